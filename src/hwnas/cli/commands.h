@@ -1,0 +1,11 @@
+// Subcommands of the hwnas executable: each registers itself on the app and runs later.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace hwnas::cli {
+
+void add_zoo_command(CLI::App& app);
+void add_inspect_command(CLI::App& app);
+
+}  // namespace hwnas::cli

@@ -1,0 +1,117 @@
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "hwnas/cli/commands.h"
+#include "hwnas/graph/analysis.h"
+#include "hwnas/graph/error.h"
+#include "hwnas/graph/zoo/zoo.h"
+
+namespace hwnas::cli {
+namespace {
+
+struct InspectArgs {
+  std::string model;
+  std::string precision = "fp32";
+  std::int32_t batch = 1;
+  bool json = false;
+};
+
+std::string block_label(const graph::Graph& g, graph::NodeId id) {
+  const graph::BlockId b = g.node(id).block;
+  if (b == graph::kNoBlock) return "-";
+  return fmt::format("{} ({})", g.block_name(b), graph::block_kind_name(g.block(b).kind));
+}
+
+std::string human(std::int64_t n) {
+  if (n >= 10'000'000'000) return fmt::format("{:.1f}G", n / 1e9);
+  if (n >= 10'000'000) return fmt::format("{:.1f}M", n / 1e6);
+  if (n >= 100'000) return fmt::format("{:.1f}k", n / 1e3);
+  return fmt::format("{}", n);
+}
+
+void print_json(const graph::Graph& g, const graph::Analysis& a) {
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (graph::NodeId id = 0; id < g.size(); ++id) {
+    const graph::Shape& s = g.shape(id);
+    const graph::NodeCost& c = a.nodes[id];
+    const graph::BlockId b = g.node(id).block;
+    std::vector<std::string> inputs;
+    for (graph::NodeId in : g.inputs(id)) inputs.emplace_back(g.node_name(in));
+    layers.push_back({{"name", g.node_name(id)},
+                      {"op", graph::op_name(g.op(id))},
+                      {"block", b == graph::kNoBlock ? "" : std::string(g.block_name(b))},
+                      {"block_kind", b == graph::kNoBlock ? "" : std::string(graph::block_kind_name(g.block(b).kind))},
+                      {"inputs", inputs},
+                      {"output_shape", {a.batch, s.c, s.h, s.w}},
+                      {"macs", c.macs},
+                      {"params", c.params},
+                      {"params_folded", c.params_folded},
+                      {"weight_bytes", c.weight_bytes},
+                      {"activation_bytes", c.activation_bytes}});
+  }
+  const nlohmann::ordered_json out = {
+      {"model", g.name()},
+      {"precision", graph::precision_name(a.precision)},
+      {"batch", a.batch},
+      {"params", a.total.params},
+      {"params_folded", a.total.params_folded},
+      {"macs", a.total.macs},
+      {"weight_bytes", a.total.weight_bytes},
+      {"activation_bytes", a.total.activation_bytes},
+      {"peak_activation_bytes", a.peak_activation_bytes},
+      {"peak_activation_bytes_min_order", a.peak_activation_bytes_min_order},
+      {"layers", layers}};
+  fmt::print("{}\n", out.dump(2));
+}
+
+void print_table(const graph::Graph& g, const graph::Analysis& a) {
+  std::size_t name_width = 4, block_width = 5;
+  for (graph::NodeId id = 0; id < g.size(); ++id) {
+    name_width = std::max(name_width, g.node_name(id).size());
+    block_width = std::max(block_width, block_label(g, id).size());
+  }
+  fmt::print("{:<{}}  {:<16} {:<{}}  {:>20} {:>10} {:>10} {:>12}\n", "name", name_width, "op",
+             "block", block_width, "output", "MACs", "params", "act bytes");
+  for (graph::NodeId id = 0; id < g.size(); ++id) {
+    const graph::NodeCost& c = a.nodes[id];
+    fmt::print("{:<{}}  {:<16} {:<{}}  {:>20} {:>10} {:>10} {:>12}\n", g.node_name(id),
+               name_width, graph::op_name(g.op(id)), block_label(g, id), block_width,
+               graph::to_string(g.shape(id)), human(c.macs), human(c.params),
+               human(c.activation_bytes));
+  }
+  fmt::print("\nmodel {}: {} nodes, {} blocks, {} precision, batch {}\n", g.name(), g.size(),
+             g.num_blocks(), graph::precision_name(a.precision), a.batch);
+  fmt::print("  params                       {:>14}  ({} with BN folded)\n", a.total.params,
+             a.total.params_folded);
+  fmt::print("  MACs                         {:>14}\n", a.total.macs);
+  fmt::print("  weight bytes                 {:>14}\n", a.total.weight_bytes);
+  fmt::print("  peak activation bytes        {:>14}  (graph order)\n", a.peak_activation_bytes);
+  fmt::print("  peak activation bytes        {:>14}  (memory-minimising order)\n",
+             a.peak_activation_bytes_min_order);
+}
+
+}  // namespace
+
+void add_inspect_command(CLI::App& app) {
+  auto args = std::make_shared<InspectArgs>();
+  auto* cmd = app.add_subcommand("inspect", "Per-layer shapes, MACs, parameters and memory of a model");
+  cmd->add_option("MODEL", args->model, "Zoo spec (mobilenet_v2:width=0.5) or model file")
+      ->required();
+  cmd->add_option("--precision", args->precision, "int8, fp16 or fp32")->capture_default_str();
+  cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
+  cmd->callback([args] {
+    graph::Precision precision{};
+    if (!graph::parse_precision(args->precision, precision))
+      throw UserError(fmt::format("--precision '{}': use int8, fp16 or fp32", args->precision));
+    if (args->batch <= 0)
+      throw UserError(fmt::format("--batch {}: the batch size must be positive", args->batch));
+    const graph::Graph g = graph::load_model(args->model);
+    const graph::Analysis a = graph::analyze(g, precision, args->batch);
+    if (args->json) print_json(g, a);
+    else print_table(g, a);
+  });
+}
+
+}  // namespace hwnas::cli

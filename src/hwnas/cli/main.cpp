@@ -1,0 +1,39 @@
+// hwnas: accelerator-aware neural architecture search.
+//
+// Exit status: 0 success, 2 bad input (one line on stderr naming the file/key/node),
+// 1 internal failure.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "hwnas/cli/commands.h"
+#include "hwnas/graph/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"hwnas: accelerator-aware neural architecture search"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "hwnas 0.1.0");
+  hwnas::cli::add_zoo_command(app);
+  hwnas::cli::add_inspect_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "hwnas: {}; run 'hwnas --help'\n", e.what());
+    return 2;
+  } catch (const hwnas::UserError& e) {
+    fmt::print(stderr, "hwnas: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "hwnas: internal error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

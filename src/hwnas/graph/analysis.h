@@ -1,0 +1,57 @@
+// Per-node and whole-graph cost analysis: MACs, parameters, bytes, peak activation memory.
+//
+// Conventions (docs/analysis.md):
+// - MACs count conv2d and linear only, as a PyTorch forward hook counts them:
+//   conv = out_elements · (C_in / groups) · k_h · k_w, linear = in · out; times the batch.
+// - `params` counts like PyTorch's sum(p.numel()): BN weight and bias included, running
+//   statistics excluded. `params_folded` folds each BN into the conv/linear that feeds only
+//   it (the BN vanishes, the conv gains a bias); a BN that cannot be folded keeps 2·C.
+// - Weight bytes store folded weights at the precision; int8 keeps biases in int32.
+// - Activation bytes are a node's output tensor at the precision times the batch; ops that
+//   alias their input (output, dropout, flatten, identity) allocate nothing.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "hwnas/graph/graph.h"
+
+namespace hwnas::graph {
+
+enum class Precision : std::uint8_t { int8, fp16, fp32 };
+
+std::string_view precision_name(Precision precision);
+/// Inverse of precision_name; false when `name` is none of int8, fp16, fp32.
+bool parse_precision(std::string_view name, Precision& precision);
+int element_bytes(Precision precision);
+
+struct NodeCost {
+  std::int64_t macs = 0;
+  std::int64_t params = 0;
+  std::int64_t params_folded = 0;
+  std::int64_t weight_bytes = 0;
+  std::int64_t activation_bytes = 0;  // 0 for aliasing ops
+};
+
+struct Analysis {
+  Precision precision = Precision::fp32;
+  std::int32_t batch = 1;
+  std::vector<NodeCost> nodes;  // indexed by NodeId
+  NodeCost total;
+  /// Largest sum of live activation tensors executing in graph order.
+  std::int64_t peak_activation_bytes = 0;
+  /// The same under the memory-minimising order below.
+  std::int64_t peak_activation_bytes_min_order = 0;
+  std::vector<NodeId> min_order;
+};
+
+/// Analyses `graph` at `precision` and `batch` (> 0).
+Analysis analyze(const Graph& graph, Precision precision, std::int32_t batch = 1);
+
+/// MACs of one node (per sample), given the graph for input shapes.
+std::int64_t node_macs(const Graph& graph, NodeId id);
+/// Parameters of one node as PyTorch counts them.
+std::int64_t node_params(const Graph& graph, NodeId id);
+
+}  // namespace hwnas::graph

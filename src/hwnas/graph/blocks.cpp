@@ -1,0 +1,92 @@
+#include "hwnas/graph/blocks.h"
+
+namespace hwnas::graph {
+namespace {
+
+bool can_add_residual(const Graph& g, NodeId x, NodeId y, bool wanted) {
+  return wanted && g.shape(x) == g.shape(y);
+}
+
+}  // namespace
+
+NodeId emit_conv_bn_act(Graph& g, NodeId x, const ConvBnActSpec& spec, const std::string& name,
+                        BlockId block) {
+  const std::int32_t pad =
+      spec.padding >= 0 ? spec.padding : spec.dilation * (spec.kernel - 1) / 2;
+  Conv2d conv{.out_channels = spec.out,
+              .kernel_h = spec.kernel,
+              .kernel_w = spec.kernel,
+              .stride_h = spec.stride,
+              .stride_w = spec.stride,
+              .pad_h = pad,
+              .pad_w = pad,
+              .dilation_h = spec.dilation,
+              .dilation_w = spec.dilation,
+              .groups = spec.groups,
+              .bias = spec.bias};
+  NodeId y = g.add(name + ".conv", conv, {x}, block);
+  if (spec.bn) y = g.add(name + ".bn", BatchNorm{}, {y}, block);
+  if (spec.act) y = g.add(name + ".act", Activation{*spec.act}, {y}, block);
+  return y;
+}
+
+NodeId emit_squeeze_excite(Graph& g, NodeId x, const SqueezeExciteSpec& spec,
+                           const std::string& name, BlockId block) {
+  NodeId s = g.add(name + ".pool", GlobalPool{PoolKind::avg}, {x}, block);
+  s = g.add(name + ".fc1", Conv2d{.out_channels = spec.squeeze, .bias = true}, {s}, block);
+  s = g.add(name + ".act", Activation{spec.act}, {s}, block);
+  s = g.add(name + ".fc2", Conv2d{.out_channels = g.shape(x).c, .bias = true}, {s}, block);
+  s = g.add(name + ".gate", Activation{spec.gate}, {s}, block);
+  return g.add(name + ".mul", Mul{}, {x, s}, block);
+}
+
+NodeId conv_bn_act(Graph& g, NodeId x, const ConvBnActSpec& spec, const std::string& name) {
+  return emit_conv_bn_act(g, x, spec, name, g.add_block(BlockKind::conv_bn_act, name));
+}
+
+NodeId squeeze_excite(Graph& g, NodeId x, const SqueezeExciteSpec& spec,
+                      const std::string& name) {
+  return emit_squeeze_excite(g, x, spec, name, g.add_block(BlockKind::squeeze_excite, name));
+}
+
+IbnNodes ibn(Graph& g, NodeId x, const IbnSpec& spec, const std::string& name) {
+  IbnNodes r;
+  r.block = g.add_block(BlockKind::ibn, name);
+  NodeId y = x;
+  if (spec.expanded != g.shape(x).c) {
+    y = emit_conv_bn_act(g, y, {.out = spec.expanded, .act = spec.act}, name + ".expand", r.block);
+    r.expand = y;
+  }
+  y = emit_conv_bn_act(g, y,
+                       {.out = spec.expanded,
+                        .kernel = spec.kernel,
+                        .stride = spec.stride,
+                        .groups = spec.expanded,
+                        .dilation = spec.dilation,
+                        .act = spec.act},
+                       name + ".dw", r.block);
+  r.depthwise = y;
+  if (spec.se) y = emit_squeeze_excite(g, y, *spec.se, name + ".se", r.block);
+  y = emit_conv_bn_act(g, y, {.out = spec.out, .act = std::nullopt}, name + ".project", r.block);
+  if (can_add_residual(g, x, y, spec.residual && spec.stride == 1))
+    y = g.add(name + ".add", Add{}, {x, y}, r.block);
+  r.output = y;
+  return r;
+}
+
+IbnNodes fused_ibn(Graph& g, NodeId x, const FusedIbnSpec& spec, const std::string& name) {
+  IbnNodes r;
+  r.block = g.add_block(BlockKind::fused_ibn, name);
+  NodeId y = emit_conv_bn_act(
+      g, x, {.out = spec.expanded, .kernel = spec.kernel, .stride = spec.stride, .act = spec.act},
+      name + ".expand", r.block);
+  r.expand = y;
+  if (spec.se) y = emit_squeeze_excite(g, y, *spec.se, name + ".se", r.block);
+  y = emit_conv_bn_act(g, y, {.out = spec.out, .act = std::nullopt}, name + ".project", r.block);
+  if (can_add_residual(g, x, y, spec.residual && spec.stride == 1))
+    y = g.add(name + ".add", Add{}, {x, y}, r.block);
+  r.output = y;
+  return r;
+}
+
+}  // namespace hwnas::graph

@@ -1,0 +1,27 @@
+// Model files: a network as a list of layers and blocks, in YAML or JSON (docs/model-format.md).
+#pragma once
+
+#include <string>
+
+#include "hwnas/graph/graph.h"
+
+namespace hwnas::graph {
+
+/// Loads a .yaml/.yml/.json model file. Throws UserError "FILE:LINE: layer 'x' (op): ..."
+/// for malformed files, unknown ops or keys, bad values, dangling inputs, cycles and
+/// shape mismatches.
+Graph load_model_file(const std::string& path);
+
+/// Parses model text; `source` names it in errors (a path or "<string>"). JSON is read as
+/// the YAML subset it is.
+Graph parse_model(const std::string& text, const std::string& source);
+
+/// The graph as primitive layers with their block tags; parse_model of the result gives
+/// an identical graph.
+std::string model_to_yaml(const Graph& graph);
+std::string model_to_json(const Graph& graph);
+
+/// Writes YAML or JSON by the path's extension, atomically (temporary file, then rename).
+void save_model_file(const Graph& graph, const std::string& path);
+
+}  // namespace hwnas::graph

@@ -1,0 +1,291 @@
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <queue>
+#include <sstream>
+#include <unordered_map>
+
+#include "hwnas/graph/error.h"
+#include "hwnas/graph/model_file.h"
+#include "hwnas/graph/model_layers.h"
+
+namespace hwnas::graph {
+namespace {
+
+using detail::LayerReader;
+using detail::location;
+
+struct Layer {
+  YAML::Node node;
+  std::string op, name;
+  std::vector<std::string> input_names;  // as written; empty + sequential = previous layer
+  std::vector<YAML::Node> input_marks;
+  std::vector<std::size_t> deps;  // layer indices
+};
+
+class ModelLoader {
+ public:
+  explicit ModelLoader(std::string source) : source_(std::move(source)) {}
+
+  Graph load(const YAML::Node& root) {
+    if (!root.IsMap()) fail(root, "a model file is a mapping with keys name, input, blocks, layers");
+    for (const auto& entry : root) {
+      const std::string key = entry.first.Scalar();
+      if (key != "name" && key != "input" && key != "blocks" && key != "layers")
+        fail(entry.first, fmt::format("unknown top-level key '{}'; use name, input, blocks, layers",
+                                      key));
+    }
+    if (root["name"]) {
+      if (!root["name"].IsScalar()) fail(root["name"], "name must be a string");
+      graph_.set_name(root["name"].Scalar());
+    }
+    if (const YAML::Node input = root["input"]) add_top_level_input(input);
+    if (const YAML::Node blocks = root["blocks"]) add_blocks(blocks);
+    const YAML::Node layers = root["layers"];
+    if (!layers || !layers.IsSequence() || layers.size() == 0)
+      fail(layers ? layers : root, "'layers' must be a non-empty list of layers");
+    read_layers(layers);
+    resolve_dependencies();
+    for (std::size_t i : topological_order()) build(layers_[i]);
+    if (graph_.output_nodes().empty()) {
+      std::string name = "output";
+      while (names_.contains(name)) name += "_";
+      graph_.add(name, Output{}, {names_.at(layers_.back().name)});
+    }
+    return std::move(graph_);
+  }
+
+ private:
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
+    throw UserError(location(source_, at) + message);
+  }
+
+  void add_top_level_input(const YAML::Node& input) {
+    if (!input.IsSequence() || input.size() != 3)
+      fail(input, "input must be [channels, height, width]");
+    std::int32_t dims[3];
+    for (std::size_t i = 0; i < 3; ++i) {
+      std::int64_t v = 0;
+      if (!input[i].IsScalar() || !YAML::convert<std::int64_t>::decode(input[i], v) || v <= 0 ||
+          v > INT32_MAX)
+        fail(input[i], fmt::format("input must be [channels, height, width] of positive "
+                                   "integers, got '{}'",
+                                   input[i].IsScalar() ? input[i].Scalar() : "a list"));
+      dims[i] = static_cast<std::int32_t>(v);
+    }
+    register_name(input, "input", graph_.add("input", Input{dims[0], dims[1], dims[2]}, {}));
+  }
+
+  void add_blocks(const YAML::Node& blocks) {
+    if (!blocks.IsSequence()) fail(blocks, "blocks must be a list of {name, kind}");
+    for (const YAML::Node& b : blocks) {
+      if (!b.IsMap() || !b["name"] || !b["kind"] || b.size() != 2 || !b["name"].IsScalar() ||
+          !b["kind"].IsScalar())
+        fail(b, "each block is {name: NAME, kind: KIND}");
+      BlockKind kind{};
+      if (!parse_block_kind(b["kind"].Scalar(), kind))
+        fail(b["kind"], fmt::format("unknown block kind '{}'", b["kind"].Scalar()));
+      const std::string name = b["name"].Scalar();
+      if (block_ids_.contains(name)) fail(b, fmt::format("duplicate block name '{}'", name));
+      block_ids_[name] = graph_.add_block(kind, name);
+    }
+  }
+
+  void read_layers(const YAML::Node& layers) {
+    std::unordered_map<std::string, std::size_t> seen;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      const YAML::Node node = layers[i];
+      if (!node.IsMap()) fail(node, fmt::format("layer {} must be a mapping with an 'op' key", i));
+      Layer layer;
+      layer.node = node;
+      if (!node["op"] || !node["op"].IsScalar())
+        fail(node, fmt::format("layer {} has no 'op'; use one of: {}", i, detail::known_ops()));
+      layer.op = node["op"].Scalar();
+      if (!detail::is_known_op(layer.op))
+        fail(node["op"], fmt::format("layer {}: unknown op '{}'; use one of: {}", i, layer.op,
+                                     detail::known_ops()));
+      layer.name = fmt::format("layers.{}", i);
+      if (const YAML::Node name = node["name"]) {
+        if (!name.IsScalar() || name.Scalar().empty()) fail(name, "name must be a non-empty string");
+        layer.name = name.Scalar();
+      }
+      if (seen.contains(layer.name) || names_.contains(layer.name))
+        fail(node, fmt::format("layer '{}': duplicate name; give each layer its own name",
+                               layer.name));
+      seen[layer.name] = i;
+      if (const YAML::Node inputs = node["inputs"]) {
+        if (inputs.IsScalar()) {
+          layer.input_names.push_back(inputs.Scalar());
+          layer.input_marks.push_back(inputs);
+        } else if (inputs.IsSequence()) {
+          for (const YAML::Node& in : inputs) {
+            if (!in.IsScalar()) fail(in, fmt::format("layer '{}': inputs are layer names", layer.name));
+            layer.input_names.push_back(in.Scalar());
+            layer.input_marks.push_back(in);
+          }
+        } else {
+          fail(inputs, fmt::format("layer '{}': inputs must be a name or a list of names", layer.name));
+        }
+        if (layer.op == "input" && !layer.input_names.empty())
+          fail(inputs, fmt::format("layer '{}': an input layer takes no inputs", layer.name));
+      } else if (layer.op != "input") {
+        if (i > 0) {
+          layer.input_names.push_back(layers_.back().name);
+        } else if (names_.contains("input")) {
+          layer.input_names.push_back("input");
+        } else {
+          fail(node, fmt::format("layer '{}' has no input: give the model an 'input: [C, H, W]' "
+                                 "or start with an 'op: input' layer",
+                                 layer.name));
+        }
+        layer.input_marks.push_back(node);
+      }
+      layers_.push_back(std::move(layer));
+    }
+    layer_index_ = std::move(seen);
+  }
+
+  // The layer that defines `name`: a layer name, or a node inside a block layer
+  // ("b1.expand.act" belongs to layer "b1").
+  std::optional<std::size_t> defining_layer(const std::string& name) const {
+    for (std::string prefix = name;;) {
+      if (const auto it = layer_index_.find(prefix); it != layer_index_.end()) return it->second;
+      const std::size_t dot = prefix.rfind('.');
+      if (dot == std::string::npos) return std::nullopt;
+      prefix.resize(dot);
+    }
+  }
+
+  void resolve_dependencies() {
+    for (Layer& layer : layers_)
+      for (std::size_t k = 0; k < layer.input_names.size(); ++k) {
+        const std::string& in = layer.input_names[k];
+        if (const auto dep = defining_layer(in)) {
+          layer.deps.push_back(*dep);
+        } else if (!names_.contains(in)) {
+          fail(layer.input_marks[k],
+               fmt::format("layer '{}' ({}): input '{}' does not exist; name an earlier layer "
+                           "or 'input'",
+                           layer.name, layer.op, in));
+        }
+      }
+  }
+
+  // Stable Kahn: among ready layers, the one written first runs first.
+  std::vector<std::size_t> topological_order() const {
+    const std::size_t n = layers_.size();
+    std::vector<std::size_t> pending(n, 0);
+    std::vector<std::vector<std::size_t>> users(n);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t d : layers_[i].deps) {
+        ++pending[i];
+        users[d].push_back(i);
+      }
+    std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
+    for (std::size_t i = 0; i < n; ++i)
+      if (pending[i] == 0) ready.push(i);
+    std::vector<std::size_t> order;
+    while (!ready.empty()) {
+      const std::size_t i = ready.top();
+      ready.pop();
+      order.push_back(i);
+      for (std::size_t u : users[i])
+        if (--pending[u] == 0) ready.push(u);
+    }
+    if (order.size() != n) report_cycle(pending);
+    return order;
+  }
+
+  [[noreturn]] void report_cycle(const std::vector<std::size_t>& pending) const {
+    std::size_t at = 0;
+    while (pending[at] == 0) ++at;
+    // Walk dependencies that are still pending until a layer repeats.
+    std::vector<std::size_t> path;
+    std::vector<int> position(layers_.size(), -1);
+    while (position[at] < 0) {
+      position[at] = static_cast<int>(path.size());
+      path.push_back(at);
+      for (std::size_t d : layers_[at].deps)
+        if (pending[d] != 0) {
+          at = d;
+          break;
+        }
+    }
+    std::string cycle;
+    for (std::size_t k = static_cast<std::size_t>(position[at]); k < path.size(); ++k)
+      cycle += layers_[path[k]].name + " -> ";
+    cycle += layers_[at].name;
+    fail(layers_[at].node, fmt::format("layer '{}': inputs form a cycle ({}); a layer cannot "
+                                       "depend on its own output",
+                                       layers_[at].name, cycle));
+  }
+
+  void register_name(const YAML::Node& at, const std::string& name, NodeId id) {
+    if (!names_.emplace(name, id).second)
+      fail(at, fmt::format("name '{}' is used twice; give each layer its own name", name));
+  }
+
+  void build(const Layer& layer) {
+    LayerReader reader(layer.node, source_, fmt::format("layer '{}' ({})", layer.name, layer.op));
+    for (const char* common : {"op", "name", "inputs"}) reader.has(common);
+    detail::LayerContext ctx{graph_, reader, layer.name, {}, kNoBlock};
+    for (std::size_t k = 0; k < layer.input_names.size(); ++k) {
+      const auto it = names_.find(layer.input_names[k]);
+      if (it == names_.end())
+        fail(layer.input_marks[k], fmt::format("layer '{}' ({}): input '{}' is not a node of "
+                                               "the layer that defines it",
+                                               layer.name, layer.op, layer.input_names[k]));
+      ctx.inputs.push_back(it->second);
+    }
+    if (detail::is_primitive_op(layer.op) && reader.has("block")) {
+      const std::string block = reader.text("block");
+      const auto it = block_ids_.find(block);
+      if (it == block_ids_.end())
+        reader.fail(fmt::format("block '{}' is not in the model's 'blocks' list", block));
+      ctx.block = it->second;
+    }
+    const NodeId first_new = graph_.size();
+    NodeId out = -1;
+    try {
+      out = detail::build_layer(layer.op, ctx);
+      reader.finish();
+    } catch (const UserError& e) {
+      const std::string what = e.what();
+      if (what.starts_with(source_ + ":")) throw;
+      fail(layer.node, what);
+    }
+    for (NodeId id = first_new; id < graph_.size(); ++id)
+      register_name(layer.node, std::string(graph_.node_name(id)), id);
+    if (!names_.contains(layer.name)) names_[layer.name] = out;
+  }
+
+  std::string source_;
+  Graph graph_;
+  std::vector<Layer> layers_;
+  std::unordered_map<std::string, std::size_t> layer_index_;
+  std::unordered_map<std::string, NodeId> names_;
+  std::unordered_map<std::string, BlockId> block_ids_;
+};
+
+}  // namespace
+
+Graph parse_model(const std::string& text, const std::string& source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw UserError(fmt::format("{}:{}: not valid YAML/JSON: {}", source, e.mark.line + 1, e.msg));
+  }
+  return ModelLoader(source).load(root);
+}
+
+Graph load_model_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError(fmt::format("{}: cannot read the model file; check the path", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_model(text.str(), path);
+}
+
+}  // namespace hwnas::graph

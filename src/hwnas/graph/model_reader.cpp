@@ -1,0 +1,157 @@
+#include "hwnas/graph/model_reader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "hwnas/graph/error.h"
+
+namespace hwnas::graph::detail {
+
+std::string location(const std::string& source, const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  if (mark.is_null()) return source + ": ";
+  return fmt::format("{}:{}: ", source, mark.line + 1);
+}
+
+bool parse_act(const std::string& name, ActKind& kind) {
+  for (ActKind k : {ActKind::relu, ActKind::relu6, ActKind::hardswish, ActKind::hardsigmoid,
+                    ActKind::sigmoid, ActKind::silu, ActKind::identity})
+    if (act_name(k) == name) {
+      kind = k;
+      return true;
+    }
+  return false;
+}
+
+void LayerReader::fail(const std::string& message) const { fail_at(layer_, message); }
+
+void LayerReader::fail_at(const YAML::Node& node, const std::string& message) const {
+  throw UserError(location(source_, node) + what_ + ": " + message);
+}
+
+YAML::Node LayerReader::get(const std::string& key) {
+  if (std::find(asked_.begin(), asked_.end(), key) == asked_.end()) asked_.push_back(key);
+  return layer_[key];
+}
+
+bool LayerReader::has(const std::string& key) { return get(key).IsDefined(); }
+
+std::int32_t LayerReader::positive(const std::string& key, std::optional<std::int32_t> fallback) {
+  const YAML::Node v = get(key);
+  if (!v.IsDefined()) {
+    if (!fallback) fail(fmt::format("missing key '{}' (a positive integer)", key));
+    return *fallback;
+  }
+  std::int64_t out = 0;
+  if (!v.IsScalar() || !YAML::convert<std::int64_t>::decode(v, out) || out <= 0 ||
+      out > INT32_MAX)
+    fail_at(v, fmt::format("{} must be a positive integer, got '{}'", key,
+                           v.IsScalar() ? v.Scalar() : "a list or mapping"));
+  return static_cast<std::int32_t>(out);
+}
+
+std::int32_t LayerReader::non_negative(const std::string& key, std::int32_t fallback) {
+  const YAML::Node v = get(key);
+  if (!v.IsDefined()) return fallback;
+  std::int64_t out = 0;
+  if (!v.IsScalar() || !YAML::convert<std::int64_t>::decode(v, out) || out < 0 || out > INT32_MAX)
+    fail_at(v, fmt::format("{} must be a non-negative integer, got '{}'", key,
+                           v.IsScalar() ? v.Scalar() : "a list or mapping"));
+  return static_cast<std::int32_t>(out);
+}
+
+double LayerReader::number(const std::string& key, double fallback, double lo, double hi) {
+  const YAML::Node v = get(key);
+  if (!v.IsDefined()) return fallback;
+  double out = 0;
+  if (!v.IsScalar() || !YAML::convert<double>::decode(v, out) || !std::isfinite(out) ||
+      out < lo || out > hi)
+    fail_at(v, fmt::format("{} must be a number in [{}, {}], got '{}'", key, lo, hi,
+                           v.IsScalar() ? v.Scalar() : "a list or mapping"));
+  return out;
+}
+
+bool LayerReader::boolean(const std::string& key, bool fallback) {
+  const YAML::Node v = get(key);
+  if (!v.IsDefined()) return fallback;
+  bool out = false;
+  if (!v.IsScalar() || !YAML::convert<bool>::decode(v, out))
+    fail_at(v, fmt::format("{} must be true or false, got '{}'", key,
+                           v.IsScalar() ? v.Scalar() : "a list or mapping"));
+  return out;
+}
+
+std::string LayerReader::text(const std::string& key, std::optional<std::string> fallback) {
+  const YAML::Node v = get(key);
+  if (!v.IsDefined()) {
+    if (!fallback) fail(fmt::format("missing key '{}'", key));
+    return *fallback;
+  }
+  if (!v.IsScalar()) fail_at(v, fmt::format("{} must be a string", key));
+  return v.Scalar();
+}
+
+std::pair<std::int32_t, std::int32_t> LayerReader::pair(const std::string& key,
+                                                        std::int32_t fallback, bool allow_zero) {
+  const YAML::Node v = get(key);
+  if (!v.IsDefined()) return {fallback, fallback};
+  auto one = [&](const YAML::Node& n) {
+    std::int64_t out = 0;
+    if (!n.IsScalar() || !YAML::convert<std::int64_t>::decode(n, out) ||
+        out < (allow_zero ? 0 : 1) || out > INT32_MAX)
+      fail_at(n, fmt::format("{} must be a {} integer or a [height, width] pair, got '{}'", key,
+                             allow_zero ? "non-negative" : "positive",
+                             n.IsScalar() ? n.Scalar() : "a list or mapping"));
+    return static_cast<std::int32_t>(out);
+  };
+  if (v.IsSequence()) {
+    if (v.size() != 2) fail_at(v, fmt::format("{} must be an integer or a [height, width] pair", key));
+    return {one(v[0]), one(v[1])};
+  }
+  const std::int32_t x = one(v);
+  return {x, x};
+}
+
+std::vector<std::int32_t> LayerReader::ints(const std::string& key, std::size_t n) {
+  const YAML::Node v = get(key);
+  if (!v.IsDefined()) fail(fmt::format("missing key '{}' (a list of {} positive integers)", key, n));
+  if (!v.IsSequence() || v.size() != n)
+    fail_at(v, fmt::format("{} must be a list of {} positive integers", key, n));
+  std::vector<std::int32_t> out;
+  for (const YAML::Node& item : v) {
+    std::int64_t x = 0;
+    if (!item.IsScalar() || !YAML::convert<std::int64_t>::decode(item, x) || x <= 0 ||
+        x > INT32_MAX)
+      fail_at(item, fmt::format("{} must be a list of {} positive integers, got '{}'", key, n,
+                                item.IsScalar() ? item.Scalar() : "a list or mapping"));
+    out.push_back(static_cast<std::int32_t>(x));
+  }
+  return out;
+}
+
+std::optional<ActKind> LayerReader::activation(const std::string& key,
+                                               std::optional<ActKind> fallback) {
+  const YAML::Node v = get(key);
+  if (!v.IsDefined()) return fallback;
+  ActKind kind{};
+  if (v.IsScalar() && v.Scalar() == "none") return std::nullopt;
+  if (!v.IsScalar() || !parse_act(v.Scalar(), kind))
+    fail_at(v, fmt::format("{} must be one of relu, relu6, hardswish, hardsigmoid, sigmoid, "
+                           "silu, identity, none; got '{}'",
+                           key, v.IsScalar() ? v.Scalar() : "a list or mapping"));
+  return kind;
+}
+
+void LayerReader::finish() const {
+  for (const auto& entry : layer_) {
+    const std::string key = entry.first.Scalar();
+    if (std::find(asked_.begin(), asked_.end(), key) != asked_.end()) continue;
+    std::string allowed;
+    for (const std::string& k : asked_) allowed += (allowed.empty() ? "" : ", ") + k;
+    fail_at(entry.first, fmt::format("unknown key '{}'; this op takes: {}", key, allowed));
+  }
+}
+
+}  // namespace hwnas::graph::detail

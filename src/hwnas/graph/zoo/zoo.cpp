@@ -1,0 +1,150 @@
+#include "hwnas/graph/zoo/zoo.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "hwnas/graph/error.h"
+#include "hwnas/graph/model_file.h"
+#include "hwnas/graph/zoo/builders.h"
+
+namespace hwnas::graph {
+namespace {
+
+constexpr ZooOptionInfo kWidth{"width", "1.0", "width multiplier of every layer's channels"};
+constexpr ZooOptionInfo kInCh{"in_ch", "3", "input channels"};
+
+std::vector<ZooOptionInfo> image_options(std::string_view res, std::string_view classes) {
+  return {kWidth,
+          {"res", res, "input height and width"},
+          kInCh,
+          {"classes", classes, "number of classes"}};
+}
+
+std::vector<ZooModel> make_zoo() {
+  using namespace zoo;
+  auto nb201_options = image_options("32", "10");
+  nb201_options.insert(nb201_options.begin(),
+                       {"arch", "", "NAS-Bench-201 cell string (required), |op~0|+|op~0|op~1|+|...|"});
+  auto fbnet_options = image_options("32", "100");
+  fbnet_options.insert(fbnet_options.begin(),
+                       {"blocks", "", "22 FBNet blocks joined by '-' (required), k3_e6-skip-..."});
+  return {
+      {"mobilenet_v2", "MobileNetV2 (torchvision)", image_options("224", "1000"), mobilenet_v2},
+      {"mobilenet_v3_large", "MobileNetV3-Large (torchvision)", image_options("224", "1000"),
+       mobilenet_v3_large},
+      {"mobilenet_v3_small", "MobileNetV3-Small (torchvision)", image_options("224", "1000"),
+       mobilenet_v3_small},
+      {"mnasnet1_0", "MNASNet 1.0 (torchvision)", image_options("224", "1000"), mnasnet1_0},
+      {"efficientnet_b0", "EfficientNet-B0 (torchvision)", image_options("224", "1000"),
+       efficientnet_b0},
+      {"resnet18", "ResNet-18 (torchvision)", image_options("224", "1000"), resnet18},
+      {"resnet50", "ResNet-50 (torchvision)", image_options("224", "1000"), resnet50},
+      {"nb201", "NAS-Bench-201 CIFAR network", nb201_options, zoo::nb201},
+      {"fbnet", "FBNet-space CIFAR-100 network (HW-NAS-Bench)", fbnet_options, zoo::fbnet},
+      {"ssdlite_mobilenet_v2", "SSDLite detector on MobileNetV2, 6 feature maps",
+       image_options("320", "91"), ssdlite_mobilenet_v2},
+      {"lraspp_mobilenet_v3_large", "LR-ASPP segmentation on MobileNetV3-Large (torchvision)",
+       image_options("520", "21"), lraspp_mobilenet_v3_large},
+      {"lraspp_mobilenet_v2", "LR-ASPP segmentation on MobileNetV2", image_options("520", "21"),
+       lraspp_mobilenet_v2},
+  };
+}
+
+std::string allowed_keys(const ZooModel& model) {
+  std::string keys;
+  for (const ZooOptionInfo& o : model.options) keys += (keys.empty() ? "" : ", ") + std::string(o.key);
+  return keys;
+}
+
+std::string model_names() {
+  std::string names;
+  for (const ZooModel& m : zoo_models()) names += (names.empty() ? "" : ", ") + std::string(m.name);
+  return names;
+}
+
+std::int32_t parse_positive_int(std::string_view spec, std::string_view key,
+                                std::string_view value) {
+  std::int32_t out = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+  if (ec != std::errc() || end != value.data() + value.size() || out <= 0)
+    throw UserError(fmt::format("model '{}': {} must be a positive integer, got '{}'", spec, key,
+                                value));
+  return out;
+}
+
+double parse_width(std::string_view spec, std::string_view value) {
+  double out = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+  if (ec != std::errc() || end != value.data() + value.size() || !std::isfinite(out) ||
+      out <= 0 || out > 16)
+    throw UserError(fmt::format("model '{}': width must be a number in (0, 16], got '{}'", spec,
+                                value));
+  return out;
+}
+
+void set_option(ZooOptions& options, std::string_view spec, std::string_view key,
+                std::string_view value) {
+  if (key == "width") options.width = parse_width(spec, value);
+  else if (key == "res") options.resolution = parse_positive_int(spec, key, value);
+  else if (key == "in_ch") options.in_channels = parse_positive_int(spec, key, value);
+  else if (key == "classes") options.classes = parse_positive_int(spec, key, value);
+  else if (key == "arch") options.arch = value;
+  else if (key == "blocks") options.blocks = value;
+}
+
+bool is_model_file(std::string_view spec) {
+  for (std::string_view ext : {".yaml", ".yml", ".json"})
+    if (spec.size() > ext.size() && spec.substr(spec.size() - ext.size()) == ext) return true;
+  return false;
+}
+
+}  // namespace
+
+const std::vector<ZooModel>& zoo_models() {
+  static const std::vector<ZooModel> models = make_zoo();
+  return models;
+}
+
+Graph build_zoo_model(std::string_view spec) {
+  const std::size_t colon = spec.find(':');
+  const std::string_view name = spec.substr(0, colon);
+  const ZooModel* model = nullptr;
+  for (const ZooModel& m : zoo_models())
+    if (m.name == name) model = &m;
+  if (model == nullptr)
+    throw UserError(fmt::format("model '{}': unknown zoo model '{}'; use a model file "
+                                "(.yaml/.json) or one of: {}",
+                                spec, name, model_names()));
+  ZooOptions options;
+  for (const ZooOptionInfo& info : model->options)
+    if (!info.default_value.empty()) set_option(options, spec, info.key, info.default_value);
+  std::string_view rest = colon == std::string_view::npos ? "" : spec.substr(colon + 1);
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+    const std::size_t eq = item.find('=');
+    const std::string_view key = item.substr(0, eq);
+    bool known = false;
+    for (const ZooOptionInfo& info : model->options) known |= info.key == key;
+    if (eq == std::string_view::npos || !known)
+      throw UserError(fmt::format("model '{}': bad option '{}'; {} takes key=value options "
+                                  "from: {}",
+                                  spec, item, model->name, allowed_keys(*model)));
+    set_option(options, spec, key, item.substr(eq + 1));
+  }
+  try {
+    return model->build(options);
+  } catch (const UserError& e) {
+    throw UserError(fmt::format("model '{}': {}", spec, e.what()));
+  }
+}
+
+Graph load_model(std::string_view spec) {
+  if (is_model_file(spec)) return load_model_file(std::string(spec));
+  return build_zoo_model(spec);
+}
+
+}  // namespace hwnas::graph
