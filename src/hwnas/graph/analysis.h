@@ -7,8 +7,9 @@
 //   statistics excluded. `params_folded` folds each BN into the conv/linear that feeds only
 //   it (the BN vanishes, the conv gains a bias); a BN that cannot be folded keeps 2·C.
 // - Weight bytes store folded weights at the precision; int8 keeps biases in int32.
-// - Activation bytes are a node's output tensor at the precision times the batch; ops that
-//   alias their input (output, dropout, flatten, identity) allocate nothing.
+// - Activation bytes are a node's output tensor at the precision times the batch; views of
+//   their input (output, dropout, flatten, identity) allocate nothing. Peak activation
+//   memory follows memory_schedule.h (BN and activations run in place where they can).
 #pragma once
 
 #include <cstdint>

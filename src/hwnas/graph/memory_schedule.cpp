@@ -16,21 +16,40 @@ struct Buffers {
   std::vector<std::int32_t> uses;  // indexed by owning node: input edges that read it
 };
 
+// True when `u` and every node its buffer passes through on the way up have one reader,
+// so an elementwise op reading `u` may overwrite the buffer.
+bool exclusively_read(const Graph& graph, const std::vector<NodeId>& of,
+                      const std::vector<std::int32_t>& fanout, NodeId u) {
+  for (NodeId n = u;; n = graph.inputs(n)[0]) {
+    if (fanout[n] != 1) return false;
+    if (of[n] == n) return true;
+  }
+}
+
+bool runs_in_place(const Op& op) {
+  return std::holds_alternative<BatchNorm>(op) || std::holds_alternative<Activation>(op);
+}
+
 Buffers make_buffers(const Graph& graph) {
   const auto n = static_cast<std::size_t>(graph.size());
   Buffers b{std::vector<NodeId>(n), std::vector<bool>(n, false), std::vector<std::int32_t>(n, 0)};
+  std::vector<std::int32_t> fanout(n, 0);
+  for (NodeId id = 0; id < graph.size(); ++id)
+    for (NodeId in : graph.inputs(id)) ++fanout[in];
   for (NodeId id = 0; id < graph.size(); ++id) {
     const auto ins = graph.inputs(id);
-    b.of[id] = is_alias(graph.op(id)) && !ins.empty() ? b.of[ins[0]] : id;
+    const Op& op = graph.op(id);
+    const bool shares = !ins.empty() && (is_alias(op) || (runs_in_place(op) &&
+                                                          exclusively_read(graph, b.of, fanout, ins[0])));
+    b.of[id] = shares ? b.of[ins[0]] : id;
     for (NodeId in : ins) ++b.uses[b.of[in]];
     if (std::holds_alternative<Output>(graph.op(id))) b.is_output[b.of[id]] = true;
   }
   return b;
 }
 
-std::int64_t buffer_bytes(const Graph& graph, const Buffers& b, NodeId owner,
-                          std::span<const std::int64_t> bytes) {
-  return b.of[owner] == owner && !is_alias(graph.op(owner)) ? bytes[owner] : 0;
+std::int64_t buffer_bytes(const Buffers& b, NodeId owner, std::span<const std::int64_t> bytes) {
+  return b.of[owner] == owner ? bytes[owner] : 0;
 }
 
 }  // namespace
@@ -54,7 +73,7 @@ std::int64_t peak_memory(const Graph& graph, std::span<const NodeId> order,
   // delta[t]: bytes allocated at step t minus bytes released after step t-1.
   std::vector<std::int64_t> delta(n + 1, 0);
   for (NodeId id = 0; id < graph.size(); ++id) {
-    const std::int64_t size = buffer_bytes(graph, b, id, bytes);
+    const std::int64_t size = buffer_bytes(b, id, bytes);
     if (size == 0) continue;
     delta[pos[id]] += size;
     if (!b.is_output[id]) delta[end[id] + 1] -= size;
@@ -91,7 +110,7 @@ Schedule min_memory_schedule(const Graph& graph, std::span<const std::int64_t> b
         seen |= j < i;
         ++reads;
       }
-      if (!seen && reads == b.uses[buf]) freed += buffer_bytes(graph, b, buf, bytes);
+      if (!seen && reads == b.uses[buf]) freed += buffer_bytes(b, buf, bytes);
     }
     return freed;
   };
@@ -106,12 +125,12 @@ Schedule min_memory_schedule(const Graph& graph, std::span<const std::int64_t> b
     std::int64_t best_score = std::numeric_limits<std::int64_t>::max();
     for (std::size_t i = ready.size(); i-- > 0;) {  // latest readied first wins ties
       const NodeId v = ready[i];
-      const std::int64_t score = buffer_bytes(graph, b, v, bytes) - freed_by(v);
+      const std::int64_t score = buffer_bytes(b, v, bytes) - freed_by(v);
       if (score < best_score) best_score = score, pick = i;
     }
     const NodeId v = ready[pick];
     ready.erase(ready.begin() + static_cast<std::ptrdiff_t>(pick));
-    const std::int64_t alloc = buffer_bytes(graph, b, v, bytes);
+    const std::int64_t alloc = buffer_bytes(b, v, bytes);
     greedy.peak_bytes = std::max(greedy.peak_bytes, live + alloc);
     live += alloc - freed_by(v);
     for (NodeId in : graph.inputs(v)) --b.uses[b.of[in]];

@@ -1,8 +1,10 @@
 // Peak activation memory of an execution order, and an order that keeps it low.
 //
-// A tensor is live from the step that produces it to the last step that reads it (to the
-// end for network outputs); ops that alias their input extend their input's life instead
-// of allocating. Peak = max over steps of the bytes live during that step.
+// A buffer is live from the step that produces it to the last step that reads it (to the
+// end for network outputs). Views (output, flatten, dropout, identity) share their input's
+// buffer; batch norm and activations run in place, sharing it too, when their input (and
+// every tensor sharing that buffer) has no other reader, as deployment runtimes fuse or
+// run them in place. Peak = max over steps of the bytes live during that step.
 #pragma once
 
 #include <cstdint>
