@@ -7,5 +7,7 @@ namespace hwnas::cli {
 
 void add_zoo_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
+void add_targets_command(CLI::App& app);
+void add_simulate_command(CLI::App& app);
 
 }  // namespace hwnas::cli

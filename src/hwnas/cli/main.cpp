@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "hwnas 0.1.0");
   hwnas::cli::add_zoo_command(app);
   hwnas::cli::add_inspect_command(app);
+  hwnas::cli::add_targets_command(app);
+  hwnas::cli::add_simulate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

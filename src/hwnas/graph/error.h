@@ -11,7 +11,21 @@ namespace hwnas {
 
 class UserError : public std::runtime_error {
  public:
-  explicit UserError(const std::string& message) : std::runtime_error(message) {}
+  /// Line breaks quoted from the input (a name or value with "\n" in it) are written as
+  /// the two characters \n, so the message stays one line.
+  explicit UserError(const std::string& message) : std::runtime_error(one_line(message)) {}
+
+ private:
+  static std::string one_line(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char ch : text) {
+      if (ch == '\n') out += "\\n";
+      else if (ch == '\r') out += "\\r";
+      else out += ch;
+    }
+    return out;
+  }
 };
 
 /// Thrown when an internal invariant fails (a bug in hwnas, exit status 1).

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 namespace hwnas::graph {
 
@@ -14,3 +15,15 @@ inline std::uint64_t hash_mix(std::uint64_t seed, std::uint64_t value) {
 }
 
 }  // namespace hwnas::graph
+
+namespace hwnas {
+
+/// FNV-1a of a string: stable across runs, builds and platforms (unlike std::hash), for
+/// identities stored in files.
+inline std::uint64_t stable_hash(std::string_view text) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ULL;
+  return h;
+}
+
+}  // namespace hwnas

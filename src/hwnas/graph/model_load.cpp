@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <queue>
 #include <sstream>
@@ -233,9 +235,9 @@ class ModelLoader {
     for (std::size_t k = 0; k < layer.input_names.size(); ++k) {
       const auto it = names_.find(layer.input_names[k]);
       if (it == names_.end())
-        fail(layer.input_marks[k], fmt::format("layer '{}' ({}): input '{}' is not a node of "
-                                               "the layer that defines it",
-                                               layer.name, layer.op, layer.input_names[k]));
+        fail(layer.input_marks[k], fmt::format("layer '{}' ({}): input '{}' {}", layer.name,
+                                               layer.op, layer.input_names[k],
+                                               inner_nodes_hint(layer.input_names[k])));
       ctx.inputs.push_back(it->second);
     }
     if (detail::is_primitive_op(layer.op) && reader.has("block")) {
@@ -258,6 +260,20 @@ class ModelLoader {
     for (NodeId id = first_new; id < graph_.size(); ++id)
       register_name(layer.node, std::string(graph_.node_name(id)), id);
     if (!names_.contains(layer.name)) names_[layer.name] = out;
+    layer_nodes_[layer.name] = {first_new, graph_.size()};
+  }
+
+  // Why `name`, which starts with a layer's name, names no node: lists that layer's nodes.
+  std::string inner_nodes_hint(const std::string& name) const {
+    const std::string& owner = layers_[*defining_layer(name)].name;
+    const auto [begin, end] = layer_nodes_.at(owner);
+    std::string nodes;
+    for (NodeId id = begin; id < end; ++id)
+      nodes += (nodes.empty() ? "" : ", ") + std::string(graph_.node_name(id));
+    if (nodes.empty())
+      return fmt::format("is not a node: layer '{}' adds no nodes; use '{}'", owner, owner);
+    return fmt::format("is not a node of layer '{}'; use '{}' or one of its nodes: {}", owner,
+                       owner, nodes);
   }
 
   std::string source_;
@@ -265,8 +281,28 @@ class ModelLoader {
   std::vector<Layer> layers_;
   std::unordered_map<std::string, std::size_t> layer_index_;
   std::unordered_map<std::string, NodeId> names_;
+  std::unordered_map<std::string, std::pair<NodeId, NodeId>> layer_nodes_;  // [begin, end)
   std::unordered_map<std::string, BlockId> block_ids_;
 };
+
+// YAML and JSON parsers keep one of two equal keys silently; a model file must not.
+void reject_duplicate_keys(const YAML::Node& node, const std::string& source) {
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) reject_duplicate_keys(item, source);
+  } else if (node.IsMap()) {
+    std::vector<std::string> keys;
+    for (const auto& entry : node) {
+      if (entry.first.IsScalar()) {
+        const std::string& key = entry.first.Scalar();
+        if (std::find(keys.begin(), keys.end(), key) != keys.end())
+          throw UserError(fmt::format("{}key '{}' appears twice in one mapping; keep one",
+                                      location(source, entry.first), key));
+        keys.push_back(key);
+      }
+      reject_duplicate_keys(entry.second, source);
+    }
+  }
+}
 
 }  // namespace
 
@@ -277,10 +313,14 @@ Graph parse_model(const std::string& text, const std::string& source) {
   } catch (const YAML::Exception& e) {
     throw UserError(fmt::format("{}:{}: not valid YAML/JSON: {}", source, e.mark.line + 1, e.msg));
   }
+  reject_duplicate_keys(root, source);
   return ModelLoader(source).load(root);
 }
 
 Graph load_model_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw UserError(fmt::format("{}: is a directory, not a model file; check the path", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UserError(fmt::format("{}: cannot read the model file; check the path", path));
   std::ostringstream text;

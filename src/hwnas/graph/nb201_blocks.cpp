@@ -63,6 +63,7 @@ std::array<std::vector<Edge>, 3> parse_arch(std::string_view arch) {
     pos = plus == std::string_view::npos ? arch.size() : plus + 1;
   }
   if (node != nodes.size()) bad_arch(arch, fmt::format("has {} nodes, needs 3", node));
+  if (arch.back() == '+') bad_arch(arch, "ends with '+'");
   return nodes;
 }
 

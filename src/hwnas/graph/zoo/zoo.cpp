@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -121,6 +122,7 @@ Graph build_zoo_model(std::string_view spec) {
   for (const ZooOptionInfo& info : model->options)
     if (!info.default_value.empty()) set_option(options, spec, info.key, info.default_value);
   std::string_view rest = colon == std::string_view::npos ? "" : spec.substr(colon + 1);
+  std::vector<std::string_view> given;
   while (!rest.empty()) {
     const std::size_t comma = rest.find(',');
     const std::string_view item = rest.substr(0, comma);
@@ -133,6 +135,10 @@ Graph build_zoo_model(std::string_view spec) {
       throw UserError(fmt::format("model '{}': bad option '{}'; {} takes key=value options "
                                   "from: {}",
                                   spec, item, model->name, allowed_keys(*model)));
+    if (std::find(given.begin(), given.end(), key) != given.end())
+      throw UserError(fmt::format("model '{}': option '{}' is given twice; give it once", spec,
+                                  key));
+    given.push_back(key);
     set_option(options, spec, key, item.substr(eq + 1));
   }
   try {

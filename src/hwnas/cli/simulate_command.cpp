@@ -1,0 +1,96 @@
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "hwnas/cli/commands.h"
+#include "hwnas/estimate/measure_network.h"
+#include "hwnas/graph/error.h"
+#include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/hw/targets/targets.h"
+
+namespace hwnas::cli {
+namespace {
+
+struct SimulateArgs {
+  std::string model, target;
+  std::int32_t batch = 1;
+  bool json = false;
+};
+
+std::string fused_ops(const hw::Kernel& kernel) {
+  std::string ops;
+  for (const hw::KernelOp& op : kernel.ops) ops += (ops.empty() ? "" : "+") + std::string(graph::op_name(op.op));
+  return ops;
+}
+
+void print_json(const graph::Graph& g, const hw::Target& t, const estimate::NetworkMeasurement& n) {
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (const auto& k : n.kernels) {
+    std::vector<std::string> nodes;
+    for (graph::NodeId id : k.instance.nodes) nodes.emplace_back(g.node_name(id));
+    nlohmann::ordered_json row = {{"name", g.node_name(k.instance.nodes[0])},
+                                  {"ops", fused_ops(k.instance.kernel)},
+                                  {"nodes", nodes},
+                                  {"latency_ms", k.measurement.latency_s * 1e3},
+                                  {"bound", hw::bound_name(k.measurement.bound)}};
+    row["utilization"] = k.measurement.utilization ? nlohmann::ordered_json(*k.measurement.utilization)
+                                                   : nlohmann::ordered_json(nullptr);
+    if (k.measurement.cycles) row["cycles"] = *k.measurement.cycles;
+    if (k.measurement.sram_bytes) row["sram_bytes"] = *k.measurement.sram_bytes;
+    if (k.measurement.dram_bytes) row["dram_bytes"] = *k.measurement.dram_bytes;
+    layers.push_back(std::move(row));
+  }
+  nlohmann::ordered_json out = {{"model", g.name()},
+                                {"target", t.name()},
+                                {"target_identity", t.identity()},
+                                {"precision", graph::precision_name(t.precision())},
+                                {"latency_ms", n.latency_s * 1e3},
+                                {"cycles", n.cycles},
+                                {"kernels", n.kernels.size()},
+                                {"layers", layers}};
+  fmt::print("{}\n", out.dump(2));
+}
+
+void print_table(const graph::Graph& g, const hw::Target& t, const estimate::NetworkMeasurement& n) {
+  std::size_t name_width = 4, ops_width = 3;
+  for (const auto& k : n.kernels) {
+    name_width = std::max(name_width, g.node_name(k.instance.nodes[0]).size());
+    ops_width = std::max(ops_width, fused_ops(k.instance.kernel).size());
+  }
+  fmt::print("{:<{}}  {:<{}}  {:>11} {:>9} {:>7}\n", "name", name_width, "ops", ops_width,
+             "latency_us", "bound", "util");
+  for (const auto& k : n.kernels) {
+    const hw::Measurement& m = k.measurement;
+    fmt::print("{:<{}}  {:<{}}  {:>11.2f} {:>9} {:>7}\n", g.node_name(k.instance.nodes[0]),
+               name_width, fused_ops(k.instance.kernel), ops_width, m.latency_s * 1e6,
+               hw::bound_name(m.bound),
+               m.utilization ? fmt::format("{:.1f}%", *m.utilization * 100) : "-");
+  }
+  fmt::print("\nmodel {} on {} ({}): {} kernels, latency {:.3f} ms", g.name(), t.name(),
+             graph::precision_name(t.precision()), n.kernels.size(), n.latency_s * 1e3);
+  if (n.cycles > 0) fmt::print(", {:.0f} cycles", n.cycles);
+  fmt::print("\n");
+}
+
+}  // namespace
+
+void add_simulate_command(CLI::App& app) {
+  auto args = std::make_shared<SimulateArgs>();
+  auto* cmd = app.add_subcommand("simulate", "Per-kernel latency of a model on a target");
+  cmd->add_option("MODEL", args->model, "Zoo spec or model file")->required();
+  cmd->add_option("--target", args->target, "Preset name (hwnas targets) or description YAML")
+      ->required();
+  cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
+  cmd->callback([args] {
+    if (args->batch <= 0)
+      throw UserError(fmt::format("--batch {}: the batch size must be positive", args->batch));
+    const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
+    const graph::Graph g = graph::load_model(args->model);
+    const estimate::NetworkMeasurement n = estimate::measure_network(g, *target, args->batch);
+    if (args->json) print_json(g, *target, n);
+    else print_table(g, *target, n);
+  });
+}
+
+}  // namespace hwnas::cli

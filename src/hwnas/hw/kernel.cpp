@@ -1,0 +1,71 @@
+#include "hwnas/hw/kernel.h"
+
+#include <fmt/format.h>
+
+#include "hwnas/graph/op_json.h"
+
+namespace hwnas::hw {
+namespace {
+
+std::string shape_text(const graph::Shape& s) { return fmt::format("{}x{}x{}", s.c, s.h, s.w); }
+
+std::string params_text(const graph::Op& op) {
+  std::string out;
+  for (const auto& [key, value] : graph::op_params_json(op).items())
+    out += (out.empty() ? "" : ",") + key + "=" + value.dump();
+  return out;
+}
+
+}  // namespace
+
+std::string kernel_key(const Kernel& kernel) {
+  std::string key;
+  for (std::size_t i = 0; i < kernel.ops.size(); ++i) {
+    const KernelOp& op = kernel.ops[i];
+    if (i > 0) key += '+';
+    key += graph::op_name(op.op);
+    const std::string params = params_text(op.op);
+    if (!params.empty()) key += "(" + params + ")";
+    key += '[';
+    for (std::size_t k = 0; k < op.inputs.size(); ++k)
+      key += (k ? "," : "") + shape_text(op.inputs[k]);
+    key += "]->" + shape_text(op.output);
+  }
+  return fmt::format("{}|{}|b{}", key, graph::precision_name(kernel.precision), kernel.batch);
+}
+
+nlohmann::json kernel_to_json(const Kernel& kernel) {
+  nlohmann::json ops = nlohmann::json::array();
+  for (const KernelOp& op : kernel.ops) {
+    nlohmann::json inputs = nlohmann::json::array();
+    for (const graph::Shape& s : op.inputs) inputs.push_back({s.c, s.h, s.w});
+    ops.push_back({{"op", graph::op_name(op.op)},
+                   {"params", graph::op_params_json(op.op)},
+                   {"inputs", inputs},
+                   {"output", {op.output.c, op.output.h, op.output.w}}});
+  }
+  return {{"ops", ops},
+          {"precision", graph::precision_name(kernel.precision)},
+          {"batch", kernel.batch}};
+}
+
+Kernel single_node_kernel(const graph::Graph& graph, graph::NodeId id, graph::Precision precision,
+                          std::int32_t batch) {
+  KernelOp op{graph.op(id), {}, graph.shape(id)};
+  for (graph::NodeId in : graph.inputs(id)) op.inputs.push_back(graph.shape(in));
+  return Kernel{{std::move(op)}, precision, batch};
+}
+
+std::int64_t kernel_macs(const Kernel& kernel) {
+  std::int64_t macs = 0;
+  for (const KernelOp& op : kernel.ops) {
+    if (const auto* conv = std::get_if<graph::Conv2d>(&op.op))
+      macs += op.output.elements() * (op.inputs[0].c / conv->groups) * conv->kernel_h *
+              conv->kernel_w;
+    else if (const auto* linear = std::get_if<graph::Linear>(&op.op))
+      macs += std::int64_t{op.inputs[0].c} * linear->out_features;
+  }
+  return macs * kernel.batch;
+}
+
+}  // namespace hwnas::hw
