@@ -1,0 +1,154 @@
+// Hardware descriptions: presets load, a minimal user description works, every bad
+// description is a one-line error naming the key.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "hwnas/graph/error.h"
+#include "hwnas/hw/npu/npu_target.h"
+#include "hwnas/hw/targets/targets.h"
+
+namespace hwnas::hw {
+namespace {
+
+const char* const kMinimal = R"(name: my-npu
+clock_mhz: 800
+precision: int8
+parallelism_factor: 24
+input_lanes: 12
+spatial_lanes: 3
+vector_lanes: 40
+depthwise_mode: vector
+sram_kib: 700
+weight_sram_kib: 300
+sram_gbps: 50
+dram_gbps: 6
+dram_latency_ns: 300
+layer_overhead_cycles: 700
+fuse: [conv_bn_act]
+)";
+
+class Description : public ::testing::Test {
+ protected:
+  std::filesystem::path write(const std::string& text) {
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("hwnas_desc_" + std::to_string(::getpid()) + "_" + std::to_string(n_++) + ".yaml");
+    std::ofstream(path) << text;
+    files_.push_back(path);
+    return path;
+  }
+  void TearDown() override {
+    for (const auto& f : files_) std::filesystem::remove(f);
+  }
+  // The message of the UserError that loading `text` throws.
+  std::string error_of(const std::string& text) {
+    try {
+      make_target(write(text).string());
+    } catch (const UserError& e) {
+      return e.what();
+    }
+    return "";
+  }
+  std::string replace(const std::string& key_line, const std::string& with) {
+    std::string text = kMinimal;
+    const auto at = text.find(key_line);
+    EXPECT_NE(at, std::string::npos) << key_line;
+    const auto end = text.find('\n', at);
+    return text.replace(at, end - at, with);
+  }
+
+ private:
+  std::vector<std::filesystem::path> files_;
+  int n_ = 0;
+};
+
+TEST_F(Description, PresetsLoad) {
+  const auto names = preset_names();
+  for (const char* expected : {"edgetpu-like", "ethos-u55-128-like", "ethos-u65-512-like", "npu-p16",
+                               "npu-p32", "htp-like", "ane-like"})
+    EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
+  for (const std::string& n : names) {
+    const auto t = make_target(n);
+    EXPECT_EQ(t->name(), n);
+    EXPECT_TRUE(t->fusion_rules().has_value());
+  }
+}
+
+TEST_F(Description, MinimalUserDescriptionWorksWithDefaults) {
+  const auto t = make_target(write(kMinimal).string());
+  const auto& d = dynamic_cast<NpuTarget&>(*t).description();
+  EXPECT_EQ(d.parallelism_factor, 24);
+  EXPECT_EQ(d.depthwise_mode, DepthwiseMode::vector);
+  EXPECT_EQ(d.channel_align, 1);
+  EXPECT_DOUBLE_EQ(d.fold_fill_factor, 1.0);
+  EXPECT_EQ(t->precision(), graph::Precision::int8);
+}
+
+TEST_F(Description, IdentityFollowsTheDescription) {
+  const auto a = make_target(write(kMinimal).string());
+  const auto b = make_target(write(kMinimal).string());
+  const auto c = make_target(write(replace("sram_kib: 700", "sram_kib: 701")).string());
+  EXPECT_EQ(a->identity(), b->identity());
+  EXPECT_NE(a->identity(), c->identity());
+  EXPECT_EQ(a->identity().rfind("my-npu#", 0), 0u);
+}
+
+TEST_F(Description, EveryRequiredKeyIsRequired) {
+  for (const char* key : {"name", "clock_mhz", "precision", "parallelism_factor", "input_lanes",
+                          "spatial_lanes", "vector_lanes", "depthwise_mode", "sram_kib",
+                          "weight_sram_kib", "sram_gbps", "dram_gbps", "dram_latency_ns",
+                          "layer_overhead_cycles", "fuse"}) {
+    const std::string msg = error_of(replace(std::string(key) + ":", ""));
+    EXPECT_NE(msg.find(std::string("key '") + key + "'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("missing"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+}
+
+TEST_F(Description, NonPositiveValuesNameTheKey) {
+  for (const auto& [line, bad] : std::vector<std::pair<std::string, std::string>>{
+           {"clock_mhz: 800", "clock_mhz: 0"},
+           {"parallelism_factor: 24", "parallelism_factor: -16"},
+           {"input_lanes: 12", "input_lanes: 1.5"},
+           {"sram_kib: 700", "sram_kib: -1"},
+           {"dram_gbps: 6", "dram_gbps: fast"},
+           {"dram_latency_ns: 300", "dram_latency_ns: -5"},
+           {"layer_overhead_cycles: 700", "layer_overhead_cycles: [1]"}}) {
+    const std::string key = line.substr(0, line.find(':'));
+    const std::string msg = error_of(replace(line, bad));
+    EXPECT_NE(msg.find("key '" + key + "'"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+}
+
+TEST_F(Description, BadEnumsAndFusions) {
+  EXPECT_NE(error_of(replace("precision: int8", "precision: int4")).find("key 'precision'"), std::string::npos);
+  EXPECT_NE(error_of(replace("depthwise_mode: vector", "depthwise_mode: magic")).find("key 'depthwise_mode'"),
+            std::string::npos);
+  const std::string fusion = error_of(replace("fuse: [conv_bn_act]", "fuse: [conv_bn_act, conv_teleport]"));
+  EXPECT_NE(fusion.find("key 'fuse'"), std::string::npos) << fusion;
+  EXPECT_NE(fusion.find("conv_teleport"), std::string::npos) << fusion;
+  EXPECT_NE(fusion.find("conv_add"), std::string::npos) << fusion;  // lists the valid ones
+}
+
+TEST_F(Description, UnknownKeysAndBadYaml) {
+  EXPECT_NE(error_of(std::string(kMinimal) + "sram_mib: 4\n").find("unknown key 'sram_mib'"), std::string::npos);
+  const std::string yaml = error_of("name: [unclosed\n");
+  EXPECT_NE(yaml.find("not valid YAML"), std::string::npos) << yaml;
+  EXPECT_NE(error_of("- just\n- a list\n").find("mapping"), std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "kind: quantum\n").find("kind"), std::string::npos);
+}
+
+TEST_F(Description, UnknownPresetListsThePresets) {
+  try {
+    make_target("edgetpu");
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("edgetpu-like"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(make_target("/nonexistent/file.yaml"), UserError);
+}
+
+}  // namespace
+}  // namespace hwnas::hw
