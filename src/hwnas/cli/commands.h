@@ -9,5 +9,6 @@ void add_zoo_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_targets_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
+void add_profile_command(CLI::App& app);
 
 }  // namespace hwnas::cli

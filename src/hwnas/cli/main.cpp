@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "hwnas/cli/commands.h"
 #include "hwnas/graph/error.h"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   hwnas::cli::add_inspect_command(app);
   hwnas::cli::add_targets_command(app);
   hwnas::cli::add_simulate_command(app);
+  hwnas::cli::add_profile_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -28,6 +30,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // "hwnas frob": CLI11 only says a subcommand is required; name the word it did not know.
+    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
+      std::string commands;
+      for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+        commands += (commands.empty() ? "" : ", ") + sub->get_name();
+      fmt::print(stderr, "hwnas: unknown command '{}'; use one of: {}; run 'hwnas --help'\n",
+                 hwnas::UserError(argv[1]).what(), commands);
+      return 2;
+    }
     fmt::print(stderr, "hwnas: {}; run 'hwnas --help'\n", e.what());
     return 2;
   } catch (const hwnas::UserError& e) {

@@ -11,7 +11,8 @@ std::string shape_text(const graph::Shape& s) { return fmt::format("{}x{}x{}", s
 
 std::string params_text(const graph::Op& op) {
   std::string out;
-  for (const auto& [key, value] : graph::op_params_json(op).items())
+  const nlohmann::ordered_json params = graph::op_params_json(op);
+  for (const auto& [key, value] : params.items())
     out += (out.empty() ? "" : ",") + key + "=" + value.dump();
   return out;
 }

@@ -1,0 +1,52 @@
+#include "hwnas/cli/progress.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace hwnas::cli {
+namespace {
+
+std::string duration(double seconds) {
+  const auto s = static_cast<std::int64_t>(seconds + 0.5);
+  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
+  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}s", s);
+}
+
+}  // namespace
+
+ProgressBar::ProgressBar(std::string label)
+    : label_(std::move(label)), tty_(::isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+
+void ProgressBar::update(std::int64_t done, std::int64_t total) {
+  const auto now = std::chrono::steady_clock::now();
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double fraction = total > 0 ? double(done) / double(total) : 1.0;
+  const std::string eta = done > 0 ? duration(elapsed * (1 - fraction) / fraction) : "?";
+  if (tty_) {
+    if (done < total && now - last_draw_ < std::chrono::milliseconds(100)) return;
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(fraction * kWidth);
+    fmt::print(stderr, "\r{} [{}{}] {}/{} {:.0f}% ETA {}  ", label_, std::string(filled, '='),
+               std::string(kWidth - filled, ' '), done, total, fraction * 100, eta);
+    std::fflush(stderr);
+    drawn_ = true;
+  } else {
+    const std::int64_t decile = static_cast<std::int64_t>(fraction * 10);
+    if (decile == last_decile_) return;
+    last_decile_ = decile;
+    fmt::print(stderr, "{}: {}/{} ({:.0f}%), elapsed {}, ETA {}\n", label_, done, total,
+               fraction * 100, duration(elapsed), eta);
+  }
+  last_draw_ = now;
+}
+
+void ProgressBar::finish() {
+  if (tty_ && drawn_) fmt::print(stderr, "\n");
+  drawn_ = false;
+}
+
+}  // namespace hwnas::cli

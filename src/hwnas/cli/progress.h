@@ -1,0 +1,26 @@
+// A progress bar with ETA on stderr: redrawn in place on a terminal, a line every 10%
+// otherwise (logs stay readable).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace hwnas::cli {
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string label);
+  void update(std::int64_t done, std::int64_t total);
+  /// Ends the bar's line.
+  void finish();
+
+ private:
+  std::string label_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+  std::int64_t last_decile_ = -1;
+  bool drawn_ = false;
+};
+
+}  // namespace hwnas::cli

@@ -1,0 +1,122 @@
+#include "hwnas/estimate/kernel_sampler.h"
+
+#include <fmt/format.h>
+
+#include <array>
+
+#include "hwnas/estimate/decompose.h"
+#include "hwnas/graph/blocks.h"
+#include "hwnas/graph/zoo/zoo.h"
+
+namespace hwnas::estimate {
+namespace {
+
+template <class T, std::size_t N>
+T pick(std::mt19937_64& rng, const std::array<T, N>& options) {
+  return options[std::uniform_int_distribution<std::size_t>(0, N - 1)(rng)];
+}
+
+std::int32_t uniform(std::mt19937_64& rng, std::int32_t lo, std::int32_t hi) {
+  return std::uniform_int_distribution<std::int32_t>(lo, hi)(rng);
+}
+
+// Channels: a multiple of 8 half of the time, any integer otherwise.
+std::int32_t channels(std::mt19937_64& rng, std::int32_t lo, std::int32_t hi) {
+  if (uniform(rng, 0, 1) == 0) return std::max(8, uniform(rng, lo, hi) / 8 * 8);
+  return uniform(rng, lo, hi);
+}
+
+}  // namespace
+
+std::string random_nb201_arch(std::mt19937_64& rng) {
+  static constexpr std::array<const char*, 5> kOps = {"none", "skip_connect", "nor_conv_1x1",
+                                                      "nor_conv_3x3", "avg_pool_3x3"};
+  std::string arch;
+  for (int node = 1; node <= 3; ++node) {
+    arch += node > 1 ? "+|" : "|";
+    for (int src = 0; src < node; ++src) arch += fmt::format("{}~{}|", pick(rng, kOps), src);
+  }
+  return arch;
+}
+
+std::string random_fbnet_blocks(std::mt19937_64& rng) {
+  static constexpr std::array<const char*, 9> kBlocks = {
+      "k3_e1", "k3_e1_g2", "k3_e3", "k3_e6", "k5_e1", "k5_e1_g2", "k5_e3", "k5_e6", "skip"};
+  std::string blocks;
+  for (int i = 0; i < 22; ++i) blocks += (i ? "-" : "") + std::string(pick(rng, kBlocks));
+  return blocks;
+}
+
+KernelSampler::KernelSampler(hw::FusionRules rules, graph::Precision precision, std::uint64_t seed)
+    : rules_(std::move(rules)), precision_(precision), rng_(seed) {}
+
+graph::Graph KernelSampler::random_zoo_network() {
+  static constexpr std::array<const char*, 9> kModels = {
+      "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small", "mnasnet1_0", "efficientnet_b0",
+      "resnet18",     "resnet50",           "nb201",              "fbnet"};
+  static constexpr std::array<double, 8> kWidths = {0.35, 0.5, 0.75, 1.0, 1.0, 1.25, 1.4, 0.6};
+  const std::string model = pick(rng_, kModels);
+  if (model == "nb201") return graph::build_zoo_model("nb201:arch=" + random_nb201_arch(rng_));
+  if (model == "fbnet") return graph::build_zoo_model("fbnet:blocks=" + random_fbnet_blocks(rng_));
+  const std::int32_t res = 32 * uniform(rng_, 3, 10);
+  return graph::build_zoo_model(fmt::format("{}:width={},res={}", model, pick(rng_, kWidths), res));
+}
+
+graph::Graph KernelSampler::random_block_network() {
+  static constexpr std::array<std::int32_t, 6> kSizes = {7, 14, 28, 56, 112, 20};
+  static constexpr std::array<std::int32_t, 4> kKernels = {1, 3, 5, 7};
+  static constexpr std::array<std::int32_t, 5> kExpand = {1, 2, 3, 4, 6};
+  graph::Graph g("random_blocks");
+  const std::int32_t size = pick(rng_, kSizes);
+  const std::int32_t in = channels(rng_, 3, size >= 56 ? 96 : 512);
+  graph::NodeId x = g.add("input", graph::Input{in, size, size}, {});
+  for (int i = 0, blocks = uniform(rng_, 1, 3); i < blocks; ++i) {
+    const std::int32_t c = g.shape(x).c;
+    const std::int32_t out = uniform(rng_, 0, 2) == 0 ? c : channels(rng_, 8, 512);
+    const std::int32_t kernel = pick(rng_, kKernels);
+    const std::int32_t stride = g.shape(x).h >= 8 && uniform(rng_, 0, 3) == 0 ? 2 : 1;
+    const std::int32_t expanded = std::max(1, c * pick(rng_, kExpand));
+    const auto act = uniform(rng_, 0, 1) ? graph::ActKind::relu6 : graph::ActKind::hardswish;
+    std::optional<graph::SqueezeExciteSpec> se;
+    if (uniform(rng_, 0, 3) == 0) se = graph::SqueezeExciteSpec{std::max(8, expanded / 4)};
+    const std::string name = fmt::format("b{}", i);
+    switch (uniform(rng_, 0, 2)) {
+      case 0:
+        x = graph::conv_bn_act(g, x, {.out = out, .kernel = kernel, .stride = stride, .act = act}, name);
+        break;
+      case 1:
+        x = graph::ibn(g, x, {.out = out, .expanded = expanded, .kernel = std::max(3, kernel),
+                              .stride = stride, .act = act, .se = se}, name).output;
+        break;
+      default:
+        x = graph::fused_ibn(g, x, {.out = out, .expanded = expanded, .kernel = std::max(3, kernel),
+                                    .stride = stride, .act = act, .se = se}, name).output;
+    }
+  }
+  g.add("output", graph::Output{}, {x});
+  return g;
+}
+
+graph::Graph KernelSampler::random_network() {
+  return uniform(rng_, 0, 1) == 0 ? random_zoo_network() : random_block_network();
+}
+
+void KernelSampler::refill() {
+  const graph::Graph g = random_network();
+  std::vector<KernelInstance> kernels = decompose(g, rules_, precision_);
+  // A few kernels per network, so samples spread over many networks.
+  for (int i = 0; i < 4 && !kernels.empty(); ++i) {
+    const std::size_t at = std::uniform_int_distribution<std::size_t>(0, kernels.size() - 1)(rng_);
+    pending_.push_back(std::move(kernels[at].kernel));
+    kernels.erase(kernels.begin() + static_cast<std::ptrdiff_t>(at));
+  }
+}
+
+hw::Kernel KernelSampler::next() {
+  while (pending_.empty()) refill();
+  hw::Kernel k = std::move(pending_.back());
+  pending_.pop_back();
+  return k;
+}
+
+}  // namespace hwnas::estimate

@@ -1,0 +1,47 @@
+// Samples kernel configurations from the distributions real networks produce, for
+// profiling a target and for an estimator's initial design (docs/hardware.md).
+//
+// Half of the samples are kernels of zoo networks at random width multipliers and input
+// resolutions (and random NAS-Bench-201 and FBNet architectures); the other half are
+// kernels of random search-space blocks — conv-bn-act, IBN, fused IBN, with or without
+// squeeze-excite — whose channel counts are multiples of 8 half of the time and any
+// integer otherwise, so estimators learn the staircases of any parallelism factor.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "hwnas/graph/graph.h"
+#include "hwnas/hw/fusion.h"
+#include "hwnas/hw/kernel.h"
+
+namespace hwnas::estimate {
+
+class KernelSampler {
+ public:
+  /// Kernels are formed with `rules` (the target's fusion) at `precision`.
+  KernelSampler(hw::FusionRules rules, graph::Precision precision, std::uint64_t seed);
+
+  /// The next kernel; the sequence depends only on the constructor's arguments.
+  hw::Kernel next();
+
+  /// A random network of the kinds above (used by validation too).
+  graph::Graph random_network();
+
+ private:
+  graph::Graph random_zoo_network();
+  graph::Graph random_block_network();
+  void refill();
+
+  hw::FusionRules rules_;
+  graph::Precision precision_;
+  std::mt19937_64 rng_;
+  std::vector<hw::Kernel> pending_;
+};
+
+/// A random NAS-Bench-201 architecture string and a random FBNet block list.
+std::string random_nb201_arch(std::mt19937_64& rng);
+std::string random_fbnet_blocks(std::mt19937_64& rng);
+
+}  // namespace hwnas::estimate

@@ -1,0 +1,30 @@
+// Profiling: measure sampled kernels on a target and keep them in the measurement store.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "hwnas/estimate/kernel_sampler.h"
+#include "hwnas/hw/store/measurement_store.h"
+#include "hwnas/hw/target.h"
+
+namespace hwnas::estimate {
+
+struct ProfileResult {
+  std::int64_t measured = 0;     // newly measured and stored
+  std::int64_t reused = 0;       // already in the store for this target identity
+  std::int64_t unsupported = 0;  // kernels the target cannot run (skipped, not stored)
+};
+
+/// Called after every kernel with (kernels done, kernels asked for).
+using Progress = std::function<void(std::int64_t, std::int64_t)>;
+
+/// Samples `kernels` kernels (deterministic for `seed`), measures those the store lacks
+/// for the target's identity, and stores each as soon as it is measured, so an
+/// interrupted run keeps what it measured. A failed measurement (UserError) stops the
+/// run with nothing stored for that kernel.
+ProfileResult profile(hw::Target& target, hw::MeasurementStore& store, std::int64_t kernels,
+                      std::uint64_t seed, const Progress& progress = {});
+
+}  // namespace hwnas::estimate
