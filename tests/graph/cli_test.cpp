@@ -1,1 +1,275 @@
-// placeholder
+// The hwnas executable as a user runs it: exit status, stdout and stderr kept apart.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hwnas/graph/analysis.h"
+#include "hwnas/graph/model_file.h"
+#include "hwnas/graph/zoo/zoo.h"
+
+namespace hwnas::graph {
+namespace {
+
+struct Result {
+  int status = -1;  // exit status, or -1 when the process did not exit normally
+  std::string out, err;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// One scratch directory per test process, removed when it exits.
+struct Scratch {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("hwnas_cli_test_" + std::to_string(::getpid()));
+  Scratch() { std::filesystem::create_directories(dir); }
+  ~Scratch() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+};
+
+std::filesystem::path scratch_dir() {
+  static const Scratch scratch;
+  return scratch.dir;
+}
+
+// Runs HWNAS_BINARY with `args` (no shell), stdout and stderr to separate files.
+Result hwnas(const std::vector<std::string>& args) {
+  const std::filesystem::path dir = scratch_dir();
+  const std::string out_path = (dir / "stdout").string(), err_path = (dir / "stderr").string();
+  std::vector<std::string> argv_storage = {HWNAS_BINARY};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int null = ::open("/dev/null", O_RDONLY);
+    if (out < 0 || err < 0 || null < 0) ::_exit(126);
+    ::dup2(null, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  Result run;
+  if (pid < 0) {
+    ADD_FAILURE() << "fork failed";
+    return run;
+  }
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) ADD_FAILURE() << "waitpid failed";
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  run.out = read_file(out_path);
+  run.err = read_file(err_path);
+  EXPECT_NE(run.status, 127) << "could not execute " << HWNAS_BINARY;
+  return run;
+}
+
+std::string describe(const std::vector<std::string>& args, const Result& r) {
+  std::string text = "hwnas";
+  for (const std::string& a : args) text += " '" + a + "'";
+  return text + "\nstatus " + std::to_string(r.status) + "\nstdout: " + r.out.substr(0, 400) +
+         "\nstderr: " + r.err;
+}
+
+// Bad input: status 2, nothing on stdout, exactly one line on stderr that says `hint`.
+void expect_bad_input(const std::vector<std::string>& args, const std::string& hint) {
+  const Result r = hwnas(args);
+  SCOPED_TRACE(describe(args, r));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "");
+  ASSERT_FALSE(r.err.empty());
+  EXPECT_EQ(r.err.back(), '\n');
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "more than one line";
+  EXPECT_EQ(r.err.rfind("hwnas: ", 0), 0u);
+  EXPECT_NE(r.err.find(hint), std::string::npos) << "'" << hint << "' not in stderr";
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = (scratch_dir() / name).string();
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::string example(const std::string& name) {
+  return std::string(HWNAS_SOURCE_DIR) + "/examples/models/" + name;
+}
+
+TEST(Cli, ZooListsEveryModel) {
+  const Result r = hwnas({"zoo"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  for (const ZooModel& m : zoo_models()) {
+    SCOPED_TRACE(std::string(m.name));
+    // Each model starts a line, followed by its description.
+    std::string entry(m.name);
+    entry += ' ';
+    const bool first = r.out.rfind(entry, 0) == 0;
+    EXPECT_TRUE(first || r.out.find('\n' + entry) != std::string::npos);
+    EXPECT_NE(r.out.find(std::string(m.description)), std::string::npos);
+  }
+  EXPECT_NE(r.out.find("docs/model-format.md"), std::string::npos);
+}
+
+TEST(Cli, ZooJsonListsEveryModel) {
+  const Result r = hwnas({"zoo", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j.contains("models"));
+  ASSERT_EQ(j["models"].size(), zoo_models().size());
+  for (std::size_t i = 0; i < zoo_models().size(); ++i) {
+    EXPECT_EQ(j["models"][i]["name"], std::string(zoo_models()[i].name));
+    EXPECT_EQ(j["models"][i]["options"].size(), zoo_models()[i].options.size());
+  }
+}
+
+TEST(Cli, InspectMobileNetV2Json) {
+  const Result r = hwnas({"inspect", "mobilenet_v2", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const nlohmann::json j = nlohmann::json::parse(r.out);  // stdout is exactly one JSON object
+  ASSERT_TRUE(j.is_object());
+  for (const char* key : {"params", "macs", "weight_bytes", "peak_activation_bytes",
+                          "peak_activation_bytes_min_order", "layers"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["params"].get<std::int64_t>(), 3504872);
+  EXPECT_EQ(j["model"], "mobilenet_v2");
+  EXPECT_EQ(j["precision"], "fp32");
+  EXPECT_EQ(j["batch"], 1);
+  const Analysis a = analyze(build_zoo_model("mobilenet_v2"), Precision::fp32, 1);
+  EXPECT_EQ(j["macs"].get<std::int64_t>(), a.total.macs);
+  EXPECT_EQ(j["weight_bytes"].get<std::int64_t>(), a.total.weight_bytes);
+  EXPECT_EQ(j["peak_activation_bytes"].get<std::int64_t>(), a.peak_activation_bytes);
+  EXPECT_EQ(j["peak_activation_bytes_min_order"].get<std::int64_t>(),
+            a.peak_activation_bytes_min_order);
+
+  const nlohmann::json& layers = j["layers"];
+  ASSERT_TRUE(layers.is_array());
+  ASSERT_EQ(layers.size(), static_cast<std::size_t>(build_zoo_model("mobilenet_v2").size()));
+  std::int64_t params = 0, macs = 0;
+  for (const nlohmann::json& layer : layers) {
+    for (const char* key : {"name", "op", "block", "output_shape", "macs", "params"})
+      ASSERT_TRUE(layer.contains(key)) << key << " missing in " << layer.dump();
+    ASSERT_EQ(layer["output_shape"].size(), 4u);
+    EXPECT_EQ(layer["output_shape"][0], 1);
+    params += layer["params"].get<std::int64_t>();
+    macs += layer["macs"].get<std::int64_t>();
+  }
+  EXPECT_EQ(params, 3504872);
+  EXPECT_EQ(macs, j["macs"].get<std::int64_t>());
+  EXPECT_EQ(layers[0]["op"], "input");
+  EXPECT_EQ(layers[1]["name"], "features.0.conv");
+  EXPECT_EQ(layers[1]["block"], "features.0");
+  EXPECT_EQ(layers[1]["output_shape"], nlohmann::json::parse("[1, 32, 112, 112]"));
+  EXPECT_EQ(layers.back()["op"], "output");
+  EXPECT_EQ(layers.back()["block"], "");
+}
+
+TEST(Cli, InspectPrecisionAndBatch) {
+  const Result r = hwnas({"inspect", "mobilenet_v2:width=0.5,res=160,classes=10,in_ch=1",
+                          "--precision", "int8", "--batch", "4", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["precision"], "int8");
+  EXPECT_EQ(j["batch"], 4);
+  EXPECT_EQ(j["layers"][0]["output_shape"], nlohmann::json::parse("[4, 1, 160, 160]"));
+  EXPECT_EQ(j["layers"].back()["output_shape"], nlohmann::json::parse("[4, 10, 1, 1]"));
+  const Analysis a = analyze(build_zoo_model("mobilenet_v2:width=0.5,res=160,classes=10,in_ch=1"),
+                             Precision::int8, 4);
+  EXPECT_EQ(j["macs"].get<std::int64_t>(), a.total.macs);
+  EXPECT_EQ(j["weight_bytes"].get<std::int64_t>(), a.total.weight_bytes);
+}
+
+TEST(Cli, InspectTable) {
+  const Result r = hwnas({"inspect", "resnet18"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(r.out.find("layer1.0.1.conv"), std::string::npos);
+  EXPECT_NE(r.out.find("model resnet18:"), std::string::npos);
+}
+
+TEST(Cli, InspectModelFiles) {
+  for (const char* name : {"tiny.yaml", "tiny_residual.json"}) {
+    SCOPED_TRACE(name);
+    const std::string path = example(name);
+    const Result r = hwnas({"inspect", path, "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    const nlohmann::json j = nlohmann::json::parse(r.out);
+    const Graph g = load_model_file(path);
+    EXPECT_EQ(j["model"], g.name());
+    EXPECT_EQ(j["params"].get<std::int64_t>(), analyze(g, Precision::fp32, 1).total.params);
+    EXPECT_EQ(j["layers"].size(), static_cast<std::size_t>(g.size()));
+  }
+  // A model saved by hwnas inspects like the zoo model it came from.
+  const std::string saved = (scratch_dir() / "saved.json").string();
+  save_model_file(build_zoo_model("mnasnet1_0"), saved);
+  const Result from_file = hwnas({"inspect", saved, "--json"});
+  const Result from_zoo = hwnas({"inspect", "mnasnet1_0", "--json"});
+  ASSERT_EQ(from_file.status, 0) << from_file.err;
+  EXPECT_EQ(from_file.out, from_zoo.out);
+}
+
+TEST(Cli, BadModelFile) {
+  expect_bad_input(
+      {"inspect", write_temp("bad_op.yaml", "input: [3, 8, 8]\nlayers:\n  - {op: convv}\n")},
+      "bad_op.yaml:3: layer 0: unknown op 'convv'");
+  expect_bad_input({"inspect", write_temp("bad_syntax.json", "{\"layers\": [\n")},
+                   "bad_syntax.json:");
+  expect_bad_input(
+      {"inspect",
+       write_temp("bad_shape.yaml", "input: [3, 8, 8]\nlayers:\n  - {op: linear, out: 4}\n"),
+       "--json"},
+      "add flatten or global_pool");
+  expect_bad_input({"inspect", "/nonexistent/model.yaml"}, "/nonexistent/model.yaml: cannot read");
+  expect_bad_input({"inspect", scratch_dir().string() + "/"}, "unknown zoo model");
+}
+
+TEST(Cli, BadZooSpecs) {
+  expect_bad_input({"inspect", "mobilenet_v9"}, "unknown zoo model 'mobilenet_v9'");
+  expect_bad_input({"inspect", "mobilenet_v2:depth=3", "--json"}, "bad option 'depth=3'");
+  expect_bad_input({"inspect", "mobilenet_v2:width=-1"}, "width must be a number");
+  expect_bad_input({"inspect", "mobilenet_v2:res=abc"}, "res must be an integer in [1, 65536]");
+  expect_bad_input({"inspect", "nb201:arch=|nor_conv_3x3~0|"}, "NAS-Bench-201 architecture");
+  expect_bad_input({"inspect", "fbnet:blocks=skip"}, "blocks= needs 22 block names");
+  expect_bad_input({"inspect", "mobilenet_v2:width=1\n2"}, "width must be a number");
+}
+
+TEST(Cli, BadFlags) {
+  expect_bad_input({"inspect", "mobilenet_v2", "--precision", "int9"}, "--precision 'int9'");
+  expect_bad_input({"inspect", "mobilenet_v2", "--batch", "0"}, "--batch 0");
+  expect_bad_input({"inspect", "mobilenet_v2", "--batch", "-2", "--json"},
+                   "batch size must be positive");
+  expect_bad_input({"inspect", "mobilenet_v2", "--batch", "two"}, "--batch");
+  expect_bad_input({"inspect", "mobilenet_v2", "--frobnicate"}, "--frobnicate");
+  expect_bad_input({"inspect", "mobilenet_v2", "resnet18"}, "resnet18");
+  expect_bad_input({"inspect"}, "MODEL");
+  expect_bad_input({"inspect", "mobilenet_v2", "--precision"}, "--precision");
+  expect_bad_input({"zoo", "extra"}, "extra");
+  expect_bad_input({}, "subcommand");
+  expect_bad_input({"frobnicate"}, "frobnicate");
+}
+
+}  // namespace
+}  // namespace hwnas::graph

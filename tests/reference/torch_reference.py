@@ -35,6 +35,7 @@ try:
     import torchvision.models as tvm
     import torchvision.models.segmentation as tvseg
     from torchvision.models.efficientnet import EfficientNet, _efficientnet_conf
+    from torchvision.models.segmentation.lraspp import _lraspp_mobilenetv3
 except Exception as e:  # ImportError, or a broken install
     print(json.dumps({"unavailable": f"{sys.executable} cannot import torch/torchvision: {e!r}"}))
     sys.exit(0)
@@ -80,9 +81,14 @@ def efficientnet_b0(width_mult=1.0, num_classes=1000):
     return EfficientNet(setting, 0.2, num_classes=num_classes, last_channel=last_channel)
 
 
-def lraspp(num_classes=21):
-    return tvseg.lraspp_mobilenet_v3_large(weights=None, weights_backbone=None,
-                                           num_classes=num_classes)
+def lraspp(num_classes=21, width_mult=1.0):
+    """torchvision's lraspp_mobilenet_v3_large; other widths through its (internal) builder
+    on a dilated mobilenet_v3_large backbone, as lraspp_mobilenet_v3_large itself does."""
+    if width_mult == 1.0:
+        return tvseg.lraspp_mobilenet_v3_large(weights=None, weights_backbone=None,
+                                               num_classes=num_classes)
+    backbone = tvm.mobilenet_v3_large(weights=None, width_mult=width_mult, dilated=True)
+    return _lraspp_mobilenetv3(backbone, num_classes)
 
 
 # (hwnas spec, torch constructor, resolution)
@@ -121,6 +127,7 @@ VARIANTS = [
     ("resnet18:res=160,classes=100", lambda: tvm.resnet18(weights=None, num_classes=100), 160),
     ("resnet50:res=256,classes=10", lambda: tvm.resnet50(weights=None, num_classes=10), 256),
     ("lraspp_mobilenet_v3_large:res=256,classes=5", lambda: lraspp(5), 256),
+    ("lraspp_mobilenet_v3_large:width=0.5,res=320", lambda: lraspp(21, 0.5), 320),
 ]
 
 

@@ -65,13 +65,16 @@ std::string model_names() {
   return names;
 }
 
+// Limits keep every count of the analysis within 64 bits.
+constexpr std::int32_t kMaxOption = 1 << 16;
+
 std::int32_t parse_positive_int(std::string_view spec, std::string_view key,
                                 std::string_view value) {
   std::int32_t out = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
-  if (ec != std::errc() || end != value.data() + value.size() || out <= 0)
-    throw UserError(fmt::format("model '{}': {} must be a positive integer, got '{}'", spec, key,
-                                value));
+  if (ec != std::errc() || end != value.data() + value.size() || out <= 0 || out > kMaxOption)
+    throw UserError(fmt::format("model '{}': {} must be an integer in [1, {}], got '{}'", spec,
+                                key, kMaxOption, value));
   return out;
 }
 

@@ -1,0 +1,256 @@
+#include "hwnas/hw/external/external_target.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "hwnas/graph/error.h"
+#include "hwnas/graph/hash.h"
+#include "hwnas/hw/external/subprocess.h"
+
+namespace hwnas::hw {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::set<std::string>& known_keys() {
+  static const std::set<std::string> keys = {"name",      "kind",      "command",
+                                             "timeout_s", "precision", "fusion"};
+  return keys;
+}
+
+struct ExternalDescription {
+  std::string name;
+  std::vector<std::string> command;
+  double timeout_s = 30;
+  graph::Precision precision = graph::Precision::fp32;
+  std::optional<FusionRules> fusion;
+  std::string work_dir;  // absolute; empty: the caller's directory
+};
+
+[[noreturn]] void fail_key(const YAML::Node& node, const std::string& source,
+                           const std::string& key, const std::string& message) {
+  const YAML::Node at = node[key];
+  const std::string where =
+      at && !at.Mark().is_null() ? fmt::format("{}:{}", source, at.Mark().line + 1) : source;
+  throw UserError(fmt::format("{}: key '{}': {}", where, key, message));
+}
+
+std::string scalar_text(const YAML::Node& v) { return v.IsScalar() ? v.Scalar() : "a list or map"; }
+
+ExternalDescription parse_description(const YAML::Node& node, const std::string& source) {
+  if (!node.IsMap())
+    throw UserError(fmt::format("{}: an external target description is a YAML mapping of keys "
+                                "(docs/hardware-external.md)", source));
+  for (const auto& entry : node)
+    if (!known_keys().contains(entry.first.Scalar()))
+      throw UserError(fmt::format("{}:{}: unknown key '{}'; an external target has the keys name, "
+                                  "kind, command, timeout_s, precision, fusion",
+                                  source, entry.first.Mark().line + 1, entry.first.Scalar()));
+  const auto fail = [&](const std::string& key, const std::string& message) {
+    fail_key(node, source, key, message);
+  };
+  ExternalDescription d;
+
+  const YAML::Node name = node["name"];
+  if (!name) fail("name", "missing; every target needs a name");
+  if (!name.IsScalar() || name.Scalar().empty()) fail("name", "must be a non-empty string");
+  d.name = name.Scalar();
+
+  if (node["kind"] && (!node["kind"].IsScalar() || node["kind"].Scalar() != "external"))
+    fail("kind", fmt::format("must be external for a program-measured target, got '{}'",
+                             scalar_text(node["kind"])));
+
+  const YAML::Node command = node["command"];
+  const std::string command_help = "a list of strings, the program and its arguments, e.g. "
+                                   "[python3, fake_npu.py]; it runs without a shell";
+  if (!command) fail("command", "missing; give " + command_help);
+  if (!command.IsSequence()) fail("command", "must be " + command_help + ", got '" + scalar_text(command) + "'");
+  if (command.size() == 0) fail("command", "is empty; give " + command_help);
+  for (const YAML::Node& arg : command) {
+    if (!arg.IsScalar()) fail("command", "every entry must be a string; " + command_help);
+    d.command.push_back(arg.Scalar());
+  }
+  if (d.command.front().empty()) fail("command", "the program (first entry) is empty");
+
+  if (const YAML::Node t = node["timeout_s"]) {
+    if (!t.IsScalar() || !YAML::convert<double>::decode(t, d.timeout_s) ||
+        !std::isfinite(d.timeout_s) || d.timeout_s <= 0)
+      fail("timeout_s", fmt::format("must be a positive number of seconds, got '{}'", scalar_text(t)));
+  }
+
+  if (const YAML::Node p = node["precision"]) {
+    if (!p.IsScalar() || !graph::parse_precision(p.Scalar(), d.precision))
+      fail("precision", fmt::format("must be int8, fp16 or fp32, got '{}'", scalar_text(p)));
+  }
+
+  if (const YAML::Node f = node["fusion"]) {
+    if (!f.IsSequence()) fail("fusion", fmt::format("must be a list of fusion patterns from: {}", fusion_names()));
+    d.fusion.emplace();
+    for (const YAML::Node& item : f) {
+      FusionPattern p{};
+      if (!item.IsScalar() || !parse_fusion(item.Scalar(), p))
+        fail("fusion", fmt::format("unknown fusion '{}'; use names from: {}", scalar_text(item),
+                                   fusion_names()));
+      if (!d.fusion->has(p)) d.fusion->patterns.push_back(p);
+    }
+  }
+
+  std::error_code ec;
+  if (fs::is_regular_file(source, ec)) d.work_dir = fs::absolute(fs::path(source), ec).parent_path().string();
+  return d;
+}
+
+/// Everything that decides the measurements, in a fixed form for the identity hash.
+std::string canonical(const ExternalDescription& d) {
+  nlohmann::json fusion = nullptr;
+  if (d.fusion) {
+    std::vector<std::string> names;
+    for (FusionPattern p : d.fusion->patterns) names.emplace_back(fusion_name(p));
+    std::sort(names.begin(), names.end());
+    fusion = names;
+  }
+  return nlohmann::json{{"name", d.name},
+                        {"kind", "external"},
+                        {"command", d.command},
+                        {"timeout_s", d.timeout_s},
+                        {"precision", graph::precision_name(d.precision)},
+                        {"fusion", fusion}}
+      .dump();
+}
+
+/// The first ~100 characters of a program's output, on one line.
+std::string excerpt(const std::string& text) {
+  std::string out;
+  for (char ch : text) {
+    const bool space = std::isspace(static_cast<unsigned char>(ch)) != 0;
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : ch;
+    if (out.size() >= 100) return out + "...";
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::string stderr_note(const ProcessResult& r) {
+  const std::string e = excerpt(r.err);
+  return e.empty() ? "; it printed nothing on stderr" : "; stderr: '" + e + "'";
+}
+
+const char* kAnswerHelp = "print the latency in ms, e.g. 1.25 or {\"latency_ms\": 1.25}";
+
+/// The value when it is a non-negative finite number.
+std::optional<double> non_negative(const nlohmann::json& v) {
+  if (!v.is_number()) return std::nullopt;
+  const double x = v.get<double>();
+  if (!std::isfinite(x) || x < 0) return std::nullopt;
+  return x;
+}
+
+double percentile(const std::vector<double>& sorted, double q) {
+  const double pos = q * static_cast<double>(sorted.size() - 1);
+  const auto lo = static_cast<std::size_t>(pos);
+  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+/// Parses the program's stdout; `fail` throws with the kernel named.
+template <typename Fail>
+Measurement parse_answer(const std::string& out, const Fail& fail) {
+  if (excerpt(out).empty()) fail(std::string("printed nothing on stdout; ") + kAnswerHelp);
+  nlohmann::json answer;
+  try {
+    answer = nlohmann::json::parse(out);
+  } catch (const nlohmann::json::exception&) {
+    fail("answer '" + excerpt(out) + "' is neither a number nor a JSON object; " + kAnswerHelp);
+  }
+  Measurement m;
+  if (answer.is_number()) {
+    const auto ms = non_negative(answer);
+    if (!ms) fail("latency " + answer.dump() + " ms must be a non-negative finite number");
+    m.latency_s = *ms / 1000;
+    return m;
+  }
+  if (!answer.is_object()) fail("answer '" + excerpt(out) + "' is neither a number nor a JSON object; " + kAnswerHelp);
+  for (const auto& [key, value] : answer.items())
+    if (key != "latency_ms" && key != "cycles" && key != "samples_ms")
+      fail("answer has unknown key '" + key + "'; allowed: latency_ms, cycles, samples_ms");
+  if (!answer.contains("latency_ms")) fail(std::string("answer has no 'latency_ms'; ") + kAnswerHelp);
+  const auto ms = non_negative(answer["latency_ms"]);
+  if (!ms) fail("latency_ms " + answer["latency_ms"].dump() + " must be a non-negative finite number");
+  m.latency_s = *ms / 1000;
+  if (answer.contains("cycles")) {
+    m.cycles = non_negative(answer["cycles"]);
+    if (!m.cycles) fail("cycles " + answer["cycles"].dump() + " must be a non-negative finite number");
+  }
+  if (answer.contains("samples_ms")) {
+    const nlohmann::json& samples = answer["samples_ms"];
+    if (!samples.is_array()) fail("samples_ms must be a list of non-negative numbers");
+    for (const nlohmann::json& s : samples) {
+      const auto v = non_negative(s);
+      if (!v) fail("samples_ms entry " + s.dump() + " must be a non-negative finite number");
+      m.samples_s.push_back(*v / 1000);
+    }
+    if (!m.samples_s.empty()) {
+      std::vector<double> sorted = m.samples_s;
+      std::sort(sorted.begin(), sorted.end());
+      const double median = percentile(sorted, 0.5);
+      m.spread = median > 0 ? (percentile(sorted, 0.9) - percentile(sorted, 0.1)) / median : 0;
+    }
+  }
+  return m;
+}
+
+class ExternalTarget : public Target {
+ public:
+  ExternalTarget(ExternalDescription d, std::string source)
+      : d_(std::move(d)),
+        source_(std::move(source)),
+        identity_(fmt::format("{}#{:016x}", d_.name, stable_hash(canonical(d_)))) {}
+
+  const std::string& name() const override { return d_.name; }
+  const std::string& identity() const override { return identity_; }
+  std::optional<FusionRules> fusion_rules() const override { return d_.fusion; }
+  graph::Precision precision() const override { return d_.precision; }
+
+  Measurement measure(const Kernel& kernel) override {
+    const auto fail = [&](const std::string& what) {
+      throw UserError(fmt::format("external target '{}' ({}): kernel {}: {}", d_.name, source_,
+                                  kernel_key(kernel), what));
+    };
+    const ProcessResult r =
+        run_process(d_.command, d_.work_dir, kernel_to_json(kernel).dump() + "\n", d_.timeout_s);
+    if (!r.started)
+      fail(fmt::format("cannot run '{}' ({}); fix key 'command'", d_.command.front(), r.exec_error));
+    if (r.timed_out)
+      fail(fmt::format("no answer within timeout_s = {} s, the program was killed; raise "
+                       "'timeout_s' or make the program faster", d_.timeout_s));
+    if (r.signal != 0)
+      fail(fmt::format("'{}' was killed by signal {} ({}){}", d_.command.front(), r.signal,
+                       strsignal(r.signal), stderr_note(r)));
+    if (r.exit_status != 0)
+      fail(fmt::format("'{}' exited with status {}{}", d_.command.front(), r.exit_status, stderr_note(r)));
+    return parse_answer(r.out, fail);
+  }
+
+ private:
+  ExternalDescription d_;
+  std::string source_;
+  std::string identity_;
+};
+
+}  // namespace
+
+std::unique_ptr<Target> make_external_target(const YAML::Node& description,
+                                             const std::string& source) {
+  return std::make_unique<ExternalTarget>(parse_description(description, source), source);
+}
+
+}  // namespace hwnas::hw

@@ -1,0 +1,229 @@
+#include "hwnas/hw/external/subprocess.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <utility>
+
+#include "hwnas/graph/error.h"
+
+namespace hwnas::hw {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) {
+      reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  bool open() const { return fd_ >= 0; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+struct Pipe {
+  Fd read, write;
+};
+
+Pipe make_pipe(const std::string& program) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    throw UserError("cannot run '" + program + "': pipe failed (" + std::strerror(errno) + ")");
+  Pipe p;
+  p.read = Fd(fds[0]);
+  p.write = Fd(fds[1]);
+  return p;
+}
+
+/// The child between fork and exec: only async-signal-safe calls.
+[[noreturn]] void exec_child(char* const* argv, const char* work_dir, int in, int out, int err,
+                             int status) {
+  ::setpgid(0, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::signal(SIGPIPE, SIG_DFL);
+  if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) {
+    const int e = errno;
+    [[maybe_unused]] auto n = ::write(status, &e, sizeof e);
+    ::_exit(127);
+  }
+  // Descriptors the parent opened without O_CLOEXEC (a database, say) stay out of the child.
+  ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (work_dir[0] != '\0' && ::chdir(work_dir) != 0) {
+    const int e = errno;
+    [[maybe_unused]] auto n = ::write(status, &e, sizeof e);
+    ::_exit(127);
+  }
+  ::execvp(argv[0], argv);
+  const int e = errno;
+  [[maybe_unused]] auto n = ::write(status, &e, sizeof e);
+  ::_exit(127);
+}
+
+/// Blocks SIGPIPE in this thread while it writes to a child that may have exited, and
+/// discards the SIGPIPE that such a write raised.
+class SigpipeGuard {
+ public:
+  SigpipeGuard() {
+    sigset_t pipe_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_);
+  }
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+  ~SigpipeGuard() {
+    sigset_t pending;
+    sigpending(&pending);
+    if (!was_pending_ && sigismember(&pending, SIGPIPE) == 1) {
+      sigset_t pipe_set;
+      sigemptyset(&pipe_set);
+      sigaddset(&pipe_set, SIGPIPE);
+      const timespec zero{0, 0};
+      while (sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+
+ private:
+  sigset_t old_;
+  bool was_pending_ = false;
+};
+
+void append_capped(std::string& to, const char* data, std::size_t n) {
+  if (to.size() < kMaxOutputBytes) to.append(data, std::min(n, kMaxOutputBytes - to.size()));
+}
+
+int wait_blocking(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+/// Feeds stdin and drains stdout/stderr until both close; false when the deadline passed.
+bool exchange(Fd& in, Fd& out, Fd& err, const std::string& input, Clock::time_point deadline,
+              ProcessResult& result) {
+  SigpipeGuard guard;
+  ::fcntl(in.get(), F_SETFL, ::fcntl(in.get(), F_GETFL) | O_NONBLOCK);
+  std::size_t written = 0;
+  if (input.empty()) in.reset();
+  char buffer[65536];
+  while (out.open() || err.open()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return false;
+    pollfd fds[3];
+    nfds_t n = 0;
+    Fd* owners[3];
+    for (auto [fd, events] : {std::pair{&in, POLLOUT}, {&out, POLLIN}, {&err, POLLIN}}) {
+      if (!fd->open()) continue;
+      fds[n] = pollfd{fd->get(), static_cast<short>(events), 0};
+      owners[n++] = fd;
+    }
+    const int ready = ::poll(fds, n, static_cast<int>(std::min<long long>(left.count() + 1, 1 << 30)));
+    if (ready < 0 && errno != EINTR) return false;
+    for (nfds_t i = 0; ready > 0 && i < n; ++i) {
+      if (fds[i].revents == 0) continue;
+      Fd& fd = *owners[i];
+      if (&fd == &in) {
+        const ssize_t w = ::write(fd.get(), input.data() + written, input.size() - written);
+        if (w > 0) written += static_cast<std::size_t>(w);
+        // EPIPE: the program exited or closed stdin without reading it all; its answer
+        // (or exit status) says what happened.
+        if (written == input.size() || (w < 0 && errno != EAGAIN && errno != EINTR)) fd.reset();
+        continue;
+      }
+      const ssize_t r = ::read(fd.get(), buffer, sizeof buffer);
+      if (r > 0) append_capped(&fd == &out ? result.out : result.err, buffer, static_cast<std::size_t>(r));
+      else if (r == 0 || (errno != EAGAIN && errno != EINTR)) fd.reset();
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& work_dir,
+                          const std::string& input, double timeout_s) {
+  HWNAS_CHECK(!argv.empty());
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+
+  Pipe in = make_pipe(argv[0]), out = make_pipe(argv[0]), err = make_pipe(argv[0]),
+       status = make_pipe(argv[0]);
+  const auto deadline =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  const pid_t pid = ::fork();
+  if (pid < 0)
+    throw UserError("cannot run '" + argv[0] + "': fork failed (" + std::strerror(errno) + ")");
+  if (pid == 0)
+    exec_child(args.data(), work_dir.c_str(), in.read.get(), out.write.get(), err.write.get(),
+               status.write.get());
+
+  ::setpgid(pid, pid);  // also here, so a kill below cannot race the child's own setpgid
+  in.read.reset();
+  out.write.reset();
+  err.write.reset();
+  status.write.reset();
+
+  ProcessResult result;
+  int exec_errno = 0;
+  ssize_t got = 0;
+  while ((got = ::read(status.read.get(), &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
+  }
+  if (got == sizeof exec_errno) {
+    wait_blocking(pid);
+    result.exec_error = std::strerror(exec_errno);
+    return result;
+  }
+  result.started = true;
+
+  bool in_time = exchange(in.write, out.read, err.read, input, deadline, result);
+  int wait_status = 0;
+  while (in_time) {
+    const pid_t done = ::waitpid(pid, &wait_status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) break;
+    if (Clock::now() >= deadline) in_time = false;
+    else std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (!in_time) {
+    ::kill(-pid, SIGKILL);
+    wait_blocking(pid);
+    result.timed_out = true;
+    return result;
+  }
+  if (WIFEXITED(wait_status)) result.exit_status = WEXITSTATUS(wait_status);
+  else if (WIFSIGNALED(wait_status)) result.signal = WTERMSIG(wait_status);
+  return result;
+}
+
+}  // namespace hwnas::hw

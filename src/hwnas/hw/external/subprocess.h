@@ -1,0 +1,30 @@
+// Runs a program with fork/execvp (never a shell), feeds it stdin and collects its output.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace hwnas::hw {
+
+struct ProcessResult {
+  bool started = false;       // false: execvp failed, see exec_error
+  std::string exec_error;     // strerror of the failed execvp
+  bool timed_out = false;     // the deadline passed; the process group was killed
+  int exit_status = -1;       // when it exited normally
+  int signal = 0;             // when a signal ended it (other than our timeout kill)
+  std::string out;            // stdout, at most kMaxOutputBytes
+  std::string err;            // stderr, at most kMaxOutputBytes
+};
+
+inline constexpr std::size_t kMaxOutputBytes = 1 << 20;
+
+/// Runs argv[0] (looked up in PATH when it has no '/') with `argv` in `work_dir` (empty:
+/// this process's directory), in a process group of its own. Writes `input` to its stdin
+/// and closes it; reads stdout and stderr until both close and the process ends. After
+/// `timeout_s` seconds the whole group is killed with SIGKILL and reaped. Throws
+/// UserError only when the pipes or the fork cannot be made.
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& work_dir,
+                          const std::string& input, double timeout_s);
+
+}  // namespace hwnas::hw

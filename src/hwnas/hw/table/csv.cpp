@@ -1,0 +1,105 @@
+#include "hwnas/hw/table/csv.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "hwnas/graph/error.h"
+
+namespace hwnas::hw {
+
+CsvTable parse_csv(std::string_view text, const std::string& source) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  CsvTable table;
+  std::vector<std::string> fields;
+  std::string field;
+  bool quoted_field = false;  // the current row has a quoted field: never a blank line
+  bool in_quotes = false;
+  std::int64_t line = 1, row_line = 1, quote_line = 1;
+
+  const auto end_row = [&] {
+    fields.push_back(std::move(field));
+    field.clear();
+    const bool blank = fields.size() == 1 && fields[0].empty() && !quoted_field;
+    if (!blank) {
+      if (table.header.empty()) {
+        table.header = std::move(fields);
+      } else {
+        if (fields.size() != table.header.size())
+          throw UserError(fmt::format("{}:{}: {} fields, but the header has {} columns; every row "
+                                      "needs one value per column",
+                                      source, row_line, fields.size(), table.header.size()));
+        table.rows.push_back(std::move(fields));
+        table.row_lines.push_back(row_line);
+      }
+    }
+    fields.clear();
+    quoted_field = false;
+  };
+
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_quotes) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        in_quotes = false;
+      } else {
+        if (c == '\n') ++line;
+        field += c;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        if (field.empty()) {
+          in_quotes = quoted_field = true;
+          quote_line = line;
+        } else {
+          field += c;
+        }
+        break;
+      case ',':
+        fields.push_back(std::move(field));
+        field.clear();
+        break;
+      case '\r':
+        if (i + 1 >= text.size() || text[i + 1] != '\n') field += c;
+        break;
+      case '\n':
+        end_row();
+        row_line = ++line;
+        break;
+      default:
+        field += c;
+    }
+  }
+  if (in_quotes)
+    throw UserError(fmt::format("{}:{}: a quoted field is never closed; add the closing '\"'",
+                                source, quote_line));
+  if (!field.empty() || !fields.empty() || quoted_field) end_row();
+  if (table.header.empty())
+    throw UserError(fmt::format("{}: the file is empty; a CSV table needs a header line", source));
+  return table;
+}
+
+std::string read_text_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw UserError(fmt::format("{}: is a directory, not a file", path));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError(fmt::format("{}: cannot read ({}); check the path", path, std::strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw UserError(fmt::format("{}: cannot read ({}); check the path", path, std::strerror(errno)));
+  return std::move(text).str();
+}
+
+CsvTable read_csv(const std::string& path) { return parse_csv(read_text_file(path), path); }
+
+}  // namespace hwnas::hw

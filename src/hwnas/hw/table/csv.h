@@ -1,0 +1,31 @@
+// A small CSV reader for latency tables: a header line, then one row per line.
+//
+// Fields are separated by commas; a field may be quoted with double quotes (a doubled
+// quote inside is one quote, and a quoted field may span lines). CRLF line ends and a
+// UTF-8 byte-order mark are accepted; blank lines are skipped.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hwnas::hw {
+
+struct CsvTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;  // each as long as the header
+  std::vector<std::int64_t> row_lines;         // 1-based line where each row starts
+};
+
+/// Parses `text`; `source` names it in errors. Throws UserError naming source and line
+/// for an unterminated quote or a row whose field count differs from the header's.
+CsvTable parse_csv(std::string_view text, const std::string& source);
+
+/// Reads and parses the file at `path`; throws UserError naming it when it cannot be read.
+CsvTable read_csv(const std::string& path);
+
+/// The whole file as bytes; throws UserError naming it when it cannot be read.
+std::string read_text_file(const std::string& path);
+
+}  // namespace hwnas::hw

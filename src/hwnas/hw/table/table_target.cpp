@@ -1,0 +1,149 @@
+#include "hwnas/hw/table/table_target.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "hwnas/graph/error.h"
+#include "hwnas/graph/hash.h"
+#include "hwnas/hw/table/csv.h"
+
+namespace hwnas::hw {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::size_t find_column(const CsvTable& table, const std::string& path, const std::string& column,
+                        const char* key) {
+  std::size_t found = table.header.size();
+  for (std::size_t i = 0; i < table.header.size(); ++i) {
+    if (table.header[i] != column) continue;
+    if (found != table.header.size())
+      throw UserError(fmt::format("{}: column '{}' ({}) appears twice in the header; rename one",
+                                  path, column, key));
+    found = i;
+  }
+  if (found == table.header.size()) {
+    std::string available;
+    for (const std::string& h : table.header) available += (available.empty() ? "" : ", ") + h;
+    throw UserError(fmt::format("{}: no column '{}' ({}); the columns are: {}", path, column, key,
+                                available));
+  }
+  return found;
+}
+
+/// A non-negative finite number with optional surrounding blanks; nullopt otherwise.
+std::optional<double> parse_latency(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+      !std::isfinite(value) || value < 0)
+    return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+TableTarget::TableTarget(const std::string& csv_path, const std::string& key_column,
+                         const std::string& latency_column, std::string name)
+    : name_(std::move(name)),
+      csv_path_(csv_path),
+      key_column_(key_column),
+      latency_column_(latency_column) {
+  if (name_.empty()) name_ = fs::path(csv_path).stem().string() + ":" + latency_column;
+  const std::string text = read_text_file(csv_path);
+  const CsvTable table = parse_csv(text, csv_path);
+  const std::size_t key_at = find_column(table, csv_path, key_column, "key_column");
+  const std::size_t latency_at = find_column(table, csv_path, latency_column, "latency_column");
+  if (table.rows.empty())
+    throw UserError(fmt::format("{}: the table has a header but no rows", csv_path));
+
+  rows_.reserve(table.rows.size());
+  index_.reserve(table.rows.size());
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    const std::vector<std::string>& row = table.rows[r];
+    const std::int64_t line = table.row_lines[r];
+    const std::optional<double> latency = parse_latency(row[latency_at]);
+    if (!latency)
+      throw UserError(fmt::format("{}:{}: column '{}': '{}' is not a non-negative number of "
+                                  "milliseconds",
+                                  csv_path, line, latency_column, row[latency_at]));
+    if (row[key_at].empty())
+      throw UserError(fmt::format("{}:{}: column '{}': the key is empty; every row needs one",
+                                  csv_path, line, key_column));
+    const auto [it, inserted] = index_.emplace(row[key_at], rows_.size());
+    if (!inserted)
+      throw UserError(fmt::format("{}:{}: column '{}': key '{}' already appears on line {}; keys "
+                                  "must be unique",
+                                  csv_path, line, key_column, row[key_at],
+                                  table.row_lines[it->second]));
+    rows_.emplace_back(row[key_at], *latency);
+  }
+
+  const nlohmann::json canonical = {{"name", name_},
+                                    {"kind", "table"},
+                                    {"key_column", key_column_},
+                                    {"latency_column", latency_column_},
+                                    {"csv_hash", stable_hash(text)}};
+  identity_ = fmt::format("{}#{:016x}", name_, stable_hash(canonical.dump()));
+}
+
+Measurement TableTarget::measure(const Kernel& kernel) {
+  throw UnsupportedKernel(fmt::format("table target '{}': cannot time kernel {}: table targets "
+                                      "time whole networks; use network_latency_ms",
+                                      name_, kernel_key(kernel)));
+}
+
+std::optional<double> TableTarget::network_latency_ms(const std::string& key) const {
+  const auto it = index_.find(key);
+  if (it == index_.end()) return std::nullopt;
+  return rows_[it->second].second;
+}
+
+std::unique_ptr<TableTarget> make_table_target(const YAML::Node& node, const std::string& source) {
+  if (!node.IsMap())
+    throw UserError(fmt::format("{}: a table target description is a YAML mapping of keys "
+                                "(docs/hardware-table.md)", source));
+  static const std::set<std::string> known = {"name", "kind", "csv", "key_column",
+                                              "latency_column"};
+  for (const auto& entry : node)
+    if (!known.contains(entry.first.Scalar()))
+      throw UserError(fmt::format("{}:{}: unknown key '{}'; a table target has the keys name, kind, "
+                                  "csv, key_column, latency_column",
+                                  source, entry.first.Mark().line + 1, entry.first.Scalar()));
+  const auto fail = [&](const std::string& key, const std::string& message) {
+    const YAML::Node at = node[key];
+    const std::string where =
+        at && !at.Mark().is_null() ? fmt::format("{}:{}", source, at.Mark().line + 1) : source;
+    throw UserError(fmt::format("{}: key '{}': {}", where, key, message));
+  };
+  const auto text = [&](const std::string& key, const char* fallback, const char* help) {
+    const YAML::Node v = node[key];
+    if (!v && fallback) return std::string(fallback);
+    if (!v) fail(key, std::string("missing; ") + help);
+    if (!v.IsScalar() || v.Scalar().empty()) fail(key, std::string("must be a non-empty string; ") + help);
+    return v.Scalar();
+  };
+  if (node["kind"] && (!node["kind"].IsScalar() || node["kind"].Scalar() != "table"))
+    fail("kind", "must be table for a latency-table target");
+  const std::string name = text("name", nullptr, "every target needs a name");
+  fs::path csv = text("csv", nullptr, "give the path of the CSV file");
+  if (csv.is_relative()) csv = fs::path(source).parent_path() / csv;
+  std::error_code ec;
+  if (!fs::is_regular_file(csv, ec))
+    fail("csv", fmt::format("'{}' is not a readable file; relative paths start at the description's "
+                            "directory", csv.string()));
+  const std::string key_column = text("key_column", "arch", "name the column of network keys");
+  const std::string latency_column =
+      text("latency_column", nullptr, "name the column of latencies in ms, e.g. lat_ms_pixel3");
+  return std::make_unique<TableTarget>(csv.string(), key_column, latency_column, name);
+}
+
+}  // namespace hwnas::hw
