@@ -3,8 +3,14 @@
 namespace hwnas::graph {
 namespace {
 
-bool can_add_residual(const Graph& g, NodeId x, NodeId y, bool wanted) {
-  return wanted && g.shape(x) == g.shape(y);
+// The shared tail of IBN and fused IBN: [SE] → 1x1 project + BN → residual add when
+// wanted and the shapes match.
+NodeId se_project_residual(Graph& g, NodeId x, NodeId y, const std::optional<SqueezeExciteSpec>& se,
+                           std::int32_t out, bool residual, const std::string& name, BlockId block) {
+  if (se) y = emit_squeeze_excite(g, y, *se, name + ".se", block);
+  y = emit_conv_bn_act(g, y, {.out = out, .act = std::nullopt}, name + ".project", block);
+  if (residual && g.shape(x) == g.shape(y)) y = g.add(name + ".add", Add{}, {x, y}, block);
+  return y;
 }
 
 }  // namespace
@@ -66,11 +72,8 @@ IbnNodes ibn(Graph& g, NodeId x, const IbnSpec& spec, const std::string& name) {
                         .act = spec.act},
                        name + ".dw", r.block);
   r.depthwise = y;
-  if (spec.se) y = emit_squeeze_excite(g, y, *spec.se, name + ".se", r.block);
-  y = emit_conv_bn_act(g, y, {.out = spec.out, .act = std::nullopt}, name + ".project", r.block);
-  if (can_add_residual(g, x, y, spec.residual && spec.stride == 1))
-    y = g.add(name + ".add", Add{}, {x, y}, r.block);
-  r.output = y;
+  r.output = se_project_residual(g, x, y, spec.se, spec.out, spec.residual && spec.stride == 1,
+                                 name, r.block);
   return r;
 }
 
@@ -81,11 +84,8 @@ IbnNodes fused_ibn(Graph& g, NodeId x, const FusedIbnSpec& spec, const std::stri
       g, x, {.out = spec.expanded, .kernel = spec.kernel, .stride = spec.stride, .act = spec.act},
       name + ".expand", r.block);
   r.expand = y;
-  if (spec.se) y = emit_squeeze_excite(g, y, *spec.se, name + ".se", r.block);
-  y = emit_conv_bn_act(g, y, {.out = spec.out, .act = std::nullopt}, name + ".project", r.block);
-  if (can_add_residual(g, x, y, spec.residual && spec.stride == 1))
-    y = g.add(name + ".add", Add{}, {x, y}, r.block);
-  r.output = y;
+  r.output = se_project_residual(g, x, y, spec.se, spec.out, spec.residual && spec.stride == 1,
+                                 name, r.block);
   return r;
 }
 

@@ -5,11 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/graph/file_io.h"
 
 namespace hwnas::report {
 namespace {
@@ -155,20 +152,7 @@ std::string bar_chart(const Axes& axes, const std::vector<Bar>& bars,
 }
 
 void write_svg(const std::string& path, const std::string& svg) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out || !(out << svg) || !out.flush()) {
-      std::remove(tmp.c_str());
-      throw UserError(fmt::format("{}: cannot write the plot; check the directory", path));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw UserError(fmt::format("{}: cannot write the plot: {}", path, ec.message()));
-  }
+  write_file_atomically(path, svg, "plot");
 }
 
 }  // namespace hwnas::report
