@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "hwnas/hw/cpu/cpu_target.h"
 #include "hwnas/hw/external/external_target.h"
 #include "hwnas/hw/npu/npu_target.h"
 #include "hwnas/hw/table/table_target.h"
@@ -57,6 +58,7 @@ std::unique_ptr<Target> make_target(const std::string& spec) {
                                ? node["kind"].Scalar()
                                : std::string("npu");
   if (kind == "npu") return make_npu_target(node, source);
+  if (kind == "cpu") return make_cpu_target(node, source);
   if (kind == "external") return make_external_target(node, source);
   if (kind == "table") return make_table_target(node, source);
   throw UserError(fmt::format("{}: key 'kind': unknown target kind '{}'; use npu, cpu, external "
