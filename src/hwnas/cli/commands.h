@@ -10,5 +10,8 @@ void add_inspect_command(CLI::App& app);
 void add_targets_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
 void add_profile_command(CLI::App& app);
+void add_fit_command(CLI::App& app);
+void add_estimate_command(CLI::App& app);
+void add_validate_command(CLI::App& app);
 
 }  // namespace hwnas::cli

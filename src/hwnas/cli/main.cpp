@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   hwnas::cli::add_targets_command(app);
   hwnas::cli::add_simulate_command(app);
   hwnas::cli::add_profile_command(app);
+  hwnas::cli::add_fit_command(app);
+  hwnas::cli::add_estimate_command(app);
+  hwnas::cli::add_validate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,8 +1,23 @@
 #include "hwnas/estimate/features.h"
 
+#include <cmath>
+
 #include "hwnas/graph/analysis.h"
 
 namespace hwnas::estimate {
+namespace {
+
+constexpr int kFolds[] = {4, 8, 16, 32, 64};
+
+float log2p(double v) { return static_cast<float>(std::log2(1.0 + v)); }
+
+float act_code(const graph::Op& op) {
+  const auto* act = std::get_if<graph::Activation>(&op);
+  if (act == nullptr) return 0;
+  return 1 + static_cast<float>(act->kind);
+}
+
+}  // namespace
 
 std::string kernel_type(const hw::Kernel& kernel) {
   const hw::KernelOp& main = kernel.main();
@@ -18,38 +33,75 @@ std::string kernel_type(const hw::Kernel& kernel) {
   return "elementwise";
 }
 
-nlohmann::json kernel_features(const hw::Kernel& kernel) {
+const std::vector<std::string>& feature_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n = {"cin", "hin", "win", "cout", "hout", "wout", "kernel", "stride",
+                                  "groups", "dilation", "inputs", "fused_ops", "fused_add", "fused_pool",
+                                  "fused_act", "main_act", "log2_macs", "log2_input", "log2_output",
+                                  "log2_weights", "batch", "element_bytes", "pixels"};
+    n.insert(n.end(), {"log2_cin", "log2_cout", "log2_pixels"});
+    for (int p : kFolds) {
+      n.push_back("cin_folds_" + std::to_string(p));
+      n.push_back("cout_folds_" + std::to_string(p));
+      n.push_back("log2_cin_folds_" + std::to_string(p));
+      n.push_back("log2_cout_folds_" + std::to_string(p));
+      n.push_back("log2_tile_work_" + std::to_string(p));
+      n.push_back("log2_input_streams_" + std::to_string(p));
+    }
+    return n;
+  }();
+  return names;
+}
+
+std::vector<float> feature_vector(const hw::Kernel& kernel) {
   const hw::KernelOp& main = kernel.main();
   const graph::Shape in = main.inputs.empty() ? main.output : main.inputs[0];
-  const graph::Shape out = kernel.ops.back().output;
-  nlohmann::json f = {{"type", kernel_type(kernel)},
-                      {"cin", in.c}, {"hin", in.h}, {"win", in.w},
-                      {"cout", main.output.c}, {"hout", main.output.h}, {"wout", main.output.w},
-                      {"kernel", 1}, {"stride", 1}, {"groups", 1},
-                      {"fused_ops", kernel.ops.size() - 1},
-                      {"fused_add", 0}, {"fused_pool", 0},
-                      {"macs", hw::kernel_macs(kernel)},
-                      {"input_elements", in.elements() * kernel.batch},
-                      {"output_elements", out.elements() * kernel.batch},
-                      {"weight_elements", 0},
-                      {"batch", kernel.batch},
-                      {"element_bytes", graph::element_bytes(kernel.precision)}};
+  const graph::Shape out = main.output;
+  float k = 1, stride = 1, groups = 1, dilation = 1, weights = 0;
   if (const auto* conv = std::get_if<graph::Conv2d>(&main.op)) {
-    f["kernel"] = conv->kernel_h;
-    f["stride"] = conv->stride_h;
-    f["groups"] = conv->groups;
-    f["weight_elements"] = std::int64_t{conv->out_channels} * (in.c / conv->groups) * conv->kernel_h * conv->kernel_w;
+    k = static_cast<float>(conv->kernel_h);
+    stride = static_cast<float>(conv->stride_h);
+    groups = static_cast<float>(conv->groups);
+    dilation = static_cast<float>(conv->dilation_h);
+    weights = float(conv->out_channels) * float(in.c / conv->groups) * float(conv->kernel_h * conv->kernel_w);
   } else if (const auto* linear = std::get_if<graph::Linear>(&main.op)) {
-    f["weight_elements"] = std::int64_t{linear->out_features} * in.c;
+    weights = float(linear->out_features) * float(in.c);
   } else if (const auto* pool = std::get_if<graph::Pool>(&main.op)) {
-    f["kernel"] = pool->kernel_h;
-    f["stride"] = pool->stride_h;
+    k = static_cast<float>(pool->kernel_h);
+    stride = static_cast<float>(pool->stride_h);
   }
+  float fused_add = 0, fused_pool = 0, fused_act = 0;
   for (std::size_t i = 1; i < kernel.ops.size(); ++i) {
-    if (std::holds_alternative<graph::Add>(kernel.ops[i].op)) f["fused_add"] = 1;
-    if (std::holds_alternative<graph::Pool>(kernel.ops[i].op)) f["fused_pool"] = 1;
+    const graph::Op& op = kernel.ops[i].op;
+    fused_add += std::holds_alternative<graph::Add>(op) || std::holds_alternative<graph::Mul>(op);
+    fused_pool += std::holds_alternative<graph::Pool>(op);
+    if (act_code(op) > 0) fused_act = act_code(op);
   }
-  return f;
+  const double b = kernel.batch;
+  std::vector<float> x = {float(in.c), float(in.h), float(in.w), float(out.c), float(out.h), float(out.w),
+                          k, stride, groups, dilation, float(main.inputs.size()),
+                          float(kernel.ops.size() - 1), fused_add, fused_pool, fused_act, act_code(main.op),
+                          log2p(double(hw::kernel_macs(kernel))), log2p(double(in.elements()) * b),
+                          log2p(double(kernel.ops.back().output.elements()) * b), log2p(weights),
+                          float(kernel.batch), float(graph::element_bytes(kernel.precision)),
+                          float(out.h) * float(out.w)};
+  const int cin_g = groups > 1 ? std::max(1, in.c / static_cast<int>(groups)) : in.c;
+  x.insert(x.end(), {float(std::log2(double(in.c))), float(std::log2(double(out.c))),
+                     float(std::log2(double(out.h) * out.w))});
+  for (int p : kFolds) {
+    const int cin_folds = (cin_g + p - 1) / p, cout_folds = (out.c + p - 1) / p;
+    // Array work if p were both lane counts: tiles × pixels; and the input re-read per
+    // output fold.
+    const double tiles = double(groups) * cin_folds * cout_folds * k * k;
+    x.insert(x.end(), {float(cin_folds), float(cout_folds), float(std::log2(double(cin_folds))),
+                       float(std::log2(double(cout_folds))), float(std::log2(tiles * out.h * out.w * b)),
+                       float(std::log2(double(in.elements()) * b * cout_folds))});
+  }
+  return x;
+}
+
+nlohmann::json kernel_features(const hw::Kernel& kernel) {
+  return {{"type", kernel_type(kernel)}, {"version", kFeatureVersion}, {"x", feature_vector(kernel)}};
 }
 
 }  // namespace hwnas::estimate

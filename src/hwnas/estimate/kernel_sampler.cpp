@@ -62,37 +62,59 @@ graph::Graph KernelSampler::random_zoo_network() {
   return graph::build_zoo_model(fmt::format("{}:width={},res={}", model, pick(rng_, kWidths), res));
 }
 
-graph::Graph KernelSampler::random_block_network() {
-  static constexpr std::array<std::int32_t, 6> kSizes = {7, 14, 28, 56, 112, 20};
+graph::NodeId KernelSampler::random_block(graph::Graph& g, graph::NodeId x, std::int32_t out,
+                                          std::int32_t stride, const std::string& name) {
   static constexpr std::array<std::int32_t, 4> kKernels = {1, 3, 5, 7};
   static constexpr std::array<std::int32_t, 5> kExpand = {1, 2, 3, 4, 6};
+  const std::int32_t c = g.shape(x).c;
+  const std::int32_t kernel = pick(rng_, kKernels);
+  const std::int32_t expanded = std::max(1, c * pick(rng_, kExpand));
+  const auto act = uniform(rng_, 0, 1) ? graph::ActKind::relu6 : graph::ActKind::hardswish;
+  std::optional<graph::SqueezeExciteSpec> se;
+  if (uniform(rng_, 0, 3) == 0) se = graph::SqueezeExciteSpec{std::max(8, expanded / 4)};
+  switch (uniform(rng_, 0, 2)) {
+    case 0:
+      return graph::conv_bn_act(g, x, {.out = out, .kernel = kernel, .stride = stride, .act = act}, name);
+    case 1:
+      return graph::ibn(g, x, {.out = out, .expanded = expanded, .kernel = std::max(3, kernel),
+                               .stride = stride, .act = act, .se = se}, name).output;
+    default:
+      return graph::fused_ibn(g, x, {.out = out, .expanded = expanded, .kernel = std::max(3, kernel),
+                                     .stride = stride, .act = act, .se = se}, name).output;
+  }
+}
+
+graph::Graph KernelSampler::random_block_network() {
+  static constexpr std::array<std::int32_t, 6> kSizes = {7, 14, 28, 56, 112, 20};
   graph::Graph g("random_blocks");
   const std::int32_t size = pick(rng_, kSizes);
   const std::int32_t in = channels(rng_, 3, size >= 56 ? 96 : 512);
   graph::NodeId x = g.add("input", graph::Input{in, size, size}, {});
   for (int i = 0, blocks = uniform(rng_, 1, 3); i < blocks; ++i) {
-    const std::int32_t c = g.shape(x).c;
-    const std::int32_t out = uniform(rng_, 0, 2) == 0 ? c : channels(rng_, 8, 512);
-    const std::int32_t kernel = pick(rng_, kKernels);
+    const std::int32_t out = uniform(rng_, 0, 2) == 0 ? g.shape(x).c : channels(rng_, 8, 512);
     const std::int32_t stride = g.shape(x).h >= 8 && uniform(rng_, 0, 3) == 0 ? 2 : 1;
-    const std::int32_t expanded = std::max(1, c * pick(rng_, kExpand));
-    const auto act = uniform(rng_, 0, 1) ? graph::ActKind::relu6 : graph::ActKind::hardswish;
-    std::optional<graph::SqueezeExciteSpec> se;
-    if (uniform(rng_, 0, 3) == 0) se = graph::SqueezeExciteSpec{std::max(8, expanded / 4)};
-    const std::string name = fmt::format("b{}", i);
-    switch (uniform(rng_, 0, 2)) {
-      case 0:
-        x = graph::conv_bn_act(g, x, {.out = out, .kernel = kernel, .stride = stride, .act = act}, name);
-        break;
-      case 1:
-        x = graph::ibn(g, x, {.out = out, .expanded = expanded, .kernel = std::max(3, kernel),
-                              .stride = stride, .act = act, .se = se}, name).output;
-        break;
-      default:
-        x = graph::fused_ibn(g, x, {.out = out, .expanded = expanded, .kernel = std::max(3, kernel),
-                                    .stride = stride, .act = act, .se = se}, name).output;
-    }
+    x = random_block(g, x, out, stride, fmt::format("b{}", i));
   }
+  g.add("output", graph::Output{}, {x});
+  return g;
+}
+
+graph::Graph KernelSampler::random_validation_network() {
+  if (uniform(rng_, 0, 2) == 0) return random_zoo_network();
+  graph::Graph g("random_network");
+  const std::int32_t res = 32 * uniform(rng_, 3, 7);
+  graph::NodeId x = g.add("input", graph::Input{3, res, res}, {});
+  x = graph::conv_bn_act(g, x, {.out = channels(rng_, 8, 48), .kernel = 3, .stride = 2}, "stem");
+  const int blocks = uniform(rng_, 5, 12);
+  std::int32_t width = g.shape(x).c;
+  for (int i = 0; i < blocks; ++i) {
+    const bool down = g.shape(x).h >= 8 && uniform(rng_, 0, blocks) < 4;
+    if (down || uniform(rng_, 0, 3) == 0) width = std::min(640, channels(rng_, width, width * 2));
+    x = random_block(g, x, width, down ? 2 : 1, fmt::format("blocks.{}", i));
+  }
+  x = graph::conv_bn_act(g, x, {.out = channels(rng_, 256, 1280)}, "head");
+  x = g.add("pool", graph::GlobalPool{}, {x});
+  x = g.add("fc", graph::Linear{uniform(rng_, 10, 1000)}, {x});
   g.add("output", graph::Output{}, {x});
   return g;
 }
@@ -102,7 +124,7 @@ graph::Graph KernelSampler::random_network() {
 }
 
 void KernelSampler::refill() {
-  const graph::Graph g = random_network();
+  const graph::Graph g = uniform(rng_, 0, 2) == 0 ? random_validation_network() : random_network();
   std::vector<KernelInstance> kernels = decompose(g, rules_, precision_);
   // A few kernels per network, so samples spread over many networks.
   for (int i = 0; i < 4 && !kernels.empty(); ++i) {
@@ -117,6 +139,21 @@ hw::Kernel KernelSampler::next() {
   hw::Kernel k = std::move(pending_.back());
   pending_.pop_back();
   return k;
+}
+
+}  // namespace hwnas::estimate
+
+namespace hwnas::estimate {
+
+std::vector<hw::Kernel> KernelSampler::next_batch(std::int64_t count) {
+  std::vector<hw::Kernel> out;
+  for (std::int64_t i = 0; i < count; ++i) out.push_back(next());
+  return out;
+}
+
+void KernelSampler::reseed(std::uint64_t seed) {
+  rng_.seed(seed);
+  pending_.clear();
 }
 
 }  // namespace hwnas::estimate

@@ -25,13 +25,23 @@ class KernelSampler {
 
   /// The next kernel; the sequence depends only on the constructor's arguments.
   hw::Kernel next();
+  /// The next `count` kernels.
+  std::vector<hw::Kernel> next_batch(std::int64_t count);
+  /// Restarts the sequence from another seed.
+  void reseed(std::uint64_t seed);
 
-  /// A random network of the kinds above (used by validation too).
+  /// A random network of the kinds above.
   graph::Graph random_network();
+  /// A whole random search-space network: stem, 5–12 random conv / IBN / fused-IBN blocks
+  /// (kernel sizes, expansions, strides, SE, channel counts — multiples of 8 or not),
+  /// head conv, global pool and classifier; or a zoo, NB201 or FBNet network.
+  graph::Graph random_validation_network();
 
  private:
   graph::Graph random_zoo_network();
   graph::Graph random_block_network();
+  graph::NodeId random_block(graph::Graph& g, graph::NodeId x, std::int32_t out, std::int32_t stride,
+                             const std::string& name);
   void refill();
 
   hw::FusionRules rules_;

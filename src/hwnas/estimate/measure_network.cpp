@@ -3,8 +3,8 @@
 namespace hwnas::estimate {
 
 NetworkMeasurement measure_network(const graph::Graph& graph, hw::Target& target,
-                                   std::int32_t batch) {
-  const hw::FusionRules rules = target.fusion_rules().value_or(hw::FusionRules{});
+                                   std::int32_t batch, const hw::FusionRules& black_box_rules) {
+  const hw::FusionRules rules = target.fusion_rules().value_or(black_box_rules);
   NetworkMeasurement out;
   for (KernelInstance& instance : decompose(graph, rules, target.precision(), batch)) {
     hw::Measurement m = target.measure(instance.kernel);

@@ -19,9 +19,10 @@ struct NetworkMeasurement {
   double cycles = 0;  // 0 when the target reports no cycles
 };
 
-/// Decomposes `graph` with the target's fusion rules (none stated: one kernel per node)
-/// at the target's precision, and measures every kernel. Throws what measure() throws.
+/// Decomposes `graph` with the target's fusion rules — for a target that states none,
+/// `black_box_rules` (e.g. detected ones; default: one kernel per node) — at the target's
+/// precision, and measures every kernel. Throws what measure() throws.
 NetworkMeasurement measure_network(const graph::Graph& graph, hw::Target& target,
-                                   std::int32_t batch = 1);
+                                   std::int32_t batch = 1, const hw::FusionRules& black_box_rules = {});
 
 }  // namespace hwnas::estimate

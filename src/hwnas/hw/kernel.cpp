@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "hwnas/graph/hash.h"
 #include "hwnas/graph/op_json.h"
 
 namespace hwnas::hw {
@@ -33,6 +34,20 @@ std::string kernel_key(const Kernel& kernel) {
     key += "]->" + shape_text(op.output);
   }
   return fmt::format("{}|{}|b{}", key, graph::precision_name(kernel.precision), kernel.batch);
+}
+
+std::uint64_t kernel_hash(const Kernel& kernel) {
+  const auto shape = [](const graph::Shape& s) {
+    return (std::uint64_t(std::uint32_t(s.c)) << 40) ^ (std::uint64_t(std::uint32_t(s.h)) << 20) ^
+           std::uint64_t(std::uint32_t(s.w));
+  };
+  std::uint64_t h = graph::hash_mix(static_cast<std::uint64_t>(kernel.precision), std::uint64_t(kernel.batch));
+  for (const KernelOp& op : kernel.ops) {
+    h = graph::hash_mix(h, graph::hash_op(op.op));
+    for (const graph::Shape& s : op.inputs) h = graph::hash_mix(h, shape(s));
+    h = graph::hash_mix(h, shape(op.output) ^ 0x5bd1e995ULL);
+  }
+  return h;
 }
 
 nlohmann::json kernel_to_json(const Kernel& kernel) {

@@ -34,6 +34,10 @@ struct Kernel {
 /// e.g. "conv2d(o144,k3x3,s1x1,p1x1,d1x1,g144,nobias)[144x56x56]->[144x56x56]+batch_norm+relu6|int8|b1"
 std::string kernel_key(const Kernel& kernel);
 
+/// A 64-bit structural hash of the kernel (ops, parameters, shapes, precision, batch): the
+/// cheap key of prediction caches.
+std::uint64_t kernel_hash(const Kernel& kernel);
+
 /// The JSON form used by the measurement store and the external-program protocol
 /// (docs/hardware.md): {"ops": [{"op", "params", "inputs", "output"}], "precision", "batch"}.
 nlohmann::json kernel_to_json(const Kernel& kernel);

@@ -1,0 +1,90 @@
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "hwnas/cli/commands.h"
+#include "hwnas/cli/progress.h"
+#include "hwnas/estimate/estimator.h"
+#include "hwnas/estimate/validate.h"
+#include "hwnas/graph/error.h"
+#include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/hw/targets/targets.h"
+
+namespace hwnas::cli {
+
+void add_estimate_command(CLI::App& app) {
+  struct Args {
+    std::string model, estimator;
+    std::int32_t batch = 1;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("estimate", "Estimated per-layer latency and memory of a model");
+  cmd->add_option("MODEL", args->model, "Zoo spec or model file")->required();
+  cmd->add_option("--estimator", args->estimator, "Estimator file from 'hwnas fit'")->required();
+  cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
+  cmd->callback([args] {
+    if (args->batch <= 0) throw UserError(fmt::format("--batch {}: the batch size must be positive", args->batch));
+    const estimate::Estimator e = estimate::Estimator::load(args->estimator);
+    const graph::Graph g = graph::load_model(args->model);
+    const estimate::NetworkEstimate n = e.estimate(g, args->batch);
+    if (args->json) {
+      nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+      for (const auto& l : n.layers) {
+        std::vector<std::string> nodes;
+        for (graph::NodeId id : l.nodes) nodes.emplace_back(g.node_name(id));
+        layers.push_back({{"name", g.node_name(l.nodes[0])}, {"nodes", nodes}, {"latency_ms", l.latency_s * 1e3}});
+      }
+      fmt::print("{}\n", nlohmann::ordered_json{{"model", g.name()},
+                                                {"target", e.target_name()},
+                                                {"latency_ms", n.latency_s * 1e3},
+                                                {"params", n.params},
+                                                {"weight_bytes", n.weight_bytes},
+                                                {"peak_activation_bytes", n.peak_activation_bytes},
+                                                {"layers", layers}}
+                             .dump(2));
+      return;
+    }
+    std::size_t width = 4;
+    for (const auto& l : n.layers) width = std::max(width, g.node_name(l.nodes[0]).size());
+    fmt::print("{:<{}}  {:>11}\n", "name", width, "latency_us");
+    for (const auto& l : n.layers) fmt::print("{:<{}}  {:>11.2f}\n", g.node_name(l.nodes[0]), width, l.latency_s * 1e6);
+    fmt::print("\nmodel {} on {} (estimated): latency {:.3f} ms, {} params, {} weight bytes, peak activations {} bytes\n",
+               g.name(), e.target_name(), n.latency_s * 1e3, n.params, n.weight_bytes, n.peak_activation_bytes);
+  });
+}
+
+void add_validate_command(CLI::App& app) {
+  struct Args {
+    std::string estimator, target;
+    std::int64_t networks = 100;
+    std::uint64_t seed = 7;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("validate", "Compare an estimator with end-to-end measurements of random networks");
+  cmd->add_option("--estimator", args->estimator, "Estimator file from 'hwnas fit'")->required();
+  cmd->add_option("--target", args->target, "The target it was fitted for")->required();
+  cmd->add_option("--networks", args->networks, "Number of random networks")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Sampling seed")->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
+  cmd->callback([args] {
+    if (args->networks <= 0) throw UserError(fmt::format("--networks {}: give a positive number", args->networks));
+    const estimate::Estimator e = estimate::Estimator::load(args->estimator);
+    const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
+    ProgressBar bar("validate " + target->name());
+    const nlohmann::json r = estimate::validate(e, *target, args->networks, args->seed,
+                                                [&](std::int64_t d, std::int64_t t) { bar.update(d, t); });
+    bar.finish();
+    if (args->json) {
+      fmt::print("{}\n", r.dump(2));
+      return;
+    }
+    fmt::print("{} random networks on {}: {:.1f}% within ±10%, {:.1f}% within ±5%, RMSE {:.4f} ms, Spearman {:.4f}\n",
+               args->networks, target->name(), 100 * r["within_10pct"].get<double>(), 100 * r["within_5pct"].get<double>(),
+               r["rmse_ms"].get<double>(), r["spearman"].get<double>());
+  });
+}
+
+}  // namespace hwnas::cli

@@ -1,0 +1,118 @@
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "hwnas/cli/commands.h"
+#include "hwnas/cli/progress.h"
+#include "hwnas/estimate/fit.h"
+#include "hwnas/estimate/table_fit.h"
+#include "hwnas/graph/error.h"
+#include "hwnas/hw/targets/targets.h"
+
+namespace hwnas::cli {
+namespace {
+
+struct FitArgs {
+  std::string target, db, out;
+  estimate::TableFitOptions table;
+  std::int64_t budget = 20000;
+  std::uint64_t seed = 1;
+  int rounds = 3;
+  bool json = false;
+};
+
+void print_summary(const estimate::Estimator& e, const std::string& out) {
+  const nlohmann::json& m = e.metrics();
+  std::string fusion;
+  for (hw::FusionPattern p : e.fusion_rules().patterns) fusion += (fusion.empty() ? "" : ", ") + std::string(hw::fusion_name(p));
+  fmt::print("estimator for {} ({}) written to {}\n", e.target_name(), e.target_identity(), out);
+  fmt::print("fusion rules ({}): {}\n", e.fusion_detected() ? "detected by measurement" : "stated by the target",
+             fusion.empty() ? "none" : fusion);
+  fmt::print("measurements: {}\n", m["measurements"].get<std::int64_t>());
+  fmt::print("cross-validated error per kernel type:\n");
+  fmt::print("  {:<14}{:>9}{:>13}{:>12}{:>18}\n", "type", "samples", "within 10%", "within 5%", "median |error| %");
+  const auto row = [](const std::string& name, const nlohmann::json& t) {
+    fmt::print("  {:<14}{:>9}{:>12.1f}%{:>11.1f}%{:>18.2f}\n", name, t["kernels"].get<std::int64_t>(),
+               100 * t["within_10pct"].get<double>(), 100 * t["within_5pct"].get<double>(),
+               t["median_abs_pct_error"].get<double>());
+  };
+  for (const auto& [type, t] : m["cross_validation"]["types"].items()) row(type, t);
+  row("all", m["cross_validation"]["overall"]);
+}
+
+}  // namespace
+
+void add_fit_command(CLI::App& app) {
+  auto args = std::make_shared<FitArgs>();
+  auto* cmd = app.add_subcommand("fit", "Learn a latency estimator for a target from kernel measurements");
+  cmd->add_option("--target", args->target, "Preset name or description YAML (kernel mode)");
+  cmd->add_option("--db", args->db, "Measurement store (SQLite; reused and extended)");
+  cmd->add_option("--table", args->table.csv, "Whole-network latency CSV (table mode)");
+  cmd->add_option("--arch-column", args->table.arch_column, "Table mode: the architecture column")
+      ->capture_default_str();
+  cmd->add_option("--latency-column", args->table.latency_column, "Table mode: the latency column (ms)");
+  cmd->add_option("--space", args->table.space, "Table mode: nb201 or fbnet");
+  cmd->add_option("--train", args->table.train, "Table mode: training rows")->capture_default_str();
+  cmd->add_option("--out", args->out, "Estimator file to write")->required();
+  cmd->add_option("--budget", args->budget, "Most kernel measurements for this target")->capture_default_str();
+  cmd->add_option("--rounds", args->rounds, "Adaptive sampling rounds")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Sampling seed")->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
+  cmd->callback([args] {
+    if (!args->table.csv.empty()) {
+      if (args->table.latency_column.empty() || args->table.space.empty())
+        throw UserError("--table needs --latency-column and --space (nb201 or fbnet)");
+      args->table.seed = args->seed;
+      const nlohmann::json r = estimate::fit_table(args->table, args->out);
+      if (args->json) {
+        fmt::print("{}\n", r.dump(2));
+      } else {
+        const nlohmann::json& h = r["holdout"];
+        fmt::print("{}: trained on {} rows, evaluated on {}: Spearman {:.4f}, Kendall {:.4f}, {:.1f}% within "
+                   "±10%, {:.1f}% within ±5%; written to {}\n",
+                   args->table.latency_column, args->table.train, h["count"].get<std::int64_t>(),
+                   h["spearman"].get<double>(), h["kendall"].get<double>(), 100 * h["within_10pct"].get<double>(),
+                   100 * h["within_5pct"].get<double>(), args->out);
+      }
+      return;
+    }
+    if (args->target.empty() || args->db.empty())
+      throw UserError("fit needs --target and --db (kernel mode) or --table (table mode); see 'hwnas fit --help'");
+    if (args->budget <= 0) throw UserError(fmt::format("--budget {}: give a positive number of kernels", args->budget));
+    if (args->rounds < 0) throw UserError(fmt::format("--rounds {}: give zero or more rounds", args->rounds));
+    const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
+    hw::MeasurementStore store = hw::MeasurementStore::open(args->db);
+    estimate::FitOptions options;
+    options.budget = args->budget;
+    options.seed = args->seed;
+    options.rounds = args->rounds;
+    std::string stage;
+    std::unique_ptr<ProgressBar> bar;
+    const estimate::Estimator e = estimate::fit_estimator(
+        *target, store, options, [&](const std::string& s, std::int64_t done, std::int64_t total) {
+          if (s != stage) {
+            if (bar) bar->finish();
+            bar = std::make_unique<ProgressBar>("fit " + target->name() + ": " + s);
+            stage = s;
+          }
+          bar->update(done, total);
+        });
+    if (bar) bar->finish();
+    e.save(args->out);
+    if (args->json) {
+      std::vector<std::string> fusion;
+      for (hw::FusionPattern p : e.fusion_rules().patterns) fusion.emplace_back(hw::fusion_name(p));
+      fmt::print("{}\n", nlohmann::ordered_json{{"estimator", args->out},
+                                                {"target", e.target_name()},
+                                                {"target_identity", e.target_identity()},
+                                                {"fusion", fusion},
+                                                {"fusion_detected", e.fusion_detected()},
+                                                {"metrics", e.metrics()}}
+                             .dump(2));
+    } else {
+      print_summary(e, args->out);
+    }
+  });
+}
+
+}  // namespace hwnas::cli

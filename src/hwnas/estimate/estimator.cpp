@@ -1,0 +1,145 @@
+#include "hwnas/estimate/estimator.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "hwnas/estimate/base64.h"
+#include "hwnas/estimate/features.h"
+#include "hwnas/graph/error.h"
+#include "hwnas/graph/file_io.h"
+
+namespace hwnas::estimate {
+
+Estimator::Estimator(std::string target_name, std::string target_identity, graph::Precision precision,
+                     hw::FusionRules rules, bool rules_detected)
+    : target_name_(std::move(target_name)), target_identity_(std::move(target_identity)),
+      precision_(precision), rules_(std::move(rules)), rules_detected_(rules_detected) {}
+
+std::vector<std::string> Estimator::types() const {
+  std::vector<std::string> out;
+  for (const auto& [type, m] : models_) out.push_back(type);
+  return out;
+}
+
+void Estimator::save(const std::string& path) const {
+  nlohmann::ordered_json models = nlohmann::ordered_json::object();
+  for (const auto& [type, m] : models_)
+    models[type] = {{"samples", m.samples}, {"model_ubj_base64", base64_encode(m.model.save())}};
+  std::vector<std::string> patterns;
+  for (hw::FusionPattern p : rules_.patterns) patterns.emplace_back(hw::fusion_name(p));
+  const nlohmann::ordered_json doc = {
+      {"format", "hwnas-estimator"},
+      {"version", kEstimatorVersion},
+      {"target", {{"name", target_name_}, {"identity", target_identity_},
+                  {"precision", graph::precision_name(precision_)}}},
+      {"fusion", {{"patterns", patterns}, {"detected", rules_detected_}}},
+      {"feature_version", kFeatureVersion},
+      {"metrics", metrics_},
+      {"models", models}};
+  write_file_atomically(path, doc.dump(1) + "\n", "estimator file");
+}
+
+Estimator Estimator::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError(fmt::format("{}: cannot read the estimator file; check the path", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::exception&) {
+    throw UserError(fmt::format("{}: not an hwnas estimator file (not JSON); create one with 'hwnas fit'", path));
+  }
+  auto bad = [&](const std::string& what) {
+    return UserError(fmt::format("{}: not a valid hwnas estimator file: {}; create one with 'hwnas fit'", path, what));
+  };
+  if (!doc.is_object() || doc.value("format", "") != "hwnas-estimator") throw bad("'format' is not hwnas-estimator");
+  if (doc.value("version", -1) != kEstimatorVersion)
+    throw UserError(fmt::format("{}: estimator format version {} is not {}, the version this hwnas reads; "
+                                "refit it with 'hwnas fit'",
+                                path, doc.value("version", -1), kEstimatorVersion));
+  if (doc.value("feature_version", -1) != kFeatureVersion)
+    throw UserError(fmt::format("{}: estimator features version {} is not {}; refit it with 'hwnas fit'", path,
+                                doc.value("feature_version", -1), kFeatureVersion));
+  try {
+    const auto& t = doc.at("target");
+    graph::Precision precision{};
+    if (!graph::parse_precision(t.at("precision").get<std::string>(), precision)) throw bad("bad precision");
+    hw::FusionRules rules;
+    for (const auto& name : doc.at("fusion").at("patterns")) {
+      hw::FusionPattern p{};
+      if (!hw::parse_fusion(name.get<std::string>(), p)) throw bad("unknown fusion pattern");
+      rules.patterns.push_back(p);
+    }
+    Estimator e(t.at("name").get<std::string>(), t.at("identity").get<std::string>(), precision, rules,
+                doc.at("fusion").at("detected").get<bool>());
+    e.metrics_ = doc.value("metrics", nlohmann::json::object());
+    for (const auto& [type, m] : doc.at("models").items()) {
+      const auto bytes = base64_decode(m.at("model_ubj_base64").get<std::string>());
+      if (!bytes) throw bad("model '" + type + "' is not base64");
+      try {
+        e.models_.insert_or_assign(type, TypeModel{XgbRegressor::load(*bytes), m.at("samples").get<std::int64_t>()});
+      } catch (const UserError& err) {
+        throw bad("model '" + type + "': " + err.what());
+      }
+    }
+    return e;
+  } catch (const nlohmann::json::exception& err) {
+    throw bad(std::string("missing or mistyped field (") + err.what() + ")");
+  }
+}
+
+std::vector<double> Estimator::predict(std::span<const hw::Kernel> kernels) const {
+  std::vector<double> out(kernels.size(), 0);
+  // Batch the uncached kernels by type.
+  std::map<std::string, std::vector<std::size_t>> pending;
+  std::vector<std::uint64_t> keys(kernels.size());
+  for (std::size_t i = 0; i < kernels.size(); ++i) {
+    keys[i] = hw::kernel_hash(kernels[i]);
+    if (const auto it = cache_.find(keys[i]); it != cache_.end()) out[i] = it->second;
+    else pending[kernel_type(kernels[i])].push_back(i);
+  }
+  const std::size_t cols = feature_names().size();
+  for (const auto& [type, rows] : pending) {
+    const auto model = models_.find(type);
+    if (model == models_.end())
+      throw UserError(fmt::format("estimator for '{}' has no model for {} kernels (e.g. {}); refit with "
+                                  "measurements of such kernels",
+                                  target_name_, type, hw::kernel_key(kernels[rows.front()])));
+    std::vector<float> x;
+    x.reserve(rows.size() * cols);
+    for (std::size_t i : rows) {
+      const std::vector<float> f = feature_vector(kernels[i]);
+      x.insert(x.end(), f.begin(), f.end());
+    }
+    const std::vector<float> y = model->second.model.predict(x, cols);
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+      out[rows[k]] = std::exp(double(y[k]));
+      cache_.emplace(keys[rows[k]], out[rows[k]]);
+    }
+  }
+  return out;
+}
+
+NetworkEstimate Estimator::estimate(const graph::Graph& graph, std::int32_t batch) const {
+  const std::vector<KernelInstance> instances = decompose(graph, rules_, precision_, batch);
+  std::vector<hw::Kernel> kernels;
+  kernels.reserve(instances.size());
+  for (const KernelInstance& k : instances) kernels.push_back(k.kernel);
+  const std::vector<double> latency = predict(kernels);
+  NetworkEstimate out;
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    out.latency_s += latency[i];
+    out.layers.push_back({instances[i].nodes, latency[i]});
+  }
+  const graph::Analysis a = graph::analyze(graph, precision_, batch);
+  out.params = a.total.params;
+  out.weight_bytes = a.total.weight_bytes;
+  out.peak_activation_bytes = a.peak_activation_bytes;
+  return out;
+}
+
+}  // namespace hwnas::estimate

@@ -1,0 +1,243 @@
+#include "hwnas/estimate/fit.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <random>
+
+#include "hwnas/estimate/detect_fusion.h"
+#include "hwnas/estimate/features.h"
+#include "hwnas/estimate/kernel_sampler.h"
+
+namespace hwnas::estimate {
+namespace {
+
+struct Dataset {
+  std::vector<float> x, y;  // y: log(latency_s)
+  std::size_t rows() const { return y.size(); }
+};
+
+std::map<std::string, Dataset> load_datasets(const hw::MeasurementStore& store, const std::string& identity) {
+  std::map<std::string, Dataset> data;
+  const std::size_t cols = feature_names().size();
+  for (const hw::StoredMeasurement& row : store.all(identity)) {
+    const nlohmann::json& f = row.features;
+    if (!f.is_object() || f.value("version", -1) != kFeatureVersion || !f.contains("x")) continue;
+    const auto x = f["x"].get<std::vector<float>>();
+    if (x.size() != cols || row.measurement.latency_s <= 0) continue;
+    Dataset& d = data[f["type"].get<std::string>()];
+    d.x.insert(d.x.end(), x.begin(), x.end());
+    d.y.push_back(static_cast<float>(std::log(row.measurement.latency_s)));
+  }
+  return data;
+}
+
+XgbParams params_for(const XgbParams& base, std::size_t rows) {
+  XgbParams p = base;
+  if (rows < 200) p.max_depth = std::min(p.max_depth, 5);  // small types: shallower trees
+  return p;
+}
+
+struct CrossValidation {
+  std::vector<XgbRegressor> fold_models;
+  std::vector<float> out_of_fold;  // NaN where a row was never held out
+};
+
+CrossValidation cross_validate(const Dataset& d, int folds, const XgbParams& base, std::uint64_t seed) {
+  const std::size_t cols = feature_names().size(), n = d.rows();
+  CrossValidation cv;
+  cv.out_of_fold.assign(n, std::numeric_limits<float>::quiet_NaN());
+  if (n < static_cast<std::size_t>(2 * folds)) return cv;
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(seed));
+  for (int k = 0; k < folds; ++k) {
+    std::vector<float> xt, yt, xv;
+    std::vector<std::size_t> held;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t r = order[i];
+      const auto row = std::span(d.x).subspan(r * cols, cols);
+      if (static_cast<int>(i % folds) == k) {
+        xv.insert(xv.end(), row.begin(), row.end());
+        held.push_back(r);
+      } else {
+        xt.insert(xt.end(), row.begin(), row.end());
+        yt.push_back(d.y[r]);
+      }
+    }
+    cv.fold_models.push_back(XgbRegressor::train(xt, cols, yt, params_for(base, n)));
+    const std::vector<float> p = cv.fold_models.back().predict(xv, cols);
+    for (std::size_t i = 0; i < held.size(); ++i) cv.out_of_fold[held[i]] = p[i];
+  }
+  return cv;
+}
+
+struct Errors {
+  std::int64_t n = 0, within_10 = 0, within_5 = 0;
+  std::vector<double> ape;
+  void add(double log_pred, double log_true) {
+    const double e = std::fabs(std::exp(log_pred - log_true) - 1);
+    ++n;
+    within_10 += e <= 0.10;
+    within_5 += e <= 0.05;
+    ape.push_back(e);
+  }
+  nlohmann::json json() {
+    std::sort(ape.begin(), ape.end());
+    return {{"kernels", n},
+            {"within_10pct", n ? double(within_10) / n : 0.0},
+            {"within_5pct", n ? double(within_5) / n : 0.0},
+            {"median_abs_pct_error", ape.empty() ? 0.0 : 100 * ape[ape.size() / 2]}};
+  }
+};
+
+class Fitter {
+ public:
+  Fitter(hw::Target& t, hw::MeasurementStore& s, const FitOptions& o, const FitProgress& p)
+      : target_(t), store_(s), options_(o), progress_(p) {}
+
+  Estimator run() {
+    hw::FusionRules rules;
+    bool detected = false;
+    nlohmann::json evidence;
+    if (const auto stated = target_.fusion_rules()) {
+      rules = *stated;
+    } else {
+      report("detecting fusion", 0, 1);
+      FusionDetection d = detect_fusion(target_);
+      rules = d.rules;
+      evidence = std::move(d.evidence);
+      detected = true;
+      report("detecting fusion", 1, 1);
+    }
+    sampler_ = std::make_unique<KernelSampler>(rules, target_.precision(), options_.seed);
+    const std::int64_t have = static_cast<std::int64_t>(store_.count(target_.identity()));
+    measure_new(sampler_->next_batch(std::max<std::int64_t>(0, options_.budget / 2 - have)), "initial design");
+
+    nlohmann::json rounds = nlohmann::json::array();
+    nlohmann::json cv_metrics;
+    for (int round = 0;; ++round) {
+      datasets_ = load_datasets(store_, target_.identity());
+      cv_metrics = cross_validate_all(round);
+      rounds.push_back({{"round", round}, {"measured", store_.count(target_.identity())}, {"cv", cv_metrics["overall"]}});
+      const std::int64_t left = options_.budget - static_cast<std::int64_t>(store_.count(target_.identity()));
+      if (round >= options_.rounds || left <= 0 ||
+          cv_metrics["overall"]["within_5pct"].get<double>() >= options_.target_within_5pct)
+        break;
+      const std::int64_t batch = std::min<std::int64_t>(left, std::max<std::int64_t>(1, options_.budget / (2 * options_.rounds)));
+      measure_new(most_uncertain(batch, round), fmt::format("adaptive round {}", round + 1));
+    }
+
+    Estimator e(target_.name(), target_.identity(), target_.precision(), rules, detected);
+    const std::size_t cols = feature_names().size();
+    std::int64_t done = 0;
+    for (const auto& [type, d] : datasets_) {
+      report("training", done++, static_cast<std::int64_t>(datasets_.size()));
+      e.set_model(type, TypeModel{XgbRegressor::train(d.x, cols, d.y, params_for(options_.xgb, d.rows())),
+                                  static_cast<std::int64_t>(d.rows())});
+    }
+    report("training", done, done);
+    e.metrics() = {{"cross_validation", cv_metrics},
+                   {"rounds", rounds},
+                   {"measurements", store_.count(target_.identity())},
+                   {"budget", options_.budget},
+                   {"fusion_evidence", evidence}};
+    return e;
+  }
+
+ private:
+  void report(const std::string& stage, std::int64_t done, std::int64_t total) {
+    if (progress_) progress_(stage, done, total);
+  }
+
+  void measure_new(const std::vector<hw::Kernel>& kernels, const std::string& stage) {
+    std::int64_t done = 0;
+    for (const hw::Kernel& k : kernels) {
+      report(stage, done++, static_cast<std::int64_t>(kernels.size()));
+      if (store_.find(target_.identity(), hw::kernel_key(k))) continue;
+      try {
+        store_.put(target_.name(), target_.identity(), k, kernel_features(k), target_.measure(k));
+      } catch (const hw::UnsupportedKernel&) {
+      }
+    }
+    report(stage, done, done);
+  }
+
+  nlohmann::json cross_validate_all(int round) {
+    committee_.clear();
+    Errors overall;
+    nlohmann::json per_type = nlohmann::json::object();
+    std::int64_t done = 0;
+    for (const auto& [type, d] : datasets_) {
+      report(fmt::format("cross-validating (round {})", round), done++, static_cast<std::int64_t>(datasets_.size()));
+      CrossValidation cv = cross_validate(d, options_.folds, options_.xgb, options_.seed + round);
+      Errors e;
+      for (std::size_t i = 0; i < d.rows(); ++i)
+        if (!std::isnan(cv.out_of_fold[i])) {
+          e.add(cv.out_of_fold[i], d.y[i]);
+          overall.add(cv.out_of_fold[i], d.y[i]);
+        }
+      per_type[type] = e.json();
+      per_type[type]["samples"] = d.rows();
+      committee_[type] = std::move(cv.fold_models);
+    }
+    return {{"overall", overall.json()}, {"types", per_type}};
+  }
+
+  // The candidates the fold models disagree on most; unknown types first.
+  std::vector<hw::Kernel> most_uncertain(std::int64_t count, int round) {
+    KernelSampler candidates(*sampler_);
+    candidates.reseed(options_.seed * 7919 + static_cast<std::uint64_t>(round) + 1);
+    std::vector<hw::Kernel> pool = candidates.next_batch(std::max<std::int64_t>(count * 8, 64));
+    std::map<std::string, std::vector<std::size_t>> by_type;
+    for (std::size_t i = 0; i < pool.size(); ++i) by_type[kernel_type(pool[i])].push_back(i);
+    std::vector<double> score(pool.size(), std::numeric_limits<double>::infinity());
+    const std::size_t cols = feature_names().size();
+    for (const auto& [type, rows] : by_type) {
+      const auto it = committee_.find(type);
+      if (it == committee_.end() || it->second.size() < 2) continue;
+      std::vector<float> x;
+      for (std::size_t i : rows) {
+        const auto f = feature_vector(pool[i]);
+        x.insert(x.end(), f.begin(), f.end());
+      }
+      std::vector<std::vector<float>> preds;
+      for (const XgbRegressor& m : it->second) preds.push_back(m.predict(x, cols));
+      for (std::size_t k = 0; k < rows.size(); ++k) {
+        double mean = 0, var = 0;
+        for (const auto& p : preds) mean += p[k];
+        mean /= double(preds.size());
+        for (const auto& p : preds) var += (p[k] - mean) * (p[k] - mean);
+        score[rows[k]] = var;
+      }
+    }
+    std::vector<std::size_t> order(pool.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
+    std::vector<hw::Kernel> out;
+    for (std::size_t i = 0; i < order.size() && static_cast<std::int64_t>(out.size()) < count; ++i)
+      out.push_back(pool[order[i]]);
+    return out;
+  }
+
+  hw::Target& target_;
+  hw::MeasurementStore& store_;
+  const FitOptions& options_;
+  const FitProgress& progress_;
+  std::unique_ptr<KernelSampler> sampler_;
+  std::map<std::string, Dataset> datasets_;
+  std::map<std::string, std::vector<XgbRegressor>> committee_;
+};
+
+}  // namespace
+
+Estimator fit_estimator(hw::Target& target, hw::MeasurementStore& store, const FitOptions& options,
+                        const FitProgress& progress) {
+  return Fitter(target, store, options, progress).run();
+}
+
+}  // namespace hwnas::estimate

@@ -1,0 +1,240 @@
+#include "hwnas/estimate/table_fit.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <set>
+
+#include "hwnas/estimate/ridge.h"
+#include "hwnas/estimate/stats.h"
+#include "hwnas/graph/analysis.h"
+#include "hwnas/graph/error.h"
+#include "hwnas/graph/file_io.h"
+#include "hwnas/estimate/measure_network.h"
+#include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/hw/targets/targets.h"
+#include "hwnas/hw/table/csv.h"
+
+namespace hwnas::estimate {
+namespace {
+
+constexpr double kFloorMs = 1e-3;  // latencies are floored here before taking logs
+
+std::size_t column(const hw::CsvTable& t, const std::string& name, const std::string& csv, const std::string& flag) {
+  const auto it = std::find(t.header.begin(), t.header.end(), name);
+  if (it != t.header.end()) return static_cast<std::size_t>(it - t.header.begin());
+  std::string names;
+  for (const std::string& h : t.header) names += (names.empty() ? "" : ", ") + h;
+  throw UserError(fmt::format("{}: no column '{}' (given by {}); columns are: {}", csv, name, flag, names));
+}
+
+bool parse_number(const std::string& text, double& out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && std::isfinite(out);
+}
+
+// One-hot of the architecture's choices: NB201 edges × ops, or FBNet layers × blocks.
+std::vector<double> one_hot(const std::string& space, const std::string& arch) {
+  std::vector<std::string> tokens;
+  if (space == "nb201") {
+    static const std::vector<std::string> ops = {"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3",
+                                                 "avg_pool_3x3"};
+    std::vector<double> x;
+    std::size_t pos = 0;
+    while ((pos = arch.find('~', pos)) != std::string::npos) {
+      const std::size_t start = arch.find_last_of('|', pos) + 1;
+      const std::string op = arch.substr(start, pos - start);
+      for (const std::string& o : ops) x.push_back(o == op);
+      ++pos;
+    }
+    return x;
+  }
+  static const std::vector<std::string> blocks = {"k3_e1", "k3_e1_g2", "k3_e3", "k3_e6", "k5_e1",
+                                                  "k5_e1_g2", "k5_e3", "k5_e6", "skip"};
+  std::vector<double> x;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dash = arch.find('-', start);
+    const std::string b = arch.substr(start, dash == std::string::npos ? std::string::npos : dash - start);
+    for (const std::string& o : blocks) x.push_back(o == b);
+    if (dash == std::string::npos) break;
+    start = dash + 1;
+  }
+  return x;
+}
+
+struct Row {
+  std::vector<double> compact;  // log MACs and params, op counts, simulated latencies
+  std::vector<double> one_hot;  // the architecture's choices
+  std::vector<double> others;   // log latency on the other device columns
+  double latency_ms = 0;
+};
+
+double pearson(const std::vector<double>& a, const std::vector<double>& b) {
+  const double n = double(a.size());
+  const double ma = std::accumulate(a.begin(), a.end(), 0.0) / n, mb = std::accumulate(b.begin(), b.end(), 0.0) / n;
+  double ab = 0, aa = 0, bb = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ab += (a[i] - ma) * (b[i] - mb);
+    aa += (a[i] - ma) * (a[i] - ma);
+    bb += (b[i] - mb) * (b[i] - mb);
+  }
+  return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : 0;
+}
+
+struct Candidate {
+  bool log_target = true;
+  bool use_one_hot = false;
+  std::vector<std::size_t> others;  // selected other-device columns
+  RidgeModel model;
+  double score = 0;  // leave-one-out mean squared relative error
+};
+
+std::vector<double> features(const Row& r, const Candidate& c) {
+  std::vector<double> x = r.compact;
+  if (c.use_one_hot) x.insert(x.end(), r.one_hot.begin(), r.one_hot.end());
+  const auto& others = c.others;
+  for (std::size_t c : others) x.push_back(r.others[c]);
+  return x;
+}
+
+}  // namespace
+
+nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) {
+  if (o.space != "nb201" && o.space != "fbnet")
+    throw UserError(fmt::format("--space '{}': use nb201 or fbnet", o.space));
+  const hw::CsvTable table = hw::read_csv(o.csv);
+  const std::size_t arch_col = column(table, o.arch_column, o.csv, "--arch-column");
+  const std::size_t lat_col = column(table, o.latency_column, o.csv, "--latency-column");
+  if (o.train < 5 || static_cast<std::size_t>(o.train) + 5 > table.rows.size())
+    throw UserError(fmt::format("--train {}: give at least 5 rows and leave at least 5 of the {} rows for "
+                                "evaluation",
+                                o.train, table.rows.size()));
+  // Other device columns: every other column that starts with lat_ and is numeric throughout.
+  std::vector<std::size_t> other_cols;
+  for (std::size_t c = 0; c < table.header.size(); ++c) {
+    if (c == lat_col || c == arch_col || !table.header[c].starts_with("lat_")) continue;
+    double v = 0;
+    bool numeric = true;
+    for (const auto& row : table.rows) numeric = numeric && parse_number(row[c], v);
+    if (numeric) other_cols.push_back(c);
+  }
+  std::vector<std::unique_ptr<hw::Target>> simulators;
+  for (const char* preset : {"npu-p32", "ethos-u55-128-like", "ane-like"}) simulators.push_back(hw::make_target(preset));
+  std::vector<Row> rows;
+  rows.reserve(table.rows.size());
+  for (std::size_t i = 0; i < table.rows.size(); ++i) {
+    const auto& cells = table.rows[i];
+    Row r;
+    if (!parse_number(cells[lat_col], r.latency_ms) || r.latency_ms < 0)
+      throw UserError(fmt::format("{}:{}: column '{}': latency '{}' is not a non-negative number", o.csv,
+                                  table.row_lines[i], o.latency_column, cells[lat_col]));
+    const std::string& arch = cells[arch_col];
+    graph::Graph g;
+    try {
+      g = graph::build_zoo_model(o.space == "nb201" ? "nb201:arch=" + arch : "fbnet:blocks=" + arch);
+    } catch (const UserError& e) {
+      throw UserError(fmt::format("{}:{}: column '{}': {}", o.csv, table.row_lines[i], o.arch_column, e.what()));
+    }
+    const graph::Analysis a = graph::analyze(g, graph::Precision::fp32);
+    r.one_hot = one_hot(o.space, arch);
+    r.compact = {std::log(1.0 + double(a.total.macs)), std::log(1.0 + double(a.total.params))};
+    // How many ops of each choice the architecture has, and its latency on hwnas's own
+    // simulated accelerators (a compute-bound, a memory-bound and an overhead-bound one).
+    const std::size_t choices = o.space == "nb201" ? 5 : 9;
+    for (std::size_t k = 0; k < choices; ++k) {
+      double count = 0;
+      for (std::size_t j = k; j < r.one_hot.size(); j += choices) count += r.one_hot[j];
+      r.compact.push_back(count);
+    }
+    for (const auto& t : simulators) r.compact.push_back(std::log(measure_network(g, *t).latency_s));
+    for (std::size_t c : other_cols) {
+      double v = 0;
+      parse_number(cells[c], v);
+      r.others.push_back(std::log(std::max(v, kFloorMs)));
+    }
+    rows.push_back(std::move(r));
+  }
+
+  std::vector<std::size_t> order(rows.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(o.seed));
+  const std::vector<std::size_t> train(order.begin(), order.begin() + o.train);
+  const std::vector<std::size_t> test(order.begin() + o.train, order.end());
+
+  // Rank the other devices by correlation with the target on the training rows (log space).
+  std::vector<double> target_log;
+  for (std::size_t i : train) target_log.push_back(std::log(std::max(rows[i].latency_ms, kFloorMs)));
+  std::vector<std::pair<double, std::size_t>> ranked;
+  for (std::size_t c = 0; c < other_cols.size(); ++c) {
+    std::vector<double> v;
+    for (std::size_t i : train) v.push_back(rows[i].others[c]);
+    ranked.emplace_back(-std::fabs(pearson(v, target_log)), c);
+  }
+  std::sort(ranked.begin(), ranked.end());
+
+  const std::vector<double> lambdas = {1e-4, 1e-3, 1e-2, 0.1, 1, 10, 100, 1000};
+  Candidate best;
+  best.score = std::numeric_limits<double>::infinity();
+  for (const bool log_target : {true, false})
+    for (const bool use_one_hot : {false, true})
+    for (std::size_t k : {0, 1, 2, 3, 5, 8}) {
+      // Few rows cannot choose among many features: at most one other device per 10
+      // training rows, and the one-hot only from 60 rows.
+      if (k > ranked.size() || k > std::max<std::size_t>(1, static_cast<std::size_t>(o.train) / 10) ||
+          (use_one_hot && o.train < 60))
+        continue;
+      Candidate c;
+      c.log_target = log_target;
+      c.use_one_hot = use_one_hot;
+      for (std::size_t j = 0; j < k; ++j) c.others.push_back(ranked[j].second);
+      std::vector<std::vector<double>> x;
+      std::vector<double> y, weight;
+      for (std::size_t i : train) {
+        x.push_back(features(rows[i], c));
+        const double ms = std::max(rows[i].latency_ms, kFloorMs);
+        y.push_back(log_target ? std::log(ms) : ms);
+        weight.push_back(log_target ? 1.0 : 1.0 / (ms * ms));
+      }
+      c.model = fit_ridge(x, y, lambdas, weight);
+      c.score = c.model.loo_mse;
+      if (c.score < best.score) best = std::move(c);
+    }
+
+  const auto predict_ms = [&](const Row& r) {
+    const double y = best.model.predict(features(r, best));
+    return best.log_target ? std::exp(y) : std::max(y, 0.0);
+  };
+  std::vector<double> measured, predicted;
+  for (std::size_t i : test) {
+    measured.push_back(rows[i].latency_ms * 1e-3);
+    predicted.push_back(predict_ms(rows[i]) * 1e-3);
+  }
+  std::vector<std::string> other_names;
+  for (std::size_t c : best.others) other_names.push_back(table.header[other_cols[c]]);
+  nlohmann::json model = {{"format", "hwnas-table-estimator"},
+                          {"version", 1},
+                          {"space", o.space},
+                          {"csv", o.csv},
+                          {"arch_column", o.arch_column},
+                          {"latency_column", o.latency_column},
+                          {"transform", best.log_target ? "log" : "linear"},
+                          {"one_hot", best.use_one_hot},
+                          {"other_columns", other_names},
+                          {"lambda", best.model.lambda},
+                          {"mean", best.model.mean},
+                          {"scale", best.model.scale},
+                          {"weights", best.model.weights},
+                          {"intercept", best.model.intercept}};
+  write_file_atomically(out_path, model.dump(1) + "\n", "estimator file");
+  return {{"latency_column", o.latency_column},
+          {"train", {{"rows", o.train}, {"seed", o.seed}, {"loo_mean_sq_rel_error", best.score}}},
+          {"model", {{"transform", model["transform"]}, {"one_hot", best.use_one_hot}, {"other_columns", other_names}, {"lambda", best.model.lambda}}},
+          {"holdout", agreement(measured, predicted)}};
+}
+
+}  // namespace hwnas::estimate

@@ -1,0 +1,34 @@
+// Learning whole-network latency from a table of timed architectures (NAS-Bench-201,
+// FBNet), for users who can only time whole models.
+//
+// Features of an architecture: its operation per edge (NB201) or block per layer (FBNet)
+// one-hot, log MACs and parameters from the graph analysis, and — as HELP does — the
+// latencies the other device columns of the table give the same architecture (never the
+// target column's held-out rows). Model: ridge regression; the target transform (log or
+// linear), the number of other-device columns (the most correlated on the training rows)
+// and λ are chosen by leave-one-out error on the training rows alone.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace hwnas::estimate {
+
+struct TableFitOptions {
+  std::string csv;
+  std::string arch_column = "arch";
+  std::string latency_column;
+  std::string space;  // nb201 | fbnet
+  std::int64_t train = 100;
+  std::uint64_t seed = 1;
+};
+
+/// Fits on `train` random rows and evaluates on all others. Returns {"model": ...,
+/// "holdout": agreement(), "train": {...}}; the model part is what `out` receives.
+/// Throws UserError for a missing column, a non-numeric latency (file, line, column), an
+/// unknown architecture string (its line), or too few rows.
+nlohmann::json fit_table(const TableFitOptions& options, const std::string& out_path);
+
+}  // namespace hwnas::estimate

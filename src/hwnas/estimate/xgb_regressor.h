@@ -1,0 +1,49 @@
+// Gradient-boosted trees through XGBoost's C API (Debian libxgboost-dev).
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hwnas::estimate {
+
+struct XgbParams {
+  int rounds = 1000;
+  int max_depth = 8;
+  double eta = 0.05;
+  double subsample = 0.9;
+  double colsample_bytree = 0.9;
+  double min_child_weight = 1.0;
+  double lambda = 1.0;
+  int threads = 1;
+  unsigned seed = 0;
+};
+
+/// A trained regressor; move-only (owns an XGBoost booster).
+class XgbRegressor {
+ public:
+  /// Trains on `x` (row-major, rows × cols) against `y`.
+  static XgbRegressor train(std::span<const float> x, std::size_t cols, std::span<const float> y,
+                            const XgbParams& params);
+  /// Loads a model saved by save(); throws UserError on a corrupt model.
+  static XgbRegressor load(std::string_view bytes);
+
+  XgbRegressor(XgbRegressor&& other) noexcept;
+  XgbRegressor& operator=(XgbRegressor&& other) noexcept;
+  XgbRegressor(const XgbRegressor&) = delete;
+  XgbRegressor& operator=(const XgbRegressor&) = delete;
+  ~XgbRegressor();
+
+  /// Predictions for `x` (row-major, rows × cols), one per row.
+  std::vector<float> predict(std::span<const float> x, std::size_t cols) const;
+  /// The model as XGBoost's UBJSON bytes.
+  std::string save() const;
+
+ private:
+  explicit XgbRegressor(void* booster) : booster_(booster) {}
+  void* booster_ = nullptr;
+};
+
+}  // namespace hwnas::estimate
