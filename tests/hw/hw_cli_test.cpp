@@ -7,6 +7,7 @@
 #include "hwnas/hw/store/measurement_store.h"
 #include "hwnas/hw/targets/targets.h"
 #include "support/cli_runner.h"
+#include "support/npu_description.h"
 
 namespace hwnas::hw {
 namespace {
@@ -17,22 +18,7 @@ using testing::Result;
 using testing::scratch_dir;
 using testing::write_temp;
 
-const char* const kNpu = R"(name: cli-npu
-clock_mhz: 800
-precision: int8
-parallelism_factor: 24
-input_lanes: 12
-spatial_lanes: 3
-vector_lanes: 40
-depthwise_mode: vector
-sram_kib: 700
-weight_sram_kib: 300
-sram_gbps: 50
-dram_gbps: 6
-dram_latency_ns: 300
-layer_overhead_cycles: 700
-fuse: [conv_bn_act]
-)";
+const std::string kNpu = testing::minimal_npu_description("cli-npu");
 
 std::string external(const std::string& name, const std::string& script, double timeout_s = 5) {
   write_temp(name + ".py", script);

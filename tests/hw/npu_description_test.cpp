@@ -8,26 +8,12 @@
 #include "hwnas/graph/error.h"
 #include "hwnas/hw/npu/npu_target.h"
 #include "hwnas/hw/targets/targets.h"
+#include "support/npu_description.h"
 
 namespace hwnas::hw {
 namespace {
 
-const char* const kMinimal = R"(name: my-npu
-clock_mhz: 800
-precision: int8
-parallelism_factor: 24
-input_lanes: 12
-spatial_lanes: 3
-vector_lanes: 40
-depthwise_mode: vector
-sram_kib: 700
-weight_sram_kib: 300
-sram_gbps: 50
-dram_gbps: 6
-dram_latency_ns: 300
-layer_overhead_cycles: 700
-fuse: [conv_bn_act]
-)";
+const std::string kMinimal = testing::minimal_npu_description("my-npu");
 
 class Description : public ::testing::Test {
  protected:
@@ -71,7 +57,7 @@ TEST_F(Description, PresetsLoad) {
   for (const std::string& n : names) {
     const auto t = make_target(n);
     EXPECT_EQ(t->name(), n);
-    if (dynamic_cast<NpuTarget*>(t.get()) != nullptr) EXPECT_TRUE(t->fusion_rules().has_value());
+    EXPECT_EQ(t->fusion_rules().has_value(), dynamic_cast<NpuTarget*>(t.get()) != nullptr) << n;
   }
 }
 

@@ -67,9 +67,44 @@ std::vector<double> one_hot(const std::string& space, const std::string& arch) {
   return x;
 }
 
+// NB201: per op, the edges that lie on a path from the cell's input to its output through
+// edges that are not `none`, and whether the cell is connected at all.
+std::vector<double> nb201_live_counts(const std::string& arch) {
+  static const std::vector<std::string> ops = {"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3",
+                                               "avg_pool_3x3"};
+  struct Edge {
+    int from, to;
+    std::size_t op;
+  };
+  std::vector<Edge> edges;
+  int node = 1;
+  for (std::size_t i = 0; i < arch.size(); ++i) {
+    if (arch[i] == '+') ++node;
+    if (arch[i] != '~') continue;
+    const std::size_t start = arch.find_last_of('|', i) + 1;
+    const std::string op = arch.substr(start, i - start);
+    const std::size_t k = static_cast<std::size_t>(std::find(ops.begin(), ops.end(), op) - ops.begin());
+    edges.push_back({arch[i + 1] - '0', node, k});
+  }
+  std::vector<bool> from_input(4, false), to_output(4, false);
+  from_input[0] = true;
+  to_output[3] = true;
+  for (const Edge& e : edges)
+    if (e.op != 0 && from_input[static_cast<std::size_t>(e.from)]) from_input[static_cast<std::size_t>(e.to)] = true;
+  for (auto it = edges.rbegin(); it != edges.rend(); ++it)
+    if (it->op != 0 && to_output[static_cast<std::size_t>(it->to)]) to_output[static_cast<std::size_t>(it->from)] = true;
+  std::vector<double> live(ops.size() + 1, 0);
+  for (const Edge& e : edges)
+    if (e.op != 0 && from_input[static_cast<std::size_t>(e.from)] && to_output[static_cast<std::size_t>(e.to)]) ++live[e.op];
+  live.back() = from_input[3] ? 1 : 0;
+  return live;
+}
+
 struct Row {
-  std::vector<double> compact;  // log MACs and params, op counts, simulated latencies
-  std::vector<double> one_hot;  // the architecture's choices
+  std::vector<double> counts;     // how many ops of each choice
+  std::vector<double> live;       // NB201: of those, on a path from input to output; connected
+  std::vector<double> simulated;  // log MACs, params and latency on hwnas's simulators
+  std::vector<double> one_hot;    // the architecture's choices
   std::vector<double> others;   // log latency on the other device columns
   double latency_ms = 0;
 };
@@ -86,17 +121,26 @@ double pearson(const std::vector<double>& a, const std::vector<double>& b) {
   return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : 0;
 }
 
+// Which feature groups a candidate model uses.
+struct FeatureSet {
+  bool live = false, simulated = false, one_hot = false;
+};
+
 struct Candidate {
   bool log_target = true;
-  bool use_one_hot = false;
+  FeatureSet set;
   std::vector<std::size_t> others;  // selected other-device columns
   RidgeModel model;
-  double score = 0;  // leave-one-out mean squared relative error
+  double score = 0;     // leave-one-out mean squared relative error
+  double score_se = 0;  // its standard error
+  std::size_t complexity = 0;
 };
 
 std::vector<double> features(const Row& r, const Candidate& c) {
-  std::vector<double> x = r.compact;
-  if (c.use_one_hot) x.insert(x.end(), r.one_hot.begin(), r.one_hot.end());
+  std::vector<double> x = r.counts;
+  if (c.set.live) x.insert(x.end(), r.live.begin(), r.live.end());
+  if (c.set.simulated) x.insert(x.end(), r.simulated.begin(), r.simulated.end());
+  if (c.set.one_hot) x.insert(x.end(), r.one_hot.begin(), r.one_hot.end());
   const auto& others = c.others;
   for (std::size_t c : others) x.push_back(r.others[c]);
   return x;
@@ -142,16 +186,17 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
     }
     const graph::Analysis a = graph::analyze(g, graph::Precision::fp32);
     r.one_hot = one_hot(o.space, arch);
-    r.compact = {std::log(1.0 + double(a.total.macs)), std::log(1.0 + double(a.total.params))};
-    // How many ops of each choice the architecture has, and its latency on hwnas's own
-    // simulated accelerators (a compute-bound, a memory-bound and an overhead-bound one).
     const std::size_t choices = o.space == "nb201" ? 5 : 9;
     for (std::size_t k = 0; k < choices; ++k) {
       double count = 0;
       for (std::size_t j = k; j < r.one_hot.size(); j += choices) count += r.one_hot[j];
-      r.compact.push_back(count);
+      r.counts.push_back(count);
     }
-    for (const auto& t : simulators) r.compact.push_back(std::log(measure_network(g, *t).latency_s));
+    if (o.space == "nb201") r.live = nb201_live_counts(arch);
+    // Its latency on hwnas's own simulated accelerators: a compute-bound, a memory-bound
+    // and an overhead-bound one.
+    r.simulated = {std::log(1.0 + double(a.total.macs)), std::log(1.0 + double(a.total.params))};
+    for (const auto& t : simulators) r.simulated.push_back(std::log(measure_network(g, *t).latency_s));
     for (std::size_t c : other_cols) {
       double v = 0;
       parse_number(cells[c], v);
@@ -178,19 +223,20 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
   std::sort(ranked.begin(), ranked.end());
 
   const std::vector<double> lambdas = {1e-4, 1e-3, 1e-2, 0.1, 1, 10, 100, 1000};
-  Candidate best;
-  best.score = std::numeric_limits<double>::infinity();
+  std::vector<Candidate> candidates;
+  const std::vector<FeatureSet> sets = {{}, {true, false, false}, {false, true, false}, {true, true, false},
+                                        {true, true, true}, {false, false, true}};
   for (const bool log_target : {true, false})
-    for (const bool use_one_hot : {false, true})
+    for (const FeatureSet& set : sets)
     for (std::size_t k : {0, 1, 2, 3, 5, 8}) {
       // Few rows cannot choose among many features: at most one other device per 10
       // training rows, and the one-hot only from 60 rows.
       if (k > ranked.size() || k > std::max<std::size_t>(1, static_cast<std::size_t>(o.train) / 10) ||
-          (use_one_hot && o.train < 60))
+          (set.one_hot && o.train < 60) || (set.live && o.space != "nb201"))
         continue;
       Candidate c;
       c.log_target = log_target;
-      c.use_one_hot = use_one_hot;
+      c.set = set;
       for (std::size_t j = 0; j < k; ++j) c.others.push_back(ranked[j].second);
       std::vector<std::vector<double>> x;
       std::vector<double> y, weight;
@@ -201,9 +247,30 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
         weight.push_back(log_target ? 1.0 : 1.0 / (ms * ms));
       }
       c.model = fit_ridge(x, y, lambdas, weight);
-      c.score = c.model.loo_mse;
-      if (c.score < best.score) best = std::move(c);
+      // Leave-one-out squared relative errors: their mean scores the candidate, their
+      // standard error says how sure that score is.
+      double sum = 0, sum_sq = 0;
+      for (std::size_t i = 0; i < train.size(); ++i) {
+        const double ms = std::max(rows[train[i]].latency_ms, kFloorMs);
+        const double e = c.log_target ? std::expm1(c.model.loo_residuals[i]) : c.model.loo_residuals[i] / ms;
+        sum += e * e;
+        sum_sq += e * e * e * e;
+      }
+      const double n = double(train.size());
+      c.score = sum / n;
+      c.score_se = std::sqrt(std::max(0.0, sum_sq / n - c.score * c.score) / n);
+      c.complexity = features(rows[train[0]], c).size();
+      candidates.push_back(std::move(c));
     }
+  // The one-standard-error rule: the simplest model within one standard error of the best,
+  // which protects small training sets from choosing among candidates by noise.
+  const auto lowest = std::min_element(candidates.begin(), candidates.end(),
+                                       [](const Candidate& a, const Candidate& b) { return a.score < b.score; });
+  const double bar = lowest->score + lowest->score_se;
+  Candidate best = *lowest;
+  for (const Candidate& c : candidates)
+    if (c.score <= bar && (c.complexity < best.complexity || (c.complexity == best.complexity && c.score < best.score)))
+      best = c;
 
   const auto predict_ms = [&](const Row& r) {
     const double y = best.model.predict(features(r, best));
@@ -223,7 +290,8 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
                           {"arch_column", o.arch_column},
                           {"latency_column", o.latency_column},
                           {"transform", best.log_target ? "log" : "linear"},
-                          {"one_hot", best.use_one_hot},
+                          {"features", {{"counts", true}, {"live", best.set.live}, {"simulated", best.set.simulated},
+                                        {"one_hot", best.set.one_hot}}},
                           {"other_columns", other_names},
                           {"lambda", best.model.lambda},
                           {"mean", best.model.mean},
@@ -233,7 +301,7 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
   write_file_atomically(out_path, model.dump(1) + "\n", "estimator file");
   return {{"latency_column", o.latency_column},
           {"train", {{"rows", o.train}, {"seed", o.seed}, {"loo_mean_sq_rel_error", best.score}}},
-          {"model", {{"transform", model["transform"]}, {"one_hot", best.use_one_hot}, {"other_columns", other_names}, {"lambda", best.model.lambda}}},
+          {"model", {{"transform", model["transform"]}, {"features", model["features"]}, {"other_columns", other_names}, {"lambda", best.model.lambda}}},
           {"holdout", agreement(measured, predicted)}};
 }
 

@@ -13,6 +13,7 @@
 
 #include "hwnas/graph/hash.h"
 #include "hwnas/hw/cpu/xnn_program.h"
+#include "hwnas/hw/description_reader.h"
 
 namespace hwnas::hw {
 namespace {
@@ -21,51 +22,6 @@ constexpr std::array<std::string_view, 8> kKeys = {"name",           "kind",    
                                                    "warmup",         "min_repeats", "max_repeats",
                                                    "target_seconds", "description"};
 constexpr std::int64_t kMaxCount = 1'000'000;
-
-class Reader {
- public:
-  Reader(const YAML::Node& node, const std::string& source) : node_(node), source_(source) {}
-
-  [[noreturn]] void fail(const std::string& key, const std::string& message) const {
-    const YAML::Node at = node_[key];
-    const std::string where =
-        at && !at.Mark().is_null() ? fmt::format("{}:{}", source_, at.Mark().line + 1) : source_;
-    throw UserError(fmt::format("{}: key '{}': {}", where, key, message));
-  }
-
-  std::int32_t integer(const std::string& key, std::int32_t fallback, std::int32_t min) const {
-    const YAML::Node v = node_[key];
-    if (!v) return fallback;
-    std::int64_t out = 0;
-    if (!v.IsScalar() || !YAML::convert<std::int64_t>::decode(v, out) || out < min ||
-        out > kMaxCount)
-      fail(key, fmt::format("must be a {} integer (at most {}), got '{}'",
-                            min > 0 ? "positive" : "non-negative", kMaxCount,
-                            v.IsScalar() ? v.Scalar() : "a list"));
-    return static_cast<std::int32_t>(out);
-  }
-
-  double seconds(const std::string& key, double fallback) const {
-    const YAML::Node v = node_[key];
-    if (!v) return fallback;
-    double out = 0;
-    if (!v.IsScalar() || !YAML::convert<double>::decode(v, out) || !std::isfinite(out) || out <= 0)
-      fail(key, fmt::format("must be a positive number of seconds, got '{}'",
-                            v.IsScalar() ? v.Scalar() : "a list"));
-    return out;
-  }
-
-  std::string text(const std::string& key) const {
-    const YAML::Node v = node_[key];
-    if (!v) return {};
-    if (!v.IsScalar() || v.Scalar().empty()) fail(key, "must be a non-empty string");
-    return v.Scalar();
-  }
-
- private:
-  const YAML::Node& node_;
-  const std::string& source_;
-};
 
 // The first "model name" of /proc/cpuinfo: measurements from another CPU model must not be
 // reused, so it is part of the identity.
@@ -167,25 +123,22 @@ class CpuTarget : public Target {
 }  // namespace
 
 CpuOptions parse_cpu_options(const YAML::Node& description, const std::string& source) {
-  if (!description.IsMap())
-    throw UserError(fmt::format("{}: a cpu target description is a YAML mapping of keys", source));
-  for (const auto& entry : description)
-    if (std::find(kKeys.begin(), kKeys.end(), entry.first.Scalar()) == kKeys.end())
-      throw UserError(fmt::format(
-          "{}:{}: unknown key '{}'; the cpu target's keys are: {} "
-          "(docs/hardware-cpu.md)",
-          source, entry.first.Mark().line + 1, entry.first.Scalar(), fmt::join(kKeys, ", ")));
-  const Reader r(description, source);
-  if (description["kind"] && r.text("kind") != "cpu")
-    r.fail("kind",
-           fmt::format("must be cpu for the measured CPU target, got '{}'", r.text("kind")));
+  using Sign = DescriptionReader::Sign;
+  const DescriptionReader r(description, source);
+  r.check_mapping_and_keys(
+      kKeys, "a cpu target description is a YAML mapping of keys",
+      fmt::format("the cpu target's keys are: {} (docs/hardware-cpu.md)", fmt::join(kKeys, ", ")));
+  r.text("kind", "cpu");  // a list or '' fails as not a non-empty string
+  r.kind("cpu", "for the measured CPU target", /*quote_value=*/true);
+  const std::string count = fmt::format("integer (at most {})", kMaxCount);
   CpuOptions o;
-  o.name = r.text("name");
-  o.threads = r.integer("threads", o.threads, 1);
-  o.warmup = r.integer("warmup", o.warmup, 0);
-  o.min_repeats = r.integer("min_repeats", o.min_repeats, 1);
-  o.max_repeats = r.integer("max_repeats", o.max_repeats, 1);
-  o.target_seconds = r.seconds("target_seconds", o.target_seconds);
+  o.name = r.text("name", "");
+  o.threads = r.integer("threads", Sign::positive, kMaxCount, o.threads, count);
+  o.warmup = r.integer("warmup", Sign::non_negative, kMaxCount, o.warmup, count);
+  o.min_repeats = r.integer("min_repeats", Sign::positive, kMaxCount, o.min_repeats, count);
+  o.max_repeats = r.integer("max_repeats", Sign::positive, kMaxCount, o.max_repeats, count);
+  o.target_seconds =
+      r.number("target_seconds", Sign::positive, o.target_seconds, "number of seconds");
   if (o.max_repeats < o.min_repeats)
     r.fail("max_repeats",
            fmt::format("must be at least min_repeats ({}), got {}", o.min_repeats, o.max_repeats));

@@ -1,18 +1,21 @@
 #include "hwnas/hw/external/external_target.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <set>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/hash.h"
+#include "hwnas/hw/description_reader.h"
 #include "hwnas/hw/external/subprocess.h"
 
 namespace hwnas::hw {
@@ -20,11 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::set<std::string>& known_keys() {
-  static const std::set<std::string> keys = {"name",      "kind",      "command",
-                                             "timeout_s", "precision", "fusion"};
-  return keys;
-}
+constexpr std::array<std::string_view, 6> kKeys = {"name",      "kind",      "command",
+                                                   "timeout_s", "precision", "fusion"};
 
 struct ExternalDescription {
   std::string name;
@@ -35,73 +35,33 @@ struct ExternalDescription {
   std::string work_dir;  // absolute; empty: the caller's directory
 };
 
-[[noreturn]] void fail_key(const YAML::Node& node, const std::string& source,
-                           const std::string& key, const std::string& message) {
-  const YAML::Node at = node[key];
-  const std::string where =
-      at && !at.Mark().is_null() ? fmt::format("{}:{}", source, at.Mark().line + 1) : source;
-  throw UserError(fmt::format("{}: key '{}': {}", where, key, message));
-}
-
-std::string scalar_text(const YAML::Node& v) { return v.IsScalar() ? v.Scalar() : "a list or map"; }
-
 ExternalDescription parse_description(const YAML::Node& node, const std::string& source) {
-  if (!node.IsMap())
-    throw UserError(fmt::format("{}: an external target description is a YAML mapping of keys "
-                                "(docs/hardware-external.md)", source));
-  for (const auto& entry : node)
-    if (!known_keys().contains(entry.first.Scalar()))
-      throw UserError(fmt::format("{}:{}: unknown key '{}'; an external target has the keys name, "
-                                  "kind, command, timeout_s, precision, fusion",
-                                  source, entry.first.Mark().line + 1, entry.first.Scalar()));
-  const auto fail = [&](const std::string& key, const std::string& message) {
-    fail_key(node, source, key, message);
-  };
+  using graph::Precision;
+  const DescriptionReader r(node, source, "every target needs a name", "a list or map");
+  r.check_mapping_and_keys(
+      kKeys, "an external target description is a YAML mapping of keys (docs/hardware-external.md)",
+      fmt::format("an external target has the keys {}", fmt::join(kKeys, ", ")));
   ExternalDescription d;
+  d.name = r.text("name");
+  r.kind("external", "for a program-measured target", /*quote_value=*/true);
 
-  const YAML::Node name = node["name"];
-  if (!name) fail("name", "missing; every target needs a name");
-  if (!name.IsScalar() || name.Scalar().empty()) fail("name", "must be a non-empty string");
-  d.name = name.Scalar();
-
-  if (node["kind"] && (!node["kind"].IsScalar() || node["kind"].Scalar() != "external"))
-    fail("kind", fmt::format("must be external for a program-measured target, got '{}'",
-                             scalar_text(node["kind"])));
-
-  const YAML::Node command = node["command"];
   const std::string command_help = "a list of strings, the program and its arguments, e.g. "
                                    "[python3, fake_npu.py]; it runs without a shell";
-  if (!command) fail("command", "missing; give " + command_help);
-  if (!command.IsSequence()) fail("command", "must be " + command_help + ", got '" + scalar_text(command) + "'");
-  if (command.size() == 0) fail("command", "is empty; give " + command_help);
+  const YAML::Node command = r.required("command", "give " + command_help);
+  if (!command.IsSequence())
+    r.fail("command", "must be " + command_help + ", got '" + r.scalar_text(command) + "'");
+  if (command.size() == 0) r.fail("command", "is empty; give " + command_help);
   for (const YAML::Node& arg : command) {
-    if (!arg.IsScalar()) fail("command", "every entry must be a string; " + command_help);
+    if (!arg.IsScalar()) r.fail("command", "every entry must be a string; " + command_help);
     d.command.push_back(arg.Scalar());
   }
-  if (d.command.front().empty()) fail("command", "the program (first entry) is empty");
+  if (d.command.front().empty()) r.fail("command", "the program (first entry) is empty");
 
-  if (const YAML::Node t = node["timeout_s"]) {
-    if (!t.IsScalar() || !YAML::convert<double>::decode(t, d.timeout_s) ||
-        !std::isfinite(d.timeout_s) || d.timeout_s <= 0)
-      fail("timeout_s", fmt::format("must be a positive number of seconds, got '{}'", scalar_text(t)));
-  }
-
-  if (const YAML::Node p = node["precision"]) {
-    if (!p.IsScalar() || !graph::parse_precision(p.Scalar(), d.precision))
-      fail("precision", fmt::format("must be int8, fp16 or fp32, got '{}'", scalar_text(p)));
-  }
-
-  if (const YAML::Node f = node["fusion"]) {
-    if (!f.IsSequence()) fail("fusion", fmt::format("must be a list of fusion patterns from: {}", fusion_names()));
-    d.fusion.emplace();
-    for (const YAML::Node& item : f) {
-      FusionPattern p{};
-      if (!item.IsScalar() || !parse_fusion(item.Scalar(), p))
-        fail("fusion", fmt::format("unknown fusion '{}'; use names from: {}", scalar_text(item),
-                                   fusion_names()));
-      if (!d.fusion->has(p)) d.fusion->patterns.push_back(p);
-    }
-  }
+  d.timeout_s =
+      r.number("timeout_s", DescriptionReader::Sign::positive, d.timeout_s, "number of seconds");
+  d.precision = r.precision("precision", {Precision::int8, Precision::fp16, Precision::fp32},
+                            d.precision);
+  if (r.get("fusion")) d.fusion = r.fusion_rules("fusion");
 
   std::error_code ec;
   if (fs::is_regular_file(source, ec)) d.work_dir = fs::absolute(fs::path(source), ec).parent_path().string();

@@ -2,127 +2,62 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
-#include <optional>
-#include <set>
+#include <array>
+#include <string_view>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/hw/description_reader.h"
 
 namespace hwnas::hw {
 namespace {
 
-const std::set<std::string>& known_keys() {
-  static const std::set<std::string> keys = {
-      "name",           "kind",           "clock_mhz",       "precision",
-      "parallelism_factor", "input_lanes", "spatial_lanes", "vector_lanes",
-      "depthwise_mode", "sram_kib",       "weight_sram_kib", "sram_gbps",
-      "dram_gbps",      "dram_latency_ns", "layer_overhead_cycles", "fuse",
-      "channel_align",  "fold_fill_factor", "vector_op_cycles", "bias_bytes",
-      "description",    "sources"};
-  return keys;
-}
-
-class Reader {
- public:
-  Reader(const YAML::Node& node, const std::string& source) : node_(node), source_(source) {}
-
-  [[noreturn]] void fail(const std::string& key, const std::string& message) const {
-    const YAML::Node at = node_[key];
-    const std::string where =
-        at && !at.Mark().is_null() ? fmt::format("{}:{}", source_, at.Mark().line + 1) : source_;
-    throw UserError(fmt::format("{}: key '{}': {}", where, key, message));
-  }
-
-  YAML::Node required(const std::string& key) const {
-    const YAML::Node v = node_[key];
-    if (!v) fail(key, "missing; every hardware description needs it (docs/hardware-npu.md)");
-    return v;
-  }
-
-  double positive(const std::string& key, std::optional<double> fallback = {}) const {
-    const YAML::Node v = fallback ? node_[key] : required(key);
-    if (!v) return *fallback;
-    double out = 0;
-    if (!v.IsScalar() || !YAML::convert<double>::decode(v, out) || !std::isfinite(out) || out <= 0)
-      fail(key, fmt::format("must be a positive number, got '{}'", v.IsScalar() ? v.Scalar() : "a list"));
-    return out;
-  }
-
-  double non_negative(const std::string& key) const {
-    const YAML::Node v = required(key);
-    double out = 0;
-    if (!v.IsScalar() || !YAML::convert<double>::decode(v, out) || !std::isfinite(out) || out < 0)
-      fail(key, fmt::format("must be a non-negative number, got '{}'", v.IsScalar() ? v.Scalar() : "a list"));
-    return out;
-  }
-
-  std::int32_t lanes(const std::string& key, std::optional<std::int32_t> fallback = {}) const {
-    const YAML::Node v = fallback ? node_[key] : required(key);
-    if (!v) return *fallback;
-    std::int64_t out = 0;
-    if (!v.IsScalar() || !YAML::convert<std::int64_t>::decode(v, out) || out <= 0 || out > 1 << 20)
-      fail(key, fmt::format("must be a positive integer, got '{}'", v.IsScalar() ? v.Scalar() : "a list"));
-    return static_cast<std::int32_t>(out);
-  }
-
-  std::string text(const std::string& key) const {
-    const YAML::Node v = required(key);
-    if (!v.IsScalar() || v.Scalar().empty()) fail(key, "must be a non-empty string");
-    return v.Scalar();
-  }
-
-  const YAML::Node& node() const { return node_; }
-
- private:
-  const YAML::Node& node_;
-  const std::string& source_;
-};
+constexpr std::array<std::string_view, 22> kKeys = {
+    "name",           "kind",            "clock_mhz",             "precision",
+    "parallelism_factor", "input_lanes", "spatial_lanes",         "vector_lanes",
+    "depthwise_mode", "sram_kib",        "weight_sram_kib",       "sram_gbps",
+    "dram_gbps",      "dram_latency_ns", "layer_overhead_cycles", "fuse",
+    "channel_align",  "fold_fill_factor", "vector_op_cycles",     "bias_bytes",
+    "description",    "sources"};
+constexpr std::int64_t kMaxLanes = 1 << 20;
 
 }  // namespace
 
 NpuDescription parse_npu_description(const YAML::Node& node, const std::string& source) {
-  if (!node.IsMap()) throw UserError(fmt::format("{}: a hardware description is a YAML mapping of keys", source));
-  for (const auto& entry : node)
-    if (!known_keys().contains(entry.first.Scalar()))
-      throw UserError(fmt::format("{}:{}: unknown key '{}'; see docs/hardware-npu.md for the keys",
-                                  source, entry.first.Mark().line + 1, entry.first.Scalar()));
-  const Reader r(node, source);
+  using Sign = DescriptionReader::Sign;
+  const DescriptionReader r(node, source,
+                            "every hardware description needs it (docs/hardware-npu.md)");
+  r.check_mapping_and_keys(kKeys, "a hardware description is a YAML mapping of keys",
+                           "see docs/hardware-npu.md for the keys");
+  const auto positive = [&](const std::string& key, std::optional<double> fallback = {}) {
+    return r.number(key, Sign::positive, fallback);
+  };
+  const auto lanes = [&](const std::string& key, std::optional<std::int32_t> fallback = {}) {
+    return r.integer(key, Sign::positive, kMaxLanes, fallback);
+  };
   NpuDescription d;
   d.name = r.text("name");
-  if (node["kind"] && (!node["kind"].IsScalar() || node["kind"].Scalar() != "npu"))
-    r.fail("kind", "must be npu for a simulated accelerator");
-  d.clock_mhz = r.positive("clock_mhz");
-  const std::string precision = r.text("precision");
-  if (precision == "int8") d.precision = graph::Precision::int8;
-  else if (precision == "fp16") d.precision = graph::Precision::fp16;
-  else r.fail("precision", fmt::format("must be int8 or fp16, got '{}'", precision));
-  d.parallelism_factor = r.lanes("parallelism_factor");
-  d.input_lanes = r.lanes("input_lanes");
-  d.spatial_lanes = r.lanes("spatial_lanes");
-  d.vector_lanes = r.lanes("vector_lanes");
+  r.kind("npu", "for a simulated accelerator");
+  d.clock_mhz = positive("clock_mhz");
+  r.text("precision");  // a list or '' fails as not a non-empty string, like depthwise_mode
+  d.precision = r.precision("precision", {graph::Precision::int8, graph::Precision::fp16});
+  d.parallelism_factor = lanes("parallelism_factor");
+  d.input_lanes = lanes("input_lanes");
+  d.spatial_lanes = lanes("spatial_lanes");
+  d.vector_lanes = lanes("vector_lanes");
   const std::string dw = r.text("depthwise_mode");
   if (dw == "mac_array") d.depthwise_mode = DepthwiseMode::mac_array;
   else if (dw == "vector") d.depthwise_mode = DepthwiseMode::vector;
   else r.fail("depthwise_mode", fmt::format("must be mac_array or vector, got '{}'", dw));
-  d.sram_kib = r.positive("sram_kib");
-  d.weight_sram_kib = r.positive("weight_sram_kib");
-  d.sram_gbps = r.positive("sram_gbps");
-  d.dram_gbps = r.positive("dram_gbps");
-  d.dram_latency_ns = r.non_negative("dram_latency_ns");
-  d.layer_overhead_cycles = r.non_negative("layer_overhead_cycles");
-  const YAML::Node fuse = r.required("fuse");
-  if (!fuse.IsSequence()) r.fail("fuse", fmt::format("must be a list of fusion patterns from: {}", fusion_names()));
-  for (const YAML::Node& item : fuse) {
-    FusionPattern p{};
-    if (!item.IsScalar() || !parse_fusion(item.Scalar(), p))
-      r.fail("fuse", fmt::format("unknown fusion '{}'; use names from: {}",
-                                 item.IsScalar() ? item.Scalar() : "a list", fusion_names()));
-    if (!d.fuse.has(p)) d.fuse.patterns.push_back(p);
-  }
-  d.channel_align = r.lanes("channel_align", 1);
-  d.fold_fill_factor = r.positive("fold_fill_factor", 1.0);
-  d.vector_op_cycles = r.positive("vector_op_cycles", 1.0);
-  d.bias_bytes = r.positive("bias_bytes", 4.0);
+  d.sram_kib = positive("sram_kib");
+  d.weight_sram_kib = positive("weight_sram_kib");
+  d.sram_gbps = positive("sram_gbps");
+  d.dram_gbps = positive("dram_gbps");
+  d.dram_latency_ns = r.number("dram_latency_ns", Sign::non_negative);
+  d.layer_overhead_cycles = r.number("layer_overhead_cycles", Sign::non_negative);
+  d.fuse = r.fusion_rules("fuse");
+  d.channel_align = lanes("channel_align", 1);
+  d.fold_fill_factor = positive("fold_fill_factor", 1.0);
+  d.vector_op_cycles = positive("vector_op_cycles", 1.0);
+  d.bias_bytes = positive("bias_bytes", 4.0);
   return d;
 }
 

@@ -1,22 +1,28 @@
 #include "hwnas/hw/table/table_target.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
-#include <set>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/hash.h"
+#include "hwnas/hw/description_reader.h"
 #include "hwnas/hw/table/csv.h"
 
 namespace hwnas::hw {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr std::array<std::string_view, 5> kKeys = {"name", "kind", "csv", "key_column",
+                                                   "latency_column"};
 
 std::size_t find_column(const CsvTable& table, const std::string& path, const std::string& column,
                         const char* key) {
@@ -108,41 +114,22 @@ std::optional<double> TableTarget::network_latency_ms(const std::string& key) co
 }
 
 std::unique_ptr<TableTarget> make_table_target(const YAML::Node& node, const std::string& source) {
-  if (!node.IsMap())
-    throw UserError(fmt::format("{}: a table target description is a YAML mapping of keys "
-                                "(docs/hardware-table.md)", source));
-  static const std::set<std::string> known = {"name", "kind", "csv", "key_column",
-                                              "latency_column"};
-  for (const auto& entry : node)
-    if (!known.contains(entry.first.Scalar()))
-      throw UserError(fmt::format("{}:{}: unknown key '{}'; a table target has the keys name, kind, "
-                                  "csv, key_column, latency_column",
-                                  source, entry.first.Mark().line + 1, entry.first.Scalar()));
-  const auto fail = [&](const std::string& key, const std::string& message) {
-    const YAML::Node at = node[key];
-    const std::string where =
-        at && !at.Mark().is_null() ? fmt::format("{}:{}", source, at.Mark().line + 1) : source;
-    throw UserError(fmt::format("{}: key '{}': {}", where, key, message));
-  };
-  const auto text = [&](const std::string& key, const char* fallback, const char* help) {
-    const YAML::Node v = node[key];
-    if (!v && fallback) return std::string(fallback);
-    if (!v) fail(key, std::string("missing; ") + help);
-    if (!v.IsScalar() || v.Scalar().empty()) fail(key, std::string("must be a non-empty string; ") + help);
-    return v.Scalar();
-  };
-  if (node["kind"] && (!node["kind"].IsScalar() || node["kind"].Scalar() != "table"))
-    fail("kind", "must be table for a latency-table target");
-  const std::string name = text("name", nullptr, "every target needs a name");
-  fs::path csv = text("csv", nullptr, "give the path of the CSV file");
+  const DescriptionReader r(node, source);
+  r.check_mapping_and_keys(
+      kKeys, "a table target description is a YAML mapping of keys (docs/hardware-table.md)",
+      fmt::format("a table target has the keys {}", fmt::join(kKeys, ", ")));
+  r.kind("table", "for a latency-table target");
+  const std::string name = r.text("name", {}, "every target needs a name");
+  fs::path csv = r.text("csv", {}, "give the path of the CSV file");
   if (csv.is_relative()) csv = fs::path(source).parent_path() / csv;
   std::error_code ec;
   if (!fs::is_regular_file(csv, ec))
-    fail("csv", fmt::format("'{}' is not a readable file; relative paths start at the description's "
-                            "directory", csv.string()));
-  const std::string key_column = text("key_column", "arch", "name the column of network keys");
+    r.fail("csv", fmt::format("'{}' is not a readable file; relative paths start at the "
+                              "description's directory",
+                              csv.string()));
+  const std::string key_column = r.text("key_column", "arch", "name the column of network keys");
   const std::string latency_column =
-      text("latency_column", nullptr, "name the column of latencies in ms, e.g. lat_ms_pixel3");
+      r.text("latency_column", {}, "name the column of latencies in ms, e.g. lat_ms_pixel3");
   return std::make_unique<TableTarget>(csv.string(), key_column, latency_column, name);
 }
 

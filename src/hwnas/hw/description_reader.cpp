@@ -1,0 +1,136 @@
+#include "hwnas/hw/description_reader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "hwnas/graph/error.h"
+
+namespace hwnas::hw {
+namespace {
+
+const char* sign_word(DescriptionReader::Sign sign) {
+  return sign == DescriptionReader::Sign::positive ? "positive" : "non-negative";
+}
+
+/// "int8", "int8 or fp16", "int8, fp16 or fp32".
+std::string alternatives(std::initializer_list<graph::Precision> allowed) {
+  std::string out;
+  for (const graph::Precision* p = allowed.begin(); p != allowed.end(); ++p) {
+    if (p != allowed.begin()) out += p + 1 == allowed.end() ? " or " : ", ";
+    out += graph::precision_name(*p);
+  }
+  return out;
+}
+
+}  // namespace
+
+DescriptionReader::DescriptionReader(YAML::Node node, std::string source,
+                                     std::string missing_hint, std::string non_scalar)
+    : node_(std::move(node)),
+      source_(std::move(source)),
+      missing_hint_(std::move(missing_hint)),
+      non_scalar_(std::move(non_scalar)) {}
+
+void DescriptionReader::check_mapping_and_keys(std::span<const std::string_view> keys,
+                                               std::string_view not_a_mapping,
+                                               std::string_view unknown_key_hint) const {
+  if (!node_.IsMap()) throw UserError(fmt::format("{}: {}", source_, not_a_mapping));
+  for (const auto& entry : node_)
+    if (std::find(keys.begin(), keys.end(), entry.first.Scalar()) == keys.end())
+      throw UserError(fmt::format("{}:{}: unknown key '{}'; {}", source_,
+                                  entry.first.Mark().line + 1, entry.first.Scalar(),
+                                  unknown_key_hint));
+}
+
+void DescriptionReader::fail(const std::string& key, const std::string& message) const {
+  const YAML::Node at = node_[key];
+  const std::string where =
+      at && !at.Mark().is_null() ? fmt::format("{}:{}", source_, at.Mark().line + 1) : source_;
+  throw UserError(fmt::format("{}: key '{}': {}", where, key, message));
+}
+
+YAML::Node DescriptionReader::get(const std::string& key) const { return node_[key]; }
+
+YAML::Node DescriptionReader::required(const std::string& key, std::string_view hint) const {
+  const YAML::Node v = node_[key];
+  if (!v) fail(key, fmt::format("missing; {}", hint.empty() ? missing_hint_ : hint));
+  return v;
+}
+
+std::string DescriptionReader::scalar_text(const YAML::Node& value) const {
+  return value.IsScalar() ? value.Scalar() : non_scalar_;
+}
+
+double DescriptionReader::number(const std::string& key, Sign sign, std::optional<double> fallback,
+                                 std::string_view noun) const {
+  const YAML::Node v = fallback ? get(key) : required(key);
+  if (!v) return *fallback;
+  double out = 0;
+  if (!v.IsScalar() || !YAML::convert<double>::decode(v, out) || !std::isfinite(out) ||
+      (sign == Sign::positive ? out <= 0 : out < 0))
+    fail(key, fmt::format("must be a {} {}, got '{}'", sign_word(sign), noun, scalar_text(v)));
+  return out;
+}
+
+std::int32_t DescriptionReader::integer(const std::string& key, Sign sign, std::int64_t max,
+                                        std::optional<std::int32_t> fallback,
+                                        std::string_view noun) const {
+  const YAML::Node v = fallback ? get(key) : required(key);
+  if (!v) return *fallback;
+  std::int64_t out = 0;
+  if (!v.IsScalar() || !YAML::convert<std::int64_t>::decode(v, out) ||
+      out < (sign == Sign::positive ? 1 : 0) || out > max)
+    fail(key, fmt::format("must be a {} {}, got '{}'", sign_word(sign), noun, scalar_text(v)));
+  return static_cast<std::int32_t>(out);
+}
+
+std::string DescriptionReader::text(const std::string& key,
+                                    std::optional<std::string_view> fallback,
+                                    std::string_view help) const {
+  const YAML::Node v = fallback ? get(key) : required(key, help);
+  if (!v) return std::string(*fallback);
+  if (!v.IsScalar() || v.Scalar().empty())
+    fail(key, help.empty() ? "must be a non-empty string"
+                           : fmt::format("must be a non-empty string; {}", help));
+  return v.Scalar();
+}
+
+graph::Precision DescriptionReader::precision(const std::string& key,
+                                              std::initializer_list<graph::Precision> allowed,
+                                              std::optional<graph::Precision> fallback) const {
+  const YAML::Node v = fallback ? get(key) : required(key);
+  if (!v) return *fallback;
+  graph::Precision out{};
+  if (!v.IsScalar() || !graph::parse_precision(v.Scalar(), out) ||
+      std::find(allowed.begin(), allowed.end(), out) == allowed.end())
+    fail(key, fmt::format("must be {}, got '{}'", alternatives(allowed), scalar_text(v)));
+  return out;
+}
+
+FusionRules DescriptionReader::fusion_rules(const std::string& key) const {
+  const YAML::Node list = required(key);
+  if (!list.IsSequence())
+    fail(key, fmt::format("must be a list of fusion patterns from: {}", fusion_names()));
+  FusionRules rules;
+  for (const YAML::Node& item : list) {
+    FusionPattern p{};
+    if (!item.IsScalar() || !parse_fusion(item.Scalar(), p))
+      fail(key, fmt::format("unknown fusion '{}'; use names from: {}", scalar_text(item),
+                            fusion_names()));
+    if (!rules.has(p)) rules.patterns.push_back(p);
+  }
+  return rules;
+}
+
+void DescriptionReader::kind(std::string_view expected, std::string_view purpose,
+                             bool quote_value) const {
+  const YAML::Node v = node_["kind"];
+  if (!v || (v.IsScalar() && v.Scalar() == expected)) return;
+  const std::string must = fmt::format("must be {} {}", expected, purpose);
+  fail("kind", quote_value ? fmt::format("{}, got '{}'", must, scalar_text(v)) : must);
+}
+
+}  // namespace hwnas::hw

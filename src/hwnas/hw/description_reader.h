@@ -1,0 +1,80 @@
+// Typed, error-reporting access to a target description (a YAML mapping), shared by the
+// npu, cpu, external and table targets so their descriptions read and fail alike.
+//
+// Every error is one line naming the file, the line and the key:
+// "cpu.yaml:3: key 'threads': must be a positive integer, got 'abc'" ("cpu.yaml: key ..."
+// when the key is absent). Each target keeps its own wording through the parameters.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "hwnas/graph/analysis.h"
+#include "hwnas/hw/fusion.h"
+
+namespace hwnas::hw {
+
+class DescriptionReader {
+ public:
+  enum class Sign : std::uint8_t { positive, non_negative };
+
+  /// `missing_hint` follows "missing; " for an absent required key whose getter gives no
+  /// hint of its own; `non_scalar` stands in errors for a value that is a list or a map.
+  DescriptionReader(YAML::Node node, std::string source,
+                    std::string missing_hint = "the description needs it",
+                    std::string non_scalar = "a list");
+
+  /// Throws unless the description is a mapping ("SOURCE: NOT_A_MAPPING") whose keys are
+  /// all in `keys` ("SOURCE:LINE: unknown key 'k'; UNKNOWN_KEY_HINT"). Call it first.
+  void check_mapping_and_keys(std::span<const std::string_view> keys,
+                              std::string_view not_a_mapping,
+                              std::string_view unknown_key_hint) const;
+
+  /// Throws "SOURCE:LINE: key 'KEY': MESSAGE", or "SOURCE: key ..." when `key` is absent.
+  [[noreturn]] void fail(const std::string& key, const std::string& message) const;
+
+  /// The value at `key`; undefined (false) when absent.
+  YAML::Node get(const std::string& key) const;
+  /// The value at `key`; "missing; HINT" when absent (the reader's hint when `hint` is empty).
+  YAML::Node required(const std::string& key, std::string_view hint = {}) const;
+  /// A present value as errors quote it: the scalar, or the `non_scalar` wording.
+  std::string scalar_text(const YAML::Node& value) const;
+
+  // The getters below return `fallback` when the key is absent and require it without one.
+
+  /// A finite number above zero (or at least zero): "must be a positive NOUN, got 'x'".
+  double number(const std::string& key, Sign sign, std::optional<double> fallback = {},
+                std::string_view noun = "number") const;
+  /// An integer from 1 (or 0) to `max`: "must be a non-negative NOUN, got 'x'".
+  std::int32_t integer(const std::string& key, Sign sign, std::int64_t max,
+                       std::optional<std::int32_t> fallback = {},
+                       std::string_view noun = "integer") const;
+  /// A non-empty string: "must be a non-empty string; HELP", "missing; HELP" (without
+  /// `help`: no suffix, and the reader's missing hint).
+  std::string text(const std::string& key, std::optional<std::string_view> fallback = {},
+                   std::string_view help = {}) const;
+  /// One of `allowed`: "must be int8 or fp16, got 'fp32'".
+  graph::Precision precision(const std::string& key,
+                             std::initializer_list<graph::Precision> allowed,
+                             std::optional<graph::Precision> fallback = {}) const;
+  /// A list of fusion pattern names, duplicates dropped; always required.
+  FusionRules fusion_rules(const std::string& key) const;
+
+  /// Fails unless `kind` is absent or `expected`: "must be EXPECTED PURPOSE", followed by
+  /// ", got 'x'" when `quote_value`.
+  void kind(std::string_view expected, std::string_view purpose, bool quote_value = false) const;
+
+ private:
+  YAML::Node node_;
+  std::string source_;
+  std::string missing_hint_;
+  std::string non_scalar_;
+};
+
+}  // namespace hwnas::hw
