@@ -1,0 +1,150 @@
+// The kernel-level estimator: fit, save/load, estimate, validate, and bad files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "hwnas/estimate/fit.h"
+#include "hwnas/estimate/measure_network.h"
+#include "hwnas/estimate/validate.h"
+#include "hwnas/graph/error.h"
+#include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/hw/targets/targets.h"
+
+namespace hwnas::estimate {
+namespace {
+
+std::filesystem::path scratch(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("hwnas_est_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return dir / name;
+}
+
+// One small fit shared by the tests of this file.
+const Estimator& small_estimator() {
+  static const Estimator e = [] {
+    auto target = hw::make_target("npu-p16");
+    auto store = hw::MeasurementStore::open(scratch("fit.db").string());
+    FitOptions o;
+    o.budget = 800;
+    o.rounds = 1;
+    o.xgb.rounds = 150;
+    return fit_estimator(*target, store, o);
+  }();
+  return e;
+}
+
+TEST(Estimator, FitsEveryKernelTypeOfTheSampler) {
+  const Estimator& e = small_estimator();
+  for (const char* type : {"conv", "dwconv", "linear", "global_pool"})
+    EXPECT_TRUE(e.has_model(type)) << type;
+  EXPECT_FALSE(e.fusion_detected());
+  EXPECT_TRUE(e.fusion_rules().has(hw::FusionPattern::conv_bn_act));
+  EXPECT_LE(e.metrics()["measurements"].get<std::int64_t>(), 800);
+  EXPECT_GT(e.metrics()["cross_validation"]["overall"]["within_10pct"].get<double>(), 0.3);
+}
+
+TEST(Estimator, EstimatesNetworksItNeverSaw) {
+  const Estimator& e = small_estimator();
+  auto target = hw::make_target("npu-p16");
+  for (const char* model : {"mobilenet_v2", "resnet18", "efficientnet_b0:res=160"}) {
+    const graph::Graph g = graph::build_zoo_model(model);
+    const double measured = measure_network(g, *target).latency_s;
+    const double estimated = e.estimate(g).latency_s;
+    EXPECT_NEAR(estimated / measured, 1.0, 0.25) << model;  // a small fit; `validate` measures the real one
+  }
+}
+
+TEST(Estimator, MemoryComesExactlyFromTheAnalysis) {
+  const graph::Graph g = graph::build_zoo_model("mobilenet_v3_small");
+  const NetworkEstimate n = small_estimator().estimate(g, 2);
+  const graph::Analysis a = graph::analyze(g, graph::Precision::int8, 2);
+  EXPECT_EQ(n.peak_activation_bytes, a.peak_activation_bytes);
+  EXPECT_EQ(n.weight_bytes, a.total.weight_bytes);
+  EXPECT_EQ(n.params, a.total.params);
+}
+
+TEST(Estimator, SaveLoadRoundTripPredictsTheSame) {
+  const std::string path = scratch("p16.est").string();
+  small_estimator().save(path);
+  const Estimator loaded = Estimator::load(path);
+  EXPECT_EQ(loaded.target_identity(), small_estimator().target_identity());
+  EXPECT_EQ(loaded.types(), small_estimator().types());
+  const graph::Graph g = graph::build_zoo_model("mnasnet1_0");
+  EXPECT_DOUBLE_EQ(loaded.estimate(g).latency_s, small_estimator().estimate(g).latency_s);
+}
+
+TEST(Estimator, CacheGivesTheSameAnswer) {
+  const graph::Graph g = graph::build_zoo_model("mobilenet_v2:width=0.75");
+  small_estimator().clear_cache();
+  const double cold = small_estimator().estimate(g).latency_s;
+  EXPECT_DOUBLE_EQ(small_estimator().estimate(g).latency_s, cold);
+}
+
+TEST(Estimator, RefitReusesTheStore) {
+  auto target = hw::make_target("npu-p16");
+  auto store = hw::MeasurementStore::open(scratch("fit.db").string());
+  const std::size_t before = store.count(target->identity());
+  FitOptions o;
+  o.budget = static_cast<std::int64_t>(before);  // nothing left to measure
+  o.rounds = 0;
+  o.xgb.rounds = 20;
+  fit_estimator(*target, store, o);
+  EXPECT_EQ(store.count(target->identity()), before);
+}
+
+TEST(Estimator, ValidateRefusesAnotherTarget) {
+  auto other = hw::make_target("npu-p32");
+  try {
+    validate(small_estimator(), *other, 3, 1);
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("fitted for 'npu-p16'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Estimator, ValidateReportsAgreement) {
+  auto target = hw::make_target("npu-p16");
+  const nlohmann::json r = validate(small_estimator(), *target, 20, 3);
+  EXPECT_EQ(r["networks"].get<int>(), 20);
+  for (const char* key : {"within_10pct", "within_5pct", "rmse_ms", "spearman"}) EXPECT_TRUE(r.contains(key)) << key;
+  EXPECT_GT(r["spearman"].get<double>(), 0.9);
+}
+
+// Bad files: one line naming the file.
+std::string load_error(const std::string& text) {
+  const std::string path = scratch("bad.est").string();
+  std::ofstream(path) << text;
+  try {
+    Estimator::load(path);
+  } catch (const UserError& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+    EXPECT_NE(msg.find(path), std::string::npos) << msg;
+    return msg;
+  }
+  ADD_FAILURE() << "no error for " << text.substr(0, 60);
+  return "";
+}
+
+TEST(Estimator, BadFilesAreOneLineErrors) {
+  EXPECT_NE(load_error("\x01\x02garbage").find("not JSON"), std::string::npos);
+  EXPECT_NE(load_error(R"({"format": "something-else"})").find("hwnas-estimator"), std::string::npos);
+  EXPECT_NE(load_error(R"({"format": "hwnas-estimator", "version": 99})").find("version 99"), std::string::npos);
+  const std::string path = scratch("p16.est").string();
+  small_estimator().save(path);
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto at = text.find("\"model_ubj_base64\": \"");
+  ASSERT_NE(at, std::string::npos);
+  std::string corrupt = text;
+  corrupt.replace(at + 21, 8, "!!!!!!!!");
+  EXPECT_NE(load_error(corrupt).find("not base64"), std::string::npos);
+  std::string truncated = text;
+  truncated.replace(at + 21, 40, "AAAA");
+  EXPECT_NE(load_error(truncated).find("corrupt"), std::string::npos);
+  EXPECT_THROW(Estimator::load("/nonexistent/x.est"), UserError);
+}
+
+}  // namespace
+}  // namespace hwnas::estimate

@@ -1,0 +1,132 @@
+// Learning from whole-network tables: statistics, ridge, fit_table and its errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "hwnas/estimate/kernel_sampler.h"
+#include "hwnas/estimate/ridge.h"
+#include "hwnas/estimate/stats.h"
+#include "hwnas/estimate/table_fit.h"
+#include "hwnas/graph/error.h"
+
+namespace hwnas::estimate {
+namespace {
+
+std::string scratch(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("hwnas_table_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return (dir / name).string();
+}
+
+TEST(Stats, RankCorrelations) {
+  const std::vector<double> a = {1, 2, 3, 4, 5}, b = {10, 20, 30, 40, 50}, c = {5, 4, 3, 2, 1};
+  EXPECT_NEAR(spearman(a, b), 1.0, 1e-12);
+  EXPECT_NEAR(spearman(a, c), -1.0, 1e-12);
+  EXPECT_NEAR(kendall(a, b), 1.0, 1e-12);
+  EXPECT_NEAR(kendall(a, c), -1.0, 1e-12);
+  // One swapped pair of 5: 9 concordant, 1 discordant.
+  EXPECT_NEAR(kendall(a, std::vector<double>{1, 2, 3, 5, 4}), 0.8, 1e-12);
+  EXPECT_NEAR(spearman(a, std::vector<double>{1, 2, 3, 5, 4}), 0.9, 1e-12);
+}
+
+TEST(Stats, Agreement) {
+  const std::vector<double> measured = {1e-3, 2e-3, 4e-3, 8e-3};
+  const std::vector<double> predicted = {1.04e-3, 2.3e-3, 4e-3, 7.9e-3};
+  const auto j = agreement(measured, predicted);
+  EXPECT_DOUBLE_EQ(j["within_10pct"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(j["within_5pct"].get<double>(), 0.75);
+  EXPECT_NEAR(j["spearman"].get<double>(), 1.0, 1e-12);
+}
+
+TEST(Ridge, RecoversALinearFunction) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> noise(0, 0.01);
+  std::vector<std::vector<double>> x;
+  std::vector<double> y;
+  for (int i = 0; i < 40; ++i) {
+    const double a = i % 7, b = (i * 3) % 11;
+    x.push_back({a, b});
+    y.push_back(2 + 3 * a - 0.5 * b + noise(rng));
+  }
+  const RidgeModel m = fit_ridge(x, y, {1e-6, 1e-3, 1, 100});
+  EXPECT_NEAR(m.predict({4, 6}), 2 + 12 - 3, 0.05);
+  EXPECT_LT(m.lambda, 1.0);
+  EXPECT_EQ(m.loo_residuals.size(), 40u);
+}
+
+// A table whose latency is a known function of the architecture: conv3 edges cost 3 ms,
+// conv1 1 ms, pools 0.5 ms, plus 2 ms; a second "device" column is a noisy copy.
+std::string synthetic_table(int rows, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> noise(0, 0.02);
+  std::string csv = "index,arch,lat_ms_dev,lat_ms_other\n";
+  for (int i = 0; i < rows; ++i) {
+    const std::string arch = random_nb201_arch(rng);
+    double ms = 2;
+    for (std::size_t p = 0; (p = arch.find("nor_conv_3x3", p)) != std::string::npos; ++p) ms += 3;
+    for (std::size_t p = 0; (p = arch.find("nor_conv_1x1", p)) != std::string::npos; ++p) ms += 1;
+    for (std::size_t p = 0; (p = arch.find("avg_pool_3x3", p)) != std::string::npos; ++p) ms += 0.5;
+    csv += std::to_string(i) + "," + arch + "," + std::to_string(ms) + "," + std::to_string(ms * (1 + noise(rng))) + "\n";
+  }
+  return csv;
+}
+
+TEST(TableFit, LearnsAKnownTableFromFewRows) {
+  const std::string csv = scratch("t.csv");
+  std::ofstream(csv) << synthetic_table(300, 5);
+  TableFitOptions o{csv, "arch", "lat_ms_dev", "nb201", 20, 1};
+  const auto r = fit_table(o, scratch("t.est"));
+  EXPECT_EQ(r["holdout"]["count"].get<int>(), 280);
+  EXPECT_GT(r["holdout"]["spearman"].get<double>(), 0.98);
+  EXPECT_GT(r["holdout"]["within_10pct"].get<double>(), 0.95);
+  std::ifstream est(scratch("t.est"));
+  EXPECT_EQ(nlohmann::json::parse(est)["format"], "hwnas-table-estimator");
+}
+
+std::string fit_error(const std::string& table, TableFitOptions o) {
+  o.csv = scratch("bad.csv");
+  std::ofstream(o.csv) << table;
+  try {
+    fit_table(o, scratch("bad.est"));
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "no error";
+  return "";
+}
+
+TEST(TableFit, BadTablesAreOneLineErrors) {
+  const std::string good = synthetic_table(40, 9);
+  TableFitOptions o{"", "arch", "lat_ms_dev", "nb201", 10, 1};
+  TableFitOptions missing = o;
+  missing.latency_column = "lat_ms_nope";
+  const std::string m = fit_error(good, missing);
+  EXPECT_NE(m.find("no column 'lat_ms_nope'"), std::string::npos) << m;
+  EXPECT_NE(m.find("lat_ms_other"), std::string::npos) << m;  // lists the columns
+  std::string non_numeric = good;
+  non_numeric.replace(non_numeric.find(",", non_numeric.find('\n') + 1) + 1, 0, "");
+  const auto line3 = non_numeric.find('\n', non_numeric.find('\n') + 1) + 1;  // third line
+  const auto comma = non_numeric.rfind(',', non_numeric.find('\n', line3));
+  const auto lat = non_numeric.rfind(',', comma - 1);
+  non_numeric.replace(lat + 1, comma - lat - 1, "fast");
+  const std::string n = fit_error(non_numeric, o);
+  EXPECT_NE(n.find(":3: column 'lat_ms_dev'"), std::string::npos) << n;
+  std::string bad_arch = good;
+  const auto first = bad_arch.find('\n') + 1;
+  bad_arch.replace(bad_arch.find(',', first) + 1, 1, "X");
+  const std::string a = fit_error(bad_arch, o);
+  EXPECT_NE(a.find(":2: column 'arch'"), std::string::npos) << a;
+  TableFitOptions too_many = o;
+  too_many.train = 39;
+  EXPECT_NE(fit_error(good, too_many).find("--train 39"), std::string::npos);
+  TableFitOptions space = o;
+  space.space = "darts";
+  EXPECT_NE(fit_error(good, space).find("--space 'darts'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hwnas::estimate
