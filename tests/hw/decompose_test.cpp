@@ -89,3 +89,24 @@ TEST(Decompose, EveryComputingNodeInExactlyOneKernel) {
 
 }  // namespace
 }  // namespace hwnas::estimate
+
+namespace hwnas::estimate {
+namespace {
+
+TEST(Decompose, GroupHashEqualsKernelHash) {
+  const hw::FusionRules all{{FusionPattern::conv_bn_act, FusionPattern::conv_add, FusionPattern::act_pool,
+                             FusionPattern::se_gate}};
+  for (const char* model : {"mobilenet_v3_large", "resnet50", "lraspp_mobilenet_v2"}) {
+    const graph::Graph g = graph::build_zoo_model(model);
+    const KernelGroups groups = group_kernels(g, all);
+    const auto kernels = decompose(g, all, graph::Precision::fp16, 2);
+    ASSERT_EQ(groups.size(), kernels.size());
+    for (std::size_t i = 0; i < kernels.size(); ++i)
+      EXPECT_EQ(hw::kernel_hash(g, groups.group(i), graph::Precision::fp16, 2), hw::kernel_hash(kernels[i].kernel))
+          << model << " kernel " << i;
+    EXPECT_NE(hw::kernel_hash(kernels[0].kernel), hw::kernel_hash(kernels[1].kernel));
+  }
+}
+
+}  // namespace
+}  // namespace hwnas::estimate

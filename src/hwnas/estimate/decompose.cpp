@@ -18,32 +18,41 @@ bool is_activation(const graph::Graph& g, NodeId id) {
 class Decomposer {
  public:
   Decomposer(const graph::Graph& g, const hw::FusionRules& rules)
-      : g_(g), rules_(rules), consumers_(static_cast<std::size_t>(g.size())),
+      : g_(g), rules_(rules), fanout_(static_cast<std::size_t>(g.size()), 0),
+        first_consumer_(static_cast<std::size_t>(g.size()), -1),
         assigned_(static_cast<std::size_t>(g.size()), false) {
     for (NodeId id = 0; id < g.size(); ++id)
-      for (NodeId in : g.inputs(id)) consumers_[in].push_back(id);
+      for (NodeId in : g.inputs(id)) {
+        if (fanout_[in]++ == 0) first_consumer_[in] = id;
+      }
   }
 
-  std::vector<std::vector<NodeId>> run() {
-    std::vector<std::vector<NodeId>> kernels;
+  KernelGroups run() {
+    KernelGroups groups;
+    groups.nodes.reserve(static_cast<std::size_t>(g_.size()));
+    groups.begin.push_back(0);
     for (NodeId id = 0; id < g_.size(); ++id) {
       if (assigned_[id] || runs_no_kernel(g_.op(id))) continue;
-      kernels.push_back(grow(id));
+      grow(id, groups.nodes);
+      groups.begin.push_back(static_cast<std::int32_t>(groups.nodes.size()));
     }
-    return kernels;
+    return groups;
   }
 
  private:
   // The sole consumer of `id` when it satisfies `pred`, else -1.
   template <class Pred>
   NodeId sole_consumer(NodeId id, Pred pred) const {
-    if (consumers_[id].size() != 1) return -1;
-    const NodeId c = consumers_[id][0];
+    if (fanout_[id] != 1) return -1;
+    const NodeId c = first_consumer_[id];
     return !assigned_[c] && pred(c) ? c : -1;
   }
 
-  std::vector<NodeId> grow(NodeId main) {
-    std::vector<NodeId> nodes = {main};
+  // Appends the kernel that starts at `main` to `out`.
+  void grow(NodeId main, std::vector<NodeId>& out) {
+    const std::size_t first = out.size();
+    std::vector<NodeId>& nodes = out;
+    nodes.push_back(main);
     NodeId tail = main;
     auto absorb = [&](NodeId next) {
       if (next < 0) return false;
@@ -52,7 +61,7 @@ class Decomposer {
       return true;
     };
     const bool array_op = is<graph::Conv2d>(g_, main) || is<graph::Linear>(g_, main);
-    if (rules_.has(hw::FusionPattern::se_gate) && is<graph::GlobalPool>(g_, main)) grow_se(nodes, tail);
+    if (rules_.has(hw::FusionPattern::se_gate) && is<graph::GlobalPool>(g_, main)) grow_se(main, nodes, tail);
     if (rules_.has(hw::FusionPattern::conv_bn_act) && (array_op || is<graph::BatchNorm>(g_, main))) {
       if (array_op) absorb(sole_consumer(tail, [&](NodeId c) { return is<graph::BatchNorm>(g_, c); }));
       absorb(sole_consumer(tail, [&](NodeId c) { return is_activation(g_, c); }));
@@ -69,13 +78,11 @@ class Decomposer {
     }
     if (rules_.has(hw::FusionPattern::act_pool) && is_activation(g_, tail))
       absorb(sole_consumer(tail, [&](NodeId c) { return is<graph::Pool>(g_, c); }));
-    for (NodeId id : nodes) assigned_[id] = true;
-    return nodes;
+    for (std::size_t i = first; i < nodes.size(); ++i) assigned_[nodes[i]] = true;
   }
 
   // global pool → conv → act → conv → gate → mul(x, gate), all sole consumers.
-  void grow_se(std::vector<NodeId>& nodes, NodeId& tail) {
-    const NodeId pool = nodes[0];
+  void grow_se(NodeId pool, std::vector<NodeId>& nodes, NodeId& tail) {
     std::vector<NodeId> chain;
     NodeId at = pool;
     const auto step = [&](auto pred) {
@@ -97,7 +104,8 @@ class Decomposer {
 
   const graph::Graph& g_;
   const hw::FusionRules& rules_;
-  std::vector<std::vector<NodeId>> consumers_;
+  std::vector<std::int32_t> fanout_;
+  std::vector<NodeId> first_consumer_;
   std::vector<bool> assigned_;
 };
 
@@ -107,10 +115,17 @@ bool runs_no_kernel(const graph::Op& op) {
   return graph::is_alias(op) || std::holds_alternative<graph::Input>(op);
 }
 
+KernelGroups group_kernels(const graph::Graph& graph, const hw::FusionRules& rules) {
+  return Decomposer(graph, rules).run();
+}
+
 std::vector<KernelInstance> decompose(const graph::Graph& graph, const hw::FusionRules& rules,
                                       graph::Precision precision, std::int32_t batch) {
+  const KernelGroups groups = group_kernels(graph, rules);
   std::vector<KernelInstance> out;
-  for (std::vector<NodeId>& nodes : Decomposer(graph, rules).run()) {
+  out.reserve(groups.size());
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const std::span<const NodeId> nodes = groups.group(g);
     KernelInstance k;
     k.kernel.precision = precision;
     k.kernel.batch = batch;
@@ -119,7 +134,7 @@ std::vector<KernelInstance> decompose(const graph::Graph& graph, const hw::Fusio
       for (NodeId in : graph.inputs(id)) op.inputs.push_back(graph.shape(in));
       k.kernel.ops.push_back(std::move(op));
     }
-    k.nodes = std::move(nodes);
+    k.nodes.assign(nodes.begin(), nodes.end());
     out.push_back(std::move(k));
   }
   return out;

@@ -2,6 +2,7 @@
 // target's fusion rules.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,21 @@ struct KernelInstance {
   hw::Kernel kernel;
   std::vector<graph::NodeId> nodes;  // the graph nodes it executes; nodes[0] is the main op
 };
+
+/// The node groups of the kernels, flat: group i is nodes[begin[i] .. begin[i+1]).
+struct KernelGroups {
+  std::vector<graph::NodeId> nodes;
+  std::vector<std::int32_t> begin;
+  std::size_t size() const { return begin.empty() ? 0 : begin.size() - 1; }
+  std::span<const graph::NodeId> group(std::size_t i) const {
+    return std::span<const graph::NodeId>(nodes).subspan(static_cast<std::size_t>(begin[i]),
+                                                         static_cast<std::size_t>(begin[i + 1] - begin[i]));
+  }
+};
+
+/// The kernels' node groups only (no Kernel structs): the allocation-light path of
+/// estimators. decompose() builds its kernels from these groups.
+KernelGroups group_kernels(const graph::Graph& graph, const hw::FusionRules& rules);
 
 /// The kernels of `graph`, in execution (graph) order. Views (input, output, flatten,
 /// dropout, identity) run no kernel. Fusion, when `rules` has the pattern:

@@ -124,6 +124,26 @@ std::vector<double> Estimator::predict(std::span<const hw::Kernel> kernels) cons
   return out;
 }
 
+double Estimator::latency_s(const graph::Graph& graph, std::int32_t batch) const {
+  const KernelGroups groups = group_kernels(graph, rules_);
+  double total = 0;
+  bool missed = false;
+  for (std::size_t i = 0; i < groups.size() && !missed; ++i) {
+    const auto it = cache_.find(hw::kernel_hash(graph, groups.group(i), precision_, batch));
+    if (it == cache_.end()) missed = true;
+    else total += it->second;
+  }
+  if (!missed) return total;
+  // Some kernel is not cached: form the kernels and predict the missing ones in batches.
+  total = 0;
+  const std::vector<KernelInstance> instances = decompose(graph, rules_, precision_, batch);
+  std::vector<hw::Kernel> kernels;
+  kernels.reserve(instances.size());
+  for (const KernelInstance& k : instances) kernels.push_back(k.kernel);
+  for (double v : predict(kernels)) total += v;
+  return total;
+}
+
 NetworkEstimate Estimator::estimate(const graph::Graph& graph, std::int32_t batch) const {
   const std::vector<KernelInstance> instances = decompose(graph, rules_, precision_, batch);
   std::vector<hw::Kernel> kernels;

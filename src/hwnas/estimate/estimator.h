@@ -66,6 +66,8 @@ class Estimator {
   /// Decomposes with the estimator's fusion rules, predicts every kernel and sums; memory
   /// comes exactly from the graph analysis at the target's precision.
   NetworkEstimate estimate(const graph::Graph& graph, std::int32_t batch = 1) const;
+  /// Just the latency: what a search asks millions of times.
+  double latency_s(const graph::Graph& graph, std::int32_t batch = 1) const;
 
   const std::string& target_name() const { return target_name_; }
   const std::string& target_identity() const { return target_identity_; }

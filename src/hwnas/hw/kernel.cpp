@@ -36,16 +36,40 @@ std::string kernel_key(const Kernel& kernel) {
   return fmt::format("{}|{}|b{}", key, graph::precision_name(kernel.precision), kernel.batch);
 }
 
+namespace {
+
+std::uint64_t shape_bits(const graph::Shape& s) {
+  return (std::uint64_t(std::uint32_t(s.c)) << 40) ^ (std::uint64_t(std::uint32_t(s.h)) << 20) ^
+         std::uint64_t(std::uint32_t(s.w));
+}
+
+std::uint64_t hash_start(graph::Precision precision, std::int32_t batch) {
+  return graph::hash_mix(static_cast<std::uint64_t>(precision), std::uint64_t(batch));
+}
+
+std::uint64_t hash_output(std::uint64_t h, const graph::Shape& s) {
+  return graph::hash_mix(h, shape_bits(s) ^ 0x5bd1e995ULL);
+}
+
+}  // namespace
+
 std::uint64_t kernel_hash(const Kernel& kernel) {
-  const auto shape = [](const graph::Shape& s) {
-    return (std::uint64_t(std::uint32_t(s.c)) << 40) ^ (std::uint64_t(std::uint32_t(s.h)) << 20) ^
-           std::uint64_t(std::uint32_t(s.w));
-  };
-  std::uint64_t h = graph::hash_mix(static_cast<std::uint64_t>(kernel.precision), std::uint64_t(kernel.batch));
+  std::uint64_t h = hash_start(kernel.precision, kernel.batch);
   for (const KernelOp& op : kernel.ops) {
     h = graph::hash_mix(h, graph::hash_op(op.op));
-    for (const graph::Shape& s : op.inputs) h = graph::hash_mix(h, shape(s));
-    h = graph::hash_mix(h, shape(op.output) ^ 0x5bd1e995ULL);
+    for (const graph::Shape& s : op.inputs) h = graph::hash_mix(h, shape_bits(s));
+    h = hash_output(h, op.output);
+  }
+  return h;
+}
+
+std::uint64_t kernel_hash(const graph::Graph& graph, std::span<const graph::NodeId> nodes,
+                          graph::Precision precision, std::int32_t batch) {
+  std::uint64_t h = hash_start(precision, batch);
+  for (graph::NodeId id : nodes) {
+    h = graph::hash_mix(h, graph::hash_op(graph.op(id)));
+    for (graph::NodeId in : graph.inputs(id)) h = graph::hash_mix(h, shape_bits(graph.shape(in)));
+    h = hash_output(h, graph.shape(id));
   }
   return h;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,10 @@ std::string kernel_key(const Kernel& kernel);
 /// A 64-bit structural hash of the kernel (ops, parameters, shapes, precision, batch): the
 /// cheap key of prediction caches.
 std::uint64_t kernel_hash(const Kernel& kernel);
+/// The same hash for the kernel formed by `nodes` of `graph` (nodes[0] the main op), without
+/// building it: kernel_hash(kernel of those nodes) == kernel_hash(graph, nodes, ...).
+std::uint64_t kernel_hash(const graph::Graph& graph, std::span<const graph::NodeId> nodes,
+                          graph::Precision precision, std::int32_t batch);
 
 /// The JSON form used by the measurement store and the external-program protocol
 /// (docs/hardware.md): {"ops": [{"op", "params", "inputs", "output"}], "precision", "batch"}.
