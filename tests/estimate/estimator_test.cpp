@@ -20,16 +20,17 @@ std::filesystem::path scratch(const std::string& name) {
   return dir / name;
 }
 
-// One small fit shared by the tests of this file.
+// One small fit shared by the tests of this file; leaked on purpose, since XGBoost's own
+// statics may be destroyed before ours at exit.
 const Estimator& small_estimator() {
-  static const Estimator e = [] {
+  static const Estimator& e = *[] {
     auto target = hw::make_target("npu-p16");
     auto store = hw::MeasurementStore::open(scratch("fit.db").string());
     FitOptions o;
     o.budget = 800;
     o.rounds = 1;
     o.xgb.rounds = 150;
-    return fit_estimator(*target, store, o);
+    return new Estimator(fit_estimator(*target, store, o));
   }();
   return e;
 }
