@@ -262,11 +262,11 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
       c.complexity = features(rows[train[0]], c).size();
       candidates.push_back(std::move(c));
     }
-  // The one-standard-error rule: the simplest model within one standard error of the best,
-  // which protects small training sets from choosing among candidates by noise.
+  // With few rows, the one-standard-error rule: the simplest model within one standard
+  // error of the best, which keeps small training sets from choosing by noise.
   const auto lowest = std::min_element(candidates.begin(), candidates.end(),
                                        [](const Candidate& a, const Candidate& b) { return a.score < b.score; });
-  const double bar = lowest->score + lowest->score_se;
+  const double bar = lowest->score + (o.train < 60 ? lowest->score_se : 0.0);
   Candidate best = *lowest;
   for (const Candidate& c : candidates)
     if (c.score <= bar && (c.complexity < best.complexity || (c.complexity == best.complexity && c.score < best.score)))
