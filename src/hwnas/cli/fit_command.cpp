@@ -32,10 +32,15 @@ void print_summary(const estimate::Estimator& e, const std::string& out) {
   fmt::print("cross-validated error per kernel type:\n");
   fmt::print("  {:<14}{:>9}{:>13}{:>12}{:>18}\n", "type", "samples", "within 10%", "within 5%", "median |error| %");
   const auto row = [](const std::string& name, const nlohmann::json& t) {
-    fmt::print("  {:<14}{:>9}{:>12.1f}%{:>11.1f}%{:>18.2f}\n", name, t["kernels"].get<std::int64_t>(),
-               100 * t["within_10pct"].get<double>(), 100 * t["within_5pct"].get<double>(),
-               t["median_abs_pct_error"].get<double>());
+    const std::int64_t samples = t.value("samples", t["kernels"].get<std::int64_t>());
+    if (t["kernels"].get<std::int64_t>() == 0) {  // too few samples to cross-validate
+      fmt::print("  {:<14}{:>9}{:>13}{:>12}{:>18}\n", name, samples, "-", "-", "-");
+      return;
+    }
+    fmt::print("  {:<14}{:>9}{:>12.1f}%{:>11.1f}%{:>18.2f}\n", name, samples, 100 * t["within_10pct"].get<double>(),
+               100 * t["within_5pct"].get<double>(), t["median_abs_pct_error"].get<double>());
   };
+
   for (const auto& [type, t] : m["cross_validation"]["types"].items()) row(type, t);
   row("all", m["cross_validation"]["overall"]);
 }
