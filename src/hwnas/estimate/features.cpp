@@ -38,7 +38,8 @@ const std::vector<std::string>& feature_names() {
     std::vector<std::string> n = {"cin", "hin", "win", "cout", "hout", "wout", "kernel", "stride",
                                   "groups", "dilation", "inputs", "fused_ops", "fused_add", "fused_pool",
                                   "fused_act", "main_act", "log2_macs", "log2_input", "log2_output",
-                                  "log2_weights", "batch", "element_bytes", "pixels"};
+                                  "log2_weights", "batch", "element_bytes", "pixels",
+                                  "log2_activation_bytes", "log2_weight_bytes"};
     n.insert(n.end(), {"log2_cin", "log2_cout", "log2_pixels"});
     for (int p : kFolds) {
       n.push_back("cin_folds_" + std::to_string(p));
@@ -84,7 +85,11 @@ std::vector<float> feature_vector(const hw::Kernel& kernel) {
                           log2p(double(hw::kernel_macs(kernel))), log2p(double(in.elements()) * b),
                           log2p(double(kernel.ops.back().output.elements()) * b), log2p(weights),
                           float(kernel.batch), float(graph::element_bytes(kernel.precision)),
-                          float(out.h) * float(out.w)};
+                          float(out.h) * float(out.w),
+                          // What on-chip memories must hold: thresholds of spills and streaming.
+                          log2p((double(in.elements()) + double(kernel.ops.back().output.elements())) * b *
+                                graph::element_bytes(kernel.precision)),
+                          log2p(double(weights) * graph::element_bytes(kernel.precision))};
   const int cin_g = groups > 1 ? std::max(1, in.c / static_cast<int>(groups)) : in.c;
   x.insert(x.end(), {float(std::log2(double(in.c))), float(std::log2(double(out.c))),
                      float(std::log2(double(out.h) * out.w))});

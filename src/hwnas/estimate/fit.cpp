@@ -192,7 +192,10 @@ class Fitter {
   std::vector<hw::Kernel> most_uncertain(std::int64_t count, int round) {
     KernelSampler candidates(*sampler_);
     candidates.reseed(options_.seed * 7919 + static_cast<std::uint64_t>(round) + 1);
-    std::vector<hw::Kernel> pool = candidates.next_batch(std::max<std::int64_t>(count * 8, 64));
+    const std::int64_t size = std::max<std::int64_t>(count * 8, 64);
+    std::vector<hw::Kernel> pool = candidates.next_batch(size);
+    candidates.set_wide(true);  // and as many from the corners of the space
+    for (hw::Kernel& k : candidates.next_batch(size)) pool.push_back(std::move(k));
     std::map<std::string, std::vector<std::size_t>> by_type;
     for (std::size_t i = 0; i < pool.size(); ++i) by_type[kernel_type(pool[i])].push_back(i);
     std::vector<double> score(pool.size(), std::numeric_limits<double>::infinity());

@@ -86,12 +86,14 @@ graph::NodeId KernelSampler::random_block(graph::Graph& g, graph::NodeId x, std:
 
 graph::Graph KernelSampler::random_block_network() {
   static constexpr std::array<std::int32_t, 6> kSizes = {7, 14, 28, 56, 112, 20};
+  static constexpr std::array<std::int32_t, 8> kWideSizes = {4, 7, 10, 14, 28, 56, 112, 160};
   graph::Graph g("random_blocks");
-  const std::int32_t size = pick(rng_, kSizes);
-  const std::int32_t in = channels(rng_, 3, size >= 56 ? 96 : 512);
+  const std::int32_t size = wide_ ? pick(rng_, kWideSizes) : pick(rng_, kSizes);
+  const std::int32_t max_channels = wide_ ? 1536 : 512;
+  const std::int32_t in = channels(rng_, 3, wide_ ? max_channels : (size >= 56 ? 96 : 512));
   graph::NodeId x = g.add("input", graph::Input{in, size, size}, {});
   for (int i = 0, blocks = uniform(rng_, 1, 3); i < blocks; ++i) {
-    const std::int32_t out = uniform(rng_, 0, 2) == 0 ? g.shape(x).c : channels(rng_, 8, 512);
+    const std::int32_t out = uniform(rng_, 0, 2) == 0 ? g.shape(x).c : channels(rng_, 8, max_channels);
     const std::int32_t stride = g.shape(x).h >= 8 && uniform(rng_, 0, 3) == 0 ? 2 : 1;
     x = random_block(g, x, out, stride, fmt::format("b{}", i));
   }
@@ -124,7 +126,9 @@ graph::Graph KernelSampler::random_network() {
 }
 
 void KernelSampler::refill() {
-  const graph::Graph g = uniform(rng_, 0, 2) == 0 ? random_validation_network() : random_network();
+  const graph::Graph g = wide_                     ? random_block_network()
+                         : uniform(rng_, 0, 2) == 0 ? random_validation_network()
+                                                    : random_network();
   std::vector<KernelInstance> kernels = decompose(g, rules_, precision_);
   // A few kernels per network, so samples spread over many networks.
   for (int i = 0; i < 4 && !kernels.empty(); ++i) {

@@ -29,6 +29,10 @@ class KernelSampler {
   std::vector<hw::Kernel> next_batch(std::int64_t count);
   /// Restarts the sequence from another seed.
   void reseed(std::uint64_t seed);
+  /// Wide mode samples only random blocks, with up to 1536 channels at every resolution
+  /// (4 to 160 pixels): the kernels whose weights or activations overflow on-chip memory,
+  /// which adaptive rounds offer the committee alongside ordinary candidates.
+  void set_wide(bool wide) { wide_ = wide; }
 
   /// A random network of the kinds above.
   graph::Graph random_network();
@@ -48,6 +52,7 @@ class KernelSampler {
   graph::Precision precision_;
   std::mt19937_64 rng_;
   std::vector<hw::Kernel> pending_;
+  bool wide_ = false;
 };
 
 /// A random NAS-Bench-201 architecture string and a random FBNet block list.

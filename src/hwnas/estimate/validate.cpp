@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
 #include "hwnas/estimate/kernel_sampler.h"
 #include "hwnas/estimate/measure_network.h"
 #include "hwnas/estimate/stats.h"
@@ -18,14 +22,26 @@ nlohmann::json validate(const Estimator& estimator, hw::Target& target, std::int
                                 target.identity()));
   KernelSampler sampler(estimator.fusion_rules(), estimator.precision(), seed);
   std::vector<double> measured, predicted;
+  std::vector<std::string> names;
   for (std::int64_t i = 0; i < networks; ++i) {
     const graph::Graph g = sampler.random_validation_network();
     measured.push_back(measure_network(g, target, 1, estimator.fusion_rules()).latency_s);
-    predicted.push_back(estimator.estimate(g).latency_s);
+    predicted.push_back(estimator.latency_s(g));
+    names.push_back(fmt::format("#{} {} ({} nodes)", i, g.name(), g.size()));
     if (progress) progress(i + 1, networks);
   }
   nlohmann::json out = agreement(measured, predicted);
   out["networks"] = networks;
+  // The five networks estimated worst, to see where an estimator needs more data.
+  std::vector<std::size_t> order(measured.size());
+  std::iota(order.begin(), order.end(), 0);
+  const auto error = [&](std::size_t i) { return std::fabs(predicted[i] / measured[i] - 1); };
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return error(a) > error(b); });
+  out["worst"] = nlohmann::json::array();
+  for (std::size_t k = 0; k < std::min<std::size_t>(5, order.size()); ++k)
+    out["worst"].push_back({{"network", names[order[k]]},
+                            {"measured_ms", measured[order[k]] * 1e3},
+                            {"estimated_ms", predicted[order[k]] * 1e3}});
   return out;
 }
 
