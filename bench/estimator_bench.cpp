@@ -4,6 +4,8 @@
 //
 //   build/bin/estimator_bench
 #include <benchmark/benchmark.h>
+
+#include "rate_reporter.h"
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -85,21 +87,12 @@ void BM_SimulateKernels(benchmark::State& state) {
 }
 BENCHMARK(BM_SimulateKernels);
 
-class RateReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs)
-      if (run.run_type == Run::RT_Iteration) rate[run.benchmark_name()] = run.counters.at("items_per_second");
-    ConsoleReporter::ReportRuns(runs);
-  }
-  std::map<std::string, double> rate;
-};
 
 }  // namespace
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
-  RateReporter r;
+  hwnas::bench::RateReporter r;
   benchmark::RunSpecifiedBenchmarks(&r);
   const auto& x = r.rate;
   fmt::print("\nsummary (one core):\n");

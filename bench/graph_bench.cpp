@@ -5,6 +5,8 @@
 //   build/bench/graph_bench                  # all
 //   build/bench/graph_bench --benchmark_filter=CopyHash
 #include <benchmark/benchmark.h>
+
+#include "rate_reporter.h"
 #include <fmt/format.h>
 
 #include <map>
@@ -57,20 +59,6 @@ void BM_Inspect(benchmark::State& state, std::string spec) {
 }
 
 // Collects mean real time per benchmark so main can print ratios.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs)
-      if (run.run_type == Run::RT_Iteration)
-        seconds_[run.benchmark_name()] = run.GetAdjustedRealTime() /
-                                         benchmark::GetTimeUnitMultiplier(run.time_unit);
-    ConsoleReporter::ReportRuns(runs);
-  }
-  const std::map<std::string, double>& seconds() const { return seconds_; }
-
- private:
-  std::map<std::string, double> seconds_;
-};
 
 }  // namespace
 
@@ -81,9 +69,9 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark(("Inspect/" + std::string(model.name)).c_str(), BM_Inspect, spec);
   }
   benchmark::Initialize(&argc, argv);
-  RatioReporter reporter;
+  hwnas::bench::RateReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  const auto& s = reporter.seconds();
+  const auto& s = reporter.seconds;
   fmt::print("\nsummary (one core; ratios against rebuilding from the zoo builder, same run)\n");
   if (s.contains("CopyHash/mobilenet_v2")) {
     const double copy = s.at("CopyHash/mobilenet_v2");

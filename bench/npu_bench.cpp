@@ -3,6 +3,8 @@
 //
 //   build/bin/npu_bench
 #include <benchmark/benchmark.h>
+
+#include "rate_reporter.h"
 #include <fmt/format.h>
 
 #include "hwnas/estimate/decompose.h"
@@ -51,23 +53,14 @@ void BM_CountMacs(benchmark::State& state) {
 }
 BENCHMARK(BM_CountMacs);
 
-class RateReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs)
-      if (run.run_type == Run::RT_Iteration) rate_[run.benchmark_name()] = run.counters.at("items_per_second");
-    ConsoleReporter::ReportRuns(runs);
-  }
-  std::map<std::string, double> rate_;
-};
 
 }  // namespace
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
-  RateReporter reporter;
+  hwnas::bench::RateReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  const auto& r = reporter.rate_;
+  const auto& r = reporter.rate;
   if (r.contains("BM_Simulate") && r.contains("BM_CountMacs"))
     fmt::print("\nsummary (one core, {} kernels of 4 zoo models on edgetpu-like):\n"
                "  simulations: {:.0f}/s (goal >= 1,000,000/s: {}); {:.1f}x the cost of counting MACs\n",

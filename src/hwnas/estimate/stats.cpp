@@ -22,7 +22,9 @@ std::vector<double> ranks(std::span<const double> v) {
   return r;
 }
 
-double pearson(const std::vector<double>& a, const std::vector<double>& b) {
+}  // namespace
+
+double pearson(std::span<const double> a, std::span<const double> b) {
   const double n = double(a.size());
   const double ma = std::accumulate(a.begin(), a.end(), 0.0) / n, mb = std::accumulate(b.begin(), b.end(), 0.0) / n;
   double sab = 0, saa = 0, sbb = 0;
@@ -33,8 +35,6 @@ double pearson(const std::vector<double>& a, const std::vector<double>& b) {
   }
   return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
 }
-
-}  // namespace
 
 double spearman(std::span<const double> a, std::span<const double> b) {
   if (a.size() < 2) return 0;

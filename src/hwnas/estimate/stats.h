@@ -7,6 +7,8 @@
 
 namespace hwnas::estimate {
 
+/// Pearson's correlation; 0 when either side is constant.
+double pearson(std::span<const double> a, std::span<const double> b);
 /// Spearman's ρ (Pearson correlation of average ranks; ties share their mean rank).
 double spearman(std::span<const double> a, std::span<const double> b);
 /// Kendall's τ-b (tie-corrected), O(n²): fine for the tens of thousands hwnas compares.
