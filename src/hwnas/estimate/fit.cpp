@@ -128,7 +128,8 @@ class Fitter {
       if (round >= options_.rounds || left <= 0 ||
           cv_metrics["overall"]["within_5pct"].get<double>() >= options_.target_within_5pct)
         break;
-      const std::int64_t batch = std::min<std::int64_t>(left, std::max<std::int64_t>(1, options_.budget / (2 * options_.rounds)));
+      // Spread what is left of the budget over the rounds that are left.
+      const std::int64_t batch = std::max<std::int64_t>(1, left / (options_.rounds - round));
       measure_new(most_uncertain(batch, round), fmt::format("adaptive round {}", round + 1));
     }
 
