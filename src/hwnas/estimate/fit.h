@@ -4,8 +4,9 @@
 //    (detect_fusion.h).
 // 2. An initial design: half the budget of kernels from KernelSampler, measured (or
 //    reused from the measurement store).
-// 3. Rounds of query-by-committee: k-fold models per kernel type give cross-validated
-//    errors; among many fresh candidate kernels, those the fold models disagree on most
+// 3. Rounds of query-by-committee, each adding the remaining budget over the remaining
+//    rounds: k-fold models per kernel type give cross-validated errors; among many fresh
+//    candidate kernels (ordinary and wide, see KernelSampler), those the fold models disagree on most
 //    (largest spread of predicted log-latency) are measured next — the configurations
 //    where the estimator is least sure, which are where its error is largest.
 // 4. Stop at the budget or when the cross-validated share of kernels within ±5% reaches
