@@ -16,7 +16,7 @@ using testing::write_temp;
 
 TEST(EstimateCli, FitEstimateValidate) {
   const std::string db = (scratch_dir() / "m.db").string(), est = (scratch_dir() / "p16.est").string();
-  Result r = hwnas({"fit", "--target", "npu-p16", "--db", db, "--out", est, "--budget", "400", "--rounds", "1"});
+  Result r = hwnas({"fit", "--target", "npu-p16", "--db", db, "--out", est, "--budget", "800", "--rounds", "1"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("fusion rules (stated by the target): conv_bn_act"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("cross-validated error"), std::string::npos) << r.out;

@@ -27,7 +27,7 @@ const Estimator& small_estimator() {
     auto target = hw::make_target("npu-p16");
     auto store = hw::MeasurementStore::open(scratch("fit.db").string());
     FitOptions o;
-    o.budget = 800;
+    o.budget = 1200;
     o.rounds = 1;
     o.xgb.rounds = 150;
     return new Estimator(fit_estimator(*target, store, o));
@@ -41,7 +41,7 @@ TEST(Estimator, FitsEveryKernelTypeOfTheSampler) {
     EXPECT_TRUE(e.has_model(type)) << type;
   EXPECT_FALSE(e.fusion_detected());
   EXPECT_TRUE(e.fusion_rules().has(hw::FusionPattern::conv_bn_act));
-  EXPECT_LE(e.metrics()["measurements"].get<std::int64_t>(), 800);
+  EXPECT_LE(e.metrics()["measurements"].get<std::int64_t>(), 1200);
   EXPECT_GT(e.metrics()["cross_validation"]["overall"]["within_10pct"].get<double>(), 0.3);
 }
 
@@ -84,9 +84,11 @@ TEST(Estimator, CacheGivesTheSameAnswer) {
 }
 
 TEST(Estimator, RefitReusesTheStore) {
+  small_estimator();  // fills the store
   auto target = hw::make_target("npu-p16");
   auto store = hw::MeasurementStore::open(scratch("fit.db").string());
   const std::size_t before = store.count(target->identity());
+  ASSERT_GT(before, 1000u);
   FitOptions o;
   o.budget = static_cast<std::int64_t>(before);  // nothing left to measure
   o.rounds = 0;

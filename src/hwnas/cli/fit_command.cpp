@@ -18,6 +18,7 @@ struct FitArgs {
   std::int64_t budget = 20000;
   std::uint64_t seed = 1;
   int rounds = 3;
+  estimate::XgbParams xgb;
   bool json = false;
 };
 
@@ -28,6 +29,9 @@ void print_summary(const estimate::Estimator& e, const std::string& out) {
   fmt::print("estimator for {} ({}) written to {}\n", e.target_name(), e.target_identity(), out);
   fmt::print("fusion rules ({}): {}\n", e.fusion_detected() ? "detected by measurement" : "stated by the target",
              fusion.empty() ? "none" : fusion);
+  const auto lane = [](std::int32_t p) { return p > 0 ? std::to_string(p) : std::string("none found"); };
+  fmt::print("lanes (detected by measurement): output channels {}, input channels {}, channel storage {}\n",
+             lane(e.lanes().cout), lane(e.lanes().cin), lane(e.lanes().channels));
   fmt::print("measurements: {}\n", m["measurements"].get<std::int64_t>());
   fmt::print("cross-validated error per kernel type:\n");
   fmt::print("  {:<14}{:>9}{:>13}{:>12}{:>18}\n", "type", "samples", "within 10%", "within 5%", "median |error| %");
@@ -62,6 +66,10 @@ void add_fit_command(CLI::App& app) {
   cmd->add_option("--budget", args->budget, "Most kernel measurements for this target")->capture_default_str();
   cmd->add_option("--rounds", args->rounds, "Adaptive sampling rounds")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Sampling seed")->capture_default_str();
+  cmd->add_option("--trees", args->xgb.rounds, "Trees per kernel type (more: slower predictions)")
+      ->capture_default_str();
+  cmd->add_option("--depth", args->xgb.max_depth, "Largest tree depth")->capture_default_str();
+  cmd->add_option("--eta", args->xgb.eta, "Learning rate of the boosting")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
     if (!args->table.csv.empty()) {
@@ -85,12 +93,19 @@ void add_fit_command(CLI::App& app) {
       throw UserError("fit needs --target and --db (kernel mode) or --table (table mode); see 'hwnas fit --help'");
     if (args->budget <= 0) throw UserError(fmt::format("--budget {}: give a positive number of kernels", args->budget));
     if (args->rounds < 0) throw UserError(fmt::format("--rounds {}: give zero or more rounds", args->rounds));
+    if (args->xgb.rounds < 1 || args->xgb.rounds > 100000)
+      throw UserError(fmt::format("--trees {}: give 1 to 100000 trees", args->xgb.rounds));
+    if (args->xgb.max_depth < 1 || args->xgb.max_depth > 16)
+      throw UserError(fmt::format("--depth {}: give a depth from 1 to 16", args->xgb.max_depth));
+    if (!(args->xgb.eta > 0 && args->xgb.eta <= 1))
+      throw UserError(fmt::format("--eta {}: give a learning rate in (0, 1]", args->xgb.eta));
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
     hw::MeasurementStore store = hw::MeasurementStore::open(args->db);
     estimate::FitOptions options;
     options.budget = args->budget;
     options.seed = args->seed;
     options.rounds = args->rounds;
+    options.xgb = args->xgb;
     std::string stage;
     std::unique_ptr<ProgressBar> bar;
     const estimate::Estimator e = estimate::fit_estimator(
@@ -112,6 +127,9 @@ void add_fit_command(CLI::App& app) {
                                                 {"target_identity", e.target_identity()},
                                                 {"fusion", fusion},
                                                 {"fusion_detected", e.fusion_detected()},
+                                                {"lanes", {{"cout", e.lanes().cout},
+                                                           {"cin", e.lanes().cin},
+                                                           {"channels", e.lanes().channels}}},
                                                 {"metrics", e.metrics()}}
                              .dump(2));
     } else {

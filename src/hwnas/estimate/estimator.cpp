@@ -14,9 +14,9 @@
 namespace hwnas::estimate {
 
 Estimator::Estimator(std::string target_name, std::string target_identity, graph::Precision precision,
-                     hw::FusionRules rules, bool rules_detected)
+                     hw::FusionRules rules, bool rules_detected, Lanes lanes)
     : target_name_(std::move(target_name)), target_identity_(std::move(target_identity)),
-      precision_(precision), rules_(std::move(rules)), rules_detected_(rules_detected) {}
+      precision_(precision), rules_(std::move(rules)), rules_detected_(rules_detected), lanes_(lanes) {}
 
 std::vector<std::string> Estimator::types() const {
   std::vector<std::string> out;
@@ -36,6 +36,7 @@ void Estimator::save(const std::string& path) const {
       {"target", {{"name", target_name_}, {"identity", target_identity_},
                   {"precision", graph::precision_name(precision_)}}},
       {"fusion", {{"patterns", patterns}, {"detected", rules_detected_}}},
+      {"lanes", {{"cout", lanes_.cout}, {"cin", lanes_.cin}, {"channels", lanes_.channels}}},
       {"feature_version", kFeatureVersion},
       {"metrics", metrics_},
       {"models", models}};
@@ -74,8 +75,12 @@ Estimator Estimator::load(const std::string& path) {
       if (!hw::parse_fusion(name.get<std::string>(), p)) throw bad("unknown fusion pattern");
       rules.patterns.push_back(p);
     }
+    const auto& l = doc.at("lanes");
+    const Lanes lanes{l.at("cout").get<std::int32_t>(), l.at("cin").get<std::int32_t>(),
+                      l.at("channels").get<std::int32_t>()};
+    if (lanes.cout < 0 || lanes.cin < 0 || lanes.channels < 0) throw bad("negative lane count");
     Estimator e(t.at("name").get<std::string>(), t.at("identity").get<std::string>(), precision, rules,
-                doc.at("fusion").at("detected").get<bool>());
+                doc.at("fusion").at("detected").get<bool>(), lanes);
     e.metrics_ = doc.value("metrics", nlohmann::json::object());
     for (const auto& [type, m] : doc.at("models").items()) {
       const auto bytes = base64_decode(m.at("model_ubj_base64").get<std::string>());
@@ -102,7 +107,7 @@ std::vector<double> Estimator::predict(std::span<const hw::Kernel> kernels) cons
     if (const auto it = cache_.find(keys[i]); it != cache_.end()) out[i] = it->second;
     else pending[kernel_type(kernels[i])].push_back(i);
   }
-  const std::size_t cols = feature_names().size();
+  const std::size_t cols = model_feature_names().size();
   for (const auto& [type, rows] : pending) {
     const auto model = models_.find(type);
     if (model == models_.end())
@@ -111,10 +116,7 @@ std::vector<double> Estimator::predict(std::span<const hw::Kernel> kernels) cons
                                   target_name_, type, hw::kernel_key(kernels[rows.front()])));
     std::vector<float> x;
     x.reserve(rows.size() * cols);
-    for (std::size_t i : rows) {
-      const std::vector<float> f = feature_vector(kernels[i]);
-      x.insert(x.end(), f.begin(), f.end());
-    }
+    for (std::size_t i : rows) append_model_features(feature_vector(kernels[i]), lanes_, x);
     const std::vector<float> y = model->second.model.predict(x, cols);
     for (std::size_t k = 0; k < rows.size(); ++k) {
       out[rows[k]] = std::exp(double(y[k]));

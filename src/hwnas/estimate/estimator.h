@@ -2,7 +2,8 @@
 // fusion rules (stated or detected), and the target's identity.
 //
 // File format (docs/estimator.md): JSON {"format": "hwnas-estimator", "version", "target":
-// {"name", "identity", "precision"}, "fusion": {"patterns", "detected"}, "feature_version",
+// {"name", "identity", "precision"}, "fusion": {"patterns", "detected"}, "lanes": {"cout",
+// "cin", "channels"}, "feature_version",
 // "metrics", "models": {TYPE: {"samples", "model_ubj_base64"}}}.
 #pragma once
 
@@ -17,13 +18,14 @@
 #include <nlohmann/json.hpp>
 
 #include "hwnas/estimate/decompose.h"
+#include "hwnas/estimate/features.h"
 #include "hwnas/estimate/xgb_regressor.h"
 #include "hwnas/graph/analysis.h"
 #include "hwnas/hw/fusion.h"
 
 namespace hwnas::estimate {
 
-inline constexpr int kEstimatorVersion = 1;
+inline constexpr int kEstimatorVersion = 2;
 
 struct TypeModel {
   XgbRegressor model;  // predicts log(latency in seconds)
@@ -47,7 +49,7 @@ class Estimator {
  public:
   Estimator() = default;
   Estimator(std::string target_name, std::string target_identity, graph::Precision precision,
-            hw::FusionRules rules, bool rules_detected);
+            hw::FusionRules rules, bool rules_detected, Lanes lanes = {});
 
   /// Loads an estimator file; throws UserError naming the file when it is corrupt or of
   /// another format version.
@@ -74,6 +76,7 @@ class Estimator {
   graph::Precision precision() const { return precision_; }
   const hw::FusionRules& fusion_rules() const { return rules_; }
   bool fusion_detected() const { return rules_detected_; }
+  const Lanes& lanes() const { return lanes_; }
   std::vector<std::string> types() const;
   void clear_cache() const { cache_.clear(); }
 
@@ -82,6 +85,7 @@ class Estimator {
   graph::Precision precision_ = graph::Precision::int8;
   hw::FusionRules rules_;
   bool rules_detected_ = false;
+  Lanes lanes_;
   std::map<std::string, TypeModel> models_;
   nlohmann::json metrics_ = nlohmann::json::object();
   mutable std::unordered_map<std::uint64_t, double> cache_;  // by kernel_hash

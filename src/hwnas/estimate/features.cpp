@@ -105,6 +105,50 @@ std::vector<float> feature_vector(const hw::Kernel& kernel) {
   return x;
 }
 
+namespace {
+
+// Columns of feature_vector that lane features derive from.
+enum Column : std::size_t {
+  kCin = 0, kHin = 1, kWin = 2, kCout = 3, kHout = 4, kWout = 5, kKernel = 6, kGroups = 8,
+  kLog2Weights = 19, kBatch = 20, kElementBytes = 21
+};
+constexpr const char* kLaneFeatureNames[] = {
+    "lane_cout_folds", "lane_cin_folds",      "lane_cout_utilization", "lane_cin_utilization",
+    "log2_lane_work",  "log2_lane_input_streams", "log2_padded_activation_bytes", "log2_lane_work_per_byte"};
+
+double ceil_div(double a, double b) { return std::ceil(a / b); }
+
+}  // namespace
+
+const std::vector<std::string>& model_feature_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n = feature_names();
+    n.insert(n.end(), std::begin(kLaneFeatureNames), std::end(kLaneFeatureNames));
+    return n;
+  }();
+  return names;
+}
+
+void append_model_features(std::span<const float> x, const Lanes& lanes, std::vector<float>& out) {
+  out.insert(out.end(), x.begin(), x.end());
+  const double pc = std::max(1, lanes.cout), pi = std::max(1, lanes.cin), pa = std::max(1, lanes.channels);
+  const double cin = x[kCin], cout = x[kCout], groups = std::max(1.0f, x[kGroups]), b = x[kBatch];
+  const double in_pixels = double(x[kHin]) * x[kWin], out_pixels = double(x[kHout]) * x[kWout];
+  const double taps = double(x[kKernel]) * x[kKernel];
+  const bool depthwise = groups > 1 && groups == cin && groups == cout;
+  const double cin_g = std::max(1.0, std::floor(cin / groups)), cout_g = std::max(1.0, std::floor(cout / groups));
+  const double cout_folds = ceil_div(depthwise ? cout : cout_g, pc), cin_folds = ceil_div(cin_g, pi);
+  // The array's work as the simulator of docs/hardware-npu.md counts it: tiles × pixels.
+  const double tiles = depthwise ? cout_folds * taps : groups * cin_folds * cout_folds * taps;
+  const double work = tiles * out_pixels * b;
+  const double streams = cin * in_pixels * b * (depthwise ? 1 : cout_folds);
+  const double padded = (ceil_div(cin, pa) * pa * in_pixels + ceil_div(cout, pa) * pa * out_pixels) * b * x[kElementBytes];
+  const double bytes = streams * x[kElementBytes] + std::exp2(double(x[kLog2Weights])) * x[kElementBytes] + padded;
+  out.insert(out.end(), {float(cout_folds), float(cin_folds), float(cout / (cout_folds * pc)),
+                         float(cin_g / (cin_folds * pi)), float(std::log2(1 + work)), float(std::log2(1 + streams)),
+                         float(std::log2(1 + padded)), float(std::log2((1 + work) / (1 + bytes)))});
+}
+
 nlohmann::json kernel_features(const hw::Kernel& kernel) {
   return {{"type", kernel_type(kernel)}, {"version", kFeatureVersion}, {"x", feature_vector(kernel)}};
 }

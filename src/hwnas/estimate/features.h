@@ -1,6 +1,8 @@
 // Features of a kernel that latency depends on.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,5 +30,21 @@ std::vector<float> feature_vector(const hw::Kernel& kernel);
 
 /// What the measurement store keeps: {"type", "version", "x": feature_vector}.
 nlohmann::json kernel_features(const hw::Kernel& kernel);
+
+/// A target's lane counts found by measurement (detect_lanes.h); 0 where none was found.
+struct Lanes {
+  std::int32_t cout = 0;      // output channels computed at once: the parallelism factor
+  std::int32_t cin = 0;       // input channels reduced at once
+  std::int32_t channels = 0;  // channels a tensor is stored padded to
+  bool operator==(const Lanes&) const = default;
+};
+
+/// What a model sees: feature_vector followed by lane features computed from it — folds
+/// ⌈C / lanes⌉, the array work and input re-reads they imply, lane utilisation, padded
+/// activation bytes, and work per byte (which of compute or memory bounds the kernel).
+/// Derived from the stored vector, so stored measurements serve any lanes.
+const std::vector<std::string>& model_feature_names();
+/// Appends the model features of one stored feature vector to `out`.
+void append_model_features(std::span<const float> stored, const Lanes& lanes, std::vector<float>& out);
 
 }  // namespace hwnas::estimate

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "hwnas/estimate/detect_fusion.h"
+#include "hwnas/estimate/detect_lanes.h"
 #include "hwnas/estimate/features.h"
 #include "hwnas/estimate/kernel_sampler.h"
 
@@ -21,7 +22,8 @@ struct Dataset {
   std::size_t rows() const { return y.size(); }
 };
 
-std::map<std::string, Dataset> load_datasets(const hw::MeasurementStore& store, const std::string& identity) {
+std::map<std::string, Dataset> load_datasets(const hw::MeasurementStore& store, const std::string& identity,
+                                             const Lanes& lanes) {
   std::map<std::string, Dataset> data;
   const std::size_t cols = feature_names().size();
   for (const hw::StoredMeasurement& row : store.all(identity)) {
@@ -30,7 +32,7 @@ std::map<std::string, Dataset> load_datasets(const hw::MeasurementStore& store, 
     const auto x = f["x"].get<std::vector<float>>();
     if (x.size() != cols || row.measurement.latency_s <= 0) continue;
     Dataset& d = data[f["type"].get<std::string>()];
-    d.x.insert(d.x.end(), x.begin(), x.end());
+    append_model_features(x, lanes, d.x);
     d.y.push_back(static_cast<float>(std::log(row.measurement.latency_s)));
   }
   return data;
@@ -48,7 +50,7 @@ struct CrossValidation {
 };
 
 CrossValidation cross_validate(const Dataset& d, int folds, const XgbParams& base, std::uint64_t seed) {
-  const std::size_t cols = feature_names().size(), n = d.rows();
+  const std::size_t cols = model_feature_names().size(), n = d.rows();
   CrossValidation cv;
   cv.out_of_fold.assign(n, std::numeric_limits<float>::quiet_NaN());
   if (n < static_cast<std::size_t>(2 * folds)) return cv;
@@ -114,6 +116,10 @@ class Fitter {
       detected = true;
       report("detecting fusion", 1, 1);
     }
+    report("detecting lanes", 0, 1);
+    const LaneDetection lanes = detect_lanes(target_, store_);
+    lanes_ = lanes.lanes;
+    report("detecting lanes", 1, 1);
     sampler_ = std::make_unique<KernelSampler>(rules, target_.precision(), options_.seed);
     const std::int64_t have = static_cast<std::int64_t>(store_.count(target_.identity()));
     measure_new(sampler_->next_batch(std::max<std::int64_t>(0, options_.budget / 2 - have)), "initial design");
@@ -121,7 +127,7 @@ class Fitter {
     nlohmann::json rounds = nlohmann::json::array();
     nlohmann::json cv_metrics;
     for (int round = 0;; ++round) {
-      datasets_ = load_datasets(store_, target_.identity());
+      datasets_ = load_datasets(store_, target_.identity(), lanes_);
       cv_metrics = cross_validate_all(round);
       rounds.push_back({{"round", round}, {"measured", store_.count(target_.identity())}, {"cv", cv_metrics["overall"]}});
       const std::int64_t left = options_.budget - static_cast<std::int64_t>(store_.count(target_.identity()));
@@ -133,8 +139,8 @@ class Fitter {
       measure_new(most_uncertain(batch, round), fmt::format("adaptive round {}", round + 1));
     }
 
-    Estimator e(target_.name(), target_.identity(), target_.precision(), rules, detected);
-    const std::size_t cols = feature_names().size();
+    Estimator e(target_.name(), target_.identity(), target_.precision(), rules, detected, lanes_);
+    const std::size_t cols = model_feature_names().size();
     std::int64_t done = 0;
     for (const auto& [type, d] : datasets_) {
       report("training", done++, static_cast<std::int64_t>(datasets_.size()));
@@ -146,7 +152,8 @@ class Fitter {
                    {"rounds", rounds},
                    {"measurements", store_.count(target_.identity())},
                    {"budget", options_.budget},
-                   {"fusion_evidence", evidence}};
+                   {"fusion_evidence", evidence},
+                   {"lane_evidence", lanes.evidence}};
     return e;
   }
 
@@ -200,15 +207,12 @@ class Fitter {
     std::map<std::string, std::vector<std::size_t>> by_type;
     for (std::size_t i = 0; i < pool.size(); ++i) by_type[kernel_type(pool[i])].push_back(i);
     std::vector<double> score(pool.size(), std::numeric_limits<double>::infinity());
-    const std::size_t cols = feature_names().size();
+    const std::size_t cols = model_feature_names().size();
     for (const auto& [type, rows] : by_type) {
       const auto it = committee_.find(type);
       if (it == committee_.end() || it->second.size() < 2) continue;
       std::vector<float> x;
-      for (std::size_t i : rows) {
-        const auto f = feature_vector(pool[i]);
-        x.insert(x.end(), f.begin(), f.end());
-      }
+      for (std::size_t i : rows) append_model_features(feature_vector(pool[i]), lanes_, x);
       std::vector<std::vector<float>> preds;
       for (const XgbRegressor& m : it->second) preds.push_back(m.predict(x, cols));
       for (std::size_t k = 0; k < rows.size(); ++k) {
@@ -233,6 +237,7 @@ class Fitter {
   const FitOptions& options_;
   const FitProgress& progress_;
   std::unique_ptr<KernelSampler> sampler_;
+  Lanes lanes_;
   std::map<std::string, Dataset> datasets_;
   std::map<std::string, std::vector<XgbRegressor>> committee_;
 };

@@ -60,6 +60,7 @@ XgbRegressor XgbRegressor::train(std::span<const float> x, std::size_t cols, std
   set(b, "seed", std::to_string(p.seed));
   set(b, "verbosity", "0");
   for (int i = 0; i < p.rounds; ++i) check(XGBoosterUpdateOneIter(b, i, m.get()), "XGBoosterUpdateOneIter");
+  out.compile();
   return out;
 }
 
@@ -69,16 +70,26 @@ XgbRegressor XgbRegressor::load(std::string_view bytes) {
   XgbRegressor out(b);
   if (XGBoosterLoadModelFromBuffer(b, bytes.data(), bytes.size()) != 0)
     throw UserError(fmt::format("estimator model is corrupt: {}", XGBGetLastError()));
+  out.compile();
   return out;
 }
 
-XgbRegressor::XgbRegressor(XgbRegressor&& other) noexcept : booster_(other.booster_) {
+XgbRegressor::XgbRegressor(XgbRegressor&& other) noexcept
+    : booster_(other.booster_), forest_(std::move(other.forest_)) {
   other.booster_ = nullptr;
 }
 
 XgbRegressor& XgbRegressor::operator=(XgbRegressor&& other) noexcept {
   std::swap(booster_, other.booster_);
+  std::swap(forest_, other.forest_);
   return *this;
+}
+
+void XgbRegressor::compile() {
+  bst_ulong n = 0;
+  const char* data = nullptr;
+  check(XGBoosterSaveModelToBuffer(booster_, R"({"format": "json"})", &n, &data), "XGBoosterSaveModelToBuffer");
+  forest_ = Forest::from_xgboost_json(std::string_view(data, n));
 }
 
 XgbRegressor::~XgbRegressor() {
@@ -86,6 +97,12 @@ XgbRegressor::~XgbRegressor() {
 }
 
 std::vector<float> XgbRegressor::predict(std::span<const float> x, std::size_t cols) const {
+  std::vector<float> out(cols == 0 ? 0 : x.size() / cols);
+  forest_.predict(x, cols, out);
+  return out;
+}
+
+std::vector<float> XgbRegressor::predict_xgboost(std::span<const float> x, std::size_t cols) const {
   if (x.empty()) return {};
   const Matrix m(x, cols);
   bst_ulong n = 0;

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hwnas/estimate/forest.h"
+
 namespace hwnas::estimate {
 
 struct XgbParams {
@@ -36,14 +38,20 @@ class XgbRegressor {
   XgbRegressor& operator=(const XgbRegressor&) = delete;
   ~XgbRegressor();
 
-  /// Predictions for `x` (row-major, rows × cols), one per row.
+  /// Predictions for `x` (row-major, rows × cols), one per row, by the compiled forest.
   std::vector<float> predict(std::span<const float> x, std::size_t cols) const;
+  /// The same through XGBoost's own predictor (the reference the forest is tested against).
+  std::vector<float> predict_xgboost(std::span<const float> x, std::size_t cols) const;
+  const Forest& forest() const { return forest_; }
   /// The model as XGBoost's UBJSON bytes.
   std::string save() const;
 
  private:
   explicit XgbRegressor(void* booster) : booster_(booster) {}
+  void compile();
+
   void* booster_ = nullptr;
+  Forest forest_;
 };
 
 }  // namespace hwnas::estimate
