@@ -2,12 +2,14 @@
 // kernel cache warm, and kernel predictions per second in batches (cache cold). Baseline
 // in the same run: the npu simulator measuring the same networks and kernels.
 //
-//   build/bin/estimator_bench
+//   build/bin/estimator_bench                      # fits a npu-p16 estimator first (~1 min)
+//   HWNAS_BENCH_ESTIMATOR=p16.est build/bin/estimator_bench   # or times one `hwnas fit` wrote
 #include <benchmark/benchmark.h>
 
 #include "rate_reporter.h"
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "hwnas/estimate/fit.h"
@@ -21,7 +23,7 @@ namespace {
 using namespace hwnas;
 
 struct Setup {
-  std::unique_ptr<hw::Target> target = hw::make_target("npu-p16");
+  std::unique_ptr<hw::Target> target;
   estimate::Estimator estimator;
   std::vector<graph::Graph> networks;
   std::vector<hw::Kernel> kernels;
@@ -32,15 +34,24 @@ Setup& setup() {
   static Setup& s = *[] {
     auto* made = new Setup;
     Setup& out = *made;
-    const auto db = std::filesystem::temp_directory_path() / fmt::format("hwnas_bench_{}.db", ::getpid());
-    {
-      auto store = hw::MeasurementStore::open(db.string());
-      estimate::FitOptions o;
-      o.budget = 1500;
-      o.rounds = 0;
-      out.estimator = estimate::fit_estimator(*out.target, store, o);
+    if (const char* path = std::getenv("HWNAS_BENCH_ESTIMATOR")) {
+      out.estimator = estimate::Estimator::load(path);
+      out.target = hw::make_target(out.estimator.target_name());
+    } else {
+      // Default model settings on enough kernels that the trees grow to full depth.
+      out.target = hw::make_target("npu-p16");
+      const auto db = std::filesystem::temp_directory_path() / fmt::format("hwnas_bench_{}.db", ::getpid());
+      {
+        auto store = hw::MeasurementStore::open(db.string());
+        estimate::FitOptions o;
+        o.budget = 5000;
+        o.rounds = 0;
+        out.estimator = estimate::fit_estimator(*out.target, store, o);
+      }
+      std::filesystem::remove(db);
     }
-    std::filesystem::remove(db);
+    fmt::print("estimator for {}: {} measurements\n", out.estimator.target_name(),
+               out.estimator.metrics().value("measurements", 0));
     for (double width : {0.5, 0.75, 1.0, 1.25})
       for (int res : {160, 192, 224})
         out.networks.push_back(graph::build_zoo_model(fmt::format("mobilenet_v2:width={},res={}", width, res)));

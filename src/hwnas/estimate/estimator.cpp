@@ -18,6 +18,13 @@ Estimator::Estimator(std::string target_name, std::string target_identity, graph
     : target_name_(std::move(target_name)), target_identity_(std::move(target_identity)),
       precision_(precision), rules_(std::move(rules)), rules_detected_(rules_detected), lanes_(lanes) {}
 
+std::vector<float> TypeModel::predict(std::span<const float> x) const {
+  const std::size_t cols = model_feature_names().size();
+  std::vector<float> y = model.predict(x, cols);
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] += static_cast<float>(prior.predict(x.subspan(i * cols, cols)));
+  return y;
+}
+
 std::vector<std::string> Estimator::types() const {
   std::vector<std::string> out;
   for (const auto& [type, m] : models_) out.push_back(type);
@@ -27,7 +34,8 @@ std::vector<std::string> Estimator::types() const {
 void Estimator::save(const std::string& path) const {
   nlohmann::ordered_json models = nlohmann::ordered_json::object();
   for (const auto& [type, m] : models_)
-    models[type] = {{"samples", m.samples}, {"model_ubj_base64", base64_encode(m.model.save())}};
+    models[type] = {{"samples", m.samples}, {"roofline", m.prior.to_json()},
+                    {"model_ubj_base64", base64_encode(m.model.save())}};
   std::vector<std::string> patterns;
   for (hw::FusionPattern p : rules_.patterns) patterns.emplace_back(hw::fusion_name(p));
   const nlohmann::ordered_json doc = {
@@ -38,6 +46,7 @@ void Estimator::save(const std::string& path) const {
       {"fusion", {{"patterns", patterns}, {"detected", rules_detected_}}},
       {"lanes", {{"cout", lanes_.cout}, {"cin", lanes_.cin}, {"channels", lanes_.channels}}},
       {"feature_version", kFeatureVersion},
+      {"model_features", model_feature_names()},
       {"metrics", metrics_},
       {"models", models}};
   write_file_atomically(path, doc.dump(1) + "\n", "estimator file");
@@ -65,6 +74,10 @@ Estimator Estimator::load(const std::string& path) {
   if (doc.value("feature_version", -1) != kFeatureVersion)
     throw UserError(fmt::format("{}: estimator features version {} is not {}; refit it with 'hwnas fit'", path,
                                 doc.value("feature_version", -1), kFeatureVersion));
+  if (!doc.contains("model_features") || doc["model_features"] != nlohmann::json(model_feature_names()))
+    throw UserError(fmt::format("{}: the estimator's models read other features than this hwnas computes; refit "
+                                "it with 'hwnas fit'",
+                                path));
   try {
     const auto& t = doc.at("target");
     graph::Precision precision{};
@@ -86,7 +99,8 @@ Estimator Estimator::load(const std::string& path) {
       const auto bytes = base64_decode(m.at("model_ubj_base64").get<std::string>());
       if (!bytes) throw bad("model '" + type + "' is not base64");
       try {
-        e.models_.insert_or_assign(type, TypeModel{XgbRegressor::load(*bytes), m.at("samples").get<std::int64_t>()});
+        e.models_.insert_or_assign(type, TypeModel{XgbRegressor::load(*bytes), m.at("samples").get<std::int64_t>(),
+                                                   Roofline::from_json(m.at("roofline"))});
       } catch (const UserError& err) {
         throw bad("model '" + type + "': " + err.what());
       }
@@ -117,7 +131,7 @@ std::vector<double> Estimator::predict(std::span<const hw::Kernel> kernels) cons
     std::vector<float> x;
     x.reserve(rows.size() * cols);
     for (std::size_t i : rows) append_model_features(feature_vector(kernels[i]), lanes_, x);
-    const std::vector<float> y = model->second.model.predict(x, cols);
+    const std::vector<float> y = model->second.predict(x);
     for (std::size_t k = 0; k < rows.size(); ++k) {
       out[rows[k]] = std::exp(double(y[k]));
       cache_.emplace(keys[rows[k]], out[rows[k]]);

@@ -3,8 +3,8 @@
 //
 // File format (docs/estimator.md): JSON {"format": "hwnas-estimator", "version", "target":
 // {"name", "identity", "precision"}, "fusion": {"patterns", "detected"}, "lanes": {"cout",
-// "cin", "channels"}, "feature_version",
-// "metrics", "models": {TYPE: {"samples", "model_ubj_base64"}}}.
+// "cin", "channels"}, "feature_version", "model_features",
+// "metrics", "models": {TYPE: {"samples", "roofline", "model_ubj_base64"}}}.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,7 @@
 
 #include "hwnas/estimate/decompose.h"
 #include "hwnas/estimate/features.h"
+#include "hwnas/estimate/roofline.h"
 #include "hwnas/estimate/xgb_regressor.h"
 #include "hwnas/graph/analysis.h"
 #include "hwnas/hw/fusion.h"
@@ -28,8 +29,11 @@ namespace hwnas::estimate {
 inline constexpr int kEstimatorVersion = 2;
 
 struct TypeModel {
-  XgbRegressor model;  // predicts log(latency in seconds)
+  XgbRegressor model;  // predicts ln(latency in seconds) − prior
   std::int64_t samples = 0;
+  Roofline prior;
+  /// ln latency of each model-feature row.
+  std::vector<float> predict(std::span<const float> x) const;
 };
 
 struct LayerEstimate {

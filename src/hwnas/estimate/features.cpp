@@ -114,7 +114,8 @@ enum Column : std::size_t {
 };
 constexpr const char* kLaneFeatureNames[] = {
     "lane_cout_folds", "lane_cin_folds",      "lane_cout_utilization", "lane_cin_utilization",
-    "log2_lane_work",  "log2_lane_input_streams", "log2_padded_activation_bytes", "log2_lane_work_per_byte"};
+    "log2_lane_work",  "log2_lane_input_streams", "log2_padded_activation_bytes", "log2_lane_work_per_byte",
+    "log2_lane_tiles", "log2_lane_bytes"};
 
 double ceil_div(double a, double b) { return std::ceil(a / b); }
 
@@ -146,7 +147,8 @@ void append_model_features(std::span<const float> x, const Lanes& lanes, std::ve
   const double bytes = streams * x[kElementBytes] + std::exp2(double(x[kLog2Weights])) * x[kElementBytes] + padded;
   out.insert(out.end(), {float(cout_folds), float(cin_folds), float(cout / (cout_folds * pc)),
                          float(cin_g / (cin_folds * pi)), float(std::log2(1 + work)), float(std::log2(1 + streams)),
-                         float(std::log2(1 + padded)), float(std::log2((1 + work) / (1 + bytes)))});
+                         float(std::log2(1 + padded)), float(std::log2((1 + work) / (1 + bytes))),
+                         float(std::log2(tiles)), float(std::log2(1 + bytes))});
 }
 
 nlohmann::json kernel_features(const hw::Kernel& kernel) {

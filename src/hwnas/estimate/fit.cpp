@@ -44,8 +44,17 @@ XgbParams params_for(const XgbParams& base, std::size_t rows) {
   return p;
 }
 
+// A roofline prior and trees on its residuals.
+TypeModel train_type(std::span<const float> x, std::span<const float> y, const XgbParams& p) {
+  const std::size_t cols = model_feature_names().size();
+  const Roofline prior = Roofline::fit(x, y);
+  std::vector<float> residual(y.begin(), y.end());
+  for (std::size_t i = 0; i < y.size(); ++i) residual[i] -= static_cast<float>(prior.predict(x.subspan(i * cols, cols)));
+  return TypeModel{XgbRegressor::train(x, cols, residual, p), static_cast<std::int64_t>(y.size()), prior};
+}
+
 struct CrossValidation {
-  std::vector<XgbRegressor> fold_models;
+  std::vector<TypeModel> fold_models;
   std::vector<float> out_of_fold;  // NaN where a row was never held out
 };
 
@@ -71,8 +80,8 @@ CrossValidation cross_validate(const Dataset& d, int folds, const XgbParams& bas
         yt.push_back(d.y[r]);
       }
     }
-    cv.fold_models.push_back(XgbRegressor::train(xt, cols, yt, params_for(base, n)));
-    const std::vector<float> p = cv.fold_models.back().predict(xv, cols);
+    cv.fold_models.push_back(train_type(xt, yt, params_for(base, n)));
+    const std::vector<float> p = cv.fold_models.back().predict(xv);
     for (std::size_t i = 0; i < held.size(); ++i) cv.out_of_fold[held[i]] = p[i];
   }
   return cv;
@@ -140,12 +149,10 @@ class Fitter {
     }
 
     Estimator e(target_.name(), target_.identity(), target_.precision(), rules, detected, lanes_);
-    const std::size_t cols = model_feature_names().size();
     std::int64_t done = 0;
     for (const auto& [type, d] : datasets_) {
       report("training", done++, static_cast<std::int64_t>(datasets_.size()));
-      e.set_model(type, TypeModel{XgbRegressor::train(d.x, cols, d.y, params_for(options_.xgb, d.rows())),
-                                  static_cast<std::int64_t>(d.rows())});
+      e.set_model(type, train_type(d.x, d.y, params_for(options_.xgb, d.rows())));
     }
     report("training", done, done);
     e.metrics() = {{"cross_validation", cv_metrics},
@@ -207,14 +214,13 @@ class Fitter {
     std::map<std::string, std::vector<std::size_t>> by_type;
     for (std::size_t i = 0; i < pool.size(); ++i) by_type[kernel_type(pool[i])].push_back(i);
     std::vector<double> score(pool.size(), std::numeric_limits<double>::infinity());
-    const std::size_t cols = model_feature_names().size();
     for (const auto& [type, rows] : by_type) {
       const auto it = committee_.find(type);
       if (it == committee_.end() || it->second.size() < 2) continue;
       std::vector<float> x;
       for (std::size_t i : rows) append_model_features(feature_vector(pool[i]), lanes_, x);
       std::vector<std::vector<float>> preds;
-      for (const XgbRegressor& m : it->second) preds.push_back(m.predict(x, cols));
+      for (const TypeModel& m : it->second) preds.push_back(m.predict(x));
       for (std::size_t k = 0; k < rows.size(); ++k) {
         double mean = 0, var = 0;
         for (const auto& p : preds) mean += p[k];
@@ -239,7 +245,7 @@ class Fitter {
   std::unique_ptr<KernelSampler> sampler_;
   Lanes lanes_;
   std::map<std::string, Dataset> datasets_;
-  std::map<std::string, std::vector<XgbRegressor>> committee_;
+  std::map<std::string, std::vector<TypeModel>> committee_;
 };
 
 }  // namespace

@@ -13,9 +13,8 @@
 namespace hwnas::estimate {
 namespace {
 
-constexpr std::uint32_t kMissingLeft = 0x80000000u;
 constexpr std::size_t kLanes = 8;    // rows walked together
-constexpr std::size_t kBlock = 256;  // rows per pass over the trees
+constexpr std::size_t kBlock = 128;  // rows per pass over the trees
 
 struct XgbTree {
   std::vector<int> left, right, feature;
@@ -50,29 +49,30 @@ Forest Forest::from_xgboost_json(std::string_view text) {
       std::vector<std::pair<int, std::uint32_t>> queue = {{0, 0}};
       f.nodes_.push_back({});
       f.leaf_.push_back(0);
+      f.missing_left_.push_back(1);
       std::uint32_t depth = 0;
       for (std::size_t head = 0; head < queue.size(); ++head) {
         const auto [id, level] = queue[head];
         const std::uint32_t at = root + static_cast<std::uint32_t>(head);
         if (id < 0 || static_cast<std::size_t>(id) >= n || queue.size() > n) throw bad("bad child index");
+        if (n > 65534 || x.feature[id] > 65535) throw bad("a tree of more than 65534 nodes or 65536 features");
         Node& node = f.nodes_[at];
         if (x.left[id] == -1) {
           // A leaf: every value, NaN included, goes "left" to itself.
-          node = {std::numeric_limits<float>::infinity(), kMissingLeft, at};
+          node = {std::numeric_limits<float>::infinity(), 0, static_cast<std::uint16_t>(at - root)};
           f.leaf_[at] = x.condition[id];
           continue;
         }
         if (x.feature[id] < 0) throw bad("negative split index");
         depth = std::max(depth, level + 1);
         f.features_ = std::max(f.features_, static_cast<std::size_t>(x.feature[id]) + 1);
-        node = {x.condition[id], static_cast<std::uint32_t>(x.feature[id]) | (x.default_left[id] ? kMissingLeft : 0),
-                root + static_cast<std::uint32_t>(queue.size())};
+        node = {x.condition[id], static_cast<std::uint16_t>(x.feature[id]), static_cast<std::uint16_t>(queue.size())};
+        f.missing_left_[at] = x.default_left[id] != 0;
         queue.push_back({x.left[id], level + 1});
         queue.push_back({x.right[id], level + 1});
-        f.nodes_.push_back({});
-        f.nodes_.push_back({});
-        f.leaf_.push_back(0);
-        f.leaf_.push_back(0);
+        f.nodes_.insert(f.nodes_.end(), 2, Node{});
+        f.leaf_.insert(f.leaf_.end(), 2, 0.0f);
+        f.missing_left_.insert(f.missing_left_.end(), 2, 1);
       }
       f.trees_.push_back({root, depth});
     }
@@ -87,35 +87,54 @@ Forest Forest::from_xgboost_json(std::string_view text) {
 void Forest::predict(std::span<const float> x, std::size_t cols, std::span<float> out) const {
   const std::size_t rows = cols == 0 ? 0 : x.size() / cols;
   HWNAS_CHECK(out.size() == rows && (rows == 0 || cols >= features_));
-  const Node* nodes = nodes_.data();
-  const float* leaf = leaf_.data();
+  // Rows with a missing value walk one by one, sending NaN where XGBoost does.
+  const auto walk_with_missing = [&](const Tree& tree, const float* row) {
+    const Node* base = nodes_.data() + tree.root;
+    std::uint32_t at = 0;
+    for (std::uint32_t d = 0; d < tree.depth; ++d) {
+      const Node& n = base[at];
+      const float v = row[n.feature];
+      at = n.left + !(std::isnan(v) ? missing_left_[tree.root + at] != 0 : v < n.threshold);
+    }
+    return leaf_[tree.root + at];
+  };
+  std::vector<std::size_t> plain, missing;  // rows of a block without and with NaN
+  std::vector<float> transposed;            // groups of kLanes plain rows: [group][feature][lane]
   for (std::size_t begin = 0; begin < rows; begin += kBlock) {
     const std::size_t end = std::min(rows, begin + kBlock);
-    std::fill(out.begin() + begin, out.begin() + end, base_score_);
+    plain.clear();
+    missing.clear();
+    for (std::size_t r = begin; r < end; ++r) {
+      const float* row = x.data() + r * cols;
+      (std::any_of(row, row + cols, [](float v) { return std::isnan(v); }) ? missing : plain).push_back(r);
+      out[r] = base_score_;
+    }
+    const std::size_t groups = plain.size() / kLanes;
+    transposed.resize(groups * cols * kLanes);
+    for (std::size_t g = 0; g < groups; ++g)
+      for (std::size_t l = 0; l < kLanes; ++l) {
+        const float* row = x.data() + plain[g * kLanes + l] * cols;
+        for (std::size_t c = 0; c < cols; ++c) transposed[(g * cols + c) * kLanes + l] = row[c];
+      }
     for (const Tree& tree : trees_) {
-      std::size_t r = begin;
-      for (; r + kLanes <= end; r += kLanes) {
-        std::uint32_t at[kLanes];
-        for (std::size_t l = 0; l < kLanes; ++l) at[l] = tree.root;
-        for (std::uint32_t d = 0; d < tree.depth; ++d)
-          for (std::size_t l = 0; l < kLanes; ++l) {
-            const Node& n = nodes[at[l]];
-            const float v = x[(r + l) * cols + (n.feature & ~kMissingLeft)];
-            const bool left = (n.feature & kMissingLeft) ? !(v >= n.threshold) : v < n.threshold;
-            at[l] = n.left + !left;
-          }
-        for (std::size_t l = 0; l < kLanes; ++l) out[r + l] += leaf[at[l]];
-      }
-      for (; r < end; ++r) {
-        std::uint32_t at = tree.root;
+      const Node* base = nodes_.data() + tree.root;
+      const float* leaf = leaf_.data() + tree.root;
+      for (std::size_t g = 0; g < groups; ++g) {
+        const float* xt = transposed.data() + g * cols * kLanes;
+        std::uint32_t at[kLanes] = {};
         for (std::uint32_t d = 0; d < tree.depth; ++d) {
-          const Node& n = nodes[at];
-          const float v = x[r * cols + (n.feature & ~kMissingLeft)];
-          const bool left = (n.feature & kMissingLeft) ? !(v >= n.threshold) : v < n.threshold;
-          at = n.left + !left;
+#pragma GCC unroll 8
+          for (std::size_t l = 0; l < kLanes; ++l) {
+            const Node n = base[at[l]];
+            at[l] = n.left + (xt[n.feature * kLanes + l] >= n.threshold);  // a leaf's +inf keeps it in place
+          }
         }
-        out[r] += leaf[at];
+#pragma GCC unroll 8
+        for (std::size_t l = 0; l < kLanes; ++l) out[plain[g * kLanes + l]] += leaf[at[l]];
       }
+      for (std::size_t i = groups * kLanes; i < plain.size(); ++i)
+        out[plain[i]] += walk_with_missing(tree, x.data() + plain[i] * cols);
+      for (std::size_t r : missing) out[r] += walk_with_missing(tree, x.data() + r * cols);
     }
   }
 }

@@ -4,8 +4,9 @@
 // asks for millions of predictions of a few hundred trees. The forest re-lays each tree
 // out breadth-first with siblings adjacent (right child = left child + 1) and makes leaves
 // point to themselves, so every row walks exactly `depth` steps of branch-free code, and
-// eight rows walk together (independent loads the CPU overlaps). Trees are the outer loop
-// over a block of rows, so one tree stays in L1 while the block passes through it.
+// eight rows walk together (independent loads the CPU overlaps), their features transposed
+// so that one base address serves all eight. Trees are the outer loop over a block of rows,
+// so one tree stays in L1 while the block passes through it.
 //
 // Predictions equal XGBoost's up to float summation order (tests/estimate/forest_test.cpp).
 #pragma once
@@ -33,10 +34,11 @@ class Forest {
   std::size_t features() const { return features_; }
 
  private:
+  // 8 bytes, read with one load: the walk is bound by loads.
   struct Node {
-    float threshold;        // go left when x[feature] < threshold
-    std::uint32_t feature;  // high bit: missing values go left
-    std::uint32_t left;     // right = left + 1; a leaf's left is itself
+    float threshold;        // go left when x[feature] < threshold; a leaf's is +inf
+    std::uint16_t feature;
+    std::uint16_t left;     // from the tree's root; right = left + 1; a leaf's left is itself
   };
   struct Tree {
     std::uint32_t root;
@@ -44,7 +46,8 @@ class Forest {
   };
 
   std::vector<Node> nodes_;
-  std::vector<float> leaf_;  // value of each node when it is a leaf, else 0
+  std::vector<float> leaf_;             // value of each node when it is a leaf, else 0
+  std::vector<std::uint8_t> missing_left_;  // where a NaN goes (rows with NaN take a slower path)
   std::vector<Tree> trees_;
   float base_score_ = 0;
   std::size_t features_ = 0;

@@ -12,9 +12,9 @@
 namespace hwnas::estimate {
 
 struct XgbParams {
-  int rounds = 1000;
+  int rounds = 100;
   int max_depth = 8;
-  double eta = 0.05;
+  double eta = 0.3;
   double subsample = 0.9;
   double colsample_bytree = 0.9;
   double min_child_weight = 1.0;
