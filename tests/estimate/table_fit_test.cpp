@@ -86,6 +86,21 @@ TEST(TableFit, LearnsAKnownTableFromFewRows) {
   EXPECT_EQ(nlohmann::json::parse(est)["format"], "hwnas-table-estimator");
 }
 
+TEST(TableFit, AveragesSeveralModelsFromSixtyRows) {
+  const std::string csv = scratch("t80.csv");
+  std::ofstream(csv) << synthetic_table(300, 7);
+  TableFitOptions o{csv, "arch", "lat_ms_dev", "nb201", 80, 2};
+  const auto r = fit_table(o, scratch("t80.est"));
+  EXPECT_EQ(r["members"].size(), 5u);
+  EXPECT_GT(r["holdout"]["within_10pct"].get<double>(), 0.95);
+  std::ifstream est(scratch("t80.est"));
+  const auto doc = nlohmann::json::parse(est);
+  EXPECT_EQ(doc["members"].size(), 5u);
+  EXPECT_EQ(doc["combine"], "geometric_mean");
+  // Members are ordered by their leave-one-out error.
+  EXPECT_LE(doc["members"][0]["loo_score"].get<double>(), doc["members"][4]["loo_score"].get<double>());
+}
+
 std::string fit_error(const std::string& table, TableFitOptions o) {
   o.csv = scratch("bad.csv");
   std::ofstream(o.csv) << table;

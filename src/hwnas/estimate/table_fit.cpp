@@ -23,6 +23,8 @@ namespace hwnas::estimate {
 namespace {
 
 constexpr double kFloorMs = 1e-3;  // latencies are floored here before taking logs
+constexpr double kLossCap = 0.20;  // relative error beyond which a row's loss stops growing
+constexpr std::size_t kEnsemble = 5;  // members averaged from 60 training rows
 
 std::size_t column(const hw::CsvTable& t, const std::string& name, const std::string& csv, const std::string& flag) {
   const auto it = std::find(t.header.begin(), t.header.end(), name);
@@ -217,10 +219,14 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
                                         {true, true, true}, {false, false, true}};
   for (const bool log_target : {true, false})
     for (const FeatureSet& set : sets)
-    for (std::size_t k : {0, 1, 2, 3, 5, 8}) {
+    for (std::size_t k : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{5},
+                          std::size_t{8}, ranked.size()}) {
       // Few rows cannot choose among many features: at most one other device per 10
-      // training rows, and the one-hot only from 60 rows.
-      if (k > ranked.size() || k > std::max<std::size_t>(1, static_cast<std::size_t>(o.train) / 10) ||
+      // training rows — or all of them at once, which ridge shrinks together — and the
+      // one-hot only from 60 rows.
+      const bool all_others = k == ranked.size();
+      if (k > ranked.size() ||
+          (!all_others && k > std::max<std::size_t>(1, static_cast<std::size_t>(o.train) / 10)) ||
           (set.one_hot && o.train < 60) || (set.live && o.space != "nb201"))
         continue;
       Candidate c;
@@ -242,8 +248,11 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
       for (std::size_t i = 0; i < train.size(); ++i) {
         const double ms = std::max(rows[train[i]].latency_ms, kFloorMs);
         const double e = c.log_target ? std::expm1(c.model.loo_residuals[i]) : c.model.loo_residuals[i] / ms;
-        sum += e * e;
-        sum_sq += e * e * e * e;
+        // Squared error capped at 15%: a noisy device's outliers do not choose the model
+        // for the rows it can predict.
+        const double loss = std::min(e * e, kLossCap * kLossCap);
+        sum += loss;
+        sum_sq += loss * loss;
       }
       const double n = double(train.size());
       c.score = sum / n;
@@ -251,46 +260,67 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
       c.complexity = features(rows[train[0]], c).size();
       candidates.push_back(std::move(c));
     }
-  // With few rows, the one-standard-error rule: the simplest model within one standard
-  // error of the best, which keeps small training sets from choosing by noise.
-  const auto lowest = std::min_element(candidates.begin(), candidates.end(),
-                                       [](const Candidate& a, const Candidate& b) { return a.score < b.score; });
-  const double bar = lowest->score + (o.train < 60 ? lowest->score_se : 0.0);
-  Candidate best = *lowest;
-  for (const Candidate& c : candidates)
-    if (c.score <= bar && (c.complexity < best.complexity || (c.complexity == best.complexity && c.score < best.score)))
-      best = c;
+  // The members: with few rows, the one-standard-error rule — the simplest model within
+  // one standard error of the best, which keeps small training sets from choosing by
+  // noise; with more rows, the kEnsemble candidates of lowest leave-one-out error, whose
+  // predictions are averaged (geometric mean): they err on different rows.
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Candidate& a, const Candidate& b) { return a.score < b.score; });
+  std::vector<Candidate> members;
+  if (o.train < 60) {
+    const double bar = candidates.front().score + candidates.front().score_se;
+    Candidate best = candidates.front();
+    for (const Candidate& c : candidates)
+      if (c.score <= bar && c.complexity < best.complexity) best = c;
+    members.push_back(best);
+  } else {
+    members.assign(candidates.begin(), candidates.begin() + std::min(kEnsemble, candidates.size()));
+  }
 
   const auto predict_ms = [&](const Row& r) {
-    const double y = best.model.predict(features(r, best));
-    return best.log_target ? std::exp(y) : std::max(y, 0.0);
+    double log_sum = 0;
+    for (const Candidate& m : members) {
+      const double y = m.model.predict(features(r, m));
+      log_sum += m.log_target ? y : std::log(std::max(y, kFloorMs));
+    }
+    return std::exp(log_sum / double(members.size()));
   };
   std::vector<double> measured, predicted;
   for (std::size_t i : test) {
     measured.push_back(rows[i].latency_ms * 1e-3);
     predicted.push_back(predict_ms(rows[i]) * 1e-3);
   }
-  std::vector<std::string> other_names;
-  for (std::size_t c : best.others) other_names.push_back(table.header[other_cols[c]]);
-  nlohmann::json model = {{"format", "hwnas-table-estimator"},
-                          {"version", 1},
-                          {"space", o.space},
-                          {"csv", o.csv},
-                          {"arch_column", o.arch_column},
-                          {"latency_column", o.latency_column},
-                          {"transform", best.log_target ? "log" : "linear"},
-                          {"features", {{"counts", true}, {"live", best.set.live}, {"simulated", best.set.simulated},
-                                        {"one_hot", best.set.one_hot}}},
-                          {"other_columns", other_names},
-                          {"lambda", best.model.lambda},
-                          {"mean", best.model.mean},
-                          {"scale", best.model.scale},
-                          {"weights", best.model.weights},
-                          {"intercept", best.model.intercept}};
+  nlohmann::json member_json = nlohmann::json::array();
+  for (const Candidate& m : members) {
+    std::vector<std::string> other_names;
+    for (std::size_t c : m.others) other_names.push_back(table.header[other_cols[c]]);
+    member_json.push_back({{"transform", m.log_target ? "log" : "linear"},
+                           {"features", {{"counts", true}, {"live", m.set.live}, {"simulated", m.set.simulated},
+                                         {"one_hot", m.set.one_hot}}},
+                           {"other_columns", other_names},
+                           {"loo_score", m.score},
+                           {"lambda", m.model.lambda},
+                           {"mean", m.model.mean},
+                           {"scale", m.model.scale},
+                           {"weights", m.model.weights},
+                           {"intercept", m.model.intercept}});
+  }
+  const nlohmann::json model = {{"format", "hwnas-table-estimator"},
+                                {"version", 2},
+                                {"space", o.space},
+                                {"csv", o.csv},
+                                {"arch_column", o.arch_column},
+                                {"latency_column", o.latency_column},
+                                {"combine", "geometric_mean"},
+                                {"members", member_json}};
   write_file_atomically(out_path, model.dump(1) + "\n", "estimator file");
+  nlohmann::json summary = member_json;
+  for (auto& m : summary) {
+    for (const char* heavy : {"mean", "scale", "weights", "intercept"}) m.erase(heavy);
+  }
   return {{"latency_column", o.latency_column},
-          {"train", {{"rows", o.train}, {"seed", o.seed}, {"loo_mean_sq_rel_error", best.score}}},
-          {"model", {{"transform", model["transform"]}, {"features", model["features"]}, {"other_columns", other_names}, {"lambda", best.model.lambda}}},
+          {"train", {{"rows", o.train}, {"seed", o.seed}, {"loo_capped_sq_rel_error", members.front().score}}},
+          {"members", summary},
           {"holdout", agreement(measured, predicted)}};
 }
 

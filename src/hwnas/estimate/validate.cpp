@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <unordered_map>
 
 #include "hwnas/estimate/kernel_sampler.h"
 #include "hwnas/estimate/measure_network.h"
@@ -12,6 +13,29 @@
 #include "hwnas/graph/error.h"
 
 namespace hwnas::estimate {
+namespace {
+
+// Measures each distinct kernel once: validation networks share many kernels (a zoo
+// model's blocks, NB201's cells), and a real device's timing is the slow part.
+class MemoTarget : public hw::Target {
+ public:
+  explicit MemoTarget(hw::Target& inner) : inner_(inner) {}
+  const std::string& name() const override { return inner_.name(); }
+  const std::string& identity() const override { return inner_.identity(); }
+  std::optional<hw::FusionRules> fusion_rules() const override { return inner_.fusion_rules(); }
+  graph::Precision precision() const override { return inner_.precision(); }
+  hw::Measurement measure(const hw::Kernel& kernel) override {
+    const std::uint64_t key = hw::kernel_hash(kernel);
+    if (const auto it = seen_.find(key); it != seen_.end()) return it->second;
+    return seen_.emplace(key, inner_.measure(kernel)).first->second;
+  }
+
+ private:
+  hw::Target& inner_;
+  std::unordered_map<std::uint64_t, hw::Measurement> seen_;
+};
+
+}  // namespace
 
 nlohmann::json validate(const Estimator& estimator, hw::Target& target, std::int64_t networks,
                         std::uint64_t seed, const std::function<void(std::int64_t, std::int64_t)>& progress) {
@@ -21,11 +45,12 @@ nlohmann::json validate(const Estimator& estimator, hw::Target& target, std::int
                                 estimator.target_name(), estimator.target_identity(), target.name(),
                                 target.identity()));
   KernelSampler sampler(estimator.fusion_rules(), estimator.precision(), seed);
+  MemoTarget memo(target);
   std::vector<double> measured, predicted;
   std::vector<std::string> names;
   for (std::int64_t i = 0; i < networks; ++i) {
     const graph::Graph g = sampler.random_validation_network();
-    measured.push_back(measure_network(g, target, 1, estimator.fusion_rules()).latency_s);
+    measured.push_back(measure_network(g, memo, 1, estimator.fusion_rules()).latency_s);
     predicted.push_back(estimator.latency_s(g));
     names.push_back(fmt::format("#{} {} ({} nodes)", i, g.name(), g.size()));
     if (progress) progress(i + 1, networks);
