@@ -49,6 +49,10 @@ TEST(EstimateCli, BadInputs) {
   expect_bad_input({"fit", "--target", "npu-p16", "--db", (scratch_dir() / "b.db").string(), "--out", "e.est",
                     "--budget", "0"},
                    "--budget");
+  const std::string db = (scratch_dir() / "b.db").string();
+  expect_bad_input({"fit", "--target", "npu-p16", "--db", db, "--out", "e.est", "--trees", "0"}, "--trees 0");
+  expect_bad_input({"fit", "--target", "npu-p16", "--db", db, "--out", "e.est", "--depth", "40"}, "--depth 40");
+  expect_bad_input({"fit", "--target", "npu-p16", "--db", db, "--out", "e.est", "--eta", "0"}, "--eta 0");
 }
 
 }  // namespace

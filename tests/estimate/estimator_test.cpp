@@ -147,6 +147,16 @@ TEST(Estimator, BadFilesAreOneLineErrors) {
   std::string truncated = text;
   truncated.replace(at + 21, 40, "AAAA");
   EXPECT_NE(load_error(truncated).find("corrupt"), std::string::npos);
+  // Models trained on other features (an older hwnas) are refused, not misread.
+  auto doc = nlohmann::json::parse(text);
+  doc["model_features"].erase(doc["model_features"].size() - 1);
+  EXPECT_NE(load_error(doc.dump()).find("other features"), std::string::npos);
+  doc = nlohmann::json::parse(text);
+  doc["lanes"]["cout"] = -3;
+  EXPECT_NE(load_error(doc.dump()).find("negative lane count"), std::string::npos);
+  doc = nlohmann::json::parse(text);
+  doc["models"]["conv"].erase("roofline");
+  EXPECT_NE(load_error(doc.dump()).find("missing or mistyped"), std::string::npos);
   EXPECT_THROW(Estimator::load("/nonexistent/x.est"), UserError);
 }
 

@@ -130,6 +130,8 @@ void KernelSampler::refill() {
                          : uniform(rng_, 0, 2) == 0 ? random_validation_network()
                                                     : random_network();
   std::vector<KernelInstance> kernels = decompose(g, rules_, precision_);
+  if (wide_)  // corners of the space, but not kernels that would take a CPU seconds to time
+    std::erase_if(kernels, [](const KernelInstance& k) { return hw::kernel_macs(k.kernel) > kWideMaxMacs; });
   // A few kernels per network, so samples spread over many networks.
   for (int i = 0; i < 4 && !kernels.empty(); ++i) {
     const std::size_t at = std::uniform_int_distribution<std::size_t>(0, kernels.size() - 1)(rng_);

@@ -20,6 +20,10 @@ namespace hwnas::estimate {
 
 class KernelSampler {
  public:
+  /// Largest kernel of wide mode: a real network's largest layers (VGG's 3x3 convolutions
+  /// at 224²) are about 2 GMACs.
+  static constexpr std::int64_t kWideMaxMacs = 2'000'000'000;
+
   /// Kernels are formed with `rules` (the target's fusion) at `precision`.
   KernelSampler(hw::FusionRules rules, graph::Precision precision, std::uint64_t seed);
 
@@ -30,8 +34,9 @@ class KernelSampler {
   /// Restarts the sequence from another seed.
   void reseed(std::uint64_t seed);
   /// Wide mode samples only random blocks, with up to 1536 channels at every resolution
-  /// (4 to 160 pixels): the kernels whose weights or activations overflow on-chip memory,
-  /// which adaptive rounds offer the committee alongside ordinary candidates.
+  /// (4 to 160 pixels) and at most kWideMaxMacs per kernel: the kernels whose weights or
+  /// activations overflow on-chip memory, which adaptive rounds offer the committee
+  /// alongside ordinary candidates.
   void set_wide(bool wide) { wide_ = wide; }
 
   /// A random network of the kinds above.
