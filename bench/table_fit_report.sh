@@ -22,12 +22,14 @@ run() {  # csv space column rows
 report() {  # csv space rows arch_column
   local csv=$1 space=$2 rows=$3 arch=$4
   echo "## $space, $rows training rows (seed $seed)"
-  echo "| column | spearman | kendall | within 10% | within 5% | HELP spearman |"
+  echo "| column | spearman | kendall | within 10% | within 5% | HELP spearman (NB201) |"
   echo "|---|---|---|---|---|---|"
   local sum_rho=0 sum_10=0 n=0
   for col in $(head -1 "$csv" | tr -d '\r' | tr ',' '\n' | grep '^lat_'); do
     read -r rho tau w10 w5 < <(run "$csv" "$space" "$col" "$rows" "$arch")
-    printf '| %s | %.4f | %.4f | %.3f | %.3f | %s |\n' "$col" "$rho" "$tau" "$w10" "$w5" "${help[$col]:-}"
+    local help_rho=""
+    [ "$space" = nb201 ] && help_rho=${help[$col]:-}  # HELP's figures are for NB201
+    printf '| %s | %.4f | %.4f | %.3f | %.3f | %s |\n' "$col" "$rho" "$tau" "$w10" "$w5" "$help_rho"
     sum_rho=$(/usr/bin/python3 -c "print($sum_rho+$rho)"); sum_10=$(/usr/bin/python3 -c "print($sum_10+$w10)"); n=$((n+1))
   done
   /usr/bin/python3 -c "print(f'| mean of {$n} | {$sum_rho/$n:.4f} | | {$sum_10/$n:.3f} | | |')"

@@ -2,15 +2,17 @@
 //
 // 1. The target's fusion rules: stated by the target, or detected by measurement
 //    (detect_fusion.h).
-// 2. An initial design: half the budget of kernels from KernelSampler, measured (or
+// 2. The target's lanes, detected by channel sweeps (detect_lanes.h).
+// 3. An initial design: half the budget of kernels from KernelSampler, measured (or
 //    reused from the measurement store).
-// 3. Rounds of query-by-committee, each adding the remaining budget over the remaining
+// 4. Rounds of query-by-committee, each adding the remaining budget over the remaining
 //    rounds: k-fold models per kernel type give cross-validated errors; among many fresh
-//    candidate kernels (ordinary and wide, see KernelSampler), those the fold models disagree on most
-//    (largest spread of predicted log-latency) are measured next — the configurations
-//    where the estimator is least sure, which are where its error is largest.
-// 4. Stop at the budget or when the cross-validated share of kernels within ±5% reaches
-//    the target; train the final model of each type on everything.
+//    candidate kernels (ordinary and wide, see KernelSampler), those the fold models
+//    disagree on most (largest spread of predicted log-latency) are measured next — the
+//    configurations where the estimator is least sure, which are where its error is largest.
+// 5. Stop at the budget or when the cross-validated share of kernels within ±5% reaches
+//    the target; train the final model of each type on everything: a roofline prior
+//    (roofline.h) and boosted trees on its residuals.
 #pragma once
 
 #include <cstdint>
