@@ -2,7 +2,7 @@
 // kernel cache warm, and kernel predictions per second in batches (cache cold). Baseline
 // in the same run: the npu simulator measuring the same networks and kernels.
 //
-//   build/bin/estimator_bench                      # fits a npu-p16 estimator first (~1 min)
+//   build/bin/estimator_bench                      # fits a npu-p16 estimator first (~2 min)
 //   HWNAS_BENCH_ESTIMATOR=p16.est build/bin/estimator_bench   # or times one `hwnas fit` wrote
 #include <benchmark/benchmark.h>
 
@@ -44,7 +44,7 @@ Setup& setup() {
       {
         auto store = hw::MeasurementStore::open(db.string());
         estimate::FitOptions o;
-        o.budget = 5000;
+        o.budget = 20000;  // 10,000 kernels measured: a full-size model
         o.rounds = 0;
         out.estimator = estimate::fit_estimator(*out.target, store, o);
       }

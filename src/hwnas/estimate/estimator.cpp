@@ -130,7 +130,7 @@ std::vector<double> Estimator::predict(std::span<const hw::Kernel> kernels) cons
                                   target_name_, type, hw::kernel_key(kernels[rows.front()])));
     std::vector<float> x;
     x.reserve(rows.size() * cols);
-    for (std::size_t i : rows) append_model_features(feature_vector(kernels[i]), lanes_, x);
+    for (std::size_t i : rows) append_model_features(kernels[i], lanes_, x);
     const std::vector<float> y = model->second.predict(x);
     for (std::size_t k = 0; k < rows.size(); ++k) {
       out[rows[k]] = std::exp(double(y[k]));

@@ -54,7 +54,7 @@ const std::vector<std::string>& feature_names() {
   return names;
 }
 
-std::vector<float> feature_vector(const hw::Kernel& kernel) {
+void append_feature_vector(const hw::Kernel& kernel, std::vector<float>& x) {
   const hw::KernelOp& main = kernel.main();
   const graph::Shape in = main.inputs.empty() ? main.output : main.inputs[0];
   const graph::Shape out = main.output;
@@ -79,7 +79,7 @@ std::vector<float> feature_vector(const hw::Kernel& kernel) {
     if (act_code(op) > 0) fused_act = act_code(op);
   }
   const double b = kernel.batch;
-  std::vector<float> x = {float(in.c), float(in.h), float(in.w), float(out.c), float(out.h), float(out.w),
+  x.insert(x.end(), {float(in.c), float(in.h), float(in.w), float(out.c), float(out.h), float(out.w),
                           k, stride, groups, dilation, float(main.inputs.size()),
                           float(kernel.ops.size() - 1), fused_add, fused_pool, fused_act, act_code(main.op),
                           log2p(double(hw::kernel_macs(kernel))), log2p(double(in.elements()) * b),
@@ -89,7 +89,7 @@ std::vector<float> feature_vector(const hw::Kernel& kernel) {
                           // What on-chip memories must hold: thresholds of spills and streaming.
                           log2p((double(in.elements()) + double(kernel.ops.back().output.elements())) * b *
                                 graph::element_bytes(kernel.precision)),
-                          log2p(double(weights) * graph::element_bytes(kernel.precision))};
+                          log2p(double(weights) * graph::element_bytes(kernel.precision))});
   const int cin_g = groups > 1 ? std::max(1, in.c / static_cast<int>(groups)) : in.c;
   x.insert(x.end(), {float(std::log2(double(in.c))), float(std::log2(double(out.c))),
                      float(std::log2(double(out.h) * out.w))});
@@ -102,6 +102,12 @@ std::vector<float> feature_vector(const hw::Kernel& kernel) {
                        float(std::log2(double(cout_folds))), float(std::log2(tiles * out.h * out.w * b)),
                        float(std::log2(double(in.elements()) * b * cout_folds))});
   }
+}
+
+std::vector<float> feature_vector(const hw::Kernel& kernel) {
+  std::vector<float> x;
+  x.reserve(feature_names().size());
+  append_feature_vector(kernel, x);
   return x;
 }
 
@@ -130,8 +136,11 @@ const std::vector<std::string>& model_feature_names() {
   return names;
 }
 
-void append_model_features(std::span<const float> x, const Lanes& lanes, std::vector<float>& out) {
-  out.insert(out.end(), x.begin(), x.end());
+namespace {
+
+// Lane features of the stored vector at out[at …], appended to out.
+void append_lane_features(std::size_t at, const Lanes& lanes, std::vector<float>& out) {
+  const float* x = out.data() + at;
   const double pc = std::max(1, lanes.cout), pi = std::max(1, lanes.cin), pa = std::max(1, lanes.channels);
   const double cin = x[kCin], cout = x[kCout], groups = std::max(1.0f, x[kGroups]), b = x[kBatch];
   const double in_pixels = double(x[kHin]) * x[kWin], out_pixels = double(x[kHout]) * x[kWout];
@@ -149,6 +158,20 @@ void append_model_features(std::span<const float> x, const Lanes& lanes, std::ve
                          float(cin_g / (cin_folds * pi)), float(std::log2(1 + work)), float(std::log2(1 + streams)),
                          float(std::log2(1 + padded)), float(std::log2((1 + work) / (1 + bytes))),
                          float(std::log2(tiles)), float(std::log2(1 + bytes))});
+}
+
+}  // namespace
+
+void append_model_features(const hw::Kernel& kernel, const Lanes& lanes, std::vector<float>& out) {
+  const std::size_t at = out.size();
+  append_feature_vector(kernel, out);
+  append_lane_features(at, lanes, out);
+}
+
+void append_model_features(std::span<const float> x, const Lanes& lanes, std::vector<float>& out) {
+  const std::size_t at = out.size();
+  out.insert(out.end(), x.begin(), x.end());
+  append_lane_features(at, lanes, out);
 }
 
 nlohmann::json kernel_features(const hw::Kernel& kernel) {

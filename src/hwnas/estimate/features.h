@@ -27,6 +27,8 @@ const std::vector<std::string>& feature_names();
 /// and weight bytes, and channel folds ⌈C / p⌉ for
 /// p ∈ {4, 8, 16, 32, 64} (an accelerator's lanes are usually one of these).
 std::vector<float> feature_vector(const hw::Kernel& kernel);
+/// The same, appended to `out`.
+void append_feature_vector(const hw::Kernel& kernel, std::vector<float>& out);
 
 /// What the measurement store keeps: {"type", "version", "x": feature_vector}.
 nlohmann::json kernel_features(const hw::Kernel& kernel);
@@ -46,5 +48,7 @@ struct Lanes {
 const std::vector<std::string>& model_feature_names();
 /// Appends the model features of one stored feature vector to `out`.
 void append_model_features(std::span<const float> stored, const Lanes& lanes, std::vector<float>& out);
+/// Appends the model features of a kernel to `out` (what predictions use: no temporary).
+void append_model_features(const hw::Kernel& kernel, const Lanes& lanes, std::vector<float>& out);
 
 }  // namespace hwnas::estimate

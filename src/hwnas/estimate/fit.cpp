@@ -218,7 +218,7 @@ class Fitter {
       const auto it = committee_.find(type);
       if (it == committee_.end() || it->second.size() < 2) continue;
       std::vector<float> x;
-      for (std::size_t i : rows) append_model_features(feature_vector(pool[i]), lanes_, x);
+      for (std::size_t i : rows) append_model_features(pool[i], lanes_, x);
       std::vector<std::vector<float>> preds;
       for (const TypeModel& m : it->second) preds.push_back(m.predict(x));
       for (std::size_t k = 0; k < rows.size(); ++k) {
