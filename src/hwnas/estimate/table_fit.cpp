@@ -260,19 +260,21 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
       c.complexity = features(rows[train[0]], c).size();
       candidates.push_back(std::move(c));
     }
-  // The members: with few rows, the one-standard-error rule — the simplest model within
-  // one standard error of the best, which keeps small training sets from choosing by
-  // noise; with more rows, the kEnsemble candidates of lowest leave-one-out error, whose
-  // predictions are averaged (geometric mean): they err on different rows.
+  // The members, whose predictions are averaged (geometric mean): they err on different
+  // rows. With few rows, the one-standard-error rule — the kEnsemble simplest candidates
+  // within one standard error of the best, which keeps small training sets from choosing
+  // by noise; with more rows, the kEnsemble candidates of lowest leave-one-out error.
   std::sort(candidates.begin(), candidates.end(),
             [](const Candidate& a, const Candidate& b) { return a.score < b.score; });
   std::vector<Candidate> members;
   if (o.train < 60) {
     const double bar = candidates.front().score + candidates.front().score_se;
-    Candidate best = candidates.front();
+    std::vector<Candidate> within;
     for (const Candidate& c : candidates)
-      if (c.score <= bar && c.complexity < best.complexity) best = c;
-    members.push_back(best);
+      if (c.score <= bar) within.push_back(c);
+    std::stable_sort(within.begin(), within.end(),
+                     [](const Candidate& a, const Candidate& b) { return a.complexity < b.complexity; });
+    members.assign(within.begin(), within.begin() + std::min(kEnsemble, within.size()));
   } else {
     members.assign(candidates.begin(), candidates.begin() + std::min(kEnsemble, candidates.size()));
   }
