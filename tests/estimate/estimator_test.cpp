@@ -10,14 +10,14 @@
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/hw/targets/targets.h"
+#include "support/scratch_dir.h"
 
 namespace hwnas::estimate {
 namespace {
 
 std::filesystem::path scratch(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("hwnas_est_test_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return dir / name;
+  static const testing::ScratchDir dir("hwnas_est_test");
+  return dir.path() / name;
 }
 
 // One small fit shared by the tests of this file; leaked on purpose, since XGBoost's own

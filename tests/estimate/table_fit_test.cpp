@@ -11,14 +11,14 @@
 #include "hwnas/estimate/stats.h"
 #include "hwnas/estimate/table_fit.h"
 #include "hwnas/graph/error.h"
+#include "support/scratch_dir.h"
 
 namespace hwnas::estimate {
 namespace {
 
 std::string scratch(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("hwnas_table_test_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
+  static const testing::ScratchDir dir("hwnas_table_test");
+  return (dir.path() / name).string();
 }
 
 TEST(Stats, RankCorrelations) {

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "support/scratch_dir.h"
+
 namespace hwnas::testing {
 
 struct Result {
@@ -29,20 +31,9 @@ inline std::string read_file(const std::string& path) {
   return text.str();
 }
 
-// One scratch directory per test process, removed when it exits.
-struct Scratch {
-  std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("hwnas_cli_test_" + std::to_string(::getpid()));
-  Scratch() { std::filesystem::create_directories(dir); }
-  ~Scratch() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-};
-
 inline std::filesystem::path scratch_dir() {
-  static const Scratch scratch;
-  return scratch.dir;
+  static const ScratchDir scratch("hwnas_cli_test");
+  return scratch.path();
 }
 
 // Runs HWNAS_BINARY with `args` (no shell), stdout and stderr to separate files.
