@@ -115,6 +115,44 @@ TEST(Estimator, ValidateReportsAgreement) {
   EXPECT_GT(r["spearman"].get<double>(), 0.9);
 }
 
+// npu-p16 that cannot run some kernels: depthwise convolutions (some networks), or also
+// global pools (all of them).
+class PicklyTarget : public hw::Target {
+ public:
+  explicit PicklyTarget(bool refuse_global_pool) : refuse_global_pool_(refuse_global_pool) {}
+  const std::string& name() const override { return inner_->name(); }
+  const std::string& identity() const override { return inner_->identity(); }
+  std::optional<hw::FusionRules> fusion_rules() const override { return inner_->fusion_rules(); }
+  graph::Precision precision() const override { return inner_->precision(); }
+  hw::Measurement measure(const hw::Kernel& k) override {
+    const auto* conv = std::get_if<graph::Conv2d>(&k.main().op);
+    if ((conv != nullptr && graph::is_depthwise(*conv, k.main().inputs[0].c)) ||
+        (refuse_global_pool_ && std::holds_alternative<graph::GlobalPool>(k.main().op)))
+      throw hw::UnsupportedKernel("no depthwise here");
+    return inner_->measure(k);
+  }
+
+ private:
+  std::unique_ptr<hw::Target> inner_ = hw::make_target("npu-p16");
+  bool refuse_global_pool_;
+};
+
+TEST(Estimator, ValidateSkipsNetworksTheTargetCannotRun) {
+  PicklyTarget some(false);
+  const nlohmann::json r = validate(small_estimator(), some, 20, 3);
+  EXPECT_EQ(r["networks"].get<int>(), 20);
+  EXPECT_EQ(r["count"].get<int>(), 20);
+  EXPECT_GT(r["skipped"].get<int>(), 0);
+  EXPECT_NE(r["skipped_because"].get<std::string>().find("no depthwise here"), std::string::npos);
+  PicklyTarget none(true);
+  try {
+    validate(small_estimator(), none, 5, 3);
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot run most validation networks"), std::string::npos) << e.what();
+  }
+}
+
 // Bad files: one line naming the file.
 std::string load_error(const std::string& text) {
   const std::string path = scratch("bad.est").string();
