@@ -127,9 +127,7 @@ void add_fit_command(CLI::App& app) {
                                                 {"target_identity", e.target_identity()},
                                                 {"fusion", fusion},
                                                 {"fusion_detected", e.fusion_detected()},
-                                                {"lanes", {{"cout", e.lanes().cout},
-                                                           {"cin", e.lanes().cin},
-                                                           {"channels", e.lanes().channels}}},
+                                                {"lanes", estimate::lanes_json(e.lanes())},
                                                 {"metrics", e.metrics()}}
                              .dump(2));
     } else {

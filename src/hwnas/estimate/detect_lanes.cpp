@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "hwnas/estimate/profile.h"
+
 namespace hwnas::estimate {
 namespace {
 
@@ -15,14 +17,6 @@ hw::Kernel conv3x3(std::int32_t in, std::int32_t out, graph::Precision precision
 hw::Kernel relu(std::int32_t channels, graph::Precision precision) {
   const graph::Shape s{channels, 28, 28};
   return {{{graph::Activation{graph::ActKind::relu}, {s}, s}}, precision, 1};
-}
-
-double latency(hw::Target& target, hw::MeasurementStore& store, const hw::Kernel& k) {
-  const std::string key = hw::kernel_key(k);
-  if (const auto m = store.find(target.identity(), key)) return m->latency_s;
-  const hw::Measurement m = target.measure(k);
-  store.put(target.name(), target.identity(), k, kernel_features(k), m);
-  return m.latency_s;
 }
 
 }  // namespace
@@ -67,7 +61,7 @@ LaneDetection detect_lanes(hw::Target& target, hw::MeasurementStore& store) {
   const auto sweep = [&](const char* name, auto make) {
     std::vector<double> t;
     try {
-      for (std::int32_t c = 1; c <= kLaneSweep; ++c) t.push_back(latency(target, store, make(c)));
+      for (std::int32_t c = 1; c <= kLaneSweep; ++c) t.push_back(measure_once(target, store, make(c)).measurement.latency_s);
     } catch (const hw::UnsupportedKernel&) {
       out.evidence[name] = {{"period", 0}, {"unsupported", true}};
       return 0;

@@ -44,7 +44,7 @@ void Estimator::save(const std::string& path) const {
       {"target", {{"name", target_name_}, {"identity", target_identity_},
                   {"precision", graph::precision_name(precision_)}}},
       {"fusion", {{"patterns", patterns}, {"detected", rules_detected_}}},
-      {"lanes", {{"cout", lanes_.cout}, {"cin", lanes_.cin}, {"channels", lanes_.channels}}},
+      {"lanes", lanes_json(lanes_)},
       {"feature_version", kFeatureVersion},
       {"model_features", model_feature_names()},
       {"metrics", metrics_},

@@ -174,6 +174,10 @@ void append_model_features(std::span<const float> x, const Lanes& lanes, std::ve
   append_lane_features(at, lanes, out);
 }
 
+nlohmann::ordered_json lanes_json(const Lanes& lanes) {
+  return {{"cout", lanes.cout}, {"cin", lanes.cin}, {"channels", lanes.channels}};
+}
+
 nlohmann::json kernel_features(const hw::Kernel& kernel) {
   return {{"type", kernel_type(kernel)}, {"version", kFeatureVersion}, {"x", feature_vector(kernel)}};
 }

@@ -40,6 +40,8 @@ struct Lanes {
   std::int32_t channels = 0;  // channels a tensor is stored padded to
   bool operator==(const Lanes&) const = default;
 };
+/// {"cout", "cin", "channels"}: how estimator files and `fit --json` write lanes.
+nlohmann::ordered_json lanes_json(const Lanes& lanes);
 
 /// What a model sees: feature_vector followed by lane features computed from it — folds
 /// ⌈C / lanes⌉, the array work and input re-reads they imply, lane utilisation, padded

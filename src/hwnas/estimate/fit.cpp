@@ -13,6 +13,7 @@
 #include "hwnas/estimate/detect_lanes.h"
 #include "hwnas/estimate/features.h"
 #include "hwnas/estimate/kernel_sampler.h"
+#include "hwnas/estimate/profile.h"
 
 namespace hwnas::estimate {
 namespace {
@@ -173,9 +174,8 @@ class Fitter {
     std::int64_t done = 0;
     for (const hw::Kernel& k : kernels) {
       report(stage, done++, static_cast<std::int64_t>(kernels.size()));
-      if (store_.find(target_.identity(), hw::kernel_key(k))) continue;
       try {
-        store_.put(target_.name(), target_.identity(), k, kernel_features(k), target_.measure(k));
+        measure_once(target_, store_, k);
       } catch (const hw::UnsupportedKernel&) {
       }
     }

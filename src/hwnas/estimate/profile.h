@@ -17,6 +17,17 @@ struct ProfileResult {
   std::int64_t unsupported = 0;  // kernels the target cannot run (skipped, not stored)
 };
 
+/// A kernel's measurement, and whether it came from the store.
+struct StoredMeasurementOf {
+  hw::Measurement measurement;
+  bool reused = false;
+};
+
+/// The kernel's measurement for the target's identity from `store`, or measured now and
+/// stored at once with its features. Throws what measure() throws (then nothing is
+/// stored): e.g. hw::UnsupportedKernel.
+StoredMeasurementOf measure_once(hw::Target& target, hw::MeasurementStore& store, const hw::Kernel& kernel);
+
 /// Called after every kernel with (kernels done, kernels asked for).
 using Progress = std::function<void(std::int64_t, std::int64_t)>;
 

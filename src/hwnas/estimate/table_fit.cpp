@@ -248,7 +248,7 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
       for (std::size_t i = 0; i < train.size(); ++i) {
         const double ms = std::max(rows[train[i]].latency_ms, kFloorMs);
         const double e = c.log_target ? std::expm1(c.model.loo_residuals[i]) : c.model.loo_residuals[i] / ms;
-        // Squared error capped at 15%: a noisy device's outliers do not choose the model
+        // Squared error capped at kLossCap: a noisy device's outliers do not choose the model
         // for the rows it can predict.
         const double loss = std::min(e * e, kLossCap * kLossCap);
         sum += loss;
