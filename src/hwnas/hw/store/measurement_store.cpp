@@ -272,8 +272,12 @@ MeasurementStore MeasurementStore::open(const std::string& path) {
                    "); check that the directory exists and is writable");
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
 
-  // Look before writing anything: a file that is not ours is left untouched.
+  // Look before writing anything: a file that is not ours is left untouched. One read
+  // transaction, so that the header's fields come from one committed state: another
+  // process may create the schema between two separate reads.
+  exec(raw, path, "BEGIN", "reading the file header");
   Header header = read_header(raw, path);
+  exec(raw, path, "COMMIT", "reading the file header");
   if (!is_new(header)) check_header(header, path);
 
   // WAL lets readers run beside a writer; NORMAL sync stays consistent after a crash of
