@@ -57,6 +57,26 @@ TEST(Ridge, RecoversALinearFunction) {
   EXPECT_EQ(m.loo_residuals.size(), 40u);
 }
 
+// λ is chosen by the caller's loss: squared error lets two wild rows pull λ up until the
+// slope shrinks towards them; a capped loss ignores them and keeps the clean rows' slope.
+TEST(Ridge, ChoosesLambdaByTheGivenLoss) {
+  std::vector<std::vector<double>> x;
+  std::vector<double> y;
+  for (int i = 0; i < 30; ++i) {
+    x.push_back({double(i)});
+    y.push_back(i == 3 || i == 26 ? 50.0 - 2.0 * i : 2.0 * i + 0.01 * (i % 3));
+  }
+  const std::vector<double> lambdas = {1e-4, 1, 10, 100, 1000};
+  const RidgeModel squared = fit_ridge(x, y, lambdas);
+  const auto capped = [](std::size_t, double e) { return std::min(e * e, 1.0); };
+  const RidgeModel robust = fit_ridge(x, y, lambdas, capped);
+  EXPECT_GT(squared.lambda, robust.lambda);
+  EXPECT_DOUBLE_EQ(robust.lambda, 1e-4);
+  double mean = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) mean += capped(i, robust.loo_residuals[i]) / double(y.size());
+  EXPECT_NEAR(robust.loo_loss, mean, 1e-12);
+}
+
 // A table whose latency is a known function of the architecture: conv3 edges cost 3 ms,
 // conv1 1 ms, pools 0.5 ms, plus 2 ms; a second "device" column is a noisy copy.
 std::string synthetic_table(int rows, std::uint64_t seed) {

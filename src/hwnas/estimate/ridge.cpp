@@ -47,7 +47,7 @@ double RidgeModel::predict(const std::vector<double>& x) const {
 }
 
 RidgeModel fit_ridge(const std::vector<std::vector<double>>& x, const std::vector<double>& y,
-                     const std::vector<double>& lambdas, const std::vector<double>& row_weight) {
+                     const std::vector<double>& lambdas, const RowLoss& loss) {
   HWNAS_CHECK(!x.empty() && x.size() == y.size() && !lambdas.empty());
   const std::size_t n = x.size(), d = x[0].size();
   RidgeModel base;
@@ -75,7 +75,7 @@ RidgeModel fit_ridge(const std::vector<std::vector<double>>& x, const std::vecto
     for (std::size_t b = 0; b < a; ++b) gram[b][a] = gram[a][b];
 
   RidgeModel best;
-  best.loo_mse = std::numeric_limits<double>::infinity();
+  best.loo_loss = std::numeric_limits<double>::infinity();
   for (double lambda : lambdas) {
     Matrix reg = gram;
     for (std::size_t a = 0; a < d; ++a) reg[a][a] += lambda;
@@ -86,7 +86,7 @@ RidgeModel fit_ridge(const std::vector<std::vector<double>>& x, const std::vecto
     std::vector<double> w(d, 0);
     for (std::size_t a = 0; a < d; ++a)
       for (std::size_t b = 0; b < d; ++b) w[a] += inv[a][b] * zty[b];
-    double loo = 0;
+    double total = 0;
     std::vector<double> residuals(n);
     for (std::size_t i = 0; i < n; ++i) {
       double pred = ymean, h = 1.0 / double(n);  // the intercept's leverage
@@ -98,15 +98,15 @@ RidgeModel fit_ridge(const std::vector<std::vector<double>>& x, const std::vecto
       }
       const double e = (y[i] - pred) / std::max(1e-6, 1 - h);
       residuals[i] = e;
-      loo += e * e * (row_weight.empty() ? 1.0 : row_weight[i]);
+      total += loss ? loss(i, e) : e * e;
     }
-    loo /= double(n);
-    if (loo < best.loo_mse) {
+    const double mean_loss = total / double(n);
+    if (mean_loss < best.loo_loss) {
       best = base;
       best.weights = w;
       best.intercept = ymean;
       best.lambda = lambda;
-      best.loo_mse = loo;
+      best.loo_loss = mean_loss;
       best.loo_residuals = residuals;
     }
   }

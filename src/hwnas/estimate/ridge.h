@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <vector>
 
 namespace hwnas::estimate {
@@ -11,15 +12,19 @@ struct RidgeModel {
   std::vector<double> mean, scale, weights;
   double intercept = 0;
   double lambda = 0;
-  double loo_mse = 0;                // leave-one-out mean squared error on the training rows
+  double loo_loss = 0;                // mean leave-one-out loss on the training rows
   std::vector<double> loo_residuals;  // y_i − (prediction without row i)
   double predict(const std::vector<double>& x) const;
 };
 
+/// The loss of row i's leave-one-out residual; squared error when none is given.
+using RowLoss = std::function<double(std::size_t row, double residual)>;
+
 /// Fits `x` (rows of equal length) to `y` for each λ in `lambdas` and keeps the one with
-/// the smallest leave-one-out error (closed form: e_i / (1 − h_ii)), weighting row i's
-/// squared residual by `row_weight[i]` when given (e.g. 1/y² for relative error).
+/// the smallest mean leave-one-out loss (residuals in closed form: e_i / (1 − h_ii)).
+/// Choosing λ by the loss the caller scores models with matters on noisy data: squared
+/// error lets a few outlying rows pick λ for all the others.
 RidgeModel fit_ridge(const std::vector<std::vector<double>>& x, const std::vector<double>& y,
-                     const std::vector<double>& lambdas, const std::vector<double>& row_weight = {});
+                     const std::vector<double>& lambdas, const RowLoss& loss = {});
 
 }  // namespace hwnas::estimate

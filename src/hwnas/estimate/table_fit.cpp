@@ -234,23 +234,23 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
       c.set = set;
       for (std::size_t j = 0; j < k; ++j) c.others.push_back(ranked[j].second);
       std::vector<std::vector<double>> x;
-      std::vector<double> y, weight;
+      std::vector<double> y, ms;
       for (std::size_t i : train) {
         x.push_back(features(rows[i], c));
-        const double ms = std::max(rows[i].latency_ms, kFloorMs);
-        y.push_back(log_target ? std::log(ms) : ms);
-        weight.push_back(log_target ? 1.0 : 1.0 / (ms * ms));
+        ms.push_back(std::max(rows[i].latency_ms, kFloorMs));
+        y.push_back(log_target ? std::log(ms.back()) : ms.back());
       }
-      c.model = fit_ridge(x, y, lambdas, weight);
-      // Leave-one-out squared relative errors: their mean scores the candidate, their
-      // standard error says how sure that score is.
+      // Row i's loss: its leave-one-out relative error squared, capped at kLossCap, so that
+      // a noisy device's outliers choose neither λ nor the model for the rows it can predict.
+      const auto capped_loss = [&](std::size_t i, double residual) {
+        const double e = log_target ? std::expm1(residual) : residual / ms[i];
+        return std::min(e * e, kLossCap * kLossCap);
+      };
+      c.model = fit_ridge(x, y, lambdas, capped_loss);
+      // The mean loss scores the candidate; its standard error says how sure that score is.
       double sum = 0, sum_sq = 0;
       for (std::size_t i = 0; i < train.size(); ++i) {
-        const double ms = std::max(rows[train[i]].latency_ms, kFloorMs);
-        const double e = c.log_target ? std::expm1(c.model.loo_residuals[i]) : c.model.loo_residuals[i] / ms;
-        // Squared error capped at kLossCap: a noisy device's outliers do not choose the model
-        // for the rows it can predict.
-        const double loss = std::min(e * e, kLossCap * kLossCap);
+        const double loss = capped_loss(i, c.model.loo_residuals[i]);
         sum += loss;
         sum_sq += loss * loss;
       }
