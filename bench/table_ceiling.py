@@ -5,7 +5,13 @@ An optimistic ceiling: least squares fitted IN-SAMPLE on every row of the table,
 one-hot of the architecture's choices, (NB201) their pairwise products, and the log
 latencies of all other device columns. Columns whose ceiling is far below 1 are noisy
 measurements (phones): no model trained on a few rows can place 88% or 99% of rows within
-±10% there. Usage: bench/table_ceiling.py [DATA_DIR]
+±10% there.
+
+Then, for the six NB201 devices HELP reports, a held-out ranking ceiling: least squares on
+5,000 random rows of the target column itself (250 times the 20 rows `fit --table` gets),
+with the same features, Spearman on all other rows and on their middle 80% by latency
+(HELP's meta-test drops the fastest and slowest 10%).
+Usage: bench/table_ceiling.py [DATA_DIR]
 """
 import csv
 import sys
@@ -21,6 +27,31 @@ def table(path):
     cols = [c for c in rows[0] if c.startswith("lat_")]
     lat = np.array([[float(r[c]) for c in cols] for r in rows])
     return rows, cols, np.log(np.maximum(lat, 1e-3))
+
+
+def spearman(a, b):
+    return float(np.corrcoef(np.argsort(np.argsort(a)), np.argsort(np.argsort(b)))[0, 1])
+
+
+def heldout_ranking(cols, log_lat, one_hot, help_rho, train=5000, seeds=(1, 2, 3)):
+    print(f"## NAS-Bench-201: Spearman after least squares on {train} rows of the column itself")
+    print("| column | all held-out rows | middle 80% | HELP (10 rows) |")
+    print("|---|---|---|---|")
+    for col, published in help_rho.items():
+        j = cols.index(col)
+        x = np.hstack([np.ones((len(log_lat), 1)), one_hot, np.delete(log_lat, j, axis=1)])
+        y = log_lat[:, j]
+        every, middle = [], []
+        for seed in seeds:
+            order = np.random.default_rng(seed).permutation(len(y))
+            fit, rest = order[:train], order[train:]
+            w, *_ = np.linalg.lstsq(x[fit], y[fit], rcond=None)
+            p = x @ w
+            mid = rest[np.argsort(y[rest])[len(rest) // 10:len(rest) * 9 // 10]]
+            every.append(spearman(p[rest], y[rest]))
+            middle.append(spearman(p[mid], y[mid]))
+        print(f"| {col} | {min(every):.4f}–{max(every):.4f} | {min(middle):.4f}–{max(middle):.4f} | {published} |")
+    print()
 
 
 def ceiling(name, rows, cols, log_lat, one_hot):
@@ -42,6 +73,9 @@ ops = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 hot = np.array([[float(t.split("~")[0] == o) for t in r["arch"].split("|") if "~" in t for o in ops] for r in rows])
 pairs = np.array([np.outer(h, h)[np.triu_indices(hot.shape[1], 1)] for h in hot])
 ceiling("NAS-Bench-201", rows, cols, log_lat, np.hstack([hot, pairs]))
+heldout_ranking(cols, log_lat, np.hstack([hot, pairs]), {"lat_ms_titan_rtx_256": 0.987, "lat_ms_gold_6226": 0.989,
+                                     "lat_ms_pixel2": 0.802, "lat_ms_raspi4": 0.890,
+                                     "lat_ms_eyeriss": 0.940, "lat_ms_fpga": 0.985})
 
 rows, cols, log_lat = table(f"{data}/fbnet/fbnet_cifar100.csv")
 blocks = ["k3_e1", "k3_e1_g2", "k3_e3", "k3_e6", "k5_e1", "k5_e1_g2", "k5_e3", "k5_e6", "skip"]
