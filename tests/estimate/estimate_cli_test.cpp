@@ -53,6 +53,8 @@ TEST(EstimateCli, BadInputs) {
   expect_bad_input({"fit", "--target", "npu-p16", "--db", db, "--out", "e.est", "--trees", "0"}, "--trees 0");
   expect_bad_input({"fit", "--target", "npu-p16", "--db", db, "--out", "e.est", "--depth", "40"}, "--depth 40");
   expect_bad_input({"fit", "--target", "npu-p16", "--db", db, "--out", "e.est", "--eta", "0"}, "--eta 0");
+  expect_bad_input({"fit", "--target", "npu-p16", "--db", db, "--out", "e.est", "--predictions", "p.csv"},
+                   "--predictions is for table mode");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "hwnas/estimate/stats.h"
 #include "hwnas/estimate/table_fit.h"
 #include "hwnas/graph/error.h"
+#include "hwnas/hw/table/csv.h"
 #include "support/scratch_dir.h"
 
 namespace hwnas::estimate {
@@ -119,6 +120,35 @@ TEST(TableFit, AveragesSeveralModelsFromSixtyRows) {
   EXPECT_EQ(doc["combine"], "geometric_mean");
   // Members are ordered by their leave-one-out error.
   EXPECT_LE(doc["members"][0]["loo_score"].get<double>(), doc["members"][4]["loo_score"].get<double>());
+}
+
+TEST(TableFit, WritesEveryRowsPrediction) {
+  const std::string csv = scratch("tp.csv");
+  std::ofstream(csv) << synthetic_table(120, 11);
+  TableFitOptions o{csv, "arch", "lat_ms_dev", "nb201", 30, 3};
+  o.predictions = scratch("tp.pred.csv");
+  const auto r = fit_table(o, scratch("tp.est"));
+  const hw::CsvTable in = hw::read_csv(csv), out = hw::read_csv(o.predictions);
+  ASSERT_EQ(out.header, (std::vector<std::string>{"row", "line", "arch", "measured_ms", "predicted_ms", "split"}));
+  ASSERT_EQ(out.rows.size(), in.rows.size());
+  int train = 0;
+  double within = 0;
+  for (std::size_t i = 0; i < out.rows.size(); ++i) {
+    const auto& row = out.rows[i];
+    EXPECT_EQ(row[0], std::to_string(i));
+    EXPECT_EQ(row[1], std::to_string(i + 2));  // line 1 is the header
+    EXPECT_EQ(row[2], in.rows[i][1]);
+    EXPECT_EQ(row[3], in.rows[i][2]);
+    ASSERT_TRUE(row[5] == "train" || row[5] == "holdout") << row[5];
+    if (row[5] == "train") {
+      ++train;
+    } else {
+      within += std::fabs(std::stod(row[4]) / std::stod(row[3]) - 1) <= 0.1;
+    }
+  }
+  EXPECT_EQ(train, 30);
+  // The file's hold-out rows are the ones the summary scored.
+  EXPECT_NEAR(within / 90, r["holdout"]["within_10pct"].get<double>(), 1e-9);
 }
 
 std::string fit_error(const std::string& table, TableFitOptions o) {

@@ -62,6 +62,8 @@ void add_fit_command(CLI::App& app) {
   cmd->add_option("--latency-column", args->table.latency_column, "Table mode: the latency column (ms)");
   cmd->add_option("--space", args->table.space, "Table mode: nb201 or fbnet");
   cmd->add_option("--train", args->table.train, "Table mode: training rows")->capture_default_str();
+  cmd->add_option("--predictions", args->table.predictions,
+                  "Table mode: also write every row's measured and predicted latency (CSV)");
   cmd->add_option("--out", args->out, "Estimator file to write")->required();
   cmd->add_option("--budget", args->budget, "Most kernel measurements for this target")->capture_default_str();
   cmd->add_option("--rounds", args->rounds, "Adaptive sampling rounds")->capture_default_str();
@@ -75,6 +77,10 @@ void add_fit_command(CLI::App& app) {
     if (!args->table.csv.empty()) {
       if (args->table.latency_column.empty() || args->table.space.empty())
         throw UserError("--table needs --latency-column and --space (nb201 or fbnet)");
+    } else if (!args->table.predictions.empty()) {
+      throw UserError("--predictions is for table mode: give it with --table");
+    }
+    if (!args->table.csv.empty()) {
       args->table.seed = args->seed;
       const nlohmann::json r = estimate::fit_table(args->table, args->out);
       if (args->json) {

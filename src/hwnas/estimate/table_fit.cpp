@@ -292,6 +292,15 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
     measured.push_back(rows[i].latency_ms * 1e-3);
     predicted.push_back(predict_ms(rows[i]) * 1e-3);
   }
+  if (!o.predictions.empty()) {
+    std::vector<bool> is_train(rows.size(), false);
+    for (std::size_t i : train) is_train[i] = true;
+    std::string csv = fmt::format("row,line,{},measured_ms,predicted_ms,split\n", o.arch_column);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      csv += fmt::format("{},{},{},{},{:.9g},{}\n", i, table.row_lines[i], table.rows[i][arch_col],
+                         table.rows[i][lat_col], predict_ms(rows[i]), is_train[i] ? "train" : "holdout");
+    write_file_atomically(o.predictions, csv, "predictions file");
+  }
   nlohmann::json member_json = nlohmann::json::array();
   for (const Candidate& m : members) {
     std::vector<std::string> other_names;

@@ -23,10 +23,14 @@ struct TableFitOptions {
   std::string space;  // nb201 | fbnet
   std::int64_t train = 100;
   std::uint64_t seed = 1;
+  std::string predictions;  // when set, a CSV of every row's measured and predicted latency
 };
 
 /// Fits on `train` random rows and evaluates on all others. Returns {"model": ...,
 /// "holdout": agreement(), "train": {...}}; the model part is what `out` receives.
+/// With `predictions` set, also writes `row,line,ARCH_COLUMN,measured_ms,predicted_ms,split`
+/// for every row of the table (row: 0-based data row; split: train or holdout), so that
+/// any other evaluation protocol can be computed from it.
 /// Throws UserError for a missing column, a non-numeric latency (file, line, column), an
 /// unknown architecture string (its line), or too few rows.
 nlohmann::json fit_table(const TableFitOptions& options, const std::string& out_path);
