@@ -3,6 +3,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <sstream>
+
 #include "support/cli_runner.h"
 
 namespace hwnas::estimate {
@@ -55,6 +61,94 @@ TEST(EstimateCli, BadInputs) {
   expect_bad_input({"fit", "--target", "npu-p16", "--db", db, "--out", "e.est", "--eta", "0"}, "--eta 0");
   expect_bad_input({"fit", "--target", "npu-p16", "--db", db, "--out", "e.est", "--predictions", "p.csv"},
                    "--predictions is for table mode");
+}
+
+// NB201 cell number `n` (0 to 15,624): its six edges' ops are n's base-5 digits.
+std::string nb201_arch(int n) {
+  static const char* ops[] = {"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"};
+  std::string op[6];
+  for (auto& o : op) o = ops[n % 5], n /= 5;
+  return "|" + op[0] + "~0|+|" + op[1] + "~0|" + op[2] + "~1|+|" + op[3] + "~0|" + op[4] + "~1|" + op[5] + "~2|";
+}
+
+// A table of NB201 cells: lat_ms_dev from op counts, lat_ms_other a scaled copy.
+std::vector<std::string> write_nb201_table(const std::string& path, int rows) {
+  std::mt19937_64 rng(4);
+  std::uniform_int_distribution<int> cell(0, 15624);
+  std::vector<std::string> archs;
+  std::ofstream out(path);
+  out << "index,arch,lat_ms_dev,lat_ms_other\n";
+  for (int i = 0; i < rows; ++i) {
+    archs.push_back(nb201_arch(cell(rng)));
+    double ms = 2;
+    for (std::size_t p = 0; (p = archs.back().find("conv", p)) != std::string::npos; ++p) ms += 1.5;
+    out << i << "," << archs.back() << "," << ms << "," << 3 * ms << "\n";
+  }
+  return archs;
+}
+
+TEST(EstimateCli, TableEstimatorPredictsWhatFitPredicted) {
+  const std::string csv = (scratch_dir() / "nb.csv").string(), est = (scratch_dir() / "nb.est").string(),
+                    pred = (scratch_dir() / "nb.pred.csv").string();
+  const std::vector<std::string> archs = write_nb201_table(csv, 40);
+  Result r = hwnas({"fit", "--table", csv, "--space", "nb201", "--latency-column", "lat_ms_dev", "--train", "12",
+                    "--out", est, "--predictions", pred});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ifstream in(pred);
+  std::string header, first;
+  std::getline(in, header);
+  std::getline(in, first);  // row 0: 0,2,ARCH,measured,predicted,split
+  std::vector<std::string> cells;
+  std::stringstream line(first);
+  for (std::string c; std::getline(line, c, ',');) cells.push_back(c);
+  ASSERT_EQ(cells.size(), 6u) << first;
+  ASSERT_EQ(cells[2], archs[0]);
+  r = hwnas({"estimate", "nb201:arch=" + archs[0], "--estimator", est, "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(j["latency_ms"].get<double>(), std::stod(cells[4]), 1e-6 * std::stod(cells[4]));
+  EXPECT_EQ(j["target"], "lat_ms_dev");
+  EXPECT_EQ(j["estimator"], "table");
+  EXPECT_GT(j["params"].get<std::int64_t>(), 0);
+  EXPECT_GT(j["peak_activation_bytes"].get<std::int64_t>(), 0);
+  EXPECT_TRUE(j["layers"].empty());
+}
+
+// A hand-written table estimator whose one member reads the other device's column alone:
+// log ms = log(lat_ms_other), so it predicts that column exactly, for the table's rows only.
+std::string copy_other_column_estimator(const std::string& csv, const std::string& version = "2") {
+  const std::string zeros5 = "[0,0,0,0,0,1]", ones = "[1,1,1,1,1,1]";
+  return R"({"format":"hwnas-table-estimator","version":)" + version + R"(,"space":"nb201","csv":")" + csv +
+         R"(","arch_column":"arch","latency_column":"lat_ms_dev","combine":"geometric_mean","members":[{"transform":"log",)"
+         R"("features":{"counts":true,"live":false,"simulated":false,"one_hot":false},"other_columns":["lat_ms_other"],)"
+         R"("lambda":1,"mean":[0,0,0,0,0,0],"scale":)" + ones + R"(,"weights":)" + zeros5 + R"(,"intercept":0}]})";
+}
+
+TEST(EstimateCli, TableEstimatorReadsOtherDevicesFromItsTable) {
+  const std::string csv = (scratch_dir() / "copy.csv").string();
+  const std::vector<std::string> archs = write_nb201_table(csv, 8);
+  const std::string est = write_temp("copy.est", copy_other_column_estimator(csv));
+  const Result r = hwnas({"estimate", "nb201:arch=" + archs[3], "--estimator", est, "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  double ms = 2;
+  for (std::size_t p = 0; (p = archs[3].find("conv", p)) != std::string::npos; ++p) ms += 1.5;
+  EXPECT_NEAR(nlohmann::json::parse(r.out)["latency_ms"].get<double>(), 3 * ms, 1e-9);
+  int n = 0;
+  while (std::find(archs.begin(), archs.end(), nb201_arch(n)) != archs.end()) ++n;
+  const std::string absent = nb201_arch(n);
+  expect_bad_input({"estimate", "nb201:arch=" + absent, "--estimator", est}, "the architecture is not in");
+  expect_bad_input({"estimate", "fbnet:blocks=skip", "--estimator", est}, "give MODEL as nb201:arch=");
+  expect_bad_input({"estimate", "nb201:arch=" + archs[3], "--estimator", est, "--batch", "8"}, "--batch 8");
+  expect_bad_input({"estimate", "nb201:arch=" + archs[3], "--estimator",
+                    write_temp("v9.est", copy_other_column_estimator(csv, "9"))},
+                   "'version' is 9");
+  expect_bad_input({"estimate", "nb201:arch=" + archs[3], "--estimator",
+                    write_temp("gone.est", copy_other_column_estimator("/nonexistent/t.csv"))},
+                   "/nonexistent/t.csv");
+  std::string short_weights = copy_other_column_estimator(csv);
+  short_weights.replace(short_weights.find("[0,0,0,0,0,1]"), 13, "[0,0,0,0,1]");
+  expect_bad_input({"estimate", "nb201:arch=" + archs[3], "--estimator", write_temp("short.est", short_weights)},
+                   "differ in length");
 }
 
 }  // namespace

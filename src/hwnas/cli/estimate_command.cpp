@@ -5,12 +5,51 @@
 #include "hwnas/cli/commands.h"
 #include "hwnas/cli/progress.h"
 #include "hwnas/estimate/estimator.h"
+#include "hwnas/estimate/table_model.h"
 #include "hwnas/estimate/validate.h"
+#include "hwnas/graph/analysis.h"
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/hw/targets/targets.h"
 
 namespace hwnas::cli {
+namespace {
+
+// A table estimator predicts whole networks of the table it was fitted on: MODEL must be
+// that space's zoo spec with the architecture alone, and memory comes from the graph.
+void estimate_with_table(const std::string& model, const std::string& path, std::int32_t batch, bool json) {
+  const estimate::TableEstimator e = estimate::TableEstimator::load(path);
+  const std::string prefix = e.space() == "nb201" ? "nb201:arch=" : "fbnet:blocks=";
+  if (!model.starts_with(prefix) || model.find(',') != std::string::npos)
+    throw UserError(fmt::format("{}: a table estimator for {} predicts that table's networks only: give MODEL as "
+                                "{}ARCHITECTURE, without other options",
+                                path, e.space(), prefix));
+  if (batch != 1)
+    throw UserError(fmt::format("--batch {}: a table estimator predicts the setting its table was timed at "
+                                "('{}'); drop --batch",
+                                batch, e.latency_column()));
+  const std::string arch = model.substr(prefix.size());
+  const double ms = e.predict_ms(arch);
+  const graph::Graph g = graph::load_model(model);
+  const graph::Analysis a = graph::analyze(g, graph::Precision::fp32);
+  if (json) {
+    fmt::print("{}\n", nlohmann::ordered_json{{"model", g.name()},
+                                              {"target", e.latency_column()},
+                                              {"estimator", "table"},
+                                              {"latency_ms", ms},
+                                              {"params", a.total.params},
+                                              {"weight_bytes", a.total.weight_bytes},
+                                              {"peak_activation_bytes", a.peak_activation_bytes},
+                                              {"layers", nlohmann::ordered_json::array()}}
+                           .dump(2));
+    return;
+  }
+  fmt::print("model {} on {} (estimated from whole-network timings; no per-layer split): latency {:.3f} ms, {} "
+             "params, {} weight bytes, peak activations {} bytes (fp32)\n",
+             g.name(), e.latency_column(), ms, a.total.params, a.total.weight_bytes, a.peak_activation_bytes);
+}
+
+}  // namespace
 
 void add_estimate_command(CLI::App& app) {
   struct Args {
@@ -21,11 +60,15 @@ void add_estimate_command(CLI::App& app) {
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("estimate", "Estimated per-layer latency and memory of a model");
   cmd->add_option("MODEL", args->model, "Zoo spec or model file")->required();
-  cmd->add_option("--estimator", args->estimator, "Estimator file from 'hwnas fit'")->required();
+  cmd->add_option("--estimator", args->estimator, "Estimator file from 'hwnas fit' (kernel or table)")->required();
   cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
     if (args->batch <= 0) throw UserError(fmt::format("--batch {}: the batch size must be positive", args->batch));
+    if (estimate::TableEstimator::is_table_estimator_file(args->estimator)) {
+      estimate_with_table(args->model, args->estimator, args->batch, args->json);
+      return;
+    }
     const estimate::Estimator e = estimate::Estimator::load(args->estimator);
     const graph::Graph g = graph::load_model(args->model);
     const estimate::NetworkEstimate n = e.estimate(g, args->batch);

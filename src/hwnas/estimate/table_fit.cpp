@@ -3,26 +3,21 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <numeric>
 #include <random>
-#include <set>
 
 #include "hwnas/estimate/ridge.h"
 #include "hwnas/estimate/stats.h"
-#include "hwnas/graph/analysis.h"
+#include "hwnas/estimate/table_model.h"
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/file_io.h"
-#include "hwnas/estimate/measure_network.h"
-#include "hwnas/graph/zoo/zoo.h"
-#include "hwnas/hw/targets/targets.h"
 #include "hwnas/hw/table/csv.h"
 
 namespace hwnas::estimate {
 namespace {
 
-constexpr double kFloorMs = 1e-3;  // latencies are floored here before taking logs
 constexpr double kLossCap = 0.20;  // relative error beyond which a row's loss stops growing
 constexpr std::size_t kEnsemble = 5;  // members averaged from 60 training rows
 
@@ -34,108 +29,12 @@ std::size_t column(const hw::CsvTable& t, const std::string& name, const std::st
   throw UserError(fmt::format("{}: no column '{}' (given by {}); columns are: {}", csv, name, flag, names));
 }
 
-bool parse_number(const std::string& text, double& out) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && end == text.data() + text.size() && std::isfinite(out);
-}
-
-// One-hot of the architecture's choices: NB201 edges × ops, or FBNet layers × blocks.
-std::vector<double> one_hot(const std::string& space, const std::string& arch) {
-  std::vector<std::string> tokens;
-  if (space == "nb201") {
-    static const std::vector<std::string> ops = {"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3",
-                                                 "avg_pool_3x3"};
-    std::vector<double> x;
-    std::size_t pos = 0;
-    while ((pos = arch.find('~', pos)) != std::string::npos) {
-      const std::size_t start = arch.find_last_of('|', pos) + 1;
-      const std::string op = arch.substr(start, pos - start);
-      for (const std::string& o : ops) x.push_back(o == op);
-      ++pos;
-    }
-    return x;
-  }
-  static const std::vector<std::string> blocks = {"k3_e1", "k3_e1_g2", "k3_e3", "k3_e6", "k5_e1",
-                                                  "k5_e1_g2", "k5_e3", "k5_e6", "skip"};
-  std::vector<double> x;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t dash = arch.find('-', start);
-    const std::string b = arch.substr(start, dash == std::string::npos ? std::string::npos : dash - start);
-    for (const std::string& o : blocks) x.push_back(o == b);
-    if (dash == std::string::npos) break;
-    start = dash + 1;
-  }
-  return x;
-}
-
-// NB201: per op, the edges that lie on a path from the cell's input to its output through
-// edges that are not `none`, and whether the cell is connected at all.
-std::vector<double> nb201_live_counts(const std::string& arch) {
-  static const std::vector<std::string> ops = {"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3",
-                                               "avg_pool_3x3"};
-  struct Edge {
-    int from, to;
-    std::size_t op;
-  };
-  std::vector<Edge> edges;
-  int node = 1;
-  for (std::size_t i = 0; i < arch.size(); ++i) {
-    if (arch[i] == '+') ++node;
-    if (arch[i] != '~') continue;
-    const std::size_t start = arch.find_last_of('|', i) + 1;
-    const std::string op = arch.substr(start, i - start);
-    const std::size_t k = static_cast<std::size_t>(std::find(ops.begin(), ops.end(), op) - ops.begin());
-    edges.push_back({arch[i + 1] - '0', node, k});
-  }
-  std::vector<bool> from_input(4, false), to_output(4, false);
-  from_input[0] = true;
-  to_output[3] = true;
-  for (const Edge& e : edges)
-    if (e.op != 0 && from_input[static_cast<std::size_t>(e.from)]) from_input[static_cast<std::size_t>(e.to)] = true;
-  for (auto it = edges.rbegin(); it != edges.rend(); ++it)
-    if (it->op != 0 && to_output[static_cast<std::size_t>(it->to)]) to_output[static_cast<std::size_t>(it->from)] = true;
-  std::vector<double> live(ops.size() + 1, 0);
-  for (const Edge& e : edges)
-    if (e.op != 0 && from_input[static_cast<std::size_t>(e.from)] && to_output[static_cast<std::size_t>(e.to)]) ++live[e.op];
-  live.back() = from_input[3] ? 1 : 0;
-  return live;
-}
-
-struct Row {
-  std::vector<double> counts;     // how many ops of each choice
-  std::vector<double> live;       // NB201: of those, on a path from input to output; connected
-  std::vector<double> simulated;  // log MACs, params and latency on hwnas's simulators
-  std::vector<double> one_hot;    // the architecture's choices
-  std::vector<double> others;   // log latency on the other device columns
-  double latency_ms = 0;
-};
-
-
-// Which feature groups a candidate model uses.
-struct FeatureSet {
-  bool live = false, simulated = false, one_hot = false;
-};
-
 struct Candidate {
-  bool log_target = true;
-  FeatureSet set;
-  std::vector<std::size_t> others;  // selected other-device columns
-  RidgeModel model;
-  double score = 0;     // leave-one-out mean squared relative error
+  TableMember member;
+  double score = 0;     // leave-one-out mean capped squared relative error
   double score_se = 0;  // its standard error
   std::size_t complexity = 0;
 };
-
-std::vector<double> features(const Row& r, const Candidate& c) {
-  std::vector<double> x = r.counts;
-  if (c.set.live) x.insert(x.end(), r.live.begin(), r.live.end());
-  if (c.set.simulated) x.insert(x.end(), r.simulated.begin(), r.simulated.end());
-  if (c.set.one_hot) x.insert(x.end(), r.one_hot.begin(), r.one_hot.end());
-  const auto& others = c.others;
-  for (std::size_t c : others) x.push_back(r.others[c]);
-  return x;
-}
 
 }  // namespace
 
@@ -155,43 +54,30 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
     if (c == lat_col || c == arch_col || !table.header[c].starts_with("lat_")) continue;
     double v = 0;
     bool numeric = true;
-    for (const auto& row : table.rows) numeric = numeric && parse_number(row[c], v);
+    for (const auto& row : table.rows) numeric = numeric && parse_table_number(row[c], v);
     if (numeric) other_cols.push_back(c);
   }
-  std::vector<std::unique_ptr<hw::Target>> simulators;
-  for (const char* preset : {"npu-p32", "ethos-u55-128-like", "ane-like"}) simulators.push_back(hw::make_target(preset));
-  std::vector<Row> rows;
+  const auto simulators = table_simulators();
+  std::vector<TableRow> rows;
+  std::vector<double> latency_ms;
   rows.reserve(table.rows.size());
   for (std::size_t i = 0; i < table.rows.size(); ++i) {
     const auto& cells = table.rows[i];
-    Row r;
-    if (!parse_number(cells[lat_col], r.latency_ms) || r.latency_ms < 0)
+    double ms = 0;
+    if (!parse_table_number(cells[lat_col], ms) || ms < 0)
       throw UserError(fmt::format("{}:{}: column '{}': latency '{}' is not a non-negative number", o.csv,
                                   table.row_lines[i], o.latency_column, cells[lat_col]));
-    const std::string& arch = cells[arch_col];
-    graph::Graph g;
+    latency_ms.push_back(ms);
+    TableRow r;
     try {
-      g = graph::build_zoo_model(o.space == "nb201" ? "nb201:arch=" + arch : "fbnet:blocks=" + arch);
+      r = table_row(o.space, cells[arch_col], simulators);
     } catch (const UserError& e) {
       throw UserError(fmt::format("{}:{}: column '{}': {}", o.csv, table.row_lines[i], o.arch_column, e.what()));
     }
-    const graph::Analysis a = graph::analyze(g, graph::Precision::fp32);
-    r.one_hot = one_hot(o.space, arch);
-    const std::size_t choices = o.space == "nb201" ? 5 : 9;
-    for (std::size_t k = 0; k < choices; ++k) {
-      double count = 0;
-      for (std::size_t j = k; j < r.one_hot.size(); j += choices) count += r.one_hot[j];
-      r.counts.push_back(count);
-    }
-    if (o.space == "nb201") r.live = nb201_live_counts(arch);
-    // Its latency on hwnas's own simulated accelerators: a compute-bound, a memory-bound
-    // and an overhead-bound one.
-    r.simulated = {std::log(1.0 + double(a.total.macs)), std::log(1.0 + double(a.total.params))};
-    for (const auto& t : simulators) r.simulated.push_back(std::log(measure_network(g, *t).latency_s));
     for (std::size_t c : other_cols) {
       double v = 0;
-      parse_number(cells[c], v);
-      r.others.push_back(std::log(std::max(v, kFloorMs)));
+      parse_table_number(cells[c], v);
+      r.others.push_back(std::log(std::max(v, kTableFloorMs)));
     }
     rows.push_back(std::move(r));
   }
@@ -204,7 +90,7 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
 
   // Rank the other devices by correlation with the target on the training rows (log space).
   std::vector<double> target_log;
-  for (std::size_t i : train) target_log.push_back(std::log(std::max(rows[i].latency_ms, kFloorMs)));
+  for (std::size_t i : train) target_log.push_back(std::log(std::max(latency_ms[i], kTableFloorMs)));
   std::vector<std::pair<double, std::size_t>> ranked;
   for (std::size_t c = 0; c < other_cols.size(); ++c) {
     std::vector<double> v;
@@ -215,6 +101,9 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
 
   const std::vector<double> lambdas = {1e-4, 1e-3, 1e-2, 0.1, 1, 10, 100, 1000};
   std::vector<Candidate> candidates;
+  struct FeatureSet {
+    bool live = false, simulated = false, one_hot = false;
+  };
   const std::vector<FeatureSet> sets = {{}, {true, false, false}, {false, true, false}, {true, true, false},
                                         {true, true, true}, {false, false, true}};
   for (const bool log_target : {true, false})
@@ -230,14 +119,17 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
           (set.one_hot && o.train < 60) || (set.live && o.space != "nb201"))
         continue;
       Candidate c;
-      c.log_target = log_target;
-      c.set = set;
-      for (std::size_t j = 0; j < k; ++j) c.others.push_back(ranked[j].second);
+      TableMember& m = c.member;
+      m.log_target = log_target;
+      m.live = set.live;
+      m.simulated = set.simulated;
+      m.one_hot = set.one_hot;
+      for (std::size_t j = 0; j < k; ++j) m.others.push_back(ranked[j].second);
       std::vector<std::vector<double>> x;
       std::vector<double> y, ms;
       for (std::size_t i : train) {
-        x.push_back(features(rows[i], c));
-        ms.push_back(std::max(rows[i].latency_ms, kFloorMs));
+        x.push_back(m.features(rows[i]));
+        ms.push_back(std::max(latency_ms[i], kTableFloorMs));
         y.push_back(log_target ? std::log(ms.back()) : ms.back());
       }
       // Row i's loss: its leave-one-out relative error squared, capped at kLossCap, so that
@@ -246,18 +138,18 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
         const double e = log_target ? std::expm1(residual) : residual / ms[i];
         return std::min(e * e, kLossCap * kLossCap);
       };
-      c.model = fit_ridge(x, y, lambdas, capped_loss);
+      m.model = fit_ridge(x, y, lambdas, capped_loss);
       // The mean loss scores the candidate; its standard error says how sure that score is.
       double sum = 0, sum_sq = 0;
       for (std::size_t i = 0; i < train.size(); ++i) {
-        const double loss = capped_loss(i, c.model.loo_residuals[i]);
+        const double loss = capped_loss(i, m.model.loo_residuals[i]);
         sum += loss;
         sum_sq += loss * loss;
       }
       const double n = double(train.size());
       c.score = sum / n;
       c.score_se = std::sqrt(std::max(0.0, sum_sq / n - c.score * c.score) / n);
-      c.complexity = features(rows[train[0]], c).size();
+      c.complexity = x.front().size();
       candidates.push_back(std::move(c));
     }
   // The members, whose predictions are averaged (geometric mean): they err on different
@@ -279,17 +171,12 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
     members.assign(candidates.begin(), candidates.begin() + std::min(kEnsemble, candidates.size()));
   }
 
-  const auto predict_ms = [&](const Row& r) {
-    double log_sum = 0;
-    for (const Candidate& m : members) {
-      const double y = m.model.predict(features(r, m));
-      log_sum += m.log_target ? y : std::log(std::max(y, kFloorMs));
-    }
-    return std::exp(log_sum / double(members.size()));
-  };
+  std::vector<TableMember> chosen;
+  for (const Candidate& c : members) chosen.push_back(c.member);
+  const auto predict_ms = [&](const TableRow& r) { return predict_table_ms(chosen, r); };
   std::vector<double> measured, predicted;
   for (std::size_t i : test) {
-    measured.push_back(rows[i].latency_ms * 1e-3);
+    measured.push_back(latency_ms[i] * 1e-3);
     predicted.push_back(predict_ms(rows[i]) * 1e-3);
   }
   if (!o.predictions.empty()) {
@@ -302,14 +189,15 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
     write_file_atomically(o.predictions, csv, "predictions file");
   }
   nlohmann::json member_json = nlohmann::json::array();
-  for (const Candidate& m : members) {
+  for (const Candidate& c : members) {
+    const TableMember& m = c.member;
     std::vector<std::string> other_names;
     for (std::size_t c : m.others) other_names.push_back(table.header[other_cols[c]]);
     member_json.push_back({{"transform", m.log_target ? "log" : "linear"},
-                           {"features", {{"counts", true}, {"live", m.set.live}, {"simulated", m.set.simulated},
-                                         {"one_hot", m.set.one_hot}}},
+                           {"features", {{"counts", true}, {"live", m.live}, {"simulated", m.simulated},
+                                         {"one_hot", m.one_hot}}},
                            {"other_columns", other_names},
-                           {"loo_score", m.score},
+                           {"loo_score", c.score},
                            {"lambda", m.model.lambda},
                            {"mean", m.model.mean},
                            {"scale", m.model.scale},
@@ -319,7 +207,7 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
   const nlohmann::json model = {{"format", "hwnas-table-estimator"},
                                 {"version", 2},
                                 {"space", o.space},
-                                {"csv", o.csv},
+                                {"csv", std::filesystem::absolute(o.csv).lexically_normal().string()},
                                 {"arch_column", o.arch_column},
                                 {"latency_column", o.latency_column},
                                 {"combine", "geometric_mean"},

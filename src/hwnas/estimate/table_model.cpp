@@ -1,0 +1,270 @@
+#include "hwnas/estimate/table_model.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <map>
+
+#include "hwnas/estimate/measure_network.h"
+#include "hwnas/graph/analysis.h"
+#include "hwnas/graph/error.h"
+#include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/hw/table/csv.h"
+#include "hwnas/hw/targets/targets.h"
+
+namespace hwnas::estimate {
+namespace {
+
+const std::vector<std::string>& nb201_ops() {
+  static const std::vector<std::string> ops = {"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3",
+                                               "avg_pool_3x3"};
+  return ops;
+}
+
+const std::vector<std::string>& fbnet_blocks() {
+  static const std::vector<std::string> blocks = {"k3_e1", "k3_e1_g2", "k3_e3", "k3_e6", "k5_e1",
+                                                  "k5_e1_g2", "k5_e3", "k5_e6", "skip"};
+  return blocks;
+}
+
+// One-hot of the architecture's choices: NB201 edges × ops, or FBNet layers × blocks.
+std::vector<double> one_hot(const std::string& space, const std::string& arch) {
+  std::vector<double> x;
+  if (space == "nb201") {
+    std::size_t pos = 0;
+    while ((pos = arch.find('~', pos)) != std::string::npos) {
+      const std::size_t start = arch.find_last_of('|', pos) + 1;
+      const std::string op = arch.substr(start, pos - start);
+      for (const std::string& o : nb201_ops()) x.push_back(o == op);
+      ++pos;
+    }
+    return x;
+  }
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dash = arch.find('-', start);
+    const std::string b = arch.substr(start, dash == std::string::npos ? std::string::npos : dash - start);
+    for (const std::string& o : fbnet_blocks()) x.push_back(o == b);
+    if (dash == std::string::npos) break;
+    start = dash + 1;
+  }
+  return x;
+}
+
+// NB201: per op, the edges that lie on a path from the cell's input to its output through
+// edges that are not `none`, and whether the cell is connected at all.
+std::vector<double> nb201_live_counts(const std::string& arch) {
+  const std::vector<std::string>& ops = nb201_ops();
+  struct Edge {
+    int from, to;
+    std::size_t op;
+  };
+  std::vector<Edge> edges;
+  int node = 1;
+  for (std::size_t i = 0; i < arch.size(); ++i) {
+    if (arch[i] == '+') ++node;
+    if (arch[i] != '~') continue;
+    const std::size_t start = arch.find_last_of('|', i) + 1;
+    const std::string op = arch.substr(start, i - start);
+    const std::size_t k = static_cast<std::size_t>(std::find(ops.begin(), ops.end(), op) - ops.begin());
+    edges.push_back({arch[i + 1] - '0', node, k});
+  }
+  std::vector<bool> from_input(4, false), to_output(4, false);
+  from_input[0] = true;
+  to_output[3] = true;
+  for (const Edge& e : edges)
+    if (e.op != 0 && from_input[static_cast<std::size_t>(e.from)]) from_input[static_cast<std::size_t>(e.to)] = true;
+  for (auto it = edges.rbegin(); it != edges.rend(); ++it)
+    if (it->op != 0 && to_output[static_cast<std::size_t>(it->to)]) to_output[static_cast<std::size_t>(it->from)] = true;
+  std::vector<double> live(ops.size() + 1, 0);
+  for (const Edge& e : edges)
+    if (e.op != 0 && from_input[static_cast<std::size_t>(e.from)] && to_output[static_cast<std::size_t>(e.to)]) ++live[e.op];
+  live.back() = from_input[3] ? 1 : 0;
+  return live;
+}
+
+const std::vector<std::unique_ptr<hw::Target>>& shared_simulators() {
+  static const auto simulators = table_simulators();
+  return simulators;
+}
+
+}  // namespace
+
+bool parse_table_number(const std::string& text, double& out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && std::isfinite(out);
+}
+
+std::vector<std::unique_ptr<hw::Target>> table_simulators() {
+  std::vector<std::unique_ptr<hw::Target>> simulators;
+  for (const char* preset : {"npu-p32", "ethos-u55-128-like", "ane-like"}) simulators.push_back(hw::make_target(preset));
+  return simulators;
+}
+
+TableRow table_row(const std::string& space, const std::string& arch,
+                   const std::vector<std::unique_ptr<hw::Target>>& simulators) {
+  const graph::Graph g = graph::build_zoo_model(space == "nb201" ? "nb201:arch=" + arch : "fbnet:blocks=" + arch);
+  const graph::Analysis a = graph::analyze(g, graph::Precision::fp32);
+  TableRow r;
+  r.one_hot = one_hot(space, arch);
+  const std::size_t choices = space == "nb201" ? nb201_ops().size() : fbnet_blocks().size();
+  for (std::size_t k = 0; k < choices; ++k) {
+    double count = 0;
+    for (std::size_t j = k; j < r.one_hot.size(); j += choices) count += r.one_hot[j];
+    r.counts.push_back(count);
+  }
+  if (space == "nb201") r.live = nb201_live_counts(arch);
+  r.simulated = {std::log(1.0 + double(a.total.macs)), std::log(1.0 + double(a.total.params))};
+  for (const auto& t : simulators) r.simulated.push_back(std::log(measure_network(g, *t).latency_s));
+  return r;
+}
+
+std::vector<double> TableMember::features(const TableRow& r) const {
+  std::vector<double> x = r.counts;
+  if (live) x.insert(x.end(), r.live.begin(), r.live.end());
+  if (simulated) x.insert(x.end(), r.simulated.begin(), r.simulated.end());
+  if (one_hot) x.insert(x.end(), r.one_hot.begin(), r.one_hot.end());
+  for (std::size_t c : others) x.push_back(r.others[c]);
+  return x;
+}
+
+double TableMember::predict_log_ms(const TableRow& r) const {
+  const double y = model.predict(features(r));
+  return log_target ? y : std::log(std::max(y, kTableFloorMs));
+}
+
+double predict_table_ms(const std::vector<TableMember>& members, const TableRow& r) {
+  double log_sum = 0;
+  for (const TableMember& m : members) log_sum += m.predict_log_ms(r);
+  return std::exp(log_sum / double(members.size()));
+}
+
+bool TableEstimator::is_table_estimator(const nlohmann::json& doc) {
+  return doc.is_object() && doc.value("format", "") == "hwnas-table-estimator";
+}
+
+bool TableEstimator::is_table_estimator_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return false;
+  // Keep only the top-level keys' scalar values: kernel estimators hold megabytes of trees.
+  const auto top_level_only = [](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+    return depth <= 1 || event == nlohmann::json::parse_event_t::key;
+  };
+  const nlohmann::json doc = nlohmann::json::parse(in, top_level_only, /*allow_exceptions=*/false);
+  return is_table_estimator(doc);
+}
+
+TableEstimator TableEstimator::load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UserError(fmt::format("{}: cannot read the estimator file; check the path", path));
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception&) {
+    throw UserError(fmt::format("{}: not an hwnas estimator file (not JSON); create one with 'hwnas fit'", path));
+  }
+  const auto bad = [&](const std::string& what) {
+    return UserError(fmt::format("{}: not a valid table estimator file: {}; refit it with 'hwnas fit --table'", path,
+                                 what));
+  };
+  if (!is_table_estimator(doc)) throw bad("'format' is not hwnas-table-estimator");
+  if (doc.value("version", 0) != 2) throw bad(fmt::format("'version' is {}, this hwnas reads 2", doc.value("version", 0)));
+  TableEstimator e;
+  e.path_ = path;
+  try {
+    e.space_ = doc.at("space").get<std::string>();
+    e.csv_ = doc.at("csv").get<std::string>();
+    e.arch_column_ = doc.at("arch_column").get<std::string>();
+    e.latency_column_ = doc.at("latency_column").get<std::string>();
+    if (e.space_ != "nb201" && e.space_ != "fbnet") throw bad(fmt::format("'space' is '{}'", e.space_));
+    std::map<std::string, std::size_t> other_index;
+    for (const auto& m : doc.at("members")) {
+      TableMember member;
+      const std::string transform = m.at("transform").get<std::string>();
+      if (transform != "log" && transform != "linear") throw bad(fmt::format("member 'transform' is '{}'", transform));
+      member.log_target = transform == "log";
+      const auto& f = m.at("features");
+      member.live = f.at("live").get<bool>();
+      member.simulated = f.at("simulated").get<bool>();
+      member.one_hot = f.at("one_hot").get<bool>();
+      for (const auto& name : m.at("other_columns")) {
+        const auto [it, added] = other_index.emplace(name.get<std::string>(), e.other_columns_.size());
+        if (added) e.other_columns_.push_back(it->first);
+        member.others.push_back(it->second);
+      }
+      member.model.mean = m.at("mean").get<std::vector<double>>();
+      member.model.scale = m.at("scale").get<std::vector<double>>();
+      member.model.weights = m.at("weights").get<std::vector<double>>();
+      member.model.intercept = m.at("intercept").get<double>();
+      member.model.lambda = m.at("lambda").get<double>();
+      if (member.model.mean.size() != member.model.weights.size() ||
+          member.model.scale.size() != member.model.weights.size())
+        throw bad("a member's 'mean', 'scale' and 'weights' differ in length");
+      e.members_.push_back(std::move(member));
+    }
+  } catch (const nlohmann::json::exception& ex) {
+    throw bad(ex.what());
+  }
+  if (e.members_.empty()) throw bad("'members' is empty");
+  // The member's weights must match the features this hwnas computes for the space.
+  const std::string probe = e.space_ == "nb201"
+                                ? "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+                                : "k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-"
+                                  "k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1";
+  TableRow row = table_row(e.space_, probe, shared_simulators());
+  row.others.assign(e.other_columns_.size(), 0);
+  for (const TableMember& m : e.members_)
+    if (m.features(row).size() != m.model.weights.size())
+      throw bad(fmt::format("a member has {} weights for {} features", m.model.weights.size(), m.features(row).size()));
+
+  hw::CsvTable table;
+  try {
+    table = hw::read_csv(e.csv_);
+  } catch (const UserError& ex) {
+    throw UserError(fmt::format("{}: the table it was fitted on (key 'csv') cannot be read: {}; set 'csv' to "
+                                "where that table is now",
+                                path, ex.what()));
+  }
+  const auto column = [&](const std::string& name) {
+    const auto it = std::find(table.header.begin(), table.header.end(), name);
+    if (it == table.header.end())
+      throw UserError(fmt::format("{}: the table '{}' it was fitted on (key 'csv') has no column '{}'; refit it", path,
+                                  e.csv_, name));
+    return static_cast<std::size_t>(it - table.header.begin());
+  };
+  const std::size_t arch_col = column(e.arch_column_);
+  std::vector<std::size_t> cols;
+  for (const std::string& name : e.other_columns_) cols.push_back(column(name));
+  for (std::size_t i = 0; i < table.rows.size(); ++i) {
+    e.archs_.push_back(table.rows[i][arch_col]);
+    std::vector<double> logs;
+    for (std::size_t k = 0; k < cols.size(); ++k) {
+      double v = 0;
+      if (!parse_table_number(table.rows[i][cols[k]], v))
+        throw UserError(fmt::format("{}:{}: column '{}': '{}' is not a number", e.csv_, table.row_lines[i],
+                                    e.other_columns_[k], table.rows[i][cols[k]]));
+      logs.push_back(std::log(std::max(v, kTableFloorMs)));
+    }
+    e.other_log_.push_back(std::move(logs));
+  }
+  return e;
+}
+
+double TableEstimator::predict_ms(const std::string& arch) const {
+  TableRow row = table_row(space_, arch, shared_simulators());
+  if (!other_columns_.empty()) {
+    const auto it = std::find(archs_.begin(), archs_.end(), arch);
+    if (it == archs_.end())
+      throw UserError(fmt::format("{}: the architecture is not in '{}' (key 'csv'), and the estimator's models read "
+                                  "its latency on other devices ({}); give an architecture of that table",
+                                  path_, csv_, fmt::join(other_columns_, ", ")));
+    row.others = other_log_[static_cast<std::size_t>(it - archs_.begin())];
+  }
+  return predict_table_ms(members_, row);
+}
+
+}  // namespace hwnas::estimate
