@@ -1,12 +1,12 @@
 // Learning whole-network latency from a table of timed architectures (NAS-Bench-201,
 // FBNet), for users who can only time whole models.
 //
-// Features of an architecture: its operation per edge (NB201) or block per layer (FBNet)
-// one-hot, log MACs and parameters from the graph analysis, and — as HELP does — the
-// latencies the other device columns of the table give the same architecture (never the
-// target column's held-out rows). Model: ridge regression; the target transform (log or
-// linear), the number of other-device columns (the most correlated on the training rows)
-// and λ are chosen by leave-one-out error on the training rows alone.
+// Features (table_model.h): op counts, live counts (NB201), log MACs, parameters and
+// simulator latencies, the one-hot of the choices, and — as HELP does — the latencies the
+// other device columns of the table give the same architecture (never the target column's
+// held-out rows). Candidates: ridge regressions over target transform (log or linear),
+// feature groups and the most correlated other-device columns, scored by capped
+// leave-one-out relative error on the training rows alone; five are averaged.
 #pragma once
 
 #include <cstdint>
