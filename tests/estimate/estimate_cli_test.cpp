@@ -42,6 +42,16 @@ TEST(EstimateCli, FitEstimateValidate) {
   expect_bad_input({"validate", "--estimator", est, "--target", "npu-p32", "--networks", "5"}, "fitted for 'npu-p16'");
 }
 
+// Adaptive sampling stops at the round whose cross-validation reaches the share asked for:
+// any share is reached at once when it is tiny.
+TEST(EstimateCli, FitStopsWhenCrossValidationIsGoodEnough) {
+  const std::string db = (scratch_dir() / "stop.db").string(), est = (scratch_dir() / "stop.est").string();
+  const Result r = hwnas({"fit", "--target", "npu-p16", "--db", db, "--out", est, "--budget", "800", "--rounds",
+                          "3", "--stop-within-5pct", "0.01", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["metrics"]["rounds"].size(), 1u) << r.out;
+}
+
 TEST(EstimateCli, BadInputs) {
   expect_bad_input({"estimate", "mobilenet_v2", "--estimator", write_temp("bad.est", "not json")}, "not JSON");
   expect_bad_input({"estimate", "mobilenet_v2", "--estimator", write_temp("other.est", R"({"format":"x"})")},
@@ -59,6 +69,8 @@ TEST(EstimateCli, BadInputs) {
   expect_bad_input({"fit", "--target", "npu-p16", "--db", db, "--out", "e.est", "--trees", "0"}, "--trees 0");
   expect_bad_input({"fit", "--target", "npu-p16", "--db", db, "--out", "e.est", "--depth", "40"}, "--depth 40");
   expect_bad_input({"fit", "--target", "npu-p16", "--db", db, "--out", "e.est", "--eta", "0"}, "--eta 0");
+  expect_bad_input({"fit", "--target", "npu-p16", "--db", db, "--out", "e.est", "--stop-within-5pct", "95"},
+                   "--stop-within-5pct 95");
   expect_bad_input({"fit", "--target", "npu-p16", "--db", db, "--out", "e.est", "--predictions", "p.csv"},
                    "--predictions is for table mode");
 }

@@ -19,6 +19,7 @@ struct FitArgs {
   std::uint64_t seed = 1;
   int rounds = 3;
   estimate::XgbParams xgb;
+  double stop_within_5pct = estimate::FitOptions{}.target_within_5pct;
   bool json = false;
 };
 
@@ -72,6 +73,9 @@ void add_fit_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--depth", args->xgb.max_depth, "Largest tree depth")->capture_default_str();
   cmd->add_option("--eta", args->xgb.eta, "Learning rate of the boosting")->capture_default_str();
+  cmd->add_option("--stop-within-5pct", args->stop_within_5pct,
+                  "Stop sampling once this share of kernels is within ±5% in cross-validation")
+      ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
     if (!args->table.csv.empty()) {
@@ -105,6 +109,8 @@ void add_fit_command(CLI::App& app) {
       throw UserError(fmt::format("--depth {}: give a depth from 1 to 16", args->xgb.max_depth));
     if (!(args->xgb.eta > 0 && args->xgb.eta <= 1))
       throw UserError(fmt::format("--eta {}: give a learning rate in (0, 1]", args->xgb.eta));
+    if (!(args->stop_within_5pct > 0 && args->stop_within_5pct <= 1))
+      throw UserError(fmt::format("--stop-within-5pct {}: give a share in (0, 1], e.g. 0.95", args->stop_within_5pct));
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
     hw::MeasurementStore store = hw::MeasurementStore::open(args->db);
     estimate::FitOptions options;
@@ -112,6 +118,7 @@ void add_fit_command(CLI::App& app) {
     options.seed = args->seed;
     options.rounds = args->rounds;
     options.xgb = args->xgb;
+    options.target_within_5pct = args->stop_within_5pct;
     std::string stage;
     std::unique_ptr<ProgressBar> bar;
     const estimate::Estimator e = estimate::fit_estimator(
