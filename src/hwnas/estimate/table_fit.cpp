@@ -88,14 +88,15 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
   const std::vector<std::size_t> train(order.begin(), order.begin() + o.train);
   const std::vector<std::size_t> test(order.begin() + o.train, order.end());
 
-  // Rank the other devices by correlation with the target on the training rows (log space).
+  // Rank the other devices by rank correlation with the target on the training rows: with
+  // few rows, one outlying row can make an unrelated device look correlated to Pearson.
   std::vector<double> target_log;
   for (std::size_t i : train) target_log.push_back(std::log(std::max(latency_ms[i], kTableFloorMs)));
   std::vector<std::pair<double, std::size_t>> ranked;
   for (std::size_t c = 0; c < other_cols.size(); ++c) {
     std::vector<double> v;
     for (std::size_t i : train) v.push_back(rows[i].others[c]);
-    ranked.emplace_back(-std::fabs(pearson(v, target_log)), c);
+    ranked.emplace_back(-std::fabs(spearman(v, target_log)), c);
   }
   std::sort(ranked.begin(), ranked.end());
 
