@@ -78,6 +78,29 @@ TEST(Ridge, ChoosesLambdaByTheGivenLoss) {
   EXPECT_NEAR(robust.loo_loss, mean, 1e-12);
 }
 
+// A limit on degrees of freedom moves λ up until the fit spends no more than it; a limit
+// nothing meets keeps the largest λ.
+TEST(Ridge, KeepsDegreesOfFreedomWithinTheLimit) {
+  std::mt19937_64 rng(8);
+  std::normal_distribution<double> noise(0, 1);
+  std::vector<std::vector<double>> x;
+  std::vector<double> y;
+  for (int i = 0; i < 12; ++i) {
+    std::vector<double> row;
+    for (int j = 0; j < 9; ++j) row.push_back(noise(rng));
+    y.push_back(row[0] + 0.01 * noise(rng));
+    x.push_back(row);
+  }
+  const std::vector<double> lambdas = {1e-4, 1e-2, 1, 10, 100, 1e4};
+  const RidgeModel free = fit_ridge(x, y, lambdas);
+  EXPECT_GT(free.df, 4.0);
+  const RidgeModel limited = fit_ridge(x, y, lambdas, {}, 4.0);
+  EXPECT_LE(limited.df, 4.0);
+  EXPECT_GT(limited.lambda, free.lambda);
+  const RidgeModel impossible = fit_ridge(x, y, lambdas, {}, 0.5);  // the intercept alone is 1
+  EXPECT_DOUBLE_EQ(impossible.lambda, 1e4);
+}
+
 // A table whose latency is a known function of the architecture: conv3 edges cost 3 ms,
 // conv1 1 ms, pools 0.5 ms, plus 2 ms; a second "device" column is a noisy copy.
 std::string synthetic_table(int rows, std::uint64_t seed) {

@@ -47,7 +47,7 @@ double RidgeModel::predict(const std::vector<double>& x) const {
 }
 
 RidgeModel fit_ridge(const std::vector<std::vector<double>>& x, const std::vector<double>& y,
-                     const std::vector<double>& lambdas, const RowLoss& loss) {
+                     const std::vector<double>& lambdas, const RowLoss& loss, double max_df) {
   HWNAS_CHECK(!x.empty() && x.size() == y.size() && !lambdas.empty());
   const std::size_t n = x.size(), d = x[0].size();
   RidgeModel base;
@@ -76,6 +76,7 @@ RidgeModel fit_ridge(const std::vector<std::vector<double>>& x, const std::vecto
 
   RidgeModel best;
   best.loo_loss = std::numeric_limits<double>::infinity();
+  bool best_within = false;
   for (double lambda : lambdas) {
     Matrix reg = gram;
     for (std::size_t a = 0; a < d; ++a) reg[a][a] += lambda;
@@ -86,7 +87,7 @@ RidgeModel fit_ridge(const std::vector<std::vector<double>>& x, const std::vecto
     std::vector<double> w(d, 0);
     for (std::size_t a = 0; a < d; ++a)
       for (std::size_t b = 0; b < d; ++b) w[a] += inv[a][b] * zty[b];
-    double total = 0;
+    double total = 0, df = 0;
     std::vector<double> residuals(n);
     for (std::size_t i = 0; i < n; ++i) {
       double pred = ymean, h = 1.0 / double(n);  // the intercept's leverage
@@ -96,13 +97,20 @@ RidgeModel fit_ridge(const std::vector<std::vector<double>>& x, const std::vecto
         for (std::size_t b = 0; b < d; ++b) t += inv[a][b] * z[i][b];
         h += z[i][a] * t;
       }
+      df += h;
       const double e = (y[i] - pred) / std::max(1e-6, 1 - h);
       residuals[i] = e;
       total += loss ? loss(i, e) : e * e;
     }
     const double mean_loss = total / double(n);
-    if (mean_loss < best.loo_loss) {
+    // Past max_df, a λ is taken only while nothing within the limit has been found (the
+    // λs are tried smallest first, so the largest one is then kept).
+    const bool within = df <= max_df;
+    if (!within && best_within) continue;
+    if ((within && !best_within) || mean_loss < best.loo_loss || (!within && lambda > best.lambda)) {
+      best_within = within;
       best = base;
+      best.df = df;
       best.weights = w;
       best.intercept = ymean;
       best.lambda = lambda;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -20,6 +21,7 @@ namespace {
 
 constexpr double kLossCap = 0.20;  // relative error beyond which a row's loss stops growing
 constexpr std::size_t kEnsemble = 5;  // members averaged from 60 training rows
+constexpr double kMaxDfShare = 0.5;   // below 60 rows, a model's degrees of freedom: at most this share of them
 
 std::size_t column(const hw::CsvTable& t, const std::string& name, const std::string& csv, const std::string& flag) {
   const auto it = std::find(t.header.begin(), t.header.end(), name);
@@ -101,6 +103,10 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
   std::sort(ranked.begin(), ranked.end());
 
   const std::vector<double> lambdas = {1e-4, 1e-3, 1e-2, 0.1, 1, 10, 100, 1000};
+  // Below 60 rows, no candidate may spend more than kMaxDfShare of the rows on degrees of
+  // freedom; with more rows, a clean table (a sum of per-layer lookup entries) deserves
+  // the full one-hot fit.
+  const double max_df = o.train < 60 ? kMaxDfShare * double(o.train) : std::numeric_limits<double>::infinity();
   std::vector<Candidate> candidates;
   struct FeatureSet {
     bool live = false, simulated = false, one_hot = false;
@@ -139,7 +145,7 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
         const double e = log_target ? std::expm1(residual) : residual / ms[i];
         return std::min(e * e, kLossCap * kLossCap);
       };
-      m.model = fit_ridge(x, y, lambdas, capped_loss);
+      m.model = fit_ridge(x, y, lambdas, capped_loss, max_df);
       // The mean loss scores the candidate; its standard error says how sure that score is.
       double sum = 0, sum_sq = 0;
       for (std::size_t i = 0; i < train.size(); ++i) {
