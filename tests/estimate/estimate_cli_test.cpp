@@ -157,6 +157,13 @@ TEST(EstimateCli, TableEstimatorReadsOtherDevicesFromItsTable) {
   expect_bad_input({"estimate", "nb201:arch=" + archs[3], "--estimator",
                     write_temp("gone.est", copy_other_column_estimator("/nonexistent/t.csv"))},
                    "/nonexistent/t.csv");
+  expect_bad_input({"estimate", "nb201:arch=" + archs[3], "--estimator",
+                    write_temp("vs.est", copy_other_column_estimator(csv, "\"2\""))},
+                   "'version' is \"2\"");
+  std::string zero_scale = copy_other_column_estimator(csv);
+  zero_scale.replace(zero_scale.find("[1,1,1,1,1,1]"), 13, "[1,1,1,1,1,0]");
+  expect_bad_input({"estimate", "nb201:arch=" + archs[3], "--estimator", write_temp("zero.est", zero_scale)},
+                   "'scale' holds a value that is not positive");
   std::string short_weights = copy_other_column_estimator(csv);
   short_weights.replace(short_weights.find("[0,0,0,0,0,1]"), 13, "[0,0,0,0,1]");
   expect_bad_input({"estimate", "nb201:arch=" + archs[3], "--estimator", write_temp("short.est", short_weights)},

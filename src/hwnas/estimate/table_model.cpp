@@ -172,10 +172,10 @@ TableEstimator TableEstimator::load(const std::string& path) {
                                  what));
   };
   if (!is_table_estimator(doc)) throw bad("'format' is not hwnas-table-estimator");
-  if (doc.value("version", 0) != 2) throw bad(fmt::format("'version' is {}, this hwnas reads 2", doc.value("version", 0)));
   TableEstimator e;
   e.path_ = path;
   try {
+    if (doc.at("version") != 2) throw bad(fmt::format("'version' is {}, this hwnas reads 2", doc.at("version").dump()));
     e.space_ = doc.at("space").get<std::string>();
     e.csv_ = doc.at("csv").get<std::string>();
     e.arch_column_ = doc.at("arch_column").get<std::string>();
@@ -204,6 +204,8 @@ TableEstimator TableEstimator::load(const std::string& path) {
       if (member.model.mean.size() != member.model.weights.size() ||
           member.model.scale.size() != member.model.weights.size())
         throw bad("a member's 'mean', 'scale' and 'weights' differ in length");
+      for (double v : member.model.scale)
+        if (!(v > 0 && std::isfinite(v))) throw bad("a member's 'scale' holds a value that is not positive");
       e.members_.push_back(std::move(member));
     }
   } catch (const nlohmann::json::exception& ex) {
