@@ -17,8 +17,9 @@ namespace {
 
 // A table estimator predicts whole networks of the table it was fitted on: MODEL must be
 // that space's zoo spec with the architecture alone, and memory comes from the graph.
-void estimate_with_table(const std::string& model, const std::string& path, std::int32_t batch, bool json) {
-  const estimate::TableEstimator e = estimate::TableEstimator::load(path);
+void estimate_with_table(const std::string& model, const nlohmann::json& doc, const std::string& path,
+                         std::int32_t batch, bool json) {
+  const estimate::TableEstimator e = estimate::TableEstimator::from_json(doc, path);
   const std::string prefix = e.space() == "nb201" ? "nb201:arch=" : "fbnet:blocks=";
   if (!model.starts_with(prefix) || model.find(',') != std::string::npos)
     throw UserError(fmt::format("{}: a table estimator for {} predicts that table's networks only: give MODEL as "
@@ -65,11 +66,13 @@ void add_estimate_command(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
     if (args->batch <= 0) throw UserError(fmt::format("--batch {}: the batch size must be positive", args->batch));
-    if (estimate::TableEstimator::is_table_estimator_file(args->estimator)) {
-      estimate_with_table(args->model, args->estimator, args->batch, args->json);
+    // One read of the file, whichever kind it is: kernel estimators hold megabytes of trees.
+    const nlohmann::json doc = estimate::read_estimator_json(args->estimator);
+    if (estimate::TableEstimator::is_table_estimator(doc)) {
+      estimate_with_table(args->model, doc, args->estimator, args->batch, args->json);
       return;
     }
-    const estimate::Estimator e = estimate::Estimator::load(args->estimator);
+    const estimate::Estimator e = estimate::Estimator::from_json(doc, args->estimator);
     const graph::Graph g = graph::load_model(args->model);
     const estimate::NetworkEstimate n = e.estimate(g, args->batch);
     if (args->json) {

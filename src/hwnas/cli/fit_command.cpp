@@ -78,13 +78,11 @@ void add_fit_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
+    if (args->table.csv.empty() && !args->table.predictions.empty())
+      throw UserError("--predictions is for table mode: give it with --table");
     if (!args->table.csv.empty()) {
       if (args->table.latency_column.empty() || args->table.space.empty())
         throw UserError("--table needs --latency-column and --space (nb201 or fbnet)");
-    } else if (!args->table.predictions.empty()) {
-      throw UserError("--predictions is for table mode: give it with --table");
-    }
-    if (!args->table.csv.empty()) {
       args->table.seed = args->seed;
       const nlohmann::json r = estimate::fit_table(args->table, args->out);
       if (args->json) {

@@ -52,17 +52,21 @@ void Estimator::save(const std::string& path) const {
   write_file_atomically(path, doc.dump(1) + "\n", "estimator file");
 }
 
-Estimator Estimator::load(const std::string& path) {
+nlohmann::json read_estimator_json(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UserError(fmt::format("{}: cannot read the estimator file; check the path", path));
   std::ostringstream text;
   text << in.rdbuf();
-  nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(text.str());
+    return nlohmann::json::parse(text.str());
   } catch (const nlohmann::json::exception&) {
     throw UserError(fmt::format("{}: not an hwnas estimator file (not JSON); create one with 'hwnas fit'", path));
   }
+}
+
+Estimator Estimator::load(const std::string& path) { return from_json(read_estimator_json(path), path); }
+
+Estimator Estimator::from_json(const nlohmann::json& doc, const std::string& path) {
   auto bad = [&](const std::string& what) {
     return UserError(fmt::format("{}: not a valid hwnas estimator file: {}; create one with 'hwnas fit'", path, what));
   };

@@ -49,6 +49,10 @@ struct NetworkEstimate {
   std::int64_t peak_activation_bytes = 0;
 };
 
+/// The JSON of an estimator file, kernel or table (table_model.h); throws UserError naming
+/// the file when it cannot be read or is not JSON.
+nlohmann::json read_estimator_json(const std::string& path);
+
 class Estimator {
  public:
   Estimator() = default;
@@ -58,6 +62,8 @@ class Estimator {
   /// Loads an estimator file; throws UserError naming the file when it is corrupt or of
   /// another format version.
   static Estimator load(const std::string& path);
+  /// The same from a file's JSON already read (read_estimator_json); `path` names it in errors.
+  static Estimator from_json(const nlohmann::json& doc, const std::string& path);
   /// Writes the estimator atomically.
   void save(const std::string& path) const;
 

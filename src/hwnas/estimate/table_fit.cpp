@@ -147,14 +147,10 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
       };
       m.model = fit_ridge(x, y, lambdas, capped_loss, max_df);
       // The mean loss scores the candidate; its standard error says how sure that score is.
-      double sum = 0, sum_sq = 0;
-      for (std::size_t i = 0; i < train.size(); ++i) {
-        const double loss = capped_loss(i, m.model.loo_residuals[i]);
-        sum += loss;
-        sum_sq += loss * loss;
-      }
+      double sum_sq = 0;
+      for (std::size_t i = 0; i < train.size(); ++i) sum_sq += std::pow(capped_loss(i, m.model.loo_residuals[i]), 2);
       const double n = double(train.size());
-      c.score = sum / n;
+      c.score = m.model.loo_loss;  // the mean of the same capped losses
       c.score_se = std::sqrt(std::max(0.0, sum_sq / n - c.score * c.score) / n);
       c.complexity = x.front().size();
       candidates.push_back(std::move(c));

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <map>
 
 #include "hwnas/estimate/measure_network.h"
@@ -147,26 +146,7 @@ bool TableEstimator::is_table_estimator(const nlohmann::json& doc) {
   return doc.is_object() && doc.value("format", "") == "hwnas-table-estimator";
 }
 
-bool TableEstimator::is_table_estimator_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return false;
-  // Keep only the top-level keys' scalar values: kernel estimators hold megabytes of trees.
-  const auto top_level_only = [](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
-    return depth <= 1 || event == nlohmann::json::parse_event_t::key;
-  };
-  const nlohmann::json doc = nlohmann::json::parse(in, top_level_only, /*allow_exceptions=*/false);
-  return is_table_estimator(doc);
-}
-
-TableEstimator TableEstimator::load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UserError(fmt::format("{}: cannot read the estimator file; check the path", path));
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception&) {
-    throw UserError(fmt::format("{}: not an hwnas estimator file (not JSON); create one with 'hwnas fit'", path));
-  }
+TableEstimator TableEstimator::from_json(const nlohmann::json& doc, const std::string& path) {
   const auto bad = [&](const std::string& what) {
     return UserError(fmt::format("{}: not a valid table estimator file: {}; refit it with 'hwnas fit --table'", path,
                                  what));

@@ -53,12 +53,12 @@ double predict_table_ms(const std::vector<TableMember>& members, const TableRow&
 /// A fitted table estimator as `hwnas estimate` uses it.
 class TableEstimator {
  public:
-  /// Reads an estimator file and the table it names (for the other devices' columns).
-  /// Throws UserError naming the file and key for anything malformed or missing.
-  static TableEstimator load(const std::string& path);
+  /// From an estimator file's JSON (read_estimator_json), and the table it names for the
+  /// other devices' columns. Throws UserError naming `path` and the key for anything
+  /// malformed or missing.
+  static TableEstimator from_json(const nlohmann::json& doc, const std::string& path);
+  /// Whether an estimator file's JSON is a table estimator's.
   static bool is_table_estimator(const nlohmann::json& doc);
-  /// Whether `path` holds a table estimator (false for anything else, readable or not).
-  static bool is_table_estimator_file(const std::string& path);
 
   const std::string& space() const { return space_; }
   const std::string& latency_column() const { return latency_column_; }
