@@ -19,7 +19,7 @@ import tempfile
 
 import numpy as np
 
-from rank_stats import spearman
+from rank_stats import help_query_set, spearman
 
 data = sys.argv[1] if len(sys.argv) > 1 else "../shared/data"
 rows = sys.argv[2] if len(sys.argv) > 2 else "20"
@@ -52,8 +52,7 @@ with tempfile.TemporaryDirectory() as tmp:
         cells = []
         for seed in seeds:
             row, measured, predicted, holdout = predictions(device, seed, tmp)
-            query = row[(index[row] >= 900) & (index[row] < 1900) & holdout]
-            query = query[np.argsort(measured[query])[len(query) // 10:len(query) * 9 // 10]]
+            query = help_query_set(row[holdout], index, measured)
             cells.append(f"{spearman(predicted[query], measured[query]):.4f} "
                          f"({spearman(predicted[holdout], measured[holdout]):.4f})")
         print(f"| {device} | {published} | " + " | ".join(cells) + " |")

@@ -1,5 +1,6 @@
 """Spearman's ρ with ties given their average rank, as hwnas's own `agreement()` computes
-it (eyeriss and fpga latencies have many ties). Shared by the table scripts in bench/."""
+it (eyeriss and fpga latencies have many ties), and HELP's NB201 query set. Shared by the
+table scripts in bench/."""
 import numpy as np
 
 
@@ -16,3 +17,10 @@ def ranks(v):
 
 def spearman(a, b):
     return float(np.corrcoef(ranks(a), ranks(b))[0, 1])
+
+
+def help_query_set(rows, index, latency):
+    """Of `rows`, those HELP's meta-test ranks: NB201 indices 900-1899 (its query positions,
+    github.com/HayeonLee/HELP loader.py), without the fastest and slowest 10% by `latency`."""
+    query = rows[(index[rows] >= 900) & (index[rows] < 1900)]
+    return query[np.argsort(latency[query])[len(query) // 10:len(query) * 9 // 10]]

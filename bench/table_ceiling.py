@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-from rank_stats import spearman
+from rank_stats import help_query_set, spearman
 
 data = sys.argv[1] if len(sys.argv) > 1 else "../shared/data"
 
@@ -41,8 +41,7 @@ def heldout_ranking(rows, cols, log_lat, one_hot, help_rho, train=5000, seeds=(1
         j = cols.index(col)
         x = np.hstack([np.ones((len(log_lat), 1)), one_hot, np.delete(log_lat, j, axis=1)])
         y = log_lat[:, j]
-        query = np.where((index >= 900) & (index < 1900))[0]
-        query = query[np.argsort(y[query])[len(query) // 10:len(query) * 9 // 10]]
+        query = help_query_set(np.arange(len(y)), index, y)
         every, on_query = [], []
         for seed in seeds:
             order = np.random.default_rng(seed).permutation(len(y))
