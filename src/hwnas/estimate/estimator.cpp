@@ -57,8 +57,12 @@ nlohmann::json read_estimator_json(const std::string& path) {
   if (!in) throw UserError(fmt::format("{}: cannot read the estimator file; check the path", path));
   std::ostringstream text;
   text << in.rdbuf();
+  return parse_estimator_json(text.str(), path);
+}
+
+nlohmann::json parse_estimator_json(std::string_view text, const std::string& path) {
   try {
-    return nlohmann::json::parse(text.str());
+    return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception&) {
     throw UserError(fmt::format("{}: not an hwnas estimator file (not JSON); create one with 'hwnas fit'", path));
   }

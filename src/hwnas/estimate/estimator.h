@@ -12,6 +12,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -52,6 +53,8 @@ struct NetworkEstimate {
 /// The JSON of an estimator file, kernel or table (table_model.h); throws UserError naming
 /// the file when it cannot be read or is not JSON.
 nlohmann::json read_estimator_json(const std::string& path);
+/// The same from the file's text already in memory; `path` names it in errors.
+nlohmann::json parse_estimator_json(std::string_view text, const std::string& path);
 
 class Estimator {
  public:
