@@ -148,6 +148,103 @@ TEST(Cli, InspectModelFiles) {
   EXPECT_EQ(from_file.out, from_zoo.out);
 }
 
+// Names with line breaks, NULs, tabs, terminal controls, bytes that are not UTF-8 or
+// hundreds of characters, as quoted YAML strings and JSON "\u0000" carry them: the table
+// shows them escaped on one aligned line each, and --json stays one valid document.
+const std::string kOddNamesYaml =
+    "name: \"odd\\nmodel\"\n"
+    "input: [3, 8, 8]\n"
+    "layers:\n"
+    "  - {op: conv2d, name: \"a\\0b\", out: 4, kernel: 1}\n"
+    "  - {op: relu, name: \"line\\nbreak\\r\"}\n"
+    "  - {op: relu, name: \"tab\\there\"}\n"
+    "  - {op: relu, name: \"\\e[2J\\e[31mred\"}\n"
+    "  - {op: relu, name: \"bidi\\u202Eevil\"}\n"
+    "  - {op: relu, name: raw\xff\xfe" "bytes}\n"
+    "  - {op: relu, name: " + std::string(300, 'n') + ".tail}\n"
+    "  - {op: relu, name: \"caf\\u00e9\"}\n";
+
+// The escaped names, in layer order after the input; the long one is shortened.
+const std::vector<std::string> kOddNamesShown = {
+    "a\\0b", "line\\nbreak\\r", "tab\\there", "\\x1b[2J\\x1b[31mred", "bidi\\u202eevil", "raw\\xff\\xfebytes",
+    std::string(31, 'n') + "..." + std::string(25, 'n') + ".tail", "caf\u00e9"};
+
+// No byte of `text` is a control character other than the line feeds between lines.
+void expect_no_controls(const std::string& text) {
+  for (const char c : text)
+    EXPECT_FALSE((static_cast<unsigned char>(c) < 0x20 && c != '\n') || c == 0x7f)
+        << "control byte " << static_cast<int>(static_cast<unsigned char>(c)) << " in:\n" << text;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(Cli, InspectTableEscapesNames) {
+  const std::string path = write_temp("odd_names.yaml", kOddNamesYaml);
+  const Result r = hwnas({"inspect", path});
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_no_controls(r.out);
+  const std::vector<std::string> lines = lines_of(r.out);
+  // Header, input, 8 layers, output, blank line, 6 lines of totals.
+  ASSERT_EQ(lines.size(), 1u + 1 + 8 + 1 + 1 + 6) << r.out;
+  const std::size_t op_column = lines[0].find("op ");
+  for (std::size_t i = 0; i < kOddNamesShown.size(); ++i) {
+    const std::string& row = lines[2 + i];
+    EXPECT_EQ(row.rfind(kOddNamesShown[i] + "  ", 0), 0u) << row;
+    if (i + 1 < kOddNamesShown.size())  // the last name has a two-byte character
+      EXPECT_EQ(row.find(i == 0 ? "conv2d" : "relu"), op_column) << row;
+  }
+  EXPECT_NE(r.out.find("\nmodel odd\\nmodel: 10 nodes"), std::string::npos) << r.out;
+}
+
+TEST(Cli, InspectJsonKeepsOddNamesExactly) {
+  const std::string path = write_temp("odd_names_json.yaml", kOddNamesYaml);
+  const Result r = hwnas({"inspect", path, "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["model"], "odd\nmodel");
+  const nlohmann::json& layers = j["layers"];
+  ASSERT_EQ(layers.size(), 10u);
+  EXPECT_EQ(layers[1]["name"], std::string("a\0b", 3));
+  EXPECT_EQ(layers[2]["name"], "line\nbreak\r");
+  EXPECT_EQ(layers[2]["inputs"][0], std::string("a\0b", 3));
+  EXPECT_EQ(layers[4]["name"], "\x1b[2J\x1b[31mred");
+  EXPECT_EQ(layers[5]["name"], "bidi\u202eevil");
+  // Bytes that are not UTF-8 cannot be JSON: each becomes U+FFFD.
+  EXPECT_EQ(layers[6]["name"], "raw\ufffd\ufffdbytes");
+  EXPECT_EQ(layers[7]["name"], std::string(300, 'n') + ".tail");
+  EXPECT_EQ(layers[8]["name"], "caf\u00e9");
+}
+
+TEST(Cli, JsonModelFileWithNulInNames) {
+  const std::string path = write_temp(
+      "nul.json", R"({"input": [3, 8, 8], "layers": [{"op": "conv2d", "name": "x\u0000y", "out": 4, "kernel": 1},)"
+                  R"( {"op": "relu", "name": "z\u0000", "inputs": "x\u0000y"}]})");
+  Result r = hwnas({"inspect", path});
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_no_controls(r.out);
+  EXPECT_NE(r.out.find("\nx\\0y  "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nz\\0   "), std::string::npos) << r.out;
+  r = hwnas({"inspect", path, "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["layers"][2]["name"], std::string("z\0", 2));
+}
+
+// An error quoting such a name is still one whole line: a NUL used to end the message.
+TEST(Cli, ErrorsQuoteOddNamesOnOneLine) {
+  const std::string dup = write_temp("dup_nul.yaml",
+                                     "input: [3, 8, 8]\nlayers:\n"
+                                     "  - {op: conv2d, name: \"x\\0y\\e[2J\", out: 4, kernel: 1}\n"
+                                     "  - {op: relu, name: \"x\\0y\\e[2J\"}\n");
+  expect_bad_input({"inspect", dup}, "layer 'x\\0y\\x1b[2J': ");  // the message goes on after the name
+  expect_no_controls(hwnas({"inspect", dup}).err);
+  expect_bad_input({"inspect", "mobilenet_v9\x01\xff"}, "unknown zoo model 'mobilenet_v9\\x01\\xff'");
+}
+
 TEST(Cli, BadModelFile) {
   expect_bad_input(
       {"inspect", write_temp("bad_op.yaml", "input: [3, 8, 8]\nlayers:\n  - {op: convv}\n")},

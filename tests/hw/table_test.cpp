@@ -72,9 +72,29 @@ TEST(Table, LooksUpNetworks) {
                               {"|a|", 1.5}, {"|b|", 0.0}, {"|c,d|", 20.0}}));
   EXPECT_FALSE(table.fusion_rules());
   const std::string message = user_error([&] { table.measure(conv_kernel(8)); });
-  EXPECT_NE(message.find("table targets time whole networks; use network_latency_ms"),
+  EXPECT_NE(message.find("table targets time whole networks; look one up with 'hwnas simulate"),
             std::string::npos);
   EXPECT_THROW(table.measure(conv_kernel(8)), UnsupportedKernel);
+}
+
+// MODEL specs name rows by their architecture, or by the whole spec when that is a key.
+TEST(Table, LatencyOfModel) {
+  TempDir dir;
+  const std::string csv =
+      dir.write("m.csv", "arch,ms\n|x~0|,2.5\nk3_e1-skip,4\nmobilenet_v2:width=0.5,7\n\"a,b\",1\n");
+  const TableTarget table(csv, "arch", "ms", "board");
+  EXPECT_EQ(table.latency_of_model("nb201:arch=|x~0|"), (std::pair<std::string, double>{"|x~0|", 2.5}));
+  EXPECT_EQ(table.latency_of_model("fbnet:blocks=k3_e1-skip"), (std::pair<std::string, double>{"k3_e1-skip", 4}));
+  EXPECT_EQ(table.latency_of_model("mobilenet_v2:width=0.5"),
+            (std::pair<std::string, double>{"mobilenet_v2:width=0.5", 7}));
+  EXPECT_EQ(table.latency_of_model("a,b"), (std::pair<std::string, double>{"a,b", 1}));
+  std::string message = user_error([&] { table.latency_of_model("nb201:arch=|y~0|"); });
+  EXPECT_NE(message.find("model 'nb201:arch=|y~0|': table target 'board' has no row whose 'arch'"), std::string::npos)
+      << message;
+  message = user_error([&] { table.latency_of_model("nb201:arch=|x~0|,classes=100"); });
+  EXPECT_NE(message.find("without other options"), std::string::npos) << message;
+  message = user_error([&] { table.latency_of_model("resnet18"); });
+  EXPECT_NE(message.find("times only the networks of its table"), std::string::npos) << message;
 }
 
 TEST(Table, IdentityFollowsContentsAndColumns) {

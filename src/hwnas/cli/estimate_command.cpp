@@ -3,12 +3,14 @@
 #include <nlohmann/json.hpp>
 
 #include "hwnas/cli/commands.h"
+#include "hwnas/cli/json_output.h"
 #include "hwnas/cli/progress.h"
 #include "hwnas/estimate/estimator.h"
 #include "hwnas/estimate/table_model.h"
 #include "hwnas/estimate/validate.h"
 #include "hwnas/graph/analysis.h"
 #include "hwnas/graph/error.h"
+#include "hwnas/graph/printable.h"
 #include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/hw/targets/targets.h"
 
@@ -34,20 +36,20 @@ void estimate_with_table(const std::string& model, const nlohmann::json& doc, co
   const graph::Graph g = graph::load_model(model);
   const graph::Analysis a = graph::analyze(g, graph::Precision::fp32);
   if (json) {
-    fmt::print("{}\n", nlohmann::ordered_json{{"model", g.name()},
-                                              {"target", e.latency_column()},
-                                              {"estimator", "table"},
-                                              {"latency_ms", ms},
-                                              {"params", a.total.params},
-                                              {"weight_bytes", a.total.weight_bytes},
-                                              {"peak_activation_bytes", a.peak_activation_bytes},
-                                              {"layers", nlohmann::ordered_json::array()}}
-                           .dump(2));
+    emit_json(nlohmann::ordered_json{{"model", g.name()},
+                                     {"target", e.latency_column()},
+                                     {"estimator", "table"},
+                                     {"latency_ms", ms},
+                                     {"params", a.total.params},
+                                     {"weight_bytes", a.total.weight_bytes},
+                                     {"peak_activation_bytes", a.peak_activation_bytes},
+                                     {"layers", nlohmann::ordered_json::array()}});
     return;
   }
   fmt::print("model {} on {} (estimated from whole-network timings; no per-layer split): latency {:.3f} ms, {} "
              "params, {} weight bytes, peak activations {} bytes (fp32)\n",
-             g.name(), e.latency_column(), ms, a.total.params, a.total.weight_bytes, a.peak_activation_bytes);
+             printable(g.name()), printable(e.latency_column()), ms, a.total.params, a.total.weight_bytes,
+             a.peak_activation_bytes);
 }
 
 }  // namespace
@@ -82,22 +84,28 @@ void add_estimate_command(CLI::App& app) {
         for (graph::NodeId id : l.nodes) nodes.emplace_back(g.node_name(id));
         layers.push_back({{"name", g.node_name(l.nodes[0])}, {"nodes", nodes}, {"latency_ms", l.latency_s * 1e3}});
       }
-      fmt::print("{}\n", nlohmann::ordered_json{{"model", g.name()},
-                                                {"target", e.target_name()},
-                                                {"latency_ms", n.latency_s * 1e3},
-                                                {"params", n.params},
-                                                {"weight_bytes", n.weight_bytes},
-                                                {"peak_activation_bytes", n.peak_activation_bytes},
-                                                {"layers", layers}}
-                             .dump(2));
+      emit_json(nlohmann::ordered_json{{"model", g.name()},
+                                       {"target", e.target_name()},
+                                       {"latency_ms", n.latency_s * 1e3},
+                                       {"params", n.params},
+                                       {"weight_bytes", n.weight_bytes},
+                                       {"peak_activation_bytes", n.peak_activation_bytes},
+                                       {"layers", layers}});
       return;
     }
+    constexpr std::size_t kNameColumns = 64;  // longer names are shortened here; --json has them whole
+    std::vector<std::string> names;
     std::size_t width = 4;
-    for (const auto& l : n.layers) width = std::max(width, g.node_name(l.nodes[0]).size());
+    for (const auto& l : n.layers) {
+      names.push_back(printable(g.node_name(l.nodes[0]), kNameColumns));
+      width = std::max(width, names.back().size());
+    }
     fmt::print("{:<{}}  {:>11}\n", "name", width, "latency_us");
-    for (const auto& l : n.layers) fmt::print("{:<{}}  {:>11.2f}\n", g.node_name(l.nodes[0]), width, l.latency_s * 1e6);
+    for (std::size_t i = 0; i < n.layers.size(); ++i)
+      fmt::print("{:<{}}  {:>11.2f}\n", names[i], width, n.layers[i].latency_s * 1e6);
     fmt::print("\nmodel {} on {} (estimated): latency {:.3f} ms, {} params, {} weight bytes, peak activations {} bytes\n",
-               g.name(), e.target_name(), n.latency_s * 1e3, n.params, n.weight_bytes, n.peak_activation_bytes);
+               printable(g.name()), printable(e.target_name()), n.latency_s * 1e3, n.params, n.weight_bytes,
+               n.peak_activation_bytes);
   });
 }
 
@@ -124,7 +132,7 @@ void add_validate_command(CLI::App& app) {
                                                 [&](std::int64_t d, std::int64_t t) { bar.update(d, t); });
     bar.finish();
     if (args->json) {
-      fmt::print("{}\n", r.dump(2));
+      emit_json(r);
       return;
     }
     fmt::print("{} random networks on {}: {:.1f}% within ±10%, {:.1f}% within ±5%, RMSE {:.4f} ms, Spearman {:.4f}\n",

@@ -3,8 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include "hwnas/cli/commands.h"
+#include "hwnas/cli/json_output.h"
 #include "hwnas/graph/analysis.h"
 #include "hwnas/graph/error.h"
+#include "hwnas/graph/printable.h"
 #include "hwnas/graph/zoo/zoo.h"
 
 namespace hwnas::cli {
@@ -17,10 +19,13 @@ struct InspectArgs {
   bool json = false;
 };
 
+// Names are shortened to this many characters in the table; --json has them whole.
+constexpr std::size_t kNameColumns = 64;
+
 std::string block_label(const graph::Graph& g, graph::NodeId id) {
   const graph::BlockId b = g.node(id).block;
   if (b == graph::kNoBlock) return "-";
-  return fmt::format("{} ({})", g.block_name(b), graph::block_kind_name(g.block(b).kind));
+  return fmt::format("{} ({})", printable(g.block_name(b), kNameColumns), graph::block_kind_name(g.block(b).kind));
 }
 
 std::string human(std::int64_t n) {
@@ -62,25 +67,28 @@ void print_json(const graph::Graph& g, const graph::Analysis& a) {
       {"peak_activation_bytes", a.peak_activation_bytes},
       {"peak_activation_bytes_min_order", a.peak_activation_bytes_min_order},
       {"layers", layers}};
-  fmt::print("{}\n", out.dump(2));
+  emit_json(out);
 }
 
 void print_table(const graph::Graph& g, const graph::Analysis& a) {
+  std::vector<std::string> names, blocks;
   std::size_t name_width = 4, block_width = 5;
   for (graph::NodeId id = 0; id < g.size(); ++id) {
-    name_width = std::max(name_width, g.node_name(id).size());
-    block_width = std::max(block_width, block_label(g, id).size());
+    names.push_back(printable(g.node_name(id), kNameColumns));
+    blocks.push_back(block_label(g, id));
+    name_width = std::max(name_width, names.back().size());
+    block_width = std::max(block_width, blocks.back().size());
   }
   fmt::print("{:<{}}  {:<16} {:<{}}  {:>20} {:>10} {:>10} {:>12}\n", "name", name_width, "op",
              "block", block_width, "output", "MACs", "params", "act bytes");
   for (graph::NodeId id = 0; id < g.size(); ++id) {
     const graph::NodeCost& c = a.nodes[id];
-    fmt::print("{:<{}}  {:<16} {:<{}}  {:>20} {:>10} {:>10} {:>12}\n", g.node_name(id),
-               name_width, graph::op_name(g.op(id)), block_label(g, id), block_width,
+    fmt::print("{:<{}}  {:<16} {:<{}}  {:>20} {:>10} {:>10} {:>12}\n", names[id],
+               name_width, graph::op_name(g.op(id)), blocks[id], block_width,
                graph::to_string(g.shape(id)), human(c.macs), human(c.params),
                human(c.activation_bytes));
   }
-  fmt::print("\nmodel {}: {} nodes, {} blocks, {} precision, batch {}\n", g.name(), g.size(),
+  fmt::print("\nmodel {}: {} nodes, {} blocks, {} precision, batch {}\n", printable(g.name()), g.size(),
              g.num_blocks(), graph::precision_name(a.precision), a.batch);
   fmt::print("  params                       {:>14}  ({} with BN folded)\n", a.total.params,
              a.total.params_folded);

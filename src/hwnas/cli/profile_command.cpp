@@ -1,11 +1,17 @@
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "hwnas/cli/commands.h"
+#include "hwnas/cli/json_output.h"
 #include "hwnas/cli/progress.h"
 #include "hwnas/estimate/profile.h"
 #include "hwnas/graph/error.h"
+#include "hwnas/graph/printable.h"
+#include "hwnas/hw/table/table_target.h"
 #include "hwnas/hw/targets/targets.h"
 
 namespace hwnas::cli {
@@ -17,6 +23,16 @@ struct ProfileArgs {
   std::uint64_t seed = 1;
   bool json = false;
 };
+
+// A table target's latencies are whole networks, already measured: there is no kernel to
+// sample, and fit --table reads the table itself.
+void refuse_table(const hw::TableTarget& t, const std::string& spec) {
+  throw UserError(fmt::format("--target {}: '{}' is a table of whole-network latencies and times no kernels, so "
+                              "there is nothing to profile; learn an estimator from it with 'hwnas fit --table {} "
+                              "--arch-column {} --latency-column {} --space nb201|fbnet --out EST', or look a "
+                              "network up with 'hwnas simulate MODEL --target {}'",
+                              spec, t.name(), t.csv_path(), t.key_column(), t.latency_column(), spec));
+}
 
 }  // namespace
 
@@ -32,26 +48,36 @@ void add_profile_command(CLI::App& app) {
     if (args->kernels <= 0)
       throw UserError(fmt::format("--kernels {}: give a positive number of kernels", args->kernels));
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
-    hw::MeasurementStore store = hw::MeasurementStore::open(args->db);
-    ProgressBar bar("profile " + target->name());
+    if (const auto* table = dynamic_cast<const hw::TableTarget*>(target.get())) refuse_table(*table, args->target);
+    std::error_code ec;
+    const bool db_existed = std::filesystem::exists(args->db, ec) || ec;
+    std::optional<hw::MeasurementStore> store = hw::MeasurementStore::open(args->db);
+    ProgressBar bar("profile " + printable(target->name()));
     const estimate::ProfileResult r = estimate::profile(
-        *target, store, args->kernels, args->seed,
+        *target, *store, args->kernels, args->seed,
         [&bar](std::int64_t done, std::int64_t total) { bar.update(done, total); });
     bar.finish();
-    const std::size_t stored = store.count(target->identity());
+    if (r.measured + r.reused == 0) {
+      // Nothing measured and nothing there: an error, and a store this run created goes.
+      store.reset();
+      if (!db_existed) std::filesystem::remove(args->db, ec);
+      throw UserError(fmt::format("--target {}: none of the {} sampled kernels can run on '{}' (the first: {}); "
+                                  "nothing was profiled",
+                                  args->target, args->kernels, target->name(), r.first_unsupported));
+    }
+    const std::size_t stored = store->count(target->identity());
     if (args->json) {
-      fmt::print("{}\n", nlohmann::ordered_json{{"target", target->name()},
-                                                {"target_identity", target->identity()},
-                                                {"db", args->db},
-                                                {"measured", r.measured},
-                                                {"reused", r.reused},
-                                                {"unsupported", r.unsupported},
-                                                {"stored_for_target", stored}}
-                             .dump(2));
+      emit_json(nlohmann::ordered_json{{"target", target->name()},
+                                       {"target_identity", target->identity()},
+                                       {"db", args->db},
+                                       {"measured", r.measured},
+                                       {"reused", r.reused},
+                                       {"unsupported", r.unsupported},
+                                       {"stored_for_target", stored}});
     } else {
       fmt::print("{} on {}: measured {}, reused {}, unsupported {}; {} holds {} measurements for {}\n",
-                 args->kernels, target->name(), r.measured, r.reused, r.unsupported, args->db,
-                 stored, target->identity());
+                 args->kernels, printable(target->name()), r.measured, r.reused, r.unsupported,
+                 printable(args->db), stored, printable(target->identity()));
     }
   });
 }

@@ -3,9 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "hwnas/cli/commands.h"
+#include "hwnas/cli/json_output.h"
 #include "hwnas/estimate/measure_network.h"
 #include "hwnas/graph/error.h"
+#include "hwnas/graph/printable.h"
 #include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/hw/table/table_target.h"
 #include "hwnas/hw/targets/targets.h"
 
 namespace hwnas::cli {
@@ -48,35 +51,71 @@ void print_json(const graph::Graph& g, const hw::Target& t, const estimate::Netw
                                 {"cycles", n.cycles},
                                 {"kernels", n.kernels.size()},
                                 {"layers", layers}};
-  fmt::print("{}\n", out.dump(2));
+  emit_json(out);
 }
 
+// Names are shortened to this many characters in the table; --json has them whole.
+constexpr std::size_t kNameColumns = 64;
+
 void print_table(const graph::Graph& g, const hw::Target& t, const estimate::NetworkMeasurement& n) {
+  std::vector<std::string> names;
   std::size_t name_width = 4, ops_width = 3;
   for (const auto& k : n.kernels) {
-    name_width = std::max(name_width, g.node_name(k.instance.nodes[0]).size());
+    names.push_back(printable(g.node_name(k.instance.nodes[0]), kNameColumns));
+    name_width = std::max(name_width, names.back().size());
     ops_width = std::max(ops_width, fused_ops(k.instance.kernel).size());
   }
   fmt::print("{:<{}}  {:<{}}  {:>11} {:>9} {:>7}\n", "name", name_width, "ops", ops_width,
              "latency_us", "bound", "util");
-  for (const auto& k : n.kernels) {
-    const hw::Measurement& m = k.measurement;
-    fmt::print("{:<{}}  {:<{}}  {:>11.2f} {:>9} {:>7}\n", g.node_name(k.instance.nodes[0]),
-               name_width, fused_ops(k.instance.kernel), ops_width, m.latency_s * 1e6,
+  for (std::size_t i = 0; i < n.kernels.size(); ++i) {
+    const hw::Measurement& m = n.kernels[i].measurement;
+    fmt::print("{:<{}}  {:<{}}  {:>11.2f} {:>9} {:>7}\n", names[i], name_width,
+               fused_ops(n.kernels[i].instance.kernel), ops_width, m.latency_s * 1e6,
                hw::bound_name(m.bound),
                m.utilization ? fmt::format("{:.1f}%", *m.utilization * 100) : "-");
   }
-  fmt::print("\nmodel {} on {} ({}): {} kernels, latency {:.3f} ms", g.name(), t.name(),
-             graph::precision_name(t.precision()), n.kernels.size(), n.latency_s * 1e3);
+  fmt::print("\nmodel {} on {} ({}): {} kernels, latency {:.3f} ms", printable(g.name()),
+             printable(t.name()), graph::precision_name(t.precision()), n.kernels.size(),
+             n.latency_s * 1e3);
   if (n.cycles > 0) fmt::print(", {:.0f} cycles", n.cycles);
   fmt::print("\n");
+}
+
+// A table target times whole networks: the MODEL's row of the table, no per-kernel rows.
+void print_table_row(const std::string& model, const graph::Graph& g, const hw::TableTarget& t,
+                     std::int32_t batch, bool json) {
+  if (batch != 1)
+    throw UserError(fmt::format("--batch {}: table target '{}' holds latencies timed at one setting (column "
+                                "'{}'); drop --batch",
+                                batch, t.name(), t.latency_column()));
+  const auto [key, latency_ms] = t.latency_of_model(model);
+  if (json) {
+    emit_json(nlohmann::ordered_json{{"model", g.name()},
+                                     {"target", t.name()},
+                                     {"target_identity", t.identity()},
+                                     {"precision", nullptr},
+                                     {"latency_ms", latency_ms},
+                                     {"cycles", nullptr},
+                                     {"kernels", nullptr},
+                                     {"layers", nlohmann::ordered_json::array()},
+                                     {"table",
+                                      {{"csv", t.csv_path()},
+                                       {"key_column", t.key_column()},
+                                       {"key", key},
+                                       {"latency_column", t.latency_column()}}}});
+    return;
+  }
+  fmt::print("table target {} times whole networks: no per-kernel rows\n", printable(t.name()));
+  fmt::print("\nmodel {} on {} (column {} of {}, row {} = {}): latency {:.3f} ms\n", printable(g.name()),
+             printable(t.name()), printable(t.latency_column()), printable(t.csv_path()),
+             printable(t.key_column()), printable(key), latency_ms);
 }
 
 }  // namespace
 
 void add_simulate_command(CLI::App& app) {
   auto args = std::make_shared<SimulateArgs>();
-  auto* cmd = app.add_subcommand("simulate", "Per-kernel latency of a model on a target");
+  auto* cmd = app.add_subcommand("simulate", "Per-kernel latency of a model on a target (a table target: its whole-network row)");
   cmd->add_option("MODEL", args->model, "Zoo spec or model file")->required();
   cmd->add_option("--target", args->target, "Preset name (hwnas targets) or description YAML")
       ->required();
@@ -87,6 +126,10 @@ void add_simulate_command(CLI::App& app) {
       throw UserError(fmt::format("--batch {}: the batch size must be positive", args->batch));
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
     const graph::Graph g = graph::load_model(args->model);
+    if (const auto* table = dynamic_cast<const hw::TableTarget*>(target.get())) {
+      print_table_row(args->model, g, *table, args->batch, args->json);
+      return;
+    }
     const estimate::NetworkMeasurement n = estimate::measure_network(g, *target, args->batch);
     if (args->json) print_json(g, *target, n);
     else print_table(g, *target, n);

@@ -18,8 +18,8 @@ ProfileResult profile(hw::Target& target, hw::MeasurementStore& store, std::int6
   for (std::int64_t i = 0; i < kernels; ++i) {
     try {
       ++(measure_once(target, store, sampler.next()).reused ? result.reused : result.measured);
-    } catch (const hw::UnsupportedKernel&) {
-      ++result.unsupported;
+    } catch (const hw::UnsupportedKernel& e) {
+      if (result.unsupported++ == 0) result.first_unsupported = e.what();
     }
     if (progress) progress(i + 1, kernels);
   }

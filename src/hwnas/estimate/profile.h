@@ -15,6 +15,7 @@ struct ProfileResult {
   std::int64_t measured = 0;     // newly measured and stored
   std::int64_t reused = 0;       // already in the store for this target identity
   std::int64_t unsupported = 0;  // kernels the target cannot run (skipped, not stored)
+  std::string first_unsupported;  // the first of those: the target's message; empty if none
 };
 
 /// A kernel's measurement, and whether it came from the store.

@@ -7,25 +7,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "hwnas/graph/printable.h"
+
 namespace hwnas {
 
 class UserError : public std::runtime_error {
  public:
-  /// Line breaks quoted from the input (a name or value with "\n" in it) are written as
-  /// the two characters \n, so the message stays one line.
-  explicit UserError(const std::string& message) : std::runtime_error(one_line(message)) {}
-
- private:
-  static std::string one_line(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char ch : text) {
-      if (ch == '\n') out += "\\n";
-      else if (ch == '\r') out += "\\r";
-      else out += ch;
-    }
-    return out;
-  }
+  /// Text quoted from the input (a name or value with a line break, a NUL, a terminal
+  /// control or bytes that are not UTF-8) is escaped as printable() does (\n, \0, \xNN),
+  /// so the message stays one whole line: what() would otherwise end at a NUL.
+  explicit UserError(const std::string& message) : std::runtime_error(printable(message)) {}
 };
 
 /// Thrown when an internal invariant fails (a bug in hwnas, exit status 1).

@@ -2,7 +2,8 @@
 // e.g. NAS-Bench-201's `lat_ms_pixel3` column keyed by the architecture string.
 //
 // Such a target cannot time single kernels: measure() throws UnsupportedKernel. Search
-// and validation look networks up with network_latency_ms.
+// and validation look networks up with network_latency_ms; `hwnas simulate` with
+// latency_of_model.
 #pragma once
 
 #include <memory>
@@ -35,6 +36,12 @@ class TableTarget : public Target {
 
   /// The latency of the network whose key column equals `key`, or nullopt.
   std::optional<double> network_latency_ms(const std::string& key) const;
+  /// The row of the network a MODEL spec names (docs/hardware-table.md): the key is MODEL
+  /// itself when the table has that key, else the architecture of `nb201:arch=KEY` or
+  /// `fbnet:blocks=KEY` given without other options (the table was timed at one setting).
+  /// Returns (key, latency in ms). Throws UserError naming the model, the table and its key
+  /// column when the table has no such row.
+  std::pair<std::string, double> latency_of_model(const std::string& model) const;
   /// (key, latency in ms) in file order.
   const std::vector<std::pair<std::string, double>>& rows() const { return rows_; }
 
