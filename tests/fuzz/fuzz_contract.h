@@ -1,0 +1,64 @@
+// The fuzz targets' contract (bench/fuzz.sh, docs/development.md "Fuzzing").
+//
+// A UserError is a reader's expected answer to bad input. Anything else that escapes —
+// InternalError, a library's own exception (yaml-cpp, nlohmann::json, XGBoost),
+// std::bad_alloc, std::length_error — is a bug: the target aborts and libFuzzer keeps the
+// input. Sanitizer reports (ASan, UBSan) abort on their own.
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <string>
+#include <typeinfo>
+
+#include <unistd.h>
+
+#include "hwnas/graph/error.h"
+
+namespace hwnas::fuzz {
+
+/// Runs `read`; returns normally after it returns or throws UserError, aborts otherwise.
+/// With HWNAS_FUZZ_VERBOSE set, prints each UserError (to read what an input gets).
+template <typename Read>
+int expect_user_errors_only(Read&& read) {
+  try {
+    read();
+  } catch (const UserError& e) {
+    static const bool verbose = std::getenv("HWNAS_FUZZ_VERBOSE") != nullptr;
+    if (verbose) std::fprintf(stderr, "UserError: %s\n", e.what());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fuzz: %s escaped the reader: %s\n", typeid(e).name(), e.what());
+    std::abort();
+  } catch (...) {
+    std::fprintf(stderr, "fuzz: a non-standard exception escaped the reader\n");
+    std::abort();
+  }
+  return 0;
+}
+
+/// Runs `step`, which must not throw at all (e.g. re-reading what hwnas itself wrote).
+template <typename Step>
+void expect_no_error(const char* what, Step&& step) {
+  try {
+    step();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fuzz: %s failed: %s\n", what, e.what());
+    std::abort();
+  }
+}
+
+/// A scratch folder of this process (libFuzzer's -fork and -jobs run several at once),
+/// made on first use under the system's temporary folder.
+inline const std::filesystem::path& scratch_dir() {
+  static const std::filesystem::path dir = [] {
+    std::filesystem::path d = std::filesystem::temp_directory_path() /
+                              ("hwnas-fuzz-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+}  // namespace hwnas::fuzz
