@@ -153,6 +153,24 @@ TEST(HwCli, SimulateOnATableRefusesNetworksOutsideIt) {
   expect_bad_input({"simulate", "nb201:arch=|bad~0|", "--target", target}, "NAS-Bench-201");
 }
 
+// A table whose name is not UTF-8 or holds controls: escaped in the human line, U+FFFD in JSON.
+TEST(HwCli, SimulateOnATableWithAnOddName) {
+  write_temp("odd_board.csv", "arch,ms\n" + kArchA + ",2\n");
+  const std::string target = write_temp("odd_board.yaml", "name: \"t\\e[2J\\xff\"\nkind: table\ncsv: odd_board.csv\n"
+                                                          "latency_column: ms\n");
+  const std::string raw =
+      write_temp("raw_board.yaml", "name: raw\xff\nkind: table\ncsv: odd_board.csv\nlatency_column: ms\n");
+  Result r = hwnas({"simulate", "nb201:arch=" + kArchA, "--target", target});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("model nb201 on t\\x1b[2J\u00ff (column ms"), std::string::npos) << r.out;
+  r = hwnas({"simulate", "nb201:arch=" + kArchA, "--target", raw, "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["target"], "raw\ufffd");
+  r = hwnas({"simulate", "nb201:arch=" + kArchA, "--target", raw});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("model nb201 on raw\\xff (column ms"), std::string::npos) << r.out;
+}
+
 // A table times no kernels: profile says what to use instead and creates no store.
 TEST(HwCli, ProfileRefusesATableTarget) {
   const std::string target = table_target("board3");

@@ -98,7 +98,10 @@ TableTarget::TableTarget(const std::string& csv_path, const std::string& key_col
                                     {"key_column", key_column_},
                                     {"latency_column", latency_column_},
                                     {"csv_hash", stable_hash(text)}};
-  identity_ = fmt::format("{}#{:016x}", name_, stable_hash(canonical.dump()));
+  // A name that is not UTF-8 is hashed with U+FFFD for its bad bytes (JSON holds only UTF-8);
+  // the identity still starts with the name itself.
+  identity_ = fmt::format("{}#{:016x}", name_,
+                          stable_hash(canonical.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
 }
 
 Measurement TableTarget::measure(const Kernel& kernel) {
