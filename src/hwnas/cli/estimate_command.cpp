@@ -136,7 +136,8 @@ void add_validate_command(CLI::App& app) {
       return;
     }
     fmt::print("{} random networks on {}: {:.1f}% within ±10%, {:.1f}% within ±5%, RMSE {:.4f} ms, Spearman {:.4f}\n",
-               args->networks, target->name(), 100 * r["within_10pct"].get<double>(), 100 * r["within_5pct"].get<double>(),
+               args->networks, printable(target->name()), 100 * r["within_10pct"].get<double>(),
+               100 * r["within_5pct"].get<double>(),
                r["rmse_ms"].get<double>(), r["spearman"].get<double>());
     if (r["skipped"].get<std::int64_t>() > 0)
       fmt::print("({} networks skipped: {})\n", r["skipped"].get<std::int64_t>(),

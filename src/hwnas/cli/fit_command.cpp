@@ -3,10 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "hwnas/cli/commands.h"
+#include "hwnas/cli/json_output.h"
 #include "hwnas/cli/progress.h"
 #include "hwnas/estimate/fit.h"
 #include "hwnas/estimate/table_fit.h"
 #include "hwnas/graph/error.h"
+#include "hwnas/graph/printable.h"
 #include "hwnas/hw/targets/targets.h"
 
 namespace hwnas::cli {
@@ -27,7 +29,8 @@ void print_summary(const estimate::Estimator& e, const std::string& out) {
   const nlohmann::json& m = e.metrics();
   std::string fusion;
   for (hw::FusionPattern p : e.fusion_rules().patterns) fusion += (fusion.empty() ? "" : ", ") + std::string(hw::fusion_name(p));
-  fmt::print("estimator for {} ({}) written to {}\n", e.target_name(), e.target_identity(), out);
+  fmt::print("estimator for {} ({}) written to {}\n", printable(e.target_name()), printable(e.target_identity()),
+             printable(out));
   fmt::print("fusion rules ({}): {}\n", e.fusion_detected() ? "detected by measurement" : "stated by the target",
              fusion.empty() ? "none" : fusion);
   const auto lane = [](std::int32_t p) { return p > 0 ? std::to_string(p) : std::string("none found"); };
@@ -86,14 +89,14 @@ void add_fit_command(CLI::App& app) {
       args->table.seed = args->seed;
       const nlohmann::json r = estimate::fit_table(args->table, args->out);
       if (args->json) {
-        fmt::print("{}\n", r.dump(2));
+        emit_json(r);
       } else {
         const nlohmann::json& h = r["holdout"];
         fmt::print("{}: trained on {} rows, evaluated on {}: Spearman {:.4f}, Kendall {:.4f}, {:.1f}% within "
                    "±10%, {:.1f}% within ±5%; written to {}\n",
-                   args->table.latency_column, args->table.train, h["count"].get<std::int64_t>(),
+                   printable(args->table.latency_column), args->table.train, h["count"].get<std::int64_t>(),
                    h["spearman"].get<double>(), h["kendall"].get<double>(), 100 * h["within_10pct"].get<double>(),
-                   100 * h["within_5pct"].get<double>(), args->out);
+                   100 * h["within_5pct"].get<double>(), printable(args->out));
       }
       return;
     }
@@ -133,14 +136,13 @@ void add_fit_command(CLI::App& app) {
     if (args->json) {
       std::vector<std::string> fusion;
       for (hw::FusionPattern p : e.fusion_rules().patterns) fusion.emplace_back(hw::fusion_name(p));
-      fmt::print("{}\n", nlohmann::ordered_json{{"estimator", args->out},
-                                                {"target", e.target_name()},
-                                                {"target_identity", e.target_identity()},
-                                                {"fusion", fusion},
-                                                {"fusion_detected", e.fusion_detected()},
-                                                {"lanes", estimate::lanes_json(e.lanes())},
-                                                {"metrics", e.metrics()}}
-                             .dump(2));
+      emit_json(nlohmann::ordered_json{{"estimator", args->out},
+                                       {"target", e.target_name()},
+                                       {"target_identity", e.target_identity()},
+                                       {"fusion", fusion},
+                                       {"fusion_detected", e.fusion_detected()},
+                                       {"lanes", estimate::lanes_json(e.lanes())},
+                                       {"metrics", e.metrics()}});
     } else {
       print_summary(e, args->out);
     }

@@ -52,7 +52,7 @@ void add_profile_command(CLI::App& app) {
     std::error_code ec;
     const bool db_existed = std::filesystem::exists(args->db, ec) || ec;
     std::optional<hw::MeasurementStore> store = hw::MeasurementStore::open(args->db);
-    ProgressBar bar("profile " + printable(target->name()));
+    ProgressBar bar("profile " + target->name());
     const estimate::ProfileResult r = estimate::profile(
         *target, *store, args->kernels, args->seed,
         [&bar](std::int64_t done, std::int64_t total) { bar.update(done, total); });

@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "hwnas/graph/printable.h"
+
 namespace hwnas::cli {
 namespace {
 
@@ -17,8 +19,8 @@ std::string duration(double seconds) {
 
 }  // namespace
 
-ProgressBar::ProgressBar(std::string label)
-    : label_(std::move(label)), tty_(::isatty(STDERR_FILENO) == 1),
+ProgressBar::ProgressBar(const std::string& label)
+    : label_(printable(label)), tty_(::isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 void ProgressBar::update(std::int64_t done, std::int64_t total) {

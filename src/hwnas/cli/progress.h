@@ -10,7 +10,8 @@ namespace hwnas::cli {
 
 class ProgressBar {
  public:
-  explicit ProgressBar(std::string label);
+  /// `label` (e.g. "profile " + a target's name) is shown through printable().
+  explicit ProgressBar(const std::string& label);
   void update(std::int64_t done, std::int64_t total);
   /// Ends the bar's line.
   void finish();

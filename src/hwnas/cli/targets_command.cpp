@@ -6,7 +6,9 @@
 #include <sstream>
 
 #include "hwnas/cli/commands.h"
+#include "hwnas/cli/json_output.h"
 #include "hwnas/graph/error.h"
+#include "hwnas/graph/printable.h"
 #include "hwnas/hw/targets/targets.h"
 
 namespace hwnas::cli {
@@ -38,9 +40,9 @@ void add_targets_command(CLI::App& app) {
       const std::string kind = node["kind"] ? node["kind"].as<std::string>() : "npu";
       const std::string about = node["description"] ? node["description"].as<std::string>() : "";
       if (*json) list.push_back({{"name", preset}, {"kind", kind}, {"description", about}});
-      else fmt::print("{:<22}{:<10}{}\n", preset, kind, about);
+      else fmt::print("{:<22}{:<10}{}\n", printable(preset), kind, printable(about));
     }
-    if (*json) fmt::print("{}\n", nlohmann::ordered_json{{"targets", list}}.dump(2));
+    if (*json) emit_json(nlohmann::ordered_json{{"targets", list}});
   });
 }
 
