@@ -272,7 +272,7 @@ TEST(Errors, InconsistentShapes) {
   expect_message(model_error(with_layers("  - {op: max_pool, kernel: 16}\n")),
                  {"node 'layers.0' (max_pool)", "too small for kernel 16"});
   expect_message(model_error(with_layers("  - {op: avg_pool, kernel: 2, padding: 2}\n")),
-                 {"node 'layers.0' (avg_pool)", "padding must be at most half the kernel"});
+                 {"node 'layers.0' (avg_pool)", "padding 2x2 must be at most half the kernel 2x2"});
   expect_message(model_error(with_layers("  - {op: conv2d, name: a, out: 4}\n"
                                          "  - {op: global_pool, name: g}\n"
                                          "  - {op: mul, inputs: [input, g]}\n")),
@@ -285,6 +285,70 @@ TEST(Errors, InconsistentShapes) {
                  {"bad.yaml:4:", "layer 'layers.0' (ibn)", "takes 1 input, got 2"});
   expect_message(model_error(with_layers("  - {op: channel_shuffle, groups: 2}\n")),
                  {"(channel_shuffle)", "input has 3 channels, not divisible by groups 2"});
+}
+
+// Counts and shapes past int32/int64 (issue 9): the right value or one line naming the node
+// and the attribute the user wrote, never a wrapped number.
+TEST(Errors, ShapesPastInt32NameTheNode) {
+  expect_message(
+      model_error("input: [1073741824, 1, 1]\nlayers:\n  - {op: concat, inputs: [input, input]}\n"),
+      {"bad.yaml:3:", "node 'layers.0' (concat)", "output channels 2147483648 is more than 2147483647"});
+  expect_message(model_error("input: [1, 8, 8]\nlayers:\n"
+                             "  - {op: conv2d, out: 1, kernel: 3, padding: 2147483647}\n"),
+                 {"bad.yaml:3:", "node 'layers.0' (conv2d)",
+                  "output height 4294967300 is more than 2147483647", "padding 2147483647"});
+  expect_message(model_error(with_layers("  - {op: upsample, scale: 2147483647}\n")),
+                 {"node 'layers.0' (upsample)", "output height 17179869176 is more than 2147483647"});
+  expect_message(model_error("input: [2147483647, 2147483647, 2]\nlayers:\n  - {op: flatten}\n"),
+                 {"node 'layers.0' (flatten)", "flattened size 9223372028264841218 is more than"});
+  expect_message(model_error("input: [2147483647, 2147483647, 3]\nlayers:\n  - {op: relu}\n"),
+                 {"node 'input' (input)", "has more than 2^63 - 1 elements"});
+  expect_message(model_error(with_layers("  - {op: max_pool, kernel: 3, padding: 2147483647}\n")),
+                 {"(max_pool)", "padding 2147483647x2147483647 must be at most half the kernel 3x3"});
+}
+
+TEST(Errors, CountsPastInt64NameTheNode) {
+  expect_message(model_error("input: [4, 8, 8]\nlayers:\n"
+                             "  - {op: conv2d, out: 4, kernel: 2147483647}\n"),
+                 {"bad.yaml:3:", "node 'layers.0' (conv2d)",
+                  "parameters (out_channels 4 x 4 input channels per group x kernel "
+                  "2147483647x2147483647) do not fit in 64 bits"});
+  // 2^35 weights and a 2^52-element output fit; 2^52 · 4096 · 9 MACs per sample do not.
+  expect_message(model_error("input: [4096, 65536, 65536]\nlayers:\n"
+                             "  - {op: conv2d, out: 1048576, kernel: 3}\n"),
+                 {"node 'layers.0' (conv2d)",
+                  "MACs (output [1048576,65536,65536] x 4096 input channels per group x kernel 3x3) "
+                  "do not fit in 64 bits"});
+}
+
+TEST(Errors, DilationErrorsNameTheDilation) {
+  // "same" padding dilation · (kernel − 1) / 2 no longer wraps into a negative padding.
+  expect_message(model_error("input: [1, 8, 8]\nlayers:\n"
+                             "  - {op: conv2d, out: 1, kernel: 5, dilation: 2147483647}\n"),
+                 {"bad.yaml:3:", "node 'layers.0' (conv2d)",
+                  "dilation 2147483647 with kernel 5 needs a 'same' padding of 4294967294"});
+  expect_message(model_error(with_layers("  - {op: conv, out: 1, kernel: 5, dilation: 2147483647}\n")),
+                 {"node 'layers.0.conv' (conv2d)", "dilation 2147483647 with kernel 5"});
+  expect_message(model_error(with_layers("  - {op: dwconv, kernel: 3, dilation: 2147483647, stride: 1}\n"
+                                         "  - {op: dwconv, kernel: 5, dilation: 2147483647}\n")),
+                 {"node 'layers.1.conv' (conv2d)", "dilation 2147483647 with kernel 5"});
+  expect_message(model_error("input: [1, 8, 8]\nlayers:\n"
+                             "  - {op: conv2d, out: 1, kernel: 3, dilation: 2147483647, padding: 0}\n"),
+                 {"node 'layers.0' (conv2d)", "height 8 is too small for kernel 3",
+                  "dilation 2147483647"});
+  const std::string message =
+      model_error("input: [1, 8, 8]\nlayers:\n  - {op: conv2d, out: 1, kernel: 5, dilation: 2147483647}\n");
+  EXPECT_EQ(message.find("must not be negative"), std::string::npos) << message;
+}
+
+TEST(Errors, PoolsFollowPyTorchsOutputRule) {
+  // No window fits without ceil_mode (PyTorch: "Output size is too small").
+  expect_message(model_error("input: [1, 2, 2]\nlayers:\n  - {op: max_pool, kernel: 3, stride: 2}\n"),
+                 {"node 'layers.0' (max_pool)", "height 2 is too small for kernel 3 (padding 0)"});
+  // A padding of more than half the kernel, PyTorch's check, whatever the ceil_mode.
+  expect_message(model_error(with_layers(
+                     "  - {op: avg_pool, kernel: 3, padding: [1, 2], ceil_mode: true}\n")),
+                 {"(avg_pool)", "padding 1x2 must be at most half the kernel 3x3"});
 }
 
 TEST(Errors, CyclesNameTheCycle) {

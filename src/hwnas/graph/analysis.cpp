@@ -1,5 +1,8 @@
 #include "hwnas/graph/analysis.h"
 
+#include <fmt/format.h>
+
+#include "hwnas/graph/checked.h"
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/memory_schedule.h"
 
@@ -18,6 +21,27 @@ bool has_bias(const Op& op) {
   if (const auto* conv = std::get_if<Conv2d>(&op)) return conv->bias;
   if (const auto* linear = std::get_if<Linear>(&op)) return linear->bias;
   return false;
+}
+
+// `count` of node `id`, or a UserError naming the node when it overflowed int64.
+std::int64_t counted(const Graph& graph, NodeId id, std::string_view what,
+                     std::optional<std::int64_t> count) {
+  if (!count)
+    throw UserError(fmt::format("node '{}' ({}): its {} do not fit in 64 bits (more than "
+                                "9.2e18); use a smaller layer, input or batch",
+                                graph.node_name(id), op_name(graph.op(id)), what));
+  return *count;
+}
+
+// total += value, or a UserError naming the node at which the network's total overflowed.
+void add_to_total(const Graph& graph, NodeId id, std::string_view what, std::int64_t& total,
+                  std::int64_t value) {
+  const auto sum = checked_add(total, value);
+  if (!sum)
+    throw UserError(fmt::format("model '{}': its total {} pass 2^63 - 1 (9.2e18) at node '{}'; "
+                                "use a smaller network, input or batch",
+                                graph.name(), what, graph.node_name(id)));
+  total = *sum;
 }
 
 }  // namespace
@@ -49,6 +73,8 @@ int element_bytes(Precision precision) {
   return 4;
 }
 
+// infer_shape guarantees that a conv2d's MACs and parameters per sample fit in int64; a
+// linear's are below 2^62 + 2^31 and a batch norm's below 2^32.
 std::int64_t node_macs(const Graph& graph, NodeId id) {
   const Op& op = graph.op(id);
   if (const auto* conv = std::get_if<Conv2d>(&op)) {
@@ -72,7 +98,8 @@ std::int64_t node_params(const Graph& graph, NodeId id) {
     const std::int64_t in_c = graph.shape(graph.inputs(id)[0]).c;
     return in_c * linear->out_features + (linear->bias ? linear->out_features : 0);
   }
-  if (const auto* bn = std::get_if<BatchNorm>(&op)) return bn->affine ? 2 * graph.shape(id).c : 0;
+  if (const auto* bn = std::get_if<BatchNorm>(&op))
+    return bn->affine ? 2 * std::int64_t{graph.shape(id).c} : 0;
   return 0;
 }
 
@@ -92,10 +119,14 @@ Analysis analyze(const Graph& graph, Precision precision, std::int32_t batch) {
 
   for (NodeId id = 0; id < graph.size(); ++id) {
     NodeCost& c = a.nodes[id];
-    c.macs = node_macs(graph, id) * batch;
+    c.macs = counted(graph, id, "MACs", checked_mul(node_macs(graph, id), batch));
     c.params = node_params(graph, id);
     c.params_folded = c.params;
-    c.activation_bytes = is_alias(graph.op(id)) ? 0 : graph.shape(id).elements() * elem * batch;
+    c.activation_bytes =
+        is_alias(graph.op(id))
+            ? 0
+            : counted(graph, id, "activation bytes",
+                      checked_product({graph.shape(id).elements(), elem, batch}));
   }
   // Weight bytes split weights (precision) from biases (int32 under int8).
   std::vector<std::int64_t> bias_count(n, 0);
@@ -108,20 +139,25 @@ Analysis analyze(const Graph& graph, Precision precision, std::int32_t batch) {
     a.nodes[id].params_folded = 0;
     if (bias_count[producer] == 0) {
       bias_count[producer] = graph.shape(producer).c;
-      a.nodes[producer].params_folded += bias_count[producer];
+      NodeCost& p = a.nodes[producer];
+      p.params_folded = counted(graph, producer, "parameters",
+                                checked_add(p.params_folded, bias_count[producer]));
     }
   }
   for (NodeId id = 0; id < graph.size(); ++id) {
     NodeCost& c = a.nodes[id];
     const bool is_bn = std::holds_alternative<BatchNorm>(graph.op(id));
     const std::int64_t biases = is_bn ? 0 : bias_count[id];
-    c.weight_bytes = (c.params_folded - biases) * elem + biases * bias_elem;
-    a.total.macs += c.macs;
-    a.total.params += c.params;
-    a.total.params_folded += c.params_folded;
-    a.total.weight_bytes += c.weight_bytes;
-    a.total.activation_bytes += c.activation_bytes;
+    const auto weights = checked_mul(c.params_folded - biases, elem);
+    c.weight_bytes = counted(graph, id, "weight bytes",
+                             weights ? checked_add(*weights, biases * bias_elem) : weights);
+    add_to_total(graph, id, "MACs", a.total.macs, c.macs);
+    add_to_total(graph, id, "parameters", a.total.params, c.params);
+    add_to_total(graph, id, "parameters", a.total.params_folded, c.params_folded);
+    add_to_total(graph, id, "weight bytes", a.total.weight_bytes, c.weight_bytes);
+    add_to_total(graph, id, "activation bytes", a.total.activation_bytes, c.activation_bytes);
   }
+  // Every sum of live buffers below is at most total.activation_bytes, which fits.
 
   std::vector<std::int64_t> bytes(n);
   for (std::size_t i = 0; i < n; ++i) bytes[i] = a.nodes[i].activation_bytes;

@@ -1,5 +1,7 @@
 #include "hwnas/graph/blocks.h"
 
+#include "hwnas/graph/infer_shape.h"
+
 namespace hwnas::graph {
 namespace {
 
@@ -18,7 +20,7 @@ NodeId se_project_residual(Graph& g, NodeId x, NodeId y, const std::optional<Squ
 NodeId emit_conv_bn_act(Graph& g, NodeId x, const ConvBnActSpec& spec, const std::string& name,
                         BlockId block) {
   const std::int32_t pad =
-      spec.padding >= 0 ? spec.padding : spec.dilation * (spec.kernel - 1) / 2;
+      spec.padding >= 0 ? spec.padding : same_padding(spec.kernel, spec.dilation, name + ".conv");
   Conv2d conv{.out_channels = spec.out,
               .kernel_h = spec.kernel,
               .kernel_w = spec.kernel,

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "hwnas/graph/checked.h"
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/overloaded.h"
 
@@ -35,15 +36,29 @@ class ShapeContext {
   const Shape& in(std::size_t i = 0) const { return inputs_[i]; }
   std::span<const Shape> all() const { return inputs_; }
 
+  // One axis of a convolution or pooling window; `ceil_mode` only for pooling.
   std::int32_t window(std::int32_t in, std::int32_t kernel, std::int32_t stride,
                       std::int32_t pad, std::int32_t dilation, bool ceil_mode,
                       std::string_view axis) const {
-    std::int32_t out = window_output_size(in, kernel, stride, pad, dilation, ceil_mode);
+    const std::int64_t out = window_output_size(in, kernel, stride, pad, dilation, ceil_mode);
+    if (out >= 1 && fits_int32(out)) return static_cast<std::int32_t>(out);
+    const std::string dilated =
+        std::holds_alternative<Conv2d>(op_) ? fmt::format(", dilation {}", dilation) : "";
     if (out <= 0)
-      fail("{} {} is too small for kernel {} (dilation {}, padding {}); use a larger input "
-           "or a smaller kernel",
-           axis, in, kernel, dilation, pad);
-    return out;
+      fail("{} {} is too small for kernel {} (padding {}{}); use a larger input or a smaller "
+           "kernel",
+           axis, in, kernel, pad, dilated);
+    fail("output {} {} is more than {}, the largest dimension hwnas represents (input {}, "
+         "kernel {}, stride {}, padding {}{}); use a smaller padding",
+         axis, out, INT32_MAX, in, kernel, stride, pad, dilated);
+  }
+
+  // A dimension computed in int64 (a sum of channels, a scaled height) as an int32.
+  std::int32_t dimension(std::int64_t value, std::string_view what) const {
+    if (!fits_int32(value))
+      fail("{} {} is more than {}, the largest dimension hwnas represents", what, value,
+           INT32_MAX);
+    return static_cast<std::int32_t>(value);
   }
 
  private:
@@ -69,9 +84,21 @@ Shape conv_shape(const Conv2d& p, const ShapeContext& ctx) {
     ctx.fail("input has {} channels, not divisible by groups {}", x.c, p.groups);
   if (p.out_channels % p.groups != 0)
     ctx.fail("out_channels {} is not divisible by groups {}", p.out_channels, p.groups);
-  return {p.out_channels,
-          ctx.window(x.h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h, false, "height"),
-          ctx.window(x.w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w, false, "width")};
+  const Shape out{
+      p.out_channels,
+      ctx.window(x.h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h, false, "height"),
+      ctx.window(x.w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w, false, "width")};
+  // Counts analysis.h computes per sample without further checks.
+  const auto weights = checked_product({x.c / p.groups, p.kernel_h, p.kernel_w, p.out_channels});
+  if (!weights || !checked_add(*weights, p.out_channels))
+    ctx.fail("its parameters (out_channels {} x {} input channels per group x kernel {}x{}) do "
+             "not fit in 64 bits; use a smaller kernel or fewer channels",
+             p.out_channels, x.c / p.groups, p.kernel_h, p.kernel_w);
+  if (!checked_product({out.c, out.h, out.w, x.c / p.groups, p.kernel_h, p.kernel_w}))
+    ctx.fail("its MACs (output {} x {} input channels per group x kernel {}x{}) do not fit in "
+             "64 bits; use a smaller kernel, input or padding",
+             to_string(out), x.c / p.groups, p.kernel_h, p.kernel_w);
+  return out;
 }
 
 Shape pool_shape(const Pool& p, const ShapeContext& ctx) {
@@ -82,8 +109,9 @@ Shape pool_shape(const Pool& p, const ShapeContext& ctx) {
   ctx.expect_positive(p.stride_w, "stride");
   ctx.expect_non_negative(p.pad_h, "padding");
   ctx.expect_non_negative(p.pad_w, "padding");
-  if (2 * p.pad_h > p.kernel_h || 2 * p.pad_w > p.kernel_w)
-    ctx.fail("padding must be at most half the kernel (PyTorch's rule)");
+  if (p.pad_h > p.kernel_h / 2 || p.pad_w > p.kernel_w / 2)
+    ctx.fail("padding {}x{} must be at most half the kernel {}x{} (PyTorch's rule)", p.pad_h,
+             p.pad_w, p.kernel_h, p.kernel_w);
   const Shape& x = ctx.in();
   return {x.c, ctx.window(x.h, p.kernel_h, p.stride_h, p.pad_h, 1, p.ceil_mode, "height"),
           ctx.window(x.w, p.kernel_w, p.stride_w, p.pad_w, 1, p.ceil_mode, "width")};
@@ -96,19 +124,32 @@ Shape same_shape(const ShapeContext& ctx) {
 
 }  // namespace
 
-std::int32_t window_output_size(std::int32_t in, std::int32_t kernel, std::int32_t stride,
+std::int64_t window_output_size(std::int32_t in, std::int32_t kernel, std::int32_t stride,
                                 std::int32_t pad, std::int32_t dilation, bool ceil_mode) {
-  const std::int64_t span = std::int64_t{in} + 2 * pad - std::int64_t{dilation} * (kernel - 1) - 1;
-  if (span < 0) return 0;
-  std::int64_t out = ceil_mode ? (span + stride - 1) / stride + 1 : span / stride + 1;
+  HWNAS_CHECK(stride > 0);
+  // In int64 every term of int32 arguments stays below 2^63 / 2: nothing overflows.
+  const std::int64_t span = std::int64_t{in} + 2 * std::int64_t{pad} -
+                            std::int64_t{dilation} * (std::int64_t{kernel} - 1) - 1 +
+                            (ceil_mode ? stride - 1 : 0);
+  const std::int64_t floor_div = span / stride - (span % stride < 0 ? 1 : 0);
+  std::int64_t out = floor_div + 1;
   // PyTorch drops a last window that would start inside the right padding.
   if (ceil_mode && (out - 1) * stride >= std::int64_t{in} + pad) --out;
-  return static_cast<std::int32_t>(out);
+  return out;
+}
+
+std::int32_t same_padding(std::int32_t kernel, std::int32_t dilation, std::string_view node_name) {
+  const std::int64_t pad = std::int64_t{dilation} * (std::int64_t{kernel} - 1) / 2;
+  if (!fits_int32(pad))
+    throw UserError(fmt::format("node '{}' (conv2d): dilation {} with kernel {} needs a 'same' "
+                                "padding of {}, more than {}; use a smaller dilation or kernel",
+                                node_name, dilation, kernel, pad, INT32_MAX));
+  return static_cast<std::int32_t>(pad);
 }
 
 Shape infer_shape(const Op& op, std::span<const Shape> inputs, std::string_view node_name) {
   const ShapeContext ctx(op, inputs, node_name);
-  return std::visit(
+  const Shape out = std::visit(
       Overloaded{
           [&](const Input& p) -> Shape {
             ctx.expect_inputs(0);
@@ -145,16 +186,17 @@ Shape infer_shape(const Op& op, std::span<const Shape> inputs, std::string_view 
           },
           [&](const Concat&) -> Shape {
             ctx.expect_at_least(2);
-            Shape out = ctx.in();
+            const Shape& first = ctx.in();
+            std::int64_t channels = first.c;  // at most 2^31 inputs of < 2^31: no overflow
             for (std::size_t i = 1; i < ctx.all().size(); ++i) {
               const Shape& s = ctx.in(i);
-              if (s.h != out.h || s.w != out.w)
+              if (s.h != first.h || s.w != first.w)
                 ctx.fail("input {} is {}x{}, input 0 is {}x{}; concat needs equal height and "
                          "width",
-                         i, s.h, s.w, out.h, out.w);
-              out.c += s.c;
+                         i, s.h, s.w, first.h, first.w);
+              channels += s.c;
             }
-            return out;
+            return {ctx.dimension(channels, "output channels"), first.h, first.w};
           },
           [&](const Pool& p) { return pool_shape(p, ctx); },
           [&](const GlobalPool&) -> Shape {
@@ -164,7 +206,10 @@ Shape infer_shape(const Op& op, std::span<const Shape> inputs, std::string_view 
           [&](const Upsample& p) -> Shape {
             ctx.expect_inputs(1);
             ctx.expect_non_negative(p.scale, "scale");
-            if (p.scale > 0) return {ctx.in().c, ctx.in().h * p.scale, ctx.in().w * p.scale};
+            if (p.scale > 0)
+              return {ctx.in().c,
+                      ctx.dimension(std::int64_t{ctx.in().h} * p.scale, "output height"),
+                      ctx.dimension(std::int64_t{ctx.in().w} * p.scale, "output width")};
             if (p.out_h <= 0 || p.out_w <= 0)
               ctx.fail("give a positive scale or a positive output size");
             return {ctx.in().c, p.out_h, p.out_w};
@@ -180,9 +225,7 @@ Shape infer_shape(const Op& op, std::span<const Shape> inputs, std::string_view 
           },
           [&](const Flatten&) -> Shape {
             ctx.expect_inputs(1);
-            const std::int64_t n = ctx.in().elements();
-            if (n > INT32_MAX) ctx.fail("flattened size {} is too large", n);
-            return {static_cast<std::int32_t>(n), 1, 1};
+            return {ctx.dimension(ctx.in().elements(), "flattened size"), 1, 1};
           },
           [&](const ChannelShuffle& p) -> Shape {
             ctx.expect_inputs(1);
@@ -193,6 +236,10 @@ Shape infer_shape(const Op& op, std::span<const Shape> inputs, std::string_view 
           },
       },
       op);
+  // Shape::elements() and every byte count derived from it rely on this bound.
+  if (!checked_product({out.c, out.h, out.w}))
+    ctx.fail("output {} has more than 2^63 - 1 elements", to_string(out));
+  return out;
 }
 
 }  // namespace hwnas::graph

@@ -10,12 +10,22 @@ namespace hwnas::graph {
 
 /// Output shape of `op` applied to `inputs`. Throws UserError that names `node_name`, the
 /// op and the mismatch, e.g. "node 'stage3.project' (conv2d): input has 40 channels,
-/// not divisible by groups 48".
+/// not divisible by groups 48". Every shape it returns has dimensions in [1, 2^31 − 1] and
+/// c·h·w ≤ 2^63 − 1 (a larger result, e.g. a concat of 2^30 + 2^30 channels, is a
+/// UserError), so Shape::elements() never overflows.
 Shape infer_shape(const Op& op, std::span<const Shape> inputs, std::string_view node_name);
 
-/// Output size of a sliding window (convolution or pooling) along one axis; <= 0 when the
-/// window does not fit.
-std::int32_t window_output_size(std::int32_t in, std::int32_t kernel, std::int32_t stride,
+/// Output size of a sliding window along one axis, PyTorch's rule (aten/src/ATen/native/
+/// Pool.h, pooling_output_shape_pad_lr; convolution is the same without ceil_mode):
+///   floor((in + 2·pad − dilation·(kernel − 1) − 1 + (ceil_mode ? stride − 1 : 0)) / stride) + 1,
+/// rounding toward −∞; under ceil_mode a last window that would start inside the right
+/// padding is dropped. Exact in int64 for any int32 arguments (stride > 0); < 1 when no
+/// window fits, and may exceed int32 (the caller refuses both).
+std::int64_t window_output_size(std::int32_t in, std::int32_t kernel, std::int32_t stride,
                                 std::int32_t pad, std::int32_t dilation, bool ceil_mode);
+
+/// "Same" padding of a kernel, dilation·(kernel − 1) / 2 (kernel and dilation > 0). Throws
+/// UserError naming `node_name`, the dilation and the kernel when it exceeds int32.
+std::int32_t same_padding(std::int32_t kernel, std::int32_t dilation, std::string_view node_name);
 
 }  // namespace hwnas::graph

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "hwnas/graph/blocks.h"
+#include "hwnas/graph/infer_shape.h"
 
 namespace hwnas::graph::detail {
 namespace {
@@ -70,7 +71,9 @@ const std::map<std::string, Build, std::less<>>& block_ops() {
                              .act = c.reader.activation("act", ActKind::relu),
                              .bias = c.reader.boolean("bias", false),
                              .bn = c.reader.boolean("bn", true),
-                             .padding = c.reader.non_negative("padding", dilation * (kernel - 1) / 2)},
+                             .padding = c.reader.has("padding")
+                                            ? c.reader.non_negative("padding", 0)
+                                            : -1},  // "same"
                             c.name);
        }},
       {"dwconv",
@@ -173,8 +176,8 @@ const std::map<std::string, Build, std::less<>>& primitive_ops() {
            const auto [dh, dw] = c.reader.pair("dilation", 1, false);
            const auto [ph, pw] = c.reader.pair("padding", -1, true);
            return primitive(c, Conv2d{c.reader.positive("out"), kh, kw, sh, sw,
-                                      ph < 0 ? dh * (kh - 1) / 2 : ph,
-                                      pw < 0 ? dw * (kw - 1) / 2 : pw, dh, dw,
+                                      ph < 0 ? same_padding(kh, dh, c.name) : ph,
+                                      pw < 0 ? same_padding(kw, dw, c.name) : pw, dh, dw,
                                       c.reader.positive("groups", 1),
                                       c.reader.boolean("bias", false)});
          }},

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "hwnas/graph/checked.h"
 #include "hwnas/hw/cpu/xnn_support.h"
 #include "hwnas/hw/target.h"
 
@@ -120,6 +121,60 @@ std::vector<xnn::OperatorPtr> build_copy_operators(const Kernel& kernel, xnn::Ar
   return operators;
 }
 
+// Refuses a kernel beyond kMaxCpuWindowExtent or kMaxCpuKernelBytes before anything is
+// allocated: shapes and attributes come from users, and XNNPACK would otherwise try to
+// allocate them (or wrap its 32-bit window arithmetic).
+void check_limits(const Kernel& kernel) {
+  using graph::checked_add, graph::checked_mul, graph::checked_product;
+  std::optional<std::int64_t> bytes = 0;
+  const auto add = [&](std::optional<std::int64_t> more) {
+    bytes = bytes && more ? checked_add(*bytes, *more) : std::nullopt;
+  };
+  const auto floats = [&](std::optional<std::int64_t> count) {
+    add(count ? checked_product({*count, kernel.batch, 4}) : count);
+  };
+  const auto window = [&](std::int32_t in, std::int32_t kernel_size, std::int32_t pad,
+                          std::int32_t dilation, const char* axis) {
+    const std::int64_t padded = std::int64_t{in} + 2 * std::int64_t{pad};
+    const std::int64_t dilated = std::int64_t{dilation} * (kernel_size - 1) + 1;
+    if (std::max(padded, dilated) > kMaxCpuWindowExtent)
+      xnn::unsupported(kernel, fmt::format("its {} window spans {} pixels (padded input) and {} "
+                                           "(dilated kernel), more than the cpu target's limit "
+                                           "of {}",
+                                           axis, padded, dilated, kMaxCpuWindowExtent));
+  };
+  const auto taps = [&](const graph::Shape& out, std::int64_t window_taps) {
+    add(checked_product({out.h, out.w, window_taps, kernel.batch, 8}));
+  };
+  for (const KernelOp& op : kernel.ops) {
+    for (const graph::Shape& s : op.inputs) floats(checked_product({s.c, s.h, s.w}));
+    floats(checked_product({op.output.c, op.output.h, op.output.w}));
+    const graph::Shape& x = op.inputs.empty() ? op.output : op.inputs[0];
+    if (const auto* conv = std::get_if<graph::Conv2d>(&op.op)) {
+      window(x.h, conv->kernel_h, conv->pad_h, conv->dilation_h, "height");
+      window(x.w, conv->kernel_w, conv->pad_w, conv->dilation_w, "width");
+      const auto weights = checked_product(
+          {conv->out_channels, x.c / std::max(conv->groups, 1), conv->kernel_h, conv->kernel_w});
+      const auto with_bias = weights ? checked_add(*weights, conv->out_channels) : weights;
+      add(with_bias ? checked_mul(*with_bias, 4) : with_bias);
+      taps(op.output, std::int64_t{conv->kernel_h} * conv->kernel_w);
+    } else if (const auto* pool = std::get_if<graph::Pool>(&op.op)) {
+      window(x.h, pool->kernel_h, pool->pad_h, 1, "height");
+      window(x.w, pool->kernel_w, pool->pad_w, 1, "width");
+      taps(op.output, std::int64_t{pool->kernel_h} * pool->kernel_w);
+    } else if (std::holds_alternative<graph::GlobalPool>(op.op)) {
+      taps(op.output, std::int64_t{x.h} * x.w);
+    } else if (const auto* linear = std::get_if<graph::Linear>(&op.op)) {
+      add(checked_product({std::int64_t{x.c} + 1, linear->out_features, 4}));
+    }
+  }
+  if (!bytes || *bytes > kMaxCpuKernelBytes)
+    xnn::unsupported(kernel, fmt::format("its tensors, weights and indirection buffers need {} "
+                                         "bytes, more than the cpu target's limit of {}",
+                                         bytes ? fmt::format("{}", *bytes) : "over 2^63",
+                                         kMaxCpuKernelBytes));
+}
+
 bool is_copy_op(const graph::Op& op) {
   return std::holds_alternative<graph::Concat>(op) ||
          std::holds_alternative<graph::ChannelShuffle>(op);
@@ -140,6 +195,7 @@ XnnProgram::XnnProgram(const Kernel& kernel, pthreadpool* threadpool)
   if (kernel.ops.empty()) throw UserError("cpu target: a kernel needs at least one op");
   if (kernel.batch < 1)
     xnn::unsupported(kernel, fmt::format("the batch must be positive, got {}", kernel.batch));
+  check_limits(kernel);
   state_->threadpool = threadpool;
   const bool copy_main = is_copy_op(kernel.main().op);
   for (std::size_t i = 1; i < kernel.ops.size(); ++i) {

@@ -2,6 +2,7 @@
 // their output stage, or copy operators for concat and channel shuffle.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "hwnas/hw/kernel.h"
@@ -9,6 +10,16 @@
 struct pthreadpool;
 
 namespace hwnas::hw {
+
+/// The largest kernel the cpu target runs: its tensors (inputs, outputs, intermediates),
+/// weights and XNNPACK's indirection buffers (one pointer per window tap and output pixel),
+/// for all `batch` samples, in bytes. Larger kernels are refused before anything is
+/// allocated (docs/hardware-cpu.md).
+inline constexpr std::int64_t kMaxCpuKernelBytes = std::int64_t{2} << 30;
+/// The largest padded input (input + both paddings) and dilated kernel
+/// (dilation · (kernel − 1) + 1) of a convolution or pooling window on the cpu target, in
+/// pixels: XNNPACK computes them in 32 bits.
+inline constexpr std::int64_t kMaxCpuWindowExtent = std::int64_t{1} << 24;
 
 /// A kernel ready to run on XNNPACK (fp32, NHWC, `kernel.batch` samples). Weights and
 /// inputs are deterministic pseudo-random values (latency does not depend on them); a batch
@@ -18,7 +29,8 @@ class XnnProgram {
  public:
   /// Builds the runtime and binds its buffers. `threadpool` may be null (calling thread
   /// only). Throws UnsupportedKernel, whose message names kernel_key(kernel) and why, when
-  /// this XNNPACK cannot run the kernel; UserError when XNNPACK fails otherwise.
+  /// this XNNPACK cannot run the kernel or the kernel exceeds the limits above; UserError
+  /// when XNNPACK fails otherwise.
   XnnProgram(const Kernel& kernel, pthreadpool* threadpool);
   ~XnnProgram();
   XnnProgram(const XnnProgram&) = delete;

@@ -37,8 +37,10 @@ class Model {
   }
 
   void conv(const graph::Conv2d& p, const Shape& in, const Shape& out, Cost& c) const {
-    const std::int64_t pixels = ceil_div(std::int64_t{out.h} * out.w * batch_, hw_.spatial_lanes);
-    const std::int64_t taps = std::int64_t{p.kernel_h} * p.kernel_w;
+    // In double: a user's layer can pass int64 here (2^31 · 2^31 · batch pixels); exact
+    // below 2^53, far beyond any real layer.
+    const double pixels = std::ceil(double(out.h) * out.w * batch_ / hw_.spatial_lanes);
+    const double taps = double(p.kernel_h) * p.kernel_w;
     c.macs += double(out.elements()) * batch_ * (in.c / p.groups) * taps;
     const bool depthwise = p.groups > 1 && p.groups == in.c && p.groups == p.out_channels;
     double weight_bytes = double(p.out_channels) * (in.c / p.groups) * taps * elem_ +
@@ -49,13 +51,14 @@ class Model {
       c.vector_cycles += vector_cycles(double(out.elements()) * batch_ * taps);
     } else if (depthwise) {
       // One input lane per channel: P channels at a time, the reduction lanes idle.
-      const std::int64_t tiles = ceil_div(p.out_channels, hw_.parallelism_factor) * taps;
-      c.array_cycles += double(tiles) * (double(pixels) + fill_cycles());
+      const double tiles = double(ceil_div(p.out_channels, hw_.parallelism_factor)) * taps;
+      c.array_cycles += tiles * (pixels + fill_cycles());
     } else {
       const std::int64_t cin_g = in.c / p.groups, cout_g = p.out_channels / p.groups;
       const std::int64_t cout_folds = ceil_div(cout_g, hw_.parallelism_factor);
-      const std::int64_t tiles = p.groups * ceil_div(cin_g, hw_.input_lanes) * cout_folds * taps;
-      c.array_cycles += double(tiles) * (double(pixels) + fill_cycles());
+      const double tiles = double(p.groups) * double(ceil_div(cin_g, hw_.input_lanes)) *
+                           double(cout_folds) * taps;
+      c.array_cycles += tiles * (pixels + fill_cycles());
       input_reads = double(cout_folds);  // the input streams once per output-channel fold
     }
     c.sram_bytes += bytes(in) * input_reads + bytes(out) + weight_bytes;
