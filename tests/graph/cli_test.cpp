@@ -243,6 +243,10 @@ TEST(Cli, ErrorsQuoteOddNamesOnOneLine) {
   expect_bad_input({"inspect", dup}, "layer 'x\\0y\\x1b[2J': ");  // the message goes on after the name
   expect_no_controls(hwnas({"inspect", dup}).err);
   expect_bad_input({"inspect", "mobilenet_v9\x01\xff"}, "unknown zoo model 'mobilenet_v9\\x01\\xff'");
+  // Command-line errors quote argv too.
+  expect_bad_input({"inspect", "mobilenet_v2", "b\nc\x1b[2J"}, "b\\nc\\x1b[2J");
+  expect_bad_input({"inspect", "mobilenet_v2", "--batch", "x\ny"}, "x\\ny");
+  expect_bad_input({"fr\nob"}, "unknown command 'fr\\nob'");
 }
 
 TEST(Cli, BadModelFile) {
@@ -283,6 +287,72 @@ TEST(Cli, BadFlags) {
   expect_bad_input({"zoo", "extra"}, "extra");
   expect_bad_input({}, "subcommand");
   expect_bad_input({"frobnicate"}, "frobnicate");
+}
+
+// Issue 9: numbers past int32/int64 are one-line errors (exit 2, nothing on stdout), in
+// inspect and in the cpu target, which refuses them before allocating anything.
+TEST(Cli, CountsPastInt64AreBadInput) {
+  expect_bad_input({"inspect", "resnet50:res=65536", "--batch", "30000"},
+                   "total MACs pass 2^63 - 1");
+  expect_bad_input({"inspect", "resnet50:res=65536", "--batch", "30000", "--json"},
+                   "total MACs pass 2^63 - 1");
+  const std::string concat = write_temp(
+      "concat_2_30.yaml", "input: [1073741824, 1, 1]\nlayers:\n  - {op: concat, inputs: [input, input]}\n");
+  const std::string kernel = write_temp(
+      "kernel_2_31.yaml", "input: [4, 8, 8]\nlayers:\n  - {op: conv2d, out: 4, kernel: 2147483647}\n");
+  const std::string padding = write_temp(
+      "padding_2_31.yaml",
+      "input: [1, 8, 8]\nlayers:\n  - {op: conv2d, out: 1, kernel: 3, padding: 2147483647}\n");
+  const std::string dilation = write_temp(
+      "dilation_2_31.yaml",
+      "input: [1, 8, 8]\nlayers:\n  - {op: conv2d, out: 1, kernel: 5, dilation: 2147483647}\n");
+  for (const char* verb : {"inspect", "simulate"}) {
+    SCOPED_TRACE(verb);
+    const std::vector<std::string> target = verb == std::string("simulate")
+                                                ? std::vector<std::string>{"--target", "cpu"}
+                                                : std::vector<std::string>{};
+    const auto args = [&](const std::string& model) {
+      std::vector<std::string> a = {verb, model};
+      a.insert(a.end(), target.begin(), target.end());
+      return a;
+    };
+    expect_bad_input(args(concat), "node 'layers.0' (concat): output channels 2147483648 is more "
+                                   "than 2147483647");
+    expect_bad_input(args(kernel), "node 'layers.0' (conv2d): its parameters");
+    expect_bad_input(args(padding), "output height 4294967300 is more than 2147483647");
+    expect_bad_input(args(dilation), "dilation 2147483647 with kernel 5");
+  }
+}
+
+TEST(Cli, CpuTargetRefusesHugeKernelsBeforeAllocating) {
+  // Valid graphs whose kernels the cpu target cannot hold: a 4 GiB tensor, a 2^32-pixel
+  // window, a 2.2e16-byte first layer.
+  const std::string wide =
+      write_temp("wide_relu.yaml", "input: [1073741824, 1, 1]\nlayers:\n  - {op: relu}\n");
+  const std::string dilated = write_temp(
+      "dilated_2_31.yaml",
+      "input: [1, 8, 8]\nlayers:\n  - {op: conv2d, out: 1, kernel: 3, dilation: 2147483647}\n");
+  expect_bad_input({"simulate", wide, "--target", "cpu"}, "cpu target's limit of 2147483648");
+  expect_bad_input({"simulate", dilated, "--target", "cpu"}, "cpu target's limit of 16777216");
+  expect_bad_input({"simulate", "resnet50:res=65536", "--batch", "30000", "--target", "cpu"},
+                   "cpu target's limit of 2147483648");
+}
+
+TEST(Cli, CeilModePoolRunsOffASmallInputEverywhere) {
+  const std::string pool = write_temp(
+      "ceil_pool.yaml", "input: [1, 2, 2]\nlayers:\n  - {op: max_pool, kernel: 3, stride: 2, "
+                        "ceil_mode: true}\n  - {op: avg_pool, kernel: 3, stride: 2, padding: 1, "
+                        "ceil_mode: true, count_include_pad: false}\n");
+  const Result r = hwnas({"inspect", pool, "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["layers"][1]["output_shape"], nlohmann::json({1, 1, 1, 1}));  // PyTorch: 1x1
+  EXPECT_EQ(j["layers"][2]["output_shape"], nlohmann::json({1, 1, 1, 1}));
+  for (const char* target : {"cpu", "npu-p16", "edgetpu-like"}) {
+    const Result s = hwnas({"simulate", pool, "--target", target, "--json"});
+    EXPECT_EQ(s.status, 0) << target << ": " << s.err;
+    EXPECT_EQ(nlohmann::json::parse(s.out)["kernels"], 2) << target;
+  }
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "hwnas/cli/commands.h"
 #include "hwnas/graph/error.h"
+#include "hwnas/graph/printable.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"hwnas: accelerator-aware neural architecture search"};
@@ -39,16 +40,16 @@ int main(int argc, char** argv) {
       for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
         commands += (commands.empty() ? "" : ", ") + sub->get_name();
       fmt::print(stderr, "hwnas: unknown command '{}'; use one of: {}; run 'hwnas --help'\n",
-                 hwnas::UserError(argv[1]).what(), commands);
+                 hwnas::printable(argv[1]), commands);
       return 2;
     }
-    fmt::print(stderr, "hwnas: {}; run 'hwnas --help'\n", e.what());
+    fmt::print(stderr, "hwnas: {}; run 'hwnas --help'\n", hwnas::printable(e.what()));  // quotes argv
     return 2;
   } catch (const hwnas::UserError& e) {
     fmt::print(stderr, "hwnas: {}\n", e.what());
     return 2;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "hwnas: internal error: {}\n", e.what());
+    fmt::print(stderr, "hwnas: internal error: {}\n", hwnas::printable(e.what()));
     return 1;
   }
   return 0;
