@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "hwnas/graph/checked.h"
+#include "hwnas/graph/error.h"
 #include "hwnas/graph/hash.h"
 #include "hwnas/graph/op_json.h"
 
@@ -97,15 +99,22 @@ Kernel single_node_kernel(const graph::Graph& graph, graph::NodeId id, graph::Pr
 }
 
 std::int64_t kernel_macs(const Kernel& kernel) {
-  std::int64_t macs = 0;
+  std::optional<std::int64_t> macs = 0;
   for (const KernelOp& op : kernel.ops) {
+    std::optional<std::int64_t> op_macs = 0;
     if (const auto* conv = std::get_if<graph::Conv2d>(&op.op))
-      macs += op.output.elements() * (op.inputs[0].c / conv->groups) * conv->kernel_h *
-              conv->kernel_w;
+      op_macs = graph::checked_product({op.output.elements(), op.inputs[0].c / conv->groups,
+                                        conv->kernel_h, conv->kernel_w});
     else if (const auto* linear = std::get_if<graph::Linear>(&op.op))
-      macs += std::int64_t{op.inputs[0].c} * linear->out_features;
+      op_macs = std::int64_t{op.inputs[0].c} * linear->out_features;
+    macs = macs && op_macs ? graph::checked_add(*macs, *op_macs) : std::nullopt;
   }
-  return macs * kernel.batch;
+  if (macs) macs = graph::checked_mul(*macs, kernel.batch);
+  if (!macs)
+    throw UserError(fmt::format("kernel {}: its MACs do not fit in 64 bits; use a smaller layer "
+                                "or batch",
+                                kernel_key(kernel)));
+  return *macs;
 }
 
 }  // namespace hwnas::hw

@@ -50,7 +50,8 @@ nlohmann::json kernel_to_json(const Kernel& kernel);
 Kernel single_node_kernel(const graph::Graph& graph, graph::NodeId id, graph::Precision precision,
                           std::int32_t batch = 1);
 
-/// MACs of all ops of the kernel (conv2d and linear), for all samples.
+/// MACs of all ops of the kernel (conv2d and linear), for all samples. Throws UserError
+/// naming the kernel when they do not fit in int64.
 std::int64_t kernel_macs(const Kernel& kernel);
 
 }  // namespace hwnas::hw
