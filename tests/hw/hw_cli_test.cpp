@@ -171,7 +171,7 @@ TEST(HwCli, SimulateOnATableWithAnOddName) {
   EXPECT_NE(r.out.find("model nb201 on raw\\xff (column ms"), std::string::npos) << r.out;
 }
 
-// A table times no kernels: profile says what to use instead and creates no store.
+// A table times no kernels: profile and fit --target say what to use instead and create no file.
 TEST(HwCli, ProfileRefusesATableTarget) {
   const std::string target = table_target("board3");
   const std::filesystem::path db = scratch_dir() / "table.db";
@@ -179,6 +179,12 @@ TEST(HwCli, ProfileRefusesATableTarget) {
   expect_bad_input({"profile", "--target", target, "--kernels", "10", "--db", db.string(), "--json"},
                    "'hwnas simulate MODEL --target " + target + "'");
   EXPECT_FALSE(std::filesystem::exists(db));
+  // fit --target would measure no kernel either (it wrote an estimator of 0 measurements).
+  const std::filesystem::path est = scratch_dir() / "table.est";
+  expect_bad_input({"fit", "--target", target, "--db", db.string(), "--out", est.string()},
+                   "so fit --target has nothing to measure; learn an estimator from it with 'hwnas fit --table ");
+  EXPECT_FALSE(std::filesystem::exists(db));
+  EXPECT_FALSE(std::filesystem::exists(est));
 }
 
 // The names of the model in every human table are escaped; --json stays valid.

@@ -9,6 +9,7 @@
 #include "hwnas/estimate/table_fit.h"
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/printable.h"
+#include "hwnas/hw/table/table_target.h"
 #include "hwnas/hw/targets/targets.h"
 
 namespace hwnas::cli {
@@ -113,6 +114,7 @@ void add_fit_command(CLI::App& app) {
     if (!(args->stop_within_5pct > 0 && args->stop_within_5pct <= 1))
       throw UserError(fmt::format("--stop-within-5pct {}: give a share in (0, 1], e.g. 0.95", args->stop_within_5pct));
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
+    hw::refuse_table_for_kernels(*target, args->target, "fit --target");
     hw::MeasurementStore store = hw::MeasurementStore::open(args->db);
     estimate::FitOptions options;
     options.budget = args->budget;

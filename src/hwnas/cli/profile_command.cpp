@@ -24,16 +24,6 @@ struct ProfileArgs {
   bool json = false;
 };
 
-// A table target's latencies are whole networks, already measured: there is no kernel to
-// sample, and fit --table reads the table itself.
-void refuse_table(const hw::TableTarget& t, const std::string& spec) {
-  throw UserError(fmt::format("--target {}: '{}' is a table of whole-network latencies and times no kernels, so "
-                              "there is nothing to profile; learn an estimator from it with 'hwnas fit --table {} "
-                              "--arch-column {} --latency-column {} --space nb201|fbnet --out EST', or look a "
-                              "network up with 'hwnas simulate MODEL --target {}'",
-                              spec, t.name(), t.csv_path(), t.key_column(), t.latency_column(), spec));
-}
-
 }  // namespace
 
 void add_profile_command(CLI::App& app) {
@@ -48,7 +38,7 @@ void add_profile_command(CLI::App& app) {
     if (args->kernels <= 0)
       throw UserError(fmt::format("--kernels {}: give a positive number of kernels", args->kernels));
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
-    if (const auto* table = dynamic_cast<const hw::TableTarget*>(target.get())) refuse_table(*table, args->target);
+    hw::refuse_table_for_kernels(*target, args->target, "profile");
     std::error_code ec;
     const bool db_existed = std::filesystem::exists(args->db, ec) || ec;
     std::optional<hw::MeasurementStore> store = hw::MeasurementStore::open(args->db);

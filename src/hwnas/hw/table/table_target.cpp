@@ -137,6 +137,16 @@ std::pair<std::string, double> TableTarget::latency_of_model(const std::string& 
                               model, name_, csv_path_, key_column_));
 }
 
+void refuse_table_for_kernels(const Target& target, const std::string& spec, std::string_view command) {
+  const auto* t = dynamic_cast<const TableTarget*>(&target);
+  if (t == nullptr) return;
+  throw UserError(fmt::format("--target {}: '{}' is a table of whole-network latencies and times no kernels, so "
+                              "{} has nothing to measure; learn an estimator from it with 'hwnas fit --table {} "
+                              "--arch-column {} --latency-column {} --space nb201|fbnet --out EST', or look a "
+                              "network up with 'hwnas simulate MODEL --target {}'",
+                              spec, t->name(), command, t->csv_path(), t->key_column(), t->latency_column(), spec));
+}
+
 std::unique_ptr<TableTarget> make_table_target(const YAML::Node& node, const std::string& source) {
   const DescriptionReader r(node, source);
   r.check_mapping_and_keys(

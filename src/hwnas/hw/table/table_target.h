@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -54,6 +55,12 @@ class TableTarget : public Target {
   std::vector<std::pair<std::string, double>> rows_;
   std::unordered_map<std::string, std::size_t> index_;  // key -> position in rows_
 };
+
+/// For the commands that time kernels (`command`: "profile", "fit --target"): throws
+/// UserError when `target` is a table target, whose latencies are whole networks already
+/// measured, naming `spec` (the --target argument) and what to run instead: `hwnas fit
+/// --table` to learn from the table, `hwnas simulate` to look a network up.
+void refuse_table_for_kernels(const Target& target, const std::string& spec, std::string_view command);
 
 /// Builds the target from a description with keys `name`, `kind: table`, `csv` (relative
 /// paths resolve against the directory of `source`, the description file), `key_column`
