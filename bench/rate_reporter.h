@@ -15,6 +15,7 @@ class RateReporter : public benchmark::ConsoleReporter {
     for (const Run& run : runs) {
       if (run.run_type != Run::RT_Iteration) continue;
       seconds[run.benchmark_name()] = run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit);
+      cpu_seconds[run.benchmark_name()] = run.GetAdjustedCPUTime() / benchmark::GetTimeUnitMultiplier(run.time_unit);
       if (const auto it = run.counters.find("items_per_second"); it != run.counters.end())
         rate[run.benchmark_name()] = it->second;
     }
@@ -22,6 +23,7 @@ class RateReporter : public benchmark::ConsoleReporter {
   }
   std::map<std::string, double> rate;     // items per second
   std::map<std::string, double> seconds;  // real time per iteration
+  std::map<std::string, double> cpu_seconds;  // this process's CPU time per iteration
 };
 
 }  // namespace hwnas::bench

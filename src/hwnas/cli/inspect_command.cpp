@@ -66,6 +66,7 @@ void print_json(const graph::Graph& g, const graph::Analysis& a) {
       {"activation_bytes", a.total.activation_bytes},
       {"peak_activation_bytes", a.peak_activation_bytes},
       {"peak_activation_bytes_min_order", a.peak_activation_bytes_min_order},
+      {"min_order_exact", a.min_order_exact},
       {"layers", layers}};
   emit_json(out);
 }
@@ -95,8 +96,9 @@ void print_table(const graph::Graph& g, const graph::Analysis& a) {
   fmt::print("  MACs                         {:>14}\n", a.total.macs);
   fmt::print("  weight bytes                 {:>14}\n", a.total.weight_bytes);
   fmt::print("  peak activation bytes        {:>14}  (graph order)\n", a.peak_activation_bytes);
-  fmt::print("  peak activation bytes        {:>14}  (memory-minimising order)\n",
-             a.peak_activation_bytes_min_order);
+  fmt::print("  peak activation bytes        {:>14}  ({})\n", a.peak_activation_bytes_min_order,
+             a.min_order_exact ? "memory-minimising order, exact"
+                               : "greedy order: too large for the exact search, may not be the minimum");
 }
 
 }  // namespace

@@ -166,6 +166,7 @@ Analysis analyze(const Graph& graph, Precision precision, std::int32_t batch) {
   a.peak_activation_bytes = peak_memory(graph, graph_order, bytes);
   Schedule schedule = min_memory_schedule(graph, bytes);
   a.peak_activation_bytes_min_order = schedule.peak_bytes;
+  a.min_order_exact = schedule.exact;
   a.min_order = std::move(schedule.order);
   return a;
 }

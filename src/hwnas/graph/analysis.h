@@ -42,8 +42,11 @@ struct Analysis {
   NodeCost total;
   /// Largest sum of live activation tensors executing in graph order.
   std::int64_t peak_activation_bytes = 0;
-  /// The same under the memory-minimising order below.
+  /// The same under the memory-minimising order below (min_memory_schedule).
   std::int64_t peak_activation_bytes_min_order = 0;
+  /// True when no order has a lower peak; false when the exact search was over its limits
+  /// (memory_schedule.h) and min_order is the greedy heuristic's.
+  bool min_order_exact = false;
   std::vector<NodeId> min_order;
 };
 

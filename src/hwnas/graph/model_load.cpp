@@ -7,6 +7,7 @@
 #include <queue>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/model_file.h"
@@ -290,14 +291,13 @@ void reject_duplicate_keys(const YAML::Node& node, const std::string& source) {
   if (node.IsSequence()) {
     for (const YAML::Node& item : node) reject_duplicate_keys(item, source);
   } else if (node.IsMap()) {
-    std::vector<std::string> keys;
+    std::unordered_set<std::string> keys;  // a set: a mapping may have many keys
     for (const auto& entry : node) {
       if (entry.first.IsScalar()) {
         const std::string& key = entry.first.Scalar();
-        if (std::find(keys.begin(), keys.end(), key) != keys.end())
+        if (!keys.insert(key).second)
           throw UserError(fmt::format("{}key '{}' appears twice in one mapping; keep one",
                                       location(source, entry.first), key));
-        keys.push_back(key);
       }
       reject_duplicate_keys(entry.second, source);
     }
