@@ -2,14 +2,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <queue>
-#include <sstream>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "hwnas/graph/error.h"
+#include "hwnas/graph/file_io.h"
+#include "hwnas/graph/yaml_input.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/graph/model_layers.h"
 
@@ -70,8 +69,11 @@ class ModelLoader {
     std::int32_t dims[3];
     for (std::size_t i = 0; i < 3; ++i) {
       std::int64_t v = 0;
-      if (!input[i].IsScalar() || !YAML::convert<std::int64_t>::decode(input[i], v) || v <= 0 ||
-          v > INT32_MAX)
+      const NumberProblem problem = read_integer(input[i], 1, INT32_MAX, v);
+      if (problem == NumberProblem::leading_zero || problem == NumberProblem::too_large)
+        fail(input[i], fmt::format("input = {} {}", input[i].Scalar(),
+                                   number_problem_words(problem, input[i].Scalar(), "1", std::to_string(INT32_MAX))));
+      if (problem != NumberProblem::none)
         fail(input[i], fmt::format("input must be [channels, height, width] of positive "
                                    "integers, got '{}'",
                                    input[i].IsScalar() ? input[i].Scalar() : "a list"));
@@ -307,25 +309,11 @@ void reject_duplicate_keys(const YAML::Node& node, const std::string& source) {
 }  // namespace
 
 Graph parse_model(const std::string& text, const std::string& source) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw UserError(fmt::format("{}:{}: not valid YAML/JSON: {}", source, e.mark.line + 1, e.msg));
-  }
+  const YAML::Node root = parse_yaml_document(text, source, "model file");
   reject_duplicate_keys(root, source);
   return ModelLoader(source).load(root);
 }
 
-Graph load_model_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw UserError(fmt::format("{}: is a directory, not a model file; check the path", path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError(fmt::format("{}: cannot read the model file; check the path", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_model(text.str(), path);
-}
+Graph load_model_file(const std::string& path) { return parse_model(read_text_file(path, "model file"), path); }
 
 }  // namespace hwnas::graph

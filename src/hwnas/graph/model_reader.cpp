@@ -3,9 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
-
 #include "hwnas/graph/error.h"
+#include "hwnas/graph/yaml_input.h"
 
 namespace hwnas::graph::detail {
 
@@ -13,6 +12,10 @@ std::string location(const std::string& source, const YAML::Node& node) {
   const YAML::Mark mark = node.Mark();
   if (mark.is_null()) return source + ": ";
   return fmt::format("{}:{}: ", source, mark.line + 1);
+}
+
+std::string quoted(const YAML::Node& value) {
+  return value.IsScalar() ? value.Scalar() : "a list or mapping";
 }
 
 bool parse_act(const std::string& name, ActKind& kind) {
@@ -38,38 +41,41 @@ YAML::Node LayerReader::get(const std::string& key) {
 
 bool LayerReader::has(const std::string& key) { return get(key).IsDefined(); }
 
+std::int32_t LayerReader::integer_at(const YAML::Node& v, const std::string& key, std::int64_t lo,
+                                     const std::string& invalid) const {
+  std::int64_t out = 0;
+  const NumberProblem problem = read_integer(v, lo, INT32_MAX, out);
+  if (problem == NumberProblem::none) return static_cast<std::int32_t>(out);
+  if (problem == NumberProblem::leading_zero || problem == NumberProblem::too_large)
+    fail_at(v, fmt::format("{} = {} {}", key, v.Scalar(),
+                           number_problem_words(problem, v.Scalar(), std::to_string(lo), std::to_string(INT32_MAX))));
+  fail_at(v, invalid);
+}
+
 std::int32_t LayerReader::positive(const std::string& key, std::optional<std::int32_t> fallback) {
   const YAML::Node v = get(key);
   if (!v.IsDefined()) {
     if (!fallback) fail(fmt::format("missing key '{}' (a positive integer)", key));
     return *fallback;
   }
-  std::int64_t out = 0;
-  if (!v.IsScalar() || !YAML::convert<std::int64_t>::decode(v, out) || out <= 0 ||
-      out > INT32_MAX)
-    fail_at(v, fmt::format("{} must be a positive integer, got '{}'", key,
-                           v.IsScalar() ? v.Scalar() : "a list or mapping"));
-  return static_cast<std::int32_t>(out);
+  return integer_at(v, key, 1, fmt::format("{} must be a positive integer, got '{}'", key, quoted(v)));
 }
 
 std::int32_t LayerReader::non_negative(const std::string& key, std::int32_t fallback) {
   const YAML::Node v = get(key);
   if (!v.IsDefined()) return fallback;
-  std::int64_t out = 0;
-  if (!v.IsScalar() || !YAML::convert<std::int64_t>::decode(v, out) || out < 0 || out > INT32_MAX)
-    fail_at(v, fmt::format("{} must be a non-negative integer, got '{}'", key,
-                           v.IsScalar() ? v.Scalar() : "a list or mapping"));
-  return static_cast<std::int32_t>(out);
+  return integer_at(v, key, 0, fmt::format("{} must be a non-negative integer, got '{}'", key, quoted(v)));
 }
 
 double LayerReader::number(const std::string& key, double fallback, double lo, double hi) {
   const YAML::Node v = get(key);
   if (!v.IsDefined()) return fallback;
   double out = 0;
-  if (!v.IsScalar() || !YAML::convert<double>::decode(v, out) || !std::isfinite(out) ||
-      out < lo || out > hi)
-    fail_at(v, fmt::format("{} must be a number in [{}, {}], got '{}'", key, lo, hi,
-                           v.IsScalar() ? v.Scalar() : "a list or mapping"));
+  const NumberProblem problem = read_real(v, lo, hi, out);
+  if (problem == NumberProblem::leading_zero)
+    fail_at(v, fmt::format("{} = {} {}", key, v.Scalar(), number_problem_words(problem, v.Scalar(), "", "")));
+  if (problem != NumberProblem::none)
+    fail_at(v, fmt::format("{} must be a number in [{}, {}], got '{}'", key, lo, hi, quoted(v)));
   return out;
 }
 
@@ -79,7 +85,7 @@ bool LayerReader::boolean(const std::string& key, bool fallback) {
   bool out = false;
   if (!v.IsScalar() || !YAML::convert<bool>::decode(v, out))
     fail_at(v, fmt::format("{} must be true or false, got '{}'", key,
-                           v.IsScalar() ? v.Scalar() : "a list or mapping"));
+                           quoted(v)));
   return out;
 }
 
@@ -98,13 +104,9 @@ std::pair<std::int32_t, std::int32_t> LayerReader::pair(const std::string& key,
   const YAML::Node v = get(key);
   if (!v.IsDefined()) return {fallback, fallback};
   auto one = [&](const YAML::Node& n) {
-    std::int64_t out = 0;
-    if (!n.IsScalar() || !YAML::convert<std::int64_t>::decode(n, out) ||
-        out < (allow_zero ? 0 : 1) || out > INT32_MAX)
-      fail_at(n, fmt::format("{} must be a {} integer or a [height, width] pair, got '{}'", key,
-                             allow_zero ? "non-negative" : "positive",
-                             n.IsScalar() ? n.Scalar() : "a list or mapping"));
-    return static_cast<std::int32_t>(out);
+    return integer_at(n, key, allow_zero ? 0 : 1,
+                      fmt::format("{} must be a {} integer or a [height, width] pair, got '{}'", key,
+                                  allow_zero ? "non-negative" : "positive", quoted(n)));
   };
   if (v.IsSequence()) {
     if (v.size() != 2) fail_at(v, fmt::format("{} must be an integer or a [height, width] pair", key));
@@ -120,14 +122,9 @@ std::vector<std::int32_t> LayerReader::ints(const std::string& key, std::size_t 
   if (!v.IsSequence() || v.size() != n)
     fail_at(v, fmt::format("{} must be a list of {} positive integers", key, n));
   std::vector<std::int32_t> out;
-  for (const YAML::Node& item : v) {
-    std::int64_t x = 0;
-    if (!item.IsScalar() || !YAML::convert<std::int64_t>::decode(item, x) || x <= 0 ||
-        x > INT32_MAX)
-      fail_at(item, fmt::format("{} must be a list of {} positive integers, got '{}'", key, n,
-                                item.IsScalar() ? item.Scalar() : "a list or mapping"));
-    out.push_back(static_cast<std::int32_t>(x));
-  }
+  for (const YAML::Node& item : v)
+    out.push_back(integer_at(item, key, 1,
+                             fmt::format("{} must be a list of {} positive integers, got '{}'", key, n, quoted(item))));
   return out;
 }
 
@@ -140,7 +137,7 @@ std::optional<ActKind> LayerReader::activation(const std::string& key,
   if (!v.IsScalar() || !parse_act(v.Scalar(), kind))
     fail_at(v, fmt::format("{} must be one of relu, relu6, hardswish, hardsigmoid, sigmoid, "
                            "silu, identity, none; got '{}'",
-                           key, v.IsScalar() ? v.Scalar() : "a list or mapping"));
+                           key, quoted(v)));
   return kind;
 }
 

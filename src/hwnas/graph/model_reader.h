@@ -15,6 +15,9 @@ namespace hwnas::graph::detail {
 /// "FILE:LINE: " for a YAML node.
 std::string location(const std::string& source, const YAML::Node& node);
 
+/// A value as errors quote it: the scalar, or "a list or mapping".
+std::string quoted(const YAML::Node& value);
+
 /// Reads keys of one layer; remembers every key asked for, so finish() can reject the rest
 /// naming what the op takes.
 class LayerReader {
@@ -46,6 +49,10 @@ class LayerReader {
 
  private:
   YAML::Node get(const std::string& key);
+  /// `v` as a decimal integer in [lo, INT32_MAX] (yaml_input.h); fails with "KEY = V is too
+  /// large (at most 2147483647)", a leading-zero message, or else `invalid`.
+  std::int32_t integer_at(const YAML::Node& v, const std::string& key, std::int64_t lo,
+                          const std::string& invalid) const;
 
   YAML::Node layer_;
   std::string source_;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "hwnas/graph/error.h"
+#include "hwnas/graph/yaml_input.h"
 
 namespace hwnas::hw {
 namespace {
@@ -64,25 +65,40 @@ std::string DescriptionReader::scalar_text(const YAML::Node& value) const {
   return value.IsScalar() ? value.Scalar() : non_scalar_;
 }
 
-double DescriptionReader::number(const std::string& key, Sign sign, std::optional<double> fallback,
-                                 std::string_view noun) const {
+void DescriptionReader::fail_number(const std::string& key, const YAML::Node& value, NumberProblem problem,
+                                    std::string_view lo, std::string_view hi) const {
+  const std::string where =
+      value.Mark().is_null() ? source_ : fmt::format("{}:{}", source_, value.Mark().line + 1);
+  throw UserError(fmt::format("{}: {} = {} {}", where, key, value.Scalar(),
+                              number_problem_words(problem, value.Scalar(), lo, hi)));
+}
+
+double DescriptionReader::number(const std::string& key, Sign sign, double lo, double hi,
+                                 std::optional<double> fallback, std::string_view noun) const {
   const YAML::Node v = fallback ? get(key) : required(key);
   if (!v) return *fallback;
   double out = 0;
-  if (!v.IsScalar() || !YAML::convert<double>::decode(v, out) || !std::isfinite(out) ||
-      (sign == Sign::positive ? out <= 0 : out < 0))
+  const NumberProblem problem = read_real(v, -HUGE_VAL, HUGE_VAL, out);
+  if (problem == NumberProblem::leading_zero) fail_number(key, v, problem, "", "");
+  if (problem != NumberProblem::none || (sign == Sign::positive ? out <= 0 : out < 0))
     fail(key, fmt::format("must be a {} {}, got '{}'", sign_word(sign), noun, scalar_text(v)));
+  if (out < lo || out > hi)
+    fail_number(key, v, out < lo ? NumberProblem::too_small : NumberProblem::too_large, fmt::format("{}", lo),
+                fmt::format("{}", hi));
   return out;
 }
 
 std::int32_t DescriptionReader::integer(const std::string& key, Sign sign, std::int64_t max,
                                         std::optional<std::int32_t> fallback,
                                         std::string_view noun) const {
+  HWNAS_CHECK(max <= INT32_MAX);
   const YAML::Node v = fallback ? get(key) : required(key);
   if (!v) return *fallback;
   std::int64_t out = 0;
-  if (!v.IsScalar() || !YAML::convert<std::int64_t>::decode(v, out) ||
-      out < (sign == Sign::positive ? 1 : 0) || out > max)
+  const NumberProblem problem = read_integer(v, sign == Sign::positive ? 1 : 0, max, out);
+  if (problem == NumberProblem::leading_zero || problem == NumberProblem::too_large)
+    fail_number(key, v, problem, "", std::to_string(max));
+  if (problem != NumberProblem::none)
     fail(key, fmt::format("must be a {} {}, got '{}'", sign_word(sign), noun, scalar_text(v)));
   return static_cast<std::int32_t>(out);
 }

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "hwnas/graph/analysis.h"
+#include "hwnas/graph/yaml_input.h"
 #include "hwnas/hw/fusion.h"
 
 namespace hwnas::hw {
@@ -48,10 +49,13 @@ class DescriptionReader {
 
   // The getters below return `fallback` when the key is absent and require it without one.
 
-  /// A finite number above zero (or at least zero): "must be a positive NOUN, got 'x'".
-  double number(const std::string& key, Sign sign, std::optional<double> fallback = {},
-                std::string_view noun = "number") const;
-  /// An integer from 1 (or 0) to `max`: "must be a non-negative NOUN, got 'x'".
+  /// A finite decimal number above zero (or at least zero), "must be a positive NOUN, got
+  /// 'x'", and in [lo, hi]: "SOURCE:LINE: KEY = V is too small (at least LO)" / "is too
+  /// large (at most HI)". A leading zero (010) is refused (yaml_input.h).
+  double number(const std::string& key, Sign sign, double lo, double hi,
+                std::optional<double> fallback = {}, std::string_view noun = "number") const;
+  /// A decimal integer from 1 (or 0) to `max` (at most INT32_MAX): "must be a non-negative
+  /// NOUN, got 'x'"; above `max`: "SOURCE:LINE: KEY = V is too large (at most MAX)".
   std::int32_t integer(const std::string& key, Sign sign, std::int64_t max,
                        std::optional<std::int32_t> fallback = {},
                        std::string_view noun = "integer") const;
@@ -71,6 +75,9 @@ class DescriptionReader {
   void kind(std::string_view expected, std::string_view purpose, bool quote_value = false) const;
 
  private:
+  [[noreturn]] void fail_number(const std::string& key, const YAML::Node& value, NumberProblem problem,
+                                std::string_view lo, std::string_view hi) const;
+
   YAML::Node node_;
   std::string source_;
   std::string missing_hint_;

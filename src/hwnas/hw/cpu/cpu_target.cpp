@@ -22,6 +22,7 @@ constexpr std::array<std::string_view, 8> kKeys = {"name",           "kind",    
                                                    "warmup",         "min_repeats", "max_repeats",
                                                    "target_seconds", "description"};
 constexpr std::int64_t kMaxCount = 1'000'000;
+constexpr double kMaxTargetSeconds = 3600;  // an hour per kernel
 
 // The first "model name" of /proc/cpuinfo: measurements from another CPU model must not be
 // reused, so it is part of the identity.
@@ -122,6 +123,8 @@ class CpuTarget : public Target {
 
 }  // namespace
 
+std::span<const std::string_view> cpu_description_keys() { return kKeys; }
+
 CpuOptions parse_cpu_options(const YAML::Node& description, const std::string& source) {
   using Sign = DescriptionReader::Sign;
   const DescriptionReader r(description, source);
@@ -138,7 +141,7 @@ CpuOptions parse_cpu_options(const YAML::Node& description, const std::string& s
   o.min_repeats = r.integer("min_repeats", Sign::positive, kMaxCount, o.min_repeats, count);
   o.max_repeats = r.integer("max_repeats", Sign::positive, kMaxCount, o.max_repeats, count);
   o.target_seconds =
-      r.number("target_seconds", Sign::positive, o.target_seconds, "number of seconds");
+      r.number("target_seconds", Sign::positive, 0, kMaxTargetSeconds, o.target_seconds, "number of seconds");
   if (o.max_repeats < o.min_repeats)
     r.fail("max_repeats",
            fmt::format("must be at least min_repeats ({}), got {}", o.min_repeats, o.max_repeats));

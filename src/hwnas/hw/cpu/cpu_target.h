@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <string_view>
 #include <string>
 
 #include "hwnas/hw/target.h"
@@ -24,6 +26,9 @@ struct CpuOptions {
   std::int32_t max_repeats = 200;
   double target_seconds = 0.05;  // timed runs continue until this much time has elapsed
 };
+
+/// Every key a cpu description may have (make_target infers a missing `kind` from them).
+std::span<const std::string_view> cpu_description_keys();
 
 /// Options from a description mapping (keys: name, kind (must be cpu), threads, warmup,
 /// min_repeats, max_repeats, target_seconds; all optional). Throws UserError naming

@@ -25,6 +25,7 @@ namespace fs = std::filesystem;
 
 constexpr std::array<std::string_view, 6> kKeys = {"name",      "kind",      "command",
                                                    "timeout_s", "precision", "fusion"};
+constexpr double kMaxTimeoutS = 86400;  // a day per kernel
 
 struct ExternalDescription {
   std::string name;
@@ -58,7 +59,7 @@ ExternalDescription parse_description(const YAML::Node& node, const std::string&
   if (d.command.front().empty()) r.fail("command", "the program (first entry) is empty");
 
   d.timeout_s =
-      r.number("timeout_s", DescriptionReader::Sign::positive, d.timeout_s, "number of seconds");
+      r.number("timeout_s", DescriptionReader::Sign::positive, 0, kMaxTimeoutS, d.timeout_s, "number of seconds");
   d.precision = r.precision("precision", {Precision::int8, Precision::fp16, Precision::fp32},
                             d.precision);
   if (r.get("fusion")) d.fusion = r.fusion_rules("fusion");
@@ -83,7 +84,7 @@ std::string canonical(const ExternalDescription& d) {
                         {"timeout_s", d.timeout_s},
                         {"precision", graph::precision_name(d.precision)},
                         {"fusion", fusion}}
-      .dump();
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // U+FFFD for bytes not UTF-8
 }
 
 /// The first ~100 characters of a program's output, on one line.
@@ -207,6 +208,8 @@ class ExternalTarget : public Target {
 };
 
 }  // namespace
+
+std::span<const std::string_view> external_description_keys() { return kKeys; }
 
 std::unique_ptr<Target> make_external_target(const YAML::Node& description,
                                              const std::string& source) {

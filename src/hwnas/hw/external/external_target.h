@@ -6,6 +6,8 @@
 #pragma once
 
 #include <memory>
+#include <span>
+#include <string_view>
 #include <string>
 
 #include <yaml-cpp/yaml.h>
@@ -13,6 +15,9 @@
 #include "hwnas/hw/target.h"
 
 namespace hwnas::hw {
+
+/// Every key an external description may have (make_target infers a missing `kind` from them).
+std::span<const std::string_view> external_description_keys();
 
 /// Builds the target from a description with keys `name`, `kind: external`, `command` (a
 /// list: the program and its arguments), `timeout_s` (default 30), `precision` (default

@@ -21,14 +21,18 @@ constexpr std::int64_t kMaxLanes = 1 << 20;
 
 }  // namespace
 
+std::span<const std::string_view> npu_description_keys() { return kKeys; }
+
 NpuDescription parse_npu_description(const YAML::Node& node, const std::string& source) {
   using Sign = DescriptionReader::Sign;
   const DescriptionReader r(node, source,
                             "every hardware description needs it (docs/hardware-npu.md)");
   r.check_mapping_and_keys(kKeys, "a hardware description is a YAML mapping of keys",
                            "see docs/hardware-npu.md for the keys");
-  const auto positive = [&](const std::string& key, std::optional<double> fallback = {}) {
-    return r.number(key, Sign::positive, fallback);
+  // Every number is positive (docs/hardware-npu.md); the bounds keep latencies printable
+  // (a clock of 1e-300 MHz gave a 300-digit latency) and are documented there.
+  const auto positive = [&](const std::string& key, double lo, double hi, std::optional<double> fallback = {}) {
+    return r.number(key, Sign::positive, lo, hi, fallback);
   };
   const auto lanes = [&](const std::string& key, std::optional<std::int32_t> fallback = {}) {
     return r.integer(key, Sign::positive, kMaxLanes, fallback);
@@ -36,7 +40,7 @@ NpuDescription parse_npu_description(const YAML::Node& node, const std::string& 
   NpuDescription d;
   d.name = r.text("name");
   r.kind("npu", "for a simulated accelerator");
-  d.clock_mhz = positive("clock_mhz");
+  d.clock_mhz = positive("clock_mhz", 0.001, 1e5);
   r.text("precision");  // a list or '' fails as not a non-empty string, like depthwise_mode
   d.precision = r.precision("precision", {graph::Precision::int8, graph::Precision::fp16});
   d.parallelism_factor = lanes("parallelism_factor");
@@ -47,17 +51,17 @@ NpuDescription parse_npu_description(const YAML::Node& node, const std::string& 
   if (dw == "mac_array") d.depthwise_mode = DepthwiseMode::mac_array;
   else if (dw == "vector") d.depthwise_mode = DepthwiseMode::vector;
   else r.fail("depthwise_mode", fmt::format("must be mac_array or vector, got '{}'", dw));
-  d.sram_kib = positive("sram_kib");
-  d.weight_sram_kib = positive("weight_sram_kib");
-  d.sram_gbps = positive("sram_gbps");
-  d.dram_gbps = positive("dram_gbps");
-  d.dram_latency_ns = r.number("dram_latency_ns", Sign::non_negative);
-  d.layer_overhead_cycles = r.number("layer_overhead_cycles", Sign::non_negative);
+  d.sram_kib = positive("sram_kib", 0, 1e9);
+  d.weight_sram_kib = positive("weight_sram_kib", 0, 1e9);
+  d.sram_gbps = positive("sram_gbps", 0.001, 1e6);
+  d.dram_gbps = positive("dram_gbps", 0.001, 1e6);
+  d.dram_latency_ns = positive("dram_latency_ns", 0, 1e9);
+  d.layer_overhead_cycles = positive("layer_overhead_cycles", 0, 1e9);
   d.fuse = r.fusion_rules("fuse");
   d.channel_align = lanes("channel_align", 1);
-  d.fold_fill_factor = positive("fold_fill_factor", 1.0);
-  d.vector_op_cycles = positive("vector_op_cycles", 1.0);
-  d.bias_bytes = positive("bias_bytes", 4.0);
+  d.fold_fill_factor = positive("fold_fill_factor", 0, 1000, 1.0);
+  d.vector_op_cycles = positive("vector_op_cycles", 0, 1e6, 1.0);
+  d.bias_bytes = positive("bias_bytes", 0, 16, 4.0);
   return d;
 }
 

@@ -7,6 +7,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <span>
+#include <string_view>
 #include <string>
 
 #include "hwnas/graph/analysis.h"
@@ -42,6 +44,9 @@ struct NpuDescription {
   /// The description as canonical YAML (every key, defaults included).
   std::string canonical_yaml() const;
 };
+
+/// Every key an npu description may have (make_target infers a missing `kind` from them).
+std::span<const std::string_view> npu_description_keys();
 
 /// Parses and validates a description. `source` names the file in errors:
 /// "SOURCE: key 'clock_mhz': must be a positive number, got '-1'".

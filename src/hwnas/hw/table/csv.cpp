@@ -2,13 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "hwnas/graph/error.h"
+#include "hwnas/graph/file_io.h"
 
 namespace hwnas::hw {
 
@@ -41,35 +36,45 @@ CsvTable parse_csv(std::string_view text, const std::string& source) {
     quoted_field = false;
   };
 
+  bool closed_quote = false;  // the current field's closing quote was just read
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
+    if (c == '\0')
+      throw UserError(fmt::format("{}:{}: a NUL byte; a CSV table is text", source, line));
     if (in_quotes) {
       if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
         field += '"';
         ++i;
       } else if (c == '"') {
         in_quotes = false;
+        closed_quote = true;
       } else {
         if (c == '\n') ++line;
         field += c;
       }
       continue;
     }
+    const bool crlf = c == '\r' && i + 1 < text.size() && text[i + 1] == '\n';
+    if (closed_quote && c != ',' && c != '\n' && !crlf)
+      throw UserError(fmt::format("{}:{}: text after the closing quote of a field; a quoted field ends "
+                                  "at a comma or the line's end",
+                                  source, line));
+    closed_quote = false;
     switch (c) {
       case '"':
-        if (field.empty()) {
-          in_quotes = quoted_field = true;
-          quote_line = line;
-        } else {
-          field += c;
-        }
+        if (!field.empty())
+          throw UserError(fmt::format("{}:{}: a '\"' inside an unquoted field; quote the whole field and "
+                                      "double the quote inside (\"a \"\"b\"\"\")",
+                                      source, line));
+        in_quotes = quoted_field = true;
+        quote_line = line;
         break;
       case ',':
         fields.push_back(std::move(field));
         field.clear();
         break;
       case '\r':
-        if (i + 1 >= text.size() || text[i + 1] != '\n') field += c;
+        if (!crlf) field += c;
         break;
       case '\n':
         end_row();
@@ -88,18 +93,6 @@ CsvTable parse_csv(std::string_view text, const std::string& source) {
   return table;
 }
 
-std::string read_text_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw UserError(fmt::format("{}: is a directory, not a file", path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError(fmt::format("{}: cannot read ({}); check the path", path, std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw UserError(fmt::format("{}: cannot read ({}); check the path", path, std::strerror(errno)));
-  return std::move(text).str();
-}
-
-CsvTable read_csv(const std::string& path) { return parse_csv(read_text_file(path), path); }
+CsvTable read_csv(const std::string& path) { return parse_csv(read_text_file(path, "latency table"), path); }
 
 }  // namespace hwnas::hw

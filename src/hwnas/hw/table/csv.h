@@ -1,7 +1,8 @@
 // A small CSV reader for latency tables: a header line, then one row per line.
 //
 // Fields are separated by commas; a field may be quoted with double quotes (a doubled
-// quote inside is one quote, and a quoted field may span lines). CRLF line ends and a
+// quote inside is one quote, and a quoted field may span lines); RFC 4180, strictly: a
+// quote elsewhere, or text after a closing quote, is an error. CRLF line ends and a
 // UTF-8 byte-order mark are accepted; blank lines are skipped.
 #pragma once
 
@@ -19,13 +20,11 @@ struct CsvTable {
 };
 
 /// Parses `text`; `source` names it in errors. Throws UserError naming source and line
-/// for an unterminated quote or a row whose field count differs from the header's.
+/// for an unterminated quote, text after a closing quote, a quote inside an unquoted
+/// field, a NUL byte, or a row whose field count differs from the header's.
 CsvTable parse_csv(std::string_view text, const std::string& source);
 
 /// Reads and parses the file at `path`; throws UserError naming it when it cannot be read.
 CsvTable read_csv(const std::string& path);
-
-/// The whole file as bytes; throws UserError naming it when it cannot be read.
-std::string read_text_file(const std::string& path);
 
 }  // namespace hwnas::hw

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hwnas/graph/error.h"
+#include "hwnas/graph/file_io.h"
 #include "hwnas/graph/hash.h"
 #include "hwnas/hw/description_reader.h"
 #include "hwnas/hw/table/csv.h"
@@ -64,7 +65,7 @@ TableTarget::TableTarget(const std::string& csv_path, const std::string& key_col
       key_column_(key_column),
       latency_column_(latency_column) {
   if (name_.empty()) name_ = fs::path(csv_path).stem().string() + ":" + latency_column;
-  const std::string text = read_text_file(csv_path);
+  const std::string text = read_text_file(csv_path, "latency table");
   const CsvTable table = parse_csv(text, csv_path);
   const std::size_t key_at = find_column(table, csv_path, key_column, "key_column");
   const std::size_t latency_at = find_column(table, csv_path, latency_column, "latency_column");
@@ -136,6 +137,8 @@ std::pair<std::string, double> TableTarget::latency_of_model(const std::string& 
                               "column '{}'",
                               model, name_, csv_path_, key_column_));
 }
+
+std::span<const std::string_view> table_description_keys() { return kKeys; }
 
 void refuse_table_for_kernels(const Target& target, const std::string& spec, std::string_view command) {
   const auto* t = dynamic_cast<const TableTarget*>(&target);

@@ -8,8 +8,9 @@
 
 #include <memory>
 #include <optional>
-#include <string>
+#include <span>
 #include <string_view>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -55,6 +56,9 @@ class TableTarget : public Target {
   std::vector<std::pair<std::string, double>> rows_;
   std::unordered_map<std::string, std::size_t> index_;  // key -> position in rows_
 };
+
+/// Every key a table description may have (make_target infers a missing `kind` from them).
+std::span<const std::string_view> table_description_keys();
 
 /// For the commands that time kernels (`command`: "profile", "fit --target"): throws
 /// UserError when `target` is a table target, whose latencies are whole networks already

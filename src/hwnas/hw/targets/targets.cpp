@@ -5,7 +5,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <span>
+#include <string_view>
+#include <utility>
 
+#include "hwnas/graph/error.h"
+#include "hwnas/graph/yaml_input.h"
 #include "hwnas/hw/cpu/cpu_target.h"
 #include "hwnas/hw/external/external_target.h"
 #include "hwnas/hw/npu/npu_target.h"
@@ -43,20 +48,50 @@ std::filesystem::path target_description_path(const std::string& spec) {
   return preset;
 }
 
-std::unique_ptr<Target> make_target(const std::string& spec) {
-  const std::filesystem::path path = target_description_path(spec);
-  const std::string source = path.string();
-  YAML::Node node;
-  try {
-    node = YAML::LoadFile(source);
-  } catch (const YAML::BadFile&) {
-    throw UserError(fmt::format("{}: cannot read the target description; check the path", source));
-  } catch (const YAML::Exception& e) {
-    throw UserError(fmt::format("{}:{}: not valid YAML: {}", source, e.mark.line + 1, e.msg));
+std::string description_kind(const YAML::Node& node, const std::string& source) {
+  if (!node.IsMap())
+    throw UserError(fmt::format("{}: a target description is a YAML mapping of keys (docs/hardware.md)", source));
+  if (const YAML::Node kind = node["kind"]) {
+    if (!kind.IsScalar() || kind.Scalar().empty())
+      throw UserError(fmt::format("{}:{}: key 'kind': must be npu, cpu, external or table", source,
+                                  kind.Mark().line + 1));
+    return kind.Scalar();
   }
-  const std::string kind = node.IsMap() && node["kind"] && node["kind"].IsScalar()
-                               ? node["kind"].Scalar()
-                               : std::string("npu");
+  const std::pair<const char*, std::span<const std::string_view>> kinds[] = {
+      {"npu", npu_description_keys()},
+      {"cpu", cpu_description_keys()},
+      {"external", external_description_keys()},
+      {"table", table_description_keys()}};
+  // A key that only one kind has names that kind; the first such key of each kind is kept.
+  std::vector<std::pair<std::string, std::string>> found;  // (kind, key)
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    const char* owner = nullptr;
+    int owners = 0;
+    for (const auto& [kind, keys] : kinds)
+      if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
+        owner = kind;
+        ++owners;
+      }
+    if (owners == 1 && std::none_of(found.begin(), found.end(), [&](const auto& f) { return f.first == owner; }))
+      found.emplace_back(owner, key);
+  }
+  if (found.size() == 1) return found.front().first;
+  if (found.empty())
+    throw UserError(fmt::format("{}: no key 'kind', and no key that tells the kind; add 'kind: npu', "
+                                "'kind: cpu', 'kind: external' or 'kind: table' (docs/hardware.md)",
+                                source));
+  std::string which;
+  for (const auto& [kind, key] : found) which += fmt::format("{}'{}' ({})", which.empty() ? "" : ", ", key, kind);
+  throw UserError(fmt::format("{}: no key 'kind', and its keys belong to different kinds: {}; add 'kind:' and "
+                              "remove the other kind's keys (docs/hardware.md)",
+                              source, which));
+}
+
+std::unique_ptr<Target> make_target(const std::string& spec) {
+  const std::string source = target_description_path(spec).string();
+  const YAML::Node node = load_yaml_file(source, "target description");
+  const std::string kind = description_kind(node, source);
   if (kind == "npu") return make_npu_target(node, source);
   if (kind == "cpu") return make_cpu_target(node, source);
   if (kind == "external") return make_external_target(node, source);

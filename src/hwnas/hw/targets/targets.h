@@ -1,6 +1,8 @@
 // Targets by name: shipped presets (configs/hardware/*.yaml) or a user's YAML file.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -16,10 +18,16 @@ std::filesystem::path preset_dir();
 /// Preset names (file stems), sorted.
 std::vector<std::string> preset_names();
 
-/// A target from a preset name or a path to a description YAML. The description's `kind`
-/// picks the implementation: npu (default), cpu, external, table. Throws UserError naming
-/// the spec or file and key.
+/// A target from a preset name or a path to a description YAML (exactly one YAML document,
+/// yaml_input.h). The description's kind (description_kind) picks the implementation:
+/// npu, cpu, external or table. Throws UserError naming the spec or file and key.
 std::unique_ptr<Target> make_target(const std::string& spec);
+
+/// The kind of a description: its `kind` key; without one, the one kind that has some of
+/// its keys as its own (`threads` is only cpu's, `clock_mhz` only npu's; `name` tells
+/// nothing). Throws UserError naming `source` when the mapping is not one, when no key
+/// tells the kind, or when keys of two kinds appear.
+std::string description_kind(const YAML::Node& node, const std::string& source);
 
 /// The path make_target would read for `spec`.
 std::filesystem::path target_description_path(const std::string& spec);

@@ -1,0 +1,149 @@
+#include "hwnas/graph/yaml_input.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+#include <vector>
+
+#include "hwnas/graph/error.h"
+#include "hwnas/graph/file_io.h"
+
+namespace hwnas {
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/// Length of the run of digits at `at`.
+std::size_t digits_at(std::string_view s, std::size_t at) {
+  std::size_t n = 0;
+  while (at + n < s.size() && is_digit(s[at + n])) ++n;
+  return n;
+}
+
+/// `text` without the zeros that lead its integer part: "010" -> "10", "-00.5" -> "-0.5".
+std::string without_leading_zeros(std::string_view text) {
+  std::string out(text);
+  const std::size_t start = !out.empty() && (out[0] == '-' || out[0] == '+') ? 1 : 0;
+  while (out.size() > start + 1 && out[start] == '0' && is_digit(out[start + 1])) out.erase(start, 1);
+  return out;
+}
+
+/// Keeps the mark of the last document start; ignores every other parser event.
+struct DocumentStart : YAML::EventHandler {
+  YAML::Mark mark = YAML::Mark::null_mark();
+  void OnDocumentStart(const YAML::Mark& m) override { mark = m; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+}  // namespace
+
+YAML::Node parse_yaml_document(std::string_view text, const std::string& source, std::string_view what) {
+  // Not YAML::LoadAll: yaml-cpp 0.7's loops forever, allocating, on a ',' outside any
+  // flow collection (the parser never consumes it). Load takes the first document; a
+  // second pass over events asks only whether another document follows.
+  YAML::Node doc;
+  bool first = false, second = false;
+  DocumentStart start;
+  try {
+    doc = YAML::Load(std::string(text));
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    first = parser.HandleNextDocument(start);
+    second = first && parser.HandleNextDocument(start);
+  } catch (const YAML::Exception& e) {
+    throw UserError(fmt::format("{}:{}: not valid YAML/JSON: {}", source, e.mark.line + 1, e.msg));
+  }
+  if (!first)
+    throw UserError(fmt::format("{}: the file is empty; a {} is a mapping of keys (YAML or JSON)", source, what));
+  if (second) {
+    const YAML::Mark mark = start.mark;
+    const std::string where = mark.is_null() ? source : fmt::format("{}:{}", source, mark.line + 1);
+    throw UserError(fmt::format("{}: text after the first document (a second document, or junk after "
+                                "the first); a {} holds exactly one document",
+                                where, what));
+  }
+  return doc;
+}
+
+YAML::Node load_yaml_file(const std::string& path, std::string_view what) {
+  return parse_yaml_document(read_text_file(path, what), path, what);
+}
+
+NumberProblem read_integer(const YAML::Node& v, std::int64_t lo, std::int64_t hi, std::int64_t& out) {
+  if (!v.IsScalar()) return NumberProblem::malformed;
+  std::string_view s = v.Scalar();
+  const bool negative = !s.empty() && s[0] == '-';
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  if (s.empty() || digits_at(s, 0) != s.size()) return NumberProblem::malformed;
+  if (s.size() > 1 && s[0] == '0') return NumberProblem::leading_zero;
+  std::uint64_t magnitude = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), magnitude);
+  if (ec != std::errc() || magnitude > (negative ? 1ULL << 63 : (1ULL << 63) - 1))
+    return negative ? NumberProblem::too_small : NumberProblem::too_large;
+  const std::int64_t value = negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);
+  if (value < lo) return NumberProblem::too_small;
+  if (value > hi) return NumberProblem::too_large;
+  out = value;
+  return NumberProblem::none;
+}
+
+NumberProblem read_real(const YAML::Node& v, double lo, double hi, double& out) {
+  if (!v.IsScalar()) return NumberProblem::malformed;
+  const std::string& text = v.Scalar();
+  const std::string_view s = text;
+  std::size_t at = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  const std::size_t whole = digits_at(s, at);
+  const std::size_t int_start = at;
+  at += whole;
+  std::size_t fraction = 0;
+  if (at < s.size() && s[at] == '.') {
+    fraction = digits_at(s, at + 1);
+    at += 1 + fraction;
+  }
+  if (whole + fraction == 0) return NumberProblem::malformed;
+  if (at < s.size() && (s[at] == 'e' || s[at] == 'E')) {
+    std::size_t exp = at + 1;
+    if (exp < s.size() && (s[exp] == '-' || s[exp] == '+')) ++exp;
+    const std::size_t n = digits_at(s, exp);
+    if (n == 0) return NumberProblem::malformed;
+    at = exp + n;
+  }
+  if (at != s.size()) return NumberProblem::malformed;
+  if (whole > 1 && s[int_start] == '0') return NumberProblem::leading_zero;
+  const double value = std::strtod(text.c_str(), nullptr);  // the "C" locale: hwnas never sets one
+  if (value < lo) return NumberProblem::too_small;  // -inf too: -1e999 overflows to it
+  if (value > hi) return NumberProblem::too_large;
+  out = value;
+  return NumberProblem::none;
+}
+
+std::string number_problem_words(NumberProblem problem, std::string_view value, std::string_view lo,
+                                 std::string_view hi) {
+  switch (problem) {
+    case NumberProblem::leading_zero:
+      return fmt::format("has a leading zero, which YAML 1.1 reads as octal; write {}", without_leading_zeros(value));
+    case NumberProblem::too_small:
+      return fmt::format("is too small (at least {})", lo);
+    case NumberProblem::too_large:
+      return fmt::format("is too large (at most {})", hi);
+    case NumberProblem::malformed:
+      return "is not a decimal number";
+    case NumberProblem::none:
+      break;
+  }
+  return "is fine";
+}
+
+}  // namespace hwnas

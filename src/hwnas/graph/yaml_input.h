@@ -1,0 +1,50 @@
+// Strict reading of the YAML (and JSON, a subset of it) files hwnas takes: model files and
+// hardware descriptions.
+//
+// yaml-cpp follows YAML 1.1 and is lenient: YAML::Load keeps the first of several
+// documents and drops the rest ("{...} garbage", a second document after "---", junk after
+// "..."), and its number conversions read 010 as octal 8, 0x10 as 16 and .inf as infinity.
+// Every reader goes through the functions here instead, so all files fail alike.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace hwnas {
+
+/// Parses `text` as exactly one YAML/JSON document. Throws UserError naming `source`:
+/// "SOURCE:LINE: not valid YAML/JSON: MSG", "SOURCE: the file is empty; ...", or
+/// "SOURCE:LINE: text after the first document (a second document, or junk after '...');
+/// a WHAT holds one document".
+YAML::Node parse_yaml_document(std::string_view text, const std::string& source, std::string_view what);
+
+/// read_text_file (file_io.h) then parse_yaml_document, with `path` as the source.
+YAML::Node load_yaml_file(const std::string& path, std::string_view what);
+
+/// Why a scalar is not an acceptable number.
+enum class NumberProblem : std::uint8_t {
+  none,
+  malformed,     // not a scalar, not decimal (0x10, 0o7, 1_000, .inf, .nan, 1.5 for an integer)
+  leading_zero,  // 010, 00.5: YAML 1.1 reads 010 as octal 8, so no spelling with one is taken
+  too_small,     // below the range asked for
+  too_large,     // above it (integers: also beyond int64)
+};
+
+/// Reads scalar `v` as a decimal integer (optional sign, digits, no leading zero) in
+/// [lo, hi]; `out` is set only when the result is NumberProblem::none.
+NumberProblem read_integer(const YAML::Node& v, std::int64_t lo, std::int64_t hi, std::int64_t& out);
+
+/// Reads scalar `v` as a finite decimal number (optional sign, digits with an optional
+/// fraction, optional exponent; no leading zero) in [lo, hi]; `out` is set only on none.
+NumberProblem read_real(const YAML::Node& v, double lo, double hi, double& out);
+
+/// The words that follow "NAME = VALUE " for a leading zero or an out-of-range value, e.g.
+/// "is too large (at most 2147483647)", "has a leading zero; write 10 (YAML 1.1 would read
+/// 010 as octal 8)". `lo` and `hi` are the range as the reader states it.
+std::string number_problem_words(NumberProblem problem, std::string_view value, std::string_view lo,
+                                 std::string_view hi);
+
+}  // namespace hwnas

@@ -1,0 +1,172 @@
+// Reading inputs and writing outputs (file_io.h): special files, symlinks, hard links and
+// a command's own inputs are never overwritten; a failed write leaves nothing behind.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hwnas/graph/error.h"
+#include "hwnas/graph/file_io.h"
+#include "support/scratch_dir.h"
+
+namespace hwnas {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class FileIo : public ::testing::Test {
+ protected:
+  fs::path file(const std::string& name, const std::string& text) {
+    std::ofstream(dir_.path() / name, std::ios::binary) << text;
+    return dir_.path() / name;
+  }
+  fs::path path(const std::string& name) const { return dir_.path() / name; }
+  /// Every entry of the scratch directory, so a test can see that no temporary is left.
+  std::vector<std::string> entries() const {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir_.path())) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  testing::ScratchDir dir_{"hwnas_file_io_test"};
+};
+
+TEST_F(FileIo, ReadsRegularFilesOnly) {
+  EXPECT_EQ(read_text_file(file("a.yaml", "x: 1\n").string(), "model file"), "x: 1\n");
+  const std::string missing = path("missing.yaml").string();
+  EXPECT_EQ(error_of([&] { read_text_file(missing, "model file"); }),
+            missing + ": cannot read the model file (No such file or directory); check the path");
+  EXPECT_EQ(error_of([&] { read_text_file(dir_.path().string(), "target description"); }),
+            dir_.path().string() + ": is a directory, not a target description; check the path");
+  const std::string fifo = path("fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // Must not block waiting for a writer.
+  EXPECT_EQ(error_of([&] { read_text_file(fifo, "estimator file"); }),
+            fifo + ": is a FIFO, not an estimator file; check the path");
+  EXPECT_NE(error_of([&] { read_text_file("/dev/null", "latency table"); }).find("is a character device"),
+            std::string::npos);
+}
+
+TEST_F(FileIo, WritesThroughATemporaryAndLeavesNoneBehind) {
+  const fs::path out = path("est.json");
+  write_file_atomically(out.string(), "one", "estimator file");
+  write_file_atomically(out.string(), "two", "estimator file");
+  EXPECT_EQ(slurp(out), "two");
+  EXPECT_EQ(entries(), std::vector<std::string>{"est.json"});
+  // A missing directory: an error, and nothing created.
+  const std::string nowhere = path("missing/est.json").string();
+  EXPECT_NE(error_of([&] { write_file_atomically(nowhere, "x", "estimator file"); }).find(nowhere + ": cannot write"),
+            std::string::npos);
+  EXPECT_EQ(entries(), std::vector<std::string>{"est.json"});
+}
+
+TEST_F(FileIo, NeverReplacesASpecialFile) {
+  const fs::path fifo = path("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(error_of([&] { write_file_atomically(fifo.string(), "x", "estimator file"); }),
+            fifo.string() + ": cannot write the estimator file: it is a FIFO; give the path of a regular file");
+  EXPECT_TRUE(fs::is_fifo(fifo));
+  // A symlink to a character device is followed to the device, which stays.
+  const fs::path link = path("null_link");
+  fs::create_symlink("/dev/null", link);
+  EXPECT_NE(error_of([&] { write_file_atomically(link.string(), "x", "plot"); }).find("it is a character device"),
+            std::string::npos);
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
+  EXPECT_EQ(entries(), (std::vector<std::string>{"fifo", "null_link"}));
+}
+
+TEST_F(FileIo, FollowsSymlinksAndKeepsPermissions) {
+  const fs::path target = file("real.json", "old");
+  ASSERT_EQ(::chmod(target.c_str(), 0640), 0);
+  const fs::path link = path("link.json");
+  fs::create_symlink("real.json", link);  // relative, as users make them
+  write_file_atomically(link.string(), "new", "estimator file");
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(slurp(target), "new");
+  struct stat st {};
+  ASSERT_EQ(::stat(target.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  // A dangling link: its target is created, the link kept.
+  const fs::path dangling = path("dangling.json");
+  fs::create_symlink("created.json", dangling);
+  write_file_atomically(dangling.string(), "fresh", "estimator file");
+  EXPECT_TRUE(fs::is_symlink(dangling));
+  EXPECT_EQ(slurp(path("created.json")), "fresh");
+  // A new file gets 0666 minus the umask.
+  const mode_t mask = ::umask(022);
+  write_file_atomically(path("new.json").string(), "x", "estimator file");
+  ::umask(mask);
+  ASSERT_EQ(::stat(path("new.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+}
+
+TEST_F(FileIo, OutputCheckRefusesSpecialFilesAndMissingDirectories) {
+  const fs::path fifo = path("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(error_of([&] { check_output_path(fifo.string(), "estimator file (--out)"); }),
+            fifo.string() + ": cannot write the estimator file (--out) there: it is a FIFO; give the path of a "
+                            "regular file");
+  EXPECT_NE(error_of([&] { check_output_path(dir_.path().string(), "estimator file (--out)"); }).find("it is a directory"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { check_output_path(path("sub/").string(), "estimator file (--out)"); }).find("names a directory"),
+            std::string::npos);
+  const std::string nowhere = path("missing/est").string();
+  EXPECT_EQ(error_of([&] { check_output_path(nowhere, "estimator file (--out)"); }),
+            nowhere + ": cannot write the estimator file (--out) there: directory '" + path("missing").string() +
+                "' does not exist; create it first");
+  EXPECT_NE(error_of([&] { check_output_path("", "estimator file (--out)"); }).find("the path is empty"),
+            std::string::npos);
+  EXPECT_NO_THROW(check_output_path(path("fresh.est").string(), "estimator file (--out)"));
+  EXPECT_NO_THROW(check_output_path(file("old.est", "x").string(), "estimator file (--out)"));
+  EXPECT_EQ(entries(), (std::vector<std::string>{"fifo", "old.est"}));  // checking writes nothing
+}
+
+TEST_F(FileIo, OutputCheckRefusesTheCommandsInputsHoweverSpelled) {
+  const fs::path store = file("same.db", "SQLite format 3");
+  const std::string role = "the measurement store (--db)";
+  const auto refused = [&](const std::string& out, const std::string& input) {
+    const std::string e = error_of([&] { check_output_path(out, "estimator file (--out)", {{input, role}}); });
+    EXPECT_NE(e.find("it is the measurement store (--db)"), std::string::npos) << out << " vs " << input << ": " << e;
+  };
+  refused(store.string(), store.string());
+  refused((dir_.path() / "." / "same.db").string(), store.string());
+  refused((dir_.path() / ".." / dir_.path().filename() / "same.db").string(), store.string());
+  fs::create_hard_link(store, path("hard.db"));
+  refused(path("hard.db").string(), store.string());
+  fs::create_symlink(store, path("sym.db"));
+  refused(path("sym.db").string(), store.string());
+  refused(store.string(), path("sym.db").string());
+  // Relative against absolute, from the scratch directory.
+  const fs::path cwd = fs::current_path();
+  fs::current_path(dir_.path());
+  refused("same.db", store.string());
+  refused("./new.db", (dir_.path() / "new.db").string());  // neither exists yet: compared by path
+  fs::current_path(cwd);
+  EXPECT_NO_THROW(check_output_path(path("other.est").string(), "estimator file (--out)", {{store.string(), role}, {"", "none"}}));
+  EXPECT_EQ(slurp(store), "SQLite format 3");
+}
+
+}  // namespace
+}  // namespace hwnas
