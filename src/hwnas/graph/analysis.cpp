@@ -23,13 +23,19 @@ bool has_bias(const Op& op) {
   return false;
 }
 
+// "model 'NAME': ", or nothing for an unnamed graph.
+std::string model_prefix(const Graph& graph) {
+  return graph.name().empty() ? "" : fmt::format("model '{}': ", graph.name());
+}
+
 // `count` of node `id`, or a UserError naming the node when it overflowed int64.
 std::int64_t counted(const Graph& graph, NodeId id, std::string_view what,
                      std::optional<std::int64_t> count) {
   if (!count)
-    throw UserError(fmt::format("node '{}' ({}): its {} do not fit in 64 bits (more than "
+    throw UserError(fmt::format("{}node '{}' ({}): its {} do not fit in 64 bits (more than "
                                 "9.2e18); use a smaller layer, input or batch",
-                                graph.node_name(id), op_name(graph.op(id)), what));
+                                model_prefix(graph), graph.node_name(id), op_name(graph.op(id)),
+                                what));
   return *count;
 }
 
@@ -38,9 +44,9 @@ void add_to_total(const Graph& graph, NodeId id, std::string_view what, std::int
                   std::int64_t value) {
   const auto sum = checked_add(total, value);
   if (!sum)
-    throw UserError(fmt::format("model '{}': its total {} pass 2^63 - 1 (9.2e18) at node '{}'; "
-                                "use a smaller network, input or batch",
-                                graph.name(), what, graph.node_name(id)));
+    throw UserError(fmt::format("{}total {} pass 2^63 - 1 (9.2e18) at node '{}'; use a "
+                                "smaller network, input or batch",
+                                model_prefix(graph), what, graph.node_name(id)));
   total = *sum;
 }
 
