@@ -88,7 +88,7 @@ Shape conv_shape(const Conv2d& p, const ShapeContext& ctx) {
       p.out_channels,
       ctx.window(x.h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h, false, "height"),
       ctx.window(x.w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w, false, "width")};
-  // Counts analysis.h computes per sample without further checks.
+  // node_macs and node_params (analysis.cpp) rely on these fitting in int64.
   const auto weights = checked_product({x.c / p.groups, p.kernel_h, p.kernel_w, p.out_channels});
   if (!weights || !checked_add(*weights, p.out_channels))
     ctx.fail("its parameters (out_channels {} x {} input channels per group x kernel {}x{}) do "
