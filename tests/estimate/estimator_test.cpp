@@ -3,7 +3,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
+#include <fmt/format.h>
+
+#include "hwnas/estimate/detect_lanes.h"
 #include "hwnas/estimate/fit.h"
 #include "hwnas/estimate/measure_network.h"
 #include "hwnas/estimate/validate.h"
@@ -29,16 +33,32 @@ const Estimator& small_estimator() {
     FitOptions o;
     o.budget = 1200;
     o.rounds = 1;
+    o.folds = 2;  // cross-validation trains most of the trees: keep the tests' fit quick
     o.xgb.rounds = 150;
     return new Estimator(fit_estimator(*target, store, o));
   }();
   return e;
 }
 
-TEST(Estimator, FitsEveryKernelTypeOfTheSampler) {
+// A model of every kernel type; batch is a feature the sampler never varied in a batch-1
+// fit, so other batch sizes are refused, naming the fitted ones and the flag.
+TEST(Estimator, FitsEveryKernelTypeAndRefusesOtherBatchSizes) {
   const Estimator& e = small_estimator();
-  for (const char* type : {"conv", "dwconv", "linear", "global_pool"})
-    EXPECT_TRUE(e.has_model(type)) << type;
+  EXPECT_EQ(e.batches(), std::vector<std::int32_t>{1});
+  const graph::Graph g = graph::build_zoo_model("mobilenet_v2");
+  for (std::int32_t batch : {2, 64}) {
+    try {
+      e.latency_s(g, batch);
+      FAIL() << batch;
+    } catch (const UserError& err) {
+      const std::string msg = err.what();
+      EXPECT_NE(msg.find("fitted for batch sizes 1 only"), std::string::npos) << msg;
+      EXPECT_NE(msg.find(fmt::format("--batch 1,{}", batch)), std::string::npos) << msg;
+    }
+    EXPECT_THROW(e.estimate(g, batch), UserError);
+  }
+  for (const std::string& type : kernel_types(e.fusion_rules())) EXPECT_TRUE(e.has_model(type)) << type;
+  EXPECT_EQ(e.types().size(), kernel_types(e.fusion_rules()).size());
   EXPECT_FALSE(e.fusion_detected());
   EXPECT_TRUE(e.fusion_rules().has(hw::FusionPattern::conv_bn_act));
   EXPECT_LE(e.metrics()["measurements"].get<std::int64_t>(), 1200);
@@ -48,18 +68,45 @@ TEST(Estimator, FitsEveryKernelTypeOfTheSampler) {
 TEST(Estimator, EstimatesNetworksItNeverSaw) {
   const Estimator& e = small_estimator();
   auto target = hw::make_target("npu-p16");
-  for (const char* model : {"mobilenet_v2", "resnet18", "efficientnet_b0:res=160"}) {
-    const graph::Graph g = graph::build_zoo_model(model);
+  // LR-ASPP and the docs' example file hold upsample and concat kernels.
+  for (const std::string model : {std::string("mobilenet_v2"), std::string("resnet18"),
+                                  std::string("efficientnet_b0:res=160"), std::string("lraspp_mobilenet_v3_large"),
+                                  std::string(HWNAS_SOURCE_DIR) + "/examples/models/tiny_residual.json"}) {
+    const graph::Graph g = graph::load_model(model);
     const double measured = measure_network(g, *target).latency_s;
     const double estimated = e.estimate(g).latency_s;
     EXPECT_NEAR(estimated / measured, 1.0, 0.25) << model;  // a small fit; `validate` measures the real one
   }
 }
 
+// Below the lane sweeps and kMinPerType kernels of each type, a fit is refused before it
+// measures anything.
+TEST(Estimator, TooSmallABudgetIsRefused) {
+  auto target = hw::make_target("npu-p16");
+  auto store = hw::MeasurementStore::open(scratch("small_budget.db").string());
+  FitOptions o;
+  o.batches = {1, 8};
+  const std::int64_t types = static_cast<std::int64_t>(kernel_types(*target->fusion_rules()).size());
+  EXPECT_EQ(minimum_budget(*target, o).kernels, kLaneSweepKernels + kMinPerType * types * 2);
+  for (std::int64_t budget : {std::int64_t{1}, minimum_budget(*target, o).kernels - 1}) {
+    o.budget = budget;
+    try {
+      fit_estimator(*target, store, o);
+      FAIL() << budget;
+    } catch (const UserError& err) {
+      EXPECT_NE(std::string(err.what()).find(fmt::format("needs at least {} kernel measurements",
+                                                         minimum_budget(*target, o).kernels)),
+                std::string::npos)
+          << err.what();
+    }
+  }
+  EXPECT_EQ(store.count(target->identity()), 0u);
+}
+
 TEST(Estimator, MemoryComesExactlyFromTheAnalysis) {
   const graph::Graph g = graph::build_zoo_model("mobilenet_v3_small");
-  const NetworkEstimate n = small_estimator().estimate(g, 2);
-  const graph::Analysis a = graph::analyze(g, graph::Precision::int8, 2);
+  const NetworkEstimate n = small_estimator().estimate(g);
+  const graph::Analysis a = graph::analyze(g, graph::Precision::int8);
   EXPECT_EQ(n.peak_activation_bytes, a.peak_activation_bytes);
   EXPECT_EQ(n.weight_bytes, a.total.weight_bytes);
   EXPECT_EQ(n.params, a.total.params);
@@ -115,26 +162,25 @@ TEST(Estimator, ValidateReportsAgreement) {
   EXPECT_GT(r["spearman"].get<double>(), 0.9);
 }
 
-// npu-p16 that cannot run some kernels: depthwise convolutions (some networks), or also
-// global pools (all of them).
+// npu-p16 that cannot run some kernels: depthwise convolutions (some networks), or any
+// kernel at all.
 class PicklyTarget : public hw::Target {
  public:
-  explicit PicklyTarget(bool refuse_global_pool) : refuse_global_pool_(refuse_global_pool) {}
+  explicit PicklyTarget(bool refuse_all) : refuse_all_(refuse_all) {}
   const std::string& name() const override { return inner_->name(); }
   const std::string& identity() const override { return inner_->identity(); }
   std::optional<hw::FusionRules> fusion_rules() const override { return inner_->fusion_rules(); }
   graph::Precision precision() const override { return inner_->precision(); }
   hw::Measurement measure(const hw::Kernel& k) override {
     const auto* conv = std::get_if<graph::Conv2d>(&k.main().op);
-    if ((conv != nullptr && graph::is_depthwise(*conv, k.main().inputs[0].c)) ||
-        (refuse_global_pool_ && std::holds_alternative<graph::GlobalPool>(k.main().op)))
+    if ((conv != nullptr && graph::is_depthwise(*conv, k.main().inputs[0].c)) || refuse_all_)
       throw hw::UnsupportedKernel("no depthwise here");
     return inner_->measure(k);
   }
 
  private:
   std::unique_ptr<hw::Target> inner_ = hw::make_target("npu-p16");
-  bool refuse_global_pool_;
+  bool refuse_all_;
 };
 
 TEST(Estimator, ValidateSkipsNetworksTheTargetCannotRun) {
@@ -185,6 +231,23 @@ TEST(Estimator, BadFilesAreOneLineErrors) {
   std::string truncated = text;
   truncated.replace(at + 21, 40, "AAAA");
   EXPECT_NE(load_error(truncated).find("corrupt"), std::string::npos);
+  // Blobs XGBoost cannot read: its message is many lines with a stack trace; ours is one
+  // short line naming the key.
+  const std::size_t begin = at + 21, end = text.find('"', begin);
+  std::mt19937_64 rng(5);
+  for (std::size_t keep : {std::size_t{8}, std::size_t{64}, (end - begin) / 2 / 4 * 4}) {
+    std::string cut = text;
+    cut.replace(begin + keep, end - begin - keep, "");  // the blob truncated
+    const std::string msg = load_error(cut);
+    EXPECT_NE(msg.find("'models."), std::string::npos) << msg;
+    EXPECT_LT(msg.size(), 400u) << msg;
+  }
+  std::string garbage = text;
+  for (std::size_t i = begin + 40; i < end; ++i)  // valid base64 of random bytes after the header
+    garbage[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[rng() % 64];
+  const std::string msg = load_error(garbage);
+  EXPECT_NE(msg.find("'models."), std::string::npos) << msg;
+  EXPECT_LT(msg.size(), 400u) << msg;
   // Models trained on other features (an older hwnas) are refused, not misread.
   auto doc = nlohmann::json::parse(text);
   doc["model_features"].erase(doc["model_features"].size() - 1);

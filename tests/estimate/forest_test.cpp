@@ -46,8 +46,10 @@ TEST(Forest, PredictsWhatXgboostPredicts) {
   EXPECT_EQ(m.forest().trees(), 60u);
   expect_same(m, test.x, cols);
   // A loaded model compiles to the same forest.
-  const XgbRegressor loaded = XgbRegressor::load(m.save());
+  const XgbRegressor loaded = XgbRegressor::load(m.save(), cols);
   EXPECT_EQ(loaded.predict(test.x, cols), m.predict(test.x, cols));
+  // Rows of fewer features than the model reads are refused at load, not read past.
+  EXPECT_THROW(XgbRegressor::load(m.save(), 2), UserError);
   // The model learnt something: not just a constant.
   const std::vector<float> pred = m.predict(test.x, cols);
   EXPECT_NE(pred[0], pred[1]);

@@ -52,6 +52,24 @@ void estimate_with_table(const std::string& model, const nlohmann::json& doc, co
              a.peak_activation_bytes);
 }
 
+// A table estimator is validated on the rows of its table that its fit held out.
+void validate_table(const estimate::TableEstimator& e, const std::string& target, bool json) {
+  if (!target.empty())
+    throw UserError(fmt::format("--target {}: a table estimator is validated on the rows of its own table that its "
+                                "fit held out; drop --target",
+                                target));
+  const nlohmann::json r = e.validate_holdout();
+  if (json) {
+    emit_json(r);
+    return;
+  }
+  fmt::print("{} held-out rows of {} (column '{}', trained on {} rows): {:.1f}% within ±10%, {:.1f}% within ±5%, "
+             "RMSE {:.4f} ms, Spearman {:.4f}\n",
+             r["rows"].get<std::int64_t>(), r["csv"].get<std::string>(), e.latency_column(),
+             r["trained_on"].get<std::int64_t>(), 100 * r["within_10pct"].get<double>(),
+             100 * r["within_5pct"].get<double>(), r["rmse_ms"].get<double>(), r["spearman"].get<double>());
+}
+
 }  // namespace
 
 void add_estimate_command(CLI::App& app) {
@@ -117,15 +135,23 @@ void add_validate_command(CLI::App& app) {
     bool json = false;
   };
   auto args = std::make_shared<Args>();
-  auto* cmd = app.add_subcommand("validate", "Compare an estimator with end-to-end measurements of random networks");
-  cmd->add_option("--estimator", args->estimator, "Estimator file from 'hwnas fit'")->required();
-  cmd->add_option("--target", args->target, "The target it was fitted for")->required();
+  auto* cmd = app.add_subcommand("validate", "Compare an estimator with end-to-end measurements of random networks, "
+                                             "or a table estimator with the rows of its table its fit held out");
+  cmd->add_option("--estimator", args->estimator, "Estimator file from 'hwnas fit' (kernel or table)")->required();
+  cmd->add_option("--target", args->target, "The target a kernel estimator was fitted for");
   cmd->add_option("--networks", args->networks, "Number of random networks")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Sampling seed")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
     if (args->networks <= 0) throw UserError(fmt::format("--networks {}: give a positive number", args->networks));
-    const estimate::Estimator e = estimate::Estimator::load(args->estimator);
+    const nlohmann::json doc = estimate::read_estimator_json(args->estimator);
+    if (estimate::TableEstimator::is_table_estimator(doc)) {
+      validate_table(estimate::TableEstimator::from_json(doc, args->estimator), args->target, args->json);
+      return;
+    }
+    if (args->target.empty())
+      throw UserError("validate needs --target for a kernel estimator: the target it was fitted for");
+    const estimate::Estimator e = estimate::Estimator::from_json(doc, args->estimator);
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
     ProgressBar bar("validate " + target->name());
     const nlohmann::json r = estimate::validate(e, *target, args->networks, args->seed,
@@ -139,6 +165,14 @@ void add_validate_command(CLI::App& app) {
                args->networks, printable(target->name()), 100 * r["within_10pct"].get<double>(),
                100 * r["within_5pct"].get<double>(),
                r["rmse_ms"].get<double>(), r["spearman"].get<double>());
+    if (r["batches"].size() > 1)
+      for (const auto& [batch, b] : r["batches"].items())
+        fmt::print("  batch {}: {} networks, {:.1f}% within ±10%, {:.1f}% within ±5%\n", batch,
+                   b["count"].get<std::int64_t>(), 100 * b["within_10pct"].get<double>(),
+                   100 * b["within_5pct"].get<double>());
+    std::string types;
+    for (const auto& [type, n] : r["kernel_types"].items()) types += fmt::format("{}{} {}", types.empty() ? "" : ", ", type, n.get<std::int64_t>());
+    fmt::print("kernels in these networks: {}\n", types);
     if (r["skipped"].get<std::int64_t>() > 0)
       fmt::print("({} networks skipped: {})\n", r["skipped"].get<std::int64_t>(),
                  r["skipped_because"].get<std::string>());

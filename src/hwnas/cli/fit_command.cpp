@@ -1,6 +1,9 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
 
 #include "hwnas/cli/commands.h"
 #include "hwnas/cli/json_output.h"
@@ -19,6 +22,7 @@ struct FitArgs {
   std::string target, db, out;
   estimate::TableFitOptions table;
   std::int64_t budget = 20000;
+  std::vector<std::int32_t> batches = {1};
   std::uint64_t seed = 1;
   int rounds = 3;
   estimate::XgbParams xgb;
@@ -38,6 +42,7 @@ void print_summary(const estimate::Estimator& e, const std::string& out) {
   fmt::print("lanes (detected by measurement): output channels {}, input channels {}, channel storage {}\n",
              lane(e.lanes().cout), lane(e.lanes().cin), lane(e.lanes().channels));
   fmt::print("measurements: {}\n", m["measurements"].get<std::int64_t>());
+  fmt::print("batch sizes fitted for (estimates refuse others): {}\n", fmt::join(e.batches(), ", "));
   fmt::print("cross-validated error per kernel type:\n");
   fmt::print("  {:<14}{:>9}{:>13}{:>12}{:>18}\n", "type", "samples", "within 10%", "within 5%", "median |error| %");
   const auto row = [](const std::string& name, const nlohmann::json& t) {
@@ -52,6 +57,14 @@ void print_summary(const estimate::Estimator& e, const std::string& out) {
 
   for (const auto& [type, t] : m["cross_validation"]["types"].items()) row(type, t);
   row("all", m["cross_validation"]["overall"]);
+  if (e.batches().size() > 1)
+    for (std::int32_t b : e.batches()) row(fmt::format("batch {}", b), m["cross_validation"]["batches"][std::to_string(b)]);
+  std::string missing;
+  for (const std::string& type : estimate::kernel_types(e.fusion_rules()))
+    if (!e.has_model(type)) missing += (missing.empty() ? "" : ", ") + type;
+  if (!missing.empty())
+    fmt::print(stderr, "hwnas: warning: no model for {} kernels (the target ran too few of them): networks that "
+                       "hold them cannot be estimated\n", missing);
 }
 
 }  // namespace
@@ -62,8 +75,8 @@ void add_fit_command(CLI::App& app) {
   cmd->add_option("--target", args->target, "Preset name or description YAML (kernel mode)");
   cmd->add_option("--db", args->db, "Measurement store (SQLite; reused and extended)");
   cmd->add_option("--table", args->table.csv, "Whole-network latency CSV (table mode)");
-  cmd->add_option("--arch-column", args->table.arch_column, "Table mode: the architecture column")
-      ->capture_default_str();
+  cmd->add_option("--arch-column", args->table.arch_column,
+                  "Table mode: the architecture column (default: the space's, arch for nb201, blocks for fbnet)");
   cmd->add_option("--latency-column", args->table.latency_column, "Table mode: the latency column (ms)");
   cmd->add_option("--space", args->table.space, "Table mode: nb201 or fbnet");
   cmd->add_option("--train", args->table.train, "Table mode: training rows")->capture_default_str();
@@ -71,6 +84,9 @@ void add_fit_command(CLI::App& app) {
                   "Table mode: also write every row's measured and predicted latency (CSV)");
   cmd->add_option("--out", args->out, "Estimator file to write")->required();
   cmd->add_option("--budget", args->budget, "Most kernel measurements for this target")->capture_default_str();
+  cmd->add_option("--batch", args->batches, "Batch sizes to fit for, e.g. 1,8,64 (estimates refuse others)")
+      ->delimiter(',')
+      ->capture_default_str();
   cmd->add_option("--rounds", args->rounds, "Adaptive sampling rounds")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Sampling seed")->capture_default_str();
   cmd->add_option("--trees", args->xgb.rounds, "Trees per kernel type (more: slower predictions)")
@@ -84,6 +100,8 @@ void add_fit_command(CLI::App& app) {
   cmd->callback([args] {
     if (args->table.csv.empty() && !args->table.predictions.empty())
       throw UserError("--predictions is for table mode: give it with --table");
+    if (!args->table.csv.empty() && args->batches != std::vector<std::int32_t>{1})
+      throw UserError("--batch is for kernel mode: a table estimator predicts the setting its table was timed at");
     if (!args->table.csv.empty()) {
       if (args->table.latency_column.empty() || args->table.space.empty())
         throw UserError("--table needs --latency-column and --space (nb201 or fbnet)");
@@ -113,11 +131,17 @@ void add_fit_command(CLI::App& app) {
       throw UserError(fmt::format("--eta {}: give a learning rate in (0, 1]", args->xgb.eta));
     if (!(args->stop_within_5pct > 0 && args->stop_within_5pct <= 1))
       throw UserError(fmt::format("--stop-within-5pct {}: give a share in (0, 1], e.g. 0.95", args->stop_within_5pct));
+    for (std::int32_t b : args->batches)
+      if (b < 1 || b > 4096) throw UserError(fmt::format("--batch {}: give batch sizes from 1 to 4096", b));
+    std::ranges::sort(args->batches);
+    args->batches.erase(std::unique(args->batches.begin(), args->batches.end()), args->batches.end());
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
     hw::refuse_table_for_kernels(*target, args->target, "fit --target");
-    hw::MeasurementStore store = hw::MeasurementStore::open(args->db);
     estimate::FitOptions options;
+    options.batches = args->batches;
     options.budget = args->budget;
+    estimate::check_budget(*target, options);  // before the store is created
+    hw::MeasurementStore store = hw::MeasurementStore::open(args->db);
     options.seed = args->seed;
     options.rounds = args->rounds;
     options.xgb = args->xgb;

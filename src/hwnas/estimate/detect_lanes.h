@@ -28,6 +28,8 @@ struct LaneDetection {
 
 /// Channel counts each sweep measures: 1 … kLaneSweep.
 inline constexpr std::int32_t kLaneSweep = 130;
+/// Distinct kernels the three sweeps measure: the 32 → 32 convolution is in two of them.
+inline constexpr std::int64_t kLaneSweepKernels = 3 * kLaneSweep - 1;
 
 /// Measures the three sweeps (reusing and extending `store`, whose rows they become) and
 /// returns the periods found.

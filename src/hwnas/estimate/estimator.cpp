@@ -1,7 +1,9 @@
 #include "hwnas/estimate/estimator.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -45,6 +47,7 @@ void Estimator::save(const std::string& path) const {
                   {"precision", graph::precision_name(precision_)}}},
       {"fusion", {{"patterns", patterns}, {"detected", rules_detected_}}},
       {"lanes", lanes_json(lanes_)},
+      {"batches", batches_},
       {"feature_version", kFeatureVersion},
       {"model_features", model_feature_names()},
       {"metrics", metrics_},
@@ -103,14 +106,22 @@ Estimator Estimator::from_json(const nlohmann::json& doc, const std::string& pat
     Estimator e(t.at("name").get<std::string>(), t.at("identity").get<std::string>(), precision, rules,
                 doc.at("fusion").at("detected").get<bool>(), lanes);
     e.metrics_ = doc.value("metrics", nlohmann::json::object());
+    if (doc.contains("batches")) {
+      e.batches_ = doc.at("batches").get<std::vector<std::int32_t>>();
+      if (e.batches_.empty() || !std::ranges::is_sorted(e.batches_) ||
+          std::ranges::adjacent_find(e.batches_) != e.batches_.end() || e.batches_.front() < 1)
+        throw bad("'batches' is not a sorted list of distinct positive batch sizes");
+    }
     for (const auto& [type, m] : doc.at("models").items()) {
+      const std::string key = "'models." + type + ".model_ubj_base64'";
       const auto bytes = base64_decode(m.at("model_ubj_base64").get<std::string>());
-      if (!bytes) throw bad("model '" + type + "' is not base64");
+      if (!bytes) throw bad(key + " is not base64");
       try {
-        e.models_.insert_or_assign(type, TypeModel{XgbRegressor::load(*bytes), m.at("samples").get<std::int64_t>(),
+        e.models_.insert_or_assign(type, TypeModel{XgbRegressor::load(*bytes, model_feature_names().size()),
+                                                   m.at("samples").get<std::int64_t>(),
                                                    Roofline::from_json(m.at("roofline"))});
       } catch (const UserError& err) {
-        throw bad("model '" + type + "': " + err.what());
+        throw bad(key + ": " + err.what());
       }
     }
     return e;
@@ -148,7 +159,16 @@ std::vector<double> Estimator::predict(std::span<const hw::Kernel> kernels) cons
   return out;
 }
 
+void Estimator::check_batch(std::int32_t batch) const {
+  if (std::ranges::find(batches_, batch) != batches_.end()) return;
+  const std::string fitted = fmt::format("{}", fmt::join(batches_, ","));
+  throw UserError(fmt::format("batch {}: the estimator for '{}' was fitted for batch sizes {} only, and its "
+                              "estimates do not extrapolate to others; fit one with 'hwnas fit ... --batch {},{}'",
+                              batch, target_name_, fitted, fitted, batch));
+}
+
 double Estimator::latency_s(const graph::Graph& graph, std::int32_t batch) const {
+  check_batch(batch);
   const KernelGroups groups = group_kernels(graph, rules_);
   double total = 0;
   bool missed = false;
@@ -169,6 +189,7 @@ double Estimator::latency_s(const graph::Graph& graph, std::int32_t batch) const
 }
 
 NetworkEstimate Estimator::estimate(const graph::Graph& graph, std::int32_t batch) const {
+  check_batch(batch);
   const std::vector<KernelInstance> instances = decompose(graph, rules_, precision_, batch);
   std::vector<hw::Kernel> kernels;
   kernels.reserve(instances.size());

@@ -3,7 +3,8 @@
 //
 // File format (docs/estimator.md): JSON {"format": "hwnas-estimator", "version", "target":
 // {"name", "identity", "precision"}, "fusion": {"patterns", "detected"}, "lanes": {"cout",
-// "cin", "channels"}, "feature_version", "model_features",
+// "cin", "channels"}, "batches" (the batch sizes fitted for; [1] when absent: files
+// written before fits took batch sizes were fitted at batch 1), "feature_version", "model_features",
 // "metrics", "models": {TYPE: {"samples", "roofline", "model_ubj_base64"}}}.
 #pragma once
 
@@ -75,11 +76,17 @@ class Estimator {
   nlohmann::json& metrics() { return metrics_; }
   const nlohmann::json& metrics() const { return metrics_; }
 
+  /// The batch sizes the estimator was fitted for (sorted, distinct): estimate() and
+  /// latency_s() refuse others, since the trees cannot extrapolate batch.
+  const std::vector<std::int32_t>& batches() const { return batches_; }
+  void set_batches(std::vector<std::int32_t> batches) { batches_ = std::move(batches); }
+
   /// Latency in seconds of each kernel, predicted in batches per type and cached by kernel
   /// key. Throws UserError for a kernel type the estimator has no model for.
   std::vector<double> predict(std::span<const hw::Kernel> kernels) const;
   /// Decomposes with the estimator's fusion rules, predicts every kernel and sums; memory
-  /// comes exactly from the graph analysis at the target's precision.
+  /// comes exactly from the graph analysis at the target's precision. Throws UserError for
+  /// a batch size not among batches(), naming them and the fit flag that adds one.
   NetworkEstimate estimate(const graph::Graph& graph, std::int32_t batch = 1) const;
   /// Just the latency: what a search asks millions of times.
   double latency_s(const graph::Graph& graph, std::int32_t batch = 1) const;
@@ -94,11 +101,14 @@ class Estimator {
   void clear_cache() const { cache_.clear(); }
 
  private:
+  void check_batch(std::int32_t batch) const;
+
   std::string target_name_, target_identity_;
   graph::Precision precision_ = graph::Precision::int8;
   hw::FusionRules rules_;
   bool rules_detected_ = false;
   Lanes lanes_;
+  std::vector<std::int32_t> batches_ = {1};
   std::map<std::string, TypeModel> models_;
   nlohmann::json metrics_ = nlohmann::json::object();
   mutable std::unordered_map<std::uint64_t, double> cache_;  // by kernel_hash

@@ -33,6 +33,13 @@ std::string kernel_type(const hw::Kernel& kernel) {
   return "elementwise";
 }
 
+std::vector<std::string> kernel_types(const hw::FusionRules& rules) {
+  std::vector<std::string> types = {"conv", "dwconv", "group_conv", "linear", "pool", "global_pool", "concat",
+                                    "upsample", "elementwise"};
+  if (rules.has(hw::FusionPattern::se_gate)) types.push_back("se");
+  return types;
+}
+
 const std::vector<std::string>& feature_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> n = {"cin", "hin", "win", "cout", "hout", "wout", "kernel", "stride",

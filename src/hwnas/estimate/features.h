@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hwnas/hw/fusion.h"
 #include "hwnas/hw/kernel.h"
 
 namespace hwnas::estimate {
@@ -19,6 +20,9 @@ inline constexpr int kFeatureVersion = 4;
 /// The kernel's type; one regressor is learnt per type: conv, dwconv, group_conv,
 /// linear, pool, global_pool, se, concat, upsample, elementwise.
 std::string kernel_type(const hw::Kernel& kernel);
+/// The types kernel_type() gives the kernels decompose() forms under `rules`: all of the
+/// above, but `se` only with se_gate fusion (without it the pool is a global_pool kernel).
+std::vector<std::string> kernel_types(const hw::FusionRules& rules);
 
 /// Names of feature_vector's entries.
 const std::vector<std::string>& feature_names();

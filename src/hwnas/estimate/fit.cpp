@@ -1,6 +1,7 @@
 #include "hwnas/estimate/fit.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -8,20 +9,30 @@
 #include <map>
 #include <numeric>
 #include <random>
+#include <set>
 
 #include "hwnas/estimate/detect_fusion.h"
 #include "hwnas/estimate/detect_lanes.h"
 #include "hwnas/estimate/features.h"
 #include "hwnas/estimate/kernel_sampler.h"
 #include "hwnas/estimate/profile.h"
+#include "hwnas/graph/error.h"
 
 namespace hwnas::estimate {
 namespace {
 
 struct Dataset {
   std::vector<float> x, y;  // y: log(latency_s)
+  std::vector<std::int32_t> batch;
   std::size_t rows() const { return y.size(); }
 };
+
+// The column of feature_vector that holds the batch size.
+std::size_t batch_column() {
+  static const std::size_t at = static_cast<std::size_t>(
+      std::ranges::find(feature_names(), std::string("batch")) - feature_names().begin());
+  return at;
+}
 
 std::map<std::string, Dataset> load_datasets(const hw::MeasurementStore& store, const std::string& identity,
                                              const Lanes& lanes) {
@@ -34,6 +45,7 @@ std::map<std::string, Dataset> load_datasets(const hw::MeasurementStore& store, 
     if (x.size() != cols || row.measurement.latency_s <= 0) continue;
     Dataset& d = data[f["type"].get<std::string>()];
     append_model_features(x, lanes, d.x);
+    d.batch.push_back(static_cast<std::int32_t>(x[batch_column()]));
     d.y.push_back(static_cast<float>(std::log(row.measurement.latency_s)));
   }
   return data;
@@ -130,7 +142,8 @@ class Fitter {
     const LaneDetection lanes = detect_lanes(target_, store_);
     lanes_ = lanes.lanes;
     report("detecting lanes", 1, 1);
-    sampler_ = std::make_unique<KernelSampler>(rules, target_.precision(), options_.seed);
+    sampler_ = std::make_unique<KernelSampler>(rules, target_.precision(), options_.seed, options_.batches);
+    cover(kernel_types(rules));
     const std::int64_t have = static_cast<std::int64_t>(store_.count(target_.identity()));
     measure_new(sampler_->next_batch(std::max<std::int64_t>(0, options_.budget / 2 - have)), "initial design");
 
@@ -150,6 +163,7 @@ class Fitter {
     }
 
     Estimator e(target_.name(), target_.identity(), target_.precision(), rules, detected, lanes_);
+    e.set_batches(options_.batches);
     std::int64_t done = 0;
     for (const auto& [type, d] : datasets_) {
       report("training", done++, static_cast<std::int64_t>(datasets_.size()));
@@ -160,6 +174,7 @@ class Fitter {
                    {"rounds", rounds},
                    {"measurements", store_.count(target_.identity())},
                    {"budget", options_.budget},
+                   {"batches", options_.batches},
                    {"fusion_evidence", evidence},
                    {"lane_evidence", lanes.evidence}};
     return e;
@@ -182,9 +197,40 @@ class Fitter {
     report(stage, done, done);
   }
 
+  // Draws sampled kernels until every (type, batch) bucket has kMinPerType of them measured
+  // (now, or before: a refit with the same seed measures nothing again), or the target has
+  // refused that many of a bucket. The store's other rows do not count: the lane sweeps
+  // are conv and activation kernels of one shape family.
+  void cover(const std::vector<std::string>& types) {
+    std::map<std::pair<std::string, std::int32_t>, std::int64_t> short_of, refused;
+    for (const std::string& t : types)
+      for (std::int32_t b : options_.batches) short_of[{t, b}] = kMinPerType;
+    const std::int64_t total = kMinPerType * static_cast<std::int64_t>(short_of.size());
+    std::int64_t left = total;
+    std::set<std::uint64_t> counted;  // the sampler repeats small kernels: count each once
+    // A bucket's kernels are a few in a hundred of the sampler's: draws are cheap, measurements are not.
+    const std::int64_t max_draws = 100 * total;
+    for (std::int64_t draw = 0; left > 0 && draw < max_draws; ++draw) {
+      const hw::Kernel k = sampler_->next();
+      const auto it = short_of.find({kernel_type(k), k.batch});
+      if (it == short_of.end() || it->second == 0 || !counted.insert(hw::kernel_hash(k)).second) continue;
+      try {
+        measure_once(target_, store_, k);
+        --it->second;
+        report("covering every kernel type", total - --left, total);
+      } catch (const hw::UnsupportedKernel&) {
+        if (++refused[it->first] < kMinPerType) continue;
+        left -= it->second;  // the target cannot run this kind of kernel
+        it->second = 0;
+      }
+    }
+    report("covering every kernel type", total, total);
+  }
+
   nlohmann::json cross_validate_all(int round) {
     committee_.clear();
     Errors overall;
+    std::map<std::int32_t, Errors> per_batch;
     nlohmann::json per_type = nlohmann::json::object();
     std::int64_t done = 0;
     for (const auto& [type, d] : datasets_) {
@@ -195,12 +241,15 @@ class Fitter {
         if (!std::isnan(cv.out_of_fold[i])) {
           e.add(cv.out_of_fold[i], d.y[i]);
           overall.add(cv.out_of_fold[i], d.y[i]);
+          per_batch[d.batch[i]].add(cv.out_of_fold[i], d.y[i]);
         }
       per_type[type] = e.json();
       per_type[type]["samples"] = d.rows();
       committee_[type] = std::move(cv.fold_models);
     }
-    return {{"overall", overall.json()}, {"types", per_type}};
+    nlohmann::json batches = nlohmann::json::object();
+    for (std::int32_t b : options_.batches) batches[std::to_string(b)] = per_batch[b].json();
+    return {{"overall", overall.json()}, {"types", per_type}, {"batches", batches}};
   }
 
   // The candidates the fold models disagree on most; unknown types first.
@@ -250,8 +299,30 @@ class Fitter {
 
 }  // namespace
 
+MinimumBudget minimum_budget(const hw::Target& target, const FitOptions& options) {
+  const auto stated = target.fusion_rules();
+  const hw::FusionRules all{{hw::FusionPattern::conv_bn_act, hw::FusionPattern::conv_add, hw::FusionPattern::act_pool,
+                             hw::FusionPattern::se_gate}};
+  const std::vector<std::string> types = kernel_types(stated ? *stated : all);
+  const auto buckets = static_cast<std::int64_t>(types.size() * options.batches.size());
+  MinimumBudget out;
+  out.kernels = kLaneSweepKernels + kMinPerType * buckets;
+  out.why = fmt::format("{} kernels to detect its lanes and {} of each of the {} kernel types its fusion forms ({}) "
+                        "at each of the {} batch size(s) fitted for, to fit and cross-validate a model of each",
+                        kLaneSweepKernels, kMinPerType, types.size(), fmt::join(types, ", "), options.batches.size());
+  return out;
+}
+
+void check_budget(const hw::Target& target, const FitOptions& options) {
+  if (const MinimumBudget m = minimum_budget(target, options); options.budget < m.kernels)
+    throw UserError(fmt::format("--budget {}: {} needs at least {} kernel measurements: {}; give --budget {} or more",
+                                options.budget, target.name(), m.kernels, m.why, m.kernels));
+}
+
 Estimator fit_estimator(hw::Target& target, hw::MeasurementStore& store, const FitOptions& options,
                         const FitProgress& progress) {
+  HWNAS_CHECK(!options.batches.empty() && std::ranges::is_sorted(options.batches));
+  check_budget(target, options);
   return Fitter(target, store, options, progress).run();
 }
 

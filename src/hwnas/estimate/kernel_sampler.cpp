@@ -5,28 +5,12 @@
 #include <array>
 
 #include "hwnas/estimate/decompose.h"
+#include "hwnas/estimate/random_layers.h"
 #include "hwnas/graph/blocks.h"
+#include "hwnas/graph/error.h"
 #include "hwnas/graph/zoo/zoo.h"
 
 namespace hwnas::estimate {
-namespace {
-
-template <class T, std::size_t N>
-T pick(std::mt19937_64& rng, const std::array<T, N>& options) {
-  return options[std::uniform_int_distribution<std::size_t>(0, N - 1)(rng)];
-}
-
-std::int32_t uniform(std::mt19937_64& rng, std::int32_t lo, std::int32_t hi) {
-  return std::uniform_int_distribution<std::int32_t>(lo, hi)(rng);
-}
-
-// Channels: a multiple of 8 half of the time, any integer otherwise.
-std::int32_t channels(std::mt19937_64& rng, std::int32_t lo, std::int32_t hi) {
-  if (uniform(rng, 0, 1) == 0) return std::max(8, uniform(rng, lo, hi) / 8 * 8);
-  return uniform(rng, lo, hi);
-}
-
-}  // namespace
 
 std::string random_nb201_arch(std::mt19937_64& rng) {
   static constexpr std::array<const char*, 5> kOps = {"none", "skip_connect", "nor_conv_1x1",
@@ -47,13 +31,17 @@ std::string random_fbnet_blocks(std::mt19937_64& rng) {
   return blocks;
 }
 
-KernelSampler::KernelSampler(hw::FusionRules rules, graph::Precision precision, std::uint64_t seed)
-    : rules_(std::move(rules)), precision_(precision), rng_(seed) {}
+KernelSampler::KernelSampler(hw::FusionRules rules, graph::Precision precision, std::uint64_t seed,
+                             std::vector<std::int32_t> batches)
+    : rules_(std::move(rules)), precision_(precision), rng_(seed), batches_(std::move(batches)) {
+  HWNAS_CHECK(!batches_.empty());
+}
 
 graph::Graph KernelSampler::random_zoo_network() {
-  static constexpr std::array<const char*, 9> kModels = {
-      "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small", "mnasnet1_0", "efficientnet_b0",
-      "resnet18",     "resnet50",           "nb201",              "fbnet"};
+  static constexpr std::array<const char*, 12> kModels = {
+      "mobilenet_v2", "mobilenet_v3_large",  "mobilenet_v3_small",        "mnasnet1_0",
+      "efficientnet_b0", "resnet18",         "resnet50",                  "nb201",
+      "fbnet",        "ssdlite_mobilenet_v2", "lraspp_mobilenet_v3_large", "lraspp_mobilenet_v2"};
   static constexpr std::array<double, 8> kWidths = {0.35, 0.5, 0.75, 1.0, 1.0, 1.25, 1.4, 0.6};
   const std::string model = pick(rng_, kModels);
   if (model == "nb201") return graph::build_zoo_model("nb201:arch=" + random_nb201_arch(rng_));
@@ -102,7 +90,11 @@ graph::Graph KernelSampler::random_block_network() {
 }
 
 graph::Graph KernelSampler::random_validation_network() {
-  if (uniform(rng_, 0, 2) == 0) return random_zoo_network();
+  switch (uniform(rng_, 0, 3)) {
+    case 0: return random_zoo_network();
+    case 1: return random_layer_network(rng_);
+    default: break;
+  }
   graph::Graph g("random_network");
   const std::int32_t res = 32 * uniform(rng_, 3, 7);
   graph::NodeId x = g.add("input", graph::Input{3, res, res}, {});
@@ -122,14 +114,22 @@ graph::Graph KernelSampler::random_validation_network() {
 }
 
 graph::Graph KernelSampler::random_network() {
-  return uniform(rng_, 0, 1) == 0 ? random_zoo_network() : random_block_network();
+  switch (uniform(rng_, 0, 3)) {
+    case 0: return random_zoo_network();
+    case 1: return random_layer_network(rng_);
+    default: return random_block_network();
+  }
+}
+
+std::int32_t KernelSampler::random_batch() {
+  return batches_[std::uniform_int_distribution<std::size_t>(0, batches_.size() - 1)(rng_)];
 }
 
 void KernelSampler::refill() {
   const graph::Graph g = wide_                     ? random_block_network()
                          : uniform(rng_, 0, 2) == 0 ? random_validation_network()
                                                     : random_network();
-  std::vector<KernelInstance> kernels = decompose(g, rules_, precision_);
+  std::vector<KernelInstance> kernels = decompose(g, rules_, precision_, random_batch());
   if (wide_)  // corners of the space, but not kernels that would take a CPU seconds to time
     std::erase_if(kernels, [](const KernelInstance& k) { return hw::kernel_macs(k.kernel) > kWideMaxMacs; });
   // A few kernels per network, so samples spread over many networks.

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <limits>
 #include <numeric>
-#include <random>
 
 #include "hwnas/estimate/ridge.h"
 #include "hwnas/estimate/stats.h"
@@ -40,9 +39,13 @@ struct Candidate {
 
 }  // namespace
 
-nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) {
-  if (o.space != "nb201" && o.space != "fbnet")
-    throw UserError(fmt::format("--space '{}': use nb201 or fbnet", o.space));
+std::string table_key_column(const std::string& space) { return space == "fbnet" ? "blocks" : "arch"; }
+
+nlohmann::json fit_table(const TableFitOptions& options, const std::string& out_path) {
+  if (options.space != "nb201" && options.space != "fbnet")
+    throw UserError(fmt::format("--space '{}': use nb201 or fbnet", options.space));
+  TableFitOptions o = options;
+  if (o.arch_column.empty()) o.arch_column = table_key_column(o.space);
   const hw::CsvTable table = hw::read_csv(o.csv);
   const std::size_t arch_col = column(table, o.arch_column, o.csv, "--arch-column");
   const std::size_t lat_col = column(table, o.latency_column, o.csv, "--latency-column");
@@ -84,9 +87,7 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
     rows.push_back(std::move(r));
   }
 
-  std::vector<std::size_t> order(rows.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::shuffle(order.begin(), order.end(), std::mt19937_64(o.seed));
+  const std::vector<std::size_t> order = table_row_order(rows.size(), o.seed);
   const std::vector<std::size_t> train(order.begin(), order.begin() + o.train);
   const std::vector<std::size_t> test(order.begin() + o.train, order.end());
 
@@ -213,6 +214,7 @@ nlohmann::json fit_table(const TableFitOptions& o, const std::string& out_path) 
                                 {"csv", std::filesystem::absolute(o.csv).lexically_normal().string()},
                                 {"arch_column", o.arch_column},
                                 {"latency_column", o.latency_column},
+                                {"train", {{"rows", o.train}, {"seed", o.seed}, {"table_rows", rows.size()}}},
                                 {"combine", "geometric_mean"},
                                 {"members", member_json}};
   write_file_atomically(out_path, model.dump(1) + "\n", "estimator file");

@@ -18,7 +18,7 @@ namespace hwnas::estimate {
 
 struct TableFitOptions {
   std::string csv;
-  std::string arch_column = "arch";
+  std::string arch_column;  // empty: the space's key column (table_key_column)
   std::string latency_column;
   std::string space;  // nb201 | fbnet
   std::int64_t train = 100;
@@ -26,8 +26,13 @@ struct TableFitOptions {
   std::string predictions;  // when set, a CSV of every row's measured and predicted latency
 };
 
+/// The column that names architectures in the space's tables (../shared/data/README.md):
+/// "arch" for nb201, "blocks" for fbnet.
+std::string table_key_column(const std::string& space);
+
 /// Fits on `train` random rows and evaluates on all others. Returns {"model": ...,
-/// "holdout": agreement(), "train": {...}}; the model part is what `out` receives.
+/// "holdout": agreement(), "train": {...}}; the model part is what `out` receives, with the
+/// split ("train": rows, seed, table_rows) that TableEstimator::validate_holdout repeats.
 /// With `predictions` set, also writes `row,line,ARCH_COLUMN,measured_ms,predicted_ms,split`
 /// for every row of the table (row: 0-based data row; split: train or holdout), so that
 /// any other evaluation protocol can be computed from it.

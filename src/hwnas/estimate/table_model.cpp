@@ -7,8 +7,11 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <numeric>
+#include <random>
 
 #include "hwnas/estimate/measure_network.h"
+#include "hwnas/estimate/stats.h"
 #include "hwnas/graph/analysis.h"
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/zoo/zoo.h"
@@ -161,6 +164,14 @@ TableEstimator TableEstimator::from_json(const nlohmann::json& doc, const std::s
     e.arch_column_ = doc.at("arch_column").get<std::string>();
     e.latency_column_ = doc.at("latency_column").get<std::string>();
     if (e.space_ != "nb201" && e.space_ != "fbnet") throw bad(fmt::format("'space' is '{}'", e.space_));
+    if (doc.contains("train")) {
+      const auto& t = doc.at("train");
+      e.train_rows_ = t.at("rows").get<std::int64_t>();
+      e.train_seed_ = t.at("seed").get<std::uint64_t>();
+      e.table_rows_ = t.at("table_rows").get<std::size_t>();
+      if (e.train_rows_ < 0 || static_cast<std::size_t>(e.train_rows_) > e.table_rows_)
+        throw bad(fmt::format("'train.rows' is {}, not 0 to 'train.table_rows' ({})", e.train_rows_, e.table_rows_));
+    }
     std::map<std::string, std::size_t> other_index;
     for (const auto& m : doc.at("members")) {
       TableMember member;
@@ -218,11 +229,13 @@ TableEstimator TableEstimator::from_json(const nlohmann::json& doc, const std::s
                                   e.csv_, name));
     return static_cast<std::size_t>(it - table.header.begin());
   };
-  const std::size_t arch_col = column(e.arch_column_);
+  const std::size_t arch_col = column(e.arch_column_), latency_col = column(e.latency_column_);
   std::vector<std::size_t> cols;
   for (const std::string& name : e.other_columns_) cols.push_back(column(name));
   for (std::size_t i = 0; i < table.rows.size(); ++i) {
     e.archs_.push_back(table.rows[i][arch_col]);
+    e.latency_cells_.push_back(table.rows[i][latency_col]);
+    e.row_lines_.push_back(table.row_lines[i]);
     std::vector<double> logs;
     for (std::size_t k = 0; k < cols.size(); ++k) {
       double v = 0;
@@ -234,6 +247,46 @@ TableEstimator TableEstimator::from_json(const nlohmann::json& doc, const std::s
     e.other_log_.push_back(std::move(logs));
   }
   return e;
+}
+
+std::vector<std::size_t> table_row_order(std::size_t rows, std::uint64_t seed) {
+  std::vector<std::size_t> order(rows);
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(seed));
+  return order;
+}
+
+double TableEstimator::predict_row_ms(std::size_t i) const {
+  TableRow row = table_row(space_, archs_[i], shared_simulators());
+  row.others = other_log_[i];
+  return predict_table_ms(members_, row);
+}
+
+nlohmann::json TableEstimator::validate_holdout() const {
+  if (train_rows_ < 0)
+    throw UserError(fmt::format("{}: the file does not record which rows its fit trained on (key 'train'; an older "
+                                "hwnas wrote it); refit it with 'hwnas fit --table' to validate it",
+                                path_));
+  if (archs_.size() != table_rows_)
+    throw UserError(fmt::format("{}: its table '{}' (key 'csv') has {} rows, not the {} it was fitted on; refit it",
+                                path_, csv_, archs_.size(), table_rows_));
+  const std::vector<std::size_t> order = table_row_order(archs_.size(), train_seed_);
+  std::vector<double> measured, predicted;
+  for (std::size_t k = static_cast<std::size_t>(train_rows_); k < order.size(); ++k) {
+    const std::size_t i = order[k];
+    double ms = 0;
+    if (!parse_table_number(latency_cells_[i], ms) || ms < 0)
+      throw UserError(fmt::format("{}:{}: column '{}': latency '{}' is not a non-negative number", csv_, row_lines_[i],
+                                  latency_column_, latency_cells_[i]));
+    measured.push_back(ms * 1e-3);  // agreement() takes seconds
+    predicted.push_back(predict_row_ms(i) * 1e-3);
+  }
+  nlohmann::json out = agreement(measured, predicted);
+  out["rows"] = measured.size();
+  out["trained_on"] = train_rows_;
+  out["csv"] = csv_;
+  out["latency_column"] = latency_column_;
+  return out;
 }
 
 double TableEstimator::predict_ms(const std::string& arch) const {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +48,10 @@ struct TableMember {
 /// Parses a whole cell as a finite number.
 bool parse_table_number(const std::string& text, double& out);
 
+/// A table's row indices in the order `hwnas fit --table` takes them for `seed`: the first
+/// `train` are its training rows, the others held out.
+std::vector<std::size_t> table_row_order(std::size_t rows, std::uint64_t seed);
+
 /// The members' geometric mean, in ms.
 double predict_table_ms(const std::vector<TableMember>& members, const TableRow& r);
 
@@ -65,13 +70,25 @@ class TableEstimator {
   /// Latency of `arch` in ms. Throws UserError when a member needs other devices' columns
   /// and the table has no row for `arch`.
   double predict_ms(const std::string& arch) const;
+  /// The estimator against its table's latency column on the rows its fit held out (the
+  /// split the file's "train" records): agreement() (stats.h) plus "rows", "trained_on",
+  /// "csv". Throws UserError naming the file when it records no split (an older hwnas
+  /// wrote it), when the table has another number of rows than at the fit, or for a
+  /// latency that is not a number.
+  nlohmann::json validate_holdout() const;
 
  private:
   std::string path_, space_, csv_, arch_column_, latency_column_;
   std::vector<std::string> other_columns_;      // the table's other device columns, in order
   std::vector<std::vector<double>> other_log_;  // per table row, log ms per other column
   std::vector<std::string> archs_;              // per table row
+  std::vector<std::string> latency_cells_;      // per table row: the latency column, as written
+  std::vector<std::int64_t> row_lines_;         // per table row: its line in the file
+  std::int64_t train_rows_ = -1;                // the fit's split; -1 when the file has none
+  std::uint64_t train_seed_ = 0;
+  std::size_t table_rows_ = 0;
   std::vector<TableMember> members_;
+  double predict_row_ms(std::size_t row) const;
 };
 
 }  // namespace hwnas::estimate

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <unordered_map>
 
+#include "hwnas/estimate/decompose.h"
+#include "hwnas/estimate/features.h"
 #include "hwnas/estimate/kernel_sampler.h"
 #include "hwnas/estimate/measure_network.h"
 #include "hwnas/estimate/stats.h"
@@ -45,18 +48,23 @@ nlohmann::json validate(const Estimator& estimator, hw::Target& target, std::int
                                 estimator.target_name(), estimator.target_identity(), target.name(),
                                 target.identity()));
   KernelSampler sampler(estimator.fusion_rules(), estimator.precision(), seed);
+  // Network i runs at the i-th fitted batch size, in turn.
+  const std::vector<std::int32_t>& batches = estimator.batches();
   MemoTarget memo(target);
   std::vector<double> measured, predicted;
   std::vector<std::string> names;
+  std::map<std::int32_t, std::pair<std::vector<double>, std::vector<double>>> by_batch;  // measured, predicted
+  std::map<std::string, std::int64_t> kernel_counts;  // per kernel type, over the networks
   // Networks with a kernel the target cannot run (a CPU has no NB201 `zero` kernel) are
   // skipped and replaced by others, and counted.
   std::int64_t skipped = 0;
   std::string skip_reason;
   for (std::int64_t i = 0; i < networks;) {
     const graph::Graph g = sampler.random_validation_network();
+    const std::int32_t batch = batches[static_cast<std::size_t>(i) % batches.size()];
     double latency = 0;
     try {
-      latency = measure_network(g, memo, 1, estimator.fusion_rules()).latency_s;
+      latency = measure_network(g, memo, batch, estimator.fusion_rules()).latency_s;
     } catch (const hw::UnsupportedKernel& e) {
       if (skip_reason.empty()) skip_reason = e.what();
       if (++skipped > 10 * networks)
@@ -64,14 +72,21 @@ nlohmann::json validate(const Estimator& estimator, hw::Target& target, std::int
       continue;
     }
     measured.push_back(latency);
-    predicted.push_back(estimator.latency_s(g));
-    names.push_back(fmt::format("#{} {} ({} nodes)", i, g.name(), g.size()));
+    predicted.push_back(estimator.latency_s(g, batch));
+    by_batch[batch].first.push_back(measured.back());
+    by_batch[batch].second.push_back(predicted.back());
+    for (const KernelInstance& k : decompose(g, estimator.fusion_rules(), estimator.precision(), batch))
+      ++kernel_counts[kernel_type(k.kernel)];
+    names.push_back(fmt::format("#{} {} ({} nodes, batch {})", i, g.name(), g.size(), batch));
     ++i;
     if (progress) progress(i, networks);
   }
   nlohmann::json out = agreement(measured, predicted);
   out["networks"] = networks;
   out["skipped"] = skipped;
+  out["batches"] = nlohmann::json::object();
+  for (const auto& [batch, mp] : by_batch) out["batches"][std::to_string(batch)] = agreement(mp.first, mp.second);
+  out["kernel_types"] = kernel_counts;
   if (skipped > 0) out["skipped_because"] = skip_reason;
   // The five networks estimated worst, to see where an estimator needs more data.
   std::vector<std::size_t> order(measured.size());

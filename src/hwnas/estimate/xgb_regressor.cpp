@@ -11,8 +11,20 @@
 namespace hwnas::estimate {
 namespace {
 
+// XGBoost's last error, one line: its messages start "[12:00:00] /path/file.cc:123: " and
+// end in a stack trace of many lines.
+std::string last_error() {
+  std::string_view e = XGBGetLastError();
+  e = e.substr(0, e.find('\n'));
+  if (e.starts_with('[')) {
+    const auto at = e.find(": ", e.find("]"));
+    if (at != std::string_view::npos) e.remove_prefix(at + 2);
+  }
+  return std::string(e.substr(0, 200));
+}
+
 void check(int status, const char* what) {
-  if (status != 0) throw InternalError(fmt::format("XGBoost {} failed: {}", what, XGBGetLastError()));
+  if (status != 0) throw InternalError(fmt::format("XGBoost {} failed: {}", what, last_error()));
 }
 
 // A DMatrix that frees itself.
@@ -64,13 +76,15 @@ XgbRegressor XgbRegressor::train(std::span<const float> x, std::size_t cols, std
   return out;
 }
 
-XgbRegressor XgbRegressor::load(std::string_view bytes) {
+XgbRegressor XgbRegressor::load(std::string_view bytes, std::size_t cols) {
   BoosterHandle b = nullptr;
   check(XGBoosterCreate(nullptr, 0, &b), "XGBoosterCreate");
   XgbRegressor out(b);
   if (XGBoosterLoadModelFromBuffer(b, bytes.data(), bytes.size()) != 0)
-    throw UserError(fmt::format("estimator model is corrupt: {}", XGBGetLastError()));
+    throw UserError(fmt::format("the XGBoost model is corrupt or truncated (XGBoost: {})", last_error()));
   out.compile();
+  if (out.features() > cols)
+    throw UserError(fmt::format("the XGBoost model reads {} features, not {}", out.features(), cols));
   return out;
 }
 

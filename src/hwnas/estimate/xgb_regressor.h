@@ -29,8 +29,10 @@ class XgbRegressor {
   /// Trains on `x` (row-major, rows × cols) against `y`.
   static XgbRegressor train(std::span<const float> x, std::size_t cols, std::span<const float> y,
                             const XgbParams& params);
-  /// Loads a model saved by save(); throws UserError on a corrupt model.
-  static XgbRegressor load(std::string_view bytes);
+  /// Loads a model saved by save() whose rows have `cols` features; throws a one-line
+  /// UserError for a corrupt or truncated model (XGBoost's message without its stack
+  /// trace) or one that reads more features.
+  static XgbRegressor load(std::string_view bytes, std::size_t cols);
 
   XgbRegressor(XgbRegressor&& other) noexcept;
   XgbRegressor& operator=(XgbRegressor&& other) noexcept;
@@ -39,6 +41,8 @@ class XgbRegressor {
   ~XgbRegressor();
 
   /// Predictions for `x` (row-major, rows × cols), one per row, by the compiled forest.
+  /// Features the model reads.
+  std::size_t features() const { return forest_.features(); }
   std::vector<float> predict(std::span<const float> x, std::size_t cols) const;
   /// The same through XGBoost's own predictor (the reference the forest is tested against).
   std::vector<float> predict_xgboost(std::span<const float> x, std::size_t cols) const;
