@@ -48,16 +48,20 @@ declare -A dict=([model_yaml]=model [model_json]=model [hw_description]=hw_descr
                  [estimator]=estimator [table_csv]=table_csv)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export OMP_NUM_THREADS=1  # XGBoost's OpenMP: one thread, as libFuzzer runs one input at a time
 
 status=0
 printf '%-15s %8s %12s %8s %9s  %s\n' target seconds executions exec/s findings result
 for t in "${targets[@]}"; do
   [[ -n ${max_len[$t]:-} ]] || { echo "fuzz.sh: unknown target '$t'" >&2; exit 2; }
   work=$build/fuzz/$t
-  rm -rf "$work" && mkdir -p "$work/corpus" "$work/artifacts"
+  rm -rf "$work" && mkdir -p "$work/corpus" "$work/artifacts" "$work/tmp"
   cp "$root/tests/fuzz/corpus/$t/"* "$work/corpus/"
-  # -timeout: one input running 10 s is a hang; -rss_limit_mb: a blow-up of memory.
-  (cd "$work" && nice -n 10 "$build/bin/fuzz_$t" corpus -dict="$root/tests/fuzz/${dict[$t]}.dict" \
+  # Absolute paths: the estimator target works in tests/fuzz/data. TMPDIR holds the files
+  # the targets write. -timeout: one input running 10 s is a hang; -rss_limit_mb (also the
+  # largest single allocation): a blow-up of memory.
+  (cd "$work" && TMPDIR="$work/tmp" nice -n 10 "$build/bin/fuzz_$t" "$work/corpus" \
+    -dict="$root/tests/fuzz/${dict[$t]}.dict" \
     -max_len="${max_len[$t]}" -timeout=10 -rss_limit_mb=2048 -max_total_time="$seconds" \
     -artifact_prefix="$work/artifacts/" -print_final_stats=1 >log.txt 2>&1)
   rc=$?

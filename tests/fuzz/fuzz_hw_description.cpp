@@ -6,8 +6,6 @@
 // External targets are built but never measured (that would run the fuzzed command), and
 // a cpu description with more than 4 threads is only parsed (parse_cpu_options): building
 // it starts that many threads.
-#include <yaml-cpp/yaml.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
@@ -16,6 +14,7 @@
 #include "fuzz/fuzz_contract.h"
 #include "fuzz/probe_model.h"
 #include "hwnas/estimate/measure_network.h"
+#include "hwnas/graph/yaml_input.h"
 #include "hwnas/hw/cpu/cpu_target.h"
 #include "hwnas/hw/npu/npu_target.h"
 #include "hwnas/hw/table/table_target.h"
@@ -26,15 +25,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The harness's own look at `kind`, only to keep large thread pools out of the run.
-bool many_cpu_threads(const std::string& text, const std::string& path) {
-  try {
-    const YAML::Node n = YAML::Load(text);
-    if (!n.IsMap() || !n["kind"] || !n["kind"].IsScalar() || n["kind"].Scalar() != "cpu") return false;
-  } catch (const YAML::Exception&) {
-    return false;
-  }
-  return hw::parse_cpu_options(YAML::LoadFile(path), path).threads > 4;
+// A cpu description with many threads would start them all (make_cpu_target).
+bool many_cpu_threads(const std::string& path) {
+  const YAML::Node node = load_yaml_file(path, "target description");
+  return hw::description_kind(node, path) == "cpu" && hw::parse_cpu_options(node, path).threads > 4;
 }
 
 }  // namespace
@@ -49,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string path = (dir / "description.yaml").string();
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
   return fuzz::expect_user_errors_only([&] {
-    if (many_cpu_threads(text, path)) return;
+    if (many_cpu_threads(path)) return;
     const std::unique_ptr<hw::Target> target = hw::make_target(path);
     if (target->name().empty() || target->identity().empty()) std::abort();
     if (auto* npu = dynamic_cast<hw::NpuTarget*>(target.get())) {

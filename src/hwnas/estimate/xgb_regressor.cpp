@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "hwnas/estimate/ubj_check.h"
 #include "hwnas/graph/error.h"
 
 namespace hwnas::estimate {
@@ -77,6 +78,8 @@ XgbRegressor XgbRegressor::train(std::span<const float> x, std::size_t cols, std
 }
 
 XgbRegressor XgbRegressor::load(std::string_view bytes, std::size_t cols) {
+  if (const std::optional<std::string> problem = ubj_model_problem(bytes))  // XGBoost trusts the bytes
+    throw UserError(fmt::format("the XGBoost model is corrupt or truncated ({})", *problem));
   BoosterHandle b = nullptr;
   check(XGBoosterCreate(nullptr, 0, &b), "XGBoosterCreate");
   XgbRegressor out(b);

@@ -17,7 +17,8 @@ Graph load_model_file(const std::string& path);
 Graph parse_model(const std::string& text, const std::string& source);
 
 /// The graph as primitive layers with their block tags; parse_model of the result gives
-/// an identical graph.
+/// an identical graph. JSON holds only UTF-8: model_to_json (and save_model_file to .json)
+/// throws UserError when the model's or a node's name is not UTF-8.
 std::string model_to_yaml(const Graph& graph);
 std::string model_to_json(const Graph& graph);
 

@@ -91,7 +91,14 @@ std::string model_to_yaml(const Graph& g) {
   return std::string(out.c_str()) + "\n";
 }
 
-std::string model_to_json(const Graph& g) { return model_json(g).dump(1) + "\n"; }
+std::string model_to_json(const Graph& g) {
+  try {
+    return model_json(g).dump(1) + "\n";
+  } catch (const nlohmann::json::type_error&) {  // 316: a string that is not UTF-8
+    throw UserError("the model's name or a node's name is not UTF-8 text, which JSON cannot hold; save the "
+                    "model as YAML (.yaml) or rename it");
+  }
+}
 
 void save_model_file(const Graph& graph, const std::string& path) {
   const bool json = path.ends_with(".json");
