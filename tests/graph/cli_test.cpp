@@ -326,7 +326,7 @@ TEST(Cli, CountsPastInt64AreBadInput) {
 
 TEST(Cli, CpuTargetRefusesHugeKernelsBeforeAllocating) {
   // Valid graphs whose kernels the cpu target cannot hold: a 4 GiB tensor, a 2^32-pixel
-  // window, a 2.2e16-byte first layer.
+  // window, a resize with 10 GiB of tables, a 2.2e16-byte first layer.
   const std::string wide =
       write_temp("wide_relu.yaml", "input: [1073741824, 1, 1]\nlayers:\n  - {op: relu}\n");
   const std::string dilated = write_temp(
@@ -334,6 +334,11 @@ TEST(Cli, CpuTargetRefusesHugeKernelsBeforeAllocating) {
       "input: [1, 8, 8]\nlayers:\n  - {op: conv2d, out: 1, kernel: 3, dilation: 2147483647}\n");
   expect_bad_input({"simulate", wide, "--target", "cpu"}, "cpu target's limit of 2147483648");
   expect_bad_input({"simulate", dilated, "--target", "cpu"}, "cpu target's limit of 16777216");
+  // A 1 GiB output whose resize tables would take 10 GiB more.
+  const std::string upsample = write_temp(
+      "upsample_16k.yaml",
+      "input: [1, 8, 8]\nlayers:\n  - {op: upsample, size: [16384, 16384], mode: bilinear}\n");
+  expect_bad_input({"simulate", upsample, "--target", "cpu"}, "need 11811160320 bytes");
   expect_bad_input({"simulate", "resnet50:res=65536", "--batch", "30000", "--target", "cpu"},
                    "cpu target's limit of 2147483648");
 }

@@ -166,6 +166,8 @@ void check_limits(const Kernel& kernel) {
       taps(op.output, std::int64_t{x.h} * x.w);
     } else if (const auto* linear = std::get_if<graph::Linear>(&op.op)) {
       add(checked_product({std::int64_t{x.c} + 1, linear->out_features, 4}));
+    } else if (std::holds_alternative<graph::Upsample>(op.op)) {
+      taps(op.output, 5);  // bilinear: 4 source pointers and 2 float weights per pixel
     }
   }
   if (!bytes || *bytes > kMaxCpuKernelBytes)

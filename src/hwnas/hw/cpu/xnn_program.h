@@ -12,8 +12,8 @@ struct pthreadpool;
 namespace hwnas::hw {
 
 /// The largest kernel the cpu target runs: its tensors (inputs, outputs, intermediates),
-/// weights and XNNPACK's indirection buffers (one pointer per window tap and output pixel),
-/// for all `batch` samples, in bytes. Larger kernels are refused before anything is
+/// weights and XNNPACK's indirection buffers (one pointer per window tap and output pixel;
+/// 40 bytes per output pixel of a bilinear resize), for all `batch` samples, in bytes. Larger kernels are refused before anything is
 /// allocated (docs/hardware-cpu.md).
 inline constexpr std::int64_t kMaxCpuKernelBytes = std::int64_t{2} << 30;
 /// The largest padded input (input + both paddings) and dilated kernel
