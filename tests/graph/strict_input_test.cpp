@@ -101,6 +101,32 @@ TEST(StrictInput, RealsAreFiniteDecimals) {
   EXPECT_EQ(error_of(ibn + "0.6e1}\n"), "(no error)");
 }
 
+TEST(StrictInput, BooleansAreTrueOrFalse) {
+  const std::string pool = "input: [3, 8, 8]\nlayers:\n  - {op: max_pool, kernel: 3, stride: 2, ceil_mode: ";
+  EXPECT_EQ(error_of(pool + "true}\n"), "(no error)");
+  EXPECT_EQ(error_of(pool + "False}\n"), "(no error)");
+  for (const char* bad : {"yes", "no", "on", "off", "y", "1"})
+    EXPECT_EQ(error_of(pool + bad + "}\n"),
+              "m.yaml:3: layer 'layers.0' (max_pool): ceil_mode must be true or false, got '" + std::string(bad) + "'");
+}
+
+// 100 lines of anchors and aliases that name 10^9 nodes: refused before any walk (it ran
+// for minutes).
+TEST(StrictInput, AliasBombsAreRefused) {
+  std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) text += (k ? ", *a" : "*a") + std::to_string(i - 1);
+    text += "]\n";
+  }
+  const std::string e = error_of(text + kYaml);
+  EXPECT_EQ(e.rfind("m.yaml:", 0), 0u) << e;
+  EXPECT_NE(e.find("aliases expand the document to more than 1000000 nodes"), std::string::npos) << e;
+  // A few aliases are fine.
+  EXPECT_EQ(error_of("input: [3, 8, 8]\nlayers:\n  - &c {op: conv2d, out: 8, kernel: 3}\n  - {op: relu}\n"),
+            "(no error)");
+}
+
 TEST(StrictInput, NumberReadersDirectly) {
   std::int64_t i = 0;
   EXPECT_EQ(read_integer(YAML::Load("-0"), -5, 5, i), NumberProblem::none);

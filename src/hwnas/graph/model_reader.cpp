@@ -82,11 +82,11 @@ double LayerReader::number(const std::string& key, double fallback, double lo, d
 bool LayerReader::boolean(const std::string& key, bool fallback) {
   const YAML::Node v = get(key);
   if (!v.IsDefined()) return fallback;
-  bool out = false;
-  if (!v.IsScalar() || !YAML::convert<bool>::decode(v, out))
-    fail_at(v, fmt::format("{} must be true or false, got '{}'", key,
-                           quoted(v)));
-  return out;
+  // YAML 1.2's spellings only: YAML 1.1 also reads yes, no, on, off, y and n as booleans.
+  const std::string text = v.IsScalar() ? v.Scalar() : "";
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  fail_at(v, fmt::format("{} must be true or false, got '{}'", key, quoted(v)));
 }
 
 std::string LayerReader::text(const std::string& key, std::optional<std::string> fallback) {

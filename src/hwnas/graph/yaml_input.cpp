@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 #include <yaml-cpp/eventhandler.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "hwnas/graph/error.h"
@@ -33,18 +36,50 @@ std::string without_leading_zeros(std::string_view text) {
   return out;
 }
 
-/// Keeps the mark of the last document start; ignores every other parser event.
-struct DocumentStart : YAML::EventHandler {
+/// Most nodes that aliases may add to a document: each alias counts the nodes of what it
+/// names, so an alias bomb (&a [x, x, ...], &b [*a, *a, ...], ...: 10^9 nodes from 100
+/// lines) is refused before any reader walks it.
+constexpr std::uint64_t kMaxAliasNodes = 1'000'000;
+
+/// Watches the parser's events: the mark of the latest document start, and how many nodes
+/// aliases add (saturating, so nested aliases cannot overflow the count).
+struct DocumentEvents : YAML::EventHandler {
+  static constexpr std::uint64_t kCap = std::uint64_t{1} << 60;
   YAML::Mark mark = YAML::Mark::null_mark();
+  YAML::Mark bomb = YAML::Mark::null_mark();  // the alias that passed kMaxAliasNodes
+  std::uint64_t alias_nodes = 0;
+  std::vector<std::pair<std::uint64_t, YAML::anchor_t>> open;  // nodes so far, anchor of each collection
+  std::unordered_map<YAML::anchor_t, std::uint64_t> anchored;  // nodes under each anchor
+
+  void add(std::uint64_t nodes, YAML::anchor_t anchor) {
+    if (anchor != YAML::NullAnchor) anchored[anchor] = nodes;
+    if (!open.empty()) open.back().first = std::min(open.back().first + nodes, kCap);
+  }
+  void close() {
+    const auto [nodes, anchor] = open.back();
+    open.pop_back();
+    add(nodes, anchor);
+  }
   void OnDocumentStart(const YAML::Mark& m) override { mark = m; }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t anchor) override { add(1, anchor); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t anchor) override {
+    const std::uint64_t nodes = anchored[anchor];
+    alias_nodes = std::min(alias_nodes + nodes, kCap);
+    if (alias_nodes > kMaxAliasNodes && bomb.is_null()) bomb = m;
+    add(nodes, YAML::NullAnchor);
+  }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t anchor, const std::string&) override {
+    add(1, anchor);
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+    open.emplace_back(1, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+    open.emplace_back(1, anchor);
+  }
+  void OnMapEnd() override { close(); }
 };
 
 }  // namespace
@@ -55,20 +90,24 @@ YAML::Node parse_yaml_document(std::string_view text, const std::string& source,
   // second pass over events asks only whether another document follows.
   YAML::Node doc;
   bool first = false, second = false;
-  DocumentStart start;
+  DocumentEvents events;
   try {
     doc = YAML::Load(std::string(text));
     std::istringstream in{std::string(text)};
     YAML::Parser parser(in);
-    first = parser.HandleNextDocument(start);
-    second = first && parser.HandleNextDocument(start);
+    first = parser.HandleNextDocument(events);
+    if (!events.bomb.is_null())
+      throw UserError(fmt::format("{}:{}: aliases expand the document to more than {} nodes; write the values "
+                                  "out, or alias less",
+                                  source, events.bomb.line + 1, kMaxAliasNodes));
+    second = first && parser.HandleNextDocument(events);
   } catch (const YAML::Exception& e) {
     throw UserError(fmt::format("{}:{}: not valid YAML/JSON: {}", source, e.mark.line + 1, e.msg));
   }
   if (!first)
     throw UserError(fmt::format("{}: the file is empty; a {} is a mapping of keys (YAML or JSON)", source, what));
   if (second) {
-    const YAML::Mark mark = start.mark;
+    const YAML::Mark mark = events.mark;
     const std::string where = mark.is_null() ? source : fmt::format("{}:{}", source, mark.line + 1);
     throw UserError(fmt::format("{}: text after the first document (a second document, or junk after "
                                 "the first); a {} holds exactly one document",
