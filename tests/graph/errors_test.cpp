@@ -243,7 +243,7 @@ TEST(Errors, NonPositiveSizes) {
   expect_message(model_error("layers:\n  - {op: input, shape: [3, -1, 4]}\n"),
                  {"bad.yaml:2:", "shape must be a list of 3 positive integers, got '-1'"});
   expect_message(model_error(with_layers("  - {op: conv, out: 99999999999}\n")),
-                 {"out must be a positive integer, got '99999999999'"});
+                 {"out = 99999999999 is too large (at most 2147483647)"});
 }
 
 TEST(Errors, InconsistentShapes) {
