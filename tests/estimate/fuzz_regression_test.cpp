@@ -120,5 +120,31 @@ TEST(FuzzRegression, AnEstimatorModelWithAnImpossibleLengthIsCorrupt) {
   }
 }
 
+// Top-level fields of another type than the format's (nlohmann's value(key, default) threw
+// type_error 302 for them, exit 1): one-line UserErrors, for kernel and table estimators.
+TEST(FuzzRegression, EstimatorFieldsOfAnotherTypeAreUserErrors) {
+  const auto error_of = [](const std::string& text) -> std::string {
+    try {
+      const nlohmann::json doc = parse_estimator_json(text, "e.json");
+      if (TableEstimator::is_table_estimator(doc)) TableEstimator::from_json(doc, "e.json");
+      else Estimator::from_json(doc, "e.json");
+    } catch (const UserError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  EXPECT_NE(error_of(text_of(fuzz_dir() / "regressions/estimator/format_is_an_object.json"))
+                .find("'format' is not hwnas-estimator"),
+            std::string::npos);
+  EXPECT_NE(error_of(text_of(fuzz_dir() / "regressions/estimator/version_is_a_string.json"))
+                .find("estimator format version \"1\" is not"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"format": "hwnas-estimator", "version": )" + std::to_string(kEstimatorVersion) +
+                     R"(, "feature_version": [1]})")
+                .find("features version [1] is not"),
+            std::string::npos);
+  EXPECT_NE(error_of("[1, 2]").find("'format' is not"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hwnas::estimate

@@ -77,14 +77,17 @@ Estimator Estimator::from_json(const nlohmann::json& doc, const std::string& pat
   auto bad = [&](const std::string& what) {
     return UserError(fmt::format("{}: not a valid hwnas estimator file: {}; create one with 'hwnas fit'", path, what));
   };
-  if (!doc.is_object() || doc.value("format", "") != "hwnas-estimator") throw bad("'format' is not hwnas-estimator");
-  if (doc.value("version", -1) != kEstimatorVersion)
+  // Compared as JSON values (null when missing): value(key, default) throws type_error when
+  // the key holds another type.
+  const auto field = [&](const char* key) { return doc.contains(key) ? doc[key] : nlohmann::json(); };
+  if (field("format") != "hwnas-estimator") throw bad("'format' is not hwnas-estimator");
+  if (field("version") != kEstimatorVersion)
     throw UserError(fmt::format("{}: estimator format version {} is not {}, the version this hwnas reads; "
                                 "refit it with 'hwnas fit'",
-                                path, doc.value("version", -1), kEstimatorVersion));
-  if (doc.value("feature_version", -1) != kFeatureVersion)
+                                path, field("version").dump(), kEstimatorVersion));
+  if (field("feature_version") != kFeatureVersion)
     throw UserError(fmt::format("{}: estimator features version {} is not {}; refit it with 'hwnas fit'", path,
-                                doc.value("feature_version", -1), kFeatureVersion));
+                                field("feature_version").dump(), kFeatureVersion));
   if (!doc.contains("model_features") || doc["model_features"] != nlohmann::json(model_feature_names()))
     throw UserError(fmt::format("{}: the estimator's models read other features than this hwnas computes; refit "
                                 "it with 'hwnas fit'",

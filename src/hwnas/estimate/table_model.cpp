@@ -146,7 +146,7 @@ double predict_table_ms(const std::vector<TableMember>& members, const TableRow&
 }
 
 bool TableEstimator::is_table_estimator(const nlohmann::json& doc) {
-  return doc.is_object() && doc.value("format", "") == "hwnas-table-estimator";
+  return doc.is_object() && doc.contains("format") && doc["format"] == "hwnas-table-estimator";
 }
 
 TableEstimator TableEstimator::from_json(const nlohmann::json& doc, const std::string& path) {
