@@ -95,10 +95,11 @@ class Graph {
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
 
-  /// Ids of the Input and Output nodes, in graph order.
+  /// Ids of the Input and Output nodes, in graph order; O(nodes).
   std::vector<NodeId> input_nodes() const;
   std::vector<NodeId> output_nodes() const;
-  /// The node called `name`, or -1.
+  /// The node called `name`, or -1. A linear scan, O(nodes): for a tool or a test; code
+  /// that resolves many names keeps a map from name to id (model files: model_load.cpp).
   NodeId find(std::string_view name) const;
 
   /// Structural hash: ops, edges, shapes and block kinds; independent of all names.
