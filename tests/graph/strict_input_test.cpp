@@ -160,6 +160,15 @@ TEST(StrictInput, CliRefusesEachExample) {
                    "out = 2147483648 is too large (at most 2147483647)");
 }
 
+TEST(StrictInput, EstimatorFilesAreOneJsonDocument) {
+  expect_bad_input({"estimate", "mobilenet_v2", "--estimator", write_temp("g.est", "{\"format\": 1} garbage")},
+                   "g.est: not an hwnas estimator file (not JSON)");
+  expect_bad_input({"estimate", "mobilenet_v2", "--estimator", write_temp("two.est", "{}{}")},
+                   "two.est: not an hwnas estimator file (not JSON)");
+  expect_bad_input({"estimate", "mobilenet_v2", "--estimator", testing::scratch_dir().string()},
+                   testing::scratch_dir().string() + ": is a directory, not an estimator file");
+}
+
 TEST(StrictInput, CliRefusesModelPathsThatAreNotFiles) {
   const std::string dir = (testing::scratch_dir() / "models.yaml").string();
   std::filesystem::create_directories(dir);

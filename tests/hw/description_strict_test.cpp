@@ -89,6 +89,9 @@ TEST_F(StrictDescription, OneDocumentPerFile) {
   EXPECT_EQ(error_of("{\"threads\": 2} {\"threads\": 3}").rfind(d + ":1: text after the first document", 0), 0u);
   EXPECT_EQ(error_of(""), d + ": the file is empty; a target description is a mapping of keys (YAML or JSON)");
   EXPECT_EQ(error_of(kNpu + "...\n# a comment\n"), "(no error)");
+  EXPECT_EQ(error_of(kNpu + "clock_mhz: 1\n"), d + ":16: key 'clock_mhz' appears twice in one mapping; keep one");
+  EXPECT_EQ(error_of("{threads: 2, threads: 3}"), d + ":1: key 'threads' appears twice in one mapping; keep one");
+  EXPECT_EQ(error_of("? [threads]\n: 2\n"), d + ":1: a key is a list or mapping; keys are names");
 }
 
 TEST_F(StrictDescription, PathsMustBeRegularFiles) {

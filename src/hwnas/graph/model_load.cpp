@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <queue>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/file_io.h"
@@ -288,30 +287,10 @@ class ModelLoader {
   std::unordered_map<std::string, BlockId> block_ids_;
 };
 
-// YAML and JSON parsers keep one of two equal keys silently; a model file must not.
-void reject_duplicate_keys(const YAML::Node& node, const std::string& source) {
-  if (node.IsSequence()) {
-    for (const YAML::Node& item : node) reject_duplicate_keys(item, source);
-  } else if (node.IsMap()) {
-    std::unordered_set<std::string> keys;  // a set: a mapping may have many keys
-    for (const auto& entry : node) {
-      if (entry.first.IsScalar()) {
-        const std::string& key = entry.first.Scalar();
-        if (!keys.insert(key).second)
-          throw UserError(fmt::format("{}key '{}' appears twice in one mapping; keep one",
-                                      location(source, entry.first), key));
-      }
-      reject_duplicate_keys(entry.second, source);
-    }
-  }
-}
-
 }  // namespace
 
 Graph parse_model(const std::string& text, const std::string& source) {
-  const YAML::Node root = parse_yaml_document(text, source, "model file");
-  reject_duplicate_keys(root, source);
-  return ModelLoader(source).load(root);
+  return ModelLoader(source).load(parse_yaml_document(text, source, "model file"));
 }
 
 Graph load_model_file(const std::string& path) { return parse_model(read_text_file(path, "model file"), path); }

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -82,6 +83,27 @@ struct DocumentEvents : YAML::EventHandler {
   void OnMapEnd() override { close(); }
 };
 
+std::string line_of(const std::string& source, const YAML::Node& node) {
+  return node.Mark().is_null() ? source : fmt::format("{}:{}", source, node.Mark().line + 1);
+}
+
+// YAML and JSON parsers keep one of two equal keys silently; hwnas's files must not.
+void check_keys(const YAML::Node& node, const std::string& source) {
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) check_keys(item, source);
+  } else if (node.IsMap()) {
+    std::unordered_set<std::string> keys;  // a set: a mapping may have many keys
+    for (const auto& entry : node) {
+      if (!entry.first.IsScalar())
+        throw UserError(fmt::format("{}: a key is a list or mapping; keys are names", line_of(source, entry.first)));
+      if (!keys.insert(entry.first.Scalar()).second)
+        throw UserError(fmt::format("{}: key '{}' appears twice in one mapping; keep one", line_of(source, entry.first),
+                                    entry.first.Scalar()));
+      check_keys(entry.second, source);
+    }
+  }
+}
+
 }  // namespace
 
 YAML::Node parse_yaml_document(std::string_view text, const std::string& source, std::string_view what) {
@@ -113,6 +135,7 @@ YAML::Node parse_yaml_document(std::string_view text, const std::string& source,
                                 "the first); a {} holds exactly one document",
                                 where, what));
   }
+  check_keys(doc, source);
   return doc;
 }
 

@@ -15,10 +15,12 @@
 
 namespace hwnas {
 
-/// Parses `text` as exactly one YAML/JSON document. Throws UserError naming `source`:
-/// "SOURCE:LINE: not valid YAML/JSON: MSG", "SOURCE: the file is empty; ...", or
-/// "SOURCE:LINE: text after the first document (a second document, or junk after '...');
-/// a WHAT holds one document".
+/// Parses `text` as exactly one YAML/JSON document whose mapping keys are unique names.
+/// Throws UserError naming `source`: "SOURCE:LINE: not valid YAML/JSON: MSG", "SOURCE: the
+/// file is empty; ...", "SOURCE:LINE: text after the first document (a second document,
+/// or junk after the first); a WHAT holds exactly one document", "SOURCE:LINE: key 'k'
+/// appears twice in one mapping; keep one", or "SOURCE:LINE: aliases expand the document
+/// to more than 1000000 nodes; ..." (an alias bomb).
 YAML::Node parse_yaml_document(std::string_view text, const std::string& source, std::string_view what);
 
 /// read_text_file (file_io.h) then parse_yaml_document, with `path` as the source.
