@@ -225,6 +225,12 @@ TEST(EstimateCli, ValidateTableEstimatorOnHeldOutRows) {
   // A file without the split (hand-written, or from an older hwnas) cannot be validated.
   expect_bad_input({"validate", "--estimator", write_temp("nosplit.est", copy_other_column_estimator(csv))},
                    "does not record which rows its fit trained on (key 'train'");
+  std::ifstream in(est);
+  auto doc = nlohmann::json::parse(in);
+  for (const char* rows : {"-1", "1e300", "41"}) {
+    doc["train"]["rows"] = nlohmann::json::parse(rows);
+    expect_bad_input({"validate", "--estimator", write_temp("badsplit.est", doc.dump())}, "'train.rows' is");
+  }
   std::ofstream(csv, std::ios::app) << "40," << nb201_arch(7) << ",2,6\n";  // the table grew
   expect_bad_input({"validate", "--estimator", est}, "has 41 rows, not the 40 it was fitted on");
 }

@@ -252,6 +252,11 @@ TEST(Estimator, BadFilesAreOneLineErrors) {
   auto doc = nlohmann::json::parse(text);
   doc["model_features"].erase(doc["model_features"].size() - 1);
   EXPECT_NE(load_error(doc.dump()).find("other features"), std::string::npos);
+  for (const char* batches : {"[1e300]", "[0]", "[]", "\"1\"", "[8, 1]", "[1, 1]"}) {
+    doc = nlohmann::json::parse(text);
+    doc["batches"] = nlohmann::json::parse(batches);
+    EXPECT_NE(load_error(doc.dump()).find("'batches' is not"), std::string::npos) << batches;
+  }
   doc = nlohmann::json::parse(text);
   doc["lanes"]["cout"] = -3;
   EXPECT_NE(load_error(doc.dump()).find("negative lane count"), std::string::npos);

@@ -110,10 +110,15 @@ Estimator Estimator::from_json(const nlohmann::json& doc, const std::string& pat
                 doc.at("fusion").at("detected").get<bool>(), lanes);
     e.metrics_ = doc.value("metrics", nlohmann::json::object());
     if (doc.contains("batches")) {
-      e.batches_ = doc.at("batches").get<std::vector<std::int32_t>>();
-      if (e.batches_.empty() || !std::ranges::is_sorted(e.batches_) ||
-          std::ranges::adjacent_find(e.batches_) != e.batches_.end() || e.batches_.front() < 1)
-        throw bad("'batches' is not a sorted list of distinct positive batch sizes");
+      const auto& batches = doc.at("batches");
+      const auto is_batch = [](const nlohmann::json& b) {
+        return b.is_number_integer() && b.get<std::int64_t>() >= 1 && b.get<std::int64_t>() <= 4096;
+      };
+      if (!batches.is_array() || batches.empty() || !std::ranges::all_of(batches, is_batch))
+        throw bad("'batches' is not a list of batch sizes from 1 to 4096");
+      e.batches_ = batches.get<std::vector<std::int32_t>>();
+      if (!std::ranges::is_sorted(e.batches_) || std::ranges::adjacent_find(e.batches_) != e.batches_.end())
+        throw bad("'batches' is not sorted and distinct");
     }
     for (const auto& [type, m] : doc.at("models").items()) {
       const std::string key = "'models." + type + ".model_ubj_base64'";

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <numeric>
 #include <random>
@@ -166,11 +167,13 @@ TableEstimator TableEstimator::from_json(const nlohmann::json& doc, const std::s
     if (e.space_ != "nb201" && e.space_ != "fbnet") throw bad(fmt::format("'space' is '{}'", e.space_));
     if (doc.contains("train")) {
       const auto& t = doc.at("train");
-      e.train_rows_ = t.at("rows").get<std::int64_t>();
+      for (const char* key : {"rows", "seed", "table_rows"})
+        if (!t.at(key).is_number_unsigned()) throw bad(fmt::format("'train.{}' is not a non-negative integer", key));
+      e.train_rows_ = static_cast<std::int64_t>(std::min<std::uint64_t>(t.at("rows").get<std::uint64_t>(), INT64_MAX));
       e.train_seed_ = t.at("seed").get<std::uint64_t>();
       e.table_rows_ = t.at("table_rows").get<std::size_t>();
-      if (e.train_rows_ < 0 || static_cast<std::size_t>(e.train_rows_) > e.table_rows_)
-        throw bad(fmt::format("'train.rows' is {}, not 0 to 'train.table_rows' ({})", e.train_rows_, e.table_rows_));
+      if (static_cast<std::size_t>(e.train_rows_) > e.table_rows_)
+        throw bad(fmt::format("'train.rows' is {}, more than 'train.table_rows' ({})", e.train_rows_, e.table_rows_));
     }
     std::map<std::string, std::size_t> other_index;
     for (const auto& m : doc.at("members")) {
