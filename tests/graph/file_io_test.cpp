@@ -1,10 +1,12 @@
 // Reading inputs and writing outputs (file_io.h): special files, symlinks, hard links and
 // a command's own inputs are never overwritten; a failed write leaves nothing behind.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -78,6 +80,24 @@ TEST_F(FileIo, WritesThroughATemporaryAndLeavesNoneBehind) {
   const std::string nowhere = path("missing/est.json").string();
   EXPECT_NE(error_of([&] { write_file_atomically(nowhere, "x", "estimator file"); }).find(nowhere + ": cannot write"),
             std::string::npos);
+  EXPECT_EQ(entries(), std::vector<std::string>{"est.json"});
+}
+
+// A write that fails half-way (here: a file-size limit) leaves the old file and no
+// temporary behind.
+TEST_F(FileIo, AFailedWriteLeavesTheOldFile) {
+  const fs::path out = file("est.json", "old");
+  struct rlimit before {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &before), 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = before;
+  small.rlim_cur = 16;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  const std::string e = error_of([&] { write_file_atomically(out.string(), std::string(1000, 'x'), "estimator file"); });
+  ::setrlimit(RLIMIT_FSIZE, &before);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_EQ(e, out.string() + ": cannot write the estimator file: File too large");
+  EXPECT_EQ(slurp(out), "old");
   EXPECT_EQ(entries(), std::vector<std::string>{"est.json"});
 }
 
