@@ -12,6 +12,7 @@
 #include "hwnas/estimate/table_fit.h"
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/printable.h"
+#include "hwnas/graph/file_io.h"
 #include "hwnas/hw/table/table_target.h"
 #include "hwnas/hw/targets/targets.h"
 
@@ -106,6 +107,12 @@ void add_fit_command(CLI::App& app) {
       if (args->table.latency_column.empty() || args->table.space.empty())
         throw UserError("--table needs --latency-column and --space (nb201 or fbnet)");
       args->table.seed = args->seed;
+      const std::vector<FileRole> files = {{args->table.csv, "the latency table (--table)"},
+                                           {args->out, "the estimator file (--out)"},
+                                           {args->table.predictions, "the predictions file (--predictions)"}};
+      check_output_path(args->out, "estimator file (--out)", {files[0], files[2]});
+      if (!args->table.predictions.empty())
+        check_output_path(args->table.predictions, "predictions file (--predictions)", {files[0], files[1]});
       const nlohmann::json r = estimate::fit_table(args->table, args->out);
       if (args->json) {
         emit_json(r);
@@ -131,6 +138,9 @@ void add_fit_command(CLI::App& app) {
       throw UserError(fmt::format("--eta {}: give a learning rate in (0, 1]", args->xgb.eta));
     if (!(args->stop_within_5pct > 0 && args->stop_within_5pct <= 1))
       throw UserError(fmt::format("--stop-within-5pct {}: give a share in (0, 1], e.g. 0.95", args->stop_within_5pct));
+    const FileRole description = {hw::target_description_path(args->target).string(), "the target description (--target)"};
+    check_output_path(args->out, "estimator file (--out)", {description, {args->db, "the measurement store (--db)"}});
+    check_output_path(args->db, "measurement store (--db)", {description});
     for (std::int32_t b : args->batches)
       if (b < 1 || b > 4096) throw UserError(fmt::format("--batch {}: give batch sizes from 1 to 4096", b));
     std::ranges::sort(args->batches);

@@ -10,6 +10,7 @@
 #include "hwnas/cli/progress.h"
 #include "hwnas/estimate/profile.h"
 #include "hwnas/graph/error.h"
+#include "hwnas/graph/file_io.h"
 #include "hwnas/graph/printable.h"
 #include "hwnas/hw/table/table_target.h"
 #include "hwnas/hw/targets/targets.h"
@@ -37,6 +38,8 @@ void add_profile_command(CLI::App& app) {
   cmd->callback([args] {
     if (args->kernels <= 0)
       throw UserError(fmt::format("--kernels {}: give a positive number of kernels", args->kernels));
+    check_output_path(args->db, "measurement store (--db)",
+                      {{hw::target_description_path(args->target).string(), "the target description (--target)"}});
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
     hw::refuse_table_for_kernels(*target, args->target, "profile");
     std::error_code ec;

@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "hwnas/estimate/base64.h"
 #include "hwnas/estimate/features.h"
@@ -56,16 +54,12 @@ void Estimator::save(const std::string& path) const {
 }
 
 nlohmann::json read_estimator_json(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError(fmt::format("{}: cannot read the estimator file; check the path", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_estimator_json(text.str(), path);
+  return parse_estimator_json(read_text_file(path, "estimator file"), path);
 }
 
 nlohmann::json parse_estimator_json(std::string_view text, const std::string& path) {
   try {
-    return nlohmann::json::parse(text);
+    return nlohmann::json::parse(text);  // the whole text: trailing garbage is an error
   } catch (const nlohmann::json::exception&) {
     throw UserError(fmt::format("{}: not an hwnas estimator file (not JSON); create one with 'hwnas fit'", path));
   }
