@@ -85,7 +85,8 @@ TEST(KernelCoverage, ValidationNetworksHoldEveryKernelType) {
     KernelSampler sampler(rules, graph::Precision::int8, 7);
     std::set<std::string> types;
     for (int i = 0; i < 100; ++i)
-      for (const std::string& k : kinds_of(sampler.random_validation_network(), rules)) types.insert(k.substr(0, k.find('/')));
+      for (const std::string& k : kinds_of(sampler.random_validation_network(), rules))
+        types.insert(k.substr(0, k.find('/')));
     const std::vector<std::string> expected = kernel_types(rules);
     EXPECT_EQ(types, std::set<std::string>(expected.begin(), expected.end())) << rules.patterns.size() << " patterns";
   }

@@ -171,7 +171,8 @@ void add_validate_command(CLI::App& app) {
                    b["count"].get<std::int64_t>(), 100 * b["within_10pct"].get<double>(),
                    100 * b["within_5pct"].get<double>());
     std::string types;
-    for (const auto& [type, n] : r["kernel_types"].items()) types += fmt::format("{}{} {}", types.empty() ? "" : ", ", type, n.get<std::int64_t>());
+    for (const auto& [type, n] : r["kernel_types"].items())
+      types += fmt::format("{}{} {}", types.empty() ? "" : ", ", type, n.get<std::int64_t>());
     fmt::print("kernels in these networks: {}\n", types);
     if (r["skipped"].get<std::int64_t>() > 0)
       fmt::print("({} networks skipped: {})\n", r["skipped"].get<std::int64_t>(),

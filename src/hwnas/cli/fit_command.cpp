@@ -59,7 +59,8 @@ void print_summary(const estimate::Estimator& e, const std::string& out) {
   for (const auto& [type, t] : m["cross_validation"]["types"].items()) row(type, t);
   row("all", m["cross_validation"]["overall"]);
   if (e.batches().size() > 1)
-    for (std::int32_t b : e.batches()) row(fmt::format("batch {}", b), m["cross_validation"]["batches"][std::to_string(b)]);
+    for (std::int32_t b : e.batches())
+      row(fmt::format("batch {}", b), m["cross_validation"]["batches"][std::to_string(b)]);
   std::string missing;
   for (const std::string& type : estimate::kernel_types(e.fusion_rules()))
     if (!e.has_model(type)) missing += (missing.empty() ? "" : ", ") + type;
