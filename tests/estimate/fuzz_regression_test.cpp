@@ -120,6 +120,18 @@ TEST(FuzzRegression, AnEstimatorModelWithAnImpossibleLengthIsCorrupt) {
   }
 }
 
+// A model XGBoost loads although its num_trees is not its number of trees: XGBoost's own
+// save (the compile step) refused it, which was an internal error (exit 1).
+TEST(FuzzRegression, AnEstimatorModelWithTheWrongTreeCountIsCorrupt) {
+  const fs::path f = fuzz_dir() / "regressions/estimator/num_trees_mismatch.json";
+  try {
+    Estimator::load(f.string());
+    ADD_FAILURE() << "loaded";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("corrupt or truncated"), std::string::npos) << e.what();
+  }
+}
+
 // Top-level fields of another type than the format's (nlohmann's value(key, default) threw
 // type_error 302 for them, exit 1): one-line UserErrors, for kernel and table estimators.
 TEST(FuzzRegression, EstimatorFieldsOfAnotherTypeAreUserErrors) {

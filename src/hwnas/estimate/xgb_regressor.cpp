@@ -85,7 +85,12 @@ XgbRegressor XgbRegressor::load(std::string_view bytes, std::size_t cols) {
   XgbRegressor out(b);
   if (XGBoosterLoadModelFromBuffer(b, bytes.data(), bytes.size()) != 0)
     throw UserError(fmt::format("the XGBoost model is corrupt or truncated (XGBoost: {})", last_error()));
-  out.compile();
+  try {
+    out.compile();
+  } catch (const InternalError& e) {  // XGBoost loads some inconsistent models (num_trees is
+                                      // not the number of trees); its save in compile() does not
+    throw UserError(fmt::format("the XGBoost model is corrupt or truncated ({})", e.what()));
+  }
   if (out.features() > cols)
     throw UserError(fmt::format("the XGBoost model reads {} features, not {}", out.features(), cols));
   return out;
