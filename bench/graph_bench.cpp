@@ -70,7 +70,8 @@ void BM_Inspect(benchmark::State& state, std::string spec) {
 // - concat: n relus of the input joined by one concat of n inputs;
 // - concats: n/3 steps of relu, concat(previous, relu), 1x1 conv back to 4 channels.
 const std::vector<std::string> kGrowthKinds = {"inplace", "residual", "concat", "concats"};
-constexpr int kGrowthN = 2000;
+constexpr int kGrowthN = 5000;
+constexpr int kGrowthRepeats = 3;
 
 std::string growth_model(const std::string& kind, int n) {
   using nlohmann::json;
@@ -140,7 +141,8 @@ int main(int argc, char** argv) {
       const std::string text = growth_model(kind, n);
       for (const auto& [phase, fn] : kPhases)
         benchmark::RegisterBenchmark(growth_name(phase, kind, n).c_str(), fn, text)
-            ->Unit(benchmark::kMillisecond);
+            ->Unit(benchmark::kMillisecond)
+            ->Repetitions(kGrowthRepeats);
     }
   benchmark::Initialize(&argc, argv);
   hwnas::bench::RateReporter reporter;
@@ -164,14 +166,16 @@ int main(int argc, char** argv) {
       fmt::print("  ({:.2f}x the build time)", inspect / s.at("Build/" + name));
     fmt::print("\n");
   }
-  // CPU time: on a shared machine it varies less than wall time.
+  // CPU time of the fastest repetition: on a shared machine it varies least.
   const auto& cpu = reporter.cpu_seconds;
   fmt::print("\ngrowth: CPU time at {} layers / at {} (about 4 when linear, 16 when quadratic)\n",
              4 * kGrowthN, kGrowthN);
   for (const std::string& kind : kGrowthKinds) {
     fmt::print("  {:<9}", kind);
     for (const auto& [phase, fn] : kPhases) {
-      const std::string small = growth_name(phase, kind, kGrowthN), large = growth_name(phase, kind, 4 * kGrowthN);
+      const std::string repeats = fmt::format("/repeats:{}", kGrowthRepeats);
+      const std::string small = growth_name(phase, kind, kGrowthN) + repeats,
+                        large = growth_name(phase, kind, 4 * kGrowthN) + repeats;
       if (cpu.contains(small) && cpu.contains(large))
         fmt::print("  {} {:5.2f} ({:.2f} ms)", phase, cpu.at(large) / cpu.at(small),
                    cpu.at(large) * 1e3);
