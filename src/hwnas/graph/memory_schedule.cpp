@@ -298,7 +298,10 @@ std::optional<Schedule> exact_schedule(const Graph& graph, const MemoryGraph& m,
     }
     if (next.done.size() == 0) return Schedule{};
     levels.push_back(std::move(next));
-    levels[k].ready = {};  // keep only what rebuilding the order needs
+    // Keep only what rebuilding the order needs.
+    levels[k].done = SetTable(words);
+    levels[k].ready = {};
+    levels[k].live = levels[k].peak = {};
   }
   Schedule s;
   s.exact = true;
