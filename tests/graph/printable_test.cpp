@@ -31,6 +31,9 @@ TEST(Printable, EscapesBytesThatAreNotUtf8) {
   EXPECT_EQ(printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");         // a UTF-16 surrogate
   EXPECT_EQ(printable("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");  // above U+10FFFF
   EXPECT_EQ(printable("\x80ok"), "\\x80ok");                       // a lone continuation byte
+  EXPECT_TRUE(is_valid_utf8("caf\u00e9 \U0001F600 a\nb"));
+  EXPECT_FALSE(is_valid_utf8("raw\xff"));
+  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));
 }
 
 TEST(Printable, ShortensLongTextInTheMiddle) {

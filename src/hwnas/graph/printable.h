@@ -78,6 +78,17 @@ inline std::vector<std::string> printable_units(std::string_view text) {
 
 }  // namespace printable_detail
 
+/// Whether `text` is valid UTF-8 (JSON can hold it as it is).
+inline bool is_valid_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    std::uint32_t code = 0;
+    const std::size_t length = printable_detail::utf8_sequence(text, i, code);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
 /// `text` with the escapes above: one line, valid UTF-8, no terminal controls.
 inline std::string printable(std::string_view text) {
   std::string out;

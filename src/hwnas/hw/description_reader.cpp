@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "hwnas/graph/error.h"
+#include "hwnas/graph/printable.h"
 #include "hwnas/graph/yaml_input.h"
 
 namespace hwnas::hw {
@@ -111,6 +112,9 @@ std::string DescriptionReader::text(const std::string& key,
   if (!v.IsScalar() || v.Scalar().empty())
     fail(key, help.empty() ? "must be a non-empty string"
                            : fmt::format("must be a non-empty string; {}", help));
+  // Names become target identities, which estimator files (JSON, UTF-8 only) record.
+  if (!is_valid_utf8(v.Scalar()))
+    fail(key, fmt::format("'{}' is not UTF-8 text; write it in UTF-8", v.Scalar()));
   return v.Scalar();
 }
 

@@ -59,8 +59,9 @@ class DescriptionReader {
   std::int32_t integer(const std::string& key, Sign sign, std::int64_t max,
                        std::optional<std::int32_t> fallback = {},
                        std::string_view noun = "integer") const;
-  /// A non-empty string: "must be a non-empty string; HELP", "missing; HELP" (without
-  /// `help`: no suffix, and the reader's missing hint).
+  /// A non-empty string of valid UTF-8: "must be a non-empty string; HELP", "missing; HELP"
+  /// (without `help`: no suffix, and the reader's missing hint), "'raw\xff' is not UTF-8
+  /// text; write it in UTF-8" (names become identities, which estimator files record).
   std::string text(const std::string& key, std::optional<std::string_view> fallback = {},
                    std::string_view help = {}) const;
   /// One of `allowed`: "must be int8 or fp16, got 'fp32'".
