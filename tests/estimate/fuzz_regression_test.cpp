@@ -62,11 +62,12 @@ TEST(FuzzRegression, EveryDescriptionEstimatorAndTableInputLoadsOrFailsWithAUser
 }
 
 // A target's identity hashes its description as JSON, which holds only UTF-8: a name or
-// command with other bytes must not make nlohmann throw (exit 1).
-TEST(FuzzRegression, DescriptionsWithBytesThatAreNotUtf8Load) {
+// command with other bytes is refused with a UserError or loads, but never makes nlohmann
+// throw (type_error 316 was exit 1).
+TEST(FuzzRegression, DescriptionsWithBytesThatAreNotUtf8LoadOrAreUserErrors) {
   for (const char* name : {"external_command_not_utf8.yaml", "npu_name_not_utf8.yaml"}) {
-    const auto target = hw::make_target((fuzz_dir() / "regressions/hw_description" / name).string());
-    EXPECT_FALSE(target->identity().empty()) << name;
+    const fs::path f = fuzz_dir() / "regressions/hw_description" / name;
+    expect_contract(f, [&] { EXPECT_FALSE(hw::make_target(f.string())->identity().empty()); });
   }
 }
 
@@ -96,7 +97,7 @@ TEST(UbjCheck, AcceptsWhatXgboostWritesAndRefusesWhatItWouldMisread) {
   EXPECT_NE(ubj_model_problem(model + "Z"), std::nullopt);                        // trailing byte
   EXPECT_NE(ubj_model_problem(""), std::nullopt);
   EXPECT_NE(ubj_model_problem("[]"), std::nullopt);  // not an object
-  EXPECT_EQ(ubj_model_problem("{L" + big_endian(1) + "aZ}"), std::nullopt);
+  EXPECT_NE(ubj_model_problem("{L" + big_endian(1) + "aZ}"), std::nullopt);  // well-formed, but no trees
   // A string, a counted array and a typed array whose lengths run past the end.
   EXPECT_NE(ubj_model_problem("{L" + big_endian(7146825580554) + "a}"), std::nullopt);
   EXPECT_NE(ubj_model_problem("{L" + big_endian(1) + "a[#L" + big_endian(1ULL << 62) + "Z}"), std::nullopt);
@@ -129,6 +130,18 @@ TEST(FuzzRegression, AnEstimatorModelWithTheWrongTreeCountIsCorrupt) {
     ADD_FAILURE() << "loaded";
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("corrupt or truncated"), std::string::npos) << e.what();
+  }
+}
+
+// A well-formed model whose tree names a parent node 2^30 of 3 made XGBoost's loader
+// segfault (`hwnas estimate` exit 139); the tree check refuses it first.
+TEST(FuzzRegression, AnEstimatorTreeNamingANodeItLacksIsCorrupt) {
+  const fs::path f = fuzz_dir() / "regressions/estimator/xgboost_tree_parent_out_of_range.json";
+  try {
+    Estimator::load(f.string());
+    ADD_FAILURE() << "loaded";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("'parents' names node 1073741824 of 3"), std::string::npos) << e.what();
   }
 }
 

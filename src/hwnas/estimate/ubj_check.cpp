@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 namespace hwnas::estimate {
 namespace {
 
@@ -98,12 +100,40 @@ class Walker {
   std::size_t at_ = 0;
 };
 
+// XGBoost 1.7's RegTree::LoadModel indexes a tree's nodes by its children and parents
+// arrays unchecked (a parent of 2^30 in a 3-node tree crashed it): each tree's arrays must
+// hold num_nodes entries, children -1 or a node, parents a node or 2147483647 (the root's).
+// hwnas fits no categorical splits, so category arrays must be empty.
+void check_trees(const nlohmann::json& model) {
+  for (const nlohmann::json& tree : model.at("learner").at("gradient_booster").at("model").at("trees")) {
+    const std::int64_t n = std::stoll(tree.at("tree_param").at("num_nodes").get<std::string>());
+    for (const char* key : {"left_children", "right_children", "parents", "split_indices", "split_conditions",
+                            "default_left", "base_weights", "loss_changes", "sum_hessian"})
+      if (tree.at(key).size() != static_cast<std::size_t>(n))
+        throw std::runtime_error(fmt::format("tree array '{}' does not hold num_nodes = {} entries", key, n));
+    const auto in_range = [&](const char* key, std::int64_t none) {
+      for (const nlohmann::json& v : tree.at(key)) {
+        const auto i = v.get<std::int64_t>();
+        if (i != none && (i < 0 || i >= n))
+          throw std::runtime_error(fmt::format("tree array '{}' names node {} of {}", key, i, n));
+      }
+    };
+    in_range("left_children", -1);
+    in_range("right_children", -1);
+    in_range("parents", 2147483647);
+    for (const char* key : {"categories", "categories_nodes", "categories_segments", "categories_sizes"})
+      if (tree.contains(key) && !tree.at(key).empty())
+        throw std::runtime_error(fmt::format("tree array '{}' is not empty (categorical splits)", key));
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> ubj_model_problem(std::string_view bytes) {
   try {
     Walker(bytes).model();
-  } catch (const std::runtime_error& e) {
+    check_trees(nlohmann::json::from_ubjson(bytes));
+  } catch (const std::exception& e) {  // runtime_error, nlohmann's, stoll's
     return e.what();
   }
   return std::nullopt;

@@ -15,7 +15,8 @@ namespace hwnas::estimate {
 
 /// Why `bytes` is not one well-formed UBJ object that XGBoost reads as a model — every
 /// length and count inside the buffer, arrays and objects closed, nesting at most 64 deep,
-/// nothing after the object — or nullopt when it is.
+/// nothing after the object; every tree's node arrays num_nodes long, its children and
+/// parents nodes of the tree, no categorical splits — or nullopt when it is.
 std::optional<std::string> ubj_model_problem(std::string_view bytes);
 
 }  // namespace hwnas::estimate
