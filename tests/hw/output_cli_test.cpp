@@ -81,6 +81,36 @@ TEST_F(OutputCli, FitRefusesToWriteOverItsOwnInputs) {
   EXPECT_EQ(entries(), (std::vector<std::string>{"hard.db", "my.yaml", "same.db", "sym.db", "t.csv"}));
 }
 
+// An external target's program and the files its command names are inputs too: fit --out
+// prog.sh ran the whole fit, then replaced the program with the estimator, exit 0.
+TEST_F(OutputCli, OutputsNeverReplaceAFileAnExternalCommandUses) {
+  const std::string program = "touch ran; read line; echo 0.01\n";
+  const std::string prog = file("prog.sh", program);
+  const std::string data = file("data.txt", "kept");
+  const std::string run = file("run.sh", program);
+  ASSERT_EQ(::chmod(run.c_str(), 0755), 0);
+  const std::string sh = file("shx.yaml", "name: shx\ncommand: [sh, prog.sh, data.txt]\nfusion: [conv_bn_act]\n");
+  const std::string direct = file("direct.yaml", "name: direct\ncommand: [./run.sh]\n");
+  const std::string uses = "it is a file the target's command uses";
+  for (const auto& [args, hint] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"fit", "--target", sh, "--db", at("s.db"), "--out", prog}, "estimator file (--out) there: " + uses},
+           {{"fit", "--target", sh, "--db", at("s.db"), "--out", at("./data.txt")}, uses + " ('" + data + "')"},
+           {{"fit", "--target", sh, "--db", prog, "--out", at("e.est")}, "measurement store (--db) there: " + uses},
+           {{"fit", "--target", direct, "--db", at("s.db"), "--out", run}, uses},
+           {{"profile", "--target", sh, "--kernels", "5", "--db", prog}, uses},
+           {{"profile", "--target", sh, "--kernels", "5", "--db", data}, uses},
+           {{"profile", "--target", direct, "--kernels", "5", "--db", run}, uses}}) {
+    std::vector<std::string> argv = args;
+    if (argv[0] == "fit") argv.insert(argv.end(), {"--budget", "50"});
+    expect_bad_input(argv, hint);
+  }
+  EXPECT_EQ(read_file(prog), program);
+  EXPECT_EQ(read_file(run), program);
+  EXPECT_EQ(read_file(data), "kept");
+  // Refused before any measuring: the program never ran, no store was created.
+  EXPECT_EQ(entries(), (std::vector<std::string>{"data.txt", "direct.yaml", "prog.sh", "run.sh", "shx.yaml"}));
+}
+
 // --out and --predictions were written as PATH.tmp and renamed over PATH whatever it was.
 TEST_F(OutputCli, SpecialFilesAreNeverReplaced) {
   ASSERT_EQ(::mkfifo(at("fifo").c_str(), 0600), 0);

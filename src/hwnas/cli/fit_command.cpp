@@ -148,6 +148,10 @@ void add_fit_command(CLI::App& app) {
     args->batches.erase(std::unique(args->batches.begin(), args->batches.end()), args->batches.end());
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
     hw::refuse_table_for_kernels(*target, args->target, "fit --target");
+    std::vector<FileRole> used;  // an external target's program and the files its command names
+    for (std::string& f : target->input_files()) used.push_back({std::move(f), "a file the target's command uses"});
+    check_output_path(args->out, "estimator file (--out)", used);
+    check_output_path(args->db, "measurement store (--db)", used);
     estimate::FitOptions options;
     options.batches = args->batches;
     options.budget = args->budget;

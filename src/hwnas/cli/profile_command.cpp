@@ -42,6 +42,9 @@ void add_profile_command(CLI::App& app) {
                       {{hw::target_description_path(args->target).string(), "the target description (--target)"}});
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
     hw::refuse_table_for_kernels(*target, args->target, "profile");
+    std::vector<FileRole> used;  // an external target's program and the files its command names
+    for (std::string& f : target->input_files()) used.push_back({std::move(f), "a file the target's command uses"});
+    check_output_path(args->db, "measurement store (--db)", used);
     std::error_code ec;
     const bool db_existed = std::filesystem::exists(args->db, ec) || ec;
     std::optional<hw::MeasurementStore> store = hw::MeasurementStore::open(args->db);

@@ -51,6 +51,10 @@ class Target {
   virtual std::optional<FusionRules> fusion_rules() const { return std::nullopt; }
   /// The precision kernels run at on this target.
   virtual graph::Precision precision() const { return graph::Precision::fp32; }
+  /// Files the target reads while it measures, besides its description (an external
+  /// target's program and the files its command names), so that commands never write an
+  /// output over one of them (check_output_path). Paths as the target opens them.
+  virtual std::vector<std::string> input_files() const { return {}; }
 };
 
 }  // namespace hwnas::hw

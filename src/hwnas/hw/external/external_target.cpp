@@ -7,9 +7,13 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string_view>
+
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -169,6 +173,33 @@ Measurement parse_answer(const std::string& out, const Fail& fail) {
   return m;
 }
 
+/// `entry` as the program sees it: relative paths from the directory it runs in.
+fs::path in_work_dir(const ExternalDescription& d, const std::string& entry) {
+  const fs::path p(entry);
+  return p.is_relative() && !d.work_dir.empty() ? fs::path(d.work_dir) / p : p;
+}
+
+bool is_file(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec);
+}
+
+/// The program file execvp would run: argv[0] when it has a '/', else the first
+/// executable regular file of that name in a PATH directory.
+std::optional<fs::path> program_file(const ExternalDescription& d) {
+  const std::string& program = d.command.front();
+  if (program.find('/') != std::string::npos) return in_work_dir(d, program);
+  const char* env = std::getenv("PATH");
+  const std::string dirs = env != nullptr ? env : "/bin:/usr/bin";
+  for (std::size_t begin = 0; begin <= dirs.size();) {
+    const std::size_t end = std::min(dirs.find(':', begin), dirs.size());
+    const fs::path candidate = in_work_dir(d, (end > begin ? dirs.substr(begin, end - begin) : ".") + "/" + program);
+    if (is_file(candidate) && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+    begin = end + 1;
+  }
+  return std::nullopt;
+}
+
 class ExternalTarget : public Target {
  public:
   ExternalTarget(ExternalDescription d, std::string source)
@@ -180,6 +211,16 @@ class ExternalTarget : public Target {
   const std::string& identity() const override { return identity_; }
   std::optional<FusionRules> fusion_rules() const override { return d_.fusion; }
   graph::Precision precision() const override { return d_.precision; }
+  /// The program file and every other command entry that names an existing file
+  /// (relative ones from the directory the program runs in).
+  std::vector<std::string> input_files() const override {
+    std::vector<std::string> files;
+    if (const auto program = program_file(d_); program && is_file(*program)) files.push_back(program->string());
+    for (std::size_t i = 1; i < d_.command.size(); ++i)
+      if (const fs::path p = in_work_dir(d_, d_.command[i]); !d_.command[i].empty() && is_file(p))
+        files.push_back(p.string());
+    return files;
+  }
 
   Measurement measure(const Kernel& kernel) override {
     const auto fail = [&](const std::string& what) {
