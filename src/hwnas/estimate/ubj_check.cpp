@@ -113,6 +113,7 @@ void check_trees(const nlohmann::json& model) {
         throw std::runtime_error(fmt::format("tree array '{}' does not hold num_nodes = {} entries", key, n));
     const auto in_range = [&](const char* key, std::int64_t none) {
       for (const nlohmann::json& v : tree.at(key)) {
+        if (!v.is_number_integer()) throw std::runtime_error(fmt::format("tree array '{}' holds a non-integer", key));
         const auto i = v.get<std::int64_t>();
         if (i != none && (i < 0 || i >= n))
           throw std::runtime_error(fmt::format("tree array '{}' names node {} of {}", key, i, n));
