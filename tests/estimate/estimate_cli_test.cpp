@@ -227,10 +227,37 @@ TEST(EstimateCli, ValidateTableEstimatorOnHeldOutRows) {
                    "does not record which rows its fit trained on (key 'train'");
   std::ifstream in(est);
   auto doc = nlohmann::json::parse(in);
-  for (const char* rows : {"-1", "1e300", "41"}) {
-    doc["train"]["rows"] = nlohmann::json::parse(rows);
-    expect_bad_input({"validate", "--estimator", write_temp("badsplit.est", doc.dump())}, "'train.rows' is");
+  // The split must be one fit could make: at least 5 rows trained on and 5 held out.
+  const std::vector<std::pair<const char*, std::string>> splits = {
+      {"-1", "is -1, too small (at least 5)"}, {"0", "is 0, too small (at least 5)"},
+      {"1e300", "must be an integer, got a number"}, {"36", "is 36, too large (at most 35)"},
+      {"5000", "is 5000, too large (at most 35)"}, {"18446744073709551616", "must be an integer, got a number"}};
+  for (const auto& [rows, why] : splits) {
+    auto bad = doc;
+    bad["train"]["rows"] = nlohmann::json::parse(rows);
+    expect_bad_input({"validate", "--estimator", write_temp("badsplit.est", bad.dump())},
+                     "badsplit.est: key 'train.rows' " + why + "; refit it with 'hwnas fit --table'");
   }
+  auto no_seed = doc;
+  no_seed["train"].erase("seed");
+  expect_bad_input({"validate", "--estimator", write_temp("noseed.est", no_seed.dump())},
+                   "noseed.est: key 'train.seed' is missing; refit it with 'hwnas fit --table'");
+  auto rows9 = doc;
+  rows9["train"]["table_rows"] = 9;
+  expect_bad_input({"validate", "--estimator", write_temp("rows9.est", rows9.dump())},
+                   "key 'train.table_rows' is 9, too small (at least 10)");
+  auto rows41 = doc;
+  rows41["train"]["table_rows"] = 41;
+  expect_bad_input({"validate", "--estimator", write_temp("rows41.est", rows41.dump())},
+                   "has 40 rows, not the 41 it was fitted on");
+  auto unknown = doc;
+  unknown["train"]["zzz"] = 1;
+  expect_bad_input({"validate", "--estimator", write_temp("unknown.est", unknown.dump())},
+                   "key 'train.zzz' is unknown (allowed: rows, seed, table_rows)");
+  std::string twice = doc.dump();
+  twice.replace(twice.find("\"seed\":"), 0, "\"seed\":7,");
+  expect_bad_input({"validate", "--estimator", write_temp("twice.est", twice)},
+                   "twice.est: key 'train.seed' appears twice in one object");
   std::ofstream(csv, std::ios::app) << "40," << nb201_arch(7) << ",2,6\n";  // the table grew
   expect_bad_input({"validate", "--estimator", est}, "has 41 rows, not the 40 it was fitted on");
 }

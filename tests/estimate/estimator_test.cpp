@@ -259,11 +259,61 @@ TEST(Estimator, BadFilesAreOneLineErrors) {
   }
   doc = nlohmann::json::parse(text);
   doc["lanes"]["cout"] = -3;
-  EXPECT_NE(load_error(doc.dump()).find("negative lane count"), std::string::npos);
+  EXPECT_NE(load_error(doc.dump()).find("key 'lanes.cout' is -3, too small (at least 0)"), std::string::npos);
+  doc["lanes"]["cout"] = 2147483648;  // checked before narrowing to 32 bits
+  EXPECT_NE(load_error(doc.dump()).find("key 'lanes.cout' is 2147483648, too large (at most 2147483647)"),
+            std::string::npos);
+  doc["lanes"]["cout"] = 18446744073709551615u;
+  EXPECT_NE(load_error(doc.dump()).find("too large"), std::string::npos);
+  doc["lanes"]["cout"] = "16";
+  EXPECT_NE(load_error(doc.dump()).find("key 'lanes.cout' must be an integer, got a string"), std::string::npos);
   doc = nlohmann::json::parse(text);
   doc["models"]["conv"].erase("roofline");
-  EXPECT_NE(load_error(doc.dump()).find("missing or mistyped"), std::string::npos);
+  EXPECT_NE(load_error(doc.dump()).find("key 'models.conv.roofline' is missing; refit it with 'hwnas fit'"),
+            std::string::npos);
+  doc = nlohmann::json::parse(text);
+  doc["models"]["conv"]["samples"] = 9223372036854775808u;
+  EXPECT_NE(load_error(doc.dump()).find("key 'models.conv.samples' is 9223372036854775808, too large"),
+            std::string::npos);
+  doc = nlohmann::json::parse(text);
+  doc["target"].erase("precision");
+  EXPECT_NE(load_error(doc.dump()).find("key 'target.precision' is missing"), std::string::npos);
   EXPECT_THROW(Estimator::load("/nonexistent/x.est"), UserError);
+}
+
+// Keys: each object holds only the keys hwnas writes, each once (the parser would keep the
+// last of two silently), at any depth; nlohmann's own exception text never shows.
+TEST(Estimator, DuplicateAndUnknownKeysAreRefused) {
+  const std::string path = scratch("keys.est").string();
+  small_estimator().save(path);
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Replaces the first `from` after `anchor` (metrics holds keys of the same names).
+  const auto with = [&](const std::string& anchor, const std::string& from, const std::string& to) {
+    std::string t = text;
+    const auto at = t.find(from, t.find(anchor));
+    EXPECT_NE(at, std::string::npos) << from;
+    return t.replace(at, from.size(), to);
+  };
+  const std::string type = nlohmann::json::parse(text)["models"].begin().key(), models = "\n \"models\":";
+  EXPECT_NE(load_error(with("", "\"batches\":", "\"batches\": [1, 3, 8], \"batches\":"))
+                .find("key 'batches' appears twice in one object"),
+            std::string::npos);
+  EXPECT_NE(load_error(with("\"lanes\":", "\"cin\":", "\"cin\": 4, \"cin\":")).find("key 'lanes.cin' appears twice"),
+            std::string::npos);
+  EXPECT_NE(load_error(with(models, "\"k\":", "\"k\": 1, \"k\":"))
+                .find("key 'models." + type + ".roofline.k' appears twice"),
+            std::string::npos);
+  EXPECT_NE(load_error(with("", "\"format\":", "\"zzz\": 1, \"format\":")).find("key 'zzz' is unknown (allowed: "),
+            std::string::npos);
+  EXPECT_NE(load_error(with("\"lanes\":", "\"cin\":", "\"lane\": 1, \"cin\":")).find("key 'lanes.lane' is unknown"),
+            std::string::npos);
+  EXPECT_NE(load_error(with(models, "\"samples\":", "\"sample\": 1, \"samples\":"))
+                .find("key 'models." + type + ".sample' is unknown"),
+            std::string::npos);
+  for (const std::string& t : {with("\"lanes\":", "\"cin\":", "\"cin\": 4, \"cin\":"),
+                               with("", "\"format\":", "\"zzz\": 1, \"format\":")})
+    EXPECT_EQ(load_error(t).find("json.exception"), std::string::npos);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "hwnas/estimate/features.h"
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/file_io.h"
+#include "hwnas/graph/json_input.h"
 
 namespace hwnas::estimate {
 
@@ -58,11 +59,9 @@ nlohmann::json read_estimator_json(const std::string& path) {
 }
 
 nlohmann::json parse_estimator_json(std::string_view text, const std::string& path) {
-  try {
-    return nlohmann::json::parse(text);  // the whole text: trailing garbage is an error
-  } catch (const nlohmann::json::exception&) {
+  if (!nlohmann::json::accept(text))  // the whole text: trailing garbage is an error
     throw UserError(fmt::format("{}: not an hwnas estimator file (not JSON); create one with 'hwnas fit'", path));
-  }
+  return parse_json_strict(text, path);  // refuses duplicate keys
 }
 
 Estimator Estimator::load(const std::string& path) { return from_json(read_estimator_json(path), path); }
@@ -86,50 +85,58 @@ Estimator Estimator::from_json(const nlohmann::json& doc, const std::string& pat
     throw UserError(fmt::format("{}: the estimator's models read other features than this hwnas computes; refit "
                                 "it with 'hwnas fit'",
                                 path));
-  try {
-    const auto& t = doc.at("target");
-    graph::Precision precision{};
-    if (!graph::parse_precision(t.at("precision").get<std::string>(), precision)) throw bad("bad precision");
-    hw::FusionRules rules;
-    for (const auto& name : doc.at("fusion").at("patterns")) {
-      hw::FusionPattern p{};
-      if (!hw::parse_fusion(name.get<std::string>(), p)) throw bad("unknown fusion pattern");
-      rules.patterns.push_back(p);
-    }
-    const auto& l = doc.at("lanes");
-    const Lanes lanes{l.at("cout").get<std::int32_t>(), l.at("cin").get<std::int32_t>(),
-                      l.at("channels").get<std::int32_t>()};
-    if (lanes.cout < 0 || lanes.cin < 0 || lanes.channels < 0) throw bad("negative lane count");
-    Estimator e(t.at("name").get<std::string>(), t.at("identity").get<std::string>(), precision, rules,
-                doc.at("fusion").at("detected").get<bool>(), lanes);
-    e.metrics_ = doc.value("metrics", nlohmann::json::object());
-    if (doc.contains("batches")) {
-      const auto& batches = doc.at("batches");
-      const auto is_batch = [](const nlohmann::json& b) {
-        return b.is_number_integer() && b.get<std::int64_t>() >= 1 && b.get<std::int64_t>() <= 4096;
-      };
-      if (!batches.is_array() || batches.empty() || !std::ranges::all_of(batches, is_batch))
-        throw bad("'batches' is not a list of batch sizes from 1 to 4096");
-      e.batches_ = batches.get<std::vector<std::int32_t>>();
-      if (!std::ranges::is_sorted(e.batches_) || std::ranges::adjacent_find(e.batches_) != e.batches_.end())
-        throw bad("'batches' is not sorted and distinct");
-    }
-    for (const auto& [type, m] : doc.at("models").items()) {
-      const std::string key = "'models." + type + ".model_ubj_base64'";
-      const auto bytes = base64_decode(m.at("model_ubj_base64").get<std::string>());
-      if (!bytes) throw bad(key + " is not base64");
-      try {
-        e.models_.insert_or_assign(type, TypeModel{XgbRegressor::load(*bytes, model_feature_names().size()),
-                                                   m.at("samples").get<std::int64_t>(),
-                                                   Roofline::from_json(m.at("roofline"))});
-      } catch (const UserError& err) {
-        throw bad(key + ": " + err.what());
-      }
-    }
-    return e;
-  } catch (const nlohmann::json::exception& err) {
-    throw bad(std::string("missing or mistyped field (") + err.what() + ")");
+  const JsonFields top(doc, "", path, "refit it with 'hwnas fit'");
+  top.only({"format", "version", "target", "fusion", "lanes", "batches", "feature_version", "model_features",
+            "metrics", "models"});
+  const JsonFields t = top.object("target");
+  t.only({"name", "identity", "precision"});
+  graph::Precision precision{};
+  if (!graph::parse_precision(t.string("precision"), precision)) throw t.error("precision", "is not a precision");
+  const JsonFields f = top.object("fusion");
+  f.only({"patterns", "detected"});
+  hw::FusionRules rules;
+  if (!f.at("patterns").is_array()) throw f.error("patterns", "must be a list");
+  for (const auto& name : f.at("patterns")) {
+    hw::FusionPattern p{};
+    if (!name.is_string() || !hw::parse_fusion(name.get<std::string>(), p))
+      throw f.error("patterns", "holds " + name.dump() + ", not a fusion pattern");
+    rules.patterns.push_back(p);
   }
+  const JsonFields l = top.object("lanes");
+  l.only({"cout", "cin", "channels"});
+  const auto lane = [&](const char* key) { return static_cast<std::int32_t>(l.integer(key, 0, INT32_MAX)); };
+  const Lanes lanes{lane("cout"), lane("cin"), lane("channels")};
+  Estimator e(t.string("name"), t.string("identity"), precision, rules, f.boolean("detected"), lanes);
+  if (top.has("metrics")) e.metrics_ = top.object("metrics").at_self();
+  if (top.has("batches")) {
+    const auto& batches = top.at("batches");
+    const auto is_batch = [](const nlohmann::json& b) {
+      return b.is_number_integer() && b.get<std::int64_t>() >= 1 && b.get<std::int64_t>() <= 4096;
+    };
+    if (!batches.is_array() || batches.empty() || !std::ranges::all_of(batches, is_batch))
+      throw bad("'batches' is not a list of batch sizes from 1 to 4096");
+    e.batches_ = batches.get<std::vector<std::int32_t>>();
+    if (!std::ranges::is_sorted(e.batches_) || std::ranges::adjacent_find(e.batches_) != e.batches_.end())
+      throw bad("'batches' is not sorted and distinct");
+  }
+  const JsonFields models = top.object("models");
+  for (const auto& [type, json] : models.at_self().items()) {
+    const JsonFields m = models.object(type);
+    m.only({"samples", "roofline", "model_ubj_base64"});
+    const JsonFields r = m.object("roofline");
+    r.only({"k", "c", "offset"});
+    const std::string key = "'" + m.key_path("model_ubj_base64") + "'";
+    const auto bytes = base64_decode(m.string("model_ubj_base64"));
+    if (!bytes) throw bad(key + " is not base64");
+    try {
+      e.models_.insert_or_assign(type, TypeModel{XgbRegressor::load(*bytes, model_feature_names().size()),
+                                                 m.integer("samples", 0, INT64_MAX),
+                                                 Roofline{r.number("k"), r.number("c"), r.number("offset")}});
+    } catch (const UserError& err) {
+      throw bad(key + ": " + err.what());
+    }
+  }
+  return e;
 }
 
 std::vector<double> Estimator::predict(std::span<const hw::Kernel> kernels) const {

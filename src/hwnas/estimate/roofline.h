@@ -28,9 +28,6 @@ struct Roofline {
   double predict(std::span<const float> row) const;
 
   nlohmann::json to_json() const { return {{"k", k}, {"c", c}, {"offset", offset}}; }
-  static Roofline from_json(const nlohmann::json& j) {
-    return {j.at("k").get<double>(), j.at("c").get<double>(), j.at("offset").get<double>()};
-  }
 };
 
 }  // namespace hwnas::estimate

@@ -15,6 +15,7 @@
 #include "hwnas/estimate/stats.h"
 #include "hwnas/graph/analysis.h"
 #include "hwnas/graph/error.h"
+#include "hwnas/graph/json_input.h"
 #include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/hw/table/csv.h"
 #include "hwnas/hw/targets/targets.h"
@@ -158,52 +159,69 @@ TableEstimator TableEstimator::from_json(const nlohmann::json& doc, const std::s
   if (!is_table_estimator(doc)) throw bad("'format' is not hwnas-table-estimator");
   TableEstimator e;
   e.path_ = path;
-  try {
-    if (doc.at("version") != 2) throw bad(fmt::format("'version' is {}, this hwnas reads 2", doc.at("version").dump()));
-    e.space_ = doc.at("space").get<std::string>();
-    e.csv_ = doc.at("csv").get<std::string>();
-    e.arch_column_ = doc.at("arch_column").get<std::string>();
-    e.latency_column_ = doc.at("latency_column").get<std::string>();
-    if (e.space_ != "nb201" && e.space_ != "fbnet") throw bad(fmt::format("'space' is '{}'", e.space_));
-    if (doc.contains("train")) {
-      const auto& t = doc.at("train");
-      for (const char* key : {"rows", "seed", "table_rows"})
-        if (!t.at(key).is_number_unsigned()) throw bad(fmt::format("'train.{}' is not a non-negative integer", key));
-      e.train_rows_ = static_cast<std::int64_t>(std::min<std::uint64_t>(t.at("rows").get<std::uint64_t>(), INT64_MAX));
-      e.train_seed_ = t.at("seed").get<std::uint64_t>();
-      e.table_rows_ = t.at("table_rows").get<std::size_t>();
-      if (static_cast<std::size_t>(e.train_rows_) > e.table_rows_)
-        throw bad(fmt::format("'train.rows' is {}, more than 'train.table_rows' ({})", e.train_rows_, e.table_rows_));
+  const JsonFields top(doc, "", path, "refit it with 'hwnas fit --table'");
+  top.only({"format", "version", "space", "csv", "arch_column", "latency_column", "train", "combine", "members"});
+  if (top.at("version") != 2)
+    throw bad(fmt::format("'version' is {}, this hwnas reads 2", top.at("version").dump()));
+  e.space_ = top.string("space");
+  e.csv_ = top.string("csv");
+  e.arch_column_ = top.string("arch_column");
+  e.latency_column_ = top.string("latency_column");
+  if (e.space_ != "nb201" && e.space_ != "fbnet") throw bad(fmt::format("'space' is '{}'", e.space_));
+  if (top.has("combine") && top.string("combine") != "geometric_mean")
+    throw top.error("combine", "is not geometric_mean");
+  if (top.has("train")) {
+    // The split fit --table made: at least 5 training rows and 5 held out (table_fit.cpp).
+    const JsonFields t = top.object("train");
+    t.only({"rows", "seed", "table_rows"});
+    e.table_rows_ = static_cast<std::size_t>(t.integer("table_rows", 10, INT64_MAX));
+    e.train_rows_ = t.integer("rows", 5, static_cast<std::int64_t>(e.table_rows_) - 5);
+    e.train_seed_ = t.unsigned_integer("seed");
+  }
+  if (!top.at("members").is_array()) throw top.error("members", "must be a list");
+  std::map<std::string, std::size_t> other_index;
+  for (const auto& json : top.at("members")) {
+    const JsonFields m(json, "members[]", path, "refit it with 'hwnas fit --table'");
+    m.only({"transform", "features", "other_columns", "loo_score", "lambda", "mean", "scale", "weights",
+            "intercept"});
+    TableMember member;
+    const std::string transform = m.string("transform");
+    if (transform != "log" && transform != "linear") throw m.error("transform", "is not log or linear");
+    member.log_target = transform == "log";
+    const JsonFields f = m.object("features");
+    f.only({"counts", "live", "simulated", "one_hot"});
+    member.live = f.boolean("live");
+    member.simulated = f.boolean("simulated");
+    member.one_hot = f.boolean("one_hot");
+    if (!m.at("other_columns").is_array()) throw m.error("other_columns", "must be a list");
+    for (const auto& name : m.at("other_columns")) {
+      if (!name.is_string()) throw m.error("other_columns", "holds " + name.dump() + ", not a column name");
+      const auto [it, added] = other_index.emplace(name.get<std::string>(), e.other_columns_.size());
+      if (added) e.other_columns_.push_back(it->first);
+      member.others.push_back(it->second);
     }
-    std::map<std::string, std::size_t> other_index;
-    for (const auto& m : doc.at("members")) {
-      TableMember member;
-      const std::string transform = m.at("transform").get<std::string>();
-      if (transform != "log" && transform != "linear") throw bad(fmt::format("member 'transform' is '{}'", transform));
-      member.log_target = transform == "log";
-      const auto& f = m.at("features");
-      member.live = f.at("live").get<bool>();
-      member.simulated = f.at("simulated").get<bool>();
-      member.one_hot = f.at("one_hot").get<bool>();
-      for (const auto& name : m.at("other_columns")) {
-        const auto [it, added] = other_index.emplace(name.get<std::string>(), e.other_columns_.size());
-        if (added) e.other_columns_.push_back(it->first);
-        member.others.push_back(it->second);
+    const auto numbers = [&](const char* key) {
+      const nlohmann::json& v = m.at(key);
+      if (!v.is_array()) throw m.error(key, "must be a list of numbers");
+      std::vector<double> out;
+      for (const auto& x : v) {
+        if (!x.is_number() || !std::isfinite(x.get<double>())) throw m.error(key, "holds " + x.dump() + ", not a finite number");
+        out.push_back(x.get<double>());
       }
-      member.model.mean = m.at("mean").get<std::vector<double>>();
-      member.model.scale = m.at("scale").get<std::vector<double>>();
-      member.model.weights = m.at("weights").get<std::vector<double>>();
-      member.model.intercept = m.at("intercept").get<double>();
-      member.model.lambda = m.at("lambda").get<double>();
-      if (member.model.mean.size() != member.model.weights.size() ||
-          member.model.scale.size() != member.model.weights.size())
-        throw bad("a member's 'mean', 'scale' and 'weights' differ in length");
-      for (double v : member.model.scale)
-        if (!(v > 0 && std::isfinite(v))) throw bad("a member's 'scale' holds a value that is not positive");
-      e.members_.push_back(std::move(member));
-    }
-  } catch (const nlohmann::json::exception& ex) {
-    throw bad(ex.what());
+      return out;
+    };
+    member.model.mean = numbers("mean");
+    member.model.scale = numbers("scale");
+    member.model.weights = numbers("weights");
+    member.model.intercept = m.number("intercept");
+    member.model.lambda = m.number("lambda");
+    if (m.has("loo_score")) m.number("loo_score");
+    if (member.model.mean.size() != member.model.weights.size() ||
+        member.model.scale.size() != member.model.weights.size())
+      throw bad("a member's 'mean', 'scale' and 'weights' differ in length");
+    for (double v : member.model.scale)
+      if (!(v > 0)) throw bad("a member's 'scale' holds a value that is not positive");
+    e.members_.push_back(std::move(member));
   }
   if (e.members_.empty()) throw bad("'members' is empty");
   // The member's weights must match the features this hwnas computes for the space.
