@@ -142,9 +142,40 @@ TEST(ExternalErrors, Garbage) {
   expect_failure(*t.target, "answer 'latency: fast' is neither a number nor a JSON object");
 }
 
-TEST(ExternalErrors, NegativeLatency) {
-  ScriptTarget t("echo -5\n");
-  expect_failure(*t.target, "latency -5 ms must be a non-negative finite number");
+TEST(ExternalErrors, LatencyOutsideZeroToTheMaximum) {
+  const std::string rule = "must be a positive number of ms, at most 1e+07";
+  for (const auto& [answer, part] : std::vector<std::pair<std::string, std::string>>{
+           {"-5", "latency -5 " + rule},
+           {"0", "latency 0 " + rule},
+           {"1.5e308", "latency 1.5e+308 " + rule},
+           {"10000001", "latency 10000001 " + rule},
+           {R"({\"latency_ms\": 1e300})", "latency_ms 1e+300 " + rule},
+           {"inf", "answer 'inf' is neither a number nor a JSON object"},
+           {"1e400", "answer '1e400' is neither a number nor a JSON object"},
+           {R"({\"latency_ms\": 1, \"cycles\": 1e300})", "cycles 1e+300 must be a number from 0 to 1e+15"},
+           {R"({\"latency_ms\": 1, \"samples_ms\": [1, 1.5e308]})", "samples_ms entry 1.5e+308"}}) {
+    SCOPED_TRACE(answer);
+    ScriptTarget t("printf '%s\\n' \"" + answer + "\"\n");
+    expect_failure(*t.target, part);
+  }
+  ScriptTarget largest("echo 1e7\n");
+  EXPECT_DOUBLE_EQ(largest.target->measure(conv_kernel(8)).latency_s, 1e4);
+}
+
+// {"latency_ms": 1, "latency_ms": 2} used 2; printf '1\0' was read as 1.
+TEST(ExternalErrors, AnswersThatAreNotExactlyOneJsonValue) {
+  ScriptTarget twice(R"(echo '{"latency_ms": 1, "latency_ms": 2}')");
+  expect_failure(*twice.target, "key 'latency_ms' appears twice in one object");
+  ScriptTarget nul(R"(printf '1\0')");
+  expect_failure(*nul.target, "answer holds the control byte 0x00");
+  ScriptTarget escape(R"(printf '1\033[0m\n')");
+  expect_failure(*escape.target, "answer holds the control byte 0x1b");
+  ScriptTarget trailing(R"(echo '{"latency_ms": 1} x')");
+  expect_failure(*trailing.target, "is neither a number nor a JSON object");
+  ScriptTarget two("echo 1 2\n");
+  expect_failure(*two.target, "answer '1 2' is neither a number nor a JSON object");
+  ScriptTarget spaced("printf '\\t 2.5 \\r\\n\\n'\n");  // surrounding whitespace is fine
+  EXPECT_DOUBLE_EQ(spaced.target->measure(conv_kernel(8)).latency_s, 2.5e-3);
 }
 
 TEST(ExternalErrors, Nothing) {
@@ -190,6 +221,11 @@ TEST(ExternalDescriptionErrors, EachNamesItsKey) {
   expect_description_error("{name: x, command: [a], kind: npu}", "kind");
   expect_description_error("{name: x, command: [a], precision: int4}", "precision");
   expect_description_error("{command: [a]}", "name");
+  // ["python3\0x", fake_npu.py] silently ran python3.
+  expect_description_error(R"({name: x, command: ["python3\0x", a]})", "command");
+  expect_description_error(R"({name: x, command: [sh, "a\rb"]})", "command");
+  expect_description_error(R"({name: x, command: [sh, "\e[0m"]})", "command");
+  EXPECT_NO_THROW(make_external_target(YAML::Load(R"({name: x, command: [sh, -c, "echo 1\n\techo 2"]})"), "d"));
 }
 
 TEST(ExternalIdentity, FollowsTheDescription) {

@@ -19,6 +19,7 @@
 
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/hash.h"
+#include "hwnas/graph/json_input.h"
 #include "hwnas/hw/description_reader.h"
 #include "hwnas/hw/external/subprocess.h"
 
@@ -59,6 +60,12 @@ ExternalDescription parse_description(const YAML::Node& node, const std::string&
   for (const YAML::Node& arg : command) {
     if (!arg.IsScalar()) r.fail("command", "every entry must be a string; " + command_help);
     d.command.push_back(arg.Scalar());
+    // execvp would cut an entry at a NUL; other control bytes are typing or paste slips.
+    // Tab and newline stay allowed: they are meaningful in a `sh -c` script.
+    for (char ch : d.command.back())
+      if ((static_cast<unsigned char>(ch) < 0x20 && ch != '\t' && ch != '\n') || ch == 0x7f)
+        r.fail("command", fmt::format("entry {} holds the control byte 0x{:02x}; remove it", d.command.size(),
+                                      static_cast<unsigned char>(ch)));
   }
   if (d.command.front().empty()) r.fail("command", "the program (first entry) is empty");
 
@@ -111,11 +118,17 @@ std::string stderr_note(const ProcessResult& r) {
 
 const char* kAnswerHelp = "print the latency in ms, e.g. 1.25 or {\"latency_ms\": 1.25}";
 
-/// The value when it is a non-negative finite number.
-std::optional<double> non_negative(const nlohmann::json& v) {
+/// The largest latency an answer may give, in ms (10,000 s): far above any one kernel, and
+/// low enough that sums over networks of thousands of kernels stay finite and readable.
+constexpr double kMaxLatencyMs = 1e7;
+/// The largest cycle count: kMaxLatencyMs at a 100 GHz clock.
+constexpr double kMaxCycles = 1e15;
+
+/// The value when it is a number in [lo, hi] (lo excluded when `positive`).
+std::optional<double> in_range(const nlohmann::json& v, bool positive, double hi) {
   if (!v.is_number()) return std::nullopt;
   const double x = v.get<double>();
-  if (!std::isfinite(x) || x < 0) return std::nullopt;
+  if (!std::isfinite(x) || x < 0 || (positive && x == 0) || x > hi) return std::nullopt;
   return x;
 }
 
@@ -130,16 +143,25 @@ double percentile(const std::vector<double>& sorted, double q) {
 template <typename Fail>
 Measurement parse_answer(const std::string& out, const Fail& fail) {
   if (excerpt(out).empty()) fail(std::string("printed nothing on stdout; ") + kAnswerHelp);
+  for (char ch : out)
+    if ((static_cast<unsigned char>(ch) < 0x20 && std::isspace(static_cast<unsigned char>(ch)) == 0) || ch == 0x7f)
+      fail(fmt::format("answer holds the control byte 0x{:02x}; {}", static_cast<unsigned char>(ch), kAnswerHelp));
   nlohmann::json answer;
   try {
     answer = nlohmann::json::parse(out);
   } catch (const nlohmann::json::exception&) {
     fail("answer '" + excerpt(out) + "' is neither a number nor a JSON object; " + kAnswerHelp);
   }
+  try {
+    answer = parse_json_strict(out, "answer '" + excerpt(out) + "'");  // a key given twice
+  } catch (const UserError& e) {
+    fail(e.what());
+  }
+  const std::string latency_rule = fmt::format("must be a positive number of ms, at most {:g}", kMaxLatencyMs);
   Measurement m;
   if (answer.is_number()) {
-    const auto ms = non_negative(answer);
-    if (!ms) fail("latency " + answer.dump() + " ms must be a non-negative finite number");
+    const auto ms = in_range(answer, true, kMaxLatencyMs);
+    if (!ms) fail("latency " + answer.dump() + " " + latency_rule);
     m.latency_s = *ms / 1000;
     return m;
   }
@@ -148,19 +170,20 @@ Measurement parse_answer(const std::string& out, const Fail& fail) {
     if (key != "latency_ms" && key != "cycles" && key != "samples_ms")
       fail("answer has unknown key '" + key + "'; allowed: latency_ms, cycles, samples_ms");
   if (!answer.contains("latency_ms")) fail(std::string("answer has no 'latency_ms'; ") + kAnswerHelp);
-  const auto ms = non_negative(answer["latency_ms"]);
-  if (!ms) fail("latency_ms " + answer["latency_ms"].dump() + " must be a non-negative finite number");
+  const auto ms = in_range(answer["latency_ms"], true, kMaxLatencyMs);
+  if (!ms) fail("latency_ms " + answer["latency_ms"].dump() + " " + latency_rule);
   m.latency_s = *ms / 1000;
   if (answer.contains("cycles")) {
-    m.cycles = non_negative(answer["cycles"]);
-    if (!m.cycles) fail("cycles " + answer["cycles"].dump() + " must be a non-negative finite number");
+    m.cycles = in_range(answer["cycles"], false, kMaxCycles);
+    if (!m.cycles) fail(fmt::format("cycles {} must be a number from 0 to {:g}", answer["cycles"].dump(), kMaxCycles));
   }
   if (answer.contains("samples_ms")) {
     const nlohmann::json& samples = answer["samples_ms"];
-    if (!samples.is_array()) fail("samples_ms must be a list of non-negative numbers");
+    const std::string sample_rule = fmt::format("must be a number of ms from 0 to {:g}", kMaxLatencyMs);
+    if (!samples.is_array()) fail("samples_ms must be a list of numbers; each " + sample_rule);
     for (const nlohmann::json& s : samples) {
-      const auto v = non_negative(s);
-      if (!v) fail("samples_ms entry " + s.dump() + " must be a non-negative finite number");
+      const auto v = in_range(s, false, kMaxLatencyMs);
+      if (!v) fail("samples_ms entry " + s.dump() + " " + sample_rule);
       m.samples_s.push_back(*v / 1000);
     }
     if (!m.samples_s.empty()) {
