@@ -242,7 +242,11 @@ TEST(CpuTargetDescription, BadDescriptionsNameTheKey) {
   expect_error("{threads: 1, cores: 4}", "unknown key 'cores'");
   expect_error("threads: 0", "key 'threads': must be a positive integer");
   expect_error("threads: abc",
-               "key 'threads': must be a positive integer (at most 1000000), got 'abc'");
+               "key 'threads': must be a positive integer (at most 256), got 'abc'");
+  // threads: 1000000 was allowed and started over a thousand threads before it was stopped.
+  expect_error("threads: 1000000", "key 'threads': must be a positive integer (at most 256), got '1000000'");
+  expect_error("threads: 257", "key 'threads': must be a positive integer (at most 256), got '257'");
+  EXPECT_EQ(parse_cpu_options(YAML::Load("threads: 256"), "x").threads, 256);
   expect_error("threads: [1, 2]", "key 'threads'");
   expect_error("kind: npu", "key 'kind': must be cpu");
   expect_error("min_repeats: -1", "key 'min_repeats': must be a positive integer");
@@ -253,6 +257,8 @@ TEST(CpuTargetDescription, BadDescriptionsNameTheKey) {
   expect_error("[1, 2]", "a YAML mapping");
   CpuOptions o;
   o.threads = 0;
+  EXPECT_THROW(make_cpu_target(o), UserError);
+  o.threads = 257;
   EXPECT_THROW(make_cpu_target(o), UserError);
 }
 

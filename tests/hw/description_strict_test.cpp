@@ -136,7 +136,7 @@ TEST_F(StrictDescription, NpuNumbersFollowTheDocumentedRanges) {
 TEST_F(StrictDescription, CpuAndExternalNumbers) {
   const std::string d = path("d.yaml");
   EXPECT_EQ(error_of("kind: cpu\nthreads: 010\n"), d + ":2: threads = 010 has a leading zero, which YAML 1.1 reads as octal; write 10");
-  EXPECT_EQ(error_of("threads: 2147483648\n"), d + ":1: threads = 2147483648 is too large (at most 1000000)");
+  EXPECT_EQ(error_of("threads: 2147483648\n"), d + ":1: threads = 2147483648 is too large (at most 256)");
   EXPECT_EQ(error_of("warmup: 1.5\n"), d + ":1: key 'warmup': must be a non-negative integer (at most 1000000), got '1.5'");
   EXPECT_EQ(error_of("target_seconds: 1e300\n"), d + ":1: target_seconds = 1e300 is too large (at most 3600)");
   EXPECT_EQ(error_of("target_seconds: .nan\n"), d + ":1: key 'target_seconds': must be a positive number of seconds, got '.nan'");

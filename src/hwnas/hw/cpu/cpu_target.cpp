@@ -22,6 +22,10 @@ constexpr std::array<std::string_view, 8> kKeys = {"name",           "kind",    
                                                    "warmup",         "min_repeats", "max_repeats",
                                                    "target_seconds", "description"};
 constexpr std::int64_t kMaxCount = 1'000'000;
+// Threads of the pthreadpool: more than any one CPU kernel can use (XNNPACK splits a kernel
+// into tiles; few machines have more hardware threads), and creating them stays quick —
+// 1,000,000 allowed before made the target start over a million threads.
+constexpr std::int64_t kMaxThreads = 256;
 constexpr double kMaxTargetSeconds = 3600;  // an hour per kernel
 
 // The first "model name" of /proc/cpuinfo: measurements from another CPU model must not be
@@ -40,7 +44,8 @@ void validate(const CpuOptions& o) {
   const auto fail = [](const std::string& what) {
     throw UserError(fmt::format("cpu target options: {}", what));
   };
-  if (o.threads < 1) fail(fmt::format("threads must be a positive integer, got {}", o.threads));
+  if (o.threads < 1 || o.threads > kMaxThreads)
+    fail(fmt::format("threads must be an integer from 1 to {}, got {}", kMaxThreads, o.threads));
   if (o.warmup < 0) fail(fmt::format("warmup must be a non-negative integer, got {}", o.warmup));
   if (o.min_repeats < 1)
     fail(fmt::format("min_repeats must be a positive integer, got {}", o.min_repeats));
@@ -136,7 +141,8 @@ CpuOptions parse_cpu_options(const YAML::Node& description, const std::string& s
   const std::string count = fmt::format("integer (at most {})", kMaxCount);
   CpuOptions o;
   o.name = r.text("name", "");
-  o.threads = r.integer("threads", Sign::positive, kMaxCount, o.threads, count);
+  o.threads = r.integer("threads", Sign::positive, kMaxThreads, o.threads,
+                        fmt::format("integer (at most {})", kMaxThreads));
   o.warmup = r.integer("warmup", Sign::non_negative, kMaxCount, o.warmup, count);
   o.min_repeats = r.integer("min_repeats", Sign::positive, kMaxCount, o.min_repeats, count);
   o.max_repeats = r.integer("max_repeats", Sign::positive, kMaxCount, o.max_repeats, count);

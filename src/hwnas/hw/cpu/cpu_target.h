@@ -20,7 +20,7 @@ namespace hwnas::hw {
 
 struct CpuOptions {
   std::string name;          // empty: "cpu-<threads>t"
-  std::int32_t threads = 1;  // 1: the calling thread only; N > 1: a pthreadpool of N threads
+  std::int32_t threads = 1;  // 1: the calling thread only; N in 2..256: a pthreadpool of N threads
   std::int32_t warmup = 2;   // untimed runs before timing (0 allowed)
   std::int32_t min_repeats = 5;
   std::int32_t max_repeats = 200;
