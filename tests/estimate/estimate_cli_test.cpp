@@ -222,6 +222,9 @@ TEST(EstimateCli, ValidateTableEstimatorOnHeldOutRows) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("28 held-out rows of " + csv), std::string::npos) << r.out;
   expect_bad_input({"validate", "--estimator", est, "--target", "npu-p16"}, "drop --target");
+  // Options of kernel validation do not apply to a table estimator.
+  expect_bad_input({"validate", "--estimator", est, "--networks", "3"}, "--networks does not apply to a table");
+  expect_bad_input({"validate", "--estimator", est, "--seed", "3"}, "--seed does not apply to a table");
   // A file without the split (hand-written, or from an older hwnas) cannot be validated.
   expect_bad_input({"validate", "--estimator", write_temp("nosplit.est", copy_other_column_estimator(csv))},
                    "does not record which rows its fit trained on (key 'train'");
@@ -325,6 +328,64 @@ TEST(EstimateCli, TableEstimatorReadsOtherDevicesFromItsTable) {
   short_weights.replace(short_weights.find("[0,0,0,0,0,1]"), 13, "[0,0,0,0,1]");
   expect_bad_input({"estimate", "nb201:arch=" + archs[3], "--estimator", write_temp("short.est", short_weights)},
                    "differ in length");
+}
+
+// Numeric options are decimal integers (or finite decimals) in documented ranges, refused
+// before any work with one line naming the option; options of the other mode are errors.
+TEST(EstimateCli, NumericOptionsAreDecimalAndBounded) {
+  const std::string db = (scratch_dir() / "opt.db").string(), est = (scratch_dir() / "opt.est").string();
+  const std::vector<std::string> fit = {"fit", "--target", "npu-p16", "--db", db, "--out", est};
+  const auto with = [&fit](std::vector<std::string> extra) {
+    std::vector<std::string> args = fit;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--budget", "010"}, "--budget 010 has a leading zero; write 10"},
+      {{"--budget", "0x300"}, "--budget '0x300': give a whole decimal number from 1 to 1000000"},
+      {{"--budget", "99999999999"}, "--budget 99999999999 is too large (at most 1000000)"},
+      {{"--budget", "0"}, "--budget 0 is too small (at least 1)"},
+      {{"--budget", "-5"}, "--budget '-5': give a whole decimal number"},
+      {{"--budget", "+5"}, "--budget '+5': give a whole decimal number"},
+      {{"--seed", "-1"}, "--seed '-1': give a whole decimal number from 0 to 18446744073709551615"},
+      {{"--seed", "18446744073709551616"}, "--seed 18446744073709551616 is too large (at most 18446744073709551615)"},
+      {{"--rounds", "101"}, "--rounds 101 is too large (at most 100)"},
+      {{"--trees", "100000"}, "--trees 100000 is too large (at most 2000)"},
+      {{"--trees", "0"}, "--trees 0 is too small (at least 1)"},
+      {{"--depth", "16"}, "--depth 16 is too large (at most 12)"},
+      {{"--eta", "1e-40"}, "--eta 1e-40 is outside [0.001, 1]"},
+      {{"--eta", "1.5"}, "--eta 1.5 is outside [0.001, 1]"},
+      {{"--eta", "nan"}, "--eta 'nan': give a decimal number in [0.001, 1]"},
+      {{"--eta", "0x1p-2"}, "--eta '0x1p-2': give a decimal number"},
+      {{"--stop-within-5pct", "0"}, "--stop-within-5pct 0 is outside (0, 1]"},
+      {{"--batch", "1,010"}, "--batch 010 has a leading zero; write 10"},
+      {{"--batch", "1,1"}, "--batch: 1 is given twice; give each value once"},
+      {{"--batch", "4097"}, "--batch 4097 is too large (at most 4096)"},
+      {{"--space", "nb201"}, "--space is for table mode and applies only with --table"},
+      {{"--train", "5"}, "--train is for table mode"},
+      {{"--train", "010"}, "--train 010 has a leading zero; write 10"},
+  };
+  for (const auto& [extra, hint] : cases) expect_bad_input(with(extra), hint);
+  const std::vector<std::string> table = {"fit", "--table", "t.csv", "--latency-column", "x", "--space", "nb201",
+                                          "--out", est};
+  const std::vector<std::pair<std::string, std::string>> kernel_only = {
+      {"--target", "npu-p16"}, {"--db", db}, {"--budget", "5"}, {"--rounds", "0"}, {"--trees", "5"}, {"--eta", "0.5"}};
+  for (const auto& [name, value] : kernel_only) {
+    std::vector<std::string> args = table;
+    args.insert(args.end(), {name, value});
+    expect_bad_input(args, name + " is for kernel mode (--target) and does not apply with --table");
+  }
+  EXPECT_FALSE(std::filesystem::exists(db));
+  EXPECT_FALSE(std::filesystem::exists(est));
+  expect_bad_input({"profile", "--target", "npu-p16", "--db", db, "--kernels", "010"}, "--kernels 010 has a leading");
+  expect_bad_input({"profile", "--target", "npu-p16", "--db", db, "--kernels", "99999999999"},
+                   "--kernels 99999999999 is too large (at most 1000000)");
+  expect_bad_input({"validate", "--estimator", est, "--target", "npu-p16", "--networks", "010"},
+                   "--networks 010 has a leading zero; write 10");
+  expect_bad_input({"validate", "--estimator", est, "--target", "npu-p16", "--networks", "99999999999"},
+                   "--networks 99999999999 is too large (at most 100000)");
+  expect_bad_input({"estimate", "mobilenet_v2", "--estimator", est, "--batch", "0x10"}, "--batch '0x10'");
+  EXPECT_FALSE(std::filesystem::exists(db));
 }
 
 }  // namespace

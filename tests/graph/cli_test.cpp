@@ -272,13 +272,27 @@ TEST(Cli, BadZooSpecs) {
   expect_bad_input({"inspect", "nb201:arch=|nor_conv_3x3~0|"}, "NAS-Bench-201 architecture");
   expect_bad_input({"inspect", "fbnet:blocks=skip"}, "blocks= needs 22 block names");
   expect_bad_input({"inspect", "mobilenet_v2:width=1\n2"}, "width must be a number");
+  // Spec integers are decimal like files; an empty option list or a trailing comma is an error.
+  expect_bad_input({"inspect", "mobilenet_v2:"}, "model 'mobilenet_v2:': nothing after ':'");
+  expect_bad_input({"inspect", "mobilenet_v2:res=64,"}, "a trailing comma after ','");
+  expect_bad_input({"inspect", "mobilenet_v2:res=010"}, "res=010 has a leading zero; write res=10");
+  expect_bad_input({"inspect", "mobilenet_v2:classes=00"}, "classes=00 has a leading zero; write classes=0");
+  for (const char* v : {"0x10", "+64", "-64", "99999999999", "64.0"})
+    expect_bad_input({"inspect", std::string("mobilenet_v2:res=") + v}, "res must be an integer in [1, 65536]");
+  expect_bad_input({"inspect", "mobilenet_v2:width=0x1"}, "width must be a number in (0, 16]");
 }
 
 TEST(Cli, BadFlags) {
   expect_bad_input({"inspect", "mobilenet_v2", "--precision", "int9"}, "--precision 'int9'");
   expect_bad_input({"inspect", "mobilenet_v2", "--batch", "0"}, "--batch 0");
-  expect_bad_input({"inspect", "mobilenet_v2", "--batch", "-2", "--json"},
-                   "batch size must be positive");
+  expect_bad_input({"inspect", "mobilenet_v2", "--batch", "-2", "--json"}, "--batch '-2': give a whole decimal");
+  // Integers are decimal only, as in files: no octal, hex or sign; the limit is named.
+  expect_bad_input({"inspect", "mobilenet_v2", "--batch", "010", "--json"}, "--batch 010 has a leading zero; write 10");
+  expect_bad_input({"inspect", "mobilenet_v2", "--batch", "0x10"}, "--batch '0x10': give a whole decimal number");
+  expect_bad_input({"inspect", "mobilenet_v2", "--batch", "2147483648"},
+                   "--batch 2147483648 is too large (at most 2147483647)");
+  expect_bad_input({"simulate", "mobilenet_v2", "--target", "npu-p16", "--batch", "00"},
+                   "--batch 00 has a leading zero; write 0");
   expect_bad_input({"inspect", "mobilenet_v2", "--batch", "two"}, "--batch");
   expect_bad_input({"inspect", "mobilenet_v2", "--frobnicate"}, "--frobnicate");
   expect_bad_input({"inspect", "mobilenet_v2", "resnet18"}, "resnet18");

@@ -4,6 +4,7 @@
 
 #include "hwnas/cli/commands.h"
 #include "hwnas/cli/json_output.h"
+#include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
 #include "hwnas/estimate/estimator.h"
 #include "hwnas/estimate/table_model.h"
@@ -52,6 +53,9 @@ void estimate_with_table(const std::string& model, const nlohmann::json& doc, co
              a.peak_activation_bytes);
 }
 
+// A random network takes about a second to measure on the slowest preset: a day at most.
+constexpr std::uint64_t kMaxNetworks = 100'000;
+
 // A table estimator is validated on the rows of its table that its fit held out.
 void validate_table(const estimate::TableEstimator& e, const std::string& target, bool json) {
   if (!target.empty())
@@ -82,10 +86,9 @@ void add_estimate_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("estimate", "Estimated per-layer latency and memory of a model");
   cmd->add_option("MODEL", args->model, "Zoo spec or model file")->required();
   cmd->add_option("--estimator", args->estimator, "Estimator file from 'hwnas fit' (kernel or table)")->required();
-  cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
+  add_integer_option(cmd, "--batch", args->batch, 1, INT32_MAX, "Batch size");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
-    if (args->batch <= 0) throw UserError(fmt::format("--batch {}: the batch size must be positive", args->batch));
     // One read of the file, whichever kind it is: kernel estimators hold megabytes of trees.
     const nlohmann::json doc = estimate::read_estimator_json(args->estimator);
     if (estimate::TableEstimator::is_table_estimator(doc)) {
@@ -139,13 +142,17 @@ void add_validate_command(CLI::App& app) {
                                              "or a table estimator with the rows of its table its fit held out");
   cmd->add_option("--estimator", args->estimator, "Estimator file from 'hwnas fit' (kernel or table)")->required();
   cmd->add_option("--target", args->target, "The target a kernel estimator was fitted for");
-  cmd->add_option("--networks", args->networks, "Number of random networks")->capture_default_str();
-  cmd->add_option("--seed", args->seed, "Sampling seed")->capture_default_str();
+  add_integer_option(cmd, "--networks", args->networks, 1, kMaxNetworks, "Kernel estimator: number of random networks");
+  add_integer_option(cmd, "--seed", args->seed, 0, UINT64_MAX, "Kernel estimator: sampling seed");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
-  cmd->callback([args] {
-    if (args->networks <= 0) throw UserError(fmt::format("--networks {}: give a positive number", args->networks));
+  cmd->callback([args, cmd] {
     const nlohmann::json doc = estimate::read_estimator_json(args->estimator);
     if (estimate::TableEstimator::is_table_estimator(doc)) {
+      for (const char* name : {"--networks", "--seed"})
+        if (cmd->count(name) > 0)
+          throw UserError(fmt::format("{} does not apply to a table estimator: it is validated on the rows of its "
+                                      "own table that its fit held out; drop {}",
+                                      name, name));
       validate_table(estimate::TableEstimator::from_json(doc, args->estimator), args->target, args->json);
       return;
     }

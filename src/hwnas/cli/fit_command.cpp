@@ -7,6 +7,7 @@
 
 #include "hwnas/cli/commands.h"
 #include "hwnas/cli/json_output.h"
+#include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
 #include "hwnas/estimate/fit.h"
 #include "hwnas/estimate/table_fit.h"
@@ -18,6 +19,31 @@
 
 namespace hwnas::cli {
 namespace {
+
+// Limits of the numeric options (docs/cli.md): a budget of a million kernels is about a
+// day on the slowest preset; trees and depth bound each model's size and fit time.
+constexpr std::uint64_t kMaxBudget = 1'000'000;
+constexpr std::uint64_t kMaxTrain = 1'000'000;
+constexpr std::uint64_t kMaxTrees = 2000;
+constexpr std::uint64_t kMaxDepth = 12;
+constexpr double kMinEta = 1e-3;  // XGBoost refuses learning rates below ~1.2e-38 after all measuring
+
+// Options of one mode given in the other: an error naming the option, not silently ignored.
+void refuse_other_mode(const CLI::App* cmd, bool table_mode) {
+  const char* const table_only[] = {"--arch-column", "--latency-column", "--space", "--train", "--predictions"};
+  const char* const kernel_only[] = {"--target", "--db", "--budget", "--batch", "--rounds",
+                                     "--trees", "--depth", "--eta", "--stop-within-5pct"};
+  if (table_mode) {
+    for (const char* name : kernel_only)
+      if (cmd->count(name) > 0)
+        throw UserError(fmt::format("{} is for kernel mode (--target) and does not apply with --table; drop it", name));
+  } else {
+    for (const char* name : table_only)
+      if (cmd->count(name) > 0)
+        throw UserError(fmt::format("{} is for table mode and applies only with --table; drop it or give --table",
+                                    name));
+  }
+}
 
 struct FitArgs {
   std::string target, db, out;
@@ -81,29 +107,24 @@ void add_fit_command(CLI::App& app) {
                   "Table mode: the architecture column (default: the space's, arch for nb201, blocks for fbnet)");
   cmd->add_option("--latency-column", args->table.latency_column, "Table mode: the latency column (ms)");
   cmd->add_option("--space", args->table.space, "Table mode: nb201 or fbnet");
-  cmd->add_option("--train", args->table.train, "Table mode: training rows")->capture_default_str();
+  add_integer_option(cmd, "--train", args->table.train, 1, kMaxTrain, "Table mode: training rows");
   cmd->add_option("--predictions", args->table.predictions,
                   "Table mode: also write every row's measured and predicted latency (CSV)");
   cmd->add_option("--out", args->out, "Estimator file to write")->required();
-  cmd->add_option("--budget", args->budget, "Most kernel measurements for this target")->capture_default_str();
-  cmd->add_option("--batch", args->batches, "Batch sizes to fit for, e.g. 1,8,64 (estimates refuse others)")
-      ->delimiter(',')
-      ->capture_default_str();
-  cmd->add_option("--rounds", args->rounds, "Adaptive sampling rounds")->capture_default_str();
-  cmd->add_option("--seed", args->seed, "Sampling seed")->capture_default_str();
-  cmd->add_option("--trees", args->xgb.rounds, "Trees per kernel type (more: slower predictions)")
-      ->capture_default_str();
-  cmd->add_option("--depth", args->xgb.max_depth, "Largest tree depth")->capture_default_str();
-  cmd->add_option("--eta", args->xgb.eta, "Learning rate of the boosting")->capture_default_str();
-  cmd->add_option("--stop-within-5pct", args->stop_within_5pct,
-                  "Stop sampling once this share of kernels is within ±5% in cross-validation")
-      ->capture_default_str();
+  add_integer_option(cmd, "--budget", args->budget, 1, kMaxBudget, "Kernel mode: most kernel measurements");
+  add_integer_list_option(cmd, "--batch", args->batches, 1, 4096,
+                          "Kernel mode: batch sizes to fit for, e.g. 1,8,64 (estimates refuse others)");
+  add_integer_option(cmd, "--rounds", args->rounds, 0, 100, "Kernel mode: adaptive sampling rounds (0: none)");
+  add_integer_option(cmd, "--seed", args->seed, 0, UINT64_MAX, "Sampling seed");
+  add_integer_option(cmd, "--trees", args->xgb.rounds, 1, kMaxTrees,
+                     "Kernel mode: trees per kernel type (more: slower predictions)");
+  add_integer_option(cmd, "--depth", args->xgb.max_depth, 1, kMaxDepth, "Kernel mode: largest tree depth");
+  add_real_option(cmd, "--eta", args->xgb.eta, kMinEta, false, 1, "Kernel mode: learning rate of the boosting");
+  add_real_option(cmd, "--stop-within-5pct", args->stop_within_5pct, 0, true, 1,
+                  "Kernel mode: stop sampling once this share of kernels is within ±5% in cross-validation");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
-  cmd->callback([args] {
-    if (args->table.csv.empty() && !args->table.predictions.empty())
-      throw UserError("--predictions is for table mode: give it with --table");
-    if (!args->table.csv.empty() && args->batches != std::vector<std::int32_t>{1})
-      throw UserError("--batch is for kernel mode: a table estimator predicts the setting its table was timed at");
+  cmd->callback([args, cmd] {
+    refuse_other_mode(cmd, !args->table.csv.empty());
     if (!args->table.csv.empty()) {
       if (args->table.latency_column.empty() || args->table.space.empty())
         throw UserError("--table needs --latency-column and --space (nb201 or fbnet)");
@@ -129,21 +150,9 @@ void add_fit_command(CLI::App& app) {
     }
     if (args->target.empty() || args->db.empty())
       throw UserError("fit needs --target and --db (kernel mode) or --table (table mode); see 'hwnas fit --help'");
-    if (args->budget <= 0) throw UserError(fmt::format("--budget {}: give a positive number of kernels", args->budget));
-    if (args->rounds < 0) throw UserError(fmt::format("--rounds {}: give zero or more rounds", args->rounds));
-    if (args->xgb.rounds < 1 || args->xgb.rounds > 100000)
-      throw UserError(fmt::format("--trees {}: give 1 to 100000 trees", args->xgb.rounds));
-    if (args->xgb.max_depth < 1 || args->xgb.max_depth > 16)
-      throw UserError(fmt::format("--depth {}: give a depth from 1 to 16", args->xgb.max_depth));
-    if (!(args->xgb.eta > 0 && args->xgb.eta <= 1))
-      throw UserError(fmt::format("--eta {}: give a learning rate in (0, 1]", args->xgb.eta));
-    if (!(args->stop_within_5pct > 0 && args->stop_within_5pct <= 1))
-      throw UserError(fmt::format("--stop-within-5pct {}: give a share in (0, 1], e.g. 0.95", args->stop_within_5pct));
     const FileRole description = {hw::target_description_path(args->target).string(), "the target description (--target)"};
     check_output_path(args->out, "estimator file (--out)", {description, {args->db, "the measurement store (--db)"}});
     check_output_path(args->db, "measurement store (--db)", {description});
-    for (std::int32_t b : args->batches)
-      if (b < 1 || b > 4096) throw UserError(fmt::format("--batch {}: give batch sizes from 1 to 4096", b));
     std::ranges::sort(args->batches);
     args->batches.erase(std::unique(args->batches.begin(), args->batches.end()), args->batches.end());
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hwnas/cli/commands.h"
+#include "hwnas/cli/number_options.h"
 #include "hwnas/cli/json_output.h"
 #include "hwnas/graph/analysis.h"
 #include "hwnas/graph/error.h"
@@ -109,14 +110,12 @@ void add_inspect_command(CLI::App& app) {
   cmd->add_option("MODEL", args->model, "Zoo spec (mobilenet_v2:width=0.5) or model file")
       ->required();
   cmd->add_option("--precision", args->precision, "int8, fp16 or fp32")->capture_default_str();
-  cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
+  add_integer_option(cmd, "--batch", args->batch, 1, INT32_MAX, "Batch size");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
     graph::Precision precision{};
     if (!graph::parse_precision(args->precision, precision))
       throw UserError(fmt::format("--precision '{}': use int8, fp16 or fp32", args->precision));
-    if (args->batch <= 0)
-      throw UserError(fmt::format("--batch {}: the batch size must be positive", args->batch));
     const graph::Graph g = graph::load_model(args->model);
     const graph::Analysis a = graph::analyze(g, precision, args->batch);
     if (args->json) print_json(g, a);

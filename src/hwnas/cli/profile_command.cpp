@@ -7,6 +7,7 @@
 
 #include "hwnas/cli/commands.h"
 #include "hwnas/cli/json_output.h"
+#include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
 #include "hwnas/estimate/profile.h"
 #include "hwnas/graph/error.h"
@@ -31,13 +32,11 @@ void add_profile_command(CLI::App& app) {
   auto args = std::make_shared<ProfileArgs>();
   auto* cmd = app.add_subcommand("profile", "Measure sampled kernels on a target into a measurement store");
   cmd->add_option("--target", args->target, "Preset name or description YAML")->required();
-  cmd->add_option("--kernels", args->kernels, "Number of kernels to sample")->required();
+  add_integer_option(cmd, "--kernels", args->kernels, 1, 1'000'000, "Number of kernels to sample")->required();
   cmd->add_option("--db", args->db, "Measurement store (SQLite file, created if absent)")->required();
-  cmd->add_option("--seed", args->seed, "Sampling seed")->capture_default_str();
+  add_integer_option(cmd, "--seed", args->seed, 0, UINT64_MAX, "Sampling seed");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
-    if (args->kernels <= 0)
-      throw UserError(fmt::format("--kernels {}: give a positive number of kernels", args->kernels));
     check_output_path(args->db, "measurement store (--db)",
                       {{hw::target_description_path(args->target).string(), "the target description (--target)"}});
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hwnas/cli/commands.h"
+#include "hwnas/cli/number_options.h"
 #include "hwnas/cli/json_output.h"
 #include "hwnas/estimate/measure_network.h"
 #include "hwnas/graph/error.h"
@@ -119,11 +120,9 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("MODEL", args->model, "Zoo spec or model file")->required();
   cmd->add_option("--target", args->target, "Preset name (hwnas targets) or description YAML")
       ->required();
-  cmd->add_option("--batch", args->batch, "Batch size")->capture_default_str();
+  add_integer_option(cmd, "--batch", args->batch, 1, INT32_MAX, "Batch size");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
-    if (args->batch <= 0)
-      throw UserError(fmt::format("--batch {}: the batch size must be positive", args->batch));
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
     const graph::Graph g = graph::load_model(args->model);
     if (const auto* table = dynamic_cast<const hw::TableTarget*>(target.get())) {

@@ -70,6 +70,9 @@ constexpr std::int32_t kMaxOption = 1 << 16;
 
 std::int32_t parse_positive_int(std::string_view spec, std::string_view key,
                                 std::string_view value) {
+  if (value.size() > 1 && value[0] == '0' && value.find_first_not_of("0123456789") == std::string_view::npos)
+    throw UserError(fmt::format("model '{}': {}={} has a leading zero; write {}={}", spec, key, value, key,
+                                value.substr(std::min(value.find_first_not_of('0'), value.size() - 1))));
   std::int32_t out = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
   if (ec != std::errc() || end != value.data() + value.size() || out <= 0 || out > kMaxOption)
@@ -125,6 +128,10 @@ Graph build_zoo_model(std::string_view spec) {
   for (const ZooOptionInfo& info : model->options)
     if (!info.default_value.empty()) set_option(options, spec, info.key, info.default_value);
   std::string_view rest = colon == std::string_view::npos ? "" : spec.substr(colon + 1);
+  if (colon != std::string_view::npos && (rest.empty() || rest.back() == ','))
+    throw UserError(fmt::format("model '{}': {} after '{}'; give key=value options separated by commas, "
+                                "or the name alone", spec, rest.empty() ? "nothing" : "a trailing comma",
+                                rest.empty() ? ":" : ","));
   std::vector<std::string_view> given;
   while (!rest.empty()) {
     const std::size_t comma = rest.find(',');

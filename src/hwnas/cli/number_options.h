@@ -1,0 +1,43 @@
+// Numeric command-line options: decimal only, range-checked before any work, one-line errors.
+//
+// CLI11 converts integers with strtoll base 0 (so "010" read as 8 and "0x10" as 16) and
+// wraps "-1" into an unsigned seed; these options take the text and convert it here, with
+// the same rule as integers in files: digits only, no sign, no leading zero, no hex.
+// Every error is a UserError naming the option, e.g. "--budget 010 has a leading zero;
+// write 10" or "--budget 99999999999 is too large (at most 1000000)".
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hwnas::cli {
+
+/// `text`, the value of option `name`, as a decimal integer in [lo, hi] (lo >= 0).
+std::uint64_t parse_decimal(std::string_view name, std::string_view text, std::uint64_t lo, std::uint64_t hi);
+
+/// `text` as a finite decimal number in (lo, hi] (`lo_open`) or [lo, hi]; no hex, inf or nan.
+double parse_real(std::string_view name, std::string_view text, double lo, bool lo_open, double hi);
+
+/// Registers an integer option in [lo, hi] stored into `dest` (any integer type that holds hi).
+template <class T>
+CLI::Option* add_integer_option(CLI::App* cmd, const std::string& name, T& dest, std::uint64_t lo, std::uint64_t hi,
+                                const std::string& help) {
+  return cmd
+      ->add_option_function<std::string>(
+          name, [&dest, name, lo, hi](const std::string& s) { dest = static_cast<T>(parse_decimal(name, s, lo, hi)); },
+          help + " (" + std::to_string(lo) + " to " + std::to_string(hi) + ")")
+      ->default_str(std::to_string(dest));
+}
+
+/// A comma-separated list of integers in [lo, hi]; a value given twice is an error.
+CLI::Option* add_integer_list_option(CLI::App* cmd, const std::string& name, std::vector<std::int32_t>& dest,
+                                     std::int32_t lo, std::int32_t hi, const std::string& help);
+
+/// A real option in (lo, hi] (`lo_open`) or [lo, hi].
+CLI::Option* add_real_option(CLI::App* cmd, const std::string& name, double& dest, double lo, bool lo_open, double hi,
+                             const std::string& help);
+
+}  // namespace hwnas::cli
