@@ -137,6 +137,27 @@ TEST(ExternalErrors, TimeoutKillsTheProgramAndItsChildren) {
   }
 }
 
+// sh -c "(sleep 30 &) ; echo 1" with timeout_s 3 was reported as a timeout: the sleep held
+// stdout open, and the answer was taken only at end of file.
+TEST(ExternalAnswers, ABackgroundChildHoldingStdoutDoesNotDelayTheAnswer) {
+  ScriptTarget t("(sleep 30; echo late) &\necho $! > child.pid\necho 1.5\n", 3);
+  EXPECT_DOUBLE_EQ(t.target->measure(conv_kernel(8)).latency_s, 1.5e-3);
+  pid_t child = 0;
+  std::ifstream(t.dir.file("child.pid")) >> child;
+  ASSERT_GT(child, 0);
+  // The child is killed with the program's process group: gone, or a zombie for init to reap.
+  for (int i = 0; i < 100 && kill(child, 0) == 0; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string pid, comm, state;
+    stat >> pid >> comm >> state;
+    if (state == "Z") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (i == 99) ADD_FAILURE() << "the program's child " << child << " still runs";
+  }
+  ScriptTarget detached("(sleep 30 &)\necho 2\n", 3);
+  EXPECT_DOUBLE_EQ(detached.target->measure(conv_kernel(8)).latency_s, 2e-3);
+}
+
 TEST(ExternalErrors, Garbage) {
   ScriptTarget t("echo 'latency: fast'\n");
   expect_failure(*t.target, "answer 'latency: fast' is neither a number nor a JSON object");

@@ -128,11 +128,31 @@ int wait_blocking(pid_t pid) {
   return status;
 }
 
-/// Feeds stdin and drains stdout/stderr until both close; false when the deadline passed.
+/// True once `pid` has exited; it stays a zombie (its pid and process group id reserved)
+/// until waitpid reaps it.
+bool has_exited(pid_t pid) {
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return errno != EINTR;
+  return info.si_pid == pid;
+}
+
+/// Reads what is already in `fd` (non-blocking) into `to`, then closes it.
+void drain(Fd& fd, std::string& to) {
+  char buffer[65536];
+  while (fd.open()) {
+    const ssize_t r = ::read(fd.get(), buffer, sizeof buffer);
+    if (r > 0) append_capped(to, buffer, static_cast<std::size_t>(r));
+    else if (r == 0 || errno != EINTR) fd.reset();
+  }
+}
+
+/// Feeds stdin and drains stdout/stderr until both close or `pid` exits (a background
+/// child it left may hold the pipes open; what the program wrote is in them by then);
+/// false when the deadline passed.
 bool exchange(Fd& in, Fd& out, Fd& err, const std::string& input, Clock::time_point deadline,
-              ProcessResult& result) {
+              pid_t pid, ProcessResult& result) {
   SigpipeGuard guard;
-  ::fcntl(in.get(), F_SETFL, ::fcntl(in.get(), F_GETFL) | O_NONBLOCK);
+  for (const Fd* fd : {&in, &out, &err}) ::fcntl(fd->get(), F_SETFL, ::fcntl(fd->get(), F_GETFL) | O_NONBLOCK);
   std::size_t written = 0;
   if (input.empty()) in.reset();
   char buffer[65536];
@@ -147,7 +167,8 @@ bool exchange(Fd& in, Fd& out, Fd& err, const std::string& input, Clock::time_po
       fds[n] = pollfd{fd->get(), static_cast<short>(events), 0};
       owners[n++] = fd;
     }
-    const int ready = ::poll(fds, n, static_cast<int>(std::min<long long>(left.count() + 1, 1 << 30)));
+    // A 10 ms tick notices an exit that leaves the pipes open.
+    const int ready = ::poll(fds, n, static_cast<int>(std::min<long long>(left.count() + 1, 10)));
     if (ready < 0 && errno != EINTR) return false;
     for (nfds_t i = 0; ready > 0 && i < n; ++i) {
       if (fds[i].revents == 0) continue;
@@ -163,6 +184,10 @@ bool exchange(Fd& in, Fd& out, Fd& err, const std::string& input, Clock::time_po
       const ssize_t r = ::read(fd.get(), buffer, sizeof buffer);
       if (r > 0) append_capped(&fd == &out ? result.out : result.err, buffer, static_cast<std::size_t>(r));
       else if (r == 0 || (errno != EAGAIN && errno != EINTR)) fd.reset();
+    }
+    if (has_exited(pid)) {
+      drain(out, result.out);
+      drain(err, result.err);
     }
   }
   return true;
@@ -206,18 +231,17 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   }
   result.started = true;
 
-  bool in_time = exchange(in.write, out.read, err.read, input, deadline, result);
-  int wait_status = 0;
-  while (in_time) {
-    const pid_t done = ::waitpid(pid, &wait_status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) break;
+  bool in_time = exchange(in.write, out.read, err.read, input, deadline, pid, result);
+  while (in_time && !has_exited(pid)) {
     if (Clock::now() >= deadline) in_time = false;
     else std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  // Nothing of the program's process group outlives the measurement: on a timeout, and
+  // background children it left. While the unreaped program holds its pid, the group id
+  // cannot have been reused.
+  ::kill(-pid, SIGKILL);
+  const int wait_status = wait_blocking(pid);
   if (!in_time) {
-    ::kill(-pid, SIGKILL);
-    wait_blocking(pid);
     result.timed_out = true;
     return result;
   }

@@ -21,9 +21,11 @@ inline constexpr std::size_t kMaxOutputBytes = 1 << 20;
 
 /// Runs argv[0] (looked up in PATH when it has no '/') with `argv` in `work_dir` (empty:
 /// this process's directory), in a process group of its own. Writes `input` to its stdin
-/// and closes it; reads stdout and stderr until both close and the process ends. After
-/// `timeout_s` seconds the whole group is killed with SIGKILL and reaped. Throws
-/// UserError only when the pipes or the fork cannot be made.
+/// and closes it; reads stdout and stderr until both close or the process exits (then what
+/// is already in the pipes; a background child holding them open does not delay the end).
+/// Once the process has exited, or after `timeout_s` seconds, the whole group is killed
+/// with SIGKILL and the process reaped. Throws UserError only when the pipes or the fork
+/// cannot be made.
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& work_dir,
                           const std::string& input, double timeout_s);
 
