@@ -191,6 +191,10 @@ TEST(EstimateCli, TableEstimatorPredictsWhatFitPredicted) {
   EXPECT_GT(j["params"].get<std::int64_t>(), 0);
   EXPECT_GT(j["peak_activation_bytes"].get<std::int64_t>(), 0);
   EXPECT_TRUE(j["layers"].empty());
+  // Other zoo options name themselves: the estimator predicts the table's setting only.
+  for (const std::string& model : {"nb201:width=1,arch=" + archs[0], "nb201:arch=" + archs[0] + ",width=1"})
+    expect_bad_input({"estimate", model, "--estimator", est}, "option 'width=1' of model 'nb201:");
+  expect_bad_input({"estimate", "mobilenet_v2", "--estimator", est}, "give MODEL as nb201:arch=ARCHITECTURE");
 }
 
 // A hand-written table estimator whose one member reads the other device's column alone:
@@ -296,6 +300,27 @@ TEST(EstimateCli, TableFitDefaultsToTheSpaceKeyColumn) {
                    "no column 'arch'");
 }
 
+// Table latencies are in (0, 1e7] ms in every command that reads a table.
+TEST(EstimateCli, TableLatenciesPastTheLimitAreRefused) {
+  const std::string csv = (scratch_dir() / "limit.csv").string();
+  const std::vector<std::string> archs = write_nb201_table(csv, 12);
+  std::ifstream in(csv);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto line2 = text.find('\n') + 1, end2 = text.find('\n', line2);
+  const auto lat = text.find(',', text.find(',', line2) + 1) + 1;  // index,arch,lat_ms_dev,...
+  text.replace(lat, text.find(',', lat) - lat, "1.5e308");
+  ASSERT_LT(lat, end2);
+  std::ofstream(csv) << text;
+  const std::string yaml = write_temp("limit.yaml", "name: tt\ncsv: " + csv + "\nlatency_column: lat_ms_dev\n");
+  const std::string hint = ":2: column 'lat_ms_dev': '1.5e308' is more than the largest latency";
+  expect_bad_input({"simulate", "nb201:arch=" + archs[0], "--target", yaml}, hint);
+  const std::string est = (scratch_dir() / "limit.est").string();
+  expect_bad_input({"fit", "--table", csv, "--space", "nb201", "--latency-column", "lat_ms_dev", "--train", "5",
+                    "--out", est},
+                   hint);
+  EXPECT_FALSE(std::filesystem::exists(est));
+}
+
 TEST(EstimateCli, TableEstimatorReadsOtherDevicesFromItsTable) {
   const std::string csv = (scratch_dir() / "copy.csv").string();
   const std::vector<std::string> archs = write_nb201_table(csv, 8);
@@ -324,6 +349,13 @@ TEST(EstimateCli, TableEstimatorReadsOtherDevicesFromItsTable) {
   zero_scale.replace(zero_scale.find("[1,1,1,1,1,1]"), 13, "[1,1,1,1,1,0]");
   expect_bad_input({"estimate", "nb201:arch=" + archs[3], "--estimator", write_temp("zero.est", zero_scale)},
                    "'scale' holds a value that is not positive");
+  // A prediction past the largest latency (1e7 ms) is refused, not printed with 300 digits.
+  for (const char* intercept : {"20", "800"}) {
+    std::string huge = copy_other_column_estimator(csv);
+    huge.replace(huge.find("\"intercept\":0"), 13, std::string("\"intercept\":") + intercept);
+    expect_bad_input({"estimate", "nb201:arch=" + archs[3], "--estimator", write_temp("huge.est", huge)},
+                     "huge.est: predicts ");
+  }
   std::string short_weights = copy_other_column_estimator(csv);
   short_weights.replace(short_weights.find("[0,0,0,0,0,1]"), 13, "[0,0,0,0,1]");
   expect_bad_input({"estimate", "nb201:arch=" + archs[3], "--estimator", write_temp("short.est", short_weights)},

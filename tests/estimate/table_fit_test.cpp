@@ -174,6 +174,13 @@ TEST(TableFit, WritesEveryRowsPrediction) {
   EXPECT_NEAR(within / 90, r["holdout"]["within_10pct"].get<double>(), 1e-9);
 }
 
+// A distinct NB201 architecture for each i (the table's keys need not be distinct for fit,
+// but its features should differ).
+std::string random_nb201_arch_of(int i) {
+  std::mt19937_64 rng(static_cast<std::uint64_t>(i) + 100);
+  return random_nb201_arch(rng);
+}
+
 std::string fit_error(const std::string& table, TableFitOptions o) {
   o.csv = scratch("bad.csv");
   std::ofstream(o.csv) << table;
@@ -211,6 +218,21 @@ TEST(TableFit, BadTablesAreOneLineErrors) {
   TableFitOptions too_many = o;
   too_many.train = 39;
   EXPECT_NE(fit_error(good, too_many).find("--train 39"), std::string::npos);
+  // The latency column: every cell in (0, 1e7] ms, and not all equal.
+  const auto with_latency = [&](const std::string& cell) {
+    std::string t = "index,arch,lat_ms_dev\n";
+    for (int i = 0; i < 12; ++i) t += std::to_string(i) + "," + random_nb201_arch_of(i) + "," + cell + "\n";
+    return t;
+  };
+  TableFitOptions few = o;
+  few.train = 5;
+  EXPECT_NE(fit_error(with_latency("0"), few).find(":2: column 'lat_ms_dev': '0' is not a positive number"),
+            std::string::npos);
+  EXPECT_NE(fit_error(with_latency("1e300"), few).find(":2: column 'lat_ms_dev': '1e300' is more than the largest"),
+            std::string::npos);
+  EXPECT_NE(fit_error(with_latency("4.5"), few).find("column 'lat_ms_dev': every latency is 4.5 ms"),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(scratch("bad.est")));
   TableFitOptions space = o;
   space.space = "darts";
   EXPECT_NE(fit_error(good, space).find("--space 'darts'"), std::string::npos);

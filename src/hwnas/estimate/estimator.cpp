@@ -11,6 +11,7 @@
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/file_io.h"
 #include "hwnas/graph/json_input.h"
+#include "hwnas/hw/table/csv.h"
 
 namespace hwnas::estimate {
 
@@ -162,6 +163,11 @@ std::vector<double> Estimator::predict(std::span<const hw::Kernel> kernels) cons
     const std::vector<float> y = model->second.predict(x);
     for (std::size_t k = 0; k < rows.size(); ++k) {
       out[rows[k]] = std::exp(double(y[k]));
+      if (!(out[rows[k]] <= hw::kMaxLatencyMs * 1e-3))  // also NaN: a model blob edited by hand
+        throw UserError(fmt::format("estimator for '{}' predicts {:.3g} s for a {} kernel ({}), more than the "
+                                    "largest latency hwnas accepts (1e4 s); its model is corrupt; refit it with "
+                                    "'hwnas fit'",
+                                    target_name_, out[rows[k]], type, hw::kernel_key(kernels[rows[k]])));
       cache_.emplace(keys[rows[k]], out[rows[k]]);
     }
   }

@@ -68,11 +68,7 @@ nlohmann::json fit_table(const TableFitOptions& options, const std::string& out_
   rows.reserve(table.rows.size());
   for (std::size_t i = 0; i < table.rows.size(); ++i) {
     const auto& cells = table.rows[i];
-    double ms = 0;
-    if (!parse_table_number(cells[lat_col], ms) || ms < 0)
-      throw UserError(fmt::format("{}:{}: column '{}': latency '{}' is not a non-negative number", o.csv,
-                                  table.row_lines[i], o.latency_column, cells[lat_col]));
-    latency_ms.push_back(ms);
+    latency_ms.push_back(hw::parse_latency_ms(cells[lat_col], o.csv, table.row_lines[i], o.latency_column));
     TableRow r;
     try {
       r = table_row(o.space, cells[arch_col], simulators);
@@ -87,6 +83,10 @@ nlohmann::json fit_table(const TableFitOptions& options, const std::string& out_
     rows.push_back(std::move(r));
   }
 
+  if (std::ranges::all_of(latency_ms, [&](double ms) { return ms == latency_ms.front(); }))
+    throw UserError(fmt::format("{}: column '{}': every latency is {} ms, so there is nothing to learn; give the "
+                                "column of measured latencies",
+                                o.csv, o.latency_column, latency_ms.front()));
   const std::vector<std::size_t> order = table_row_order(rows.size(), o.seed);
   const std::vector<std::size_t> train(order.begin(), order.begin() + o.train);
   const std::vector<std::size_t> test(order.begin() + o.train, order.end());

@@ -280,7 +280,7 @@ std::vector<std::size_t> table_row_order(std::size_t rows, std::uint64_t seed) {
 double TableEstimator::predict_row_ms(std::size_t i) const {
   TableRow row = table_row(space_, archs_[i], shared_simulators());
   row.others = other_log_[i];
-  return predict_table_ms(members_, row);
+  return checked_ms(predict_table_ms(members_, row));
 }
 
 nlohmann::json TableEstimator::validate_holdout() const {
@@ -295,10 +295,7 @@ nlohmann::json TableEstimator::validate_holdout() const {
   std::vector<double> measured, predicted;
   for (std::size_t k = static_cast<std::size_t>(train_rows_); k < order.size(); ++k) {
     const std::size_t i = order[k];
-    double ms = 0;
-    if (!parse_table_number(latency_cells_[i], ms) || ms < 0)
-      throw UserError(fmt::format("{}:{}: column '{}': latency '{}' is not a non-negative number", csv_, row_lines_[i],
-                                  latency_column_, latency_cells_[i]));
+    const double ms = hw::parse_latency_ms(latency_cells_[i], csv_, row_lines_[i], latency_column_);
     measured.push_back(ms * 1e-3);  // agreement() takes seconds
     predicted.push_back(predict_row_ms(i) * 1e-3);
   }
@@ -320,7 +317,15 @@ double TableEstimator::predict_ms(const std::string& arch) const {
                                   path_, csv_, fmt::join(other_columns_, ", ")));
     row.others = other_log_[static_cast<std::size_t>(it - archs_.begin())];
   }
-  return predict_table_ms(members_, row);
+  return checked_ms(predict_table_ms(members_, row));
+}
+
+double TableEstimator::checked_ms(double ms) const {
+  if (!(ms <= hw::kMaxLatencyMs))  // also NaN: weights edited by hand
+    throw UserError(fmt::format("{}: predicts {:.3g} ms, more than the largest latency a table may hold (1e7 ms); "
+                                "the file is corrupt or was fitted on latencies past that; refit it with 'hwnas fit --table'",
+                                path_, ms));
+  return ms;
 }
 
 }  // namespace hwnas::estimate

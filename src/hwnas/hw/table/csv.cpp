@@ -2,10 +2,29 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+#include <cmath>
+
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/file_io.h"
 
 namespace hwnas::hw {
+
+double parse_latency_ms(std::string_view text, const std::string& source, std::int64_t line,
+                        const std::string& column) {
+  const std::string where = fmt::format("{}:{}: column '{}': '{}'", source, line, column, text);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  double ms = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(ms) || ms < 0)
+    throw UserError(where + " is not a positive number of milliseconds");
+  if (ms == 0) throw UserError(where + " is not a positive number of milliseconds: no network runs in 0 ms");
+  if (ms > kMaxLatencyMs)
+    throw UserError(where + " is more than the largest latency a table may hold, 1e7 ms (2.8 hours); check "
+                            "the column's unit");
+  return ms;
+}
 
 CsvTable parse_csv(std::string_view text, const std::string& source) {
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);

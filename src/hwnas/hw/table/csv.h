@@ -19,6 +19,19 @@ struct CsvTable {
   std::vector<std::int64_t> row_lines;         // 1-based line where each row starts
 };
 
+/// The largest latency a table may hold, in ms: 1e7 ms, 2.8 hours for one network
+/// inference. Tables hold measured inferences (the bundled ones span 3.5 ms to 245 ms); a
+/// value past 1e7 is a unit mistake (ns or µs written as ms) or garbage, and one of 1e308
+/// printed 309-digit or inf sums. Estimates past it are refused as well.
+inline constexpr double kMaxLatencyMs = 1e7;
+
+/// A latency cell: a finite decimal number of ms in (0, kMaxLatencyMs], blanks around it
+/// allowed. Throws UserError "SOURCE:LINE: column 'COLUMN': 'TEXT' is not a number of
+/// milliseconds above 0 and at most 1e7" otherwise (zero is refused: no network runs in no
+/// time, and the estimators fit logarithms).
+double parse_latency_ms(std::string_view text, const std::string& source, std::int64_t line,
+                        const std::string& column);
+
 /// Parses `text`; `source` names it in errors. Throws UserError naming source and line
 /// for an unterminated quote, text after a closing quote, a quote inside an unquoted
 /// field, a NUL byte, or a row whose field count differs from the header's.

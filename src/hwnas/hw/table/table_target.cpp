@@ -4,8 +4,6 @@
 #include <fmt/ranges.h>
 
 #include <array>
-#include <charconv>
-#include <cmath>
 #include <filesystem>
 #include <string_view>
 
@@ -44,18 +42,6 @@ std::size_t find_column(const CsvTable& table, const std::string& path, const st
   return found;
 }
 
-/// A non-negative finite number with optional surrounding blanks; nullopt otherwise.
-std::optional<double> parse_latency(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  double value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
-      !std::isfinite(value) || value < 0)
-    return std::nullopt;
-  return value;
-}
-
 }  // namespace
 
 TableTarget::TableTarget(const std::string& csv_path, const std::string& key_column,
@@ -77,11 +63,7 @@ TableTarget::TableTarget(const std::string& csv_path, const std::string& key_col
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     const std::vector<std::string>& row = table.rows[r];
     const std::int64_t line = table.row_lines[r];
-    const std::optional<double> latency = parse_latency(row[latency_at]);
-    if (!latency)
-      throw UserError(fmt::format("{}:{}: column '{}': '{}' is not a non-negative number of "
-                                  "milliseconds",
-                                  csv_path, line, latency_column, row[latency_at]));
+    const double latency = parse_latency_ms(row[latency_at], csv_path, line, latency_column);
     if (row[key_at].empty())
       throw UserError(fmt::format("{}:{}: column '{}': the key is empty; every row needs one",
                                   csv_path, line, key_column));
@@ -91,7 +73,7 @@ TableTarget::TableTarget(const std::string& csv_path, const std::string& key_col
                                   "must be unique",
                                   csv_path, line, key_column, row[key_at],
                                   table.row_lines[it->second]));
-    rows_.emplace_back(row[key_at], *latency);
+    rows_.emplace_back(row[key_at], latency);
   }
 
   const nlohmann::json canonical = {{"name", name_},

@@ -25,7 +25,8 @@ class TableTarget : public Target {
  public:
   /// Loads the table. `name` defaults to "<csv stem>:<latency column>". Throws UserError
   /// naming the file when it cannot be read, a column is missing (listing the columns
-  /// there are), a latency is not a non-negative number (naming line and column), or a
+  /// there are), a latency is not a number of ms in (0, kMaxLatencyMs] (csv.h; naming line and
+  /// column), or a
   /// key appears twice.
   TableTarget(const std::string& csv_path, const std::string& key_column,
               const std::string& latency_column, std::string name = "");
