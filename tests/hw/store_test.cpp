@@ -102,6 +102,23 @@ int exit_code(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// A side file SQLite needs that is a directory: refused before the store file is created.
+TEST(StoreErrors, ASideFileThatIsNotAFileCreatesNothing) {
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+    TempDir dir;
+    const std::string path = dir.file("w.db");
+    std::filesystem::create_directory(path + suffix);
+    try {
+      MeasurementStore::open(path);
+      ADD_FAILURE() << suffix;
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("'" + path + suffix + "' is not a regular file"), std::string::npos)
+          << e.what();
+    }
+    EXPECT_FALSE(std::filesystem::exists(path)) << suffix;
+  }
+}
+
 TEST(StoreRoundTrip, EveryFieldComesBack) {
   TempDir dir;
   const std::string path = dir.file("m.db");

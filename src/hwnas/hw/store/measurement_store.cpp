@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <filesystem>
 #include <thread>
 #include <utility>
 
@@ -263,6 +264,15 @@ void write_rows(sqlite3* db, const std::string& path, const std::string& target_
 }  // namespace
 
 MeasurementStore MeasurementStore::open(const std::string& path) {
+  // SQLite keeps side files beside the store; one that is not a regular file (a directory
+  // named m.db-wal) fails the open only after the store file was created.
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+    std::error_code ec;
+    const std::filesystem::file_status st = std::filesystem::status(path + suffix, ec);
+    if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+      fail(path, "'" + path + suffix + "' is not a regular file, and SQLite keeps its " + (suffix + 1) +
+                     " file there; remove or rename it");
+  }
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);

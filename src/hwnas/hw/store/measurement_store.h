@@ -54,7 +54,9 @@ class MeasurementStore {
 
   /// Opens `path`, creating the file and the schema when it does not exist. Throws
   /// UserError naming the file when it is not an SQLite database, is another program's
-  /// database, has another schema version, or cannot be opened.
+  /// database, has another schema version, or cannot be opened, and, before creating
+  /// anything, when one of SQLite's side files (PATH-wal, -shm, -journal) exists and is not
+  /// a regular file.
   static MeasurementStore open(const std::string& path);
 
   MeasurementStore(MeasurementStore&& other) noexcept;
