@@ -24,6 +24,19 @@ void estimate_with_table(const std::string& model, const nlohmann::json& doc, co
                          std::int32_t batch, bool json) {
   const estimate::TableEstimator e = estimate::TableEstimator::from_json(doc, path);
   const std::string prefix = e.space() == "nb201" ? "nb201:arch=" : "fbnet:blocks=";
+  const std::string space = e.space() + ":";
+  // nb201:width=1,arch=...: name the option that does not belong.
+  std::string_view rest = model.starts_with(space) ? std::string_view(model).substr(space.size()) : "";
+  while (!rest.empty()) {
+    const std::string_view item = rest.substr(0, rest.find(','));
+    rest.remove_prefix(std::min(rest.size(), item.size() + 1));
+    const std::size_t eq = item.find('=');
+    if (eq == 0 || eq == item.npos || !std::string_view(prefix).ends_with(item.substr(0, eq + 1)))
+      throw UserError(fmt::format("{}: option '{}' of model '{}' does not apply: a table estimator predicts its "
+                                  "table's networks at the setting they were timed at; give MODEL as "
+                                  "{}ARCHITECTURE alone",
+                                  path, printable(item, 40), printable(model, 80), prefix));
+  }
   if (!model.starts_with(prefix) || model.find(',') != std::string::npos)
     throw UserError(fmt::format("{}: a table estimator for {} predicts that table's networks only: give MODEL as "
                                 "{}ARCHITECTURE, without other options",
