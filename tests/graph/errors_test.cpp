@@ -68,7 +68,7 @@ TEST(Errors, MalformedJson) {
   const std::string m = error_of([] {
     parse_model("{\n  \"input\": [3, 8, 8],\n  \"layers\": [{\"op\": \"relu\"}\n}\n", "bad.json");
   });
-  expect_message(m, {"bad.json:", "not valid YAML/JSON"});
+  expect_message(m, {"bad.json:", "not valid JSON (a .json file is strict JSON)"});
 }
 
 TEST(Errors, TopLevelNotAMapping) {
@@ -179,7 +179,7 @@ TEST(Errors, WrongValueTypes) {
   expect_message(model_error(with_layers("  - {op: conv, out: 2.5}\n")),
                  {"out must be a positive integer, got '2.5'"});
   expect_message(model_error(with_layers("  - {op: conv, out: [1, 2]}\n")),
-                 {"out must be a positive integer, got 'a list or mapping'"});
+                 {"out must be a positive integer, got a list"});
   expect_message(model_error(with_layers("  - {op: conv, out: 3, bias: maybe}\n")),
                  {"bias must be true or false, got 'maybe'"});
   expect_message(model_error(with_layers("  - {op: conv, out: 3, act: tanh}\n")),

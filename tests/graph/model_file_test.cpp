@@ -287,6 +287,14 @@ layers:
   EXPECT_EQ(input_names(g, "output"), std::vector<std::string>{"layers.3"});
 }
 
+// torchvision's int(round(in * expand)) rounds half to even (Python's round).
+TEST(ModelFile, IbnExpandedWidthRoundsHalfToEvenAsTorchvision) {
+  for (const auto& [in, expanded] : std::vector<std::pair<int, int>>{{5, 2}, {7, 4}, {9, 4}, {3, 2}, {6, 3}}) {
+    const Graph g = parse("input: [" + std::to_string(in) + ", 8, 8]\nlayers:\n  - {op: ibn, out: 4, expand: 0.5}\n");
+    EXPECT_EQ(g.shape(must_find(g, "layers.0.expand.conv")).c, expanded) << in << " x 0.5";
+  }
+}
+
 TEST(ModelFile, ConcatOfBranches) {
   const Graph g = parse(R"(
 input: [4, 8, 8]

@@ -74,9 +74,18 @@ TEST(StrictInput, IntegersAreDecimalAndInRange) {
   EXPECT_EQ(error_of(conv("out: 8, padding: 01")),
             "m.yaml:3: layer 'layers.0' (conv2d): padding = 01 has a leading zero, which YAML 1.1 reads as "
             "octal; write 1");
-  for (const char* bad : {"8.0", "8e0", "0x10", "0o10", "1_000", ".inf", "-.inf", ".nan", "'eight'", "[8]"}) {
+  for (const char* bad : {"8.0", "8e0", "0x10", "0o10", "1_000", ".inf", "-.inf", ".nan", "[8]"}) {
     const std::string e = error_of(conv(std::string("out: ") + bad));
     EXPECT_NE(e.find("out must be a positive integer"), std::string::npos) << bad << " -> " << e;
+  }
+  // A quoted number is a string: YAML's quotes are kept, not read past.
+  for (const char* bad : {"'eight'", "'8'", "\"8\""}) {
+    const std::string e = error_of(conv(std::string("out: ") + bad));
+    EXPECT_NE(e.find("out must be an integer, got the string"), std::string::npos) << bad << " -> " << e;
+  }
+  for (const char* tagged : {"!!int 8", "!!str 8", "!!float 8", "!custom 8"}) {
+    const std::string e = error_of(conv(std::string("out: ") + tagged));
+    EXPECT_NE(e.find("is not taken; write the value without it"), std::string::npos) << tagged << " -> " << e;
   }
   EXPECT_EQ(error_of("input: [3, 08, 8]\nlayers:\n  - {op: relu}\n"),
             "m.yaml:1: input = 08 has a leading zero, which YAML 1.1 reads as octal; write 8");
@@ -150,9 +159,9 @@ TEST(StrictInput, NumberReadersDirectly) {
 
 TEST(StrictInput, CliRefusesEachExample) {
   expect_bad_input({"inspect", write_temp("garbage.json", std::string(kJson) + " garbage\n")},
-                   "text after the first document");
+                   "garbage.json: not valid JSON (a .json file is strict JSON): parse error at line 1");
   expect_bad_input({"inspect", write_temp("two.json", std::string(kJson) + std::string(kJson))},
-                   "text after the first document");
+                   "expected end of input");
   expect_bad_input({"inspect", write_temp("two.yaml", kYaml + "---\nname: second\n")}, "two.yaml:4: text after");
   expect_bad_input({"inspect", write_temp("junk.yaml", kYaml + "...\njunk\n")}, "junk.yaml:5: text after");
   expect_bad_input({"inspect", write_temp("octal.yaml", conv("out: 010"))}, "out = 010 has a leading zero");

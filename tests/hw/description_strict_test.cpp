@@ -145,6 +145,19 @@ TEST_F(StrictDescription, CpuAndExternalNumbers) {
             d + ":3: key 'timeout_s': must be a positive number of seconds, got '0'");
 }
 
+TEST_F(StrictDescription, NumbersAreNotStringsOrTagged) {
+  const std::string d = path("d.yaml");
+  EXPECT_EQ(error_of(npu_with("parallelism_factor", "\"16\"")),
+            d + ":4: key 'parallelism_factor': must be a positive integer, got the string \"16\"; write it without quotes");
+  EXPECT_NE(error_of("kind: cpu\nthreads: '1'\n").find("key 'threads': must be a positive integer (at most 256), got the "
+                                                      "string \"1\""),
+            std::string::npos);
+  EXPECT_NE(error_of("name: x\ncommand: [true]\ntimeout_s: \"5\"\n").find("got the string \"5\""), std::string::npos);
+  EXPECT_NE(error_of(npu_with("clock_mhz", "!!float 800")).find("the tag '!!float' is not taken"), std::string::npos);
+  EXPECT_EQ(error_of("kind: cpu\ndescription: [1, 2]\n"),
+            d + ":2: key 'description': must be a string (free text about the target), got a list");
+}
+
 TEST(StrictCsv, RefusesWhatRfc4180Refuses) {
   const auto error_of = [](const std::string& text) {
     try {

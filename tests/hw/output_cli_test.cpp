@@ -155,5 +155,13 @@ TEST_F(OutputCli, TargetsShowRefusesADirectory) {
   expect_bad_input({"simulate", "mobilenet_v2", "--target", "/tmp"}, "/tmp: is a directory, not a target description");
 }
 
+TEST_F(OutputCli, TargetsShowRefusesWhatOtherVerbsRefuse) {
+  const std::string two = dir_.string() + "/two.yaml", none = dir_.string() + "/none.yaml";
+  std::ofstream(two) << "kind: cpu\nthreads: 1\n---\nkind: cpu\n";
+  std::ofstream(none) << "name: x\n";
+  expect_bad_input({"targets", "show", two}, "text after the first document");
+  expect_bad_input({"targets", "show", none}, "no key 'kind', and no key that tells the kind");
+}
+
 }  // namespace
 }  // namespace hwnas::hw

@@ -21,6 +21,7 @@ void add_targets_command(CLI::App& app) {
   auto name = std::make_shared<std::string>();
   show->add_option("NAME", *name, "Preset name or description path")->required();
   show->callback([name] {
+    hw::make_target(*name);  // refuses a description every other verb would refuse
     fmt::print("{}", read_text_file(hw::target_description_path(*name).string(), "target description"));
   });
   cmd->callback([cmd, show, json] {

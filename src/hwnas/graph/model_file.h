@@ -12,8 +12,9 @@ namespace hwnas::graph {
 /// shape mismatches.
 Graph load_model_file(const std::string& path);
 
-/// Parses model text; `source` names it in errors (a path or "<string>"). JSON is read as
-/// the YAML subset it is.
+/// Parses model text; `source` names it in errors (a path or "<string>"), shape errors too
+/// ("FILE: node 'x' (op): ..."). A `source` ending in .json must be strict JSON; the parsing rules are in
+/// yaml_input.h and docs/model-format.md.
 Graph parse_model(const std::string& text, const std::string& source);
 
 /// The graph as primitive layers with their block tags; parse_model of the result gives

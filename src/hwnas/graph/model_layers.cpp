@@ -36,7 +36,9 @@ std::optional<SqueezeExciteSpec> se_spec(LayerContext& c, std::int32_t channels)
 
 std::int32_t expanded_channels(LayerContext& c, std::int32_t in, double fallback) {
   const double expand = c.reader.number("expand", fallback, 0.01, 1000.0);
-  return std::max<std::int32_t>(1, static_cast<std::int32_t>(std::lround(in * expand)));
+  // torchvision's int(round(in * expand)): Python rounds half to even (5 * 0.5 -> 2), as
+  // nearbyint does in the default rounding mode; lround would round half away from zero.
+  return std::max<std::int32_t>(1, static_cast<std::int32_t>(std::nearbyint(in * expand)));
 }
 
 Pool pool_params(LayerContext& c, PoolKind kind) {

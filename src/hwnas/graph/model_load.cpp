@@ -74,8 +74,8 @@ class ModelLoader {
                                    number_problem_words(problem, input[i].Scalar(), "1", std::to_string(INT32_MAX))));
       if (problem != NumberProblem::none)
         fail(input[i], fmt::format("input must be [channels, height, width] of positive "
-                                   "integers, got '{}'",
-                                   input[i].IsScalar() ? input[i].Scalar() : "a list"));
+                                   "integers, got {}",
+                                   value_words(input[i])));
       dims[i] = static_cast<std::int32_t>(v);
     }
     register_name(input, "input", graph_.add("input", Input{dims[0], dims[1], dims[2]}, {}));
@@ -290,7 +290,15 @@ class ModelLoader {
 }  // namespace
 
 Graph parse_model(const std::string& text, const std::string& source) {
-  return ModelLoader(source).load(parse_yaml_document(text, source, "model file"));
+  const YAML::Node root = parse_yaml_document(text, source, "model file");
+  try {
+    return ModelLoader(source).load(root);
+  } catch (const UserError& e) {
+    // Shape inference (Graph::add) names the node but not the file.
+    const std::string what = e.what();
+    if (what.starts_with(source + ":")) throw;
+    throw UserError(fmt::format("{}: {}", source, what));
+  }
 }
 
 Graph load_model_file(const std::string& path) { return parse_model(read_text_file(path, "model file"), path); }

@@ -14,9 +14,7 @@ std::string location(const std::string& source, const YAML::Node& node) {
   return fmt::format("{}:{}: ", source, mark.line + 1);
 }
 
-std::string quoted(const YAML::Node& value) {
-  return value.IsScalar() ? value.Scalar() : "a list or mapping";
-}
+std::string quoted(const YAML::Node& value) { return value_words(value); }
 
 bool parse_act(const std::string& name, ActKind& kind) {
   for (ActKind k : {ActKind::relu, ActKind::relu6, ActKind::hardswish, ActKind::hardsigmoid,
@@ -46,6 +44,8 @@ std::int32_t LayerReader::integer_at(const YAML::Node& v, const std::string& key
   std::int64_t out = 0;
   const NumberProblem problem = read_integer(v, lo, INT32_MAX, out);
   if (problem == NumberProblem::none) return static_cast<std::int32_t>(out);
+  if (problem == NumberProblem::quoted)
+    fail_at(v, fmt::format("{} must be an integer, {}", key, number_problem_words(problem, v.Scalar(), "", "")));
   if (problem == NumberProblem::leading_zero || problem == NumberProblem::too_large)
     fail_at(v, fmt::format("{} = {} {}", key, v.Scalar(),
                            number_problem_words(problem, v.Scalar(), std::to_string(lo), std::to_string(INT32_MAX))));
@@ -58,13 +58,13 @@ std::int32_t LayerReader::positive(const std::string& key, std::optional<std::in
     if (!fallback) fail(fmt::format("missing key '{}' (a positive integer)", key));
     return *fallback;
   }
-  return integer_at(v, key, 1, fmt::format("{} must be a positive integer, got '{}'", key, quoted(v)));
+  return integer_at(v, key, 1, fmt::format("{} must be a positive integer, got {}", key, quoted(v)));
 }
 
 std::int32_t LayerReader::non_negative(const std::string& key, std::int32_t fallback) {
   const YAML::Node v = get(key);
   if (!v.IsDefined()) return fallback;
-  return integer_at(v, key, 0, fmt::format("{} must be a non-negative integer, got '{}'", key, quoted(v)));
+  return integer_at(v, key, 0, fmt::format("{} must be a non-negative integer, got {}", key, quoted(v)));
 }
 
 double LayerReader::number(const std::string& key, double fallback, double lo, double hi) {
@@ -74,8 +74,10 @@ double LayerReader::number(const std::string& key, double fallback, double lo, d
   const NumberProblem problem = read_real(v, lo, hi, out);
   if (problem == NumberProblem::leading_zero)
     fail_at(v, fmt::format("{} = {} {}", key, v.Scalar(), number_problem_words(problem, v.Scalar(), "", "")));
+  if (problem == NumberProblem::quoted)
+    fail_at(v, fmt::format("{} must be an integer, {}", key, number_problem_words(problem, v.Scalar(), "", "")));
   if (problem != NumberProblem::none)
-    fail_at(v, fmt::format("{} must be a number in [{}, {}], got '{}'", key, lo, hi, quoted(v)));
+    fail_at(v, fmt::format("{} must be a number in [{}, {}], got {}", key, lo, hi, quoted(v)));
   return out;
 }
 
@@ -83,10 +85,10 @@ bool LayerReader::boolean(const std::string& key, bool fallback) {
   const YAML::Node v = get(key);
   if (!v.IsDefined()) return fallback;
   // YAML 1.2's spellings only: YAML 1.1 also reads yes, no, on, off, y and n as booleans.
-  const std::string text = v.IsScalar() ? v.Scalar() : "";
+  const std::string text = is_plain_scalar(v) ? v.Scalar() : "";  // "false" is a string
   if (text == "true" || text == "True" || text == "TRUE") return true;
   if (text == "false" || text == "False" || text == "FALSE") return false;
-  fail_at(v, fmt::format("{} must be true or false, got '{}'", key, quoted(v)));
+  fail_at(v, fmt::format("{} must be true or false, got {}", key, quoted(v)));
 }
 
 std::string LayerReader::text(const std::string& key, std::optional<std::string> fallback) {
@@ -105,7 +107,7 @@ std::pair<std::int32_t, std::int32_t> LayerReader::pair(const std::string& key,
   if (!v.IsDefined()) return {fallback, fallback};
   auto one = [&](const YAML::Node& n) {
     return integer_at(n, key, allow_zero ? 0 : 1,
-                      fmt::format("{} must be a {} integer or a [height, width] pair, got '{}'", key,
+                      fmt::format("{} must be a {} integer or a [height, width] pair, got {}", key,
                                   allow_zero ? "non-negative" : "positive", quoted(n)));
   };
   if (v.IsSequence()) {
@@ -124,7 +126,7 @@ std::vector<std::int32_t> LayerReader::ints(const std::string& key, std::size_t 
   std::vector<std::int32_t> out;
   for (const YAML::Node& item : v)
     out.push_back(integer_at(item, key, 1,
-                             fmt::format("{} must be a list of {} positive integers, got '{}'", key, n, quoted(item))));
+                             fmt::format("{} must be a list of {} positive integers, got {}", key, n, quoted(item))));
   return out;
 }
 
@@ -136,7 +138,7 @@ std::optional<ActKind> LayerReader::activation(const std::string& key,
   if (v.IsScalar() && v.Scalar() == "none") return std::nullopt;
   if (!v.IsScalar() || !parse_act(v.Scalar(), kind))
     fail_at(v, fmt::format("{} must be one of relu, relu6, hardswish, hardsigmoid, sigmoid, "
-                           "silu, identity, none; got '{}'",
+                           "silu, identity, none; got {}",
                            key, quoted(v)));
   return kind;
 }

@@ -15,7 +15,7 @@ namespace hwnas::graph::detail {
 /// "FILE:LINE: " for a YAML node.
 std::string location(const std::string& source, const YAML::Node& node);
 
-/// A value as errors quote it: the scalar, or "a list or mapping".
+/// A value as errors quote it: value_words (yaml_input.h), e.g. '4' or the string "4".
 std::string quoted(const YAML::Node& value);
 
 /// Reads keys of one layer; remembers every key asked for, so finish() can reject the rest

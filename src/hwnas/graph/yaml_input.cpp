@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/eventhandler.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -16,6 +18,7 @@
 
 #include "hwnas/graph/error.h"
 #include "hwnas/graph/file_io.h"
+#include "hwnas/graph/printable.h"
 
 namespace hwnas {
 namespace {
@@ -87,21 +90,67 @@ std::string line_of(const std::string& source, const YAML::Node& node) {
   return node.Mark().is_null() ? source : fmt::format("{}:{}", source, node.Mark().line + 1);
 }
 
+/// Refuses an explicit tag on `node`: yaml-cpp gives "?" to a plain node, "!" to a quoted
+/// scalar (or one tagged with the bare '!', which reads the same) and "" to null.
+void check_tag(const YAML::Node& node, const std::string& source) {
+  const std::string& tag = node.Tag();
+  if (tag.empty() || tag == "?" || tag == "!") return;
+  const std::string core = "tag:yaml.org,2002:";
+  const std::string shown = tag.starts_with(core) ? "!!" + tag.substr(core.size()) : tag;
+  throw UserError(fmt::format("{}: the tag '{}' is not taken; write the value without it (a number as 4, "
+                              "a boolean as true, text plain or quoted)",
+                              line_of(source, node), printable(shown)));
+}
+
 // YAML and JSON parsers keep one of two equal keys silently; hwnas's files must not.
-void check_keys(const YAML::Node& node, const std::string& source) {
+void check_nodes(const YAML::Node& node, const std::string& source) {
+  check_tag(node, source);
   if (node.IsSequence()) {
-    for (const YAML::Node& item : node) check_keys(item, source);
+    for (const YAML::Node& item : node) check_nodes(item, source);
   } else if (node.IsMap()) {
     std::unordered_set<std::string> keys;  // a set: a mapping may have many keys
     for (const auto& entry : node) {
       if (!entry.first.IsScalar())
         throw UserError(fmt::format("{}: a key is a list or mapping; keys are names", line_of(source, entry.first)));
+      check_tag(entry.first, source);
       if (!keys.insert(entry.first.Scalar()).second)
         throw UserError(fmt::format("{}: key '{}' appears twice in one mapping; keep one", line_of(source, entry.first),
                                     entry.first.Scalar()));
-      check_keys(entry.second, source);
+      check_nodes(entry.second, source);
     }
   }
+}
+
+/// Accepts every event: only the syntax of the text is checked.
+struct JsonSyntax : nlohmann::json_sax<nlohmann::json> {
+  std::string error;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    error = e.what();
+    return false;
+  }
+};
+
+/// Refuses text that is not strict JSON (RFC 8259): YAML reads trailing commas, comments
+/// and its own syntax inside what looks like JSON. nlohmann's parser iterates, so deep
+/// nesting cannot overflow the stack here.
+void check_strict_json(std::string_view text, const std::string& source) {
+  JsonSyntax sax;
+  if (nlohmann::json::sax_parse(text, &sax, nlohmann::json::input_format_t::json, true, false)) return;
+  std::string message = sax.error;
+  if (const std::size_t prefix = message.find("] "); prefix != std::string::npos) message.erase(0, prefix + 2);
+  throw UserError(fmt::format("{}: not valid JSON (a .json file is strict JSON): {}", source, printable(message)));
 }
 
 }  // namespace
@@ -110,6 +159,7 @@ YAML::Node parse_yaml_document(std::string_view text, const std::string& source,
   // Not YAML::LoadAll: yaml-cpp 0.7's loops forever, allocating, on a ',' outside any
   // flow collection (the parser never consumes it). Load takes the first document; a
   // second pass over events asks only whether another document follows.
+  if (source.ends_with(".json")) check_strict_json(text, source);
   YAML::Node doc;
   bool first = false, second = false;
   DocumentEvents events;
@@ -135,7 +185,7 @@ YAML::Node parse_yaml_document(std::string_view text, const std::string& source,
                                 "the first); a {} holds exactly one document",
                                 where, what));
   }
-  check_keys(doc, source);
+  check_nodes(doc, source);
   return doc;
 }
 
@@ -143,8 +193,19 @@ YAML::Node load_yaml_file(const std::string& path, std::string_view what) {
   return parse_yaml_document(read_text_file(path, what), path, what);
 }
 
+bool is_plain_scalar(const YAML::Node& v) { return v.IsScalar() && v.Tag() == "?"; }
+
+std::string value_words(const YAML::Node& v) {
+  if (v.IsSequence()) return "a list";
+  if (v.IsMap()) return "a mapping";
+  if (!v.IsScalar()) return "null";
+  const std::string shown = printable(v.Scalar());
+  return is_plain_scalar(v) ? fmt::format("'{}'", shown) : fmt::format("the string \"{}\"", shown);
+}
+
 NumberProblem read_integer(const YAML::Node& v, std::int64_t lo, std::int64_t hi, std::int64_t& out) {
   if (!v.IsScalar()) return NumberProblem::malformed;
+  if (!is_plain_scalar(v)) return NumberProblem::quoted;
   std::string_view s = v.Scalar();
   const bool negative = !s.empty() && s[0] == '-';
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
@@ -163,6 +224,7 @@ NumberProblem read_integer(const YAML::Node& v, std::int64_t lo, std::int64_t hi
 
 NumberProblem read_real(const YAML::Node& v, double lo, double hi, double& out) {
   if (!v.IsScalar()) return NumberProblem::malformed;
+  if (!is_plain_scalar(v)) return NumberProblem::quoted;
   const std::string& text = v.Scalar();
   const std::string_view s = text;
   std::size_t at = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
@@ -202,6 +264,8 @@ std::string number_problem_words(NumberProblem problem, std::string_view value, 
       return fmt::format("is too large (at most {})", hi);
     case NumberProblem::malformed:
       return "is not a decimal number";
+    case NumberProblem::quoted:
+      return fmt::format("got the string \"{}\"; write it without quotes", printable(value));
     case NumberProblem::none:
       break;
   }

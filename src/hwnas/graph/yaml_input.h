@@ -5,6 +5,13 @@
 // documents and drops the rest ("{...} garbage", a second document after "---", junk after
 // "..."), and its number conversions read 010 as octal 8, 0x10 as 16 and .inf as infinity.
 // Every reader goes through the functions here instead, so all files fail alike.
+//
+// Types are read from how a value is written, not guessed: a number or a boolean is a
+// plain scalar (4, true); a quoted one ("4", 'true') is a string and is refused where a
+// number or boolean belongs. Explicit tags (!!str 4, !!float 4, !custom 3) are refused
+// everywhere, the core ones too: a tag would make a value's type differ from how it reads.
+// A file whose name ends in .json is strict JSON (RFC 8259): no trailing comma, comment or
+// YAML-only syntax, and no key twice; any other name is read as YAML (JSON is a subset).
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -15,8 +22,10 @@
 
 namespace hwnas {
 
-/// Parses `text` as exactly one YAML/JSON document whose mapping keys are unique names.
-/// Throws UserError naming `source`: "SOURCE:LINE: not valid YAML/JSON: MSG", "SOURCE: the
+/// Parses `text` as exactly one YAML/JSON document whose mapping keys are unique names and
+/// whose nodes carry no explicit tag; a `source` ending in .json must also be strict JSON.
+/// Throws UserError naming `source`: "SOURCE:LINE:COLUMN: not valid JSON: MSG" (a .json
+/// source), "SOURCE:LINE: the tag '!!str' is not taken; ...", "SOURCE:LINE: not valid YAML/JSON: MSG", "SOURCE: the
 /// file is empty; ...", "SOURCE:LINE: text after the first document (a second document,
 /// or junk after the first); a WHAT holds exactly one document", "SOURCE:LINE: key 'k'
 /// appears twice in one mapping; keep one", or "SOURCE:LINE: aliases expand the document
@@ -33,7 +42,15 @@ enum class NumberProblem : std::uint8_t {
   leading_zero,  // 010, 00.5: YAML 1.1 reads 010 as octal 8, so no spelling with one is taken
   too_small,     // below the range asked for
   too_large,     // above it (integers: also beyond int64)
+  quoted,        // a quoted scalar ("4" in YAML or JSON): a string, not a number
 };
+
+/// Whether `v` is a scalar written plain, without quotes: only those are numbers or booleans.
+bool is_plain_scalar(const YAML::Node& v);
+
+/// A value as errors quote it: '4' (plain), the string "4" (quoted), a list, a mapping, or
+/// null; control and non-UTF-8 bytes escaped (printable.h).
+std::string value_words(const YAML::Node& v);
 
 /// Reads scalar `v` as a decimal integer (optional sign, digits, no leading zero) in
 /// [lo, hi]; `out` is set only when the result is NumberProblem::none.
@@ -45,7 +62,8 @@ NumberProblem read_real(const YAML::Node& v, double lo, double hi, double& out);
 
 /// The words that follow "NAME = VALUE " for a leading zero or an out-of-range value, e.g.
 /// "is too large (at most 2147483647)", "has a leading zero; write 10 (YAML 1.1 would read
-/// 010 as octal 8)". `lo` and `hi` are the range as the reader states it.
+/// 010 as octal 8)"; for `quoted`, the words that follow "KEY must be an integer, ": "got
+/// the string \"4\"; write it without quotes". `lo` and `hi` are the range as the reader states it.
 std::string number_problem_words(NumberProblem problem, std::string_view value, std::string_view lo,
                                  std::string_view hi);
 

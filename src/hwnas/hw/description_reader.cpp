@@ -45,6 +45,9 @@ void DescriptionReader::check_mapping_and_keys(std::span<const std::string_view>
       throw UserError(fmt::format("{}:{}: unknown key '{}'; {}", source_,
                                   entry.first.Mark().line + 1, entry.first.Scalar(),
                                   unknown_key_hint));
+  // Every kind takes 'description', free text that no getter reads: it must still be text.
+  if (const YAML::Node about = node_["description"]; about && !about.IsScalar())
+    fail("description", fmt::format("must be a string (free text about the target), got {}", value_words(about)));
 }
 
 void DescriptionReader::fail(const std::string& key, const std::string& message) const {
@@ -81,6 +84,8 @@ double DescriptionReader::number(const std::string& key, Sign sign, double lo, d
   double out = 0;
   const NumberProblem problem = read_real(v, -HUGE_VAL, HUGE_VAL, out);
   if (problem == NumberProblem::leading_zero) fail_number(key, v, problem, "", "");
+  if (problem == NumberProblem::quoted)
+    fail(key, fmt::format("must be a {} {}, {}", sign_word(sign), noun, number_problem_words(problem, v.Scalar(), "", "")));
   if (problem != NumberProblem::none || (sign == Sign::positive ? out <= 0 : out < 0))
     fail(key, fmt::format("must be a {} {}, got '{}'", sign_word(sign), noun, scalar_text(v)));
   if (out < lo || out > hi)
@@ -99,6 +104,8 @@ std::int32_t DescriptionReader::integer(const std::string& key, Sign sign, std::
   const NumberProblem problem = read_integer(v, sign == Sign::positive ? 1 : 0, max, out);
   if (problem == NumberProblem::leading_zero || problem == NumberProblem::too_large)
     fail_number(key, v, problem, "", std::to_string(max));
+  if (problem == NumberProblem::quoted)
+    fail(key, fmt::format("must be a {} {}, {}", sign_word(sign), noun, number_problem_words(problem, v.Scalar(), "", "")));
   if (problem != NumberProblem::none)
     fail(key, fmt::format("must be a {} {}, got '{}'", sign_word(sign), noun, scalar_text(v)));
   return static_cast<std::int32_t>(out);

@@ -32,7 +32,8 @@ class DescriptionReader {
                     std::string non_scalar = "a list");
 
   /// Throws unless the description is a mapping ("SOURCE: NOT_A_MAPPING") whose keys are
-  /// all in `keys` ("SOURCE:LINE: unknown key 'k'; UNKNOWN_KEY_HINT"). Call it first.
+  /// all in `keys` ("SOURCE:LINE: unknown key 'k'; UNKNOWN_KEY_HINT") and whose
+  /// 'description', if any, is a scalar (free text). Call it first.
   void check_mapping_and_keys(std::span<const std::string_view> keys,
                               std::string_view not_a_mapping,
                               std::string_view unknown_key_hint) const;
@@ -50,12 +51,14 @@ class DescriptionReader {
   // The getters below return `fallback` when the key is absent and require it without one.
 
   /// A finite decimal number above zero (or at least zero), "must be a positive NOUN, got
-  /// 'x'", and in [lo, hi]: "SOURCE:LINE: KEY = V is too small (at least LO)" / "is too
+  /// 'x'" (a quoted "4": "must be a NOUN, got the string \"4\"; write it without
+  /// quotes"), and in [lo, hi]: "SOURCE:LINE: KEY = V is too small (at least LO)" / "is too
   /// large (at most HI)". A leading zero (010) is refused (yaml_input.h).
   double number(const std::string& key, Sign sign, double lo, double hi,
                 std::optional<double> fallback = {}, std::string_view noun = "number") const;
   /// A decimal integer from 1 (or 0) to `max` (at most INT32_MAX): "must be a non-negative
-  /// NOUN, got 'x'"; above `max`: "SOURCE:LINE: KEY = V is too large (at most MAX)".
+  /// NOUN, got 'x'" (quoted: as number()); above `max`: "SOURCE:LINE: KEY = V is too large
+  /// (at most MAX)".
   std::int32_t integer(const std::string& key, Sign sign, std::int64_t max,
                        std::optional<std::int32_t> fallback = {},
                        std::string_view noun = "integer") const;
