@@ -21,19 +21,7 @@ targets=("$@")
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-fuzz
 
-packages=(clang-14 libclang-rt-14-dev cmake ninja-build)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "fuzz.sh: missing packages: ${missing[*]}; run as root or apt-get install them" >&2
-    exit 2
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get update -q && \
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" || exit 2
-fi
+"$root/scripts/setup.sh" clang-14 libclang-rt-14-dev cmake ninja-build || exit 2
 
 # -O1 keeps the build short on a small machine; asserts stay on (no NDEBUG).
 nice -n 10 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 \

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package hwnas needs. Idempotent; run as root.
+# Installs every Debian 12 package hwnas needs, or only the packages named as arguments
+# (bench/fuzz.sh: its clang toolchain). Idempotent; run as root.
 set -euo pipefail
 
-packages=(
+default_packages=(
   build-essential cmake pkg-config ninja-build
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
@@ -10,6 +11,9 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler libopenmpi-dev
   dataset-fashion-mnist python3 python3-torch python3-torchvision
 )
+
+packages=("$@")
+((${#packages[@]})) || packages=("${default_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
