@@ -9,7 +9,7 @@
 
 #include "hwnas/estimate/measure_network.h"
 #include "hwnas/graph/blocks.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/hw/targets/targets.h"
 #include "hwnas/report/svg_plot.h"

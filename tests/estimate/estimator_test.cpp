@@ -11,7 +11,7 @@
 #include "hwnas/estimate/fit.h"
 #include "hwnas/estimate/measure_network.h"
 #include "hwnas/estimate/validate.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/hw/targets/targets.h"
 #include "support/scratch_dir.h"

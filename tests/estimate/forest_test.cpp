@@ -7,7 +7,7 @@
 
 #include "hwnas/estimate/forest.h"
 #include "hwnas/estimate/xgb_regressor.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 
 namespace hwnas::estimate {
 namespace {

@@ -19,7 +19,7 @@
 #include "hwnas/estimate/estimator.h"
 #include "hwnas/estimate/table_model.h"
 #include "hwnas/estimate/ubj_check.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/hw/table/table_target.h"
 #include "hwnas/hw/targets/targets.h"
 

@@ -10,8 +10,8 @@
 #include "hwnas/estimate/ridge.h"
 #include "hwnas/estimate/stats.h"
 #include "hwnas/estimate/table_fit.h"
-#include "hwnas/graph/error.h"
-#include "hwnas/hw/table/csv.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/csv.h"
 #include "support/scratch_dir.h"
 
 namespace hwnas::estimate {
@@ -151,7 +151,7 @@ TEST(TableFit, WritesEveryRowsPrediction) {
   TableFitOptions o{csv, "arch", "lat_ms_dev", "nb201", 30, 3};
   o.predictions = scratch("tp.pred.csv");
   const auto r = fit_table(o, scratch("tp.est"));
-  const hw::CsvTable in = hw::read_csv(csv), out = hw::read_csv(o.predictions);
+  const CsvTable in = read_csv(csv), out = read_csv(o.predictions);
   ASSERT_EQ(out.header, (std::vector<std::string>{"row", "line", "arch", "measured_ms", "predicted_ms", "split"}));
   ASSERT_EQ(out.rows.size(), in.rows.size());
   int train = 0;

@@ -15,7 +15,7 @@
 
 #include <unistd.h>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 
 namespace hwnas::fuzz {
 

@@ -14,7 +14,7 @@
 #include "fuzz/fuzz_contract.h"
 #include "fuzz/probe_model.h"
 #include "hwnas/estimate/measure_network.h"
-#include "hwnas/graph/yaml_input.h"
+#include "hwnas/base/yaml_input.h"
 #include "hwnas/hw/cpu/cpu_target.h"
 #include "hwnas/hw/npu/npu_target.h"
 #include "hwnas/hw/table/table_target.h"

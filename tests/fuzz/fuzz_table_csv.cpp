@@ -8,7 +8,7 @@
 #include <string>
 
 #include "fuzz/fuzz_contract.h"
-#include "hwnas/hw/table/csv.h"
+#include "hwnas/base/csv.h"
 #include "hwnas/hw/table/table_target.h"
 
 using namespace hwnas;
@@ -16,7 +16,7 @@ using namespace hwnas;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   return fuzz::expect_user_errors_only([&] {
-    const hw::CsvTable table = hw::parse_csv(text, "fuzz.csv");
+    const CsvTable table = parse_csv(text, "fuzz.csv");
     if (table.header.size() < 2) return;
     const std::string path = (fuzz::scratch_dir() / "table.csv").string();
     std::ofstream(path, std::ios::binary | std::ios::trunc) << text;

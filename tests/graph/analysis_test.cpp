@@ -7,7 +7,7 @@
 
 #include "hwnas/graph/analysis.h"
 #include "hwnas/graph/blocks.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/graph/infer_shape.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/graph/zoo/zoo.h"

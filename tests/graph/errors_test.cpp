@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/graph/graph.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/graph/zoo/zoo.h"

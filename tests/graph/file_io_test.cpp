@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/file_io.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
 #include "support/scratch_dir.h"
 
 namespace hwnas {

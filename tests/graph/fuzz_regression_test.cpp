@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "hwnas/graph/analysis.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/graph/model_file.h"
 
 namespace hwnas::graph {

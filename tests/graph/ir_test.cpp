@@ -4,7 +4,7 @@
 #include <unordered_set>
 
 #include "hwnas/graph/blocks.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/graph/graph.h"
 #include "hwnas/graph/zoo/zoo.h"
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "hwnas/graph/blocks.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/graph/graph.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/graph/zoo/zoo.h"

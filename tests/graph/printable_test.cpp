@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/printable.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
 
 namespace hwnas {
 namespace {

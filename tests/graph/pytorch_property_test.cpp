@@ -17,7 +17,7 @@
 #include <string>
 
 #include "hwnas/graph/analysis.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/graph/model_file.h"
 
 namespace hwnas::graph {

@@ -7,9 +7,9 @@
 #include <functional>
 #include <string>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/graph/model_file.h"
-#include "hwnas/graph/yaml_input.h"
+#include "hwnas/base/yaml_input.h"
 #include "support/cli_runner.h"
 
 namespace hwnas::graph {

@@ -10,9 +10,9 @@
 #include <functional>
 #include <string>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/hw/npu/npu_target.h"
-#include "hwnas/hw/table/csv.h"
+#include "hwnas/base/csv.h"
 #include "hwnas/hw/targets/targets.h"
 #include "support/npu_description.h"
 #include "support/scratch_dir.h"

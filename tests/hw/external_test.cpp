@@ -10,7 +10,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/hw/external/external_target.h"
 #include "store_test_support.h"
 

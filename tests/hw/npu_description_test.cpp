@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/hw/npu/npu_target.h"
 #include "hwnas/hw/targets/targets.h"
 #include "support/npu_description.h"

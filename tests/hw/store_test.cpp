@@ -15,7 +15,7 @@
 #include <sstream>
 #include <thread>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/hw/store/measurement_store.h"
 #include "store_test_support.h"
 

@@ -7,8 +7,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "hwnas/graph/error.h"
-#include "hwnas/hw/table/csv.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/csv.h"
 #include "hwnas/hw/table/table_target.h"
 #include "store_test_support.h"
 

@@ -10,8 +10,8 @@
 #include "hwnas/estimate/table_model.h"
 #include "hwnas/estimate/validate.h"
 #include "hwnas/graph/analysis.h"
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/printable.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
 #include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/hw/targets/targets.h"
 

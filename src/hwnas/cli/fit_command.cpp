@@ -11,9 +11,9 @@
 #include "hwnas/cli/progress.h"
 #include "hwnas/estimate/fit.h"
 #include "hwnas/estimate/table_fit.h"
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/printable.h"
-#include "hwnas/graph/file_io.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
+#include "hwnas/base/file_io.h"
 #include "hwnas/hw/table/table_target.h"
 #include "hwnas/hw/targets/targets.h"
 

@@ -6,8 +6,8 @@
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/json_output.h"
 #include "hwnas/graph/analysis.h"
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/printable.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
 #include "hwnas/graph/zoo/zoo.h"
 
 namespace hwnas::cli {

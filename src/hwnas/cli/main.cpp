@@ -10,8 +10,8 @@
 #include <string>
 
 #include "hwnas/cli/commands.h"
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/printable.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"hwnas: accelerator-aware neural architecture search"};

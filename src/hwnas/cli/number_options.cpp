@@ -6,8 +6,8 @@
 #include <charconv>
 #include <cmath>
 
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/printable.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
 
 namespace hwnas::cli {
 

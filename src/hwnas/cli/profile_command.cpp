@@ -10,9 +10,9 @@
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
 #include "hwnas/estimate/profile.h"
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/file_io.h"
-#include "hwnas/graph/printable.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/base/printable.h"
 #include "hwnas/hw/table/table_target.h"
 #include "hwnas/hw/targets/targets.h"
 

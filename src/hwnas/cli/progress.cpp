@@ -5,7 +5,7 @@
 
 #include <cstdio>
 
-#include "hwnas/graph/printable.h"
+#include "hwnas/base/printable.h"
 
 namespace hwnas::cli {
 namespace {

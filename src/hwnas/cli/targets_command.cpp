@@ -5,10 +5,10 @@
 
 #include "hwnas/cli/commands.h"
 #include "hwnas/cli/json_output.h"
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/printable.h"
-#include "hwnas/graph/file_io.h"
-#include "hwnas/graph/yaml_input.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/base/yaml_input.h"
 #include "hwnas/hw/targets/targets.h"
 
 namespace hwnas::cli {

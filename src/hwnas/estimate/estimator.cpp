@@ -8,10 +8,10 @@
 
 #include "hwnas/estimate/base64.h"
 #include "hwnas/estimate/features.h"
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/file_io.h"
-#include "hwnas/graph/json_input.h"
-#include "hwnas/hw/table/csv.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/base/json_input.h"
+#include "hwnas/base/csv.h"
 
 namespace hwnas::estimate {
 
@@ -163,7 +163,7 @@ std::vector<double> Estimator::predict(std::span<const hw::Kernel> kernels) cons
     const std::vector<float> y = model->second.predict(x);
     for (std::size_t k = 0; k < rows.size(); ++k) {
       out[rows[k]] = std::exp(double(y[k]));
-      if (!(out[rows[k]] <= hw::kMaxLatencyMs * 1e-3))  // also NaN: a model blob edited by hand
+      if (!(out[rows[k]] <= kMaxLatencyMs * 1e-3))  // also NaN: a model blob edited by hand
         throw UserError(fmt::format("estimator for '{}' predicts {:.3g} s for a {} kernel ({}), more than the "
                                     "largest latency hwnas accepts (1e4 s); its model is corrupt; refit it with "
                                     "'hwnas fit'",

@@ -16,7 +16,7 @@
 #include "hwnas/estimate/features.h"
 #include "hwnas/estimate/kernel_sampler.h"
 #include "hwnas/estimate/profile.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 
 namespace hwnas::estimate {
 namespace {

@@ -8,7 +8,7 @@
 #include <limits>
 #include <string>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 
 namespace hwnas::estimate {
 namespace {

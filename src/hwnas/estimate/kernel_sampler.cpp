@@ -7,7 +7,7 @@
 #include "hwnas/estimate/decompose.h"
 #include "hwnas/estimate/random_layers.h"
 #include "hwnas/graph/blocks.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/graph/zoo/zoo.h"
 
 namespace hwnas::estimate {

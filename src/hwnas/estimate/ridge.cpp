@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 
 namespace hwnas::estimate {
 namespace {

@@ -11,9 +11,9 @@
 #include "hwnas/estimate/ridge.h"
 #include "hwnas/estimate/stats.h"
 #include "hwnas/estimate/table_model.h"
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/file_io.h"
-#include "hwnas/hw/table/csv.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/base/csv.h"
 
 namespace hwnas::estimate {
 namespace {
@@ -22,7 +22,7 @@ constexpr double kLossCap = 0.20;  // relative error beyond which a row's loss s
 constexpr std::size_t kEnsemble = 5;  // members averaged from 60 training rows
 constexpr double kMaxDfShare = 0.5;   // below 60 rows, a model's degrees of freedom: at most this share of them
 
-std::size_t column(const hw::CsvTable& t, const std::string& name, const std::string& csv, const std::string& flag) {
+std::size_t column(const CsvTable& t, const std::string& name, const std::string& csv, const std::string& flag) {
   const auto it = std::find(t.header.begin(), t.header.end(), name);
   if (it != t.header.end()) return static_cast<std::size_t>(it - t.header.begin());
   std::string names;
@@ -46,7 +46,7 @@ nlohmann::json fit_table(const TableFitOptions& options, const std::string& out_
     throw UserError(fmt::format("--space '{}': use nb201 or fbnet", options.space));
   TableFitOptions o = options;
   if (o.arch_column.empty()) o.arch_column = table_key_column(o.space);
-  const hw::CsvTable table = hw::read_csv(o.csv);
+  const CsvTable table = read_csv(o.csv);
   const std::size_t arch_col = column(table, o.arch_column, o.csv, "--arch-column");
   const std::size_t lat_col = column(table, o.latency_column, o.csv, "--latency-column");
   if (o.train < 5 || static_cast<std::size_t>(o.train) + 5 > table.rows.size())
@@ -68,7 +68,7 @@ nlohmann::json fit_table(const TableFitOptions& options, const std::string& out_
   rows.reserve(table.rows.size());
   for (std::size_t i = 0; i < table.rows.size(); ++i) {
     const auto& cells = table.rows[i];
-    latency_ms.push_back(hw::parse_latency_ms(cells[lat_col], o.csv, table.row_lines[i], o.latency_column));
+    latency_ms.push_back(parse_latency_ms(cells[lat_col], o.csv, table.row_lines[i], o.latency_column));
     TableRow r;
     try {
       r = table_row(o.space, cells[arch_col], simulators);

@@ -14,10 +14,10 @@
 #include "hwnas/estimate/measure_network.h"
 #include "hwnas/estimate/stats.h"
 #include "hwnas/graph/analysis.h"
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/json_input.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/json_input.h"
 #include "hwnas/graph/zoo/zoo.h"
-#include "hwnas/hw/table/csv.h"
+#include "hwnas/base/csv.h"
 #include "hwnas/hw/targets/targets.h"
 
 namespace hwnas::estimate {
@@ -235,9 +235,9 @@ TableEstimator TableEstimator::from_json(const nlohmann::json& doc, const std::s
     if (m.features(row).size() != m.model.weights.size())
       throw bad(fmt::format("a member has {} weights for {} features", m.model.weights.size(), m.features(row).size()));
 
-  hw::CsvTable table;
+  CsvTable table;
   try {
-    table = hw::read_csv(e.csv_);
+    table = read_csv(e.csv_);
   } catch (const UserError& ex) {
     throw UserError(fmt::format("{}: the table it was fitted on (key 'csv') cannot be read: {}; set 'csv' to "
                                 "where that table is now",
@@ -295,7 +295,7 @@ nlohmann::json TableEstimator::validate_holdout() const {
   std::vector<double> measured, predicted;
   for (std::size_t k = static_cast<std::size_t>(train_rows_); k < order.size(); ++k) {
     const std::size_t i = order[k];
-    const double ms = hw::parse_latency_ms(latency_cells_[i], csv_, row_lines_[i], latency_column_);
+    const double ms = parse_latency_ms(latency_cells_[i], csv_, row_lines_[i], latency_column_);
     measured.push_back(ms * 1e-3);  // agreement() takes seconds
     predicted.push_back(predict_row_ms(i) * 1e-3);
   }
@@ -321,7 +321,7 @@ double TableEstimator::predict_ms(const std::string& arch) const {
 }
 
 double TableEstimator::checked_ms(double ms) const {
-  if (!(ms <= hw::kMaxLatencyMs))  // also NaN: weights edited by hand
+  if (!(ms <= kMaxLatencyMs))  // also NaN: weights edited by hand
     throw UserError(fmt::format("{}: predicts {:.3g} ms, more than the largest latency a table may hold (1e7 ms); "
                                 "the file is corrupt or was fitted on latencies past that; refit it with 'hwnas fit --table'",
                                 path_, ms));

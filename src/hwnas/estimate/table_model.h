@@ -68,7 +68,7 @@ class TableEstimator {
   const std::string& space() const { return space_; }
   const std::string& latency_column() const { return latency_column_; }
   /// Latency of `arch` in ms. Throws UserError when a member needs other devices' columns
-  /// and the table has no row for `arch`, or when the prediction is past hw::kMaxLatencyMs
+  /// and the table has no row for `arch`, or when the prediction is past kMaxLatencyMs
   /// (the file's weights edited).
   double predict_ms(const std::string& arch) const;
   /// The estimator against its table's latency column on the rows its fit held out (the
@@ -90,7 +90,7 @@ class TableEstimator {
   std::size_t table_rows_ = 0;
   std::vector<TableMember> members_;
   double predict_row_ms(std::size_t row) const;
-  /// `ms`, or UserError naming the file when it is past hw::kMaxLatencyMs (or NaN).
+  /// `ms`, or UserError naming the file when it is past kMaxLatencyMs (or NaN).
   double checked_ms(double ms) const;
 };
 

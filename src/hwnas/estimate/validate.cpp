@@ -13,7 +13,7 @@
 #include "hwnas/estimate/kernel_sampler.h"
 #include "hwnas/estimate/measure_network.h"
 #include "hwnas/estimate/stats.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 
 namespace hwnas::estimate {
 namespace {

@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "hwnas/estimate/ubj_check.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 
 namespace hwnas::estimate {
 namespace {

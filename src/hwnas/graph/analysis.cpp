@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "hwnas/graph/checked.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/checked.h"
+#include "hwnas/base/error.h"
 #include "hwnas/graph/memory_schedule.h"
 
 namespace hwnas::graph {

@@ -4,7 +4,7 @@
 #include <array>
 
 #include "hwnas/graph/blocks.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 
 namespace hwnas::graph {
 namespace {

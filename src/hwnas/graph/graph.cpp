@@ -3,8 +3,8 @@
 #include <array>
 #include <fmt/format.h>
 
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/hash.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/hash.h"
 #include "hwnas/graph/infer_shape.h"
 
 namespace hwnas::graph {

@@ -7,8 +7,8 @@
 #include <queue>
 #include <tuple>
 
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/hash.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/hash.h"
 
 namespace hwnas::graph {
 namespace {

@@ -5,9 +5,9 @@
 #include <queue>
 #include <unordered_map>
 
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/file_io.h"
-#include "hwnas/graph/yaml_input.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/base/yaml_input.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/graph/model_layers.h"
 

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/yaml_input.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/yaml_input.h"
 
 namespace hwnas::graph::detail {
 

@@ -3,8 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/file_io.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/graph/op_json.h"
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "hwnas/graph/blocks.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 
 namespace hwnas::graph {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <type_traits>
 
-#include "hwnas/graph/hash.h"
+#include "hwnas/base/hash.h"
 #include "hwnas/graph/overloaded.h"
 
 namespace hwnas::graph {

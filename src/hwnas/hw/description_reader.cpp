@@ -6,9 +6,9 @@
 #include <cmath>
 #include <utility>
 
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/printable.h"
-#include "hwnas/graph/yaml_input.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
+#include "hwnas/base/yaml_input.h"
 
 namespace hwnas::hw {
 namespace {

@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "hwnas/graph/analysis.h"
-#include "hwnas/graph/yaml_input.h"
+#include "hwnas/base/yaml_input.h"
 #include "hwnas/hw/fusion.h"
 
 namespace hwnas::hw {

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "hwnas/graph/checked.h"
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/hash.h"
+#include "hwnas/base/checked.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/hash.h"
 #include "hwnas/graph/op_json.h"
 
 namespace hwnas::hw {
@@ -46,11 +46,11 @@ std::uint64_t shape_bits(const graph::Shape& s) {
 }
 
 std::uint64_t hash_start(graph::Precision precision, std::int32_t batch) {
-  return graph::hash_mix(static_cast<std::uint64_t>(precision), std::uint64_t(batch));
+  return hash_mix(static_cast<std::uint64_t>(precision), std::uint64_t(batch));
 }
 
 std::uint64_t hash_output(std::uint64_t h, const graph::Shape& s) {
-  return graph::hash_mix(h, shape_bits(s) ^ 0x5bd1e995ULL);
+  return hash_mix(h, shape_bits(s) ^ 0x5bd1e995ULL);
 }
 
 }  // namespace
@@ -58,8 +58,8 @@ std::uint64_t hash_output(std::uint64_t h, const graph::Shape& s) {
 std::uint64_t kernel_hash(const Kernel& kernel) {
   std::uint64_t h = hash_start(kernel.precision, kernel.batch);
   for (const KernelOp& op : kernel.ops) {
-    h = graph::hash_mix(h, graph::hash_op(op.op));
-    for (const graph::Shape& s : op.inputs) h = graph::hash_mix(h, shape_bits(s));
+    h = hash_mix(h, graph::hash_op(op.op));
+    for (const graph::Shape& s : op.inputs) h = hash_mix(h, shape_bits(s));
     h = hash_output(h, op.output);
   }
   return h;
@@ -69,8 +69,8 @@ std::uint64_t kernel_hash(const graph::Graph& graph, std::span<const graph::Node
                           graph::Precision precision, std::int32_t batch) {
   std::uint64_t h = hash_start(precision, batch);
   for (graph::NodeId id : nodes) {
-    h = graph::hash_mix(h, graph::hash_op(graph.op(id)));
-    for (graph::NodeId in : graph.inputs(id)) h = graph::hash_mix(h, shape_bits(graph.shape(in)));
+    h = hash_mix(h, graph::hash_op(graph.op(id)));
+    for (graph::NodeId in : graph.inputs(id)) h = hash_mix(h, shape_bits(graph.shape(in)));
     h = hash_output(h, graph.shape(id));
   }
   return h;
@@ -103,13 +103,13 @@ std::int64_t kernel_macs(const Kernel& kernel) {
   for (const KernelOp& op : kernel.ops) {
     std::optional<std::int64_t> op_macs = 0;
     if (const auto* conv = std::get_if<graph::Conv2d>(&op.op))
-      op_macs = graph::checked_product({op.output.elements(), op.inputs[0].c / conv->groups,
+      op_macs = checked_product({op.output.elements(), op.inputs[0].c / conv->groups,
                                         conv->kernel_h, conv->kernel_w});
     else if (const auto* linear = std::get_if<graph::Linear>(&op.op))
       op_macs = std::int64_t{op.inputs[0].c} * linear->out_features;
-    macs = macs && op_macs ? graph::checked_add(*macs, *op_macs) : std::nullopt;
+    macs = macs && op_macs ? checked_add(*macs, *op_macs) : std::nullopt;
   }
-  if (macs) macs = graph::checked_mul(*macs, kernel.batch);
+  if (macs) macs = checked_mul(*macs, kernel.batch);
   if (!macs)
     throw UserError(fmt::format("kernel {}: its MACs do not fit in 64 bits; use a smaller layer "
                                 "or batch",

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/hw/fusion.h"
 #include "hwnas/hw/kernel.h"
 

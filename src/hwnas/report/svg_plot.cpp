@@ -6,7 +6,7 @@
 #include <array>
 #include <cmath>
 
-#include "hwnas/graph/file_io.h"
+#include "hwnas/base/file_io.h"
 
 namespace hwnas::report {
 namespace {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "hwnas/graph/blocks.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/graph/zoo/builders.h"
 
 namespace hwnas::graph::zoo {

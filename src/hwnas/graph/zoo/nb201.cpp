@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "hwnas/graph/blocks.h"
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/graph/zoo/builders.h"
 
 namespace hwnas::graph::zoo {

@@ -6,7 +6,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/graph/zoo/builders.h"
 

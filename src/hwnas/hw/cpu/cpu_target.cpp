@@ -11,7 +11,7 @@
 #include <cmath>
 #include <fstream>
 
-#include "hwnas/graph/hash.h"
+#include "hwnas/base/hash.h"
 #include "hwnas/hw/cpu/xnn_program.h"
 #include "hwnas/hw/description_reader.h"
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "hwnas/graph/checked.h"
+#include "hwnas/base/checked.h"
 #include "hwnas/hw/cpu/xnn_support.h"
 #include "hwnas/hw/target.h"
 
@@ -125,7 +125,7 @@ std::vector<xnn::OperatorPtr> build_copy_operators(const Kernel& kernel, xnn::Ar
 // allocated: shapes and attributes come from users, and XNNPACK would otherwise try to
 // allocate them (or wrap its 32-bit window arithmetic).
 void check_limits(const Kernel& kernel) {
-  using graph::checked_add, graph::checked_mul, graph::checked_product;
+  using hwnas::checked_add, hwnas::checked_mul, hwnas::checked_product;
   std::optional<std::int64_t> bytes = 0;
   const auto add = [&](std::optional<std::int64_t> more) {
     bytes = bytes && more ? checked_add(*bytes, *more) : std::nullopt;

@@ -17,9 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/hash.h"
-#include "hwnas/graph/json_input.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/hash.h"
+#include "hwnas/base/json_input.h"
 #include "hwnas/hw/description_reader.h"
 #include "hwnas/hw/external/subprocess.h"
 

@@ -12,7 +12,7 @@
 #include <thread>
 #include <utility>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 
 namespace hwnas::hw {
 namespace {

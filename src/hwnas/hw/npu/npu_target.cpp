@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "hwnas/graph/hash.h"
+#include "hwnas/base/hash.h"
 
 #include "hwnas/hw/npu/simulate.h"
 

@@ -9,11 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/file_io.h"
-#include "hwnas/graph/hash.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/base/hash.h"
 #include "hwnas/hw/description_reader.h"
-#include "hwnas/hw/table/csv.h"
+#include "hwnas/base/csv.h"
 
 namespace hwnas::hw {
 namespace {

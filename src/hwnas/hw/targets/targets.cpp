@@ -9,8 +9,8 @@
 #include <string_view>
 #include <utility>
 
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/yaml_input.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/yaml_input.h"
 #include "hwnas/hw/cpu/cpu_target.h"
 #include "hwnas/hw/external/external_target.h"
 #include "hwnas/hw/npu/npu_target.h"

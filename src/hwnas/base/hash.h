@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace hwnas::graph {
+namespace hwnas {
 
 /// Mixes `value` into `seed` (a 64-bit variant of boost::hash_combine with a murmur finaliser).
 inline std::uint64_t hash_mix(std::uint64_t seed, std::uint64_t value) {
@@ -14,9 +14,6 @@ inline std::uint64_t hash_mix(std::uint64_t seed, std::uint64_t value) {
   return seed;
 }
 
-}  // namespace hwnas::graph
-
-namespace hwnas {
 
 /// FNV-1a of a string: stable across runs, builds and platforms (unlike std::hash), for
 /// identities stored in files.

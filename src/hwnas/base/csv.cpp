@@ -1,14 +1,14 @@
-#include "hwnas/hw/table/csv.h"
+#include "hwnas/base/csv.h"
 
 #include <fmt/format.h>
 
 #include <charconv>
 #include <cmath>
 
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/file_io.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
 
-namespace hwnas::hw {
+namespace hwnas {
 
 double parse_latency_ms(std::string_view text, const std::string& source, std::int64_t line,
                         const std::string& column) {
@@ -114,4 +114,4 @@ CsvTable parse_csv(std::string_view text, const std::string& source) {
 
 CsvTable read_csv(const std::string& path) { return parse_csv(read_text_file(path, "latency table"), path); }
 
-}  // namespace hwnas::hw
+}  // namespace hwnas

@@ -11,7 +11,7 @@
 #include <limits>
 #include <optional>
 
-namespace hwnas::graph {
+namespace hwnas {
 
 /// a + b, or std::nullopt when the exact sum does not fit in int64.
 inline std::optional<std::int64_t> checked_add(std::int64_t a, std::int64_t b) {
@@ -44,4 +44,4 @@ inline bool fits_int32(std::int64_t value) {
          value <= std::numeric_limits<std::int32_t>::max();
 }
 
-}  // namespace hwnas::graph
+}  // namespace hwnas

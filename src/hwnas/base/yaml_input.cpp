@@ -1,4 +1,4 @@
-#include "hwnas/graph/yaml_input.h"
+#include "hwnas/base/yaml_input.h"
 
 #include <fmt/format.h>
 #include <yaml-cpp/eventhandler.h>
@@ -16,9 +16,9 @@
 #include <utility>
 #include <vector>
 
-#include "hwnas/graph/error.h"
-#include "hwnas/graph/file_io.h"
-#include "hwnas/graph/printable.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/base/printable.h"
 
 namespace hwnas {
 namespace {

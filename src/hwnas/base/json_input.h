@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 
 namespace hwnas {
 

@@ -1,4 +1,4 @@
-#include "hwnas/graph/file_io.h"
+#include "hwnas/base/file_io.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "hwnas/graph/error.h"
+#include "hwnas/base/error.h"
 
 namespace hwnas {
 namespace {

@@ -1,4 +1,4 @@
-#include "hwnas/graph/json_input.h"
+#include "hwnas/base/json_input.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace hwnas::hw {
+namespace hwnas {
 
 struct CsvTable {
   std::vector<std::string> header;
@@ -40,4 +40,4 @@ CsvTable parse_csv(std::string_view text, const std::string& source);
 /// Reads and parses the file at `path`; throws UserError naming it when it cannot be read.
 CsvTable read_csv(const std::string& path);
 
-}  // namespace hwnas::hw
+}  // namespace hwnas

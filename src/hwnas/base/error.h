@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "hwnas/graph/printable.h"
+#include "hwnas/base/printable.h"
 
 namespace hwnas {
 

@@ -1,0 +1,42 @@
+// One evaluated candidate of a search, as the experiment store keeps it and the report
+// and `hwnas search --json` show it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "hwnas/space/genome.h"
+
+namespace hwnas::search {
+
+/// The metrics of a network. Memory figures are exact, from graph::analyze at the
+/// experiment's precision and batch; latency comes from the latency source.
+struct Metrics {
+  std::optional<double> accuracy;   // the task's metric in [0, 100] (top-1 %, mAP, mIoU); unset if not evaluated
+  std::optional<double> latency_ms; // unset when the latency source failed
+  std::int64_t peak_activation_bytes = 0;
+  std::int64_t weight_bytes = 0;
+  std::int64_t params = 0;
+  std::int64_t macs = 0;
+};
+
+enum class TrialStatus {
+  ok,          // every metric computed; feasible tells whether the constraints hold
+  infeasible,  // a cheap metric broke a hard constraint: accuracy was never evaluated
+  failed,      // an evaluation failed: `reason` says why
+};
+
+struct Trial {
+  std::int64_t index = 0;  // 0-based, in evaluation order
+  space::Genome genome;    // canonical
+  std::string arch;        // Space::arch(genome)
+  TrialStatus status = TrialStatus::ok;
+  bool feasible = false;   // meets every hard constraint
+  std::string reason;      // for infeasible/failed: "latency_ms 5.2 > 4", "program exited with status 1: ..."
+  Metrics metrics;
+  bool accuracy_evaluated = false;  // counted as an (expensive) accuracy evaluation
+  double seconds = 0;               // wall time spent on this trial
+};
+
+}  // namespace hwnas::search

@@ -1,0 +1,77 @@
+// A search space: named genes, each a list of choices, and the decoding of a genome into
+// a network.
+//
+// Implementations: NAS-Bench-201 (space/nb201.h), FBNet (space/fbnet.h) and the
+// YAML-defined spaces (space/yaml_space.h, docs/spaces.md); space/registry.h finds them
+// by name or path. A space is immutable after construction and safe to share between
+// threads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hwnas/graph/graph.h"
+#include "hwnas/space/genome.h"
+
+namespace hwnas::space {
+
+/// One decision: `choices` are the labels `hwnas space show` prints (e.g. "ibn",
+/// "fused_ibn"; "3"; "nor_conv_3x3").
+struct Gene {
+  std::string name;                  // e.g. "stage2.layer1.block", "edge 1<-0"
+  std::vector<std::string> choices;  // at least one
+};
+
+class Space {
+ public:
+  virtual ~Space() = default;
+
+  /// The space's name: a built-in's name, or the YAML file's `name`.
+  virtual const std::string& name() const = 0;
+  virtual const std::vector<Gene>& genes() const = 0;
+
+  /// The same genome with every gene that does not affect the network (layers past a
+  /// stage's chosen depth) set to 0. Genomes with equal canonical forms decode to equal
+  /// networks; strategies and the experiment loop compare canonical genomes.
+  virtual Genome canonical(const Genome& genome) const { return genome; }
+
+  /// The network, with block tags (BlockKind) so that estimate::decompose works on it.
+  /// Throws UserError when the genome does not fit the space (see check()).
+  virtual graph::Graph decode(const Genome& genome) const = 0;
+
+  /// The architecture string: NB201's cell string, FBNet's block list; for other spaces
+  /// to_text(canonical(genome)). Keys accuracy/latency CSV columns.
+  virtual std::string arch(const Genome& genome) const { return to_text(canonical(genome)); }
+
+  /// Inverse of arch(): throws UserError naming `arch` when it is not one of this space's.
+  virtual Genome parse_arch(std::string_view arch) const;
+
+  /// The space's reference network (e.g. MobileNetV2 in mobilenet-cls), if it has one.
+  virtual std::optional<Genome> baseline() const { return std::nullopt; }
+
+  /// log10 of the number of distinct networks (distinct canonical genomes).
+  virtual double log10_size() const;
+
+  /// Number of choices of each gene, for strategies.
+  std::vector<std::uint32_t> cardinalities() const;
+
+  /// Throws UserError "space 'NAME': genome 'TEXT' ..." when the genome's length differs
+  /// from genes().size() or an index is past its gene's choices (naming the gene).
+  void check(const Genome& genome) const;
+};
+
+/// Uniform random choice per gene, canonicalised.
+Genome sample(const Space& space, std::mt19937_64& rng);
+
+/// Changes one gene that affects the network to another of its choices (chosen
+/// uniformly), canonicalised. A space whose every gene has one choice returns `genome`.
+Genome mutate(const Space& space, const Genome& genome, std::mt19937_64& rng);
+
+/// Uniform crossover (each gene from a or b with probability 1/2), canonicalised.
+Genome crossover(const Space& space, const Genome& a, const Genome& b, std::mt19937_64& rng);
+
+}  // namespace hwnas::space
