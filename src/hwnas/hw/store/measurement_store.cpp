@@ -1,12 +1,7 @@
 #include "hwnas/hw/store/measurement_store.h"
 
-#include <sqlite3.h>
-
-#include <chrono>
 #include <cmath>
 #include <ctime>
-#include <filesystem>
-#include <thread>
 #include <utility>
 
 #include "hwnas/base/error.h"
@@ -16,7 +11,6 @@ namespace {
 
 // "hwMS" in ASCII: marks the file as an hwnas measurement store.
 constexpr int kApplicationId = 0x68774D53;
-constexpr int kBusyTimeoutMs = 60'000;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE measurements (
@@ -41,137 +35,13 @@ CREATE TABLE measurements (
 constexpr const char* kMeasurementColumns =
     "latency_s, spread, samples_s_json, cycles, sram_bytes, dram_bytes, utilization, bound";
 
+const sqlite::Schema& schema() {
+  static const sqlite::Schema kStore{"measurement store", kApplicationId, MeasurementStore::kSchemaVersion, kSchema};
+  return kStore;
+}
+
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw UserError("measurement store '" + path + "': " + what);
-}
-
-[[noreturn]] void fail_sqlite(const std::string& path, sqlite3* db, const std::string& doing) {
-  fail(path, doing + " failed (" + sqlite3_errmsg(db) +
-                 "); check that the file is writable and the disk is not full");
-}
-
-class Statement {
- public:
-  Statement(sqlite3* db, const std::string& path, const char* sql) : db_(db), path_(path) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-      fail_sqlite(path, db, "preparing a query");
-  }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  ~Statement() { sqlite3_finalize(stmt_); }
-
-  void bind(int i, const std::string& text) {
-    sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  }
-  void bind(int i, double value) { sqlite3_bind_double(stmt_, i, value); }
-  void bind(int i, std::int64_t value) { sqlite3_bind_int64(stmt_, i, value); }
-  void bind(int i, const std::optional<double>& value) {
-    if (value) sqlite3_bind_double(stmt_, i, *value);
-    else sqlite3_bind_null(stmt_, i);
-  }
-
-  /// True while there is a row; throws UserError on failure.
-  bool step(const char* doing) {
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    fail_sqlite(path_, db_, doing);
-  }
-  void reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-
-  std::string text(int col) const {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
-             : std::string();
-  }
-  double real(int col) const { return sqlite3_column_double(stmt_, col); }
-  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
-  std::optional<double> optional_real(int col) const {
-    if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
-    return real(col);
-  }
-
- private:
-  sqlite3* db_;
-  const std::string& path_;
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
-/// Runs SQL without results. A lock held by another connection is waited for by the busy
-/// timeout; journal-mode changes can still report SQLITE_BUSY at once, so retry those.
-void exec(sqlite3* db, const std::string& path, const char* sql, const char* doing) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
-  for (;;) {
-    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-    if (rc == SQLITE_OK) return;
-    if (rc != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline)
-      fail_sqlite(path, db, doing);
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
-/// Rolls back unless commit() ran.
-class Transaction {
- public:
-  Transaction(sqlite3* db, const std::string& path) : db_(db), path_(path) {
-    // IMMEDIATE takes the write lock now, so a busy database is waited for here rather
-    // than failing when a read transaction is upgraded.
-    exec(db_, path_, "BEGIN IMMEDIATE", "starting a write transaction");
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  ~Transaction() {
-    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  void commit() {
-    exec(db_, path_, "COMMIT", "committing");
-    done_ = true;
-  }
-
- private:
-  sqlite3* db_;
-  const std::string& path_;
-  bool done_ = false;
-};
-
-struct Header {
-  std::int64_t application_id = 0, user_version = 0, objects = 0;
-};
-
-Header read_header(sqlite3* db, const std::string& path) {
-  Header h;
-  const auto read = [&](const char* sql) {
-    sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
-    if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
-    const std::int64_t value = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
-    const int code = sqlite3_extended_errcode(db) & 0xff;
-    sqlite3_finalize(stmt);
-    if (rc == SQLITE_ROW) return value;
-    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-      fail(path, std::string("not an SQLite database (") + sqlite3_errstr(code) +
-                     "); pass the path of an hwnas measurement store, or a new file name");
-    fail_sqlite(path, db, "reading the file header");
-  };
-  h.application_id = read("PRAGMA application_id");
-  h.user_version = read("PRAGMA user_version");
-  h.objects = read("SELECT count(*) FROM sqlite_master");
-  return h;
-}
-
-bool is_new(const Header& h) { return h.application_id == 0 && h.user_version == 0 && h.objects == 0; }
-
-void check_header(const Header& h, const std::string& path) {
-  if (h.application_id != kApplicationId)
-    fail(path, "an SQLite database of another program, not an hwnas measurement store; pass "
-               "another path");
-  if (h.user_version != MeasurementStore::kSchemaVersion)
-    fail(path, "schema version " + std::to_string(h.user_version) + ", but this hwnas reads version " +
-                   std::to_string(MeasurementStore::kSchemaVersion) +
-                   "; use the hwnas that wrote it, or a new file");
 }
 
 void check_finite(const std::string& path, const std::string& key, double value, const char* what) {
@@ -203,7 +73,7 @@ Row make_row(const std::string& path, const Kernel& kernel, const nlohmann::json
 }
 
 /// Reads the kMeasurementColumns starting at column `first`.
-Measurement read_measurement(const Statement& q, int first, const std::string& path) {
+Measurement read_measurement(const sqlite::Statement& q, int first, const std::string& path) {
   Measurement m;
   m.latency_s = q.real(first);
   m.spread = q.real(first + 1);
@@ -230,15 +100,15 @@ nlohmann::json parse_json_column(const std::string& text, const std::string& pat
   }
 }
 
-void write_rows(sqlite3* db, const std::string& path, const std::string& target_name,
-                const std::string& target_identity, const std::vector<Row>& rows) {
+void write_rows(const sqlite::Database& db, const std::string& target_name, const std::string& target_identity,
+                const std::vector<Row>& rows) {
   const std::int64_t now = std::time(nullptr);
-  Transaction tx(db, path);
-  Statement insert(db, path,
-                   "INSERT OR REPLACE INTO measurements (target_identity, kernel_key, "
-                   "target_name, kernel_json, features_json, samples_s_json, latency_s, spread, "
-                   "cycles, sram_bytes, dram_bytes, utilization, bound, measured_unix) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+  sqlite::Transaction tx(db);
+  sqlite::Statement insert(db,
+                           "INSERT OR REPLACE INTO measurements (target_identity, kernel_key, "
+                           "target_name, kernel_json, features_json, samples_s_json, latency_s, spread, "
+                           "cycles, sram_bytes, dram_bytes, utilization, bound, measured_unix) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   for (const Row& row : rows) {
     const Measurement& m = *row.m;
     insert.bind(1, target_identity);
@@ -264,84 +134,23 @@ void write_rows(sqlite3* db, const std::string& path, const std::string& target_
 }  // namespace
 
 MeasurementStore MeasurementStore::open(const std::string& path) {
-  // SQLite keeps side files beside the store; one that is not a regular file (a directory
-  // named m.db-wal) fails the open only after the store file was created.
-  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
-    std::error_code ec;
-    const std::filesystem::file_status st = std::filesystem::status(path + suffix, ec);
-    if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
-      fail(path, "'" + path + suffix + "' is not a regular file, and SQLite keeps its " + (suffix + 1) +
-                     " file there; remove or rename it");
-  }
-  sqlite3* raw = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  MeasurementStore store(raw, path);  // closes the handle on every exit below
-  if (rc != SQLITE_OK)
-    fail(path, std::string("cannot open (") + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)) +
-                   "); check that the directory exists and is writable");
-  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
-
-  // Look before writing anything: a file that is not ours is left untouched. One read
-  // transaction, so that the header's fields come from one committed state: another
-  // process may create the schema between two separate reads.
-  exec(raw, path, "BEGIN", "reading the file header");
-  Header header = read_header(raw, path);
-  exec(raw, path, "COMMIT", "reading the file header");
-  if (!is_new(header)) check_header(header, path);
-
-  // WAL lets readers run beside a writer; NORMAL sync stays consistent after a crash of
-  // the process (only a power loss can drop the latest commits).
-  exec(raw, path, "PRAGMA journal_mode=WAL", "switching to WAL mode");
-  exec(raw, path, "PRAGMA synchronous=NORMAL", "setting the sync mode");
-
-  if (is_new(header)) {
-    Transaction tx(raw, path);
-    header = read_header(raw, path);  // another process may have created it meanwhile
-    if (is_new(header)) {
-      exec(raw, path, kSchema, "creating the schema");
-      exec(raw, path, ("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str(),
-           "creating the schema");
-      exec(raw, path, ("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str(),
-           "creating the schema");
-    } else {
-      check_header(header, path);
-    }
-    tx.commit();
-  }
-  return store;
+  return MeasurementStore(sqlite::Database::open(path, schema()));
 }
-
-MeasurementStore::MeasurementStore(MeasurementStore&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
-
-MeasurementStore& MeasurementStore::operator=(MeasurementStore&& other) noexcept {
-  if (this != &other) {
-    sqlite3_close_v2(db_);
-    db_ = std::exchange(other.db_, nullptr);
-    path_ = std::move(other.path_);
-  }
-  return *this;
-}
-
-MeasurementStore::~MeasurementStore() { sqlite3_close_v2(db_); }
 
 std::optional<Measurement> MeasurementStore::find(const std::string& target_identity,
                                                   const std::string& kernel_key) const {
-  Statement q(db_, path_,
-              (std::string("SELECT ") + kMeasurementColumns +
-               " FROM measurements WHERE target_identity = ?1 AND kernel_key = ?2")
-                  .c_str());
+  sqlite::Statement q(db_, std::string("SELECT ") + kMeasurementColumns +
+                               " FROM measurements WHERE target_identity = ?1 AND kernel_key = ?2");
   q.bind(1, target_identity);
   q.bind(2, kernel_key);
   if (!q.step("looking up a measurement")) return std::nullopt;
-  return read_measurement(q, 0, path_);
+  return read_measurement(q, 0, db_.path());
 }
 
 void MeasurementStore::put(const std::string& target_name, const std::string& target_identity,
                            const Kernel& kernel, const nlohmann::json& features,
                            const Measurement& m) {
-  write_rows(db_, path_, target_name, target_identity, {make_row(path_, kernel, features, m)});
+  write_rows(db_, target_name, target_identity, {make_row(db_.path(), kernel, features, m)});
 }
 
 void MeasurementStore::put_many(const std::string& target_name,
@@ -350,34 +159,30 @@ void MeasurementStore::put_many(const std::string& target_name,
   std::vector<Row> rows;
   rows.reserve(records.size());
   for (const MeasurementRecord& r : records)
-    rows.push_back(make_row(path_, r.kernel, r.features, r.measurement));
-  write_rows(db_, path_, target_name, target_identity, rows);
+    rows.push_back(make_row(db_.path(), r.kernel, r.features, r.measurement));
+  write_rows(db_, target_name, target_identity, rows);
 }
 
 std::size_t MeasurementStore::count(const std::string& target_identity) const {
-  Statement q(db_, path_, "SELECT count(*) FROM measurements WHERE target_identity = ?1");
+  sqlite::Statement q(db_, "SELECT count(*) FROM measurements WHERE target_identity = ?1");
   q.bind(1, target_identity);
   q.step("counting measurements");
   return static_cast<std::size_t>(q.integer(0));
 }
 
 std::vector<StoredMeasurement> MeasurementStore::all(const std::string& target_identity) const {
-  Statement q(db_, path_,
-              (std::string("SELECT kernel_key, kernel_json, features_json, target_name, "
-                           "measured_unix, ") +
-               kMeasurementColumns +
-               " FROM measurements WHERE target_identity = ?1 ORDER BY kernel_key")
-                  .c_str());
+  sqlite::Statement q(db_, std::string("SELECT kernel_key, kernel_json, features_json, target_name, measured_unix, ") +
+                               kMeasurementColumns + " FROM measurements WHERE target_identity = ?1 ORDER BY kernel_key");
   q.bind(1, target_identity);
   std::vector<StoredMeasurement> out;
   while (q.step("reading measurements")) {
     StoredMeasurement s;
     s.kernel_key = q.text(0);
-    s.kernel = parse_json_column(q.text(1), path_);
-    s.features = parse_json_column(q.text(2), path_);
+    s.kernel = parse_json_column(q.text(1), db_.path());
+    s.features = parse_json_column(q.text(2), db_.path());
     s.target_name = q.text(3);
     s.measured_unix = q.integer(4);
-    s.measurement = read_measurement(q, 5, path_);
+    s.measurement = read_measurement(q, 5, db_.path());
     out.push_back(std::move(s));
   }
   return out;

@@ -23,10 +23,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hwnas/base/sqlite.h"
 #include "hwnas/hw/kernel.h"
 #include "hwnas/hw/target.h"
-
-struct sqlite3;
 
 namespace hwnas::hw {
 
@@ -59,13 +58,7 @@ class MeasurementStore {
   /// a regular file.
   static MeasurementStore open(const std::string& path);
 
-  MeasurementStore(MeasurementStore&& other) noexcept;
-  MeasurementStore& operator=(MeasurementStore&& other) noexcept;
-  MeasurementStore(const MeasurementStore&) = delete;
-  MeasurementStore& operator=(const MeasurementStore&) = delete;
-  ~MeasurementStore();
-
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return db_.path(); }
 
   std::optional<Measurement> find(const std::string& target_identity,
                                   const std::string& kernel_key) const;
@@ -84,10 +77,9 @@ class MeasurementStore {
   std::vector<StoredMeasurement> all(const std::string& target_identity) const;
 
  private:
-  MeasurementStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  explicit MeasurementStore(sqlite::Database db) : db_(std::move(db)) {}
 
-  sqlite3* db_ = nullptr;
-  std::string path_;
+  sqlite::Database db_;
 };
 
 }  // namespace hwnas::hw

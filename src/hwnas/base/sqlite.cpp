@@ -1,0 +1,196 @@
+#include "hwnas/base/sqlite.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+#include <utility>
+
+#include "hwnas/base/error.h"
+
+namespace hwnas::sqlite {
+namespace {
+
+struct Header {
+  std::int64_t application_id = 0, user_version = 0, objects = 0;
+};
+
+Header read_header(const Database& db) {
+  Header h;
+  const auto read = [&](const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db.handle(), sql, -1, &stmt, nullptr);
+    if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
+    const std::int64_t value = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+    const int code = sqlite3_extended_errcode(db.handle()) & 0xff;
+    sqlite3_finalize(stmt);
+    if (rc == SQLITE_ROW) return value;
+    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+      db.fail(std::string("not an SQLite database (") + sqlite3_errstr(code) + "); pass the path of an hwnas " +
+              db.kind() + ", or a new file name");
+    db.fail_sqlite("reading the file header");
+  };
+  h.application_id = read("PRAGMA application_id");
+  h.user_version = read("PRAGMA user_version");
+  h.objects = read("SELECT count(*) FROM sqlite_master");
+  return h;
+}
+
+bool is_new(const Header& h) { return h.application_id == 0 && h.user_version == 0 && h.objects == 0; }
+
+void check_header(const Header& h, const Database& db, const Schema& schema) {
+  if (h.application_id != schema.application_id)
+    db.fail("an SQLite database of another program, not an hwnas " + schema.kind + "; pass another path");
+  if (h.user_version != schema.version)
+    db.fail("schema version " + std::to_string(h.user_version) + ", but this hwnas reads version " +
+            std::to_string(schema.version) + "; use the hwnas that wrote it, or a new file");
+}
+
+/// Refuses a side file SQLite keeps beside `path` that is not a regular file (a directory
+/// named m.db-wal): SQLite fails on it only after the store file was created.
+void check_side_files(const std::string& path, const Schema& schema) {
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+    std::error_code ec;
+    const std::filesystem::file_status st = std::filesystem::status(path + suffix, ec);
+    if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+      throw UserError(schema.kind + " '" + path + "': '" + path + suffix +
+                      "' is not a regular file, and SQLite keeps its " + (suffix + 1) +
+                      " file there; remove or rename it");
+  }
+}
+
+}  // namespace
+
+Database Database::open(const std::string& path, const Schema& schema, OpenMode mode) {
+  check_side_files(path, schema);
+  if (mode != OpenMode::create) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+      throw UserError(schema.kind + " '" + path + "': does not exist");
+  }
+  sqlite3* raw = nullptr;
+  const int flags = mode == OpenMode::read_only ? SQLITE_OPEN_READONLY
+                    : mode == OpenMode::existing ? SQLITE_OPEN_READWRITE
+                                                 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Database db(raw, path, schema.kind);  // closes the handle on every exit below
+  if (rc != SQLITE_OK)
+    db.fail(std::string("cannot open (") + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)) +
+            "); check that the directory exists and is writable");
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+
+  // Look before writing anything: a file that is not ours is left untouched. One read
+  // transaction, so that the header's fields come from one committed state: another
+  // process may create the schema between two separate reads.
+  db.exec("BEGIN", "reading the file header");
+  Header header = read_header(db);
+  db.exec("COMMIT", "reading the file header");
+  if (!is_new(header) || mode != OpenMode::create) check_header(header, db, schema);
+  if (mode == OpenMode::read_only) return db;
+
+  // WAL lets readers run beside a writer; NORMAL sync stays consistent after a crash of
+  // the process (only a power loss can drop the latest commits).
+  db.exec("PRAGMA journal_mode=WAL", "switching to WAL mode");
+  db.exec("PRAGMA synchronous=NORMAL", "setting the sync mode");
+
+  if (is_new(header)) {
+    Transaction tx(db);
+    header = read_header(db);  // another process may have created it meanwhile
+    if (is_new(header)) {
+      db.exec(schema.create_sql, "creating the schema");
+      db.exec("PRAGMA application_id=" + std::to_string(schema.application_id), "creating the schema");
+      db.exec("PRAGMA user_version=" + std::to_string(schema.version), "creating the schema");
+    } else {
+      check_header(header, db, schema);
+    }
+    tx.commit();
+  }
+  return db;
+}
+
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), kind_(std::move(other.kind_)) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    sqlite3_close_v2(db_);
+    db_ = std::exchange(other.db_, nullptr);
+    path_ = std::move(other.path_);
+    kind_ = std::move(other.kind_);
+  }
+  return *this;
+}
+
+Database::~Database() { sqlite3_close_v2(db_); }
+
+void Database::exec(const std::string& sql, std::string_view doing) const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
+    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return;
+    if (rc != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline) fail_sqlite(doing);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+void Database::fail(std::string_view what) const { throw UserError(kind_ + " '" + path_ + "': " + std::string(what)); }
+
+void Database::fail_sqlite(std::string_view doing) const {
+  fail(std::string(doing) + " failed (" + sqlite3_errmsg(db_) +
+       "); check that the file is writable and the disk is not full");
+}
+
+Statement::Statement(const Database& db, const std::string& sql) : db_(db) {
+  if (sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK)
+    db.fail_sqlite("preparing a query");
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+void Statement::bind(int i, std::string_view text) {
+  sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+void Statement::bind(int i, double value) { sqlite3_bind_double(stmt_, i, value); }
+void Statement::bind(int i, std::int64_t value) { sqlite3_bind_int64(stmt_, i, value); }
+void Statement::bind(int i, const std::optional<double>& value) {
+  if (value) sqlite3_bind_double(stmt_, i, *value);
+  else sqlite3_bind_null(stmt_, i);
+}
+
+bool Statement::step(std::string_view doing) {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  db_.fail_sqlite(doing);
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::string Statement::text(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+}
+double Statement::real(int col) const { return sqlite3_column_double(stmt_, col); }
+std::int64_t Statement::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+std::optional<double> Statement::optional_real(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return real(col);
+}
+bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+Transaction::Transaction(const Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE", "starting a write transaction"); }
+
+Transaction::~Transaction() {
+  if (!done_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::commit() {
+  db_.exec("COMMIT", "committing");
+  done_ = true;
+}
+
+}  // namespace hwnas::sqlite

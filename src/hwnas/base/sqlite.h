@@ -1,0 +1,124 @@
+// The SQLite layer of hwnas's stores (the measurement store, the experiment store): one
+// connection opened in WAL mode with a busy timeout, a schema marked with
+// `PRAGMA application_id` and versioned with `PRAGMA user_version`, prepared statements,
+// and write transactions that roll back unless committed.
+//
+// A file that is not the expected kind of store (random bytes, another program's
+// database, another schema version) is refused before anything is written to it. Every
+// error is a one-line UserError "KIND 'PATH': WHAT; FIX", KIND naming the store (e.g.
+// "measurement store").
+//
+// One Database is one connection: use it from one thread at a time, and open a new one
+// after fork() instead of using the parent's.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace hwnas::sqlite {
+
+/// What a store's file must hold.
+struct Schema {
+  std::string kind;            // "measurement store": names the file in errors
+  std::int32_t application_id; // e.g. 0x68774D53 ("hwMS")
+  std::int32_t version;        // user_version of the files this build reads and writes
+  std::string create_sql;      // run once, in one transaction, on a new (empty) file
+};
+
+enum class OpenMode : std::uint8_t {
+  create,     // create the file and the schema when the file is absent or empty
+  existing,   // the file must exist and hold the schema: "KIND 'PATH': does not exist"
+  read_only,  // as existing, and nothing is ever written (SQLITE_OPEN_READONLY)
+};
+
+class Database {
+ public:
+  /// How long a write waits for another connection's lock before failing.
+  static constexpr int kBusyTimeoutMs = 60'000;
+
+  /// Opens `path`. Throws UserError naming KIND and the file when it cannot be opened, is
+  /// not an SQLite database ("not an SQLite database (...); pass the path of an hwnas
+  /// KIND, or a new file name"), is another program's ("an SQLite database of another
+  /// program, not an hwnas KIND; pass another path") or has another schema version
+  /// ("schema version N, but this hwnas reads version M; ..."), and, before creating
+  /// anything, when one of SQLite's side files (PATH-wal, -shm, -journal) exists and is not
+  /// a regular file. A file that is not the schema's is never written to.
+  static Database open(const std::string& path, const Schema& schema, OpenMode mode = OpenMode::create);
+
+  Database(Database&& other) noexcept;
+  Database& operator=(Database&& other) noexcept;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  const std::string& path() const { return path_; }
+  const std::string& kind() const { return kind_; }
+  sqlite3* handle() const { return db_; }
+
+  /// Runs SQL without results, retrying SQLITE_BUSY (which journal-mode changes report at
+  /// once, without the busy timeout) until kBusyTimeoutMs. `doing` names the step in errors.
+  void exec(const std::string& sql, std::string_view doing) const;
+
+  /// "KIND 'PATH': WHAT" as a UserError.
+  [[noreturn]] void fail(std::string_view what) const;
+  /// "KIND 'PATH': DOING failed (SQLite's message); check that the file is writable and the
+  /// disk is not full".
+  [[noreturn]] void fail_sqlite(std::string_view doing) const;
+
+ private:
+  Database(sqlite3* db, std::string path, std::string kind) : db_(db), path_(std::move(path)), kind_(std::move(kind)) {}
+
+  sqlite3* db_ = nullptr;
+  std::string path_, kind_;
+};
+
+/// A prepared statement; parameters are 1-based, columns 0-based (SQLite's convention).
+class Statement {
+ public:
+  Statement(const Database& db, const std::string& sql);
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  void bind(int i, std::string_view text);
+  void bind(int i, double value);
+  void bind(int i, std::int64_t value);
+  void bind(int i, const std::optional<double>& value);  // NULL when unset
+
+  /// True while there is a row, false when done; throws UserError on failure.
+  bool step(std::string_view doing);
+  /// Ready to run again with new bindings.
+  void reset();
+
+  std::string text(int col) const;
+  double real(int col) const;
+  std::int64_t integer(int col) const;
+  std::optional<double> optional_real(int col) const;  // unset for NULL
+  bool is_null(int col) const;
+
+ private:
+  const Database& db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+/// A write transaction (BEGIN IMMEDIATE: the write lock is taken, or waited for, at once);
+/// rolled back by the destructor unless commit() ran.
+class Transaction {
+ public:
+  explicit Transaction(const Database& db);
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction();
+  void commit();
+
+ private:
+  const Database& db_;
+  bool done_ = false;
+};
+
+}  // namespace hwnas::sqlite
