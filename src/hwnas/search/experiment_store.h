@@ -1,0 +1,118 @@
+// The experiment store: one SQLite file, DIR/experiment.db, holding an experiment's
+// config, every trial and the search's state after each step (docs/experiments.md,
+// "The store").
+//
+// Each step of the search (ask, evaluate, tell) is committed in ONE transaction: the
+// trial it produced (none when the genome was already evaluated) together with the
+// strategy's state and the loop's counters after the tell. A process killed at any
+// moment therefore loses at most the step in flight, and resuming from the store
+// continues exactly where the last committed step left off.
+//
+// The schema is marked with `PRAGMA application_id` ("hwEX") and versioned with
+// `PRAGMA user_version` (base/sqlite.h); a file of another kind or version is refused.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hwnas/base/sqlite.h"
+#include "hwnas/search/trial.h"
+
+namespace hwnas::search {
+
+/// What the store records about an experiment when it is created.
+struct ExperimentInfo {
+  std::string config_yaml;      // the experiment file after --set, normalised (keys sorted)
+  std::string experiment_file;  // the path it was read from, as given
+  std::string base_dir;         // absolute directory relative paths of the config start from
+  std::string space;            // the space's name (Space::name())
+  std::string strategy;         // strategy name, e.g. "evolution"
+  std::uint64_t seed = 0;
+  std::vector<std::string> objective_names;  // CostModel::objective_names()
+  std::optional<std::string> baseline_genome;  // Space::baseline() as text, if the space has one
+  std::int64_t created_unix = 0;
+};
+
+/// The loop's state after a step, committed with the step's trial.
+struct SearchState {
+  nlohmann::json strategy;           // Strategy::state()
+  std::int64_t steps = 0;            // asks answered so far
+  std::int64_t duplicates = 0;       // asks answered from the records (already evaluated)
+  std::int64_t duplicate_run = 0;    // of them, in a row up to now (exhaustion check)
+  double elapsed_s = 0;              // wall time the search has run, over every session
+};
+
+/// Everything `hwnas report` and `hwnas search --json` need from a finished (or running,
+/// or interrupted) experiment.
+struct ExperimentRecord {
+  std::string dir;
+  ExperimentInfo info;
+  std::vector<Trial> trials;       // in evaluation order; trials[i].index == i
+  /// The objective values of each trial (Feedback::fitness when it was evaluated: one per
+  /// info.objective_names, to MAXIMISE), empty for trials that are not ok and feasible.
+  std::vector<std::vector<double>> fitness;
+  std::optional<SearchState> state;  // unset before the first step
+  std::int64_t accuracy_evaluations = 0;  // trials with accuracy_evaluated
+  std::int64_t latency_evaluations = 0;   // trials whose latency was computed
+};
+
+/// The store file's name inside an experiment directory.
+inline constexpr const char* kExperimentStoreFile = "experiment.db";
+
+/// Reads an experiment directory without writing to it. Throws UserError "DIR: not an
+/// hwnas experiment (no experiment.db); ..." for a directory without a store, and a
+/// one-line error naming the file for a store that is corrupt, of another program or of
+/// another schema version.
+ExperimentRecord read_experiment(const std::string& dir);
+
+/// The best trial: the ok, feasible one with the highest first objective value (the
+/// earliest of equals); unset when no trial is feasible.
+std::optional<std::size_t> best_trial(const ExperimentRecord& record);
+
+/// The ok, feasible trials no other such trial dominates in the objective values
+/// (search/pareto.h), in evaluation order. One objective: the trials equal to the best.
+std::vector<std::size_t> pareto_trials(const ExperimentRecord& record);
+
+/// "ok", "infeasible", "failed": how the store, --json and the report write a status.
+std::string_view status_name(TrialStatus status);
+
+class ExperimentStore {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  /// Creates DIR (and its store) for a new experiment. Throws UserError when DIR already
+  /// holds an experiment ("...; use --resume to continue it, or another --out"), or is a
+  /// file, or cannot be created.
+  static ExperimentStore create(const std::string& dir, const ExperimentInfo& info);
+  /// Opens the experiment in DIR for resuming; errors as read_experiment.
+  static ExperimentStore open(const std::string& dir);
+
+  const std::string& dir() const { return dir_; }
+  const std::string& path() const { return db_.path(); }
+
+  ExperimentInfo info() const;
+  /// The trials and their objective values, as ExperimentRecord holds them.
+  std::vector<Trial> trials(std::vector<std::vector<double>>* fitness = nullptr) const;
+  std::optional<SearchState> state() const;
+
+  /// Commits one step in one transaction: `trial` (if the step evaluated one: its index
+  /// is the number of trials stored) with its objective values, and `state`.
+  void commit_step(const std::optional<Trial>& trial, const std::vector<double>& fitness, const SearchState& state);
+
+  /// Replaces the stored config text (a resume that changed only the budget).
+  void update_config(const std::string& config_yaml);
+
+ private:
+  ExperimentStore(sqlite::Database db, std::string dir) : db_(std::move(db)), dir_(std::move(dir)) {}
+
+  sqlite::Database db_;
+  std::string dir_;
+};
+
+}  // namespace hwnas::search
