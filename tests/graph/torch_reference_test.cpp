@@ -5,9 +5,10 @@
 // sum(p.numel()) and conv/linear MACs with forward hooks at batch 1, and prints JSON with
 // the hwnas zoo spec of each network. Every number here comes from that run; none is
 // copied by hand. The script runs under /usr/bin/python3 (Debian's python3-torchvision);
-// without torchvision the tests skip. NAS-Bench-201 and FBNet architectures are read from
-// the shared data directory (HWNAS_DATA_DIR, else ../shared/data next to the project);
-// without it only those two tests skip.
+// without torchvision the tests skip, or fail under HWNAS_REQUIRE_ALL_TESTS
+// (support/resources.h). NAS-Bench-201 and FBNet architectures are read from the shared
+// data directory (HWNAS_DATA_DIR, else ../shared/data next to the project); without it
+// those two tests skip or fail the same way.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -24,6 +25,7 @@
 
 #include "hwnas/graph/analysis.h"
 #include "hwnas/graph/zoo/zoo.h"
+#include "support/resources.h"
 
 namespace hwnas::graph {
 namespace {
@@ -37,13 +39,6 @@ std::string shell_quote(const std::string& text) {
   std::string out = "'";
   for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
-}
-
-/// The shared data directory: $HWNAS_DATA_DIR, else <project>/../shared/data.
-fs::path data_dir() {
-  if (const char* env = std::getenv("HWNAS_DATA_DIR"); env != nullptr && *env != '\0')
-    return env;
-  return fs::path(HWNAS_SOURCE_DIR) / ".." / "shared" / "data";
 }
 
 struct Reference {
@@ -124,7 +119,7 @@ bool contains(const std::vector<std::string>& specs, const std::string& spec) {
 
 TEST(TorchReference, ImageNetZooDefaults) {
   const Reference ref = run_reference("zoo");
-  if (!ref.skip.empty()) GTEST_SKIP() << ref.skip;
+  if (!ref.skip.empty()) HWNAS_MISSING_RESOURCE(ref.skip);
   const std::vector<std::string> specs = compare(ref.doc);
   for (const char* name : {"mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small",
                            "mnasnet1_0", "efficientnet_b0", "resnet18", "resnet50",
@@ -134,7 +129,7 @@ TEST(TorchReference, ImageNetZooDefaults) {
 
 TEST(TorchReference, ZooVariants) {
   const Reference ref = run_reference("variants");
-  if (!ref.skip.empty()) GTEST_SKIP() << ref.skip;
+  if (!ref.skip.empty()) HWNAS_MISSING_RESOURCE(ref.skip);
   const std::vector<std::string> specs = compare(ref.doc);
   // Every option (width, res, classes) must be exercised on a non-default value.
   for (const char* option : {"width=", "res=", "classes="})
@@ -145,12 +140,11 @@ TEST(TorchReference, ZooVariants) {
 }
 
 TEST(TorchReference, Nb201) {
-  const fs::path dir = data_dir();
-  if (!fs::exists(dir / "nb201" / "nb201.csv"))
-    GTEST_SKIP() << "no " << (dir / "nb201" / "nb201.csv")
-                 << "; set HWNAS_DATA_DIR to the shared data directory";
+  if (const std::string why = testing::missing_data("nb201/nb201.csv"); !why.empty())
+    HWNAS_MISSING_RESOURCE(why);
+  const fs::path dir = testing::data_dir();
   const Reference ref = run_reference("nb201", " --data-dir " + shell_quote(dir.string()));
-  if (!ref.skip.empty()) GTEST_SKIP() << ref.skip;
+  if (!ref.skip.empty()) HWNAS_MISSING_RESOURCE(ref.skip);
   const std::vector<std::string> specs = compare(ref.doc);
   EXPECT_GE(specs.size(), 25u);
   std::set<std::string> ops;
@@ -161,12 +155,11 @@ TEST(TorchReference, Nb201) {
 }
 
 TEST(TorchReference, Fbnet) {
-  const fs::path dir = data_dir();
-  if (!fs::exists(dir / "fbnet" / "fbnet_cifar100.csv"))
-    GTEST_SKIP() << "no " << (dir / "fbnet" / "fbnet_cifar100.csv")
-                 << "; set HWNAS_DATA_DIR to the shared data directory";
+  if (const std::string why = testing::missing_data("fbnet/fbnet_cifar100.csv"); !why.empty())
+    HWNAS_MISSING_RESOURCE(why);
+  const fs::path dir = testing::data_dir();
   const Reference ref = run_reference("fbnet", " --data-dir " + shell_quote(dir.string()));
-  if (!ref.skip.empty()) GTEST_SKIP() << ref.skip;
+  if (!ref.skip.empty()) HWNAS_MISSING_RESOURCE(ref.skip);
   const std::vector<std::string> specs = compare(ref.doc);
   EXPECT_GE(specs.size(), 10u);
   std::set<std::string> choices;

@@ -13,6 +13,7 @@
 #include "hwnas/base/error.h"
 #include "hwnas/hw/external/external_target.h"
 #include "store_test_support.h"
+#include "support/resources.h"
 
 namespace hwnas::hw {
 namespace {
@@ -37,7 +38,8 @@ bool on_path(const std::string& program) {
 const std::string kExample = std::string(HWNAS_SOURCE_DIR) + "/examples/external/fake_npu.yaml";
 
 TEST(ExternalExample, FakeNpuMeasuresKernels) {
-  if (!on_path("python3")) GTEST_SKIP() << "python3 is not on PATH";
+  if (!on_path("python3"))
+    HWNAS_MISSING_RESOURCE("python3 is not on PATH: install Debian's python3 (scripts/setup.sh)");
   const auto target = make_external_target(YAML::LoadFile(kExample), kExample);
   EXPECT_EQ(target->name(), "fake_npu");
   EXPECT_EQ(target->identity().rfind("fake_npu#", 0), 0u) << target->identity();

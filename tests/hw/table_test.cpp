@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 
 #include <yaml-cpp/yaml.h>
 
@@ -11,6 +10,7 @@
 #include "hwnas/base/csv.h"
 #include "hwnas/hw/table/table_target.h"
 #include "store_test_support.h"
+#include "support/resources.h"
 
 namespace hwnas::hw {
 namespace {
@@ -18,12 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 using testing::conv_kernel;
 using testing::TempDir;
-
-/// The shared data directory: $HWNAS_DATA_DIR, else <project>/../shared/data.
-fs::path data_dir() {
-  if (const char* env = std::getenv("HWNAS_DATA_DIR"); env != nullptr && *env != '\0') return env;
-  return fs::path(HWNAS_SOURCE_DIR) / ".." / "shared" / "data";
-}
 
 template <typename F>
 std::string user_error(F f) {
@@ -185,8 +179,9 @@ TEST(TableErrors, BadDescriptions) {
 }
 
 TEST(TableData, NasBench201Pixel3) {
-  const fs::path csv = data_dir() / "nb201" / "nb201.csv";
-  if (!fs::exists(csv)) GTEST_SKIP() << csv << " is absent (set HWNAS_DATA_DIR)";
+  if (const std::string why = hwnas::testing::missing_data("nb201/nb201.csv"); !why.empty())
+    HWNAS_MISSING_RESOURCE(why);
+  const fs::path csv = hwnas::testing::data_dir() / "nb201/nb201.csv";
   TableTarget table(csv.string(), "arch", "lat_ms_pixel3");
   const auto rows = table.rows();
   ASSERT_EQ(rows.size(), 15625u);
@@ -198,8 +193,9 @@ TEST(TableData, NasBench201Pixel3) {
 }
 
 TEST(TableData, FbnetByBlocks) {
-  const fs::path csv = data_dir() / "fbnet" / "fbnet_cifar100.csv";
-  if (!fs::exists(csv)) GTEST_SKIP() << csv << " is absent (set HWNAS_DATA_DIR)";
+  if (const std::string why = hwnas::testing::missing_data("fbnet/fbnet_cifar100.csv"); !why.empty())
+    HWNAS_MISSING_RESOURCE(why);
+  const fs::path csv = hwnas::testing::data_dir() / "fbnet/fbnet_cifar100.csv";
   TableTarget table(csv.string(), "blocks", "lat_ms_pixel3");
   ASSERT_EQ(table.rows().size(), 5000u);
   const std::string& blocks = table.rows().front().first;
