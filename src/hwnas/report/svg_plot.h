@@ -1,5 +1,7 @@
-// Self-contained SVG charts for reports and docs: lines (with markers, step or straight)
-// and bars. No dependencies; output opens in any browser.
+// Self-contained SVG charts for reports and docs: lines (with markers, step or straight),
+// vertical and horizontal bars, and scatter plots with reference lines. No dependencies;
+// output opens in any browser, alone or inline in HTML. Every label and hover text is
+// escaped (report/html.h).
 #pragma once
 
 #include <string>
@@ -15,7 +17,7 @@ struct Series {
 };
 
 struct Bar {
-  std::string label;  // x-axis label (drawn rotated)
+  std::string label;  // the bar's name (hover text; hbar_chart writes it beside the bar)
   double value = 0;
   std::string color;
 };
@@ -24,6 +26,32 @@ struct Axes {
   std::string title, x_label, y_label;
   int width = 900, height = 480;
   bool y_from_zero = true;
+  bool legend_outside = false;  // line_chart: the legend right of the plot area, not over it
+};
+
+enum class Marker { square, circle, cross, triangle, diamond, ring };
+
+/// Points of one kind in a scatter plot.
+struct PointGroup {
+  std::string label;  // legend text; a group with an empty label has no legend entry
+  std::vector<double> x, y;
+  /// A point whose y is NaN has only an x value: it is drawn on a strip labelled "n/a"
+  /// under the plot area, e.g. a trial whose accuracy was never evaluated. Points whose x
+  /// is NaN are not drawn.
+  std::vector<std::string> tips;  // hover text per point (empty, or one per point)
+  std::string color;              // CSS colour; empty: from the palette
+  Marker marker = Marker::circle;
+  double radius = 3.5;
+  bool connect = false;  // also join the points, in the given order, with a staircase
+                         // (a Pareto front: x ascending, y holds until the next point)
+};
+
+/// A dashed line across the plot: x = at (vertical) or y = at, e.g. a constraint.
+struct ReferenceLine {
+  bool vertical = true;
+  double at = 0;
+  std::string label;  // legend text
+  std::string color = "#555";
 };
 
 /// A line chart of `series` with a legend.
@@ -32,6 +60,16 @@ std::string line_chart(const Axes& axes, const std::vector<Series>& series);
 /// A bar chart; `legend` pairs a colour with its meaning.
 std::string bar_chart(const Axes& axes, const std::vector<Bar>& bars,
                       const std::vector<std::pair<std::string, std::string>>& legend = {});
+
+/// Horizontal bars, one row per bar with its label on the left, the value axis along the
+/// top from 0 to `x_max` (0: the largest value), so that two charts drawn with the same
+/// x_max compare by length. `axes.height` is ignored: it grows with the number of bars.
+std::string hbar_chart(const Axes& axes, const std::vector<Bar>& bars, double x_max = 0);
+
+/// A scatter plot of `groups` (drawn in order, so later groups are on top) and `lines`,
+/// with a legend. The ranges cover every finite point and line, with a margin.
+std::string scatter_chart(const Axes& axes, const std::vector<PointGroup>& groups,
+                          const std::vector<ReferenceLine>& lines = {});
 
 /// Writes `svg` to `path` atomically; throws UserError naming the path on failure.
 void write_svg(const std::string& path, const std::string& svg);
