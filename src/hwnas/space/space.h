@@ -53,8 +53,13 @@ class Space {
   /// The space's reference network (e.g. MobileNetV2 in mobilenet-cls), if it has one.
   virtual std::optional<Genome> baseline() const { return std::nullopt; }
 
-  /// log10 of the number of distinct networks (distinct canonical genomes).
+  /// log10 of the number of distinct networks (distinct canonical genomes). The default
+  /// counts every genome; a space whose canonical() deactivates genes overrides it.
   virtual double log10_size() const;
+
+  /// The number of distinct canonical genomes when below 1e15, else nullopt (then only
+  /// log10_size() is meaningful). Default: the product of the genes' choice counts.
+  virtual std::optional<std::uint64_t> exact_size() const;
 
   /// Number of choices of each gene, for strategies.
   std::vector<std::uint32_t> cardinalities() const;
