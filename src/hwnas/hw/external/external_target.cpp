@@ -7,13 +7,10 @@
 #include <array>
 #include <cctype>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <optional>
 #include <string_view>
-
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -207,22 +204,6 @@ bool is_file(const fs::path& p) {
   return fs::is_regular_file(p, ec);
 }
 
-/// The program file execvp would run: argv[0] when it has a '/', else the first
-/// executable regular file of that name in a PATH directory.
-std::optional<fs::path> program_file(const ExternalDescription& d) {
-  const std::string& program = d.command.front();
-  if (program.find('/') != std::string::npos) return in_work_dir(d, program);
-  const char* env = std::getenv("PATH");
-  const std::string dirs = env != nullptr ? env : "/bin:/usr/bin";
-  for (std::size_t begin = 0; begin <= dirs.size();) {
-    const std::size_t end = std::min(dirs.find(':', begin), dirs.size());
-    const fs::path candidate = in_work_dir(d, (end > begin ? dirs.substr(begin, end - begin) : ".") + "/" + program);
-    if (is_file(candidate) && ::access(candidate.c_str(), X_OK) == 0) return candidate;
-    begin = end + 1;
-  }
-  return std::nullopt;
-}
-
 class ExternalTarget : public Target {
  public:
   ExternalTarget(ExternalDescription d, std::string source)
@@ -238,7 +219,8 @@ class ExternalTarget : public Target {
   /// (relative ones from the directory the program runs in).
   std::vector<std::string> input_files() const override {
     std::vector<std::string> files;
-    if (const auto program = program_file(d_); program && is_file(*program)) files.push_back(program->string());
+    if (const auto program = find_program(d_.command.front(), d_.work_dir); program && is_file(*program))
+      files.push_back(program->string());
     for (std::size_t i = 1; i < d_.command.size(); ++i)
       if (const fs::path p = in_work_dir(d_, d_.command[i]); !d_.command[i].empty() && is_file(p))
         files.push_back(p.string());

@@ -6,8 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 #include <utility>
@@ -248,6 +250,24 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   if (WIFEXITED(wait_status)) result.exit_status = WEXITSTATUS(wait_status);
   else if (WIFSIGNALED(wait_status)) result.signal = WTERMSIG(wait_status);
   return result;
+}
+
+std::optional<std::filesystem::path> find_program(const std::string& program, const std::string& work_dir) {
+  namespace fs = std::filesystem;
+  const auto in_work_dir = [&](const fs::path& p) {
+    return p.is_relative() && !work_dir.empty() ? fs::path(work_dir) / p : p;
+  };
+  if (program.find('/') != std::string::npos) return in_work_dir(program);
+  const char* env = std::getenv("PATH");
+  const std::string dirs = env != nullptr ? env : "/bin:/usr/bin";
+  for (std::size_t begin = 0; begin <= dirs.size();) {
+    const std::size_t end = std::min(dirs.find(':', begin), dirs.size());
+    const fs::path candidate = in_work_dir((end > begin ? dirs.substr(begin, end - begin) : ".") + "/" + program);
+    std::error_code ec;
+    if (fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+    begin = end + 1;
+  }
+  return std::nullopt;
 }
 
 }  // namespace hwnas::hw

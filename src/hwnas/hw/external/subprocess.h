@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,5 +30,12 @@ inline constexpr std::size_t kMaxOutputBytes = 1 << 20;
 /// cannot be made.
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& work_dir,
                           const std::string& input, double timeout_s);
+
+/// The file execvp would run for `program` in `work_dir` (empty: this process's directory):
+/// `program` itself, from `work_dir` when relative, when it has a '/'; else the first
+/// executable regular file of that name in a PATH directory (relative PATH entries from
+/// `work_dir`). nullopt when there is none, so callers can refuse a misspelt program
+/// before running anything.
+std::optional<std::filesystem::path> find_program(const std::string& program, const std::string& work_dir);
 
 }  // namespace hwnas::hw

@@ -1,0 +1,155 @@
+#include "hwnas/search/cost_model.h"
+
+#include <fmt/format.h>
+
+#include <unordered_map>
+
+#include "hwnas/base/error.h"
+#include "hwnas/search/accuracy_source.h"
+#include "hwnas/search/experiment_input.h"
+#include "hwnas/search/latency_source.h"
+#include "hwnas/search/metrics.h"
+#include "hwnas/search/objective.h"
+
+namespace hwnas::search {
+namespace {
+
+constexpr std::int64_t kMaxBatch = 65536;
+
+class ExperimentCostModel : public CostModel {
+ public:
+  ExperimentCostModel(const space::Space& space, graph::Precision precision, std::int32_t batch,
+                      std::unique_ptr<LatencySource> latency, std::unique_ptr<AccuracySource> accuracy,
+                      Objective objective)
+      : space_(space),
+        precision_(precision),
+        batch_(batch),
+        latency_(std::move(latency)),
+        accuracy_(std::move(accuracy)),
+        objective_(std::move(objective)) {}
+
+  Trial evaluate(const space::Genome& genome) override {
+    Trial t;
+    t.genome = genome;
+    t.arch = space_.arch(genome);
+    graph::Graph network;
+    try {
+      network = space_.decode(genome);
+      t.metrics = network_metrics(network, precision_, batch_);
+    } catch (const UserError& e) {
+      return failed(std::move(t), fmt::format("the network cannot be built: {}", e.what()));
+    }
+    if (broken(t, /*cheap=*/true)) return t;
+
+    const Candidate candidate{t.genome, t.arch, network};
+    if (latency_) {
+      try {
+        t.metrics.latency_ms = latency_ms(candidate);
+      } catch (const UserError& e) {
+        return failed(std::move(t), fmt::format("latency: {}", e.what()));
+      }
+      if (broken(t, /*cheap=*/false)) return t;
+    }
+    t.feasible = true;
+    if (accuracy_) {
+      t.accuracy_evaluated = true;
+      try {
+        t.metrics.accuracy = accuracy_->accuracy(candidate);
+      } catch (const UserError& e) {
+        return failed(std::move(t), fmt::format("accuracy: {}", e.what()));
+      }
+    }
+    t.status = TrialStatus::ok;
+    return t;
+  }
+
+  Feedback feedback(const Trial& trial) const override {
+    Feedback f;
+    f.genome = trial.genome;
+    switch (trial.status) {
+      case TrialStatus::ok:
+        f.status = Feedback::Status::ok;
+        f.fitness = objective_.fitness(trial.metrics);
+        break;
+      case TrialStatus::infeasible: f.status = Feedback::Status::infeasible; break;
+      case TrialStatus::failed: f.status = Feedback::Status::failed; break;
+    }
+    for (const Constraint& c : objective_.constraints())
+      if (const std::optional<double> v = metric_value(trial.metrics, c.metric)) f.violation += c.excess(*v);
+    return f;
+  }
+
+  std::size_t objectives() const override { return objective_.terms().size(); }
+  std::vector<std::string> objective_names() const override { return objective_.names(); }
+
+  std::vector<std::pair<std::string, double>> layer_latency_ms(const graph::Graph& network) const override {
+    return latency_ ? latency_->layer_latency_ms(network) : std::vector<std::pair<std::string, double>>{};
+  }
+
+ private:
+  static Trial failed(Trial t, std::string reason) {
+    t.status = TrialStatus::failed;
+    t.reason = std::move(reason);
+    return t;
+  }
+
+  /// Marks `t` infeasible with every broken constraint of the stage (cheap: memory and
+  /// counts; else latency) in its reason.
+  bool broken(Trial& t, bool cheap) const {
+    for (const Constraint& c : objective_.constraints()) {
+      if (is_cheap(c.metric) != cheap) continue;
+      const double value = metric_value(t.metrics, c.metric).value();
+      if (c.holds(value)) continue;
+      t.status = TrialStatus::infeasible;
+      t.reason += (t.reason.empty() ? "" : "; ") + c.reason(value);
+    }
+    return t.status == TrialStatus::infeasible;
+  }
+
+  double latency_ms(const Candidate& c) {
+    if (const auto it = latency_cache_.find(c.genome); it != latency_cache_.end()) return it->second;
+    const double ms = latency_->latency_ms(c);
+    latency_cache_.emplace(c.genome, ms);
+    return ms;
+  }
+
+  const space::Space& space_;
+  graph::Precision precision_;
+  std::int32_t batch_;
+  std::unique_ptr<LatencySource> latency_;  // null: no latency source
+  std::unique_ptr<AccuracySource> accuracy_;  // null: a latency-only search
+  Objective objective_;
+  std::unordered_map<space::Genome, double, space::GenomeHash> latency_cache_;
+};
+
+}  // namespace
+
+std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const std::string& file,
+                                           const space::Space& space) {
+  const ExperimentSection top(experiment, file, "");
+  const auto batch = static_cast<std::int32_t>(top.integer("batch", 1, kMaxBatch, 1));
+
+  // The objective first: its errors need no table read, no estimator loaded.
+  if (!top.has("objective"))
+    top.fail("objective", "missing; give e.g. objective: {maximize: accuracy, constraints: [latency_ms <= 4]}");
+  Objective objective = Objective::parse(top.section("objective"), top.has("accuracy"), top.has("latency"));
+  std::unique_ptr<LatencySource> latency;
+  if (top.has("latency")) latency = make_latency_source(top.section("latency"), space, batch, "batch");
+  std::unique_ptr<AccuracySource> accuracy;
+  if (top.has("accuracy")) accuracy = make_accuracy_source(top.section("accuracy"), space);
+
+  const std::optional<graph::Precision> source_precision = latency ? latency->precision() : std::nullopt;
+  graph::Precision precision = source_precision.value_or(graph::Precision::fp32);
+  if (top.has("precision")) {
+    const std::string text = top.text("precision");
+    if (!graph::parse_precision(text, precision)) top.fail("precision", fmt::format("must be int8, fp16 or fp32, got '{}'", text));
+    if (source_precision && *source_precision != precision)
+      top.fail("precision", fmt::format("is {}, but the latency source runs at {}; remove precision: (memory then "
+                                        "follows the latency source) or use a source of {}",
+                                        text, graph::precision_name(*source_precision), text));
+  }
+  return std::make_unique<ExperimentCostModel>(space, precision, batch, std::move(latency), std::move(accuracy),
+                                               std::move(objective));
+}
+
+}  // namespace hwnas::search

@@ -1,0 +1,79 @@
+// Reading one section of an experiment file (docs/experiments.md) strictly, and resolving
+// the paths it names.
+//
+// Every error is one line naming the file, the line when known, and the dotted key:
+// "exp.yaml:7: latency.column: must be a non-empty string", "exp.yaml: objective.maximize:
+// missing; ...". Values are read through yaml_input.h: numbers must be plain decimal
+// scalars (a quoted "4" is a string), tags are refused by the document parser.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hwnas::search {
+
+/// The shared data directory (../shared/data/README.md): $HWNAS_DATA_DIR when it is set
+/// and not empty, else ../shared/data beside the source tree.
+std::filesystem::path data_dir();
+
+/// A path written in an experiment file: "data:REST" is REST inside data_dir(); an
+/// absolute path is kept; a relative one is taken from the experiment file's directory
+/// (so an experiment and its files move together). Throws UserError "WHERE: ..." for an
+/// empty path or "data:" with nothing after it.
+std::string resolve_experiment_path(std::string_view value, const std::string& experiment_file,
+                                    std::string_view where);
+
+/// One mapping of an experiment file, e.g. `latency:`, read key by key.
+class ExperimentSection {
+ public:
+  /// `prefix` is the section's dotted path ("latency"), or "" for the file's top level.
+  ExperimentSection(YAML::Node node, std::string file, std::string prefix);
+
+  /// Throws unless the section is a mapping whose keys are all in `allowed`:
+  /// "FILE:LINE: latency.colum: unknown key; allowed: csv, column, arch_column".
+  void only(std::initializer_list<std::string_view> allowed) const;
+
+  /// "latency.column".
+  std::string key_path(std::string_view key) const;
+  /// Throws "FILE:LINE: KEY_PATH: MESSAGE" (the line of the key's value, when present).
+  [[noreturn]] void fail(std::string_view key, std::string_view message) const;
+
+  bool has(std::string_view key) const { return static_cast<bool>(get(key)); }
+  YAML::Node get(std::string_view key) const;
+  /// The value at `key`; "missing; HINT" when absent.
+  YAML::Node required(std::string_view key, std::string_view hint) const;
+
+  /// A non-empty string scalar; `fallback` when absent (required without one).
+  std::string text(std::string_view key, std::optional<std::string_view> fallback = {},
+                   std::string_view hint = "") const;
+  /// A plain finite decimal number in [lo, hi]; `fallback` when absent.
+  double number(std::string_view key, double lo, double hi, std::optional<double> fallback = {}) const;
+  /// A plain decimal integer in [lo, hi]; `fallback` when absent.
+  std::int64_t integer(std::string_view key, std::int64_t lo, std::int64_t hi,
+                       std::optional<std::int64_t> fallback = {}) const;
+  /// A non-empty list of non-empty strings, or a single string read as a list of one when
+  /// `scalar_ok`.
+  std::vector<std::string> text_list(std::string_view key, std::string_view hint, bool scalar_ok = false) const;
+  /// A required file path, resolved as resolve_experiment_path does.
+  std::string path(std::string_view key) const;
+  /// The sub-mapping at `key` as a section "PREFIX.KEY".
+  ExperimentSection section(std::string_view key) const;
+
+  const std::string& file() const { return file_; }
+  /// The section's dotted path, e.g. "latency".
+  const std::string& prefix() const { return prefix_; }
+  const YAML::Node& node() const { return node_; }
+
+ private:
+  YAML::Node node_;
+  std::string file_, prefix_;
+};
+
+}  // namespace hwnas::search
