@@ -39,9 +39,17 @@ std::uint32_t Graph::intern(std::string_view text) {
   return begin;
 }
 
+void Graph::reserve(std::int32_t nodes, std::int32_t edges, std::int32_t blocks, std::size_t name_bytes) {
+  nodes_.reserve(static_cast<std::size_t>(nodes));
+  edges_.reserve(static_cast<std::size_t>(edges));
+  blocks_.reserve(static_cast<std::size_t>(blocks));
+  names_.reserve(name_bytes);
+}
+
 NodeId Graph::add(std::string_view name, Op op, std::span<const NodeId> inputs, BlockId block) {
   const NodeId id = size();
-  const std::string display = name.empty() ? fmt::format("#{}", id) : std::string(name);
+  const std::string unnamed = name.empty() ? fmt::format("#{}", id) : std::string();
+  const std::string_view display = name.empty() ? std::string_view(unnamed) : name;  // no copy: add is hot
   if (block != kNoBlock && (block < 0 || block >= num_blocks()))
     throw InternalError(fmt::format("node '{}': block {} does not exist", display, block));
   // Shapes of at most a few inputs live on the stack; concat may have more.

@@ -78,6 +78,13 @@ class Graph {
                block);
   }
 
+  /// Room for `nodes` nodes, `edges` input edges, `blocks` blocks and `name_bytes` bytes of
+  /// names, so that a builder that knows its size (a search space's decoder) adds without
+  /// reallocating.
+  void reserve(std::int32_t nodes, std::int32_t edges, std::int32_t blocks, std::size_t name_bytes);
+  std::int32_t num_edges() const { return static_cast<std::int32_t>(edges_.size()); }
+  std::size_t name_bytes() const { return names_.size(); }
+
   /// Opens a new block tag; nodes added with the returned id belong to it.
   BlockId add_block(BlockKind kind, std::string_view name);
 

@@ -18,6 +18,15 @@ double Space::log10_size() const {
   return total;
 }
 
+std::optional<std::uint64_t> Space::exact_size() const {
+  std::uint64_t total = 1;
+  for (const Gene& gene : genes()) {
+    total *= gene.choices.size();
+    if (total >= 1'000'000'000'000'000ULL) return std::nullopt;  // choices are < 2^16: no overflow
+  }
+  return total;
+}
+
 std::vector<std::uint32_t> Space::cardinalities() const {
   std::vector<std::uint32_t> sizes;
   for (const Gene& gene : genes()) sizes.push_back(static_cast<std::uint32_t>(gene.choices.size()));

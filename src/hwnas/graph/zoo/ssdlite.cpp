@@ -4,18 +4,15 @@
 // with [512, 256, 256, 128] channels, and on each of the 6 maps a box head and a class
 // head (3x3 depthwise + BN + ReLU6, then 1x1 conv with bias), 6 anchors per location as
 // torchvision's SSDLite. One output per head: [anchors·4, H, W] and [anchors·classes, H, W].
-#include <array>
 #include <fmt/format.h>
 #include <vector>
 
 #include "hwnas/graph/blocks.h"
 #include "hwnas/graph/zoo/builders.h"
+#include "hwnas/graph/zoo/heads.h"
 
 namespace hwnas::graph::zoo {
 namespace {
-
-constexpr std::int32_t kAnchors = 6;
-constexpr std::array<std::int32_t, 4> kExtraChannels = {512, 256, 256, 128};
 
 void prediction_head(Graph& g, NodeId x, std::int32_t out, const std::string& name) {
   const BlockId block = g.add_block(BlockKind::head, name);
@@ -28,13 +25,11 @@ void prediction_head(Graph& g, NodeId x, std::int32_t out, const std::string& na
 
 }  // namespace
 
-Graph ssdlite_mobilenet_v2(const ZooOptions& o) {
-  Graph g("ssdlite_mobilenet_v2");
-  const MobileNetV2Features f = mobilenet_v2_features(g, add_input(g, o), o.width, false);
-  std::vector<NodeId> maps = {f.stride16_expand, f.last};
-  NodeId x = f.last;
-  for (std::size_t i = 0; i < kExtraChannels.size(); ++i) {
-    const std::int32_t out = make_divisible(kExtraChannels[i] * o.width);
+void ssdlite_head(Graph& g, NodeId stride16, NodeId last, const SsdLiteHeadSpec& spec) {
+  std::vector<NodeId> maps = {stride16, last};
+  NodeId x = last;
+  for (std::size_t i = 0; i < spec.extra_channels.size(); ++i) {
+    const std::int32_t out = make_divisible(spec.extra_channels[i] * spec.width, spec.divisor);
     const std::string name = fmt::format("extra.{}", i);
     const BlockId block = g.add_block(BlockKind::conv_bn_act, name);
     x = emit_conv_bn_act(g, x, {.out = out / 2, .act = ActKind::relu6}, name + ".reduce", block);
@@ -45,9 +40,15 @@ Graph ssdlite_mobilenet_v2(const ZooOptions& o) {
     maps.push_back(x);
   }
   for (std::size_t i = 0; i < maps.size(); ++i) {
-    prediction_head(g, maps[i], kAnchors * 4, fmt::format("head.boxes.{}", i));
-    prediction_head(g, maps[i], kAnchors * o.classes, fmt::format("head.classes.{}", i));
+    prediction_head(g, maps[i], spec.anchors * 4, fmt::format("head.boxes.{}", i));
+    prediction_head(g, maps[i], spec.anchors * spec.classes, fmt::format("head.classes.{}", i));
   }
+}
+
+Graph ssdlite_mobilenet_v2(const ZooOptions& o) {
+  Graph g("ssdlite_mobilenet_v2");
+  const MobileNetV2Features f = mobilenet_v2_features(g, add_input(g, o), o.width, false);
+  ssdlite_head(g, f.stride16_expand, f.last, {.classes = o.classes, .width = o.width});
   return g;
 }
 

@@ -1,0 +1,26 @@
+// Sizes and counts with units, as users write limits: "512KiB", "4MB", "3.4M".
+//
+// Byte units are the IEC binary ones (KiB = 1024, MiB = 1024², GiB = 1024³) and the SI
+// decimal ones (kB or KB = 1000, MB = 1000², GB = 1000³), plus B; count suffixes are SI
+// (K or k, M, G), as objective constraints take them (search/constraint.h). Units are
+// case-sensitive otherwise (kb, mib, m are refused: 'mb' could be millibits), one space
+// may separate number and unit, and the number is decimal (digits, an optional fraction,
+// no sign, no exponent, no leading zero: 010 is refused as YAML 1.1 would read it as octal).
+// The value must come out a whole number (1.5KiB = 1536 is, 1.5B is not) of at most 2^62.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace hwnas {
+
+/// Bytes: "512KiB", "4 MB", "1.5GiB", "1000" (no unit: bytes). Throws UserError
+/// "WHERE: 'TEXT' is not a byte size; write a number and a unit, e.g. 512KiB or 4MB (units
+/// B, kB, KB, MB, GB, KiB, MiB, GiB)", or "... is not a whole number of bytes", "... is too large".
+std::int64_t parse_bytes(std::string_view text, std::string_view where);
+
+/// A count (parameters, MACs): "3400000", "3.4M", "600K", "2G". Throws UserError naming
+/// `where` as parse_bytes does (suffixes K, k, M, G).
+std::int64_t parse_count(std::string_view text, std::string_view where);
+
+}  // namespace hwnas
