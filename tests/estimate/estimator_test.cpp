@@ -14,6 +14,7 @@
 #include "hwnas/base/error.h"
 #include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/hw/targets/targets.h"
+#include "shared_estimator.h"
 #include "support/scratch_dir.h"
 
 namespace hwnas::estimate {
@@ -24,21 +25,9 @@ std::filesystem::path scratch(const std::string& name) {
   return dir.path() / name;
 }
 
-// One small fit shared by the tests of this file; leaked on purpose, since XGBoost's own
-// statics may be destroyed before ours at exit.
-const Estimator& small_estimator() {
-  static const Estimator& e = *[] {
-    auto target = hw::make_target("npu-p16");
-    auto store = hw::MeasurementStore::open(scratch("fit.db").string());
-    FitOptions o;
-    o.budget = 1200;
-    o.rounds = 1;
-    o.folds = 2;  // cross-validation trains most of the trees: keep the tests' fit quick
-    o.xgb.rounds = 150;
-    return new Estimator(fit_estimator(*target, store, o));
-  }();
-  return e;
-}
+// One small fit shared by the tests of this file, fitted once per ctest run
+// (shared_estimator.h).
+const Estimator& small_estimator() { return testing::shared_estimator(scratch("")); }
 
 // A model of every kernel type; batch is a feature the sampler never varied in a batch-1
 // fit, so other batch sizes are refused, naming the fitted ones and the flag.
@@ -131,9 +120,9 @@ TEST(Estimator, CacheGivesTheSameAnswer) {
 }
 
 TEST(Estimator, RefitReusesTheStore) {
-  small_estimator();  // fills the store
+  testing::copy_shared_store(scratch(""), scratch("refit.db"));  // the store the shared fit filled
   auto target = hw::make_target("npu-p16");
-  auto store = hw::MeasurementStore::open(scratch("fit.db").string());
+  auto store = hw::MeasurementStore::open(scratch("refit.db").string());
   const std::size_t before = store.count(target->identity());
   ASSERT_GT(before, 1000u);
   FitOptions o;
