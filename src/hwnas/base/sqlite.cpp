@@ -62,7 +62,8 @@ void check_side_files(const std::string& path, const Schema& schema) {
 
 }  // namespace
 
-Database Database::open(const std::string& path, const Schema& schema, OpenMode mode) {
+Database Database::open(const std::string& path, const Schema& schema, OpenMode mode,
+                        const std::function<void(const Database&)>& on_create) {
   check_side_files(path, schema);
   if (mode != OpenMode::create) {
     std::error_code ec;
@@ -86,7 +87,8 @@ Database Database::open(const std::string& path, const Schema& schema, OpenMode 
   db.exec("BEGIN", "reading the file header");
   Header header = read_header(db);
   db.exec("COMMIT", "reading the file header");
-  if (!is_new(header) || mode != OpenMode::create) check_header(header, db, schema);
+  if (mode != OpenMode::create && is_new(header)) db.fail("holds no " + schema.kind + " yet (" + schema.empty_hint + ")");
+  if (!is_new(header)) check_header(header, db, schema);
   if (mode == OpenMode::read_only) return db;
 
   // WAL lets readers run beside a writer; NORMAL sync stays consistent after a crash of
@@ -101,6 +103,7 @@ Database Database::open(const std::string& path, const Schema& schema, OpenMode 
       db.exec(schema.create_sql, "creating the schema");
       db.exec("PRAGMA application_id=" + std::to_string(schema.application_id), "creating the schema");
       db.exec("PRAGMA user_version=" + std::to_string(schema.version), "creating the schema");
+      if (on_create) on_create(db);
     } else {
       check_header(header, db, schema);
     }
@@ -137,6 +140,10 @@ void Database::exec(const std::string& sql, std::string_view doing) const {
 void Database::fail(std::string_view what) const { throw UserError(kind_ + " '" + path_ + "': " + std::string(what)); }
 
 void Database::fail_sqlite(std::string_view doing) const {
+  const int code = sqlite3_extended_errcode(db_) & 0xff;
+  if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+    fail(std::string(doing) + " failed: the file is corrupt (" + sqlite3_errmsg(db_) +
+         "); restore it from a copy, or start again with a new file");
   fail(std::string(doing) + " failed (" + sqlite3_errmsg(db_) +
        "); check that the file is writable and the disk is not full");
 }

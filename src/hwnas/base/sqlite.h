@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,11 +29,15 @@ struct Schema {
   std::int32_t application_id; // e.g. 0x68774D53 ("hwMS")
   std::int32_t version;        // user_version of the files this build reads and writes
   std::string create_sql;      // run once, in one transaction, on a new (empty) file
+  /// Follows "holds no KIND yet (" when OpenMode::existing or read_only finds the file empty
+  /// (e.g. a process killed before it created the schema).
+  std::string empty_hint = "a process stopped before creating it; create it anew";
 };
 
 enum class OpenMode : std::uint8_t {
   create,     // create the file and the schema when the file is absent or empty
-  existing,   // the file must exist and hold the schema: "KIND 'PATH': does not exist"
+  existing,   // the file must exist and hold the schema: "KIND 'PATH': does not exist",
+              // "KIND 'PATH': holds no KIND yet (EMPTY_HINT)"
   read_only,  // as existing, and nothing is ever written (SQLITE_OPEN_READONLY)
 };
 
@@ -48,7 +53,10 @@ class Database {
   /// ("schema version N, but this hwnas reads version M; ..."), and, before creating
   /// anything, when one of SQLite's side files (PATH-wal, -shm, -journal) exists and is not
   /// a regular file. A file that is not the schema's is never written to.
-  static Database open(const std::string& path, const Schema& schema, OpenMode mode = OpenMode::create);
+  /// `on_create` runs inside the transaction that creates the schema, so that a store is
+  /// never seen half-initialised (e.g. an experiment store without its experiment).
+  static Database open(const std::string& path, const Schema& schema, OpenMode mode = OpenMode::create,
+                       const std::function<void(const Database&)>& on_create = {});
 
   Database(Database&& other) noexcept;
   Database& operator=(Database&& other) noexcept;
@@ -67,7 +75,8 @@ class Database {
   /// "KIND 'PATH': WHAT" as a UserError.
   [[noreturn]] void fail(std::string_view what) const;
   /// "KIND 'PATH': DOING failed (SQLite's message); check that the file is writable and the
-  /// disk is not full".
+  /// disk is not full", or for a corrupt file "DOING failed: the file is corrupt (...);
+  /// restore it from a copy, or start again with a new file".
   [[noreturn]] void fail_sqlite(std::string_view doing) const;
 
  private:

@@ -23,7 +23,7 @@ ProgressBar::ProgressBar(const std::string& label)
     : label_(printable(label)), tty_(::isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
-void ProgressBar::update(std::int64_t done, std::int64_t total) {
+void ProgressBar::update(std::int64_t done, std::int64_t total, std::string_view detail) {
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double fraction = total > 0 ? double(done) / double(total) : 1.0;
@@ -32,16 +32,17 @@ void ProgressBar::update(std::int64_t done, std::int64_t total) {
     if (done < total && now - last_draw_ < std::chrono::milliseconds(100)) return;
     constexpr int kWidth = 30;
     const int filled = static_cast<int>(fraction * kWidth);
-    fmt::print(stderr, "\r{} [{}{}] {}/{} {:.0f}% ETA {}  ", label_, std::string(filled, '='),
-               std::string(kWidth - filled, ' '), done, total, fraction * 100, eta);
+    fmt::print(stderr, "\r{} [{}{}] {}/{} {:.0f}% ETA {}{}{}  ", label_, std::string(filled, '='),
+               std::string(kWidth - filled, ' '), done, total, fraction * 100, eta, detail.empty() ? "" : ", ",
+               printable(detail));
     std::fflush(stderr);
     drawn_ = true;
   } else {
     const std::int64_t decile = static_cast<std::int64_t>(fraction * 10);
     if (decile == last_decile_) return;
     last_decile_ = decile;
-    fmt::print(stderr, "{}: {}/{} ({:.0f}%), elapsed {}, ETA {}\n", label_, done, total,
-               fraction * 100, duration(elapsed), eta);
+    fmt::print(stderr, "{}: {}/{} ({:.0f}%), elapsed {}, ETA {}{}{}\n", label_, done, total, fraction * 100,
+               duration(elapsed), eta, detail.empty() ? "" : ", ", printable(detail));
   }
   last_draw_ = now;
 }

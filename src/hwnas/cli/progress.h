@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace hwnas::cli {
 
@@ -12,7 +13,8 @@ class ProgressBar {
  public:
   /// `label` (e.g. "profile " + a target's name) is shown through printable().
   explicit ProgressBar(const std::string& label);
-  void update(std::int64_t done, std::int64_t total);
+  /// `detail` (e.g. "40 trials, best 93.1") follows the counts.
+  void update(std::int64_t done, std::int64_t total, std::string_view detail = {});
   /// Ends the bar's line.
   void finish();
 

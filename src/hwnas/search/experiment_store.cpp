@@ -1,0 +1,333 @@
+#include "hwnas/search/experiment_store.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "hwnas/base/error.h"
+#include "hwnas/search/pareto.h"
+
+namespace hwnas::search {
+namespace {
+
+namespace fs = std::filesystem;
+
+// "hwEX" in ASCII: marks the file as an hwnas experiment store.
+constexpr std::int32_t kApplicationId = 0x68774558;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE experiment (
+  id        INTEGER PRIMARY KEY CHECK (id = 0),
+  info_json TEXT NOT NULL
+);
+CREATE TABLE trials (
+  trial_index           INTEGER PRIMARY KEY,
+  genome                TEXT NOT NULL UNIQUE,
+  arch                  TEXT NOT NULL,
+  status                TEXT NOT NULL,
+  feasible              INTEGER NOT NULL,
+  reason                TEXT NOT NULL,
+  accuracy              REAL,
+  latency_ms            REAL,
+  peak_activation_bytes INTEGER NOT NULL,
+  weight_bytes          INTEGER NOT NULL,
+  params                INTEGER NOT NULL,
+  macs                  INTEGER NOT NULL,
+  accuracy_evaluated    INTEGER NOT NULL,
+  seconds               REAL NOT NULL,
+  fitness_json          TEXT NOT NULL
+);
+CREATE TABLE state (
+  id            INTEGER PRIMARY KEY CHECK (id = 0),
+  steps         INTEGER NOT NULL,
+  duplicates    INTEGER NOT NULL,
+  duplicate_run INTEGER NOT NULL,
+  elapsed_s     REAL NOT NULL,
+  strategy_json TEXT NOT NULL
+);
+)sql";
+
+const sqlite::Schema& schema() {
+  static const sqlite::Schema kStore{"experiment store", kApplicationId, ExperimentStore::kSchemaVersion, kSchema,
+                                     "the search was stopped before it stored anything; start it again without "
+                                     "--resume"};
+  return kStore;
+}
+
+std::string store_path(const std::string& dir) { return (fs::path(dir) / kExperimentStoreFile).string(); }
+
+[[noreturn]] void corrupt(const sqlite::Database& db, const std::string& what) {
+  db.fail(what + "; the file was changed by another program: restore it, or start again with another --out");
+}
+
+nlohmann::json parse_json(const sqlite::Database& db, const std::string& text, const std::string& what) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    corrupt(db, what + " is not valid JSON");
+  }
+}
+
+nlohmann::json info_to_json(const ExperimentInfo& info) {
+  nlohmann::json j = {{"config_yaml", info.config_yaml},   {"experiment_file", info.experiment_file},
+                      {"base_dir", info.base_dir},         {"space", info.space},
+                      {"strategy", info.strategy},         {"seed", info.seed},
+                      {"objective_names", info.objective_names}, {"created_unix", info.created_unix}};
+  j["baseline_genome"] = info.baseline_genome ? nlohmann::json(*info.baseline_genome) : nlohmann::json(nullptr);
+  return j;
+}
+
+ExperimentInfo info_from_json(const sqlite::Database& db, const nlohmann::json& j) {
+  try {
+    ExperimentInfo info;
+    info.config_yaml = j.at("config_yaml").get<std::string>();
+    info.experiment_file = j.at("experiment_file").get<std::string>();
+    info.base_dir = j.at("base_dir").get<std::string>();
+    info.space = j.at("space").get<std::string>();
+    info.strategy = j.at("strategy").get<std::string>();
+    info.seed = j.at("seed").get<std::uint64_t>();
+    info.objective_names = j.at("objective_names").get<std::vector<std::string>>();
+    info.created_unix = j.at("created_unix").get<std::int64_t>();
+    if (!j.at("baseline_genome").is_null()) info.baseline_genome = j.at("baseline_genome").get<std::string>();
+    return info;
+  } catch (const nlohmann::json::exception&) {
+    corrupt(db, "the experiment's record lacks a field or holds one of the wrong type");
+  }
+}
+
+Trial read_trial(const sqlite::Database& db, const sqlite::Statement& q) {
+  Trial t;
+  t.index = q.integer(0);
+  const std::string where = fmt::format("trial {}", t.index);
+  try {
+    t.genome = space::parse_genome(q.text(1), where);
+  } catch (const UserError&) {
+    corrupt(db, where + ": the genome '" + q.text(1) + "' is not choice indices joined by '-'");
+  }
+  t.arch = q.text(2);
+  const std::string status = q.text(3);
+  if (status == "ok") t.status = TrialStatus::ok;
+  else if (status == "infeasible") t.status = TrialStatus::infeasible;
+  else if (status == "failed") t.status = TrialStatus::failed;
+  else corrupt(db, where + ": status '" + status + "' is not ok, infeasible or failed");
+  t.feasible = q.integer(4) != 0;
+  t.reason = q.text(5);
+  t.metrics.accuracy = q.optional_real(6);
+  t.metrics.latency_ms = q.optional_real(7);
+  t.metrics.peak_activation_bytes = q.integer(8);
+  t.metrics.weight_bytes = q.integer(9);
+  t.metrics.params = q.integer(10);
+  t.metrics.macs = q.integer(11);
+  t.accuracy_evaluated = q.integer(12) != 0;
+  t.seconds = q.real(13);
+  return t;
+}
+
+ExperimentInfo load_info(const sqlite::Database& db) {
+  sqlite::Statement q(db, "SELECT info_json FROM experiment WHERE id = 0");
+  if (!q.step("reading the experiment"))
+    corrupt(db, "the store holds no experiment record (a run killed while creating it?)");
+  return info_from_json(db, parse_json(db, q.text(0), "the experiment's record"));
+}
+
+std::vector<double> read_fitness(const sqlite::Database& db, const std::string& text, std::int64_t index) {
+  const nlohmann::json j = parse_json(db, text, fmt::format("trial {}'s objective values", index));
+  std::vector<double> out;
+  if (!j.is_array()) corrupt(db, fmt::format("trial {}'s objective values are not a list", index));
+  for (const nlohmann::json& v : j) {
+    if (!v.is_number()) corrupt(db, fmt::format("trial {}'s objective values are not all numbers", index));
+    out.push_back(v.get<double>());
+  }
+  return out;
+}
+
+std::vector<Trial> load_trials(const sqlite::Database& db, std::vector<std::vector<double>>* fitness) {
+  sqlite::Statement q(db,
+                      "SELECT trial_index, genome, arch, status, feasible, reason, accuracy, latency_ms, "
+                      "peak_activation_bytes, weight_bytes, params, macs, accuracy_evaluated, seconds, "
+                      "fitness_json FROM trials ORDER BY trial_index");
+  std::vector<Trial> trials;
+  while (q.step("reading the trials")) {
+    trials.push_back(read_trial(db, q));
+    if (fitness) fitness->push_back(read_fitness(db, q.text(14), trials.back().index));
+    if (trials.back().index != static_cast<std::int64_t>(trials.size()) - 1)
+      corrupt(db, fmt::format("trial {} follows trial {}: trials are numbered 0, 1, 2, ...", trials.back().index,
+                              trials.size() >= 2 ? trials[trials.size() - 2].index : -1));
+  }
+  return trials;
+}
+
+std::optional<SearchState> load_state(const sqlite::Database& db) {
+  sqlite::Statement q(db, "SELECT steps, duplicates, duplicate_run, elapsed_s, strategy_json FROM state WHERE id = 0");
+  if (!q.step("reading the search state")) return std::nullopt;
+  SearchState s;
+  s.steps = q.integer(0);
+  s.duplicates = q.integer(1);
+  s.duplicate_run = q.integer(2);
+  s.elapsed_s = q.real(3);
+  s.strategy = parse_json(db, q.text(4), "the strategy's state");
+  return s;
+}
+
+/// Refuses a path that exists and is not a directory; "" when DIR has no store.
+void check_dir(const std::string& dir) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(dir, ec);
+  if (fs::exists(st) && !fs::is_directory(st))
+    throw UserError(fmt::format("{}: is not a directory; --out names the experiment's directory", dir));
+}
+
+sqlite::Database open_existing(const std::string& dir, sqlite::OpenMode mode) {
+  check_dir(dir);
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw UserError(fmt::format("{}: no such experiment directory; check the path", dir));
+  if (!fs::exists(store_path(dir), ec))
+    throw UserError(fmt::format("{}: not an hwnas experiment (no {} in it); give the --out directory of a search",
+                                dir, kExperimentStoreFile));
+
+  return sqlite::Database::open(store_path(dir), schema(), mode);
+}
+
+}  // namespace
+
+std::string_view status_name(TrialStatus status) {
+  switch (status) {
+    case TrialStatus::ok: return "ok";
+    case TrialStatus::infeasible: return "infeasible";
+    case TrialStatus::failed: return "failed";
+  }
+  return "failed";
+}
+
+ExperimentRecord read_experiment(const std::string& dir) {
+  const sqlite::Database db = open_existing(dir, sqlite::OpenMode::read_only);
+  ExperimentRecord record;
+  record.dir = dir;
+  db.exec("BEGIN", "reading the experiment");  // one snapshot, even while a search writes
+  record.info = load_info(db);
+  record.trials = load_trials(db, &record.fitness);
+  record.state = load_state(db);
+  db.exec("COMMIT", "reading the experiment");
+  for (const Trial& t : record.trials) {
+    record.accuracy_evaluations += t.accuracy_evaluated ? 1 : 0;
+    record.latency_evaluations += t.metrics.latency_ms ? 1 : 0;
+  }
+  return record;
+}
+
+std::optional<std::size_t> best_trial(const ExperimentRecord& record) {
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < record.trials.size(); ++i) {
+    if (record.fitness[i].empty() || !record.trials[i].feasible) continue;
+    if (!best || record.fitness[i][0] > record.fitness[*best][0]) best = i;
+  }
+  return best;
+}
+
+std::vector<std::size_t> pareto_trials(const ExperimentRecord& record) {
+  std::vector<std::size_t> candidates;
+  std::vector<std::vector<double>> points;
+  for (std::size_t i = 0; i < record.trials.size(); ++i) {
+    if (record.fitness[i].empty() || !record.trials[i].feasible) continue;
+    candidates.push_back(i);
+    points.push_back(record.fitness[i]);
+  }
+  std::vector<std::size_t> front;
+  for (std::size_t k : pareto_front(points)) front.push_back(candidates[k]);
+  return front;
+}
+
+ExperimentStore ExperimentStore::create(const std::string& dir, const ExperimentInfo& info) {
+  check_dir(dir);
+  std::error_code ec;
+  const bool existed = fs::exists(dir, ec);
+  fs::create_directories(dir, ec);
+  if (ec) throw UserError(fmt::format("{}: cannot create the experiment directory ({})", dir, ec.message()));
+  bool created = false;
+  const auto record = [&](const sqlite::Database& db) {
+    sqlite::Statement insert(db, "INSERT INTO experiment (id, info_json) VALUES (0, ?1)");
+    insert.bind(1, info_to_json(info).dump());
+    insert.step("recording the experiment");
+    created = true;
+  };
+  // An empty store (what a search killed before its first commit leaves) is created anew;
+  // one that holds the schema already is another search's.
+  std::optional<sqlite::Database> db;
+  try {
+    db.emplace(sqlite::Database::open(store_path(dir), schema(), sqlite::OpenMode::create, record));
+  } catch (const UserError&) {
+    if (!existed) fs::remove_all(dir, ec);  // nothing half-written
+    throw;
+  }
+  if (!created)
+    throw UserError(fmt::format("{}: holds an experiment already ({}); use --resume to continue it, or another --out",
+                                dir, kExperimentStoreFile));
+  return ExperimentStore(std::move(*db), dir);
+}
+
+ExperimentStore ExperimentStore::open(const std::string& dir) {
+  ExperimentStore store(open_existing(dir, sqlite::OpenMode::existing), dir);
+  load_info(store.db_);  // refuse a store without its record now
+  return store;
+}
+
+ExperimentInfo ExperimentStore::info() const { return load_info(db_); }
+std::vector<Trial> ExperimentStore::trials(std::vector<std::vector<double>>* fitness) const {
+  return load_trials(db_, fitness);
+}
+std::optional<SearchState> ExperimentStore::state() const { return load_state(db_); }
+
+void ExperimentStore::commit_step(const std::optional<Trial>& trial, const std::vector<double>& fitness,
+                                  const SearchState& state) {
+  const std::string strategy_json = state.strategy.dump();
+  for (double v : fitness) HWNAS_CHECK(std::isfinite(v));
+  sqlite::Transaction tx(db_);
+  if (trial) {
+    const Trial& t = *trial;
+    sqlite::Statement insert(db_,
+                             "INSERT INTO trials (trial_index, genome, arch, status, feasible, reason, accuracy, "
+                             "latency_ms, peak_activation_bytes, weight_bytes, params, macs, accuracy_evaluated, "
+                             "seconds, fitness_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                             "?14, ?15)");
+    insert.bind(1, t.index);
+    insert.bind(2, space::to_text(t.genome));
+    insert.bind(3, t.arch);
+    insert.bind(4, status_name(t.status));
+    insert.bind(5, std::int64_t{t.feasible});
+    insert.bind(6, t.reason);
+    insert.bind(7, t.metrics.accuracy);
+    insert.bind(8, t.metrics.latency_ms);
+    insert.bind(9, t.metrics.peak_activation_bytes);
+    insert.bind(10, t.metrics.weight_bytes);
+    insert.bind(11, t.metrics.params);
+    insert.bind(12, t.metrics.macs);
+    insert.bind(13, std::int64_t{t.accuracy_evaluated});
+    insert.bind(14, t.seconds);
+    insert.bind(15, nlohmann::json(fitness).dump());
+    insert.step("storing a trial");
+  }
+  sqlite::Statement put(db_,
+                        "INSERT OR REPLACE INTO state (id, steps, duplicates, duplicate_run, elapsed_s, "
+                        "strategy_json) VALUES (0, ?1, ?2, ?3, ?4, ?5)");
+  put.bind(1, state.steps);
+  put.bind(2, state.duplicates);
+  put.bind(3, state.duplicate_run);
+  put.bind(4, state.elapsed_s);
+  put.bind(5, strategy_json);
+  put.step("storing the search state");
+  tx.commit();
+}
+
+void ExperimentStore::update_config(const std::string& config_yaml) {
+  ExperimentInfo i = info();
+  i.config_yaml = config_yaml;
+  sqlite::Transaction tx(db_);
+  sqlite::Statement update(db_, "UPDATE experiment SET info_json = ?1 WHERE id = 0");
+  update.bind(1, info_to_json(i).dump());
+  update.step("updating the experiment's config");
+  tx.commit();
+}
+
+}  // namespace hwnas::search

@@ -1,0 +1,146 @@
+// run_search: builds an experiment's parts from its config, creates or reopens its store,
+// and runs the loop (search_loop.cpp).
+#include "hwnas/search/run_search.h"
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+#include "hwnas/base/error.h"
+#include "hwnas/base/yaml_input.h"
+#include "hwnas/estimate/estimator.h"
+#include "hwnas/estimate/table_model.h"
+#include "hwnas/hw/targets/targets.h"
+#include "hwnas/search/experiment_input.h"
+#include "hwnas/space/registry.h"
+
+namespace hwnas::search {
+namespace {
+
+bool looks_like_path(const std::string& spec) {
+  return spec.find('/') != std::string::npos || spec.ends_with(".yaml") || spec.ends_with(".yml") ||
+         spec.starts_with("data:");
+}
+
+/// What the latency section's target or kernel estimator tells the space and the filters.
+struct LatencyFacts {
+  space::SpaceOptions options;              // P: the target's parallelism factor, or the detected lanes
+  std::optional<graph::Precision> precision;  // the precision the source runs at
+};
+
+LatencyFacts latency_facts(const ExperimentConfig& config) {
+  const YAML::Node latency = config.root["latency"];
+  if (!latency.IsDefined() || !latency.IsMap()) return {};  // make_cost_model says what is wrong
+  const ExperimentSection section(latency, config.file, "latency");
+  if (section.has("target")) {
+    const std::string spec = section.text("target");
+    const std::unique_ptr<hw::Target> target =
+        hw::make_target(looks_like_path(spec) ? resolve_experiment_path(spec, config.file, "latency.target") : spec);
+    return {space::space_options_for_target(*target, spec), target->precision()};
+  }
+  if (section.has("estimator")) {
+    const std::string path = resolve_experiment_path(section.text("estimator"), config.file, "latency.estimator");
+    const nlohmann::json doc = estimate::read_estimator_json(path);
+    if (estimate::TableEstimator::is_table_estimator(doc)) return {};
+    const estimate::Estimator estimator = estimate::Estimator::from_json(doc, path);
+    return {space::space_options_for_estimator(estimator.lanes().cout, path), estimator.precision()};
+  }
+  return {};
+}
+
+std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& config, space::SpaceOptions options) {
+  std::string spec;
+  if (config.space.IsScalar()) {
+    spec = config.space.Scalar();
+  } else {
+    const ExperimentSection section(config.space, config.file, "space");
+    section.only({"name", "curated"});
+    spec = section.text("name");
+    if (section.has("curated")) {
+      const YAML::Node curated = section.get("curated");
+      if (!is_plain_scalar(curated) || (curated.Scalar() != "true" && curated.Scalar() != "false"))
+        section.fail("curated", fmt::format("must be true or false, got {}", value_words(curated)));
+      options.uncurated = curated.Scalar() == "false";
+    }
+  }
+  return space::make_space(looks_like_path(spec) ? resolve_experiment_path(spec, config.file, "space") : spec, options);
+}
+
+/// The precision the space's validity filters analyse at, as the cost model's memory
+/// metrics: `precision:` when given (make_cost_model checks it), else the latency
+/// source's, else fp32.
+graph::Precision filter_precision(const ExperimentConfig& config, std::optional<graph::Precision> source) {
+  graph::Precision precision = source.value_or(graph::Precision::fp32);
+  if (const YAML::Node node = config.root["precision"]; node.IsDefined() && node.IsScalar()) graph::parse_precision(node.Scalar(), precision);
+  return precision;
+}
+
+/// Refuses to resume an experiment whose stored config differs from `config` (budget aside).
+void check_same_config(const ExperimentStore& store, const ExperimentConfig& config, const std::string& given) {
+  const ExperimentInfo info = store.info();
+  const YAML::Node stored = YAML::Load(info.config_yaml);
+  const YAML::Node now = YAML::Load(given);
+  if (const std::optional<std::string> key = first_difference(stored, now)) {
+    const auto show = [&](const YAML::Node& root) {
+      YAML::Node at = root;
+      for (std::size_t start = 0; at.IsDefined();) {
+        const std::size_t dot = key->find('.', start);
+        const std::string part = key->substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        at.reset(at.IsSequence() ? at[std::stoul(part)] : at[part]);
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+      }
+      if (!at.IsDefined()) return std::string("absent");
+      YAML::Emitter out;
+      out << YAML::Flow << at;
+      return std::string(out.c_str());
+    };
+    throw UserError(fmt::format("--resume: {}: key '{}' is {} here but {} in the experiment stored in {}; resume "
+                                "with the config it was started with, or start a new search with another --out",
+                                config.file, *key, show(now), show(stored), store.dir()));
+  }
+}
+
+}  // namespace
+
+SearchResult run_search(const ExperimentConfig& config, const std::string& dir, bool resume, const SearchHooks& hooks) {
+  // Everything that can refuse the config runs before DIR is touched.
+  const LatencyFacts facts = latency_facts(config);
+  const std::unique_ptr<space::Space> space = make_experiment_space(config, facts.options);
+  const std::unique_ptr<CostModel> cost_model = make_cost_model(config.root, config.file, *space);
+  const space::Filters filters = space::space_filters(*space);
+  const graph::Precision precision = filter_precision(config, facts.precision);
+  StrategyContext context{space.get(), config.seed, cost_model->objectives()};
+  std::unique_ptr<Strategy> strategy;
+  try {
+    strategy = make_strategy(config.strategy, config.strategy_params, context);
+  } catch (const UserError& e) {  // "strategy.KEY: ...": name the file as every other key's error does
+    throw UserError(config.file + ": " + e.what());
+  }
+  const std::string config_yaml = normalised_yaml(config.root);
+
+  std::optional<ExperimentStore> store;
+  if (resume) {
+    store.emplace(ExperimentStore::open(dir));
+    check_same_config(*store, config, config_yaml);
+    store->update_config(config_yaml);  // the budget may have changed
+  } else {
+    ExperimentInfo info;
+    info.config_yaml = config_yaml;
+    info.experiment_file = config.file;
+    info.base_dir = config.base_dir;
+    info.space = space->name();
+    info.strategy = config.strategy;
+    info.seed = config.seed;
+    info.objective_names = cost_model->objective_names();
+    if (const std::optional<space::Genome> baseline = space->baseline()) info.baseline_genome = space::to_text(*baseline);
+    info.created_unix = std::time(nullptr);
+    store.emplace(ExperimentStore::create(dir, info));
+  }
+  SearchResult result;
+  result.outcome = search_loop({*space, *cost_model, *strategy, filters, precision}, *store, config.budget, hooks);
+  result.record = read_experiment(dir);
+  return result;
+}
+
+}  // namespace hwnas::search

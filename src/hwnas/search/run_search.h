@@ -1,0 +1,80 @@
+// The experiment loop behind `hwnas search` (docs/experiments.md): ask the strategy for a
+// genome, canonicalise it, answer it from the records when it was evaluated before (no
+// evaluation spent), else run the validity filters and the cost model, store the trial
+// with the strategy's state in one transaction, and tell the strategy.
+//
+// Same config and seed → the same trials: the loop adds no randomness of its own, and a
+// resumed search restores the strategy's state and the evaluated set from the store, so
+// its final trials equal those of a run never interrupted.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "hwnas/search/cost_model.h"
+#include "hwnas/search/experiment_config.h"
+#include "hwnas/search/experiment_store.h"
+#include "hwnas/search/strategy.h"
+#include "hwnas/space/filters.h"
+#include "hwnas/space/space.h"
+
+namespace hwnas::search {
+
+/// What the progress callback sees after each step.
+struct SearchProgress {
+  std::int64_t trials = 0, evaluations = 0, duplicates = 0;
+  double done = 0, total = 1;  // of the budget that ends the search first to reach, in its unit
+  std::optional<double> best;  // the best trial's first objective value
+  std::string objective;       // its name, e.g. "accuracy", "-latency_ms"
+};
+
+struct SearchHooks {
+  /// Checked between steps: when set, the loop stops after the step in flight. A trial that
+  /// failed while it was set (the program was interrupted with us) is not stored.
+  const std::atomic<bool>* stop = nullptr;
+  std::function<void(const SearchProgress&)> progress;
+};
+
+enum class StopReason {
+  budget,       // a limit of the budget was reached
+  exhausted,    // every architecture was evaluated, or the strategy kept proposing evaluated ones
+  interrupted,  // SearchHooks::stop
+};
+
+/// A strategy that proposes this many evaluated genomes in a row ends the search.
+inline constexpr std::int64_t kMaxDuplicateRun = 1000;
+
+/// What the loop works on; the caller owns everything.
+struct SearchParts {
+  const space::Space& space;
+  CostModel& cost_model;
+  Strategy& strategy;
+  const space::Filters& filters;
+  graph::Precision precision = graph::Precision::int8;  // the filters' precision
+};
+
+struct LoopOutcome {
+  StopReason reason = StopReason::budget;
+  std::string message;  // one line: which limit, or why the space seems exhausted
+};
+
+/// Runs steps until the budget is reached, the space is exhausted or `hooks.stop` is set,
+/// continuing from the state `store` holds (none: a new search).
+LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget& budget, const SearchHooks& hooks);
+
+struct SearchResult {
+  LoopOutcome outcome;
+  ExperimentRecord record;
+};
+
+/// Builds the space, filters, cost model and strategy from `config` (every config error is
+/// a UserError before DIR is touched), then creates the experiment in `dir` or, with
+/// `resume`, continues the one there: a stored config whose any key but `budget.*`
+/// differs is refused naming the key ("--resume: ... key 'strategy.population' differs
+/// ..."). Without `resume`, an experiment already in `dir` is refused.
+SearchResult run_search(const ExperimentConfig& config, const std::string& dir, bool resume, const SearchHooks& hooks);
+
+}  // namespace hwnas::search

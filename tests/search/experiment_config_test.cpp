@@ -1,0 +1,143 @@
+// Experiment files and --set overrides: what is read, and every error naming its key.
+#include <gtest/gtest.h>
+
+#include "hwnas/base/error.h"
+#include "hwnas/search/experiment_config.h"
+
+namespace hwnas::search {
+namespace {
+
+const char* kBase = R"(space: nb201
+latency: {csv: data:nb201.csv, column: lat_ms_pixel3}
+strategy:
+  name: evolution
+  population: 20
+budget:
+  evaluations: 100
+seed: 3
+)";
+
+ExperimentConfig parse(const std::string& text, const std::vector<std::string>& sets = {}) {
+  return parse_experiment_config(text, "exp.yaml", "/tmp", sets);
+}
+
+/// The one-line UserError parsing gives.
+std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
+  try {
+    parse(text, sets);
+  } catch (const UserError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    return message;
+  }
+  ADD_FAILURE() << "no error for:\n" << text;
+  return "";
+}
+
+void expect_error(const std::string& text, const std::vector<std::string>& sets, const std::string& part) {
+  const std::string message = error_of(text, sets);
+  EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
+}
+
+TEST(ExperimentConfig, ReadsItsSections) {
+  const ExperimentConfig c = parse(kBase);
+  EXPECT_EQ(c.space.Scalar(), "nb201");
+  EXPECT_EQ(c.strategy, "evolution");
+  EXPECT_EQ(c.strategy_params, (nlohmann::json{{"population", 20}}));
+  EXPECT_EQ(c.budget.evaluations, 100);
+  EXPECT_FALSE(c.budget.trials);
+  EXPECT_FALSE(c.budget.seconds);
+  EXPECT_EQ(c.seed, 3u);
+  EXPECT_EQ(c.root["latency"]["column"].Scalar(), "lat_ms_pixel3");
+}
+
+TEST(ExperimentConfig, SetOverridesAnyKeyBeforeValidation) {
+  const ExperimentConfig c = parse(kBase, {"strategy.population=64", "strategy.sample=8", "budget.trials=500",
+                                           "seed=11", "latency.column=lat_ms_eyeriss", "strategy.tags=[a, 2]"});
+  EXPECT_EQ(c.strategy_params, (nlohmann::json{{"population", 64}, {"sample", 8}, {"tags", {"a", 2}}}));
+  EXPECT_EQ(c.budget.trials, 500);
+  EXPECT_EQ(c.budget.evaluations, 100);
+  EXPECT_EQ(c.seed, 11u);
+  EXPECT_EQ(c.root["latency"]["column"].Scalar(), "lat_ms_eyeriss");
+  EXPECT_EQ(c.set_keys, (std::set<std::string>{"strategy.population", "strategy.sample", "budget.trials", "seed",
+                                               "latency.column", "strategy.tags"}));
+  // A whole section, and a list item by index.
+  const ExperimentConfig d = parse(std::string(kBase) + "objective: {constraints: [latency_ms <= 4, x]}\n",
+                                   {"strategy={name: random}", "objective.constraints.1=latency_ms <= 9"});
+  EXPECT_EQ(d.strategy, "random");
+  EXPECT_EQ(d.strategy_params, nlohmann::json::object());
+  EXPECT_EQ(d.root["objective"]["constraints"][1].Scalar(), "latency_ms <= 9");
+}
+
+TEST(ExperimentConfig, UnknownAndMisspeltKeysAreNamed) {
+  expect_error(std::string(kBase) + "stratgy: {name: random}\n", {},
+               "exp.yaml:9: stratgy: unknown key (did you mean 'strategy'?); allowed: name, description, space");
+  expect_error(std::string(kBase) + "bugdet: {}\n", {}, "bugdet: unknown key (did you mean 'budget'?)");
+  expect_error(kBase, {"budget.evaluatons=5"},
+               "exp.yaml: budget.evaluatons (from --set): unknown key (did you mean 'evaluations'?); allowed: "
+               "evaluations, trials, seconds");
+  expect_error(kBase, {"seeds=5"}, "exp.yaml: seeds (from --set): unknown key (did you mean 'seed'?)");
+  expect_error(kBase, {"frobnicate.x=5"}, "frobnicate (from --set): unknown key; allowed:");
+}
+
+TEST(ExperimentConfig, BadValuesNameTheKey) {
+  const std::string no_budget = "space: nb201\nstrategy: random\n";
+  expect_error(no_budget, {}, "exp.yaml: budget: missing; give budget:");
+  expect_error(no_budget + "budget: {}\n", {}, "exp.yaml:3: budget: needs at least one of evaluations, trials, seconds");
+  expect_error(no_budget + "budget: 5\n", {}, "budget: must be a mapping (evaluations, trials, seconds), got '5'");
+  expect_error(no_budget + "budget: {trials: 0}\n", {}, "exp.yaml:3: budget.trials: 0 is too small (at least 1)");
+  expect_error(no_budget + "budget: {trials: \"5\"}\n", {},
+               "budget.trials: must be an integer, got the string \"5\"; write it without quotes");
+  expect_error(no_budget + "budget: {trials: 2.5}\n", {}, "budget.trials: must be an integer, got '2.5'");
+  expect_error(no_budget + "budget: {trials: 010}\n", {}, "budget.trials: 010 has a leading zero");
+  expect_error(no_budget + "budget: {seconds: -1}\n", {}, "budget.seconds: -1 is too small (at least 0.001)");
+  expect_error(kBase, {"budget.evaluations=abc"}, "budget.evaluations (from --set): must be an integer, got 'abc'");
+  expect_error(kBase, {"seed=-1"}, "seed (from --set): -1 is too small (at least 0)");
+  expect_error("strategy: random\nbudget: {trials: 1}\n", {}, "exp.yaml: space: missing; give a built-in space");
+  expect_error("space: nb201\nbudget: {trials: 1}\n", {}, "exp.yaml: strategy: missing; give strategy:");
+  expect_error("space: nb201\nbudget: {trials: 1}\nstrategy: {population: 3}\n", {}, "strategy.name: missing");
+  expect_error("space: [a]\nstrategy: random\nbudget: {trials: 1}\n", {}, "space.name: missing");
+  expect_error("- 1\n", {}, "exp.yaml: an experiment file is a mapping");
+}
+
+TEST(ExperimentConfig, MalformedOverridesAreRefused) {
+  expect_error(kBase, {"seed"}, "--set 'seed': write KEY=VALUE");
+  expect_error(kBase, {"=4"}, "--set '=4': write KEY=VALUE");
+  expect_error(kBase, {"seed="}, "--set 'seed=': no value after '='");
+  expect_error(kBase, {"strategy..x=1"}, "--set 'strategy..x=1': the key has an empty part");
+  expect_error(kBase, {"seed.x=1"}, "--set 'seed.x=1': 'seed' is a value ('3'), not a mapping; set 'seed' itself");
+  expect_error(std::string(kBase) + "objective: {constraints: [a]}\n", {"objective.constraints.3=b"},
+               "'objective.constraints' is a list of 1; '3' is not an index of it (0 to 0)");
+  expect_error(kBase, {"seed={a: 1, a: 2}"}, "key 'a' appears twice");
+}
+
+TEST(ExperimentConfig, NormalisedTextSortsKeys) {
+  const ExperimentConfig a = parse(kBase);
+  const ExperimentConfig b = parse(
+      "seed: 3\nbudget: {evaluations: 100}\nstrategy: {population: 20, name: evolution}\n"
+      "latency: {column: lat_ms_pixel3, csv: data:nb201.csv}\nspace: nb201\n");
+  EXPECT_EQ(normalised_yaml(a.root), normalised_yaml(b.root));
+  EXPECT_EQ(normalised_yaml(a.root).rfind("budget:", 0), 0u) << normalised_yaml(a.root);
+  // Quoted scalars stay strings when read back.
+  const YAML::Node back = YAML::Load(normalised_yaml(parse(kBase, {"strategy.population=\"20\""}).root));
+  EXPECT_NE(normalised_yaml(back), normalised_yaml(a.root));
+}
+
+TEST(ExperimentConfig, FirstDifferenceNamesTheDottedKeyAndIgnoresTheBudget) {
+  const YAML::Node base = parse(kBase).root;
+  EXPECT_FALSE(first_difference(base, parse(kBase, {"budget.evaluations=900", "budget.seconds=5"}).root));
+  EXPECT_EQ(first_difference(base, parse(kBase, {"strategy.population=21"}).root), "strategy.population");
+  EXPECT_EQ(first_difference(base, parse(kBase, {"strategy.extra=1"}).root), "strategy.extra");
+  EXPECT_EQ(first_difference(base, parse(kBase, {"latency={csv: data:nb201.csv}"}).root), "latency.column");
+  EXPECT_EQ(first_difference(base, parse(kBase, {"seed=4"}).root), "seed");
+  EXPECT_EQ(first_difference(base, parse(kBase, {"space={name: nb201}"}).root), "space");
+}
+
+TEST(ExperimentConfig, YamlValuesBecomeJsonOfTheirType) {
+  const YAML::Node n = YAML::Load("{i: 3, r: 0.5, b: true, s: text, q: \"4\", l: [1, x], n: null}");
+  EXPECT_EQ(yaml_to_json(n), (nlohmann::json{{"i", 3}, {"r", 0.5}, {"b", true}, {"s", "text"}, {"q", "4"},
+                                             {"l", {1, "x"}}, {"n", nullptr}}));
+}
+
+}  // namespace
+}  // namespace hwnas::search

@@ -1,0 +1,86 @@
+// Test doubles for the experiment loop: a cost model over FakeProblem (accuracy = the
+// problem's fitness, latency = its cost, infeasible above the median cost) that counts its
+// evaluations, a tiny space that random search exhausts, and a scratch directory per test.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "hwnas/search/cost_model.h"
+#include "search/fake_problem.h"
+
+namespace hwnas::search::testing {
+
+class FakeCostModel final : public CostModel {
+ public:
+  explicit FakeCostModel(const FakeProblem& problem) : problem_(problem) {}
+
+  Trial evaluate(const space::Genome& genome) override {
+    ++evaluations;
+    Trial t;
+    t.genome = genome;
+    t.arch = space::to_text(genome);
+    t.metrics.latency_ms = problem_.cost(genome);
+    t.metrics.params = 1000 + genome.genes[0];
+    if (*t.metrics.latency_ms > problem_.limit) {
+      t.status = TrialStatus::infeasible;
+      t.reason = "latency_ms over the limit";
+      return t;
+    }
+    t.metrics.accuracy = problem_.fitness(genome);
+    t.accuracy_evaluated = true;
+    t.feasible = true;
+    return t;
+  }
+  Feedback feedback(const Trial& trial) const override { return problem_.constrained(trial.genome); }
+  std::size_t objectives() const override { return 1; }
+  std::vector<std::string> objective_names() const override { return {"accuracy"}; }
+  std::vector<std::pair<std::string, double>> layer_latency_ms(const graph::Graph&) const override { return {}; }
+
+  int evaluations = 0;
+
+ private:
+  const FakeProblem& problem_;
+};
+
+/// Two genes of two and three choices: six architectures.
+class TinySpace final : public space::Space {
+ public:
+  const std::string& name() const override { return name_; }
+  const std::vector<space::Gene>& genes() const override { return genes_; }
+  graph::Graph decode(const space::Genome&) const override { return graph::Graph("tiny"); }
+
+ private:
+  std::string name_ = "tiny";
+  std::vector<space::Gene> genes_ = {{"a", {"0", "1"}}, {"b", {"0", "1", "2"}}};
+};
+
+/// A fresh directory for one test, removed at scope exit.
+class TestDir {
+ public:
+  TestDir() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = std::filesystem::temp_directory_path() /
+            ("hwnas-" + std::string(info->test_suite_name()) + "." + info->name() + "-" + std::to_string(::getpid()) +
+             "-" + std::to_string(counter_++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  TestDir(const TestDir&) = delete;
+  TestDir& operator=(const TestDir&) = delete;
+  ~TestDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+  static inline int counter_ = 0;
+};
+
+}  // namespace hwnas::search::testing

@@ -1,0 +1,203 @@
+// The experiment loop on test doubles: determinism, resume equal to an uninterrupted run,
+// genomes asked again answered from the records, exhaustion, interruption.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "hwnas/search/run_search.h"
+#include "search/experiment_fakes.h"
+
+namespace hwnas::search {
+namespace {
+
+using testing::FakeCostModel;
+using testing::FakeProblem;
+using testing::TestDir;
+
+/// Proposes a fixed cycle of genomes (with repeats); its state is the position.
+class ScriptedStrategy final : public Strategy {
+ public:
+  explicit ScriptedStrategy(std::vector<space::Genome> script) : script_(std::move(script)) {}
+  space::Genome ask() override { return script_[asked_++ % script_.size()]; }
+  void tell(const Feedback& f) override { told.push_back(f); }
+  nlohmann::json state() const override { return {{"asked", asked_}}; }
+  void restore(const nlohmann::json& s) override { asked_ = s.at("asked").get<std::size_t>(); }
+  std::vector<Feedback> told;
+
+ private:
+  std::vector<space::Genome> script_;
+  std::size_t asked_ = 0;
+};
+
+ExperimentInfo info_for(const std::string& strategy) {
+  ExperimentInfo info;
+  info.config_yaml = "seed: 7\n";
+  info.experiment_file = "exp.yaml";
+  info.space = "fake";
+  info.strategy = strategy;
+  info.seed = 7;
+  info.objective_names = {"accuracy"};
+  return info;
+}
+
+/// Runs `strategy` (made afresh, as a new process would) on the fake problem in `dir`,
+/// creating the experiment when `create`; `stop_after` steps, then stops as Ctrl-C does.
+LoopOutcome run(const FakeProblem& problem, const std::string& dir, const std::string& strategy, Budget budget,
+                bool create, std::int64_t stop_after = -1) {
+  FakeCostModel cost(problem);
+  const std::unique_ptr<Strategy> s = make_strategy(strategy, nlohmann::json::object(), {&problem.space, 7, 1});
+  ExperimentStore store = create ? ExperimentStore::create(dir, info_for(strategy)) : ExperimentStore::open(dir);
+  std::atomic<bool> stop{false};
+  std::int64_t steps = 0;
+  SearchHooks hooks{&stop, [&](const SearchProgress&) {
+                      if (++steps == stop_after) stop = true;
+                    }};
+  const space::Filters no_filters;
+  return search_loop({problem.space, cost, *s, no_filters}, store, budget, hooks);
+}
+
+void expect_same_trials(const ExperimentRecord& a, const ExperimentRecord& b) {
+  ASSERT_EQ(a.trials.size(), b.trials.size());
+  for (std::size_t i = 0; i < a.trials.size(); ++i) {
+    SCOPED_TRACE("trial " + std::to_string(i));
+    EXPECT_EQ(a.trials[i].index, b.trials[i].index);
+    EXPECT_EQ(a.trials[i].genome, b.trials[i].genome);
+    EXPECT_EQ(a.trials[i].status, b.trials[i].status);
+    EXPECT_EQ(a.trials[i].metrics.accuracy, b.trials[i].metrics.accuracy);
+    EXPECT_EQ(a.trials[i].metrics.latency_ms, b.trials[i].metrics.latency_ms);
+    EXPECT_EQ(a.fitness[i], b.fitness[i]);
+  }
+  EXPECT_EQ(a.state->steps, b.state->steps);
+  EXPECT_EQ(a.state->duplicates, b.state->duplicates);
+  EXPECT_EQ(a.state->strategy, b.state->strategy);
+}
+
+TEST(ExperimentLoop, SameSeedGivesTheSameTrials) {
+  const FakeProblem problem;
+  TestDir dir;
+  for (const char* strategy : {"random", "evolution"}) {
+    SCOPED_TRACE(strategy);
+    const std::string a = dir.file(std::string(strategy) + "-a"), b = dir.file(std::string(strategy) + "-b");
+    EXPECT_EQ(run(problem, a, strategy, {.evaluations = 60}, true).reason, StopReason::budget);
+    run(problem, b, strategy, {.evaluations = 60}, true);
+    const ExperimentRecord ra = read_experiment(a), rb = read_experiment(b);
+    EXPECT_EQ(ra.accuracy_evaluations, 60);
+    expect_same_trials(ra, rb);
+  }
+}
+
+TEST(ExperimentLoop, ResumedSearchEqualsAnUninterruptedOne) {
+  const FakeProblem problem;
+  TestDir dir;
+  const Budget budget{.evaluations = 80};
+  run(problem, dir.file("whole"), "evolution", budget, true);
+  const ExperimentRecord whole = read_experiment(dir.file("whole"));
+  for (const std::int64_t first_stop : {1, 17, 63}) {
+    SCOPED_TRACE("stopped after " + std::to_string(first_stop));
+    const std::string d = dir.file("parts" + std::to_string(first_stop));
+    EXPECT_EQ(run(problem, d, "evolution", budget, true, first_stop).reason, StopReason::interrupted);
+    EXPECT_EQ(read_experiment(d).state->steps, first_stop);
+    EXPECT_EQ(run(problem, d, "evolution", budget, false, 20).reason, StopReason::interrupted);  // twice
+    EXPECT_EQ(run(problem, d, "evolution", budget, false).reason, StopReason::budget);
+    expect_same_trials(read_experiment(d), whole);
+  }
+}
+
+TEST(ExperimentLoop, AGenomeAskedAgainIsAnsweredFromTheRecords) {
+  const FakeProblem problem;
+  TestDir dir;
+  const std::vector<space::Genome> script = {{{1, 1, 1, 1, 1, 1, 1, 1}}, {{0, 0, 0, 0, 0, 0, 0, 0}},
+                                             {{1, 1, 1, 1, 1, 1, 1, 1}}, {{0, 0, 0, 0, 0, 0, 3, 0}},
+                                             {{2, 0, 0, 0, 0, 0, 0, 0}}};
+  ScriptedStrategy strategy(script);
+  FakeCostModel cost(problem);
+  ExperimentStore store = ExperimentStore::create(dir.file("e"), info_for("scripted"));
+  const space::Filters no_filters;
+  const LoopOutcome out = search_loop({problem.space, cost, strategy, no_filters}, store, {.trials = 3}, {});
+  EXPECT_EQ(out.reason, StopReason::budget);
+  // 0-0-0-0-0-0-3-0 is canonically 0-0-0-0-0-0-0-0 (gene 6 is dead when gene 7 is 0), so
+  // the five asks hold three architectures.
+  const ExperimentRecord r = read_experiment(dir.file("e"));
+  ASSERT_EQ(r.trials.size(), 3u);
+  EXPECT_EQ(cost.evaluations, 3);
+  EXPECT_EQ(r.trials[1].genome, script[1]);
+  EXPECT_EQ(r.trials[2].genome, script[4]);
+  EXPECT_EQ(r.state->steps, 5);
+  EXPECT_EQ(r.state->duplicates, 2);
+  // The strategy was told about every ask, the repeats with the recorded answer.
+  ASSERT_EQ(strategy.told.size(), static_cast<std::size_t>(r.state->steps));
+  EXPECT_EQ(strategy.told[2].genome, script[0]);
+  EXPECT_EQ(strategy.told[2].fitness, strategy.told[0].fitness);
+  EXPECT_EQ(strategy.told[3].genome, script[1]);
+}
+
+TEST(ExperimentLoop, StopsWhenEveryArchitectureWasEvaluated) {
+  const testing::TinySpace tiny;
+  TestDir dir;
+  struct TinyCost final : CostModel {
+    Trial evaluate(const space::Genome& g) override {
+      Trial t;
+      t.genome = g;
+      t.arch = space::to_text(g);
+      t.feasible = true;
+      t.metrics.accuracy = g.genes[0] * 3 + g.genes[1];
+      t.accuracy_evaluated = true;
+      return t;
+    }
+    Feedback feedback(const Trial& t) const override { return {t.genome, Feedback::Status::ok, {*t.metrics.accuracy}}; }
+    std::size_t objectives() const override { return 1; }
+    std::vector<std::string> objective_names() const override { return {"accuracy"}; }
+    std::vector<std::pair<std::string, double>> layer_latency_ms(const graph::Graph&) const override { return {}; }
+  } cost;
+  const std::unique_ptr<Strategy> s = make_strategy("evolution", nlohmann::json::object(), {&tiny, 3, 1});
+  ExperimentStore store = ExperimentStore::create(dir.file("e"), info_for("evolution"));
+  const space::Filters no_filters;
+  const LoopOutcome out = search_loop({tiny, cost, *s, no_filters}, store, {.evaluations = 100}, {});
+  EXPECT_EQ(out.reason, StopReason::exhausted);
+  EXPECT_NE(out.message.find("every architecture of space 'tiny' (6)"), std::string::npos) << out.message;
+  const ExperimentRecord r = read_experiment(dir.file("e"));
+  EXPECT_EQ(r.trials.size(), 6u);
+  EXPECT_EQ(r.trials[*best_trial(r)].metrics.accuracy, 5.0);
+}
+
+TEST(ExperimentLoop, AStrategyThatOnlyRepeatsItselfEndsTheSearch) {
+  const FakeProblem problem;
+  TestDir dir;
+  ScriptedStrategy strategy({{{1, 2, 3, 0, 1, 2, 3, 1}}});
+  FakeCostModel cost(problem);
+  ExperimentStore store = ExperimentStore::create(dir.file("e"), info_for("scripted"));
+  const space::Filters no_filters;
+  const LoopOutcome out = search_loop({problem.space, cost, strategy, no_filters}, store, {.trials = 10}, {});
+  EXPECT_EQ(out.reason, StopReason::exhausted);
+  EXPECT_NE(out.message.find("1000 already evaluated architectures in a row"), std::string::npos) << out.message;
+  EXPECT_EQ(cost.evaluations, 1);
+  EXPECT_EQ(read_experiment(dir.file("e")).state->steps, 1 + kMaxDuplicateRun);
+}
+
+TEST(ExperimentLoop, BestAndParetoComeFromFeasibleTrials) {
+  const FakeProblem problem;
+  TestDir dir;
+  run(problem, dir.file("e"), "random", {.trials = 50}, true);
+  const ExperimentRecord r = read_experiment(dir.file("e"));
+  ASSERT_EQ(r.trials.size(), 50u);
+  const std::optional<std::size_t> best = best_trial(r);
+  ASSERT_TRUE(best);
+  int infeasible = 0;
+  for (std::size_t i = 0; i < r.trials.size(); ++i) {
+    if (!r.trials[i].feasible) {
+      ++infeasible;
+      EXPECT_TRUE(r.fitness[i].empty());
+      EXPECT_FALSE(r.trials[i].accuracy_evaluated);
+      continue;
+    }
+    EXPECT_LE(*r.trials[i].metrics.accuracy, *r.trials[*best].metrics.accuracy);
+  }
+  EXPECT_GT(infeasible, 0);
+  EXPECT_EQ(r.accuracy_evaluations, 50 - infeasible);
+  EXPECT_EQ(r.latency_evaluations, 50);
+  EXPECT_EQ(pareto_trials(r), std::vector<std::size_t>{*best});
+}
+
+}  // namespace
+}  // namespace hwnas::search

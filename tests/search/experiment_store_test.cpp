@@ -1,0 +1,236 @@
+// The experiment store: round trips, and the directories and files it must refuse.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "hwnas/base/error.h"
+#include "hwnas/search/experiment_store.h"
+#include "search/experiment_fakes.h"
+
+namespace hwnas::search {
+namespace {
+
+using testing::TestDir;
+
+ExperimentInfo sample_info() {
+  ExperimentInfo info;
+  info.config_yaml = "seed: 1\nspace: nb201\n";
+  info.experiment_file = "configs/experiments/x.yaml";
+  info.base_dir = "/abs/configs/experiments";
+  info.space = "nb201";
+  info.strategy = "evolution";
+  info.seed = 18446744073709551615ULL;
+  info.objective_names = {"accuracy", "-latency_ms"};
+  info.baseline_genome = "1-2-3";
+  info.created_unix = 1764500000;
+  return info;
+}
+
+Trial sample_trial(std::int64_t index, TrialStatus status) {
+  Trial t;
+  t.index = index;
+  t.genome = {{static_cast<std::uint16_t>(index), 4, 0}};
+  t.arch = "|nor_conv_3x3~0|+|skip_connect~0|" + std::to_string(index);
+  t.status = status;
+  t.feasible = status == TrialStatus::ok;
+  t.reason = status == TrialStatus::ok ? "" : "latency_ms 5.2 > 4";
+  t.metrics.accuracy = status == TrialStatus::ok ? std::optional<double>(93.5 + index) : std::nullopt;
+  t.metrics.latency_ms = 0.1 + 0.2;
+  t.metrics.peak_activation_bytes = 1 << 20;
+  t.metrics.weight_bytes = 123456789012LL;
+  t.metrics.params = 5;
+  t.metrics.macs = 6;
+  t.accuracy_evaluated = status == TrialStatus::ok;
+  t.seconds = 0.25;
+  return t;
+}
+
+void sql(const std::string& path, const std::string& statement) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+std::string error_reading(const std::string& dir) {
+  try {
+    read_experiment(dir);
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << dir << " was read";
+  return "";
+}
+
+TEST(ExperimentStore, EverythingComesBack) {
+  TestDir dir;
+  const std::string d = dir.file("run");
+  {
+    ExperimentStore store = ExperimentStore::create(d, sample_info());
+    SearchState state;
+    state.strategy = {{"rng", "123 456"}, {"population", {1, 2}}};
+    state.steps = 1;
+    store.commit_step(sample_trial(0, TrialStatus::ok), {94.5, -0.3}, state);
+    state.steps = 2;
+    state.duplicates = 1;
+    state.duplicate_run = 1;
+    store.commit_step(std::nullopt, {}, state);
+    state.steps = 3;
+    state.duplicate_run = 0;
+    state.elapsed_s = 1.5;
+    store.commit_step(sample_trial(1, TrialStatus::infeasible), {}, state);
+  }
+  const ExperimentRecord r = read_experiment(d);
+  const ExperimentInfo want = sample_info();
+  EXPECT_EQ(r.info.config_yaml, want.config_yaml);
+  EXPECT_EQ(r.info.experiment_file, want.experiment_file);
+  EXPECT_EQ(r.info.base_dir, want.base_dir);
+  EXPECT_EQ(r.info.space, want.space);
+  EXPECT_EQ(r.info.strategy, want.strategy);
+  EXPECT_EQ(r.info.seed, want.seed);
+  EXPECT_EQ(r.info.objective_names, want.objective_names);
+  EXPECT_EQ(r.info.baseline_genome, want.baseline_genome);
+  EXPECT_EQ(r.info.created_unix, want.created_unix);
+  ASSERT_EQ(r.trials.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const Trial w = sample_trial(static_cast<std::int64_t>(i), i == 0 ? TrialStatus::ok : TrialStatus::infeasible);
+    const Trial& t = r.trials[i];
+    EXPECT_EQ(t.index, w.index);
+    EXPECT_EQ(t.genome, w.genome);
+    EXPECT_EQ(t.arch, w.arch);
+    EXPECT_EQ(t.status, w.status);
+    EXPECT_EQ(t.feasible, w.feasible);
+    EXPECT_EQ(t.reason, w.reason);
+    EXPECT_EQ(t.metrics.accuracy, w.metrics.accuracy);
+    EXPECT_EQ(t.metrics.latency_ms, w.metrics.latency_ms);  // exact: 0.1 + 0.2
+    EXPECT_EQ(t.metrics.peak_activation_bytes, w.metrics.peak_activation_bytes);
+    EXPECT_EQ(t.metrics.weight_bytes, w.metrics.weight_bytes);
+    EXPECT_EQ(t.metrics.params, w.metrics.params);
+    EXPECT_EQ(t.metrics.macs, w.metrics.macs);
+    EXPECT_EQ(t.accuracy_evaluated, w.accuracy_evaluated);
+    EXPECT_EQ(t.seconds, w.seconds);
+  }
+  EXPECT_EQ(r.fitness, (std::vector<std::vector<double>>{{94.5, -0.3}, {}}));
+  ASSERT_TRUE(r.state);
+  EXPECT_EQ(r.state->steps, 3);
+  EXPECT_EQ(r.state->duplicates, 1);
+  EXPECT_EQ(r.state->duplicate_run, 0);
+  EXPECT_EQ(r.state->elapsed_s, 1.5);
+  EXPECT_EQ(r.state->strategy, (nlohmann::json{{"rng", "123 456"}, {"population", {1, 2}}}));
+  EXPECT_EQ(r.accuracy_evaluations, 1);
+  EXPECT_EQ(r.latency_evaluations, 2);
+  EXPECT_EQ(status_name(TrialStatus::infeasible), "infeasible");
+}
+
+TEST(ExperimentStore, ANewExperimentIsNotWrittenOverAnOldOne) {
+  TestDir dir;
+  ExperimentStore::create(dir.file("run"), sample_info());
+  try {
+    ExperimentStore::create(dir.file("run"), sample_info());
+    ADD_FAILURE() << "created twice";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("holds an experiment already (experiment.db); use --resume to continue it, "
+                                         "or another --out"),
+              std::string::npos)
+        << e.what();
+  }
+  std::ofstream(dir.file("file")) << "x";
+  EXPECT_THROW(ExperimentStore::create(dir.file("file"), sample_info()), UserError);
+}
+
+TEST(ExperimentStore, WhatIsNotAnExperimentIsAOneLineError) {
+  TestDir dir;
+  EXPECT_NE(error_reading(dir.file("absent")).find("no such experiment directory"), std::string::npos);
+  std::filesystem::create_directories(dir.file("empty"));
+  EXPECT_NE(error_reading(dir.file("empty")).find("not an hwnas experiment (no experiment.db in it)"),
+            std::string::npos);
+  EXPECT_THROW(ExperimentStore::open(dir.file("empty")), UserError);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("empty/experiment.db")));  // nothing created
+
+  // Random bytes, another program's database, a measurement store.
+  std::filesystem::create_directories(dir.file("noise"));
+  std::string bytes(8192, '\0');
+  std::mt19937 rng(5);
+  for (char& c : bytes) c = static_cast<char>(rng());
+  std::ofstream(dir.file("noise/experiment.db"), std::ios::binary) << bytes;
+  EXPECT_NE(error_reading(dir.file("noise")).find("experiment store '" + dir.file("noise/experiment.db") +
+                                                  "': not an SQLite database"),
+            std::string::npos);
+  std::filesystem::create_directories(dir.file("other"));
+  sql(dir.file("other/experiment.db"), "CREATE TABLE t (x INTEGER)");
+  EXPECT_NE(error_reading(dir.file("other")).find("an SQLite database of another program, not an hwnas experiment "
+                                                  "store"),
+            std::string::npos);
+}
+
+// A search killed before its first commit leaves an empty store file: a new search may
+// start there, and --resume says so.
+TEST(ExperimentStore, AnEmptyStoreFileIsANewExperiment) {
+  TestDir dir;
+  std::filesystem::create_directories(dir.file("run"));
+  std::ofstream(dir.file("run/experiment.db")).flush();
+  try {
+    ExperimentStore::open(dir.file("run"));
+    ADD_FAILURE() << "opened";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("holds no experiment store yet (the search was stopped before it stored "
+                                         "anything; start it again without --resume)"),
+              std::string::npos)
+        << e.what();
+  }
+  ExperimentStore::create(dir.file("run"), sample_info());
+  EXPECT_EQ(read_experiment(dir.file("run")).info.space, "nb201");
+  // Killed after switching to WAL mode but before the schema's commit.
+  std::filesystem::create_directories(dir.file("wal"));
+  sql(dir.file("wal/experiment.db"), "PRAGMA journal_mode=WAL");
+  EXPECT_GT(std::filesystem::file_size(dir.file("wal/experiment.db")), 0u);
+  EXPECT_THROW(read_experiment(dir.file("wal")), UserError);
+  ExperimentStore::create(dir.file("wal"), sample_info());
+  EXPECT_EQ(read_experiment(dir.file("wal")).trials.size(), 0u);
+}
+
+TEST(ExperimentStore, AStoreChangedByAnotherProgramIsCorrupt) {
+  TestDir dir;
+  const std::string d = dir.file("run"), db = dir.file("run/experiment.db");
+  {
+    ExperimentStore store = ExperimentStore::create(d, sample_info());
+    store.commit_step(sample_trial(0, TrialStatus::ok), {1.0}, {});
+    store.commit_step(sample_trial(1, TrialStatus::ok), {1.0}, {});
+  }
+  sql(db, "UPDATE trials SET status = 'bogus' WHERE trial_index = 1");
+  EXPECT_NE(error_reading(d).find("trial 1: status 'bogus' is not ok, infeasible or failed; the file was changed "
+                                  "by another program"),
+            std::string::npos);
+  sql(db, "UPDATE trials SET status = 'ok', genome = 'x-y' WHERE trial_index = 1");
+  EXPECT_NE(error_reading(d).find("trial 1: the genome 'x-y' is not choice indices"), std::string::npos);
+  sql(db, "UPDATE trials SET genome = '9', trial_index = 5 WHERE trial_index = 1");
+  EXPECT_NE(error_reading(d).find("trial 5 follows trial 0"), std::string::npos);
+  sql(db, "DELETE FROM trials WHERE trial_index = 5; UPDATE state SET strategy_json = '{'");
+  EXPECT_NE(error_reading(d).find("the strategy's state is not valid JSON"), std::string::npos);
+  sql(db, "DELETE FROM experiment");
+  EXPECT_NE(error_reading(d).find("the store holds no experiment record"), std::string::npos);
+  sql(db, "PRAGMA user_version = 7");
+  EXPECT_NE(error_reading(d).find("schema version 7, but this hwnas reads version 1"), std::string::npos);
+}
+
+TEST(ExperimentStore, ATrialAndItsStateAreOneTransaction) {
+  TestDir dir;
+  ExperimentStore store = ExperimentStore::create(dir.file("run"), sample_info());
+  store.commit_step(sample_trial(0, TrialStatus::ok), {1.0}, {});
+  SearchState state;
+  state.steps = 9;
+  // A trial whose genome is stored already breaks the UNIQUE constraint: the state that
+  // came with it must not be stored either.
+  Trial again = sample_trial(1, TrialStatus::ok);
+  again.genome = sample_trial(0, TrialStatus::ok).genome;
+  EXPECT_THROW(store.commit_step(again, {1.0}, state), UserError);
+  EXPECT_EQ(store.trials().size(), 1u);
+  EXPECT_EQ(store.state()->steps, 0);
+}
+
+}  // namespace
+}  // namespace hwnas::search

@@ -1,0 +1,243 @@
+// hwnas search as a user runs it: --json, determinism, kill -9 and --resume, Ctrl-C,
+// and the inputs it refuses (exit 2, one line, nothing created).
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "hwnas/base/error.h"
+#include "hwnas/search/experiment_store.h"
+#include "support/cli_runner.h"
+#include "support/resources.h"
+
+namespace hwnas::search {
+namespace {
+
+using hwnas::testing::expect_bad_input;
+using hwnas::testing::hwnas;
+using hwnas::testing::Result;
+using hwnas::testing::scratch_dir;
+using hwnas::testing::write_temp;
+
+const std::string kLatencyOnly = std::string(HWNAS_SOURCE_DIR) + "/configs/experiments/mobilenet-cls-latency.yaml";
+
+std::string fresh_dir(const std::string& name) {
+  const std::string dir = (scratch_dir() / name).string();
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+nlohmann::json run_json(const std::vector<std::string>& args) {
+  std::vector<std::string> all = args;
+  all.push_back("--json");
+  const Result r = hwnas(all);
+  EXPECT_EQ(r.status, 0) << r.err;
+  try {
+    return nlohmann::json::parse(r.out);
+  } catch (const nlohmann::json::exception& e) {
+    ADD_FAILURE() << e.what() << "\n" << r.out.substr(0, 400);
+    return {};
+  }
+}
+
+/// Starts hwnas with `args` (stdout to /dev/null, stderr to `err_path` or /dev/null) and
+/// returns its pid.
+pid_t start(const std::vector<std::string>& args, const std::string& err_path = "/dev/null") {
+  std::vector<std::string> storage = {HWNAS_BINARY};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int null = open("/dev/null", O_RDWR);
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(err, 2);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+/// Waits until the experiment in `dir` holds at least `trials` trials (or the process ended).
+void wait_for_trials(const std::string& dir, std::size_t trials, pid_t pid) {
+  for (int i = 0; i < 30000; ++i) {
+    if (waitpid(pid, nullptr, WNOHANG) == pid) return;
+    try {
+      if (read_experiment(dir).trials.size() >= trials) return;
+    } catch (const UserError&) {
+      // not created yet
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ADD_FAILURE() << dir << " never reached " << trials << " trials";
+}
+
+int wait_status(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST(SearchCli, JsonHoldsTheDocumentedFields) {
+  const std::string dir = fresh_dir("json");
+  const nlohmann::json j = run_json({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=12"});
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j.at("evaluations"), 0);  // latency only: no accuracy evaluation
+  EXPECT_LE(j.at("latency_evaluations").get<std::size_t>(), 12u);
+  ASSERT_EQ(j.at("trials").size(), 12u);
+  for (const char* key : {"genome", "arch", "accuracy", "latency_ms", "peak_activation_bytes", "weight_bytes"})
+    EXPECT_TRUE(j.at("best").contains(key)) << key;
+  EXPECT_FALSE(j.at("pareto").empty());
+  for (const nlohmann::json& t : j.at("trials")) {
+    for (const char* key : {"genome", "arch", "status", "feasible", "accuracy", "latency_ms", "peak_activation_bytes",
+                            "weight_bytes", "params", "macs"})
+      EXPECT_TRUE(t.contains(key)) << key;
+    EXPECT_TRUE(t.at("accuracy").is_null());
+  }
+  // The best is the fastest feasible trial: its latency is the smallest of them.
+  for (const nlohmann::json& t : j.at("trials"))
+    if (t.at("feasible")) EXPECT_GE(t.at("latency_ms").get<double>(), j.at("best").at("latency_ms").get<double>());
+  EXPECT_TRUE(std::filesystem::exists(dir + "/experiment.db"));
+}
+
+TEST(SearchCli, TheSameConfigAndSeedGiveTheSameTrials) {
+  const std::vector<std::string> set = {"--set", "budget.trials=25", "--set", "seed=5"};
+  std::vector<std::string> a = {"search", kLatencyOnly, "--out", fresh_dir("same-a")};
+  std::vector<std::string> b = {"search", kLatencyOnly, "--out", fresh_dir("same-b")};
+  a.insert(a.end(), set.begin(), set.end());
+  b.insert(b.end(), set.begin(), set.end());
+  const nlohmann::json ja = run_json(a), jb = run_json(b);
+  EXPECT_EQ(ja.at("trials").size(), 25u);
+  EXPECT_EQ(ja.at("trials"), jb.at("trials"));
+  // Another seed, other trials.
+  std::vector<std::string> c = {"search", kLatencyOnly, "--out", fresh_dir("same-c"), "--set", "budget.trials=25"};
+  EXPECT_NE(run_json(c).at("trials"), ja.at("trials"));
+}
+
+TEST(SearchCli, KilledWithSigkillAndResumedEqualsAnUninterruptedRun) {
+  const std::vector<std::string> budget = {"--set", "budget.trials=300"};
+  std::vector<std::string> whole_args = {"search", kLatencyOnly, "--out", fresh_dir("whole")};
+  whole_args.insert(whole_args.end(), budget.begin(), budget.end());
+  const nlohmann::json whole = run_json(whole_args);
+  ASSERT_EQ(whole.at("trials").size(), 300u);
+
+  const std::string dir = fresh_dir("killed");
+  std::vector<std::string> args = {"search", kLatencyOnly, "--out", dir};
+  args.insert(args.end(), budget.begin(), budget.end());
+  std::vector<std::string> resume = args;
+  resume.push_back("--resume");
+  const pid_t first = start(args);
+  wait_for_trials(dir, 20, first);
+  kill(first, SIGKILL);
+  EXPECT_EQ(wait_status(first), 128 + SIGKILL);
+  const std::size_t kept = read_experiment(dir).trials.size();
+  EXPECT_GE(kept, 20u);
+  EXPECT_LT(kept, 300u) << "the search ended before the kill";
+  const pid_t second = start(resume);  // killed again, later
+  wait_for_trials(dir, kept + 30, second);
+  kill(second, SIGKILL);
+  wait_status(second);
+  const nlohmann::json resumed = run_json(resume);
+  EXPECT_EQ(resumed.at("trials"), whole.at("trials"));
+  EXPECT_EQ(resumed.at("best"), whole.at("best"));
+  EXPECT_EQ(resumed.at("repeats"), whole.at("repeats"));
+}
+
+TEST(SearchCli, CtrlCStopsAfterTheStepInFlightAndSaysHowToResume) {
+  const std::string dir = fresh_dir("sigint");
+  const std::vector<std::string> args = {"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=400"};
+  const std::string err = (scratch_dir() / "sigint.err").string();
+  const pid_t pid = start(args, err);
+  wait_for_trials(dir, 10, pid);
+  kill(pid, SIGINT);
+  EXPECT_EQ(wait_status(pid), 130);
+  const ExperimentRecord r = read_experiment(dir);
+  EXPECT_GE(r.trials.size(), 10u);
+  EXPECT_LT(r.trials.size(), 400u);
+  const std::string message = hwnas::testing::read_file(err);
+  EXPECT_NE(message.find(fmt::format("hwnas: interrupted after {} trials; the experiment in {} is consistent: continue "
+                                     "it with hwnas search {} --out {} --resume --set 'budget.trials=400'",
+                                     r.trials.size(), dir, kLatencyOnly, dir)),
+            std::string::npos)
+      << message;
+  std::vector<std::string> resume = args;
+  resume.push_back("--resume");
+  const nlohmann::json done = run_json(resume);
+  EXPECT_EQ(done.at("trials").size(), 400u);
+}
+
+TEST(SearchCli, ResumeRefusesAChangedConfigNamingTheKey) {
+  const std::string dir = fresh_dir("changed");
+  run_json({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=5"});
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--resume", "--set", "budget.trials=5", "--set",
+                    "strategy.population=40"},
+                   "--resume: " + kLatencyOnly + ": key 'strategy.population' is 40 here but 32 in the experiment "
+                   "stored in " + dir + "; resume with the config it was started with");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--resume", "--set", "seed=99", "--set", "budget.trials=5"},
+                   "key 'seed' is 99 here but");
+  // Only the budget changed: the search goes on from where it stopped.
+  const nlohmann::json more = run_json({"search", kLatencyOnly, "--out", dir, "--resume", "--set", "budget.trials=9"});
+  EXPECT_EQ(more.at("trials").size(), 9u);
+}
+
+TEST(SearchCli, DirectoriesThatCannotBeUsedAreOneLineErrors) {
+  const std::string dir = fresh_dir("existing");
+  run_json({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=2"});
+  expect_bad_input({"search", kLatencyOnly, "--out", dir}, "holds an experiment already (experiment.db); use --resume "
+                                                           "to continue it, or another --out");
+  const std::string empty = fresh_dir("empty");
+  std::filesystem::create_directories(empty);
+  expect_bad_input({"search", kLatencyOnly, "--out", empty, "--resume"}, "not an hwnas experiment (no experiment.db");
+  const std::string corrupt = fresh_dir("corrupt");
+  std::filesystem::create_directories(corrupt);
+  std::ofstream(corrupt + "/experiment.db") << std::string(4096, 'x');
+  expect_bad_input({"search", kLatencyOnly, "--out", corrupt, "--resume"}, "not an SQLite database");
+  // A corrupt page inside a real store.
+  const std::string damaged = fresh_dir("damaged");
+  run_json({"search", kLatencyOnly, "--out", damaged, "--set", "budget.trials=40"});
+  {
+    std::fstream f(damaged + "/experiment.db", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4096 + 8);
+    f << std::string(3000, '\xff');
+  }
+  expect_bad_input({"search", kLatencyOnly, "--out", damaged, "--resume", "--set", "budget.trials=50"},
+                   "experiment store '" + damaged + "/experiment.db': ");
+}
+
+TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
+  const std::string dir = fresh_dir("never");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy.populaton=5"}, "strategy.populaton");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "budgett.trials=5"},
+                   "budgett (from --set): unknown key (did you mean 'budget'?)");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=zero"},
+                   "budget.trials (from --set): must be an integer, got 'zero'");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy.name=annealing"},
+                   "strategy.name: 'annealing' is not a strategy");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "space=nb2O1"}, "nb2O1");
+  const std::string bad = write_temp("bad.yaml", "space: mobilenet-cls\nstratgy: random\n");
+  expect_bad_input({"search", bad, "--out", dir}, "bad.yaml:2: stratgy: unknown key (did you mean 'strategy'?)");
+  EXPECT_FALSE(std::filesystem::exists(dir));
+}
+
+TEST(SearchCli, Nb201WithRealAccuracies) {
+  if (const std::string why = hwnas::testing::missing_data("nb201/nb201.csv"); !why.empty())
+    HWNAS_MISSING_RESOURCE(why);
+  const std::string dir = fresh_dir("nb201");
+  const nlohmann::json j = run_json({"search", std::string(HWNAS_SOURCE_DIR) + "/configs/experiments/nb201-edgetpu.yaml",
+                                     "--out", dir, "--set", "budget.evaluations=30"});
+  EXPECT_EQ(j.at("evaluations"), 30);
+  ASSERT_FALSE(j.at("best").is_null());
+  EXPECT_GT(j.at("best").at("accuracy").get<double>(), 80.0);
+  EXPECT_NE(j.at("best").at("arch").get<std::string>().find("~0|"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hwnas::search
