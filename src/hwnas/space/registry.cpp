@@ -1,0 +1,78 @@
+#include "hwnas/space/registry.h"
+
+#include <fmt/format.h>
+
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/base/printable.h"
+#include "hwnas/estimate/estimator.h"
+#include "hwnas/hw/npu/npu_target.h"
+#include "hwnas/space/builtin.h"
+#include "hwnas/space/fbnet.h"
+#include "hwnas/space/nb201.h"
+#include "hwnas/space/yaml_space.h"
+
+namespace hwnas::space {
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+SpaceOptions space_options_for_target(const hw::Target& target, std::string_view spec) {
+  SpaceOptions options;
+  options.parallelism_source = "target '" + std::string(spec) + "'";
+  if (const auto* npu = dynamic_cast<const hw::NpuTarget*>(&target))
+    options.parallelism_factor = npu->description().parallelism_factor;
+  return options;
+}
+
+SpaceOptions space_options_for_estimator(std::int32_t detected_cout_lanes, std::string_view path) {
+  SpaceOptions options;
+  options.parallelism_source = "estimator '" + std::string(path) + "' (its detected lanes)";
+  if (detected_cout_lanes > 0) options.parallelism_factor = detected_cout_lanes;
+  return options;
+}
+
+SpaceOptions space_options_for_estimator(const estimate::Estimator& estimator, std::string_view path) {
+  return space_options_for_estimator(estimator.lanes().cout, path);
+}
+
+std::vector<std::string> builtin_space_names() {
+  std::vector<std::string> names;
+  for (const BuiltinSpaceText& text : builtin_space_texts()) names.emplace_back(text.name);
+  names.emplace_back("nb201");
+  names.emplace_back("fbnet");
+  return names;
+}
+
+std::unique_ptr<Space> make_space(std::string_view name_or_path, const SpaceOptions& options) {
+  for (const BuiltinSpaceText& text : builtin_space_texts())
+    if (name_or_path == text.name)
+      return std::make_unique<YamlSpace>(
+          read_space_definition(text.yaml, std::string(text.name) + " (built-in space)", options));
+  if (name_or_path == "nb201" || name_or_path == "fbnet") {
+    if (options.uncurated)
+      throw UserError("space '" + std::string(name_or_path) +
+                      "' has no uncurated twin (only YAML spaces have channel choices to uncurate)");
+    return name_or_path == "nb201" ? make_nb201_space() : make_fbnet_space();
+  }
+  if (ends_with(name_or_path, ".yaml") || ends_with(name_or_path, ".yml")) {
+    const std::string path(name_or_path);
+    return std::make_unique<YamlSpace>(read_space_definition(read_text_file(path, "space file"), path, options));
+  }
+  std::string names;
+  for (const std::string& n : builtin_space_names()) names += (names.empty() ? "" : ", ") + n;
+  throw UserError(fmt::format("unknown space '{}'; built-in spaces: {}; or give a space file ending in .yaml "
+                              "(docs/spaces.md)",
+                              printable(name_or_path), names));
+}
+
+Filters space_filters(const Space& space) {
+  const auto* yaml = dynamic_cast<const YamlSpace*>(&space);
+  return yaml ? yaml->definition().filters : Filters{};
+}
+
+}  // namespace hwnas::space

@@ -1,0 +1,161 @@
+// The built-in YAML spaces: their baselines are the zoo's MobileNetV2 networks exactly, and
+// every genome of them decodes to a tagged, shape-checked network.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <random>
+#include <set>
+
+#include "hwnas/base/error.h"
+#include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/hw/targets/targets.h"
+#include "hwnas/space/registry.h"
+#include "hwnas/space/yaml_space.h"
+
+namespace hwnas::space {
+namespace {
+
+std::size_t gene_index(const Space& space, const std::string& name) {
+  const std::vector<Gene>& genes = space.genes();
+  for (std::size_t i = 0; i < genes.size(); ++i)
+    if (genes[i].name == name) return i;
+  ADD_FAILURE() << "no gene " << name;
+  return 0;
+}
+
+/// The baseline with gene `name` set to the choice labelled `label`.
+Genome with_choice(const Space& space, Genome genome, const std::string& name, const std::string& label) {
+  const std::size_t i = gene_index(space, name);
+  const std::vector<std::string>& choices = space.genes()[i].choices;
+  const auto at = std::find(choices.begin(), choices.end(), label);
+  EXPECT_NE(at, choices.end()) << name << " has no choice " << label;
+  genome.genes[i] = static_cast<std::uint16_t>(at - choices.begin());
+  return genome;
+}
+
+struct ZooCase {
+  std::string space, zoo, width, resolution;
+};
+
+class BuiltinBaseline : public ::testing::TestWithParam<ZooCase> {};
+
+TEST_P(BuiltinBaseline, DecodesToTheZooModel) {
+  const ZooCase& c = GetParam();
+  const std::unique_ptr<Space> space = make_space(c.space, {});
+  ASSERT_TRUE(space->baseline());
+  Genome genome = with_choice(*space, *space->baseline(), "channel_multiplier", c.width);
+  genome = with_choice(*space, genome, "resolution", c.resolution);
+  const graph::Graph decoded = space->decode(genome);
+  const graph::Graph zoo = graph::build_zoo_model(fmt::format("{}:width={},res={}", c.zoo, c.width, c.resolution));
+  EXPECT_EQ(decoded.size(), zoo.size());
+  EXPECT_TRUE(decoded == zoo);
+  EXPECT_EQ(decoded.hash(), zoo.hash());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Zoo, BuiltinBaseline,
+    ::testing::Values(ZooCase{"mobilenet-cls", "mobilenet_v2", "1", "224"},
+                      ZooCase{"mobilenet-cls", "mobilenet_v2", "0.5", "160"},
+                      ZooCase{"mobilenet-cls", "mobilenet_v2", "0.75", "192"},
+                      ZooCase{"mobilenet-cls", "mobilenet_v2", "1.4", "224"},
+                      ZooCase{"mobilenet-det", "ssdlite_mobilenet_v2", "1", "320"},
+                      ZooCase{"mobilenet-det", "ssdlite_mobilenet_v2", "0.5", "256"},
+                      ZooCase{"mobilenet-seg", "lraspp_mobilenet_v2", "1", "520"},
+                      ZooCase{"mobilenet-seg", "lraspp_mobilenet_v2", "0.75", "448"}));
+
+TEST(BuiltinSpaces, TheBaselineIsTheUnmodifiedZooModelAtItsDefaults) {
+  EXPECT_TRUE(make_space("mobilenet-cls", {})->decode(*make_space("mobilenet-cls", {})->baseline()) ==
+              graph::build_zoo_model("mobilenet_v2"));
+  EXPECT_TRUE(make_space("mobilenet-det", {})->decode(*make_space("mobilenet-det", {})->baseline()) ==
+              graph::build_zoo_model("ssdlite_mobilenet_v2"));
+  EXPECT_TRUE(make_space("mobilenet-seg", {})->decode(*make_space("mobilenet-seg", {})->baseline()) ==
+              graph::build_zoo_model("lraspp_mobilenet_v2"));
+}
+
+TEST(BuiltinSpaces, AnotherGenomeIsAnotherNetwork) {
+  const std::unique_ptr<Space> space = make_space("mobilenet-cls", {});
+  const Genome fused = with_choice(*space, *space->baseline(), "stage3.layer2.block", "fused_ibn");
+  EXPECT_FALSE(space->decode(fused) == space->decode(*space->baseline()));
+}
+
+TEST(BuiltinSpaces, RandomGenomesDecodeToTaggedNetworks) {
+  for (const std::string name : {"mobilenet-cls", "mobilenet-det", "mobilenet-seg"}) {
+    SCOPED_TRACE(name);
+    const std::unique_ptr<Space> space = make_space(name, {});
+    std::mt19937_64 rng(7);
+    std::set<std::uint64_t> hashes;
+    for (int i = 0; i < 30; ++i) {
+      const Genome genome = sample(*space, rng);
+      EXPECT_EQ(space->canonical(genome), genome);
+      const graph::Graph g = space->decode(genome);
+      hashes.insert(g.hash());
+      for (graph::NodeId n = 0; n < g.size(); ++n) {
+        const bool io = std::holds_alternative<graph::Input>(g.op(n)) || std::holds_alternative<graph::Output>(g.op(n));
+        const bool head_upsample = g.node_name(n) == "upsample";  // LR-ASPP's final resize
+        if (!io && !head_upsample) {
+          EXPECT_NE(g.node(n).block, graph::kNoBlock) << g.node_name(n);
+        }
+      }
+    }
+    EXPECT_EQ(hashes.size(), 30u);
+  }
+}
+
+TEST(BuiltinSpaces, SizesAreLargeAndTheNamesListed) {
+  const std::vector<std::string> names = builtin_space_names();
+  EXPECT_EQ(names, (std::vector<std::string>{"mobilenet-cls", "mobilenet-det", "mobilenet-seg", "nb201", "fbnet"}));
+  const std::unique_ptr<Space> cls = make_space("mobilenet-cls", {});
+  EXPECT_GT(cls->log10_size(), 15);
+  EXPECT_FALSE(cls->exact_size());
+}
+
+TEST(BuiltinSpaces, UnknownNamesListTheBuiltins) {
+  try {
+    make_space("mobilenet", {});
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "unknown space 'mobilenet'; built-in spaces: mobilenet-cls, mobilenet-det, mobilenet-seg, nb201, "
+              "fbnet; or give a space file ending in .yaml (docs/spaces.md)");
+  }
+  EXPECT_THROW(make_space("nb201", {.uncurated = true}), UserError);
+}
+
+TEST(BuiltinSpaces, TheUncuratedTwinKeepsTheBaselineAndStepsChannelsByOne) {
+  const std::unique_ptr<Space> curated = make_space("mobilenet-cls", {});
+  const std::unique_ptr<Space> twin = make_space("mobilenet-cls", {.uncurated = true});
+  const std::vector<std::string>& channels = twin->genes()[gene_index(*twin, "stage4.channels")].choices;
+  ASSERT_EQ(channels.size(), 96u - 48u + 1u);
+  EXPECT_EQ(channels.front(), "48");
+  EXPECT_EQ(channels[1], "49");
+  const std::vector<std::string>& grid = twin->genes()[gene_index(*twin, "channel_multiplier")].choices;
+  EXPECT_EQ(grid.size(), 19u);  // 0.5, 0.55, ..., 1.4
+  EXPECT_EQ(grid[1], "0.55");
+  EXPECT_GT(twin->log10_size(), curated->log10_size());
+  // Same baseline network at multiplier 1 (all baseline channels are whole multiples).
+  EXPECT_TRUE(twin->decode(*twin->baseline()) == curated->decode(*curated->baseline()));
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 10; ++i) twin->decode(sample(*twin, rng));
+}
+
+TEST(Registry, PComesFromAnNpuTargetOrAnEstimatorsLanes) {
+  const SpaceOptions npu = space_options_for_target(*hw::make_target("npu-p32"), "npu-p32");
+  EXPECT_EQ(npu.parallelism_factor, 32);
+  EXPECT_EQ(npu.parallelism_source, "target 'npu-p32'");
+  const SpaceOptions cpu = space_options_for_target(*hw::make_target("cpu"), "cpu");
+  EXPECT_EQ(cpu.parallelism_factor, std::nullopt);
+  EXPECT_EQ(cpu.parallelism_source, "target 'cpu'");
+  EXPECT_EQ(space_options_for_estimator(16, "e.json").parallelism_factor, 16);
+  const SpaceOptions none = space_options_for_estimator(0, "e.json");
+  EXPECT_EQ(none.parallelism_factor, std::nullopt);
+  EXPECT_EQ(none.parallelism_source, "estimator 'e.json' (its detected lanes)");
+}
+
+TEST(Registry, OnlySpaceFilesCarryFilters) {
+  EXPECT_TRUE(space_filters(*make_space("nb201", {})).empty());
+  EXPECT_TRUE(space_filters(*make_space("mobilenet-cls", {})).empty());
+}
+
+}  // namespace
+}  // namespace hwnas::space
