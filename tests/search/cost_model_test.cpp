@@ -210,6 +210,10 @@ TEST(CostModelTarget, MeasuresKernelsOnceThroughTheStore) {
   const Trial again = cost_model(yaml, nb201())->evaluate(g);
   EXPECT_EQ(again.metrics.latency_ms, t.metrics.latency_ms);
   EXPECT_EQ(hw::MeasurementStore::open(store.string()).count(hw::make_target("npu-p16")->identity()), stored);
+  // Without a store the simulator is asked directly: the same latency.
+  const auto direct = cost_model("latency: {target: npu-p16}\nobjective: {maximize: -latency_ms}\n", nb201());
+  EXPECT_EQ(direct->evaluate(g).metrics.latency_ms, t.metrics.latency_ms);
+  EXPECT_EQ(direct->layer_latency_ms(nb201().decode(g)), layers);
 }
 
 TEST(CostModelTarget, ATableTargetIsLookedUpByArchitecture) {

@@ -37,7 +37,7 @@ class ExperimentCostModel : public CostModel {
       network = space_.decode(genome);
       t.metrics = network_metrics(network, precision_, batch_);
     } catch (const UserError& e) {
-      return failed(std::move(t), fmt::format("the network cannot be built: {}", e.what()));
+      return failed(std::move(t), fmt::format("decoding or analysing the network failed: {}", e.what()));
     }
     if (broken(t, /*cheap=*/true)) return t;
 

@@ -148,6 +148,13 @@ std::string ExperimentSection::path(std::string_view key) const {
   return resolve_experiment_path(value, file_, key_path(key));
 }
 
+std::string ExperimentSection::target_spec(std::string_view key) const {
+  const std::string spec = text(key, {}, "name a preset (e.g. edgetpu-like) or a description file");
+  const bool is_path = spec.find('/') != std::string::npos || spec.ends_with(".yaml") || spec.ends_with(".yml") ||
+                       spec.starts_with(kDataPrefix);
+  return is_path ? path(key) : spec;
+}
+
 ExperimentSection ExperimentSection::section(std::string_view key) const {
   return ExperimentSection(get(key), file_, key_path(key));
 }

@@ -121,6 +121,10 @@ std::vector<std::string> Objective::names() const {
 }
 
 std::vector<double> Objective::fitness(const Metrics& m) const {
+  for (const Term& t : terms_) {
+    HWNAS_CHECK(!needs_accuracy(t) || m.accuracy.has_value());
+    HWNAS_CHECK(!needs_latency(t) || m.latency_ms.has_value());
+  }
   std::vector<double> out;
   for (const Term& t : terms_) {
     switch (t.kind) {

@@ -37,7 +37,7 @@ class Objective {
   std::vector<std::string> names() const;
 
   /// The values to maximise, one per term, of metrics that hold every value the terms
-  /// need (accuracy, latency). 
+  /// need (accuracy, latency; InternalError otherwise).
   std::vector<double> fitness(const Metrics& metrics) const;
 
  private:
