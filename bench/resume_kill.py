@@ -7,9 +7,10 @@ final trials equal those of the same search run without interruption (docs/exper
 
 Default: configs/experiments/nb201-edgetpu.yaml with budget.evaluations=500 when the shared
 data is present (../shared/data or $HWNAS_DATA_DIR), else the latency-only
-mobilenet-cls-latency.yaml with budget.trials=500. Each kill lands at a moment drawn
-uniformly from the uninterrupted run's wall time; the search is resumed with --resume until
-it finishes. Prints every kill (when, trials stored) and exits 1 when the final trials
+mobilenet-cls-latency.yaml with budget.trials=500. Each kill lands at a random moment of
+what is left of the search: once the store holds a number of trials drawn uniformly from
+those still to come (the store is polled every millisecond, so the kill lands anywhere in
+a step); the search is resumed with --resume until it finishes. Prints every kill (when, trials stored) and exits 1 when the final trials
 (genome, architecture, status, metrics, in order), the best or the Pareto front differ.
 """
 import argparse
@@ -90,16 +91,22 @@ def main():
         for kill in range(a.kills):
             # Killed before its first commit, a search is started again rather than resumed.
             args = resume if stored(out, "SELECT count(*) FROM experiment") else first
-            moment = rng.uniform(0, whole_s)
+            # A random moment of what is left: when the store reaches a trial count drawn
+            # uniformly from the trials still to come (polled every millisecond).
+            have = stored(out, "SELECT count(*) FROM trials")
+            target = rng.randint(have + 1, max(have + 1, len(whole["trials"]) - 1))
             child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            try:
-                child.wait(timeout=moment)
+            started = time.monotonic()
+            while child.poll() is None and stored(out, "SELECT count(*) FROM trials") < target:
+                time.sleep(0.001)
+            if child.poll() is not None:
                 finished_early += 1
-                print(f"kill {kill + 1}: the search finished within {moment:.3f} s, before the kill")
-            except subprocess.TimeoutExpired:
-                child.send_signal(signal.SIGKILL)
-                child.wait()
-                print(f"kill {kill + 1}: SIGKILL after {moment:.3f} s; {stored(out, 'SELECT count(*) FROM trials')} trials stored")
+                print(f"kill {kill + 1}: the search finished before trial {target}, before the kill")
+                continue
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            print(f"kill {kill + 1}: SIGKILL {time.monotonic() - started:.3f} s after the start, aiming at trial "
+                  f"{target}; {stored(out, 'SELECT count(*) FROM trials')} trials stored")
         final = run_json(resume if stored(out, "SELECT count(*) FROM experiment") else first)
         same = {key: final[key] == whole[key] for key in ("trials", "best", "pareto", "evaluations", "repeats")}
         print(f"resumed to the end: {len(final['trials'])} trials, {final['evaluations']} accuracy evaluations")
