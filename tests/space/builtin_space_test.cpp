@@ -1,8 +1,7 @@
 // The built-in YAML spaces: their baselines are the zoo's MobileNetV2 networks exactly, and
 // every genome of them decodes to a tagged, shape-checked network.
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <random>
 #include <set>
@@ -53,16 +52,15 @@ TEST_P(BuiltinBaseline, DecodesToTheZooModel) {
   EXPECT_EQ(decoded.hash(), zoo.hash());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Zoo, BuiltinBaseline,
-    ::testing::Values(ZooCase{"mobilenet-cls", "mobilenet_v2", "1", "224"},
-                      ZooCase{"mobilenet-cls", "mobilenet_v2", "0.5", "160"},
-                      ZooCase{"mobilenet-cls", "mobilenet_v2", "0.75", "192"},
-                      ZooCase{"mobilenet-cls", "mobilenet_v2", "1.4", "224"},
-                      ZooCase{"mobilenet-det", "ssdlite_mobilenet_v2", "1", "320"},
-                      ZooCase{"mobilenet-det", "ssdlite_mobilenet_v2", "0.5", "256"},
-                      ZooCase{"mobilenet-seg", "lraspp_mobilenet_v2", "1", "520"},
-                      ZooCase{"mobilenet-seg", "lraspp_mobilenet_v2", "0.75", "448"}));
+INSTANTIATE_TEST_SUITE_P(Zoo, BuiltinBaseline,
+                         ::testing::Values(ZooCase{"mobilenet-cls", "mobilenet_v2", "1", "224"},
+                                           ZooCase{"mobilenet-cls", "mobilenet_v2", "0.5", "160"},
+                                           ZooCase{"mobilenet-cls", "mobilenet_v2", "0.75", "192"},
+                                           ZooCase{"mobilenet-cls", "mobilenet_v2", "1.4", "224"},
+                                           ZooCase{"mobilenet-det", "ssdlite_mobilenet_v2", "1", "320"},
+                                           ZooCase{"mobilenet-det", "ssdlite_mobilenet_v2", "0.5", "256"},
+                                           ZooCase{"mobilenet-seg", "lraspp_mobilenet_v2", "1", "520"},
+                                           ZooCase{"mobilenet-seg", "lraspp_mobilenet_v2", "0.75", "448"}));
 
 TEST(BuiltinSpaces, TheBaselineIsTheUnmodifiedZooModelAtItsDefaults) {
   EXPECT_TRUE(make_space("mobilenet-cls", {})->decode(*make_space("mobilenet-cls", {})->baseline()) ==

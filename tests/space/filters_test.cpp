@@ -1,4 +1,6 @@
 // Validity filters and the size/count units they are written in.
+#include "hwnas/space/filters.h"
+
 #include <gtest/gtest.h>
 
 #include "hwnas/base/error.h"
@@ -7,7 +9,6 @@
 #include "hwnas/base/yaml_input.h"
 #include "hwnas/graph/analysis.h"
 #include "hwnas/graph/zoo/zoo.h"
-#include "hwnas/space/filters.h"
 
 namespace hwnas::space {
 namespace {
@@ -41,7 +42,8 @@ TEST(Units, RefusedWithTheReason) {
   EXPECT_EQ(message(bytes, "512kib"),
             "f.yaml:3: key 'k': '512kib' is not a byte size; write a number and a unit, e.g. 512KiB or 4MB (units B, "
             "kB, KB, MB, GB, KiB, MiB, GiB)");
-  for (const char* bad : {"", "KiB", "-4MB", "+4MB", "4 ", "4  MB", "4MB ", " 4MB", "4.MB", ".5MB", "1e3", "4 mb", "0x10", "4M"})
+  for (const char* bad :
+       {"", "KiB", "-4MB", "+4MB", "4 ", "4  MB", "4MB ", " 4MB", "4.MB", ".5MB", "1e3", "4 mb", "0x10", "4M"})
     EXPECT_NE(message(bytes, bad).find("is not a byte size"), std::string::npos) << bad;
   EXPECT_NE(message(bytes, "010").find("has a leading zero"), std::string::npos);
   EXPECT_NE(message(bytes, "1.5B").find("is not a whole number of bytes"), std::string::npos);
@@ -60,21 +62,25 @@ TEST(Suggest, ClosestNameWithinAThirdOfTheWord) {
   EXPECT_EQ(closest_name("hed", keys), "head");
   EXPECT_EQ(closest_name("zzzz", keys), "");
   EXPECT_EQ(closest_name("channel", keys), "channel_multiplier");  // a prefix
-  EXPECT_EQ(closest_name("st", keys), "");  // too short to be a prefix hint
+  EXPECT_EQ(closest_name("st", keys), "");                         // too short to be a prefix hint
 
   EXPECT_EQ(did_you_mean("stme", keys), "; did you mean 'stem'?");
   EXPECT_EQ(did_you_mean("banana", keys), "");
 }
 
-Filters read(const std::string& text) { return read_filters(parse_yaml_document(text, "f.yaml", "test"), "f.yaml", "filters"); }
+Filters read(const std::string& text) {
+  return read_filters(parse_yaml_document(text, "f.yaml", "test"), "f.yaml", "filters");
+}
 
 TEST(Filters, ReadAndApplied) {
-  const Filters f = read("{max_params: 3.4M, max_macs: 300M, max_weight_bytes: 4MB, max_peak_activation_bytes: 512KiB}");
+  const Filters f =
+      read("{max_params: 3.4M, max_macs: 300M, max_weight_bytes: 4MB, max_peak_activation_bytes: 512KiB}");
   EXPECT_EQ(f.max_params, 3'400'000);
   EXPECT_EQ(f.max_macs, 300'000'000);
   EXPECT_EQ(f.max_weight_bytes, 4'000'000);
   EXPECT_EQ(f.max_peak_activation_bytes, 524288);
-  EXPECT_EQ(describe(f), "max_params 3400000, max_macs 300000000, max_weight_bytes 4000000, max_peak_activation_bytes 524288");
+  EXPECT_EQ(describe(f),
+            "max_params 3400000, max_macs 300000000, max_weight_bytes 4000000, max_peak_activation_bytes 524288");
   EXPECT_EQ(describe(Filters{}), "none");
 
   const graph::Graph g = graph::build_zoo_model("mobilenet_v2");

@@ -78,7 +78,8 @@ TEST(SpaceCli, TargetGivesP) {
 
 TEST(SpaceCli, BadInputIsOneLine) {
   const std::string path = write_temp("p-space.yaml", std::string(kPSpace));
-  expect_bad_input({"space", "show", path}, "key 'round_channels_to': P is the target's parallelism factor, but no target was given");
+  expect_bad_input({"space", "show", path},
+                   "key 'round_channels_to': P is the target's parallelism factor, but no target was given");
   expect_bad_input({"space", "show", path, "--target", "cpu"}, "but target 'cpu' has none");
   expect_bad_input({"space", "show", "mobilenet"}, "unknown space 'mobilenet'; built-in spaces: mobilenet-cls");
   expect_bad_input({"space", "show", "nowhere.yaml"}, "nowhere.yaml");
@@ -86,7 +87,8 @@ TEST(SpaceCli, BadInputIsOneLine) {
   expect_bad_input({"space", "show", "mobilenet-cls", "--target", "npu-p16", "--estimator", "x.json"},
                    "give --target or --estimator, not both");
   const std::string bad = write_temp("bad.yaml", std::string(kPSpace).replace(kPSpace.find("kernel"), 6, "kernal"));
-  expect_bad_input({"space", "show", bad, "--target", "npu-p16"}, "bad.yaml:6: key 'stages[0].kernal': unknown key; did you mean 'kernel'?");
+  expect_bad_input({"space", "show", bad, "--target", "npu-p16"},
+                   "bad.yaml:6: key 'stages[0].kernal': unknown key; did you mean 'kernel'?");
 }
 
 }  // namespace

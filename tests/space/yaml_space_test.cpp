@@ -1,5 +1,7 @@
 // YAML spaces: reading (every error one line naming the file and key), genes, canonical
 // genomes, the exact size, P, the uncurated twin, decoding.
+#include "hwnas/space/yaml_space.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -8,7 +10,6 @@
 #include <sstream>
 
 #include "hwnas/base/error.h"
-#include "hwnas/space/yaml_space.h"
 
 namespace hwnas::space {
 namespace {
@@ -63,11 +64,10 @@ std::vector<std::string> gene_names(const Space& space) {
 
 TEST(YamlSpace, OneGenePerDecisionWithSeveralChoices) {
   const YamlSpace space = tiny();
-  EXPECT_EQ(gene_names(space),
-            (std::vector<std::string>{"resolution", "body.depth", "body.channels", "body.layer1.block",
-                                      "body.layer1.kernel", "body.layer1.expansion", "body.layer1.se",
-                                      "body.layer2.block", "body.layer2.kernel", "body.layer2.expansion",
-                                      "body.layer2.se"}));
+  EXPECT_EQ(gene_names(space), (std::vector<std::string>{
+                                   "resolution", "body.depth", "body.channels", "body.layer1.block",
+                                   "body.layer1.kernel", "body.layer1.expansion", "body.layer1.se", "body.layer2.block",
+                                   "body.layer2.kernel", "body.layer2.expansion", "body.layer2.se"}));
   // The first layer of a stage cannot be skip: it has the stride.
   EXPECT_EQ(space.genes()[3].choices, (std::vector<std::string>{"ibn", "conv"}));
   EXPECT_EQ(space.genes()[7].choices, (std::vector<std::string>{"ibn", "conv", "skip"}));
@@ -115,8 +115,8 @@ TEST(YamlSpace, DecodesEachBlockKind) {
   const graph::Graph g = space.decode(parse_genome("1-1-1-1-1-0-0-0-0-1-1", "test"));
   std::set<graph::BlockKind> kinds;
   for (graph::BlockId b = 0; b < g.num_blocks(); ++b) kinds.insert(g.block(b).kind);
-  EXPECT_EQ(kinds, (std::set<graph::BlockKind>{graph::BlockKind::conv_bn_act, graph::BlockKind::ibn,
-                                               graph::BlockKind::head}));
+  EXPECT_EQ(kinds,
+            (std::set<graph::BlockKind>{graph::BlockKind::conv_bn_act, graph::BlockKind::ibn, graph::BlockKind::head}));
   EXPECT_EQ(g.shape(g.find("body.layer1.conv")).c, 24);
   EXPECT_EQ(g.shape(g.find("body.layer1.conv")).h, 8);  // 64 / 2 (stem) / 2 / 2 (stages)
   EXPECT_EQ(g.shape(g.find("body.layer2.expand.conv")).c, 144);
@@ -129,7 +129,8 @@ TEST(YamlSpace, DecodesEachBlockKind) {
 }
 
 TEST(YamlSpace, MultiplesOfPFollowTheParallelismFactor) {
-  const std::string text = replaced(std::string(kTiny), "channels: [16, 24]", "channels: {multiple_of: P, min: 16, max: 64}");
+  const std::string text =
+      replaced(std::string(kTiny), "channels: [16, 24]", "channels: {multiple_of: P, min: 16, max: 64}");
   const YamlSpace p16 = tiny(text, {.parallelism_factor = 16, .parallelism_source = "target 'npu-p16'"});
   EXPECT_EQ(p16.genes()[2].choices, (std::vector<std::string>{"16", "32", "48", "64"}));
   const YamlSpace p32 = tiny(text, {.parallelism_factor = 32, .parallelism_source = "target 'npu-p32'"});
@@ -147,8 +148,8 @@ TEST(YamlSpace, RoundChannelsToPKeepsMultipliedChannelsMultiplesOfP) {
   for (int i = 0; i < 50; ++i) {
     const graph::Graph g = space.decode(sample(space, rng));
     for (graph::NodeId n = 0; n < g.size(); ++n)
-      if (const auto* conv = std::get_if<graph::Conv2d>(&g.op(n)); conv && g.node_name(n) != "classifier.fc" &&
-                                                                 g.node_name(n).find(".se.") == std::string_view::npos)
+      if (const auto* conv = std::get_if<graph::Conv2d>(&g.op(n));
+          conv && g.node_name(n) != "classifier.fc" && g.node_name(n).find(".se.") == std::string_view::npos)
         EXPECT_EQ(conv->out_channels % 16, 0) << g.node_name(n);
   }
 }
@@ -175,7 +176,7 @@ TEST_P(BadSpaceFile, IsOneLineNamingTheFileAndKey) {
   const std::string text = c.from.empty() ? c.to : replaced(std::string(kTiny), c.from, c.to);
   try {
     tiny(text, c.message.find("target 'cpu'") != std::string::npos ? SpaceOptions{.parallelism_source = "target 'cpu'"}
-                                                                    : SpaceOptions{});
+                                                                   : SpaceOptions{});
     FAIL() << "accepted:\n" << text;
   } catch (const UserError& e) {
     const std::string what = e.what();
@@ -215,22 +216,30 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"task: classification", "task: clasification",
                 "key 'head.task': must be one of classification, detection, segmentation, got 'clasification'; did "
                 "you mean 'classification'?"},
-        BadCase{"classes: 10,", "classes: 10, anchors: 6,", "key 'head.anchors': unknown key (keys here: task, classes, features, dropout_percent)"},
+        BadCase{"classes: 10,", "classes: 10, anchors: 6,",
+                "key 'head.anchors': unknown key (keys here: task, classes, features, dropout_percent)"},
         BadCase{"task: classification", "task: detection, extra_channels: [64]",
                 "key 'head.task': detection taps the layer that takes output stride 16 to 32"},
         BadCase{"task: classification", "task: segmentation, output_stride: [1, 3]",
                 "key 'head.output_stride': 3 is not 1, 2, 4 or 8"},
-        BadCase{"", std::string(kTiny).replace(std::string(kTiny).find("resolution: [32, 64]"), 20, "resolution: [36, 64]")
-                        .replace(std::string(kTiny).find("task: classification") , 20, "task: segmentation, output_stride: 8"),
-                "key 'head.output_stride': 8 does not divide the input resolution 36"},
+        BadCase{
+            "",
+            std::string(kTiny)
+                .replace(std::string(kTiny).find("resolution: [32, 64]"), 20, "resolution: [36, 64]")
+                .replace(std::string(kTiny).find("task: classification"), 20, "task: segmentation, output_stride: 8"),
+            "key 'head.output_stride': 8 does not divide the input resolution 36"},
         BadCase{"head:", "filters: {max_peak_activation_bytes: 512kib}\nhead:",
                 "key 'filters.max_peak_activation_bytes': '512kib' is not a byte size"},
-        BadCase{"head:", "filters: {max_param: 5M}\nhead:", "key 'filters.max_param': unknown filter; did you mean 'max_params'?"},
+        BadCase{"head:", "filters: {max_param: 5M}\nhead:",
+                "key 'filters.max_param': unknown filter; did you mean 'max_params'?"},
         BadCase{"head:", "baseline: {resolution: 32, stages: [{}, {depth: 2, channels: 40}]}\nhead:",
                 "key 'baseline.stages[1].channels': 40 is not among the choices (16, 24)"},
         BadCase{"head:", "baseline: {resolution: 32, stages: [{}, {depth: 2}]}\nhead:",
                 "key 'baseline.stages[1].channels': is missing; the baseline picks every decision"},
-        BadCase{"head:", "baseline: {resolution: 32, stages: [{}]}\nhead:", "key 'baseline.stages': must be a list of 2 stages"},
+        BadCase{"head:", "baseline: {resolution: 32, stages: [{}]}\nhead:",
+                "key 'baseline.stages': must be a list of 2 stages"},
+        BadCase{"task: classification, ", "", "tiny.yaml:14: key 'head.task': is missing; give classification"},
+        BadCase{"head: {task: classification, classes: 10, features: 64}", "head: classification", "key 'head': must be a mapping of task, got 'classification'"},
         BadCase{"", "- just a list", "tiny.yaml: a space file is a mapping"},
         BadCase{"", "", "tiny.yaml: the file is empty"}));
 
@@ -246,7 +255,8 @@ TEST(YamlSpace, SegmentationNeedsAFeatureAtOutputStride8) {
         << e.what();
   }
   // With the stem's stride 2 it reaches 8: LR-ASPP on the body's last layer, output at 32 / 4.
-  const YamlSpace seg = tiny(replaced(std::string(kTiny), "task: classification", "task: segmentation, output_stride: [1, 4]"));
+  const YamlSpace seg =
+      tiny(replaced(std::string(kTiny), "task: classification", "task: segmentation, output_stride: [1, 4]"));
   const graph::Graph g = seg.decode(parse_genome("0-0-0-0-0-0-0-0-0-0-0-1", "test"));
   const graph::NodeId out = g.output_nodes().at(0);
   EXPECT_EQ(g.shape(out), (graph::Shape{10, 8, 8}));
@@ -277,7 +287,8 @@ TEST(YamlSpaceDocs, TheCompleteExampleReads) {
   const std::size_t text = begin + 8;
   const std::string example = doc.substr(text, doc.find("```", text) - text);
   for (const std::int32_t p : {8, 16, 32}) {
-    const YamlSpace space(read_space_definition(example, "spaces.md", {.parallelism_factor = p, .parallelism_source = "t"}));
+    const YamlSpace space(
+        read_space_definition(example, "spaces.md", {.parallelism_factor = p, .parallelism_source = "t"}));
     ASSERT_TRUE(space.baseline());
     EXPECT_EQ(space.definition().filters.max_peak_activation_bytes, 524288);
     EXPECT_EQ(space_filters(space).max_params, 2'000'000);
@@ -285,7 +296,8 @@ TEST(YamlSpaceDocs, TheCompleteExampleReads) {
     std::mt19937_64 rng(static_cast<std::uint64_t>(p));
     for (int i = 0; i < 20; ++i) space.decode(sample(space, rng));
   }
-  const YamlSpace p16(read_space_definition(example, "spaces.md", {.parallelism_factor = 16, .parallelism_source = "t"}));
+  const YamlSpace p16(
+      read_space_definition(example, "spaces.md", {.parallelism_factor = 16, .parallelism_source = "t"}));
   EXPECT_EQ(p16.genes()[gene_position(p16, "middle.channels")].choices,
             (std::vector<std::string>{"32", "48", "64", "80", "96"}));
   EXPECT_THROW(read_space_definition(example, "spaces.md", {}), UserError);

@@ -71,7 +71,8 @@ void show(const ShowArgs& args) {
                   {"precision", graph::precision_name(precision)}};
     emit_json(nlohmann::ordered_json{
         {"space", space->name()},
-        {"parallelism_factor", options.parallelism_factor ? nlohmann::ordered_json(*options.parallelism_factor) : nullptr},
+        {"parallelism_factor",
+         options.parallelism_factor ? nlohmann::ordered_json(*options.parallelism_factor) : nullptr},
         {"genes", gene_list},
         {"architectures", exact ? nlohmann::ordered_json(*exact) : nullptr},
         {"log10_architectures", space->log10_size()},
@@ -79,9 +80,12 @@ void show(const ShowArgs& args) {
     return;
   }
   fmt::print("space {}: {} genes, ", printable(space->name()), genes.size());
-  if (exact) fmt::print("{} architectures\n", *exact);
-  else fmt::print("about 10^{:.1f} architectures\n", space->log10_size());
-  if (options.parallelism_factor) fmt::print("P = {} ({})\n", *options.parallelism_factor, printable(options.parallelism_source));
+  if (exact)
+    fmt::print("{} architectures\n", *exact);
+  else
+    fmt::print("about 10^{:.1f} architectures\n", space->log10_size());
+  if (options.parallelism_factor)
+    fmt::print("P = {} ({})\n", *options.parallelism_factor, printable(options.parallelism_source));
   fmt::print("\n{:<5}{:<32}{}\n", "gene", "name", "choices");
   for (std::size_t i = 0; i < genes.size(); ++i)
     fmt::print("{:<5}{:<32}{}\n", i, printable(genes[i].name, 31), choice_list(genes[i].choices));
@@ -104,7 +108,8 @@ void add_space_command(CLI::App& app) {
   auto* show_cmd = cmd->add_subcommand("show", "Genes and choices, size and baseline of a space (docs/spaces.md)");
   auto args = std::make_shared<ShowArgs>();
   show_cmd->add_option("SPACE", args->space, "Built-in space name or a space file (.yaml)")->required();
-  show_cmd->add_option("--target", args->target, "Target whose parallelism factor P stands for (preset or description)");
+  show_cmd->add_option("--target", args->target,
+                       "Target whose parallelism factor P stands for (preset or description)");
   show_cmd->add_option("--estimator", args->estimator, "Estimator file whose detected lanes P stands for");
   show_cmd->add_flag("--uncurated", args->uncurated, "Show the space's uncurated twin (as curated: false)");
   show_cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
@@ -112,7 +117,8 @@ void add_space_command(CLI::App& app) {
   cmd->callback([cmd, show_cmd, list_json] {
     if (show_cmd->parsed()) return;
     const std::vector<std::string> names = space::builtin_space_names();
-    if (*list_json) emit_json(nlohmann::ordered_json{{"spaces", names}});
+    if (*list_json)
+      emit_json(nlohmann::ordered_json{{"spaces", names}});
     else
       for (const std::string& n : names) fmt::print("{}\n", n);
   });

@@ -39,8 +39,10 @@ Filters read_filters(const YAML::Node& node, const std::string& source, const st
   std::vector<std::string_view> keys;
   for (const Limit& l : kLimits) keys.push_back(l.key);
   if (!node.IsMap())
-    throw UserError(where(node, path) + ": must be a mapping of max_params, max_macs, max_weight_bytes, "
-                                        "max_peak_activation_bytes, got " + value_words(node));
+    throw UserError(where(node, path) +
+                    ": must be a mapping of max_params, max_macs, max_weight_bytes, "
+                    "max_peak_activation_bytes, got " +
+                    value_words(node));
   Filters filters;
   for (const auto& entry : node) {
     const std::string key = entry.first.Scalar();
@@ -53,9 +55,11 @@ Filters read_filters(const YAML::Node& node, const std::string& source, const st
                       " (filters: max_params, max_macs, max_weight_bytes, max_peak_activation_bytes)");
     const YAML::Node& v = entry.second;
     if (!v.IsScalar())
-      throw UserError(where(v, key_path) + ": must be " + (limit->bytes ? "a byte size such as 512KiB" : "a count such as 3.4M") +
-                      ", got " + value_words(v));
-    const std::int64_t value = limit->bytes ? parse_bytes(v.Scalar(), where(v, key_path)) : parse_count(v.Scalar(), where(v, key_path));
+      throw UserError(where(v, key_path) + ": must be " +
+                      (limit->bytes ? "a byte size such as 512KiB" : "a count such as 3.4M") + ", got " +
+                      value_words(v));
+    const std::int64_t value =
+        limit->bytes ? parse_bytes(v.Scalar(), where(v, key_path)) : parse_count(v.Scalar(), where(v, key_path));
     if (value < 1) throw UserError(where(v, key_path) + ": must be at least 1, got '" + v.Scalar() + "'");
     filters.*(limit->field) = value;
   }
@@ -71,7 +75,8 @@ std::optional<std::string> filter_violation(const Filters& filters, const graph:
   return std::nullopt;
 }
 
-std::optional<std::string> filter_violation(const Filters& filters, const graph::Graph& graph, graph::Precision precision) {
+std::optional<std::string> filter_violation(const Filters& filters, const graph::Graph& graph,
+                                            graph::Precision precision) {
   if (filters.empty()) return std::nullopt;
   return filter_violation(filters, graph::analyze(graph, precision));
 }

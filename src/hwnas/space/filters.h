@@ -19,9 +19,7 @@ namespace hwnas::space {
 
 struct Filters {
   std::optional<std::int64_t> max_params, max_macs, max_weight_bytes, max_peak_activation_bytes;
-  bool empty() const {
-    return !max_params && !max_macs && !max_weight_bytes && !max_peak_activation_bytes;
-  }
+  bool empty() const { return !max_params && !max_macs && !max_weight_bytes && !max_peak_activation_bytes; }
 };
 
 /// Reads a `filters:` mapping: max_params and max_macs are counts ("3.4M", "600000000"),

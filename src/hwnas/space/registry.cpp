@@ -65,9 +65,10 @@ std::unique_ptr<Space> make_space(std::string_view name_or_path, const SpaceOpti
   }
   std::string names;
   for (const std::string& n : builtin_space_names()) names += (names.empty() ? "" : ", ") + n;
-  throw UserError(fmt::format("unknown space '{}'; built-in spaces: {}; or give a space file ending in .yaml "
-                              "(docs/spaces.md)",
-                              printable(name_or_path), names));
+  throw UserError(
+      fmt::format("unknown space '{}'; built-in spaces: {}; or give a space file ending in .yaml "
+                  "(docs/spaces.md)",
+                  printable(name_or_path), names));
 }
 
 Filters space_filters(const Space& space) {

@@ -1,11 +1,12 @@
 // YamlSpace: genes, canonical genomes and the space's size; decoding is in
 // yaml_space_decode.cpp.
+#include "hwnas/space/yaml_space.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
 
 #include "hwnas/base/error.h"
-#include "hwnas/space/yaml_space.h"
 
 namespace hwnas::space {
 namespace {
@@ -31,19 +32,26 @@ std::size_t pick(const Genome& genome, int gene) {
 
 std::string_view layer_block_name(LayerBlock block) {
   switch (block) {
-    case LayerBlock::ibn: return "ibn";
-    case LayerBlock::fused_ibn: return "fused_ibn";
-    case LayerBlock::conv: return "conv";
-    case LayerBlock::skip: return "skip";
+    case LayerBlock::ibn:
+      return "ibn";
+    case LayerBlock::fused_ibn:
+      return "fused_ibn";
+    case LayerBlock::conv:
+      return "conv";
+    case LayerBlock::skip:
+      return "skip";
   }
   return "?";
 }
 
 std::string_view task_name(Task task) {
   switch (task) {
-    case Task::classification: return "classification";
-    case Task::detection: return "detection";
-    case Task::segmentation: return "segmentation";
+    case Task::classification:
+      return "classification";
+    case Task::detection:
+      return "detection";
+    case Task::segmentation:
+      return "segmentation";
   }
   return "?";
 }
@@ -129,7 +137,8 @@ Genome YamlSpace::canonical(const Genome& genome) const {
     const auto depth = static_cast<std::size_t>(def.depth[pick(genome, g.depth)]);
     for (std::size_t l = 0; l < g.layers.size(); ++l) {
       const LayerGenes& lg = g.layers[l];
-      const LayerBlock block = l >= depth ? LayerBlock::skip : (l == 0 ? def.first_block : def.block)[pick(genome, lg.block)];
+      const LayerBlock block =
+          l >= depth ? LayerBlock::skip : (l == 0 ? def.first_block : def.block)[pick(genome, lg.block)];
       if (l >= depth) zero(lg.block);
       if (block == LayerBlock::skip) zero(lg.kernel);
       if (block == LayerBlock::skip || block == LayerBlock::conv) {
@@ -162,7 +171,7 @@ void YamlSpace::count_size() {
     const auto layer_configurations = [&](const std::vector<LayerBlock>& blocks) {
       double n = 0;
       for (const LayerBlock b : blocks)
-        n += b == LayerBlock::skip ? 1.0
+        n += b == LayerBlock::skip   ? 1.0
              : b == LayerBlock::conv ? static_cast<double>(s.kernel.size())
                                      : static_cast<double>(s.kernel.size() * s.expansion.size() * s.se.size());
       return n;

@@ -47,12 +47,12 @@ struct StageDefinition {
 struct HeadDefinition {
   Task task = Task::classification;
   std::int32_t classes = 1000;
-  std::vector<std::int32_t> features;  // the final 1x1 conv's channels, before max(1, multiplier)
-  std::int32_t dropout_percent = 0;           // classification
-  std::int32_t anchors = 6;                   // detection
-  std::vector<std::int32_t> extra_channels;   // detection: the extra blocks' channels
-  std::int32_t inter_channels = 128;          // segmentation
-  std::vector<std::int32_t> output_stride;    // segmentation: output size = resolution / this
+  std::vector<std::int32_t> features;        // the final 1x1 conv's channels, before max(1, multiplier)
+  std::int32_t dropout_percent = 0;          // classification
+  std::int32_t anchors = 6;                  // detection
+  std::vector<std::int32_t> extra_channels;  // detection: the extra blocks' channels
+  std::int32_t inter_channels = 128;         // segmentation
+  std::vector<std::int32_t> output_stride;   // segmentation: output size = resolution / this
 };
 
 /// A network of the space as indices into the definition's choice lists.
@@ -85,8 +85,7 @@ struct SpaceDefinition {
 /// from 0): unknown keys (with the closest known one), wrong types, empty choice lists,
 /// min > max, choices out of range, a `P` when `options` has no parallelism factor, a
 /// baseline value that is not among its choices, a head the stages' strides cannot feed.
-SpaceDefinition read_space_definition(std::string_view text, const std::string& source,
-                                      const SpaceOptions& options);
+SpaceDefinition read_space_definition(std::string_view text, const std::string& source, const SpaceOptions& options);
 
 class YamlSpace final : public Space {
  public:

@@ -65,32 +65,44 @@ graph::Graph YamlSpace::decode(const Genome& genome) const {
       if (stage.se[at(lg.se)]) se = graph::SqueezeExciteSpec{.squeeze = graph::zoo::make_divisible(expanded / 4.0, 8)};
       const std::string name = fmt::format("{}.layer{}", stage.name, l + 1);
       if (block == LayerBlock::ibn) {
-        const graph::IbnNodes b = graph::ibn(
-            g, x,
-            {.out = out, .expanded = expanded, .kernel = kernel, .stride = stride, .dilation = dilation, .act = d.activation, .se = se},
-            name);
+        const graph::IbnNodes b = graph::ibn(g, x,
+                                             {.out = out,
+                                              .expanded = expanded,
+                                              .kernel = kernel,
+                                              .stride = stride,
+                                              .dilation = dilation,
+                                              .act = d.activation,
+                                              .se = se},
+                                             name);
         if (to_stride32 && b.expand >= 0) taps.stride16 = b.expand;
         x = b.output;
       } else if (block == LayerBlock::fused_ibn) {
-        x = graph::fused_ibn(
-                g, x,
-                {.out = out, .expanded = expanded, .kernel = kernel, .stride = stride, .dilation = dilation, .act = d.activation, .se = se},
-                name)
+        x = graph::fused_ibn(g, x,
+                             {.out = out,
+                              .expanded = expanded,
+                              .kernel = kernel,
+                              .stride = stride,
+                              .dilation = dilation,
+                              .act = d.activation,
+                              .se = se},
+                             name)
                 .output;
       } else {
-        x = graph::conv_bn_act(g, x, {.out = out, .kernel = kernel, .stride = stride, .dilation = dilation, .act = d.activation},
-                               name);
+        x = graph::conv_bn_act(
+            g, x, {.out = out, .kernel = kernel, .stride = stride, .dilation = dilation, .act = d.activation}, name);
       }
       in = out;
       output_stride *= stride;
       if (output_stride == 8) taps.stride8 = x;
     }
   }
-  const std::int32_t features = graph::zoo::make_divisible(
-      d.head.features[at(features_)] * std::max(1.0, multiplier), d.round_channels_to);
+  const std::int32_t features =
+      graph::zoo::make_divisible(d.head.features[at(features_)] * std::max(1.0, multiplier), d.round_channels_to);
   const NodeId last = graph::conv_bn_act(g, x, {.out = features, .act = d.activation}, "features");
   switch (d.head.task) {
-    case Task::classification: graph::zoo::classifier_head(g, last, d.head.classes, d.head.dropout_percent); break;
+    case Task::classification:
+      graph::zoo::classifier_head(g, last, d.head.classes, d.head.dropout_percent);
+      break;
     case Task::detection:
       graph::zoo::ssdlite_head(g, taps.stride16, last,
                                {.classes = d.head.classes,

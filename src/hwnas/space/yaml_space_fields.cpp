@@ -45,7 +45,8 @@ void SpaceFields::check_mapping(const YAML::Node& node, const std::string& path,
       fail(node, path.empty() ? std::string(key) : path + "." + std::string(key), "is missing; see docs/spaces.md");
 }
 
-std::int64_t SpaceFields::integer(const YAML::Node& v, const std::string& path, std::int64_t lo, std::int64_t hi) const {
+std::int64_t SpaceFields::integer(const YAML::Node& v, const std::string& path, std::int64_t lo,
+                                  std::int64_t hi) const {
   std::int64_t out = 0;
   const NumberProblem problem = read_integer(v, lo, hi, out);
   if (problem == NumberProblem::none) return out;
@@ -64,8 +65,9 @@ std::int32_t SpaceFields::integer_or_p(const YAML::Node& v, const std::string& p
       fail(v, path,
            "P is the target's parallelism factor, but no target was given; give a target with one "
            "(an npu description, e.g. --target npu-p16) or an estimator that detected lanes");
-    fail(v, path, "P is the target's parallelism factor, but " + options_.parallelism_source +
-                      " has none; use an npu target, or write a number instead of P");
+    fail(v, path,
+         "P is the target's parallelism factor, but " + options_.parallelism_source +
+             " has none; use an npu target, or write a number instead of P");
   }
   const std::int32_t p = *options_.parallelism_factor;
   if (p < lo || p > hi)
@@ -80,7 +82,8 @@ double SpaceFields::real(const YAML::Node& v, const std::string& path, double lo
   if (problem == NumberProblem::malformed) fail(v, path, "must be a number, got " + value_words(v));
   if (problem == NumberProblem::quoted)
     fail(v, path, "must be a number, " + number_problem_words(problem, v.Scalar(), "", ""));
-  fail(v, path, v.Scalar() + " " + number_problem_words(problem, v.Scalar(), fmt::format("{}", lo), fmt::format("{}", hi)));
+  fail(v, path,
+       v.Scalar() + " " + number_problem_words(problem, v.Scalar(), fmt::format("{}", lo), fmt::format("{}", hi)));
 }
 
 bool SpaceFields::boolean(const YAML::Node& v, const std::string& path) const {
@@ -100,8 +103,9 @@ std::size_t SpaceFields::word(const YAML::Node& v, const std::string& path,
   if (v.IsScalar())
     for (std::size_t i = 0; i < known.size(); ++i)
       if (v.Scalar() == known[i]) return i;
-  fail(v, path, "must be one of " + join(words) + ", got " + value_words(v) +
-                    (v.IsScalar() ? did_you_mean(v.Scalar(), known) : ""));
+  fail(v, path,
+       "must be one of " + join(words) + ", got " + value_words(v) +
+           (v.IsScalar() ? did_you_mean(v.Scalar(), known) : ""));
 }
 
 template <class T, class Read>
@@ -131,7 +135,8 @@ std::vector<std::int32_t> SpaceFields::integer_choices(const YAML::Node& v, cons
   });
 }
 
-std::vector<double> SpaceFields::real_choices(const YAML::Node& v, const std::string& path, double lo, double hi) const {
+std::vector<double> SpaceFields::real_choices(const YAML::Node& v, const std::string& path, double lo,
+                                              double hi) const {
   return choices<double>(v, path, [&](const YAML::Node& n, const std::string& p) { return real(n, p, lo, hi); });
 }
 
@@ -155,8 +160,7 @@ std::vector<std::int32_t> SpaceFields::channel_choices(const YAML::Node& v, cons
     const auto hi = static_cast<std::int32_t>(integer(v["max"], path + ".max", 1, kMaxChannels));
     if (lo > hi) fail(v["min"], path + ".min", fmt::format("min {} is above max {}; swap them", lo, hi));
     for (std::int32_t c = (lo + step - 1) / step * step; c <= hi; c += step) out.push_back(c);
-    if (out.empty())
-      fail(v, path, fmt::format("no multiple of {} lies in [{}, {}]; widen min and max", step, lo, hi));
+    if (out.empty()) fail(v, path, fmt::format("no multiple of {} lies in [{}, {}]; widen min and max", step, lo, hi));
   } else {
     out = integer_choices(v, path, 1, kMaxChannels);
   }
@@ -176,7 +180,8 @@ std::size_t SpaceFields::index_of(const std::vector<std::int32_t>& choices, cons
   return static_cast<std::size_t>(at - choices.begin());
 }
 
-std::size_t SpaceFields::index_of(const std::vector<double>& choices, const YAML::Node& v, const std::string& path) const {
+std::size_t SpaceFields::index_of(const std::vector<double>& choices, const YAML::Node& v,
+                                  const std::string& path) const {
   const double value = real(v, path, -1e300, 1e300);
   const auto at = std::find(choices.begin(), choices.end(), value);
   if (at == choices.end())
@@ -184,7 +189,8 @@ std::size_t SpaceFields::index_of(const std::vector<double>& choices, const YAML
   return static_cast<std::size_t>(at - choices.begin());
 }
 
-std::size_t SpaceFields::index_of(const std::vector<bool>& choices, const YAML::Node& v, const std::string& path) const {
+std::size_t SpaceFields::index_of(const std::vector<bool>& choices, const YAML::Node& v,
+                                  const std::string& path) const {
   const bool value = boolean(v, path);
   const auto at = std::find(choices.begin(), choices.end(), value);
   if (at == choices.end()) fail(v, path, fmt::format("{} is not among the choices; pick one of them", value));

@@ -38,8 +38,9 @@ StageDefinition read_stage(const SpaceFields& f, const YAML::Node& node, const s
   s.stride = static_cast<std::int32_t>(f.integer(node["stride"], path + ".stride", 1, 2));
   s.depth = f.integer_choices(node["depth"], path + ".depth", 1, 64);
   s.channels = f.channel_choices(node["channels"], path + ".channels", uncurated);
-  for (const std::size_t b : node["block"] ? f.word_choices(node["block"], path + ".block", {"ibn", "fused_ibn", "conv", "skip"})
-                                           : std::vector<std::size_t>{0}) {
+  for (const std::size_t b : node["block"]
+                                 ? f.word_choices(node["block"], path + ".block", {"ibn", "fused_ibn", "conv", "skip"})
+                                 : std::vector<std::size_t>{0}) {
     s.block.push_back(static_cast<LayerBlock>(b));
     if (s.block.back() != LayerBlock::skip) s.first_block.push_back(s.block.back());
   }
@@ -50,9 +51,12 @@ StageDefinition read_stage(const SpaceFields& f, const YAML::Node& node, const s
   s.kernel = node["kernel"] ? f.integer_choices(node["kernel"], path + ".kernel", 1, 15) : std::vector<std::int32_t>{3};
   for (std::size_t i = 0; i < s.kernel.size(); ++i)
     if (s.kernel[i] % 2 == 0)
-      f.fail(node["kernel"], path + ".kernel", fmt::format("{} is even; kernels are odd (1, 3, 5, ...) so that "
-                                                           "'same' padding keeps the size", s.kernel[i]));
-  s.expansion = node["expansion"] ? f.real_choices(node["expansion"], path + ".expansion", 1, 64) : std::vector<double>{6};
+      f.fail(node["kernel"], path + ".kernel",
+             fmt::format("{} is even; kernels are odd (1, 3, 5, ...) so that "
+                         "'same' padding keeps the size",
+                         s.kernel[i]));
+  s.expansion =
+      node["expansion"] ? f.real_choices(node["expansion"], path + ".expansion", 1, 64) : std::vector<double>{6};
   s.se = node["se"] ? f.boolean_choices(node["se"], path + ".se") : std::vector<bool>{false};
   return s;
 }
@@ -79,14 +83,15 @@ void check_head_taps(const SpaceFields& f, const YAML::Node& head, const SpaceDe
       for (const std::int32_t r : d.resolution)
         if (r % os != 0)
           f.fail(head["output_stride"], "head.output_stride",
-                 fmt::format("{} does not divide the input resolution {}; the output is resolution / output_stride", os, r));
+                 fmt::format("{} does not divide the input resolution {}; the output is resolution / output_stride", os,
+                             r));
 }
 
 HeadDefinition read_head(const SpaceFields& f, const YAML::Node& node, bool uncurated) {
   HeadDefinition h;
   if (!node.IsMap()) f.check_mapping(node, "head", {"task"});
-  h.task = static_cast<Task>(f.word(node["task"] ? node["task"] : node, "head.task",
-                                    {"classification", "detection", "segmentation"}));
+  if (!node["task"]) f.fail(node, "head.task", "is missing; give classification, detection or segmentation");
+  h.task = static_cast<Task>(f.word(node["task"], "head.task", {"classification", "detection", "segmentation"}));
   if (h.task == Task::classification)
     f.check_mapping(node, "head", {"task", "classes", "features", "dropout_percent"}, {"task", "classes", "features"});
   if (h.task == Task::detection)
@@ -97,16 +102,20 @@ HeadDefinition read_head(const SpaceFields& f, const YAML::Node& node, bool uncu
                     {"task", "classes", "features"});
   h.classes = static_cast<std::int32_t>(f.integer(node["classes"], "head.classes", 1, 1'000'000));
   h.features = f.channel_choices(node["features"], "head.features", uncurated);
-  if (node["dropout_percent"]) h.dropout_percent = static_cast<std::int32_t>(f.integer(node["dropout_percent"], "head.dropout_percent", 0, 99));
+  if (node["dropout_percent"])
+    h.dropout_percent = static_cast<std::int32_t>(f.integer(node["dropout_percent"], "head.dropout_percent", 0, 99));
   if (node["anchors"]) h.anchors = static_cast<std::int32_t>(f.integer(node["anchors"], "head.anchors", 1, 64));
   if (node["extra_channels"]) {
     const YAML::Node& extra = node["extra_channels"];
-    if (!extra.IsSequence()) f.fail(extra, "head.extra_channels", "must be a list of channel counts, got " + value_words(extra));
+    if (!extra.IsSequence())
+      f.fail(extra, "head.extra_channels", "must be a list of channel counts, got " + value_words(extra));
     for (std::size_t i = 0; i < extra.size(); ++i)
-      h.extra_channels.push_back(static_cast<std::int32_t>(
-          f.integer(extra[i], fmt::format("head.extra_channels[{}]", i), 2, kMaxChannels)));
+      h.extra_channels.push_back(
+          static_cast<std::int32_t>(f.integer(extra[i], fmt::format("head.extra_channels[{}]", i), 2, kMaxChannels)));
   }
-  if (node["inter_channels"]) h.inter_channels = static_cast<std::int32_t>(f.integer(node["inter_channels"], "head.inter_channels", 1, kMaxChannels));
+  if (node["inter_channels"])
+    h.inter_channels =
+        static_cast<std::int32_t>(f.integer(node["inter_channels"], "head.inter_channels", 1, kMaxChannels));
   h.output_stride = node["output_stride"] ? f.integer_choices(node["output_stride"], "head.output_stride", 1, 64)
                                           : std::vector<std::int32_t>{1};
   for (const std::int32_t os : h.output_stride)
@@ -117,8 +126,8 @@ HeadDefinition read_head(const SpaceFields& f, const YAML::Node& node, bool uncu
 
 /// The baseline's index in `choices`; a key may be left out where there is one choice.
 template <class T>
-std::size_t baseline_index(const SpaceFields& f, const YAML::Node& node, const std::string& key, const std::string& path,
-                           const std::vector<T>& choices) {
+std::size_t baseline_index(const SpaceFields& f, const YAML::Node& node, const std::string& key,
+                           const std::string& path, const std::vector<T>& choices) {
   if (node[key]) return f.index_of(choices, node[key], path + "." + key);
   if (choices.size() == 1) return 0;
   f.fail(node, path + "." + key, "is missing; the baseline picks every decision that has several choices");
@@ -127,8 +136,10 @@ std::size_t baseline_index(const SpaceFields& f, const YAML::Node& node, const s
 std::size_t baseline_block(const SpaceFields& f, const YAML::Node& node, const std::string& path,
                            const std::vector<LayerBlock>& choices) {
   if (!node["block"] && choices.size() == 1) return 0;
-  if (!node["block"]) f.fail(node, path + ".block", "is missing; the baseline picks every decision that has several choices");
-  const auto block = static_cast<LayerBlock>(f.word(node["block"], path + ".block", {"ibn", "fused_ibn", "conv", "skip"}));
+  if (!node["block"])
+    f.fail(node, path + ".block", "is missing; the baseline picks every decision that has several choices");
+  const auto block =
+      static_cast<LayerBlock>(f.word(node["block"], path + ".block", {"ibn", "fused_ibn", "conv", "skip"}));
   const auto at = std::find(choices.begin(), choices.end(), block);
   if (at == choices.end())
     f.fail(node["block"], path + ".block",
@@ -148,7 +159,8 @@ ArchitectureChoice read_baseline(const SpaceFields& f, const YAML::Node& node, c
   a.output_stride = baseline_index(f, node, "output_stride", "baseline", d.head.output_stride);
   const YAML::Node& stages = node["stages"];
   if (!stages.IsSequence() || stages.size() != d.stages.size())
-    f.fail(stages, "baseline.stages", fmt::format("must be a list of {} stages, one per entry of 'stages'", d.stages.size()));
+    f.fail(stages, "baseline.stages",
+           fmt::format("must be a list of {} stages, one per entry of 'stages'", d.stages.size()));
   for (std::size_t i = 0; i < d.stages.size(); ++i) {
     const std::string path = fmt::format("baseline.stages[{}]", i);
     const StageDefinition& s = d.stages[i];
@@ -171,7 +183,8 @@ ArchitectureChoice read_baseline(const SpaceFields& f, const YAML::Node& node, c
 SpaceDefinition read_space_definition(std::string_view text, const std::string& source, const SpaceOptions& options) {
   const YAML::Node root = parse_yaml_document(text, source, "space file");
   const SpaceFields f(source, options);
-  if (!root.IsMap()) throw UserError(source + ": a space file is a mapping (name, input, stem, stages, head, ...); see docs/spaces.md");
+  if (!root.IsMap())
+    throw UserError(source + ": a space file is a mapping (name, input, stem, stages, head, ...); see docs/spaces.md");
   f.check_mapping(root, "",
                   {"name", "description", "curated", "input", "channel_multiplier", "round_channels_to", "activation",
                    "stem", "stages", "head", "filters", "baseline"},
@@ -185,17 +198,20 @@ SpaceDefinition read_space_definition(std::string_view text, const std::string& 
   const bool uncurated = !d.curated;
 
   f.check_mapping(root["input"], "input", {"channels", "resolution"}, {"resolution"});
-  if (root["input"]["channels"]) d.in_channels = static_cast<std::int32_t>(f.integer(root["input"]["channels"], "input.channels", 1, kMaxChannels));
+  if (root["input"]["channels"])
+    d.in_channels = static_cast<std::int32_t>(f.integer(root["input"]["channels"], "input.channels", 1, kMaxChannels));
   d.resolution = f.integer_choices(root["input"]["resolution"], "input.resolution", 1, 16384);
   d.channel_multiplier = root["channel_multiplier"]
                              ? f.real_choices(root["channel_multiplier"], "channel_multiplier", 0.05, 16)
                              : std::vector<double>{1.0};
   if (uncurated) d.channel_multiplier = fine_multiplier_grid(d.channel_multiplier);
-  if (root["round_channels_to"]) d.round_channels_to = f.integer_or_p(root["round_channels_to"], "round_channels_to", 1, 4096);
+  if (root["round_channels_to"])
+    d.round_channels_to = f.integer_or_p(root["round_channels_to"], "round_channels_to", 1, 4096);
   if (uncurated) d.round_channels_to = 1;
   if (root["activation"])
-    d.activation = std::array{graph::ActKind::relu, graph::ActKind::relu6, graph::ActKind::hardswish}[f.word(
-        root["activation"], "activation", {"relu", "relu6", "hardswish"})];
+    d.activation =
+        std::array{graph::ActKind::relu, graph::ActKind::relu6,
+                   graph::ActKind::hardswish}[f.word(root["activation"], "activation", {"relu", "relu6", "hardswish"})];
 
   const YAML::Node& stem = root["stem"];
   f.check_mapping(stem, "stem", {"channels", "kernel", "stride"}, {"channels"});
