@@ -221,10 +221,19 @@ TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
                    "budget.trials (from --set): must be an integer, got 'zero'");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy.name=annealing"},
                    "strategy.name: 'annealing' is not a strategy");
-  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "space=nb2O1"}, "nb2O1");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "space=nb2O1"},
+                   kLatencyOnly + ": space: unknown space 'nb2O1'; built-in spaces:");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "space={name: mobilenet-cls, curatd: false}"},
+                   "space.curatd: unknown key; allowed: name, curated");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "space={name: mobilenet-cls, curated: no}"},
+                   "space.curated: must be true or false, got 'no'");
   const std::string bad = write_temp("bad.yaml", "space: mobilenet-cls\nstratgy: random\n");
   expect_bad_input({"search", bad, "--out", dir}, "bad.yaml:2: stratgy: unknown key (did you mean 'strategy'?)");
   EXPECT_FALSE(std::filesystem::exists(dir));
+  // The uncurated twin of a YAML space is a space of its own.
+  const nlohmann::json twin = run_json({"search", kLatencyOnly, "--out", fresh_dir("twin"), "--set", "budget.trials=3",
+                                        "--set", "space={name: mobilenet-cls, curated: false}"});
+  EXPECT_EQ(twin.at("trials").size(), 3u);
 }
 
 TEST(SearchCli, Nb201WithRealAccuracies) {

@@ -17,11 +17,6 @@
 namespace hwnas::search {
 namespace {
 
-bool looks_like_path(const std::string& spec) {
-  return spec.find('/') != std::string::npos || spec.ends_with(".yaml") || spec.ends_with(".yml") ||
-         spec.starts_with("data:");
-}
-
 /// What the latency section's target or kernel estimator tells the space and the filters.
 struct LatencyFacts {
   space::SpaceOptions options;              // P: the target's parallelism factor, or the detected lanes
@@ -33,13 +28,11 @@ LatencyFacts latency_facts(const ExperimentConfig& config) {
   if (!latency.IsDefined() || !latency.IsMap()) return {};  // make_cost_model says what is wrong
   const ExperimentSection section(latency, config.file, "latency");
   if (section.has("target")) {
-    const std::string spec = section.text("target");
-    const std::unique_ptr<hw::Target> target =
-        hw::make_target(looks_like_path(spec) ? resolve_experiment_path(spec, config.file, "latency.target") : spec);
-    return {space::space_options_for_target(*target, spec), target->precision()};
+    const std::unique_ptr<hw::Target> target = hw::make_target(section.target_spec("target"));
+    return {space::space_options_for_target(*target, section.text("target")), target->precision()};
   }
   if (section.has("estimator")) {
-    const std::string path = resolve_experiment_path(section.text("estimator"), config.file, "latency.estimator");
+    const std::string path = section.path("estimator");
     const nlohmann::json doc = estimate::read_estimator_json(path);
     if (estimate::TableEstimator::is_table_estimator(doc)) return {};
     const estimate::Estimator estimator = estimate::Estimator::from_json(doc, path);
@@ -63,7 +56,14 @@ std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& conf
       options.uncurated = curated.Scalar() == "false";
     }
   }
-  return space::make_space(looks_like_path(spec) ? resolve_experiment_path(spec, config.file, "space") : spec, options);
+  // A space file is found as every file the experiment names (experiment_input.h).
+  const bool file = spec.ends_with(".yaml") || spec.ends_with(".yml");
+  try {
+    return space::make_space(file ? resolve_experiment_path(spec, config.file, "space") : spec, options);
+  } catch (const UserError& e) {
+    if (file) throw;  // the space file's own errors name it
+    throw UserError(config.file + ": space: " + e.what());
+  }
 }
 
 /// The precision the space's validity filters analyse at, as the cost model's memory
@@ -102,6 +102,10 @@ void check_same_config(const ExperimentStore& store, const ExperimentConfig& con
 }
 
 }  // namespace
+
+std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& config) {
+  return make_experiment_space(config, latency_facts(config).options);
+}
 
 SearchResult run_search(const ExperimentConfig& config, const std::string& dir, bool resume, const SearchHooks& hooks) {
   // Everything that can refuse the config runs before DIR is touched.
