@@ -20,6 +20,7 @@
 #include "hwnas/graph/analysis.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/space/models.h"
 
 namespace {
 
@@ -52,13 +53,13 @@ void BM_CopyHash(benchmark::State& state) {
 BENCHMARK(BM_CopyHash)->Name("CopyHash/mobilenet_v2");
 
 void BM_Build(benchmark::State& state, std::string spec) {
-  for (auto _ : state) benchmark::DoNotOptimize(hwnas::graph::build_zoo_model(spec));
+  for (auto _ : state) benchmark::DoNotOptimize(hwnas::space::build_zoo_model(spec));
   state.SetItemsProcessed(state.iterations());
 }
 
 void BM_Inspect(benchmark::State& state, std::string spec) {
   for (auto _ : state) {
-    const Graph g = hwnas::graph::build_zoo_model(spec);
+    const Graph g = hwnas::space::build_zoo_model(spec);
     benchmark::DoNotOptimize(hwnas::graph::analyze(g, hwnas::graph::Precision::int8));
   }
   state.SetItemsProcessed(state.iterations());
@@ -131,7 +132,7 @@ std::string growth_name(const std::string& phase, const std::string& kind, int n
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (const auto& model : hwnas::graph::zoo_models()) {
+  for (const auto& model : hwnas::space::zoo_models()) {
     const std::string spec = spec_of(model.name);
     benchmark::RegisterBenchmark(("Build/" + std::string(model.name)).c_str(), BM_Build, spec);
     benchmark::RegisterBenchmark(("Inspect/" + std::string(model.name)).c_str(), BM_Inspect, spec);
@@ -157,7 +158,7 @@ int main(int argc, char** argv) {
       fmt::print(", {:.1f}x faster than rebuilding", s.at("Build/mobilenet_v2") / copy);
     fmt::print("\n");
   }
-  for (const auto& model : hwnas::graph::zoo_models()) {
+  for (const auto& model : hwnas::space::zoo_models()) {
     const std::string name(model.name);
     if (!s.contains("Inspect/" + name)) continue;
     const double inspect = s.at("Inspect/" + name);

@@ -197,11 +197,25 @@ TEST(EstimateCli, TableEstimatorPredictsWhatFitPredicted) {
   expect_bad_input({"estimate", "mobilenet_v2", "--estimator", est}, "give MODEL as nb201:arch=ARCHITECTURE");
 }
 
+// The "simulators" a fit records now: the current presets' names and identities.
+std::string current_simulators() {
+  static const std::string simulators = [] {
+    const std::string csv = (scratch_dir() / "ids.csv").string(), est = (scratch_dir() / "ids.est").string();
+    write_nb201_table(csv, 10);
+    const Result r = hwnas({"fit", "--table", csv, "--space", "nb201", "--latency-column", "lat_ms_dev", "--train",
+                            "5", "--out", est});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return nlohmann::json::parse(testing::read_file(est))["simulators"].dump();
+  }();
+  return simulators;
+}
+
 // A hand-written table estimator whose one member reads the other device's column alone:
 // log ms = log(lat_ms_other), so it predicts that column exactly, for the table's rows only.
-std::string copy_other_column_estimator(const std::string& csv, const std::string& version = "2") {
+std::string copy_other_column_estimator(const std::string& csv, const std::string& version = "3") {
   const std::string zeros5 = "[0,0,0,0,0,1]", ones = "[1,1,1,1,1,1]";
-  return R"({"format":"hwnas-table-estimator","version":)" + version + R"(,"space":"nb201","csv":")" + csv +
+  return R"({"format":"hwnas-table-estimator","version":)" + version + R"(,"space":"nb201","simulators":)" +
+         current_simulators() + R"(,"csv":")" + csv +
          R"(","arch_column":"arch","latency_column":"lat_ms_dev","combine":"geometric_mean","members":[{"transform":"log",)"
          R"("features":{"counts":true,"live":false,"simulated":false,"one_hot":false},"other_columns":["lat_ms_other"],)"
          R"("lambda":1,"mean":[0,0,0,0,0,0],"scale":)" + ones + R"(,"weights":)" + zeros5 + R"(,"intercept":0}]})";
@@ -265,6 +279,21 @@ TEST(EstimateCli, ValidateTableEstimatorOnHeldOutRows) {
   twice.replace(twice.find("\"seed\":"), 0, "\"seed\":7,");
   expect_bad_input({"validate", "--estimator", write_temp("twice.est", twice)},
                    "twice.est: key 'train.seed' appears twice in one object");
+  // A simulator preset edited since the fit (its identity differs): refused, naming it.
+  auto edited = doc;
+  edited["simulators"][1]["identity"] = "ethos-u55-128-like@0000000000000000";
+  expect_bad_input({"estimate", "nb201:arch=" + nb201_arch(7), "--estimator", write_temp("edited.est", edited.dump())},
+                   "edited.est: simulator preset 'ethos-u55-128-like' has changed since the fit (identity "
+                   "'ethos-u55-128-like@0000000000000000', now '");
+  expect_bad_input({"validate", "--estimator", write_temp("edited.est", edited.dump())},
+                   "simulator preset 'ethos-u55-128-like' has changed since the fit");
+  auto v2 = doc;
+  v2["version"] = 2;
+  v2.erase("simulators");
+  expect_bad_input({"validate", "--estimator", write_temp("v2.est", v2.dump())},
+                   "v2.est: not a valid table estimator file: 'version' is 2, this hwnas reads 3 (version 2 does not "
+                   "record the identities of the simulator presets whose latencies are features); refit it with "
+                   "'hwnas fit --table'");
   std::ofstream(csv, std::ios::app) << "40," << nb201_arch(7) << ",2,6\n";  // the table grew
   expect_bad_input({"validate", "--estimator", est}, "has 41 rows, not the 40 it was fitted on");
 }
@@ -318,6 +347,14 @@ TEST(EstimateCli, TableLatenciesPastTheLimitAreRefused) {
   expect_bad_input({"fit", "--table", csv, "--space", "nb201", "--latency-column", "lat_ms_dev", "--train", "5",
                     "--out", est},
                    hint);
+  EXPECT_FALSE(std::filesystem::exists(est));
+}
+
+TEST(EstimateCli, TableFitNamesAnUnknownSpace) {
+  const std::string csv = (scratch_dir() / "darts.csv").string(), est = (scratch_dir() / "darts.est").string();
+  write_nb201_table(csv, 12);
+  expect_bad_input({"fit", "--table", csv, "--space", "darts", "--latency-column", "lat_ms_dev", "--out", est},
+                   "--space darts: unknown space 'darts'; built-in spaces: ");
   EXPECT_FALSE(std::filesystem::exists(est));
 }
 

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "hwnas/space/models.h"
 #include "hwnas/estimate/decompose.h"
 #include "hwnas/estimate/features.h"
 #include "hwnas/estimate/kernel_sampler.h"
@@ -45,15 +46,15 @@ std::set<std::string> sampled_kinds(const hw::FusionRules& rules) {
 
 std::vector<graph::Graph> real_networks() {
   std::vector<graph::Graph> out;
-  for (const graph::ZooModel& m : graph::zoo_models())  // NB201 and FBNet need an architecture: below
-    if (m.name != "nb201" && m.name != "fbnet") out.push_back(graph::build_zoo_model(m.name));
-  out.push_back(graph::build_zoo_model("nb201:arch=|none~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_1x1~0|"
+  for (const graph::ZooModel& m : graph::zoo_models()) out.push_back(graph::build_zoo_model(m.name));
+  // The search spaces' networks (space/models.h), which need an architecture.
+  out.push_back(space::build_zoo_model("nb201:arch=|none~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_1x1~0|"
                                        "nor_conv_3x3~1|none~2|"));
-  out.push_back(graph::build_zoo_model("fbnet:blocks=k3_e1-k3_e1_g2-k3_e3-k3_e6-k5_e1-k5_e1_g2-k5_e3-k5_e6-skip-"
+  out.push_back(space::build_zoo_model("fbnet:blocks=k3_e1-k3_e1_g2-k3_e3-k3_e6-k5_e1-k5_e1_g2-k5_e3-k5_e6-skip-"
                                        "k3_e1-k3_e1_g2-k3_e3-k3_e6-k5_e1-k5_e1_g2-k5_e3-k5_e6-skip-k3_e1-k3_e1_g2-"
                                        "k3_e3-k3_e6"));
   for (const auto& f : std::filesystem::directory_iterator(std::filesystem::path(HWNAS_SOURCE_DIR) / "examples/models"))
-    if (f.is_regular_file()) out.push_back(graph::load_model(f.path().string()));
+    if (f.is_regular_file()) out.push_back(space::load_model(f.path().string()));
   return out;
 }
 

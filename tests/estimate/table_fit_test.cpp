@@ -6,16 +6,28 @@
 #include <fstream>
 #include <random>
 
-#include "hwnas/estimate/kernel_sampler.h"
 #include "hwnas/estimate/ridge.h"
 #include "hwnas/estimate/stats.h"
 #include "hwnas/estimate/table_fit.h"
 #include "hwnas/base/error.h"
 #include "hwnas/base/csv.h"
+#include "hwnas/space/nb201.h"
+#include "estimate/table_support.h"
 #include "support/scratch_dir.h"
 
 namespace hwnas::estimate {
 namespace {
+
+const space::Space& nb201() {
+  static const auto space = space::make_nb201_space();
+  return *space;
+}
+
+std::string random_nb201_arch(std::mt19937_64& rng) { return nb201().arch(space::sample(nb201(), rng)); }
+
+nlohmann::json fit(const TableFitOptions& o, const std::string& out) {
+  return fit_table(o, nb201(), preset_table_simulators(), out);
+}
 
 std::string scratch(const std::string& name) {
   static const testing::ScratchDir dir("hwnas_table_test");
@@ -121,8 +133,8 @@ std::string synthetic_table(int rows, std::uint64_t seed) {
 TEST(TableFit, LearnsAKnownTableFromFewRows) {
   const std::string csv = scratch("t.csv");
   std::ofstream(csv) << synthetic_table(300, 5);
-  TableFitOptions o{csv, "arch", "lat_ms_dev", "nb201", 20, 1};
-  const auto r = fit_table(o, scratch("t.est"));
+  TableFitOptions o{csv, "arch", "lat_ms_dev", 20, 1};
+  const auto r = fit(o, scratch("t.est"));
   EXPECT_EQ(r["holdout"]["count"].get<int>(), 280);
   EXPECT_GT(r["holdout"]["spearman"].get<double>(), 0.98);
   EXPECT_GT(r["holdout"]["within_10pct"].get<double>(), 0.95);
@@ -133,8 +145,8 @@ TEST(TableFit, LearnsAKnownTableFromFewRows) {
 TEST(TableFit, AveragesSeveralModelsFromSixtyRows) {
   const std::string csv = scratch("t80.csv");
   std::ofstream(csv) << synthetic_table(300, 7);
-  TableFitOptions o{csv, "arch", "lat_ms_dev", "nb201", 80, 2};
-  const auto r = fit_table(o, scratch("t80.est"));
+  TableFitOptions o{csv, "arch", "lat_ms_dev", 80, 2};
+  const auto r = fit(o, scratch("t80.est"));
   EXPECT_EQ(r["members"].size(), 5u);
   EXPECT_GT(r["holdout"]["within_10pct"].get<double>(), 0.95);
   std::ifstream est(scratch("t80.est"));
@@ -148,9 +160,9 @@ TEST(TableFit, AveragesSeveralModelsFromSixtyRows) {
 TEST(TableFit, WritesEveryRowsPrediction) {
   const std::string csv = scratch("tp.csv");
   std::ofstream(csv) << synthetic_table(120, 11);
-  TableFitOptions o{csv, "arch", "lat_ms_dev", "nb201", 30, 3};
+  TableFitOptions o{csv, "arch", "lat_ms_dev", 30, 3};
   o.predictions = scratch("tp.pred.csv");
-  const auto r = fit_table(o, scratch("tp.est"));
+  const auto r = fit(o, scratch("tp.est"));
   const CsvTable in = read_csv(csv), out = read_csv(o.predictions);
   ASSERT_EQ(out.header, (std::vector<std::string>{"row", "line", "arch", "measured_ms", "predicted_ms", "split"}));
   ASSERT_EQ(out.rows.size(), in.rows.size());
@@ -185,7 +197,7 @@ std::string fit_error(const std::string& table, TableFitOptions o) {
   o.csv = scratch("bad.csv");
   std::ofstream(o.csv) << table;
   try {
-    fit_table(o, scratch("bad.est"));
+    fit(o, scratch("bad.est"));
   } catch (const UserError& e) {
     EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
     return e.what();
@@ -196,7 +208,7 @@ std::string fit_error(const std::string& table, TableFitOptions o) {
 
 TEST(TableFit, BadTablesAreOneLineErrors) {
   const std::string good = synthetic_table(40, 9);
-  TableFitOptions o{"", "arch", "lat_ms_dev", "nb201", 10, 1};
+  TableFitOptions o{"", "arch", "lat_ms_dev", 10, 1};
   TableFitOptions missing = o;
   missing.latency_column = "lat_ms_nope";
   const std::string m = fit_error(good, missing);
@@ -233,9 +245,77 @@ TEST(TableFit, BadTablesAreOneLineErrors) {
   EXPECT_NE(fit_error(with_latency("4.5"), few).find("column 'lat_ms_dev': every latency is 4.5 ms"),
             std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(scratch("bad.est")));
-  TableFitOptions space = o;
-  space.space = "darts";
-  EXPECT_NE(fit_error(good, space).find("--space 'darts'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hwnas::estimate
+
+namespace hwnas::estimate {
+namespace {
+
+std::string load_error(const nlohmann::json& doc, const std::string& path, TableSimulators simulators) {
+  try {
+    TableEstimator::from_json(doc, path, space::make_nb201_space(), std::move(simulators));
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "no error";
+  return "";
+}
+
+// An estimator file records the identities of the simulator presets whose latencies are
+// its features; a preset edited since the fit changes the features, so the file is refused.
+TEST(TableFit, EstimatorRefusesSimulatorPresetsChangedSinceTheFit) {
+  const std::string csv = scratch("ident.csv");
+  std::ofstream(csv) << synthetic_table(40, 13);
+  const std::string est = scratch("ident.est");
+  fit(TableFitOptions{csv, "arch", "lat_ms_dev", 10, 1}, est);
+  const nlohmann::json doc = nlohmann::json::parse(std::ifstream(est));
+  EXPECT_EQ(doc["version"], kTableEstimatorVersion);
+  const TableSimulators presets = preset_table_simulators();
+  ASSERT_EQ(doc["simulators"].size(), presets.size());
+  for (std::size_t i = 0; i < presets.size(); ++i) {
+    EXPECT_EQ(doc["simulators"][i]["name"], kTableSimulatorPresets[i]);
+    EXPECT_EQ(doc["simulators"][i]["identity"], presets[i]->identity());
+  }
+  // The current presets: it loads and predicts.
+  const CsvTable table = read_csv(csv);
+  const TableEstimator e = load_table_estimator(doc, est);
+  EXPECT_GT(e.predict_ms(table.rows[0][1]), 0);
+  EXPECT_EQ(e.space().name(), "nb201");
+
+  // ethos-u55-128-like with another clock, under the same name.
+  std::string yaml;
+  {
+    std::ifstream in(hw::preset_dir() / "ethos-u55-128-like.yaml");
+    yaml.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::size_t clock = yaml.find("clock_mhz: 500");
+  ASSERT_NE(clock, std::string::npos);
+  yaml.replace(clock, 14, "clock_mhz: 400");
+  const std::string edited = scratch("ethos-u55-128-like.yaml");
+  std::ofstream(edited) << yaml;
+  TableSimulators changed = preset_table_simulators();
+  changed[1] = hw::make_target(edited);
+  const std::string m = load_error(doc, est, std::move(changed));
+  EXPECT_NE(m.find(est + ": simulator preset 'ethos-u55-128-like' has changed since the fit"), std::string::npos) << m;
+  EXPECT_NE(m.find("refit it with 'hwnas fit --table'"), std::string::npos) << m;
+
+  // Files of version 2 did not record them: refused, saying so.
+  nlohmann::json old = doc;
+  old["version"] = 2;
+  old.erase("simulators");
+  const std::string v2 = load_error(old, est, preset_table_simulators());
+  EXPECT_NE(v2.find("'version' is 2, this hwnas reads 3 (version 2 does not record the identities"), std::string::npos)
+      << v2;
+  nlohmann::json none = doc;
+  none.erase("simulators");
+  EXPECT_NE(load_error(none, est, preset_table_simulators()).find("simulators"), std::string::npos);
+  nlohmann::json other_space = doc;
+  other_space["space"] = "fbnet";
+  EXPECT_NE(load_error(other_space, est, preset_table_simulators()).find("'space' is 'fbnet', not 'nb201'"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -18,10 +18,6 @@
 namespace hwnas::graph {
 namespace {
 
-const char* const kArch =
-    "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
-    "skip_connect~2|";
-
 std::string error_of(const std::function<void()>& fn) {
   try {
     fn();
@@ -192,8 +188,6 @@ TEST(Errors, WrongValueTypes) {
                  {"se must be a number in [0, 1], got '2'"});
   expect_message(model_error(with_layers("  - {op: dropout, rate: 1}\n")),
                  {"rate must be a number in [0, 0.99], got '1'"});
-  expect_message(model_error(with_layers("  - {op: nb201_cell, arch: [a]}\n")),
-                 {"layer 'layers.0' (nb201_cell)", "arch must be a string"});
   expect_message(model_error(with_layers("  - {op: global_pool, kind: min}\n")),
                  {"layer 'layers.0' (global_pool)", "kind must be avg or max"});
   expect_message(model_error(with_layers("  - {op: upsample, mode: cubic}\n")),
@@ -218,8 +212,6 @@ TEST(Errors, MissingRequiredKeys) {
   expect_message(model_error(with_layers("  - {op: conv, kernel: 3}\n")),
                  {"bad.yaml:4:", "layer 'layers.0' (conv)", "missing key 'out'"});
   expect_message(model_error(with_layers("  - {op: resnet_basic}\n")), {"missing key 'planes'"});
-  expect_message(model_error(with_layers("  - {op: fbnet, out: 8}\n")), {"missing key 'block'"});
-  expect_message(model_error(with_layers("  - {op: nb201_cell}\n")), {"missing key 'arch'"});
   expect_message(model_error(with_layers("  - {op: channel_shuffle}\n")), {"missing key 'groups'"});
   expect_message(model_error("layers:\n  - {op: input}\n"), {"missing key 'shape'"});
 }
@@ -380,9 +372,6 @@ TEST(Errors, DanglingInputs) {
                                          "  - {op: relu, inputs: b1.nothing}\n")),
                  {"bad.yaml:5:", "input 'b1.nothing' is not a node of layer 'b1'",
                   "use 'b1' or one of its nodes:", "b1.expand.conv", "b1.dw.act", "b1.add"});
-  expect_message(model_error(with_layers("  - {op: fbnet, name: s, block: skip, out: 3}\n"
-                                         "  - {op: relu, inputs: s.conv}\n")),
-                 {"bad.yaml:5:", "input 's.conv' is not a node", "use 's'"});
   // No input to default to.
   expect_message(model_error("layers:\n  - {op: relu}\n"),
                  {"bad.yaml:2:", "has no input", "input: [C, H, W]", "op: input"});
@@ -418,13 +407,6 @@ TEST(Errors, BlockTags) {
   expect_message(
       model_error("input: [3, 8, 8]\nblocks: {name: b, kind: ibn}\nlayers:\n  - {op: relu}\n"),
       {"bad.yaml:2:", "blocks must be a list of {name, kind}"});
-}
-
-TEST(Errors, BadBlockArgumentsInAFile) {
-  expect_message(model_error(with_layers("  - {op: nb201_cell, arch: \"|conv~0|\"}\n")),
-                 {"bad.yaml:4:", "NAS-Bench-201 architecture '|conv~0|'", "unknown op 'conv'"});
-  expect_message(model_error(with_layers("  - {op: fbnet, block: k7_e6, out: 8}\n")),
-                 {"bad.yaml:4:", "FBNet block 'k7_e6'", "use one of k3_e1"});
 }
 
 TEST(Errors, LineBreaksInValuesStayOnOneLine) {
@@ -465,7 +447,6 @@ TEST(Errors, ZooUnknownOption) {
                   "takes key=value options from: width, res, in_ch, classes"});
   expect_message(zoo_error("mobilenet_v2:width"), {"bad option 'width'", "key=value"});
   expect_message(zoo_error("mobilenet_v2:arch=x"), {"bad option 'arch=x'"});
-  expect_message(zoo_error("nb201:blocks=skip"), {"bad option 'blocks=skip'", "arch, width"});
   expect_message(zoo_error("mobilenet_v2:width=0.5,width=0.75"),
                  {"option 'width' is given twice", "give it once"});
 }
@@ -487,67 +468,6 @@ TEST(Errors, ZooBadValues) {
                  {"in_ch must be an integer in [1, 65536], got '-3'"});
   expect_message(zoo_error("mobilenet_v2:res=99999999999"), {"res must be an integer in [1, 65536]"});
   expect_message(zoo_error("mobilenet_v2:res=65537"), {"res must be an integer in [1, 65536]"});
-  // A resolution the network cannot shrink: the node that fails is named.
-  const std::string tiny = std::string("nb201:arch=") + kArch + ",res=1";
-  expect_message(zoo_error(tiny),
-                 {"model '" + tiny + "'", "node 'cells.5.shortcut.pool' (avg_pool)",
-                  "height 1 is too small for kernel 2", "use a larger input"});
-}
-
-TEST(Errors, Nb201MalformedArchStrings) {
-  const std::string tail = "expected '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|'";
-  struct Case {
-    std::string arch, why;
-  };
-  const std::vector<Case> cases = {
-      {"", "arch= is required"},
-      {"|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|", "has 2 nodes, needs 3"},
-      {std::string(kArch) + "+|none~0|", "more than 3 '+'-separated nodes"},
-      {std::string(kArch) + "+", "ends with '+'"},
-      {"|conv_5x5~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~"
-       "2|",
-       "unknown op 'conv_5x5'"},
-      {"|nor_conv_3x3|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~"
-       "2|",
-       "edge 'nor_conv_3x3' lacks '~source'"},
-      {"|nor_conv_3x3~1|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_"
-       "connect~2|",
-       "node 1 must list sources 0..0 in order"},
-      {"|nor_conv_3x3~x|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_"
-       "connect~2|",
-       "edge 'nor_conv_3x3~x' has a bad source"},
-      {"nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_"
-       "connect~2|",
-       "is not enclosed in '|'"},
-      {"|nor_conv_3x3~0|+|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
-       "node 2 needs 2 edges, has 1"},
-      {"|nor_conv_3x3~0||+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_"
-       "connect~2|",
-       "edge '' lacks '~source'"},
-      {"|nor_conv_3x3~0|++|nor_conv_3x3~0|avg_pool_3x3~1|", "is not enclosed in '|'"},
-  };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.arch);
-    const std::string spec = "nb201:arch=" + c.arch;
-    const std::string m = zoo_error(spec);
-    expect_message(m, {"model '" + spec + "'", c.why});
-    if (!c.arch.empty()) expect_message(m, {tail, "none, skip_connect, nor_conv_1x1"});
-  }
-}
-
-TEST(Errors, FbnetBadBlocks) {
-  std::string blocks21;
-  for (int i = 0; i < 21; ++i) blocks21 += i == 0 ? "k3_e1" : "-k3_e1";
-  expect_message(zoo_error("fbnet:blocks=" + blocks21),
-                 {"blocks= needs 22 block names joined by '-', got 21"});
-  expect_message(zoo_error("fbnet:blocks=" + blocks21 + "-k3_e1-k3_e1"),
-                 {"blocks= needs 22 block names", "got 23"});
-  expect_message(zoo_error("fbnet"), {"model 'fbnet'", "blocks= needs 22 block names", "got 0"});
-  expect_message(zoo_error("fbnet:blocks=" + blocks21 + "-k7_e6"),
-                 {"FBNet block 'k7_e6' (blocks.21)", "unknown",
-                  "use one of k3_e1, k3_e1_g2, k3_e3, k3_e6, k5_e1, k5_e1_g2, k5_e3, k5_e6, skip"});
-  expect_message(zoo_error("fbnet:blocks=" + blocks21.substr(6) + "--k3_e1"),
-                 {"FBNet block ''", "unknown"});
 }
 
 }  // namespace

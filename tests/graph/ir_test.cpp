@@ -70,18 +70,14 @@ TEST(Ir, CopyIsIndependentAndEqual) {
 
 TEST(Ir, ZooModelsHashApart) {
   std::unordered_set<std::uint64_t> hashes;
-  for (const ZooModel& m : zoo_models()) {
-    if (m.name == "nb201" || m.name == "fbnet") continue;
-    hashes.insert(build_zoo_model(m.name).hash());
-  }
+  for (const ZooModel& m : zoo_models()) hashes.insert(build_zoo_model(m.name).hash());
   hashes.insert(build_zoo_model("mobilenet_v2:width=0.5").hash());
   hashes.insert(build_zoo_model("mobilenet_v2:res=160").hash());
-  EXPECT_EQ(hashes.size(), zoo_models().size() - 2 + 2);
+  EXPECT_EQ(hashes.size(), zoo_models().size() + 2);
 }
 
 TEST(Ir, ZooNodeNamesAreUnique) {
   for (const ZooModel& m : zoo_models()) {
-    if (m.name == "nb201" || m.name == "fbnet") continue;
     const Graph g = build_zoo_model(m.name);
     std::unordered_set<std::string_view> names;
     for (NodeId id = 0; id < g.size(); ++id)

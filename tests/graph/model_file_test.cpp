@@ -44,15 +44,6 @@ const std::string kIssueExampleJson = R"({
   ]
 })";
 
-const char* const kNb201Arch =
-    "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
-    "skip_connect~2|";
-const char* const kNb201ArchAllOps =
-    "|none~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_3x3~1|none~2|";
-const char* const kFbnetBlocks =
-    "k3_e1-k3_e1_g2-k3_e3-k3_e6-k5_e1-k5_e1_g2-k5_e3-k5_e6-skip-k3_e1-k3_e6-skip-k5_e6-"
-    "k3_e3-skip-k5_e1_g2-k3_e1-k5_e3-skip-k3_e6-k5_e6-k3_e1";
-
 std::string source_path(const std::string& relative) {
   return std::string(HWNAS_SOURCE_DIR) + "/" + relative;
 }
@@ -93,19 +84,10 @@ bool block_has_op(const Graph& g, std::string_view block, std::string_view op) {
   return false;
 }
 
-// Every zoo model, with the required options of nb201 and fbnet filled in.
+// Every zoo model of graph (the search spaces' are tested in tests/space).
 std::vector<std::string> zoo_specs() {
   std::vector<std::string> specs;
-  for (const ZooModel& m : zoo_models()) {
-    if (m.name == "nb201") {
-      specs.push_back(std::string("nb201:arch=") + kNb201Arch);
-      specs.push_back(std::string("nb201:arch=") + kNb201ArchAllOps + ",width=2,classes=100");
-    } else if (m.name == "fbnet") {
-      specs.push_back(std::string("fbnet:blocks=") + kFbnetBlocks);
-    } else {
-      specs.emplace_back(m.name);
-    }
-  }
+  for (const ZooModel& m : zoo_models()) specs.emplace_back(m.name);
   specs.emplace_back("mobilenet_v2:width=0.5,res=160,classes=10,in_ch=1");
   specs.emplace_back("efficientnet_b0:res=96,classes=7");
   return specs;
@@ -566,12 +548,6 @@ layers:
   - {op: fused_ibn, name: fi_nores, out: 48, residual: false}
   - {op: se, name: se1, squeeze: 0.5, act: silu, gate: sigmoid}
   - {op: se, name: se_def}
-  - {op: nb201_cell, name: cell, arch: "|none~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_3x3~1|none~2|"}
-  - {op: nb201_reduction, name: red, out: 64}
-  - {op: fbnet, name: fb, block: k5_e1_g2, out: 64}
-  - {op: fbnet, name: fb_skip, block: skip, out: 64}
-  - {op: fbnet, name: fb_skip2, block: skip, out: 80, stride: 2}
-  - {op: fbnet, name: fb_e6, block: k3_e6, out: 80}
   - {op: resnet_basic, name: rb, planes: 96, stride: 2}
   - {op: resnet_basic, name: rb_def, planes: 96}
   - {op: resnet_bottleneck, name: bt, planes: 32}
@@ -629,12 +605,6 @@ Graph expected_block_ops() {
   x = fused_ibn(g, x, {.out = 48, .expanded = 192, .residual = false}, "fi_nores").output;
   x = squeeze_excite(g, x, {24, ActKind::silu, ActKind::sigmoid}, "se1");
   x = squeeze_excite(g, x, {12, ActKind::relu, ActKind::hardsigmoid}, "se_def");
-  x = nb201_cell(g, x, kNb201ArchAllOps, "cell");
-  x = nb201_reduction(g, x, 64, "red");
-  x = fbnet_block(g, x, "k5_e1_g2", 64, 1, "fb");
-  x = fbnet_block(g, x, "skip", 64, 1, "fb_skip");
-  x = fbnet_block(g, x, "skip", 80, 2, "fb_skip2");
-  x = fbnet_block(g, x, "k3_e6", 80, 1, "fb_e6");
   x = resnet_basic(g, x, 96, 2, "rb");
   x = resnet_basic(g, x, 96, 1, "rb_def");
   x = resnet_bottleneck(g, x, 32, 1, "bt");
@@ -670,26 +640,10 @@ TEST(ModelFile, EveryBlockOpLoadsAsItsBuilderWithDefaults) {
   EXPECT_EQ(op_of<Conv2d>(g, "se_def.fc1").out_channels, 12);  // 48 * 0.25
   EXPECT_EQ(op_of<Activation>(g, "se_def.gate").kind, ActKind::hardsigmoid);
   EXPECT_EQ(kind_of(g, "se_def.mul"), BlockKind::squeeze_excite);
-  EXPECT_EQ(kind_of(g, "cell.node3"), BlockKind::nb201_cell);
-  EXPECT_EQ(kind_of(g, "red.add"), BlockKind::nb201_reduction);
-  EXPECT_EQ(kind_of(g, "fb.shuffle"), BlockKind::fbnet);
-  EXPECT_EQ(g.find("fb_skip.conv"), -1);  // skip with equal shapes adds no node
-  EXPECT_EQ(input_names(g, "fb_skip2.conv.conv"), std::vector<std::string>{"fb.add"});
   EXPECT_EQ(kind_of(g, "rb.downsample.conv"), BlockKind::resnet_basic);
   EXPECT_EQ(g.find("rb_def.downsample.conv"), -1);
   EXPECT_EQ(op_of<Conv2d>(g, "bt.3.conv").out_channels, 128);
   EXPECT_EQ(kind_of(g, "bt_s2.add"), BlockKind::resnet_bottleneck);
-}
-
-TEST(ModelFile, SkipLayerNameStandsForItsInput) {
-  const Graph g = parse(R"(
-input: [8, 8, 8]
-layers:
-  - {op: fbnet, name: s, block: skip, out: 8}
-  - {op: relu, name: r, inputs: s}
-)");
-  EXPECT_EQ(input_names(g, "r"), std::vector<std::string>{"input"});
-  EXPECT_EQ(g.num_blocks(), 0);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@
 
 #include "hwnas/graph/analysis.h"
 #include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/space/models.h"
 #include "support/resources.h"
 
 namespace hwnas::graph {
@@ -100,7 +101,7 @@ std::vector<std::string> compare(const json& doc) {
     specs.push_back(spec);
     Analysis a;
     try {
-      a = analyze(build_zoo_model(spec), Precision::fp32, 1);
+      a = analyze(space::build_zoo_model(spec), Precision::fp32, 1);  // the zoo and the spaces' networks
     } catch (const std::exception& e) {
       ADD_FAILURE() << spec << ": hwnas cannot build it: " << e.what();
       continue;

@@ -12,6 +12,7 @@
 
 #include "hwnas/estimate/decompose.h"
 #include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/space/models.h"
 
 namespace hwnas::hw {
 namespace {
@@ -135,7 +136,7 @@ TEST(CpuTarget, FusedKernelsOfZooModelsMeasure) {
   for (const std::string spec :
        {"mobilenet_v2:res=64", "mobilenet_v3_large:res=64", "resnet18:res=64",
         "efficientnet_b0:res=64", "lraspp_mobilenet_v3_large:res=64", fbnet.c_str()}) {
-    const Graph g = build_zoo_model(spec);
+    const Graph g = space::build_zoo_model(spec);
     for (const estimate::KernelInstance& k : estimate::decompose(g, all, Precision::int8, 1)) {
       Measurement m;
       ASSERT_NO_THROW(m = target->measure(k.kernel)) << spec << ": " << kernel_key(k.kernel);

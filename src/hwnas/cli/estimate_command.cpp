@@ -6,14 +6,15 @@
 #include "hwnas/cli/json_output.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
+#include "hwnas/cli/table_estimator_inputs.h"
 #include "hwnas/estimate/estimator.h"
 #include "hwnas/estimate/table_model.h"
 #include "hwnas/estimate/validate.h"
 #include "hwnas/graph/analysis.h"
 #include "hwnas/base/error.h"
 #include "hwnas/base/printable.h"
-#include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/hw/targets/targets.h"
+#include "hwnas/space/models.h"
 
 namespace hwnas::cli {
 namespace {
@@ -22,11 +23,15 @@ namespace {
 // that space's zoo spec with the architecture alone, and memory comes from the graph.
 void estimate_with_table(const std::string& model, const nlohmann::json& doc, const std::string& path,
                          std::int32_t batch, bool json) {
-  const estimate::TableEstimator e = estimate::TableEstimator::from_json(doc, path);
-  const std::string prefix = e.space() == "nb201" ? "nb201:arch=" : "fbnet:blocks=";
-  const std::string space = e.space() + ":";
+  const estimate::TableEstimator e = load_table_estimator(doc, path);
+  const std::string prefix(space::zoo_arch_prefix(e.space()));
+  if (prefix.empty())
+    throw UserError(fmt::format("{}: its space '{}' has no zoo model to name its architectures as a MODEL; only "
+                                "table estimators of nb201 and fbnet estimate a MODEL",
+                                path, e.space().name()));
+  const std::string zoo_name = prefix.substr(0, prefix.find(':') + 1);
   // nb201:width=1,arch=...: name the option that does not belong.
-  std::string_view rest = model.starts_with(space) ? std::string_view(model).substr(space.size()) : "";
+  std::string_view rest = model.starts_with(zoo_name) ? std::string_view(model).substr(zoo_name.size()) : "";
   while (!rest.empty()) {
     const std::string_view item = rest.substr(0, rest.find(','));
     rest.remove_prefix(std::min(rest.size(), item.size() + 1));
@@ -40,14 +45,14 @@ void estimate_with_table(const std::string& model, const nlohmann::json& doc, co
   if (!model.starts_with(prefix) || model.find(',') != std::string::npos)
     throw UserError(fmt::format("{}: a table estimator for {} predicts that table's networks only: give MODEL as "
                                 "{}ARCHITECTURE, without other options",
-                                path, e.space(), prefix));
+                                path, e.space().name(), prefix));
   if (batch != 1)
     throw UserError(fmt::format("--batch {}: a table estimator predicts the setting its table was timed at "
                                 "('{}'); drop --batch",
                                 batch, e.latency_column()));
   const std::string arch = model.substr(prefix.size());
   const double ms = e.predict_ms(arch);
-  const graph::Graph g = graph::load_model(model);
+  const graph::Graph g = e.space().decode(e.space().parse_arch(arch));
   const graph::Analysis a = graph::analyze(g, graph::Precision::fp32);
   if (json) {
     emit_json(nlohmann::ordered_json{{"model", g.name()},
@@ -109,7 +114,7 @@ void add_estimate_command(CLI::App& app) {
       return;
     }
     const estimate::Estimator e = estimate::Estimator::from_json(doc, args->estimator);
-    const graph::Graph g = graph::load_model(args->model);
+    const graph::Graph g = space::load_model(args->model);
     const estimate::NetworkEstimate n = e.estimate(g, args->batch);
     if (args->json) {
       nlohmann::ordered_json layers = nlohmann::ordered_json::array();
@@ -166,7 +171,7 @@ void add_validate_command(CLI::App& app) {
           throw UserError(fmt::format("{} does not apply to a table estimator: it is validated on the rows of its "
                                       "own table that its fit held out; drop {}",
                                       name, name));
-      validate_table(estimate::TableEstimator::from_json(doc, args->estimator), args->target, args->json);
+      validate_table(load_table_estimator(doc, args->estimator), args->target, args->json);
       return;
     }
     if (args->target.empty())

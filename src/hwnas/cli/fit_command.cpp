@@ -9,6 +9,7 @@
 #include "hwnas/cli/json_output.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
+#include "hwnas/cli/table_estimator_inputs.h"
 #include "hwnas/estimate/fit.h"
 #include "hwnas/estimate/table_fit.h"
 #include "hwnas/base/error.h"
@@ -16,6 +17,7 @@
 #include "hwnas/base/file_io.h"
 #include "hwnas/hw/table/table_target.h"
 #include "hwnas/hw/targets/targets.h"
+#include "hwnas/space/registry.h"
 
 namespace hwnas::cli {
 namespace {
@@ -46,7 +48,7 @@ void refuse_other_mode(const CLI::App* cmd, bool table_mode) {
 }
 
 struct FitArgs {
-  std::string target, db, out;
+  std::string target, db, out, space;
   estimate::TableFitOptions table;
   std::int64_t budget = 20000;
   std::vector<std::int32_t> batches = {1};
@@ -106,7 +108,7 @@ void add_fit_command(CLI::App& app) {
   cmd->add_option("--arch-column", args->table.arch_column,
                   "Table mode: the architecture column (default: the space's, arch for nb201, blocks for fbnet)");
   cmd->add_option("--latency-column", args->table.latency_column, "Table mode: the latency column (ms)");
-  cmd->add_option("--space", args->table.space, "Table mode: nb201 or fbnet");
+  cmd->add_option("--space", args->space, "Table mode: nb201 or fbnet");
   add_integer_option(cmd, "--train", args->table.train, 1, kMaxTrain, "Table mode: training rows");
   cmd->add_option("--predictions", args->table.predictions,
                   "Table mode: also write every row's measured and predicted latency (CSV)");
@@ -126,7 +128,7 @@ void add_fit_command(CLI::App& app) {
   cmd->callback([args, cmd] {
     refuse_other_mode(cmd, !args->table.csv.empty());
     if (!args->table.csv.empty()) {
-      if (args->table.latency_column.empty() || args->table.space.empty())
+      if (args->table.latency_column.empty() || args->space.empty())
         throw UserError("--table needs --latency-column and --space (nb201 or fbnet)");
       args->table.seed = args->seed;
       const std::vector<FileRole> files = {{args->table.csv, "the latency table (--table)"},
@@ -135,7 +137,13 @@ void add_fit_command(CLI::App& app) {
       check_output_path(args->out, "estimator file (--out)", {files[0], files[2]});
       if (!args->table.predictions.empty())
         check_output_path(args->table.predictions, "predictions file (--predictions)", {files[0], files[1]});
-      const nlohmann::json r = estimate::fit_table(args->table, args->out);
+      std::unique_ptr<space::Space> space;
+      try {
+        space = space::make_space(args->space, {});
+      } catch (const UserError& e) {
+        throw UserError(fmt::format("--space {}: {}", printable(args->space, 80), e.what()));
+      }
+      const nlohmann::json r = estimate::fit_table(args->table, *space, make_table_simulators(), args->out);
       if (args->json) {
         emit_json(r);
       } else {

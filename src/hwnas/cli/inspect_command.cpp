@@ -8,7 +8,7 @@
 #include "hwnas/graph/analysis.h"
 #include "hwnas/base/error.h"
 #include "hwnas/base/printable.h"
-#include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/space/models.h"
 
 namespace hwnas::cli {
 namespace {
@@ -116,7 +116,7 @@ void add_inspect_command(CLI::App& app) {
     graph::Precision precision{};
     if (!graph::parse_precision(args->precision, precision))
       throw UserError(fmt::format("--precision '{}': use int8, fp16 or fp32", args->precision));
-    const graph::Graph g = graph::load_model(args->model);
+    const graph::Graph g = space::load_model(args->model);
     const graph::Analysis a = graph::analyze(g, precision, args->batch);
     if (args->json) print_json(g, a);
     else print_table(g, a);

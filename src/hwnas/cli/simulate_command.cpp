@@ -8,7 +8,7 @@
 #include "hwnas/estimate/measure_network.h"
 #include "hwnas/base/error.h"
 #include "hwnas/base/printable.h"
-#include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/space/models.h"
 #include "hwnas/hw/table/table_target.h"
 #include "hwnas/hw/targets/targets.h"
 
@@ -124,7 +124,7 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
-    const graph::Graph g = graph::load_model(args->model);
+    const graph::Graph g = space::load_model(args->model);
     if (const auto* table = dynamic_cast<const hw::TableTarget*>(target.get())) {
       print_table_row(args->model, g, *table, args->batch, args->json);
       return;

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hwnas/cli/commands.h"
-#include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/space/models.h"
 
 namespace hwnas::cli {
 
@@ -12,7 +12,7 @@ void add_zoo_command(CLI::App& app) {
   auto json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json, "Print one JSON object on stdout");
   cmd->callback([json] {
-    const auto& models = graph::zoo_models();
+    const std::vector<graph::ZooModel> models = space::zoo_models();
     if (*json) {
       nlohmann::ordered_json out = nlohmann::ordered_json::array();
       for (const graph::ZooModel& m : models) {

@@ -9,27 +9,10 @@
 #include "hwnas/graph/blocks.h"
 #include "hwnas/base/error.h"
 #include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/space/fbnet.h"
+#include "hwnas/space/nb201.h"
 
 namespace hwnas::estimate {
-
-std::string random_nb201_arch(std::mt19937_64& rng) {
-  static constexpr std::array<const char*, 5> kOps = {"none", "skip_connect", "nor_conv_1x1",
-                                                      "nor_conv_3x3", "avg_pool_3x3"};
-  std::string arch;
-  for (int node = 1; node <= 3; ++node) {
-    arch += node > 1 ? "+|" : "|";
-    for (int src = 0; src < node; ++src) arch += fmt::format("{}~{}|", pick(rng, kOps), src);
-  }
-  return arch;
-}
-
-std::string random_fbnet_blocks(std::mt19937_64& rng) {
-  static constexpr std::array<const char*, 9> kBlocks = {
-      "k3_e1", "k3_e1_g2", "k3_e3", "k3_e6", "k5_e1", "k5_e1_g2", "k5_e3", "k5_e6", "skip"};
-  std::string blocks;
-  for (int i = 0; i < 22; ++i) blocks += (i ? "-" : "") + std::string(pick(rng, kBlocks));
-  return blocks;
-}
 
 KernelSampler::KernelSampler(hw::FusionRules rules, graph::Precision precision, std::uint64_t seed,
                              std::vector<std::int32_t> batches)
@@ -38,16 +21,29 @@ KernelSampler::KernelSampler(hw::FusionRules rules, graph::Precision precision, 
 }
 
 graph::Graph KernelSampler::random_zoo_network() {
-  static constexpr std::array<const char*, 12> kModels = {
-      "mobilenet_v2", "mobilenet_v3_large",  "mobilenet_v3_small",        "mnasnet1_0",
-      "efficientnet_b0", "resnet18",         "resnet50",                  "nb201",
-      "fbnet",        "ssdlite_mobilenet_v2", "lraspp_mobilenet_v3_large", "lraspp_mobilenet_v2"};
+  static const std::unique_ptr<space::Space> nb201 = space::make_nb201_space(), fbnet = space::make_fbnet_space();
+  // A zoo model at a random width and resolution, or a random architecture of a space.
+  struct Choice {
+    const char* model;
+    const space::Space* space;
+  };
+  static const std::array<Choice, 12> kChoices = {{{"mobilenet_v2", nullptr},
+                                                   {"mobilenet_v3_large", nullptr},
+                                                   {"mobilenet_v3_small", nullptr},
+                                                   {"mnasnet1_0", nullptr},
+                                                   {"efficientnet_b0", nullptr},
+                                                   {"resnet18", nullptr},
+                                                   {"resnet50", nullptr},
+                                                   {nullptr, nb201.get()},
+                                                   {nullptr, fbnet.get()},
+                                                   {"ssdlite_mobilenet_v2", nullptr},
+                                                   {"lraspp_mobilenet_v3_large", nullptr},
+                                                   {"lraspp_mobilenet_v2", nullptr}}};
   static constexpr std::array<double, 8> kWidths = {0.35, 0.5, 0.75, 1.0, 1.0, 1.25, 1.4, 0.6};
-  const std::string model = pick(rng_, kModels);
-  if (model == "nb201") return graph::build_zoo_model("nb201:arch=" + random_nb201_arch(rng_));
-  if (model == "fbnet") return graph::build_zoo_model("fbnet:blocks=" + random_fbnet_blocks(rng_));
+  const Choice choice = pick(rng_, kChoices);
+  if (choice.space != nullptr) return choice.space->decode(space::sample(*choice.space, rng_));
   const std::int32_t res = 32 * uniform(rng_, 3, 10);
-  return graph::build_zoo_model(fmt::format("{}:width={},res={}", model, pick(rng_, kWidths), res));
+  return graph::build_zoo_model(fmt::format("{}:width={},res={}", choice.model, pick(rng_, kWidths), res));
 }
 
 graph::NodeId KernelSampler::random_block(graph::Graph& g, graph::NodeId x, std::int32_t out,

@@ -69,8 +69,4 @@ class KernelSampler {
   bool wide_ = false;
 };
 
-/// A random NAS-Bench-201 architecture string and a random FBNet block list.
-std::string random_nb201_arch(std::mt19937_64& rng);
-std::string random_fbnet_blocks(std::mt19937_64& rng);
-
 }  // namespace hwnas::estimate

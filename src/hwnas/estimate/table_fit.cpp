@@ -14,6 +14,7 @@
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
 #include "hwnas/base/csv.h"
+#include "hwnas/space/models.h"
 
 namespace hwnas::estimate {
 namespace {
@@ -39,13 +40,11 @@ struct Candidate {
 
 }  // namespace
 
-std::string table_key_column(const std::string& space) { return space == "fbnet" ? "blocks" : "arch"; }
-
-nlohmann::json fit_table(const TableFitOptions& options, const std::string& out_path) {
-  if (options.space != "nb201" && options.space != "fbnet")
-    throw UserError(fmt::format("--space '{}': use nb201 or fbnet", options.space));
+nlohmann::json fit_table(const TableFitOptions& options, const space::Space& space, const TableSimulators& simulators,
+                         const std::string& out_path) {
+  HWNAS_CHECK(simulators.size() == kTableSimulatorPresets.size());
   TableFitOptions o = options;
-  if (o.arch_column.empty()) o.arch_column = table_key_column(o.space);
+  if (o.arch_column.empty()) o.arch_column = std::string(space::benchmark_key_column(space));
   const CsvTable table = read_csv(o.csv);
   const std::size_t arch_col = column(table, o.arch_column, o.csv, "--arch-column");
   const std::size_t lat_col = column(table, o.latency_column, o.csv, "--latency-column");
@@ -62,7 +61,6 @@ nlohmann::json fit_table(const TableFitOptions& options, const std::string& out_
     for (const auto& row : table.rows) numeric = numeric && parse_table_number(row[c], v);
     if (numeric) other_cols.push_back(c);
   }
-  const auto simulators = table_simulators();
   std::vector<TableRow> rows;
   std::vector<double> latency_ms;
   rows.reserve(table.rows.size());
@@ -71,7 +69,7 @@ nlohmann::json fit_table(const TableFitOptions& options, const std::string& out_
     latency_ms.push_back(parse_latency_ms(cells[lat_col], o.csv, table.row_lines[i], o.latency_column));
     TableRow r;
     try {
-      r = table_row(o.space, cells[arch_col], simulators);
+      r = table_row(space, space.parse_arch(cells[arch_col]), simulators);
     } catch (const UserError& e) {
       throw UserError(fmt::format("{}:{}: column '{}': {}", o.csv, table.row_lines[i], o.arch_column, e.what()));
     }
@@ -124,7 +122,7 @@ nlohmann::json fit_table(const TableFitOptions& options, const std::string& out_
       const bool all_others = k == ranked.size();
       if (k > ranked.size() ||
           (!all_others && k > std::max<std::size_t>(1, static_cast<std::size_t>(o.train) / 10)) ||
-          (set.one_hot && o.train < 60) || (set.live && o.space != "nb201"))
+          (set.one_hot && o.train < 60) || (set.live && rows.front().live.empty()))
         continue;
       Candidate c;
       TableMember& m = c.member;
@@ -208,9 +206,12 @@ nlohmann::json fit_table(const TableFitOptions& options, const std::string& out_
                            {"weights", m.model.weights},
                            {"intercept", m.model.intercept}});
   }
+  nlohmann::json simulator_json = nlohmann::json::array();
+  for (const auto& t : simulators) simulator_json.push_back({{"name", t->name()}, {"identity", t->identity()}});
   const nlohmann::json model = {{"format", "hwnas-table-estimator"},
-                                {"version", 2},
-                                {"space", o.space},
+                                {"version", kTableEstimatorVersion},
+                                {"space", space.name()},
+                                {"simulators", simulator_json},
                                 {"csv", std::filesystem::absolute(o.csv).lexically_normal().string()},
                                 {"arch_column", o.arch_column},
                                 {"latency_column", o.latency_column},

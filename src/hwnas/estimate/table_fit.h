@@ -14,23 +14,23 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hwnas/estimate/table_model.h"
+#include "hwnas/space/space.h"
+
 namespace hwnas::estimate {
 
 struct TableFitOptions {
   std::string csv;
-  std::string arch_column;  // empty: the space's key column (table_key_column)
+  std::string arch_column;  // empty: the space's key column (space::benchmark_key_column)
   std::string latency_column;
-  std::string space;  // nb201 | fbnet
   std::int64_t train = 100;
   std::uint64_t seed = 1;
   std::string predictions;  // when set, a CSV of every row's measured and predicted latency
 };
 
-/// The column that names architectures in the space's tables (../shared/data/README.md):
-/// "arch" for nb201, "blocks" for fbnet.
-std::string table_key_column(const std::string& space);
-
-/// Fits on `train` random rows and evaluates on all others. Returns {"model": ...,
+/// Fits a table estimator of `space` (whose arch() strings the table's architecture column
+/// holds) with `simulators` (kTableSimulatorPresets, built by the caller; the file records
+/// their identities) on `train` random rows and evaluates on all others. Returns {"model": ...,
 /// "holdout": agreement(), "train": {...}}; the model part is what `out` receives, with the
 /// split ("train": rows, seed, table_rows) that TableEstimator::validate_holdout repeats.
 /// With `predictions` set, also writes `row,line,ARCH_COLUMN,measured_ms,predicted_ms,split`
@@ -38,6 +38,7 @@ std::string table_key_column(const std::string& space);
 /// any other evaluation protocol can be computed from it.
 /// Throws UserError for a missing column, a non-numeric latency (file, line, column), an
 /// unknown architecture string (its line), or too few rows.
-nlohmann::json fit_table(const TableFitOptions& options, const std::string& out_path);
+nlohmann::json fit_table(const TableFitOptions& options, const space::Space& space, const TableSimulators& simulators,
+                         const std::string& out_path);
 
 }  // namespace hwnas::estimate

@@ -16,84 +16,21 @@
 #include "hwnas/graph/analysis.h"
 #include "hwnas/base/error.h"
 #include "hwnas/base/json_input.h"
-#include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/base/csv.h"
-#include "hwnas/hw/targets/targets.h"
+#include "hwnas/space/nb201.h"
 
 namespace hwnas::estimate {
 namespace {
 
-const std::vector<std::string>& nb201_ops() {
-  static const std::vector<std::string> ops = {"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3",
-                                               "avg_pool_3x3"};
-  return ops;
-}
-
-const std::vector<std::string>& fbnet_blocks() {
-  static const std::vector<std::string> blocks = {"k3_e1", "k3_e1_g2", "k3_e3", "k3_e6", "k5_e1",
-                                                  "k5_e1_g2", "k5_e3", "k5_e6", "skip"};
-  return blocks;
-}
-
-// One-hot of the architecture's choices: NB201 edges × ops, or FBNet layers × blocks.
-std::vector<double> one_hot(const std::string& space, const std::string& arch) {
-  std::vector<double> x;
-  if (space == "nb201") {
-    std::size_t pos = 0;
-    while ((pos = arch.find('~', pos)) != std::string::npos) {
-      const std::size_t start = arch.find_last_of('|', pos) + 1;
-      const std::string op = arch.substr(start, pos - start);
-      for (const std::string& o : nb201_ops()) x.push_back(o == op);
-      ++pos;
-    }
-    return x;
-  }
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t dash = arch.find('-', start);
-    const std::string b = arch.substr(start, dash == std::string::npos ? std::string::npos : dash - start);
-    for (const std::string& o : fbnet_blocks()) x.push_back(o == b);
-    if (dash == std::string::npos) break;
-    start = dash + 1;
-  }
-  return x;
-}
-
-// NB201: per op, the edges that lie on a path from the cell's input to its output through
-// edges that are not `none`, and whether the cell is connected at all.
-std::vector<double> nb201_live_counts(const std::string& arch) {
-  const std::vector<std::string>& ops = nb201_ops();
-  struct Edge {
-    int from, to;
-    std::size_t op;
-  };
-  std::vector<Edge> edges;
-  int node = 1;
-  for (std::size_t i = 0; i < arch.size(); ++i) {
-    if (arch[i] == '+') ++node;
-    if (arch[i] != '~') continue;
-    const std::size_t start = arch.find_last_of('|', i) + 1;
-    const std::string op = arch.substr(start, i - start);
-    const std::size_t k = static_cast<std::size_t>(std::find(ops.begin(), ops.end(), op) - ops.begin());
-    edges.push_back({arch[i + 1] - '0', node, k});
-  }
-  std::vector<bool> from_input(4, false), to_output(4, false);
-  from_input[0] = true;
-  to_output[3] = true;
-  for (const Edge& e : edges)
-    if (e.op != 0 && from_input[static_cast<std::size_t>(e.from)]) from_input[static_cast<std::size_t>(e.to)] = true;
-  for (auto it = edges.rbegin(); it != edges.rend(); ++it)
-    if (it->op != 0 && to_output[static_cast<std::size_t>(it->to)]) to_output[static_cast<std::size_t>(it->from)] = true;
-  std::vector<double> live(ops.size() + 1, 0);
-  for (const Edge& e : edges)
-    if (e.op != 0 && from_input[static_cast<std::size_t>(e.from)] && to_output[static_cast<std::size_t>(e.to)]) ++live[e.op];
-  live.back() = from_input[3] ? 1 : 0;
+// NB201's live counts: per op, the edges on a path from the cell's input to its output
+// through edges that are not `none`; then whether the cell is connected at all.
+std::vector<double> nb201_live_counts(const space::Nb201Cell& cell) {
+  const space::Nb201LiveEdges edges = space::nb201_live_edges(cell);
+  std::vector<double> live(space::kNb201OpNames.size() + 1, 0);
+  for (std::size_t e = 0; e < space::kNb201Edges; ++e)
+    if (edges.live[e]) ++live[static_cast<std::size_t>(cell.edges[e])];
+  live.back() = edges.connected ? 1 : 0;
   return live;
-}
-
-const std::vector<std::unique_ptr<hw::Target>>& shared_simulators() {
-  static const auto simulators = table_simulators();
-  return simulators;
 }
 
 }  // namespace
@@ -103,25 +40,24 @@ bool parse_table_number(const std::string& text, double& out) {
   return ec == std::errc() && end == text.data() + text.size() && std::isfinite(out);
 }
 
-std::vector<std::unique_ptr<hw::Target>> table_simulators() {
-  std::vector<std::unique_ptr<hw::Target>> simulators;
-  for (const char* preset : {"npu-p32", "ethos-u55-128-like", "ane-like"}) simulators.push_back(hw::make_target(preset));
-  return simulators;
-}
-
-TableRow table_row(const std::string& space, const std::string& arch,
-                   const std::vector<std::unique_ptr<hw::Target>>& simulators) {
-  const graph::Graph g = graph::build_zoo_model(space == "nb201" ? "nb201:arch=" + arch : "fbnet:blocks=" + arch);
+TableRow table_row(const space::Space& space, const space::Genome& genome, const TableSimulators& simulators) {
+  const graph::Graph g = space.decode(genome);
   const graph::Analysis a = graph::analyze(g, graph::Precision::fp32);
   TableRow r;
-  r.one_hot = one_hot(space, arch);
-  const std::size_t choices = space == "nb201" ? nb201_ops().size() : fbnet_blocks().size();
-  for (std::size_t k = 0; k < choices; ++k) {
-    double count = 0;
-    for (std::size_t j = k; j < r.one_hot.size(); j += choices) count += r.one_hot[j];
-    r.counts.push_back(count);
+  std::vector<const std::string*> labels;  // choice labels in order of first appearance
+  for (std::size_t i = 0; i < genome.genes.size(); ++i) {
+    const std::vector<std::string>& choices = space.genes()[i].choices;
+    for (std::size_t k = 0; k < choices.size(); ++k) r.one_hot.push_back(genome.genes[i] == k);
+    const std::string& chosen = choices[genome.genes[i]];
+    for (const std::string& c : choices)
+      if (std::ranges::find_if(labels, [&](const std::string* l) { return *l == c; }) == labels.end()) {
+        labels.push_back(&c);
+        r.counts.push_back(0);
+      }
+    ++r.counts[static_cast<std::size_t>(
+        std::ranges::find_if(labels, [&](const std::string* l) { return *l == chosen; }) - labels.begin())];
   }
-  if (space == "nb201") r.live = nb201_live_counts(arch);
+  if (const auto* nb201 = dynamic_cast<const space::Nb201Space*>(&space)) r.live = nb201_live_counts(nb201->cell(genome));
   r.simulated = {std::log(1.0 + double(a.total.macs)), std::log(1.0 + double(a.total.params))};
   for (const auto& t : simulators) r.simulated.push_back(std::log(measure_network(g, *t).latency_s));
   return r;
@@ -151,7 +87,14 @@ bool TableEstimator::is_table_estimator(const nlohmann::json& doc) {
   return doc.is_object() && doc.contains("format") && doc["format"] == "hwnas-table-estimator";
 }
 
-TableEstimator TableEstimator::from_json(const nlohmann::json& doc, const std::string& path) {
+std::string TableEstimator::space_name(const nlohmann::json& doc, const std::string& path) {
+  return JsonFields(doc, "", path, "refit it with 'hwnas fit --table'").string("space");
+}
+
+TableEstimator TableEstimator::from_json(const nlohmann::json& doc, const std::string& path,
+                                         std::unique_ptr<const space::Space> space_ptr, TableSimulators simulators) {
+  HWNAS_CHECK(space_ptr != nullptr && simulators.size() == kTableSimulatorPresets.size());
+  const space::Space& space = *space_ptr;
   const auto bad = [&](const std::string& what) {
     return UserError(fmt::format("{}: not a valid table estimator file: {}; refit it with 'hwnas fit --table'", path,
                                  what));
@@ -160,14 +103,30 @@ TableEstimator TableEstimator::from_json(const nlohmann::json& doc, const std::s
   TableEstimator e;
   e.path_ = path;
   const JsonFields top(doc, "", path, "refit it with 'hwnas fit --table'");
-  top.only({"format", "version", "space", "csv", "arch_column", "latency_column", "train", "combine", "members"});
-  if (top.at("version") != 2)
-    throw bad(fmt::format("'version' is {}, this hwnas reads 2", top.at("version").dump()));
-  e.space_ = top.string("space");
+  if (top.at("version") != kTableEstimatorVersion)
+    throw bad(fmt::format("'version' is {}, this hwnas reads {}{}", top.at("version").dump(), kTableEstimatorVersion,
+                          top.at("version") == 2 ? " (version 2 does not record the identities of the simulator "
+                                                   "presets whose latencies are features)"
+                                                 : ""));
+  top.only({"format", "version", "space", "simulators", "csv", "arch_column", "latency_column", "train", "combine",
+            "members"});
+  if (top.string("space") != space.name())
+    throw bad(fmt::format("'space' is '{}', not '{}'", top.string("space"), space.name()));
   e.csv_ = top.string("csv");
   e.arch_column_ = top.string("arch_column");
   e.latency_column_ = top.string("latency_column");
-  if (e.space_ != "nb201" && e.space_ != "fbnet") throw bad(fmt::format("'space' is '{}'", e.space_));
+  const nlohmann::json& recorded = top.at("simulators");
+  if (!recorded.is_array() || recorded.size() != simulators.size())
+    throw top.error("simulators", fmt::format("must list the {} table simulators", simulators.size()));
+  for (std::size_t i = 0; i < simulators.size(); ++i) {
+    const JsonFields sim(recorded[i], fmt::format("simulators[{}]", i), path, "refit it with 'hwnas fit --table'");
+    sim.only({"name", "identity"});
+    const hw::Target& now = *simulators[i];
+    if (sim.string("name") != now.name() || sim.string("identity") != now.identity())
+      throw UserError(fmt::format("{}: simulator preset '{}' has changed since the fit (identity '{}', now '{}'); "
+                                  "refit it with 'hwnas fit --table'",
+                                  path, sim.string("name"), sim.string("identity"), now.identity()));
+  }
   if (top.has("combine") && top.string("combine") != "geometric_mean")
     throw top.error("combine", "is not geometric_mean");
   if (top.has("train")) {
@@ -225,11 +184,8 @@ TableEstimator TableEstimator::from_json(const nlohmann::json& doc, const std::s
   }
   if (e.members_.empty()) throw bad("'members' is empty");
   // The member's weights must match the features this hwnas computes for the space.
-  const std::string probe = e.space_ == "nb201"
-                                ? "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
-                                : "k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-"
-                                  "k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1-k3_e1";
-  TableRow row = table_row(e.space_, probe, shared_simulators());
+  const space::Genome probe = space.canonical(space::Genome{std::vector<std::uint16_t>(space.genes().size(), 0)});
+  TableRow row = table_row(space, probe, simulators);
   row.others.assign(e.other_columns_.size(), 0);
   for (const TableMember& m : e.members_)
     if (m.features(row).size() != m.model.weights.size())
@@ -267,6 +223,8 @@ TableEstimator TableEstimator::from_json(const nlohmann::json& doc, const std::s
     }
     e.other_log_.push_back(std::move(logs));
   }
+  e.space_ = std::move(space_ptr);
+  e.simulators_ = std::move(simulators);
   return e;
 }
 
@@ -278,7 +236,7 @@ std::vector<std::size_t> table_row_order(std::size_t rows, std::uint64_t seed) {
 }
 
 double TableEstimator::predict_row_ms(std::size_t i) const {
-  TableRow row = table_row(space_, archs_[i], shared_simulators());
+  TableRow row = table_row(*space_, space_->parse_arch(archs_[i]), simulators_);
   row.others = other_log_[i];
   return checked_ms(predict_table_ms(members_, row));
 }
@@ -308,7 +266,7 @@ nlohmann::json TableEstimator::validate_holdout() const {
 }
 
 double TableEstimator::predict_ms(const std::string& arch) const {
-  TableRow row = table_row(space_, arch, shared_simulators());
+  TableRow row = table_row(*space_, space_->parse_arch(arch), simulators_);
   if (!other_columns_.empty()) {
     const auto it = std::find(archs_.begin(), archs_.end(), arch);
     if (it == archs_.end())

@@ -78,19 +78,6 @@ NodeId squeeze_excite(Graph& g, NodeId x, const SqueezeExciteSpec& spec, const s
 IbnNodes ibn(Graph& g, NodeId x, const IbnSpec& spec, const std::string& name);
 IbnNodes fused_ibn(Graph& g, NodeId x, const FusedIbnSpec& spec, const std::string& name);
 
-/// One NAS-Bench-201 cell (ops: none, skip_connect, nor_conv_1x1, nor_conv_3x3,
-/// avg_pool_3x3) from its architecture string; channels are kept.
-/// Throws UserError naming the string when it is malformed.
-NodeId nb201_cell(Graph& g, NodeId x, std::string_view arch, const std::string& name);
-/// NAS-Bench-201's residual reduction block: ReLU-conv3x3(s2)-BN, ReLU-conv3x3-BN,
-/// shortcut avgpool2x2 + conv1x1 (no BN).
-NodeId nb201_reduction(Graph& g, NodeId x, std::int32_t out, const std::string& name);
-
-/// One FBNet-space block (`k3_e6`, `k5_e1_g2`, `skip`, ...) as in ../shared/data/README.md.
-/// Throws UserError naming the block when it is not one of the nine FBNet choices.
-NodeId fbnet_block(Graph& g, NodeId x, std::string_view block, std::int32_t out,
-                   std::int32_t stride, const std::string& name);
-
 /// ResNet basic block (two 3x3 convs) and bottleneck (1x1, 3x3 strided, 1x1 · 4),
 /// with a 1x1 conv + BN downsample shortcut when the shape changes.
 NodeId resnet_basic(Graph& g, NodeId x, std::int32_t planes, std::int32_t stride,

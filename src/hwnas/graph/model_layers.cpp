@@ -14,12 +14,6 @@ namespace {
 
 using Build = std::function<NodeId(LayerContext&)>;
 
-NodeId single_input(LayerContext& c) {
-  if (c.inputs.size() != 1)
-    c.reader.fail(fmt::format("takes 1 input, got {}", c.inputs.size()));
-  return c.inputs[0];
-}
-
 NodeId primitive(LayerContext& c, Op op) {
   return c.graph.add(c.name, std::move(op), c.inputs, c.block);
 }
@@ -135,18 +129,6 @@ const std::map<std::string, Build, std::less<>>& block_ops() {
              1, static_cast<std::int32_t>(std::lround(c.graph.shape(x).c * ratio)));
          return squeeze_excite(c.graph, x, {squeeze, *act, *gate}, c.name);
        }},
-      {"nb201_cell",
-       [](LayerContext& c) { return nb201_cell(c.graph, single_input(c), c.reader.text("arch"), c.name); }},
-      {"nb201_reduction",
-       [](LayerContext& c) {
-         return nb201_reduction(c.graph, single_input(c), c.reader.positive("out"), c.name);
-       }},
-      {"fbnet",
-       [](LayerContext& c) {
-         const NodeId x = single_input(c);
-         return fbnet_block(c.graph, x, c.reader.text("block"), c.reader.positive("out"),
-                            c.reader.positive("stride", 1), c.name);
-       }},
       {"resnet_basic",
        [](LayerContext& c) {
          const NodeId x = single_input(c);
@@ -236,19 +218,31 @@ const std::map<std::string, Build, std::less<>>& primitive_ops() {
 
 }  // namespace
 
+NodeId single_input(LayerContext& c) {
+  if (c.inputs.size() != 1)
+    c.reader.fail(fmt::format("takes 1 input, got {}", c.inputs.size()));
+  return c.inputs[0];
+}
+
 bool is_primitive_op(const std::string& op) { return primitive_ops().contains(op); }
 
-bool is_known_op(const std::string& op) { return is_primitive_op(op) || block_ops().contains(op); }
+bool is_known_op(const std::string& op, const ModelLayerOps& extra) {
+  return is_primitive_op(op) || block_ops().contains(op) || extra.contains(op);
+}
 
-std::string known_ops() {
+std::string known_ops(const ModelLayerOps& extra) {
+  std::map<std::string, int, std::less<>> sorted;  // one alphabetical list of block ops, then primitives
+  for (const auto& table : {&block_ops(), &extra})
+    for (const auto& entry : *table) sorted.emplace(entry.first, 0);
   std::string names;
-  for (const auto& table : {&block_ops(), &primitive_ops()})
-    for (const auto& [name, fn] : *table) names += (names.empty() ? "" : ", ") + name;
+  for (const auto& entry : sorted) names += (names.empty() ? "" : ", ") + entry.first;
+  for (const auto& entry : primitive_ops()) names += ", " + entry.first;
   return names;
 }
 
-NodeId build_layer(const std::string& op, LayerContext& ctx) {
+NodeId build_layer(const std::string& op, LayerContext& ctx, const ModelLayerOps& extra) {
   if (const auto it = block_ops().find(op); it != block_ops().end()) return it->second(ctx);
+  if (const auto it = extra.find(op); it != extra.end()) return it->second(ctx);
   return primitive_ops().at(op)(ctx);
 }
 

@@ -27,7 +27,7 @@ struct Layer {
 
 class ModelLoader {
  public:
-  explicit ModelLoader(std::string source) : source_(std::move(source)) {}
+  ModelLoader(std::string source, const ModelLayerOps& extra) : source_(std::move(source)), extra_(extra) {}
 
   Graph load(const YAML::Node& root) {
     if (!root.IsMap()) fail(root, "a model file is a mapping with keys name, input, blocks, layers");
@@ -104,11 +104,11 @@ class ModelLoader {
       Layer layer;
       layer.node = node;
       if (!node["op"] || !node["op"].IsScalar())
-        fail(node, fmt::format("layer {} has no 'op'; use one of: {}", i, detail::known_ops()));
+        fail(node, fmt::format("layer {} has no 'op'; use one of: {}", i, detail::known_ops(extra_)));
       layer.op = node["op"].Scalar();
-      if (!detail::is_known_op(layer.op))
+      if (!detail::is_known_op(layer.op, extra_))
         fail(node["op"], fmt::format("layer {}: unknown op '{}'; use one of: {}", i, layer.op,
-                                     detail::known_ops()));
+                                     detail::known_ops(extra_)));
       layer.name = fmt::format("layers.{}", i);
       if (const YAML::Node name = node["name"]) {
         if (!name.IsScalar() || name.Scalar().empty()) fail(name, "name must be a non-empty string");
@@ -252,7 +252,7 @@ class ModelLoader {
     const NodeId first_new = graph_.size();
     NodeId out = -1;
     try {
-      out = detail::build_layer(layer.op, ctx);
+      out = detail::build_layer(layer.op, ctx, extra_);
       reader.finish();
     } catch (const UserError& e) {
       const std::string what = e.what();
@@ -279,6 +279,7 @@ class ModelLoader {
   }
 
   std::string source_;
+  const ModelLayerOps& extra_;
   Graph graph_;
   std::vector<Layer> layers_;
   std::unordered_map<std::string, std::size_t> layer_index_;
@@ -289,10 +290,10 @@ class ModelLoader {
 
 }  // namespace
 
-Graph parse_model(const std::string& text, const std::string& source) {
+Graph parse_model(const std::string& text, const std::string& source, const ModelLayerOps& extra) {
   const YAML::Node root = parse_yaml_document(text, source, "model file");
   try {
-    return ModelLoader(source).load(root);
+    return ModelLoader(source, extra).load(root);
   } catch (const UserError& e) {
     // Shape inference (Graph::add) names the node but not the file.
     const std::string what = e.what();
@@ -301,6 +302,8 @@ Graph parse_model(const std::string& text, const std::string& source) {
   }
 }
 
-Graph load_model_file(const std::string& path) { return parse_model(read_text_file(path, "model file"), path); }
+Graph load_model_file(const std::string& path, const ModelLayerOps& extra) {
+  return parse_model(read_text_file(path, "model file"), path, extra);
+}
 
 }  // namespace hwnas::graph

@@ -3,31 +3,31 @@
 // blocks; BN-ReLU, global average pool, linear.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "hwnas/graph/blocks.h"
-#include "hwnas/base/error.h"
 #include "hwnas/graph/zoo/builders.h"
+#include "hwnas/space/nb201.h"
 
-namespace hwnas::graph::zoo {
+namespace hwnas::space {
 
-Graph nb201(const ZooOptions& o) {
-  if (o.arch.empty())
-    throw UserError("arch= is required, e.g. "
-                    "nb201:arch=|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|"
-                    "nor_conv_3x3~1|skip_connect~2|");
+using namespace graph;
+
+Graph nb201_network(const Nb201Cell& cell, const ZooOptions& o) {
   Graph g("nb201");
   const std::int32_t c = std::max(1, static_cast<std::int32_t>(16 * o.width + 0.5));
-  NodeId x = add_input(g, o);
+  NodeId x = zoo::add_input(g, o);
   x = conv_bn_act(g, x, {.out = c, .kernel = 3, .act = std::nullopt}, "stem");
   int index = 0;
   for (int stage = 0; stage < 3; ++stage) {
     if (stage > 0) x = nb201_reduction(g, x, c << stage, fmt::format("cells.{}", index++));
-    for (int i = 0; i < 5; ++i) x = nb201_cell(g, x, o.arch, fmt::format("cells.{}", index++));
+    for (int i = 0; i < 5; ++i) x = nb201_cell(g, x, cell, fmt::format("cells.{}", index++));
   }
   const BlockId head = g.add_block(BlockKind::head, "lastact");
   x = g.add("lastact.bn", BatchNorm{}, {x}, head);
   x = g.add("lastact.relu", Activation{ActKind::relu}, {x}, head);
-  classifier_head(g, x, o.classes, 0);
+  zoo::classifier_head(g, x, o.classes, 0);
   return g;
 }
 
-}  // namespace hwnas::graph::zoo
+}  // namespace hwnas::space

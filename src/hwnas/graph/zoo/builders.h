@@ -1,4 +1,5 @@
-// Builders of the zoo's networks (internal to the zoo; use build_zoo_model).
+// Builders of the zoo's networks, and the helpers they share with the search spaces'
+// networks (space/nb201, space/fbnet). Users build models with build_zoo_model.
 #pragma once
 
 #include "hwnas/graph/graph.h"
@@ -32,15 +33,13 @@ Graph mnasnet1_0(const ZooOptions& o);
 Graph efficientnet_b0(const ZooOptions& o);
 Graph resnet18(const ZooOptions& o);
 Graph resnet50(const ZooOptions& o);
-Graph nb201(const ZooOptions& o);
-Graph fbnet(const ZooOptions& o);
 Graph ssdlite_mobilenet_v2(const ZooOptions& o);
 Graph lraspp_mobilenet_v3_large(const ZooOptions& o);
 Graph lraspp_mobilenet_v2(const ZooOptions& o);
 
-/// input node, then a classifier head shared by the ImageNet models.
+/// The input node (in_channels × resolution × resolution).
 NodeId add_input(Graph& g, const ZooOptions& o);
-/// global average pool → flatten → [dropout] → linear(classes) → output.
+/// The classifier head: global average pool → flatten → [dropout] → linear(classes) → output.
 void classifier_head(Graph& g, NodeId x, std::int32_t classes, std::int32_t dropout_percent);
 
 }  // namespace hwnas::graph::zoo

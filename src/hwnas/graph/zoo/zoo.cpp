@@ -16,21 +16,8 @@ namespace {
 constexpr ZooOptionInfo kWidth{"width", "1.0", "width multiplier of every layer's channels"};
 constexpr ZooOptionInfo kInCh{"in_ch", "3", "input channels"};
 
-std::vector<ZooOptionInfo> image_options(std::string_view res, std::string_view classes) {
-  return {kWidth,
-          {"res", res, "input height and width"},
-          kInCh,
-          {"classes", classes, "number of classes"}};
-}
-
 std::vector<ZooModel> make_zoo() {
   using namespace zoo;
-  auto nb201_options = image_options("32", "10");
-  nb201_options.insert(nb201_options.begin(),
-                       {"arch", "", "NAS-Bench-201 cell string (required), |op~0|+|op~0|op~1|+|...|"});
-  auto fbnet_options = image_options("32", "100");
-  fbnet_options.insert(fbnet_options.begin(),
-                       {"blocks", "", "22 FBNet blocks joined by '-' (required), k3_e6-skip-..."});
   return {
       {"mobilenet_v2", "MobileNetV2 (torchvision)", image_options("224", "1000"), mobilenet_v2},
       {"mobilenet_v3_large", "MobileNetV3-Large (torchvision)", image_options("224", "1000"),
@@ -42,8 +29,6 @@ std::vector<ZooModel> make_zoo() {
        efficientnet_b0},
       {"resnet18", "ResNet-18 (torchvision)", image_options("224", "1000"), resnet18},
       {"resnet50", "ResNet-50 (torchvision)", image_options("224", "1000"), resnet50},
-      {"nb201", "NAS-Bench-201 CIFAR network", nb201_options, zoo::nb201},
-      {"fbnet", "FBNet-space CIFAR-100 network (HW-NAS-Bench)", fbnet_options, zoo::fbnet},
       {"ssdlite_mobilenet_v2", "SSDLite detector on MobileNetV2, 6 feature maps",
        image_options("320", "91"), ssdlite_mobilenet_v2},
       {"lraspp_mobilenet_v3_large", "LR-ASPP segmentation on MobileNetV3-Large (torchvision)",
@@ -59,9 +44,9 @@ std::string allowed_keys(const ZooModel& model) {
   return keys;
 }
 
-std::string model_names() {
+std::string model_names(const std::vector<ZooModel>& models) {
   std::string names;
-  for (const ZooModel& m : zoo_models()) names += (names.empty() ? "" : ", ") + std::string(m.name);
+  for (const ZooModel& m : models) names += (names.empty() ? "" : ", ") + std::string(m.name);
   return names;
 }
 
@@ -97,8 +82,7 @@ void set_option(ZooOptions& options, std::string_view spec, std::string_view key
   else if (key == "res") options.resolution = parse_positive_int(spec, key, value);
   else if (key == "in_ch") options.in_channels = parse_positive_int(spec, key, value);
   else if (key == "classes") options.classes = parse_positive_int(spec, key, value);
-  else if (key == "arch") options.arch = value;
-  else if (key == "blocks") options.blocks = value;
+  else options.text[std::string(key)] = value;
 }
 
 bool is_model_file(std::string_view spec) {
@@ -109,21 +93,35 @@ bool is_model_file(std::string_view spec) {
 
 }  // namespace
 
+std::vector<ZooOptionInfo> image_options(std::string_view res, std::string_view classes) {
+  return {kWidth,
+          {"res", res, "input height and width"},
+          kInCh,
+          {"classes", classes, "number of classes"}};
+}
+
+std::vector<ZooModel> zoo_models(const ModelExtensions& extensions) {
+  std::vector<ZooModel> models = zoo_models();
+  models.insert(models.end(), extensions.zoo.begin(), extensions.zoo.end());
+  return models;
+}
+
 const std::vector<ZooModel>& zoo_models() {
   static const std::vector<ZooModel> models = make_zoo();
   return models;
 }
 
-Graph build_zoo_model(std::string_view spec) {
+Graph build_zoo_model(std::string_view spec, const ModelExtensions& extensions) {
   const std::size_t colon = spec.find(':');
   const std::string_view name = spec.substr(0, colon);
   const ZooModel* model = nullptr;
-  for (const ZooModel& m : zoo_models())
-    if (m.name == name) model = &m;
+  for (const std::vector<ZooModel>* models : {&zoo_models(), &extensions.zoo})
+    for (const ZooModel& m : *models)
+      if (m.name == name) model = &m;
   if (model == nullptr)
     throw UserError(fmt::format("model '{}': unknown zoo model '{}'; use a model file "
                                 "(.yaml/.json) or one of: {}",
-                                spec, name, model_names()));
+                                spec, name, model_names(zoo_models(extensions))));
   ZooOptions options;
   for (const ZooOptionInfo& info : model->options)
     if (!info.default_value.empty()) set_option(options, spec, info.key, info.default_value);
@@ -158,9 +156,9 @@ Graph build_zoo_model(std::string_view spec) {
   }
 }
 
-Graph load_model(std::string_view spec) {
-  if (is_model_file(spec)) return load_model_file(std::string(spec));
-  return build_zoo_model(spec);
+Graph load_model(std::string_view spec, const ModelExtensions& extensions) {
+  if (is_model_file(spec)) return load_model_file(std::string(spec), extensions.layer_ops);
+  return build_zoo_model(spec, extensions);
 }
 
 }  // namespace hwnas::graph

@@ -1,0 +1,167 @@
+// NAS-Bench-201: the space decodes to the network `nb201:arch=` builds, the strict parser
+// and formatter round-trip every cell, malformed strings are one-line errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "hwnas/base/error.h"
+#include "hwnas/graph/analysis.h"
+#include "hwnas/space/models.h"
+#include "hwnas/space/nb201.h"
+#include "space/user_error.h"
+
+namespace hwnas::space {
+namespace {
+
+const std::string kArch =
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|";
+
+// Genome number `n` of the 15,625: its base-5 digits, first edge first.
+Genome nth_genome(int n) {
+  Genome g;
+  for (std::size_t e = 0; e < kNb201Edges; ++e, n /= 5) g.genes.push_back(static_cast<std::uint16_t>(n % 5));
+  return g;
+}
+
+TEST(Nb201Space, GenesAreTheSixEdgesWithTheFiveOps) {
+  const auto space = make_nb201_space();
+  EXPECT_EQ(space->name(), "nb201");
+  ASSERT_EQ(space->genes().size(), 6u);
+  const std::vector<std::string> names = {"edge 1<-0", "edge 2<-0", "edge 2<-1", "edge 3<-0", "edge 3<-1", "edge 3<-2"};
+  const std::vector<std::string> ops = {"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"};
+  for (std::size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(space->genes()[i].name, names[i]);
+    EXPECT_EQ(space->genes()[i].choices, ops);
+  }
+  EXPECT_DOUBLE_EQ(space->log10_size(), std::log10(15625.0));
+}
+
+TEST(Nb201Space, EveryCellRoundTripsAndDecodesToTheZooNetwork) {
+  const auto space = make_nb201_space();
+  std::set<std::string> archs;
+  for (int n = 0; n < 15625; ++n) {
+    const Genome g = nth_genome(n);
+    const std::string arch = space->arch(g);
+    ASSERT_EQ(space->parse_arch(arch), g) << arch;
+    ASSERT_EQ(format_nb201_arch(parse_nb201_arch(arch)), arch);
+    ASSERT_TRUE(space->decode(g) == build_zoo_model("nb201:arch=" + arch)) << arch;
+    archs.insert(arch);
+  }
+  EXPECT_EQ(archs.size(), 15625u);  // every genome its own cell string
+}
+
+TEST(Nb201Space, RandomGenomesDecodeToTheZooNetwork) {
+  const auto space = make_nb201_space();
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 50; ++i) {
+    const Genome g = sample(*space, rng);
+    const std::string arch = space->arch(g);
+    EXPECT_EQ(space->arch(space->parse_arch(arch)), arch);
+    const graph::Graph decoded = space->decode(g);
+    EXPECT_TRUE(decoded == build_zoo_model("nb201:arch=" + arch)) << arch;
+    EXPECT_TRUE(decoded.identical(build_zoo_model("nb201:arch=" + arch))) << arch;
+  }
+}
+
+// The structure, spelled out for one cell with every op: what the zoo has built since
+// issue 1 (torch_reference_test checks the counts against PyTorch).
+TEST(Nb201Space, DecodedCellHasTheReferenceStructure) {
+  const auto space = make_nb201_space();
+  const std::string arch = "|none~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_3x3~1|none~2|";
+  const graph::Graph g = space->decode(space->parse_arch(arch));
+  EXPECT_EQ(g.name(), "nb201");
+  EXPECT_GE(g.find("cells.0.edge01.zero"), 0);
+  EXPECT_GE(g.find("cells.0.edge12.conv"), 0);
+  EXPECT_EQ(std::get<graph::Conv2d>(g.op(g.find("cells.0.edge12.conv"))).kernel_h, 1);
+  EXPECT_GE(g.find("cells.0.edge03.pool"), 0);
+  EXPECT_EQ(std::get<graph::Conv2d>(g.op(g.find("cells.0.edge13.conv"))).kernel_h, 3);
+  EXPECT_GE(g.find("cells.0.edge23.zero"), 0);
+  EXPECT_EQ(g.find("cells.0.edge02"), -1);  // skip_connect adds no node
+  EXPECT_GE(g.find("cells.0.node2"), 0);
+  EXPECT_EQ(g.block(g.node(g.find("cells.0.node3")).block).kind, graph::BlockKind::nb201_cell);
+  EXPECT_EQ(g.block(g.node(g.find("cells.5.add")).block).kind, graph::BlockKind::nb201_reduction);
+  EXPECT_EQ(g.shape(g.find("cells.16.node3")).c, 64);
+  int cells = 0, reductions = 0;
+  for (graph::BlockId b = 0; b < g.num_blocks(); ++b) {
+    cells += g.block(b).kind == graph::BlockKind::nb201_cell;
+    reductions += g.block(b).kind == graph::BlockKind::nb201_reduction;
+  }
+  EXPECT_EQ(cells, 15);
+  EXPECT_EQ(reductions, 2);
+}
+
+TEST(Nb201Space, LiveEdgesFollowPathsThroughOpsThatAreNotNone) {
+  // 1<-0 conv, 2<-0 none, 2<-1 none, 3<-0 none, 3<-1 none, 3<-2 conv: node 2 is cut off.
+  const Nb201LiveEdges cut = nb201_live_edges(parse_nb201_arch(
+      "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|"));
+  EXPECT_FALSE(cut.connected);
+  EXPECT_EQ(cut.live, (std::array<bool, 6>{false, false, false, false, false, false}));
+  const Nb201LiveEdges chain = nb201_live_edges(parse_nb201_arch(
+      "|nor_conv_3x3~0|+|avg_pool_3x3~0|none~1|+|skip_connect~0|none~1|nor_conv_1x1~2|"));
+  EXPECT_TRUE(chain.connected);
+  // 1<-0 leads to node 1, which reaches the output through nothing: dead.
+  EXPECT_EQ(chain.live, (std::array<bool, 6>{false, true, false, true, false, true}));
+}
+
+TEST(Nb201Space, GenomesThatDoNotFitAreRefused) {
+  const auto space = make_nb201_space();
+  expect_message(error_of([&] { space->decode(Genome{{0, 1, 2}}); }), {"space 'nb201'", "has 3 genes", "6"});
+  expect_message(error_of([&] { space->arch(Genome{{0, 1, 2, 3, 4, 5}}); }),
+                 {"space 'nb201'", "gene 5 ('edge 3<-2') is 5", "0 to 4"});
+}
+
+TEST(Nb201Space, MalformedArchStringsAreOneLineErrors) {
+  struct Case {
+    std::string arch, why;
+  };
+  const std::vector<Case> cases = {
+      {"", "has 0 nodes, needs 3"},
+      {"|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|", "has 2 nodes, needs 3"},
+      {kArch + "+|none~0|", "more than 3 '+'-separated nodes"},
+      {kArch + "+", "ends with '+'"},
+      {"|conv_5x5~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+       "unknown op 'conv_5x5'"},
+      {"|nor_conv_3x3|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+       "edge 'nor_conv_3x3' lacks '~source'"},
+      {"|nor_conv_3x3~1|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+       "node 1 must list sources 0..0 in order"},
+      {"|nor_conv_3x3~0|none~1|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+       "node 1 must list sources 0..0 in order"},
+      {"|nor_conv_3x3~0|+|nor_conv_3x3~1|avg_pool_3x3~0|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+       "node 2 must list sources 0..1 in order"},
+      {"|nor_conv_3x3~x|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+       "edge 'nor_conv_3x3~x' has a bad source"},
+      {"|nor_conv_3x3~00|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+       "has a bad source"},
+      {"nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+       "is not enclosed in '|'"},
+      {"|nor_conv_3x3~0|+|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+       "node 2 needs 2 edges, has 1"},
+      {"|nor_conv_3x3~0||+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+       "edge '' lacks '~source'"},
+      {"|nor_conv_3x3~0|++|nor_conv_3x3~0|avg_pool_3x3~1|", "is not enclosed in '|'"},
+      {" " + kArch, "is not enclosed in '|'"},
+      {"|NOR_CONV_3X3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+       "unknown op 'NOR_CONV_3X3'"},
+  };
+  const auto space = make_nb201_space();
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.arch);
+    const std::string expected = "'|op~0|+|op~0|op~1|+|op~0|op~1|op~2|' with op one of none, skip_connect, "
+                                 "nor_conv_1x1, nor_conv_3x3, avg_pool_3x3";
+    expect_message(error_of([&] { parse_nb201_arch(c.arch); }),
+                   {"NAS-Bench-201 architecture '" + c.arch + "'", c.why, expected});
+    expect_message(error_of([&] { space->parse_arch(c.arch); }), {c.why});
+    // Through a MODEL spec: the spec is named too (an empty arch= is a missing one).
+    const std::string spec = "nb201:arch=" + c.arch;
+    expect_message(error_of([&] { build_zoo_model(spec); }),
+                   {"model '" + spec + "'", c.arch.empty() ? "arch= is required" : c.why});
+  }
+}
+
+}  // namespace
+}  // namespace hwnas::space
