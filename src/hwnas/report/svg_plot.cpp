@@ -92,9 +92,14 @@ std::string hbar_chart(const Axes& axes, const std::vector<Bar>& bars, double x_
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const Bar& b = bars[i];
     const int y = f.top + kRow * static_cast<int>(i);
-    // The label is clipped to its column by length; the whole name is the hover text.
-    const std::string label =
-        b.label.size() > kMaxLabelChars ? "\u2026" + b.label.substr(b.label.size() - (kMaxLabelChars - 1)) : b.label;
+    // A long label keeps its end (the layer's own name), cut at a UTF-8 character
+    // boundary; the whole name is the hover text.
+    std::string label = b.label;
+    if (label.size() > std::size_t(kMaxLabelChars)) {
+      std::size_t cut = label.size() - (kMaxLabelChars - 1);
+      while (cut < label.size() && (static_cast<unsigned char>(label[cut]) & 0xC0) == 0x80) ++cut;
+      label = "\u2026" + label.substr(cut);
+    }
     out += fmt::format(
         "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"11\">{}</text>"
         "<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\"><title>{}: {}</title></rect>"

@@ -70,6 +70,12 @@ struct SearchResult {
   ExperimentRecord record;
 };
 
+/// The experiment's space as run_search builds it: `space:` (a name, a file, or a mapping
+/// with `name` and `curated`), `P` resolved from the latency section's target or kernel
+/// estimator. Throws UserError naming the file and key. (`hwnas report` rebuilds it from a
+/// stored config.)
+std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& config);
+
 /// Builds the space, filters, cost model and strategy from `config` (every config error is
 /// a UserError before DIR is touched), then creates the experiment in `dir` or, with
 /// `resume`, continues the one there: a stored config whose any key but `budget.*`

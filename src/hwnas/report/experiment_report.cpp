@@ -1,0 +1,111 @@
+// The report's inputs from experiment directories: complete_report, report_path,
+// write_report (search_report.h).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/report/search_report.h"
+#include "hwnas/search/cost_model.h"
+#include "hwnas/search/experiment_config.h"
+#include "hwnas/search/experiment_input.h"
+#include "hwnas/search/objective.h"
+#include "hwnas/search/run_search.h"
+
+namespace hwnas::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The stored config as the search read it: relative paths start from the experiment
+// file's directory (stored absolute), whatever the current directory is now.
+search::ExperimentConfig stored_config(const search::ExperimentRecord& r) {
+  const std::string file = (fs::path(r.info.base_dir) / fs::path(r.info.experiment_file).filename()).string();
+  return search::parse_experiment_config(r.info.config_yaml, file, r.info.base_dir, {});
+}
+
+// The config's cost model without its accuracy source and constraints: it measures
+// latency and memory of any genome, as a trial has them, and never trains or runs the
+// user's accuracy program.
+std::unique_ptr<search::CostModel> latency_cost_model(const search::ExperimentConfig& config,
+                                                      const space::Space& space) {
+  YAML::Node root = YAML::Clone(config.root);
+  root.remove("accuracy");
+  YAML::Node objective;
+  objective["maximize"] = config.root["latency"] ? "-latency_ms" : "-peak_activation_bytes";
+  root["objective"] = objective;
+  return search::make_cost_model(root, config.file, space);
+}
+
+void add_layers_and_baseline(ExperimentReport& e, const search::ExperimentConfig& config) {
+  const search::ExperimentRecord& r = e.record;
+  const std::unique_ptr<space::Space> space = search::make_experiment_space(config);
+  const std::unique_ptr<search::CostModel> cost = latency_cost_model(config, *space);
+  if (r.info.baseline_genome) {
+    const space::Genome genome = space->canonical(space::parse_genome(*r.info.baseline_genome, r.dir));
+    ExperimentReport::Baseline b{space::to_text(genome), space->arch(genome), {}};
+    const auto evaluated = std::find_if(r.trials.begin(), r.trials.end(),
+                                        [&](const search::Trial& t) { return t.genome == genome; });
+    b.metrics = evaluated != r.trials.end() ? evaluated->metrics : cost->evaluate(genome).metrics;
+    e.baseline = b;
+    if (config.root["latency"]) e.baseline_layers_ms = cost->layer_latency_ms(space->decode(genome));
+  }
+  if (!config.root["latency"]) {
+    e.layers_note = "the experiment has no latency source.";
+  } else if (const std::optional<std::size_t> best = search::best_trial(r)) {
+    e.best_layers_ms = cost->layer_latency_ms(space->decode(r.trials[*best].genome));
+    if (e.best_layers_ms.empty())
+      e.layers_note = "the latency source gives whole-network latencies only (a latency table or CSV column).";
+  } else {
+    e.layers_note = "no trial is feasible.";
+  }
+}
+
+}  // namespace
+
+ExperimentReport complete_report(search::ExperimentRecord record) {
+  ExperimentReport e;
+  e.record = std::move(record);
+  const search::ExperimentConfig config = stored_config(e.record);
+  const search::ExperimentSection top(config.root, config.file, "");
+  e.constraints =
+      search::Objective::parse(top.section("objective"), top.has("accuracy"), top.has("latency")).constraints();
+  try {
+    add_layers_and_baseline(e, config);
+  } catch (const UserError& error) {
+    e.best_layers_ms.clear(), e.baseline_layers_ms.clear();
+    e.layers_note = fmt::format("the experiment's space or latency source cannot be rebuilt from its config: {}",
+                                error.what());
+  }
+  return e;
+}
+
+std::string report_path(const std::vector<std::string>& dirs, const std::string& out) {
+  HWNAS_CHECK(!dirs.empty());
+  if (!out.empty()) return out;
+  if (dirs.size() > 1)
+    throw UserError(fmt::format("{} experiments given: give --out FILE.html for the report that compares them",
+                                dirs.size()));
+  return (fs::path(dirs.front()) / "report.html").string();
+}
+
+std::string write_report(const std::vector<std::string>& dirs, const std::string& out) {
+  const std::string path = report_path(dirs, out);
+  std::vector<search::ExperimentRecord> records;
+  std::vector<FileRole> inputs;
+  for (const std::string& dir : dirs) {
+    records.push_back(search::read_experiment(dir));
+    if (records.back().trials.empty())
+      throw UserError(fmt::format("{}: the experiment has no trials yet; run hwnas search on it first", dir));
+    inputs.push_back({(fs::path(dir) / search::kExperimentStoreFile).string(), "the experiment store of " + dir});
+  }
+  check_output_path(path, "report (--out)", inputs);
+  std::vector<ExperimentReport> reports;
+  for (search::ExperimentRecord& r : records) reports.push_back(complete_report(std::move(r)));
+  write_file_atomically(path, render_report(reports), "report (--out)");
+  return path;
+}
+
+}  // namespace hwnas::report

@@ -1,0 +1,229 @@
+#include "hwnas/report/search_plots.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "hwnas/report/html.h"
+#include "hwnas/report/svg_plot.h"
+#include "hwnas/search/pareto.h"
+
+namespace hwnas::report::detail {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// The constraint metric a quantity shows, and the factor from the metric's unit to it.
+std::optional<std::pair<search::Metric, double>> constrained_metric(Quantity q) {
+  switch (q) {
+    case Quantity::accuracy: return std::nullopt;
+    case Quantity::latency_ms: return std::pair{search::Metric::latency_ms, 1.0};
+    case Quantity::peak_activation_kib: return std::pair{search::Metric::peak_activation_bytes, 1 / 1024.0};
+    case Quantity::weight_kib: return std::pair{search::Metric::weight_bytes, 1 / 1024.0};
+  }
+  return std::nullopt;
+}
+
+std::string short_number(double v) { return fmt::format("{:.4g}", v); }
+
+std::string trial_tip(const search::Trial& t) {
+  std::string tip = fmt::format("trial {}: {}", t.index, t.arch);
+  if (t.metrics.accuracy) tip += fmt::format(" | accuracy {}", short_number(*t.metrics.accuracy));
+  if (t.metrics.latency_ms) tip += fmt::format(" | latency {} ms", short_number(*t.metrics.latency_ms));
+  tip += fmt::format(" | peak activation {} KiB", short_number(t.metrics.peak_activation_bytes / 1024.0));
+  if (!t.reason.empty()) tip += fmt::format(" | {}: {}", search::status_name(t.status), t.reason);
+  return tip;
+}
+
+bool feasible_ok(const search::Trial& t) { return t.status == search::TrialStatus::ok && t.feasible; }
+
+}  // namespace
+
+std::string quantity_label(Quantity q) {
+  switch (q) {
+    case Quantity::accuracy: return "accuracy (%)";
+    case Quantity::latency_ms: return "latency (ms)";
+    case Quantity::peak_activation_kib: return "peak activation memory (KiB)";
+    case Quantity::weight_kib: return "weight memory (KiB)";
+  }
+  return "";
+}
+
+std::optional<double> quantity_value(const search::Metrics& m, Quantity q) {
+  switch (q) {
+    case Quantity::accuracy: return m.accuracy;
+    case Quantity::latency_ms: return m.latency_ms;
+    case Quantity::peak_activation_kib: return m.peak_activation_bytes / 1024.0;
+    case Quantity::weight_kib: return m.weight_bytes / 1024.0;
+  }
+  return std::nullopt;
+}
+
+Plane choose_plane(const search::ExperimentRecord& record) {
+  const auto any = [&](auto has) { return std::any_of(record.trials.begin(), record.trials.end(), has); };
+  Plane p;
+  p.y = any([](const search::Trial& t) { return t.metrics.accuracy.has_value(); }) ? Quantity::accuracy
+                                                                                    : Quantity::peak_activation_kib;
+  if (!any([](const search::Trial& t) { return t.metrics.latency_ms.has_value(); }))
+    p.x = p.y == Quantity::accuracy ? Quantity::peak_activation_kib : Quantity::weight_kib;
+  return p;
+}
+
+std::vector<std::size_t> plane_front(const search::ExperimentRecord& record, const Plane& plane) {
+  std::vector<std::size_t> candidates;
+  std::vector<std::vector<double>> points;  // maximised: ±y, -x
+  for (std::size_t i = 0; i < record.trials.size(); ++i) {
+    const search::Trial& t = record.trials[i];
+    const auto x = quantity_value(t.metrics, plane.x), y = quantity_value(t.metrics, plane.y);
+    if (!feasible_ok(t) || !x || !y) continue;
+    candidates.push_back(i);
+    points.push_back({plane.y == Quantity::accuracy ? *y : -*y, -*x});
+  }
+  std::vector<std::size_t> front;
+  for (std::size_t k : search::pareto_front(points)) front.push_back(candidates[k]);
+  std::stable_sort(front.begin(), front.end(), [&](std::size_t a, std::size_t b) {
+    return *quantity_value(record.trials[a].metrics, plane.x) < *quantity_value(record.trials[b].metrics, plane.x);
+  });
+  return front;
+}
+
+std::string experiment_label(const ExperimentReport& e) {
+  return fmt::format("{} ({})", e.record.dir, e.record.info.strategy);
+}
+
+std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const std::vector<std::size_t>& front) {
+  PointGroup feasible{"", {}, {}, {}, "#1f77b4", Marker::circle};
+  PointGroup infeasible{"", {}, {}, {}, "#ff7f0e", Marker::cross};
+  PointGroup failed{"", {}, {}, {}, "#d62728", Marker::triangle};
+  std::size_t not_drawn = 0;
+  for (const search::Trial& t : e.record.trials) {
+    PointGroup& g = feasible_ok(t) ? feasible : t.status == search::TrialStatus::failed ? failed : infeasible;
+    const auto x = quantity_value(t.metrics, plane.x), y = quantity_value(t.metrics, plane.y);
+    if (!x) ++not_drawn;
+    g.x.push_back(x.value_or(kNaN));
+    g.y.push_back(y.value_or(kNaN));
+    g.tips.push_back(trial_tip(t));
+  }
+  feasible.label = fmt::format("feasible ({})", feasible.x.size());
+  infeasible.label = fmt::format("infeasible ({})", infeasible.x.size());
+  failed.label = fmt::format("failed ({})", failed.x.size());
+  std::vector<PointGroup> groups = {feasible, infeasible, failed};
+  PointGroup pareto{fmt::format("Pareto front ({})", front.size()), {}, {}, {}, "#2ca02c", Marker::ring, 6.5, true};
+  for (std::size_t i : front) {
+    const search::Trial& t = e.record.trials[i];
+    pareto.x.push_back(*quantity_value(t.metrics, plane.x));
+    pareto.y.push_back(*quantity_value(t.metrics, plane.y));
+    pareto.tips.push_back("Pareto front: " + trial_tip(t));
+  }
+  groups.push_back(pareto);
+  if (e.baseline) {
+    const search::Metrics& m = e.baseline->metrics;
+    groups.push_back({m.accuracy || plane.y != Quantity::accuracy ? "baseline" : "baseline (accuracy not evaluated)",
+                      {quantity_value(m, plane.x).value_or(kNaN)},
+                      {quantity_value(m, plane.y).value_or(kNaN)},
+                      {"baseline: " + e.baseline->arch},
+                      "#000000",
+                      Marker::diamond,
+                      6});
+  }
+  std::vector<ReferenceLine> lines;
+  for (const search::Constraint& c : e.constraints)
+    for (const bool vertical : {true, false})
+      if (const auto shown = constrained_metric(vertical ? plane.x : plane.y); shown && shown->first == c.metric)
+        lines.push_back({vertical, c.limit * shown->second,
+                         fmt::format("{} {} {}", search::metric_name(c.metric), c.at_most ? "<=" : ">=", c.limit_text)});
+  Axes axes{fmt::format("all trials: {} against {}", quantity_label(plane.y), quantity_label(plane.x)),
+            quantity_label(plane.x), quantity_label(plane.y), 1000, 540, false};
+  if (not_drawn > 0)
+    axes.x_label += fmt::format("  ({} trial{} without {} not drawn)", not_drawn, not_drawn == 1 ? "" : "s",
+                                plane.x == Quantity::latency_ms ? "a latency" : "a value");
+  return scatter_chart(axes, groups, lines);
+}
+
+std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments) {
+  const std::vector<std::string>& names = experiments.front().record.info.objective_names;
+  bool same_first = true, same_all = true, any_accuracy = false, all_accuracy = true;
+  for (const ExperimentReport& e : experiments) {
+    same_first = same_first && e.record.info.objective_names.front() == names.front();
+    same_all = same_all && e.record.info.objective_names == names;
+    const bool accuracy = e.record.accuracy_evaluations > 0;
+    any_accuracy = any_accuracy || accuracy, all_accuracy = all_accuracy && accuracy;
+  }
+  // Pareto searches are followed by the hypervolume of their feasible front, with the
+  // worst feasible value of each objective over all the experiments as the reference.
+  const bool hypervolume = same_all && (names.size() == 2 || names.size() == 3);
+  std::vector<double> reference(names.size(), 1e300), top(names.size(), -1e300);
+  for (const ExperimentReport& e : experiments)
+    for (std::size_t i = 0; i < e.record.trials.size(); ++i)
+      if (feasible_ok(e.record.trials[i]) && e.record.fitness[i].size() == names.size())
+        for (std::size_t k = 0; k < names.size(); ++k)
+          reference[k] = std::min(reference[k], e.record.fitness[i][k]), top[k] = std::max(top[k], e.record.fitness[i][k]);
+  for (std::size_t k = 0; k < names.size(); ++k) reference[k] -= top[k] > reference[k] ? 0.05 * (top[k] - reference[k]) : 1;
+  // A minimised metric (-latency_ms) is shown as the metric itself, lower is better.
+  const bool negate = !hypervolume && same_first && names.front().starts_with("-");
+  std::vector<Series> series;
+  for (const ExperimentReport& e : experiments) {
+    Series s{experiment_label(e), {}, {}, "", true};
+    const bool by_accuracy = e.record.accuracy_evaluations > 0;
+    std::int64_t x = 0;
+    std::optional<double> best;
+    std::vector<std::vector<double>> front;  // hypervolume: the feasible front so far
+    for (std::size_t i = 0; i < e.record.trials.size(); ++i) {
+      x += by_accuracy ? (e.record.trials[i].accuracy_evaluated ? 1 : 0) : 1;
+      const std::vector<double>& f = e.record.fitness[i];
+      if (f.empty() || !feasible_ok(e.record.trials[i])) continue;
+      double value = f.front();
+      if (hypervolume) {
+        if (std::any_of(front.begin(), front.end(), [&](const auto& p) { return p == f || search::dominates(p, f); }))
+          continue;
+        std::erase_if(front, [&](const auto& p) { return search::dominates(f, p); });
+        front.push_back(f);
+        value = search::hypervolume(front, reference);
+      }
+      if (best && value <= *best) continue;
+      best = value;
+      s.x.push_back(double(x));
+      s.y.push_back(negate ? -value : value);
+    }
+    if (best && s.x.back() < double(x)) s.x.push_back(double(x)), s.y.push_back(s.y.back());
+    if (!best) s.label += ": no feasible trial";
+    series.push_back(std::move(s));
+  }
+  const std::string x_label = all_accuracy    ? "accuracy evaluations"
+                              : any_accuracy  ? "accuracy evaluations (trials for a search without accuracy)"
+                                              : "trials (latency evaluations)";
+  std::string objectives;
+  for (const std::string& name : names) objectives += (objectives.empty() ? "" : ", ") + name;
+  const std::string y_label = hypervolume ? "hypervolume of " + objectives
+                              : !same_first ? "first objective (differs between the experiments)"
+                              : negate      ? names.front().substr(1) + " (lower is better)"
+                                            : names.front() + " (higher is better)";
+  return line_chart({hypervolume ? "hypervolume of the feasible front so far" : "best feasible so far", x_label,
+                     y_label, 1000, 440, false, true},
+                    series);
+}
+
+std::string layer_charts(const ExperimentReport& e) {
+  if (e.best_layers_ms.empty())
+    return fmt::format("<p class=\"note\">Per-layer latency is not shown: {}</p>\n", escape_html(e.layers_note));
+  double x_max = 0;
+  for (const LayerLatencies* layers : {&e.best_layers_ms, &e.baseline_layers_ms})
+    for (const auto& [name, ms] : *layers) x_max = std::max(x_max, ms);
+  const auto chart = [&](const LayerLatencies& layers, const std::string& who, const std::string& color) {
+    double total = 0;
+    std::vector<Bar> bars;
+    for (const auto& [name, ms] : layers) bars.push_back({name, ms, color}), total += ms;
+    return hbar_chart({fmt::format("{}: {} kernels, {} ms in all", who, layers.size(), short_number(total)),
+                       "latency per kernel (ms)", "", 560},
+                      bars, x_max);
+  };
+  const std::optional<std::size_t> best = search::best_trial(e.record);
+  std::string out = "<div class=\"row\">\n";
+  out += chart(e.best_layers_ms, best ? fmt::format("best (trial {})", *best) : "best", "#2ca02c");
+  if (!e.baseline_layers_ms.empty()) out += chart(e.baseline_layers_ms, "baseline", "#555555");
+  return out + "</div>\n";
+}
+
+}  // namespace hwnas::report::detail

@@ -1,0 +1,51 @@
+// Internal to the report module: the charts of search_report.h, built from experiments.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hwnas/report/search_report.h"
+
+namespace hwnas::report::detail {
+
+/// A quantity a scatter axis shows.
+enum class Quantity { accuracy, latency_ms, peak_activation_kib, weight_kib };
+
+/// "accuracy (%)", "latency (ms)", "peak activation memory (KiB)", "weight memory (KiB)".
+std::string quantity_label(Quantity q);
+/// The quantity of `m`; unset when it was not computed (accuracy, latency).
+std::optional<double> quantity_value(const search::Metrics& m, Quantity q);
+
+/// The scatter's axes: y accuracy when any trial has one, else peak activation memory;
+/// x latency when any trial has one, else peak activation memory (weight memory when y is
+/// peak activation memory already). Higher is better for accuracy only.
+struct Plane {
+  Quantity x = Quantity::latency_ms, y = Quantity::accuracy;
+};
+Plane choose_plane(const search::ExperimentRecord& record);
+
+/// The ok, feasible trials on the Pareto front of the plane (search::pareto_front: higher
+/// accuracy, lower latency and memory), x ascending.
+std::vector<std::size_t> plane_front(const search::ExperimentRecord& record, const Plane& plane);
+
+/// How an experiment is named in legends and headings: "DIR (strategy)".
+std::string experiment_label(const ExperimentReport& e);
+
+/// Every trial of `e` in `plane` (feasible, infeasible and failed apart; a trial without y
+/// on the n/a strip), the front, constraint lines of the plane's metrics, the baseline.
+std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const std::vector<std::size_t>& front);
+
+/// Progress against accuracy evaluations (trials for a search without accuracy), one
+/// staircase per experiment: the best feasible first objective so far; for Pareto searches
+/// of 2 or 3 objectives (the same in every experiment), the hypervolume of the feasible
+/// front so far (search/pareto.h), the reference point being each objective's worst
+/// feasible value over all the experiments, less 5% of its range.
+std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments);
+
+/// HTML: the per-layer latency of the best trial beside the baseline's (the same scale),
+/// or e.layers_note.
+std::string layer_charts(const ExperimentReport& e);
+
+}  // namespace hwnas::report::detail

@@ -1,0 +1,164 @@
+#include "hwnas/report/search_report.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "hwnas/base/error.h"
+#include "hwnas/report/html.h"
+#include "hwnas/report/search_plots.h"
+
+namespace hwnas::report {
+namespace {
+
+using detail::Quantity;
+
+std::string cell(const std::optional<double>& v, const char* format = "{:.4g}") {
+  return v ? fmt::format("<td class=\"num\">{}</td>", fmt::format(fmt::runtime(format), *v)) : "<td>n/a</td>";
+}
+
+std::string text_cell(const std::string& text) { return "<td><code>" + escape_html(text) + "</code></td>"; }
+
+std::string constraints_text(const std::vector<search::Constraint>& constraints) {
+  std::string out;
+  for (const search::Constraint& c : constraints)
+    out += fmt::format("{}{} {} {}", out.empty() ? "" : ", ", search::metric_name(c.metric), c.at_most ? "<=" : ">=",
+                       c.limit_text);
+  return out.empty() ? "none" : out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+// The head of the trial table: the plane's metrics and the others.
+const char* kMetricHeads =
+    "<th>accuracy</th><th>latency (ms)</th><th>peak activation (KiB)</th><th>weights (KiB)</th>"
+    "<th>params</th><th>MACs</th>";
+
+std::string metric_cells(const search::Metrics& m) {
+  return cell(m.accuracy, "{:.2f}") + cell(m.latency_ms) + cell(m.peak_activation_bytes / 1024.0, "{:.1f}") +
+         cell(m.weight_bytes / 1024.0, "{:.1f}") + cell(double(m.params), "{:.0f}") + cell(double(m.macs), "{:.0f}");
+}
+
+std::string summary(const ExperimentReport& e) {
+  const search::ExperimentRecord& r = e.record;
+  std::size_t feasible = 0, infeasible = 0, failed = 0;
+  for (const search::Trial& t : r.trials)
+    (t.status == search::TrialStatus::failed                   ? failed
+     : t.status == search::TrialStatus::ok && t.feasible       ? feasible
+                                                               : infeasible)++;
+  std::string out = "<table>\n";
+  const auto row = [&](const std::string& head, const std::string& value) {
+    out += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", head, value);
+  };
+  row("directory", "<code>" + escape_html(r.dir) + "</code>");
+  row("experiment file", "<code>" + escape_html(r.info.experiment_file) + "</code>");
+  row("space", escape_html(r.info.space));
+  row("strategy", fmt::format("{}, seed {}", escape_html(r.info.strategy), r.info.seed));
+  row("objective (maximised)", escape_html(join(r.info.objective_names)));
+  row("constraints", escape_html(constraints_text(e.constraints)));
+  row("trials", fmt::format("{}: {} feasible, {} infeasible, {} failed", r.trials.size(), feasible, infeasible, failed));
+  row("accuracy evaluations", fmt::format("{}", r.accuracy_evaluations));
+  row("latency evaluations", fmt::format("{}", r.latency_evaluations));
+  if (r.state) row("search time (s)", fmt::format("{:.1f}", r.state->elapsed_s));
+  return out + "</table>\n";
+}
+
+std::string trial_table(const search::ExperimentRecord& r, const std::vector<std::size_t>& rows,
+                        const std::optional<ExperimentReport::Baseline>& baseline) {
+  std::string out = fmt::format("<table>\n<tr><th>trial</th><th>genome</th><th>architecture</th>{}</tr>\n", kMetricHeads);
+  for (std::size_t i : rows) {
+    const search::Trial& t = r.trials[i];
+    out += fmt::format("<tr><td class=\"num\">{}</td>{}{}{}</tr>\n", t.index, text_cell(space::to_text(t.genome)),
+                       text_cell(t.arch), metric_cells(t.metrics));
+  }
+  if (baseline)
+    out += fmt::format("<tr><td>baseline</td>{}{}{}</tr>\n", text_cell(baseline->genome), text_cell(baseline->arch),
+                       metric_cells(baseline->metrics));
+  return out + "</table>\n";
+}
+
+// The distinct reasons of failed trials, most frequent first (at most 10).
+std::string failures(const search::ExperimentRecord& r) {
+  std::map<std::string, std::size_t> count;
+  for (const search::Trial& t : r.trials)
+    if (t.status == search::TrialStatus::failed) ++count[t.reason];
+  if (count.empty()) return "";
+  std::vector<std::pair<std::size_t, std::string>> sorted;
+  for (const auto& [reason, n] : count) sorted.emplace_back(n, reason);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::string out = "<h3>Failed trials</h3>\n<table>\n<tr><th>trials</th><th>reason</th></tr>\n";
+  for (std::size_t k = 0; k < sorted.size() && k < 10; ++k)
+    out += fmt::format("<tr><td class=\"num\">{}</td>{}</tr>\n", sorted[k].first, text_cell(sorted[k].second));
+  if (sorted.size() > 10) out += fmt::format("<tr><td colspan=\"2\">and {} other reasons</td></tr>\n", sorted.size() - 10);
+  return out + "</table>\n";
+}
+
+std::string experiment_section(const ExperimentReport& e, std::size_t number, bool several) {
+  const search::ExperimentRecord& r = e.record;
+  const detail::Plane plane = detail::choose_plane(r);
+  const std::vector<std::size_t> front = detail::plane_front(r, plane);
+  std::string out = fmt::format("<section id=\"experiment-{}\">\n<h2>{}{}</h2>\n", number,
+                                several ? fmt::format("{}. ", number) : "", escape_html(detail::experiment_label(e)));
+  out += summary(e);
+  if (!several) out += "<h3>Search progress</h3>\n" + detail::best_so_far_chart({e});
+  out += "<h3>All trials</h3>\n";
+  if (plane.y != Quantity::accuracy)
+    out += "<p class=\"note\">No trial has an accuracy (a search without an accuracy source): the trials are "
+           "drawn by memory instead.</p>\n";
+  out += detail::trials_scatter(e, plane, front);
+  out += "<h3>Per-layer latency</h3>\n" + detail::layer_charts(e);
+  out += fmt::format("<h3>Pareto front: {} against {} ({} architectures)</h3>\n", detail::quantity_label(plane.y),
+                     detail::quantity_label(plane.x), front.size());
+  out += front.empty() ? "<p class=\"note\">No feasible trial.</p>\n" : trial_table(r, front, e.baseline);
+  if (const std::optional<std::size_t> best = search::best_trial(r)) {
+    const std::string& name = r.info.objective_names.front();
+    out += fmt::format("<h3>Best trial ({})</h3>\n", escape_html(name.starts_with("-") ? "lowest " + name.substr(1)
+                                                                                        : "highest " + name));
+    out += trial_table(r, {*best}, std::nullopt);
+  }
+  out += failures(r);
+  out += "<h3>Experiment config</h3>\n<pre>" + escape_html(r.info.config_yaml, /*multiline=*/true) + "</pre>\n";
+  return out + "</section>\n";
+}
+
+std::string comparison(const std::vector<ExperimentReport>& experiments) {
+  std::string out = "<h2>Comparison</h2>\n<table>\n<tr><th>experiment</th><th>space</th><th>trials</th>"
+                    "<th>accuracy evaluations</th><th>best trial</th>" +
+                    std::string(kMetricHeads) + "</tr>\n";
+  for (std::size_t k = 0; k < experiments.size(); ++k) {
+    const search::ExperimentRecord& r = experiments[k].record;
+    const std::optional<std::size_t> best = search::best_trial(r);
+    out += fmt::format("<tr><td><a href=\"#experiment-{}\">{}</a></td><td>{}</td><td class=\"num\">{}</td>"
+                       "<td class=\"num\">{}</td>",
+                       k + 1, escape_html(detail::experiment_label(experiments[k])), escape_html(r.info.space),
+                       r.trials.size(), r.accuracy_evaluations);
+    out += best ? fmt::format("<td class=\"num\">{}</td>{}", *best, metric_cells(r.trials[*best].metrics))
+                : "<td colspan=\"7\">no feasible trial</td>";
+    out += "</tr>\n";
+  }
+  return out + "</table>\n<h3>Search progress</h3>\n" + detail::best_so_far_chart(experiments);
+}
+
+}  // namespace
+
+std::string render_report(const std::vector<ExperimentReport>& experiments) {
+  HWNAS_CHECK(!experiments.empty());
+  for (const ExperimentReport& e : experiments) {
+    if (e.record.trials.empty())
+      throw UserError(fmt::format("{}: the experiment has no trials yet; run hwnas search on it first", e.record.dir));
+    HWNAS_CHECK(!e.record.info.objective_names.empty() && e.record.fitness.size() == e.record.trials.size());
+  }
+  const bool several = experiments.size() > 1;
+  const std::string title = several ? fmt::format("hwnas report: {} experiments", experiments.size())
+                                    : "hwnas report: " + experiments.front().record.dir;
+  std::string body = "<h1>" + escape_html(title) + "</h1>\n";
+  if (several) body += comparison(experiments);
+  for (std::size_t k = 0; k < experiments.size(); ++k) body += experiment_section(experiments[k], k + 1, several);
+  return html_document(title, body);
+}
+
+}  // namespace hwnas::report

@@ -1,0 +1,70 @@
+// The HTML report of search experiments: `hwnas report DIR... [--out FILE.html]`
+// (docs/report.md).
+//
+// One self-contained page (inline SVG, no script, no external resource): for several
+// experiments, the best-so-far curves overlaid and a summary row each; then, per
+// experiment, the scatter of every trial in the accuracy-latency plane with its Pareto
+// front, constraints and baseline, the per-layer latency of the best architecture beside
+// the baseline's, the Pareto architectures with their genomes, failure reasons and the
+// stored config. A latency-only search (no accuracy) is drawn as latency against peak
+// activation memory. Every user string is escaped (report/html.h).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hwnas/search/constraint.h"
+#include "hwnas/search/experiment_store.h"
+#include "hwnas/search/trial.h"
+
+namespace hwnas::report {
+
+/// Latency in ms of each kernel of a network, (kernel name, ms) in execution order, as
+/// CostModel::layer_latency_ms gives it.
+using LayerLatencies = std::vector<std::pair<std::string, double>>;
+
+/// Everything the report shows about one experiment.
+struct ExperimentReport {
+  search::ExperimentRecord record;  // what read_experiment gives; at least one trial
+  std::vector<search::Constraint> constraints;  // the objective's hard constraints
+
+  /// The space's reference network, when it has one. Its accuracy is known only when the
+  /// search evaluated its genome (a trial); latency and memory come from the cost model.
+  struct Baseline {
+    std::string genome, arch;
+    search::Metrics metrics;
+  };
+  std::optional<Baseline> baseline;
+
+  LayerLatencies best_layers_ms, baseline_layers_ms;
+  /// Why the per-layer latencies are missing (a latency source that cannot split a network,
+  /// sources that can no longer be read), shown instead of the chart; empty when present.
+  std::string layers_note;
+};
+
+/// The whole HTML page. Throws UserError "DIR: the experiment has no trials yet; ..." for
+/// an experiment without trials, and InternalError when `experiments` is empty.
+std::string render_report(const std::vector<ExperimentReport>& experiments);
+
+/// Completes a record read from an experiment store from its stored config: the
+/// objective's constraints, the baseline's metrics (its trial when the search evaluated
+/// its genome, else the cost model's latency and memory without accuracy) and the
+/// per-layer latencies of the best and the baseline network (CostModel::layer_latency_ms,
+/// the config's space and latency source rebuilt). A source that cannot be rebuilt any
+/// more (a moved estimator file) does not stop the report: layers_note says why. Throws
+/// UserError only for a stored config whose objective cannot be read.
+ExperimentReport complete_report(search::ExperimentRecord record);
+
+/// Where `hwnas report DIR... [--out OUT]` writes: OUT when given, else DIR/report.html
+/// for one DIR. Several DIRs need --out: UserError "give --out FILE.html ...".
+std::string report_path(const std::vector<std::string>& dirs, const std::string& out);
+
+/// `hwnas report`: reads every DIR (search::read_experiment; one without trials is a
+/// UserError naming it), checks the output path (base/file_io.h check_output_path; never an
+/// experiment's store), then completes and renders the experiments and writes the page
+/// atomically. Nothing is written when anything fails. Returns the path written.
+std::string write_report(const std::vector<std::string>& dirs, const std::string& out);
+
+}  // namespace hwnas::report

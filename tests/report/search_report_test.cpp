@@ -1,0 +1,221 @@
+// The report of search experiments, from experiments built in memory.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "hwnas/base/error.h"
+#include "hwnas/report/search_report.h"
+#include "report/synthetic_experiment.h"
+
+namespace hwnas::report {
+namespace {
+
+using testing::synthetic_experiment;
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// The part of `page` from the first `from` to the next "<h3>" (or the end).
+std::string part(const std::string& page, const std::string& from) {
+  const std::size_t begin = page.find(from);
+  if (begin == std::string::npos) return "";
+  const std::size_t end = page.find("<h3>", begin + from.size());
+  return page.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+}
+
+// Trial indices in the first column of a table's rows.
+std::vector<std::int64_t> table_trials(const std::string& table) {
+  std::vector<std::int64_t> out;
+  const std::regex row("<tr><td class=\"num\">([0-9]+)</td>");
+  for (auto it = std::sregex_iterator(table.begin(), table.end(), row); it != std::sregex_iterator(); ++it)
+    out.push_back(std::stoll((*it)[1]));
+  return out;
+}
+
+TEST(SearchReport, ShowsEveryPart) {
+  const ExperimentReport e = synthetic_experiment("runs/evo", 60);
+  const std::string page = render_report({e});
+  std::size_t feasible = 0, infeasible = 0, failed = 0;
+  for (const search::Trial& t : e.record.trials)
+    (t.status == search::TrialStatus::failed ? failed : t.feasible ? feasible : infeasible)++;
+  ASSERT_GT(infeasible, 0u);
+  ASSERT_GT(failed, 0u);
+  EXPECT_EQ(count(page, "<svg"), 4u);  // best so far, all trials, per-layer best and baseline
+  EXPECT_NE(page.find(">best feasible so far</text>"), std::string::npos);
+  EXPECT_NE(page.find(fmt::format(">feasible ({})</text>", feasible)), std::string::npos);
+  EXPECT_NE(page.find(fmt::format(">infeasible ({})</text>", infeasible)), std::string::npos);
+  EXPECT_NE(page.find(fmt::format(">failed ({})</text>", failed)), std::string::npos);
+  EXPECT_NE(page.find(">latency_ms &lt;= 4.5</text>"), std::string::npos);  // the constraint line
+  EXPECT_NE(page.find(">baseline (accuracy not evaluated)</text>"), std::string::npos);
+  EXPECT_NE(page.find("baseline: 4 kernels, 3.3 ms in all</text>"), std::string::npos);
+  EXPECT_NE(page.find(": 3 kernels, 1.5 ms in all</text>"), std::string::npos);  // the best
+  EXPECT_NE(page.find(">best (trial "), std::string::npos);
+  EXPECT_NE(page.find("<pre>space: toy-space\nstrategy:\n  name: evolution\n"), std::string::npos);
+  EXPECT_NE(page.find("<h3>Failed trials</h3>"), std::string::npos);
+  EXPECT_NE(page.find("latency: program exited with status 1"), std::string::npos);
+}
+
+// The table holds exactly the feasible trials no other feasible trial beats in both
+// accuracy and latency (checked here by brute force), by increasing latency.
+TEST(SearchReport, ParetoTableHoldsExactlyTheFront) {
+  const ExperimentReport e = synthetic_experiment("runs/evo", 80);
+  const auto& trials = e.record.trials;
+  std::vector<std::pair<double, std::int64_t>> expected;
+  for (const search::Trial& a : trials) {
+    if (!a.feasible) continue;
+    const bool dominated = std::any_of(trials.begin(), trials.end(), [&](const search::Trial& b) {
+      if (!b.feasible) return false;
+      const double la = *a.metrics.latency_ms, lb = *b.metrics.latency_ms, xa = *a.metrics.accuracy,
+                   xb = *b.metrics.accuracy;
+      return lb <= la && xb >= xa && (lb < la || xb > xa);
+    });
+    if (!dominated) expected.emplace_back(*a.metrics.latency_ms, a.index);
+  }
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::int64_t> expected_trials;
+  for (const auto& [latency, index] : expected) expected_trials.push_back(index);
+  ASSERT_GE(expected_trials.size(), 3u);
+
+  const std::string page = render_report({e});
+  EXPECT_EQ(table_trials(part(page, "<h3>Pareto front")), expected_trials);
+  EXPECT_NE(page.find(fmt::format(">Pareto front ({})</text>", expected_trials.size())), std::string::npos);
+  // Every row shows the genome and the architecture string.
+  for (std::int64_t i : expected_trials)
+    EXPECT_NE(part(page, "<h3>Pareto front").find(fmt::format("<td><code>{}</code></td><td><code>{}</code></td>",
+                                                              space::to_text(trials[i].genome), trials[i].arch)),
+              std::string::npos);
+}
+
+TEST(SearchReport, BestTrialIsTheMostAccurateFeasibleOne) {
+  const ExperimentReport e = synthetic_experiment("runs/evo", 50);
+  std::int64_t best = -1;
+  for (const search::Trial& t : e.record.trials)
+    if (t.feasible && (best < 0 || *t.metrics.accuracy > *e.record.trials[best].metrics.accuracy)) best = t.index;
+  EXPECT_EQ(table_trials(part(render_report({e}), "<h3>Best trial")), std::vector<std::int64_t>{best});
+}
+
+// The best-so-far staircase never goes down (higher is better for accuracy; SVG y grows
+// downwards) and ends at the last accuracy evaluation.
+TEST(SearchReport, BestSoFarOnlyImproves) {
+  const ExperimentReport e = synthetic_experiment("runs/evo", 70);
+  const std::string chart = part(render_report({e}), "<h3>Search progress");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(chart, m, std::regex("<polyline fill=\"none\" stroke=\"[^\"]+\" stroke-width=\"2\" points=\"([^\"]+)\"")));
+  std::stringstream points(m[1].str());
+  double last_x = -1, last_y = 1e9;
+  int n = 0;
+  for (std::string p; points >> p; ++n) {
+    const double x = std::stod(p.substr(0, p.find(','))), y = std::stod(p.substr(p.find(',') + 1));
+    EXPECT_GE(x, last_x);
+    EXPECT_LE(y, last_y);
+    last_x = x, last_y = y;
+  }
+  EXPECT_GE(n, 3);
+  EXPECT_NE(chart.find(">accuracy evaluations</text>"), std::string::npos);
+  EXPECT_NE(chart.find(">accuracy (higher is better)</text>"), std::string::npos);
+}
+
+// A Pareto search is followed by the hypervolume of its feasible front, which never falls.
+TEST(SearchReport, ParetoSearchProgressIsItsHypervolume) {
+  ExperimentReport e = synthetic_experiment("runs/nsga2", 70);
+  e.record.info.objective_names = {"accuracy", "-latency_ms"};
+  for (std::size_t i = 0; i < e.record.trials.size(); ++i)
+    if (!e.record.fitness[i].empty()) e.record.fitness[i].push_back(-*e.record.trials[i].metrics.latency_ms);
+  const std::string chart = part(render_report({e}), "<h3>Search progress");
+  EXPECT_NE(chart.find(">hypervolume of the feasible front so far</text>"), std::string::npos);
+  EXPECT_NE(chart.find(">hypervolume of accuracy, -latency_ms</text>"), std::string::npos);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(chart, m, std::regex("stroke-width=\"2\" points=\"([^\"]+)\"")));
+  std::stringstream points(m[1].str());
+  double last_y = 1e9;
+  int n = 0;
+  for (std::string p; points >> p; ++n) {
+    const double y = std::stod(p.substr(p.find(',') + 1));
+    EXPECT_LE(y, last_y);
+    last_y = y;
+  }
+  EXPECT_GE(n, 5);
+}
+
+TEST(SearchReport, LatencyOnlySearchIsDrawnAgainstMemory) {
+  const std::string page = render_report({synthetic_experiment("runs/lat", 40, /*accuracy=*/false)});
+  EXPECT_EQ(page.find("accuracy (%)</text>"), std::string::npos);
+  EXPECT_NE(page.find(">all trials: peak activation memory (KiB) against latency (ms)</text>"), std::string::npos);
+  EXPECT_NE(page.find(">latency_ms (lower is better)</text>"), std::string::npos);
+  EXPECT_NE(page.find(">trials (latency evaluations)</text>"), std::string::npos);
+  EXPECT_NE(page.find("<h3>Pareto front: peak activation memory (KiB) against latency (ms)"), std::string::npos);
+}
+
+TEST(SearchReport, SeveralExperimentsAreComparedInOneChart) {
+  ExperimentReport a = synthetic_experiment("runs/evo", 40), b = synthetic_experiment("runs/random", 30);
+  b.record.info.strategy = "random";
+  const std::string page = render_report({a, b});
+  EXPECT_NE(page.find("<h1>hwnas report: 2 experiments</h1>"), std::string::npos);
+  const std::string comparison = part(page, "<h2>Comparison</h2>");
+  EXPECT_NE(comparison.find("<a href=\"#experiment-1\">runs/evo (evolution)</a>"), std::string::npos);
+  EXPECT_NE(comparison.find("<a href=\"#experiment-2\">runs/random (random)</a>"), std::string::npos);
+  const std::string overlay = part(page, "<h3>Search progress");
+  EXPECT_EQ(count(overlay, "<polyline"), 2u);
+  EXPECT_NE(overlay.find(">runs/evo (evolution)</text>"), std::string::npos);
+  EXPECT_NE(overlay.find(">runs/random (random)</text>"), std::string::npos);
+  EXPECT_EQ(count(page, "<section id=\"experiment-"), 2u);
+  EXPECT_EQ(count(page, ">best feasible so far</text>"), 1u);  // one overlay, not one per experiment
+}
+
+TEST(SearchReport, EveryUserStringIsEscaped) {
+  const std::string payload = "<script>alert(1)</script><img src=x onerror=alert(2)>\" onmouseover=\"alert(3)";
+  ExperimentReport e = synthetic_experiment("runs/" + payload, 30, true, payload);
+  e.record.info.strategy = payload;
+  e.record.info.experiment_file = payload + ".yaml";
+  e.record.info.config_yaml += "# " + payload + "\n";
+  e.record.info.objective_names = {payload};
+  e.record.trials[3].arch = payload;
+  e.record.trials[10].reason = payload;  // a failed trial
+  e.baseline->arch = payload;
+  e.best_layers_ms.front().first = payload;
+  e.constraints.front().limit_text = payload;
+  const std::string page = render_report({e, synthetic_experiment(payload, 5)});
+  EXPECT_EQ(page.find("<script"), std::string::npos);
+  EXPECT_EQ(page.find("<img"), std::string::npos);
+  EXPECT_EQ(page.find("onmouseover=\""), std::string::npos);
+  EXPECT_GE(count(page, "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;&quot; "
+                        "onmouseover=&quot;alert(3)"),
+            10u);
+}
+
+TEST(SearchReport, WithoutFeasibleTrialsOrLayerLatencies) {
+  ExperimentReport e = synthetic_experiment("runs/none", 20);
+  for (search::Trial& t : e.record.trials)
+    if (t.status == search::TrialStatus::ok) t.status = search::TrialStatus::infeasible, t.feasible = false;
+  for (auto& f : e.record.fitness) f.clear();
+  e.best_layers_ms.clear();
+  e.baseline_layers_ms.clear();
+  e.layers_note = "the latency source is a table of whole networks";
+  const std::string page = render_report({e});
+  EXPECT_NE(page.find("No feasible trial."), std::string::npos);
+  EXPECT_NE(page.find("runs/none (evolution): no feasible trial</text>"), std::string::npos);
+  EXPECT_NE(page.find("Per-layer latency is not shown: the latency source is a table of whole networks"),
+            std::string::npos);
+  EXPECT_EQ(page.find("<h3>Best trial"), std::string::npos);
+}
+
+TEST(SearchReport, AnExperimentWithoutTrialsIsAUserError) {
+  ExperimentReport e = synthetic_experiment("runs/empty", 0);
+  try {
+    render_report({synthetic_experiment("runs/full", 5), e});
+    FAIL() << "no error";
+  } catch (const UserError& error) {
+    EXPECT_STREQ(error.what(), "runs/empty: the experiment has no trials yet; run hwnas search on it first");
+  }
+}
+
+}  // namespace
+}  // namespace hwnas::report
