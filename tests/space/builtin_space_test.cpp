@@ -7,6 +7,7 @@
 #include <set>
 
 #include "hwnas/base/error.h"
+#include "hwnas/estimate/decompose.h"
 #include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/hw/targets/targets.h"
 #include "hwnas/space/registry.h"
@@ -98,6 +99,20 @@ TEST(BuiltinSpaces, RandomGenomesDecodeToTaggedNetworks) {
     }
     EXPECT_EQ(hashes.size(), 30u);
   }
+}
+
+// The decoded networks decompose into the same kernels as the zoo's, through block tags.
+TEST(BuiltinSpaces, DecodedNetworksDecomposeAsTheZoosDo) {
+  const std::unique_ptr<hw::Target> target = hw::make_target("npu-p16");
+  const auto kernels = [&](const graph::Graph& g) {
+    return estimate::decompose(g, *target->fusion_rules(), target->precision()).size();
+  };
+  const std::unique_ptr<Space> cls = make_space("mobilenet-cls", {});
+  EXPECT_EQ(kernels(cls->decode(*cls->baseline())), kernels(graph::build_zoo_model("mobilenet_v2")));
+  const std::unique_ptr<Space> det = make_space("mobilenet-det", {});
+  EXPECT_EQ(kernels(det->decode(*det->baseline())), kernels(graph::build_zoo_model("ssdlite_mobilenet_v2")));
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 20; ++i) EXPECT_GT(kernels(cls->decode(sample(*cls, rng))), 20u);
 }
 
 TEST(BuiltinSpaces, SizesAreLargeAndTheNamesListed) {
