@@ -54,7 +54,7 @@ inline const space::Nb201Space& nb201() {
 
 /// ../shared/data/nb201/nb201.csv (or under $HWNAS_DATA_DIR); fails the test when missing.
 inline std::string nb201_csv() {
-  const std::filesystem::path path = data_dir() / "nb201" / "nb201.csv";
+  const std::filesystem::path path = (data_dir() / "nb201" / "nb201.csv").lexically_normal();
   EXPECT_TRUE(std::filesystem::is_regular_file(path))
       << path << " is missing: the cost model's CSV tests need the shared data (../shared/data/README.md); set "
       << "HWNAS_DATA_DIR to its directory";

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 
@@ -225,6 +226,26 @@ TEST(CostModelTarget, ATableTargetIsLookedUpByArchitecture) {
   EXPECT_EQ(cost_model_error("latency: {target: table.yaml, store: s.db}\nobjective: {maximize: -latency_ms}\n", nb201()),
             scratch().string() + "/exp.yaml:1: latency.store: target 'table.yaml' is a table of whole-network "
                                  "latencies, which are never measured; remove store");
+}
+
+TEST(CostModelPaths, DataPrefixReadsHwnasDataDirAndRelativePathsTheExperimentsDirectory) {
+  const space::Genome g = sample_genomes(1, 10)[0];
+  std::filesystem::create_directories(scratch() / "data" / "t");
+  std::filesystem::create_directories(scratch() / "exp");
+  write_file(scratch() / "data" / "t" / "lat.csv", "arch,ms\n" + nb201().arch(g) + ",1.5\n");
+  write_file(scratch() / "exp" / "acc.csv", "arch,acc\n" + nb201().arch(g) + ",66\n");
+  const char* before = std::getenv("HWNAS_DATA_DIR");
+  const std::string saved = before != nullptr ? before : "";
+  ::setenv("HWNAS_DATA_DIR", (scratch() / "data").c_str(), 1);
+  const auto model = cost_model(R"(
+latency: {csv: data:t/lat.csv, column: ms}
+accuracy: {csv: acc.csv, column: acc}
+objective: {maximize: accuracy}
+)", nb201(), "exp/exp.yaml");
+  if (before != nullptr) ::setenv("HWNAS_DATA_DIR", saved.c_str(), 1); else ::unsetenv("HWNAS_DATA_DIR");
+  const Trial t = model->evaluate(g);
+  EXPECT_EQ(t.metrics.latency_ms, 1.5);
+  EXPECT_EQ(t.metrics.accuracy, 66);
 }
 
 }  // namespace

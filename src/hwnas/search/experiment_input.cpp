@@ -35,7 +35,8 @@ std::string path_problem(std::string_view value) {
 std::string resolve_experiment_path(std::string_view value, const std::string& experiment_file,
                                     std::string_view where) {
   if (const std::string why = path_problem(value); !why.empty()) throw UserError(fmt::format("{}: {}", where, why));
-  if (value.starts_with(kDataPrefix)) return (data_dir() / fs::path(value.substr(kDataPrefix.size()))).string();
+  if (value.starts_with(kDataPrefix))
+    return (data_dir() / fs::path(value.substr(kDataPrefix.size()))).lexically_normal().string();
   const fs::path p(value);
   if (p.is_absolute()) return p.string();
   return (fs::path(experiment_file).parent_path() / p).lexically_normal().string();
