@@ -47,7 +47,8 @@ class CostModel {
 /// Builds the cost model from an experiment file's `latency:`, `accuracy:`, `objective:`
 /// (and `precision:`/`batch:` if present) sections. `file` names the experiment file in
 /// errors: UserError "FILE: KEY: ..." for unknown or misspelt keys, wrong types, units,
-/// missing sources, a CSV without the architecture column.
+/// missing sources, a CSV without the architecture column. The cost model keeps a
+/// reference to `space`, which must outlive it.
 std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const std::string& file,
                                            const space::Space& space);
 
