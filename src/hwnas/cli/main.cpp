@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   hwnas::cli::add_fit_command(app);
   hwnas::cli::add_estimate_command(app);
   hwnas::cli::add_validate_command(app);
+  hwnas::cli::add_search_command(app);
   hwnas::cli::add_report_command(app);
   try {
     app.parse(argc, argv);
