@@ -14,6 +14,7 @@ void add_fit_command(CLI::App& app);
 void add_estimate_command(CLI::App& app);
 void add_validate_command(CLI::App& app);
 void add_search_command(CLI::App& app);
+void add_space_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 
 }  // namespace hwnas::cli

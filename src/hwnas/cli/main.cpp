@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   hwnas::cli::add_estimate_command(app);
   hwnas::cli::add_validate_command(app);
   hwnas::cli::add_search_command(app);
+  hwnas::cli::add_space_command(app);
   hwnas::cli::add_report_command(app);
   try {
     app.parse(argc, argv);

@@ -1,26 +1,42 @@
 #include "hwnas/graph/blocks.h"
 
+#include <fmt/format.h>
+
 #include "hwnas/graph/infer_shape.h"
 
 namespace hwnas::graph {
 namespace {
 
+// `prefix` followed by `suffix`, built in an inline buffer: a search decodes thousands of
+// networks a second, and names of ordinary length then cost no heap allocation.
+class NodeName {
+ public:
+  NodeName(std::string_view prefix, std::string_view suffix) {
+    buffer_.append(prefix.data(), prefix.data() + prefix.size());
+    buffer_.append(suffix.data(), suffix.data() + suffix.size());
+  }
+  operator std::string_view() const { return {buffer_.data(), buffer_.size()}; }
+
+ private:
+  fmt::memory_buffer buffer_;
+};
+
 // The shared tail of IBN and fused IBN: [SE] → 1x1 project + BN → residual add when
 // wanted and the shapes match.
 NodeId se_project_residual(Graph& g, NodeId x, NodeId y, const std::optional<SqueezeExciteSpec>& se,
-                           std::int32_t out, bool residual, const std::string& name, BlockId block) {
-  if (se) y = emit_squeeze_excite(g, y, *se, name + ".se", block);
-  y = emit_conv_bn_act(g, y, {.out = out, .act = std::nullopt}, name + ".project", block);
-  if (residual && g.shape(x) == g.shape(y)) y = g.add(name + ".add", Add{}, {x, y}, block);
+                           std::int32_t out, bool residual, std::string_view name, BlockId block) {
+  if (se) y = emit_squeeze_excite(g, y, *se, NodeName(name, ".se"), block);
+  y = emit_conv_bn_act(g, y, {.out = out, .act = std::nullopt}, NodeName(name, ".project"), block);
+  if (residual && g.shape(x) == g.shape(y)) y = g.add(NodeName(name, ".add"), Add{}, {x, y}, block);
   return y;
 }
 
 }  // namespace
 
-NodeId emit_conv_bn_act(Graph& g, NodeId x, const ConvBnActSpec& spec, const std::string& name,
+NodeId emit_conv_bn_act(Graph& g, NodeId x, const ConvBnActSpec& spec, std::string_view name,
                         BlockId block) {
   const std::int32_t pad =
-      spec.padding >= 0 ? spec.padding : same_padding(spec.kernel, spec.dilation, name + ".conv");
+      spec.padding >= 0 ? spec.padding : same_padding(spec.kernel, spec.dilation, NodeName(name, ".conv"));
   Conv2d conv{.out_channels = spec.out,
               .kernel_h = spec.kernel,
               .kernel_w = spec.kernel,
@@ -32,20 +48,20 @@ NodeId emit_conv_bn_act(Graph& g, NodeId x, const ConvBnActSpec& spec, const std
               .dilation_w = spec.dilation,
               .groups = spec.groups,
               .bias = spec.bias};
-  NodeId y = g.add(name + ".conv", conv, {x}, block);
-  if (spec.bn) y = g.add(name + ".bn", BatchNorm{}, {y}, block);
-  if (spec.act) y = g.add(name + ".act", Activation{*spec.act}, {y}, block);
+  NodeId y = g.add(NodeName(name, ".conv"), conv, {x}, block);
+  if (spec.bn) y = g.add(NodeName(name, ".bn"), BatchNorm{}, {y}, block);
+  if (spec.act) y = g.add(NodeName(name, ".act"), Activation{*spec.act}, {y}, block);
   return y;
 }
 
 NodeId emit_squeeze_excite(Graph& g, NodeId x, const SqueezeExciteSpec& spec,
-                           const std::string& name, BlockId block) {
-  NodeId s = g.add(name + ".pool", GlobalPool{PoolKind::avg}, {x}, block);
-  s = g.add(name + ".fc1", Conv2d{.out_channels = spec.squeeze, .bias = true}, {s}, block);
-  s = g.add(name + ".act", Activation{spec.act}, {s}, block);
-  s = g.add(name + ".fc2", Conv2d{.out_channels = g.shape(x).c, .bias = true}, {s}, block);
-  s = g.add(name + ".gate", Activation{spec.gate}, {s}, block);
-  return g.add(name + ".mul", Mul{}, {x, s}, block);
+                           std::string_view name, BlockId block) {
+  NodeId s = g.add(NodeName(name, ".pool"), GlobalPool{PoolKind::avg}, {x}, block);
+  s = g.add(NodeName(name, ".fc1"), Conv2d{.out_channels = spec.squeeze, .bias = true}, {s}, block);
+  s = g.add(NodeName(name, ".act"), Activation{spec.act}, {s}, block);
+  s = g.add(NodeName(name, ".fc2"), Conv2d{.out_channels = g.shape(x).c, .bias = true}, {s}, block);
+  s = g.add(NodeName(name, ".gate"), Activation{spec.gate}, {s}, block);
+  return g.add(NodeName(name, ".mul"), Mul{}, {x, s}, block);
 }
 
 NodeId conv_bn_act(Graph& g, NodeId x, const ConvBnActSpec& spec, const std::string& name) {
@@ -62,7 +78,7 @@ IbnNodes ibn(Graph& g, NodeId x, const IbnSpec& spec, const std::string& name) {
   r.block = g.add_block(BlockKind::ibn, name);
   NodeId y = x;
   if (spec.expanded != g.shape(x).c) {
-    y = emit_conv_bn_act(g, y, {.out = spec.expanded, .act = spec.act}, name + ".expand", r.block);
+    y = emit_conv_bn_act(g, y, {.out = spec.expanded, .act = spec.act}, NodeName(name, ".expand"), r.block);
     r.expand = y;
   }
   y = emit_conv_bn_act(g, y,
@@ -72,7 +88,7 @@ IbnNodes ibn(Graph& g, NodeId x, const IbnSpec& spec, const std::string& name) {
                         .groups = spec.expanded,
                         .dilation = spec.dilation,
                         .act = spec.act},
-                       name + ".dw", r.block);
+                       NodeName(name, ".dw"), r.block);
   r.depthwise = y;
   r.output = se_project_residual(g, x, y, spec.se, spec.out, spec.residual && spec.stride == 1,
                                  name, r.block);
@@ -83,8 +99,9 @@ IbnNodes fused_ibn(Graph& g, NodeId x, const FusedIbnSpec& spec, const std::stri
   IbnNodes r;
   r.block = g.add_block(BlockKind::fused_ibn, name);
   NodeId y = emit_conv_bn_act(
-      g, x, {.out = spec.expanded, .kernel = spec.kernel, .stride = spec.stride, .act = spec.act},
-      name + ".expand", r.block);
+      g, x,
+      {.out = spec.expanded, .kernel = spec.kernel, .stride = spec.stride, .dilation = spec.dilation, .act = spec.act},
+      NodeName(name, ".expand"), r.block);
   r.expand = y;
   r.output = se_project_residual(g, x, y, spec.se, spec.out, spec.residual && spec.stride == 1,
                                  name, r.block);

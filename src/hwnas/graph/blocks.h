@@ -54,6 +54,7 @@ struct FusedIbnSpec {
   std::int32_t expanded = 0;
   std::int32_t kernel = 3;
   std::int32_t stride = 1;
+  std::int32_t dilation = 1;
   ActKind act = ActKind::relu6;
   std::optional<SqueezeExciteSpec> se;
   bool residual = true;
@@ -67,11 +68,11 @@ struct IbnNodes {
 };
 
 /// Emits conv-bn-act nodes into an existing block (used inside other builders).
-NodeId emit_conv_bn_act(Graph& g, NodeId x, const ConvBnActSpec& spec, const std::string& name,
+NodeId emit_conv_bn_act(Graph& g, NodeId x, const ConvBnActSpec& spec, std::string_view name,
                         BlockId block);
 /// Emits squeeze-excite nodes into an existing block; returns the gated tensor.
 NodeId emit_squeeze_excite(Graph& g, NodeId x, const SqueezeExciteSpec& spec,
-                           const std::string& name, BlockId block);
+                           std::string_view name, BlockId block);
 
 NodeId conv_bn_act(Graph& g, NodeId x, const ConvBnActSpec& spec, const std::string& name);
 NodeId squeeze_excite(Graph& g, NodeId x, const SqueezeExciteSpec& spec, const std::string& name);
