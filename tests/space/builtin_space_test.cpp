@@ -115,6 +115,30 @@ TEST(BuiltinSpaces, DecodedNetworksDecomposeAsTheZoosDo) {
   for (int i = 0; i < 20; ++i) EXPECT_GT(kernels(cls->decode(sample(*cls, rng))), 20u);
 }
 
+// A space of `n` genes of `choices` choices each, for Space's default sizes.
+class UniformSpace : public Space {
+ public:
+  UniformSpace(std::size_t n, std::size_t choices) {
+    for (std::size_t i = 0; i < n; ++i) genes_.push_back({fmt::format("g{}", i), std::vector<std::string>(choices, "c")});
+  }
+  const std::string& name() const override { return name_; }
+  const std::vector<Gene>& genes() const override { return genes_; }
+  graph::Graph decode(const Genome&) const override { return graph::Graph(); }
+
+ private:
+  std::string name_ = "uniform";
+  std::vector<Gene> genes_;
+};
+
+TEST(SpaceSize, TheDefaultIsTheProductOfChoicesBelow1e15) {
+  EXPECT_EQ(make_space("nb201", {})->exact_size(), 15625u);
+  EXPECT_EQ(UniformSpace(3, 10).exact_size(), 1000u);
+  EXPECT_EQ(UniformSpace(14, 10).exact_size(), 100'000'000'000'000u);
+  EXPECT_EQ(UniformSpace(15, 10).exact_size(), std::nullopt);  // exactly 1e15
+  EXPECT_EQ(UniformSpace(5, 65536).exact_size(), std::nullopt);  // 2^80: no wrap-around
+  EXPECT_DOUBLE_EQ(UniformSpace(5, 65536).log10_size(), 5 * std::log10(65536.0));
+}
+
 TEST(BuiltinSpaces, SizesAreLargeAndTheNamesListed) {
   const std::vector<std::string> names = builtin_space_names();
   EXPECT_EQ(names, (std::vector<std::string>{"mobilenet-cls", "mobilenet-det", "mobilenet-seg", "nb201", "fbnet"}));

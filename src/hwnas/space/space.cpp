@@ -19,12 +19,13 @@ double Space::log10_size() const {
 }
 
 std::optional<std::uint64_t> Space::exact_size() const {
+  constexpr std::uint64_t kExactBelow = 1'000'000'000'000'000;
   std::uint64_t total = 1;
   for (const Gene& gene : genes()) {
+    if (total > kExactBelow / gene.choices.size()) return std::nullopt;  // checked before it can overflow
     total *= gene.choices.size();
-    if (total >= 1'000'000'000'000'000ULL) return std::nullopt;  // choices are < 2^16: no overflow
   }
-  return total;
+  return total < kExactBelow ? std::optional<std::uint64_t>(total) : std::nullopt;
 }
 
 std::vector<std::uint32_t> Space::cardinalities() const {
