@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "hwnas/search/run_search.h"
 #include "search/experiment_fakes.h"
@@ -197,6 +199,75 @@ TEST(ExperimentLoop, BestAndParetoComeFromFeasibleTrials) {
   EXPECT_EQ(r.accuracy_evaluations, 50 - infeasible);
   EXPECT_EQ(r.latency_evaluations, 50);
   EXPECT_EQ(pareto_trials(r), std::vector<std::size_t>{*best});
+}
+
+// The accuracy program dies of the same Ctrl-C that stops the search: its failure is not
+// the architecture's, so the step is not stored and the resumed search asks it again.
+TEST(ExperimentLoop, ATrialThatFailedWithTheInterruptionIsNotStored) {
+  const FakeProblem problem;
+  TestDir dir;
+  std::atomic<bool> stop{false};
+  struct Interrupted final : CostModel {
+    FakeCostModel inner;
+    std::atomic<bool>* stop;
+    int calls = 0;
+    Interrupted(const FakeProblem& p, std::atomic<bool>* s) : inner(p), stop(s) {}
+    Trial evaluate(const space::Genome& g) override {
+      if (++calls < 4) return inner.evaluate(g);
+      *stop = true;  // Ctrl-C arrives while the program runs, and kills it
+      Trial t;
+      t.genome = g;
+      t.status = TrialStatus::failed;
+      t.reason = "accuracy: 'train.py' was killed by signal 2 (Interrupt)";
+      return t;
+    }
+    Feedback feedback(const Trial& t) const override { return inner.feedback(t); }
+    std::size_t objectives() const override { return 1; }
+    std::vector<std::string> objective_names() const override { return {"accuracy"}; }
+    std::vector<std::pair<std::string, double>> layer_latency_ms(const graph::Graph&) const override { return {}; }
+  } cost(problem, &stop);
+  const space::Filters no_filters;
+  const std::unique_ptr<Strategy> s = make_strategy("random", nlohmann::json::object(), {&problem.space, 7, 1});
+  ExperimentStore store = ExperimentStore::create(dir.file("e"), info_for("random"));
+  const SearchHooks hooks{&stop, {}};
+  EXPECT_EQ(search_loop({problem.space, cost, *s, no_filters}, store, {.trials = 10}, hooks).reason,
+            StopReason::interrupted);
+  const ExperimentRecord r = read_experiment(dir.file("e"));
+  EXPECT_EQ(r.trials.size(), 3u);
+  EXPECT_EQ(r.state->steps, 3);
+  // Resumed, the fourth genome is evaluated for real: the same trials as a run never stopped.
+  run(problem, dir.file("e"), "random", {.trials = 10}, false);
+  run(problem, dir.file("whole"), "random", {.trials = 10}, true);
+  expect_same_trials(read_experiment(dir.file("e")), read_experiment(dir.file("whole")));
+}
+
+// A wall-time budget counts the steps' time; here every evaluation takes 2 ms, so a budget
+// of 1 ms ends the search after its first step (whatever the machine's speed).
+TEST(ExperimentLoop, AWallTimeBudgetStopsAfterTheStepThatReachesIt) {
+  const testing::TinySpace tiny;
+  TestDir dir;
+  struct Slow final : CostModel {
+    Trial evaluate(const space::Genome& g) override {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      Trial t;
+      t.genome = g;
+      t.feasible = true;
+      t.metrics.accuracy = 1;
+      return t;
+    }
+    Feedback feedback(const Trial& t) const override { return {t.genome, Feedback::Status::ok, {1.0}}; }
+    std::size_t objectives() const override { return 1; }
+    std::vector<std::string> objective_names() const override { return {"accuracy"}; }
+    std::vector<std::pair<std::string, double>> layer_latency_ms(const graph::Graph&) const override { return {}; }
+  } cost;
+  const std::unique_ptr<Strategy> s = make_strategy("random", nlohmann::json::object(), {&tiny, 1, 1});
+  ExperimentStore store = ExperimentStore::create(dir.file("e"), info_for("random"));
+  const space::Filters no_filters;
+  const LoopOutcome out = search_loop({tiny, cost, *s, no_filters}, store, {.seconds = 0.001}, {});
+  EXPECT_EQ(out.reason, StopReason::budget);
+  EXPECT_NE(out.message.find("(budget.seconds 0.001)"), std::string::npos) << out.message;
+  EXPECT_EQ(read_experiment(dir.file("e")).trials.size(), 1u);
+  EXPECT_GE(read_experiment(dir.file("e")).state->elapsed_s, 0.002);
 }
 
 }  // namespace
