@@ -109,7 +109,7 @@ std::int64_t node_params(const Graph& graph, NodeId id) {
   return 0;
 }
 
-Analysis analyze(const Graph& graph, Precision precision, std::int32_t batch) {
+Analysis analyze(const Graph& graph, Precision precision, std::int32_t batch, MinOrder min_order) {
   HWNAS_CHECK(batch > 0);
   const auto n = static_cast<std::size_t>(graph.size());
   Analysis a;
@@ -170,6 +170,7 @@ Analysis analyze(const Graph& graph, Precision precision, std::int32_t batch) {
   std::vector<NodeId> graph_order(n);
   for (std::size_t i = 0; i < n; ++i) graph_order[i] = static_cast<NodeId>(i);
   a.peak_activation_bytes = peak_memory(graph, graph_order, bytes);
+  if (min_order == MinOrder::skip) return a;
   Schedule schedule = min_memory_schedule(graph, bytes);
   a.peak_activation_bytes_min_order = schedule.peak_bytes;
   a.min_order_exact = schedule.exact;

@@ -78,7 +78,7 @@ std::optional<std::string> filter_violation(const Filters& filters, const graph:
 std::optional<std::string> filter_violation(const Filters& filters, const graph::Graph& graph,
                                             graph::Precision precision) {
   if (filters.empty()) return std::nullopt;
-  return filter_violation(filters, graph::analyze(graph, precision));
+  return filter_violation(filters, graph::analyze(graph, precision, 1, graph::MinOrder::skip));
 }
 
 std::string describe(const Filters& filters) {
