@@ -145,6 +145,28 @@ TEST(SearchReport, ParetoSearchProgressIsItsHypervolume) {
   EXPECT_GE(n, 5);
 }
 
+// A few diverged networks (10% accuracy, as NB201 has) would flatten the front and the
+// progress curve: the front gets a zoomed scatter without them, and the progress chart
+// starts its y axis near the values reached after 5% of the budget, saying so.
+TEST(SearchReport, OutliersGetAZoomOnTheFrontAndAFocusedProgressChart) {
+  ExperimentReport e = synthetic_experiment("runs/evo", 80);
+  EXPECT_EQ(render_report({e}).find("<h3>Near the Pareto front</h3>"), std::string::npos);
+  for (int i : {0, 30, 31, 36}) {
+    ASSERT_TRUE(e.record.trials[i].feasible) << i;
+    e.record.trials[i].metrics.accuracy = 10;
+    e.record.fitness[i] = {10};
+  }
+  const std::string page = render_report({e});
+  const std::string zoom = part(page, "<h3>Near the Pareto front</h3>");
+  ASSERT_NE(zoom, "");
+  EXPECT_NE(zoom.find(">trials near the Pareto front: accuracy (%) at least "), std::string::npos);
+  EXPECT_EQ(zoom.find("trial 30: arch-30 |"), std::string::npos);  // a 10% trial is not in the zoom
+  EXPECT_EQ(zoom.find(">infeasible ("), std::string::npos);      // nor are trials without accuracy
+  EXPECT_NE(zoom.find("trial 1: arch-1 |"), std::string::npos);
+  const std::string progress = part(page, "<h3>Search progress");
+  EXPECT_NE(progress.find(">accuracy evaluations  (values below "), std::string::npos);
+}
+
 TEST(SearchReport, LatencyOnlySearchIsDrawnAgainstMemory) {
   const std::string page = render_report({synthetic_experiment("runs/lat", 40, /*accuracy=*/false)});
   EXPECT_EQ(page.find("accuracy (%)</text>"), std::string::npos);

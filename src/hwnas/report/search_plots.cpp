@@ -89,11 +89,23 @@ std::vector<std::size_t> plane_front(const search::ExperimentRecord& record, con
   return front;
 }
 
+std::optional<double> front_zoom(const search::ExperimentRecord& record, const Plane& plane,
+                                 const std::vector<std::size_t>& front) {
+  if (plane.y != Quantity::accuracy || front.empty()) return std::nullopt;
+  double lo = 1e300, hi = -1e300, front_lo = 1e300;
+  for (const search::Trial& t : record.trials)
+    if (feasible_ok(t) && t.metrics.accuracy) lo = std::min(lo, *t.metrics.accuracy), hi = std::max(hi, *t.metrics.accuracy);
+  for (std::size_t i : front) front_lo = std::min(front_lo, *record.trials[i].metrics.accuracy);
+  if (hi - front_lo >= 0.5 * (hi - lo)) return std::nullopt;
+  return front_lo - 0.25 * (hi - front_lo);
+}
+
 std::string experiment_label(const ExperimentReport& e) {
   return fmt::format("{} ({})", e.record.dir, e.record.info.strategy);
 }
 
-std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const std::vector<std::size_t>& front) {
+std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const std::vector<std::size_t>& front,
+                           std::optional<double> y_at_least) {
   PointGroup feasible{"", {}, {}, {}, "#1f77b4", Marker::circle};
   PointGroup infeasible{"", {}, {}, {}, "#ff7f0e", Marker::cross};
   PointGroup failed{"", {}, {}, {}, "#d62728", Marker::triangle};
@@ -101,6 +113,7 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
   for (const search::Trial& t : e.record.trials) {
     PointGroup& g = feasible_ok(t) ? feasible : t.status == search::TrialStatus::failed ? failed : infeasible;
     const auto x = quantity_value(t.metrics, plane.x), y = quantity_value(t.metrics, plane.y);
+    if (y_at_least && (!y || *y < *y_at_least)) continue;
     if (!x) ++not_drawn;
     g.x.push_back(x.value_or(kNaN));
     g.y.push_back(y.value_or(kNaN));
@@ -109,6 +122,9 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
   feasible.label = fmt::format("feasible ({})", feasible.x.size());
   infeasible.label = fmt::format("infeasible ({})", infeasible.x.size());
   failed.label = fmt::format("failed ({})", failed.x.size());
+  if (y_at_least)  // a zoom names only what it shows
+    for (PointGroup* g : {&feasible, &infeasible, &failed})
+      if (g->x.empty()) g->label.clear();
   std::vector<PointGroup> groups = {feasible, infeasible, failed};
   PointGroup pareto{fmt::format("Pareto front ({})", front.size()), {}, {}, {}, "#2ca02c", Marker::ring, 6.5, true};
   for (std::size_t i : front) {
@@ -118,11 +134,12 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
     pareto.tips.push_back("Pareto front: " + trial_tip(t));
   }
   groups.push_back(pareto);
-  if (e.baseline) {
+  const std::optional<double> baseline_y = e.baseline ? quantity_value(e.baseline->metrics, plane.y) : std::nullopt;
+  if (e.baseline && (!y_at_least || (baseline_y && *baseline_y >= *y_at_least))) {
     const search::Metrics& m = e.baseline->metrics;
-    groups.push_back({m.accuracy || plane.y != Quantity::accuracy ? "baseline" : "baseline (accuracy not evaluated)",
+    groups.push_back({baseline_y ? "baseline" : "baseline (accuracy not evaluated)",
                       {quantity_value(m, plane.x).value_or(kNaN)},
-                      {quantity_value(m, plane.y).value_or(kNaN)},
+                      {baseline_y.value_or(kNaN)},
                       {"baseline: " + e.baseline->arch},
                       "#000000",
                       Marker::diamond,
@@ -134,7 +151,9 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
       if (const auto shown = constrained_metric(vertical ? plane.x : plane.y); shown && shown->first == c.metric)
         lines.push_back({vertical, c.limit * shown->second,
                          fmt::format("{} {} {}", search::metric_name(c.metric), c.at_most ? "<=" : ">=", c.limit_text)});
-  Axes axes{fmt::format("all trials: {} against {}", quantity_label(plane.y), quantity_label(plane.x)),
+  Axes axes{y_at_least ? fmt::format("trials near the Pareto front: {} at least {}", quantity_label(plane.y),
+                                     short_number(*y_at_least))
+                       : fmt::format("all trials: {} against {}", quantity_label(plane.y), quantity_label(plane.x)),
             quantity_label(plane.x), quantity_label(plane.y), 1000, 540, false};
   if (not_drawn > 0)
     axes.x_label += fmt::format("  ({} trial{} without {} not drawn)", not_drawn, not_drawn == 1 ? "" : "s",
@@ -194,15 +213,38 @@ std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments) 
   const std::string x_label = all_accuracy    ? "accuracy evaluations"
                               : any_accuracy  ? "accuracy evaluations (trials for a search without accuracy)"
                                               : "trials (latency evaluations)";
+  // The first values of a search are often far from the rest (a 10% NB201 cell before the
+  // 93% ones): the y axis starts at each curve's value 5% into the budget, when that cuts
+  // off more than 30% of the range, and the earlier values are drawn on its edge.
+  Axes axes{hypervolume ? "hypervolume of the feasible front so far" : "best feasible so far", "", "", 1000, 440,
+            false, true};
+  double x_end = 0, lo = 1e300, hi = -1e300;
+  for (const Series& s : series)
+    for (std::size_t i = 0; i < s.x.size(); ++i) x_end = std::max(x_end, s.x[i]), lo = std::min(lo, s.y[i]), hi = std::max(hi, s.y[i]);
+  std::optional<double> edge;
+  for (const Series& s : series) {
+    if (s.x.empty()) continue;
+    double v = s.y.front();
+    for (std::size_t i = 0; i < s.x.size() && s.x[i] <= 0.05 * x_end; ++i) v = s.y[i];
+    edge = !edge ? v : negate ? std::max(*edge, v) : std::min(*edge, v);
+  }
+  std::string clipped;
+  if (edge && !negate && *edge > lo + 0.3 * (hi - lo)) {
+    axes.y_min = *edge - 0.05 * (hi - *edge);
+    clipped = fmt::format("  (values below {} drawn on the axis)", short_number(*axes.y_min));
+  } else if (edge && negate && *edge < hi - 0.3 * (hi - lo)) {
+    axes.y_max = *edge + 0.05 * (*edge - lo);
+    clipped = fmt::format("  (values above {} drawn at the top)", short_number(*axes.y_max));
+  }
   std::string objectives;
   for (const std::string& name : names) objectives += (objectives.empty() ? "" : ", ") + name;
   const std::string y_label = hypervolume ? "hypervolume of " + objectives
                               : !same_first ? "first objective (differs between the experiments)"
                               : negate      ? names.front().substr(1) + " (lower is better)"
                                             : names.front() + " (higher is better)";
-  return line_chart({hypervolume ? "hypervolume of the feasible front so far" : "best feasible so far", x_label,
-                     y_label, 1000, 440, false, true},
-                    series);
+  axes.x_label = x_label + clipped;
+  axes.y_label = y_label;
+  return line_chart(axes, series);
 }
 
 std::string layer_charts(const ExperimentReport& e) {

@@ -35,7 +35,16 @@ std::string experiment_label(const ExperimentReport& e);
 
 /// Every trial of `e` in `plane` (feasible, infeasible and failed apart; a trial without y
 /// on the n/a strip), the front, constraint lines of the plane's metrics, the baseline.
-std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const std::vector<std::size_t>& front);
+/// With `y_at_least`, only the trials whose y is at least that (a zoom on the front).
+std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const std::vector<std::size_t>& front,
+                           std::optional<double> y_at_least = std::nullopt);
+
+/// Where a zoom on the front starts, when the front spans less than half of the feasible
+/// trials' accuracy range (outliers such as NB201's 10% cells flatten the front): a
+/// quarter of the front's span below its least accurate point. Unset otherwise, and for
+/// planes without accuracy.
+std::optional<double> front_zoom(const search::ExperimentRecord& record, const Plane& plane,
+                                 const std::vector<std::size_t>& front);
 
 /// Progress against accuracy evaluations (trials for a search without accuracy), one
 /// staircase per experiment: the best feasible first objective so far; for Pareto searches

@@ -110,6 +110,8 @@ std::string experiment_section(const ExperimentReport& e, std::size_t number, bo
     out += "<p class=\"note\">No trial has an accuracy (a search without an accuracy source): the trials are "
            "drawn by memory instead.</p>\n";
   out += detail::trials_scatter(e, plane, front);
+  if (const std::optional<double> zoom = detail::front_zoom(r, plane, front))
+    out += "<h3>Near the Pareto front</h3>\n" + detail::trials_scatter(e, plane, front, zoom);
   out += "<h3>Per-layer latency</h3>\n" + detail::layer_charts(e);
   out += fmt::format("<h3>Pareto front: {} against {} ({} architectures)</h3>\n", detail::quantity_label(plane.y),
                      detail::quantity_label(plane.x), front.size());

@@ -17,9 +17,10 @@ struct Frame {
   Axes axes;
   double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   int left = 80, right = 24, top = 48, bottom = 64;
+  int strip = 0;  // height of a band between the plot area and the x tick labels (scatter's n/a)
   double px(double x) const { return left + (x - x0) / (x1 - x0) * (axes.width - left - right); }
-  double py(double y) const { return axes.height - bottom - (y - y0) / (y1 - y0) * (axes.height - top - bottom); }
-  int plot_bottom() const { return axes.height - bottom; }
+  double py(double y) const { return plot_bottom() - (y - y0) / (y1 - y0) * (plot_bottom() - top); }
+  int plot_bottom() const { return axes.height - bottom - strip; }
 };
 
 /// "Nice" tick step for a range: 1, 2 or 5 × 10^k, about `target_ticks` ticks.

@@ -30,21 +30,24 @@ std::string line_chart(const Axes& axes, const std::vector<Series>& series) {
   if (f.x1 < f.x0) f.x0 = 0, f.x1 = 1;  // no points at all
   if (f.y1 < f.y0) f.y0 = 0, f.y1 = 1;
   if (f.x1 <= f.x0) f.x1 = f.x0 + 1;
-  f.y1 = f.y1 <= f.y0 ? f.y0 + 1 : f.y1 + 0.05 * (f.y1 - f.y0);
+  if (axes.y_min && *axes.y_min < f.y1) f.y0 = *axes.y_min;
+  if (axes.y_max && *axes.y_max > f.y0) f.y1 = *axes.y_max;
+  else f.y1 = f.y1 <= f.y0 ? f.y0 + 1 : f.y1 + 0.05 * (f.y1 - f.y0);
+  const auto py = [&](double y) { return f.py(std::clamp(y, f.y0, f.y1)); };
   std::string out = detail::svg_header(axes) + detail::y_axis(f) + detail::x_axis(f);
   for (std::size_t k = 0; k < series.size(); ++k) {
     const Series& s = series[k];
     const std::string& color = items[k].color;
     std::string points;
     for (std::size_t i = 0; i < s.x.size(); ++i) {
-      if (s.step && i > 0) points += fmt::format("{:.1f},{:.1f} ", f.px(s.x[i]), f.py(s.y[i - 1]));
-      points += fmt::format("{:.1f},{:.1f} ", f.px(s.x[i]), f.py(s.y[i]));
+      if (s.step && i > 0) points += fmt::format("{:.1f},{:.1f} ", f.px(s.x[i]), py(s.y[i - 1]));
+      points += fmt::format("{:.1f},{:.1f} ", f.px(s.x[i]), py(s.y[i]));
     }
     out += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>\n", color, points);
     if (s.x.size() <= 40)
       for (std::size_t i = 0; i < s.x.size(); ++i)
         out += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"/>\n", f.px(s.x[i]),
-                           f.py(s.y[i]), color);
+                           py(s.y[i]), color);
   }
   return out + detail::legend(f, items, axes.legend_outside) + "</svg>\n";
 }

@@ -4,6 +4,7 @@
 // escaped (report/html.h).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct Axes {
   int width = 900, height = 480;
   bool y_from_zero = true;
   bool legend_outside = false;  // line_chart: the legend right of the plot area, not over it
+  /// line_chart: the y range shown, when set; a point beyond it is drawn on its edge (the
+  /// caller says so), e.g. to keep a best-so-far curve's first poor values from flattening it.
+  std::optional<double> y_min, y_max;
 };
 
 enum class Marker { square, circle, cross, triangle, diamond, ring };

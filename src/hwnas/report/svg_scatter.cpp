@@ -12,7 +12,7 @@ namespace {
 
 using detail::Frame;
 
-constexpr int kStrip = 26;  // height in px of the "n/a" strip for points without y
+constexpr int kStrip = 30;  // height in px of the "n/a" strip for points without y
 
 // [lo, hi] widened by 5% on each side (a single value by 5% of itself, or 1 when it is 0),
 // never below 0 when lo was not; [0, 1] when empty.
@@ -56,20 +56,20 @@ std::string scatter_chart(const Axes& axes, const std::vector<PointGroup>& group
                        groups[k].marker});
   for (const ReferenceLine& line : lines) items.push_back({line.color, line.label, Marker::square, true});
   f.right = detail::legend_width(items) + 24;
-  if (strip) f.bottom += kStrip;
+  if (strip) f.strip = kStrip;
 
   std::string out = detail::svg_header(axes) + detail::y_axis(f) + detail::x_axis(f);
-  const double strip_y = f.plot_bottom() + kStrip / 2.0 + 2;
+  const double strip_y = f.plot_bottom() + kStrip / 2.0 + 1;
   if (strip)
     out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#f2f2f2\"/>"
                        "<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">n/a</text>\n",
-                       f.left, f.plot_bottom() + 2, axes.width - f.left - f.right, kStrip - 4, f.left - 6, strip_y + 4);
+                       f.left, f.plot_bottom() + 4, axes.width - f.left - f.right, kStrip - 6, f.left - 6, strip_y + 4);
   for (const ReferenceLine& line : lines) {
     const double at = line.vertical ? f.px(line.at) : f.py(line.at);
     out += fmt::format("<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" "
                        "stroke-width=\"2\" stroke-dasharray=\"6 3\"/>\n",
                        line.vertical ? at : f.left, line.vertical ? at : axes.width - f.right,
-                       line.vertical ? f.top : at, line.vertical ? f.plot_bottom() + (strip ? kStrip : 0) : at,
+                       line.vertical ? f.top : at, line.vertical ? f.plot_bottom() + f.strip : at,
                        line.color);
   }
   for (std::size_t k = 0; k < groups.size(); ++k) {
