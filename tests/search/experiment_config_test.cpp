@@ -98,6 +98,9 @@ TEST(ExperimentConfig, BadValuesNameTheKey) {
   expect_error("space: nb201\nbudget: {trials: 1}\nstrategy: {population: 3}\n", {}, "strategy.name: missing");
   expect_error("space: [a]\nstrategy: random\nbudget: {trials: 1}\n", {}, "space.name: missing");
   expect_error("- 1\n", {}, "exp.yaml: an experiment file is a mapping");
+  expect_error(std::string(kBase) + "name: [a]\n", {}, "exp.yaml:9: name: must be text, got a list");
+  expect_error(kBase, {"description={a: 1}"}, "exp.yaml: description (from --set): must be text, got a mapping");
+  EXPECT_EQ(parse(std::string(kBase) + "name: x\ndescription: a search\n").strategy, "evolution");
 }
 
 TEST(ExperimentConfig, MalformedOverridesAreRefused) {

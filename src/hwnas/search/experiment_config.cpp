@@ -271,6 +271,9 @@ ExperimentConfig parse_experiment_config(std::string_view text, const std::strin
   for (const std::string& set : sets) config.set_keys.insert(apply_set(config.root, set));
   const Section top(config, config.root, "");
   top.only(experiment_keys());
+  for (const char* text : {"name", "description"})
+    if (const YAML::Node v = top.get(text); v.IsDefined() && !v.IsScalar())
+      top.fail(text, v, fmt::format("must be text, got {}", value_words(v)));
   read_space(config, top);
   read_strategy(config, top);
   read_budget(config, top);
