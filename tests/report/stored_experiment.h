@@ -28,8 +28,8 @@ inline void write_stored_experiment(const std::string& dir, int trials, std::uin
                          "budget: {trials: " << std::max(trials, 1) << "}\n"
                          "seed: " << seed << "\n";
   const search::ExperimentConfig config = search::read_experiment_config(file, {});
-  const auto space =
-      space::make_space("mobilenet-cls", space::space_options_for_target(*hw::make_target("edgetpu-like"), "edgetpu-like"));
+  const auto p = hw::make_target("edgetpu-like")->parallelism_factor();
+  const auto space = space::make_space("mobilenet-cls", space::space_options_for_target(p, "edgetpu-like"));
   const auto cost = search::make_cost_model(config.root, config.file, *space);
   search::ExperimentInfo info;
   info.config_yaml = search::normalised_yaml(config.root);

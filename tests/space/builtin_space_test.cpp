@@ -177,10 +177,10 @@ TEST(BuiltinSpaces, TheUncuratedTwinKeepsTheBaselineAndStepsChannelsByOne) {
 }
 
 TEST(Registry, PComesFromAnNpuTargetOrAnEstimatorsLanes) {
-  const SpaceOptions npu = space_options_for_target(*hw::make_target("npu-p32"), "npu-p32");
+  const SpaceOptions npu = space_options_for_target(hw::make_target("npu-p32")->parallelism_factor(), "npu-p32");
   EXPECT_EQ(npu.parallelism_factor, 32);
   EXPECT_EQ(npu.parallelism_source, "target 'npu-p32'");
-  const SpaceOptions cpu = space_options_for_target(*hw::make_target("cpu"), "cpu");
+  const SpaceOptions cpu = space_options_for_target(hw::make_target("cpu")->parallelism_factor(), "cpu");
   EXPECT_EQ(cpu.parallelism_factor, std::nullopt);
   EXPECT_EQ(cpu.parallelism_source, "target 'cpu'");
   EXPECT_EQ(space_options_for_estimator(16, "e.json").parallelism_factor, 16);

@@ -38,7 +38,7 @@ void show(const ShowArgs& args) {
   graph::Precision precision = graph::Precision::fp32;
   if (!args.target.empty()) {
     const std::unique_ptr<hw::Target> target = hw::make_target(args.target);
-    options = space::space_options_for_target(*target, args.target);
+    options = space::space_options_for_target(target->parallelism_factor(), args.target);
     precision = target->precision();
   } else if (!args.estimator.empty()) {
     const nlohmann::json doc = estimate::read_estimator_json(args.estimator);
@@ -46,7 +46,7 @@ void show(const ShowArgs& args) {
       options = space::space_options_for_estimator(0, args.estimator);
     } else {
       const estimate::Estimator e = estimate::Estimator::from_json(doc, args.estimator);
-      options = space::space_options_for_estimator(e, args.estimator);
+      options = space::space_options_for_estimator(e.lanes().cout, args.estimator);
       precision = e.precision();
     }
   }

@@ -4,6 +4,7 @@
 // machine), external/ (a user's program), table/ (whole-network latencies from a CSV).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,9 @@ class Target {
   virtual std::optional<FusionRules> fusion_rules() const { return std::nullopt; }
   /// The precision kernels run at on this target.
   virtual graph::Precision precision() const { return graph::Precision::fp32; }
+  /// The parallelism factor P (output-channel lanes of the MAC array) when the target
+  /// states one: an npu description's `parallelism_factor`; nullopt for other kinds.
+  virtual std::optional<std::int32_t> parallelism_factor() const { return std::nullopt; }
   /// Files the target reads while it measures, besides its description (an external
   /// target's program and the files its command names), so that commands never write an
   /// output over one of them (check_output_path). Paths as the target opens them.

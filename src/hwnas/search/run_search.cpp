@@ -29,7 +29,7 @@ LatencyFacts latency_facts(const ExperimentConfig& config) {
   const ExperimentSection section(latency, config.file, "latency");
   if (section.has("target")) {
     const std::unique_ptr<hw::Target> target = hw::make_target(section.target_spec("target"));
-    return {space::space_options_for_target(*target, section.text("target")), target->precision()};
+    return {space::space_options_for_target(target->parallelism_factor(), section.text("target")), target->precision()};
   }
   if (section.has("estimator")) {
     const std::string path = section.path("estimator");

@@ -5,8 +5,6 @@
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
 #include "hwnas/base/printable.h"
-#include "hwnas/estimate/estimator.h"
-#include "hwnas/hw/npu/npu_target.h"
 #include "hwnas/space/builtin.h"
 #include "hwnas/space/fbnet.h"
 #include "hwnas/space/nb201.h"
@@ -21,11 +19,10 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 }  // namespace
 
-SpaceOptions space_options_for_target(const hw::Target& target, std::string_view spec) {
+SpaceOptions space_options_for_target(std::optional<std::int32_t> parallelism_factor, std::string_view spec) {
   SpaceOptions options;
   options.parallelism_source = "target '" + std::string(spec) + "'";
-  if (const auto* npu = dynamic_cast<const hw::NpuTarget*>(&target))
-    options.parallelism_factor = npu->description().parallelism_factor;
+  options.parallelism_factor = parallelism_factor;
   return options;
 }
 
@@ -34,10 +31,6 @@ SpaceOptions space_options_for_estimator(std::int32_t detected_cout_lanes, std::
   options.parallelism_source = "estimator '" + std::string(path) + "' (its detected lanes)";
   if (detected_cout_lanes > 0) options.parallelism_factor = detected_cout_lanes;
   return options;
-}
-
-SpaceOptions space_options_for_estimator(const estimate::Estimator& estimator, std::string_view path) {
-  return space_options_for_estimator(estimator.lanes().cout, path);
 }
 
 std::vector<std::string> builtin_space_names() {

@@ -12,13 +12,6 @@
 #include "hwnas/space/filters.h"
 #include "hwnas/space/space.h"
 
-namespace hwnas::estimate {
-class Estimator;
-}
-namespace hwnas::hw {
-class Target;
-}
-
 namespace hwnas::space {
 
 /// What a space is built for.
@@ -32,13 +25,12 @@ struct SpaceOptions {
   bool uncurated = false;
 };
 
-/// The parallelism factor of a target: an npu description's `parallelism_factor`; other
-/// kinds (cpu, external, table) state none. `spec` is how the user named the target.
-SpaceOptions space_options_for_target(const hw::Target& target, std::string_view spec);
-/// The output-channel lanes an estimator detected (Lanes::cout); none when it detected
-/// none (a fit that found no lanes): then P is refused.
-SpaceOptions space_options_for_estimator(const estimate::Estimator& estimator, std::string_view path);
-/// The same from the lanes alone (0: none), e.g. for a table estimator, which has none.
+/// P from a target: its parallelism factor (hw::Target::parallelism_factor: an npu
+/// description's; nullopt for cpu, external and table targets, then P is refused). `spec`
+/// is how the user named the target.
+SpaceOptions space_options_for_target(std::optional<std::int32_t> parallelism_factor, std::string_view spec);
+/// P from an estimator file: the output-channel lanes it detected (estimate::Lanes::cout);
+/// 0 when it detected none (a fit that found no lanes, a table estimator): then P is refused.
 SpaceOptions space_options_for_estimator(std::int32_t detected_cout_lanes, std::string_view path);
 
 /// Names of the built-in spaces, in the order `hwnas space show` lists them.

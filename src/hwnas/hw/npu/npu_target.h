@@ -16,6 +16,7 @@ class NpuTarget : public Target {
   Measurement measure(const Kernel& kernel) override;
   std::optional<FusionRules> fusion_rules() const override { return description_.fuse; }
   graph::Precision precision() const override { return description_.precision; }
+  std::optional<std::int32_t> parallelism_factor() const override { return description_.parallelism_factor; }
   const NpuDescription& description() const { return description_; }
 
  private:
