@@ -61,6 +61,12 @@ ExperimentConfig read_experiment_config(const std::string& path, const std::vect
 ExperimentConfig parse_experiment_config(std::string_view text, const std::string& file, const std::string& base_dir,
                                          const std::vector<std::string>& sets);
 
+/// Applies one override "KEY=VALUE" to `root` (as read_experiment_config does for each
+/// `sets` entry): the value is read as YAML; mappings on the dotted path are created; a
+/// numeric part indexes a list. Returns KEY. Throws UserError "--set 'KEY=VALUE': ..." as
+/// listed above.
+std::string apply_override(YAML::Node& root, const std::string& set);
+
 /// The tree as YAML with every mapping's keys sorted (block style), so that two trees that
 /// read the same give the same text.
 std::string normalised_yaml(const YAML::Node& root);
