@@ -180,8 +180,8 @@ std::unique_ptr<Strategy> make_bananas(const nlohmann::json& params, const Strat
   s.initial = static_cast<std::size_t>(p.integer("initial", 10, 2, 100000));
   s.ensemble = static_cast<std::size_t>(p.integer("ensemble", 5, 2, 100));
   s.candidates = static_cast<std::size_t>(p.integer("candidates", 100, 1, 100000));
-  s.parents = static_cast<std::size_t>(p.integer("parents", 10, 1, 100000));
-  s.random_share = p.number("random_share", 0.2, 0, 1);
+  s.parents = static_cast<std::size_t>(p.integer("parents", 5, 1, 100000));
+  s.random_share = p.number("random_share", 0.0, 0, 1);
   s.thompson = p.choice("acquisition", "ei", {"ei", "its"}) == "its";
   s.rounds = static_cast<int>(p.integer("rounds", 50, 1, 2000));
   s.max_depth = static_cast<int>(p.integer("max_depth", 6, 1, 12));
