@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "report/chromium.h"
+#include "report/png_image.h"
 #include "report/stored_experiment.h"
 #include "support/cli_runner.h"
 
@@ -52,6 +54,65 @@ TEST(ReportCli, WritesTheReportBesideTheExperiment) {
   ASSERT_EQ(dom.status, 0) << dom.err;
   EXPECT_EQ(console_lines(dom.err), std::vector<std::string>{});
   EXPECT_EQ(count(dom.out, "<svg"), 4u);
+}
+
+// End to end: `hwnas search` runs a small search with an accuracy program (a shell script
+// answering from the model file's size; some trials fail) in a directory whose name is
+// markup, with markup in the experiment's name; `hwnas report` writes its page, which
+// Chromium opens without a console message, shows the markup as text, and renders.
+TEST(ReportCli, ReportOfASearchRunByHwnasOpensInChromium) {
+  const fs::path work = scratch_dir() / "e2e";
+  fs::create_directories(work);
+  const std::string program = (work / "accuracy.sh").string();
+  std::ofstream(program) << "#!/bin/sh\n"
+                            "size=$(wc -c < \"$1\")\n"
+                            "[ $((size % 5)) -eq 0 ] && { echo 'diverged' >&2; exit 1; }\n"
+                            "echo \"{\\\"accuracy\\\": $((60 + size % 37))}\"\n";
+  fs::permissions(program, fs::perms::owner_all);
+  const std::string markup = "<script>alert(1)</script>";
+  const std::string exp = write_temp("e2e/exp.yaml",
+                                     "name: '" + markup + "'\n"
+                                     "space: mobilenet-cls\n"
+                                     "latency: {target: edgetpu-like}\n"
+                                     "accuracy: {command: [./accuracy.sh, '{model}'], timeout_s: 60}\n"
+                                     "objective:\n  maximize: accuracy\n  constraints: [latency_ms <= 3]\n"
+                                     "strategy: {name: evolution, population: 6, sample_size: 3}\n"
+                                     "budget: {evaluations: 14}\n"
+                                     "seed: 5\n");
+  const std::string dir = (work / "<img src=x onerror=alert(2)>").string();
+  const Result search = hwnas({"search", exp, "--out", dir});
+  ASSERT_EQ(search.status, 0) << search.err;
+  const Result r = hwnas({"report", dir});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string page = read_file(dir + "/report.html");
+  EXPECT_NE(page.find(">all trials: accuracy (%) against latency (ms)</text>"), std::string::npos);
+  EXPECT_NE(page.find(">baseline: "), std::string::npos);  // per-layer latency of MobileNetV2
+  EXPECT_NE(page.find(">best (trial "), std::string::npos);
+  EXPECT_NE(page.find("<h3>Failed trials</h3>"), std::string::npos);  // seed 5: 3 of 15 trials
+  EXPECT_NE(page.find("exited with status 1"), std::string::npos);
+  EXPECT_EQ(page.find("<script"), std::string::npos);
+  EXPECT_EQ(page.find("<img"), std::string::npos);
+  EXPECT_NE(page.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(page.find("&lt;img src=x onerror=alert(2)&gt;"), std::string::npos);
+
+  const BrowserRun dom = run_chromium(dir + "/report.html", {"--dump-dom"}, work);
+  ASSERT_FALSE(dom.timed_out) << "chromium did not finish (a dialog open?)";
+  ASSERT_EQ(dom.status, 0) << dom.err;
+  EXPECT_EQ(console_lines(dom.err), std::vector<std::string>{});
+  EXPECT_EQ(dom.out.find("<script"), std::string::npos);
+  EXPECT_EQ(dom.out.find("<img"), std::string::npos);
+  // Progress, all trials, best and baseline layers (and a zoom on the front when drawn).
+  EXPECT_GE(count(page, "<svg"), 4u);
+  EXPECT_EQ(count(dom.out, "<svg"), count(page, "<svg"));
+
+  const std::string png = (work / "report.png").string();
+  const BrowserRun shot = run_chromium(dir + "/report.html", {"--screenshot=" + png, "--window-size=1200,2000"}, work);
+  ASSERT_EQ(shot.status, 0) << shot.err;
+  const PngImage image = decode_png(read_file(png));
+  std::size_t ink = 0;
+  for (std::size_t i = 0; i < image.rgb.size(); i += 3)
+    if (image.rgb[i] < 200 || image.rgb[i + 1] < 200 || image.rgb[i + 2] < 200) ++ink;
+  EXPECT_GT(ink, image.rgb.size() / 3 / 50) << "screenshot " << png << " is nearly blank";
 }
 
 TEST(ReportCli, ComparesSeveralExperimentsInOneFile) {
