@@ -22,7 +22,7 @@
 #include "hwnas/base/error.h"
 #include "hwnas/hw/table/table_target.h"
 #include "hwnas/hw/targets/targets.h"
-#include "estimate/table_support.h"
+#include "hwnas/search/table_estimator_inputs.h"
 
 namespace hwnas::estimate {
 namespace {
@@ -55,7 +55,7 @@ TEST(FuzzRegression, EveryDescriptionEstimatorAndTableInputLoadsOrFailsWithAUser
   for (const fs::path& f : regressions("estimator"))
     expect_contract(f, [&] {
       const nlohmann::json doc = read_estimator_json(f.string());
-      if (TableEstimator::is_table_estimator(doc)) load_table_estimator(doc, f.string());
+      if (TableEstimator::is_table_estimator(doc)) search::load_table_estimator(doc, f.string());
       else Estimator::from_json(doc, f.string());
     });
   for (const fs::path& f : regressions("table_csv"))
@@ -152,7 +152,7 @@ TEST(FuzzRegression, EstimatorFieldsOfAnotherTypeAreUserErrors) {
   const auto error_of = [](const std::string& text) -> std::string {
     try {
       const nlohmann::json doc = parse_estimator_json(text, "e.json");
-      if (TableEstimator::is_table_estimator(doc)) load_table_estimator(doc, "e.json");
+      if (TableEstimator::is_table_estimator(doc)) search::load_table_estimator(doc, "e.json");
       else Estimator::from_json(doc, "e.json");
     } catch (const UserError& e) {
       return e.what();

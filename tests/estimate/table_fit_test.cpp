@@ -11,8 +11,9 @@
 #include "hwnas/estimate/table_fit.h"
 #include "hwnas/base/error.h"
 #include "hwnas/base/csv.h"
+#include "hwnas/hw/targets/targets.h"
 #include "hwnas/space/nb201.h"
-#include "estimate/table_support.h"
+#include "hwnas/search/table_estimator_inputs.h"
 #include "support/scratch_dir.h"
 
 namespace hwnas::estimate {
@@ -26,7 +27,7 @@ const space::Space& nb201() {
 std::string random_nb201_arch(std::mt19937_64& rng) { return nb201().arch(space::sample(nb201(), rng)); }
 
 nlohmann::json fit(const TableFitOptions& o, const std::string& out) {
-  return fit_table(o, nb201(), preset_table_simulators(), out);
+  return fit_table(o, nb201(), search::make_table_simulators(), out);
 }
 
 std::string scratch(const std::string& name) {
@@ -273,7 +274,7 @@ TEST(TableFit, EstimatorRefusesSimulatorPresetsChangedSinceTheFit) {
   fit(TableFitOptions{csv, "arch", "lat_ms_dev", 10, 1}, est);
   const nlohmann::json doc = nlohmann::json::parse(std::ifstream(est));
   EXPECT_EQ(doc["version"], kTableEstimatorVersion);
-  const TableSimulators presets = preset_table_simulators();
+  const TableSimulators presets = search::make_table_simulators();
   ASSERT_EQ(doc["simulators"].size(), presets.size());
   for (std::size_t i = 0; i < presets.size(); ++i) {
     EXPECT_EQ(doc["simulators"][i]["name"], kTableSimulatorPresets[i]);
@@ -281,7 +282,7 @@ TEST(TableFit, EstimatorRefusesSimulatorPresetsChangedSinceTheFit) {
   }
   // The current presets: it loads and predicts.
   const CsvTable table = read_csv(csv);
-  const TableEstimator e = load_table_estimator(doc, est);
+  const TableEstimator e = search::load_table_estimator(doc, est);
   EXPECT_GT(e.predict_ms(table.rows[0][1]), 0);
   EXPECT_EQ(e.space().name(), "nb201");
 
@@ -296,7 +297,7 @@ TEST(TableFit, EstimatorRefusesSimulatorPresetsChangedSinceTheFit) {
   yaml.replace(clock, 14, "clock_mhz: 400");
   const std::string edited = scratch("ethos-u55-128-like.yaml");
   std::ofstream(edited) << yaml;
-  TableSimulators changed = preset_table_simulators();
+  TableSimulators changed = search::make_table_simulators();
   changed[1] = hw::make_target(edited);
   const std::string m = load_error(doc, est, std::move(changed));
   EXPECT_NE(m.find(est + ": simulator preset 'ethos-u55-128-like' has changed since the fit"), std::string::npos) << m;
@@ -306,15 +307,15 @@ TEST(TableFit, EstimatorRefusesSimulatorPresetsChangedSinceTheFit) {
   nlohmann::json old = doc;
   old["version"] = 2;
   old.erase("simulators");
-  const std::string v2 = load_error(old, est, preset_table_simulators());
+  const std::string v2 = load_error(old, est, search::make_table_simulators());
   EXPECT_NE(v2.find("'version' is 2, this hwnas reads 3 (version 2 does not record the identities"), std::string::npos)
       << v2;
   nlohmann::json none = doc;
   none.erase("simulators");
-  EXPECT_NE(load_error(none, est, preset_table_simulators()).find("simulators"), std::string::npos);
+  EXPECT_NE(load_error(none, est, search::make_table_simulators()).find("simulators"), std::string::npos);
   nlohmann::json other_space = doc;
   other_space["space"] = "fbnet";
-  EXPECT_NE(load_error(other_space, est, preset_table_simulators()).find("'space' is 'fbnet', not 'nb201'"),
+  EXPECT_NE(load_error(other_space, est, search::make_table_simulators()).find("'space' is 'fbnet', not 'nb201'"),
             std::string::npos);
 }
 

@@ -3,15 +3,15 @@
 // the table loader by the file's format), and what loads estimates as `hwnas estimate`
 // would: a kernel estimator a small model with every kind of kernel, a table estimator
 // an architecture of its table (with the current simulator presets and the space the file
-// names, as the CLI loads it: estimate/table_support.h). Relative table paths start at tests/fuzz/data, which
-// holds nb201_table.csv, the table the table-estimator seeds name.
+// names, as the CLI loads it: search/table_estimator_inputs.h). Relative table paths start
+// at tests/fuzz/data, which holds nb201_table.csv, the table the table-estimator seeds name.
 #include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-#include "estimate/table_support.h"
+#include "hwnas/search/table_estimator_inputs.h"
 #include "fuzz/fuzz_contract.h"
 #include "fuzz/probe_model.h"
 #include "hwnas/estimate/estimator.h"
@@ -32,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string path = "fuzz.json";
     const nlohmann::json doc = estimate::parse_estimator_json(text, path);
     if (estimate::TableEstimator::is_table_estimator(doc)) {
-      estimate::load_table_estimator(doc, path).predict_ms(kArch);
+      search::load_table_estimator(doc, path).predict_ms(kArch);
       return;
     }
     const estimate::Estimator e = estimate::Estimator::from_json(doc, path);

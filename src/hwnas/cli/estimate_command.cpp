@@ -6,7 +6,7 @@
 #include "hwnas/cli/json_output.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
-#include "hwnas/cli/table_estimator_inputs.h"
+#include "hwnas/search/table_estimator_inputs.h"
 #include "hwnas/estimate/estimator.h"
 #include "hwnas/estimate/table_model.h"
 #include "hwnas/estimate/validate.h"
@@ -23,7 +23,7 @@ namespace {
 // that space's zoo spec with the architecture alone, and memory comes from the graph.
 void estimate_with_table(const std::string& model, const nlohmann::json& doc, const std::string& path,
                          std::int32_t batch, bool json) {
-  const estimate::TableEstimator e = load_table_estimator(doc, path);
+  const estimate::TableEstimator e = search::load_table_estimator(doc, path);
   const std::string prefix(space::zoo_arch_prefix(e.space()));
   if (prefix.empty())
     throw UserError(fmt::format("{}: its space '{}' has no zoo model to name its architectures as a MODEL; only "
@@ -171,7 +171,7 @@ void add_validate_command(CLI::App& app) {
           throw UserError(fmt::format("{} does not apply to a table estimator: it is validated on the rows of its "
                                       "own table that its fit held out; drop {}",
                                       name, name));
-      validate_table(load_table_estimator(doc, args->estimator), args->target, args->json);
+      validate_table(search::load_table_estimator(doc, args->estimator), args->target, args->json);
       return;
     }
     if (args->target.empty())

@@ -9,7 +9,7 @@
 #include "hwnas/cli/json_output.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
-#include "hwnas/cli/table_estimator_inputs.h"
+#include "hwnas/search/table_estimator_inputs.h"
 #include "hwnas/estimate/fit.h"
 #include "hwnas/estimate/table_fit.h"
 #include "hwnas/base/error.h"
@@ -143,7 +143,7 @@ void add_fit_command(CLI::App& app) {
       } catch (const UserError& e) {
         throw UserError(fmt::format("--space {}: {}", printable(args->space, 80), e.what()));
       }
-      const nlohmann::json r = estimate::fit_table(args->table, *space, make_table_simulators(), args->out);
+      const nlohmann::json r = estimate::fit_table(args->table, *space, search::make_table_simulators(), args->out);
       if (args->json) {
         emit_json(r);
       } else {

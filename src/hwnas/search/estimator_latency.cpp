@@ -9,9 +9,8 @@
 #include "hwnas/base/error.h"
 #include "hwnas/estimate/estimator.h"
 #include "hwnas/estimate/table_model.h"
-#include "hwnas/hw/targets/targets.h"
-#include "hwnas/space/registry.h"
 #include "hwnas/search/latency_source.h"
+#include "hwnas/search/table_estimator_inputs.h"
 
 namespace hwnas::search {
 namespace {
@@ -47,14 +46,6 @@ class TableEstimatorLatency : public LatencySource {
   estimate::TableEstimator estimator_;
 };
 
-/// The estimator with the simulators whose latencies are its features (kTableSimulatorPresets).
-estimate::TableEstimator load_table_estimator(const nlohmann::json& doc, const std::string& path,
-                                              const std::string& space_name) {
-  estimate::TableSimulators simulators;
-  for (std::string_view preset : estimate::kTableSimulatorPresets) simulators.push_back(hw::make_target(std::string(preset)));
-  return estimate::TableEstimator::from_json(doc, path, space::make_space(space_name, {}), std::move(simulators));
-}
-
 }  // namespace
 
 std::unique_ptr<LatencySource> make_estimator_latency(const ExperimentSection& s, const space::Space& space,
@@ -69,7 +60,7 @@ std::unique_ptr<LatencySource> make_estimator_latency(const ExperimentSection& s
       s.fail("estimator", fmt::format("{} is a table estimator of space '{}', but the experiment searches '{}'; "
                                       "fit one on a table of '{}' (hwnas fit --table)",
                                       path, table_space, space.name(), space.name()));
-    return std::make_unique<TableEstimatorLatency>(load_table_estimator(doc, path, table_space));
+    return std::make_unique<TableEstimatorLatency>(load_table_estimator(doc, path));
   }
   estimate::Estimator estimator = estimate::Estimator::from_json(doc, path);
   const std::vector<std::int32_t>& batches = estimator.batches();

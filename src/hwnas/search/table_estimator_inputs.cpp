@@ -1,9 +1,9 @@
-#include "hwnas/cli/table_estimator_inputs.h"
+#include "hwnas/search/table_estimator_inputs.h"
 
 #include "hwnas/hw/targets/targets.h"
 #include "hwnas/space/registry.h"
 
-namespace hwnas::cli {
+namespace hwnas::search {
 
 estimate::TableSimulators make_table_simulators() {
   estimate::TableSimulators simulators;
@@ -16,4 +16,4 @@ estimate::TableEstimator load_table_estimator(const nlohmann::json& doc, const s
       doc, path, space::make_space(estimate::TableEstimator::space_name(doc, path), {}), make_table_simulators());
 }
 
-}  // namespace hwnas::cli
+}  // namespace hwnas::search
