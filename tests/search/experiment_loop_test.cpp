@@ -228,10 +228,12 @@ TEST(ExperimentLoop, ATrialThatFailedWithTheInterruptionIsNotStored) {
   } cost(problem, &stop);
   const space::Filters no_filters;
   const std::unique_ptr<Strategy> s = make_strategy("random", nlohmann::json::object(), {&problem.space, 7, 1});
-  ExperimentStore store = ExperimentStore::create(dir.file("e"), info_for("random"));
-  const SearchHooks hooks{&stop, {}};
-  EXPECT_EQ(search_loop({problem.space, cost, *s, no_filters}, store, {.trials = 10}, hooks).reason,
-            StopReason::interrupted);
+  {
+    ExperimentStore store = ExperimentStore::create(dir.file("e"), info_for("random"));
+    const SearchHooks hooks{&stop, {}};
+    EXPECT_EQ(search_loop({problem.space, cost, *s, no_filters}, store, {.trials = 10}, hooks).reason,
+              StopReason::interrupted);
+  }  // the search process ends: its lock on the store goes
   const ExperimentRecord r = read_experiment(dir.file("e"));
   EXPECT_EQ(r.trials.size(), 3u);
   EXPECT_EQ(r.state->steps, 3);

@@ -142,6 +142,25 @@ TEST(ExperimentStore, ANewExperimentIsNotWrittenOverAnOldOne) {
   EXPECT_THROW(ExperimentStore::create(dir.file("file"), sample_info()), UserError);
 }
 
+TEST(ExperimentStore, OneSearchAtATimeWritesAnExperiment) {
+  TestDir dir;
+  {
+    ExperimentStore running = ExperimentStore::create(dir.file("run"), sample_info());
+    // flock locks belong to an open file description, so a second open in this process
+    // is refused as another process's would be.
+    try {
+      ExperimentStore::open(dir.file("run"));
+      ADD_FAILURE() << "opened twice";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("run: another hwnas search is running on this experiment; wait for it"),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_NO_THROW(read_experiment(dir.file("run")));  // readers (the report) are not locked out
+  }
+  EXPECT_NO_THROW(ExperimentStore::open(dir.file("run")));  // released with the store
+}
+
 TEST(ExperimentStore, WhatIsNotAnExperimentIsAOneLineError) {
   TestDir dir;
   EXPECT_NE(error_reading(dir.file("absent")).find("no such experiment directory"), std::string::npos);

@@ -239,6 +239,18 @@ std::vector<std::size_t> pareto_trials(const ExperimentRecord& record) {
   return front;
 }
 
+namespace {
+
+FileLock lock_store(const std::string& dir) {
+  std::optional<FileLock> lock = FileLock::try_lock(store_path(dir));
+  if (!lock)
+    throw UserError(fmt::format("{}: another hwnas search is running on this experiment; wait for it to end "
+                                "(or stop it with Ctrl-C) before resuming, or use another --out", dir));
+  return std::move(*lock);
+}
+
+}  // namespace
+
 ExperimentStore ExperimentStore::create(const std::string& dir, const ExperimentInfo& info) {
   check_dir(dir);
   std::error_code ec;
@@ -264,11 +276,12 @@ ExperimentStore ExperimentStore::create(const std::string& dir, const Experiment
   if (!created)
     throw UserError(fmt::format("{}: holds an experiment already ({}); use --resume to continue it, or another --out",
                                 dir, kExperimentStoreFile));
-  return ExperimentStore(std::move(*db), dir);
+  return ExperimentStore(std::move(*db), dir, lock_store(dir));
 }
 
 ExperimentStore ExperimentStore::open(const std::string& dir) {
-  ExperimentStore store(open_existing(dir, sqlite::OpenMode::existing), dir);
+  sqlite::Database db = open_existing(dir, sqlite::OpenMode::existing);
+  ExperimentStore store(std::move(db), dir, lock_store(dir));
   load_info(store.db_);  // refuse a store without its record now
   return store;
 }

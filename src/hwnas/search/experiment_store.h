@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hwnas/base/file_lock.h"
 #include "hwnas/base/sqlite.h"
 #include "hwnas/search/trial.h"
 
@@ -90,7 +91,10 @@ class ExperimentStore {
   /// holds an experiment ("...; use --resume to continue it, or another --out"), or is a
   /// file, or cannot be created.
   static ExperimentStore create(const std::string& dir, const ExperimentInfo& info);
-  /// Opens the experiment in DIR for resuming; errors as read_experiment.
+  /// Opens the experiment in DIR for resuming; errors as read_experiment. create() and
+  /// open() hold an exclusive lock on the store while the ExperimentStore lives: while
+  /// another process (a running search) holds it, they throw UserError "DIR: another
+  /// hwnas search is running on this experiment; ...".
   static ExperimentStore open(const std::string& dir);
 
   const std::string& dir() const { return dir_; }
@@ -109,10 +113,12 @@ class ExperimentStore {
   void update_config(const std::string& config_yaml);
 
  private:
-  ExperimentStore(sqlite::Database db, std::string dir) : db_(std::move(db)), dir_(std::move(dir)) {}
+  ExperimentStore(sqlite::Database db, std::string dir, FileLock lock)
+      : db_(std::move(db)), dir_(std::move(dir)), lock_(std::move(lock)) {}
 
   sqlite::Database db_;
   std::string dir_;
+  FileLock lock_;  // one writer per experiment: a second search on DIR is refused
 };
 
 }  // namespace hwnas::search
