@@ -28,6 +28,20 @@ TEST(Units, BytesAndCounts) {
   EXPECT_EQ(parse_count("12", "w"), 12);
 }
 
+TEST(Units, OneTableForEveryKind) {
+  EXPECT_EQ(unit_names(UnitKind::bytes), "B, kB, KB, MB, GB, KiB, MiB, GiB");
+  EXPECT_EQ(unit_names(UnitKind::count), "K, k, M, G");
+  EXPECT_EQ(unit_names(UnitKind::milliseconds), "ms, us, s");
+  EXPECT_EQ(unit_factor(UnitKind::bytes, "MiB"), 1048576.0);
+  EXPECT_EQ(unit_factor(UnitKind::bytes, "kB"), 1000.0);
+  EXPECT_EQ(unit_factor(UnitKind::milliseconds, "us"), 1e-3);
+  EXPECT_EQ(unit_factor(UnitKind::milliseconds, "s"), 1e3);
+  EXPECT_EQ(unit_factor(UnitKind::count, "G"), 1e9);
+  EXPECT_EQ(unit_factor(UnitKind::count, "MB"), std::nullopt);      // a byte unit is not a count's
+  EXPECT_EQ(unit_factor(UnitKind::bytes, "mib"), std::nullopt);     // case-sensitive
+  EXPECT_EQ(unit_factor(UnitKind::milliseconds, ""), std::nullopt);  // no unit is the caller's default
+}
+
 TEST(Units, RefusedWithTheReason) {
   const auto message = [](auto parse, const char* text) {
     try {

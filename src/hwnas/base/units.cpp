@@ -11,28 +11,23 @@ namespace {
 
 constexpr std::int64_t kMax = std::int64_t{1} << 62;
 
-struct Unit {
-  std::string_view name;
-  std::int64_t factor;
-};
-
 constexpr std::array<Unit, 8> kByteUnits = {{{"B", 1},
-                                             {"kB", 1'000},
-                                             {"KB", 1'000},
-                                             {"MB", 1'000'000},
-                                             {"GB", 1'000'000'000},
-                                             {"KiB", std::int64_t{1} << 10},
-                                             {"MiB", std::int64_t{1} << 20},
-                                             {"GiB", std::int64_t{1} << 30}}};
-constexpr std::array<Unit, 4> kCountUnits = {{{"K", 1'000}, {"k", 1'000}, {"M", 1'000'000}, {"G", 1'000'000'000}}};
+                                             {"kB", 1e3},
+                                             {"KB", 1e3},
+                                             {"MB", 1e6},
+                                             {"GB", 1e9},
+                                             {"KiB", 1024.0},
+                                             {"MiB", 1024.0 * 1024},
+                                             {"GiB", 1024.0 * 1024 * 1024}}};
+constexpr std::array<Unit, 4> kCountUnits = {{{"K", 1e3}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}}};
+constexpr std::array<Unit, 3> kTimeUnits = {{{"ms", 1}, {"us", 1e-3}, {"s", 1e3}}};
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-template <std::size_t N>
-std::int64_t parse_with_units(std::string_view text, std::string_view where, const std::array<Unit, N>& units,
-                              std::string_view noun, std::string_view example, std::string_view whole_noun) {
-  std::string listed;
-  for (const Unit& u : units) listed += (listed.empty() ? "" : ", ") + std::string(u.name);
+/// A whole number of bytes or units: the kind's factors are whole numbers below 2^31.
+std::int64_t parse_with_units(std::string_view text, std::string_view where, UnitKind kind, std::string_view noun,
+                              std::string_view example, std::string_view whole_noun) {
+  const std::string listed = unit_names(kind);
   const std::string quoted = "'" + std::string(text) + "'";
   const auto fail = [&](const std::string& why) -> std::int64_t {
     throw UserError(std::string(where) + ": " + quoted + " " + why);
@@ -63,9 +58,7 @@ std::int64_t parse_with_units(std::string_view text, std::string_view where, con
   }
   std::int64_t factor = at == text.size() ? 1 : 0;  // no unit
   if (at < text.size() && text[at] == ' ') ++at;
-  const std::string_view unit = text.substr(at);
-  for (const Unit& u : units)
-    if (unit == u.name) factor = u.factor;
+  if (const std::optional<double> f = unit_factor(kind, text.substr(at))) factor = static_cast<std::int64_t>(*f);
   if (factor == 0) fail(malformed);
   const unsigned __int128 product = mantissa * static_cast<unsigned __int128>(factor);
   if (product % static_cast<unsigned __int128>(scale) != 0) fail("is not a whole number of " + std::string(whole_noun));
@@ -76,12 +69,37 @@ std::int64_t parse_with_units(std::string_view text, std::string_view where, con
 
 }  // namespace
 
+std::span<const Unit> units_of(UnitKind kind) {
+  switch (kind) {
+    case UnitKind::bytes: return kByteUnits;
+    case UnitKind::count: return kCountUnits;
+    case UnitKind::milliseconds: return kTimeUnits;
+  }
+  HWNAS_CHECK(!"unknown UnitKind");
+  return {};
+}
+
+std::optional<double> unit_factor(UnitKind kind, std::string_view unit) {
+  for (const Unit& u : units_of(kind))
+    if (u.name == unit) return u.factor;
+  return std::nullopt;
+}
+
+std::string unit_names(UnitKind kind) {
+  std::string out;
+  for (const Unit& u : units_of(kind)) {
+    if (!out.empty()) out += ", ";
+    out += u.name;
+  }
+  return out;
+}
+
 std::int64_t parse_bytes(std::string_view text, std::string_view where) {
-  return parse_with_units(text, where, kByteUnits, "a byte size", "512KiB or 4MB", "bytes");
+  return parse_with_units(text, where, UnitKind::bytes, "a byte size", "512KiB or 4MB", "bytes");
 }
 
 std::int64_t parse_count(std::string_view text, std::string_view where) {
-  return parse_with_units(text, where, kCountUnits, "a count", "3400000 or 3.4M", "units");
+  return parse_with_units(text, where, UnitKind::count, "a count", "3400000 or 3.4M", "units");
 }
 
 }  // namespace hwnas

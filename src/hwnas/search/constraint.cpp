@@ -6,10 +6,10 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
-#include <span>
 #include <utility>
 
 #include "hwnas/base/error.h"
+#include "hwnas/base/units.h"
 
 namespace hwnas::search {
 namespace {
@@ -22,38 +22,22 @@ constexpr std::array<std::pair<Metric, std::string_view>, 5> kMetrics = {{
     {Metric::macs, "macs"},
 }};
 
-struct Unit {
-  std::string_view name;
-  double scale;
-};
-constexpr std::array<Unit, 3> kTimeUnits = {{{"ms", 1}, {"us", 1e-3}, {"s", 1e3}}};
-constexpr std::array<Unit, 8> kByteUnits = {{{"B", 1},
-                                             {"kB", 1e3},
-                                             {"KB", 1e3},
-                                             {"MB", 1e6},
-                                             {"GB", 1e9},
-                                             {"KiB", 1024.0},
-                                             {"MiB", 1024.0 * 1024},
-                                             {"GiB", 1024.0 * 1024 * 1024}}};
-constexpr std::array<Unit, 4> kCountUnits = {{{"K", 1e3}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}}};
-
-std::span<const Unit> units_of(Metric metric) {
+UnitKind unit_kind(Metric metric) {
   switch (metric) {
-    case Metric::latency_ms: return kTimeUnits;
+    case Metric::latency_ms: return UnitKind::milliseconds;
     case Metric::peak_activation_bytes:
-    case Metric::weight_bytes: return kByteUnits;
+    case Metric::weight_bytes: return UnitKind::bytes;
     case Metric::params:
-    case Metric::macs: return kCountUnits;
+    case Metric::macs: return UnitKind::count;
   }
-  return {};
+  HWNAS_CHECK(!"unknown Metric");
+  return UnitKind::count;
 }
 
 std::string unit_list(Metric metric) {
-  std::string out = metric == Metric::latency_ms ? "none (ms)" : metric == Metric::params || metric == Metric::macs
-                                                                      ? "none"
-                                                                      : "none (bytes)";
-  for (const Unit& u : units_of(metric)) out += fmt::format(", {}", u.name);
-  return out;
+  const UnitKind kind = unit_kind(metric);
+  const char* none = kind == UnitKind::milliseconds ? "none (ms)" : kind == UnitKind::bytes ? "none (bytes)" : "none";
+  return fmt::format("{}, {}", none, unit_names(kind));
 }
 
 std::string_view trim(std::string_view s) {
@@ -166,17 +150,9 @@ Constraint parse_constraint(std::string_view text, std::string_view where) {
   if (number_end == 0) fail("the limit is not a positive decimal number");
   const double number = std::strtod(std::string(rest.substr(0, number_end)).c_str(), nullptr);
   const std::string_view unit = trim(rest.substr(number_end));
-  double scale = 1;
-  if (!unit.empty()) {
-    bool found = false;
-    for (const Unit& u : units_of(c.metric))
-      if (u.name == unit) {
-        scale = u.scale;
-        found = true;
-      }
-    if (!found) fail(fmt::format("unit '{}' does not apply to {}; its units: {}", unit, name, unit_list(c.metric)));
-  }
-  c.limit = number * scale;
+  const std::optional<double> scale = unit.empty() ? 1.0 : unit_factor(unit_kind(c.metric), unit);
+  if (!scale) fail(fmt::format("unit '{}' does not apply to {}; its units: {}", unit, name, unit_list(c.metric)));
+  c.limit = number * *scale;
   if (!std::isfinite(c.limit) || c.limit <= 0) fail("the limit must be a finite number above 0");
   c.limit_text = std::string(trim(rest));
   return c;

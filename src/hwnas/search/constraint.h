@@ -38,11 +38,12 @@ struct Constraint {
   std::string reason(double value) const;
 };
 
-/// Parses "METRIC OP LIMIT[UNIT]": OP is <= or >=; LIMIT a positive decimal number; UNIT
-/// one of the metric's units: latency_ms: ms (default), us, s; the byte metrics: B
-/// (default), kB/KB, MB, GB (powers of 1000), KiB, MiB, GiB (powers of 1024); params and
-/// macs: none, K/k, M, G (1e3, 1e6, 1e9). Throws UserError "WHERE: 'TEXT': ..." naming the
-/// unknown metric, the operator or the unit and what is allowed.
+/// Parses "METRIC OP LIMIT[UNIT]": OP is <= or >=; LIMIT a positive decimal number (a
+/// fraction or an exponent allowed: limits need not be whole); UNIT one of the metric's
+/// units (base/units.h): latency_ms: ms (default), us, s; the byte metrics: B (default),
+/// kB/KB, MB, GB (powers of 1000), KiB, MiB, GiB (powers of 1024); params and macs: none,
+/// K/k, M, G (1e3, 1e6, 1e9). Throws UserError "WHERE: 'TEXT': ..." naming the unknown
+/// metric, the operator or the unit and what is allowed.
 Constraint parse_constraint(std::string_view text, std::string_view where);
 
 }  // namespace hwnas::search
