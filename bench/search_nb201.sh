@@ -18,4 +18,4 @@ if [[ ! -f $est ]]; then
 fi
 exec build/bin/search_nb201 --data "$data" \
   --source csv:lat_ms_pixel3 --source csv:lat_ms_eyeriss --source csv:lat_ms_raspi4 \
-  --source target:edgetpu-like --source "estimator:$est" "$@"
+  --source target:edgetpu-like --source "estimator:$PWD/$est" "$@"
