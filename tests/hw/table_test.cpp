@@ -77,18 +77,28 @@ TEST(Table, LatencyOfModel) {
   const std::string csv =
       dir.write("m.csv", "arch,ms\n|x~0|,2.5\nk3_e1-skip,4\nmobilenet_v2:width=0.5,7\n\"a,b\",1\n");
   const TableTarget table(csv, "arch", "ms", "board");
-  EXPECT_EQ(table.latency_of_model("nb201:arch=|x~0|"), (std::pair<std::string, double>{"|x~0|", 2.5}));
-  EXPECT_EQ(table.latency_of_model("fbnet:blocks=k3_e1-skip"), (std::pair<std::string, double>{"k3_e1-skip", 4}));
-  EXPECT_EQ(table.latency_of_model("mobilenet_v2:width=0.5"),
+  // The architectures as the space module reads the specs (space::spec_architecture).
+  const auto arch = [](std::string prefix, std::string a, bool options = false) {
+    return std::optional<TableTarget::SpecArchitecture>({std::move(prefix), std::move(a), options});
+  };
+  const std::string forms = "p:a=KEY";
+  EXPECT_EQ(table.latency_of_model("nb201:arch=|x~0|", arch("nb201:arch=", "|x~0|"), forms),
+            (std::pair<std::string, double>{"|x~0|", 2.5}));
+  EXPECT_EQ(table.latency_of_model("fbnet:blocks=k3_e1-skip", arch("fbnet:blocks=", "k3_e1-skip"), forms),
+            (std::pair<std::string, double>{"k3_e1-skip", 4}));
+  EXPECT_EQ(table.latency_of_model("mobilenet_v2:width=0.5", std::nullopt, forms),
             (std::pair<std::string, double>{"mobilenet_v2:width=0.5", 7}));
-  EXPECT_EQ(table.latency_of_model("a,b"), (std::pair<std::string, double>{"a,b", 1}));
-  std::string message = user_error([&] { table.latency_of_model("nb201:arch=|y~0|"); });
+  EXPECT_EQ(table.latency_of_model("a,b", std::nullopt, forms), (std::pair<std::string, double>{"a,b", 1}));
+  std::string message =
+      user_error([&] { table.latency_of_model("nb201:arch=|y~0|", arch("nb201:arch=", "|y~0|"), forms); });
   EXPECT_NE(message.find("model 'nb201:arch=|y~0|': table target 'board' has no row whose 'arch'"), std::string::npos)
       << message;
-  message = user_error([&] { table.latency_of_model("nb201:arch=|x~0|,classes=100"); });
-  EXPECT_NE(message.find("without other options"), std::string::npos) << message;
-  message = user_error([&] { table.latency_of_model("resnet18"); });
+  message = user_error(
+      [&] { table.latency_of_model("nb201:arch=|x~0|,classes=100", arch("nb201:arch=", "|x~0|", true), forms); });
+  EXPECT_NE(message.find("give nb201:arch=ARCHITECTURE without other options"), std::string::npos) << message;
+  message = user_error([&] { table.latency_of_model("resnet18", std::nullopt, forms); });
   EXPECT_NE(message.find("times only the networks of its table"), std::string::npos) << message;
+  EXPECT_NE(message.find("give MODEL as p:a=KEY, or as a whole key"), std::string::npos) << message;
 }
 
 TEST(Table, IdentityFollowsContentsAndColumns) {

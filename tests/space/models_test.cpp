@@ -157,5 +157,21 @@ TEST(SpaceModels, BenchmarkColumnsAndSpecPrefixes) {
   EXPECT_EQ(zoo_arch_prefix(*make_fbnet_space()), "fbnet:blocks=");
 }
 
+TEST(SpaceModels, SpecArchitectureIsTheStringAfterTheSpacesPrefix) {
+  const auto nb = spec_architecture("nb201:arch=|none~0|+|skip_connect~0|none~1|");
+  ASSERT_TRUE(nb);
+  EXPECT_EQ(nb->prefix, "nb201:arch=");
+  EXPECT_EQ(nb->arch, "|none~0|+|skip_connect~0|none~1|");
+  EXPECT_FALSE(nb->other_options);
+  const auto fb = spec_architecture("fbnet:blocks=k3_e1-skip,classes=100");
+  ASSERT_TRUE(fb);
+  EXPECT_EQ(fb->prefix, "fbnet:blocks=");
+  EXPECT_EQ(fb->arch, "k3_e1-skip");
+  EXPECT_TRUE(fb->other_options);
+  EXPECT_FALSE(spec_architecture("mobilenet_v2:width=0.5"));
+  EXPECT_FALSE(spec_architecture("nb201"));  // no arch= option: not an architecture spec
+  EXPECT_EQ(spec_architecture_forms(), "nb201:arch=KEY or fbnet:blocks=KEY");
+}
+
 }  // namespace
 }  // namespace hwnas::space

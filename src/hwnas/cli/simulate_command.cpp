@@ -89,7 +89,9 @@ void print_table_row(const std::string& model, const graph::Graph& g, const hw::
     throw UserError(fmt::format("--batch {}: table target '{}' holds latencies timed at one setting (column "
                                 "'{}'); drop --batch",
                                 batch, t.name(), t.latency_column()));
-  const auto [key, latency_ms] = t.latency_of_model(model);
+  std::optional<hw::TableTarget::SpecArchitecture> arch;
+  if (const auto a = space::spec_architecture(model)) arch = {std::string(a->prefix), a->arch, a->other_options};
+  const auto [key, latency_ms] = t.latency_of_model(model, arch, space::spec_architecture_forms());
   if (json) {
     emit_json(nlohmann::ordered_json{{"model", g.name()},
                                      {"target", t.name()},

@@ -8,6 +8,9 @@
 namespace hwnas::space {
 namespace {
 
+constexpr std::string_view kNb201Prefix = "nb201:arch=";
+constexpr std::string_view kFbnetPrefix = "fbnet:blocks=";
+
 // The text option `key` of a zoo spec, which the model requires.
 const std::string& required(const graph::ZooOptions& o, const std::string& key, std::string_view example) {
   const auto it = o.text.find(key);
@@ -69,9 +72,23 @@ graph::Graph build_zoo_model(std::string_view spec) { return graph::build_zoo_mo
 graph::Graph load_model(std::string_view spec) { return graph::load_model(spec, model_extensions()); }
 
 std::string_view zoo_arch_prefix(const Space& space) {
-  if (dynamic_cast<const Nb201Space*>(&space) != nullptr) return "nb201:arch=";
-  if (dynamic_cast<const FbnetSpace*>(&space) != nullptr) return "fbnet:blocks=";
+  if (dynamic_cast<const Nb201Space*>(&space) != nullptr) return kNb201Prefix;
+  if (dynamic_cast<const FbnetSpace*>(&space) != nullptr) return kFbnetPrefix;
   return "";
+}
+
+std::optional<SpecArchitecture> spec_architecture(std::string_view spec) {
+  for (const std::string_view prefix : {kNb201Prefix, kFbnetPrefix}) {
+    if (!spec.starts_with(prefix)) continue;
+    const std::string_view rest = spec.substr(prefix.size());
+    const std::size_t comma = rest.find(',');
+    return SpecArchitecture{prefix, std::string(rest.substr(0, comma)), comma != std::string_view::npos};
+  }
+  return std::nullopt;
+}
+
+std::string spec_architecture_forms() {
+  return std::string(kNb201Prefix) + "KEY or " + std::string(kFbnetPrefix) + "KEY";
 }
 
 std::string_view benchmark_key_column(const Space& space) {

@@ -4,6 +4,8 @@
 // stride). Every command that takes a MODEL resolves it here (docs/cli.md).
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,5 +32,18 @@ std::string_view benchmark_key_column(const Space& space);
 /// How a MODEL spec names one architecture of `space` alone: "nb201:arch=" and
 /// "fbnet:blocks=" (followed by arch()); empty for a space without a zoo model.
 std::string_view zoo_arch_prefix(const Space& space);
+
+/// The architecture a MODEL spec names in its space's own string, for tables keyed by it
+/// (hw/table/table_target.h): "nb201:arch=A,classes=100" -> {"nb201:arch=", "A", true}.
+struct SpecArchitecture {
+  std::string_view prefix;     // zoo_arch_prefix of its space
+  std::string arch;            // the space's arch() string, as the spec writes it (unchecked)
+  bool other_options = false;  // options follow the architecture (",classes=100")
+};
+/// nullopt when the spec starts with no zoo_arch_prefix. NB201 and FBNet architecture
+/// strings hold no ',', so the first ',' starts the options.
+std::optional<SpecArchitecture> spec_architecture(std::string_view spec);
+/// How MODEL specs name architectures, for messages: "nb201:arch=KEY or fbnet:blocks=KEY".
+std::string spec_architecture_forms();
 
 }  // namespace hwnas::space

@@ -89,7 +89,7 @@ TableTarget::TableTarget(const std::string& csv_path, const std::string& key_col
 
 Measurement TableTarget::measure(const Kernel& kernel) {
   throw UnsupportedKernel(fmt::format("table target '{}': cannot time kernel {}: table targets time whole "
-                                      "networks; look one up with 'hwnas simulate nb201:arch=KEY --target "
+                                      "networks; look one up with 'hwnas simulate MODEL --target "
                                       "TABLE', or learn from the table with 'hwnas fit --table {}'",
                                       name_, kernel_key(kernel), csv_path_));
 }
@@ -100,24 +100,23 @@ std::optional<double> TableTarget::network_latency_ms(const std::string& key) co
   return rows_[it->second].second;
 }
 
-std::pair<std::string, double> TableTarget::latency_of_model(const std::string& model) const {
+std::pair<std::string, double> TableTarget::latency_of_model(const std::string& model,
+                                                             const std::optional<SpecArchitecture>& arch,
+                                                             std::string_view forms) const {
   if (const auto ms = network_latency_ms(model)) return {model, *ms};
-  for (const std::string_view prefix : {"nb201:arch=", "fbnet:blocks="}) {
-    if (!model.starts_with(prefix)) continue;
-    const std::string key = model.substr(prefix.size());
-    if (key.find(',') != std::string::npos)
+  if (arch) {
+    if (arch->other_options)
       throw UserError(fmt::format("model '{}': table target '{}' holds one latency per architecture, timed at "
                                   "one setting; give {}ARCHITECTURE without other options",
-                                  model, name_, prefix));
-    if (const auto ms = network_latency_ms(key)) return {key, *ms};
+                                  model, name_, arch->prefix));
+    if (const auto ms = network_latency_ms(arch->arch)) return {arch->arch, *ms};
     throw UserError(fmt::format("model '{}': table target '{}' has no row whose '{}' is that architecture "
                                 "({} rows in {}); give an architecture of the table",
                                 model, name_, key_column_, rows_.size(), csv_path_));
   }
   throw UserError(fmt::format("model '{}': table target '{}' times only the networks of its table ({}); give "
-                              "MODEL as nb201:arch=KEY or fbnet:blocks=KEY, or as a whole key, for a KEY in its "
-                              "column '{}'",
-                              model, name_, csv_path_, key_column_));
+                              "MODEL as {}, or as a whole key, for a KEY in its column '{}'",
+                              model, name_, csv_path_, forms, key_column_));
 }
 
 std::span<const std::string_view> table_description_keys() { return kKeys; }

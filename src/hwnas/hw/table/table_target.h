@@ -39,12 +39,21 @@ class TableTarget : public Target {
 
   /// The latency of the network whose key column equals `key`, or nullopt.
   std::optional<double> network_latency_ms(const std::string& key) const;
-  /// The row of the network a MODEL spec names (docs/hardware-table.md): the key is MODEL
-  /// itself when the table has that key, else the architecture of `nb201:arch=KEY` or
-  /// `fbnet:blocks=KEY` given without other options (the table was timed at one setting).
+  /// The architecture a MODEL spec names, as the space module reads it (space/models.h
+  /// spec_architecture): hw knows no space's spec strings.
+  struct SpecArchitecture {
+    std::string prefix;          // how the spec names it, e.g. "nb201:arch=" (for messages)
+    std::string arch;            // the space's architecture string: a key of the table
+    bool other_options = false;  // options follow it (",classes=100")
+  };
+  /// The row of the network a MODEL spec names (docs/hardware-table.md): the key is `model`
+  /// itself when the table has that key, else `arch`'s architecture, given without other
+  /// options (the table was timed at one setting). `forms` says how specs name
+  /// architectures ("nb201:arch=KEY or ...", space::spec_architecture_forms) for errors.
   /// Returns (key, latency in ms). Throws UserError naming the model, the table and its key
-  /// column when the table has no such row.
-  std::pair<std::string, double> latency_of_model(const std::string& model) const;
+  /// column when the table has no such row, or when `arch` has other options.
+  std::pair<std::string, double> latency_of_model(const std::string& model, const std::optional<SpecArchitecture>& arch,
+                                                  std::string_view forms) const;
   /// (key, latency in ms) in file order.
   const std::vector<std::pair<std::string, double>>& rows() const { return rows_; }
 
