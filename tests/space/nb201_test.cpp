@@ -10,6 +10,7 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/graph/analysis.h"
+#include "hwnas/space/fbnet.h"
 #include "hwnas/space/models.h"
 #include "hwnas/space/nb201.h"
 #include "space/user_error.h"
@@ -105,6 +106,21 @@ TEST(Nb201Space, LiveEdgesFollowPathsThroughOpsThatAreNotNone) {
   EXPECT_TRUE(chain.connected);
   // 1<-0 leads to node 1, which reaches the output through nothing: dead.
   EXPECT_EQ(chain.live, (std::array<bool, 6>{false, true, false, true, false, true}));
+}
+
+TEST(Nb201Space, LiveChoiceCountsCountLiveEdgesPerOp) {
+  const auto space = make_nb201_space();
+  // Per op in kNb201OpNames' order (none, skip, conv1x1, conv3x3, avg_pool), then connected.
+  EXPECT_EQ(space->live_choice_counts(space->parse_arch(
+                "|nor_conv_3x3~0|+|avg_pool_3x3~0|none~1|+|skip_connect~0|none~1|nor_conv_1x1~2|")),
+            (std::vector<double>{0, 1, 1, 0, 1, 1}));
+  EXPECT_EQ(space->live_choice_counts(space->parse_arch(
+                "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|")),
+            (std::vector<double>{0, 0, 0, 0, 0, 0}));
+  const auto fbnet = make_fbnet_space();  // the default: no notion of live choices
+  Genome g;
+  g.genes.assign(fbnet->genes().size(), 0);
+  EXPECT_TRUE(fbnet->live_choice_counts(g).empty());
 }
 
 TEST(Nb201Space, GenomesThatDoNotFitAreRefused) {

@@ -17,23 +17,8 @@
 #include "hwnas/base/error.h"
 #include "hwnas/base/json_input.h"
 #include "hwnas/base/csv.h"
-#include "hwnas/space/nb201.h"
 
 namespace hwnas::estimate {
-namespace {
-
-// NB201's live counts: per op, the edges on a path from the cell's input to its output
-// through edges that are not `none`; then whether the cell is connected at all.
-std::vector<double> nb201_live_counts(const space::Nb201Cell& cell) {
-  const space::Nb201LiveEdges edges = space::nb201_live_edges(cell);
-  std::vector<double> live(space::kNb201OpNames.size() + 1, 0);
-  for (std::size_t e = 0; e < space::kNb201Edges; ++e)
-    if (edges.live[e]) ++live[static_cast<std::size_t>(cell.edges[e])];
-  live.back() = edges.connected ? 1 : 0;
-  return live;
-}
-
-}  // namespace
 
 bool parse_table_number(const std::string& text, double& out) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -57,7 +42,7 @@ TableRow table_row(const space::Space& space, const space::Genome& genome, const
     ++r.counts[static_cast<std::size_t>(
         std::ranges::find_if(labels, [&](const std::string* l) { return *l == chosen; }) - labels.begin())];
   }
-  if (const auto* nb201 = dynamic_cast<const space::Nb201Space*>(&space)) r.live = nb201_live_counts(nb201->cell(genome));
+  r.live = space.live_choice_counts(genome);
   r.simulated = {std::log(1.0 + double(a.total.macs)), std::log(1.0 + double(a.total.params))};
   for (const auto& t : simulators) r.simulated.push_back(std::log(measure_network(g, *t).latency_s));
   return r;

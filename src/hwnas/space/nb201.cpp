@@ -105,6 +105,16 @@ Nb201Cell Nb201Space::cell(const Genome& genome) const {
   return c;
 }
 
+std::vector<double> Nb201Space::live_choice_counts(const Genome& genome) const {
+  const Nb201Cell c = cell(genome);
+  const Nb201LiveEdges edges = nb201_live_edges(c);
+  std::vector<double> live(kNb201OpNames.size() + 1, 0);
+  for (std::size_t e = 0; e < kNb201Edges; ++e)
+    if (edges.live[e]) ++live[static_cast<std::size_t>(c.edges[e])];
+  live.back() = edges.connected ? 1 : 0;
+  return live;
+}
+
 Genome Nb201Space::genome(const Nb201Cell& cell) {
   Genome g;
   for (Nb201Op op : cell.edges) g.genes.push_back(static_cast<std::uint16_t>(op));

@@ -76,6 +76,7 @@ class Nb201Space : public Space {
   graph::Graph decode(const Genome& genome) const override;
   std::string arch(const Genome& genome) const override;
   Genome parse_arch(std::string_view arch) const override;
+  std::vector<double> live_choice_counts(const Genome& genome) const override;
 
   /// The cell a genome chooses (check()ed).
   Nb201Cell cell(const Genome& genome) const;

@@ -50,6 +50,13 @@ class Space {
   /// Inverse of arch(): throws UserError naming `arch` when it is not one of this space's.
   virtual Genome parse_arch(std::string_view arch) const;
 
+  /// Which choices take effect, as features for whole-network latency models
+  /// (estimate/table_model.h "live"): NB201 gives, per op of kNb201OpNames, the number of
+  /// edges with that op on a path from the cell's input to its output through edges that
+  /// are not `none`, then 1 when the cell is connected at all, else 0 (nb201.h
+  /// nb201_live_edges). Empty (the default) for spaces that have no such notion.
+  virtual std::vector<double> live_choice_counts(const Genome&) const { return {}; }
+
   /// The space's reference network (e.g. MobileNetV2 in mobilenet-cls), if it has one.
   virtual std::optional<Genome> baseline() const { return std::nullopt; }
 
