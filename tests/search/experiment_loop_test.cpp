@@ -5,8 +5,11 @@
 #include <cmath>
 #include <chrono>
 #include <set>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
+#include "hwnas/base/error.h"
 #include "hwnas/search/run_search.h"
 #include "search/experiment_fakes.h"
 
@@ -270,6 +273,70 @@ TEST(ExperimentLoop, AWallTimeBudgetStopsAfterTheStepThatReachesIt) {
   EXPECT_NE(out.message.find("(budget.seconds 0.001)"), std::string::npos) << out.message;
   EXPECT_EQ(read_experiment(dir.file("e")).trials.size(), 1u);
   EXPECT_GE(read_experiment(dir.file("e")).state->elapsed_s, 0.002);
+}
+
+}  // namespace
+}  // namespace hwnas::search
+
+namespace hwnas::search {
+namespace {
+
+// Constraints nothing meets never reach a budget of accuracy evaluations: the search ends
+// after kMaxInfeasibleRun infeasible trials in a row, saying why, and a resume (the run is
+// counted from the stored trials) ends at once with the same message.
+TEST(ExperimentLoop, UnsatisfiableConstraintsEndTheSearch) {
+  FakeProblem problem;
+  problem.limit = 0;  // every cost is >= 1
+  TestDir dir;
+  const LoopOutcome out = run(problem, dir.file("e"), "random", {.evaluations = 5}, true);
+  EXPECT_EQ(out.reason, StopReason::infeasible);
+  EXPECT_NE(out.message.find("the last 5000 trials all broke a constraint or filter, or failed (the latest: "
+                             "latency_ms over the limit): the constraints seem unsatisfiable in space"),
+            std::string::npos)
+      << out.message;
+  const ExperimentRecord r = read_experiment(dir.file("e"));
+  EXPECT_EQ(r.trials.size(), static_cast<std::size_t>(kMaxInfeasibleRun));
+  const LoopOutcome again = run(problem, dir.file("e"), "random", {.evaluations = 5}, false);
+  EXPECT_EQ(again.reason, StopReason::infeasible);
+  EXPECT_EQ(read_experiment(dir.file("e")).trials.size(), static_cast<std::size_t>(kMaxInfeasibleRun));
+}
+
+}  // namespace
+}  // namespace hwnas::search
+
+namespace hwnas::search {
+namespace {
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The store keeps the space's fingerprint: a space file edited after the search started
+// (here only the activation: the same genes, other networks) is refused on --resume.
+TEST(ExperimentLoop, ResumeRefusesASpaceChangedSinceTheStart) {
+  TestDir dir;
+  const std::string space_text = read_all(std::string(HWNAS_SOURCE_DIR) + "/configs/spaces/mobilenet-cls.yaml");
+  ASSERT_NE(space_text.find("activation: relu6"), std::string::npos);
+  std::ofstream(dir.file("space.yaml")) << space_text;
+  std::ofstream(dir.file("exp.yaml")) << "space: space.yaml\nobjective: {maximize: -macs}\nstrategy: random\n"
+                                         "budget: {trials: 3}\n";
+  const ExperimentConfig config = read_experiment_config(dir.file("exp.yaml"), {});
+  run_search(config, dir.file("out"), false, {});
+  EXPECT_NO_THROW(run_search(read_experiment_config(dir.file("exp.yaml"), {"budget.trials=4"}), dir.file("out"),
+                             true, {}));
+  std::string edited = space_text;
+  edited.replace(edited.find("activation: relu6"), 17, "activation: relu");
+  std::ofstream(dir.file("space.yaml")) << edited;
+  try {
+    run_search(read_experiment_config(dir.file("exp.yaml"), {"budget.trials=5"}), dir.file("out"), true, {});
+    ADD_FAILURE() << "resumed with another space";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("space 'mobilenet-cls' has changed since the experiment in"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(read_experiment(dir.file("out")).trials.size(), 4u);
 }
 
 }  // namespace

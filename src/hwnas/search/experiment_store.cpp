@@ -73,7 +73,8 @@ nlohmann::json info_to_json(const ExperimentInfo& info) {
   nlohmann::json j = {{"config_yaml", info.config_yaml},   {"experiment_file", info.experiment_file},
                       {"base_dir", info.base_dir},         {"space", info.space},
                       {"strategy", info.strategy},         {"seed", info.seed},
-                      {"objective_names", info.objective_names}, {"created_unix", info.created_unix}};
+                      {"objective_names", info.objective_names}, {"created_unix", info.created_unix},
+                      {"space_fingerprint", info.space_fingerprint}};
   j["baseline_genome"] = info.baseline_genome ? nlohmann::json(*info.baseline_genome) : nlohmann::json(nullptr);
   return j;
 }
@@ -89,6 +90,7 @@ ExperimentInfo info_from_json(const sqlite::Database& db, const nlohmann::json& 
     info.seed = j.at("seed").get<std::uint64_t>();
     info.objective_names = j.at("objective_names").get<std::vector<std::string>>();
     info.created_unix = j.at("created_unix").get<std::int64_t>();
+    info.space_fingerprint = j.at("space_fingerprint").get<std::string>();
     if (!j.at("baseline_genome").is_null()) info.baseline_genome = j.at("baseline_genome").get<std::string>();
     return info;
   } catch (const nlohmann::json::exception&) {

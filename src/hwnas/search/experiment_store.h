@@ -38,6 +38,7 @@ struct ExperimentInfo {
   std::vector<std::string> objective_names;  // CostModel::objective_names()
   std::optional<std::string> baseline_genome;  // Space::baseline() as text, if the space has one
   std::int64_t created_unix = 0;
+  std::string space_fingerprint;  // space::fingerprint(): --resume refuses a space changed since
 };
 
 /// The loop's state after a step, committed with the step's trial.

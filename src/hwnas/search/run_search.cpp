@@ -127,6 +127,11 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   if (resume) {
     store.emplace(ExperimentStore::open(dir));
     check_same_config(*store, config, config_yaml);
+    if (store->info().space_fingerprint != space::fingerprint(*space))
+      throw UserError(fmt::format("--resume: {}: space '{}' has changed since the experiment in {} started (its genes, "
+                                  "or the networks they decode to, differ); resume with the space it was started "
+                                  "with, or start a new search with another --out",
+                                  config.file, space->name(), store->dir()));
     store->update_config(config_yaml);  // the budget may have changed
   } else {
     ExperimentInfo info;
@@ -139,6 +144,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
     info.objective_names = cost_model->objective_names();
     if (const std::optional<space::Genome> baseline = space->baseline()) info.baseline_genome = space::to_text(*baseline);
     info.created_unix = std::time(nullptr);
+    info.space_fingerprint = space::fingerprint(*space);
     store.emplace(ExperimentStore::create(dir, info));
   }
   SearchResult result;

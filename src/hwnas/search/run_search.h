@@ -41,11 +41,19 @@ struct SearchHooks {
 enum class StopReason {
   budget,       // a limit of the budget was reached
   exhausted,    // every architecture was evaluated, or the strategy kept proposing evaluated ones
+  infeasible,   // kMaxInfeasibleRun trials in a row broke a constraint or filter, or failed
   interrupted,  // SearchHooks::stop
 };
 
 /// A strategy that proposes this many evaluated genomes in a row ends the search.
 inline constexpr std::int64_t kMaxDuplicateRun = 1000;
+
+/// This many trials in a row that broke a constraint or a filter, or failed, end the search:
+/// the constraints then seem unsatisfiable in the space (`macs <= 1M` on mobilenet-cls,
+/// `latency_ms <= 4` with `latency_ms >= 5`), and a budget of accuracy evaluations would
+/// never be reached. A space where 1 architecture in 100 is feasible ends this way by
+/// chance with probability 0.99^5000 ≈ 1.5e-22 under random sampling.
+inline constexpr std::int64_t kMaxInfeasibleRun = 5000;
 
 /// What the loop works on; the caller owns everything.
 struct SearchParts {

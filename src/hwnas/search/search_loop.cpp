@@ -75,6 +75,10 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
     if (!f.empty() && t.feasible && (!progress.best || f[0] > *progress.best)) progress.best = f[0];
   };
   for (std::size_t i = 0; i < trials.size(); ++i) note_best(trials[i], fitness[i]);
+  // Trials since the last feasible one (derived from the store, so a resume continues it).
+  const auto fruitful = [](const Trial& t) { return t.status == TrialStatus::ok && t.feasible; };
+  std::int64_t infeasible_run = 0;
+  for (auto it = trials.rbegin(); it != trials.rend() && !fruitful(*it); ++it) ++infeasible_run;
 
   SearchState state;
   if (std::optional<SearchState> stored = store.state()) {
@@ -96,6 +100,11 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
               fmt::format("the strategy proposed {} already evaluated architectures in a row: the space seems "
                           "exhausted after {} trials",
                           state.duplicate_run, trials.size())};
+    if (infeasible_run >= kMaxInfeasibleRun)
+      return {StopReason::infeasible,
+              fmt::format("the last {} trials all broke a constraint or filter, or failed (the latest: {}): the "
+                          "constraints seem unsatisfiable in space '{}'; relax them",
+                          infeasible_run, trials.back().reason, parts.space.name())};
     if (hooks.stop && hooks.stop->load()) return {StopReason::interrupted, "interrupted"};
 
     const auto start = Clock::now();
@@ -132,6 +141,7 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
       evaluated.emplace(genome, trials.size());
       progress.evaluations += trial->accuracy_evaluated ? 1 : 0;
       note_best(*trial, values);
+      infeasible_run = fruitful(*trial) ? 0 : infeasible_run + 1;
       trials.push_back(std::move(*trial));
       fitness.push_back(values);
     }

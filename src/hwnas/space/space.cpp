@@ -1,8 +1,11 @@
 #include "hwnas/space/space.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include "hwnas/base/error.h"
+#include "hwnas/base/hash.h"
+#include "hwnas/graph/model_file.h"
 
 namespace hwnas::space {
 
@@ -46,6 +49,23 @@ void Space::check(const Genome& genome) const {
                       std::to_string(i) + " ('" + g[i].name + "') is " + std::to_string(genome.genes[i]) +
                       ", but it has " + std::to_string(g[i].choices.size()) + " choices (0 to " +
                       std::to_string(g[i].choices.size() - 1) + ")");
+}
+
+std::string fingerprint(const Space& space) {
+  std::string text = space.name();
+  Genome first, last;
+  for (const Gene& gene : space.genes()) {
+    text += '\n' + gene.name;
+    for (const std::string& choice : gene.choices) text += '\t' + choice;
+    first.genes.push_back(0);
+    last.genes.push_back(static_cast<std::uint16_t>(gene.choices.size() - 1));
+  }
+  std::vector<Genome> probes = {space.canonical(first), space.canonical(last)};
+  if (const std::optional<Genome> baseline = space.baseline()) probes.push_back(*baseline);
+  for (const Genome& g : probes) text += '\n' + graph::model_to_json(space.decode(g));
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hwnas::stable_hash(text)));
+  return std::string("f1:") + hex;
 }
 
 Genome sample(const Space& space, std::mt19937_64& rng) {

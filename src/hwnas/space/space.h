@@ -76,6 +76,13 @@ class Space {
   void check(const Genome& genome) const;
 };
 
+/// A stable fingerprint of what the space is: "f1:" and 16 hex digits of the FNV-1a hash of
+/// its name, its genes and their choices, and the model files (graph::model_to_json) of
+/// the networks its all-first-choice, all-last-choice and baseline genomes decode to. An
+/// edited space file (other choices, strides, heads, rounding) changes it, so a stored
+/// experiment can tell that its genomes would now decode to other networks.
+std::string fingerprint(const Space& space);
+
 /// Uniform random choice per gene, canonicalised.
 Genome sample(const Space& space, std::mt19937_64& rng);
 
