@@ -38,6 +38,13 @@ TEST(ExternalAccuracy, TheProgramReadsTheModelFileAndTheFidelity) {
   EXPECT_EQ(*t.metrics.accuracy, static_cast<double>(layers % 90) + 3);  // the stub's answer
 }
 
+TEST(ExternalAccuracy, ALongLogBeforeTheAnswerIsFine) {
+  // 3 MiB of stdout: the last MiB is kept, so the answer on the last line is read.
+  const Trial t = run("long_log");
+  ASSERT_EQ(t.status, TrialStatus::ok) << t.reason;
+  EXPECT_EQ(*t.metrics.accuracy, *run("ok").metrics.accuracy);
+}
+
 TEST(ExternalAccuracy, FailuresAreFailedTrialsWithTheReason) {
   struct Case {
     std::string mode, extra, reason;

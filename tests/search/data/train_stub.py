@@ -21,6 +21,9 @@ with open(model) as f:
 if mode == "ok":
     print("epoch 1/1: loss 2.30")
     print(json.dumps({"accuracy": layers % 90 + float(fidelity)}))
+elif mode == "long_log":  # 3 MiB of log lines before the answer
+    sys.stdout.write("step 1: loss 0.1\n" * (3 * 1024 * 1024 // 17))
+    print(json.dumps({"accuracy": layers % 90 + float(fidelity)}))
 elif mode == "crash":
     print("ValueError: the learning rate is negative", file=sys.stderr)
     sys.exit(1)

@@ -119,8 +119,15 @@ class SigpipeGuard {
   bool was_pending_ = false;
 };
 
+/// Keeps the last kMaxOutputBytes (the answer and the final error are at the end), trimming
+/// the front only when twice that has piled up, so that each byte is moved O(1) times.
 void append_capped(std::string& to, const char* data, std::size_t n) {
-  if (to.size() < kMaxOutputBytes) to.append(data, std::min(n, kMaxOutputBytes - to.size()));
+  to.append(data, n);
+  if (to.size() > 2 * kMaxOutputBytes) to.erase(0, to.size() - kMaxOutputBytes);
+}
+
+void trim_to_tail(std::string& text) {
+  if (text.size() > kMaxOutputBytes) text.erase(0, text.size() - kMaxOutputBytes);
 }
 
 int wait_blocking(pid_t pid) {
@@ -234,6 +241,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   result.started = true;
 
   bool in_time = exchange(in.write, out.read, err.read, input, deadline, pid, result);
+  trim_to_tail(result.out);
+  trim_to_tail(result.err);
   while (in_time && !has_exited(pid)) {
     if (Clock::now() >= deadline) in_time = false;
     else std::this_thread::sleep_for(std::chrono::milliseconds(2));

@@ -15,8 +15,8 @@ struct ProcessResult {
   bool timed_out = false;     // the deadline passed; the process group was killed
   int exit_status = -1;       // when it exited normally
   int signal = 0;             // when a signal ended it (other than our timeout kill)
-  std::string out;            // stdout, at most kMaxOutputBytes
-  std::string err;            // stderr, at most kMaxOutputBytes
+  std::string out;            // stdout: its last kMaxOutputBytes (a long log is cut at the front)
+  std::string err;            // stderr: its last kMaxOutputBytes
 };
 
 inline constexpr std::size_t kMaxOutputBytes = 1 << 20;
