@@ -88,7 +88,7 @@ std::unique_ptr<Strategy> make_evolution(const nlohmann::json& params, const Str
   require_single_objective("evolution", context);
   const Params p("evolution", params, {"population", "sample_size"});
   const auto population = p.integer("population", 100, 2, 100000);
-  const auto sample_size = p.integer("sample_size", 25, 1, 100000);
+  const auto sample_size = p.integer("sample_size", 50, 1, 100000);
   if (sample_size > population)
     throw UserError("strategy.sample_size: is " + std::to_string(sample_size) + ", more than population (" +
                     std::to_string(population) + "); make it at most the population");
