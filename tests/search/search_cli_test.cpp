@@ -153,7 +153,8 @@ TEST(SearchCli, KilledWithSigkillAndResumedEqualsAnUninterruptedRun) {
 
 TEST(SearchCli, CtrlCStopsAfterTheStepInFlightAndSaysHowToResume) {
   const std::string dir = fresh_dir("sigint");
-  const std::vector<std::string> args = {"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=400"};
+  const std::vector<std::string> args = {"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=400",
+                                         "--set", "description=it's a test"};
   const std::string err = (scratch_dir() / "sigint.err").string();
   const pid_t pid = start(args, err);
   wait_for_trials(dir, 10, pid);
@@ -164,7 +165,8 @@ TEST(SearchCli, CtrlCStopsAfterTheStepInFlightAndSaysHowToResume) {
   EXPECT_LT(r.trials.size(), 400u);
   const std::string message = hwnas::testing::read_file(err);
   EXPECT_NE(message.find(fmt::format("hwnas: interrupted after {} trials; the experiment in {} is consistent: continue "
-                                     "it with hwnas search {} --out {} --resume --set 'budget.trials=400'",
+                                     "it with hwnas search {} --out {} --resume --set budget.trials=400 --set "
+                                     "'description=it'\\''s a test'",
                                      r.trials.size(), dir, kLatencyOnly, dir)),
             std::string::npos)
       << message;

@@ -27,6 +27,17 @@ struct SearchArgs {
 
 std::atomic<bool> g_stop{false};
 
+/// `text` as one POSIX shell word: unchanged when it holds only safe characters, else in
+/// single quotes with each ' written '\'' (so the printed command can be pasted).
+std::string shell_quoted(const std::string& text) {
+  const bool safe = !text.empty() && text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                           "0123456789_-./=:,+@%") == std::string::npos;
+  if (safe) return text;
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 /// The first Ctrl-C (or SIGTERM) asks the loop to stop after the step in flight; a second
 /// one ends the process at once (the store stays consistent: every step is a transaction).
 extern "C" void request_stop(int signal_number) {
@@ -134,11 +145,11 @@ void add_search_command(CLI::App& app) {
     std::signal(SIGTERM, SIG_DFL);
     if (result.outcome.reason == search::StopReason::interrupted) {
       std::string sets;
-      for (const std::string& s : args->sets) sets += " --set '" + s + "'";
+      for (const std::string& s : args->sets) sets += " --set " + shell_quoted(s);
       fmt::print(stderr, "hwnas: interrupted after {} trials; the experiment in {} is consistent: continue it with "
                          "hwnas search {} --out {} --resume{}\n",
-                 result.record.trials.size(), printable(args->out), printable(args->experiment), printable(args->out),
-                 printable(sets));
+                 result.record.trials.size(), printable(args->out), printable(shell_quoted(args->experiment)),
+                 printable(shell_quoted(args->out)), printable(sets));
       std::exit(130);
     }
     if (args->json) emit_json(result_json(result));
