@@ -176,6 +176,16 @@ TEST(SearchReport, LatencyOnlySearchIsDrawnAgainstMemory) {
   EXPECT_NE(page.find("<h3>Pareto front: peak activation memory (KiB) against latency (ms)"), std::string::npos);
 }
 
+TEST(SearchReport, SaysWhetherAccuracyWasNeverAskedOrAlwaysFailed) {
+  const std::string none = render_report({synthetic_experiment("runs/lat", 40, /*accuracy=*/false)});
+  EXPECT_NE(none.find("No trial has an accuracy (a search without an accuracy source)"), std::string::npos);
+  ExperimentReport failing = synthetic_experiment("runs/fail", 40, /*accuracy=*/false);
+  failing.record.trials[1].accuracy_evaluated = true;  // asked, and its training failed
+  const std::string failed = render_report({failing});
+  EXPECT_EQ(failed.find("a search without an accuracy source"), std::string::npos);
+  EXPECT_NE(failed.find("No trial has an accuracy: every accuracy evaluation failed"), std::string::npos);
+}
+
 TEST(SearchReport, SeveralExperimentsAreComparedInOneChart) {
   ExperimentReport a = synthetic_experiment("runs/evo", 40), b = synthetic_experiment("runs/random", 30);
   b.record.info.strategy = "random";

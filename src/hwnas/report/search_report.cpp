@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <map>
 
 #include "hwnas/base/error.h"
@@ -106,9 +108,14 @@ std::string experiment_section(const ExperimentReport& e, std::size_t number, bo
   out += summary(e);
   if (!several) out += "<h3>Search progress</h3>\n" + detail::best_so_far_chart({e});
   out += "<h3>All trials</h3>\n";
-  if (plane.y != Quantity::accuracy)
-    out += "<p class=\"note\">No trial has an accuracy (a search without an accuracy source): the trials are "
-           "drawn by memory instead.</p>\n";
+  if (plane.y != Quantity::accuracy) {
+    const bool asked = std::any_of(r.trials.begin(), r.trials.end(),
+                                   [](const search::Trial& t) { return t.accuracy_evaluated; });
+    out += asked ? "<p class=\"note\">No trial has an accuracy: every accuracy evaluation failed (the failed "
+                   "trials' reasons are listed below): the trials are drawn by memory instead.</p>\n"
+                 : "<p class=\"note\">No trial has an accuracy (a search without an accuracy source): the trials "
+                   "are drawn by memory instead.</p>\n";
+  }
   out += detail::trials_scatter(e, plane, front);
   if (const std::optional<double> zoom = detail::front_zoom(r, plane, front))
     out += "<h3>Near the Pareto front</h3>\n" + detail::trials_scatter(e, plane, front, zoom);
