@@ -8,6 +8,7 @@
 
 #include "report/chromium.h"
 #include "report/png_image.h"
+#include "hwnas/report/search_report.h"
 #include "report/stored_experiment.h"
 #include "support/cli_runner.h"
 
@@ -153,6 +154,22 @@ TEST(ReportCli, BadInputWritesNothing) {
   EXPECT_FALSE(fs::exists(scratch / "x.html"));
   EXPECT_FALSE(fs::exists(scratch / "plain" / "report.html"));
   EXPECT_FALSE(fs::exists(scratch / "no-such-dir"));
+}
+
+// The store keeps the space's fingerprint: when the space no longer matches it, the
+// per-layer charts (rebuilt from the space) are replaced by a note saying why.
+TEST(ReportCli, ASpaceChangedSinceTheSearchIsNotDrawnFrom) {
+  search::ExperimentRecord record = search::read_experiment(stored_dir());
+  const auto space = space::make_space("mobilenet-cls", {});
+  record.info.space_fingerprint = space::fingerprint(*space);
+  const hwnas::report::ExperimentReport same = hwnas::report::complete_report(record);
+  EXPECT_EQ(same.layers_note.find("has changed"), std::string::npos) << same.layers_note;
+  EXPECT_FALSE(same.best_layers_ms.empty());
+  record.info.space_fingerprint = "f1:0123456789abcdef";
+  const hwnas::report::ExperimentReport changed = hwnas::report::complete_report(record);
+  EXPECT_NE(changed.layers_note.find("space 'mobilenet-cls' has changed since the search ran"), std::string::npos)
+      << changed.layers_note;
+  EXPECT_TRUE(changed.best_layers_ms.empty());
 }
 
 }  // namespace

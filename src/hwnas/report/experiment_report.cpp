@@ -42,6 +42,10 @@ std::unique_ptr<search::CostModel> latency_cost_model(const search::ExperimentCo
 void add_layers_and_baseline(ExperimentReport& e, const search::ExperimentConfig& config) {
   const search::ExperimentRecord& r = e.record;
   const std::unique_ptr<space::Space> space = search::make_experiment_space(config);
+  if (!r.info.space_fingerprint.empty() && r.info.space_fingerprint != space::fingerprint(*space))
+    throw UserError(fmt::format("space '{}' has changed since the search ran (its genes, or the networks they "
+                                "decode to, differ), so its genomes would now be other networks",
+                                space->name()));
   const std::unique_ptr<search::CostModel> cost = latency_cost_model(config, *space);
   if (r.info.baseline_genome) {
     const space::Genome genome = space->canonical(space::parse_genome(*r.info.baseline_genome, r.dir));
