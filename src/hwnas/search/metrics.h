@@ -16,4 +16,7 @@ namespace hwnas::search {
 /// UserError when a count overflows (analysis.h).
 Metrics network_metrics(const graph::Graph& network, graph::Precision precision, std::int32_t batch);
 
+/// The same figures from an analysis already made (graph-order peak, as above).
+Metrics analysis_metrics(const graph::Analysis& analysis);
+
 }  // namespace hwnas::search

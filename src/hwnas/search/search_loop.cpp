@@ -18,8 +18,10 @@ using Clock = std::chrono::steady_clock;
 /// The trial of a genome that breaks a validity filter: its exact counts, no evaluation.
 std::optional<Trial> filtered(const SearchParts& parts, const space::Genome& genome) {
   if (parts.filters.empty()) return std::nullopt;
-  const graph::Graph network = parts.space.decode(genome);
-  const std::optional<std::string> why = space::filter_violation(parts.filters, network, parts.precision);
+  // One analysis serves the filters and, when one breaks, the trial's metrics.
+  const graph::Analysis analysis =
+      graph::analyze(parts.space.decode(genome), parts.precision, 1, graph::MinOrder::skip);
+  const std::optional<std::string> why = space::filter_violation(parts.filters, analysis);
   if (!why) return std::nullopt;
   Trial t;
   t.genome = genome;
@@ -27,7 +29,7 @@ std::optional<Trial> filtered(const SearchParts& parts, const space::Genome& gen
   t.status = TrialStatus::infeasible;
   t.feasible = false;
   t.reason = "filter: " + *why;
-  t.metrics = network_metrics(network, parts.precision, 1);
+  t.metrics = analysis_metrics(analysis);
   return t;
 }
 
