@@ -1,0 +1,90 @@
+// A hwnas graph as a libtorch module (issue 11 §1; docs/training.md, "Networks in torch").
+//
+// Every node of the IR (graph/ops.h) runs as the PyTorch op it stands for: conv2d (grouped,
+// depthwise, dilated), batch_norm (BatchNorm2d with PyTorch's defaults: eps 1e-5,
+// momentum 0.1; torchvision 0.14's five reference models all use them),
+// each activation, add, mul (broadcasting a [C,1,1] gate, squeeze-excite), concat,
+// avg/max pool (ceil_mode, count_include_pad), global pool (adaptive_avg_pool2d / amax),
+// upsample (nearest, or bilinear with align_corners=false, as torchvision's LR-ASPP calls
+// F.interpolate; to the node's inferred size), linear, flatten, channel shuffle, zero
+// (zeros_like: NAS-Bench-201's `none`), dropout (F.dropout at the node's rate, active in
+// training mode only) and output. train() and eval() switch batch norm and dropout as in
+// PyTorch. Every node's output is checked against shape inference (graph::infer_shape).
+//
+// Initialisation follows torchvision's MobileNetV2/V3 (models/mobilenetv2.py):
+// conv weight kaiming_normal_(mode=fan_out, gain sqrt(2)), i.e. normal(0, sqrt(2 / (out_channels
+// · kernel_h · kernel_w))); conv bias 0; batch-norm weight 1, bias 0, running mean 0, running
+// var 1; linear weight normal(0, 0.01), bias 0. Drawn from a torch CPU generator seeded with
+// `seed`, node after node in graph order: the same seed gives the same weights whatever
+// torch's thread count, and the global torch RNG is left untouched.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "hwnas/graph/graph.h"
+
+namespace hwnas::train {
+
+/// Tensors by graph name ("features.1.dw.conv.weight", "features.1.dw.bn.running_mean").
+using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+
+class NetworkImpl : public torch::nn::Module {
+ public:
+  /// Every node of `graph` as torch modules, initialised as described above.
+  /// Throws UserError naming the node when the graph holds something the builder cannot
+  /// express: no Input node or more than one, no Output node, two nodes with parameters
+  /// under one name.
+  NetworkImpl(graph::Graph graph, std::uint64_t seed);
+
+  /// `input` [N, C, H, W] float32 with C, H, W those of the graph's Input node (UserError
+  /// otherwise, naming the network and the expected shape) → one tensor per Output node,
+  /// in graph order. An output computed from a linear or flatten (and elementwise ops on
+  /// those) is flat, [N, F]; every other output is a map [N, C, H, W] (a global pool's is
+  /// [N, C, 1, 1]). In eval mode under torch::NoGradGuard, intermediate tensors are freed
+  /// after their last use.
+  std::vector<torch::Tensor> forward(const torch::Tensor& input);
+
+  const graph::Graph& graph() const { return graph_; }
+
+  /// Parameters and buffers under the graph's names: "<node>.weight", "<node>.bias" for
+  /// conv2d, linear and batch norm; batch norm's "<node>.running_mean",
+  /// "<node>.running_var", "<node>.num_batches_tracked" (as PyTorch's state_dict). Graph
+  /// order. The tensors are the module's own (not copies).
+  NamedTensors named_state();
+
+  /// The trainable parameters alone, under graph names, in graph order (for optimiser
+  /// groups: e.g. no weight decay on 1-D tensors, batch norm and biases).
+  NamedTensors graph_parameters();
+
+  /// Copies each tensor of `state` into the tensor of the same graph name. Throws UserError
+  /// naming `source` and the first tensor that is missing from `state`, not in this network
+  /// (extra), or of another shape, so the weights of another model are refused; nothing
+  /// is copied then.
+  void load_state(const NamedTensors& state, std::string_view source);
+
+ private:
+  // One node's torch state; only the member matching its op is set.
+  struct Layer {
+    torch::nn::Conv2d conv{nullptr};
+    torch::nn::BatchNorm2d bn{nullptr};
+    torch::nn::Linear linear{nullptr};
+    bool flat = false;            // the value is [N, F] for the user (kept [N, F, 1, 1] inside)
+    bool in_place = false;        // an activation that may overwrite its input
+    graph::NodeId last_use = -1;  // the last node reading this value (-1: none or an output)
+  };
+
+  void initialise(std::uint64_t seed);
+
+  graph::Graph graph_;
+  std::vector<Layer> layers_;  // indexed by NodeId
+  graph::NodeId input_ = -1;
+};
+TORCH_MODULE(Network);
+
+}  // namespace hwnas::train
