@@ -15,7 +15,9 @@ enum class Task : std::uint8_t { classification, detection, segmentation };
 std::string_view task_name(Task task);  // "classification", "detection", "segmentation"
 
 /// An axis-aligned box in pixels of its image, corners (x0, y0) inclusive-top-left and
-/// (x1, y1) bottom-right, x0 < x1, y0 < y1; `label` is the object's class, 0-based over
+/// (x1, y1) bottom-right, x0 < x1, y0 < y1, in continuous coordinates where pixel column a
+/// spans [a, a + 1): a box around columns a…b has x0 = a, x1 = b + 1 (area with no "+1",
+/// as torchvision and COCO count it); `label` is the object's class, 0-based over
 /// the dataset's object classes (detection has no background label in the data: the
 /// background class of a detector's scores is the trainer's business).
 struct Box {

@@ -1,0 +1,170 @@
+#include "hwnas/train/data/batch.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+
+#include "hwnas/base/error.h"
+#include "hwnas/train/data/random.h"
+
+namespace hwnas::train {
+namespace {
+
+/// One output axis: for each coordinate of the resized image, the two source pixels
+/// interpolated, the weight of the second, and the source pixel under its centre (masks).
+struct AxisMap {
+  std::vector<std::int32_t> lo, hi, nearest;
+  std::vector<float> weight;
+};
+
+AxisMap axis_map(std::int32_t source, std::int32_t output) {
+  AxisMap map;
+  const double scale = static_cast<double>(source) / output;
+  for (std::int32_t o = 0; o < output; ++o) {
+    const double at = std::max(0.0, (o + 0.5) * scale - 0.5);
+    const auto lo = std::min(static_cast<std::int32_t>(at), source - 1);
+    map.lo.push_back(lo);
+    map.hi.push_back(std::min(lo + 1, source - 1));
+    map.weight.push_back(static_cast<float>(at - lo));
+    map.nearest.push_back(std::min(static_cast<std::int32_t>((o + 0.5) * scale), source - 1));
+  }
+  return map;
+}
+
+void check_options(const ImageSet& set, const BatchOptions& options) {
+  if (options.resolution < 0)
+    throw UserError(fmt::format("batch resolution {} is negative; give a positive resolution, or 0 to keep the "
+                                "images' {}x{}",
+                                options.resolution, set.height, set.width));
+  if (options.pad < 0) throw UserError(fmt::format("crop padding {} is negative; give 0 or more pixels", options.pad));
+  if (!(options.std > 0) || !std::isfinite(options.std) || !std::isfinite(options.mean))
+    throw UserError(fmt::format("normalisation mean {} / std {}: std must be positive and both finite",
+                                options.mean, options.std));
+  if (options.channels != 0 && options.channels != set.channels && !(options.channels == 3 && set.channels == 1))
+    throw UserError(fmt::format("cannot make {}-channel inputs from {}-channel images; the model's input must "
+                                "have {} channels (or 3, replicated from 1)",
+                                options.channels, set.channels, set.channels));
+  const std::size_t n = static_cast<std::size_t>(set.size());
+  HWNAS_CHECK(set.pixels.size() == n * set.channels * set.height * set.width);
+  HWNAS_CHECK(set.labels.empty() || set.labels.size() == n);
+  HWNAS_CHECK(set.boxes.empty() || set.boxes.size() == n);
+  HWNAS_CHECK(set.masks.empty() || set.masks.size() == n * set.height * set.width);
+}
+
+/// The resized image's coordinate under output coordinate o, or -1 in the padding.
+std::int32_t crop_source(std::int32_t o, std::int32_t size, std::int32_t offset, std::int32_t pad, bool flip) {
+  const std::int32_t at = (flip ? size - 1 - o : o) + offset - pad;
+  return at >= 0 && at < size ? at : -1;
+}
+
+std::vector<Box> move_boxes(const std::vector<Box>& boxes, float scale_x, float scale_y, float shift_x,
+                            float shift_y, bool flip, float width, float height) {
+  std::vector<Box> moved;
+  for (const Box& box : boxes) {
+    Box b{std::clamp(box.x0 * scale_x + shift_x, 0.0f, width), std::clamp(box.y0 * scale_y + shift_y, 0.0f, height),
+          std::clamp(box.x1 * scale_x + shift_x, 0.0f, width), std::clamp(box.y1 * scale_y + shift_y, 0.0f, height),
+          box.label};
+    if (b.x1 - b.x0 < 1 || b.y1 - b.y0 < 1) continue;
+    if (flip) b = Box{width - b.x1, b.y0, width - b.x0, b.y1, b.label};
+    moved.push_back(b);
+  }
+  return moved;
+}
+
+}  // namespace
+
+Augmentation draw_augmentation(const BatchOptions& options, std::int64_t index) {
+  if (!options.augment) return {options.pad, options.pad, false};
+  SplitMix random(options.seed, static_cast<std::uint64_t>(index));
+  Augmentation drawn;
+  drawn.offset_x = static_cast<std::int32_t>(random.integer(0, 2 * std::int64_t{options.pad}));
+  drawn.offset_y = static_cast<std::int32_t>(random.integer(0, 2 * std::int64_t{options.pad}));
+  drawn.flip = options.flip && (random.next() >> 63) != 0;
+  return drawn;
+}
+
+Batch make_batch(const ImageSet& set, std::span<const std::int64_t> indices, const BatchOptions& options) {
+  check_options(set, options);
+  Batch batch;
+  batch.n = static_cast<std::int32_t>(indices.size());
+  batch.channels = options.channels == 0 ? set.channels : options.channels;
+  batch.height = options.resolution == 0 ? set.height : options.resolution;
+  batch.width = options.resolution == 0 ? set.width : options.resolution;
+  const std::int32_t h = batch.height, w = batch.width, c_in = set.channels;
+  const std::size_t plane = static_cast<std::size_t>(h) * w, source_plane = std::size_t(set.height) * set.width;
+  batch.pixels.resize(indices.size() * batch.channels * plane);
+  if (!set.labels.empty()) batch.labels.reserve(indices.size());
+  if (!set.boxes.empty()) batch.boxes.reserve(indices.size());
+  if (!set.masks.empty()) batch.masks.resize(indices.size() * plane);
+
+  const bool resized = h != set.height || w != set.width;
+  const AxisMap rows = axis_map(set.height, h), columns = axis_map(set.width, w);
+  const float gain = 1.0f / (255.0f * options.std), bias = -options.mean / options.std;
+  std::array<float, 256> normalised{};
+  for (int v = 0; v < 256; ++v) normalised[v] = static_cast<float>(v) * gain + bias;
+  std::vector<std::int32_t> at_row(h), at_column(w);
+
+  for (std::size_t i = 0; i < indices.size(); ++i) {
+    const std::int64_t index = indices[i];
+    HWNAS_CHECK(index >= 0 && index < set.size());
+    const Augmentation aug = draw_augmentation(options, index);
+    for (std::int32_t y = 0; y < h; ++y) at_row[y] = crop_source(y, h, aug.offset_y, options.pad, false);
+    for (std::int32_t x = 0; x < w; ++x) at_column[x] = crop_source(x, w, aug.offset_x, options.pad, aug.flip);
+
+    for (std::int32_t c = 0; c < batch.channels; ++c) {
+      float* out = batch.pixels.data() + (i * batch.channels + c) * plane;
+      if (c >= c_in) {  // replicated from channel 0
+        std::memcpy(out, out - c * plane, plane * sizeof(float));
+        continue;
+      }
+      const std::uint8_t* in = set.pixels.data() + (static_cast<std::size_t>(index) * c_in + c) * source_plane;
+      for (std::int32_t y = 0; y < h; ++y, out += w) {
+        const std::int32_t r = at_row[y];
+        if (r < 0) {
+          std::fill(out, out + w, bias);
+          continue;
+        }
+        if (!resized) {
+          const std::uint8_t* row = in + std::size_t(r) * set.width;
+          for (std::int32_t x = 0; x < w; ++x) out[x] = at_column[x] < 0 ? bias : normalised[row[at_column[x]]];
+          continue;
+        }
+        const std::uint8_t* top = in + std::size_t(rows.lo[r]) * set.width;
+        const std::uint8_t* bottom = in + std::size_t(rows.hi[r]) * set.width;
+        const float wy = rows.weight[r];
+        for (std::int32_t x = 0; x < w; ++x) {
+          const std::int32_t s = at_column[x];
+          if (s < 0) {
+            out[x] = bias;
+            continue;
+          }
+          const std::int32_t x0 = columns.lo[s], x1 = columns.hi[s];
+          const float wx = columns.weight[s];
+          const float upper = top[x0] + wx * (top[x1] - top[x0]);
+          const float lower = bottom[x0] + wx * (bottom[x1] - bottom[x0]);
+          out[x] = (upper + wy * (lower - upper)) * gain + bias;
+        }
+      }
+    }
+    if (!set.labels.empty()) batch.labels.push_back(set.labels[index]);
+    if (!set.boxes.empty())
+      batch.boxes.push_back(move_boxes(set.boxes[index], float(w) / set.width, float(h) / set.height,
+                                       float(options.pad - aug.offset_x), float(options.pad - aug.offset_y), aug.flip,
+                                       float(w), float(h)));
+    if (!set.masks.empty()) {
+      const std::uint8_t* in = set.masks.data() + static_cast<std::size_t>(index) * source_plane;
+      std::uint8_t* out = batch.masks.data() + i * plane;
+      for (std::int32_t y = 0; y < h; ++y)
+        for (std::int32_t x = 0; x < w; ++x, ++out) {
+          const std::int32_t r = at_row[y], s = at_column[x];
+          *out = r < 0 || s < 0 ? 0 : in[std::size_t(rows.nearest[r]) * set.width + columns.nearest[s]];
+        }
+    }
+  }
+  return batch;
+}
+
+}  // namespace hwnas::train

@@ -1,0 +1,74 @@
+#include "hwnas/train/data/fashion_mnist.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "hwnas/base/error.h"
+#include "hwnas/train/data/idx.h"
+
+namespace hwnas::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::int64_t kSide = 28;
+constexpr std::string_view kInstall =
+    "install it with `apt-get install dataset-fashion-mnist` (or scripts/setup.sh), or set "
+    "HWNAS_FASHION_MNIST_DIR to a directory holding the four IDX files";
+
+/// DIR/NAME.gz, else DIR/NAME; a one-line error when neither exists.
+fs::path find_file(const fs::path& dir, const std::string& name) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw UserError(fmt::format("Fashion-MNIST directory {} not found: {}", dir.string(), kInstall));
+  for (const fs::path& file : {dir / (name + ".gz"), dir / name})
+    if (fs::exists(file, ec)) return file;
+  throw UserError(fmt::format("Fashion-MNIST file {}.gz not found in {}: {}", name, dir.string(), kInstall));
+}
+
+}  // namespace
+
+std::string_view split_name(Split split) { return split == Split::train ? "train" : "test"; }
+
+fs::path default_fashion_mnist_dir() {
+  if (const char* env = std::getenv("HWNAS_FASHION_MNIST_DIR"); env != nullptr && *env != '\0') return env;
+  return "/usr/share/datasets/fashion-mnist";
+}
+
+ImageSet load_fashion_mnist(const fs::path& dir, Split split) {
+  const std::string prefix = split == Split::train ? "train" : "t10k";
+  const std::int64_t expected = split == Split::train ? 60000 : 10000;
+  const fs::path images_path = find_file(dir, prefix + "-images-idx3-ubyte");
+  const fs::path labels_path = find_file(dir, prefix + "-labels-idx1-ubyte");
+  IdxArray images = read_idx_file(images_path);
+  IdxArray labels = read_idx_file(labels_path);
+  if (images.dims.size() != 3 || images.dims[1] != kSide || images.dims[2] != kSide || images.dims[0] != expected)
+    throw UserError(fmt::format("{}: holds {} images of {}, expected {} of 28x28 for Fashion-MNIST's {} split; "
+                                "reinstall dataset-fashion-mnist",
+                                images_path.string(), images.dims.empty() ? 0 : images.dims[0],
+                                images.dims.size() == 3 ? fmt::format("{}x{}", images.dims[1], images.dims[2])
+                                                        : fmt::format("{} dimensions", images.dims.size()),
+                                expected, split_name(split)));
+  if (labels.dims.size() != 1 || labels.dims[0] != expected)
+    throw UserError(fmt::format("{}: holds {} labels in {} dimensions, expected {} in one for Fashion-MNIST's {} "
+                                "split; reinstall dataset-fashion-mnist",
+                                labels_path.string(), labels.dims.empty() ? 0 : labels.dims[0], labels.dims.size(),
+                                expected, split_name(split)));
+  ImageSet set;
+  set.channels = 1;
+  set.height = set.width = kSide;
+  set.classes = static_cast<std::int32_t>(kFashionMnistClasses.size());
+  set.pixels = std::move(images.data);
+  set.labels.reserve(labels.data.size());
+  for (std::size_t i = 0; i < labels.data.size(); ++i) {
+    if (labels.data[i] >= set.classes)
+      throw UserError(fmt::format("{}: label {} of image {} is outside 0-9; reinstall dataset-fashion-mnist",
+                                  labels_path.string(), labels.data[i], i));
+    set.labels.push_back(labels.data[i]);
+  }
+  return set;
+}
+
+}  // namespace hwnas::train
