@@ -29,9 +29,12 @@ inline std::string missing_fashion_mnist() {
 
 /// The split, loaded on first use and kept for the rest of the test process.
 inline const train::ImageSet& fashion_mnist(train::Split split) {
-  static const train::ImageSet train_set = train::load_fashion_mnist(train::default_fashion_mnist_dir(), train::Split::train);
-  static const train::ImageSet test_set = train::load_fashion_mnist(train::default_fashion_mnist_dir(), train::Split::test);
-  return split == train::Split::train ? train_set : test_set;
+  if (split == train::Split::train) {
+    static const train::ImageSet set = train::load_fashion_mnist(train::default_fashion_mnist_dir(), split);
+    return set;
+  }
+  static const train::ImageSet set = train::load_fashion_mnist(train::default_fashion_mnist_dir(), split);
+  return set;
 }
 
 /// IDX bytes: magic 00 00 08 RANK, big-endian dimensions, then `data`.

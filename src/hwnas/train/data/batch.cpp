@@ -9,30 +9,10 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/train/data/random.h"
+#include "hwnas/train/data/resize.h"
 
 namespace hwnas::train {
 namespace {
-
-/// One output axis: for each coordinate of the resized image, the two source pixels
-/// interpolated, the weight of the second, and the source pixel under its centre (masks).
-struct AxisMap {
-  std::vector<std::int32_t> lo, hi, nearest;
-  std::vector<float> weight;
-};
-
-AxisMap axis_map(std::int32_t source, std::int32_t output) {
-  AxisMap map;
-  const double scale = static_cast<double>(source) / output;
-  for (std::int32_t o = 0; o < output; ++o) {
-    const double at = std::max(0.0, (o + 0.5) * scale - 0.5);
-    const auto lo = std::min(static_cast<std::int32_t>(at), source - 1);
-    map.lo.push_back(lo);
-    map.hi.push_back(std::min(lo + 1, source - 1));
-    map.weight.push_back(static_cast<float>(at - lo));
-    map.nearest.push_back(std::min(static_cast<std::int32_t>((o + 0.5) * scale), source - 1));
-  }
-  return map;
-}
 
 void check_options(const ImageSet& set, const BatchOptions& options) {
   if (options.resolution < 0)

@@ -37,11 +37,14 @@ fs::path default_fashion_mnist_dir() {
   return "/usr/share/datasets/fashion-mnist";
 }
 
-ImageSet load_fashion_mnist(const fs::path& dir, Split split) {
+FashionMnistFiles fashion_mnist_files(const fs::path& dir, Split split) {
   const std::string prefix = split == Split::train ? "train" : "t10k";
+  return {find_file(dir, prefix + "-images-idx3-ubyte"), find_file(dir, prefix + "-labels-idx1-ubyte")};
+}
+
+ImageSet load_fashion_mnist(const fs::path& dir, Split split) {
   const std::int64_t expected = split == Split::train ? 60000 : 10000;
-  const fs::path images_path = find_file(dir, prefix + "-images-idx3-ubyte");
-  const fs::path labels_path = find_file(dir, prefix + "-labels-idx1-ubyte");
+  const auto [images_path, labels_path] = fashion_mnist_files(dir, split);
   IdxArray images = read_idx_file(images_path);
   IdxArray labels = read_idx_file(labels_path);
   if (images.dims.size() != 3 || images.dims[1] != kSide || images.dims[2] != kSide || images.dims[0] != expected)

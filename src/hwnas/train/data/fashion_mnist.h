@@ -24,6 +24,13 @@ inline constexpr std::array<std::string_view, 10> kFashionMnistClasses = {
 /// $HWNAS_FASHION_MNIST_DIR when set and not empty.
 std::filesystem::path default_fashion_mnist_dir();
 
+/// The split's image and label files in `dir` (gzip'd, or else as gunzip leaves them),
+/// with load_fashion_mnist's error when the directory or a file is missing.
+struct FashionMnistFiles {
+  std::filesystem::path images, labels;
+};
+FashionMnistFiles fashion_mnist_files(const std::filesystem::path& dir, Split split);
+
 /// The 60,000 training or 10,000 test images, 1×28×28, labels 0–9, classes 10, from
 /// DIR/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz (the same names without .gz, as
 /// gunzip leaves them, are read when the .gz files are absent).

@@ -51,11 +51,10 @@ std::string gunzip(std::string_view bytes, const std::string& name) {
   inflateEnd(&stream);
   // With a fresh output buffer, inflate stops without progress only when the input ran out.
   if (status == Z_BUF_ERROR)
-    throw UserError(name + ": truncated gzip file (the compressed data ends early); reinstall or re-download it");
-  if (status != Z_STREAM_END) throw UserError(name + ": not a valid gzip file (" + why + "); reinstall or re-download it");
+    throw UserError(name + ": truncated gzip file (the compressed data ends early)");
+  if (status != Z_STREAM_END) throw UserError(name + ": not a valid gzip file (" + why + ")");
   if (trailing != 0)
-    throw UserError(name + ": " + std::to_string(trailing) +
-                    " bytes after the end of the gzip data; reinstall or re-download it");
+    throw UserError(name + ": " + std::to_string(trailing) + " bytes after the end of the gzip data");
   return out;
 }
 

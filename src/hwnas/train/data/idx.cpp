@@ -48,8 +48,14 @@ IdxArray parse_idx(std::string_view bytes, const std::string& name) {
 
 IdxArray read_idx_file(const std::filesystem::path& path) {
   const std::string bytes = read_text_file(path.string(), "IDX dataset file");
-  if (is_gzip(bytes)) return parse_idx(gunzip(bytes, path.string()), path.string());
-  return parse_idx(bytes, path.string());
+  if (!is_gzip(bytes)) return parse_idx(bytes, path.string());
+  std::string data;
+  try {
+    data = gunzip(bytes, path.string());
+  } catch (const UserError& e) {
+    throw UserError(std::string(e.what()) + "; reinstall or re-download it");
+  }
+  return parse_idx(data, path.string());
 }
 
 }  // namespace hwnas::train
