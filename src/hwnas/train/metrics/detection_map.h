@@ -65,6 +65,10 @@ class MeanAveragePrecision {
     std::vector<Scored> detections;  // in image order, each image's in its sorted order
     std::int64_t truth_boxes = 0;
   };
+  /// Matches one image's detections of a class (best first, at most max_detections_) to
+  /// its truth boxes at every threshold and appends them to `out`.
+  static void add_class(std::span<const Box* const> truth, std::span<const Detection* const> ranked, PerClass& out);
+  static std::vector<Scored> ranked_by_score(const std::vector<Scored>& detections);
   /// AP_t of one class with ground truth, for each threshold.
   std::array<double, kIouThresholds> average_precisions(const PerClass& c) const;
 
