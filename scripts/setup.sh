@@ -10,6 +10,7 @@ default_packages=(
   libtorch-dev libxgboost-dev libxnnpack-dev libpthreadpool-dev libdnnl-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libopenmpi-dev
   dataset-fashion-mnist python3 python3-torch python3-torchvision
+  python3-numpy  # train_metrics_tests' independent COCO mAP (Debian 12 has no python3-pycocotools)
   chromium zlib1g-dev  # report_tests open the HTML report in headless Chromium and decode its PNG
 )
 
