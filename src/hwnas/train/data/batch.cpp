@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -80,20 +79,25 @@ Batch make_batch(const ImageSet& set, std::span<const std::int64_t> indices, con
   if (!set.boxes.empty()) batch.boxes.reserve(indices.size());
   if (!set.masks.empty()) batch.masks.resize(indices.size() * plane);
 
-  const bool resized = h != set.height || w != set.width;
   const AxisMap rows = axis_map(set.height, h), columns = axis_map(set.width, w);
   const float gain = 1.0f / (255.0f * options.std), bias = -options.mean / options.std;
-  std::array<float, 256> normalised{};
-  for (int v = 0; v < 256; ++v) normalised[v] = static_cast<float>(v) * gain + bias;
-  std::vector<std::int32_t> at_row(h), at_column(w);
+  std::vector<std::int32_t> at_row(h), at_column(w), left(w), right(w), mask_column(w);
+  std::vector<float> weight(w);
+  // Separable: each source row is resampled horizontally once (columns cropped and flipped
+  // as drawn, padding 0), then each output row is a blend of two such rows, contiguous.
+  std::vector<float> across(std::size_t(set.height) * w);
 
   for (std::size_t i = 0; i < indices.size(); ++i) {
     const std::int64_t index = indices[i];
     HWNAS_CHECK(index >= 0 && index < set.size());
     const Augmentation aug = draw_augmentation(options, index);
     for (std::int32_t y = 0; y < h; ++y) at_row[y] = crop_source(y, h, aug.offset_y, options.pad, false);
-    for (std::int32_t x = 0; x < w; ++x) at_column[x] = crop_source(x, w, aug.offset_x, options.pad, aug.flip);
-
+    for (std::int32_t x = 0; x < w; ++x) {
+      const std::int32_t s = at_column[x] = crop_source(x, w, aug.offset_x, options.pad, aug.flip);
+      left[x] = s < 0 ? 0 : columns.lo[s];
+      right[x] = s < 0 ? 0 : columns.hi[s];
+      weight[x] = s < 0 ? 0 : columns.weight[s];
+    }
     for (std::int32_t c = 0; c < batch.channels; ++c) {
       float* out = batch.pixels.data() + (i * batch.channels + c) * plane;
       if (c >= c_in) {  // replicated from channel 0
@@ -101,32 +105,24 @@ Batch make_batch(const ImageSet& set, std::span<const std::int64_t> indices, con
         continue;
       }
       const std::uint8_t* in = set.pixels.data() + (static_cast<std::size_t>(index) * c_in + c) * source_plane;
+      for (std::int32_t r = 0; r < set.height; ++r) {
+        const std::uint8_t* row = in + std::size_t(r) * set.width;
+        float* to = across.data() + std::size_t(r) * w;
+        for (std::int32_t x = 0; x < w; ++x) {
+          const float a = row[left[x]], b = row[right[x]];
+          to[x] = at_column[x] < 0 ? 0.0f : a + weight[x] * (b - a);
+        }
+      }
       for (std::int32_t y = 0; y < h; ++y, out += w) {
         const std::int32_t r = at_row[y];
         if (r < 0) {
           std::fill(out, out + w, bias);
           continue;
         }
-        if (!resized) {
-          const std::uint8_t* row = in + std::size_t(r) * set.width;
-          for (std::int32_t x = 0; x < w; ++x) out[x] = at_column[x] < 0 ? bias : normalised[row[at_column[x]]];
-          continue;
-        }
-        const std::uint8_t* top = in + std::size_t(rows.lo[r]) * set.width;
-        const std::uint8_t* bottom = in + std::size_t(rows.hi[r]) * set.width;
+        const float* top = across.data() + std::size_t(rows.lo[r]) * w;
+        const float* bottom = across.data() + std::size_t(rows.hi[r]) * w;
         const float wy = rows.weight[r];
-        for (std::int32_t x = 0; x < w; ++x) {
-          const std::int32_t s = at_column[x];
-          if (s < 0) {
-            out[x] = bias;
-            continue;
-          }
-          const std::int32_t x0 = columns.lo[s], x1 = columns.hi[s];
-          const float wx = columns.weight[s];
-          const float upper = top[x0] + wx * (top[x1] - top[x0]);
-          const float lower = bottom[x0] + wx * (bottom[x1] - bottom[x0]);
-          out[x] = (upper + wy * (lower - upper)) * gain + bias;
-        }
+        for (std::int32_t x = 0; x < w; ++x) out[x] = (top[x] + wy * (bottom[x] - top[x])) * gain + bias;
       }
     }
     if (!set.labels.empty()) batch.labels.push_back(set.labels[index]);
@@ -137,11 +133,12 @@ Batch make_batch(const ImageSet& set, std::span<const std::int64_t> indices, con
     if (!set.masks.empty()) {
       const std::uint8_t* in = set.masks.data() + static_cast<std::size_t>(index) * source_plane;
       std::uint8_t* out = batch.masks.data() + i * plane;
-      for (std::int32_t y = 0; y < h; ++y)
-        for (std::int32_t x = 0; x < w; ++x, ++out) {
-          const std::int32_t r = at_row[y], s = at_column[x];
-          *out = r < 0 || s < 0 ? 0 : in[std::size_t(rows.nearest[r]) * set.width + columns.nearest[s]];
-        }
+      for (std::int32_t x = 0; x < w; ++x) mask_column[x] = at_column[x] < 0 ? -1 : columns.nearest[at_column[x]];
+      for (std::int32_t y = 0; y < h; ++y, out += w) {
+        if (at_row[y] < 0) continue;  // padding: background, as resize() left it
+        const std::uint8_t* row = in + std::size_t(rows.nearest[at_row[y]]) * set.width;
+        for (std::int32_t x = 0; x < w; ++x) out[x] = mask_column[x] < 0 ? 0 : row[mask_column[x]];
+      }
     }
   }
   return batch;
