@@ -89,7 +89,7 @@ TEST(MapReference, EqualsAnIndependentCocoevalOnRandomDetections) {
                                         ("hwnas_map_reference_" + std::to_string(getpid()) + ".json");
     std::ofstream(input) << to_json(scenes, kClasses).dump();
     const testing::PythonJson ref =
-        testing::run_python_json("tests/train/coco_map_reference.py", "python3-numpy (scripts/setup.sh)", input);
+        testing::run_python_json("tests/train/coco_map_reference.py", "python3-numpy, as scripts/setup.sh does", input);
     std::filesystem::remove(input);
     ASSERT_TRUE(ref.failure.empty()) << ref.failure;
     if (!ref.skip.empty()) HWNAS_MISSING_RESOURCE(ref.skip);

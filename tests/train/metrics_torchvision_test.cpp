@@ -21,7 +21,7 @@ using nlohmann::json;
 /// The reference's JSON, run once per process.
 const testing::PythonJson& reference() {
   static const testing::PythonJson ref =
-      testing::run_python_json("tests/train/ssd_reference.py", "python3-torchvision (scripts/setup.sh)");
+      testing::run_python_json("tests/train/ssd_reference.py", "python3-torchvision, as scripts/setup.sh does");
   return ref;
 }
 
