@@ -16,6 +16,7 @@
 //                [--hv-evaluations 500] [--cap STRATEGY=N]... [--jobs 1]
 // --cap: that strategy's runs stop at N evaluations (the median is exact while more than
 // half the runs reach the target first); --jobs: seeds run side by side in threads.
+// A strategy may carry parameters, NAME:KEY=VALUE:...: e.g. local:order=random.
 // SOURCE: csv:COLUMN (a latency column of nb201.csv), target:NAME_OR_FILE, estimator:FILE.
 // Default sources: csv:lat_ms_pixel3, csv:lat_ms_eyeriss, csv:lat_ms_raspi4.
 #include <fmt/format.h>

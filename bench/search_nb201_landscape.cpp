@@ -20,6 +20,7 @@ Landscape::Landscape(const space::Space& space, const YAML::Node& experiment)
   for (std::uint64_t i = 0; i < *size; ++i) {
     HWNAS_CHECK(space.canonical(genome) == genome);  // every genome its own network, as NB201's
     trials_.push_back(cost_model_->evaluate(genome));
+    budget_use_.push_back(cost_model_->budget_use(genome));
     for (std::size_t k = genome.genes.size(); k-- > 0;) {  // the next genome, last gene fastest
       if (++genome.genes[k] < radix_[k]) break;
       genome.genes[k] = 0;
@@ -27,10 +28,16 @@ Landscape::Landscape(const space::Space& space, const YAML::Node& experiment)
   }
 }
 
-const search::Trial& Landscape::trial(const space::Genome& genome) const {
+std::size_t Landscape::index(const space::Genome& genome) const {
   std::size_t index = 0;
   for (std::size_t k = 0; k < radix_.size(); ++k) index = index * radix_[k] + genome.genes.at(k);
-  return trials_.at(index);
+  return index;
+}
+
+const search::Trial& Landscape::trial(const space::Genome& genome) const { return trials_.at(index(genome)); }
+
+std::optional<double> Landscape::budget_use(const space::Genome& genome) const {
+  return budget_use_.at(index(space_.canonical(genome)));
 }
 
 std::vector<double> Landscape::sorted_latencies() const {
@@ -66,8 +73,24 @@ Replay replay(const Landscape& landscape, const std::string& strategy, std::uint
               std::optional<double> target, std::int64_t max_evaluations) {
   const space::Space& space = landscape.space();
   const search::CostModel& cost_model = landscape.cost_model();
+  // "NAME" or "NAME:KEY=VALUE:...": the strategy's parameters (values are JSON, else strings).
+  const std::size_t colon = strategy.find(':');
+  nlohmann::json params = nlohmann::json::object();
+  if (colon != std::string::npos) {
+    std::string_view rest = std::string_view(strategy).substr(colon + 1);
+    while (!rest.empty()) {
+      const std::string_view item = rest.substr(0, rest.find(':'));
+      rest.remove_prefix(std::min(rest.size(), item.size() + 1));
+      const std::size_t eq = item.find('=');
+      HWNAS_CHECK(eq != std::string_view::npos);
+      const std::string value(item.substr(eq + 1));
+      params[std::string(item.substr(0, eq))] = nlohmann::json::accept(value) ? nlohmann::json::parse(value) : nlohmann::json(value);
+    }
+  }
   const std::unique_ptr<search::Strategy> s = search::make_strategy(
-      strategy, nlohmann::json::object(), {.space = &space, .seed = seed, .objectives = cost_model.objectives()});
+      strategy.substr(0, colon), params,
+      {.space = &space, .seed = seed, .objectives = cost_model.objectives(),
+       .budget_use = [&landscape](const space::Genome& g) { return landscape.budget_use(g); }});
   std::unordered_set<space::Genome, space::GenomeHash> evaluated;
   Replay r;
   std::int64_t duplicate_run = 0;

@@ -32,6 +32,8 @@ class Landscape {
   const std::vector<search::Trial>& trials() const { return trials_; }
   /// The trial of a canonical genome.
   const search::Trial& trial(const space::Genome& genome) const;
+  /// The cost model's budget_use of a genome, computed with its trial.
+  std::optional<double> budget_use(const space::Genome& genome) const;
 
   /// Latency in ms of every trial that has one (ascending), and its median (the middle
   /// value; the mean of the two middle ones for an even count).
@@ -46,7 +48,10 @@ class Landscape {
   const space::Space& space_;
   std::unique_ptr<search::CostModel> cost_model_;
   std::vector<std::uint32_t> radix_;
+  std::size_t index(const space::Genome& genome) const;  // the mixed-radix number
+
   std::vector<search::Trial> trials_;  // indexed by the genome's mixed-radix number
+  std::vector<std::optional<double>> budget_use_;  // likewise
 };
 
 /// One search replayed on a landscape.
@@ -60,7 +65,8 @@ struct Replay {
   std::vector<std::vector<double>> fitness;
 };
 
-/// Runs make_strategy(strategy, {}, seed) on `landscape` until the best feasible
+/// Runs make_strategy on `landscape` (`strategy`: NAME or NAME:KEY=VALUE:..., its
+/// parameters) with `seed` until the best feasible
 /// accuracy is at least `target` (when given) or `max_evaluations` are spent.
 Replay replay(const Landscape& landscape, const std::string& strategy, std::uint64_t seed,
               std::optional<double> target, std::int64_t max_evaluations);

@@ -40,6 +40,41 @@ std::size_t lines_of(const std::filesystem::path& path) {
   return n;
 }
 
+// budget_use: the largest value / limit over the `<=` constraints, from the cheap metrics
+// alone (the accuracy CSV is never read for it), and nothing without such a constraint.
+TEST(CostModelCsv, BudgetUseIsTheLargestShareOfALimitAndNeedsNoAccuracy) {
+  nb201_csv();
+  const std::string both = std::string(kNb201Sources) +
+                           "objective: {maximize: accuracy, constraints: [latency_ms <= 8, params <= 1M]}\n";
+  const auto model = cost_model(both, nb201());
+  for (const space::Genome& g : sample_genomes(20, 3)) {
+    const double latency = nb201_value(nb201().arch(g), "lat_ms_pixel3");
+    const double params = static_cast<double>(graph::analyze(nb201().decode(g), graph::Precision::fp32).total.params);
+    const std::optional<double> use = model->budget_use(g);
+    ASSERT_TRUE(use.has_value());
+    EXPECT_DOUBLE_EQ(*use, std::max(latency / 8, params / 1e6)) << nb201().arch(g);
+    // Over 1 exactly when evaluate() finds a constraint broken.
+    EXPECT_EQ(*use > 1, model->evaluate(g).status == TrialStatus::infeasible) << nb201().arch(g);
+  }
+  // A `>=` constraint broken by 25% counts as 1.25; one that holds adds nothing.
+  const auto at_least = cost_model(std::string(kNb201Sources) +
+                                       "objective: {maximize: accuracy, constraints: [latency_ms <= 1000, "
+                                       "latency_ms >= 1000]}\n",
+                                   nb201());
+  const space::Genome g = sample_genomes(1, 4)[0];
+  const double latency = nb201_value(nb201().arch(g), "lat_ms_pixel3");
+  EXPECT_DOUBLE_EQ(*at_least->budget_use(g), 1 + (1000 - latency) / 1000);
+  // No `<=` constraint: no budget to use.
+  EXPECT_FALSE(cost_model(std::string(kNb201Sources) + "objective: {maximize: accuracy}\n", nb201())
+                   ->budget_use(g)
+                   .has_value());
+  EXPECT_FALSE(cost_model(std::string(kNb201Sources) +
+                              "objective: {maximize: accuracy, constraints: [params >= 1]}\n",
+                          nb201())
+                   ->budget_use(g)
+                   .has_value());
+}
+
 TEST(CostModelCsv, LatencyAndAccuracyAreTheArchitecturesRow) {
   nb201_csv();
   const auto model = cost_model(std::string(kNb201Sources) + "objective: {maximize: accuracy}\n", nb201());

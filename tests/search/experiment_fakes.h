@@ -36,6 +36,7 @@ class FakeCostModel final : public CostModel {
     t.feasible = true;
     return t;
   }
+  std::optional<double> budget_use(const space::Genome& genome) override { return problem_.cost(genome) / problem_.limit; }
   Feedback feedback(const Trial& trial) const override { return problem_.constrained(trial.genome); }
   std::size_t objectives() const override { return 1; }
   std::vector<std::string> objective_names() const override { return {"accuracy"}; }

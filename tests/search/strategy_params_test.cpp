@@ -41,7 +41,7 @@ TEST(StrategyParams, UnknownParameterNamesTheKeyAndListsTheOthers) {
   EXPECT_EQ(error_of("random", {{"population", 10}}),
             "strategy.population: unknown parameter of random; it takes: no parameters");
   EXPECT_EQ(error_of("local", {{"move", "first"}, {"restarts", 3}}),
-            "strategy.restarts: unknown parameter of local; it takes: move");
+            "strategy.restarts: unknown parameter of local; it takes: move, order");
   EXPECT_EQ(error_of("evolution", nlohmann::json::array({1})),
             "strategy: must be a mapping with 'name: evolution' and its parameters");
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "hwnas/base/error.h"
@@ -26,7 +27,10 @@ class ExperimentCostModel : public CostModel {
         batch_(batch),
         latency_(std::move(latency)),
         accuracy_(std::move(accuracy)),
-        objective_(std::move(objective)) {}
+        objective_(std::move(objective)) {
+    for (const Constraint& c : objective_.constraints())
+      has_budget_ |= c.at_most && (is_cheap(c.metric) || latency_ != nullptr);
+  }
 
   Trial evaluate(const space::Genome& genome) override {
     Trial t;
@@ -61,6 +65,25 @@ class ExperimentCostModel : public CostModel {
     }
     t.status = TrialStatus::ok;
     return t;
+  }
+
+  std::optional<double> budget_use(const space::Genome& genome) override {
+    if (!has_budget_) return std::nullopt;
+    Metrics metrics;
+    try {
+      const graph::Graph network = space_.decode(genome);
+      metrics = network_metrics(network, precision_, batch_);
+      if (latency_) metrics.latency_ms = latency_ms({genome, space_.arch(genome), network});
+    } catch (const UserError&) {
+      return std::nullopt;
+    }
+    double use = 0;
+    for (const Constraint& c : objective_.constraints()) {
+      const std::optional<double> value = metric_value(metrics, c.metric);
+      if (!value) continue;
+      use = std::max(use, c.at_most ? *value / c.limit : 1 + c.excess(*value));
+    }
+    return use;
   }
 
   Feedback feedback(const Trial& trial) const override {
@@ -120,6 +143,7 @@ class ExperimentCostModel : public CostModel {
   std::unique_ptr<AccuracySource> accuracy_;  // null: a latency-only search
   Objective objective_;
   std::unordered_map<space::Genome, double, space::GenomeHash> latency_cache_;
+  bool has_budget_ = false;  // a `<=` constraint whose metric this cost model computes
 };
 
 }  // namespace

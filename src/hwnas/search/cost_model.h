@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,15 @@ class CostModel {
   /// `index` and `seconds` are left for the caller.
   virtual Trial evaluate(const space::Genome& genome) = 0;
 
+  /// How much of the hard constraints' budget `genome` uses, from its cheap metrics alone
+  /// (graph analysis and latency; never accuracy): the largest value / limit over the `<=`
+  /// constraints on cheap metrics, so 1 is at a limit and above 1 breaks one (a broken `>=`
+  /// constraint gives 1 + its excess). nullopt when the objective has no `<=` constraint on
+  /// a cheap metric, or the network cannot be decoded or timed (evaluate() then says why).
+  /// Strategies try the candidates that use more of the budget first (local search's
+  /// `order: budget`): under a latency limit the most accurate feasible networks are
+  /// usually near it (docs/strategies.md measures it on NAS-Bench-201).
+  virtual std::optional<double> budget_use(const space::Genome&) { return std::nullopt; }
   /// The strategy's view of a trial: status, fitness (size objectives()), violation.
   virtual Feedback feedback(const Trial& trial) const = 0;
 

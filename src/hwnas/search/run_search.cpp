@@ -114,7 +114,8 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   const std::unique_ptr<CostModel> cost_model = make_cost_model(config.root, config.file, *space);
   const space::Filters filters = space::space_filters(*space);
   const graph::Precision precision = filter_precision(config, facts.precision);
-  StrategyContext context{space.get(), config.seed, cost_model->objectives()};
+  StrategyContext context{space.get(), config.seed, cost_model->objectives(),
+                          [&cost_model](const space::Genome& g) { return cost_model->budget_use(g); }};
   std::unique_ptr<Strategy> strategy;
   try {
     strategy = make_strategy(config.strategy, config.strategy_params, context);

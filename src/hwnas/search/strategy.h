@@ -9,7 +9,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +62,10 @@ struct StrategyContext {
   const space::Space* space = nullptr;  // outlives the strategy
   std::uint64_t seed = 0;
   std::size_t objectives = 1;  // size of Feedback::fitness
+  /// CostModel::budget_use of the experiment: the share of the hard constraints' budget a
+  /// genome uses, known without an accuracy evaluation (> 1: infeasible). Empty, or
+  /// returning nullopt, when the experiment has no such constraint.
+  std::function<std::optional<double>(const space::Genome&)> budget_use;
 };
 
 /// The strategies and their parameters (docs/strategies.md). `params` is the experiment
