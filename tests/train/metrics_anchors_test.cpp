@@ -72,6 +72,7 @@ TEST(MatchAnchors, ThresholdThenEachTruthsBestAnchor) {
   // At threshold 0.3, A1 (1/3 with T0) is matched too.
   EXPECT_EQ(match_anchors(truth, kAnchors, 0.3), (std::vector<std::int32_t>{0, 0, 1, 2}));
   EXPECT_EQ(match_anchors({}, kAnchors), (std::vector<std::int32_t>(4, -1)));
+  EXPECT_TRUE(match_anchors(truth, {}).empty());
 }
 
 TEST(MatchAnchors, ALaterTruthWinsAnAnchorBothNeed) {

@@ -56,7 +56,7 @@ std::vector<Box> default_boxes(std::span<const FeatureMapSize> levels, std::int3
 std::vector<std::int32_t> match_anchors(std::span<const Box> truth, std::span<const Box> anchors,
                                         double iou_threshold) {
   std::vector<std::int32_t> matched(anchors.size(), -1);
-  if (truth.empty()) return matched;
+  if (truth.empty() || anchors.empty()) return matched;
   std::vector<std::size_t> best_anchor(truth.size(), 0);
   std::vector<double> best_anchor_iou(truth.size(), -1.0);
   for (std::size_t i = 0; i < anchors.size(); ++i) {

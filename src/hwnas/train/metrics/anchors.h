@@ -50,7 +50,7 @@ std::vector<Box> default_boxes(std::span<const FeatureMapSize> levels, std::int3
 /// to the first) when that IoU >= iou_threshold; then each truth box takes its own
 /// best-IoU anchor (ties to the first anchor) whatever the IoU, later truth boxes winning
 /// an anchor two share. Returns per anchor the index of its truth box, or -1
-/// (background); all -1 when `truth` is empty.
+/// (background); all -1 when `truth` is empty (and nothing when `anchors` is).
 std::vector<std::int32_t> match_anchors(std::span<const Box> truth, std::span<const Box> anchors,
                                         double iou_threshold = 0.5);
 
