@@ -1,0 +1,155 @@
+#include "hwnas/train/checkpoint.h"
+
+#include <fmt/format.h>
+#include <torch/csrc/jit/serialization/pickle.h>
+
+#include <string_view>
+#include <vector>
+
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+
+namespace hwnas::train {
+namespace {
+
+constexpr std::string_view kWeightsFormat = "hwnas-weights";
+constexpr std::string_view kCheckpointFormat = "hwnas-checkpoint";
+constexpr std::int64_t kVersion = 1;
+
+c10::impl::GenericDict new_dict() { return c10::impl::GenericDict(c10::StringType::get(), c10::AnyType::get()); }
+
+c10::impl::GenericDict header(std::string_view format, const ModelStamp& s, const NamedTensors& tensors) {
+  c10::impl::GenericDict d = new_dict();
+  d.insert("format", std::string(format));
+  d.insert("version", kVersion);
+  d.insert("model", s.model);
+  d.insert("graph_hash", s.graph_hash);
+  d.insert("task", s.task);
+  d.insert("resolution", std::int64_t{s.resolution});
+  c10::Dict<std::string, at::Tensor> t;
+  for (const auto& [name, tensor] : tensors) t.insert(name, tensor.detach().contiguous());
+  d.insert("tensors", t);
+  return d;
+}
+
+void write_dict(const std::string& path, const c10::impl::GenericDict& d, std::string_view what) {
+  const std::vector<char> bytes = torch::jit::pickle_save(d);
+  write_file_atomically(path, std::string_view(bytes.data(), bytes.size()), what);
+}
+
+// The file's dictionary after its format and version are checked; UserError otherwise.
+c10::impl::GenericDict read_dict(const std::string& path, std::string_view format, std::string_view what) {
+  const std::string text = read_text_file(path, what);
+  const std::string not_ours = fmt::format("{}: not a {} of hwnas", path, what);
+  c10::IValue v;
+  try {
+    v = torch::jit::pickle_load(std::vector<char>(text.begin(), text.end()));
+  } catch (const std::exception& e) {
+    const std::string why = e.what();
+    throw UserError(fmt::format("{} (unreadable: {}); give a file written by hwnas train", not_ours,
+                                why.substr(0, std::min<std::size_t>(why.find('\n'), 120))));
+  }
+  if (!v.isGenericDict() || !v.toGenericDict().contains("format") || !v.toGenericDict().at("format").isString())
+    throw UserError(not_ours + "; give a file written by hwnas train");
+  c10::impl::GenericDict d = v.toGenericDict();
+  const std::string found = d.at("format").toStringRef();
+  if (found != format)
+    throw UserError(fmt::format("{}: is a {} file, not a {}; give the other option its file", path, found, what));
+  if (!d.contains("version") || !d.at("version").isInt() || d.at("version").toInt() != kVersion)
+    throw UserError(fmt::format("{}: a {} of another hwnas version (this one reads version {})", path, what,
+                                kVersion));
+  return d;
+}
+
+// One entry of a dictionary read back; `as` converts it, a missing or mistyped key is damage.
+template <class F>
+auto field(const c10::impl::GenericDict& d, const char* key, const std::string& path, F as) {
+  try {
+    return as(d.at(key));
+  } catch (const std::exception&) {
+    throw UserError(fmt::format("{}: damaged file (key '{}' missing or of the wrong type); write it again", path,
+                                key));
+  }
+}
+
+ModelStamp read_stamp(const c10::impl::GenericDict& d, const std::string& path, NamedTensors& tensors) {
+  ModelStamp s;
+  s.model = field(d, "model", path, [](const c10::IValue& v) { return v.toStringRef(); });
+  s.graph_hash = field(d, "graph_hash", path, [](const c10::IValue& v) { return v.toStringRef(); });
+  s.task = field(d, "task", path, [](const c10::IValue& v) { return v.toStringRef(); });
+  s.resolution = field(d, "resolution", path, [](const c10::IValue& v) { return static_cast<std::int32_t>(v.toInt()); });
+  field(d, "tensors", path, [&](const c10::IValue& v) {
+    for (const auto& entry : v.toGenericDict())
+      tensors.emplace_back(entry.key().toStringRef(), entry.value().toTensor());
+    return 0;
+  });
+  return s;
+}
+
+}  // namespace
+
+std::string graph_hash_text(const graph::Graph& graph) { return fmt::format("{:016x}", graph.hash()); }
+
+void write_weights(const std::string& path, const WeightsFile& w) {
+  write_dict(path, header(kWeightsFormat, w.stamp, w.tensors), "weights file");
+}
+
+void write_checkpoint(const std::string& path, const Checkpoint& c) {
+  c10::impl::GenericDict d = header(kCheckpointFormat, c.stamp, c.tensors);
+  c10::Dict<std::string, std::string> identity;
+  for (const auto& [option, value] : c.identity) identity.insert(option, value);
+  d.insert("identity", identity);
+  d.insert("epochs_done", std::int64_t{c.epochs_done});
+  d.insert("images_seen", c.images_seen);
+  d.insert("seconds", c.seconds);
+  d.insert("first_loss", c.first_loss);
+  d.insert("optimizer", torch::tensor(std::vector<std::uint8_t>(c.optimizer.begin(), c.optimizer.end()),
+                                      torch::kUInt8));
+  write_dict(path, d, "checkpoint");
+}
+
+WeightsFile read_weights(const std::string& path) {
+  const c10::impl::GenericDict d = read_dict(path, kWeightsFormat, "weights file");
+  WeightsFile w;
+  w.stamp = read_stamp(d, path, w.tensors);
+  return w;
+}
+
+Checkpoint read_checkpoint(const std::string& path) {
+  const c10::impl::GenericDict d = read_dict(path, kCheckpointFormat, "checkpoint");
+  Checkpoint c;
+  c.stamp = read_stamp(d, path, c.tensors);
+  field(d, "identity", path, [&](const c10::IValue& v) {
+    for (const auto& entry : v.toGenericDict()) c.identity[entry.key().toStringRef()] = entry.value().toStringRef();
+    return 0;
+  });
+  c.epochs_done = field(d, "epochs_done", path, [](const c10::IValue& v) { return static_cast<std::int32_t>(v.toInt()); });
+  c.images_seen = field(d, "images_seen", path, [](const c10::IValue& v) { return v.toInt(); });
+  c.seconds = field(d, "seconds", path, [](const c10::IValue& v) { return v.toDouble(); });
+  c.first_loss = field(d, "first_loss", path, [](const c10::IValue& v) { return v.toDouble(); });
+  c.optimizer = field(d, "optimizer", path, [](const c10::IValue& v) {
+    const torch::Tensor t = v.toTensor().contiguous();
+    if (t.scalar_type() != torch::kUInt8) throw std::runtime_error("not bytes");
+    return std::string(reinterpret_cast<const char*>(t.data_ptr<std::uint8_t>()), static_cast<std::size_t>(t.numel()));
+  });
+  return c;
+}
+
+void check_resumable(const Checkpoint& c, const ModelStamp& stamp, const std::map<std::string, std::string>& identity,
+                     const std::string& path) {
+  if (!(c.stamp == stamp))
+    throw UserError(fmt::format("{}: a checkpoint of model '{}' (graph {}, {} at resolution {}), not of this run's "
+                                "'{}' (graph {}, {} at resolution {}); give the same MODEL or drop --resume",
+                                path, c.stamp.model, c.stamp.graph_hash, c.stamp.task, c.stamp.resolution,
+                                stamp.model, stamp.graph_hash, stamp.task, stamp.resolution));
+  for (const auto& [option, value] : identity) {
+    const auto it = c.identity.find(option);
+    const std::string was = it == c.identity.end() ? "(absent)" : it->second;
+    if (was != value)
+      throw UserError(fmt::format("{}: was written by a run with {} {}, not {}; resume with the same options or "
+                                  "drop --resume",
+                                  path, option, was, value));
+  }
+}
+
+}  // namespace hwnas::train

@@ -1,0 +1,182 @@
+#include "hwnas/train/classification_run.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/train/checkpoint.h"
+#include "hwnas/train/data/batch.h"
+#include "hwnas/train/data/fashion_mnist.h"
+#include "hwnas/train/metrics/classification.h"
+#include "hwnas/train/model_input.h"
+#include "hwnas/train/network.h"
+#include "hwnas/train/sampling.h"
+#include "hwnas/train/trainer.h"
+
+namespace hwnas::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+std::filesystem::path data_dir_of(const std::string& dir) {
+  return dir.empty() ? default_fashion_mnist_dir() : std::filesystem::path(dir);
+}
+
+// The batches of `set`'s images `indices` (positions index into it) as the model takes them.
+BatchSource batches(const ImageSet& set, std::vector<std::int64_t> indices, BatchOptions base) {
+  return [&set, indices = std::move(indices), base](std::span<const std::int64_t> positions, std::uint64_t seed) {
+    std::vector<std::int64_t> chosen(positions.size());
+    for (std::size_t i = 0; i < positions.size(); ++i) chosen[i] = indices[static_cast<std::size_t>(positions[i])];
+    BatchOptions options = base;
+    options.seed = seed;
+    Batch b = make_batch(set, chosen, options);
+    LabelledBatch out;
+    out.images = torch::from_blob(b.pixels.data(), {b.n, b.channels, b.height, b.width}, torch::kFloat32).clone();
+    out.labels = torch::from_blob(b.labels.data(), {b.n}, torch::kInt32).to(torch::kInt64);
+    return out;
+  };
+}
+
+std::vector<std::int64_t> all_of(const ImageSet& set) {
+  std::vector<std::int64_t> v(static_cast<std::size_t>(set.size()));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<std::int64_t>(i);
+  return v;
+}
+
+// The model at `resolution` (its own when 0), checked as a classifier of the data's
+// classes whose input channels the data can fill.
+graph::Graph classifier_at(const graph::Graph& model, std::int32_t resolution, const ImageSet& data) {
+  graph::Graph g = resolution == 0 ? model : at_resolution(model, resolution);
+  const InputShape in = input_shape(g);
+  if (in.channels != 1 && in.channels != 3)
+    throw UserError(fmt::format("model '{}' takes {}-channel images; Fashion-MNIST's are grayscale, given to a "
+                                "model of 1 channel or replicated to 3: use in_ch=1 or in_ch=3",
+                                g.name(), in.channels));
+  check_classifier(g, data.classes);
+  return g;
+}
+
+// Top-1 and top-5 of `network` on the test set, into `run`.
+void measure(Network& network, const ImageSet& test, const BatchOptions& base, std::int32_t batch,
+             ClassificationRun& run) {
+  const Clock::time_point start = Clock::now();
+  TrainableModel m = trainable(network);
+  const ClassScores s = predict_classes(m, test.size(), batches(test, all_of(test), base), batch);
+  TopKAccuracy acc(s.classes);
+  acc.add(s.scores, s.labels);
+  run.top1 = acc.top1();
+  run.top5 = acc.top5();
+  run.test_images = acc.images();
+  run.eval_seconds = seconds_since(start);
+}
+
+// Pixel mean and standard deviation of a set, on the 0–1 scale (the normalisation's).
+std::pair<float, float> pixel_moments(const ImageSet& set) {
+  double sum = 0, sum_sq = 0;
+  for (std::uint8_t p : set.pixels) {
+    sum += p;
+    sum_sq += static_cast<double>(p) * p;
+  }
+  const double n = static_cast<double>(set.pixels.size()), mean = sum / n;
+  return {static_cast<float>(mean / 255), static_cast<float>(std::sqrt(sum_sq / n - mean * mean) / 255)};
+}
+
+BatchOptions batch_options(const graph::Graph& g, const ImageSet& train_set) {
+  const InputShape in = input_shape(g);
+  const auto [mean, std] = pixel_moments(train_set);
+  BatchOptions o;
+  o.resolution = in.resolution;
+  o.channels = in.channels;
+  o.mean = mean;
+  o.std = std;
+  return o;
+}
+
+void refuse_other_tasks(Task task) {
+  if (task != Task::classification)
+    throw UserError(fmt::format("--task {} is not supported yet: hwnas train and evaluate do classification only "
+                                "(the {} loss and metric are not in the trainer yet); use --task classification",
+                                task_name(task), task_name(task)));
+}
+
+}  // namespace
+
+ClassificationRun train_classification(const graph::Graph& model, const std::string& model_file,
+                                       const TrainOptions& options, const ProgressCallback& progress) {
+  check_train_options(options);
+  refuse_other_tasks(options.task);
+  const std::vector<FileRole> inputs = {{model_file, "model file (MODEL)"}};
+  if (!options.save.empty())
+    check_output_path(options.save, "weights file (--save)",
+                      {{model_file, "model file (MODEL)"}, {options.checkpoint, "checkpoint (--checkpoint)"}});
+  if (!options.checkpoint.empty()) check_output_path(options.checkpoint, "checkpoint (--checkpoint)", inputs);
+  if (options.resume) read_text_file(options.checkpoint, "checkpoint (--checkpoint, --resume)");
+
+  const ImageSet train_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::train);
+  const ImageSet test_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::test);
+  const graph::Graph g = classifier_at(model, options.resolution, train_set);
+
+  ClassificationRun run;
+  run.model = g.name();
+  run.threads = resolve_threads(options.threads);
+  torch::set_num_threads(run.threads);
+  const InputShape in = input_shape(g);
+  run.resolution = in.resolution;
+  run.channels = in.channels;
+  Network network(g, options.seed);
+  const ModelStamp stamp{g.name(), graph_hash_text(g), std::string(task_name(options.task)), in.resolution};
+  const std::vector<std::int64_t> subset = training_subset(train_set.labels, options.subset, options.seed);
+  run.train_images = static_cast<std::int64_t>(subset.size());
+  if (run.train_images < 2)
+    throw UserError(fmt::format("--subset {} leaves {} training image; give a larger fraction", options.subset,
+                                run.train_images));
+
+  BatchOptions train_batches = batch_options(g, train_set);
+  const BatchOptions test_batches = train_batches;
+  train_batches.augment = options.augment;
+  train_batches.pad = std::max(1, static_cast<std::int32_t>(std::lround(in.resolution / 14.0)));
+  TrainableModel m = trainable(network);
+  const FitResult fit = fit_classifier(m, run.train_images, batches(train_set, subset, train_batches), options,
+                                       stamp, progress);
+  run.failed = fit.failed;
+  run.failure = fit.failure;
+  run.epochs_done = fit.epochs_done;
+  run.resumed_from_epoch = fit.resumed_from_epoch;
+  run.images_trained = fit.images;
+  run.train_seconds = fit.seconds;
+  run.images_per_s = fit.seconds > 0 ? static_cast<double>(fit.images) / fit.seconds : 0;
+  if (run.failed) return run;
+  measure(network, test_set, test_batches, std::max(options.batch, 256), run);
+  if (!options.save.empty()) write_weights(options.save, WeightsFile{stamp, network->named_state()});
+  return run;
+}
+
+ClassificationRun evaluate_classification(const graph::Graph& model, const EvaluateOptions& options) {
+  const WeightsFile w = read_weights(options.weights);
+  refuse_other_tasks(parse_task(w.stamp.task, options.weights));
+  const ImageSet train_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::train);
+  const ImageSet test_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::test);
+  const graph::Graph g = classifier_at(model, w.stamp.resolution, train_set);
+
+  ClassificationRun run;
+  run.model = g.name();
+  run.threads = resolve_threads(options.threads);
+  torch::set_num_threads(run.threads);
+  run.resolution = w.stamp.resolution;
+  run.channels = input_shape(g).channels;
+  Network network(g, 0);
+  network->load_state(w.tensors, options.weights);
+  if (graph_hash_text(g) != w.stamp.graph_hash)
+    throw UserError(fmt::format("{}: weights of model '{}' (graph {}), another architecture with the same tensors "
+                                "as '{}' (graph {}); give the MODEL they were trained for",
+                                options.weights, w.stamp.model, w.stamp.graph_hash, g.name(), graph_hash_text(g)));
+  measure(network, test_set, batch_options(g, train_set), options.batch, run);
+  return run;
+}
+
+}  // namespace hwnas::train

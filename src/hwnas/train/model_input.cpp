@@ -1,0 +1,68 @@
+#include "hwnas/train/model_input.h"
+
+#include <fmt/format.h>
+
+#include <variant>
+#include <vector>
+
+#include "hwnas/base/error.h"
+
+namespace hwnas::train {
+namespace {
+
+graph::NodeId the_input(const graph::Graph& g) {
+  const std::vector<graph::NodeId> inputs = g.input_nodes();
+  if (inputs.size() != 1)
+    throw UserError(fmt::format("model '{}' has {} input nodes; the trainer feeds one image tensor to one input",
+                                g.name(), inputs.size()));
+  return inputs.front();
+}
+
+}  // namespace
+
+InputShape input_shape(const graph::Graph& g) {
+  const graph::Input& in = std::get<graph::Input>(g.op(the_input(g)));
+  if (in.height != in.width)
+    throw UserError(fmt::format("model '{}': input '{}' is {}x{}; the trainer's images are square: give a square "
+                                "input or --res",
+                                g.name(), g.node_name(the_input(g)), in.height, in.width));
+  return {in.channels, in.height};
+}
+
+graph::Graph at_resolution(const graph::Graph& g, std::int32_t resolution) {
+  const graph::NodeId input = the_input(g);
+  const graph::Input& in = std::get<graph::Input>(g.op(input));
+  if (in.height == resolution && in.width == resolution) return g;
+  graph::Graph out(g.name());
+  out.reserve(g.size(), g.num_edges(), g.num_blocks(), g.name_bytes());
+  for (graph::BlockId b = 0; b < g.num_blocks(); ++b) out.add_block(g.block(b).kind, g.block_name(b));
+  for (graph::NodeId id = 0; id < g.size(); ++id) {
+    graph::Op op = g.op(id);
+    if (id == input) op = graph::Input{in.channels, resolution, resolution};
+    try {
+      out.add(g.node_name(id), std::move(op), g.inputs(id), g.node(id).block);
+    } catch (const UserError& e) {
+      throw UserError(fmt::format("model '{}' cannot run at resolution {} (--res): {}", g.name(), resolution,
+                                  e.what()));
+    }
+  }
+  return out;
+}
+
+void check_classifier(const graph::Graph& g, std::int32_t classes) {
+  const std::vector<graph::NodeId> outputs = g.output_nodes();
+  if (outputs.size() != 1)
+    throw UserError(fmt::format("model '{}' has {} output nodes; a classifier has one, of {} class scores",
+                                g.name(), outputs.size(), classes));
+  const graph::Shape& s = g.shape(outputs.front());
+  if (s.h != 1 || s.w != 1)
+    throw UserError(fmt::format("model '{}': output '{}' is {}, a map; classification needs [{},1,1] class scores "
+                                "(end the network with a global pool and a linear layer)",
+                                g.name(), g.node_name(outputs.front()), graph::to_string(s), classes));
+  if (s.c != classes)
+    throw UserError(fmt::format("model '{}': output '{}' gives {} class scores but the data have {} classes; use "
+                                "a model with classes={}",
+                                g.name(), g.node_name(outputs.front()), s.c, classes, classes));
+}
+
+}  // namespace hwnas::train

@@ -1,0 +1,29 @@
+// What the trainer asks of a network before it trains it: one input whose channels match
+// the data, the resolution a run chooses, and outputs fit for the task. Torch-free.
+#pragma once
+
+#include <cstdint>
+
+#include "hwnas/graph/graph.h"
+
+namespace hwnas::train {
+
+/// `graph` with its Input node at `resolution` × `resolution` (channels kept) and every
+/// shape inferred again; `graph` itself when it is already at that size. Throws UserError
+/// naming the node whose op cannot take the new size (e.g. a pool larger than its input)
+/// and the resolution; the graph must have exactly one Input node (UserError otherwise).
+graph::Graph at_resolution(const graph::Graph& graph, std::int32_t resolution);
+
+/// The Input node's channels and height; UserError when the graph has no Input node or
+/// more than one, or a non-square input (the data are square).
+struct InputShape {
+  std::int32_t channels = 0, resolution = 0;
+};
+InputShape input_shape(const graph::Graph& graph);
+
+/// Checks that `graph` is a classifier over `classes` classes: exactly one Output node,
+/// whose value is [classes, 1, 1]. Throws UserError naming the model and the Output node
+/// (its shape, and "classes=K" as the fix) otherwise.
+void check_classifier(const graph::Graph& graph, std::int32_t classes);
+
+}  // namespace hwnas::train

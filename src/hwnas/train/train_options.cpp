@@ -1,0 +1,86 @@
+#include "hwnas/train/train_options.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "hwnas/base/error.h"
+
+namespace hwnas::train {
+
+std::string_view optimizer_name(OptimizerKind kind) { return kind == OptimizerKind::sgd ? "sgd" : "adamw"; }
+
+OptimizerKind parse_optimizer(std::string_view text, std::string_view option) {
+  if (text == "sgd") return OptimizerKind::sgd;
+  if (text == "adamw") return OptimizerKind::adamw;
+  throw UserError(fmt::format("{} '{}' is not an optimizer; use sgd or adamw", option, printable(text, 40)));
+}
+
+Task parse_task(std::string_view text, std::string_view option) {
+  for (Task t : {Task::classification, Task::detection, Task::segmentation})
+    if (text == task_name(t)) return t;
+  throw UserError(fmt::format("{} '{}' is not a task; use classification, detection or segmentation", option,
+                              printable(text, 40)));
+}
+
+OptimizerConfig default_optimizer(OptimizerKind kind) {
+  OptimizerConfig c;
+  c.kind = kind;
+  if (kind == OptimizerKind::adamw) {
+    c.lr = 0.002;
+    c.weight_decay = 0.05;
+  }
+  return c;
+}
+
+namespace {
+
+void check_range(bool ok, std::string_view option, double value, std::string_view range) {
+  if (!ok) throw UserError(fmt::format("{} {} is out of range {}", option, value, range));
+}
+
+}  // namespace
+
+void check_train_options(const TrainOptions& o) {
+  check_range(o.epochs >= 1 && o.epochs <= 10'000, "--epochs", o.epochs, "[1, 10000]");
+  check_range(o.subset > 0 && o.subset <= 1, "--subset", o.subset, "(0, 1]");
+  check_range(o.resolution == 0 || (o.resolution >= 8 && o.resolution <= 1024), "--res", o.resolution,
+              "[8, 1024]");
+  check_range(o.threads >= 0 && o.threads <= 1024, "--threads", o.threads, "[1, 1024]");
+  check_range(o.batch >= 1 && o.batch <= 65'536, "--batch", o.batch, "[1, 65536]");
+  check_range(o.optimizer.lr > 0 && o.optimizer.lr <= 1e9, "--lr", o.optimizer.lr, "(0, 1e9]");
+  check_range(o.optimizer.weight_decay >= 0 && o.optimizer.weight_decay <= 1, "--weight-decay",
+              o.optimizer.weight_decay, "[0, 1]");
+  check_range(o.optimizer.momentum >= 0 && o.optimizer.momentum < 1, "--momentum", o.optimizer.momentum,
+              "[0, 1)");
+  check_range(o.label_smoothing >= 0 && o.label_smoothing < 1, "--label-smoothing", o.label_smoothing, "[0, 1)");
+  check_range(o.warmup >= 0 && o.warmup <= 1, "--warmup", o.warmup, "[0, 1]");
+  if (o.resume && o.checkpoint.empty())
+    throw UserError("--resume continues the run saved in --checkpoint FILE; give --checkpoint");
+}
+
+std::int32_t resolve_threads(std::int32_t threads) {
+  if (threads > 0) return threads;
+  return static_cast<std::int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+std::map<std::string, std::string> run_identity(const TrainOptions& o) {
+  return {{"--task", std::string(task_name(o.task))},
+          {"--epochs", std::to_string(o.epochs)},
+          {"--subset", fmt::format("{}", o.subset)},
+          {"--res", std::to_string(o.resolution)},
+          {"--threads", std::to_string(resolve_threads(o.threads))},
+          {"--seed", std::to_string(o.seed)},
+          {"--batch", std::to_string(o.batch)},
+          {"--optimizer", std::string(optimizer_name(o.optimizer.kind))},
+          {"--lr", fmt::format("{}", o.optimizer.lr)},
+          {"--momentum", fmt::format("{}", o.optimizer.momentum)},
+          {"--nesterov", o.optimizer.nesterov ? "on" : "off"},
+          {"--weight-decay", fmt::format("{}", o.optimizer.weight_decay)},
+          {"--label-smoothing", fmt::format("{}", o.label_smoothing)},
+          {"--warmup", fmt::format("{}", o.warmup)},
+          {"--augment", o.augment ? "on" : "off"}};
+}
+
+}  // namespace hwnas::train

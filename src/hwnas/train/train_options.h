@@ -1,0 +1,81 @@
+// What a training run is told: the task, the data, the fidelity (epochs, subset,
+// resolution), the optimiser and its schedule, the threads and the seed, and where its
+// weights and checkpoint go. Torch-free, so the CLI and the search's experiment files can
+// build and check options without libtorch. docs/training.md, "Training".
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "hwnas/train/data/image_set.h"
+
+namespace hwnas::train {
+
+enum class OptimizerKind : std::uint8_t { sgd, adamw };
+
+std::string_view optimizer_name(OptimizerKind kind);  // "sgd", "adamw"
+/// "sgd" or "adamw"; UserError naming `option` and the choices otherwise.
+OptimizerKind parse_optimizer(std::string_view text, std::string_view option);
+/// "classification", "detection" or "segmentation"; UserError naming `option` otherwise.
+Task parse_task(std::string_view text, std::string_view option);
+
+/// torch::optim::SGD (PyTorch's momentum form: v = μ·v + g, Nesterov p −= lr·(g + μ·v)) or
+/// torch::optim::AdamW (Loshchilov & Hutter, "Decoupled Weight Decay Regularization",
+/// ICLR 2019). Weight decay applies to conv and linear weights only: never to batch-norm
+/// weights or any bias (1-D tensors), as in Goyal et al. 2017, §5.1 ("no bias decay").
+struct OptimizerConfig {
+  OptimizerKind kind = OptimizerKind::sgd;
+  double lr = 0.1;              // peak learning rate (after warm-up)
+  double momentum = 0.9;        // sgd
+  bool nesterov = true;         // sgd
+  double weight_decay = 4e-5;   // sgd: L2 added to the gradient; adamw: decoupled
+  double beta1 = 0.9, beta2 = 0.999;  // adamw
+};
+
+/// The defaults of `kind`: sgd lr 0.1, weight decay 4e-5 (MobileNetV2's, Sandler et al.
+/// 2018 §6.1); adamw lr 0.002, weight decay 0.05.
+OptimizerConfig default_optimizer(OptimizerKind kind);
+
+struct TrainOptions {
+  Task task = Task::classification;
+  std::string data_dir;               // empty: the task's default (Fashion-MNIST: Debian's)
+  std::int32_t epochs = 10;           // 1 to 10,000
+  double subset = 1.0;                // share of the training set, (0, 1], class-stratified by seed
+  std::int32_t resolution = 0;        // input height and width, 8 to 1,024; 0: the model's own
+  std::int32_t threads = 0;           // torch intra-op threads, 1 to 1,024; 0: the machine's cores
+  std::uint64_t seed = 0;             // weights, subset, shuffles, augmentation, dropout
+  std::int32_t batch = 128;           // 1 to 65,536
+  OptimizerConfig optimizer;
+  double label_smoothing = 0.1;       // [0, 1): Szegedy et al. 2016, §7
+  double warmup = 0.05;               // share of all steps spent warming up, [0, 1]
+  bool augment = true;                // random crop (pad 2 at 28 pixels, scaled) and horizontal flip
+  std::string checkpoint;             // written after every epoch when not empty
+  bool resume = false;                // continue from `checkpoint`
+  std::string save;                   // final weights, when not empty
+};
+
+/// Where a running training stands, for a progress bar (the trainer calls it per step).
+struct StepProgress {
+  std::int32_t epoch = 0, epochs = 0;  // 0-based epoch of the step, and all of them
+  std::int64_t step = 0, steps = 0;    // 1-based step within the epoch, steps per epoch
+  double loss = 0;                     // mean training loss of the epoch so far
+  double images_per_s = 0;             // this session's training throughput so far
+};
+using ProgressCallback = std::function<void(const StepProgress&)>;
+
+/// Throws UserError naming the option (CLI spelling, e.g. "--subset 0 is out of range
+/// (0, 1]") when a knob is outside the ranges above, or --resume lacks --checkpoint.
+void check_train_options(const TrainOptions& options);
+
+/// The cores torch may use when `threads` is 0 (std::thread::hardware_concurrency, ≥ 1).
+std::int32_t resolve_threads(std::int32_t threads);
+
+/// Everything that decides a run's trajectory, as option → value text (CLI spelling), for
+/// a checkpoint to refuse a resume under other options ("--epochs": "3").
+std::map<std::string, std::string> run_identity(const TrainOptions& options);
+
+}  // namespace hwnas::train

@@ -1,0 +1,84 @@
+// The training loop of a classifier: mini-batch SGD or AdamW (optimizer.h) under a cosine
+// schedule with warm-up (schedule.h), cross-entropy with label smoothing, a checkpoint after
+// every epoch, and a run that diverges ending as failed with the reason — never a crash,
+// never a number. docs/training.md, "Training".
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hwnas/train/checkpoint.h"
+#include "hwnas/train/network.h"
+#include "hwnas/train/train_options.h"
+
+namespace hwnas::train {
+
+/// A network as the loop sees it: a Network (trainable()), or a hand-made module in tests.
+struct TrainableModel {
+  torch::nn::Module* module = nullptr;                        // switched by train() / eval()
+  std::function<torch::Tensor(const torch::Tensor&)> logits;  // float [N,C,H,W] → [N, classes]
+  std::function<NamedTensors()> parameters;                   // trainable tensors, stable order
+  std::function<NamedTensors()> state;                        // parameters and buffers, by name
+  std::function<void(const NamedTensors&, std::string_view source)> load_state;  // UserError on mismatch
+};
+
+/// `network` (one Output of [classes,1,1], model_input.h check_classifier) as a
+/// TrainableModel; the network must outlive it.
+TrainableModel trainable(Network& network);
+
+/// Images float32 [N,C,H,W] and class labels int64 [N].
+struct LabelledBatch {
+  torch::Tensor images, labels;
+};
+/// The images at `positions` (indices into the run's training subset, or the test set),
+/// augmented with `seed` for training.
+using BatchSource = std::function<LabelledBatch(std::span<const std::int64_t> positions, std::uint64_t seed)>;
+
+
+/// Steps per epoch over `images` training images: ⌊images / batch⌋ (the incomplete last
+/// batch of a shuffle is dropped, so batch norm never sees a batch of one), or 1 when
+/// images < batch (one batch of them all).
+std::int64_t steps_per_epoch(std::int64_t images, std::int32_t batch);
+
+struct FitResult {
+  bool failed = false;
+  std::string failure;                 // "loss is nan at epoch 2 step 37 (lr 1e+06); lower --lr"
+  std::int32_t epochs_done = 0;        // completed epochs, resumed ones included
+  std::int32_t resumed_from_epoch = 0; // epochs the checkpoint had done (0: a fresh run)
+  std::int64_t images = 0;             // images trained on in this session
+  double seconds = 0;                  // this session's training time (no evaluation)
+  double final_loss = 0;               // mean loss of the last epoch trained in this session
+};
+
+/// Trains `model` for options.epochs over `train_images` images (>= 2) drawn from
+/// `source`: epoch e visits epoch_order(train_images, seed, e) (sampling.h), step s's
+/// augmentation seed is derive_seed(seed, e, s), and torch's global generator (dropout) is
+/// seeded with derive_seed(seed, e, 2^32) at each epoch's start; so with the same seed and
+/// threads two runs give the same weights bit for bit, and a run resumed from an epoch's
+/// checkpoint ends as one that did not stop. The learning rate follows the cosine
+/// schedule per step from options.optimizer.lr with options.warmup of the steps warming up.
+/// When options.checkpoint is set, the checkpoint is written after each epoch; with
+/// options.resume it is read first (check_resumable against `stamp` and run_identity).
+/// A loss that is NaN or infinite, or above 100 × max(first step's loss, 1), or weights
+/// that are not finite after an epoch end the run as failed (FitResult::failure names
+/// the epoch and step). UserError for a checkpoint that cannot be resumed.
+FitResult fit_classifier(TrainableModel& model, std::int64_t train_images, const BatchSource& source,
+                         const TrainOptions& options, const ModelStamp& stamp, const ProgressCallback& progress);
+
+/// Class scores of `images` test images in eval mode without gradients, in batches of
+/// `batch`: row-major [images × classes] logits, and the labels.
+struct ClassScores {
+  std::vector<float> scores;
+  std::vector<std::int32_t> labels;
+  std::int32_t classes = 0;
+};
+ClassScores predict_classes(TrainableModel& model, std::int64_t images, const BatchSource& source,
+                            std::int32_t batch);
+
+}  // namespace hwnas::train

@@ -1,0 +1,155 @@
+// hwnas train and hwnas evaluate as a user runs them, on Fashion-MNIST with a tiny model
+// and a small subset: output, weights, a run killed with SIGKILL and resumed, a diverging
+// run, and every bad input as a one-line error (exit 2) that writes nothing.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/cli_runner.h"
+#include "support/resources.h"
+
+namespace hwnas::testing {
+namespace {
+
+// A 10-class classifier small enough to train 600 images an epoch in well under a second.
+const char* kTinyModel =
+    "name: tiny_fmnist\ninput: [1, 14, 14]\nlayers:\n"
+    "  - {op: conv, out: 8, kernel: 3, stride: 2, act: relu}\n"
+    "  - {op: global_pool}\n"
+    "  - {op: linear, out: 10}\n";
+
+std::string fashion_mnist_missing() {
+  const char* env = std::getenv("HWNAS_FASHION_MNIST_DIR");
+  const std::filesystem::path dir = env != nullptr && *env != '\0' ? env : "/usr/share/datasets/fashion-mnist";
+  if (std::filesystem::exists(dir / "t10k-labels-idx1-ubyte.gz")) return "";
+  return dir.string() + " lacks Fashion-MNIST: apt-get install dataset-fashion-mnist (scripts/setup.sh)";
+}
+
+#define REQUIRE_FASHION_MNIST()                                                    \
+  if (const std::string why = fashion_mnist_missing(); !why.empty()) HWNAS_MISSING_RESOURCE(why)
+
+std::vector<std::string> quick(const std::string& model, std::vector<std::string> extra = {},
+                               const std::string& epochs = "2", const std::string& subset = "0.01") {
+  std::vector<std::string> args = {"train", model, "--epochs", epochs, "--subset", subset, "--threads", "1",
+                                   "--batch", "32", "--seed", "3"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+std::string path_in_scratch(const std::string& name) {
+  std::filesystem::remove(scratch_dir() / name);
+  return (scratch_dir() / name).string();
+}
+
+TEST(TrainCli, TrainsSavesAndEvaluates) {
+  REQUIRE_FASHION_MNIST();
+  const std::string model = write_temp("tiny_fmnist.yaml", kTinyModel), weights = path_in_scratch("w.pt");
+  const Result r = hwnas(quick(model, {"--save", weights, "--json"}, "3", "0.05"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_EQ(j["train_images"], 3000);  // 5% of each class's 6,000
+  EXPECT_EQ(j["epochs_done"], 3);
+  EXPECT_EQ(j["metrics"]["test_images"], 10000);
+  const double top1 = j["metrics"]["top1"];
+  EXPECT_GT(top1, 0.3);  // chance is 0.1; measured 0.42
+  EXPECT_GE(j["metrics"]["top5"].get<double>(), top1);
+  EXPECT_GT(j["images_per_s"].get<double>(), 0);
+  EXPECT_GT(j["peak_rss_bytes"].get<double>(), 0);
+  EXPECT_NE(r.err.find("loss"), std::string::npos);  // the progress bar
+  EXPECT_NE(r.err.find("images/s"), std::string::npos);
+
+  const Result e = hwnas({"evaluate", model, "--weights", weights, "--threads", "1", "--json"});
+  ASSERT_EQ(e.status, 0) << e.err;
+  EXPECT_EQ(nlohmann::json::parse(e.out)["metrics"]["top1"].get<double>(), top1);
+  const Result human = hwnas({"evaluate", model, "--weights", weights, "--threads", "1"});
+  ASSERT_EQ(human.status, 0) << human.err;
+  EXPECT_NE(human.out.find("top-1"), std::string::npos);
+
+  // Weights of another model: refused naming the tensor.
+  const std::string other = write_temp("other.yaml", std::string(kTinyModel).replace(
+                                                         std::string(kTinyModel).find("out: 8"), 6, "out: 6"));
+  expect_bad_input({"evaluate", other, "--weights", weights}, "conv");
+  expect_bad_input({"evaluate", "mobilenet_v2:width=0.5,in_ch=1,classes=10,res=32", "--weights", weights},
+                   "w.pt");
+}
+
+TEST(TrainCli, AKilledRunResumesToTheSameWeights) {
+  REQUIRE_FASHION_MNIST();
+  const std::string model = write_temp("tiny_fmnist.yaml", kTinyModel);
+  const std::string whole = path_in_scratch("whole.pt"), resumed = path_in_scratch("resumed.pt"),
+                    ckpt = path_in_scratch("run.ckpt");
+  ASSERT_EQ(hwnas(quick(model, {"--save", whole}, "4", "0.05")).status, 0);
+
+  // The same run with a checkpoint, killed with SIGKILL once epoch 1's checkpoint exists.
+  std::vector<std::string> args = quick(model, {"--checkpoint", ckpt, "--save", resumed}, "4", "0.05");
+  std::vector<std::string> argv_storage = {HWNAS_BINARY};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::freopen("/dev/null", "w", stderr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  while (!std::filesystem::exists(ckpt)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the run ended before it was killed: make it longer";
+  EXPECT_FALSE(std::filesystem::exists(resumed));
+
+  args.push_back("--resume");
+  const Result r = hwnas(args);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("resumed after epoch"), std::string::npos) << r.out;
+  EXPECT_EQ(read_file(resumed), read_file(whole));  // bit for bit
+}
+
+TEST(TrainCli, ADivergingRunFailsWithItsReason) {
+  REQUIRE_FASHION_MNIST();
+  const std::string model = write_temp("tiny_fmnist.yaml", kTinyModel), weights = path_in_scratch("never.pt");
+  const Result r = hwnas(quick(model, {"--lr", "1e6", "--warmup", "0", "--save", weights, "--json"}));
+  EXPECT_EQ(r.status, 3) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["status"], "failed");
+  EXPECT_FALSE(j.contains("metrics"));
+  EXPECT_NE(j["failure"].get<std::string>().find("diverged"), std::string::npos);
+  EXPECT_NE(r.err.find("hwnas: training failed: "), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(weights));
+}
+
+TEST(TrainCli, BadInputIsAOneLineErrorAndWritesNothing) {
+  const std::string model = write_temp("tiny_fmnist.yaml", kTinyModel), weights = path_in_scratch("bad.pt");
+  expect_bad_input(quick(model, {"--task", "regression", "--save", weights}), "--task 'regression' is not a task");
+  expect_bad_input(quick(model, {"--task", "detection", "--save", weights}), "--task detection is not supported yet");
+  expect_bad_input(quick(model, {"--data", scratch_dir().string(), "--save", weights}), "dataset-fashion-mnist");
+  expect_bad_input(quick(model, {}, "2", "0"), "--subset");
+  expect_bad_input(quick(model, {}, "0"), "--epochs");
+  expect_bad_input(quick(model, {"--res", "4"}), "--res");
+  expect_bad_input(quick(model, {"--optimizer", "adam"}), "--optimizer 'adam' is not an optimizer");
+  expect_bad_input(quick(model, {"--resume"}), "--checkpoint");
+  expect_bad_input(quick(model, {"--save", model}), "model file (MODEL)");
+  expect_bad_input(quick(model, {"--checkpoint", path_in_scratch("absent.ckpt"), "--resume"}), "absent.ckpt");
+  EXPECT_FALSE(std::filesystem::exists(weights));
+  REQUIRE_FASHION_MNIST();
+  expect_bad_input(quick("mobilenet_v2:width=0.5,in_ch=1,res=32", {"--save", weights}),
+                   "gives 1000 class scores but the data have 10 classes");
+  // A model the trainer cannot express as a classifier: its output is a map (named).
+  const std::string map_model = write_temp(
+      "map.yaml", "name: map\ninput: [1, 28, 28]\nlayers:\n  - {op: conv, out: 10, kernel: 3, act: relu, name: last}\n");
+  expect_bad_input(quick(map_model, {"--save", weights}), "is [10,28,28], a map");
+  expect_bad_input(quick("mobilenet_v2:width=0.5,in_ch=2,classes=10,res=32", {"--save", weights}), "in_ch=1");
+  EXPECT_FALSE(std::filesystem::exists(weights));
+}
+
+}  // namespace
+}  // namespace hwnas::testing
