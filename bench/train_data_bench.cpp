@@ -68,9 +68,12 @@ void BM_SceneGeneration(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 64);
 }
 
+double cache_bytes_per_scene = 0;  // of the file BM_SceneCacheHit reads
+
 void BM_SceneCacheHit(benchmark::State& state) {
   const std::filesystem::path cache = std::filesystem::temp_directory_path() / "hwnas_train_data_bench";
-  make_cached_scenes({}, Split::test, 1000, default_fashion_mnist_dir(), cache);
+  const CachedScenes made = make_cached_scenes({}, Split::test, 1000, default_fashion_mnist_dir(), cache);
+  cache_bytes_per_scene = static_cast<double>(std::filesystem::file_size(made.file)) / 1000;
   for (auto _ : state)
     benchmark::DoNotOptimize(make_cached_scenes({}, Split::test, 1000, default_fashion_mnist_dir(), cache).scenes.pixels.data());
   state.SetItemsProcessed(state.iterations() * 1000);
@@ -129,4 +132,5 @@ int main(int argc, char** argv) {
     fmt::print("; read from the cache: {:.0f}/s ({:.1f}x)", rate.at("Scenes/cache_hit"),
                rate.contains("Scenes/generate") ? rate.at("Scenes/cache_hit") / rate.at("Scenes/generate") : 0.0);
   fmt::print("\n");
+  if (cache_bytes_per_scene > 0) fmt::print("  cache file: {:.0f} bytes a scene\n", cache_bytes_per_scene);
 }

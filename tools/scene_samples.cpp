@@ -1,12 +1,17 @@
 // Draws sample scenes (data/scenes.h) for docs/data.md: each scene with its boxes and class
 // digits, beside its mask in the same colours. Writes OUT_DIR/scenes_items.png (ten-class
 // labels) and OUT_DIR/scenes_presence.png (the one-class person-like presence variant).
+// With --stats N, also prints the figures docs/data.md quotes: Fashion-MNIST's pixel mean
+// and standard deviation, and over N default test scenes their boxes, masks and pixels.
 //
-//   build/bin/scene_samples docs/img [--count 4] [--seed 0] [--scale 2]
+//   build/bin/scene_samples docs/img [--count 4] [--seed 0] [--scale 2] [--stats 2000]
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -85,6 +90,53 @@ std::string draw(const ImageSet& scenes, int scale) {
   return picture.png();
 }
 
+/// Mean and standard deviation of x / 255 over the pixels.
+std::pair<double, double> moments(const std::vector<std::uint8_t>& pixels) {
+  double sum = 0, squares = 0;
+  for (const std::uint8_t v : pixels) sum += v / 255.0, squares += (v / 255.0) * (v / 255.0);
+  const double n = static_cast<double>(pixels.size()), mean = sum / n;
+  return {mean, std::sqrt(squares / n - mean * mean)};
+}
+
+/// The share of pixels the best brightness threshold misclassifies as item or background.
+double threshold_error(const ImageSet& scenes) {
+  std::array<std::int64_t, 256> item{}, background{};
+  for (std::size_t p = 0; p < scenes.pixels.size(); ++p) ++(scenes.masks[p] != 0 ? item : background)[scenes.pixels[p]];
+  std::int64_t item_below = 0, background_above = 0;
+  for (const std::int64_t n : background) background_above += n;
+  std::int64_t best = background_above;
+  for (int t = 1; t <= 256; ++t) {
+    item_below += item[t - 1], background_above -= background[t - 1];
+    best = std::min(best, item_below + background_above);
+  }
+  return static_cast<double>(best) / static_cast<double>(scenes.pixels.size());
+}
+
+void print_stats(std::int64_t count) {
+  const auto [mean, deviation] = moments(load_fashion_mnist(default_fashion_mnist_dir(), Split::train).pixels);
+  fmt::print("Fashion-MNIST training images: x/255 mean {:.4f}, standard deviation {:.4f}\n", mean, deviation);
+  for (const SceneLabels labels : {SceneLabels::items, SceneLabels::presence}) {
+    SceneOptions options;
+    options.labels = labels;
+    const ImageSet scenes = make_scenes(options, Split::test, count, default_fashion_mnist_dir());
+    std::array<std::int64_t, 5> per_count{};
+    double area = 0;
+    std::int64_t boxes = 0, marked = 0;
+    for (const std::vector<Box>& scene : scenes.boxes) {
+      ++per_count[std::min<std::size_t>(scene.size(), 4)];
+      for (const Box& b : scene) area += (b.x1 - b.x0) * (b.y1 - b.y0), ++boxes;
+    }
+    for (const std::uint8_t m : scenes.masks) marked += m != 0;
+    const auto [scene_mean, scene_deviation] = moments(scenes.pixels);
+    fmt::print("{} default test scenes, labels {}: scenes with 0/1/2/3/4 boxes {}; mean box side {:.1f} px; "
+               "labelled pixels {:.3f}; best brightness threshold misclassifies {:.3f} of the pixels; x/255 mean "
+               "{:.4f}, standard deviation {:.4f}\n",
+               count, labels == SceneLabels::items ? "items" : "presence", fmt::join(per_count, "/"),
+               std::sqrt(area / static_cast<double>(boxes)), static_cast<double>(marked) / static_cast<double>(scenes.masks.size()),
+               threshold_error(scenes), scene_mean, scene_deviation);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -97,6 +149,8 @@ int main(int argc, char** argv) {
   app.add_option("--count", count, "scenes per picture")->check(CLI::Range(1, 64));
   app.add_option("--seed", seed, "the scenes' seed");
   app.add_option("--scale", scale, "pixels per scene pixel")->check(CLI::Range(1, 8));
+  std::int64_t stats = 0;
+  app.add_option("--stats", stats, "also print statistics of this many test scenes")->check(CLI::Range(1, 100000));
   CLI11_PARSE(app, argc, argv);
   try {
     for (const auto& [labels, name] : {std::pair{SceneLabels::items, "scenes_items.png"},
@@ -109,6 +163,7 @@ int main(int argc, char** argv) {
       write_file_atomically(path, draw(scenes, scale), "PNG file");
       std::printf("%s\n", path.c_str());
     }
+    if (stats > 0) print_stats(stats);
   } catch (const UserError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;
