@@ -3,8 +3,10 @@
 
 #include <array>
 #include <cmath>
+#include <limits>
 #include <vector>
 
+#include "hwnas/base/error.h"
 #include "hwnas/train/metrics/boxes.h"
 
 namespace hwnas::train {
@@ -77,6 +79,8 @@ TEST(BatchedNms, EqualScoresKeepTheLowerIndexFirst) {
                                              {{50, 50, 60, 60, 0}, 0.5f}};
   EXPECT_EQ(batched_nms(detections, 0.5), (std::vector<std::size_t>{0, 2}));
   EXPECT_TRUE(batched_nms({}, 0.5).empty());
+  const std::vector<Detection> nan_score = {{{0, 0, 1, 1, 0}, std::numeric_limits<float>::quiet_NaN()}};
+  EXPECT_THROW(batched_nms(nan_score, 0.5), InternalError);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <numeric>
 #include <unordered_map>
 
+#include "hwnas/base/error.h"
+
 namespace hwnas::train {
 
 double box_iou(const Box& a, const Box& b) {
@@ -39,6 +41,7 @@ Box decode_box(std::span<const float, 4> code, const Box& anchor, const BoxCoder
 }
 
 std::vector<std::size_t> batched_nms(std::span<const Detection> detections, double iou_threshold) {
+  for (const Detection& d : detections) HWNAS_CHECK(!std::isnan(d.score));  // the sort needs an order
   std::vector<std::size_t> order(detections.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {

@@ -45,7 +45,7 @@ Box decode_box(std::span<const float, 4> code, const Box& anchor, const BoxCoder
 /// detections in decreasing score are kept unless a kept detection of the same class
 /// overlaps them with IoU > iou_threshold (strictly). Returns the indices kept, in
 /// decreasing score; equal scores in increasing index (torchvision leaves that order
-/// unspecified).
+/// unspecified). A NaN score is an InternalError (decode_ssd never gives one).
 std::vector<std::size_t> batched_nms(std::span<const Detection> detections, double iou_threshold);
 
 }  // namespace hwnas::train
