@@ -188,6 +188,8 @@ TEST(Errors, WrongValueTypes) {
                  {"se must be a number in [0, 1], got '2'"});
   expect_message(model_error(with_layers("  - {op: dropout, rate: 1}\n")),
                  {"rate must be a number in [0, 0.99], got '1'"});
+  expect_message(model_error(with_layers("  - {op: batch_norm, epsilon: 2}\n")),
+                 {"layer 'layers.0' (batch_norm)", "epsilon must be a number in [0, 1], got '2'"});
   expect_message(model_error(with_layers("  - {op: global_pool, kind: min}\n")),
                  {"layer 'layers.0' (global_pool)", "kind must be avg or max"});
   expect_message(model_error(with_layers("  - {op: upsample, mode: cubic}\n")),

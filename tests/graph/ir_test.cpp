@@ -48,6 +48,17 @@ TEST(Ir, HashAndEqualitySeeParameters) {
   EXPECT_NE(a.hash(), b.hash());
 }
 
+TEST(Ir, HashAndEqualitySeeBatchNormEpsilon) {
+  Graph a("t"), b("t");
+  for (Graph* g : {&a, &b}) {
+    const NodeId x = g->add("in", Input{4, 4, 4}, {});
+    g->add("bn", BatchNorm{.epsilon = g == &a ? kDefaultBatchNormEpsilon : 1e-3}, {x});
+  }
+  EXPECT_NE(a, b);
+  EXPECT_NE(a.hash(), b.hash());
+  EXPECT_NE(hash_op(BatchNorm{.epsilon = 1e-3}), hash_op(BatchNorm{.epsilon = 1e-4}));
+}
+
 TEST(Ir, HashSeesEdges) {
   Graph a, b;
   for (Graph* g : {&a, &b}) {

@@ -506,6 +506,32 @@ TEST(ModelFile, EveryPrimitiveOpLoadsWithItsParameters) {
   EXPECT_EQ(g.num_blocks(), 0);
 }
 
+// epsilon defaults to PyTorch's 1e-5 (old files load unchanged) and is saved only when it
+// differs; torchvision's MobileNetV3 uses 1e-3.
+TEST(ModelFile, BatchNormEpsilonDefaultsToPyTorchsAndRoundTrips) {
+  const Graph g = parse(R"(name: eps
+input: [4, 2, 2]
+layers:
+  - {op: batch_norm, name: plain}
+  - {op: batch_norm, name: mnv3, epsilon: 0.001}
+  - {op: output, name: out}
+)");
+  EXPECT_EQ(op_of<BatchNorm>(g, "plain").epsilon, 1e-5);
+  EXPECT_EQ(op_of<BatchNorm>(g, "mnv3").epsilon, 1e-3);
+  const std::string json = model_to_json(g);
+  EXPECT_EQ(json.find("1e-05"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"epsilon\": 0.001"), std::string::npos) << json;
+  EXPECT_TRUE(parse_model(json, "eps.json").identical(g));
+  EXPECT_TRUE(parse_model(model_to_yaml(g), "eps.yaml").identical(g));
+  for (const char* spec : {"mobilenet_v3_small", "mobilenet_v3_large", "lraspp_mobilenet_v3_large"}) {
+    const Graph v3 = build_zoo_model(spec);
+    EXPECT_EQ(op_of<BatchNorm>(v3, "features.0.bn").epsilon, 1e-3) << spec;
+    EXPECT_EQ(op_of<BatchNorm>(v3, "features.1.project.bn").epsilon, 1e-3) << spec;
+  }
+  EXPECT_EQ(op_of<BatchNorm>(build_zoo_model("lraspp_mobilenet_v3_large"), "classifier.cbr.bn").epsilon, 1e-5);
+  EXPECT_EQ(op_of<BatchNorm>(build_zoo_model("mobilenet_v2"), "features.0.bn").epsilon, 1e-5);
+}
+
 TEST(ModelFile, PrimitivesCarryBlockTags) {
   const Graph g = parse(R"(
 input: [4, 8, 8]

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace hwnas::testing {
 
@@ -20,9 +21,11 @@ struct PythonJson {
 };
 
 /// `script` relative to the source tree; `stdin_file` (optional) is fed to its standard
-/// input; `install` names the Debian packages that provide what it imports.
+/// input; `args` follow the script on its command line; `install` names the Debian
+/// packages that provide what it imports.
 inline PythonJson run_python_json(const std::string& script, const std::string& install,
-                                  const std::filesystem::path& stdin_file = {}) {
+                                  const std::filesystem::path& stdin_file = {},
+                                  const std::vector<std::string>& args = {}) {
   const std::string python = "/usr/bin/python3";
   const auto quote = [](const std::string& text) {
     std::string out = "'";
@@ -35,6 +38,7 @@ inline PythonJson run_python_json(const std::string& script, const std::string& 
     return result;
   }
   std::string command = python + " " + quote(std::string(HWNAS_SOURCE_DIR) + "/" + script);
+  for (const std::string& arg : args) (command += ' ') += quote(arg);
   if (!stdin_file.empty()) command += " < " + quote(stdin_file.string());
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) {

@@ -24,9 +24,11 @@ class NodeName {
 // The shared tail of IBN and fused IBN: [SE] → 1x1 project + BN → residual add when
 // wanted and the shapes match.
 NodeId se_project_residual(Graph& g, NodeId x, NodeId y, const std::optional<SqueezeExciteSpec>& se,
-                           std::int32_t out, bool residual, std::string_view name, BlockId block) {
+                           std::int32_t out, bool residual, std::string_view name, BlockId block,
+                           double bn_epsilon = kDefaultBatchNormEpsilon) {
   if (se) y = emit_squeeze_excite(g, y, *se, NodeName(name, ".se"), block);
-  y = emit_conv_bn_act(g, y, {.out = out, .act = std::nullopt}, NodeName(name, ".project"), block);
+  y = emit_conv_bn_act(g, y, {.out = out, .act = std::nullopt, .bn_epsilon = bn_epsilon},
+                       NodeName(name, ".project"), block);
   if (residual && g.shape(x) == g.shape(y)) y = g.add(NodeName(name, ".add"), Add{}, {x, y}, block);
   return y;
 }
@@ -49,7 +51,7 @@ NodeId emit_conv_bn_act(Graph& g, NodeId x, const ConvBnActSpec& spec, std::stri
               .groups = spec.groups,
               .bias = spec.bias};
   NodeId y = g.add(NodeName(name, ".conv"), conv, {x}, block);
-  if (spec.bn) y = g.add(NodeName(name, ".bn"), BatchNorm{}, {y}, block);
+  if (spec.bn) y = g.add(NodeName(name, ".bn"), BatchNorm{.epsilon = spec.bn_epsilon}, {y}, block);
   if (spec.act) y = g.add(NodeName(name, ".act"), Activation{*spec.act}, {y}, block);
   return y;
 }
@@ -78,7 +80,8 @@ IbnNodes ibn(Graph& g, NodeId x, const IbnSpec& spec, const std::string& name) {
   r.block = g.add_block(BlockKind::ibn, name);
   NodeId y = x;
   if (spec.expanded != g.shape(x).c) {
-    y = emit_conv_bn_act(g, y, {.out = spec.expanded, .act = spec.act}, NodeName(name, ".expand"), r.block);
+    y = emit_conv_bn_act(g, y, {.out = spec.expanded, .act = spec.act, .bn_epsilon = spec.bn_epsilon},
+                         NodeName(name, ".expand"), r.block);
     r.expand = y;
   }
   y = emit_conv_bn_act(g, y,
@@ -87,11 +90,12 @@ IbnNodes ibn(Graph& g, NodeId x, const IbnSpec& spec, const std::string& name) {
                         .stride = spec.stride,
                         .groups = spec.expanded,
                         .dilation = spec.dilation,
-                        .act = spec.act},
+                        .act = spec.act,
+                        .bn_epsilon = spec.bn_epsilon},
                        NodeName(name, ".dw"), r.block);
   r.depthwise = y;
   r.output = se_project_residual(g, x, y, spec.se, spec.out, spec.residual && spec.stride == 1,
-                                 name, r.block);
+                                 name, r.block, spec.bn_epsilon);
   return r;
 }
 

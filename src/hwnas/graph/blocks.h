@@ -25,6 +25,7 @@ struct ConvBnActSpec {
   bool bn = true;
   /// Padding; -1 means "same" for odd kernels: dilation · (kernel − 1) / 2.
   std::int32_t padding = -1;
+  double bn_epsilon = kDefaultBatchNormEpsilon;
 };
 
 /// Squeeze-excite: global avg pool → 1x1 conv (bias) → act → 1x1 conv (bias) → gate → mul.
@@ -46,6 +47,8 @@ struct IbnSpec {
   std::optional<SqueezeExciteSpec> se;
   /// Residual add when stride is 1 and input and output channels are equal.
   bool residual = true;
+  /// Of the expand, depthwise and project batch norms.
+  double bn_epsilon = kDefaultBatchNormEpsilon;
 };
 
 /// Fused IBN: k×k full conv expand → [SE] → 1x1 project, + residual.

@@ -166,7 +166,10 @@ const std::map<std::string, Build, std::less<>>& primitive_ops() {
                                       c.reader.boolean("bias", false)});
          }},
         {"batch_norm",
-         [](LayerContext& c) { return primitive(c, BatchNorm{c.reader.boolean("affine", true)}); }},
+         [](LayerContext& c) {
+           return primitive(c, BatchNorm{c.reader.boolean("affine", true),
+                                         c.reader.number("epsilon", kDefaultBatchNormEpsilon, 0, 1)});
+         }},
         {"add", [](LayerContext& c) { return primitive(c, Add{}); }},
         {"mul", [](LayerContext& c) { return primitive(c, Mul{}); }},
         {"concat", [](LayerContext& c) { return primitive(c, Concat{}); }},

@@ -27,6 +27,7 @@ nlohmann::ordered_json op_params_json(const Op& op) {
                  },
                  [&](const BatchNorm& p) {
                    if (!p.affine) f["affine"] = false;
+                   if (p.epsilon != kDefaultBatchNormEpsilon) f["epsilon"] = p.epsilon;
                  },
                  [&](const Pool& p) {
                    f["kernel"] = pair_value(p.kernel_h, p.kernel_w);

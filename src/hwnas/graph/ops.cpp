@@ -1,5 +1,6 @@
 #include "hwnas/graph/ops.h"
 
+#include <bit>
 #include <type_traits>
 
 #include "hwnas/base/hash.h"
@@ -53,15 +54,25 @@ std::string_view op_name(const Op& op) {
       op);
 }
 
+namespace {
+
+// A field's value as hash input: integers and enums by value, floating point by its bits.
+template <class T>
+std::uint64_t field_bits(const T& field) {
+  if constexpr (std::is_floating_point_v<T>)
+    return std::bit_cast<std::uint64_t>(static_cast<double>(field));
+  else
+    return static_cast<std::uint64_t>(field);
+}
+
+}  // namespace
+
 std::uint64_t hash_op(const Op& op) {
   std::uint64_t h = hash_mix(0, op.index());
   std::visit(
       [&h](const auto& params) {
-        std::apply(
-            [&h](const auto&... field) {
-              ((h = hash_mix(h, static_cast<std::uint64_t>(field))), ...);
-            },
-            params.fields());
+        std::apply([&h](const auto&... field) { ((h = hash_mix(h, field_bits(field))), ...); },
+                   params.fields());
       },
       op);
   return h;

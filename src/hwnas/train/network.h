@@ -1,20 +1,21 @@
 // A hwnas graph as a libtorch module (issue 11 §1; docs/training.md, "Networks in torch").
 //
 // Every node of the IR (graph/ops.h) runs as the PyTorch op it stands for: conv2d (grouped,
-// depthwise, dilated), batch_norm (BatchNorm2d with PyTorch's defaults: eps 1e-5,
-// momentum 0.1; torchvision 0.14's five reference models all use them),
-// each activation, add, mul (broadcasting a [C,1,1] gate, squeeze-excite), concat,
-// avg/max pool (ceil_mode, count_include_pad), global pool (adaptive_avg_pool2d / amax),
-// upsample (nearest, or bilinear with align_corners=false, as torchvision's LR-ASPP calls
-// F.interpolate; to the node's inferred size), linear, flatten, channel shuffle, zero
-// (zeros_like: NAS-Bench-201's `none`), dropout (F.dropout at the node's rate, active in
-// training mode only) and output. train() and eval() switch batch norm and dropout as in
-// PyTorch. Every node's output is checked against shape inference (graph::infer_shape).
+// depthwise, dilated), batch_norm (F.batch_norm with the node's epsilon, momentum 0.1:
+// PyTorch's default; torchvision's MobileNetV3 (0.01) and MNASNet (0.0003) use others, which
+// only training sees), each activation, add, mul (broadcasting a [C,1,1] gate:
+// squeeze-excite), concat, avg/max pool (ceil_mode, count_include_pad), global pool
+// (adaptive_avg_pool2d / adaptive_max_pool2d to 1x1), upsample (nearest, or bilinear with
+// align_corners=false as torchvision's LR-ASPP calls F.interpolate; to the node's inferred
+// size), linear, flatten, channel shuffle, zero (zeros_like: NAS-Bench-201's `none`),
+// dropout (F.dropout at the node's rate, in training mode only) and output. train() and
+// eval() switch batch norm and dropout as in PyTorch. Every node's output is checked
+// against shape inference (graph::infer_shape): a mismatch is an InternalError.
 //
-// Initialisation follows torchvision's MobileNetV2/V3 (models/mobilenetv2.py):
-// conv weight kaiming_normal_(mode=fan_out, gain sqrt(2)), i.e. normal(0, sqrt(2 / (out_channels
-// · kernel_h · kernel_w))); conv bias 0; batch-norm weight 1, bias 0, running mean 0, running
-// var 1; linear weight normal(0, 0.01), bias 0. Drawn from a torch CPU generator seeded with
+// Initialisation follows torchvision's MobileNetV2/V3 (models/mobilenetv2.py): conv weight
+// kaiming_normal_(mode=fan_out), i.e. normal(0, sqrt(2 / (out_channels · kernel_h ·
+// kernel_w))); conv bias 0; batch-norm weight 1, bias 0, running mean 0, running var 1;
+// linear weight normal(0, 0.01), bias 0. Drawn from a torch CPU generator seeded with
 // `seed`, node after node in graph order: the same seed gives the same weights whatever
 // torch's thread count, and the global torch RNG is left untouched.
 #pragma once
@@ -69,21 +70,20 @@ class NetworkImpl : public torch::nn::Module {
   void load_state(const NamedTensors& state, std::string_view source);
 
  private:
-  // One node's torch state; only the member matching its op is set.
+  // One node's tensors (conv2d, batch_norm, linear; empty for the others), registered in a
+  // submodule named after the node with '.' replaced by '_' (torch forbids '.').
   struct Layer {
-    torch::nn::Conv2d conv{nullptr};
-    torch::nn::BatchNorm2d bn{nullptr};
-    torch::nn::Linear linear{nullptr};
+    torch::Tensor weight, bias, running_mean, running_var, num_batches_tracked;
     bool flat = false;            // the value is [N, F] for the user (kept [N, F, 1, 1] inside)
     bool in_place = false;        // an activation that may overwrite its input
-    graph::NodeId last_use = -1;  // the last node reading this value (-1: none or an output)
+    graph::NodeId last_use = -1;  // the last node that reads this value (-1: none)
   };
 
-  void initialise(std::uint64_t seed);
+  torch::Tensor run_node(graph::NodeId id, const std::vector<torch::Tensor>& values,
+                         const torch::Tensor& input);
 
   graph::Graph graph_;
   std::vector<Layer> layers_;  // indexed by NodeId
-  graph::NodeId input_ = -1;
 };
 TORCH_MODULE(Network);
 

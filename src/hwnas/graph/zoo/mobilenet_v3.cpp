@@ -30,6 +30,9 @@ constexpr Bneck kSmall[] = {
     {5, 576, 96, true, true, 1},  {5, 576, 96, true, true, 1},
 };
 
+// torchvision's MobileNetV3 builds every batch norm with eps=0.001 (momentum 0.01).
+constexpr double kBnEpsilon = 1e-3;
+
 struct V3Features {
   NodeId stride8 = -1, last = -1;
 };
@@ -39,7 +42,8 @@ V3Features v3_features(Graph& g, NodeId x, double width, std::span<const Bneck> 
                        bool dilated) {
   V3Features f;
   std::int32_t in = make_divisible(16 * width);
-  x = conv_bn_act(g, x, {.out = in, .kernel = 3, .stride = 2, .act = ActKind::hardswish},
+  x = conv_bn_act(g, x,
+                  {.out = in, .kernel = 3, .stride = 2, .act = ActKind::hardswish, .bn_epsilon = kBnEpsilon},
                   "features.0");
   std::int32_t output_stride = 2;
   const std::size_t last_stage = config.size() - 3;
@@ -59,14 +63,15 @@ V3Features v3_features(Graph& g, NodeId x, double width, std::span<const Bneck> 
              .stride = stride,
              .dilation = dilate ? 2 : 1,
              .act = c.hardswish ? ActKind::hardswish : ActKind::relu,
-             .se = se},
+             .se = se,
+             .bn_epsilon = kBnEpsilon},
             fmt::format("features.{}", i + 1))
             .output;
     output_stride *= stride;
     in = out;
     if (output_stride == 8 && f.stride8 < 0) f.stride8 = x;
   }
-  f.last = conv_bn_act(g, x, {.out = 6 * in, .act = ActKind::hardswish},
+  f.last = conv_bn_act(g, x, {.out = 6 * in, .act = ActKind::hardswish, .bn_epsilon = kBnEpsilon},
                        fmt::format("features.{}", config.size() + 1));
   return f;
 }

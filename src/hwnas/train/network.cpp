@@ -1,0 +1,192 @@
+#include "hwnas/train/network.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "hwnas/base/error.h"
+#include "hwnas/graph/overloaded.h"
+
+namespace hwnas::train {
+namespace {
+
+using graph::NodeId;
+
+/// The name tensors of node `id` go under: its graph name, or "#ID" for an unnamed node.
+std::string node_label(const graph::Graph& g, NodeId id) {
+  const std::string_view name = g.node_name(id);
+  return name.empty() ? fmt::format("#{}", id) : std::string(name);
+}
+
+/// A torch submodule name for `label`, unique among `taken`: '.' becomes '_'.
+std::string submodule_name(std::string label, NodeId id, std::set<std::string>& taken) {
+  for (char& c : label)
+    if (c == '.') c = '_';
+  if (!taken.insert(label).second) {
+    label += fmt::format("_{}", id);
+    taken.insert(label);
+  }
+  return label;
+}
+
+/// Producers whose output no autograd node needs for backward (conv, batch norm and linear
+/// save their input; add saves nothing), so a sole consumer may overwrite it.
+bool output_overwritable(const graph::Op& op) {
+  return std::holds_alternative<graph::Conv2d>(op) || std::holds_alternative<graph::BatchNorm>(op) ||
+         std::holds_alternative<graph::Linear>(op) || std::holds_alternative<graph::Add>(op);
+}
+
+/// Flat ([N, F] for the user): produced by linear or flatten, or elementwise from a flat input.
+bool produces_flat(const graph::Op& op, bool first_input_flat) {
+  if (std::holds_alternative<graph::Linear>(op) || std::holds_alternative<graph::Flatten>(op))
+    return true;
+  const bool elementwise =
+      std::holds_alternative<graph::BatchNorm>(op) || std::holds_alternative<graph::Activation>(op) ||
+      std::holds_alternative<graph::Add>(op) || std::holds_alternative<graph::Mul>(op) ||
+      std::holds_alternative<graph::Zero>(op) || std::holds_alternative<graph::Dropout>(op) ||
+      std::holds_alternative<graph::Output>(op);
+  return elementwise && first_input_flat;
+}
+
+}  // namespace
+
+NetworkImpl::NetworkImpl(graph::Graph graph, std::uint64_t seed)
+    : graph_(std::move(graph)), layers_(static_cast<std::size_t>(graph_.size())) {
+  const std::vector<NodeId> inputs = graph_.input_nodes();
+  if (inputs.size() != 1)
+    throw UserError(fmt::format(
+        "network '{}' has {} input nodes{}; training takes a network with exactly one input",
+        graph_.name(), inputs.size(),
+        inputs.size() > 1 ? fmt::format(" ('{}' and '{}', ...)", node_label(graph_, inputs[0]),
+                                        node_label(graph_, inputs[1]))
+                          : ""));
+  if (graph_.output_nodes().empty())
+    throw UserError(fmt::format("network '{}' has no output node; add an 'output' node after the "
+                                "layer whose result the training should use",
+                                graph_.name()));
+
+  std::vector<std::int32_t> consumers(layers_.size(), 0);
+  for (NodeId id = 0; id < graph_.size(); ++id)
+    for (const NodeId in : graph_.inputs(id)) {
+      ++consumers[static_cast<std::size_t>(in)];
+      layers_[static_cast<std::size_t>(in)].last_use = id;
+    }
+
+  const auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const torch::NoGradGuard no_grad;
+  std::set<std::string> labels, submodules;
+  for (NodeId id = 0; id < graph_.size(); ++id) {
+    Layer& layer = layers_[static_cast<std::size_t>(id)];
+    const graph::Op& op = graph_.op(id);
+    const std::span<const NodeId> in = graph_.inputs(id);
+    layer.flat = produces_flat(op, !in.empty() && layers_[static_cast<std::size_t>(in[0])].flat);
+    if (std::holds_alternative<graph::Activation>(op)) {
+      const auto producer = static_cast<std::size_t>(in[0]);
+      layer.in_place = consumers[producer] == 1 && output_overwritable(graph_.op(in[0]));
+    }
+    const bool has_state = std::holds_alternative<graph::Conv2d>(op) ||
+                           std::holds_alternative<graph::BatchNorm>(op) ||
+                           std::holds_alternative<graph::Linear>(op);
+    if (!has_state) continue;
+    const std::string label = node_label(graph_, id);
+    if (!labels.insert(label).second)
+      throw UserError(fmt::format("network '{}': two nodes with parameters are named '{}'; their "
+                                  "weights would share one name: rename one",
+                                  graph_.name(), label));
+    auto holder = register_module(submodule_name(label, id, submodules),
+                                  std::make_shared<torch::nn::Module>());
+    const std::int64_t in_channels = graph_.shape(in[0]).c;
+    std::visit(
+        Overloaded{
+            [&](const graph::Conv2d& p) {
+              const std::int64_t fan_out = std::int64_t{p.out_channels} * p.kernel_h * p.kernel_w;
+              layer.weight = holder->register_parameter(
+                  "weight", torch::empty({p.out_channels, in_channels / p.groups, p.kernel_h, p.kernel_w})
+                                .normal_(0.0, std::sqrt(2.0 / static_cast<double>(fan_out)), generator));
+              if (p.bias) layer.bias = holder->register_parameter("bias", torch::zeros({p.out_channels}));
+            },
+            [&](const graph::BatchNorm& p) {
+              const std::int64_t c = graph_.shape(id).c;
+              if (p.affine) {
+                layer.weight = holder->register_parameter("weight", torch::ones({c}));
+                layer.bias = holder->register_parameter("bias", torch::zeros({c}));
+              }
+              layer.running_mean = holder->register_buffer("running_mean", torch::zeros({c}));
+              layer.running_var = holder->register_buffer("running_var", torch::ones({c}));
+              layer.num_batches_tracked =
+                  holder->register_buffer("num_batches_tracked", torch::zeros({}, torch::kLong));
+            },
+            [&](const graph::Linear& p) {
+              layer.weight = holder->register_parameter(
+                  "weight", torch::empty({p.out_features, in_channels}).normal_(0.0, 0.01, generator));
+              if (p.bias) layer.bias = holder->register_parameter("bias", torch::zeros({p.out_features}));
+            },
+            [](const auto&) {},
+        },
+        op);
+  }
+}
+
+NamedTensors NetworkImpl::named_state() {
+  NamedTensors state;
+  for (NodeId id = 0; id < graph_.size(); ++id) {
+    const Layer& layer = layers_[static_cast<std::size_t>(id)];
+    const std::string label = node_label(graph_, id);
+    const std::pair<const char*, const torch::Tensor*> tensors[] = {
+        {"weight", &layer.weight},
+        {"bias", &layer.bias},
+        {"running_mean", &layer.running_mean},
+        {"running_var", &layer.running_var},
+        {"num_batches_tracked", &layer.num_batches_tracked}};
+    for (const auto& [suffix, tensor] : tensors)
+      if (tensor->defined()) state.emplace_back(label + "." + suffix, *tensor);
+  }
+  return state;
+}
+
+NamedTensors NetworkImpl::graph_parameters() {
+  NamedTensors parameters;
+  for (NodeId id = 0; id < graph_.size(); ++id) {
+    const Layer& layer = layers_[static_cast<std::size_t>(id)];
+    const std::string label = node_label(graph_, id);
+    if (layer.weight.defined()) parameters.emplace_back(label + ".weight", layer.weight);
+    if (layer.bias.defined()) parameters.emplace_back(label + ".bias", layer.bias);
+  }
+  return parameters;
+}
+
+void NetworkImpl::load_state(const NamedTensors& state, std::string_view source) {
+  const std::string where = fmt::format("weights '{}' for network '{}'", source, graph_.name());
+  std::map<std::string_view, const torch::Tensor*> given;
+  for (const auto& [name, tensor] : state)
+    if (!given.emplace(name, &tensor).second)
+      throw UserError(fmt::format("{}: tensor '{}' is given twice", where, name));
+  const NamedTensors own = named_state();
+  for (const auto& [name, tensor] : own) {
+    const auto it = given.find(name);
+    if (it == given.end())
+      throw UserError(fmt::format("{}: tensor '{}' is missing ({} tensors given, the network has "
+                                  "{}); these weights are for another model",
+                                  where, name, state.size(), own.size()));
+    if (it->second->sizes() != tensor.sizes())
+      throw UserError(fmt::format("{}: tensor '{}' is {}, the network's is {}; these weights are "
+                                  "for another model",
+                                  where, name, fmt::join(it->second->sizes(), "x"),
+                                  fmt::join(tensor.sizes(), "x")));
+  }
+  std::set<std::string_view> known;
+  for (const auto& entry : own) known.insert(entry.first);
+  for (const auto& entry : state)
+    if (!known.contains(entry.first))
+      throw UserError(fmt::format("{}: tensor '{}' is not in the network; these weights are for "
+                                  "another model",
+                                  where, entry.first));
+  const torch::NoGradGuard no_grad;
+  for (auto& [name, tensor] : own) tensor.copy_(*given.at(name));
+}
+
+}  // namespace hwnas::train

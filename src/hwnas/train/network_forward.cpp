@@ -1,0 +1,129 @@
+// NetworkImpl::forward: each IR op as the PyTorch call torchvision makes for it.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "hwnas/base/error.h"
+#include "hwnas/graph/overloaded.h"
+#include "hwnas/train/network.h"
+
+namespace hwnas::train {
+namespace {
+
+namespace F = torch::nn::functional;
+using graph::NodeId;
+
+torch::Tensor activation(graph::ActKind kind, torch::Tensor x, bool in_place) {
+  switch (kind) {
+    case graph::ActKind::relu: return in_place ? torch::relu_(x) : torch::relu(x);
+    case graph::ActKind::relu6: return in_place ? torch::hardtanh_(x, 0.0, 6.0) : torch::hardtanh(x, 0.0, 6.0);
+    case graph::ActKind::hardswish: return in_place ? torch::hardswish_(x) : torch::hardswish(x);
+    case graph::ActKind::hardsigmoid: return in_place ? torch::hardsigmoid_(x) : torch::hardsigmoid(x);
+    case graph::ActKind::sigmoid: return in_place ? torch::sigmoid_(x) : torch::sigmoid(x);
+    case graph::ActKind::silu: return in_place ? torch::silu_(x) : torch::silu(x);
+    case graph::ActKind::identity: return x;
+  }
+  throw InternalError("unknown activation kind");
+}
+
+std::string shape_text(torch::IntArrayRef sizes) { return fmt::format("[{}]", fmt::join(sizes, ",")); }
+
+}  // namespace
+
+torch::Tensor NetworkImpl::run_node(NodeId id, const std::vector<torch::Tensor>& values,
+                                    const torch::Tensor& input) {
+  const Layer& layer = layers_[static_cast<std::size_t>(id)];
+  const std::span<const NodeId> in = graph_.inputs(id);
+  const auto arg = [&](std::size_t i) -> const torch::Tensor& {
+    return values[static_cast<std::size_t>(in[i])];
+  };
+  const graph::Shape& out = graph_.shape(id);
+  return std::visit(
+      Overloaded{
+          [&](const graph::Input&) { return input; },
+          [&](const graph::Conv2d& p) {
+            return torch::conv2d(arg(0), layer.weight, layer.bias, {p.stride_h, p.stride_w},
+                                 {p.pad_h, p.pad_w}, {p.dilation_h, p.dilation_w}, p.groups);
+          },
+          [&](const graph::BatchNorm& p) {
+            if (is_training()) layer.num_batches_tracked.add_(1);
+            return torch::batch_norm(arg(0), layer.weight, layer.bias, layer.running_mean,
+                                     layer.running_var, is_training(), 0.1, p.epsilon, true);
+          },
+          [&](const graph::Activation& p) { return activation(p.kind, arg(0), layer.in_place); },
+          [&](const graph::Add&) {
+            torch::Tensor sum = arg(0) + arg(1);
+            for (std::size_t i = 2; i < in.size(); ++i) sum.add_(arg(i));
+            return sum;
+          },
+          [&](const graph::Mul&) { return arg(0) * arg(1); },
+          [&](const graph::Concat&) {
+            std::vector<torch::Tensor> parts;
+            for (std::size_t i = 0; i < in.size(); ++i) parts.push_back(arg(i));
+            return torch::cat(parts, 1);
+          },
+          [&](const graph::Pool& p) {
+            if (p.kind == graph::PoolKind::max)
+              return torch::max_pool2d(arg(0), {p.kernel_h, p.kernel_w}, {p.stride_h, p.stride_w},
+                                       {p.pad_h, p.pad_w}, {1, 1}, p.ceil_mode);
+            return torch::avg_pool2d(arg(0), {p.kernel_h, p.kernel_w}, {p.stride_h, p.stride_w},
+                                     {p.pad_h, p.pad_w}, p.ceil_mode, p.count_include_pad);
+          },
+          [&](const graph::GlobalPool& p) {
+            if (p.kind == graph::PoolKind::max)
+              return std::get<0>(torch::adaptive_max_pool2d(arg(0), {1, 1}));
+            return torch::adaptive_avg_pool2d(arg(0), {1, 1});
+          },
+          [&](const graph::Upsample& p) {
+            auto options = F::InterpolateFuncOptions().size(std::vector<std::int64_t>{out.h, out.w});
+            if (p.mode == graph::UpsampleMode::nearest) return F::interpolate(arg(0), options.mode(torch::kNearest));
+            return F::interpolate(arg(0), options.mode(torch::kBilinear).align_corners(false));
+          },
+          [&](const graph::Linear&) {
+            const torch::Tensor& x = arg(0);
+            return torch::linear(x.flatten(1), layer.weight, layer.bias).view({x.size(0), out.c, 1, 1});
+          },
+          [&](const graph::Flatten&) { return arg(0).reshape({arg(0).size(0), out.c, 1, 1}); },
+          [&](const graph::ChannelShuffle& p) {
+            const torch::Tensor& x = arg(0);
+            return x.reshape({x.size(0), p.groups, out.c / p.groups, out.h, out.w})
+                .transpose(1, 2)
+                .reshape({x.size(0), out.c, out.h, out.w});
+          },
+          [&](const graph::Zero&) { return torch::zeros_like(arg(0)); },
+          [&](const graph::Dropout& p) { return torch::dropout(arg(0), p.rate_percent / 100.0, is_training()); },
+          [&](const graph::Output&) { return arg(0); },
+      },
+      graph_.op(id));
+}
+
+std::vector<torch::Tensor> NetworkImpl::forward(const torch::Tensor& input) {
+  const NodeId input_node = graph_.input_nodes().front();
+  const graph::Shape& expected = graph_.shape(input_node);
+  if (input.dim() != 4 || input.size(1) != expected.c || input.size(2) != expected.h ||
+      input.size(3) != expected.w || input.scalar_type() != torch::kFloat)
+    throw UserError(fmt::format(
+        "network '{}' takes float32 input [N,{},{},{}] (its node '{}'), got {} {}; build the "
+        "model at the resolution and input channels of the data",
+        graph_.name(), expected.c, expected.h, expected.w, graph_.node_name(input_node),
+        torch::toString(input.scalar_type()), shape_text(input.sizes())));
+
+  std::vector<torch::Tensor> values(layers_.size());
+  std::vector<torch::Tensor> outputs;
+  for (NodeId id = 0; id < graph_.size(); ++id) {
+    torch::Tensor value = run_node(id, values, input);
+    const graph::Shape& s = graph_.shape(id);
+    if (value.dim() != 4 || value.size(1) != s.c || value.size(2) != s.h || value.size(3) != s.w)
+      throw InternalError(fmt::format("network '{}': node '{}' ({}) computed {}, shape inference "
+                                      "says [N,{},{},{}]",
+                                      graph_.name(), graph_.node_name(id), graph::op_name(graph_.op(id)),
+                                      shape_text(value.sizes()), s.c, s.h, s.w));
+    if (std::holds_alternative<graph::Output>(graph_.op(id)))
+      outputs.push_back(layers_[static_cast<std::size_t>(id)].flat ? value.flatten(1) : value);
+    values[static_cast<std::size_t>(id)] = std::move(value);
+    for (const NodeId in : graph_.inputs(id))  // free what no later node reads
+      if (layers_[static_cast<std::size_t>(in)].last_use == id) values[static_cast<std::size_t>(in)] = torch::Tensor();
+  }
+  return outputs;
+}
+
+}  // namespace hwnas::train
