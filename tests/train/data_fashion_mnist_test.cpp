@@ -9,6 +9,7 @@
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
 #include "hwnas/train/data/fashion_mnist.h"
+#include "hwnas/train/data/gzip.h"
 #include "hwnas/train/data/idx.h"
 #include "support/scratch_dir.h"
 #include "train/data_support.h"
@@ -190,6 +191,31 @@ TEST(Idx, CorruptOrTruncatedFilesSayWhatIsWrong) {
   EXPECT_NE(idx_error(idx_bytes({2, 2}, {1, 2, 3, 4, 5})).find("F: corrupt IDX file: the header says 2x2"),
             std::string::npos);
   EXPECT_NE(idx_error(idx_bytes({0xffffffff, 0xffffffff}, {})).find("more than 2^40 elements"), std::string::npos);
+}
+
+TEST(Idx, DamagedBytesGiveUserErrorsOnly) {
+  // Every truncation, and single-byte changes at every position, of a small gzip'd IDX
+  // file, read as read_idx_file reads it (gunzip when gzip'd, then parse): each is parsed
+  // or refused with a UserError, never anything else.
+  const std::string good = gzip(idx_bytes({3, 4, 5}, std::vector<std::uint8_t>(60, 7)), 6);
+  int parsed = 0, refused = 0;
+  const auto attempt = [&](const std::string& bytes) {
+    try {
+      parse_idx(is_gzip(bytes) ? gunzip(bytes, "F") : bytes, "F");
+      ++parsed;
+    } catch (const UserError&) {
+      ++refused;
+    }
+  };
+  for (std::size_t n = 0; n < good.size(); ++n) attempt(good.substr(0, n));
+  for (std::size_t at = 0; at < good.size(); ++at)
+    for (const unsigned char x : {0x01, 0x80, 0xff}) {
+      std::string bytes = good;
+      bytes[at] = static_cast<char>(bytes[at] ^ x);
+      attempt(bytes);
+    }
+  EXPECT_EQ(parsed + refused, int(good.size() * 4));
+  EXPECT_GT(refused, int(good.size()));  // every truncation at least
 }
 
 TEST(Task, NamesAreTheCliWords) {
