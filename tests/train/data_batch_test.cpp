@@ -116,34 +116,41 @@ TEST(Batch, ResizingScalesBoxesAndResizesMasksByNearestNeighbour) {
 }
 
 TEST(Batch, CropAndFlipMoveBoxesAndMasksWithThePixels) {
+  // At the set's 20×20 and resized to 40×40 (twice: the step edges fall on 0.25/0.75
+  // blends, so "lit" > half is exactly the doubled rectangle, as is the nearest mask).
   const ImageSet set = rectangle_set({Box{2, 3, 9, 12, 0}, Box{12, 0, 20, 5, 1}, Box{0, 15, 4, 20, 2}});
-  BatchOptions options;
-  options.augment = true, options.pad = 4;
-  int flipped = 0;
-  for (std::uint64_t seed = 0; seed < 40; ++seed) {
-    options.seed = seed;
-    const std::vector<std::int64_t> all = iota(3);
-    const Batch batch = make_batch(set, all, options);
-    for (int i = 0; i < 3; ++i) {
-      flipped += draw_augmentation(options, i).flip;
-      // Every lit pixel lies in its box and carries the mask; the box is tight around them.
-      float x0 = 99, y0 = 99, x1 = -1, y1 = -1;
-      for (int y = 0; y < 20; ++y)
-        for (int x = 0; x < 20; ++x) {
-          const bool lit = batch.pixels[i * 400 + y * 20 + x] > 0.5f;
-          EXPECT_EQ(batch.masks[i * 400 + y * 20 + x], lit ? 2 : 0);
-          if (lit) x0 = std::min<float>(x0, x), y0 = std::min<float>(y0, y), x1 = std::max<float>(x1, x + 1), y1 = std::max<float>(y1, y + 1);
+  for (const int side : {20, 40}) {
+    BatchOptions options;
+    options.augment = true, options.pad = 4 * side / 20, options.resolution = side;
+    int flipped = 0;
+    for (std::uint64_t seed = 0; seed < 40; ++seed) {
+      options.seed = seed;
+      const std::vector<std::int64_t> all = iota(3);
+      const Batch batch = make_batch(set, all, options);
+      for (int i = 0; i < 3; ++i) {
+        flipped += draw_augmentation(options, i).flip;
+        // Every lit pixel lies in its box and carries the mask; the box is tight around them.
+        float x0 = 999, y0 = 999, x1 = -1, y1 = -1;
+        for (int y = 0; y < side; ++y)
+          for (int x = 0; x < side; ++x) {
+            const bool lit = batch.pixels[(i * side + y) * side + x] > 0.5f;
+            EXPECT_EQ(batch.masks[(i * side + y) * side + x], lit ? 2 : 0);
+            if (lit)
+              x0 = std::min<float>(x0, x), y0 = std::min<float>(y0, y), x1 = std::max<float>(x1, x + 1),
+              y1 = std::max<float>(y1, y + 1);
+          }
+        if (x1 < 0) {  // cropped away entirely, or to a sliver narrower than a pixel
+          EXPECT_TRUE(batch.boxes[i].empty());
+          continue;
         }
-      if (x1 < 0) {  // cropped away entirely, or to a sliver narrower than a pixel
-        EXPECT_TRUE(batch.boxes[i].empty());
-        continue;
+        ASSERT_EQ(batch.boxes[i].size(), 1u) << "seed " << seed << " image " << i;
+        EXPECT_EQ(batch.boxes[i][0], (Box{x0, y0, x1, y1, set.boxes[i][0].label}))
+            << side << " seed " << seed << " image " << i;
       }
-      ASSERT_EQ(batch.boxes[i].size(), 1u) << "seed " << seed << " image " << i;
-      EXPECT_EQ(batch.boxes[i][0], (Box{x0, y0, x1, y1, set.boxes[i][0].label})) << "seed " << seed << " image " << i;
     }
+    EXPECT_GT(flipped, 30);  // of 120 draws, about 60 flip
+    EXPECT_LT(flipped, 90);
   }
-  EXPECT_GT(flipped, 30);  // of 120 draws, about 60 flip
-  EXPECT_LT(flipped, 90);
 }
 
 TEST(Batch, AugmentationIsAFunctionOfSeedAndImageIndexOnly) {

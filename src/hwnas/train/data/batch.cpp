@@ -108,6 +108,16 @@ Batch make_batch(const ImageSet& set, std::span<const std::int64_t> indices, con
       for (std::int32_t r = 0; r < set.height; ++r) {
         const std::uint8_t* row = in + std::size_t(r) * set.width;
         float* to = across.data() + std::size_t(r) * w;
+        if (w == set.width) {  // no resize across: a shifted, maybe mirrored, contiguous copy
+          const std::int32_t shift = aug.offset_x - options.pad;
+          const std::int32_t begin = std::max(0, -shift), end = std::min(w, w - shift);
+          std::fill(to, to + w, 0.0f);
+          if (aug.flip)
+            for (std::int32_t x = begin; x < end; ++x) to[w - 1 - x] = row[x + shift];
+          else
+            for (std::int32_t x = begin; x < end; ++x) to[x] = row[x + shift];
+          continue;
+        }
         for (std::int32_t x = 0; x < w; ++x) {
           const float a = row[left[x]], b = row[right[x]];
           to[x] = at_column[x] < 0 ? 0.0f : a + weight[x] * (b - a);
