@@ -313,6 +313,10 @@ void Translator::define(const KernelOp& op, const std::vector<std::uint32_t>& in
     check(kernel_,
           xnn_define_static_resize_bilinear_2d(sg, z(op.output.h), z(op.output.w), in[0], out, 0),
           "bilinear resize");
+  } else if (as<graph::Zero>(op.op)) {
+    // NAS-Bench-201's `none` edge as its PyTorch code runs it, x.mul(0.): a broadcast multiply
+    // by a zero scalar (constant() with scale 0 is all zeros).
+    binary(false, in[0], constant({1}, 0.0F), out, clamp);
   } else {
     fail(fmt::format("{} has no XNNPACK implementation", graph::op_name(op.op)));
   }
