@@ -105,6 +105,7 @@ int main(int argc, char** argv) {
     const double p = run_child(fmt::format("/usr/bin/python3 '{}' {} {} 10 {} {} {} 5", HWNAS_BENCH_PYTHON, s.width,
                                            s.res, s.batch, s.threads, s.steps));
     fmt::print("round {}: C++ tuned {:.1f}, C++ glibc defaults {:.1f}, Python {:.1f} images/s\n", r + 1, t, d, p);
+    std::fflush(stdout);
     tuned_ips = std::max(tuned_ips, t);
     default_ips = std::max(default_ips, d);
     python_ips = std::max(python_ips, p);

@@ -16,5 +16,7 @@ void add_validate_command(CLI::App& app);
 void add_search_command(CLI::App& app);
 void add_space_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+/// train and evaluate (train_command.cpp).
+void add_train_command(CLI::App& app);
 
 }  // namespace hwnas::cli
