@@ -137,13 +137,18 @@ TEST(NetworkOps, LinearAndFlattenGiveFlatOutputs) {
   const NodeId x = g.add("input", Input{2, 1, 2}, {});
   const NodeId flat = g.add("flatten", Flatten{}, {x});
   g.add("flat_out", Output{}, {g.add("act", Activation{ActKind::relu}, {flat})});
-  g.add("fc_out", Output{}, {g.add("fc", Linear{.out_features = 1, .bias = false}, {flat})});
+  const NodeId fc = g.add("fc", Linear{.out_features = 1, .bias = false}, {flat});
+  g.add("fc_out", Output{}, {fc});
+  g.add("cat_out", Output{}, {g.add("cat", Concat{}, {flat, fc})});
+  g.add("map_out", Output{}, {g.add("pool", GlobalPool{}, {x})});
   Network net(g, 1);
   net->load_state({{"fc.weight", torch::tensor({{1.F, 10.F, 100.F, 1000.F}})}}, "test");
   const std::vector<torch::Tensor> out = net->forward(ramp(2, 1, 2).repeat({3, 1, 1, 1}));
   EXPECT_EQ(out[0].sizes(), (std::vector<std::int64_t>{3, 4}));
   EXPECT_EQ(out[1].sizes(), (std::vector<std::int64_t>{3, 1}));
   expect_values(out[1][2], {4321});  // flatten keeps PyTorch's C, H, W order
+  EXPECT_EQ(out[2].sizes(), (std::vector<std::int64_t>{3, 5}));
+  EXPECT_EQ(out[3].sizes(), (std::vector<std::int64_t>{3, 2, 1, 1}));
 }
 
 TEST(NetworkOps, DropoutActsInTrainingOnly) {

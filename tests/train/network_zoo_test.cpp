@@ -1,16 +1,21 @@
 // Every network hwnas builds runs in torch: the zoo's models and random members of the
-// search spaces (nb201, fbnet, mobilenet-cls/det/seg) and the example model files. Their
+// search spaces (nb201, fbnet, mobilenet-cls/det/seg, the last three at small input
+// resolutions) and the example model files. Their
 // torch parameters count as the graph analysis counts them (graph/analysis.h), every node's
 // output has the shape inference's shape (forward checks it), and a training step's
 // backward runs through the in-place activations.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <random>
+#include <stdexcept>
 
 #include "hwnas/graph/analysis.h"
 #include "hwnas/space/models.h"
 #include "hwnas/space/registry.h"
 #include "hwnas/train/network.h"
+#include "support/scratch_dir.h"
 
 namespace hwnas::train {
 namespace {
@@ -61,25 +66,41 @@ TEST(NetworkZoo, ExampleModelFiles) {
   }
 }
 
-/// `count` random members of space `name`, with the resolution gene (if any) at its
-/// smallest choice so the test stays quick.
-void check_space(const std::string& name, int count) {
-  const std::unique_ptr<space::Space> space = space::make_space(name, {});
+/// `count` random members of `space`.
+void check_space(const space::Space& space, int count) {
   std::mt19937_64 rng(11);
   for (int i = 0; i < count; ++i) {
-    space::Genome genome = space::sample(*space, rng);
-    for (std::size_t gene = 0; gene < space->genes().size(); ++gene)
-      if (space->genes()[gene].name == "resolution") genome.genes[gene] = 0;
-    check_network(space->decode(genome), name + " " + space->arch(genome));
+    const space::Genome genome = space::sample(space, rng);
+    check_network(space.decode(genome), space.name() + " " + space.arch(genome));
   }
 }
 
+/// The built-in YAML space `name` (configs/spaces) with its input resolutions replaced by
+/// `resolutions` and its baseline's by `baseline`, so that its members run quickly; every
+/// other gene is the file's.
+std::unique_ptr<space::Space> small_input_space(const std::string& name, const std::string& resolutions,
+                                                const std::string& baseline, const testing::ScratchDir& dir) {
+  std::ifstream in(std::string(HWNAS_SOURCE_DIR) + "/configs/spaces/" + name + ".yaml");
+  std::string text{std::istreambuf_iterator<char>(in), {}};
+  const auto replace = [&](const std::string& from, const std::string& to) {
+    const std::size_t at = text.find(from);
+    if (at == std::string::npos) throw std::runtime_error(name + ".yaml has no '" + from + "'");
+    text.replace(at, from.size(), to);
+  };
+  replace("  resolution: [", "  resolution: " + resolutions + " # [");
+  replace("baseline:\n  resolution: ", "baseline:\n  resolution: " + baseline + " # ");
+  const std::string path = (dir.path() / (name + ".yaml")).string();
+  std::ofstream(path) << text;
+  return space::make_space(path, {});
+}
+
 TEST(NetworkZoo, RandomMembersOfEverySpace) {
-  check_space("nb201", 6);
-  check_space("fbnet", 3);
-  check_space("mobilenet-cls", 3);
-  check_space("mobilenet-det", 2);
-  check_space("mobilenet-seg", 2);
+  check_space(*space::make_space("nb201", {}), 6);
+  check_space(*space::make_space("fbnet", {}), 3);
+  const testing::ScratchDir dir("hwnas_network_spaces");
+  check_space(*small_input_space("mobilenet-cls", "[32, 64]", "64", dir), 4);
+  check_space(*small_input_space("mobilenet-det", "[96, 128]", "96", dir), 3);
+  check_space(*small_input_space("mobilenet-seg", "[64, 96]", "64", dir), 3);
 }
 
 // A training step: in-place activations (relu6, hardswish, silu after batch norm) leave

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -40,16 +41,17 @@ bool output_overwritable(const graph::Op& op) {
          std::holds_alternative<graph::Linear>(op) || std::holds_alternative<graph::Add>(op);
 }
 
-/// Flat ([N, F] for the user): produced by linear or flatten, or elementwise from a flat input.
-bool produces_flat(const graph::Op& op, bool first_input_flat) {
+/// Flat ([N, F] for the user): made by linear or flatten, or by an elementwise op or a
+/// concat whose inputs are all flat.
+bool produces_flat(const graph::Op& op, bool inputs_flat) {
   if (std::holds_alternative<graph::Linear>(op) || std::holds_alternative<graph::Flatten>(op))
     return true;
-  const bool elementwise =
+  const bool keeps_flat =
       std::holds_alternative<graph::BatchNorm>(op) || std::holds_alternative<graph::Activation>(op) ||
       std::holds_alternative<graph::Add>(op) || std::holds_alternative<graph::Mul>(op) ||
-      std::holds_alternative<graph::Zero>(op) || std::holds_alternative<graph::Dropout>(op) ||
-      std::holds_alternative<graph::Output>(op);
-  return elementwise && first_input_flat;
+      std::holds_alternative<graph::Concat>(op) || std::holds_alternative<graph::Zero>(op) ||
+      std::holds_alternative<graph::Dropout>(op) || std::holds_alternative<graph::Output>(op);
+  return keeps_flat && inputs_flat;
 }
 
 }  // namespace
@@ -83,7 +85,9 @@ NetworkImpl::NetworkImpl(graph::Graph graph, std::uint64_t seed)
     Layer& layer = layers_[static_cast<std::size_t>(id)];
     const graph::Op& op = graph_.op(id);
     const std::span<const NodeId> in = graph_.inputs(id);
-    layer.flat = produces_flat(op, !in.empty() && layers_[static_cast<std::size_t>(in[0])].flat);
+    layer.flat = produces_flat(op, !in.empty() && std::all_of(in.begin(), in.end(), [&](NodeId i) {
+                                     return layers_[static_cast<std::size_t>(i)].flat;
+                                   }));
     if (std::holds_alternative<graph::Activation>(op)) {
       const auto producer = static_cast<std::size_t>(in[0]);
       layer.in_place = consumers[producer] == 1 && output_overwritable(graph_.op(in[0]));
