@@ -8,6 +8,7 @@
 #include <set>
 
 #include "hwnas/base/error.h"
+#include "hwnas/train/data/batch.h"
 #include "hwnas/train/data/scenes.h"
 #include "support/scratch_dir.h"
 #include "train/data_support.h"
@@ -18,6 +19,12 @@ namespace {
 namespace fs = std::filesystem;
 
 const ImageSet& test_items() { return testing::fashion_mnist(Split::test); }
+
+std::vector<std::int64_t> iota_of(std::int64_t n) {
+  std::vector<std::int64_t> v(n);
+  for (std::int64_t i = 0; i < n; ++i) v[i] = i;
+  return v;
+}
 
 TEST(Scenes, SameSeedSameScenesAndASmallerCountIsAPrefix) {
   HWNAS_REQUIRE_FASHION_MNIST();
@@ -125,6 +132,33 @@ TEST(Scenes, BrightnessAloneDoesNotSeparateItemsFromClutter) {
   // Items cover about 20% of the pixels; the best threshold misclassifies about 11% (measured
   // at generator version 1): far from separating them.
   EXPECT_GT(double(best_errors) / scenes.pixels.size(), 0.05);
+}
+
+TEST(Scenes, BoxesStillCoverTheirMasksAfterResizeCropAndFlip) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  const ImageSet scenes = render_scenes({}, test_items(), Split::test, 60);
+  BatchOptions options;
+  options.resolution = 128, options.augment = true, options.pad = 12;
+  const Batch batch = make_batch(scenes, iota_of(60), options);
+  int flipped = 0, outside = 0, marked = 0;
+  for (std::int64_t i = 0; i < 60; ++i) {
+    flipped += draw_augmentation(options, i).flip;
+    const std::vector<Box>& boxes = batch.boxes[i];
+    for (int y = 0; y < 128; ++y)
+      for (int x = 0; x < 128; ++x) {
+        const int m = batch.masks[(i * 128 + y) * 128 + x];
+        if (m == 0) continue;
+        ++marked;
+        // The pixel's centre lies in a box of its class (nearest-neighbour masks sample at centres).
+        outside += std::none_of(boxes.begin(), boxes.end(), [&](const Box& b) {
+          return b.label + 1 == m && x + 0.5f >= b.x0 && x + 0.5f <= b.x1 && y + 0.5f >= b.y0 && y + 0.5f <= b.y1;
+        });
+      }
+  }
+  EXPECT_EQ(outside, 0);
+  EXPECT_GT(marked, 60 * 1000);
+  EXPECT_GT(flipped, 15);
+  EXPECT_LT(flipped, 45);
 }
 
 TEST(Scenes, EachSplitsScenesReadOnlyThatSplitsItems) {
