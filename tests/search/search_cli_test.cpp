@@ -176,6 +176,42 @@ TEST(SearchCli, CtrlCStopsAfterTheStepInFlightAndSaysHowToResume) {
   EXPECT_EQ(done.at("trials").size(), 400u);
 }
 
+// The accuracy program runs in a process group of its own (the terminal's Ctrl-C does not
+// reach it); a second Ctrl-C ends hwnas at once and must take the program with it.
+TEST(SearchCli, ASecondCtrlCKillsTheRunningAccuracyProgram) {
+  const std::string dir = fresh_dir("sigint2");
+  const std::string pid_file = (scratch_dir() / "sigint2.pid").string();
+  std::filesystem::remove(pid_file);
+  const std::string config = (scratch_dir() / "sigint2.yaml").string();
+  std::ofstream(config) << "space: mobilenet-cls\nlatency: {target: edgetpu-like}\n"
+                           "accuracy: {command: [sh, -c, 'echo $$ > " + pid_file + "; exec sleep 120', '{model}']}\n"
+                           "objective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {trials: 3}\nseed: 1\n";
+  const pid_t pid = start({"search", config, "--out", dir}, (scratch_dir() / "sigint2.err").string());
+  std::string text;
+  for (int i = 0; i < 15000 && text.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    text = std::filesystem::exists(pid_file) ? hwnas::testing::read_file(pid_file) : "";
+  }
+  ASSERT_FALSE(text.empty()) << "the accuracy program never started";
+  const pid_t program = std::stoi(text);
+  kill(pid, SIGINT);  // stop after the step in flight: the program goes on
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(kill(program, 0), 0) << "the first Ctrl-C must let the trial finish";
+  kill(pid, SIGINT);
+  EXPECT_EQ(wait_status(pid), 130);
+  // Gone, or a zombie waiting for a reaper (its parent, hwnas, is dead).
+  bool alive = false;
+  for (int i = 0; i < 1000; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(program) + "/stat");
+    std::string line;
+    alive = static_cast<bool>(std::getline(stat, line)) && line.find(") Z") == std::string::npos;
+    if (!alive) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_FALSE(alive) << "the accuracy program " << program << " outlived hwnas";
+  if (alive) kill(program, SIGKILL);
+}
+
 TEST(SearchCli, ResumeRefusesAChangedConfigNamingTheKey) {
   const std::string dir = fresh_dir("changed");
   run_json({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=5"});

@@ -14,6 +14,7 @@
 #include "hwnas/cli/commands.h"
 #include "hwnas/cli/json_output.h"
 #include "hwnas/cli/progress.h"
+#include "hwnas/hw/external/subprocess.h"
 #include "hwnas/search/run_search.h"
 
 namespace hwnas::cli {
@@ -39,10 +40,17 @@ std::string shell_quoted(const std::string& text) {
 }
 
 /// The first Ctrl-C (or SIGTERM) asks the loop to stop after the step in flight; a second
-/// one ends the process at once (the store stays consistent: every step is a transaction).
+/// one ends the process at once (the store stays consistent: every step is a transaction),
+/// killing first the accuracy or latency program it is running, which runs in a process
+/// group of its own and so does not get the terminal's Ctrl-C.
 extern "C" void request_stop(int signal_number) {
+  if (g_stop) {
+    hw::kill_running_process_groups();
+    std::signal(signal_number, SIG_DFL);
+    std::raise(signal_number);
+    return;
+  }
   g_stop = true;
-  std::signal(signal_number, SIG_DFL);
 }
 
 nlohmann::ordered_json optional_json(const std::optional<double>& v) {

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -18,6 +20,34 @@
 
 namespace hwnas::hw {
 namespace {
+
+// The process groups of the run_process calls in progress, for kill_running_process_groups
+// (a signal handler: lock-free atomics only). A call beyond the slots is not listed.
+std::array<std::atomic<pid_t>, 64> g_running{};
+static_assert(std::atomic<pid_t>::is_always_lock_free);
+
+/// Lists a process group from construction until destruction (after the group is killed
+/// and its leader reaped).
+class RunningGroup {
+ public:
+  explicit RunningGroup(pid_t group) {
+    for (std::atomic<pid_t>& slot : g_running) {
+      pid_t empty = 0;
+      if (slot.compare_exchange_strong(empty, group)) {
+        slot_ = &slot;
+        return;
+      }
+    }
+  }
+  ~RunningGroup() {
+    if (slot_ != nullptr) slot_->store(0);
+  }
+  RunningGroup(const RunningGroup&) = delete;
+  RunningGroup& operator=(const RunningGroup&) = delete;
+
+ private:
+  std::atomic<pid_t>* slot_ = nullptr;
+};
 
 using Clock = std::chrono::steady_clock;
 
@@ -223,6 +253,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
                status.write.get());
 
   ::setpgid(pid, pid);  // also here, so a kill below cannot race the child's own setpgid
+  const RunningGroup running(pid);
   in.read.reset();
   out.write.reset();
   err.write.reset();
@@ -277,6 +308,11 @@ std::optional<std::filesystem::path> find_program(const std::string& program, co
     begin = end + 1;
   }
   return std::nullopt;
+}
+
+void kill_running_process_groups() noexcept {
+  for (const std::atomic<pid_t>& slot : g_running)
+    if (const pid_t group = slot.load(); group > 0) ::kill(-group, SIGKILL);
 }
 
 }  // namespace hwnas::hw

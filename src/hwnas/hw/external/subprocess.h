@@ -31,6 +31,11 @@ inline constexpr std::size_t kMaxOutputBytes = 1 << 20;
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& work_dir,
                           const std::string& input, double timeout_s);
 
+/// SIGKILLs the process groups of every run_process call in progress. Async-signal-safe:
+/// for a signal handler about to end this process, so that no program it started outlives
+/// it (its own process group does not get the terminal's Ctrl-C).
+void kill_running_process_groups() noexcept;
+
 /// The file execvp would run for `program` in `work_dir` (empty: this process's directory):
 /// `program` itself, from `work_dir` when relative, when it has a '/'; else the first
 /// executable regular file of that name in a PATH directory (relative PATH entries from
