@@ -123,6 +123,31 @@ TEST(SearchReport, BestSoFarOnlyImproves) {
   EXPECT_NE(chart.find(">accuracy (higher is better)</text>"), std::string::npos);
 }
 
+// Experiments with different objectives get a progress chart each (one axis would compare
+// accuracy with -latency_ms), headed by what they maximise; like ones share a chart.
+TEST(SearchReport, ExperimentsWithDifferentObjectivesGetAChartEach) {
+  ExperimentReport a = synthetic_experiment("runs/a", 40), b = synthetic_experiment("runs/b", 40),
+                   fast = synthetic_experiment("runs/fast", 40);
+  fast.record.info.objective_names = {"-latency_ms"};
+  for (std::size_t i = 0; i < fast.record.trials.size(); ++i)
+    if (!fast.record.fitness[i].empty()) fast.record.fitness[i] = {-*fast.record.trials[i].metrics.latency_ms};
+  const std::string progress = part(render_report({a, fast, b}), "<h3>Search progress");
+  EXPECT_EQ(count(progress, "<svg"), 2u);
+  const std::size_t accuracy = progress.find("<h4>Experiments that maximise accuracy</h4>");
+  const std::size_t latency = progress.find("<h4>Experiments that maximise -latency_ms</h4>");
+  ASSERT_NE(accuracy, std::string::npos);
+  ASSERT_NE(latency, std::string::npos);
+  const std::string first = progress.substr(accuracy, latency - accuracy), second = progress.substr(latency);
+  EXPECT_NE(first.find(">accuracy (higher is better)</text>"), std::string::npos);
+  EXPECT_NE(first.find("runs/a"), std::string::npos);
+  EXPECT_NE(first.find("runs/b"), std::string::npos);
+  EXPECT_EQ(first.find("runs/fast"), std::string::npos);
+  EXPECT_NE(second.find(">latency_ms (lower is better)</text>"), std::string::npos);
+  EXPECT_NE(second.find("runs/fast"), std::string::npos);
+  // One list of objectives: one chart, no heading.
+  EXPECT_EQ(part(render_report({a, b}), "<h3>Search progress").find("<h4>"), std::string::npos);
+}
+
 // A Pareto search is followed by the hypervolume of its feasible front, which never falls.
 TEST(SearchReport, ParetoSearchProgressIsItsHypervolume) {
   ExperimentReport e = synthetic_experiment("runs/nsga2", 70);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "hwnas/base/error.h"
 #include "hwnas/report/html.h"
 #include "hwnas/report/svg_plot.h"
 #include "hwnas/search/pareto.h"
@@ -163,16 +164,15 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
 
 std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments) {
   const std::vector<std::string>& names = experiments.front().record.info.objective_names;
-  bool same_first = true, same_all = true, any_accuracy = false, all_accuracy = true;
+  bool any_accuracy = false, all_accuracy = true;
   for (const ExperimentReport& e : experiments) {
-    same_first = same_first && e.record.info.objective_names.front() == names.front();
-    same_all = same_all && e.record.info.objective_names == names;
+    HWNAS_CHECK(e.record.info.objective_names == names);
     const bool accuracy = e.record.accuracy_evaluations > 0;
     any_accuracy = any_accuracy || accuracy, all_accuracy = all_accuracy && accuracy;
   }
   // Pareto searches are followed by the hypervolume of their feasible front, with the
   // worst feasible value of each objective over all the experiments as the reference.
-  const bool hypervolume = same_all && (names.size() == 2 || names.size() == 3);
+  const bool hypervolume = names.size() == 2 || names.size() == 3;
   std::vector<double> reference(names.size(), 1e300), top(names.size(), -1e300);
   for (const ExperimentReport& e : experiments)
     for (std::size_t i = 0; i < e.record.trials.size(); ++i)
@@ -181,7 +181,7 @@ std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments) 
           reference[k] = std::min(reference[k], e.record.fitness[i][k]), top[k] = std::max(top[k], e.record.fitness[i][k]);
   for (std::size_t k = 0; k < names.size(); ++k) reference[k] -= top[k] > reference[k] ? 0.05 * (top[k] - reference[k]) : 1;
   // A minimised metric (-latency_ms) is shown as the metric itself, lower is better.
-  const bool negate = !hypervolume && same_first && names.front().starts_with("-");
+  const bool negate = !hypervolume && names.front().starts_with("-");
   std::vector<Series> series;
   for (const ExperimentReport& e : experiments) {
     Series s{experiment_label(e), {}, {}, "", true};
@@ -239,9 +239,8 @@ std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments) 
   std::string objectives;
   for (const std::string& name : names) objectives += (objectives.empty() ? "" : ", ") + name;
   const std::string y_label = hypervolume ? "hypervolume of " + objectives
-                              : !same_first ? "first objective (differs between the experiments)"
-                              : negate      ? names.front().substr(1) + " (lower is better)"
-                                            : names.front() + " (higher is better)";
+                              : negate    ? names.front().substr(1) + " (lower is better)"
+                                          : names.front() + " (higher is better)";
   axes.x_label = x_label + clipped;
   axes.y_label = y_label;
   return line_chart(axes, series);

@@ -48,9 +48,11 @@ std::optional<double> front_zoom(const search::ExperimentRecord& record, const P
 
 /// Progress against accuracy evaluations (trials for a search without accuracy), one
 /// staircase per experiment: the best feasible first objective so far; for Pareto searches
-/// of 2 or 3 objectives (the same in every experiment), the hypervolume of the feasible
+/// of 2 or 3 objectives, the hypervolume of the feasible
 /// front so far (search/pareto.h), the reference point being each objective's worst
 /// feasible value over all the experiments, less 5% of its range.
+/// Every experiment must have the same objectives (search_report.cpp draws one chart per
+/// list of objectives).
 std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments);
 
 /// HTML: the per-layer latency of the best trial beside the baseline's (the same scale),

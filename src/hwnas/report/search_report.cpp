@@ -149,7 +149,26 @@ std::string comparison(const std::vector<ExperimentReport>& experiments) {
                 : "<td colspan=\"7\">no feasible trial</td>";
     out += "</tr>\n";
   }
-  return out + "</table>\n<h3>Search progress</h3>\n" + detail::best_so_far_chart(experiments);
+  out += "</table>\n<h3>Search progress</h3>\n";
+  // One chart per list of objectives: curves of accuracy and of -latency_ms on one axis
+  // would compare unlike numbers.
+  std::vector<std::vector<ExperimentReport>> groups;
+  for (const ExperimentReport& e : experiments) {
+    const auto same = [&](const std::vector<ExperimentReport>& g) {
+      return g.front().record.info.objective_names == e.record.info.objective_names;
+    };
+    if (const auto g = std::find_if(groups.begin(), groups.end(), same); g != groups.end()) g->push_back(e);
+    else groups.push_back({e});
+  }
+  for (const std::vector<ExperimentReport>& g : groups) {
+    if (groups.size() > 1) {
+      std::string names;
+      for (const std::string& n : g.front().record.info.objective_names) names += (names.empty() ? "" : ", ") + n;
+      out += fmt::format("<h4>Experiments that maximise {}</h4>\n", escape_html(names));
+    }
+    out += detail::best_so_far_chart(g);
+  }
+  return out;
 }
 
 }  // namespace
