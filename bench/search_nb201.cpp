@@ -14,6 +14,9 @@
 //   search_nb201 [--data DIR] [--seeds 20] [--tolerance 0.2] [--max-evaluations 15625]
 //                [--strategies random,evolution,...] [--source SOURCE]... [--hv-seeds 10]
 //                [--hv-evaluations 500] [--cap STRATEGY=N]... [--jobs 1]
+//                [--curves DIR [--curve-evaluations 400]]
+// --curves: also an SVG of best-so-far curves per source in DIR (search_nb201_curves.h),
+// from runs of --curve-evaluations evaluations each (the same seeds).
 // --cap: that strategy's runs stop at N evaluations (the median is exact while more than
 // half the runs reach the target first); --jobs: seeds run side by side in threads.
 // A strategy may carry parameters, NAME:KEY=VALUE:...: e.g. local:order=random.
@@ -22,9 +25,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -37,6 +42,7 @@
 #include "hwnas/base/error.h"
 #include "hwnas/search/pareto.h"
 #include "hwnas/space/nb201.h"
+#include "search_nb201_curves.h"
 #include "search_nb201_landscape.h"
 
 namespace hwnas::bench {
@@ -51,6 +57,8 @@ struct Options {
   int jobs = 1;
   std::vector<std::string> strategies = {"random", "evolution", "reinforce", "local", "bananas"};
   std::vector<std::string> sources;
+  std::string curves;  // --curves DIR; empty: none
+  std::int64_t curve_evaluations = 400;
 };
 
 std::vector<std::string> split(const std::string& text) {
@@ -79,6 +87,8 @@ Options parse_options(int argc, char** argv) {
     else if (flag == "--hv-evaluations") o.hv_evaluations = std::stoll(value);
     else if (flag == "--strategies") o.strategies = split(value);
     else if (flag == "--source") o.sources.push_back(value);
+    else if (flag == "--curves") o.curves = value;
+    else if (flag == "--curve-evaluations") o.curve_evaluations = std::stoll(value);
     else if (flag == "--jobs") o.jobs = std::max(1, std::stoi(value));
     else if (flag == "--cap" && value.find('=') != std::string::npos)
       o.caps[value.substr(0, value.find('='))] = std::stoll(value.substr(value.find('=') + 1));
@@ -181,6 +191,20 @@ void constrained_row(const Options& o, const space::Space& nb201, const std::str
     std::cerr << fmt::format("  {}: median {} in {:.1f} s for {} seeds\n", strategy, cell, seconds_since(start), o.seeds);
   }
   std::cout << row << std::endl;
+  if (o.curves.empty()) return;
+  std::vector<std::pair<std::string, std::vector<Replay>>> runs;
+  for (const std::string& strategy : o.strategies)
+    runs.emplace_back(strategy, replays(o, land, strategy, std::nullopt,
+                                        std::min(o.curve_evaluations, o.caps.contains(strategy) ? o.caps.at(strategy)
+                                                                                                : o.max_evaluations)));
+  // KIND-STEM: csv-lat_ms_pixel3, target-edgetpu-like, estimator-edgetpu-like (the file's stem).
+  const std::string value = source.substr(source.find(':') + 1);
+  std::string name = source.substr(0, source.find(':')) + "-" +
+                     std::filesystem::path(value).stem().string();
+  std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_'; }, '-');
+  const std::string path = o.curves + "/search-curves-" + name + ".svg";
+  write_best_so_far_curves(path, source, *optimum, o.tolerance, runs, o.curve_evaluations);
+  std::cerr << fmt::format("  curves: {}\n", path);
 }
 
 /// NSGA-II's (and random's) hypervolume after o.hv_evaluations, over the exhaustive
