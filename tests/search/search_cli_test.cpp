@@ -259,6 +259,12 @@ TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
                    "budget.trials (from --set): must be an integer, got 'zero'");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy.name=annealing"},
                    "strategy.name: 'annealing' is not a strategy");
+  // A value from --set has no line in the file: the error names none (it said ':1:').
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "objective.maximize=accurcy"},
+                   kLatencyOnly + ": objective.maximize: unknown objective 'accurcy'");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "objective={maximize: accuracy, constraints: "
+                                                                     "[latency_ms <= 4 parsecs]}"},
+                   kLatencyOnly + ": objective.constraints");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "space=nb2O1"},
                    kLatencyOnly + ": space: unknown space 'nb2O1'; built-in spaces:");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "space={name: mobilenet-cls, curatd: false}"},

@@ -31,7 +31,10 @@ TEST(StrategyParams, EveryStrategyIsMadeWithItsDefaults) {
 
 TEST(StrategyParams, UnknownStrategy) {
   EXPECT_EQ(error_of("evolutoin", nullptr),
-            "strategy.name: 'evolutoin' is not a strategy; write one of: random, evolution, reinforce, nsga2, local, "
+            "strategy.name: 'evolutoin' is not a strategy; did you mean 'evolution'? The strategies are: random, "
+            "evolution, reinforce, nsga2, local, bananas");
+  EXPECT_EQ(error_of("hyperband", nullptr),
+            "strategy.name: 'hyperband' is not a strategy; write one of: random, evolution, reinforce, nsga2, local, "
             "bananas");
 }
 

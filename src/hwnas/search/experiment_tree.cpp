@@ -81,6 +81,26 @@ std::optional<std::string> difference(const YAML::Node& a, const YAML::Node& b, 
   return std::nullopt;
 }
 
+// A copy of `node` without source marks (tags kept: a quoted scalar stays a string), so
+// that an error about an overridden value names no line of the override's text as if it
+// were the experiment file's.
+YAML::Node without_marks(const YAML::Node& node) {
+  YAML::Node out;
+  if (node.IsScalar()) {
+    out = node.Scalar();
+    out.SetTag(node.Tag());
+  } else if (node.IsSequence()) {
+    out = YAML::Node(YAML::NodeType::Sequence);
+    for (const YAML::Node& item : node) out.push_back(without_marks(item));
+  } else if (node.IsMap()) {
+    out = YAML::Node(YAML::NodeType::Map);
+    for (const auto& entry : node) out[without_marks(entry.first)] = without_marks(entry.second);
+  } else if (node.IsNull()) {
+    out = YAML::Node(YAML::NodeType::Null);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string apply_override(YAML::Node& root, const std::string& set) {
@@ -90,7 +110,8 @@ std::string apply_override(YAML::Node& root, const std::string& set) {
   const std::string key = set.substr(0, eq), text = set.substr(eq + 1);
   if (text.empty())
     throw UserError(fmt::format("--set '{}': no value after '='; write KEY=VALUE", set));
-  const YAML::Node value = parse_yaml_document(text, fmt::format("--set '{}'", set), "--set value");
+  const YAML::Node value =
+      without_marks(parse_yaml_document(text, fmt::format("--set '{}'", set), "--set value"));
   const std::vector<std::string> parts = split_key(key, set);
   YAML::Node at = root;
   std::string path;

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "hwnas/base/error.h"
+#include "hwnas/base/suggest.h"
 #include "hwnas/search/strategies/strategies.h"
 #include "hwnas/search/strategy.h"
 
@@ -21,7 +22,10 @@ std::unique_ptr<Strategy> make_strategy(std::string_view name, const nlohmann::j
   if (name == "nsga2") return strategies::make_nsga2(params, context);
   if (name == "local") return strategies::make_local(params, context);
   if (name == "bananas") return strategies::make_bananas(params, context);
-  throw UserError(fmt::format("strategy.name: '{}' is not a strategy; write one of: {}", name,
+  const std::vector<std::string_view> known(strategy_names().begin(), strategy_names().end());
+  const std::string close = closest_name(name, known);
+  throw UserError(fmt::format("strategy.name: '{}' is not a strategy; {}: {}", name,
+                              close.empty() ? "write one of" : "did you mean '" + close + "'? The strategies are",
                               fmt::join(strategy_names(), ", ")));
 }
 
