@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace hwnas::cli {
 
@@ -16,7 +17,10 @@ void add_validate_command(CLI::App& app);
 void add_search_command(CLI::App& app);
 void add_space_command(CLI::App& app);
 void add_report_command(CLI::App& app);
-/// train and evaluate (train_command.cpp).
+/// train and evaluate (train_command.cpp), in the hwnas-train executable.
 void add_train_command(CLI::App& app);
+/// A verb of hwnas that runs hwnas-train (beside the hwnas executable) with the same
+/// arguments, replacing this process (forward_command.cpp).
+void add_forwarded_command(CLI::App& app, const std::string& name, const std::string& description);
 
 }  // namespace hwnas::cli

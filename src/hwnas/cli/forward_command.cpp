@@ -1,0 +1,34 @@
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "hwnas/base/error.h"
+#include "hwnas/cli/commands.h"
+
+namespace hwnas::cli {
+
+void add_forwarded_command(CLI::App& app, const std::string& name, const std::string& description) {
+  CLI::App* cmd = app.add_subcommand(name, description);
+  cmd->prefix_command();      // every argument after the verb, --help included, goes through
+  cmd->set_help_flag();
+  cmd->allow_extras();
+  cmd->callback([cmd, name] {
+    std::error_code ec;
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    const std::filesystem::path program = self.parent_path() / "hwnas-train";
+    std::vector<std::string> words = {program.string(), name};
+    for (const std::string& extra : cmd->remaining()) words.push_back(extra);
+    std::vector<char*> argv;
+    for (std::string& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    ::execv(program.c_str(), argv.data());
+    throw UserError("hwnas " + name + " runs " + program.string() + ", which could not be started (" +
+                    std::strerror(errno) + "); build it with scripts/build.sh, which builds hwnas-train beside hwnas");
+  });
+}
+
+}  // namespace hwnas::cli

@@ -1,0 +1,25 @@
+// hwnas-train: the verbs that need libtorch, `train` and `evaluate`; `hwnas train ...` runs
+// this executable with the same arguments (forward_command.cpp). Exit status as hwnas's,
+// plus 3 for a training that diverged.
+#include <malloc.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+
+#include "hwnas/cli/commands.h"
+#include "hwnas/cli/run_app.h"
+
+int main(int argc, char** argv) {
+  // glibc returns freed blocks above 128 KiB to the kernel at once, so every training step
+  // maps and unmaps its activation buffers again: 5x fewer images/s (bench/train_throughput
+  // measures it). Keep freed memory in the process instead.
+  if (std::getenv("HWNAS_DEFAULT_MALLOC") == nullptr) {
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  }
+  CLI::App app{"hwnas: accelerator-aware neural architecture search (training verbs)", "hwnas"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "hwnas 0.1.0");
+  hwnas::cli::add_train_command(app);
+  return hwnas::cli::run_app(app, argc, argv);
+}
