@@ -143,6 +143,8 @@ TEST(ReportCli, BadInputWritesNothing) {
   expect_bad_input({"report", empty}, empty + ": the experiment has no trials yet");
   expect_bad_input({"report", dir, empty, "--out", (scratch / "x.html").string()}, "has no trials yet");
   expect_bad_input({"report", dir, dir}, "2 experiments given: give --out FILE.html");
+  expect_bad_input({"report", dir, dir + "/.", "--out", (scratch / "x.html").string()},
+                   dir + "/.: given twice (as '" + dir + "' and '" + dir + "/.'); name each experiment directory once");
   expect_bad_input({"report", dir, "--out", (scratch / "no-such-dir" / "r.html").string()}, "report (--out)");
   expect_bad_input({"report", dir, "--out", (scratch / "a-directory.html").string()}, "is a directory");
   expect_bad_input({"report", dir, "--out", "/dev/null"}, "report (--out)");

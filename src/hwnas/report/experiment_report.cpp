@@ -99,7 +99,14 @@ std::string write_report(const std::vector<std::string>& dirs, const std::string
   const std::string path = report_path(dirs, out);
   std::vector<search::ExperimentRecord> records;
   std::vector<FileRole> inputs;
-  for (const std::string& dir : dirs) {
+  for (std::size_t i = 0; i < dirs.size(); ++i) {
+    const std::string& dir = dirs[i];
+    for (std::size_t j = 0; j < i; ++j) {
+      std::error_code ec;
+      if (dirs[j] == dir || fs::equivalent(dirs[j], dir, ec))
+        throw UserError(fmt::format("{}: given twice (as '{}' and '{}'); name each experiment directory once", dir,
+                                    dirs[j], dir));
+    }
     records.push_back(search::read_experiment(dir));
     if (records.back().trials.empty())
       throw UserError(fmt::format("{}: the experiment has no trials yet; run hwnas search on it first", dir));
