@@ -148,7 +148,15 @@ TEST(ReportCli, BadInputWritesNothing) {
   expect_bad_input({"report", dir, "--out", (scratch / "no-such-dir" / "r.html").string()}, "report (--out)");
   expect_bad_input({"report", dir, "--out", (scratch / "a-directory.html").string()}, "is a directory");
   expect_bad_input({"report", dir, "--out", "/dev/null"}, "report (--out)");
-  expect_bad_input({"report", dir, "--out", dir + "/experiment.db"}, "the experiment store of " + dir);
+  expect_bad_input({"report", dir, "--out", dir + "/experiment.db"}, "name the report FILE.html");
+  // Another experiment's store, or a config: never overwritten (fresh-user finding).
+  const std::string other = (scratch / "other.db").string(), config = (scratch / "exp.yaml").string();
+  std::ofstream(other) << "not html";
+  std::ofstream(config) << "space: nb201\n";
+  expect_bad_input({"report", dir, "--out", other}, "report (--out) '" + other + "': name the report FILE.html");
+  expect_bad_input({"report", dir, "--out", config}, "name the report FILE.html");
+  EXPECT_EQ(read_file(other), "not html");
+  EXPECT_EQ(read_file(config), "space: nb201\n");
   expect_bad_input({"report"}, "DIR is required");
 
   EXPECT_FALSE(fs::exists(dir + "/report.html"));

@@ -64,6 +64,11 @@ TEST(CostModelCsv, BudgetUseIsTheLargestShareOfALimitAndNeedsNoAccuracy) {
   const space::Genome g = sample_genomes(1, 4)[0];
   const double latency = nb201_value(nb201().arch(g), "lat_ms_pixel3");
   EXPECT_DOUBLE_EQ(*at_least->budget_use(g), 1 + (1000 - latency) / 1000);
+  const auto holds = cost_model(std::string(kNb201Sources) +
+                                    "objective: {maximize: accuracy, constraints: [latency_ms >= 0.001, "
+                                    "latency_ms <= 1000]}\n",
+                                nb201());
+  EXPECT_DOUBLE_EQ(*holds->budget_use(g), latency / 1000);  // not 1: the `>=` holds (fresh-user finding)
   // No `<=` constraint: no budget to use.
   EXPECT_FALSE(cost_model(std::string(kNb201Sources) + "objective: {maximize: accuracy}\n", nb201())
                    ->budget_use(g)

@@ -135,6 +135,8 @@ TEST(TrainCli, BadInputIsAOneLineErrorAndWritesNothing) {
   expect_bad_input(quick(model, {}, "2", "0"), "--subset");
   expect_bad_input(quick(model, {}, "0"), "--epochs");
   expect_bad_input(quick(model, {"--res", "4"}), "--res");
+  // Batch norm over one image: refused up front, not a 'divergence' after the run (fresh-user finding).
+  expect_bad_input(quick(model, {"--batch", "1"}), "--batch");
   expect_bad_input(quick(model, {"--optimizer", "adam"}), "--optimizer 'adam' is not an optimizer");
   expect_bad_input(quick(model, {"--resume"}), "--checkpoint");
   expect_bad_input(quick(model, {"--save", model}), "model file (MODEL)");

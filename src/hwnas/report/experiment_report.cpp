@@ -88,7 +88,16 @@ ExperimentReport complete_report(search::ExperimentRecord record) {
 
 std::string report_path(const std::vector<std::string>& dirs, const std::string& out) {
   HWNAS_CHECK(!dirs.empty());
-  if (!out.empty()) return out;
+  if (!out.empty()) {
+    // A report is HTML: any other name is most likely a slip that would overwrite a config
+    // or another experiment's store (fresh-user finding).
+    const std::string ext = fs::path(out).extension().string();
+    if (ext != ".html" && ext != ".htm")
+      throw UserError(fmt::format("report (--out) '{}': name the report FILE.html (it is an HTML page; a file of "
+                                  "another kind, such as an experiment store or a config, is never overwritten)",
+                                  out));
+    return out;
+  }
   if (dirs.size() > 1)
     throw UserError(fmt::format("{} experiments given: give --out FILE.html for the report that compares them",
                                 dirs.size()));

@@ -57,8 +57,9 @@ std::string render_report(const std::vector<ExperimentReport>& experiments);
 /// UserError only for a stored config whose objective cannot be read.
 ExperimentReport complete_report(search::ExperimentRecord record);
 
-/// Where `hwnas report DIR... [--out OUT]` writes: OUT when given, else DIR/report.html
-/// for one DIR. Several DIRs need --out: UserError "give --out FILE.html ...".
+/// Where `hwnas report DIR... [--out OUT]` writes: OUT when given (it must end in .html or
+/// .htm, else UserError), else DIR/report.html for one DIR. Several DIRs need --out:
+/// UserError "give --out FILE.html ...".
 std::string report_path(const std::vector<std::string>& dirs, const std::string& out);
 
 /// `hwnas report`: reads every DIR (search::read_experiment; one without trials is a

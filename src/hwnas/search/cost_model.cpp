@@ -81,7 +81,8 @@ class ExperimentCostModel : public CostModel {
     for (const Constraint& c : objective_.constraints()) {
       const std::optional<double> value = metric_value(metrics, c.metric);
       if (!value) continue;
-      use = std::max(use, c.at_most ? *value / c.limit : 1 + c.excess(*value));
+      if (c.at_most) use = std::max(use, *value / c.limit);
+      else if (!c.holds(*value)) use = std::max(use, 1 + c.excess(*value));  // a `>=` that holds adds nothing
     }
     return use;
   }

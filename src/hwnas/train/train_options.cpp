@@ -48,7 +48,8 @@ void check_train_options(const TrainOptions& o) {
   check_range(o.resolution == 0 || (o.resolution >= 8 && o.resolution <= 1024), "--res", o.resolution,
               "[8, 1024]");
   check_range(o.threads >= 0 && o.threads <= 1024, "--threads", o.threads, "[1, 1024]");
-  check_range(o.batch >= 1 && o.batch <= 65'536, "--batch", o.batch, "[1, 65536]");
+  // Batch norm normalises over the batch: one image gives it no variance to learn from.
+  check_range(o.batch >= 2 && o.batch <= 65'536, "--batch", o.batch, "[2, 65536]");
   check_range(o.optimizer.lr > 0 && o.optimizer.lr <= 1e9, "--lr", o.optimizer.lr, "(0, 1e9]");
   check_range(o.optimizer.weight_decay >= 0 && o.optimizer.weight_decay <= 1, "--weight-decay",
               o.optimizer.weight_decay, "[0, 1]");
