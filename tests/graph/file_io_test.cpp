@@ -156,6 +156,10 @@ TEST_F(FileIo, OutputCheckRefusesSpecialFilesAndMissingDirectories) {
   EXPECT_EQ(error_of([&] { check_output_path(nowhere, "estimator file (--out)"); }),
             nowhere + ": cannot write the estimator file (--out) there: directory '" + path("missing").string() +
                 "' does not exist; create it first");
+  // Where even root can create nothing (access() says yes to root): refused before any work.
+  EXPECT_NE(error_of([&] { check_output_path("/proc/hwnas-out.json", "estimator file (--out)"); })
+                .find("/proc/hwnas-out.json: cannot write the estimator file (--out) there: "),
+            std::string::npos);
   EXPECT_NE(error_of([&] { check_output_path("", "estimator file (--out)"); }).find("the path is empty"),
             std::string::npos);
   EXPECT_NO_THROW(check_output_path(path("fresh.est").string(), "estimator file (--out)"));

@@ -125,6 +125,16 @@ void check_output_path(const std::string& path, std::string_view what,
   if (!S_ISDIR(dir_st->st_mode)) fail(fmt::format("'{}' is not a directory", dir));
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
     fail(fmt::format("directory '{}' is not writable ({})", dir, errno_text(errno)));
+  // access() says yes to root everywhere, also where nothing can be created (/proc, /sys, a
+  // read-only mount): create and remove a probe, so that a long job never learns it at the end.
+  const std::string probe = (fs::path(dir) / fmt::format(".hwnas-probe-{}", ::getpid())).string();
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno != EEXIST)
+    fail(fmt::format("no file can be created in directory '{}' ({})", dir, errno_text(errno)));
+  if (fd >= 0) {
+    ::close(fd);
+    ::unlink(probe.c_str());
+  }
 
   for (const FileRole& other : others) {
     if (other.path.empty()) continue;
