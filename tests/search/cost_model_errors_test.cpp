@@ -88,6 +88,15 @@ TEST(ConstraintParsing, BadConstraintsNameTheFileKeyAndWhatIsAllowed) {
                              nb201()),
             file() + ":2: objective.constraints: entry 1 limits latency_ms, but the experiment has no latency source; "
                      "add a latency: section");
+  // Limits no network can meet together: refused before the search runs (it ran 5,000
+  // infeasible trials and exited 0: fresh-user finding). Equal limits can both hold.
+  EXPECT_EQ(objective_error("{maximize: accuracy, constraints: [latency_ms >= 2, params <= 1M, latency_ms <= 1]}"),
+            file() + ":3: objective.constraints: latency_ms >= 2 and latency_ms <= 1 cannot both hold; no network "
+                     "would be feasible: fix one of the limits");
+  EXPECT_EQ(objective_error("{maximize: accuracy, constraints: [macs <= 300M, macs >= 0.5G]}"),
+            file() + ":3: objective.constraints: macs >= 0.5G and macs <= 300M cannot both hold; no network would be "
+                     "feasible: fix one of the limits");
+  EXPECT_EQ(objective_error("{maximize: accuracy, constraints: [latency_ms >= 1, latency_ms <= 1]}"), "");
 }
 
 TEST(ObjectiveErrors, EachNamesTheKey) {

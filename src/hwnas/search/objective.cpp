@@ -66,6 +66,18 @@ Objective Objective::parse(const ExperimentSection& s, bool has_accuracy, bool h
         s.fail("constraints", fmt::format("entry {} limits latency_ms, but the experiment has no latency source; "
                                           "add a latency: section",
                                           entry));
+      // A lower limit above an upper one on the same metric: no network can be feasible.
+      const Constraint& c = o.constraints_.back();
+      for (const Constraint& d : o.constraints_)
+        if (d.metric == c.metric && d.at_most != c.at_most) {
+          const Constraint& low = c.at_most ? d : c;
+          const Constraint& high = c.at_most ? c : d;
+          if (low.limit > high.limit)
+            s.fail("constraints", fmt::format("{} >= {} and {} <= {} cannot both hold; no network would be "
+                                              "feasible: fix one of the limits",
+                                              metric_name(c.metric), low.limit_text, metric_name(c.metric),
+                                              high.limit_text));
+        }
     }
   }
 
