@@ -118,4 +118,10 @@ std::size_t evaluations_until(Strategy& strategy, Evaluate evaluate, Stop stop, 
   return budget + 1;
 }
 
+/// The problem every strategy test shares, built once per process (it enumerates the space).
+inline const FakeProblem& problem() {
+  static const FakeProblem p;
+  return p;
+}
+
 }  // namespace hwnas::search::testing

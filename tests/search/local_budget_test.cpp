@@ -11,12 +11,7 @@
 namespace hwnas::search {
 namespace {
 
-using testing::FakeProblem;
-
-const FakeProblem& problem() {
-  static const FakeProblem p;
-  return p;
-}
+using testing::problem;
 
 double budget(const space::Genome& g) { return problem().cost(g) / problem().limit; }
 
@@ -64,7 +59,9 @@ TEST(LocalBudgetOrder, VisitsNeighboursFromTheMostBudgetUsedDownAndSkipsTheOverB
     ASSERT_EQ(visits.size(), feasible) << "seed " << seed;
     for (std::size_t k = 0; k < visits.size(); ++k) {
       EXPECT_LE(budget(visits[k]), 1) << "seed " << seed;
-      if (k > 0) EXPECT_GE(budget(visits[k - 1]), budget(visits[k])) << "seed " << seed << " visit " << k;
+      if (k > 0) {
+        EXPECT_GE(budget(visits[k - 1]), budget(visits[k])) << "seed " << seed << " visit " << k;
+      }
     }
   }
 }

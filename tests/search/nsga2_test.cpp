@@ -13,12 +13,7 @@
 namespace hwnas::search {
 namespace {
 
-using testing::FakeProblem;
-
-const FakeProblem& problem() {
-  static const FakeProblem p;
-  return p;
-}
+using testing::problem;
 
 struct Hypervolumes {
   std::vector<double> reference;

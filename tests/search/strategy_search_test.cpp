@@ -13,12 +13,7 @@
 namespace hwnas::search {
 namespace {
 
-using testing::FakeProblem;
-
-const FakeProblem& problem() {
-  static const FakeProblem p;
-  return p;
-}
+using testing::problem;
 
 // Median over seeds 1..seeds of the evaluations until the optimum is told.
 std::size_t median_evaluations(const std::string& name, const nlohmann::json& params, int seeds, std::size_t budget) {

@@ -10,12 +10,7 @@
 namespace hwnas::search {
 namespace {
 
-using testing::FakeProblem;
-
-const FakeProblem& problem() {
-  static const FakeProblem p;
-  return p;
-}
+using testing::problem;
 
 struct Case {
   std::string name;
