@@ -1,6 +1,6 @@
 // Training throughput of the C++ trainer's step against Python PyTorch 1.13 on the same
 // model, threads, batch, optimiser and loss (issue 11: goal C++ ≥ 1.2× Python), and the
-// effect of the allocator tuning hwnas's main() does (mallopt M_MMAP_THRESHOLD and
+// effect of the allocator tuning hwnas-train's main() does (mallopt M_MMAP_THRESHOLD and
 // M_TRIM_THRESHOLD at 1 GiB). Each measurement runs in its own process; the three take
 // turns `--repeats` times and the best of each is kept, so that a machine shared with
 // other work slows each of them alike:
