@@ -94,6 +94,13 @@ TEST(Checkpoint, WeightsAndCheckpointsRoundTrip) {
   EXPECT_NE(message_of([&] { check_resumable(r, stamp, {{"--epochs", "5"}, {"--seed", "1"}}, ckpt); })
                 .find("was written by a run with --epochs 3, not 5"),
             std::string::npos);
+  // Another --optimizer brings another default --lr: the optimizer is the one named
+  // (fresh-user finding: '--lr 0.1, not 0.002' for a changed --optimizer).
+  Checkpoint sgd = c;
+  sgd.identity = {{"--lr", "0.1"}, {"--optimizer", "sgd"}};
+  EXPECT_NE(message_of([&] { check_resumable(sgd, stamp, {{"--lr", "0.002"}, {"--optimizer", "adamw"}}, ckpt); })
+                .find("was written by a run with --optimizer sgd, not adamw"),
+            std::string::npos);
   ModelStamp other = stamp;
   other.model = "big";
   EXPECT_NE(message_of([&] { check_resumable(r, other, c.identity, ckpt); }).find("a checkpoint of model 'tiny'"),

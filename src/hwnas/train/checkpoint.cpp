@@ -142,13 +142,20 @@ void check_resumable(const Checkpoint& c, const ModelStamp& stamp, const std::ma
                                 "'{}' (graph {}, {} at resolution {}); give the same MODEL or drop --resume",
                                 path, c.stamp.model, c.stamp.graph_hash, c.stamp.task, c.stamp.resolution,
                                 stamp.model, stamp.graph_hash, stamp.task, stamp.resolution));
-  for (const auto& [option, value] : identity) {
+  // Options whose change also changes others' defaults first (another --optimizer brings
+  // another default --lr): the one named is then the one the user changed.
+  std::vector<std::string> order = {"--task", "--optimizer"};
+  for (const auto& [option, value] : identity)
+    if (option != "--task" && option != "--optimizer") order.push_back(option);
+  for (const std::string& option : order) {
+    const auto now = identity.find(option);
+    if (now == identity.end()) continue;
     const auto it = c.identity.find(option);
     const std::string was = it == c.identity.end() ? "(absent)" : it->second;
-    if (was != value)
+    if (was != now->second)
       throw UserError(fmt::format("{}: was written by a run with {} {}, not {}; resume with the same options or "
                                   "drop --resume",
-                                  path, option, was, value));
+                                  path, option, was, now->second));
   }
 }
 
