@@ -92,6 +92,12 @@ TEST(FashionMnistErrors, MissingDirectoryOrFileSaysHowToInstall) {
   message = error_of(scratch.path(), Split::test);
   EXPECT_NE(message.find("t10k-images-idx3-ubyte.gz not found"), std::string::npos) << message;
   EXPECT_NE(message.find("apt-get install dataset-fashion-mnist"), std::string::npos) << message;
+  // --data naming one of the files: it exists, so "not found" would mislead (fresh-user finding).
+  const std::filesystem::path file = scratch.path() / "train-images-idx3-ubyte.gz";
+  write_file_atomically(file.string(), "x", "test file");
+  message = error_of(file, Split::train);
+  EXPECT_EQ(message, "Fashion-MNIST directory " + file.string() + " is a file, not a directory: give the directory "
+                     "that holds the four IDX files (e.g. " + scratch.path().string() + ")");
 }
 
 TEST(FashionMnistErrors, TruncatedGzipNamesTheFile) {

@@ -21,6 +21,10 @@ constexpr std::string_view kInstall =
 /// DIR/NAME.gz, else DIR/NAME; a one-line error when neither exists.
 fs::path find_file(const fs::path& dir, const std::string& name) {
   std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw UserError(fmt::format("Fashion-MNIST directory {} is a file, not a directory: give the directory that holds "
+                                "the four IDX files (e.g. {})",
+                                dir.string(), dir.parent_path().string()));
   if (!fs::is_directory(dir, ec))
     throw UserError(fmt::format("Fashion-MNIST directory {} not found: {}", dir.string(), kInstall));
   for (const fs::path& file : {dir / (name + ".gz"), dir / name})
