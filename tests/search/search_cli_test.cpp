@@ -257,6 +257,11 @@ TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
                    "budgett (from --set): unknown key (did you mean 'budget'?)");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=zero"},
                    "budget.trials (from --set): must be an integer, got 'zero'");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy.name=nsga2"},
+                   "strategy.sample_size: unknown parameter of nsga2; it takes: population, crossover_probability, "
+                   "mutation_probability (--set "
+                   "strategy.name keeps the file's other strategy keys; replace the whole mapping: --set "
+                   "'strategy={name: nsga2}')");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy.name=annealing"},
                    "strategy.name: 'annealing' is not a strategy");
   // A value from --set has no line in the file: the error names none (it said ':1:').

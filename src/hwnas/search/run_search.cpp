@@ -120,7 +120,14 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   try {
     strategy = make_strategy(config.strategy, config.strategy_params, context);
   } catch (const UserError& e) {  // "strategy.KEY: ...": name the file as every other key's error does
-    throw UserError(config.file + ": " + e.what());
+    const std::string what = e.what();
+    // --set strategy.name=X keeps the file's parameters of its own strategy, which X may not take.
+    const bool renamed = config.set_keys.contains("strategy.name") && what.find("unknown parameter") != std::string::npos;
+    throw UserError(config.file + ": " + what +
+                    (renamed ? fmt::format(" (--set strategy.name keeps the file's other strategy keys; replace the "
+                                           "whole mapping: --set 'strategy={{name: {}}}')",
+                                           config.strategy)
+                             : ""));
   }
   const std::string config_yaml = normalised_yaml(config.root);
 
