@@ -252,7 +252,10 @@ TEST(SearchCli, DirectoriesThatCannotBeUsedAreOneLineErrors) {
 
 TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
   const std::string dir = fresh_dir("never");
-  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy.populaton=5"}, "strategy.populaton");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy.populaton=5"},
+                   kLatencyOnly + ": strategy.populaton (from --set): unknown parameter of evolution");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy={name: evolution, population: 1}"},
+                   kLatencyOnly + ": strategy.population (from --set): is 1, too small (at least 2)");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "budgett.trials=5"},
                    "budgett (from --set): unknown key (did you mean 'budget'?)");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=zero"},
@@ -263,7 +266,7 @@ TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
                    "strategy.name keeps the file's other strategy keys; replace the whole mapping: --set "
                    "'strategy={name: nsga2}')");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy.name=annealing"},
-                   "strategy.name: 'annealing' is not a strategy");
+                   "strategy.name (from --set): 'annealing' is not a strategy");
   // A value from --set has no line in the file: the error names none (it said ':1:').
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "objective.maximize=accurcy"},
                    kLatencyOnly + ": objective.maximize: unknown objective 'accurcy'");

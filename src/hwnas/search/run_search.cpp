@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <ctime>
 
 #include "hwnas/base/error.h"
@@ -120,7 +122,13 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   try {
     strategy = make_strategy(config.strategy, config.strategy_params, context);
   } catch (const UserError& e) {  // "strategy.KEY: ...": name the file as every other key's error does
-    const std::string what = e.what();
+    std::string what = e.what();
+    // "strategy.KEY (from --set): ..." when an override gave that key, as the other keys' errors say.
+    const std::string key = what.substr(0, what.find(':'));
+    const bool from_set = std::any_of(config.set_keys.begin(), config.set_keys.end(), [&](const std::string& s) {
+      return s == key || key.starts_with(s + ".");
+    });
+    if (from_set) what.insert(key.size(), " (from --set)");
     // --set strategy.name=X keeps the file's parameters of its own strategy, which X may not take.
     const bool renamed = config.set_keys.contains("strategy.name") && what.find("unknown parameter") != std::string::npos;
     throw UserError(config.file + ": " + what +
