@@ -40,9 +40,7 @@ class Section {
   /// (from --set): WHY" for a value an override gave, whose marks are the override's text.
   [[noreturn]] void fail(std::string_view name, const YAML::Node& at, std::string_view why) const {
     const std::string k = key(name);
-    const bool from_set = std::any_of(config_.set_keys.begin(), config_.set_keys.end(), [&](const std::string& s) {
-      return s == k || k.starts_with(s + ".") || s.starts_with(k + ".");
-    });
+    const bool from_set = config_.from_set(k);
     const std::string where = from_set || !at.IsDefined() || at.Mark().is_null()
                                   ? config_.file
                                   : fmt::format("{}:{}", config_.file, at.Mark().line + 1);
@@ -144,6 +142,12 @@ void read_space(ExperimentConfig& config, const Section& top) {
 }
 
 }  // namespace
+
+bool ExperimentConfig::from_set(std::string_view key) const {
+  return std::any_of(set_keys.begin(), set_keys.end(), [&](const std::string& s) {
+    return s == key || key.starts_with(s + ".") || s.starts_with(std::string(key) + ".");
+  });
+}
 
 const std::vector<std::string>& experiment_keys() {
   static const std::vector<std::string> keys = {"name",   "description", "space",  "latency", "accuracy", "objective",

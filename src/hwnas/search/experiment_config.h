@@ -34,6 +34,8 @@ struct ExperimentConfig {
   std::string base_dir;  // its directory, absolute: relative paths in the file start there
   YAML::Node root;       // the whole tree after --set (make_cost_model reads its sections)
   std::set<std::string> set_keys;  // dotted keys given by --set, for error messages
+  /// Whether an override gave `key` (dotted), itself, a mapping above it or a key below it.
+  bool from_set(std::string_view key) const;
 
   YAML::Node space;              // `space`: a name or path, or a mapping with `name`
   std::string strategy;          // `strategy.name`

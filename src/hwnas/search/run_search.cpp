@@ -125,10 +125,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
     std::string what = e.what();
     // "strategy.KEY (from --set): ..." when an override gave that key, as the other keys' errors say.
     const std::string key = what.substr(0, what.find(':'));
-    const bool from_set = std::any_of(config.set_keys.begin(), config.set_keys.end(), [&](const std::string& s) {
-      return s == key || key.starts_with(s + ".");
-    });
-    if (from_set) what.insert(key.size(), " (from --set)");
+    if (config.from_set(key)) what.insert(key.size(), " (from --set)");
     // --set strategy.name=X keeps the file's parameters of its own strategy, which X may not take.
     const bool renamed = config.set_keys.contains("strategy.name") && what.find("unknown parameter") != std::string::npos;
     throw UserError(config.file + ": " + what +
