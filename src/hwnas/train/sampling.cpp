@@ -5,19 +5,16 @@
 #include <map>
 
 #include "hwnas/base/error.h"
+#include "hwnas/train/data/random.h"
 
 namespace hwnas::train {
 namespace {
 
-// splitmix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", 2014).
+// splitmix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", 2014)
+// seeded with its raw state (data/random.h's SplitMix mixes its key first).
 struct SplitMix64 {
   std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next() { return mix64(state += 0x9e3779b97f4a7c15ULL); }
   // Uniform in [0, bound) up to a bias below bound / 2^64 (under 2^-40 for a data set).
   std::uint64_t below(std::uint64_t bound) { return next() % bound; }
 };
