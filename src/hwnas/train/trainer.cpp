@@ -40,8 +40,8 @@ std::int64_t steps_per_epoch(std::int64_t images, std::int32_t batch) {
   return images < batch ? 1 : images / batch;
 }
 
-FitResult fit_classifier(TrainableModel& model, std::int64_t train_images, const BatchSource& source,
-                         const TrainOptions& options, const ModelStamp& stamp, const ProgressCallback& progress) {
+FitResult fit(TrainableModel& model, std::int64_t train_images, const BatchLoss& batch_loss, const TrainOptions& options,
+              const ModelStamp& stamp, const ProgressCallback& progress) {
   FitResult result;
   const std::int64_t steps = steps_per_epoch(train_images, options.batch);
   const std::int64_t batch = std::min<std::int64_t>(options.batch, train_images);
@@ -72,14 +72,11 @@ FitResult fit_classifier(TrainableModel& model, std::int64_t train_images, const
     double loss_sum = 0;
     for (std::int64_t step = 0; step < steps; ++step) {
       const std::span<const std::int64_t> positions(order.data() + step * batch, static_cast<std::size_t>(batch));
-      const LabelledBatch b =
-          source(positions, derive_seed(options.seed, static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(step)));
       const double lr = schedule.lr_at(epoch * steps + step);
       set_learning_rate(*optimizer, lr);
       optimizer->zero_grad();
-      const torch::Tensor loss = torch::nn::functional::cross_entropy(
-          model.logits(b.images),
-          b.labels, torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(options.label_smoothing));
+      const torch::Tensor loss = batch_loss(
+          positions, derive_seed(options.seed, static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(step)));
       const double value = loss.item<double>();
       const std::string where = fmt::format("epoch {} step {} (lr {:g})", epoch + 1, step + 1, lr);
       if (std::isnan(first_loss)) first_loss = value;
@@ -116,6 +113,16 @@ FitResult fit_classifier(TrainableModel& model, std::int64_t train_images, const
   }
   result.seconds = elapsed();
   return result;
+}
+
+FitResult fit_classifier(TrainableModel& model, std::int64_t train_images, const BatchSource& source,
+                         const TrainOptions& options, const ModelStamp& stamp, const ProgressCallback& progress) {
+  const auto smoothing = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(options.label_smoothing);
+  const BatchLoss loss = [&](std::span<const std::int64_t> positions, std::uint64_t seed) {
+    const LabelledBatch b = source(positions, seed);
+    return torch::nn::functional::cross_entropy(model.logits(b.images), b.labels, smoothing);
+  };
+  return fit(model, train_images, loss, options, stamp, progress);
 }
 
 ClassScores predict_classes(TrainableModel& model, std::int64_t images, const BatchSource& source,

@@ -1,7 +1,9 @@
-// The training loop of a classifier: mini-batch SGD or AdamW (optimizer.h) under a cosine
-// schedule with warm-up (schedule.h), cross-entropy with label smoothing, a checkpoint after
-// every epoch, and a run that diverges ending as failed with the reason — never a crash,
-// never a number. docs/training.md, "Training".
+// The training loop of every task: mini-batch SGD or AdamW (optimizer.h) under a cosine
+// schedule with warm-up (schedule.h), a checkpoint after every epoch, and a run that
+// diverges ending as failed with the reason — never a crash, never a number. The task
+// enters as the loss of a batch (fit): cross-entropy with label smoothing for a classifier
+// (fit_classifier), the SSD loss or the per-pixel cross-entropy for the scenes
+// (scene_run.cpp). docs/training.md, "Training".
 #pragma once
 
 #include <torch/torch.h>
@@ -56,8 +58,13 @@ struct FitResult {
   double final_loss = 0;               // mean loss of the last epoch trained in this session
 };
 
-/// Trains `model` for options.epochs over `train_images` images (>= 2) drawn from
-/// `source`: epoch e visits epoch_order(train_images, seed, e) (sampling.h), step s's
+/// The loss of one training batch, a differentiable scalar: the images at `positions`
+/// (indices into the run's training subset), augmented with `seed`, through the model and
+/// the task's loss. The model is in training mode when it is called.
+using BatchLoss = std::function<torch::Tensor(std::span<const std::int64_t> positions, std::uint64_t seed)>;
+
+/// Trains `model` for options.epochs over `train_images` images (>= 2), each step
+/// minimising `loss` of its batch: epoch e visits epoch_order(train_images, seed, e) (sampling.h), step s's
 /// augmentation seed is derive_seed(seed, e, s), and torch's global generator (dropout) is
 /// seeded with derive_seed(seed, e, 2^32) at each epoch's start; so with the same seed and
 /// threads two runs give the same weights bit for bit, and a run resumed from an epoch's
@@ -67,7 +74,13 @@ struct FitResult {
 /// options.resume it is read first (check_resumable against `stamp` and run_identity).
 /// A loss that is NaN or infinite, or above 100 × max(first step's loss, 1), or weights
 /// that are not finite after an epoch end the run as failed (FitResult::failure names
-/// the epoch and step). UserError for a checkpoint that cannot be resumed.
+/// the epoch and step). UserError for a checkpoint that cannot be resumed, and whatever
+/// `loss` throws. model.logits is not used.
+FitResult fit(TrainableModel& model, std::int64_t train_images, const BatchLoss& loss, const TrainOptions& options,
+              const ModelStamp& stamp, const ProgressCallback& progress);
+
+/// fit() with the classifier's loss: cross-entropy of model.logits on `source`'s batches
+/// with options.label_smoothing (Szegedy et al. 2016, §7).
 FitResult fit_classifier(TrainableModel& model, std::int64_t train_images, const BatchSource& source,
                          const TrainOptions& options, const ModelStamp& stamp, const ProgressCallback& progress);
 
