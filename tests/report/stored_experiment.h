@@ -51,7 +51,7 @@ inline void write_stored_experiment(const std::string& dir, int trials, std::uin
     const search::Feedback f = cost->feedback(t);
     search::SearchState state;
     state.steps = i;
-    store.commit_step(t, t.feasible ? f.fitness : std::vector<double>{}, state);
+    store.commit_step({t}, {t.feasible ? f.fitness : std::vector<double>{}}, state);
   }
 }
 

@@ -1,10 +1,11 @@
 // Test doubles for the experiment loop: a cost model over FakeProblem (accuracy = the
 // problem's fitness, latency = its cost, infeasible above the median cost) that counts its
-// evaluations, a tiny space that random search exhausts, and a scratch directory per test.
+// accuracy evaluations, a tiny space that random search exhausts, and a scratch directory per test.
 #pragma once
 
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <string>
 
@@ -19,8 +20,8 @@ class FakeCostModel final : public CostModel {
  public:
   explicit FakeCostModel(const FakeProblem& problem) : problem_(problem) {}
 
-  Trial evaluate(const space::Genome& genome) override {
-    ++evaluations;
+  Trial screen(const space::Genome& genome) override {
+    ++screens;
     Trial t;
     t.genome = genome;
     t.arch = space::to_text(genome);
@@ -31,10 +32,13 @@ class FakeCostModel final : public CostModel {
       t.reason = "latency_ms over the limit";
       return t;
     }
-    t.metrics.accuracy = problem_.fitness(genome);
-    t.accuracy_evaluated = true;
     t.feasible = true;
     return t;
+  }
+  std::int32_t rungs() const override { return 1; }
+  AccuracyResult evaluate_accuracy(const AccuracyJob& job) const override {
+    ++evaluations;
+    return {job.id, problem_.fitness(job.genome), "", 0};
   }
   std::optional<double> budget_use(const space::Genome& genome) override { return problem_.cost(genome) / problem_.limit; }
   Feedback feedback(const Trial& trial) const override { return problem_.constrained(trial.genome); }
@@ -42,7 +46,8 @@ class FakeCostModel final : public CostModel {
   std::vector<std::string> objective_names() const override { return {"accuracy"}; }
   std::vector<std::pair<std::string, double>> layer_latency_ms(const graph::Graph&) const override { return {}; }
 
-  int evaluations = 0;
+  int screens = 0;                          // screen calls: genomes evaluated
+  mutable std::atomic<int> evaluations{0};  // evaluate_accuracy calls
 
  private:
   const FakeProblem& problem_;

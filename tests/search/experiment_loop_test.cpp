@@ -125,7 +125,7 @@ TEST(ExperimentLoop, AGenomeAskedAgainIsAnsweredFromTheRecords) {
   // the five asks hold three architectures.
   const ExperimentRecord r = read_experiment(dir.file("e"));
   ASSERT_EQ(r.trials.size(), 3u);
-  EXPECT_EQ(cost.evaluations, 3);
+  EXPECT_EQ(cost.screens, 3);
   EXPECT_EQ(r.trials[1].genome, script[1]);
   EXPECT_EQ(r.trials[2].genome, script[4]);
   EXPECT_EQ(r.state->steps, 5);
@@ -141,14 +141,16 @@ TEST(ExperimentLoop, StopsWhenEveryArchitectureWasEvaluated) {
   const testing::TinySpace tiny;
   TestDir dir;
   struct TinyCost final : CostModel {
-    Trial evaluate(const space::Genome& g) override {
+    Trial screen(const space::Genome& g) override {
       Trial t;
       t.genome = g;
       t.arch = space::to_text(g);
       t.feasible = true;
-      t.metrics.accuracy = g.genes[0] * 3 + g.genes[1];
-      t.accuracy_evaluated = true;
       return t;
+    }
+    std::int32_t rungs() const override { return 1; }
+    AccuracyResult evaluate_accuracy(const AccuracyJob& job) const override {
+      return {job.id, job.genome.genes[0] * 3 + job.genome.genes[1], "", 0};
     }
     Feedback feedback(const Trial& t) const override { return {t.genome, Feedback::Status::ok, {*t.metrics.accuracy}}; }
     std::size_t objectives() const override { return 1; }
@@ -176,7 +178,7 @@ TEST(ExperimentLoop, AStrategyThatOnlyRepeatsItselfEndsTheSearch) {
   const LoopOutcome out = search_loop({problem.space, cost, strategy, no_filters}, store, {.trials = 10}, {});
   EXPECT_EQ(out.reason, StopReason::exhausted);
   EXPECT_NE(out.message.find("1000 already evaluated architectures in a row"), std::string::npos) << out.message;
-  EXPECT_EQ(cost.evaluations, 1);
+  EXPECT_EQ(cost.screens, 1);
   EXPECT_EQ(read_experiment(dir.file("e")).state->steps, 1 + kMaxDuplicateRun);
 }
 
@@ -213,16 +215,21 @@ TEST(ExperimentLoop, ATrialThatFailedWithTheInterruptionIsNotStored) {
   struct Interrupted final : CostModel {
     FakeCostModel inner;
     std::atomic<bool>* stop;
-    int calls = 0;
+    int screens = 0;
     Interrupted(const FakeProblem& p, std::atomic<bool>* s) : inner(p), stop(s) {}
-    Trial evaluate(const space::Genome& g) override {
-      if (++calls < 4) return inner.evaluate(g);
-      *stop = true;  // Ctrl-C arrives while the program runs, and kills it
-      Trial t;
-      t.genome = g;
-      t.status = TrialStatus::failed;
-      t.reason = "accuracy: 'train.py' was killed by signal 2 (Interrupt)";
+    Trial screen(const space::Genome& g) override {
+      Trial t = inner.screen(g);
+      if (++screens < 4) return t;
+      t.status = TrialStatus::ok;  // the fourth awaits accuracy, whatever its latency
+      t.feasible = true;
+      t.reason.clear();
       return t;
+    }
+    std::int32_t rungs() const override { return 1; }
+    AccuracyResult evaluate_accuracy(const AccuracyJob& job) const override {
+      if (screens < 4) return inner.evaluate_accuracy(job);
+      *stop = true;  // Ctrl-C arrives while the program runs, and kills it
+      return {job.id, std::nullopt, "'train.py' was killed by signal 2 (Interrupt)", 0};
     }
     Feedback feedback(const Trial& t) const override { return inner.feedback(t); }
     std::size_t objectives() const override { return 1; }
@@ -252,13 +259,16 @@ TEST(ExperimentLoop, AWallTimeBudgetStopsAfterTheStepThatReachesIt) {
   const testing::TinySpace tiny;
   TestDir dir;
   struct Slow final : CostModel {
-    Trial evaluate(const space::Genome& g) override {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    Trial screen(const space::Genome& g) override {
       Trial t;
       t.genome = g;
       t.feasible = true;
-      t.metrics.accuracy = 1;
       return t;
+    }
+    std::int32_t rungs() const override { return 1; }
+    AccuracyResult evaluate_accuracy(const AccuracyJob& job) const override {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      return {job.id, 1.0, "", 0};
     }
     Feedback feedback(const Trial& t) const override { return {t.genome, Feedback::Status::ok, {1.0}}; }
     std::size_t objectives() const override { return 1; }

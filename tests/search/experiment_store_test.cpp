@@ -74,15 +74,15 @@ TEST(ExperimentStore, EverythingComesBack) {
     SearchState state;
     state.strategy = {{"rng", "123 456"}, {"population", {1, 2}}};
     state.steps = 1;
-    store.commit_step(sample_trial(0, TrialStatus::ok), {94.5, -0.3}, state);
+    store.commit_step({sample_trial(0, TrialStatus::ok)}, {{94.5, -0.3}}, state);
     state.steps = 2;
     state.duplicates = 1;
     state.duplicate_run = 1;
-    store.commit_step(std::nullopt, {}, state);
+    store.commit_step({}, {}, state);
     state.steps = 3;
     state.duplicate_run = 0;
     state.elapsed_s = 1.5;
-    store.commit_step(sample_trial(1, TrialStatus::infeasible), {}, state);
+    store.commit_step({sample_trial(1, TrialStatus::infeasible)}, {{}}, state);
   }
   const ExperimentRecord r = read_experiment(d);
   const ExperimentInfo want = sample_info();
@@ -217,8 +217,8 @@ TEST(ExperimentStore, AStoreChangedByAnotherProgramIsCorrupt) {
   const std::string d = dir.file("run"), db = dir.file("run/experiment.db");
   {
     ExperimentStore store = ExperimentStore::create(d, sample_info());
-    store.commit_step(sample_trial(0, TrialStatus::ok), {1.0}, {});
-    store.commit_step(sample_trial(1, TrialStatus::ok), {1.0}, {});
+    store.commit_step({sample_trial(0, TrialStatus::ok)}, {{1.0}}, {});
+    store.commit_step({sample_trial(1, TrialStatus::ok)}, {{1.0}}, {});
   }
   sql(db, "UPDATE trials SET status = 'bogus' WHERE trial_index = 1");
   EXPECT_NE(error_reading(d).find("trial 1: status 'bogus' is not ok, infeasible or failed; the file was changed "
@@ -233,20 +233,20 @@ TEST(ExperimentStore, AStoreChangedByAnotherProgramIsCorrupt) {
   sql(db, "DELETE FROM experiment");
   EXPECT_NE(error_reading(d).find("the store holds no experiment record"), std::string::npos);
   sql(db, "PRAGMA user_version = 7");
-  EXPECT_NE(error_reading(d).find("schema version 7, but this hwnas reads version 1"), std::string::npos);
+  EXPECT_NE(error_reading(d).find("schema version 7, but this hwnas reads version 2"), std::string::npos);
 }
 
 TEST(ExperimentStore, ATrialAndItsStateAreOneTransaction) {
   TestDir dir;
   ExperimentStore store = ExperimentStore::create(dir.file("run"), sample_info());
-  store.commit_step(sample_trial(0, TrialStatus::ok), {1.0}, {});
+  store.commit_step({sample_trial(0, TrialStatus::ok)}, {{1.0}}, {});
   SearchState state;
   state.steps = 9;
   // A trial whose genome is stored already breaks the UNIQUE constraint: the state that
   // came with it must not be stored either.
   Trial again = sample_trial(1, TrialStatus::ok);
   again.genome = sample_trial(0, TrialStatus::ok).genome;
-  EXPECT_THROW(store.commit_step(again, {1.0}, state), UserError);
+  EXPECT_THROW(store.commit_step({again}, {{1.0}}, state), UserError);
   EXPECT_EQ(store.trials().size(), 1u);
   EXPECT_EQ(store.state()->steps, 0);
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <unordered_map>
 
 #include "hwnas/base/error.h"
@@ -16,11 +17,12 @@ namespace hwnas::search {
 namespace {
 
 constexpr std::int64_t kMaxBatch = 65536;
+using Clock = std::chrono::steady_clock;
 
 class ExperimentCostModel : public CostModel {
  public:
   ExperimentCostModel(const space::Space& space, graph::Precision precision, std::int32_t batch,
-                      std::unique_ptr<LatencySource> latency, std::unique_ptr<AccuracySource> accuracy,
+                      std::unique_ptr<LatencySource> latency, std::vector<std::unique_ptr<AccuracySource>> accuracy,
                       Objective objective)
       : space_(space),
         precision_(precision),
@@ -32,39 +34,29 @@ class ExperimentCostModel : public CostModel {
       has_budget_ |= c.at_most && (is_cheap(c.metric) || latency_ != nullptr);
   }
 
-  Trial evaluate(const space::Genome& genome) override {
-    Trial t;
-    t.genome = genome;
-    t.arch = space_.arch(genome);
-    graph::Graph network;
-    try {
-      network = space_.decode(genome);
-      t.metrics = network_metrics(network, precision_, batch_);
-    } catch (const UserError& e) {
-      return failed(std::move(t), fmt::format("decoding or analysing the network failed: {}", e.what()));
-    }
-    if (broken(t, /*cheap=*/true)) return t;
-
-    const Candidate candidate{t.genome, t.arch, network};
-    if (latency_) {
-      try {
-        t.metrics.latency_ms = latency_ms(candidate);
-      } catch (const UserError& e) {
-        return failed(std::move(t), fmt::format("latency: {}", e.what()));
-      }
-      if (broken(t, /*cheap=*/false)) return t;
-    }
-    t.feasible = true;
-    if (accuracy_) {
-      t.accuracy_evaluated = true;
-      try {
-        t.metrics.accuracy = accuracy_->accuracy(candidate);
-      } catch (const UserError& e) {
-        return failed(std::move(t), fmt::format("accuracy: {}", e.what()));
-      }
-    }
-    t.status = TrialStatus::ok;
+  Trial screen(const space::Genome& genome) override {
+    const auto start = Clock::now();
+    Trial t = screen_untimed(genome);
+    t.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     return t;
+  }
+
+  std::int32_t rungs() const override { return static_cast<std::int32_t>(accuracy_.size()); }
+
+  AccuracyResult evaluate_accuracy(const AccuracyJob& job) const override {
+    HWNAS_CHECK(job.rung >= 0 && job.rung < rungs());
+    const auto start = Clock::now();
+    AccuracyResult r;
+    r.id = job.id;
+    try {
+      const graph::Graph network = space_.decode(job.genome);
+      const std::string arch = space_.arch(job.genome);
+      r.accuracy = accuracy_[static_cast<std::size_t>(job.rung)]->accuracy({job.genome, arch, network});
+    } catch (const UserError& e) {
+      r.failure = e.what();
+    }
+    r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return r;
   }
 
   std::optional<double> budget_use(const space::Genome& genome) override {
@@ -111,6 +103,31 @@ class ExperimentCostModel : public CostModel {
   }
 
  private:
+  Trial screen_untimed(const space::Genome& genome) {
+    Trial t;
+    t.genome = genome;
+    t.arch = space_.arch(genome);
+    graph::Graph network;
+    try {
+      network = space_.decode(genome);
+      t.metrics = network_metrics(network, precision_, batch_);
+    } catch (const UserError& e) {
+      return failed(std::move(t), fmt::format("decoding or analysing the network failed: {}", e.what()));
+    }
+    if (broken(t, /*cheap=*/true)) return t;
+    if (latency_) {
+      try {
+        t.metrics.latency_ms = latency_ms({t.genome, t.arch, network});
+      } catch (const UserError& e) {
+        return failed(std::move(t), fmt::format("latency: {}", e.what()));
+      }
+      if (broken(t, /*cheap=*/false)) return t;
+    }
+    t.feasible = true;
+    t.status = TrialStatus::ok;
+    return t;
+  }
+
   static Trial failed(Trial t, std::string reason) {
     t.status = TrialStatus::failed;
     t.reason = std::move(reason);
@@ -141,7 +158,7 @@ class ExperimentCostModel : public CostModel {
   graph::Precision precision_;
   std::int32_t batch_;
   std::unique_ptr<LatencySource> latency_;  // null: no latency source
-  std::unique_ptr<AccuracySource> accuracy_;  // null: a latency-only search
+  std::vector<std::unique_ptr<AccuracySource>> accuracy_;  // one per fidelity rung; empty: latency only
   Objective objective_;
   std::unordered_map<space::Genome, double, space::GenomeHash> latency_cache_;
   bool has_budget_ = false;  // a `<=` constraint whose metric this cost model computes
@@ -149,8 +166,31 @@ class ExperimentCostModel : public CostModel {
 
 }  // namespace
 
+void CostModel::finish(Trial& trial, const AccuracyResult& result, std::int32_t rung) const {
+  trial.rung = rung;
+  trial.accuracy_evaluated = true;
+  trial.seconds += result.seconds;
+  if (result.accuracy) {
+    trial.metrics.accuracy = result.accuracy;
+    return;
+  }
+  trial.metrics.accuracy.reset();
+  trial.status = TrialStatus::failed;
+  trial.reason = (rungs() > 1 ? fmt::format("accuracy at rung {}: ", rung) : std::string("accuracy: ")) + result.failure;
+}
+
+Trial CostModel::evaluate(const space::Genome& genome) {
+  Trial t = screen(genome);
+  if (awaits_accuracy(t)) {
+    const std::int32_t top = rungs() - 1;
+    finish(t, evaluate_accuracy({0, genome, top}), top);
+  }
+  return t;
+}
+
 std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const std::string& file,
-                                           const space::Space& space) {
+                                           const space::Space& space, std::int32_t workers) {
+  HWNAS_CHECK(workers >= 1);
   const ExperimentSection top(experiment, file, "");
   const auto batch = static_cast<std::int32_t>(top.integer("batch", 1, kMaxBatch, 1));
 
@@ -160,8 +200,9 @@ std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const s
   Objective objective = Objective::parse(top.section("objective"), top.has("accuracy"), top.has("latency"));
   std::unique_ptr<LatencySource> latency;
   if (top.has("latency")) latency = make_latency_source(top.section("latency"), space, batch, "batch");
-  std::unique_ptr<AccuracySource> accuracy;
-  if (top.has("accuracy")) accuracy = make_accuracy_source(top.section("accuracy"), space);
+  std::vector<std::unique_ptr<AccuracySource>> accuracy;
+  // One source until fidelity rungs exist (helper C's make_accuracy_sources).
+  if (top.has("accuracy")) accuracy.push_back(make_accuracy_source(top.section("accuracy"), space));
 
   const std::optional<graph::Precision> source_precision = latency ? latency->precision() : std::nullopt;
   graph::Precision precision = source_precision.value_or(graph::Precision::fp32);

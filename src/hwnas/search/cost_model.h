@@ -13,6 +13,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "hwnas/search/accuracy_pool.h"
 #include "hwnas/search/strategy.h"
 #include "hwnas/search/trial.h"
 #include "hwnas/space/space.h"
@@ -23,18 +24,45 @@ class CostModel {
  public:
   virtual ~CostModel() = default;
 
-  /// Evaluates one canonical genome of the space. Never throws for a failing accuracy
-  /// or latency source (a crashed program, garbage output, a missing CSV row): the trial
-  /// is `failed` with the reason. Throws UserError only for errors of the experiment's
-  /// own files that make every trial fail (found at construction where possible).
-  /// `index` and `seconds` are left for the caller.
-  virtual Trial evaluate(const space::Genome& genome) = 0;
+  /// The cheap part of an evaluation, on the loop's thread: decodes `genome` (canonical),
+  /// computes its memory, counts and latency and checks the hard constraints. The trial is
+  /// final when infeasible or failed (a constraint broken, the network undecodable, the
+  /// latency source failing), or ok and feasible when rungs() is 0 (no accuracy source);
+  /// otherwise it is ok and feasible, awaiting accuracy (awaits_accuracy), which finish()
+  /// adds. `seconds` is this call's wall time; `index` is left for the caller. Never throws
+  /// for a failing candidate; throws UserError only for errors of the experiment's own
+  /// files that make every trial fail (found at construction where possible).
+  virtual Trial screen(const space::Genome& genome) = 0;
+
+  /// Fidelity rungs of the accuracy source (one source per rung; the last is full
+  /// fidelity): 1 for single fidelity, 0 when the experiment has no accuracy source.
+  virtual std::int32_t rungs() const = 0;
+
+  /// The expensive part: the accuracy of `job.genome` at `job.rung` (< rungs()). Never
+  /// throws for a failing evaluation (a crashed program, garbage output, a missing CSV
+  /// row): result.failure says why in one line. Safe to call from several threads at once
+  /// (the accuracy sources are; accuracy_pool.h runs it so).
+  virtual AccuracyResult evaluate_accuracy(const AccuracyJob& job) const = 0;
+
+  /// Whether `trial`, from screen(), waits for an accuracy evaluation.
+  bool awaits_accuracy(const Trial& trial) const {
+    return rungs() > 0 && trial.status == TrialStatus::ok && trial.feasible && !trial.accuracy_evaluated;
+  }
+
+  /// Adds an accuracy evaluation of `trial` at `rung` to it: its accuracy (a later rung's
+  /// replaces an earlier one's), or status failed with reason "accuracy: FAILURE" ("accuracy
+  /// at rung R: ..." with several rungs); rung, accuracy_evaluated, seconds += result's.
+  void finish(Trial& trial, const AccuracyResult& result, std::int32_t rung) const;
+
+  /// screen() then, when the trial awaits accuracy, evaluate_accuracy() at the top rung
+  /// and finish(), on this thread: one whole evaluation (reports, tests and benches).
+  Trial evaluate(const space::Genome& genome);
 
   /// How much of the hard constraints' budget `genome` uses, from its cheap metrics alone
   /// (graph analysis and latency; never accuracy): the largest value / limit over the `<=`
   /// constraints on cheap metrics, so 1 is at a limit and above 1 breaks one (a broken `>=`
   /// constraint gives 1 + its excess). nullopt when the objective has no `<=` constraint on
-  /// a cheap metric, or the network cannot be decoded or timed (evaluate() then says why).
+  /// a cheap metric, or the network cannot be decoded or timed (screen() then says why).
   /// Strategies try the candidates that use more of the budget first (local search's
   /// `order: budget`): under a latency limit the most accurate feasible networks are
   /// usually near it (docs/strategies.md measures it on NAS-Bench-201).
@@ -58,8 +86,9 @@ class CostModel {
 /// (and `precision:`/`batch:` if present) sections. `file` names the experiment file in
 /// errors: UserError "FILE: KEY: ..." for unknown or misspelt keys, wrong types, units,
 /// missing sources, a CSV without the architecture column. The cost model keeps a
-/// reference to `space`, which must outlive it.
+/// reference to `space`, which must outlive it. `workers`: the accuracy evaluations that
+/// will run at once (parallel.workers), which a training source shares the cores among.
 std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const std::string& file,
-                                           const space::Space& space);
+                                           const space::Space& space, std::int32_t workers = 1);
 
 }  // namespace hwnas::search

@@ -18,6 +18,8 @@ namespace {
 
 constexpr std::int64_t kMaxCount = 1'000'000'000;
 constexpr double kMaxSeconds = 1e9;
+constexpr std::int64_t kMaxWorkers = 1024;  // accuracy_pool.h's kMaxThreadWorkers
+constexpr std::int64_t kMaxBatch = 100'000;
 
 std::string join(const std::vector<std::string>& words) {
   std::string out;
@@ -141,6 +143,17 @@ void read_space(ExperimentConfig& config, const Section& top) {
   config.space = node;
 }
 
+void read_parallel(ExperimentConfig& config, const Section& top) {
+  const YAML::Node node = top.get("parallel");
+  if (!node.IsDefined()) return;
+  const Section parallel(config, node, "parallel");
+  parallel.require_mapping("workers, batch");
+  parallel.only({"workers", "batch"});
+  config.parallel.workers = static_cast<std::int32_t>(parallel.integer("workers", 1, kMaxWorkers).value_or(1));
+  if (const std::optional<std::int64_t> batch = parallel.integer("batch", 1, kMaxBatch))
+    config.parallel.batch = static_cast<std::int32_t>(*batch);
+}
+
 }  // namespace
 
 bool ExperimentConfig::from_set(std::string_view key) const {
@@ -150,8 +163,9 @@ bool ExperimentConfig::from_set(std::string_view key) const {
 }
 
 const std::vector<std::string>& experiment_keys() {
-  static const std::vector<std::string> keys = {"name",   "description", "space",  "latency", "accuracy", "objective",
-                                                "precision", "batch",    "strategy", "budget", "seed"};
+  static const std::vector<std::string> keys = {"name",      "description", "space",    "latency", "accuracy",
+                                                "objective", "precision",   "batch",    "strategy", "budget",
+                                                "seed",      "parallel",    "multi_fidelity"};
   return keys;
 }
 
@@ -174,6 +188,7 @@ ExperimentConfig parse_experiment_config(std::string_view text, const std::strin
   read_space(config, top);
   read_strategy(config, top);
   read_budget(config, top);
+  read_parallel(config, top);
   config.seed = static_cast<std::uint64_t>(top.integer("seed", 0, std::numeric_limits<std::int64_t>::max()).value_or(0));
   return config;
 }

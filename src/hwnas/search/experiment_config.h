@@ -29,6 +29,13 @@ struct Budget {
   std::optional<double> seconds;            // wall time, summed over resumed sessions
 };
 
+/// `parallel:` (docs/experiments.md, "Parallel evaluations"): how many accuracy
+/// evaluations run at once, and how many candidates each step of the search asks for.
+struct Parallel {
+  std::int32_t workers = 1;            // threads of this process running accuracy evaluations
+  std::optional<std::int32_t> batch;   // candidates per step; unset: the pool's workers
+};
+
 struct ExperimentConfig {
   std::string file;      // the experiment file as given (errors name it)
   std::string base_dir;  // its directory, absolute: relative paths in the file start there
@@ -42,6 +49,7 @@ struct ExperimentConfig {
   nlohmann::json strategy_params;  // the rest of `strategy`, for make_strategy
   Budget budget;
   std::uint64_t seed = 0;
+  Parallel parallel;
 };
 
 /// The top-level keys an experiment file may hold.
@@ -49,14 +57,15 @@ const std::vector<std::string>& experiment_keys();
 
 /// Reads `path` (read_text_file + parse_yaml_document), applies `sets` ("KEY=VALUE", the
 /// value read as YAML: 64, true, [1, 2], {a: 1}, text) and validates this module's keys
-/// (top-level names, space, strategy, budget, seed). The cost-model sections are checked
+/// (top-level names, space, strategy, budget, seed, parallel). The cost-model sections are checked
 /// later by make_cost_model. Throws UserError:
 /// - "FILE:LINE: stratgy: unknown key (did you mean 'strategy'?); allowed: ..." at any
 ///   level this module reads;
 /// - "--set 'KEY=VALUE': ..." for a malformed override (no '=', an empty key or value, a
 ///   path through a scalar, a list index past its end);
 /// - "FILE: budget: needs at least one of evaluations, trials, seconds", wrong types,
-///   out-of-range numbers (naming the key).
+///   out-of-range numbers (naming the key): "FILE:LINE: parallel.workers: 0 is too small
+///   (at least 1)".
 ExperimentConfig read_experiment_config(const std::string& path, const std::vector<std::string>& sets);
 
 /// The same from text; `file` names it in errors, `base_dir` as ExperimentConfig's.
@@ -74,8 +83,9 @@ std::string apply_override(YAML::Node& root, const std::string& set);
 std::string normalised_yaml(const YAML::Node& root);
 
 /// The first dotted key (in sorted order) whose value differs between `stored` and
-/// `given`, e.g. "strategy.population"; keys under `budget` are not compared (a resumed
-/// search may be given more budget). Unset when they agree.
+/// `given`, e.g. "strategy.population"; keys under `budget` and `parallel.workers` are not
+/// compared (a resumed search may be given more budget, or more workers: the trials depend
+/// on `parallel.batch` only). Unset when they agree.
 std::optional<std::string> first_difference(const YAML::Node& stored, const YAML::Node& given);
 
 /// A YAML value as JSON: plain scalars that read as integers, numbers, booleans or null

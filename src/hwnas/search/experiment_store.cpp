@@ -35,16 +35,26 @@ CREATE TABLE trials (
   params                INTEGER NOT NULL,
   macs                  INTEGER NOT NULL,
   accuracy_evaluated    INTEGER NOT NULL,
+  rung                  INTEGER NOT NULL,
   seconds               REAL NOT NULL,
   fitness_json          TEXT NOT NULL
 );
 CREATE TABLE state (
   id            INTEGER PRIMARY KEY CHECK (id = 0),
   steps         INTEGER NOT NULL,
+  batches       INTEGER NOT NULL,
   duplicates    INTEGER NOT NULL,
   duplicate_run INTEGER NOT NULL,
   elapsed_s     REAL NOT NULL,
   strategy_json TEXT NOT NULL
+);
+CREATE TABLE evaluations (
+  genome   TEXT NOT NULL,
+  rung     INTEGER NOT NULL,
+  accuracy REAL,
+  failure  TEXT NOT NULL,
+  seconds  REAL NOT NULL,
+  PRIMARY KEY (genome, rung)
 );
 )sql";
 
@@ -74,7 +84,7 @@ nlohmann::json info_to_json(const ExperimentInfo& info) {
                       {"base_dir", info.base_dir},         {"space", info.space},
                       {"strategy", info.strategy},         {"seed", info.seed},
                       {"objective_names", info.objective_names}, {"created_unix", info.created_unix},
-                      {"space_fingerprint", info.space_fingerprint}};
+                      {"space_fingerprint", info.space_fingerprint}, {"rungs", info.rungs}};
   j["baseline_genome"] = info.baseline_genome ? nlohmann::json(*info.baseline_genome) : nlohmann::json(nullptr);
   return j;
 }
@@ -91,6 +101,8 @@ ExperimentInfo info_from_json(const sqlite::Database& db, const nlohmann::json& 
     info.objective_names = j.at("objective_names").get<std::vector<std::string>>();
     info.created_unix = j.at("created_unix").get<std::int64_t>();
     info.space_fingerprint = j.at("space_fingerprint").get<std::string>();
+    info.rungs = j.at("rungs").get<std::int32_t>();
+    if (info.rungs < 1) corrupt(db, "the experiment's record has rungs < 1");
     if (!j.at("baseline_genome").is_null()) info.baseline_genome = j.at("baseline_genome").get<std::string>();
     return info;
   } catch (const nlohmann::json::exception&) {
@@ -122,7 +134,8 @@ Trial read_trial(const sqlite::Database& db, const sqlite::Statement& q) {
   t.metrics.params = q.integer(10);
   t.metrics.macs = q.integer(11);
   t.accuracy_evaluated = q.integer(12) != 0;
-  t.seconds = q.real(13);
+  t.rung = static_cast<std::int32_t>(q.integer(13));
+  t.seconds = q.real(14);
   return t;
 }
 
@@ -147,12 +160,12 @@ std::vector<double> read_fitness(const sqlite::Database& db, const std::string& 
 std::vector<Trial> load_trials(const sqlite::Database& db, std::vector<std::vector<double>>* fitness) {
   sqlite::Statement q(db,
                       "SELECT trial_index, genome, arch, status, feasible, reason, accuracy, latency_ms, "
-                      "peak_activation_bytes, weight_bytes, params, macs, accuracy_evaluated, seconds, "
+                      "peak_activation_bytes, weight_bytes, params, macs, accuracy_evaluated, rung, seconds, "
                       "fitness_json FROM trials ORDER BY trial_index");
   std::vector<Trial> trials;
   while (q.step("reading the trials")) {
     trials.push_back(read_trial(db, q));
-    if (fitness) fitness->push_back(read_fitness(db, q.text(14), trials.back().index));
+    if (fitness) fitness->push_back(read_fitness(db, q.text(15), trials.back().index));
     if (trials.back().index != static_cast<std::int64_t>(trials.size()) - 1)
       corrupt(db, fmt::format("trial {} follows trial {}: trials are numbered 0, 1, 2, ...", trials.back().index,
                               trials.size() >= 2 ? trials[trials.size() - 2].index : -1));
@@ -161,14 +174,16 @@ std::vector<Trial> load_trials(const sqlite::Database& db, std::vector<std::vect
 }
 
 std::optional<SearchState> load_state(const sqlite::Database& db) {
-  sqlite::Statement q(db, "SELECT steps, duplicates, duplicate_run, elapsed_s, strategy_json FROM state WHERE id = 0");
+  sqlite::Statement q(
+      db, "SELECT steps, batches, duplicates, duplicate_run, elapsed_s, strategy_json FROM state WHERE id = 0");
   if (!q.step("reading the search state")) return std::nullopt;
   SearchState s;
   s.steps = q.integer(0);
-  s.duplicates = q.integer(1);
-  s.duplicate_run = q.integer(2);
-  s.elapsed_s = q.real(3);
-  s.strategy = parse_json(db, q.text(4), "the strategy's state");
+  s.batches = q.integer(1);
+  s.duplicates = q.integer(2);
+  s.duplicate_run = q.integer(3);
+  s.elapsed_s = q.real(4);
+  s.strategy = parse_json(db, q.text(5), "the strategy's state");
   return s;
 }
 
@@ -219,10 +234,15 @@ ExperimentRecord read_experiment(const std::string& dir) {
   return record;
 }
 
+/// Whether trial i counts for the best and the front: ok, feasible, at full fidelity.
+bool contends(const ExperimentRecord& record, std::size_t i) {
+  return !record.fitness[i].empty() && record.trials[i].feasible && record.trials[i].rung == record.info.rungs - 1;
+}
+
 std::optional<std::size_t> best_trial(const ExperimentRecord& record) {
   std::optional<std::size_t> best;
   for (std::size_t i = 0; i < record.trials.size(); ++i) {
-    if (record.fitness[i].empty() || !record.trials[i].feasible) continue;
+    if (!contends(record, i)) continue;
     if (!best || record.fitness[i][0] > record.fitness[*best][0]) best = i;
   }
   return best;
@@ -232,7 +252,7 @@ std::vector<std::size_t> pareto_trials(const ExperimentRecord& record) {
   std::vector<std::size_t> candidates;
   std::vector<std::vector<double>> points;
   for (std::size_t i = 0; i < record.trials.size(); ++i) {
-    if (record.fitness[i].empty() || !record.trials[i].feasible) continue;
+    if (!contends(record, i)) continue;
     candidates.push_back(i);
     points.push_back(record.fitness[i]);
   }
@@ -294,18 +314,19 @@ std::vector<Trial> ExperimentStore::trials(std::vector<std::vector<double>>* fit
 }
 std::optional<SearchState> ExperimentStore::state() const { return load_state(db_); }
 
-void ExperimentStore::commit_step(const std::optional<Trial>& trial, const std::vector<double>& fitness,
+void ExperimentStore::commit_step(const std::vector<Trial>& trials, const std::vector<std::vector<double>>& fitness,
                                   const SearchState& state) {
+  HWNAS_CHECK(trials.size() == fitness.size());
   const std::string strategy_json = state.strategy.dump();
-  for (double v : fitness) HWNAS_CHECK(std::isfinite(v));
   sqlite::Transaction tx(db_);
-  if (trial) {
-    const Trial& t = *trial;
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const Trial& t = trials[i];
+    for (double v : fitness[i]) HWNAS_CHECK(std::isfinite(v));
     sqlite::Statement insert(db_,
                              "INSERT INTO trials (trial_index, genome, arch, status, feasible, reason, accuracy, "
                              "latency_ms, peak_activation_bytes, weight_bytes, params, macs, accuracy_evaluated, "
-                             "seconds, fitness_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                             "?14, ?15)");
+                             "rung, seconds, fitness_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                             "?12, ?13, ?14, ?15, ?16)");
     insert.bind(1, t.index);
     insert.bind(2, space::to_text(t.genome));
     insert.bind(3, t.arch);
@@ -319,19 +340,54 @@ void ExperimentStore::commit_step(const std::optional<Trial>& trial, const std::
     insert.bind(11, t.metrics.params);
     insert.bind(12, t.metrics.macs);
     insert.bind(13, std::int64_t{t.accuracy_evaluated});
-    insert.bind(14, t.seconds);
-    insert.bind(15, nlohmann::json(fitness).dump());
+    insert.bind(14, std::int64_t{t.rung});
+    insert.bind(15, t.seconds);
+    insert.bind(16, nlohmann::json(fitness[i]).dump());
     insert.step("storing a trial");
   }
   sqlite::Statement put(db_,
-                        "INSERT OR REPLACE INTO state (id, steps, duplicates, duplicate_run, elapsed_s, "
-                        "strategy_json) VALUES (0, ?1, ?2, ?3, ?4, ?5)");
+                        "INSERT OR REPLACE INTO state (id, steps, batches, duplicates, duplicate_run, elapsed_s, "
+                        "strategy_json) VALUES (0, ?1, ?2, ?3, ?4, ?5, ?6)");
   put.bind(1, state.steps);
-  put.bind(2, state.duplicates);
-  put.bind(3, state.duplicate_run);
-  put.bind(4, state.elapsed_s);
-  put.bind(5, strategy_json);
+  put.bind(2, state.batches);
+  put.bind(3, state.duplicates);
+  put.bind(4, state.duplicate_run);
+  put.bind(5, state.elapsed_s);
+  put.bind(6, strategy_json);
   put.step("storing the search state");
+  tx.commit();
+}
+
+std::vector<StoredEvaluation> ExperimentStore::evaluations() const {
+  sqlite::Statement q(db_, "SELECT genome, rung, accuracy, failure, seconds FROM evaluations ORDER BY rowid");
+  std::vector<StoredEvaluation> out;
+  while (q.step("reading the accuracy evaluations")) {
+    StoredEvaluation e;
+    try {
+      e.genome = space::parse_genome(q.text(0), "an accuracy evaluation");
+    } catch (const UserError&) {
+      corrupt(db_, "an accuracy evaluation's genome '" + q.text(0) + "' is not choice indices joined by '-'");
+    }
+    e.rung = static_cast<std::int32_t>(q.integer(1));
+    e.accuracy = q.optional_real(2);
+    e.failure = q.text(3);
+    e.seconds = q.real(4);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+void ExperimentStore::commit_evaluation(const StoredEvaluation& e) {
+  sqlite::Transaction tx(db_);
+  sqlite::Statement put(db_,
+                        "INSERT OR REPLACE INTO evaluations (genome, rung, accuracy, failure, seconds) VALUES (?1, "
+                        "?2, ?3, ?4, ?5)");
+  put.bind(1, space::to_text(e.genome));
+  put.bind(2, std::int64_t{e.rung});
+  put.bind(3, e.accuracy);
+  put.bind(4, e.failure);
+  put.bind(5, e.seconds);
+  put.step("storing an accuracy evaluation");
   tx.commit();
 }
 

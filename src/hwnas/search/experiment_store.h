@@ -2,14 +2,17 @@
 // config, every trial and the search's state after each step (docs/experiments.md,
 // "The store").
 //
-// Each step of the search (ask, evaluate, tell) is committed in ONE transaction: the
-// trial it produced (none when the genome was already evaluated) together with the
-// strategy's state and the loop's counters after the tell. A process killed at any
-// moment therefore loses at most the step in flight, and resuming from the store
-// continues exactly where the last committed step left off.
+// Each step of the search (asks, evaluations, tells) is committed in ONE transaction: the
+// trials it produced (none for genomes already evaluated) together with the strategy's
+// state and the loop's counters after the tells. Each accuracy evaluation is also committed
+// on its own as soon as it completes, to the `evaluations` table keyed by (genome, rung).
+// A process killed at any moment therefore loses at most the evaluations in flight:
+// resuming from the store asks the killed step again and answers the evaluations it had
+// finished from that table.
 //
 // The schema is marked with `PRAGMA application_id` ("hwEX") and versioned with
-// `PRAGMA user_version` (base/sqlite.h); a file of another kind or version is refused.
+// `PRAGMA user_version` (base/sqlite.h); a file of another kind or version is refused
+// (version 1, before parallel steps: "schema version 1, but this hwnas reads version 2").
 #pragma once
 
 #include <cstddef>
@@ -39,12 +42,23 @@ struct ExperimentInfo {
   std::optional<std::string> baseline_genome;  // Space::baseline() as text, if the space has one
   std::int64_t created_unix = 0;
   std::string space_fingerprint;  // space::fingerprint(): --resume refuses a space changed since
+  std::int32_t rungs = 1;         // fidelity rungs; trials at rung rungs - 1 are at full fidelity
+};
+
+/// One accuracy evaluation as the store keeps it (the `evaluations` table).
+struct StoredEvaluation {
+  space::Genome genome;  // canonical
+  std::int32_t rung = 0;
+  std::optional<double> accuracy;  // unset: failed
+  std::string failure;
+  double seconds = 0;
 };
 
 /// The loop's state after a step, committed with the step's trial.
 struct SearchState {
   nlohmann::json strategy;           // Strategy::state()
   std::int64_t steps = 0;            // asks answered so far
+  std::int64_t batches = 0;          // loop steps committed (each asks a batch of genomes)
   std::int64_t duplicates = 0;       // asks answered from the records (already evaluated)
   std::int64_t duplicate_run = 0;    // of them, in a row up to now (exhaustion check)
   double elapsed_s = 0;              // wall time the search has run, over every session
@@ -73,12 +87,13 @@ inline constexpr const char* kExperimentStoreFile = "experiment.db";
 /// another schema version.
 ExperimentRecord read_experiment(const std::string& dir);
 
-/// The best trial: the ok, feasible one with the highest first objective value (the
-/// earliest of equals); unset when no trial is feasible.
+/// The best trial: the ok, feasible one at the top fidelity rung (info.rungs - 1) with the
+/// highest first objective value (the earliest of equals); unset when there is none.
 std::optional<std::size_t> best_trial(const ExperimentRecord& record);
 
-/// The ok, feasible trials no other such trial dominates in the objective values
-/// (search/pareto.h), in evaluation order. One objective: the trials equal to the best.
+/// The ok, feasible trials at the top fidelity rung no other such trial dominates in the
+/// objective values (search/pareto.h), in evaluation order. One objective: the trials
+/// equal to the best.
 std::vector<std::size_t> pareto_trials(const ExperimentRecord& record);
 
 /// "ok", "infeasible", "failed": how the store, --json and the report write a status.
@@ -86,7 +101,7 @@ std::string_view status_name(TrialStatus status);
 
 class ExperimentStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   /// Creates DIR (and its store) for a new experiment. Throws UserError when DIR already
   /// holds an experiment ("...; use --resume to continue it, or another --out"), or is a
@@ -106,9 +121,15 @@ class ExperimentStore {
   std::vector<Trial> trials(std::vector<std::vector<double>>* fitness = nullptr) const;
   std::optional<SearchState> state() const;
 
-  /// Commits one step in one transaction: `trial` (if the step evaluated one: its index
-  /// is the number of trials stored) with its objective values, and `state`.
-  void commit_step(const std::optional<Trial>& trial, const std::vector<double>& fitness, const SearchState& state);
+  /// Commits one step in one transaction: its new `trials` (indices following those
+  /// stored), each with its objective values (fitness[i] for trials[i]), and `state`.
+  void commit_step(const std::vector<Trial>& trials, const std::vector<std::vector<double>>& fitness,
+                   const SearchState& state);
+
+  /// Every accuracy evaluation stored, in the order they were committed.
+  std::vector<StoredEvaluation> evaluations() const;
+  /// Commits one accuracy evaluation at once (replacing one of the same genome and rung).
+  void commit_evaluation(const StoredEvaluation& evaluation);
 
   /// Replaces the stored config text (a resume that changed only the budget).
   void update_config(const std::string& config_yaml);

@@ -73,7 +73,7 @@ std::optional<std::string> difference(const YAML::Node& a, const YAML::Node& b, 
     for (const auto& e : a) keys.insert(e.first.Scalar());
     for (const auto& e : b) keys.insert(e.first.Scalar());
     for (const std::string& k : keys) {
-      if (key.empty() && k == "budget") continue;
+      if ((key.empty() && k == "budget") || (key == "parallel" && k == "workers")) continue;
       if (!a[k].IsDefined() || !b[k].IsDefined()) return sub(k);
       if (auto d = difference(a[k], b[k], sub(k))) return d;
     }

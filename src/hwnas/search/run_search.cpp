@@ -77,11 +77,24 @@ graph::Precision filter_precision(const ExperimentConfig& config, std::optional<
   return precision;
 }
 
-/// Refuses to resume an experiment whose stored config differs from `config` (budget aside).
+/// `root` with `parallel.batch` set to `batch` (a copy), so that the stored config says the
+/// batch its trials depend on even when the file left it to the workers.
+YAML::Node with_batch(const YAML::Node& root, std::int32_t batch) {
+  YAML::Node copy = YAML::Clone(root);
+  copy["parallel"]["batch"] = batch;
+  return copy;
+}
+
+/// Refuses to resume an experiment whose stored config differs from `config` (budget and
+/// parallel.workers aside; a config without `parallel` ran batches of 1).
 void check_same_config(const ExperimentStore& store, const ExperimentConfig& config, const std::string& given) {
   const ExperimentInfo info = store.info();
-  const YAML::Node stored = YAML::Load(info.config_yaml);
-  const YAML::Node now = YAML::Load(given);
+  const auto load = [](const std::string& text) {
+    const YAML::Node root = YAML::Load(text);
+    return root["parallel"].IsDefined() ? root : with_batch(root, 1);
+  };
+  const YAML::Node stored = load(info.config_yaml);
+  const YAML::Node now = load(given);
   if (const std::optional<std::string> key = first_difference(stored, now)) {
     const auto show = [&](const YAML::Node& root) {
       YAML::Node at = root;
@@ -109,11 +122,18 @@ std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& conf
   return make_experiment_space(config, latency_facts(config).options);
 }
 
+AccuracyFunction make_experiment_accuracy(const ExperimentConfig& config, std::int32_t workers) {
+  std::shared_ptr<const space::Space> space = make_experiment_space(config);
+  std::shared_ptr<const CostModel> cost_model = make_cost_model(config.root, config.file, *space, workers);
+  return [space, cost_model](const AccuracyJob& job) { return cost_model->evaluate_accuracy(job); };
+}
+
 SearchResult run_search(const ExperimentConfig& config, const std::string& dir, bool resume, const SearchHooks& hooks) {
   // Everything that can refuse the config runs before DIR is touched.
   const LatencyFacts facts = latency_facts(config);
   const std::unique_ptr<space::Space> space = make_experiment_space(config, facts.options);
-  const std::unique_ptr<CostModel> cost_model = make_cost_model(config.root, config.file, *space);
+  const std::int32_t workers = hooks.pool ? hooks.pool->workers() : config.parallel.workers;
+  const std::unique_ptr<CostModel> cost_model = make_cost_model(config.root, config.file, *space, workers);
   const space::Filters filters = space::space_filters(*space);
   const graph::Precision precision = filter_precision(config, facts.precision);
   StrategyContext context{space.get(), config.seed, cost_model->objectives(),
@@ -134,7 +154,15 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
                                            config.strategy)
                              : ""));
   }
-  const std::string config_yaml = normalised_yaml(config.root);
+  const std::int32_t batch = config.parallel.batch.value_or(workers);
+  // Local search moves after each neighbour's result: it takes one genome per step.
+  if (config.strategy == "local" && batch > 1)
+    throw UserError(fmt::format("{}: parallel.batch{}: strategy 'local' evaluates one neighbour per step, so it takes "
+                                "parallel.batch: 1 (got {}{}); set parallel.batch: 1 or use another strategy",
+                                config.file, config.from_set("parallel") ? " (from --set)" : "", batch,
+                                config.parallel.batch ? "" : ", from parallel.workers"));
+  const bool stores_batch = config.root["parallel"].IsDefined() || batch != 1;
+  const std::string config_yaml = normalised_yaml(stores_batch ? with_batch(config.root, batch) : config.root);
 
   std::optional<ExperimentStore> store;
   if (resume) {
@@ -158,10 +186,17 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
     if (const std::optional<space::Genome> baseline = space->baseline()) info.baseline_genome = space::to_text(*baseline);
     info.created_unix = std::time(nullptr);
     info.space_fingerprint = space::fingerprint(*space);
+    info.rungs = std::max(cost_model->rungs(), 1);
     store.emplace(ExperimentStore::create(dir, info));
   }
+  std::unique_ptr<AccuracyPool> own_pool;
+  if (!hooks.pool)
+    own_pool = make_thread_pool([&cost_model](const AccuracyJob& job) { return cost_model->evaluate_accuracy(job); },
+                                workers);
+  AccuracyPool* pool = hooks.pool ? hooks.pool : own_pool.get();
   SearchResult result;
-  result.outcome = search_loop({*space, *cost_model, *strategy, filters, precision}, *store, config.budget, hooks);
+  result.outcome = search_loop({*space, *cost_model, *strategy, filters, precision, pool, batch}, *store,
+                               config.budget, hooks);
   result.record = read_experiment(dir);
   return result;
 }

@@ -1,11 +1,16 @@
-// The experiment loop behind `hwnas search` (docs/experiments.md): ask the strategy for a
-// genome, canonicalise it, answer it from the records when it was evaluated before (no
-// evaluation spent), else run the validity filters and the cost model, store the trial
-// with the strategy's state in one transaction, and tell the strategy.
+// The experiment loop behind `hwnas search` (docs/experiments.md). Each step asks the
+// strategy for `batch` genomes (every ask before any tell), canonicalises them, answers
+// those evaluated before from the records (no evaluation spent; a genome twice in a step
+// is evaluated once), runs the validity filters and the cost model's cheap screen on the
+// rest, runs the accuracy evaluations of the feasible ones through the pool (each result
+// committed to the store's `evaluations` table as it arrives), tells the strategy every
+// result in ask order, and commits the step's trials with the strategy's state in one
+// transaction.
 //
-// Same config and seed → the same trials: the loop adds no randomness of its own, and a
-// resumed search restores the strategy's state and the evaluated set from the store, so
-// its final trials equal those of a run never interrupted.
+// Same config, seed and batch → the same trials, whatever the pool's workers: the loop
+// adds no randomness of its own, and a resumed search restores the strategy's state and
+// the evaluated set from the store and answers the evaluations a killed step had finished
+// from the `evaluations` table, so its final trials equal those of a run never interrupted.
 #pragma once
 
 #include <atomic>
@@ -14,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "hwnas/search/accuracy_pool.h"
 #include "hwnas/search/cost_model.h"
 #include "hwnas/search/experiment_config.h"
 #include "hwnas/search/experiment_store.h"
@@ -32,10 +38,16 @@ struct SearchProgress {
 };
 
 struct SearchHooks {
-  /// Checked between steps: when set, the loop stops after the step in flight. A trial that
-  /// failed while it was set (the program was interrupted with us) is not stored.
+  /// Checked between steps and between accuracy jobs: when set, no new job starts and the
+  /// loop stops once the running ones are done. A step whose jobs did not all run, or one
+  /// of which failed while it was set (the program was interrupted with us), is not stored
+  /// (its completed evaluations are: a resume answers them without running them again).
   const std::atomic<bool>* stop = nullptr;
   std::function<void(const SearchProgress&)> progress;
+  /// Runs the accuracy evaluations; null: run_search makes make_thread_pool(the cost
+  /// model's evaluate_accuracy, parallel.workers). The MPI pool of `mpirun ... hwnas search`
+  /// is given here. Without `parallel.batch`, a step asks pool->workers() candidates.
+  AccuracyPool* pool = nullptr;
 };
 
 enum class StopReason {
@@ -62,6 +74,8 @@ struct SearchParts {
   Strategy& strategy;
   const space::Filters& filters;
   graph::Precision precision = graph::Precision::int8;  // the filters' precision
+  AccuracyPool* pool = nullptr;  // null: one evaluation at a time on this thread
+  std::int32_t batch = 1;        // candidates asked per step (parallel.batch)
 };
 
 struct LoopOutcome {
@@ -72,6 +86,12 @@ struct LoopOutcome {
 /// Runs steps until the budget is reached, the space is exhausted or `hooks.stop` is set,
 /// continuing from the state `store` holds (none: a new search).
 LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget& budget, const SearchHooks& hooks);
+
+/// What a worker of another process (an MPI rank of `mpirun ... hwnas search`) evaluates:
+/// CostModel::evaluate_accuracy of the experiment's space and cost model, built from
+/// `config` as run_search builds them (the same UserErrors) and owned by the function.
+/// `workers`: as make_cost_model's.
+AccuracyFunction make_experiment_accuracy(const ExperimentConfig& config, std::int32_t workers);
 
 struct SearchResult {
   LoopOutcome outcome;
@@ -86,9 +106,12 @@ std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& conf
 
 /// Builds the space, filters, cost model and strategy from `config` (every config error is
 /// a UserError before DIR is touched), then creates the experiment in `dir` or, with
-/// `resume`, continues the one there: a stored config whose any key but `budget.*`
-/// differs is refused naming the key ("--resume: ... key 'strategy.population' differs
-/// ..."). Without `resume`, an experiment already in `dir` is refused.
+/// `resume`, continues the one there: a stored config whose any key but `budget.*` and
+/// `parallel.workers` differs is refused naming the key ("--resume: ... key
+/// 'strategy.population' differs ..."). Without `resume`, an experiment already in `dir`
+/// is refused. The accuracy evaluations run in hooks.pool, else in a thread pool of
+/// `parallel.workers`; each step asks `parallel.batch` genomes (default: the pool's
+/// workers), which the stored config records. Strategy `local` with a batch > 1 is refused.
 SearchResult run_search(const ExperimentConfig& config, const std::string& dir, bool resume, const SearchHooks& hooks);
 
 }  // namespace hwnas::search

@@ -1,37 +1,16 @@
-// The experiment loop (run_search.h): ask, canonicalise, answer from the records or
-// filter and evaluate, store, tell.
+// The experiment loop (run_search.h): steps (search_step.cpp) until a budget limit, the
+// space's exhaustion or Ctrl-C. Budgets are checked between steps, so a step of batch B
+// may take the search up to B - 1 trials or evaluations past a limit.
 #include <fmt/format.h>
 
-#include <chrono>
-#include <cmath>
-#include <unordered_map>
+#include <algorithm>
 
 #include "hwnas/base/error.h"
-#include "hwnas/search/metrics.h"
 #include "hwnas/search/run_search.h"
+#include "hwnas/search/search_step.h"
 
 namespace hwnas::search {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-/// The trial of a genome that breaks a validity filter: its exact counts, no evaluation.
-std::optional<Trial> filtered(const SearchParts& parts, const space::Genome& genome) {
-  if (parts.filters.empty()) return std::nullopt;
-  // One analysis serves the filters and, when one breaks, the trial's metrics.
-  const graph::Analysis analysis =
-      graph::analyze(parts.space.decode(genome), parts.precision, 1, graph::MinOrder::skip);
-  const std::optional<std::string> why = space::filter_violation(parts.filters, analysis);
-  if (!why) return std::nullopt;
-  Trial t;
-  t.genome = genome;
-  t.arch = parts.space.arch(genome);
-  t.status = TrialStatus::infeasible;
-  t.feasible = false;
-  t.reason = "filter: " + *why;
-  t.metrics = analysis_metrics(analysis);
-  return t;
-}
 
 /// Why the budget ends the search now, if it does.
 std::optional<std::string> budget_reached(const Budget& budget, std::int64_t trials, std::int64_t evaluations,
@@ -64,23 +43,24 @@ void fill_progress(SearchProgress& p, const Budget& budget, double elapsed_s) {
 }  // namespace
 
 LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget& budget, const SearchHooks& hooks) {
-  std::vector<std::vector<double>> fitness;
-  std::vector<Trial> trials = store.trials(&fitness);
-  std::unordered_map<space::Genome, std::size_t, space::GenomeHash> evaluated;
+  HWNAS_CHECK(parts.batch >= 1);
+  LoopRecords records = LoopRecords::load(store);
   SearchProgress progress;
   progress.objective = parts.cost_model.objective_names().at(0);
-  for (const Trial& t : trials) {
-    evaluated.emplace(t.genome, static_cast<std::size_t>(t.index));
-    progress.evaluations += t.accuracy_evaluated ? 1 : 0;
-  }
+  // The best counts only trials at full fidelity, as best_trial does.
+  const std::int32_t top_rung = std::max(parts.cost_model.rungs(), 1) - 1;
   const auto note_best = [&](const Trial& t, const std::vector<double>& f) {
-    if (!f.empty() && t.feasible && (!progress.best || f[0] > *progress.best)) progress.best = f[0];
+    if (!f.empty() && t.feasible && t.rung == top_rung && (!progress.best || f[0] > *progress.best))
+      progress.best = f[0];
   };
-  for (std::size_t i = 0; i < trials.size(); ++i) note_best(trials[i], fitness[i]);
+  for (std::size_t i = 0; i < records.trials.size(); ++i) {
+    progress.evaluations += records.trials[i].accuracy_evaluated ? 1 : 0;
+    note_best(records.trials[i], records.fitness[i]);
+  }
   // Trials since the last feasible one (derived from the store, so a resume continues it).
   const auto fruitful = [](const Trial& t) { return t.status == TrialStatus::ok && t.feasible; };
   std::int64_t infeasible_run = 0;
-  for (auto it = trials.rbegin(); it != trials.rend() && !fruitful(*it); ++it) ++infeasible_run;
+  for (auto it = records.trials.rbegin(); it != records.trials.rend() && !fruitful(*it); ++it) ++infeasible_run;
 
   SearchState state;
   if (std::optional<SearchState> stored = store.state()) {
@@ -90,6 +70,7 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
   const std::optional<std::uint64_t> size = parts.space.exact_size();
 
   for (;;) {
+    const std::vector<Trial>& trials = records.trials;
     progress.trials = static_cast<std::int64_t>(trials.size());
     progress.duplicates = state.duplicates;
     if (auto why = budget_reached(budget, progress.trials, progress.evaluations, state.elapsed_s))
@@ -109,46 +90,18 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
                           infeasible_run, trials.back().reason, parts.space.name())};
     if (hooks.stop && hooks.stop->load()) return {StopReason::interrupted, "interrupted"};
 
-    const auto start = Clock::now();
-    const space::Genome genome = parts.space.canonical(parts.strategy.ask());
-    parts.space.check(genome);
-    std::optional<Trial> trial;
-    Feedback feedback;
-    if (auto seen = evaluated.find(genome); seen != evaluated.end()) {
-      feedback = parts.cost_model.feedback(trials[seen->second]);
-      ++state.duplicates;
-      ++state.duplicate_run;
-    } else {
-      trial = filtered(parts, genome);
-      if (!trial) trial = parts.cost_model.evaluate(genome);
-      trial->genome = genome;
-      trial->index = static_cast<std::int64_t>(trials.size());
-      trial->seconds = std::chrono::duration<double>(Clock::now() - start).count();
-      // Ctrl-C reaches the accuracy program too: its failure is the interruption's, not the
-      // architecture's, so the step is dropped and asked again on --resume.
-      if (trial->status == TrialStatus::failed && hooks.stop && hooks.stop->load())
-        return {StopReason::interrupted, "interrupted"};
-      feedback = parts.cost_model.feedback(*trial);
-      state.duplicate_run = 0;
-    }
-    feedback.genome = genome;
-    const std::vector<double> values =
-        feedback.status == Feedback::Status::ok && (!trial || trial->feasible) ? feedback.fitness : std::vector<double>{};
-    parts.strategy.tell(feedback);
-    state.steps += 1;
-    state.elapsed_s += std::chrono::duration<double>(Clock::now() - start).count();
-    state.strategy = parts.strategy.state();
-    store.commit_step(trial, trial ? values : std::vector<double>{}, state);
-    if (trial) {
-      evaluated.emplace(genome, trials.size());
-      progress.evaluations += trial->accuracy_evaluated ? 1 : 0;
-      note_best(*trial, values);
-      infeasible_run = fruitful(*trial) ? 0 : infeasible_run + 1;
-      trials.push_back(std::move(*trial));
-      fitness.push_back(values);
+    const std::size_t before = trials.size();
+    const std::optional<std::size_t> added =
+        run_step(parts, store, records, state, StepBracket{parts.batch, 0}, hooks.stop);
+    if (!added) return {StopReason::interrupted, "interrupted"};
+    for (std::size_t i = before; i < records.trials.size(); ++i) {
+      const Trial& t = records.trials[i];
+      progress.evaluations += t.accuracy_evaluated ? 1 : 0;
+      note_best(t, records.fitness[i]);
+      infeasible_run = fruitful(t) ? 0 : infeasible_run + 1;
     }
     if (hooks.progress) {
-      progress.trials = static_cast<std::int64_t>(trials.size());
+      progress.trials = static_cast<std::int64_t>(records.trials.size());
       progress.duplicates = state.duplicates;
       fill_progress(progress, budget, state.elapsed_s);
       hooks.progress(progress);

@@ -36,7 +36,11 @@ struct Trial {
   std::string reason;      // for infeasible/failed: "latency_ms 5.2 > 4", "program exited with status 1: ..."
   Metrics metrics;
   bool accuracy_evaluated = false;  // counted as an (expensive) accuracy evaluation
-  double seconds = 0;               // wall time spent on this trial
+  /// The fidelity rung its accuracy was measured at (0-based; the experiment's last rung is
+  /// full fidelity; single fidelity: 0). Best trial and Pareto front take only top-rung trials.
+  std::int32_t rung = 0;
+  /// Seconds of its cheap metrics plus those of its accuracy evaluations (every rung).
+  double seconds = 0;
 };
 
 }  // namespace hwnas::search

@@ -1,0 +1,183 @@
+// One step of the experiment loop: ask a batch, answer repeats from the records, screen the
+// new genomes, run their accuracy evaluations rung by rung through the pool (each result
+// committed at once), tell in ask order, commit the step (search_step.h).
+#include "hwnas/search/search_step.h"
+
+#include <chrono>
+
+#include "hwnas/base/error.h"
+#include "hwnas/search/metrics.h"
+
+namespace hwnas::search {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// The trial of a genome that breaks a validity filter: its exact counts, no evaluation.
+std::optional<Trial> filtered(const SearchParts& parts, const space::Genome& genome) {
+  if (parts.filters.empty()) return std::nullopt;
+  // One analysis serves the filters and, when one breaks, the trial's metrics.
+  const graph::Analysis analysis =
+      graph::analyze(parts.space.decode(genome), parts.precision, 1, graph::MinOrder::skip);
+  const std::optional<std::string> why = space::filter_violation(parts.filters, analysis);
+  if (!why) return std::nullopt;
+  Trial t;
+  t.genome = genome;
+  t.arch = parts.space.arch(genome);
+  t.status = TrialStatus::infeasible;
+  t.feasible = false;
+  t.reason = "filter: " + *why;
+  t.metrics = analysis_metrics(analysis);
+  return t;
+}
+
+/// The accuracy of each of `genomes` at `rung`: from the store's evaluations when there,
+/// else run through the pool (or in line), each result stored as it arrives. An entry is
+/// unset when `stop` kept its job from running or it failed while stop was set (the
+/// interruption's failure, not the architecture's: not stored).
+std::vector<std::optional<AccuracyResult>> evaluate_rung(SearchParts& parts, ExperimentStore& store,
+                                                         LoopRecords& records,
+                                                         const std::vector<space::Genome>& genomes,
+                                                         std::int32_t rung, const std::atomic<bool>* stop) {
+  std::vector<std::optional<AccuracyResult>> results(genomes.size());
+  std::vector<AccuracyJob> jobs;
+  for (std::size_t i = 0; i < genomes.size(); ++i) {
+    if (const auto it = records.evaluations.find({genomes[i], rung}); it != records.evaluations.end()) {
+      const StoredEvaluation& e = it->second;
+      results[i] = AccuracyResult{static_cast<std::int64_t>(i), e.accuracy, e.failure, e.seconds};
+    } else {
+      jobs.push_back({static_cast<std::int64_t>(i), genomes[i], rung});
+    }
+  }
+  const auto on_result = [&](const AccuracyResult& r) {
+    const auto i = static_cast<std::size_t>(r.id);
+    HWNAS_CHECK(r.id >= 0 && i < genomes.size() && !results[i]);
+    if (!r.accuracy && stop != nullptr && stop->load()) return;
+    const StoredEvaluation e{genomes[i], rung, r.accuracy, r.failure, r.seconds};
+    store.commit_evaluation(e);
+    records.evaluations.insert_or_assign({genomes[i], rung}, e);
+    results[i] = r;
+  };
+  if (parts.pool != nullptr) {
+    parts.pool->run(jobs, on_result, stop);
+  } else {
+    for (const AccuracyJob& job : jobs) {
+      if (stop != nullptr && stop->load()) break;
+      on_result(parts.cost_model.evaluate_accuracy(job));
+    }
+  }
+  return results;
+}
+
+/// Runs the accuracy evaluations of the step's new trials that await one, from
+/// `bracket.first_rung` up to the top rung; false when `stop` cut them short.
+bool evaluate_accuracy(SearchParts& parts, ExperimentStore& store, LoopRecords& records, std::vector<Trial>& fresh,
+                       const StepBracket& bracket, const std::atomic<bool>* stop) {
+  std::vector<std::size_t> waiting;
+  for (std::size_t k = 0; k < fresh.size(); ++k)
+    if (parts.cost_model.awaits_accuracy(fresh[k])) waiting.push_back(k);
+  const std::int32_t top = parts.cost_model.rungs() - 1;
+  HWNAS_CHECK(waiting.empty() || (bracket.first_rung >= 0 && bracket.first_rung <= top));
+  for (std::int32_t rung = bracket.first_rung; !waiting.empty(); ++rung) {
+    std::vector<space::Genome> genomes;
+    for (const std::size_t k : waiting) genomes.push_back(fresh[k].genome);
+    const std::vector<std::optional<AccuracyResult>> results =
+        evaluate_rung(parts, store, records, genomes, rung, stop);
+    for (std::size_t j = 0; j < waiting.size(); ++j) {
+      if (!results[j]) return false;
+      parts.cost_model.finish(fresh[waiting[j]], *results[j], rung);
+    }
+    if (rung == top) break;
+    // Single fidelity has one rung: nothing is promoted past it.
+    HWNAS_CHECK(false && "multi-fidelity promotion");
+  }
+  return true;
+}
+
+}  // namespace
+
+LoopRecords LoopRecords::load(const ExperimentStore& store) {
+  LoopRecords r;
+  r.trials = store.trials(&r.fitness);
+  for (const Trial& t : r.trials) r.evaluated.emplace(t.genome, static_cast<std::size_t>(t.index));
+  for (StoredEvaluation& e : store.evaluations()) {
+    auto key = std::pair{e.genome, e.rung};
+    r.evaluations.insert_or_assign(std::move(key), std::move(e));
+  }
+  return r;
+}
+
+std::optional<std::size_t> run_step(SearchParts& parts, ExperimentStore& store, LoopRecords& records,
+                                    SearchState& state, const StepBracket& bracket, const std::atomic<bool>* stop) {
+  const auto start = Clock::now();
+  // Every ask before any tell: the batch is the strategy's, whatever the workers.
+  std::vector<space::Genome> asked;
+  for (std::int32_t i = 0; i < bracket.candidates; ++i) {
+    asked.push_back(parts.space.canonical(parts.strategy.ask()));
+    parts.space.check(asked.back());
+  }
+
+  // Where each ask's answer comes from: a stored trial, or a trial new in this step
+  // (shared by repeats of its genome within the step).
+  struct Answer {
+    bool stored = false;
+    std::size_t index = 0;  // into records.trials, or into `fresh`
+    bool repeat = false;    // answered without an evaluation of its own
+  };
+  std::vector<Answer> answers;
+  std::vector<Trial> fresh;
+  std::unordered_map<space::Genome, std::size_t, space::GenomeHash> in_step;
+  for (const space::Genome& genome : asked) {
+    if (const auto seen = records.evaluated.find(genome); seen != records.evaluated.end()) {
+      answers.push_back({true, seen->second, true});
+    } else if (const auto again = in_step.find(genome); again != in_step.end()) {
+      answers.push_back({false, again->second, true});
+    } else {
+      std::optional<Trial> trial = filtered(parts, genome);
+      if (!trial) trial = parts.cost_model.screen(genome);
+      trial->genome = genome;
+      trial->index = static_cast<std::int64_t>(records.trials.size() + fresh.size());
+      in_step.emplace(genome, fresh.size());
+      answers.push_back({false, fresh.size(), false});
+      fresh.push_back(std::move(*trial));
+    }
+  }
+
+  if (!evaluate_accuracy(parts, store, records, fresh, bracket, stop)) return std::nullopt;
+  // Ctrl-C reaches the programs we run too: a failure while it was set is the
+  // interruption's, not the architecture's, so the step is dropped and asked again on --resume.
+  if (stop != nullptr && stop->load())
+    for (const Trial& t : fresh)
+      if (t.status == TrialStatus::failed) return std::nullopt;
+
+  std::vector<std::vector<double>> fitness(fresh.size());
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    const Answer& a = answers[i];
+    const Trial& trial = a.stored ? records.trials[a.index] : fresh[a.index];
+    Feedback feedback = parts.cost_model.feedback(trial);
+    feedback.genome = asked[i];
+    if (!a.stored && !a.repeat)
+      fitness[a.index] = feedback.status == Feedback::Status::ok && trial.feasible ? feedback.fitness
+                                                                                   : std::vector<double>{};
+    if (a.repeat) {
+      ++state.duplicates;
+      ++state.duplicate_run;
+    } else {
+      state.duplicate_run = 0;
+    }
+    parts.strategy.tell(feedback);
+  }
+  state.steps += static_cast<std::int64_t>(asked.size());
+  state.batches += 1;
+  state.elapsed_s += std::chrono::duration<double>(Clock::now() - start).count();
+  state.strategy = parts.strategy.state();
+  store.commit_step(fresh, fitness, state);
+  for (std::size_t k = 0; k < fresh.size(); ++k) {
+    records.evaluated.emplace(fresh[k].genome, records.trials.size());
+    records.trials.push_back(std::move(fresh[k]));
+    records.fitness.push_back(std::move(fitness[k]));
+  }
+  return fresh.size();
+}
+
+}  // namespace hwnas::search

@@ -1,0 +1,42 @@
+// One step of the experiment loop (run_search.h): a batch of asks, their evaluations
+// through the accuracy pool, the tells in ask order and the step's commit. Internal to
+// search_loop.cpp and search_step.cpp.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "hwnas/search/run_search.h"
+
+namespace hwnas::search {
+
+/// What the loop knows from the store, kept up to date as steps commit.
+struct LoopRecords {
+  std::vector<Trial> trials;                 // in index order
+  std::vector<std::vector<double>> fitness;  // of each trial, as the store holds it
+  std::unordered_map<space::Genome, std::size_t, space::GenomeHash> evaluated;  // genome → trial index
+  std::map<std::pair<space::Genome, std::int32_t>, StoredEvaluation> evaluations;  // (genome, rung) → result
+
+  /// Reads everything from `store`.
+  static LoopRecords load(const ExperimentStore& store);
+};
+
+/// The candidates a step asks for and the fidelity rung they start at.
+struct StepBracket {
+  std::int32_t candidates = 1;
+  std::int32_t first_rung = 0;
+};
+
+/// Runs one step; updates `state` (counters, elapsed time, strategy state) and `records`
+/// (the new trials) as committed. Returns the number of new trials, or nullopt when `stop`
+/// cut the step short (a job not started, or one that failed while stop was set): then
+/// nothing of the step but its completed evaluations is stored, and the caller stops.
+std::optional<std::size_t> run_step(SearchParts& parts, ExperimentStore& store, LoopRecords& records,
+                                    SearchState& state, const StepBracket& bracket, const std::atomic<bool>* stop);
+
+}  // namespace hwnas::search
