@@ -1,0 +1,277 @@
+// The thread pool of accuracy evaluations (accuracy_pool.h), and the loop's steps of
+// several asks: the same trials whatever the workers, repeats within a step evaluated once,
+// a step stopped by Ctrl-C resumed without running its finished evaluations again.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <span>
+#include <stdexcept>
+#include <thread>
+
+#include "hwnas/search/accuracy_pool.h"
+#include "hwnas/search/run_search.h"
+#include "search/experiment_fakes.h"
+
+namespace hwnas::search {
+namespace {
+
+using testing::FakeCostModel;
+using testing::FakeProblem;
+using testing::TestDir;
+
+std::vector<AccuracyJob> jobs(int n) {
+  std::vector<AccuracyJob> out;
+  for (int i = 0; i < n; ++i) out.push_back({100 + i, space::Genome{{static_cast<std::uint16_t>(i)}}, 0});
+  return out;
+}
+
+TEST(ThreadPool, EveryJobOnceResultsOnTheCallingThread) {
+  const auto pool = make_thread_pool(
+      [](const AccuracyJob& j) { return AccuracyResult{-1, j.genome.genes[0] * 2.0, "", 0}; }, 3);
+  EXPECT_EQ(pool->workers(), 3);
+  std::set<std::int64_t> seen;
+  const std::thread::id caller = std::this_thread::get_id();
+  pool->run(jobs(20), [&](const AccuracyResult& r) {
+    EXPECT_EQ(std::this_thread::get_id(), caller);
+    EXPECT_TRUE(seen.insert(r.id).second) << r.id;
+    EXPECT_EQ(r.accuracy, (r.id - 100) * 2.0);  // the pool sets the job's id
+  }, nullptr);
+  EXPECT_EQ(seen.size(), 20u);
+  pool->run({}, [](const AccuracyResult&) { ADD_FAILURE(); }, nullptr);  // no jobs: nothing to report
+}
+
+// Jobs wait until three of them run at once: the pool runs `workers` jobs concurrently and
+// never more (the wait's 20 s limit only keeps a broken pool from hanging the test).
+TEST(ThreadPool, RunsWorkersJobsAtOnceAndNoMore) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  int running = 0, most = 0;
+  bool met = false;
+  const auto pool = make_thread_pool(
+      [&](const AccuracyJob& j) {
+        std::unique_lock lock(mutex);
+        most = std::max(most, ++running);
+        if (running == 3) met = true;
+        changed.notify_all();
+        changed.wait_for(lock, std::chrono::seconds(20), [&] { return met; });
+        --running;
+        return AccuracyResult{j.id, 1.0, "", 0};
+      },
+      3);
+  int results = 0;
+  pool->run(jobs(9), [&](const AccuracyResult&) { ++results; }, nullptr);
+  EXPECT_TRUE(met);
+  EXPECT_EQ(most, 3);
+  EXPECT_EQ(results, 9);
+}
+
+TEST(ThreadPool, StopStartsNoNewJob) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> calls{0};
+  const auto pool = make_thread_pool(
+      [&](const AccuracyJob& j) {
+        ++calls;
+        stop = true;  // Ctrl-C while the first job runs
+        return AccuracyResult{j.id, 1.0, "", 0};
+      },
+      1);
+  int results = 0;
+  pool->run(jobs(5), [&](const AccuracyResult&) { ++results; }, &stop);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(results, 1);  // the running job's result still comes back
+  pool->run(jobs(5), [&](const AccuracyResult&) { ++results; }, &stop);
+  EXPECT_EQ(calls, 1);  // stopped before it started
+}
+
+TEST(ThreadPool, ErrorsComeBackOnTheCallingThreadAfterTheRunningJobs) {
+  std::atomic<int> calls{0};
+  const auto pool = make_thread_pool(
+      [&](const AccuracyJob& j) {
+        if (++calls == 2) throw std::runtime_error("internal");
+        return AccuracyResult{j.id, 1.0, "", 0};
+      },
+      1);
+  EXPECT_THROW(pool->run(jobs(6), [](const AccuracyResult&) {}, nullptr), std::runtime_error);
+  EXPECT_EQ(calls, 2);
+  calls = 0;
+  EXPECT_THROW(pool->run(jobs(6), [](const AccuracyResult&) { throw std::logic_error("store full"); }, nullptr),
+               std::logic_error);
+  EXPECT_LE(calls, 2);  // the job running when on_result threw may finish; no other starts
+}
+
+ExperimentInfo info_for(const std::string& strategy) {
+  ExperimentInfo info;
+  info.config_yaml = "seed: 7\n";
+  info.experiment_file = "exp.yaml";
+  info.space = "fake";
+  info.strategy = strategy;
+  info.seed = 7;
+  info.objective_names = {"accuracy"};
+  return info;
+}
+
+/// `strategy` on the fake problem in steps of `batch` asks, `workers` threads; `stop_after`
+/// steps, then stops as Ctrl-C does. Returns the accuracy evaluations it ran.
+int run_batched(const FakeProblem& problem, const std::string& dir, const std::string& strategy, std::int32_t batch,
+                std::int32_t workers, bool create, std::int64_t stop_after = -1) {
+  FakeCostModel cost(problem);
+  const std::unique_ptr<Strategy> s = make_strategy(strategy, nlohmann::json::object(), {&problem.space, 7, 1});
+  ExperimentStore store = create ? ExperimentStore::create(dir, info_for(strategy)) : ExperimentStore::open(dir);
+  const auto pool = make_thread_pool([&](const AccuracyJob& j) { return cost.evaluate_accuracy(j); }, workers);
+  std::atomic<bool> stop{false};
+  std::int64_t steps = 0;
+  const SearchHooks hooks{&stop, [&](const SearchProgress&) {
+                            if (++steps == stop_after) stop = true;
+                          }};
+  const space::Filters no_filters;
+  search_loop({problem.space, cost, *s, no_filters, graph::Precision::int8, pool.get(), batch}, store,
+              {.evaluations = 40}, hooks);
+  return cost.evaluations;
+}
+
+void expect_same_trials(const ExperimentRecord& a, const ExperimentRecord& b) {
+  ASSERT_EQ(a.trials.size(), b.trials.size());
+  for (std::size_t i = 0; i < a.trials.size(); ++i) {
+    EXPECT_EQ(a.trials[i].genome, b.trials[i].genome) << i;
+    EXPECT_EQ(a.trials[i].status, b.trials[i].status) << i;
+    EXPECT_EQ(a.trials[i].metrics.accuracy, b.trials[i].metrics.accuracy) << i;
+    EXPECT_EQ(a.fitness[i], b.fitness[i]) << i;
+  }
+  EXPECT_EQ(a.state->steps, b.state->steps);
+  EXPECT_EQ(a.state->batches, b.state->batches);
+  EXPECT_EQ(a.state->strategy, b.state->strategy);
+}
+
+TEST(BatchedSearch, TheSameTrialsWhateverTheWorkers) {
+  const FakeProblem problem;
+  TestDir dir;
+  // local takes one ask per step (run_search refuses a batch > 1 for it).
+  for (const char* strategy : {"random", "evolution", "reinforce", "nsga2", "bananas"}) {
+    SCOPED_TRACE(strategy);
+    const std::string one = dir.file(std::string(strategy) + "-1"), three = dir.file(std::string(strategy) + "-3");
+    run_batched(problem, one, strategy, 3, 1, true);
+    run_batched(problem, three, strategy, 3, 3, true);
+    const ExperimentRecord a = read_experiment(one), b = read_experiment(three);
+    EXPECT_GE(a.accuracy_evaluations, 40);
+    EXPECT_LT(a.accuracy_evaluations, 40 + 3);  // a step may pass the budget by less than a batch
+    EXPECT_EQ(a.state->steps, 3 * a.state->batches);
+    expect_same_trials(a, b);
+  }
+}
+
+TEST(BatchedSearch, ResumedStepsEqualAnUninterruptedSearch) {
+  const FakeProblem problem;
+  TestDir dir;
+  run_batched(problem, dir.file("whole"), "evolution", 4, 2, true);
+  const std::string d = dir.file("parts");
+  run_batched(problem, d, "evolution", 4, 3, true, 2);
+  EXPECT_EQ(read_experiment(d).state->batches, 2);
+  run_batched(problem, d, "evolution", 4, 1, false);
+  expect_same_trials(read_experiment(d), read_experiment(dir.file("whole")));
+}
+
+/// A pool of one worker that, in the `cut`-th run() with two jobs or more, runs the first
+/// job, then sets `stop` as Ctrl-C would and starts no other.
+class CutPool final : public AccuracyPool {
+ public:
+  CutPool(const FakeCostModel& cost, std::atomic<bool>& stop, int cut) : cost_(cost), stop_(stop), cut_(cut) {}
+  std::int32_t workers() const override { return 1; }
+  void run(std::span<const AccuracyJob> jobs, const std::function<void(const AccuracyResult&)>& on_result,
+           const std::atomic<bool>*) override {
+    const bool cut = jobs.size() >= 2 && ++runs_ == cut_;
+    for (const AccuracyJob& j : jobs) {
+      on_result(cost_.evaluate_accuracy(j));
+      if (cut) {
+        stop_ = true;
+        return;
+      }
+    }
+  }
+
+ private:
+  const FakeCostModel& cost_;
+  std::atomic<bool>& stop_;
+  int cut_, runs_ = 0;
+};
+
+// Ctrl-C after the first job of a step: the step is not stored, its first evaluation is;
+// resumed, the step is asked again and only its other jobs run.
+TEST(BatchedSearch, AStepStoppedMidwayKeepsItsFinishedEvaluations) {
+  const FakeProblem problem;
+  TestDir dir;
+  run_batched(problem, dir.file("whole"), "random", 4, 1, true);
+  const std::string d = dir.file("parts");
+  int first_run = 0;
+  {
+    FakeCostModel cost(problem);
+    const std::unique_ptr<Strategy> s = make_strategy("random", nlohmann::json::object(), {&problem.space, 7, 1});
+    ExperimentStore store = ExperimentStore::create(d, info_for("random"));
+    std::atomic<bool> stop{false};
+    CutPool pool(cost, stop, 3);
+    const space::Filters no_filters;
+    const LoopOutcome out = search_loop({problem.space, cost, *s, no_filters, graph::Precision::int8, &pool, 4},
+                                        store, {.evaluations = 40}, {&stop, {}});
+    EXPECT_EQ(out.reason, StopReason::interrupted);
+    first_run = cost.evaluations;
+    EXPECT_EQ(store.evaluations().size(), static_cast<std::size_t>(first_run));
+  }
+  // Stopped midway: one evaluation stored beyond those of the stored trials.
+  EXPECT_EQ(read_experiment(d).accuracy_evaluations, first_run - 1);
+  const int resumed_run = run_batched(problem, d, "random", 4, 1, false);
+  expect_same_trials(read_experiment(d), read_experiment(dir.file("whole")));
+  // Every evaluation ran once: the whole search's evaluations, split between the runs.
+  EXPECT_EQ(first_run + resumed_run, read_experiment(dir.file("whole")).accuracy_evaluations);
+}
+
+/// Proposes a fixed list of genomes, over and over; its state is the position.
+class ScriptedStrategy final : public Strategy {
+ public:
+  explicit ScriptedStrategy(std::vector<space::Genome> script) : script_(std::move(script)) {}
+  space::Genome ask() override { return script_[asked_++ % script_.size()]; }
+  void tell(const Feedback& f) override { told.push_back(f); }
+  nlohmann::json state() const override { return {{"asked", asked_}}; }
+  void restore(const nlohmann::json& s) override { asked_ = s.at("asked").get<std::size_t>(); }
+  std::vector<Feedback> told;
+
+ private:
+  std::vector<space::Genome> script_;
+  std::size_t asked_ = 0;
+};
+
+// Gene 6 is dead when gene 7 is 0: G and G with gene 6 changed are one architecture.
+TEST(BatchedSearch, ARepeatWithinAStepIsEvaluatedOnce) {
+  const FakeProblem problem;
+  TestDir dir;
+  space::Genome feasible;
+  for (const space::Genome& g : problem.all())
+    if (g.genes[7] == 0 && problem.constrained(g).status == Feedback::Status::ok) feasible = g;
+  ASSERT_FALSE(feasible.genes.empty());
+  space::Genome twin = feasible;
+  twin.genes[6] = 3;
+  ASSERT_EQ(problem.space.canonical(twin), feasible);
+  const std::vector<space::Genome> script = {feasible, {{1, 1, 1, 1, 1, 1, 1, 1}}, twin};
+  ScriptedStrategy strategy(script);
+  FakeCostModel cost(problem);
+  ExperimentStore store = ExperimentStore::create(dir.file("e"), info_for("scripted"));
+  const auto pool = make_thread_pool([&](const AccuracyJob& j) { return cost.evaluate_accuracy(j); }, 3);
+  const space::Filters no_filters;
+  search_loop({problem.space, cost, strategy, no_filters, graph::Precision::int8, pool.get(), 3}, store,
+              {.trials = 1}, {});
+  const ExperimentRecord r = read_experiment(dir.file("e"));
+  ASSERT_EQ(r.trials.size(), 2u);  // one step of three asks: two architectures
+  EXPECT_EQ(r.trials[0].genome, script[0]);
+  EXPECT_EQ(r.trials[1].genome, script[1]);
+  EXPECT_EQ(cost.screens, 2);
+  EXPECT_EQ(r.state->steps, 3);
+  EXPECT_EQ(r.state->duplicates, 1);
+  ASSERT_EQ(strategy.told.size(), 3u);  // told in ask order, the repeat with the first's answer
+  EXPECT_EQ(strategy.told[2].genome, script[0]);
+  EXPECT_EQ(strategy.told[2].fitness, strategy.told[0].fitness);
+  EXPECT_EQ(strategy.told[1].genome, script[1]);
+}
+
+}  // namespace
+}  // namespace hwnas::search

@@ -1,0 +1,182 @@
+// hwnas search with `parallel:` as a user runs it: the same trials whatever the workers,
+// a search SIGKILLed mid-step and resumed re-runs only the evaluations that were in flight
+// (counted by a fake accuracy program that logs each call), and the errors of the section.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "support/cli_runner.h"
+
+namespace hwnas::search {
+namespace {
+
+using hwnas::testing::expect_bad_input;
+using hwnas::testing::hwnas;
+using hwnas::testing::Result;
+using hwnas::testing::scratch_dir;
+
+std::string fresh(const std::string& name) {
+  const std::string path = (scratch_dir() / name).string();
+  std::filesystem::remove_all(path);
+  return path;
+}
+
+/// An experiment whose accuracy program appends a line to `log` per call, sleeps 0.05 to
+/// 0.45 s when `slow` (0.005 to 0.045 s otherwise; by model, so the jobs of a step end at
+/// different moments) and answers an accuracy that depends on the model file only.
+std::string experiment(const std::string& name, const std::string& log, const std::string& parallel,
+                       bool slow = false) {
+  const std::string script = fresh(name + ".sh");
+  std::ofstream(script) << "sum=$(cksum < \"$1\"); sum=${sum%% *}\n"
+                        << "echo call >> '" << log << "'\n"
+                        << "sleep 0." << (slow ? "" : "0") << "$((sum % 5))5\n"
+                        << "echo \"{\\\"accuracy\\\": $((sum % 100)).$((sum / 100 % 10))}\"\n";
+  const std::string config = fresh(name + ".yaml");
+  std::ofstream(config) << "space: mobilenet-cls\n"
+                        << "accuracy: {command: [sh, '" << script << "', '{model}']}\n"
+                        << "objective: {maximize: accuracy}\n"
+                        << "strategy: {name: evolution, population: 6, sample_size: 3}\n"
+                        << "budget: {trials: 12}\nseed: 3\n"
+                        << parallel << "\n";
+  return config;
+}
+
+int lines(const std::string& path) {
+  std::ifstream in(path);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+
+nlohmann::json run_json(std::vector<std::string> args) {
+  args.push_back("--json");
+  const Result r = hwnas(args);
+  EXPECT_EQ(r.status, 0) << r.err;
+  try {
+    return nlohmann::json::parse(r.out);
+  } catch (const nlohmann::json::exception& e) {
+    ADD_FAILURE() << e.what() << "\n" << r.out.substr(0, 400);
+    return {};
+  }
+}
+
+/// Rows of the store's evaluations table, read while a search may write it; -1 before the
+/// store exists.
+int stored_evaluations(const std::string& dir) {
+  sqlite3* db = nullptr;
+  int n = -1;
+  if (sqlite3_open_v2((dir + "/experiment.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 1000);
+    sqlite3_stmt* q = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM evaluations", -1, &q, nullptr) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+      n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+pid_t start(const std::vector<std::string>& args) {
+  std::vector<std::string> storage = {HWNAS_BINARY};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int null = open("/dev/null", O_RDWR);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+TEST(ParallelSearch, TheSameTrialsWhateverTheWorkers) {
+  const std::string log1 = fresh("workers1.log"), log3 = fresh("workers3.log");
+  const nlohmann::json one = run_json({"search", experiment("workers1", log1, "parallel: {workers: 1, batch: 3}"),
+                                       "--out", fresh("workers1")});
+  const nlohmann::json three = run_json({"search", experiment("workers3", log3, "parallel: {workers: 3, batch: 3}"),
+                                         "--out", fresh("workers3")});
+  ASSERT_EQ(one.at("trials").size(), 12u);
+  EXPECT_EQ(one.at("trials"), three.at("trials"));
+  EXPECT_EQ(one.at("best"), three.at("best"));
+  EXPECT_EQ(lines(log1), 12);
+  EXPECT_EQ(lines(log3), 12);
+  // batch defaults to workers: three workers without a batch ask three genomes a step.
+  const nlohmann::json implicit = run_json({"search", experiment("implicit", fresh("implicit.log"),
+                                                                 "parallel: {workers: 3}"),
+                                            "--out", fresh("implicit")});
+  EXPECT_EQ(implicit.at("trials"), three.at("trials"));
+}
+
+TEST(ParallelSearch, KilledMidStepAndResumedRerunsOnlyTheEvaluationsInFlight) {
+  const std::string whole_log = fresh("whole.log"), log = fresh("killed.log");
+  const std::string parallel = "parallel: {workers: 3, batch: 3}";
+  const nlohmann::json whole =
+      run_json({"search", experiment("whole", whole_log, parallel, true), "--out", fresh("whole")});
+  const int calls = lines(whole_log);
+  ASSERT_EQ(calls, 12);
+
+  const std::string config = experiment("killed", log, parallel, true), dir = fresh("killed");
+  const pid_t pid = start({"search", config, "--out", dir});
+  int stored = -1;
+  for (int i = 0; i < 20000; ++i) {  // until a step is part done: some of its evaluations stored
+    stored = stored_evaluations(dir);
+    if (stored > 0 && stored % 3 != 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // programs forked just before log their call
+  stored = stored_evaluations(dir);
+  const int started = lines(log);
+  ASSERT_GT(stored % 3, 0) << "the kill did not land mid-step";
+  ASSERT_LT(stored, calls);
+  EXPECT_GT(started, stored);  // evaluations were in flight
+
+  const nlohmann::json resumed = run_json({"search", config, "--out", dir, "--resume"});
+  EXPECT_EQ(resumed.at("trials"), whole.at("trials"));
+  EXPECT_EQ(resumed.at("best"), whole.at("best"));
+  // The evaluations stored before the kill ran once; those in flight ran again.
+  EXPECT_EQ(lines(log), calls + (started - stored));
+}
+
+TEST(ParallelSearch, BadSectionsAreOneLineErrorsNamingTheKey) {
+  const std::string config = experiment("errors", fresh("errors.log"), ""), dir = fresh("never");
+  expect_bad_input({"search", config, "--out", dir, "--set", "parallel.workers=0"},
+                   config + ": parallel.workers (from --set): 0 is too small (at least 1)");
+  expect_bad_input({"search", config, "--out", dir, "--set", "parallel.batch=two"},
+                   "parallel.batch (from --set): must be an integer, got 'two'");
+  expect_bad_input({"search", config, "--out", dir, "--set", "parallel=3"},
+                   "parallel (from --set): must be a mapping (workers, batch)");
+  expect_bad_input({"search", config, "--out", dir, "--set", "parallel.wrkers=2"},
+                   "parallel.wrkers (from --set): unknown key (did you mean 'workers'?); allowed: workers, batch");
+  expect_bad_input({"search", config, "--out", dir, "--set", "strategy={name: local}", "--set", "parallel.workers=2"},
+                   config + ": parallel.batch (from --set): strategy 'local' evaluates one neighbour per step, so it "
+                   "takes parallel.batch: 1 (got 2, from parallel.workers)");
+  EXPECT_FALSE(std::filesystem::exists(dir));
+}
+
+TEST(ParallelSearch, ResumeTakesOtherWorkersButNotAnotherBatch) {
+  const std::string config = experiment("resume", fresh("resume.log"), "parallel: {workers: 2}"), dir = fresh("resume");
+  run_json({"search", config, "--out", dir, "--set", "budget.trials=4"});
+  expect_bad_input({"search", config, "--out", dir, "--resume", "--set", "parallel.workers=3"},
+                   "key 'parallel.batch' is 3 here but 2 in the experiment stored");
+  const nlohmann::json more = run_json({"search", config, "--out", dir, "--resume", "--set", "parallel={workers: 3, "
+                                        "batch: 2}", "--set", "budget.trials=6"});
+  EXPECT_EQ(more.at("trials").size(), 6u);
+}
+
+}  // namespace
+}  // namespace hwnas::search
