@@ -1,8 +1,12 @@
-// hwnas space [show]: as a user runs it.
+// hwnas space [show|decode|sample]: as a user runs it.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+#include <set>
+
+#include "hwnas/graph/model_file.h"
 #include "hwnas/space/registry.h"
 #include "support/cli_runner.h"
 
@@ -89,6 +93,62 @@ TEST(SpaceCli, BadInputIsOneLine) {
   const std::string bad = write_temp("bad.yaml", std::string(kPSpace).replace(kPSpace.find("kernel"), 6, "kernal"));
   expect_bad_input({"space", "show", bad, "--target", "npu-p16"},
                    "bad.yaml:6: key 'stages[0].kernal': unknown key; did you mean 'kernel'?");
+}
+
+TEST(SpaceCli, DecodeWritesTheGenomesNetwork) {
+  const std::string out = (testing::scratch_dir() / "decoded.json").string();
+  const Result r = hwnas({"space", "decode", "mobilenet-cls", "baseline", "--out", out, "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["params"], 3504872);  // MobileNetV2, as show's baseline
+  const std::unique_ptr<Space> space = make_space("mobilenet-cls", {});
+  EXPECT_EQ(j["genome"], to_text(*space->baseline()));
+  // The file is the decoded network: the same graph as decoding in the library.
+  EXPECT_EQ(graph::model_to_json(graph::load_model_file(out)), graph::model_to_json(space->decode(*space->baseline())));
+  // A genome as text, from search's output: NB201's cell 1-2-3-4-0-1.
+  const std::string cell = (testing::scratch_dir() / "cell.yaml").string();
+  const Result c = hwnas({"space", "decode", "nb201", "1-2-3-4-0-1", "--out", cell});
+  ASSERT_EQ(c.status, 0) << c.err;
+  EXPECT_NE(c.out.find("1-2-3-4-0-1"), std::string::npos);
+  EXPECT_EQ(graph::model_to_json(graph::load_model_file(cell)),
+            graph::model_to_json(make_space("nb201", {})->decode(parse_genome("1-2-3-4-0-1", "test"))));
+}
+
+TEST(SpaceCli, SampleWritesDistinctNetworksFixedBySeed) {
+  const std::string dir = (testing::scratch_dir() / "samples").string();
+  std::filesystem::remove_all(dir);
+  const Result r = hwnas({"space", "sample", "nb201", "--count", "5", "--seed", "7", "--out", dir, "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["samples"].size(), 5u);
+  std::set<std::string> genomes;
+  for (const nlohmann::json& s : j["samples"]) {
+    genomes.insert(s["genome"].get<std::string>());
+    EXPECT_TRUE(std::filesystem::is_regular_file(s["file"].get<std::string>())) << s["file"];
+  }
+  EXPECT_EQ(genomes.size(), 5u);
+  const Result again = hwnas({"space", "sample", "nb201", "--count", "5", "--seed", "7", "--out", dir, "--json"});
+  EXPECT_EQ(nlohmann::json::parse(again.out)["samples"], j["samples"]);
+  const Result other = hwnas({"space", "sample", "nb201", "--count", "5", "--seed", "8", "--out", dir, "--json"});
+  EXPECT_NE(nlohmann::json::parse(other.out)["samples"], j["samples"]);
+}
+
+TEST(SpaceCli, DecodeAndSampleBadInputIsOneLineAndWritesNothing) {
+  const std::string out = (testing::scratch_dir() / "never.yaml").string();
+  std::filesystem::remove(out);
+  expect_bad_input({"space", "decode", "nb201", "baseline", "--out", out}, "space 'nb201' has no baseline");
+  expect_bad_input({"space", "decode", "nb201", "1-2-3", "--out", out}, "has 3 genes, but the space has 6");
+  expect_bad_input({"space", "decode", "nb201", "1-2-x-4-0-1", "--out", out}, "GENOME: genome '1-2-x-4-0-1'");
+  expect_bad_input({"space", "decode", "nb201", "1-2-3-4-0-9", "--out", out}, "nb201");
+  expect_bad_input({"space", "decode", "mobilenet-cls", "baseline", "--out", "model.txt"}, "model files end in .yaml");
+  EXPECT_FALSE(std::filesystem::exists(out));
+  expect_bad_input({"space", "sample", "nb201", "--count", "15626", "--out", out},
+                   "has 15625 architectures, fewer than the 15626 asked for");
+  expect_bad_input({"space", "sample", "nb201", "--count", "2", "--out", "/nonexistent-dir/s"}, "does not exist");
+  const std::string file = write_temp("a-file.txt", "x");
+  expect_bad_input({"space", "sample", "nb201", "--count", "2", "--out", file}, "--out is a file");
+  expect_bad_input({"space", "sample", "nb201", "--count", "2", "--out", out, "--format", "onnx"}, "give yaml or json");
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 }  // namespace

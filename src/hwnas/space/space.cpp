@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <set>
+
+#include <fmt/format.h>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/hash.h"
@@ -74,6 +77,28 @@ Genome sample(const Space& space, std::mt19937_64& rng) {
     genome.genes.push_back(static_cast<std::uint16_t>(
         std::uniform_int_distribution<std::size_t>(0, gene.choices.size() - 1)(rng)));
   return space.canonical(genome);
+}
+
+std::vector<Genome> sample_distinct(const Space& space, std::size_t count, std::uint64_t seed) {
+  if (const std::optional<std::uint64_t> size = space.exact_size(); size && count > *size)
+    throw UserError(fmt::format("space '{}' has {} architectures, fewer than the {} asked for", space.name(), *size,
+                                count));
+  std::mt19937_64 rng(seed);
+  std::set<Genome> seen;
+  std::vector<Genome> out;
+  for (int stale = 0; out.size() < count;) {
+    Genome g = sample(space, rng);
+    if (!seen.insert(g).second) {
+      if (++stale == 1000)
+        throw UserError(fmt::format("space '{}': 1000 random draws in a row gave only architectures already drawn "
+                                    "after {} of the {} asked for; ask for fewer",
+                                    space.name(), out.size(), count));
+      continue;
+    }
+    stale = 0;
+    out.push_back(std::move(g));
+  }
+  return out;
 }
 
 Genome mutate(const Space& space, const Genome& genome, std::mt19937_64& rng) {

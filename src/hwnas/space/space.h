@@ -86,6 +86,12 @@ std::string fingerprint(const Space& space);
 /// Uniform random choice per gene, canonicalised.
 Genome sample(const Space& space, std::mt19937_64& rng);
 
+/// `count` distinct canonical genomes drawn by sample() from an mt19937_64 seeded with
+/// `seed`, in draw order (a duplicate draw is drawn again): the same list on every machine.
+/// Throws UserError naming the space when it has fewer than `count` architectures
+/// (exact_size), or when 1,000 draws in a row give nothing new.
+std::vector<Genome> sample_distinct(const Space& space, std::size_t count, std::uint64_t seed);
+
 /// Changes one gene that affects the network to another of its choices (chosen
 /// uniformly), canonicalised. A space whose every gene has one choice returns `genome`.
 Genome mutate(const Space& space, const Genome& genome, std::mt19937_64& rng);
