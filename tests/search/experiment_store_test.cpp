@@ -26,6 +26,7 @@ ExperimentInfo sample_info() {
   info.objective_names = {"accuracy", "-latency_ms"};
   info.baseline_genome = "1-2-3";
   info.created_unix = 1764500000;
+  info.rungs = 2;
   return info;
 }
 
@@ -44,6 +45,7 @@ Trial sample_trial(std::int64_t index, TrialStatus status) {
   t.metrics.params = 5;
   t.metrics.macs = 6;
   t.accuracy_evaluated = status == TrialStatus::ok;
+  t.rung = static_cast<std::int32_t>(index % 2);
   t.seconds = 0.25;
   return t;
 }
@@ -80,6 +82,7 @@ TEST(ExperimentStore, EverythingComesBack) {
     state.duplicate_run = 1;
     store.commit_step({}, {}, state);
     state.steps = 3;
+    state.batches = 2;
     state.duplicate_run = 0;
     state.elapsed_s = 1.5;
     store.commit_step({sample_trial(1, TrialStatus::infeasible)}, {{}}, state);
@@ -112,11 +115,14 @@ TEST(ExperimentStore, EverythingComesBack) {
     EXPECT_EQ(t.metrics.params, w.metrics.params);
     EXPECT_EQ(t.metrics.macs, w.metrics.macs);
     EXPECT_EQ(t.accuracy_evaluated, w.accuracy_evaluated);
+    EXPECT_EQ(t.rung, w.rung);
     EXPECT_EQ(t.seconds, w.seconds);
   }
   EXPECT_EQ(r.fitness, (std::vector<std::vector<double>>{{94.5, -0.3}, {}}));
   ASSERT_TRUE(r.state);
   EXPECT_EQ(r.state->steps, 3);
+  EXPECT_EQ(r.state->batches, 2);
+  EXPECT_EQ(r.info.rungs, want.rungs);
   EXPECT_EQ(r.state->duplicates, 1);
   EXPECT_EQ(r.state->duplicate_run, 0);
   EXPECT_EQ(r.state->elapsed_s, 1.5);
@@ -234,6 +240,47 @@ TEST(ExperimentStore, AStoreChangedByAnotherProgramIsCorrupt) {
   EXPECT_NE(error_reading(d).find("the store holds no experiment record"), std::string::npos);
   sql(db, "PRAGMA user_version = 7");
   EXPECT_NE(error_reading(d).find("schema version 7, but this hwnas reads version 2"), std::string::npos);
+}
+
+TEST(ExperimentStore, AccuracyEvaluationsComeBackInCommitOrder) {
+  TestDir dir;
+  ExperimentStore store = ExperimentStore::create(dir.file("run"), sample_info());
+  const space::Genome a{{1, 2}}, b{{0, 3}};
+  store.commit_evaluation({a, 0, 71.25, "", 3.5});
+  store.commit_evaluation({b, 1, std::nullopt, "'train.py' exited with status 1", 0.5});
+  store.commit_evaluation({a, 1, 80.5, "", 9});
+  store.commit_evaluation({a, 0, 72.0, "", 4});  // the same (genome, rung) again: replaced
+  const std::vector<StoredEvaluation> e = store.evaluations();
+  ASSERT_EQ(e.size(), 3u);
+  EXPECT_EQ(e[0].genome, b);
+  EXPECT_EQ(e[0].rung, 1);
+  EXPECT_FALSE(e[0].accuracy);
+  EXPECT_EQ(e[0].failure, "'train.py' exited with status 1");
+  EXPECT_EQ(e[1].genome, a);
+  EXPECT_EQ(e[1].rung, 1);
+  EXPECT_EQ(e[1].accuracy, 80.5);
+  EXPECT_EQ(e[1].seconds, 9);
+  EXPECT_EQ(e[2].accuracy, 72.0);
+}
+
+// With fidelity rungs, a trial stopped at a low rung has an accuracy of a cheaper training:
+// the best and the Pareto front consider the trials at the top rung only.
+TEST(ExperimentStore, BestAndParetoTakeTheTopRungOnly) {
+  TestDir dir;
+  ExperimentInfo info = sample_info();
+  info.rungs = 3;
+  {
+    ExperimentStore store = ExperimentStore::create(dir.file("run"), info);
+    std::vector<Trial> trials;
+    for (std::int64_t i = 0; i < 3; ++i) trials.push_back(sample_trial(i, TrialStatus::ok));
+    trials[0].rung = 0;
+    trials[1].rung = 2;
+    trials[2].rung = 1;
+    store.commit_step(trials, {{99.0, 0}, {50.0, 0}, {98.0, 0}}, {});
+  }
+  const ExperimentRecord r = read_experiment(dir.file("run"));
+  EXPECT_EQ(best_trial(r), 1u);
+  EXPECT_EQ(pareto_trials(r), std::vector<std::size_t>{1});
 }
 
 TEST(ExperimentStore, ATrialAndItsStateAreOneTransaction) {
