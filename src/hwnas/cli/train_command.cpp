@@ -1,7 +1,7 @@
-// hwnas train MODEL / hwnas evaluate MODEL --weights W: parses, prints; the work is
-// train/classification_run.h's.
+// hwnas train MODEL / hwnas evaluate MODEL --weights W: parses, prints (train_output.h);
+// the work is train/classification_run.h's (classification) and train/scene_run.h's
+// (detection, segmentation).
 #include <fmt/format.h>
-#include <sys/resource.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -13,8 +13,10 @@
 #include "hwnas/cli/json_output.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
+#include "hwnas/cli/train_output.h"
 #include "hwnas/space/models.h"
 #include "hwnas/train/classification_run.h"
+#include "hwnas/train/scene_run.h"
 
 namespace hwnas::cli {
 namespace {
@@ -22,40 +24,31 @@ namespace {
 // A training that diverged: the run ends, with its reason, and no metric (docs/cli.md).
 constexpr int kTrainingFailed = 3;
 
-std::int64_t peak_rss_bytes() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  return std::int64_t{usage.ru_maxrss} * 1024;
-}
-
 std::string model_file_of(const std::string& model) {
   std::error_code ec;
   return std::filesystem::is_regular_file(model, ec) ? model : "";
 }
 
-nlohmann::ordered_json to_json(const train::ClassificationRun& r, bool trained) {
-  nlohmann::ordered_json j{{"model", r.model}, {"task", "classification"}, {"status", r.failed ? "failed" : "ok"}};
-  if (r.failed) j["failure"] = r.failure;
-  if (!r.failed) j["metrics"] = {{"top1", r.top1}, {"top5", r.top5}, {"test_images", r.test_images}};
-  j["resolution"] = r.resolution;
-  j["channels"] = r.channels;
-  j["threads"] = r.threads;
-  if (trained) {
-    j["train_images"] = r.train_images;
-    j["epochs_done"] = r.epochs_done;
-    j["resumed_from_epoch"] = r.resumed_from_epoch;
-    j["images_trained"] = r.images_trained;
-    j["train_seconds"] = r.train_seconds;
-    j["images_per_s"] = r.images_per_s;
-  }
-  j["eval_seconds"] = r.eval_seconds;
-  j["peak_rss_bytes"] = peak_rss_bytes();
-  return j;
+// The scene knobs both verbs take.
+struct SceneArgs {
+  std::string labels = "items";
+};
+void add_scene_options(CLI::App* cmd, std::int64_t& test_scenes, std::int32_t& scene_size, SceneArgs& args) {
+  add_integer_option(cmd, "--test-scenes", test_scenes, 1, 1'000'000, "detection, segmentation: test scenes measured");
+  add_integer_option(cmd, "--scene-size", scene_size, 32, 1024, "detection, segmentation: scene canvas side, pixels");
+  cmd->add_option("--scene-labels", args.labels, "detection, segmentation: items (10 classes) or presence (1)")
+      ->default_str("items");
 }
 
-void print_metrics(const train::ClassificationRun& r) {
-  fmt::print("top-1 {:.2f}%, top-5 {:.2f}% on {} test images ({:.2f} s)\n", 100 * r.top1, 100 * r.top5,
-             r.test_images, r.eval_seconds);
+// Prints a run's result and exits 3 when it failed.
+template <class Run>
+void report_training(const Run& r, bool json, const std::string& save) {
+  if (json) emit_json(run_json(r, true));
+  if (r.failed) {
+    fmt::print(stderr, "hwnas: training failed: {}\n", r.failure);
+    std::exit(kTrainingFailed);
+  }
+  if (!json) print_trained(r, save);
 }
 
 void add_train(CLI::App& app) {
@@ -64,14 +57,20 @@ void add_train(CLI::App& app) {
     std::optional<double> lr, weight_decay;
     train::TrainOptions options;
     bool no_augment = false, json = false;
+    SceneArgs scenes;
   };
   auto args = std::make_shared<Args>();
   train::TrainOptions& o = args->options;
-  auto* cmd = app.add_subcommand("train", "Train a model on Fashion-MNIST and measure its test accuracy");
+  auto* cmd = app.add_subcommand(
+      "train", "Train a model (classification: Fashion-MNIST; detection, segmentation: scenes) and measure it");
   cmd->add_option("MODEL", args->model, "Zoo spec or model file")->required();
-  cmd->add_option("--task", args->task, "classification (detection, segmentation: not yet)")
-      ->default_str("classification");
-  cmd->add_option("--data", o.data_dir, "Fashion-MNIST directory (default: Debian's, or $HWNAS_FASHION_MNIST_DIR)");
+  cmd->add_option("--task", args->task, "classification, detection or segmentation")->default_str("classification");
+  cmd->add_option("--data", o.data_dir,
+                  "classification: Fashion-MNIST directory (default: Debian's, or $HWNAS_FASHION_MNIST_DIR); "
+                  "detection, segmentation: scene cache directory (default: $HWNAS_SCENE_CACHE_DIR or "
+                  "~/.cache/hwnas/scenes)");
+  add_integer_option(cmd, "--scenes", o.scenes, 2, 1'000'000, "detection, segmentation: training scenes");
+  add_scene_options(cmd, o.test_scenes, o.scene_size, args->scenes);
   add_integer_option(cmd, "--epochs", o.epochs, 1, 10'000, "Epochs");
   add_real_option(cmd, "--subset", o.subset, 0, true, 1, "Share of the training set, class-stratified by --seed")
       ->default_str("1");
@@ -101,59 +100,64 @@ void add_train(CLI::App& app) {
     if (args->lr) options.optimizer.lr = *args->lr;
     if (args->weight_decay) options.optimizer.weight_decay = *args->weight_decay;
     options.augment = !args->no_augment;
+    options.scene_labels = train::parse_scene_labels(args->scenes.labels, "--scene-labels");
     train::check_train_options(options);
     const graph::Graph g = space::load_model(args->model);
     ProgressBar bar("train " + g.name());
-    const train::ClassificationRun r =
-        train::train_classification(g, model_file_of(args->model), options, [&bar](const train::StepProgress& p) {
-          bar.update(p.epoch * p.steps + p.step, p.epochs * p.steps,
-                     fmt::format("epoch {}/{}, loss {:.4f}, {:.0f} images/s", p.epoch + 1, p.epochs, p.loss,
-                                 p.images_per_s));
-        });
-    bar.finish();
-    if (args->json) emit_json(to_json(r, true));
-    if (r.failed) {
-      fmt::print(stderr, "hwnas: training failed: {}\n", r.failure);
-      std::exit(kTrainingFailed);
+    const train::ProgressCallback progress = [&bar](const train::StepProgress& p) {
+      bar.update(p.epoch * p.steps + p.step, p.epochs * p.steps,
+                 fmt::format("epoch {}/{}, loss {:.4f}, {:.0f} images/s", p.epoch + 1, p.epochs, p.loss,
+                             p.images_per_s));
+    };
+    if (options.task == train::Task::classification) {
+      const train::ClassificationRun r = train::train_classification(g, model_file_of(args->model), options, progress);
+      bar.finish();
+      report_training(r, args->json, options.save);
+    } else {
+      const train::SceneRun r = train::train_scenes(g, model_file_of(args->model), options, progress);
+      bar.finish();
+      report_training(r, args->json, options.save);
     }
-    if (args->json) return;
-    fmt::print("model {} (classification, Fashion-MNIST {} training images at {}x{}, {} channel{}, {} threads)\n",
-               printable(r.model), r.train_images, r.resolution, r.resolution, r.channels,
-               r.channels == 1 ? "" : "s", r.threads);
-    fmt::print("{} epochs{}: {} images in {:.2f} s, {:.1f} images/s\n", r.epochs_done,
-               r.resumed_from_epoch > 0 ? fmt::format(" (resumed after epoch {})", r.resumed_from_epoch) : "",
-               r.images_trained, r.train_seconds, r.images_per_s);
-    print_metrics(r);
-    fmt::print("peak RSS {:.0f} MiB\n", static_cast<double>(peak_rss_bytes()) / (1 << 20));
-    if (!options.save.empty()) fmt::print("weights written to {}\n", printable(options.save));
   });
 }
 
 void add_evaluate(CLI::App& app) {
   struct Args {
-    std::string model;
-    train::EvaluateOptions options;
+    std::string model, task;
+    train::SceneEvaluateOptions options;
     bool json = false;
+    SceneArgs scenes;
   };
   auto args = std::make_shared<Args>();
-  auto* cmd = app.add_subcommand("evaluate", "Test accuracy of a model with trained weights on Fashion-MNIST");
+  auto* cmd = app.add_subcommand("evaluate", "Measure a model with trained weights on the test images of its task");
+  train::EvaluateOptions& base = args->options.base;
   cmd->add_option("MODEL", args->model, "Zoo spec or model file")->required();
-  cmd->add_option("--weights", args->options.weights, "Weights file from 'hwnas train --save'")->required();
-  cmd->add_option("--data", args->options.data_dir, "Fashion-MNIST directory (default: Debian's)");
-  add_integer_option(cmd, "--threads", args->options.threads, 1, 1024, "torch threads (default: the cores)")
-      ->default_str("");
-  add_integer_option(cmd, "--batch", args->options.batch, 1, 65'536, "Batch size");
+  cmd->add_option("--weights", base.weights, "Weights file from 'hwnas train --save'")->required();
+  cmd->add_option("--task", args->task, "classification, detection or segmentation (default: the weights' task)");
+  cmd->add_option("--data", base.data_dir, "Fashion-MNIST directory, or the scene cache directory (as train's)");
+  add_integer_option(cmd, "--threads", base.threads, 1, 1024, "torch threads (default: the cores)")->default_str("");
+  add_integer_option(cmd, "--batch", base.batch, 1, 65'536, "Batch size");
+  add_scene_options(cmd, args->options.test_scenes, args->options.scene_size, args->scenes);
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
+    train::SceneEvaluateOptions options = args->options;
+    options.scene_labels = train::parse_scene_labels(args->scenes.labels, "--scene-labels");
+    options.task =
+        args->task.empty() ? train::weights_task(options.base.weights) : train::parse_task(args->task, "--task");
     const graph::Graph g = space::load_model(args->model);
-    const train::ClassificationRun r = train::evaluate_classification(g, args->options);
-    if (args->json) {
-      emit_json(to_json(r, false));
-      return;
-    }
-    fmt::print("model {} at {}x{} with {}: ", printable(r.model), r.resolution, r.resolution,
-               printable(args->options.weights));
-    print_metrics(r);
+    auto report = [&](const auto& r) {
+      if (args->json) {
+        emit_json(run_json(r, false));
+        return;
+      }
+      fmt::print("model {} at {}x{} with {}: ", printable(r.model), r.resolution, r.resolution,
+                 printable(options.base.weights));
+      print_metrics(r);
+    };
+    if (options.task == train::Task::classification)
+      report(train::evaluate_classification(g, options.base));
+    else
+      report(train::evaluate_scenes(g, options));
   });
 }
 

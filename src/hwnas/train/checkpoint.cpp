@@ -135,6 +135,19 @@ Checkpoint read_checkpoint(const std::string& path) {
   return c;
 }
 
+void check_weights_task(const WeightsFile& weights, Task task, const std::string& path) {
+  if (weights.stamp.task != task_name(task))
+    throw UserError(fmt::format("{}: weights trained for {}, not {}; evaluate them with --task {}", path,
+                                weights.stamp.task, task_name(task), weights.stamp.task));
+}
+
+void check_weights_graph(const WeightsFile& w, const graph::Graph& g, const std::string& path) {
+  if (graph_hash_text(g) != w.stamp.graph_hash)
+    throw UserError(fmt::format("{}: weights of model '{}' (graph {}), another architecture with the same tensors "
+                                "as '{}' (graph {}); give the MODEL they were trained for",
+                                path, w.stamp.model, w.stamp.graph_hash, g.name(), graph_hash_text(g)));
+}
+
 void check_resumable(const Checkpoint& c, const ModelStamp& stamp, const std::map<std::string, std::string>& identity,
                      const std::string& path) {
   if (!(c.stamp == stamp))

@@ -18,6 +18,7 @@
 #include <map>
 #include <string>
 
+#include "hwnas/train/data/image_set.h"
 #include "hwnas/train/network.h"
 
 namespace hwnas::train {
@@ -58,6 +59,14 @@ void write_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 /// when it cannot be read, is not such a file (or is the other kind), or is damaged.
 WeightsFile read_weights(const std::string& path);
 Checkpoint read_checkpoint(const std::string& path);
+
+/// Throws UserError naming `path` when weights trained for another task are given for
+/// `task` ("W: weights trained for detection, not classification; evaluate them with
+/// --task detection").
+void check_weights_task(const WeightsFile& weights, Task task, const std::string& path);
+/// Throws UserError naming `path` and both graph hashes when `weights` were trained on
+/// another architecture than `graph` (at the weights' resolution) with the same tensors.
+void check_weights_graph(const WeightsFile& weights, const graph::Graph& graph, const std::string& path);
 
 /// Throws UserError naming `path` when the checkpoint belongs to another model or another
 /// setting: the first option of `identity` whose value differs ("was written with --epochs

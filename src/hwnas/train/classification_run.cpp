@@ -75,20 +75,9 @@ void measure(Network& network, const ImageSet& test, const BatchOptions& base, s
   run.eval_seconds = seconds_since(start);
 }
 
-// Pixel mean and standard deviation of a set, on the 0–1 scale (the normalisation's).
-std::pair<float, float> pixel_moments(const ImageSet& set) {
-  double sum = 0, sum_sq = 0;
-  for (std::uint8_t p : set.pixels) {
-    sum += p;
-    sum_sq += static_cast<double>(p) * p;
-  }
-  const double n = static_cast<double>(set.pixels.size()), mean = sum / n;
-  return {static_cast<float>(mean / 255), static_cast<float>(std::sqrt(sum_sq / n - mean * mean) / 255)};
-}
-
 BatchOptions batch_options(const graph::Graph& g, const ImageSet& train_set) {
   const InputShape in = input_shape(g);
-  const auto [mean, std] = pixel_moments(train_set);
+  const auto [mean, std] = pixel_moments(train_set.pixels);
   BatchOptions o;
   o.resolution = in.resolution;
   o.channels = in.channels;
@@ -97,19 +86,12 @@ BatchOptions batch_options(const graph::Graph& g, const ImageSet& train_set) {
   return o;
 }
 
-void refuse_other_tasks(Task task) {
-  if (task != Task::classification)
-    throw UserError(fmt::format("--task {} is not supported yet: hwnas train and evaluate do classification only "
-                                "(the {} loss and metric are not in the trainer yet); use --task classification",
-                                task_name(task), task_name(task)));
-}
-
 }  // namespace
 
 ClassificationRun train_classification(const graph::Graph& model, const std::string& model_file,
                                        const TrainOptions& options, const ProgressCallback& progress) {
   check_train_options(options);
-  refuse_other_tasks(options.task);
+  HWNAS_CHECK(options.task == Task::classification);  // scene_run.h trains the others
   const std::vector<FileRole> inputs = {{model_file, "model file (MODEL)"}};
   if (!options.save.empty())
     check_output_path(options.save, "weights file (--save)",
@@ -143,13 +125,7 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
   TrainableModel m = trainable(network);
   const FitResult fit = fit_classifier(m, run.train_images, batches(train_set, subset, train_batches), options,
                                        stamp, progress);
-  run.failed = fit.failed;
-  run.failure = fit.failure;
-  run.epochs_done = fit.epochs_done;
-  run.resumed_from_epoch = fit.resumed_from_epoch;
-  run.images_trained = fit.images;
-  run.train_seconds = fit.seconds;
-  run.images_per_s = fit.seconds > 0 ? static_cast<double>(fit.images) / fit.seconds : 0;
+  record_fit(fit, run);
   if (run.failed) return run;
   measure(network, test_set, test_batches, std::max(options.batch, 256), run);
   if (!options.save.empty()) write_weights(options.save, WeightsFile{stamp, network->named_state()});
@@ -158,7 +134,7 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
 
 ClassificationRun evaluate_classification(const graph::Graph& model, const EvaluateOptions& options) {
   const WeightsFile w = read_weights(options.weights);
-  refuse_other_tasks(parse_task(w.stamp.task, options.weights));
+  check_weights_task(w, Task::classification, options.weights);
   const ImageSet train_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::train);
   const ImageSet test_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::test);
   const graph::Graph g = classifier_at(model, w.stamp.resolution, train_set);
@@ -171,10 +147,7 @@ ClassificationRun evaluate_classification(const graph::Graph& model, const Evalu
   run.channels = input_shape(g).channels;
   Network network(g, 0);
   network->load_state(w.tensors, options.weights);
-  if (graph_hash_text(g) != w.stamp.graph_hash)
-    throw UserError(fmt::format("{}: weights of model '{}' (graph {}), another architecture with the same tensors "
-                                "as '{}' (graph {}); give the MODEL they were trained for",
-                                options.weights, w.stamp.model, w.stamp.graph_hash, g.name(), graph_hash_text(g)));
+  check_weights_graph(w, g, options.weights);
   measure(network, test_set, batch_options(g, train_set), options.batch, run);
   return run;
 }

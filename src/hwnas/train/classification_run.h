@@ -27,8 +27,8 @@ struct ClassificationRun {
   double train_seconds = 0, images_per_s = 0, eval_seconds = 0;
 };
 
-/// Trains `model` for options.task (classification only: detection and segmentation are
-/// a UserError saying so until their losses exist) on Fashion-MNIST from options.data_dir
+/// Trains `model` (options.task is classification: scene_run.h trains detectors and
+/// segmenters; another task is an InternalError) on Fashion-MNIST from options.data_dir
 /// (default_fashion_mnist_dir() when empty), then measures top-1 and top-5 on the whole
 /// test set and writes options.save. Images are resized to options.resolution (the
 /// model's own when 0; the model is rebuilt at that size, model_input.h), replicated to the
@@ -54,7 +54,8 @@ struct EvaluateOptions {
 /// Loads `weights` into `model` (rebuilt at the resolution the weights were trained at)
 /// and measures top-1 and top-5 on the whole Fashion-MNIST test set. UserError when the
 /// file is not a weights file, or its tensors are another model's (naming the first tensor
-/// that is missing, extra or of another shape), or it was trained for another task or on
+/// that is missing, extra or of another shape), or it was trained for another task (naming
+/// the --task to give) or on
 /// another architecture with the same tensors (naming both graph hashes).
 ClassificationRun evaluate_classification(const graph::Graph& model, const EvaluateOptions& options);
 

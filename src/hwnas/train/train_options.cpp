@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <thread>
 
 #include "hwnas/base/error.h"
@@ -22,6 +23,26 @@ Task parse_task(std::string_view text, std::string_view option) {
     if (text == task_name(t)) return t;
   throw UserError(fmt::format("{} '{}' is not a task; use classification, detection or segmentation", option,
                               printable(text, 40)));
+}
+
+SceneLabels parse_scene_labels(std::string_view text, std::string_view option) {
+  if (text == "items") return SceneLabels::items;
+  if (text == "presence") return SceneLabels::presence;
+  throw UserError(fmt::format("{} '{}' is not a scene labelling; use items or presence", option, printable(text, 40)));
+}
+
+std::string_view scene_labels_name(SceneLabels labels) {
+  return labels == SceneLabels::items ? "items" : "presence";
+}
+
+SceneOptions scene_options(const TrainOptions& options) {
+  SceneOptions s;
+  const double scale = options.scene_size / 96.0;
+  s.height = s.width = options.scene_size;
+  s.item_min = std::max(1, static_cast<std::int32_t>(std::lround(s.item_min * scale)));
+  s.item_max = std::max(s.item_min, static_cast<std::int32_t>(std::lround(s.item_max * scale)));
+  s.labels = options.scene_labels;
+  return s;
 }
 
 OptimizerConfig default_optimizer(OptimizerKind kind) {
@@ -57,6 +78,12 @@ void check_train_options(const TrainOptions& o) {
               "[0, 1)");
   check_range(o.label_smoothing >= 0 && o.label_smoothing < 1, "--label-smoothing", o.label_smoothing, "[0, 1)");
   check_range(o.warmup >= 0 && o.warmup <= 1, "--warmup", o.warmup, "[0, 1]");
+  if (o.task != Task::classification) {
+    check_range(o.scenes >= 2 && o.scenes <= 1'000'000, "--scenes", static_cast<double>(o.scenes), "[2, 1000000]");
+    check_range(o.test_scenes >= 1 && o.test_scenes <= 1'000'000, "--test-scenes", static_cast<double>(o.test_scenes),
+                "[1, 1000000]");
+    check_range(o.scene_size >= 32 && o.scene_size <= 1024, "--scene-size", o.scene_size, "[32, 1024]");
+  }
   if (o.resume && o.checkpoint.empty())
     throw UserError("--resume continues the run saved in --checkpoint FILE; give --checkpoint");
 }
@@ -67,7 +94,7 @@ std::int32_t resolve_threads(std::int32_t threads) {
 }
 
 std::map<std::string, std::string> run_identity(const TrainOptions& o) {
-  return {{"--task", std::string(task_name(o.task))},
+  std::map<std::string, std::string> identity = {{"--task", std::string(task_name(o.task))},
           {"--epochs", std::to_string(o.epochs)},
           {"--subset", fmt::format("{}", o.subset)},
           {"--res", std::to_string(o.resolution)},
@@ -82,6 +109,12 @@ std::map<std::string, std::string> run_identity(const TrainOptions& o) {
           {"--label-smoothing", fmt::format("{}", o.label_smoothing)},
           {"--warmup", fmt::format("{}", o.warmup)},
           {"--augment", o.augment ? "on" : "off"}};
+  if (o.task != Task::classification) {
+    identity["--scenes"] = std::to_string(o.scenes);
+    identity["--scene-size"] = std::to_string(o.scene_size);
+    identity["--scene-labels"] = std::string(scene_labels_name(o.scene_labels));
+  }
+  return identity;
 }
 
 }  // namespace hwnas::train

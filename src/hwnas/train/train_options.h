@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "hwnas/train/data/image_set.h"
+#include "hwnas/train/data/scenes.h"
 
 namespace hwnas::train {
 
@@ -42,7 +43,8 @@ OptimizerConfig default_optimizer(OptimizerKind kind);
 
 struct TrainOptions {
   Task task = Task::classification;
-  std::string data_dir;               // empty: the task's default (Fashion-MNIST: Debian's)
+  std::string data_dir;               // empty: the task's default (Fashion-MNIST: Debian's; scenes: the
+                                      // scene cache, data/scene_cache.h default_scene_cache_dir)
   std::int32_t epochs = 10;           // 1 to 10,000
   double subset = 1.0;                // share of the training set, (0, 1], class-stratified by seed
   std::int32_t resolution = 0;        // input height and width, 8 to 1,024; 0: the model's own
@@ -56,7 +58,21 @@ struct TrainOptions {
   std::string checkpoint;             // written after every epoch when not empty
   bool resume = false;                // continue from `checkpoint`
   std::string save;                   // final weights, when not empty
+  // Scenes (detection and segmentation only; data/scenes.h, drawn from Fashion-MNIST's
+  // default directory or $HWNAS_FASHION_MNIST_DIR):
+  std::int64_t scenes = 10'000;       // training scenes, 2 to 1,000,000 (then --subset of them)
+  std::int64_t test_scenes = 1'000;   // test scenes, all measured, 1 to 1,000,000
+  std::int32_t scene_size = 96;       // canvas side, 32 to 1,024; item sides scale with it (28–56 at 96)
+  SceneLabels scene_labels = SceneLabels::items;  // items: 10 classes; presence: 1 ("person-like")
 };
+
+/// "items" or "presence"; UserError naming `option` otherwise.
+SceneLabels parse_scene_labels(std::string_view text, std::string_view option);
+std::string_view scene_labels_name(SceneLabels labels);
+
+/// The scene options of a run: the default SceneOptions at options.scene_size (item_min and
+/// item_max scaled by scene_size / 96 and rounded) with options.scene_labels.
+SceneOptions scene_options(const TrainOptions& options);
 
 /// Where a running training stands, for a progress bar (the trainer calls it per step).
 struct StepProgress {
@@ -68,14 +84,16 @@ struct StepProgress {
 using ProgressCallback = std::function<void(const StepProgress&)>;
 
 /// Throws UserError naming the option (CLI spelling, e.g. "--subset 0 is out of range
-/// (0, 1]") when a knob is outside the ranges above, or --resume lacks --checkpoint.
+/// (0, 1]") when a knob is outside the ranges above (the scene knobs for detection and
+/// segmentation only), or --resume lacks --checkpoint.
 void check_train_options(const TrainOptions& options);
 
 /// The cores torch may use when `threads` is 0 (std::thread::hardware_concurrency, ≥ 1).
 std::int32_t resolve_threads(std::int32_t threads);
 
 /// Everything that decides a run's trajectory, as option → value text (CLI spelling), for
-/// a checkpoint to refuse a resume under other options ("--epochs": "3").
+/// a checkpoint to refuse a resume under other options ("--epochs": "3"); for detection and
+/// segmentation also --scenes, --scene-size and --scene-labels.
 std::map<std::string, std::string> run_identity(const TrainOptions& options);
 
 }  // namespace hwnas::train

@@ -79,6 +79,19 @@ using BatchLoss = std::function<torch::Tensor(std::span<const std::int64_t> posi
 FitResult fit(TrainableModel& model, std::int64_t train_images, const BatchLoss& loss, const TrainOptions& options,
               const ModelStamp& stamp, const ProgressCallback& progress);
 
+/// Copies what `fit` did into a run's record (classification_run.h, scene_run.h): failed,
+/// failure, epochs_done, resumed_from_epoch, images_trained, train_seconds, images_per_s.
+template <class Run>
+void record_fit(const FitResult& fit, Run& run) {
+  run.failed = fit.failed;
+  run.failure = fit.failure;
+  run.epochs_done = fit.epochs_done;
+  run.resumed_from_epoch = fit.resumed_from_epoch;
+  run.images_trained = fit.images;
+  run.train_seconds = fit.seconds;
+  run.images_per_s = fit.seconds > 0 ? static_cast<double>(fit.images) / fit.seconds : 0;
+}
+
 /// fit() with the classifier's loss: cross-entropy of model.logits on `source`'s batches
 /// with options.label_smoothing (Szegedy et al. 2016, §7).
 FitResult fit_classifier(TrainableModel& model, std::int64_t train_images, const BatchSource& source,

@@ -65,6 +65,17 @@ Augmentation draw_augmentation(const BatchOptions& options, std::int64_t index) 
   return drawn;
 }
 
+std::pair<float, float> pixel_moments(std::span<const std::uint8_t> pixels) {
+  if (pixels.empty()) return {0.0f, 1.0f};
+  double sum = 0, sum_sq = 0;
+  for (const std::uint8_t p : pixels) {
+    sum += p;
+    sum_sq += static_cast<double>(p) * p;
+  }
+  const double n = static_cast<double>(pixels.size()), mean = sum / n;
+  return {static_cast<float>(mean / 255), static_cast<float>(std::sqrt(std::max(0.0, sum_sq / n - mean * mean)) / 255)};
+}
+
 Batch make_batch(const ImageSet& set, std::span<const std::int64_t> indices, const BatchOptions& options) {
   check_options(set, options);
   Batch batch;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "hwnas/train/data/image_set.h"
@@ -49,6 +50,10 @@ struct Batch {
 /// finite, channels other than 0, the set's, or 3 from 1); InternalError (HWNAS_CHECK) for
 /// an index outside the set, or a set whose vectors disagree with its size.
 Batch make_batch(const ImageSet& set, std::span<const std::int64_t> indices, const BatchOptions& options);
+
+/// Mean and standard deviation of `pixels` (0–255 bytes) on the 0–1 scale, as
+/// BatchOptions::mean and ::std take them; {0, 1} for no pixels.
+std::pair<float, float> pixel_moments(std::span<const std::uint8_t> pixels);
 
 /// The augmentation make_batch draws for image `index`: crop offsets in 0…2·pad and flip.
 struct Augmentation {

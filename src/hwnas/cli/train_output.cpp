@@ -1,0 +1,131 @@
+#include "hwnas/cli/train_output.h"
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include "hwnas/base/printable.h"
+
+namespace hwnas::cli {
+namespace {
+
+nlohmann::ordered_json header(const std::string& model, train::Task task, bool failed, const std::string& failure) {
+  nlohmann::ordered_json j{{"model", model}, {"task", train::task_name(task)}, {"status", failed ? "failed" : "ok"}};
+  if (failed) j["failure"] = failure;
+  return j;
+}
+
+template <class Run>
+void add_facts(nlohmann::ordered_json& j, const Run& r, bool trained) {
+  j["resolution"] = r.resolution;
+  j["channels"] = r.channels;
+  j["threads"] = r.threads;
+  if (trained) {
+    j["train_images"] = r.train_images;
+    j["epochs_done"] = r.epochs_done;
+    j["resumed_from_epoch"] = r.resumed_from_epoch;
+    j["images_trained"] = r.images_trained;
+    j["train_seconds"] = r.train_seconds;
+    j["images_per_s"] = r.images_per_s;
+  }
+  j["eval_seconds"] = r.eval_seconds;
+  j["peak_rss_bytes"] = peak_rss_bytes();
+}
+
+nlohmann::ordered_json optional_list(const std::vector<std::optional<double>>& values) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const std::optional<double>& v : values) list.push_back(v ? nlohmann::ordered_json(*v) : nullptr);
+  return list;
+}
+
+std::string optional_text(const std::vector<std::optional<double>>& values) {
+  std::string s;
+  for (const std::optional<double>& v : values) s += v ? fmt::format(" {:.3f}", *v) : " -";
+  return s;
+}
+
+template <class Run>
+void print_header(const Run& r, const std::string& data) {
+  fmt::print("model {} ({}, {} training images at {}x{}, {} channel{}, {} threads)\n", printable(r.model), data,
+             r.train_images, r.resolution, r.resolution, r.channels, r.channels == 1 ? "" : "s", r.threads);
+  fmt::print("{} epochs{}: {} images in {:.2f} s, {:.1f} images/s\n", r.epochs_done,
+             r.resumed_from_epoch > 0 ? fmt::format(" (resumed after epoch {})", r.resumed_from_epoch) : "",
+             r.images_trained, r.train_seconds, r.images_per_s);
+}
+
+void print_footer(const std::string& save) {
+  fmt::print("peak RSS {:.0f} MiB\n", static_cast<double>(peak_rss_bytes()) / (1 << 20));
+  if (!save.empty()) fmt::print("weights written to {}\n", printable(save));
+}
+
+}  // namespace
+
+std::int64_t peak_rss_bytes() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return std::int64_t{usage.ru_maxrss} * 1024;
+}
+
+nlohmann::ordered_json run_json(const train::ClassificationRun& r, bool trained) {
+  nlohmann::ordered_json j = header(r.model, train::Task::classification, r.failed, r.failure);
+  if (!r.failed) {
+    j["accuracy"] = 100 * r.top1;
+    j["metrics"] = {{"top1", r.top1}, {"top5", r.top5}, {"test_images", r.test_images}};
+  }
+  add_facts(j, r, trained);
+  return j;
+}
+
+nlohmann::ordered_json run_json(const train::SceneRun& r, bool trained) {
+  nlohmann::ordered_json j = header(r.model, r.task, r.failed, r.failure);
+  if (!r.failed) {
+    j["accuracy"] = r.accuracy();
+    if (r.task == train::Task::detection)
+      j["metrics"] = {{"map_50", r.map_50},   {"map_50_95", r.map_50_95},          {"map_75", r.map_75},
+                      {"ap_50", optional_list(r.ap_50)}, {"baseline_map_50", r.baseline}, {"test_images", r.test_images}};
+    else
+      j["metrics"] = {{"miou", r.miou},
+                      {"pixel_accuracy", r.pixel_accuracy},
+                      {"iou", optional_list(r.iou)},
+                      {"baseline_miou", r.baseline},
+                      {"test_images", r.test_images}};
+  }
+  j["scenes"] = {{"size", r.scene_size}, {"labels", r.scene_labels}};
+  if (!r.cache_note.empty()) j["scenes"]["cache_note"] = r.cache_note;
+  add_facts(j, r, trained);
+  if (r.task == train::Task::detection) j["decode_seconds"] = r.decode_seconds;
+  return j;
+}
+
+void print_metrics(const train::ClassificationRun& r) {
+  fmt::print("top-1 {:.2f}%, top-5 {:.2f}% on {} test images ({:.2f} s)\n", 100 * r.top1, 100 * r.top5,
+             r.test_images, r.eval_seconds);
+}
+
+void print_metrics(const train::SceneRun& r) {
+  if (r.task == train::Task::detection) {
+    fmt::print("mAP@0.5 {:.4f} (prior-box baseline {:.4f}), COCO mAP@[.5:.95] {:.4f} on {} test scenes ({:.2f} s, "
+               "of which decoding and matching {:.2f} s)\n",
+               r.map_50, r.baseline, r.map_50_95, r.test_images, r.eval_seconds, r.decode_seconds);
+    fmt::print("AP@0.5 by class:{}\n", optional_text(r.ap_50));
+  } else {
+    fmt::print("mIoU {:.4f} (all-background baseline {:.4f}), pixel accuracy {:.4f} on {} test scenes ({:.2f} s)\n",
+               r.miou, r.baseline, r.pixel_accuracy, r.test_images, r.eval_seconds);
+    fmt::print("IoU by class (background first):{}\n", optional_text(r.iou));
+  }
+}
+
+void print_trained(const train::ClassificationRun& r, const std::string& save) {
+  print_header(r, "classification, Fashion-MNIST");
+  print_metrics(r);
+  print_footer(save);
+}
+
+void print_trained(const train::SceneRun& r, const std::string& save) {
+  if (!r.cache_note.empty()) fmt::print("{}\n", printable(r.cache_note));
+  print_header(r, fmt::format("{}, {}x{} {} scenes", train::task_name(r.task), r.scene_size, r.scene_size,
+                              r.scene_labels));
+  print_metrics(r);
+  print_footer(save);
+}
+
+}  // namespace hwnas::cli

@@ -1,0 +1,33 @@
+// What `hwnas train` and `hwnas evaluate` print: the JSON object (--json) and the text
+// lines, for classification (train/classification_run.h) and for detection and
+// segmentation (train/scene_run.h). One shape for every task: `model`, `task`, `status`,
+// `failure` (when failed), `accuracy` (the search's one figure, 0–100: top-1 %, 100 ×
+// mAP@0.5 or 100 × mIoU; absent when failed), `metrics` (the task's), then the run's
+// facts. docs/training.md, "hwnas train / evaluate".
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "hwnas/train/classification_run.h"
+#include "hwnas/train/scene_run.h"
+
+namespace hwnas::cli {
+
+/// The --json object of a run; `trained` adds the training's fields (train only).
+nlohmann::ordered_json run_json(const train::ClassificationRun& run, bool trained);
+nlohmann::ordered_json run_json(const train::SceneRun& run, bool trained);
+
+/// The text lines after a training: what was trained, the throughput, the metrics, the
+/// peak RSS and where the weights went (`save`, when not empty).
+void print_trained(const train::ClassificationRun& run, const std::string& save);
+void print_trained(const train::SceneRun& run, const std::string& save);
+
+/// The metric lines of a run (train's and evaluate's).
+void print_metrics(const train::ClassificationRun& run);
+void print_metrics(const train::SceneRun& run);
+
+/// Peak resident memory of this process, bytes (getrusage).
+std::int64_t peak_rss_bytes();
+
+}  // namespace hwnas::cli

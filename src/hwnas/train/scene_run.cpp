@@ -1,0 +1,257 @@
+#include "hwnas/train/scene_run.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/train/checkpoint.h"
+#include "hwnas/train/data/batch.h"
+#include "hwnas/train/data/scene_cache.h"
+#include "hwnas/train/model_input.h"
+#include "hwnas/train/network.h"
+#include "hwnas/train/sampling.h"
+#include "hwnas/train/tasks/baselines.h"
+#include "hwnas/train/tasks/detection_task.h"
+#include "hwnas/train/tasks/segmentation_task.h"
+#include "hwnas/train/trainer.h"
+
+namespace hwnas::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Training scenes whose pixels set the normalisation and whose boxes the prior-box baseline.
+constexpr std::int64_t kReferenceScenes = 1'000;
+
+std::int32_t object_classes(SceneLabels labels) { return labels == SceneLabels::items ? 10 : 1; }
+
+// The model at the run's resolution, checked for the scenes: input channels and head.
+struct SceneModel {
+  graph::Graph graph;
+  InputShape input;
+  SsdHeadLayout layout;  // detection only
+};
+
+SceneModel scene_model(const graph::Graph& model, std::int32_t resolution, Task task, SceneLabels labels) {
+  HWNAS_CHECK(task == Task::detection || task == Task::segmentation);
+  SceneModel m{resolution == 0 ? model : at_resolution(model, resolution), {}, {}};
+  m.input = input_shape(m.graph);
+  if (m.input.channels != 1 && m.input.channels != 3)
+    throw UserError(fmt::format("model '{}' takes {}-channel images; scenes are grayscale, given to a model of 1 "
+                                "channel or replicated to 3: use in_ch=1 or in_ch=3",
+                                m.graph.name(), m.input.channels));
+  const std::int32_t classes = object_classes(labels);
+  if (task == Task::detection)
+    m.layout = ssd_head_layout(m.graph, classes);
+  else
+    check_segmenter(m.graph, classes + 1);
+  return m;
+}
+
+std::filesystem::path cache_dir_of(const std::string& dir) {
+  return dir.empty() ? default_scene_cache_dir() : std::filesystem::path(dir);
+}
+
+ImageSet cached(const SceneOptions& scenes, Split split, std::int64_t count, const std::string& dir,
+                SceneRun& run) {
+  CachedScenes c = make_cached_scenes(scenes, split, count, default_fashion_mnist_dir(), cache_dir_of(dir));
+  if (!c.note.empty()) run.cache_note += (run.cache_note.empty() ? "" : "; ") + c.note;
+  return std::move(c.scenes);
+}
+
+// The first kReferenceScenes training scenes: a prefix of `train` when it holds them.
+ImageSet reference_scenes(const SceneOptions& scenes, const ImageSet* train, const std::string& dir, SceneRun& run) {
+  if (train == nullptr || train->size() < kReferenceScenes)
+    return cached(scenes, Split::train, kReferenceScenes, dir, run);
+  const std::size_t pixels = static_cast<std::size_t>(kReferenceScenes * train->channels * train->height * train->width);
+  ImageSet r = *train;
+  r.pixels.resize(pixels);
+  r.masks.resize(static_cast<std::size_t>(kReferenceScenes * train->height * train->width));
+  r.boxes.resize(static_cast<std::size_t>(kReferenceScenes));
+  return r;
+}
+
+BatchOptions batch_options(const InputShape& in, const ImageSet& reference) {
+  const auto [mean, std] = pixel_moments(reference.pixels);
+  BatchOptions o;
+  o.resolution = in.resolution;
+  o.channels = in.channels;
+  o.mean = mean;
+  o.std = std;
+  return o;
+}
+
+torch::Tensor images_of(Batch& b) {
+  return torch::from_blob(b.pixels.data(), {b.n, b.channels, b.height, b.width}, torch::kFloat32).clone();
+}
+
+// The boxes of `set` scaled to the network's input.
+std::vector<std::vector<Box>> boxes_at(const ImageSet& set, std::int32_t resolution) {
+  const float sx = static_cast<float>(resolution) / static_cast<float>(set.width),
+              sy = static_cast<float>(resolution) / static_cast<float>(set.height);
+  std::vector<std::vector<Box>> out = set.boxes;
+  for (auto& image : out)
+    for (Box& b : image) b = {b.x0 * sx, b.y0 * sy, b.x1 * sx, b.y1 * sy, b.label};
+  return out;
+}
+
+// The test metric and the baseline's, into `run`.
+void measure(Network& network, const SceneModel& m, const ImageSet& test, const ImageSet& reference,
+             const BatchOptions& options, std::int32_t batch, SceneRun& run) {
+  const Clock::time_point start = Clock::now();
+  torch::NoGradGuard no_grad;
+  network->eval();
+  const bool detection = run.task == Task::detection;
+  std::optional<SsdEvaluator> map;
+  std::optional<MeanAveragePrecision> baseline_map;
+  std::vector<Detection> prior;
+  if (detection) {
+    map.emplace(m.layout);
+    baseline_map.emplace(test.classes);
+    prior = prior_box_baseline(boxes_at(reference, m.input.resolution), m.layout.anchors);
+  }
+  ConfusionMatrix confusion(test.classes + 1), background(test.classes + 1);
+  std::vector<std::int64_t> indices;
+  for (std::int64_t first = 0; first < test.size(); first += batch) {
+    indices.clear();
+    for (std::int64_t i = first; i < std::min(test.size(), first + batch); ++i) indices.push_back(i);
+    Batch b = make_batch(test, indices, options);
+    const std::vector<torch::Tensor> out = network->forward(images_of(b));
+    if (detection) {
+      const Clock::time_point decode = Clock::now();
+      map->add(out, b.boxes);
+      for (const std::vector<Box>& truth : b.boxes) baseline_map->add_image(truth, prior);
+      run.decode_seconds += seconds_since(decode);
+    } else {
+      add_segmentation(confusion, out.at(0), b.masks, b.height, b.width);
+      background.add(std::vector<std::int32_t>(b.masks.size(), 0), b.masks);
+    }
+  }
+  run.test_images = test.size();
+  if (detection) {
+    const DetectionMap r = map->result();
+    run.map_50 = r.map_50;
+    run.map_50_95 = r.map_50_95;
+    run.map_75 = r.map_75;
+    run.ap_50 = r.ap_50;
+    run.baseline = baseline_map->result().map_50;
+  } else {
+    run.miou = confusion.mean_iou();
+    run.pixel_accuracy = confusion.pixel_accuracy();
+    for (std::int32_t c = 0; c < confusion.classes(); ++c) run.iou.push_back(confusion.iou(c));
+    run.baseline = background.mean_iou();
+  }
+  run.eval_seconds = seconds_since(start);
+}
+
+// The task's loss of one batch.
+torch::Tensor task_loss(const SceneModel& m, Task task, Network& network, Batch& b) {
+  const std::vector<torch::Tensor> out = network->forward(images_of(b));
+  return task == Task::detection ? ssd_loss(m.layout, out, b.boxes).total : segmentation_loss(out.at(0), mask_tensor(b));
+}
+
+SceneRun run_header(const SceneModel& m, Task task, std::int32_t threads, const SceneOptions& scenes) {
+  SceneRun run;
+  run.model = m.graph.name();
+  run.task = task;
+  run.threads = resolve_threads(threads);
+  torch::set_num_threads(run.threads);
+  run.resolution = m.input.resolution;
+  run.channels = m.input.channels;
+  run.scene_size = scenes.width;
+  run.scene_labels = std::string(scene_labels_name(scenes.labels));
+  return run;
+}
+
+void refuse_test_scenes_without_boxes(Task task, const ImageSet& test) {
+  if (task != Task::detection) return;
+  for (const std::vector<Box>& b : test.boxes)
+    if (!b.empty()) return;
+  throw UserError(fmt::format("the {} test scenes hold no object box, so mAP is undefined; give more --test-scenes",
+                              test.size()));
+}
+
+}  // namespace
+
+SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, const TrainOptions& options,
+                      const ProgressCallback& progress) {
+  check_train_options(options);
+  const SceneOptions scenes = scene_options(options);
+  check_scene_options(scenes);
+  const SceneModel m = scene_model(model, options.resolution, options.task, options.scene_labels);
+  const std::vector<FileRole> inputs = {{model_file, "model file (MODEL)"}};
+  if (!options.save.empty())
+    check_output_path(options.save, "weights file (--save)",
+                      {{model_file, "model file (MODEL)"}, {options.checkpoint, "checkpoint (--checkpoint)"}});
+  if (!options.checkpoint.empty()) check_output_path(options.checkpoint, "checkpoint (--checkpoint)", inputs);
+  if (options.resume) read_text_file(options.checkpoint, "checkpoint (--checkpoint, --resume)");
+  Network network(m.graph, options.seed);
+
+  SceneRun run = run_header(m, options.task, options.threads, scenes);
+  const ImageSet train_set = cached(scenes, Split::train, options.scenes, options.data_dir, run);
+  const ImageSet test_set = cached(scenes, Split::test, options.test_scenes, options.data_dir, run);
+  refuse_test_scenes_without_boxes(options.task, test_set);
+  const ImageSet reference = reference_scenes(scenes, &train_set, options.data_dir, run);
+  const std::vector<std::int64_t> subset =
+      training_subset(std::vector<std::int32_t>(static_cast<std::size_t>(train_set.size()), 0), options.subset,
+                      options.seed);
+  run.train_images = static_cast<std::int64_t>(subset.size());
+  if (run.train_images < 2)
+    throw UserError(fmt::format("--subset {} leaves {} training scene; give a larger fraction or more --scenes",
+                                options.subset, run.train_images));
+
+  const BatchOptions test_batches = batch_options(m.input, reference);
+  BatchOptions train_batches = test_batches;
+  train_batches.augment = options.augment;
+  train_batches.pad = std::max(1, m.input.resolution / 12);
+  const BatchLoss loss = [&](std::span<const std::int64_t> positions, std::uint64_t seed) {
+    std::vector<std::int64_t> chosen(positions.size());
+    for (std::size_t i = 0; i < positions.size(); ++i) chosen[i] = subset[static_cast<std::size_t>(positions[i])];
+    BatchOptions o = train_batches;
+    o.seed = seed;
+    Batch b = make_batch(train_set, chosen, o);
+    return task_loss(m, options.task, network, b);
+  };
+  const ModelStamp stamp{m.graph.name(), graph_hash_text(m.graph), std::string(task_name(options.task)),
+                         m.input.resolution};
+  TrainableModel trainable_model = trainable(network);
+  const FitResult trained = fit(trainable_model, run.train_images, loss, options, stamp, progress);
+  record_fit(trained, run);
+  if (run.failed) return run;
+  measure(network, m, test_set, reference, test_batches, std::max(options.batch, 64), run);
+  if (!options.save.empty()) write_weights(options.save, WeightsFile{stamp, network->named_state()});
+  return run;
+}
+
+SceneRun evaluate_scenes(const graph::Graph& model, const SceneEvaluateOptions& options) {
+  const WeightsFile w = read_weights(options.base.weights);
+  check_weights_task(w, options.task, options.base.weights);
+  TrainOptions knobs;
+  knobs.task = options.task;
+  knobs.test_scenes = options.test_scenes;
+  knobs.scene_size = options.scene_size;
+  knobs.scene_labels = options.scene_labels;
+  check_train_options(knobs);
+  const SceneOptions scenes = scene_options(knobs);
+  check_scene_options(scenes);
+  const SceneModel m = scene_model(model, w.stamp.resolution, options.task, options.scene_labels);
+  Network network(m.graph, 0);
+  network->load_state(w.tensors, options.base.weights);
+  check_weights_graph(w, m.graph, options.base.weights);
+
+  SceneRun run = run_header(m, options.task, options.base.threads, scenes);
+  const ImageSet test_set = cached(scenes, Split::test, options.test_scenes, options.base.data_dir, run);
+  refuse_test_scenes_without_boxes(options.task, test_set);
+  const ImageSet reference = reference_scenes(scenes, nullptr, options.base.data_dir, run);
+  measure(network, m, test_set, reference, batch_options(m.input, reference), options.base.batch, run);
+  return run;
+}
+
+Task weights_task(const std::string& path) { return parse_task(read_weights(path).stamp.task, path); }
+
+}  // namespace hwnas::train

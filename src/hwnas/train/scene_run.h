@@ -1,0 +1,87 @@
+// `hwnas train` and `hwnas evaluate` for detection and segmentation on the scenes
+// (data/scenes.h): the checks that refuse bad input before any work (one-line UserErrors,
+// nothing written), the scenes from the disk cache, the network and its head, the loop
+// (trainer.h fit with tasks/detection_task.h's SSD loss or tasks/segmentation_task.h's
+// per-pixel cross-entropy), the test metrics beside the trivial baseline's
+// (tasks/baselines.h), and the weights. Torch-free header, so the CLI compiles without
+// torch. docs/training.md, "Detection and segmentation".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hwnas/graph/graph.h"
+#include "hwnas/train/classification_run.h"
+#include "hwnas/train/train_options.h"
+
+namespace hwnas::train {
+
+/// What a detection or segmentation training or evaluation did.
+struct SceneRun {
+  std::string model;                  // the graph's name
+  Task task = Task::detection;
+  bool failed = false;                // the training diverged: `failure` says where; no metrics
+  std::string failure;
+  // detection (COCO box AP, metrics/detection_map.h), fractions
+  double map_50 = 0, map_50_95 = 0, map_75 = 0;
+  std::vector<std::optional<double>> ap_50;      // per object class; nullopt: no truth box of it
+  // segmentation (metrics/segmentation.h), fractions
+  double miou = 0, pixel_accuracy = 0;
+  std::vector<std::optional<double>> iou;        // per class, background (0) first; nullopt: absent
+  /// The trivial baseline's mAP@0.5 (prior boxes of the commonest class) or mIoU (every
+  /// pixel background) on the same test scenes.
+  double baseline = 0;
+  std::int64_t test_images = 0;
+  std::int32_t resolution = 0, channels = 0, threads = 0, scene_size = 0;
+  std::string scene_labels;           // "items" or "presence"
+  std::int64_t train_images = 0;      // training scenes after --subset (0 for evaluate)
+  std::int32_t epochs_done = 0, resumed_from_epoch = 0;
+  std::int64_t images_trained = 0;    // in this session
+  double train_seconds = 0, images_per_s = 0;
+  double eval_seconds = 0;            // the test scenes' evaluation, all of it
+  double decode_seconds = 0;          // of which detection's decoding, NMS and mAP matching
+  std::string cache_note;             // a corrupt cache file that was generated again, else ""
+
+  /// The search's one accuracy figure, in [0, 100]: 100 × mAP@0.5 or 100 × mIoU.
+  double accuracy() const { return 100 * (task == Task::detection ? map_50 : miou); }
+};
+
+/// Trains `model` for options.task (detection or segmentation; InternalError otherwise) on
+/// options.scenes training scenes (then options.subset of them, by seed) of
+/// scene_options(options), read from the scene cache options.data_dir
+/// (default_scene_cache_dir() when empty; generated and written there when absent, from
+/// Fashion-MNIST's default directory), then measures the metric on options.test_scenes
+/// test scenes and writes options.save. Images are resized to options.resolution (the
+/// model's own when 0), replicated to the model's input channels, normalised by the pixel
+/// mean and standard deviation of the first 1,000 training scenes, and augmented (crop
+/// after padding by res/12 pixels, horizontal flip; boxes and masks follow). Before any
+/// work, UserError for: bad knobs (check_train_options), a model whose outputs are not an
+/// SSD head for the scenes' classes (task_heads.h ssd_head_layout: "use a model with
+/// classes=11") or not a segmenter of classes + 1 (check_segmenter), or that the network
+/// builder cannot express, an input of other than 1 or 3 channels, --save or --checkpoint
+/// paths that cannot be written, a missing Fashion-MNIST, and a checkpoint that cannot be
+/// resumed. A diverging run returns failed with the reason and writes no weights.
+SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, const TrainOptions& options,
+                      const ProgressCallback& progress);
+
+/// What evaluate_scenes measures on: EvaluateOptions (data_dir: the scene cache) and the
+/// test scenes (the training scenes' knobs of TrainOptions).
+struct SceneEvaluateOptions {
+  EvaluateOptions base;
+  Task task = Task::detection;
+  std::int64_t test_scenes = 1'000;
+  std::int32_t scene_size = 96;
+  SceneLabels scene_labels = SceneLabels::items;
+};
+
+/// Loads `weights` into `model` (rebuilt at the weights' resolution) and measures the
+/// task's metric on the test scenes. UserError as evaluate_classification, and for weights
+/// trained for another task than options.task (naming both and the --task to give).
+SceneRun evaluate_scenes(const graph::Graph& model, const SceneEvaluateOptions& options);
+
+/// The task a weights file was trained for (its stamp); UserError as read_weights.
+Task weights_task(const std::string& path);
+
+}  // namespace hwnas::train

@@ -1,0 +1,154 @@
+// hwnas train / evaluate --task detection|segmentation as a user runs them, on tiny scenes
+// (32x32, a few dozen) and the smallest zoo detector and segmenter: the metrics and their
+// JSON, weights, a run killed with SIGKILL and resumed, and bad input as one-line errors
+// (exit 2) that write nothing — not even the scene cache.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cli_support.h"
+#include "support/cli_runner.h"
+#include "support/resources.h"
+
+namespace hwnas::testing {
+namespace {
+
+const std::string kDetector = "ssdlite_mobilenet_v2:width=0.25,in_ch=1,classes=11,res=32";
+const std::string kSegmenter = "lraspp_mobilenet_v2:width=0.25,in_ch=1,classes=11,res=32";
+
+std::string fresh(const std::string& name) {
+  std::filesystem::remove_all(scratch_dir() / name);
+  return (scratch_dir() / name).string();
+}
+
+// The scene cache the tests share (generated once, then read).
+std::string cache() { return (scratch_dir() / "scene-cache").string(); }
+
+// What a run is told beyond MODEL and --task.
+struct Knobs {
+  std::string scenes = "32", epochs = "1", data = cache();
+};
+
+std::vector<std::string> scene_args(const std::string& verb, const std::string& model, const std::string& task,
+                                    std::vector<std::string> extra, const Knobs& knobs = {}) {
+  std::vector<std::string> args = {verb,         model,     "--task",    task, "--scene-size", "32", "--test-scenes",
+                                   "12",         "--data",  knobs.data,  "--threads", "1"};
+  if (verb == "train")
+    args.insert(args.end(), {"--scenes", knobs.scenes, "--epochs", knobs.epochs, "--batch", "16", "--seed", "2"});
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+nlohmann::json run_json(const std::vector<std::string>& args) {
+  const Result r = hwnas(args);
+  EXPECT_EQ(r.status, 0) << describe(args, r);
+  return r.status == 0 ? nlohmann::json::parse(r.out) : nlohmann::json::object();
+}
+
+TEST(SceneCli, ADetectorTrainsSavesAndEvaluates) {
+  REQUIRE_FASHION_MNIST();
+  const std::string weights = fresh("det.pt");
+  const nlohmann::json j = run_json(scene_args("train", kDetector, "detection", {"--save", weights, "--json"}));
+  EXPECT_EQ(j["task"], "detection");
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_EQ(j["train_images"], 32);
+  EXPECT_EQ(j["epochs_done"], 1);
+  EXPECT_EQ(j["scenes"]["size"], 32);
+  const nlohmann::json& m = j["metrics"];
+  EXPECT_EQ(m["test_images"], 12);
+  const double map_50 = m["map_50"];
+  EXPECT_GE(map_50, m["map_50_95"].get<double>());  // the mean over 0.5..0.95 cannot beat its easiest threshold
+  EXPECT_LE(map_50, 1.0);
+  EXPECT_EQ(m["ap_50"].size(), 10u);
+  EXPECT_TRUE(m.contains("baseline_map_50"));
+  EXPECT_DOUBLE_EQ(j["accuracy"].get<double>(), 100 * map_50);
+
+  // evaluate takes the task from the weights and measures the same test scenes alike.
+  const nlohmann::json e = run_json({"evaluate", kDetector, "--weights", weights, "--scene-size", "32",
+                                     "--test-scenes", "12", "--data", cache(), "--threads", "1", "--json"});
+  EXPECT_EQ(e["task"], "detection");
+  EXPECT_EQ(e["metrics"]["map_50"].get<double>(), map_50);
+  EXPECT_EQ(e["metrics"]["map_50_95"], m["map_50_95"]);
+  const Result human = hwnas(scene_args("evaluate", kDetector, "detection", {"--weights", weights}));
+  EXPECT_NE(human.out.find("mAP@0.5"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("prior-box baseline"), std::string::npos) << human.out;
+
+  // Weights of another task, and of another architecture.
+  expect_bad_input(scene_args("evaluate", kSegmenter, "segmentation", {"--weights", weights}),
+                   "weights trained for detection, not segmentation; evaluate them with --task detection");
+  expect_bad_input(scene_args("evaluate", "ssdlite_mobilenet_v2:width=0.5,in_ch=1,classes=11,res=32", "detection",
+                              {"--weights", weights}),
+                   "det.pt");
+}
+
+TEST(SceneCli, ASegmenterTrainsSavesAndEvaluates) {
+  REQUIRE_FASHION_MNIST();
+  const std::string weights = fresh("seg.pt");
+  const nlohmann::json j = run_json(scene_args("train", kSegmenter, "segmentation", {"--save", weights, "--json"}));
+  EXPECT_EQ(j["task"], "segmentation");
+  const nlohmann::json& m = j["metrics"];
+  const double miou = m["miou"];
+  EXPECT_GE(miou, 0.0);
+  EXPECT_LE(miou, 1.0);
+  EXPECT_EQ(m["iou"].size(), 11u);  // background and the 10 item classes
+  EXPECT_GT(m["baseline_miou"].get<double>(), 0);  // all background: the background's IoU over the classes present
+  EXPECT_DOUBLE_EQ(j["accuracy"].get<double>(), 100 * miou);
+  const nlohmann::json e = run_json(scene_args("evaluate", kSegmenter, "segmentation", {"--weights", weights, "--json"}));
+  EXPECT_EQ(e["metrics"]["miou"].get<double>(), miou);
+  EXPECT_EQ(e["metrics"]["iou"], m["iou"]);
+  expect_bad_input({"evaluate", kDetector, "--weights", weights, "--task", "detection"},
+                   "weights trained for segmentation, not detection");
+}
+
+TEST(SceneCli, AKilledRunResumesToTheSameWeights) {
+  REQUIRE_FASHION_MNIST();
+  const std::string whole = fresh("whole.pt"), resumed = fresh("resumed.pt"), ckpt = fresh("scene.ckpt");
+  const Knobs long_run{"96", "3"};
+  ASSERT_EQ(hwnas(scene_args("train", kDetector, "detection", {"--save", whole}, long_run)).status, 0);
+
+  std::vector<std::string> args =
+      scene_args("train", kDetector, "detection", {"--checkpoint", ckpt, "--save", resumed}, long_run);
+  ASSERT_TRUE(kill_when_file_appears(args, ckpt)) << "the run ended before it was killed: make it longer";
+  EXPECT_FALSE(std::filesystem::exists(resumed));
+  args.push_back("--resume");
+  const Result r = hwnas(args);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("resumed after epoch"), std::string::npos) << r.out;
+  EXPECT_EQ(read_file(resumed), read_file(whole));  // bit for bit
+
+  // The scenes are part of the run: other scenes cannot continue it.
+  expect_bad_input(scene_args("train", kDetector, "detection", {"--checkpoint", ckpt, "--resume"}, {"64", "3"}),
+                   "was written by a run with --scenes 96, not 64");
+}
+
+TEST(SceneCli, BadInputIsAOneLineErrorAndWritesNothing) {
+  const std::string weights = fresh("never.pt"), untouched = fresh("untouched-cache");
+  const Knobs knobs{"32", "1", untouched};
+  auto bad = [&](const std::string& model, const std::string& task, std::vector<std::string> extra) {
+    extra.insert(extra.end(), {"--save", weights});
+    return scene_args("train", model, task, extra, knobs);
+  };
+  expect_bad_input(bad(kDetector, "detection", {"--scene-labels", "people"}), "--scene-labels 'people'");
+  expect_bad_input(scene_args("train", kDetector, "detection", {}, {"1", "1", untouched}), "--scenes");
+  std::vector<std::string> small = bad(kDetector, "detection", {});
+  small[5] = "16";  // --scene-size
+  expect_bad_input(small, "--scene-size");
+  small = bad(kDetector, "detection", {});
+  small[7] = "0";  // --test-scenes
+  expect_bad_input(small, "--test-scenes");
+  // The head: another number of classes, a segmenter, a detector, presence's 1 class.
+  expect_bad_input(bad("ssdlite_mobilenet_v2:width=0.25,in_ch=1,res=32", "detection", {}),
+                   "use a model with classes=11");
+  expect_bad_input(bad(kSegmenter, "detection", {}), "not an SSD head map");
+  expect_bad_input(bad(kDetector, "segmentation", {}), "segmentation needs one map of 11 class scores");
+  expect_bad_input(bad(kDetector, "detection", {"--scene-labels", "presence"}), "use a model with classes=2");
+  expect_bad_input(bad("lraspp_mobilenet_v2:width=0.25,in_ch=1,classes=10,res=32", "segmentation", {}),
+                   "use a model with classes=11");
+  expect_bad_input(bad("ssdlite_mobilenet_v2:width=0.25,in_ch=2,classes=11,res=32", "detection", {}), "in_ch=1");
+  EXPECT_FALSE(std::filesystem::exists(weights));
+  EXPECT_FALSE(std::filesystem::exists(untouched));
+}
+
+}  // namespace
+}  // namespace hwnas::testing
