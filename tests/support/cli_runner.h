@@ -36,12 +36,10 @@ inline std::filesystem::path scratch_dir() {
   return scratch.path();
 }
 
-// Runs HWNAS_BINARY with `args` (no shell), stdout and stderr to separate files.
-inline Result hwnas(const std::vector<std::string>& args) {
+// Runs `argv` (argv[0] a path; no shell), stdout and stderr to separate files.
+inline Result run_program(std::vector<std::string> argv_storage) {
   const std::filesystem::path dir = scratch_dir();
   const std::string out_path = (dir / "stdout").string(), err_path = (dir / "stderr").string();
-  std::vector<std::string> argv_storage = {HWNAS_BINARY};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& a : argv_storage) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -69,8 +67,15 @@ inline Result hwnas(const std::vector<std::string>& args) {
   run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   run.out = read_file(out_path);
   run.err = read_file(err_path);
-  EXPECT_NE(run.status, 127) << "could not execute " << HWNAS_BINARY;
+  EXPECT_NE(run.status, 127) << "could not execute " << argv_storage[0];
   return run;
+}
+
+// Runs HWNAS_BINARY with `args` (no shell), stdout and stderr to separate files.
+inline Result hwnas(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {HWNAS_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(std::move(argv));
 }
 
 inline std::string describe(const std::vector<std::string>& args, const Result& r) {

@@ -1,0 +1,67 @@
+// The MPI side of `mpirun -np N hwnas search` (docs/parallel.md): this process's place in
+// the job, and MPI's initialisation and finalisation.
+//
+// MPI is initialised only in a process mpirun started (started_by_mpirun), so `hwnas
+// search` run alone never touches it. OpenMPI 4.1 ends a job whose rank dies: it sends the
+// other ranks SIGCONT, SIGTERM one second later and SIGKILL one second after that
+// (odls_base_sigkill_timeout, measured here), and prints which rank died.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hwnas::parallel {
+
+/// Whether mpirun (or another PMI launcher) started this process: OpenMPI's
+/// OMPI_COMM_WORLD_SIZE, else PMI_SIZE / PMIX_RANK, is in the environment. Reads nothing else.
+bool started_by_mpirun();
+
+/// This process's rank as the launcher's environment gives it before MPI is initialised
+/// (OMPI_COMM_WORLD_RANK, PMI_RANK, PMIX_RANK); 0 when started alone. For deciding, before
+/// MPI_Init, that only rank 0 prints a command-line error.
+int rank_from_environment();
+
+/// MPI_Init_thread (MPI_THREAD_FUNNELED: only the thread that made the session calls MPI)
+/// on construction, MPI_Finalize on destruction. One per process, made only when
+/// started_by_mpirun(). Construction is collective: every rank exchanges its host name and
+/// process id, so rank 0 can later tell which rank of its own host has died.
+class MpiSession {
+ public:
+  MpiSession();
+  ~MpiSession();
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  /// The worker ranks (rank >= 1) on this host: the processes that share its cores.
+  int workers_on_this_host() const;
+
+  /// Collective: every rank says whether its set-up failed. Returns the lowest rank that
+  /// failed (the one that prints the error, so the user reads it once), or nullopt.
+  std::optional<int> lowest_failing_rank(bool failed) const;
+
+  /// The ranks on this host whose process has ended (gone or a zombie), lowest first.
+  /// Reads /proc; not async-signal-safe.
+  std::vector<int> ended_ranks_on_this_host() const;
+
+  /// Looks for ended ranks on this host and keeps the first it finds: the rank that died.
+  /// (Once mpirun's SIGTERM has reached the others, they have ended too.) The MPI pool
+  /// calls it about every 100 ms while it waits for results.
+  void watch_ranks();
+  /// What watch_ranks found first; empty while it has found none.
+  const std::vector<int>& first_ended_ranks() const { return first_ended_; }
+
+  /// Ends the process without MPI_Finalize (which would wait for ranks that are dead or
+  /// being killed): for a rank that mpirun is ending. Runs std::exit(status).
+  [[noreturn]] void exit_without_finalize(int status);
+
+ private:
+  int rank_ = 0, size_ = 1;
+  std::vector<std::string> hosts_;  // by rank
+  std::vector<long> pids_;          // by rank
+  std::vector<int> first_ended_;
+};
+
+}  // namespace hwnas::parallel

@@ -1,0 +1,50 @@
+// Runs a program under OpenMPI's mpirun for the parallel tests: `mpirun
+// --allow-run-as-root --oversubscribe -np N PROGRAM ARGS...` (no shell), stdout and stderr
+// kept apart. mpirun is a Debian package hwnas needs (openmpi-bin, scripts/setup.sh): a
+// test without it skips, or fails under HWNAS_REQUIRE_ALL_TESTS (support/resources.h).
+#pragma once
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "support/cli_runner.h"
+
+namespace hwnas::testing {
+
+/// mpirun's path, or empty when no PATH directory has it.
+inline std::string mpirun_path() {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+  for (std::size_t start = 0; start <= dirs.size();) {
+    const std::size_t end = std::min(dirs.find(':', start), dirs.size());
+    const std::filesystem::path candidate = std::filesystem::path(dirs.substr(start, end - start)) / "mpirun";
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    start = end + 1;
+  }
+  return "";
+}
+
+inline std::string missing_mpirun() {
+  return mpirun_path().empty() ? "mpirun is not on PATH: install OpenMPI (apt-get install openmpi-bin; scripts/setup.sh)"
+                               : "";
+}
+
+/// The argv of `mpirun ... -np ranks program args...`.
+inline std::vector<std::string> mpirun_argv(int ranks, const std::string& program, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {mpirun_path(), "--allow-run-as-root", "--oversubscribe", "-np",
+                                   std::to_string(ranks), program};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+/// Runs `program args...` on `ranks` ranks to the end.
+inline Result mpirun(int ranks, const std::string& program, const std::vector<std::string>& args) {
+  return run_program(mpirun_argv(ranks, program, args));
+}
+
+}  // namespace hwnas::testing
