@@ -8,6 +8,7 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/cli/commands.h"
+#include "hwnas/hw/external/subprocess.h"
 
 namespace hwnas::cli {
 
@@ -17,9 +18,7 @@ void add_forwarded_command(CLI::App& app, const std::string& name, const std::st
   cmd->set_help_flag();
   cmd->allow_extras();
   cmd->callback([cmd, name] {
-    std::error_code ec;
-    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    const std::filesystem::path program = self.parent_path() / "hwnas-train";
+    const std::filesystem::path program = hw::program_beside_this_one("hwnas-train");
     std::vector<std::string> words = {program.string(), name};
     for (const std::string& extra : cmd->remaining()) words.push_back(extra);
     std::vector<char*> argv;

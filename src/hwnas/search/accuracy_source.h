@@ -1,13 +1,19 @@
 // Where a search's accuracy comes from (docs/experiments.md, "Accuracy").
 //
 // Implementations: a CSV column keyed by the architecture string (csv_accuracy.cpp; e.g.
-// NAS-Bench-201's acc_cifar10) and the user's own training program (external_accuracy.cpp).
-// Training in hwnas, zero-shot proxies and a supernet are meant to be further
-// implementations of this one call.
+// NAS-Bench-201's acc_cifar10), the user's own training program (external_accuracy.cpp)
+// and training in hwnas (train_accuracy.cpp: hwnas-train per trial). Zero-shot proxies and
+// a supernet are meant to be further implementations of this one call. With
+// `multi_fidelity:` (fidelity_schedule.h) there is one source per rung.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "hwnas/search/candidate.h"
 #include "hwnas/search/experiment_input.h"
@@ -21,18 +27,40 @@ class AccuracySource {
   /// The task's metric of the candidate in [0, 100] (top-1 %, mAP, mIoU): the expensive
   /// query a search counts. Throws UserError with the reason when this candidate's
   /// evaluation fails (the program crashed, hung or answered garbage; the table has no
-  /// row for it): the cost model records the trial as failed and the search goes on.
+  /// row for it; the training diverged): the cost model records the trial as failed and
+  /// the search goes on. Safe to call from several threads at once.
   virtual double accuracy(const Candidate& candidate) = 0;
 };
 
-/// The source the `accuracy:` section describes: `csv` + `column` (+ `arch_column`), or
-/// `command` (+ `timeout_s`, `fidelity`, `model_format`). Throws UserError naming the file
-/// and key for bad keys, a missing file or column, and table rows that are not
-/// architectures of `space`.
+/// The experiment's accuracy sources, one per fidelity rung (multi_fidelity.rungs, low to
+/// high; one when single fidelity; none without `accuracy:`). `workers` (>= 1) is how
+/// many evaluations run at once in this process: accuracy.train's threads default to
+/// max(1, cores / workers). Throws UserError naming the file and key ("exp.yaml:9:
+/// accuracy.train.subset: 0 is out of range (0, 1]", "multi_fidelity.rungs[1].epochs: ...")
+/// for every bad key, a missing dataset (with its install command) or program, rungs of
+/// the wrong kind for the source, equal or decreasing rungs; and make_fidelity_schedule's
+/// errors.
+std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::Node& experiment,
+                                                                   const std::string& file,
+                                                                   const space::Space& space, std::int32_t workers);
+
+/// The single-fidelity source the `accuracy:` section describes (one worker): `csv` +
+/// `column` (+ `arch_column`), `command` (+ `timeout_s`, `fidelity`, `model_format`), or
+/// `train` (a mapping of hwnas-train's options). Throws UserError naming the file and key
+/// for bad keys, a missing file or column, and table rows that are not architectures of
+/// `space`.
 std::unique_ptr<AccuracySource> make_accuracy_source(const ExperimentSection& section, const space::Space& space);
 
-/// The two sources, from a section already known to be of their kind.
+/// The sources, from a section already known to be of their kind. `rung_fidelity`: the
+/// text for {fidelity} of one multi-fidelity rung (then accuracy.fidelity must be absent).
 std::unique_ptr<AccuracySource> make_csv_accuracy(const ExperimentSection& section, const space::Space& space);
-std::unique_ptr<AccuracySource> make_external_accuracy(const ExperimentSection& section);
+std::unique_ptr<AccuracySource> make_external_accuracy(const ExperimentSection& section,
+                                                       const std::optional<std::string>& rung_fidelity = {});
+/// `train`: the accuracy.train section, `rungs`: multi_fidelity.rungs (each a mapping of
+/// accuracy.train keys but task and data, overriding them; empty: single fidelity). One
+/// source per rung, or one.
+std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const ExperimentSection& train,
+                                                                   const std::vector<ExperimentSection>& rungs,
+                                                                   std::int32_t workers);
 
 }  // namespace hwnas::search

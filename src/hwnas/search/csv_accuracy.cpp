@@ -67,15 +67,4 @@ std::unique_ptr<AccuracySource> make_csv_accuracy(const ExperimentSection& s, co
   return std::make_unique<CsvAccuracy>(path, arch_column, std::move(values));
 }
 
-std::unique_ptr<AccuracySource> make_accuracy_source(const ExperimentSection& s, const space::Space& space) {
-  const int kinds = int{s.has("csv")} + int{s.has("command")};
-  if (!s.node().IsMap() || kinds != 1)
-    throw UserError(fmt::format("{}: {}: give exactly one of csv: FILE with column: NAME, or command: [PROGRAM, "
-                                "ARGS...] naming {{model}} (docs/experiments.md); leave accuracy: out for a "
-                                "latency-only search",
-                                s.file(), s.prefix()));
-  if (s.has("csv")) return make_csv_accuracy(s, space);
-  return make_external_accuracy(s);
-}
-
 }  // namespace hwnas::search

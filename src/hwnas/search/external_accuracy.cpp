@@ -3,19 +3,17 @@
 // and {fidelity} placeholders of its command, answering one JSON line {"accuracy": x}.
 #include <fmt/format.h>
 
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 
 #include "hwnas/base/error.h"
-#include "hwnas/base/json_input.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/hw/external/subprocess.h"
 #include "hwnas/search/accuracy_source.h"
+#include "hwnas/search/trial_program.h"
 
 namespace hwnas::search {
 namespace {
@@ -24,50 +22,6 @@ namespace fs = std::filesystem;
 
 constexpr double kMaxTimeoutS = 7 * 86400.0;  // a week per trial
 const char* kAnswerHelp = "print {\"accuracy\": x} with x in [0, 100] as the last line of stdout";
-
-/// The first ~160 characters of `text` on one line (blank runs become one space).
-std::string one_line(std::string_view text) {
-  std::string out;
-  for (char ch : text) {
-    const bool space = std::isspace(static_cast<unsigned char>(ch)) != 0;
-    if (space && (out.empty() || out.back() == ' ')) continue;
-    out += space ? ' ' : ch;
-    if (out.size() >= 160) return out + "...";
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
-
-/// The last ~160 characters of stderr, where a Python traceback names the error.
-std::string stderr_note(const std::string& err) {
-  std::string_view tail = err;
-  while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back())) != 0) tail.remove_suffix(1);
-  if (tail.empty()) return "; it printed nothing on stderr";
-  const bool cut = tail.size() > 160;
-  if (cut) tail = tail.substr(tail.size() - 160);
-  return fmt::format("; stderr ends: '{}{}'", cut ? "..." : "", one_line(tail));
-}
-
-/// A directory of its own for one trial's model file, removed with everything in it.
-class TrialDir {
- public:
-  TrialDir() {
-    std::string pattern = (fs::temp_directory_path() / "hwnas-trial-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr)
-      throw UserError(fmt::format("cannot make a temporary directory {} ({})", pattern, std::strerror(errno)));
-    path_ = pattern;
-  }
-  ~TrialDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TrialDir(const TrialDir&) = delete;
-  TrialDir& operator=(const TrialDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
   for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
@@ -93,14 +47,8 @@ class ExternalAccuracy : public AccuracySource {
       replace_all(arg, "{model}", model);
       replace_all(arg, "{fidelity}", fidelity_);
     }
-    const hw::ProcessResult r = hw::run_process(argv, work_dir_, "", timeout_s_);
     const std::string& program = command_.front();
-    if (!r.started) fail(fmt::format("cannot run '{}' ({})", program, r.exec_error));
-    if (r.timed_out)
-      fail(fmt::format("'{}' gave no answer within timeout_s = {:g} s and was killed", program, timeout_s_));
-    if (r.signal != 0)
-      fail(fmt::format("'{}' was killed by signal {} ({}){}", program, r.signal, ::strsignal(r.signal),
-                       stderr_note(r.err)));
+    const hw::ProcessResult r = run_trial_program(argv, work_dir_, timeout_s_, program);
     if (r.exit_status != 0)
       fail(fmt::format("'{}' exited with status {}{}", program, r.exit_status, stderr_note(r.err)));
     return parse_answer(r.out);
@@ -112,16 +60,9 @@ class ExternalAccuracy : public AccuracySource {
   static double parse_answer(const std::string& out) {
     std::string_view text = out;
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) text.remove_suffix(1);
-    if (text.empty()) fail(std::string("it printed nothing on stdout; ") + kAnswerHelp);
     const std::size_t newline = text.find_last_of('\n');
-    const std::string_view line = newline == std::string_view::npos ? text : text.substr(newline + 1);
-    nlohmann::json answer;
-    try {
-      answer = parse_json_strict(line, fmt::format("its answer '{}'", one_line(line)));
-    } catch (const UserError& e) {
-      fail(fmt::format("{}; {}", e.what(), kAnswerHelp));
-    }
-    if (!answer.is_object()) fail(fmt::format("its answer '{}' is not a JSON object; {}", one_line(line), kAnswerHelp));
+    const nlohmann::json answer =
+        answer_object(newline == std::string_view::npos ? text : text.substr(newline + 1), kAnswerHelp);
     for (const auto& [key, value] : answer.items())
       if (key != "accuracy") fail(fmt::format("its answer has the unknown key '{}'; {}", key, kAnswerHelp));
     if (!answer.contains("accuracy")) fail(fmt::format("its answer has no 'accuracy'; {}", kAnswerHelp));
@@ -147,7 +88,8 @@ bool names_placeholder(const std::vector<std::string>& command, std::string_view
 
 }  // namespace
 
-std::unique_ptr<AccuracySource> make_external_accuracy(const ExperimentSection& s) {
+std::unique_ptr<AccuracySource> make_external_accuracy(const ExperimentSection& s,
+                                                       const std::optional<std::string>& rung_fidelity) {
   s.only({"command", "timeout_s", "fidelity", "model_format"});
   const std::vector<std::string> command = s.text_list(
       "command", "give the program and its arguments, e.g. [python3, train.py, --model, '{model}', --epochs, "
@@ -162,7 +104,14 @@ std::unique_ptr<AccuracySource> make_external_accuracy(const ExperimentSection& 
                       "[python3, train.py, '{model}']");
 
   std::string fidelity;
-  if (s.has("fidelity")) {
+  if (rung_fidelity) {
+    if (s.has("fidelity"))
+      s.fail("fidelity", "multi_fidelity.rungs give each rung's fidelity; remove accuracy.fidelity");
+    if (!names_placeholder(command, "{fidelity}"))
+      s.fail("command", "multi_fidelity.rungs give a fidelity, but no argument holds {fidelity}; add one, e.g. "
+                        "--epochs '{fidelity}'");
+    fidelity = *rung_fidelity;
+  } else if (s.has("fidelity")) {
     s.number("fidelity", 0, 1e9);
     fidelity = s.get("fidelity").Scalar();
     if (!names_placeholder(command, "{fidelity}"))

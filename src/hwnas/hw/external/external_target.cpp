@@ -96,17 +96,7 @@ std::string canonical(const ExternalDescription& d) {
 }
 
 /// The first ~100 characters of a program's output, on one line.
-std::string excerpt(const std::string& text) {
-  std::string out;
-  for (char ch : text) {
-    const bool space = std::isspace(static_cast<unsigned char>(ch)) != 0;
-    if (space && (out.empty() || out.back() == ' ')) continue;
-    out += space ? ' ' : ch;
-    if (out.size() >= 100) return out + "...";
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
+std::string excerpt(const std::string& text) { return one_line(text, 100); }
 
 std::string stderr_note(const ProcessResult& r) {
   const std::string e = excerpt(r.err);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -308,6 +309,27 @@ std::optional<std::filesystem::path> find_program(const std::string& program, co
     begin = end + 1;
   }
   return std::nullopt;
+}
+
+std::string one_line(std::string_view text, std::size_t max_chars) {
+  std::string out;
+  for (char ch : text) {
+    const bool space = std::isspace(static_cast<unsigned char>(ch)) != 0;
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : ch;
+    if (out.size() >= max_chars) return out + "...";
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::filesystem::path program_beside_this_one(std::string_view name) {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec)
+    throw UserError("cannot find the running program's directory: /proc/self/exe cannot be read (" + ec.message() +
+                    "); mount /proc");
+  return self.parent_path() / name;
 }
 
 void kill_running_process_groups() noexcept {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hwnas::hw {
@@ -42,5 +43,14 @@ void kill_running_process_groups() noexcept;
 /// `work_dir`). nullopt when there is none, so callers can refuse a misspelt program
 /// before running anything.
 std::optional<std::filesystem::path> find_program(const std::string& program, const std::string& work_dir);
+
+/// The first `max_chars` characters of a program's output `text` on one line (blank runs
+/// become one space, leading and trailing ones go), with "..." when cut: for one-line errors.
+std::string one_line(std::string_view text, std::size_t max_chars);
+
+/// `name` in the directory of the running executable (read from /proc/self/exe), e.g.
+/// hwnas-train beside hwnas or beside a test binary; whether it exists is the caller's
+/// question. Throws UserError when /proc/self/exe cannot be read (no /proc mounted).
+std::filesystem::path program_beside_this_one(std::string_view name);
 
 }  // namespace hwnas::hw

@@ -1,0 +1,258 @@
+// Accuracy from training in hwnas: `accuracy: train:` runs hwnas-train (beside the running
+// hwnas) on the candidate's model file, one subprocess per trial, and reads its --json
+// answer. The options are checked when the experiment is read with the trainer's own
+// torch-free checks (train/train_options.h), so a typo fails before any trial runs.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+
+#include "hwnas/base/error.h"
+#include "hwnas/base/yaml_input.h"
+#include "hwnas/graph/model_file.h"
+#include "hwnas/search/accuracy_source.h"
+#include "hwnas/search/trial_program.h"
+#include "hwnas/train/data/fashion_mnist.h"
+#include "hwnas/train/train_options.h"
+
+namespace hwnas::search {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double kMaxTimeoutS = 7 * 86400.0;  // a week per trial
+constexpr int kUserErrorExit = 2;             // hwnas-train: bad input (one line on stderr)
+constexpr int kDivergedExit = 3;              // hwnas-train: the training diverged (docs/cli.md)
+const char* kAnswerHelp = "hwnas-train train --json prints one JSON object";
+
+/// One rung's training: the trainer's options, what hwnas-train is given explicitly, and
+/// the trial's time limit.
+struct TrainSettings {
+  train::TrainOptions options;
+  std::optional<double> lr, weight_decay;  // unset: the optimizer's default
+  double timeout_s = 86400;
+};
+
+/// `message` without its first word: the trainer's checks name the CLI option ("--subset
+/// 0 is out of range (0, 1]"), the experiment's errors name the key instead.
+std::string without_option(const std::string& message) {
+  const std::size_t space = message.find(' ');
+  return space == std::string::npos ? message : message.substr(space + 1);
+}
+
+/// Runs `check`; its UserError becomes one naming `key` of `s`.
+void check_key(const ExperimentSection& s, std::string_view key, const std::function<void()>& check) {
+  try {
+    check();
+  } catch (const UserError& e) {
+    s.fail(key, without_option(e.what()));
+  }
+}
+
+bool read_bool(const ExperimentSection& s, std::string_view key) {
+  const YAML::Node v = s.get(key);
+  if (!v.IsScalar() || !is_plain_scalar(v) || (v.Scalar() != "true" && v.Scalar() != "false"))
+    s.fail(key, fmt::format("must be true or false, got {}", value_words(v)));
+  return v.Scalar() == "true";
+}
+
+/// Reads the keys `s` gives over `settings`, checking each as hwnas-train would.
+void read_train_keys(const ExperimentSection& s, TrainSettings& settings, bool top) {
+  train::TrainOptions& o = settings.options;
+  if (top) {
+    s.only({"task", "data", "epochs", "subset", "resolution", "batch", "threads", "seed", "optimizer", "lr",
+            "weight_decay", "label_smoothing", "warmup", "augment", "timeout_s"});
+  } else {
+    s.only({"epochs", "subset", "resolution", "batch", "threads", "seed", "optimizer", "lr", "weight_decay",
+            "label_smoothing", "warmup", "augment", "timeout_s"});
+  }
+  if (s.has("task")) {
+    check_key(s, "task", [&] { o.task = train::parse_task(s.text("task"), "task"); });
+    if (o.task != train::Task::classification)
+      s.fail("task", fmt::format("{} is not trainable by hwnas-train yet; use classification",
+                                 train::task_name(o.task)));
+  }
+  if (s.has("data")) o.data_dir = fs::absolute(s.path("data")).string();
+  if (s.has("optimizer"))
+    check_key(s, "optimizer", [&] { o.optimizer.kind = train::parse_optimizer(s.text("optimizer"), "optimizer"); });
+  if (s.has("augment")) o.augment = read_bool(s, "augment");
+  if (s.has("seed")) o.seed = static_cast<std::uint64_t>(s.integer("seed", 0, INT64_MAX));
+  settings.timeout_s = s.number("timeout_s", 1e-3, kMaxTimeoutS, settings.timeout_s);
+
+  // Each number is checked alone on default options, so that an error names its own key.
+  const auto checked = [&](std::string_view key, double value, const std::function<void(train::TrainOptions&)>& set) {
+    train::TrainOptions probe;
+    set(probe);
+    check_key(s, key, [&] { train::check_train_options(probe); });
+    return value;
+  };
+  const auto integer = [&](std::string_view key, std::int32_t train::TrainOptions::*field) {
+    if (!s.has(key)) return;
+    const auto v = static_cast<std::int32_t>(s.integer(key, INT32_MIN, INT32_MAX));
+    checked(key, v, [&](train::TrainOptions& p) { p.*field = v; });
+    o.*field = v;
+  };
+  integer("epochs", &train::TrainOptions::epochs);
+  integer("resolution", &train::TrainOptions::resolution);
+  integer("batch", &train::TrainOptions::batch);
+  integer("threads", &train::TrainOptions::threads);
+  if (s.has("threads") && o.threads == 0) s.fail("threads", "0 is out of range [1, 1024]");
+  const auto real = [&](std::string_view key, const std::function<void(train::TrainOptions&, double)>& set) {
+    std::optional<double> out;
+    if (s.has(key)) {
+      const double v = s.number(key, -1e300, 1e300);
+      out = checked(key, v, [&](train::TrainOptions& p) { set(p, v); });
+    }
+    return out;
+  };
+  if (auto v = real("subset", [](train::TrainOptions& p, double x) { p.subset = x; })) o.subset = *v;
+  if (auto v = real("label_smoothing", [](train::TrainOptions& p, double x) { p.label_smoothing = x; }))
+    o.label_smoothing = *v;
+  if (auto v = real("warmup", [](train::TrainOptions& p, double x) { p.warmup = x; })) o.warmup = *v;
+  if (auto v = real("lr", [](train::TrainOptions& p, double x) { p.optimizer.lr = x; })) settings.lr = v;
+  if (auto v = real("weight_decay", [](train::TrainOptions& p, double x) { p.optimizer.weight_decay = x; }))
+    settings.weight_decay = v;
+}
+
+/// The optimizer's defaults, then the explicit lr and weight decay.
+void resolve_optimizer(TrainSettings& settings) {
+  train::OptimizerConfig& c = settings.options.optimizer;
+  c = train::default_optimizer(c.kind);
+  if (settings.lr) c.lr = *settings.lr;
+  if (settings.weight_decay) c.weight_decay = *settings.weight_decay;
+}
+
+/// Fashion-MNIST's files, with the data module's error (and install command) when missing.
+void check_data(const ExperimentSection& s, const train::TrainOptions& o) {
+  const fs::path dir = o.data_dir.empty() ? train::default_fashion_mnist_dir() : fs::path(o.data_dir);
+  try {
+    train::fashion_mnist_files(dir, train::Split::train);
+    train::fashion_mnist_files(dir, train::Split::test);
+  } catch (const UserError& e) {
+    if (s.has("data")) s.fail("data", e.what());
+    throw UserError(fmt::format("{}: {}: {}", s.file(), s.prefix(), e.what()));
+  }
+}
+
+/// The last non-empty line of `text` (lines end at '\n' or '\r': a progress bar's).
+std::string last_line(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+  const std::size_t cut = text.find_last_of("\r\n");
+  return one_line(cut == std::string_view::npos ? text : text.substr(cut + 1));
+}
+
+class TrainAccuracy : public AccuracySource {
+ public:
+  TrainAccuracy(fs::path program, TrainSettings settings) : program_(std::move(program)), settings_(settings) {}
+
+  double accuracy(const Candidate& c) override {
+    const TrialDir dir;
+    const std::string model = (dir.path() / "model.json").string();
+    graph::save_model_file(c.network, model);
+    const hw::ProcessResult r = run_trial_program(argv(model), dir.path().string(), settings_.timeout_s, "hwnas-train");
+    if (r.exit_status == kUserErrorExit) {
+      std::string line = last_line(r.err);
+      if (line.starts_with("hwnas: ")) line.erase(0, 7);
+      throw UserError(fmt::format("hwnas-train refused it: {}", line.empty() ? "(nothing on stderr)" : line));
+    }
+    if (r.exit_status == kDivergedExit) {
+      const nlohmann::json answer = answer_object(r.out, kAnswerHelp);
+      const auto failure = answer.find("failure");
+      if (failure == answer.end() || !failure->is_string())
+        throw UserError(fmt::format("hwnas-train failed without a reason{}", stderr_note(r.err)));
+      throw UserError(fmt::format("training failed: {}", failure->get<std::string>()));
+    }
+    if (r.exit_status != 0)
+      throw UserError(fmt::format("'hwnas-train' exited with status {}{}", r.exit_status, stderr_note(r.err)));
+    return top1_percent(answer_object(r.out, kAnswerHelp));
+  }
+
+ private:
+  std::vector<std::string> argv(const std::string& model) const {
+    const train::TrainOptions& o = settings_.options;
+    std::vector<std::string> a = {program_.string(), "train", model, "--task", std::string(train::task_name(o.task)),
+                                  "--epochs", std::to_string(o.epochs), "--subset", fmt::format("{}", o.subset),
+                                  "--threads", std::to_string(o.threads), "--seed", std::to_string(o.seed),
+                                  "--batch", std::to_string(o.batch), "--optimizer",
+                                  std::string(train::optimizer_name(o.optimizer.kind)), "--lr",
+                                  fmt::format("{}", o.optimizer.lr), "--weight-decay",
+                                  fmt::format("{}", o.optimizer.weight_decay), "--label-smoothing",
+                                  fmt::format("{}", o.label_smoothing), "--warmup", fmt::format("{}", o.warmup),
+                                  "--json"};
+    if (o.resolution > 0) a.insert(a.end(), {"--res", std::to_string(o.resolution)});
+    if (!o.data_dir.empty()) a.insert(a.end(), {"--data", o.data_dir});
+    if (!o.augment) a.emplace_back("--no-augment");
+    return a;
+  }
+
+  static double top1_percent(const nlohmann::json& answer) {
+    const auto metrics = answer.find("metrics");
+    if (answer.value("status", "") != "ok" || metrics == answer.end() || !metrics->is_object())
+      throw UserError(fmt::format("its answer has no metrics (status {}); {}", answer.value("status", "?"), kAnswerHelp));
+    const auto top1 = metrics->find("top1");
+    const double x = top1 != metrics->end() && top1->is_number() ? top1->get<double>() : NAN;
+    if (!std::isfinite(x) || x < 0 || x > 1)
+      throw UserError(fmt::format("its metrics.top1 {} is not a share from 0 to 1",
+                                  top1 != metrics->end() ? top1->dump() : "(absent)"));
+    return 100 * x;
+  }
+
+  fs::path program_;
+  TrainSettings settings_;
+};
+
+/// "FILE:LINE: multi_fidelity.rungs[I]: MESSAGE", about a rung as a whole.
+[[noreturn]] void fail_rung(const ExperimentSection& rung, std::string_view message) {
+  throw UserError(fmt::format("{}:{}: {}: {}", rung.file(), rung.node().Mark().line + 1, rung.prefix(), message));
+}
+
+/// hwnas-train beside this program, or an error saying how to build it.
+fs::path train_program(const ExperimentSection& s) {
+  const fs::path program = hw::program_beside_this_one("hwnas-train");
+  std::error_code ec;
+  if (!fs::is_regular_file(program, ec) || ::access(program.c_str(), X_OK) != 0)
+    throw UserError(fmt::format("{}: {}: training runs {}, which is missing; build it with scripts/build.sh "
+                                "(it is built beside hwnas)",
+                                s.file(), s.prefix(), program.string()));
+  return program;
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const ExperimentSection& train,
+                                                                   const std::vector<ExperimentSection>& rungs,
+                                                                   std::int32_t workers) {
+  HWNAS_CHECK(workers >= 1);
+  TrainSettings base;
+  base.options.threads = std::max(1, train::resolve_threads(0) / workers);
+  read_train_keys(train, base, true);
+  std::vector<TrainSettings> settings;
+  for (const ExperimentSection& rung : rungs) {
+    settings.push_back(base);
+    read_train_keys(rung, settings.back(), false);
+  }
+  if (settings.empty()) settings.push_back(base);
+  for (std::size_t i = 0; i < settings.size(); ++i) {
+    resolve_optimizer(settings[i]);
+    if (i > 0) {
+      const train::TrainOptions& low = settings[i - 1].options;
+      const train::TrainOptions& high = settings[i].options;
+      if (train::run_identity(low) == train::run_identity(high))
+        fail_rung(rungs[i], fmt::format("trains as rung {} does; give each rung its own fidelity", i - 1));
+      if (high.epochs * high.subset < low.epochs * low.subset)
+        fail_rung(rungs[i], fmt::format("trains on fewer images (epochs x subset = {:g}) than rung {} ({:g}); "
+                                        "order the rungs from low to high fidelity",
+                                        high.epochs * high.subset, i - 1, low.epochs * low.subset));
+    }
+  }
+  check_data(train, base.options);
+  const fs::path program = train_program(train);
+  std::vector<std::unique_ptr<AccuracySource>> sources;
+  for (const TrainSettings& rung : settings) sources.push_back(std::make_unique<TrainAccuracy>(program, rung));
+  return sources;
+}
+
+}  // namespace hwnas::search

@@ -1,0 +1,50 @@
+// What the accuracy sources that run a program per trial share (external_accuracy.cpp: the
+// user's program; train_accuracy.cpp: hwnas-train): a temporary directory for the trial's
+// model file, running the program in its own process group under a timeout
+// (hw/external/subprocess.h), and quoting its output in one-line errors.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hwnas/hw/external/subprocess.h"
+
+namespace hwnas::search {
+
+/// A directory of its own for one trial's files (under the system's temporary directory),
+/// removed with everything in it on destruction. Throws UserError when it cannot be made.
+class TrialDir {
+ public:
+  TrialDir();
+  ~TrialDir();
+  TrialDir(const TrialDir&) = delete;
+  TrialDir& operator=(const TrialDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// The first ~160 characters of `text` on one line (blank runs become one space).
+std::string one_line(std::string_view text);
+
+/// "; stderr ends: '...'" with the last ~160 characters of `err` (where a traceback names
+/// the error), or "; it printed nothing on stderr".
+std::string stderr_note(const std::string& err);
+
+/// Runs `argv` in `work_dir` with empty stdin (hw::run_process). Throws UserError naming
+/// `program` when it could not be started, ran past `timeout_s` seconds (killed with its
+/// process group), or was killed by a signal; returns the result otherwise, whatever its
+/// exit status.
+hw::ProcessResult run_trial_program(const std::vector<std::string>& argv, const std::string& work_dir,
+                                    double timeout_s, const std::string& program);
+
+/// `text` (stdout, trailing blanks dropped) parsed strictly as one JSON object; throws
+/// UserError "its answer '...' is not ...; HELP" otherwise, and for empty output.
+nlohmann::json answer_object(std::string_view text, std::string_view help);
+
+}  // namespace hwnas::search

@@ -1,0 +1,184 @@
+// accuracy: train: hwnas-train as the search's accuracy program, end to end on a tiny
+// fidelity (NAS-Bench-201 cells at 8x8, 1% of Fashion-MNIST, one epoch, one thread: a
+// few seconds a trial), its errors at read time, and one source per multi-fidelity rung.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "cost_model_support.h"
+#include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/search/accuracy_source.h"
+#include "train/data_support.h"
+
+namespace hwnas::search {
+namespace {
+
+using testing::nb201;
+using testing::scratch;
+using testing::write_file;
+
+// A cheap cell (skips, none, one pool) and a costlier one.
+const std::string kCheap = "|skip_connect~0|+|none~0|skip_connect~1|+|none~0|none~1|avg_pool_3x3~2|";
+const std::string kConv = "|nor_conv_1x1~0|+|none~0|skip_connect~1|+|none~0|none~1|avg_pool_3x3~2|";
+const std::string kTiny = "epochs: 1, subset: 0.01, resolution: 8, batch: 64, threads: 1";
+
+const std::string& file() {
+  static const std::string path = (scratch() / "train.yaml").string();
+  return path;
+}
+
+std::vector<std::unique_ptr<AccuracySource>> sources(const std::string& yaml, std::int32_t workers = 1) {
+  write_file(file(), yaml);
+  return make_accuracy_sources(load_yaml_file(file(), "experiment file"), file(), nb201(), workers);
+}
+
+std::string sources_error(const std::string& yaml) {
+  try {
+    sources(yaml);
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string train_yaml(const std::string& extra = "") {
+  return "accuracy:\n  train: {" + kTiny + extra + "}\n";
+}
+
+/// The accuracy `source` gives the NB201 cell `arch`.
+double accuracy_of(AccuracySource& source, const std::string& arch) {
+  const space::Genome g = nb201().parse_arch(arch);
+  const std::string text = nb201().arch(g);
+  const graph::Graph network = nb201().decode(g);
+  return source.accuracy(Candidate{g, text, network});
+}
+
+TEST(TrainAccuracy, TrainsTheCandidateAndAnswersItsTopOnePercent) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  auto s = sources(train_yaml());
+  ASSERT_EQ(s.size(), 1U);
+  const double a = accuracy_of(*s[0], kCheap);
+  EXPECT_GT(a, 15.0);  // chance is 10%; measured 33.98 here with seed 0
+  EXPECT_LE(a, 100.0);
+  // The training seed fixes the answer: the same candidate gets the same accuracy.
+  EXPECT_EQ(accuracy_of(*s[0], kCheap), a);
+}
+
+TEST(TrainAccuracy, ADivergingTrainingIsAFailedTrialWithItsReason) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  auto s = sources(train_yaml(", lr: 1000000"));
+  try {
+    accuracy_of(*s[0], kConv);
+    ADD_FAILURE() << "a diverging training gave an accuracy";
+  } catch (const UserError& e) {
+    const std::string why = e.what();
+    EXPECT_NE(why.find("training failed: loss"), std::string::npos) << why;
+    EXPECT_NE(why.find("diverged"), std::string::npos) << why;
+  }
+  // Through the cost model: the trial is failed, and the next evaluation runs as usual.
+  const auto model = testing::cost_model(train_yaml(", lr: 1000000") + "objective: {maximize: accuracy}\n", nb201());
+  const Trial t = model->evaluate(nb201().parse_arch(kConv));
+  EXPECT_EQ(t.status, TrialStatus::failed);
+  EXPECT_NE(t.reason.find("diverged"), std::string::npos) << t.reason;
+}
+
+TEST(TrainAccuracy, AModelTheTrainerRefusesIsAOneLineFailure) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  auto s = sources(train_yaml());
+  const graph::Graph wide = graph::build_zoo_model("mobilenet_v2:width=0.25");  // 1000 classes
+  const space::Genome g = nb201().parse_arch(kCheap);
+  const std::string arch = "mobilenet_v2";
+  try {
+    s[0]->accuracy(Candidate{g, arch, wide});
+    ADD_FAILURE() << "a 1000-class model was trained on Fashion-MNIST";
+  } catch (const UserError& e) {
+    const std::string why = e.what();
+    EXPECT_TRUE(why.starts_with("hwnas-train refused it: model ")) << why;
+    EXPECT_NE(why.find("classes=10"), std::string::npos) << why;
+    EXPECT_EQ(why.find('\n'), std::string::npos) << why;
+  }
+}
+
+TEST(TrainAccuracy, EveryRungTrainsAtItsOwnFidelity) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  auto s = sources(train_yaml() +
+                   "multi_fidelity:\n  method: successive_halving\n  eta: 2\n"
+                   "  rungs: [{subset: 0.005}, {subset: 0.02, epochs: 2}]\n");
+  ASSERT_EQ(s.size(), 2U);
+  const double low = accuracy_of(*s[0], kCheap), high = accuracy_of(*s[1], kCheap);
+  EXPECT_NE(low, high);  // different trainings
+  for (double a : {low, high}) {
+    EXPECT_GE(a, 0.0);
+    EXPECT_LE(a, 100.0);
+  }
+}
+
+TEST(TrainAccuracy, CommandRungsFillTheFidelityPlaceholder) {
+  const std::string stub = std::string(HWNAS_SOURCE_DIR) + "/tests/search/data/train_stub.py";
+  auto s = sources("accuracy: {command: [python3, " + stub + ", ok, '{model}', '{fidelity}']}\n" +
+                   "multi_fidelity: {method: hyperband, rungs: [1, 3, 9]}\n");
+  ASSERT_EQ(s.size(), 3U);
+  // The stub answers (layers mod 90) + fidelity.
+  EXPECT_EQ(accuracy_of(*s[1], kCheap) - accuracy_of(*s[0], kCheap), 2.0);
+  EXPECT_EQ(accuracy_of(*s[2], kCheap) - accuracy_of(*s[0], kCheap), 8.0);
+  EXPECT_TRUE(sources("objective: {maximize: latency}\n").empty());  // no accuracy: none
+}
+
+TEST(TrainAccuracy, BadKeysAreOneLineErrorsNamingThem) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  const std::string stub = std::string(HWNAS_SOURCE_DIR) + "/tests/search/data/train_stub.py";
+  const std::string command = "accuracy: {command: [python3, " + stub + ", ok, '{model}', '{fidelity}']}\n";
+  const std::string mf = "multi_fidelity:\n  method: successive_halving\n  rungs: ";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {train_yaml(", epoch: 3"), "accuracy.train.epoch: unknown key; allowed: task, data, epochs"},
+      {"accuracy: {train: {subset: 0}}\n", "accuracy.train.subset: 0 is out of range (0, 1]"},
+      {"accuracy: {train: {epochs: 0}}\n", "accuracy.train.epochs: 0 is out of range [1, 10000]"},
+      {"accuracy: {train: {resolution: 4}}\n", "accuracy.train.resolution: 4 is out of range [8, 1024]"},
+      {"accuracy: {train: {batch: 1}}\n", "accuracy.train.batch: 1 is out of range [2, 65536]"},
+      {"accuracy: {train: {threads: 0}}\n", "accuracy.train.threads: 0 is out of range [1, 1024]"},
+      {train_yaml(", lr: -1"), "accuracy.train.lr: -1 is out of range (0, 1e9]"},
+      {train_yaml(", warmup: 2"), "accuracy.train.warmup: 2 is out of range [0, 1]"},
+      {train_yaml(", seed: -1"), "accuracy.train.seed: -1 "},
+      {train_yaml(", timeout_s: 0"), "accuracy.train.timeout_s: 0 "},
+      {"accuracy: {train: {epochs: '3'}}\n", "accuracy.train.epochs: must be an integer"},
+      {train_yaml(", optimizer: adam"), "accuracy.train.optimizer: 'adam' is not an optimizer; use sgd or adamw"},
+      {train_yaml(", task: regression"), "accuracy.train.task: 'regression' is not a task"},
+      {train_yaml(", task: detection"), "accuracy.train.task: detection is not trainable by hwnas-train yet"},
+      {train_yaml(", augment: 1"), "accuracy.train.augment: must be true or false"},
+      {train_yaml(", data: no_such_dir"), "accuracy.train.data: "},
+      {"accuracy: {train: {epochs: 1}, csv: x.csv}\n", "accuracy: give exactly one of csv"},
+      {"accuracy: {train: 3}\n", "accuracy.train: must be a mapping"},
+      {train_yaml() + mf + "[{epochs: 0}, {epochs: 2}]\n", "multi_fidelity.rungs[0].epochs: 0 is out of range"},
+      {train_yaml() + mf + "[{epochs: 1}, {task: detection}]\n", "multi_fidelity.rungs[1].task: unknown key"},
+      {train_yaml() + mf + "[{epochs: 2}, {epochs: 2}]\n", "multi_fidelity.rungs[1]: trains as rung 0 does"},
+      {train_yaml() + mf + "[{epochs: 3}, {epochs: 1}]\n", "order the rungs from low to high"},
+      {train_yaml() + mf + "[1, 3]\n", "multi_fidelity.rungs[0]: must be a mapping"},
+      {command + mf + "[{epochs: 1}, 3]\n", "multi_fidelity.rungs[0]: must be the text put in"},
+      {command + mf + "[3, 3]\n", "multi_fidelity.rungs[1]: '3' is the rung below's fidelity too"},
+      {"accuracy: {command: [python3, " + stub + ", ok, '{model}', '{fidelity}'], fidelity: 3}\n" + mf + "[1, 3]\n",
+       "accuracy.fidelity: multi_fidelity.rungs give each rung's fidelity"},
+  };
+  for (const auto& [yaml, expected] : cases) {
+    const std::string error = sources_error(yaml);
+    EXPECT_NE(error.find(expected), std::string::npos) << yaml << "\n  gave: " << error;
+    EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  }
+  const std::string missing = sources_error(train_yaml(", data: no_such_dir"));
+  EXPECT_NE(missing.find("apt-get install dataset-fashion-mnist"), std::string::npos) << missing;
+}
+
+TEST(TrainAccuracy, MissingFashionMnistSaysHowToInstallIt) {
+  const std::filesystem::path empty = scratch() / "no_fashion_mnist";
+  std::filesystem::create_directories(empty);
+  const char* old = std::getenv("HWNAS_FASHION_MNIST_DIR");
+  const std::string saved = old != nullptr ? old : "";
+  ::setenv("HWNAS_FASHION_MNIST_DIR", empty.c_str(), 1);
+  const std::string error = sources_error(train_yaml());
+  if (old != nullptr) ::setenv("HWNAS_FASHION_MNIST_DIR", saved.c_str(), 1);
+  else ::unsetenv("HWNAS_FASHION_MNIST_DIR");
+  EXPECT_TRUE(error.starts_with(file() + ": accuracy.train: ")) << error;
+  EXPECT_NE(error.find("apt-get install dataset-fashion-mnist"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace hwnas::search
