@@ -99,6 +99,25 @@ TEST(TrainAccuracy, AModelTheTrainerRefusesIsAOneLineFailure) {
   }
 }
 
+TEST(TrainAccuracy, ADetectorIsTrainedOnScenesAndAnswersMapInPercent) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  const std::string cache = (scratch() / "scenes").string();
+  const char* old = std::getenv("HWNAS_SCENE_CACHE_DIR");
+  const std::string saved = old != nullptr ? old : "";
+  ::setenv("HWNAS_SCENE_CACHE_DIR", cache.c_str(), 1);  // hwnas-train inherits it
+  auto s = sources("accuracy:\n  train: {task: detection, scenes: 16, test_scenes: 4, scene_size: 32, "
+                   "resolution: 32, epochs: 1, batch: 8, threads: 1}\n");
+  const graph::Graph detector = graph::build_zoo_model("ssdlite_mobilenet_v2:width=0.25,classes=11");
+  const space::Genome g = nb201().parse_arch(kCheap);  // the source reads only the network
+  const std::string arch = "ssdlite";
+  const double a = s[0]->accuracy(Candidate{g, arch, detector});
+  if (old != nullptr) ::setenv("HWNAS_SCENE_CACHE_DIR", saved.c_str(), 1);
+  else ::unsetenv("HWNAS_SCENE_CACHE_DIR");
+  EXPECT_GE(a, 0.0);  // 100 x mAP@0.5 of a detector trained on 16 scenes: near 0, but measured
+  EXPECT_LE(a, 100.0);
+  EXPECT_TRUE(std::filesystem::exists(cache)) << "the scenes were not generated into the cache";
+}
+
 TEST(TrainAccuracy, EveryRungTrainsAtItsOwnFidelity) {
   HWNAS_REQUIRE_FASHION_MNIST();
   auto s = sources(train_yaml() +
@@ -143,7 +162,10 @@ TEST(TrainAccuracy, BadKeysAreOneLineErrorsNamingThem) {
       {"accuracy: {train: {epochs: '3'}}\n", "accuracy.train.epochs: must be an integer"},
       {train_yaml(", optimizer: adam"), "accuracy.train.optimizer: 'adam' is not an optimizer; use sgd or adamw"},
       {train_yaml(", task: regression"), "accuracy.train.task: 'regression' is not a task"},
-      {train_yaml(", task: detection"), "accuracy.train.task: detection is not trainable by hwnas-train yet"},
+      {train_yaml(", scenes: 100"), "accuracy.train.scenes: is for detection and segmentation"},
+      {"accuracy: {train: {task: detection, scenes: 1}}\n", "accuracy.train.scenes: 1 is out of range [2, 1000000]"},
+      {"accuracy: {train: {task: segmentation, scene_size: 16}}\n", "accuracy.train.scene_size: 16 is out of range"},
+      {"accuracy: {train: {task: detection, scene_labels: people}}\n", "accuracy.train.scene_labels: 'people'"},
       {train_yaml(", augment: 1"), "accuracy.train.augment: must be true or false"},
       {train_yaml(", data: no_such_dir"), "accuracy.train.data: "},
       {"accuracy: {train: {epochs: 1}, csv: x.csv}\n", "accuracy: give exactly one of csv"},

@@ -1,6 +1,6 @@
 // Accuracy from training in hwnas: `accuracy: train:` runs hwnas-train (beside the running
 // hwnas) on the candidate's model file, one subprocess per trial, and reads its --json
-// answer. The options are checked when the experiment is read with the trainer's own
+// answer's `accuracy` (top-1 %, 100 x mAP@0.5 or 100 x mIoU, by task). The options are checked when the experiment is read with the trainer's own
 // torch-free checks (train/train_options.h), so a typo fails before any trial runs.
 #include <fmt/format.h>
 #include <unistd.h>
@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <limits>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/yaml_input.h"
@@ -64,18 +65,20 @@ void read_train_keys(const ExperimentSection& s, TrainSettings& settings, bool t
   train::TrainOptions& o = settings.options;
   if (top) {
     s.only({"task", "data", "epochs", "subset", "resolution", "batch", "threads", "seed", "optimizer", "lr",
-            "weight_decay", "label_smoothing", "warmup", "augment", "timeout_s"});
-  } else {
+            "weight_decay", "label_smoothing", "warmup", "augment", "scenes", "test_scenes", "scene_size",
+            "scene_labels", "timeout_s"});
+  } else {  // a rung changes the fidelity and the training, never the task or its data
     s.only({"epochs", "subset", "resolution", "batch", "threads", "seed", "optimizer", "lr", "weight_decay",
-            "label_smoothing", "warmup", "augment", "timeout_s"});
+            "label_smoothing", "warmup", "augment", "scenes", "test_scenes", "timeout_s"});
   }
-  if (s.has("task")) {
-    check_key(s, "task", [&] { o.task = train::parse_task(s.text("task"), "task"); });
-    if (o.task != train::Task::classification)
-      s.fail("task", fmt::format("{} is not trainable by hwnas-train yet; use classification",
-                                 train::task_name(o.task)));
-  }
+  if (s.has("task")) check_key(s, "task", [&] { o.task = train::parse_task(s.text("task"), "task"); });
+  if (o.task == train::Task::classification)
+    for (const char* key : {"scenes", "test_scenes", "scene_size", "scene_labels"})
+      if (s.has(key)) s.fail(key, "is for detection and segmentation (scenes); remove it, or set task");
   if (s.has("data")) o.data_dir = fs::absolute(s.path("data")).string();
+  if (s.has("scene_labels"))
+    check_key(s, "scene_labels",
+              [&] { o.scene_labels = train::parse_scene_labels(s.text("scene_labels"), "scene_labels"); });
   if (s.has("optimizer"))
     check_key(s, "optimizer", [&] { o.optimizer.kind = train::parse_optimizer(s.text("optimizer"), "optimizer"); });
   if (s.has("augment")) o.augment = read_bool(s, "augment");
@@ -85,20 +88,24 @@ void read_train_keys(const ExperimentSection& s, TrainSettings& settings, bool t
   // Each number is checked alone on default options, so that an error names its own key.
   const auto checked = [&](std::string_view key, double value, const std::function<void(train::TrainOptions&)>& set) {
     train::TrainOptions probe;
+    probe.task = o.task;  // the scene knobs are checked for detection and segmentation
     set(probe);
     check_key(s, key, [&] { train::check_train_options(probe); });
     return value;
   };
-  const auto integer = [&](std::string_view key, std::int32_t train::TrainOptions::*field) {
+  const auto integer = [&]<typename Int>(std::string_view key, Int train::TrainOptions::*field) {
     if (!s.has(key)) return;
-    const auto v = static_cast<std::int32_t>(s.integer(key, INT32_MIN, INT32_MAX));
-    checked(key, v, [&](train::TrainOptions& p) { p.*field = v; });
+    const auto v = static_cast<Int>(s.integer(key, std::numeric_limits<Int>::min(), std::numeric_limits<Int>::max()));
+    checked(key, static_cast<double>(v), [&](train::TrainOptions& p) { p.*field = v; });
     o.*field = v;
   };
   integer("epochs", &train::TrainOptions::epochs);
   integer("resolution", &train::TrainOptions::resolution);
   integer("batch", &train::TrainOptions::batch);
   integer("threads", &train::TrainOptions::threads);
+  integer("scenes", &train::TrainOptions::scenes);
+  integer("test_scenes", &train::TrainOptions::test_scenes);
+  integer("scene_size", &train::TrainOptions::scene_size);
   if (s.has("threads") && o.threads == 0) s.fail("threads", "0 is out of range [1, 1024]");
   const auto real = [&](std::string_view key, const std::function<void(train::TrainOptions&, double)>& set) {
     std::optional<double> out;
@@ -125,14 +132,16 @@ void resolve_optimizer(TrainSettings& settings) {
   if (settings.weight_decay) c.weight_decay = *settings.weight_decay;
 }
 
-/// Fashion-MNIST's files, with the data module's error (and install command) when missing.
+/// Fashion-MNIST's files (classification: `data` or the default directory; scenes are drawn
+/// from the default one), with the data module's error (and install command) when missing.
 void check_data(const ExperimentSection& s, const train::TrainOptions& o) {
-  const fs::path dir = o.data_dir.empty() ? train::default_fashion_mnist_dir() : fs::path(o.data_dir);
+  const bool in_data = o.task == train::Task::classification && !o.data_dir.empty();
+  const fs::path dir = in_data ? fs::path(o.data_dir) : train::default_fashion_mnist_dir();
   try {
     train::fashion_mnist_files(dir, train::Split::train);
     train::fashion_mnist_files(dir, train::Split::test);
   } catch (const UserError& e) {
-    if (s.has("data")) s.fail("data", e.what());
+    if (in_data) s.fail("data", e.what());
     throw UserError(fmt::format("{}: {}: {}", s.file(), s.prefix(), e.what()));
   }
 }
@@ -167,7 +176,7 @@ class TrainAccuracy : public AccuracySource {
     }
     if (r.exit_status != 0)
       throw UserError(fmt::format("'hwnas-train' exited with status {}{}", r.exit_status, stderr_note(r.err)));
-    return top1_percent(answer_object(r.out, kAnswerHelp));
+    return accuracy_of(answer_object(r.out, kAnswerHelp));
   }
 
  private:
@@ -183,26 +192,38 @@ class TrainAccuracy : public AccuracySource {
                                   fmt::format("{}", o.label_smoothing), "--warmup", fmt::format("{}", o.warmup),
                                   "--json"};
     if (o.resolution > 0) a.insert(a.end(), {"--res", std::to_string(o.resolution)});
+    if (o.task != train::Task::classification)
+      a.insert(a.end(), {"--scenes", std::to_string(o.scenes), "--test-scenes", std::to_string(o.test_scenes),
+                         "--scene-size", std::to_string(o.scene_size), "--scene-labels",
+                         std::string(train::scene_labels_name(o.scene_labels))});
     if (!o.data_dir.empty()) a.insert(a.end(), {"--data", o.data_dir});
     if (!o.augment) a.emplace_back("--no-augment");
     return a;
   }
 
-  static double top1_percent(const nlohmann::json& answer) {
-    const auto metrics = answer.find("metrics");
-    if (answer.value("status", "") != "ok" || metrics == answer.end() || !metrics->is_object())
-      throw UserError(fmt::format("its answer has no metrics (status {}); {}", answer.value("status", "?"), kAnswerHelp));
-    const auto top1 = metrics->find("top1");
-    const double x = top1 != metrics->end() && top1->is_number() ? top1->get<double>() : NAN;
-    if (!std::isfinite(x) || x < 0 || x > 1)
-      throw UserError(fmt::format("its metrics.top1 {} is not a share from 0 to 1",
-                                  top1 != metrics->end() ? top1->dump() : "(absent)"));
-    return 100 * x;
+  /// The answer's `accuracy`: top-1 %, 100 x mAP@0.5 or 100 x mIoU (cli/train_output.h).
+  static double accuracy_of(const nlohmann::json& answer) {
+    const auto status = answer.find("status");
+    if (status == answer.end() || *status != "ok")
+      throw UserError(fmt::format("its answer's status is {}, not \"ok\"; {}",
+                                  status == answer.end() ? "absent" : status->dump(), kAnswerHelp));
+    const auto v = answer.find("accuracy");
+    const double x = v != answer.end() && v->is_number() ? v->get<double>() : NAN;
+    if (!std::isfinite(x) || x < 0 || x > 100)
+      throw UserError(fmt::format("its accuracy {} is not a number from 0 to 100 (percent)",
+                                  v != answer.end() ? v->dump() : "(absent)"));
+    return x;
   }
 
   fs::path program_;
   TrainSettings settings_;
 };
+
+/// Images one training sees: epochs x subset x the training set (Fashion-MNIST's 60,000, or
+/// the scenes).
+double training_images(const train::TrainOptions& o) {
+  return o.epochs * o.subset * (o.task == train::Task::classification ? 60'000.0 : static_cast<double>(o.scenes));
+}
 
 /// "FILE:LINE: multi_fidelity.rungs[I]: MESSAGE", about a rung as a whole.
 [[noreturn]] void fail_rung(const ExperimentSection& rung, std::string_view message) {
@@ -242,10 +263,10 @@ std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const Experim
       const train::TrainOptions& high = settings[i].options;
       if (train::run_identity(low) == train::run_identity(high))
         fail_rung(rungs[i], fmt::format("trains as rung {} does; give each rung its own fidelity", i - 1));
-      if (high.epochs * high.subset < low.epochs * low.subset)
-        fail_rung(rungs[i], fmt::format("trains on fewer images (epochs x subset = {:g}) than rung {} ({:g}); "
-                                        "order the rungs from low to high fidelity",
-                                        high.epochs * high.subset, i - 1, low.epochs * low.subset));
+      if (training_images(high) < training_images(low))
+        fail_rung(rungs[i], fmt::format("trains on fewer images ({:g}: epochs x subset x the training set) than rung "
+                                        "{} ({:g}); order the rungs from low to high fidelity",
+                                        training_images(high), i - 1, training_images(low)));
     }
   }
   check_data(train, base.options);
