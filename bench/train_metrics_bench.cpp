@@ -3,6 +3,10 @@
 // 100 or 300 detections per image over 10 classes (300 is SSDLite's detections_per_image).
 // Baseline in the same run: a std::stable_sort of the same detections by score, which any
 // COCOeval must do at least once; the summary prints seconds and that ratio.
+// Also the decoding of an untrained SSDLite detector (near-equal class scores, so every
+// anchor passes the 0.001 threshold and each class brings its 300 best to NMS): decode_ssd
+// per image at inputs of 96 and 320, and NMS of those candidates run to the end (as decoding
+// did before) against NMS stopped at the 300 detections kept (as it does now).
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
 
@@ -11,7 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "hwnas/train/metrics/anchors.h"
 #include "hwnas/train/metrics/detection_map.h"
+#include "hwnas/train/metrics/ssd_decode.h"
 #include "rate_reporter.h"
 
 namespace {
@@ -65,12 +71,64 @@ void BM_StableSortByScore(benchmark::State& state) {
   }
 }
 
+// An untrained SSDLite head's outputs for one image of res x res: SSDLite's six levels
+// (strides 16 to 512), 6 anchors per location, 11 classes, logits and codes N(0, 0.1).
+struct UntrainedHead {
+  std::vector<hwnas::train::FeatureMapSize> sizes;
+  std::vector<Box> anchors;
+  std::vector<std::vector<float>> boxes, classes;
+  std::vector<hwnas::train::SsdLevelOutput> levels() const {
+    std::vector<hwnas::train::SsdLevelOutput> out;
+    for (std::size_t l = 0; l < sizes.size(); ++l) out.push_back({boxes[l], classes[l], sizes[l]});
+    return out;
+  }
+};
+
+UntrainedHead untrained_head(int res) {
+  std::mt19937 rng(2);
+  std::normal_distribution<float> noise(0.0f, 0.1f);
+  UntrainedHead h;
+  for (const int stride : {16, 32, 64, 128, 256, 512}) h.sizes.push_back({(res + stride - 1) / stride, (res + stride - 1) / stride});
+  h.anchors = hwnas::train::default_boxes(h.sizes, res, res);
+  for (const auto& size : h.sizes) {
+    h.boxes.emplace_back(static_cast<std::size_t>(6 * 4 * size.height * size.width));
+    h.classes.emplace_back(static_cast<std::size_t>(6 * (kClasses + 1) * size.height * size.width));
+    for (float& v : h.boxes.back()) v = noise(rng);
+    for (float& v : h.classes.back()) v = noise(rng);
+  }
+  return h;
+}
+
+void BM_DecodeUntrained(benchmark::State& state) {
+  const int res = static_cast<int>(state.range(0));
+  const UntrainedHead h = untrained_head(res);
+  for (auto _ : state) benchmark::DoNotOptimize(hwnas::train::decode_ssd(h.levels(), h.anchors, kClasses + 1, res, res));
+}
+
+// NMS of an untrained head's candidates (decode_ssd's, before its NMS: every class's 300
+// best), to the end or stopped at `state.range(1)` kept (0: to the end).
+void BM_NmsUntrained(benchmark::State& state) {
+  const int res = static_cast<int>(state.range(0));
+  const UntrainedHead h = untrained_head(res);
+  hwnas::train::SsdDecodeOptions all;
+  all.nms_iou_threshold = 1.0;  // nothing suppressed, nothing cut: every candidate comes back
+  all.detections_per_image = 1'000'000;
+  const std::vector<Detection> candidates = hwnas::train::decode_ssd(h.levels(), h.anchors, kClasses + 1, res, res, all);
+  const std::size_t max_kept = state.range(1) == 0 ? SIZE_MAX : static_cast<std::size_t>(state.range(1));
+  for (auto _ : state) benchmark::DoNotOptimize(hwnas::train::batched_nms(candidates, 0.55, max_kept));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   for (const int per_image : {100, 300}) {
     benchmark::RegisterBenchmark("Map", BM_Map)->Arg(per_image)->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("StableSortByScore", BM_StableSortByScore)->Arg(per_image)->Unit(benchmark::kMillisecond);
+  }
+  for (const int res : {96, 320}) {
+    benchmark::RegisterBenchmark("DecodeUntrained", BM_DecodeUntrained)->Arg(res)->Unit(benchmark::kMillisecond);
+    for (const int kept : {0, 300})
+      benchmark::RegisterBenchmark("NmsUntrained", BM_NmsUntrained)->Args({res, kept})->Unit(benchmark::kMillisecond);
   }
   benchmark::Initialize(&argc, argv);
   hwnas::bench::RateReporter reporter;
@@ -84,5 +142,16 @@ int main(int argc, char** argv) {
     if (reporter.cpu_seconds.contains(sort))
       fmt::print(", {:.1f}x a stable sort of its detections by score", reporter.cpu_seconds.at(map) / reporter.cpu_seconds.at(sort));
     fmt::print("\n");
+  }
+  fmt::print("decoding an untrained SSDLite detector, 11 classes (CPU milliseconds per image, one core)\n");
+  for (const int res : {96, 320}) {
+    const std::string decode = fmt::format("DecodeUntrained/{}", res), all = fmt::format("NmsUntrained/{}/0", res),
+                      first = fmt::format("NmsUntrained/{}/300", res);
+    if (!reporter.cpu_seconds.contains(decode) || !reporter.cpu_seconds.contains(all) ||
+        !reporter.cpu_seconds.contains(first))
+      continue;
+    fmt::print("  {}x{}: decode_ssd {:.2f} ms; NMS to the end {:.2f} ms, stopped at 300 kept {:.2f} ms ({:.1f}x)\n",
+               res, res, 1e3 * reporter.cpu_seconds.at(decode), 1e3 * reporter.cpu_seconds.at(all),
+               1e3 * reporter.cpu_seconds.at(first), reporter.cpu_seconds.at(all) / reporter.cpu_seconds.at(first));
   }
 }

@@ -72,6 +72,10 @@ TEST(BatchedNms, SuppressesWithinAClassAboveTheThreshold) {
   EXPECT_EQ(batched_nms(detections, 50.0 / 150.0), (std::vector<std::size_t>{3, 0, 2, 4}));
   EXPECT_EQ(batched_nms(detections, 0.3), (std::vector<std::size_t>{3, 0, 2}));  // 1/3 > 0.3
   EXPECT_EQ(batched_nms(detections, 0.9), (std::vector<std::size_t>{3, 0, 1, 2, 4}));
+  // Stopped at max_kept: the first of the full result (the suppressed 1 counts for nothing).
+  EXPECT_EQ(batched_nms(detections, 0.5, 3), (std::vector<std::size_t>{3, 0, 2}));
+  EXPECT_EQ(batched_nms(detections, 0.9, 3), (std::vector<std::size_t>{3, 0, 1}));
+  EXPECT_TRUE(batched_nms(detections, 0.5, 0).empty());
 }
 
 TEST(BatchedNms, EqualScoresKeepTheLowerIndexFirst) {

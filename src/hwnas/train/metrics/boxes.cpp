@@ -40,7 +40,8 @@ Box decode_box(std::span<const float, 4> code, const Box& anchor, const BoxCoder
   return {cx - 0.5f * w, cy - 0.5f * h, cx + 0.5f * w, cy + 0.5f * h, anchor.label};
 }
 
-std::vector<std::size_t> batched_nms(std::span<const Detection> detections, double iou_threshold) {
+std::vector<std::size_t> batched_nms(std::span<const Detection> detections, double iou_threshold,
+                                     std::size_t max_kept) {
   for (const Detection& d : detections) HWNAS_CHECK(!std::isnan(d.score));  // the sort needs an order
   std::vector<std::size_t> order(detections.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
@@ -50,6 +51,7 @@ std::vector<std::size_t> batched_nms(std::span<const Detection> detections, doub
   std::unordered_map<std::int32_t, std::vector<Box>> kept_of_class;  // compared within a class only
   std::vector<std::size_t> kept;
   for (const std::size_t i : order) {
+    if (kept.size() == max_kept) break;
     const Box& box = detections[i].box;
     std::vector<Box>& same_class = kept_of_class[box.label];
     const bool suppressed = std::any_of(same_class.begin(), same_class.end(),

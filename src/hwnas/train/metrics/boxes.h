@@ -45,7 +45,11 @@ Box decode_box(std::span<const float, 4> code, const Box& anchor, const BoxCoder
 /// detections in decreasing score are kept unless a kept detection of the same class
 /// overlaps them with IoU > iou_threshold (strictly). Returns the indices kept, in
 /// decreasing score; equal scores in increasing index (torchvision leaves that order
-/// unspecified). A NaN score is an InternalError (decode_ssd never gives one).
-std::vector<std::size_t> batched_nms(std::span<const Detection> detections, double iou_threshold);
+/// unspecified). A NaN score is an InternalError (decode_ssd never gives one). With
+/// `max_kept`, stops once that many are kept: the first max_kept of the full result (a
+/// detection's fate depends only on those of higher score), without comparing the rest —
+/// what makes decoding an untrained detector's thousands of near-equal candidates fast.
+std::vector<std::size_t> batched_nms(std::span<const Detection> detections, double iou_threshold,
+                                     std::size_t max_kept = SIZE_MAX);
 
 }  // namespace hwnas::train

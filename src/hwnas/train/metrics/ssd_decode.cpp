@@ -50,19 +50,23 @@ std::vector<Detection> decode_ssd(std::span<const SsdLevelOutput> levels, std::s
     passing.clear();
     for (std::size_t i = 0; i < boxes.size(); ++i)
       if (probabilities[i * c_count + c] > options.score_threshold) passing.push_back(i);
+    // The best candidates_per_class, ties to the lower anchor: a total order, so a partial
+    // sort gives what a stable sort and a cut would.
     const auto by_score = [&](std::size_t a, std::size_t b) {
-      return probabilities[a * c_count + c] > probabilities[b * c_count + c];
+      const float pa = probabilities[a * c_count + c], pb = probabilities[b * c_count + c];
+      return pa > pb || (pa == pb && a < b);
     };
-    std::stable_sort(passing.begin(), passing.end(), by_score);
-    passing.resize(std::min(passing.size(), static_cast<std::size_t>(options.candidates_per_class)));
+    const std::size_t best = std::min(passing.size(), static_cast<std::size_t>(options.candidates_per_class));
+    std::partial_sort(passing.begin(), passing.begin() + static_cast<std::ptrdiff_t>(best), passing.end(), by_score);
+    passing.resize(best);
     for (const std::size_t i : passing) {
       Box box = boxes[i];
       box.label = static_cast<std::int32_t>(c) - 1;
       candidates.push_back({box, probabilities[i * c_count + c]});
     }
   }
-  std::vector<std::size_t> kept = batched_nms(candidates, options.nms_iou_threshold);
-  kept.resize(std::min(kept.size(), static_cast<std::size_t>(options.detections_per_image)));
+  const std::vector<std::size_t> kept =
+      batched_nms(candidates, options.nms_iou_threshold, static_cast<std::size_t>(options.detections_per_image));
   std::vector<Detection> detections;
   detections.reserve(kept.size());
   for (const std::size_t i : kept) detections.push_back(candidates[i]);

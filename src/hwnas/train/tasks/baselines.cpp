@@ -38,10 +38,8 @@ std::vector<Detection> prior_box_baseline(std::span<const std::vector<Box>> trai
                                                   static_cast<double>(training_truth.size()))});
   }
   std::vector<Detection> kept;
-  for (const std::size_t i : batched_nms(candidates, nms_iou_threshold)) {
-    if (static_cast<std::int32_t>(kept.size()) == max_detections) break;
+  for (const std::size_t i : batched_nms(candidates, nms_iou_threshold, static_cast<std::size_t>(max_detections)))
     kept.push_back(candidates[i]);
-  }
   return kept;
 }
 
