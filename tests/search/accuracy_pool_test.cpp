@@ -18,7 +18,9 @@
 namespace hwnas::search {
 namespace {
 
+using testing::CutPool;
 using testing::FakeCostModel;
+using testing::fake_info;
 using testing::FakeProblem;
 using testing::TestDir;
 
@@ -102,24 +104,13 @@ TEST(ThreadPool, ErrorsComeBackOnTheCallingThreadAfterTheRunningJobs) {
   EXPECT_LE(calls, 2);  // the job running when on_result threw may finish; no other starts
 }
 
-ExperimentInfo info_for(const std::string& strategy) {
-  ExperimentInfo info;
-  info.config_yaml = "seed: 7\n";
-  info.experiment_file = "exp.yaml";
-  info.space = "fake";
-  info.strategy = strategy;
-  info.seed = 7;
-  info.objective_names = {"accuracy"};
-  return info;
-}
-
 /// `strategy` on the fake problem in steps of `batch` asks, `workers` threads; `stop_after`
 /// steps, then stops as Ctrl-C does. Returns the accuracy evaluations it ran.
 int run_batched(const FakeProblem& problem, const std::string& dir, const std::string& strategy, std::int32_t batch,
                 std::int32_t workers, bool create, std::int64_t stop_after = -1) {
   FakeCostModel cost(problem);
   const std::unique_ptr<Strategy> s = make_strategy(strategy, nlohmann::json::object(), {&problem.space, 7, 1});
-  ExperimentStore store = create ? ExperimentStore::create(dir, info_for(strategy)) : ExperimentStore::open(dir);
+  ExperimentStore store = create ? ExperimentStore::create(dir, fake_info(strategy)) : ExperimentStore::open(dir);
   const auto pool = make_thread_pool([&](const AccuracyJob& j) { return cost.evaluate_accuracy(j); }, workers);
   std::atomic<bool> stop{false};
   std::int64_t steps = 0;
@@ -127,7 +118,8 @@ int run_batched(const FakeProblem& problem, const std::string& dir, const std::s
                             if (++steps == stop_after) stop = true;
                           }};
   const space::Filters no_filters;
-  search_loop({problem.space, cost, *s, no_filters, graph::Precision::int8, pool.get(), batch}, store,
+  const FidelitySchedule single(FidelityMethod::single, 1, 2, batch);
+  search_loop({problem.space, cost, *s, no_filters, graph::Precision::int8, pool.get(), &single}, store,
               {.evaluations = 40}, hooks);
   return cost.evaluations;
 }
@@ -173,30 +165,6 @@ TEST(BatchedSearch, ResumedStepsEqualAnUninterruptedSearch) {
   expect_same_trials(read_experiment(d), read_experiment(dir.file("whole")));
 }
 
-/// A pool of one worker that, in the `cut`-th run() with two jobs or more, runs the first
-/// job, then sets `stop` as Ctrl-C would and starts no other.
-class CutPool final : public AccuracyPool {
- public:
-  CutPool(const FakeCostModel& cost, std::atomic<bool>& stop, int cut) : cost_(cost), stop_(stop), cut_(cut) {}
-  std::int32_t workers() const override { return 1; }
-  void run(std::span<const AccuracyJob> jobs, const std::function<void(const AccuracyResult&)>& on_result,
-           const std::atomic<bool>*) override {
-    const bool cut = jobs.size() >= 2 && ++runs_ == cut_;
-    for (const AccuracyJob& j : jobs) {
-      on_result(cost_.evaluate_accuracy(j));
-      if (cut) {
-        stop_ = true;
-        return;
-      }
-    }
-  }
-
- private:
-  const FakeCostModel& cost_;
-  std::atomic<bool>& stop_;
-  int cut_, runs_ = 0;
-};
-
 // Ctrl-C after the first job of a step: the step is not stored, its first evaluation is;
 // resumed, the step is asked again and only its other jobs run.
 TEST(BatchedSearch, AStepStoppedMidwayKeepsItsFinishedEvaluations) {
@@ -208,11 +176,12 @@ TEST(BatchedSearch, AStepStoppedMidwayKeepsItsFinishedEvaluations) {
   {
     FakeCostModel cost(problem);
     const std::unique_ptr<Strategy> s = make_strategy("random", nlohmann::json::object(), {&problem.space, 7, 1});
-    ExperimentStore store = ExperimentStore::create(d, info_for("random"));
+    ExperimentStore store = ExperimentStore::create(d, fake_info("random"));
     std::atomic<bool> stop{false};
-    CutPool pool(cost, stop, 3);
+    CutPool pool(cost, stop, 3, 2);
     const space::Filters no_filters;
-    const LoopOutcome out = search_loop({problem.space, cost, *s, no_filters, graph::Precision::int8, &pool, 4},
+    const FidelitySchedule single(FidelityMethod::single, 1, 2, 4);
+    const LoopOutcome out = search_loop({problem.space, cost, *s, no_filters, graph::Precision::int8, &pool, &single},
                                         store, {.evaluations = 40}, {&stop, {}});
     EXPECT_EQ(out.reason, StopReason::interrupted);
     first_run = cost.evaluations;
@@ -255,10 +224,11 @@ TEST(BatchedSearch, ARepeatWithinAStepIsEvaluatedOnce) {
   const std::vector<space::Genome> script = {feasible, {{1, 1, 1, 1, 1, 1, 1, 1}}, twin};
   ScriptedStrategy strategy(script);
   FakeCostModel cost(problem);
-  ExperimentStore store = ExperimentStore::create(dir.file("e"), info_for("scripted"));
+  ExperimentStore store = ExperimentStore::create(dir.file("e"), fake_info("scripted"));
   const auto pool = make_thread_pool([&](const AccuracyJob& j) { return cost.evaluate_accuracy(j); }, 3);
   const space::Filters no_filters;
-  search_loop({problem.space, cost, strategy, no_filters, graph::Precision::int8, pool.get(), 3}, store,
+  const FidelitySchedule single(FidelityMethod::single, 1, 2, 3);
+  search_loop({problem.space, cost, strategy, no_filters, graph::Precision::int8, pool.get(), &single}, store,
               {.trials = 1}, {});
   const ExperimentRecord r = read_experiment(dir.file("e"));
   ASSERT_EQ(r.trials.size(), 2u);  // one step of three asks: two architectures

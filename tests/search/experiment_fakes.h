@@ -7,11 +7,14 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
+#include <span>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "hwnas/search/cost_model.h"
+#include "hwnas/search/experiment_store.h"
 #include "search/fake_problem.h"
 
 namespace hwnas::search::testing {
@@ -51,6 +54,44 @@ class FakeCostModel final : public CostModel {
 
  private:
   const FakeProblem& problem_;
+};
+
+/// What the loop tests store about an experiment on the fake problem.
+inline ExperimentInfo fake_info(const std::string& strategy, std::int32_t rungs = 1) {
+  ExperimentInfo info;
+  info.config_yaml = "seed: 7\n";
+  info.experiment_file = "exp.yaml";
+  info.space = "fake";
+  info.strategy = strategy;
+  info.seed = 7;
+  info.objective_names = {"accuracy"};
+  info.rungs = rungs;
+  return info;
+}
+
+/// A pool of one worker that runs the jobs of `cost` in order until, in its `cut`-th run()
+/// of at least `min_jobs` jobs, the first job is done: then it sets `stop` as Ctrl-C would,
+/// and starts no job while stop is set.
+class CutPool final : public AccuracyPool {
+ public:
+  CutPool(const CostModel& cost, std::atomic<bool>& stop, int cut, std::size_t min_jobs)
+      : cost_(cost), stop_(stop), cut_(cut), min_jobs_(min_jobs) {}
+  std::int32_t workers() const override { return 1; }
+  void run(std::span<const AccuracyJob> jobs, const std::function<void(const AccuracyResult&)>& on_result,
+           const std::atomic<bool>*) override {
+    const bool cut = jobs.size() >= min_jobs_ && ++runs_ == cut_;
+    for (const AccuracyJob& j : jobs) {
+      if (stop_) return;
+      on_result(cost_.evaluate_accuracy(j));
+      if (cut) stop_ = true;
+    }
+  }
+
+ private:
+  const CostModel& cost_;
+  std::atomic<bool>& stop_;
+  int cut_, runs_ = 0;
+  std::size_t min_jobs_;
 };
 
 /// Two genes of two and three choices: six architectures.

@@ -17,6 +17,7 @@ namespace hwnas::search {
 namespace {
 
 using testing::FakeCostModel;
+using testing::fake_info;
 using testing::FakeProblem;
 using testing::TestDir;
 
@@ -35,24 +36,13 @@ class ScriptedStrategy final : public Strategy {
   std::size_t asked_ = 0;
 };
 
-ExperimentInfo info_for(const std::string& strategy) {
-  ExperimentInfo info;
-  info.config_yaml = "seed: 7\n";
-  info.experiment_file = "exp.yaml";
-  info.space = "fake";
-  info.strategy = strategy;
-  info.seed = 7;
-  info.objective_names = {"accuracy"};
-  return info;
-}
-
 /// Runs `strategy` (made afresh, as a new process would) on the fake problem in `dir`,
 /// creating the experiment when `create`; `stop_after` steps, then stops as Ctrl-C does.
 LoopOutcome run(const FakeProblem& problem, const std::string& dir, const std::string& strategy, Budget budget,
                 bool create, std::int64_t stop_after = -1) {
   FakeCostModel cost(problem);
   const std::unique_ptr<Strategy> s = make_strategy(strategy, nlohmann::json::object(), {&problem.space, 7, 1});
-  ExperimentStore store = create ? ExperimentStore::create(dir, info_for(strategy)) : ExperimentStore::open(dir);
+  ExperimentStore store = create ? ExperimentStore::create(dir, fake_info(strategy)) : ExperimentStore::open(dir);
   std::atomic<bool> stop{false};
   std::int64_t steps = 0;
   SearchHooks hooks{&stop, [&](const SearchProgress&) {
@@ -117,7 +107,7 @@ TEST(ExperimentLoop, AGenomeAskedAgainIsAnsweredFromTheRecords) {
                                              {{2, 0, 0, 0, 0, 0, 0, 0}}};
   ScriptedStrategy strategy(script);
   FakeCostModel cost(problem);
-  ExperimentStore store = ExperimentStore::create(dir.file("e"), info_for("scripted"));
+  ExperimentStore store = ExperimentStore::create(dir.file("e"), fake_info("scripted"));
   const space::Filters no_filters;
   const LoopOutcome out = search_loop({problem.space, cost, strategy, no_filters}, store, {.trials = 3}, {});
   EXPECT_EQ(out.reason, StopReason::budget);
@@ -158,7 +148,7 @@ TEST(ExperimentLoop, StopsWhenEveryArchitectureWasEvaluated) {
     std::vector<std::pair<std::string, double>> layer_latency_ms(const graph::Graph&) const override { return {}; }
   } cost;
   const std::unique_ptr<Strategy> s = make_strategy("evolution", nlohmann::json::object(), {&tiny, 3, 1});
-  ExperimentStore store = ExperimentStore::create(dir.file("e"), info_for("evolution"));
+  ExperimentStore store = ExperimentStore::create(dir.file("e"), fake_info("evolution"));
   const space::Filters no_filters;
   const LoopOutcome out = search_loop({tiny, cost, *s, no_filters}, store, {.evaluations = 100}, {});
   EXPECT_EQ(out.reason, StopReason::exhausted);
@@ -173,7 +163,7 @@ TEST(ExperimentLoop, AStrategyThatOnlyRepeatsItselfEndsTheSearch) {
   TestDir dir;
   ScriptedStrategy strategy({{{1, 2, 3, 0, 1, 2, 3, 1}}});
   FakeCostModel cost(problem);
-  ExperimentStore store = ExperimentStore::create(dir.file("e"), info_for("scripted"));
+  ExperimentStore store = ExperimentStore::create(dir.file("e"), fake_info("scripted"));
   const space::Filters no_filters;
   const LoopOutcome out = search_loop({problem.space, cost, strategy, no_filters}, store, {.trials = 10}, {});
   EXPECT_EQ(out.reason, StopReason::exhausted);
@@ -239,7 +229,7 @@ TEST(ExperimentLoop, ATrialThatFailedWithTheInterruptionIsNotStored) {
   const space::Filters no_filters;
   const std::unique_ptr<Strategy> s = make_strategy("random", nlohmann::json::object(), {&problem.space, 7, 1});
   {
-    ExperimentStore store = ExperimentStore::create(dir.file("e"), info_for("random"));
+    ExperimentStore store = ExperimentStore::create(dir.file("e"), fake_info("random"));
     const SearchHooks hooks{&stop, {}};
     EXPECT_EQ(search_loop({problem.space, cost, *s, no_filters}, store, {.trials = 10}, hooks).reason,
               StopReason::interrupted);
@@ -276,7 +266,7 @@ TEST(ExperimentLoop, AWallTimeBudgetStopsAfterTheStepThatReachesIt) {
     std::vector<std::pair<std::string, double>> layer_latency_ms(const graph::Graph&) const override { return {}; }
   } cost;
   const std::unique_ptr<Strategy> s = make_strategy("random", nlohmann::json::object(), {&tiny, 1, 1});
-  ExperimentStore store = ExperimentStore::create(dir.file("e"), info_for("random"));
+  ExperimentStore store = ExperimentStore::create(dir.file("e"), fake_info("random"));
   const space::Filters no_filters;
   const LoopOutcome out = search_loop({tiny, cost, *s, no_filters}, store, {.seconds = 0.001}, {});
   EXPECT_EQ(out.reason, StopReason::budget);

@@ -200,9 +200,7 @@ std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const s
   Objective objective = Objective::parse(top.section("objective"), top.has("accuracy"), top.has("latency"));
   std::unique_ptr<LatencySource> latency;
   if (top.has("latency")) latency = make_latency_source(top.section("latency"), space, batch, "batch");
-  std::vector<std::unique_ptr<AccuracySource>> accuracy;
-  // One source until fidelity rungs exist (helper C's make_accuracy_sources).
-  if (top.has("accuracy")) accuracy.push_back(make_accuracy_source(top.section("accuracy"), space));
+  std::vector<std::unique_ptr<AccuracySource>> accuracy = make_accuracy_sources(experiment, file, space, workers);
 
   const std::optional<graph::Precision> source_precision = latency ? latency->precision() : std::nullopt;
   graph::Precision precision = source_precision.value_or(graph::Precision::fp32);

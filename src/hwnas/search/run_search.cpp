@@ -155,7 +155,13 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
                              : ""));
   }
   const std::int32_t batch = config.parallel.batch.value_or(workers);
+  const FidelitySchedule schedule = make_fidelity_schedule(config.root, config.file, batch);
+  HWNAS_CHECK(schedule.rungs() == std::max(cost_model->rungs(), 1));
   // Local search moves after each neighbour's result: it takes one genome per step.
+  if (config.strategy == "local" && schedule.method() != FidelityMethod::single)
+    throw UserError(fmt::format("{}: multi_fidelity{}: strategy 'local' evaluates one neighbour per step, so it takes "
+                                "no brackets of candidates; remove multi_fidelity or use another strategy",
+                                config.file, config.from_set("multi_fidelity") ? " (from --set)" : ""));
   if (config.strategy == "local" && batch > 1)
     throw UserError(fmt::format("{}: parallel.batch{}: strategy 'local' evaluates one neighbour per step, so it takes "
                                 "parallel.batch: 1 (got {}{}); set parallel.batch: 1 or use another strategy",
@@ -186,7 +192,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
     if (const std::optional<space::Genome> baseline = space->baseline()) info.baseline_genome = space::to_text(*baseline);
     info.created_unix = std::time(nullptr);
     info.space_fingerprint = space::fingerprint(*space);
-    info.rungs = std::max(cost_model->rungs(), 1);
+    info.rungs = schedule.rungs();
     store.emplace(ExperimentStore::create(dir, info));
   }
   std::unique_ptr<AccuracyPool> own_pool;
@@ -195,7 +201,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
                                 workers);
   AccuracyPool* pool = hooks.pool ? hooks.pool : own_pool.get();
   SearchResult result;
-  result.outcome = search_loop({*space, *cost_model, *strategy, filters, precision, pool, batch}, *store,
+  result.outcome = search_loop({*space, *cost_model, *strategy, filters, precision, pool, &schedule}, *store,
                                config.budget, hooks);
   result.record = read_experiment(dir);
   return result;

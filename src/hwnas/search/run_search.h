@@ -1,11 +1,12 @@
 // The experiment loop behind `hwnas search` (docs/experiments.md). Each step asks the
-// strategy for `batch` genomes (every ask before any tell), canonicalises them, answers
-// those evaluated before from the records (no evaluation spent; a genome twice in a step
-// is evaluated once), runs the validity filters and the cost model's cheap screen on the
-// rest, runs the accuracy evaluations of the feasible ones through the pool (each result
-// committed to the store's `evaluations` table as it arrives), tells the strategy every
-// result in ask order, and commits the step's trials with the strategy's state in one
-// transaction.
+// strategy for a bracket's genomes (parallel.batch with single fidelity; every ask before
+// any tell), canonicalises them, answers those evaluated before from the records (no
+// evaluation spent; a genome twice in a step is evaluated once), runs the validity filters
+// and the cost model's cheap screen on the rest, runs the accuracy evaluations of the
+// feasible ones through the pool at the bracket's first rung, promotes the best to the
+// next rung (fidelity_schedule.h) and so on up to the top rung (each result committed to
+// the store's `evaluations` table as it arrives), tells the strategy every result in ask
+// order, and commits the step's trials with the strategy's state in one transaction.
 //
 // Same config, seed and batch → the same trials, whatever the pool's workers: the loop
 // adds no randomness of its own, and a resumed search restores the strategy's state and
@@ -23,6 +24,7 @@
 #include "hwnas/search/cost_model.h"
 #include "hwnas/search/experiment_config.h"
 #include "hwnas/search/experiment_store.h"
+#include "hwnas/search/fidelity_schedule.h"
 #include "hwnas/search/strategy.h"
 #include "hwnas/space/filters.h"
 #include "hwnas/space/space.h"
@@ -75,7 +77,9 @@ struct SearchParts {
   const space::Filters& filters;
   graph::Precision precision = graph::Precision::int8;  // the filters' precision
   AccuracyPool* pool = nullptr;  // null: one evaluation at a time on this thread
-  std::int32_t batch = 1;        // candidates asked per step (parallel.batch)
+  /// Each step's bracket (candidates, first rung) and promotions; rungs() must equal the
+  /// cost model's (or be 1 without accuracy). Null: single fidelity, one genome a step.
+  const FidelitySchedule* schedule = nullptr;
 };
 
 struct LoopOutcome {
@@ -111,7 +115,8 @@ std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& conf
 /// 'strategy.population' differs ..."). Without `resume`, an experiment already in `dir`
 /// is refused. The accuracy evaluations run in hooks.pool, else in a thread pool of
 /// `parallel.workers`; each step asks `parallel.batch` genomes (default: the pool's
-/// workers), which the stored config records. Strategy `local` with a batch > 1 is refused.
+/// workers), which the stored config records; with `multi_fidelity:`, a bracket of the
+/// schedule. Strategy `local` with a batch > 1 or multi-fidelity is refused.
 SearchResult run_search(const ExperimentConfig& config, const std::string& dir, bool resume, const SearchHooks& hooks);
 
 }  // namespace hwnas::search

@@ -1,6 +1,6 @@
 // The experiment loop (run_search.h): steps (search_step.cpp) until a budget limit, the
-// space's exhaustion or Ctrl-C. Budgets are checked between steps, so a step of batch B
-// may take the search up to B - 1 trials or evaluations past a limit.
+// space's exhaustion or Ctrl-C. Budgets are checked between steps, so a step of B
+// candidates may take the search up to B - 1 trials or evaluations past a limit.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -43,7 +43,6 @@ void fill_progress(SearchProgress& p, const Budget& budget, double elapsed_s) {
 }  // namespace
 
 LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget& budget, const SearchHooks& hooks) {
-  HWNAS_CHECK(parts.batch >= 1);
   LoopRecords records = LoopRecords::load(store);
   SearchProgress progress;
   progress.objective = parts.cost_model.objective_names().at(0);
@@ -91,8 +90,8 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
     if (hooks.stop && hooks.stop->load()) return {StopReason::interrupted, "interrupted"};
 
     const std::size_t before = trials.size();
-    const std::optional<std::size_t> added =
-        run_step(parts, store, records, state, StepBracket{parts.batch, 0}, hooks.stop);
+    const Bracket bracket = parts.schedule ? parts.schedule->bracket(state.batches) : Bracket{1, 0};
+    const std::optional<std::size_t> added = run_step(parts, store, records, state, bracket, hooks.stop);
     if (!added) return {StopReason::interrupted, "interrupted"};
     for (std::size_t i = before; i < records.trials.size(); ++i) {
       const Trial& t = records.trials[i];

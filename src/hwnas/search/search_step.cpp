@@ -69,10 +69,11 @@ std::vector<std::optional<AccuracyResult>> evaluate_rung(SearchParts& parts, Exp
   return results;
 }
 
-/// Runs the accuracy evaluations of the step's new trials that await one, from
-/// `bracket.first_rung` up to the top rung; false when `stop` cut them short.
+/// Runs the accuracy evaluations of the step's new trials that await one at
+/// `bracket.first_rung`, then those the schedule promotes at each next rung up to the top;
+/// each trial is finished at the highest rung it reached. False when `stop` cut them short.
 bool evaluate_accuracy(SearchParts& parts, ExperimentStore& store, LoopRecords& records, std::vector<Trial>& fresh,
-                       const StepBracket& bracket, const std::atomic<bool>* stop) {
+                       const Bracket& bracket, const std::atomic<bool>* stop) {
   std::vector<std::size_t> waiting;
   for (std::size_t k = 0; k < fresh.size(); ++k)
     if (parts.cost_model.awaits_accuracy(fresh[k])) waiting.push_back(k);
@@ -88,8 +89,12 @@ bool evaluate_accuracy(SearchParts& parts, ExperimentStore& store, LoopRecords& 
       parts.cost_model.finish(fresh[waiting[j]], *results[j], rung);
     }
     if (rung == top) break;
-    // Single fidelity has one rung: nothing is promoted past it.
-    HWNAS_CHECK(false && "multi-fidelity promotion");
+    HWNAS_CHECK(parts.schedule != nullptr && parts.schedule->rungs() == top + 1);
+    std::vector<std::optional<double>> accuracies;
+    for (const std::optional<AccuracyResult>& r : results) accuracies.push_back(r->accuracy);
+    std::vector<std::size_t> promoted;
+    for (const std::size_t j : parts.schedule->promote(rung, accuracies)) promoted.push_back(waiting.at(j));
+    waiting = std::move(promoted);
   }
   return true;
 }
@@ -108,7 +113,7 @@ LoopRecords LoopRecords::load(const ExperimentStore& store) {
 }
 
 std::optional<std::size_t> run_step(SearchParts& parts, ExperimentStore& store, LoopRecords& records,
-                                    SearchState& state, const StepBracket& bracket, const std::atomic<bool>* stop) {
+                                    SearchState& state, const Bracket& bracket, const std::atomic<bool>* stop) {
   const auto start = Clock::now();
   // Every ask before any tell: the batch is the strategy's, whatever the workers.
   std::vector<space::Genome> asked;

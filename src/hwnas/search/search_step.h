@@ -26,17 +26,11 @@ struct LoopRecords {
   static LoopRecords load(const ExperimentStore& store);
 };
 
-/// The candidates a step asks for and the fidelity rung they start at.
-struct StepBracket {
-  std::int32_t candidates = 1;
-  std::int32_t first_rung = 0;
-};
-
 /// Runs one step; updates `state` (counters, elapsed time, strategy state) and `records`
 /// (the new trials) as committed. Returns the number of new trials, or nullopt when `stop`
 /// cut the step short (a job not started, or one that failed while stop was set): then
 /// nothing of the step but its completed evaluations is stored, and the caller stops.
 std::optional<std::size_t> run_step(SearchParts& parts, ExperimentStore& store, LoopRecords& records,
-                                    SearchState& state, const StepBracket& bracket, const std::atomic<bool>* stop);
+                                    SearchState& state, const Bracket& bracket, const std::atomic<bool>* stop);
 
 }  // namespace hwnas::search
