@@ -86,17 +86,16 @@ void read_train_keys(const ExperimentSection& s, TrainSettings& settings, bool t
   settings.timeout_s = s.number("timeout_s", 1e-3, kMaxTimeoutS, settings.timeout_s);
 
   // Each number is checked alone on default options, so that an error names its own key.
-  const auto checked = [&](std::string_view key, double value, const std::function<void(train::TrainOptions&)>& set) {
+  const auto check_alone = [&](std::string_view key, const std::function<void(train::TrainOptions&)>& set) {
     train::TrainOptions probe;
     probe.task = o.task;  // the scene knobs are checked for detection and segmentation
     set(probe);
     check_key(s, key, [&] { train::check_train_options(probe); });
-    return value;
   };
   const auto integer = [&]<typename Int>(std::string_view key, Int train::TrainOptions::*field) {
     if (!s.has(key)) return;
     const auto v = static_cast<Int>(s.integer(key, std::numeric_limits<Int>::min(), std::numeric_limits<Int>::max()));
-    checked(key, static_cast<double>(v), [&](train::TrainOptions& p) { p.*field = v; });
+    check_alone(key, [&](train::TrainOptions& p) { p.*field = v; });
     o.*field = v;
   };
   integer("epochs", &train::TrainOptions::epochs);
@@ -106,14 +105,12 @@ void read_train_keys(const ExperimentSection& s, TrainSettings& settings, bool t
   integer("scenes", &train::TrainOptions::scenes);
   integer("test_scenes", &train::TrainOptions::test_scenes);
   integer("scene_size", &train::TrainOptions::scene_size);
-  if (s.has("threads") && o.threads == 0) s.fail("threads", "0 is out of range [1, 1024]");
+  if (s.has("threads") && o.threads == 0) s.fail("threads", "0 is out of range [1, 1024]");  // 0: all cores
   const auto real = [&](std::string_view key, const std::function<void(train::TrainOptions&, double)>& set) {
-    std::optional<double> out;
-    if (s.has(key)) {
-      const double v = s.number(key, -1e300, 1e300);
-      out = checked(key, v, [&](train::TrainOptions& p) { set(p, v); });
-    }
-    return out;
+    if (!s.has(key)) return std::optional<double>();
+    const double v = s.number(key, -1e300, 1e300);
+    check_alone(key, [&](train::TrainOptions& p) { set(p, v); });
+    return std::optional<double>(v);
   };
   if (auto v = real("subset", [](train::TrainOptions& p, double x) { p.subset = x; })) o.subset = *v;
   if (auto v = real("label_smoothing", [](train::TrainOptions& p, double x) { p.label_smoothing = x; }))

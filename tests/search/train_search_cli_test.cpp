@@ -1,0 +1,100 @@
+// hwnas search with accuracy: train: as a user runs it: a multi-fidelity search on a tiny
+// fidelity (NAS-Bench-201 cells at 8x8, under 1% of Fashion-MNIST, one epoch), diverging
+// trainings that fail their trials while the search goes on, and bad keys (exit 2).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "hwnas/search/experiment_store.h"
+#include "support/cli_runner.h"
+#include "train/data_support.h"
+
+namespace hwnas::search {
+namespace {
+
+using hwnas::testing::expect_bad_input;
+using hwnas::testing::hwnas;
+using hwnas::testing::Result;
+using hwnas::testing::scratch_dir;
+using hwnas::testing::write_temp;
+
+std::string experiment(const std::string& train, const std::string& rest) {
+  return "space: nb201\naccuracy:\n  train: {epochs: 1, resolution: 8, batch: 64, threads: 1" + train +
+         "}\nobjective: {maximize: accuracy}\nstrategy: {name: random}\nseed: 1\n" + rest;
+}
+
+nlohmann::json search(const std::string& yaml, const std::string& name) {
+  const std::string out = (scratch_dir() / name).string();
+  std::filesystem::remove_all(out);
+  const Result r = hwnas({"search", write_temp(name + ".yaml", yaml), "--out", out, "--json"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  try {
+    return nlohmann::json::parse(r.out);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << e.what() << "\nstdout: " << r.out << "\nstderr: " << r.err;
+    return nlohmann::json::object();
+  }
+}
+
+TEST(TrainSearchCli, AMultiFidelitySearchTrainsEachBracketUpToTheLastRung) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  // One bracket: 2 candidates at 0.5% of the training set, the better one at 1%.
+  const nlohmann::json j = search(experiment(", subset: 0.01",
+                                             "multi_fidelity:\n  method: successive_halving\n  eta: 2\n"
+                                             "  rungs: [{subset: 0.005}, {subset: 0.01}]\n"
+                                             "budget: {trials: 2}\n"),
+                                  "mf");
+  ASSERT_TRUE(j.contains("trials")) << j.dump();
+  ASSERT_EQ(j["trials"].size(), 2U);
+  for (const auto& t : j["trials"]) {
+    EXPECT_EQ(t["status"], "ok") << t.dump();
+    EXPECT_GE(t["accuracy"].get<double>(), 0.0);
+    EXPECT_LE(t["accuracy"].get<double>(), 100.0);
+  }
+  ASSERT_TRUE(j["best"].is_object()) << j.dump();
+  // The store: the better of the two went on to rung 1 and is the best; the other stayed.
+  const ExperimentRecord record = read_experiment((scratch_dir() / "mf").string());
+  EXPECT_EQ(record.info.rungs, 2);
+  ASSERT_EQ(record.trials.size(), 2U);
+  const std::size_t promoted = record.trials[0].rung == 1 ? 0 : 1;
+  EXPECT_EQ(record.trials[promoted].rung, 1);
+  EXPECT_EQ(record.trials[1 - promoted].rung, 0);
+  EXPECT_EQ(best_trial(record), promoted);
+  EXPECT_EQ(j["best"]["genome"], j["trials"][promoted]["genome"]);
+}
+
+TEST(TrainSearchCli, ADivergingTrainingIsAFailedTrialAndTheSearchGoesOn) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  const nlohmann::json j = search(experiment(", subset: 0.01, lr: 1000000", "budget: {trials: 3}\n"), "diverge");
+  ASSERT_TRUE(j.contains("trials")) << j.dump();
+  EXPECT_EQ(j["stop"], "budget reached: 3 trials");
+  ASSERT_EQ(j["trials"].size(), 3U);
+  for (const auto& t : j["trials"]) {
+    EXPECT_EQ(t["status"], "failed") << t.dump();
+    EXPECT_NE(t.value("reason", "").find("the run diverged"), std::string::npos) << t.dump();
+  }
+  EXPECT_TRUE(j["best"].is_null());
+}
+
+TEST(TrainSearchCli, BadTrainKeysAreOneLineErrorsAndCreateNothing) {
+  const std::string out = (scratch_dir() / "bad").string();
+  std::filesystem::remove_all(out);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {experiment(", subset: 0", "budget: {trials: 1}\n"), "accuracy.train.subset: 0 is out of range (0, 1]"},
+      {experiment(", optimiser: sgd", "budget: {trials: 1}\n"), "accuracy.train.optimiser: unknown key"},
+      {experiment("", "multi_fidelity: {method: hyperband, eta: 1, rungs: [{epochs: 1}, {epochs: 2}]}\n"
+                      "budget: {trials: 1}\n"),
+       "multi_fidelity.eta: 1 "},
+      {experiment("", "multi_fidelity: {method: hyperband, rungs: [{epochs: 1}, {epochs: 0}]}\n"
+                      "budget: {trials: 1}\n"),
+       "multi_fidelity.rungs[1].epochs: 0 is out of range [1, 10000]"},
+  };
+  for (const auto& [yaml, hint] : cases) {
+    expect_bad_input({"search", write_temp("bad.yaml", yaml), "--out", out}, hint);
+    EXPECT_FALSE(std::filesystem::exists(out));
+  }
+}
+
+}  // namespace
+}  // namespace hwnas::search
