@@ -6,10 +6,17 @@
 #include <filesystem>
 
 #include "hwnas/base/error.h"
+#include "hwnas/search/experiment_store_rows.h"
 #include "hwnas/search/pareto.h"
 
 namespace hwnas::search {
 namespace {
+
+using store_rows::corrupt;
+using store_rows::info_to_json;
+using store_rows::load_info;
+using store_rows::load_state;
+using store_rows::load_trials;
 
 namespace fs = std::filesystem;
 
@@ -67,125 +74,6 @@ const sqlite::Schema& schema() {
 
 std::string store_path(const std::string& dir) { return (fs::path(dir) / kExperimentStoreFile).string(); }
 
-[[noreturn]] void corrupt(const sqlite::Database& db, const std::string& what) {
-  db.fail(what + "; the file was changed by another program: restore it, or start again with another --out");
-}
-
-nlohmann::json parse_json(const sqlite::Database& db, const std::string& text, const std::string& what) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception&) {
-    corrupt(db, what + " is not valid JSON");
-  }
-}
-
-nlohmann::json info_to_json(const ExperimentInfo& info) {
-  nlohmann::json j = {{"config_yaml", info.config_yaml},   {"experiment_file", info.experiment_file},
-                      {"base_dir", info.base_dir},         {"space", info.space},
-                      {"strategy", info.strategy},         {"seed", info.seed},
-                      {"objective_names", info.objective_names}, {"created_unix", info.created_unix},
-                      {"space_fingerprint", info.space_fingerprint}, {"rungs", info.rungs}};
-  j["baseline_genome"] = info.baseline_genome ? nlohmann::json(*info.baseline_genome) : nlohmann::json(nullptr);
-  return j;
-}
-
-ExperimentInfo info_from_json(const sqlite::Database& db, const nlohmann::json& j) {
-  try {
-    ExperimentInfo info;
-    info.config_yaml = j.at("config_yaml").get<std::string>();
-    info.experiment_file = j.at("experiment_file").get<std::string>();
-    info.base_dir = j.at("base_dir").get<std::string>();
-    info.space = j.at("space").get<std::string>();
-    info.strategy = j.at("strategy").get<std::string>();
-    info.seed = j.at("seed").get<std::uint64_t>();
-    info.objective_names = j.at("objective_names").get<std::vector<std::string>>();
-    info.created_unix = j.at("created_unix").get<std::int64_t>();
-    info.space_fingerprint = j.at("space_fingerprint").get<std::string>();
-    info.rungs = j.at("rungs").get<std::int32_t>();
-    if (info.rungs < 1) corrupt(db, "the experiment's record has rungs < 1");
-    if (!j.at("baseline_genome").is_null()) info.baseline_genome = j.at("baseline_genome").get<std::string>();
-    return info;
-  } catch (const nlohmann::json::exception&) {
-    corrupt(db, "the experiment's record lacks a field or holds one of the wrong type");
-  }
-}
-
-Trial read_trial(const sqlite::Database& db, const sqlite::Statement& q) {
-  Trial t;
-  t.index = q.integer(0);
-  const std::string where = fmt::format("trial {}", t.index);
-  try {
-    t.genome = space::parse_genome(q.text(1), where);
-  } catch (const UserError&) {
-    corrupt(db, where + ": the genome '" + q.text(1) + "' is not choice indices joined by '-'");
-  }
-  t.arch = q.text(2);
-  const std::string status = q.text(3);
-  if (status == "ok") t.status = TrialStatus::ok;
-  else if (status == "infeasible") t.status = TrialStatus::infeasible;
-  else if (status == "failed") t.status = TrialStatus::failed;
-  else corrupt(db, where + ": status '" + status + "' is not ok, infeasible or failed");
-  t.feasible = q.integer(4) != 0;
-  t.reason = q.text(5);
-  t.metrics.accuracy = q.optional_real(6);
-  t.metrics.latency_ms = q.optional_real(7);
-  t.metrics.peak_activation_bytes = q.integer(8);
-  t.metrics.weight_bytes = q.integer(9);
-  t.metrics.params = q.integer(10);
-  t.metrics.macs = q.integer(11);
-  t.accuracy_evaluated = q.integer(12) != 0;
-  t.rung = static_cast<std::int32_t>(q.integer(13));
-  t.seconds = q.real(14);
-  return t;
-}
-
-ExperimentInfo load_info(const sqlite::Database& db) {
-  sqlite::Statement q(db, "SELECT info_json FROM experiment WHERE id = 0");
-  if (!q.step("reading the experiment"))
-    corrupt(db, "the store holds no experiment record (a run killed while creating it?)");
-  return info_from_json(db, parse_json(db, q.text(0), "the experiment's record"));
-}
-
-std::vector<double> read_fitness(const sqlite::Database& db, const std::string& text, std::int64_t index) {
-  const nlohmann::json j = parse_json(db, text, fmt::format("trial {}'s objective values", index));
-  std::vector<double> out;
-  if (!j.is_array()) corrupt(db, fmt::format("trial {}'s objective values are not a list", index));
-  for (const nlohmann::json& v : j) {
-    if (!v.is_number()) corrupt(db, fmt::format("trial {}'s objective values are not all numbers", index));
-    out.push_back(v.get<double>());
-  }
-  return out;
-}
-
-std::vector<Trial> load_trials(const sqlite::Database& db, std::vector<std::vector<double>>* fitness) {
-  sqlite::Statement q(db,
-                      "SELECT trial_index, genome, arch, status, feasible, reason, accuracy, latency_ms, "
-                      "peak_activation_bytes, weight_bytes, params, macs, accuracy_evaluated, rung, seconds, "
-                      "fitness_json FROM trials ORDER BY trial_index");
-  std::vector<Trial> trials;
-  while (q.step("reading the trials")) {
-    trials.push_back(read_trial(db, q));
-    if (fitness) fitness->push_back(read_fitness(db, q.text(15), trials.back().index));
-    if (trials.back().index != static_cast<std::int64_t>(trials.size()) - 1)
-      corrupt(db, fmt::format("trial {} follows trial {}: trials are numbered 0, 1, 2, ...", trials.back().index,
-                              trials.size() >= 2 ? trials[trials.size() - 2].index : -1));
-  }
-  return trials;
-}
-
-std::optional<SearchState> load_state(const sqlite::Database& db) {
-  sqlite::Statement q(
-      db, "SELECT steps, batches, duplicates, duplicate_run, elapsed_s, strategy_json FROM state WHERE id = 0");
-  if (!q.step("reading the search state")) return std::nullopt;
-  SearchState s;
-  s.steps = q.integer(0);
-  s.batches = q.integer(1);
-  s.duplicates = q.integer(2);
-  s.duplicate_run = q.integer(3);
-  s.elapsed_s = q.real(4);
-  s.strategy = parse_json(db, q.text(5), "the strategy's state");
-  return s;
-}
 
 /// Refuses a path that exists and is not a directory; "" when DIR has no store.
 void check_dir(const std::string& dir) {
