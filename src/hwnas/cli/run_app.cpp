@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 
@@ -10,10 +11,28 @@
 #include "hwnas/base/printable.h"
 
 namespace hwnas::cli {
+namespace {
+
+/// Whether mpirun started this process as a rank other than 0 (OpenMPI's environment).
+bool quiet_mpi_rank() {
+  const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
+  return rank != nullptr && *rank != '\0' && std::string(rank) != "0";
+}
+
+}  // namespace
 
 int run_app(CLI::App& app, int argc, char** argv) {
   try {
-    app.parse(argc, argv);
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      // Under mpirun every rank parses the same command line: only rank 0 prints what
+      // parsing finds (help, or the error), so the user reads it once, and the others end
+      // with 0, so that mpirun, which kills the job when a rank ends non-zero, does not
+      // kill rank 0 before it has printed (docs/parallel.md).
+      if (!quiet_mpi_rank()) throw;
+      return 0;
+    }
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -1,11 +1,15 @@
 // hwnas search EXP.yaml --out DIR [--resume] [--set KEY=VALUE]... [--json]
-// (docs/experiments.md). The loop and the store are search/run_search.h's; this file
-// parses, shows progress, handles Ctrl-C and prints.
+// (docs/experiments.md), also as `mpirun -np N hwnas search ...` (docs/parallel.md): rank 0
+// runs the search with the MPI pool, the other ranks evaluate accuracies. The loop and the
+// store are search/run_search.h's, the MPI pool parallel/mpi_pool.h's; this file parses,
+// gives each rank its part, shows progress, handles Ctrl-C and prints.
 #include <fmt/format.h>
 
 #include <atomic>
 #include <csignal>
 #include <cmath>
+#include <exception>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +19,7 @@
 #include "hwnas/cli/json_output.h"
 #include "hwnas/cli/progress.h"
 #include "hwnas/hw/external/subprocess.h"
+#include "hwnas/parallel/mpi_pool.h"
 #include "hwnas/search/run_search.h"
 
 namespace hwnas::cli {
@@ -121,6 +126,67 @@ void print_human(const search::SearchResult& result, const std::string& dir) {
   fmt::print("Pareto front: {} trials; experiment stored in {}\n", search::pareto_trials(r).size(), printable(dir));
 }
 
+/// "hwnas search EXP --out DIR --resume --set ...", each word quoted for the shell.
+std::string resume_command(const SearchArgs& args) {
+  std::string sets;
+  for (const std::string& s : args.sets) sets += " --set " + shell_quoted(s);
+  return fmt::format("hwnas search {} --out {} --resume{}", shell_quoted(args.experiment), shell_quoted(args.out), sets);
+}
+
+/// Why mpirun ended the search: the rank of this host that died, when rank 0 saw one.
+std::string mpi_stop_cause(const parallel::MpiSession& mpi) {
+  const std::vector<int>& ended = mpi.first_ended_ranks();
+  if (ended.empty()) return "mpirun ended the search (Ctrl-C, a signal, or a rank on another host ended)";
+  std::string ranks;
+  for (int r : ended) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
+  return fmt::format("rank {} ended, so mpirun ended the search", ranks);
+}
+
+/// `build()` run on every rank of an MPI job, the ranks agreeing on the outcome: when
+/// every rank's build succeeded, its value. Else the lowest failing rank prints its error
+/// (naming itself unless it is rank 0: it failed where rank 0 did not) and ends with its
+/// status, 2 or 1; the other ranks end with 0, so that mpirun reports that status and the
+/// user reads one line. MPI is finalised first. (A rank ending non-zero makes mpirun kill
+/// the others, which lost rank 0's line in 1 run of 12 when every rank ended with 2.)
+template <typename Build>
+auto agreed(std::optional<parallel::MpiSession>& mpi, const Build& build) -> decltype(build()) {
+  std::optional<decltype(build())> value;
+  std::exception_ptr error;
+  try {
+    value.emplace(build());
+  } catch (...) {
+    error = std::current_exception();
+  }
+  const std::optional<int> failing = mpi->lowest_failing_rank(error != nullptr);
+  if (!failing) return std::move(*value);
+  int status = 0;
+  if (*failing == mpi->rank()) {
+    const std::string rank = mpi->rank() == 0 ? "" : fmt::format("rank {}: ", mpi->rank());
+    try {
+      std::rethrow_exception(error);
+    } catch (const UserError& e) {
+      fmt::print(stderr, "hwnas: {}{}\n", rank, e.what());
+      status = 2;
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "hwnas: {}internal error: {}\n", rank, printable(e.what()));
+      status = 1;
+    }
+  }
+  mpi.reset();
+  std::exit(status);
+}
+
+/// A worker rank of `mpirun ... hwnas search`: builds the experiment's accuracy evaluation
+/// from the same file and overrides as rank 0, then evaluates rank 0's jobs until it is
+/// told to stop. Prints nothing.
+void serve_as_worker(const SearchArgs& args, std::optional<parallel::MpiSession>& mpi) {
+  const search::AccuracyFunction evaluate = agreed(mpi, [&] {
+    return search::make_experiment_accuracy(search::read_experiment_config(args.experiment, args.sets),
+                                            mpi->workers_on_this_host());
+  });
+  parallel::run_mpi_worker(*mpi, evaluate);
+}
+
 }  // namespace
 
 void add_search_command(CLI::App& app) {
@@ -134,13 +200,26 @@ void add_search_command(CLI::App& app) {
       ->allow_extra_args(false);
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
-    const search::ExperimentConfig config = search::read_experiment_config(args->experiment, args->sets);
+    std::optional<parallel::MpiSession> mpi;  // under mpirun (finalised last)
+    if (parallel::started_by_mpirun()) mpi.emplace();
+    const bool distributed = mpi && mpi->size() > 1;
+    if (distributed && mpi->rank() > 0) return serve_as_worker(*args, mpi);
+    const auto read = [&args] { return search::read_experiment_config(args->experiment, args->sets); };
+    // Under mpirun rank 0 also builds what the workers build, only to find their errors
+    // itself: an error every rank has is then rank 0's to print.
+    const search::ExperimentConfig config = distributed ? agreed(mpi, [&] {
+      search::ExperimentConfig c = read();
+      search::make_experiment_accuracy(c, 1);
+      return c;
+    }) : read();
+    const std::unique_ptr<search::AccuracyPool> pool = distributed ? parallel::make_mpi_pool(*mpi) : nullptr;
     g_stop = false;
     std::signal(SIGINT, request_stop);
     std::signal(SIGTERM, request_stop);
     ProgressBar bar("search " + args->experiment);
     search::SearchHooks hooks;
     hooks.stop = &g_stop;
+    hooks.pool = pool.get();
     hooks.progress = [&bar](const search::SearchProgress& p) {
       const std::string best =
           p.best ? fmt::format("best {} {:.4g}", p.objective, *p.best) : std::string("none feasible yet");
@@ -152,12 +231,11 @@ void add_search_command(CLI::App& app) {
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
     if (result.outcome.reason == search::StopReason::interrupted) {
-      std::string sets;
-      for (const std::string& s : args->sets) sets += " --set " + shell_quoted(s);
-      fmt::print(stderr, "hwnas: interrupted after {} trials; the experiment in {} is consistent: continue it with "
-                         "hwnas search {} --out {} --resume{}\n",
-                 result.record.trials.size(), printable(args->out), printable(shell_quoted(args->experiment)),
-                 printable(shell_quoted(args->out)), printable(sets));
+      const std::string cause = distributed ? mpi_stop_cause(*mpi) : "interrupted";
+      fmt::print(stderr, "hwnas: {} after {} trials; the experiment in {} is consistent: continue it with {}{}\n", cause,
+                 result.record.trials.size(), printable(args->out), printable(resume_command(*args)),
+                 distributed ? " (alone, or under mpirun again)" : "");
+      // No MPI_Finalize: mpirun is killing the other ranks, and it would wait for them.
       std::exit(130);
     }
     if (args->json) emit_json(result_json(result));

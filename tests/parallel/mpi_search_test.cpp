@@ -1,0 +1,179 @@
+// `mpirun -np 3 hwnas search` as a user runs it (docs/parallel.md): it equals the
+// single-process search with the same seed and parallel.batch; a worker rank killed
+// mid-search ends the run with a line naming it, and --resume (under mpirun or alone)
+// finishes with the uninterrupted run's trials, running no stored evaluation again; bad
+// input is one line, whatever the number of ranks.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "mpirun.h"
+#include "support/resources.h"
+
+namespace hwnas::testing {
+namespace {
+
+#define REQUIRE_MPIRUN()                                                                   \
+  do {                                                                                     \
+    if (const std::string why = missing_mpirun(); !why.empty()) HWNAS_MISSING_RESOURCE(why); \
+  } while (false)
+
+std::string fresh(const std::string& name) {
+  const std::string path = (scratch_dir() / name).string();
+  std::filesystem::remove_all(path);
+  return path;
+}
+
+/// An experiment whose accuracy program logs the pid of the process that ran it (the
+/// worker rank) to `log`, answers an accuracy that depends on the model file only, and,
+/// with `kill_after` > 0, SIGKILLs that process instead of answering on the first call
+/// that finds `kill_after` calls logged (once: a marker directory says it happened).
+std::string experiment(const std::string& name, const std::string& log, int kill_after = 0) {
+  const std::string script = fresh(name + ".sh"), marker = fresh(name + ".killed");
+  std::ofstream(script) << "sum=$(cksum < \"$1\"); sum=${sum%% *}\n"
+                        << "echo $PPID >> '" << log << "'\n"
+                        << "if [ " << kill_after << " -gt 0 ] && [ $(wc -l < '" << log << "') -ge " << kill_after
+                        << " ] && mkdir '" << marker << "' 2>/dev/null; then kill -9 $PPID; exit 1; fi\n"
+                        << "sleep 0.0$((sum % 5))5\n"
+                        << "echo \"{\\\"accuracy\\\": $((sum % 100)).$((sum / 100 % 10))}\"\n";
+  const std::string config = fresh(name + ".yaml");
+  std::ofstream(config) << "space: mobilenet-cls\n"
+                        << "accuracy: {command: [sh, '" << script << "', '{model}']}\n"
+                        << "objective: {maximize: accuracy}\n"
+                        << "strategy: {name: evolution, population: 6, sample_size: 3}\n"
+                        << "budget: {trials: 12}\nseed: 3\n"
+                        << "parallel: {workers: 2, batch: 2}\n";
+  return config;
+}
+
+std::vector<std::string> log_lines(const std::string& path) {
+  std::vector<std::string> lines;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+nlohmann::json parse_json(const Result& r) {
+  EXPECT_EQ(r.status, 0) << r.err;
+  try {
+    return nlohmann::json::parse(r.out);
+  } catch (const nlohmann::json::exception& e) {
+    ADD_FAILURE() << e.what() << "\n" << r.out.substr(0, 400) << "\n" << r.err;
+    return {};
+  }
+}
+
+nlohmann::json mpi_search(int ranks, std::vector<std::string> args) {
+  args.insert(args.begin(), "search");
+  args.push_back("--json");
+  return parse_json(mpirun(ranks, HWNAS_BINARY, args));
+}
+
+int stored_evaluations(const std::string& dir) {
+  sqlite3* db = nullptr;
+  int n = -1;
+  if (sqlite3_open_v2((dir + "/experiment.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* q = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM evaluations", -1, &q, nullptr) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+      n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+TEST(MpiSearch, ThreeRanksEqualOneProcessWithTheSameBatch) {
+  REQUIRE_MPIRUN();
+  const std::string alone_log = fresh("alone.log"), mpi_log = fresh("mpi.log");
+  const nlohmann::json alone = parse_json(hwnas({"search", experiment("alone", alone_log), "--out", fresh("alone"),
+                                                 "--json"}));
+  const nlohmann::json mpi = mpi_search(3, {experiment("mpi", mpi_log), "--out", fresh("mpi")});
+  ASSERT_EQ(alone.at("trials").size(), 12u);
+  EXPECT_EQ(mpi.at("trials"), alone.at("trials"));
+  EXPECT_EQ(mpi.at("best"), alone.at("best"));
+  EXPECT_EQ(mpi.at("evaluations"), 12);
+  // Both worker ranks trained (ran the program), and only they: 12 calls from 2 processes.
+  const std::vector<std::string> calls = log_lines(mpi_log);
+  EXPECT_EQ(calls.size(), 12u);
+  EXPECT_EQ(std::set<std::string>(calls.begin(), calls.end()).size(), 2u);
+}
+
+TEST(MpiSearch, AKilledWorkerEndsTheRunAndResumeLosesNothing) {
+  REQUIRE_MPIRUN();
+  const nlohmann::json whole =
+      parse_json(hwnas({"search", experiment("whole", fresh("whole.log")), "--out", fresh("whole"), "--json"}));
+  const std::string log = fresh("killed.log"), config = experiment("killed", log, 5), dir = fresh("killed");
+  const Result killed = mpirun(3, HWNAS_BINARY, {"search", config, "--out", dir});
+  EXPECT_NE(killed.status, 0);
+  // Rank 0 names the rank that died, as mpirun does, and says how to go on.
+  std::smatch ours, theirs;
+  ASSERT_TRUE(std::regex_search(killed.err, ours, std::regex("hwnas: rank ([12]) ended, so mpirun ended the search "
+                                                             "after ([0-9]+) trials; the experiment in (.*) is "
+                                                             "consistent: continue it with hwnas search (.*) --out "
+                                                             "(.*) --resume \\(alone, or under mpirun again\\)\n")))
+      << killed.err;
+  ASSERT_TRUE(std::regex_search(killed.err, theirs, std::regex("process rank ([0-9]+) with PID"))) << killed.err;
+  EXPECT_EQ(ours[1], theirs[1]);
+  EXPECT_EQ(ours[3], dir);
+  const std::size_t kept = std::stoul(ours[2]);
+  EXPECT_LT(kept, 12u);
+  const int stored = stored_evaluations(dir);
+  EXPECT_GE(stored, 4);  // the 4 calls before the kill answered, and were committed at once
+
+  // Resumed under mpirun, and (a copy) alone: the uninterrupted run's trials, and no
+  // stored evaluation runs again.
+  const std::string copy = fresh("killed-copy");
+  std::filesystem::copy(dir, copy);
+  const std::size_t calls_before = log_lines(log).size();
+  const nlohmann::json resumed = mpi_search(3, {config, "--out", dir, "--resume"});
+  EXPECT_EQ(resumed.at("trials"), whole.at("trials"));
+  EXPECT_EQ(resumed.at("best"), whole.at("best"));
+  EXPECT_EQ(log_lines(log).size() - calls_before, static_cast<std::size_t>(12 - stored));
+  const nlohmann::json alone = parse_json(hwnas({"search", config, "--out", copy, "--resume", "--json"}));
+  EXPECT_EQ(alone.at("trials"), whole.at("trials"));
+}
+
+/// Runs `mpirun -q` (no notes of its own) with `argv` after -np and checks hwnas's bad-input
+/// contract: status 2, nothing on stdout, one line on stderr that says `hint`.
+void expect_one_line(const std::vector<std::string>& argv, const std::string& hint) {
+  std::vector<std::string> all = {mpirun_path(), "-q", "--allow-run-as-root", "--oversubscribe"};
+  all.insert(all.end(), argv.begin(), argv.end());
+  const Result r = run_program(all);
+  SCOPED_TRACE(fmt::format("{}\nstatus {}\nstdout: {}\nstderr: {}", fmt::join(all, " "), r.status, r.out, r.err));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "");
+  ASSERT_FALSE(r.err.empty());
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "more than one line";
+  EXPECT_NE(r.err.find(hint), std::string::npos);
+}
+
+TEST(MpiSearch, BadInputIsOneLineWhateverTheRanks) {
+  REQUIRE_MPIRUN();
+  const std::string config = experiment("bad", fresh("bad.log")), dir = fresh("never");
+  const std::string n = "3", hwnas_path = HWNAS_BINARY;
+  expect_one_line({"-np", n, hwnas_path, "search", config, "--out", dir, "--set", "budget.trials=zero"},
+                  "hwnas: " + config + ": budget.trials (from --set): must be an integer, got 'zero'");
+  expect_one_line({"-np", n, hwnas_path, "search", config, "--out", dir, "--frobnicate"},
+                  "hwnas: The following argument was not expected: --frobnicate");
+  // Only the workers cannot run the accuracy program (another PATH there): the first of
+  // them says so, naming itself.
+  expect_one_line({"-np", "1", hwnas_path, "search", config, "--out", dir, ":", "-np", "2", "/usr/bin/env",
+                   "PATH=/nonexistent", hwnas_path, "search", config, "--out", dir},
+                  "hwnas: rank 1: " + config + ":2: accuracy.command: cannot run 'sh'");
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  // An error of rank 0 alone, once the workers are waiting for jobs: they stop.
+  mpi_search(3, {config, "--out", dir, "--set", "budget.trials=2"});
+  expect_one_line({"-np", n, hwnas_path, "search", config, "--out", dir},
+                  "holds an experiment already (experiment.db); use --resume");
+}
+
+}  // namespace
+}  // namespace hwnas::testing
