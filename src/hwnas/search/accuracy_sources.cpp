@@ -38,13 +38,6 @@ std::string command_rung(const ExperimentSection& rung, const std::string* below
 
 }  // namespace
 
-std::unique_ptr<AccuracySource> make_accuracy_source(const ExperimentSection& s, const space::Space& space) {
-  check_one_kind(s);
-  if (s.has("csv")) return make_csv_accuracy(s, space);
-  if (s.has("command")) return make_external_accuracy(s);
-  return std::move(make_train_accuracies(s.section("train"), {}, 1).front());
-}
-
 std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::Node& experiment,
                                                                    const std::string& file,
                                                                    const space::Space& space, std::int32_t workers) {
@@ -56,8 +49,12 @@ std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::N
   const ExperimentSection s = top.section("accuracy");
   check_one_kind(s);
   if (s.has("train")) return make_train_accuracies(s.section("train"), rungs, workers);
+  if (s.has("csv")) {
+    sources.push_back(make_csv_accuracy(s, space));  // make_fidelity_schedule refused rungs
+    return sources;
+  }
   if (rungs.empty()) {
-    sources.push_back(make_accuracy_source(s, space));
+    sources.push_back(make_external_accuracy(s));
     return sources;
   }
   std::string below;
