@@ -152,6 +152,25 @@ TEST(ParallelSearch, KilledMidStepAndResumedRerunsOnlyTheEvaluationsInFlight) {
   EXPECT_EQ(lines(log), calls + (started - stored));
 }
 
+// The first Ctrl-C starts no new evaluation and lets the running ones finish: they are all
+// stored, so the resumed search runs every evaluation exactly once in all.
+TEST(ParallelSearch, CtrlCMidStepKeepsTheEvaluationsThatWereRunning) {
+  const std::string log = fresh("sigint.log"), dir = fresh("sigint");
+  const std::string config = experiment("sigint", log, "parallel: {workers: 3, batch: 3}", true);
+  const pid_t pid = start({"search", config, "--out", dir});
+  for (int i = 0; i < 20000 && lines(log) < 4; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  kill(pid, SIGINT);  // the second step is running
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130) << status;
+  const int started = lines(log);
+  EXPECT_LT(started, 12) << "the search ended before the Ctrl-C";
+  EXPECT_EQ(stored_evaluations(dir), started);  // nothing in flight was lost
+  const nlohmann::json resumed = run_json({"search", config, "--out", dir, "--resume"});
+  EXPECT_EQ(resumed.at("trials").size(), 12u);
+  EXPECT_EQ(lines(log), 12);  // each evaluation ran once
+}
+
 TEST(ParallelSearch, BadSectionsAreOneLineErrorsNamingTheKey) {
   const std::string config = experiment("errors", fresh("errors.log"), ""), dir = fresh("never");
   expect_bad_input({"search", config, "--out", dir, "--set", "parallel.workers=0"},
