@@ -184,6 +184,13 @@ TEST(ParallelSearch, BadSectionsAreOneLineErrorsNamingTheKey) {
   expect_bad_input({"search", config, "--out", dir, "--set", "strategy={name: local}", "--set", "parallel.workers=2"},
                    config + ": parallel.batch (from --set): strategy 'local' evaluates one neighbour per step, so it "
                    "takes parallel.batch: 1 (got 2, from parallel.workers)");
+  const std::string staged = fresh("staged.yaml");
+  std::ofstream(staged) << "space: mobilenet-cls\naccuracy: {command: [sh, -c, 'exit 1', '{model}', '{fidelity}']}\n"
+                           "multi_fidelity: {method: successive_halving, rungs: [1, 3]}\n"
+                           "objective: {maximize: accuracy}\nstrategy: local\nbudget: {trials: 4}\n";
+  expect_bad_input({"search", staged, "--out", dir},
+                   staged + ": multi_fidelity: strategy 'local' evaluates one neighbour per step, so it takes no "
+                   "brackets of candidates; remove multi_fidelity or use another strategy");
   EXPECT_FALSE(std::filesystem::exists(dir));
 }
 
