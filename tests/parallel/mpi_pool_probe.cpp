@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -81,7 +82,7 @@ int rank0(parallel::MpiSession& session, const std::string& scenario) {
       pool->run(jobs, [](const search::AccuracyResult& r) { print(r); g_stop = true; }, &g_stop);
       std::printf("returned\n");
       std::fflush(stdout);
-      session.exit_without_finalize(0);  // mpirun ends the workers
+      std::exit(0);  // no MPI_Finalize: mpirun ends the workers
     } else if (scenario == "dead_worker") {
       ::signal(SIGTERM, on_term);
       const std::vector<search::AccuracyJob> jobs = {job(0, 9), job(1, 6), job(2, 9)};
@@ -90,7 +91,7 @@ int rank0(parallel::MpiSession& session, const std::string& scenario) {
       for (int r : session.first_ended_ranks()) ended.append(" ").append(std::to_string(r));
       std::printf("returned, stop %d, ended ranks:%s\n", g_stop.load() ? 1 : 0, ended.c_str());
       std::fflush(stdout);
-      session.exit_without_finalize(130);
+      std::exit(130);
     }
   } catch (const std::exception& e) {
     std::printf("unexpected: %s\n", e.what());

@@ -36,12 +36,6 @@ bool started_by_mpirun() {
          environment("PMIX_RANK") != nullptr;
 }
 
-int rank_from_environment() {
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"})
-    if (const char* value = environment(name)) return std::atoi(value);
-  return 0;
-}
-
 MpiSession::MpiSession() {
   int initialised = 0;
   MPI_Initialized(&initialised);
@@ -87,7 +81,5 @@ std::vector<int> MpiSession::ended_ranks_on_this_host() const {
 void MpiSession::watch_ranks() {
   if (first_ended_.empty()) first_ended_ = ended_ranks_on_this_host();
 }
-
-void MpiSession::exit_without_finalize(int status) { std::exit(status); }
 
 }  // namespace hwnas::parallel

@@ -17,15 +17,12 @@ namespace hwnas::parallel {
 /// OMPI_COMM_WORLD_SIZE, else PMI_SIZE / PMIX_RANK, is in the environment. Reads nothing else.
 bool started_by_mpirun();
 
-/// This process's rank as the launcher's environment gives it before MPI is initialised
-/// (OMPI_COMM_WORLD_RANK, PMI_RANK, PMIX_RANK); 0 when started alone. For deciding, before
-/// MPI_Init, that only rank 0 prints a command-line error.
-int rank_from_environment();
-
 /// MPI_Init_thread (MPI_THREAD_FUNNELED: only the thread that made the session calls MPI)
 /// on construction, MPI_Finalize on destruction. One per process, made only when
 /// started_by_mpirun(). Construction is collective: every rank exchanges its host name and
-/// process id, so rank 0 can later tell which rank of its own host has died.
+/// process id, so rank 0 can later tell which rank of its own host has died. A rank that
+/// mpirun is ending (SIGTERM) must not finalise, which waits for every rank: it leaves
+/// with std::exit, which skips the destructor.
 class MpiSession {
  public:
   MpiSession();
@@ -42,10 +39,6 @@ class MpiSession {
   /// failed (the one that prints the error, so the user reads it once), or nullopt.
   std::optional<int> lowest_failing_rank(bool failed) const;
 
-  /// The ranks on this host whose process has ended (gone or a zombie), lowest first.
-  /// Reads /proc; not async-signal-safe.
-  std::vector<int> ended_ranks_on_this_host() const;
-
   /// Looks for ended ranks on this host and keeps the first it finds: the rank that died.
   /// (Once mpirun's SIGTERM has reached the others, they have ended too.) The MPI pool
   /// calls it about every 100 ms while it waits for results.
@@ -53,11 +46,10 @@ class MpiSession {
   /// What watch_ranks found first; empty while it has found none.
   const std::vector<int>& first_ended_ranks() const { return first_ended_; }
 
-  /// Ends the process without MPI_Finalize (which would wait for ranks that are dead or
-  /// being killed): for a rank that mpirun is ending. Runs std::exit(status).
-  [[noreturn]] void exit_without_finalize(int status);
-
  private:
+  /// The ranks on this host whose process has ended (gone or a zombie), lowest first.
+  std::vector<int> ended_ranks_on_this_host() const;
+
   int rank_ = 0, size_ = 1;
   std::vector<std::string> hosts_;  // by rank
   std::vector<long> pids_;          // by rank
