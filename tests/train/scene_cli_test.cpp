@@ -101,6 +101,31 @@ TEST(SceneCli, ASegmenterTrainsSavesAndEvaluates) {
                    "weights trained for segmentation, not detection");
 }
 
+TEST(SceneCli, PresenceScenesTrainAOneClassDetector) {
+  REQUIRE_FASHION_MNIST();
+  const nlohmann::json j = run_json(scene_args(
+      "train", "ssdlite_mobilenet_v2:width=0.25,in_ch=1,classes=2,res=32", "detection",
+      {"--scene-labels", "presence", "--json"}));
+  EXPECT_EQ(j["scenes"]["labels"], "presence");
+  EXPECT_EQ(j["metrics"]["ap_50"].size(), 1u);
+  EXPECT_DOUBLE_EQ(j["accuracy"].get<double>(), 100 * j["metrics"]["map_50"].get<double>());
+}
+
+TEST(SceneCli, ADivergingRunFailsWithItsReasonAndNoAccuracy) {
+  REQUIRE_FASHION_MNIST();
+  const std::string weights = fresh("diverged.pt");
+  const std::vector<std::string> args =
+      scene_args("train", kDetector, "detection", {"--lr", "1e6", "--warmup", "0", "--save", weights, "--json"});
+  const Result r = hwnas(args);
+  ASSERT_EQ(r.status, 3) << describe(args, r);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["status"], "failed");
+  EXPECT_FALSE(j.contains("accuracy"));
+  EXPECT_FALSE(j.contains("metrics"));
+  EXPECT_NE(j["failure"].get<std::string>().find("diverged"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(weights));
+}
+
 TEST(SceneCli, AKilledRunResumesToTheSameWeights) {
   REQUIRE_FASHION_MNIST();
   const std::string whole = fresh("whole.pt"), resumed = fresh("resumed.pt"), ckpt = fresh("scene.ckpt");
@@ -146,6 +171,9 @@ TEST(SceneCli, BadInputIsAOneLineErrorAndWritesNothing) {
   expect_bad_input(bad("lraspp_mobilenet_v2:width=0.25,in_ch=1,classes=10,res=32", "segmentation", {}),
                    "use a model with classes=11");
   expect_bad_input(bad("ssdlite_mobilenet_v2:width=0.25,in_ch=2,classes=11,res=32", "detection", {}), "in_ch=1");
+  // Scene knobs are refused for classification, which trains on Fashion-MNIST.
+  expect_bad_input({"train", "mobilenet_v2:width=0.25,in_ch=1,classes=10,res=32", "--scenes", "50", "--save", weights},
+                   "--scenes sets the scenes of detection and segmentation");
   EXPECT_FALSE(std::filesystem::exists(weights));
   EXPECT_FALSE(std::filesystem::exists(untouched));
 }

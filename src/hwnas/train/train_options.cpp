@@ -78,7 +78,18 @@ void check_train_options(const TrainOptions& o) {
               "[0, 1)");
   check_range(o.label_smoothing >= 0 && o.label_smoothing < 1, "--label-smoothing", o.label_smoothing, "[0, 1)");
   check_range(o.warmup >= 0 && o.warmup <= 1, "--warmup", o.warmup, "[0, 1]");
-  if (o.task != Task::classification) {
+  const TrainOptions defaults;
+  if (o.task == Task::classification) {
+    const char* scene_option = o.scenes != defaults.scenes               ? "--scenes"
+                               : o.test_scenes != defaults.test_scenes   ? "--test-scenes"
+                               : o.scene_size != defaults.scene_size     ? "--scene-size"
+                               : o.scene_labels != defaults.scene_labels ? "--scene-labels"
+                                                                         : nullptr;
+    if (scene_option != nullptr)
+      throw UserError(fmt::format("{} sets the scenes of detection and segmentation; classification trains on "
+                                  "Fashion-MNIST: drop it, or give --task detection or segmentation",
+                                  scene_option));
+  } else {
     check_range(o.scenes >= 2 && o.scenes <= 1'000'000, "--scenes", static_cast<double>(o.scenes), "[2, 1000000]");
     check_range(o.test_scenes >= 1 && o.test_scenes <= 1'000'000, "--test-scenes", static_cast<double>(o.test_scenes),
                 "[1, 1000000]");

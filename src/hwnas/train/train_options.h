@@ -85,7 +85,8 @@ using ProgressCallback = std::function<void(const StepProgress&)>;
 
 /// Throws UserError naming the option (CLI spelling, e.g. "--subset 0 is out of range
 /// (0, 1]") when a knob is outside the ranges above (the scene knobs for detection and
-/// segmentation only), or --resume lacks --checkpoint.
+/// segmentation; for classification a scene knob other than its default is refused), or
+/// --resume lacks --checkpoint.
 void check_train_options(const TrainOptions& options);
 
 /// The cores torch may use when `threads` is 0 (std::thread::hardware_concurrency, ≥ 1).
