@@ -171,6 +171,36 @@ TEST(ParallelSearch, CtrlCMidStepKeepsTheEvaluationsThatWereRunning) {
   EXPECT_EQ(lines(log), 12);  // each evaluation ran once
 }
 
+// Each worker thread's program runs in a process group of its own; a second Ctrl-C ends
+// hwnas at once and must take every one of them with it.
+TEST(ParallelSearch, ASecondCtrlCKillsEveryRunningAccuracyProgram) {
+  const std::string pids = fresh("programs.pid"), dir = fresh("programs");
+  const std::string config = fresh("programs.yaml");
+  std::ofstream(config) << "space: mobilenet-cls\naccuracy: {command: [sh, -c, 'echo $$ >> " << pids
+                        << "; exec sleep 120', '{model}']}\nobjective: {maximize: accuracy}\n"
+                           "strategy: random\nbudget: {trials: 3}\nparallel: {workers: 3}\n";
+  const pid_t pid = start({"search", config, "--out", dir});
+  for (int i = 0; i < 20000 && lines(pids) < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_EQ(lines(pids), 3) << "the three programs never started";
+  kill(pid, SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  kill(pid, SIGINT);
+  waitpid(pid, nullptr, 0);
+  std::ifstream in(pids);
+  for (pid_t program = 0; in >> program;) {
+    bool alive = false;  // gone, or a zombie waiting for a reaper (its parent, hwnas, is dead)
+    for (int i = 0; i < 1000; ++i) {
+      std::ifstream stat("/proc/" + std::to_string(program) + "/stat");
+      std::string line;
+      alive = static_cast<bool>(std::getline(stat, line)) && line.find(") Z") == std::string::npos;
+      if (!alive) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    EXPECT_FALSE(alive) << "the accuracy program " << program << " outlived hwnas";
+    if (alive) kill(program, SIGKILL);
+  }
+}
+
 TEST(ParallelSearch, BadSectionsAreOneLineErrorsNamingTheKey) {
   const std::string config = experiment("errors", fresh("errors.log"), ""), dir = fresh("never");
   expect_bad_input({"search", config, "--out", dir, "--set", "parallel.workers=0"},

@@ -23,8 +23,11 @@ namespace hwnas::hw {
 namespace {
 
 // The process groups of the run_process calls in progress, for kill_running_process_groups
-// (a signal handler: lock-free atomics only). A call beyond the slots is not listed.
-std::array<std::atomic<pid_t>, 64> g_running{};
+// (a signal handler: lock-free atomics only; several threads may run programs at once,
+// each claiming a slot with a compare-and-swap). A call beyond the slots is not listed:
+// there are more than hwnas runs at once (a search: up to 1,024 accuracy workers,
+// search/accuracy_pool.h, and one latency program).
+std::array<std::atomic<pid_t>, 2048> g_running{};
 static_assert(std::atomic<pid_t>::is_always_lock_free);
 
 /// Lists a process group from construction until destruction (after the group is killed
