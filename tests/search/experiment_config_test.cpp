@@ -51,6 +51,19 @@ TEST(ExperimentConfig, ReadsItsSections) {
   EXPECT_EQ(c.root["latency"]["column"].Scalar(), "lat_ms_pixel3");
 }
 
+TEST(ExperimentConfig, ParallelDefaultsToOneWorkerAndABatchOfTheWorkers) {
+  const ExperimentConfig plain = parse(kBase);
+  EXPECT_EQ(plain.parallel.workers, 1);
+  EXPECT_FALSE(plain.parallel.batch);  // run_search takes the pool's workers
+  const ExperimentConfig both = parse(std::string(kBase) + "parallel: {workers: 4, batch: 16}\n");
+  EXPECT_EQ(both.parallel.workers, 4);
+  EXPECT_EQ(both.parallel.batch, 16);
+  EXPECT_EQ(parse(kBase, {"parallel.batch=2"}).parallel.workers, 1);
+  expect_error(std::string(kBase) + "parallel: {workers: 1025}\n", {},
+               "exp.yaml:9: parallel.workers: 1025 is too large (at most 1024)");
+  expect_error(std::string(kBase) + "parallel: {batch: 0}\n", {}, "exp.yaml:9: parallel.batch: 0 is too small");
+}
+
 TEST(ExperimentConfig, SetOverridesAnyKeyBeforeValidation) {
   const ExperimentConfig c = parse(kBase, {"strategy.population=64", "strategy.sample=8", "budget.trials=500",
                                            "seed=11", "latency.column=lat_ms_eyeriss", "strategy.tags=[a, 2]"});
