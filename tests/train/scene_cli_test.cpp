@@ -145,6 +145,8 @@ TEST(SceneCli, AKilledRunResumesToTheSameWeights) {
   // The scenes are part of the run: other scenes cannot continue it.
   expect_bad_input(scene_args("train", kDetector, "detection", {"--checkpoint", ckpt, "--resume"}, {"64", "3"}),
                    "was written by a run with --scenes 96, not 64");
+  for (const auto& entry : std::filesystem::directory_iterator(cache()))  // refused before any scene is drawn
+    EXPECT_EQ(entry.path().filename().string().find("scenes-train-64-"), std::string::npos) << entry.path();
 }
 
 TEST(SceneCli, BadInputIsAOneLineErrorAndWritesNothing) {

@@ -189,7 +189,10 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
     check_output_path(options.save, "weights file (--save)",
                       {{model_file, "model file (MODEL)"}, {options.checkpoint, "checkpoint (--checkpoint)"}});
   if (!options.checkpoint.empty()) check_output_path(options.checkpoint, "checkpoint (--checkpoint)", inputs);
-  if (options.resume) read_text_file(options.checkpoint, "checkpoint (--checkpoint, --resume)");
+  const ModelStamp stamp{m.graph.name(), graph_hash_text(m.graph), std::string(task_name(options.task)),
+                         m.input.resolution};
+  if (options.resume)  // fit() reads it again; here so that a refused resume writes no scenes
+    check_resumable(read_checkpoint(options.checkpoint), stamp, run_identity(options), options.checkpoint);
   Network network(m.graph, options.seed);
 
   SceneRun run = run_header(m, options.task, options.threads, scenes);
@@ -217,8 +220,6 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
     Batch b = make_batch(train_set, chosen, o);
     return task_loss(m, options.task, network, b);
   };
-  const ModelStamp stamp{m.graph.name(), graph_hash_text(m.graph), std::string(task_name(options.task)),
-                         m.input.resolution};
   TrainableModel trainable_model = trainable(network);
   const FitResult trained = fit(trainable_model, run.train_images, loss, options, stamp, progress);
   record_fit(trained, run);
