@@ -68,11 +68,11 @@ ImageSet cached(const SceneOptions& scenes, Split split, std::int64_t count, con
 ImageSet reference_scenes(const SceneOptions& scenes, const ImageSet* train, const std::string& dir, SceneRun& run) {
   if (train == nullptr || train->size() < kReferenceScenes)
     return cached(scenes, Split::train, kReferenceScenes, dir, run);
-  const std::size_t pixels = static_cast<std::size_t>(kReferenceScenes * train->channels * train->height * train->width);
-  ImageSet r = *train;
-  r.pixels.resize(pixels);
-  r.masks.resize(static_cast<std::size_t>(kReferenceScenes * train->height * train->width));
-  r.boxes.resize(static_cast<std::size_t>(kReferenceScenes));
+  const auto plane = static_cast<std::ptrdiff_t>(kReferenceScenes * train->height * train->width);
+  ImageSet r{train->channels, train->height, train->width, {}, {}, {}, {}, train->classes};
+  r.pixels.assign(train->pixels.begin(), train->pixels.begin() + plane * train->channels);
+  r.masks.assign(train->masks.begin(), train->masks.begin() + plane);
+  r.boxes.assign(train->boxes.begin(), train->boxes.begin() + kReferenceScenes);
   return r;
 }
 
