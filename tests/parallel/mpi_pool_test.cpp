@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "mpirun.h"
-#include "support/resources.h"
 
 namespace hwnas::testing {
 namespace {
@@ -22,11 +21,6 @@ std::vector<std::string> lines(const std::string& text) {
   for (std::string line; std::getline(in, line);) out.push_back(line);
   return out;
 }
-
-#define REQUIRE_MPIRUN()                                                              \
-  do {                                                                                \
-    if (const std::string why = missing_mpirun(); !why.empty()) HWNAS_MISSING_RESOURCE(why); \
-  } while (false)
 
 TEST(MpiPool, TwoRanksPingPong) {
   REQUIRE_MPIRUN();

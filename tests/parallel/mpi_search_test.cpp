@@ -15,15 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "mpirun.h"
-#include "support/resources.h"
 
 namespace hwnas::testing {
 namespace {
-
-#define REQUIRE_MPIRUN()                                                                   \
-  do {                                                                                     \
-    if (const std::string why = missing_mpirun(); !why.empty()) HWNAS_MISSING_RESOURCE(why); \
-  } while (false)
 
 std::string fresh(const std::string& name) {
   const std::string path = (scratch_dir() / name).string();

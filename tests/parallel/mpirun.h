@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "support/cli_runner.h"
+#include "support/resources.h"
 
 namespace hwnas::testing {
 
@@ -33,6 +34,12 @@ inline std::string missing_mpirun() {
   return mpirun_path().empty() ? "mpirun is not on PATH: install OpenMPI (apt-get install openmpi-bin; scripts/setup.sh)"
                                : "";
 }
+
+/// Skips the test, or fails it under HWNAS_REQUIRE_ALL_TESTS, when mpirun is missing.
+#define REQUIRE_MPIRUN()                                                                                     \
+  do {                                                                                                       \
+    if (const std::string why = ::hwnas::testing::missing_mpirun(); !why.empty()) HWNAS_MISSING_RESOURCE(why); \
+  } while (false)
 
 /// The argv of `mpirun ... -np ranks program args...`.
 inline std::vector<std::string> mpirun_argv(int ranks, const std::string& program, const std::vector<std::string>& args) {
