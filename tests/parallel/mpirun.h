@@ -4,30 +4,21 @@
 // test without it skips, or fails under HWNAS_REQUIRE_ALL_TESTS (support/resources.h).
 #pragma once
 
-#include <unistd.h>
-
-#include <algorithm>
-#include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "hwnas/hw/external/subprocess.h"
 #include "support/cli_runner.h"
 #include "support/resources.h"
 
 namespace hwnas::testing {
 
-/// mpirun's path, or empty when no PATH directory has it.
+/// mpirun's path (the first on PATH), or empty when there is none.
 inline std::string mpirun_path() {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
-  for (std::size_t start = 0; start <= dirs.size();) {
-    const std::size_t end = std::min(dirs.find(':', start), dirs.size());
-    const std::filesystem::path candidate = std::filesystem::path(dirs.substr(start, end - start)) / "mpirun";
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    start = end + 1;
-  }
-  return "";
+  const std::optional<std::filesystem::path> path = hw::find_program("mpirun", "");
+  return path ? path->string() : "";
 }
 
 inline std::string missing_mpirun() {
