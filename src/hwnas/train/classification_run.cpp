@@ -77,13 +77,7 @@ void measure(Network& network, const ImageSet& test, const BatchOptions& base, s
 
 BatchOptions batch_options(const graph::Graph& g, const ImageSet& train_set) {
   const InputShape in = input_shape(g);
-  const auto [mean, std] = pixel_moments(train_set.pixels);
-  BatchOptions o;
-  o.resolution = in.resolution;
-  o.channels = in.channels;
-  o.mean = mean;
-  o.std = std;
-  return o;
+  return network_batches(in.resolution, in.channels, train_set.pixels);
 }
 
 }  // namespace

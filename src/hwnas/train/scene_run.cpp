@@ -77,13 +77,7 @@ ImageSet reference_scenes(const SceneOptions& scenes, const ImageSet* train, con
 }
 
 BatchOptions batch_options(const InputShape& in, const ImageSet& reference) {
-  const auto [mean, std] = pixel_moments(reference.pixels);
-  BatchOptions o;
-  o.resolution = in.resolution;
-  o.channels = in.channels;
-  o.mean = mean;
-  o.std = std;
-  return o;
+  return network_batches(in.resolution, in.channels, reference.pixels);
 }
 
 torch::Tensor images_of(Batch& b) {

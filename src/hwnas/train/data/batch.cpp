@@ -76,6 +76,16 @@ std::pair<float, float> pixel_moments(std::span<const std::uint8_t> pixels) {
   return {static_cast<float>(mean / 255), static_cast<float>(std::sqrt(std::max(0.0, sum_sq / n - mean * mean)) / 255)};
 }
 
+BatchOptions network_batches(std::int32_t resolution, std::int32_t channels, std::span<const std::uint8_t> reference) {
+  const auto [mean, std] = pixel_moments(reference);
+  BatchOptions o;
+  o.resolution = resolution;
+  o.channels = channels;
+  o.mean = mean;
+  o.std = std;
+  return o;
+}
+
 Batch make_batch(const ImageSet& set, std::span<const std::int64_t> indices, const BatchOptions& options) {
   check_options(set, options);
   Batch batch;

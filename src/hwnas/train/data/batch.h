@@ -55,6 +55,10 @@ Batch make_batch(const ImageSet& set, std::span<const std::int64_t> indices, con
 /// BatchOptions::mean and ::std take them; {0, 1} for no pixels.
 std::pair<float, float> pixel_moments(std::span<const std::uint8_t> pixels);
 
+/// Batches for a network input of `resolution` and `channels`, normalised by the
+/// pixel_moments of `reference` (the training images), not augmented.
+BatchOptions network_batches(std::int32_t resolution, std::int32_t channels, std::span<const std::uint8_t> reference);
+
 /// The augmentation make_batch draws for image `index`: crop offsets in 0…2·pad and flip.
 struct Augmentation {
   std::int32_t offset_x = 0, offset_y = 0;
