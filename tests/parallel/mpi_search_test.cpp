@@ -1,5 +1,6 @@
 // `mpirun -np 3 hwnas search` as a user runs it (docs/parallel.md): it equals the
-// single-process search with the same seed and parallel.batch; a worker rank killed
+// single-process search with the same seed and parallel.batch (multi-fidelity too, the
+// rungs travelling with the jobs); a worker rank killed
 // mid-search ends the run with a line naming it, and --resume (under mpirun or alone)
 // finishes with the uninterrupted run's trials, running no stored evaluation again; bad
 // input is one line, whatever the number of ranks.
@@ -98,6 +99,30 @@ TEST(MpiSearch, ThreeRanksEqualOneProcessWithTheSameBatch) {
   const std::vector<std::string> calls = log_lines(mpi_log);
   EXPECT_EQ(calls.size(), 12u);
   EXPECT_EQ(std::set<std::string>(calls.begin(), calls.end()).size(), 2u);
+}
+
+// Multi-fidelity: the jobs carry their rung to the workers (the program's {fidelity}).
+TEST(MpiSearch, HyperbandUnderMpirunEqualsOneProcess) {
+  REQUIRE_MPIRUN();
+  const std::string script = fresh("rungs.sh"), config = fresh("rungs.yaml"), log = fresh("rungs.log");
+  std::ofstream(script) << "sum=$(cksum < \"$1\"); sum=${sum%% *}\necho \"$2\" >> '" << log << "'\n"
+                        << "echo \"{\\\"accuracy\\\": $((40 + sum % 30 + $2 * 3)).$((sum / 100 % 10))}\"\n";
+  std::ofstream(config) << "space: mobilenet-cls\n"
+                        << "accuracy: {command: [sh, '" << script << "', '{model}', '{fidelity}']}\n"
+                        << "multi_fidelity: {method: hyperband, eta: 3, rungs: [1, 3, 9]}\n"
+                        << "objective: {maximize: accuracy}\n"
+                        << "strategy: {name: evolution, population: 8, sample_size: 4}\n"
+                        << "budget: {trials: 20}\nseed: 2\n";
+  const nlohmann::json alone =
+      parse_json(hwnas({"search", config, "--out", fresh("rungs-alone"), "--set", "parallel.workers=3", "--json"}));
+  const std::vector<std::string> alone_calls = log_lines(log);
+  std::filesystem::remove(log);
+  const nlohmann::json mpi = mpi_search(4, {config, "--out", fresh("rungs-mpi")});
+  EXPECT_EQ(mpi.at("trials"), alone.at("trials"));
+  std::vector<std::string> mpi_calls = log_lines(log);
+  EXPECT_EQ(std::multiset<std::string>(mpi_calls.begin(), mpi_calls.end()),
+            std::multiset<std::string>(alone_calls.begin(), alone_calls.end()));
+  EXPECT_EQ(std::set<std::string>(mpi_calls.begin(), mpi_calls.end()), (std::set<std::string>{"1", "3", "9"}));
 }
 
 TEST(MpiSearch, AKilledWorkerEndsTheRunAndResumeLosesNothing) {
