@@ -170,6 +170,9 @@ auto agreed(std::optional<parallel::MpiSession>& mpi, const Build& build) -> dec
     } catch (const std::exception& e) {
       fmt::print(stderr, "hwnas: {}internal error: {}\n", rank, printable(e.what()));
       status = 1;
+    } catch (...) {
+      fmt::print(stderr, "hwnas: {}internal error: an exception that is not a std::exception\n", rank);
+      status = 1;
     }
   }
   mpi.reset();
@@ -191,7 +194,8 @@ void serve_as_worker(const SearchArgs& args, std::optional<parallel::MpiSession>
 
 void add_search_command(CLI::App& app) {
   auto args = std::make_shared<SearchArgs>();
-  auto* cmd = app.add_subcommand("search", "Search a space for accurate, fast networks (docs/experiments.md)");
+  auto* cmd = app.add_subcommand(
+      "search", "Search a space for accurate, fast networks (docs/experiments.md; under mpirun: docs/parallel.md)");
   cmd->add_option("experiment", args->experiment, "Experiment file (YAML)")->required();
   cmd->add_option("--out", args->out, "Experiment directory: its store, experiment.db, is created there")->required();
   cmd->add_flag("--resume", args->resume, "Continue the experiment in --out (same config; the budget may grow)");
