@@ -82,6 +82,27 @@ TEST(TrainingLoop, SameSeedAndThreadsGiveTheSameWeights) {
   EXPECT_FALSE(same_state(a.state, c.state));
 }
 
+TEST(TrainingLoop, AnyLossRunsThroughTheOneLoop) {
+  // fit() with the classifier's loss written out by hand ends where fit_classifier does:
+  // the loop owns nothing of the task but the loss it is given.
+  TrainOptions o = quick_options();
+  o.label_smoothing = 0;
+  torch::set_num_threads(o.threads);
+  static const testing::SyntheticSet data = synthetic_set(240);
+  Network net(tiny_classifier(), 1);
+  TrainableModel m = trainable(net);
+  std::int64_t calls = 0;
+  const BatchLoss loss = [&](std::span<const std::int64_t> positions, std::uint64_t seed) {
+    ++calls;
+    const LabelledBatch b = data.source()(positions, seed);
+    return torch::nn::functional::cross_entropy(net->forward(b.images).front().flatten(1), b.labels);
+  };
+  const FitResult by_hand = fit(m, data.images.size(0), loss, o, kStamp, {});
+  ASSERT_FALSE(by_hand.failed) << by_hand.failure;
+  EXPECT_EQ(calls, 4 * 15);  // one call per step
+  EXPECT_TRUE(same_state(net->named_state(), train(o).state));
+}
+
 TEST(TrainingLoop, ADivergingRunFailsWithTheReason) {
   TrainOptions o = quick_options();
   o.optimizer.lr = 1e6;

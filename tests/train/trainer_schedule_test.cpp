@@ -108,6 +108,37 @@ TEST(TrainOptions, IdentityNamesEveryKnobThatChangesTheRun) {
   b = a;
   b.threads = 3;
   EXPECT_EQ(run_identity(b).at("--threads"), "3");  // results differ between thread counts
+  // The scenes make a detection or segmentation run; classification's identity has none.
+  EXPECT_FALSE(ia.contains("--scenes"));
+  b = a;
+  b.task = Task::detection;
+  b.scenes = 500;
+  b.scene_labels = SceneLabels::presence;
+  const auto id = run_identity(b);
+  EXPECT_EQ(id.at("--scenes"), "500");
+  EXPECT_EQ(id.at("--scene-size"), "96");
+  EXPECT_EQ(id.at("--scene-labels"), "presence");
+  EXPECT_FALSE(id.contains("--test-scenes"));  // what is measured, not how it trains
+}
+
+TEST(TrainOptions, SceneKnobsScaleTheItemsAndBelongToTheSceneTasks) {
+  TrainOptions o;
+  o.task = Task::segmentation;
+  o.scene_size = 48;
+  const SceneOptions s = scene_options(o);
+  EXPECT_EQ(s.width, 48);
+  EXPECT_EQ(s.height, 48);
+  EXPECT_EQ(s.item_min, 14);  // 28 and 56 at 96, scaled by 48/96
+  EXPECT_EQ(s.item_max, 28);
+  EXPECT_NO_THROW(check_scene_options(s));
+  EXPECT_NO_THROW(check_train_options(o));
+  o.scene_size = 31;
+  expect_refused(o, "--scene-size 31 is out of range [32, 1024]");
+  TrainOptions classification;
+  classification.test_scenes = 10;
+  expect_refused(classification, "--test-scenes sets the scenes of detection and segmentation");
+  EXPECT_EQ(parse_scene_labels("presence", "--scene-labels"), SceneLabels::presence);
+  EXPECT_THROW(parse_scene_labels("people", "--scene-labels"), UserError);
 }
 
 }  // namespace
