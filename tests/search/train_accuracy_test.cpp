@@ -27,9 +27,9 @@ const std::string& file() {
   return path;
 }
 
-std::vector<std::unique_ptr<AccuracySource>> sources(const std::string& yaml, std::int32_t workers = 1) {
+std::vector<std::unique_ptr<AccuracySource>> sources(const std::string& yaml) {
   write_file(file(), yaml);
-  return make_accuracy_sources(load_yaml_file(file(), "experiment file"), file(), nb201(), workers);
+  return make_accuracy_sources(load_yaml_file(file(), "experiment file"), file(), nb201());
 }
 
 std::string sources_error(const std::string& yaml) {

@@ -184,8 +184,7 @@ auto agreed(std::optional<parallel::MpiSession>& mpi, const Build& build) -> dec
 /// told to stop. Prints nothing.
 void serve_as_worker(const SearchArgs& args, std::optional<parallel::MpiSession>& mpi) {
   const search::AccuracyFunction evaluate = agreed(mpi, [&] {
-    return search::make_experiment_accuracy(search::read_experiment_config(args.experiment, args.sets),
-                                            mpi->workers_on_this_host());
+    return search::make_experiment_accuracy(search::read_experiment_config(args.experiment, args.sets));
   });
   parallel::run_mpi_worker(*mpi, evaluate);
 }
@@ -213,7 +212,7 @@ void add_search_command(CLI::App& app) {
     // itself: an error every rank has is then rank 0's to print.
     const search::ExperimentConfig config = distributed ? agreed(mpi, [&] {
       search::ExperimentConfig c = read();
-      search::make_experiment_accuracy(c, 1);
+      search::make_experiment_accuracy(c);
       return c;
     }) : read();
     const std::unique_ptr<search::AccuracyPool> pool = distributed ? parallel::make_mpi_pool(*mpi) : nullptr;

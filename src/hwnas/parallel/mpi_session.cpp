@@ -57,12 +57,6 @@ MpiSession::MpiSession() {
 
 MpiSession::~MpiSession() { MPI_Finalize(); }
 
-int MpiSession::workers_on_this_host() const {
-  int workers = 0;
-  for (int r = 1; r < size_; ++r) workers += hosts_[static_cast<std::size_t>(r)] == hosts_[static_cast<std::size_t>(rank_)];
-  return workers;
-}
-
 std::optional<int> MpiSession::lowest_failing_rank(bool failed) const {
   int mine = failed ? rank_ : size_, lowest = size_;
   MPI_Allreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);

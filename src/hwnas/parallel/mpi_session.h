@@ -32,8 +32,6 @@ class MpiSession {
 
   int rank() const { return rank_; }
   int size() const { return size_; }
-  /// The worker ranks (rank >= 1) on this host: the processes that share its cores.
-  int workers_on_this_host() const;
 
   /// Collective: every rank says whether its set-up failed. Returns the lowest rank that
   /// failed (the one that prints the error, so the user reads it once), or nullopt.

@@ -36,8 +36,7 @@ class AccuracySource {
 /// high; one when single fidelity; none without `accuracy:`). The `accuracy:` section
 /// names one kind: `csv` + `column` (+ `arch_column`), `command` (+ `timeout_s`,
 /// `fidelity`, `model_format`), or `train` (a mapping of hwnas-train's options).
-/// `workers` (>= 1) is how many evaluations run at once in this process: accuracy.train's
-/// threads default to max(1, cores / workers). Throws UserError naming the file and key
+/// Throws UserError naming the file and key
 /// ("exp.yaml:9: accuracy.train.subset: 0 is out of range (0, 1]",
 /// "multi_fidelity.rungs[1].epochs: ...") for every bad key, a missing file, column,
 /// dataset (with its install command) or program, table rows that are not architectures
@@ -45,7 +44,7 @@ class AccuracySource {
 /// make_fidelity_schedule's errors.
 std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::Node& experiment,
                                                                    const std::string& file,
-                                                                   const space::Space& space, std::int32_t workers);
+                                                                   const space::Space& space);
 
 /// The sources, from a section already known to be of their kind. `rung_fidelity`: the
 /// text for {fidelity} of one multi-fidelity rung (then accuracy.fidelity must be absent).
@@ -54,9 +53,9 @@ std::unique_ptr<AccuracySource> make_external_accuracy(const ExperimentSection& 
                                                        const std::optional<std::string>& rung_fidelity = {});
 /// `train`: the accuracy.train section, `rungs`: multi_fidelity.rungs (each a mapping of
 /// accuracy.train keys but task, data, scene_size and scene_labels, overriding them;
-/// empty: single fidelity). One source per rung, or one.
+/// empty: single fidelity). One source per rung, or one. `threads` defaults to 1, so that a
+/// candidate's accuracy does not depend on parallel.workers, the MPI ranks or the machine.
 std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const ExperimentSection& train,
-                                                                   const std::vector<ExperimentSection>& rungs,
-                                                                   std::int32_t workers);
+                                                                   const std::vector<ExperimentSection>& rungs);
 
 }  // namespace hwnas::search

@@ -40,15 +40,14 @@ std::string command_rung(const ExperimentSection& rung, const std::string* below
 
 std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::Node& experiment,
                                                                    const std::string& file,
-                                                                   const space::Space& space, std::int32_t workers) {
-  HWNAS_CHECK(workers >= 1);
+                                                                   const space::Space& space) {
   const std::vector<ExperimentSection> rungs = fidelity_rungs(experiment, file);  // checks multi_fidelity
   const ExperimentSection top(experiment, file, "");
   std::vector<std::unique_ptr<AccuracySource>> sources;
   if (!top.has("accuracy")) return sources;
   const ExperimentSection s = top.section("accuracy");
   check_one_kind(s);
-  if (s.has("train")) return make_train_accuracies(s.section("train"), rungs, workers);
+  if (s.has("train")) return make_train_accuracies(s.section("train"), rungs);
   if (s.has("csv")) {
     sources.push_back(make_csv_accuracy(s, space));  // make_fidelity_schedule refused rungs
     return sources;

@@ -189,8 +189,7 @@ Trial CostModel::evaluate(const space::Genome& genome) {
 }
 
 std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const std::string& file,
-                                           const space::Space& space, std::int32_t workers) {
-  HWNAS_CHECK(workers >= 1);
+                                           const space::Space& space) {
   const ExperimentSection top(experiment, file, "");
   const auto batch = static_cast<std::int32_t>(top.integer("batch", 1, kMaxBatch, 1));
 
@@ -200,7 +199,7 @@ std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const s
   Objective objective = Objective::parse(top.section("objective"), top.has("accuracy"), top.has("latency"));
   std::unique_ptr<LatencySource> latency;
   if (top.has("latency")) latency = make_latency_source(top.section("latency"), space, batch, "batch");
-  std::vector<std::unique_ptr<AccuracySource>> accuracy = make_accuracy_sources(experiment, file, space, workers);
+  std::vector<std::unique_ptr<AccuracySource>> accuracy = make_accuracy_sources(experiment, file, space);
 
   const std::optional<graph::Precision> source_precision = latency ? latency->precision() : std::nullopt;
   graph::Precision precision = source_precision.value_or(graph::Precision::fp32);

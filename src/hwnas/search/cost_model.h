@@ -86,9 +86,8 @@ class CostModel {
 /// (and `precision:`/`batch:` if present) sections. `file` names the experiment file in
 /// errors: UserError "FILE: KEY: ..." for unknown or misspelt keys, wrong types, units,
 /// missing sources, a CSV without the architecture column. The cost model keeps a
-/// reference to `space`, which must outlive it. `workers`: the accuracy evaluations that
-/// will run at once (parallel.workers), which a training source shares the cores among.
+/// reference to `space`, which must outlive it.
 std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const std::string& file,
-                                           const space::Space& space, std::int32_t workers = 1);
+                                           const space::Space& space);
 
 }  // namespace hwnas::search

@@ -122,9 +122,9 @@ std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& conf
   return make_experiment_space(config, latency_facts(config).options);
 }
 
-AccuracyFunction make_experiment_accuracy(const ExperimentConfig& config, std::int32_t workers) {
+AccuracyFunction make_experiment_accuracy(const ExperimentConfig& config) {
   std::shared_ptr<const space::Space> space = make_experiment_space(config);
-  std::shared_ptr<const CostModel> cost_model = make_cost_model(config.root, config.file, *space, workers);
+  std::shared_ptr<const CostModel> cost_model = make_cost_model(config.root, config.file, *space);
   return [space, cost_model](const AccuracyJob& job) { return cost_model->evaluate_accuracy(job); };
 }
 
@@ -133,7 +133,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   const LatencyFacts facts = latency_facts(config);
   const std::unique_ptr<space::Space> space = make_experiment_space(config, facts.options);
   const std::int32_t workers = hooks.pool ? hooks.pool->workers() : config.parallel.workers;
-  const std::unique_ptr<CostModel> cost_model = make_cost_model(config.root, config.file, *space, workers);
+  const std::unique_ptr<CostModel> cost_model = make_cost_model(config.root, config.file, *space);
   const space::Filters filters = space::space_filters(*space);
   const graph::Precision precision = filter_precision(config, facts.precision);
   StrategyContext context{space.get(), config.seed, cost_model->objectives(),

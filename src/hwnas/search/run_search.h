@@ -94,8 +94,7 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
 /// What a worker of another process (an MPI rank of `mpirun ... hwnas search`) evaluates:
 /// CostModel::evaluate_accuracy of the experiment's space and cost model, built from
 /// `config` as run_search builds them (the same UserErrors) and owned by the function.
-/// `workers`: as make_cost_model's.
-AccuracyFunction make_experiment_accuracy(const ExperimentConfig& config, std::int32_t workers);
+AccuracyFunction make_experiment_accuracy(const ExperimentConfig& config);
 
 struct SearchResult {
   LoopOutcome outcome;

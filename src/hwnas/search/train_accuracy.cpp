@@ -241,11 +241,9 @@ fs::path train_program(const ExperimentSection& s) {
 }  // namespace
 
 std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const ExperimentSection& train,
-                                                                   const std::vector<ExperimentSection>& rungs,
-                                                                   std::int32_t workers) {
-  HWNAS_CHECK(workers >= 1);
+                                                                   const std::vector<ExperimentSection>& rungs) {
   TrainSettings base;
-  base.options.threads = std::max(1, train::resolve_threads(0) / workers);
+  base.options.threads = 1;  // not the cores: torch's results depend on its threads
   read_train_keys(train, base, true);
   std::vector<TrainSettings> settings;
   for (const ExperimentSection& rung : rungs) {
