@@ -155,6 +155,8 @@ TEST(TrainAccuracy, BadKeysAreOneLineErrorsNamingThem) {
       {"accuracy: {train: {resolution: 4}}\n", "accuracy.train.resolution: 4 is out of range [8, 1024]"},
       {"accuracy: {train: {batch: 1}}\n", "accuracy.train.batch: 1 is out of range [2, 65536]"},
       {"accuracy: {train: {threads: 0}}\n", "accuracy.train.threads: 0 is out of range [1, 1024]"},
+      {"accuracy: {train: {validation: 40000}}\n", "accuracy.train.validation: 40000 is out of range [0, 30000]"},
+      {"accuracy: {train: {task: detection, validation: 100}}\n", "accuracy.train.validation: holds out"},
       {train_yaml(", lr: -1"), "accuracy.train.lr: -1 is out of range (0, 1e9]"},
       {train_yaml(", warmup: 2"), "accuracy.train.warmup: 2 is out of range [0, 1]"},
       {train_yaml(", seed: -1"), "accuracy.train.seed: -1 "},

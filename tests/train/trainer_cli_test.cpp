@@ -98,6 +98,21 @@ TEST(TrainCli, ADivergingRunFailsWithItsReason) {
   EXPECT_FALSE(std::filesystem::exists(weights));
 }
 
+TEST(TrainCli, ValidationMeasuresHeldOutTrainingImages) {
+  REQUIRE_FASHION_MNIST();
+  const std::string model = write_temp("tiny_fmnist.yaml", kTinyModel);
+  const Result r = hwnas(quick(model, {"--validation", "2000", "--json"}, "1", "0.05"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["metrics"]["validation_images"], 2000);
+  EXPECT_FALSE(j["metrics"].contains("test_images"));
+  EXPECT_EQ(j["train_images"], 2900);  // 5% of the 58,000 images left
+  EXPECT_DOUBLE_EQ(j["accuracy"].get<double>(), 100 * j["metrics"]["top1"].get<double>());
+  const Result human = hwnas(quick(model, {"--validation", "2000"}, "1", "0.05"));
+  EXPECT_NE(human.out.find("on 2000 held-out training (--validation) images"), std::string::npos) << human.out;
+  expect_bad_input(quick(model, {"--validation", "30001"}), "--validation 30001 is too large");
+}
+
 TEST(TrainCli, BadInputIsAOneLineErrorAndWritesNothing) {
   const std::string model = write_temp("tiny_fmnist.yaml", kTinyModel), weights = path_in_scratch("bad.pt");
   expect_bad_input(quick(model, {"--task", "regression", "--save", weights}), "--task 'regression' is not a task");

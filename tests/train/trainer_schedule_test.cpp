@@ -53,6 +53,25 @@ TEST(Sampling, SubsetIsStratifiedAndFixedBySeed) {
   EXPECT_EQ(training_subset(labels, 1e-6, 7).size(), 4u);  // at least one image per class
 }
 
+TEST(Sampling, TheValidationSplitIsStratifiedDisjointAndTheSameForEveryRun) {
+  std::vector<std::int32_t> labels;
+  for (int i = 0; i < 1000; ++i) labels.push_back(i < 900 ? i % 3 : 3);  // 300, 300, 300, 100
+  const ValidationSplit s = validation_split(labels, 200);
+  ASSERT_EQ(s.validation.size(), 200u);
+  ASSERT_EQ(s.training.size(), 800u);
+  std::vector<int> per_class(4);
+  for (std::int64_t i : s.validation) ++per_class[static_cast<std::size_t>(labels[static_cast<std::size_t>(i)])];
+  EXPECT_EQ(per_class, (std::vector<int>{60, 60, 60, 20}));  // each class's share of 200
+  std::set<std::int64_t> all(s.validation.begin(), s.validation.end());
+  all.insert(s.training.begin(), s.training.end());
+  EXPECT_EQ(all.size(), 1000u);  // disjoint, and together every image
+  EXPECT_TRUE(std::is_sorted(s.validation.begin(), s.validation.end()));
+  EXPECT_TRUE(std::is_sorted(s.training.begin(), s.training.end()));
+  EXPECT_EQ(validation_split(labels, 200).validation, s.validation);  // no seed: the same every time
+  EXPECT_NE(s.validation.back() - s.validation.front(), 199);         // drawn, not the first 200
+  EXPECT_TRUE(validation_split(labels, 0).validation.empty());
+}
+
 TEST(Sampling, EpochOrderIsAPermutationFixedBySeedAndEpoch) {
   const std::vector<std::int64_t> o = epoch_order(500, 3, 0);
   EXPECT_EQ(std::set<std::int64_t>(o.begin(), o.end()).size(), 500u);

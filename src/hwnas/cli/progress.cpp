@@ -1,5 +1,7 @@
 #include "hwnas/cli/progress.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -26,7 +28,8 @@ ProgressBar::ProgressBar(const std::string& label)
 void ProgressBar::update(std::int64_t done, std::int64_t total, std::string_view detail) {
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();
-  const double fraction = total > 0 ? double(done) / double(total) : 1.0;
+  // Past the total (a search's last step may overrun budget.seconds): a full bar, ETA 0.
+  const double fraction = total > 0 ? std::clamp(double(done) / double(total), 0.0, 1.0) : 1.0;
   const std::string eta = done > 0 ? duration(elapsed * (1 - fraction) / fraction) : "?";
   if (tty_) {
     if (done < total && now - last_draw_ < std::chrono::milliseconds(100)) return;

@@ -77,6 +77,9 @@ void add_train(CLI::App& app) {
   add_integer_option(cmd, "--res", o.resolution, 8, 1024, "Input resolution (default: the model's)")->default_str("");
   add_integer_option(cmd, "--threads", o.threads, 1, 1024, "torch threads (default: the cores)")->default_str("");
   add_integer_option(cmd, "--seed", o.seed, 0, UINT64_MAX, "Seed of weights, subset, order, augmentation");
+  add_integer_option(cmd, "--validation", o.validation, 0, 30'000,
+                     "classification: hold out this many training images (the same for every run) and measure "
+                     "on them instead of the test set");
   add_integer_option(cmd, "--batch", o.batch, 2, 65'536, "Batch size (at least 2: batch norm)");
   cmd->add_option("--optimizer", args->optimizer, "sgd (Nesterov momentum 0.9) or adamw")->default_str("sgd");
   cmd->add_option_function<std::string>(

@@ -69,7 +69,7 @@ nlohmann::ordered_json run_json(const train::ClassificationRun& r, bool trained)
   nlohmann::ordered_json j = header(r.model, train::Task::classification, r.failed, r.failure);
   if (!r.failed) {
     j["accuracy"] = 100 * r.top1;
-    j["metrics"] = {{"top1", r.top1}, {"top5", r.top5}, {"test_images", r.test_images}};
+    j["metrics"] = {{"top1", r.top1}, {"top5", r.top5}, {r.validation ? "validation_images" : "test_images", r.test_images}};
   }
   add_facts(j, r, trained);
   return j;
@@ -97,8 +97,8 @@ nlohmann::ordered_json run_json(const train::SceneRun& r, bool trained) {
 }
 
 void print_metrics(const train::ClassificationRun& r) {
-  fmt::print("top-1 {:.2f}%, top-5 {:.2f}% on {} test images ({:.2f} s)\n", 100 * r.top1, 100 * r.top5,
-             r.test_images, r.eval_seconds);
+  fmt::print("top-1 {:.2f}%, top-5 {:.2f}% on {} {} images ({:.2f} s)\n", 100 * r.top1, 100 * r.top5,
+             r.test_images, r.validation ? "held-out training (--validation)" : "test", r.eval_seconds);
 }
 
 void print_metrics(const train::SceneRun& r) {

@@ -66,7 +66,7 @@ void read_train_keys(const ExperimentSection& s, TrainSettings& settings, bool t
   if (top) {
     s.only({"task", "data", "epochs", "subset", "resolution", "batch", "threads", "seed", "optimizer", "lr",
             "weight_decay", "label_smoothing", "warmup", "augment", "scenes", "test_scenes", "scene_size",
-            "scene_labels", "timeout_s"});
+            "scene_labels", "validation", "timeout_s"});
   } else {  // a rung changes the fidelity and the training, never the task or its data
     s.only({"epochs", "subset", "resolution", "batch", "threads", "seed", "optimizer", "lr", "weight_decay",
             "label_smoothing", "warmup", "augment", "scenes", "test_scenes", "timeout_s"});
@@ -75,6 +75,9 @@ void read_train_keys(const ExperimentSection& s, TrainSettings& settings, bool t
   if (o.task == train::Task::classification)
     for (const char* key : {"scenes", "test_scenes", "scene_size", "scene_labels"})
       if (s.has(key)) s.fail(key, "is for detection and segmentation (scenes); remove it, or set task");
+  if (o.task != train::Task::classification && s.has("validation"))
+    s.fail("validation", "holds out Fashion-MNIST training images for classification; detection and segmentation "
+                         "are measured on test_scenes: remove it");
   if (s.has("data")) o.data_dir = fs::absolute(s.path("data")).string();
   if (s.has("scene_labels"))
     check_key(s, "scene_labels",
@@ -105,6 +108,7 @@ void read_train_keys(const ExperimentSection& s, TrainSettings& settings, bool t
   integer("scenes", &train::TrainOptions::scenes);
   integer("test_scenes", &train::TrainOptions::test_scenes);
   integer("scene_size", &train::TrainOptions::scene_size);
+  integer("validation", &train::TrainOptions::validation);
   if (s.has("threads") && o.threads == 0) s.fail("threads", "0 is out of range [1, 1024]");  // 0: all cores
   const auto real = [&](std::string_view key, const std::function<void(train::TrainOptions&, double)>& set) {
     if (!s.has(key)) return std::optional<double>();
@@ -189,6 +193,7 @@ class TrainAccuracy : public AccuracySource {
                                   fmt::format("{}", o.label_smoothing), "--warmup", fmt::format("{}", o.warmup),
                                   "--json"};
     if (o.resolution > 0) a.insert(a.end(), {"--res", std::to_string(o.resolution)});
+    if (o.validation > 0) a.insert(a.end(), {"--validation", std::to_string(o.validation)});
     if (o.task != train::Task::classification)
       a.insert(a.end(), {"--scenes", std::to_string(o.scenes), "--test-scenes", std::to_string(o.test_scenes),
                          "--scene-size", std::to_string(o.scene_size), "--scene-labels",

@@ -61,12 +61,13 @@ graph::Graph classifier_at(const graph::Graph& model, std::int32_t resolution, c
   return g;
 }
 
-// Top-1 and top-5 of `network` on the test set, into `run`.
-void measure(Network& network, const ImageSet& test, const BatchOptions& base, std::int32_t batch,
-             ClassificationRun& run) {
+// Top-1 and top-5 of `network` on `set`'s images `indices`, into `run`.
+void measure(Network& network, const ImageSet& set, std::vector<std::int64_t> indices, const BatchOptions& base,
+             std::int32_t batch, ClassificationRun& run) {
   const Clock::time_point start = Clock::now();
   TrainableModel m = trainable(network);
-  const ClassScores s = predict_classes(m, test.size(), batches(test, all_of(test), base), batch);
+  const auto images = static_cast<std::int64_t>(indices.size());
+  const ClassScores s = predict_classes(m, images, batches(set, std::move(indices), base), batch);
   TopKAccuracy acc(s.classes);
   acc.add(s.scores, s.labels);
   run.top1 = acc.top1();
@@ -106,11 +107,17 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
   run.channels = in.channels;
   Network network(g, options.seed);
   const ModelStamp stamp{g.name(), graph_hash_text(g), std::string(task_name(options.task)), in.resolution};
-  const std::vector<std::int64_t> subset = training_subset(train_set.labels, options.subset, options.seed);
+  // With --validation the subset is drawn from the images not held out.
+  ValidationSplit split = validation_split(train_set.labels, options.validation);
+  std::vector<std::int32_t> rest_labels;
+  for (std::int64_t i : split.training) rest_labels.push_back(train_set.labels[static_cast<std::size_t>(i)]);
+  std::vector<std::int64_t> subset = training_subset(rest_labels, options.subset, options.seed);
+  for (std::int64_t& i : subset) i = split.training[static_cast<std::size_t>(i)];
   run.train_images = static_cast<std::int64_t>(subset.size());
   if (run.train_images < 2)
     throw UserError(fmt::format("--subset {} leaves {} training image; give a larger fraction", options.subset,
                                 run.train_images));
+  run.validation = options.validation > 0;
 
   BatchOptions train_batches = batch_options(g, train_set);
   const BatchOptions test_batches = train_batches;
@@ -121,7 +128,10 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
                                        stamp, progress);
   record_fit(fit, run);
   if (run.failed) return run;
-  measure(network, test_set, test_batches, std::max(options.batch, 256), run);
+  if (run.validation)
+    measure(network, train_set, std::move(split.validation), test_batches, std::max(options.batch, 256), run);
+  else
+    measure(network, test_set, all_of(test_set), test_batches, std::max(options.batch, 256), run);
   if (!options.save.empty()) write_weights(options.save, WeightsFile{stamp, network->named_state()});
   return run;
 }
@@ -142,7 +152,7 @@ ClassificationRun evaluate_classification(const graph::Graph& model, const Evalu
   Network network(g, 0);
   network->load_state(w.tensors, options.weights);
   check_weights_graph(w, g, options.weights);
-  measure(network, test_set, batch_options(g, train_set), options.batch, run);
+  measure(network, test_set, all_of(test_set), batch_options(g, train_set), options.batch, run);
   return run;
 }
 

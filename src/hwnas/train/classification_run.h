@@ -18,8 +18,9 @@ struct ClassificationRun {
   std::string model;                  // the graph's name
   bool failed = false;                // the training diverged: `failure` says where; no metrics
   std::string failure;
-  double top1 = 0, top5 = 0;          // fractions of the test images, when not failed
-  std::int64_t test_images = 0;
+  double top1 = 0, top5 = 0;          // fractions of the measured images, when not failed
+  std::int64_t test_images = 0;       // the images measured: the test set's, or (validation) the held-out ones
+  bool validation = false;            // measured on TrainOptions::validation held-out training images
   std::int32_t resolution = 0, channels = 0, threads = 0;
   std::int64_t train_images = 0;      // the training subset's size (0 for evaluate)
   std::int32_t epochs_done = 0, resumed_from_epoch = 0;
@@ -30,14 +31,17 @@ struct ClassificationRun {
 /// Trains `model` (options.task is classification: scene_run.h trains detectors and
 /// segmenters; another task is an InternalError) on Fashion-MNIST from options.data_dir
 /// (default_fashion_mnist_dir() when empty), then measures top-1 and top-5 on the whole
-/// test set and writes options.save. Images are resized to options.resolution (the
+/// test set (or, with options.validation, on that many training images held out by
+/// validation_split, sampling.h; the subset is then drawn from the rest) and writes
+/// options.save. Images are resized to options.resolution (the
 /// model's own when 0; the model is rebuilt at that size, model_input.h), replicated to the
 /// model's input channels, normalised by the training set's pixel mean and standard
 /// deviation, and augmented (crop after padding by res/14 pixels, horizontal flip). torch
 /// runs on resolve_threads(options.threads) threads. Before any work, UserError for: bad
 /// knobs (check_train_options), an unsupported task, a missing or damaged dataset, a model
 /// that is not a classifier of 10 classes or that the network builder cannot express
-/// (naming the node), an input of other than 1 or 3 channels, --save or --checkpoint paths
+/// (naming the node), an input of other than 1 or 3 channels, --validation leaving fewer than
+/// 2 training images, --save or --checkpoint paths
 /// that cannot be written (or are the model file or each other), and a checkpoint that
 /// cannot be resumed. `model_file` (empty for zoo specs) is the MODEL file, never
 /// overwritten. A diverging run returns failed with the reason, writes no weights.

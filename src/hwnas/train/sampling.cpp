@@ -53,6 +53,25 @@ std::vector<std::int64_t> training_subset(std::span<const std::int32_t> labels, 
   return kept;
 }
 
+ValidationSplit validation_split(std::span<const std::int32_t> labels, std::int64_t count) {
+  const auto n = static_cast<std::int64_t>(labels.size());
+  HWNAS_CHECK(count >= 0 && count < n);
+  std::map<std::int32_t, std::vector<std::int64_t>> by_class;
+  for (std::int64_t i = 0; i < n; ++i) by_class[labels[static_cast<std::size_t>(i)]].push_back(i);
+  ValidationSplit split;
+  for (auto& [label, members] : by_class) {
+    SplitMix64 rng{derive_seed(0x7a1dULL, 0x5e7ULL, static_cast<std::uint64_t>(label))};  // fixed: not a run's seed
+    shuffle(members, rng);
+    const auto share = static_cast<double>(count) * static_cast<double>(members.size()) / static_cast<double>(n);
+    const auto take = std::min(members.size(), static_cast<std::size_t>(std::llround(share)));
+    split.validation.insert(split.validation.end(), members.begin(), members.begin() + static_cast<std::ptrdiff_t>(take));
+    split.training.insert(split.training.end(), members.begin() + static_cast<std::ptrdiff_t>(take), members.end());
+  }
+  std::sort(split.validation.begin(), split.validation.end());
+  std::sort(split.training.begin(), split.training.end());
+  return split;
+}
+
 std::vector<std::int64_t> epoch_order(std::int64_t n, std::uint64_t seed, std::int32_t epoch) {
   HWNAS_CHECK(n >= 0 && epoch >= 0);
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));

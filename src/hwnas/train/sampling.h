@@ -20,6 +20,18 @@ std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t a, std::uint64_t b =
 /// when the class has any — drawn by `seed`. fraction in (0, 1]; 1 keeps every image.
 std::vector<std::int64_t> training_subset(std::span<const std::int32_t> labels, double fraction, std::uint64_t seed);
 
+/// A training set split into images held out for validation and the rest to train on.
+struct ValidationSplit {
+  std::vector<std::int64_t> validation, training;  // indices, each ascending; together all of them
+};
+
+/// Holds out `count` images of a training set whose image i has class labels[i], class-
+/// stratified (of each class, round(count · its share of the set), drawn in a shuffle), the
+/// same for every run: the draw does not depend on any run's seed, so that candidates
+/// trained with other seeds, subsets or epochs are measured on the same images. 0 ≤ count <
+/// labels.size().
+ValidationSplit validation_split(std::span<const std::int32_t> labels, std::int64_t count);
+
 /// A permutation of 0 … n−1, the order of epoch `epoch` (0-based) of a run seeded `seed`.
 std::vector<std::int64_t> epoch_order(std::int64_t n, std::uint64_t seed, std::int32_t epoch);
 

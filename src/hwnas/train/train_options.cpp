@@ -78,6 +78,11 @@ void check_train_options(const TrainOptions& o) {
               "[0, 1)");
   check_range(o.label_smoothing >= 0 && o.label_smoothing < 1, "--label-smoothing", o.label_smoothing, "[0, 1)");
   check_range(o.warmup >= 0 && o.warmup <= 1, "--warmup", o.warmup, "[0, 1]");
+  check_range(o.validation >= 0 && o.validation <= 30'000, "--validation", static_cast<double>(o.validation),
+              "[0, 30000]");
+  if (o.validation > 0 && o.task != Task::classification)
+    throw UserError("--validation holds out Fashion-MNIST training images for classification; detection and "
+                    "segmentation are measured on --test-scenes (scenes of test items): drop --validation");
   const TrainOptions defaults;
   if (o.task == Task::classification) {
     const char* scene_option = o.scenes != defaults.scenes               ? "--scenes"
@@ -120,6 +125,7 @@ std::map<std::string, std::string> run_identity(const TrainOptions& o) {
           {"--label-smoothing", fmt::format("{}", o.label_smoothing)},
           {"--warmup", fmt::format("{}", o.warmup)},
           {"--augment", o.augment ? "on" : "off"}};
+  if (o.validation > 0) identity["--validation"] = std::to_string(o.validation);
   if (o.task != Task::classification) {
     identity["--scenes"] = std::to_string(o.scenes);
     identity["--scene-size"] = std::to_string(o.scene_size);

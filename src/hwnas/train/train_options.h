@@ -50,6 +50,9 @@ struct TrainOptions {
   std::int32_t resolution = 0;        // input height and width, 8 to 1,024; 0: the model's own
   std::int32_t threads = 0;           // torch intra-op threads, 1 to 1,024; 0: the machine's cores
   std::uint64_t seed = 0;             // weights, subset, shuffles, augmentation, dropout
+  std::int64_t validation = 0;        // classification: training images held out and measured
+                                      // instead of the test set (sampling.h validation_split), 0 to
+                                      // 30,000; 0: measure on the test set
   std::int32_t batch = 128;           // 1 to 65,536
   OptimizerConfig optimizer;
   double label_smoothing = 0.1;       // [0, 1): Szegedy et al. 2016, §7

@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""Does low-fidelity training rank candidates as high-fidelity training does? (issue 11:
+Kendall tau between 1-epoch/10k-image accuracy and 10-epoch full accuracy over 20 random
+candidates, goal >= 0.6; docs/training.md, "Fidelity").
+
+  bench/fidelity_rank.py [--hwnas BIN] [--space SPACE] [--target T] [--count 20] [--seed 1]
+                         [--low epochs=1,subset=0.1667] [--high epochs=10,subset=1]
+                         [--threads 2] [--jobs 1] [--dir build/bench/fidelity_rank]
+
+Draws --count distinct random architectures of --space (`hwnas space sample`, curated for
+--target's parallelism factor), trains each with `hwnas train --json` at both fidelities
+(training seed 0, test top-1 on all 10,000 Fashion-MNIST test images) and prints the table
+and Kendall's tau-b of the two accuracy columns. Every finished training is kept in --dir
+(one JSON file per candidate and fidelity) and reused, so the benchmark can be stopped and
+run again to continue; --jobs trainings run side by side (each on --threads threads).
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def kendall_tau_b(a, b):
+    """Kendall's tau-b (ties in either column count as neither concordant nor discordant,
+    and shrink the denominator: Kendall 1945, as scipy.stats.kendalltau computes it)."""
+    n = len(a)
+    concordant = discordant = ties_a = ties_b = 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            da, db = a[i] - a[j], b[i] - b[j]
+            if da == 0 and db == 0:
+                continue
+            if da == 0:
+                ties_a += 1
+            elif db == 0:
+                ties_b += 1
+            elif (da > 0) == (db > 0):
+                concordant += 1
+            else:
+                discordant += 1
+    denominator = ((concordant + discordant + ties_a) * (concordant + discordant + ties_b)) ** 0.5
+    return (concordant - discordant) / denominator if denominator else float("nan")
+
+
+def fidelity_args(text):
+    """'epochs=1,subset=0.1667' -> ['--epochs', '1', '--subset', '0.1667']."""
+    out = []
+    for part in text.split(","):
+        key, _, value = part.partition("=")
+        if not value:
+            sys.exit(f"fidelity_rank: '{part}' in '{text}' is not KEY=VALUE (e.g. epochs=1,subset=0.1667)")
+        out += ["--" + key.strip(), value.strip()]
+    return out
+
+
+def train(hwnas, model, fidelity, threads, path):
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    cmd = [hwnas, "train", model, "--threads", str(threads), "--seed", "0", "--json"] + fidelity_args(fidelity)
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode not in (0, 3):  # 3: the run diverged (status "failed" in its JSON)
+        sys.exit(f"fidelity_rank: {' '.join(cmd)} exited with {r.returncode}: {r.stderr.strip()}")
+    result = json.loads(r.stdout)
+    with open(path + ".tmp", "w") as f:
+        json.dump(result, f)
+    os.replace(path + ".tmp", path)
+    return result
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--hwnas", default=os.path.join(ROOT, "build/bin/hwnas"))
+    p.add_argument("--space", default=os.path.join(ROOT, "configs/spaces/mobilenet-cls-fmnist.yaml"))
+    p.add_argument("--target", default="edgetpu-like")
+    p.add_argument("--count", type=int, default=20)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--low", default="epochs=1,subset=0.1667")
+    p.add_argument("--high", default="epochs=10,subset=1")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--dir", default=os.path.join(ROOT, "build/bench/fidelity_rank"))
+    a = p.parse_args()
+
+    models = os.path.join(a.dir, "models")
+    os.makedirs(a.dir, exist_ok=True)
+    sample = subprocess.run([a.hwnas, "space", "sample", a.space, "--target", a.target, "--count", str(a.count),
+                             "--seed", str(a.seed), "--out", models, "--json"], capture_output=True, text=True)
+    if sample.returncode != 0:
+        sys.exit(f"fidelity_rank: hwnas space sample failed: {sample.stderr.strip()}")
+    candidates = json.loads(sample.stdout)["samples"]
+
+    jobs = []
+    for i, c in enumerate(candidates):
+        for name, fidelity in (("low", a.low), ("high", a.high)):
+            tag = f"{i:03}-{c['genome']}-{fidelity.replace(',', '_').replace('=', '')}.json"
+            jobs.append((i, name, c["file"], fidelity, os.path.join(a.dir, tag)))
+    results = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+        futures = {pool.submit(train, a.hwnas, f, fid, a.threads, path): (i, name) for i, name, f, fid, path in jobs}
+        for done in concurrent.futures.as_completed(futures):
+            i, name = futures[done]
+            results[(i, name)] = r = done.result()
+            print(f"candidate {i} {name}: {r['status']} {100 * r.get('metrics', {}).get('top1', float('nan')):.2f}% "
+                  f"in {r.get('train_seconds', 0):.0f} s", file=sys.stderr, flush=True)
+
+    print(f"| # | genome | MACs | low ({a.low}) top-1 % | high ({a.high}) top-1 % | low s | high s |")
+    print("|---|---|---|---|---|---|---|")
+    low, high = [], []
+    for i, c in enumerate(candidates):
+        lo, hi = results[(i, "low")], results[(i, "high")]
+        acc = lambda r: 100 * r["metrics"]["top1"] if r["status"] == "ok" else float("nan")
+        print(f"| {i} | {c['genome']} | {c['macs']} | {acc(lo):.2f} | {acc(hi):.2f} | "
+              f"{lo.get('train_seconds', 0):.0f} | {hi.get('train_seconds', 0):.0f} |")
+        if lo["status"] == "ok" and hi["status"] == "ok":
+            low.append(acc(lo))
+            high.append(acc(hi))
+    print(f"\nKendall tau-b over {len(low)} candidates (both trainings ok): {kendall_tau_b(low, high):.3f}")
+
+
+if __name__ == "__main__":
+    main()
