@@ -173,6 +173,24 @@ TEST(ParallelSearch, CtrlCMidStepKeepsTheEvaluationsThatWereRunning) {
 
 // Each worker thread's program runs in a process group of its own; a second Ctrl-C ends
 // hwnas at once and must take every one of them with it.
+/// Every process whose pid `pids` lists ends within 2 s: gone, or a zombie waiting for a
+/// reaper (its parent, hwnas, is dead). Kills the survivors.
+void expect_all_ended(const std::string& pids) {
+  std::ifstream in(pids);
+  for (pid_t program = 0; in >> program;) {
+    bool alive = false;
+    for (int i = 0; i < 1000; ++i) {
+      std::ifstream stat("/proc/" + std::to_string(program) + "/stat");
+      std::string line;
+      alive = static_cast<bool>(std::getline(stat, line)) && line.find(") Z") == std::string::npos;
+      if (!alive) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    EXPECT_FALSE(alive) << "the accuracy program " << program << " outlived hwnas";
+    if (alive) kill(program, SIGKILL);
+  }
+}
+
 TEST(ParallelSearch, ASecondCtrlCKillsEveryRunningAccuracyProgram) {
   const std::string pids = fresh("programs.pid"), dir = fresh("programs");
   const std::string config = fresh("programs.yaml");
@@ -186,19 +204,21 @@ TEST(ParallelSearch, ASecondCtrlCKillsEveryRunningAccuracyProgram) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   kill(pid, SIGINT);
   waitpid(pid, nullptr, 0);
-  std::ifstream in(pids);
-  for (pid_t program = 0; in >> program;) {
-    bool alive = false;  // gone, or a zombie waiting for a reaper (its parent, hwnas, is dead)
-    for (int i = 0; i < 1000; ++i) {
-      std::ifstream stat("/proc/" + std::to_string(program) + "/stat");
-      std::string line;
-      alive = static_cast<bool>(std::getline(stat, line)) && line.find(") Z") == std::string::npos;
-      if (!alive) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    EXPECT_FALSE(alive) << "the accuracy program " << program << " outlived hwnas";
-    if (alive) kill(program, SIGKILL);
-  }
+  expect_all_ended(pids);
+}
+
+TEST(ParallelSearch, AKill9OfTheSearchKillsItsRunningAccuracyPrograms) {
+  const std::string pids = fresh("orphans.pid"), dir = fresh("orphans");
+  const std::string config = fresh("orphans.yaml");
+  std::ofstream(config) << "space: mobilenet-cls\naccuracy: {command: [sh, -c, 'echo $$ >> " << pids
+                        << "; exec sleep 120', '{model}']}\nobjective: {maximize: accuracy}\n"
+                           "strategy: random\nbudget: {trials: 2}\nparallel: {workers: 2}\n";
+  const pid_t pid = start({"search", config, "--out", dir});
+  for (int i = 0; i < 20000 && lines(pids) < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_EQ(lines(pids), 2) << "the two programs never started";
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  expect_all_ended(pids);
 }
 
 TEST(ParallelSearch, BadSectionsAreOneLineErrorsNamingTheKey) {

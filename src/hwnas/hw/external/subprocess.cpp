@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -95,8 +96,13 @@ Pipe make_pipe(const std::string& program) {
 
 /// The child between fork and exec: only async-signal-safe calls.
 [[noreturn]] void exec_child(char* const* argv, const char* work_dir, int in, int out, int err,
-                             int status) {
+                             int status, pid_t parent) {
   ::setpgid(0, 0);
+  // Dies with its parent (the thread that forked it, which waits for it): a search killed
+  // with SIGKILL leaves no training running. Kept across execvp; checked after setting, in
+  // case the parent died before.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(127);
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -249,12 +255,13 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
        status = make_pipe(argv[0]);
   const auto deadline =
       Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0)
     throw UserError("cannot run '" + argv[0] + "': fork failed (" + std::strerror(errno) + ")");
   if (pid == 0)
     exec_child(args.data(), work_dir.c_str(), in.read.get(), out.write.get(), err.write.get(),
-               status.write.get());
+               status.write.get(), parent);
 
   ::setpgid(pid, pid);  // also here, so a kill below cannot race the child's own setpgid
   const RunningGroup running(pid);

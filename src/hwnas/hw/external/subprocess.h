@@ -27,7 +27,9 @@ inline constexpr std::size_t kMaxOutputBytes = 1 << 20;
 /// and closes it; reads stdout and stderr until both close or the process exits (then what
 /// is already in the pipes; a background child holding them open does not delay the end).
 /// Once the process has exited, or after `timeout_s` seconds, the whole group is killed
-/// with SIGKILL and the process reaped. Throws UserError only when the pipes or the fork
+/// with SIGKILL and the process reaped. The process gets SIGKILL if the calling thread
+/// dies first (PR_SET_PDEATHSIG: a `kill -9` of hwnas leaves no program running; its own
+/// children, if it starts any, are its business). Throws UserError only when the pipes or the fork
 /// cannot be made.
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& work_dir,
                           const std::string& input, double timeout_s);
