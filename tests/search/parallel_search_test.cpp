@@ -114,10 +114,14 @@ TEST(ParallelSearch, TheSameTrialsWhateverTheWorkers) {
   EXPECT_EQ(lines(log1), 12);
   EXPECT_EQ(lines(log3), 12);
   // batch defaults to workers: three workers without a batch ask three genomes a step.
+  const std::string implicit_dir = fresh("implicit");
   const nlohmann::json implicit = run_json({"search", experiment("implicit", fresh("implicit.log"),
                                                                  "parallel: {workers: 3}"),
-                                            "--out", fresh("implicit")});
+                                            "--out", implicit_dir});
   EXPECT_EQ(implicit.at("trials"), three.at("trials"));
+  // The batch it took is stored as a number: the report reads the stored config back.
+  const Result report = hwnas({"report", implicit_dir, "--out", fresh("implicit.html")});
+  EXPECT_EQ(report.status, 0) << report.err;
 }
 
 TEST(ParallelSearch, KilledMidStepAndResumedRerunsOnlyTheEvaluationsInFlight) {

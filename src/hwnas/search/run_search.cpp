@@ -81,7 +81,9 @@ graph::Precision filter_precision(const ExperimentConfig& config, std::optional<
 /// batch its trials depend on even when the file left it to the workers.
 YAML::Node with_batch(const YAML::Node& root, std::int32_t batch) {
   YAML::Node copy = YAML::Clone(root);
-  copy["parallel"]["batch"] = batch;
+  YAML::Node value(std::to_string(batch));
+  value.SetTag("?");  // a plain scalar, as if read from a file: the stored config reads back as a number
+  copy["parallel"]["batch"] = value;
   return copy;
 }
 
