@@ -11,6 +11,7 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/search/run_search.h"
+#include "hwnas/search/search_step.h"
 #include "search/experiment_fakes.h"
 
 namespace hwnas::search {
@@ -337,6 +338,20 @@ TEST(ExperimentLoop, ResumeRefusesASpaceChangedSinceTheStart) {
         << e.what();
   }
   EXPECT_EQ(read_experiment(dir.file("out")).trials.size(), 4u);
+}
+
+TEST(ExperimentLoop, ATimeBudgetStopsBeforeAStepExpectedToEndPastIt) {
+  const Budget budget{.seconds = 100};
+  EXPECT_FALSE(budget_reached(budget, 0, 0, 0, 0));    // no step yet: no estimate
+  EXPECT_FALSE(budget_reached(budget, 5, 5, 60, 2));   // mean 30 s: the next ends at 90
+  const std::optional<std::string> why = budget_reached(budget, 6, 6, 75, 3);  // mean 25: ends at 100.0...
+  EXPECT_FALSE(why);                                   // ... which is within the limit
+  const std::optional<std::string> past = budget_reached(budget, 6, 6, 80, 3);  // mean 26.7: ends at 106.7
+  ASSERT_TRUE(past);
+  EXPECT_NE(past->find("a step takes 27 s on average"), std::string::npos) << *past;
+  EXPECT_TRUE(budget_reached(budget, 1, 1, 100, 1));   // the limit itself
+  EXPECT_TRUE(budget_reached({.trials = 4}, 4, 0, 0, 0));
+  EXPECT_TRUE(budget_reached({.evaluations = 2}, 9, 2, 0, 0));
 }
 
 }  // namespace

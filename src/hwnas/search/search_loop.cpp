@@ -12,17 +12,6 @@
 namespace hwnas::search {
 namespace {
 
-/// Why the budget ends the search now, if it does.
-std::optional<std::string> budget_reached(const Budget& budget, std::int64_t trials, std::int64_t evaluations,
-                                          double elapsed_s) {
-  if (budget.evaluations && evaluations >= *budget.evaluations)
-    return fmt::format("budget reached: {} accuracy evaluations", evaluations);
-  if (budget.trials && trials >= *budget.trials) return fmt::format("budget reached: {} trials", trials);
-  if (budget.seconds && elapsed_s >= *budget.seconds)
-    return fmt::format("budget reached: {:.0f} s of search (budget.seconds {:g})", elapsed_s, *budget.seconds);
-  return std::nullopt;
-}
-
 /// How far the search is towards the first limit it will reach, for the progress bar.
 void fill_progress(SearchProgress& p, const Budget& budget, double elapsed_s) {
   p.done = 0;
@@ -72,7 +61,7 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
     const std::vector<Trial>& trials = records.trials;
     progress.trials = static_cast<std::int64_t>(trials.size());
     progress.duplicates = state.duplicates;
-    if (auto why = budget_reached(budget, progress.trials, progress.evaluations, state.elapsed_s))
+    if (auto why = budget_reached(budget, progress.trials, progress.evaluations, state.elapsed_s, state.batches))
       return {StopReason::budget, *why};
     if (size && trials.size() >= *size)
       return {StopReason::exhausted, fmt::format("every architecture of space '{}' ({}) has been evaluated",

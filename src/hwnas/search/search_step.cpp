@@ -3,6 +3,8 @@
 // committed at once), tell in ask order, commit the step (search_step.h).
 #include "hwnas/search/search_step.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 
 #include "hwnas/base/error.h"
@@ -100,6 +102,23 @@ bool evaluate_accuracy(SearchParts& parts, ExperimentStore& store, LoopRecords& 
 }
 
 }  // namespace
+
+std::optional<std::string> budget_reached(const Budget& budget, std::int64_t trials, std::int64_t evaluations,
+                                          double elapsed_s, std::int64_t steps) {
+  if (budget.evaluations && evaluations >= *budget.evaluations)
+    return fmt::format("budget reached: {} accuracy evaluations", evaluations);
+  if (budget.trials && trials >= *budget.trials) return fmt::format("budget reached: {} trials", trials);
+  if (budget.seconds && elapsed_s >= *budget.seconds)
+    return fmt::format("budget reached: {:.0f} s of search (budget.seconds {:g})", elapsed_s, *budget.seconds);
+  if (budget.seconds && steps > 0) {
+    const double mean = elapsed_s / static_cast<double>(steps);
+    if (elapsed_s + mean > *budget.seconds)
+      return fmt::format("budget reached: {:.0f} s of search, and a step takes {:.0f} s on average: the next would "
+                         "end past budget.seconds {:g}",
+                         elapsed_s, mean, *budget.seconds);
+  }
+  return std::nullopt;
+}
 
 LoopRecords LoopRecords::load(const ExperimentStore& store) {
   LoopRecords r;

@@ -26,6 +26,13 @@ struct LoopRecords {
   static LoopRecords load(const ExperimentStore& store);
 };
 
+/// Why the budget ends the search before the next step, if it does: `evaluations` or
+/// `trials` reached, `seconds` passed, or — so that a search of long steps (training,
+/// multi-fidelity brackets) ends near its time limit rather than a whole step after it —
+/// the next step would end past `seconds` if it took the mean time of the `steps` so far.
+std::optional<std::string> budget_reached(const Budget& budget, std::int64_t trials, std::int64_t evaluations,
+                                          double elapsed_s, std::int64_t steps);
+
 /// Runs one step; updates `state` (counters, elapsed time, strategy state) and `records`
 /// (the new trials) as committed. Returns the number of new trials, or nullopt when `stop`
 /// cut the step short (a job not started, or one that failed while stop was set): then
