@@ -2,6 +2,8 @@
 // exit 2, nothing written).
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -114,6 +116,38 @@ TEST(ReportCli, ReportOfASearchRunByHwnasOpensInChromium) {
   for (std::size_t i = 0; i < image.rgb.size(); i += 3)
     if (image.rgb[i] < 200 || image.rgb[i + 1] < 200 || image.rgb[i + 2] < 200) ++ink;
   EXPECT_GT(ink, image.rgb.size() / 3 / 50) << "screenshot " << png << " is nearly blank";
+}
+
+TEST(ReportCli, AMultiFidelitySearchShowsItsTopRungAsFinal) {
+  const fs::path work = scratch_dir() / "mf";
+  fs::create_directories(work);
+  // Accuracy rises with the rung's fidelity (1 or 9) and differs between networks.
+  const std::string program = (work / "accuracy.sh").string();
+  std::ofstream(program) << "#!/bin/sh\nsize=$(wc -c < \"$1\")\n"
+                            "echo \"{\\\"accuracy\\\": $((40 + 5 * $2 + size % 7))}\"\n";
+  fs::permissions(program, fs::perms::owner_all);
+  const std::string exp = write_temp("mf/exp.yaml",
+                                     "space: mobilenet-cls\nlatency: {target: edgetpu-like}\n"
+                                     "accuracy: {command: [./accuracy.sh, '{model}', '{fidelity}']}\n"
+                                     "multi_fidelity: {method: successive_halving, eta: 3, rungs: [1, 9]}\n"
+                                     "objective: {maximize: accuracy}\n"
+                                     "strategy: random\nbudget: {trials: 6}\nseed: 2\n");
+  const std::string dir = (work / "out").string();
+  fs::remove_all(dir);
+  const Result search = hwnas({"search", exp, "--out", dir, "--json"});
+  ASSERT_EQ(search.status, 0) << search.err;
+  const nlohmann::json j = nlohmann::json::parse(search.out);
+  int top = 0;
+  for (const nlohmann::json& t : j["trials"]) top += t["rung"] == 1 ? 1 : 0;
+  EXPECT_EQ(top, 2);  // of each bracket of 3, the best goes on to rung 1
+  const Result r = hwnas({"report", dir});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string page = read_file(dir + "/report.html");
+  EXPECT_NE(page.find("screened out at a lower fidelity rung (4)"), std::string::npos);
+  EXPECT_NE(page.find("feasible, full fidelity (2)"), std::string::npos);
+  EXPECT_NE(page.find("at fidelity rung 0 of 1"), std::string::npos);
+  EXPECT_NE(page.find(">best (trial "), std::string::npos);  // per-layer latency is drawn
+  EXPECT_EQ(page.find("Per-layer latency is not shown"), std::string::npos);
 }
 
 TEST(ReportCli, ComparesSeveralExperimentsInOneFile) {

@@ -82,7 +82,8 @@ nlohmann::ordered_json trial_json(const search::Trial& t) {
                               {"weight_bytes", t.metrics.weight_bytes},
                               {"params", t.metrics.params},
                               {"macs", t.metrics.macs},
-                              {"accuracy_evaluated", t.accuracy_evaluated}};
+                              {"accuracy_evaluated", t.accuracy_evaluated},
+                              {"rung", t.rung}};
   if (!t.reason.empty()) j["reason"] = t.reason;
   return j;
 }

@@ -33,6 +33,7 @@ std::unique_ptr<search::CostModel> latency_cost_model(const search::ExperimentCo
                                                       const space::Space& space) {
   YAML::Node root = YAML::Clone(config.root);
   root.remove("accuracy");
+  root.remove("multi_fidelity");  // its rungs are the accuracy source's
   YAML::Node objective;
   objective["maximize"] = config.root["latency"] ? "-latency_ms" : "-peak_activation_bytes";
   root["objective"] = objective;

@@ -29,9 +29,10 @@ std::optional<std::pair<search::Metric, double>> constrained_metric(Quantity q) 
 
 std::string short_number(double v) { return fmt::format("{:.4g}", v); }
 
-std::string trial_tip(const search::Trial& t) {
+std::string trial_tip(const search::Trial& t, std::int32_t rungs) {
   std::string tip = fmt::format("trial {}: {}", t.index, t.arch);
   if (t.metrics.accuracy) tip += fmt::format(" | accuracy {}", short_number(*t.metrics.accuracy));
+  if (rungs > 1 && t.accuracy_evaluated) tip += fmt::format(" at fidelity rung {} of {}", t.rung, rungs - 1);
   if (t.metrics.latency_ms) tip += fmt::format(" | latency {} ms", short_number(*t.metrics.latency_ms));
   tip += fmt::format(" | peak activation {} KiB", short_number(t.metrics.peak_activation_bytes / 1024.0));
   if (!t.reason.empty()) tip += fmt::format(" | {}: {}", search::status_name(t.status), t.reason);
@@ -39,6 +40,12 @@ std::string trial_tip(const search::Trial& t) {
 }
 
 bool feasible_ok(const search::Trial& t) { return t.status == search::TrialStatus::ok && t.feasible; }
+
+/// Feasible, and its accuracy is of the full fidelity (the top rung of a multi-fidelity
+/// search): what the front and the best-so-far count, as search::best_trial does.
+bool final_ok(const search::ExperimentRecord& r, const search::Trial& t) {
+  return feasible_ok(t) && t.rung == std::max(r.info.rungs, 1) - 1;
+}
 
 }  // namespace
 
@@ -78,7 +85,7 @@ std::vector<std::size_t> plane_front(const search::ExperimentRecord& record, con
   for (std::size_t i = 0; i < record.trials.size(); ++i) {
     const search::Trial& t = record.trials[i];
     const auto x = quantity_value(t.metrics, plane.x), y = quantity_value(t.metrics, plane.y);
-    if (!feasible_ok(t) || !x || !y) continue;
+    if (!final_ok(record, t) || !x || !y) continue;
     candidates.push_back(i);
     points.push_back({plane.y == Quantity::accuracy ? *y : -*y, -*x});
   }
@@ -95,7 +102,7 @@ std::optional<double> front_zoom(const search::ExperimentRecord& record, const P
   if (plane.y != Quantity::accuracy || front.empty()) return std::nullopt;
   double lo = 1e300, hi = -1e300, front_lo = 1e300;
   for (const search::Trial& t : record.trials)
-    if (feasible_ok(t) && t.metrics.accuracy) lo = std::min(lo, *t.metrics.accuracy), hi = std::max(hi, *t.metrics.accuracy);
+    if (final_ok(record, t) && t.metrics.accuracy) lo = std::min(lo, *t.metrics.accuracy), hi = std::max(hi, *t.metrics.accuracy);
   for (std::size_t i : front) front_lo = std::min(front_lo, *record.trials[i].metrics.accuracy);
   if (hi - front_lo >= 0.5 * (hi - lo)) return std::nullopt;
   return front_lo - 0.25 * (hi - front_lo);
@@ -110,29 +117,36 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
   PointGroup feasible{"", {}, {}, {}, "#1f77b4", Marker::circle};
   PointGroup infeasible{"", {}, {}, {}, "#ff7f0e", Marker::cross};
   PointGroup failed{"", {}, {}, {}, "#d62728", Marker::triangle};
+  PointGroup screened{"", {}, {}, {}, "#9e9e9e", Marker::circle};  // stopped below the top rung
   std::size_t not_drawn = 0;
+  const std::int32_t rungs = e.record.info.rungs;
   for (const search::Trial& t : e.record.trials) {
-    PointGroup& g = feasible_ok(t) ? feasible : t.status == search::TrialStatus::failed ? failed : infeasible;
+    PointGroup& g = final_ok(e.record, t)                  ? feasible
+                    : feasible_ok(t)                      ? screened
+                    : t.status == search::TrialStatus::failed ? failed
+                                                              : infeasible;
     const auto x = quantity_value(t.metrics, plane.x), y = quantity_value(t.metrics, plane.y);
     if (y_at_least && (!y || *y < *y_at_least)) continue;
     if (!x) ++not_drawn;
     g.x.push_back(x.value_or(kNaN));
     g.y.push_back(y.value_or(kNaN));
-    g.tips.push_back(trial_tip(t));
+    g.tips.push_back(trial_tip(t, rungs));
   }
-  feasible.label = fmt::format("feasible ({})", feasible.x.size());
+  feasible.label = fmt::format("feasible{} ({})", rungs > 1 ? ", full fidelity" : "", feasible.x.size());
+  screened.label = fmt::format("screened out at a lower fidelity rung ({})", screened.x.size());
   infeasible.label = fmt::format("infeasible ({})", infeasible.x.size());
   failed.label = fmt::format("failed ({})", failed.x.size());
   if (y_at_least)  // a zoom names only what it shows
-    for (PointGroup* g : {&feasible, &infeasible, &failed})
+    for (PointGroup* g : {&feasible, &infeasible, &failed, &screened})
       if (g->x.empty()) g->label.clear();
   std::vector<PointGroup> groups = {feasible, infeasible, failed};
+  if (rungs > 1) groups.insert(groups.begin(), screened);
   PointGroup pareto{fmt::format("Pareto front ({})", front.size()), {}, {}, {}, "#2ca02c", Marker::ring, 6.5, true};
   for (std::size_t i : front) {
     const search::Trial& t = e.record.trials[i];
     pareto.x.push_back(*quantity_value(t.metrics, plane.x));
     pareto.y.push_back(*quantity_value(t.metrics, plane.y));
-    pareto.tips.push_back("Pareto front: " + trial_tip(t));
+    pareto.tips.push_back("Pareto front: " + trial_tip(t, rungs));
   }
   groups.push_back(pareto);
   const std::optional<double> baseline_y = e.baseline ? quantity_value(e.baseline->metrics, plane.y) : std::nullopt;
@@ -176,7 +190,7 @@ std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments) 
   std::vector<double> reference(names.size(), 1e300), top(names.size(), -1e300);
   for (const ExperimentReport& e : experiments)
     for (std::size_t i = 0; i < e.record.trials.size(); ++i)
-      if (feasible_ok(e.record.trials[i]) && e.record.fitness[i].size() == names.size())
+      if (final_ok(e.record, e.record.trials[i]) && e.record.fitness[i].size() == names.size())
         for (std::size_t k = 0; k < names.size(); ++k)
           reference[k] = std::min(reference[k], e.record.fitness[i][k]), top[k] = std::max(top[k], e.record.fitness[i][k]);
   for (std::size_t k = 0; k < names.size(); ++k) reference[k] -= top[k] > reference[k] ? 0.05 * (top[k] - reference[k]) : 1;
@@ -192,7 +206,7 @@ std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments) 
     for (std::size_t i = 0; i < e.record.trials.size(); ++i) {
       x += by_accuracy ? (e.record.trials[i].accuracy_evaluated ? 1 : 0) : 1;
       const std::vector<double>& f = e.record.fitness[i];
-      if (f.empty() || !feasible_ok(e.record.trials[i])) continue;
+      if (f.empty() || !final_ok(e.record, e.record.trials[i])) continue;
       double value = f.front();
       if (hypervolume) {
         if (std::any_of(front.begin(), front.end(), [&](const auto& p) { return p == f || search::dominates(p, f); }))
