@@ -116,8 +116,8 @@ TEST(SpaceCli, DecodeWritesTheGenomesNetwork) {
 
 TEST(SpaceCli, SampleWritesDistinctNetworksFixedBySeed) {
   const std::string dir = (testing::scratch_dir() / "samples").string();
-  std::filesystem::remove_all(dir);
-  const Result r = hwnas({"space", "sample", "nb201", "--count", "5", "--seed", "7", "--out", dir, "--json"});
+  for (const char* d : {"samples", "again", "other"}) std::filesystem::remove_all(testing::scratch_dir() / d);
+  const Result r = hwnas({"space", "sample", "nb201", "--count", "5", "--seed", "7", "--out", dir + "/", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["samples"].size(), 5u);
@@ -127,10 +127,19 @@ TEST(SpaceCli, SampleWritesDistinctNetworksFixedBySeed) {
     EXPECT_TRUE(std::filesystem::is_regular_file(s["file"].get<std::string>())) << s["file"];
   }
   EXPECT_EQ(genomes.size(), 5u);
-  const Result again = hwnas({"space", "sample", "nb201", "--count", "5", "--seed", "7", "--out", dir, "--json"});
-  EXPECT_EQ(nlohmann::json::parse(again.out)["samples"], j["samples"]);
-  const Result other = hwnas({"space", "sample", "nb201", "--count", "5", "--seed", "8", "--out", dir, "--json"});
-  EXPECT_NE(nlohmann::json::parse(other.out)["samples"], j["samples"]);
+  const auto genomes_of = [](const nlohmann::json& samples) {
+    std::vector<std::string> g;
+    for (const nlohmann::json& s : samples) g.push_back(s["genome"]);
+    return g;
+  };
+  const std::string again_dir = (testing::scratch_dir() / "again").string();
+  const Result again = hwnas({"space", "sample", "nb201", "--count", "5", "--seed", "7", "--out", again_dir, "--json"});
+  EXPECT_EQ(genomes_of(nlohmann::json::parse(again.out)["samples"]), genomes_of(j["samples"]));
+  const std::string other_dir = (testing::scratch_dir() / "other").string();
+  const Result other = hwnas({"space", "sample", "nb201", "--count", "5", "--seed", "8", "--out", other_dir, "--json"});
+  EXPECT_NE(genomes_of(nlohmann::json::parse(other.out)["samples"]), genomes_of(j["samples"]));
+  // A directory that holds an earlier sample is refused: the two would mix.
+  expect_bad_input({"space", "sample", "nb201", "--count", "2", "--out", dir}, "from an earlier sample");
 }
 
 TEST(SpaceCli, DecodeAndSampleBadInputIsOneLineAndWritesNothing) {

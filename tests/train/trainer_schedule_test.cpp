@@ -70,6 +70,10 @@ TEST(Sampling, TheValidationSplitIsStratifiedDisjointAndTheSameForEveryRun) {
   EXPECT_EQ(validation_split(labels, 200).validation, s.validation);  // no seed: the same every time
   EXPECT_NE(s.validation.back() - s.validation.front(), 199);         // drawn, not the first 200
   EXPECT_TRUE(validation_split(labels, 0).validation.empty());
+  // Exactly `count`, whatever the rounding: 7 = 3 shares of 2.7 and one of 0.9 → 2, 2, 2, 1.
+  const ValidationSplit seven = validation_split(labels, 7);
+  EXPECT_EQ(seven.validation.size(), 7u);
+  for (std::int64_t count : {1, 5, 13, 999}) EXPECT_EQ(validation_split(labels, count).validation.size(), std::size_t(count));
 }
 
 TEST(Sampling, EpochOrderIsAPermutationFixedBySeedAndEpoch) {

@@ -176,16 +176,24 @@ void sample(const ExportArgs& args) {
   std::vector<graph::Graph> networks;  // all decoded before anything is written
   for (const space::Genome& g : genomes) networks.push_back(opened.space->decode(g));
   namespace fs = std::filesystem;
+  std::string dir = args.out;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();  // samples/ names the directory samples
   std::error_code ec;
-  if (fs::exists(args.out, ec) && !fs::is_directory(args.out, ec))
-    throw UserError(fmt::format("{}: --out is a file; give a directory (it is created if missing)", printable(args.out)));
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw UserError(fmt::format("{}: --out is a file; give a directory (it is created if missing)", printable(dir)));
+  if (fs::is_directory(dir, ec))
+    for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec))
+      if (entry.path().filename().string().starts_with("sample-"))
+        throw UserError(fmt::format("{}: --out holds {} from an earlier sample, which this one would mix with; "
+                                    "give a new or empty directory",
+                                    printable(dir), printable(entry.path().filename().string())));
   std::vector<std::string> files;
   for (std::size_t i = 0; i < genomes.size(); ++i)
-    files.push_back((fs::path(args.out) / fmt::format("sample-{:03}.{}", i, args.format)).string());
-  if (!fs::exists(args.out, ec)) {
-    check_output_path(args.out, "sample directory (--out)");  // its parent exists and is writable
-    fs::create_directory(args.out, ec);
-    if (ec) throw UserError(fmt::format("{}: cannot create the directory ({})", printable(args.out), ec.message()));
+    files.push_back((fs::path(dir) / fmt::format("sample-{:03}.{}", i, args.format)).string());
+  if (!fs::exists(dir, ec)) {
+    check_output_path(dir, "sample directory (--out)");  // its parent exists and is writable
+    fs::create_directory(dir, ec);
+    if (ec) throw UserError(fmt::format("{}: cannot create the directory ({})", printable(dir), ec.message()));
   }
   for (const std::string& f : files) check_output_path(f, "model file (--out)");
   nlohmann::ordered_json list = nlohmann::ordered_json::array();

@@ -58,12 +58,24 @@ ValidationSplit validation_split(std::span<const std::int32_t> labels, std::int6
   HWNAS_CHECK(count >= 0 && count < n);
   std::map<std::int32_t, std::vector<std::int64_t>> by_class;
   for (std::int64_t i = 0; i < n; ++i) by_class[labels[static_cast<std::size_t>(i)]].push_back(i);
+  // Each class's quota is its share of `count`, rounded down; the images left over go to the
+  // classes with the largest remainders (ties: the lower label), so exactly `count` are held out.
+  std::map<std::int32_t, std::int64_t> quota;
+  std::vector<std::pair<std::int64_t, std::int32_t>> remainders;  // (count · size mod n, label)
+  std::int64_t given = 0;
+  for (const auto& [label, members] : by_class) {
+    const std::int64_t scaled = count * static_cast<std::int64_t>(members.size());
+    quota[label] = scaled / n;
+    given += scaled / n;
+    remainders.emplace_back(scaled % n, label);
+  }
+  std::stable_sort(remainders.begin(), remainders.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t k = 0; given < count; ++k, ++given) ++quota[remainders.at(k).second];
   ValidationSplit split;
   for (auto& [label, members] : by_class) {
     SplitMix64 rng{derive_seed(0x7a1dULL, 0x5e7ULL, static_cast<std::uint64_t>(label))};  // fixed: not a run's seed
     shuffle(members, rng);
-    const auto share = static_cast<double>(count) * static_cast<double>(members.size()) / static_cast<double>(n);
-    const auto take = std::min(members.size(), static_cast<std::size_t>(std::llround(share)));
+    const auto take = static_cast<std::size_t>(quota[label]);
     split.validation.insert(split.validation.end(), members.begin(), members.begin() + static_cast<std::ptrdiff_t>(take));
     split.training.insert(split.training.end(), members.begin() + static_cast<std::ptrdiff_t>(take), members.end());
   }

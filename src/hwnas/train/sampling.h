@@ -25,8 +25,9 @@ struct ValidationSplit {
   std::vector<std::int64_t> validation, training;  // indices, each ascending; together all of them
 };
 
-/// Holds out `count` images of a training set whose image i has class labels[i], class-
-/// stratified (of each class, round(count · its share of the set), drawn in a shuffle), the
+/// Holds out exactly `count` images of a training set whose image i has class labels[i],
+/// class-stratified (of each class, ⌊count · its share of the set⌋, and one more for the
+/// classes with the largest remainders until `count` are; drawn in a shuffle), the
 /// same for every run: the draw does not depend on any run's seed, so that candidates
 /// trained with other seeds, subsets or epochs are measured on the same images. 0 ≤ count <
 /// labels.size().
