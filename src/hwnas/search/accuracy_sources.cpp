@@ -6,6 +6,7 @@
 #include "hwnas/base/yaml_input.h"
 #include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/fidelity_schedule.h"
+#include "hwnas/train/model_input.h"
 
 namespace hwnas::search {
 namespace {
@@ -36,6 +37,30 @@ std::string command_rung(const ExperimentSection& rung, const std::string* below
   return v.Scalar();
 }
 
+/// For classification, that the space's networks are classifiers hwnas-train can train on
+/// Fashion-MNIST (10 classes, 1 or 3 input channels), judged on its baseline or, without
+/// one, its first random genome: a space of another head would fail every trial.
+void check_trainable(const ExperimentSection& train, const space::Space& space) {
+  if (train.has("task") && train.text("task") != "classification") return;
+  const space::Genome genome = space.baseline() ? *space.baseline() : space::sample_distinct(space, 1, 0).front();
+  const graph::Graph network = space.decode(genome);
+  try {
+    const train::InputShape in = train::input_shape(network);
+    if (in.channels != 1 && in.channels != 3)
+      throw UserError(fmt::format("its networks take {}-channel images; Fashion-MNIST's are grayscale (1 channel, or "
+                                  "replicated to 3)",
+                                  in.channels));
+    train::check_classifier(network, 10);
+  } catch (const UserError& e) {
+    std::string why = e.what();
+    if (const std::size_t fix = why.find("; use "); fix != std::string::npos) why.resize(fix);  // the fix is ours
+    throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on Fashion-MNIST ({}); give a space whose "
+                                "networks take 1- or 3-channel images and end in 10 classes (e.g. "
+                                "configs/spaces/mobilenet-cls-fmnist.yaml)",
+                                train.file(), train.prefix(), space.name(), why));
+  }
+}
+
 }  // namespace
 
 std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::Node& experiment,
@@ -47,7 +72,11 @@ std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::N
   if (!top.has("accuracy")) return sources;
   const ExperimentSection s = top.section("accuracy");
   check_one_kind(s);
-  if (s.has("train")) return make_train_accuracies(s.section("train"), rungs);
+  if (s.has("train")) {
+    sources = make_train_accuracies(s.section("train"), rungs);
+    check_trainable(s.section("train"), space);
+    return sources;
+  }
   if (s.has("csv")) {
     sources.push_back(make_csv_accuracy(s, space));  // make_fidelity_schedule refused rungs
     return sources;
