@@ -108,6 +108,9 @@ TEST(TrainCli, ValidationMeasuresHeldOutTrainingImages) {
   EXPECT_FALSE(j["metrics"].contains("test_images"));
   EXPECT_EQ(j["train_images"], 2900);  // 5% of the 58,000 images left
   EXPECT_DOUBLE_EQ(j["accuracy"].get<double>(), 100 * j["metrics"]["top1"].get<double>());
+  // Printed from the count of correct images: at most 4 decimals of 2,000 images, no float noise.
+  const std::string printed = j["accuracy"].dump();
+  EXPECT_LE(printed.size() - std::min(printed.size(), printed.find('.')), 5u) << printed;
   const Result human = hwnas(quick(model, {"--validation", "2000"}, "1", "0.05"));
   EXPECT_NE(human.out.find("on 2000 held-out training (--validation) images"), std::string::npos) << human.out;
   expect_bad_input(quick(model, {"--validation", "30001"}), "--validation 30001 is too large");

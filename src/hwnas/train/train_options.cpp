@@ -95,6 +95,10 @@ void check_train_options(const TrainOptions& o) {
                                   "Fashion-MNIST: drop it, or give --task detection or segmentation",
                                   scene_option));
   } else {
+    if (o.label_smoothing != defaults.label_smoothing)
+      throw UserError(fmt::format("--label-smoothing {} smooths class labels of classification; detection and "
+                                  "segmentation train without it: drop it",
+                                  o.label_smoothing));
     check_range(o.scenes >= 2 && o.scenes <= 1'000'000, "--scenes", static_cast<double>(o.scenes), "[2, 1000000]");
     check_range(o.test_scenes >= 1 && o.test_scenes <= 1'000'000, "--test-scenes", static_cast<double>(o.test_scenes),
                 "[1, 1000000]");
