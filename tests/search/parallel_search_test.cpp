@@ -84,7 +84,8 @@ int stored_evaluations(const std::string& dir) {
   return n;
 }
 
-pid_t start(const std::vector<std::string>& args) {
+/// Starts hwnas with `args` in the background, its stderr into `err` (else /dev/null).
+pid_t start(const std::vector<std::string>& args, const std::string& err = "") {
   std::vector<std::string> storage = {HWNAS_BINARY};
   storage.insert(storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -95,7 +96,7 @@ pid_t start(const std::vector<std::string>& args) {
     const int null = open("/dev/null", O_RDWR);
     dup2(null, 0);
     dup2(null, 1);
-    dup2(null, 2);
+    dup2(err.empty() ? null : open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
     execv(argv[0], argv.data());
     _exit(127);
   }
@@ -201,7 +202,8 @@ TEST(ParallelSearch, ASecondCtrlCKillsEveryRunningAccuracyProgram) {
   std::ofstream(config) << "space: mobilenet-cls\naccuracy: {command: [sh, -c, 'echo $$ >> " << pids
                         << "; exec sleep 120', '{model}']}\nobjective: {maximize: accuracy}\n"
                            "strategy: random\nbudget: {trials: 3}\nparallel: {workers: 3}\n";
-  const pid_t pid = start({"search", config, "--out", dir});
+  const std::string err = fresh("programs.err");
+  const pid_t pid = start({"search", config, "--out", dir}, err);
   for (int i = 0; i < 20000 && lines(pids) < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   ASSERT_EQ(lines(pids), 3) << "the three programs never started";
   kill(pid, SIGINT);
@@ -209,6 +211,11 @@ TEST(ParallelSearch, ASecondCtrlCKillsEveryRunningAccuracyProgram) {
   kill(pid, SIGINT);
   waitpid(pid, nullptr, 0);
   expect_all_ended(pids);
+  // It says what happened and how to go on.
+  std::ifstream in(err);
+  const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(said.find("hwnas: interrupted again: stopped at once"), std::string::npos) << said;
+  EXPECT_NE(said.find("--resume"), std::string::npos) << said;
 }
 
 TEST(ParallelSearch, AKill9OfTheSearchKillsItsRunningAccuracyPrograms) {

@@ -5,6 +5,8 @@
 // gives each rank its part, shows progress, handles Ctrl-C and prints.
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <csignal>
 #include <cmath>
@@ -32,6 +34,8 @@ struct SearchArgs {
 };
 
 std::atomic<bool> g_stop{false};
+/// What a second Ctrl-C writes before the process ends (set before the handler is).
+std::string g_second_stop_line;
 
 /// `text` as one POSIX shell word: unchanged when it holds only safe characters, else in
 /// single quotes with each ' written '\'' (so the printed command can be pasted).
@@ -51,6 +55,8 @@ std::string shell_quoted(const std::string& text) {
 extern "C" void request_stop(int signal_number) {
   if (g_stop) {
     hw::kill_running_process_groups();
+    // write(2) is async-signal-safe; the line was formatted before the handler was set.
+    [[maybe_unused]] const auto n = ::write(STDERR_FILENO, g_second_stop_line.data(), g_second_stop_line.size());
     std::signal(signal_number, SIG_DFL);
     std::raise(signal_number);
     return;
@@ -218,6 +224,9 @@ void add_search_command(CLI::App& app) {
     }) : read();
     const std::unique_ptr<search::AccuracyPool> pool = distributed ? parallel::make_mpi_pool(*mpi) : nullptr;
     g_stop = false;
+    g_second_stop_line = fmt::format("\nhwnas: interrupted again: stopped at once, the step in flight dropped; the "
+                                     "experiment in {} is consistent: continue it with {}\n",
+                                     printable(args->out), printable(resume_command(*args)));
     std::signal(SIGINT, request_stop);
     std::signal(SIGTERM, request_stop);
     ProgressBar bar("search " + args->experiment);
