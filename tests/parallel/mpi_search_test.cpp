@@ -5,7 +5,6 @@
 // finishes with the uninterrupted run's trials, running no stored evaluation again; bad
 // input is one line, whatever the number of ranks.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mpirun.h"
+#include "support/search_checks.h"
 
 namespace hwnas::testing {
 namespace {
@@ -71,19 +71,6 @@ nlohmann::json mpi_search(int ranks, std::vector<std::string> args) {
   return parse_json(mpirun(ranks, HWNAS_BINARY, args));
 }
 
-int stored_evaluations(const std::string& dir) {
-  sqlite3* db = nullptr;
-  int n = -1;
-  if (sqlite3_open_v2((dir + "/experiment.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* q = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM evaluations", -1, &q, nullptr) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-      n = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
-  }
-  sqlite3_close(db);
-  return n;
-}
 
 TEST(MpiSearch, ThreeRanksEqualOneProcessWithTheSameBatch) {
   REQUIRE_MPIRUN();

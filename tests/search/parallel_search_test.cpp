@@ -3,7 +3,6 @@
 // (counted by a fake accuracy program that logs each call), and the errors of the section.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <chrono>
 #include <filesystem>
@@ -13,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/cli_runner.h"
+#include "support/search_checks.h"
 
 namespace hwnas::search {
 namespace {
@@ -21,6 +21,7 @@ using hwnas::testing::expect_bad_input;
 using hwnas::testing::hwnas;
 using hwnas::testing::Result;
 using hwnas::testing::scratch_dir;
+using hwnas::testing::stored_evaluations;
 
 std::string fresh(const std::string& name) {
   const std::string path = (scratch_dir() / name).string();
@@ -69,20 +70,6 @@ nlohmann::json run_json(std::vector<std::string> args) {
 
 /// Rows of the store's evaluations table, read while a search may write it; -1 before the
 /// store exists.
-int stored_evaluations(const std::string& dir) {
-  sqlite3* db = nullptr;
-  int n = -1;
-  if (sqlite3_open_v2((dir + "/experiment.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 1000);
-    sqlite3_stmt* q = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM evaluations", -1, &q, nullptr) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-      n = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
-  }
-  sqlite3_close(db);
-  return n;
-}
 
 /// Starts hwnas with `args` in the background, its stderr into `err` (else /dev/null).
 pid_t start(const std::vector<std::string>& args, const std::string& err = "") {
@@ -178,22 +165,11 @@ TEST(ParallelSearch, CtrlCMidStepKeepsTheEvaluationsThatWereRunning) {
 
 // Each worker thread's program runs in a process group of its own; a second Ctrl-C ends
 // hwnas at once and must take every one of them with it.
-/// Every process whose pid `pids` lists ends within 2 s: gone, or a zombie waiting for a
-/// reaper (its parent, hwnas, is dead). Kills the survivors.
+/// Every process whose pid `pids` lists ends within 2 s (survivors are killed).
 void expect_all_ended(const std::string& pids) {
   std::ifstream in(pids);
-  for (pid_t program = 0; in >> program;) {
-    bool alive = false;
-    for (int i = 0; i < 1000; ++i) {
-      std::ifstream stat("/proc/" + std::to_string(program) + "/stat");
-      std::string line;
-      alive = static_cast<bool>(std::getline(stat, line)) && line.find(") Z") == std::string::npos;
-      if (!alive) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    EXPECT_FALSE(alive) << "the accuracy program " << program << " outlived hwnas";
-    if (alive) kill(program, SIGKILL);
-  }
+  for (pid_t program = 0; in >> program;)
+    EXPECT_TRUE(hwnas::testing::process_ends(program)) << "the accuracy program " << program << " outlived hwnas";
 }
 
 TEST(ParallelSearch, ASecondCtrlCKillsEveryRunningAccuracyProgram) {

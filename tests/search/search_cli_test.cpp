@@ -14,6 +14,7 @@
 #include "hwnas/search/experiment_store.h"
 #include "support/cli_runner.h"
 #include "support/resources.h"
+#include "support/search_checks.h"
 
 namespace hwnas::search {
 namespace {
@@ -199,17 +200,7 @@ TEST(SearchCli, ASecondCtrlCKillsTheRunningAccuracyProgram) {
   EXPECT_EQ(kill(program, 0), 0) << "the first Ctrl-C must let the trial finish";
   kill(pid, SIGINT);
   EXPECT_EQ(wait_status(pid), 130);
-  // Gone, or a zombie waiting for a reaper (its parent, hwnas, is dead).
-  bool alive = false;
-  for (int i = 0; i < 1000; ++i) {
-    std::ifstream stat("/proc/" + std::to_string(program) + "/stat");
-    std::string line;
-    alive = static_cast<bool>(std::getline(stat, line)) && line.find(") Z") == std::string::npos;
-    if (!alive) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  EXPECT_FALSE(alive) << "the accuracy program " << program << " outlived hwnas";
-  if (alive) kill(program, SIGKILL);
+  EXPECT_TRUE(hwnas::testing::process_ends(program)) << "the accuracy program " << program << " outlived hwnas";
 }
 
 TEST(SearchCli, ResumeRefusesAChangedConfigNamingTheKey) {
