@@ -68,8 +68,10 @@ TEST(SceneCli, ADetectorTrainsSavesAndEvaluates) {
   EXPECT_DOUBLE_EQ(j["accuracy"].get<double>(), 100 * map_50);
 
   // evaluate takes the task from the weights and measures the same test scenes alike.
-  const nlohmann::json e = run_json({"evaluate", kDetector, "--weights", weights, "--scene-size", "32",
-                                     "--test-scenes", "12", "--data", cache(), "--threads", "1", "--json"});
+  // Without --scene-size: the weights' own 32x32 scenes, not the default 96.
+  const nlohmann::json e = run_json({"evaluate", kDetector, "--weights", weights, "--test-scenes", "12", "--data",
+                                     cache(), "--threads", "1", "--json"});
+  EXPECT_EQ(e["scenes"]["size"], 32);
   EXPECT_EQ(e["task"], "detection");
   EXPECT_EQ(e["metrics"]["map_50"].get<double>(), map_50);
   EXPECT_EQ(e["metrics"]["map_50_95"], m["map_50_95"]);
@@ -77,6 +79,12 @@ TEST(SceneCli, ADetectorTrainsSavesAndEvaluates) {
   const Result human = hwnas(scene_args("evaluate", kDetector, "detection", {"--weights", weights}));
   EXPECT_NE(human.out.find("mAP@0.5"), std::string::npos) << human.out;
   EXPECT_NE(human.out.find("prior-box baseline"), std::string::npos) << human.out;
+
+  // Scenes other than the weights were trained on: refused, naming the size to give.
+  expect_bad_input({"evaluate", kDetector, "--weights", weights, "--scene-size", "64", "--data", cache()},
+                   "det.pt: trained on 32x32 scenes, not 64: drop --scene-size, or give 32");
+  expect_bad_input({"evaluate", kDetector, "--weights", weights, "--scene-labels", "presence", "--data", cache()},
+                   "trained on 'items' scene labels, not 'presence'");
 
   // Weights of another task, and of another architecture.
   expect_bad_input(scene_args("evaluate", kSegmenter, "segmentation", {"--weights", weights}),

@@ -54,6 +54,9 @@ TEST(TrainCli, TrainsSavesAndEvaluates) {
   const Result e = hwnas({"evaluate", model, "--weights", weights, "--threads", "1", "--json"});
   ASSERT_EQ(e.status, 0) << e.err;
   EXPECT_EQ(nlohmann::json::parse(e.out)["metrics"]["top1"].get<double>(), top1);
+  // Scene options with a classifier's weights: refused, not ignored.
+  expect_bad_input({"evaluate", model, "--weights", weights, "--scene-size", "32"},
+                   "--scene-size is for detection and segmentation weights");
   const Result human = hwnas({"evaluate", model, "--weights", weights, "--threads", "1"});
   ASSERT_EQ(human.status, 0) << human.err;
   EXPECT_NE(human.out.find("top-1"), std::string::npos);

@@ -142,11 +142,18 @@ void add_evaluate(CLI::App& app) {
   add_integer_option(cmd, "--batch", base.batch, 1, 65'536, "Batch size");
   add_scene_options(cmd, args->options.test_scenes, args->options.scene_size, args->scenes);
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
-  cmd->callback([args] {
+  cmd->callback([args, cmd] {
     train::SceneEvaluateOptions options = args->options;
     options.scene_labels = train::parse_scene_labels(args->scenes.labels, "--scene-labels");
+    options.scene_size_given = cmd->count("--scene-size") > 0;
+    options.scene_labels_given = cmd->count("--scene-labels") > 0;
     options.task =
         args->task.empty() ? train::weights_task(options.base.weights) : train::parse_task(args->task, "--task");
+    if (options.task == train::Task::classification)
+      for (const char* scene_option : {"--test-scenes", "--scene-size", "--scene-labels"})
+        if (cmd->count(scene_option) > 0)
+          throw UserError(fmt::format("{} is for detection and segmentation weights; {} holds a classifier's: drop it",
+                                      scene_option, options.base.weights));
     const graph::Graph g = space::load_model(args->model);
     auto report = [&](const auto& r) {
       if (args->json) {

@@ -26,6 +26,10 @@ c10::impl::GenericDict header(std::string_view format, const ModelStamp& s, cons
   d.insert("graph_hash", s.graph_hash);
   d.insert("task", s.task);
   d.insert("resolution", std::int64_t{s.resolution});
+  if (s.scene_size > 0) {
+    d.insert("scene_size", std::int64_t{s.scene_size});
+    d.insert("scene_labels", s.scene_labels);
+  }
   c10::Dict<std::string, at::Tensor> t;
   for (const auto& [name, tensor] : tensors) t.insert(name, tensor.detach().contiguous());
   d.insert("tensors", t);
@@ -78,6 +82,10 @@ ModelStamp read_stamp(const c10::impl::GenericDict& d, const std::string& path, 
   s.graph_hash = field(d, "graph_hash", path, [](const c10::IValue& v) { return v.toStringRef(); });
   s.task = field(d, "task", path, [](const c10::IValue& v) { return v.toStringRef(); });
   s.resolution = field(d, "resolution", path, [](const c10::IValue& v) { return static_cast<std::int32_t>(v.toInt()); });
+  if (d.contains("scene_size")) {
+    s.scene_size = field(d, "scene_size", path, [](const c10::IValue& v) { return static_cast<std::int32_t>(v.toInt()); });
+    s.scene_labels = field(d, "scene_labels", path, [](const c10::IValue& v) { return v.toStringRef(); });
+  }
   field(d, "tensors", path, [&](const c10::IValue& v) {
     for (const auto& entry : v.toGenericDict())
       tensors.emplace_back(entry.key().toStringRef(), entry.value().toTensor());

@@ -29,6 +29,8 @@ struct ModelStamp {
   std::string graph_hash;        // 16 hex digits
   std::string task;              // "classification", ...
   std::int32_t resolution = 0;   // input height and width it was trained at
+  std::int32_t scene_size = 0;   // detection, segmentation: the scenes' side it was trained on (else 0)
+  std::string scene_labels;      // detection, segmentation: "items" or "presence" (else empty)
   bool operator==(const ModelStamp&) const = default;
 };
 

@@ -183,8 +183,12 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
     check_output_path(options.save, "weights file (--save)",
                       {{model_file, "model file (MODEL)"}, {options.checkpoint, "checkpoint (--checkpoint)"}});
   if (!options.checkpoint.empty()) check_output_path(options.checkpoint, "checkpoint (--checkpoint)", inputs);
-  const ModelStamp stamp{m.graph.name(), graph_hash_text(m.graph), std::string(task_name(options.task)),
-                         m.input.resolution};
+  const ModelStamp stamp{m.graph.name(),
+                         graph_hash_text(m.graph),
+                         std::string(task_name(options.task)),
+                         m.input.resolution,
+                         scenes.width,
+                         std::string(scene_labels_name(scenes.labels))};
   if (options.resume)  // fit() reads it again; here so that a refused resume writes no scenes
     check_resumable(read_checkpoint(options.checkpoint), stamp, run_identity(options), options.checkpoint);
   Network network(m.graph, options.seed);
@@ -231,10 +235,23 @@ SceneRun evaluate_scenes(const graph::Graph& model, const SceneEvaluateOptions& 
   knobs.test_scenes = options.test_scenes;
   knobs.scene_size = options.scene_size;
   knobs.scene_labels = options.scene_labels;
+  if (w.stamp.scene_size > 0) {  // the scenes the weights were trained on
+    if (options.scene_size_given && options.scene_size != w.stamp.scene_size)
+      throw UserError(fmt::format("{}: trained on {}x{} scenes, not {}: drop --scene-size, or give {}",
+                                  options.base.weights, w.stamp.scene_size, w.stamp.scene_size, options.scene_size,
+                                  w.stamp.scene_size));
+    const SceneLabels trained = parse_scene_labels(w.stamp.scene_labels, options.base.weights);
+    if (options.scene_labels_given && options.scene_labels != trained)
+      throw UserError(fmt::format("{}: trained on '{}' scene labels, not '{}': drop --scene-labels, or give {}",
+                                  options.base.weights, w.stamp.scene_labels, scene_labels_name(options.scene_labels),
+                                  w.stamp.scene_labels));
+    knobs.scene_size = w.stamp.scene_size;
+    knobs.scene_labels = trained;
+  }
   check_train_options(knobs);
   const SceneOptions scenes = scene_options(knobs);
   check_scene_options(scenes);
-  const SceneModel m = scene_model(model, w.stamp.resolution, options.task, options.scene_labels);
+  const SceneModel m = scene_model(model, w.stamp.resolution, options.task, knobs.scene_labels);
   Network network(m.graph, 0);
   network->load_state(w.tensors, options.base.weights);
   check_weights_graph(w, m.graph, options.base.weights);

@@ -74,10 +74,13 @@ struct SceneEvaluateOptions {
   std::int64_t test_scenes = 1'000;
   std::int32_t scene_size = 96;
   SceneLabels scene_labels = SceneLabels::items;
+  /// Whether --scene-size / --scene-labels were given: otherwise the weights' own are used
+  /// (the scenes they were trained on); given and different from those is a UserError.
+  bool scene_size_given = false, scene_labels_given = false;
 };
 
 /// Loads `weights` into `model` (rebuilt at the weights' resolution) and measures the
-/// task's metric on the test scenes. UserError as evaluate_classification, and for weights
+/// task's metric on test scenes of the size and labels the weights were trained on. UserError as evaluate_classification, and for weights
 /// trained for another task than options.task (naming both and the --task to give).
 SceneRun evaluate_scenes(const graph::Graph& model, const SceneEvaluateOptions& options);
 
