@@ -20,25 +20,19 @@
 namespace hwnas::testing {
 namespace {
 
-std::string fresh(const std::string& name) {
-  const std::string path = (scratch_dir() / name).string();
-  std::filesystem::remove_all(path);
-  return path;
-}
-
 /// An experiment whose accuracy program logs the pid of the process that ran it (the
 /// worker rank) to `log`, answers an accuracy that depends on the model file only, and,
 /// with `kill_after` > 0, SIGKILLs that process instead of answering on the first call
 /// that finds `kill_after` calls logged (once: a marker directory says it happened).
 std::string experiment(const std::string& name, const std::string& log, int kill_after = 0) {
-  const std::string script = fresh(name + ".sh"), marker = fresh(name + ".killed");
+  const std::string script = fresh_path(name + ".sh"), marker = fresh_path(name + ".killed");
   std::ofstream(script) << "sum=$(cksum < \"$1\"); sum=${sum%% *}\n"
                         << "echo $PPID >> '" << log << "'\n"
                         << "if [ " << kill_after << " -gt 0 ] && [ $(wc -l < '" << log << "') -ge " << kill_after
                         << " ] && mkdir '" << marker << "' 2>/dev/null; then kill -9 $PPID; exit 1; fi\n"
                         << "sleep 0.0$((sum % 5))5\n"
                         << "echo \"{\\\"accuracy\\\": $((sum % 100)).$((sum / 100 % 10))}\"\n";
-  const std::string config = fresh(name + ".yaml");
+  const std::string config = fresh_path(name + ".yaml");
   std::ofstream(config) << "space: mobilenet-cls\n"
                         << "accuracy: {command: [sh, '" << script << "', '{model}']}\n"
                         << "objective: {maximize: accuracy}\n"
@@ -71,13 +65,12 @@ nlohmann::json mpi_search(int ranks, std::vector<std::string> args) {
   return parse_json(mpirun(ranks, HWNAS_BINARY, args));
 }
 
-
 TEST(MpiSearch, ThreeRanksEqualOneProcessWithTheSameBatch) {
   REQUIRE_MPIRUN();
-  const std::string alone_log = fresh("alone.log"), mpi_log = fresh("mpi.log");
-  const nlohmann::json alone = parse_json(hwnas({"search", experiment("alone", alone_log), "--out", fresh("alone"),
+  const std::string alone_log = fresh_path("alone.log"), mpi_log = fresh_path("mpi.log");
+  const nlohmann::json alone = parse_json(hwnas({"search", experiment("alone", alone_log), "--out", fresh_path("alone"),
                                                  "--json"}));
-  const nlohmann::json mpi = mpi_search(3, {experiment("mpi", mpi_log), "--out", fresh("mpi")});
+  const nlohmann::json mpi = mpi_search(3, {experiment("mpi", mpi_log), "--out", fresh_path("mpi")});
   ASSERT_EQ(alone.at("trials").size(), 12u);
   EXPECT_EQ(mpi.at("trials"), alone.at("trials"));
   EXPECT_EQ(mpi.at("best"), alone.at("best"));
@@ -91,7 +84,7 @@ TEST(MpiSearch, ThreeRanksEqualOneProcessWithTheSameBatch) {
 // Multi-fidelity: the jobs carry their rung to the workers (the program's {fidelity}).
 TEST(MpiSearch, HyperbandUnderMpirunEqualsOneProcess) {
   REQUIRE_MPIRUN();
-  const std::string script = fresh("rungs.sh"), config = fresh("rungs.yaml"), log = fresh("rungs.log");
+  const std::string script = fresh_path("rungs.sh"), config = fresh_path("rungs.yaml"), log = fresh_path("rungs.log");
   std::ofstream(script) << "sum=$(cksum < \"$1\"); sum=${sum%% *}\necho \"$2\" >> '" << log << "'\n"
                         << "echo \"{\\\"accuracy\\\": $((40 + sum % 30 + $2 * 3)).$((sum / 100 % 10))}\"\n";
   std::ofstream(config) << "space: mobilenet-cls\n"
@@ -101,10 +94,10 @@ TEST(MpiSearch, HyperbandUnderMpirunEqualsOneProcess) {
                         << "strategy: {name: evolution, population: 8, sample_size: 4}\n"
                         << "budget: {trials: 20}\nseed: 2\n";
   const nlohmann::json alone =
-      parse_json(hwnas({"search", config, "--out", fresh("rungs-alone"), "--set", "parallel.workers=3", "--json"}));
+      parse_json(hwnas({"search", config, "--out", fresh_path("rungs-alone"), "--set", "parallel.workers=3", "--json"}));
   const std::vector<std::string> alone_calls = log_lines(log);
   std::filesystem::remove(log);
-  const nlohmann::json mpi = mpi_search(4, {config, "--out", fresh("rungs-mpi")});
+  const nlohmann::json mpi = mpi_search(4, {config, "--out", fresh_path("rungs-mpi")});
   EXPECT_EQ(mpi.at("trials"), alone.at("trials"));
   std::vector<std::string> mpi_calls = log_lines(log);
   EXPECT_EQ(std::multiset<std::string>(mpi_calls.begin(), mpi_calls.end()),
@@ -115,8 +108,8 @@ TEST(MpiSearch, HyperbandUnderMpirunEqualsOneProcess) {
 TEST(MpiSearch, AKilledWorkerEndsTheRunAndResumeLosesNothing) {
   REQUIRE_MPIRUN();
   const nlohmann::json whole =
-      parse_json(hwnas({"search", experiment("whole", fresh("whole.log")), "--out", fresh("whole"), "--json"}));
-  const std::string log = fresh("killed.log"), config = experiment("killed", log, 5), dir = fresh("killed");
+      parse_json(hwnas({"search", experiment("whole", fresh_path("whole.log")), "--out", fresh_path("whole"), "--json"}));
+  const std::string log = fresh_path("killed.log"), config = experiment("killed", log, 5), dir = fresh_path("killed");
   const Result killed = mpirun(3, HWNAS_BINARY, {"search", config, "--out", dir});
   EXPECT_NE(killed.status, 0);
   // Rank 0 names the rank that died, as mpirun does, and says how to go on.
@@ -136,7 +129,7 @@ TEST(MpiSearch, AKilledWorkerEndsTheRunAndResumeLosesNothing) {
 
   // Resumed under mpirun, and (a copy) alone: the uninterrupted run's trials, and no
   // stored evaluation runs again.
-  const std::string copy = fresh("killed-copy");
+  const std::string copy = fresh_path("killed-copy");
   std::filesystem::copy(dir, copy);
   const std::size_t calls_before = log_lines(log).size();
   const nlohmann::json resumed = mpi_search(3, {config, "--out", dir, "--resume"});
@@ -163,7 +156,7 @@ void expect_one_line(const std::vector<std::string>& argv, const std::string& hi
 
 TEST(MpiSearch, BadInputIsOneLineWhateverTheRanks) {
   REQUIRE_MPIRUN();
-  const std::string config = experiment("bad", fresh("bad.log")), dir = fresh("never");
+  const std::string config = experiment("bad", fresh_path("bad.log")), dir = fresh_path("never");
   const std::string n = "3", hwnas_path = HWNAS_BINARY;
   expect_one_line({"-np", n, hwnas_path, "search", config, "--out", dir, "--set", "budget.trials=zero"},
                   "hwnas: " + config + ": budget.trials (from --set): must be an integer, got 'zero'");

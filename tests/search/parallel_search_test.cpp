@@ -21,25 +21,22 @@ using hwnas::testing::expect_bad_input;
 using hwnas::testing::hwnas;
 using hwnas::testing::Result;
 using hwnas::testing::scratch_dir;
+using hwnas::testing::fresh_path;
+using hwnas::testing::search_json;
+using hwnas::testing::start_hwnas;
 using hwnas::testing::stored_evaluations;
-
-std::string fresh(const std::string& name) {
-  const std::string path = (scratch_dir() / name).string();
-  std::filesystem::remove_all(path);
-  return path;
-}
 
 /// An experiment whose accuracy program appends a line to `log` per call, sleeps 0.05 to
 /// 0.45 s when `slow` (0.005 to 0.045 s otherwise; by model, so the jobs of a step end at
 /// different moments) and answers an accuracy that depends on the model file only.
 std::string experiment(const std::string& name, const std::string& log, const std::string& parallel,
                        bool slow = false) {
-  const std::string script = fresh(name + ".sh");
+  const std::string script = fresh_path(name + ".sh");
   std::ofstream(script) << "sum=$(cksum < \"$1\"); sum=${sum%% *}\n"
                         << "echo call >> '" << log << "'\n"
                         << "sleep 0." << (slow ? "" : "0") << "$((sum % 5))5\n"
                         << "echo \"{\\\"accuracy\\\": $((sum % 100)).$((sum / 100 % 10))}\"\n";
-  const std::string config = fresh(name + ".yaml");
+  const std::string config = fresh_path(name + ".yaml");
   std::ofstream(config) << "space: mobilenet-cls\n"
                         << "accuracy: {command: [sh, '" << script << "', '{model}']}\n"
                         << "objective: {maximize: accuracy}\n"
@@ -56,72 +53,38 @@ int lines(const std::string& path) {
   return n;
 }
 
-nlohmann::json run_json(std::vector<std::string> args) {
-  args.push_back("--json");
-  const Result r = hwnas(args);
-  EXPECT_EQ(r.status, 0) << r.err;
-  try {
-    return nlohmann::json::parse(r.out);
-  } catch (const nlohmann::json::exception& e) {
-    ADD_FAILURE() << e.what() << "\n" << r.out.substr(0, 400);
-    return {};
-  }
-}
-
-/// Rows of the store's evaluations table, read while a search may write it; -1 before the
-/// store exists.
-
-/// Starts hwnas with `args` in the background, its stderr into `err` (else /dev/null).
-pid_t start(const std::vector<std::string>& args, const std::string& err = "") {
-  std::vector<std::string> storage = {HWNAS_BINARY};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int null = open("/dev/null", O_RDWR);
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(err.empty() ? null : open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
 TEST(ParallelSearch, TheSameTrialsWhateverTheWorkers) {
-  const std::string log1 = fresh("workers1.log"), log3 = fresh("workers3.log");
-  const nlohmann::json one = run_json({"search", experiment("workers1", log1, "parallel: {workers: 1, batch: 3}"),
-                                       "--out", fresh("workers1")});
-  const nlohmann::json three = run_json({"search", experiment("workers3", log3, "parallel: {workers: 3, batch: 3}"),
-                                         "--out", fresh("workers3")});
+  const std::string log1 = fresh_path("workers1.log"), log3 = fresh_path("workers3.log");
+  const nlohmann::json one = search_json({"search", experiment("workers1", log1, "parallel: {workers: 1, batch: 3}"),
+                                       "--out", fresh_path("workers1")});
+  const nlohmann::json three = search_json({"search", experiment("workers3", log3, "parallel: {workers: 3, batch: 3}"),
+                                         "--out", fresh_path("workers3")});
   ASSERT_EQ(one.at("trials").size(), 12u);
   EXPECT_EQ(one.at("trials"), three.at("trials"));
   EXPECT_EQ(one.at("best"), three.at("best"));
   EXPECT_EQ(lines(log1), 12);
   EXPECT_EQ(lines(log3), 12);
   // batch defaults to workers: three workers without a batch ask three genomes a step.
-  const std::string implicit_dir = fresh("implicit");
-  const nlohmann::json implicit = run_json({"search", experiment("implicit", fresh("implicit.log"),
+  const std::string implicit_dir = fresh_path("implicit");
+  const nlohmann::json implicit = search_json({"search", experiment("implicit", fresh_path("implicit.log"),
                                                                  "parallel: {workers: 3}"),
                                             "--out", implicit_dir});
   EXPECT_EQ(implicit.at("trials"), three.at("trials"));
   // The batch it took is stored as a number: the report reads the stored config back.
-  const Result report = hwnas({"report", implicit_dir, "--out", fresh("implicit.html")});
+  const Result report = hwnas({"report", implicit_dir, "--out", fresh_path("implicit.html")});
   EXPECT_EQ(report.status, 0) << report.err;
 }
 
 TEST(ParallelSearch, KilledMidStepAndResumedRerunsOnlyTheEvaluationsInFlight) {
-  const std::string whole_log = fresh("whole.log"), log = fresh("killed.log");
+  const std::string whole_log = fresh_path("whole.log"), log = fresh_path("killed.log");
   const std::string parallel = "parallel: {workers: 3, batch: 3}";
   const nlohmann::json whole =
-      run_json({"search", experiment("whole", whole_log, parallel, true), "--out", fresh("whole")});
+      search_json({"search", experiment("whole", whole_log, parallel, true), "--out", fresh_path("whole")});
   const int calls = lines(whole_log);
   ASSERT_EQ(calls, 12);
 
-  const std::string config = experiment("killed", log, parallel, true), dir = fresh("killed");
-  const pid_t pid = start({"search", config, "--out", dir});
+  const std::string config = experiment("killed", log, parallel, true), dir = fresh_path("killed");
+  const pid_t pid = start_hwnas({"search", config, "--out", dir});
   int stored = -1;
   for (int i = 0; i < 20000; ++i) {  // until a step is part done: some of its evaluations stored
     stored = stored_evaluations(dir);
@@ -137,7 +100,7 @@ TEST(ParallelSearch, KilledMidStepAndResumedRerunsOnlyTheEvaluationsInFlight) {
   ASSERT_LT(stored, calls);
   EXPECT_GT(started, stored);  // evaluations were in flight
 
-  const nlohmann::json resumed = run_json({"search", config, "--out", dir, "--resume"});
+  const nlohmann::json resumed = search_json({"search", config, "--out", dir, "--resume"});
   EXPECT_EQ(resumed.at("trials"), whole.at("trials"));
   EXPECT_EQ(resumed.at("best"), whole.at("best"));
   // The evaluations stored before the kill ran once; those in flight ran again.
@@ -147,9 +110,9 @@ TEST(ParallelSearch, KilledMidStepAndResumedRerunsOnlyTheEvaluationsInFlight) {
 // The first Ctrl-C starts no new evaluation and lets the running ones finish: they are all
 // stored, so the resumed search runs every evaluation exactly once in all.
 TEST(ParallelSearch, CtrlCMidStepKeepsTheEvaluationsThatWereRunning) {
-  const std::string log = fresh("sigint.log"), dir = fresh("sigint");
+  const std::string log = fresh_path("sigint.log"), dir = fresh_path("sigint");
   const std::string config = experiment("sigint", log, "parallel: {workers: 3, batch: 3}", true);
-  const pid_t pid = start({"search", config, "--out", dir});
+  const pid_t pid = start_hwnas({"search", config, "--out", dir});
   for (int i = 0; i < 20000 && lines(log) < 4; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   kill(pid, SIGINT);  // the second step is running
   int status = 0;
@@ -158,7 +121,7 @@ TEST(ParallelSearch, CtrlCMidStepKeepsTheEvaluationsThatWereRunning) {
   const int started = lines(log);
   EXPECT_LT(started, 12) << "the search ended before the Ctrl-C";
   EXPECT_EQ(stored_evaluations(dir), started);  // nothing in flight was lost
-  const nlohmann::json resumed = run_json({"search", config, "--out", dir, "--resume"});
+  const nlohmann::json resumed = search_json({"search", config, "--out", dir, "--resume"});
   EXPECT_EQ(resumed.at("trials").size(), 12u);
   EXPECT_EQ(lines(log), 12);  // each evaluation ran once
 }
@@ -173,13 +136,13 @@ void expect_all_ended(const std::string& pids) {
 }
 
 TEST(ParallelSearch, ASecondCtrlCKillsEveryRunningAccuracyProgram) {
-  const std::string pids = fresh("programs.pid"), dir = fresh("programs");
-  const std::string config = fresh("programs.yaml");
+  const std::string pids = fresh_path("programs.pid"), dir = fresh_path("programs");
+  const std::string config = fresh_path("programs.yaml");
   std::ofstream(config) << "space: mobilenet-cls\naccuracy: {command: [sh, -c, 'echo $$ >> " << pids
                         << "; exec sleep 120', '{model}']}\nobjective: {maximize: accuracy}\n"
                            "strategy: random\nbudget: {trials: 3}\nparallel: {workers: 3}\n";
-  const std::string err = fresh("programs.err");
-  const pid_t pid = start({"search", config, "--out", dir}, err);
+  const std::string err = fresh_path("programs.err");
+  const pid_t pid = start_hwnas({"search", config, "--out", dir}, err);
   for (int i = 0; i < 20000 && lines(pids) < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   ASSERT_EQ(lines(pids), 3) << "the three programs never started";
   kill(pid, SIGINT);
@@ -195,12 +158,12 @@ TEST(ParallelSearch, ASecondCtrlCKillsEveryRunningAccuracyProgram) {
 }
 
 TEST(ParallelSearch, AKill9OfTheSearchKillsItsRunningAccuracyPrograms) {
-  const std::string pids = fresh("orphans.pid"), dir = fresh("orphans");
-  const std::string config = fresh("orphans.yaml");
+  const std::string pids = fresh_path("orphans.pid"), dir = fresh_path("orphans");
+  const std::string config = fresh_path("orphans.yaml");
   std::ofstream(config) << "space: mobilenet-cls\naccuracy: {command: [sh, -c, 'echo $$ >> " << pids
                         << "; exec sleep 120', '{model}']}\nobjective: {maximize: accuracy}\n"
                            "strategy: random\nbudget: {trials: 2}\nparallel: {workers: 2}\n";
-  const pid_t pid = start({"search", config, "--out", dir});
+  const pid_t pid = start_hwnas({"search", config, "--out", dir});
   for (int i = 0; i < 20000 && lines(pids) < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   ASSERT_EQ(lines(pids), 2) << "the two programs never started";
   kill(pid, SIGKILL);
@@ -209,7 +172,7 @@ TEST(ParallelSearch, AKill9OfTheSearchKillsItsRunningAccuracyPrograms) {
 }
 
 TEST(ParallelSearch, BadSectionsAreOneLineErrorsNamingTheKey) {
-  const std::string config = experiment("errors", fresh("errors.log"), ""), dir = fresh("never");
+  const std::string config = experiment("errors", fresh_path("errors.log"), ""), dir = fresh_path("never");
   expect_bad_input({"search", config, "--out", dir, "--set", "parallel.workers=0"},
                    config + ": parallel.workers (from --set): 0 is too small (at least 1)");
   expect_bad_input({"search", config, "--out", dir, "--set", "parallel.batch=two"},
@@ -221,7 +184,7 @@ TEST(ParallelSearch, BadSectionsAreOneLineErrorsNamingTheKey) {
   expect_bad_input({"search", config, "--out", dir, "--set", "strategy={name: local}", "--set", "parallel.workers=2"},
                    config + ": parallel.batch (from --set): strategy 'local' evaluates one neighbour per step, so it "
                    "takes parallel.batch: 1 (got 2, from parallel.workers)");
-  const std::string staged = fresh("staged.yaml");
+  const std::string staged = fresh_path("staged.yaml");
   std::ofstream(staged) << "space: mobilenet-cls\naccuracy: {command: [sh, -c, 'exit 1', '{model}', '{fidelity}']}\n"
                            "multi_fidelity: {method: successive_halving, rungs: [1, 3]}\n"
                            "objective: {maximize: accuracy}\nstrategy: local\nbudget: {trials: 4}\n";
@@ -232,11 +195,11 @@ TEST(ParallelSearch, BadSectionsAreOneLineErrorsNamingTheKey) {
 }
 
 TEST(ParallelSearch, ResumeTakesOtherWorkersButNotAnotherBatch) {
-  const std::string config = experiment("resume", fresh("resume.log"), "parallel: {workers: 2}"), dir = fresh("resume");
-  run_json({"search", config, "--out", dir, "--set", "budget.trials=4"});
+  const std::string config = experiment("resume", fresh_path("resume.log"), "parallel: {workers: 2}"), dir = fresh_path("resume");
+  search_json({"search", config, "--out", dir, "--set", "budget.trials=4"});
   expect_bad_input({"search", config, "--out", dir, "--resume", "--set", "parallel.workers=3"},
                    "key 'parallel.batch' is 3 here but 2 in the experiment stored");
-  const nlohmann::json more = run_json({"search", config, "--out", dir, "--resume", "--set", "parallel={workers: 3, "
+  const nlohmann::json more = search_json({"search", config, "--out", dir, "--resume", "--set", "parallel={workers: 3, "
                                         "batch: 2}", "--set", "budget.trials=6"});
   EXPECT_EQ(more.at("trials").size(), 6u);
 }

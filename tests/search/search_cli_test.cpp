@@ -23,49 +23,12 @@ using hwnas::testing::expect_bad_input;
 using hwnas::testing::hwnas;
 using hwnas::testing::Result;
 using hwnas::testing::scratch_dir;
+using hwnas::testing::fresh_path;
+using hwnas::testing::search_json;
+using hwnas::testing::start_hwnas;
 using hwnas::testing::write_temp;
 
 const std::string kLatencyOnly = std::string(HWNAS_SOURCE_DIR) + "/configs/experiments/mobilenet-cls-latency.yaml";
-
-std::string fresh_dir(const std::string& name) {
-  const std::string dir = (scratch_dir() / name).string();
-  std::filesystem::remove_all(dir);
-  return dir;
-}
-
-nlohmann::json run_json(const std::vector<std::string>& args) {
-  std::vector<std::string> all = args;
-  all.push_back("--json");
-  const Result r = hwnas(all);
-  EXPECT_EQ(r.status, 0) << r.err;
-  try {
-    return nlohmann::json::parse(r.out);
-  } catch (const nlohmann::json::exception& e) {
-    ADD_FAILURE() << e.what() << "\n" << r.out.substr(0, 400);
-    return {};
-  }
-}
-
-/// Starts hwnas with `args` (stdout to /dev/null, stderr to `err_path` or /dev/null) and
-/// returns its pid.
-pid_t start(const std::vector<std::string>& args, const std::string& err_path = "/dev/null") {
-  std::vector<std::string> storage = {HWNAS_BINARY};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int null = open("/dev/null", O_RDWR);
-    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(err, 2);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
 
 /// Waits until the experiment in `dir` holds at least `trials` trials (or the process ended).
 void wait_for_trials(const std::string& dir, std::size_t trials, pid_t pid) {
@@ -88,8 +51,8 @@ int wait_status(pid_t pid) {
 }
 
 TEST(SearchCli, JsonHoldsTheDocumentedFields) {
-  const std::string dir = fresh_dir("json");
-  const nlohmann::json j = run_json({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=12"});
+  const std::string dir = fresh_path("json");
+  const nlohmann::json j = search_json({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=12"});
   ASSERT_TRUE(j.is_object());
   EXPECT_EQ(j.at("evaluations"), 0);  // latency only: no accuracy evaluation
   EXPECT_LE(j.at("latency_evaluations").get<std::size_t>(), 12u);
@@ -111,53 +74,53 @@ TEST(SearchCli, JsonHoldsTheDocumentedFields) {
 
 TEST(SearchCli, TheSameConfigAndSeedGiveTheSameTrials) {
   const std::vector<std::string> set = {"--set", "budget.trials=25", "--set", "seed=5"};
-  std::vector<std::string> a = {"search", kLatencyOnly, "--out", fresh_dir("same-a")};
-  std::vector<std::string> b = {"search", kLatencyOnly, "--out", fresh_dir("same-b")};
+  std::vector<std::string> a = {"search", kLatencyOnly, "--out", fresh_path("same-a")};
+  std::vector<std::string> b = {"search", kLatencyOnly, "--out", fresh_path("same-b")};
   a.insert(a.end(), set.begin(), set.end());
   b.insert(b.end(), set.begin(), set.end());
-  const nlohmann::json ja = run_json(a), jb = run_json(b);
+  const nlohmann::json ja = search_json(a), jb = search_json(b);
   EXPECT_EQ(ja.at("trials").size(), 25u);
   EXPECT_EQ(ja.at("trials"), jb.at("trials"));
   // Another seed, other trials.
-  std::vector<std::string> c = {"search", kLatencyOnly, "--out", fresh_dir("same-c"), "--set", "budget.trials=25"};
-  EXPECT_NE(run_json(c).at("trials"), ja.at("trials"));
+  std::vector<std::string> c = {"search", kLatencyOnly, "--out", fresh_path("same-c"), "--set", "budget.trials=25"};
+  EXPECT_NE(search_json(c).at("trials"), ja.at("trials"));
 }
 
 TEST(SearchCli, KilledWithSigkillAndResumedEqualsAnUninterruptedRun) {
   const std::vector<std::string> budget = {"--set", "budget.trials=300"};
-  std::vector<std::string> whole_args = {"search", kLatencyOnly, "--out", fresh_dir("whole")};
+  std::vector<std::string> whole_args = {"search", kLatencyOnly, "--out", fresh_path("whole")};
   whole_args.insert(whole_args.end(), budget.begin(), budget.end());
-  const nlohmann::json whole = run_json(whole_args);
+  const nlohmann::json whole = search_json(whole_args);
   ASSERT_EQ(whole.at("trials").size(), 300u);
 
-  const std::string dir = fresh_dir("killed");
+  const std::string dir = fresh_path("killed");
   std::vector<std::string> args = {"search", kLatencyOnly, "--out", dir};
   args.insert(args.end(), budget.begin(), budget.end());
   std::vector<std::string> resume = args;
   resume.push_back("--resume");
-  const pid_t first = start(args);
+  const pid_t first = start_hwnas(args);
   wait_for_trials(dir, 20, first);
   kill(first, SIGKILL);
   EXPECT_EQ(wait_status(first), 128 + SIGKILL);
   const std::size_t kept = read_experiment(dir).trials.size();
   EXPECT_GE(kept, 20u);
   EXPECT_LT(kept, 300u) << "the search ended before the kill";
-  const pid_t second = start(resume);  // killed again, later
+  const pid_t second = start_hwnas(resume);  // killed again, later
   wait_for_trials(dir, kept + 30, second);
   kill(second, SIGKILL);
   wait_status(second);
-  const nlohmann::json resumed = run_json(resume);
+  const nlohmann::json resumed = search_json(resume);
   EXPECT_EQ(resumed.at("trials"), whole.at("trials"));
   EXPECT_EQ(resumed.at("best"), whole.at("best"));
   EXPECT_EQ(resumed.at("repeats"), whole.at("repeats"));
 }
 
 TEST(SearchCli, CtrlCStopsAfterTheStepInFlightAndSaysHowToResume) {
-  const std::string dir = fresh_dir("sigint");
+  const std::string dir = fresh_path("sigint");
   const std::vector<std::string> args = {"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=400",
                                          "--set", "description=it's a test"};
   const std::string err = (scratch_dir() / "sigint.err").string();
-  const pid_t pid = start(args, err);
+  const pid_t pid = start_hwnas(args, err);
   wait_for_trials(dir, 10, pid);
   kill(pid, SIGINT);
   EXPECT_EQ(wait_status(pid), 130);
@@ -173,21 +136,21 @@ TEST(SearchCli, CtrlCStopsAfterTheStepInFlightAndSaysHowToResume) {
       << message;
   std::vector<std::string> resume = args;
   resume.push_back("--resume");
-  const nlohmann::json done = run_json(resume);
+  const nlohmann::json done = search_json(resume);
   EXPECT_EQ(done.at("trials").size(), 400u);
 }
 
 // The accuracy program runs in a process group of its own (the terminal's Ctrl-C does not
 // reach it); a second Ctrl-C ends hwnas at once and must take the program with it.
 TEST(SearchCli, ASecondCtrlCKillsTheRunningAccuracyProgram) {
-  const std::string dir = fresh_dir("sigint2");
+  const std::string dir = fresh_path("sigint2");
   const std::string pid_file = (scratch_dir() / "sigint2.pid").string();
   std::filesystem::remove(pid_file);
   const std::string config = (scratch_dir() / "sigint2.yaml").string();
   std::ofstream(config) << "space: mobilenet-cls\nlatency: {target: edgetpu-like}\n"
                            "accuracy: {command: [sh, -c, 'echo $$ > " + pid_file + "; exec sleep 120', '{model}']}\n"
                            "objective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {trials: 3}\nseed: 1\n";
-  const pid_t pid = start({"search", config, "--out", dir}, (scratch_dir() / "sigint2.err").string());
+  const pid_t pid = start_hwnas({"search", config, "--out", dir}, (scratch_dir() / "sigint2.err").string());
   std::string text;
   for (int i = 0; i < 15000 && text.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -204,8 +167,8 @@ TEST(SearchCli, ASecondCtrlCKillsTheRunningAccuracyProgram) {
 }
 
 TEST(SearchCli, ResumeRefusesAChangedConfigNamingTheKey) {
-  const std::string dir = fresh_dir("changed");
-  run_json({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=5"});
+  const std::string dir = fresh_path("changed");
+  search_json({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=5"});
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--resume", "--set", "budget.trials=5", "--set",
                     "strategy.population=40"},
                    "--resume: " + kLatencyOnly + ": key 'strategy.population' is 40 here but 32 in the experiment "
@@ -213,25 +176,25 @@ TEST(SearchCli, ResumeRefusesAChangedConfigNamingTheKey) {
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--resume", "--set", "seed=99", "--set", "budget.trials=5"},
                    "key 'seed' is 99 here but");
   // Only the budget changed: the search goes on from where it stopped.
-  const nlohmann::json more = run_json({"search", kLatencyOnly, "--out", dir, "--resume", "--set", "budget.trials=9"});
+  const nlohmann::json more = search_json({"search", kLatencyOnly, "--out", dir, "--resume", "--set", "budget.trials=9"});
   EXPECT_EQ(more.at("trials").size(), 9u);
 }
 
 TEST(SearchCli, DirectoriesThatCannotBeUsedAreOneLineErrors) {
-  const std::string dir = fresh_dir("existing");
-  run_json({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=2"});
+  const std::string dir = fresh_path("existing");
+  search_json({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=2"});
   expect_bad_input({"search", kLatencyOnly, "--out", dir}, "holds an experiment already (experiment.db); use --resume "
                                                            "to continue it, or another --out");
-  const std::string empty = fresh_dir("empty");
+  const std::string empty = fresh_path("empty");
   std::filesystem::create_directories(empty);
   expect_bad_input({"search", kLatencyOnly, "--out", empty, "--resume"}, "not an hwnas experiment (no experiment.db");
-  const std::string corrupt = fresh_dir("corrupt");
+  const std::string corrupt = fresh_path("corrupt");
   std::filesystem::create_directories(corrupt);
   std::ofstream(corrupt + "/experiment.db") << std::string(4096, 'x');
   expect_bad_input({"search", kLatencyOnly, "--out", corrupt, "--resume"}, "not an SQLite database");
   // A corrupt page inside a real store.
-  const std::string damaged = fresh_dir("damaged");
-  run_json({"search", kLatencyOnly, "--out", damaged, "--set", "budget.trials=40"});
+  const std::string damaged = fresh_path("damaged");
+  search_json({"search", kLatencyOnly, "--out", damaged, "--set", "budget.trials=40"});
   {
     std::fstream f(damaged + "/experiment.db", std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(4096 + 8);
@@ -242,7 +205,7 @@ TEST(SearchCli, DirectoriesThatCannotBeUsedAreOneLineErrors) {
 }
 
 TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
-  const std::string dir = fresh_dir("never");
+  const std::string dir = fresh_path("never");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy.populaton=5"},
                    kLatencyOnly + ": strategy.populaton (from --set): unknown parameter of evolution");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy={name: evolution, population: 1}"},
@@ -274,7 +237,7 @@ TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
   expect_bad_input({"search", bad, "--out", dir}, "bad.yaml:2: stratgy: unknown key (did you mean 'strategy'?)");
   EXPECT_FALSE(std::filesystem::exists(dir));
   // The uncurated twin of a YAML space is a space of its own.
-  const nlohmann::json twin = run_json({"search", kLatencyOnly, "--out", fresh_dir("twin"), "--set", "budget.trials=3",
+  const nlohmann::json twin = search_json({"search", kLatencyOnly, "--out", fresh_path("twin"), "--set", "budget.trials=3",
                                         "--set", "space={name: mobilenet-cls, curated: false}"});
   EXPECT_EQ(twin.at("trials").size(), 3u);
 }
@@ -282,8 +245,8 @@ TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
 TEST(SearchCli, Nb201WithRealAccuracies) {
   if (const std::string why = hwnas::testing::missing_data("nb201/nb201.csv"); !why.empty())
     HWNAS_MISSING_RESOURCE(why);
-  const std::string dir = fresh_dir("nb201");
-  const nlohmann::json j = run_json({"search", std::string(HWNAS_SOURCE_DIR) + "/configs/experiments/nb201-edgetpu.yaml",
+  const std::string dir = fresh_path("nb201");
+  const nlohmann::json j = search_json({"search", std::string(HWNAS_SOURCE_DIR) + "/configs/experiments/nb201-edgetpu.yaml",
                                      "--out", dir, "--set", "budget.evaluations=30"});
   EXPECT_EQ(j.at("evaluations"), 30);
   ASSERT_FALSE(j.at("best").is_null());
