@@ -111,7 +111,7 @@ TEST_F(StrictDescription, NpuNumbersFollowTheDocumentedRanges) {
   EXPECT_EQ(error_of(npu_with("dram_latency_ns", "0")), d + ":13: key 'dram_latency_ns': must be a positive number, got '0'");
   EXPECT_EQ(error_of(npu_with("clock_mhz", "1e-300")), d + ":2: clock_mhz = 1e-300 is too small (at least 0.001)");
   EXPECT_EQ(error_of(npu_with("clock_mhz", "1e6")), d + ":2: clock_mhz = 1e6 is too large (at most 100000)");
-  EXPECT_EQ(error_of(npu_with("dram_gbps", "1e-300")), d + ":12: dram_gbps = 1e-300 is too small (at least 0.001)");
+  EXPECT_EQ(error_of(npu_with("dram_gb_per_s", "1e-300")), d + ":12: dram_gb_per_s = 1e-300 is too small (at least 0.001)");
   EXPECT_EQ(error_of(npu_with("layer_overhead_cycles", "1e300")),
             d + ":14: layer_overhead_cycles = 1e300 is too large (at most 1000000000)");
   EXPECT_EQ(error_of(kNpu + "bias_bytes: 0\n"), d + ":16: key 'bias_bytes': must be a positive number, got '0'");

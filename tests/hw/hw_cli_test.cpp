@@ -70,8 +70,8 @@ TEST(HwCli, SimulateWithAUserDescription) {
 
 TEST(HwCli, BadDescriptionsExitTwo) {
   std::string missing = kNpu;
-  missing.erase(missing.find("sram_gbps"), std::string("sram_gbps: 50\n").size());
-  expect_bad_input({"simulate", "mobilenet_v2", "--target", write_temp("d1.yaml", missing)}, "key 'sram_gbps'");
+  missing.erase(missing.find("sram_gb_per_s"), std::string("sram_gb_per_s: 50\n").size());
+  expect_bad_input({"simulate", "mobilenet_v2", "--target", write_temp("d1.yaml", missing)}, "key 'sram_gb_per_s'");
   std::string negative = kNpu;
   negative.replace(negative.find("clock_mhz: 800"), 14, "clock_mhz: -800");
   expect_bad_input({"simulate", "mobilenet_v2", "--target", write_temp("d2.yaml", negative)}, "key 'clock_mhz'");

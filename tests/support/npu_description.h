@@ -16,8 +16,8 @@ vector_lanes: 40
 depthwise_mode: vector
 sram_kib: 700
 weight_sram_kib: 300
-sram_gbps: 50
-dram_gbps: 6
+sram_gb_per_s: 50
+dram_gb_per_s: 6
 dram_latency_ns: 300
 layer_overhead_cycles: 700
 fuse: [conv_bn_act]

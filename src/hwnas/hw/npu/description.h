@@ -30,8 +30,8 @@ struct NpuDescription {
   DepthwiseMode depthwise_mode = DepthwiseMode::mac_array;
   double sram_kib = 0;         // activation SRAM
   double weight_sram_kib = 0;  // on-chip weight memory
-  double sram_gbps = 0;
-  double dram_gbps = 0;
+  double sram_gb_per_s = 0;  // GB/s: 1e9 bytes per second
+  double dram_gb_per_s = 0;  // GB/s
   double dram_latency_ns = 0;
   double layer_overhead_cycles = 0;
   FusionRules fuse;
@@ -43,6 +43,11 @@ struct NpuDescription {
 
   /// The description as canonical YAML (every key, defaults included).
   std::string canonical_yaml() const;
+  /// canonical_yaml() with the keys renamed since spelled as before (sram_gb_per_s was
+  /// sram_gbps, dram_gb_per_s was dram_gbps): NpuTarget's identity hashes it, so the
+  /// identities that measurement stores and estimator files recorded before the rename
+  /// still match.
+  std::string identity_yaml() const;
 };
 
 /// Every key an npu description may have (make_target infers a missing `kind` from them).

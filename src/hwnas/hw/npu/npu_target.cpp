@@ -9,7 +9,7 @@
 namespace hwnas::hw {
 
 NpuTarget::NpuTarget(NpuDescription description) : description_(std::move(description)) {
-  identity_ = fmt::format("{}#{:016x}", description_.name, stable_hash(description_.canonical_yaml()));
+  identity_ = fmt::format("{}#{:016x}", description_.name, stable_hash(description_.identity_yaml()));
 }
 
 Measurement NpuTarget::measure(const Kernel& kernel) { return simulate_npu(kernel, description_); }

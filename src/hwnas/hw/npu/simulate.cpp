@@ -132,9 +132,9 @@ Measurement simulate_npu(const Kernel& kernel, const NpuDescription& hw) {
   // ops (e.g. squeeze-excite's small convolutions) run one after another.
   const double compute = on_array ? std::max(c.array_cycles, c.vector_cycles)
                                   : c.array_cycles + c.vector_cycles;
-  const double sram = c.sram_bytes / (hw.sram_gbps * 1e9 / clock_hz);
+  const double sram = c.sram_bytes / (hw.sram_gb_per_s * 1e9 / clock_hz);
   const double dram = c.dram_bytes > 0
-                          ? c.dram_bytes / (hw.dram_gbps * 1e9 / clock_hz) +
+                          ? c.dram_bytes / (hw.dram_gb_per_s * 1e9 / clock_hz) +
                                 hw.dram_latency_ns * 1e-9 * clock_hz
                           : 0.0;
   const double busy = std::max({compute, sram, dram});
