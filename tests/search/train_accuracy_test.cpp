@@ -132,6 +132,18 @@ TEST(TrainAccuracy, EveryRungTrainsAtItsOwnFidelity) {
   }
 }
 
+// "Higher fidelity" knob by knob (docs/experiments.md): each of epochs, subset and
+// resolution no lower and one higher; other keys may change freely; an unset resolution
+// (the model's own) is the highest.
+TEST(TrainAccuracy, ARungRaisesOneFidelityKnobAndLowersNone) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  const std::string mf = "multi_fidelity:\n  method: successive_halving\n  rungs: ";
+  for (const std::string rungs : {"[{epochs: 1}, {epochs: 1, subset: 0.02}]", "[{resolution: 8}, {resolution: 16}]",
+                                  "[{epochs: 1, resolution: 8}, {epochs: 1, lr: 0.5}]",
+                                  "[{subset: 0.01}, {subset: 0.02, batch: 32, seed: 3}, {subset: 0.02, epochs: 2}]"})
+    EXPECT_EQ(sources_error("accuracy: {train: {epochs: 1, subset: 0.01}}\n" + mf + rungs + "\n"), "") << rungs;
+}
+
 TEST(TrainAccuracy, CommandRungsFillTheFidelityPlaceholder) {
   const std::string stub = std::string(HWNAS_SOURCE_DIR) + "/tests/search/data/train_stub.py";
   auto s = sources("accuracy: {command: [python3, " + stub + ", ok, '{model}', '{fidelity}']}\n" +
@@ -175,7 +187,21 @@ TEST(TrainAccuracy, BadKeysAreOneLineErrorsNamingThem) {
       {train_yaml() + mf + "[{epochs: 0}, {epochs: 2}]\n", "multi_fidelity.rungs[0].epochs: 0 is out of range"},
       {train_yaml() + mf + "[{epochs: 1}, {task: detection}]\n", "multi_fidelity.rungs[1].task: unknown key"},
       {train_yaml() + mf + "[{epochs: 2}, {epochs: 2}]\n", "multi_fidelity.rungs[1]: trains as rung 0 does"},
-      {train_yaml() + mf + "[{epochs: 3}, {epochs: 1}]\n", "order the rungs from low to high"},
+      {train_yaml() + mf + "[{epochs: 3}, {epochs: 1}]\n",
+       "multi_fidelity.rungs[1]: lowers epochs to 1 from rung 0's 3; a higher rung keeps each of epochs, subset, "
+       "resolution at least as high and raises one"},
+      // More images (epochs x subset) but a lower resolution, or fewer epochs: still lower.
+      {train_yaml() + mf + "[{resolution: 16, subset: 0.01}, {resolution: 8, subset: 0.1}]\n",
+       "multi_fidelity.rungs[1]: lowers resolution to 8 from rung 0's 16"},
+      {train_yaml() + mf + "[{epochs: 2, subset: 0.01}, {epochs: 1, subset: 0.1}]\n",
+       "multi_fidelity.rungs[1]: lowers epochs to 1 from rung 0's 2"},
+      {train_yaml() + mf + "[{epochs: 1}, {epochs: 1, lr: 0.5}]\n",
+       "multi_fidelity.rungs[1]: raises none of epochs, subset, resolution over rung 0"},
+      {"accuracy: {train: {epochs: 1}}\n" + mf + "[{epochs: 1}, {epochs: 2, resolution: 16}]\n",
+       "multi_fidelity.rungs[1]: sets resolution 16, but rung 0 trains at the model's own resolution"},
+      {"accuracy: {train: {task: detection, epochs: 1}}\n" + mf + "[{scenes: 200}, {scenes: 100, epochs: 2}]\n",
+       "multi_fidelity.rungs[1]: lowers scenes to 100 from rung 0's 200; a higher rung keeps each of epochs, subset, "
+       "resolution, scenes"},
       {train_yaml() + mf + "[1, 3]\n", "multi_fidelity.rungs[0]: must be a mapping"},
       {command + mf + "[{epochs: 1}, 3]\n", "multi_fidelity.rungs[0]: must be the text put in"},
       {command + mf + "[3, 3]\n", "multi_fidelity.rungs[1]: '3' is the rung below's fidelity too"},

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/yaml_input.h"
@@ -221,10 +223,49 @@ class TrainAccuracy : public AccuracySource {
   TrainSettings settings_;
 };
 
-/// Images one training sees: epochs x subset x the training set (Fashion-MNIST's 60,000, or
-/// the scenes).
-double training_images(const train::TrainOptions& o) {
-  return o.epochs * o.subset * (o.task == train::Task::classification ? 60'000.0 : static_cast<double>(o.scenes));
+/// A fidelity knob of a rung: its name in the rung and its value (resolution 0: the
+/// model's own).
+struct Knob {
+  const char* name;
+  double value;
+};
+
+std::vector<Knob> fidelity_knobs(const train::TrainOptions& o) {
+  std::vector<Knob> knobs = {{"epochs", static_cast<double>(o.epochs)}, {"subset", o.subset},
+                             {"resolution", static_cast<double>(o.resolution)}};
+  if (o.task != train::Task::classification) knobs.push_back({"scenes", static_cast<double>(o.scenes)});
+  return knobs;
+}
+
+/// Why `high` is no higher fidelity than `low` (rung `below`), or "" when it is: every
+/// fidelity knob (epochs, subset, resolution, and scenes for the scene tasks) at least
+/// rung `below`'s and one above it. An unset resolution (the model's own) counts as the
+/// highest: a rung may go from a set resolution to the model's own, not back.
+std::string lower_fidelity(const train::TrainOptions& low, const train::TrainOptions& high, std::size_t below) {
+  const std::vector<Knob> lo = fidelity_knobs(low), hi = fidelity_knobs(high);
+  bool raised = false;
+  for (std::size_t k = 0; k < lo.size(); ++k) {
+    const std::string name = lo[k].name;
+    if (name == "resolution" && (lo[k].value == 0 || hi[k].value == 0)) {
+      if (lo[k].value == 0 && hi[k].value != 0)
+        return fmt::format("sets resolution {:g}, but rung {} trains at the model's own resolution (the highest); "
+                           "give rung {} a resolution too, or remove this one",
+                           hi[k].value, below, below);
+      raised = raised || (hi[k].value == 0 && lo[k].value != 0);
+      continue;
+    }
+    if (hi[k].value < lo[k].value)
+      return fmt::format("lowers {} to {:g} from rung {}'s {:g}; a higher rung keeps each of epochs, subset, "
+                         "resolution{} at least as high and raises one",
+                         name, hi[k].value, below, lo[k].value,
+                         low.task == train::Task::classification ? "" : ", scenes");
+    raised = raised || hi[k].value > lo[k].value;
+  }
+  if (!raised)
+    return fmt::format("raises none of epochs, subset, resolution{} over rung {}; a higher rung trains at a higher "
+                       "fidelity",
+                       low.task == train::Task::classification ? "" : ", scenes", below);
+  return "";
 }
 
 /// "FILE:LINE: multi_fidelity.rungs[I]: MESSAGE", about a rung as a whole.
@@ -263,10 +304,7 @@ std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const Experim
       const train::TrainOptions& high = settings[i].options;
       if (train::run_identity(low) == train::run_identity(high))
         fail_rung(rungs[i], fmt::format("trains as rung {} does; give each rung its own fidelity", i - 1));
-      if (training_images(high) < training_images(low))
-        fail_rung(rungs[i], fmt::format("trains on fewer images ({:g}: epochs x subset x the training set) than rung "
-                                        "{} ({:g}); order the rungs from low to high fidelity",
-                                        training_images(high), i - 1, training_images(low)));
+      if (const std::string why = lower_fidelity(low, high, i - 1); !why.empty()) fail_rung(rungs[i], why);
     }
   }
   check_data(train, base.options);
