@@ -223,16 +223,16 @@ TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
                    "strategy.name (from --set): 'annealing' is not a strategy");
   // A value from --set has no line in the file: the error names none (it said ':1:').
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "objective.maximize=accurcy"},
-                   kLatencyOnly + ": objective.maximize: unknown objective 'accurcy'");
+                   kLatencyOnly + ": objective.maximize (from --set): unknown objective 'accurcy'");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "objective={maximize: accuracy, constraints: "
                                                                      "[latency_ms <= 4 parsecs]}"},
                    kLatencyOnly + ": objective.constraints");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "space=nb2O1"},
                    kLatencyOnly + ": space: unknown space 'nb2O1'; built-in spaces:");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "space={name: mobilenet-cls, curatd: false}"},
-                   "space.curatd: unknown key; allowed: name, curated");
+                   "space.curatd (from --set): unknown key; allowed: name, curated");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "space={name: mobilenet-cls, curated: no}"},
-                   "space.curated: must be true or false, got 'no'");
+                   "space.curated (from --set): must be true or false, got 'no'");
   const std::string bad = write_temp("bad.yaml", "space: mobilenet-cls\nstratgy: random\n");
   expect_bad_input({"search", bad, "--out", dir}, "bad.yaml:2: stratgy: unknown key (did you mean 'strategy'?)");
   EXPECT_FALSE(std::filesystem::exists(dir));

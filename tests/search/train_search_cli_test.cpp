@@ -101,5 +101,38 @@ TEST(TrainSearchCli, BadTrainKeysAreOneLineErrorsAndCreateNothing) {
   }
 }
 
+// Keys of multi_fidelity and accuracy given by --set: "(from --set)" and no line, as the
+// experiment's other keys say it (a rung's order error said "FILE:0:" without it).
+TEST(TrainSearchCli, MultiFidelityErrorsFromSetSayFromSet) {
+  const std::string out = (scratch_dir() / "bad_set").string();
+  std::filesystem::remove_all(out);
+  const std::string file =
+      write_temp("mf.yaml", experiment("", "multi_fidelity:\n  method: successive_halving\n  eta: 2\n"
+                                           "  rungs: [{epochs: 1}, {epochs: 2}]\nbudget: {trials: 1}\n"));
+  const std::string single = write_temp("single.yaml", experiment("", "budget: {trials: 1}\n"));
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{file, "--set", "multi_fidelity.eta=1"}, file + ": multi_fidelity.eta (from --set): 1 is too small"},
+      {{file, "--set", "multi_fidelity.method=halving"}, file + ": multi_fidelity.method (from --set): 'halving'"},
+      {{file, "--set", "multi_fidelity.bogus=1"}, file + ": multi_fidelity.bogus (from --set): unknown key"},
+      {{file, "--set", "multi_fidelity.rungs.1.epochs=0"},
+       file + ": multi_fidelity.rungs[1].epochs (from --set): 0 is out of range [1, 10000]"},
+      {{file, "--set", "multi_fidelity.rungs.1={epochs: 1}"},
+       file + ": multi_fidelity.rungs[1] (from --set): trains as rung 0 does"},
+      {{single, "--set", "multi_fidelity={method: hyperband, rungs: [{epochs: 2}, {epochs: 1}]}"},
+       single + ": multi_fidelity.rungs[1] (from --set): lowers epochs to 1 from rung 0's 2"},
+      {{file, "--set", "accuracy.train.subset=0"}, file + ": accuracy.train.subset (from --set): 0 is out of range"},
+      // The file's own keys keep their line.
+      {{file, "--set", "multi_fidelity.rungs.0.epochs=3"},
+       file + ":10: multi_fidelity.rungs[1]: lowers epochs to 2 from rung 0's 3"},
+  };
+  for (const auto& [args, hint] : cases) {
+    std::vector<std::string> argv = {"search"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--out", out});
+    expect_bad_input(argv, hint);
+    EXPECT_FALSE(std::filesystem::exists(out));
+  }
+}
+
 }  // namespace
 }  // namespace hwnas::search

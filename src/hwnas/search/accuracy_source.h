@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,10 +42,11 @@ class AccuracySource {
 /// "multi_fidelity.rungs[1].epochs: ...") for every bad key, a missing file, column,
 /// dataset (with its install command) or program, table rows that are not architectures
 /// of `space`, rungs of the wrong kind for the source, equal or decreasing rungs; and
-/// make_fidelity_schedule's errors.
+/// make_fidelity_schedule's errors; "(from --set)" for a key in `set_keys` (experiment_input.h).
 std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::Node& experiment,
                                                                    const std::string& file,
-                                                                   const space::Space& space);
+                                                                   const space::Space& space,
+                                                                   const std::set<std::string>& set_keys = {});
 
 /// The sources, from a section already known to be of their kind. `rung_fidelity`: the
 /// text for {fidelity} of one multi-fidelity rung (then accuracy.fidelity must be absent).

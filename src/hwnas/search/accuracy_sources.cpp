@@ -24,9 +24,7 @@ void check_one_kind(const ExperimentSection& s) {
 /// A command rung: the text put in {fidelity}, different from the rung below.
 std::string command_rung(const ExperimentSection& rung, const std::string* below) {
   const YAML::Node& v = rung.node();
-  const auto fail = [&](const std::string& message) {
-    throw UserError(fmt::format("{}:{}: {}: {}", rung.file(), v.Mark().line + 1, rung.prefix(), message));
-  };
+  const auto fail = [&](const std::string& message) { rung.fail_here(message); };
   if (!v.IsScalar() || v.Scalar().empty())
     fail(fmt::format("must be the text put in the command's {{fidelity}}, e.g. 3, got {}", value_words(v)));
   for (char ch : v.Scalar())
@@ -65,9 +63,10 @@ void check_trainable(const ExperimentSection& train, const space::Space& space) 
 
 std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::Node& experiment,
                                                                    const std::string& file,
-                                                                   const space::Space& space) {
-  const std::vector<ExperimentSection> rungs = fidelity_rungs(experiment, file);  // checks multi_fidelity
-  const ExperimentSection top(experiment, file, "");
+                                                                   const space::Space& space,
+                                                                   const std::set<std::string>& set_keys) {
+  const std::vector<ExperimentSection> rungs = fidelity_rungs(experiment, file, set_keys);  // checks multi_fidelity
+  const ExperimentSection top(experiment, file, "", set_keys);
   std::vector<std::unique_ptr<AccuracySource>> sources;
   if (!top.has("accuracy")) return sources;
   const ExperimentSection s = top.section("accuracy");

@@ -189,8 +189,8 @@ Trial CostModel::evaluate(const space::Genome& genome) {
 }
 
 std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const std::string& file,
-                                           const space::Space& space) {
-  const ExperimentSection top(experiment, file, "");
+                                           const space::Space& space, const std::set<std::string>& set_keys) {
+  const ExperimentSection top(experiment, file, "", set_keys);
   const auto batch = static_cast<std::int32_t>(top.integer("batch", 1, kMaxBatch, 1));
 
   // The objective first: its errors need no table read, no estimator loaded.
@@ -199,7 +199,7 @@ std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const s
   Objective objective = Objective::parse(top.section("objective"), top.has("accuracy"), top.has("latency"));
   std::unique_ptr<LatencySource> latency;
   if (top.has("latency")) latency = make_latency_source(top.section("latency"), space, batch, "batch");
-  std::vector<std::unique_ptr<AccuracySource>> accuracy = make_accuracy_sources(experiment, file, space);
+  std::vector<std::unique_ptr<AccuracySource>> accuracy = make_accuracy_sources(experiment, file, space, set_keys);
 
   const std::optional<graph::Precision> source_precision = latency ? latency->precision() : std::nullopt;
   graph::Precision precision = source_precision.value_or(graph::Precision::fp32);

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -86,8 +87,9 @@ class CostModel {
 /// (and `precision:`/`batch:` if present) sections. `file` names the experiment file in
 /// errors: UserError "FILE: KEY: ..." for unknown or misspelt keys, wrong types, units,
 /// missing sources, a CSV without the architecture column. The cost model keeps a
-/// reference to `space`, which must outlive it.
+/// reference to `space`, which must outlive it. `set_keys`: the keys hwnas search --set gave
+/// (ExperimentConfig::set_keys); errors about them say "(from --set)" (experiment_input.h).
 std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const std::string& file,
-                                           const space::Space& space);
+                                           const space::Space& space, const std::set<std::string>& set_keys = {});
 
 }  // namespace hwnas::search

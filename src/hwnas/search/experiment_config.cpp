@@ -12,6 +12,7 @@
 #include "hwnas/base/printable.h"
 #include "hwnas/base/suggest.h"
 #include "hwnas/base/yaml_input.h"
+#include "hwnas/search/experiment_input.h"
 
 namespace hwnas::search {
 namespace {
@@ -157,9 +158,7 @@ void read_parallel(ExperimentConfig& config, const Section& top) {
 }  // namespace
 
 bool ExperimentConfig::from_set(std::string_view key) const {
-  return std::any_of(set_keys.begin(), set_keys.end(), [&](const std::string& s) {
-    return s == key || key.starts_with(s + ".") || s.starts_with(std::string(key) + ".");
-  });
+  return search::from_set(set_keys, key);
 }
 
 const std::vector<std::string>& experiment_keys() {

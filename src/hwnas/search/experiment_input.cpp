@@ -42,8 +42,20 @@ std::string resolve_experiment_path(std::string_view value, const std::string& e
   return (fs::path(experiment_file).parent_path() / p).lexically_normal().string();
 }
 
-ExperimentSection::ExperimentSection(YAML::Node node, std::string file, std::string prefix)
-    : node_(std::move(node)), file_(std::move(file)), prefix_(std::move(prefix)) {}
+bool from_set(const std::set<std::string>& set_keys, std::string_view key) {
+  std::string k;  // "rungs[1]" as --set writes it: "rungs.1"
+  for (const char c : key) {
+    if (c == '[') k += '.';
+    else if (c != ']') k += c;
+  }
+  return std::any_of(set_keys.begin(), set_keys.end(), [&](const std::string& s) {
+    return s == k || k.starts_with(s + ".") || s.starts_with(k + ".");
+  });
+}
+
+ExperimentSection::ExperimentSection(YAML::Node node, std::string file, std::string prefix,
+                                     std::set<std::string> set_keys)
+    : node_(std::move(node)), file_(std::move(file)), prefix_(std::move(prefix)), set_keys_(std::move(set_keys)) {}
 
 std::string ExperimentSection::key_path(std::string_view key) const {
   return prefix_.empty() ? std::string(key) : fmt::format("{}.{}", prefix_, key);
@@ -63,24 +75,31 @@ std::string at_mark(const std::string& file, const YAML::Mark& mark) {
 
 }  // namespace
 
+std::string ExperimentSection::origin(std::string_view key_path, const YAML::Mark& mark) const {
+  if (from_set(set_keys_, key_path)) return fmt::format("{}: {} (from --set): ", file_, key_path);
+  return fmt::format("{}: {}: ", at_mark(file_, mark), key_path);
+}
+
 void ExperimentSection::fail(std::string_view key, std::string_view message) const {
   // A missing key is placed at its section, except at the top level, where that would
   // be the first line of the file whatever the key.
   const YAML::Node at = get(key);
-  const std::string where = at ? at_mark(file_, at.Mark()) : prefix_.empty() ? file_ : at_mark(file_, node_.Mark());
-  throw UserError(fmt::format("{}: {}: {}", where, key_path(key), message));
+  const YAML::Mark mark = at ? at.Mark() : prefix_.empty() ? YAML::Mark::null_mark() : node_.Mark();
+  throw UserError(origin(key_path(key), mark) + std::string(message));
+}
+
+void ExperimentSection::fail_here(std::string_view message) const {
+  throw UserError(origin(prefix_, node_.Mark()) + std::string(message));
 }
 
 void ExperimentSection::only(std::initializer_list<std::string_view> allowed) const {
   if (!node_.IsMap())
-    throw UserError(fmt::format("{}: {}: must be a mapping of keys ({}), got {}", at_mark(file_, node_.Mark()),
-                                prefix_, fmt::join(allowed, ", "), value_words(node_)));
+    fail_here(fmt::format("must be a mapping of keys ({}), got {}", fmt::join(allowed, ", "), value_words(node_)));
   for (const auto& entry : node_) {
     const std::string key = entry.first.Scalar();
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      throw UserError(fmt::format("{}: {}: unknown key; allowed: {}", at_mark(file_, entry.first.Mark()), key_path(key),
-                                  fmt::join(allowed, ", ")));
-    }
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+      throw UserError(origin(key_path(key), entry.first.Mark()) +
+                      fmt::format("unknown key; allowed: {}", fmt::join(allowed, ", ")));
   }
 }
 
@@ -157,7 +176,7 @@ std::string ExperimentSection::target_spec(std::string_view key) const {
 }
 
 ExperimentSection ExperimentSection::section(std::string_view key) const {
-  return ExperimentSection(get(key), file_, key_path(key));
+  return ExperimentSection(get(key), file_, key_path(key), set_keys_);
 }
 
 }  // namespace hwnas::search

@@ -3,8 +3,11 @@
 //
 // Every error is one line naming the file, the line when known, and the dotted key:
 // "exp.yaml:7: latency.column: must be a non-empty string", "exp.yaml: objective.maximize:
-// missing; ...". Values are read through yaml_input.h: numbers must be plain decimal
-// scalars (a quoted "4" is a string), tags are refused by the document parser.
+// missing; ...", and for a key an override gave (hwnas search --set), no line, as the
+// experiment's other keys say it (experiment_config.h): "exp.yaml: multi_fidelity.eta (from
+// --set): 1 is too small (at least 2)". Values are read through yaml_input.h: numbers must
+// be plain decimal scalars (a quoted "4" is a string), tags are refused by the document
+// parser.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -13,6 +16,7 @@
 #include <filesystem>
 #include <initializer_list>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,11 +34,17 @@ std::filesystem::path data_dir();
 std::string resolve_experiment_path(std::string_view value, const std::string& experiment_file,
                                     std::string_view where);
 
+/// Whether `key` (dotted; a list index as ".1" or "[1]") is one of the keys `set_keys`
+/// (--set's dotted keys) gave: the key itself, a mapping above it or a key below it.
+bool from_set(const std::set<std::string>& set_keys, std::string_view key);
+
 /// One mapping of an experiment file, e.g. `latency:`, read key by key.
 class ExperimentSection {
  public:
-  /// `prefix` is the section's dotted path ("latency"), or "" for the file's top level.
-  ExperimentSection(YAML::Node node, std::string file, std::string prefix);
+  /// `prefix` is the section's dotted path ("latency"), or "" for the file's top level;
+  /// `set_keys` the dotted keys --set gave (ExperimentConfig::set_keys), passed on to
+  /// section(): errors about them say "(from --set)" and name no line.
+  ExperimentSection(YAML::Node node, std::string file, std::string prefix, std::set<std::string> set_keys = {});
 
   /// Throws unless the section is a mapping whose keys are all in `allowed`:
   /// "FILE:LINE: latency.colum: unknown key; allowed: csv, column, arch_column".
@@ -44,6 +54,8 @@ class ExperimentSection {
   std::string key_path(std::string_view key) const;
   /// Throws "FILE:LINE: KEY_PATH: MESSAGE" (the line of the key's value, when present).
   [[noreturn]] void fail(std::string_view key, std::string_view message) const;
+  /// The same about the section as a whole: "FILE:LINE: PREFIX: MESSAGE".
+  [[noreturn]] void fail_here(std::string_view message) const;
 
   bool has(std::string_view key) const { return static_cast<bool>(get(key)); }
   YAML::Node get(std::string_view key) const;
@@ -74,10 +86,16 @@ class ExperimentSection {
   /// The section's dotted path, e.g. "latency".
   const std::string& prefix() const { return prefix_; }
   const YAML::Node& node() const { return node_; }
+  const std::set<std::string>& set_keys() const { return set_keys_; }
 
  private:
+  /// "FILE:LINE: KEY_PATH: " for a value at `mark` (FILE alone when unknown), or "FILE:
+  /// KEY_PATH (from --set): " when an override gave it.
+  std::string origin(std::string_view key_path, const YAML::Mark& mark) const;
+
   YAML::Node node_;
   std::string file_, prefix_;
+  std::set<std::string> set_keys_;
 };
 
 }  // namespace hwnas::search

@@ -26,8 +26,9 @@ struct MultiFidelity {
   std::vector<ExperimentSection> rungs;
 };
 
-MultiFidelity read_multi_fidelity(const YAML::Node& experiment, const std::string& file) {
-  const ExperimentSection top(experiment, file, "");
+MultiFidelity read_multi_fidelity(const YAML::Node& experiment, const std::string& file,
+                                  const std::set<std::string>& set_keys) {
+  const ExperimentSection top(experiment, file, "", set_keys);
   const ExperimentSection mf = top.section("multi_fidelity");
   mf.only({"method", "eta", "rungs", "candidates"});
   if (!top.has("accuracy"))
@@ -64,7 +65,7 @@ MultiFidelity read_multi_fidelity(const YAML::Node& experiment, const std::strin
   }
   std::vector<ExperimentSection> sections;
   for (std::size_t i = 0; i < list.size(); ++i)
-    sections.emplace_back(list[i], file, fmt::format("multi_fidelity.rungs[{}]", i));
+    sections.emplace_back(list[i], file, fmt::format("multi_fidelity.rungs[{}]", i), set_keys);
   const FidelityMethod kind = method == "hyperband" ? FidelityMethod::hyperband : FidelityMethod::successive_halving;
   return {FidelitySchedule(kind, rungs, eta, static_cast<std::int32_t>(candidates)), std::move(sections)};
 }
@@ -106,15 +107,17 @@ std::vector<std::size_t> FidelitySchedule::promote(std::int32_t rung,
   return ok;
 }
 
-FidelitySchedule make_fidelity_schedule(const YAML::Node& experiment, const std::string& file, std::int32_t batch) {
+FidelitySchedule make_fidelity_schedule(const YAML::Node& experiment, const std::string& file, std::int32_t batch,
+                                        const std::set<std::string>& set_keys) {
   HWNAS_CHECK(batch >= 1);
   if (!experiment["multi_fidelity"]) return FidelitySchedule(FidelityMethod::single, 1, 2, batch);
-  return read_multi_fidelity(experiment, file).schedule;
+  return read_multi_fidelity(experiment, file, set_keys).schedule;
 }
 
-std::vector<ExperimentSection> fidelity_rungs(const YAML::Node& experiment, const std::string& file) {
+std::vector<ExperimentSection> fidelity_rungs(const YAML::Node& experiment, const std::string& file,
+                                              const std::set<std::string>& set_keys) {
   if (!experiment["multi_fidelity"]) return {};
-  return read_multi_fidelity(experiment, file).rungs;
+  return read_multi_fidelity(experiment, file, set_keys).rungs;
 }
 
 }  // namespace hwnas::search

@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -71,11 +72,14 @@ class FidelitySchedule {
 /// halving), or single fidelity with `batch` candidates per step when it is absent.
 /// Throws UserError "FILE:LINE: multi_fidelity.KEY: ..." for unknown keys, bad values, a
 /// bracket over 1,000,000 candidates, and an accuracy source with one fidelity (csv, or
-/// none). Rung items are checked by make_accuracy_sources (accuracy_source.h).
-FidelitySchedule make_fidelity_schedule(const YAML::Node& experiment, const std::string& file, std::int32_t batch);
+/// none). Rung items are checked by make_accuracy_sources (accuracy_source.h). `set_keys`:
+/// the keys --set gave (errors about them say "(from --set)", experiment_input.h).
+FidelitySchedule make_fidelity_schedule(const YAML::Node& experiment, const std::string& file, std::int32_t batch,
+                                        const std::set<std::string>& set_keys = {});
 
 /// The `multi_fidelity.rungs` items as sections "multi_fidelity.rungs[I]" (0-based, low
 /// to high fidelity), after make_fidelity_schedule's checks; empty without multi_fidelity.
-std::vector<ExperimentSection> fidelity_rungs(const YAML::Node& experiment, const std::string& file);
+std::vector<ExperimentSection> fidelity_rungs(const YAML::Node& experiment, const std::string& file,
+                                              const std::set<std::string>& set_keys = {});
 
 }  // namespace hwnas::search

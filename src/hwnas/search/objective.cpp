@@ -58,10 +58,11 @@ Objective Objective::parse(const ExperimentSection& s, bool has_accuracy, bool h
     for (const YAML::Node& item : list) {
       ++entry;
       if (!item.IsScalar()) s.fail("constraints", fmt::format("entry {} is not a string; {}", entry, hint));
+      const bool set = from_set(s.set_keys(), fmt::format("{}.{}", s.key_path("constraints"), entry - 1));
       o.constraints_.push_back(parse_constraint(
-          item.Scalar(), fmt::format("{}{}: {} entry {}", s.file(),
-                                     item.Mark().is_null() ? "" : fmt::format(":{}", item.Mark().line + 1),
-                                     s.key_path("constraints"), entry)));
+          item.Scalar(), fmt::format("{}{}: {} entry {}{}", s.file(),
+                                     set || item.Mark().is_null() ? "" : fmt::format(":{}", item.Mark().line + 1),
+                                     s.key_path("constraints"), entry, set ? " (from --set)" : "")));
       if (o.constraints_.back().metric == Metric::latency_ms && !has_latency)
         s.fail("constraints", fmt::format("entry {} limits latency_ms, but the experiment has no latency source; "
                                           "add a latency: section",

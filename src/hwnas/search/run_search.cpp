@@ -28,7 +28,7 @@ struct LatencyFacts {
 LatencyFacts latency_facts(const ExperimentConfig& config) {
   const YAML::Node latency = config.root["latency"];
   if (!latency.IsDefined() || !latency.IsMap()) return {};  // make_cost_model says what is wrong
-  const ExperimentSection section(latency, config.file, "latency");
+  const ExperimentSection section(latency, config.file, "latency", config.set_keys);
   if (section.has("target")) {
     const std::unique_ptr<hw::Target> target = hw::make_target(section.target_spec("target"));
     return {space::space_options_for_target(target->parallelism_factor(), section.text("target")), target->precision()};
@@ -48,7 +48,7 @@ std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& conf
   if (config.space.IsScalar()) {
     spec = config.space.Scalar();
   } else {
-    const ExperimentSection section(config.space, config.file, "space");
+    const ExperimentSection section(config.space, config.file, "space", config.set_keys);
     section.only({"name", "curated"});
     spec = section.text("name");
     if (section.has("curated")) {
@@ -126,7 +126,7 @@ std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& conf
 
 AccuracyFunction make_experiment_accuracy(const ExperimentConfig& config) {
   std::shared_ptr<const space::Space> space = make_experiment_space(config);
-  std::shared_ptr<const CostModel> cost_model = make_cost_model(config.root, config.file, *space);
+  std::shared_ptr<const CostModel> cost_model = make_cost_model(config.root, config.file, *space, config.set_keys);
   return [space, cost_model](const AccuracyJob& job) { return cost_model->evaluate_accuracy(job); };
 }
 
@@ -135,7 +135,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   const LatencyFacts facts = latency_facts(config);
   const std::unique_ptr<space::Space> space = make_experiment_space(config, facts.options);
   const std::int32_t workers = hooks.pool ? hooks.pool->workers() : config.parallel.workers;
-  const std::unique_ptr<CostModel> cost_model = make_cost_model(config.root, config.file, *space);
+  const std::unique_ptr<CostModel> cost_model = make_cost_model(config.root, config.file, *space, config.set_keys);
   const space::Filters filters = space::space_filters(*space);
   const graph::Precision precision = filter_precision(config, facts.precision);
   StrategyContext context{space.get(), config.seed, cost_model->objectives(),
@@ -157,7 +157,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
                              : ""));
   }
   const std::int32_t batch = config.parallel.batch.value_or(workers);
-  const FidelitySchedule schedule = make_fidelity_schedule(config.root, config.file, batch);
+  const FidelitySchedule schedule = make_fidelity_schedule(config.root, config.file, batch, config.set_keys);
   HWNAS_CHECK(schedule.rungs() == std::max(cost_model->rungs(), 1));
   // Local search moves after each neighbour's result: it takes one genome per step.
   if (config.strategy == "local" && schedule.method() != FidelityMethod::single)

@@ -268,11 +268,6 @@ std::string lower_fidelity(const train::TrainOptions& low, const train::TrainOpt
   return "";
 }
 
-/// "FILE:LINE: multi_fidelity.rungs[I]: MESSAGE", about a rung as a whole.
-[[noreturn]] void fail_rung(const ExperimentSection& rung, std::string_view message) {
-  throw UserError(fmt::format("{}:{}: {}: {}", rung.file(), rung.node().Mark().line + 1, rung.prefix(), message));
-}
-
 /// hwnas-train beside this program, or an error saying how to build it.
 fs::path train_program(const ExperimentSection& s) {
   const fs::path program = hw::program_beside_this_one("hwnas-train");
@@ -303,8 +298,8 @@ std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const Experim
       const train::TrainOptions& low = settings[i - 1].options;
       const train::TrainOptions& high = settings[i].options;
       if (train::run_identity(low) == train::run_identity(high))
-        fail_rung(rungs[i], fmt::format("trains as rung {} does; give each rung its own fidelity", i - 1));
-      if (const std::string why = lower_fidelity(low, high, i - 1); !why.empty()) fail_rung(rungs[i], why);
+        rungs[i].fail_here(fmt::format("trains as rung {} does; give each rung its own fidelity", i - 1));
+      if (const std::string why = lower_fidelity(low, high, i - 1); !why.empty()) rungs[i].fail_here(why);
     }
   }
   check_data(train, base.options);
