@@ -161,7 +161,7 @@ TEST(MpiSearch, BadInputIsOneLineWhateverTheRanks) {
   expect_one_line({"-np", n, hwnas_path, "search", config, "--out", dir, "--set", "budget.trials=zero"},
                   "hwnas: " + config + ": budget.trials (from --set): must be an integer, got 'zero'");
   expect_one_line({"-np", n, hwnas_path, "search", config, "--out", dir, "--frobnicate"},
-                  "hwnas: The following argument was not expected: --frobnicate");
+                  "hwnas: unknown option '--frobnicate' for 'hwnas search'; run 'hwnas search --help'");
   // Only the workers cannot run the accuracy program (another PATH there): the first of
   // them says so, naming itself.
   expect_one_line({"-np", "1", hwnas_path, "search", config, "--out", dir, ":", "-np", "2", "/usr/bin/env",

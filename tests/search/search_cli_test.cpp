@@ -206,6 +206,9 @@ TEST(SearchCli, DirectoriesThatCannotBeUsedAreOneLineErrors) {
 
 TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
   const std::string dir = fresh_path("never");
+  expect_bad_input({"search", kLatencyOnly, "--frobnicate"},
+                   "hwnas: unknown option '--frobnicate' for 'hwnas search'; run 'hwnas search --help'");
+  expect_bad_input({"search", kLatencyOnly}, "hwnas: --out is required; run 'hwnas search --help'");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy.populaton=5"},
                    kLatencyOnly + ": strategy.populaton (from --set): unknown parameter of evolution");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy={name: evolution, population: 1}"},

@@ -134,6 +134,17 @@ TEST(TrainCli, BadInputIsAOneLineErrorAndWritesNothing) {
   expect_bad_input(quick(model, {"--resume"}), "--checkpoint");
   expect_bad_input(quick(model, {"--save", model}), "model file (MODEL)");
   expect_bad_input(quick(model, {"--checkpoint", path_in_scratch("absent.ckpt"), "--resume"}), "absent.ckpt");
+  // An unknown option before a missing one, named with the command whose help to read
+  // (issue 11, fresh-user finding 3: "--weights is required; run 'hwnas --help'", "The
+  // following arguments were not expected: 3 --epochs").
+  expect_bad_input({"evaluate", model, "--epochs", "3"},
+                   "hwnas: --epochs is an option of 'hwnas train', not of 'hwnas evaluate'; run 'hwnas evaluate --help'");
+  expect_bad_input({"evaluate", model, "--weights", weights, "--bogus"},
+                   "hwnas: unknown option '--bogus' for 'hwnas evaluate'; run 'hwnas evaluate --help'");
+  expect_bad_input({"evaluate", model, "--weights", weights, "extra"},
+                   "hwnas: unexpected argument 'extra' for 'hwnas evaluate'; run 'hwnas evaluate --help'");
+  expect_bad_input({"evaluate", model}, "hwnas: --weights is required; run 'hwnas evaluate --help'");
+  expect_bad_input({"train", model, "--bogus=1"}, "hwnas: unknown option '--bogus' for 'hwnas train'");
   EXPECT_FALSE(std::filesystem::exists(weights));
   REQUIRE_FASHION_MNIST();
   expect_bad_input(quick("mobilenet_v2:width=0.5,in_ch=1,res=32", {"--save", weights}),

@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/printable.h"
@@ -17,6 +19,40 @@ namespace {
 bool quiet_mpi_rank() {
   const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
   return rank != nullptr && *rank != '\0' && std::string(rank) != "0";
+}
+
+/// The subcommands the command line chose, outermost first ("evaluate" for hwnas evaluate).
+std::vector<CLI::App*> chosen_path(CLI::App& app) {
+  std::vector<CLI::App*> path = {&app};
+  while (!path.back()->get_subcommands().empty()) path.push_back(path.back()->get_subcommands().front());
+  return path;
+}
+
+/// "hwnas evaluate": the program and the chosen subcommands.
+std::string command_words(const std::vector<CLI::App*>& path) {
+  std::string words = "hwnas";
+  for (std::size_t i = 1; i < path.size(); ++i) words += " " + path[i]->get_name();
+  return words;
+}
+
+/// One line about the first argument no option or positional of the chosen command took
+/// (an unknown option: is it another command's?), or "" when parsing left none. CLI11
+/// reports a missing required option before them, and words them "The following
+/// arguments were not expected: 3 --epochs".
+std::string unexpected_argument(CLI::App& app, const std::vector<CLI::App*>& path) {
+  const std::vector<std::string> extra = app.remaining(true);
+  if (extra.empty()) return "";
+  const auto option = std::find_if(extra.begin(), extra.end(), [](const std::string& a) { return a.starts_with("-"); });
+  const std::string command = command_words(path);
+  if (option == extra.end())
+    return fmt::format("unexpected argument '{}' for '{}'", printable(extra.front()), command);
+  const std::string name = option->substr(0, option->find('='));
+  if (path.size() >= 2)  // an option of a sibling command, e.g. train's --epochs given to evaluate
+    for (const CLI::App* sibling : path[path.size() - 2]->get_subcommands([](const CLI::App*) { return true; }))
+      if (sibling != path.back() && sibling->get_option_no_throw(name) != nullptr)
+        return fmt::format("{} is an option of 'hwnas {}', not of '{}'", printable(name), sibling->get_name(),
+                           command);
+  return fmt::format("unknown option '{}' for '{}'", printable(name), command);
 }
 
 }  // namespace
@@ -49,7 +85,10 @@ int run_app(CLI::App& app, int argc, char** argv) {
                  printable(argv[1]), commands);
       return 2;
     }
-    fmt::print(stderr, "hwnas: {}; run 'hwnas --help'\n", printable(e.what()));  // quotes argv
+    const std::vector<CLI::App*> path = chosen_path(app);
+    std::string what = unexpected_argument(app, path);
+    if (what.empty()) what = printable(e.what());  // quotes argv
+    fmt::print(stderr, "hwnas: {}; run '{} --help'\n", what, command_words(path));
     return 2;
   } catch (const UserError& e) {
     fmt::print(stderr, "hwnas: {}\n", e.what());
