@@ -182,6 +182,7 @@ TEST(TrainAccuracy, BadKeysAreOneLineErrorsNamingThem) {
       {"accuracy: {train: {task: detection, scene_labels: people}}\n", "accuracy.train.scene_labels: 'people'"},
       {train_yaml(", augment: 1"), "accuracy.train.augment: must be true or false"},
       {train_yaml(", data: no_such_dir"), "accuracy.train.data: "},
+      {"accuracy: {train: {task: detection, data: no_such_dir}}\n", "accuracy.train.data: no such directory; create it"},
       {"accuracy: {train: {epochs: 1}, csv: x.csv}\n", "accuracy: give exactly one of csv"},
       {"accuracy: {train: 3}\n", "accuracy.train: must be a mapping"},
       {train_yaml() + mf + "[{epochs: 0}, {epochs: 2}]\n", "multi_fidelity.rungs[0].epochs: 0 is out of range"},

@@ -22,8 +22,12 @@ std::string fresh(const std::string& name) {
   return (scratch_dir() / name).string();
 }
 
-// The scene cache the tests share (generated once, then read).
-std::string cache() { return (scratch_dir() / "scene-cache").string(); }
+// The scene cache the tests share (generated once, then read); --data must exist.
+std::string cache() {
+  const std::filesystem::path dir = scratch_dir() / "scene-cache";
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
 
 // What a run is told beyond MODEL and --task.
 struct Knobs {
@@ -187,6 +191,13 @@ TEST(SceneCli, BadInputIsAOneLineErrorAndWritesNothing) {
   expect_bad_input(bad("lraspp_mobilenet_v2:width=0.25,in_ch=1,classes=10,res=32", "segmentation", {}),
                    "use a model with classes=11");
   expect_bad_input(bad("ssdlite_mobilenet_v2:width=0.25,in_ch=2,classes=11,res=32", "detection", {}), "in_ch=1");
+  // A --data that does not exist is a typo, not a new cache to fill with scenes (issue 11,
+  // fresh-user finding 6); train and evaluate alike.
+  expect_bad_input(bad(kDetector, "detection", {}),
+                   "--data " + untouched + ": no such directory; create it (mkdir -p " + untouched +
+                       ") to keep the scene cache there, or leave out --data for the default cache");
+  expect_bad_input(scene_args("evaluate", kDetector, "detection", {"--weights", weights}, knobs),
+                   "--data " + untouched + ": no such directory");
   // Scene knobs are refused for classification, which trains on Fashion-MNIST.
   expect_bad_input({"train", "mobilenet_v2:width=0.25,in_ch=1,classes=10,res=32", "--scenes", "50", "--save", weights},
                    "--scenes sets the scenes of detection and segmentation");

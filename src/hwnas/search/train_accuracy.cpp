@@ -138,6 +138,10 @@ void resolve_optimizer(TrainSettings& settings) {
 /// Fashion-MNIST's files (classification: `data` or the default directory; scenes are drawn
 /// from the default one), with the data module's error (and install command) when missing.
 void check_data(const ExperimentSection& s, const train::TrainOptions& o) {
+  std::error_code ec;
+  if (o.task != train::Task::classification && !o.data_dir.empty() && !fs::is_directory(o.data_dir, ec))
+    s.fail("data", "no such directory; create it to keep the scene cache there, or remove data: for the default "
+                   "cache");
   const bool in_data = o.task == train::Task::classification && !o.data_dir.empty();
   const fs::path dir = in_data ? fs::path(o.data_dir) : train::default_fashion_mnist_dir();
   try {

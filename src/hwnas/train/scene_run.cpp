@@ -53,8 +53,16 @@ SceneModel scene_model(const graph::Graph& model, std::int32_t resolution, Task 
   return m;
 }
 
+// The scene cache: --data DIR when given, which must exist (a typo would make a new cache
+// and generate every scene there), else the default one, created when absent.
 std::filesystem::path cache_dir_of(const std::string& dir) {
-  return dir.empty() ? default_scene_cache_dir() : std::filesystem::path(dir);
+  if (dir.empty()) return default_scene_cache_dir();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    throw UserError(fmt::format("--data {}: no such directory; create it (mkdir -p {}) to keep the scene cache "
+                                "there, or leave out --data for the default cache ({})",
+                                dir, dir, default_scene_cache_dir().string()));
+  return dir;
 }
 
 ImageSet cached(const SceneOptions& scenes, Split split, std::int64_t count, const std::string& dir,
@@ -228,6 +236,7 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
 }
 
 SceneRun evaluate_scenes(const graph::Graph& model, const SceneEvaluateOptions& options) {
+  cache_dir_of(options.base.data_dir);  // a --data typo is refused before the weights are read
   const WeightsFile w = read_weights(options.base.weights);
   check_weights_task(w, options.task, options.base.weights);
   TrainOptions knobs;
