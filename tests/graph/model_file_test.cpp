@@ -546,7 +546,8 @@ layers:
 )");
   Graph expected;
   NodeId x = expected.add("input", Input{4, 8, 8}, {});
-  x = conv_bn_act(expected, x, {.out = 8, .kernel = 3}, "stem");
+  // Blocks listed without a spec have none (block_spec.h).
+  x = emit_conv_bn_act(expected, x, {.out = 8, .kernel = 3}, "stem", expected.add_block(BlockKind::conv_bn_act, "stem"));
   const BlockId head = expected.add_block(BlockKind::head, "head");
   x = expected.add("head.pool", GlobalPool{}, {x}, head);
   x = expected.add("head.fc", Linear{3}, {x}, head);
@@ -713,7 +714,8 @@ TEST(ModelFile, SavedJsonIsJsonAndSavedYamlWritesBlockTags) {
   EXPECT_NE(json.find("\"blocks\""), std::string::npos);
   const std::string yaml = model_to_yaml(g);
   EXPECT_NE(yaml.find("blocks:"), std::string::npos);
-  EXPECT_NE(yaml.find("{name: features.1, kind: ibn}"), std::string::npos) << yaml.substr(0, 600);
+  EXPECT_NE(yaml.find("{name: features.1, kind: ibn, spec: {type: ibn, out: 8, expanded: 16}}"), std::string::npos)
+      << yaml.substr(0, 600);
   EXPECT_NE(yaml.find("block: features.1"), std::string::npos);
   // Saving again over an existing file replaces it.
   TempDir dir;

@@ -79,8 +79,11 @@ NodeId Graph::add(std::string_view name, Op op, std::span<const NodeId> inputs, 
   return id;
 }
 
-BlockId Graph::add_block(BlockKind kind, std::string_view name) {
-  blocks_.push_back(Block{kind, intern(name), static_cast<std::uint32_t>(name.size())});
+BlockId Graph::add_block(BlockKind kind, std::string_view name, BlockSpec spec) {
+  if (!spec_fits(kind, spec))
+    throw InternalError(fmt::format("block '{}' ({}): a {} spec does not fit the kind", name,
+                                    block_kind_name(kind), block_spec_name(spec)));
+  blocks_.push_back(Block{kind, intern(name), static_cast<std::uint32_t>(name.size()), std::move(spec)});
   return num_blocks() - 1;
 }
 
@@ -151,7 +154,7 @@ bool Graph::identical(const Graph& other) const {
   for (NodeId id = 0; id < size(); ++id)
     if (node_name(id) != other.node_name(id)) return false;
   for (BlockId id = 0; id < num_blocks(); ++id)
-    if (block_name(id) != other.block_name(id)) return false;
+    if (block_name(id) != other.block_name(id) || block(id).spec != other.block(id).spec) return false;
   return true;
 }
 

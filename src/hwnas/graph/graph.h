@@ -5,7 +5,7 @@
 // also the id of the single tensor (value) it produces, and nodes are kept in a
 // topological order by construction (inputs must exist before use), so a Graph can never
 // hold a cycle or a dangling edge. Copying a graph copies four flat vectors; hashing and
-// equality are structural (ops, edges, shapes, block kinds; never names).
+// equality are structural (ops, edges, shapes, block kinds; never names or block specs).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hwnas/graph/block_spec.h"
 #include "hwnas/graph/ops.h"
 
 namespace hwnas::graph {
@@ -32,20 +33,6 @@ struct Shape {
 
 std::string to_string(const Shape& shape);
 
-/// The kind of a block builder's output; decomposition and rewrites read these tags.
-enum class BlockKind : std::uint8_t {
-  conv_bn_act,
-  ibn,
-  fused_ibn,
-  squeeze_excite,
-  nb201_cell,
-  nb201_reduction,
-  fbnet,
-  resnet_basic,
-  resnet_bottleneck,
-  head,
-};
-
 std::string_view block_kind_name(BlockKind kind);
 /// Inverse of block_kind_name; false when `name` is not a block kind.
 bool parse_block_kind(std::string_view name, BlockKind& kind);
@@ -53,6 +40,8 @@ bool parse_block_kind(std::string_view name, BlockKind& kind);
 struct Block {
   BlockKind kind;
   std::uint32_t name_begin = 0, name_size = 0;
+  /// What the block was built from (block_spec.h); std::monostate when unknown.
+  BlockSpec spec;
 };
 
 struct Node {
@@ -85,8 +74,9 @@ class Graph {
   std::int32_t num_edges() const { return static_cast<std::int32_t>(edges_.size()); }
   std::size_t name_bytes() const { return names_.size(); }
 
-  /// Opens a new block tag; nodes added with the returned id belong to it.
-  BlockId add_block(BlockKind kind, std::string_view name);
+  /// Opens a new block tag; nodes added with the returned id belong to it. `spec` must fit
+  /// the kind (spec_fits; InternalError otherwise).
+  BlockId add_block(BlockKind kind, std::string_view name, BlockSpec spec = {});
 
   std::int32_t size() const { return static_cast<std::int32_t>(nodes_.size()); }
   const Node& node(NodeId id) const { return nodes_[static_cast<std::size_t>(id)]; }
@@ -109,11 +99,12 @@ class Graph {
   /// that resolves many names keeps a map from name to id (model files: model_load.cpp).
   NodeId find(std::string_view name) const;
 
-  /// Structural hash: ops, edges, shapes and block kinds; independent of all names.
+  /// Structural hash: ops, edges, shapes and block kinds; independent of all names and of
+  /// block specs (which the nodes imply; block_spec.h).
   std::uint64_t hash() const;
   /// Structural equality, consistent with hash().
   bool operator==(const Graph& other) const;
-  /// Structural equality plus equal graph, node and block names.
+  /// Structural equality plus equal graph, node and block names and equal block specs.
   bool identical(const Graph& other) const;
 
  private:

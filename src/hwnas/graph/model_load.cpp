@@ -8,6 +8,7 @@
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
 #include "hwnas/base/yaml_input.h"
+#include "hwnas/graph/block_spec_file.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/graph/model_layers.h"
 
@@ -54,6 +55,7 @@ class ModelLoader {
       while (names_.contains(name)) name += "_";
       graph_.add(name, Output{}, {names_.at(layers_.back().name)});
     }
+    check_written_specs();
     return std::move(graph_);
   }
 
@@ -82,18 +84,27 @@ class ModelLoader {
   }
 
   void add_blocks(const YAML::Node& blocks) {
-    if (!blocks.IsSequence()) fail(blocks, "blocks must be a list of {name, kind}");
+    if (!blocks.IsSequence()) fail(blocks, "blocks must be a list of {name, kind} entries, each with an optional spec");
     for (const YAML::Node& b : blocks) {
-      if (!b.IsMap() || !b["name"] || !b["kind"] || b.size() != 2 || !b["name"].IsScalar() ||
+      if (!b.IsMap() || !b["name"] || !b["kind"] || b.size() != (b["spec"] ? 3u : 2u) || !b["name"].IsScalar() ||
           !b["kind"].IsScalar())
-        fail(b, "each block is {name: NAME, kind: KIND}");
+        fail(b, "each block is {name: NAME, kind: KIND} or {name: NAME, kind: KIND, spec: {type: ..., ...}}");
       BlockKind kind{};
       if (!parse_block_kind(b["kind"].Scalar(), kind))
         fail(b["kind"], fmt::format("unknown block kind '{}'", b["kind"].Scalar()));
       const std::string name = b["name"].Scalar();
       if (block_ids_.contains(name)) fail(b, fmt::format("duplicate block name '{}'", name));
-      block_ids_[name] = graph_.add_block(kind, name);
+      const BlockSpec spec = b["spec"] ? detail::read_block_spec(b["spec"], source_, name, kind) : BlockSpec();
+      block_ids_[name] = graph_.add_block(kind, name, spec);
+      if (b["spec"]) written_specs_.emplace_back(block_ids_[name], b["spec"]);
     }
+  }
+
+  // A spec the file gives must describe the block's nodes: a rewrite rebuilds the block from it.
+  void check_written_specs() const {
+    for (const auto& [block, at] : written_specs_)
+      if (const std::string why = detail::spec_mismatch(graph_, block); !why.empty())
+        fail(at, fmt::format("block '{}' spec: {}; fix the spec or remove it", graph_.block_name(block), why));
   }
 
   void read_layers(const YAML::Node& layers) {
@@ -286,6 +297,7 @@ class ModelLoader {
   std::unordered_map<std::string, NodeId> names_;
   std::unordered_map<std::string, std::pair<NodeId, NodeId>> layer_nodes_;  // [begin, end)
   std::unordered_map<std::string, BlockId> block_ids_;
+  std::vector<std::pair<BlockId, YAML::Node>> written_specs_;
 };
 
 }  // namespace

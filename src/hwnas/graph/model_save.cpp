@@ -5,6 +5,7 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
+#include "hwnas/graph/block_spec_file.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/graph/op_json.h"
 
@@ -42,18 +43,27 @@ Json model_json(const Graph& g) {
   Json root = {{"name", g.name()}};
   if (g.num_blocks() > 0) {
     root["blocks"] = Json::array();
-    for (BlockId b = 0; b < g.num_blocks(); ++b)
-      root["blocks"].push_back({{"name", std::string(g.block_name(b))},
-                                {"kind", std::string(block_kind_name(g.block(b).kind))}});
+    for (BlockId b = 0; b < g.num_blocks(); ++b) {
+      Json block = {{"name", std::string(g.block_name(b))}, {"kind", std::string(block_kind_name(g.block(b).kind))}};
+      if (Json spec = detail::block_spec_json(g.block(b).spec); !spec.is_null()) block["spec"] = std::move(spec);
+      root["blocks"].push_back(std::move(block));
+    }
   }
   root["layers"] = Json::array();
   for (NodeId id = 0; id < g.size(); ++id) root["layers"].push_back(layer_json(g, id));
   return root;
 }
 
-// Scalars and (nested) lists, in YAML's flow style.
+// Scalars and (nested) lists and mappings (a block's spec), in YAML's flow style.
 void emit_value(YAML::Emitter& out, const Json& v) {
-  if (v.is_array()) {
+  if (v.is_object()) {
+    out << YAML::Flow << YAML::BeginMap;
+    for (const auto& [key, value] : v.items()) {
+      out << YAML::Key << key << YAML::Value;
+      emit_value(out, value);
+    }
+    out << YAML::EndMap;
+  } else if (v.is_array()) {
     out << YAML::Flow << YAML::BeginSeq;
     for (const Json& item : v) emit_value(out, item);
     out << YAML::EndSeq;

@@ -14,7 +14,7 @@ NodeId shortcut(Graph& g, NodeId x, std::int32_t out, std::int32_t stride, const
 
 NodeId resnet_basic(Graph& g, NodeId x, std::int32_t planes, std::int32_t stride,
                     const std::string& name) {
-  const BlockId block = g.add_block(BlockKind::resnet_basic, name);
+  const BlockId block = g.add_block(BlockKind::resnet_basic, name, ResNetSpec{planes, stride});
   NodeId y = emit_conv_bn_act(g, x, {.out = planes, .kernel = 3, .stride = stride}, name + ".1",
                               block);
   y = emit_conv_bn_act(g, y, {.out = planes, .kernel = 3, .act = std::nullopt}, name + ".2", block);
@@ -24,7 +24,7 @@ NodeId resnet_basic(Graph& g, NodeId x, std::int32_t planes, std::int32_t stride
 
 NodeId resnet_bottleneck(Graph& g, NodeId x, std::int32_t planes, std::int32_t stride,
                          const std::string& name) {
-  const BlockId block = g.add_block(BlockKind::resnet_bottleneck, name);
+  const BlockId block = g.add_block(BlockKind::resnet_bottleneck, name, ResNetSpec{planes, stride});
   NodeId y = emit_conv_bn_act(g, x, {.out = planes}, name + ".1", block);
   y = emit_conv_bn_act(g, y, {.out = planes, .kernel = 3, .stride = stride}, name + ".2", block);
   y = emit_conv_bn_act(g, y, {.out = 4 * planes, .act = std::nullopt}, name + ".3", block);

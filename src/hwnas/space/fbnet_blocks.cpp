@@ -10,7 +10,8 @@ NodeId fbnet_block(Graph& g, NodeId x, const FbnetBlock& choice, std::int32_t ou
                    const std::string& name) {
   const std::int32_t in = g.shape(x).c;
   if (choice.expansion == 0 && in == out && stride == 1) return x;
-  const BlockId block = g.add_block(BlockKind::fbnet, name);
+  const BlockId block = g.add_block(BlockKind::fbnet, name,
+                                    FbnetSpec{choice.kernel, choice.expansion, choice.groups, out, stride});
   if (choice.expansion == 0) {
     return emit_conv_bn_act(g, x, {.out = out, .stride = stride, .act = ActKind::relu},
                             name + ".conv", block);

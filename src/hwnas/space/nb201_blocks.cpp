@@ -33,7 +33,9 @@ NodeId relu_conv_bn(Graph& g, NodeId x, std::int32_t out, std::int32_t kernel,
 }  // namespace
 
 NodeId nb201_cell(Graph& g, NodeId x, const Nb201Cell& cell, const std::string& name) {
-  const BlockId block = g.add_block(BlockKind::nb201_cell, name);
+  Nb201CellSpec spec;
+  for (std::size_t e = 0; e < kNb201Edges; ++e) spec.edges[e] = static_cast<std::uint8_t>(cell.edges[e]);
+  const BlockId block = g.add_block(BlockKind::nb201_cell, name, spec);
   const std::int32_t channels = g.shape(x).c;
   std::array<NodeId, 4> nodes = {x, -1, -1, -1};
   std::array<std::vector<NodeId>, 4> terms;
@@ -69,7 +71,7 @@ NodeId nb201_cell(Graph& g, NodeId x, const Nb201Cell& cell, const std::string& 
 }
 
 NodeId nb201_reduction(Graph& g, NodeId x, std::int32_t out, const std::string& name) {
-  const BlockId block = g.add_block(BlockKind::nb201_reduction, name);
+  const BlockId block = g.add_block(BlockKind::nb201_reduction, name, Nb201ReductionSpec{out});
   NodeId y = relu_conv_bn(g, x, out, 3, 2, name + ".a", block);
   y = relu_conv_bn(g, y, out, 3, 1, name + ".b", block);
   NodeId s = g.add(name + ".shortcut.pool", Pool{.kind = PoolKind::avg}, {x}, block);

@@ -23,9 +23,7 @@ Graph nb201_network(const Nb201Cell& cell, const ZooOptions& o) {
     if (stage > 0) x = nb201_reduction(g, x, c << stage, fmt::format("cells.{}", index++));
     for (int i = 0; i < 5; ++i) x = nb201_cell(g, x, cell, fmt::format("cells.{}", index++));
   }
-  const BlockId head = g.add_block(BlockKind::head, "lastact");
-  x = g.add("lastact.bn", BatchNorm{}, {x}, head);
-  x = g.add("lastact.relu", Activation{ActKind::relu}, {x}, head);
+  x = bn_act(g, x, {ActKind::relu}, "lastact");
   zoo::classifier_head(g, x, o.classes, 0);
   return g;
 }

@@ -35,7 +35,7 @@ graph::Graph at_resolution(const graph::Graph& g, std::int32_t resolution) {
   if (in.height == resolution && in.width == resolution) return g;
   graph::Graph out(g.name());
   out.reserve(g.size(), g.num_edges(), g.num_blocks(), g.name_bytes());
-  for (graph::BlockId b = 0; b < g.num_blocks(); ++b) out.add_block(g.block(b).kind, g.block_name(b));
+  for (graph::BlockId b = 0; b < g.num_blocks(); ++b) out.add_block(g.block(b).kind, g.block_name(b), g.block(b).spec);
   for (graph::NodeId id = 0; id < g.size(); ++id) {
     graph::Op op = g.op(id);
     if (id == input) op = graph::Input{in.channels, resolution, resolution};

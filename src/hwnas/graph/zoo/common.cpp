@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "hwnas/graph/blocks.h"
 #include "hwnas/graph/zoo/builders.h"
 
 namespace hwnas::graph::zoo {
@@ -16,11 +17,7 @@ NodeId add_input(Graph& g, const ZooOptions& o) {
 }
 
 void classifier_head(Graph& g, NodeId x, std::int32_t classes, std::int32_t dropout_percent) {
-  const BlockId block = g.add_block(BlockKind::head, "classifier");
-  NodeId y = g.add("classifier.pool", GlobalPool{}, {x}, block);
-  y = g.add("classifier.flatten", Flatten{}, {y}, block);
-  if (dropout_percent > 0) y = g.add("classifier.dropout", Dropout{dropout_percent}, {y}, block);
-  y = g.add("classifier.fc", Linear{classes}, {y}, block);
+  const NodeId y = classifier(g, x, {.classes = classes, .dropout_percent = dropout_percent}, "classifier");
   g.add("output", Output{}, {y});
 }
 

@@ -27,11 +27,7 @@ void ssdlite_head(Graph& g, NodeId stride16, NodeId last, const SsdLiteHeadSpec&
 /// stride 8) and `high` features, upsampled (bilinear) to output_size × output_size; one
 /// Output [classes, output_size, output_size]. No final upsample when the low feature
 /// already has that size.
-struct LrasppHeadSpec {
-  std::int32_t classes = 21;
-  std::int32_t inter_channels = 128;
-  std::int32_t output_size = 0;
-};
+using graph::LrasppHeadSpec;  // block_spec.h: classes, inter_channels, output_size
 void lraspp_head(Graph& g, NodeId low, NodeId high, const LrasppHeadSpec& spec);
 
 }  // namespace hwnas::graph::zoo

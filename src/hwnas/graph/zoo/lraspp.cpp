@@ -10,7 +10,7 @@
 namespace hwnas::graph::zoo {
 
 void lraspp_head(Graph& g, NodeId low, NodeId high, const LrasppHeadSpec& spec) {
-  const BlockId block = g.add_block(BlockKind::head, "classifier");
+  const BlockId block = g.add_block(BlockKind::head, "classifier", spec);
   NodeId x = g.add("classifier.cbr.conv", Conv2d{.out_channels = spec.inter_channels}, {high}, block);
   x = g.add("classifier.cbr.bn", BatchNorm{}, {x}, block);
   x = g.add("classifier.cbr.act", Activation{ActKind::relu}, {x}, block);

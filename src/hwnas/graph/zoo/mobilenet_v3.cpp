@@ -80,13 +80,12 @@ Graph v3_classifier(std::string name, const ZooOptions& o, std::span<const Bneck
                     std::int32_t last_channel) {
   Graph g(std::move(name));
   const V3Features f = v3_features(g, add_input(g, o), o.width, config, false);
-  const BlockId block = g.add_block(BlockKind::head, "classifier");
-  NodeId y = g.add("classifier.pool", GlobalPool{}, {f.last}, block);
-  y = g.add("classifier.flatten", Flatten{}, {y}, block);
-  y = g.add("classifier.fc1", Linear{make_divisible(last_channel * o.width)}, {y}, block);
-  y = g.add("classifier.act", Activation{ActKind::hardswish}, {y}, block);
-  y = g.add("classifier.dropout", Dropout{20}, {y}, block);
-  y = g.add("classifier.fc2", Linear{o.classes}, {y}, block);
+  const NodeId y = classifier(g, f.last,
+                              {.classes = o.classes,
+                               .hidden = make_divisible(last_channel * o.width),
+                               .hidden_act = ActKind::hardswish,
+                               .dropout_percent = 20},
+                              "classifier");
   g.add("output", Output{}, {y});
   return g;
 }

@@ -15,7 +15,7 @@ namespace hwnas::graph::zoo {
 namespace {
 
 void prediction_head(Graph& g, NodeId x, std::int32_t out, const std::string& name) {
-  const BlockId block = g.add_block(BlockKind::head, name);
+  const BlockId block = g.add_block(BlockKind::head, name, PredictionHeadSpec{out});
   const std::int32_t c = g.shape(x).c;
   NodeId y = emit_conv_bn_act(g, x, {.out = c, .kernel = 3, .groups = c, .act = ActKind::relu6},
                               name + ".dw", block);
@@ -31,12 +31,7 @@ void ssdlite_head(Graph& g, NodeId stride16, NodeId last, const SsdLiteHeadSpec&
   for (std::size_t i = 0; i < spec.extra_channels.size(); ++i) {
     const std::int32_t out = make_divisible(spec.extra_channels[i] * spec.width, spec.divisor);
     const std::string name = fmt::format("extra.{}", i);
-    const BlockId block = g.add_block(BlockKind::conv_bn_act, name);
-    x = emit_conv_bn_act(g, x, {.out = out / 2, .act = ActKind::relu6}, name + ".reduce", block);
-    x = emit_conv_bn_act(
-        g, x, {.out = out / 2, .kernel = 3, .stride = 2, .groups = out / 2, .act = ActKind::relu6},
-        name + ".dw", block);
-    x = emit_conv_bn_act(g, x, {.out = out, .act = ActKind::relu6}, name + ".expand", block);
+    x = ssdlite_extra(g, x, {out}, name);
     maps.push_back(x);
   }
   for (std::size_t i = 0; i < maps.size(); ++i) {
