@@ -2,6 +2,7 @@
 // and a small subset: output, weights, a run killed with SIGKILL and resumed, a diverging
 // run, and every bad input as a one-line error (exit 2) that writes nothing.
 #include <gtest/gtest.h>
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -48,6 +49,14 @@ TEST(TrainCli, TrainsSavesAndEvaluates) {
   EXPECT_GE(j["metrics"]["top5"].get<double>(), top1);
   EXPECT_GT(j["images_per_s"].get<double>(), 0);
   EXPECT_GT(j["peak_rss_bytes"].get<double>(), 0);
+  // Off a terminal (stderr is a pipe here): a line at the first step and one per epoch, for
+  // nohup and CI logs (issue 11, fresh-user finding 7: a line per 10% of a long run).
+  const std::string lines[] = {"train tiny_fmnist: 1/279 (0%), elapsed ", "epoch 1/3, loss ",
+                               "train tiny_fmnist: 93/279 (33%), elapsed ", "epoch 1/3 done, loss ",
+                               "epoch 2/3 done, loss ", "train tiny_fmnist: 279/279 (100%), elapsed ",
+                               "epoch 3/3 done, loss "};
+  for (const std::string& line : lines) EXPECT_NE(r.err.find(line), std::string::npos) << line << "\n" << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 4) << r.err;
   EXPECT_NE(r.err.find("loss"), std::string::npos);  // the progress bar
   EXPECT_NE(r.err.find("images/s"), std::string::npos);
 

@@ -44,10 +44,22 @@ void ProgressBar::update(std::int64_t done, std::int64_t total, std::string_view
     const std::int64_t decile = static_cast<std::int64_t>(fraction * 10);
     if (decile == last_decile_) return;
     last_decile_ = decile;
-    fmt::print(stderr, "{}: {}/{} ({:.0f}%), elapsed {}, ETA {}{}{}\n", label_, done, total, fraction * 100,
-               duration(elapsed), eta, detail.empty() ? "" : ", ", printable(detail));
+    print_line(done, total, detail);
   }
   last_draw_ = now;
+}
+
+void ProgressBar::line(std::int64_t done, std::int64_t total, std::string_view detail) {
+  if (tty_) update(done, total, detail);
+  else print_line(done, total, detail);
+}
+
+void ProgressBar::print_line(std::int64_t done, std::int64_t total, std::string_view detail) {
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double fraction = total > 0 ? std::clamp(double(done) / double(total), 0.0, 1.0) : 1.0;
+  const std::string eta = done > 0 ? duration(elapsed * (1 - fraction) / fraction) : "?";
+  fmt::print(stderr, "{}: {}/{} ({:.0f}%), elapsed {}, ETA {}{}{}\n", label_, done, total, fraction * 100,
+             duration(elapsed), eta, detail.empty() ? "" : ", ", printable(detail));
 }
 
 void ProgressBar::finish() {

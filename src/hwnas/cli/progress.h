@@ -1,5 +1,5 @@
 // A progress bar with ETA on stderr: redrawn in place on a terminal, a line every 10%
-// otherwise (logs stay readable).
+// otherwise (logs stay readable), or at the caller's milestones (a training's epochs).
 #pragma once
 
 #include <chrono>
@@ -15,6 +15,11 @@ class ProgressBar {
   explicit ProgressBar(const std::string& label);
   /// `detail` (e.g. "40 trials, best 93.1") follows the counts.
   void update(std::int64_t done, std::int64_t total, std::string_view detail = {});
+  /// Whether stderr is a terminal (the bar is redrawn in place).
+  bool on_terminal() const { return tty_; }
+  /// Off a terminal, one line now ("LABEL: DONE/TOTAL (P%), elapsed E, ETA T, DETAIL"),
+  /// whatever the 10% steps; on a terminal, update().
+  void line(std::int64_t done, std::int64_t total, std::string_view detail = {});
   /// Ends the bar's line.
   void finish();
 
@@ -24,6 +29,8 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_, last_draw_;
   std::int64_t last_decile_ = -1;
   bool drawn_ = false;
+
+  void print_line(std::int64_t done, std::int64_t total, std::string_view detail);
 };
 
 }  // namespace hwnas::cli
