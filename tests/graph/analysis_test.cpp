@@ -123,18 +123,18 @@ TEST(Analysis, MobileNetV2Width) {
 // PyTorch's pooling_output_shape (aten/src/ATen/native/Pool.h), rounding toward −∞; the
 // expected sizes are what torch 1.13 printed for F.max_pool2d on the same arguments.
 TEST(Analysis, WindowOutputSizeIsPyTorchs) {
-  EXPECT_EQ(window_output_size(2, 3, 2, 0, 1, true), 1);   // window runs off the input
-  EXPECT_EQ(window_output_size(2, 3, 2, 0, 1, false), 0);  // "Output size is too small"
-  EXPECT_EQ(window_output_size(5, 1, 3, 0, 1, true), 2);   // last window would start past it
-  EXPECT_EQ(window_output_size(4, 3, 2, 1, 1, false), 2);
-  EXPECT_EQ(window_output_size(4, 3, 2, 1, 1, true), 3);
-  EXPECT_EQ(window_output_size(6, 3, 3, 1, 1, true), 3);
-  EXPECT_EQ(window_output_size(1, 2, 2, 1, 1, true), 1);
+  EXPECT_EQ(window_output_size(2, 3, 2, 0, 0, 1, true), 1);   // window runs off the input
+  EXPECT_EQ(window_output_size(2, 3, 2, 0, 0, 1, false), 0);  // "Output size is too small"
+  EXPECT_EQ(window_output_size(5, 1, 3, 0, 0, 1, true), 2);   // last window would start past it
+  EXPECT_EQ(window_output_size(4, 3, 2, 1, 1, 1, false), 2);
+  EXPECT_EQ(window_output_size(4, 3, 2, 1, 1, 1, true), 3);
+  EXPECT_EQ(window_output_size(6, 3, 3, 1, 1, 1, true), 3);
+  EXPECT_EQ(window_output_size(1, 2, 2, 1, 1, 1, true), 1);
   // int32 extremes stay exact: 8 + 2·(2^31 − 1) − 2 − 1 + 1 and 8 − 2·(2^31 − 1) − 1 + 1.
   constexpr std::int32_t kMax = std::numeric_limits<std::int32_t>::max();
-  EXPECT_EQ(window_output_size(8, 3, 1, kMax, 1, false), 4294967300);
-  EXPECT_EQ(window_output_size(8, 3, 1, 0, kMax, false), 8 - 2 * std::int64_t{kMax});
-  EXPECT_EQ(window_output_size(8, 3, 1, kMax, kMax, false), 8);
+  EXPECT_EQ(window_output_size(8, 3, 1, kMax, kMax, 1, false), 4294967300);
+  EXPECT_EQ(window_output_size(8, 3, 1, 0, 0, kMax, false), 8 - 2 * std::int64_t{kMax});
+  EXPECT_EQ(window_output_size(8, 3, 1, kMax, kMax, kMax, false), 8);
 }
 
 TEST(Analysis, CeilModePoolRunsOffASmallInput) {

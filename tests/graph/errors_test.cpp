@@ -191,9 +191,9 @@ TEST(Errors, WrongValueTypes) {
   expect_message(model_error(with_layers("  - {op: batch_norm, epsilon: 2}\n")),
                  {"layer 'layers.0' (batch_norm)", "epsilon must be a number in [0, 1], got '2'"});
   expect_message(model_error(with_layers("  - {op: global_pool, kind: min}\n")),
-                 {"layer 'layers.0' (global_pool)", "kind must be avg or max"});
+                 {"layer 'layers.0' (global_pool)", "kind must be one of avg, max; got 'min'"});
   expect_message(model_error(with_layers("  - {op: upsample, mode: cubic}\n")),
-                 {"mode must be nearest or bilinear"});
+                 {"mode must be one of nearest, bilinear; got 'cubic'"});
   expect_message(model_error(with_layers("  - {op: upsample, scale: 2, size: [4, 4]}\n")),
                  {"give scale or size, not both"});
   expect_message(model_error(with_layers("  - {op: upsample, size: [4]}\n")),
@@ -226,7 +226,7 @@ TEST(Errors, NonPositiveSizes) {
   expect_message(model_error(with_layers("  - {op: conv2d, out: 3, stride: [1, 0]}\n")),
                  {"stride must be a positive integer or a [height, width] pair, got '0'"});
   expect_message(model_error(with_layers("  - {op: conv2d, out: 3, padding: -1}\n")),
-                 {"padding must be a non-negative integer or a [height, width] pair, got '-1'"});
+                 {"padding must be a non-negative integer, a [height, width] pair or [top, left, bottom, right], got '-1'"});
   expect_message(model_error(with_layers("  - {op: global_pool}\n  - {op: linear, out: 0}\n")),
                  {"bad.yaml:5:", "layer 'layers.1' (linear)", "out must be a positive integer"});
   expect_message(model_error(with_layers("  - {op: upsample, scale: 0}\n")),

@@ -51,7 +51,7 @@ inline Kernel conv_kernel(std::int32_t out, graph::Precision precision = graph::
   graph::Conv2d conv;
   conv.out_channels = out;
   conv.kernel_h = conv.kernel_w = 3;
-  conv.pad_h = conv.pad_w = 1;
+  conv.pad_h = conv.pad_w = conv.pad_bottom = conv.pad_right = 1;
   return Kernel{{KernelOp{conv, {in}, o}, KernelOp{graph::BatchNorm{}, {o}, o},
                  KernelOp{graph::Activation{graph::ActKind::relu}, {o}, o}},
                 precision,

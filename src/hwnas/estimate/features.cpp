@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "hwnas/graph/analysis.h"
+#include "hwnas/graph/overloaded.h"
 
 namespace hwnas::estimate {
 namespace {
@@ -21,16 +22,32 @@ float act_code(const graph::Op& op) {
 
 std::string kernel_type(const hw::Kernel& kernel) {
   const hw::KernelOp& main = kernel.main();
-  if (const auto* conv = std::get_if<graph::Conv2d>(&main.op)) {
-    if (graph::is_depthwise(*conv, main.inputs[0].c)) return "dwconv";
-    return conv->groups > 1 ? "group_conv" : "conv";
-  }
-  if (std::holds_alternative<graph::Linear>(main.op)) return "linear";
-  if (std::holds_alternative<graph::Pool>(main.op)) return "pool";
-  if (std::holds_alternative<graph::GlobalPool>(main.op)) return kernel.ops.size() > 1 ? "se" : "global_pool";
-  if (std::holds_alternative<graph::Concat>(main.op)) return "concat";
-  if (std::holds_alternative<graph::Upsample>(main.op)) return "upsample";
-  return "elementwise";
+  using Type = std::string;
+  // Every op is listed: a new op must be given a kernel type here.
+  const auto elementwise = [](const auto&) -> Type { return "elementwise"; };
+  return std::visit(
+      Overloaded{
+          [&](const graph::Conv2d& conv) -> Type {
+            if (graph::is_depthwise(conv, main.inputs[0].c)) return "dwconv";
+            return conv.groups > 1 ? "group_conv" : "conv";
+          },
+          [](const graph::Linear&) -> Type { return "linear"; },
+          [](const graph::Pool&) -> Type { return "pool"; },
+          [&](const graph::GlobalPool&) -> Type { return kernel.ops.size() > 1 ? "se" : "global_pool"; },
+          [](const graph::Concat&) -> Type { return "concat"; },
+          [](const graph::Upsample&) -> Type { return "upsample"; },
+          [&](const graph::Input& p) { return elementwise(p); },
+          [&](const graph::BatchNorm& p) { return elementwise(p); },
+          [&](const graph::Activation& p) { return elementwise(p); },
+          [&](const graph::Add& p) { return elementwise(p); },
+          [&](const graph::Mul& p) { return elementwise(p); },
+          [&](const graph::Flatten& p) { return elementwise(p); },
+          [&](const graph::ChannelShuffle& p) { return elementwise(p); },
+          [&](const graph::Zero& p) { return elementwise(p); },
+          [&](const graph::Dropout& p) { return elementwise(p); },
+          [&](const graph::Output& p) { return elementwise(p); },
+      },
+      main.op);
 }
 
 std::vector<std::string> kernel_types(const hw::FusionRules& rules) {

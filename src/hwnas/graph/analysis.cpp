@@ -2,9 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
+
 #include "hwnas/base/checked.h"
 #include "hwnas/base/error.h"
 #include "hwnas/graph/memory_schedule.h"
+#include "hwnas/graph/op_schema.h"
 
 namespace hwnas::graph {
 namespace {
@@ -79,34 +83,35 @@ int element_bytes(Precision precision) {
   return 4;
 }
 
-// infer_shape guarantees that a conv2d's MACs and parameters per sample fit in int64; a
-// linear's are below 2^62 + 2^31 and a batch norm's below 2^32.
-std::int64_t node_macs(const Graph& graph, NodeId id) {
-  const Op& op = graph.op(id);
-  if (const auto* conv = std::get_if<Conv2d>(&op)) {
-    const Shape& in = graph.shape(graph.inputs(id)[0]);
-    return graph.shape(id).elements() * (in.c / conv->groups) * conv->kernel_h * conv->kernel_w;
+namespace {
+
+// count(op, input shapes, output shape) of node `id`; no allocation for up to 4 inputs
+// (analyze() runs inside search loops).
+std::int64_t count_node(const Graph& graph, NodeId id,
+                        std::int64_t (*count)(const Op&, std::span<const Shape>, const Shape&)) {
+  const std::span<const NodeId> inputs = graph.inputs(id);
+  std::array<Shape, 4> few;
+  std::vector<Shape> many;
+  std::span<Shape> shapes(few.data(), std::min(inputs.size(), few.size()));
+  if (inputs.size() > few.size()) {
+    many.resize(inputs.size());
+    shapes = many;
   }
-  if (const auto* linear = std::get_if<Linear>(&op))
-    return std::int64_t{graph.shape(graph.inputs(id)[0]).c} * linear->out_features;
-  return 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) shapes[i] = graph.shape(inputs[i]);
+  return count(graph.op(id), shapes, graph.shape(id));
+}
+
+}  // namespace
+
+// The op's description counts (op_schema.h); infer_shape guarantees that a conv2d's MACs
+// and parameters per sample fit in int64; a linear's are below 2^62 + 2^31 and a batch
+// norm's below 2^32.
+std::int64_t node_macs(const Graph& graph, NodeId id) {
+  return count_node(graph, id, op_macs);
 }
 
 std::int64_t node_params(const Graph& graph, NodeId id) {
-  const Op& op = graph.op(id);
-  if (const auto* conv = std::get_if<Conv2d>(&op)) {
-    const std::int64_t in_c = graph.shape(graph.inputs(id)[0]).c;
-    return std::int64_t{conv->out_channels} * (in_c / conv->groups) * conv->kernel_h *
-               conv->kernel_w +
-           (conv->bias ? conv->out_channels : 0);
-  }
-  if (const auto* linear = std::get_if<Linear>(&op)) {
-    const std::int64_t in_c = graph.shape(graph.inputs(id)[0]).c;
-    return in_c * linear->out_features + (linear->bias ? linear->out_features : 0);
-  }
-  if (const auto* bn = std::get_if<BatchNorm>(&op))
-    return bn->affine ? 2 * std::int64_t{graph.shape(id).c} : 0;
-  return 0;
+  return count_node(graph, id, op_params);
 }
 
 Analysis analyze(const Graph& graph, Precision precision, std::int32_t batch, MinOrder min_order) {

@@ -8,6 +8,7 @@
 
 #include "hwnas/graph/blocks.h"
 #include "hwnas/graph/infer_shape.h"
+#include "hwnas/graph/op_description.h"
 
 namespace hwnas::graph::detail {
 namespace {
@@ -33,22 +34,6 @@ std::int32_t expanded_channels(LayerContext& c, std::int32_t in, double fallback
   // torchvision's int(round(in * expand)): Python rounds half to even (5 * 0.5 -> 2), as
   // nearbyint does in the default rounding mode; lround would round half away from zero.
   return std::max<std::int32_t>(1, static_cast<std::int32_t>(std::nearbyint(in * expand)));
-}
-
-Pool pool_params(LayerContext& c, PoolKind kind) {
-  const auto [kh, kw] = c.reader.pair("kernel", 2, false);
-  const auto stride = c.reader.has("stride") ? c.reader.pair("stride", 1, false)
-                                             : std::pair{kh, kw};
-  const auto [ph, pw] = c.reader.pair("padding", 0, true);
-  return Pool{kind,
-              kh,
-              kw,
-              stride.first,
-              stride.second,
-              ph,
-              pw,
-              c.reader.boolean("count_include_pad", true),
-              c.reader.boolean("ceil_mode", false)};
 }
 
 const std::map<std::string, Build, std::less<>>& block_ops() {
@@ -145,80 +130,6 @@ const std::map<std::string, Build, std::less<>>& block_ops() {
   return ops;
 }
 
-const std::map<std::string, Build, std::less<>>& primitive_ops() {
-  static const std::map<std::string, Build, std::less<>> ops = [] {
-    std::map<std::string, Build, std::less<>> m = {
-        {"input",
-         [](LayerContext& c) {
-           const auto s = c.reader.ints("shape", 3);
-           return primitive(c, Input{s[0], s[1], s[2]});
-         }},
-        {"conv2d",
-         [](LayerContext& c) {
-           const auto [kh, kw] = c.reader.pair("kernel", 1, false);
-           const auto [sh, sw] = c.reader.pair("stride", 1, false);
-           const auto [dh, dw] = c.reader.pair("dilation", 1, false);
-           const auto [ph, pw] = c.reader.pair("padding", -1, true);
-           return primitive(c, Conv2d{c.reader.positive("out"), kh, kw, sh, sw,
-                                      ph < 0 ? same_padding(kh, dh, c.name) : ph,
-                                      pw < 0 ? same_padding(kw, dw, c.name) : pw, dh, dw,
-                                      c.reader.positive("groups", 1),
-                                      c.reader.boolean("bias", false)});
-         }},
-        {"batch_norm",
-         [](LayerContext& c) {
-           return primitive(c, BatchNorm{c.reader.boolean("affine", true),
-                                         c.reader.number("epsilon", kDefaultBatchNormEpsilon, 0, 1)});
-         }},
-        {"add", [](LayerContext& c) { return primitive(c, Add{}); }},
-        {"mul", [](LayerContext& c) { return primitive(c, Mul{}); }},
-        {"concat", [](LayerContext& c) { return primitive(c, Concat{}); }},
-        {"zero", [](LayerContext& c) { return primitive(c, Zero{}); }},
-        {"flatten", [](LayerContext& c) { return primitive(c, Flatten{}); }},
-        {"output", [](LayerContext& c) { return primitive(c, Output{}); }},
-        {"avg_pool", [](LayerContext& c) { return primitive(c, pool_params(c, PoolKind::avg)); }},
-        {"max_pool", [](LayerContext& c) { return primitive(c, pool_params(c, PoolKind::max)); }},
-        {"global_pool",
-         [](LayerContext& c) {
-           const std::string kind = c.reader.text("kind", "avg");
-           if (kind != "avg" && kind != "max") c.reader.fail("kind must be avg or max");
-           return primitive(c, GlobalPool{kind == "avg" ? PoolKind::avg : PoolKind::max});
-         }},
-        {"global_avg_pool", [](LayerContext& c) { return primitive(c, GlobalPool{PoolKind::avg}); }},
-        {"global_max_pool", [](LayerContext& c) { return primitive(c, GlobalPool{PoolKind::max}); }},
-        {"upsample",
-         [](LayerContext& c) {
-           const std::string mode = c.reader.text("mode", "nearest");
-           if (mode != "nearest" && mode != "bilinear") c.reader.fail("mode must be nearest or bilinear");
-           const UpsampleMode m = mode == "nearest" ? UpsampleMode::nearest : UpsampleMode::bilinear;
-           if (c.reader.has("size")) {
-             if (c.reader.has("scale")) c.reader.fail("give scale or size, not both");
-             const auto s = c.reader.ints("size", 2);
-             return primitive(c, Upsample{m, 0, s[0], s[1]});
-           }
-           return primitive(c, Upsample{m, c.reader.positive("scale", 2), 0, 0});
-         }},
-        {"linear",
-         [](LayerContext& c) {
-           return primitive(c, Linear{c.reader.positive("out"), c.reader.boolean("bias", true)});
-         }},
-        {"channel_shuffle",
-         [](LayerContext& c) { return primitive(c, ChannelShuffle{c.reader.positive("groups")}); }},
-        {"dropout",
-         [](LayerContext& c) {
-           const double rate = c.reader.number("rate", 0.0, 0.0, 0.99);
-           return primitive(c, Dropout{static_cast<std::int32_t>(std::lround(rate * 100))});
-         }},
-    };
-    for (ActKind k : {ActKind::relu, ActKind::relu6, ActKind::hardswish, ActKind::hardsigmoid,
-                      ActKind::sigmoid, ActKind::silu, ActKind::identity})
-      m.emplace(std::string(act_name(k)),
-                [k](LayerContext& c) { return primitive(c, Activation{k}); });
-    return m;
-  }();
-  return ops;
-}
-
 }  // namespace
 
 NodeId single_input(LayerContext& c) {
@@ -227,7 +138,8 @@ NodeId single_input(LayerContext& c) {
   return c.inputs[0];
 }
 
-bool is_primitive_op(const std::string& op) { return primitive_ops().contains(op); }
+// Primitive ops are the IR's, read by their descriptions (op_schema.h).
+bool is_primitive_op(const std::string& op) { return op_index_by_name(op).has_value(); }
 
 bool is_known_op(const std::string& op, const ModelLayerOps& extra) {
   return is_primitive_op(op) || block_ops().contains(op) || extra.contains(op);
@@ -239,14 +151,14 @@ std::string known_ops(const ModelLayerOps& extra) {
     for (const auto& entry : *table) sorted.emplace(entry.first, 0);
   std::string names;
   for (const auto& entry : sorted) names += (names.empty() ? "" : ", ") + entry.first;
-  for (const auto& entry : primitive_ops()) names += ", " + entry.first;
+  for (const std::string_view name : primitive_op_names()) names += ", " + std::string(name);
   return names;
 }
 
 NodeId build_layer(const std::string& op, LayerContext& ctx, const ModelLayerOps& extra) {
   if (const auto it = block_ops().find(op); it != block_ops().end()) return it->second(ctx);
   if (const auto it = extra.find(op); it != extra.end()) return it->second(ctx);
-  return primitive_ops().at(op)(ctx);
+  return primitive(ctx, read_op(op, ctx.reader, ctx.name));
 }
 
 }  // namespace hwnas::graph::detail

@@ -118,6 +118,25 @@ std::pair<std::int32_t, std::int32_t> LayerReader::pair(const std::string& key,
   return {x, x};
 }
 
+std::optional<std::array<std::int32_t, 4>> LayerReader::padding(const std::string& key) {
+  const YAML::Node v = get(key);
+  if (!v.IsDefined()) return std::nullopt;
+  const std::string forms = "a non-negative integer, a [height, width] pair or [top, left, bottom, right]";
+  auto one = [&](const YAML::Node& n) {
+    return integer_at(n, key, 0, fmt::format("{} must be {}, got {}", key, forms, quoted(n)));
+  };
+  if (!v.IsSequence()) {
+    const std::int32_t p = one(v);
+    return std::array{p, p, p, p};
+  }
+  if (v.size() == 2) {
+    const std::int32_t h = one(v[0]), w = one(v[1]);
+    return std::array{h, w, h, w};
+  }
+  if (v.size() == 4) return std::array{one(v[0]), one(v[1]), one(v[2]), one(v[3])};
+  fail_at(v, fmt::format("{} must be {}; got a list of {}", key, forms, v.size()));
+}
+
 std::vector<std::int32_t> LayerReader::ints(const std::string& key, std::size_t n) {
   const YAML::Node v = get(key);
   if (!v.IsDefined()) fail(fmt::format("missing key '{}' (a list of {} positive integers)", key, n));

@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <utility>
@@ -37,6 +38,9 @@ class LayerReader {
   /// An int or a [h, w] pair.
   std::pair<std::int32_t, std::int32_t> pair(const std::string& key, std::int32_t fallback,
                                              bool allow_zero);
+  /// Padding as [top, left, bottom, right]: a non-negative int p (all four), a [height,
+  /// width] pair or four ints; nullopt when the key is absent.
+  std::optional<std::array<std::int32_t, 4>> padding(const std::string& key);
   /// A list of exactly `n` positive ints.
   std::vector<std::int32_t> ints(const std::string& key, std::size_t n);
   /// An activation name, or "none" (nullopt).

@@ -8,7 +8,9 @@
 namespace hwnas::graph {
 
 /// e.g. conv2d: {"out": 32, "kernel": 3, "stride": 2, "padding": 1, "dilation": 1,
-/// "groups": 1, "bias": false}; a [h, w] pair where the two differ. Ops without
+/// "groups": 1, "bias": false}; a [h, w] pair where the two differ, a padding as p, [h, w]
+/// or [top, left, bottom, right], whichever is shortest. Keys, defaults and which values
+/// are omitted when default come from the op's description (op_schema.h). Ops without
 /// parameters give an empty object.
 nlohmann::ordered_json op_params_json(const Op& op);
 

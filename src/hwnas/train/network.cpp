@@ -54,6 +54,42 @@ bool produces_flat(const graph::Op& op, bool inputs_flat) {
   return keeps_flat && inputs_flat;
 }
 
+/// Refuses, naming the node, an attribute value that run_node has no PyTorch call for.
+void check_trainable(const graph::Graph& g, NodeId id) {
+  const graph::Op& op = g.op(id);
+  const auto refuse = [&](const std::string& what) {
+    throw UserError(fmt::format("network '{}': node '{}' ({}): {}", g.name(), node_label(g, id),
+                                graph::op_name(op), what));
+  };
+  if (const auto* pool = std::get_if<graph::Pool>(&op); pool && !pool->symmetric()) {
+    if (pool->ceil_mode)
+      refuse("training does not run asymmetric padding with ceil_mode; set ceil_mode false or "
+             "pad symmetrically");
+    if (pool->kind == graph::PoolKind::avg && !pool->count_include_pad)
+      refuse("training does not run asymmetric padding with count_include_pad false; set it "
+             "true or pad symmetrically");
+  }
+  if (const auto* up = std::get_if<graph::Upsample>(&op)) {
+    const graph::Shape& out = g.shape(id);
+    using graph::ResizeCoordinates;
+    const bool runs =
+        up->mode == graph::UpsampleMode::nearest
+            ? up->coordinates == ResizeCoordinates::asymmetric &&
+                  up->rounding == graph::NearestRounding::floor
+            : up->coordinates == ResizeCoordinates::pytorch_half_pixel ||
+                  up->coordinates == ResizeCoordinates::align_corners ||
+                  (up->coordinates == ResizeCoordinates::half_pixel && out.h > 1 && out.w > 1);
+    if (!runs)
+      refuse(fmt::format("training runs nearest with coordinates asymmetric and rounding floor, "
+                         "and bilinear with coordinates pytorch_half_pixel, align_corners or "
+                         "half_pixel (output larger than 1x1); got {} with coordinates {}{}",
+                         graph::upsample_name(up->mode), graph::coordinates_name(up->coordinates),
+                         up->mode == graph::UpsampleMode::nearest
+                             ? fmt::format(" and rounding {}", graph::rounding_name(up->rounding))
+                             : ""));
+  }
+}
+
 }  // namespace
 
 NetworkImpl::NetworkImpl(graph::Graph graph, std::uint64_t seed)
@@ -84,6 +120,7 @@ NetworkImpl::NetworkImpl(graph::Graph graph, std::uint64_t seed)
   for (NodeId id = 0; id < graph_.size(); ++id) {
     Layer& layer = layers_[static_cast<std::size_t>(id)];
     const graph::Op& op = graph_.op(id);
+    check_trainable(graph_, id);
     const std::span<const NodeId> in = graph_.inputs(id);
     layer.flat = produces_flat(op, !in.empty() && std::all_of(in.begin(), in.end(), [&](NodeId i) {
                                      return layers_[static_cast<std::size_t>(i)].flat;
@@ -129,7 +166,12 @@ NetworkImpl::NetworkImpl(graph::Graph graph, std::uint64_t seed)
                   "weight", torch::empty({p.out_features, in_channels}).normal_(0.0, 0.01, generator));
               if (p.bias) layer.bias = holder->register_parameter("bias", torch::zeros({p.out_features}));
             },
-            [](const auto&) {},
+            // No parameters or buffers (has_state is false for these).
+            [](const graph::Input&) {}, [](const graph::Activation&) {}, [](const graph::Add&) {},
+            [](const graph::Mul&) {}, [](const graph::Concat&) {}, [](const graph::Pool&) {},
+            [](const graph::GlobalPool&) {}, [](const graph::Upsample&) {}, [](const graph::Flatten&) {},
+            [](const graph::ChannelShuffle&) {}, [](const graph::Zero&) {}, [](const graph::Dropout&) {},
+            [](const graph::Output&) {},
         },
         op);
   }

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <limits>
+
 #include "hwnas/base/error.h"
 #include "hwnas/graph/overloaded.h"
 #include "hwnas/train/network.h"
@@ -41,8 +43,13 @@ torch::Tensor NetworkImpl::run_node(NodeId id, const std::vector<torch::Tensor>&
       Overloaded{
           [&](const graph::Input&) { return input; },
           [&](const graph::Conv2d& p) {
-            return torch::conv2d(arg(0), layer.weight, layer.bias, {p.stride_h, p.stride_w},
-                                 {p.pad_h, p.pad_w}, {p.dilation_h, p.dilation_w}, p.groups);
+            if (p.symmetric())
+              return torch::conv2d(arg(0), layer.weight, layer.bias, {p.stride_h, p.stride_w},
+                                   {p.pad_h, p.pad_w}, {p.dilation_h, p.dilation_w}, p.groups);
+            // Asymmetric (ONNX pads): zeros added before the convolution, as ONNX Runtime does.
+            return torch::conv2d(torch::constant_pad_nd(arg(0), {p.pad_w, p.pad_right, p.pad_h, p.pad_bottom}),
+                                 layer.weight, layer.bias, {p.stride_h, p.stride_w}, std::vector<std::int64_t>{0, 0},
+                                 {p.dilation_h, p.dilation_w}, p.groups);
           },
           [&](const graph::BatchNorm& p) {
             if (is_training()) layer.num_batches_tracked.add_(1);
@@ -62,11 +69,21 @@ torch::Tensor NetworkImpl::run_node(NodeId id, const std::vector<torch::Tensor>&
             return torch::cat(parts, 1);
           },
           [&](const graph::Pool& p) {
-            if (p.kind == graph::PoolKind::max)
-              return torch::max_pool2d(arg(0), {p.kernel_h, p.kernel_w}, {p.stride_h, p.stride_w},
-                                       {p.pad_h, p.pad_w}, {1, 1}, p.ceil_mode);
-            return torch::avg_pool2d(arg(0), {p.kernel_h, p.kernel_w}, {p.stride_h, p.stride_w},
-                                     {p.pad_h, p.pad_w}, p.ceil_mode, p.count_include_pad);
+            // Asymmetric padding (check_trainable: without ceil_mode, and counted in an
+            // average) is added before the pool: -inf for max, zeros for average.
+            const bool pre_pad = !p.symmetric();
+            const bool max = p.kind == graph::PoolKind::max;
+            const torch::Tensor x =
+                pre_pad ? torch::constant_pad_nd(arg(0), {p.pad_w, p.pad_right, p.pad_h, p.pad_bottom},
+                                                 max ? -std::numeric_limits<double>::infinity() : 0.0)
+                        : arg(0);
+            const std::vector<std::int64_t> pad =
+                pre_pad ? std::vector<std::int64_t>{0, 0} : std::vector<std::int64_t>{p.pad_h, p.pad_w};
+            if (max)
+              return torch::max_pool2d(x, {p.kernel_h, p.kernel_w}, {p.stride_h, p.stride_w}, pad,
+                                       {1, 1}, p.ceil_mode);
+            return torch::avg_pool2d(x, {p.kernel_h, p.kernel_w}, {p.stride_h, p.stride_w}, pad,
+                                     p.ceil_mode, p.count_include_pad);
           },
           [&](const graph::GlobalPool& p) {
             if (p.kind == graph::PoolKind::max)
@@ -75,8 +92,10 @@ torch::Tensor NetworkImpl::run_node(NodeId id, const std::vector<torch::Tensor>&
           },
           [&](const graph::Upsample& p) {
             auto options = F::InterpolateFuncOptions().size(std::vector<std::int64_t>{out.h, out.w});
+            // check_trainable refused the coordinates and roundings not run here.
             if (p.mode == graph::UpsampleMode::nearest) return F::interpolate(arg(0), options.mode(torch::kNearest));
-            return F::interpolate(arg(0), options.mode(torch::kBilinear).align_corners(false));
+            return F::interpolate(arg(0), options.mode(torch::kBilinear)
+                                              .align_corners(p.coordinates == graph::ResizeCoordinates::align_corners));
           },
           [&](const graph::Linear&) {
             const torch::Tensor& x = arg(0);

@@ -133,9 +133,9 @@ void check_limits(const Kernel& kernel) {
   const auto floats = [&](std::optional<std::int64_t> count) {
     add(count ? checked_product({*count, kernel.batch, 4}) : count);
   };
-  const auto window = [&](std::int32_t in, std::int32_t kernel_size, std::int32_t pad,
-                          std::int32_t dilation, const char* axis) {
-    const std::int64_t padded = std::int64_t{in} + 2 * std::int64_t{pad};
+  const auto window = [&](std::int32_t in, std::int32_t kernel_size, std::int32_t pad_begin,
+                          std::int32_t pad_end, std::int32_t dilation, const char* axis) {
+    const std::int64_t padded = std::int64_t{in} + pad_begin + std::int64_t{pad_end};
     const std::int64_t dilated = std::int64_t{dilation} * (kernel_size - 1) + 1;
     if (std::max(padded, dilated) > kMaxCpuWindowExtent)
       xnn::unsupported(kernel, fmt::format("its {} window spans {} pixels (padded input) and {} "
@@ -151,16 +151,16 @@ void check_limits(const Kernel& kernel) {
     floats(checked_product({op.output.c, op.output.h, op.output.w}));
     const graph::Shape& x = op.inputs.empty() ? op.output : op.inputs[0];
     if (const auto* conv = std::get_if<graph::Conv2d>(&op.op)) {
-      window(x.h, conv->kernel_h, conv->pad_h, conv->dilation_h, "height");
-      window(x.w, conv->kernel_w, conv->pad_w, conv->dilation_w, "width");
+      window(x.h, conv->kernel_h, conv->pad_h, conv->pad_bottom, conv->dilation_h, "height");
+      window(x.w, conv->kernel_w, conv->pad_w, conv->pad_right, conv->dilation_w, "width");
       const auto weights = checked_product(
           {conv->out_channels, x.c / std::max(conv->groups, 1), conv->kernel_h, conv->kernel_w});
       const auto with_bias = weights ? checked_add(*weights, conv->out_channels) : weights;
       add(with_bias ? checked_mul(*with_bias, 4) : with_bias);
       taps(op.output, std::int64_t{conv->kernel_h} * conv->kernel_w);
     } else if (const auto* pool = std::get_if<graph::Pool>(&op.op)) {
-      window(x.h, pool->kernel_h, pool->pad_h, 1, "height");
-      window(x.w, pool->kernel_w, pool->pad_w, 1, "width");
+      window(x.h, pool->kernel_h, pool->pad_h, pool->pad_bottom, 1, "height");
+      window(x.w, pool->kernel_w, pool->pad_w, pool->pad_right, 1, "width");
       taps(op.output, std::int64_t{pool->kernel_h} * pool->kernel_w);
     } else if (std::holds_alternative<graph::GlobalPool>(op.op)) {
       taps(op.output, std::int64_t{x.h} * x.w);

@@ -202,7 +202,7 @@ void Translator::define(const KernelOp& op, const std::vector<std::uint32_t>& in
   const graph::Shape& x = op.inputs[0];
   const auto u = [](std::int32_t v) { return static_cast<std::uint32_t>(v); };
   const auto z = [](std::int32_t v) { return static_cast<std::size_t>(v); };
-  if (const auto* conv = as<graph::Conv2d>(op.op)) {
+  if (const auto* conv = as<graph::Conv2d>(op.op)) {  // padding: top, right, bottom, left
     const float scale =
         1.0F / std::sqrt(static_cast<float>(x.c / conv->groups * conv->kernel_h * conv->kernel_w));
     const std::uint32_t bias = constant({z(conv->out_channels)}, scale);
@@ -211,7 +211,7 @@ void Translator::define(const KernelOp& op, const std::vector<std::uint32_t>& in
           constant({1, z(conv->kernel_h), z(conv->kernel_w), z(conv->out_channels)}, scale);
       check(kernel_,
             xnn_define_depthwise_convolution_2d(
-                sg, u(conv->pad_h), u(conv->pad_w), u(conv->pad_h), u(conv->pad_w),
+                sg, u(conv->pad_h), u(conv->pad_right), u(conv->pad_bottom), u(conv->pad_w),
                 u(conv->kernel_h), u(conv->kernel_w), u(conv->stride_h), u(conv->stride_w),
                 u(conv->dilation_h), u(conv->dilation_w), u(conv->out_channels / x.c), z(x.c),
                 clamp.lo, clamp.hi, in[0], filter, bias, out, 0),
@@ -222,7 +222,7 @@ void Translator::define(const KernelOp& op, const std::vector<std::uint32_t>& in
         {z(conv->out_channels), z(conv->kernel_h), z(conv->kernel_w), z(x.c / conv->groups)},
         scale);
     check(kernel_,
-          xnn_define_convolution_2d(sg, u(conv->pad_h), u(conv->pad_w), u(conv->pad_h),
+          xnn_define_convolution_2d(sg, u(conv->pad_h), u(conv->pad_right), u(conv->pad_bottom),
                                     u(conv->pad_w), u(conv->kernel_h), u(conv->kernel_w),
                                     u(conv->stride_h), u(conv->stride_w), u(conv->dilation_h),
                                     u(conv->dilation_w), u(conv->groups), z(x.c / conv->groups),
@@ -276,7 +276,8 @@ void Translator::define(const KernelOp& op, const std::vector<std::uint32_t>& in
     if (in.size() != 2) fail("mul takes exactly two inputs");
     binary(false, in[0], in[1], out, clamp);
   } else if (const auto* pool = as<graph::Pool>(op.op)) {
-    // Bottom/right padding that gives the kernel's output size (ceil_mode adds rows).
+    // Bottom/right padding that gives the kernel's output size (ceil_mode adds rows; an
+    // asymmetric pool's pad_bottom/pad_right are what its output size implies).
     const auto far_pad = [](std::int32_t out_size, std::int32_t stride, std::int32_t kernel,
                             std::int32_t in_size, std::int32_t pad) {
       return static_cast<std::uint32_t>(
@@ -310,8 +311,17 @@ void Translator::define(const KernelOp& op, const std::vector<std::uint32_t>& in
   } else if (const auto* up = as<graph::Upsample>(op.op)) {
     if (up->mode == graph::UpsampleMode::nearest)
       fail("nearest upsampling: this XNNPACK (2022-02) has no nearest resize");
+    // Flags 0 is half_pixel; pytorch_half_pixel differs from it only for an output length
+    // of 1, which changes which pixel is read, not the work.
+    std::uint32_t flags = 0;
+    switch (up->coordinates) {
+      case graph::ResizeCoordinates::align_corners: flags = XNN_FLAG_ALIGN_CORNERS; break;
+      case graph::ResizeCoordinates::asymmetric: flags = XNN_FLAG_TENSORFLOW_LEGACY_MODE; break;
+      case graph::ResizeCoordinates::half_pixel:
+      case graph::ResizeCoordinates::pytorch_half_pixel: break;
+    }
     check(kernel_,
-          xnn_define_static_resize_bilinear_2d(sg, z(op.output.h), z(op.output.w), in[0], out, 0),
+          xnn_define_static_resize_bilinear_2d(sg, z(op.output.h), z(op.output.w), in[0], out, flags),
           "bilinear resize");
   } else if (as<graph::Zero>(op.op)) {
     // NAS-Bench-201's `none` edge as its PyTorch code runs it, x.mul(0.): a broadcast multiply

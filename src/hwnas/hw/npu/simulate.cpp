@@ -20,6 +20,32 @@ struct Cost {
   double macs = 0;
 };
 
+// Elements the vector unit processes for one sample of `op`: a window's taps per output
+// element for pooling, the input for global pooling, else one per output element. Every op
+// is listed, so a new one must be placed here.
+double vector_work(const KernelOp& op) {
+  const double out = double(op.output.elements());
+  const auto per_output = [out](const auto&) { return out; };
+  return std::visit(
+      Overloaded{[&](const graph::Pool& p) { return out * p.kernel_h * p.kernel_w; },
+                 [&](const graph::GlobalPool&) { return double(op.inputs[0].elements()); },
+                 [&](const graph::Input& p) { return per_output(p); },
+                 [&](const graph::Conv2d& p) { return per_output(p); },
+                 [&](const graph::BatchNorm& p) { return per_output(p); },
+                 [&](const graph::Activation& p) { return per_output(p); },
+                 [&](const graph::Add& p) { return per_output(p); },
+                 [&](const graph::Mul& p) { return per_output(p); },
+                 [&](const graph::Concat& p) { return per_output(p); },
+                 [&](const graph::Upsample& p) { return per_output(p); },
+                 [&](const graph::Linear& p) { return per_output(p); },
+                 [&](const graph::Flatten& p) { return per_output(p); },
+                 [&](const graph::ChannelShuffle& p) { return per_output(p); },
+                 [&](const graph::Zero& p) { return per_output(p); },
+                 [&](const graph::Dropout& p) { return per_output(p); },
+                 [&](const graph::Output& p) { return per_output(p); }},
+      op.op);
+}
+
 class Model {
  public:
   Model(const NpuDescription& hw, std::int32_t batch)
@@ -78,14 +104,7 @@ class Model {
 
   // A kernel whose main op runs on the vector unit.
   void vector_op(const KernelOp& op, Cost& c) const {
-    double work = double(op.output.elements()) * batch_;
-    std::visit(Overloaded{
-                   [&](const graph::Pool& p) { work *= double(p.kernel_h) * p.kernel_w; },
-                   [&](const graph::GlobalPool&) { work = double(op.inputs[0].elements()) * batch_; },
-                   [&](const auto&) {},
-               },
-               op.op);
-    c.vector_cycles += vector_cycles(work);
+    c.vector_cycles += vector_cycles(vector_work(op) * batch_);
     for (const Shape& s : op.inputs) c.sram_bytes += bytes(s);
     c.sram_bytes += bytes(op.output);
   }
@@ -102,6 +121,11 @@ Measurement simulate_npu(const Kernel& kernel, const NpuDescription& hw) {
   const Model model(hw, kernel.batch);
   Cost c;
   const KernelOp& main = kernel.main();
+  // Convolutions and linear layers run on the MAC array, every other op on the vector unit.
+  const auto on_vector = [&](const auto&) {
+    model.vector_op(main, c);
+    return false;
+  };
   const bool on_array = std::visit(
       Overloaded{[&](const graph::Conv2d& p) {
                    model.conv(p, main.inputs[0], main.output, c);
@@ -111,10 +135,20 @@ Measurement simulate_npu(const Kernel& kernel, const NpuDescription& hw) {
                    model.linear(p, main.inputs[0], main.output, c);
                    return true;
                  },
-                 [&](const auto&) {
-                   model.vector_op(main, c);
-                   return false;
-                 }},
+                 [&](const graph::Input& p) { return on_vector(p); },
+                 [&](const graph::BatchNorm& p) { return on_vector(p); },
+                 [&](const graph::Activation& p) { return on_vector(p); },
+                 [&](const graph::Add& p) { return on_vector(p); },
+                 [&](const graph::Mul& p) { return on_vector(p); },
+                 [&](const graph::Concat& p) { return on_vector(p); },
+                 [&](const graph::Pool& p) { return on_vector(p); },
+                 [&](const graph::GlobalPool& p) { return on_vector(p); },
+                 [&](const graph::Upsample& p) { return on_vector(p); },
+                 [&](const graph::Flatten& p) { return on_vector(p); },
+                 [&](const graph::ChannelShuffle& p) { return on_vector(p); },
+                 [&](const graph::Zero& p) { return on_vector(p); },
+                 [&](const graph::Dropout& p) { return on_vector(p); },
+                 [&](const graph::Output& p) { return on_vector(p); }},
       main.op);
   for (std::size_t i = 1; i < kernel.ops.size(); ++i) {
     const KernelOp& op = kernel.ops[i];
