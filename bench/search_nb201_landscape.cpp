@@ -70,7 +70,7 @@ std::size_t Landscape::feasible_count() const {
 }
 
 Replay replay(const Landscape& landscape, const std::string& strategy, std::uint64_t seed,
-              std::optional<double> target, std::int64_t max_evaluations) {
+              std::optional<double> target, std::int64_t max_evaluations, bool count_screened) {
   const space::Space& space = landscape.space();
   const search::CostModel& cost_model = landscape.cost_model();
   // "NAME" or "NAME:KEY=VALUE:...": the strategy's parameters (values are JSON, else strings).
@@ -105,7 +105,7 @@ Replay replay(const Landscape& landscape, const std::string& strategy, std::uint
       ++duplicate_run;
     } else {
       duplicate_run = 0;
-      r.evaluations += trial.accuracy_evaluated ? 1 : 0;
+      r.evaluations += trial.accuracy_evaluated || count_screened ? 1 : 0;
       if (feedback.status == search::Feedback::Status::ok && trial.feasible) {
         r.fitness.push_back(feedback.fitness);
         if (target && trial.metrics.accuracy && *trial.metrics.accuracy >= *target) {

@@ -68,7 +68,11 @@ struct Replay {
 /// Runs make_strategy on `landscape` (`strategy`: NAME or NAME:KEY=VALUE:..., its
 /// parameters) with `seed` until the best feasible
 /// accuracy is at least `target` (when given) or `max_evaluations` are spent.
+/// `count_screened`: a genome the cost model screened out before accuracy (over a latency
+/// limit) counts as an evaluation too, as in a search that trains every candidate before it
+/// checks latency (the convention of issue 10's reference figures); by default it is free,
+/// as in hwnas's search loop.
 Replay replay(const Landscape& landscape, const std::string& strategy, std::uint64_t seed,
-              std::optional<double> target, std::int64_t max_evaluations);
+              std::optional<double> target, std::int64_t max_evaluations, bool count_screened = false);
 
 }  // namespace hwnas::bench
