@@ -2,11 +2,14 @@
 // it, its last stdout line is the answer; a crash, a hang or garbage is a failed trial
 // with the reason, and the next trial runs as usual.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "cost_model_support.h"
 #include "hwnas/graph/model_file.h"
+#include "hwnas/search/trial_program.h"
 
 namespace hwnas::search {
 namespace {
@@ -118,6 +121,32 @@ TEST(ExternalAccuracy, BadSectionsAreRefusedBeforeAnyTrial) {
     const std::string error = cost_model_error(c.yaml + "objective: {maximize: accuracy}\n", nb201());
     EXPECT_EQ(error.rfind(c.error, 0), 0u) << c.yaml << error;
   }
+}
+
+// A second Ctrl-C or a kill -9 of hwnas search leaves its trial's directory (issue 11,
+// fresh-user finding 1): the next process to make one sweeps those of ended processes.
+TEST(TrialDirs, ThoseOfEndedProcessesAreSweptOthersStay) {
+  const std::filesystem::path dir = scratch() / "sweep";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const pid_t child = ::fork();  // a process that has ended, and been reaped
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  const std::string prefix = trial_dir_prefix();
+  const std::filesystem::path stale = dir / (prefix + std::to_string(child) + "-a1b2c3"),
+                              alive = dir / (prefix + std::to_string(::getpid()) + "-a1b2c3"),
+                              other_host = dir / ("hwnas-trial-elsewhere-" + std::to_string(child) + "-a1b2c3"),
+                              no_pid = dir / (prefix + "x-a1b2c3");
+  for (const auto& p : {stale, alive, other_host, no_pid}) {
+    std::filesystem::create_directories(p);
+    write_file((p / "model.json").string(), "{}");
+  }
+  EXPECT_EQ(sweep_stale_trial_dirs(dir), 1U);
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  for (const auto& p : {alive, other_host, no_pid}) EXPECT_TRUE(std::filesystem::exists(p)) << p;
+  // This process's own trial directories carry its pid, so that the next run can judge them.
+  const TrialDir d;
+  EXPECT_EQ(d.path().filename().string().rfind(prefix + std::to_string(::getpid()) + "-", 0), 0U) << d.path();
 }
 
 }  // namespace

@@ -1,7 +1,12 @@
 #include "hwnas/search/trial_program.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <mutex>
 
 #include <cctype>
 #include <cerrno>
@@ -14,8 +19,41 @@ namespace hwnas::search {
 
 namespace fs = std::filesystem;
 
+std::string trial_dir_prefix() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "host");
+  std::string name = host;
+  for (char& c : name)
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '.') c = '_';
+  return fmt::format("hwnas-trial-{}-", name);
+}
+
+std::size_t sweep_stale_trial_dirs(const fs::path& dir) {
+  const std::string prefix = trial_dir_prefix();
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with(prefix)) continue;
+    // PID-XXXXXX after the prefix.
+    const std::string rest = name.substr(prefix.size());
+    const std::size_t dash = rest.find('-');
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (dash == 0 || dash == std::string::npos || dash > 9 ||
+        !std::all_of(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(dash), digit))
+      continue;
+    const auto pid = static_cast<pid_t>(std::stol(rest.substr(0, dash)));
+    if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) continue;  // running, or not ours to judge
+    std::error_code remove_ec;
+    if (it->is_directory(remove_ec) && fs::remove_all(it->path(), remove_ec) > 0 && !remove_ec) ++removed;
+  }
+  return removed;
+}
+
 TrialDir::TrialDir() {
-  std::string pattern = (fs::temp_directory_path() / "hwnas-trial-XXXXXX").string();
+  static std::once_flag swept;
+  std::call_once(swept, [] { sweep_stale_trial_dirs(); });
+  std::string pattern = (fs::temp_directory_path() / fmt::format("{}{}-XXXXXX", trial_dir_prefix(), ::getpid())).string();
   if (::mkdtemp(pattern.data()) == nullptr)
     throw UserError(fmt::format("cannot make a temporary directory {} ({})", pattern, std::strerror(errno)));
   path_ = pattern;

@@ -15,8 +15,11 @@
 
 namespace hwnas::search {
 
-/// A directory of its own for one trial's files (under the system's temporary directory),
-/// removed with everything in it on destruction. Throws UserError when it cannot be made.
+/// A directory of its own for one trial's files (under the system's temporary directory,
+/// named hwnas-trial-HOST-PID-XXXXXX), removed with everything in it on destruction. The
+/// first one a process makes first sweeps away those of ended processes on this host
+/// (sweep_stale_trial_dirs): a second Ctrl-C or a kill -9 of hwnas search ends it without
+/// running the destructor. Throws UserError when it cannot be made.
 class TrialDir {
  public:
   TrialDir();
@@ -28,6 +31,16 @@ class TrialDir {
  private:
   std::filesystem::path path_;
 };
+
+/// Removes the trial directories in `dir` (default: the system's temporary directory) that
+/// processes of this host which have ended left behind (kill(PID, 0) says no such
+/// process); those of running processes, of other hosts, and other files stay. Returns
+/// how many it removed; never throws.
+std::size_t sweep_stale_trial_dirs(const std::filesystem::path& dir = std::filesystem::temp_directory_path());
+
+/// "hwnas-trial-HOST-": the start of this host's trial directory names (HOST: the host
+/// name with characters other than letters, digits and '.' as '_').
+std::string trial_dir_prefix();
 
 /// The first ~160 characters of `text` on one line (blank runs become one space).
 std::string one_line(std::string_view text);
