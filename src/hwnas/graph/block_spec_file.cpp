@@ -4,7 +4,6 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/yaml_input.h"
-#include "hwnas/graph/consumers.h"
 #include "hwnas/graph/model_reader.h"
 #include "hwnas/graph/overloaded.h"
 #include "hwnas/graph/rewrite.h"
@@ -167,9 +166,9 @@ BlockSpec read_block_spec(const YAML::Node& node, const std::string& source, con
   return spec;
 }
 
-std::string spec_mismatch(const Graph& g, BlockId block) {
+std::string spec_mismatch(const Graph& g, const ConsumerIndex& readers, BlockId block) {
   if (!why_not_rebuildable(g, block).empty()) return {};
-  const BlockSite site = block_site(g, ConsumerIndex(g), block);
+  const BlockSite site = block_site(g, readers, block);
   if (!site.why_not.empty() || site.inputs.size() != 1) return {};
   Graph built;
   const Shape in = g.shape(site.inputs[0]);

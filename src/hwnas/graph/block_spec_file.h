@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "hwnas/graph/consumers.h"
 #include "hwnas/graph/graph.h"
 
 namespace hwnas::graph::detail {
@@ -22,6 +23,6 @@ BlockSpec read_block_spec(const YAML::Node& spec, const std::string& source, con
 /// Empty when the block's nodes are what its spec builds (or it has no spec, or one that
 /// graph cannot rebuild, or its nodes are not one replaceable site); else why not, naming
 /// the first node that differs.
-std::string spec_mismatch(const Graph& graph, BlockId block);
+std::string spec_mismatch(const Graph& graph, const ConsumerIndex& readers, BlockId block);
 
 }  // namespace hwnas::graph::detail

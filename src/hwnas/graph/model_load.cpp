@@ -102,8 +102,10 @@ class ModelLoader {
 
   // A spec the file gives must describe the block's nodes: a rewrite rebuilds the block from it.
   void check_written_specs() const {
+    if (written_specs_.empty()) return;
+    const ConsumerIndex readers(graph_);
     for (const auto& [block, at] : written_specs_)
-      if (const std::string why = detail::spec_mismatch(graph_, block); !why.empty())
+      if (const std::string why = detail::spec_mismatch(graph_, readers, block); !why.empty())
         fail(at, fmt::format("block '{}' spec: {}; fix the spec or remove it", graph_.block_name(block), why));
   }
 
