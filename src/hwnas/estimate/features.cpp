@@ -24,7 +24,7 @@ std::string kernel_type(const hw::Kernel& kernel) {
   const hw::KernelOp& main = kernel.main();
   using Type = std::string;
   // Every op is listed: a new op must be given a kernel type here.
-  const auto elementwise = [](const auto&) -> Type { return "elementwise"; };
+  const Type elementwise = "elementwise";
   return std::visit(
       Overloaded{
           [&](const graph::Conv2d& conv) -> Type {
@@ -36,16 +36,16 @@ std::string kernel_type(const hw::Kernel& kernel) {
           [&](const graph::GlobalPool&) -> Type { return kernel.ops.size() > 1 ? "se" : "global_pool"; },
           [](const graph::Concat&) -> Type { return "concat"; },
           [](const graph::Upsample&) -> Type { return "upsample"; },
-          [&](const graph::Input& p) { return elementwise(p); },
-          [&](const graph::BatchNorm& p) { return elementwise(p); },
-          [&](const graph::Activation& p) { return elementwise(p); },
-          [&](const graph::Add& p) { return elementwise(p); },
-          [&](const graph::Mul& p) { return elementwise(p); },
-          [&](const graph::Flatten& p) { return elementwise(p); },
-          [&](const graph::ChannelShuffle& p) { return elementwise(p); },
-          [&](const graph::Zero& p) { return elementwise(p); },
-          [&](const graph::Dropout& p) { return elementwise(p); },
-          [&](const graph::Output& p) { return elementwise(p); },
+          [&](const graph::Input&) { return elementwise; },
+          [&](const graph::BatchNorm&) { return elementwise; },
+          [&](const graph::Activation&) { return elementwise; },
+          [&](const graph::Add&) { return elementwise; },
+          [&](const graph::Mul&) { return elementwise; },
+          [&](const graph::Flatten&) { return elementwise; },
+          [&](const graph::ChannelShuffle&) { return elementwise; },
+          [&](const graph::Zero&) { return elementwise; },
+          [&](const graph::Dropout&) { return elementwise; },
+          [&](const graph::Output&) { return elementwise; },
       },
       main.op);
 }

@@ -34,24 +34,44 @@ std::string submodule_name(std::string label, NodeId id, std::set<std::string>& 
   return label;
 }
 
-/// Producers whose output no autograd node needs for backward (conv, batch norm and linear
-/// save their input; add saves nothing), so a sole consumer may overwrite it.
-bool output_overwritable(const graph::Op& op) {
-  return std::holds_alternative<graph::Conv2d>(op) || std::holds_alternative<graph::BatchNorm>(op) ||
-         std::holds_alternative<graph::Linear>(op) || std::holds_alternative<graph::Add>(op);
-}
+/// How an op's output is flat ([N, F] for the user): made by linear and flatten, kept by
+/// elementwise ops and concats whose inputs are all flat.
+enum class Flat : std::uint8_t { no, keeps, makes };
 
-/// Flat ([N, F] for the user): made by linear or flatten, or by an elementwise op or a
-/// concat whose inputs are all flat.
-bool produces_flat(const graph::Op& op, bool inputs_flat) {
-  if (std::holds_alternative<graph::Linear>(op) || std::holds_alternative<graph::Flatten>(op))
-    return true;
-  const bool keeps_flat =
-      std::holds_alternative<graph::BatchNorm>(op) || std::holds_alternative<graph::Activation>(op) ||
-      std::holds_alternative<graph::Add>(op) || std::holds_alternative<graph::Mul>(op) ||
-      std::holds_alternative<graph::Concat>(op) || std::holds_alternative<graph::Zero>(op) ||
-      std::holds_alternative<graph::Dropout>(op) || std::holds_alternative<graph::Output>(op);
-  return keeps_flat && inputs_flat;
+/// What the module builder needs to know of an op. Every op is listed, so a new op must
+/// say whether it has parameters.
+struct OpTraits {
+  bool has_state = false;     // parameters or buffers (conv, batch norm, linear)
+  Flat flat = Flat::no;
+  bool overwritable = false;  // no autograd node needs its output for backward (conv,
+                              // batch norm and linear save their input; add saves nothing),
+                              // so a sole consumer may overwrite it
+};
+
+OpTraits traits_of(const graph::Op& op) {
+  constexpr OpTraits keeps_flat{.flat = Flat::keeps};
+  constexpr OpTraits plain{};
+  return std::visit(
+      Overloaded{
+          // {has_state, flat, overwritable}
+          [](const graph::Conv2d&) { return OpTraits{true, Flat::no, true}; },
+          [](const graph::BatchNorm&) { return OpTraits{true, Flat::keeps, true}; },
+          [](const graph::Linear&) { return OpTraits{true, Flat::makes, true}; },
+          [](const graph::Add&) { return OpTraits{false, Flat::keeps, true}; },
+          [](const graph::Flatten&) { return OpTraits{false, Flat::makes, false}; },
+          [&](const graph::Activation&) { return keeps_flat; },
+          [&](const graph::Mul&) { return keeps_flat; },
+          [&](const graph::Concat&) { return keeps_flat; },
+          [&](const graph::Zero&) { return keeps_flat; },
+          [&](const graph::Dropout&) { return keeps_flat; },
+          [&](const graph::Output&) { return keeps_flat; },
+          [&](const graph::Input&) { return plain; },
+          [&](const graph::Pool&) { return plain; },
+          [&](const graph::GlobalPool&) { return plain; },
+          [&](const graph::Upsample&) { return plain; },
+          [&](const graph::ChannelShuffle&) { return plain; },
+      },
+      op);
 }
 
 /// Refuses, naming the node, an attribute value that run_node has no PyTorch call for.
@@ -122,17 +142,16 @@ NetworkImpl::NetworkImpl(graph::Graph graph, std::uint64_t seed)
     const graph::Op& op = graph_.op(id);
     check_trainable(graph_, id);
     const std::span<const NodeId> in = graph_.inputs(id);
-    layer.flat = produces_flat(op, !in.empty() && std::all_of(in.begin(), in.end(), [&](NodeId i) {
-                                     return layers_[static_cast<std::size_t>(i)].flat;
-                                   }));
+    const OpTraits traits = traits_of(op);
+    const bool inputs_flat = !in.empty() && std::all_of(in.begin(), in.end(), [&](NodeId i) {
+      return layers_[static_cast<std::size_t>(i)].flat;
+    });
+    layer.flat = traits.flat == Flat::makes || (traits.flat == Flat::keeps && inputs_flat);
     if (std::holds_alternative<graph::Activation>(op)) {
       const auto producer = static_cast<std::size_t>(in[0]);
-      layer.in_place = consumers[producer] == 1 && output_overwritable(graph_.op(in[0]));
+      layer.in_place = consumers[producer] == 1 && traits_of(graph_.op(in[0])).overwritable;
     }
-    const bool has_state = std::holds_alternative<graph::Conv2d>(op) ||
-                           std::holds_alternative<graph::BatchNorm>(op) ||
-                           std::holds_alternative<graph::Linear>(op);
-    if (!has_state) continue;
+    if (!traits.has_state) continue;
     const std::string label = node_label(graph_, id);
     if (!labels.insert(label).second)
       throw UserError(fmt::format("network '{}': two nodes with parameters are named '{}'; their "
@@ -166,7 +185,7 @@ NetworkImpl::NetworkImpl(graph::Graph graph, std::uint64_t seed)
                   "weight", torch::empty({p.out_features, in_channels}).normal_(0.0, 0.01, generator));
               if (p.bias) layer.bias = holder->register_parameter("bias", torch::zeros({p.out_features}));
             },
-            // No parameters or buffers (has_state is false for these).
+            // No parameters or buffers (traits_of: has_state false).
             [](const graph::Input&) {}, [](const graph::Activation&) {}, [](const graph::Add&) {},
             [](const graph::Mul&) {}, [](const graph::Concat&) {}, [](const graph::Pool&) {},
             [](const graph::GlobalPool&) {}, [](const graph::Upsample&) {}, [](const graph::Flatten&) {},

@@ -25,24 +25,23 @@ struct Cost {
 // is listed, so a new one must be placed here.
 double vector_work(const KernelOp& op) {
   const double out = double(op.output.elements());
-  const auto per_output = [out](const auto&) { return out; };
   return std::visit(
       Overloaded{[&](const graph::Pool& p) { return out * p.kernel_h * p.kernel_w; },
                  [&](const graph::GlobalPool&) { return double(op.inputs[0].elements()); },
-                 [&](const graph::Input& p) { return per_output(p); },
-                 [&](const graph::Conv2d& p) { return per_output(p); },
-                 [&](const graph::BatchNorm& p) { return per_output(p); },
-                 [&](const graph::Activation& p) { return per_output(p); },
-                 [&](const graph::Add& p) { return per_output(p); },
-                 [&](const graph::Mul& p) { return per_output(p); },
-                 [&](const graph::Concat& p) { return per_output(p); },
-                 [&](const graph::Upsample& p) { return per_output(p); },
-                 [&](const graph::Linear& p) { return per_output(p); },
-                 [&](const graph::Flatten& p) { return per_output(p); },
-                 [&](const graph::ChannelShuffle& p) { return per_output(p); },
-                 [&](const graph::Zero& p) { return per_output(p); },
-                 [&](const graph::Dropout& p) { return per_output(p); },
-                 [&](const graph::Output& p) { return per_output(p); }},
+                 [&](const graph::Input&) { return out; },
+                 [&](const graph::Conv2d&) { return out; },
+                 [&](const graph::BatchNorm&) { return out; },
+                 [&](const graph::Activation&) { return out; },
+                 [&](const graph::Add&) { return out; },
+                 [&](const graph::Mul&) { return out; },
+                 [&](const graph::Concat&) { return out; },
+                 [&](const graph::Upsample&) { return out; },
+                 [&](const graph::Linear&) { return out; },
+                 [&](const graph::Flatten&) { return out; },
+                 [&](const graph::ChannelShuffle&) { return out; },
+                 [&](const graph::Zero&) { return out; },
+                 [&](const graph::Dropout&) { return out; },
+                 [&](const graph::Output&) { return out; }},
       op.op);
 }
 
@@ -122,7 +121,7 @@ Measurement simulate_npu(const Kernel& kernel, const NpuDescription& hw) {
   Cost c;
   const KernelOp& main = kernel.main();
   // Convolutions and linear layers run on the MAC array, every other op on the vector unit.
-  const auto on_vector = [&](const auto&) {
+  const auto on_vector = [&] {
     model.vector_op(main, c);
     return false;
   };
@@ -135,20 +134,20 @@ Measurement simulate_npu(const Kernel& kernel, const NpuDescription& hw) {
                    model.linear(p, main.inputs[0], main.output, c);
                    return true;
                  },
-                 [&](const graph::Input& p) { return on_vector(p); },
-                 [&](const graph::BatchNorm& p) { return on_vector(p); },
-                 [&](const graph::Activation& p) { return on_vector(p); },
-                 [&](const graph::Add& p) { return on_vector(p); },
-                 [&](const graph::Mul& p) { return on_vector(p); },
-                 [&](const graph::Concat& p) { return on_vector(p); },
-                 [&](const graph::Pool& p) { return on_vector(p); },
-                 [&](const graph::GlobalPool& p) { return on_vector(p); },
-                 [&](const graph::Upsample& p) { return on_vector(p); },
-                 [&](const graph::Flatten& p) { return on_vector(p); },
-                 [&](const graph::ChannelShuffle& p) { return on_vector(p); },
-                 [&](const graph::Zero& p) { return on_vector(p); },
-                 [&](const graph::Dropout& p) { return on_vector(p); },
-                 [&](const graph::Output& p) { return on_vector(p); }},
+                 [&](const graph::Input&) { return on_vector(); },
+                 [&](const graph::BatchNorm&) { return on_vector(); },
+                 [&](const graph::Activation&) { return on_vector(); },
+                 [&](const graph::Add&) { return on_vector(); },
+                 [&](const graph::Mul&) { return on_vector(); },
+                 [&](const graph::Concat&) { return on_vector(); },
+                 [&](const graph::Pool&) { return on_vector(); },
+                 [&](const graph::GlobalPool&) { return on_vector(); },
+                 [&](const graph::Upsample&) { return on_vector(); },
+                 [&](const graph::Flatten&) { return on_vector(); },
+                 [&](const graph::ChannelShuffle&) { return on_vector(); },
+                 [&](const graph::Zero&) { return on_vector(); },
+                 [&](const graph::Dropout&) { return on_vector(); },
+                 [&](const graph::Output&) { return on_vector(); }},
       main.op);
   for (std::size_t i = 1; i < kernel.ops.size(); ++i) {
     const KernelOp& op = kernel.ops[i];
