@@ -25,10 +25,10 @@
 
 namespace hwnas::graph {
 
-/// Builds a new graph from `source`: copied nodes keep their name, op and block (the
-/// block keeps its kind, name and spec); blocks are opened in the order their first node
-/// is copied, and a block with no node in `source` keeps its place among them, so copying
-/// everything gives an identical graph.
+/// Builds a new graph from `source` (which must outlive the rewriter): copied nodes keep
+/// their name, op and block (the block keeps its kind, name and spec); blocks are opened
+/// in the order their first node is copied, and a block with no node in `source` keeps
+/// its place among them, so copying everything gives an identical graph.
 class GraphRewriter {
  public:
   explicit GraphRewriter(const Graph& source);
