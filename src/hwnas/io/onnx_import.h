@@ -1,0 +1,48 @@
+// ONNX import: an ONNX ModelProto (as PyTorch 1.13's torch.onnx.export writes it, opsets
+// 11 to 17) becomes a graph::Graph (docs/onnx.md lists the operators and their mapping).
+//
+// - Weights are not kept (the IR has none): initialisers give shapes only (a Conv's output
+//   channels from its weight [O, C/group, kH, kW], whether it has a bias, a Gemm's out
+//   features). BatchNormalization folded into Conv by the exporter imports as a conv with
+//   a bias, so params equal the zoo's `params_folded` (analysis.h) and MACs are unchanged.
+// - Patterns: Mul(x, Sigmoid(x)) is SiLU and Mul(x, HardSigmoid(x)) hardswish when the
+//   sigmoid feeds only that Mul; MatMul then Add of a constant is one Linear with a bias;
+//   Reshape to [N, g, C/g, H, W], Transpose [0,2,1,3,4], Reshape back is a channel shuffle.
+// - The input: the one graph input that is no initialiser, [N, C, H, W] (N ignored); a
+//   dynamic C, H or W needs `input_shape`.
+// - Node names: the ONNX node name, its PyTorch scope path shortened to the last module and
+//   op ("/features/features.0/features.0.2/Clip" -> "features.0.2.Clip"), characters other
+//   than [A-Za-z0-9_.-] replaced by '_', made unique with a "_2" suffix.
+//
+// Errors: a one-line UserError naming the file (and the ONNX node and op type), e.g.
+// "m.onnx: node 'x' (LSTM): unsupported op; supported: Add, ...".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "hwnas/graph/graph.h"
+
+namespace onnx {
+class ModelProto;
+}
+
+namespace hwnas::io {
+
+struct OnnxImportOptions {
+  /// Replaces the input's C, H, W (needed when the file's are dynamic).
+  std::optional<graph::Shape> input_shape;
+};
+
+/// Reads, checks (onnx::checker) and imports the .onnx file at `path`.
+graph::Graph import_onnx_file(const std::string& path, const OnnxImportOptions& options = {});
+
+/// Imports `model` (already parsed); `source` names it in errors.
+graph::Graph import_onnx(const onnx::ModelProto& model, std::string_view source,
+                         const OnnxImportOptions& options = {});
+
+/// The ONNX operator types import_onnx maps, sorted.
+std::string supported_onnx_ops();
+
+}  // namespace hwnas::io
