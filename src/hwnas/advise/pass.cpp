@@ -1,0 +1,83 @@
+#include "hwnas/advise/pass.h"
+
+#include <fmt/format.h>
+
+#include "hwnas/advise/passes/passes.h"
+#include "hwnas/base/error.h"
+
+namespace hwnas::advise {
+
+std::string site_name(const graph::Graph& g, const Site& site) {
+  return site.block == graph::kNoBlock ? "graph" : std::string(g.block_name(site.block));
+}
+
+const std::vector<Pass>& passes() {
+  static const std::vector<Pass> all = {ibn_to_fused_pass(),  depthwise_to_full_pass(), align_channels_pass(),
+                                        remove_se_pass(),     swap_activation_pass(),   scale_resolution_pass()};
+  return all;
+}
+
+const Pass& find_pass(std::string_view name) {
+  std::string names;
+  for (const Pass& p : passes()) {
+    if (p.name == name) return p;
+    names += fmt::format("{}{}", names.empty() ? "" : ", ", p.name);
+  }
+  throw UserError(fmt::format("--pass '{}': no such pass; choose one of {}", name, names));
+}
+
+Params resolve_params(const Pass& pass, const Params& given) {
+  Params out;
+  for (const ParamInfo& info : pass.params) out.emplace(info.key, info.default_value);
+  for (const auto& [key, value] : given) {
+    if (!out.contains(key)) {
+      std::string keys;
+      for (const ParamInfo& info : pass.params) keys += fmt::format("{}{}", keys.empty() ? "" : ", ", info.key);
+      throw UserError(fmt::format("--param {}: pass '{}' has no parameter '{}'; {}", key, pass.name, key,
+                                  keys.empty() ? "it takes none" : "its parameters are " + keys));
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+void add_param(Params& params, std::string_view key_value) {
+  const auto eq = key_value.find('=');
+  if (eq == std::string_view::npos || eq == 0)
+    throw UserError(fmt::format("--param '{}': write KEY=VALUE, e.g. --param p=16", key_value));
+  const std::string key(key_value.substr(0, eq));
+  if (!params.emplace(key, std::string(key_value.substr(eq + 1))).second)
+    throw UserError(fmt::format("--param {}: given twice", key));
+}
+
+Site find_site(const graph::Graph& g, const Pass& pass, std::string_view name) {
+  if (pass.sites == SiteKind::graph) {
+    if (name == "graph") return Site{};
+    throw UserError(fmt::format("--site '{}': pass '{}' applies to the whole graph; leave out --site or write "
+                                "--site graph",
+                                name, pass.name));
+  }
+  for (graph::BlockId b = 0; b < g.num_blocks(); ++b)
+    if (g.block_name(b) == name) return Site{b};
+  throw UserError(fmt::format("--site '{}': model '{}' has no block of that name; leave out --site to list the "
+                              "eligible sites of '{}'",
+                              name, g.name(), pass.name));
+}
+
+std::vector<PassResult> try_pass(const graph::Graph& g, const Pass& pass, const Params& params) {
+  std::vector<PassResult> out;
+  if (pass.sites == SiteKind::graph) {
+    out.push_back(pass.apply(g, Site{}, params));
+    out.back().record.rule = pass.name;
+    out.back().record.site = "graph";
+    return out;
+  }
+  for (graph::BlockId b = 0; b < g.num_blocks(); ++b) out.push_back(pass.apply(g, Site{b}, params));
+  for (std::size_t k = 0; k < out.size(); ++k) {  // refusals name their site too
+    out[k].record.rule = pass.name;
+    out[k].record.site = site_name(g, Site{static_cast<graph::BlockId>(k)});
+  }
+  return out;
+}
+
+}  // namespace hwnas::advise
