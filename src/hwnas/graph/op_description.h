@@ -1,7 +1,7 @@
 // The per-op description behind op_schema.h (internal to graph): one `describe<T>()`
-// specialisation per alternative of `Op`, in ops_conv.cpp and ops_tensor.cpp. Attribute
-// keys and defaults are written once, in each description's AttrSpec table; AttrReader
-// and AttrWriter read and write model-file values through those specs.
+// specialisation per alternative of `Op`, in ops_conv.cpp, ops_tensor.cpp and
+// ops_resize.cpp. Attribute keys and defaults are written once, in each description's
+// AttrSpec table; AttrReader and AttrWriter read and write model-file values through them.
 #pragma once
 
 #include <fmt/format.h>

@@ -1,5 +1,5 @@
 // The registry over every alternative of `Op`: each entry point dispatches to the op's
-// describe<T>() (ops_conv.cpp, ops_tensor.cpp).
+// describe<T>() (ops_conv.cpp, ops_tensor.cpp, ops_resize.cpp).
 #include "hwnas/graph/op_schema.h"
 
 #include <algorithm>

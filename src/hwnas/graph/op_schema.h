@@ -5,8 +5,8 @@
 // (analysis.cpp) all read it, and docs/model-format.md lists what it says.
 //
 // Adding an op: add the struct to ops.h and `Op`, and its description (a
-// `detail::describe<T>()` specialisation, op_description.h) to ops_conv.cpp or
-// ops_tensor.cpp. Without the description the build fails: op_schema.cpp uses
+// `detail::describe<T>()` specialisation, op_description.h) to ops_conv.cpp,
+// ops_tensor.cpp or ops_resize.cpp. Without the description the build fails: op_schema.cpp uses
 // describe<T>() for every alternative of `Op`, and linking names the missing one. Every
 // std::visit over `Op` in hwnas lists each alternative (no catch-all), so the compiler
 // also names each place that must handle the new op; tests/graph/op_schema_test.cpp
