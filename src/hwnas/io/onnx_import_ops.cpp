@@ -94,7 +94,7 @@ void Importer::batch_norm(const onnx::NodeProto& node) {
   bn.epsilon = static_cast<float>(a.real("epsilon", 1e-5));
   // The attribute is a float: 1e-3 reads as 0.0010000000474974513; keep the decimal value.
   bn.epsilon = std::stod(fmt::format("{:.6g}", bn.epsilon));
-  bn.affine = node.doc_string() != kNoAffineDoc;
+  bn.affine = !has_doc_token(node, kNoAffineDoc.substr(7));
   const NodeId in[] = {x.id};
   emit(node, bn, in, x.rank);
 }

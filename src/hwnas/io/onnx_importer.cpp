@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -206,7 +207,11 @@ void Importer::set(const onnx::NodeProto& node, Value v) {
 NodeId Importer::emit(const onnx::NodeProto& node, graph::Op op, std::span<const NodeId> inputs, int rank) {
   Value v;
   try {
-    v.id = g_.add(node_name(node), std::move(op), inputs);
+    const int block = block_token(node);
+    if (block >= g_.num_blocks())
+      fail(fmt::format("doc_string names block {}, but the model's {} lists {} blocks", block, kBlocksMetadata,
+                       g_.num_blocks()));
+    v.id = g_.add(node_name(node), std::move(op), inputs, block);
   } catch (const UserError& e) {
     fail(e.what());
   }
@@ -225,8 +230,10 @@ void Importer::import_node(const onnx::NodeProto& node) {
   current_ = &node;
   if (!node.domain().empty() && node.domain() != "ai.onnx")
     fail(fmt::format("operator domain '{}' is not supported (only the default ONNX domain)", node.domain()));
-  if (node.doc_string() == kViewDoc) {
-    set(node, value(node.input(0)));
+  if (has_doc_token(node, kViewDoc.substr(7))) {  // Flatten to rank 2 or Reshape to rank 4
+    Value v = value(node.input(0));
+    v.rank = node.op_type() == "Flatten" ? 2 : 4;
+    set(node, v);
     return;
   }
   const auto& table = ops();
@@ -247,9 +254,11 @@ graph::Graph Importer::run() {
     values_[t.name()] = std::move(v);
   }
   find_patterns();
+  add_blocks();
   add_input();
   const auto& nodes = model_.graph().node();
   for (int i = 0; i < nodes.size(); ++i) {
+    add_outputs(false);
     if (absorbed_.contains(i)) continue;
     current_index_ = i;
     if (const auto f = fused_.find(i); f != fused_.end()) {
@@ -262,12 +271,7 @@ graph::Graph Importer::run() {
     }
     import_node(nodes[i]);
   }
-  for (const auto& out : model_.graph().output()) {
-    const Value& v = value(out.name());
-    if (v.kind != Value::Kind::tensor) fail(fmt::format("output '{}' is not a tensor of the network", out.name()));
-    const NodeId in[] = {v.id};
-    g_.add(node_name_for(out.name() + ".output"), graph::Output{}, in);
-  }
+  add_outputs(true);
   return std::move(g_);
 }
 

@@ -23,6 +23,13 @@ namespace hwnas::io::detail {
 inline constexpr std::string_view kViewDoc = "hwnas: view";
 /// Doc string of a BatchNormalization exported from a BN without affine parameters.
 inline constexpr std::string_view kNoAffineDoc = "hwnas: affine=false";
+/// onnx_export writes a node's doc_string as "hwnas: " and "; "-separated tokens: view,
+/// affine=false, block=N (N indexes the model's metadata kBlocksMetadata, a JSON list of
+/// {name, kind, spec}).
+inline constexpr std::string_view kBlocksMetadata = "hwnas.blocks";
+/// Whether `node`'s hwnas doc_string holds `token`; block_token reads block=N (-1 if absent).
+bool has_doc_token(const onnx::NodeProto& node, std::string_view token);
+int block_token(const onnx::NodeProto& node);
 
 /// An ONNX value: a tensor of the graph (an IR node; rank 4 [N,C,H,W] or 2 [N,C]), a
 /// constant, or a step of a channel shuffle.
@@ -50,6 +57,9 @@ class Importer {
 
   void find_patterns();
   void add_input();
+  void add_blocks();
+  /// Adds the graph outputs whose recorded position is reached (or, with `all`, every one left).
+  void add_outputs(bool all);
   void import_node(const onnx::NodeProto& node);
   [[noreturn]] void fail(const std::string& message) const;
   Fail failer() const {
@@ -116,6 +126,7 @@ class Importer {
   std::map<int, Fused> fused_;             // Mul nodes that are SiLU or hardswish
   std::map<int, int> matmul_bias_;         // MatMul node -> the Add that is its bias
   std::set<std::string, std::less<>> names_;
+  std::set<int> outputs_added_;
   const onnx::NodeProto* current_ = nullptr;
   int current_index_ = -1;
 };

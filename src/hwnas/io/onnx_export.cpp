@@ -1,0 +1,304 @@
+#include "hwnas/io/onnx_export.h"
+
+#include <fmt/format.h>
+#include <onnx/onnx_pb.h>
+
+#include <set>
+
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/graph/block_spec_file.h"
+#include "hwnas/graph/overloaded.h"
+#include "hwnas/io/onnx_importer.h"
+
+namespace hwnas::io {
+namespace {
+
+using graph::Graph;
+using graph::NodeId;
+
+class Exporter {
+ public:
+  explicit Exporter(const Graph& g) : g_(g), value_(static_cast<std::size_t>(g.size())), rank_(value_.size(), 4) {}
+
+  onnx::ModelProto run() {
+    m_.set_ir_version(7);
+    m_.set_producer_name("hwnas");
+    auto* opset = m_.add_opset_import();
+    opset->set_domain("");
+    opset->set_version(kOnnxExportOpset);
+    gp_ = m_.mutable_graph();
+    gp_->set_name(g_.name().empty() ? "hwnas" : g_.name());
+    blocks();
+    for (NodeId id = 0; id < g_.size(); ++id) node(id);
+    return std::move(m_);
+  }
+
+ private:
+  std::string unique(std::string base) {
+    if (base.empty()) base = "node";
+    std::string name = base;
+    for (int k = 2; used_.contains(name); ++k) name = fmt::format("{}_{}", base, k);
+    used_.insert(name);
+    return name;
+  }
+  std::string init(const std::string& base, std::vector<std::int64_t> dims, float fill = 0) {
+    auto* t = gp_->add_initializer();
+    t->set_name(unique(base));
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    std::int64_t n = 1;
+    for (const std::int64_t d : dims) t->add_dims(d), n *= d;
+    if (fill == 0) {
+      t->mutable_raw_data()->assign(static_cast<std::size_t>(n) * sizeof(float), '\0');
+    } else {
+      for (std::int64_t i = 0; i < n; ++i) t->add_float_data(fill);
+    }
+    return t->name();
+  }
+  std::string init_ints(const std::string& base, const std::vector<std::int64_t>& values) {
+    auto* t = gp_->add_initializer();
+    t->set_name(unique(base));
+    t->set_data_type(onnx::TensorProto::INT64);
+    t->add_dims(static_cast<std::int64_t>(values.size()));
+    for (const std::int64_t v : values) t->add_int64_data(v);
+    return t->name();
+  }
+  onnx::NodeProto& add(std::string_view op, std::vector<std::string> inputs, const std::string& output,
+                       NodeId id, std::string doc = {}) {
+    auto* n = gp_->add_node();
+    n->set_op_type(std::string(op));
+    n->set_name(output);
+    for (std::string& i : inputs) n->add_input(std::move(i));
+    n->add_output(output);
+    if (id >= 0 && g_.node(id).block != graph::kNoBlock)
+      doc += fmt::format("{}block={}", doc.empty() ? "" : "; ", g_.node(id).block);
+    if (!doc.empty()) n->set_doc_string("hwnas: " + doc);
+    return *n;
+  }
+  static void attr(onnx::NodeProto& n, const char* name, std::vector<std::int64_t> values) {
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (const std::int64_t v : values) a->add_ints(v);
+  }
+  static void attr(onnx::NodeProto& n, const char* name, std::int64_t value) {
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(value);
+  }
+  static void attr(onnx::NodeProto& n, const char* name, float value) {
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(value);
+  }
+  static void attr(onnx::NodeProto& n, const char* name, std::string_view value) {
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(std::string(value));
+  }
+
+  /// Input `in` of node `id` at rank `rank` (a marked view when its rank differs).
+  std::string operand(NodeId in, int rank) {
+    const std::string& v = value_[static_cast<std::size_t>(in)];
+    if (rank_[static_cast<std::size_t>(in)] == rank) return v;
+    const std::string out = unique(v + "/view" + std::to_string(rank));
+    std::string view_doc(detail::kViewDoc.substr(7));  // "view"
+    if (rank == 2) {
+      attr(add("Flatten", {v}, out, -1, view_doc), "axis", std::int64_t{1});
+    } else {
+      add("Reshape", {v, init_ints(out + "/shape", {0, -1, 1, 1})}, out, -1, view_doc);
+    }
+    return out;
+  }
+  int max_rank(NodeId id) {
+    int r = 2;
+    for (const NodeId in : g_.inputs(id)) r = std::max(r, rank_[static_cast<std::size_t>(in)]);
+    return r;
+  }
+
+  void blocks() {
+    if (g_.num_blocks() == 0) return;
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (graph::BlockId b = 0; b < g_.num_blocks(); ++b) {
+      nlohmann::ordered_json entry = {{"name", std::string(g_.block_name(b))},
+                                      {"kind", std::string(graph::block_kind_name(g_.block(b).kind))}};
+      if (auto spec = graph::detail::block_spec_json(g_.block(b).spec); !spec.is_null()) entry["spec"] = std::move(spec);
+      list.push_back(std::move(entry));
+    }
+    auto* p = m_.add_metadata_props();
+    p->set_key(std::string(detail::kBlocksMetadata));
+    p->set_value(list.dump());
+  }
+
+  void node(NodeId id);
+
+  const Graph& g_;
+  onnx::ModelProto m_;
+  onnx::GraphProto* gp_ = nullptr;
+  std::vector<std::string> value_;
+  std::vector<int> rank_;
+  std::set<std::string, std::less<>> used_;
+};
+
+}  // namespace
+
+// One ONNX node (or a few) per IR node; export_ops.cpp would be the place if this grows.
+void Exporter::node(NodeId id) {
+  const auto in = g_.inputs(id);
+  const graph::Shape& s = g_.shape(id);
+  const std::string name = unique(std::string(g_.node_name(id)).empty() ? fmt::format("node{}", id)
+                                                                          : std::string(g_.node_name(id)));
+  auto& value = value_[static_cast<std::size_t>(id)];
+  auto& rank = rank_[static_cast<std::size_t>(id)];
+  value = name;
+  const auto x = [&](int r) { return operand(in[0], r); };
+  const auto tensor_info = [&](onnx::ValueInfoProto* info, const std::string& v, int r, const graph::Shape& shape) {
+    info->set_name(v);
+    auto* t = info->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(onnx::TensorProto::FLOAT);
+    std::vector<std::int64_t> dims = {1, shape.c};
+    if (r == 4) dims.insert(dims.end(), {shape.h, shape.w});
+    for (const std::int64_t d : dims) t->mutable_shape()->add_dim()->set_dim_value(d);
+  };
+  const auto gated = [&](std::string_view gate, bool hard) {
+    const std::string xin = x(rank_[static_cast<std::size_t>(in[0])]);
+    auto& n = add(gate, {xin}, unique(name + "/" + std::string(gate)), id);
+    if (hard) attr(n, "alpha", 1.0f / 6), attr(n, "beta", 0.5f);
+    add("Mul", {xin, n.output(0)}, name, id);
+  };
+  std::visit(
+      Overloaded{
+          [&](const graph::Input&) { tensor_info(gp_->add_input(), name, 4, s); },
+          [&](const graph::Conv2d& c) {
+            const graph::Shape& is = g_.shape(in[0]);
+            std::vector<std::string> ins = {x(4), init(name + ".weight", {c.out_channels, is.c / c.groups, c.kernel_h, c.kernel_w})};
+            if (c.bias) ins.push_back(init(name + ".bias", {c.out_channels}));
+            auto& n = add("Conv", ins, name, id);
+            attr(n, "kernel_shape", {c.kernel_h, c.kernel_w});
+            attr(n, "strides", {c.stride_h, c.stride_w});
+            attr(n, "pads", {c.pad_h, c.pad_w, c.pad_bottom, c.pad_right});
+            attr(n, "dilations", {c.dilation_h, c.dilation_w});
+            attr(n, "group", std::int64_t{c.groups});
+          },
+          [&](const graph::BatchNorm& b) {
+            rank = rank_[static_cast<std::size_t>(in[0])];
+            auto& n = add("BatchNormalization",
+                          {x(rank), init(name + ".weight", {s.c}, 1), init(name + ".bias", {s.c}),
+                           init(name + ".running_mean", {s.c}), init(name + ".running_var", {s.c}, 1)},
+                          name, id, b.affine ? "" : std::string(detail::kNoAffineDoc.substr(7)));
+            attr(n, "epsilon", static_cast<float>(b.epsilon));
+          },
+          [&](const graph::Activation& a) {
+            rank = rank_[static_cast<std::size_t>(in[0])];
+            switch (a.kind) {
+              case graph::ActKind::relu: add("Relu", {x(rank)}, name, id); break;
+              case graph::ActKind::relu6:
+                add("Clip", {x(rank), init(name + ".min", {}, 0), init(name + ".max", {}, 6)}, name, id);
+                break;
+              case graph::ActKind::hardswish: gated("HardSigmoid", true); break;
+              case graph::ActKind::hardsigmoid: {
+                auto& n = add("HardSigmoid", {x(rank)}, name, id);
+                attr(n, "alpha", 1.0f / 6), attr(n, "beta", 0.5f);
+                break;
+              }
+              case graph::ActKind::sigmoid: add("Sigmoid", {x(rank)}, name, id); break;
+              case graph::ActKind::silu: gated("Sigmoid", false); break;
+              case graph::ActKind::identity: add("Identity", {x(rank)}, name, id); break;
+            }
+          },
+          [&](const graph::Add&) {
+            rank = max_rank(id);
+            std::vector<std::string> ins;
+            for (const NodeId i : in) ins.push_back(operand(i, rank));
+            add(ins.size() == 2 ? "Add" : "Sum", ins, name, id);
+          },
+          [&](const graph::Mul&) {
+            rank = max_rank(id);
+            add("Mul", {operand(in[0], rank), operand(in[1], rank)}, name, id);
+          },
+          [&](const graph::Concat&) {
+            rank = max_rank(id);
+            std::vector<std::string> ins;
+            for (const NodeId i : in) ins.push_back(operand(i, rank));
+            attr(add("Concat", ins, name, id), "axis", std::int64_t{1});
+          },
+          [&](const graph::Pool& p) {
+            const bool max = p.kind == graph::PoolKind::max;
+            auto& n = add(max ? "MaxPool" : "AveragePool", {x(4)}, name, id);
+            attr(n, "kernel_shape", {p.kernel_h, p.kernel_w});
+            attr(n, "strides", {p.stride_h, p.stride_w});
+            attr(n, "pads", {p.pad_h, p.pad_w, p.pad_bottom, p.pad_right});
+            attr(n, "ceil_mode", std::int64_t{p.ceil_mode});
+            if (!max) attr(n, "count_include_pad", std::int64_t{p.count_include_pad});
+          },
+          [&](const graph::GlobalPool& p) {
+            add(p.kind == graph::PoolKind::max ? "GlobalMaxPool" : "GlobalAveragePool", {x(4)}, name, id);
+          },
+          [&](const graph::Upsample& u) {
+            const bool nearest = u.mode == graph::UpsampleMode::nearest;
+            std::vector<std::string> ins = {x(4), ""};
+            if (u.scale > 0) {
+              auto* t = gp_->add_initializer();
+              t->set_name(unique(name + ".scales"));
+              t->set_data_type(onnx::TensorProto::FLOAT);
+              t->add_dims(4);
+              for (const float f : {1.0f, 1.0f, static_cast<float>(u.scale), static_cast<float>(u.scale)}) t->add_float_data(f);
+              ins.push_back(t->name());
+            } else {
+              ins.push_back("");
+              ins.push_back(init_ints(name + ".sizes", {1, s.c, u.out_h, u.out_w}));
+            }
+            auto& n = add("Resize", ins, name, id);
+            attr(n, "mode", nearest ? "nearest" : "linear");
+            attr(n, "coordinate_transformation_mode", graph::coordinates_name(u.coordinates));
+            if (nearest) attr(n, "nearest_mode", graph::rounding_name(u.rounding));
+          },
+          [&](const graph::Linear& l) {
+            rank = 2;
+            std::vector<std::string> ins = {x(2), init(name + ".weight", {l.out_features, g_.shape(in[0]).elements()})};
+            if (l.bias) ins.push_back(init(name + ".bias", {l.out_features}));
+            attr(add("Gemm", ins, name, id), "transB", std::int64_t{1});
+          },
+          [&](const graph::Flatten&) {
+            rank = 2;
+            attr(add("Flatten", {x(rank_[static_cast<std::size_t>(in[0])])}, name, id), "axis", std::int64_t{1});
+          },
+          [&](const graph::ChannelShuffle& c) {
+            const std::string split = unique(name + "/split"), swapped = unique(name + "/transpose");
+            add("Reshape", {x(4), init_ints(split + ".shape", {0, c.groups, s.c / c.groups, s.h, s.w})}, split, id);
+            attr(add("Transpose", {split}, swapped, id), "perm", {0, 2, 1, 3, 4});
+            add("Reshape", {swapped, init_ints(name + ".shape", {0, s.c, s.h, s.w})}, name, id);
+          },
+          [&](const graph::Zero&) {
+            rank = rank_[static_cast<std::size_t>(in[0])];
+            add("Mul", {x(rank), init(name + ".zero", {})}, name, id);
+          },
+          [&](const graph::Dropout& d) {
+            rank = rank_[static_cast<std::size_t>(in[0])];
+            add("Dropout", {x(rank), init(name + ".ratio", {}, static_cast<float>(d.rate_percent) / 100)}, name, id);
+          },
+          [&](const graph::Output&) {
+            const std::size_t i = static_cast<std::size_t>(in[0]);
+            auto* out = gp_->add_output();
+            tensor_info(out, value_[i], rank_[i], g_.shape(in[0]));
+            out->set_doc_string(fmt::format("hwnas: name={}; at={}", g_.node_name(id), id));
+            value = value_[i];
+            rank = rank_[i];
+          },
+      },
+      g_.op(id));
+}
+
+onnx::ModelProto export_onnx(const graph::Graph& graph) { return Exporter(graph).run(); }
+
+void save_onnx_file(const graph::Graph& graph, const std::string& path) {
+  std::string bytes;
+  if (!export_onnx(graph).SerializeToString(&bytes))
+    throw UserError(fmt::format("{}: cannot write the ONNX model: it is over protobuf's 2 GiB limit", path));
+  write_file_atomically(path, bytes, "ONNX model");
+}
+
+}  // namespace hwnas::io

@@ -1,0 +1,38 @@
+// ONNX export of any graph (opset 13; docs/onnx.md): the file passes onnx::checker and
+// ONNX shape inference gives every tensor the shape hwnas infers ([1, C, H, W], or [1, C]
+// after a Flatten or Linear), and import_onnx of it gives an equal graph (== and, with the
+// block table below, equal blocks and specs).
+//
+// - Weights: the IR has none, so initialisers are deterministic placeholders: every
+//   weight and bias 0, BatchNormalization scale 1, mean 0, variance 1 (the model computes
+//   zeros; it is for tools that read structure: viewers, compilers' shape checks, hwnas).
+// - Ops without an ONNX operator of their own at opset 13: relu6 is Clip(0, 6); hardswish
+//   is x·HardSigmoid(x) and silu x·Sigmoid(x), as PyTorch exports them; a channel shuffle
+//   is Reshape-Transpose-Reshape; zero is Mul by 0; a BN without affine parameters has
+//   scale 1 and bias 0 and says so in its doc_string.
+// - Ranks: ONNX tensors after Flatten, Gemm and ReduceMean(keepdims 0) have rank 2; where
+//   an op needs the other rank the exporter adds a Reshape or Flatten marked as a view in
+//   its doc_string, which the importer passes through.
+// - Blocks: the model's metadata "hwnas.blocks" lists the blocks (name, kind, spec as in
+//   model files) and each node's doc_string names its block ("hwnas: block=3").
+#pragma once
+
+#include <string>
+
+#include "hwnas/graph/graph.h"
+
+namespace onnx {
+class ModelProto;
+}
+
+namespace hwnas::io {
+
+inline constexpr int kOnnxExportOpset = 13;
+
+/// The graph as an ONNX model. Throws UserError when a node's name is not UTF-8.
+onnx::ModelProto export_onnx(const graph::Graph& graph);
+
+/// Writes export_onnx(graph) to `path` atomically (write_file_atomically).
+void save_onnx_file(const graph::Graph& graph, const std::string& path);
+
+}  // namespace hwnas::io
