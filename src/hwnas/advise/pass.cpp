@@ -64,19 +64,21 @@ Site find_site(const graph::Graph& g, const Pass& pass, std::string_view name) {
                               name, g.name(), pass.name));
 }
 
+PassResult apply_pass(const graph::Graph& g, const Pass& pass, const Site& site, const Params& params) {
+  PassResult r = pass.apply(g, site, params);
+  r.record.rule = pass.name;
+  r.record.site = site_name(g, site);
+  r.record.kind = site.block == graph::kNoBlock ? "" : std::string(graph::block_kind_name(g.block(site.block).kind));
+  return r;
+}
+
 std::vector<PassResult> try_pass(const graph::Graph& g, const Pass& pass, const Params& params) {
   std::vector<PassResult> out;
   if (pass.sites == SiteKind::graph) {
-    out.push_back(pass.apply(g, Site{}, params));
-    out.back().record.rule = pass.name;
-    out.back().record.site = "graph";
+    out.push_back(apply_pass(g, pass, Site{}, params));
     return out;
   }
-  for (graph::BlockId b = 0; b < g.num_blocks(); ++b) out.push_back(pass.apply(g, Site{b}, params));
-  for (std::size_t k = 0; k < out.size(); ++k) {  // refusals name their site too
-    out[k].record.rule = pass.name;
-    out[k].record.site = site_name(g, Site{static_cast<graph::BlockId>(k)});
-  }
+  for (graph::BlockId b = 0; b < g.num_blocks(); ++b) out.push_back(apply_pass(g, pass, Site{b}, params));
   return out;
 }
 

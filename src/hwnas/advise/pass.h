@@ -39,6 +39,7 @@ struct NodeChange {
 struct RewriteRecord {
   std::string rule;                  // the pass's name, e.g. "ibn_to_fused"
   std::string site;                  // site_name()
+  std::string kind;                  // the site block's kind ("ibn"), "" for the graph
   std::string what;                  // one line: "ibn 16->96->24 k3 s2 into fused_ibn (3x3 conv 16->96)"
   std::vector<std::string> removed;  // node names only in the graph before, in its order
   std::vector<std::string> added;    // node names only in the graph after, in its order
@@ -90,6 +91,10 @@ void add_param(Params& params, std::string_view key_value);
 /// The site of block `name` (a whole-graph pass: "graph"); UserError naming the block and
 /// pointing to the listing of eligible sites.
 Site find_site(const graph::Graph& graph, const Pass& pass, std::string_view name);
+
+/// The pass applied at `site` with resolved `params`; the record names rule, site and kind
+/// whether or not the site is eligible.
+PassResult apply_pass(const graph::Graph& graph, const Pass& pass, const Site& site, const Params& params);
 
 /// The pass applied at every candidate site (every block, or the graph) with resolved
 /// `params`, in graph order: eligible sites have a graph, the others their why_not.

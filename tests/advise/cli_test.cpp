@@ -1,0 +1,78 @@
+// hwnas rewrite as a user runs it: listing sites, applying at one and writing the model,
+// JSON, and every bad input (one line, exit 2, nothing on stdout, no file written).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "hwnas/graph/analysis.h"
+#include "hwnas/graph/model_file.h"
+#include "support/cli_runner.h"
+
+namespace hwnas::advise {
+namespace {
+
+using testing::expect_bad_input;
+using testing::hwnas;
+using testing::Result;
+using testing::scratch_dir;
+
+TEST(RewriteCli, ListsTheEligibleSites) {
+  const Result r = hwnas({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  // 17 IBNs of 52 blocks (features.0, features.18 and the classifier are not IBNs).
+  EXPECT_EQ(r.out.rfind("ibn_to_fused on mobilenet_v2: 17 of 20 sites eligible (--all lists the others and why)\n", 0), 0u)
+      << r.out;
+  EXPECT_NE(r.out.find("  features.2 (ibn): MACs +21374976 ("), std::string::npos) << r.out;
+  const Result all = hwnas({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused", "--all"});
+  EXPECT_NE(all.out.find("  features.0 (conv_bn_act): not eligible: block 'features.0' (conv_bn_act): not an IBN\n"),
+            std::string::npos)
+      << all.out;
+}
+
+TEST(RewriteCli, AppliesAtOneSiteAndWritesTheModel) {
+  const std::string out = (scratch_dir() / "fused.yaml").string();
+  std::filesystem::remove(out);
+  const Result r = hwnas({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused", "--site", "features.2", "--out", out});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("ibn_to_fused at features.2 (ibn): ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("  - features.2.dw.conv\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("wrote " + out), std::string::npos);
+  const graph::Graph g = graph::load_model_file(out);
+  EXPECT_EQ(graph::analyze(g, graph::Precision::fp32).total.macs, 300'774'272 + 21'374'976);
+
+  const Result j = hwnas({"rewrite", "mobilenet_v2", "--pass", "align_channels", "--site", "features.1", "--param",
+                          "p=32", "--json"});
+  ASSERT_EQ(j.status, 0) << j.err;
+  const auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["rule"], "align_channels");
+  EXPECT_EQ(doc["site"], "features.1");
+  EXPECT_EQ(doc["eligible"], true);
+  EXPECT_EQ(doc["what"], "to multiples of 32 (up): out 16 -> 32; readers rebuilt: features.2");
+}
+
+TEST(RewriteCli, BadInputIsOneLineAndWritesNothing) {
+  const std::string out = (scratch_dir() / "never.yaml").string();
+  std::filesystem::remove(out);
+  expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "fuse"}, "--pass 'fuse': no such pass; choose one of ibn_to_fused, ");
+  expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused", "--site", "features.99", "--out", out},
+                   "--site 'features.99': model 'mobilenet_v2' has no block of that name");
+  expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused", "--site", "features.0", "--out", out},
+                   "--site features.0: not eligible for ibn_to_fused: block 'features.0' (conv_bn_act): not an IBN");
+  expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "align_channels", "--param", "q=3"},
+                   "--param q: pass 'align_channels' has no parameter 'q'; its parameters are p, direction");
+  expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "align_channels", "--param", "p=0"},
+                   "--param p=0: use an integer from 1 to 4096");
+  expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "align_channels", "--param", "p"}, "--param 'p': write KEY=VALUE");
+  expect_bad_input({"rewrite", "mobilenet_v3_small", "--pass", "swap_activation", "--param", "to=gelu"},
+                   "--param to=gelu: not an activation");
+  expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "scale_resolution"}, "needs --param resolution=N");
+  expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused", "--out", out}, "--out needs --site");
+  expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused", "--site", "features.2", "--out", out + ".txt"},
+                   "model files end in .yaml, .yml or .json");
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+}  // namespace
+}  // namespace hwnas::advise
