@@ -17,6 +17,8 @@ void add_validate_command(CLI::App& app);
 void add_search_command(CLI::App& app);
 void add_space_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+/// export MODEL --format onnx|json|yaml --out FILE (export_command.cpp).
+void add_export_command(CLI::App& app);
 /// rewrite MODEL --pass NAME [--site BLOCK] (rewrite_command.cpp; docs/rewrites.md).
 void add_rewrite_command(CLI::App& app);
 /// train and evaluate (train_command.cpp), in the hwnas-train executable.

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hwnas/cli/commands.h"
+#include "hwnas/cli/model_arg.h"
 #include "hwnas/cli/json_output.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
@@ -114,7 +115,7 @@ void add_estimate_command(CLI::App& app) {
       return;
     }
     const estimate::Estimator e = estimate::Estimator::from_json(doc, args->estimator);
-    const graph::Graph g = space::load_model(args->model);
+    const graph::Graph g = load_model_arg(args->model);
     const estimate::NetworkEstimate n = e.estimate(g, args->batch);
     if (args->json) {
       nlohmann::ordered_json layers = nlohmann::ordered_json::array();

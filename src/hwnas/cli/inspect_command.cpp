@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hwnas/cli/commands.h"
+#include "hwnas/cli/model_arg.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/json_output.h"
 #include "hwnas/graph/analysis.h"
@@ -116,7 +117,7 @@ void add_inspect_command(CLI::App& app) {
     graph::Precision precision{};
     if (!graph::parse_precision(args->precision, precision))
       throw UserError(fmt::format("--precision '{}': use int8, fp16 or fp32", args->precision));
-    const graph::Graph g = space::load_model(args->model);
+    const graph::Graph g = load_model_arg(args->model);
     const graph::Analysis a = graph::analyze(g, precision, args->batch);
     if (args->json) print_json(g, a);
     else print_table(g, a);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hwnas/cli/commands.h"
+#include "hwnas/cli/model_arg.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/json_output.h"
 #include "hwnas/estimate/measure_network.h"
@@ -126,7 +127,7 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
     const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
-    const graph::Graph g = space::load_model(args->model);
+    const graph::Graph g = load_model_arg(args->model);
     if (const auto* table = dynamic_cast<const hw::TableTarget*>(target.get())) {
       print_table_row(args->model, g, *table, args->batch, args->json);
       return;

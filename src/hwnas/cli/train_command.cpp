@@ -10,6 +10,7 @@
 #include "hwnas/base/error.h"
 #include "hwnas/base/printable.h"
 #include "hwnas/cli/commands.h"
+#include "hwnas/cli/model_arg.h"
 #include "hwnas/cli/json_output.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
@@ -105,7 +106,7 @@ void add_train(CLI::App& app) {
     options.augment = !args->no_augment;
     options.scene_labels = train::parse_scene_labels(args->scenes.labels, "--scene-labels");
     train::check_train_options(options);
-    const graph::Graph g = space::load_model(args->model);
+    const graph::Graph g = load_model_arg(args->model);
     ProgressBar bar("train " + g.name());
     // On a terminal a bar redrawn in place; in a log (nohup, CI) a line at the first step
     // and at the end of each epoch.
@@ -161,7 +162,7 @@ void add_evaluate(CLI::App& app) {
         if (cmd->count(scene_option) > 0)
           throw UserError(fmt::format("{} is for detection and segmentation weights; {} holds a classifier's: drop it",
                                       scene_option, options.base.weights));
-    const graph::Graph g = space::load_model(args->model);
+    const graph::Graph g = load_model_arg(args->model);
     auto report = [&](const auto& r) {
       if (args->json) {
         emit_json(run_json(r, false));

@@ -1,0 +1,84 @@
+#include "hwnas/io/model_io.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/graph/model_file.h"
+#include "hwnas/io/onnx_export.h"
+#include "hwnas/io/onnx_import.h"
+
+namespace hwnas::io {
+namespace {
+
+constexpr std::string_view kFormatNames[] = {"onnx", "json", "yaml"};
+constexpr std::string_view kShapeKey = ".onnx:input_shape=";
+
+bool ends_with(std::string_view text, std::string_view tail) {
+  return text.size() >= tail.size() && text.substr(text.size() - tail.size()) == tail;
+}
+
+graph::Shape parse_shape(std::string_view text, std::string_view spec) {
+  graph::Shape s;
+  std::int32_t* out[] = {&s.c, &s.h, &s.w};
+  const char* p = text.data();
+  const char* end = text.data() + text.size();
+  for (int i = 0; i < 3; ++i) {
+    const auto [next, ec] = std::from_chars(p, end, *out[i]);
+    const bool last = i == 2;
+    if (ec != std::errc() || *out[i] <= 0 || (last ? next != end : (next == end || *next != ',')))
+      throw UserError(fmt::format("{}: input_shape '{}' is not C,H,W (three positive integers, e.g. 3,224,224)",
+                                  spec, text));
+    p = next + 1;
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string_view model_format_name(ModelFormat format) { return kFormatNames[static_cast<int>(format)]; }
+
+ModelFormat parse_model_format(std::string_view text, std::string_view option) {
+  for (int i = 0; i < 3; ++i)
+    if (text == kFormatNames[i]) return static_cast<ModelFormat>(i);
+  throw UserError(fmt::format("{} '{}': use onnx, json or yaml", option, text));
+}
+
+ModelFormat model_format_of_path(const std::string& path, std::string_view option) {
+  if (ends_with(path, ".onnx")) return ModelFormat::onnx;
+  if (ends_with(path, ".json")) return ModelFormat::json;
+  if (ends_with(path, ".yaml") || ends_with(path, ".yml")) return ModelFormat::yaml;
+  throw UserError(fmt::format("{} '{}': the extension names no format (.onnx, .json, .yaml, .yml); give --format",
+                              option, path));
+}
+
+bool is_onnx_model(std::string_view spec) {
+  return ends_with(spec, ".onnx") || spec.find(kShapeKey) != std::string_view::npos;
+}
+
+std::string model_file_path(std::string_view spec) {
+  if (const std::size_t at = spec.find(kShapeKey); at != std::string_view::npos) return std::string(spec.substr(0, at + 5));
+  if (ends_with(spec, ".onnx") || ends_with(spec, ".json") || ends_with(spec, ".yaml") || ends_with(spec, ".yml"))
+    return std::string(spec);
+  return "";
+}
+
+graph::Graph load_model_spec(std::string_view spec, const std::function<graph::Graph(std::string_view)>& other) {
+  if (!is_onnx_model(spec)) return other(spec);
+  OnnxImportOptions options;
+  if (const std::size_t at = spec.find(kShapeKey); at != std::string_view::npos)
+    options.input_shape = parse_shape(spec.substr(at + kShapeKey.size()), spec);
+  return import_onnx_file(model_file_path(spec), options);
+}
+
+void export_model(const graph::Graph& graph, ModelFormat format, const std::string& path) {
+  switch (format) {
+    case ModelFormat::onnx: save_onnx_file(graph, path); break;
+    case ModelFormat::json: write_file_atomically(path, graph::model_to_json(graph), "model file"); break;
+    case ModelFormat::yaml: write_file_atomically(path, graph::model_to_yaml(graph), "model file"); break;
+  }
+}
+
+}  // namespace hwnas::io
