@@ -64,7 +64,7 @@ TEST(OnnxImport, ConvBatchNormReluWithNamesShapesAndEpsilon) {
   EXPECT_EQ(g.node_name(0), "x");
 }
 
-TEST(OnnxImport, FoldedBatchNormIsAConvWithBiasGroupsDilationsStrides) {
+TEST(OnnxImport, FoldedBatchNormUnfoldsToConvAndBnGroupsDilationsStrides) {
   B b;
   auto& n = b.node("Conv", {"x", "w", "bias"}, "c");
   B::attr(n, "group", std::int64_t{3});
@@ -72,12 +72,20 @@ TEST(OnnxImport, FoldedBatchNormIsAConvWithBiasGroupsDilationsStrides) {
   B::attr(n, "dilations", std::vector<std::int64_t>{2, 2});
   B::attr(n, "pads", std::vector<std::int64_t>{2, 2, 2, 2});
   b.init("w", {6, 1, 3, 3}).init("bias", {6}).output("c");
-  const Graph g = import(b);
+  const Graph g = import(b);  // no BatchNormalization in the file: the bias is a folded BN
+  ASSERT_EQ(g.size(), 4);
   const auto& conv = std::get<graph::Conv2d>(g.op(1));
-  EXPECT_TRUE(conv.bias);
+  EXPECT_FALSE(conv.bias);
   EXPECT_EQ(conv.groups, 3);
   EXPECT_EQ(conv.dilation_w, 2);
   EXPECT_EQ(g.shape(1), (graph::Shape{6, 4, 4}));
+  EXPECT_EQ(std::get<graph::BatchNorm>(g.op(2)), graph::BatchNorm{});
+  EXPECT_EQ(std::string(g.node_name(2)), std::string(g.node_name(1)) + ".bn");
+  io::OnnxImportOptions as_file;
+  as_file.unfold_batch_norm = false;
+  const Graph f = io::import_onnx(b.model, "t.onnx", as_file);
+  ASSERT_EQ(f.size(), 3);
+  EXPECT_TRUE(std::get<graph::Conv2d>(f.op(1)).bias);
 }
 
 TEST(OnnxImport, AsymmetricPadsAndAutoPadSame) {
@@ -154,6 +162,10 @@ TEST(OnnxImport, SqueezeExciteMulBroadcastsTheScaleSecond) {
   EXPECT_EQ(g.inputs(mul)[0], 0);  // x first
   EXPECT_EQ(std::get<graph::Activation>(g.op(g.inputs(mul)[1])).kind, graph::ActKind::sigmoid);
   EXPECT_EQ(g.shape(mul), (graph::Shape{3, 8, 8}));
+  // The squeeze-excite convolutions keep their own bias (no BN is unfolded there).
+  EXPECT_EQ(g.size(), 8);
+  EXPECT_TRUE(std::get<graph::Conv2d>(g.op(2)).bias);
+  EXPECT_TRUE(std::get<graph::Conv2d>(g.op(4)).bias);
 }
 
 TEST(OnnxImport, HeadsFlattenGemmReshapeMatMulReduceMean) {

@@ -3,8 +3,8 @@
 //
 // - Weights are not kept (the IR has none): initialisers give shapes only (a Conv's output
 //   channels from its weight [O, C/group, kH, kW], whether it has a bias, a Gemm's out
-//   features). BatchNormalization folded into Conv by the exporter imports as a conv with
-//   a bias, so params equal the zoo's `params_folded` (analysis.h) and MACs are unchanged.
+//   features). BatchNormalization folded into Conv by the exporter comes back as a conv
+//   and a BN (unfold_batch_norm below), so params and MACs equal the zoo's.
 // - Patterns: Mul(x, Sigmoid(x)) is SiLU and Mul(x, HardSigmoid(x)) hardswish when the
 //   sigmoid feeds only that Mul; MatMul then Add of a constant is one Linear with a bias;
 //   Reshape to [N, g, C/g, H, W], Transpose [0,2,1,3,4], Reshape back is a channel shuffle.
@@ -33,6 +33,11 @@ namespace hwnas::io {
 struct OnnxImportOptions {
   /// Replaces the input's C, H, W (needed when the file's are dynamic).
   std::optional<graph::Shape> input_shape;
+  /// In a file without any BatchNormalization (PyTorch's eval-mode export folds each into
+  /// its Conv), a Conv with a bias outside squeeze-excite branches imports as a conv
+  /// without bias followed by a BN (epsilon 1e-5): the network as trained, with the
+  /// zoo's params, kernels and decomposition. False: a conv with a bias, as in the file.
+  bool unfold_batch_norm = true;
 };
 
 /// Reads, checks (onnx::checker) and imports the .onnx file at `path`.

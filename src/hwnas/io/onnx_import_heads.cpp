@@ -16,7 +16,7 @@ void Importer::global_pool(const onnx::NodeProto& node) {
   const Value& x = tensor_input(node, 0);
   const NodeId in[] = {x.id};
   emit(node, graph::GlobalPool{node.op_type() == "GlobalMaxPool" ? graph::PoolKind::max : graph::PoolKind::avg},
-       in, 4);
+       in, 4, true);
 }
 
 void Importer::reduce_mean(const onnx::NodeProto& node) {
@@ -32,7 +32,7 @@ void Importer::reduce_mean(const onnx::NodeProto& node) {
   if (x.rank != 4 || axes != std::vector<std::int64_t>{2, 3})
     fail("ReduceMean over axes other than [2, 3] (height and width) is not supported");
   const NodeId in[] = {x.id};
-  emit(node, graph::GlobalPool{graph::PoolKind::avg}, in, a.integer("keepdims", 1) != 0 ? 4 : 2);
+  emit(node, graph::GlobalPool{graph::PoolKind::avg}, in, a.integer("keepdims", 1) != 0 ? 4 : 2, true);
 }
 
 void Importer::flatten(const onnx::NodeProto& node) {

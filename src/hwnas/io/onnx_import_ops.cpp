@@ -79,8 +79,17 @@ void Importer::conv(const onnx::NodeProto& node) {
   c.groups = to_int32(groups, "group");
   c.pad_h = pads[0], c.pad_w = pads[1], c.pad_bottom = pads[2], c.pad_right = pads[3];
   c.bias = has_input(node, 2);
+  // A bias the exporter folded a BatchNormalization into: conv without bias, then BN.
+  const bool unfold = c.bias && unfold_bn_ && !x.pooled;
+  if (unfold) c.bias = false;
   const NodeId in_ids[] = {x.id};
-  emit(node, c, in_ids, 4);
+  const NodeId id = emit(node, c, in_ids, 4, x.pooled);
+  if (unfold) {
+    Value v = values_[node.output(0)];
+    const NodeId bn_in[] = {id};
+    v.id = g_.add(node_name_for(std::string(g_.node_name(id)) + ".bn"), graph::BatchNorm{}, bn_in, g_.node(id).block);
+    values_[node.output(0)] = v;
+  }
 }
 
 void Importer::batch_norm(const onnx::NodeProto& node) {
@@ -107,7 +116,7 @@ void Importer::activation(const onnx::NodeProto& node) {
                               : node.op_type() == "Sigmoid" ? graph::ActKind::sigmoid
                                                             : graph::ActKind::hardswish;
   const NodeId in[] = {x.id};
-  emit(node, graph::Activation{kind}, in, x.rank);
+  emit(node, graph::Activation{kind}, in, x.rank, x.pooled);
 }
 
 void Importer::clip(const onnx::NodeProto& node) {
@@ -143,7 +152,7 @@ void Importer::hard_sigmoid(const onnx::NodeProto& node) {
                      "hardsigmoid)", alpha, beta));
   const Value& x = tensor_input(node, 0);
   const NodeId in[] = {x.id};
-  emit(node, graph::Activation{graph::ActKind::hardsigmoid}, in, x.rank);
+  emit(node, graph::Activation{graph::ActKind::hardsigmoid}, in, x.rank, x.pooled);
 }
 
 void Importer::mul(const onnx::NodeProto& node) {

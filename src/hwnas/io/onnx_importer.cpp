@@ -204,8 +204,10 @@ void Importer::set(const onnx::NodeProto& node, Value v) {
   values_[node.output(0)] = std::move(v);
 }
 
-NodeId Importer::emit(const onnx::NodeProto& node, graph::Op op, std::span<const NodeId> inputs, int rank) {
+NodeId Importer::emit(const onnx::NodeProto& node, graph::Op op, std::span<const NodeId> inputs, int rank,
+                      bool pooled) {
   Value v;
+  v.pooled = pooled;
   try {
     const int block = block_token(node);
     if (block >= g_.num_blocks())
@@ -254,6 +256,9 @@ graph::Graph Importer::run() {
     values_[t.name()] = std::move(v);
   }
   find_patterns();
+  unfold_bn_ = options_.unfold_batch_norm &&
+               std::none_of(model_.graph().node().begin(), model_.graph().node().end(),
+                            [](const onnx::NodeProto& n) { return n.op_type() == "BatchNormalization"; });
   add_blocks();
   add_input();
   const auto& nodes = model_.graph().node();
@@ -265,7 +270,7 @@ graph::Graph Importer::run() {
       current_ = &nodes[i];
       const Value& x = tensor_input(nodes[f->second.sigmoid], 0);
       const NodeId in[] = {x.id};
-      emit(nodes[i], graph::Activation{f->second.kind}, in, x.rank);
+      emit(nodes[i], graph::Activation{f->second.kind}, in, x.rank, x.pooled);
       current_ = nullptr;
       continue;
     }

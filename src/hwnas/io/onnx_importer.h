@@ -37,6 +37,9 @@ struct Value {
   enum class Kind { tensor, constant, shuffle_split, shuffle_swapped } kind = Kind::tensor;
   graph::NodeId id = -1;
   int rank = 4;
+  /// Computed from a global pool through convolutions and activations only (a
+  /// squeeze-excite branch, whose convolutions have a bias of their own and no BN).
+  bool pooled = false;
   Constant constant;
   std::int32_t groups = 0;  // shuffle steps
 };
@@ -79,7 +82,7 @@ class Importer {
   void set(const onnx::NodeProto& node, Value v);
   /// Adds an IR node for `node` and makes it the value of its first output.
   graph::NodeId emit(const onnx::NodeProto& node, graph::Op op, std::span<const graph::NodeId> inputs,
-                     int rank);
+                     int rank, bool pooled = false);
   std::string node_name(const onnx::NodeProto& node);
   /// `raw` shortened and sanitised (onnx_import.h), unique in the graph.
   std::string node_name_for(std::string_view raw);
@@ -127,6 +130,7 @@ class Importer {
   std::map<int, int> matmul_bias_;         // MatMul node -> the Add that is its bias
   std::set<std::string, std::less<>> names_;
   std::set<int> outputs_added_;
+  bool unfold_bn_ = false;  // options_.unfold_batch_norm and the file has no BatchNormalization
   const onnx::NodeProto* current_ = nullptr;
   int current_index_ = -1;
 };
