@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace hwnas::advise {
 namespace {
 
@@ -33,9 +35,14 @@ std::string record_text(const RewriteRecord& r) {
                      r.params_after, r.params_after - r.params_before, percent(r.params_before, r.params_after));
   for (const std::string& n : r.removed) out += fmt::format("  - {}\n", n);
   for (const std::string& n : r.added) out += fmt::format("  + {}\n", n);
-  for (const NodeChange& c : r.changed)
+  const std::size_t shown = std::min(r.changed.size(), kChangedShown);
+  for (std::size_t k = 0; k < shown; ++k) {
+    const NodeChange& c = r.changed[k];
     out += fmt::format("  ~ {}{}: {} -> {}\n", c.node, c.op_changed ? " (op)" : "", graph::to_string(c.before),
                        graph::to_string(c.after));
+  }
+  if (shown < r.changed.size())
+    out += fmt::format("  ~ ... {} more nodes changed (--json lists them all)\n", r.changed.size() - shown);
   return out;
 }
 

@@ -14,7 +14,8 @@ namespace hwnas::advise {
 std::string site_line(const PassResult& result);
 
 /// The record as text: the site line, then the removed, added and changed nodes (with
-/// shapes before -> after), each on its own line.
+/// shapes before -> after; the first kChangedShown changed ones), each on its own line.
+inline constexpr std::size_t kChangedShown = 12;
 std::string record_text(const RewriteRecord& record);
 
 /// {"rule", "site", "kind", "eligible", "why_not"} and, when eligible, "what", "removed",

@@ -40,10 +40,10 @@ PassResult apply(const graph::Graph& g, const Site& site, const Params& params) 
       },
       [&](graph::BlockId b) { return b == site.block ? graph::BlockSpec{} : g.block(b).spec; });
   const auto& first = std::get<graph::Conv2d>(g.op(depthwise[0]));
-  std::string what = fmt::format("{} depthwise {}x{} conv{} ('{}'{}) into {} ({} groups){}", depthwise.size(),
+  std::string what = fmt::format("{} depthwise {}x{} conv{} ('{}'{}) into {}{}", depthwise.size(),
                                  first.kernel_h, first.kernel_w, depthwise.size() > 1 ? "s" : "",
                                  g.node_name(depthwise[0]), depthwise.size() > 1 ? ", ..." : "",
-                                 groups == 1 ? "full convolution" : "grouped convolution", groups,
+                                 groups == 1 ? "full convolution" : fmt::format("grouped convolution ({} groups)", groups),
                                  had_spec ? "; the block's spec is dropped (no spec describes it)" : "");
   return accepted(g, std::move(out), "depthwise_to_full", site, std::move(what));
 }
