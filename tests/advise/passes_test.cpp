@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "hwnas/advise/pass.h"
+#include "hwnas/base/error.h"
 #include "hwnas/graph/analysis.h"
 #include "hwnas/graph/blocks.h"
 #include "hwnas/graph/model_file.h"
@@ -209,6 +210,25 @@ TEST(ScaleResolution, ShapesFollowTheInput) {
   EXPECT_FALSE(no.graph);
   EXPECT_EQ(no.why_not.rfind("resolution 16: ", 0), 0u) << no.why_not;
   EXPECT_NE(no.why_not.find("'add'"), std::string::npos) << no.why_not;
+}
+
+TEST(ScaleChannels, HalfWidthByHand) {
+  const Graph g = small();
+  const PassResult r = run(g, "scale_channels", "graph", {{"width", "0.5"}});
+  ASSERT_TRUE(r.graph) << r.why_not;
+  const Graph& n = *r.graph;
+  // make_divisible(·, 8): 24 -> 16, 96 -> 48, 144 -> 72, 40 -> 24 (20 rounds up to 24).
+  EXPECT_EQ(n.shape(n.find("a.expand.conv")).c, 48);
+  EXPECT_EQ(n.shape(n.find("a.project.bn")).c, 16);
+  EXPECT_EQ(n.shape(n.find("b.expand.conv")).c, 72);
+  EXPECT_NE(n.find("b.add"), -1);
+  EXPECT_EQ(n.shape(n.find("c.conv")).c, 24);
+  EXPECT_EQ(macs(n), 64 * (16 * 48 + 48 * 9 + 48 * 16 + 16 * 72 + 72 * 9 + 72 * 16 + 16 * 24));
+  EXPECT_EQ(r.record.what, "3 blocks' channels times 0.5, multiples of 8");
+  EXPECT_EQ(run(g, "scale_channels", "graph", {{"width", "1"}}).why_not,
+            "width 1 with divisor 8 changes no block's channels");
+  EXPECT_THROW(run(g, "scale_channels", "graph"), UserError);
+  EXPECT_THROW(run(g, "scale_channels", "graph", {{"width", "-1"}}), UserError);
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ Params params_for(const Pass& pass, const graph::Graph& g) {
     const auto inputs = g.input_nodes();
     given["resolution"] = std::to_string(g.shape(inputs.at(0)).h * 3 / 4);
   }
+  if (pass.name == "scale_channels") given["width"] = "0.5";
   return resolve_params(pass, given);
 }
 

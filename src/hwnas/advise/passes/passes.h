@@ -11,5 +11,6 @@ Pass align_channels_pass();
 Pass remove_se_pass();
 Pass swap_activation_pass();
 Pass scale_resolution_pass();
+Pass scale_channels_pass();
 
 }  // namespace hwnas::advise
