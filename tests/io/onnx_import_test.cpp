@@ -49,7 +49,7 @@ TEST(OnnxImport, ConvBatchNormReluWithNamesShapesAndEpsilon) {
   b.init("w", {16, 3, 3, 3}).init("s", {16}).init("bb", {16}).init("m", {16}).init("v", {16});
   B::attr(b.node("BatchNormalization", {"c", "s", "bb", "m", "v"}, "n", "/features/features.0/features.0.1/BatchNormalization"),
           "epsilon", 1e-3f);
-  b.node("Relu", {"n"}, "r", "/features/features.0/features.0.2/Relu");
+  b.node("Relu", {"n"}, "r", "/features/features.1/conv/conv.0/conv.0.2/Relu");
   b.output("r");
   const Graph g = import(b);
   ASSERT_EQ(g.size(), 5);
@@ -59,8 +59,8 @@ TEST(OnnxImport, ConvBatchNormReluWithNamesShapesAndEpsilon) {
   EXPECT_EQ(conv.pad_h, 1);
   EXPECT_FALSE(conv.bias);
   EXPECT_EQ(op_of<graph::BatchNorm>(g, "features.0.1.BatchNormalization").epsilon, 1e-3);
-  EXPECT_EQ(op_of<graph::Activation>(g, "features.0.2.Relu").kind, graph::ActKind::relu);
-  EXPECT_EQ(g.shape(g.find("features.0.2.Relu")), (graph::Shape{16, 8, 8}));
+  EXPECT_EQ(op_of<graph::Activation>(g, "features.1.conv.0.2.Relu").kind, graph::ActKind::relu);
+  EXPECT_EQ(g.shape(g.find("features.1.conv.0.2.Relu")), (graph::Shape{16, 8, 8}));
   EXPECT_EQ(g.node_name(0), "x");
 }
 

@@ -10,9 +10,9 @@
 //   Reshape to [N, g, C/g, H, W], Transpose [0,2,1,3,4], Reshape back is a channel shuffle.
 // - The input: the one graph input that is no initialiser, [N, C, H, W] (N ignored); a
 //   dynamic C, H or W needs `input_shape`.
-// - Node names: the ONNX node name, its PyTorch scope path shortened to the last module and
-//   op ("/features/features.0/features.0.2/Clip" -> "features.0.2.Clip"), characters other
-//   than [A-Za-z0-9_.-] replaced by '_', made unique with a "_2" suffix.
+// - Node names: the ONNX node name, a PyTorch scope path read as the module's name and the
+//   op ("/features/features.1/conv/conv.0/conv.0.0/Conv" -> "features.1.conv.0.0.Conv"),
+//   characters other than [A-Za-z0-9_.-] replaced by '_', made unique with a "_2" suffix.
 //
 // Errors: a one-line UserError naming the file (and the ONNX node and op type), e.g.
 // "m.onnx: node 'x' (LSTM): unsupported op; supported: Add, ...".

@@ -143,7 +143,8 @@ void Importer::add_input() {
 }
 
 std::string Importer::node_name_for(std::string_view raw) {
-  // "/features/features.0/features.0.2/Clip" -> "features.0.2.Clip"
+  // PyTorch's scopes name each module relative to its parent's scope:
+  // "/features/features.1/conv/conv.0/conv.0.0/Conv" -> "features.1.conv.0.0.Conv".
   std::vector<std::string_view> parts;
   for (std::size_t b = 0; b <= raw.size();) {
     const std::size_t e = std::min(raw.find('/', b), raw.size());
@@ -151,8 +152,14 @@ std::string Importer::node_name_for(std::string_view raw) {
     b = e + 1;
   }
   std::string name;
-  if (parts.size() >= 2) name = std::string(parts[parts.size() - 2]) + "." + std::string(parts.back());
-  else if (parts.size() == 1) name = std::string(parts[0]);
+  std::string_view previous;
+  for (const std::string_view part : parts) {
+    const bool child = !previous.empty() && part.size() > previous.size() && part.starts_with(previous) &&
+                       part[previous.size()] == '.';
+    if (!name.empty()) name += '.';
+    name += child ? part.substr(previous.size() + 1) : part;
+    previous = part;
+  }
   for (char& c : name)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) c = '_';
   if (name.empty()) name = fmt::format("node{}", g_.size());
