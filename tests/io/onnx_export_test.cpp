@@ -10,6 +10,7 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/io/block_recognition.h"
 #include "hwnas/io/onnx_export.h"
 #include "hwnas/io/onnx_import.h"
 #include "hwnas/space/models.h"
@@ -119,6 +120,21 @@ layers:
   - {name: out2, op: output, inputs: [fc2]}
 )",
                                      "every_op.yaml");
+  check_round_trip(g);
+}
+
+TEST(OnnxExport, AGraphWithoutBlocksComesBackWithout) {
+  // conv-BN-act nodes that recognition would tag: hwnas's file says there are no blocks.
+  const std::string text = R"(name: plain
+input: [3, 8, 8]
+layers:
+  - {name: c, op: conv2d, out: 8, kernel: 3, padding: 1}
+  - {name: bn, op: batch_norm}
+  - {name: r, op: relu}
+)";
+  const Graph g = graph::parse_model(text, "plain.yaml");
+  ASSERT_EQ(io::recognise_blocks(g).num_blocks(), 1);  // recognition would find one
+  ASSERT_EQ(g.num_blocks(), 0);
   check_round_trip(g);
 }
 

@@ -186,9 +186,10 @@ TEST(OnnxImport, HeadsFlattenGemmReshapeMatMulReduceMean) {
   m.node("Add", {"mm", "bias"}, "y");
   m.init("w", {3, 5}).init("bias", {5}).output("y");
   const Graph h = import(m);
-  ASSERT_EQ(h.size(), 4);
+  ASSERT_EQ(h.size(), 5);  // keepdims 0: a global pool and a flatten
   EXPECT_EQ(std::get<graph::GlobalPool>(h.op(1)).kind, graph::PoolKind::avg);
-  EXPECT_EQ(std::get<graph::Linear>(h.op(2)), (graph::Linear{5, true}));
+  EXPECT_TRUE(std::holds_alternative<graph::Flatten>(h.op(2)));
+  EXPECT_EQ(std::get<graph::Linear>(h.op(3)), (graph::Linear{5, true}));
 
   B s;
   s.init_ints("shape", {1, -1});

@@ -11,6 +11,7 @@
 #include "hwnas/graph/analysis.h"
 #include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/io/onnx_import.h"
+#include "io/block_checks.h"
 #include "support/python_json.h"
 #include "support/resources.h"
 #include "support/scratch_dir.h"
@@ -43,7 +44,18 @@ TEST(OnnxTorchvision, ImportsWithTheZoosMacsAndParams) {
     const graph::Analysis f = graph::analyze(as_file, graph::Precision::fp32, 1, graph::MinOrder::skip);
     EXPECT_EQ(f.total.params, z.total.params_folded);
     EXPECT_EQ(f.total.macs, z.total.macs);
-    if (name != "mobilenet_v3_small" && name != "mobilenet_v3_large" && name != "efficientnet_b0") {
+    // Blocks recognised: the zoo's kinds (names follow torchvision's modules: features.1.conv
+    // where the zoo says features.1); the zoo's specs where the BN epsilon is
+    // PyTorch's default, but for the head's dropout (not in an eval-mode export).
+    const bool default_epsilon = name != "mobilenet_v3_small" && name != "mobilenet_v3_large" && name != "efficientnet_b0";
+    ASSERT_EQ(imported.num_blocks(), zoo.num_blocks());
+    for (graph::BlockId b = 0; b < zoo.num_blocks(); ++b) {
+      EXPECT_EQ(imported.block(b).kind, zoo.block(b).kind) << zoo.block_name(b);
+      if (default_epsilon && zoo.block(b).kind != graph::BlockKind::head) {
+        EXPECT_TRUE(testing::same_spec(imported, b, zoo.block(b).spec)) << zoo.block_name(b);
+      }
+    }
+    if (default_epsilon) {
       const hw::FusionRules rules{{hw::FusionPattern::conv_bn_act, hw::FusionPattern::conv_add,
                                    hw::FusionPattern::act_pool, hw::FusionPattern::se_gate}};
       const auto ki = estimate::decompose(imported, rules, graph::Precision::int8);

@@ -119,8 +119,7 @@ class Exporter {
     return r;
   }
 
-  void blocks() {
-    if (g_.num_blocks() == 0) return;
+  void blocks() {  // written even when empty: the importer then recognises none
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (graph::BlockId b = 0; b < g_.num_blocks(); ++b) {
       nlohmann::ordered_json entry = {{"name", std::string(g_.block_name(b))},

@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 #include <onnx/checker.h>
 
+#include <algorithm>
 #include <set>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
+#include "hwnas/io/block_recognition.h"
 #include "hwnas/io/onnx_importer.h"
 
 namespace hwnas::io {
@@ -32,7 +34,10 @@ graph::Graph import_onnx(const onnx::ModelProto& model, std::string_view source,
     while (!why.empty() && why.back() == ' ') why.pop_back();
     throw UserError(fmt::format("{}: not a valid ONNX model (onnx checker: {}); re-export it", source, why));
   }
-  return detail::Importer(model, source, options).run();
+  graph::Graph g = detail::Importer(model, source, options).run();
+  const bool from_hwnas = std::any_of(model.metadata_props().begin(), model.metadata_props().end(),
+                                      [](const auto& p) { return p.key() == detail::kBlocksMetadata; });
+  return options.recognise_blocks && !from_hwnas ? recognise_blocks(g) : g;
 }
 
 std::string supported_onnx_ops() {

@@ -38,6 +38,9 @@ struct OnnxImportOptions {
   /// without bias followed by a BN (epsilon 1e-5): the network as trained, with the
   /// zoo's params, kernels and decomposition. False: a conv with a bias, as in the file.
   bool unfold_batch_norm = true;
+  /// A file without hwnas's block table (metadata hwnas.blocks, written by onnx_export even
+  /// when empty) gets its blocks recognised (block_recognition.h).
+  bool recognise_blocks = true;
 };
 
 /// Reads, checks (onnx::checker) and imports the .onnx file at `path`.

@@ -32,7 +32,14 @@ void Importer::reduce_mean(const onnx::NodeProto& node) {
   if (x.rank != 4 || axes != std::vector<std::int64_t>{2, 3})
     fail("ReduceMean over axes other than [2, 3] (height and width) is not supported");
   const NodeId in[] = {x.id};
-  emit(node, graph::GlobalPool{graph::PoolKind::avg}, in, a.integer("keepdims", 1) != 0 ? 4 : 2, true);
+  const NodeId pool = emit(node, graph::GlobalPool{graph::PoolKind::avg}, in, 4, true);
+  if (a.integer("keepdims", 1) == 0) {  // [N, C]: a global pool and a flatten
+    Value v = values_[node.output(0)];
+    const NodeId flat_in[] = {pool};
+    v.id = g_.add(node_name_for(std::string(g_.node_name(pool)) + ".flatten"), graph::Flatten{}, flat_in, g_.node(pool).block);
+    v.rank = 2;
+    values_[node.output(0)] = v;
+  }
 }
 
 void Importer::flatten(const onnx::NodeProto& node) {
