@@ -2,6 +2,7 @@
 // and names; imported torchvision models get the zoo's block kinds (onnx_torchvision_test).
 #include <gtest/gtest.h>
 
+#include "hwnas/graph/blocks.h"
 #include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/io/block_recognition.h"
 #include "io/block_checks.h"
@@ -31,6 +32,24 @@ TEST(BlockRecognition, ZooModelsStrippedOfBlocksGetThemBackIdentical) {
     }
     EXPECT_TRUE(back == zoo);
   }
+}
+
+TEST(BlockRecognition, FusedIbnAndSqueezeExciteVariants) {
+  Graph g("variants");
+  graph::NodeId x = g.add("input", graph::Input{16, 32, 32}, {});
+  const graph::SqueezeExciteSpec se{8, graph::ActKind::relu, graph::ActKind::sigmoid};
+  x = graph::fused_ibn(g, x, {.out = 16, .expanded = 64, .kernel = 3, .act = graph::ActKind::silu, .se = se}, "f1").output;
+  x = graph::fused_ibn(g, x, {.out = 24, .expanded = 64, .kernel = 5, .stride = 2, .act = graph::ActKind::relu6}, "f2").output;
+  x = graph::ibn(g, x, {.out = 24, .expanded = 72, .kernel = 5, .act = graph::ActKind::hardswish, .se = se}, "i1").output;
+  x = graph::ibn(g, x, {.out = 24, .expanded = 72, .residual = false}, "i2").output;
+  g.add("output", graph::Output{}, {x});
+  const Graph back = io::recognise_blocks(without_blocks(g));
+  ASSERT_EQ(back.num_blocks(), 4);
+  for (graph::BlockId b = 0; b < 4; ++b) {
+    EXPECT_EQ(back.block(b).kind, g.block(b).kind) << g.block_name(b);
+    EXPECT_TRUE(back.block(b).spec == g.block(b).spec) << g.block_name(b);
+  }
+  EXPECT_TRUE(back.identical(g));
 }
 
 TEST(BlockRecognition, AGraphWithBlocksIsUnchangedAndUnknownNodesStayUntagged) {
