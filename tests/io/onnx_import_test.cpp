@@ -295,6 +295,31 @@ TEST(OnnxImport, UnsupportedOpsAndAttributesAreOneLineErrors) {
   EXPECT_ONE_LINE_ERROR(concat, "node 'c' (Concat): Concat along axis 2");
 }
 
+TEST(OnnxImport, ValuesTheCheckerLetsThroughAreOneLineErrors) {
+  B stride;  // the checker does not look at values: a zero stride must not divide by zero
+  auto& conv = stride.node("Conv", {"x", "w"}, "y", "c");
+  B::attr(conv, "auto_pad", std::string("SAME_UPPER"));
+  B::attr(conv, "strides", std::vector<std::int64_t>{0, 0});
+  stride.init("w", {4, 3, 3, 3}).output("y");
+  EXPECT_ONE_LINE_ERROR(stride, "node 'c' (Conv): kernel 3x3, strides 0x0 and dilations 1x1 must be positive");
+  B view;
+  auto& k = view.node("Constant", {}, "y", "k");
+  B::attr(k, "value_float", 1.0f);
+  k.set_doc_string("hwnas: view");
+  view.node("Relu", {"x"}, "r");
+  view.output("r");
+  EXPECT_ONE_LINE_ERROR(view, "node 'k' (Constant): only a Flatten or Reshape can be an hwnas view");
+  B block;
+  block.node("Relu", {"x"}, "r", "r").set_doc_string("hwnas: block=-5");
+  block.output("r");
+  EXPECT_ONE_LINE_ERROR(block, "node 'r' (Relu): doc_string names block -5");
+  B size;
+  size.init("sizes", {4}, {1, 3, 1e30f, 4});
+  size.node("Resize", {"x", "", "", "sizes"}, "y", "rs");
+  size.output("y");
+  EXPECT_ONE_LINE_ERROR(size, "node 'rs' (Resize): output height 1.0000000150474662e+30 is out of range");
+}
+
 TEST(OnnxImport, DynamicInputNeedsAShapeAndTwoInputsAreRefused) {
   B b({-1, 3, -1, -1});
   b.node("Relu", {"x"}, "y");

@@ -26,6 +26,11 @@ std::array<std::int32_t, 4> Importer::window_pads(const Attributes& a, const gra
                                                   std::array<std::int64_t, 2> kernel,
                                                   std::array<std::int64_t, 2> stride,
                                                   std::array<std::int64_t, 2> dilation) const {
+  for (int axis = 0; axis < 2; ++axis)
+    if (kernel[axis] <= 0 || stride[axis] <= 0 || dilation[axis] <= 0 || kernel[axis] > (1 << 20) ||
+        stride[axis] > (1 << 20) || dilation[axis] > (1 << 20))
+      fail(fmt::format("kernel {}x{}, strides {}x{} and dilations {}x{} must be positive (and at most 2^20)",
+                       kernel[0], kernel[1], stride[0], stride[1], dilation[0], dilation[1]));
   const std::string mode = a.text("auto_pad", "NOTSET");
   const std::vector<std::int64_t> pads = a.ints("pads");
   if (mode == "NOTSET") {
@@ -64,7 +69,7 @@ void Importer::conv(const onnx::NodeProto& node) {
   const auto stride = pair_or(a.ints("strides"), 1), dilation = pair_or(a.ints("dilations"), 1);
   const std::int64_t groups = a.integer("group", 1);
   const graph::Shape& in = g_.shape(x.id);
-  if (groups <= 0 || w.dims[1] * groups != in.c)
+  if (groups <= 0 || groups > in.c || w.dims[1] * groups != in.c)
     fail(fmt::format("weight [{}, {}, ...] with group {} does not fit {} input channels", w.dims[0], w.dims[1],
                      groups, in.c));
   const auto pads = window_pads(a, in, {w.dims[2], w.dims[3]}, stride, dilation);

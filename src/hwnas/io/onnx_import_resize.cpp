@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 
 #include "hwnas/io/onnx_importer.h"
 
@@ -50,20 +51,24 @@ void Importer::resize(const onnx::NodeProto& node) {
       scales = constant_values(node, scales_input);
     if (has_input(node, 3)) sizes = constant_values(node, 3);
   }
+  const auto dim = [&](double v, std::string_view what) {
+    if (!(v >= 1 && v <= std::numeric_limits<std::int32_t>::max())) fail(fmt::format("{} {} is out of range", what, v));
+    return static_cast<std::int32_t>(v);
+  };
   if (!sizes.empty()) {
     if (sizes.size() != 4 || sizes[1] != s.c) fail("sizes must be [N, C, H, W] with the input's C");
     u.scale = 0;
-    u.out_h = to_int32(static_cast<std::int64_t>(sizes[2]), "output height");
-    u.out_w = to_int32(static_cast<std::int64_t>(sizes[3]), "output width");
+    u.out_h = dim(sizes[2], "output height");
+    u.out_w = dim(sizes[3], "output width");
   } else {
     if (scales.size() != 4 || scales[0] != 1 || scales[1] != 1)
       fail("scales (or sizes) must be 4 constants [1, 1, sH, sW]");
-    if (scales[2] == scales[3] && scales[2] >= 1 && scales[2] == std::floor(scales[2])) {
+    if (scales[2] == scales[3] && scales[2] >= 1 && scales[2] <= (1 << 20) && scales[2] == std::floor(scales[2])) {
       u.scale = static_cast<std::int32_t>(scales[2]);
     } else {  // ONNX: output = floor(input · scale)
       u.scale = 0;
-      u.out_h = to_int32(static_cast<std::int64_t>(std::floor(s.h * scales[2])), "output height");
-      u.out_w = to_int32(static_cast<std::int64_t>(std::floor(s.w * scales[3])), "output width");
+      u.out_h = dim(std::floor(s.h * scales[2]), "output height");
+      u.out_w = dim(std::floor(s.w * scales[3]), "output width");
     }
   }
   const graph::NodeId in[] = {x.id};

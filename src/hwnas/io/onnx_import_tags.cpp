@@ -57,14 +57,18 @@ void Importer::add_blocks() {
       throw UserError(fmt::format("{}: not JSON ({})", where, e.msg));
     }
     if (!list.IsSequence()) throw UserError(fmt::format("{}: not a list of blocks", where));
-    for (const YAML::Node& b : list) {
-      graph::BlockKind kind{};
-      if (!b.IsMap() || !b["name"] || !b["kind"] || !graph::parse_block_kind(b["kind"].as<std::string>(), kind))
-        throw UserError(fmt::format("{}: each block needs a name and a known kind", where));
-      const std::string name = b["name"].as<std::string>();
-      const graph::BlockSpec spec = b["spec"] ? graph::detail::read_block_spec(b["spec"], where, name, kind)
-                                              : graph::BlockSpec();
-      g_.add_block(kind, name, spec);
+    try {
+      for (const YAML::Node& b : list) {
+        graph::BlockKind kind{};
+        if (!b.IsMap() || !b["name"] || !b["kind"] || !graph::parse_block_kind(b["kind"].as<std::string>(), kind))
+          throw UserError(fmt::format("{}: each block needs a name and a known kind", where));
+        const std::string name = b["name"].as<std::string>();
+        const graph::BlockSpec spec = b["spec"] ? graph::detail::read_block_spec(b["spec"], where, name, kind)
+                                                : graph::BlockSpec();
+        g_.add_block(kind, name, spec);
+      }
+    } catch (const YAML::Exception& e) {
+      throw UserError(fmt::format("{}: {}", where, e.msg));
     }
   }
 }

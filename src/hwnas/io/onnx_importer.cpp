@@ -217,7 +217,7 @@ NodeId Importer::emit(const onnx::NodeProto& node, graph::Op op, std::span<const
   v.pooled = pooled;
   try {
     const int block = block_token(node);
-    if (block >= g_.num_blocks())
+    if (block < -1 || block >= g_.num_blocks())
       fail(fmt::format("doc_string names block {}, but the model's {} lists {} blocks", block, kBlocksMetadata,
                        g_.num_blocks()));
     v.id = g_.add(node_name(node), std::move(op), inputs, block);
@@ -240,6 +240,8 @@ void Importer::import_node(const onnx::NodeProto& node) {
   if (!node.domain().empty() && node.domain() != "ai.onnx")
     fail(fmt::format("operator domain '{}' is not supported (only the default ONNX domain)", node.domain()));
   if (has_doc_token(node, kViewDoc.substr(7))) {  // Flatten to rank 2 or Reshape to rank 4
+    if (node.input_size() < 1 || (node.op_type() != "Flatten" && node.op_type() != "Reshape"))
+      fail("only a Flatten or Reshape can be an hwnas view");
     Value v = value(node.input(0));
     v.rank = node.op_type() == "Flatten" ? 2 : 4;
     set(node, v);
