@@ -231,5 +231,26 @@ TEST(ScaleChannels, HalfWidthByHand) {
   EXPECT_THROW(run(g, "scale_channels", "graph", {{"width", "-1"}}), UserError);
 }
 
+TEST(EvenChannels, StageTakesItsLargestOrSmallestExpansion) {
+  const Graph g = small();
+  const PassResult r = run(g, "even_channels", "a");
+  ASSERT_TRUE(r.graph) << r.why_not;
+  // a's expanded 96 -> 144: its expand (16 in), depthwise (9) and project (24 out) grow by 48 channels.
+  EXPECT_EQ(macs(*r.graph) - macs(g), 64 * 48 * (16 + 9 + 24));
+  EXPECT_EQ(r.record.what, "stage of 2 blocks, expanded to the max (144): a 96 -> 144");
+  const PassResult down = run(g, "even_channels", "a", {{"to", "min"}});
+  ASSERT_TRUE(down.graph) << down.why_not;
+  EXPECT_EQ(macs(g) - macs(*down.graph), 64 * 48 * (24 + 9 + 24));
+  EXPECT_EQ(run(*r.graph, "even_channels", "a").why_not,
+            "block 'a' (ibn): its stage's 2 blocks already have the same expanded channels (144)");
+  EXPECT_EQ(run(g, "even_channels", "b").why_not,
+            "block 'b' (ibn): adds its input to its output, so it is inside a stage; give the stage's first block");
+  EXPECT_EQ(run(g, "even_channels", "c").why_not, "block 'c' (conv_bn_act): not an IBN or fused IBN");
+  const Graph v2 = space::build_zoo_model("mobilenet_v2");
+  EXPECT_EQ(run(v2, "even_channels", "features.1").why_not,
+            "block 'features.1' (ibn): no residual block follows it, so its stage is one block");
+  EXPECT_THROW(run(g, "even_channels", "a", {{"to", "mean"}}), UserError);
+}
+
 }  // namespace
 }  // namespace hwnas::advise

@@ -13,6 +13,7 @@ std::string site_name(const graph::Graph& g, const Site& site) {
 
 const std::vector<Pass>& passes() {
   static const std::vector<Pass> all = {ibn_to_fused_pass(),  depthwise_to_full_pass(), align_channels_pass(),
+                                        even_channels_pass(),
                                         remove_se_pass(),     swap_activation_pass(),   scale_resolution_pass(),
                                         scale_channels_pass()};
   return all;

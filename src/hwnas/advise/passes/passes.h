@@ -8,6 +8,7 @@ namespace hwnas::advise {
 Pass ibn_to_fused_pass();
 Pass depthwise_to_full_pass();
 Pass align_channels_pass();
+Pass even_channels_pass();
 Pass remove_se_pass();
 Pass swap_activation_pass();
 Pass scale_resolution_pass();
