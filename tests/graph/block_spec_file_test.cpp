@@ -8,18 +8,12 @@
 #include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/space/fbnet.h"
 #include "hwnas/space/nb201.h"
+#include "support/model_errors.h"
 
 namespace hwnas::graph {
 namespace {
 
-std::string error_of(const std::string& text) {
-  try {
-    parse_model(text, "m.yaml");
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+std::string error_of(const std::string& text) { return testing::model_error_of(text); }
 
 // A graph with every spec type graph's builders record, non-default values included.
 Graph every_graph_spec() {

@@ -12,6 +12,7 @@
 #include "hwnas/graph/analysis.h"
 #include "hwnas/base/error.h"
 #include "hwnas/graph/model_file.h"
+#include "support/model_errors.h"
 
 namespace hwnas::graph {
 namespace {
@@ -56,14 +57,7 @@ TEST(FuzzRegression, EveryModelInputLoadsOrFailsWithAUserError) {
   for (const fs::path& f : json) expect_contract(f);
 }
 
-std::string error_of(const std::string& text) {
-  try {
-    parse_model(text, "m.yaml");
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+std::string error_of(const std::string& text) { return testing::model_error_of(text); }
 
 // yaml-cpp 0.7's LoadAll never returns on a ',' outside a flow collection (it allocates
 // until memory runs out); the reader must answer instead.

@@ -12,6 +12,7 @@
 #include "hwnas/graph/op_json.h"
 #include "hwnas/graph/op_schema.h"
 #include "hwnas/graph/zoo/zoo.h"
+#include "support/model_errors.h"
 
 namespace hwnas::graph {
 namespace {
@@ -19,13 +20,12 @@ namespace {
 Graph parse(const std::string& text) { return parse_model(text, "m.yaml"); }
 
 std::string error_of(const std::string& text) {
-  try {
-    parse(text);
-  } catch (const UserError& e) {
-    return e.what();
+  std::string error = testing::model_error_of(text);
+  if (error == "(no error)") {
+    ADD_FAILURE() << "no UserError for: " << text;
+    error.clear();
   }
-  ADD_FAILURE() << "no UserError for: " << text;
-  return "";
+  return error;
 }
 
 std::string with_layer(const std::string& layer) {

@@ -11,6 +11,7 @@
 #include "hwnas/graph/model_file.h"
 #include "hwnas/base/yaml_input.h"
 #include "support/cli_runner.h"
+#include "support/model_errors.h"
 
 namespace hwnas::graph {
 namespace {
@@ -19,12 +20,7 @@ using testing::expect_bad_input;
 using testing::write_temp;
 
 std::string error_of(const std::string& text, const std::string& source = "m.yaml") {
-  try {
-    parse_model(text, source);
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return testing::model_error_of(text, source);
 }
 
 constexpr const char* kJson = R"({"input": [3, 8, 8], "layers": [{"op": "relu"}]})";
