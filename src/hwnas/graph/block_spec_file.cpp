@@ -8,9 +8,10 @@
 #include "hwnas/graph/overloaded.h"
 #include "hwnas/graph/rewrite.h"
 
-namespace hwnas::graph::detail {
+namespace hwnas::graph {
 namespace {
 
+using detail::LayerReader;
 using Json = nlohmann::ordered_json;
 
 // Each spec's fields, in the order files write them; `f(key, field)` reads or writes one.
@@ -166,6 +167,8 @@ BlockSpec read_block_spec(const YAML::Node& node, const std::string& source, con
   return spec;
 }
 
+namespace detail {
+
 std::string spec_mismatch(const Graph& g, const ConsumerIndex& readers, BlockId block) {
   if (!why_not_rebuildable(g, block).empty()) return {};
   const BlockSite site = block_site(g, readers, block);
@@ -196,4 +199,5 @@ std::string spec_mismatch(const Graph& g, const ConsumerIndex& readers, BlockId 
   return {};
 }
 
-}  // namespace hwnas::graph::detail
+}  // namespace detail
+}  // namespace hwnas::graph

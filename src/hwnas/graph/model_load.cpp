@@ -94,7 +94,7 @@ class ModelLoader {
         fail(b["kind"], fmt::format("unknown block kind '{}'", b["kind"].Scalar()));
       const std::string name = b["name"].Scalar();
       if (block_ids_.contains(name)) fail(b, fmt::format("duplicate block name '{}'", name));
-      const BlockSpec spec = b["spec"] ? detail::read_block_spec(b["spec"], source_, name, kind) : BlockSpec();
+      const BlockSpec spec = b["spec"] ? read_block_spec(b["spec"], source_, name, kind) : BlockSpec();
       block_ids_[name] = graph_.add_block(kind, name, spec);
       if (b["spec"]) written_specs_.emplace_back(block_ids_[name], b["spec"]);
     }

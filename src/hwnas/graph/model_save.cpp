@@ -45,7 +45,7 @@ Json model_json(const Graph& g) {
     root["blocks"] = Json::array();
     for (BlockId b = 0; b < g.num_blocks(); ++b) {
       Json block = {{"name", std::string(g.block_name(b))}, {"kind", std::string(block_kind_name(g.block(b).kind))}};
-      if (Json spec = detail::block_spec_json(g.block(b).spec); !spec.is_null()) block["spec"] = std::move(spec);
+      if (Json spec = block_spec_json(g.block(b).spec); !spec.is_null()) block["spec"] = std::move(spec);
       root["blocks"].push_back(std::move(block));
     }
   }

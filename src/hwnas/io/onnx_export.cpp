@@ -124,7 +124,7 @@ class Exporter {
     for (graph::BlockId b = 0; b < g_.num_blocks(); ++b) {
       nlohmann::ordered_json entry = {{"name", std::string(g_.block_name(b))},
                                       {"kind", std::string(graph::block_kind_name(g_.block(b).kind))}};
-      if (auto spec = graph::detail::block_spec_json(g_.block(b).spec); !spec.is_null()) entry["spec"] = std::move(spec);
+      if (auto spec = graph::block_spec_json(g_.block(b).spec); !spec.is_null()) entry["spec"] = std::move(spec);
       list.push_back(std::move(entry));
     }
     auto* p = m_.add_metadata_props();

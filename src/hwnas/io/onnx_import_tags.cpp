@@ -63,7 +63,7 @@ void Importer::add_blocks() {
         if (!b.IsMap() || !b["name"] || !b["kind"] || !graph::parse_block_kind(b["kind"].as<std::string>(), kind))
           throw UserError(fmt::format("{}: each block needs a name and a known kind", where));
         const std::string name = b["name"].as<std::string>();
-        const graph::BlockSpec spec = b["spec"] ? graph::detail::read_block_spec(b["spec"], where, name, kind)
+        const graph::BlockSpec spec = b["spec"] ? graph::read_block_spec(b["spec"], where, name, kind)
                                                 : graph::BlockSpec();
         g_.add_block(kind, name, spec);
       }
