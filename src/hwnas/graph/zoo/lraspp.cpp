@@ -18,7 +18,7 @@ void lraspp_head(Graph& g, NodeId low, NodeId high, const LrasppHeadSpec& spec) 
   s = g.add("classifier.scale.conv", Conv2d{.out_channels = spec.inter_channels}, {s}, block);
   s = g.add("classifier.scale.gate", Activation{ActKind::sigmoid}, {s}, block);
   x = g.add("classifier.mul", Mul{}, {x, s}, block);
-  const Shape& low_shape = g.shape(low);
+  const Shape low_shape = g.shape(low);  // a copy: g.add below may move the nodes
   x = g.add("classifier.upsample",
             Upsample{UpsampleMode::bilinear, 0, low_shape.h, low_shape.w}, {x}, block);
   const Conv2d classify{.out_channels = spec.classes, .bias = true};
