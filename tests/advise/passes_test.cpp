@@ -10,44 +10,14 @@
 #include "hwnas/graph/blocks.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/space/models.h"
+#include "pass_fixture.h"
 
 namespace hwnas::advise {
 namespace {
 
 using namespace hwnas::graph;
 
-BlockId block_named(const Graph& g, std::string_view name) {
-  for (BlockId b = 0; b < g.num_blocks(); ++b)
-    if (g.block_name(b) == name) return b;
-  ADD_FAILURE() << "no block " << name;
-  return kNoBlock;
-}
-
-PassResult run(const Graph& g, std::string_view pass, std::string_view block, const Params& given = {}) {
-  const Pass& p = find_pass(pass);
-  return p.apply(g, find_site(g, p, block), resolve_params(p, given));
-}
-
-std::int64_t macs(const Graph& g) { return analyze(g, Precision::fp32, 1, MinOrder::skip).total.macs; }
-std::int64_t params(const Graph& g) { return analyze(g, Precision::fp32, 1, MinOrder::skip).total.params; }
-
-bool has(const std::vector<std::string>& names, std::string_view name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-// 16x8x8 -> ibn a (16 -> 96 -> 24, 3x3, stride 1) -> ibn b (24 -> 144 -> 24, residual)
-// -> conv_bn_act c (1x1 to 40) -> output; `se` gives ibn a a squeeze-excite of 8.
-Graph small(bool se = false) {
-  Graph g("small");
-  NodeId x = g.add("x", Input{16, 8, 8}, {});
-  IbnSpec a{.out = 24, .expanded = 96, .kernel = 3, .stride = 1};
-  if (se) a.se = SqueezeExciteSpec{.squeeze = 8, .act = ActKind::relu, .gate = ActKind::hardsigmoid};
-  x = ibn(g, x, a, "a").output;
-  x = ibn(g, x, {.out = 24, .expanded = 144, .kernel = 3, .stride = 1}, "b").output;
-  x = conv_bn_act(g, x, {.out = 40, .act = ActKind::hardswish}, "c");
-  g.add("out", Output{}, {x});
-  return g;
-}
+using namespace hwnas::advise::test;
 
 TEST(IbnToFused, SmallGraphByHand) {
   const Graph g = small();

@@ -1,4 +1,5 @@
-// Every pass at every eligible site of every zoo model and of 50 random members of the
+// Every pass at every eligible site of every zoo model, of every zoo model stripped of its
+// blocks (every activation and grouped conv a layer site) and of 50 random members of the
 // built-in search spaces: the rewritten graph's shapes were inferred again (Graph::add),
 // analyze() runs, the outputs keep their shapes (but for resolution scaling), refusals are
 // one line, and (zoo: two sites per pass and model) the model file round trip gives the
@@ -12,6 +13,7 @@
 #include "hwnas/graph/model_file.h"
 #include "hwnas/space/models.h"
 #include "hwnas/space/registry.h"
+#include "pass_fixture.h"
 
 namespace hwnas::advise {
 namespace {
@@ -29,10 +31,12 @@ Params params_for(const Pass& pass, const graph::Graph& g) {
     given["resolution"] = std::to_string(g.shape(inputs.at(0)).h * 3 / 4);
   }
   if (pass.name == "scale_channels") given["width"] = "0.5";
+  if (pass.name == "change_kernel") given["kernel"] = "5";
   return resolve_params(pass, given);
 }
 
-// Checks every result of every pass on `g`; adds the eligible sites per pass to `eligible`.
+// Checks every result of every pass on `g`; adds the eligible sites per pass to `eligible`
+// (and the layer sites to `eligible[pass + " layer"]`).
 void check_model(const graph::Graph& g, const std::string& label, bool round_trip,
                  std::map<std::string, int>& eligible) {
   const auto outputs = output_shapes(g);
@@ -47,6 +51,7 @@ void check_model(const graph::Graph& g, const std::string& label, bool round_tri
         continue;
       }
       ++eligible[std::string(pass.name)];
+      if (r.record.kind == "layer") ++eligible[std::string(pass.name) + " layer"];
       EXPECT_TRUE(r.why_not.empty()) << where;
       const graph::Graph& n = *r.graph;
       EXPECT_FALSE(n == g) << where << ": nothing changed";
@@ -72,6 +77,17 @@ TEST(PassProperty, EveryPassAtEverySiteOfTheZoo) {
     check_model(space::build_zoo_model(model.name), std::string(model.name), true, eligible);
   }
   for (const Pass& pass : passes()) EXPECT_GT(eligible[std::string(pass.name)], 0) << pass.name;
+}
+
+TEST(PassProperty, EveryPassAtEveryLayerSiteOfTheZooWithoutBlocks) {
+  std::map<std::string, int> eligible;
+  for (const graph::ZooModel& model : space::zoo_models()) {
+    if (model.name == "nb201" || model.name == "fbnet") continue;
+    check_model(test::strip_blocks(space::build_zoo_model(model.name)), std::string(model.name) + " stripped", true,
+                eligible);
+  }
+  for (const Pass& pass : passes())
+    if (pass.layers) EXPECT_GT(eligible[std::string(pass.name) + " layer"], 0) << pass.name;
 }
 
 TEST(PassProperty, EveryPassAtEverySiteOf50SearchSpaceMembers) {

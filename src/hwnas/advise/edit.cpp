@@ -21,6 +21,11 @@ std::string block_label(const Graph& g, BlockId b) {
   return fmt::format("block '{}' ({})", g.block_name(b), graph::block_kind_name(g.block(b).kind));
 }
 
+std::string site_label(const Graph& g, const Site& site) {
+  if (site.node == kNoNode) return block_label(g, site.block);
+  return fmt::format("node '{}' ({})", g.node_name(site.node), graph::op_name(g.op(site.node)));
+}
+
 Graph rebuild_blocks(const Graph& g, const std::map<BlockId, SpecChange>& changes, const std::vector<BlockId>& rebuild,
                      std::string& why_not) {
   std::vector<BlockId> blocks;
@@ -101,9 +106,23 @@ PassResult accepted(const Graph& before, Graph after, std::string_view rule, con
       rec.removed.emplace_back(before.node_name(id));
       continue;
     }
-    const bool op_changed = !(before.op(id) == after.op(it->second));
-    if (op_changed || before.shape(id) != after.shape(it->second))
-      rec.changed.push_back({std::string(before.node_name(id)), before.shape(id), after.shape(it->second), op_changed});
+    const NodeId a = it->second;
+    const bool op_changed = !(before.op(id) == after.op(a));
+    std::vector<graph::Shape> in_before, in_after;
+    for (NodeId in : before.inputs(id)) in_before.push_back(before.shape(in));
+    for (NodeId in : after.inputs(a)) in_after.push_back(after.shape(in));
+    const bool inputs_changed = in_before != in_after;
+    if (!op_changed && !inputs_changed && before.shape(id) == after.shape(a)) continue;
+    NodeChange& c = rec.changed.emplace_back();
+    c.node = before.node_name(id);
+    c.before = before.shape(id);
+    c.after = after.shape(a);
+    c.op_changed = op_changed;
+    c.inputs_changed = inputs_changed;
+    if (inputs_changed) {
+      c.inputs_before = std::move(in_before);
+      c.inputs_after = std::move(in_after);
+    }
   }
   for (NodeId id = 0; id < after.size(); ++id)
     if (!in_before.contains(after.node_name(id))) rec.added.emplace_back(after.node_name(id));

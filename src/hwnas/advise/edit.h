@@ -15,6 +15,8 @@ namespace hwnas::advise {
 
 /// "block 'features.2' (ibn)", the start of every why_not about a block.
 std::string block_label(const graph::Graph& graph, graph::BlockId block);
+/// "node 'Relu_12' (relu6)" for a layer site (the node's op name), block_label for a block.
+std::string site_label(const graph::Graph& graph, const Site& site);
 
 /// A graph with each block of `changes` emitted anew from its new kind and spec, and each
 /// block of `rebuild` emitted anew from its own spec (e.g. the readers of a block whose

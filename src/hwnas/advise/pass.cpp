@@ -7,14 +7,24 @@
 
 namespace hwnas::advise {
 
+SiteKind site_kind(const Site& site) {
+  if (site.node != kNoNode) return SiteKind::layer;
+  return site.block == graph::kNoBlock ? SiteKind::graph : SiteKind::block;
+}
+
 std::string site_name(const graph::Graph& g, const Site& site) {
-  return site.block == graph::kNoBlock ? "graph" : std::string(g.block_name(site.block));
+  switch (site_kind(site)) {
+    case SiteKind::block: return std::string(g.block_name(site.block));
+    case SiteKind::layer: return std::string(g.node_name(site.node));
+    case SiteKind::graph: break;
+  }
+  return "graph";
 }
 
 const std::vector<Pass>& passes() {
-  static const std::vector<Pass> all = {ibn_to_fused_pass(),  depthwise_to_full_pass(), align_channels_pass(),
-                                        even_channels_pass(),
-                                        remove_se_pass(),     swap_activation_pass(),   scale_resolution_pass(),
+  static const std::vector<Pass> all = {ibn_to_fused_pass(),    depthwise_to_full_pass(), align_channels_pass(),
+                                        even_channels_pass(),   change_kernel_pass(),     remove_se_pass(),
+                                        move_se_pass(),         swap_activation_pass(),   scale_resolution_pass(),
                                         scale_channels_pass()};
   return all;
 }
@@ -61,16 +71,33 @@ Site find_site(const graph::Graph& g, const Pass& pass, std::string_view name) {
   }
   for (graph::BlockId b = 0; b < g.num_blocks(); ++b)
     if (g.block_name(b) == name) return Site{b};
-  throw UserError(fmt::format("--site '{}': model '{}' has no block of that name; leave out --site to list the "
+  const graph::NodeId node = g.find(name);
+  if (node >= 0 && pass.layers) {
+    if (const graph::BlockId b = g.node(node).block; b != graph::kNoBlock)
+      throw UserError(fmt::format("--site '{}': that node is in block '{}'; give the block (--site {})", name,
+                                  g.block_name(b), g.block_name(b)));
+    return Site{graph::kNoBlock, node};
+  }
+  if (node >= 0)
+    throw UserError(fmt::format("--site '{}': a node, but pass '{}' applies to blocks only; leave out --site to "
+                                "list its eligible sites",
+                                name, pass.name));
+  throw UserError(fmt::format("--site '{}': model '{}' has no {} of that name; leave out --site to list the "
                               "eligible sites of '{}'",
-                              name, g.name(), pass.name));
+                              name, g.name(), pass.layers ? "block or node" : "block", pass.name));
 }
 
 PassResult apply_pass(const graph::Graph& g, const Pass& pass, const Site& site, const Params& params) {
+  const SiteKind kind = site_kind(site);
+  HWNAS_CHECK(kind == SiteKind::layer ? pass.layers && site.block == graph::kNoBlock && site.node < g.size() &&
+                                            g.node(site.node).block == graph::kNoBlock
+                                      : kind == pass.sites && site.block < g.num_blocks());
   PassResult r = pass.apply(g, site, params);
   r.record.rule = pass.name;
   r.record.site = site_name(g, site);
-  r.record.kind = site.block == graph::kNoBlock ? "" : std::string(graph::block_kind_name(g.block(site.block).kind));
+  r.record.kind = kind == SiteKind::block   ? std::string(graph::block_kind_name(g.block(site.block).kind))
+                  : kind == SiteKind::layer ? "layer"
+                                            : "";
   return r;
 }
 
@@ -81,6 +108,10 @@ std::vector<PassResult> try_pass(const graph::Graph& g, const Pass& pass, const 
     return out;
   }
   for (graph::BlockId b = 0; b < g.num_blocks(); ++b) out.push_back(apply_pass(g, pass, Site{b}, params));
+  if (pass.layers)
+    for (graph::NodeId id = 0; id < g.size(); ++id)
+      if (g.node(id).block == graph::kNoBlock && pass.layers(g.op(id)))
+        out.push_back(apply_pass(g, pass, Site{graph::kNoBlock, id}, params));
   return out;
 }
 

@@ -14,12 +14,14 @@ namespace hwnas::advise {
 std::string site_line(const PassResult& result);
 
 /// The record as text: the site line, then the removed, added and changed nodes (with
-/// shapes before -> after; the first kChangedShown changed ones), each on its own line.
+/// shapes before -> after, "(op)" when the op changed, and "(reads A -> B)" with the input
+/// shapes when only those changed; the first kChangedShown changed ones), one per line.
 inline constexpr std::size_t kChangedShown = 12;
 std::string record_text(const RewriteRecord& record);
 
 /// {"rule", "site", "kind", "eligible", "why_not"} and, when eligible, "what", "removed",
-/// "added", "changed" [{node, before, after, op_changed}], "macs_before", "macs_after",
+/// "added", "changed" [{node, before, after, op_changed, inputs_changed, and when it is
+/// true inputs_before, inputs_after}], "macs_before", "macs_after",
 /// "params_before", "params_after".
 nlohmann::ordered_json result_json(const PassResult& result);
 

@@ -13,24 +13,26 @@ namespace {
 
 PassResult apply(const graph::Graph& g, const Site& site, const Params& params) {
   const std::int32_t groups = int_param(params, "groups", 1, 1 << 20);
+  const bool layer = site.node != kNoNode;
   std::vector<graph::NodeId> depthwise;
   std::string why;
   for (graph::NodeId id = 0; id < g.size(); ++id) {
-    if (g.node(id).block != site.block) continue;
+    if (layer ? id != site.node : g.node(id).block != site.block) continue;
     const auto* conv = std::get_if<graph::Conv2d>(&g.op(id));
     if (conv == nullptr || g.inputs(id).empty() || !graph::is_depthwise(*conv, g.shape(g.inputs(id)[0]).c)) continue;
     if (conv->out_channels % groups != 0 || groups >= conv->out_channels) {
-      why = fmt::format("{}: its depthwise conv '{}' has {} channels, which {} groups do not divide into more "
-                        "than one channel per group",
-                        block_label(g, site.block), g.node_name(id), conv->out_channels, groups);
+      why = fmt::format("{}: {} has {} channels, which {} groups do not divide into more than one channel per group",
+                        site_label(g, site), layer ? "it" : fmt::format("its depthwise conv '{}'", g.node_name(id)),
+                        conv->out_channels, groups);
       continue;
     }
     depthwise.push_back(id);
   }
   if (!why.empty()) return refused(why);
-  if (depthwise.empty()) return refused(block_label(g, site.block) + " has no depthwise convolution");
+  if (depthwise.empty())
+    return refused(site_label(g, site) + (layer ? ": not a depthwise convolution" : " has no depthwise convolution"));
   // No spec describes an IBN with a full or grouped kxk conv: the block keeps no spec.
-  const bool had_spec = !std::holds_alternative<std::monostate>(g.block(site.block).spec);
+  const bool had_spec = !layer && !std::holds_alternative<std::monostate>(g.block(site.block).spec);
   graph::Graph out = copy_editing(
       g,
       [&](graph::NodeId id) {
@@ -52,10 +54,14 @@ PassResult apply(const graph::Graph& g, const Site& site, const Params& params) 
 
 Pass depthwise_to_full_pass() {
   return {.name = "depthwise_to_full",
-          .description = "rewrite a block's depthwise convs into full (or grouped) convs",
+          .description = "rewrite a block's (or a loose node's) depthwise convs into full (or grouped) convs",
           .sites = SiteKind::block,
           .params = {{"groups", "1", "groups of the new conv: 1 is a full conv; must divide the channels"}},
-          .apply = apply};
+          .apply = apply,
+          .layers = [](const graph::Op& op) {  // grouped or depthwise convs
+            const auto* conv = std::get_if<graph::Conv2d>(&op);
+            return conv != nullptr && conv->groups > 1;
+          }};
 }
 
 }  // namespace hwnas::advise

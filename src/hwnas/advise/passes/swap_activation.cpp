@@ -1,6 +1,7 @@
 // Rewrite a block's activations of one kind (one the target lacks, e.g. hardswish) into
 // another of the same shape (e.g. ReLU6): shapes, MACs and parameters stay; the block's
 // spec follows when it names the activation (IBN act, SE act and gate, conv-bn-act, heads).
+// A layer site is one activation outside every block.
 #include <fmt/format.h>
 
 #include "hwnas/advise/edit.h"
@@ -47,23 +48,34 @@ graph::BlockSpec swapped(graph::BlockSpec spec, graph::ActKind from, graph::ActK
 PassResult apply(const graph::Graph& g, const Site& site, const Params& params) {
   const graph::ActKind from = act_param(params, "from"), to = act_param(params, "to");
   if (from == to) throw UserError(fmt::format("--param to={}: the same as from", graph::act_name(to)));
+  const bool layer = site.node != kNoNode;
+  // The nodes to swap: the block's `from` activations, or the layer itself.
+  const auto swaps = [&](graph::NodeId id) {
+    const auto* a = std::get_if<graph::Activation>(&g.op(id));
+    return a != nullptr && a->kind == from && (layer ? id == site.node : g.node(id).block == site.block);
+  };
   std::int32_t count = 0;
-  for (graph::NodeId id = 0; id < g.size(); ++id)
-    if (const auto* a = std::get_if<graph::Activation>(&g.op(id)); a && a->kind == from && g.node(id).block == site.block)
-      ++count;
+  for (graph::NodeId id = 0; id < g.size(); ++id) count += swaps(id) ? 1 : 0;
   if (count == 0)
-    return refused(fmt::format("{} has no {} activation", block_label(g, site.block), graph::act_name(from)));
+    return refused(layer && !std::holds_alternative<graph::Activation>(g.op(site.node))
+                       ? site_label(g, site) + ": not an activation"
+                       : fmt::format("{} {} no {} activation", site_label(g, site), layer ? "is" : "has",
+                                     graph::act_name(from)));
+  const auto op_of = [&](graph::NodeId id) {
+    graph::Op op = g.op(id);
+    if (swaps(id)) std::get<graph::Activation>(op).kind = to;
+    return op;
+  };
+  const auto keep_spec = [&](graph::BlockId b) { return g.block(b).spec; };
+  if (layer)
+    return accepted(g, copy_editing(g, op_of, keep_spec), "swap_activation", site,
+                    fmt::format("{} activation into {}", graph::act_name(from), graph::act_name(to)));
   const graph::BlockSpec& spec = g.block(site.block).spec;
   const graph::BlockSpec new_spec = swapped(spec, from, to);
   // Node by node, so that every activation of the block changes; the spec is kept when
   // swapping in it describes the new block, and dropped when it cannot (e.g. a ResNet
   // block's ReLUs, which its spec does not name).
-  const auto op_of = [&](graph::NodeId id) {
-    graph::Op op = g.op(id);
-    if (auto* a = std::get_if<graph::Activation>(&op); a && a->kind == from && g.node(id).block == site.block) a->kind = to;
-    return op;
-  };
-  graph::Graph out = copy_editing(g, op_of, [&](graph::BlockId b) { return b == site.block ? new_spec : g.block(b).spec; });
+  graph::Graph out = copy_editing(g, op_of, [&](graph::BlockId b) { return b == site.block ? new_spec : keep_spec(b); });
   bool spec_kept = !std::holds_alternative<std::monostate>(spec);
   if (spec_kept && graph::why_not_rebuildable(out, site.block).empty()) {
     std::string why;
@@ -73,7 +85,7 @@ PassResult apply(const graph::Graph& g, const Site& site, const Params& params) 
     spec_kept = false;
   }
   if (!spec_kept && !std::holds_alternative<std::monostate>(spec))
-    out = copy_editing(g, op_of, [&](graph::BlockId b) { return b == site.block ? graph::BlockSpec{} : g.block(b).spec; });
+    out = copy_editing(g, op_of, [&](graph::BlockId b) { return b == site.block ? graph::BlockSpec{} : keep_spec(b); });
   return accepted(g, std::move(out), "swap_activation", site,
                   fmt::format("{} {} activation{} into {}{}", count, graph::act_name(from), count > 1 ? "s" : "",
                               graph::act_name(to),
@@ -86,11 +98,12 @@ PassResult apply(const graph::Graph& g, const Site& site, const Params& params) 
 
 Pass swap_activation_pass() {
   return {.name = "swap_activation",
-          .description = "rewrite a block's activations of one kind into another (hardswish into relu6)",
+          .description = "rewrite a block's (or a loose node's) activations of one kind into another",
           .sites = SiteKind::block,
           .params = {{"from", "hardswish", "the activation to replace"},
                      {"to", "relu6", "its replacement: relu, relu6, hardswish, hardsigmoid, sigmoid, silu, identity"}},
-          .apply = apply};
+          .apply = apply,
+          .layers = [](const graph::Op& op) { return std::holds_alternative<graph::Activation>(op); }};
 }
 
 }  // namespace hwnas::advise
