@@ -21,6 +21,8 @@ void add_report_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 /// rewrite MODEL --pass NAME [--site BLOCK] (rewrite_command.cpp; docs/rewrites.md).
 void add_rewrite_command(CLI::App& app);
+/// advise MODEL --estimator EST [--target T] [--limit ...] (advise_command.cpp; docs/advisor.md).
+void add_advise_command(CLI::App& app);
 /// train and evaluate (train_command.cpp), in the hwnas-train executable.
 void add_train_command(CLI::App& app);
 /// A verb of hwnas that runs hwnas-train (beside the hwnas executable) with the same

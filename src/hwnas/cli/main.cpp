@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   hwnas::cli::add_report_command(app);
   hwnas::cli::add_export_command(app);
   hwnas::cli::add_rewrite_command(app);
+  hwnas::cli::add_advise_command(app);
   hwnas::cli::add_forwarded_command(app, "train", "Train a classifier (Fashion-MNIST), detector or segmenter (scenes) and measure it (hwnas-train)");
   hwnas::cli::add_forwarded_command(app, "evaluate", "Evaluate trained weights on their task's test set (hwnas-train)");
   return hwnas::cli::run_app(app, argc, argv);

@@ -1,0 +1,113 @@
+// hwnas advise MODEL --estimator EST [--target T] [--limit K=V,...] [--passes a,b] [--lossy]
+// [--steps N] [--out MODEL2] [--summary FILE.md|.html] [--all] [--json]: ranks every rewrite
+// of MODEL by estimated gain, explains each, and combines them (docs/advisor.md). The logic
+// is the advise library's; this file parses, checks paths and prints.
+#include <fmt/format.h>
+
+#include "hwnas/advise/advisor.h"
+#include "hwnas/advise/advisor_menu.h"
+#include "hwnas/advise/advisor_report.h"
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/base/printable.h"
+#include "hwnas/cli/commands.h"
+#include "hwnas/cli/json_output.h"
+#include "hwnas/cli/model_arg.h"
+#include "hwnas/cli/number_options.h"
+#include "hwnas/estimate/estimator.h"
+#include "hwnas/estimate/table_model.h"
+#include "hwnas/hw/targets/targets.h"
+#include "hwnas/io/model_io.h"
+
+namespace hwnas::cli {
+namespace {
+
+struct AdviseArgs {
+  std::string model, estimator, target, limits, passes, out, summary;
+  bool lossy = false, all = false, json = false;
+  std::int32_t steps = 50;
+};
+
+// The ranked list's length without --all.
+constexpr std::size_t kTop = 20;
+
+void run(const AdviseArgs& args, bool limits_given, bool passes_given) {
+  advise::AdviseOptions options;
+  if (passes_given) options.passes = advise::select_passes(args.passes);
+  if (limits_given) options.limits = advise::parse_limits(args.limits);
+  options.lossy = args.lossy;
+  options.steps = args.steps;
+  // Outputs are checked before the long work: nothing is written when one is wrong.
+  std::vector<FileRole> inputs = {{io::model_file_path(args.model), "the model (MODEL)"},
+                                  {args.estimator, "the estimator (--estimator)"}};
+  if (!args.target.empty())
+    inputs.push_back({hw::target_description_path(args.target).string(), "the target description (--target)"});
+  std::optional<io::ModelFormat> out_format;
+  if (!args.out.empty()) {
+    out_format = io::model_format_of_path(args.out, "--out");
+    std::vector<FileRole> others = inputs;
+    others.push_back({args.summary, "the summary (--summary)"});
+    check_output_path(args.out, "model file (--out)", others);
+  }
+  const bool html = args.summary.ends_with(".html") || args.summary.ends_with(".htm");
+  if (!args.summary.empty()) {
+    if (!html && !args.summary.ends_with(".md"))
+      throw UserError(fmt::format("--summary {}: the summary is markdown (.md) or HTML (.html, .htm); name the file "
+                                  "so",
+                                  printable(args.summary, 80)));
+    check_output_path(args.summary, "summary (--summary)", inputs);
+  }
+  const nlohmann::json doc = estimate::read_estimator_json(args.estimator);
+  if (estimate::TableEstimator::is_table_estimator(doc))
+    throw UserError(fmt::format("--estimator {}: a table estimator predicts whole networks of its table, not the "
+                                "kernels a rewrite changes; fit a kernel estimator with 'hwnas fit --target T'",
+                                printable(args.estimator, 80)));
+  const estimate::Estimator estimator = estimate::Estimator::from_json(doc, args.estimator);
+  std::unique_ptr<hw::Target> target;
+  if (!args.target.empty()) {
+    target = hw::make_target(args.target);
+    std::vector<FileRole> used;  // an external target's program and the files its command names
+    for (std::string& f : target->input_files()) used.push_back({std::move(f), "a file the target's command uses"});
+    if (!args.out.empty()) check_output_path(args.out, "model file (--out)", used);
+    if (!args.summary.empty()) check_output_path(args.summary, "summary (--summary)", used);
+  }
+  const advise::Evaluator evaluator(estimator, target.get(), args.estimator);
+  const graph::Graph g = load_model_arg(args.model);
+  options.progress = [](const std::string& line) { fmt::print(stderr, "{}\n", printable(line)); };
+
+  const advise::Advice advice = advise::advise(g, evaluator, options);
+  const advise::AdviceSource source{args.estimator, estimator.target_name(), target ? target->name() : "", args.out,
+                                    args.summary};
+  if (out_format) io::export_model(advice.final_graph, *out_format, args.out, args.model);
+  if (!args.summary.empty()) write_file_atomically(args.summary, advise::advice_summary(advice, source, html), "summary");
+  if (args.json) {
+    emit_json(advise::advice_json(advice, source));
+    return;
+  }
+  fmt::print("{}", advise::advice_text(advice, source, args.all ? 0 : kTop));
+  if (!args.out.empty()) fmt::print("wrote {}\n", printable(args.out));
+  if (!args.summary.empty()) fmt::print("wrote {}\n", printable(args.summary));
+}
+
+}  // namespace
+
+void add_advise_command(CLI::App& app) {
+  auto args = std::make_shared<AdviseArgs>();
+  auto* cmd = app.add_subcommand("advise", "Rank, explain and combine rewrites of a model for a target (docs/advisor.md)");
+  cmd->add_option("MODEL", args->model, "Zoo spec, model file or ONNX file")->required();
+  cmd->add_option("--estimator", args->estimator, "Kernel estimator file from 'hwnas fit'")->required();
+  cmd->add_option("--target", args->target, "Also measure on this target (the estimator's): preset or description YAML");
+  cmd->add_option("--limit", args->limits,
+                  "Limits to meet: latency_ms=X,peak_activation_bytes=Y,weight_bytes=Z (a value may be N% of the "
+                  "baseline's)");
+  cmd->add_option("--passes", args->passes, "Try only these passes: a,b,... (default: every pass)");
+  cmd->add_flag("--lossy", args->lossy, "Use lossy rewrites in every step, not only while a limit is violated");
+  add_integer_option(cmd, "--steps", args->steps, 0, 1000, "At most this many combination steps (default 50)");
+  cmd->add_option("--out", args->out, "Write the combined model here (.yaml, .yml, .json, .onnx, or .py: a PyTorch module)");
+  cmd->add_option("--summary", args->summary, "Write a summary page here (.md, or .html)");
+  cmd->add_flag("--all", args->all, "List every candidate (default: the first 20 and the worst that hurt)");
+  cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
+  cmd->callback([args, cmd] { run(*args, cmd->count("--limit") > 0, cmd->count("--passes") > 0); });
+}
+
+}  // namespace hwnas::cli

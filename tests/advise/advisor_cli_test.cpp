@@ -1,0 +1,95 @@
+// hwnas advise as a user runs it: the JSON shape and the files written, and every bad
+// input as one line on stderr, exit 2, nothing on stdout and no file written.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "estimate/shared_estimator.h"
+#include "hwnas/estimate/estimator.h"
+#include "support/cli_runner.h"
+
+namespace hwnas::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kModel = "mobilenet_v2:width=0.5,in_ch=1,classes=10,res=48";
+
+// The shared npu-p16 estimator, saved in the CLI tests' scratch directory.
+std::string estimator_file() {
+  static const std::string path = [] {
+    const std::string p = (scratch_dir() / "p16.est").string();
+    shared_estimator(scratch_dir()).save(p);
+    return p;
+  }();
+  return path;
+}
+
+TEST(AdviseCli, JsonShapeAndFiles) {
+  const std::string out = (scratch_dir() / "advised.onnx").string(), md = (scratch_dir() / "advice.html").string();
+  const std::vector<std::string> args = {"advise", kModel, "--estimator", estimator_file(), "--target", "npu-p16",
+                                         "--limit", "weight_bytes=60%", "--out", out, "--summary", md, "--json"};
+  const Result r = hwnas(args);
+  ASSERT_EQ(r.status, 0) << describe(args, r);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  for (const char* key : {"model", "estimator", "target", "baseline", "limits", "candidates", "spearman", "max_error",
+                          "steps", "dropped", "skipped", "final", "limits_met", "evaluated", "out", "summary"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["target"], "npu-p16");
+  EXPECT_EQ(j["estimator"]["parallelism"], 16);
+  EXPECT_TRUE(j["limits_met"].get<bool>());
+  EXPECT_TRUE(j["spearman"].is_number());
+  EXPECT_TRUE(j["baseline"]["measured_latency_ms"].is_number());
+  ASSERT_FALSE(j["candidates"].empty());
+  for (const char* key : {"pass", "site", "kind", "params", "lossy", "what", "latency_ms_before", "latency_ms_after",
+                          "gain_ms", "gain_percent", "measured_ms_before", "measured_ms_after", "macs_after",
+                          "params_after", "weight_bytes_after", "peak_activation_bytes_after", "breaks",
+                          "explanation", "why"})
+    EXPECT_TRUE(j["candidates"][0].contains(key)) << key;
+  ASSERT_FALSE(j["steps"].empty());
+  EXPECT_LE(j["final"]["weight_bytes"].get<double>(), 0.6 * j["baseline"]["weight_bytes"].get<double>());
+  EXPECT_TRUE(fs::exists(out));
+  EXPECT_NE(read_file(md).find("<table>"), std::string::npos);
+  // The written model is the combination: hwnas inspect reads it with the final MACs.
+  const Result inspect = hwnas({"inspect", out, "--json"});
+  ASSERT_EQ(inspect.status, 0) << inspect.err;
+  EXPECT_EQ(nlohmann::json::parse(inspect.out)["macs"], j["final"]["macs"]);
+  // The text form: the ranked list, then the combination.
+  const Result text = hwnas({"advise", kModel, "--estimator", estimator_file(), "--passes", "ibn_to_fused"});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("candidates, largest estimated gain first"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("combination:"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("scale_channels"), std::string::npos) << text.out;
+}
+
+TEST(AdviseCli, BadInputIsOneLineAndWritesNothing) {
+  const std::string est = estimator_file(), out = (scratch_dir() / "never.yaml").string();
+  const std::string model_file = write_temp("m.yaml", "");
+  const std::string corrupt = write_temp("corrupt.est", "{\"format\": \"hwnas-estimator\"");
+  const auto base = [&](std::vector<std::string> more) {
+    std::vector<std::string> a = {"advise", kModel, "--estimator", est, "--out", out};
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+  };
+  expect_bad_input(base({"--passes", "ibn_to_fused,fuse_all"}), "--passes 'fuse_all': no such pass");
+  expect_bad_input(base({"--limit", "weight_bytes"}), "--limit 'weight_bytes': write KEY=VALUE");
+  expect_bad_input(base({"--limit", "flops=3"}), "--limit flops: no such limit");
+  expect_bad_input(base({"--limit", "latency_ms=0"}), "--limit latency_ms=0: the value must be a positive number");
+  expect_bad_input(base({"--limit", "weight_bytes=-5%"}), "the value must be a positive number");
+  expect_bad_input({"advise", kModel, "--estimator", "/nonexistent/x.est"}, "/nonexistent/x.est");
+  expect_bad_input({"advise", kModel, "--estimator", corrupt, "--out", out}, "corrupt.est");
+  expect_bad_input(base({"--target", "edgetpu-like"}), "hwnas fit --target edgetpu-like");
+  expect_bad_input({"advise", kModel, "--estimator", est, "--out", "x.txt"}, "--out");
+  expect_bad_input({"advise", model_file, "--estimator", est, "--out", model_file}, "the model (MODEL)");
+  const std::string est_json = (scratch_dir() / "p16.json").string();  // an estimator file may have any name
+  fs::copy_file(est, est_json, fs::copy_options::overwrite_existing);
+  expect_bad_input({"advise", kModel, "--estimator", est_json, "--out", est_json}, "the estimator (--estimator)");
+  expect_bad_input(base({"--summary", (scratch_dir() / "s.txt").string()}), "--summary");
+  expect_bad_input(base({"--steps", "-1"}), "--steps");
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(scratch_dir() / "s.txt"));
+}
+
+}  // namespace
+}  // namespace hwnas::testing
