@@ -100,11 +100,18 @@ TEST(BlockSpecFile, BadSpecsAreOneLineErrors) {
       {"{type: ibn, out: 8, expanded: 16, se: 4}", "se must be a mapping {squeeze, act, gate}"},
       {"{type: ibn, out: 8, expanded: 16, se: {squeeze: 4, size: 2}}", "size"},
       {"[ibn]", "m.yaml:3: block 'b' spec: must be a mapping with a 'type'"},
+      // The attribute that differs, the file's value and the spec's (fresh-user finding 3 of issue 12).
       {"{type: ibn, out: 8, expanded: 24}",
-       "m.yaml:3: block 'b' spec: node 'b.expand.conv' is not what the spec builds there (conv2d 'b.expand.conv'); "
-       "fix the spec or remove it"},
+       "m.yaml:3: block 'b' spec: node 'b.expand.conv' is not what the spec builds there: out is 16 (the spec "
+       "builds 24); fix the spec or remove it"},
+      {"{type: ibn, out: 8, expanded: 16, kernel: 5}",
+       "m.yaml:3: block 'b' spec: node 'b.dw.conv' is not what the spec builds there: kernel is 3 (the spec builds "
+       "5), padding is 1 (the spec builds 2); fix the spec or remove it"},
+      {"{type: ibn, out: 8, expanded: 16, act: relu}",
+       "node 'b.expand.act' is not what the spec builds there: its op is relu6 (the spec builds relu)"},
       {"{type: ibn, out: 8, expanded: 16, residual: false}",
-       "block 'b' spec: the spec builds 8 nodes, the block has 9; fix the spec or remove it"},
+       "block 'b' spec: the spec builds 8 nodes, the block has 9: it ends before 'b.add' (add); fix the spec or "
+       "remove it"},
   };
   for (const auto& [spec, expected] : cases) {
     const std::string msg = error_of(tagged(spec));

@@ -153,6 +153,22 @@ TEST(StrictInput, NumberReadersDirectly) {
   EXPECT_EQ(read_real(YAML::Load("1e"), 0, 1, d), NumberProblem::malformed);
 }
 
+// yaml-cpp marks a value left empty at the next token: errors named the line below the
+// key, or one past the end of the file (fresh-user finding 11 of issue 12).
+TEST(StrictInput, AnEmptyValueIsReportedAtItsKey) {
+  const std::string out_null = " layer 'layers.0' (conv2d): out must be a positive integer, got null";
+  EXPECT_EQ(error_of("input: [3, 8, 8]\nlayers:\n  - op: conv2d\n    out:\n  - {op: relu}\n"), "m.yaml:4:" + out_null);
+  EXPECT_EQ(error_of("input: [3, 8, 8]\nlayers:\n  - op: conv2d\n    out:   # comment\n\n    # more\n\n"),
+            "m.yaml:4:" + out_null);  // at the end of the file
+  EXPECT_EQ(error_of("input: [3, 8, 8]\nlayers:\n  - {op: conv2d, out: }\n"), "m.yaml:3:" + out_null);
+  // Written nulls keep their own line, even on the line below the key.
+  EXPECT_EQ(error_of("input: [3, 8, 8]\nlayers:\n  - op: conv2d\n    out:\n      ~\n"), "m.yaml:5:" + out_null);
+  EXPECT_EQ(error_of("input: [3, 8, 8]\nlayers:\n  - op: conv2d\n    out: null\n"), "m.yaml:4:" + out_null);
+  // An empty list item: the line of its '-'.
+  const std::string item = error_of("input: [3, 8, 8]\nlayers:\n  - {op: relu}\n  -\n\n  - {op: relu}\n");
+  EXPECT_EQ(item.rfind("m.yaml:4:", 0), 0u) << item;
+}
+
 TEST(StrictInput, CliRefusesEachExample) {
   expect_bad_input({"inspect", write_temp("garbage.json", std::string(kJson) + " garbage\n")},
                    "garbage.json: not valid JSON (a .json file is strict JSON): parse error at line 1");

@@ -75,7 +75,9 @@ TEST_F(StrictDescription, KindFollowsTheKeysWhenAbsent) {
   EXPECT_EQ(error_of("threads: 2\nclock_mhz: 800\n"),
             d + ": no key 'kind', and its keys belong to different kinds: 'threads' (cpu), 'clock_mhz' (npu); "
                 "add 'kind:' and remove the other kind's keys (docs/hardware.md)");
-  EXPECT_EQ(error_of("kind: [cpu]\n"), d + ":1: key 'kind': must be npu, cpu, external or table");
+  EXPECT_EQ(error_of("kind: [cpu]\n"), d + ":1: key 'kind': must be npu, cpu, external or table, got a list (a device "
+                                        "hwnas does not simulate is measured by a program of yours: kind: external, "
+                                        "docs/hardware-external.md)");
   EXPECT_NE(error_of("kind: cpu\nclock_mhz: 800\n").find("unknown key 'clock_mhz'"), std::string::npos);
   EXPECT_NE(error_of("- a\n- b\n").find("a target description is a YAML mapping"), std::string::npos);
 }

@@ -149,6 +149,49 @@ TEST_F(Description, UnknownKeysAndBadYaml) {
   EXPECT_NE(error_of(std::string(kMinimal) + "kind: quantum\n").find("kind"), std::string::npos);
 }
 
+// Fresh-user finding (issue 12): an empty value was "got 'a list'" one line below it, a
+// mapping "a list"; a duplicate fusion passed; a misspelt key or kind had no suggestion.
+TEST_F(Description, ErrorsSayWhatWasFoundAtItsLine) {
+  const auto tail = [&](const std::string& text) {
+    const std::string e = error_of(text);
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+    return e.substr(e.find(".yaml") + 5);
+  };
+  EXPECT_EQ(tail(replace("clock_mhz: 800", "clock_mhz:")), ":2: key 'clock_mhz': must be a positive number, got null");
+  EXPECT_EQ(tail(replace("clock_mhz: 800", "clock_mhz: {mhz: 800}")),
+            ":2: key 'clock_mhz': must be a positive number, got a mapping");
+  EXPECT_EQ(tail(replace("input_lanes: 12", "input_lanes:   # twelve\n\n")),
+            ":5: key 'input_lanes': must be a positive integer, got null");
+  EXPECT_EQ(tail(replace("precision: int8", "precision: {int: 8}")),
+            ":3: key 'precision': must be a non-empty string, got a mapping");
+  EXPECT_EQ(tail(replace("name: my-npu", "name:")), ":1: key 'name': must be a non-empty string, got null");
+  EXPECT_EQ(tail(replace("depthwise_mode: vector", "depthwise_mode: ''")),
+            ":8: key 'depthwise_mode': must be a non-empty string, got an empty one");
+  // The last key of the file, left empty: its own line, not one past the end.
+  EXPECT_EQ(tail(replace("fuse: [conv_bn_act]", "fuse:")),
+            ":15: key 'fuse': must be a list of fusion patterns from: conv_bn_act, conv_add, act_pool, se_gate; "
+            "got null");
+  EXPECT_EQ(tail(replace("fuse: [conv_bn_act]", "fuse: {conv_bn_act: true}")),
+            ":15: key 'fuse': must be a list of fusion patterns from: conv_bn_act, conv_add, act_pool, se_gate; "
+            "got a mapping");
+  EXPECT_EQ(tail(replace("fuse: [conv_bn_act]", "fuse: [conv_bn_act, conv_add, conv_bn_act]")),
+            ":15: key 'fuse': 'conv_bn_act' is listed twice; list each fusion once");
+  EXPECT_EQ(tail(replace("fuse: [conv_bn_act]", "fuse:\n  - conv_bn_act\n  - conv_add\n  - conv_bn_act\n")),
+            ":18: key 'fuse': 'conv_bn_act' is listed twice; list each fusion once");
+  EXPECT_EQ(tail(replace("fuse: [conv_bn_act]", "fuse:\n  - conv_bn_act\n  -\n")),  // the item's line
+            ":17: key 'fuse': unknown fusion null; use names from: conv_bn_act, conv_add, act_pool, se_gate");
+  EXPECT_EQ(tail(replace("clock_mhz: 800", "clok_mhz: 800")),
+            ":2: unknown key 'clok_mhz'; did you mean 'clock_mhz'?; see docs/hardware-npu.md for the keys");
+  EXPECT_EQ(tail("null\n"), ": a target description is a YAML mapping of keys (docs/hardware.md), got null");
+  EXPECT_EQ(tail("[name, clock_mhz]\n"),
+            ": a target description is a YAML mapping of keys (docs/hardware.md), got a list");
+  EXPECT_EQ(tail(kMinimal + "kind: nup\n"),
+            ":16: key 'kind': must be npu, cpu, external or table, got 'nup'; did you mean 'npu'? (a device hwnas "
+            "does not simulate is measured by a program of yours: kind: external, docs/hardware-external.md)");
+  EXPECT_NE(tail(kMinimal + "kind: gpu\n").find(":16: key 'kind': must be npu, cpu, external or table, got 'gpu'"),
+            std::string::npos);
+}
+
 TEST_F(Description, UnknownPresetListsThePresets) {
   try {
     make_target("edgetpu");

@@ -20,6 +20,19 @@
 #include "hwnas/base/file_io.h"
 #include "hwnas/base/printable.h"
 
+namespace hwnas::detail {
+struct MarkOfEmptyValue {};  // names the as_if specialisation below
+}  // namespace hwnas::detail
+
+// yaml-cpp gives no public way to correct a node's mark; Node befriends every
+// as_if<T, S>, so this specialisation for a type of hwnas's own reaches it.
+template <>
+struct YAML::as_if<hwnas::detail::MarkOfEmptyValue, void> {
+  static void set(const YAML::Node& node, const YAML::Mark& mark) {
+    if (node.m_pNode != nullptr) node.m_pNode->set_mark(mark);
+  }
+};
+
 namespace hwnas {
 namespace {
 
@@ -102,11 +115,61 @@ void check_tag(const YAML::Node& node, const std::string& source) {
                               line_of(source, node), printable(shown)));
 }
 
-// YAML and JSON parsers keep one of two equal keys silently; hwnas's files must not.
-void check_nodes(const YAML::Node& node, const std::string& source) {
-  check_tag(node, source);
+/// Whether a null node was written (`~`, `null`) rather than left empty.
+bool written_null(std::string_view text, const YAML::Mark& mark) {
+  if (mark.is_null() || mark.pos < 0 || static_cast<std::size_t>(mark.pos) >= text.size()) return false;
+  const std::string_view at = text.substr(static_cast<std::size_t>(mark.pos));
+  if (at.starts_with("~")) return true;
+  for (const std::string_view word : {"null", "Null", "NULL"})
+    if (at.starts_with(word))
+      return at.size() == word.size() || !(std::isalnum(static_cast<unsigned char>(at[word.size()])) ||
+                                           at[word.size()] == '_' || at[word.size()] == '-');
+  return false;
+}
+
+/// The mark of the '-' that starts an empty list item: the first non-blank character
+/// before `mark`, when it is a '-'; else `mark`.
+YAML::Mark mark_of_dash(std::string_view text, const YAML::Mark& mark) {
+  if (mark.is_null() || mark.pos <= 0) return mark;
+  std::size_t at = std::min(static_cast<std::size_t>(mark.pos), text.size());
+  while (at > 0 && std::isspace(static_cast<unsigned char>(text[at - 1]))) --at;
+  if (at == 0 || text[at - 1] != '-') return mark;
+  const std::size_t dash = at - 1;
+  const std::size_t line_start = text.rfind('\n', dash);
+  YAML::Mark out;
+  out.pos = static_cast<int>(dash);
+  out.line = static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(dash), '\n'));
+  out.column = static_cast<int>(line_start == std::string_view::npos ? dash : dash - line_start - 1);
+  return out;
+}
+
+/// yaml-cpp marks a value left empty (`key:` at the end of its line, or `-` alone) at the
+/// next token, often a line or more below (past the end at the end of the file); errors
+/// about it would name that line. It is marked at its key (or '-') instead.
+void mark_empty_values(const YAML::Node& node, std::string_view text) {
   if (node.IsSequence()) {
-    for (const YAML::Node& item : node) check_nodes(item, source);
+    for (const YAML::Node& item : node)
+      if (item.IsNull() && !written_null(text, item.Mark()))
+        YAML::as_if<detail::MarkOfEmptyValue, void>::set(item, mark_of_dash(text, item.Mark()));
+  } else if (node.IsMap()) {
+    for (auto entry = node.begin(); entry != node.end(); ++entry) {
+      const YAML::Node value = entry->second;
+      if (!value.IsNull()) continue;
+      auto next = entry;
+      ++next;
+      const bool at_next_key = next != node.end() && next->first.Mark().pos == value.Mark().pos;
+      if (at_next_key || !written_null(text, value.Mark()))
+        YAML::as_if<detail::MarkOfEmptyValue, void>::set(value, entry->first.Mark());
+    }
+  }
+}
+
+// YAML and JSON parsers keep one of two equal keys silently; hwnas's files must not.
+void check_nodes(const YAML::Node& node, const std::string& source, std::string_view text) {
+  check_tag(node, source);
+  mark_empty_values(node, text);
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) check_nodes(item, source, text);
   } else if (node.IsMap()) {
     std::unordered_set<std::string> keys;  // a set: a mapping may have many keys
     for (const auto& entry : node) {
@@ -116,7 +179,7 @@ void check_nodes(const YAML::Node& node, const std::string& source) {
       if (!keys.insert(entry.first.Scalar()).second)
         throw UserError(fmt::format("{}: key '{}' appears twice in one mapping; keep one", line_of(source, entry.first),
                                     entry.first.Scalar()));
-      check_nodes(entry.second, source);
+      check_nodes(entry.second, source, text);
     }
   }
 }
@@ -185,7 +248,7 @@ YAML::Node parse_yaml_document(std::string_view text, const std::string& source,
                                 "the first); a {} holds exactly one document",
                                 where, what));
   }
-  check_nodes(doc, source);
+  check_nodes(doc, source, text);
   return doc;
 }
 

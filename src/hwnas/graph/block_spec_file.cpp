@@ -5,6 +5,8 @@
 #include "hwnas/base/error.h"
 #include "hwnas/base/yaml_input.h"
 #include "hwnas/graph/model_reader.h"
+#include "hwnas/graph/op_json.h"
+#include "hwnas/graph/op_schema.h"
 #include "hwnas/graph/overloaded.h"
 #include "hwnas/graph/rewrite.h"
 
@@ -167,6 +169,26 @@ BlockSpec read_block_spec(const YAML::Node& node, const std::string& source, con
   return spec;
 }
 
+namespace {
+
+/// How the file's `have` differs from the spec's `want` at one node: "its op is relu (the
+/// spec builds relu6)" or "kernel is 5 (the spec builds 3), groups is 1 (the spec builds 8)".
+std::string node_difference(const Op& want, const Op& have) {
+  if (want.index() != have.index() || op_name(want) != op_name(have))
+    return fmt::format("its op is {} (the spec builds {})", op_name(have), op_name(want));
+  const Json a = op_params_json(have), b = op_params_json(want);
+  std::string out;
+  for (const AttrSpec& attr : op_schema(have).attributes) {
+    const std::string key(attr.key);
+    const std::string va = a.contains(key) ? a[key].dump() : attr_default_words(attr);
+    const std::string vb = b.contains(key) ? b[key].dump() : attr_default_words(attr);
+    if (va != vb) out += fmt::format("{}{} is {} (the spec builds {})", out.empty() ? "" : ", ", key, va, vb);
+  }
+  return out.empty() ? "its attributes differ" : out;
+}
+
+}  // namespace
+
 namespace detail {
 
 std::string spec_mismatch(const Graph& g, const ConsumerIndex& readers, BlockId block) {
@@ -188,14 +210,24 @@ std::string spec_mismatch(const Graph& g, const ConsumerIndex& readers, BlockId 
   for (NodeId k = 1; k <= std::min<NodeId>(count, built.size() - 1); ++k) {
     const NodeId at = site.begin + k - 1;
     const auto want = built.inputs(k), have = g.inputs(at);
-    bool same = built.op(k) == g.op(at) && want.size() == have.size();
-    for (std::size_t i = 0; same && i < want.size(); ++i) same = to_graph(want[i]) == have[i];
-    if (!same)
-      return fmt::format("node '{}' is not what the spec builds there ({} '{}')", g.node_name(at), op_name(built.op(k)),
-                         built.node_name(k));
+    bool same_inputs = want.size() == have.size();
+    for (std::size_t i = 0; same_inputs && i < want.size(); ++i) same_inputs = to_graph(want[i]) == have[i];
+    if (!(built.op(k) == g.op(at)))
+      return fmt::format("node '{}' is not what the spec builds there: {}", g.node_name(at),
+                         node_difference(built.op(k), g.op(at)));
+    if (!same_inputs)
+      return fmt::format("node '{}' is not what the spec builds there: its inputs differ", g.node_name(at));
   }
-  if (built.size() - 1 != count || to_graph(out) != site.outputs[0])
-    return fmt::format("the spec builds {} nodes, the block has {}", built.size() - 1, count);
+  const NodeId made = built.size() - 1;
+  if (made < count)
+    return fmt::format("the spec builds {} nodes, the block has {}: it ends before '{}' ({})", made, count,
+                       g.node_name(site.begin + made), op_name(g.op(site.begin + made)));
+  if (made > count)
+    return fmt::format("the spec builds {} nodes, the block has {}: the block lacks the spec's '{}' ({})", made,
+                       count, built.node_name(count + 1), op_name(built.op(count + 1)));
+  if (to_graph(out) != site.outputs[0])
+    return fmt::format("the spec's output is '{}', the block's is '{}'", g.node_name(to_graph(out)),
+                       g.node_name(site.outputs[0]));
   return {};
 }
 

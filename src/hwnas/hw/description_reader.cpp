@@ -8,6 +8,7 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/printable.h"
+#include "hwnas/base/suggest.h"
 #include "hwnas/base/yaml_input.h"
 
 namespace hwnas::hw {
@@ -30,28 +31,26 @@ std::string alternatives(std::initializer_list<graph::Precision> allowed) {
 }  // namespace
 
 DescriptionReader::DescriptionReader(YAML::Node node, std::string source,
-                                     std::string missing_hint, std::string non_scalar)
-    : node_(std::move(node)),
-      source_(std::move(source)),
-      missing_hint_(std::move(missing_hint)),
-      non_scalar_(std::move(non_scalar)) {}
+                                     std::string missing_hint)
+    : node_(std::move(node)), source_(std::move(source)), missing_hint_(std::move(missing_hint)) {}
 
 void DescriptionReader::check_mapping_and_keys(std::span<const std::string_view> keys,
                                                std::string_view not_a_mapping,
                                                std::string_view unknown_key_hint) const {
-  if (!node_.IsMap()) throw UserError(fmt::format("{}: {}", source_, not_a_mapping));
+  if (!node_.IsMap())
+    throw UserError(fmt::format("{}: {}, got {}", source_, not_a_mapping, value_words(node_)));
   for (const auto& entry : node_)
     if (std::find(keys.begin(), keys.end(), entry.first.Scalar()) == keys.end())
-      throw UserError(fmt::format("{}:{}: unknown key '{}'; {}", source_,
-                                  entry.first.Mark().line + 1, entry.first.Scalar(),
+      throw UserError(fmt::format("{}:{}: unknown key '{}'{}; {}", source_, entry.first.Mark().line + 1,
+                                  printable(entry.first.Scalar()), did_you_mean(entry.first.Scalar(), keys),
                                   unknown_key_hint));
   // Every kind takes 'description', free text that no getter reads: it must still be text.
   if (const YAML::Node about = node_["description"]; about && !about.IsScalar())
     fail("description", fmt::format("must be a string (free text about the target), got {}", value_words(about)));
 }
 
-void DescriptionReader::fail(const std::string& key, const std::string& message) const {
-  const YAML::Node at = node_[key];
+void DescriptionReader::fail(const std::string& key, const std::string& message, const YAML::Node& item) const {
+  const YAML::Node at = !item.Mark().is_null() ? item : node_[key];
   const std::string where =
       at && !at.Mark().is_null() ? fmt::format("{}:{}", source_, at.Mark().line + 1) : source_;
   throw UserError(fmt::format("{}: key '{}': {}", where, key, message));
@@ -65,9 +64,7 @@ YAML::Node DescriptionReader::required(const std::string& key, std::string_view 
   return v;
 }
 
-std::string DescriptionReader::scalar_text(const YAML::Node& value) const {
-  return value.IsScalar() ? value.Scalar() : non_scalar_;
-}
+std::string DescriptionReader::value_text(const YAML::Node& value) { return value_words(value); }
 
 void DescriptionReader::fail_number(const std::string& key, const YAML::Node& value, NumberProblem problem,
                                     std::string_view lo, std::string_view hi) const {
@@ -87,7 +84,7 @@ double DescriptionReader::number(const std::string& key, Sign sign, double lo, d
   if (problem == NumberProblem::quoted)
     fail(key, fmt::format("must be a {} {}, {}", sign_word(sign), noun, number_problem_words(problem, v.Scalar(), "", "")));
   if (problem != NumberProblem::none || (sign == Sign::positive ? out <= 0 : out < 0))
-    fail(key, fmt::format("must be a {} {}, got '{}'", sign_word(sign), noun, scalar_text(v)));
+    fail(key, fmt::format("must be a {} {}, got {}", sign_word(sign), noun, value_text(v)));
   if (out < lo || out > hi)
     fail_number(key, v, out < lo ? NumberProblem::too_small : NumberProblem::too_large, fmt::format("{}", lo),
                 fmt::format("{}", hi));
@@ -107,7 +104,7 @@ std::int32_t DescriptionReader::integer(const std::string& key, Sign sign, std::
   if (problem == NumberProblem::quoted)
     fail(key, fmt::format("must be a {} {}, {}", sign_word(sign), noun, number_problem_words(problem, v.Scalar(), "", "")));
   if (problem != NumberProblem::none)
-    fail(key, fmt::format("must be a {} {}, got '{}'", sign_word(sign), noun, scalar_text(v)));
+    fail(key, fmt::format("must be a {} {}, got {}", sign_word(sign), noun, value_text(v)));
   return static_cast<std::int32_t>(out);
 }
 
@@ -117,8 +114,8 @@ std::string DescriptionReader::text(const std::string& key,
   const YAML::Node v = fallback ? get(key) : required(key, help);
   if (!v) return std::string(*fallback);
   if (!v.IsScalar() || v.Scalar().empty())
-    fail(key, help.empty() ? "must be a non-empty string"
-                           : fmt::format("must be a non-empty string; {}", help));
+    fail(key, fmt::format("must be a non-empty string, got {}{}", v.IsScalar() ? "an empty one" : value_text(v),
+                          help.empty() ? "" : fmt::format("; {}", help)));
   // Names become target identities, which estimator files (JSON, UTF-8 only) record.
   if (!is_valid_utf8(v.Scalar()))
     fail(key, fmt::format("'{}' is not UTF-8 text; write it in UTF-8", v.Scalar()));
@@ -133,21 +130,21 @@ graph::Precision DescriptionReader::precision(const std::string& key,
   graph::Precision out{};
   if (!v.IsScalar() || !graph::parse_precision(v.Scalar(), out) ||
       std::find(allowed.begin(), allowed.end(), out) == allowed.end())
-    fail(key, fmt::format("must be {}, got '{}'", alternatives(allowed), scalar_text(v)));
+    fail(key, fmt::format("must be {}, got {}", alternatives(allowed), value_text(v)));
   return out;
 }
 
 FusionRules DescriptionReader::fusion_rules(const std::string& key) const {
   const YAML::Node list = required(key);
   if (!list.IsSequence())
-    fail(key, fmt::format("must be a list of fusion patterns from: {}", fusion_names()));
+    fail(key, fmt::format("must be a list of fusion patterns from: {}; got {}", fusion_names(), value_text(list)));
   FusionRules rules;
   for (const YAML::Node& item : list) {
     FusionPattern p{};
     if (!item.IsScalar() || !parse_fusion(item.Scalar(), p))
-      fail(key, fmt::format("unknown fusion '{}'; use names from: {}", scalar_text(item),
-                            fusion_names()));
-    if (!rules.has(p)) rules.patterns.push_back(p);
+      fail(key, fmt::format("unknown fusion {}; use names from: {}", value_text(item), fusion_names()), item);
+    if (rules.has(p)) fail(key, fmt::format("'{}' is listed twice; list each fusion once", item.Scalar()), item);
+    rules.patterns.push_back(p);
   }
   return rules;
 }
@@ -157,7 +154,7 @@ void DescriptionReader::kind(std::string_view expected, std::string_view purpose
   const YAML::Node v = node_["kind"];
   if (!v || (v.IsScalar() && v.Scalar() == expected)) return;
   const std::string must = fmt::format("must be {} {}", expected, purpose);
-  fail("kind", quote_value ? fmt::format("{}, got '{}'", must, scalar_text(v)) : must);
+  fail("kind", quote_value ? fmt::format("{}, got {}", must, value_text(v)) : must);
 }
 
 }  // namespace hwnas::hw

@@ -40,7 +40,7 @@ struct ExternalDescription {
 
 ExternalDescription parse_description(const YAML::Node& node, const std::string& source) {
   using graph::Precision;
-  const DescriptionReader r(node, source, "every target needs a name", "a list or map");
+  const DescriptionReader r(node, source, "every target needs a name");
   r.check_mapping_and_keys(
       kKeys, "an external target description is a YAML mapping of keys (docs/hardware-external.md)",
       fmt::format("an external target has the keys {}", fmt::join(kKeys, ", ")));
@@ -52,7 +52,7 @@ ExternalDescription parse_description(const YAML::Node& node, const std::string&
                                    "[python3, fake_npu.py]; it runs without a shell";
   const YAML::Node command = r.required("command", "give " + command_help);
   if (!command.IsSequence())
-    r.fail("command", "must be " + command_help + ", got '" + r.scalar_text(command) + "'");
+    r.fail("command", "must be " + command_help + ", got " + DescriptionReader::value_text(command));
   if (command.size() == 0) r.fail("command", "is empty; give " + command_help);
   for (const YAML::Node& arg : command) {
     if (!arg.IsScalar()) r.fail("command", "every entry must be a string; " + command_help);

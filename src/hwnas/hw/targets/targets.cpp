@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "hwnas/base/error.h"
+#include "hwnas/base/suggest.h"
 #include "hwnas/base/yaml_input.h"
 #include "hwnas/hw/cpu/cpu_target.h"
 #include "hwnas/hw/external/external_target.h"
@@ -50,12 +51,17 @@ std::filesystem::path target_description_path(const std::string& spec) {
 
 std::string description_kind(const YAML::Node& node, const std::string& source) {
   if (!node.IsMap())
-    throw UserError(fmt::format("{}: a target description is a YAML mapping of keys (docs/hardware.md)", source));
+    throw UserError(fmt::format("{}: a target description is a YAML mapping of keys (docs/hardware.md), got {}",
+                                source, value_words(node)));
   if (const YAML::Node kind = node["kind"]) {
-    if (!kind.IsScalar() || kind.Scalar().empty())
-      throw UserError(fmt::format("{}:{}: key 'kind': must be npu, cpu, external or table", source,
-                                  kind.Mark().line + 1));
-    return kind.Scalar();
+    static constexpr std::string_view kKinds[] = {"npu", "cpu", "external", "table"};
+    if (kind.IsScalar() && std::find(std::begin(kKinds), std::end(kKinds), kind.Scalar()) != std::end(kKinds))
+      return kind.Scalar();
+    throw UserError(fmt::format("{}:{}: key 'kind': must be npu, cpu, external or table, got {}{} (a device "
+                                "hwnas does not simulate is measured by a program of yours: kind: external, "
+                                "docs/hardware-external.md)",
+                                source, kind.Mark().line + 1, value_words(kind),
+                                kind.IsScalar() ? did_you_mean(kind.Scalar(), kKinds) : ""));
   }
   const std::pair<const char*, std::span<const std::string_view>> kinds[] = {
       {"npu", npu_description_keys()},
@@ -95,10 +101,8 @@ std::unique_ptr<Target> make_target(const std::string& spec) {
   if (kind == "npu") return make_npu_target(node, source);
   if (kind == "cpu") return make_cpu_target(node, source);
   if (kind == "external") return make_external_target(node, source);
-  if (kind == "table") return make_table_target(node, source);
-  throw UserError(fmt::format("{}: key 'kind': unknown target kind '{}'; use npu, cpu, external "
-                              "or table",
-                              source, kind));
+  HWNAS_CHECK(kind == "table");
+  return make_table_target(node, source);
 }
 
 }  // namespace hwnas::hw
