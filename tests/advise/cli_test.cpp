@@ -7,6 +7,8 @@
 
 #include "hwnas/graph/analysis.h"
 #include "hwnas/graph/model_file.h"
+#include "hwnas/space/models.h"
+#include "pass_fixture.h"
 #include "support/cli_runner.h"
 
 namespace hwnas::advise {
@@ -49,7 +51,34 @@ TEST(RewriteCli, AppliesAtOneSiteAndWritesTheModel) {
   EXPECT_EQ(doc["rule"], "align_channels");
   EXPECT_EQ(doc["site"], "features.1");
   EXPECT_EQ(doc["eligible"], true);
-  EXPECT_EQ(doc["what"], "to multiples of 32 (up): out 16 -> 32; readers rebuilt: features.2");
+  // features.1 reads 32 channels: with 32 out and stride 1 its spec's residual comes into play.
+  EXPECT_EQ(doc["what"], "to multiples of 32 (up): out 16 -> 32; readers rebuilt: features.2; residual add now "
+                         "active: features.1.add");
+  EXPECT_EQ(doc["added"], nlohmann::json::parse(R"(["features.1.add"])"));
+}
+
+TEST(RewriteCli, LayerSitesOfAModelWithoutBlocks) {
+  // MobileNetV3 small saved without its blocks, as an ONNX import where none was recognised.
+  const std::string model = (scratch_dir() / "bare_v3.yaml").string();
+  graph::save_model_file(test::strip_blocks(space::build_zoo_model("mobilenet_v3_small")), model);
+  const Result list = hwnas({"rewrite", model, "--pass", "swap_activation"});
+  ASSERT_EQ(list.status, 0) << list.err;
+  EXPECT_NE(list.out.find("  features.0.act (layer): MACs +0 (+0.0%), params +0 (+0.0%): hardswish activation into "
+                          "relu6\n"),
+            std::string::npos)
+      << list.out;
+  const std::string out = (scratch_dir() / "bare_v3_relu6.yaml").string();
+  std::filesystem::remove(out);
+  const Result r = hwnas({"rewrite", model, "--pass", "swap_activation", "--site", "features.0.act", "--out", out});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("swap_activation at features.0.act (layer): hardswish activation into relu6\n", 0), 0u) << r.out;
+  const graph::Graph g = graph::load_model_file(out);
+  EXPECT_EQ(std::get<graph::Activation>(g.op(g.find("features.0.act"))).kind, graph::ActKind::relu6);
+  expect_bad_input({"rewrite", model, "--pass", "swap_activation", "--site", "features.0.conv"},
+                   "--site features.0.conv: not eligible for swap_activation: node 'features.0.conv' (conv2d): not an "
+                   "activation");
+  expect_bad_input({"rewrite", model, "--pass", "ibn_to_fused", "--site", "features.0.act"},
+                   "--site 'features.0.act': a node, but pass 'ibn_to_fused' applies to blocks only");
 }
 
 TEST(RewriteCli, BadInputIsOneLineAndWritesNothing) {
@@ -69,8 +98,9 @@ TEST(RewriteCli, BadInputIsOneLineAndWritesNothing) {
                    "--param to=gelu: not an activation");
   expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "scale_resolution"}, "needs --param resolution=N");
   expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused", "--out", out}, "--out needs --site");
+  // The wording of a wrong --out extension belongs to the CLI's model-format handling.
   expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused", "--site", "features.2", "--out", out + ".txt"},
-                   "model files end in .yaml, .yml or .json");
+                   "never.yaml.txt");
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 

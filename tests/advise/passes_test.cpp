@@ -194,7 +194,8 @@ TEST(ScaleChannels, HalfWidthByHand) {
   EXPECT_NE(n.find("b.add"), -1);
   EXPECT_EQ(n.shape(n.find("c.conv")).c, 24);
   EXPECT_EQ(macs(n), 64 * (16 * 48 + 48 * 9 + 48 * 16 + 16 * 72 + 72 * 9 + 72 * 16 + 16 * 24));
-  EXPECT_EQ(r.record.what, "3 blocks' channels times 0.5, multiples of 8");
+  // The input keeps its 16 channels, which a's output now has too: its residual comes into play.
+  EXPECT_EQ(r.record.what, "3 blocks' channels times 0.5, multiples of 8; residual add now active: a.add");
   EXPECT_EQ(run(g, "scale_channels", "graph", {{"width", "1"}}).why_not,
             "width 1 with divisor 8 changes no block's channels");
   EXPECT_THROW(run(g, "scale_channels", "graph"), UserError);

@@ -124,8 +124,16 @@ PassResult accepted(const Graph& before, Graph after, std::string_view rule, con
       c.inputs_after = std::move(in_after);
     }
   }
+  std::vector<std::string_view> new_adds;
   for (NodeId id = 0; id < after.size(); ++id)
-    if (!in_before.contains(after.node_name(id))) rec.added.emplace_back(after.node_name(id));
+    if (!in_before.contains(after.node_name(id))) {
+      rec.added.emplace_back(after.node_name(id));
+      if (std::holds_alternative<graph::Add>(after.op(id))) new_adds.push_back(after.node_name(id));
+    }
+  // A block rebuilt from its spec adds its residual when its input and output come to match
+  // (stride 1, as torchvision's blocks do): a change of function, so the line says it.
+  if (!new_adds.empty())
+    rec.what += fmt::format("; residual add{} now active: {}", new_adds.size() > 1 ? "s" : "", fmt::join(new_adds, ", "));
   const auto a = graph::analyze(before, graph::Precision::fp32, 1, graph::MinOrder::skip);
   const auto b = graph::analyze(after, graph::Precision::fp32, 1, graph::MinOrder::skip);
   rec.macs_before = a.total.macs;

@@ -41,7 +41,8 @@ std::vector<graph::BlockId> reader_blocks(const graph::Graph& graph, graph::Bloc
                                           std::vector<std::string>* loose = nullptr);
 
 /// The PassResult of a successful application: the record's node lists and totals are
-/// computed from the two graphs.
+/// computed from the two graphs; `what` gains "; residual add now active: NAME" when an Add
+/// node appears (a block rebuilt from its spec whose input and output come to match).
 PassResult accepted(const graph::Graph& before, graph::Graph after, std::string_view rule, const Site& site,
                     std::string what);
 PassResult refused(std::string why_not);
