@@ -61,7 +61,10 @@ TEST(AdvisorMenu, SettingsAndClasses) {
   // 48: 7/8 -> 42 -> 40; 3/4 -> 36 -> 40 (again); 1/2 -> 24 -> at least 32.
   EXPECT_EQ(params_of("scale_resolution"), (P{{{{"resolution", "40"}}, true}, {{{"resolution", "32"}}, true}}));
   EXPECT_EQ(params_of("scale_channels"), (P{{{{"width", "0.75"}, {"divisor", "16"}}, true},
-                                            {{{"width", "0.5"}, {"divisor", "16"}}, true}}));
+                                            {{{"width", "0.5"}, {"divisor", "16"}}, true},
+                                            {{{"width", "0.75"}, {"divisor", "8"}}, true},
+                                            {{{"width", "0.5"}, {"divisor", "8"}}, true}}));
+  EXPECT_EQ(menu(g, find_pass("scale_channels"), 8).size(), 2u);
   EXPECT_FALSE(is_lossy(find_pass("align_channels"), {{"p", "32"}, {"direction", "up"}}));
   EXPECT_TRUE(is_lossy(find_pass("remove_se"), {}));
   // A pass the table does not know: its defaults, lossy; skipped when they are no valid setting.

@@ -34,6 +34,8 @@ Touched touched(const Evaluation& e, const std::set<std::string, std::less<>>& n
   return t;
 }
 
+std::string kernels(std::size_t n) { return fmt::format("{} kernel{}", n, n == 1 ? "" : "s"); }
+
 std::string percent(double before, double after) {
   if (before == 0) return after == 0 ? "+0%" : "new";
   return fmt::format("{:+.1f}%", (after / before - 1) * 100);
@@ -81,13 +83,13 @@ std::string explain(const RewriteRecord& r, const Evaluation& before, const Eval
   if (b.slowest != nullptr && a.slowest != nullptr && b.measured && a.measured) {
     s = fmt::format("{}; {}", kernel_fact(*b.slowest, true, true), kernel_fact(*a.slowest, false, false));
     if (b.kernels.size() > 1 || a.kernels.size() > 1)
-      s += fmt::format("; its {} kernels {:.3f} ms -> {} kernels {:.3f} ms", b.kernels.size(), b.measured_s * 1e3,
-                       a.kernels.size(), a.measured_s * 1e3);
+      s += fmt::format("; its {} {:.3f} ms -> {} {:.3f} ms", kernels(b.kernels.size()), b.measured_s * 1e3,
+                       kernels(a.kernels.size()), a.measured_s * 1e3);
   } else if (b.slowest != nullptr && a.slowest != nullptr) {
-    s = fmt::format("its {} kernels took {:.3f} ms (slowest {}, {:.3f} ms), now {} take {:.3f} ms (slowest {}, "
+    s = fmt::format("its {} took {:.3f} ms (slowest the {}, {:.3f} ms); after, {} {:.3f} ms (slowest the {}, "
                     "{:.3f} ms)",
-                    b.kernels.size(), b.estimated_s * 1e3, b.slowest->label, b.slowest->latency_s * 1e3,
-                    a.kernels.size(), a.estimated_s * 1e3, a.slowest->label, a.slowest->latency_s * 1e3);
+                    kernels(b.kernels.size()), b.estimated_s * 1e3, b.slowest->label, b.slowest->latency_s * 1e3,
+                    kernels(a.kernels.size()), a.estimated_s * 1e3, a.slowest->label, a.slowest->latency_s * 1e3);
   } else {
     s = "no kernel changed";
   }

@@ -66,8 +66,12 @@ const std::vector<Entry>& table() {
       {"scale_resolution", resolutions, always},
       {"scale_channels",
        [](const graph::Graph&, std::int32_t p) {
-         const std::string ps = std::to_string(p);
-         return std::vector<Params>{{{"width", "0.75"}, {"divisor", ps}}, {{"width", "0.5"}, {"divisor", ps}}};
+         // Rounding small counts up to a large P can add weights: divisor 8 is tried too.
+         std::vector<Params> out;
+         for (const std::int32_t divisor : p == 8 ? std::vector<std::int32_t>{8} : std::vector<std::int32_t>{p, 8})
+           for (const char* width : {"0.75", "0.5"})
+             out.push_back({{"width", width}, {"divisor", std::to_string(divisor)}});
+         return out;
        },
        always},
   };

@@ -24,7 +24,7 @@ struct MenuSetting {
 ///   ibn_to_fused {} · depthwise_to_full {groups=1} · align_channels {p=P, up}, {p=P, down}
 ///   · even_channels {to=max}, {to=min} · remove_se {} · swap_activation {hardswish→relu6},
 ///   {silu→relu6} · scale_resolution {7/8, 3/4, 1/2 of the input height, rounded to a
-///   multiple of 8, ≥ 32} · scale_channels {width 0.75, 0.5; divisor P}.
+///   multiple of 8, ≥ 32} · scale_channels {width 0.75, 0.5; divisor P, and 8 when P ≠ 8}.
 /// Structural (keep capacity): ibn_to_fused, depthwise_to_full, align up, even to=max; every
 /// other setting is lossy. A pass not in this table: its defaults, lossy (the advisor cannot
 /// know that it keeps capacity); a pass whose defaults are no valid setting is skipped by
