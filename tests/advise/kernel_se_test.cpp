@@ -110,6 +110,15 @@ TEST(MoveSe, OutOfTheExpansionOntoTheOutputAndBack) {
   const PassResult wide = run(g, "move_se", "a", {{"squeeze", "16"}});
   ASSERT_TRUE(wide.graph);
   EXPECT_EQ(std::get<SqueezeExciteSpec>(wide.graph->block(block_named(*wide.graph, "a.se")).spec).squeeze, 16);
+  // A fused IBN's SE moves out and back the same way.
+  const Graph fused = *run(g, "ibn_to_fused", "a").graph;
+  const PassResult out = run(fused, "move_se", "a");
+  ASSERT_TRUE(out.graph) << out.why_not;
+  EXPECT_FALSE(std::get<FusedIbnSpec>(out.graph->block(block_named(*out.graph, "a")).spec).se);
+  EXPECT_EQ(macs(fused) - macs(*out.graph), 2 * 96 * 8 - 2 * 24 * 2);
+  const PassResult in = run(*out.graph, "move_se", "a.se");
+  ASSERT_TRUE(in.graph) << in.why_not;
+  EXPECT_TRUE(in.graph->identical(fused));
 }
 
 TEST(MoveSe, MobileNetV3SmallFeatures5) {
