@@ -110,7 +110,8 @@ void add_param(Params& params, std::string_view key_value);
 Site find_site(const graph::Graph& graph, const Pass& pass, std::string_view name);
 
 /// The pass applied at `site` with resolved `params`; the record names rule, site and kind
-/// whether or not the site is eligible.
+/// whether or not the site is eligible. InternalError for a site of a kind the pass does
+/// not take (a block for a graph pass, a layer for a pass without `layers`, a node in a block).
 PassResult apply_pass(const graph::Graph& graph, const Pass& pass, const Site& site, const Params& params);
 
 /// The pass applied at every candidate site with resolved `params`: every block in block
