@@ -42,6 +42,15 @@ TEST(LayerSites, WhichPassesTakeThem) {
   EXPECT_EQ(site_kind(Site{}), SiteKind::graph);
   EXPECT_EQ(site_kind(Site{3}), SiteKind::block);
   EXPECT_EQ(site_kind(Site{kNoBlock, 2}), SiteKind::layer);
+  // A site of a kind the pass does not take is a caller's bug.
+  const Graph g = small();
+  const Pass& fuse = find_pass("ibn_to_fused");
+  const Pass& swap = find_pass("swap_activation");
+  const Pass& res = find_pass("scale_resolution");
+  EXPECT_THROW(apply_pass(g, fuse, Site{kNoBlock, g.find("x")}, {}), InternalError);
+  EXPECT_THROW(apply_pass(g, fuse, Site{}, {}), InternalError);
+  EXPECT_THROW(apply_pass(g, swap, Site{kNoBlock, g.find("c.act")}, resolve_params(swap, {})), InternalError);
+  EXPECT_THROW(apply_pass(g, res, Site{0}, resolve_params(res, {{"resolution", "16"}})), InternalError);
 }
 
 TEST(LayerSites, SwapActivationAtALooseActivation) {
