@@ -1,5 +1,6 @@
-// hwnas rewrite as a user runs it: listing sites, applying at one and writing the model,
-// JSON, and every bad input (one line, exit 2, nothing on stdout, no file written).
+// hwnas rewrite as a user runs it: listing sites, applying at one and writing the model
+// (YAML; ONNX in and out; PyTorch), JSON, and every bad input (one line, exit 2, nothing on
+// stdout, no file written).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -81,6 +82,30 @@ TEST(RewriteCli, LayerSitesOfAModelWithoutBlocks) {
                    "--site 'features.0.act': a node, but pass 'ibn_to_fused' applies to blocks only");
 }
 
+TEST(RewriteCli, ReadsAndWritesOnnxAndWritesPyTorch) {
+  const std::string in = (scratch_dir() / "in.onnx").string(), out = (scratch_dir() / "fused.onnx").string();
+  ASSERT_EQ(hwnas({"export", "mobilenet_v2:res=64", "--out", in}).status, 0);
+  const Result r = hwnas({"rewrite", in, "--pass", "ibn_to_fused", "--site", "features.2", "--out", out});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote " + out), std::string::npos) << r.out;
+  const auto macs = [](const std::string& model) {
+    const Result i = hwnas({"inspect", model, "--json"});
+    EXPECT_EQ(i.status, 0) << i.err;
+    return nlohmann::json::parse(i.out)["macs"].get<std::int64_t>();
+  };
+  // The rewritten ONNX file reads back as the same rewrite of the zoo model.
+  const std::string yaml = (scratch_dir() / "fused64.yaml").string();
+  ASSERT_EQ(hwnas({"rewrite", "mobilenet_v2:res=64", "--pass", "ibn_to_fused", "--site", "features.2", "--out", yaml}).status, 0);
+  EXPECT_EQ(macs(out), macs(yaml));
+  EXPECT_GT(macs(out), macs(in));
+  const std::string py = (scratch_dir() / "fused.py").string();
+  std::filesystem::remove(py);
+  ASSERT_EQ(hwnas({"rewrite", in, "--pass", "ibn_to_fused", "--site", "features.2", "--out", py}).status, 0);
+  EXPECT_NE(testing::read_file(py).find("class Model(nn.Module):"), std::string::npos);
+  expect_bad_input({"rewrite", in, "--pass", "ibn_to_fused", "--site", "features.2", "--out", in},
+                   "cannot write the rewritten model (--out) there: it is the input model (MODEL)");
+}
+
 TEST(RewriteCli, BadInputIsOneLineAndWritesNothing) {
   const std::string out = (scratch_dir() / "never.yaml").string();
   std::filesystem::remove(out);
@@ -100,7 +125,10 @@ TEST(RewriteCli, BadInputIsOneLineAndWritesNothing) {
   expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused", "--out", out}, "--out needs --site");
   // The wording of a wrong --out extension belongs to the CLI's model-format handling.
   expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused", "--site", "features.2", "--out", out + ".txt"},
-                   "never.yaml.txt");
+                   "--out '" + out + ".txt': the extension names no format; end the name in .yaml, .yml, .json, .onnx or .py");
+  expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused", "--site", "features.2", "--out", "/dev/null"},
+                   "/dev/null: cannot write the rewritten model (--out) there: it is a character device; give the path of a "
+                   "regular file");
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 

@@ -1,9 +1,11 @@
-// hwnas export, and ONNX files as the MODEL of other commands (inspect, estimate, simulate).
+// hwnas export (ONNX, JSON, YAML, PyTorch; its refusals), and ONNX files as the MODEL of
+// other commands (inspect, estimate, simulate).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "hwnas/graph/zoo/zoo.h"
+#include "hwnas/io/onnx_export.h"
 #include "hwnas/io/onnx_import.h"
 #include "support/cli_runner.h"
 
@@ -42,6 +44,24 @@ TEST(OnnxCli, ExportsOnnxJsonYamlThatCommandsReadBack) {
   EXPECT_EQ(graph::load_model(yaml_copy), io::import_onnx_file(onnx));
 }
 
+TEST(OnnxCli, ExportsPyTorchByExtensionOrFormatAndSaysWeightsArePlaceholders) {
+  const std::string py = path("pt.py"), txt = path("pt.txt"), onnx = path("w.onnx");
+  const testing::Result r = hwnas({"export", "mobilenet_v3_small:res=96", "--out", py});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "wrote " + py + " (pytorch, " +
+                       std::to_string(graph::build_zoo_model("mobilenet_v3_small:res=96").size()) + " nodes)\n");
+  const std::string text = testing::read_file(py);
+  EXPECT_EQ(text.rfind("\"\"\"Network \"mobilenet_v3_small\" as a PyTorch module, written by hwnas ", 0), 0u) << text;
+  EXPECT_NE(text.find(" from \"mobilenet_v3_small:res=96\".\n"), std::string::npos);
+  ASSERT_EQ(hwnas({"export", "mobilenet_v3_small:res=96", "--format", "pytorch", "--out", txt}).status, 0);
+  EXPECT_EQ(testing::read_file(txt), text);
+  // ONNX weights are placeholders, and the model and the help say so.
+  ASSERT_EQ(hwnas({"export", "mobilenet_v3_small:res=96", "--out", onnx}).status, 0);
+  EXPECT_NE(testing::read_file(onnx).find(std::string(io::kPlaceholderWeightsDoc)), std::string::npos);
+  const testing::Result help = hwnas({"export", "--help"});
+  EXPECT_NE(help.out.find("ONNX's are placeholders (zeros)"), std::string::npos) << help.out;
+}
+
 TEST(OnnxCli, SimulateTakesAnOnnxModel) {
   const std::string onnx = path("sim.onnx");
   ASSERT_EQ(hwnas({"export", "mobilenet_v2:res=96", "--out", onnx}).status, 0);
@@ -65,15 +85,26 @@ TEST(OnnxCli, BadInputIsOneLineExit2) {
   const std::string onnx = path("b.onnx");
   ASSERT_EQ(hwnas({"export", "mobilenet_v2:res=32", "--out", onnx}).status, 0);
   testing::expect_bad_input({"export", "mobilenet_v2", "--out", path("m.txt2")},
-                            "the extension names no format (.onnx, .json, .yaml, .yml); give --format");
-  testing::expect_bad_input({"export", "mobilenet_v2", "--format", "pytorch", "--out", path("m.py")},
-                            "--format 'pytorch': use onnx, json or yaml");
-  testing::expect_bad_input({"export", onnx, "--out", onnx}, "it is model (MODEL)");
+                            "--out '" + path("m.txt2") +
+                                "': the extension names no format (.onnx, .json, .yaml, .yml, .py); give --format or "
+                                "one of those");
+  testing::expect_bad_input({"export", "mobilenet_v2", "--format", "torch", "--out", path("bad.py")},
+                            "--format 'torch': use onnx, json, yaml or pytorch");
+  testing::expect_bad_input({"export", "mobilenet_v2", "--format", "json", "--out", path("bad.yaml")},
+                            "--format json but --out '" + path("bad.yaml") +
+                                "' ends in .yaml, a yaml file; name it *.json or leave out --format");
+  testing::expect_bad_input({"export", "mobilenet_v2", "--format", "pytorch", "--out", path("bad.onnx")},
+                            "ends in .onnx, a onnx file; name it *.py or leave out --format");
+  testing::expect_bad_input({"export", "mobilenet_v2", "--out", "/dev/null"},
+                            "/dev/null: cannot write the exported model (--out) there: it is a character device; give "
+                            "the path of a regular file");
+  testing::expect_bad_input({"export", onnx, "--out", onnx},
+                            "cannot write the exported model (--out) there: it is the input model (MODEL) ('" + onnx + "')");
   testing::expect_bad_input({"inspect", path("missing.onnx")}, "cannot read the ONNX model (No such file or directory)");
   testing::expect_bad_input({"inspect", testing::write_temp("junk.onnx", "junk\x01\x02")}, "not an ONNX model");
   testing::expect_bad_input({"inspect", onnx + ":input_shape=3,0,2"}, "is not C,H,W");
   testing::expect_bad_input({"simulate", path("missing.onnx"), "--target", "npu-p16"}, "missing.onnx: cannot read the ONNX model");
-  EXPECT_FALSE(std::filesystem::exists(path("m.txt2")));
+  for (const char* never : {"m.txt2", "bad.py", "bad.yaml", "bad.onnx"}) EXPECT_FALSE(std::filesystem::exists(path(never))) << never;
 }
 
 }  // namespace

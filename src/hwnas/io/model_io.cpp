@@ -3,17 +3,22 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <filesystem>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
+#include "hwnas/base/printable.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/io/onnx_export.h"
 #include "hwnas/io/onnx_import.h"
+#include "hwnas/io/pytorch_export.h"
 
 namespace hwnas::io {
 namespace {
 
-constexpr std::string_view kFormatNames[] = {"onnx", "json", "yaml"};
+constexpr std::string_view kFormatNames[] = {"onnx", "json", "yaml", "pytorch"};
+// Each format's extensions, the first the one errors suggest.
+constexpr std::string_view kExtensions[][2] = {{".onnx", ""}, {".json", ""}, {".yaml", ".yml"}, {".py", ""}};
 constexpr std::string_view kShapeKey = ".onnx:input_shape=";
 
 bool ends_with(std::string_view text, std::string_view tail) {
@@ -41,17 +46,39 @@ graph::Shape parse_shape(std::string_view text, std::string_view spec) {
 std::string_view model_format_name(ModelFormat format) { return kFormatNames[static_cast<int>(format)]; }
 
 ModelFormat parse_model_format(std::string_view text, std::string_view option) {
-  for (int i = 0; i < 3; ++i)
+  for (std::size_t i = 0; i < std::size(kFormatNames); ++i)
     if (text == kFormatNames[i]) return static_cast<ModelFormat>(i);
-  throw UserError(fmt::format("{} '{}': use onnx, json or yaml", option, text));
+  throw UserError(fmt::format("{} '{}': use onnx, json, yaml or pytorch", option, printable(text)));
+}
+
+std::optional<ModelFormat> format_of_extension(std::string_view path) {
+  for (std::size_t i = 0; i < std::size(kExtensions); ++i)
+    for (const std::string_view extension : kExtensions[i])
+      if (!extension.empty() && ends_with(path, extension)) return static_cast<ModelFormat>(i);
+  return std::nullopt;
 }
 
 ModelFormat model_format_of_path(const std::string& path, std::string_view option) {
-  if (ends_with(path, ".onnx")) return ModelFormat::onnx;
-  if (ends_with(path, ".json")) return ModelFormat::json;
-  if (ends_with(path, ".yaml") || ends_with(path, ".yml")) return ModelFormat::yaml;
-  throw UserError(fmt::format("{} '{}': the extension names no format (.onnx, .json, .yaml, .yml); give --format",
-                              option, path));
+  if (const std::optional<ModelFormat> format = format_of_extension(path)) return *format;
+  throw UserError(fmt::format("{} '{}': the extension names no format; end the name in .yaml, .yml, .json, .onnx or .py",
+                              option, printable(path)));
+}
+
+ModelFormat output_format(const std::string& path, std::string_view path_option, std::string_view format_text) {
+  const std::optional<ModelFormat> by_extension = format_of_extension(path);
+  if (format_text.empty()) {
+    if (by_extension) return *by_extension;
+    throw UserError(fmt::format("{} '{}': the extension names no format (.onnx, .json, .yaml, .yml, .py); give --format "
+                                "or one of those",
+                                path_option, printable(path)));
+  }
+  const ModelFormat format = parse_model_format(format_text, "--format");
+  if (by_extension && *by_extension != format)
+    throw UserError(fmt::format("--format {} but {} '{}' ends in {}, a {} file; name it *{} or leave out --format",
+                                format_text, path_option, printable(path),
+                                std::filesystem::path(path).extension().string(), model_format_name(*by_extension),
+                                kExtensions[static_cast<std::size_t>(format)][0]));
+  return format;
 }
 
 bool is_onnx_model(std::string_view spec) {
@@ -73,11 +100,12 @@ graph::Graph load_model_spec(std::string_view spec, const std::function<graph::G
   return import_onnx_file(model_file_path(spec), options);
 }
 
-void export_model(const graph::Graph& graph, ModelFormat format, const std::string& path) {
+void export_model(const graph::Graph& graph, ModelFormat format, const std::string& path, std::string_view source) {
   switch (format) {
-    case ModelFormat::onnx: save_onnx_file(graph, path); break;
+    case ModelFormat::onnx: save_onnx_file(graph, path, source); break;
     case ModelFormat::json: write_file_atomically(path, graph::model_to_json(graph), "model file"); break;
     case ModelFormat::yaml: write_file_atomically(path, graph::model_to_yaml(graph), "model file"); break;
+    case ModelFormat::pytorch: save_pytorch_file(graph, path, source); break;
   }
 }
 

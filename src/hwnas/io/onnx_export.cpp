@@ -21,9 +21,12 @@ class Exporter {
  public:
   explicit Exporter(const Graph& g) : g_(g), value_(static_cast<std::size_t>(g.size())), rank_(value_.size(), 4) {}
 
-  onnx::ModelProto run() {
+  onnx::ModelProto run(std::string_view source) {
     m_.set_ir_version(7);
     m_.set_producer_name("hwnas");
+    m_.set_producer_version(HWNAS_VERSION);
+    m_.set_doc_string(fmt::format("hwnas export of network '{}'{}. {}", g_.name(),
+                                  source.empty() ? "" : fmt::format(" (from {})", source), kPlaceholderWeightsDoc));
     auto* opset = m_.add_opset_import();
     opset->set_domain("");
     opset->set_version(kOnnxExportOpset);
@@ -291,11 +294,11 @@ void Exporter::node(NodeId id) {
       g_.op(id));
 }
 
-onnx::ModelProto export_onnx(const graph::Graph& graph) { return Exporter(graph).run(); }
+onnx::ModelProto export_onnx(const graph::Graph& graph, std::string_view source) { return Exporter(graph).run(source); }
 
-void save_onnx_file(const graph::Graph& graph, const std::string& path) {
+void save_onnx_file(const graph::Graph& graph, const std::string& path, std::string_view source) {
   std::string bytes;
-  if (!export_onnx(graph).SerializeToString(&bytes))
+  if (!export_onnx(graph, source).SerializeToString(&bytes))
     throw UserError(fmt::format("{}: cannot write the ONNX model: it is over protobuf's 2 GiB limit", path));
   write_file_atomically(path, bytes, "ONNX model");
 }

@@ -6,6 +6,8 @@
 // - Weights: the IR has none, so initialisers are deterministic placeholders: every
 //   weight and bias 0, BatchNormalization scale 1, mean 0, variance 1 (the model computes
 //   zeros; it is for tools that read structure: viewers, compilers' shape checks, hwnas).
+//   The model's doc_string says so (kPlaceholderWeightsDoc), and producer_version is
+//   hwnas's version.
 // - Ops without an ONNX operator of their own at opset 13: relu6 is Clip(0, 6); hardswish
 //   is x·HardSigmoid(x) and silu x·Sigmoid(x), as PyTorch exports them; a channel shuffle
 //   is Reshape-Transpose-Reshape; zero is Mul by 0; a BN without affine parameters has
@@ -18,6 +20,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "hwnas/graph/graph.h"
 
@@ -29,10 +32,18 @@ namespace hwnas::io {
 
 inline constexpr int kOnnxExportOpset = 13;
 
-/// The graph as an ONNX model. Throws UserError when a node's name is not UTF-8.
-onnx::ModelProto export_onnx(const graph::Graph& graph);
+/// What every exported model's doc_string says of its weights.
+inline constexpr std::string_view kPlaceholderWeightsDoc =
+    "Structure only: the weights are placeholders, not trained values (every weight and bias 0, "
+    "BatchNormalization scale and variance 1), so the model computes zeros; train it or load "
+    "weights before use.";
 
-/// Writes export_onnx(graph) to `path` atomically (write_file_atomically).
-void save_onnx_file(const graph::Graph& graph, const std::string& path);
+/// The graph as an ONNX model; its doc_string names the network, `source` (the MODEL
+/// argument it was read from, when not empty) and kPlaceholderWeightsDoc. Throws UserError
+/// when a node's name is not UTF-8.
+onnx::ModelProto export_onnx(const graph::Graph& graph, std::string_view source = {});
+
+/// Writes export_onnx(graph, source) to `path` atomically (write_file_atomically).
+void save_onnx_file(const graph::Graph& graph, const std::string& path, std::string_view source = {});
 
 }  // namespace hwnas::io
