@@ -34,7 +34,8 @@ TEST(AdviseCli, JsonShapeAndFiles) {
   ASSERT_EQ(r.status, 0) << describe(args, r);
   const nlohmann::json j = nlohmann::json::parse(r.out);
   for (const char* key : {"model", "estimator", "target", "baseline", "limits", "candidates", "spearman", "max_error",
-                          "steps", "dropped", "skipped", "final", "limits_met", "evaluated", "out", "summary"})
+                          "max_error_gains", "steps", "dropped", "skipped", "final", "limits_met", "evaluated", "out",
+                          "summary"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j["target"], "npu-p16");
   EXPECT_EQ(j["estimator"]["parallelism"], 16);

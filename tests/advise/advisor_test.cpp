@@ -207,6 +207,43 @@ TEST(Advisor, MeasuresOnTheEstimatorsTargetAndRefusesAnother) {
   }
 }
 
+TEST(AdvisorReport, GainsThenHurtsAndTheSummary) {
+  const Graph g = space::load_model("mobilenet_v2:width=0.5,res=96");
+  const Evaluator ev(est(), nullptr, "shared.est");
+  const Advice a = advise(g, ev, {.steps = 3});
+  const auto listed = [](const std::string& text) {
+    std::vector<std::string> rows;
+    for (std::size_t at = text.find("gain first"); at != std::string::npos && at < text.find("\ncombination");) {
+      const std::size_t end = text.find('\n', at + 1);
+      const std::string line = text.substr(at + 1, end - at - 1);
+      if (line.size() > 6 && line[5] == '.') rows.push_back(line);
+      at = end;
+    }
+    return rows;
+  };
+  std::size_t hurts = 0;
+  for (const Change& c : a.ranked) hurts += c.after.latency_s > c.before.latency_s ? 1 : 0;
+  ASSERT_GT(a.ranked.size(), 25u);
+  ASSERT_GE(hurts, 5u);
+  const AdviceSource src{"shared.est", "npu-p16", "", "", ""};
+  const std::string cut = advice_text(a, src, 20);
+  const std::vector<std::string> rows = listed(cut);
+  // At most 20 that do not hurt, then the 5 that hurt most.
+  const std::size_t first = std::min<std::size_t>(20, a.ranked.size() - hurts);
+  ASSERT_EQ(rows.size(), first + 5) << cut;
+  EXPECT_NE(rows.back().find(" " + std::to_string(a.ranked.size()) + ". "), std::string::npos) << rows.back();
+  EXPECT_LT(cut.find("hurts:"), cut.find(rows[first]));
+  EXPECT_GT(cut.find("hurts:"), cut.find(rows[first - 1]));
+  EXPECT_EQ(listed(advice_text(a, src, 0)).size(), a.ranked.size());
+  const std::string md = advice_summary(a, src, false);
+  for (const char* part : {"# hwnas advise: mobilenet_v2", "## Baseline and result", "## Recommendations",
+                           "## Combination", "| # | rewrite | estimated after | change | explanation |"})
+    EXPECT_NE(md.find(part), std::string::npos) << part;
+  const std::string html = advice_summary(a, src, true);
+  EXPECT_NE(html.find("<h2>Combination</h2>"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+}
+
 TEST(AdvisorLimits, ParseAndObjective) {
   const std::vector<Limit> l = parse_limits("latency_ms=2.5,weight_bytes=53%");
   ASSERT_EQ(l.size(), 2u);

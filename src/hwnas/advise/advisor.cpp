@@ -77,13 +77,16 @@ void conclude(Advice& advice, const std::vector<Limit>& given, const std::vector
   }
   if (!evaluator.has_target()) return;
   std::vector<double> est, meas;
-  double worst = std::abs(advice.baseline.latency_s / *advice.baseline.measured_s - 1);
+  double worst = std::abs(advice.baseline.latency_s / *advice.baseline.measured_s - 1), worst_gain = 0;
   for (const Change& c : advice.ranked) {
     est.push_back(advice.baseline.latency_s - c.after.latency_s);
     meas.push_back(*advice.baseline.measured_s - *c.after.measured_s);
-    worst = std::max(worst, std::abs(c.after.latency_s / *c.after.measured_s - 1));
+    const double error = std::abs(c.after.latency_s / *c.after.measured_s - 1);
+    worst = std::max(worst, error);
+    if (est.back() > 0) worst_gain = std::max(worst_gain, error);
   }
   advice.max_error = worst;
+  advice.max_error_gains = worst_gain;
   if (est.size() >= 3) advice.spearman = estimate::spearman(est, meas);
 }
 

@@ -65,8 +65,9 @@ struct Advice {
   std::vector<LimitStatus> limits;
   bool limits_met = true;
   /// With a target: Spearman's ρ of estimated vs measured gains over the ranked candidates
-  /// (at least 3), and the largest |estimated − measured| / measured latency after a candidate.
-  std::optional<double> spearman, max_error;
+  /// (at least 3); the largest |estimated − measured| / measured latency of the model and
+  /// after any candidate, and after a candidate with an estimated gain (0 when none).
+  std::optional<double> spearman, max_error, max_error_gains;
   std::int64_t evaluated = 0;  // candidate graphs valued
 };
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "hwnas/advise/advisor_explain.h"
 #include "hwnas/advise/advisor_menu.h"
 #include "hwnas/base/printable.h"
@@ -80,6 +82,15 @@ std::string ranked_line(std::size_t i, const Change& c) {
   if (c.after.measured_s && c.before.measured_s)
     s += fmt::format(", measured {}", delta_ms(*c.before.measured_s, *c.after.measured_s));
   return s + fmt::format("{}: {}", flags(c), printable(c.explanation));
+}
+
+// "estimated latencies within 2.1% of the measured ones after the 27 candidates that gain,
+// 6.2% over all"
+std::string error_text(const Advice& a) {
+  const auto gains = std::count_if(a.ranked.begin(), a.ranked.end(), [](const Change& c) { return gain_s(c) > 0; });
+  return fmt::format("estimated latencies within {:.1f}% of the measured ones after the {} candidates that gain, "
+                     "{:.1f}% over all",
+                     *a.max_error_gains * 100, gains, *a.max_error * 100);
 }
 
 std::string result_lines(const Advice& a) {
@@ -199,9 +210,8 @@ std::string advice_summary(const Advice& a, const AdviceSource& src, bool html) 
   if (!a.ranked.empty()) {
     Section rec{"Recommendations", {}, {"#", "rewrite", "estimated", "measured", "class", "explanation"}};
     if (a.spearman)
-      rec.paragraphs.push_back(fmt::format("Estimated and measured gains: Spearman {:.3f} over {} candidates; "
-                                           "estimates within {:.1f}% of the measurements.",
-                                           *a.spearman, a.ranked.size(), *a.max_error * 100));
+      rec.paragraphs.push_back(fmt::format("Estimated and measured gains: Spearman {:.3f} over {} candidates; {}.",
+                                           *a.spearman, a.ranked.size(), error_text(a)));
     for (std::size_t i : shown(a, 20)) {
       const Change& c = a.ranked[i];
       rec.rows.push_back({std::to_string(i + 1), rule_at(c), delta_ms(c.before.latency_s, c.after.latency_s),
@@ -239,12 +249,11 @@ std::string advice_text(const Advice& a, const AdviceSource& src, std::size_t to
       s += ranked_line(i, a.ranked[i]) + "\n";
     }
     if (a.spearman)
-      s += fmt::format("estimated and measured gains {}: Spearman {:.3f} over {} candidates; estimates within "
-                       "{:.1f}% of the measurements\n",
+      s += fmt::format("estimated and measured gains {}: Spearman {:.3f} over {} candidates; {}\n",
                        *a.spearman >= 0.9 ? "rank alike" : "rank differently", *a.spearman, a.ranked.size(),
-                       *a.max_error * 100);
+                       error_text(a));
   }
-  s += fmt::format("\ncombination: {} steps", a.steps.size());
+  s += fmt::format("\ncombination: {} step{}", a.steps.size(), a.steps.size() == 1 ? "" : "s");
   if (!a.dropped.empty()) s += fmt::format(" ({} more dropped by the backward pass)", a.dropped.size());
   s += "\n";
   for (std::size_t i = 0; i < a.steps.size(); ++i) {
@@ -282,6 +291,7 @@ Json advice_json(const Advice& a, const AdviceSource& src) {
           {"candidates", ranked},
           {"spearman", opt(a.spearman)},
           {"max_error", opt(a.max_error)},
+          {"max_error_gains", opt(a.max_error_gains)},
           {"steps", steps},
           {"dropped", dropped},
           {"skipped", skipped},

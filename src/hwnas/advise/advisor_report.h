@@ -26,7 +26,8 @@ std::string advice_text(const Advice& advice, const AdviceSource& source, std::s
 
 /// {"model", "estimator": {"file", "target", "parallelism"}, "target", "baseline": FIGURES,
 /// "limits": [{"key", "value", "percent", "limit", "baseline", "final", "met"}],
-/// "candidates": [CHANGE], "spearman", "max_error", "steps": [CHANGE], "dropped": [STEP],
+/// "candidates": [CHANGE], "spearman", "max_error", "max_error_gains", "steps": [CHANGE],
+/// "dropped": [STEP],
 /// "skipped": [{"pass", "site", "params", "why", "why_not"}], "final": FIGURES, "limits_met",
 /// "evaluated", "out", "summary"}; FIGURES {"latency_ms", "measured_latency_ms", "macs",
 /// "params", "weight_bytes", "peak_activation_bytes"}; CHANGE {"pass", "site", "kind",
