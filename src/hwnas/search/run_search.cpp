@@ -124,6 +124,10 @@ std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& conf
   return make_experiment_space(config, latency_facts(config).options);
 }
 
+std::optional<std::int32_t> experiment_parallelism_factor(const ExperimentConfig& config) {
+  return latency_facts(config).options.parallelism_factor;
+}
+
 AccuracyFunction make_experiment_accuracy(const ExperimentConfig& config) {
   std::shared_ptr<const space::Space> space = make_experiment_space(config);
   std::shared_ptr<const CostModel> cost_model = make_cost_model(config.root, config.file, *space, config.set_keys);

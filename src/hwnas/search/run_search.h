@@ -107,6 +107,12 @@ struct SearchResult {
 /// stored config.)
 std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& config);
 
+/// What `P` stands for in the experiment's space: the latency section's target's
+/// parallelism factor, or the output-channel lanes its kernel estimator detected; unset
+/// without either (a table, a CSV column, a cpu target, no latency). Errors as
+/// make_experiment_space.
+std::optional<std::int32_t> experiment_parallelism_factor(const ExperimentConfig& config);
+
 /// Builds the space, filters, cost model and strategy from `config` (every config error is
 /// a UserError before DIR is touched), then creates the experiment in `dir` or, with
 /// `resume`, continues the one there: a stored config whose any key but `budget.*` and
