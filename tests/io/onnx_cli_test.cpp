@@ -92,9 +92,9 @@ TEST(OnnxCli, BadInputIsOneLineExit2) {
                             "--format 'torch': use onnx, json, yaml or pytorch");
   testing::expect_bad_input({"export", "mobilenet_v2", "--format", "json", "--out", path("bad.yaml")},
                             "--format json but --out '" + path("bad.yaml") +
-                                "' ends in .yaml, a yaml file; name it *.json or leave out --format");
+                                "' ends in .yaml (format yaml); name it *.json or leave out --format");
   testing::expect_bad_input({"export", "mobilenet_v2", "--format", "pytorch", "--out", path("bad.onnx")},
-                            "ends in .onnx, a onnx file; name it *.py or leave out --format");
+                            "ends in .onnx (format onnx); name it *.py or leave out --format");
   testing::expect_bad_input({"export", "mobilenet_v2", "--out", "/dev/null"},
                             "/dev/null: cannot write the exported model (--out) there: it is a character device; give "
                             "the path of a regular file");

@@ -74,7 +74,7 @@ ModelFormat output_format(const std::string& path, std::string_view path_option,
   }
   const ModelFormat format = parse_model_format(format_text, "--format");
   if (by_extension && *by_extension != format)
-    throw UserError(fmt::format("--format {} but {} '{}' ends in {}, a {} file; name it *{} or leave out --format",
+    throw UserError(fmt::format("--format {} but {} '{}' ends in {} (format {}); name it *{} or leave out --format",
                                 format_text, path_option, printable(path),
                                 std::filesystem::path(path).extension().string(), model_format_name(*by_extension),
                                 kExtensions[static_cast<std::size_t>(format)][0]));

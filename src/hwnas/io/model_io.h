@@ -24,7 +24,7 @@ std::optional<ModelFormat> format_of_extension(std::string_view path);
 /// The format to write `path` in: `format_text` when given (parse_model_format), else the
 /// extension's. Throws UserError naming `path_option` when neither names one ("give
 /// --format"), or when the extension names another format than `format_text` does
-/// ("--format json but --out 'x.yaml' ends in .yaml").
+/// ("--format json but --out 'x.yaml' ends in .yaml (format yaml)...").
 /// The extension's format, for a command without --format; else UserError naming `option`
 /// and the extensions.
 ModelFormat model_format_of_path(const std::string& path, std::string_view option);
