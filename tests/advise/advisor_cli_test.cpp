@@ -62,6 +62,11 @@ TEST(AdviseCli, JsonShapeAndFiles) {
   EXPECT_NE(text.out.find("candidates, largest estimated gain first"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("combination:"), std::string::npos) << text.out;
   EXPECT_EQ(text.out.find("scale_channels"), std::string::npos) << text.out;
+  // Limits that cannot be met are advice, not bad input.
+  const Result unmet = hwnas({"advise", kModel, "--estimator", estimator_file(), "--limit", "weight_bytes=100",
+                              "--steps", "2"});
+  EXPECT_EQ(unmet.status, 0) << unmet.err;
+  EXPECT_NE(unmet.out.find("limits not met: weight_bytes"), std::string::npos) << unmet.out;
 }
 
 TEST(AdviseCli, BadInputIsOneLineAndWritesNothing) {
@@ -81,6 +86,10 @@ TEST(AdviseCli, BadInputIsOneLineAndWritesNothing) {
   expect_bad_input({"advise", kModel, "--estimator", "/nonexistent/x.est"}, "/nonexistent/x.est");
   expect_bad_input({"advise", kModel, "--estimator", corrupt, "--out", out}, "corrupt.est");
   expect_bad_input(base({"--target", "edgetpu-like"}), "hwnas fit --target edgetpu-like");
+  write_temp("board.csv", "index,arch,lat_ms_dev\n0,a,3.5\n");
+  const std::string table =
+      write_temp("board.yaml", "name: board\nkind: table\ncsv: board.csv\nlatency_column: lat_ms_dev\n");
+  expect_bad_input(base({"--target", table}), "table of whole-network latencies");
   expect_bad_input({"advise", kModel, "--estimator", est, "--out", "x.txt"}, "--out");
   expect_bad_input({"advise", model_file, "--estimator", est, "--out", model_file}, "the model (MODEL)");
   const std::string est_json = (scratch_dir() / "p16.json").string();  // an estimator file may have any name

@@ -28,7 +28,8 @@ std::string kernel_label(const hw::Kernel& k) {
     if (c->groups > 1) return fmt::format("{} conv {}->{} in {} groups {}", size, in, c->out_channels, c->groups, at);
     return fmt::format("{} conv {}->{} {}", size, in, c->out_channels, at);
   }
-  if (const auto* l = std::get_if<graph::Linear>(&m.op)) return fmt::format("linear {}->{}", m.inputs.front().elements(), l->out_features);
+  if (const auto* l = std::get_if<graph::Linear>(&m.op))
+    return fmt::format("linear {}->{}", m.inputs.front().elements(), l->out_features);
   return fmt::format("{} {} ch at {}x{}", graph::op_name(m.op), m.output.c, m.output.h, m.output.w);
 }
 

@@ -201,7 +201,9 @@ std::string advice_summary(const Advice& a, const AdviceSource& src, bool html) 
   count("peak activation bytes", a.baseline.peak_activation_bytes, a.final.peak_activation_bytes, true);
   out.push_back(std::move(head));
   if (!a.limits.empty()) {
-    Section lim{"Limits", {a.limits_met ? "Every limit is met." : "Not every limit could be met."}, {"limit", "value", "baseline", "result", "met"}};
+    Section lim{"Limits",
+                {a.limits_met ? "Every limit is met." : "Not every limit could be met."},
+                {"limit", "value", "baseline", "result", "met"}};
     for (const LimitStatus& l : a.limits)
       lim.rows.push_back({l.given.key, limit_value_text(l.given.key, l.limit), limit_value_text(l.given.key, l.baseline),
                           limit_value_text(l.given.key, l.final), l.met ? "yes" : "no"});
