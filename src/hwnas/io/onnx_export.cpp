@@ -3,23 +3,24 @@
 #include <fmt/format.h>
 #include <onnx/onnx_pb.h>
 
-#include <set>
-
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
 #include "hwnas/graph/block_spec_file.h"
 #include "hwnas/graph/overloaded.h"
 #include "hwnas/io/onnx_importer.h"
+#include "hwnas/io/onnx_proto_writer.h"
 
 namespace hwnas::io {
 namespace {
 
 using graph::Graph;
 using graph::NodeId;
+using Proto = detail::GraphProtoWriter;
 
 class Exporter {
  public:
-  explicit Exporter(const Graph& g) : g_(g), value_(static_cast<std::size_t>(g.size())), rank_(value_.size(), 4) {}
+  explicit Exporter(const Graph& g)
+      : g_(g), gp_(m_.mutable_graph()), proto_(*gp_), value_(static_cast<std::size_t>(g.size())), rank_(value_.size(), 4) {}
 
   onnx::ModelProto run(std::string_view source) {
     m_.set_ir_version(7);
@@ -30,7 +31,6 @@ class Exporter {
     auto* opset = m_.add_opset_import();
     opset->set_domain("");
     opset->set_version(kOnnxExportOpset);
-    gp_ = m_.mutable_graph();
     gp_->set_name(g_.name().empty() ? "hwnas" : g_.name());
     blocks();
     for (NodeId id = 0; id < g_.size(); ++id) node(id);
@@ -38,69 +38,19 @@ class Exporter {
   }
 
  private:
-  std::string unique(std::string base) {
-    if (base.empty()) base = "node";
-    std::string name = base;
-    for (int k = 2; used_.contains(name); ++k) name = fmt::format("{}_{}", base, k);
-    used_.insert(name);
-    return name;
-  }
-  std::string init(const std::string& base, std::vector<std::int64_t> dims, float fill = 0) {
-    auto* t = gp_->add_initializer();
-    t->set_name(unique(base));
-    t->set_data_type(onnx::TensorProto::FLOAT);
-    std::int64_t n = 1;
-    for (const std::int64_t d : dims) t->add_dims(d), n *= d;
-    if (fill == 0) {
-      t->mutable_raw_data()->assign(static_cast<std::size_t>(n) * sizeof(float), '\0');
-    } else {
-      for (std::int64_t i = 0; i < n; ++i) t->add_float_data(fill);
-    }
-    return t->name();
+  std::string unique(std::string base) { return proto_.unique(std::move(base)); }
+  std::string init(const std::string& base, const std::vector<std::int64_t>& dims, float fill = 0) {
+    return proto_.init(base, dims, fill);
   }
   std::string init_ints(const std::string& base, const std::vector<std::int64_t>& values) {
-    auto* t = gp_->add_initializer();
-    t->set_name(unique(base));
-    t->set_data_type(onnx::TensorProto::INT64);
-    t->add_dims(static_cast<std::int64_t>(values.size()));
-    for (const std::int64_t v : values) t->add_int64_data(v);
-    return t->name();
+    return proto_.init_ints(base, values);
   }
-  onnx::NodeProto& add(std::string_view op, std::vector<std::string> inputs, const std::string& output,
-                       NodeId id, std::string doc = {}) {
-    auto* n = gp_->add_node();
-    n->set_op_type(std::string(op));
-    n->set_name(output);
-    for (std::string& i : inputs) n->add_input(std::move(i));
-    n->add_output(output);
+  /// A node of IR node `id` (-1: a view the exporter adds), its doc_string naming its block.
+  onnx::NodeProto& add(std::string_view op, std::vector<std::string> inputs, const std::string& output, NodeId id,
+                       std::string doc = {}) {
     if (id >= 0 && g_.node(id).block != graph::kNoBlock)
       doc += fmt::format("{}block={}", doc.empty() ? "" : "; ", g_.node(id).block);
-    if (!doc.empty()) n->set_doc_string("hwnas: " + doc);
-    return *n;
-  }
-  static void attr(onnx::NodeProto& n, const char* name, std::vector<std::int64_t> values) {
-    auto* a = n.add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INTS);
-    for (const std::int64_t v : values) a->add_ints(v);
-  }
-  static void attr(onnx::NodeProto& n, const char* name, std::int64_t value) {
-    auto* a = n.add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INT);
-    a->set_i(value);
-  }
-  static void attr(onnx::NodeProto& n, const char* name, float value) {
-    auto* a = n.add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::FLOAT);
-    a->set_f(value);
-  }
-  static void attr(onnx::NodeProto& n, const char* name, std::string_view value) {
-    auto* a = n.add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::STRING);
-    a->set_s(std::string(value));
+    return proto_.add(op, std::move(inputs), output, doc);
   }
 
   /// Input `in` of node `id` at rank `rank` (a marked view when its rank differs).
@@ -110,7 +60,7 @@ class Exporter {
     const std::string out = unique(v + "/view" + std::to_string(rank));
     std::string view_doc(detail::kViewDoc.substr(7));  // "view"
     if (rank == 2) {
-      attr(add("Flatten", {v}, out, -1, view_doc), "axis", std::int64_t{1});
+      Proto::attr(add("Flatten", {v}, out, -1, view_doc), "axis", std::int64_t{1});
     } else {
       add("Reshape", {v, init_ints(out + "/shape", {0, -1, 1, 1})}, out, -1, view_doc);
     }
@@ -139,15 +89,15 @@ class Exporter {
 
   const Graph& g_;
   onnx::ModelProto m_;
-  onnx::GraphProto* gp_ = nullptr;
+  onnx::GraphProto* gp_;
+  detail::GraphProtoWriter proto_;
   std::vector<std::string> value_;
   std::vector<int> rank_;
-  std::set<std::string, std::less<>> used_;
 };
 
 }  // namespace
 
-// One ONNX node (or a few) per IR node; export_ops.cpp would be the place if this grows.
+// One ONNX node (or a few) per IR node.
 void Exporter::node(NodeId id) {
   const auto in = g_.inputs(id);
   const graph::Shape& s = g_.shape(id);
@@ -168,7 +118,7 @@ void Exporter::node(NodeId id) {
   const auto gated = [&](std::string_view gate, bool hard) {
     const std::string xin = x(rank_[static_cast<std::size_t>(in[0])]);
     auto& n = add(gate, {xin}, unique(name + "/" + std::string(gate)), id);
-    if (hard) attr(n, "alpha", 1.0f / 6), attr(n, "beta", 0.5f);
+    if (hard) Proto::attr(n, "alpha", 1.0f / 6), Proto::attr(n, "beta", 0.5f);
     add("Mul", {xin, n.output(0)}, name, id);
   };
   std::visit(
@@ -179,11 +129,11 @@ void Exporter::node(NodeId id) {
             std::vector<std::string> ins = {x(4), init(name + ".weight", {c.out_channels, is.c / c.groups, c.kernel_h, c.kernel_w})};
             if (c.bias) ins.push_back(init(name + ".bias", {c.out_channels}));
             auto& n = add("Conv", ins, name, id);
-            attr(n, "kernel_shape", {c.kernel_h, c.kernel_w});
-            attr(n, "strides", {c.stride_h, c.stride_w});
-            attr(n, "pads", {c.pad_h, c.pad_w, c.pad_bottom, c.pad_right});
-            attr(n, "dilations", {c.dilation_h, c.dilation_w});
-            attr(n, "group", std::int64_t{c.groups});
+            Proto::attr(n, "kernel_shape", {c.kernel_h, c.kernel_w});
+            Proto::attr(n, "strides", {c.stride_h, c.stride_w});
+            Proto::attr(n, "pads", {c.pad_h, c.pad_w, c.pad_bottom, c.pad_right});
+            Proto::attr(n, "dilations", {c.dilation_h, c.dilation_w});
+            Proto::attr(n, "group", std::int64_t{c.groups});
           },
           [&](const graph::BatchNorm& b) {
             rank = rank_[static_cast<std::size_t>(in[0])];
@@ -191,7 +141,7 @@ void Exporter::node(NodeId id) {
                           {x(rank), init(name + ".weight", {s.c}, 1), init(name + ".bias", {s.c}),
                            init(name + ".running_mean", {s.c}), init(name + ".running_var", {s.c}, 1)},
                           name, id, b.affine ? "" : std::string(detail::kNoAffineDoc.substr(7)));
-            attr(n, "epsilon", static_cast<float>(b.epsilon));
+            Proto::attr(n, "epsilon", static_cast<float>(b.epsilon));
           },
           [&](const graph::Activation& a) {
             rank = rank_[static_cast<std::size_t>(in[0])];
@@ -203,7 +153,7 @@ void Exporter::node(NodeId id) {
               case graph::ActKind::hardswish: gated("HardSigmoid", true); break;
               case graph::ActKind::hardsigmoid: {
                 auto& n = add("HardSigmoid", {x(rank)}, name, id);
-                attr(n, "alpha", 1.0f / 6), attr(n, "beta", 0.5f);
+                Proto::attr(n, "alpha", 1.0f / 6), Proto::attr(n, "beta", 0.5f);
                 break;
               }
               case graph::ActKind::sigmoid: add("Sigmoid", {x(rank)}, name, id); break;
@@ -225,16 +175,16 @@ void Exporter::node(NodeId id) {
             rank = max_rank(id);
             std::vector<std::string> ins;
             for (const NodeId i : in) ins.push_back(operand(i, rank));
-            attr(add("Concat", ins, name, id), "axis", std::int64_t{1});
+            Proto::attr(add("Concat", ins, name, id), "axis", std::int64_t{1});
           },
           [&](const graph::Pool& p) {
             const bool max = p.kind == graph::PoolKind::max;
             auto& n = add(max ? "MaxPool" : "AveragePool", {x(4)}, name, id);
-            attr(n, "kernel_shape", {p.kernel_h, p.kernel_w});
-            attr(n, "strides", {p.stride_h, p.stride_w});
-            attr(n, "pads", {p.pad_h, p.pad_w, p.pad_bottom, p.pad_right});
-            attr(n, "ceil_mode", std::int64_t{p.ceil_mode});
-            if (!max) attr(n, "count_include_pad", std::int64_t{p.count_include_pad});
+            Proto::attr(n, "kernel_shape", {p.kernel_h, p.kernel_w});
+            Proto::attr(n, "strides", {p.stride_h, p.stride_w});
+            Proto::attr(n, "pads", {p.pad_h, p.pad_w, p.pad_bottom, p.pad_right});
+            Proto::attr(n, "ceil_mode", std::int64_t{p.ceil_mode});
+            if (!max) Proto::attr(n, "count_include_pad", std::int64_t{p.count_include_pad});
           },
           [&](const graph::GlobalPool& p) {
             add(p.kind == graph::PoolKind::max ? "GlobalMaxPool" : "GlobalAveragePool", {x(4)}, name, id);
@@ -243,35 +193,31 @@ void Exporter::node(NodeId id) {
             const bool nearest = u.mode == graph::UpsampleMode::nearest;
             std::vector<std::string> ins = {x(4), ""};
             if (u.scale > 0) {
-              auto* t = gp_->add_initializer();
-              t->set_name(unique(name + ".scales"));
-              t->set_data_type(onnx::TensorProto::FLOAT);
-              t->add_dims(4);
-              for (const float f : {1.0f, 1.0f, static_cast<float>(u.scale), static_cast<float>(u.scale)}) t->add_float_data(f);
-              ins.push_back(t->name());
+              const auto scale = static_cast<float>(u.scale);
+              ins.push_back(proto_.init_floats(name + ".scales", {1.0f, 1.0f, scale, scale}));
             } else {
               ins.push_back("");
               ins.push_back(init_ints(name + ".sizes", {1, s.c, u.out_h, u.out_w}));
             }
             auto& n = add("Resize", ins, name, id);
-            attr(n, "mode", nearest ? "nearest" : "linear");
-            attr(n, "coordinate_transformation_mode", graph::coordinates_name(u.coordinates));
-            if (nearest) attr(n, "nearest_mode", graph::rounding_name(u.rounding));
+            Proto::attr(n, "mode", nearest ? "nearest" : "linear");
+            Proto::attr(n, "coordinate_transformation_mode", graph::coordinates_name(u.coordinates));
+            if (nearest) Proto::attr(n, "nearest_mode", graph::rounding_name(u.rounding));
           },
           [&](const graph::Linear& l) {
             rank = 2;
             std::vector<std::string> ins = {x(2), init(name + ".weight", {l.out_features, g_.shape(in[0]).elements()})};
             if (l.bias) ins.push_back(init(name + ".bias", {l.out_features}));
-            attr(add("Gemm", ins, name, id), "transB", std::int64_t{1});
+            Proto::attr(add("Gemm", ins, name, id), "transB", std::int64_t{1});
           },
           [&](const graph::Flatten&) {
             rank = 2;
-            attr(add("Flatten", {x(rank_[static_cast<std::size_t>(in[0])])}, name, id), "axis", std::int64_t{1});
+            Proto::attr(add("Flatten", {x(rank_[static_cast<std::size_t>(in[0])])}, name, id), "axis", std::int64_t{1});
           },
           [&](const graph::ChannelShuffle& c) {
             const std::string split = unique(name + "/split"), swapped = unique(name + "/transpose");
             add("Reshape", {x(4), init_ints(split + ".shape", {0, c.groups, s.c / c.groups, s.h, s.w})}, split, id);
-            attr(add("Transpose", {split}, swapped, id), "perm", {0, 2, 1, 3, 4});
+            Proto::attr(add("Transpose", {split}, swapped, id), "perm", {0, 2, 1, 3, 4});
             add("Reshape", {swapped, init_ints(name + ".shape", {0, s.c, s.h, s.w})}, name, id);
           },
           [&](const graph::Zero&) {
