@@ -75,6 +75,17 @@ TEST(AdvisorMenu, SettingsAndClasses) {
   ASSERT_EQ(menu(g, made_up, 16).size(), 1u);
   EXPECT_TRUE(menu(g, made_up, 16)[0].lossy);
   EXPECT_TRUE(candidates(g, {&made_up}, 16).empty());
+  // Settings that give one graph are one candidate: halving 32 and 64 channels gives
+  // multiples of 16, so divisor 8 and 16 agree at width 0.5 (not at 0.75: 24 or 32).
+  Graph even("even");
+  NodeId x = even.add("x", Input{16, 16, 16}, {});
+  x = ibn(even, x, {.out = 32, .expanded = 64, .kernel = 3, .stride = 1}, "a").output;
+  x = conv_bn_act(even, x, {.out = 64, .act = ActKind::relu}, "b");
+  even.add("out", Output{}, {x});
+  const std::vector<Candidate> scaled = candidates(even, {&find_pass("scale_channels")}, 16);
+  ASSERT_EQ(scaled.size(), 3u);
+  EXPECT_EQ(scaled[2].params.at("divisor"), "8");
+  EXPECT_EQ(scaled[2].params.at("width"), "0.75");
   EXPECT_THROW(select_passes("ibn_to_fused,nope"), UserError);
   EXPECT_EQ(select_passes("remove_se,ibn_to_fused").front()->name, "ibn_to_fused");  // registry order
 }

@@ -115,8 +115,15 @@ std::vector<Candidate> candidates(const graph::Graph& g, const std::vector<const
       } catch (const UserError&) {
         continue;  // no valid setting (e.g. a required parameter the menu does not know)
       }
-      for (PassResult& r : results)
-        if (r.graph) out.push_back({pass, params, setting.lossy, std::move(r)});
+      for (PassResult& r : results) {
+        if (!r.graph) continue;
+        // Two settings of one pass that give the same graph at a site (divisor 8 and 16 on
+        // counts that are multiples of 16) are one candidate: the first.
+        const bool seen = std::any_of(out.begin(), out.end(), [&](const Candidate& c) {
+          return c.pass == pass && c.result.record.site == r.record.site && c.result.graph->identical(*r.graph);
+        });
+        if (!seen) out.push_back({pass, params, setting.lossy, std::move(r)});
+      }
     }
   }
   return out;

@@ -44,7 +44,8 @@ struct Candidate {
 };
 
 /// Every eligible candidate of `passes` (in the registry's order, each pass's menu in
-/// order, sites in graph order). A setting that a pass rejects as a bad parameter value
+/// order, sites in graph order); a setting that gives the same graph at a site as an
+/// earlier setting of the pass is left out. A setting that a pass rejects as a bad parameter value
 /// (UserError from resolve_params or apply: a required parameter without a usable
 /// default) is skipped.
 std::vector<Candidate> candidates(const graph::Graph& graph, const std::vector<const Pass*>& passes,
