@@ -9,12 +9,13 @@
 // patterns, plans the model, and measures on edgetpu-like: the model, the model after the
 // plan, and the fastest Pareto member of the fresh search of the model's own space (whose
 // baseline the model is). Prints one row each: latencies, the two reductions and their
-// ratio (the done-when asks for >= 2/3). Writes the searches and rewritten models to
-// OUT_DIR (which must not exist).
+// ratio (the done-when asks for >= 2/3). Writes the searches, and per row the rewritten
+// model (.yaml) and the patterns and plan as text (.txt), to OUT_DIR (which must not exist).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "hwnas/advise/transfer.h"
@@ -90,8 +91,9 @@ int main(int argc, char** argv) {
           const advise::TransferPatterns patterns = advise::read_patterns(d.from == "det" ? det : cls);
           const graph::Graph model = space::load_model(d.model);
           const advise::TransferPlan plan = advise::make_transfer_plan(model, patterns);
-          graph::save_model_file(plan.rewritten,
-                                 (out / fmt::format("{}-from-{}-{}-seed{}.yaml", d.model, d.from, v.name, seed)).string());
+          const fs::path stem = out / fmt::format("{}-from-{}-{}-seed{}", d.model, d.from, v.name, seed);
+          graph::save_model_file(plan.rewritten, stem.string() + ".yaml");
+          std::ofstream(stem.string() + ".txt") << advise::patterns_text(patterns) << advise::plan_text(plan);
           const double base = latency_ms(model), planned = latency_ms(plan.rewritten);
           const double fresh = fastest_pareto_ms(d.to == "det" ? det : cls);
           fmt::print("{:<16} {:>4} {:<8} {:<22} {:>9.3f} {:>9.3f} {:>6} {:>9.3f} {:>7.1f} {:>7.1f} {:>6.2f}\n", v.name,
