@@ -58,6 +58,8 @@ TEST(AdvisorMenu, SettingsAndClasses) {
   EXPECT_EQ(params_of("align_channels"), (P{{{{"p", "16"}, {"direction", "up"}}, false},
                                             {{{"p", "16"}, {"direction", "down"}}, true}}));
   EXPECT_EQ(params_of("even_channels"), (P{{{{"to", "max"}}, false}, {{{"to", "min"}}, true}}));
+  EXPECT_EQ(params_of("change_kernel"), (P{{{{"kernel", "3"}}, true}, {{{"kernel", "5"}}, true}}));
+  EXPECT_EQ(params_of("move_se"), (P{{{}, true}}));
   // 48: 7/8 -> 42 -> 40; 3/4 -> 36 -> 40 (again); 1/2 -> 24 -> at least 32.
   EXPECT_EQ(params_of("scale_resolution"), (P{{{{"resolution", "40"}}, true}, {{{"resolution", "32"}}, true}}));
   EXPECT_EQ(params_of("scale_channels"), (P{{{{"width", "0.75"}, {"divisor", "16"}}, true},

@@ -57,7 +57,11 @@ const std::vector<Entry>& table() {
        [](const Params& p) { return !param_is(p, "direction", "up"); }},
       {"even_channels", [](const graph::Graph&, std::int32_t) { return std::vector<Params>{{{"to", "max"}}, {{"to", "min"}}}; },
        [](const Params& p) { return !param_is(p, "to", "max"); }},
+      {"change_kernel",
+       [](const graph::Graph&, std::int32_t) { return std::vector<Params>{{{"kernel", "3"}}, {{"kernel", "5"}}}; },
+       always},
       {"remove_se", [](const graph::Graph&, std::int32_t) { return one({}); }, always},
+      {"move_se", [](const graph::Graph&, std::int32_t) { return one({}); }, always},
       {"swap_activation",
        [](const graph::Graph&, std::int32_t) {
          return std::vector<Params>{{{"from", "hardswish"}, {"to", "relu6"}}, {{"from", "silu"}, {"to", "relu6"}}};

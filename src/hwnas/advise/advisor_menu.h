@@ -22,7 +22,8 @@ struct MenuSetting {
 
 /// The settings of `pass` on `graph`, with P = `parallelism` (output-channel lanes):
 ///   ibn_to_fused {} · depthwise_to_full {groups=1} · align_channels {p=P, up}, {p=P, down}
-///   · even_channels {to=max}, {to=min} · remove_se {} · swap_activation {hardswish→relu6},
+///   · even_channels {to=max}, {to=min} · change_kernel {kernel=3}, {kernel=5} · remove_se {}
+///   · move_se {} · swap_activation {hardswish→relu6},
 ///   {silu→relu6} · scale_resolution {7/8, 3/4, 1/2 of the input height, rounded to a
 ///   multiple of 8, ≥ 32} · scale_channels {width 0.75, 0.5; divisor P, and 8 when P ≠ 8}.
 /// Structural (keep capacity): ibn_to_fused, depthwise_to_full, align up, even to=max; every
