@@ -1,10 +1,11 @@
 """Runs the modules `hwnas export --format pytorch` wrote, for tests/io/pytorch_export_test.cpp.
 
 Usage: check_pytorch_export.py MANIFEST
-MANIFEST is a JSON list of {"file": PATH.py, "torchvision": NAME or null}. For each module:
+MANIFEST is a JSON list of {"file": PATH.py, "torchvision": NAME or null, "trace": bool}. For each module:
 what it imports (the ast's import statements), its parameter count, the shapes forward
-returns for a random batch of 1 in eval mode, and whether a training step (batch 2,
-backward) runs. With "torchvision": NAME, torchvision's model of that name is built too,
+returns for a random batch of 1 in eval mode (with "trace", also the largest differences of
+torch.jit.trace's and torch.fx.symbolic_trace's outputs from them), and whether a training
+step (batch 2, backward) runs. With "torchvision": NAME, torchvision's model of that name is built too,
 given random BN statistics, scales and biases, its state_dict copied into the module's in
 order (names differ; shapes must match one by one), and the largest absolute difference of
 the two outputs on one random input reported with the largest absolute output.
@@ -19,6 +20,7 @@ import sys
 
 try:
     import torch
+    import torch.fx
     import torch.nn.functional as F
     import torchvision
 except Exception as e:  # noqa: BLE001 - any import failure means the resource is missing
@@ -81,18 +83,18 @@ def helper_differences(module):
     out = {}
     if hasattr(module, "_resize_nearest"):
         for size in ((10, 14), (15, 21), (4, 3), (1, 1)):
-            pairs = [(module._resize_nearest(x, size, "asymmetric", "floor"), F.interpolate(x, size=size, mode="nearest")),
-                     (module._resize_nearest(x, size, "half_pixel", "round_prefer_ceil"),
+            pairs = [(module._resize_nearest(x, (5, 7), size, "asymmetric", "floor"), F.interpolate(x, size=size, mode="nearest")),
+                     (module._resize_nearest(x, (5, 7), size, "half_pixel", "round_prefer_ceil"),
                       F.interpolate(x, size=size, mode="nearest-exact"))]
             out[f"nearest {size}"] = max((a - b).abs().max().item() for a, b in pairs)
     if hasattr(module, "_resize_bilinear"):
         for size in ((10, 14), (15, 21), (4, 3), (1, 1)):
-            pairs = [(module._resize_bilinear(x, size, "half_pixel"),
+            pairs = [(module._resize_bilinear(x, (5, 7), size, "half_pixel"),
                       F.interpolate(x, size=size, mode="bilinear", align_corners=False)),
-                     (module._resize_bilinear(x, size, "align_corners"),
+                     (module._resize_bilinear(x, (5, 7), size, "align_corners"),
                       F.interpolate(x, size=size, mode="bilinear", align_corners=True))]
             if min(size) > 1:  # ONNX's pytorch_half_pixel is 0 for a length of 1, PyTorch's is not
-                pairs.append((module._resize_bilinear(x, size, "pytorch_half_pixel"),
+                pairs.append((module._resize_bilinear(x, (5, 7), size, "pytorch_half_pixel"),
                               F.interpolate(x, size=size, mode="bilinear", align_corners=False)))
             out[f"bilinear {size}"] = max((a - b).abs().max().item() for a, b in pairs)
     if hasattr(module, "_avg_pool_padded"):
@@ -105,6 +107,16 @@ def helper_differences(module):
     return out
 
 
+def trace_differences(module, model, result):
+    with torch.no_grad():
+        x = inputs(module, 1)
+        eager = as_list(model(*x))
+        traced = as_list(torch.jit.trace(model, tuple(x), check_trace=False)(*x))
+        result["trace_difference"] = max((a - b).abs().max().item() for a, b in zip(eager, traced))
+        fx = as_list(torch.fx.symbolic_trace(model)(*x))
+        result["fx_difference"] = max((a - b).abs().max().item() for a, b in zip(eager, fx))
+
+
 def check(entry, index):
     module = load(entry["file"], index)
     model = module.build()
@@ -113,6 +125,8 @@ def check(entry, index):
               "state_keys": list(model.state_dict().keys())}
     with torch.no_grad():
         result["outputs"] = [list(t.shape) for t in as_list(model.eval()(*inputs(module, 1)))]
+    if entry.get("trace"):  # torch.jit.trace and torch.fx see the same computation
+        trace_differences(module, model, result)
     model.train()
     sum(t.sum() for t in as_list(model(*inputs(module, 2)))).backward()
     result["trains"] = True

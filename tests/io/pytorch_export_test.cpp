@@ -1,7 +1,8 @@
 // io::export_pytorch: attribute names, what the module says of itself, errors, and (with
 // Debian's python3-torch, one Python process for all models) that every zoo model, a
 // rewritten model with fused IBNs and a model with every op of the IR run in PyTorch with
-// analyze()'s parameter count and shape inference's output shapes; torchvision's models,
+// analyze()'s parameter count and shape inference's output shapes (also traced by
+// torch.jit.trace and torch.fx); torchvision's models,
 // given the exported module's weights in order, compute the same outputs.
 #include <gtest/gtest.h>
 
@@ -203,7 +204,8 @@ TEST(PytorchExport, ModulesRunInPyTorchWithHwnasCountsAndShapes) {
   for (std::size_t i = 0; i < models.size(); ++i) {
     const std::string file = (dir.path() / fmt::format("m{}.py", i)).string();
     io::save_pytorch_file(models[i].first, file);
-    manifest.push_back({{"file", file}, {"torchvision", models[i].second}});
+    // Traced where the helpers are (every op), a fused IBN, and one zoo model.
+    manifest.push_back({{"file", file}, {"torchvision", models[i].second}, {"trace", i < 2 || models[i].second == "mobilenet_v2"}});
   }
   const auto manifest_file = dir.path() / "manifest.json";
   std::ofstream(manifest_file) << manifest.dump();
@@ -212,6 +214,7 @@ TEST(PytorchExport, ModulesRunInPyTorchWithHwnasCountsAndShapes) {
   if (!out.skip.empty()) HWNAS_MISSING_RESOURCE(out.skip);
   ASSERT_TRUE(out.failure.empty()) << out.failure;
   ASSERT_EQ(out.doc["modules"].size(), models.size());
+  int traced = 0;
   for (std::size_t i = 0; i < models.size(); ++i) {
     const Graph& g = models[i].first;
     const nlohmann::json& m = out.doc["modules"][i];
@@ -220,6 +223,11 @@ TEST(PytorchExport, ModulesRunInPyTorchWithHwnasCountsAndShapes) {
     EXPECT_EQ(m["params"], graph::analyze(g, graph::Precision::fp32, 1, graph::MinOrder::skip).total.params);
     EXPECT_EQ(m["outputs"], expected_outputs(g));
     EXPECT_TRUE(m["trains"].get<bool>());
+    if (m.contains("trace_difference")) {
+      EXPECT_EQ(m["trace_difference"].get<double>(), 0.0);
+      EXPECT_EQ(m["fx_difference"].get<double>(), 0.0);
+      ++traced;
+    }
     for (const auto& [what, difference] : m["helpers"].items()) EXPECT_LT(difference.get<double>(), 1e-5) << what;
     if (!models[i].second.empty()) {
       ASSERT_TRUE(m["torchvision"].contains("max_abs_difference")) << m["torchvision"].dump();
@@ -234,6 +242,7 @@ TEST(PytorchExport, ModulesRunInPyTorchWithHwnasCountsAndShapes) {
   std::size_t torchvision_models = 0;
   for (const auto& [g, name] : models) torchvision_models += name.empty() ? 0 : 1;
   EXPECT_EQ(torchvision_models, 7u);
+  EXPECT_EQ(traced, 3);
 }
 
 }  // namespace

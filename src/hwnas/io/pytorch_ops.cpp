@@ -56,7 +56,9 @@ std::string pool(const graph::Pool& p, const graph::Shape& in, const graph::Shap
                      p.pad_right, p.pad_h, p.pad_bottom, right, bottom, p.count_include_pad ? "True" : "False");
 }
 
-std::string upsample(const graph::Upsample& u, const graph::Shape& out, const std::string& x, PyNode& n) {
+// Sizes are literals (the helpers read no shapes), so traced and scripted modules compute the same.
+std::string upsample(const graph::Upsample& u, const graph::Shape& in, const graph::Shape& out, const std::string& x,
+                     PyNode& n) {
   const std::string size = u.scale > 0 ? fmt::format("scale_factor={}", u.scale)
                                        : fmt::format("size=({}, {})", u.out_h, u.out_w);
   const std::string coordinates(graph::coordinates_name(u.coordinates));
@@ -67,8 +69,8 @@ std::string upsample(const graph::Upsample& u, const graph::Shape& out, const st
     if (u.coordinates == ResizeCoordinates::half_pixel && u.rounding == graph::NearestRounding::round_prefer_ceil)
       return fmt::format("F.interpolate({}, {}, mode=\"nearest-exact\")", x, size);
     n.helpers.insert(n.helpers.end(), {"_source_coordinates", "_resize_nearest"});
-    return fmt::format("_resize_nearest({}, ({}, {}), \"{}\", \"{}\")", x, out.h, out.w, coordinates,
-                       graph::rounding_name(u.rounding));
+    return fmt::format("_resize_nearest({}, ({}, {}), ({}, {}), \"{}\", \"{}\")", x, in.h, in.w, out.h, out.w,
+                       coordinates, graph::rounding_name(u.rounding));
   }
   // PyTorch's align_corners=False is half_pixel; ONNX's pytorch_half_pixel differs from it
   // for an output length of 1 (coordinate 0, not in_len / 2 - 0.5).
@@ -78,7 +80,7 @@ std::string upsample(const graph::Upsample& u, const graph::Shape& out, const st
   if (u.coordinates == ResizeCoordinates::align_corners)
     return fmt::format("F.interpolate({}, {}, mode=\"bilinear\", align_corners=True)", x, size);
   n.helpers.insert(n.helpers.end(), {"_source_coordinates", "_resize_bilinear"});
-  return fmt::format("_resize_bilinear({}, ({}, {}), \"{}\")", x, out.h, out.w, coordinates);
+  return fmt::format("_resize_bilinear({}, ({}, {}), ({}, {}), \"{}\")", x, in.h, in.w, out.h, out.w, coordinates);
 }
 
 std::string activation(graph::ActKind kind, const std::string& x) {
@@ -148,7 +150,7 @@ PyNode python_node(const graph::Graph& g, graph::NodeId id, std::span<const PyVa
           [&](const graph::GlobalPool& p) {
             n.expr = fmt::format("F.adaptive_{}_pool2d({}, 1)", p.kind == graph::PoolKind::max ? "max" : "avg", map(0));
           },
-          [&](const graph::Upsample& u) { n.expr = upsample(u, out, map(0), n); },
+          [&](const graph::Upsample& u) { n.expr = upsample(u, in_shape(), out, map(0), n); },
           [&](const graph::Linear& l) {
             n.rank = 2;
             n.module = fmt::format("nn.Linear({}, {}{})", in_shape().elements(), l.out_features, l.bias ? "" : ", bias=False");
@@ -177,50 +179,57 @@ PyNode python_node(const graph::Graph& g, graph::NodeId id, std::span<const PyVa
 }
 
 std::string_view python_helper(std::string_view name) {
-  if (name == "_source_coordinates") return R"py(def _source_coordinates(in_len, out_len, coordinates, device):
+  // Indices and weights are computed in Python floats (float64) from literal sizes and
+  // made tensors by x.new_tensor, so torch.jit.trace and torch.fx see constants.
+  if (name == "_source_coordinates") return R"py(def _source_coordinates(in_len, out_len, coordinates):
     """The input coordinate of each output pixel along one axis, as ONNX Resize's
-    coordinate_transformation_mode computes it (scale = in_len / out_len)."""
-    o = torch.arange(out_len, dtype=torch.float64, device=device)
+    coordinate_transformation_mode computes it (scale = out_len / in_len, divided by)."""
+    scale = out_len / in_len
     if coordinates == "asymmetric":
-        return o * (in_len / out_len)
+        return [o / scale for o in range(out_len)]
     if coordinates == "align_corners":
-        return o * ((in_len - 1) / (out_len - 1)) if out_len > 1 else o * 0
+        return [o * (in_len - 1) / (out_len - 1) if out_len > 1 else 0.0 for o in range(out_len)]
     if coordinates == "pytorch_half_pixel" and out_len == 1:
-        return o * 0
-    return (o + 0.5) * (in_len / out_len) - 0.5  # half_pixel, pytorch_half_pixel
+        return [0.0]
+    return [(o + 0.5) / scale - 0.5 for o in range(out_len)]  # half_pixel, pytorch_half_pixel
 
 
 )py";
-  if (name == "_resize_nearest") return R"py(def _resize_nearest(x, size, coordinates, rounding):
+  if (name == "_resize_nearest") return R"py(def _resize_nearest(x, in_size, size, coordinates, rounding):
     """ONNX Resize, mode nearest, for the coordinates and roundings F.interpolate lacks:
     each output pixel copies the input pixel its coordinate rounds to (clamped)."""
-    for axis, out_len in ((2, size[0]), (3, size[1])):
-        at = _source_coordinates(x.shape[axis], out_len, coordinates, x.device)
-        if rounding == "floor":
-            at = at.floor()
-        elif rounding == "ceil":
-            at = at.ceil()
-        elif rounding == "round_prefer_floor":
-            at = (at - 0.5).ceil()
-        else:  # round_prefer_ceil
-            at = (at + 0.5).floor()
-        x = x.index_select(axis, at.clamp(0, x.shape[axis] - 1).long())
+    for axis, in_len, out_len in ((2, in_size[0], size[0]), (3, in_size[1], size[1])):
+        index = []
+        for at in _source_coordinates(in_len, out_len, coordinates):
+            if rounding == "floor":
+                i = at // 1
+            elif rounding == "ceil":
+                i = -(-at // 1)
+            elif rounding == "round_prefer_floor":
+                i = -(-(at - 0.5) // 1)
+            else:  # round_prefer_ceil
+                i = (at + 0.5) // 1
+            index.append(min(max(int(i), 0), in_len - 1))
+        x = x.index_select(axis, x.new_tensor(index, dtype=torch.long))
     return x
 
 
 )py";
-  if (name == "_resize_bilinear") return R"py(def _resize_bilinear(x, size, coordinates):
+  if (name == "_resize_bilinear") return R"py(def _resize_bilinear(x, in_size, size, coordinates):
     """ONNX Resize, mode linear, for the coordinates F.interpolate lacks: along each axis,
     the two input pixels around the coordinate (clamped to the input), weighted by distance."""
-    for axis, out_len in ((2, size[0]), (3, size[1])):
-        in_len = x.shape[axis]
-        at = _source_coordinates(in_len, out_len, coordinates, x.device).clamp(0, in_len - 1)
-        low = at.floor().long()
-        high = (low + 1).clamp(max=in_len - 1)
+    for axis, in_len, out_len in ((2, in_size[0], size[0]), (3, in_size[1], size[1])):
+        low, high, weight = [], [], []
+        for at in _source_coordinates(in_len, out_len, coordinates):
+            at = min(max(at, 0.0), in_len - 1.0)
+            low.append(int(at // 1))
+            high.append(min(low[-1] + 1, in_len - 1))
+            weight.append(at - low[-1])
         shape = [1, 1, 1, 1]
         shape[axis] = out_len
-        w = (at - low).to(x.dtype).reshape(shape)
-        x = x.index_select(axis, low) * (1 - w) + x.index_select(axis, high) * w
+        w = x.new_tensor(weight).reshape(shape)
+        x = (x.index_select(axis, x.new_tensor(low, dtype=torch.long)) * (1 - w) +
+             x.index_select(axis, x.new_tensor(high, dtype=torch.long)) * w)
     return x
 
 
