@@ -1,6 +1,7 @@
 // io::export_pytorch: attribute names, what the module says of itself, errors, and (with
-// Debian's python3-torch, one Python process for all models) that every zoo model, a
-// rewritten model with fused IBNs and a model with every op of the IR run in PyTorch with
+// Debian's python3-torch, one Python process for all models) that every zoo model,
+// mobilenet_v3_small rewritten by `hwnas rewrite` (a fused IBN with SE), a model of fused
+// IBNs and a model with every op of the IR run in PyTorch with
 // analyze()'s parameter count and shape inference's output shapes (also traced by
 // torch.jit.trace and torch.fx); torchvision's models,
 // given the exported module's weights in order, compute the same outputs.
@@ -19,6 +20,7 @@
 #include "hwnas/graph/model_file.h"
 #include "hwnas/io/pytorch_export.h"
 #include "hwnas/space/models.h"
+#include "support/cli_runner.h"
 #include "support/python_json.h"
 #include "support/resources.h"
 #include "support/scratch_dir.h"
@@ -116,7 +118,7 @@ nlohmann::json expected_outputs(const Graph& g) {
   return out;
 }
 
-Graph fused_ibn_model() {  // as `hwnas rewrite --pass ibn_to_fused` leaves a model
+Graph fused_ibn_model() {  // fused IBNs with SE and SiLU, stride 2 with kernel 5
   Graph g("fused");
   NodeId x = g.add("input", graph::Input{3, 32, 32}, {});
   const graph::SqueezeExciteSpec se{.squeeze = 16, .act = graph::ActKind::relu, .gate = graph::ActKind::hardsigmoid};
@@ -190,6 +192,15 @@ TEST(PytorchExport, ModulesRunInPyTorchWithHwnasCountsAndShapes) {
   ASSERT_EQ(ops.size(), std::variant_size_v<graph::Op>) << "add the new op to kEveryOp";
   models.emplace_back(every, "");
   models.emplace_back(fused_ibn_model(), "");
+  const std::string rewritten = (dir.path() / "rewritten.yaml").string();  // as a user rewrites
+  const testing::Result r = testing::hwnas(
+      {"rewrite", "mobilenet_v3_small:res=64", "--pass", "ibn_to_fused", "--site", "features.4", "--out", rewritten});
+  ASSERT_EQ(r.status, 0) << r.err;
+  models.emplace_back(graph::load_model_file(rewritten), "");
+  int fused = 0;
+  for (graph::BlockId b = 0; b < models.back().first.num_blocks(); ++b)
+    fused += models.back().first.block(b).kind == graph::BlockKind::fused_ibn ? 1 : 0;
+  ASSERT_EQ(fused, 1);
   for (const graph::ZooModel& m : space::zoo_models()) {
     const std::string name(m.name);
     std::string spec = name + ":res=64";
@@ -204,8 +215,8 @@ TEST(PytorchExport, ModulesRunInPyTorchWithHwnasCountsAndShapes) {
   for (std::size_t i = 0; i < models.size(); ++i) {
     const std::string file = (dir.path() / fmt::format("m{}.py", i)).string();
     io::save_pytorch_file(models[i].first, file);
-    // Traced where the helpers are (every op), a fused IBN, and one zoo model.
-    manifest.push_back({{"file", file}, {"torchvision", models[i].second}, {"trace", i < 2 || models[i].second == "mobilenet_v2"}});
+    // Traced where the helpers are (every op), the fused IBNs, and one zoo model.
+    manifest.push_back({{"file", file}, {"torchvision", models[i].second}, {"trace", i < 3 || models[i].second == "mobilenet_v2"}});
   }
   const auto manifest_file = dir.path() / "manifest.json";
   std::ofstream(manifest_file) << manifest.dump();
@@ -242,7 +253,7 @@ TEST(PytorchExport, ModulesRunInPyTorchWithHwnasCountsAndShapes) {
   std::size_t torchvision_models = 0;
   for (const auto& [g, name] : models) torchvision_models += name.empty() ? 0 : 1;
   EXPECT_EQ(torchvision_models, 7u);
-  EXPECT_EQ(traced, 3);
+  EXPECT_EQ(traced, 4);
 }
 
 }  // namespace
