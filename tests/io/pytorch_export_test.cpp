@@ -118,7 +118,7 @@ nlohmann::json expected_outputs(const Graph& g) {
   return out;
 }
 
-Graph fused_ibn_model() {  // fused IBNs with SE and SiLU, stride 2 with kernel 5
+Graph fused_ibn_model() {  // fused IBNs: kernel 3 with SE and SiLU; kernel 5 with ReLU6
   Graph g("fused");
   NodeId x = g.add("input", graph::Input{3, 32, 32}, {});
   const graph::SqueezeExciteSpec se{.squeeze = 16, .act = graph::ActKind::relu, .gate = graph::ActKind::hardsigmoid};
