@@ -116,6 +116,22 @@ std::vector<Member> det_members(const space::Space& s) {
   return {a, b, c, d, infeasible};
 }
 
+TEST(Transfer, QuartersOfRelativeDepth) {
+  const auto sizes = [](std::size_t n) {
+    std::vector<int> count(kDepthBuckets);
+    for (std::size_t i = 0; i < n; ++i) ++count[static_cast<std::size_t>(depth_bucket(i, n))];
+    return count;
+  };
+  EXPECT_EQ(sizes(17), (std::vector<int>{4, 4, 5, 4}));  // MobileNetV2's IBNs
+  EXPECT_EQ(sizes(4), (std::vector<int>{1, 1, 1, 1}));
+  EXPECT_EQ(sizes(2), (std::vector<int>{0, 1, 0, 1}));   // depths 0.25 and 0.75 open the 2nd and 4th quarters
+  EXPECT_EQ(depth_bucket(0, 1), 2);                        // depth 0.5
+  EXPECT_EQ(depth_label(3), "75-100%");
+  const graph::Graph v2 = space::build_zoo_model("mobilenet_v2");
+  ASSERT_EQ(ibn_like_blocks(v2).size(), 17u);
+  EXPECT_EQ(v2.block_name(ibn_like_blocks(v2).front()), "features.1");
+}
+
 TEST(Transfer, PatternsOfAParetoFrontByQuarter) {
   const std::string dir = write_experiment("det", "mobilenet-det", det_members);
   const TransferPatterns p = read_patterns(dir);

@@ -21,8 +21,10 @@ struct BlockFacts {
   std::int32_t kernel = 0, in = 0, expanded = 0, out = 0;
 };
 
-// The facts of an IBN-like block with a spec; unset for one without.
+// The facts of an IBN-like block with a spec whose first node reads its input; unset
+// otherwise.
 std::optional<BlockFacts> block_facts(const graph::Graph& graph, graph::BlockId id, graph::NodeId first) {
+  if (first < 0 || graph.inputs(first).empty()) return std::nullopt;
   const graph::BlockSpec& spec = graph.block(id).spec;
   BlockFacts f;
   f.in = graph.shape(graph.inputs(first).front()).c;
