@@ -100,6 +100,8 @@ TEST(OnnxCli, BadInputIsOneLineExit2) {
                             "the path of a regular file");
   testing::expect_bad_input({"export", onnx, "--out", onnx},
                             "cannot write the exported model (--out) there: it is the input model (MODEL) ('" + onnx + "')");
+  testing::expect_bad_input({"inspect", path("pt.py")}, "hwnas does not read Python modules; give the model it was "
+                                                        "exported from, or export the module to ONNX with torch.onnx.export");
   testing::expect_bad_input({"inspect", path("missing.onnx")}, "cannot read the ONNX model (No such file or directory)");
   testing::expect_bad_input({"inspect", testing::write_temp("junk.onnx", "junk\x01\x02")}, "not an ONNX model");
   testing::expect_bad_input({"inspect", onnx + ":input_shape=3,0,2"}, "is not C,H,W");

@@ -93,6 +93,10 @@ std::string model_file_path(std::string_view spec) {
 }
 
 graph::Graph load_model_spec(std::string_view spec, const std::function<graph::Graph(std::string_view)>& other) {
+  if (ends_with(spec, ".py"))
+    throw UserError(fmt::format("model '{}': hwnas does not read Python modules; give the model it was exported from, "
+                                "or export the module to ONNX with torch.onnx.export",
+                                printable(spec)));
   if (!is_onnx_model(spec)) return other(spec);
   OnnxImportOptions options;
   if (const std::size_t at = spec.find(kShapeKey); at != std::string_view::npos)

@@ -39,7 +39,8 @@ std::string model_file_path(std::string_view spec);
 
 /// A MODEL argument: an ONNX file (is_onnx_model; input_shape overrides the file's input
 /// C, H, W, for files exported with dynamic axes), else `other(spec)` (a zoo spec or a
-/// model file: space::load_model). Errors one line, naming the spec.
+/// model file: space::load_model). A .py file is refused (hwnas export writes them, nothing
+/// reads them). Errors one line, naming the spec.
 graph::Graph load_model_spec(std::string_view spec, const std::function<graph::Graph(std::string_view)>& other);
 
 /// Writes `graph` to `path` in `format` atomically (ONNX: save_onnx_file; JSON/YAML:
