@@ -164,6 +164,19 @@ TEST(Advisor, MeetsAMemoryLimitOrSaysItCannot) {
   EXPECT_EQ(full->breaks, std::vector<std::string>{"weight_bytes"});
 }
 
+TEST(Advisor, MeetsLimitsKeepingTheMostCapacity) {
+  // One width halving leaves the peak activations just over 53%; of the candidates that
+  // then meet both limits the fusion that removes an expanded tensor keeps the most MACs
+  // and parameters (a second halving, the fastest, would cut three quarters of them).
+  const Graph g = space::load_model("mobilenet_v2:width=0.5,in_ch=1,classes=10,res=48");
+  const Evaluator ev(est(), nullptr, "shared.est");
+  const Advice a = advise(g, ev, {.limits = parse_limits("weight_bytes=53%,peak_activation_bytes=53%")});
+  EXPECT_TRUE(a.limits_met);
+  const auto lossy = std::count_if(a.steps.begin(), a.steps.end(), [](const Change& c) { return c.lossy; });
+  EXPECT_EQ(lossy, 1);
+  EXPECT_GT(a.final.weight_bytes, 0.35 * a.baseline.weight_bytes);  // two halvings leave about 0.15
+}
+
 TEST(Advisor, BackwardPassDropsAUselessStep) {
   const Graph g = space::load_model("mobilenet_v2:width=0.5,res=96");
   const Evaluator ev(est(), nullptr, "shared.est");

@@ -17,6 +17,15 @@ namespace {
 // (and reduces no violation).
 constexpr double kMinGain = 0.001;
 
+// What a lossy step takes from the network, as a proxy of the accuracy it costs: the
+// relative decrease of its MACs plus that of its parameters (increases count 0).
+double capacity_loss(const Figures& before, const Figures& after) {
+  const auto drop = [](std::int64_t b, std::int64_t a) {
+    return b > 0 && a < b ? static_cast<double>(b - a) / static_cast<double>(b) : 0.0;
+  };
+  return drop(before.macs, after.macs) + drop(before.params, after.params);
+}
+
 void say(const AdviseOptions& o, const std::string& line) {
   if (o.progress) o.progress(line);
 }
@@ -165,12 +174,23 @@ Advice advise(const graph::Graph& g, const Evaluator& evaluator, const AdviseOpt
   for (std::int32_t step = 0; step < o.steps; ++step) {
     std::vector<Candidate> cands = step == 0 ? std::move(first) : candidates(cur, passes, advice.parallelism);
     const bool lossy = o.lossy || cur_obj.violation > 0;
+    const Figures cur_figures = evaluator.figures(cur, false);
     std::optional<std::size_t> best;
     Objective best_obj;
+    double best_loss = 0;
     for (std::size_t i = 0; i < cands.size(); ++i) {
       if (cands[i].lossy && !lossy) continue;
-      const Objective c = objective(absolute, evaluator.figures(*cands[i].result.graph, false));
-      if (!best || improves(c, best_obj, 0)) best = i, best_obj = c;
+      const Figures f = evaluator.figures(*cands[i].result.graph, false);
+      const Objective c = objective(absolute, f);
+      const double loss = capacity_loss(cur_figures, f);
+      // While a limit is violated, of the candidates that meet every limit the one that
+      // keeps the most capacity wins (then the fastest): a step that overshoots the
+      // limits (a second width halving where a lower resolution suffices) loses
+      // accuracy for nothing the user asked for.
+      const bool by_capacity = cur_obj.violation > 0 && !o.lossy && best && c.violation == 0 &&
+                               best_obj.violation == 0 && std::abs(loss - best_loss) > 1e-9;
+      if (!best || (by_capacity ? loss < best_loss : improves(c, best_obj, 0)))
+        best = i, best_obj = c, best_loss = loss;
     }
     if (step > 0) advice.evaluated += static_cast<std::int64_t>(cands.size());
     if (!best || !improves(best_obj, cur_obj, kMinGain)) break;
