@@ -411,12 +411,12 @@ TEST(EstimateCli, NumericOptionsAreDecimalAndBounded) {
   };
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--budget", "010"}, "--budget 010 has a leading zero; write 10"},
-      {{"--budget", "0x300"}, "--budget '0x300': give a whole decimal number from 1 to 1000000"},
+      {{"--budget", "0x300"}, "--budget 0x300: must be a whole number from 1 to 1000000"},
       {{"--budget", "99999999999"}, "--budget 99999999999 is too large (at most 1000000)"},
       {{"--budget", "0"}, "--budget 0 is too small (at least 1)"},
-      {{"--budget", "-5"}, "--budget '-5': give a whole decimal number"},
-      {{"--budget", "+5"}, "--budget '+5': give a whole decimal number"},
-      {{"--seed", "-1"}, "--seed '-1': give a whole decimal number from 0 to 18446744073709551615"},
+      {{"--budget", "-5"}, "--budget -5: must be a whole number"},
+      {{"--budget", "+5"}, "--budget +5: must be a whole number"},
+      {{"--seed", "-1"}, "--seed -1: must be a whole number from 0 to 18446744073709551615"},
       {{"--seed", "18446744073709551616"}, "--seed 18446744073709551616 is too large (at most 18446744073709551615)"},
       {{"--rounds", "101"}, "--rounds 101 is too large (at most 100)"},
       {{"--trees", "100000"}, "--trees 100000 is too large (at most 2000)"},
@@ -453,7 +453,7 @@ TEST(EstimateCli, NumericOptionsAreDecimalAndBounded) {
                    "--networks 010 has a leading zero; write 10");
   expect_bad_input({"validate", "--estimator", est, "--target", "npu-p16", "--networks", "99999999999"},
                    "--networks 99999999999 is too large (at most 100000)");
-  expect_bad_input({"estimate", "mobilenet_v2", "--estimator", est, "--batch", "0x10"}, "--batch '0x10'");
+  expect_bad_input({"estimate", "mobilenet_v2", "--estimator", est, "--batch", "0x10"}, "--batch 0x10: must be a whole number");
   EXPECT_FALSE(std::filesystem::exists(db));
 }
 

@@ -286,10 +286,10 @@ TEST(Cli, BadZooSpecs) {
 TEST(Cli, BadFlags) {
   expect_bad_input({"inspect", "mobilenet_v2", "--precision", "int9"}, "--precision 'int9'");
   expect_bad_input({"inspect", "mobilenet_v2", "--batch", "0"}, "--batch 0");
-  expect_bad_input({"inspect", "mobilenet_v2", "--batch", "-2", "--json"}, "--batch '-2': give a whole decimal");
+  expect_bad_input({"inspect", "mobilenet_v2", "--batch", "-2", "--json"}, "--batch -2: must be a whole number");
   // Integers are decimal only, as in files: no octal, hex or sign; the limit is named.
   expect_bad_input({"inspect", "mobilenet_v2", "--batch", "010", "--json"}, "--batch 010 has a leading zero; write 10");
-  expect_bad_input({"inspect", "mobilenet_v2", "--batch", "0x10"}, "--batch '0x10': give a whole decimal number");
+  expect_bad_input({"inspect", "mobilenet_v2", "--batch", "0x10"}, "--batch 0x10: must be a whole number");
   expect_bad_input({"inspect", "mobilenet_v2", "--batch", "2147483648"},
                    "--batch 2147483648 is too large (at most 2147483647)");
   expect_bad_input({"simulate", "mobilenet_v2", "--target", "npu-p16", "--batch", "00"},

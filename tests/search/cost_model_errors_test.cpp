@@ -109,7 +109,7 @@ TEST(ObjectiveErrors, EachNamesTheKey) {
             at + "maximize: maximising latency_ms is not a search goal; write -latency_ms to minimise it");
   EXPECT_EQ(objective_error("{maximize: [accuracy, accuracy]}"), at + "maximize: 'accuracy' is listed twice; keep one");
   EXPECT_EQ(objective_error("{maximise: accuracy}"),
-            at + "maximise: unknown key; allowed: constraints, maximize, reward");
+            at + "maximise: unknown key (did you mean 'maximize'?); allowed: constraints, maximize, reward");
   EXPECT_EQ(objective_error("{constraints: []}").rfind(file() + ":3: objective.maximize: missing; give accuracy", 0), 0u);
   EXPECT_EQ(objective_error("{maximize: []}").rfind(at + "maximize: must be a non-empty list of strings", 0), 0u);
   EXPECT_EQ(objective_error("{maximize: accuracy, reward: {target_ms: 4}}"),

@@ -233,7 +233,7 @@ TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "space=nb2O1"},
                    kLatencyOnly + ": space: unknown space 'nb2O1'; built-in spaces:");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "space={name: mobilenet-cls, curatd: false}"},
-                   "space.curatd (from --set): unknown key; allowed: name, curated");
+                   "space.curatd (from --set): unknown key (did you mean 'curated'?); allowed: name, curated");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "space={name: mobilenet-cls, curated: no}"},
                    "space.curated (from --set): must be true or false, got 'no'");
   const std::string bad = write_temp("bad.yaml", "space: mobilenet-cls\nstratgy: random\n");

@@ -161,7 +161,13 @@ TEST(TrainAccuracy, BadKeysAreOneLineErrorsNamingThem) {
   const std::string command = "accuracy: {command: [python3, " + stub + ", ok, '{model}', '{fidelity}']}\n";
   const std::string mf = "multi_fidelity:\n  method: successive_halving\n  rungs: ";
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {train_yaml(", epoch: 3"), "accuracy.train.epoch: unknown key; allowed: task, data, epochs"},
+      {train_yaml(", epoch: 3"), "accuracy.train.epoch: unknown key (did you mean 'epochs'?); allowed: task, data, "
+                                 "epochs"},
+      // The knob's range, not int32's (fresh-user finding 10 of issue 12).
+      {"accuracy: {train: {epochs: 1.5}}\n", "accuracy.train.epochs: must be a whole number in [1, 10000], got '1.5'"},
+      {"accuracy: {train: {resolution: 32.0}}\n",
+       "accuracy.train.resolution: must be a whole number in [8, 1024], got '32.0'"},
+      {"accuracy: {train: {batch: [64]}}\n", "accuracy.train.batch: must be a whole number in [2, 65536], got a list"},
       {"accuracy: {train: {subset: 0}}\n", "accuracy.train.subset: 0 is out of range (0, 1]"},
       {"accuracy: {train: {epochs: 0}}\n", "accuracy.train.epochs: 0 is out of range [1, 10000]"},
       {"accuracy: {train: {resolution: 4}}\n", "accuracy.train.resolution: 4 is out of range [8, 1024]"},
@@ -183,10 +189,18 @@ TEST(TrainAccuracy, BadKeysAreOneLineErrorsNamingThem) {
       {train_yaml(", augment: 1"), "accuracy.train.augment: must be true or false"},
       {train_yaml(", data: no_such_dir"), "accuracy.train.data: "},
       {"accuracy: {train: {task: detection, data: no_such_dir}}\n", "accuracy.train.data: no such directory; create it"},
+      {"accuracy: {train: {task: detection, data: " + stub + "}}\n",
+       "accuracy.train.data: is a file, not a directory; give the directory that keeps the scene cache"},
+      {"accuracy: {train: {data: " + stub + "}}\n",
+       "accuracy.train.data: Fashion-MNIST directory " + stub + ": is a file, not a directory"},
       {"accuracy: {train: {epochs: 1}, csv: x.csv}\n", "accuracy: give exactly one of csv"},
       {"accuracy: {train: 3}\n", "accuracy.train: must be a mapping"},
       {train_yaml() + mf + "[{epochs: 0}, {epochs: 2}]\n", "multi_fidelity.rungs[0].epochs: 0 is out of range"},
       {train_yaml() + mf + "[{epochs: 1}, {task: detection}]\n", "multi_fidelity.rungs[1].task: unknown key"},
+      {train_yaml() + mf + "[{epochs: 1}, {epoch: 2}]\n",
+       "multi_fidelity.rungs[1].epoch: unknown key (did you mean 'epochs'?); allowed: epochs, subset"},
+      {train_yaml() + mf + "[{epochs: 1}, {epochs: 2.5}]\n",
+       "multi_fidelity.rungs[1].epochs: must be a whole number in [1, 10000], got '2.5'"},
       {train_yaml() + mf + "[{epochs: 2}, {epochs: 2}]\n", "multi_fidelity.rungs[1]: trains as rung 0 does"},
       {train_yaml() + mf + "[{epochs: 3}, {epochs: 1}]\n",
        "multi_fidelity.rungs[1]: lowers epochs to 1 from rung 0's 3; a higher rung keeps each of epochs, subset, "

@@ -110,6 +110,9 @@ TEST(TrainSearchCli, MultiFidelityErrorsFromSetSayFromSet) {
       write_temp("mf.yaml", experiment("", "multi_fidelity:\n  method: successive_halving\n  eta: 2\n"
                                            "  rungs: [{epochs: 1}, {epochs: 2}]\nbudget: {trials: 1}\n"));
   const std::string single = write_temp("single.yaml", experiment("", "budget: {trials: 1}\n"));
+  const std::string res = write_temp("res.yaml", experiment("", "multi_fidelity:\n  method: successive_halving\n  "
+                                                                "eta: 2\n  rungs: [{epochs: 1}, {epochs: 2, resolution: "
+                                                                "16}]\nbudget: {trials: 1}\n"));
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{file, "--set", "multi_fidelity.eta=1"}, file + ": multi_fidelity.eta (from --set): 1 is too small"},
       {{file, "--set", "multi_fidelity.method=halving"}, file + ": multi_fidelity.method (from --set): 'halving'"},
@@ -121,9 +124,20 @@ TEST(TrainSearchCli, MultiFidelityErrorsFromSetSayFromSet) {
       {{single, "--set", "multi_fidelity={method: hyperband, rungs: [{epochs: 2}, {epochs: 1}]}"},
        single + ": multi_fidelity.rungs[1] (from --set): lowers epochs to 1 from rung 0's 2"},
       {{file, "--set", "accuracy.train.subset=0"}, file + ": accuracy.train.subset (from --set): 0 is out of range"},
-      // The file's own keys keep their line.
+      // Rung 1 is the file's, but what is wrong is rung 0's --set: no line, the key named
+      // (it said FILE:10:, fresh-user finding 4 of issue 12); likewise a value all rungs inherit.
       {{file, "--set", "multi_fidelity.rungs.0.epochs=3"},
-       file + ":10: multi_fidelity.rungs[1]: lowers epochs to 2 from rung 0's 3"},
+       file + ": multi_fidelity.rungs[1] (with multi_fidelity.rungs[0].epochs from --set): lowers epochs to 2 "
+              "from rung 0's 3"},
+      {{file, "--set", "multi_fidelity.rungs.0={epochs: 2}"},
+       file + ": multi_fidelity.rungs[1] (with multi_fidelity.rungs[0] from --set): trains as rung 0 does"},
+      {{res, "--set", "accuracy.train.resolution=24"},
+       res + ": multi_fidelity.rungs[1] (with accuracy.train.resolution from --set): lowers resolution to 16 from "
+             "rung 0's 24"},
+      // Without --set, the file's line.
+      {{write_temp("order.yaml", experiment("", "multi_fidelity:\n  method: successive_halving\n  eta: 2\n"
+                                               "  rungs: [{epochs: 2}, {epochs: 1}]\nbudget: {trials: 1}\n"))},
+       ":10: multi_fidelity.rungs[1]: lowers epochs to 1 from rung 0's 2"},
   };
   for (const auto& [args, hint] : cases) {
     std::vector<std::string> argv = {"search"};

@@ -198,6 +198,11 @@ TEST(SceneCli, BadInputIsAOneLineErrorAndWritesNothing) {
                        ") to keep the scene cache there, or leave out --data for the default cache");
   expect_bad_input(scene_args("evaluate", kDetector, "detection", {"--weights", weights}, knobs),
                    "--data " + untouched + ": no such directory");
+  // A --data that is a file: no mkdir advice (fresh-user finding 12 of issue 12).
+  const std::string file = write_temp("not_a_cache.txt", "x");
+  expect_bad_input(scene_args("train", kDetector, "detection", {"--save", weights}, {"32", "1", file}),
+                   "hwnas: --data " + file + ": is a file, not a directory; give the directory that keeps the scene "
+                   "cache, or leave out --data for the default cache");
   // Scene knobs are refused for classification, which trains on Fashion-MNIST.
   expect_bad_input({"train", "mobilenet_v2:width=0.25,in_ch=1,classes=10,res=32", "--scenes", "50", "--save", weights},
                    "--scenes sets the scenes of detection and segmentation");

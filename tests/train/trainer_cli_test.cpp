@@ -133,7 +133,15 @@ TEST(TrainCli, BadInputIsAOneLineErrorAndWritesNothing) {
   expect_bad_input(quick(model, {"--task", "regression", "--save", weights}), "--task 'regression' is not a task");
   // A classifier given to detection: its output is no SSD head map (tests/train/scene_cli_test.cpp: the rest).
   expect_bad_input(quick(model, {"--task", "detection", "--save", weights}), "not an SSD head map");
-  expect_bad_input(quick(model, {"--data", scratch_dir().string(), "--save", weights}), "dataset-fashion-mnist");
+  expect_bad_input(quick(model, {"--data", scratch_dir().string(), "--save", weights}),
+                   "--data " + scratch_dir().string() + ": has no train-images-idx3-ubyte.gz; install them with "
+                   "`apt-get install dataset-fashion-mnist`");
+  // --data naming a file, or nothing: --data is named, no mkdir advice (fresh-user finding 12 of issue 12).
+  expect_bad_input(quick(model, {"--data", model, "--save", weights}),
+                   "hwnas: --data " + model + ": is a file, not a directory; give the directory that holds the four "
+                   "IDX files (e.g. " + scratch_dir().string() + ")");
+  expect_bad_input(quick(model, {"--data", "/nonexistent/fmnist", "--save", weights}),
+                   "hwnas: --data /nonexistent/fmnist: no such directory; install them");
   expect_bad_input(quick(model, {}, "2", "0"), "--subset");
   expect_bad_input(quick(model, {}, "0"), "--epochs");
   expect_bad_input(quick(model, {"--res", "4"}), "--res");

@@ -14,9 +14,9 @@ namespace hwnas::cli {
 std::uint64_t parse_decimal(std::string_view name, std::string_view text, std::uint64_t lo, std::uint64_t hi) {
   const std::string shown = printable(text);
   if (text.empty() || !std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; }))
-    throw UserError(fmt::format("{} '{}': give a whole decimal number from {} to {} (digits only: no sign, "
+    throw UserError(fmt::format("{} {}: must be a whole number from {} to {} (decimal digits only: no sign, "
                                 "hex, point or spaces)",
-                                name, shown, lo, hi));
+                                name, shown.empty() ? "''" : shown, lo, hi));
   if (text.size() > 1 && text[0] == '0')
     throw UserError(fmt::format("{} {} has a leading zero; write {}", name, shown,
                                 text.substr(std::min(text.find_first_not_of('0'), text.size() - 1))));
@@ -25,7 +25,7 @@ std::uint64_t parse_decimal(std::string_view name, std::string_view text, std::u
   if (ec == std::errc::result_out_of_range || (ec == std::errc() && value > hi))
     throw UserError(fmt::format("{} {} is too large (at most {})", name, shown, hi));
   if (ec != std::errc() || end != text.data() + text.size())
-    throw UserError(fmt::format("{} '{}': give a whole decimal number from {} to {}", name, shown, lo, hi));
+    throw UserError(fmt::format("{} {}: must be a whole number from {} to {}", name, shown, lo, hi));
   if (value < lo) throw UserError(fmt::format("{} {} is too small (at least {})", name, shown, lo));
   return value;
 }

@@ -17,6 +17,7 @@
 #include "hwnas/cli/train_output.h"
 #include "hwnas/space/models.h"
 #include "hwnas/train/classification_run.h"
+#include "hwnas/train/data/fashion_mnist.h"
 #include "hwnas/train/scene_run.h"
 
 namespace hwnas::cli {
@@ -28,6 +29,19 @@ constexpr int kTrainingFailed = 3;
 std::string model_file_of(const std::string& model) {
   std::error_code ec;
   return std::filesystem::is_regular_file(model, ec) ? model : "";
+}
+
+// --data of a classification run must hold Fashion-MNIST's files; checked before the model
+// is read, the error names --data (the data module's names the directory alone).
+void check_classification_data(const std::string& dir) {
+  if (dir.empty()) return;
+  try {
+    train::fashion_mnist_files(dir, train::Split::train);
+    train::fashion_mnist_files(dir, train::Split::test);
+  } catch (const UserError& e) {
+    const std::string what = e.what(), prefix = fmt::format("Fashion-MNIST directory {}: ", dir);
+    throw UserError(fmt::format("--data {}: {}", dir, what.starts_with(prefix) ? what.substr(prefix.size()) : what));
+  }
 }
 
 // The scene knobs both verbs take.
@@ -93,6 +107,10 @@ void add_train(CLI::App& app) {
   add_real_option(cmd, "--warmup", o.warmup, 0, false, 1, "Share of the steps warming up")->default_str("0.05");
   cmd->add_flag("--no-augment", args->no_augment, "Train without random crop and flip");
   cmd->add_option("--save", o.save, "Write the trained weights to this file");
+  cmd->add_option("--init-from", o.init_from,
+                  "Start from this weights file or checkpoint's tensors of the same name (another model's too: "
+                  "a rewrite of it; docs/training.md), then train as usual: fine-tuning with few --epochs and "
+                  "a lower --lr");
   cmd->add_option("--checkpoint", o.checkpoint, "Write a checkpoint after every epoch to this file");
   cmd->add_flag("--resume", o.resume, "Continue the run saved in --checkpoint");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
@@ -106,6 +124,7 @@ void add_train(CLI::App& app) {
     options.augment = !args->no_augment;
     options.scene_labels = train::parse_scene_labels(args->scenes.labels, "--scene-labels");
     train::check_train_options(options);
+    if (options.task == train::Task::classification) check_classification_data(options.data_dir);
     const graph::Graph g = load_model_arg(args->model);
     ProgressBar bar("train " + g.name());
     // On a terminal a bar redrawn in place; in a log (nohup, CI) a line at the first step
@@ -162,6 +181,7 @@ void add_evaluate(CLI::App& app) {
         if (cmd->count(scene_option) > 0)
           throw UserError(fmt::format("{} is for detection and segmentation weights; {} holds a classifier's: drop it",
                                       scene_option, options.base.weights));
+    if (options.task == train::Task::classification) check_classification_data(options.base.data_dir);
     const graph::Graph g = load_model_arg(args->model);
     auto report = [&](const auto& r) {
       if (args->json) {

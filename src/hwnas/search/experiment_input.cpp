@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <span>
 
 #include "hwnas/base/error.h"
+#include "hwnas/base/suggest.h"
 #include "hwnas/base/yaml_input.h"
 
 namespace hwnas::search {
@@ -97,9 +99,12 @@ void ExperimentSection::only(std::initializer_list<std::string_view> allowed) co
     fail_here(fmt::format("must be a mapping of keys ({}), got {}", fmt::join(allowed, ", "), value_words(node_)));
   for (const auto& entry : node_) {
     const std::string key = entry.first.Scalar();
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      const std::string close = closest_name(key, std::span(allowed.begin(), allowed.size()));
       throw UserError(origin(key_path(key), entry.first.Mark()) +
-                      fmt::format("unknown key; allowed: {}", fmt::join(allowed, ", ")));
+                      fmt::format("unknown key{}; allowed: {}", close.empty() ? "" : " (did you mean '" + close + "'?)",
+                                  fmt::join(allowed, ", ")));
+    }
   }
 }
 

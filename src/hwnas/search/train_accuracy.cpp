@@ -3,6 +3,7 @@
 // answer's `accuracy` (top-1 %, 100 x mAP@0.5 or 100 x mIoU, by task). The options are checked when the experiment is read with the trainer's own
 // torch-free checks (train/train_options.h), so a typo fails before any trial runs.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -99,6 +100,19 @@ void read_train_keys(const ExperimentSection& s, TrainSettings& settings, bool t
   };
   const auto integer = [&]<typename Int>(std::string_view key, Int train::TrainOptions::*field) {
     if (!s.has(key)) return;
+    std::int64_t whole = 0;
+    if (read_integer(s.get(key), INT64_MIN, INT64_MAX, whole) == NumberProblem::malformed) {
+      // The trainer's check says the knob's range: -1 is outside every one of them.
+      std::string range;
+      try {
+        check_alone(key, [&](train::TrainOptions& p) { p.*field = -1; });
+      } catch (const UserError& e) {
+        const std::string what = e.what();
+        if (const std::size_t at = what.rfind("out of range "); at != std::string::npos) range = what.substr(at + 13);
+      }
+      s.fail(key, fmt::format("must be a whole number{}, got {}", range.empty() ? "" : " in " + range,
+                              value_words(s.get(key))));
+    }
     const auto v = static_cast<Int>(s.integer(key, std::numeric_limits<Int>::min(), std::numeric_limits<Int>::max()));
     check_alone(key, [&](train::TrainOptions& p) { p.*field = v; });
     o.*field = v;
@@ -139,6 +153,10 @@ void resolve_optimizer(TrainSettings& settings) {
 /// from the default one), with the data module's error (and install command) when missing.
 void check_data(const ExperimentSection& s, const train::TrainOptions& o) {
   std::error_code ec;
+  if (o.task != train::Task::classification && !o.data_dir.empty() && fs::exists(o.data_dir, ec) &&
+      !fs::is_directory(o.data_dir, ec))
+    s.fail("data", "is a file, not a directory; give the directory that keeps the scene cache, or remove data: for "
+                   "the default cache");
   if (o.task != train::Task::classification && !o.data_dir.empty() && !fs::is_directory(o.data_dir, ec))
     s.fail("data", "no such directory; create it to keep the scene cache there, or remove data: for the default "
                    "cache");
@@ -244,12 +262,15 @@ std::vector<Knob> fidelity_knobs(const train::TrainOptions& o) {
 /// Why `high` is no higher fidelity than `low` (rung `below`), or "" when it is: every
 /// fidelity knob (epochs, subset, resolution, and scenes for the scene tasks) at least
 /// rung `below`'s and one above it. An unset resolution (the model's own) counts as the
-/// highest: a rung may go from a set resolution to the model's own, not back.
-std::string lower_fidelity(const train::TrainOptions& low, const train::TrainOptions& high, std::size_t below) {
+/// highest: a rung may go from a set resolution to the model's own, not back. `knob` is set
+/// to the knob that is lowered (empty when none is raised).
+std::string lower_fidelity(const train::TrainOptions& low, const train::TrainOptions& high, std::size_t below,
+                           std::string& knob) {
   const std::vector<Knob> lo = fidelity_knobs(low), hi = fidelity_knobs(high);
   bool raised = false;
   for (std::size_t k = 0; k < lo.size(); ++k) {
     const std::string name = lo[k].name;
+    knob = name;
     if (name == "resolution" && (lo[k].value == 0 || hi[k].value == 0)) {
       if (lo[k].value == 0 && hi[k].value != 0)
         return fmt::format("sets resolution {:g}, but rung {} trains at the model's own resolution (the highest); "
@@ -265,11 +286,43 @@ std::string lower_fidelity(const train::TrainOptions& low, const train::TrainOpt
                          low.task == train::Task::classification ? "" : ", scenes");
     raised = raised || hi[k].value > lo[k].value;
   }
+  knob.clear();
   if (!raised)
     return fmt::format("raises none of epochs, subset, resolution{} over rung {}; a higher rung trains at a higher "
                        "fidelity",
                        low.task == train::Task::classification ? "" : ", scenes", below);
   return "";
+}
+
+/// The keys --set gave that decide `knob` (every key when empty) of rung `rung` (a rung's
+/// own key, else the accuracy.train key it inherits), e.g. "multi_fidelity.rungs[0].epochs".
+std::vector<std::string> set_origins(const ExperimentSection& train, const ExperimentSection& rung,
+                                     const std::string& knob) {
+  std::vector<std::string> out;
+  if (knob.empty()) {
+    for (const ExperimentSection* s : {&rung, &train})
+      if (from_set(s->set_keys(), s->prefix())) out.push_back(s->prefix());
+    return out;
+  }
+  const std::string path = rung.has(knob) ? rung.key_path(knob) : train.key_path(knob);
+  if (from_set(train.set_keys(), path)) out.push_back(path);
+  return out;
+}
+
+/// Refuses rung `i` for `why`. When --set gave a value it compares of rung i - 1, or the
+/// accuracy.train key the rungs inherit, the error names those keys and no line of the
+/// file ("FILE: multi_fidelity.rungs[1] (with multi_fidelity.rungs[0].epochs from --set):
+/// WHY"): the file's line is not what is wrong. A rung --set gave or changed:
+/// "FILE: multi_fidelity.rungs[1] (from --set): WHY".
+[[noreturn]] void fail_rung(const ExperimentSection& train, const std::vector<ExperimentSection>& rungs,
+                            std::size_t i, const std::string& knob, const std::string& why) {
+  std::vector<std::string> set = set_origins(train, rungs[i - 1], knob);
+  for (const std::string& key : set_origins(train, rungs[i], knob))
+    if (std::find(set.begin(), set.end(), key) == set.end()) set.push_back(key);
+  // A rung --set gave (or changed) says "(from --set)" itself.
+  if (set.empty() || from_set(train.set_keys(), rungs[i].prefix())) rungs[i].fail_here(why);
+  throw UserError(fmt::format("{}: {} (with {} from --set): {}", train.file(), rungs[i].prefix(), fmt::join(set, ", "),
+                              why));
 }
 
 /// hwnas-train beside this program, or an error saying how to build it.
@@ -302,8 +355,10 @@ std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const Experim
       const train::TrainOptions& low = settings[i - 1].options;
       const train::TrainOptions& high = settings[i].options;
       if (train::run_identity(low) == train::run_identity(high))
-        rungs[i].fail_here(fmt::format("trains as rung {} does; give each rung its own fidelity", i - 1));
-      if (const std::string why = lower_fidelity(low, high, i - 1); !why.empty()) rungs[i].fail_here(why);
+        fail_rung(train, rungs, i, "", fmt::format("trains as rung {} does; give each rung its own fidelity", i - 1));
+      std::string knob;
+      if (const std::string why = lower_fidelity(low, high, i - 1, knob); !why.empty())
+        fail_rung(train, rungs, i, knob, why);
     }
   }
   check_data(train, base.options);

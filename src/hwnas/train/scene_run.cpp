@@ -58,6 +58,10 @@ SceneModel scene_model(const graph::Graph& model, std::int32_t resolution, Task 
 std::filesystem::path cache_dir_of(const std::string& dir) {
   if (dir.empty()) return default_scene_cache_dir();
   std::error_code ec;
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec))
+    throw UserError(fmt::format("--data {}: is a file, not a directory; give the directory that keeps the scene "
+                                "cache, or leave out --data for the default cache ({})",
+                                dir, default_scene_cache_dir().string()));
   if (!std::filesystem::is_directory(dir, ec))
     throw UserError(fmt::format("--data {}: no such directory; create it (mkdir -p {}) to keep the scene cache "
                                 "there, or leave out --data for the default cache ({})",

@@ -14,22 +14,25 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::int64_t kSide = 28;
+// Neutral about how the directory was given (--data, accuracy.train.data, the default or
+// $HWNAS_FASHION_MNIST_DIR): the callers that know name it.
 constexpr std::string_view kInstall =
-    "install it with `apt-get install dataset-fashion-mnist` (or scripts/setup.sh), or set "
-    "HWNAS_FASHION_MNIST_DIR to a directory holding the four IDX files";
+    "install them with `apt-get install dataset-fashion-mnist` (or scripts/setup.sh) into "
+    "/usr/share/datasets/fashion-mnist, or give a directory that holds the four IDX files";
 
-/// DIR/NAME.gz, else DIR/NAME; a one-line error when neither exists.
+/// DIR/NAME.gz, else DIR/NAME; a one-line error when neither exists, starting
+/// "Fashion-MNIST directory DIR: ".
 fs::path find_file(const fs::path& dir, const std::string& name) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
-    throw UserError(fmt::format("Fashion-MNIST directory {} is a file, not a directory: give the directory that holds "
-                                "the four IDX files (e.g. {})",
-                                dir.string(), dir.parent_path().string()));
+    throw UserError(fmt::format("Fashion-MNIST directory {}: is a file, not a directory; give the directory that "
+                                "holds the four IDX files (e.g. {})",
+                                dir.string(), dir.has_parent_path() ? dir.parent_path().string() : "."));
   if (!fs::is_directory(dir, ec))
-    throw UserError(fmt::format("Fashion-MNIST directory {} not found: {}", dir.string(), kInstall));
+    throw UserError(fmt::format("Fashion-MNIST directory {}: no such directory; {}", dir.string(), kInstall));
   for (const fs::path& file : {dir / (name + ".gz"), dir / name})
     if (fs::exists(file, ec)) return file;
-  throw UserError(fmt::format("Fashion-MNIST file {}.gz not found in {}: {}", name, dir.string(), kInstall));
+  throw UserError(fmt::format("Fashion-MNIST directory {}: has no {}.gz; {}", dir.string(), name, kInstall));
 }
 
 }  // namespace
