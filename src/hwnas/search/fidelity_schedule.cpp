@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "hwnas/base/error.h"
+#include "hwnas/base/yaml_input.h"
 
 namespace hwnas::search {
 namespace {
@@ -25,6 +27,28 @@ struct MultiFidelity {
   FidelitySchedule schedule;
   std::vector<ExperimentSection> rungs;
 };
+
+/// A bracket runs whole, so a budget.trials below the first bracket's candidates would be
+/// passed by the first step (hyperband with 3 rungs at eta 3 ran 9 trials for trials: 3):
+/// refused. budget's other checks are experiment_config's; a malformed trials is left to them.
+void check_trials_budget(const ExperimentSection& top, const FidelitySchedule& schedule) {
+  if (!top.has("budget")) return;
+  const ExperimentSection budget = top.section("budget");
+  if (!budget.node().IsMap() || !budget.has("trials")) return;
+  std::int64_t trials = 0;
+  if (read_integer(budget.get("trials"), 1, INT64_MAX, trials) != NumberProblem::none) return;
+  const Bracket first = schedule.bracket(0);
+  if (trials >= first.candidates) return;
+  const bool hyperband = schedule.method() == FidelityMethod::hyperband;
+  budget.fail("trials", fmt::format("{} is fewer than the {} candidates of the first bracket ({}), and a bracket runs "
+                                    "whole; give at least {}, or {}",
+                                    trials, first.candidates,
+                                    hyperband ? fmt::format("hyperband with {} rungs at eta {}", schedule.rungs(),
+                                                            schedule.eta())
+                                              : "multi_fidelity.candidates",
+                                    first.candidates,
+                                    hyperband ? "fewer rungs or a smaller eta" : "fewer multi_fidelity.candidates"));
+}
 
 MultiFidelity read_multi_fidelity(const YAML::Node& experiment, const std::string& file,
                                   const std::set<std::string>& set_keys) {
@@ -67,7 +91,9 @@ MultiFidelity read_multi_fidelity(const YAML::Node& experiment, const std::strin
   for (std::size_t i = 0; i < list.size(); ++i)
     sections.emplace_back(list[i], file, fmt::format("multi_fidelity.rungs[{}]", i), set_keys);
   const FidelityMethod kind = method == "hyperband" ? FidelityMethod::hyperband : FidelityMethod::successive_halving;
-  return {FidelitySchedule(kind, rungs, eta, static_cast<std::int32_t>(candidates)), std::move(sections)};
+  const FidelitySchedule schedule(kind, rungs, eta, static_cast<std::int32_t>(candidates));
+  check_trials_budget(top, schedule);
+  return {schedule, std::move(sections)};
 }
 
 }  // namespace
