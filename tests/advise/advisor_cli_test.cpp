@@ -69,6 +69,35 @@ TEST(AdviseCli, JsonShapeAndFiles) {
   EXPECT_NE(unmet.out.find("limits not met: weight_bytes"), std::string::npos) << unmet.out;
 }
 
+TEST(AdviseCli, FromAFinishedSearch) {
+  // A small NSGA-II search of mobilenet-cls on npu-p16 (the estimator's target), then its
+  // Pareto architectures' patterns applied to another model.
+  const std::string exp = write_temp("from.yaml",
+                                     "space: mobilenet-cls\nlatency: {target: npu-p16}\n"
+                                     "objective: {maximize: [-latency_ms, -peak_activation_bytes]}\n"
+                                     "strategy: {name: nsga2, population: 8}\nbudget: {trials: 16}\nseed: 2\n");
+  const std::string dir = (scratch_dir() / "from-run").string();
+  const Result search = hwnas({"search", exp, "--out", dir});
+  ASSERT_EQ(search.status, 0) << search.err;
+  const std::vector<std::string> args = {"advise", kModel, "--estimator", estimator_file(), "--from", dir, "--json"};
+  const Result r = hwnas(args);
+  ASSERT_EQ(r.status, 0) << describe(args, r);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j.contains("transfer"));
+  EXPECT_EQ(j["transfer"]["patterns"]["space"], "mobilenet-cls");
+  const nlohmann::json& plan = j["transfer"]["plan"]["steps"];
+  ASSERT_FALSE(plan.empty());  // seed 2: 3 Pareto architectures, fusion at 25-100% depth
+  ASSERT_EQ(j["steps"].size(), plan.size());  // every planned step applies to the model it was planned on
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    EXPECT_EQ(j["steps"][i]["pass"], plan[i]["pass"]);
+    EXPECT_EQ(j["steps"][i]["site"], plan[i]["site"]);
+  }
+  EXPECT_TRUE(j["candidates"].empty());  // a plan is applied, not ranked
+  const Result text = hwnas({"advise", kModel, "--estimator", estimator_file(), "--from", dir});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("patterns of " + dir), std::string::npos) << text.out;
+}
+
 TEST(AdviseCli, BadInputIsOneLineAndWritesNothing) {
   const std::string est = estimator_file(), out = (scratch_dir() / "never.yaml").string();
   const std::string model_file = write_temp("m.yaml", "");
@@ -86,6 +115,10 @@ TEST(AdviseCli, BadInputIsOneLineAndWritesNothing) {
   expect_bad_input({"advise", kModel, "--estimator", "/nonexistent/x.est"}, "/nonexistent/x.est");
   expect_bad_input({"advise", kModel, "--estimator", corrupt, "--out", out}, "corrupt.est");
   expect_bad_input(base({"--target", "edgetpu-like"}), "hwnas fit --target edgetpu-like");
+  expect_bad_input(base({"--from", scratch_dir().string(), "--passes", "ibn_to_fused"}),
+                   "the plan comes from the experiment's patterns, so --passes does not apply");
+  expect_bad_input(base({"--from", scratch_dir().string(), "--lossy"}), "so --lossy does not apply");
+  expect_bad_input(base({"--from", scratch_dir().string()}), ": not an hwnas experiment");
   write_temp("board.csv", "index,arch,lat_ms_dev\n0,a,3.5\n");
   const std::string table =
       write_temp("board.yaml", "name: board\nkind: table\ncsv: board.csv\nlatency_column: lat_ms_dev\n");

@@ -1,12 +1,15 @@
 // hwnas advise MODEL --estimator EST [--target T] [--limit K=V,...] [--passes a,b] [--lossy]
 // [--steps N] [--out MODEL2] [--summary FILE.md|.html] [--all] [--json]: ranks every rewrite
-// of MODEL by estimated gain, explains each, and combines them (docs/advisor.md). The logic
-// is the advise library's; this file parses, checks paths and prints.
+// of MODEL by estimated gain, explains each, and combines them (docs/advisor.md); with
+// --from EXPERIMENT_DIR it applies the rewrites a finished search's Pareto architectures
+// embody instead (docs/transfer.md). The logic is the advise library's; this file parses,
+// checks paths and prints.
 #include <fmt/format.h>
 
 #include "hwnas/advise/advisor.h"
 #include "hwnas/advise/advisor_menu.h"
 #include "hwnas/advise/advisor_report.h"
+#include "hwnas/advise/transfer.h"
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
 #include "hwnas/base/printable.h"
@@ -23,15 +26,29 @@ namespace hwnas::cli {
 namespace {
 
 struct AdviseArgs {
-  std::string model, estimator, target, limits, passes, out, summary;
+  std::string model, estimator, target, limits, passes, out, summary, from;
   bool lossy = false, all = false, json = false;
   std::int32_t steps = 50;
 };
 
+// Text of several lines, each made printable (control characters of names escaped).
+std::string printable_lines(const std::string& text) {
+  std::string out;
+  for (std::size_t at = 0, end; at < text.size(); at = end + 1) {
+    end = std::min(text.find('\n', at), text.size());
+    out += printable(std::string_view(text).substr(at, end - at)) + "\n";
+  }
+  return out;
+}
+
 // The ranked list's length without --all.
 constexpr std::size_t kTop = 20;
 
-void run(const AdviseArgs& args, bool limits_given, bool passes_given) {
+void run(const AdviseArgs& args, bool limits_given, bool passes_given, bool steps_given) {
+  if (!args.from.empty() && (passes_given || args.lossy || steps_given))
+    throw UserError(fmt::format("--from {}: the plan comes from the experiment's patterns, so --{} does not apply; "
+                                "drop it, or drop --from to let the advisor combine the passes",
+                                printable(args.from, 80), passes_given ? "passes" : args.lossy ? "lossy" : "steps"));
   advise::AdviseOptions options;
   if (passes_given) options.passes = advise::select_passes(args.passes);
   if (limits_given) options.limits = advise::parse_limits(args.limits);
@@ -75,15 +92,25 @@ void run(const AdviseArgs& args, bool limits_given, bool passes_given) {
   const graph::Graph g = load_model_arg(args.model);
   options.progress = [](const std::string& line) { fmt::print(stderr, "{}\n", printable(line)); };
 
-  const advise::Advice advice = advise::advise(g, evaluator, options);
+  std::optional<advise::TransferPatterns> patterns;
+  std::optional<advise::TransferPlan> plan;
+  if (!args.from.empty()) {
+    patterns = advise::read_patterns(args.from);
+    plan = advise::make_transfer_plan(g, *patterns);
+  }
+  const advise::Advice advice = plan ? advise::apply_plan(g, plan->steps, evaluator, options.limits)
+                                     : advise::advise(g, evaluator, options);
   const advise::AdviceSource source{args.estimator, estimator.target_name(), target ? target->name() : "", args.out,
                                     args.summary};
   if (out_format) io::export_model(advice.final_graph, *out_format, args.out, args.model);
   if (!args.summary.empty()) write_file_atomically(args.summary, advise::advice_summary(advice, source, html), "summary");
   if (args.json) {
-    emit_json(advise::advice_json(advice, source));
+    nlohmann::ordered_json j = advise::advice_json(advice, source);
+    if (plan) j["transfer"] = {{"patterns", advise::patterns_json(*patterns)}, {"plan", advise::plan_json(*plan)}};
+    emit_json(j);
     return;
   }
+  if (plan) fmt::print("{}\n{}\n", printable_lines(advise::patterns_text(*patterns)), printable_lines(advise::plan_text(*plan)));
   fmt::print("{}", advise::advice_text(advice, source, args.all ? 0 : kTop));
   if (!args.out.empty()) fmt::print("wrote {}\n", printable(args.out));
   if (!args.summary.empty()) fmt::print("wrote {}\n", printable(args.summary));
@@ -105,9 +132,14 @@ void add_advise_command(CLI::App& app) {
   add_integer_option(cmd, "--steps", args->steps, 0, 1000, "At most this many combination steps (default 50)");
   cmd->add_option("--out", args->out, "Write the combined model here (.yaml, .yml, .json, .onnx, or .py: a PyTorch module)");
   cmd->add_option("--summary", args->summary, "Write a summary page here (.md, or .html)");
+  cmd->add_option("--from", args->from,
+                  "Apply the rewrites a finished search's Pareto architectures embody (its experiment directory; "
+                  "docs/transfer.md) instead of combining the passes");
   cmd->add_flag("--all", args->all, "List every candidate (default: the first 20 and the worst that hurt)");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
-  cmd->callback([args, cmd] { run(*args, cmd->count("--limit") > 0, cmd->count("--passes") > 0); });
+  cmd->callback([args, cmd] {
+    run(*args, cmd->count("--limit") > 0, cmd->count("--passes") > 0, cmd->count("--steps") > 0);
+  });
 }
 
 }  // namespace hwnas::cli
