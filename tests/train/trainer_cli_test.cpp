@@ -78,6 +78,29 @@ TEST(TrainCli, TrainsSavesAndEvaluates) {
                    "w.pt");
 }
 
+// The summary counts what was trained: whole batches only, so 600 images at --batch 32
+// train 576 an epoch; one thread, one epoch, in the singular (fresh-user finding 14 of issue 12).
+TEST(TrainCli, TheSummaryCountsTheImagesTrained) {
+  REQUIRE_FASHION_MNIST();
+  const std::string model = write_temp("tiny_fmnist.yaml", kTinyModel);
+  const Result r = hwnas(quick(model, {}, "1", "0.01"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("model tiny_fmnist (classification, Fashion-MNIST, 600 training images at 14x14, 1 channel, "
+                       "1 thread)\n1 epoch: 576 images in "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(" s (576 an epoch: whole batches only, the last 24 of each epoch's shuffled order left out), "),
+            std::string::npos)
+      << r.out;
+  // 600 images in batches of 40: all of them, and no note.
+  std::vector<std::string> args = quick(model, {}, "1", "0.01");
+  *(std::find(args.begin(), args.end(), "--batch") + 1) = "40";
+  const Result whole = hwnas(args);
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  EXPECT_NE(whole.out.find("1 epoch: 600 images in "), std::string::npos) << whole.out;
+  EXPECT_EQ(whole.out.find("left out"), std::string::npos) << whole.out;
+}
+
 TEST(TrainCli, AKilledRunResumesToTheSameWeights) {
   REQUIRE_FASHION_MNIST();
   const std::string model = write_temp("tiny_fmnist.yaml", kTinyModel);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "hwnas/base/printable.h"
@@ -45,13 +46,61 @@ std::string optional_text(const std::vector<std::optional<double>>& values) {
   return s;
 }
 
+std::string plural(std::int64_t n, std::string_view word) {
+  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+// An epoch trains whole batches only (trainer.h): with 600 images and --batch 128 it trains
+// 512, and the header says so rather than let "600 training images" stand for them.
+template <class Run>
+std::string images_per_epoch_note(const Run& r) {
+  const std::int64_t epochs = r.epochs_done - r.resumed_from_epoch;
+  if (r.failed || epochs <= 0 || r.images_trained % epochs != 0) return "";
+  const std::int64_t per_epoch = r.images_trained / epochs;
+  if (per_epoch >= r.train_images) return "";
+  return fmt::format(" ({} an epoch: whole batches only, the last {} of each epoch's shuffled order left out)",
+                     per_epoch, r.train_images - per_epoch);
+}
+
 template <class Run>
 void print_header(const Run& r, const std::string& data) {
-  fmt::print("model {} ({}, {} training images at {}x{}, {} channel{}, {} threads)\n", printable(r.model), data,
-             r.train_images, r.resolution, r.resolution, r.channels, r.channels == 1 ? "" : "s", r.threads);
-  fmt::print("{} epochs{}: {} images in {:.2f} s, {:.1f} images/s\n", r.epochs_done,
+  fmt::print("model {} ({}, {} at {}x{}, {}, {})\n", printable(r.model), data, plural(r.train_images, "training image"),
+             r.resolution, r.resolution, plural(r.channels, "channel"), plural(r.threads, "thread"));
+  fmt::print("{}{}: {} in {:.2f} s{}, {:.1f} images/s\n", plural(r.epochs_done, "epoch"),
              r.resumed_from_epoch > 0 ? fmt::format(" (resumed after epoch {})", r.resumed_from_epoch) : "",
-             r.images_trained, r.train_seconds, r.images_per_s);
+             plural(r.images_trained, "image"), r.train_seconds, images_per_epoch_note(r), r.images_per_s);
+}
+
+// --init-from's record: the JSON object, and one text line.
+nlohmann::ordered_json init_json(const train::WeightTransfer& t) {
+  nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
+  for (const train::SkippedTensor& s : t.skipped) skipped.push_back({{"tensor", s.name}, {"reason", s.reason}});
+  return {{"path", t.path},
+          {"source_model", t.source_model},
+          {"copied_tensors", t.copied_tensors},
+          {"sliced_tensors", t.sliced_tensors},
+          {"copied_params", t.copied_params},
+          {"network_params", t.network_params},
+          {"skipped", skipped},
+          {"unused", t.unused}};
+}
+
+void print_init(const train::WeightTransfer& t) {
+  constexpr std::size_t kShown = 3;
+  std::string skipped;
+  for (std::size_t i = 0; i < std::min(kShown, t.skipped.size()); ++i)
+    skipped += fmt::format("{}{} ({})", i == 0 ? ": " : ", ", printable(t.skipped[i].name), t.skipped[i].reason);
+  if (t.skipped.size() > kShown) skipped += fmt::format(", +{} more", t.skipped.size() - kShown);
+  const auto count = [](std::int64_t n, std::string_view noun) {
+    return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+  };
+  const auto size = [](const auto& list) { return static_cast<std::int64_t>(list.size()); };
+  fmt::print("initialised from {} (model {}): {} copied, {} by leading channels, {} of {} parameters ({:.1f}%); {} at "
+             "default init{}; {} unused\n",
+             printable(t.path), printable(t.source_model), count(t.copied_tensors, "tensor"), t.sliced_tensors,
+             t.copied_params, t.network_params,
+             t.network_params > 0 ? 100.0 * double(t.copied_params) / double(t.network_params) : 0.0,
+             count(size(t.skipped), "tensor"), skipped, count(size(t.unused), "file tensor"));
 }
 
 void print_footer(const std::string& save) {
@@ -76,6 +125,7 @@ nlohmann::ordered_json run_json(const train::ClassificationRun& r, bool trained)
     j["metrics"] = {{"top1", r.top1}, {"top5", r.top5}, {r.validation ? "validation_images" : "test_images", r.test_images}};
   }
   add_facts(j, r, trained);
+  if (trained && r.init) j["init_from"] = init_json(*r.init);
   return j;
 }
 
@@ -119,6 +169,7 @@ void print_metrics(const train::SceneRun& r) {
 }
 
 void print_trained(const train::ClassificationRun& r, const std::string& save) {
+  if (r.init) print_init(*r.init);
   print_header(r, "classification, Fashion-MNIST");
   print_metrics(r);
   print_footer(save);
