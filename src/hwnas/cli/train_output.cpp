@@ -91,16 +91,13 @@ void print_init(const train::WeightTransfer& t) {
   for (std::size_t i = 0; i < std::min(kShown, t.skipped.size()); ++i)
     skipped += fmt::format("{}{} ({})", i == 0 ? ": " : ", ", printable(t.skipped[i].name), t.skipped[i].reason);
   if (t.skipped.size() > kShown) skipped += fmt::format(", +{} more", t.skipped.size() - kShown);
-  const auto count = [](std::int64_t n, std::string_view noun) {
-    return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
-  };
   const auto size = [](const auto& list) { return static_cast<std::int64_t>(list.size()); };
   fmt::print("initialised from {} (model {}): {} copied, {} by leading channels, {} of {} parameters ({:.1f}%); {} at "
              "default init{}; {} unused\n",
-             printable(t.path), printable(t.source_model), count(t.copied_tensors, "tensor"), t.sliced_tensors,
+             printable(t.path), printable(t.source_model), plural(t.copied_tensors, "tensor"), t.sliced_tensors,
              t.copied_params, t.network_params,
              t.network_params > 0 ? 100.0 * double(t.copied_params) / double(t.network_params) : 0.0,
-             count(size(t.skipped), "tensor"), skipped, count(size(t.unused), "file tensor"));
+             plural(size(t.skipped), "tensor"), skipped, plural(size(t.unused), "file tensor"));
 }
 
 void print_footer(const std::string& save) {

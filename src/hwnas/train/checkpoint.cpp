@@ -41,8 +41,10 @@ void write_dict(const std::string& path, const c10::impl::GenericDict& d, std::s
   write_file_atomically(path, std::string_view(bytes.data(), bytes.size()), what);
 }
 
-// The file's dictionary after its format and version are checked; UserError otherwise.
-c10::impl::GenericDict read_dict(const std::string& path, std::string_view format, std::string_view what) {
+// The file's dictionary after its format (`format`, or `also` when not empty) and version
+// are checked; UserError otherwise.
+c10::impl::GenericDict read_dict(const std::string& path, std::string_view format, std::string_view what,
+                                 std::string_view also = {}) {
   const std::string text = read_text_file(path, what);
   const std::string not_ours = fmt::format("{}: not a {} of hwnas", path, what);
   c10::IValue v;
@@ -57,7 +59,7 @@ c10::impl::GenericDict read_dict(const std::string& path, std::string_view forma
     throw UserError(not_ours + "; give a file written by hwnas train");
   c10::impl::GenericDict d = v.toGenericDict();
   const std::string found = d.at("format").toStringRef();
-  if (found != format)
+  if (found != format && (also.empty() || found != also))
     throw UserError(fmt::format("{}: is a {} file, not a {}; give the other option its file", path, found, what));
   if (!d.contains("version") || !d.at("version").isInt() || d.at("version").toInt() != kVersion)
     throw UserError(fmt::format("{}: a {} of another hwnas version (this one reads version {})", path, what,
@@ -118,6 +120,13 @@ void write_checkpoint(const std::string& path, const Checkpoint& c) {
 
 WeightsFile read_weights(const std::string& path) {
   const c10::impl::GenericDict d = read_dict(path, kWeightsFormat, "weights file");
+  WeightsFile w;
+  w.stamp = read_stamp(d, path, w.tensors);
+  return w;
+}
+
+WeightsFile read_weights_or_checkpoint(const std::string& path, std::string_view what) {
+  const c10::impl::GenericDict d = read_dict(path, kWeightsFormat, what, kCheckpointFormat);
   WeightsFile w;
   w.stamp = read_stamp(d, path, w.tensors);
   return w;

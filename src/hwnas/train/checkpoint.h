@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "hwnas/train/data/image_set.h"
 #include "hwnas/train/network.h"
@@ -61,6 +62,11 @@ void write_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 /// when it cannot be read, is not such a file (or is the other kind), or is damaged.
 WeightsFile read_weights(const std::string& path);
 Checkpoint read_checkpoint(const std::string& path);
+/// The model part of a weights file or a checkpoint (its stamp and tensors; a checkpoint's
+/// optimizer state and identity are dropped): e.g. the weights a run starts from
+/// (weight_transfer.h). `what` names the file in errors ("weights file or checkpoint
+/// (--init-from)"); UserError as read_weights.
+WeightsFile read_weights_or_checkpoint(const std::string& path, std::string_view what);
 
 /// Throws UserError naming `path` when weights trained for another task are given for
 /// `task` ("W: weights trained for detection, not classification; evaluate them with

@@ -15,6 +15,7 @@
 #include "hwnas/train/network.h"
 #include "hwnas/train/sampling.h"
 #include "hwnas/train/trainer.h"
+#include "hwnas/train/weight_transfer.h"
 
 namespace hwnas::train {
 namespace {
@@ -87,12 +88,14 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
                                        const TrainOptions& options, const ProgressCallback& progress) {
   check_train_options(options);
   HWNAS_CHECK(options.task == Task::classification);  // scene_run.h trains the others
-  const std::vector<FileRole> inputs = {{model_file, "model file (MODEL)"}};
+  const FileRole init_file{options.init_from, "weights file (--init-from)"};
+  const std::vector<FileRole> inputs = {{model_file, "model file (MODEL)"}, init_file};
   if (!options.save.empty())
     check_output_path(options.save, "weights file (--save)",
-                      {{model_file, "model file (MODEL)"}, {options.checkpoint, "checkpoint (--checkpoint)"}});
+                      {{model_file, "model file (MODEL)"}, init_file, {options.checkpoint, "checkpoint (--checkpoint)"}});
   if (!options.checkpoint.empty()) check_output_path(options.checkpoint, "checkpoint (--checkpoint)", inputs);
   if (options.resume) read_text_file(options.checkpoint, "checkpoint (--checkpoint, --resume)");
+  if (!options.init_from.empty()) read_text_file(options.init_from, init_file.role);
 
   const ImageSet train_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::train);
   const ImageSet test_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::test);
@@ -106,6 +109,7 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
   run.resolution = in.resolution;
   run.channels = in.channels;
   Network network(g, options.seed);
+  if (!options.init_from.empty()) run.init = init_from_weights(*network, options.init_from);
   const ModelStamp stamp{g.name(), graph_hash_text(g), std::string(task_name(options.task)), in.resolution};
   // With --validation the subset is drawn from the images not held out.
   ValidationSplit split = validation_split(train_set.labels, options.validation);

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "hwnas/graph/graph.h"
 #include "hwnas/train/train_options.h"
+#include "hwnas/train/weight_transfer.h"
 
 namespace hwnas::train {
 
@@ -26,6 +28,7 @@ struct ClassificationRun {
   std::int32_t epochs_done = 0, resumed_from_epoch = 0;
   std::int64_t images_trained = 0;    // in this session
   double train_seconds = 0, images_per_s = 0, eval_seconds = 0;
+  std::optional<WeightTransfer> init; // with TrainOptions::init_from: what the network started from
 };
 
 /// Trains `model` (options.task is classification: scene_run.h trains detectors and
@@ -42,8 +45,12 @@ struct ClassificationRun {
 /// that is not a classifier of 10 classes or that the network builder cannot express
 /// (naming the node), an input of other than 1 or 3 channels, --validation leaving fewer than
 /// 2 training images, --save or --checkpoint paths
-/// that cannot be written (or are the model file or each other), and a checkpoint that
-/// cannot be resumed. `model_file` (empty for zoo specs) is the MODEL file, never
+/// that cannot be written (or are the model file, the --init-from file or each other), a
+/// checkpoint that cannot be resumed, and an --init-from file that cannot be read (after
+/// the data is loaded: one that shares no parameter with the model, init_from_weights).
+/// With options.init_from the network starts from that file's tensors (weight_transfer.h)
+/// instead of the seed's alone, then trains under the same schedule: fine-tuning with few
+/// --epochs and a lower --lr. `model_file` (empty for zoo specs) is the MODEL file, never
 /// overwritten. A diverging run returns failed with the reason, writes no weights.
 ClassificationRun train_classification(const graph::Graph& model, const std::string& model_file,
                                        const TrainOptions& options, const ProgressCallback& progress);

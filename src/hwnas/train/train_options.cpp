@@ -130,6 +130,7 @@ std::map<std::string, std::string> run_identity(const TrainOptions& o) {
           {"--warmup", fmt::format("{}", o.warmup)},
           {"--augment", o.augment ? "on" : "off"}};
   if (o.validation > 0) identity["--validation"] = std::to_string(o.validation);
+  if (!o.init_from.empty()) identity["--init-from"] = o.init_from;
   if (o.task != Task::classification) {
     identity["--scenes"] = std::to_string(o.scenes);
     identity["--scene-size"] = std::to_string(o.scene_size);

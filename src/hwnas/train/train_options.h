@@ -61,6 +61,8 @@ struct TrainOptions {
   std::string checkpoint;             // written after every epoch when not empty
   bool resume = false;                // continue from `checkpoint`
   std::string save;                   // final weights, when not empty
+  std::string init_from;              // when not empty: a weights file or checkpoint whose tensors
+                                      // initialise the network (weight_transfer.h); then training as usual
   // Scenes (detection and segmentation only; data/scenes.h, drawn from Fashion-MNIST's
   // default directory or $HWNAS_FASHION_MNIST_DIR):
   std::int64_t scenes = 10'000;       // training scenes, 2 to 1,000,000 (then --subset of them)
@@ -97,7 +99,8 @@ std::int32_t resolve_threads(std::int32_t threads);
 
 /// Everything that decides a run's trajectory, as option → value text (CLI spelling), for
 /// a checkpoint to refuse a resume under other options ("--epochs": "3"); for detection and
-/// segmentation also --scenes, --scene-size and --scene-labels.
+/// segmentation also --scenes, --scene-size and --scene-labels; --validation and
+/// --init-from (its path as given) when set.
 std::map<std::string, std::string> run_identity(const TrainOptions& options);
 
 }  // namespace hwnas::train
