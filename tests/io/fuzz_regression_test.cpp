@@ -4,10 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "fuzz/onnx_checks.h"
 #include "fuzz/replay.h"
+#include "hwnas/base/error.h"
+#include "hwnas/graph/model_file.h"
+#include "hwnas/io/onnx_export.h"
+#include "hwnas/io/onnx_import.h"
 
 namespace hwnas::io {
 namespace {
@@ -21,8 +26,8 @@ bool exercise(const fs::path& file) {
 
 // The seeds import, export and re-import identically, except the two that show a refusal:
 // torchvision's LR-ASPP (its interpolation to the input's size exports Shape ops) and a
-// network exported with a dynamic height and width. What the target finds goes to
-// tests/fuzz/regressions/onnx/ (none yet): it must import or fail with a one-line UserError.
+// network exported with a dynamic height and width. What the target found
+// (tests/fuzz/regressions/onnx/) must import or fail with a one-line UserError.
 TEST(FuzzRegression, OnnxSeedsImportExceptTheTwoRefusalsAndFoundInputsFailInOneLine) {
   const auto seeds = fuzz::fuzz_inputs("corpus", "onnx");
   ASSERT_GE(seeds.size(), 11u);
@@ -31,7 +36,34 @@ TEST(FuzzRegression, OnnxSeedsImportExceptTheTwoRefusalsAndFoundInputsFailInOneL
     const bool refused = name == "tv_lraspp.onnx" || name == "tv_mobilenet_v3_dynamic.onnx";
     EXPECT_EQ(exercise(f), !refused) << name;
   }
-  for (const fs::path& f : fuzz::fuzz_inputs("regressions", "onnx")) exercise(f);
+  const auto found = fuzz::fuzz_inputs("regressions", "onnx");
+  ASSERT_FALSE(found.empty());
+  for (const fs::path& f : found) exercise(f);
+}
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// fuzz_onnx's finding: a block name with a byte that is not UTF-8 in the hwnas.blocks table
+// imported (yaml-cpp reads the JSON without checking), then the export's JSON writer threw
+// nlohmann's type_error 316 (hwnas export: "internal error", exit 1). A model file can name a
+// block so too. Now the importer refuses the table and the exporter the name, in one line.
+TEST(FuzzRegression, ABlockNameThatIsNotUtf8IsAOneLineErrorNotAJsonException) {
+  const std::string file =
+      (fs::path(HWNAS_SOURCE_DIR) / "tests/fuzz/regressions/onnx/block_table_not_utf8.onnx").string();
+  const std::string imported = error_of([&] { import_onnx_file(file); });
+  EXPECT_NE(imported.find("metadata hwnas.blocks: not UTF-8 text"), std::string::npos) << imported;
+  const graph::Graph g = graph::parse_model("input: [3, 8, 8]\nlayers:\n  - {op: conv, name: \"c\xff\", out: 4}\n", "m.yaml");
+  const std::string out = (fs::path(::testing::TempDir()) / "fuzz_regression_not_utf8.onnx").string();
+  const std::string exported = error_of([&] { save_onnx_file(g, out); });
+  EXPECT_NE(exported.find("block 'c\\xff': its name is not UTF-8 text"), std::string::npos) << exported;
+  EXPECT_EQ(exported.find('\n'), std::string::npos) << exported;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
+#include "hwnas/base/printable.h"
 #include "hwnas/graph/block_spec_file.h"
 #include "hwnas/graph/overloaded.h"
 #include "hwnas/io/onnx_importer.h"
@@ -75,6 +76,10 @@ class Exporter {
   void blocks() {  // written even when empty: the importer then recognises none
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (graph::BlockId b = 0; b < g_.num_blocks(); ++b) {
+      if (!is_valid_utf8(g_.block_name(b)))  // nlohmann's dump would throw type_error 316
+        throw UserError(fmt::format("block '{}': its name is not UTF-8 text, which the ONNX file's block "
+                                    "table (JSON) cannot hold; rename the block",
+                                    g_.block_name(b)));
       nlohmann::ordered_json entry = {{"name", std::string(g_.block_name(b))},
                                       {"kind", std::string(graph::block_kind_name(g_.block(b).kind))}};
       if (auto spec = graph::block_spec_json(g_.block(b).spec); !spec.is_null()) entry["spec"] = std::move(spec);

@@ -40,7 +40,7 @@ inline constexpr std::string_view kPlaceholderWeightsDoc =
 
 /// The graph as an ONNX model; its doc_string names the network, `source` (the MODEL
 /// argument it was read from, when not empty) and kPlaceholderWeightsDoc. Throws UserError
-/// when a node's name is not UTF-8.
+/// when a block's name is not UTF-8 (the block table is JSON text).
 onnx::ModelProto export_onnx(const graph::Graph& graph, std::string_view source = {});
 
 /// Writes export_onnx(graph, source) to `path` atomically (write_file_atomically).

@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
 #include "hwnas/graph/block_spec_file.h"
 #include "hwnas/io/onnx_importer.h"
 
@@ -50,6 +51,7 @@ void Importer::add_blocks() {
   for (const auto& p : model_.metadata_props()) {
     if (p.key() != kBlocksMetadata) continue;
     const std::string where = fmt::format("{}: metadata {}", source_, kBlocksMetadata);
+    if (!is_valid_utf8(p.value())) throw UserError(fmt::format("{}: not UTF-8 text, so not JSON; re-export the model", where));
     YAML::Node list;
     try {
       list = YAML::Load(p.value());
