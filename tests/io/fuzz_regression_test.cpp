@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <functional>
 #include <string>
 
 #include "fuzz/onnx_checks.h"
@@ -13,6 +12,7 @@
 #include "hwnas/graph/model_file.h"
 #include "hwnas/io/onnx_export.h"
 #include "hwnas/io/onnx_import.h"
+#include "space/user_error.h"
 
 namespace hwnas::io {
 namespace {
@@ -41,14 +41,7 @@ TEST(FuzzRegression, OnnxSeedsImportExceptTheTwoRefusalsAndFoundInputsFailInOneL
   for (const fs::path& f : found) exercise(f);
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using space::error_of;  // the UserError's message; a test failure when none is thrown
 
 // fuzz_onnx's finding: a block name with a byte that is not UTF-8 in the hwnas.blocks table
 // imported (yaml-cpp reads the JSON without checking), then the export's JSON writer threw
