@@ -128,5 +128,40 @@ layers:
       << edges;
 }
 
+// Fresh-user findings of issue 12: the fused_ibn block op read no dilation and no block op
+// read bn_epsilon, though their specs have both; a conv block op took only an integer
+// padding, saying so without pointing to conv2d.
+TEST(BlockOps, ReadDilationBnEpsilonAndOneSidedPadding) {
+  const Graph g = parse_model(R"(input: [8, 16, 16]
+layers:
+  - {op: fused_ibn, name: f, out: 8, expand: 2, dilation: 2, bn_epsilon: 0.001}
+  - {op: ibn, name: i, out: 8, expand: 2, bn_epsilon: 0.001}
+  - {op: conv, name: c, out: 8, kernel: 3, padding: [1, 1], bn_epsilon: 0.01}
+  - {op: dwconv, name: d, bn_epsilon: 0.01}
+)",
+                              "m.yaml");
+  const auto conv = [&](const char* name) { return std::get<Conv2d>(g.op(g.find(name))); };
+  const auto epsilon = [&](const char* name) { return std::get<BatchNorm>(g.op(g.find(name))).epsilon; };
+  EXPECT_EQ(std::get<FusedIbnSpec>(g.block(0).spec).dilation, 2);
+  EXPECT_EQ(conv("f.expand.conv").dilation_h, 2);
+  EXPECT_EQ(conv("f.expand.conv").pad_h, 2);  // same padding at dilation 2
+  EXPECT_EQ(epsilon("f.expand.bn"), 0.001);
+  EXPECT_EQ(epsilon("f.project.bn"), 0.001);
+  EXPECT_EQ(epsilon("i.dw.bn"), 0.001);
+  EXPECT_EQ(std::get<ConvBnActSpec>(g.block(2).spec).padding, 1);  // [1, 1]: every side alike
+  EXPECT_EQ(epsilon("c.bn"), 0.01);
+  EXPECT_EQ(epsilon("d.bn"), 0.01);
+  EXPECT_EQ(error_of("input: [8, 16, 16]\nlayers:\n  - {op: conv, out: 8, kernel: 3, padding: [1, 1, 0, 0]}\n"),
+            "m.yaml:3: layer 'layers.0' (conv): padding: a conv layer pads every side alike (one integer); for "
+            "[height, width] or [top, left, bottom, right] padding write a conv2d layer, then batch_norm and the "
+            "activation");
+  EXPECT_EQ(error_of("input: [8, 16, 16]\nlayers:\n  - {op: ibn, out: 8, bn_epsilon: 2}\n").find("bn_epsilon"),
+            std::string("m.yaml:3: layer 'layers.0' (ibn): ").size());
+  EXPECT_EQ(error_of("input: [8, 16, 16]\nlayers:\n  - {op: max_pool, kernel: 3, padding: same}\n"),
+            "m.yaml:3: layer 'layers.0' (max_pool): padding must be a non-negative integer, a [height, width] pair "
+            "or [top, left, bottom, right], got 'same': write the pixels ('same' at stride 1 is dilation · (kernel − "
+            "1) / 2 on each side, e.g. 1 for kernel 3; 'valid' is 0)");
+}
+
 }  // namespace
 }  // namespace hwnas::graph

@@ -398,12 +398,24 @@ TEST(Errors, BlockTags) {
       {"bad.yaml:4:", "layer 'a' (relu)", "block 'nob' is not in the model's 'blocks' list"});
   expect_message(
       model_error("input: [3, 8, 8]\nblocks: [{name: b, kind: nope}]\nlayers:\n  - {op: relu}\n"),
-      {"bad.yaml:2:", "unknown block kind 'nope'"});
+      {"bad.yaml:2:", "unknown block kind 'nope'; use one of: conv_bn_act"});
   expect_message(
       model_error(
           "input: [3, 8, 8]\nblocks: [{name: b, kind: ibn}, {name: b, kind: squeeze_excite}]\n"
           "layers:\n  - {op: relu}\n"),
-      {"bad.yaml:2:", "duplicate block name 'b'"});
+      {"bad.yaml:2:", "block name 'b' is used twice (first at line 2); give each block its own name"});
+  // Fresh-user findings 9 of issue 12: the fix, and the closest name.
+  expect_message(model_error("input: [3, 8, 8]\nblocks: [{name: b, kind: ibnn}]\nlayers:\n  - {op: relu}\n"),
+                 {"bad.yaml:2:", "unknown block kind 'ibnn'; did you mean 'ibn'?; use one of: conv_bn_act, ibn, "
+                                 "fused_ibn, squeeze_excite, nb201_cell, nb201_reduction, fbnet, resnet_basic, "
+                                 "resnet_bottleneck, head"});
+  expect_message(model_error("input: [3, 8, 8]\nlayers:\n  - {op: ibm, out: 8}\n"),
+                 {"bad.yaml:3:", "unknown op 'ibm'; did you mean 'ibn'?; use one of: conv, dwconv"});
+  // A block op's block and a 'blocks' entry of one name: refused, naming both.
+  expect_message(model_error("input: [8, 8, 8]\nblocks: [{name: b, kind: ibn}]\nlayers:\n"
+                             "  - {op: relu, name: b.x, block: b}\n  - {op: ibn, out: 8, expand: 2, name: b}\n"),
+                 {"bad.yaml:5:", "layer 'b' (ibn) makes block 'b', which the 'blocks' list names too (line 2); "
+                                 "rename the layer or that block"});
   expect_message(model_error("input: [3, 8, 8]\nblocks: [{name: b}]\nlayers:\n  - {op: relu}\n"),
                  {"bad.yaml:2:", "each block is {name: NAME, kind: KIND}"});
   expect_message(

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -29,6 +30,9 @@ std::optional<SqueezeExciteSpec> se_spec(LayerContext& c, std::int32_t channels)
   return SqueezeExciteSpec{squeeze, *act, *gate};
 }
 
+/// The block's batch norms' epsilon, in batch_norm's range (op_schema).
+double bn_epsilon(LayerContext& c) { return c.reader.number("bn_epsilon", kDefaultBatchNormEpsilon, 0, 1); }
+
 std::int32_t expanded_channels(LayerContext& c, std::int32_t in, double fallback) {
   const double expand = c.reader.number("expand", fallback, 0.01, 1000.0);
   // torchvision's int(round(in * expand)): Python rounds half to even (5 * 0.5 -> 2), as
@@ -43,6 +47,13 @@ const std::map<std::string, Build, std::less<>>& block_ops() {
          const NodeId x = single_input(c);
          const std::int32_t dilation = c.reader.positive("dilation", 1);
          const std::int32_t kernel = c.reader.positive("kernel", 1);
+         std::int32_t padding = -1;  // "same"
+         if (const auto p = c.reader.padding("padding")) {
+           if (std::any_of(p->begin(), p->end(), [&](std::int32_t side) { return side != (*p)[0]; }))
+             c.reader.fail("padding: a conv layer pads every side alike (one integer); for [height, width] or [top, "
+                           "left, bottom, right] padding write a conv2d layer, then batch_norm and the activation");
+           padding = (*p)[0];
+         }
          return conv_bn_act(c.graph, x,
                             {.out = c.reader.positive("out"),
                              .kernel = kernel,
@@ -52,9 +63,8 @@ const std::map<std::string, Build, std::less<>>& block_ops() {
                              .act = c.reader.activation("act", ActKind::relu),
                              .bias = c.reader.boolean("bias", false),
                              .bn = c.reader.boolean("bn", true),
-                             .padding = c.reader.has("padding")
-                                            ? c.reader.non_negative("padding", 0)
-                                            : -1},  // "same"
+                             .padding = padding,
+                             .bn_epsilon = bn_epsilon(c)},
                             c.name);
        }},
       {"dwconv",
@@ -68,7 +78,8 @@ const std::map<std::string, Build, std::less<>>& block_ops() {
                              .groups = channels,
                              .dilation = c.reader.positive("dilation", 1),
                              .act = c.reader.activation("act", ActKind::relu),
-                             .bn = c.reader.boolean("bn", true)},
+                             .bn = c.reader.boolean("bn", true),
+                             .bn_epsilon = bn_epsilon(c)},
                             c.name);
        }},
       {"ibn",
@@ -83,7 +94,8 @@ const std::map<std::string, Build, std::less<>>& block_ops() {
                      .dilation = c.reader.positive("dilation", 1),
                      .act = c.reader.activation("act", ActKind::relu6).value_or(ActKind::identity),
                      .se = se_spec(c, expanded),
-                     .residual = c.reader.boolean("residual", true)},
+                     .residual = c.reader.boolean("residual", true),
+                     .bn_epsilon = bn_epsilon(c)},
                     c.name)
              .output;
        }},
@@ -96,10 +108,12 @@ const std::map<std::string, Build, std::less<>>& block_ops() {
                            .expanded = expanded,
                            .kernel = c.reader.positive("kernel", 3),
                            .stride = c.reader.positive("stride", 1),
+                           .dilation = c.reader.positive("dilation", 1),
                            .act = c.reader.activation("act", ActKind::relu6)
                                       .value_or(ActKind::identity),
                            .se = se_spec(c, expanded),
-                           .residual = c.reader.boolean("residual", true)},
+                           .residual = c.reader.boolean("residual", true),
+                           .bn_epsilon = bn_epsilon(c)},
                           c.name)
              .output;
        }},

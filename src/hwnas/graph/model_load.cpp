@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
+#include "hwnas/base/suggest.h"
 #include "hwnas/base/yaml_input.h"
 #include "hwnas/graph/block_spec_file.h"
 #include "hwnas/graph/model_file.h"
@@ -90,10 +92,18 @@ class ModelLoader {
           !b["kind"].IsScalar())
         fail(b, "each block is {name: NAME, kind: KIND} or {name: NAME, kind: KIND, spec: {type: ..., ...}}");
       BlockKind kind{};
-      if (!parse_block_kind(b["kind"].Scalar(), kind))
-        fail(b["kind"], fmt::format("unknown block kind '{}'", b["kind"].Scalar()));
+      if (!parse_block_kind(b["kind"].Scalar(), kind)) {
+        std::vector<std::string_view> kinds;  // BlockKind's values run from 0 to head
+        for (int k = 0; k <= static_cast<int>(BlockKind::head); ++k)
+          kinds.push_back(block_kind_name(static_cast<BlockKind>(k)));
+        fail(b["kind"], fmt::format("unknown block kind '{}'{}; use one of: {}", b["kind"].Scalar(),
+                                    did_you_mean(b["kind"].Scalar(), kinds), fmt::join(kinds, ", ")));
+      }
       const std::string name = b["name"].Scalar();
-      if (block_ids_.contains(name)) fail(b, fmt::format("duplicate block name '{}'", name));
+      if (const auto first = block_marks_.find(name); first != block_marks_.end())
+        fail(b, fmt::format("block name '{}' is used twice (first at line {}); give each block its own name", name,
+                            first->second + 1));
+      block_marks_[name] = b.Mark().line;
       const BlockSpec spec = b["spec"] ? read_block_spec(b["spec"], source_, name, kind) : BlockSpec();
       block_ids_[name] = graph_.add_block(kind, name, spec);
       if (b["spec"]) written_specs_.emplace_back(block_ids_[name], b["spec"]);
@@ -119,9 +129,17 @@ class ModelLoader {
       if (!node["op"] || !node["op"].IsScalar())
         fail(node, fmt::format("layer {} has no 'op'; use one of: {}", i, detail::known_ops(extra_)));
       layer.op = node["op"].Scalar();
-      if (!detail::is_known_op(layer.op, extra_))
-        fail(node["op"], fmt::format("layer {}: unknown op '{}'; use one of: {}", i, layer.op,
-                                     detail::known_ops(extra_)));
+      if (!detail::is_known_op(layer.op, extra_)) {
+        const std::string known = detail::known_ops(extra_);  // "conv, dwconv, ..."
+        std::vector<std::string_view> names;
+        for (std::size_t at = 0; at < known.size();) {
+          const std::size_t end = std::min(known.find(", ", at), known.size());
+          names.push_back(std::string_view(known).substr(at, end - at));
+          at = end + 2;
+        }
+        fail(node["op"], fmt::format("layer {}: unknown op '{}'{}; use one of: {}", i, layer.op,
+                                     did_you_mean(layer.op, names), known));
+      }
       layer.name = fmt::format("layers.{}", i);
       if (const YAML::Node name = node["name"]) {
         if (!name.IsScalar() || name.Scalar().empty()) fail(name, "name must be a non-empty string");
@@ -263,6 +281,7 @@ class ModelLoader {
       ctx.block = it->second;
     }
     const NodeId first_new = graph_.size();
+    const BlockId first_block = graph_.num_blocks();
     NodeId out = -1;
     try {
       out = detail::build_layer(layer.op, ctx, extra_);
@@ -271,6 +290,16 @@ class ModelLoader {
       const std::string what = e.what();
       if (what.starts_with(source_ + ":")) throw;
       fail(layer.node, what);
+    }
+    // A block op's block shares the name space of the 'blocks' list: two blocks of one
+    // name would be one site to a rewrite and to the ONNX block table.
+    for (BlockId b = first_block; b < graph_.num_blocks(); ++b) {
+      const std::string name(graph_.block_name(b));
+      if (const auto first = block_marks_.find(name); first != block_marks_.end())
+        fail(layer.node, fmt::format("layer '{}' ({}) makes block '{}', which the 'blocks' list names too (line {}); "
+                                     "rename the layer or that block",
+                                     layer.name, layer.op, name, first->second + 1));
+      block_marks_[name] = layer.node.Mark().line;
     }
     for (NodeId id = first_new; id < graph_.size(); ++id)
       register_name(layer.node, std::string(graph_.node_name(id)), id);
@@ -299,6 +328,7 @@ class ModelLoader {
   std::unordered_map<std::string, NodeId> names_;
   std::unordered_map<std::string, std::pair<NodeId, NodeId>> layer_nodes_;  // [begin, end)
   std::unordered_map<std::string, BlockId> block_ids_;
+  std::unordered_map<std::string, int> block_marks_;  // every block's name -> 0-based line
   std::vector<std::pair<BlockId, YAML::Node>> written_specs_;
 };
 

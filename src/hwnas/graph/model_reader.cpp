@@ -125,6 +125,10 @@ std::optional<std::array<std::int32_t, 4>> LayerReader::padding(const std::strin
   auto one = [&](const YAML::Node& n) {
     return integer_at(n, key, 0, fmt::format("{} must be {}, got {}", key, forms, quoted(n)));
   };
+  if (v.IsScalar() && (v.Scalar() == "same" || v.Scalar() == "valid" || v.Scalar() == "SAME" || v.Scalar() == "VALID"))
+    fail_at(v, fmt::format("{} must be {}, got '{}': write the pixels ('same' at stride 1 is dilation · (kernel − 1) "
+                           "/ 2 on each side, e.g. 1 for kernel 3; 'valid' is 0)",
+                           key, forms, v.Scalar()));
   if (!v.IsSequence()) {
     const std::int32_t p = one(v);
     return std::array{p, p, p, p};
