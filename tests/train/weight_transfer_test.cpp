@@ -107,7 +107,8 @@ TEST(WeightTransfer, WiderChannelsTakeTheLeadingOnes) {
   const torch::Tensor expand = after.at("features.3.expand.conv.weight");  // [64, 8, 1, 1]
   ASSERT_EQ(expand.sizes(), (std::vector<std::int64_t>{64, 8, 1, 1}));
   EXPECT_TRUE(torch::equal(expand.index({Slice(0, 48)}), saved.at("features.3.expand.conv.weight")));
-  EXPECT_TRUE(torch::equal(expand.index({Slice(48, 64)}), fresh.at("features.3.expand.conv.weight").index({Slice(48, 64)})));
+  EXPECT_TRUE(torch::equal(expand.index({Slice(48, 64)}),
+                           fresh.at("features.3.expand.conv.weight").index({Slice(48, 64)})));
   const torch::Tensor project = after.at("features.3.project.conv.weight");  // [8, 64, 1, 1]
   EXPECT_TRUE(torch::equal(project.index({Slice(), Slice(0, 48)}), saved.at("features.3.project.conv.weight")));
   EXPECT_TRUE(torch::equal(project.index({Slice(), Slice(48, 64)}),
@@ -121,8 +122,9 @@ TEST(WeightTransfer, WiderChannelsTakeTheLeadingOnes) {
   const WeightTransfer back = init_from_weights(*narrow, wide_path);
   EXPECT_EQ(back.sliced_tensors, 11);
   EXPECT_EQ(back.copied_params, back.network_params);
+  const torch::Tensor wide_expand = by_name(read_weights(wide_path).tensors).at("features.3.expand.conv.weight");
   EXPECT_TRUE(torch::equal(by_name(narrow->named_state()).at("features.3.expand.conv.weight"),
-                           by_name(read_weights(wide_path).tensors).at("features.3.expand.conv.weight").index({Slice(0, 48)})));
+                           wide_expand.index({Slice(0, 48)})));
 }
 
 TEST(WeightTransfer, DepthwiseIsNotSlicedIntoAFullConv) {
@@ -155,6 +157,28 @@ TEST(WeightTransfer, ACheckpointServesToo) {
   EXPECT_EQ(t.copied_params, t.network_params);
   EXPECT_TRUE(t.skipped.empty());
   EXPECT_TRUE(torch::equal(net->named_state().front().second, source->named_state().front().second));
+}
+
+TEST(WeightTransfer, AClassifierSeedsADetectorsBackbone) {
+  const graph::Graph classifier = space::build_zoo_model(kSmall);
+  const std::string path = save_weights(classifier, 1, "classifier.pt");
+  const auto saved = by_name(read_weights(path).tensors);
+  Network detector(space::build_zoo_model("ssdlite_mobilenet_v2:width=0.25,res=64,in_ch=1,classes=11"), 2);
+  const WeightTransfer t = init_from_weights(*detector, path);
+  EXPECT_EQ(t.sliced_tensors, 0);
+  std::int64_t backbone = 0;
+  for (const auto& [name, tensor] : detector->named_state()) {
+    if (!name.starts_with("features.")) continue;
+    ++backbone;
+    ASSERT_TRUE(saved.contains(name)) << name;
+    EXPECT_TRUE(torch::equal(tensor, saved.at(name))) << name;
+  }
+  EXPECT_EQ(t.copied_tensors, backbone);
+  for (const SkippedTensor& s : t.skipped) {
+    EXPECT_FALSE(s.name.starts_with("features.")) << s.name;
+    EXPECT_EQ(s.reason, "absent from the file") << s.name;
+  }
+  EXPECT_EQ(t.unused, (std::vector<std::string>{"classifier.fc.weight", "classifier.fc.bias"}));
 }
 
 std::string error_of(NetworkImpl& net, const std::string& path) {
@@ -238,8 +262,9 @@ TEST(InitFromCli, ReportsWhatItTook) {
   EXPECT_EQ(init["sliced_tensors"], 5);  // the batch norm's 4 others, the linear weight
   EXPECT_EQ(init["copied_params"], 8 + 8 + 10 * 8 + 10);
   EXPECT_EQ(init["network_params"], 12 * 25 + 12 + 12 + 10 * 12 + 10);
-  EXPECT_EQ(init["skipped"], nlohmann::json::parse(
-                                 R"([{"tensor": "layers.0.conv.weight", "reason": "file 8x1x3x3, network 12x1x5x5"}])"));
+  EXPECT_EQ(init["skipped"],
+            nlohmann::json::parse(R"([{"tensor": "layers.0.conv.weight",
+                                        "reason": "file 8x1x3x3, network 12x1x5x5"}])"));
   EXPECT_EQ(init["unused"], nlohmann::json::parse(R"(["layers.0.conv.weight"])"));
   // The text output: one line before the run's.
   const Result text = hwnas(quick(wide, {"--init-from", base}));

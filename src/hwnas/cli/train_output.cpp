@@ -144,6 +144,7 @@ nlohmann::ordered_json run_json(const train::SceneRun& r, bool trained) {
   if (!r.cache_note.empty()) j["scenes"]["cache_note"] = r.cache_note;
   add_facts(j, r, trained);
   if (r.task == train::Task::detection) j["decode_seconds"] = r.decode_seconds;
+  if (trained && r.init) j["init_from"] = init_json(*r.init);
   return j;
 }
 
@@ -174,6 +175,7 @@ void print_trained(const train::ClassificationRun& r, const std::string& save) {
 
 void print_trained(const train::SceneRun& r, const std::string& save) {
   if (!r.cache_note.empty()) fmt::print("{}\n", printable(r.cache_note));
+  if (r.init) print_init(*r.init);
   print_header(r, fmt::format("{}, {}x{} {} scenes", train::task_name(r.task), r.scene_size, r.scene_size,
                               r.scene_labels));
   print_metrics(r);

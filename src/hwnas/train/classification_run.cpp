@@ -92,7 +92,8 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
   const std::vector<FileRole> inputs = {{model_file, "model file (MODEL)"}, init_file};
   if (!options.save.empty())
     check_output_path(options.save, "weights file (--save)",
-                      {{model_file, "model file (MODEL)"}, init_file, {options.checkpoint, "checkpoint (--checkpoint)"}});
+                      {{model_file, "model file (MODEL)"}, init_file,
+                       {options.checkpoint, "checkpoint (--checkpoint)"}});
   if (!options.checkpoint.empty()) check_output_path(options.checkpoint, "checkpoint (--checkpoint)", inputs);
   if (options.resume) read_text_file(options.checkpoint, "checkpoint (--checkpoint, --resume)");
   if (!options.init_from.empty()) read_text_file(options.init_from, init_file.role);

@@ -17,6 +17,7 @@
 #include "hwnas/train/tasks/detection_task.h"
 #include "hwnas/train/tasks/segmentation_task.h"
 #include "hwnas/train/trainer.h"
+#include "hwnas/train/weight_transfer.h"
 
 namespace hwnas::train {
 namespace {
@@ -190,10 +191,12 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
   const SceneOptions scenes = scene_options(options);
   check_scene_options(scenes);
   const SceneModel m = scene_model(model, options.resolution, options.task, options.scene_labels);
-  const std::vector<FileRole> inputs = {{model_file, "model file (MODEL)"}};
+  const FileRole init_file{options.init_from, "weights file (--init-from)"};
+  const std::vector<FileRole> inputs = {{model_file, "model file (MODEL)"}, init_file};
   if (!options.save.empty())
     check_output_path(options.save, "weights file (--save)",
-                      {{model_file, "model file (MODEL)"}, {options.checkpoint, "checkpoint (--checkpoint)"}});
+                      {{model_file, "model file (MODEL)"}, init_file,
+                       {options.checkpoint, "checkpoint (--checkpoint)"}});
   if (!options.checkpoint.empty()) check_output_path(options.checkpoint, "checkpoint (--checkpoint)", inputs);
   const ModelStamp stamp{m.graph.name(),
                          graph_hash_text(m.graph),
@@ -204,8 +207,12 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
   if (options.resume)  // fit() reads it again; here so that a refused resume writes no scenes
     check_resumable(read_checkpoint(options.checkpoint), stamp, run_identity(options), options.checkpoint);
   Network network(m.graph, options.seed);
+  // Before the scenes, so that a refused file writes none.
+  std::optional<WeightTransfer> init;
+  if (!options.init_from.empty()) init = init_from_weights(*network, options.init_from);
 
   SceneRun run = run_header(m, options.task, options.threads, scenes);
+  run.init = std::move(init);
   const ImageSet train_set = cached(scenes, Split::train, options.scenes, options.data_dir, run);
   const ImageSet test_set = cached(scenes, Split::test, options.test_scenes, options.data_dir, run);
   refuse_test_scenes_without_boxes(options.task, test_set);

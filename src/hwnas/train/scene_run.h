@@ -15,6 +15,7 @@
 #include "hwnas/graph/graph.h"
 #include "hwnas/train/classification_run.h"
 #include "hwnas/train/train_options.h"
+#include "hwnas/train/weight_transfer.h"
 
 namespace hwnas::train {
 
@@ -43,6 +44,7 @@ struct SceneRun {
   double eval_seconds = 0;            // the test scenes' evaluation, all of it
   double decode_seconds = 0;          // of which detection's decoding, NMS and mAP matching
   std::string cache_note;             // a corrupt cache file that was generated again, else ""
+  std::optional<WeightTransfer> init; // with TrainOptions::init_from: what the network started from
 
   /// The search's one accuracy figure, in [0, 100]: 100 × mAP@0.5 or 100 × mIoU.
   double accuracy() const { return 100 * (task == Task::detection ? map_50 : miou); }
@@ -61,8 +63,11 @@ struct SceneRun {
 /// SSD head for the scenes' classes (task_heads.h ssd_head_layout: "use a model with
 /// classes=11") or not a segmenter of classes + 1 (check_segmenter), or that the network
 /// builder cannot express, an input of other than 1 or 3 channels, --save or --checkpoint
-/// paths that cannot be written, a missing Fashion-MNIST, and a checkpoint that cannot be
-/// resumed. A diverging run returns failed with the reason and writes no weights.
+/// paths that cannot be written, a missing Fashion-MNIST, a checkpoint that cannot be
+/// resumed, and an --init-from file that cannot be read or shares no parameter with the
+/// model (checked before any scene is generated). With options.init_from the network starts
+/// from that file's tensors (weight_transfer.h; a classifier's backbone too), as
+/// train_classification. A diverging run returns failed with the reason and writes no weights.
 SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, const TrainOptions& options,
                       const ProgressCallback& progress);
 
