@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -190,6 +191,47 @@ TEST_F(FileIo, OutputCheckRefusesTheCommandsInputsHoweverSpelled) {
   fs::current_path(cwd);
   EXPECT_NO_THROW(check_output_path(path("other.est").string(), "estimator file (--out)", {{store.string(), role}, {"", "none"}}));
   EXPECT_EQ(slurp(store), "SQLite format 3");
+}
+
+// hwnas export resnet50 --out r50.onnx, killed while writing, left '.r50.onnx.RpL02g' (12 MB)
+// behind (fresh-user finding 4): SIGTERM during the write removes the temporary file, and
+// the process still ends by the signal.
+TEST_F(FileIo, ASignalDuringTheWriteLeavesNoTemporaryFile) {
+  const std::string out = path("big.onnx").string();
+  const auto temp_present = [&] {
+    for (const std::string& e : entries())
+      if (e.starts_with(".big.onnx.")) return true;
+    return false;
+  };
+  int status = 0;
+  bool signalled_mid_write = false;
+  // The child may finish before the signal comes: then again with more to write.
+  for (std::size_t megabytes = 64; megabytes <= 1024 && !signalled_mid_write; megabytes *= 2) {
+    const std::string text(megabytes << 20, 'x');
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      write_file_atomically(out, text, "model file");
+      ::_exit(0);
+    }
+    while (!temp_present() && ::waitpid(child, &status, WNOHANG) == 0) {
+    }
+    ::kill(child, SIGTERM);
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    signalled_mid_write = WIFSIGNALED(status) && !fs::exists(out);
+    std::error_code ec;
+    fs::remove(out, ec);
+  }
+  ASSERT_TRUE(signalled_mid_write) << "the child always finished writing first";
+  EXPECT_EQ(WTERMSIG(status), SIGTERM);
+  EXPECT_EQ(entries(), std::vector<std::string>{});
+}
+
+TEST_F(FileIo, TheWriteRestoresTheSignalHandlers) {
+  const auto previous = std::signal(SIGTERM, SIG_IGN);
+  write_file_atomically(path("a.yaml").string(), "x: 1\n", "model file");
+  EXPECT_EQ(std::signal(SIGTERM, previous), SIG_IGN);
+  EXPECT_EQ(slurp(path("a.yaml")), "x: 1\n");
 }
 
 }  // namespace

@@ -2,12 +2,17 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 
 #include "hwnas/base/error.h"
@@ -64,6 +69,97 @@ std::string canonical_spelling(const std::string& path) {
   const fs::path p = fs::weakly_canonical(fs::absolute(resolve_links(path), ec), ec);
   return ec ? path : p.string();
 }
+
+/// The temporary files write_file_atomically has in flight, so that SIGINT or SIGTERM
+/// (Ctrl-C, kill) does not leave them behind: a fixed table the signal handler can read
+/// without allocating (a write beyond its slots is just not cleaned up on a signal).
+struct TempSlot {
+  std::atomic<bool> used{false};
+  std::atomic<bool> ready{false};
+  char path[PATH_MAX] = {};
+};
+std::array<TempSlot, 16> g_temps;
+constexpr std::array<int, 2> kCleanedSignals = {SIGINT, SIGTERM};
+std::mutex g_handler_mutex;
+int g_in_flight = 0;                                   // guarded by g_handler_mutex
+std::array<struct sigaction, 2> g_previous_actions{};  // set while g_in_flight > 0
+
+void unlink_temps() {
+  for (TempSlot& slot : g_temps)
+    if (slot.ready.load()) ::unlink(slot.path);
+}
+
+/// SIGINT/SIGTERM while a temporary file is in flight: the previous disposition decides.
+/// The default (the process ends): remove the temporary files, restore the default and
+/// re-raise, so the process still ends by the signal. Ignored: nothing. A handler (e.g.
+/// hwnas search's stop request): call it; when it has set the default to end the process,
+/// remove the temporary files first.
+extern "C" void remove_temps_on_signal(int signal_number) {
+  const int saved_errno = errno;
+  const std::size_t i = signal_number == kCleanedSignals[0] ? 0 : 1;
+  const struct sigaction& previous = g_previous_actions[i];
+  const bool has_info = (previous.sa_flags & SA_SIGINFO) != 0;
+  if (!has_info && previous.sa_handler == SIG_DFL) {
+    unlink_temps();
+    ::sigaction(signal_number, &previous, nullptr);
+    ::raise(signal_number);  // blocked in this handler: delivered when it returns
+  } else if (has_info || previous.sa_handler != SIG_IGN) {
+    if (has_info)
+      previous.sa_sigaction(signal_number, nullptr, nullptr);
+    else
+      previous.sa_handler(signal_number);
+    struct sigaction now {};
+    if (::sigaction(signal_number, nullptr, &now) == 0 && (now.sa_flags & SA_SIGINFO) == 0 &&
+        now.sa_handler == SIG_DFL)
+      unlink_temps();
+  }
+  errno = saved_errno;
+}
+
+/// For the scope of one write: the handler set (by the first write in flight), and
+/// track() registers the temporary file; the destructor unregisters it and restores the
+/// previous handlers (after the last write in flight).
+class TempRegistration {
+ public:
+  TempRegistration() {
+    const std::lock_guard<std::mutex> lock(g_handler_mutex);
+    if (g_in_flight++ == 0) {
+      struct sigaction action {};
+      action.sa_handler = remove_temps_on_signal;
+      ::sigemptyset(&action.sa_mask);
+      for (int s : kCleanedSignals) ::sigaddset(&action.sa_mask, s);
+      for (std::size_t i = 0; i < kCleanedSignals.size(); ++i)
+        ::sigaction(kCleanedSignals[i], &action, &g_previous_actions[i]);
+    }
+  }
+  void track(const std::string& path) {
+    if (path.size() >= PATH_MAX) return;
+    for (TempSlot& slot : g_temps) {
+      bool expected = false;
+      if (slot.used.compare_exchange_strong(expected, true)) {
+        std::memcpy(slot.path, path.c_str(), path.size() + 1);
+        slot.ready.store(true);
+        slot_ = &slot;
+        return;
+      }
+    }
+  }
+  ~TempRegistration() {
+    if (slot_ != nullptr) {
+      slot_->ready.store(false);
+      slot_->used.store(false);
+    }
+    const std::lock_guard<std::mutex> lock(g_handler_mutex);
+    if (--g_in_flight == 0)
+      for (std::size_t i = 0; i < kCleanedSignals.size(); ++i)
+        ::sigaction(kCleanedSignals[i], &g_previous_actions[i], nullptr);
+  }
+  TempRegistration(const TempRegistration&) = delete;
+  TempRegistration& operator=(const TempRegistration&) = delete;
+
+ private:
+  TempSlot* slot_ = nullptr;
+};
 
 }  // namespace
 
@@ -166,7 +262,18 @@ void write_file_atomically(const std::string& path, std::string_view text, std::
   }
 
   std::string tmp = (fs::path(directory_of(target)) / ("." + fs::path(target).filename().string() + ".XXXXXX")).string();
+  // SIGINT/SIGTERM held back from creating the file to registering it, so that no signal
+  // finds a created temporary file unregistered.
+  TempRegistration registration;
+  sigset_t cleaned, before;
+  ::sigemptyset(&cleaned);
+  for (int s : kCleanedSignals) ::sigaddset(&cleaned, s);
+  ::pthread_sigmask(SIG_BLOCK, &cleaned, &before);
   const int fd = ::mkstemp(tmp.data());
+  const int mkstemp_errno = errno;
+  if (fd >= 0) registration.track(tmp);
+  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  errno = mkstemp_errno;
   if (fd < 0) fail(fmt::format("{}; check the directory", errno_text(errno)));
   const auto give_up = [&](int why) {
     ::close(fd);
