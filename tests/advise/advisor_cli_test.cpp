@@ -119,6 +119,9 @@ TEST(AdviseCli, BadInputIsOneLineAndWritesNothing) {
                    "the plan comes from the experiment's patterns, so --passes does not apply");
   expect_bad_input(base({"--from", scratch_dir().string(), "--lossy"}), "so --lossy does not apply");
   expect_bad_input(base({"--from", scratch_dir().string()}), ": not an hwnas experiment");
+  expect_bad_input(base({"--from", scratch_dir().string(), "--all"}), "--all lists every ranked candidate");
+  expect_bad_input(base({"--passes", ""}), "--passes '': no pass named; give a comma-separated list of ibn_to_fused");
+  expect_bad_input(base({"--passes", "ibn_to_fused,"}), "--passes '': no pass named");
   write_temp("board.csv", "index,arch,lat_ms_dev\n0,a,3.5\n");
   const std::string table =
       write_temp("board.yaml", "name: board\nkind: table\ncsv: board.csv\nlatency_column: lat_ms_dev\n");

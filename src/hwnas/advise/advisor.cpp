@@ -147,7 +147,9 @@ Advice advise(const graph::Graph& g, const Evaluator& evaluator, const AdviseOpt
   Advice advice;
   advice.model = g.name();
   advice.parallelism = evaluator.parallelism();
-  const std::vector<const Pass*> passes = o.passes.empty() ? select_passes("") : o.passes;
+  std::vector<const Pass*> passes = o.passes;
+  if (passes.empty())
+    for (const Pass& p : advise::passes()) passes.push_back(&p);
   const Evaluation base = evaluator.evaluate(g);
   advice.baseline = base.figures;
   const std::vector<Limit> absolute = absolute_limits(o.limits, advice.baseline);

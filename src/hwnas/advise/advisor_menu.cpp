@@ -135,10 +135,6 @@ std::vector<Candidate> candidates(const graph::Graph& g, const std::vector<const
 
 std::vector<const Pass*> select_passes(std::string_view names, std::string_view option) {
   std::vector<const Pass*> out;
-  if (names.empty()) {
-    for (const Pass& p : passes()) out.push_back(&p);
-    return out;
-  }
   std::vector<std::string_view> wanted;
   while (true) {
     const std::string_view name = names.substr(0, names.find(','));
@@ -146,8 +142,10 @@ std::vector<const Pass*> select_passes(std::string_view names, std::string_view 
     if (it == passes().end()) {
       std::string all;
       for (const Pass& p : passes()) all += fmt::format("{}{}", all.empty() ? "" : ",", p.name);
-      throw UserError(fmt::format("{} '{}': no such pass; give a comma-separated list of {}", option,
-                                  name.empty() ? std::string("(empty)") : printable(name, 40), all));
+      throw UserError(fmt::format("{} '{}': {}; give a comma-separated list of {} (or leave {} out to try every "
+                                  "pass)",
+                                  option, printable(name, 40), name.empty() ? "no pass named" : "no such pass", all,
+                                  option));
     }
     wanted.push_back(name);
     if (name.size() == names.size()) break;

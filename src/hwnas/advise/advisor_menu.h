@@ -52,8 +52,8 @@ struct Candidate {
 std::vector<Candidate> candidates(const graph::Graph& graph, const std::vector<const Pass*>& passes,
                                   std::int32_t parallelism);
 
-/// The passes named in "a,b,..." (--passes), in the registry's order; all of them for "".
-/// UserError naming `option`, the unknown name and the choices.
+/// The passes named in "a,b,..." (--passes), in the registry's order. UserError naming
+/// `option`, the unknown (or empty: "", "a,,b") name and the choices.
 std::vector<const Pass*> select_passes(std::string_view names, std::string_view option = "--passes");
 
 /// "p=16,direction=up" ("" for none): how steps and candidates show their params.

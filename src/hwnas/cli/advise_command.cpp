@@ -45,6 +45,10 @@ std::string printable_lines(const std::string& text) {
 constexpr std::size_t kTop = 20;
 
 void run(const AdviseArgs& args, bool limits_given, bool passes_given, bool steps_given) {
+  if (!args.from.empty() && args.all)
+    throw UserError(fmt::format("--from {}: --all lists every ranked candidate, and a plan from an experiment is "
+                                "applied, not ranked; drop --all (the plan lists every step)",
+                                printable(args.from, 80)));
   if (!args.from.empty() && (passes_given || args.lossy || steps_given))
     throw UserError(fmt::format("--from {}: the plan comes from the experiment's patterns, so --{} does not apply; "
                                 "drop it, or drop --from to let the advisor combine the passes",
