@@ -122,6 +122,10 @@ TEST(ExperimentConfig, MalformedOverridesAreRefused) {
   expect_error(kBase, {"seed="}, "--set 'seed=': no value after '='");
   expect_error(kBase, {"strategy..x=1"}, "--set 'strategy..x=1': the key has an empty part");
   expect_error(kBase, {"seed.x=1"}, "--set 'seed.x=1': 'seed' is a value ('3'), not a mapping; set 'seed' itself");
+  // An index as errors print it (rungs[1]) made a key 'rungs[1]' (fresh-user check of issue 12).
+  expect_error(kBase, {"objective.constraints[0]=latency_ms <= 2"},
+               "--set 'objective.constraints[0]=latency_ms <= 2': write a list index as a part of the key: "
+               "objective.constraints.0=...");
   expect_error(std::string(kBase) + "objective: {constraints: [a]}\n", {"objective.constraints.3=b"},
                "'objective.constraints' is a list of 1; '3' is not an index of it (0 to 0)");
   expect_error(kBase, {"seed={a: 1, a: 2}"}, "key 'a' appears twice");

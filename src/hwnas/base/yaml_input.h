@@ -29,7 +29,9 @@ namespace hwnas {
 /// file is empty; ...", "SOURCE:LINE: text after the first document (a second document,
 /// or junk after the first); a WHAT holds exactly one document", "SOURCE:LINE: key 'k'
 /// appears twice in one mapping; keep one", or "SOURCE:LINE: aliases expand the document
-/// to more than 1000000 nodes; ..." (an alias bomb).
+/// to more than 1000000 nodes; ..." (an alias bomb). A value left empty (`key:` at the end
+/// of its line, `-` alone) is a null marked at its key (or '-'), not at the next token as
+/// yaml-cpp marks it, so errors about it name its own line.
 YAML::Node parse_yaml_document(std::string_view text, const std::string& source, std::string_view what);
 
 /// read_text_file (file_io.h) then parse_yaml_document, with `path` as the source.

@@ -14,6 +14,15 @@ namespace {
 
 /// Splits "a.b.c" into its parts; every part non-empty.
 std::vector<std::string> split_key(const std::string& key, const std::string& set) {
+  // rungs[1] as errors print it: --set writes the index as a part of its own.
+  if (key.find_first_of("[]") != std::string::npos) {
+    std::string dotted;
+    for (const char c : key) {
+      if (c == '[') dotted += '.';
+      else if (c != ']') dotted += c;
+    }
+    throw UserError(fmt::format("--set '{}': write a list index as a part of the key: {}=...", set, dotted));
+  }
   std::vector<std::string> parts;
   std::size_t start = 0;
   for (;;) {
