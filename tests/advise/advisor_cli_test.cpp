@@ -87,15 +87,46 @@ TEST(AdviseCli, FromAFinishedSearch) {
   EXPECT_EQ(j["transfer"]["patterns"]["space"], "mobilenet-cls");
   const nlohmann::json& plan = j["transfer"]["plan"]["steps"];
   ASSERT_FALSE(plan.empty());  // seed 2: 3 Pareto architectures, fusion at 25-100% depth
-  ASSERT_EQ(j["steps"].size(), plan.size());  // every planned step applies to the model it was planned on
-  for (std::size_t i = 0; i < plan.size(); ++i) {
-    EXPECT_EQ(j["steps"][i]["pass"], plan[i]["pass"]);
-    EXPECT_EQ(j["steps"][i]["site"], plan[i]["site"]);
+  // Every planned step applies to the model it was planned on, but the steps estimated to
+  // make it slower, and the lossy ones (no limit is violated), are skipped with the reason.
+  EXPECT_EQ(j["steps"].size() + j["skipped"].size(), plan.size());
+  ASSERT_FALSE(j["skipped"].empty());
+  bool slower = false, lossy = false;
+  for (const auto& k : j["skipped"]) {
+    slower = slower || k["why_not"].get<std::string>().find("it makes the model slower") != std::string::npos;
+    lossy = lossy || k["why_not"].get<std::string>().starts_with("lossy (it changes what the network computes)");
   }
+  EXPECT_TRUE(slower) << j["skipped"].dump(1);
+  EXPECT_TRUE(lossy) << j["skipped"].dump(1);  // change_kernel kernel=5
+  for (const auto& s : j["steps"]) {
+    EXPECT_LE(s["latency_ms_after"].get<double>(), s["latency_ms_before"].get<double>()) << s.dump(1);
+    EXPECT_FALSE(s["lossy"].get<bool>()) << s.dump(1);
+  }
+  EXPECT_LE(j["final"]["latency_ms"].get<double>(), j["baseline"]["latency_ms"].get<double>());
   EXPECT_TRUE(j["candidates"].empty());  // a plan is applied, not ranked
   const Result text = hwnas({"advise", kModel, "--estimator", estimator_file(), "--from", dir});
   ASSERT_EQ(text.status, 0) << text.err;
   EXPECT_NE(text.out.find("patterns of " + dir), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find(": skipped, it makes the model slower"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("warning: the result is estimated slower"), std::string::npos) << text.out;
+  // --whole-plan applies every step, as planned, and warns that the result is slower.
+  const Result whole = hwnas({"advise", kModel, "--estimator", estimator_file(), "--from", dir, "--whole-plan", "--json"});
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  const nlohmann::json w = nlohmann::json::parse(whole.out);
+  ASSERT_EQ(w["steps"].size(), plan.size());
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    EXPECT_EQ(w["steps"][i]["pass"], plan[i]["pass"]);
+    EXPECT_EQ(w["steps"][i]["site"], plan[i]["site"]);
+  }
+  const Result whole_text = hwnas({"advise", kModel, "--estimator", estimator_file(), "--from", dir, "--whole-plan"});
+  ASSERT_EQ(whole_text.status, 0) << whole_text.err;
+  EXPECT_NE(whole_text.out.find("warning: the result is estimated slower than the model (+"), std::string::npos)
+      << whole_text.out;
+  // --lossy lets the lossy steps in (still only those the estimate does not make worse).
+  const Result lossy_run = hwnas({"advise", kModel, "--estimator", estimator_file(), "--from", dir, "--lossy", "--json"});
+  ASSERT_EQ(lossy_run.status, 0) << lossy_run.err;
+  for (const auto& k : nlohmann::json::parse(lossy_run.out)["skipped"])
+    EXPECT_FALSE(k["why_not"].get<std::string>().starts_with("lossy")) << k.dump(1);
 }
 
 TEST(AdviseCli, BadInputIsOneLineAndWritesNothing) {
@@ -117,7 +148,8 @@ TEST(AdviseCli, BadInputIsOneLineAndWritesNothing) {
   expect_bad_input(base({"--target", "edgetpu-like"}), "hwnas fit --target edgetpu-like");
   expect_bad_input(base({"--from", scratch_dir().string(), "--passes", "ibn_to_fused"}),
                    "the plan comes from the experiment's patterns, so --passes does not apply");
-  expect_bad_input(base({"--from", scratch_dir().string(), "--lossy"}), "so --lossy does not apply");
+  expect_bad_input(base({"--from", scratch_dir().string(), "--steps", "3"}), "so --steps does not apply");
+  expect_bad_input(base({"--whole-plan"}), "--whole-plan applies every step of a plan from --from");
   expect_bad_input(base({"--from", scratch_dir().string()}), ": not an hwnas experiment");
   expect_bad_input(base({"--from", scratch_dir().string(), "--all"}), "--all lists every ranked candidate");
   expect_bad_input(base({"--passes", ""}), "--passes '': no pass named; give a comma-separated list of ibn_to_fused");

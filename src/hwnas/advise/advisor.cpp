@@ -99,9 +99,26 @@ void conclude(Advice& advice, const std::vector<Limit>& given, const std::vector
   if (est.size() >= 3) advice.spearman = estimate::spearman(est, meas);
 }
 
-// Describes `plan` applied from `g` into advice.steps (skipping what cannot apply).
+// Why the combination's rules refuse a planned step valued from `cur` to `next` ("" when
+// they accept it): a lossy step while every limit is met (unless `o.lossy`), a step that
+// makes the objective worse.
+std::string refusal(const PlanOptions& o, bool lossy, const Objective& cur, const Objective& next) {
+  if (o.whole_plan) return "";
+  if (lossy && !o.lossy && cur.violation <= 0)
+    return "lossy (it changes what the network computes) while every limit is met: skipped; --lossy applies it";
+  if (next.violation > cur.violation + 1e-9)
+    return fmt::format("estimated to exceed the limits by {:.1f}% (was {:.1f}%): skipped, it moves the model away "
+                       "from its limits",
+                       next.violation * 100, cur.violation * 100);
+  if (next.violation >= cur.violation - 1e-9 && next.latency_s > cur.latency_s)
+    return fmt::format("estimated {}: skipped, it makes the model slower", delta_ms(cur.latency_s, next.latency_s));
+  return "";
+}
+
+// Describes `plan` applied from `g` into advice.steps (skipping what cannot apply, and
+// what `o`'s rules refuse).
 void describe_plan(Advice& advice, const graph::Graph& g, const std::vector<PlannedStep>& plan,
-                   const Evaluator& evaluator, const std::vector<Limit>& absolute) {
+                   const Evaluator& evaluator, const std::vector<Limit>& absolute, const PlanOptions& o) {
   graph::Graph cur = g;
   Evaluation cur_eval = evaluator.evaluate(cur);
   for (const PlannedStep& s : plan) {
@@ -111,7 +128,13 @@ void describe_plan(Advice& advice, const graph::Graph& g, const std::vector<Plan
       continue;
     }
     Evaluation after = evaluator.evaluate(*a.result.graph);
-    Change c = change_of(a.result.record, a.params, is_lossy(*a.pass, a.params), cur_eval, after);
+    const bool lossy = is_lossy(*a.pass, a.params);
+    if (std::string why_not = refusal(o, lossy, objective(absolute, cur_eval.figures), objective(absolute, after.figures));
+        !why_not.empty()) {
+      advice.skipped.push_back({s, std::move(why_not)});
+      continue;
+    }
+    Change c = change_of(a.result.record, a.params, lossy, cur_eval, after);
     c.breaks = broken(absolute, advice.baseline, after.figures);
     c.why = s.why;
     advice.steps.push_back(std::move(c));
@@ -207,20 +230,20 @@ Advice advise(const graph::Graph& g, const Evaluator& evaluator, const AdviseOpt
     cur_obj = best_obj;
   }
   plan = drop_useless_steps(g, std::move(plan), evaluator, absolute, &advice.dropped);
-  describe_plan(advice, g, plan, evaluator, absolute);
+  describe_plan(advice, g, plan, evaluator, absolute, {.whole_plan = true});
   conclude(advice, o.limits, absolute, evaluator);
   return advice;
 }
 
 Advice apply_plan(const graph::Graph& g, const std::vector<PlannedStep>& plan, const Evaluator& evaluator,
-                  const std::vector<Limit>& limits) {
+                  const PlanOptions& o) {
   Advice advice;
   advice.model = g.name();
   advice.parallelism = evaluator.parallelism();
   advice.baseline = evaluator.figures(g, true);
-  const std::vector<Limit> absolute = absolute_limits(limits, advice.baseline);
-  describe_plan(advice, g, plan, evaluator, absolute);
-  conclude(advice, limits, absolute, evaluator);
+  const std::vector<Limit> absolute = absolute_limits(o.limits, advice.baseline);
+  describe_plan(advice, g, plan, evaluator, absolute, o);
+  conclude(advice, o.limits, absolute, evaluator);
   return advice;
 }
 

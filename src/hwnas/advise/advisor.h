@@ -75,11 +75,21 @@ struct Advice {
 /// the passes and the estimator throw (UserError for a kernel the estimator has no model for).
 Advice advise(const graph::Graph& graph, const Evaluator& evaluator, const AdviseOptions& options);
 
+/// How apply_plan treats a plan's steps.
+struct PlanOptions {
+  std::vector<Limit> limits;  // as given (percentages of the baseline allowed)
+  bool lossy = false;         // lossy steps also while every limit is met
+  bool whole_plan = false;    // every step that can apply, whatever its estimate
+};
+
 /// Applies `plan` in order from `graph`, skipping a step that cannot apply (unknown pass,
 /// site or parameter, or not eligible on the graph so far) with its reason, and describes
-/// each applied step and the result as advise() does (ranked stays empty).
+/// each applied step and the result as advise() does (ranked stays empty). Unless
+/// `whole_plan`, a step is also skipped, with its reason, by the combination's rules: a
+/// lossy step while every limit is met (unless `lossy`), and a step whose estimate makes
+/// the objective worse (more limit violation, or as much and a higher latency).
 Advice apply_plan(const graph::Graph& graph, const std::vector<PlannedStep>& plan, const Evaluator& evaluator,
-                  const std::vector<Limit>& limits = {});
+                  const PlanOptions& options = {});
 
 /// The combination's backward pass: from the last step to the first, drops a step when
 /// replaying the remaining ones in order from `graph` (all still eligible) gives an

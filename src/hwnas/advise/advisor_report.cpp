@@ -102,6 +102,9 @@ std::string result_lines(const Advice& a) {
   s += fmt::format("; MACs {}, weights {}, peak activations {}\n", delta_count(a.baseline.macs, a.final.macs, ""),
                    delta_count(a.baseline.weight_bytes, a.final.weight_bytes, "B"),
                    delta_count(a.baseline.peak_activation_bytes, a.final.peak_activation_bytes, "B"));
+  if (a.final.latency_s > a.baseline.latency_s)
+    s += fmt::format("warning: the result is estimated slower than the model ({:+.1f}%)\n",
+                     (a.final.latency_s / a.baseline.latency_s - 1) * 100);
   if (a.limits.empty()) return s;
   std::string met, missed;
   for (const LimitStatus& l : a.limits) {
@@ -265,7 +268,8 @@ std::string advice_text(const Advice& a, const AdviceSource& src, std::size_t to
                      c.why.empty() ? "" : " (why: " + printable(c.why) + ")");
   }
   for (const Skipped& k : a.skipped)
-    s += fmt::format("  skipped {} at {}: {}\n", printable(k.step.pass), printable(k.step.site), printable(k.why_not));
+    s += fmt::format("  skipped {} at {}{}: {}\n", printable(k.step.pass), printable(k.step.site),
+                     k.step.params.empty() ? "" : " " + printable(params_text(k.step.params)), printable(k.why_not));
   s += result_lines(a);
   return s;
 }

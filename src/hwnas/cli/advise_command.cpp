@@ -1,5 +1,5 @@
 // hwnas advise MODEL --estimator EST [--target T] [--limit K=V,...] [--passes a,b] [--lossy]
-// [--steps N] [--out MODEL2] [--summary FILE.md|.html] [--all] [--json]: ranks every rewrite
+// [--steps N] | [--from EXPERIMENT_DIR [--whole-plan]] [--out MODEL2] [--summary FILE.md|.html] [--all] [--json]: ranks every rewrite
 // of MODEL by estimated gain, explains each, and combines them (docs/advisor.md); with
 // --from EXPERIMENT_DIR it applies the rewrites a finished search's Pareto architectures
 // embody instead (docs/transfer.md). The logic is the advise library's; this file parses,
@@ -27,7 +27,7 @@ namespace {
 
 struct AdviseArgs {
   std::string model, estimator, target, limits, passes, out, summary, from;
-  bool lossy = false, all = false, json = false;
+  bool lossy = false, all = false, json = false, whole_plan = false;
   std::int32_t steps = 50;
 };
 
@@ -49,10 +49,13 @@ void run(const AdviseArgs& args, bool limits_given, bool passes_given, bool step
     throw UserError(fmt::format("--from {}: --all lists every ranked candidate, and a plan from an experiment is "
                                 "applied, not ranked; drop --all (the plan lists every step)",
                                 printable(args.from, 80)));
-  if (!args.from.empty() && (passes_given || args.lossy || steps_given))
+  if (!args.from.empty() && (passes_given || steps_given))
     throw UserError(fmt::format("--from {}: the plan comes from the experiment's patterns, so --{} does not apply; "
                                 "drop it, or drop --from to let the advisor combine the passes",
-                                printable(args.from, 80), passes_given ? "passes" : args.lossy ? "lossy" : "steps"));
+                                printable(args.from, 80), passes_given ? "passes" : "steps"));
+  if (args.from.empty() && args.whole_plan)
+    throw UserError("--whole-plan applies every step of a plan from --from EXPERIMENT_DIR; give --from, or drop "
+                    "--whole-plan");
   advise::AdviseOptions options;
   if (passes_given) options.passes = advise::select_passes(args.passes);
   if (limits_given) options.limits = advise::parse_limits(args.limits);
@@ -102,8 +105,9 @@ void run(const AdviseArgs& args, bool limits_given, bool passes_given, bool step
     patterns = advise::read_patterns(args.from);
     plan = advise::make_transfer_plan(g, *patterns);
   }
-  const advise::Advice advice = plan ? advise::apply_plan(g, plan->steps, evaluator, options.limits)
-                                     : advise::advise(g, evaluator, options);
+  const advise::Advice advice =
+      plan ? advise::apply_plan(g, plan->steps, evaluator, {options.limits, args.lossy, args.whole_plan})
+           : advise::advise(g, evaluator, options);
   const advise::AdviceSource source{args.estimator, estimator.target_name(), target ? target->name() : "", args.out,
                                     args.summary};
   if (out_format) io::export_model(advice.final_graph, *out_format, args.out, args.model);
@@ -139,6 +143,9 @@ void add_advise_command(CLI::App& app) {
   cmd->add_option("--from", args->from,
                   "Apply the rewrites a finished search's Pareto architectures embody (its experiment directory; "
                   "docs/transfer.md) instead of combining the passes");
+  cmd->add_flag("--whole-plan", args->whole_plan,
+                "With --from: apply every planned step, also one estimated to make the model slower, or lossy "
+                "while the limits are met (default: such steps are skipped)");
   cmd->add_flag("--all", args->all, "List every candidate (default: the first 20 and the worst that hurt)");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args, cmd] {
