@@ -121,7 +121,12 @@ TEST(RewriteCli, BadInputIsOneLineAndWritesNothing) {
   expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "align_channels", "--param", "p"}, "--param 'p': write KEY=VALUE");
   expect_bad_input({"rewrite", "mobilenet_v3_small", "--pass", "swap_activation", "--param", "to=gelu"},
                    "--param to=gelu: not an activation");
-  expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "scale_resolution"}, "needs --param resolution=N");
+  // One message, naming the real range, for every resolution that is not valid (fresh-user finding 10).
+  expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "scale_resolution"},
+                   "pass 'scale_resolution' needs --param resolution=N: use an integer from 1 to 65536 (the new "
+                   "input height, pixels)");
+  expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "scale_resolution", "--param", "resolution=-8"},
+                   "--param resolution=-8: use an integer from 1 to 65536 (the new input height, pixels)");
   expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused", "--out", out}, "--out needs --site");
   // The wording of a wrong --out extension belongs to the CLI's model-format handling.
   expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused", "--site", "features.2", "--out", out + ".txt"},

@@ -32,12 +32,22 @@ PassResult change(const graph::Graph& g, const Site& site, Spec spec, std::int32
 }
 
 PassResult apply(const graph::Graph& g, const Site& site, const Params& params) {
-  const std::int32_t kernel = int_param(params, "kernel", 0, kLargestKernel);
-  if (kernel == 0) throw UserError("pass 'change_kernel' needs --param kernel=K (the new kernel size: 3, 5, 7, ...)");
-  if (kernel % 2 == 0 || kernel < 3)
-    throw UserError(fmt::format("--param kernel={}: use an odd kernel from 3 to {} (an even one has no padding that "
-                                "keeps the shape)",
-                                kernel, kLargestKernel));
+  // One message for every kernel that is not valid: absent, not an integer, even or out of range.
+  const std::string& text = params.at("kernel");
+  const auto bad = [&] {
+    return UserError(fmt::format("{}: use an odd kernel from 3 to {}, e.g. --param kernel=5 (an even one has no "
+                                 "padding that keeps the shape)",
+                                 text == "0" ? std::string("pass 'change_kernel' needs --param kernel=K")
+                                             : "--param kernel=" + text,
+                                 kLargestKernel));
+  };
+  std::int32_t kernel = 0;
+  try {
+    kernel = int_param(params, "kernel", 3, kLargestKernel);
+  } catch (const UserError&) {
+    throw bad();
+  }
+  if (kernel % 2 == 0) throw bad();
   const graph::BlockSpec& spec = g.block(site.block).spec;
   if (const auto* ibn = std::get_if<graph::IbnSpec>(&spec)) return change(g, site, *ibn, kernel);
   if (const auto* fused = std::get_if<graph::FusedIbnSpec>(&spec)) return change(g, site, *fused, kernel);

@@ -10,9 +10,20 @@
 namespace hwnas::advise {
 namespace {
 
+constexpr std::int32_t kLargestResolution = 1 << 16;
+
 PassResult apply(const graph::Graph& g, const Site& site, const Params& params) {
-  const std::int32_t res = int_param(params, "resolution", 0, 1 << 16);
-  if (res == 0) throw UserError("pass 'scale_resolution' needs --param resolution=N (the new input height, pixels)");
+  // One message for every resolution that is not valid: absent, not an integer or out of range.
+  const std::string& text = params.at("resolution");
+  std::int32_t res = 0;
+  try {
+    res = int_param(params, "resolution", 1, kLargestResolution);
+  } catch (const UserError&) {
+    throw UserError(fmt::format("{}: use an integer from 1 to {} (the new input height, pixels)",
+                                text == "0" ? std::string("pass 'scale_resolution' needs --param resolution=N")
+                                            : "--param resolution=" + text,
+                                kLargestResolution));
+  }
   std::string from, to;
   const auto op_of = [&](graph::NodeId id) {
     graph::Op op = g.op(id);
