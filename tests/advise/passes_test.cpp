@@ -46,6 +46,16 @@ TEST(IbnToFused, MobileNetV2Features2AsGraphEditingComputes) {
   EXPECT_EQ(r.record.macs_after - r.record.macs_before, 21'374'976);
   EXPECT_EQ(r.record.params_after - r.record.params_before, 11'232);
   EXPECT_EQ(r.record.removed.size(), 3u);
+  EXPECT_EQ(r.record.what, "ibn (1x1 expand to 96, 3x3 depthwise) into fused_ibn (3x3 conv to 96), out 24, stride 2");
+}
+
+// features.1 has no expand conv (expansion 1): it said "ibn (1x1 expand to 32, ...)" (fresh-user finding 9).
+TEST(IbnToFused, AnIbnWithoutExpandConvIsDescribedSo) {
+  const Graph g = space::build_zoo_model("mobilenet_v2");
+  const PassResult r = run(g, "ibn_to_fused", "features.1");
+  ASSERT_TRUE(r.graph) << r.why_not;
+  EXPECT_EQ(r.record.what,
+            "ibn without expand conv (3x3 depthwise on 32) into fused_ibn (3x3 conv to 32), out 16, stride 1");
 }
 
 TEST(IbnToFused, NotEligible) {

@@ -4,6 +4,8 @@
 
 #include "hwnas/advise/edit.h"
 #include "hwnas/advise/passes/passes.h"
+#include "hwnas/graph/consumers.h"
+#include "hwnas/graph/rewrite.h"
 
 namespace hwnas::advise {
 namespace {
@@ -25,10 +27,16 @@ PassResult apply(const graph::Graph& g, const Site& site, const Params&) {
   std::string why;
   graph::Graph out = rebuild_blocks(g, {{site.block, {graph::BlockKind::fused_ibn, fused}}}, {}, why);
   if (!why.empty()) return refused(why);
+  // An IBN whose expansion equals its input channels has no expand conv (blocks.cpp).
+  const graph::BlockSite where = graph::block_site(g, graph::ConsumerIndex(g), site.block);
+  const bool has_expand = where.inputs.empty() || g.shape(where.inputs[0]).c != ibn->expanded;
+  const std::string before = has_expand ? fmt::format("ibn (1x1 expand to {0}, {1}x{1} depthwise)", ibn->expanded,
+                                                      ibn->kernel)
+                                        : fmt::format("ibn without expand conv ({1}x{1} depthwise on {0})",
+                                                      ibn->expanded, ibn->kernel);
   return accepted(g, std::move(out), "ibn_to_fused", site,
-                  fmt::format("ibn (1x1 expand to {0}, {1}x{1} depthwise) into fused_ibn ({1}x{1} conv to {0}), "
-                              "out {2}, stride {3}",
-                              ibn->expanded, ibn->kernel, ibn->out, ibn->stride));
+                  fmt::format("{0} into fused_ibn ({1}x{1} conv to {2}), out {3}, stride {4}", before, ibn->kernel,
+                              ibn->expanded, ibn->out, ibn->stride));
 }
 
 }  // namespace
