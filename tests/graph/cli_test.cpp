@@ -262,7 +262,7 @@ TEST(Cli, BadModelFile) {
        "--json"},
       "add flatten or global_pool");
   expect_bad_input({"inspect", "/nonexistent/model.yaml"}, "/nonexistent/model.yaml: cannot read");
-  expect_bad_input({"inspect", scratch_dir().string() + "/"}, "unknown zoo model");
+  expect_bad_input({"inspect", scratch_dir().string() + "/"}, "/' is a directory, not a model file");
 }
 
 TEST(Cli, BadZooSpecs) {

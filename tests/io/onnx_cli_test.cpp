@@ -106,7 +106,15 @@ TEST(OnnxCli, BadInputIsOneLineExit2) {
   testing::expect_bad_input({"inspect", testing::write_temp("junk.onnx", "junk\x01\x02")}, "not an ONNX model");
   testing::expect_bad_input({"inspect", onnx + ":input_shape=3,0,2"}, "is not C,H,W");
   testing::expect_bad_input({"simulate", path("missing.onnx"), "--target", "npu-p16"}, "missing.onnx: cannot read the ONNX model");
-  for (const char* never : {"m.txt2", "bad.py", "bad.yaml", "bad.onnx"}) EXPECT_FALSE(std::filesystem::exists(path(never))) << never;
+  // A directory or a device as MODEL said "unknown zoo model" (fresh-user finding 11).
+  const std::string dir = std::filesystem::path(path("m.txt2")).parent_path().string();
+  testing::expect_bad_input({"export", dir, "--out", path("dir.yaml")},
+                            "model '" + dir + "': '" + dir + "' is a directory, not a model file; give a model file "
+                            "(.yaml, .yml, .json, .onnx) or a zoo model name ('hwnas zoo' lists them)");
+  testing::expect_bad_input({"export", "/dev/null", "--out", path("dev.yaml")},
+                            "model '/dev/null': '/dev/null' is a special file (device, FIFO or socket), not a model file");
+  for (const char* never : {"m.txt2", "bad.py", "bad.yaml", "bad.onnx", "dir.yaml", "dev.yaml"})
+    EXPECT_FALSE(std::filesystem::exists(path(never))) << never;
 }
 
 }  // namespace

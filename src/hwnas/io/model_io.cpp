@@ -97,7 +97,20 @@ graph::Graph load_model_spec(std::string_view spec, const std::function<graph::G
     throw UserError(fmt::format("model '{}': hwnas does not read Python modules; give the model it was exported from, "
                                 "or export the module to ONNX with torch.onnx.export",
                                 printable(spec)));
-  if (!is_onnx_model(spec)) return other(spec);
+  if (!is_onnx_model(spec)) {
+    try {
+      return other(spec);
+    } catch (const UserError&) {
+      // "unknown zoo model 'adir'" misleads when MODEL names a directory or a device.
+      std::error_code ec;
+      const std::filesystem::file_status st = std::filesystem::status(std::string(spec), ec);
+      if (ec || !std::filesystem::exists(st) || std::filesystem::is_regular_file(st)) throw;
+      const std::string kind = std::filesystem::is_directory(st) ? "a directory" : "a special file (device, FIFO or socket)";
+      throw UserError(fmt::format("model '{0}': '{0}' is {1}, not a model file; give a model file (.yaml, .yml, "
+                                  ".json, .onnx) or a zoo model name ('hwnas zoo' lists them)",
+                                  printable(spec), kind));
+    }
+  }
   OnnxImportOptions options;
   if (const std::size_t at = spec.find(kShapeKey); at != std::string_view::npos)
     options.input_shape = parse_shape(spec.substr(at + kShapeKey.size()), spec);
