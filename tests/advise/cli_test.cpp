@@ -127,6 +127,8 @@ TEST(RewriteCli, BadInputIsOneLineAndWritesNothing) {
                    "input height, pixels)");
   expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "scale_resolution", "--param", "resolution=-8"},
                    "--param resolution=-8: use an integer from 1 to 65536 (the new input height, pixels)");
+  expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "align_channels", "--param", "p=8", "--param", "p=16"},
+                   "--param p: given twice (as p=8 and p=16); give it once");
   expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused", "--out", out}, "--out needs --site");
   // The wording of a wrong --out extension belongs to the CLI's model-format handling.
   expect_bad_input({"rewrite", "mobilenet_v2", "--pass", "ibn_to_fused", "--site", "features.2", "--out", out + ".txt"},

@@ -58,8 +58,10 @@ void add_param(Params& params, std::string_view key_value) {
   if (eq == std::string_view::npos || eq == 0)
     throw UserError(fmt::format("--param '{}': write KEY=VALUE, e.g. --param p=16", key_value));
   const std::string key(key_value.substr(0, eq));
-  if (!params.emplace(key, std::string(key_value.substr(eq + 1))).second)
-    throw UserError(fmt::format("--param {}: given twice", key));
+  const auto [at, added] = params.emplace(key, std::string(key_value.substr(eq + 1)));
+  if (!added)
+    throw UserError(fmt::format("--param {}: given twice (as {}={} and {}); give it once", key, key, at->second,
+                                key_value));
 }
 
 Site find_site(const graph::Graph& g, const Pass& pass, std::string_view name) {

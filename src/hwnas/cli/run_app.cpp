@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,16 @@ std::string unexpected_argument(CLI::App& app, const std::vector<CLI::App*>& pat
   return fmt::format("unknown option '{}' for '{}'", printable(name), command);
 }
 
+/// CLI11's "--out: At Most 1 required but received 2" (an option given twice) in our
+/// words, "--out given 2 times; give it once"; "" for any other message.
+std::string option_given_too_often(const std::string& message) {
+  static const std::regex at_most(R"(^(-[^:]*): At Most (\d+) required but received (\d+)$)");
+  std::smatch m;
+  if (!std::regex_match(message, m, at_most)) return "";
+  if (m[2] == "1") return fmt::format("{} given {} times; give it once", printable(m[1].str()), m[3].str());
+  return fmt::format("{} given {} times; give it at most {} times", printable(m[1].str()), m[3].str(), m[2].str());
+}
+
 }  // namespace
 
 int run_app(CLI::App& app, int argc, char** argv) {
@@ -87,6 +98,7 @@ int run_app(CLI::App& app, int argc, char** argv) {
     }
     const std::vector<CLI::App*> path = chosen_path(app);
     std::string what = unexpected_argument(app, path);
+    if (what.empty()) what = option_given_too_often(e.what());
     if (what.empty()) what = printable(e.what());  // quotes argv
     fmt::print(stderr, "hwnas: {}; run '{} --help'\n", what, command_words(path));
     return 2;
