@@ -14,6 +14,7 @@
 #include "hwnas/space/models.h"
 #include "hwnas/train/checkpoint.h"
 #include "hwnas/train/network.h"
+#include "hwnas/train/train_options.h"
 #include "hwnas/train/weight_transfer.h"
 #include "support/cli_runner.h"
 
@@ -179,6 +180,23 @@ TEST(WeightTransfer, AClassifierSeedsADetectorsBackbone) {
     EXPECT_EQ(s.reason, "absent from the file") << s.name;
   }
   EXPECT_EQ(t.unused, (std::vector<std::string>{"classifier.fc.weight", "classifier.fc.bias"}));
+}
+
+TEST(WeightTransfer, TheInitFileIsPartOfTheRunsIdentity) {
+  TrainOptions options;
+  EXPECT_FALSE(run_identity(options).contains("--init-from"));  // checkpoints of runs without it resume as before
+  options.init_from = "base.pt";
+  const std::map<std::string, std::string> identity = run_identity(options);
+  EXPECT_EQ(identity.at("--init-from"), "base.pt");
+  Checkpoint c;
+  c.identity = run_identity(TrainOptions{});
+  try {
+    check_resumable(c, c.stamp, identity, "run.ckpt");
+    ADD_FAILURE() << "resumed a run started from scratch with --init-from";
+  } catch (const UserError& e) {
+    EXPECT_STREQ(e.what(), "run.ckpt: was written by a run with --init-from (absent), not base.pt; resume with the "
+                           "same options or drop --resume");
+  }
 }
 
 std::string error_of(NetworkImpl& net, const std::string& path) {
