@@ -1,0 +1,119 @@
+// The advisor's summary page (advice_summary): markdown or one self-contained HTML page.
+#include <fmt/format.h>
+
+#include "hwnas/advise/advisor_explain.h"
+#include "hwnas/advise/advisor_report.h"
+#include "hwnas/advise/advisor_report_parts.h"
+#include "hwnas/base/printable.h"
+#include "hwnas/report/html.h"
+
+namespace hwnas::advise {
+namespace {
+
+using namespace report_parts;
+
+// A summary section: a title, paragraphs and a table, rendered as markdown or HTML.
+struct Section {
+  std::string title;
+  std::vector<std::string> paragraphs;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+
+std::string md_cell(std::string_view text) {
+  std::string out;
+  for (const char ch : printable(text)) out += ch == '|' ? std::string("\\|") : std::string(1, ch);
+  return out;
+}
+
+std::string render(const std::string& title, const std::vector<Section>& sections, bool html) {
+  std::string s = html ? fmt::format("<h1>{}</h1>\n", report::escape_html(title)) : fmt::format("# {}\n", printable(title));
+  for (const Section& sec : sections) {
+    s += html ? fmt::format("<h2>{}</h2>\n", report::escape_html(sec.title)) : fmt::format("\n## {}\n\n", sec.title);
+    for (const std::string& p : sec.paragraphs)
+      s += html ? fmt::format("<p>{}</p>\n", report::escape_html(p)) : printable(p) + "\n\n";
+    if (sec.header.empty()) continue;
+    const auto line = [&](const std::vector<std::string>& cells, bool head) {
+      std::string row = html ? "<tr>" : "|";
+      for (const std::string& c : cells)
+        row += html ? fmt::format("<{0}>{1}</{0}>", head ? "th" : "td", report::escape_html(c)) : " " + md_cell(c) + " |";
+      return row + (html ? "</tr>\n" : "\n");
+    };
+    s += html ? "<table>\n" : "";
+    s += line(sec.header, true);
+    if (!html) {
+      s += "|";
+      for (std::size_t i = 0; i < sec.header.size(); ++i) s += "---|";
+      s += "\n";
+    }
+    for (const auto& r : sec.rows) s += line(r, false);
+    s += html ? "</table>\n" : "";
+  }
+  return html ? report::html_document(title, s) : s;
+}
+
+std::string measured_delta(const Change& c) {
+  return c.after.measured_s && c.before.measured_s ? delta_ms(*c.before.measured_s, *c.after.measured_s) : "-";
+}
+
+}  // namespace
+
+std::string advice_summary(const Advice& a, const AdviceSource& src, bool html) {
+  std::vector<Section> out;
+  Section head{"Baseline and result"};
+  head.paragraphs.push_back(fmt::format("Estimator {} (fitted for {}, P = {}){}.", src.estimator, src.estimator_target,
+                                        a.parallelism, src.target.empty() ? "" : "; measured on " + src.target));
+  head.header = {"figure", "baseline", "combination", "change"};
+  const auto row = [&](std::string name, double b, double f, std::string text_b, std::string text_f) {
+    head.rows.push_back({std::move(name), std::move(text_b), std::move(text_f),
+                         b > 0 ? fmt::format("{:+.1f}%", (f / b - 1) * 100) : "-"});
+  };
+  row("latency (estimated)", a.baseline.latency_s, a.final.latency_s, fmt::format("{:.3f} ms", a.baseline.latency_s * 1e3),
+      fmt::format("{:.3f} ms", a.final.latency_s * 1e3));
+  if (a.baseline.measured_s && a.final.measured_s)
+    row("latency (measured)", *a.baseline.measured_s, *a.final.measured_s,
+        fmt::format("{:.3f} ms", *a.baseline.measured_s * 1e3), fmt::format("{:.3f} ms", *a.final.measured_s * 1e3));
+  const auto count = [&](std::string name, std::int64_t b, std::int64_t f, bool bytes) {
+    const auto text = [&](std::int64_t v) { return bytes ? bytes_text(static_cast<double>(v)) : std::to_string(v); };
+    row(std::move(name), static_cast<double>(b), static_cast<double>(f), text(b), text(f));
+  };
+  count("MACs", a.baseline.macs, a.final.macs, false);
+  count("params", a.baseline.params, a.final.params, false);
+  count("weight bytes", a.baseline.weight_bytes, a.final.weight_bytes, true);
+  count("peak activation bytes", a.baseline.peak_activation_bytes, a.final.peak_activation_bytes, true);
+  out.push_back(std::move(head));
+  if (!a.limits.empty()) {
+    Section lim{"Limits",
+                {a.limits_met ? "Every limit is met." : "Not every limit could be met."},
+                {"limit", "value", "baseline", "result", "met"}};
+    for (const LimitStatus& l : a.limits)
+      lim.rows.push_back({l.given.key, limit_value_text(l.given.key, l.limit), limit_value_text(l.given.key, l.baseline),
+                          limit_value_text(l.given.key, l.final), l.met ? "yes" : "no"});
+    out.push_back(std::move(lim));
+  }
+  if (!a.ranked.empty()) {
+    Section rec{"Recommendations", {}, {"#", "rewrite", "estimated", "measured", "class", "explanation"}};
+    if (a.spearman)
+      rec.paragraphs.push_back(fmt::format("Estimated and measured gains: Spearman {:.3f} over {} candidates; {}.",
+                                           *a.spearman, a.ranked.size(), error_text(a)));
+    for (std::size_t i : shown(a, 20)) {
+      const Change& c = a.ranked[i];
+      rec.rows.push_back({std::to_string(i + 1), rule_at(c), delta_ms(c.before.latency_s, c.after.latency_s),
+                          measured_delta(c), (c.lossy ? "lossy" : "structural") + breaks_text(c),
+                          c.explanation});
+    }
+    out.push_back(std::move(rec));
+  }
+  Section comb{"Combination", {}, {"#", "rewrite", "estimated after", "change", "explanation"}};
+  if (a.steps.empty()) comb.paragraphs.push_back("No rewrite improves the objective.");
+  for (std::size_t i = 0; i < a.steps.size(); ++i) {
+    const Change& c = a.steps[i];
+    comb.rows.push_back({std::to_string(i + 1), rule_at(c), fmt::format("{:.3f} ms", c.after.latency_s * 1e3),
+                         delta_ms(c.before.latency_s, c.after.latency_s), c.explanation});
+  }
+  if (!src.out.empty()) comb.paragraphs.push_back("The combined model: " + src.out + ".");
+  out.push_back(std::move(comb));
+  return render("hwnas advise: " + a.model, out, html);
+}
+
+}  // namespace hwnas::advise
