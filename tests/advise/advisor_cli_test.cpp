@@ -69,6 +69,16 @@ TEST(AdviseCli, JsonShapeAndFiles) {
   EXPECT_NE(unmet.out.find("limits not met: weight_bytes"), std::string::npos) << unmet.out;
 }
 
+TEST(AdviseCli, AbsurdLimitsReadAsNumbers) {
+  // Three significant digits beyond the usual range: not "0.000 ms", not 25 digits of MB.
+  const Result tiny = hwnas({"advise", kModel, "--estimator", estimator_file(), "--limit",
+                             "latency_ms=0.000001,weight_bytes=1e30,peak_activation_bytes=0.5", "--steps", "0"});
+  ASSERT_EQ(tiny.status, 0) << tiny.err;
+  EXPECT_NE(tiny.out.find(" ms > 1e-06 ms"), std::string::npos) << tiny.out;
+  EXPECT_NE(tiny.out.find(" > 0.5 B"), std::string::npos) << tiny.out;
+  EXPECT_NE(tiny.out.find(" <= 1e+30 B"), std::string::npos) << tiny.out;
+}
+
 TEST(AdviseCli, FromAFinishedSearch) {
   // A small NSGA-II search of mobilenet-cls on npu-p16 (the estimator's target), then its
   // Pareto architectures' patterns applied to another model.

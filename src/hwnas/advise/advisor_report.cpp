@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "hwnas/advise/advisor_explain.h"
 #include "hwnas/advise/advisor_menu.h"
@@ -15,8 +16,12 @@ namespace report_parts {
 
 double gain_s(const Change& c) { return c.before.latency_s - c.after.latency_s; }
 
+// Three decimals of a ms and kB/MB in the usual range; beyond it (a limit of 1e-06 ms or
+// 1e+30 bytes) three significant digits, so that no figure reads as 0.000 or as 25 digits.
 std::string limit_value_text(std::string_view key, double v) {
-  return key == "latency_ms" ? fmt::format("{:.3f} ms", v) : bytes_text(v);
+  const double a = std::abs(v);
+  if (key == "latency_ms") return a == 0 || (a >= 0.01 && a < 1e6) ? fmt::format("{:.3f} ms", v) : fmt::format("{:.3g} ms", v);
+  return a == 0 || (a >= 1 && a < 1e12) ? bytes_text(v) : fmt::format("{:.3g} B", v);
 }
 
 // "features.2 (ibn) ibn_to_fused"
