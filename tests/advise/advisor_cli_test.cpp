@@ -155,7 +155,17 @@ TEST(AdviseCli, BadInputIsOneLineAndWritesNothing) {
   expect_bad_input(base({"--limit", "weight_bytes=-5%"}), "the value must be a positive number");
   expect_bad_input({"advise", kModel, "--estimator", "/nonexistent/x.est"}, "/nonexistent/x.est");
   expect_bad_input({"advise", kModel, "--estimator", corrupt, "--out", out}, "corrupt.est");
-  expect_bad_input(base({"--target", "edgetpu-like"}), "hwnas fit --target edgetpu-like");
+  expect_bad_input(base({"--target", "edgetpu-like"}),
+                   "fit one for it with 'hwnas fit --target edgetpu-like --db edgetpu-like.db --out "
+                   "edgetpu-like.est' (docs/estimator.md)");
+  // The --target argument as given (a description file), quoted for the shell when needed.
+  const std::string odd = write_temp("my npu's.yaml",
+                                     "name: \"my npu \\u2713\"\nclock_mhz: 800\nprecision: int8\nparallelism_factor: 24\n"
+                                     "input_lanes: 12\nspatial_lanes: 3\nvector_lanes: 40\ndepthwise_mode: vector\n"
+                                     "sram_kib: 700\nweight_sram_kib: 300\nsram_gb_per_s: 50\ndram_gb_per_s: 6\n"
+                                     "dram_latency_ns: 300\nlayer_overhead_cycles: 700\nfuse: [conv_bn_act]\n");
+  expect_bad_input(base({"--target", odd}), "'hwnas fit --target '" + odd.substr(0, odd.find('\'')) +
+                                                "'\\''s.yaml' --db 'my npu'\\''s.db' --out 'my npu'\\''s.est'");
   expect_bad_input(base({"--from", scratch_dir().string(), "--passes", "ibn_to_fused"}),
                    "the plan comes from the experiment's patterns, so --passes does not apply");
   expect_bad_input(base({"--from", scratch_dir().string(), "--steps", "3"}), "so --steps does not apply");

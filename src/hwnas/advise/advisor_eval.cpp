@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <map>
 
 #include "hwnas/base/error.h"
@@ -45,18 +47,36 @@ Figures memory_figures(const graph::Graph& g, graph::Precision precision) {
 
 constexpr std::string_view kKeys = "latency_ms, peak_activation_bytes, weight_bytes";
 
+// `word` as one word of a POSIX shell command: as it is when it holds only characters no
+// shell treats specially, else in single quotes ('\'' for a quote).
+std::string shell_word(std::string_view word) {
+  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-_./:=,+@%").find(c) != std::string_view::npos;
+  });
+  if (plain) return std::string(word);
+  std::string out = "'";
+  for (const char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 }  // namespace
 
-Evaluator::Evaluator(const estimate::Estimator& estimator, hw::Target* target, std::string_view estimator_path)
+Evaluator::Evaluator(const estimate::Estimator& estimator, hw::Target* target, std::string_view estimator_path,
+                     std::string_view target_arg)
     : estimator_(estimator), target_(target) {
   if (target_ == nullptr) return;
   hw::refuse_table_for_kernels(*target_, target_->name(), "advise");
-  if (target_->identity() != estimator.target_identity())
+  if (target_->identity() != estimator.target_identity()) {
+    const std::string arg = target_arg.empty() ? target_->name() : std::string(target_arg);
+    // The files of the command: named after the target (a description file's stem).
+    std::string stem = std::filesystem::path(arg).stem().string();
+    if (stem.empty()) stem = "target";
     throw UserError(fmt::format("--target {}: the estimator {} was fitted for '{}', not for this target ('{}'); "
-                                "fit one for it with 'hwnas profile --target {}' and 'hwnas fit --target {}'",
-                                printable(target_->name()), printable(estimator_path),
-                                printable(estimator.target_identity()), printable(target_->identity()),
-                                printable(target_->name()), printable(target_->name())));
+                                "fit one for it with 'hwnas fit --target {} --db {} --out {}' (docs/estimator.md)",
+                                printable(arg), printable(estimator_path), printable(estimator.target_identity()),
+                                printable(target_->identity()), printable(shell_word(arg)),
+                                printable(shell_word(stem + ".db")), printable(shell_word(stem + ".est"))));
+  }
   target_rules_ = target_->fusion_rules().value_or(estimator.fusion_rules());
 }
 

@@ -45,9 +45,11 @@ class Evaluator {
   /// too. UserError when it is a table target (no per-kernel measurement:
   /// hw::refuse_table_for_kernels) or when its
   /// identity differs from the one the estimator (read from `estimator_path`) was fitted
-  /// for: such an estimator gives meaningless advice; the message says to fit one with
-  /// `hwnas fit --target`.
-  Evaluator(const estimate::Estimator& estimator, hw::Target* target, std::string_view estimator_path);
+  /// for: such an estimator gives meaningless advice; the message gives the complete
+  /// `hwnas fit --target T --db T.db --out T.est` command, T being `target_arg` (the
+  /// --target argument as given, quoted for a POSIX shell when needed; "": the target's name).
+  Evaluator(const estimate::Estimator& estimator, hw::Target* target, std::string_view estimator_path,
+            std::string_view target_arg = "");
 
   /// Latency and memory; measured_s only when `measure` and a target is given.
   Figures figures(const graph::Graph& graph, bool measure) const;

@@ -95,7 +95,7 @@ void run(const AdviseArgs& args, bool limits_given, bool passes_given, bool step
     if (!args.out.empty()) check_output_path(args.out, "model file (--out)", used);
     if (!args.summary.empty()) check_output_path(args.summary, "summary (--summary)", used);
   }
-  const advise::Evaluator evaluator(estimator, target.get(), args.estimator);
+  const advise::Evaluator evaluator(estimator, target.get(), args.estimator, args.target);
   const graph::Graph g = load_model_arg(args.model);
   options.progress = [](const std::string& line) { fmt::print(stderr, "{}\n", printable(line)); };
 
