@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "estimate/shared_estimator.h"
+#include "hwnas/advise/advisor_report.h"
 #include "hwnas/estimate/estimator.h"
 #include "support/cli_runner.h"
 
@@ -137,6 +138,53 @@ TEST(AdviseCli, FromAFinishedSearch) {
   ASSERT_EQ(lossy_run.status, 0) << lossy_run.err;
   for (const auto& k : nlohmann::json::parse(lossy_run.out)["skipped"])
     EXPECT_FALSE(k["why_not"].get<std::string>().starts_with("lossy")) << k.dump(1);
+}
+
+// An advice with a target's figures: three candidates (-0.100, -0.050, +0.100 ms) on a
+// 1 ms model, the estimator's agreement as given.
+advise::Advice fake_advice(double rho, double error) {
+  advise::Advice a;
+  a.model = "m";
+  a.baseline.latency_s = 1e-3;
+  a.baseline.measured_s = 1e-3;
+  for (const double after : {0.9e-3, 0.95e-3, 1.1e-3}) {
+    advise::Change c{"ibn_to_fused", "b", "ibn"};
+    c.before = a.baseline;
+    c.after.latency_s = after;
+    c.after.measured_s = after;
+    a.ranked.push_back(c);
+  }
+  a.final = a.baseline;
+  a.spearman = rho;
+  a.max_error = a.max_error_gains = error;
+  return a;
+}
+
+TEST(AdviseReport, AChangeBelowTheShownPrecisionNeitherGainsNorHurts) {
+  advise::Advice a = fake_advice(1, 0.01);
+  a.ranked[2].after.latency_s = a.ranked[2].before.latency_s + 1e-12;  // shown as +0.000 ms
+  const std::string text = advise::advice_text(a, {}, 20);
+  EXPECT_EQ(text.find("hurts:"), std::string::npos) << text;
+  EXPECT_NE(text.find("(0 hurt)"), std::string::npos) << text;
+  EXPECT_NE(text.find("after the 2 candidates that gain"), std::string::npos) << text;
+}
+
+TEST(AdviseCli, NothingToRewriteSaysWhy) {
+  const std::vector<std::string> args = {"advise",  "resnet18", "--estimator", estimator_file(),
+                                         "--target", "npu-p16",  "--passes",    "ibn_to_fused,align_channels"};
+  const Result text = hwnas(args);
+  ASSERT_EQ(text.status, 0) << describe(args, text);
+  EXPECT_NE(text.out.find("0 candidates: no pass applies anywhere on the model\n  ibn_to_fused ("), std::string::npos)
+      << text.out;
+  std::vector<std::string> json_args = args;
+  json_args.push_back("--json");
+  const Result json = hwnas(json_args);
+  ASSERT_EQ(json.status, 0) << json.err;
+  const nlohmann::json j = nlohmann::json::parse(json.out);
+  EXPECT_TRUE(j["candidates"].empty());
+  ASSERT_FALSE(j["refusals"].empty());
+  EXPECT_FALSE(j["refusals"][0]["reasons"].empty());
+  EXPECT_TRUE(j["max_error_gains"].is_null());  // no candidate gains
 }
 
 TEST(AdviseCli, BadInputIsOneLineAndWritesNothing) {

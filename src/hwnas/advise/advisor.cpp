@@ -86,13 +86,14 @@ void conclude(Advice& advice, const std::vector<Limit>& given, const std::vector
   }
   if (!evaluator.has_target()) return;
   std::vector<double> est, meas;
-  double worst = std::abs(advice.baseline.latency_s / *advice.baseline.measured_s - 1), worst_gain = 0;
+  double worst = std::abs(advice.baseline.latency_s / *advice.baseline.measured_s - 1);
+  std::optional<double> worst_gain;
   for (const Change& c : advice.ranked) {
     est.push_back(advice.baseline.latency_s - c.after.latency_s);
     meas.push_back(*advice.baseline.measured_s - *c.after.measured_s);
     const double error = std::abs(c.after.latency_s / *c.after.measured_s - 1);
     worst = std::max(worst, error);
-    if (est.back() > 0) worst_gain = std::max(worst_gain, error);
+    if (gains(c)) worst_gain = std::max(worst_gain.value_or(0), error);
   }
   advice.max_error = worst;
   advice.max_error_gains = worst_gain;
@@ -187,6 +188,7 @@ Advice advise(const graph::Graph& g, const Evaluator& evaluator, const AdviseOpt
     advice.ranked.push_back(std::move(ch));
   }
   advice.evaluated = static_cast<std::int64_t>(first.size());
+  if (first.empty()) advice.refusals = refusals(g, passes, advice.parallelism);
   std::stable_sort(advice.ranked.begin(), advice.ranked.end(), [](const Change& a, const Change& b) {
     return a.before.latency_s - a.after.latency_s > b.before.latency_s - b.after.latency_s;
   });

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hwnas/advise/advisor_eval.h"
+#include "hwnas/advise/advisor_menu.h"
 #include "hwnas/advise/pass.h"
 #include "hwnas/advise/plan.h"
 #include "hwnas/graph/graph.h"
@@ -39,6 +40,12 @@ struct Change {
   std::string why;               // a planned step's reason (apply_plan); "" otherwise
 };
 
+/// A change gains (hurts) when it lowers (raises) the estimated latency by at least
+/// 0.0005 ms, what the text shows as -0.001 ms (+0.001 ms) or more; between, it is neutral.
+constexpr double kShownChange_s = 5e-7;
+inline bool gains(const Change& c) { return c.before.latency_s - c.after.latency_s >= kShownChange_s; }
+inline bool hurts(const Change& c) { return c.after.latency_s - c.before.latency_s >= kShownChange_s; }
+
 /// A planned step that could not be applied, and why.
 struct Skipped {
   PlannedStep step;
@@ -57,6 +64,7 @@ struct Advice {
   std::int32_t parallelism = 8;  // P of the menu
   Figures baseline;
   std::vector<Change> ranked;   // every candidate on the model, largest estimated gain first
+  std::vector<Refusal> refusals;  // when ranked is empty: why each pass has no candidate
   std::vector<Change> steps;    // the combination, in order
   std::vector<PlannedStep> dropped;  // greedy steps the backward pass removed
   std::vector<Skipped> skipped;      // apply_plan: planned steps not applied
@@ -66,7 +74,7 @@ struct Advice {
   bool limits_met = true;
   /// With a target: Spearman's ρ of estimated vs measured gains over the ranked candidates
   /// (at least 3); the largest |estimated − measured| / measured latency of the model and
-  /// after any candidate, and after a candidate with an estimated gain (0 when none).
+  /// after any candidate, and after a candidate that gains() (none when none gains).
   std::optional<double> spearman, max_error, max_error_gains;
   std::int64_t evaluated = 0;  // candidate graphs valued
 };

@@ -133,6 +133,30 @@ std::vector<Candidate> candidates(const graph::Graph& g, const std::vector<const
   return out;
 }
 
+std::vector<Refusal> refusals(const graph::Graph& g, const std::vector<const Pass*>& passes,
+                              std::int32_t parallelism) {
+  constexpr std::size_t kReasons = 3;
+  std::vector<Refusal> out;
+  for (const Pass* pass : passes) {
+    if (!candidates(g, {pass}, parallelism).empty()) continue;
+    Refusal r{std::string(pass->name)};
+    for (const MenuSetting& setting : menu(g, *pass, parallelism)) {
+      std::vector<PassResult> results;
+      try {
+        results = try_pass(g, *pass, resolve_params(*pass, setting.params));
+      } catch (const UserError& e) {
+        results = {PassResult{std::nullopt, {}, e.what()}};
+      }
+      r.sites = std::max(r.sites, static_cast<std::int64_t>(results.size()));
+      for (const PassResult& p : results)
+        if (r.reasons.size() < kReasons && std::find(r.reasons.begin(), r.reasons.end(), p.why_not) == r.reasons.end())
+          r.reasons.push_back(p.why_not);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 std::vector<const Pass*> select_passes(std::string_view names, std::string_view option) {
   std::vector<const Pass*> out;
   std::vector<std::string_view> wanted;

@@ -52,6 +52,17 @@ struct Candidate {
 std::vector<Candidate> candidates(const graph::Graph& graph, const std::vector<const Pass*>& passes,
                                   std::int32_t parallelism);
 
+/// Why a pass has no candidate on a graph: the sites it was tried at and their distinct
+/// reasons, in graph order (the first few).
+struct Refusal {
+  std::string pass;
+  std::int64_t sites = 0;            // blocks, layers or the graph it was tried at
+  std::vector<std::string> reasons;  // at most 3, each a site's why_not; empty when no site
+};
+/// For each of `passes` without a candidate on `graph` (as candidates() finds them), why.
+std::vector<Refusal> refusals(const graph::Graph& graph, const std::vector<const Pass*>& passes,
+                              std::int32_t parallelism);
+
 /// The passes named in "a,b,..." (--passes), in the registry's order. UserError naming
 /// `option`, the unknown (or empty: "", "a,,b") name and the choices.
 std::vector<const Pass*> select_passes(std::string_view names, std::string_view option = "--passes");

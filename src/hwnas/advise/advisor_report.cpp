@@ -42,10 +42,12 @@ std::string breaks_text(const Change& c) {
 // "estimated latencies within 2.1% of the measured ones after the 27 candidates that gain,
 // 6.2% over all"
 std::string error_text(const Advice& a) {
-  const auto gains = std::count_if(a.ranked.begin(), a.ranked.end(), [](const Change& c) { return gain_s(c) > 0; });
-  return fmt::format("estimated latencies within {:.1f}% of the measured ones after the {} candidates that gain, "
+  const auto n = std::count_if(a.ranked.begin(), a.ranked.end(), [](const Change& c) { return gains(c); });
+  if (!a.max_error_gains)
+    return fmt::format("estimated latencies within {:.1f}% of the measured ones (no candidate gains)", *a.max_error * 100);
+  return fmt::format("estimated latencies within {:.1f}% of the measured ones after the {} candidate{} that gain{}, "
                      "{:.1f}% over all",
-                     *a.max_error_gains * 100, gains, *a.max_error * 100);
+                     *a.max_error_gains * 100, n, n == 1 ? "" : "s", n == 1 ? "s" : "", *a.max_error * 100);
 }
 
 // The ranked candidates a listing of `top` shows: the first `top` that do not hurt, then
@@ -58,7 +60,7 @@ std::vector<std::size_t> shown(const Advice& a, std::size_t top) {
     return out;
   }
   std::size_t hurts = 0;
-  while (hurts < n && gain_s(a.ranked[n - 1 - hurts]) < 0) ++hurts;
+  while (hurts < n && advise::hurts(a.ranked[n - 1 - hurts])) ++hurts;
   for (std::size_t i = 0; i < std::min(top, n - hurts); ++i) out.push_back(i);
   for (std::size_t i = n - std::min(hurts, top / 4); i < n; ++i) out.push_back(i);
   return out;
@@ -118,15 +120,21 @@ std::string advice_text(const Advice& a, const AdviceSource& src, std::size_t to
                               printable(src.estimator), printable(src.estimator_target), a.parallelism,
                               src.target.empty() ? "" : ", measured on " + printable(src.target));
   s += "baseline: " + figures_text(a.baseline) + "\n";
-  if (!a.ranked.empty() || a.steps.empty()) {
+  if (a.ranked.empty() && !a.refusals.empty()) {
+    s += "\n0 candidates: no pass applies anywhere on the model\n";
+    for (const Refusal& r : a.refusals)
+      s += r.reasons.empty() ? fmt::format("  {}: no site (the model has no block this pass takes)\n", r.pass)
+                             : fmt::format("  {} ({} site{}): {}\n", r.pass, r.sites, r.sites == 1 ? "" : "s",
+                                           printable(fmt::format("{}", fmt::join(r.reasons, "; "))));
+  } else if (!a.ranked.empty()) {
     const std::vector<std::size_t> rows = shown(a, top);
     std::size_t hurts = 0;
-    for (const Change& c : a.ranked) hurts += gain_s(c) < 0 ? 1 : 0;
+    for (const Change& c : a.ranked) hurts += advise::hurts(c) ? 1 : 0;
     s += fmt::format("\n{} candidates, largest estimated gain first ({} hurt){}:\n", a.ranked.size(), hurts,
                      rows.size() < a.ranked.size() ? fmt::format("; {} shown, --all lists every one", rows.size()) : "");
     bool hurt_header = false;
     for (std::size_t i : rows) {
-      if (gain_s(a.ranked[i]) < 0 && !hurt_header) s += "  hurts:\n", hurt_header = true;
+      if (advise::hurts(a.ranked[i]) && !hurt_header) s += "  hurts:\n", hurt_header = true;
       s += ranked_line(i, a.ranked[i]) + "\n";
     }
     if (a.spearman)

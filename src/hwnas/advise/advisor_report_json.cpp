@@ -44,7 +44,8 @@ Json step_json(const PlannedStep& s) { return {{"pass", s.pass}, {"site", s.site
 
 Json advice_json(const Advice& a, const AdviceSource& src) {
   Json limits = Json::array(), ranked = Json::array(), steps = Json::array(), dropped = Json::array(),
-       skipped = Json::array();
+       skipped = Json::array(), refusals = Json::array();
+  for (const Refusal& r : a.refusals) refusals.push_back({{"pass", r.pass}, {"sites", r.sites}, {"reasons", r.reasons}});
   for (const LimitStatus& l : a.limits)
     limits.push_back({{"key", l.given.key}, {"value", l.given.value}, {"percent", l.given.percent}, {"limit", l.limit},
                       {"baseline", l.baseline}, {"final", l.final}, {"met", l.met}});
@@ -63,6 +64,7 @@ Json advice_json(const Advice& a, const AdviceSource& src) {
           {"baseline", figures_json(a.baseline)},
           {"limits", limits},
           {"candidates", ranked},
+          {"refusals", refusals},
           {"spearman", opt(a.spearman)},
           {"max_error", opt(a.max_error)},
           {"max_error_gains", opt(a.max_error_gains)},
