@@ -169,6 +169,21 @@ TEST(AdviseReport, AChangeBelowTheShownPrecisionNeitherGainsNorHurts) {
   EXPECT_NE(text.find("after the 2 candidates that gain"), std::string::npos) << text;
 }
 
+TEST(AdviseReport, TheEstimatorVerdictFollowsItsFigures) {
+  const std::string good = advise::advice_text(fake_advice(0.99, 0.01), {}, 20);
+  EXPECT_NE(good.find("gains rank alike: Spearman 0.990 over 3 candidates"), std::string::npos) << good;
+  EXPECT_EQ(good.find("refit"), std::string::npos) << good;
+  const std::string off = advise::advice_text(fake_advice(0.956, 0.227), {}, 20);
+  EXPECT_NE(off.find("rank alike"), std::string::npos) << off;
+  EXPECT_NE(off.find("misjudges this model (off by more than 5%): refit it with a larger --budget"), std::string::npos)
+      << off;
+  const std::string unlike = advise::advice_text(fake_advice(0.5, 0.01), {}, 20);
+  EXPECT_NE(unlike.find("rank differently: Spearman 0.500 (below 0.9)"), std::string::npos) << unlike;
+  EXPECT_NE(unlike.find("refit it with a larger --budget"), std::string::npos) << unlike;
+  EXPECT_NE(advise::advice_summary(fake_advice(0.956, 0.227), {}, false).find("refit it with a larger --budget"),
+            std::string::npos);
+}
+
 TEST(AdviseCli, NothingToRewriteSaysWhy) {
   const std::vector<std::string> args = {"advise",  "resnet18", "--estimator", estimator_file(),
                                          "--target", "npu-p16",  "--passes",    "ibn_to_fused,align_channels"};

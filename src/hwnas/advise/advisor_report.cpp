@@ -50,6 +50,19 @@ std::string error_text(const Advice& a) {
                      *a.max_error_gains * 100, n, n == 1 ? "" : "s", n == 1 ? "s" : "", *a.max_error * 100);
 }
 
+std::string agreement_text(const Advice& a) {
+  const bool alike = *a.spearman >= kRankAlike;
+  const double error = a.max_error_gains.value_or(*a.max_error);
+  std::string s = fmt::format("estimated and measured gains {}: Spearman {:.3f}{} over {} candidates; {}",
+                              alike ? "rank alike" : "rank differently", *a.spearman,
+                              alike ? "" : fmt::format(" (below {})", kRankAlike), a.ranked.size(), error_text(a));
+  if (!alike || error > kLargeError)
+    s += fmt::format("; the estimator misjudges this model{}: refit it with a larger --budget ('hwnas fit --target T "
+                     "--db T.db --out T.est --budget N', docs/estimator.md)",
+                     error > kLargeError ? fmt::format(" (off by more than {:.0f}%)", kLargeError * 100) : "");
+  return s;
+}
+
 // The ranked candidates a listing of `top` shows: the first `top` that do not hurt, then
 // the last top/4 that hurt; every one for top == 0 or a short list.
 std::vector<std::size_t> shown(const Advice& a, std::size_t top) {
@@ -137,10 +150,7 @@ std::string advice_text(const Advice& a, const AdviceSource& src, std::size_t to
       if (advise::hurts(a.ranked[i]) && !hurt_header) s += "  hurts:\n", hurt_header = true;
       s += ranked_line(i, a.ranked[i]) + "\n";
     }
-    if (a.spearman)
-      s += fmt::format("estimated and measured gains {}: Spearman {:.3f} over {} candidates; {}\n",
-                       *a.spearman >= 0.9 ? "rank alike" : "rank differently", *a.spearman, a.ranked.size(),
-                       error_text(a));
+    if (a.spearman) s += agreement_text(a) + "\n";
   }
   s += fmt::format("\ncombination: {} step{}", a.steps.size(), a.steps.size() == 1 ? "" : "s");
   if (!a.dropped.empty()) s += fmt::format(" ({} more dropped by the backward pass)", a.dropped.size());

@@ -93,9 +93,7 @@ std::string advice_summary(const Advice& a, const AdviceSource& src, bool html) 
   }
   if (!a.ranked.empty()) {
     Section rec{"Recommendations", {}, {"#", "rewrite", "estimated", "measured", "class", "explanation"}};
-    if (a.spearman)
-      rec.paragraphs.push_back(fmt::format("Estimated and measured gains: Spearman {:.3f} over {} candidates; {}.",
-                                           *a.spearman, a.ranked.size(), error_text(a)));
+    if (a.spearman) rec.paragraphs.push_back("The " + agreement_text(a) + ".");
     for (std::size_t i : shown(a, 20)) {
       const Change& c = a.ranked[i];
       rec.rows.push_back({std::to_string(i + 1), rule_at(c), delta_ms(c.before.latency_s, c.after.latency_s),
