@@ -34,7 +34,9 @@ std::string advice_text(const Advice& advice, const AdviceSource& source, std::s
 /// "params", "lossy", "what", "latency_ms_before", "latency_ms_after", "gain_ms",
 /// "gain_percent", "measured_ms_before", "measured_ms_after", "macs_after", "params_after",
 /// "weight_bytes_after", "peak_activation_bytes_after", "breaks", "explanation", "why"}.
-/// Values the evaluator did not measure are null.
+/// Values the evaluator did not measure are null. gain_ms = latency_ms_before −
+/// latency_ms_after (positive: faster; the text prints the opposite, the latency change);
+/// params values are strings (--param k=v).
 nlohmann::ordered_json advice_json(const Advice& advice, const AdviceSource& source);
 
 /// The summary: baseline, the recommendations (the first 20 and the hurts), the
