@@ -101,7 +101,9 @@ graph::Graph load_model_spec(std::string_view spec, const std::function<graph::G
     try {
       return other(spec);
     } catch (const UserError&) {
-      // "unknown zoo model 'adir'" misleads when MODEL names a directory or a device.
+      // "unknown zoo model 'adir'" misleads when MODEL names a directory or a device; a
+      // name with a model file's extension got the model reader's own words already.
+      if (!model_file_path(spec).empty()) throw;
       std::error_code ec;
       const std::filesystem::file_status st = std::filesystem::status(std::string(spec), ec);
       if (ec || !std::filesystem::exists(st) || std::filesystem::is_regular_file(st)) throw;
