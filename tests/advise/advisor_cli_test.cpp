@@ -52,7 +52,12 @@ TEST(AdviseCli, JsonShapeAndFiles) {
   ASSERT_FALSE(j["steps"].empty());
   EXPECT_LE(j["final"]["weight_bytes"].get<double>(), 0.6 * j["baseline"]["weight_bytes"].get<double>());
   EXPECT_TRUE(fs::exists(out));
-  EXPECT_NE(read_file(md).find("<table>"), std::string::npos);
+  const std::string page = read_file(md);
+  EXPECT_NE(page.find("<table>"), std::string::npos);
+  // The combination's steps carry their class; a lossy one the warning to retrain.
+  EXPECT_NE(page.find("<th>class</th>"), std::string::npos) << page;
+  EXPECT_NE(page.find("<td>lossy</td>"), std::string::npos) << page;
+  EXPECT_NE(page.find("train the result again"), std::string::npos) << page;
   // The written model is the combination: hwnas inspect reads it with the final MACs.
   const Result inspect = hwnas({"inspect", out, "--json"});
   ASSERT_EQ(inspect.status, 0) << inspect.err;
@@ -115,8 +120,16 @@ TEST(AdviseCli, FromAFinishedSearch) {
   }
   EXPECT_LE(j["final"]["latency_ms"].get<double>(), j["baseline"]["latency_ms"].get<double>());
   EXPECT_TRUE(j["candidates"].empty());  // a plan is applied, not ranked
-  const Result text = hwnas({"advise", kModel, "--estimator", estimator_file(), "--from", dir});
+  const std::string summary = (scratch_dir() / "from-advice.md").string();
+  const Result text = hwnas({"advise", kModel, "--estimator", estimator_file(), "--from", dir, "--summary", summary});
   ASSERT_EQ(text.status, 0) << text.err;
+  // The page names the experiment, shows its patterns, each step's why and the skipped steps.
+  const std::string page = read_file(summary);
+  EXPECT_NE(page.find("## Transfer from " + dir), std::string::npos) << page;
+  EXPECT_NE(page.find("depth    archs"), std::string::npos) << page;
+  EXPECT_NE(page.find("why (the plan)"), std::string::npos) << page;
+  EXPECT_NE(page.find("Pareto architectures at depth"), std::string::npos) << page;
+  EXPECT_NE(page.find("## Skipped steps"), std::string::npos) << page;
   EXPECT_NE(text.out.find("patterns of " + dir), std::string::npos) << text.out;
   EXPECT_NE(text.out.find(": skipped, it makes the model slower"), std::string::npos) << text.out;
   EXPECT_EQ(text.out.find("warning: the result is estimated slower"), std::string::npos) << text.out;

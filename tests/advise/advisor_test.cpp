@@ -263,7 +263,8 @@ TEST(AdvisorReport, GainsThenHurtsAndTheSummary) {
   EXPECT_EQ(listed(advice_text(a, src, 0)).size(), a.ranked.size());
   const std::string md = advice_summary(a, src, false);
   for (const char* part : {"# hwnas advise: mobilenet_v2", "## Baseline and result", "## Recommendations",
-                           "## Combination", "| # | rewrite | estimated after | change | explanation |"})
+                           "## Combination",
+                           "| # | rewrite | class | estimated after | change | what it changes | explanation |"})
     EXPECT_NE(md.find(part), std::string::npos) << part;
   const std::string html = advice_summary(a, src, true);
   EXPECT_NE(html.find("<h2>Combination</h2>"), std::string::npos);

@@ -17,6 +17,9 @@ struct AdviceSource {
   std::string estimator_target;  // the target it was fitted for
   std::string target;            // the measuring target's name; "" without --target
   std::string out, summary;      // the files written; "" when none
+  std::string from;              // --from: the experiment directory; "" without
+  std::string patterns;          // --from: its patterns (patterns_text), for the summary
+  bool whole_plan = false;       // --whole-plan
 };
 
 /// The ranked list (the first `top` candidates with a gain and, when the list is cut, the

@@ -1,7 +1,10 @@
 // The advisor's summary page (advice_summary): markdown or one self-contained HTML page.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "hwnas/advise/advisor_explain.h"
+#include "hwnas/advise/advisor_menu.h"
 #include "hwnas/advise/advisor_report.h"
 #include "hwnas/advise/advisor_report_parts.h"
 #include "hwnas/base/printable.h"
@@ -18,6 +21,7 @@ struct Section {
   std::vector<std::string> paragraphs;
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
+  std::string pre;  // preformatted text (a listing), after the paragraphs
 };
 
 std::string md_cell(std::string_view text) {
@@ -32,6 +36,8 @@ std::string render(const std::string& title, const std::vector<Section>& section
     s += html ? fmt::format("<h2>{}</h2>\n", report::escape_html(sec.title)) : fmt::format("\n## {}\n\n", sec.title);
     for (const std::string& p : sec.paragraphs)
       s += html ? fmt::format("<p>{}</p>\n", report::escape_html(p)) : printable(p) + "\n\n";
+    if (!sec.pre.empty())
+      s += html ? fmt::format("<pre>{}</pre>\n", report::escape_html(sec.pre)) : "```\n" + sec.pre + "```\n\n";
     if (sec.header.empty()) continue;
     const auto line = [&](const std::vector<std::string>& cells, bool head) {
       std::string row = html ? "<tr>" : "|";
@@ -102,15 +108,43 @@ std::string advice_summary(const Advice& a, const AdviceSource& src, bool html) 
     }
     out.push_back(std::move(rec));
   }
-  Section comb{"Combination", {}, {"#", "rewrite", "estimated after", "change", "explanation"}};
+  if (!src.from.empty()) {
+    Section from{"Transfer from " + src.from,
+                 {fmt::format("The steps below are the plan of the experiment {}: the rewrites its Pareto "
+                              "architectures embody, by relative depth (docs/transfer.md), each valued on this model "
+                              "first{}.",
+                              src.from,
+                              src.whole_plan ? " and applied whatever its estimate (--whole-plan)"
+                                             : "; a step that makes the model slower, or a lossy one while every "
+                                               "limit is met, is skipped")}};
+    from.pre = src.patterns;
+    out.push_back(std::move(from));
+  }
+  const bool planned = std::any_of(a.steps.begin(), a.steps.end(), [](const Change& c) { return !c.why.empty(); });
+  Section comb{"Combination", {}, {"#", "rewrite", "class", "estimated after", "change", "what it changes", "explanation"}};
+  if (planned) comb.header.push_back("why (the plan)");
   if (a.steps.empty()) comb.paragraphs.push_back("No rewrite improves the objective.");
+  if (std::any_of(a.steps.begin(), a.steps.end(), [](const Change& c) { return c.lossy; }))
+    comb.paragraphs.push_back("Lossy steps change what the network computes: train the result again "
+                              "(docs/training.md) before you compare its accuracy.");
   for (std::size_t i = 0; i < a.steps.size(); ++i) {
     const Change& c = a.steps[i];
-    comb.rows.push_back({std::to_string(i + 1), rule_at(c), fmt::format("{:.3f} ms", c.after.latency_s * 1e3),
-                         delta_ms(c.before.latency_s, c.after.latency_s), c.explanation});
+    comb.rows.push_back({std::to_string(i + 1), rule_at(c), (c.lossy ? "lossy" : "structural") + breaks_text(c),
+                         fmt::format("{:.3f} ms", c.after.latency_s * 1e3),
+                         delta_ms(c.before.latency_s, c.after.latency_s), c.what, c.explanation});
+    if (planned) comb.rows.back().push_back(c.why);
   }
   if (!src.out.empty()) comb.paragraphs.push_back("The combined model: " + src.out + ".");
+  if (a.final.latency_s > a.baseline.latency_s)
+    comb.paragraphs.push_back(fmt::format("Warning: the result is estimated slower than the model ({:+.1f}%).",
+                                          (a.final.latency_s / a.baseline.latency_s - 1) * 100));
   out.push_back(std::move(comb));
+  if (!a.skipped.empty()) {
+    Section skip{"Skipped steps", {}, {"pass", "site", "params", "why (the plan)", "why not"}};
+    for (const Skipped& k : a.skipped)
+      skip.rows.push_back({k.step.pass, k.step.site, params_text(k.step.params), k.step.why, k.why_not});
+    out.push_back(std::move(skip));
+  }
   return render("hwnas advise: " + a.model, out, html);
 }
 

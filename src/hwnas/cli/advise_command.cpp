@@ -108,8 +108,14 @@ void run(const AdviseArgs& args, bool limits_given, bool passes_given, bool step
   const advise::Advice advice =
       plan ? advise::apply_plan(g, plan->steps, evaluator, {options.limits, args.lossy, args.whole_plan})
            : advise::advise(g, evaluator, options);
-  const advise::AdviceSource source{args.estimator, estimator.target_name(), target ? target->name() : "", args.out,
-                                    args.summary};
+  const advise::AdviceSource source{args.estimator,
+                                    estimator.target_name(),
+                                    target ? target->name() : "",
+                                    args.out,
+                                    args.summary,
+                                    args.from,
+                                    patterns ? advise::patterns_text(*patterns) : "",
+                                    args.whole_plan};
   if (out_format) io::export_model(advice.final_graph, *out_format, args.out, args.model);
   if (!args.summary.empty()) write_file_atomically(args.summary, advise::advice_summary(advice, source, html), "summary");
   if (args.json) {
