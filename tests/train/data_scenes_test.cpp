@@ -172,7 +172,7 @@ TEST(Scenes, EachSplitsScenesReadOnlyThatSplitsItems) {
     make_scenes({}, Split::train, 3, scratch.path());
     ADD_FAILURE() << "training scenes made without the training files";
   } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("train-images-idx3-ubyte.gz not found"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("has no train-images-idx3-ubyte.gz"), std::string::npos) << e.what();
   }
 }
 

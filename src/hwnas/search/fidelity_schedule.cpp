@@ -91,9 +91,7 @@ MultiFidelity read_multi_fidelity(const YAML::Node& experiment, const std::strin
   for (std::size_t i = 0; i < list.size(); ++i)
     sections.emplace_back(list[i], file, fmt::format("multi_fidelity.rungs[{}]", i), set_keys);
   const FidelityMethod kind = method == "hyperband" ? FidelityMethod::hyperband : FidelityMethod::successive_halving;
-  const FidelitySchedule schedule(kind, rungs, eta, static_cast<std::int32_t>(candidates));
-  check_trials_budget(top, schedule);
-  return {schedule, std::move(sections)};
+  return {FidelitySchedule(kind, rungs, eta, static_cast<std::int32_t>(candidates)), std::move(sections)};
 }
 
 }  // namespace
@@ -137,7 +135,11 @@ FidelitySchedule make_fidelity_schedule(const YAML::Node& experiment, const std:
                                         const std::set<std::string>& set_keys) {
   HWNAS_CHECK(batch >= 1);
   if (!experiment["multi_fidelity"]) return FidelitySchedule(FidelityMethod::single, 1, 2, batch);
-  return read_multi_fidelity(experiment, file, set_keys).schedule;
+  FidelitySchedule schedule = read_multi_fidelity(experiment, file, set_keys).schedule;
+  // After the rungs' own values were checked (the accuracy sources read them first), so a
+  // bad rung is named before the budget it would need.
+  check_trials_budget(ExperimentSection(experiment, file, "", set_keys), schedule);
+  return schedule;
 }
 
 std::vector<ExperimentSection> fidelity_rungs(const YAML::Node& experiment, const std::string& file,
