@@ -17,6 +17,7 @@
 #include "hwnas/cli/json_output.h"
 #include "hwnas/cli/model_arg.h"
 #include "hwnas/cli/number_options.h"
+#include "hwnas/cli/text_output.h"
 #include "hwnas/estimate/estimator.h"
 #include "hwnas/estimate/table_model.h"
 #include "hwnas/hw/targets/targets.h"
@@ -30,16 +31,6 @@ struct AdviseArgs {
   bool lossy = false, all = false, json = false, whole_plan = false;
   std::int32_t steps = 50;
 };
-
-// Text of several lines, each made printable (control characters of names escaped).
-std::string printable_lines(const std::string& text) {
-  std::string out;
-  for (std::size_t at = 0, end; at < text.size(); at = end + 1) {
-    end = std::min(text.find('\n', at), text.size());
-    out += printable(std::string_view(text).substr(at, end - at)) + "\n";
-  }
-  return out;
-}
 
 // The ranked list's length without --all.
 constexpr std::size_t kTop = 20;

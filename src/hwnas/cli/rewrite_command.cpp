@@ -13,6 +13,7 @@
 #include "hwnas/base/printable.h"
 #include "hwnas/cli/commands.h"
 #include "hwnas/cli/json_output.h"
+#include "hwnas/cli/text_output.h"
 #include "hwnas/cli/model_arg.h"
 #include "hwnas/io/model_io.h"
 
@@ -69,11 +70,7 @@ void run(const RewriteArgs& args) {
     emit_json(j);
     return;
   }
-  const std::string text = advise::record_text(r.record);
-  for (std::size_t at = 0, end; at < text.size(); at = end + 1) {  // printable() per line keeps the line breaks
-    end = text.find('\n', at);
-    fmt::print("{}\n", printable(std::string_view(text).substr(at, end - at)));
-  }
+  fmt::print("{}", printable_lines(advise::record_text(r.record)));
   if (!args.out.empty()) fmt::print("wrote {}\n", printable(args.out));
 }
 
