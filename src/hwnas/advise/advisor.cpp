@@ -198,13 +198,14 @@ Advice advise(const graph::Graph& g, const Evaluator& evaluator, const AdviseOpt
   std::vector<PlannedStep> plan;
   graph::Graph cur = g;
   Objective cur_obj = objective(absolute, advice.baseline);
+  Figures cur_figures = advice.baseline;  // the graph so far's, for capacity_loss
   for (std::int32_t step = 0; step < o.steps; ++step) {
     std::vector<Candidate> cands = step == 0 ? std::move(first) : candidates(cur, passes, advice.parallelism);
     const bool lossy = o.lossy || cur_obj.violation > 0;
-    const Figures cur_figures = evaluator.figures(cur, false);
     std::optional<std::size_t> best;
     Objective best_obj;
     double best_loss = 0;
+    Figures best_figures;
     for (std::size_t i = 0; i < cands.size(); ++i) {
       if (cands[i].lossy && !lossy) continue;
       const Figures f = evaluator.figures(*cands[i].result.graph, false);
@@ -217,7 +218,7 @@ Advice advise(const graph::Graph& g, const Evaluator& evaluator, const AdviseOpt
       const bool by_capacity = cur_obj.violation > 0 && !o.lossy && best && c.violation == 0 &&
                                best_obj.violation == 0 && std::abs(loss - best_loss) > 1e-9;
       if (!best || (by_capacity ? loss < best_loss : improves(c, best_obj, 0)))
-        best = i, best_obj = c, best_loss = loss;
+        best = i, best_obj = c, best_loss = loss, best_figures = f;
     }
     if (step > 0) advice.evaluated += static_cast<std::int64_t>(cands.size());
     if (!best || !improves(best_obj, cur_obj, kMinGain)) break;
@@ -230,6 +231,7 @@ Advice advise(const graph::Graph& g, const Evaluator& evaluator, const AdviseOpt
                                               : ""));
     cur = std::move(*c.result.graph);
     cur_obj = best_obj;
+    cur_figures = best_figures;
   }
   plan = drop_useless_steps(g, std::move(plan), evaluator, absolute, &advice.dropped);
   describe_plan(advice, g, plan, evaluator, absolute, {.whole_plan = true});
