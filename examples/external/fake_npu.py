@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """A pretend NPU that speaks hwnas's external-target protocol (docs/hardware-external.md).
 
-hwnas starts this program once per kernel, writes the kernel as one line of JSON to its
-stdin and reads the answer from its stdout. The "hardware" is a roofline: the kernel takes
-the longer of its compute time (MACs at the peak rate for its precision) and its memory
-time (inputs, weights and output moved at DRAM bandwidth), plus a fixed launch overhead.
+Per-kernel protocol (fake_npu.yaml): hwnas starts this program once per kernel, writes the
+kernel as one line of JSON to its stdin and reads the answer from its stdout.
+Batch protocol (--batch, fake_npu_batch.yaml): hwnas starts it once; it reads lines
+{"id": n, "kernel": {...}} until stdin ends and answers each at once with one line
+{"id": n, "latency_ms": ...}, flushed.
+The "hardware" is a roofline: the kernel takes the longer of its compute time (MACs at the
+peak rate for its precision) and its memory time (inputs, weights and output moved at DRAM
+bandwidth), plus a fixed launch overhead.
 
-Usage: fake_npu.py [--samples N]
+Usage: fake_npu.py [--batch] [--samples N]
+  --batch      speak the batch protocol
   --samples N  also print N timed runs as "samples_ms" (deterministic ±3% jitter), as a
                program that times real hardware would.
 Replace the body of estimate_latency_s with a call to your board or vendor profiler.
@@ -63,26 +68,53 @@ def estimate_latency_s(kernel):
     return max(compute_s, memory_s) + LAUNCH_OVERHEAD_S
 
 
-def main(argv):
-    samples = 0
-    if argv[1:2] == ["--samples"] and len(argv) == 3 and argv[2].isdigit():
-        samples = int(argv[2])
-    elif len(argv) > 1:
-        print("usage: fake_npu.py [--samples N]", file=sys.stderr)
-        return 2
-    line = sys.stdin.readline()
-    try:
-        kernel = json.loads(line)
-        latency_s = estimate_latency_s(kernel)
-    except (ValueError, KeyError, IndexError, TypeError) as error:
-        print(f"fake_npu: cannot read the kernel: {error!r}", file=sys.stderr)
-        return 1
+def answer_for(kernel, samples, seed_text):
+    latency_s = estimate_latency_s(kernel)
     answer = {"latency_ms": latency_s * 1e3, "cycles": round(latency_s * CLOCK_HZ)}
     if samples > 0:
-        rng = random.Random(hashlib.sha256(line.encode()).hexdigest())
+        rng = random.Random(hashlib.sha256(seed_text.encode()).hexdigest())
         runs = sorted(latency_s * 1e3 * rng.uniform(0.97, 1.03) for _ in range(samples))
         answer["samples_ms"] = runs
         answer["latency_ms"] = runs[len(runs) // 2]
+    return answer
+
+
+def serve_batch(samples):
+    """One answer line per kernel line, flushed at once, until stdin ends."""
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+            kernel = request["kernel"]
+            # The same samples as the per-kernel protocol gives for this kernel's line.
+            answer = answer_for(kernel, samples, json.dumps(kernel, separators=(",", ":")) + "\n")
+        except (ValueError, KeyError, IndexError, TypeError) as error:
+            print(f"fake_npu: cannot read the kernel: {error!r}", file=sys.stderr)
+            return 1
+        answer["id"] = request["id"]
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def main(argv):
+    args = argv[1:]
+    batch = args[:1] == ["--batch"]
+    if batch:
+        args = args[1:]
+    samples = 0
+    if args[:1] == ["--samples"] and len(args) == 2 and args[1].isdigit():
+        samples = int(args[1])
+    elif args:
+        print("usage: fake_npu.py [--batch] [--samples N]", file=sys.stderr)
+        return 2
+    if batch:
+        return serve_batch(samples)
+    line = sys.stdin.readline()
+    try:
+        answer = answer_for(json.loads(line), samples, line)
+    except (ValueError, KeyError, IndexError, TypeError) as error:
+        print(f"fake_npu: cannot read the kernel: {error!r}", file=sys.stderr)
+        return 1
     print(json.dumps(answer))
     return 0
 

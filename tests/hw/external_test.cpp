@@ -128,15 +128,7 @@ TEST(ExternalErrors, TimeoutKillsTheProgramAndItsChildren) {
   pid_t sleeper = 0;
   std::ifstream(t.dir.file("sleeper.pid")) >> sleeper;
   ASSERT_GT(sleeper, 0);
-  // Gone, or a zombie waiting for a container's init to reap it.
-  for (int i = 0; i < 100 && kill(sleeper, 0) == 0; ++i) {
-    std::ifstream stat("/proc/" + std::to_string(sleeper) + "/stat");
-    std::string pid, comm, state;
-    stat >> pid >> comm >> state;
-    if (state == "Z") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (i == 99) ADD_FAILURE() << "the program's child " << sleeper << " still runs";
-  }
+  testing::expect_process_ends(sleeper, "the program's child");
 }
 
 // sh -c "(sleep 30 &) ; echo 1" with timeout_s 3 was reported as a timeout: the sleep held
@@ -147,15 +139,8 @@ TEST(ExternalAnswers, ABackgroundChildHoldingStdoutDoesNotDelayTheAnswer) {
   pid_t child = 0;
   std::ifstream(t.dir.file("child.pid")) >> child;
   ASSERT_GT(child, 0);
-  // The child is killed with the program's process group: gone, or a zombie for init to reap.
-  for (int i = 0; i < 100 && kill(child, 0) == 0; ++i) {
-    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
-    std::string pid, comm, state;
-    stat >> pid >> comm >> state;
-    if (state == "Z") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (i == 99) ADD_FAILURE() << "the program's child " << child << " still runs";
-  }
+  // The child is killed with the program's process group.
+  testing::expect_process_ends(child, "the program's child");
   ScriptTarget detached("(sleep 30 &)\necho 2\n", 3);
   EXPECT_DOUBLE_EQ(detached.target->measure(conv_kernel(8)).latency_s, 2e-3);
 }

@@ -1,6 +1,7 @@
 // Helpers shared by the store, external-target and table-target tests.
 #pragma once
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -44,6 +45,19 @@ class TempDir {
   std::filesystem::path path_;
   static inline int counter_ = 0;
 };
+
+/// Fails the test unless process `pid` ends within 2 s: gone, or a zombie waiting for a
+/// container's init to reap it. `what` names it in the failure.
+inline void expect_process_ends(pid_t pid, const std::string& what) {
+  for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string id, comm, state;
+    stat >> id >> comm >> state;
+    if (state == "Z") return;
+    ::usleep(20000);
+    if (i == 99) ADD_FAILURE() << what << " " << pid << " still runs";
+  }
+}
 
 /// conv2d 3x3 (16 -> out channels) on 8x8, plus BN and ReLU: distinct `out` give distinct keys.
 inline Kernel conv_kernel(std::int32_t out, graph::Precision precision = graph::Precision::int8) {

@@ -1,4 +1,5 @@
-// Runs a program with fork/execvp (never a shell), feeds it stdin and collects its output.
+// Runs a program with fork/execvp (never a shell, child_process.h), feeds it stdin and
+// collects its output.
 #pragma once
 
 #include <cstddef>
@@ -7,6 +8,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "hwnas/hw/external/child_process.h"
 
 namespace hwnas::hw {
 
@@ -33,11 +36,6 @@ inline constexpr std::size_t kMaxOutputBytes = 1 << 20;
 /// cannot be made.
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& work_dir,
                           const std::string& input, double timeout_s);
-
-/// SIGKILLs the process groups of every run_process call in progress. Async-signal-safe:
-/// for a signal handler about to end this process, so that no program it started outlives
-/// it (its own process group does not get the terminal's Ctrl-C).
-void kill_running_process_groups() noexcept;
 
 /// The file execvp would run for `program` in `work_dir` (empty: this process's directory):
 /// `program` itself, from `work_dir` when relative, when it has a '/'; else the first
