@@ -4,12 +4,23 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "hwnas/advise/advisor.h"
 
 namespace hwnas::advise {
+
+/// A section of the summary page: a title, paragraphs, a preformatted listing (after the
+/// paragraphs) and a table (no table when `header` is empty).
+struct SummarySection {
+  std::string title;
+  std::vector<std::string> paragraphs;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::string pre;
+};
 
 /// What the advice was computed with, for the headers.
 struct AdviceSource {
@@ -20,6 +31,7 @@ struct AdviceSource {
   std::string from;              // --from: the experiment directory; "" without
   std::string patterns;          // --from: its patterns (patterns_text), for the summary
   bool whole_plan = false;       // --whole-plan
+  std::vector<SummarySection> sections;  // the summary page ends with these (--finetune: finetune.h)
 };
 
 /// The ranked list (the first `top` candidates with a gain and, when the list is cut, the
@@ -43,7 +55,8 @@ std::string advice_text(const Advice& advice, const AdviceSource& source, std::s
 nlohmann::ordered_json advice_json(const Advice& advice, const AdviceSource& source);
 
 /// The summary: baseline, the recommendations (the first 20 and the hurts), the
-/// combination, the result and the limits; markdown, or for `html` one self-contained page.
+/// combination, the result and the limits, then source.sections; markdown, or for `html`
+/// one self-contained page.
 std::string advice_summary(const Advice& advice, const AdviceSource& source, bool html);
 
 }  // namespace hwnas::advise

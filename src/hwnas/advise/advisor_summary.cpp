@@ -15,14 +15,8 @@ namespace {
 
 using namespace report_parts;
 
-// A summary section: a title, paragraphs and a table, rendered as markdown or HTML.
-struct Section {
-  std::string title;
-  std::vector<std::string> paragraphs;
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  std::string pre;  // preformatted text (a listing), after the paragraphs
-};
+// A summary section (advisor_report.h), rendered as markdown or HTML.
+using Section = SummarySection;
 
 std::string md_cell(std::string_view text) {
   std::string out;
@@ -145,6 +139,7 @@ std::string advice_summary(const Advice& a, const AdviceSource& src, bool html) 
       skip.rows.push_back({k.step.pass, k.step.site, params_text(k.step.params), k.step.why, k.why_not});
     out.push_back(std::move(skip));
   }
+  out.insert(out.end(), src.sections.begin(), src.sections.end());
   return render("hwnas advise: " + a.model, out, html);
 }
 

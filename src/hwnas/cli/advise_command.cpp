@@ -1,14 +1,20 @@
 // hwnas advise MODEL --estimator EST [--target T] [--limit K=V,...] [--passes a,b] [--lossy]
-// [--steps N] | [--from EXPERIMENT_DIR [--whole-plan]] [--out MODEL2] [--summary FILE.md|.html] [--all] [--json]: ranks every rewrite
+// [--steps N] | [--from EXPERIMENT_DIR [--whole-plan]] [--out MODEL2] [--summary FILE.md|.html] [--all] [--json]
+// [--finetune W [--finetune-epochs N] [--finetune-lr X] ... [--finetune-save W2] [--data DIR]]: ranks every rewrite
 // of MODEL by estimated gain, explains each, and combines them (docs/advisor.md); with
 // --from EXPERIMENT_DIR it applies the rewrites a finished search's Pareto architectures
-// embody instead (docs/transfer.md). The logic is the advise library's; this file parses,
-// checks paths and prints.
+// embody instead (docs/transfer.md); with --finetune W it trains the combined model from
+// the baseline's weights W and reports the metric before and after (advise/finetune.h).
+// The logic is the advise library's; this file parses, checks paths and prints.
 #include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
 
 #include "hwnas/advise/advisor.h"
 #include "hwnas/advise/advisor_menu.h"
 #include "hwnas/advise/advisor_report.h"
+#include "hwnas/advise/finetune.h"
 #include "hwnas/advise/transfer.h"
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
@@ -30,12 +36,47 @@ struct AdviseArgs {
   std::string model, estimator, target, limits, passes, out, summary, from;
   bool lossy = false, all = false, json = false, whole_plan = false;
   std::int32_t steps = 50;
+  advise::FinetuneOptions finetune;  // --finetune W: finetune.weights not empty
+  std::vector<std::string> finetune_given;  // the --finetune-* options and --data given
 };
+
+// A fine-tuning that diverged: as hwnas train's (docs/cli.md).
+constexpr int kTrainingFailed = 3;
+
+// --finetune's rules (docs/advisor.md, "Fine-tuning the result"), checked before any work:
+// the --finetune-* options and --data need it; it needs --out, a model file hwnas-train
+// reads (the fine-tuned weights are that file's); --finetune-save defaults to --out with .pt.
+void check_finetune_args(AdviseArgs& args, const std::vector<FileRole>& inputs) {
+  advise::FinetuneOptions& ft = args.finetune;
+  if (ft.weights.empty()) {
+    if (!args.finetune_given.empty())
+      throw UserError(fmt::format("{} is for fine-tuning the combined model; give --finetune BASE_WEIGHTS (the "
+                                  "baseline's weights from 'hwnas train --save'), or drop {}",
+                                  args.finetune_given.front(), args.finetune_given.front()));
+    return;
+  }
+  if (args.out.empty())
+    throw UserError(fmt::format("--finetune {}: the fine-tuned weights belong to the combined model; give --out "
+                                "MODEL2.yaml (or .yml, .json, .onnx) to write it",
+                                printable(ft.weights, 80)));
+  if (args.out.ends_with(".py"))
+    throw UserError(fmt::format("--out {}: with --finetune the combined model must be a file hwnas evaluate reads "
+                                "with its weights; give .yaml, .yml, .json or .onnx (export the .py later with "
+                                "'hwnas export')",
+                                printable(args.out, 80)));
+  advise::check_finetune_options(ft);
+  if (ft.save.empty()) ft.save = std::filesystem::path(args.out).replace_extension(".pt").string();
+  std::vector<FileRole> others = inputs;
+  others.insert(others.end(), {{ft.weights, "the baseline's weights (--finetune)"},
+                               {args.out, "the model file (--out)"},
+                               {args.summary, "the summary (--summary)"}});
+  check_output_path(ft.save, "fine-tuned weights (--finetune-save)", others);
+}
 
 // The ranked list's length without --all.
 constexpr std::size_t kTop = 20;
 
-void run(const AdviseArgs& args, bool limits_given, bool passes_given, bool steps_given) {
+void run(AdviseArgs& args, bool limits_given, bool passes_given, bool steps_given) {
   if (!args.from.empty() && args.all)
     throw UserError(fmt::format("--from {}: --all lists every ranked candidate, and a plan from an experiment is "
                                 "applied, not ranked; drop --all (the plan lists every step)",
@@ -57,6 +98,9 @@ void run(const AdviseArgs& args, bool limits_given, bool passes_given, bool step
                                   {args.estimator, "the estimator (--estimator)"}};
   if (!args.target.empty())
     inputs.push_back({hw::target_description_path(args.target).string(), "the target description (--target)"});
+  check_finetune_args(args, inputs);
+  const advise::FinetuneOptions& ft = args.finetune;
+  if (!ft.weights.empty()) inputs.push_back({ft.weights, "the baseline's weights (--finetune)"});
   std::optional<io::ModelFormat> out_format;
   if (!args.out.empty()) {
     out_format = io::model_format_of_path(args.out, "--out");
@@ -85,10 +129,16 @@ void run(const AdviseArgs& args, bool limits_given, bool passes_given, bool step
     for (std::string& f : target->input_files()) used.push_back({std::move(f), "a file the target's command uses"});
     if (!args.out.empty()) check_output_path(args.out, "model file (--out)", used);
     if (!args.summary.empty()) check_output_path(args.summary, "summary (--summary)", used);
+    if (!ft.save.empty()) check_output_path(ft.save, "fine-tuned weights (--finetune-save)", used);
   }
   const advise::Evaluator evaluator(estimator, target.get(), args.estimator, args.target);
   const graph::Graph g = load_model_arg(args.model);
   options.progress = [](const std::string& line) { fmt::print(stderr, "{}\n", printable(line)); };
+  args.finetune.progress = options.progress;
+  // The baseline's weights are measured first: a wrong file is refused before the advice.
+  std::optional<advise::Baseline> baseline;
+  const std::filesystem::path program = ft.weights.empty() ? "" : advise::finetune_program();
+  if (!ft.weights.empty()) baseline = advise::evaluate_baseline(args.model, g, ft, program);
 
   std::optional<advise::TransferPatterns> patterns;
   std::optional<advise::TransferPlan> plan;
@@ -99,25 +149,38 @@ void run(const AdviseArgs& args, bool limits_given, bool passes_given, bool step
   const advise::Advice advice =
       plan ? advise::apply_plan(g, plan->steps, evaluator, {options.limits, args.lossy, args.whole_plan})
            : advise::advise(g, evaluator, options);
-  const advise::AdviceSource source{args.estimator,
-                                    estimator.target_name(),
-                                    target ? target->name() : "",
-                                    args.out,
-                                    args.summary,
-                                    args.from,
-                                    patterns ? advise::patterns_text(*patterns) : "",
-                                    args.whole_plan};
+  std::optional<advise::FinetuneResult> tuned;
+  if (baseline) {
+    tuned = advise::finetune(advice.final_graph, *baseline, ft, program, args.out);
+    if (!tuned->failure.empty()) {
+      fmt::print(stderr, "hwnas: {}; nothing written\n", printable(tuned->failure));
+      std::exit(kTrainingFailed);
+    }
+  }
+  advise::AdviceSource source{args.estimator,
+                              estimator.target_name(),
+                              target ? target->name() : "",
+                              args.out,
+                              args.summary,
+                              args.from,
+                              patterns ? advise::patterns_text(*patterns) : "",
+                              args.whole_plan};
+  if (tuned) source.sections.push_back(advise::finetune_section(*tuned, ft));
   if (out_format) io::export_model(advice.final_graph, *out_format, args.out, args.model);
+  if (tuned) write_file_atomically(ft.save, tuned->weights_bytes, "fine-tuned weights");
   if (!args.summary.empty()) write_file_atomically(args.summary, advise::advice_summary(advice, source, html), "summary");
   if (args.json) {
     nlohmann::ordered_json j = advise::advice_json(advice, source);
     if (plan) j["transfer"] = {{"patterns", advise::patterns_json(*patterns)}, {"plan", advise::plan_json(*plan)}};
+    if (tuned) j["finetune"] = advise::finetune_json(*tuned, ft);
     emit_json(j);
     return;
   }
   if (plan) fmt::print("{}\n{}\n", printable_lines(advise::patterns_text(*patterns)), printable_lines(advise::plan_text(*plan)));
   fmt::print("{}", advise::advice_text(advice, source, args.all ? 0 : kTop));
+  if (tuned) fmt::print("{}", advise::finetune_text(*tuned, ft));
   if (!args.out.empty()) fmt::print("wrote {}\n", printable(args.out));
+  if (tuned) fmt::print("wrote {}\n", printable(ft.save));
   if (!args.summary.empty()) fmt::print("wrote {}\n", printable(args.summary));
 }
 
@@ -145,7 +208,29 @@ void add_advise_command(CLI::App& app) {
                 "while the limits are met (default: such steps are skipped)");
   cmd->add_flag("--all", args->all, "List every candidate (default: the first 20 and the worst that hurt)");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
+  advise::FinetuneOptions& ft = args->finetune;
+  cmd->add_option("--finetune", ft.weights,
+                  "Train the combined model (--out) from the baseline's weights (from 'hwnas train --save') and "
+                  "report the metric before and after");
+  add_integer_option(cmd, "--finetune-epochs", ft.epochs, 1, 10'000, "Epochs of fine-tuning");
+  cmd->add_option_function<std::string>(
+         "--finetune-lr", [args](const std::string& s) { args->finetune.lr = parse_real("--finetune-lr", s, 0, true, 1e9); },
+         "Peak learning rate of the fine-tuning (SGD)")
+      ->default_str("0.01");
+  cmd->add_option_function<std::string>(
+         "--finetune-weight-decay",
+         [args](const std::string& s) { args->finetune.weight_decay = parse_real("--finetune-weight-decay", s, 0, false, 1); },
+         "Weight decay of the fine-tuning (default: hwnas train's, 4e-5)");
+  add_real_option(cmd, "--finetune-subset", ft.subset, 0, true, 1, "Share of the training set to fine-tune on")
+      ->default_str("1");
+  add_integer_option(cmd, "--finetune-threads", ft.threads, 1, 1024, "torch threads (default: the cores)")->default_str("");
+  add_integer_option(cmd, "--finetune-seed", ft.seed, 0, UINT64_MAX, "Seed of the fine-tuning (as hwnas train --seed)");
+  cmd->add_option("--finetune-save", ft.save, "Write the fine-tuned weights here (default: --out with .pt)");
+  cmd->add_option("--data", ft.data_dir, "Dataset directory of the fine-tuning (as hwnas train --data)");
   cmd->callback([args, cmd] {
+    for (const char* name : {"--finetune-epochs", "--finetune-lr", "--finetune-weight-decay", "--finetune-subset",
+                             "--finetune-threads", "--finetune-seed", "--finetune-save", "--data"})
+      if (cmd->count(name) > 0) args->finetune_given.emplace_back(name);
     run(*args, cmd->count("--limit") > 0, cmd->count("--passes") > 0, cmd->count("--steps") > 0);
   });
 }
