@@ -31,11 +31,18 @@ std::string batch_device(const std::string& name, const std::string& body, const
                                         ".sh]\nprotocol: batch\ntimeout_s: " + timeout_s + "\n");
 }
 
+/// A fresh store path in the scratch directory (a repeated test starts empty too).
+std::string fresh_db(const std::string& name) {
+  const std::string db = (scratch_dir() / (name + ".db")).string();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  return db;
+}
+
 const std::string kAnswer = R"(printf '{"id": %s, "latency_ms": %s}\n' "$id" "$n")";
 
 TEST(BatchCli, ProfileStoresEveryAnswer) {
   const std::string desc = batch_device("batch_ok", kAnswer);
-  const std::string db = (scratch_dir() / "batch_ok.db").string();
+  const std::string db = fresh_db("batch_ok");
   const Result r = hwnas({"profile", "--target", desc, "--kernels", "40", "--db", db, "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
@@ -45,7 +52,7 @@ TEST(BatchCli, ProfileStoresEveryAnswer) {
 
 TEST(BatchCli, ADeviceThatDiesMidBatchKeepsItsAnswersAndNamesTheNextKernel) {
   const std::string desc = batch_device("batch_dies", "if [ $n = 6 ]; then echo 'usb reset' >&2; exit 1; fi\n" + kAnswer);
-  const std::string db = (scratch_dir() / "batch_dies.db").string();
+  const std::string db = fresh_db("batch_dies");
   const std::vector<std::string> args = {"profile", "--target", desc, "--kernels", "20", "--db", db};
   const std::string dies = "'sh' exited with status 1 before answering (kernel id 5; the program had answered 5 "
                            "kernels); stderr ends with: 'usb reset'";
@@ -89,7 +96,7 @@ TEST(BatchCli, BadAnswersAreOneLineAndStoreNothing) {
   for (const auto& [name, body] : devices) {
     SCOPED_TRACE(name);
     const std::string desc = batch_device(name, body, name == "batch_silent" ? "0.3" : "5");
-    const std::string db = (scratch_dir() / (name + ".db")).string();
+    const std::string db = fresh_db(name);
     expect_bad_input({"profile", "--target", desc, "--kernels", "5", "--db", db}, "(kernel id 0; the program");
     EXPECT_EQ(MeasurementStore::open(db).count(make_target(desc)->identity()), 0u);
     expect_bad_input({"simulate", "mobilenet_v2", "--target", desc}, "): kernel ");
