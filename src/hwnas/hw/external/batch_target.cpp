@@ -51,12 +51,15 @@ class BatchTarget : public DescribedTarget {
       case BatchSession::Outcome::timed_out:
         if (batch_deadline_ <= kernel_deadline)
           fail(kernel, fmt::format("the program ran past batch_timeout_s = {} s ({}) and was killed; raise "
-                           "'batch_timeout_s'", d_.batch_timeout_s, answered));
-        fail(kernel, fmt::format("no answer within timeout_s = {} s ({}), the program was killed; raise 'timeout_s' "
-                         "or make the program faster", d_.timeout_s, answered));
+                                   "'batch_timeout_s'",
+                                   d_.batch_timeout_s, answered));
+        fail(kernel, fmt::format("no answer within timeout_s = {} s ({}), the program was killed; raise "
+                                 "'timeout_s' or make the program faster",
+                                 d_.timeout_s, answered));
       case BatchSession::Outcome::line_too_long:
-        fail(kernel, fmt::format("an answer line is longer than {} bytes ({}); answer each kernel with one short line",
-                         kMaxAnswerLineBytes, answered));
+        fail(kernel, fmt::format("an answer line is longer than {} bytes ({}); answer each kernel with one short "
+                                 "line",
+                                 kMaxAnswerLineBytes, answered));
       case BatchSession::Outcome::ended:
         break;
     }
