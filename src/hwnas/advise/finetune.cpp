@@ -6,7 +6,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "hwnas/base/error.h"
@@ -64,12 +68,48 @@ TaskMetrics metrics_of(const nlohmann::json& answer) {
   return {accuracy->get<double>(), *metrics};
 }
 
+/// run_trial_program; with `tick`, the program runs from a thread of its own (which it dies
+/// with, hw::run_process) while this one calls `tick` every kTick until it ends.
+constexpr std::chrono::milliseconds kTick{250};
+hw::ProcessResult run_watched(const std::vector<std::string>& argv, double timeout_s, const std::function<void()>& tick) {
+  if (!tick) return search::run_trial_program(argv, "", timeout_s, "hwnas-train");
+  hw::ProcessResult r;
+  std::exception_ptr error;
+  std::mutex mutex;
+  std::condition_variable ended;
+  bool done = false;
+  std::thread runner([&] {
+    try {
+      r = search::run_trial_program(argv, "", timeout_s, "hwnas-train");
+    } catch (...) {
+      error = std::current_exception();
+    }
+    const std::lock_guard lock(mutex);
+    done = true;
+    ended.notify_one();
+  });
+  std::unique_lock lock(mutex);
+  while (!ended.wait_for(lock, kTick, [&] { return done; })) {
+    lock.unlock();
+    try {
+      tick();
+    } catch (...) {  // progress is best effort: the runner must be joined whatever happens here
+    }
+    lock.lock();
+  }
+  lock.unlock();
+  runner.join();
+  if (error) std::rethrow_exception(error);
+  return r;
+}
+
 /// Runs one step; a refusal (exit 2) becomes UserError(`refused(hwnas-train's line)`), a
 /// killed or timed-out hwnas-train one naming `step`. Returns the answer of exit 0 or 3.
 nlohmann::json run_step(const std::vector<std::string>& argv, double timeout_s, const std::string& step,
-                        const std::function<std::string(const std::string&)>& refused, hw::ProcessResult& r) {
+                        const std::function<std::string(const std::string&)>& refused, hw::ProcessResult& r,
+                        const std::function<void()>& tick = {}) {
   try {
-    r = search::run_trial_program(argv, "", timeout_s, "hwnas-train");
+    r = run_watched(argv, timeout_s, tick);
   } catch (const UserError& e) {
     throw UserError(fmt::format("{}: {}", step, e.what()));
   }
@@ -92,6 +132,14 @@ std::string accuracy_text(const std::string& task, double accuracy) {
 }
 
 std::string epochs_text(std::int32_t n) { return fmt::format("{} epoch{}", n, n == 1 ? "" : "s"); }
+
+/// "42 s", "3 min 07 s", "1 h 05 min"
+std::string duration_text(double s) {
+  const auto whole = static_cast<std::int64_t>(std::lround(s));
+  if (whole < 60) return fmt::format("{} s", whole);
+  if (whole < 3600) return fmt::format("{} min {:02} s", whole / 60, whole % 60);
+  return fmt::format("{} h {:02} min", whole / 3600, whole % 3600 / 60);
+}
 
 }  // namespace
 
@@ -172,29 +220,42 @@ FinetuneResult finetune(const graph::Graph& combined, const Baseline& b, const F
   res.weight_decay = o.weight_decay.value_or(train::default_optimizer(train::OptimizerKind::sgd).weight_decay);
   const search::TrialDir dir;
   const std::string model = (dir.path() / "model.json").string(), weights = (dir.path() / "finetuned.pt").string();
+  // hwnas-train writes its checkpoint after every epoch: each new file is an epoch done.
+  const std::string checkpoint = (dir.path() / "finetune.ckpt").string();
   graph::save_model_file(combined, model);
   std::vector<std::string> argv = {program.string(), "train", model, "--task", b.task, "--init-from", o.weights,
                                    "--res", std::to_string(res.resolution), "--epochs", std::to_string(o.epochs),
                                    "--lr", fmt::format("{}", o.lr), "--weight-decay", fmt::format("{}", res.weight_decay),
                                    "--subset", fmt::format("{}", o.subset), "--seed", std::to_string(o.seed),
-                                   "--save", weights, "--json"};
+                                   "--save", weights, "--checkpoint", checkpoint, "--json"};
   if (o.threads > 0) argv.insert(argv.end(), {"--threads", std::to_string(o.threads)});
   if (!o.data_dir.empty()) argv.insert(argv.end(), {"--data", o.data_dir});
   if (b.scene_size > 0)
     argv.insert(argv.end(), {"--scene-size", std::to_string(b.scene_size), "--scene-labels", b.scene_labels});
   if (o.progress)
-    o.progress(fmt::format("fine-tune 2/2: training {} {} from {} at {}x{}, lr {:g} (hwnas-train train --init-from; "
-                           "its epochs are listed when it ends)",
+    o.progress(fmt::format("fine-tune 2/2: training {} {} from {} at {}x{}, lr {:g} (hwnas-train train --init-from)",
                            name, epochs_text(o.epochs), o.weights, res.resolution, res.resolution, o.lr));
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<fs::file_time_type> written;
+  std::int32_t epochs_done = 0;
+  const auto tick = [&] {
+    std::error_code ec;
+    const fs::file_time_type t = fs::last_write_time(checkpoint, ec);
+    if (ec || written == t || epochs_done == o.epochs) return;
+    written = t;
+    ++epochs_done;
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    o.progress(fmt::format("fine-tune 2/2: epoch {}/{} done after {}{}", epochs_done, o.epochs, duration_text(s),
+                           epochs_done < o.epochs
+                               ? fmt::format(", about {} to go", duration_text(s / epochs_done * (o.epochs - epochs_done)))
+                               : ", measuring"));
+  };
   const std::string step = fmt::format("fine-tuning, step 2 (training {})", name);
   const auto refused = [&](const std::string& line) {
     return fmt::format("{}: {}", step, replace_all(line, model, name));
   };
   hw::ProcessResult r;
-  const nlohmann::json answer = run_step(argv, kTrainTimeoutS, step, refused, r);
-  if (o.progress)
-    for (const std::string& line : lines_of(r.err))
-      if (line.starts_with("train ")) o.progress("  " + line);
+  const nlohmann::json answer = run_step(argv, kTrainTimeoutS, step, refused, r, o.progress ? tick : std::function<void()>());
   if (r.exit_status == kDivergedExit) {
     // The trainer's advice names its own option ("lower --lr"): here it is --finetune-lr.
     res.failure = fmt::format("{}: {}", step,

@@ -37,7 +37,7 @@ struct FinetuneOptions {
   double subset = 1;                   // share of the training set, (0, 1], class-stratified
   std::int32_t threads = 0;            // torch threads of both steps; 0: the machine's cores
   std::uint64_t seed = 0;              // as hwnas train --seed
-  std::function<void(const std::string&)> progress;  // one line per step (stderr in the CLI)
+  std::function<void(const std::string&)> progress;  // a line per step and per epoch trained (stderr in the CLI)
 };
 
 /// A measurement of one model: `accuracy` in percent (classification top-1; detection
