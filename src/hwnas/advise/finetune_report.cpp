@@ -48,7 +48,8 @@ std::string plural(std::int64_t n, std::string_view word) { return fmt::format("
 /// "1 epoch at lr 0.01 (SGD, weight decay 4e-05), 600 training images at 32x32, 1 thread: 1.1 s, 486 images/s"
 std::string training_text(const FinetuneResult& r) {
   return fmt::format("{} at lr {:g} (SGD, weight decay {:g}), {} at {}x{}, {}: {:.1f} s, {:.0f} images/s",
-                     plural(r.epochs, "epoch"), r.lr, r.weight_decay, plural(r.train_images, "training image"),
+                     plural(r.epochs, "epoch"), r.lr, r.weight_decay,
+                     plural(r.train_images, r.baseline.task == "classification" ? "training image" : "training scene"),
                      r.resolution, r.resolution, plural(r.threads, "thread"), r.train_seconds, r.images_per_s);
 }
 
