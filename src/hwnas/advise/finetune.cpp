@@ -177,7 +177,9 @@ Baseline evaluate_baseline(const std::string& model_arg, const graph::Graph& mod
   if (!o.data_dir.empty()) argv.insert(argv.end(), {"--data", o.data_dir});
   const auto refused = [&](const std::string& line) {
     const std::string prefix = o.weights + ": ";
-    if (line.find(o.weights) == std::string::npos) return line;  // names its own option (--data) or directory
+    // A line about the weights names them first or quoted; another names its own option
+    // (--data) or directory.
+    if (!line.starts_with(prefix) && line.find("'" + o.weights + "'") == std::string::npos) return line;
     std::string why = line.starts_with(prefix) ? line.substr(prefix.size()) : line;
     if (why.starts_with("is a hwnas-checkpoint file"))
       why = "a training checkpoint, not a weights file; give the weights 'hwnas train --save W' writes (a finished "
