@@ -6,7 +6,9 @@
 // other device columns of the table give the same architecture (never the target column's
 // held-out rows). Candidates: ridge regressions over target transform (log or linear),
 // feature groups and the most correlated other-device columns, scored by capped
-// leave-one-out relative error on the training rows alone; five are averaged.
+// leave-one-out relative error on the training rows alone; five are averaged, and below
+// 60 rows weighed against a blend with a ridge on the other devices' log latencies
+// (table_candidates.h).
 #pragma once
 
 #include <cstdint>
@@ -33,6 +35,9 @@ struct TableFitOptions {
 /// their identities) on `train` random rows and evaluates on all others. Returns {"model": ...,
 /// "holdout": agreement(), "train": {...}}; the model part is what `out` receives, with the
 /// split ("train": rows, seed, table_rows) that TableEstimator::validate_holdout repeats.
+/// The summary's "train" also says which `mix` was chosen (table_mix_name) and, below 60
+/// rows with other device columns, the three losses weighed ("loo_ensemble_nested",
+/// "loo_blend", "loo_ridge").
 /// With `predictions` set, also writes `row,line,ARCH_COLUMN,measured_ms,predicted_ms,split`
 /// for every row of the table (row: 0-based data row; split: train or holdout), so that
 /// any other evaluation protocol can be computed from it.

@@ -49,7 +49,8 @@ TableRow table_row(const space::Space& space, const space::Genome& genome, const
 }
 
 std::vector<double> TableMember::features(const TableRow& r) const {
-  std::vector<double> x = r.counts;
+  std::vector<double> x;
+  if (counts) x = r.counts;
   if (live) x.insert(x.end(), r.live.begin(), r.live.end());
   if (simulated) x.insert(x.end(), r.simulated.begin(), r.simulated.end());
   if (one_hot) x.insert(x.end(), r.one_hot.begin(), r.one_hot.end());
@@ -63,9 +64,12 @@ double TableMember::predict_log_ms(const TableRow& r) const {
 }
 
 double predict_table_ms(const std::vector<TableMember>& members, const TableRow& r) {
-  double log_sum = 0;
-  for (const TableMember& m : members) log_sum += m.predict_log_ms(r);
-  return std::exp(log_sum / double(members.size()));
+  double log_sum = 0, weights = 0;
+  for (const TableMember& m : members) {
+    log_sum += m.weight * m.predict_log_ms(r);
+    weights += m.weight;
+  }
+  return std::exp(log_sum / weights);
 }
 
 bool TableEstimator::is_table_estimator(const nlohmann::json& doc) {
@@ -127,13 +131,14 @@ TableEstimator TableEstimator::from_json(const nlohmann::json& doc, const std::s
   for (const auto& json : top.at("members")) {
     const JsonFields m(json, "members[]", path, "refit it with 'hwnas fit --table'");
     m.only({"transform", "features", "other_columns", "loo_score", "lambda", "mean", "scale", "weights",
-            "intercept"});
+            "intercept", "blend_weight"});
     TableMember member;
     const std::string transform = m.string("transform");
     if (transform != "log" && transform != "linear") throw m.error("transform", "is not log or linear");
     member.log_target = transform == "log";
     const JsonFields f = m.object("features");
     f.only({"counts", "live", "simulated", "one_hot"});
+    member.counts = f.boolean("counts");
     member.live = f.boolean("live");
     member.simulated = f.boolean("simulated");
     member.one_hot = f.boolean("one_hot");
@@ -160,6 +165,11 @@ TableEstimator TableEstimator::from_json(const nlohmann::json& doc, const std::s
     member.model.intercept = m.number("intercept");
     member.model.lambda = m.number("lambda");
     if (m.has("loo_score")) m.number("loo_score");
+    // Files written before members were weighted weigh them alike.
+    if (m.has("blend_weight")) {
+      member.weight = m.number("blend_weight");
+      if (!(member.weight > 0)) throw m.error("blend_weight", "must be above 0");
+    }
     if (member.model.mean.size() != member.model.weights.size() ||
         member.model.scale.size() != member.model.weights.size())
       throw bad("a member's 'mean', 'scale' and 'weights' differ in length");

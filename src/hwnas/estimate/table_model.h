@@ -43,10 +43,12 @@ using TableSimulators = std::vector<std::unique_ptr<hw::Target>>;
 /// All features but `others` of `genome` (space.check()ed: UserError when it does not fit).
 TableRow table_row(const space::Space& space, const space::Genome& genome, const TableSimulators& simulators);
 
-/// One ridge model over some feature groups; its prediction is log ms or ms.
+/// One ridge model over some feature groups; its prediction is log ms or ms. Its weight
+/// in the members' geometric mean is `weight` over the sum of theirs.
 struct TableMember {
   bool log_target = true;
-  bool live = false, simulated = false, one_hot = false;  // counts are always in
+  bool counts = true, live = false, simulated = false, one_hot = false;
+  double weight = 1;
   std::vector<std::size_t> others;                        // indices into TableRow::others
   RidgeModel model;
   std::vector<double> features(const TableRow& r) const;
@@ -60,7 +62,7 @@ bool parse_table_number(const std::string& text, double& out);
 /// `train` are its training rows, the others held out.
 std::vector<std::size_t> table_row_order(std::size_t rows, std::uint64_t seed);
 
-/// The members' geometric mean, in ms.
+/// The members' weighted geometric mean, in ms.
 double predict_table_ms(const std::vector<TableMember>& members, const TableRow& r);
 
 /// A fitted table estimator as `hwnas estimate` uses it.
