@@ -43,12 +43,13 @@ class NetworkImpl : public torch::nn::Module {
   /// under one name.
   NetworkImpl(graph::Graph graph, std::uint64_t seed);
 
-  /// `input` [N, C, H, W] float32 with C, H, W those of the graph's Input node (UserError
-  /// otherwise, naming the network and the expected shape) → one tensor per Output node,
-  /// in graph order. An output computed from a linear or flatten through elementwise ops
-  /// and concats of such values only is flat, [N, F]; every other output is a map
-  /// [N, C, H, W] (a global pool's is [N, C, 1, 1]). Each intermediate tensor is released
-  /// after its last reader (autograd keeps what backward needs).
+  /// `input` [N, C, H, W] float32 (float64 after to(torch::kDouble)) with C, H, W those of
+  /// the graph's Input node (UserError otherwise, naming the network and the expected
+  /// shape) → one tensor per Output node, in graph order. An output computed from a linear
+  /// or flatten through elementwise ops and concats of such values only is flat, [N, F];
+  /// every other output is a map [N, C, H, W] (a global pool's is [N, C, 1, 1]). Each
+  /// intermediate tensor is released after its last reader (autograd keeps what backward
+  /// needs).
   std::vector<torch::Tensor> forward(const torch::Tensor& input);
 
   const graph::Graph& graph() const { return graph_; }

@@ -118,13 +118,16 @@ torch::Tensor NetworkImpl::run_node(NodeId id, const std::vector<torch::Tensor>&
 std::vector<torch::Tensor> NetworkImpl::forward(const torch::Tensor& input) {
   const NodeId input_node = graph_.input_nodes().front();
   const graph::Shape& expected = graph_.shape(input_node);
+  // float32, or float64 after to(torch::kDouble) (the synflow proxy's double precision).
+  const std::vector<torch::Tensor> params = parameters();
+  const torch::ScalarType dtype = params.empty() ? torch::kFloat : params.front().scalar_type();
   if (input.dim() != 4 || input.size(1) != expected.c || input.size(2) != expected.h ||
-      input.size(3) != expected.w || input.scalar_type() != torch::kFloat)
+      input.size(3) != expected.w || input.scalar_type() != dtype)
     throw UserError(fmt::format(
-        "network '{}' takes float32 input [N,{},{},{}] (its node '{}'), got {} {}; build the "
+        "network '{}' takes {} input [N,{},{},{}] (its node '{}'), got {} {}; build the "
         "model at the resolution and input channels of the data",
-        graph_.name(), expected.c, expected.h, expected.w, graph_.node_name(input_node),
-        torch::toString(input.scalar_type()), shape_text(input.sizes())));
+        graph_.name(), dtype == torch::kDouble ? "float64" : "float32", expected.c, expected.h, expected.w,
+        graph_.node_name(input_node), torch::toString(input.scalar_type()), shape_text(input.sizes())));
 
   std::vector<torch::Tensor> values(layers_.size());
   std::vector<torch::Tensor> outputs;

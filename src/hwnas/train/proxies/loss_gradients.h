@@ -1,0 +1,24 @@
+// The step grad_norm, snip and other loss-based proxies share: one forward and backward
+// pass of the cross-entropy of a batch through the freshly initialised network, in
+// training mode, as the zero-cost-proxies reference runs it (bn=True, net.train()).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "hwnas/graph/graph.h"
+#include "hwnas/train/proxies/proxy.h"
+
+namespace hwnas::train::proxies {
+
+/// The conv2d and linear weights (graph order, proxy_support.h) of `graph`'s network
+/// initialised with `seed`, with their gradients of the batch's mean cross-entropy. A
+/// weight no gradient reaches has an undefined grad(). Throws require_batch's and
+/// classifier_logits's UserErrors, naming `proxy`.
+std::vector<torch::Tensor> loss_gradients(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed,
+                               std::string_view proxy);
+
+}  // namespace hwnas::train::proxies

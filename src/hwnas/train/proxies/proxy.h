@@ -1,0 +1,59 @@
+// Zero-shot proxies (issue 13 §1; docs/proxies.md): scores of an untrained network that
+// predict how well it will train, computed in seconds instead of GPU-hours. Each proxy
+// lives in its own file of this folder, with its formula and source in its header; this
+// header is the interface they share and the registry that names them.
+//
+// A proxy scores one network (a NetworkImpl built from the graph with a given seed) on
+// one batch: data-free proxies (synflow, Zen-score, params, MACs) ignore the batch's
+// images; the others use them (and the labels, for the loss-based ones). Higher is better
+// for every proxy as returned here (a proxy whose paper ranks "lower is better", as
+// TE-NAS's NTK condition number, is negated, and the header says so), so a ranking never
+// needs to know which proxy it holds.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hwnas/graph/graph.h"
+#include "hwnas/train/proxies/proxy_score.h"
+
+namespace hwnas::train::proxies {
+
+/// What a proxy is given. `images` [N, C, H, W] float32 normalised as the trainer's batches
+/// (C, H, W those of the graph's Input node); `labels` [N] int64 class indices in
+/// [0, classes). Both undefined for a data-free proxy's call (needs_data() false).
+struct ProxyInput {
+  torch::Tensor images;
+  torch::Tensor labels;
+  std::int32_t classes = 0;
+};
+
+class Proxy {
+ public:
+  virtual ~Proxy() = default;
+  /// The registry name ("synflow", "naswot", "te_nas_ntk", ...).
+  virtual std::string_view name() const = 0;
+  /// Whether score() reads input.images / input.labels.
+  virtual bool needs_data() const = 0;
+  /// The score of `graph`'s network initialised with `seed` (NetworkImpl's
+  /// initialisation, unless the proxy's source prescribes its own, which its header then
+  /// states). Deterministic for a seed, a batch and a thread count. Leaves the global
+  /// torch RNG and grad mode as it found them. Throws UserError only for a network the
+  /// proxy cannot accept at all (named, with the reason); numerical failures are
+  /// undefined scores, never exceptions.
+  virtual ProxyScore score(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed) const = 0;
+};
+
+/// The proxy named `name` (registry.cpp). Throws UserError "unknown proxy 'NAME' (known:
+/// a, b, ...); did you mean 'X'?" when there is none.
+std::unique_ptr<Proxy> make_proxy(std::string_view name);
+/// Every registered name, in the registry's order.
+std::vector<std::string> proxy_names();
+
+}  // namespace hwnas::train::proxies

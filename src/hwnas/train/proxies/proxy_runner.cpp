@@ -1,0 +1,43 @@
+#include "hwnas/train/proxies/proxy_runner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "hwnas/base/error.h"
+#include "hwnas/train/data/fashion_mnist.h"
+
+namespace hwnas::train::proxies {
+
+ProxyRunner::ProxyRunner(const ProxyRunOptions& options) : options_(options) {
+  if (options_.proxies.empty()) throw UserError("give at least one proxy (--proxy NAME[,NAME...])");
+  if (options_.batch < 1 || options_.batch > 60'000)
+    throw UserError(fmt::format("batch {} is out of range [1, 60000]", options_.batch));
+  bool needs_data = false;
+  for (std::size_t i = 0; i < options_.proxies.size(); ++i) {
+    const std::string& name = options_.proxies[i];
+    if (std::find(options_.proxies.begin(), options_.proxies.begin() + static_cast<std::ptrdiff_t>(i), name) !=
+        options_.proxies.begin() + static_cast<std::ptrdiff_t>(i))
+      throw UserError(fmt::format("proxy '{}' is named twice; name each once", name));
+    proxies_.push_back(make_proxy(name));
+    needs_data = needs_data || proxies_.back()->needs_data();
+  }
+  if (needs_data)
+    data_.emplace(options_.data_dir.empty() ? default_fashion_mnist_dir() : std::filesystem::path(options_.data_dir),
+                  options_.batch, options_.seed);
+}
+
+ModelScores ProxyRunner::score(const graph::Graph& graph) const {
+  using Clock = std::chrono::steady_clock;
+  ModelScores out;
+  for (const std::unique_ptr<Proxy>& proxy : proxies_) {
+    const Clock::time_point start = Clock::now();
+    const ProxyInput input = proxy->needs_data() ? data_->input_for(graph) : ProxyInput{};
+    out.scores.push_back(proxy->score(graph, input, options_.seed));
+    out.seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  return out;
+}
+
+}  // namespace hwnas::train::proxies

@@ -1,0 +1,53 @@
+// Scoring many models with several proxies in one process (`hwnas-train proxy`, the search's
+// `accuracy: proxy:` through it): the proxies made once, Fashion-MNIST read once and only
+// when a proxy needs data, one fixed batch for every model.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hwnas/graph/graph.h"
+#include "hwnas/train/proxies/proxy.h"
+#include "hwnas/train/proxies/proxy_data.h"
+
+namespace hwnas::train::proxies {
+
+struct ProxyRunOptions {
+  std::vector<std::string> proxies;  // registry names, at least one, no repeats
+  std::string data_dir;              // Fashion-MNIST; empty: default_fashion_mnist_dir()
+  std::int32_t batch = 64;           // images of the batch (the reference's batch size)
+  std::uint64_t seed = 0;            // of the weights (every proxy) and of the batch's draw
+};
+
+/// One model's scores, in the order of ProxyRunOptions::proxies, and the seconds each took
+/// (wall clock, the batch's preparation included for data-dependent proxies).
+struct ModelScores {
+  std::vector<ProxyScore> scores;
+  std::vector<double> seconds;
+};
+
+class ProxyRunner {
+ public:
+  /// Makes the proxies (make_proxy's UserError for an unknown name; UserError for none or
+  /// a repeated one; batch outside 1…60,000) and, when one needs data, reads Fashion-MNIST
+  /// (its UserError naming the directory when missing).
+  explicit ProxyRunner(const ProxyRunOptions& options);
+
+  /// Every proxy's score of `graph`. UserError (naming the model) for a network a proxy
+  /// cannot accept: not a classifier for a loss-based proxy, other than 1 or 3 input
+  /// channels for one that needs data, a graph NetworkImpl refuses.
+  ModelScores score(const graph::Graph& graph) const;
+
+  const ProxyRunOptions& options() const { return options_; }
+  bool reads_data() const { return data_.has_value(); }
+
+ private:
+  ProxyRunOptions options_;
+  std::vector<std::unique_ptr<Proxy>> proxies_;
+  std::optional<ProxyData> data_;
+};
+
+}  // namespace hwnas::train::proxies

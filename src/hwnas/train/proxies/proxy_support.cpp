@@ -1,0 +1,82 @@
+#include "hwnas/train/proxies/proxy_support.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
+#include <mutex>
+
+#include "hwnas/base/error.h"
+
+namespace hwnas::train::proxies {
+
+std::vector<std::pair<std::string, torch::Tensor>> conv_linear_weights(NetworkImpl& network) {
+  const graph::Graph& g = network.graph();
+  std::vector<std::pair<std::string, torch::Tensor>> weights;
+  const NamedTensors params = network.graph_parameters();
+  for (graph::NodeId id = 0; id < g.size(); ++id) {
+    if (!std::holds_alternative<graph::Conv2d>(g.op(id)) && !std::holds_alternative<graph::Linear>(g.op(id))) continue;
+    const std::string name = fmt::format("{}.weight", g.node_name(id));
+    for (const auto& [param_name, tensor] : params)
+      if (param_name == name) weights.emplace_back(std::string(g.node_name(id)), tensor);
+  }
+  return weights;
+}
+
+torch::Tensor classifier_logits(NetworkImpl& network, const torch::Tensor& images, const ProxyInput& input,
+                                std::string_view proxy) {
+  const std::vector<torch::Tensor> outputs = network.forward(images);
+  const torch::Tensor& logits = outputs.front();
+  if (logits.dim() != 2 || logits.size(1) < input.classes)
+    throw UserError(fmt::format("proxy {} scores classifiers of at least {} classes; model '{}' ends in [{}] "
+                                "(its first output); give a model with a classifier head (classes={})",
+                                proxy, input.classes, network.graph().name(), fmt::join(logits.sizes(), ","),
+                                input.classes));
+  return logits;
+}
+
+torch::Tensor cross_entropy(const torch::Tensor& logits, const ProxyInput& input) {
+  return torch::nn::functional::cross_entropy(logits, input.labels);
+}
+
+ProxyScore checked_score(double value, std::string_view proxy, bool zero_is_defined) {
+  if (std::isnan(value)) return {0, false, fmt::format("{} is NaN", proxy)};
+  if (std::isinf(value)) return {0, false, fmt::format("{} overflowed float64 (the sum is inf)", proxy)};
+  if (value == 0 && !zero_is_defined)
+    return {0, false,
+            fmt::format("{} is 0: no weight reaches the output (every path from input to output is cut)", proxy)};
+  return {value, true, ""};
+}
+
+double sum_abs(const std::vector<torch::Tensor>& tensors) {
+  double sum = 0;
+  for (const torch::Tensor& t : tensors) sum += t.detach().abs().sum(torch::kDouble).item<double>();
+  return sum;
+}
+
+ProxyGuard::ProxyGuard() : grad_enabled_(torch::GradMode::is_enabled()) {
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  {
+    const std::lock_guard<std::mutex> lock(generator.mutex());
+    generator_state_ = generator.get_state();
+  }
+  torch::GradMode::set_enabled(true);
+}
+
+ProxyGuard::~ProxyGuard() {
+  torch::GradMode::set_enabled(grad_enabled_);
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  const std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(generator_state_);
+}
+
+void require_batch(const ProxyInput& input, std::string_view proxy) {
+  if (!input.images.defined() || input.images.dim() != 4 || input.images.size(0) == 0)
+    throw UserError(fmt::format("proxy {} needs a batch of images; it was given none", proxy));
+  if (!input.labels.defined() || input.labels.dim() != 1 || input.labels.size(0) != input.images.size(0) ||
+      input.classes <= 0)
+    throw UserError(fmt::format("proxy {} needs one label per image and a class count", proxy));
+}
+
+}  // namespace hwnas::train::proxies

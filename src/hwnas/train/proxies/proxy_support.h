@@ -1,0 +1,61 @@
+// What the proxies of this folder share: the layers whose weights a proxy sums over, the
+// logits and loss of a classifier, a score checked for overflow and NaN, and the guard
+// that leaves torch as a proxy found it (proxy.h's contract).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "hwnas/train/network.h"
+#include "hwnas/train/proxies/proxy.h"
+
+namespace hwnas::train::proxies {
+
+/// The weight tensors of the conv2d and linear nodes, with the node names, in graph order:
+/// the layers the zero-cost-proxies reference sums over (`get_layer_metric_array`:
+/// nn.Conv2d and nn.Linear; batch norm's scale and every bias are left out).
+std::vector<std::pair<std::string, torch::Tensor>> conv_linear_weights(NetworkImpl& network);
+
+/// The network's first output as logits [N, K] for a loss over `input.classes` classes.
+/// Throws UserError naming `proxy` and the model when that output is not flat or has fewer
+/// than input.classes columns ("proxy snip scores classifiers of at least 10 classes; model
+/// 'x' ends in [8,16,8,8] ...").
+torch::Tensor classifier_logits(NetworkImpl& network, const torch::Tensor& images, const ProxyInput& input,
+                                std::string_view proxy);
+
+/// Cross-entropy of `logits` against input.labels, mean over the batch (PyTorch's
+/// F.cross_entropy, the reference's loss_fn).
+torch::Tensor cross_entropy(const torch::Tensor& logits, const ProxyInput& input);
+
+/// `value` as a score: defined when finite and, unless `zero_is_defined`, non-zero (a sum
+/// of gradients that is exactly 0 means no weight reaches the output: every path from
+/// input to output is cut, as in a NAS-Bench-201 cell of `none` edges). `proxy` names the
+/// proxy in the reason.
+ProxyScore checked_score(double value, std::string_view proxy, bool zero_is_defined = false);
+
+/// Sums |t| over `tensors` in float64; +inf or NaN pass through for checked_score.
+double sum_abs(const std::vector<torch::Tensor>& tensors);
+
+/// While alive: grad mode on, and the global CPU generator's state saved; both restored
+/// on destruction (a proxy leaves torch as it found it).
+class ProxyGuard {
+ public:
+  ProxyGuard();
+  ~ProxyGuard();
+  ProxyGuard(const ProxyGuard&) = delete;
+  ProxyGuard& operator=(const ProxyGuard&) = delete;
+
+ private:
+  bool grad_enabled_;
+  torch::Tensor generator_state_;
+};
+
+/// Throws UserError "proxy NAME needs a batch of images; it was given none" when a
+/// data-dependent proxy is called without one, or its labels disagree with its images.
+void require_batch(const ProxyInput& input, std::string_view proxy);
+
+}  // namespace hwnas::train::proxies
