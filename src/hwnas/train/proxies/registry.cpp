@@ -8,10 +8,17 @@
 #include "hwnas/base/error.h"
 #include "hwnas/base/suggest.h"
 #include "hwnas/train/proxies/counts.h"
+#include "hwnas/train/proxies/fisher.h"
 #include "hwnas/train/proxies/grad_norm.h"
+#include "hwnas/train/proxies/grasp.h"
+#include "hwnas/train/proxies/jacob_cov.h"
+#include "hwnas/train/proxies/naswot.h"
 #include "hwnas/train/proxies/proxy.h"
 #include "hwnas/train/proxies/snip.h"
 #include "hwnas/train/proxies/synflow.h"
+#include "hwnas/train/proxies/te_nas_linear_regions.h"
+#include "hwnas/train/proxies/te_nas_ntk.h"
+#include "hwnas/train/proxies/zen.h"
 
 namespace hwnas::train::proxies {
 namespace {
@@ -30,7 +37,15 @@ constexpr std::array kFramework = {
     Entry{"macs", &make_macs},
 };
 // --- further proxies (append here) ---
-constexpr std::array<Entry, 0> kFurther = {};
+constexpr std::array kFurther = {
+    Entry{"naswot", &make_naswot},
+    Entry{"jacob_cov", &make_jacob_cov},
+    Entry{"fisher", &make_fisher},
+    Entry{"grasp", &make_grasp},
+    Entry{"zen", [] { return make_zen(); }},
+    Entry{"te_nas_ntk", [] { return make_te_nas_ntk(); }},
+    Entry{"te_nas_linear_regions", &make_te_nas_linear_regions},
+};
 
 template <class F>
 void for_each_entry(F&& f) {
