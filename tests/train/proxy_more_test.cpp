@@ -163,6 +163,19 @@ TEST(ProxyZen, IdentityFeaturesGiveTheGaussianMeanAbsoluteValue) {
   EXPECT_NEAR(s.value, std::log(1e-2 * 3 * 32 * 32 * std::sqrt(2 / std::numbers::pi)), 0.01);
 }
 
+TEST(ProxyZen, BatchNormTermReadsTheRunningVarianceAfterBothForwards) {
+  // f(x) = x + BN(0): Δ as above; the batch norm sees a constant 0, so after the two
+  // forwards (momentum 0.1) its running variance is 0.9 · 0.9 · 1 = 0.81 and the term is
+  // log √0.81 = log 0.9 (the paper's batch variance, 0, would give log 0).
+  Graph g("dead_branch");
+  const NodeId x = g.add("input", Input{3, 32, 32}, {});
+  const NodeId bn = g.add("bn", BatchNorm{}, {g.add("zero", Zero{}, {x})});
+  g.add("output", Output{}, {g.add("pool", GlobalPool{PoolKind::avg}, {g.add("sum", Add{}, {x, bn})})});
+  const ProxyScore s = score("zen", g, {});
+  ASSERT_TRUE(s.defined) << s.reason;
+  EXPECT_NEAR(s.value, std::log(1e-2 * 3 * 32 * 32 * std::sqrt(2 / std::numbers::pi)) + std::log(0.9), 0.01);
+}
+
 TEST(ProxyZen, UndefinedWhenTheFeaturesIgnoreTheInput) {
   Graph g("zero");
   const NodeId x = g.add("input", Input{3, 8, 8}, {});

@@ -106,7 +106,7 @@ RankAggregation fit_rank_aggregation(const ProxyTable& table, std::span<const st
     x.push_back(std::move(row));
   }
   const estimate::RidgeModel model =
-      estimate::fit_ridge(x, std::vector<double>(accuracies.begin(), accuracies.end()), {1e-3, 1e-2, 0.1, 1, 10});
+      estimate::fit_ridge(x, std::vector<double>(accuracies.begin(), accuracies.end()), {1e-3, 1e-2, 0.1, 1, 10, 100, 1000});
   RankAggregation fit{{}, model.intercept, model.lambda};
   // fit_ridge works on standardised columns: back to units of normalised rank.
   for (std::size_t p = 0; p < model.weights.size(); ++p) {

@@ -42,8 +42,9 @@ double vote_pairwise_agreement(const ProxyTable& table, std::span<const double> 
 /// r_p(i) ∈ [0, 1] candidate i's rank under proxy p among all candidates of the table,
 /// normalised ((rank − 1) / (n − 1); ½ for a single candidate). w and b: ridge regression
 /// (estimate/ridge.h: standardised columns, unpenalised intercept) on the `trained`
-/// candidates' ranks and `accuracies`, λ chosen among {10⁻³, 10⁻², 0.1, 1, 10} by
-/// leave-one-out error. Needs at least 3 trained candidates.
+/// candidates' ranks and `accuracies`, λ chosen among {10⁻³, 10⁻², …, 10³} by leave-one-out
+/// error (a large λ leaves weights proportional to each proxy's covariance with the
+/// accuracy: a correlation-weighted vote). Needs at least 3 trained candidates.
 struct RankAggregation {
   std::vector<double> weights;  // per proxy, accuracy units per unit of normalised rank
   double intercept = 0;

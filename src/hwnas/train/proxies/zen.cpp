@@ -27,9 +27,7 @@ class Zen : public Proxy {
 
   ProxyScore score(const graph::Graph& graph, const ProxyInput&, std::uint64_t seed) const override {
     const ProxyGuard guard;
-    std::vector<graph::NodeId> taps{feature_node(graph)};
-    for (const graph::NodeId bn : nodes_of<graph::BatchNorm>(graph)) taps.push_back(graph.inputs(bn)[0]);
-    const TappedGraph tapped = tap_nodes(graph, taps);
+    const TappedGraph tapped = tap_nodes(graph, {feature_node(graph)});
     const graph::Shape& in = graph.shape(graph.input_nodes().front());
     const auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
     const torch::NoGradGuard no_grad;
@@ -49,11 +47,8 @@ class Zen : public Proxy {
       if (!(delta > 0) || !std::isfinite(delta))
         return ProxyScore{0, false, fmt::format("Zen-score's feature difference Δ is {}", delta)};
       double log_bn_scale = 0;
-      for (std::size_t i = tapped.first_tap + 1; i < clean.size(); ++i) {
-        const torch::Tensor v = clean[i].to(torch::kDouble).transpose(0, 1).reshape({clean[i].size(1), -1});
-        const double mean_variance = (v - v.mean(1, true)).square().mean().item<double>();
-        log_bn_scale += 0.5 * std::log(mean_variance);
-      }
+      for (const auto& [tensor_name, t] : network->named_state())
+        if (tensor_name.ends_with(".running_var")) log_bn_scale += 0.5 * std::log(t.mean().item<double>());
       total += std::log(delta) + log_bn_scale;
     }
     return checked_score(total / options_.repeats, name(), true);

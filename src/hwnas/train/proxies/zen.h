@@ -6,17 +6,18 @@
 //                          and shift 0), drawn from a generator seeded with `seed`
 //   x, ε ~ N(0, 1)         two batches of B Gaussian images (same generator)
 //   Δ    = mean_n Σ_{c,h,w} |f(x)[n] − f(x + γ·ε)[n]|,   γ = 10⁻²
-//   zen  = log Δ + Σ_{batch norms b} log √(mean_c σ²_{b,c})
+//   zen  = log Δ + Σ_{batch norms b} log √(mean_c running_var_{b,c})
 //
 // f is the feature map before global average pooling: the input of the network's last
 // global-pool node (its first output when it has none). Both forwards run in training
-// mode (batch statistics) without gradients. σ²_{b,c} is the variance of batch norm b's
-// input channel c over the batch and positions in the forward of x: the paper's
-// definition (the reference reads running_var after its two forwards, which its momentum
-// mixes with the initial 1). The reference averages `repeats` = 32 draws of B = 16
-// images; the default here is one draw (one weight and image draw per seed), B = 16.
-// Undefined when Δ is 0 or not finite (no path from the input to f, or an overflow of the
-// N(0, 1) weights without batch norms), or a batch norm's input is constant.
+// mode (batch statistics, momentum 0.1) without gradients; running_var is read after them,
+// as the reference code does (the paper writes the batch variance σ²; the reference's
+// running_var mixes it with the initial 1, which keeps a batch norm on a constant input —
+// a NAS-Bench-201 edge after a `none` — finite instead of log 0). Repeats keep the
+// running statistics, as the reference's do. The reference averages `repeats` = 32 draws
+// of B = 16 images; the default here is one draw per seed, B = 16. Undefined when Δ is 0
+// or not finite (no path from the input to f, or an overflow of the N(0, 1) weights
+// without batch norms).
 #pragma once
 
 #include <cstdint>
