@@ -1,6 +1,6 @@
-// hwnas-train: the verbs that need libtorch, `train` and `evaluate`; `hwnas train ...` runs
-// this executable with the same arguments (forward_command.cpp). Exit status as hwnas's,
-// plus 3 for a training that diverged.
+// hwnas-train: the verbs that need libtorch, `train`, `evaluate` and `proxy`; `hwnas train
+// ...` runs this executable with the same arguments (forward_command.cpp). Exit status as
+// hwnas's, plus 3 for a training that diverged.
 #include <malloc.h>
 #include <unistd.h>
 
@@ -29,5 +29,6 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "hwnas 0.1.0");
   hwnas::cli::add_train_command(app);
+  hwnas::cli::add_proxy_command(app);
   return hwnas::cli::run_app(app, argc, argv);
 }

@@ -2,8 +2,9 @@
 //
 // Implementations: a CSV column keyed by the architecture string (csv_accuracy.cpp; e.g.
 // NAS-Bench-201's acc_cifar10), the user's own training program (external_accuracy.cpp)
-// and training in hwnas (train_accuracy.cpp: hwnas-train per trial). Zero-shot proxies and
-// a supernet are meant to be further implementations of this one call. With
+// training in hwnas (train_accuracy.cpp: hwnas-train per trial) and zero-shot proxies
+// (proxy_accuracy.cpp: one hwnas-train proxy --serve process). A supernet is meant to be a
+// further implementation of this one call. With
 // `multi_fidelity:` (fidelity_schedule.h) there is one source per rung.
 #pragma once
 
@@ -36,7 +37,8 @@ class AccuracySource {
 /// The experiment's accuracy sources, one per fidelity rung (multi_fidelity.rungs, low to
 /// high; one when single fidelity; none without `accuracy:`). The `accuracy:` section
 /// names one kind: `csv` + `column` (+ `arch_column`), `command` (+ `timeout_s`,
-/// `fidelity`, `model_format`), or `train` (a mapping of hwnas-train's options).
+/// `fidelity`, `model_format`), `train` (a mapping of hwnas-train's options) or `proxy`
+/// (a name or a mapping; single fidelity only).
 /// Throws UserError naming the file and key
 /// ("exp.yaml:9: accuracy.train.subset: 0 is out of range (0, 1]",
 /// "multi_fidelity.rungs[1].epochs: ...") for every bad key, a missing file, column,
@@ -53,6 +55,11 @@ std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::N
 std::unique_ptr<AccuracySource> make_csv_accuracy(const ExperimentSection& section, const space::Space& space);
 std::unique_ptr<AccuracySource> make_external_accuracy(const ExperimentSection& section,
                                                        const std::optional<std::string>& rung_fidelity = {});
+/// `proxy`: a zero-shot proxy scored by `hwnas-train proxy --serve` (proxy_accuracy.cpp),
+/// reported as the candidate's percentile among `reference` sampled genomes of `space`
+/// (docs/proxies.md). Scores the reference sample before returning: an unknown proxy, a
+/// space hwnas-train cannot score or missing data fail here, naming accuracy.proxy.
+std::unique_ptr<AccuracySource> make_proxy_accuracy(const ExperimentSection& section, const space::Space& space);
 /// `train`: the accuracy.train section, `rungs`: multi_fidelity.rungs (each a mapping of
 /// accuracy.train keys but task, data, scene_size and scene_labels, overriding them;
 /// empty: single fidelity). One source per rung, or one. `threads` defaults to 1, so that a

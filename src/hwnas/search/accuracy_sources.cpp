@@ -1,5 +1,5 @@
-// The `accuracy:` section's kind (csv, command or train) and, with `multi_fidelity:`, one
-// source per rung.
+// The `accuracy:` section's kind (csv, command, train or proxy) and, with
+// `multi_fidelity:`, one source per rung.
 #include <fmt/format.h>
 
 #include "hwnas/base/error.h"
@@ -12,13 +12,15 @@ namespace hwnas::search {
 namespace {
 
 void check_one_kind(const ExperimentSection& s) {
-  const int kinds = int{s.has("csv")} + int{s.has("command")} + int{s.has("train")};
+  const int kinds = int{s.has("csv")} + int{s.has("command")} + int{s.has("train")} + int{s.has("proxy")};
   if (!s.node().IsMap() || kinds != 1)
     throw UserError(fmt::format("{}: {}: give exactly one of csv: FILE with column: NAME, or command: [PROGRAM, "
-                                "ARGS...] naming {{model}}, or train: {{epochs: N, ...}} (docs/experiments.md); "
-                                "leave accuracy: out for a latency-only search",
+                                "ARGS...] naming {{model}}, or train: {{epochs: N, ...}}, or proxy: NAME "
+                                "(docs/experiments.md, docs/proxies.md); leave accuracy: out for a latency-only "
+                                "search",
                                 s.file(), s.prefix()));
   if (s.has("train")) s.only({"train"});
+  if (s.has("proxy")) s.only({"proxy"});
 }
 
 /// A command rung: the text put in {fidelity}, different from the rung below.
@@ -74,6 +76,12 @@ std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::N
   if (s.has("train")) {
     sources = make_train_accuracies(s.section("train"), rungs);
     check_trainable(s.section("train"), space);
+    return sources;
+  }
+  if (s.has("proxy")) {
+    if (!rungs.empty())
+      s.fail("proxy", "a proxy scores without training, so it has no fidelity rungs; remove multi_fidelity:");
+    sources.push_back(make_proxy_accuracy(s, space));
     return sources;
   }
   if (s.has("csv")) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 
 #include "hwnas/base/error.h"
 #include "hwnas/train/data/fashion_mnist.h"
@@ -28,14 +29,26 @@ ProxyRunner::ProxyRunner(const ProxyRunOptions& options) : options_(options) {
                   options_.batch, options_.seed);
 }
 
+namespace {
+
+double process_cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+}  // namespace
+
 ModelScores ProxyRunner::score(const graph::Graph& graph) const {
   using Clock = std::chrono::steady_clock;
   ModelScores out;
   for (const std::unique_ptr<Proxy>& proxy : proxies_) {
     const Clock::time_point start = Clock::now();
+    const double cpu_start = process_cpu_seconds();
     const ProxyInput input = proxy->needs_data() ? data_->input_for(graph) : ProxyInput{};
     out.scores.push_back(proxy->score(graph, input, options_.seed));
     out.seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+    out.cpu_seconds.push_back(process_cpu_seconds() - cpu_start);
   }
   return out;
 }

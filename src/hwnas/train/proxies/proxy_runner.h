@@ -23,10 +23,12 @@ struct ProxyRunOptions {
 };
 
 /// One model's scores, in the order of ProxyRunOptions::proxies, and the seconds each took
-/// (wall clock, the batch's preparation included for data-dependent proxies).
+/// (the batch's preparation included for data-dependent proxies): wall clock, and the
+/// process's CPU time (all its threads; on a shared machine the measure of the work).
 struct ModelScores {
   std::vector<ProxyScore> scores;
   std::vector<double> seconds;
+  std::vector<double> cpu_seconds;
 };
 
 class ProxyRunner {

@@ -1,0 +1,182 @@
+// Issue 13 §1: zero-shot proxies on NAS-Bench-201 (docs/proxies.md, "Measured"). A fixed
+// seeded sample of cells of ../shared/data/nb201/nb201.csv, every proxy computed by hwnas
+// (train/proxies), Spearman's ρ of each against acc_cifar10, acc_cifar100 and
+// acc_imagenet16 (undefined scores ranked last and tied, proxy_rank.h), beside the
+// published figures, and cells scored per CPU second on one thread (process CPU time: on a
+// shared machine, wall time measures the other work as well).
+//
+//   build/bin/proxy_nb201 [--cells 1000] [--sample-seed 0] [--seed 0] [--proxies a,b,...]
+//                         [--batch 64] [--threads 1] [--data DIR] [--fmnist DIR] [--scores FILE]
+//
+// --data: the shared data directory ($HWNAS_DATA_DIR, else ../shared/data); --fmnist:
+// Fashion-MNIST (default: Debian's); --scores: write every cell's scores as CSV (index,
+// arch, the three accuracies, one column per proxy, empty when undefined).
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <malloc.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <numeric>
+
+#include "hwnas/base/csv.h"
+#include "hwnas/base/error.h"
+#include "hwnas/estimate/stats.h"
+#include "hwnas/space/models.h"
+#include "hwnas/train/data/random.h"
+#include "hwnas/train/proxies/proxy_rank.h"
+#include "hwnas/train/proxies/proxy_runner.h"
+
+namespace {
+
+using namespace hwnas;
+namespace proxies = hwnas::train::proxies;
+
+struct Options {
+  std::int64_t cells = 1000;
+  std::uint64_t sample_seed = 0, seed = 0;
+  std::vector<std::string> proxies;
+  std::int32_t batch = 64, threads = 1;
+  std::string data, fmnist, scores;
+};
+
+std::vector<std::string> split(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t begin = 0; begin <= text.size();) {
+    const std::size_t end = std::min(text.find(',', begin), text.size());
+    if (end > begin) out.push_back(text.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return out;
+}
+
+Options parse_options(int argc, char** argv) {
+  Options o;
+  const char* env = std::getenv("HWNAS_DATA_DIR");
+  o.data = env != nullptr && *env != '\0' ? env : std::string(HWNAS_SOURCE_DIR) + "/../shared/data";
+  o.proxies = proxies::proxy_names();
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (i + 1 >= argc) throw UserError(fmt::format("{} needs a value", flag));
+    const std::string value = argv[++i];
+    if (flag == "--cells") o.cells = std::stoll(value);
+    else if (flag == "--sample-seed") o.sample_seed = std::stoull(value);
+    else if (flag == "--seed") o.seed = std::stoull(value);
+    else if (flag == "--proxies") o.proxies = split(value);
+    else if (flag == "--batch") o.batch = std::stoi(value);
+    else if (flag == "--threads") o.threads = std::stoi(value);
+    else if (flag == "--data") o.data = value;
+    else if (flag == "--fmnist") o.fmnist = value;
+    else if (flag == "--scores") o.scores = value;
+    else throw UserError(fmt::format("unknown option {}", flag));
+  }
+  return o;
+}
+
+// Spearman's ρ published by the reference (github.com/SamsungLabs/zero-cost-nas,
+// notebooks/nasbench201_correlations.ipynb, "Table 1": all 15,625 cells, |ρ| against the
+// test accuracy, NaN scores omitted) for CIFAR-10, CIFAR-100, ImageNet16-120.
+const std::map<std::string, std::array<double, 3>> kPublished = {
+    {"grad_norm", {0.594, 0.637, 0.578}}, {"snip", {0.596, 0.637, 0.578}}, {"grasp", {0.514, 0.547, 0.549}},
+    {"fisher", {0.36, 0.385, 0.327}},     {"synflow", {0.737, 0.763, 0.751}}, {"jacob_cov", {0.731, 0.704, 0.701}},
+};
+
+int run(const Options& o) {
+  const std::string csv_path = o.data + "/nb201/nb201.csv";
+  const CsvTable table = read_csv(csv_path);
+  const auto column = [&](const std::string& name) {
+    const auto it = std::find(table.header.begin(), table.header.end(), name);
+    if (it == table.header.end()) throw UserError(fmt::format("{} has no column {}", csv_path, name));
+    return static_cast<std::size_t>(it - table.header.begin());
+  };
+  const std::size_t arch_col = column("arch"), index_col = column("index");
+  const std::array<std::size_t, 3> acc_cols = {column("acc_cifar10"), column("acc_cifar100"), column("acc_imagenet16")};
+  const std::int64_t rows = static_cast<std::int64_t>(table.rows.size());
+  if (o.cells < 2 || o.cells > rows) throw UserError(fmt::format("--cells must be in [2, {}]", rows));
+
+  // A partial Fisher–Yates shuffle of the rows by splitmix64: the same cells on any machine.
+  std::vector<std::int64_t> order(static_cast<std::size_t>(rows));
+  std::iota(order.begin(), order.end(), 0);
+  train::SplitMix random(o.sample_seed, 0x201);
+  for (std::int64_t i = 0; i < o.cells; ++i)
+    std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(random.integer(i, rows - 1))]);
+  order.resize(static_cast<std::size_t>(o.cells));
+
+  torch::set_num_threads(o.threads);
+  proxies::ProxyRunOptions ro;
+  ro.proxies = o.proxies;
+  ro.data_dir = o.fmnist;
+  ro.batch = o.batch;
+  ro.seed = o.seed;
+  const proxies::ProxyRunner runner(ro);
+
+  const std::size_t n = order.size(), p = o.proxies.size();
+  std::vector<std::vector<proxies::ProxyScore>> scores(p);
+  std::vector<double> seconds(p, 0.0);
+  std::array<std::vector<double>, 3> acc;
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::vector<std::string>& row = table.rows[static_cast<std::size_t>(order[i])];
+    const proxies::ModelScores s = runner.score(space::load_model("nb201:arch=" + row[arch_col]));
+    for (std::size_t k = 0; k < p; ++k) {
+      scores[k].push_back(s.scores[k]);
+      seconds[k] += s.cpu_seconds[k];
+    }
+    for (std::size_t d = 0; d < 3; ++d) acc[d].push_back(std::stod(row[acc_cols[d]]));
+    if ((i + 1) % 100 == 0)
+      fmt::print(stderr, "{}/{} cells, {:.0f} s\n", i + 1, n,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+
+  if (!o.scores.empty()) {
+    std::ofstream out(o.scores);
+    out << "index,arch,acc_cifar10,acc_cifar100,acc_imagenet16," << fmt::format("{}", fmt::join(o.proxies, ",")) << "\n";
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::vector<std::string>& row = table.rows[static_cast<std::size_t>(order[i])];
+      out << row[index_col] << "," << row[arch_col] << "," << row[acc_cols[0]] << "," << row[acc_cols[1]] << ","
+          << row[acc_cols[2]];
+      for (std::size_t k = 0; k < p; ++k)
+        out << "," << (scores[k][i].defined ? fmt::format("{:.17g}", scores[k][i].value) : "");
+      out << "\n";
+    }
+  }
+
+  fmt::print("NAS-Bench-201: {} cells (sample seed {}), proxies seeded {}, batch {} of Fashion-MNIST, {} thread(s)\n",
+             n, o.sample_seed, o.seed, o.batch, o.threads);
+  fmt::print("| proxy | ρ CIFAR-10 | ρ CIFAR-100 | ρ ImageNet16-120 | published (C10 / C100 / IN16) | undefined | "
+             "cells per CPU s |\n|---|---|---|---|---|---|---|\n");
+  for (std::size_t k = 0; k < p; ++k) {
+    const std::vector<double> ranks = proxies::proxy_ranks(scores[k]);
+    std::array<double, 3> rho{};
+    for (std::size_t d = 0; d < 3; ++d) rho[d] = estimate::spearman(ranks, acc[d]);
+    const auto undefined =
+        std::count_if(scores[k].begin(), scores[k].end(), [](const proxies::ProxyScore& s) { return !s.defined; });
+    const auto pub = kPublished.find(o.proxies[k]);
+    const std::string published =
+        pub == kPublished.end() ? "—" : fmt::format("{:.3f} / {:.3f} / {:.3f}", pub->second[0], pub->second[1], pub->second[2]);
+    fmt::print("| {} | {:.3f} | {:.3f} | {:.3f} | {} | {} | {:.1f} |\n", o.proxies[k], rho[0], rho[1], rho[2], published,
+               undefined, static_cast<double>(n) / seconds[k]);
+  }
+  const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  fmt::print("all proxies: {:.1f} s wall, {:.1f} s CPU for {} cells\n", total,
+             std::accumulate(seconds.begin(), seconds.end(), 0.0), n);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  try {
+    return run(parse_options(argc, argv));
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "proxy_nb201: {}\n", e.what());
+    return 2;
+  }
+}

@@ -1,0 +1,178 @@
+// hwnas proxy MODEL... --proxy NAME[,NAME...] (run by hwnas-train; docs/proxies.md): scores
+// untrained networks with zero-shot proxies. Parses and prints; the work is
+// train/proxies/proxy_runner.h's.
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
+#include "hwnas/cli/commands.h"
+#include "hwnas/cli/json_output.h"
+#include "hwnas/cli/model_arg.h"
+#include "hwnas/cli/number_options.h"
+#include "hwnas/cli/progress.h"
+#include "hwnas/train/proxies/proxy_runner.h"
+
+namespace hwnas::cli {
+namespace {
+
+namespace proxies = train::proxies;
+
+/// The names of a comma-separated --proxy list, each checked by make_proxy.
+std::vector<std::string> proxy_list(const std::vector<std::string>& given) {
+  std::vector<std::string> names;
+  for (const std::string& item : given) {
+    std::stringstream in(item);
+    for (std::string name; std::getline(in, name, ',');) {
+      if (name.empty()) throw UserError(fmt::format("--proxy '{}' has an empty name; write NAME[,NAME...]", item));
+      names.push_back(name);
+    }
+  }
+  return names;
+}
+
+/// MODEL lines of `file`: one per line; blank lines and lines starting with '#' skipped.
+std::vector<std::string> model_lines(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) throw UserError(fmt::format("--models {}: cannot be read; give a file of one MODEL per line", file));
+  std::vector<std::string> models;
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty() && line.front() != '#') models.push_back(line);
+  }
+  return models;
+}
+
+nlohmann::ordered_json score_json(const proxies::ProxyScore& s, double seconds) {
+  nlohmann::ordered_json j;
+  j["defined"] = s.defined;
+  j["value"] = s.defined ? nlohmann::ordered_json(s.value) : nlohmann::ordered_json();
+  if (!s.defined) j["reason"] = s.reason;
+  j["seconds"] = seconds;
+  return j;
+}
+
+nlohmann::ordered_json model_json(const std::string& spec, const graph::Graph& graph,
+                                  const proxies::ModelScores& result, const std::vector<std::string>& names) {
+  nlohmann::ordered_json m;
+  m["model"] = spec;
+  m["name"] = graph.name();
+  for (std::size_t p = 0; p < names.size(); ++p) m["scores"][names[p]] = score_json(result.scores[p], result.seconds[p]);
+  return m;
+}
+
+/// --serve: one MODEL per line on stdin, one JSON line per model on stdout (its scores, or
+/// {"model", "error"} for a model it refuses), until stdin ends.
+void serve(const proxies::ProxyRunner& runner) {
+  for (std::string line; std::getline(std::cin, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty()) continue;
+    nlohmann::ordered_json answer;
+    try {
+      const graph::Graph g = load_model_arg(line);
+      answer = model_json(line, g, runner.score(g), runner.options().proxies);
+    } catch (const UserError& e) {
+      answer = {{"model", line}, {"error", e.what()}};
+    }
+    fmt::print("{}\n", answer.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    std::fflush(stdout);
+  }
+}
+
+}  // namespace
+
+void add_proxy_command(CLI::App& app) {
+  struct Args {
+    std::vector<std::string> models, proxies;
+    std::string models_file;
+    proxies::ProxyRunOptions options;
+    std::int32_t threads = 1;
+    bool json = false, serve = false;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("proxy", "Score untrained models with zero-shot proxies (synflow, snip, ...)");
+  cmd->add_option("MODEL", args->models, "Zoo specs or model files (e.g. nb201:arch=|...|)");
+  cmd->add_option("--models", args->models_file, "A file of more MODELs, one per line ('#' starts a comment)");
+  cmd->add_option("--proxy", args->proxies, "Proxies, comma-separated: " + [] {
+    std::string known;
+    for (const std::string& n : proxies::proxy_names()) known += (known.empty() ? "" : ", ") + n;
+    return known;
+  }())->required();
+  cmd->add_option("--data", args->options.data_dir,
+                  "Fashion-MNIST directory, for proxies that need data (default: Debian's, or "
+                  "$HWNAS_FASHION_MNIST_DIR)");
+  add_integer_option(cmd, "--batch", args->options.batch, 1, 60'000, "Images in the proxies' batch");
+  add_integer_option(cmd, "--seed", args->options.seed, 0, UINT64_MAX, "Seed of the weights and of the batch");
+  add_integer_option(cmd, "--threads", args->threads, 1, 1024, "torch threads (scores depend on it)");
+  cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
+  cmd->add_flag("--serve", args->serve,
+                "Read one MODEL per line on stdin and answer each with one JSON line (the search's "
+                "accuracy: proxy: keeps one such process)");
+  cmd->callback([args] {
+    proxies::ProxyRunOptions options = args->options;
+    options.proxies = proxy_list(args->proxies);
+    std::vector<std::string> specs = args->models;
+    if (!args->models_file.empty())
+      for (std::string& m : model_lines(args->models_file)) specs.push_back(std::move(m));
+    if (args->serve && (!specs.empty() || args->json))
+      throw UserError("--serve reads its MODELs from stdin and answers in JSON lines; drop MODEL, --models and --json");
+    if (specs.empty() && !args->serve) throw UserError("give at least one MODEL, or --models FILE");
+    torch::set_num_threads(args->threads);
+    const auto start = std::chrono::steady_clock::now();
+    std::unique_ptr<proxies::ProxyRunner> runner;
+    try {
+      runner = std::make_unique<proxies::ProxyRunner>(options);
+    } catch (const UserError& e) {
+      if (options.data_dir.empty() || std::string_view(e.what()).find(options.data_dir) == std::string_view::npos)
+        throw;
+      const std::string what = e.what(), prefix = fmt::format("Fashion-MNIST directory {}: ", options.data_dir);
+      throw UserError(
+          fmt::format("--data {}: {}", options.data_dir, what.starts_with(prefix) ? what.substr(prefix.size()) : what));
+    }
+    if (args->serve) {
+      serve(*runner);
+      return;
+    }
+    std::vector<graph::Graph> graphs;  // every model read before any is scored
+    for (const std::string& spec : specs) graphs.push_back(load_model_arg(spec));
+    ProgressBar bar("proxy");
+    std::vector<proxies::ModelScores> results;
+    for (std::size_t i = 0; i < graphs.size(); ++i) {
+      results.push_back(runner->score(graphs[i]));
+      bar.update(static_cast<std::int64_t>(i + 1), static_cast<std::int64_t>(graphs.size()));
+    }
+    bar.finish();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (args->json) {
+      nlohmann::ordered_json doc;
+      doc["proxies"] = options.proxies;
+      doc["seed"] = options.seed;
+      doc["batch"] = options.batch;
+      doc["threads"] = args->threads;
+      doc["data"] = runner->reads_data() ? nlohmann::ordered_json(options.data_dir) : nlohmann::ordered_json();
+      doc["models"] = nlohmann::ordered_json::array();
+      for (std::size_t i = 0; i < graphs.size(); ++i)
+        doc["models"].push_back(model_json(specs[i], graphs[i], results[i], options.proxies));
+      doc["seconds"] = seconds;
+      emit_json(doc);
+      return;
+    }
+    for (std::size_t i = 0; i < graphs.size(); ++i) {
+      fmt::print("{}\n", printable(specs[i]));
+      for (std::size_t p = 0; p < options.proxies.size(); ++p) {
+        const proxies::ProxyScore& s = results[i].scores[p];
+        if (s.defined) fmt::print("  {:<22} {:.6g}\n", options.proxies[p], s.value);
+        else fmt::print("  {:<22} undefined: {}\n", options.proxies[p], printable(s.reason));
+      }
+    }
+    fmt::print("{} models scored in {:.2f} s\n", graphs.size(), seconds);
+  });
+}
+
+}  // namespace hwnas::cli

@@ -1,0 +1,161 @@
+// Accuracy from a zero-shot proxy (issue 13 §1; docs/proxies.md, "In a search"):
+// `accuracy: proxy: NAME`, or `accuracy: proxy: {name: NAME, batch, seed, data, threads,
+// reference, timeout_s}`. The search stays torch-free: one long-lived `hwnas-train proxy
+// --serve` process (beside hwnas) scores each candidate's model file, sent as one line, and
+// answers one JSON line; a failed process is replaced at the next candidate.
+//
+// A proxy is a score, not an accuracy: the source reports the candidate's percentile among
+// a fixed reference sample of the space (`reference` genomes, sample_distinct with the
+// proxy's seed, scored once when the experiment starts): 100 × (reference scores below it +
+// half the ties) / reference, in [0, 100] as AccuracySource promises and monotone in the
+// score, so a search maximising accuracy ranks candidates as the proxy does, and a
+// constraint `accuracy >= 90` keeps the proxy's top tenth of the space. Undefined scores
+// rank below every defined one (train/proxies/proxy_rank.h).
+#include <fmt/format.h>
+
+#include <mutex>
+
+#include "hwnas/base/error.h"
+#include "hwnas/graph/model_file.h"
+#include "hwnas/hw/external/batch_session.h"
+#include "hwnas/search/accuracy_source.h"
+#include "hwnas/search/trial_program.h"
+#include "hwnas/train/proxies/proxy_rank.h"
+
+namespace hwnas::search {
+namespace {
+
+namespace fs = std::filesystem;
+using train::proxies::ProxyScore;
+
+struct ProxySettings {
+  std::string name, data;
+  std::int64_t batch = 64, threads = 1, reference = 100;
+  std::uint64_t seed = 0;
+  double timeout_s = 600;
+};
+
+/// One `hwnas-train proxy --serve` process, started when first asked and after a failure.
+class ProxyServer {
+ public:
+  ProxyServer(fs::path program, const ProxySettings& s) : settings_(s) {
+    argv_ = {program.string(), "proxy", "--serve", "--proxy", s.name, "--batch", std::to_string(s.batch),
+             "--seed", std::to_string(s.seed), "--threads", std::to_string(s.threads)};
+    if (!s.data.empty()) argv_.insert(argv_.end(), {"--data", s.data});
+  }
+
+  /// The score of the model file at `path`; UserError when the process fails or refuses it.
+  ProxyScore score(const std::string& path) {
+    if (!session_) {
+      session_ = std::make_unique<hw::BatchSession>(argv_, dir_.path().string());
+      if (!session_->started()) {
+        const std::string why = session_->exec_error();
+        session_.reset();
+        throw UserError(fmt::format("hwnas-train could not be started: {}", why));
+      }
+    }
+    std::string line;
+    const auto deadline = hw::BatchSession::Clock::now() +
+                          std::chrono::duration_cast<hw::BatchSession::Clock::duration>(
+                              std::chrono::duration<double>(settings_.timeout_s));
+    const hw::BatchSession::Outcome outcome = session_->ask(path, deadline, line);
+    if (outcome != hw::BatchSession::Outcome::answered) {
+      std::string why;
+      if (outcome == hw::BatchSession::Outcome::timed_out) {
+        session_->abort();
+        why = fmt::format("gave no answer within timeout_s {:g} s{}", settings_.timeout_s, session_->stderr_note());
+      } else if (outcome == hw::BatchSession::Outcome::ended) {
+        why = session_->end_note() + session_->stderr_note();
+      } else {
+        session_->abort();
+        why = "answered a line over 1 MiB";
+      }
+      session_.reset();
+      throw UserError(fmt::format("hwnas-train proxy {}", why));
+    }
+    const nlohmann::json answer = answer_object(line, "hwnas-train proxy --serve answers one JSON line per model");
+    if (const auto error = answer.find("error"); error != answer.end() && error->is_string())
+      throw UserError(fmt::format("hwnas-train proxy refused it: {}", error->get<std::string>()));
+    const auto scores = answer.find("scores");
+    if (scores == answer.end() || !scores->contains(settings_.name))
+      throw UserError(fmt::format("hwnas-train proxy's answer has no score of {}: '{}'", settings_.name, one_line(line)));
+    const nlohmann::json& s = (*scores)[settings_.name];
+    ProxyScore out;
+    out.defined = s.value("defined", false) && s.contains("value") && s["value"].is_number();
+    if (out.defined) out.value = s["value"].get<double>();
+    else out.reason = s.value("reason", std::string("undefined"));
+    return out;
+  }
+
+  const fs::path& dir() const { return dir_.path(); }
+
+ private:
+  ProxySettings settings_;
+  std::vector<std::string> argv_;
+  TrialDir dir_;  // the process's working directory and the model files sent to it
+  std::unique_ptr<hw::BatchSession> session_;
+};
+
+class ProxyAccuracy : public AccuracySource {
+ public:
+  ProxyAccuracy(std::unique_ptr<ProxyServer> server, std::vector<ProxyScore> reference)
+      : server_(std::move(server)), reference_(std::move(reference)) {}
+
+  double accuracy(const Candidate& c) override {
+    const std::lock_guard<std::mutex> lock(mutex_);  // one process: candidates take turns
+    const std::string path = (server_->dir() / "candidate.json").string();
+    graph::save_model_file(c.network, path);
+    return train::proxies::proxy_percentile(server_->score(path), reference_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unique_ptr<ProxyServer> server_;
+  std::vector<ProxyScore> reference_;
+};
+
+ProxySettings read_settings(const ExperimentSection& s) {
+  ProxySettings p;
+  const YAML::Node v = s.get("proxy");
+  if (v.IsScalar()) {
+    p.name = s.text("proxy");
+    return p;
+  }
+  if (!v.IsMap()) s.fail("proxy", "must be a proxy's name (e.g. synflow) or {name: NAME, batch: N, seed: S, ...}");
+  const ExperimentSection m = s.section("proxy");
+  m.only({"name", "batch", "seed", "data", "threads", "reference", "timeout_s"});
+  p.name = m.text("name", std::nullopt, "the proxy's name, e.g. synflow (hwnas proxy --help lists them)");
+  p.batch = m.integer("batch", 1, 60'000, p.batch);
+  p.seed = static_cast<std::uint64_t>(m.integer("seed", 0, INT64_MAX, 0));
+  p.threads = m.integer("threads", 1, 1024, p.threads);
+  p.reference = m.integer("reference", 2, 100'000, p.reference);
+  p.timeout_s = m.number("timeout_s", 1e-3, 7 * 86400.0, p.timeout_s);
+  if (m.has("data")) p.data = fs::absolute(m.path("data")).string();
+  return p;
+}
+
+}  // namespace
+
+std::unique_ptr<AccuracySource> make_proxy_accuracy(const ExperimentSection& s, const space::Space& space) {
+  const ProxySettings settings = read_settings(s);
+  const fs::path program = hw::program_beside_this_one("hwnas-train");
+  std::error_code ec;
+  if (!fs::is_regular_file(program, ec))
+    s.fail("proxy", fmt::format("scoring runs {}, which is missing; build it with scripts/build.sh", program.string()));
+  auto server = std::make_unique<ProxyServer>(program, settings);
+  std::vector<ProxyScore> reference;
+  const std::vector<space::Genome> genomes =
+      space::sample_distinct(space, static_cast<std::size_t>(settings.reference), settings.seed);
+  for (std::size_t i = 0; i < genomes.size(); ++i) {
+    const std::string path = (server->dir() / fmt::format("reference{}.json", i)).string();
+    graph::save_model_file(space.decode(genomes[i]), path);
+    try {
+      reference.push_back(server->score(path));
+    } catch (const UserError& e) {
+      s.fail("proxy", fmt::format("scoring the reference sample of space '{}' failed: {}", space.name(), e.what()));
+    }
+  }
+  return std::make_unique<ProxyAccuracy>(std::move(server), std::move(reference));
+}
+
+}  // namespace hwnas::search

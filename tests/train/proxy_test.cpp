@@ -1,0 +1,285 @@
+// The zero-shot proxy framework (train/proxies): hand-computed synflow, snip and grad_norm on
+// small networks, undefined scores of a cut NAS-Bench-201 cell, determinism, the torch state
+// a proxy leaves, rankings with undefined scores, the registry's errors, and hwnas proxy as a
+// user runs it.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "hwnas/base/error.h"
+#include "hwnas/graph/analysis.h"
+#include "hwnas/space/models.h"
+#include "hwnas/train/network.h"
+#include "hwnas/train/proxies/proxy.h"
+#include "hwnas/train/proxies/proxy_rank.h"
+#include "hwnas/train/proxies/proxy_runner.h"
+#include "support/cli_runner.h"
+#include "train/cli_support.h"
+
+namespace hwnas::train::proxies {
+namespace {
+
+using namespace graph;
+
+constexpr const char* kCutCell = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
+constexpr const char* kConvCell = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|";
+
+std::string nb201(const char* arch) { return std::string("nb201:arch=") + arch; }
+
+/// input [C,1,1] → linear(hidden) → linear(outputs), biases as given.
+Graph linear_chain(std::int32_t in, std::int32_t hidden, std::int32_t outputs, bool bias) {
+  Graph g("chain");
+  NodeId x = g.add("input", Input{in, 1, 1}, {});
+  x = g.add("fc1", Linear{.out_features = hidden, .bias = bias}, {x});
+  x = g.add("fc2", Linear{.out_features = outputs, .bias = bias}, {x});
+  g.add("output", Output{}, {x});
+  return g;
+}
+
+torch::Tensor weight_of(Network& net, const std::string& name) {
+  for (const auto& [n, t] : net->named_state())
+    if (n == name) return t.detach().to(torch::kDouble);
+  ADD_FAILURE() << "no tensor " << name;
+  return {};
+}
+
+TEST(Synflow, TwoLayerLinearChainIsTwiceTheOutputOfAbsoluteWeights) {
+  // Without biases, R = 1ᵀ|W2||W1|1 and each layer's Σ|θ ⊙ ∂R/∂θ| is R: synflow = 2R.
+  const Graph g = linear_chain(3, 4, 2, false);
+  Network net(g, 7);
+  const torch::Tensor w1 = weight_of(net, "fc1.weight").abs(), w2 = weight_of(net, "fc2.weight").abs();
+  const double r = w2.matmul(w1).sum().item<double>();
+  const ProxyScore s = make_proxy("synflow")->score(g, {}, 7);
+  ASSERT_TRUE(s.defined) << s.reason;
+  EXPECT_NEAR(s.value, 2 * r, 1e-12 * r);
+}
+
+TEST(Synflow, AllNoneCellIsUndefinedAndParamsDefined) {
+  const Graph g = space::load_model(nb201(kCutCell));
+  const ProxyScore s = make_proxy("synflow")->score(g, {}, 0);
+  EXPECT_FALSE(s.defined);
+  EXPECT_NE(s.reason.find("no weight reaches the output"), std::string::npos) << s.reason;
+  const ProxyScore p = make_proxy("params")->score(g, {}, 0);
+  ASSERT_TRUE(p.defined);
+  EXPECT_EQ(p.value, static_cast<double>(analyze(g, Precision::fp32, 1, MinOrder::skip).total.params));
+}
+
+TEST(Synflow, DeterministicForASeedAndDependsOnIt) {
+  const Graph g = space::load_model(nb201(kConvCell));
+  const std::unique_ptr<Proxy> synflow = make_proxy("synflow");
+  const ProxyScore a = synflow->score(g, {}, 3), b = synflow->score(g, {}, 3), c = synflow->score(g, {}, 4);
+  ASSERT_TRUE(a.defined && c.defined) << a.reason << c.reason;
+  EXPECT_EQ(a.value, b.value);
+  EXPECT_NE(a.value, c.value);
+  EXPECT_TRUE(std::isfinite(a.value));
+}
+
+TEST(Synflow, DeepChainOverflowsToUndefinedNotInfinity) {
+  // 400 conv3x3 layers of 16 channels on 4x4: with |θ| each multiplies the all-ones flow by
+  // about 16 · 6.25 taps · E|w| ≈ 9 (E|w| = 0.8 · sqrt(2 / 144)), so R ≈ 9^400 > 1.8e308.
+  Graph g("deep");
+  NodeId x = g.add("input", Input{16, 4, 4}, {});
+  for (int i = 0; i < 400; ++i)
+    x = g.add("conv" + std::to_string(i), Conv2d{.out_channels = 16, .kernel_h = 3, .kernel_w = 3, .pad_h = 1, .pad_w = 1},
+              {x});
+  g.add("output", Output{}, {x});
+  const ProxyScore s = make_proxy("synflow")->score(g, {}, 0);
+  EXPECT_FALSE(s.defined) << s.value;
+  EXPECT_EQ(s.value, 0);
+  EXPECT_NE(s.reason.find("synflow"), std::string::npos) << s.reason;
+}
+
+/// A one-layer classifier [2,1,1] → linear(3) and a batch of two images.
+struct OneLayer {
+  Graph graph = [] {
+    Graph g("one_layer");
+    g.add("output", Output{}, {g.add("fc", Linear{.out_features = 3}, {g.add("input", Input{2, 1, 1}, {})})});
+    return g;
+  }();
+  ProxyInput input = [] {
+    ProxyInput in;
+    in.images = torch::tensor({0.5F, -1.0F, 2.0F, 0.25F}).view({2, 2, 1, 1});
+    in.labels = torch::tensor({2, 0}, torch::kLong);
+    in.classes = 3;
+    return in;
+  }();
+};
+
+TEST(LossProxies, SnipAndGradNormOfOneLinearLayerMatchTheClosedForm) {
+  // L = mean_n CE(W x_n + b, y_n): ∂L/∂W = (1/N) Σ_n (softmax(W x_n + b) − onehot(y_n)) x_nᵀ.
+  const OneLayer c;
+  Network net(c.graph, 5);
+  const torch::Tensor w = weight_of(net, "fc.weight"), b = weight_of(net, "fc.bias");
+  std::vector<std::vector<double>> grad(3, std::vector<double>(2, 0.0));
+  const double x[2][2] = {{0.5, -1.0}, {2.0, 0.25}};
+  const int y[2] = {2, 0};
+  for (int n = 0; n < 2; ++n) {
+    double z[3], total = 0;
+    for (int k = 0; k < 3; ++k) {
+      z[k] = b[k].item<double>() + w[k][0].item<double>() * x[n][0] + w[k][1].item<double>() * x[n][1];
+      total += std::exp(z[k]);
+    }
+    for (int k = 0; k < 3; ++k)
+      for (int i = 0; i < 2; ++i) grad[k][i] += (std::exp(z[k]) / total - (k == y[n] ? 1 : 0)) * x[n][i] / 2;
+  }
+  double snip = 0, norm2 = 0;
+  for (int k = 0; k < 3; ++k)
+    for (int i = 0; i < 2; ++i) {
+      snip += std::abs(w[k][i].item<double>() * grad[k][i]);
+      norm2 += grad[k][i] * grad[k][i];
+    }
+  const ProxyScore s = make_proxy("snip")->score(c.graph, c.input, 5);
+  const ProxyScore g = make_proxy("grad_norm")->score(c.graph, c.input, 5);
+  ASSERT_TRUE(s.defined && g.defined) << s.reason << g.reason;
+  EXPECT_NEAR(s.value, snip, 1e-6 * snip);
+  EXPECT_NEAR(g.value, std::sqrt(norm2), 1e-6 * std::sqrt(norm2));
+}
+
+TEST(LossProxies, RefuseAMissingBatchAndANonClassifier) {
+  const OneLayer c;
+  EXPECT_THROW(make_proxy("snip")->score(c.graph, {}, 0), UserError);
+  Graph map("map");
+  map.add("output", Output{}, {map.add("input", Input{2, 4, 4}, {})});
+  ProxyInput in = c.input;
+  in.images = torch::zeros({2, 2, 4, 4});
+  try {
+    make_proxy("grad_norm")->score(map, in, 0);
+    ADD_FAILURE() << "no error";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("classifier"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Proxies, LeaveGradModeAndTheGlobalGeneratorAsTheyFoundThem) {
+  const OneLayer c;
+  torch::manual_seed(11);
+  const torch::Tensor expected = torch::rand({4});
+  torch::manual_seed(11);
+  {
+    const torch::NoGradGuard no_grad;
+    for (const char* name : {"synflow", "snip", "grad_norm"}) {
+      const ProxyScore s = make_proxy(name)->score(c.graph, c.input, 1);
+      EXPECT_TRUE(s.defined) << name << ": " << s.reason;
+      EXPECT_FALSE(torch::GradMode::is_enabled()) << name;
+    }
+  }
+  EXPECT_TRUE(torch::equal(torch::rand({4}), expected));
+}
+
+TEST(ProxyRank, UndefinedScoresRankLastAndTied) {
+  const std::vector<ProxyScore> scores = {{5, true, ""}, {0, false, "x"}, {1, true, ""}, {0, false, "y"}, {5, true, ""}};
+  EXPECT_EQ(proxy_ranks(scores), (std::vector<double>{4.5, 1.5, 3, 1.5, 4.5}));
+  EXPECT_TRUE(proxy_ranks({}).empty());
+  EXPECT_DOUBLE_EQ(proxy_percentile({3, true, ""}, scores), 60);  // 2 undefined + 1 below, of 5
+  EXPECT_DOUBLE_EQ(proxy_percentile({0, false, "z"}, scores), 20);  // ties with the 2 undefined
+  EXPECT_DOUBLE_EQ(proxy_percentile({9, true, ""}, scores), 100);
+  EXPECT_DOUBLE_EQ(proxy_percentile({9, true, ""}, {}), 50);
+}
+
+TEST(ProxyRegistry, NamesAndUnknownName) {
+  const std::vector<std::string> names = proxy_names();
+  for (const char* name : {"synflow", "grad_norm", "snip", "params", "macs"})
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+  for (const std::string& name : names) EXPECT_EQ(make_proxy(name)->name(), name);
+  try {
+    make_proxy("synflw");
+    ADD_FAILURE() << "no error";
+  } catch (const UserError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("unknown proxy 'synflw'"), std::string::npos) << what;
+    EXPECT_NE(what.find("did you mean 'synflow'"), std::string::npos) << what;
+  }
+}
+
+TEST(ProxyRunner, RefusesRepeatedAndNoProxies) {
+  ProxyRunOptions o;
+  EXPECT_THROW(ProxyRunner{o}, UserError);
+  o.proxies = {"params", "params"};
+  EXPECT_THROW(ProxyRunner{o}, UserError);
+  o.proxies = {"params", "macs"};
+  EXPECT_FALSE(ProxyRunner{o}.reads_data());
+}
+
+TEST(ProxyRunner, FashionMnistBatchIsFixedBySeed) {
+  REQUIRE_FASHION_MNIST();
+  ProxyRunOptions o;
+  o.proxies = {"snip"};
+  o.batch = 8;
+  o.seed = 2;
+  const Graph g = space::load_model(nb201(kConvCell));
+  const ProxyRunner a(o), b(o);
+  const ModelScores sa = a.score(g), sb = b.score(g);
+  ASSERT_TRUE(sa.scores[0].defined) << sa.scores[0].reason;
+  EXPECT_EQ(sa.scores[0].value, sb.scores[0].value);
+  o.seed = 3;
+  EXPECT_NE(ProxyRunner(o).score(g).scores[0].value, sa.scores[0].value);
+}
+
+using testing::expect_bad_input;
+using testing::hwnas;
+
+TEST(ProxyCli, JsonScoresOfTwoCells) {
+  const std::vector<std::string> args = {"proxy", nb201(kConvCell), nb201(kCutCell), "--proxy", "synflow,params",
+                                         "--json"};
+  const testing::Result r = hwnas(args);
+  ASSERT_EQ(r.status, 0) << testing::describe(args, r);
+  const nlohmann::json doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["proxies"], nlohmann::json({"synflow", "params"}));
+  EXPECT_TRUE(doc["data"].is_null());  // data-free proxies read nothing
+  ASSERT_EQ(doc["models"].size(), 2u);
+  EXPECT_TRUE(doc["models"][0]["scores"]["synflow"]["defined"].get<bool>());
+  EXPECT_GT(doc["models"][0]["scores"]["synflow"]["value"].get<double>(), 0);
+  const nlohmann::json& cut = doc["models"][1]["scores"]["synflow"];
+  EXPECT_FALSE(cut["defined"].get<bool>());
+  EXPECT_TRUE(cut["value"].is_null());
+  EXPECT_TRUE(cut["reason"].is_string());
+  EXPECT_TRUE(doc["models"][1]["scores"]["params"]["defined"].get<bool>());
+}
+
+TEST(ProxyCli, ErrorPaths) {
+  expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "synflw"}, "did you mean 'synflow'");
+  expect_bad_input({"proxy", "--proxy", "synflow"}, "give at least one MODEL");
+  expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "synflow,,params"}, "empty name");
+  expect_bad_input({"proxy", "nb201:arch=|bogus~0|", "--proxy", "params"}, "bogus");
+  expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "snip", "--data", "/nonexistent/fmnist"},
+                   "--data /nonexistent/fmnist: no such directory");
+  expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "params", "--batch", "0"}, "--batch");
+}
+
+TEST(ProxyCli, SearchAccuracyIsTheScoresPercentileAmongTheReference) {
+  const std::string config = testing::write_temp(
+      "proxy_search.yaml",
+      "space: nb201\naccuracy: {proxy: {name: params, reference: 20}}\nobjective: {maximize: accuracy}\n"
+      "strategy: {name: random}\nbudget: {evaluations: 8}\nseed: 2\n");
+  const std::string out = (testing::scratch_dir() / "proxy_search").string();
+  std::filesystem::remove_all(out);
+  const std::vector<std::string> args = {"search", config, "--out", out, "--json"};
+  const testing::Result r = hwnas(args);
+  ASSERT_EQ(r.status, 0) << testing::describe(args, r);
+  const nlohmann::json trials = nlohmann::json::parse(r.out)["trials"];
+  ASSERT_EQ(trials.size(), 8u);
+  for (const nlohmann::json& a : trials) {
+    ASSERT_EQ(a["status"], "ok") << a.dump();
+    EXPECT_GE(a["accuracy"].get<double>(), 0);
+    EXPECT_LE(a["accuracy"].get<double>(), 100);
+    for (const nlohmann::json& b : trials)  // monotone in the score (here the parameter count)
+      if (a["params"].get<double>() > b["params"].get<double>())
+        EXPECT_GE(a["accuracy"].get<double>(), b["accuracy"].get<double>()) << a.dump() << "\n" << b.dump();
+  }
+}
+
+TEST(ProxyCli, SearchRefusesAnUnknownProxyAndRungs) {
+  const std::string unknown = testing::write_temp(
+      "proxy_unknown.yaml", "space: nb201\naccuracy: {proxy: synflw}\nobjective: {maximize: accuracy}\n"
+                            "strategy: {name: random}\nbudget: {evaluations: 2}\n");
+  expect_bad_input({"search", unknown, "--out", (testing::scratch_dir() / "proxy_unknown").string()},
+                   "accuracy.proxy");
+  const std::string keys = testing::write_temp(
+      "proxy_keys.yaml", "space: nb201\naccuracy: {proxy: {name: synflow, epochs: 3}}\n"
+                         "objective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {evaluations: 2}\n");
+  expect_bad_input({"search", keys, "--out", (testing::scratch_dir() / "proxy_keys").string()}, "epochs");
+}
+
+}  // namespace
+}  // namespace hwnas::train::proxies
