@@ -165,6 +165,42 @@ TEST(SceneCli, AKilledRunResumesToTheSameWeights) {
     EXPECT_EQ(entry.path().filename().string().find("scenes-train-64-"), std::string::npos) << entry.path();
 }
 
+// The diagnostics: --test-on-train measures the scenes trained on (an overfitting check),
+// --measure-each-epoch a learning curve, without changing the training.
+TEST(SceneCli, TestOnTrainAndMeasureEachEpoch) {
+  REQUIRE_FASHION_MNIST();
+  const Knobs two_epochs{"32", "2"};
+  const nlohmann::json j = run_json(scene_args(
+      "train", kDetector, "detection", {"--test-on-train", "--measure-each-epoch", "--json"}, two_epochs));
+  const nlohmann::json& m = j["metrics"];
+  EXPECT_EQ(m["test_images"], 32);  // the training scenes, not the 12 test scenes
+  EXPECT_EQ(m["on_training_scenes"], true);
+  ASSERT_EQ(j["curve"].size(), 2u);
+  EXPECT_EQ(j["curve"][0]["epoch"], 1);
+  EXPECT_EQ(j["curve"][1]["epoch"], 2);
+  EXPECT_EQ(j["curve"][1]["metric"], m["map_50"]);  // the last point is the run's metric
+  EXPECT_LE(j["curve"][0]["train_seconds"].get<double>(), j["curve"][1]["train_seconds"].get<double>());
+
+  // Measuring after epoch 1 leaves the training as it was: the same metric without it.
+  const nlohmann::json plain =
+      run_json(scene_args("train", kDetector, "detection", {"--test-on-train", "--json"}, two_epochs));
+  EXPECT_EQ(plain["metrics"]["map_50"], m["map_50"]);
+  EXPECT_FALSE(plain.contains("curve"));
+  const nlohmann::json test = run_json(scene_args("train", kDetector, "detection", {"--json"}, two_epochs));
+  EXPECT_EQ(test["metrics"]["test_images"], 12);
+  EXPECT_FALSE(test["metrics"].contains("on_training_scenes"));
+
+  const Result human = hwnas(scene_args("train", kSegmenter, "segmentation", {"--test-on-train", "--measure-each-epoch"},
+                                        two_epochs));
+  ASSERT_EQ(human.status, 0) << human.err;
+  EXPECT_NE(human.out.find("after epoch 1: loss "), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("on 32 training scenes (--test-on-train)"), std::string::npos) << human.out;
+
+  for (const char* flag : {"--test-on-train", "--measure-each-epoch"})
+    expect_bad_input({"train", "mobilenet_v2:width=0.25,in_ch=1,classes=10,res=32", flag},
+                     std::string(flag) + " is a diagnostic of detection and segmentation");
+}
+
 TEST(SceneCli, BadInputIsAOneLineErrorAndWritesNothing) {
   const std::string weights = fresh("never.pt"), untouched = fresh("untouched-cache");
   const Knobs knobs{"32", "1", untouched};

@@ -113,6 +113,12 @@ void add_train(CLI::App& app) {
                   "a lower --lr");
   cmd->add_option("--checkpoint", o.checkpoint, "Write a checkpoint after every epoch to this file");
   cmd->add_flag("--resume", o.resume, "Continue the run saved in --checkpoint");
+  cmd->add_flag("--test-on-train", o.test_on_train,
+                "detection, segmentation: measure on the training scenes trained on (not augmented) instead of "
+                "test scenes: an overfitting check");
+  cmd->add_flag("--measure-each-epoch", o.measure_each_epoch,
+                "detection, segmentation: also measure after every epoch (a learning curve; not counted as training "
+                "time)");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
     train::TrainOptions options = args->options;

@@ -139,6 +139,13 @@ nlohmann::ordered_json run_json(const train::SceneRun& r, bool trained) {
                       {"iou", optional_list(r.iou)},
                       {"baseline_miou", r.baseline},
                       {"test_images", r.test_images}};
+    if (r.measured_on_train) j["metrics"]["on_training_scenes"] = true;
+    if (!r.curve.empty()) {
+      nlohmann::ordered_json curve = nlohmann::ordered_json::array();
+      for (const train::EpochMetric& e : r.curve)
+        curve.push_back({{"epoch", e.epoch}, {"loss", e.loss}, {"metric", e.metric}, {"train_seconds", e.seconds}});
+      j["curve"] = curve;
+    }
   }
   j["scenes"] = {{"size", r.scene_size}, {"labels", r.scene_labels}};
   if (!r.cache_note.empty()) j["scenes"]["cache_note"] = r.cache_note;
@@ -154,14 +161,15 @@ void print_metrics(const train::ClassificationRun& r) {
 }
 
 void print_metrics(const train::SceneRun& r) {
+  const char* scenes = r.measured_on_train ? "training scenes (--test-on-train)" : "test scenes";
   if (r.task == train::Task::detection) {
-    fmt::print("mAP@0.5 {:.4f} (prior-box baseline {:.4f}), COCO mAP@[.5:.95] {:.4f} on {} test scenes ({:.2f} s, "
+    fmt::print("mAP@0.5 {:.4f} (prior-box baseline {:.4f}), COCO mAP@[.5:.95] {:.4f} on {} {} ({:.2f} s, "
                "of which decoding and matching {:.2f} s)\n",
-               r.map_50, r.baseline, r.map_50_95, r.test_images, r.eval_seconds, r.decode_seconds);
+               r.map_50, r.baseline, r.map_50_95, r.test_images, scenes, r.eval_seconds, r.decode_seconds);
     fmt::print("AP@0.5 by class:{}\n", optional_text(r.ap_50));
   } else {
-    fmt::print("mIoU {:.4f} (all-background baseline {:.4f}), pixel accuracy {:.4f} on {} test scenes ({:.2f} s)\n",
-               r.miou, r.baseline, r.pixel_accuracy, r.test_images, r.eval_seconds);
+    fmt::print("mIoU {:.4f} (all-background baseline {:.4f}), pixel accuracy {:.4f} on {} {} ({:.2f} s)\n",
+               r.miou, r.baseline, r.pixel_accuracy, r.test_images, scenes, r.eval_seconds);
     fmt::print("IoU by class (background first):{}\n", optional_text(r.iou));
   }
 }
@@ -178,6 +186,9 @@ void print_trained(const train::SceneRun& r, const std::string& save) {
   if (r.init) print_init(*r.init);
   print_header(r, fmt::format("{}, {}x{} {} scenes", train::task_name(r.task), r.scene_size, r.scene_size,
                               r.scene_labels));
+  for (const train::EpochMetric& e : r.curve)
+    fmt::print("after epoch {}: loss {:.4f}, {} {:.4f} ({:.1f} s of training)\n", e.epoch, e.loss,
+               r.task == train::Task::detection ? "mAP@0.5" : "mIoU", e.metric, e.seconds);
   print_metrics(r);
   print_footer(save);
 }

@@ -77,6 +77,23 @@ ImageSet cached(const SceneOptions& scenes, Split split, std::int64_t count, con
   return std::move(c.scenes);
 }
 
+// The scenes `indices` of `set`, in that order (--test-on-train: the training subset).
+ImageSet pick(const ImageSet& set, std::span<const std::int64_t> indices) {
+  const auto plane = static_cast<std::size_t>(set.height) * static_cast<std::size_t>(set.width);
+  const auto image = plane * static_cast<std::size_t>(set.channels);
+  ImageSet r{set.channels, set.height, set.width, {}, {}, {}, {}, set.classes};
+  for (const std::int64_t i : indices) {
+    const auto at = static_cast<std::ptrdiff_t>(static_cast<std::size_t>(i));
+    r.pixels.insert(r.pixels.end(), set.pixels.begin() + at * static_cast<std::ptrdiff_t>(image),
+                    set.pixels.begin() + (at + 1) * static_cast<std::ptrdiff_t>(image));
+    if (!set.masks.empty())
+      r.masks.insert(r.masks.end(), set.masks.begin() + at * static_cast<std::ptrdiff_t>(plane),
+                     set.masks.begin() + (at + 1) * static_cast<std::ptrdiff_t>(plane));
+    if (!set.boxes.empty()) r.boxes.push_back(set.boxes[static_cast<std::size_t>(i)]);
+  }
+  return r;
+}
+
 // The first kReferenceScenes training scenes: a prefix of `train` when it holds them.
 ImageSet reference_scenes(const SceneOptions& scenes, const ImageSet* train, const std::string& dir, SceneRun& run) {
   if (train == nullptr || train->size() < kReferenceScenes)
@@ -214,9 +231,6 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
   SceneRun run = run_header(m, options.task, options.threads, scenes);
   run.init = std::move(init);
   const ImageSet train_set = cached(scenes, Split::train, options.scenes, options.data_dir, run);
-  const ImageSet test_set = cached(scenes, Split::test, options.test_scenes, options.data_dir, run);
-  refuse_test_scenes_without_boxes(options.task, test_set);
-  const ImageSet reference = reference_scenes(scenes, &train_set, options.data_dir, run);
   const std::vector<std::int64_t> subset =
       training_subset(std::vector<std::int32_t>(static_cast<std::size_t>(train_set.size()), 0), options.subset,
                       options.seed);
@@ -224,6 +238,13 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
   if (run.train_images < 2)
     throw UserError(fmt::format("--subset {} leaves {} training scene; give a larger fraction or more --scenes",
                                 options.subset, run.train_images));
+  // --test-on-train: the metric on the scenes trained on (an overfitting check), no test scenes.
+  run.measured_on_train = options.test_on_train;
+  const ImageSet test_set = options.test_on_train
+                                ? pick(train_set, subset)
+                                : cached(scenes, Split::test, options.test_scenes, options.data_dir, run);
+  refuse_test_scenes_without_boxes(options.task, test_set);
+  const ImageSet reference = reference_scenes(scenes, &train_set, options.data_dir, run);
 
   const BatchOptions test_batches = batch_options(m.input, reference);
   BatchOptions train_batches = test_batches;
@@ -237,11 +258,33 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
     Batch b = make_batch(train_set, chosen, o);
     return task_loss(m, options.task, network, b);
   };
+  // --measure-each-epoch: the metric after each epoch's last step but the last epoch's (measured
+  // below), in eval mode without gradients or random draws, so that the training goes on as it
+  // would have; its time is taken out of the training's.
+  double measuring_seconds = 0;
+  Clock::time_point fit_start = Clock::now();
+  const std::int32_t eval_batch = std::max(options.batch, 64);
+  const ProgressCallback on_step = [&](const StepProgress& p) {
+    if (progress) progress(p);
+    if (!options.measure_each_epoch || p.step != p.steps || p.epoch + 1 == p.epochs) return;
+    const Clock::time_point start = Clock::now();
+    SceneRun after = run;
+    measure(network, m, test_set, reference, test_batches, eval_batch, after);
+    network->train();
+    run.curve.push_back({p.epoch + 1, p.loss, after.accuracy() / 100,
+                         std::chrono::duration<double>(start - fit_start).count() - measuring_seconds});
+    measuring_seconds += seconds_since(start);
+  };
+  fit_start = Clock::now();
   TrainableModel trainable_model = trainable(network);
-  const FitResult trained = fit(trainable_model, run.train_images, loss, options, stamp, progress);
+  const FitResult trained = fit(trainable_model, run.train_images, loss, options, stamp, on_step);
   record_fit(trained, run);
   if (run.failed) return run;
-  measure(network, m, test_set, reference, test_batches, std::max(options.batch, 64), run);
+  run.train_seconds = std::max(0.0, run.train_seconds - measuring_seconds);
+  run.images_per_s = run.train_seconds > 0 ? static_cast<double>(run.images_trained) / run.train_seconds : 0;
+  measure(network, m, test_set, reference, test_batches, eval_batch, run);
+  if (options.measure_each_epoch)
+    run.curve.push_back({run.epochs_done, trained.final_loss, run.accuracy() / 100, run.train_seconds});
   if (!options.save.empty()) write_weights(options.save, WeightsFile{stamp, network->named_state()});
   return run;
 }

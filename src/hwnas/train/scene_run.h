@@ -19,6 +19,14 @@
 
 namespace hwnas::train {
 
+/// The metric after one epoch (TrainOptions::measure_each_epoch).
+struct EpochMetric {
+  std::int32_t epoch = 0;   // 1-based
+  double loss = 0;          // the epoch's mean training loss
+  double metric = 0;        // mAP@0.5 or mIoU, a fraction, on the scenes measured
+  double seconds = 0;       // training time until then, measuring excluded
+};
+
 /// What a detection or segmentation training or evaluation did.
 struct SceneRun {
   std::string model;                  // the graph's name
@@ -35,6 +43,8 @@ struct SceneRun {
   /// pixel background) on the same test scenes.
   double baseline = 0;
   std::int64_t test_images = 0;
+  bool measured_on_train = false;     // TrainOptions::test_on_train: test_images are training scenes
+  std::vector<EpochMetric> curve;     // TrainOptions::measure_each_epoch: every epoch, the last included
   std::int32_t resolution = 0, channels = 0, threads = 0, scene_size = 0;
   std::string scene_labels;           // "items" or "presence"
   std::int64_t train_images = 0;      // training scenes after --subset (0 for evaluate)
@@ -68,6 +78,10 @@ struct SceneRun {
 /// model (checked before any scene is generated). With options.init_from the network starts
 /// from that file's tensors (weight_transfer.h; a classifier's backbone too), as
 /// train_classification. A diverging run returns failed with the reason and writes no weights.
+/// Diagnostics: options.test_on_train measures on the training scenes trained on (not
+/// augmented; no test scenes are made) instead, options.measure_each_epoch also after every
+/// epoch (SceneRun::curve; in eval mode, no gradients or random draws, so the training is the
+/// same as without it; its time is left out of train_seconds).
 SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, const TrainOptions& options,
                       const ProgressCallback& progress);
 

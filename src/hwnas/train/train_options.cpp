@@ -94,6 +94,10 @@ void check_train_options(const TrainOptions& o) {
       throw UserError(fmt::format("{} sets the scenes of detection and segmentation; classification trains on "
                                   "Fashion-MNIST: drop it, or give --task detection or segmentation",
                                   scene_option));
+    if (o.test_on_train || o.measure_each_epoch)
+      throw UserError(fmt::format("{} is a diagnostic of detection and segmentation; classification measures on "
+                                  "Fashion-MNIST's test set: drop it, or give --task detection or segmentation",
+                                  o.test_on_train ? "--test-on-train" : "--measure-each-epoch"));
   } else {
     if (o.label_smoothing != defaults.label_smoothing)
       throw UserError(fmt::format("--label-smoothing {} smooths class labels of classification; detection and "

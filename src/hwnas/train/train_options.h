@@ -69,6 +69,10 @@ struct TrainOptions {
   std::int64_t test_scenes = 1'000;   // test scenes, all measured, 1 to 1,000,000
   std::int32_t scene_size = 96;       // canvas side, 32 to 1,024; item sides scale with it (28–56 at 96)
   SceneLabels scene_labels = SceneLabels::items;  // items: 10 classes; presence: 1 ("person-like")
+  // Diagnostics of detection and segmentation (refused for classification):
+  bool test_on_train = false;         // measure on the training scenes trained on (the --subset, not
+                                      // augmented) instead of test scenes: an overfitting check
+  bool measure_each_epoch = false;    // also measure after every epoch but the last (SceneRun::curve)
 };
 
 /// "items" or "presence"; UserError naming `option` otherwise.
