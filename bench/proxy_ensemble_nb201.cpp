@@ -2,7 +2,7 @@
 // per-cell scores proxy_nb201 --scores writes (docs/proxies.md, "Ensembles"). Torch-free:
 // it ranks scores that are already computed.
 //
-//   build/bin/proxy_ensemble_nb201 --scores FILE [--vote synflow,jacob_cov,snip]
+//   build/bin/proxy_ensemble_nb201 --scores FILE[,FILE...] [--vote synflow,jacob_cov,snip]
 //                                  [--fit a,b,...] [--trained 20] [--draws 20] [--seed 0]
 //
 // Prints, for CIFAR-10, CIFAR-100 and ImageNet16-120:
@@ -12,13 +12,17 @@
 // - the rank aggregation of --fit (default: every proxy column) fitted on --trained cells
 //   drawn at random (their accuracy on that dataset known, as if trained), --draws times:
 //   mean and standard deviation of ρ over the other cells, and the weights of the first draw.
-// Undefined scores (empty cells of the CSV) rank last and tied, as everywhere.
+// Undefined scores (empty cells of the CSV) rank last and tied, as everywhere. Several
+// --scores files (runs of proxy_nb201 with other proxies on the same sample) are joined on
+// their `index` column: the cells of the first, each proxy column from the first file that
+// has it.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "hwnas/base/csv.h"
@@ -71,7 +75,30 @@ Options parse_options(int argc, char** argv) {
 constexpr std::array<const char*, 3> kDatasets = {"acc_cifar10", "acc_cifar100", "acc_imagenet16"};
 
 int run(const Options& o) {
-  const CsvTable table = read_csv(o.scores);
+  const std::vector<std::string> files = split(o.scores);
+  CsvTable table = read_csv(files.at(0));
+  for (std::size_t f = 1; f < files.size(); ++f) {
+    const CsvTable more = read_csv(files[f]);
+    const auto index_of = [&](const CsvTable& t) {
+      const auto it = std::find(t.header.begin(), t.header.end(), "index");
+      if (it == t.header.end()) throw UserError(fmt::format("a --scores file has no column 'index'"));
+      return static_cast<std::size_t>(it - t.header.begin());
+    };
+    std::map<std::string, const std::vector<std::string>*> by_index;
+    for (const auto& row : more.rows) by_index[row[index_of(more)]] = &row;
+    const std::size_t first_proxy = static_cast<std::size_t>(
+        std::find(more.header.begin(), more.header.end(), "acc_imagenet16") - more.header.begin() + 1);
+    for (std::size_t c = first_proxy; c < more.header.size(); ++c) {
+      if (std::find(table.header.begin(), table.header.end(), more.header[c]) != table.header.end()) continue;
+      table.header.push_back(more.header[c]);
+      for (auto& row : table.rows) {
+        const auto it = by_index.find(row[index_of(table)]);
+        if (it == by_index.end())
+          throw UserError(fmt::format("{} has no cell {} of {}", files[f], row[index_of(table)], files[0]));
+        row.push_back((*it->second)[c]);
+      }
+    }
+  }
   const auto column = [&](const std::string& name) {
     const auto it = std::find(table.header.begin(), table.header.end(), name);
     if (it == table.header.end()) throw UserError(fmt::format("{} has no column '{}'", o.scores, name));
