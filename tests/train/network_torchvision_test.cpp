@@ -33,6 +33,7 @@ namespace {
 using nlohmann::json;
 
 constexpr double kTolerance = 1e-4;
+constexpr double kRelativeTolerance = 1e-5;  // channels-last: of the largest output
 
 class TorchvisionEquality : public ::testing::TestWithParam<const char*> {
  protected:
@@ -79,10 +80,10 @@ struct Loaded {
   torch::Tensor input, output;
 };
 
-Loaded load(const json& m) {
+Loaded load(const json& m, torch::MemoryFormat format) {
   const auto spec = m.at("spec").get<std::string>();
   Loaded l;
-  l.net = Network(space::build_zoo_model(spec), 1);
+  l.net = Network(space::build_zoo_model(spec), 1, format);
   std::ifstream file(m.at("file").get<std::string>(), std::ios::binary);
   const std::vector<char> bytes{std::istreambuf_iterator<char>(file), {}};
   const torch::IValue saved = torch::pickle_load(bytes);  // torch.save of a Python list
@@ -120,17 +121,26 @@ double max_abs_difference(Network& net, const torch::Tensor& input, const torch:
   return (outputs.at(0) - expected).abs().max().item<double>();
 }
 
+// PyTorch computed the reference in its default layout (NCHW); our module in that layout
+// must match to kTolerance (the 1e-4). In the channels-last layout the trainer uses,
+// oneDNN sums in another order: the difference grows with the outputs' magnitude
+// (efficientnet_b0 2.2e-4 with outputs up to 42), so it is held to kTolerance or
+// kRelativeTolerance of the largest output, whichever is larger.
 TEST_P(TorchvisionEquality, SameOutputsWithTheSameWeights) {
   if (!reference_->skip.empty()) HWNAS_MISSING_RESOURCE(reference_->skip);
   const json* m = entry(GetParam());
   if (m == nullptr) return;
-  Loaded l = load(*m);
-  const double difference = max_abs_difference(l.net, l.input, l.output);
   const double scale = m->at("output_max_abs").get<double>();
-  std::cout << "  " << m->at("spec").get<std::string>().substr(0, 60) << ": max abs difference "
-            << difference << " (outputs up to " << scale << ")\n";
-  EXPECT_LE(difference, kTolerance);
   EXPECT_GE(scale, 0.5) << "outputs this small would hide differences";
+  for (const torch::MemoryFormat format : {torch::MemoryFormat::Contiguous, torch::MemoryFormat::ChannelsLast}) {
+    const bool nchw = format == torch::MemoryFormat::Contiguous;
+    Loaded l = load(*m, format);
+    const double difference = max_abs_difference(l.net, l.input, l.output);
+    std::cout << "  " << m->at("spec").get<std::string>().substr(0, 60) << (nchw ? " NCHW" : " NHWC")
+              << ": max abs difference " << difference << " (outputs up to " << scale << ")\n";
+    EXPECT_LE(difference, nchw ? kTolerance : std::max(kTolerance, kRelativeTolerance * scale))
+        << (nchw ? "NCHW" : "channels-last");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, TorchvisionEquality,
@@ -143,7 +153,7 @@ TEST_F(TorchvisionEquality, OneWeightOffShows) {
   if (!reference_->skip.empty()) HWNAS_MISSING_RESOURCE(reference_->skip);
   const json* m = entry("mobilenet_v2");
   if (m == nullptr) return;
-  Loaded l = load(*m);
+  Loaded l = load(*m, torch::MemoryFormat::ChannelsLast);
   for (auto& [name, tensor] : l.net->named_state())
     if (name == "features.17.project.bn.running_mean") tensor[0].add_(0.01);
   EXPECT_GT(max_abs_difference(l.net, l.input, l.output), 10 * kTolerance);

@@ -41,7 +41,7 @@ torch::Tensor NetworkImpl::run_node(NodeId id, const std::vector<torch::Tensor>&
   const graph::Shape& out = graph_.shape(id);
   return std::visit(
       Overloaded{
-          [&](const graph::Input&) { return input; },
+          [&](const graph::Input&) { return input.contiguous(memory_format_); },
           [&](const graph::Conv2d& p) {
             if (p.symmetric())
               return torch::conv2d(arg(0), layer.weight, layer.bias, {p.stride_h, p.stride_w},
@@ -140,7 +140,7 @@ std::vector<torch::Tensor> NetworkImpl::forward(const torch::Tensor& input) {
                                       graph_.name(), graph_.node_name(id), graph::op_name(graph_.op(id)),
                                       shape_text(value.sizes()), s.c, s.h, s.w));
     if (std::holds_alternative<graph::Output>(graph_.op(id)))
-      outputs.push_back(layers_[static_cast<std::size_t>(id)].flat ? value.flatten(1) : value);
+      outputs.push_back(layers_[static_cast<std::size_t>(id)].flat ? value.flatten(1) : value.contiguous());
     values[static_cast<std::size_t>(id)] = std::move(value);
     for (const NodeId in : graph_.inputs(id))  // free what no later node reads
       if (layers_[static_cast<std::size_t>(in)].last_use == id) values[static_cast<std::size_t>(in)] = torch::Tensor();
