@@ -1,6 +1,6 @@
 // Reading intermediate values of a network without a hook in NetworkImpl: "taps", for the
 // proxies that look inside (NASWOT's and TE-NAS's activation codes, Fisher's activations,
-// Zen-score's feature map and batch-norm inputs).
+// Zen-score's feature map before global pooling).
 //
 // A tap is an extra Output node appended to a copy of the graph after a node whose value a
 // proxy reads. NetworkImpl then returns that value among its outputs, after the graph's own
