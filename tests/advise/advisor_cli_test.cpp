@@ -17,15 +17,8 @@ namespace fs = std::filesystem;
 
 constexpr const char* kModel = "mobilenet_v2:width=0.5,in_ch=1,classes=10,res=48";
 
-// The shared npu-p16 estimator, saved in the CLI tests' scratch directory.
-std::string estimator_file() {
-  static const std::string path = [] {
-    const std::string p = (scratch_dir() / "p16.est").string();
-    shared_estimator(scratch_dir()).save(p);
-    return p;
-  }();
-  return path;
-}
+// The shared npu-p16 estimator's file.
+std::string estimator_file() { return shared_estimator_file(scratch_dir()).string(); }
 
 TEST(AdviseCli, JsonShapeAndFiles) {
   const std::string out = (scratch_dir() / "advised.onnx").string(), md = (scratch_dir() / "advice.html").string();

@@ -20,14 +20,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kModel = "mobilenet_v2:width=0.25,in_ch=1,classes=10,res=32";
 
-std::string estimator_file() {
-  static const std::string path = [] {
-    const std::string p = (scratch_dir() / "p16.est").string();
-    shared_estimator(scratch_dir()).save(p);
-    return p;
-  }();
-  return path;
-}
+std::string estimator_file() { return shared_estimator_file(scratch_dir()).string(); }
 
 std::string at(const std::string& name) { return (scratch_dir() / name).string(); }
 

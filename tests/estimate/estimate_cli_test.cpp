@@ -173,6 +173,11 @@ TEST(EstimateCli, TableEstimatorPredictsWhatFitPredicted) {
   Result r = hwnas({"fit", "--table", csv, "--space", "nb201", "--latency-column", "lat_ms_dev", "--train", "12",
                     "--out", est, "--predictions", pred});
   ASSERT_EQ(r.status, 0) << r.err;
+  // The text says which mix the fit chose (12 rows, another device column: weighed).
+  EXPECT_NE(r.out.find("lat_ms_dev: trained on 12 rows ("), std::string::npos) << r.out;
+  EXPECT_TRUE(r.out.find("ridge on the other devices' log latencies)") != std::string::npos ||
+              r.out.find("(the ensemble of ridge candidates)") != std::string::npos)
+      << r.out;
   std::ifstream in(pred);
   std::string header, first;
   std::getline(in, header);

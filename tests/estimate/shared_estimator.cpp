@@ -67,6 +67,8 @@ const estimate::Estimator& shared_estimator(const fs::path& scratch) {
   return e;
 }
 
+fs::path shared_estimator_file(const fs::path& scratch) { return ensure_shared(scratch) / "shared.est"; }
+
 void copy_shared_store(const fs::path& scratch, const fs::path& to) {
   fs::copy_file(ensure_shared(scratch) / "shared.db", to, fs::copy_options::overwrite_existing);
 }

@@ -23,6 +23,10 @@ void fit_shared_estimator(const std::filesystem::path& dir);
 /// before ours at exit.
 const estimate::Estimator& shared_estimator(const std::filesystem::path& scratch);
 
+/// The shared estimator's file (`shared.est` in the fixture's directory, or fitted once in
+/// this process into `scratch`), for tests that give it to the CLI.
+std::filesystem::path shared_estimator_file(const std::filesystem::path& scratch);
+
 /// Copies the measurement store the shared estimator was fitted from to `to` (replacing
 /// it) so that a test may write to it without touching the fixture's.
 void copy_shared_store(const std::filesystem::path& scratch, const std::filesystem::path& to);

@@ -31,6 +31,14 @@ constexpr std::uint64_t kMaxDepth = 12;
 constexpr double kMinEta = 1e-3;  // XGBoost refuses learning rates below ~1.2e-38 after all measuring
 
 // Options of one mode given in the other: an error naming the option, not silently ignored.
+// The text for train.mix (estimate/table_candidates.h, TableMix).
+std::string mix_words(const nlohmann::json& mix) {
+  const std::string m = mix.get<std::string>();
+  if (m == "blend") return "blend: the ensemble with a ridge on the other devices' log latencies";
+  if (m == "ridge") return "a ridge on the other devices' log latencies";
+  return "the ensemble of ridge candidates";
+}
+
 void refuse_other_mode(const CLI::App* cmd, bool table_mode) {
   const char* const table_only[] = {"--arch-column", "--latency-column", "--space", "--train", "--predictions"};
   const char* const kernel_only[] = {"--target", "--db", "--budget", "--batch", "--rounds",
@@ -148,11 +156,11 @@ void add_fit_command(CLI::App& app) {
         emit_json(r);
       } else {
         const nlohmann::json& h = r["holdout"];
-        fmt::print("{}: trained on {} rows, evaluated on {}: Spearman {:.4f}, Kendall {:.4f}, {:.1f}% within "
+        fmt::print("{}: trained on {} rows ({}), evaluated on {}: Spearman {:.4f}, Kendall {:.4f}, {:.1f}% within "
                    "±10%, {:.1f}% within ±5%; written to {}\n",
-                   printable(args->table.latency_column), args->table.train, h["count"].get<std::int64_t>(),
-                   h["spearman"].get<double>(), h["kendall"].get<double>(), 100 * h["within_10pct"].get<double>(),
-                   100 * h["within_5pct"].get<double>(), printable(args->out));
+                   printable(args->table.latency_column), args->table.train, mix_words(r["train"]["mix"]),
+                   h["count"].get<std::int64_t>(), h["spearman"].get<double>(), h["kendall"].get<double>(),
+                   100 * h["within_10pct"].get<double>(), 100 * h["within_5pct"].get<double>(), printable(args->out));
       }
       return;
     }
