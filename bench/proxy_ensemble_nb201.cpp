@@ -25,6 +25,7 @@
 #include <map>
 #include <numeric>
 
+#include "bench_args.h"
 #include "hwnas/base/csv.h"
 #include "hwnas/base/error.h"
 #include "hwnas/estimate/stats.h"
@@ -44,15 +45,7 @@ struct Options {
   std::uint64_t seed = 0;
 };
 
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  for (std::size_t begin = 0; begin <= text.size();) {
-    const std::size_t end = std::min(text.find(',', begin), text.size());
-    if (end > begin) out.push_back(text.substr(begin, end - begin));
-    begin = end + 1;
-  }
-  return out;
-}
+using hwnas::bench::split_commas;
 
 Options parse_options(int argc, char** argv) {
   Options o;
@@ -61,8 +54,8 @@ Options parse_options(int argc, char** argv) {
     if (i + 1 >= argc) throw UserError(fmt::format("{} needs a value", flag));
     const std::string value = argv[++i];
     if (flag == "--scores") o.scores = value;
-    else if (flag == "--vote") o.vote = split(value);
-    else if (flag == "--fit") o.fit = split(value);
+    else if (flag == "--vote") o.vote = split_commas(value);
+    else if (flag == "--fit") o.fit = split_commas(value);
     else if (flag == "--trained") o.trained = std::stoll(value);
     else if (flag == "--draws") o.draws = std::stoll(value);
     else if (flag == "--seed") o.seed = std::stoull(value);
@@ -75,7 +68,7 @@ Options parse_options(int argc, char** argv) {
 constexpr std::array<const char*, 3> kDatasets = {"acc_cifar10", "acc_cifar100", "acc_imagenet16"};
 
 int run(const Options& o) {
-  const std::vector<std::string> files = split(o.scores);
+  const std::vector<std::string> files = split_commas(o.scores);
   CsvTable table = read_csv(files.at(0));
   for (std::size_t f = 1; f < files.size(); ++f) {
     const CsvTable more = read_csv(files[f]);

@@ -24,6 +24,7 @@
 #include <map>
 #include <numeric>
 
+#include "bench_args.h"
 #include "hwnas/base/csv.h"
 #include "hwnas/base/error.h"
 #include "hwnas/estimate/stats.h"
@@ -45,20 +46,11 @@ struct Options {
   std::string data, fmnist, scores;
 };
 
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  for (std::size_t begin = 0; begin <= text.size();) {
-    const std::size_t end = std::min(text.find(',', begin), text.size());
-    if (end > begin) out.push_back(text.substr(begin, end - begin));
-    begin = end + 1;
-  }
-  return out;
-}
+using hwnas::bench::split_commas;
 
 Options parse_options(int argc, char** argv) {
   Options o;
-  const char* env = std::getenv("HWNAS_DATA_DIR");
-  o.data = env != nullptr && *env != '\0' ? env : std::string(HWNAS_SOURCE_DIR) + "/../shared/data";
+  o.data = hwnas::bench::shared_data_dir(HWNAS_SOURCE_DIR);
   o.proxies = proxies::proxy_names();
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
@@ -67,7 +59,7 @@ Options parse_options(int argc, char** argv) {
     if (flag == "--cells") o.cells = std::stoll(value);
     else if (flag == "--sample-seed") o.sample_seed = std::stoull(value);
     else if (flag == "--seed") o.seed = std::stoull(value);
-    else if (flag == "--proxies") o.proxies = split(value);
+    else if (flag == "--proxies") o.proxies = split_commas(value);
     else if (flag == "--batch") o.batch = std::stoi(value);
     else if (flag == "--threads") o.threads = std::stoi(value);
     else if (flag == "--data") o.data = value;

@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_args.h"
 #include "hwnas/base/error.h"
 #include "hwnas/search/pareto.h"
 #include "hwnas/space/nb201.h"
@@ -65,20 +66,11 @@ struct Options {
   bool count_screened = false;  // --count-screened: over-limit genomes cost an evaluation too
 };
 
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  for (std::size_t begin = 0; begin <= text.size();) {
-    const std::size_t end = std::min(text.find(',', begin), text.size());
-    if (end > begin) out.push_back(text.substr(begin, end - begin));
-    begin = end + 1;
-  }
-  return out;
-}
+using hwnas::bench::split_commas;
 
 Options parse_options(int argc, char** argv) {
   Options o;
-  const char* env = std::getenv("HWNAS_DATA_DIR");
-  o.data = env != nullptr && *env != '\0' ? env : std::string(HWNAS_SOURCE_DIR) + "/../shared/data";
+  o.data = hwnas::bench::shared_data_dir(HWNAS_SOURCE_DIR);
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--count-screened") {
@@ -93,7 +85,7 @@ Options parse_options(int argc, char** argv) {
     else if (flag == "--tolerance") o.tolerance = std::stod(value);
     else if (flag == "--max-evaluations") o.max_evaluations = std::stoll(value);
     else if (flag == "--hv-evaluations") o.hv_evaluations = std::stoll(value);
-    else if (flag == "--strategies") o.strategies = split(value);
+    else if (flag == "--strategies") o.strategies = split_commas(value);
     else if (flag == "--source") o.sources.push_back(value);
     else if (flag == "--curves") o.curves = value;
     else if (flag == "--curve-evaluations") o.curve_evaluations = std::stoll(value);

@@ -97,6 +97,9 @@ TEST(AdviseFinetune, RefusedBeforeAnyTraining) {
   expect_refused(advise({"--finetune", junk, "--out", at("e.py")}), "--out " + at("e.py") + ": with --finetune");
   expect_refused(advise({"--finetune", at("none.pt"), "--out", e}), "none.pt: cannot read the weights file");
   expect_refused(advise({"--finetune", junk, "--out", e, "--finetune-save", junk}), "the baseline's weights");
+  expect_refused(advise({"--finetune", junk, "--out", e, "--data", scratch_dir().string(), "--finetune-save",
+                         at("e.pt")}),
+                 "e.pt: the fine-tuned weights (--finetune-save) would be written into the dataset directory");
   expect_refused(advise({"--finetune", junk, "--out", e, "--finetune-lr", "0"}), "--finetune-lr 0");
   expect_refused(advise({"--finetune", junk, "--out", e, "--finetune-subset", "2"}), "--finetune-subset");
   expect_refused(advise({"--finetune", junk, "--out", e, "--finetune-epochs", "0"}), "--finetune-epochs");

@@ -173,6 +173,9 @@ TEST(TrainCli, BadInputIsAOneLineErrorAndWritesNothing) {
   expect_bad_input(quick(model, {"--optimizer", "adam"}), "--optimizer 'adam' is not an optimizer");
   expect_bad_input(quick(model, {"--resume"}), "--checkpoint");
   expect_bad_input(quick(model, {"--save", model}), "model file (MODEL)");
+  // Weights named like a dataset file would replace it (fresh-user finding, session 22).
+  expect_bad_input(quick(model, {"--data", scratch_dir().string(), "--save", path_in_scratch("w.pt")}),
+                   "w.pt: the weights file (--save) would be written into the dataset directory");
   expect_bad_input(quick(model, {"--checkpoint", path_in_scratch("absent.ckpt"), "--resume"}), "absent.ckpt");
   // An unknown option before a missing one, named with the command whose help to read
   // (issue 11, fresh-user finding 3: "--weights is required; run 'hwnas --help'", "The

@@ -15,6 +15,7 @@
 #include "hwnas/advise/advisor_menu.h"
 #include "hwnas/advise/advisor_report.h"
 #include "hwnas/advise/finetune.h"
+#include "hwnas/train/train_options.h"
 #include "hwnas/advise/transfer.h"
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
@@ -71,6 +72,9 @@ void check_finetune_args(AdviseArgs& args, const std::vector<FileRole>& inputs) 
                                {args.out, "the model file (--out)"},
                                {args.summary, "the summary (--summary)"}});
   check_output_path(ft.save, "fine-tuned weights (--finetune-save)", others);
+  // The task is known once the weights are read: refuse every dataset directory a fine-tune may read.
+  train::check_not_in_dataset_dir(ft.save, "fine-tuned weights (--finetune-save)", train::Task::segmentation,
+                                  ft.data_dir);
 }
 
 // The ranked list's length without --all.

@@ -95,6 +95,9 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
                       {{model_file, "model file (MODEL)"}, init_file,
                        {options.checkpoint, "checkpoint (--checkpoint)"}});
   if (!options.checkpoint.empty()) check_output_path(options.checkpoint, "checkpoint (--checkpoint)", inputs);
+  if (!options.save.empty()) check_not_in_dataset_dir(options.save, "weights file (--save)", Task::classification, options.data_dir);
+  if (!options.checkpoint.empty())
+    check_not_in_dataset_dir(options.checkpoint, "checkpoint (--checkpoint)", Task::classification, options.data_dir);
   if (options.resume) read_text_file(options.checkpoint, "checkpoint (--checkpoint, --resume)");
   if (!options.init_from.empty()) read_text_file(options.init_from, init_file.role);
 

@@ -215,6 +215,9 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
                       {{model_file, "model file (MODEL)"}, init_file,
                        {options.checkpoint, "checkpoint (--checkpoint)"}});
   if (!options.checkpoint.empty()) check_output_path(options.checkpoint, "checkpoint (--checkpoint)", inputs);
+  if (!options.save.empty()) check_not_in_dataset_dir(options.save, "weights file (--save)", options.task, options.data_dir);
+  if (!options.checkpoint.empty())
+    check_not_in_dataset_dir(options.checkpoint, "checkpoint (--checkpoint)", options.task, options.data_dir);
   const ModelStamp stamp{m.graph.name(),
                          graph_hash_text(m.graph),
                          std::string(task_name(options.task)),

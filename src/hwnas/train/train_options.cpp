@@ -3,10 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cmath>
 #include <thread>
 
 #include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
+#include "hwnas/train/data/fashion_mnist.h"
+#include "hwnas/train/data/scene_cache.h"
 
 namespace hwnas::train {
 
@@ -143,4 +147,24 @@ std::map<std::string, std::string> run_identity(const TrainOptions& o) {
   return identity;
 }
 
+void check_not_in_dataset_dir(const std::string& path, std::string_view what, Task task, const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path dir = fs::weakly_canonical(fs::absolute(path, ec).parent_path(), ec);
+  if (ec) return;  // check_output_path reports what is wrong with the path itself
+  std::vector<fs::path> datasets = {default_fashion_mnist_dir()};
+  if (!data_dir.empty())
+    datasets.push_back(data_dir);
+  else if (task != Task::classification)
+    datasets.push_back(default_scene_cache_dir());
+  for (const fs::path& d : datasets) {
+    std::error_code e;
+    if (fs::equivalent(dir, d, e))
+      throw UserError(fmt::format("{}: the {} would be written into the dataset directory {} (a file named like one "
+                                  "of its files would replace it); write it elsewhere",
+                                  printable(path, 120), what, printable(d.string(), 120)));
+  }
+}
+
 }  // namespace hwnas::train
+

@@ -98,6 +98,12 @@ using ProgressCallback = std::function<void(const StepProgress&)>;
 /// --resume lacks --checkpoint.
 void check_train_options(const TrainOptions& options);
 
+/// Throws UserError "PATH: the WHAT would be written into the dataset directory DIR
+/// (...); write it elsewhere" when `path`'s directory is `data_dir` (or, empty, the task's
+/// default: Debian's Fashion-MNIST or the scene cache) or Fashion-MNIST's directory, the
+/// datasets a training reads: a weights file named like a dataset file would replace it.
+void check_not_in_dataset_dir(const std::string& path, std::string_view what, Task task, const std::string& data_dir);
+
 /// The cores torch may use when `threads` is 0 (std::thread::hardware_concurrency, ≥ 1).
 std::int32_t resolve_threads(std::int32_t threads);
 
