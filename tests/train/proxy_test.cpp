@@ -2,9 +2,11 @@
 // small networks, undefined scores of a cut NAS-Bench-201 cell, determinism, the torch state
 // a proxy leaves, rankings with undefined scores, the registry's errors, and hwnas proxy as a
 // user runs it.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "hwnas/base/error.h"
@@ -151,6 +153,32 @@ TEST(LossProxies, RefuseAMissingBatchAndANonClassifier) {
   }
 }
 
+TEST(LossProxies, RefuseASegmentationModelFromItsShapesBeforeAnyForwardPass) {
+  // lraspp at its default resolution: the check reads the Output node's inferred shape; the
+  // batch given here (8×8 images) could not even pass through the network.
+  const Graph g = space::load_model("lraspp_mobilenet_v2");
+  const Shape out = g.shape(g.output_nodes().front());
+  ASSERT_GT(out.h, 1);
+  ProxyInput in;
+  in.images = torch::zeros({2, 3, 8, 8});
+  in.labels = torch::zeros({2}, torch::kLong);
+  in.classes = 10;
+  for (const char* proxy : {"snip", "grad_norm", "grasp", "fisher"}) {
+    try {
+      make_proxy(proxy)->score(g, in, 0);
+      ADD_FAILURE() << proxy << ": no error";
+    } catch (const UserError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(fmt::format("proxy {} scores classifiers", proxy)), std::string::npos) << what;
+      EXPECT_NE(what.find(fmt::format("model 'lraspp_mobilenet_v2' ends in [{},{},{}]", out.c, out.h, out.w)),
+                std::string::npos)
+          << what;
+      EXPECT_NE(what.find("give a model with a classifier head"), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+  }
+}
+
 TEST(Proxies, LeaveGradModeAndTheGlobalGeneratorAsTheyFoundThem) {
   const OneLayer c;
   torch::manual_seed(11);
@@ -245,6 +273,15 @@ TEST(ProxyCli, ErrorPaths) {
   expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "snip", "--data", "/nonexistent/fmnist"},
                    "--data /nonexistent/fmnist: no such directory");
   expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "params", "--batch", "0"}, "--batch");
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  expect_bad_input({"proxy", "--models", dir, "--proxy", "params"},
+                   "--models " + dir + ": is a directory; give a file with one model per line");
+}
+
+TEST(ProxyCli, RefusesASegmentationModelAtItsDefaultResolution) {
+  REQUIRE_FASHION_MNIST();
+  expect_bad_input({"proxy", "lraspp_mobilenet_v2", "--proxy", "snip", "--batch", "2"},
+                   "proxy snip scores classifiers of at least 10 classes; model 'lraspp_mobilenet_v2' ends in [");
 }
 
 TEST(ProxyCli, SearchAccuracyIsTheScoresPercentileAmongTheReference) {

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -39,6 +40,9 @@ std::vector<std::string> proxy_list(const std::vector<std::string>& given) {
 
 /// MODEL lines of `file`: one per line; blank lines and lines starting with '#' skipped.
 std::vector<std::string> model_lines(const std::string& file) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec))
+    throw UserError(fmt::format("--models {}: is a directory; give a file with one model per line", file));
   std::ifstream in(file);
   if (!in) throw UserError(fmt::format("--models {}: cannot be read; give a file of one MODEL per line", file));
   std::vector<std::string> models;

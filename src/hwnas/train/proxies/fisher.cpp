@@ -18,6 +18,7 @@ class Fisher : public Proxy {
   ProxyScore score(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed) const override {
     const ProxyGuard guard;
     require_batch(input, name());
+    require_classifier_head(graph, input.classes, name());
     std::vector<graph::NodeId> layers = nodes_of<graph::Conv2d>(graph);
     const std::vector<graph::NodeId> linears = nodes_of<graph::Linear>(graph);
     layers.insert(layers.end(), linears.begin(), linears.end());

@@ -14,6 +14,7 @@ class Grasp : public Proxy {
   ProxyScore score(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed) const override {
     const ProxyGuard guard;
     require_batch(input, name());
+    require_classifier_head(graph, input.classes, name());
     Network network(graph, seed);
     network->train();
     std::vector<torch::Tensor> weights;

@@ -8,6 +8,7 @@ namespace hwnas::train::proxies {
 std::vector<torch::Tensor> loss_gradients(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed,
                                std::string_view proxy) {
   require_batch(input, proxy);
+  require_classifier_head(graph, input.classes, proxy);
   Network network(graph, seed);
   network->train();
   const torch::Tensor loss = cross_entropy(classifier_logits(*network, input.images, input, proxy), input);

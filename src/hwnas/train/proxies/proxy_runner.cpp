@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <new>
+#include <string_view>
 
 #include "hwnas/base/error.h"
 #include "hwnas/train/data/fashion_mnist.h"
@@ -37,6 +39,12 @@ double process_cpu_seconds() {
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
+[[noreturn]] void throw_out_of_memory(const graph::Graph& graph, std::int32_t batch) {
+  throw UserError(fmt::format("model '{}' needs more memory than is available at batch {}: give a smaller "
+                              "--batch or resolution",
+                              graph.name(), batch));
+}
+
 }  // namespace
 
 ModelScores ProxyRunner::score(const graph::Graph& graph) const {
@@ -45,8 +53,16 @@ ModelScores ProxyRunner::score(const graph::Graph& graph) const {
   for (const std::unique_ptr<Proxy>& proxy : proxies_) {
     const Clock::time_point start = Clock::now();
     const double cpu_start = process_cpu_seconds();
-    const ProxyInput input = proxy->needs_data() ? data_->input_for(graph) : ProxyInput{};
-    out.scores.push_back(proxy->score(graph, input, options_.seed));
+    try {
+      const ProxyInput input = proxy->needs_data() ? data_->input_for(graph) : ProxyInput{};
+      out.scores.push_back(proxy->score(graph, input, options_.seed));
+    } catch (const c10::Error& e) {
+      // c10/core/impl/alloc_cpu.cpp: "DefaultCPUAllocator: can't allocate memory: ..."
+      if (std::string_view(e.what()).find("can't allocate memory") == std::string_view::npos) throw;
+      throw_out_of_memory(graph, options_.batch);
+    } catch (const std::bad_alloc&) {  // the batch's pixels (a std::vector) at the model's resolution
+      throw_out_of_memory(graph, options_.batch);
+    }
     out.seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
     out.cpu_seconds.push_back(process_cpu_seconds() - cpu_start);
   }

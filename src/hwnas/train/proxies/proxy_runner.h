@@ -39,8 +39,11 @@ class ProxyRunner {
   explicit ProxyRunner(const ProxyRunOptions& options);
 
   /// Every proxy's score of `graph`. UserError (naming the model) for a network a proxy
-  /// cannot accept: not a classifier for a loss-based proxy, other than 1 or 3 input
-  /// channels for one that needs data, a graph NetworkImpl refuses.
+  /// cannot accept: not a classifier for a loss-based proxy (checked on the graph's shapes,
+  /// before any forward pass), other than 1 or 3 input channels for one that needs data, a
+  /// graph NetworkImpl refuses; and "model 'X' needs more memory than is available at batch
+  /// B: give a smaller --batch or resolution" when torch's CPU allocator (or the batch's
+  /// std::vector) cannot allocate.
   ModelScores score(const graph::Graph& graph) const;
 
   const ProxyRunOptions& options() const { return options_; }

@@ -24,6 +24,16 @@ std::vector<std::pair<std::string, torch::Tensor>> conv_linear_weights(NetworkIm
   return weights;
 }
 
+void require_classifier_head(const graph::Graph& graph, std::int32_t classes, std::string_view proxy) {
+  const std::vector<graph::NodeId> outputs = graph.output_nodes();
+  if (outputs.empty()) return;  // NetworkImpl names what is missing
+  const graph::Shape& s = graph.shape(outputs.front());
+  if (s.h == 1 && s.w == 1 && s.c >= classes) return;
+  throw UserError(fmt::format("proxy {} scores classifiers of at least {} classes; model '{}' ends in [{},{},{}] "
+                              "(its first output, C,H,W); give a model with a classifier head (classes={})",
+                              proxy, classes, graph.name(), s.c, s.h, s.w, classes));
+}
+
 torch::Tensor classifier_logits(NetworkImpl& network, const torch::Tensor& images, const ProxyInput& input,
                                 std::string_view proxy) {
   const std::vector<torch::Tensor> outputs = network.forward(images);

@@ -20,6 +20,14 @@ namespace hwnas::train::proxies {
 /// nn.Conv2d and nn.Linear; batch norm's scale and every bias are left out).
 std::vector<std::pair<std::string, torch::Tensor>> conv_linear_weights(NetworkImpl& network);
 
+/// Throws UserError before any network is built when `graph`'s first Output node, by shape
+/// inference, is not [K,1,1] with K >= classes ("proxy snip scores classifiers of at least
+/// 10 classes; model 'lraspp_mobilenet_v2' ends in [21,520,520] ...; give a model with a
+/// classifier head"): a segmentation or feature model is refused without a forward pass
+/// (one at its full resolution may not fit in memory). classifier_logits still checks
+/// that the output is flat.
+void require_classifier_head(const graph::Graph& graph, std::int32_t classes, std::string_view proxy);
+
 /// The network's first output as logits [N, K] for a loss over `input.classes` classes.
 /// Throws UserError naming `proxy` and the model when that output is not flat or has fewer
 /// than input.classes columns ("proxy snip scores classifiers of at least 10 classes; model
