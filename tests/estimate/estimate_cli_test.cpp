@@ -284,6 +284,10 @@ TEST(EstimateCli, ValidateTableEstimatorOnHeldOutRows) {
   twice.replace(twice.find("\"seed\":"), 0, "\"seed\":7,");
   expect_bad_input({"validate", "--estimator", write_temp("twice.est", twice)},
                    "twice.est: key 'train.seed' appears twice in one object");
+  // 100,000 nested lists overflowed nlohmann's recursion (a segfault; fresh-user finding).
+  expect_bad_input({"validate", "--estimator",
+                    write_temp("deep.est", "{\"format\":" + std::string(100000, '[') + std::string(100000, ']') + "}")},
+                   "deep.est: not valid JSON here: objects and arrays nested deeper than 256 levels");
   // A simulator preset edited since the fit (its identity differs): refused, naming it.
   auto edited = doc;
   edited["simulators"][1]["identity"] = "ethos-u55-128-like@0000000000000000";

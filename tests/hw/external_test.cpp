@@ -174,6 +174,9 @@ TEST(ExternalErrors, LatencyOutsideZeroToTheMaximum) {
 TEST(ExternalErrors, AnswersThatAreNotExactlyOneJsonValue) {
   ScriptTarget twice(R"(echo '{"latency_ms": 1, "latency_ms": 2}')");
   expect_failure(*twice.target, "key 'latency_ms' appears twice in one object");
+  // 100,000 nested lists overflowed nlohmann's recursion (a segfault; fresh-user finding).
+  ScriptTarget deep("head -c 100000 /dev/zero | tr '\\0' '['; head -c 100000 /dev/zero | tr '\\0' ']'; echo\n");
+  expect_failure(*deep.target, "nested deeper than 256 levels");
   ScriptTarget nul(R"(printf '1\0')");
   expect_failure(*nul.target, "answer holds the control byte 0x00");
   ScriptTarget escape(R"(printf '1\033[0m\n')");

@@ -23,7 +23,31 @@ std::string type_name(const nlohmann::json& v) {
 
 }  // namespace
 
+void check_json_depth(std::string_view text, std::string_view what) {
+  std::size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth)
+        throw UserError(fmt::format("{}: not valid JSON here: objects and arrays nested deeper than {} levels", what,
+                                    kMaxJsonDepth));
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+}
+
 nlohmann::json parse_json_strict(std::string_view text, std::string_view what) {
+  check_json_depth(text, what);
   struct Frame {
     bool object;
     std::set<std::string> keys;

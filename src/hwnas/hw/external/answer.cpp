@@ -44,6 +44,11 @@ nlohmann::json parse_json_answer(std::string_view text, const char* help, const 
     if ((static_cast<unsigned char>(ch) < 0x20 && std::isspace(static_cast<unsigned char>(ch)) == 0) || ch == 0x7f)
       fail(fmt::format("answer holds the control byte 0x{:02x}; {}", static_cast<unsigned char>(ch), help));
   try {
+    check_json_depth(out, "answer '" + excerpt(out) + "'");
+  } catch (const UserError& e) {
+    fail(e.what());
+  }
+  try {
     [[maybe_unused]] const auto parsed = nlohmann::json::parse(out);
   } catch (const nlohmann::json::exception&) {
     fail("answer '" + excerpt(out) + not_json + help);
