@@ -3,6 +3,7 @@
 // run, and every bad input as a one-line error (exit 2) that writes nothing.
 #include <gtest/gtest.h>
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -174,8 +175,13 @@ TEST(TrainCli, BadInputIsAOneLineErrorAndWritesNothing) {
   expect_bad_input(quick(model, {"--resume"}), "--checkpoint");
   expect_bad_input(quick(model, {"--save", model}), "model file (MODEL)");
   // Weights named like a dataset file would replace it (fresh-user finding, session 22).
-  expect_bad_input(quick(model, {"--data", scratch_dir().string(), "--save", path_in_scratch("w.pt")}),
+  const char* fmnist_env = std::getenv("HWNAS_FASHION_MNIST_DIR");
+  const std::filesystem::path fmnist = fmnist_env != nullptr && *fmnist_env != '\0'
+                                           ? fmnist_env
+                                           : "/usr/share/datasets/fashion-mnist";  // as hwnas-train reads
+  expect_bad_input(quick(model, {"--save", (fmnist / "w.pt").string()}),
                    "w.pt: the weights file (--save) would be written into the dataset directory");
+  EXPECT_FALSE(std::filesystem::exists(fmnist / "w.pt"));
   expect_bad_input(quick(model, {"--checkpoint", path_in_scratch("absent.ckpt"), "--resume"}), "absent.ckpt");
   // An unknown option before a missing one, named with the command whose help to read
   // (issue 11, fresh-user finding 3: "--weights is required; run 'hwnas --help'", "The
