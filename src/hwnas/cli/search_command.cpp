@@ -100,10 +100,14 @@ nlohmann::ordered_json result_json(const search::SearchResult& result) {
   nlohmann::ordered_json pareto = nlohmann::ordered_json::array(), trials = nlohmann::ordered_json::array();
   for (std::size_t i : search::pareto_trials(r)) pareto.push_back(summary_json(r.trials[i]));
   for (const search::Trial& t : r.trials) trials.push_back(trial_json(t));
+  nlohmann::ordered_json rungs = nlohmann::ordered_json::array();
+  for (const search::RungCost& c : r.rung_costs)
+    rungs.push_back({{"rung", c.rung}, {"evaluations", c.evaluations}, {"failed", c.failed}, {"seconds", c.seconds}});
   return {{"evaluations", r.accuracy_evaluations},
           {"latency_evaluations", r.latency_evaluations},
           {"repeats", r.state ? r.state->duplicates : 0},
           {"stop", result.outcome.message},
+          {"rung_costs", rungs},
           {"objectives", r.info.objective_names},
           {"best", best ? summary_json(r.trials[*best]) : nlohmann::ordered_json(nullptr)},
           {"pareto", pareto},
@@ -120,6 +124,12 @@ void print_human(const search::SearchResult& result, const std::string& dir) {
              "from the records\n",
              printable(result.outcome.message), r.trials.size(), r.accuracy_evaluations, r.latency_evaluations,
              r.state ? r.state->duplicates : 0);
+  if (r.rung_costs.size() > 1) {
+    std::string costs;
+    for (const search::RungCost& c : r.rung_costs)
+      costs += fmt::format("{}rung {}: {} in {:.1f} s", costs.empty() ? "" : "; ", c.rung, c.evaluations, c.seconds);
+    fmt::print("accuracy evaluations by rung (wall time in the accuracy source): {}\n", costs);
+  }
   if (const std::optional<std::size_t> best = search::best_trial(r)) {
     const search::Trial& t = r.trials[*best];
     fmt::print("best: trial {}, {}latency {}, peak activations {} B, weights {} B\n  genome {}\n", t.index,

@@ -2,15 +2,17 @@
 //
 // Implementations: a CSV column keyed by the architecture string (csv_accuracy.cpp; e.g.
 // NAS-Bench-201's acc_cifar10), the user's own training program (external_accuracy.cpp)
-// training in hwnas (train_accuracy.cpp: hwnas-train per trial) and zero-shot proxies
-// (proxy_accuracy.cpp: one hwnas-train proxy --serve process). A supernet is meant to be a
-// further implementation of this one call. With
-// `multi_fidelity:` (fidelity_schedule.h) there is one source per rung.
+// training in hwnas (train_accuracy.cpp: hwnas-train per trial), zero-shot proxies
+// (proxy_accuracy.cpp: one hwnas-train proxy --serve process) and a weight-sharing
+// supernet (supernet_accuracy.cpp: one hwnas-train supernet eval --serve process). With
+// `multi_fidelity:` (fidelity_schedule.h) there is one source per rung; a rung may be a
+// source of its own (a proxy or supernet rung below training: docs/hybrid.md).
 #pragma once
 
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <set>
@@ -32,18 +34,28 @@ class AccuracySource {
   /// row for it; the training diverged): the cost model records the trial as failed and
   /// the search goes on. Safe to call from several threads at once.
   virtual double accuracy(const Candidate& candidate) = 0;
+
+  /// Where the number comes from (issue 13's families). Values of different families are on
+  /// different scales (a proxy's percentile, a shared-weight subnet's top-1, a stand-alone
+  /// training's top-1), so the search compares them only within one family.
+  enum class Family { table, program, multishot, zero_shot, single_shot };
+  virtual Family family() const = 0;
 };
 
 /// The experiment's accuracy sources, one per fidelity rung (multi_fidelity.rungs, low to
 /// high; one when single fidelity; none without `accuracy:`). The `accuracy:` section
 /// names one kind: `csv` + `column` (+ `arch_column`), `command` (+ `timeout_s`,
-/// `fidelity`, `model_format`), `train` (a mapping of hwnas-train's options) or `proxy`
-/// (a name or a mapping; single fidelity only).
+/// `fidelity`, `model_format`), `train` (a mapping of hwnas-train's options), `proxy` or
+/// `supernet` (a name or file, or a mapping; single fidelity only). With `train` or
+/// `command`, the rungs may start with sources of their own (docs/hybrid.md): a
+/// `{proxy: ...}` rung (first only), then a `{supernet: ...}` rung, then at least one rung
+/// of the `accuracy:` source (the top rung is always one); at most one of each.
 /// Throws UserError naming the file and key
 /// ("exp.yaml:9: accuracy.train.subset: 0 is out of range (0, 1]",
 /// "multi_fidelity.rungs[1].epochs: ...") for every bad key, a missing file, column,
 /// dataset (with its install command) or program, table rows that are not architectures
-/// of `space`, rungs of the wrong kind for the source, equal or decreasing rungs; and
+/// of `space`, rungs of the wrong kind for the source, equal or decreasing rungs, source
+/// rungs out of that order or with keys of a training rung; and
 /// make_fidelity_schedule's errors; "(from --set)" for a key in `set_keys` (experiment_input.h).
 std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::Node& experiment,
                                                                    const std::string& file,
@@ -60,11 +72,22 @@ std::unique_ptr<AccuracySource> make_external_accuracy(const ExperimentSection& 
 /// (docs/proxies.md). Scores the reference sample before returning: an unknown proxy, a
 /// space hwnas-train cannot score or missing data fail here, naming accuracy.proxy.
 std::unique_ptr<AccuracySource> make_proxy_accuracy(const ExperimentSection& section, const space::Space& space);
+/// `supernet`: a subnet's top-1 % with a supernet's shared weights, from `hwnas-train
+/// supernet eval FILE --serve` (supernet_accuracy.cpp; `program`: that executable, empty:
+/// hwnas-train beside this program). FILE is resolved from the experiment file's directory
+/// (or data:). Evaluates the space's baseline (else its first seeded sample) before
+/// returning: a missing file ("... (train one with `hwnas supernet train SPACE --target T
+/// --out FILE`)"), one hwnas-train refuses at start-up (its stderr line) or a supernet of
+/// another space fail here, naming accuracy.supernet.
+std::unique_ptr<AccuracySource> make_supernet_accuracy(const ExperimentSection& section, const space::Space& space,
+                                                       const std::filesystem::path& program = {});
 /// `train`: the accuracy.train section, `rungs`: multi_fidelity.rungs (each a mapping of
 /// accuracy.train keys but task, data, scene_size and scene_labels, overriding them;
-/// empty: single fidelity). One source per rung, or one. `threads` defaults to 1, so that a
+/// empty: single fidelity). One source per rung, or one. `first_rung`: the index of
+/// rungs[0] among multi_fidelity.rungs (after source rungs below it), for the messages. `threads` defaults to 1, so that a
 /// candidate's accuracy does not depend on parallel.workers, the MPI ranks or the machine.
 std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const ExperimentSection& train,
-                                                                   const std::vector<ExperimentSection>& rungs);
+                                                                   const std::vector<ExperimentSection>& rungs,
+                                                                   std::size_t first_rung = 0);
 
 }  // namespace hwnas::search

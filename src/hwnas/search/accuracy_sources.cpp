@@ -1,5 +1,6 @@
-// The `accuracy:` section's kind (csv, command, train or proxy) and, with
-// `multi_fidelity:`, one source per rung.
+// The `accuracy:` section's kind (csv, command, train, proxy or supernet) and, with
+// `multi_fidelity:`, one source per rung: rungs of their own source (proxy, supernet) first,
+// then the rungs of the accuracy: source (docs/hybrid.md).
 #include <fmt/format.h>
 
 #include "hwnas/base/error.h"
@@ -12,15 +13,80 @@ namespace hwnas::search {
 namespace {
 
 void check_one_kind(const ExperimentSection& s) {
-  const int kinds = int{s.has("csv")} + int{s.has("command")} + int{s.has("train")} + int{s.has("proxy")};
+  const int kinds = int{s.has("csv")} + int{s.has("command")} + int{s.has("train")} + int{s.has("proxy")} +
+                    int{s.has("supernet")};
   if (!s.node().IsMap() || kinds != 1)
     throw UserError(fmt::format("{}: {}: give exactly one of csv: FILE with column: NAME, or command: [PROGRAM, "
-                                "ARGS...] naming {{model}}, or train: {{epochs: N, ...}}, or proxy: NAME "
-                                "(docs/experiments.md, docs/proxies.md); leave accuracy: out for a latency-only "
-                                "search",
+                                "ARGS...] naming {{model}}, or train: {{epochs: N, ...}}, or proxy: NAME, or "
+                                "supernet: FILE (docs/experiments.md, docs/proxies.md); leave accuracy: out for a "
+                                "latency-only search",
                                 s.file(), s.prefix()));
   if (s.has("train")) s.only({"train"});
   if (s.has("proxy")) s.only({"proxy"});
+  if (s.has("supernet")) s.only({"supernet"});
+}
+
+/// The source a multi_fidelity rung names for itself ("proxy", "supernet"), or "" for a
+/// rung of the accuracy: source.
+std::string rung_source(const ExperimentSection& rung) {
+  if (!rung.node().IsMap()) return "";
+  for (const char* kind : {"proxy", "supernet"})
+    if (rung.has(kind)) return kind;
+  return "";
+}
+
+/// Checks that the rungs are an optional proxy rung (rung 0), an optional supernet rung,
+/// then at least one rung of accuracy.`kind` (train or command), and that a source rung has
+/// its source's key alone. Returns how many source rungs come first.
+std::size_t check_rung_order(const std::vector<ExperimentSection>& rungs, const std::string& kind) {
+  const std::string example = kind == "train" ? "{epochs: 10}" : "10 (the text put in {fidelity})";
+  std::size_t sources = 0;
+  for (std::size_t i = 0; i < rungs.size(); ++i) {
+    const ExperimentSection& r = rungs[i];
+    const std::string own = rung_source(r);
+    if (own.empty()) {
+      if (r.node().IsMap())
+        for (const char* other : {"csv", "command", "train"})
+          if (r.has(other))
+            r.fail(other, fmt::format("a rung is a fidelity of accuracy.{}, or a source of its own: {{proxy: NAME}} "
+                                      "or {{supernet: FILE}} (docs/hybrid.md); remove {}",
+                                      kind, other));
+      continue;
+    }
+    for (const auto& entry : r.node()) {
+      const std::string key = entry.first.Scalar();
+      if (key == own) continue;
+      if (key == "proxy" || key == "supernet")
+        r.fail(key, fmt::format("a rung has one source; this one is {} already: give {} a rung of its own", own, key));
+      r.fail(key, fmt::format("a {} rung {} without training: its only key is {} (its settings go inside it, e.g. "
+                              "{}); {} belongs in a rung of accuracy.{}: remove it here",
+                              own, own == "proxy" ? "scores candidates" : "evaluates shared weights", own,
+                              own == "proxy" ? "proxy: {name: synflow, batch: 64}" : "supernet: {file: FILE, threads: 1}",
+                              key, kind));
+    }
+    if (own == "proxy" && i != 0)
+      r.fail_here("a proxy rung screens candidates for nothing before any other rung: make it rung 0 (one proxy rung "
+                  "at most)");
+    if (sources != i)
+      r.fail_here(fmt::format("a {} rung comes below the rungs of accuracy.{} (rung {} is one): move it before them",
+                              own, kind, sources));
+    if (own == "supernet" && i > 0 && rung_source(rungs[i - 1]) == "supernet")
+      r.fail_here(fmt::format("rung {} is a supernet rung already: one supernet rung at most", i - 1));
+    ++sources;
+  }
+  if (sources == rungs.size())
+    rungs.back().fail_here(fmt::format("the last rung is the full fidelity, measured by accuracy.{}: end the rungs "
+                                       "with one of its rungs, e.g. {}",
+                                       kind, example));
+  return sources;
+}
+
+/// The sources of the first `count` rungs (proxy or supernet rungs).
+void add_source_rungs(const std::vector<ExperimentSection>& rungs, std::size_t count, const space::Space& space,
+                      std::vector<std::unique_ptr<AccuracySource>>& sources) {
+  for (std::size_t i = 0; i < count; ++i)
+    sources.push_back(rung_source(rungs[i]) == "proxy" ? make_proxy_accuracy(rungs[i], space)
+                                                        : make_supernet_accuracy(rungs[i], space));
 }
 
 /// A command rung: the text put in {fidelity}, different from the rung below.
@@ -73,15 +139,26 @@ std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::N
   if (!top.has("accuracy")) return sources;
   const ExperimentSection s = top.section("accuracy");
   check_one_kind(s);
+  const std::string kind = s.has("train") ? "train" : s.has("command") ? "command" : "";
+  const std::size_t own = kind.empty() || rungs.empty() ? 0 : check_rung_order(rungs, kind);
+  const std::vector<ExperimentSection> fidelities(rungs.begin() + static_cast<std::ptrdiff_t>(own), rungs.end());
   if (s.has("train")) {
-    sources = make_train_accuracies(s.section("train"), rungs);
+    std::vector<std::unique_ptr<AccuracySource>> trained = make_train_accuracies(s.section("train"), fidelities, own);
     check_trainable(s.section("train"), space);
+    add_source_rungs(rungs, own, space, sources);
+    for (auto& source : trained) sources.push_back(std::move(source));
     return sources;
   }
-  if (s.has("proxy")) {
+  if (s.has("proxy") || s.has("supernet")) {
+    const bool proxy = s.has("proxy");
     if (!rungs.empty())
-      s.fail("proxy", "a proxy scores without training, so it has no fidelity rungs; remove multi_fidelity:");
-    sources.push_back(make_proxy_accuracy(s, space));
+      s.fail(proxy ? "proxy" : "supernet",
+             fmt::format("{} without training, so it has no fidelity rungs; to {} before training, make it a rung "
+                         "under accuracy: train: (rungs: [{}, {{epochs: 10}}], docs/hybrid.md), or remove "
+                         "multi_fidelity:",
+                         proxy ? "a proxy scores" : "a supernet evaluates shared weights",
+                         proxy ? "screen with it" : "rank with it", proxy ? "{proxy: synflow}" : "{supernet: FILE}"));
+    sources.push_back(proxy ? make_proxy_accuracy(s, space) : make_supernet_accuracy(s, space));
     return sources;
   }
   if (s.has("csv")) {
@@ -92,11 +169,14 @@ std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::N
     sources.push_back(make_external_accuracy(s));
     return sources;
   }
+  std::vector<std::unique_ptr<AccuracySource>> commands;
   std::string below;
-  for (std::size_t i = 0; i < rungs.size(); ++i) {
-    below = command_rung(rungs[i], i == 0 ? nullptr : &below);
-    sources.push_back(make_external_accuracy(s, below));
+  for (std::size_t i = 0; i < fidelities.size(); ++i) {
+    below = command_rung(fidelities[i], i == 0 ? nullptr : &below);
+    commands.push_back(make_external_accuracy(s, below));
   }
+  add_source_rungs(rungs, own, space, sources);
+  for (auto& source : commands) sources.push_back(std::move(source));
   return sources;
 }
 

@@ -32,6 +32,10 @@ class ExperimentCostModel : public CostModel {
         objective_(std::move(objective)) {
     for (const Constraint& c : objective_.constraints())
       has_budget_ |= c.at_most && (is_cheap(c.metric) || latency_ != nullptr);
+    first_top_family_rung_ = rungs() - 1;
+    while (first_top_family_rung_ > 0 &&
+           accuracy_[static_cast<std::size_t>(first_top_family_rung_ - 1)]->family() == accuracy_.back()->family())
+      --first_top_family_rung_;
   }
 
   Trial screen(const space::Genome& genome) override {
@@ -92,6 +96,15 @@ class ExperimentCostModel : public CostModel {
     }
     for (const Constraint& c : objective_.constraints())
       if (const std::optional<double> v = metric_value(trial.metrics, c.metric)) f.violation += c.excess(*v);
+    if (f.status == Feedback::Status::ok && screened_out(trial)) {
+      // Its accuracy is on its rung's scale (a proxy percentile, a shared-weight top-1), not
+      // the top rung's: told as infeasible, so it ranks below every candidate measured by
+      // the top family, by the rung it reached, then by its value there (docs/hybrid.md).
+      const auto above = static_cast<double>(first_top_family_rung_ - trial.rung);
+      f.status = Feedback::Status::infeasible;
+      f.fitness.clear();
+      f.violation = above - trial.metrics.accuracy.value_or(0) / 101;
+    }
     return f;
   }
 
@@ -128,6 +141,10 @@ class ExperimentCostModel : public CostModel {
     return t;
   }
 
+  /// Whether `t` ended at a rung of another family than the top rung's (a proxy or supernet
+  /// rung below training) without being promoted past it.
+  bool screened_out(const Trial& t) const { return t.accuracy_evaluated && t.rung < first_top_family_rung_; }
+
   static Trial failed(Trial t, std::string reason) {
     t.status = TrialStatus::failed;
     t.reason = std::move(reason);
@@ -162,6 +179,7 @@ class ExperimentCostModel : public CostModel {
   Objective objective_;
   std::unordered_map<space::Genome, double, space::GenomeHash> latency_cache_;
   bool has_budget_ = false;  // a `<=` constraint whose metric this cost model computes
+  std::int32_t first_top_family_rung_ = 0;  // the lowest rung from which up all are of the top rung's family
 };
 
 }  // namespace

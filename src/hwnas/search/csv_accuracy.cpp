@@ -20,6 +20,8 @@ class CsvAccuracy : public AccuracySource {
   CsvAccuracy(std::string path, std::string arch_column, std::unordered_map<std::string, double> values)
       : path_(std::move(path)), arch_column_(std::move(arch_column)), values_(std::move(values)) {}
 
+  Family family() const override { return Family::table; }
+
   double accuracy(const Candidate& c) override {
     if (const auto it = values_.find(c.arch); it != values_.end()) return it->second;
     throw UserError(fmt::format("{} has no row for architecture '{}' (column '{}')", path_, c.arch, arch_column_));

@@ -114,6 +114,11 @@ ExperimentRecord read_experiment(const std::string& dir) {
   record.info = load_info(db);
   record.trials = load_trials(db, &record.fitness);
   record.state = load_state(db);
+  sqlite::Statement costs(db, "SELECT rung, COUNT(*), SUM(accuracy IS NULL), SUM(seconds) FROM evaluations GROUP BY "
+                              "rung ORDER BY rung");
+  while (costs.step("reading the accuracy evaluations' costs"))
+    record.rung_costs.push_back({static_cast<std::int32_t>(costs.integer(0)), costs.integer(1), costs.integer(2),
+                                 costs.real(3)});
   db.exec("COMMIT", "reading the experiment");
   for (const Trial& t : record.trials) {
     record.accuracy_evaluations += t.accuracy_evaluated ? 1 : 0;

@@ -64,6 +64,16 @@ struct SearchState {
   double elapsed_s = 0;              // wall time the search has run, over every session
 };
 
+/// What the accuracy evaluations of one fidelity rung cost, from the `evaluations` table:
+/// each evaluation once, resumed or not (a resumed step answers stored ones without running
+/// them again), including those of a step an interruption dropped.
+struct RungCost {
+  std::int32_t rung = 0;
+  std::int64_t evaluations = 0;  // run at this rung, failed ones included
+  std::int64_t failed = 0;
+  double seconds = 0;            // their wall time, summed (time in the accuracy source)
+};
+
 /// Everything `hwnas report` and `hwnas search --json` need from a finished (or running,
 /// or interrupted) experiment.
 struct ExperimentRecord {
@@ -76,6 +86,7 @@ struct ExperimentRecord {
   std::optional<SearchState> state;  // unset before the first step
   std::int64_t accuracy_evaluations = 0;  // trials with accuracy_evaluated
   std::int64_t latency_evaluations = 0;   // trials whose latency was computed
+  std::vector<RungCost> rung_costs;       // rungs with an evaluation, ascending
 };
 
 /// The store file's name inside an experiment directory.

@@ -38,6 +38,8 @@ class ExternalAccuracy : public AccuracySource {
         fidelity_(std::move(fidelity)),
         model_extension_(std::move(model_extension)) {}
 
+  Family family() const override { return Family::program; }
+
   double accuracy(const Candidate& c) override {
     const TrialDir dir;
     const std::string model = (dir.path() / ("model" + model_extension_)).string();

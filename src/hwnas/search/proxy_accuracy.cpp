@@ -17,9 +17,8 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/graph/model_file.h"
-#include "hwnas/hw/external/batch_session.h"
 #include "hwnas/search/accuracy_source.h"
-#include "hwnas/search/trial_program.h"
+#include "hwnas/search/served_program.h"
 #include "hwnas/train/proxies/proxy_rank.h"
 
 namespace hwnas::search {
@@ -35,51 +34,21 @@ struct ProxySettings {
   double timeout_s = 600;
 };
 
-/// One `hwnas-train proxy --serve` process, started when first asked and after a failure.
+/// One `hwnas-train proxy --serve` process (served_program.h) and its answers as scores.
 class ProxyServer {
  public:
-  ProxyServer(fs::path program, const ProxySettings& s) : settings_(s) {
-    argv_ = {program.string(), "proxy", "--serve", "--proxy", s.name, "--batch", std::to_string(s.batch),
-             "--seed", std::to_string(s.seed), "--threads", std::to_string(s.threads)};
-    if (!s.data.empty()) argv_.insert(argv_.end(), {"--data", s.data});
-  }
+  ProxyServer(const fs::path& program, const ProxySettings& s)
+      : name_(s.name),
+        program_(argv(program, s), "hwnas-train proxy", "hwnas-train proxy --serve answers one JSON line per model",
+                 s.timeout_s) {}
 
   /// The score of the model file at `path`; UserError when the process fails or refuses it.
   ProxyScore score(const std::string& path) {
-    if (!session_) {
-      session_ = std::make_unique<hw::BatchSession>(argv_, dir_.path().string());
-      if (!session_->started()) {
-        const std::string why = session_->exec_error();
-        session_.reset();
-        throw UserError(fmt::format("hwnas-train could not be started: {}", why));
-      }
-    }
-    std::string line;
-    const auto deadline = hw::BatchSession::Clock::now() +
-                          std::chrono::duration_cast<hw::BatchSession::Clock::duration>(
-                              std::chrono::duration<double>(settings_.timeout_s));
-    const hw::BatchSession::Outcome outcome = session_->ask(path, deadline, line);
-    if (outcome != hw::BatchSession::Outcome::answered) {
-      std::string why;
-      if (outcome == hw::BatchSession::Outcome::timed_out) {
-        session_->abort();
-        why = fmt::format("gave no answer within timeout_s {:g} s{}", settings_.timeout_s, session_->stderr_note());
-      } else if (outcome == hw::BatchSession::Outcome::ended) {
-        why = session_->end_note() + session_->stderr_note();
-      } else {
-        session_->abort();
-        why = "answered a line over 1 MiB";
-      }
-      session_.reset();
-      throw UserError(fmt::format("hwnas-train proxy {}", why));
-    }
-    const nlohmann::json answer = answer_object(line, "hwnas-train proxy --serve answers one JSON line per model");
-    if (const auto error = answer.find("error"); error != answer.end() && error->is_string())
-      throw UserError(fmt::format("hwnas-train proxy refused it: {}", error->get<std::string>()));
+    const nlohmann::json answer = program_.ask(path);
     const auto scores = answer.find("scores");
-    if (scores == answer.end() || !scores->contains(settings_.name))
-      throw UserError(fmt::format("hwnas-train proxy's answer has no score of {}: '{}'", settings_.name, one_line(line)));
-    const nlohmann::json& s = (*scores)[settings_.name];
+    if (scores == answer.end() || !scores->is_object() || !scores->contains(name_))
+      throw UserError(fmt::format("hwnas-train proxy's answer has no score of {}: '{}'", name_, one_line(answer.dump())));
+    const nlohmann::json& s = (*scores)[name_];
     ProxyScore out;
     out.defined = s.value("defined", false) && s.contains("value") && s["value"].is_number();
     if (out.defined) out.value = s["value"].get<double>();
@@ -87,19 +56,27 @@ class ProxyServer {
     return out;
   }
 
-  const fs::path& dir() const { return dir_.path(); }
+  const fs::path& dir() const { return program_.dir(); }
 
  private:
-  ProxySettings settings_;
-  std::vector<std::string> argv_;
-  TrialDir dir_;  // the process's working directory and the model files sent to it
-  std::unique_ptr<hw::BatchSession> session_;
+  static std::vector<std::string> argv(const fs::path& program, const ProxySettings& s) {
+    std::vector<std::string> a = {program.string(), "proxy", "--serve", "--proxy", s.name, "--batch",
+                                  std::to_string(s.batch), "--seed", std::to_string(s.seed), "--threads",
+                                  std::to_string(s.threads)};
+    if (!s.data.empty()) a.insert(a.end(), {"--data", s.data});
+    return a;
+  }
+
+  std::string name_;
+  ServedProgram program_;
 };
 
 class ProxyAccuracy : public AccuracySource {
  public:
   ProxyAccuracy(std::unique_ptr<ProxyServer> server, std::vector<ProxyScore> reference)
       : server_(std::move(server)), reference_(std::move(reference)) {}
+
+  Family family() const override { return Family::zero_shot; }
 
   double accuracy(const Candidate& c) override {
     const std::lock_guard<std::mutex> lock(mutex_);  // one process: candidates take turns

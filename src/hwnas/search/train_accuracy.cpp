@@ -182,6 +182,8 @@ class TrainAccuracy : public AccuracySource {
  public:
   TrainAccuracy(fs::path program, TrainSettings settings) : program_(std::move(program)), settings_(settings) {}
 
+  Family family() const override { return Family::multishot; }
+
   double accuracy(const Candidate& c) override {
     const TrialDir dir;
     const std::string model = (dir.path() / "model.json").string();
@@ -339,7 +341,8 @@ fs::path train_program(const ExperimentSection& s) {
 }  // namespace
 
 std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const ExperimentSection& train,
-                                                                   const std::vector<ExperimentSection>& rungs) {
+                                                                   const std::vector<ExperimentSection>& rungs,
+                                                                   std::size_t first_rung) {
   TrainSettings base;
   base.options.threads = 1;  // not the cores: torch's results depend on its threads
   read_train_keys(train, base, true);
@@ -355,9 +358,10 @@ std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const Experim
       const train::TrainOptions& low = settings[i - 1].options;
       const train::TrainOptions& high = settings[i].options;
       if (train::run_identity(low) == train::run_identity(high))
-        fail_rung(train, rungs, i, "", fmt::format("trains as rung {} does; give each rung its own fidelity", i - 1));
+        fail_rung(train, rungs, i, "",
+                  fmt::format("trains as rung {} does; give each rung its own fidelity", first_rung + i - 1));
       std::string knob;
-      if (const std::string why = lower_fidelity(low, high, i - 1, knob); !why.empty())
+      if (const std::string why = lower_fidelity(low, high, first_rung + i - 1, knob); !why.empty())
         fail_rung(train, rungs, i, knob, why);
     }
   }

@@ -1,0 +1,323 @@
+#!/usr/bin/python3
+"""The four families of NAS on one problem (issue 13, "Done when"; docs/hybrid.md):
+multishot (accuracy: train), zero-shot (accuracy: proxy), single-shot (accuracy:
+supernet) and the hybrid (a proxy rung, a supernet rung, a training rung), each seed's
+best candidate of each family then trained stand-alone with one fixed recipe.
+
+  bench/families.py [--hwnas BIN] [--dir build/bench/families] [--seeds 1,2,3]
+                    [--families multishot,zero-shot,single-shot,hybrid]
+                    [--space configs/spaces/mobilenet-cls-fmnist.yaml] [--target edgetpu-like]
+                    [--limit-ms 0.4] [--proxy synflow] [--fidelity epochs=2,subset=0.2]
+                    [--trials multishot=24,zero-shot=500,single-shot=200,hybrid=96]
+                    [--hybrid-candidates 32] [--eta 4]
+                    [--supernet-args '--epochs 3'] [--final epochs=10,subset=1]
+                    [--threads 1] [--plot FILE.svg] [--dry-run]
+
+Every family searches the same space, latency target and limit (objective: maximize
+accuracy under latency_ms <= LIMIT), with the same strategy (evolution) and seed, and
+measures on the same 5,000 held-out training images (validation: 5000). The search
+budgets are --trials. Per seed, one supernet is trained (`hwnas supernet train ...
+--validation 5000 --seed SEED`), and its training time is counted once for single-shot
+and once for the hybrid.
+
+A family's *search cost* is the wall time its accuracy evaluations took (the search's
+`rung_costs`, summed; for single-shot and hybrid plus the supernet's training), its
+*quality* the test top-1 of its best candidate trained stand-alone with --final (all
+60,000 training images unless --final says otherwise, tested on the 10,000 test images,
+training seed 0, --threads threads). Everything is kept in --dir, one JSON file per step
+(supernet, search, final training) of each seed and family, written when the step ends;
+running again skips what is done (an interrupted search is resumed with --resume), so
+the benchmark can be stopped and continued. At the end it prints the table (per run, and
+the mean per family with the checks of issue 13: the hybrid within 0.3 pt of multishot's
+quality at <= 1/5 of its cost) and, with --plot, draws quality against search cost.
+
+--dry-run prints the commands of the steps not done yet and exits.
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FAMILIES = ["multishot", "zero-shot", "single-shot", "hybrid"]
+COLOURS = {"multishot": "#1f77b4", "zero-shot": "#2ca02c", "single-shot": "#ff7f0e", "hybrid": "#d62728"}
+
+
+def key_values(text, what):
+    """'epochs=2,subset=0.2' -> {'epochs': '2', 'subset': '0.2'}."""
+    out = {}
+    for part in text.split(","):
+        key, _, value = part.partition("=")
+        if not value:
+            sys.exit(f"families: '{part}' in {what} '{text}' is not KEY=VALUE")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def yaml_map(d):
+    return "{" + ", ".join(f"{k}: {v}" for k, v in d.items()) + "}"
+
+
+def experiment(a, family, seed, supernet):
+    """The experiment file of `family` for `seed` (YAML text)."""
+    train = {"task": "classification", "validation": 5000, "batch": 64, "lr": 0.05, "threads": a.threads,
+             "seed": 0}
+    fidelity = key_values(a.fidelity, "--fidelity")
+    proxy = yaml_map({"name": a.proxy, "reference": 100, "threads": a.threads})
+    sn = yaml_map({"file": supernet, "validation": 5000, "threads": a.threads})
+    lines = [f"space: {a.space}", f"latency: {{target: {a.target}}}"]
+    if family == "multishot":
+        lines.append(f"accuracy: {{train: {yaml_map({**train, **fidelity})}}}")
+    elif family == "zero-shot":
+        lines.append(f"accuracy: {{proxy: {proxy}}}")
+    elif family == "single-shot":
+        lines.append(f"accuracy: {{supernet: {sn}}}")
+    else:
+        lines += [f"accuracy: {{train: {yaml_map(train)}}}",
+                  "multi_fidelity:", "  method: successive_halving", f"  eta: {a.eta}",
+                  f"  candidates: {a.hybrid_candidates}",
+                  f"  rungs: [{{proxy: {proxy}}}, {{supernet: {sn}}}, {yaml_map(fidelity)}]"]
+    lines += ["objective:", "  maximize: accuracy", f"  constraints: [latency_ms <= {a.limit_ms}]",
+              "strategy: {name: evolution, population: 12, sample_size: 4}",
+              f"budget: {{trials: {a.trials[family]}}}", f"seed: {seed}", ""]
+    return "\n".join(lines)
+
+
+def run(cmd, what, dry_run):
+    """Runs `cmd`; (parsed JSON stdout, wall seconds). Exits with its error when it fails."""
+    if dry_run:
+        print(" ".join(cmd))
+        return None, 0.0
+    print(f"families: {what}: {' '.join(cmd)}", file=sys.stderr, flush=True)
+    start = time.monotonic()
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.monotonic() - start
+    if r.returncode != 0:
+        sys.exit(f"families: {what}: {' '.join(cmd)} exited with {r.returncode}: {r.stderr.strip()}")
+    return json.loads(r.stdout), wall
+
+
+def step(path, compute):
+    """The JSON at `path`, else compute() (a dict, or None on a dry run) written there."""
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    result = compute()
+    if result is not None:
+        with open(path + ".tmp", "w") as f:
+            json.dump(result, f, indent=1)
+        os.replace(path + ".tmp", path)
+    return result
+
+
+def supernet_step(a, seed_dir, seed):
+    out = os.path.join(seed_dir, "fmnist.supernet")
+
+    def compute():
+        cmd = [a.hwnas, "supernet", "train", a.space, "--target", a.target, "--out", out, "--validation", "5000",
+               "--threads", str(a.threads), "--seed", str(seed), "--json"] + a.supernet_args.split()
+        answer, wall = run(cmd, f"seed {seed}: supernet", a.dry_run)
+        return None if answer is None else {"command": cmd, "wall_seconds": wall, "answer": answer}
+
+    return out, step(os.path.join(seed_dir, "supernet.json"), compute)
+
+
+def search_step(a, seed_dir, seed, family, supernet):
+    yaml_path = os.path.join(seed_dir, family + ".yaml")
+    out = os.path.join(seed_dir, family)
+
+    def compute():
+        with open(yaml_path, "w") as f:
+            f.write(experiment(a, family, seed, supernet))
+        cmd = [a.hwnas, "search", yaml_path, "--out", out, "--json"]
+        if os.path.exists(os.path.join(out, "experiment.db")):
+            cmd.append("--resume")  # an interrupted search continues
+        answer, wall = run(cmd, f"seed {seed}: {family} search", a.dry_run)
+        return None if answer is None else {"command": cmd, "wall_seconds": wall, "answer": answer}
+
+    return step(os.path.join(seed_dir, family + ".search.json"), compute)
+
+
+def final_step(a, seed_dir, seed, family, search):
+    def compute():
+        best = search["answer"]["best"] if search else None
+        if search and best is None:
+            return {"best": None}
+        model = os.path.join(seed_dir, family + ".best.json")
+        genome = best["genome"] if best else "GENOME"
+        decode = [a.hwnas, "space", "decode", a.space, genome, "--target", a.target, "--out", model]
+        if a.dry_run:
+            print(" ".join(decode))
+        elif subprocess.run(decode, capture_output=True, text=True).returncode != 0:
+            sys.exit(f"families: {' '.join(decode)} failed")
+        cmd = [a.hwnas, "train", model, "--threads", str(a.threads), "--seed", "0", "--json"]
+        for k, v in key_values(a.final, "--final").items():
+            cmd += ["--" + k, v]
+        answer, wall = run(cmd, f"seed {seed}: {family} final training", a.dry_run)
+        return None if answer is None else {"best": best, "command": cmd, "wall_seconds": wall, "answer": answer}
+
+    return step(os.path.join(seed_dir, family + ".final.json"), compute)
+
+
+def row(family, seed, supernet, search, final):
+    """One run's figures, or None when a step is missing."""
+    if search is None or final is None:
+        return None
+    costs = search["answer"].get("rung_costs", [])
+    search_s = sum(c["seconds"] for c in costs)
+    supernet_s = supernet["wall_seconds"] if family in ("single-shot", "hybrid") and supernet else 0.0
+    answer = final.get("answer") or {}
+    quality = 100 * answer["metrics"]["top1"] if answer.get("status") == "ok" else float("nan")
+    return {"family": family, "seed": seed, "trials": len(search["answer"]["trials"]),
+            "evaluations": "/".join(str(c["evaluations"]) for c in costs), "search_s": search_s,
+            "supernet_s": supernet_s, "cost_s": search_s + supernet_s,
+            "best_search_accuracy": (final.get("best") or {}).get("accuracy"), "quality": quality,
+            "final_s": answer.get("train_seconds", float("nan"))}
+
+
+def mean_sd(values):
+    values = [v for v in values if not math.isnan(v)]
+    if not values:
+        return float("nan"), float("nan")
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def print_table(rows, a):
+    print(f"| family | seed | trials | evaluations by rung | search s | supernet s | cost s | best in search "
+          f"| stand-alone top-1 % ({a.final}) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        best = r["best_search_accuracy"]
+        print(f"| {r['family']} | {r['seed']} | {r['trials']} | {r['evaluations']} | {r['search_s']:.0f} | "
+              f"{r['supernet_s']:.0f} | {r['cost_s']:.0f} | {'-' if best is None else f'{best:.2f}'} | "
+              f"{r['quality']:.2f} |")
+    print("\n| family | runs | cost s (mean) | stand-alone top-1 % (mean +- sd) |")
+    print("|---|---|---|---|")
+    summary = {}
+    for family in a.families:
+        mine = [r for r in rows if r["family"] == family]
+        if not mine:
+            continue
+        cost, _ = mean_sd([r["cost_s"] for r in mine])
+        quality, sd = mean_sd([r["quality"] for r in mine])
+        summary[family] = (cost, quality)
+        print(f"| {family} | {len(mine)} | {cost:.0f} | {quality:.2f} +- {sd:.2f} |")
+    if "multishot" in summary and "hybrid" in summary:
+        (m_cost, m_q), (h_cost, h_q) = summary["multishot"], summary["hybrid"]
+        print(f"\nhybrid vs multishot: {h_q - m_q:+.2f} pt (goal within 0.3), cost {h_cost / m_cost:.3f} of "
+              f"multishot's (goal <= 0.2)")
+        per_seed = []
+        for seed in a.seeds:
+            m = [r for r in rows if r["family"] == "multishot" and r["seed"] == seed]
+            h = [r for r in rows if r["family"] == "hybrid" and r["seed"] == seed]
+            if m and h:
+                ok = abs(h[0]["quality"] - m[0]["quality"]) <= 0.3 and h[0]["cost_s"] <= m[0]["cost_s"] / 5
+                per_seed.append(f"seed {seed}: {'met' if ok else 'not met'}")
+        print("per seed: " + ", ".join(per_seed))
+
+
+def plot(rows, families, path):
+    """Stand-alone quality against search cost (log scale), one colour per family: each run
+    a dot, each family's mean a ring. A plain SVG file."""
+    rows = [r for r in rows if not math.isnan(r["quality"]) and r["cost_s"] > 0]
+    if not rows:
+        return
+    w, h, left, right, top, bottom = 640, 420, 70, 150, 20, 50
+    xs = [math.log10(r["cost_s"]) for r in rows]
+    ys = [r["quality"] for r in rows]
+    x0, x1 = math.floor(min(xs)), math.ceil(max(xs))
+    x1 = x1 if x1 > x0 else x0 + 1
+    y0, y1 = math.floor(min(ys) - 0.5), math.ceil(max(ys) + 0.5)
+    X = lambda v: left + (math.log10(v) - x0) / (x1 - x0) * (w - left - right)
+    Y = lambda v: h - bottom - (v - y0) / (y1 - y0) * (h - top - bottom)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" '
+           f'font-size="12"><rect width="{w}" height="{h}" fill="white"/>',
+           f'<line x1="{left}" y1="{h - bottom}" x2="{w - right}" y2="{h - bottom}" stroke="black"/>',
+           f'<line x1="{left}" y1="{top}" x2="{left}" y2="{h - bottom}" stroke="black"/>']
+    for e in range(x0, x1 + 1):
+        x = X(10 ** e)
+        out.append(f'<line x1="{x:.1f}" y1="{h - bottom}" x2="{x:.1f}" y2="{h - bottom + 5}" stroke="black"/>'
+                   f'<text x="{x:.1f}" y="{h - bottom + 18}" text-anchor="middle">1e{e}</text>')
+    for v in range(y0, y1 + 1):
+        y = Y(v)
+        out.append(f'<line x1="{left - 5}" y1="{y:.1f}" x2="{left}" y2="{y:.1f}" stroke="black"/>'
+                   f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{v}</text>')
+    out.append(f'<text x="{(left + w - right) / 2}" y="{h - 10}" text-anchor="middle">search cost: training and '
+               f'evaluation wall time, s (log)</text>')
+    out.append(f'<text x="15" y="{(top + h - bottom) / 2}" text-anchor="middle" transform="rotate(-90 15 '
+               f'{(top + h - bottom) / 2})">stand-alone top-1 %</text>')
+    for i, family in enumerate(families):
+        mine = [r for r in rows if r["family"] == family]
+        colour = COLOURS[family]
+        for r in mine:
+            out.append(f'<circle cx="{X(r["cost_s"]):.1f}" cy="{Y(r["quality"]):.1f}" r="3" fill="{colour}"/>')
+        if mine:
+            cost = math.exp(statistics.fmean(math.log(r["cost_s"]) for r in mine))
+            quality = statistics.fmean(r["quality"] for r in mine)
+            out.append(f'<circle cx="{X(cost):.1f}" cy="{Y(quality):.1f}" r="7" fill="none" stroke="{colour}" '
+                       f'stroke-width="2"/>')
+        ly = top + 20 * i + 10
+        out.append(f'<circle cx="{w - right + 20}" cy="{ly}" r="4" fill="{colour}"/>'
+                   f'<text x="{w - right + 30}" y="{ly + 4}">{family}</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--hwnas", default=os.path.join(ROOT, "build/bin/hwnas"))
+    p.add_argument("--dir", default=os.path.join(ROOT, "build/bench/families"))
+    p.add_argument("--seeds", default="1,2,3")
+    p.add_argument("--families", default=",".join(FAMILIES))
+    p.add_argument("--space", default=os.path.join(ROOT, "configs/spaces/mobilenet-cls-fmnist.yaml"))
+    p.add_argument("--target", default="edgetpu-like")
+    p.add_argument("--limit-ms", type=float, default=0.4)
+    p.add_argument("--proxy", default="synflow")
+    p.add_argument("--fidelity", default="epochs=2,subset=0.2")
+    p.add_argument("--trials", default="multishot=24,zero-shot=500,single-shot=200,hybrid=96")
+    p.add_argument("--hybrid-candidates", type=int, default=32)
+    p.add_argument("--eta", type=int, default=4)
+    p.add_argument("--supernet-args", default="")
+    p.add_argument("--final", default="epochs=10,subset=1")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--plot")
+    p.add_argument("--dry-run", action="store_true")
+    a = p.parse_args()
+    a.seeds = [int(s) for s in a.seeds.split(",")]
+    a.families = a.families.split(",")
+    for family in a.families:
+        if family not in FAMILIES:
+            sys.exit(f"families: --families: unknown family '{family}'; use {', '.join(FAMILIES)}")
+    a.trials = {**{f: None for f in FAMILIES}, **{k: int(v) for k, v in key_values(a.trials, "--trials").items()}}
+    for family in a.families:
+        if a.trials.get(family) is None:
+            sys.exit(f"families: --trials gives no budget for {family}")
+    a.space = os.path.abspath(a.space)
+
+    rows = []
+    for seed in a.seeds:
+        seed_dir = os.path.abspath(os.path.join(a.dir, f"seed{seed}"))
+        os.makedirs(seed_dir, exist_ok=True)
+        supernet_file, supernet = (None, None)
+        if {"single-shot", "hybrid"} & set(a.families):
+            supernet_file, supernet = supernet_step(a, seed_dir, seed)
+        for family in a.families:
+            search = search_step(a, seed_dir, seed, family, supernet_file)
+            final = final_step(a, seed_dir, seed, family, search)
+            if (r := row(family, seed, supernet, search, final)) is not None:
+                rows.append(r)
+    if a.dry_run:
+        return
+    print_table(rows, a)
+    if a.plot:
+        plot(rows, a.families, a.plot)
+        print(f"\nplot: {a.plot}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+#include "hwnas/search/served_program.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "hwnas/base/error.h"
+
+namespace hwnas::search {
+
+ServedProgram::ServedProgram(std::vector<std::string> argv, std::string what, std::string help, double timeout_s)
+    : argv_(std::move(argv)), what_(std::move(what)), help_(std::move(help)), timeout_s_(timeout_s) {}
+
+nlohmann::json ServedProgram::ask(const std::string& path) {
+  if (!session_) {
+    session_ = std::make_unique<hw::BatchSession>(argv_, dir_.path().string());
+    if (!session_->started()) {
+      const std::string why = session_->exec_error();
+      session_.reset();
+      throw UserError(fmt::format("{} could not be started: {}", what_, why));
+    }
+  }
+  std::string line;
+  const auto deadline = hw::BatchSession::Clock::now() +
+                        std::chrono::duration_cast<hw::BatchSession::Clock::duration>(
+                            std::chrono::duration<double>(timeout_s_));
+  const hw::BatchSession::Outcome outcome = session_->ask(path, deadline, line);
+  if (outcome != hw::BatchSession::Outcome::answered) {
+    std::string why;
+    if (outcome == hw::BatchSession::Outcome::timed_out) {
+      session_->abort();
+      why = fmt::format("gave no answer within timeout_s {:g} s{}", timeout_s_, session_->stderr_note());
+    } else if (outcome == hw::BatchSession::Outcome::ended) {
+      why = session_->end_note() + session_->stderr_note();
+    } else {
+      session_->abort();
+      why = "answered a line over 1 MiB";
+    }
+    session_.reset();
+    throw UserError(fmt::format("{}: {}", what_, why));
+  }
+  nlohmann::json answer;
+  try {
+    answer = answer_object(line, help_);
+  } catch (const UserError&) {
+    session_.reset();  // out of step with us: a fresh process for the next request
+    throw;
+  }
+  if (const auto error = answer.find("error"); error != answer.end() && error->is_string())
+    throw UserError(fmt::format("{} refused it: {}", what_, error->get<std::string>()));
+  return answer;
+}
+
+}  // namespace hwnas::search

@@ -1,0 +1,47 @@
+// One long-lived hwnas-train process that answers model files with JSON lines, shared by
+// the accuracy sources that keep one running (proxy_accuracy.cpp: `hwnas-train proxy
+// --serve`; supernet_accuracy.cpp: `hwnas-train supernet eval FILE --serve`). Each request
+// is the path of a model file on one stdin line; each answer one JSON object on one stdout
+// line, or {"error": "<one line>"} when the program refuses that model. The process is
+// started when first asked and again at the next request after it failed.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hwnas/hw/external/batch_session.h"
+#include "hwnas/search/trial_program.h"
+
+namespace hwnas::search {
+
+class ServedProgram {
+ public:
+  /// `argv`: the program and its arguments; `what`: how errors name it ("hwnas-train
+  /// proxy"); `help`: what an answer must be, quoted when one is not JSON; `timeout_s`: the
+  /// longest wait for one answer.
+  ServedProgram(std::vector<std::string> argv, std::string what, std::string help, double timeout_s);
+
+  /// The answer to the model file at `path` (written by the caller, e.g. into dir()): one
+  /// JSON object. Throws UserError "WHAT refused it: ERROR" for an {"error"} answer, and a
+  /// one-line UserError when the program cannot be started, ends ("WHAT: 'hwnas-train'
+  /// exited with status 2; stderr ends with: '...'"), answers no line within timeout_s
+  /// (killed), a line over 1 MiB or one that is not a JSON object; after those the next
+  /// call starts a new process. Not thread-safe: callers take turns.
+  nlohmann::json ask(const std::string& path);
+
+  /// A directory of this program's own (its working directory), removed with it.
+  const std::filesystem::path& dir() const { return dir_.path(); }
+
+ private:
+  std::vector<std::string> argv_;
+  std::string what_, help_;
+  double timeout_s_;
+  TrialDir dir_;
+  std::unique_ptr<hw::BatchSession> session_;
+};
+
+}  // namespace hwnas::search

@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""A stand-in for hwnas-train in the supernet and hybrid tests (tests/search/hybrid_test.cpp).
+
+Installed as `hwnas-train` beside a copy of hwnas (found as hwnas finds hwnas-train), or
+given to make_supernet_accuracy directly. It speaks the protocols of the verbs the search
+runs, with made-up, deterministic numbers of the model file's bytes:
+
+  supernet eval FILE --serve [...]   the first word of FILE says how to behave:
+      ok        {"accuracy": 50 + (bytes mod 400) / 10, "seconds": 0.001} per model line
+      refuse    exit 2 at start-up with one line on stderr (a file hwnas-train refuses)
+      other     {"error": "... is not a subnet of this supernet ..."} for every model
+      die_after N   answer N models, then exit 3 at the next (a crash)
+      garbage   answer "accuracy: high" after the first model
+  proxy --serve --proxy NAME [...]   {"scores": {NAME: {"defined": true, "value": bytes}}}
+  train MODEL ... --json             {"status": "ok", "accuracy": 80 + (bytes mod 97) / 10}
+
+Every start appends its arguments as one JSON line to $FAKE_TRAIN_LOG when set (the
+tests count process starts and check the options passed).
+"""
+import json
+import os
+import sys
+
+args = sys.argv[1:]
+if os.environ.get("FAKE_TRAIN_LOG"):
+    with open(os.environ["FAKE_TRAIN_LOG"], "a") as log:
+        log.write(json.dumps(args) + "\n")
+
+
+def size(path):
+    with open(path, "rb") as f:
+        return len(f.read())
+
+
+def serve(answer):
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        print(json.dumps(answer(line.strip())), flush=True)
+
+
+if args[:2] == ["supernet", "eval"] and "--serve" in args:
+    with open(args[2]) as f:
+        words = f.read().split()
+    mode = words[0] if words else ""
+    if mode == "refuse":
+        print(f"hwnas: {args[2]}: not a supernet file (no 'hwnas-supernet' header); train one with hwnas supernet train",
+              file=sys.stderr)
+        sys.exit(2)
+    answered = 0
+
+    def answer(path):
+        global answered
+        answered += 1
+        if mode == "other":
+            return {"error": f"model '{path}': node 'stem' is not a subnet of this supernet (space 'nb201')"}
+        if mode == "die_after" and answered > int(words[1]):
+            print("Segmentation fault in the fake", file=sys.stderr)
+            sys.exit(3)
+        if mode == "garbage" and answered > 1:
+            return "accuracy: high"
+        return {"accuracy": 50 + (size(path) % 400) / 10, "seconds": 0.001}
+
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        a = answer(line.strip())
+        print(a if isinstance(a, str) else json.dumps(a), flush=True)
+elif args[:1] == ["proxy"] and "--serve" in args:
+    name = args[args.index("--proxy") + 1]
+    serve(lambda path: {"scores": {name: {"defined": True, "value": float(size(path))}}})
+elif args[:1] == ["train"] and "--json" in args:
+    print(json.dumps({"status": "ok", "accuracy": 80 + (size(args[1]) % 97) / 10}))
+else:
+    print(f"fake hwnas-train: unexpected arguments {args}", file=sys.stderr)
+    sys.exit(64)

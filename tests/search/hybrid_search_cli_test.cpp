@@ -1,0 +1,142 @@
+// hwnas search with a hybrid multi-fidelity schedule as a user runs it (docs/hybrid.md): a
+// proxy rung, a supernet rung and a training rung, on a copy of hwnas beside a fake
+// hwnas-train (data/fake_hwnas_train.py: made-up numbers, the real protocols), so that the
+// loop, the promotions, the per-rung costs and the errors are checked in seconds.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "hwnas/search/experiment_store.h"
+#include "support/cli_runner.h"
+#include "train/data_support.h"
+
+namespace hwnas::search {
+namespace {
+
+namespace fs = std::filesystem;
+using hwnas::testing::Result;
+using hwnas::testing::run_program;
+using hwnas::testing::scratch_dir;
+using hwnas::testing::write_temp;
+
+/// A copy of hwnas with the fake as the hwnas-train beside it.
+const std::string& hwnas_with_fake_train() {
+  static const std::string program = [] {
+    const fs::path bin = scratch_dir() / "bin";
+    fs::create_directories(bin);
+    fs::copy_file(HWNAS_BINARY, bin / "hwnas", fs::copy_options::overwrite_existing);
+    fs::copy_file(fs::path(HWNAS_SOURCE_DIR) / "tests/search/data/fake_hwnas_train.py", bin / "hwnas-train",
+                  fs::copy_options::overwrite_existing);
+    return (bin / "hwnas").string();
+  }();
+  return program;
+}
+
+Result search(const std::string& yaml, const std::string& name, const std::vector<std::string>& extra = {}) {
+  fs::remove_all(scratch_dir() / name);
+  std::vector<std::string> argv = {hwnas_with_fake_train(), "search", write_temp(name + ".yaml", yaml), "--out",
+                                   (scratch_dir() / name).string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return run_program(argv);
+}
+
+/// The hybrid experiment: rungs `rungs` under accuracy.train, on mobilenet-cls-fmnist.
+std::string hybrid(const std::string& rungs, const std::string& rest = "budget: {trials: 8}\n") {
+  const std::string space = (fs::path(HWNAS_SOURCE_DIR) / "configs/spaces/mobilenet-cls-fmnist.yaml").string();
+  return "space: " + space + "\naccuracy:\n  train: {epochs: 1, threads: 1}\n" +
+         "multi_fidelity:\n  method: successive_halving\n  eta: 2\n  candidates: 4\n  rungs: " + rungs +
+         "\nobjective: {maximize: accuracy}\nstrategy: {name: evolution, population: 4, sample_size: 2}\nseed: 3\n" + rest;
+}
+
+void write_supernet(const std::string& name, const std::string& mode) {
+  std::ofstream(scratch_dir() / name) << mode << "\n";
+}
+
+TEST(HybridSearchCli, EachBracketScreensRanksAndTrainsItsBest) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  write_supernet("ok.supernet", "ok");
+  const std::string log = (scratch_dir() / "starts.log").string();
+  fs::remove(log);
+  ::setenv("FAKE_TRAIN_LOG", log.c_str(), 1);
+  const Result r = search(hybrid("[{proxy: {name: synflow, reference: 4}}, {supernet: ok.supernet}, {}]"), "hy",
+                          {"--json"});
+  ::unsetenv("FAKE_TRAIN_LOG");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  // Two brackets of 4: 4 scored by the proxy, the best 2 evaluated in the supernet, the
+  // best of those trained.
+  ASSERT_EQ(j["trials"].size(), 8U);
+  std::vector<int> at_rung(3, 0);
+  for (const auto& t : j["trials"]) {
+    EXPECT_EQ(t["status"], "ok") << t.dump();
+    ++at_rung.at(t["rung"].get<std::size_t>());
+  }
+  EXPECT_EQ(at_rung, (std::vector<int>{4, 2, 2}));
+  // Each rung's evaluations and their wall time.
+  ASSERT_EQ(j["rung_costs"].size(), 3U) << j["rung_costs"].dump();
+  const std::vector<int> evaluations = {8, 4, 2};
+  for (int rung = 0; rung < 3; ++rung) {
+    EXPECT_EQ(j["rung_costs"][rung]["rung"], rung);
+    EXPECT_EQ(j["rung_costs"][rung]["evaluations"], evaluations[static_cast<std::size_t>(rung)]);
+    EXPECT_EQ(j["rung_costs"][rung]["failed"], 0);
+    EXPECT_GT(j["rung_costs"][rung]["seconds"].get<double>(), 0);
+  }
+  // The best is a trained one: the fake trainer's numbers are 80 to 89.6.
+  ASSERT_TRUE(j["best"].is_object()) << j.dump();
+  EXPECT_GE(j["best"]["accuracy"].get<double>(), 80);
+  // One proxy process, one supernet process (with the file resolved from the experiment's
+  // directory), and a training per trained candidate.
+  std::ifstream in(log);
+  int proxies = 0, supernets = 0, trainings = 0;
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json argv = nlohmann::json::parse(line);
+    if (argv[0] == "proxy") ++proxies;
+    if (argv[0] == "supernet") {
+      ++supernets;
+      EXPECT_EQ(argv[2], (scratch_dir() / "ok.supernet").string());
+    }
+    if (argv[0] == "train") ++trainings;
+  }
+  EXPECT_EQ(proxies, 1);
+  EXPECT_EQ(supernets, 1);
+  EXPECT_EQ(trainings, 2);
+  // The store holds the same costs; the summary prints them.
+  const ExperimentRecord record = read_experiment((scratch_dir() / "hy").string());
+  ASSERT_EQ(record.rung_costs.size(), 3U);
+  EXPECT_EQ(record.rung_costs[1].evaluations, 4);
+  const Result human = search(hybrid("[{proxy: {name: synflow, reference: 4}}, {supernet: ok.supernet}, {}]"), "hy2");
+  ASSERT_EQ(human.status, 0) << human.err;
+  EXPECT_NE(human.out.find("accuracy evaluations by rung (wall time in the accuracy source): rung 0: 8 in "),
+            std::string::npos)
+      << human.out;
+}
+
+TEST(HybridSearchCli, BadHybridsAreOneLineAndExit2) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  write_supernet("refused.supernet", "refuse");
+  write_supernet("other.supernet", "other");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[{supernet: none.supernet}, {}]", "multi_fidelity.rungs[0].supernet: no such file"},
+      {"[{supernet: refused.supernet}, {}]", "not a supernet file (no 'hwnas-supernet' header)"},
+      {"[{supernet: other.supernet}, {}]", "is not a subnet of this supernet (space 'nb201')"},
+      {"[{epochs: 1}, {proxy: synflow}]", "multi_fidelity.rungs[1]: a proxy rung screens candidates"},
+      {"[{proxy: synflow, subset: 0.1}, {}]", "multi_fidelity.rungs[0].subset: a proxy rung scores candidates"},
+      {"[{naswot: 1}, {}]", "multi_fidelity.rungs[0].naswot: unknown key"},
+  };
+  for (const auto& [rungs, hint] : cases) {
+    const Result r = search(hybrid(rungs), "bad");
+    SCOPED_TRACE(rungs + "\nstderr: " + r.err);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "not one line";
+    EXPECT_NE(r.err.find(hint), std::string::npos);
+    EXPECT_FALSE(fs::exists(scratch_dir() / "bad")) << "an experiment directory was written";
+  }
+}
+
+}  // namespace
+}  // namespace hwnas::search
