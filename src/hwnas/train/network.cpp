@@ -114,6 +114,15 @@ void check_trainable(const graph::Graph& g, NodeId id) {
 
 NetworkImpl::NetworkImpl(graph::Graph graph, std::uint64_t seed, torch::MemoryFormat memory_format)
     : graph_(std::move(graph)), memory_format_(memory_format), layers_(static_cast<std::size_t>(graph_.size())) {
+  build(seed, nullptr);
+}
+
+NetworkImpl::NetworkImpl(graph::Graph graph, const WeightSource& source, torch::MemoryFormat memory_format)
+    : graph_(std::move(graph)), memory_format_(memory_format), layers_(static_cast<std::size_t>(graph_.size())) {
+  build(0, &source);
+}
+
+void NetworkImpl::build(std::uint64_t seed, const WeightSource* source) {
   HWNAS_CHECK(memory_format_ == torch::MemoryFormat::ChannelsLast || memory_format_ == torch::MemoryFormat::Contiguous);
   const std::vector<NodeId> inputs = graph_.input_nodes();
   if (inputs.size() != 1)
@@ -136,6 +145,7 @@ NetworkImpl::NetworkImpl(graph::Graph graph, std::uint64_t seed, torch::MemoryFo
     }
 
   const auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const bool borrow_with_grad = torch::GradMode::is_enabled();
   const torch::NoGradGuard no_grad;
   std::set<std::string> labels, submodules;
   for (NodeId id = 0; id < graph_.size(); ++id) {
@@ -161,12 +171,21 @@ NetworkImpl::NetworkImpl(graph::Graph graph, std::uint64_t seed, torch::MemoryFo
     auto holder = register_module(submodule_name(label, id, submodules),
                                   std::make_shared<torch::nn::Module>());
     const std::int64_t in_channels = graph_.shape(in[0]).c;
+    const auto borrow = [&](const char* tensor, c10::IntArrayRef sizes) {
+      const torch::AutoGradMode mode(borrow_with_grad);
+      return (*source)(graph_, id, tensor, sizes);
+    };
     std::visit(
         Overloaded{
             [&](const graph::Conv2d& p) {
               const std::int64_t fan_out = std::int64_t{p.out_channels} * p.kernel_h * p.kernel_w;
               const std::vector<std::int64_t> sizes = {p.out_channels, in_channels / p.groups, p.kernel_h,
                                                        p.kernel_w};
+              if (source) {
+                layer.weight = borrow("weight", sizes);
+                if (p.bias) layer.bias = borrow("bias", {p.out_channels});
+                return;
+              }
               // Drawn in NCHW order (the same values in either layout), then copied into a tensor
               // with the layout's strides spelt out: .contiguous(ChannelsLast) keeps NCHW strides
               // when C = 1 (a stem on grey images, a depthwise weight), and a convolution given
@@ -180,7 +199,10 @@ NetworkImpl::NetworkImpl(graph::Graph graph, std::uint64_t seed, torch::MemoryFo
             },
             [&](const graph::BatchNorm& p) {
               const std::int64_t c = graph_.shape(id).c;
-              if (p.affine) {
+              if (p.affine && source) {
+                layer.weight = borrow("weight", {c});
+                layer.bias = borrow("bias", {c});
+              } else if (p.affine) {
                 layer.weight = holder->register_parameter("weight", torch::ones({c}));
                 layer.bias = holder->register_parameter("bias", torch::zeros({c}));
               }
@@ -190,6 +212,11 @@ NetworkImpl::NetworkImpl(graph::Graph graph, std::uint64_t seed, torch::MemoryFo
                   holder->register_buffer("num_batches_tracked", torch::zeros({}, torch::kLong));
             },
             [&](const graph::Linear& p) {
+              if (source) {
+                layer.weight = borrow("weight", {p.out_features, in_channels});
+                if (p.bias) layer.bias = borrow("bias", {p.out_features});
+                return;
+              }
               layer.weight = holder->register_parameter(
                   "weight", torch::empty({p.out_features, in_channels}).normal_(0.0, 0.01, generator));
               if (p.bias) layer.bias = holder->register_parameter("bias", torch::zeros({p.out_features}));

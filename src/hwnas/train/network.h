@@ -18,11 +18,18 @@
 // linear weight normal(0, 0.01), bias 0. Drawn from a torch CPU generator seeded with
 // `seed`, node after node in graph order: the same seed gives the same weights whatever
 // torch's thread count, and the global torch RNG is left untouched.
+//
+// A network may instead borrow its weights (the second constructor): conv, linear and
+// batch-norm weights and biases are then tensors a WeightSource hands out — views of a
+// weight-sharing supernet's bank (supernet/weight_bank.h) — and nothing is drawn; batch
+// norm's running statistics stay the network's own.
 #pragma once
 
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +42,14 @@ namespace hwnas::train {
 /// Tensors by graph name ("features.1.dw.conv.weight", "features.1.dw.bn.running_mean").
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
+/// The tensor a network borrows for `tensor` ("weight" or "bias") of node `node` of
+/// `graph` (a conv2d, linear or batch_norm), of exactly `sizes` (as the first constructor
+/// would create it: conv [out, in/groups, kh, kw], linear [out, in], batch norm and biases
+/// [C]). It may be a view of a larger tensor; gradients then reach that tensor. Throws
+/// UserError (naming the node) when it has none.
+using WeightSource = std::function<torch::Tensor(const graph::Graph& graph, graph::NodeId node,
+                                                 std::string_view tensor, c10::IntArrayRef sizes)>;
+
 class NetworkImpl : public torch::nn::Module {
  public:
   /// Every node of `graph` as torch modules, initialised as described above.
@@ -45,6 +60,16 @@ class NetworkImpl : public torch::nn::Module {
   /// NCHW on this machine, docs/training.md "Speed"; or Contiguous). The values
   /// are the same either way (to rounding); outputs are returned contiguous (NCHW).
   NetworkImpl(graph::Graph graph, std::uint64_t seed,
+              torch::MemoryFormat memory_format = torch::MemoryFormat::ChannelsLast);
+
+  /// The same network with borrowed weights: every conv, linear and affine batch-norm
+  /// weight and bias is `source`'s tensor, called once per tensor in graph order (with
+  /// autograd recording as the caller's grad mode says, so a view made with gradients on
+  /// sends them to its base). Running statistics are fresh (mean 0, var 1). Borrowed tensors
+  /// are not registered as torch parameters: named_state() and graph_parameters() list
+  /// them, Module::parameters() does not, and to() does not convert them. Errors as the
+  /// first constructor's, and whatever `source` throws.
+  NetworkImpl(graph::Graph graph, const WeightSource& source,
               torch::MemoryFormat memory_format = torch::MemoryFormat::ChannelsLast);
 
   /// `input` [N, C, H, W] float32 (float64 after to(torch::kDouble)) with C, H, W those of
@@ -74,6 +99,13 @@ class NetworkImpl : public torch::nn::Module {
   /// is copied then.
   void load_state(const NamedTensors& state, std::string_view source);
 
+  /// How training-mode batch norm updates its running statistics: running = (1 − m) ·
+  /// running + m · batch statistic with m = `momentum` (0.1 by default, PyTorch's), or, with
+  /// nullopt, the cumulative average over the batches since num_batches_tracked was 0 (m =
+  /// 1 / num_batches_tracked: PyTorch's momentum=None), as batch-norm recalibration uses
+  /// (supernet/bn_recalibration.h). The batch variance is the unbiased one either way.
+  void set_batch_norm_momentum(std::optional<double> momentum) { batch_norm_momentum_ = momentum; }
+
  private:
   // One node's tensors (conv2d, batch_norm, linear; empty for the others), registered in a
   // submodule named after the node with '.' replaced by '_' (torch forbids '.').
@@ -86,10 +118,13 @@ class NetworkImpl : public torch::nn::Module {
 
   torch::Tensor run_node(graph::NodeId id, const std::vector<torch::Tensor>& values,
                          const torch::Tensor& input);
+  // Both constructors: the layers, with weights drawn from `seed` or taken from `source`.
+  void build(std::uint64_t seed, const WeightSource* source);
 
   graph::Graph graph_;
   torch::MemoryFormat memory_format_;  // of activations and 4-D weights (ChannelsLast or Contiguous)
   std::vector<Layer> layers_;          // indexed by NodeId
+  std::optional<double> batch_norm_momentum_ = 0.1;  // nullopt: cumulative average
 };
 TORCH_MODULE(Network);
 

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "hwnas/base/error.h"
@@ -53,8 +54,12 @@ torch::Tensor NetworkImpl::run_node(NodeId id, const std::vector<torch::Tensor>&
           },
           [&](const graph::BatchNorm& p) {
             if (is_training()) layer.num_batches_tracked.add_(1);
+            const double momentum =
+                batch_norm_momentum_ ? *batch_norm_momentum_
+                                     : 1.0 / static_cast<double>(std::max<std::int64_t>(
+                                                 layer.num_batches_tracked.item<std::int64_t>(), 1));
             return torch::batch_norm(arg(0), layer.weight, layer.bias, layer.running_mean,
-                                     layer.running_var, is_training(), 0.1, p.epsilon, true);
+                                     layer.running_var, is_training(), momentum, p.epsilon, true);
           },
           [&](const graph::Activation& p) { return activation(p.kind, arg(0), layer.in_place); },
           [&](const graph::Add&) {

@@ -1,0 +1,95 @@
+#include "hwnas/train/supernet/subnet_genomes.h"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+#include <string>
+
+namespace hwnas::train::supernet {
+namespace {
+
+bool is_number(const std::string& text) {
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+double number(const std::string& text) {
+  double value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+std::uint16_t draw(const space::Gene& gene, SplitMix& rng) {
+  return static_cast<std::uint16_t>(rng.integer(0, static_cast<std::int64_t>(gene.choices.size()) - 1));
+}
+
+// The choice of `gene` at the end `largest` names: the largest or smallest value (numeric),
+// "true" or "false" (boolean); drawn for a categorical gene.
+std::uint16_t extreme(const space::Gene& gene, GeneOrder order, bool largest, SplitMix& rng) {
+  const auto& c = gene.choices;
+  switch (order) {
+    case GeneOrder::numeric: {
+      const auto better = [&](const std::string& a, const std::string& b) { return number(a) < number(b); };
+      const auto it = largest ? std::max_element(c.begin(), c.end(), better) : std::min_element(c.begin(), c.end(), better);
+      return static_cast<std::uint16_t>(it - c.begin());
+    }
+    case GeneOrder::boolean:
+      return static_cast<std::uint16_t>(std::find(c.begin(), c.end(), largest ? "true" : "false") - c.begin());
+    case GeneOrder::categorical: return draw(gene, rng);
+  }
+  return 0;
+}
+
+space::Genome extreme_genome(const space::Space& space, bool largest, SplitMix& rng) {
+  const std::vector<GeneOrder> orders = gene_orders(space);
+  space::Genome g;
+  for (std::size_t i = 0; i < orders.size(); ++i) g.genes.push_back(extreme(space.genes()[i], orders[i], largest, rng));
+  return space.canonical(g);
+}
+
+}  // namespace
+
+std::vector<GeneOrder> gene_orders(const space::Space& space) {
+  std::vector<GeneOrder> orders;
+  for (const space::Gene& gene : space.genes()) {
+    const auto& c = gene.choices;
+    if (std::all_of(c.begin(), c.end(), is_number)) orders.push_back(GeneOrder::numeric);
+    else if (std::all_of(c.begin(), c.end(), [](const std::string& s) { return s == "true" || s == "false"; }))
+      orders.push_back(GeneOrder::boolean);
+    else orders.push_back(GeneOrder::categorical);
+  }
+  return orders;
+}
+
+space::Genome largest_genome(const space::Space& space, SplitMix& rng) { return extreme_genome(space, true, rng); }
+space::Genome smallest_genome(const space::Space& space, SplitMix& rng) { return extreme_genome(space, false, rng); }
+
+space::Genome random_genome(const space::Space& space, SplitMix& rng) {
+  space::Genome g;
+  for (const space::Gene& gene : space.genes()) g.genes.push_back(draw(gene, rng));
+  return space.canonical(g);
+}
+
+std::vector<space::Genome> bank_genomes(const space::Space& space, std::uint64_t seed, std::int32_t random) {
+  SplitMix rng(seed);
+  const std::vector<GeneOrder> orders = gene_orders(space);
+  std::set<std::string> labels;
+  for (std::size_t i = 0; i < orders.size(); ++i)
+    if (orders[i] == GeneOrder::categorical) labels.insert(space.genes()[i].choices.begin(), space.genes()[i].choices.end());
+  std::vector<space::Genome> genomes;
+  if (labels.empty()) genomes.push_back(largest_genome(space, rng));
+  for (const std::string& label : labels) {
+    space::Genome g = largest_genome(space, rng);
+    for (std::size_t i = 0; i < orders.size(); ++i) {
+      const auto& c = space.genes()[i].choices;
+      if (const auto it = std::find(c.begin(), c.end(), label); orders[i] == GeneOrder::categorical && it != c.end())
+        g.genes[i] = static_cast<std::uint16_t>(it - c.begin());
+    }
+    genomes.push_back(space.canonical(g));
+  }
+  for (std::int32_t i = 0; i < random; ++i) genomes.push_back(random_genome(space, rng));
+  return genomes;
+}
+
+}  // namespace hwnas::train::supernet

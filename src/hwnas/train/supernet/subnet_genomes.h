@@ -1,0 +1,40 @@
+// Which subnets of a space the supernet trains and sizes its weights by (docs/supernet.md).
+// Genes are told apart by their choices: numeric (every choice a number: resolution, depth,
+// channels, kernel, expansion, features), boolean (choices "false" and "true": se) and
+// categorical (anything else: block). The sandwich rule of BigNAS (Yu et al., "BigNAS:
+// Scaling Up Neural Architecture Search with Big Single-Stage Models", ECCV 2020, §3.1)
+// trains the largest and the smallest subnet each step: numeric genes at their largest
+// (smallest) value, boolean genes true (false); categorical genes have no order, so they
+// are drawn at random for both. Torch-free; draws by SplitMix (data/random.h), the same on
+// every machine.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "hwnas/space/space.h"
+#include "hwnas/train/data/random.h"
+
+namespace hwnas::train::supernet {
+
+enum class GeneOrder : std::uint8_t { numeric, boolean, categorical };
+
+/// How each gene of `space` is ordered (see above), in gene order.
+std::vector<GeneOrder> gene_orders(const space::Space& space);
+
+/// The largest subnet: numeric genes at the choice of the largest value, boolean genes
+/// true, categorical genes drawn from `rng`; canonicalised.
+space::Genome largest_genome(const space::Space& space, SplitMix& rng);
+/// The smallest: numeric genes at their smallest value, boolean genes false, categorical
+/// genes drawn; canonicalised.
+space::Genome smallest_genome(const space::Space& space, SplitMix& rng);
+/// Every gene uniformly at random; canonicalised.
+space::Genome random_genome(const space::Space& space, SplitMix& rng);
+
+/// The genomes whose networks size the weight bank (weight_bank.h): per categorical
+/// choice label (e.g. "ibn", "fused_ibn"), the largest genome with every categorical gene
+/// that offers that label set to it (the others drawn); then `random` random genomes; all
+/// drawn from SplitMix(seed).
+std::vector<space::Genome> bank_genomes(const space::Space& space, std::uint64_t seed, std::int32_t random);
+
+}  // namespace hwnas::train::supernet

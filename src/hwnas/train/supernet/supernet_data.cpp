@@ -1,0 +1,49 @@
+#include "hwnas/train/supernet/supernet_data.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "hwnas/base/error.h"
+#include "hwnas/train/data/fashion_mnist.h"
+#include "hwnas/train/sampling.h"
+
+namespace hwnas::train::supernet {
+
+SupernetData load_supernet_data(const std::string& data_dir, std::int64_t validation, double subset,
+                                std::uint64_t seed) {
+  const std::filesystem::path dir = data_dir.empty() ? default_fashion_mnist_dir() : std::filesystem::path(data_dir);
+  SupernetData d;
+  d.train_set = load_fashion_mnist(dir, Split::train);
+  d.test_set = load_fashion_mnist(dir, Split::test);
+  ValidationSplit split = validation_split(d.train_set.labels, validation);
+  d.validation = std::move(split.validation);
+  std::vector<std::int32_t> rest_labels;
+  for (const std::int64_t i : split.training) rest_labels.push_back(d.train_set.labels[static_cast<std::size_t>(i)]);
+  d.training = training_subset(rest_labels, subset, seed);
+  for (std::int64_t& i : d.training) i = split.training[static_cast<std::size_t>(i)];
+  if (d.training.size() < 2)
+    throw UserError(fmt::format("--subset {} leaves {} training image; give a larger fraction", subset,
+                                d.training.size()));
+  const auto [mean, std] = pixel_moments(d.train_set.pixels);
+  d.base.mean = mean;
+  d.base.std = std;
+  return d;
+}
+
+ImageBatch image_batch(const SupernetData& data, const ImageSet& set, std::span<const std::int64_t> indices,
+                       std::int32_t resolution, std::int32_t channels, bool augment, std::uint64_t seed) {
+  BatchOptions options = data.base;
+  options.resolution = resolution;
+  options.channels = channels;
+  options.augment = augment;
+  options.pad = std::max(1, static_cast<std::int32_t>(std::lround(resolution / 14.0)));
+  options.seed = seed;
+  Batch b = make_batch(set, indices, options);
+  ImageBatch out;
+  out.images = torch::from_blob(b.pixels.data(), {b.n, b.channels, b.height, b.width}, torch::kFloat32).clone();
+  out.labels = torch::from_blob(b.labels.data(), {b.n}, torch::kInt32).to(torch::kInt64);
+  return out;
+}
+
+}  // namespace hwnas::train::supernet

@@ -1,0 +1,131 @@
+#include "hwnas/train/supernet/supernet_eval.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "hwnas/base/error.h"
+#include "hwnas/train/metrics/classification.h"
+#include "hwnas/train/model_input.h"
+#include "hwnas/train/sampling.h"
+#include "hwnas/train/supernet/bn_recalibration.h"
+
+namespace hwnas::train::supernet {
+namespace {
+
+void check_subnet(const graph::Graph& g, const SupernetData& data) {
+  const InputShape in = input_shape(g);
+  if (in.channels != 1 && in.channels != 3)
+    throw UserError(fmt::format("model '{}' takes {}-channel images; Fashion-MNIST's are grayscale: give a model of "
+                                "the supernet's space",
+                                g.name(), in.channels));
+  check_classifier(g, data.train_set.classes);
+}
+
+}  // namespace
+
+Network calibrated_subnet(const WeightBankImpl& bank, const graph::Graph& subnet, const SupernetData& data,
+                          const MeasureOptions& options) {
+  check_subnet(subnet, data);
+  const torch::NoGradGuard no_grad;
+  Network network = bank.subnet(subnet);
+  const InputShape in = input_shape(subnet);
+  const auto count = static_cast<std::int64_t>(data.training.size());
+  const std::vector<std::int64_t> order = epoch_order(count, 0, 0);
+  const std::int64_t images = std::min(options.calibration_images, count);
+  std::vector<torch::Tensor> batches;
+  for (std::int64_t first = 0; first + 1 < images; first += options.calibration_batch) {
+    std::vector<std::int64_t> chosen;
+    for (std::int64_t i = first; i < std::min(images, first + options.calibration_batch); ++i)
+      chosen.push_back(data.training[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])]);
+    if (chosen.size() < 2) break;  // batch norm cannot take a batch of one
+    batches.push_back(image_batch(data, data.train_set, chosen, in.resolution, in.channels, false, 0).images);
+  }
+  recalibrate_batch_norm(*network, batches);
+  return network;
+}
+
+SubnetAccuracy measure_subnet(const WeightBankImpl& bank, const graph::Graph& subnet, const SupernetData& data,
+                              const MeasureOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  Network network = calibrated_subnet(bank, subnet, data, options);
+  const torch::NoGradGuard no_grad;
+  const InputShape in = input_shape(subnet);
+  const ImageSet& set = options.test ? data.test_set : data.train_set;
+  std::vector<std::int64_t> measured;
+  if (options.test) {
+    for (std::int64_t i = 0; i < set.size(); ++i) measured.push_back(i);
+  } else {
+    measured = options.validation == static_cast<std::int64_t>(data.validation.size())
+                   ? data.validation
+                   : validation_split(data.train_set.labels, options.validation).validation;
+  }
+  TopKAccuracy accuracy(set.classes);
+  for (std::size_t first = 0; first < measured.size(); first += static_cast<std::size_t>(options.batch)) {
+    const std::size_t n = std::min(measured.size() - first, static_cast<std::size_t>(options.batch));
+    const ImageBatch b = image_batch(data, set, std::span(measured).subspan(first, n), in.resolution, in.channels,
+                                     false, 0);
+    const torch::Tensor logits = network->forward(b.images).front().flatten(1).to(torch::kFloat32).contiguous();
+    const torch::Tensor labels = b.labels.to(torch::kInt32).contiguous();
+    accuracy.add(std::span(logits.data_ptr<float>(), static_cast<std::size_t>(logits.numel())),
+                 std::span(labels.data_ptr<std::int32_t>(), static_cast<std::size_t>(labels.numel())));
+  }
+  SubnetAccuracy out;
+  out.model = subnet.name();
+  out.resolution = in.resolution;
+  out.top1 = accuracy.top1();
+  out.top5 = accuracy.top5();
+  out.images = accuracy.images();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+OpenedSupernet::OpenedSupernet(const std::string& path, const SupernetEvalOptions& options)
+    : path_(path), file_(read_supernet(path)), space_(supernet_space(file_, path)) {
+  if (options.validation > file_.validation)
+    throw UserError(fmt::format("--validation {}: the supernet {} held out {} training images; measure on at most "
+                                "those (the others were trained on), or give --test",
+                                options.validation, path, file_.validation));
+  const std::int64_t validation = options.validation < 0 ? file_.validation : options.validation;
+  if (!options.test && validation == 0)
+    throw UserError(fmt::format("{}: the supernet held out no training images (trained with --validation 0), so it "
+                                "has no validation split; give --test, or train it with --validation N",
+                                path));
+  bank_ = WeightBank(file_.tensors);
+  file_.tensors.clear();  // the bank holds them now
+  const auto subset = file_.options.find("--subset");
+  const auto seed = file_.options.find("--seed");
+  data_ = load_supernet_data(options.data_dir, file_.validation,
+                             subset == file_.options.end() ? 1.0 : std::stod(subset->second),
+                             seed == file_.options.end() ? 0 : std::stoull(seed->second));
+  if (!options.test && validation < file_.validation) {
+    // A smaller split is not always inside the larger: refuse the images that were trained on.
+    const std::vector<std::int64_t> chosen = validation_split(data_.train_set.labels, validation).validation;
+    if (!std::includes(data_.validation.begin(), data_.validation.end(), chosen.begin(), chosen.end()))
+      throw UserError(fmt::format("--validation {}: that split is not inside the {} images the supernet {} held out; "
+                                  "give --validation {} or --test",
+                                  validation, file_.validation, path, file_.validation));
+  }
+  const auto training = static_cast<std::int64_t>(data_.training.size());
+  if (options.calibration_images < 2 || options.calibration_images > training)
+    throw UserError(fmt::format("--calibration-images {} is out of range 2 to {} (the supernet's training images)",
+                                options.calibration_images, training));
+  measure_.calibration_images = options.calibration_images;
+  measure_.calibration_batch = file_.batch;
+  measure_.test = options.test;
+  measure_.validation = validation;
+}
+
+SubnetAccuracy OpenedSupernet::measure(const graph::Graph& subnet) const {
+  return measure_subnet(*bank_, subnet, data_, measure_);
+}
+
+WeightsFile OpenedSupernet::extract(const graph::Graph& subnet) const {
+  Network network = calibrated_subnet(*bank_, subnet, data_, measure_);
+  const InputShape in = input_shape(subnet);
+  return WeightsFile{ModelStamp{subnet.name(), graph_hash_text(subnet), "classification", in.resolution},
+                     network->named_state()};
+}
+
+}  // namespace hwnas::train::supernet

@@ -1,0 +1,84 @@
+// Measuring a supernet's subnets (`hwnas supernet eval`, the search's `accuracy: supernet:`)
+// and extracting one with its weights (`hwnas supernet extract`). docs/supernet.md.
+//
+// A subnet is a graph of the supernet's space (a decoded genome or a model file of it).
+// Before it is measured its batch norms are recalibrated (bn_recalibration.h) on the same
+// `calibration_images` training images for every subnet: the first of a fixed permutation
+// of the training subset (sampling.h epoch_order with seed 0), at the subnet's resolution,
+// not augmented, in batches of the supernet's training batch; then top-1 and top-5 on the
+// validation images the supernet held out (or the test set), in eval mode.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "hwnas/graph/graph.h"
+#include "hwnas/space/space.h"
+#include "hwnas/train/checkpoint.h"
+#include "hwnas/train/supernet/supernet_data.h"
+#include "hwnas/train/supernet/supernet_file.h"
+#include "hwnas/train/supernet/weight_bank.h"
+
+namespace hwnas::train::supernet {
+
+struct MeasureOptions {
+  std::int64_t calibration_images = 2000;  // 2 to 60,000 (at most the training subset's)
+  std::int32_t calibration_batch = 128;    // >= 2
+  std::int32_t batch = 256;                // of the measurement
+  bool test = false;                       // the test set instead of the validation images
+  std::int64_t validation = 0;             // measure on validation_split(validation) (<= the held-out)
+};
+
+struct SubnetAccuracy {
+  std::string model;            // the graph's name
+  std::int32_t resolution = 0;
+  double top1 = 0, top5 = 0;    // fractions
+  std::int64_t images = 0;      // measured
+  double seconds = 0;           // recalibration and measurement, wall
+};
+
+/// `subnet` as a network whose weights are views of `bank` (made without gradients; the
+/// bank must outlive it), recalibrated as above, in eval mode. UserError: the bank's (a model of another space),
+/// a model that is not a 10-class classifier of 1 or 3 input channels (model_input.h).
+Network calibrated_subnet(const WeightBankImpl& bank, const graph::Graph& subnet, const SupernetData& data,
+                          const MeasureOptions& options);
+
+/// Recalibrates `subnet` and measures it (above). Errors as calibrated_subnet's.
+SubnetAccuracy measure_subnet(const WeightBankImpl& bank, const graph::Graph& subnet, const SupernetData& data,
+                              const MeasureOptions& options);
+
+/// A supernet file opened for measuring and extracting: its space, bank and data.
+struct SupernetEvalOptions {
+  std::string data_dir;                     // Fashion-MNIST's (default: Debian's)
+  std::int64_t calibration_images = 2000;
+  bool test = false;                        // measure on the test set
+  std::int64_t validation = -1;             // -1: the file's held-out count; else at most it
+};
+class OpenedSupernet {
+ public:
+  /// Reads `path` (read_supernet, supernet_space) and the data. UserError: the file's and
+  /// the space's errors; --validation larger than the file's held-out images (their
+  /// validation images would include trained ones) or, with a file that held none out,
+  /// any measurement but --test; --calibration-images out of 2 … the training images.
+  OpenedSupernet(const std::string& path, const SupernetEvalOptions& options);
+
+  const space::Space& space() const { return *space_; }
+  const SupernetFile& file() const { return file_; }
+
+  SubnetAccuracy measure(const graph::Graph& subnet) const;
+
+  /// The recalibrated subnet's tensors as a weights file of `subnet` (checkpoint.h, what
+  /// hwnas train --init-from and hwnas evaluate read), task classification.
+  WeightsFile extract(const graph::Graph& subnet) const;
+
+ private:
+  std::string path_;
+  SupernetFile file_;
+  std::unique_ptr<space::Space> space_;
+  WeightBank bank_{nullptr};
+  SupernetData data_;
+  MeasureOptions measure_;
+};
+
+}  // namespace hwnas::train::supernet

@@ -1,0 +1,118 @@
+#include "hwnas/train/supernet/supernet_file.h"
+
+#include <fmt/format.h>
+#include <torch/csrc/jit/serialization/pickle.h>
+
+#include <string_view>
+#include <vector>
+
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/space/registry.h"
+
+namespace hwnas::train::supernet {
+namespace {
+
+constexpr std::string_view kFormat = "hwnas-supernet";
+constexpr std::int64_t kVersion = 1;
+constexpr std::string_view kWhat = "supernet file";
+
+std::string first_line(const std::string& text) { return text.substr(0, std::min<std::size_t>(text.find('\n'), 120)); }
+
+}  // namespace
+
+void write_supernet(const std::string& path, const SupernetFile& f) {
+  c10::impl::GenericDict d(c10::StringType::get(), c10::AnyType::get());
+  d.insert("format", std::string(kFormat));
+  d.insert("version", kVersion);
+  d.insert("space", f.space);
+  d.insert("space_name", f.space_name);
+  d.insert("fingerprint", f.fingerprint);
+  d.insert("parallelism_factor", std::int64_t{f.parallelism_factor});
+  d.insert("target", f.target);
+  c10::Dict<std::string, std::string> options;
+  for (const auto& [option, value] : f.options) options.insert(option, value);
+  d.insert("options", options);
+  d.insert("validation", f.validation);
+  d.insert("batch", std::int64_t{f.batch});
+  d.insert("epochs_done", std::int64_t{f.epochs_done});
+  d.insert("train_seconds", f.train_seconds);
+  c10::Dict<std::string, at::Tensor> tensors;
+  for (const auto& [key, tensor] : f.tensors) tensors.insert(key, tensor.detach().contiguous());
+  d.insert("tensors", tensors);
+  const std::vector<char> bytes = torch::jit::pickle_save(d);
+  write_file_atomically(path, std::string_view(bytes.data(), bytes.size()), kWhat);
+}
+
+SupernetFile read_supernet(const std::string& path) {
+  const std::string text = read_text_file(path, kWhat);
+  const std::string not_ours = fmt::format("{}: not a supernet file of hwnas", path);
+  c10::IValue v;
+  try {
+    v = torch::jit::pickle_load(std::vector<char>(text.begin(), text.end()));
+  } catch (const std::exception& e) {
+    throw UserError(fmt::format("{} (unreadable: {}); give a file written by hwnas supernet train", not_ours,
+                                first_line(e.what())));
+  }
+  if (!v.isGenericDict() || !v.toGenericDict().contains("format") || !v.toGenericDict().at("format").isString())
+    throw UserError(not_ours + "; give a file written by hwnas supernet train");
+  const c10::impl::GenericDict d = v.toGenericDict();
+  if (const std::string found = d.at("format").toStringRef(); found != kFormat)
+    throw UserError(fmt::format("{}: is a {} file, not a supernet file; give a file written by hwnas supernet train",
+                                path, found));
+  if (!d.contains("version") || !d.at("version").isInt() || d.at("version").toInt() != kVersion)
+    throw UserError(fmt::format("{}: a supernet file of another hwnas version (this one reads version {})", path,
+                                kVersion));
+  SupernetFile f;
+  const auto field = [&](const char* key, auto as) {
+    try {
+      return as(d.at(key));
+    } catch (const std::exception&) {
+      throw UserError(fmt::format("{}: damaged supernet file (key '{}' missing or of the wrong type); train it again",
+                                  path, key));
+    }
+  };
+  const auto text_of = [](const c10::IValue& x) { return x.toStringRef(); };
+  const auto int_of = [](const c10::IValue& x) { return x.toInt(); };
+  f.space = field("space", text_of);
+  f.space_name = field("space_name", text_of);
+  f.fingerprint = field("fingerprint", text_of);
+  f.parallelism_factor = static_cast<std::int32_t>(field("parallelism_factor", int_of));
+  f.target = field("target", text_of);
+  field("options", [&](const c10::IValue& x) {
+    for (const auto& entry : x.toGenericDict()) f.options[entry.key().toStringRef()] = entry.value().toStringRef();
+    return 0;
+  });
+  f.validation = field("validation", int_of);
+  f.batch = static_cast<std::int32_t>(field("batch", int_of));
+  f.epochs_done = static_cast<std::int32_t>(field("epochs_done", int_of));
+  f.train_seconds = field("train_seconds", [](const c10::IValue& x) { return x.toDouble(); });
+  field("tensors", [&](const c10::IValue& x) {
+    for (const auto& entry : x.toGenericDict()) f.tensors.emplace_back(entry.key().toStringRef(), entry.value().toTensor());
+    return 0;
+  });
+  if (f.tensors.empty() || f.batch < 2)
+    throw UserError(fmt::format("{}: damaged supernet file (no tensors or batch {}); train it again", path, f.batch));
+  return f;
+}
+
+std::unique_ptr<space::Space> supernet_space(const SupernetFile& f, const std::string& path) {
+  space::SpaceOptions options;
+  if (f.parallelism_factor > 0) {
+    options.parallelism_factor = f.parallelism_factor;
+    options.parallelism_source = fmt::format("supernet {} (target '{}')", path, f.target);
+  }
+  std::unique_ptr<space::Space> s;
+  try {
+    s = space::make_space(f.space, options);
+  } catch (const UserError& e) {
+    throw UserError(fmt::format("{}: the supernet's space '{}' cannot be built again: {}", path, f.space, e.what()));
+  }
+  if (space::fingerprint(*s) != f.fingerprint)
+    throw UserError(fmt::format("{}: the space '{}' has changed since the supernet was trained (fingerprint {}, "
+                                "trained on {}); train the supernet again or restore the space file",
+                                path, f.space, space::fingerprint(*s), f.fingerprint));
+  return s;
+}
+
+}  // namespace hwnas::train::supernet

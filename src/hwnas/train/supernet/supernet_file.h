@@ -1,0 +1,51 @@
+// The supernet file `hwnas supernet train` writes and `eval` / `extract` read: a pickled
+// dictionary (torch::pickle_save, as checkpoint.h's files; Python's torch.load reads it),
+// written atomically (base/file_io.h):
+//
+//   format "hwnas-supernet", version 1,
+//   space (a built-in's name or the space file's absolute path), space_name,
+//   fingerprint (space.h: the space as it was trained; an edited space file is refused),
+//   parallelism_factor (the P it was built with, 0 for none), target (as given),
+//   options {option → value} (CLI spelling: the training's knobs), validation (training
+//   images held out, sampling.h validation_split), batch, epochs_done, train_seconds,
+//   tensors {bank key → tensor} (weight_bank.h).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "hwnas/space/space.h"
+#include "hwnas/train/network.h"
+
+namespace hwnas::train::supernet {
+
+struct SupernetFile {
+  std::string space;                 // make_space's argument
+  std::string space_name;
+  std::string fingerprint;
+  std::int32_t parallelism_factor = 0;
+  std::string target;
+  std::map<std::string, std::string> options;
+  std::int64_t validation = 0;
+  std::int32_t batch = 0;
+  std::int32_t epochs_done = 0;
+  double train_seconds = 0;
+  NamedTensors tensors;
+};
+
+/// Writes the file atomically; UserError "PATH: cannot write the supernet file: WHY".
+void write_supernet(const std::string& path, const SupernetFile& file);
+
+/// Reads a file written by write_supernet. UserError naming the path when it cannot be
+/// read, is not a supernet file of hwnas (another hwnas file names its kind), is of
+/// another version, or is damaged (truncated, a key missing or of the wrong type).
+SupernetFile read_supernet(const std::string& path);
+
+/// The space the supernet was trained on, built again (its file's P). UserError naming
+/// `path` when the space cannot be built (a space file moved or broken) or no longer has
+/// the file's fingerprint (edited since: its genomes would decode to other networks).
+std::unique_ptr<space::Space> supernet_space(const SupernetFile& file, const std::string& path);
+
+}  // namespace hwnas::train::supernet

@@ -1,0 +1,159 @@
+#include "hwnas/train/supernet/supernet_trainer.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/train/checkpoint.h"
+#include "hwnas/train/model_input.h"
+#include "hwnas/train/sampling.h"
+#include "hwnas/train/supernet/subnet_genomes.h"
+#include "hwnas/train/supernet/supernet_data.h"
+#include "hwnas/train/supernet/supernet_eval.h"
+#include "hwnas/train/supernet/supernet_file.h"
+#include "hwnas/train/supernet/weight_bank.h"
+#include "hwnas/train/trainer.h"
+
+namespace hwnas::train::supernet {
+namespace {
+
+namespace F = torch::nn::functional;
+
+void check_options(const space::Space& space, const SupernetTrainOptions& o) {
+  check_train_options(o.train);
+  HWNAS_CHECK(o.train.task == Task::classification);
+  if (o.random_subnets < 0 || o.random_subnets > 16)
+    throw UserError(fmt::format("--random-subnets {} is out of range 0 to 16", o.random_subnets));
+  check_not_in_dataset_dir(o.out, "supernet file (--out)", Task::classification, o.train.data_dir);
+  check_output_path(o.out, "supernet file (--out)", {{o.train.checkpoint, "checkpoint (--checkpoint)"}});
+  if (!o.train.checkpoint.empty()) {
+    check_not_in_dataset_dir(o.train.checkpoint, "checkpoint (--checkpoint)", Task::classification, o.train.data_dir);
+    check_output_path(o.train.checkpoint, "checkpoint (--checkpoint)", {{o.out, "supernet file (--out)"}});
+  }
+  if (o.train.resume) read_text_file(o.train.checkpoint, "checkpoint (--checkpoint, --resume)");
+  SplitMix rng(0);
+  const graph::Graph largest = space.decode(largest_genome(space, rng));
+  const InputShape in = input_shape(largest);
+  if (in.channels != 1 && in.channels != 3)
+    throw UserError(fmt::format("space '{}' takes {}-channel images; a supernet trains on Fashion-MNIST, whose images "
+                                "are grayscale: give a classification space of 1 or 3 input channels",
+                                space.name(), in.channels));
+  check_classifier(largest, 10);
+}
+
+// The sandwich loss of one batch (see the header).
+struct Sandwich {
+  const space::Space& space;
+  const WeightBankImpl& bank;
+  const SupernetData& data;
+  const SupernetTrainOptions& options;
+  std::int64_t* subnet_images;
+
+  torch::Tensor operator()(std::span<const std::int64_t> positions, std::uint64_t seed) const {
+    std::vector<std::int64_t> chosen(positions.size());
+    for (std::size_t i = 0; i < positions.size(); ++i)
+      chosen[i] = data.training[static_cast<std::size_t>(positions[i])];
+    SplitMix rng(seed, 1);
+    std::vector<space::Genome> genomes = {largest_genome(space, rng), smallest_genome(space, rng)};
+    for (std::int32_t i = 0; i < options.random_subnets; ++i) genomes.push_back(random_genome(space, rng));
+    std::map<std::int32_t, ImageBatch> batches;  // by resolution
+    torch::Tensor total, soft_targets;
+    for (std::size_t i = 0; i < genomes.size(); ++i) {
+      const graph::Graph g = space.decode(genomes[i]);
+      const InputShape in = input_shape(g);
+      auto it = batches.find(in.resolution);
+      if (it == batches.end())
+        it = batches
+                 .emplace(in.resolution, image_batch(data, data.train_set, chosen, in.resolution, in.channels,
+                                                     options.train.augment, seed))
+                 .first;
+      Network net = bank.subnet(g);
+      const torch::Tensor logits = net->forward(it->second.images).front().flatten(1);
+      torch::Tensor loss;
+      if (i == 0) {
+        loss = F::cross_entropy(logits, it->second.labels,
+                                F::CrossEntropyFuncOptions().label_smoothing(options.train.label_smoothing));
+        soft_targets = torch::softmax(logits.detach(), 1);
+      } else {
+        loss = -(soft_targets * torch::log_softmax(logits, 1)).sum(1).mean();
+      }
+      total = total.defined() ? total + loss : loss;
+      *subnet_images += static_cast<std::int64_t>(chosen.size());
+    }
+    return total;
+  }
+};
+
+}  // namespace
+
+SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions& options,
+                           const ProgressCallback& progress) {
+  check_options(space, options);
+  const SupernetData data =
+      load_supernet_data(options.train.data_dir, options.train.validation, options.train.subset, options.train.seed);
+  SupernetRun run;
+  run.threads = resolve_threads(options.train.threads);
+  torch::set_num_threads(run.threads);
+  run.train_images = static_cast<std::int64_t>(data.training.size());
+  run.validation = options.train.validation > 0;
+
+  std::vector<graph::Graph> sizing;
+  for (const space::Genome& g : bank_genomes(space, options.train.seed, options.bank_genomes))
+    sizing.push_back(space.decode(g));
+  WeightBank bank(bank_shapes(sizing), options.train.seed);
+  run.bank_tensors = static_cast<std::int64_t>(bank->tensors().size());
+  for (const auto& entry : bank->tensors()) run.bank_parameters += entry.second.numel();
+
+  TrainableModel model;
+  model.module = bank.ptr().get();
+  model.parameters = [&bank] { return bank->tensors(); };
+  model.state = [&bank] { return bank->tensors(); };
+  model.load_state = [&bank](const NamedTensors& s, std::string_view source) { bank->load(s, source); };
+  const std::string fingerprint = space::fingerprint(space);
+  SplitMix probe(0);
+  const ModelStamp stamp{fmt::format("supernet of {} ({} random subnets a step)", space.name(), options.random_subnets),
+                         fingerprint, "classification", input_shape(space.decode(largest_genome(space, probe))).resolution};
+  const FitResult fit = train::fit(model, run.train_images, Sandwich{space, *bank, data, options, &run.subnet_images},
+                                   options.train, stamp, progress);
+  record_fit(fit, run);
+  run.final_loss = fit.final_loss;
+  if (run.failed) return run;
+
+  SupernetFile file;
+  file.space = options.space_arg;
+  file.space_name = space.name();
+  file.fingerprint = fingerprint;
+  file.parallelism_factor = options.parallelism_factor;
+  file.target = options.target;
+  file.options = run_identity(options.train);
+  file.options["--random-subnets"] = std::to_string(options.random_subnets);
+  file.validation = options.train.validation;
+  file.batch = options.train.batch;
+  file.epochs_done = run.epochs_done;
+  file.train_seconds = run.train_seconds;
+  file.tensors = bank->tensors();
+  write_supernet(options.out, file);
+
+  MeasureOptions measure;
+  measure.calibration_images = std::min<std::int64_t>(options.calibration_images, run.train_images);
+  measure.calibration_batch = options.train.batch;
+  measure.test = options.train.validation == 0;
+  measure.validation = options.train.validation;
+  SplitMix ends(0);
+  // Categorical genes at their first choice, so the figures are comparable across runs.
+  space::Genome largest = largest_genome(space, ends), smallest = smallest_genome(space, ends);
+  const std::vector<GeneOrder> orders = gene_orders(space);
+  for (std::size_t i = 0; i < orders.size(); ++i)
+    if (orders[i] == GeneOrder::categorical) largest.genes[i] = smallest.genes[i] = 0;
+  largest = space.canonical(largest);
+  smallest = space.canonical(smallest);
+  run.largest_arch = space.arch(largest);
+  run.smallest_arch = space.arch(smallest);
+  run.largest_top1 = measure_subnet(*bank, space.decode(largest), data, measure).top1;
+  run.smallest_top1 = measure_subnet(*bank, space.decode(smallest), data, measure).top1;
+  return run;
+}
+
+}  // namespace hwnas::train::supernet

@@ -1,0 +1,69 @@
+// Training a weight-sharing supernet over a classification space on Fashion-MNIST
+// (`hwnas supernet train`; issue 13 §2; docs/supernet.md).
+//
+// The sandwich rule with in-place distillation of BigNAS (Yu et al., "BigNAS", ECCV 2020,
+// §3.1; from Yu & Huang, "Universally Slimmable Networks", ICCV 2019, §3.3-3.4): every step
+// trains, on the same images (each at its subnet's resolution, with the same augmentation
+// draws), the largest subnet on the labels (cross-entropy with label smoothing, as the
+// trainer), and the smallest and `random_subnets` random ones on the largest's detached
+// soft predictions (soft cross-entropy −Σ p_largest · log p_subnet, i.e. KL divergence up
+// to a constant); the losses are summed, so one backward pass accumulates every subnet's
+// gradients in the bank (weight_bank.h) and one optimiser step updates it. Largest and
+// smallest: subnet_genomes.h (categorical genes — block — drawn per step). The subnets of
+// step s of epoch e are drawn from SplitMix(derive_seed(seed, e, s), 1). OFA's progressive
+// shrinking (Cai et al., ICLR 2020) is not done.
+//
+// Everything else is trainer.h's fit(): SGD with Nesterov momentum (or AdamW), no weight
+// decay on 1-D tensors, warm-up and cosine schedule, seeded order and augmentation, the
+// divergence checks, a checkpoint after every epoch and --resume.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "hwnas/space/space.h"
+#include "hwnas/train/train_options.h"
+
+namespace hwnas::train::supernet {
+
+struct SupernetTrainOptions {
+  TrainOptions train;                 // task classification; epochs, batch, optimizer, subset, validation
+                                      // (default 5,000 on the command line), threads, seed, data, checkpoint,
+                                      // resume; save and init_from unused
+  std::int32_t random_subnets = 2;    // random subnets per step besides the largest and the smallest, 0 to 16
+  std::int32_t bank_genomes = 300;    // random genomes sizing the bank besides the largest ones
+  std::string out;                    // the supernet file (supernet_file.h)
+  std::string space_arg;              // as make_space took it (stored in the file)
+  std::string target;                 // as given (stored)
+  std::int32_t parallelism_factor = 0;
+  std::int64_t calibration_images = 2000;  // for measuring the largest and smallest subnet at the end
+};
+
+struct SupernetRun {
+  bool failed = false;
+  std::string failure;
+  std::int32_t epochs_done = 0, resumed_from_epoch = 0, threads = 0;
+  std::int64_t train_images = 0;          // the training subset
+  std::int64_t images_trained = 0;        // batch images of this session's steps
+  std::int64_t subnet_images = 0;         // images through a subnet in this session (steps × batch × subnets)
+  double train_seconds = 0;               // this session's training
+  double images_per_s = 0;                // images_trained / train_seconds
+  double final_loss = 0;                  // mean summed sandwich loss of the last epoch
+  std::int64_t bank_tensors = 0, bank_parameters = 0;
+  // The largest and the smallest subnet (first categorical choices) after recalibration, on the
+  // validation images (the test set with --validation 0): top-1 fractions.
+  std::string largest_arch, smallest_arch;
+  double largest_top1 = 0, smallest_top1 = 0;
+  bool validation = false;
+};
+
+/// Trains the supernet of `space` (a classifier of 10 classes on 1- or 3-channel images)
+/// and writes options.out. UserError before any work for: bad knobs (check_train_options;
+/// random_subnets out of range), a space that is not such a classifier, --out or
+/// --checkpoint paths that cannot be written (or are each other, or in the dataset
+/// directory), a missing dataset, a checkpoint that cannot be resumed. A diverging run is
+/// returned failed and writes no supernet file.
+SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions& options,
+                           const ProgressCallback& progress);
+
+}  // namespace hwnas::train::supernet
