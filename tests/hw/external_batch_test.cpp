@@ -163,6 +163,12 @@ TEST(BatchErrors, AProgramThatDiesAfterKAnswersNamesKernelKPlusOne) {
   // Its background child holds stdout open: the exit is still noticed (and the child killed).
   BatchDevice orphan("if [ $n = 2 ]; then (sleep 30; echo late) & exit 4; fi\n" + kAnswerN);
   expect_failure_at(*orphan.target, 1, "'sh' exited with status 4 before answering");
+  // Its last answer lacks the newline (fresh-user finding: reported as 'before answering').
+  BatchDevice unended(R"(if [ $n = 2 ]; then printf '{"id": %s, "latency_ms": 1}' $id; exit 0; fi)" "\n" + kAnswerN);
+  expect_failure_at(*unended.target, 1,
+                    "'sh' exited with status 0 after printing '{\"id\": 1, \"latency_ms\": 1}' with no newline after "
+                    "it (kernel id 1; the program had answered 1 kernel); end each answer line with a newline; it "
+                    "printed nothing on stderr");
   BatchDevice closes("if [ $n = 2 ]; then exec >&-; sleep 30; fi\n" + kAnswerN);
   expect_failure_at(*closes.target, 1, "'sh' closed its stdout (it was killed)");
   BatchDevice none("true", "");
@@ -173,6 +179,30 @@ TEST(BatchErrors, AProgramThatDiesAfterKAnswersNamesKernelKPlusOne) {
   const auto missing = make_external_target(
       YAML::Load("{name: x, protocol: batch, command: [hwnas-no-such-program-here]}"), "inline.yaml");
   expect_failure_at(*missing, 0, "cannot run 'hwnas-no-such-program-here' (No such file or directory)");
+}
+
+// An answer line may hold a megabyte: errors quote at most ~100 characters of any part of it.
+TEST(BatchErrors, ErrorsQuoteLongAnswersCut) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"(printf '{"id": %s, "latency_ms": 1, "%s": 1}\n' $id "$long")", "answer has unknown key 'xxxx"},
+      {R"(printf '{"id": %s, "latency_ms": "%s"}\n' $id "$long")", "latency_ms \"xxxx"},
+      {R"(printf '{"id": "%s", "latency_ms": 1}\n' "$long")", "answer's id \"xxxx"},
+      {R"(printf '{"id": %s, "latency_ms": 1, "samples_ms": ["%s"]}\n' $id "$long")", "samples_ms entry \"xxxx"},
+      {R"(printf '%s\n' "$long")", "answer 'xxxx"},
+  };
+  for (const auto& [bad, part] : cases) {
+    SCOPED_TRACE(bad);
+    BatchDevice d("long=$(head -c 100000 /dev/zero | tr '\\0' x)\n" + bad);
+    try {
+      d.target->measure(conv_kernel(1));
+      ADD_FAILURE() << "no error";
+    } catch (const UserError& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find(part), std::string::npos) << message.substr(0, 300);
+      EXPECT_NE(message.find("xxx..."), std::string::npos) << message.substr(0, 300);
+      EXPECT_LT(message.size(), 700u) << message.substr(0, 300);
+    }
+  }
 }
 
 TEST(BatchErrors, PerKernelTimeout) {

@@ -21,33 +21,10 @@ std::string type_name(const nlohmann::json& v) {
   return "an object";
 }
 
-}  // namespace
-
-void check_json_depth(std::string_view text, std::string_view what) {
-  std::size_t depth = 0;
-  bool in_string = false, escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth)
-        throw UserError(fmt::format("{}: not valid JSON here: objects and arrays nested deeper than {} levels", what,
-                                    kMaxJsonDepth));
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-}
-
-nlohmann::json parse_json_strict(std::string_view text, std::string_view what) {
-  check_json_depth(text, what);
+/// One pass over `text`: nlohmann's parser (iterative) with a callback that refuses nesting
+/// past kMaxJsonDepth before the tree gets deeper, and a key given twice. nlohmann's
+/// exceptions (syntax, trailing text, a number out of range) are the caller's.
+nlohmann::json parse_checked(std::string_view text, std::string_view what) {
   struct Frame {
     bool object;
     std::set<std::string> keys;
@@ -55,10 +32,16 @@ nlohmann::json parse_json_strict(std::string_view text, std::string_view what) {
   };
   std::vector<Frame> stack;
   using Event = nlohmann::json::parse_event_t;
-  const auto callback = [&](int, Event event, nlohmann::json& parsed) {
+  const auto callback = [&](int depth, Event event, nlohmann::json& parsed) {
     switch (event) {
-      case Event::object_start: stack.push_back({true, {}, {}}); break;
-      case Event::array_start: stack.push_back({false, {}, {}}); break;
+      case Event::object_start:
+      case Event::array_start:
+        // `depth`: the objects and arrays around this one.
+        if (static_cast<std::size_t>(depth) + 1 > kMaxJsonDepth)
+          throw UserError(fmt::format("{}: not valid JSON here: objects and arrays nested deeper than {} levels", what,
+                                      kMaxJsonDepth));
+        stack.push_back({event == Event::object_start, {}, {}});
+        break;
       case Event::object_end:
       case Event::array_end: stack.pop_back(); break;
       case Event::key: {
@@ -77,12 +60,26 @@ nlohmann::json parse_json_strict(std::string_view text, std::string_view what) {
     }
     return true;
   };
+  return nlohmann::json::parse(text, callback);  // the whole text: trailing text is an error
+}
+
+}  // namespace
+
+nlohmann::json parse_json_strict(std::string_view text, std::string_view what) {
   try {
-    return nlohmann::json::parse(text, callback);  // the whole text: trailing text is an error
+    return parse_checked(text, what);
   } catch (const nlohmann::json::parse_error& e) {
     throw UserError(fmt::format("{}: not valid JSON (at byte {})", what, e.byte));
   } catch (const nlohmann::json::exception&) {
     throw UserError(fmt::format("{}: not valid JSON (a number out of range)", what));
+  }
+}
+
+std::optional<nlohmann::json> try_parse_json_strict(std::string_view text, std::string_view what) {
+  try {
+    return parse_checked(text, what);
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
   }
 }
 

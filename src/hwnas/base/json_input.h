@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,20 +19,22 @@
 
 namespace hwnas {
 
-/// Parses `text` as one JSON value. Throws UserError "WHAT: not valid JSON (at byte N)"
-/// for a syntax error or trailing text, "WHAT: key 'a.b' appears twice in one object" for a
-/// duplicate key (named by its path from the top), and check_json_depth's error.
-nlohmann::json parse_json_strict(std::string_view text, std::string_view what);
-
 /// The deepest nesting of objects and arrays hwnas reads; no file or answer of its own
 /// comes near (an estimator file: 6 levels).
 inline constexpr std::size_t kMaxJsonDepth = 256;
 
-/// Throws UserError "WHAT: not valid JSON here: objects and arrays nested deeper than 256
-/// levels" when `text`, read as JSON (brackets inside strings ignored), nests deeper than
-/// kMaxJsonDepth: nlohmann's parser and destructor recurse, and 100,000 levels overflow the
-/// stack (a fresh-user finding). Call before parsing text from outside.
-void check_json_depth(std::string_view text, std::string_view what);
+/// Parses `text` as one JSON value, in one pass. Throws UserError "WHAT: not valid JSON (at
+/// byte N)" for a syntax error or trailing text, "WHAT: key 'a.b' appears twice in one
+/// object" for a duplicate key (named by its path from the top), and "WHAT: not valid JSON
+/// here: objects and arrays nested deeper than 256 levels" as soon as the nesting passes
+/// kMaxJsonDepth (nlohmann's tree recurses when destroyed: 100,000 levels overflowed the
+/// stack, a fresh-user finding).
+nlohmann::json parse_json_strict(std::string_view text, std::string_view what);
+
+/// parse_json_strict, except that a syntax error, trailing text or a number out of range
+/// gives nullopt (the other errors still throw): for callers that word that error
+/// themselves (an external device's answer).
+std::optional<nlohmann::json> try_parse_json_strict(std::string_view text, std::string_view what);
 
 /// One JSON object read key by key. `path` is the object's key path from the top ("" for
 /// the top, "train" for {"train": {...}}); errors read "FILE: key 'PATH.KEY' ...; FIX".

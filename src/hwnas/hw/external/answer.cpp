@@ -43,30 +43,27 @@ nlohmann::json parse_json_answer(std::string_view text, const char* help, const 
   for (char ch : out)
     if ((static_cast<unsigned char>(ch) < 0x20 && std::isspace(static_cast<unsigned char>(ch)) == 0) || ch == 0x7f)
       fail(fmt::format("answer holds the control byte 0x{:02x}; {}", static_cast<unsigned char>(ch), help));
+  std::optional<nlohmann::json> answer;
   try {
-    check_json_depth(out, "answer '" + excerpt(out) + "'");
+    answer = try_parse_json_strict(out, "answer '" + excerpt(out) + "'");  // too deep, a key given twice
   } catch (const UserError& e) {
     fail(e.what());
   }
-  try {
-    [[maybe_unused]] const auto parsed = nlohmann::json::parse(out);
-  } catch (const nlohmann::json::exception&) {
-    fail("answer '" + excerpt(out) + not_json + help);
-  }
-  try {
-    return parse_json_strict(out, "answer '" + excerpt(out) + "'");  // a key given twice
-  } catch (const UserError& e) {
-    fail(e.what());
-  }
+  if (!answer) fail("answer '" + excerpt(out) + not_json + help);
+  return std::move(*answer);
 }
+
+/// A value of the answer as errors quote it: its JSON, cut as excerpt() cuts (an answer
+/// line may hold a megabyte).
+std::string shown(const nlohmann::json& v) { return excerpt(v.dump()); }
 
 void check_id(const nlohmann::json& answer, std::int64_t id) {
   if (!answer.contains("id")) fail(std::string("answer has no 'id'; ") + kBatchHelp);
   const nlohmann::json& got = answer["id"];
   if (!got.is_number_integer())
-    fail(fmt::format("answer's id {} is not an integer; {}", got.dump(), kBatchHelp));
+    fail(fmt::format("answer's id {} is not an integer; {}", shown(got), kBatchHelp));
   if (got.get<std::int64_t>() != id)
-    fail(fmt::format("answer has id {} while kernel id {} was outstanding; {}", got.dump(), id, kBatchHelp));
+    fail(fmt::format("answer has id {} while kernel id {} was outstanding; {}", shown(got), id, kBatchHelp));
 }
 
 }  // namespace
@@ -81,22 +78,22 @@ Measurement parse_answer(std::string_view text, std::optional<std::int64_t> id) 
   Measurement m;
   if (answer.is_number() && !id) {
     const auto ms = in_range(answer, true, kMaxLatencyMs);
-    if (!ms) fail("latency " + answer.dump() + " " + latency_rule);
+    if (!ms) fail("latency " + shown(answer) + " " + latency_rule);
     m.latency_s = *ms / 1000;
     return m;
   }
   if (!answer.is_object()) fail("answer '" + excerpt(text) + not_json + help);
   for (const auto& [key, value] : answer.items())
     if (key != "latency_ms" && key != "cycles" && key != "samples_ms" && (!id || key != "id"))
-      fail("answer has unknown key '" + key + "'; allowed: " + (id ? "id, " : "") + "latency_ms, cycles, samples_ms");
+      fail("answer has unknown key '" + excerpt(key) + "'; allowed: " + (id ? "id, " : "") + "latency_ms, cycles, samples_ms");
   if (id) check_id(answer, *id);
   if (!answer.contains("latency_ms")) fail(std::string("answer has no 'latency_ms'; ") + help);
   const auto ms = in_range(answer["latency_ms"], true, kMaxLatencyMs);
-  if (!ms) fail("latency_ms " + answer["latency_ms"].dump() + " " + latency_rule);
+  if (!ms) fail("latency_ms " + shown(answer["latency_ms"]) + " " + latency_rule);
   m.latency_s = *ms / 1000;
   if (answer.contains("cycles")) {
     m.cycles = in_range(answer["cycles"], false, kMaxCycles);
-    if (!m.cycles) fail(fmt::format("cycles {} must be a number from 0 to {:g}", answer["cycles"].dump(), kMaxCycles));
+    if (!m.cycles) fail(fmt::format("cycles {} must be a number from 0 to {:g}", shown(answer["cycles"]), kMaxCycles));
   }
   if (answer.contains("samples_ms")) {
     const nlohmann::json& samples = answer["samples_ms"];
@@ -104,7 +101,7 @@ Measurement parse_answer(std::string_view text, std::optional<std::int64_t> id) 
     if (!samples.is_array()) fail("samples_ms must be a list of numbers; each " + sample_rule);
     for (const nlohmann::json& s : samples) {
       const auto v = in_range(s, false, kMaxLatencyMs);
-      if (!v) fail("samples_ms entry " + s.dump() + " " + sample_rule);
+      if (!v) fail("samples_ms entry " + shown(s) + " " + sample_rule);
       m.samples_s.push_back(*v / 1000);
     }
     if (!m.samples_s.empty()) {

@@ -51,6 +51,9 @@ class BatchSession {
   /// "; stderr ends with: '<last line, up to ~100 characters>'" or "; it printed nothing
   /// on stderr": for errors.
   std::string stderr_note() const;
+  /// After `ended`: what the program printed on stdout after its last newline (an answer
+  /// it did not end with one); blank when nothing.
+  const std::string& unfinished_line() const { return out_; }
 
  private:
   /// Reads what `fd` has now into `to` (non-blocking); false at end of file or an error.

@@ -65,6 +65,11 @@ class BatchTarget : public DescribedTarget {
     }
     const std::string stderr_note = session_->stderr_note();
     const std::string how = session_->end_note();
+    // An answer without its newline is not taken: the line might not be over.
+    if (const std::string unfinished = excerpt(session_->unfinished_line()); !unfinished.empty())
+      fail(kernel, fmt::format("{} after printing '{}' with no newline after it ({}); end each answer line with a "
+                               "newline{}",
+                               how, unfinished, answered, stderr_note));
     fail(kernel, fmt::format("{} before answering ({}){}", how, answered, stderr_note));
   }
 
