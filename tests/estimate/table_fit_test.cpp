@@ -207,6 +207,30 @@ std::string fit_error(const std::string& table, TableFitOptions o) {
   return "";
 }
 
+// Another device's column with a cell that is not a number (a missing measurement) is left
+// out of the fit with one warning naming the column, line and cell, not dropped silently.
+TEST(TableFit, AnotherDevicesColumnWithATextCellIsLeftOutWithAWarning) {
+  std::string table = synthetic_table(40, 9);
+  const std::string csv = scratch("text_cell.csv");
+  std::ofstream(csv) << table;
+  TableFitOptions o{csv, "arch", "lat_ms_dev", 10, 1};
+  const nlohmann::json clean = fit(o, scratch("text_cell.est"));
+  EXPECT_FALSE(clean.contains("warnings")) << clean.dump();
+  const auto line4 = [&] {
+    std::size_t at = 0;
+    for (int i = 0; i < 3; ++i) at = table.find('\n', at) + 1;
+    return at;
+  }();
+  const auto end = table.find('\n', line4), last = table.rfind(',', end);
+  table.replace(last + 1, end - last - 1, "NA");  // lat_ms_other of line 4
+  std::ofstream(csv) << table;
+  const nlohmann::json r = fit(o, scratch("text_cell.est"));
+  ASSERT_EQ(r["warnings"].size(), 1u) << r.dump();
+  EXPECT_EQ(r["warnings"][0], csv + ":4: column 'lat_ms_other': 'NA' is not a number, so the column is left out of "
+                                    "the other devices' latencies; make every cell of it a number to use it");
+  for (const auto& m : r["members"]) EXPECT_TRUE(m["other_columns"].empty()) << m.dump();
+}
+
 TEST(TableFit, BadTablesAreOneLineErrors) {
   const std::string good = synthetic_table(40, 9);
   TableFitOptions o{"", "arch", "lat_ms_dev", 10, 1};
@@ -228,6 +252,12 @@ TEST(TableFit, BadTablesAreOneLineErrors) {
   bad_arch.replace(bad_arch.find(',', first) + 1, 1, "X");
   const std::string a = fit_error(bad_arch, o);
   EXPECT_NE(a.find(":2: column 'arch'"), std::string::npos) << a;
+  // A column name given twice: refused, naming both positions (fresh-user finding).
+  std::string twice = good;
+  twice.replace(0, twice.find('\n'), "index,arch,lat_ms_dev,lat_ms_dev");
+  EXPECT_NE(fit_error(twice, o).find("column 'lat_ms_dev' appears twice (columns 3 and 4); rename or remove one"),
+            std::string::npos)
+      << fit_error(twice, o);
   TableFitOptions too_many = o;
   too_many.train = 39;
   EXPECT_NE(fit_error(good, too_many).find("--train 39"), std::string::npos);

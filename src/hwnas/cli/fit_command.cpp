@@ -152,6 +152,9 @@ void add_fit_command(CLI::App& app) {
         throw UserError(fmt::format("--space {}: {}", printable(args->space, 80), e.what()));
       }
       const nlohmann::json r = estimate::fit_table(args->table, *space, search::make_table_simulators(), args->out);
+      if (const auto warnings = r.find("warnings"); warnings != r.end())
+        for (const nlohmann::json& w : *warnings)
+          fmt::print(stderr, "hwnas: warning: {}\n", printable(w.get<std::string>()));
       if (args->json) {
         emit_json(r);
       } else {

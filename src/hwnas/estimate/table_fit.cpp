@@ -10,6 +10,7 @@
 #include "hwnas/estimate/table_candidates.h"
 #include "hwnas/estimate/table_model.h"
 #include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
 #include "hwnas/base/file_io.h"
 #include "hwnas/base/csv.h"
 #include "hwnas/space/models.h"
@@ -25,6 +26,15 @@ std::size_t column(const CsvTable& t, const std::string& name, const std::string
   throw UserError(fmt::format("{}: no column '{}' (given by {}); columns are: {}", csv, name, flag, names));
 }
 
+// A column name given twice would make every lookup by name take the first silently.
+void refuse_duplicate_columns(const CsvTable& t, const std::string& csv) {
+  for (std::size_t j = 1; j < t.header.size(); ++j)
+    for (std::size_t i = 0; i < j; ++i)
+      if (t.header[i] == t.header[j])
+        throw UserError(fmt::format("{}: column '{}' appears twice (columns {} and {}); rename or remove one", csv,
+                                    t.header[i], i + 1, j + 1));
+}
+
 }  // namespace
 
 nlohmann::json fit_table(const TableFitOptions& options, const space::Space& space, const TableSimulators& simulators,
@@ -33,20 +43,30 @@ nlohmann::json fit_table(const TableFitOptions& options, const space::Space& spa
   TableFitOptions o = options;
   if (o.arch_column.empty()) o.arch_column = std::string(space::benchmark_key_column(space));
   const CsvTable table = read_csv(o.csv);
+  refuse_duplicate_columns(table, o.csv);
   const std::size_t arch_col = column(table, o.arch_column, o.csv, "--arch-column");
   const std::size_t lat_col = column(table, o.latency_column, o.csv, "--latency-column");
   if (o.train < 5 || static_cast<std::size_t>(o.train) + 5 > table.rows.size())
     throw UserError(fmt::format("--train {}: give at least 5 rows and leave at least 5 of the {} rows for "
                                 "evaluation",
                                 o.train, table.rows.size()));
-  // Other device columns: every other column that starts with lat_ and is numeric throughout.
+  // Other device columns: every other column that starts with lat_ and is numeric
+  // throughout; one with a cell that is not a number (a missing measurement) is left out,
+  // with a warning naming its first such cell.
   std::vector<std::size_t> other_cols;
+  nlohmann::json warnings = nlohmann::json::array();
   for (std::size_t c = 0; c < table.header.size(); ++c) {
     if (c == lat_col || c == arch_col || !table.header[c].starts_with("lat_")) continue;
     double v = 0;
-    bool numeric = true;
-    for (const auto& row : table.rows) numeric = numeric && parse_table_number(row[c], v);
-    if (numeric) other_cols.push_back(c);
+    const auto bad = std::ranges::find_if(table.rows, [&](const auto& row) { return !parse_table_number(row[c], v); });
+    if (bad == table.rows.end()) {
+      other_cols.push_back(c);
+      continue;
+    }
+    const auto row = static_cast<std::size_t>(bad - table.rows.begin());
+    warnings.push_back(fmt::format("{}:{}: column '{}': '{}' is not a number, so the column is left out of the other "
+                                   "devices' latencies; make every cell of it a number to use it",
+                                   o.csv, table.row_lines[row], table.header[c], printable((*bad)[c], 40)));
   }
   std::vector<TableRow> rows;
   std::vector<double> latency_ms;
@@ -137,10 +157,12 @@ nlohmann::json fit_table(const TableFitOptions& options, const space::Space& spa
     train_json["loo_blend"] = *choice.blend_loss;
     train_json["loo_ridge"] = *choice.ridge_loss;
   }
-  return {{"latency_column", o.latency_column},
-          {"train", train_json},
-          {"members", summary},
-          {"holdout", agreement(measured, predicted)}};
+  nlohmann::json result = {{"latency_column", o.latency_column},
+                            {"train", train_json},
+                            {"members", summary},
+                            {"holdout", agreement(measured, predicted)}};
+  if (!warnings.empty()) result["warnings"] = warnings;
+  return result;
 }
 
 }  // namespace hwnas::estimate

@@ -41,8 +41,12 @@ struct TableFitOptions {
 /// With `predictions` set, also writes `row,line,ARCH_COLUMN,measured_ms,predicted_ms,split`
 /// for every row of the table (row: 0-based data row; split: train or holdout), so that
 /// any other evaluation protocol can be computed from it.
-/// Throws UserError for a missing column, a non-numeric latency (file, line, column), an
-/// unknown architecture string (its line), or too few rows.
+/// An other-device column (lat_...) with a cell that is not a number is left out of the
+/// fit, and "warnings" lists one line for it: "CSV:LINE: column 'lat_x': 'NA' is not a
+/// number, so the column is left out ..." (absent when there is none).
+/// Throws UserError for a column name given twice (both 1-based positions), a missing
+/// column, a non-numeric latency (file, line, column), an unknown architecture string (its
+/// line), or too few rows.
 nlohmann::json fit_table(const TableFitOptions& options, const space::Space& space, const TableSimulators& simulators,
                          const std::string& out_path);
 
