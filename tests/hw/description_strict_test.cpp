@@ -105,6 +105,34 @@ TEST_F(StrictDescription, PathsMustBeRegularFiles) {
             path("none.yaml") + ": cannot read the target description (No such file or directory); check the path");
 }
 
+// --target NAME is a preset unless it looks like a file: a '/', or a .yaml, .yml or .json
+// ending (JSON is YAML). A bare name that is no preset but a file here is refused asking
+// for ./NAME (fresh-user finding: `--target x.json` was looked up as a preset).
+TEST_F(StrictDescription, PresetsAndFilesAreToldApartByTheirSpelling) {
+  const fs::path before = fs::current_path();
+  fs::current_path(dir_.path());
+  write("mine.json", R"({"kind": "cpu", "name": "json-cpu", "threads": 1})");
+  write("edgetpu-like", "threads: 1\n");  // a file named like a preset: the preset wins
+  write("mine", "threads: 1\n");
+  EXPECT_TRUE(names_a_description_file("mine.json"));
+  EXPECT_TRUE(names_a_description_file("dir/mine"));
+  EXPECT_FALSE(names_a_description_file("edgetpu-like"));
+  EXPECT_EQ(target_description_path("mine.json"), fs::path("mine.json"));
+  EXPECT_EQ(make_target("mine.json")->name(), "json-cpu");
+  EXPECT_EQ(target_description_path("edgetpu-like"), preset_dir() / "edgetpu-like.yaml");
+  EXPECT_EQ(error_of_spec("mine").rfind("target 'mine': no such preset, but a file of that name is here; did you "
+                                        "mean ./mine? (a target without '/' or a .yaml, .yml or .json ending names a "
+                                        "preset)",
+                                        0),
+            0u)
+      << error_of_spec("mine");
+  EXPECT_EQ(make_target("./mine")->name(), "cpu-1t");
+  EXPECT_NE(error_of_spec("nothing-here").find("target 'nothing-here': no such preset; use a description YAML path "
+                                               "or one of: "),
+            std::string::npos);
+  fs::current_path(before);
+}
+
 TEST_F(StrictDescription, NpuNumbersFollowTheDocumentedRanges) {
   const std::string d = path("d.yaml");
   // docs/hardware-npu.md: "A missing or non-positive value ... gives a one-line error".

@@ -11,6 +11,7 @@
 #include "hwnas/base/error.h"
 #include "hwnas/base/suggest.h"
 #include "hwnas/base/yaml_input.h"
+#include "hwnas/hw/targets/targets.h"
 
 namespace hwnas::search {
 
@@ -175,9 +176,7 @@ std::string ExperimentSection::path(std::string_view key) const {
 
 std::string ExperimentSection::target_spec(std::string_view key) const {
   const std::string spec = text(key, {}, "name a preset (e.g. edgetpu-like) or a description file");
-  const bool is_path = spec.find('/') != std::string::npos || spec.ends_with(".yaml") || spec.ends_with(".yml") ||
-                       spec.starts_with(kDataPrefix);
-  return is_path ? path(key) : spec;
+  return hw::names_a_description_file(spec) || spec.starts_with(kDataPrefix) ? path(key) : spec;
 }
 
 ExperimentSection ExperimentSection::section(std::string_view key) const {

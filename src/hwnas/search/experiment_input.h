@@ -75,8 +75,8 @@ class ExperimentSection {
   std::vector<std::string> text_list(std::string_view key, std::string_view hint, bool scalar_ok = false) const;
   /// A required file path, resolved as resolve_experiment_path does.
   std::string path(std::string_view key) const;
-  /// A required target: a preset name as written, or, when it contains a '/', ends in
-  /// .yaml/.yml or starts with "data:", a description path resolved as path() does; what
+  /// A required target: a preset name as written, or, when it names a description file
+  /// (hw::names_a_description_file) or starts with "data:", a path resolved as path() does; what
   /// hw::make_target takes.
   std::string target_spec(std::string_view key) const;
   /// The sub-mapping at `key` as a section "PREFIX.KEY".

@@ -34,12 +34,20 @@ std::vector<std::string> preset_names() {
   return names;
 }
 
+bool names_a_description_file(std::string_view spec) {
+  return spec.find('/') != std::string_view::npos || spec.ends_with(".yaml") || spec.ends_with(".yml") ||
+         spec.ends_with(".json");
+}
+
 std::filesystem::path target_description_path(const std::string& spec) {
-  const bool is_path = spec.find('/') != std::string::npos || spec.ends_with(".yaml") ||
-                       spec.ends_with(".yml");
-  if (is_path) return spec;
+  if (names_a_description_file(spec)) return spec;
   const std::filesystem::path preset = preset_dir() / (spec + ".yaml");
   if (!std::filesystem::exists(preset)) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(spec, ec))
+      throw UserError(fmt::format("target '{}': no such preset, but a file of that name is here; did you mean ./{}? "
+                                  "(a target without '/' or a .yaml, .yml or .json ending names a preset)",
+                                  spec, spec));
     std::string names;
     for (const std::string& n : preset_names()) names += (names.empty() ? "" : ", ") + n;
     throw UserError(fmt::format("target '{}': no such preset; use a description YAML path or "

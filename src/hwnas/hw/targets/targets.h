@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hwnas/hw/target.h"
@@ -29,7 +30,13 @@ std::unique_ptr<Target> make_target(const std::string& spec);
 /// tells the kind, or when keys of two kinds appear.
 std::string description_kind(const YAML::Node& node, const std::string& source);
 
-/// The path make_target would read for `spec`.
+/// Whether a --target `spec` names a description file rather than a preset: it holds a '/'
+/// or ends with .yaml, .yml or .json (JSON is YAML); a preset name has neither.
+bool names_a_description_file(std::string_view spec);
+
+/// The path make_target would read for `spec`: the file it names, or the preset's. Throws
+/// UserError for an unknown preset, listing them; when a file of that name is in the
+/// current directory, the error asks "did you mean ./NAME?".
 std::filesystem::path target_description_path(const std::string& spec);
 
 }  // namespace hwnas::hw
