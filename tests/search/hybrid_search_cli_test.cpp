@@ -47,7 +47,7 @@ Result search(const std::string& yaml, const std::string& name, const std::vecto
 /// The hybrid experiment: rungs `rungs` under accuracy.train, on mobilenet-cls-fmnist.
 std::string hybrid(const std::string& rungs, const std::string& rest = "budget: {trials: 8}\n") {
   const std::string space = (fs::path(HWNAS_SOURCE_DIR) / "configs/spaces/mobilenet-cls-fmnist.yaml").string();
-  return "space: " + space + "\naccuracy:\n  train: {epochs: 1, threads: 1}\n" +
+  return "space: " + space + "\nlatency: {target: edgetpu-like}\naccuracy:\n  train: {epochs: 1, threads: 1}\n" +
          "multi_fidelity:\n  method: successive_halving\n  eta: 2\n  candidates: 4\n  rungs: " + rungs +
          "\nobjective: {maximize: accuracy}\nstrategy: {name: evolution, population: 4, sample_size: 2}\nseed: 3\n" + rest;
 }

@@ -179,7 +179,7 @@ class ExperimentCostModel : public CostModel {
   Objective objective_;
   std::unordered_map<space::Genome, double, space::GenomeHash> latency_cache_;
   bool has_budget_ = false;  // a `<=` constraint whose metric this cost model computes
-  std::int32_t first_top_family_rung_ = 0;  // the lowest rung from which up all are of the top rung's family
+  std::int32_t first_top_family_rung_ = 0;  // this rung and those above: the top rung's family
 };
 
 }  // namespace

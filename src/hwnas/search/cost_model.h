@@ -68,7 +68,11 @@ class CostModel {
   /// `order: budget`): under a latency limit the most accurate feasible networks are
   /// usually near it (docs/strategies.md measures it on NAS-Bench-201).
   virtual std::optional<double> budget_use(const space::Genome&) { return std::nullopt; }
-  /// The strategy's view of a trial: status, fitness (size objectives()), violation.
+  /// The strategy's view of a trial: status, fitness (size objectives()), violation. A
+  /// trial that a rung of another family than the top rung's stopped (a proxy or supernet
+  /// rung below training: its accuracy is on that rung's scale) is told as infeasible with
+  /// violation (rungs of the top family above it) - accuracy / 101, so that it ranks below
+  /// every trial the top family measured, by rung, then by its value (docs/hybrid.md).
   virtual Feedback feedback(const Trial& trial) const = 0;
 
   /// Number of objective values Feedback::fitness holds (1 unless Pareto).

@@ -12,7 +12,10 @@ runs, with made-up, deterministic numbers of the model file's bytes:
       die_after N   answer N models, then exit 3 at the next (a crash)
       garbage   answer "accuracy: high" after the first model
   proxy --serve --proxy NAME [...]   {"scores": {NAME: {"defined": true, "value": bytes}}}
-  train MODEL ... --json             {"status": "ok", "accuracy": 80 + (bytes mod 97) / 10}
+  train MODEL ... --json             {"status": "ok", "accuracy": A, "metrics": {"top1": A / 100},
+                                      "train_seconds": 0.001}, A = 80 + (bytes mod 97) / 10
+  supernet train SPACE ... --out F --json   writes "ok" to F; {"status": "ok", "train_seconds": 0.001}
+                                      (bench/families.py's smoke run)
 
 Every start appends its arguments as one JSON line to $FAKE_TRAIN_LOG when set (the
 tests count process starts and check the options passed).
@@ -70,7 +73,13 @@ elif args[:1] == ["proxy"] and "--serve" in args:
     name = args[args.index("--proxy") + 1]
     serve(lambda path: {"scores": {name: {"defined": True, "value": float(size(path))}}})
 elif args[:1] == ["train"] and "--json" in args:
-    print(json.dumps({"status": "ok", "accuracy": 80 + (size(args[1]) % 97) / 10}))
+    accuracy = 80 + (size(args[1]) % 97) / 10
+    print(json.dumps({"status": "ok", "accuracy": accuracy, "metrics": {"top1": accuracy / 100},
+                      "train_seconds": 0.001}))
+elif args[:2] == ["supernet", "train"] and "--json" in args:
+    with open(args[args.index("--out") + 1], "w") as f:
+        f.write("ok\n")
+    print(json.dumps({"status": "ok", "train_seconds": 0.001}))
 else:
     print(f"fake hwnas-train: unexpected arguments {args}", file=sys.stderr)
     sys.exit(64)
