@@ -21,7 +21,9 @@ budgets are --trials. Per seed, one supernet is trained (`hwnas supernet train .
 and once for the hybrid.
 
 A family's *search cost* is the wall time its accuracy evaluations took (the search's
-`rung_costs`, summed; for single-shot and hybrid plus the supernet's training), its
+`rung_costs`, summed; for single-shot and hybrid plus the supernet's training wall time;
+the whole search's wall time, which adds latency evaluations and the sources' start-up,
+e.g. the proxy's reference sample, is its own column), its
 *quality* the test top-1 of its best candidate trained stand-alone with --final (all
 60,000 training images unless --final says otherwise, tested on the 10,000 test images,
 training seed 0, --threads threads). Everything is kept in --dir, one JSON file per step
@@ -174,7 +176,7 @@ def row(family, seed, supernet, search, final):
     quality = 100 * answer["metrics"]["top1"] if answer.get("status") == "ok" else float("nan")
     return {"family": family, "seed": seed, "trials": len(search["answer"]["trials"]),
             "evaluations": "/".join(str(c["evaluations"]) for c in costs), "search_s": search_s,
-            "supernet_s": supernet_s, "cost_s": search_s + supernet_s,
+            "supernet_s": supernet_s, "cost_s": search_s + supernet_s, "search_wall_s": search["wall_seconds"],
             "best_search_accuracy": (final.get("best") or {}).get("accuracy"), "quality": quality,
             "final_s": answer.get("train_seconds", float("nan"))}
 
@@ -187,14 +189,14 @@ def mean_sd(values):
 
 
 def print_table(rows, a):
-    print(f"| family | seed | trials | evaluations by rung | search s | supernet s | cost s | best in search "
-          f"| stand-alone top-1 % ({a.final}) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"| family | seed | trials | evaluations by rung | evaluation s | supernet s | cost s | search wall s "
+          f"| best in search | stand-alone top-1 % ({a.final}) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         best = r["best_search_accuracy"]
-        print(f"| {r['family']} | {r['seed']} | {r['trials']} | {r['evaluations']} | {r['search_s']:.0f} | "
-              f"{r['supernet_s']:.0f} | {r['cost_s']:.0f} | {'-' if best is None else f'{best:.2f}'} | "
-              f"{r['quality']:.2f} |")
+        print(f"| {r['family']} | {r['seed']} | {r['trials']} | {r['evaluations']} | {r['search_s']:.1f} | "
+              f"{r['supernet_s']:.1f} | {r['cost_s']:.1f} | {r['search_wall_s']:.1f} | "
+              f"{'-' if best is None else f'{best:.2f}'} | {r['quality']:.2f} |")
     print("\n| family | runs | cost s (mean) | stand-alone top-1 % (mean +- sd) |")
     print("|---|---|---|---|")
     summary = {}
@@ -205,7 +207,7 @@ def print_table(rows, a):
         cost, _ = mean_sd([r["cost_s"] for r in mine])
         quality, sd = mean_sd([r["quality"] for r in mine])
         summary[family] = (cost, quality)
-        print(f"| {family} | {len(mine)} | {cost:.0f} | {quality:.2f} +- {sd:.2f} |")
+        print(f"| {family} | {len(mine)} | {cost:.1f} | {quality:.2f} +- {sd:.2f} |")
     if "multishot" in summary and "hybrid" in summary:
         (m_cost, m_q), (h_cost, h_q) = summary["multishot"], summary["hybrid"]
         print(f"\nhybrid vs multishot: {h_q - m_q:+.2f} pt (goal within 0.3), cost {h_cost / m_cost:.3f} of "
