@@ -27,6 +27,8 @@ void add_advise_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 /// proxy MODEL... --proxy NAME[,NAME] (proxy_command.cpp; docs/proxies.md), in hwnas-train.
 void add_proxy_command(CLI::App& app);
+/// supernet train|eval|extract (supernet_command.cpp; docs/supernet.md), in hwnas-train.
+void add_supernet_command(CLI::App& app);
 /// A verb of hwnas that runs hwnas-train (beside the hwnas executable) with the same
 /// arguments, replacing this process (forward_command.cpp).
 void add_forwarded_command(CLI::App& app, const std::string& name, const std::string& description);

@@ -32,5 +32,6 @@ int main(int argc, char** argv) {
   hwnas::cli::add_forwarded_command(app, "train", "Train a classifier (Fashion-MNIST), detector or segmenter (scenes) and measure it (hwnas-train)");
   hwnas::cli::add_forwarded_command(app, "evaluate", "Evaluate trained weights on their task's test set (hwnas-train)");
   hwnas::cli::add_forwarded_command(app, "proxy", "Score untrained models with zero-shot proxies (hwnas-train)");
+  hwnas::cli::add_forwarded_command(app, "supernet", "Train a weight-sharing supernet, measure and extract its subnets (hwnas-train)");
   return hwnas::cli::run_app(app, argc, argv);
 }

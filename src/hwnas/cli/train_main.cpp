@@ -1,4 +1,4 @@
-// hwnas-train: the verbs that need libtorch, `train`, `evaluate` and `proxy`; `hwnas train
+// hwnas-train: the verbs that need libtorch, `train`, `evaluate`, `proxy` and `supernet`; `hwnas train
 // ...` runs this executable with the same arguments (forward_command.cpp). Exit status as
 // hwnas's, plus 3 for a training that diverged.
 #include <malloc.h>
@@ -30,5 +30,6 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "hwnas 0.1.0");
   hwnas::cli::add_train_command(app);
   hwnas::cli::add_proxy_command(app);
+  hwnas::cli::add_supernet_command(app);
   return hwnas::cli::run_app(app, argc, argv);
 }

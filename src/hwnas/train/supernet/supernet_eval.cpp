@@ -107,11 +107,10 @@ OpenedSupernet::OpenedSupernet(const std::string& path, const SupernetEvalOption
                                   "give --validation {} or --test",
                                   validation, file_.validation, path, file_.validation));
   }
-  const auto training = static_cast<std::int64_t>(data_.training.size());
-  if (options.calibration_images < 2 || options.calibration_images > training)
-    throw UserError(fmt::format("--calibration-images {} is out of range 2 to {} (the supernet's training images)",
-                                options.calibration_images, training));
-  measure_.calibration_images = options.calibration_images;
+  if (options.calibration_images < 2)
+    throw UserError(fmt::format("--calibration-images {} is below 2; batch norm needs two images",
+                                options.calibration_images));
+  measure_.calibration_images = std::min(options.calibration_images, static_cast<std::int64_t>(data_.training.size()));
   measure_.calibration_batch = file_.batch;
   measure_.test = options.test;
   measure_.validation = validation;

@@ -23,7 +23,7 @@
 namespace hwnas::train::supernet {
 
 struct MeasureOptions {
-  std::int64_t calibration_images = 2000;  // 2 to 60,000 (at most the training subset's)
+  std::int64_t calibration_images = 2000;  // >= 2; the training subset's when fewer
   std::int32_t calibration_batch = 128;    // >= 2
   std::int32_t batch = 256;                // of the measurement
   bool test = false;                       // the test set instead of the validation images
@@ -60,7 +60,8 @@ class OpenedSupernet {
   /// Reads `path` (read_supernet, supernet_space) and the data. UserError: the file's and
   /// the space's errors; --validation larger than the file's held-out images (their
   /// validation images would include trained ones) or, with a file that held none out,
-  /// any measurement but --test; --calibration-images out of 2 … the training images.
+  /// any measurement but --test; --calibration-images below 2 (above the supernet's
+  /// training images it is that count).
   OpenedSupernet(const std::string& path, const SupernetEvalOptions& options);
 
   const space::Space& space() const { return *space_; }

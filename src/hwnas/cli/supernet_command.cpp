@@ -1,0 +1,321 @@
+// hwnas supernet train | eval | extract (run by hwnas-train; docs/supernet.md): a
+// weight-sharing supernet over a search space. Parses and prints; the work is
+// train/supernet/'s.
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
+#include "hwnas/base/printable.h"
+#include "hwnas/cli/commands.h"
+#include "hwnas/cli/json_output.h"
+#include "hwnas/cli/model_arg.h"
+#include "hwnas/cli/number_options.h"
+#include "hwnas/cli/progress.h"
+#include "hwnas/graph/model_file.h"
+#include "hwnas/hw/targets/targets.h"
+#include "hwnas/space/registry.h"
+#include "hwnas/train/checkpoint.h"
+#include "hwnas/train/data/fashion_mnist.h"
+#include "hwnas/train/supernet/supernet_eval.h"
+#include "hwnas/train/supernet/supernet_trainer.h"
+
+namespace hwnas::cli {
+namespace {
+
+namespace sn = train::supernet;
+
+// A training that diverged (as hwnas train's).
+constexpr int kTrainingFailed = 3;
+
+bool is_space_file(const std::string& arg) { return arg.ends_with(".yaml") || arg.ends_with(".yml"); }
+
+// --data must hold Fashion-MNIST; the error names --data.
+void check_data(const std::string& dir) {
+  if (dir.empty()) return;
+  try {
+    train::fashion_mnist_files(dir, train::Split::train);
+    train::fashion_mnist_files(dir, train::Split::test);
+  } catch (const UserError& e) {
+    const std::string what = e.what(), prefix = fmt::format("Fashion-MNIST directory {}: ", dir);
+    throw UserError(fmt::format("--data {}: {}", dir, what.starts_with(prefix) ? what.substr(prefix.size()) : what));
+  }
+}
+
+// MODEL|ARCH: a model file (or zoo spec) when it names a file or ends like one, else an
+// architecture string of the supernet's space.
+graph::Graph subnet_graph(const std::string& spec, const space::Space& space) {
+  std::error_code ec;
+  if (std::filesystem::exists(spec, ec) || spec.ends_with(".yaml") || spec.ends_with(".yml") ||
+      spec.ends_with(".json") || spec.find(".onnx") != std::string::npos)
+    return load_model_arg(spec);
+  try {
+    return space.decode(space.parse_arch(spec));
+  } catch (const UserError& e) {
+    throw UserError(fmt::format("'{}' is no model file, nor an architecture of the supernet's space '{}' ({}); give a "
+                                "model file or an architecture string of that space (hwnas space sample prints both)",
+                                printable(spec, 80), space.name(), e.what()));
+  }
+}
+
+nlohmann::ordered_json accuracy_json(const sn::SubnetAccuracy& a) {
+  nlohmann::ordered_json j;
+  j["accuracy"] = 100.0 * a.top1;
+  j["top1"] = a.top1;
+  j["top5"] = a.top5;
+  j["resolution"] = a.resolution;
+  j["images"] = a.images;
+  j["seconds"] = a.seconds;
+  return j;
+}
+
+void add_train(CLI::App* parent) {
+  struct Args {
+    std::string space, target;
+    std::optional<double> lr;
+    sn::SupernetTrainOptions options;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  train::TrainOptions& o = args->options.train;
+  o.validation = 5000;
+  auto* cmd = parent->add_subcommand(
+      "train", "Train a weight-sharing supernet of a classification space on Fashion-MNIST (BigNAS sandwich rule)");
+  cmd->add_option("SPACE", args->space, "Built-in space name or a space file (.yaml)")->required();
+  cmd->add_option("--target", args->target, "Target whose parallelism factor P the space's channels take");
+  cmd->add_option("--out", args->options.out, "The supernet file to write")->required();
+  cmd->add_option("--data", o.data_dir, "Fashion-MNIST directory (default: Debian's, or $HWNAS_FASHION_MNIST_DIR)");
+  add_integer_option(cmd, "--epochs", o.epochs, 1, 10'000, "Epochs");
+  add_integer_option(cmd, "--batch", o.batch, 2, 65'536, "Batch size (at least 2: batch norm)");
+  cmd->add_option_function<std::string>(
+         "--lr", [args](const std::string& s) { args->lr = parse_real("--lr", s, 0, true, 1e9); },
+         "Peak learning rate of SGD with Nesterov momentum (default 0.1)");
+  add_real_option(cmd, "--subset", o.subset, 0, true, 1, "Share of the training images, class-stratified by --seed")
+      ->default_str("1");
+  add_integer_option(cmd, "--validation", o.validation, 0, 30'000,
+                     "Hold out this many training images (as hwnas train --validation) for eval to measure on");
+  add_integer_option(cmd, "--threads", o.threads, 1, 1024, "torch threads (default: the cores)")->default_str("");
+  add_integer_option(cmd, "--seed", o.seed, 0, UINT64_MAX, "Seed of the bank's weights, subset, order, subnets");
+  add_integer_option(cmd, "--random-subnets", args->options.random_subnets, 0, 16,
+                     "Random subnets a step besides the largest and the smallest");
+  add_integer_option(cmd, "--calibration-images", args->options.calibration_images, 2, 60'000,
+                     "Images recalibrating batch norm of the largest and smallest subnet measured at the end");
+  cmd->add_option("--checkpoint", o.checkpoint, "Write a checkpoint after every epoch to this file");
+  cmd->add_flag("--resume", o.resume, "Continue the run saved in --checkpoint");
+  cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
+  cmd->callback([args] {
+    sn::SupernetTrainOptions options = args->options;
+    options.train.optimizer = train::default_optimizer(train::OptimizerKind::sgd);
+    if (args->lr) options.train.optimizer.lr = *args->lr;
+    check_data(options.train.data_dir);
+    space::SpaceOptions space_options;
+    if (!args->target.empty()) {
+      const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
+      space_options = space::space_options_for_target(target->parallelism_factor(), args->target);
+      options.parallelism_factor = space_options.parallelism_factor.value_or(0);
+    }
+    const std::unique_ptr<space::Space> space = space::make_space(args->space, space_options);
+    options.space_arg = is_space_file(args->space) ? std::filesystem::absolute(args->space).string() : args->space;
+    options.target = args->target;
+    ProgressBar bar("supernet " + space->name());
+    bool started = false;
+    const train::ProgressCallback progress = [&bar, &started](const train::StepProgress& p) {
+      const std::int64_t done = p.epoch * p.steps + p.step, total = p.epochs * p.steps;
+      const bool epoch_end = p.step == p.steps;
+      const std::string detail = fmt::format("epoch {}/{}{}, loss {:.4f}, {:.0f} images/s", p.epoch + 1, p.epochs,
+                                             epoch_end ? " done" : "", p.loss, p.images_per_s);
+      if (bar.on_terminal()) bar.update(done, total, detail);
+      else if (epoch_end || (p.step == 1 && !started)) bar.line(done, total, detail);
+      started = true;
+    };
+    const sn::SupernetRun r = sn::train_supernet(*space, options, progress);
+    bar.finish();
+    if (args->json) {
+      nlohmann::ordered_json j;
+      j["space"] = space->name();
+      j["out"] = r.failed ? nlohmann::ordered_json() : nlohmann::ordered_json(options.out);
+      j["failed"] = r.failed;
+      if (r.failed) j["failure"] = r.failure;
+      j["epochs"] = r.epochs_done;
+      j["resumed_from_epoch"] = r.resumed_from_epoch;
+      j["train_images"] = r.train_images;
+      j["random_subnets"] = options.random_subnets;
+      j["threads"] = r.threads;
+      j["train_seconds"] = r.train_seconds;
+      const std::int32_t epochs = r.epochs_done - r.resumed_from_epoch;
+      j["seconds_per_epoch"] = epochs > 0 ? r.train_seconds / epochs : 0.0;
+      j["subnet_images"] = r.subnet_images;
+      j["final_loss"] = r.final_loss;
+      j["bank_tensors"] = r.bank_tensors;
+      j["bank_parameters"] = r.bank_parameters;
+      if (!r.failed) {
+        j["measured_on"] = r.validation ? "validation" : "test";
+        j["largest"] = {{"arch", r.largest_arch}, {"accuracy", 100 * r.largest_top1}};
+        j["smallest"] = {{"arch", r.smallest_arch}, {"accuracy", 100 * r.smallest_top1}};
+      }
+      emit_json(j);
+    }
+    if (r.failed) {
+      fmt::print(stderr, "hwnas: training failed: {}\n", r.failure);
+      std::exit(kTrainingFailed);
+    }
+    if (args->json) return;
+    const std::int32_t epochs = r.epochs_done - r.resumed_from_epoch;
+    fmt::print("supernet of {} ({} tensors, {} parameters) trained {} epochs on {} images in {:.1f} s ({:.1f} s an "
+               "epoch, {} threads); written to {}\n",
+               space->name(), r.bank_tensors, r.bank_parameters, r.epochs_done, r.train_images, r.train_seconds,
+               epochs > 0 ? r.train_seconds / epochs : 0.0, r.threads, printable(options.out));
+    const char* on = r.validation ? "validation" : "test";
+    fmt::print("largest subnet {}: top-1 {:.2f}% on the {} images\n", r.largest_arch, 100 * r.largest_top1, on);
+    fmt::print("smallest subnet {}: top-1 {:.2f}% on the {} images\n", r.smallest_arch, 100 * r.smallest_top1, on);
+  });
+}
+
+// --serve: one model file path per stdin line; one JSON line each: {"accuracy", "seconds"}
+// or {"error"}.
+void serve(const sn::OpenedSupernet& supernet) {
+  for (std::string line; std::getline(std::cin, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty()) continue;
+    nlohmann::ordered_json answer;
+    try {
+      const sn::SubnetAccuracy a = supernet.measure(subnet_graph(line, supernet.space()));
+      answer = {{"accuracy", 100.0 * a.top1}, {"seconds", a.seconds}};
+    } catch (const UserError& e) {
+      answer = {{"error", e.what()}};
+    }
+    fmt::print("{}\n", answer.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    std::fflush(stdout);
+  }
+}
+
+void add_eval(CLI::App* parent) {
+  struct Args {
+    std::string file;
+    std::vector<std::string> models;
+    sn::SupernetEvalOptions options;
+    std::int32_t threads = 1;
+    bool json = false, serve = false;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = parent->add_subcommand(
+      "eval", "Measure subnets of a supernet after batch-norm recalibration (top-1 on its validation images)");
+  cmd->add_option("FILE", args->file, "Supernet file (hwnas supernet train --out)")->required();
+  cmd->add_option("MODEL", args->models, "Model files of the space, or its architecture strings");
+  cmd->add_option("--data", args->options.data_dir, "Fashion-MNIST directory (default: Debian's)");
+  cmd->add_flag("--test", args->options.test, "Measure on the test set instead of the held-out validation images");
+  add_integer_option(cmd, "--validation", args->options.validation, 1, 30'000,
+                     "Measure on this many held-out images (default: all the supernet held out)")
+      ->default_str("");
+  add_integer_option(cmd, "--calibration-images", args->options.calibration_images, 2, 60'000,
+                     "Training images recalibrating each subnet's batch norm");
+  add_integer_option(cmd, "--threads", args->threads, 1, 1024, "torch threads");
+  cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
+  cmd->add_flag("--serve", args->serve,
+                "Read one model file per stdin line and answer each with one JSON line (the search's "
+                "accuracy: supernet: keeps one such process)");
+  cmd->callback([args] {
+    if (args->serve && (!args->models.empty() || args->json))
+      throw UserError("--serve reads its models from stdin and answers in JSON lines; drop MODEL and --json");
+    if (args->models.empty() && !args->serve) throw UserError("give at least one MODEL or architecture, or --serve");
+    if (args->options.test && args->options.validation >= 0)
+      throw UserError("give --test or --validation, not both");
+    check_data(args->options.data_dir);
+    torch::set_num_threads(args->threads);
+    const auto start = std::chrono::steady_clock::now();
+    const sn::OpenedSupernet supernet(args->file, args->options);
+    if (args->serve) {
+      serve(supernet);
+      return;
+    }
+    std::vector<graph::Graph> graphs;  // every model read before any is measured
+    for (const std::string& spec : args->models) graphs.push_back(subnet_graph(spec, supernet.space()));
+    ProgressBar bar("supernet eval");
+    std::vector<sn::SubnetAccuracy> results;
+    for (std::size_t i = 0; i < graphs.size(); ++i) {
+      results.push_back(supernet.measure(graphs[i]));
+      bar.update(static_cast<std::int64_t>(i + 1), static_cast<std::int64_t>(graphs.size()));
+    }
+    bar.finish();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const char* on = args->options.test ? "test" : "validation";
+    if (args->json) {
+      nlohmann::ordered_json doc;
+      doc["supernet"] = args->file;
+      doc["space"] = supernet.space().name();
+      doc["measured_on"] = on;
+      doc["calibration_images"] = args->options.calibration_images;
+      doc["threads"] = args->threads;
+      doc["models"] = nlohmann::ordered_json::array();
+      for (std::size_t i = 0; i < graphs.size(); ++i) {
+        nlohmann::ordered_json m = {{"model", args->models[i]}};
+        m.update(accuracy_json(results[i]));
+        doc["models"].push_back(m);
+      }
+      doc["seconds"] = seconds;
+      emit_json(doc);
+      return;
+    }
+    for (std::size_t i = 0; i < graphs.size(); ++i)
+      fmt::print("{}: top-1 {:.2f}%, top-5 {:.2f}% on {} {} images at {}x{} ({:.2f} s)\n",
+                 printable(args->models[i]), 100 * results[i].top1, 100 * results[i].top5, results[i].images, on,
+                 results[i].resolution, results[i].resolution, results[i].seconds);
+  });
+}
+
+void add_extract(CLI::App* parent) {
+  struct Args {
+    std::string file, model, out, weights;
+    sn::SupernetEvalOptions options;
+    std::int32_t threads = 1;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = parent->add_subcommand(
+      "extract", "Write a subnet's model file and its recalibrated weights (for hwnas train --init-from, evaluate)");
+  cmd->add_option("FILE", args->file, "Supernet file")->required();
+  cmd->add_option("MODEL", args->model, "Model file of the space, or its architecture string")->required();
+  cmd->add_option("--out", args->out, "The model file to write (.yaml or .json)")->required();
+  cmd->add_option("--weights", args->weights, "The weights file to write")->required();
+  cmd->add_option("--data", args->options.data_dir, "Fashion-MNIST directory (default: Debian's)");
+  add_integer_option(cmd, "--calibration-images", args->options.calibration_images, 2, 60'000,
+                     "Training images recalibrating batch norm");
+  add_integer_option(cmd, "--threads", args->threads, 1, 1024, "torch threads");
+  cmd->callback([args] {
+    if (!args->out.ends_with(".yaml") && !args->out.ends_with(".yml") && !args->out.ends_with(".json"))
+      throw UserError(fmt::format("--out {}: a model file ends in .yaml, .yml or .json", printable(args->out)));
+    check_data(args->options.data_dir);
+    for (const auto& [path, what] : {std::pair{args->out, "model file (--out)"}, {args->weights, "weights file (--weights)"}})
+      train::check_not_in_dataset_dir(path, what, train::Task::classification, args->options.data_dir);
+    check_output_path(args->out, "model file (--out)",
+                      {{args->file, "supernet file (FILE)"}, {args->weights, "weights file (--weights)"}});
+    check_output_path(args->weights, "weights file (--weights)",
+                      {{args->file, "supernet file (FILE)"}, {args->out, "model file (--out)"}});
+    args->options.test = true;  // extraction measures nothing: no validation split needed
+    torch::set_num_threads(args->threads);
+    const sn::OpenedSupernet supernet(args->file, args->options);
+    const graph::Graph g = subnet_graph(args->model, supernet.space());
+    const train::WeightsFile weights = supernet.extract(g);
+    graph::save_model_file(g, args->out);
+    train::write_weights(args->weights, weights);
+    fmt::print("{}: model {} ({}x{}), weights {} ({} tensors, recalibrated on {} training images)\n",
+               printable(args->model, 80), printable(args->out), weights.stamp.resolution, weights.stamp.resolution,
+               printable(args->weights), weights.tensors.size(), args->options.calibration_images);
+  });
+}
+
+}  // namespace
+
+void add_supernet_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("supernet", "Weight-sharing supernet of a search space: train, eval, extract");
+  cmd->require_subcommand(1);
+  add_train(cmd);
+  add_eval(cmd);
+  add_extract(cmd);
+}
+
+}  // namespace hwnas::cli

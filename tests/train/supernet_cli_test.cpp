@@ -1,0 +1,144 @@
+// hwnas supernet train | eval | extract as a user runs them: a tiny supernet of
+// mobilenet-cls-fmnist trained on a small subset, subnets measured by architecture string and
+// model file (JSON), the --serve protocol the search speaks, extraction then hwnas evaluate,
+// and every bad input a one-line error (exit 2) that writes nothing.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli_support.h"
+#include "support/cli_runner.h"
+#include "support/resources.h"
+
+namespace hwnas::testing {
+namespace {
+
+const std::string kSpace = std::string(HWNAS_SOURCE_DIR) + "/tests/train/supernet_tiny_space.yaml";
+const std::string kFmnistSpace = std::string(HWNAS_SOURCE_DIR) + "/configs/spaces/mobilenet-cls-fmnist.yaml";
+
+std::string scratch(const std::string& name) {
+  std::filesystem::remove(scratch_dir() / name);
+  return (scratch_dir() / name).string();
+}
+
+// One epoch on 120 images, 500 held out: a second.
+std::vector<std::string> tiny_train(const std::string& out) {
+  return {"supernet", "train", kSpace, "--out", out, "--epochs", "1", "--subset", "0.002", "--validation", "500",
+          "--batch", "16", "--threads", "1", "--random-subnets", "1", "--calibration-images", "32", "--json"};
+}
+
+// The architecture strings `hwnas space sample` prints for `count` subnets (and their files).
+std::vector<std::string> sample_arches(std::int32_t count, const std::string& dir) {
+  const Result r = hwnas({"space", "sample", kSpace, "--count", std::to_string(count),
+                          "--seed", "5", "--out", dir, "--json"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::vector<std::string> arches;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  for (const auto& m : j["samples"]) arches.push_back(m["arch"]);
+  return arches;
+}
+
+TEST(SupernetCli, TrainsMeasuresServesAndExtracts) {
+  REQUIRE_FASHION_MNIST();
+  const std::string file = scratch("t.supernet");
+  const Result t = hwnas(tiny_train(file));
+  ASSERT_EQ(t.status, 0) << t.err;
+  const nlohmann::json j = nlohmann::json::parse(t.out);
+  EXPECT_EQ(j["space"], "tiny-supernet");
+  EXPECT_EQ(j["train_images"], 120);
+  EXPECT_EQ(j["epochs"], 1);
+  EXPECT_EQ(j["measured_on"], "validation");
+  EXPECT_TRUE(std::filesystem::exists(file));
+
+  const std::string dir = (scratch_dir() / "subnets").string();
+  const std::vector<std::string> arches = sample_arches(2, dir);
+  ASSERT_EQ(arches.size(), 2u);
+  const std::string model = dir + "/sample-000.yaml";
+  const Result e = hwnas({"supernet", "eval", file, arches[1], model, "--calibration-images", "32", "--json"});
+  ASSERT_EQ(e.status, 0) << e.err;
+  const nlohmann::json ej = nlohmann::json::parse(e.out);
+  ASSERT_EQ(ej["models"].size(), 2u);
+  EXPECT_EQ(ej["measured_on"], "validation");
+  for (const auto& m : ej["models"]) {
+    EXPECT_EQ(m["images"], 500);
+    EXPECT_DOUBLE_EQ(m["accuracy"].get<double>(), 100 * m["top1"].get<double>());
+    EXPECT_GE(m["top5"].get<double>(), m["top1"].get<double>());
+  }
+
+  // --serve: one JSON line per stdin line, an error line for a model of another space.
+  const std::string zoo = scratch("zoo.yaml");
+  ASSERT_EQ(hwnas({"export", "mobilenet_v2:width=0.25,res=32,in_ch=1,classes=10", "--format", "yaml", "--out", zoo})
+                .status,
+            0);
+  const std::string requests = write_temp("requests.txt", model + "\n" + zoo + "\n");
+  const Result s = run_program({"/bin/sh", "-c",
+                                std::string(HWNAS_BINARY) + " supernet eval " + file +
+                                    " --serve --calibration-images 32 < " + requests});
+  ASSERT_EQ(s.status, 0) << s.err;
+  std::istringstream lines(s.out);
+  std::string first, second, third;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  EXPECT_FALSE(std::getline(lines, third));
+  const nlohmann::json a = nlohmann::json::parse(first), b = nlohmann::json::parse(second);
+  EXPECT_DOUBLE_EQ(a["accuracy"].get<double>(), ej["models"][1]["accuracy"].get<double>());
+  EXPECT_GT(a["seconds"].get<double>(), 0);
+  EXPECT_NE(b["error"].get<std::string>().find("is not of the supernet's space"), std::string::npos) << second;
+
+  // Extract, then hwnas evaluate reads the model and weights.
+  const std::string out = scratch("sub.yaml"), weights = scratch("sub.pt");
+  const Result x = hwnas({"supernet", "extract", file, model, "--out", out, "--weights", weights,
+                          "--calibration-images", "32"});
+  ASSERT_EQ(x.status, 0) << x.err;
+  const Result ev = hwnas({"evaluate", out, "--weights", weights, "--threads", "1", "--json"});
+  ASSERT_EQ(ev.status, 0) << ev.err;
+  EXPECT_EQ(nlohmann::json::parse(ev.out)["metrics"]["test_images"], 10000);
+}
+
+TEST(SupernetCli, BadInputIsAOneLineErrorAndWritesNothing) {
+  REQUIRE_FASHION_MNIST();
+  const std::string out = scratch("never.supernet");
+  expect_bad_input({"supernet", "train", "absent-space.yaml", "--out", out}, "absent-space.yaml");
+  expect_bad_input({"supernet", "train", kFmnistSpace, "--out", out}, "no target was given");  // P
+  expect_bad_input({"supernet", "train", kSpace, "--out", out, "--random-subnets", "17"}, "--random-subnets");
+  const char* fmnist_env = std::getenv("HWNAS_FASHION_MNIST_DIR");
+  const std::filesystem::path fmnist =
+      fmnist_env != nullptr && *fmnist_env != '\0' ? fmnist_env : "/usr/share/datasets/fashion-mnist";
+  expect_bad_input({"supernet", "train", kSpace, "--out", (fmnist / "s.supernet").string()},
+                   "s.supernet: the supernet file (--out) would be written into the dataset directory");
+  EXPECT_FALSE(std::filesystem::exists(fmnist / "s.supernet"));
+  EXPECT_FALSE(std::filesystem::exists(out));
+
+  // Damaged and foreign supernet files.
+  expect_bad_input({"supernet", "eval", scratch("absent.supernet"), "0"}, "absent.supernet: cannot read");
+  const std::string junk = write_temp("junk.supernet", "not a pickle");
+  expect_bad_input({"supernet", "eval", junk, "0"}, "junk.supernet: not a supernet file of hwnas");
+  expect_bad_input({"supernet", "eval", junk, "--serve"}, "junk.supernet: not a supernet file of hwnas");
+
+  const std::string file = scratch("e.supernet");
+  ASSERT_EQ(hwnas(tiny_train(file)).status, 0);
+  const std::string text = read_file(file);
+  const std::string cut = write_temp("cut.supernet", text.substr(0, text.size() / 2));
+  expect_bad_input({"supernet", "eval", cut, "0"}, "cut.supernet: not a supernet file of hwnas");
+  expect_bad_input({"supernet", "eval", file, "mobilenet_v2:width=0.25,res=32,in_ch=1,classes=10"},
+                   "is not of the supernet's space");
+  expect_bad_input({"supernet", "eval", file, "1-2-3"}, "nor an architecture of the supernet's space");
+  expect_bad_input({"supernet", "eval", file, "0", "--validation", "600"}, "held out 500 training images");
+  expect_bad_input({"supernet", "eval", file, "0", "--test", "--validation", "100"}, "--test or --validation");
+  const std::string arch = sample_arches(1, (scratch_dir() / "one").string()).at(0);
+  const std::string model = scratch("m.yaml"), weights = scratch("m.pt");
+  expect_bad_input({"supernet", "extract", file, arch, "--out", model, "--weights", (fmnist / "m.pt").string()},
+                   "m.pt: the weights file (--weights) would be written into the dataset directory");
+  expect_bad_input({"supernet", "extract", file, arch, "--out", scratch("m.txt"), "--weights", weights},
+                   "--out");
+  expect_bad_input({"supernet", "extract", file, arch, "--out", model, "--weights", file}, "supernet file (FILE)");
+  EXPECT_FALSE(std::filesystem::exists(model));
+  EXPECT_FALSE(std::filesystem::exists(weights));
+  EXPECT_FALSE(std::filesystem::exists(fmnist / "m.pt"));
+}
+
+}  // namespace
+}  // namespace hwnas::testing

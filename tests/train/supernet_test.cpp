@@ -1,0 +1,309 @@
+// The weight-sharing supernet (train/supernet/, docs/supernet.md) on mobilenet-cls-fmnist at
+// P = 64: bank views share storage and gradients, kernel crop and first-k channels equal
+// hand-sliced weights, IBN and fused IBN keep their own weights, models of another space
+// are refused, batch-norm recalibration equals a hand computation, and a tiny sandwich
+// training lowers its loss, round-trips through its file and extracts weights that
+// hwnas train --init-from loads to the same outputs.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli_support.h"
+#include "hwnas/base/error.h"
+#include "hwnas/graph/model_file.h"
+#include "hwnas/space/models.h"
+#include "hwnas/space/registry.h"
+#include "hwnas/train/checkpoint.h"
+#include "hwnas/train/supernet/bn_recalibration.h"
+#include "hwnas/train/supernet/subnet_genomes.h"
+#include "hwnas/train/supernet/supernet_eval.h"
+#include "hwnas/train/supernet/supernet_file.h"
+#include "hwnas/train/supernet/supernet_trainer.h"
+#include "hwnas/train/supernet/weight_bank.h"
+#include "hwnas/train/weight_transfer.h"
+#include "support/cli_runner.h"
+
+namespace hwnas::train::supernet {
+namespace {
+
+using torch::indexing::Slice;
+
+const std::string kSpaceFile = std::string(HWNAS_SOURCE_DIR) + "/configs/spaces/mobilenet-cls-fmnist.yaml";
+
+std::unique_ptr<space::Space> fmnist_space(std::int32_t p = 64) {
+  space::SpaceOptions options;
+  options.parallelism_factor = p;
+  options.parallelism_source = "test";
+  return space::make_space(kSpaceFile, options);
+}
+
+WeightBank small_bank(const space::Space& space) {
+  std::vector<graph::Graph> graphs;
+  for (const space::Genome& g : bank_genomes(space, 0, 20)) graphs.push_back(space.decode(g));
+  return WeightBank(bank_shapes(graphs), 0);
+}
+
+space::Genome smallest(const space::Space& space, std::uint64_t seed = 0) {
+  SplitMix rng(seed);
+  return smallest_genome(space, rng);
+}
+
+TEST(WeightBank, ViewsShareStorageAndGradientsReachTheBank) {
+  const auto space = fmnist_space();
+  WeightBank bank = small_bank(*space);
+  Network net = bank->subnet(space->decode(smallest(*space)));
+  const NamedTensors params = net->graph_parameters();
+  ASSERT_FALSE(params.empty());
+  for (const auto& [name, tensor] : params) {
+    bool shared = false;
+    for (const auto& entry : bank->tensors()) shared = shared || tensor.is_alias_of(entry.second);
+    EXPECT_TRUE(shared) << name;
+  }
+  torch::manual_seed(0);
+  net->forward(torch::randn({4, 1, 28, 28})).front().sum().backward();
+  // The 1x1 conv after the last stage: the smallest subnet takes 256 of its 512 output
+  // channels and 128 of its 256 input channels; the gradient is zero outside them.
+  const auto& features = *std::find_if(bank->tensors().begin(), bank->tensors().end(),
+                                       [](const auto& e) { return e.first == "conv_bn_act:features.conv.weight"; });
+  const torch::Tensor grad = features.second.grad();
+  ASSERT_TRUE(grad.defined());
+  EXPECT_EQ(features.second.sizes(), (std::vector<std::int64_t>{512, 256, 1, 1}));
+  EXPECT_GT(grad.index({Slice(0, 256), Slice(0, 128)}).abs().sum().item<double>(), 0);
+  EXPECT_EQ(grad.index({Slice(256, 512)}).abs().sum().item<double>(), 0);
+  EXPECT_EQ(grad.index({Slice(), Slice(128, 256)}).abs().sum().item<double>(), 0);
+}
+
+// A subnet's outputs equal those of a network given the bank's tensors sliced by hand:
+// dims 0/1 first k, dims 2/3 the centre (the smallest subnet has kernels 3, the bank 5).
+TEST(WeightBank, KernelCropAndFirstChannelsEqualHandSlicedWeights) {
+  const auto space = fmnist_space();
+  WeightBank bank = small_bank(*space);
+  const graph::Graph g = space->decode(smallest(*space));
+  Network borrowed = bank->subnet(g);
+  Network own(g, 7);
+  NamedTensors sliced;
+  std::int32_t cropped = 0;
+  for (const auto& [name, tensor] : own->named_state()) {
+    const std::string node = name.substr(0, name.rfind('.')), suffix = name.substr(name.rfind('.') + 1);
+    if (suffix != "weight" && suffix != "bias") {
+      sliced.emplace_back(name, tensor);
+      continue;
+    }
+    const std::string key = bank_key(g, g.find(node), suffix);
+    const auto& whole = std::find_if(bank->tensors().begin(), bank->tensors().end(),
+                                     [&](const auto& e) { return e.first == key; })->second;
+    std::vector<torch::indexing::TensorIndex> index;
+    for (std::int64_t d = 0; d < tensor.dim(); ++d) {
+      const std::int64_t start = d < 2 ? 0 : (whole.size(d) - tensor.size(d)) / 2;
+      cropped += start > 0;
+      index.emplace_back(Slice(start, start + tensor.size(d)));
+    }
+    sliced.emplace_back(name, whole.index(index).detach().clone());
+  }
+  EXPECT_GT(cropped, 0) << "no kernel was cropped: the test would not check the crop";
+  own->load_state(sliced, "hand-sliced");
+  borrowed->eval();
+  own->eval();
+  const torch::NoGradGuard no_grad;
+  torch::manual_seed(1);
+  const torch::Tensor x = torch::randn({3, 1, 28, 28});
+  EXPECT_TRUE(torch::allclose(borrowed->forward(x).front(), own->forward(x).front(), 1e-5, 1e-6));
+}
+
+TEST(WeightBank, IbnAndFusedIbnHaveTheirOwnWeights) {
+  const auto space = fmnist_space();
+  WeightBank bank = small_bank(*space);
+  std::map<std::string, std::vector<std::int64_t>> sizes;
+  for (const auto& [key, tensor] : bank->tensors()) sizes[key] = tensor.sizes().vec();
+  ASSERT_TRUE(sizes.contains("ibn:stage2.layer2.expand.conv.weight"));
+  ASSERT_TRUE(sizes.contains("fused_ibn:stage2.layer2.expand.conv.weight"));
+  // IBN's expand is 1x1; fused IBN's is the block's kernel, at most 5. Expansion 4 of 128.
+  EXPECT_EQ(sizes["ibn:stage2.layer2.expand.conv.weight"], (std::vector<std::int64_t>{512, 128, 1, 1}));
+  EXPECT_EQ(sizes["fused_ibn:stage2.layer2.expand.conv.weight"], (std::vector<std::int64_t>{512, 128, 5, 5}));
+}
+
+TEST(WeightBank, ModelsOfAnotherSpaceAreRefusedNamingTheNode) {
+  const auto space = fmnist_space();
+  WeightBank bank = small_bank(*space);
+  try {
+    bank->subnet(space::load_model("mobilenet_v2:width=0.25,res=32,in_ch=1,classes=10"));
+    FAIL() << "a zoo model was taken";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("is not of the supernet's space"), std::string::npos) << e.what();
+  }
+  // The largest subnet with 20 classes: its classifier is wider than the bank's.
+  SplitMix rng(0);
+  std::string text = graph::model_to_yaml(space->decode(largest_genome(*space, rng)));
+  const std::size_t at = text.find("op: linear, out: 10");
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, 19, "op: linear, out: 20");
+  const std::size_t spec = text.find("classes: 10");
+  ASSERT_NE(spec, std::string::npos) << text;
+  text.replace(spec, 11, "classes: 20");
+  try {
+    bank->subnet(graph::parse_model(text, "wide.yaml"));
+    FAIL() << "a wider model was taken";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("node 'classifier.fc' needs head:classifier.fc.weight of 20x512, the "
+                                         "supernet's is 10x512"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// Running statistics after recalibration are the average over the batches of each batch's
+// mean and unbiased variance of the batch norm's input (the stem conv's output, by hand).
+TEST(BatchNormRecalibration, EqualsTheAverageOfTheBatchStatistics) {
+  const auto space = fmnist_space();
+  WeightBank bank = small_bank(*space);
+  const graph::Graph g = space->decode(smallest(*space));
+  const torch::NoGradGuard no_grad;
+  Network net = bank->subnet(g);
+  torch::manual_seed(2);
+  const std::vector<torch::Tensor> batches = {torch::randn({8, 1, 28, 28}), 2 + 3 * torch::randn({6, 1, 28, 28})};
+  recalibrate_batch_norm(*net, batches);
+  EXPECT_FALSE(net->is_training());
+  torch::Tensor weight, mean, var;
+  for (const auto& [name, tensor] : net->named_state()) {
+    if (name == "stem.conv.weight") weight = tensor;
+    if (name == "stem.bn.running_mean") mean = tensor;
+    if (name == "stem.bn.running_var") var = tensor;
+  }
+  torch::Tensor mean_sum = torch::zeros({weight.size(0)}), var_sum = torch::zeros({weight.size(0)});
+  for (const torch::Tensor& x : batches) {
+    const torch::Tensor y = torch::conv2d(x, weight, {}, 2, 1);
+    mean_sum += y.mean({0, 2, 3});
+    var_sum += y.var({0, 2, 3}, /*unbiased=*/true);
+  }
+  EXPECT_GT((mean - 0).abs().max().item<double>(), 1e-3);  // changed from the fresh 0
+  EXPECT_TRUE(torch::allclose(mean, mean_sum / 2, 1e-4, 1e-5)) << mean << mean_sum / 2;
+  EXPECT_TRUE(torch::allclose(var, var_sum / 2, 1e-4, 1e-5)) << var << var_sum / 2;
+}
+
+TEST(SubnetGenomes, LargestAndSmallestTakeTheEndsOfOrderedGenes) {
+  const auto space = fmnist_space();
+  SplitMix rng(0);
+  const space::Genome big = largest_genome(*space, rng), little = smallest_genome(*space, rng);
+  const auto& genes = space->genes();
+  for (std::size_t i = 0; i < genes.size(); ++i) {
+    if (genes[i].name == "resolution") {
+      EXPECT_EQ(genes[i].choices[big.genes[i]], "32");
+      EXPECT_EQ(genes[i].choices[little.genes[i]], "28");
+    }
+    if (genes[i].name == "stage3.depth") {
+      EXPECT_EQ(genes[i].choices[big.genes[i]], "3");
+      EXPECT_EQ(genes[i].choices[little.genes[i]], "1");
+    }
+    if (genes[i].name == "stage1.layer1.se") {
+      EXPECT_EQ(genes[i].choices[big.genes[i]], "true");
+      EXPECT_EQ(genes[i].choices[little.genes[i]], "false");
+    }
+  }
+  const std::vector<GeneOrder> orders = gene_orders(*space);
+  EXPECT_EQ(std::count(orders.begin(), orders.end(), GeneOrder::categorical), 7);  // the block genes of stages 2-4
+}
+
+// A tiny sandwich training: the loss falls, the file reads back, a subnet measured through
+// the file scores what the training measured, and its extracted weights load through
+// --init-from into a network with the same outputs.
+TEST(SupernetTraining, LowersTheLossRoundTripsAndExtracts) {
+  REQUIRE_FASHION_MNIST();
+  const std::string space_file = std::string(HWNAS_SOURCE_DIR) + "/tests/train/supernet_tiny_space.yaml";
+  const auto space = space::make_space(space_file, {});
+  const std::filesystem::path dir = hwnas::testing::scratch_dir();
+  SupernetTrainOptions o;
+  o.train.epochs = 3;
+  o.train.batch = 32;
+  o.train.subset = 0.01;  // 595 of the 59,500 left: 18 steps an epoch
+  o.train.validation = 500;
+  o.train.threads = 1;
+  o.train.seed = 4;
+  o.train.optimizer.lr = 0.05;
+  o.random_subnets = 1;
+  o.bank_genomes = 20;
+  o.calibration_images = 64;
+  o.out = (dir / "s.supernet").string();
+  o.space_arg = space_file;
+  std::vector<double> epoch_loss;
+  const SupernetRun run = train_supernet(*space, o, [&](const StepProgress& p) {
+    if (p.step == p.steps) epoch_loss.push_back(p.loss);
+  });
+  ASSERT_FALSE(run.failed) << run.failure;
+  ASSERT_EQ(epoch_loss.size(), 3u);
+  EXPECT_LT(epoch_loss.back(), epoch_loss.front());
+  EXPECT_EQ(run.subnet_images, 3 * (run.train_images / 32) * 32 * 3);  // 3 subnets a step
+
+  const SupernetFile file = read_supernet(o.out);
+  EXPECT_EQ(file.space_name, "tiny-supernet");
+  EXPECT_EQ(file.validation, 500);
+  EXPECT_EQ(file.epochs_done, 3);
+  EXPECT_EQ(static_cast<std::int64_t>(file.tensors.size()), run.bank_tensors);
+
+  SupernetEvalOptions eval;
+  eval.calibration_images = 64;
+  const OpenedSupernet opened(o.out, eval);
+  const graph::Graph largest = space->decode(space->parse_arch(run.largest_arch));
+  EXPECT_DOUBLE_EQ(opened.measure(largest).top1, run.largest_top1);
+
+  const graph::Graph g = space->decode(smallest(*space, 9));  // resolution 12
+  const std::string weights = (dir / "sub.pt").string();
+  write_weights(weights, opened.extract(g));
+  Network fine(g, 123);
+  const WeightTransfer t = init_from_weights(*fine, weights);
+  EXPECT_TRUE(t.skipped.empty());
+  EXPECT_EQ(t.copied_params, t.network_params);
+  WeightBank bank(file.tensors);
+  const SupernetData data = load_supernet_data("", 500, 0.01, 4);
+  MeasureOptions measure;
+  measure.calibration_images = 64;
+  measure.calibration_batch = 32;
+  Network calibrated = calibrated_subnet(*bank, g, data, measure);
+  fine->eval();
+  const torch::NoGradGuard no_grad;
+  torch::manual_seed(3);
+  const torch::Tensor x = torch::randn({5, 1, 12, 12});
+  EXPECT_TRUE(torch::allclose(fine->forward(x).front(), calibrated->forward(x).front(), 1e-5, 1e-6));
+}
+
+TEST(SupernetFile, DamagedOrForeignFilesAreOneLineErrors) {
+  const std::filesystem::path dir = hwnas::testing::scratch_dir();
+  SupernetFile f;
+  f.space = kSpaceFile;
+  f.space_name = "mobilenet-cls-fmnist";
+  f.fingerprint = "f1:0";
+  f.parallelism_factor = 64;
+  f.batch = 32;
+  f.tensors = {{"ibn:x.weight", torch::ones({2, 3})}};
+  const std::string path = (dir / "f.supernet").string();
+  write_supernet(path, f);
+  const SupernetFile back = read_supernet(path);
+  EXPECT_EQ(back.space, f.space);
+  EXPECT_TRUE(torch::equal(back.tensors.at(0).second, f.tensors.at(0).second));
+  const auto message = [](const std::string& p) {
+    try {
+      read_supernet(p);
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string text = hwnas::testing::read_file(path);
+  std::ofstream((dir / "cut.supernet").string(), std::ios::binary) << text.substr(0, text.size() / 2);
+  EXPECT_NE(message((dir / "cut.supernet").string()).find("cut.supernet: not a supernet file of hwnas (unreadable"),
+            std::string::npos);
+  write_weights((dir / "w.pt").string(), WeightsFile{ModelStamp{"m", "0", "classification", 28}, {}});
+  EXPECT_NE(message((dir / "w.pt").string()).find("w.pt: is a hwnas-weights file, not a supernet file"),
+            std::string::npos)
+      << message((dir / "w.pt").string());
+  // The space no longer matches the fingerprint the supernet was trained on.
+  try {
+    supernet_space(back, path);
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("has changed since the supernet was trained"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace hwnas::train::supernet
