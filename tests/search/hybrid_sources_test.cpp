@@ -145,7 +145,7 @@ TEST(SupernetAccuracy, ErrorsWhenTheExperimentIsRead) {
   // A supernet of another space: its probe is refused.
   const std::string other = error("accuracy: {supernet: " + supernet_file("f.supernet", "other") + "}\n");
   EXPECT_NE(other.find("is not a subnet of this supernet"), std::string::npos) << other;
-  EXPECT_NE(other.find("the file must be a supernet of this experiment's space"), std::string::npos) << other;
+  EXPECT_NE(other.find("fix what it names, or give a supernet of this experiment's space"), std::string::npos) << other;
   EXPECT_NE(error_of([&] {
               const Experiment e = experiment("accuracy: {supernet: " + supernet_file("g.supernet", "ok") + "}\n");
               make_supernet_accuracy(e.accuracy(), nb201(), scratch() / "no-such-program");

@@ -81,12 +81,15 @@ std::size_t check_rung_order(const std::vector<ExperimentSection>& rungs, const 
   return sources;
 }
 
-/// The sources of the first `count` rungs (proxy or supernet rungs).
+/// The sources of the first `count` rungs (proxy or supernet rungs), made from the top down:
+/// a supernet's one probe fails faster than a proxy's reference sample.
 void add_source_rungs(const std::vector<ExperimentSection>& rungs, std::size_t count, const space::Space& space,
                       std::vector<std::unique_ptr<AccuracySource>>& sources) {
-  for (std::size_t i = 0; i < count; ++i)
-    sources.push_back(rung_source(rungs[i]) == "proxy" ? make_proxy_accuracy(rungs[i], space)
-                                                        : make_supernet_accuracy(rungs[i], space));
+  std::vector<std::unique_ptr<AccuracySource>> made(count);
+  for (std::size_t i = count; i-- > 0;)
+    made[i] = rung_source(rungs[i]) == "proxy" ? make_proxy_accuracy(rungs[i], space)
+                                               : make_supernet_accuracy(rungs[i], space);
+  for (auto& source : made) sources.push_back(std::move(source));
 }
 
 /// A command rung: the text put in {fidelity}, different from the rung below.

@@ -117,8 +117,8 @@ std::unique_ptr<AccuracySource> make_supernet_accuracy(const ExperimentSection& 
   try {
     source->accuracy({probe, arch, network});
   } catch (const UserError& e) {
-    s.fail("supernet", fmt::format("evaluating {} of space '{}' with '{}' failed: {}; the file must be a supernet "
-                                   "of this experiment's space ({})",
+    s.fail("supernet", fmt::format("evaluating {} of space '{}' with '{}' failed: {}; fix what it names, or give "
+                                   "a supernet of this experiment's space ({})",
                                    space.baseline() ? "the baseline" : "a sampled genome", space.name(),
                                    settings.file, e.what(), kTrainHint));
   }
