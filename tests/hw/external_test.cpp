@@ -12,6 +12,7 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/hw/external/external_target.h"
+#include "hwnas/hw/external/subprocess.h"
 #include "store_test_support.h"
 #include "support/resources.h"
 
@@ -108,6 +109,26 @@ TEST(ExternalAnswers, TheProgramGetsTheKernelJsonOnStdin) {
   std::string line;
   std::getline(seen, line);
   EXPECT_EQ(nlohmann::json::parse(line), kernel_to_json(conv_kernel(8)));
+}
+
+// run_process's `environment` (how hwnas starts hwnas-train with OMP_WAIT_POLICY set,
+// train/train_program_env.h): added on top of this process's environment, replacing a
+// variable of the same name, and this process's own left as it was.
+TEST(ChildEnvironment, EntriesAreAddedOrReplaceAndOursStays) {
+  ::setenv("HWNAS_CHILD_ENV_TEST", "ours", 1);
+  const ProcessResult plain = run_process({"env"}, "", "", 10);
+  ASSERT_EQ(plain.exit_status, 0) << plain.err;
+  EXPECT_NE(("\n" + plain.out).find("\nHWNAS_CHILD_ENV_TEST=ours\n"), std::string::npos) << plain.out;
+  const ProcessResult changed = run_process({"env"}, "", "", 10, {"HWNAS_CHILD_ENV_TEST=theirs", "HWNAS_ADDED=1"});
+  ASSERT_EQ(changed.exit_status, 0) << changed.err;
+  EXPECT_EQ(changed.out.find("HWNAS_CHILD_ENV_TEST=ours"), std::string::npos) << changed.out;
+  const std::string lines = "\n" + changed.out;
+  EXPECT_NE(lines.find("\nHWNAS_CHILD_ENV_TEST=theirs\n"), std::string::npos) << changed.out;
+  EXPECT_NE(lines.find("\nHWNAS_ADDED=1\n"), std::string::npos) << changed.out;
+  EXPECT_NE(lines.find("\nPATH="), std::string::npos) << changed.out;  // the rest is inherited
+  EXPECT_STREQ(std::getenv("HWNAS_CHILD_ENV_TEST"), "ours");
+  EXPECT_EQ(std::getenv("HWNAS_ADDED"), nullptr);
+  ::unsetenv("HWNAS_CHILD_ENV_TEST");
 }
 
 TEST(ExternalErrors, NonZeroExit) {

@@ -20,6 +20,7 @@
 #include "hwnas/search/trial_program.h"
 #include "hwnas/train/model_input.h"
 #include "hwnas/train/train_options.h"
+#include "hwnas/train/train_program_env.h"
 
 namespace hwnas::advise {
 namespace {
@@ -72,7 +73,8 @@ TaskMetrics metrics_of(const nlohmann::json& answer) {
 /// with, hw::run_process) while this one calls `tick` every kTick until it ends.
 constexpr std::chrono::milliseconds kTick{250};
 hw::ProcessResult run_watched(const std::vector<std::string>& argv, double timeout_s, const std::function<void()>& tick) {
-  if (!tick) return search::run_trial_program(argv, "", timeout_s, "hwnas-train");
+  const std::vector<std::string> env = train::train_program_environment();  // hwnas-train starts once
+  if (!tick) return search::run_trial_program(argv, "", timeout_s, "hwnas-train", env);
   hw::ProcessResult r;
   std::exception_ptr error;
   std::mutex mutex;
@@ -80,7 +82,7 @@ hw::ProcessResult run_watched(const std::vector<std::string>& argv, double timeo
   bool done = false;
   std::thread runner([&] {
     try {
-      r = search::run_trial_program(argv, "", timeout_s, "hwnas-train");
+      r = search::run_trial_program(argv, "", timeout_s, "hwnas-train", env);
     } catch (...) {
       error = std::current_exception();
     }

@@ -9,6 +9,7 @@
 #include "hwnas/base/error.h"
 #include "hwnas/cli/commands.h"
 #include "hwnas/hw/external/subprocess.h"
+#include "hwnas/train/train_program_env.h"
 
 namespace hwnas::cli {
 
@@ -24,6 +25,11 @@ void add_forwarded_command(CLI::App& app, const std::string& name, const std::st
     std::vector<char*> argv;
     for (std::string& w : words) argv.push_back(w.data());
     argv.push_back(nullptr);
+    // Set here, hwnas-train does not run itself again to set it (train_program_env.h).
+    for (const std::string& entry : train::train_program_environment()) {
+      const std::size_t eq = entry.find('=');
+      ::setenv(entry.substr(0, eq).c_str(), entry.substr(eq + 1).c_str(), 1);
+    }
     ::execv(program.c_str(), argv.data());
     throw UserError("hwnas " + name + " runs " + program.string() + ", which could not be started (" +
                     std::strerror(errno) + "); build it with scripts/build.sh, which builds hwnas-train beside hwnas");

@@ -76,8 +76,9 @@ std::string stderr_note(const std::string& err) {
 }
 
 hw::ProcessResult run_trial_program(const std::vector<std::string>& argv, const std::string& work_dir,
-                                    double timeout_s, const std::string& program) {
-  hw::ProcessResult r = hw::run_process(argv, work_dir, "", timeout_s);
+                                    double timeout_s, const std::string& program,
+                                    const std::vector<std::string>& environment) {
+  hw::ProcessResult r = hw::run_process(argv, work_dir, "", timeout_s, environment);
   if (!r.started) throw UserError(fmt::format("cannot run '{}' ({})", program, r.exec_error));
   if (r.timed_out)
     throw UserError(fmt::format("'{}' gave no answer within timeout_s = {:g} s and was killed", program, timeout_s));

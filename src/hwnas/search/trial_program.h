@@ -52,9 +52,10 @@ std::string stderr_note(const std::string& err);
 /// Runs `argv` in `work_dir` with empty stdin (hw::run_process). Throws UserError naming
 /// `program` when it could not be started, ran past `timeout_s` seconds (killed with its
 /// process group), or was killed by a signal; returns the result otherwise, whatever its
-/// exit status.
+/// exit status. `environment`: "NAME=VALUE" entries on top of this process's environment.
 hw::ProcessResult run_trial_program(const std::vector<std::string>& argv, const std::string& work_dir,
-                                    double timeout_s, const std::string& program);
+                                    double timeout_s, const std::string& program,
+                                    const std::vector<std::string>& environment = {});
 
 /// `text` (stdout, trailing blanks dropped) parsed strictly as one JSON object; throws
 /// UserError "its answer '...' is not ...; HELP" otherwise, and for empty output.

@@ -5,10 +5,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "hwnas/base/error.h"
 
@@ -38,7 +40,7 @@ Pipe make_pipe(const std::string& program) {
 }
 
 /// The child between fork and exec: only async-signal-safe calls.
-[[noreturn]] void exec_child(char* const* argv, const char* work_dir, int in, int out, int err,
+[[noreturn]] void exec_child(char* const* argv, char* const* envp, const char* work_dir, int in, int out, int err,
                              int status, pid_t parent) {
   ::setpgid(0, 0);
   // Dies with its parent (the thread that forked it): a search killed with SIGKILL leaves
@@ -62,10 +64,24 @@ Pipe make_pipe(const std::string& program) {
     [[maybe_unused]] auto n = ::write(status, &e, sizeof e);
     ::_exit(127);
   }
-  ::execvp(argv[0], argv);
+  if (envp != nullptr) ::execvpe(argv[0], argv, envp);
+  else ::execvp(argv[0], argv);
   const int e = errno;
   [[maybe_unused]] auto n = ::write(status, &e, sizeof e);
   ::_exit(127);
+}
+
+/// This process's environment with `changes` ("NAME=VALUE") replacing or adding variables.
+std::vector<std::string> environment_with(const std::vector<std::string>& changes) {
+  const auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const auto same_name = [&](const std::string& c) { return name_of(c) == name_of(entry); };
+    if (std::none_of(changes.begin(), changes.end(), same_name)) env.emplace_back(entry);
+  }
+  env.insert(env.end(), changes.begin(), changes.end());
+  return env;
 }
 
 int wait_blocking(pid_t pid) {
@@ -133,19 +149,25 @@ struct ChildProcess::Listing {
   std::atomic<pid_t>* slot = nullptr;
 };
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& work_dir) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& work_dir,
+                           const std::vector<std::string>& environment) {
   HWNAS_CHECK(!argv.empty());
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // Made before the fork: the child may only make async-signal-safe calls.
+  const std::vector<std::string> env = environment.empty() ? std::vector<std::string>{} : environment_with(environment);
+  std::vector<char*> envp;
+  for (const std::string& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
 
   Pipe in = make_pipe(argv[0]), out = make_pipe(argv[0]), err = make_pipe(argv[0]), status = make_pipe(argv[0]);
   const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw UserError("cannot run '" + argv[0] + "': fork failed (" + std::strerror(errno) + ")");
   if (pid_ == 0)
-    exec_child(args.data(), work_dir.c_str(), in.read.get(), out.write.get(), err.write.get(), status.write.get(),
-               parent);
+    exec_child(args.data(), environment.empty() ? nullptr : envp.data(), work_dir.c_str(), in.read.get(),
+               out.write.get(), err.write.get(), status.write.get(), parent);
 
   ::setpgid(pid_, pid_);  // also here, so a kill below cannot race the child's own setpgid
   listing_ = std::make_unique<Listing>(pid_);

@@ -54,8 +54,11 @@ class ChildProcess {
   /// kill_running_process_groups while it lives. The program gets SIGKILL if the calling
   /// thread dies first (PR_SET_PDEATHSIG: a `kill -9` of hwnas leaves no program running).
   /// When execvp fails, started() is false and exec_error() says why (already reaped).
-  /// Throws UserError only when the pipes or the fork cannot be made.
-  ChildProcess(const std::vector<std::string>& argv, const std::string& work_dir);
+  /// Throws UserError only when the pipes or the fork cannot be made. `environment`:
+  /// "NAME=VALUE" entries the program gets on top of this process's environment (each
+  /// replacing a variable of the same NAME); this process's own stays as it is.
+  ChildProcess(const std::vector<std::string>& argv, const std::string& work_dir,
+               const std::vector<std::string>& environment = {});
   /// kill_and_reap().
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;

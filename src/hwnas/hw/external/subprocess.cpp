@@ -91,10 +91,10 @@ bool exchange(ChildProcess& child, const std::string& input, Clock::time_point d
 }  // namespace
 
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& work_dir,
-                          const std::string& input, double timeout_s) {
+                          const std::string& input, double timeout_s, const std::vector<std::string>& environment) {
   const auto deadline =
       Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
-  ChildProcess child(argv, work_dir);
+  ChildProcess child(argv, work_dir, environment);
   ProcessResult result;
   if (!child.started()) {
     result.exec_error = child.exec_error();

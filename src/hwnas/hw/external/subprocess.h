@@ -33,9 +33,11 @@ inline constexpr std::size_t kMaxOutputBytes = 1 << 20;
 /// with SIGKILL and the process reaped. The process gets SIGKILL if the calling thread
 /// dies first (PR_SET_PDEATHSIG: a `kill -9` of hwnas leaves no program running; its own
 /// children, if it starts any, are its business). Throws UserError only when the pipes or the fork
-/// cannot be made.
+/// cannot be made. `environment`: "NAME=VALUE" entries on top of this process's environment
+/// (ChildProcess).
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& work_dir,
-                          const std::string& input, double timeout_s);
+                          const std::string& input, double timeout_s,
+                          const std::vector<std::string>& environment = {});
 
 /// The file execvp would run for `program` in `work_dir` (empty: this process's directory):
 /// `program` itself, from `work_dir` when relative, when it has a '/'; else the first
