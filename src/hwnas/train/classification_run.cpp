@@ -88,18 +88,9 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
                                        const TrainOptions& options, const ProgressCallback& progress) {
   check_train_options(options);
   HWNAS_CHECK(options.task == Task::classification);  // scene_run.h trains the others
-  const FileRole init_file{options.init_from, "weights file (--init-from)"};
-  const std::vector<FileRole> inputs = {{model_file, "model file (MODEL)"}, init_file};
-  if (!options.save.empty())
-    check_output_path(options.save, "weights file (--save)",
-                      {{model_file, "model file (MODEL)"}, init_file,
-                       {options.checkpoint, "checkpoint (--checkpoint)"}});
-  if (!options.checkpoint.empty()) check_output_path(options.checkpoint, "checkpoint (--checkpoint)", inputs);
-  if (!options.save.empty()) check_not_in_dataset_dir(options.save, "weights file (--save)", Task::classification, options.data_dir);
-  if (!options.checkpoint.empty())
-    check_not_in_dataset_dir(options.checkpoint, "checkpoint (--checkpoint)", Task::classification, options.data_dir);
+  check_run_outputs(options, model_file);  // --data was checked before (hwnas-train: check_classification_data)
   if (options.resume) read_text_file(options.checkpoint, "checkpoint (--checkpoint, --resume)");
-  if (!options.init_from.empty()) read_text_file(options.init_from, init_file.role);
+  if (!options.init_from.empty()) read_text_file(options.init_from, "weights file (--init-from)");
 
   const ImageSet train_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::train);
   const ImageSet test_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::test);

@@ -208,16 +208,7 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
   const SceneOptions scenes = scene_options(options);
   check_scene_options(scenes);
   const SceneModel m = scene_model(model, options.resolution, options.task, options.scene_labels);
-  const FileRole init_file{options.init_from, "weights file (--init-from)"};
-  const std::vector<FileRole> inputs = {{model_file, "model file (MODEL)"}, init_file};
-  if (!options.save.empty())
-    check_output_path(options.save, "weights file (--save)",
-                      {{model_file, "model file (MODEL)"}, init_file,
-                       {options.checkpoint, "checkpoint (--checkpoint)"}});
-  if (!options.checkpoint.empty()) check_output_path(options.checkpoint, "checkpoint (--checkpoint)", inputs);
-  if (!options.save.empty()) check_not_in_dataset_dir(options.save, "weights file (--save)", options.task, options.data_dir);
-  if (!options.checkpoint.empty())
-    check_not_in_dataset_dir(options.checkpoint, "checkpoint (--checkpoint)", options.task, options.data_dir);
+  check_run_outputs(options, model_file);
   const ModelStamp stamp{m.graph.name(),
                          graph_hash_text(m.graph),
                          std::string(task_name(options.task)),

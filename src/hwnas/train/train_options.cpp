@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
 #include "hwnas/base/printable.h"
 #include "hwnas/train/data/fashion_mnist.h"
 #include "hwnas/train/data/scene_cache.h"
@@ -164,6 +165,16 @@ void check_not_in_dataset_dir(const std::string& path, std::string_view what, Ta
                                   "of its files would replace it); write it elsewhere",
                                   printable(path, 120), what, printable(d.string(), 120)));
   }
+}
+
+void check_run_outputs(const TrainOptions& options, const std::string& model_file) {
+  const FileRole model{model_file, "model file (MODEL)"}, init{options.init_from, "weights file (--init-from)"};
+  const FileRole checkpoint{options.checkpoint, "checkpoint (--checkpoint)"};
+  if (!options.save.empty()) check_output_path(options.save, "weights file (--save)", {model, init, checkpoint});
+  if (!options.checkpoint.empty()) check_output_path(options.checkpoint, checkpoint.role, {model, init});
+  if (!options.save.empty())
+    check_not_in_dataset_dir(options.save, "weights file (--save)", options.task, options.data_dir);
+  if (!options.checkpoint.empty()) check_not_in_dataset_dir(options.checkpoint, checkpoint.role, options.task, options.data_dir);
 }
 
 }  // namespace hwnas::train

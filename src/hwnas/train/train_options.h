@@ -104,6 +104,12 @@ void check_train_options(const TrainOptions& options);
 /// datasets a training reads: a weights file named like a dataset file would replace it.
 void check_not_in_dataset_dir(const std::string& path, std::string_view what, Task task, const std::string& data_dir);
 
+/// The outputs of a training checked before any work: --save and --checkpoint
+/// (check_output_path: neither is MODEL's `model_file`, --init-from or the other), then
+/// check_not_in_dataset_dir for each. Call it after the data check, so that missing data
+/// is reported first. Throws UserError.
+void check_run_outputs(const TrainOptions& options, const std::string& model_file);
+
 /// The cores torch may use when `threads` is 0 (std::thread::hardware_concurrency, ≥ 1).
 std::int32_t resolve_threads(std::int32_t threads);
 
