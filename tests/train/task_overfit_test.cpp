@@ -29,7 +29,8 @@ TEST(Overfit, ADetectorTrainedOnSixteenScenesFindsTheirBoxes) {
   torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(3e-3));
   net->train();
   double first = 0, last = 0;
-  for (int step = 0; step < 300; ++step) {
+  // mAP@0.5 reaches 0.9505 by step 150 and stays there to 300 (docs/training.md).
+  for (int step = 0; step < 150; ++step) {
     const SsdLoss loss = ssd_loss(layout, net->forward(images), batch.boxes);
     (step == 0 ? first : last) = loss.total.item<double>();
     adam.zero_grad();
