@@ -13,6 +13,7 @@
 #include "hwnas/base/csv.h"
 #include "hwnas/base/error.h"
 #include "hwnas/base/yaml_input.h"
+#include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/cost_model.h"
 #include "hwnas/search/experiment_input.h"
 #include "hwnas/space/nb201.h"
@@ -50,6 +51,14 @@ inline std::string cost_model_error(const std::string& yaml, const space::Space&
 inline const space::Nb201Space& nb201() {
   static const space::Nb201Space space;
   return space;
+}
+
+/// The accuracy `source` gives the NB201 cell `arch`.
+inline double accuracy_of(AccuracySource& source, const std::string& arch) {
+  const space::Genome g = nb201().parse_arch(arch);
+  const std::string text = nb201().arch(g);
+  const graph::Graph network = nb201().decode(g);
+  return source.accuracy(Candidate{g, text, network});
 }
 
 /// ../shared/data/nb201/nb201.csv (or under $HWNAS_DATA_DIR); fails the test when missing.

@@ -17,6 +17,7 @@ namespace hwnas::search {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::accuracy_of;
 using testing::cost_model;
 using testing::nb201;
 using testing::scratch;
@@ -68,13 +69,6 @@ struct StartLog {
   }
   std::string path;
 };
-
-double accuracy_of(AccuracySource& source, const std::string& arch) {
-  const space::Genome g = nb201().parse_arch(arch);
-  const std::string text = nb201().arch(g);
-  const graph::Graph network = nb201().decode(g);
-  return source.accuracy(Candidate{g, text, network});
-}
 
 TEST(SupernetAccuracy, AnswersTheServedTopOneAndPassesItsSettings) {
   const StartLog log;

@@ -13,6 +13,7 @@
 namespace hwnas::search {
 namespace {
 
+using testing::accuracy_of;
 using testing::nb201;
 using testing::scratch;
 using testing::write_file;
@@ -43,14 +44,6 @@ std::string sources_error(const std::string& yaml) {
 
 std::string train_yaml(const std::string& extra = "") {
   return "accuracy:\n  train: {" + kTiny + extra + "}\n";
-}
-
-/// The accuracy `source` gives the NB201 cell `arch`.
-double accuracy_of(AccuracySource& source, const std::string& arch) {
-  const space::Genome g = nb201().parse_arch(arch);
-  const std::string text = nb201().arch(g);
-  const graph::Graph network = nb201().decode(g);
-  return source.accuracy(Candidate{g, text, network});
 }
 
 TEST(TrainAccuracy, TrainsTheCandidateAndAnswersItsTopOnePercent) {
