@@ -8,15 +8,17 @@ best candidate of each family then trained stand-alone with one fixed recipe.
                     [--families multishot,zero-shot,single-shot,hybrid]
                     [--space configs/spaces/mobilenet-cls-fmnist.yaml] [--target edgetpu-like]
                     [--limit-ms 0.4] [--proxy synflow] [--fidelity epochs=2,subset=0.2]
-                    [--trials multishot=24,zero-shot=500,single-shot=200,hybrid=96]
-                    [--hybrid-candidates 32] [--eta 4]
+                    [--budget multishot=20,zero-shot=200,single-shot=100,hybrid=64]
+                    [--hybrid-candidates 128] [--eta 4]
                     [--supernet-args '--epochs 3'] [--final epochs=10,subset=1]
                     [--threads 1] [--plot FILE.svg] [--dry-run]
 
 Every family searches the same space, latency target and limit (objective: maximize
 accuracy under latency_ms <= LIMIT), with the same strategy (evolution) and seed, and
 measures on the same 5,000 held-out training images (validation: 5000). The search
-budgets are --trials. Per seed, one supernet is trained (`hwnas supernet train ...
+budgets are --budget, in accuracy evaluations (budget.evaluations: candidates that met the
+limit and were evaluated; the hybrid's are those its proxy scored, a 1/16 of them trained
+at eta 4). Per seed, one supernet is trained (`hwnas supernet train ...
 --validation 5000 --seed SEED`), and its training time is counted once for single-shot
 and once for the hybrid.
 
@@ -85,7 +87,7 @@ def experiment(a, family, seed, supernet):
                   f"  rungs: [{{proxy: {proxy}}}, {{supernet: {sn}}}, {yaml_map(fidelity)}]"]
     lines += ["objective:", "  maximize: accuracy", f"  constraints: [latency_ms <= {a.limit_ms}]",
               "strategy: {name: evolution, population: 12, sample_size: 4}",
-              f"budget: {{trials: {a.trials[family]}}}", f"seed: {seed}", ""]
+              f"budget: {{evaluations: {a.budget[family]}}}", f"seed: {seed}", ""]
     return "\n".join(lines)
 
 
@@ -281,8 +283,8 @@ def main():
     p.add_argument("--limit-ms", type=float, default=0.4)
     p.add_argument("--proxy", default="synflow")
     p.add_argument("--fidelity", default="epochs=2,subset=0.2")
-    p.add_argument("--trials", default="multishot=24,zero-shot=500,single-shot=200,hybrid=96")
-    p.add_argument("--hybrid-candidates", type=int, default=32)
+    p.add_argument("--budget", default="multishot=20,zero-shot=200,single-shot=100,hybrid=64")
+    p.add_argument("--hybrid-candidates", type=int, default=128)
     p.add_argument("--eta", type=int, default=4)
     p.add_argument("--supernet-args", default="")
     p.add_argument("--final", default="epochs=10,subset=1")
@@ -295,10 +297,10 @@ def main():
     for family in a.families:
         if family not in FAMILIES:
             sys.exit(f"families: --families: unknown family '{family}'; use {', '.join(FAMILIES)}")
-    a.trials = {**{f: None for f in FAMILIES}, **{k: int(v) for k, v in key_values(a.trials, "--trials").items()}}
+    a.budget = {k: int(v) for k, v in key_values(a.budget, "--budget").items()}
     for family in a.families:
-        if a.trials.get(family) is None:
-            sys.exit(f"families: --trials gives no budget for {family}")
+        if a.budget.get(family) is None:
+            sys.exit(f"families: --budget gives no budget for {family}")
     a.space = os.path.abspath(a.space)
 
     rows = []

@@ -81,11 +81,12 @@ std::unique_ptr<AccuracySource> make_proxy_accuracy(const ExperimentSection& sec
 /// another space fail here, naming accuracy.supernet.
 std::unique_ptr<AccuracySource> make_supernet_accuracy(const ExperimentSection& section, const space::Space& space,
                                                        const std::filesystem::path& program = {});
-/// `train`: the accuracy.train section, `rungs`: multi_fidelity.rungs (each a mapping of
-/// accuracy.train keys but task, data, scene_size and scene_labels, overriding them;
-/// empty: single fidelity). One source per rung, or one. `first_rung`: the index of
-/// rungs[0] among multi_fidelity.rungs (after source rungs below it), for the messages. `threads` defaults to 1, so that a
-/// candidate's accuracy does not depend on parallel.workers, the MPI ranks or the machine.
+/// `train`: the accuracy.train section, `rungs`: its rungs of multi_fidelity.rungs (each a
+/// mapping of accuracy.train keys but task, data, scene_size and scene_labels, overriding
+/// them; empty: single fidelity), `first_rung`: the index of rungs[0] among all the rungs
+/// (after the proxy and supernet rungs below it), for the messages. One source per rung,
+/// or one. `threads` defaults to 1, so that a candidate's accuracy does not depend on
+/// parallel.workers, the MPI ranks or the machine.
 std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const ExperimentSection& train,
                                                                    const std::vector<ExperimentSection>& rungs,
                                                                    std::size_t first_rung = 0);
