@@ -98,7 +98,7 @@ TEST(SupernetCli, TrainsMeasuresServesAndExtracts) {
   EXPECT_EQ(nlohmann::json::parse(ev.out)["metrics"]["test_images"], 10000);
 }
 
-TEST(SupernetCli, BadInputIsAOneLineErrorAndWritesNothing) {
+TEST(SupernetCli, BadInputBeforeAnyWorkIsAOneLineErrorAndWritesNothing) {
   REQUIRE_FASHION_MNIST();
   const std::string out = scratch("never.supernet");
   expect_bad_input({"supernet", "train", "absent-space.yaml", "--out", out}, "absent-space.yaml");
@@ -118,6 +118,13 @@ TEST(SupernetCli, BadInputIsAOneLineErrorAndWritesNothing) {
   expect_bad_input({"supernet", "eval", junk, "0"}, "junk.supernet: not a supernet file of hwnas");
   expect_bad_input({"supernet", "eval", junk, "--serve"}, "junk.supernet: not a supernet file of hwnas");
 
+}
+
+TEST(SupernetCli, BadSubnetsAndOutputsAreOneLineErrorsAndWriteNothing) {
+  REQUIRE_FASHION_MNIST();
+  const char* fmnist_env = std::getenv("HWNAS_FASHION_MNIST_DIR");
+  const std::filesystem::path fmnist =
+      fmnist_env != nullptr && *fmnist_env != '\0' ? fmnist_env : "/usr/share/datasets/fashion-mnist";
   const std::string file = scratch("e.supernet");
   ASSERT_EQ(hwnas(tiny_train(file)).status, 0);
   const std::string text = read_file(file);
@@ -125,7 +132,7 @@ TEST(SupernetCli, BadInputIsAOneLineErrorAndWritesNothing) {
   expect_bad_input({"supernet", "eval", cut, "0"}, "cut.supernet: not a supernet file of hwnas");
   expect_bad_input({"supernet", "eval", file, "mobilenet_v2:width=0.25,res=32,in_ch=1,classes=10"},
                    "is not of the supernet's space");
-  expect_bad_input({"supernet", "eval", file, "1-2-3"}, "nor an architecture of the supernet's space");
+  expect_bad_input({"supernet", "eval", file, "1-2-3"}, "nor an architecture of the supernet's space 'tiny-supernet'");
   expect_bad_input({"supernet", "eval", file, "0", "--validation", "600"}, "held out 500 training images");
   expect_bad_input({"supernet", "eval", file, "0", "--test", "--validation", "100"}, "--test or --validation");
   const std::string arch = sample_arches(1, (scratch_dir() / "one").string()).at(0);

@@ -47,19 +47,22 @@ void check_data(const std::string& dir) {
   }
 }
 
-// MODEL|ARCH: a model file (or zoo spec) when it names a file or ends like one, else an
-// architecture string of the supernet's space.
+// MODEL|ARCH: a model file (read as such), else an architecture string of the supernet's
+// space, else a zoo spec.
 graph::Graph subnet_graph(const std::string& spec, const space::Space& space) {
   std::error_code ec;
-  if (std::filesystem::exists(spec, ec) || spec.ends_with(".yaml") || spec.ends_with(".yml") ||
-      spec.ends_with(".json") || spec.find(".onnx") != std::string::npos)
-    return load_model_arg(spec);
+  if (std::filesystem::exists(spec, ec)) return load_model_arg(spec);
   try {
     return space.decode(space.parse_arch(spec));
-  } catch (const UserError& e) {
-    throw UserError(fmt::format("'{}' is no model file, nor an architecture of the supernet's space '{}' ({}); give a "
-                                "model file or an architecture string of that space (hwnas space sample prints both)",
-                                printable(spec, 80), space.name(), e.what()));
+  } catch (const UserError& arch_error) {
+    try {
+      return load_model_arg(spec);
+    } catch (const UserError& model_error) {
+      throw UserError(fmt::format("'{}' is neither a model ({}) nor an architecture of the supernet's space '{}' ({}); "
+                                  "give a model file or an architecture string of that space (hwnas space sample "
+                                  "prints both)",
+                                  printable(spec, 80), model_error.what(), space.name(), arch_error.what()));
+    }
   }
 }
 
