@@ -263,6 +263,32 @@ TEST(ExperimentStore, AccuracyEvaluationsComeBackInCommitOrder) {
   EXPECT_EQ(e[2].accuracy, 72.0);
 }
 
+// The per-rung costs (hwnas search's rung_costs) are sums over the evaluations table, each
+// (genome, rung) once, failed ones counted: no column of their own, so an older store of
+// the same schema reads them too.
+TEST(ExperimentStore, EachRungsEvaluationsAndSecondsAreSummed) {
+  TestDir dir;
+  {
+    ExperimentStore store = ExperimentStore::create(dir.file("run"), sample_info());
+    const space::Genome a{{1, 2}}, b{{0, 3}}, c{{2, 2}};
+    store.commit_evaluation({a, 0, 40.0, "", 0.25});
+    store.commit_evaluation({b, 0, std::nullopt, "hwnas-train proxy refused it: ...", 0.5});
+    store.commit_evaluation({c, 0, 60.0, "", 1});
+    store.commit_evaluation({c, 0, 61.0, "", 2});  // replaced: counted once, its last seconds
+    store.commit_evaluation({c, 2, 88.5, "", 30});
+  }
+  const ExperimentRecord r = read_experiment(dir.file("run"));
+  ASSERT_EQ(r.rung_costs.size(), 2u);  // rung 1 had none
+  EXPECT_EQ(r.rung_costs[0].rung, 0);
+  EXPECT_EQ(r.rung_costs[0].evaluations, 3);
+  EXPECT_EQ(r.rung_costs[0].failed, 1);
+  EXPECT_DOUBLE_EQ(r.rung_costs[0].seconds, 2.75);
+  EXPECT_EQ(r.rung_costs[1].rung, 2);
+  EXPECT_EQ(r.rung_costs[1].evaluations, 1);
+  EXPECT_EQ(r.rung_costs[1].failed, 0);
+  EXPECT_DOUBLE_EQ(r.rung_costs[1].seconds, 30);
+}
+
 // With fidelity rungs, a trial stopped at a low rung has an accuracy of a cheaper training:
 // the best and the Pareto front consider the trials at the top rung only.
 TEST(ExperimentStore, BestAndParetoTakeTheTopRungOnly) {
