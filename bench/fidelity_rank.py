@@ -11,15 +11,18 @@ Draws --count distinct random architectures of --space (`hwnas space sample`, cu
 --target's parallelism factor), trains each with `hwnas train --json` at both fidelities
 (training seed 0, test top-1 on all 10,000 Fashion-MNIST test images) and prints the table
 and Kendall's tau-b of the two accuracy columns. Every finished training is kept in --dir
-(one JSON file per candidate and fidelity) and reused, so the benchmark can be stopped and
-run again to continue; --jobs trainings run side by side (each on --threads threads).
+(one JSON file per candidate and fidelity) and reused, and a training in progress keeps a
+checkpoint after each epoch there, so the benchmark can be stopped and run again to continue; --jobs trainings run side by side (each on --threads threads).
 """
 import argparse
 import concurrent.futures
+import filecmp
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -61,7 +64,13 @@ def train(hwnas, model, fidelity, threads, path):
     if os.path.exists(path):
         with open(path) as f:
             return json.load(f)
-    cmd = [hwnas, "train", model, "--threads", str(threads), "--seed", "0", "--json"] + fidelity_args(fidelity)
+    # A checkpoint after every epoch beside the result: a run stopped mid-training (the
+    # machine's session ended) continues from its last epoch with the same weights.
+    checkpoint = path[:-len(".json")] + ".ckpt"
+    cmd = [hwnas, "train", model, "--threads", str(threads), "--seed", "0", "--json",
+           "--checkpoint", checkpoint] + fidelity_args(fidelity)
+    if os.path.exists(checkpoint):
+        cmd.append("--resume")
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode not in (0, 3):  # 3: the run diverged (status "failed" in its JSON)
         sys.exit(f"fidelity_rank: {' '.join(cmd)} exited with {r.returncode}: {r.stderr.strip()}")
@@ -69,6 +78,8 @@ def train(hwnas, model, fidelity, threads, path):
     with open(path + ".tmp", "w") as f:
         json.dump(result, f)
     os.replace(path + ".tmp", path)
+    if os.path.exists(checkpoint):
+        os.remove(checkpoint)
     return result
 
 
@@ -88,11 +99,27 @@ def main():
 
     models = os.path.join(a.dir, "models")
     os.makedirs(a.dir, exist_ok=True)
+    # The sample is drawn into a fresh directory; a run that continues an earlier one finds
+    # the same files (same space, target, count and seed) in models/ and keeps those.
+    fresh = tempfile.mkdtemp(prefix="models.", dir=a.dir)
+    os.rmdir(fresh)
     sample = subprocess.run([a.hwnas, "space", "sample", a.space, "--target", a.target, "--count", str(a.count),
-                             "--seed", str(a.seed), "--out", models, "--json"], capture_output=True, text=True)
+                             "--seed", str(a.seed), "--out", fresh, "--json"], capture_output=True, text=True)
     if sample.returncode != 0:
+        shutil.rmtree(fresh, ignore_errors=True)
         sys.exit(f"fidelity_rank: hwnas space sample failed: {sample.stderr.strip()}")
+    if os.path.isdir(models):
+        differ = filecmp.dircmp(fresh, models)
+        if differ.left_only or differ.right_only or differ.diff_files:
+            shutil.rmtree(fresh)
+            sys.exit(f"fidelity_rank: {models} holds another sample (other --space, --target, --count or "
+                     "--seed); give another --dir")
+        shutil.rmtree(fresh)
+    else:
+        os.rename(fresh, models)
     candidates = json.loads(sample.stdout)["samples"]
+    for c in candidates:
+        c["file"] = os.path.join(models, os.path.basename(c["file"]))
 
     jobs = []
     for i, c in enumerate(candidates):
