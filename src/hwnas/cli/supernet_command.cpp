@@ -47,11 +47,14 @@ void check_data(const std::string& dir) {
   }
 }
 
-// MODEL|ARCH: a model file (read as such), else an architecture string of the supernet's
-// space, else a zoo spec.
+// MODEL|ARCH: a model file (an existing file, or a path: a '/' or a model file's ending),
+// else an architecture string of the supernet's space, else a zoo spec.
 graph::Graph subnet_graph(const std::string& spec, const space::Space& space) {
   std::error_code ec;
-  if (std::filesystem::exists(spec, ec)) return load_model_arg(spec);
+  if (std::filesystem::exists(spec, ec) || spec.find('/') != std::string::npos ||
+      std::filesystem::path(spec).extension() == ".yaml" || std::filesystem::path(spec).extension() == ".yml" ||
+      std::filesystem::path(spec).extension() == ".json")
+    return load_model_arg(spec);
   try {
     return space.decode(space.parse_arch(spec));
   } catch (const UserError& arch_error) {

@@ -6,8 +6,8 @@
 // var 1, no batch tracked), then forward passes in training mode without gradients, each
 // batch norm's running statistics the cumulative average of its batch statistics (PyTorch's
 // momentum=None: m = 1 / batches so far; the unbiased batch variance), then eval. This is
-// the "batch-norm calibration" of Yu & Huang, "Universally Slimmable Networks" (ICCV 2019,
-// §3.2), which Once-for-All (Cai et al., ICLR 2020; set_running_statistics in its code)
+// the "batch-norm calibration" of Yu & Huang, "Universally Slimmable Networks" (ICCV 2019),
+// which Once-for-All (Cai et al., ICLR 2020; set_running_statistics in its code)
 // and BigNAS (Yu et al., ECCV 2020) use before measuring a subnet.
 #pragma once
 

@@ -2,7 +2,7 @@
 // (`hwnas supernet train`; issue 13 §2; docs/supernet.md).
 //
 // The sandwich rule with in-place distillation of BigNAS (Yu et al., "BigNAS", ECCV 2020,
-// §3.1; from Yu & Huang, "Universally Slimmable Networks", ICCV 2019, §3.3-3.4): every step
+// §3.1; from Yu & Huang, "Universally Slimmable Networks", ICCV 2019): every step
 // trains, on the same images (each at its subnet's resolution, with the same augmentation
 // draws), the largest subnet on the labels (cross-entropy with label smoothing, as the
 // trainer), and the smallest and `random_subnets` random ones on the largest's detached
