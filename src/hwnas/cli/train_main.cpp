@@ -9,14 +9,18 @@
 
 #include "hwnas/cli/commands.h"
 #include "hwnas/cli/run_app.h"
+#include "hwnas/train/train_program_env.h"
 
 int main(int argc, char** argv) {
   // OpenMP's threads spin between parallel regions by default (libgomp reads
   // OMP_WAIT_POLICY when it loads, before main): on a machine whose cores are busy with
   // other work — other trials, a build — a 2-thread training then ran 50 to 140 times
   // slower than with the threads sleeping (fresh-user measurement: 21.9 s against 0.42 s).
-  // So unless the user chose a policy, run again with PASSIVE set.
-  if (std::getenv("OMP_WAIT_POLICY") == nullptr && ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0)
+  // So unless the user chose a policy, run again with PASSIVE set. hwnas and the search
+  // set it when they start this program (train_program_env.h), so only a direct start pays.
+  using hwnas::train::kWaitPolicy;
+  using hwnas::train::kWaitPolicyVariable;
+  if (std::getenv(kWaitPolicyVariable) == nullptr && ::setenv(kWaitPolicyVariable, kWaitPolicy, 1) == 0)
     ::execv("/proc/self/exe", argv);  // returns only on failure: then go on as we are
   // glibc returns freed blocks above 128 KiB to the kernel at once, so every training step
   // maps and unmaps its activation buffers again: 5x fewer images/s (bench/train_throughput

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "hwnas/base/error.h"
+#include "hwnas/train/train_program_env.h"
 
 namespace hwnas::search {
 
@@ -13,7 +14,8 @@ ServedProgram::ServedProgram(std::vector<std::string> argv, std::string what, st
 
 nlohmann::json ServedProgram::ask(const std::string& path) {
   if (!session_) {
-    session_ = std::make_unique<hw::BatchSession>(argv_, dir_.path().string());
+    // OMP_WAIT_POLICY set here, hwnas-train does not run itself again to set it.
+    session_ = std::make_unique<hw::BatchSession>(argv_, dir_.path().string(), train::train_program_environment());
     if (!session_->started()) {
       const std::string why = session_->exec_error();
       session_.reset();

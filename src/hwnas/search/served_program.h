@@ -3,7 +3,8 @@
 // --serve`; supernet_accuracy.cpp: `hwnas-train supernet eval FILE --serve`). Each request
 // is the path of a model file on one stdin line; each answer one JSON object on one stdout
 // line, or {"error": "<one line>"} when the program refuses that model. The process is
-// started when first asked and again at the next request after it failed.
+// started when first asked and again at the next request after it failed, with
+// train::train_program_environment() (OMP_WAIT_POLICY, so that hwnas-train starts once).
 #pragma once
 
 #include <filesystem>

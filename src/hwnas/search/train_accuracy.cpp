@@ -21,6 +21,7 @@
 #include "hwnas/search/trial_program.h"
 #include "hwnas/train/data/fashion_mnist.h"
 #include "hwnas/train/train_options.h"
+#include "hwnas/train/train_program_env.h"
 
 namespace hwnas::search {
 namespace {
@@ -188,7 +189,8 @@ class TrainAccuracy : public AccuracySource {
     const TrialDir dir;
     const std::string model = (dir.path() / "model.json").string();
     graph::save_model_file(c.network, model);
-    const hw::ProcessResult r = run_trial_program(argv(model), dir.path().string(), settings_.timeout_s, "hwnas-train");
+    const hw::ProcessResult r = run_trial_program(argv(model), dir.path().string(), settings_.timeout_s, "hwnas-train",
+                                                     train::train_program_environment());  // starts once
     if (r.exit_status == kUserErrorExit) {
       std::string line = last_line(r.err);
       if (line.starts_with("hwnas: ")) line.erase(0, 7);

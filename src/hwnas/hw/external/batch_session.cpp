@@ -25,8 +25,9 @@ bool blank(std::string_view text) {
 
 }  // namespace
 
-BatchSession::BatchSession(const std::vector<std::string>& argv, const std::string& work_dir)
-    : program_(argv.front()), child_(argv, work_dir) {
+BatchSession::BatchSession(const std::vector<std::string>& argv, const std::string& work_dir,
+                           const std::vector<std::string>& environment)
+    : program_(argv.front()), child_(argv, work_dir, environment) {
   if (!child_.started()) return;
   for (Fd* fd : {&child_.in(), &child_.out(), &child_.err()}) fd->set_nonblocking();
 }

@@ -20,8 +20,10 @@ class BatchSession {
   using Clock = std::chrono::steady_clock;
 
   /// Starts the program (ChildProcess: no shell, its own process group, killed with the
-  /// thread that started it). Check started().
-  BatchSession(const std::vector<std::string>& argv, const std::string& work_dir);
+  /// thread that started it). Check started(). `environment`: "NAME=VALUE" entries the
+  /// program gets on top of this process's environment (ChildProcess).
+  BatchSession(const std::vector<std::string>& argv, const std::string& work_dir,
+               const std::vector<std::string>& environment = {});
   /// Closes the program's stdin, gives it kExitGrace to exit, then SIGKILLs its process
   /// group (background children too) and reaps it.
   ~BatchSession();
