@@ -3,7 +3,8 @@
 // hand-sliced weights, IBN and fused IBN keep their own weights, models of another space
 // are refused, batch-norm recalibration equals a hand computation, and a tiny sandwich
 // training lowers its loss, round-trips through its file and extracts weights that
-// hwnas train --init-from loads to the same outputs.
+// hwnas train --init-from loads to the same outputs; --resume with other options is refused
+// naming what differs.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -264,6 +265,67 @@ TEST(SupernetTraining, LowersTheLossRoundTripsAndExtracts) {
   torch::manual_seed(3);
   const torch::Tensor x = torch::randn({5, 1, 12, 12});
   EXPECT_TRUE(torch::allclose(fine->forward(x).front(), calibrated->forward(x).front(), 1e-5, 1e-6));
+}
+
+// --resume of a supernet training with other options names the option that differs
+// (--random-subnets, the space) rather than check_resumable's "give the same MODEL"; a
+// plain model's checkpoint is named as one; the same options resume.
+TEST(SupernetTraining, ResumeWithOtherOptionsNamesWhatDiffers) {
+  REQUIRE_FASHION_MNIST();
+  const std::string space_file = std::string(HWNAS_SOURCE_DIR) + "/tests/train/supernet_tiny_space.yaml";
+  const auto space = space::make_space(space_file, {});
+  const std::filesystem::path dir = hwnas::testing::scratch_dir();
+  SupernetTrainOptions o;
+  o.train.epochs = 1;
+  o.train.batch = 32;
+  o.train.subset = 0.005;
+  o.train.validation = 500;
+  o.train.threads = 1;
+  o.random_subnets = 1;
+  o.bank_genomes = 20;
+  o.calibration_images = 64;
+  o.out = (dir / "s.supernet").string();
+  o.space_arg = space_file;
+  o.train.checkpoint = (dir / "s.ckpt").string();
+  ASSERT_FALSE(train_supernet(*space, o, {}).failed);
+
+  o.train.resume = true;
+  const auto refusal = [&](const space::Space& sp, const SupernetTrainOptions& options) {
+    try {
+      train_supernet(sp, options, {});
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  SupernetTrainOptions more = o;
+  more.random_subnets = 2;
+  const std::string subnets = refusal(*space, more);
+  EXPECT_NE(subnets.find("s.ckpt: was written by a supernet training with --random-subnets 1, not 2; resume with the "
+                         "same options or drop --resume"),
+            std::string::npos)
+      << subnets;
+  EXPECT_EQ(subnets.find("MODEL"), std::string::npos) << subnets;
+
+  const auto other = fmnist_space();
+  const std::string spaces = refusal(*other, o);
+  EXPECT_NE(spaces.find("with the space 'tiny-supernet' (fingerprint " + space::fingerprint(*space) +
+                        "), not 'mobilenet-cls-fmnist' (" + space::fingerprint(*other) + ")"),
+            std::string::npos)
+      << spaces;
+
+  SupernetTrainOptions plain = o;
+  plain.train.checkpoint = (dir / "plain.ckpt").string();
+  Checkpoint c;
+  c.stamp = ModelStamp{"m", "0", "classification", 28};
+  write_checkpoint(plain.train.checkpoint, c);
+  const std::string model = refusal(*space, plain);
+  EXPECT_NE(model.find("plain.ckpt: a checkpoint of model 'm', not of a supernet training"), std::string::npos)
+      << model;
+
+  const SupernetRun resumed = train_supernet(*space, o, {});  // the same options: nothing left to train
+  EXPECT_EQ(resumed.resumed_from_epoch, 1);
+  EXPECT_EQ(resumed.epochs_done, 1);
 }
 
 TEST(SupernetFile, DamagedOrForeignFilesAreOneLineErrors) {

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <string_view>
+#include <utility>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
@@ -21,6 +23,54 @@ namespace {
 
 namespace F = torch::nn::functional;
 
+constexpr std::string_view kStampPrefix = "supernet of ", kStampSuffix = " random subnets a step)";
+
+// The stamp of this run's checkpoints: the space's name and --random-subnets in the model
+// name, its fingerprint as the graph hash, the largest subnet's resolution.
+ModelStamp supernet_stamp(const space::Space& space, std::int32_t random_subnets) {
+  SplitMix probe(0);
+  return ModelStamp{fmt::format("{}{} ({}{}", kStampPrefix, space.name(), random_subnets, kStampSuffix),
+                    space::fingerprint(space), "classification",
+                    input_shape(space.decode(largest_genome(space, probe))).resolution};
+}
+
+// {S, N} of a supernet_stamp model name "supernet of S (N random subnets a step)"; {"?",
+// "?"} when the name is not one.
+std::pair<std::string, std::string> stamp_parts(const std::string& model) {
+  const std::size_t open = model.rfind(" (");
+  if (!model.starts_with(kStampPrefix) || !model.ends_with(kStampSuffix) || open == std::string::npos ||
+      open < kStampPrefix.size())
+    return {"?", "?"};
+  return {model.substr(kStampPrefix.size(), open - kStampPrefix.size()),
+          model.substr(open + 2, model.size() - kStampSuffix.size() - open - 2)};
+}
+
+// A checkpoint of another supernet training names the option that differs (fit's
+// check_resumable would say "give the same MODEL": a supernet training has none); the
+// options in the checkpoint's identity (--epochs, --lr, ...) fit checks after this.
+void check_supernet_checkpoint(const space::Space& space, const SupernetTrainOptions& o) {
+  const std::string& path = o.train.checkpoint;
+  const ModelStamp was = read_checkpoint(path).stamp;
+  const ModelStamp now = supernet_stamp(space, o.random_subnets);
+  if (was == now) return;
+  if (!was.model.starts_with(kStampPrefix))
+    throw UserError(fmt::format("{}: a checkpoint of model '{}', not of a supernet training; give the --checkpoint of "
+                                "the supernet training to resume or drop --resume",
+                                path, was.model));
+  const auto [was_space, was_subnets] = stamp_parts(was.model);
+  std::string differs;
+  if (was.graph_hash != now.graph_hash || was_space != space.name())
+    differs = fmt::format("the space '{}' (fingerprint {}), not '{}' ({})", was_space, was.graph_hash, space.name(),
+                          now.graph_hash);
+  else if (was.model != now.model)
+    differs = fmt::format("--random-subnets {}, not {}", was_subnets, o.random_subnets);
+  else
+    differs = fmt::format("resolution {}, not {}", was.resolution, now.resolution);
+  throw UserError(fmt::format("{}: was written by a supernet training with {}; resume with the same options or "
+                              "drop --resume",
+                              path, differs));
+}
+
 void check_options(const space::Space& space, const SupernetTrainOptions& o) {
   check_train_options(o.train);
   HWNAS_CHECK(o.train.task == Task::classification);
@@ -32,7 +82,10 @@ void check_options(const space::Space& space, const SupernetTrainOptions& o) {
     check_not_in_dataset_dir(o.train.checkpoint, "checkpoint (--checkpoint)", Task::classification, o.train.data_dir);
     check_output_path(o.train.checkpoint, "checkpoint (--checkpoint)", {{o.out, "supernet file (--out)"}});
   }
-  if (o.train.resume) read_text_file(o.train.checkpoint, "checkpoint (--checkpoint, --resume)");
+  if (o.train.resume) {
+    read_text_file(o.train.checkpoint, "checkpoint (--checkpoint, --resume)");
+    check_supernet_checkpoint(space, o);
+  }
   SplitMix rng(0);
   const graph::Graph largest = space.decode(largest_genome(space, rng));
   const InputShape in = input_shape(largest);
@@ -112,9 +165,7 @@ SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions
   model.state = [&bank] { return bank->tensors(); };
   model.load_state = [&bank](const NamedTensors& s, std::string_view source) { bank->load(s, source); };
   const std::string fingerprint = space::fingerprint(space);
-  SplitMix probe(0);
-  const ModelStamp stamp{fmt::format("supernet of {} ({} random subnets a step)", space.name(), options.random_subnets),
-                         fingerprint, "classification", input_shape(space.decode(largest_genome(space, probe))).resolution};
+  const ModelStamp stamp = supernet_stamp(space, options.random_subnets);
   const FitResult fit = train::fit(model, run.train_images, Sandwich{space, *bank, data, options, &run.subnet_images},
                                    options.train, stamp, progress);
   record_fit(fit, run);

@@ -61,7 +61,10 @@ struct SupernetRun {
 /// and writes options.out. UserError before any work for: bad knobs (check_train_options;
 /// random_subnets out of range), a space that is not such a classifier, --out or
 /// --checkpoint paths that cannot be written (or are each other, or in the dataset
-/// directory), a missing dataset, a checkpoint that cannot be resumed. A diverging run is
+/// directory), a missing dataset, a checkpoint that cannot be resumed (one of another
+/// space or --random-subnets says which: "C: was written by a supernet training with
+/// --random-subnets 1, not 2; resume with the same options or drop --resume"; the
+/// training options as check_resumable, checkpoint.h). A diverging run is
 /// returned failed and writes no supernet file.
 SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions& options,
                            const ProgressCallback& progress);
