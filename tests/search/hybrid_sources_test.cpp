@@ -7,11 +7,13 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "cost_model_support.h"
 #include "hwnas/search/accuracy_source.h"
+#include "hwnas/search/served_program.h"
 
 namespace hwnas::search {
 namespace {
@@ -101,6 +103,57 @@ TEST(SupernetAccuracy, AFailedCandidateFailsAloneAndTheProcessIsStartedAgain) {
   EXPECT_NE(crash.find("Segmentation fault in the fake"), std::string::npos) << crash;
   EXPECT_EQ(accuracy_of(*source, kCell), a);  // a new process
   EXPECT_EQ(log.starts().size(), 2U);
+}
+
+/// The failure of one candidate evaluated on a thread of its own that ends with it, as the
+/// accuracy pool's workers live for one search step; "" when it was answered.
+std::string failure_on_a_thread(AccuracySource& source) {
+  std::string failure = "(no answer)";
+  std::thread([&] { failure = error_of([&] { accuracy_of(source, kCell); }); }).join();
+  return failure;
+}
+
+TEST(SupernetAccuracy, AKilledProcessFailsOneCandidateAndIsReplacedForGood) {
+  const StartLog log;
+  // The probe and one candidate are answered, then the process is killed with SIGKILL.
+  const std::string file = supernet_file("k.supernet", "kill9_once 2");
+  fs::remove(scratch() / "k.supernet.once");
+  const Experiment e = experiment("accuracy: {supernet: " + file + "}\n");
+  const auto source = make_supernet_accuracy(e.accuracy(), nb201(), kFake);
+  EXPECT_EQ(failure_on_a_thread(*source), "");
+  const std::string killed = failure_on_a_thread(*source);
+  EXPECT_NE(killed.find("hwnas-train supernet eval: '" + kFake.string() + "' was killed by signal 9"),
+            std::string::npos)
+      << killed;
+  // The new process was started by a thread that has ended since: it still answers.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(failure_on_a_thread(*source), "") << "candidate " << i;
+  EXPECT_EQ(log.starts().size(), 2U);
+}
+
+TEST(SupernetAccuracy, ACandidatePastTimeoutIsReportedAsATimeout) {
+  const StartLog log;
+  // The probe is answered, then the process sleeps past timeout_s at the next model.
+  const std::string file = supernet_file("h.supernet", "hang_once 1");
+  fs::remove(scratch() / "h.supernet.once");
+  const Experiment e = experiment("accuracy: {supernet: {file: " + file + ", timeout_s: 5}}\n");
+  const auto source = make_supernet_accuracy(e.accuracy(), nb201(), kFake);
+  const std::string late = failure_on_a_thread(*source);
+  EXPECT_NE(late.find("hwnas-train supernet eval: gave no answer within timeout_s 5 s"), std::string::npos) << late;
+  EXPECT_EQ(late.find("signal"), std::string::npos) << late;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(failure_on_a_thread(*source), "") << "candidate " << i;
+  EXPECT_EQ(log.starts().size(), 2U);
+}
+
+TEST(ServedProgram, SendsNoBlankRequestAndNoRequestOfTwoLines) {
+  const StartLog log;
+  ServedProgram program({kFake.string(), "proxy", "--serve", "--proxy", "params"}, "hwnas-train proxy", "", 60);
+  for (const std::string path : {"", " \t", "a.json\nb.json", "a.json\r"}) {
+    const std::string why = error_of([&] { program.ask(path); });
+    EXPECT_NE(why.find("hwnas-train proxy: the model file's path is blank or spans lines"), std::string::npos) << why;
+  }
+  EXPECT_EQ(log.starts().size(), 0U);  // refused before any process started
+  write_file(program.dir() / "m.json", "12345");
+  EXPECT_EQ(program.ask((program.dir() / "m.json").string())["scores"]["params"]["value"], 5.0);
 }
 
 TEST(SupernetAccuracy, ARefusedOrGarbledAnswerFailsThatCandidate) {

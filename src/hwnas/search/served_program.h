@@ -5,11 +5,21 @@
 // line, or {"error": "<one line>"} when the program refuses that model. The process is
 // started when first asked and again at the next request after it failed, with
 // train::train_program_environment() (OMP_WAIT_POLICY, so that hwnas-train starts once).
+//
+// The process is always started from a thread of this object's own, which lives as long as
+// it does: a child gets SIGKILL when the THREAD that forked it ends (PR_SET_PDEATHSIG,
+// child_process.h), and the accuracy pool's workers live for one search step only. A process
+// started by a worker would be killed at the end of that step and fail the next request.
 #pragma once
 
+#include <condition_variable>
+#include <exception>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -31,7 +41,8 @@ class ServedProgram {
   /// one-line UserError when the program cannot be started, ends ("WHAT: 'hwnas-train'
   /// exited with status 2; stderr ends with: '...'"), answers no line within timeout_s
   /// (killed), a line over 1 MiB or one that is not a JSON object; after those the next
-  /// call starts a new process. Not thread-safe: callers take turns.
+  /// call starts a new process. Not thread-safe: callers take turns (from any threads).
+  /// `path` must be one non-blank line (the protocol's request); UserError otherwise.
   nlohmann::json ask(const std::string& path);
 
   /// A directory of this program's own (its working directory), removed with it.
@@ -42,6 +53,17 @@ class ServedProgram {
   std::string what_, help_;
   double timeout_s_;
   TrialDir dir_;
+
+  /// A new session made on starter_ (see the top of this file); throws what making it threw.
+  std::unique_ptr<hw::BatchSession> start_session();
+  void run_starter(std::stop_token stop);
+  // The hand-over between ask() and starter_, under start_mutex_.
+  std::mutex start_mutex_;
+  std::condition_variable_any start_changed_;
+  bool start_wanted_ = false, start_done_ = false;
+  std::unique_ptr<hw::BatchSession> started_;
+  std::exception_ptr start_error_;
+  std::jthread starter_;  // after what it uses; before session_, so the process ends first
   std::unique_ptr<hw::BatchSession> session_;
 };
 

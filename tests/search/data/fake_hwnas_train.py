@@ -10,6 +10,9 @@ runs, with made-up, deterministic numbers of the model file's bytes:
       refuse    exit 2 at start-up with one line on stderr (a file hwnas-train refuses)
       other     {"error": "... is not a subnet of this supernet ..."} for every model
       die_after N   answer N models, then exit 3 at the next (a crash)
+      kill9_once N  answer N models, then SIGKILL itself at the next (a `kill -9`), once:
+                    FILE.once marks it done, later processes answer every model
+      hang_once N   answer N models, then sleep an hour at the next (past any timeout_s), once
       garbage   answer "accuracy: high" after the first model
   proxy --serve --proxy NAME [...]   {"scores": {NAME: {"defined": true, "value": bytes}}}
   train MODEL ... --json             {"status": "ok", "accuracy": A, "metrics": {"top1": A / 100},
@@ -22,7 +25,9 @@ tests count process starts and check the options passed).
 """
 import json
 import os
+import signal
 import sys
+import time
 
 args = sys.argv[1:]
 if os.environ.get("FAKE_TRAIN_LOG"):
@@ -60,6 +65,11 @@ if args[:2] == ["supernet", "eval"] and "--serve" in args:
         if mode == "die_after" and answered > int(words[1]):
             print("Segmentation fault in the fake", file=sys.stderr)
             sys.exit(3)
+        if mode in ("kill9_once", "hang_once") and answered > int(words[1]) and not os.path.exists(args[2] + ".once"):
+            open(args[2] + ".once", "w").close()
+            if mode == "kill9_once":
+                os.kill(os.getpid(), signal.SIGKILL)
+            time.sleep(3600)
         if mode == "garbage" and answered > 1:
             return "accuracy: high"
         return {"accuracy": 50 + (size(path) % 400) / 10, "seconds": 0.001}
