@@ -88,11 +88,17 @@ TEST(SupernetCli, TrainsMeasuresServesAndExtracts) {
   EXPECT_GT(a["seconds"].get<double>(), 0);
   EXPECT_NE(b["error"].get<std::string>().find("is not of the supernet's space"), std::string::npos) << second;
 
+  // --calibration-images above the 120 training images: the count used is reported.
+  const Result capped = hwnas({"supernet", "eval", file, arches[0], "--calibration-images", "5000", "--json"});
+  ASSERT_EQ(capped.status, 0) << capped.err;
+  EXPECT_EQ(nlohmann::json::parse(capped.out)["calibration_images"], 120);
+
   // Extract, then hwnas evaluate reads the model and weights.
   const std::string out = scratch("sub.yaml"), weights = scratch("sub.pt");
   const Result x = hwnas({"supernet", "extract", file, model, "--out", out, "--weights", weights,
-                          "--calibration-images", "32"});
+                          "--calibration-images", "5000"});
   ASSERT_EQ(x.status, 0) << x.err;
+  EXPECT_NE(x.out.find("recalibrated on 120 training images"), std::string::npos) << x.out;
   const Result ev = hwnas({"evaluate", out, "--weights", weights, "--threads", "1", "--json"});
   ASSERT_EQ(ev.status, 0) << ev.err;
   EXPECT_EQ(nlohmann::json::parse(ev.out)["metrics"]["test_images"], 10000);
@@ -145,6 +151,30 @@ TEST(SupernetCli, BadSubnetsAndOutputsAreOneLineErrorsAndWriteNothing) {
   EXPECT_FALSE(std::filesystem::exists(model));
   EXPECT_FALSE(std::filesystem::exists(weights));
   EXPECT_FALSE(std::filesystem::exists(fmnist / "m.pt"));
+
+  // No output replaces an input: MODEL (extract), the space file (train).
+  const std::string input = (scratch_dir() / "one" / "sample-000.yaml").string(), before = read_file(input);
+  expect_bad_input({"supernet", "extract", file, input, "--out", input, "--weights", weights},
+                   "model file (--out) there: it is the subnet's model (MODEL)");
+  expect_bad_input({"supernet", "extract", file, input, "--out", model, "--weights", input},
+                   "weights file (--weights) there: it is the subnet's model (MODEL)");
+  EXPECT_EQ(read_file(input), before);
+  const std::string space_copy = write_temp("space-copy.yaml", read_file(kSpace));
+  expect_bad_input({"supernet", "train", space_copy, "--out", space_copy}, "it is the space file (SPACE)");
+  expect_bad_input({"supernet", "train", space_copy, "--out", scratch("n.supernet"), "--checkpoint", space_copy},
+                   "checkpoint (--checkpoint) there: it is the space file (SPACE)");
+  EXPECT_EQ(read_file(space_copy), read_file(kSpace));
+
+  // A model of another space is named as typed, not by its graph's name.
+  const std::string zoo = scratch("other.yaml");
+  ASSERT_EQ(hwnas({"export", "mobilenet_v2:width=0.25,res=32,in_ch=1,classes=10", "--format", "yaml", "--out", zoo})
+                .status,
+            0);
+  expect_bad_input({"supernet", "eval", file, input, zoo}, zoo + ": model '");
+
+  // A truncated checkpoint names the command that writes one.
+  expect_bad_input({"supernet", "train", kSpace, "--out", scratch("r.supernet"), "--checkpoint", cut, "--resume"},
+                   "give a checkpoint written by hwnas supernet train");
 }
 
 }  // namespace

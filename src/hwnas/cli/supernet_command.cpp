@@ -127,6 +127,12 @@ void add_train(CLI::App* parent) {
     }
     const std::unique_ptr<space::Space> space = space::make_space(args->space, space_options);
     options.space_arg = is_space_file(args->space) ? std::filesystem::absolute(args->space).string() : args->space;
+    if (is_space_file(args->space)) {  // the space file is an input: no output may replace it
+      const FileRole input{args->space, "the space file (SPACE)"};
+      check_output_path(options.out, "supernet file (--out)", {input});
+      if (!options.train.checkpoint.empty())
+        check_output_path(options.train.checkpoint, "checkpoint (--checkpoint)", {input});
+    }
     options.target = args->target;
     ProgressBar bar("supernet " + space->name());
     bool started = false;
@@ -180,6 +186,16 @@ void add_train(CLI::App* parent) {
     fmt::print("largest subnet {}: top-1 {:.2f}% on the {} images\n", r.largest_arch, 100 * r.largest_top1, on);
     fmt::print("smallest subnet {}: top-1 {:.2f}% on the {} images\n", r.smallest_arch, 100 * r.smallest_top1, on);
   });
+}
+
+// supernet.check(subnet), an error naming `arg`, the MODEL argument as the user typed it
+// (the error itself names the graph).
+void check_arg(const sn::OpenedSupernet& supernet, const graph::Graph& subnet, const std::string& arg) {
+  try {
+    supernet.check(subnet);
+  } catch (const UserError& e) {
+    throw UserError(fmt::format("{}: {}", printable(arg, 80), e.what()));
+  }
 }
 
 // --serve: one model file path per stdin line; one JSON line each: {"accuracy", "seconds"}
@@ -240,7 +256,10 @@ void add_eval(CLI::App* parent) {
       return;
     }
     std::vector<graph::Graph> graphs;  // every model read before any is measured
-    for (const std::string& spec : args->models) graphs.push_back(subnet_graph(spec, supernet.space()));
+    for (const std::string& spec : args->models) {
+      graphs.push_back(subnet_graph(spec, supernet.space()));
+      check_arg(supernet, graphs.back(), spec);  // every model refused before any is measured
+    }
     ProgressBar bar("supernet eval");
     std::vector<sn::SubnetAccuracy> results;
     for (std::size_t i = 0; i < graphs.size(); ++i) {
@@ -255,7 +274,7 @@ void add_eval(CLI::App* parent) {
       doc["supernet"] = args->file;
       doc["space"] = supernet.space().name();
       doc["measured_on"] = on;
-      doc["calibration_images"] = args->options.calibration_images;
+      doc["calibration_images"] = supernet.calibration_images();
       doc["threads"] = args->threads;
       doc["models"] = nlohmann::ordered_json::array();
       for (std::size_t i = 0; i < graphs.size(); ++i) {
@@ -297,20 +316,25 @@ void add_extract(CLI::App* parent) {
     check_data(args->options.data_dir);
     for (const auto& [path, what] : {std::pair{args->out, "model file (--out)"}, {args->weights, "weights file (--weights)"}})
       train::check_not_in_dataset_dir(path, what, train::Task::classification, args->options.data_dir);
+    // MODEL is an input only when it is a file (else an architecture string).
+    std::error_code ec;
+    const FileRole model{std::filesystem::is_regular_file(args->model, ec) ? args->model : "",
+                         "the subnet's model (MODEL)"};
     check_output_path(args->out, "model file (--out)",
-                      {{args->file, "supernet file (FILE)"}, {args->weights, "weights file (--weights)"}});
+                      {{args->file, "supernet file (FILE)"}, model, {args->weights, "weights file (--weights)"}});
     check_output_path(args->weights, "weights file (--weights)",
-                      {{args->file, "supernet file (FILE)"}, {args->out, "model file (--out)"}});
+                      {{args->file, "supernet file (FILE)"}, model, {args->out, "model file (--out)"}});
     args->options.test = true;  // extraction measures nothing: no validation split needed
     torch::set_num_threads(args->threads);
     const sn::OpenedSupernet supernet(args->file, args->options);
     const graph::Graph g = subnet_graph(args->model, supernet.space());
+    check_arg(supernet, g, args->model);
     const train::WeightsFile weights = supernet.extract(g);
     graph::save_model_file(g, args->out);
     train::write_weights(args->weights, weights);
     fmt::print("{}: model {} ({}x{}), weights {} ({} tensors, recalibrated on {} training images)\n",
                printable(args->model, 80), printable(args->out), weights.stamp.resolution, weights.stamp.resolution,
-               printable(args->weights), weights.tensors.size(), args->options.calibration_images);
+               printable(args->weights), weights.tensors.size(), supernet.calibration_images());
   });
 }
 

@@ -116,6 +116,12 @@ OpenedSupernet::OpenedSupernet(const std::string& path, const SupernetEvalOption
   measure_.validation = validation;
 }
 
+void OpenedSupernet::check(const graph::Graph& subnet) const {
+  check_subnet(subnet, data_);
+  const torch::NoGradGuard no_grad;
+  bank_->subnet(subnet);
+}
+
 SubnetAccuracy OpenedSupernet::measure(const graph::Graph& subnet) const {
   return measure_subnet(*bank_, subnet, data_, measure_);
 }

@@ -66,6 +66,14 @@ class OpenedSupernet {
 
   const space::Space& space() const { return *space_; }
   const SupernetFile& file() const { return file_; }
+  /// The training images each subnet is recalibrated on: --calibration-images, or the
+  /// supernet's training images when fewer.
+  std::int64_t calibration_images() const { return measure_.calibration_images; }
+
+  /// Throws calibrated_subnet's UserErrors for `subnet` without measuring it (a network of
+  /// views of the bank is built and dropped), so that a list of models is refused before
+  /// any is measured.
+  void check(const graph::Graph& subnet) const;
 
   SubnetAccuracy measure(const graph::Graph& subnet) const;
 

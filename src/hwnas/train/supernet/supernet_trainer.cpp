@@ -50,7 +50,16 @@ std::pair<std::string, std::string> stamp_parts(const std::string& model) {
 // options in the checkpoint's identity (--epochs, --lr, ...) fit checks after this.
 void check_supernet_checkpoint(const space::Space& space, const SupernetTrainOptions& o) {
   const std::string& path = o.train.checkpoint;
-  const ModelStamp was = read_checkpoint(path).stamp;
+  ModelStamp was;
+  try {
+    was = read_checkpoint(path).stamp;
+  } catch (const UserError& e) {  // read_checkpoint's fix names hwnas train; this one is hwnas supernet train's
+    std::string what = e.what();
+    const std::string_view fix = "give a file written by hwnas train";
+    if (what.ends_with(fix))
+      what.replace(what.size() - fix.size(), fix.size(), "give a checkpoint written by hwnas supernet train");
+    throw UserError(what);
+  }
   const ModelStamp now = supernet_stamp(space, o.random_subnets);
   if (was == now) return;
   if (!was.model.starts_with(kStampPrefix))
