@@ -17,6 +17,7 @@
 #include "hwnas/cli/model_arg.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
+#include "hwnas/cli/train_output.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/hw/targets/targets.h"
 #include "hwnas/space/registry.h"
@@ -135,16 +136,7 @@ void add_train(CLI::App* parent) {
     }
     options.target = args->target;
     ProgressBar bar("supernet " + space->name());
-    bool started = false;
-    const train::ProgressCallback progress = [&bar, &started](const train::StepProgress& p) {
-      const std::int64_t done = p.epoch * p.steps + p.step, total = p.epochs * p.steps;
-      const bool epoch_end = p.step == p.steps;
-      const std::string detail = fmt::format("epoch {}/{}{}, loss {:.4f}, {:.0f} images/s", p.epoch + 1, p.epochs,
-                                             epoch_end ? " done" : "", p.loss, p.images_per_s);
-      if (bar.on_terminal()) bar.update(done, total, detail);
-      else if (epoch_end || (p.step == 1 && !started)) bar.line(done, total, detail);
-      started = true;
-    };
+    const train::ProgressCallback progress = training_progress(bar);
     const sn::SupernetRun r = sn::train_supernet(*space, options, progress);
     bar.finish();
     if (args->json) {

@@ -133,18 +133,7 @@ void add_train(CLI::App& app) {
     if (options.task == train::Task::classification) check_classification_data(options.data_dir);
     const graph::Graph g = load_model_arg(args->model);
     ProgressBar bar("train " + g.name());
-    // On a terminal a bar redrawn in place; in a log (nohup, CI) a line at the first step
-    // and at the end of each epoch.
-    bool started = false;
-    const train::ProgressCallback progress = [&bar, &started](const train::StepProgress& p) {
-      const std::int64_t done = p.epoch * p.steps + p.step, total = p.epochs * p.steps;
-      const bool epoch_end = p.step == p.steps;
-      const std::string detail = fmt::format("epoch {}/{}{}, loss {:.4f}, {:.0f} images/s", p.epoch + 1, p.epochs,
-                                             epoch_end ? " done" : "", p.loss, p.images_per_s);
-      if (bar.on_terminal()) bar.update(done, total, detail);
-      else if (epoch_end || (p.step == 1 && !started)) bar.line(done, total, detail);
-      started = true;
-    };
+    const train::ProgressCallback progress = training_progress(bar);
     if (options.task == train::Task::classification) {
       const train::ClassificationRun r = train::train_classification(g, model_file_of(args->model), options, progress);
       bar.finish();

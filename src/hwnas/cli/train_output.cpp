@@ -193,4 +193,16 @@ void print_trained(const train::SceneRun& r, const std::string& save) {
   print_footer(save);
 }
 
+train::ProgressCallback training_progress(ProgressBar& bar) {
+  return [&bar, started = false](const train::StepProgress& p) mutable {
+    const std::int64_t done = p.epoch * p.steps + p.step, total = p.epochs * p.steps;
+    const bool epoch_end = p.step == p.steps;
+    const std::string detail = fmt::format("epoch {}/{}{}, loss {:.4f}, {:.0f} images/s", p.epoch + 1, p.epochs,
+                                           epoch_end ? " done" : "", p.loss, p.images_per_s);
+    if (bar.on_terminal()) bar.update(done, total, detail);
+    else if (epoch_end || (p.step == 1 && !started)) bar.line(done, total, detail);
+    started = true;
+  };
+}
+
 }  // namespace hwnas::cli

@@ -10,7 +10,9 @@
 #include <string>
 
 #include "hwnas/train/classification_run.h"
+#include "hwnas/cli/progress.h"
 #include "hwnas/train/scene_run.h"
+#include "hwnas/train/train_options.h"
 
 namespace hwnas::cli {
 
@@ -26,6 +28,11 @@ void print_trained(const train::SceneRun& run, const std::string& save);
 /// The metric lines of a run (train's and evaluate's).
 void print_metrics(const train::ClassificationRun& run);
 void print_metrics(const train::SceneRun& run);
+
+/// The training's progress on `bar` (which must outlive the callback): on a terminal a bar
+/// redrawn in place; in a log (nohup, CI) a line at the first step and at the end of each
+/// epoch, each with the epoch, the loss and the images per second.
+train::ProgressCallback training_progress(ProgressBar& bar);
 
 /// Peak resident memory of this process, bytes (getrusage).
 std::int64_t peak_rss_bytes();
