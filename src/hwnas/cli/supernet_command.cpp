@@ -36,17 +36,6 @@ constexpr int kTrainingFailed = 3;
 
 bool is_space_file(const std::string& arg) { return arg.ends_with(".yaml") || arg.ends_with(".yml"); }
 
-// --data must hold Fashion-MNIST; the error names --data.
-void check_data(const std::string& dir) {
-  if (dir.empty()) return;
-  try {
-    train::fashion_mnist_files(dir, train::Split::train);
-    train::fashion_mnist_files(dir, train::Split::test);
-  } catch (const UserError& e) {
-    const std::string what = e.what(), prefix = fmt::format("Fashion-MNIST directory {}: ", dir);
-    throw UserError(fmt::format("--data {}: {}", dir, what.starts_with(prefix) ? what.substr(prefix.size()) : what));
-  }
-}
 
 // MODEL|ARCH: a model file (an existing file, or a path: a '/' or a model file's ending),
 // else an architecture string of the supernet's space, else a zoo spec.
@@ -119,7 +108,7 @@ void add_train(CLI::App* parent) {
     sn::SupernetTrainOptions options = args->options;
     options.train.optimizer = train::default_optimizer(train::OptimizerKind::sgd);
     if (args->lr) options.train.optimizer.lr = *args->lr;
-    check_data(options.train.data_dir);
+    check_classification_data(options.train.data_dir);
     space::SpaceOptions space_options;
     if (!args->target.empty()) {
       const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
@@ -239,7 +228,7 @@ void add_eval(CLI::App* parent) {
     if (args->models.empty() && !args->serve) throw UserError("give at least one MODEL or architecture, or --serve");
     if (args->options.test && args->options.validation >= 0)
       throw UserError("give --test or --validation, not both");
-    check_data(args->options.data_dir);
+    check_classification_data(args->options.data_dir);
     torch::set_num_threads(args->threads);
     const auto start = std::chrono::steady_clock::now();
     const sn::OpenedSupernet supernet(args->file, args->options);
@@ -305,7 +294,7 @@ void add_extract(CLI::App* parent) {
   cmd->callback([args] {
     if (!args->out.ends_with(".yaml") && !args->out.ends_with(".yml") && !args->out.ends_with(".json"))
       throw UserError(fmt::format("--out {}: a model file ends in .yaml, .yml or .json", printable(args->out)));
-    check_data(args->options.data_dir);
+    check_classification_data(args->options.data_dir);
     for (const auto& [path, what] : {std::pair{args->out, "model file (--out)"}, {args->weights, "weights file (--weights)"}})
       train::check_not_in_dataset_dir(path, what, train::Task::classification, args->options.data_dir);
     // MODEL is an input only when it is a file (else an architecture string).

@@ -31,18 +31,6 @@ std::string model_file_of(const std::string& model) {
   return std::filesystem::is_regular_file(model, ec) ? model : "";
 }
 
-// --data of a classification run must hold Fashion-MNIST's files; checked before the model
-// is read, the error names --data (the data module's names the directory alone).
-void check_classification_data(const std::string& dir) {
-  if (dir.empty()) return;
-  try {
-    train::fashion_mnist_files(dir, train::Split::train);
-    train::fashion_mnist_files(dir, train::Split::test);
-  } catch (const UserError& e) {
-    const std::string what = e.what(), prefix = fmt::format("Fashion-MNIST directory {}: ", dir);
-    throw UserError(fmt::format("--data {}: {}", dir, what.starts_with(prefix) ? what.substr(prefix.size()) : what));
-  }
-}
 
 // The scene knobs both verbs take.
 struct SceneArgs {

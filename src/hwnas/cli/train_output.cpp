@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "hwnas/base/error.h"
 #include "hwnas/base/printable.h"
+#include "hwnas/train/data/fashion_mnist.h"
 
 namespace hwnas::cli {
 namespace {
@@ -203,6 +205,17 @@ train::ProgressCallback training_progress(ProgressBar& bar) {
     else if (epoch_end || (p.step == 1 && !started)) bar.line(done, total, detail);
     started = true;
   };
+}
+
+void check_classification_data(const std::string& dir) {
+  if (dir.empty()) return;
+  try {
+    train::fashion_mnist_files(dir, train::Split::train);
+    train::fashion_mnist_files(dir, train::Split::test);
+  } catch (const UserError& e) {
+    const std::string what = e.what(), prefix = fmt::format("Fashion-MNIST directory {}: ", dir);
+    throw UserError(fmt::format("--data {}: {}", dir, what.starts_with(prefix) ? what.substr(prefix.size()) : what));
+  }
 }
 
 }  // namespace hwnas::cli

@@ -34,6 +34,11 @@ void print_metrics(const train::SceneRun& run);
 /// epoch, each with the epoch, the loss and the images per second.
 train::ProgressCallback training_progress(ProgressBar& bar);
 
+/// --data of a classification run must hold Fashion-MNIST's files (train and test); checked
+/// before the model is read. UserError naming --data (the data module's names the directory
+/// alone). Empty: the default directory, checked later.
+void check_classification_data(const std::string& dir);
+
 /// Peak resident memory of this process, bytes (getrusage).
 std::int64_t peak_rss_bytes();
 
