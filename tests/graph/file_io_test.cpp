@@ -1,5 +1,6 @@
 // Reading inputs and writing outputs (file_io.h): special files, symlinks, hard links and
 // a command's own inputs are never overwritten; a failed write leaves nothing behind.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -69,6 +70,28 @@ TEST_F(FileIo, ReadsRegularFilesOnly) {
             fifo + ": is a FIFO, not an estimator file; check the path");
   EXPECT_NE(error_of([&] { read_text_file("/dev/null", "latency table"); }).find("is a character device"),
             std::string::npos);
+}
+
+TEST_F(FileIo, TheDigestFollowsTheContentNotTheName) {
+  // Sizes around the 8-byte word and the 1 MiB read: every byte counts, wherever it lies.
+  for (const std::size_t size : {std::size_t{0}, std::size_t{7}, std::size_t{8}, std::size_t{13},
+                                 std::size_t{(1 << 20) + 5}}) {
+    std::string text(size, 'a');
+    for (std::size_t i = 0; i < size; ++i) text[i] = static_cast<char>('a' + i % 23);
+    const std::string a = file_digest(file("a", text).string(), "supernet file");
+    SCOPED_TRACE(size);
+    EXPECT_EQ(file_digest(file("copy", text).string(), "supernet file"), a);
+    EXPECT_EQ(a.substr(0, a.find(',')), fmt::format("{} bytes", size));
+    for (const std::size_t at : {std::size_t{0}, size / 2, size - 1}) {
+      if (size == 0) break;
+      std::string changed = text;
+      changed[at] = static_cast<char>(changed[at] ^ 1);
+      EXPECT_NE(file_digest(file("b", changed).string(), "supernet file"), a) << "byte " << at;
+    }
+    EXPECT_NE(file_digest(file("c", text + '\0').string(), "supernet file"), a) << "a trailing zero byte";
+  }
+  EXPECT_EQ(error_of([&] { file_digest(dir_.path().string(), "supernet file"); }),
+            dir_.path().string() + ": is a directory, not a supernet file; check the path");
 }
 
 TEST_F(FileIo, WritesThroughATemporaryAndLeavesNoneBehind) {

@@ -115,12 +115,45 @@ TEST(HybridSearchCli, EachBracketScreensRanksAndTrainsItsBest) {
       << human.out;
 }
 
+TEST(HybridSearchCli, ResumeRefusesASupernetReplacedSinceTheStart) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  write_supernet("kept.supernet", "ok");
+  const std::string rungs = "[{supernet: kept.supernet}, {}]";
+  ASSERT_EQ(search(hybrid(rungs), "kept").status, 0);
+  const auto resume = [&](const std::string& trials) {
+    return run_program({hwnas_with_fake_train(), "search", write_temp("kept.yaml", hybrid(rungs)), "--out",
+                        (scratch_dir() / "kept").string(), "--resume", "--set", "budget.trials=" + trials});
+  };
+  // The same file, rewritten with the same bytes: resumed.
+  write_supernet("kept.supernet", "ok");
+  const Result same = resume("12");
+  ASSERT_EQ(same.status, 0) << same.err;
+  EXPECT_EQ(read_experiment((scratch_dir() / "kept").string()).trials.size(), 12U);
+  // Another supernet at that path (the fake reads its first word only: it would answer).
+  write_supernet("kept.supernet", "ok retrained");
+  const Result r = resume("16");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "not one line: " << r.err;
+  for (const std::string& part : {std::string("--resume: "), std::string(": multi_fidelity.rungs[0].supernet: '") +
+                                                                 (scratch_dir() / "kept.supernet").string() +
+                                                                 "' is not the file the experiment in ",
+                                  std::string("put that file back, or start a new search with another --out")})
+    EXPECT_NE(r.err.find(part), std::string::npos) << part << "\nstderr: " << r.err;
+  EXPECT_EQ(read_experiment((scratch_dir() / "kept").string()).trials.size(), 12U) << "the refused resume ran";
+  // The original back: resumed again.
+  write_supernet("kept.supernet", "ok");
+  const Result back = resume("16");
+  EXPECT_EQ(back.status, 0) << back.err;
+}
+
 TEST(HybridSearchCli, BadHybridsAreOneLineAndExit2) {
   HWNAS_REQUIRE_FASHION_MNIST();
   write_supernet("refused.supernet", "refuse");
   write_supernet("other.supernet", "other");
+  fs::create_directories(scratch_dir() / "dir.supernet");
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"[{supernet: none.supernet}, {}]", "multi_fidelity.rungs[0].supernet: no such file"},
+      {"[{supernet: dir.supernet}, {}]", "dir.supernet' is a directory, not a supernet file; give the file itself"},
       {"[{supernet: refused.supernet}, {}]", "not a supernet file (no 'hwnas-supernet' header)"},
       {"[{supernet: other.supernet}, {}]", "is not a subnet of this supernet (space 'nb201')"},
       {"[{epochs: 1}, {proxy: synflow}]", "multi_fidelity.rungs[1]: a proxy rung screens candidates"},

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include <optional>
 
 #include "hwnas/base/error.h"
+#include "hwnas/base/hash.h"
 
 namespace hwnas {
 namespace {
@@ -163,7 +165,11 @@ class TempRegistration {
 
 }  // namespace
 
-std::string read_text_file(const std::string& path, std::string_view what) {
+namespace {
+
+/// Opens `path` as read_text_file's input (its errors) and hands its bytes to `chunk` in order.
+template <typename Chunk>
+void read_file_chunks(const std::string& path, std::string_view what, Chunk chunk) {
   const auto fail = [&](const std::string& why) {
     throw UserError(fmt::format("{}: cannot read the {} ({}); check the path", path, what, why));
   };
@@ -179,15 +185,14 @@ std::string read_text_file(const std::string& path, std::string_view what) {
   // O_NONBLOCK: a FIFO swapped in after the stat must not block the open.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) fail(errno_text(errno));
-  std::string text;
   struct stat opened {};
   if (::fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode)) {
     ::close(fd);
     not_a_file(opened.st_mode);
   }
-  char buffer[1 << 16];
+  std::vector<char> buffer(1 << 20);
   for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -195,10 +200,40 @@ std::string read_text_file(const std::string& path, std::string_view what) {
       ::close(fd);
       fail(errno_text(read_err));
     }
-    text.append(buffer, static_cast<std::size_t>(n));
+    chunk(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
   }
   ::close(fd);
+}
+
+}  // namespace
+
+std::string read_text_file(const std::string& path, std::string_view what) {
+  std::string text;
+  read_file_chunks(path, what, [&](std::string_view bytes) { text.append(bytes); });
   return text;
+}
+
+std::string file_digest(const std::string& path, std::string_view what) {
+  std::uint64_t hash = 0, bytes = 0, word = 0;
+  int filled = 0;  // bytes of `word`, carried from one chunk to the next
+  static_assert(std::endian::native == std::endian::little, "the words are read with memcpy");
+  const auto byte = [&](char ch) {
+    word |= std::uint64_t{static_cast<unsigned char>(ch)} << (8 * filled);
+    if (++filled == 8) hash = hash_mix(hash, word), word = 0, filled = 0;
+  };
+  read_file_chunks(path, what, [&](std::string_view chunk) {
+    std::size_t i = 0;
+    for (; i < chunk.size() && filled != 0; ++i) byte(chunk[i]);
+    for (; i + 8 <= chunk.size(); i += 8) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, chunk.data() + i, 8);
+      hash = hash_mix(hash, w);
+    }
+    for (; i < chunk.size(); ++i) byte(chunk[i]);
+    bytes += chunk.size();
+  });
+  hash = hash_mix(hash_mix(hash, word), bytes);
+  return fmt::format("{} bytes, hash {:016x}", bytes, hash);
 }
 
 void check_output_path(const std::string& path, std::string_view what,

@@ -17,6 +17,13 @@ namespace hwnas {
 /// directory or a special file (device, FIFO, socket).
 std::string read_text_file(const std::string& path, std::string_view what);
 
+/// What identifies the content of the file at `path`: "N bytes, hash H" (H: hash_mix,
+/// base/hash.h, over its 8-byte little-endian words, then its size; 16 hex digits). Two
+/// files of equal content have equal digests on every run and build; a changed file
+/// almost surely another (not cryptographic: it detects a file replaced by mistake, not a
+/// forgery). Errors as read_text_file's.
+std::string file_digest(const std::string& path, std::string_view what);
+
 /// A file a command reads or writes, for check_output_path: `role` names it in errors,
 /// e.g. "the measurement store (--db)".
 struct FileRole {

@@ -21,6 +21,7 @@
 
 #include "hwnas/search/candidate.h"
 #include "hwnas/search/experiment_input.h"
+#include "hwnas/search/input_digest.h"
 #include "hwnas/space/space.h"
 
 namespace hwnas::search {
@@ -40,6 +41,10 @@ class AccuracySource {
   /// training's top-1), so the search compares them only within one family.
   enum class Family { table, program, multishot, zero_shot, single_shot };
   virtual Family family() const = 0;
+
+  /// The files whose content this source's values depend on, with their digests taken
+  /// when the source was made (a supernet source: its supernet file); none by default.
+  virtual std::vector<InputDigest> inputs() const { return {}; }
 };
 
 /// The experiment's accuracy sources, one per fidelity rung (multi_fidelity.rungs, low to

@@ -108,6 +108,15 @@ class ExperimentCostModel : public CostModel {
     return f;
   }
 
+  std::vector<InputDigest> accuracy_inputs() const override {
+    std::vector<InputDigest> all;
+    for (const auto& source : accuracy_) {
+      const std::vector<InputDigest> inputs = source->inputs();
+      all.insert(all.end(), inputs.begin(), inputs.end());
+    }
+    return all;
+  }
+
   std::size_t objectives() const override { return objective_.terms().size(); }
   std::vector<std::string> objective_names() const override { return objective_.names(); }
 

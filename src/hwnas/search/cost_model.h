@@ -15,6 +15,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "hwnas/search/accuracy_pool.h"
+#include "hwnas/search/input_digest.h"
 #include "hwnas/search/strategy.h"
 #include "hwnas/search/trial.h"
 #include "hwnas/space/space.h"
@@ -74,6 +75,10 @@ class CostModel {
   /// violation (rungs of the top family above it) - accuracy / 101, so that it ranks below
   /// every trial the top family measured, by rung, then by its value (docs/hybrid.md).
   virtual Feedback feedback(const Trial& trial) const = 0;
+
+  /// The accuracy sources' input files and their digests (AccuracySource::inputs), rung by
+  /// rung; the store keeps them, and --resume refuses one that changed.
+  virtual std::vector<InputDigest> accuracy_inputs() const { return {}; }
 
   /// Number of objective values Feedback::fitness holds (1 unless Pareto).
   virtual std::size_t objectives() const = 0;

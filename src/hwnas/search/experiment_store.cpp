@@ -284,9 +284,10 @@ void ExperimentStore::commit_evaluation(const StoredEvaluation& e) {
   tx.commit();
 }
 
-void ExperimentStore::update_config(const std::string& config_yaml) {
+void ExperimentStore::update_config(const std::string& config_yaml, const std::vector<InputDigest>& inputs) {
   ExperimentInfo i = info();
   i.config_yaml = config_yaml;
+  i.inputs = inputs;
   sqlite::Transaction tx(db_);
   sqlite::Statement update(db_, "UPDATE experiment SET info_json = ?1 WHERE id = 0");
   update.bind(1, info_to_json(i).dump());

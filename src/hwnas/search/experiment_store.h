@@ -26,6 +26,7 @@
 
 #include "hwnas/base/file_lock.h"
 #include "hwnas/base/sqlite.h"
+#include "hwnas/search/input_digest.h"
 #include "hwnas/search/trial.h"
 
 namespace hwnas::search {
@@ -43,6 +44,9 @@ struct ExperimentInfo {
   std::int64_t created_unix = 0;
   std::string space_fingerprint;  // space::fingerprint(): --resume refuses a space changed since
   std::int32_t rungs = 1;         // fidelity rungs; trials at rung rungs - 1 are at full fidelity
+  /// CostModel::accuracy_inputs() when the search started: --resume refuses a file whose
+  /// digest changed since. Empty in stores written before they were recorded (not checked).
+  std::vector<InputDigest> inputs;
 };
 
 /// One accuracy evaluation as the store keeps it (the `evaluations` table).
@@ -142,8 +146,9 @@ class ExperimentStore {
   /// Commits one accuracy evaluation at once (replacing one of the same genome and rung).
   void commit_evaluation(const StoredEvaluation& evaluation);
 
-  /// Replaces the stored config text (a resume that changed only the budget).
-  void update_config(const std::string& config_yaml);
+  /// Replaces the stored config text (a resume that changed only the budget) and input
+  /// digests (the same ones, or the first recorded for a store written before them).
+  void update_config(const std::string& config_yaml, const std::vector<InputDigest>& inputs);
 
  private:
   ExperimentStore(sqlite::Database db, std::string dir, FileLock lock)

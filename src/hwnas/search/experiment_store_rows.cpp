@@ -29,6 +29,9 @@ nlohmann::json info_to_json(const ExperimentInfo& info) {
                       {"objective_names", info.objective_names}, {"created_unix", info.created_unix},
                       {"space_fingerprint", info.space_fingerprint}, {"rungs", info.rungs}};
   j["baseline_genome"] = info.baseline_genome ? nlohmann::json(*info.baseline_genome) : nlohmann::json(nullptr);
+  j["inputs"] = nlohmann::json::array();
+  for (const InputDigest& input : info.inputs)
+    j["inputs"].push_back({{"key", input.key}, {"path", input.path}, {"digest", input.digest}});
   return j;
 }
 
@@ -49,6 +52,10 @@ ExperimentInfo info_from_json(const sqlite::Database& db, const nlohmann::json& 
     info.rungs = j.at("rungs").get<std::int32_t>();
     if (info.rungs < 1) corrupt(db, "the experiment's record has rungs < 1");
     if (!j.at("baseline_genome").is_null()) info.baseline_genome = j.at("baseline_genome").get<std::string>();
+    if (j.contains("inputs"))  // absent in stores written before the inputs were recorded
+      for (const nlohmann::json& input : j.at("inputs"))
+        info.inputs.push_back({input.at("key").get<std::string>(), input.at("path").get<std::string>(),
+                               input.at("digest").get<std::string>()});
     return info;
   } catch (const nlohmann::json::exception&) {
     corrupt(db, "the experiment's record lacks a field or holds one of the wrong type");

@@ -118,6 +118,20 @@ void check_same_config(const ExperimentStore& store, const ExperimentConfig& con
   }
 }
 
+/// Refuses to resume when a file an accuracy source reads (a supernet) is not the one the
+/// experiment started with: its values would be mixed with the stored ones.
+void check_same_inputs(const ExperimentStore& store, const ExperimentConfig& config,
+                       const std::vector<InputDigest>& now) {
+  for (const InputDigest& stored : store.info().inputs)
+    for (const InputDigest& input : now)
+      if (input.key == stored.key && input.digest != stored.digest)
+        throw UserError(fmt::format("--resume: {}: {}: '{}' is not the file the experiment in {} started with (now {}; "
+                                    "then {}{}): its values would be mixed with the stored ones; put that file back, "
+                                    "or start a new search with another --out",
+                                    config.file, input.key, input.path, store.dir(), input.digest, stored.digest,
+                                    input.path == stored.path ? "" : ", at '" + stored.path + "'"));
+}
+
 }  // namespace
 
 std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& config) {
@@ -185,7 +199,8 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
                                   "or the networks they decode to, differ); resume with the space it was started "
                                   "with, or start a new search with another --out",
                                   config.file, space->name(), store->dir()));
-    store->update_config(config_yaml);  // the budget may have changed
+    check_same_inputs(*store, config, cost_model->accuracy_inputs());
+    store->update_config(config_yaml, cost_model->accuracy_inputs());  // the budget may have changed
   } else {
     ExperimentInfo info;
     info.config_yaml = config_yaml;
@@ -199,6 +214,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
     info.created_unix = std::time(nullptr);
     info.space_fingerprint = space::fingerprint(*space);
     info.rungs = schedule.rungs();
+    info.inputs = cost_model->accuracy_inputs();
     store.emplace(ExperimentStore::create(dir, info));
   }
   std::unique_ptr<AccuracyPool> own_pool;

@@ -17,6 +17,7 @@
 #include <mutex>
 
 #include "hwnas/base/error.h"
+#include "hwnas/base/file_io.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/served_program.h"
@@ -30,6 +31,7 @@ constexpr const char* kTrainHint = "train one with `hwnas supernet train SPACE -
 
 struct SupernetSettings {
   std::string file, data;
+  InputDigest input;  // the file's key and digest (the store keeps them: --resume checks them)
   std::optional<std::int64_t> validation, calibration_images;  // unset: hwnas-train's defaults
   std::int64_t threads = 1;
   double timeout_s = 600;
@@ -47,7 +49,8 @@ std::vector<std::string> serve_argv(const fs::path& program, const SupernetSetti
 class SupernetAccuracy : public AccuracySource {
  public:
   SupernetAccuracy(const fs::path& program, const SupernetSettings& s)
-      : program_(serve_argv(program, s), "hwnas-train supernet eval",
+      : input_(s.input),
+        program_(serve_argv(program, s), "hwnas-train supernet eval",
                  "hwnas-train supernet eval --serve answers one JSON line per model, {\"accuracy\": TOP1_PERCENT}",
                  s.timeout_s) {}
 
@@ -65,8 +68,10 @@ class SupernetAccuracy : public AccuracySource {
   }
 
   Family family() const override { return Family::single_shot; }
+  std::vector<InputDigest> inputs() const override { return {input_}; }
 
  private:
+  InputDigest input_;
   std::mutex mutex_;
   ServedProgram program_;
 };
@@ -77,8 +82,15 @@ SupernetSettings read_settings(const ExperimentSection& s) {
   const auto file = [&](const ExperimentSection& where, std::string_view key) {
     p.file = fs::absolute(where.path(key)).string();
     std::error_code ec;
-    if (!fs::is_regular_file(p.file, ec))
-      where.fail(key, fmt::format("no such file '{}' ({})", p.file, kTrainHint));
+    if (fs::is_directory(p.file, ec))
+      where.fail(key,
+                 fmt::format("'{}' is a directory, not a supernet file; give the file itself ({})", p.file, kTrainHint));
+    if (!fs::exists(p.file, ec)) where.fail(key, fmt::format("no such file '{}' ({})", p.file, kTrainHint));
+    try {
+      p.input = {where.key_path(key), p.file, file_digest(p.file, "supernet file")};
+    } catch (const UserError& e) {
+      where.fail(key, e.what());
+    }
   };
   if (v.IsScalar()) {
     file(s, "supernet");
