@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -199,6 +200,40 @@ TEST(SearchReport, LatencyOnlySearchIsDrawnAgainstMemory) {
   EXPECT_NE(page.find(">latency_ms (lower is better)</text>"), std::string::npos);
   EXPECT_NE(page.find(">trials (latency evaluations)</text>"), std::string::npos);
   EXPECT_NE(page.find("<h3>Pareto front: peak activation memory (KiB) against latency (ms)"), std::string::npos);
+}
+
+// The cy of the circle whose tip starts with "trial N:" in the "All trials" scatter.
+double circle_y(const std::string& scatter, std::int64_t trial) {
+  const std::regex circle("<circle cx=\"[-0-9.]+\" cy=\"([-0-9.]+)\"[^>]*><title>trial " + std::to_string(trial) + ":");
+  std::smatch m;
+  return std::regex_search(scatter, m, circle) ? std::stod(m[1]) : NAN;
+}
+
+TEST(SearchReport, OnlyTopRungTrialsAreDrawnAtTheirAccuracy) {
+  // A hybrid's rungs: half the feasible trials stopped at rung 0 with a proxy's percentile
+  // (99.5, above every trained accuracy), the others trained at rung 1.
+  ExperimentReport e = synthetic_experiment("runs/hybrid", 40);
+  e.record.info.rungs = 2;
+  std::vector<std::int64_t> screened, top;
+  for (search::Trial& t : e.record.trials) {
+    if (!t.metrics.accuracy) continue;
+    const bool stopped = t.index % 2 == 0;
+    t.rung = stopped ? 0 : 1;
+    if (stopped) t.metrics.accuracy = 99.5;
+    (stopped ? screened : top).push_back(t.index);
+  }
+  ASSERT_GE(screened.size(), 5U);
+  ASSERT_GE(top.size(), 5U);
+  const std::string scatter = part(render_report({e}), "<h3>All trials");
+  EXPECT_NE(scatter.find("screened out at a lower fidelity rung (" + std::to_string(screened.size()) +
+                         "), on n/a: values of lower rungs are on other scales"),
+            std::string::npos);
+  // Every screened trial on the n/a strip (below every drawn accuracy: larger y), at one
+  // height; every top-rung trial above it, on the accuracy axis; the tip keeps the value.
+  const double strip = circle_y(scatter, screened.front());
+  for (const std::int64_t i : screened) EXPECT_EQ(circle_y(scatter, i), strip) << "trial " << i;
+  for (const std::int64_t i : top) EXPECT_LT(circle_y(scatter, i), strip - 10) << "trial " << i;
+  EXPECT_NE(scatter.find("accuracy 99.5 at fidelity rung 0 of 1"), std::string::npos);
 }
 
 TEST(SearchReport, SaysWhetherAccuracyWasNeverAskedOrAlwaysFailed) {

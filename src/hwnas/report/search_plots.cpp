@@ -125,7 +125,12 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
                     : feasible_ok(t)                      ? screened
                     : t.status == search::TrialStatus::failed ? failed
                                                               : infeasible;
-    const auto x = quantity_value(t.metrics, plane.x), y = quantity_value(t.metrics, plane.y);
+    const auto x = quantity_value(t.metrics, plane.x);
+    // A trial stopped below the top rung has its rung's value (a proxy's percentile, a
+    // shared-weight top-1, a shorter training's top-1), not the top rung's accuracy: it is
+    // drawn on the n/a strip, its value in its tip.
+    const bool other_scale = &g == &screened && plane.y == Quantity::accuracy;
+    const auto y = other_scale ? std::nullopt : quantity_value(t.metrics, plane.y);
     if (y_at_least && (!y || *y < *y_at_least)) continue;
     if (!x) ++not_drawn;
     g.x.push_back(x.value_or(kNaN));
@@ -133,7 +138,9 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
     g.tips.push_back(trial_tip(t, rungs));
   }
   feasible.label = fmt::format("feasible{} ({})", rungs > 1 ? ", full fidelity" : "", feasible.x.size());
-  screened.label = fmt::format("screened out at a lower fidelity rung ({})", screened.x.size());
+  screened.label = fmt::format("screened out at a lower fidelity rung ({}){}", screened.x.size(),
+                               plane.y == Quantity::accuracy ? ", on n/a: values of lower rungs are on other scales"
+                                                             : "");
   infeasible.label = fmt::format("infeasible ({})", infeasible.x.size());
   failed.label = fmt::format("failed ({})", failed.x.size());
   if (y_at_least)  // a zoom names only what it shows

@@ -35,6 +35,9 @@ std::string experiment_label(const ExperimentReport& e);
 
 /// Every trial of `e` in `plane` (feasible, infeasible and failed apart; a trial without y
 /// on the n/a strip), the front, constraint lines of the plane's metrics, the baseline.
+/// With accuracy on y, only top-rung trials are drawn at their accuracy: those a lower
+/// rung stopped (a proxy's percentile, a supernet's shared-weight top-1, a shorter
+/// training) go on the n/a strip, their value in their tip (docs/hybrid.md, "Scales never mix").
 /// With `y_at_least`, only the trials whose y is at least that (a zoom on the front).
 std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const std::vector<std::size_t>& front,
                            std::optional<double> y_at_least = std::nullopt);
