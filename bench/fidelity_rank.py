@@ -83,28 +83,17 @@ def train(hwnas, model, fidelity, threads, path):
     return result
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--hwnas", default=os.path.join(ROOT, "build/bin/hwnas"))
-    p.add_argument("--space", default=os.path.join(ROOT, "configs/spaces/mobilenet-cls-fmnist.yaml"))
-    p.add_argument("--target", default="edgetpu-like")
-    p.add_argument("--count", type=int, default=20)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--low", default="epochs=1,subset=0.1667")
-    p.add_argument("--high", default="epochs=10,subset=1")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--jobs", type=int, default=1)
-    p.add_argument("--dir", default=os.path.join(ROOT, "build/bench/fidelity_rank"))
-    a = p.parse_args()
-
-    models = os.path.join(a.dir, "models")
-    os.makedirs(a.dir, exist_ok=True)
+def sample_candidates(hwnas, space, target, count, seed, directory):
+    """The --count random architectures of --space (`hwnas space sample --json`'s samples,
+    "file" pointing into DIRECTORY/models); exits when models/ holds another sample."""
+    models = os.path.join(directory, "models")
+    os.makedirs(directory, exist_ok=True)
     # The sample is drawn into a fresh directory; a run that continues an earlier one finds
     # the same files (same space, target, count and seed) in models/ and keeps those.
-    fresh = tempfile.mkdtemp(prefix="models.", dir=a.dir)
+    fresh = tempfile.mkdtemp(prefix="models.", dir=directory)
     os.rmdir(fresh)
-    sample = subprocess.run([a.hwnas, "space", "sample", a.space, "--target", a.target, "--count", str(a.count),
-                             "--seed", str(a.seed), "--out", fresh, "--json"], capture_output=True, text=True)
+    sample = subprocess.run([hwnas, "space", "sample", space, "--target", target, "--count", str(count),
+                             "--seed", str(seed), "--out", fresh, "--json"], capture_output=True, text=True)
     if sample.returncode != 0:
         shutil.rmtree(fresh, ignore_errors=True)
         sys.exit(f"fidelity_rank: hwnas space sample failed: {sample.stderr.strip()}")
@@ -120,12 +109,34 @@ def main():
     candidates = json.loads(sample.stdout)["samples"]
     for c in candidates:
         c["file"] = os.path.join(models, os.path.basename(c["file"]))
+    return candidates
+
+
+def result_path(directory, index, candidate, fidelity):
+    """Where candidate `index`'s training at `fidelity` ('epochs=1,subset=0.1667') is kept."""
+    return os.path.join(directory, f"{index:03}-{candidate['genome']}-{fidelity.replace(',', '_').replace('=', '')}.json")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--hwnas", default=os.path.join(ROOT, "build/bin/hwnas"))
+    p.add_argument("--space", default=os.path.join(ROOT, "configs/spaces/mobilenet-cls-fmnist.yaml"))
+    p.add_argument("--target", default="edgetpu-like")
+    p.add_argument("--count", type=int, default=20)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--low", default="epochs=1,subset=0.1667")
+    p.add_argument("--high", default="epochs=10,subset=1")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--dir", default=os.path.join(ROOT, "build/bench/fidelity_rank"))
+    a = p.parse_args()
+
+    candidates = sample_candidates(a.hwnas, a.space, a.target, a.count, a.seed, a.dir)
 
     jobs = []
     for i, c in enumerate(candidates):
         for name, fidelity in (("low", a.low), ("high", a.high)):
-            tag = f"{i:03}-{c['genome']}-{fidelity.replace(',', '_').replace('=', '')}.json"
-            jobs.append((i, name, c["file"], fidelity, os.path.join(a.dir, tag)))
+            jobs.append((i, name, c["file"], fidelity, result_path(a.dir, i, c, fidelity)))
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
         futures = {pool.submit(train, a.hwnas, f, fid, a.threads, path): (i, name) for i, name, f, fid, path in jobs}

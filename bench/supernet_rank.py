@@ -3,64 +3,56 @@
 between supernet accuracy after batch-norm recalibration and stand-alone training at the
 same epochs, over 20 random subnets, goal >= 0.6; docs/supernet.md, "Ranking").
 
-  bench/supernet_rank.py --supernet FILE [--fidelity-dir bench/results/fidelity_rank]
-                         [--hwnas BIN] [--calibration-images 2000] [--threads 1]
-                         [--out RESULT.json]
+  bench/supernet_rank.py --supernet FILE --budget epochs=E,subset=S
+                         [--dir bench/results/fidelity_rank] [--hwnas BIN] [--space SPACE]
+                         [--target T] [--count 20] [--seed 1] [--calibration-images 2000]
+                         [--threads 1] [--out RESULT.json]
 
-The candidates and their stand-alone accuracies are those of bench/fidelity_rank.py (its
---dir: the sampled model files under models/ and one JSON per candidate and fidelity; the
-`high` fidelity, 10 epochs on all training images, is the stand-alone training at the
-supernet's epochs when the supernet was trained 10 epochs). Every candidate whose
-stand-alone training is done is measured on the supernet (`hwnas supernet eval --test`:
-top-1 on the 10,000 test images, as fidelity_rank measures) and the script prints the
-table and Kendall's tau-b of supernet accuracy against the high and the low fidelity.
+The candidates are bench/fidelity_rank.py's (the same --space, --target, --count and
+--seed draw the same sample into --dir/models). Each is trained stand-alone at the
+supernet's budget --budget (give the supernet's --epochs and --subset; train it with
+--validation 0, so both are trained on the same images and measured on the 10,000 test
+images) with `hwnas train --seed 0`, kept in --dir under fidelity_rank's names and reused
+(epochs=10,subset=1 is fidelity_rank's high fidelity, epochs=1,subset=0.1667 its low), then
+measured on the supernet (`hwnas supernet eval --test`). Prints the table and Kendall's
+tau-b of supernet against stand-alone accuracy.
 """
 import argparse
-import glob
 import json
 import os
-import re
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fidelity_rank import kendall_tau_b  # noqa: E402
+from fidelity_rank import kendall_tau_b, result_path, sample_candidates, train  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def stand_alone(fidelity_dir):
-    """{candidate index: {"low": top-1 %, "high": top-1 %, "model": path}} of finished runs."""
-    out = {}
-    for path in sorted(glob.glob(os.path.join(fidelity_dir, "[0-9][0-9][0-9]-*.json"))):
-        name = os.path.basename(path)
-        index = int(name[:3])
-        with open(path) as f:
-            r = json.load(f)
-        if r.get("status") != "ok":
-            continue
-        kind = "low" if re.search(r"epochs1_", name) else "high"
-        entry = out.setdefault(index, {"model": os.path.join(fidelity_dir, "models", f"sample-{index:03}.yaml")})
-        entry[kind] = 100 * r["metrics"]["top1"]
-    return out
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--supernet", required=True)
-    p.add_argument("--fidelity-dir", default=os.path.join(ROOT, "bench/results/fidelity_rank"))
+    p.add_argument("--budget", required=True, help="the supernet's epochs and subset, e.g. epochs=3,subset=0.2")
+    p.add_argument("--dir", default=os.path.join(ROOT, "bench/results/fidelity_rank"))
     p.add_argument("--hwnas", default=os.path.join(ROOT, "build/bin/hwnas"))
+    p.add_argument("--space", default=os.path.join(ROOT, "configs/spaces/mobilenet-cls-fmnist.yaml"))
+    p.add_argument("--target", default="edgetpu-like")
+    p.add_argument("--count", type=int, default=20)
+    p.add_argument("--seed", type=int, default=1)
     p.add_argument("--calibration-images", type=int, default=2000)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--out", help="write the table's rows and the taus as JSON here")
+    p.add_argument("--out", help="write the table's rows and tau as JSON here")
     a = p.parse_args()
 
-    runs = {i: e for i, e in stand_alone(a.fidelity_dir).items() if "high" in e}
-    if len(runs) < 2:
-        sys.exit(f"supernet_rank: fewer than 2 finished high-fidelity runs in {a.fidelity_dir}; "
-                 "run bench/fidelity_rank.py first")
-    order = sorted(runs)
-    cmd = [a.hwnas, "supernet", "eval", a.supernet, *[runs[i]["model"] for i in order], "--test", "--json",
+    candidates = sample_candidates(a.hwnas, a.space, a.target, a.count, a.seed, a.dir)
+    alone = []
+    for i, c in enumerate(candidates):
+        r = train(a.hwnas, c["file"], a.budget, a.threads, result_path(a.dir, i, c, a.budget))
+        alone.append(100 * r["metrics"]["top1"] if r["status"] == "ok" else None)
+        print(f"candidate {i} stand-alone at {a.budget}: {r['status']} "
+              f"{alone[-1] if alone[-1] is not None else float('nan'):.2f}%", file=sys.stderr, flush=True)
+
+    cmd = [a.hwnas, "supernet", "eval", a.supernet, *[c["file"] for c in candidates], "--test", "--json",
            "--calibration-images", str(a.calibration_images), "--threads", str(a.threads)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
@@ -68,25 +60,17 @@ def main():
     measured = json.loads(r.stdout)["models"]
 
     rows = []
-    print("| # | supernet top-1 % | stand-alone high top-1 % | stand-alone low top-1 % |")
+    print(f"| # | genome | supernet top-1 % | stand-alone ({a.budget}) top-1 % |")
     print("|---|---|---|---|")
-    for i, m in zip(order, measured):
-        row = {"candidate": i, "model": runs[i]["model"], "supernet": m["accuracy"], "high": runs[i]["high"],
-               "low": runs[i].get("low")}
-        rows.append(row)
-        low = f"{row['low']:.2f}" if row["low"] is not None else "-"
-        print(f"| {i} | {row['supernet']:.2f} | {row['high']:.2f} | {low} |")
-    sup = [r["supernet"] for r in rows]
-    tau_high = kendall_tau_b(sup, [r["high"] for r in rows])
-    with_low = [r for r in rows if r["low"] is not None]
-    tau_low = kendall_tau_b([r["supernet"] for r in with_low], [r["low"] for r in with_low])
-    tau_low_high = kendall_tau_b([r["low"] for r in with_low], [r["high"] for r in with_low])
-    print(f"\nKendall tau-b over {len(rows)} subnets: supernet vs stand-alone high {tau_high:.3f}; "
-          f"supernet vs low {tau_low:.3f}; low vs high {tau_low_high:.3f} ({len(with_low)} with both)")
+    for i, (c, m, s) in enumerate(zip(candidates, measured, alone)):
+        rows.append({"candidate": i, "genome": c["genome"], "supernet": m["accuracy"], "stand_alone": s})
+        print(f"| {i} | {c['genome']} | {m['accuracy']:.2f} | {'-' if s is None else f'{s:.2f}'} |")
+    ok = [row for row in rows if row["stand_alone"] is not None]
+    tau = kendall_tau_b([row["supernet"] for row in ok], [row["stand_alone"] for row in ok])
+    print(f"\nKendall tau-b over {len(ok)} subnets (stand-alone training ok): {tau:.3f}")
     if a.out:
         with open(a.out + ".tmp", "w") as f:
-            json.dump({"supernet": a.supernet, "rows": rows, "tau_supernet_high": tau_high,
-                       "tau_supernet_low": tau_low, "tau_low_high": tau_low_high}, f, indent=1)
+            json.dump({"supernet": a.supernet, "budget": a.budget, "rows": rows, "kendall_tau_b": tau}, f, indent=1)
         os.replace(a.out + ".tmp", a.out)
 
 

@@ -9,6 +9,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <string_view>
 
 #include "cli_support.h"
 #include "hwnas/base/error.h"
@@ -124,6 +126,27 @@ TEST(WeightBank, IbnAndFusedIbnHaveTheirOwnWeights) {
   EXPECT_EQ(sizes["fused_ibn:stage2.layer2.expand.conv.weight"], (std::vector<std::int64_t>{512, 128, 5, 5}));
 }
 
+// The batch norm ending a residual branch starts at gamma 0 (BigNAS's initialisation) only
+// where every network with its key adds it to the block's input.
+TEST(WeightBank, ResidualBranchesStartAsTheIdentity) {
+  const auto space = fmnist_space();
+  WeightBank bank = small_bank(*space);
+  std::map<std::string, torch::Tensor> t(bank->tensors().begin(), bank->tensors().end());
+  for (const char* key : {"ibn:stage3.layer2.project.bn.weight", "ibn:stage4.layer2.project.bn.weight",
+                          "fused_ibn:stage3.layer3.project.bn.weight"}) {
+    ASSERT_TRUE(t.contains(key)) << key;
+    EXPECT_EQ(t[key].abs().sum().item<double>(), 0) << key;
+  }
+  // stage3.layer1 halves the image (no residual); stage2.layer1 adds its input only when
+  // stage2 keeps stage1's 64 channels; the expand batch norms are inside the branch.
+  for (const char* key : {"ibn:stage3.layer1.project.bn.weight", "ibn:stage2.layer1.project.bn.weight",
+                          "ibn:stage3.layer2.expand.bn.weight", "ibn:stage3.layer2.project.bn.bias"}) {
+    ASSERT_TRUE(t.contains(key)) << key;
+    const double expected = std::string_view(key).ends_with(".bias") ? 0.0 : 1.0;
+    EXPECT_TRUE(torch::all(t[key] == expected).item<bool>()) << key;
+  }
+}
+
 TEST(WeightBank, ModelsOfAnotherSpaceAreRefusedNamingTheNode) {
   const auto space = fmnist_space();
   WeightBank bank = small_bank(*space);
@@ -203,6 +226,25 @@ TEST(SubnetGenomes, LargestAndSmallestTakeTheEndsOfOrderedGenes) {
   }
   const std::vector<GeneOrder> orders = gene_orders(*space);
   EXPECT_EQ(std::count(orders.begin(), orders.end(), GeneOrder::categorical), 7);  // the block genes of stages 2-4
+}
+
+// The largest and smallest subnets take one block kind throughout, and each kind in turn.
+TEST(SubnetGenomes, LargestAndSmallestTakeOneBlockKind) {
+  const auto space = fmnist_space();
+  std::set<std::string> seen;
+  SplitMix rng(0);
+  for (int draw = 0; draw < 20; ++draw)
+    for (const space::Genome& g : {largest_genome(*space, rng), smallest_genome(*space, rng)}) {
+      std::set<std::string> kinds;  // of the blocks of stages 2-4 (stage 1 is IBN only)
+      const graph::Graph net = space->decode(g);
+      for (graph::BlockId b = 0; b < net.num_blocks(); ++b)
+        if (const std::string_view kind = graph::block_kind_name(net.block(b).kind); kind.find("ibn") != kind.npos &&
+                                                                                      !net.block_name(b).starts_with("stage1."))
+          kinds.insert(std::string(kind));
+      EXPECT_EQ(kinds.size(), 1u) << space->arch(g);
+      seen.insert(kinds.begin(), kinds.end());
+    }
+  EXPECT_EQ(seen, (std::set<std::string>{"fused_ibn", "ibn"}));
 }
 
 // A tiny sandwich training: the loss falls, the file reads back, a subnet measured through

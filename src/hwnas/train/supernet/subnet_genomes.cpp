@@ -41,10 +41,34 @@ std::uint16_t extreme(const space::Gene& gene, GeneOrder order, bool largest, Sp
   return 0;
 }
 
+// The categorical choice labels of `space` (e.g. "ibn", "fused_ibn"), sorted.
+std::set<std::string> categorical_labels(const space::Space& space, const std::vector<GeneOrder>& orders) {
+  std::set<std::string> labels;
+  for (std::size_t i = 0; i < orders.size(); ++i)
+    if (orders[i] == GeneOrder::categorical) labels.insert(space.genes()[i].choices.begin(), space.genes()[i].choices.end());
+  return labels;
+}
+
+// Every categorical gene that offers `label` set to it in `g`.
+void set_label(const space::Space& space, const std::vector<GeneOrder>& orders, const std::string& label,
+               space::Genome& g) {
+  for (std::size_t i = 0; i < orders.size(); ++i) {
+    const auto& c = space.genes()[i].choices;
+    if (const auto it = std::find(c.begin(), c.end(), label); orders[i] == GeneOrder::categorical && it != c.end())
+      g.genes[i] = static_cast<std::uint16_t>(it - c.begin());
+  }
+}
+
 space::Genome extreme_genome(const space::Space& space, bool largest, SplitMix& rng) {
   const std::vector<GeneOrder> orders = gene_orders(space);
   space::Genome g;
   for (std::size_t i = 0; i < orders.size(); ++i) g.genes.push_back(extreme(space.genes()[i], orders[i], largest, rng));
+  // One label for all the categorical genes that offer it (see the header).
+  if (const std::set<std::string> labels = categorical_labels(space, orders); !labels.empty()) {
+    auto it = labels.begin();
+    std::advance(it, rng.integer(0, static_cast<std::int64_t>(labels.size()) - 1));
+    set_label(space, orders, *it, g);
+  }
   return space.canonical(g);
 }
 
@@ -74,18 +98,12 @@ space::Genome random_genome(const space::Space& space, SplitMix& rng) {
 std::vector<space::Genome> bank_genomes(const space::Space& space, std::uint64_t seed, std::int32_t random) {
   SplitMix rng(seed);
   const std::vector<GeneOrder> orders = gene_orders(space);
-  std::set<std::string> labels;
-  for (std::size_t i = 0; i < orders.size(); ++i)
-    if (orders[i] == GeneOrder::categorical) labels.insert(space.genes()[i].choices.begin(), space.genes()[i].choices.end());
+  const std::set<std::string> labels = categorical_labels(space, orders);
   std::vector<space::Genome> genomes;
   if (labels.empty()) genomes.push_back(largest_genome(space, rng));
   for (const std::string& label : labels) {
     space::Genome g = largest_genome(space, rng);
-    for (std::size_t i = 0; i < orders.size(); ++i) {
-      const auto& c = space.genes()[i].choices;
-      if (const auto it = std::find(c.begin(), c.end(), label); orders[i] == GeneOrder::categorical && it != c.end())
-        g.genes[i] = static_cast<std::uint16_t>(it - c.begin());
-    }
+    set_label(space, orders, label, g);
     genomes.push_back(space.canonical(g));
   }
   for (std::int32_t i = 0; i < random; ++i) genomes.push_back(random_genome(space, rng));

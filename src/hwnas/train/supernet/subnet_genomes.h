@@ -4,8 +4,10 @@
 // categorical (anything else: block). The sandwich rule of BigNAS (Yu et al., "BigNAS:
 // Scaling Up Neural Architecture Search with Big Single-Stage Models", ECCV 2020, §3.1)
 // trains the largest and the smallest subnet each step: numeric genes at their largest
-// (smallest) value, boolean genes true (false); categorical genes have no order, so they
-// are drawn at random for both. Torch-free; draws by SplitMix (data/random.h), the same on
+// (smallest) value, boolean genes true (false); categorical genes have no order, so one
+// label is drawn for each of them (every block gene ibn, or every one fused_ibn): a
+// teacher whose block types were drawn gene by gene would be another network every step,
+// and distilling from it trained the supernet poorly (docs/supernet.md, "Measured"). Torch-free; draws by SplitMix (data/random.h), the same on
 // every machine.
 #pragma once
 
@@ -23,10 +25,11 @@ enum class GeneOrder : std::uint8_t { numeric, boolean, categorical };
 std::vector<GeneOrder> gene_orders(const space::Space& space);
 
 /// The largest subnet: numeric genes at the choice of the largest value, boolean genes
-/// true, categorical genes drawn from `rng`; canonicalised.
+/// true, every categorical gene at one label drawn from `rng` (the genes that do not offer
+/// it drawn on their own); canonicalised.
 space::Genome largest_genome(const space::Space& space, SplitMix& rng);
 /// The smallest: numeric genes at their smallest value, boolean genes false, categorical
-/// genes drawn; canonicalised.
+/// genes as largest_genome's; canonicalised.
 space::Genome smallest_genome(const space::Space& space, SplitMix& rng);
 /// Every gene uniformly at random; canonicalised.
 space::Genome random_genome(const space::Space& space, SplitMix& rng);

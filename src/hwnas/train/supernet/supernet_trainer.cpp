@@ -144,7 +144,7 @@ struct Sandwich {
       total = total.defined() ? total + loss : loss;
       *subnet_images += static_cast<std::int64_t>(chosen.size());
     }
-    return total;
+    return total / static_cast<double>(genomes.size());
   }
 };
 

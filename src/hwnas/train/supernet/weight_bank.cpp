@@ -20,6 +20,17 @@ torch::MemoryFormat format_of(std::size_t rank) {
   return rank == 4 ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
 }
 
+// Whether `id` is a batch norm whose output feeds the Add of its own block: the last
+// batch norm of a residual branch (the Add's other input is the block's input).
+bool ends_residual_branch(const graph::Graph& g, graph::NodeId id) {
+  if (!std::holds_alternative<graph::BatchNorm>(g.op(id)) || g.node(id).block == graph::kNoBlock) return false;
+  for (graph::NodeId user = id + 1; user < g.size(); ++user)
+    if (std::holds_alternative<graph::Add>(g.op(user)) && g.node(user).block == g.node(id).block)
+      for (const graph::NodeId in : g.inputs(user))
+        if (in == id) return true;
+  return false;
+}
+
 // The role and sizes (as NetworkImpl creates them) of each tensor of node `id`; none for
 // an op without parameters or a batch norm without affine.
 std::vector<std::pair<std::string, BankShape>> node_tensors(const graph::Graph& g, graph::NodeId id) {
@@ -34,7 +45,7 @@ std::vector<std::pair<std::string, BankShape>> node_tensors(const graph::Graph& 
     out.push_back({"weight", {{l->out_features, g.shape(inputs[0]).c}, TensorRole::linear_weight}});
     if (l->bias) out.push_back({"bias", {{l->out_features}, TensorRole::bias}});
   } else if (const auto* b = std::get_if<graph::BatchNorm>(&op); b && b->affine) {
-    out.push_back({"weight", {{g.shape(id).c}, TensorRole::norm_weight}});
+    out.push_back({"weight", {{g.shape(id).c}, TensorRole::norm_weight, ends_residual_branch(g, id)}});
     out.push_back({"bias", {{g.shape(id).c}, TensorRole::bias}});
   }
   return out;
@@ -57,6 +68,7 @@ std::map<std::string, BankShape> bank_shapes(const std::vector<graph::Graph>& gr
         const auto [it, fresh] = shapes.emplace(key, shape);
         if (fresh) continue;
         BankShape& have = it->second;
+        have.residual_end = have.residual_end && shape.residual_end;
         if (have.role != shape.role || have.sizes.size() != shape.sizes.size())
           throw UserError(fmt::format("space '{}': node '{}' has tensor {} of rank {} in one network and {} in "
                                       "another; a supernet shares a name's weights, so give such layers distinct "
@@ -86,7 +98,9 @@ WeightBankImpl::WeightBankImpl(const std::map<std::string, BankShape>& shapes, s
         break;
       }
       case TensorRole::linear_weight: t = torch::empty(shape.sizes).normal_(0.0, 0.01, generator); break;
-      case TensorRole::norm_weight: t = torch::ones(shape.sizes); break;
+      case TensorRole::norm_weight:
+        t = shape.residual_end ? torch::zeros(shape.sizes) : torch::ones(shape.sizes);
+        break;
       case TensorRole::bias: t = torch::zeros(shape.sizes); break;
     }
     add(key, t);

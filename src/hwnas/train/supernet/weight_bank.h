@@ -17,7 +17,10 @@
 // Initialisation as NetworkImpl's (network.h, torchvision's) at the bank's shapes: conv
 // weight normal(0, sqrt(2 / (out · kh · kw))), linear weight normal(0, 0.01), batch-norm
 // weight 1, biases 0; drawn from a CPU generator seeded with `seed`, key after key in
-// key order. 4-D tensors are laid out channels-last, as the networks' own weights.
+// key order — except the batch-norm weight γ that ends a residual branch (its output feeds
+// the Add of its own block) in every network that has the key: 0, so that each residual
+// block starts as the identity (BigNAS §3.2, "Initialization": without it, training the
+// supernet at a large learning rate is unstable; measured in docs/supernet.md). 4-D tensors are laid out channels-last, as the networks' own weights.
 #pragma once
 
 #include <torch/torch.h>
@@ -42,6 +45,9 @@ enum class TensorRole : std::uint8_t { conv_weight, linear_weight, norm_weight, 
 struct BankShape {
   std::vector<std::int64_t> sizes;
   TensorRole role = TensorRole::bias;
+  /// A batch-norm weight that ends a residual branch in every network with this key
+  /// (initialised to 0, above).
+  bool residual_end = false;
 };
 
 /// The key → largest shape of every conv, linear and affine batch-norm weight and bias of
