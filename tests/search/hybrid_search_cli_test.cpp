@@ -18,6 +18,7 @@ namespace hwnas::search {
 namespace {
 
 namespace fs = std::filesystem;
+using hwnas::testing::read_file;
 using hwnas::testing::Result;
 using hwnas::testing::run_program;
 using hwnas::testing::scratch_dir;
@@ -144,6 +145,42 @@ TEST(HybridSearchCli, ResumeRefusesASupernetReplacedSinceTheStart) {
   write_supernet("kept.supernet", "ok");
   const Result back = resume("16");
   EXPECT_EQ(back.status, 0) << back.err;
+}
+
+// A hybrid's start-up (the proxy's reference sample, the supernet's probe) takes tens of
+// seconds with the real hwnas-train: every error of the config comes before it.
+TEST(HybridSearchCli, ConfigErrorsComeBeforeAnyHwnasTrainStarts) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  write_supernet("ok.supernet", "ok");
+  const std::string rungs = "[{proxy: {name: synflow, reference: 4}}, {supernet: ok.supernet}, {}]";
+  ASSERT_EQ(search(hybrid(rungs), "started").status, 0);
+  const std::string log = (scratch_dir() / "early.log").string();
+  struct Case {
+    std::string yaml, name;
+    std::vector<std::string> extra;
+    std::string hint;
+  };
+  const std::vector<Case> cases = {
+      {hybrid(rungs, "budget: {trials: 2}\n"), "early", {},
+       "budget.trials: 2 is fewer than the 4 candidates of the first bracket (multi_fidelity.candidates)"},
+      {hybrid(rungs), "early", {"--set", "strategy.population=1"}, "strategy.population"},
+      {hybrid(rungs), "early", {"--set", "strategy={name: local}"}, "strategy 'local' evaluates one neighbour"},
+      {hybrid(rungs), "started", {"--resume", "--set", "seed=4"}, "--resume: "},
+  };
+  for (const Case& c : cases) {
+    fs::remove(log);
+    ::setenv("FAKE_TRAIN_LOG", log.c_str(), 1);
+    const bool resume = !c.extra.empty() && c.extra.front() == "--resume";
+    std::vector<std::string> argv = {hwnas_with_fake_train(), "search", write_temp(c.name + ".yaml", c.yaml),
+                                     "--out", (scratch_dir() / c.name).string()};
+    argv.insert(argv.end(), c.extra.begin(), c.extra.end());
+    const Result r = resume ? run_program(argv) : search(c.yaml, c.name, c.extra);
+    ::unsetenv("FAKE_TRAIN_LOG");
+    SCOPED_TRACE(c.hint + "\nstderr: " + r.err);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find(c.hint), std::string::npos);
+    EXPECT_FALSE(fs::exists(log)) << "hwnas-train was started: " << read_file(log);
+  }
 }
 
 TEST(HybridSearchCli, BadHybridsAreOneLineAndExit2) {

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -41,10 +42,17 @@ class AccuracySource {
   /// training's top-1), so the search compares them only within one family.
   enum class Family { table, program, multishot, zero_shot, single_shot };
   virtual Family family() const = 0;
+};
 
-  /// The files whose content this source's values depend on, with their digests taken
-  /// when the source was made (a supernet source: its supernet file); none by default.
-  virtual std::vector<InputDigest> inputs() const { return {}; }
+/// A source whose settings are read and checked, not started yet: a search checks its
+/// whole config (the schedule, the strategy, a resumed store) before anything slow runs.
+struct PlannedSource {
+  /// Makes the source, starting what is slow (a served hwnas-train: a proxy's reference
+  /// sample, a supernet's probe, tens of seconds); throws the errors found only then, as
+  /// the make_* functions below. Called at most once.
+  std::function<std::unique_ptr<AccuracySource>()> start;
+  /// The files whose content its values depend on, with their digests (a supernet file).
+  std::vector<InputDigest> inputs;
 };
 
 /// The experiment's accuracy sources, one per fidelity rung (multi_fidelity.rungs, low to
@@ -62,10 +70,18 @@ class AccuracySource {
 /// of `space`, rungs of the wrong kind for the source, equal or decreasing rungs, source
 /// rungs out of that order or with keys of a training rung; and
 /// make_fidelity_schedule's errors; "(from --set)" for a key in `set_keys` (experiment_input.h).
+/// plan_accuracy_sources then start_accuracy_sources.
 std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::Node& experiment,
                                                                    const std::string& file,
                                                                    const space::Space& space,
                                                                    const std::set<std::string>& set_keys = {});
+/// Every check of make_accuracy_sources that needs nothing started (all but the proxy's
+/// reference sample and the supernet's probe), one planned source per rung.
+std::vector<PlannedSource> plan_accuracy_sources(const YAML::Node& experiment, const std::string& file,
+                                                 const space::Space& space, const std::set<std::string>& set_keys = {});
+/// Starts `planned` from the top rung down (a supernet's one probe fails faster than a
+/// proxy's reference sample); the sources in rung order.
+std::vector<std::unique_ptr<AccuracySource>> start_accuracy_sources(std::vector<PlannedSource> planned);
 
 /// The sources, from a section already known to be of their kind. `rung_fidelity`: the
 /// text for {fidelity} of one multi-fidelity rung (then accuracy.fidelity must be absent).
@@ -77,6 +93,9 @@ std::unique_ptr<AccuracySource> make_external_accuracy(const ExperimentSection& 
 /// (docs/proxies.md). Scores the reference sample before returning: an unknown proxy, a
 /// space hwnas-train cannot score or missing data fail here, naming accuracy.proxy.
 std::unique_ptr<AccuracySource> make_proxy_accuracy(const ExperimentSection& section, const space::Space& space);
+/// The same in two steps: reads and checks the settings (and that hwnas-train is there);
+/// start() scores the reference sample. `space` must outlive the planned source.
+PlannedSource plan_proxy_accuracy(const ExperimentSection& section, const space::Space& space);
 /// `supernet`: a subnet's top-1 % with a supernet's shared weights, from `hwnas-train
 /// supernet eval FILE --serve` (supernet_accuracy.cpp; `program`: that executable, empty:
 /// hwnas-train beside this program). FILE is resolved from the experiment file's directory
@@ -86,6 +105,10 @@ std::unique_ptr<AccuracySource> make_proxy_accuracy(const ExperimentSection& sec
 /// another space fail here, naming accuracy.supernet.
 std::unique_ptr<AccuracySource> make_supernet_accuracy(const ExperimentSection& section, const space::Space& space,
                                                        const std::filesystem::path& program = {});
+/// The same in two steps: reads and checks the settings, the file (its digest in inputs)
+/// and the program; start() probes the supernet. `space` must outlive the planned source.
+PlannedSource plan_supernet_accuracy(const ExperimentSection& section, const space::Space& space,
+                                     const std::filesystem::path& program = {});
 /// `train`: the accuracy.train section, `rungs`: its rungs of multi_fidelity.rungs (each a
 /// mapping of accuracy.train keys but task, data, scene_size and scene_labels, overriding
 /// them; empty: single fidelity), `first_rung`: the index of rungs[0] among all the rungs

@@ -81,15 +81,18 @@ std::size_t check_rung_order(const std::vector<ExperimentSection>& rungs, const 
   return sources;
 }
 
-/// The sources of the first `count` rungs (proxy or supernet rungs), made from the top down:
-/// a supernet's one probe fails faster than a proxy's reference sample.
+/// The planned sources of the first `count` rungs (proxy or supernet rungs).
 void add_source_rungs(const std::vector<ExperimentSection>& rungs, std::size_t count, const space::Space& space,
-                      std::vector<std::unique_ptr<AccuracySource>>& sources) {
-  std::vector<std::unique_ptr<AccuracySource>> made(count);
-  for (std::size_t i = count; i-- > 0;)
-    made[i] = rung_source(rungs[i]) == "proxy" ? make_proxy_accuracy(rungs[i], space)
-                                               : make_supernet_accuracy(rungs[i], space);
-  for (auto& source : made) sources.push_back(std::move(source));
+                      std::vector<PlannedSource>& sources) {
+  for (std::size_t i = 0; i < count; ++i)
+    sources.push_back(rung_source(rungs[i]) == "proxy" ? plan_proxy_accuracy(rungs[i], space)
+                                                       : plan_supernet_accuracy(rungs[i], space));
+}
+
+/// A source made already (nothing slow to start), as a planned one.
+PlannedSource made(std::unique_ptr<AccuracySource> source) {
+  auto held = std::make_shared<std::unique_ptr<AccuracySource>>(std::move(source));
+  return {[held] { return std::move(*held); }, {}};
 }
 
 /// A command rung: the text put in {fidelity}, different from the rung below.
@@ -132,13 +135,11 @@ void check_trainable(const ExperimentSection& train, const space::Space& space) 
 
 }  // namespace
 
-std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::Node& experiment,
-                                                                   const std::string& file,
-                                                                   const space::Space& space,
-                                                                   const std::set<std::string>& set_keys) {
+std::vector<PlannedSource> plan_accuracy_sources(const YAML::Node& experiment, const std::string& file,
+                                                 const space::Space& space, const std::set<std::string>& set_keys) {
   const std::vector<ExperimentSection> rungs = fidelity_rungs(experiment, file, set_keys);  // checks multi_fidelity
   const ExperimentSection top(experiment, file, "", set_keys);
-  std::vector<std::unique_ptr<AccuracySource>> sources;
+  std::vector<PlannedSource> sources;
   if (!top.has("accuracy")) return sources;
   const ExperimentSection s = top.section("accuracy");
   check_one_kind(s);
@@ -149,7 +150,7 @@ std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::N
     std::vector<std::unique_ptr<AccuracySource>> trained = make_train_accuracies(s.section("train"), fidelities, own);
     check_trainable(s.section("train"), space);
     add_source_rungs(rungs, own, space, sources);
-    for (auto& source : trained) sources.push_back(std::move(source));
+    for (auto& source : trained) sources.push_back(made(std::move(source)));
     return sources;
   }
   if (s.has("proxy") || s.has("supernet")) {
@@ -161,15 +162,15 @@ std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::N
                          "multi_fidelity:",
                          proxy ? "a proxy scores" : "a supernet evaluates shared weights",
                          proxy ? "screen with it" : "rank with it", proxy ? "{proxy: synflow}" : "{supernet: FILE}"));
-    sources.push_back(proxy ? make_proxy_accuracy(s, space) : make_supernet_accuracy(s, space));
+    sources.push_back(proxy ? plan_proxy_accuracy(s, space) : plan_supernet_accuracy(s, space));
     return sources;
   }
   if (s.has("csv")) {
-    sources.push_back(make_csv_accuracy(s, space));  // make_fidelity_schedule refused rungs
+    sources.push_back(made(make_csv_accuracy(s, space)));  // make_fidelity_schedule refused rungs
     return sources;
   }
   if (rungs.empty()) {
-    sources.push_back(make_external_accuracy(s));
+    sources.push_back(made(make_external_accuracy(s)));
     return sources;
   }
   std::vector<std::unique_ptr<AccuracySource>> commands;
@@ -179,8 +180,21 @@ std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::N
     commands.push_back(make_external_accuracy(s, below));
   }
   add_source_rungs(rungs, own, space, sources);
-  for (auto& source : commands) sources.push_back(std::move(source));
+  for (auto& source : commands) sources.push_back(made(std::move(source)));
   return sources;
+}
+
+std::vector<std::unique_ptr<AccuracySource>> start_accuracy_sources(std::vector<PlannedSource> planned) {
+  std::vector<std::unique_ptr<AccuracySource>> sources(planned.size());
+  for (std::size_t i = planned.size(); i-- > 0;) sources[i] = planned[i].start();
+  return sources;
+}
+
+std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::Node& experiment,
+                                                                   const std::string& file,
+                                                                   const space::Space& space,
+                                                                   const std::set<std::string>& set_keys) {
+  return start_accuracy_sources(plan_accuracy_sources(experiment, file, space, set_keys));
 }
 
 }  // namespace hwnas::search

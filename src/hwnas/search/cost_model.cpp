@@ -108,15 +108,6 @@ class ExperimentCostModel : public CostModel {
     return f;
   }
 
-  std::vector<InputDigest> accuracy_inputs() const override {
-    std::vector<InputDigest> all;
-    for (const auto& source : accuracy_) {
-      const std::vector<InputDigest> inputs = source->inputs();
-      all.insert(all.end(), inputs.begin(), inputs.end());
-    }
-    return all;
-  }
-
   std::size_t objectives() const override { return objective_.terms().size(); }
   std::vector<std::string> objective_names() const override { return objective_.names(); }
 
@@ -215,8 +206,38 @@ Trial CostModel::evaluate(const space::Genome& genome) {
   return t;
 }
 
-std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const std::string& file,
-                                           const space::Space& space, const std::set<std::string>& set_keys) {
+struct CostModelPlan::Parts {
+  const space::Space& space;
+  graph::Precision precision;
+  std::int32_t batch;
+  std::unique_ptr<LatencySource> latency;
+  std::vector<PlannedSource> accuracy;
+  Objective objective;
+};
+
+CostModelPlan::CostModelPlan(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+CostModelPlan::CostModelPlan(CostModelPlan&&) noexcept = default;
+CostModelPlan& CostModelPlan::operator=(CostModelPlan&&) noexcept = default;
+CostModelPlan::~CostModelPlan() = default;
+
+std::size_t CostModelPlan::objectives() const { return parts_->objective.terms().size(); }
+
+std::vector<InputDigest> CostModelPlan::accuracy_inputs() const {
+  std::vector<InputDigest> all;
+  for (const PlannedSource& source : parts_->accuracy) all.insert(all.end(), source.inputs.begin(), source.inputs.end());
+  return all;
+}
+
+std::unique_ptr<CostModel> CostModelPlan::start() {
+  HWNAS_CHECK(parts_ != nullptr);
+  const std::unique_ptr<Parts> p = std::move(parts_);
+  return std::make_unique<ExperimentCostModel>(p->space, p->precision, p->batch, std::move(p->latency),
+                                               start_accuracy_sources(std::move(p->accuracy)),
+                                               std::move(p->objective));
+}
+
+CostModelPlan plan_cost_model(const YAML::Node& experiment, const std::string& file, const space::Space& space,
+                              const std::set<std::string>& set_keys) {
   const ExperimentSection top(experiment, file, "", set_keys);
   const auto batch = static_cast<std::int32_t>(top.integer("batch", 1, kMaxBatch, 1));
 
@@ -226,7 +247,7 @@ std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const s
   Objective objective = Objective::parse(top.section("objective"), top.has("accuracy"), top.has("latency"));
   std::unique_ptr<LatencySource> latency;
   if (top.has("latency")) latency = make_latency_source(top.section("latency"), space, batch, "batch");
-  std::vector<std::unique_ptr<AccuracySource>> accuracy = make_accuracy_sources(experiment, file, space, set_keys);
+  std::vector<PlannedSource> accuracy = plan_accuracy_sources(experiment, file, space, set_keys);
 
   const std::optional<graph::Precision> source_precision = latency ? latency->precision() : std::nullopt;
   graph::Precision precision = source_precision.value_or(graph::Precision::fp32);
@@ -238,8 +259,13 @@ std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const s
                                         "follows the latency source) or use a source of {}",
                                         text, graph::precision_name(*source_precision), text));
   }
-  return std::make_unique<ExperimentCostModel>(space, precision, batch, std::move(latency), std::move(accuracy),
-                                               std::move(objective));
+  return CostModelPlan(std::unique_ptr<CostModelPlan::Parts>(new CostModelPlan::Parts{
+      space, precision, batch, std::move(latency), std::move(accuracy), std::move(objective)}));
+}
+
+std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const std::string& file,
+                                           const space::Space& space, const std::set<std::string>& set_keys) {
+  return plan_cost_model(experiment, file, space, set_keys).start();
 }
 
 }  // namespace hwnas::search

@@ -76,10 +76,6 @@ class CostModel {
   /// every trial the top family measured, by rung, then by its value (docs/hybrid.md).
   virtual Feedback feedback(const Trial& trial) const = 0;
 
-  /// The accuracy sources' input files and their digests (AccuracySource::inputs), rung by
-  /// rung; the store keeps them, and --resume refuses one that changed.
-  virtual std::vector<InputDigest> accuracy_inputs() const { return {}; }
-
   /// Number of objective values Feedback::fitness holds (1 unless Pareto).
   virtual std::size_t objectives() const = 0;
 
@@ -100,5 +96,36 @@ class CostModel {
 /// (ExperimentConfig::set_keys); errors about them say "(from --set)" (experiment_input.h).
 std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const std::string& file,
                                            const space::Space& space, const std::set<std::string>& set_keys = {});
+
+/// make_cost_model in two steps, so that a search reports every error of its config (the
+/// schedule's, the strategy's, a resumed store's) before anything slow starts: a hybrid's
+/// proxy reference sample and supernet probe take tens of seconds.
+class CostModelPlan {
+ public:
+  CostModelPlan(CostModelPlan&&) noexcept;
+  CostModelPlan& operator=(CostModelPlan&&) noexcept;
+  ~CostModelPlan();
+
+  /// As CostModel::objectives() will be.
+  std::size_t objectives() const;
+  /// The accuracy sources' files and their digests (PlannedSource::inputs), rung by rung:
+  /// the store keeps them, and --resume refuses one that changed.
+  std::vector<InputDigest> accuracy_inputs() const;
+  /// Starts the accuracy sources (their errors: make_accuracy_sources') and returns the
+  /// cost model. Once.
+  std::unique_ptr<CostModel> start();
+
+ private:
+  friend CostModelPlan plan_cost_model(const YAML::Node&, const std::string&, const space::Space&,
+                                       const std::set<std::string>&);
+  struct Parts;
+  explicit CostModelPlan(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+/// Every check of make_cost_model that needs nothing started (all but the accuracy
+/// sources' start-up: accuracy_source.h, plan_accuracy_sources); the same errors.
+CostModelPlan plan_cost_model(const YAML::Node& experiment, const std::string& file, const space::Space& space,
+                              const std::set<std::string>& set_keys = {});
 
 }  // namespace hwnas::search

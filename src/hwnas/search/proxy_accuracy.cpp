@@ -113,26 +113,33 @@ ProxySettings read_settings(const ExperimentSection& s) {
 
 }  // namespace
 
-std::unique_ptr<AccuracySource> make_proxy_accuracy(const ExperimentSection& s, const space::Space& space) {
+PlannedSource plan_proxy_accuracy(const ExperimentSection& s, const space::Space& space) {
   const ProxySettings settings = read_settings(s);
   const fs::path program = hw::program_beside_this_one("hwnas-train");
   std::error_code ec;
   if (!fs::is_regular_file(program, ec))
     s.fail("proxy", fmt::format("scoring runs {}, which is missing; build it with scripts/build.sh", program.string()));
-  auto server = std::make_unique<ProxyServer>(program, settings);
-  std::vector<ProxyScore> reference;
-  const std::vector<space::Genome> genomes =
-      space::sample_distinct(space, static_cast<std::size_t>(settings.reference), settings.seed);
-  for (std::size_t i = 0; i < genomes.size(); ++i) {
-    const std::string path = (server->dir() / fmt::format("reference{}.json", i)).string();
-    graph::save_model_file(space.decode(genomes[i]), path);
-    try {
-      reference.push_back(server->score(path));
-    } catch (const UserError& e) {
-      s.fail("proxy", fmt::format("scoring the reference sample of space '{}' failed: {}", space.name(), e.what()));
+  const auto start = [s, &space, program, settings]() -> std::unique_ptr<AccuracySource> {
+    auto server = std::make_unique<ProxyServer>(program, settings);
+    std::vector<ProxyScore> reference;
+    const std::vector<space::Genome> genomes =
+        space::sample_distinct(space, static_cast<std::size_t>(settings.reference), settings.seed);
+    for (std::size_t i = 0; i < genomes.size(); ++i) {
+      const std::string path = (server->dir() / fmt::format("reference{}.json", i)).string();
+      graph::save_model_file(space.decode(genomes[i]), path);
+      try {
+        reference.push_back(server->score(path));
+      } catch (const UserError& e) {
+        s.fail("proxy", fmt::format("scoring the reference sample of space '{}' failed: {}", space.name(), e.what()));
+      }
     }
-  }
-  return std::make_unique<ProxyAccuracy>(std::move(server), std::move(reference));
+    return std::make_unique<ProxyAccuracy>(std::move(server), std::move(reference));
+  };
+  return {start, {}};
+}
+
+std::unique_ptr<AccuracySource> make_proxy_accuracy(const ExperimentSection& s, const space::Space& space) {
+  return plan_proxy_accuracy(s, space).start();
 }
 
 }  // namespace hwnas::search

@@ -149,14 +149,17 @@ AccuracyFunction make_experiment_accuracy(const ExperimentConfig& config) {
 }
 
 SearchResult run_search(const ExperimentConfig& config, const std::string& dir, bool resume, const SearchHooks& hooks) {
-  // Everything that can refuse the config runs before DIR is touched.
+  // Everything that can refuse the config runs before DIR is touched, and every check of
+  // the config before the accuracy sources start (a hybrid's take tens of seconds).
   const LatencyFacts facts = latency_facts(config);
   const std::unique_ptr<space::Space> space = make_experiment_space(config, facts.options);
   const std::int32_t workers = hooks.pool ? hooks.pool->workers() : config.parallel.workers;
-  const std::unique_ptr<CostModel> cost_model = make_cost_model(config.root, config.file, *space, config.set_keys);
+  CostModelPlan plan = plan_cost_model(config.root, config.file, *space, config.set_keys);
+  std::unique_ptr<CostModel> cost_model;  // started once the config is checked
   const space::Filters filters = space::space_filters(*space);
   const graph::Precision precision = filter_precision(config, facts.precision);
-  StrategyContext context{space.get(), config.seed, cost_model->objectives(),
+  // budget_use is asked only once the search runs, after the cost model started.
+  StrategyContext context{space.get(), config.seed, plan.objectives(),
                           [&cost_model](const space::Genome& g) { return cost_model->budget_use(g); }};
   std::unique_ptr<Strategy> strategy;
   try {
@@ -176,7 +179,6 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   }
   const std::int32_t batch = config.parallel.batch.value_or(workers);
   const FidelitySchedule schedule = make_fidelity_schedule(config.root, config.file, batch, config.set_keys);
-  HWNAS_CHECK(schedule.rungs() == std::max(cost_model->rungs(), 1));
   // Local search moves after each neighbour's result: it takes one genome per step.
   if (config.strategy == "local" && schedule.method() != FidelityMethod::single)
     throw UserError(fmt::format("{}: multi_fidelity{}: strategy 'local' evaluates one neighbour per step, so it takes "
@@ -190,6 +192,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   const bool stores_batch = config.root["parallel"].IsDefined() || batch != 1;
   const std::string config_yaml = normalised_yaml(stores_batch ? with_batch(config.root, batch) : config.root);
 
+  const std::vector<InputDigest> inputs = plan.accuracy_inputs();
   std::optional<ExperimentStore> store;
   if (resume) {
     store.emplace(ExperimentStore::open(dir));
@@ -199,8 +202,12 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
                                   "or the networks they decode to, differ); resume with the space it was started "
                                   "with, or start a new search with another --out",
                                   config.file, space->name(), store->dir()));
-    check_same_inputs(*store, config, cost_model->accuracy_inputs());
-    store->update_config(config_yaml, cost_model->accuracy_inputs());  // the budget may have changed
+    check_same_inputs(*store, config, inputs);
+  }
+  cost_model = plan.start();
+  HWNAS_CHECK(schedule.rungs() == std::max(cost_model->rungs(), 1));
+  if (resume) {
+    store->update_config(config_yaml, inputs);  // the budget may have changed
   } else {
     ExperimentInfo info;
     info.config_yaml = config_yaml;
@@ -214,7 +221,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
     info.created_unix = std::time(nullptr);
     info.space_fingerprint = space::fingerprint(*space);
     info.rungs = schedule.rungs();
-    info.inputs = cost_model->accuracy_inputs();
+    info.inputs = inputs;
     store.emplace(ExperimentStore::create(dir, info));
   }
   std::unique_ptr<AccuracyPool> own_pool;

@@ -114,11 +114,13 @@ std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& conf
 std::optional<std::int32_t> experiment_parallelism_factor(const ExperimentConfig& config);
 
 /// Builds the space, filters, cost model and strategy from `config` (every config error is
-/// a UserError before DIR is touched), then creates the experiment in `dir` or, with
-/// `resume`, continues the one there: a stored config whose any key but `budget.*` and
-/// `parallel.workers` differs is refused naming the key ("--resume: ... key
-/// 'strategy.population' differs ..."). Without `resume`, an experiment already in `dir`
-/// is refused. The accuracy evaluations run in hooks.pool, else in a thread pool of
+/// a UserError before DIR is touched; every one that needs nothing started, a resumed
+/// store's refusals included, before the accuracy sources start: CostModelPlan), then
+/// creates the experiment in `dir` or, with `resume`, continues the one there: a stored
+/// config whose any key but `budget.*` and `parallel.workers` differs is refused naming the
+/// key ("--resume: ... key 'strategy.population' differs ..."), and so is a supernet file
+/// whose digest changed (ExperimentInfo::inputs). Without `resume`, an experiment already
+/// in `dir` is refused. The accuracy evaluations run in hooks.pool, else in a thread pool of
 /// `parallel.workers`; each step asks `parallel.batch` genomes (default: the pool's
 /// workers), which the stored config records; with `multi_fidelity:`, a bracket of the
 /// schedule. Strategy `local` with a batch > 1 or multi-fidelity is refused.

@@ -49,8 +49,7 @@ std::vector<std::string> serve_argv(const fs::path& program, const SupernetSetti
 class SupernetAccuracy : public AccuracySource {
  public:
   SupernetAccuracy(const fs::path& program, const SupernetSettings& s)
-      : input_(s.input),
-        program_(serve_argv(program, s), "hwnas-train supernet eval",
+      : program_(serve_argv(program, s), "hwnas-train supernet eval",
                  "hwnas-train supernet eval --serve answers one JSON line per model, {\"accuracy\": TOP1_PERCENT}",
                  s.timeout_s) {}
 
@@ -68,10 +67,8 @@ class SupernetAccuracy : public AccuracySource {
   }
 
   Family family() const override { return Family::single_shot; }
-  std::vector<InputDigest> inputs() const override { return {input_}; }
 
  private:
-  InputDigest input_;
   std::mutex mutex_;
   ServedProgram program_;
 };
@@ -114,27 +111,36 @@ SupernetSettings read_settings(const ExperimentSection& s) {
 
 }  // namespace
 
-std::unique_ptr<AccuracySource> make_supernet_accuracy(const ExperimentSection& s, const space::Space& space,
-                                                       const std::filesystem::path& program) {
+PlannedSource plan_supernet_accuracy(const ExperimentSection& s, const space::Space& space,
+                                     const std::filesystem::path& program) {
   const SupernetSettings settings = read_settings(s);
   const fs::path exe = program.empty() ? hw::program_beside_this_one("hwnas-train") : program;
   std::error_code ec;
   if (!fs::is_regular_file(exe, ec))
     s.fail("supernet", fmt::format("evaluating runs {}, which is missing; build it with scripts/build.sh",
                                    exe.string()));
-  auto source = std::make_unique<SupernetAccuracy>(exe, settings);
-  const space::Genome probe = space.baseline() ? *space.baseline() : space::sample_distinct(space, 1, 0).front();
-  const graph::Graph network = space.decode(probe);
-  const std::string arch = space.arch(probe);
-  try {
-    source->accuracy({probe, arch, network});
-  } catch (const UserError& e) {
-    s.fail("supernet", fmt::format("evaluating {} of space '{}' with '{}' failed: {}; fix what it names, or give "
-                                   "a supernet of this experiment's space ({})",
-                                   space.baseline() ? "the baseline" : "a sampled genome", space.name(),
-                                   settings.file, e.what(), kTrainHint));
-  }
-  return source;
+  const auto start = [s, &space, exe, settings]() -> std::unique_ptr<AccuracySource> {
+    auto source = std::make_unique<SupernetAccuracy>(exe, settings);
+    const space::Genome probe =
+        space.baseline() ? *space.baseline() : space::sample_distinct(space, 1, 0).front();
+    const graph::Graph network = space.decode(probe);
+    const std::string arch = space.arch(probe);
+    try {
+      source->accuracy({probe, arch, network});
+    } catch (const UserError& e) {
+      s.fail("supernet", fmt::format("evaluating {} of space '{}' with '{}' failed: {}; fix what it names, or give "
+                                     "a supernet of this experiment's space ({})",
+                                     space.baseline() ? "the baseline" : "a sampled genome", space.name(),
+                                     settings.file, e.what(), kTrainHint));
+    }
+    return source;
+  };
+  return {start, {settings.input}};
+}
+
+std::unique_ptr<AccuracySource> make_supernet_accuracy(const ExperimentSection& s, const space::Space& space,
+                                                       const std::filesystem::path& program) {
+  return plan_supernet_accuracy(s, space, program).start();
 }
 
 }  // namespace hwnas::search
