@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <regex>
 #include <filesystem>
 #include <thread>
 
@@ -70,6 +71,24 @@ TEST(SearchCli, JsonHoldsTheDocumentedFields) {
   for (const nlohmann::json& t : j.at("trials"))
     if (t.at("feasible")) EXPECT_GE(t.at("latency_ms").get<double>(), j.at("best").at("latency_ms").get<double>());
   EXPECT_TRUE(std::filesystem::exists(dir + "/experiment.db"));
+}
+
+// Accuracies and latencies are sums and ratios in floating point: --json prints them
+// without float noise (2.23844, not 2.238439999999999), at most 12 significant digits.
+TEST(SearchCli, JsonNumbersCarryNoFloatNoise) {
+  const Result r = hwnas({"search", kLatencyOnly, "--out", fresh_path("noise"), "--set", "budget.trials=12", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::regex number("\"(accuracy|latency_ms)\": (-?[0-9][0-9.]*)([eE][-+]?[0-9]+)?[,\n]");
+  int numbers = 0;
+  for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), number); it != std::sregex_iterator(); ++it) {
+    std::string digits = (*it)[2];
+    std::erase(digits, '.');
+    std::erase(digits, '-');
+    digits.erase(0, digits.find_first_not_of('0'));
+    EXPECT_LE(digits.size(), 12U) << (*it)[0];
+    ++numbers;
+  }
+  EXPECT_GE(numbers, 12) << r.out;  // every trial's latency at least
 }
 
 TEST(SearchCli, TheSameConfigAndSeedGiveTheSameTrials) {

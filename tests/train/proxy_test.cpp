@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "hwnas/base/error.h"
@@ -263,6 +264,28 @@ TEST(ProxyCli, JsonScoresOfTwoCells) {
   EXPECT_TRUE(cut["value"].is_null());
   EXPECT_TRUE(cut["reason"].is_string());
   EXPECT_TRUE(doc["models"][1]["scores"]["params"]["defined"].get<bool>());
+}
+
+// --serve answers every line, trimmed; a blank one with an error line (a client waiting
+// for an answer must not hang).
+TEST(ProxyCli, ServeAnswersEveryLineTrimmed) {
+  const std::string cell = nb201(kConvCell);
+  const std::string requests =
+      testing::write_temp("proxy_requests.txt", "  " + cell + " \t\r\n\n   \nnb201:arch=|bogus~0|\n");
+  const testing::Result r = testing::run_program(
+      {"/bin/sh", "-c", std::string(HWNAS_BINARY) + " proxy --serve --proxy params < " + requests});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::vector<nlohmann::json> answers;
+  for (std::string line; std::getline(lines, line);) answers.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(answers.size(), 4U) << r.out;
+  EXPECT_EQ(answers[0]["model"], cell);
+  EXPECT_TRUE(answers[0]["scores"]["params"]["defined"].get<bool>()) << answers[0];
+  for (const std::size_t blank : {1, 2}) {
+    EXPECT_EQ(answers[blank]["model"], "");
+    EXPECT_EQ(answers[blank]["error"], "empty request: send the path of one model file per line");
+  }
+  EXPECT_NE(answers[3]["error"].get<std::string>().find("bogus"), std::string::npos) << answers[3];
 }
 
 TEST(ProxyCli, ErrorPaths) {

@@ -73,17 +73,23 @@ TEST(SupernetCli, TrainsMeasuresServesAndExtracts) {
   ASSERT_EQ(hwnas({"export", "mobilenet_v2:width=0.25,res=32,in_ch=1,classes=10", "--format", "yaml", "--out", zoo})
                 .status,
             0);
-  const std::string requests = write_temp("requests.txt", model + "\n" + zoo + "\n");
+  // Every line is answered, trimmed; a blank one with an error line (a client waiting for
+  // an answer must not hang).
+  const std::string requests = write_temp("requests.txt", model + "\n" + zoo + "\n \t\n\t" + model + " \r\n");
   const Result s = run_program({"/bin/sh", "-c",
                                 std::string(HWNAS_BINARY) + " supernet eval " + file +
                                     " --serve --calibration-images 32 < " + requests});
   ASSERT_EQ(s.status, 0) << s.err;
   std::istringstream lines(s.out);
-  std::string first, second, third;
+  std::string first, second, blank, trimmed, fifth;
   std::getline(lines, first);
   std::getline(lines, second);
-  EXPECT_FALSE(std::getline(lines, third));
+  std::getline(lines, blank);
+  std::getline(lines, trimmed);
+  EXPECT_FALSE(std::getline(lines, fifth));
   const nlohmann::json a = nlohmann::json::parse(first), b = nlohmann::json::parse(second);
+  EXPECT_EQ(nlohmann::json::parse(blank), nlohmann::json({{"error", "empty request: send the path of one model file per line"}}));
+  EXPECT_EQ(nlohmann::json::parse(trimmed)["accuracy"], a["accuracy"]) << trimmed;
   EXPECT_DOUBLE_EQ(a["accuracy"].get<double>(), ej["models"][1]["accuracy"].get<double>());
   EXPECT_GT(a["seconds"].get<double>(), 0);
   EXPECT_NE(b["error"].get<std::string>().find("is not of the supernet's space"), std::string::npos) << second;

@@ -18,6 +18,7 @@
 #include "hwnas/cli/model_arg.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
+#include "hwnas/cli/serve_loop.h"
 #include "hwnas/train/proxies/proxy_runner.h"
 
 namespace hwnas::cli {
@@ -71,22 +72,18 @@ nlohmann::ordered_json model_json(const std::string& spec, const graph::Graph& g
   return m;
 }
 
-/// --serve: one MODEL per line on stdin, one JSON line per model on stdout (its scores, or
-/// {"model", "error"} for a model it refuses), until stdin ends.
+/// --serve (serve_loop.h): one MODEL per line on stdin, one JSON line per model on stdout
+/// (its scores, or {"model", "error"} for a model it refuses or a blank line), until stdin ends.
 void serve(const proxies::ProxyRunner& runner) {
-  for (std::string line; std::getline(std::cin, line);) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (line.empty()) continue;
-    nlohmann::ordered_json answer;
-    try {
-      const graph::Graph g = load_model_arg(line);
-      answer = model_json(line, g, runner.score(g), runner.options().proxies);
-    } catch (const UserError& e) {
-      answer = {{"model", line}, {"error", e.what()}};
-    }
-    fmt::print("{}\n", answer.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
-    std::fflush(stdout);
-  }
+  serve_lines(
+      std::cin, stdout,
+      [&](const std::string& request) {
+        const graph::Graph g = load_model_arg(request);
+        return model_json(request, g, runner.score(g), runner.options().proxies);
+      },
+      [](const std::string& request, const std::string& error) -> nlohmann::ordered_json {
+        return {{"model", request}, {"error", error}};
+      });
 }
 
 }  // namespace

@@ -64,8 +64,9 @@ extern "C" void request_stop(int signal_number) {
   g_stop = true;
 }
 
+// Accuracies and latencies without float noise (json_output.h): 91.23, not 91.23000000000001.
 nlohmann::ordered_json optional_json(const std::optional<double>& v) {
-  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+  return v ? nlohmann::ordered_json(json_number(*v)) : nlohmann::ordered_json(nullptr);
 }
 
 nlohmann::ordered_json summary_json(const search::Trial& t) {

@@ -17,6 +17,7 @@
 #include "hwnas/cli/model_arg.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
+#include "hwnas/cli/serve_loop.h"
 #include "hwnas/cli/train_output.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/hw/targets/targets.h"
@@ -61,7 +62,7 @@ graph::Graph subnet_graph(const std::string& spec, const space::Space& space) {
 
 nlohmann::ordered_json accuracy_json(const sn::SubnetAccuracy& a) {
   nlohmann::ordered_json j;
-  j["accuracy"] = 100.0 * a.top1;
+  j["accuracy"] = percent_of_images(a.top1, a.images);
   j["top1"] = a.top1;
   j["top5"] = a.top5;
   j["resolution"] = a.resolution;
@@ -148,8 +149,8 @@ void add_train(CLI::App* parent) {
       j["bank_parameters"] = r.bank_parameters;
       if (!r.failed) {
         j["measured_on"] = r.validation ? "validation" : "test";
-        j["largest"] = {{"arch", r.largest_arch}, {"accuracy", 100 * r.largest_top1}};
-        j["smallest"] = {{"arch", r.smallest_arch}, {"accuracy", 100 * r.smallest_top1}};
+        j["largest"] = {{"arch", r.largest_arch}, {"accuracy", json_number(100 * r.largest_top1)}};
+        j["smallest"] = {{"arch", r.smallest_arch}, {"accuracy", json_number(100 * r.smallest_top1)}};
       }
       emit_json(j);
     }
@@ -179,22 +180,16 @@ void check_arg(const sn::OpenedSupernet& supernet, const graph::Graph& subnet, c
   }
 }
 
-// --serve: one model file path per stdin line; one JSON line each: {"accuracy", "seconds"}
-// or {"error"}.
+// --serve (serve_loop.h): one model file path per stdin line; one JSON line each:
+// {"accuracy", "seconds"} or {"error"}.
 void serve(const sn::OpenedSupernet& supernet) {
-  for (std::string line; std::getline(std::cin, line);) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (line.empty()) continue;
-    nlohmann::ordered_json answer;
-    try {
-      const sn::SubnetAccuracy a = supernet.measure(subnet_graph(line, supernet.space()));
-      answer = {{"accuracy", 100.0 * a.top1}, {"seconds", a.seconds}};
-    } catch (const UserError& e) {
-      answer = {{"error", e.what()}};
-    }
-    fmt::print("{}\n", answer.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
-    std::fflush(stdout);
-  }
+  serve_lines(
+      std::cin, stdout,
+      [&](const std::string& request) -> nlohmann::ordered_json {
+        const sn::SubnetAccuracy a = supernet.measure(subnet_graph(request, supernet.space()));
+        return {{"accuracy", percent_of_images(a.top1, a.images)}, {"seconds", a.seconds}};
+      },
+      [](const std::string&, const std::string& error) -> nlohmann::ordered_json { return {{"error", error}}; });
 }
 
 void add_eval(CLI::App* parent) {

@@ -8,6 +8,7 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/printable.h"
+#include "hwnas/cli/json_output.h"
 #include "hwnas/train/data/fashion_mnist.h"
 
 namespace hwnas::cli {
@@ -118,9 +119,7 @@ std::int64_t peak_rss_bytes() {
 nlohmann::ordered_json run_json(const train::ClassificationRun& r, bool trained) {
   nlohmann::ordered_json j = header(r.model, train::Task::classification, r.failed, r.failure);
   if (!r.failed) {
-    // From the count of correct images, so that 1,940 of 10,000 reads 19.4, not 19.400000000000002.
-    j["accuracy"] = r.test_images > 0 ? std::round(r.top1 * double(r.test_images)) * 100.0 / double(r.test_images)
-                                      : 100 * r.top1;
+    j["accuracy"] = percent_of_images(r.top1, r.test_images);
     j["metrics"] = {{"top1", r.top1}, {"top5", r.top5}, {r.validation ? "validation_images" : "test_images", r.test_images}};
   }
   add_facts(j, r, trained);

@@ -43,6 +43,8 @@ def size(path):
 def serve(answer):
     for line in sys.stdin:
         if not line.strip():
+            print(json.dumps({"model": "", "error": "empty request: send the path of one model file per line"}),
+                  flush=True)
             continue
         print(json.dumps(answer(line.strip())), flush=True)
 
@@ -76,6 +78,7 @@ if args[:2] == ["supernet", "eval"] and "--serve" in args:
 
     for line in sys.stdin:
         if not line.strip():
+            print(json.dumps({"error": "empty request: send the path of one model file per line"}), flush=True)
             continue
         a = answer(line.strip())
         print(a if isinstance(a, str) else json.dumps(a), flush=True)

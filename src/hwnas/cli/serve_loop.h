@@ -1,0 +1,27 @@
+// The --serve loop of hwnas-train's long-lived verbs (`proxy --serve`, `supernet eval
+// --serve`; the search's served_program.h is their client): one request per stdin line,
+// one JSON object per request on one stdout line, flushed, until stdin ends.
+//
+// A request is its line with leading and trailing whitespace (spaces, tabs, a CR) removed.
+// Every line gets an answer, so a client that waits for one never hangs: a blank line is
+// answered with the verb's error object too ("empty request: ...").
+#pragma once
+
+#include <cstdio>
+#include <functional>
+#include <iosfwd>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace hwnas::cli {
+
+/// `answer` maps a request to its JSON object, throwing UserError for one it refuses;
+/// `refusal` maps (request, the error's one line) to the error object (e.g. {"error"}, or
+/// {"model", "error"}), which a blank request gets as well. Strings are written as UTF-8
+/// (invalid bytes replaced).
+using ServeAnswer = std::function<nlohmann::ordered_json(const std::string& request)>;
+using ServeRefusal = std::function<nlohmann::ordered_json(const std::string& request, const std::string& error)>;
+void serve_lines(std::istream& in, std::FILE* out, const ServeAnswer& answer, const ServeRefusal& refusal);
+
+}  // namespace hwnas::cli
