@@ -43,15 +43,28 @@ std::vector<std::string> sample_arches(std::int32_t count, const std::string& di
 
 TEST(SupernetCli, TrainsMeasuresServesAndExtracts) {
   REQUIRE_FASHION_MNIST();
-  const std::string file = scratch("t.supernet");
-  const Result t = hwnas(tiny_train(file));
+  const std::string file = scratch("t.supernet"), checkpoint = scratch("t.ckpt");
+  std::vector<std::string> train = tiny_train(file);
+  train.insert(train.end(), {"--checkpoint", checkpoint});
+  const Result t = hwnas(train);
   ASSERT_EQ(t.status, 0) << t.err;
   const nlohmann::json j = nlohmann::json::parse(t.out);
   EXPECT_EQ(j["space"], "tiny-supernet");
   EXPECT_EQ(j["train_images"], 120);
   EXPECT_EQ(j["epochs"], 1);
+  EXPECT_EQ(j["resumed_train_seconds"], 0);
   EXPECT_EQ(j["measured_on"], "validation");
   EXPECT_TRUE(std::filesystem::exists(file));
+
+  // Resumed with every epoch done: the time is the checkpoint's (it was reported as 0 s).
+  train.push_back("--resume");
+  const Result again = hwnas(train);
+  ASSERT_EQ(again.status, 0) << again.err;
+  const nlohmann::json resumed = nlohmann::json::parse(again.out);
+  EXPECT_EQ(resumed["resumed_from_epoch"], 1);
+  EXPECT_GT(resumed["resumed_train_seconds"].get<double>(), 0);
+  // The checkpoint was written before the first run's clock stopped.
+  EXPECT_LE(resumed["resumed_train_seconds"].get<double>(), j["train_seconds"].get<double>());
 
   const std::string dir = (scratch_dir() / "subnets").string();
   const std::vector<std::string> arches = sample_arches(2, dir);

@@ -119,6 +119,12 @@ TEST(TrainCli, AKilledRunResumesToTheSameWeights) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("resumed after epoch"), std::string::npos) << r.out;
   EXPECT_EQ(read_file(resumed), read_file(whole));  // bit for bit
+
+  // Resumed once more, with every epoch done: the checkpoint's training time, not "0.00 s".
+  const Result done = hwnas(args);
+  ASSERT_EQ(done.status, 0) << done.err;
+  EXPECT_NE(done.out.find("4 epochs, all in the checkpoint (its training took "), std::string::npos) << done.out;
+  EXPECT_EQ(done.out.find("in 0.00 s"), std::string::npos) << done.out;
 }
 
 TEST(TrainCli, ADivergingRunFailsWithItsReason) {

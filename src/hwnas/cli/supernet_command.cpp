@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -129,6 +130,12 @@ void add_train(CLI::App* parent) {
     const train::ProgressCallback progress = training_progress(bar);
     const sn::SupernetRun r = sn::train_supernet(*space, options, progress);
     bar.finish();
+    // The sessions before a resume: the checkpoint's training time less this session's
+    // (the run records this session's only).
+    const double resumed_seconds =
+        r.resumed_from_epoch > 0
+            ? std::max(0.0, train::read_checkpoint(options.train.checkpoint).seconds - r.train_seconds)
+            : 0.0;
     if (args->json) {
       nlohmann::ordered_json j;
       j["space"] = space->name();
@@ -141,6 +148,7 @@ void add_train(CLI::App* parent) {
       j["random_subnets"] = options.random_subnets;
       j["threads"] = r.threads;
       j["train_seconds"] = r.train_seconds;
+      j["resumed_train_seconds"] = resumed_seconds;
       const std::int32_t epochs = r.epochs_done - r.resumed_from_epoch;
       j["seconds_per_epoch"] = epochs > 0 ? r.train_seconds / epochs : 0.0;
       j["subnet_images"] = r.subnet_images;
@@ -160,10 +168,12 @@ void add_train(CLI::App* parent) {
     }
     if (args->json) return;
     const std::int32_t epochs = r.epochs_done - r.resumed_from_epoch;
-    fmt::print("supernet of {} ({} tensors, {} parameters) trained {} epochs on {} images in {:.1f} s ({:.1f} s an "
-               "epoch, {} threads); written to {}\n",
-               space->name(), r.bank_tensors, r.bank_parameters, r.epochs_done, r.train_images, r.train_seconds,
-               epochs > 0 ? r.train_seconds / epochs : 0.0, r.threads, printable(options.out));
+    const std::string trained =
+        epochs_text(r.epochs_done, r.resumed_from_epoch, resumed_seconds,
+                    fmt::format("{} images in {:.1f} s ({:.1f} s an epoch)", r.train_images, r.train_seconds,
+                                epochs > 0 ? r.train_seconds / epochs : 0.0));
+    fmt::print("supernet of {} ({} tensors, {} parameters), {}, {} threads; written to {}\n", space->name(),
+               r.bank_tensors, r.bank_parameters, trained, r.threads, printable(options.out));
     const char* on = r.validation ? "validation" : "test";
     fmt::print("largest subnet {}: top-1 {:.2f}% on the {} images\n", r.largest_arch, 100 * r.largest_top1, on);
     fmt::print("smallest subnet {}: top-1 {:.2f}% on the {} images\n", r.smallest_arch, 100 * r.smallest_top1, on);

@@ -31,6 +31,7 @@ void add_facts(nlohmann::ordered_json& j, const Run& r, bool trained) {
     j["resumed_from_epoch"] = r.resumed_from_epoch;
     j["images_trained"] = r.images_trained;
     j["train_seconds"] = r.train_seconds;
+    j["resumed_train_seconds"] = r.resumed_train_seconds;
     j["images_per_s"] = r.images_per_s;
   }
   j["eval_seconds"] = r.eval_seconds;
@@ -69,9 +70,9 @@ template <class Run>
 void print_header(const Run& r, const std::string& data) {
   fmt::print("model {} ({}, {} at {}x{}, {}, {})\n", printable(r.model), data, plural(r.train_images, "training image"),
              r.resolution, r.resolution, plural(r.channels, "channel"), plural(r.threads, "thread"));
-  fmt::print("{}{}: {} in {:.2f} s{}, {:.1f} images/s\n", plural(r.epochs_done, "epoch"),
-             r.resumed_from_epoch > 0 ? fmt::format(" (resumed after epoch {})", r.resumed_from_epoch) : "",
-             plural(r.images_trained, "image"), r.train_seconds, images_per_epoch_note(r), r.images_per_s);
+  fmt::print("{}\n", epochs_text(r.epochs_done, r.resumed_from_epoch, r.resumed_train_seconds,
+                                  fmt::format("{} in {:.2f} s{}, {:.1f} images/s", plural(r.images_trained, "image"),
+                                              r.train_seconds, images_per_epoch_note(r), r.images_per_s)));
 }
 
 // --init-from's record: the JSON object, and one text line.
@@ -109,6 +110,17 @@ void print_footer(const std::string& save) {
 }
 
 }  // namespace
+
+std::string epochs_text(std::int32_t epochs_done, std::int32_t resumed_from_epoch, double resumed_train_seconds,
+                        const std::string& this_session) {
+  if (resumed_from_epoch > 0 && epochs_done == resumed_from_epoch)
+    return fmt::format("{}, all in the checkpoint (its training took {:.2f} s): nothing left to train",
+                       plural(epochs_done, "epoch"), resumed_train_seconds);
+  if (resumed_from_epoch > 0)
+    return fmt::format("{} (resumed after epoch {}, {:.2f} s of training before): {}", plural(epochs_done, "epoch"),
+                       resumed_from_epoch, resumed_train_seconds, this_session);
+  return fmt::format("{}: {}", plural(epochs_done, "epoch"), this_session);
+}
 
 std::int64_t peak_rss_bytes() {
   rusage usage{};

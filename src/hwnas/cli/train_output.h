@@ -39,6 +39,15 @@ train::ProgressCallback training_progress(ProgressBar& bar);
 /// alone). Empty: the default directory, checked later.
 void check_classification_data(const std::string& dir);
 
+/// What a training did, for the text line after it: "3 epochs: 33,792 images in 12.5 s"
+/// (`this_session`: " in 12.5 s" and what follows, from the caller), or with a resume
+/// "3 epochs (resumed after epoch 1, 4.1 s of training before): ...", or, when the
+/// checkpoint had done every epoch, "3 epochs, all in the checkpoint (its training took
+/// 12.4 s): nothing left to train" rather than a time of 0.0 s (hwnas train and hwnas
+/// supernet train).
+std::string epochs_text(std::int32_t epochs_done, std::int32_t resumed_from_epoch, double resumed_train_seconds,
+                        const std::string& this_session);
+
 /// Peak resident memory of this process, bytes (getrusage).
 std::int64_t peak_rss_bytes();
 

@@ -126,6 +126,7 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
   const FitResult fit = fit_classifier(m, run.train_images, batches(train_set, subset, train_batches), options,
                                        stamp, progress);
   record_fit(fit, run);
+  run.resumed_train_seconds = fit.seconds_before;
   if (run.failed) return run;
   if (run.validation)
     measure(network, train_set, std::move(split.validation), test_batches, std::max(options.batch, 256), run);

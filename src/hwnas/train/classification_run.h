@@ -27,7 +27,8 @@ struct ClassificationRun {
   std::int64_t train_images = 0;      // the training subset's size (0 for evaluate)
   std::int32_t epochs_done = 0, resumed_from_epoch = 0;
   std::int64_t images_trained = 0;    // in this session
-  double train_seconds = 0, images_per_s = 0, eval_seconds = 0;
+  double train_seconds = 0, images_per_s = 0, eval_seconds = 0;  // train_seconds: this session's
+  double resumed_train_seconds = 0;   // resumed: the training time of the sessions before (checkpoint)
   std::optional<WeightTransfer> init; // with TrainOptions::init_from: what the network started from
 };
 

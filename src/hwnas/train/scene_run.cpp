@@ -273,6 +273,7 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
   TrainableModel trainable_model = trainable(network);
   const FitResult trained = fit(trainable_model, run.train_images, loss, options, stamp, on_step);
   record_fit(trained, run);
+  run.resumed_train_seconds = trained.seconds_before;
   if (run.failed) return run;
   run.train_seconds = std::max(0.0, run.train_seconds - measuring_seconds);
   run.images_per_s = run.train_seconds > 0 ? static_cast<double>(run.images_trained) / run.train_seconds : 0;

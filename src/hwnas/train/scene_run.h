@@ -50,7 +50,8 @@ struct SceneRun {
   std::int64_t train_images = 0;      // training scenes after --subset (0 for evaluate)
   std::int32_t epochs_done = 0, resumed_from_epoch = 0;
   std::int64_t images_trained = 0;    // in this session
-  double train_seconds = 0, images_per_s = 0;
+  double train_seconds = 0, images_per_s = 0;  // train_seconds: this session's
+  double resumed_train_seconds = 0;   // resumed: the training time of the sessions before (checkpoint)
   double eval_seconds = 0;            // the test scenes' evaluation, all of it
   double decode_seconds = 0;          // of which detection's decoding, NMS and mAP matching
   std::string cache_note;             // a corrupt cache file that was generated again, else ""

@@ -59,7 +59,7 @@ FitResult fit(TrainableModel& model, std::int64_t train_images, const BatchLoss&
     load_optimizer_state(*optimizer, c.optimizer, options.checkpoint);
     result.resumed_from_epoch = result.epochs_done = c.epochs_done;
     first_loss = c.first_loss;
-    seconds_before = c.seconds;
+    result.seconds_before = seconds_before = c.seconds;
     images_before = c.images_seen;
   }
 
