@@ -9,6 +9,9 @@
 
 namespace hwnas::cli {
 
+/// "45s", "12m05s", "37h12m": a duration as the bar's ETA shows it.
+std::string duration_text(double seconds);
+
 class ProgressBar {
  public:
   /// `label` (e.g. "profile " + a target's name) is shown through printable().
@@ -20,6 +23,9 @@ class ProgressBar {
   /// Off a terminal, one line now ("LABEL: DONE/TOTAL (P%), elapsed E, ETA T, DETAIL"),
   /// whatever the 10% steps; on a terminal, update().
   void line(std::int64_t done, std::int64_t total, std::string_view detail = {});
+  /// A line of its own on stderr ("LABEL: TEXT"), ending the bar's line first on a
+  /// terminal (the next update draws the bar again below it).
+  void note(std::string_view text);
   /// Ends the bar's line.
   void finish();
 

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "hwnas/base/error.h"
@@ -207,7 +208,13 @@ void print_trained(const train::SceneRun& r, const std::string& save) {
 }
 
 train::ProgressCallback training_progress(ProgressBar& bar) {
-  return [&bar, started = false](const train::StepProgress& p) mutable {
+  using Clock = std::chrono::steady_clock;
+  struct Pace {
+    Clock::time_point first;  // the first report's time and steps: the rate leaves out start-up
+    std::int64_t first_done = -1;
+    bool judged = false;
+  };
+  return [&bar, started = false, pace = Pace{}](const train::StepProgress& p) mutable {
     const std::int64_t done = p.epoch * p.steps + p.step, total = p.epochs * p.steps;
     const bool epoch_end = p.step == p.steps;
     const std::string detail = fmt::format("epoch {}/{}{}, loss {:.4f}, {:.0f} images/s", p.epoch + 1, p.epochs,
@@ -215,6 +222,18 @@ train::ProgressCallback training_progress(ProgressBar& bar) {
     if (bar.on_terminal()) bar.update(done, total, detail);
     else if (epoch_end || (p.step == 1 && !started)) bar.line(done, total, detail);
     started = true;
+    // Once the pace is known (10 s or 1% of the steps after the first report), a run that
+    // would take hours says how to try the commands in minutes.
+    const Clock::time_point now = Clock::now();
+    if (pace.first_done < 0) pace = {now, done, false};
+    const double seconds = std::chrono::duration<double>(now - pace.first).count();
+    if (pace.judged || done <= pace.first_done || (seconds < 10 && 100 * (done - pace.first_done) < total)) return;
+    pace.judged = true;
+    const double left = seconds / double(done - pace.first_done) * double(total - done);
+    if (left > kLongTrainingSeconds)
+      bar.note(fmt::format("at this pace the training needs about {} more; to check that everything works, "
+                           "fewer --epochs and a --subset (e.g. --epochs 1 --subset 0.02) take minutes",
+                           duration_text(left)));
   };
 }
 

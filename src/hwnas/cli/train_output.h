@@ -29,9 +29,17 @@ void print_trained(const train::SceneRun& run, const std::string& save);
 void print_metrics(const train::ClassificationRun& run);
 void print_metrics(const train::SceneRun& run);
 
+/// A training predicted to need more than this is told how to try the commands quickly.
+inline constexpr double kLongTrainingSeconds = 2 * 3600;
+
 /// The training's progress on `bar` (which must outlive the callback): on a terminal a bar
 /// redrawn in place; in a log (nohup, CI) a line at the first step and at the end of each
-/// epoch, each with the epoch, the loss and the images per second.
+/// epoch, each with the epoch, the loss and the images per second. Once the pace is known
+/// (10 s or 1% of the steps after the first report, whose step includes the start-up), a
+/// run predicted to need more than kLongTrainingSeconds more gets one note: "LABEL: at this
+/// pace the training needs about 3h49m more; to check that everything works, fewer
+/// --epochs and a --subset (e.g. --epochs 1 --subset 0.02) take minutes" (hwnas train,
+/// hwnas supernet train; docs/training.md).
 train::ProgressCallback training_progress(ProgressBar& bar);
 
 /// --data of a classification run must hold Fashion-MNIST's files (train and test); checked
