@@ -151,6 +151,20 @@ TEST(BatchErrors, EachBadAnswerNamesItsKernel) {
   }
 }
 
+// A program's one-line error ends with its fix: the relayed stderr keeps the whole line up
+// to 600 characters (it was cut at 100), and a longer one's start and end.
+TEST(BatchErrors, TheLastStderrLineKeepsItsFix) {
+  const std::string line = "error: " + std::string(250, 'x') + "; give the right file";
+  BatchDevice whole("if [ $n = 2 ]; then echo '" + line + "' >&2; exit 2; fi\n" + kAnswerN);
+  expect_failure_at(*whole.target, 1, "stderr ends with: '" + line + "'");
+  // 1,028 characters: the first and the last 300.
+  const std::string longer = "error: " + std::string(1000, 'y') + "; give the right file";
+  BatchDevice ends("if [ $n = 2 ]; then echo '" + longer + "' >&2; exit 2; fi\n" + kAnswerN);
+  expect_failure_at(*ends.target, 1,
+                    "stderr ends with: 'error: " + std::string(293, 'y') + " ... " + std::string(279, 'y') +
+                        "; give the right file'");
+}
+
 TEST(BatchErrors, AProgramThatDiesAfterKAnswersNamesKernelKPlusOne) {
   BatchDevice exits("if [ $n = 4 ]; then echo 'board lost' >&2; exit 3; fi\n" + kAnswerN);
   expect_failure_at(*exits.target, 3,

@@ -191,7 +191,9 @@ TEST(HybridSearchCli, BadHybridsAreOneLineAndExit2) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"[{supernet: none.supernet}, {}]", "multi_fidelity.rungs[0].supernet: no such file"},
       {"[{supernet: dir.supernet}, {}]", "dir.supernet' is a directory, not a supernet file; give the file itself"},
-      {"[{supernet: refused.supernet}, {}]", "not a supernet file (no 'hwnas-supernet' header)"},
+      // hwnas-train's whole line, its fix included (it was cut after 100 characters).
+      {"[{supernet: refused.supernet}, {}]",
+       "refused.supernet: not a supernet file (no 'hwnas-supernet' header); train one with hwnas supernet train'"},
       {"[{supernet: other.supernet}, {}]", "is not a subnet of this supernet (space 'nb201')"},
       {"[{epochs: 1}, {proxy: synflow}]", "multi_fidelity.rungs[1]: a proxy rung screens candidates"},
       {"[{proxy: synflow, subset: 0.1}, {}]", "multi_fidelity.rungs[0].subset: a proxy rung scores candidates"},

@@ -172,11 +172,12 @@ void check_data(const ExperimentSection& s, const train::TrainOptions& o) {
   }
 }
 
-/// The last non-empty line of `text` (lines end at '\n' or '\r': a progress bar's).
+/// The last non-empty line of `text` (lines end at '\n' or '\r': a progress bar's), whole up
+/// to 600 characters (hwnas-train's one-line error ends with its fix), else its two ends.
 std::string last_line(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
   const std::size_t cut = text.find_last_of("\r\n");
-  return one_line(cut == std::string_view::npos ? text : text.substr(cut + 1));
+  return hw::one_line_ends(cut == std::string_view::npos ? text : text.substr(cut + 1), 600);
 }
 
 class TrainAccuracy : public AccuracySource {

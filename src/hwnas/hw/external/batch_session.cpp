@@ -131,7 +131,9 @@ std::string BatchSession::stderr_note() const {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   if (text.empty()) return "; it printed nothing on stderr";
   const std::size_t start = text.find_last_of('\n');
-  return "; stderr ends with: '" + one_line(text.substr(start == std::string_view::npos ? 0 : start + 1), 100) + "'";
+  // The whole last line (hwnas-train's one-line error ends with its fix), up to 600 characters.
+  return "; stderr ends with: '" + one_line_ends(text.substr(start == std::string_view::npos ? 0 : start + 1), 600) +
+         "'";
 }
 
 }  // namespace hwnas::hw

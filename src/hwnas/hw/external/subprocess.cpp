@@ -151,6 +151,13 @@ std::string one_line(std::string_view text, std::size_t max_chars) {
   return out;
 }
 
+std::string one_line_ends(std::string_view text, std::size_t max_chars) {
+  const std::string whole = one_line(text, std::string::npos);
+  if (whole.size() <= max_chars) return whole;
+  const std::size_t half = max_chars / 2;
+  return whole.substr(0, half) + " ... " + whole.substr(whole.size() - half);
+}
+
 std::filesystem::path program_beside_this_one(std::string_view name) {
   std::error_code ec;
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);

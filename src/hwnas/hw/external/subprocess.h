@@ -50,6 +50,10 @@ std::optional<std::filesystem::path> find_program(const std::string& program, co
 /// become one space, leading and trailing ones go), with "..." when cut: for one-line errors.
 std::string one_line(std::string_view text, std::size_t max_chars);
 
+/// The same, but a text over `max_chars` keeps its start and its end around " ... " (half
+/// each): a program's error line ends with its fix, which a relayed message must keep.
+std::string one_line_ends(std::string_view text, std::size_t max_chars);
+
 /// `name` in the directory of the running executable (read from /proc/self/exe), e.g.
 /// hwnas-train beside hwnas or beside a test binary; whether it exists is the caller's
 /// question. Throws UserError when /proc/self/exe cannot be read (no /proc mounted).
