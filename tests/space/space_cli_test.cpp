@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <sstream>
 #include <set>
 
 #include "hwnas/graph/model_file.h"
@@ -140,6 +141,31 @@ TEST(SpaceCli, SampleWritesDistinctNetworksFixedBySeed) {
   EXPECT_NE(genomes_of(nlohmann::json::parse(other.out)["samples"]), genomes_of(j["samples"]));
   // A directory that holds an earlier sample is refused: the two would mix.
   expect_bad_input({"space", "sample", "nb201", "--count", "2", "--out", dir}, "from an earlier sample");
+}
+
+// A genome of the wrong length names the command that lists the space's genes; for a space
+// file that is the file with the option that gave its P (its name alone is no space
+// hwnas knows), and the command works.
+TEST(SpaceCli, AWrongGenomeNamesACommandThatShowsTheSpace) {
+  const std::string out = (testing::scratch_dir() / "never.yaml").string();
+  const std::string file = std::string(HWNAS_SOURCE_DIR) + "/configs/spaces/mobilenet-cls-fmnist.yaml";
+  for (const std::vector<std::string>& space :
+       {std::vector<std::string>{"nb201"}, std::vector<std::string>{"mobilenet-cls"},
+        std::vector<std::string>{file, "--target", "edgetpu-like"}}) {
+    std::vector<std::string> args = {"space", "decode", space[0], "1-2-3", "--out", out};
+    args.insert(args.end(), space.begin() + 1, space.end());
+    const Result r = hwnas(args);
+    ASSERT_EQ(r.status, 2) << r.err;
+    const std::size_t at = r.err.find("; see hwnas space show ");
+    ASSERT_NE(at, std::string::npos) << r.err;
+    std::string command = r.err.substr(at + std::string("; see hwnas ").size());
+    command.pop_back();  // the line break
+    std::vector<std::string> show;
+    std::istringstream words(command);
+    for (std::string w; words >> w;) show.push_back(w);
+    EXPECT_EQ(show.at(2), space[0]);
+    EXPECT_EQ(hwnas(show).status, 0) << command;
+  }
 }
 
 TEST(SpaceCli, DecodeAndSampleBadInputIsOneLineAndWritesNothing) {

@@ -22,6 +22,7 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 SpaceOptions space_options_for_target(std::optional<std::int32_t> parallelism_factor, std::string_view spec) {
   SpaceOptions options;
   options.parallelism_source = "target '" + std::string(spec) + "'";
+  options.parallelism_option = "--target " + std::string(spec);
   options.parallelism_factor = parallelism_factor;
   return options;
 }
@@ -29,6 +30,7 @@ SpaceOptions space_options_for_target(std::optional<std::int32_t> parallelism_fa
 SpaceOptions space_options_for_estimator(std::int32_t detected_cout_lanes, std::string_view path) {
   SpaceOptions options;
   options.parallelism_source = "estimator '" + std::string(path) + "' (its detected lanes)";
+  options.parallelism_option = "--estimator " + std::string(path);
   if (detected_cout_lanes > 0) options.parallelism_factor = detected_cout_lanes;
   return options;
 }
@@ -43,9 +45,11 @@ std::vector<std::string> builtin_space_names() {
 
 std::unique_ptr<Space> make_space(std::string_view name_or_path, const SpaceOptions& options) {
   for (const BuiltinSpaceText& text : builtin_space_texts())
-    if (name_or_path == text.name)
-      return std::make_unique<YamlSpace>(
-          read_space_definition(text.yaml, std::string(text.name) + " (built-in space)", options));
+    if (name_or_path == text.name) {
+      SpaceDefinition d = read_space_definition(text.yaml, std::string(text.name) + " (built-in space)", options);
+      d.builtin = true;
+      return std::make_unique<YamlSpace>(std::move(d));
+    }
   if (name_or_path == "nb201" || name_or_path == "fbnet") {
     if (options.uncurated)
       throw UserError("space '" + std::string(name_or_path) +

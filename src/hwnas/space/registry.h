@@ -21,6 +21,9 @@ struct SpaceOptions {
   /// Where it came from, for errors: "target 'edgetpu-like'", "estimator 'e.json'"; empty
   /// when no target or estimator was given.
   std::string parallelism_source;
+  /// The option that gives `hwnas space show` the same P: "--target edgetpu-like",
+  /// "--estimator e.json"; empty without one (Space::show_command).
+  std::string parallelism_option;
   /// Build the uncurated twin, as `curated: false` in the file does (YAML spaces only).
   bool uncurated = false;
 };

@@ -45,7 +45,7 @@ void Space::check(const Genome& genome) const {
   if (genome.genes.size() != g.size())
     throw UserError("space '" + name() + "': genome '" + to_text(genome) + "' has " +
                     std::to_string(genome.genes.size()) + " genes, but the space has " +
-                    std::to_string(g.size()) + "; see hwnas space show " + name());
+                    std::to_string(g.size()) + "; see " + show_command());
   for (std::size_t i = 0; i < g.size(); ++i)
     if (genome.genes[i] >= g[i].choices.size())
       throw UserError("space '" + name() + "': genome '" + to_text(genome) + "': gene " +

@@ -57,6 +57,12 @@ class Space {
   /// nb201_live_edges). Empty (the default) for spaces that have no such notion.
   virtual std::vector<double> live_choice_counts(const Genome&) const { return {}; }
 
+  /// The command that prints this space's genes: "hwnas space show nb201" for a built-in;
+  /// a space read from a file names the file (its name alone is no space `hwnas space show`
+  /// knows) and the option that gave its P, e.g. "hwnas space show /a/b.yaml --target
+  /// edgetpu-like". check()'s errors end with it.
+  virtual std::string show_command() const { return "hwnas space show " + name(); }
+
   /// The space's reference network (e.g. MobileNetV2 in mobilenet-cls), if it has one.
   virtual std::optional<Genome> baseline() const { return std::nullopt; }
 

@@ -62,6 +62,13 @@ int YamlSpace::add_gene(std::string name, std::vector<std::string> choices) {
   return static_cast<int>(genes_.size()) - 1;
 }
 
+std::string YamlSpace::show_command() const {
+  const std::string& d = definition_.parallelism_option;
+  const bool twin = !definition_.curated;  // --uncurated is harmless for a file saying curated: false
+  return fmt::format("hwnas space show {}{}{}{}", definition_.builtin ? definition_.name : definition_.source,
+                     d.empty() ? "" : " ", d, twin ? " --uncurated" : "");
+}
+
 YamlSpace::YamlSpace(SpaceDefinition definition) : definition_(std::move(definition)) {
   const SpaceDefinition& d = definition_;
   resolution_ = add_gene("resolution", labels(d.resolution));

@@ -65,7 +65,9 @@ struct ArchitectureChoice {
 };
 
 struct SpaceDefinition {
-  std::string name, description, source;  // source: the file, or "NAME (built-in)"
+  std::string name, description, source;  // source: the file, or "NAME (built-in space)"
+  bool builtin = false;                    // one of the built-in spaces (make_space)
+  std::string parallelism_option;          // SpaceOptions::parallelism_option it was read with
   bool curated = true;
   std::int32_t in_channels = 3;
   std::vector<std::int32_t> resolution;
@@ -98,6 +100,7 @@ class YamlSpace final : public Space {
   Genome canonical(const Genome& genome) const override;
   graph::Graph decode(const Genome& genome) const override;
   std::optional<Genome> baseline() const override { return baseline_; }
+  std::string show_command() const override;
   double log10_size() const override { return log10_size_; }
   std::optional<std::uint64_t> exact_size() const override { return exact_size_; }
 

@@ -191,6 +191,7 @@ SpaceDefinition read_space_definition(std::string_view text, const std::string& 
                   {"name", "input", "stem", "stages", "head"});
   SpaceDefinition d;
   d.source = source;
+  d.parallelism_option = options.parallelism_option;
   d.name = f.text(root["name"], "name");
   if (d.name.empty()) f.fail(root["name"], "name", "is empty; name the space");
   if (root["description"]) d.description = f.text(root["description"], "description");

@@ -101,6 +101,7 @@ std::unique_ptr<space::Space> supernet_space(const SupernetFile& f, const std::s
   if (f.parallelism_factor > 0) {
     options.parallelism_factor = f.parallelism_factor;
     options.parallelism_source = fmt::format("supernet {} (target '{}')", path, f.target);
+    if (!f.target.empty()) options.parallelism_option = "--target " + f.target;
   }
   std::unique_ptr<space::Space> s;
   try {
