@@ -14,6 +14,7 @@
 #include "hwnas/space/models.h"
 #include "hwnas/train/checkpoint.h"
 #include "hwnas/train/network.h"
+#include "hwnas/train/supernet/supernet_file.h"
 #include "hwnas/train/train_options.h"
 #include "hwnas/train/weight_transfer.h"
 #include "support/cli_runner.h"
@@ -301,6 +302,17 @@ TEST(InitFromCli, BadInputIsOneLine) {
   expect_bad_input(quick(tiny, {"--init-from", missing}), missing + ": cannot read the weights file (--init-from)");
   const std::string corrupt = write_temp("corrupt_init.pt", "not a pickle");
   expect_bad_input(quick(tiny, {"--init-from", corrupt}), corrupt + ": not a weights file (--init-from) of hwnas");
+  // A supernet file holds a whole space's weights: the error says how to take a subnet's.
+  const std::string supernet = (scratch_dir() / "init.supernet").string();
+  train::supernet::SupernetFile file;
+  file.space = file.space_name = "nb201";
+  file.batch = 2;
+  file.tensors = {{"w", torch::zeros({1})}};
+  train::supernet::write_supernet(supernet, file);
+  expect_bad_input(quick(tiny, {"--init-from", supernet}),
+                   supernet + ": is a supernet file (hwnas supernet train), not a weights file (--init-from); take a "
+                              "subnet's weights out of it with `hwnas supernet extract " + supernet +
+                              " MODEL --out M.yaml --weights W.pt`, then give W.pt as the weights file (--init-from)");
   // --save may not overwrite the weights the run starts from.
   expect_bad_input(quick(tiny, {"--init-from", corrupt, "--save", corrupt}),
                    "it is weights file (--init-from) ('" + corrupt + "')");

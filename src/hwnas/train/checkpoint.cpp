@@ -1,13 +1,12 @@
 #include "hwnas/train/checkpoint.h"
 
 #include <fmt/format.h>
-#include <torch/csrc/jit/serialization/pickle.h>
 
 #include <string_view>
 #include <vector>
 
 #include "hwnas/base/error.h"
-#include "hwnas/base/file_io.h"
+#include "hwnas/train/pickle_file.h"
 
 namespace hwnas::train {
 namespace {
@@ -16,12 +15,8 @@ constexpr std::string_view kWeightsFormat = "hwnas-weights";
 constexpr std::string_view kCheckpointFormat = "hwnas-checkpoint";
 constexpr std::int64_t kVersion = 1;
 
-c10::impl::GenericDict new_dict() { return c10::impl::GenericDict(c10::StringType::get(), c10::AnyType::get()); }
-
 c10::impl::GenericDict header(std::string_view format, const ModelStamp& s, const NamedTensors& tensors) {
-  c10::impl::GenericDict d = new_dict();
-  d.insert("format", std::string(format));
-  d.insert("version", kVersion);
+  c10::impl::GenericDict d = pickle_dict(format, kVersion);
   d.insert("model", s.model);
   d.insert("graph_hash", s.graph_hash);
   d.insert("task", s.task);
@@ -36,46 +31,23 @@ c10::impl::GenericDict header(std::string_view format, const ModelStamp& s, cons
   return d;
 }
 
-void write_dict(const std::string& path, const c10::impl::GenericDict& d, std::string_view what) {
-  const std::vector<char> bytes = torch::jit::pickle_save(d);
-  write_file_atomically(path, std::string_view(bytes.data(), bytes.size()), what);
+// A weights file or checkpoint (`format`, or `also` when not empty) named `what` in errors.
+PickleKind kind(std::string_view format, std::string_view what, std::string_view also = {}) {
+  PickleKind k{{format}, kVersion, what, "hwnas train", "give the other option its file", "damaged file",
+               "write it again", /*holds_weights=*/format == kWeightsFormat};
+  if (!also.empty()) k.formats.push_back(also);
+  return k;
 }
 
-// The file's dictionary after its format (`format`, or `also` when not empty) and version
-// are checked; UserError otherwise.
 c10::impl::GenericDict read_dict(const std::string& path, std::string_view format, std::string_view what,
                                  std::string_view also = {}) {
-  const std::string text = read_text_file(path, what);
-  const std::string not_ours = fmt::format("{}: not a {} of hwnas", path, what);
-  c10::IValue v;
-  try {
-    v = torch::jit::pickle_load(std::vector<char>(text.begin(), text.end()));
-  } catch (const std::exception& e) {
-    const std::string why = e.what();
-    throw UserError(fmt::format("{} (unreadable: {}); give a file written by hwnas train", not_ours,
-                                why.substr(0, std::min<std::size_t>(why.find('\n'), 120))));
-  }
-  if (!v.isGenericDict() || !v.toGenericDict().contains("format") || !v.toGenericDict().at("format").isString())
-    throw UserError(not_ours + "; give a file written by hwnas train");
-  c10::impl::GenericDict d = v.toGenericDict();
-  const std::string found = d.at("format").toStringRef();
-  if (found != format && (also.empty() || found != also))
-    throw UserError(fmt::format("{}: is a {} file, not a {}; give the other option its file", path, found, what));
-  if (!d.contains("version") || !d.at("version").isInt() || d.at("version").toInt() != kVersion)
-    throw UserError(fmt::format("{}: a {} of another hwnas version (this one reads version {})", path, what,
-                                kVersion));
-  return d;
+  return read_pickle_file(path, kind(format, what, also));
 }
 
 // One entry of a dictionary read back; `as` converts it, a missing or mistyped key is damage.
 template <class F>
 auto field(const c10::impl::GenericDict& d, const char* key, const std::string& path, F as) {
-  try {
-    return as(d.at(key));
-  } catch (const std::exception&) {
-    throw UserError(fmt::format("{}: damaged file (key '{}' missing or of the wrong type); write it again", path,
-                                key));
-  }
+  return pickle_field(d, key, path, kind(kWeightsFormat, "weights file"), as);
 }
 
 ModelStamp read_stamp(const c10::impl::GenericDict& d, const std::string& path, NamedTensors& tensors) {
@@ -101,7 +73,7 @@ ModelStamp read_stamp(const c10::impl::GenericDict& d, const std::string& path, 
 std::string graph_hash_text(const graph::Graph& graph) { return fmt::format("{:016x}", graph.hash()); }
 
 void write_weights(const std::string& path, const WeightsFile& w) {
-  write_dict(path, header(kWeightsFormat, w.stamp, w.tensors), "weights file");
+  write_pickle_file(path, header(kWeightsFormat, w.stamp, w.tensors), "weights file");
 }
 
 void write_checkpoint(const std::string& path, const Checkpoint& c) {
@@ -115,7 +87,7 @@ void write_checkpoint(const std::string& path, const Checkpoint& c) {
   d.insert("first_loss", c.first_loss);
   d.insert("optimizer", torch::tensor(std::vector<std::uint8_t>(c.optimizer.begin(), c.optimizer.end()),
                                       torch::kUInt8));
-  write_dict(path, d, "checkpoint");
+  write_pickle_file(path, d, "checkpoint");
 }
 
 WeightsFile read_weights(const std::string& path) {

@@ -1,30 +1,35 @@
 #include "hwnas/train/supernet/supernet_file.h"
 
 #include <fmt/format.h>
-#include <torch/csrc/jit/serialization/pickle.h>
 
 #include <string_view>
 #include <vector>
 
 #include "hwnas/base/error.h"
-#include "hwnas/base/file_io.h"
 #include "hwnas/space/registry.h"
+#include "hwnas/train/pickle_file.h"
 
 namespace hwnas::train::supernet {
 namespace {
 
-constexpr std::string_view kFormat = "hwnas-supernet";
 constexpr std::int64_t kVersion = 1;
 constexpr std::string_view kWhat = "supernet file";
 
-std::string first_line(const std::string& text) { return text.substr(0, std::min<std::size_t>(text.find('\n'), 120)); }
+const PickleKind& supernet_kind() {
+  static const PickleKind kind{{kSupernetFormat},
+                               kVersion,
+                               kWhat,
+                               "hwnas supernet train",
+                               "give a file written by hwnas supernet train",
+                               "damaged supernet file",
+                               "train it again"};
+  return kind;
+}
 
 }  // namespace
 
 void write_supernet(const std::string& path, const SupernetFile& f) {
-  c10::impl::GenericDict d(c10::StringType::get(), c10::AnyType::get());
-  d.insert("format", std::string(kFormat));
-  d.insert("version", kVersion);
+  c10::impl::GenericDict d = pickle_dict(kSupernetFormat, kVersion);
   d.insert("space", f.space);
   d.insert("space_name", f.space_name);
   d.insert("fingerprint", f.fingerprint);
@@ -40,38 +45,13 @@ void write_supernet(const std::string& path, const SupernetFile& f) {
   c10::Dict<std::string, at::Tensor> tensors;
   for (const auto& [key, tensor] : f.tensors) tensors.insert(key, tensor.detach().contiguous());
   d.insert("tensors", tensors);
-  const std::vector<char> bytes = torch::jit::pickle_save(d);
-  write_file_atomically(path, std::string_view(bytes.data(), bytes.size()), kWhat);
+  write_pickle_file(path, d, kWhat);
 }
 
 SupernetFile read_supernet(const std::string& path) {
-  const std::string text = read_text_file(path, kWhat);
-  const std::string not_ours = fmt::format("{}: not a supernet file of hwnas", path);
-  c10::IValue v;
-  try {
-    v = torch::jit::pickle_load(std::vector<char>(text.begin(), text.end()));
-  } catch (const std::exception& e) {
-    throw UserError(fmt::format("{} (unreadable: {}); give a file written by hwnas supernet train", not_ours,
-                                first_line(e.what())));
-  }
-  if (!v.isGenericDict() || !v.toGenericDict().contains("format") || !v.toGenericDict().at("format").isString())
-    throw UserError(not_ours + "; give a file written by hwnas supernet train");
-  const c10::impl::GenericDict d = v.toGenericDict();
-  if (const std::string found = d.at("format").toStringRef(); found != kFormat)
-    throw UserError(fmt::format("{}: is a {} file, not a supernet file; give a file written by hwnas supernet train",
-                                path, found));
-  if (!d.contains("version") || !d.at("version").isInt() || d.at("version").toInt() != kVersion)
-    throw UserError(fmt::format("{}: a supernet file of another hwnas version (this one reads version {})", path,
-                                kVersion));
+  const c10::impl::GenericDict d = read_pickle_file(path, supernet_kind());
   SupernetFile f;
-  const auto field = [&](const char* key, auto as) {
-    try {
-      return as(d.at(key));
-    } catch (const std::exception&) {
-      throw UserError(fmt::format("{}: damaged supernet file (key '{}' missing or of the wrong type); train it again",
-                                  path, key));
-    }
-  };
+  const auto field = [&](const char* key, auto as) { return pickle_field(d, key, path, supernet_kind(), as); };
   const auto text_of = [](const c10::IValue& x) { return x.toStringRef(); };
   const auto int_of = [](const c10::IValue& x) { return x.toInt(); };
   f.space = field("space", text_of);
