@@ -221,7 +221,13 @@ TEST(HybridRungs, BadRungsAreOneLineNamingTheRungAndTheFix) {
       {"[{supernet: a.sn}, {proxy: synflow}, 3]", "multi_fidelity.rungs[1]: a proxy rung screens"},
       {"[1, {supernet: a.sn}, 3]",
        "multi_fidelity.rungs[1]: a supernet rung comes below the rungs of accuracy.command (rung 0 is one)"},
-      {"[{supernet: a.sn}, {supernet: b.sn}, 3]", "rungs[1]: rung 0 is a supernet rung already"},
+      {"[{supernet: a.sn}, {supernet: b.sn}, 3]",
+       "rungs[1]: rung 0 is a supernet rung already, and a bracket has one supernet rung at most: remove this one"},
+      // Two proxies: the second is named, and the fix is to keep one (not "make it rung 0").
+      {"[{proxy: synflow}, {proxy: naswot}, 3]",
+       "multi_fidelity.rungs[1]: rung 0 is a proxy rung already, and a bracket has one proxy rung at most: remove "
+       "this one and keep the proxy that ranks this space best at rung 0 (docs/proxies.md compares them)"},
+      {"[{proxy: synflow}, {supernet: a.sn}, {proxy: naswot}, 3]", "multi_fidelity.rungs[2]: rung 0 is a proxy rung"},
       {"[{proxy: synflow, epochs: 2}, 3]",
        "hybrid.yaml:6: multi_fidelity.rungs[0].epochs: a proxy rung scores candidates without training: its only key "
        "is proxy"},

@@ -64,14 +64,20 @@ std::size_t check_rung_order(const std::vector<ExperimentSection>& rungs, const 
                               own == "proxy" ? "proxy: {name: synflow, batch: 64}" : "supernet: {file: FILE, threads: 1}",
                               key, kind));
     }
+    for (std::size_t j = 0; j < i; ++j)
+      if (rung_source(rungs[j]) == own)
+        r.fail_here(fmt::format("rung {} is a {} rung already, and a bracket has one {} rung at most: remove this "
+                                "one{}",
+                                j, own, own,
+                                own == "proxy" ? " and keep the proxy that ranks this space best at rung 0 "
+                                                 "(docs/proxies.md compares them)"
+                                               : ""));
     if (own == "proxy" && i != 0)
       r.fail_here("a proxy rung screens candidates for nothing before any other rung: make it rung 0 (one proxy rung "
                   "at most)");
     if (sources != i)
       r.fail_here(fmt::format("a {} rung comes below the rungs of accuracy.{} (rung {} is one): move it before them",
                               own, kind, sources));
-    if (own == "supernet" && i > 0 && rung_source(rungs[i - 1]) == "supernet")
-      r.fail_here(fmt::format("rung {} is a supernet rung already: one supernet rung at most", i - 1));
     ++sources;
   }
   if (sources == rungs.size())
