@@ -6,6 +6,8 @@
 #include <signal.h>
 
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include <yaml-cpp/yaml.h>
 
@@ -149,6 +151,25 @@ TEST(BatchErrors, EachBadAnswerNamesItsKernel) {
     // The next kernel starts a fresh program (its first kernel: answered well).
     EXPECT_DOUBLE_EQ(d.target->measure(conv_kernel(7)).latency_s, 1e-3);
   }
+}
+
+// The program outlives the thread that measured first: a child gets SIGKILL when the
+// thread that forked it ends (PR_SET_PDEATHSIG), so the target starts it from a thread of
+// its own. Measured from two short-lived threads in turn, one program answers both (the
+// second answer is its second: latency_ms 2); started by the first thread, it was killed
+// when that thread ended and the second kernel failed.
+TEST(BatchProtocol, OneProgramServesKernelsFromShortLivedThreads) {
+  BatchDevice d(kAnswerN);
+  std::vector<double> ms;
+  for (int i = 1; i <= 2; ++i)
+    std::thread([&] {
+      try {
+        ms.push_back(d.target->measure(conv_kernel(i)).latency_s * 1000);
+      } catch (const UserError& e) {
+        ADD_FAILURE() << e.what();
+      }
+    }).join();
+  EXPECT_EQ(ms, (std::vector<double>{1, 2}));
 }
 
 // A program's one-line error ends with its fix: the relayed stderr keeps the whole line up

@@ -12,36 +12,7 @@
 namespace hwnas::search {
 
 ServedProgram::ServedProgram(std::vector<std::string> argv, std::string what, std::string help, double timeout_s)
-    : argv_(std::move(argv)),
-      what_(std::move(what)),
-      help_(std::move(help)),
-      timeout_s_(timeout_s),
-      starter_([this](std::stop_token stop) { run_starter(stop); }) {}
-
-void ServedProgram::run_starter(std::stop_token stop) {
-  std::unique_lock lock(start_mutex_);
-  while (start_changed_.wait(lock, stop, [&] { return start_wanted_; })) {
-    start_wanted_ = false;
-    try {
-      // OMP_WAIT_POLICY set here, hwnas-train does not run itself again to set it.
-      started_ = std::make_unique<hw::BatchSession>(argv_, dir_.path().string(), train::train_program_environment());
-    } catch (...) {
-      start_error_ = std::current_exception();
-    }
-    start_done_ = true;
-    start_changed_.notify_all();
-  }
-}
-
-std::unique_ptr<hw::BatchSession> ServedProgram::start_session() {
-  std::unique_lock lock(start_mutex_);
-  start_wanted_ = true;
-  start_done_ = false;
-  start_changed_.notify_all();
-  start_changed_.wait(lock, [&] { return start_done_; });
-  if (start_error_) std::rethrow_exception(std::exchange(start_error_, nullptr));
-  return std::move(started_);
-}
+    : argv_(std::move(argv)), what_(std::move(what)), help_(std::move(help)), timeout_s_(timeout_s) {}
 
 nlohmann::json ServedProgram::ask(const std::string& path) {
   // A blank line is no request (servers skip it) and a newline would make two.
@@ -50,7 +21,8 @@ nlohmann::json ServedProgram::ask(const std::string& path) {
     throw UserError(
         fmt::format("{}: the model file's path is blank or spans lines; give a TMPDIR without newlines", what_));
   if (!session_) {
-    session_ = start_session();
+    // OMP_WAIT_POLICY set here, hwnas-train does not run itself again to set it.
+    session_ = starter_.start(argv_, dir_.path().string(), train::train_program_environment());
     if (!session_->started()) {
       const std::string why = session_->exec_error();
       session_.reset();

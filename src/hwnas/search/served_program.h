@@ -7,24 +7,21 @@
 // train::train_program_environment() (OMP_WAIT_POLICY, so that hwnas-train starts once).
 //
 // The process is always started from a thread of this object's own, which lives as long as
-// it does: a child gets SIGKILL when the THREAD that forked it ends (PR_SET_PDEATHSIG,
-// child_process.h), and the accuracy pool's workers live for one search step only. A process
-// started by a worker would be killed at the end of that step and fail the next request.
+// it does (hw::SessionStarter): a child gets SIGKILL when the THREAD that forked it ends
+// (PR_SET_PDEATHSIG, child_process.h), and the accuracy pool's workers live for one search
+// step only. A process started by a worker would be killed at the end of that step and
+// fail the next request.
 #pragma once
 
-#include <condition_variable>
-#include <exception>
 #include <filesystem>
 #include <memory>
-#include <mutex>
-#include <stop_token>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "hwnas/hw/external/batch_session.h"
+#include "hwnas/hw/external/session_starter.h"
 #include "hwnas/search/trial_program.h"
 
 namespace hwnas::search {
@@ -54,16 +51,7 @@ class ServedProgram {
   double timeout_s_;
   TrialDir dir_;
 
-  /// A new session made on starter_ (see the top of this file); throws what making it threw.
-  std::unique_ptr<hw::BatchSession> start_session();
-  void run_starter(std::stop_token stop);
-  // The hand-over between ask() and starter_, under start_mutex_.
-  std::mutex start_mutex_;
-  std::condition_variable_any start_changed_;
-  bool start_wanted_ = false, start_done_ = false;
-  std::unique_ptr<hw::BatchSession> started_;
-  std::exception_ptr start_error_;
-  std::jthread starter_;  // after what it uses; before session_, so the process ends first
+  hw::SessionStarter starter_;  // before session_, so the process ends first
   std::unique_ptr<hw::BatchSession> session_;
 };
 

@@ -10,6 +10,7 @@
 
 #include "hwnas/hw/external/answer.h"
 #include "hwnas/hw/external/batch_session.h"
+#include "hwnas/hw/external/session_starter.h"
 
 namespace hwnas::hw {
 namespace {
@@ -28,7 +29,7 @@ class BatchTarget : public DescribedTarget {
     const std::lock_guard lock(mutex_);
     const Clock::time_point now = Clock::now();
     if (!session_) {
-      session_ = std::make_unique<BatchSession>(d_.command, d_.work_dir);
+      session_ = starter_.start(d_.command, d_.work_dir);
       if (!session_->started())
         fail(kernel, fmt::format("cannot run '{}' ({}); fix key 'command'", d_.command.front(), session_->exec_error()));
       batch_deadline_ = after(now, d_.batch_timeout_s);
@@ -81,7 +82,8 @@ class BatchTarget : public DescribedTarget {
   }
 
   std::mutex mutex_;
-  std::unique_ptr<BatchSession> session_;
+  SessionStarter starter_;  // the program outlives the thread that measured first
+  std::unique_ptr<BatchSession> session_;  // after starter_: the program ends before its thread
   Clock::time_point batch_deadline_;
   std::int64_t next_id_ = 0;
 };

@@ -11,7 +11,9 @@
 // life. Any failure - the program cannot start, ends, times out or answers wrongly - kills
 // its process group and throws a one-line UserError naming the outstanding kernel and how
 // many kernels the program answered; the next measure() starts a fresh program.
-// measure() may be called from several threads; calls are served one at a time.
+// measure() may be called from several threads, short-lived ones too (the program is
+// started from a thread of the target's own: session_starter.h); calls are served one at a
+// time.
 #pragma once
 
 #include <memory>
