@@ -36,10 +36,7 @@ BatchSource batches(const ImageSet& set, std::vector<std::int64_t> indices, Batc
     BatchOptions options = base;
     options.seed = seed;
     Batch b = make_batch(set, chosen, options);
-    LabelledBatch out;
-    out.images = torch::from_blob(b.pixels.data(), {b.n, b.channels, b.height, b.width}, torch::kFloat32).clone();
-    out.labels = torch::from_blob(b.labels.data(), {b.n}, torch::kInt32).to(torch::kInt64);
-    return out;
+    return labelled_batch(b);
   };
 }
 

@@ -40,6 +40,11 @@ std::int64_t steps_per_epoch(std::int64_t images, std::int32_t batch) {
   return images < batch ? 1 : images / batch;
 }
 
+LabelledBatch labelled_batch(Batch& b) {
+  return {torch::from_blob(b.pixels.data(), {b.n, b.channels, b.height, b.width}, torch::kFloat32).clone(),
+          torch::from_blob(b.labels.data(), {b.n}, torch::kInt32).to(torch::kInt64)};
+}
+
 FitResult fit(TrainableModel& model, std::int64_t train_images, const BatchLoss& batch_loss, const TrainOptions& options,
               const ModelStamp& stamp, const ProgressCallback& progress) {
   FitResult result;

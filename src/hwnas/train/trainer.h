@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "hwnas/train/checkpoint.h"
+#include "hwnas/train/data/batch.h"
 #include "hwnas/train/network.h"
 #include "hwnas/train/train_options.h"
 
@@ -38,6 +39,9 @@ TrainableModel trainable(Network& network);
 struct LabelledBatch {
   torch::Tensor images, labels;
 };
+/// A made batch (data/batch.h: pixels in [N, C, H, W] order, int32 labels) as tensors: the
+/// images copied, the labels widened to int64.
+LabelledBatch labelled_batch(Batch& batch);
 /// The images at `positions` (indices into the run's training subset, or the test set),
 /// augmented with `seed` for training.
 using BatchSource = std::function<LabelledBatch(std::span<const std::int64_t> positions, std::uint64_t seed)>;

@@ -40,10 +40,7 @@ ImageBatch image_batch(const SupernetData& data, const ImageSet& set, std::span<
   options.pad = std::max(1, static_cast<std::int32_t>(std::lround(resolution / 14.0)));
   options.seed = seed;
   Batch b = make_batch(set, indices, options);
-  ImageBatch out;
-  out.images = torch::from_blob(b.pixels.data(), {b.n, b.channels, b.height, b.width}, torch::kFloat32).clone();
-  out.labels = torch::from_blob(b.labels.data(), {b.n}, torch::kInt32).to(torch::kInt64);
-  return out;
+  return labelled_batch(b);
 }
 
 }  // namespace hwnas::train::supernet

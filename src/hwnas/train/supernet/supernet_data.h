@@ -14,6 +14,7 @@
 
 #include "hwnas/train/data/batch.h"
 #include "hwnas/train/data/image_set.h"
+#include "hwnas/train/trainer.h"
 
 namespace hwnas::train::supernet {
 
@@ -33,9 +34,7 @@ SupernetData load_supernet_data(const std::string& data_dir, std::int64_t valida
 
 /// The images `indices` of `set` at `resolution` × `resolution` with `channels` channels:
 /// float [N, C, H, W] and labels int64 [N]; augmented with `seed` when `augment`.
-struct ImageBatch {
-  torch::Tensor images, labels;
-};
+using ImageBatch = LabelledBatch;
 ImageBatch image_batch(const SupernetData& data, const ImageSet& set, std::span<const std::int64_t> indices,
                        std::int32_t resolution, std::int32_t channels, bool augment, std::uint64_t seed);
 
