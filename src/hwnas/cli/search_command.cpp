@@ -103,7 +103,8 @@ nlohmann::ordered_json result_json(const search::SearchResult& result) {
   for (const search::Trial& t : r.trials) trials.push_back(trial_json(t));
   nlohmann::ordered_json rungs = nlohmann::ordered_json::array();
   for (const search::RungCost& c : r.rung_costs)
-    rungs.push_back({{"rung", c.rung}, {"evaluations", c.evaluations}, {"failed", c.failed}, {"seconds", c.seconds}});
+    rungs.push_back(
+        {{"rung", c.rung}, {"evaluations", c.evaluations}, {"failed", c.failed}, {"seconds", json_number(c.seconds)}});
   return {{"evaluations", r.accuracy_evaluations},
           {"latency_evaluations", r.latency_evaluations},
           {"repeats", r.state ? r.state->duplicates : 0},
