@@ -130,12 +130,7 @@ void add_train(CLI::App* parent) {
     const train::ProgressCallback progress = training_progress(bar);
     const sn::SupernetRun r = sn::train_supernet(*space, options, progress);
     bar.finish();
-    // The sessions before a resume: the checkpoint's training time less this session's
-    // (the run records this session's only).
-    const double resumed_seconds =
-        r.resumed_from_epoch > 0
-            ? std::max(0.0, train::read_checkpoint(options.train.checkpoint).seconds - r.train_seconds)
-            : 0.0;
+    const double resumed_seconds = r.resumed_train_seconds;
     if (args->json) {
       nlohmann::ordered_json j;
       j["space"] = space->name();

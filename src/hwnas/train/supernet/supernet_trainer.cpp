@@ -178,6 +178,7 @@ SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions
   const FitResult fit = train::fit(model, run.train_images, Sandwich{space, *bank, data, options, &run.subnet_images},
                                    options.train, stamp, progress);
   record_fit(fit, run);
+  run.resumed_train_seconds = fit.seconds_before;
   run.final_loss = fit.final_loss;
   if (run.failed) return run;
 
@@ -192,7 +193,7 @@ SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions
   file.validation = options.train.validation;
   file.batch = options.train.batch;
   file.epochs_done = run.epochs_done;
-  file.train_seconds = run.train_seconds;
+  file.train_seconds = run.train_seconds + run.resumed_train_seconds;  // every session's
   file.tensors = bank->tensors();
   write_supernet(options.out, file);
 

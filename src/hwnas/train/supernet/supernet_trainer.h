@@ -49,6 +49,7 @@ struct SupernetRun {
   std::int64_t images_trained = 0;        // batch images of this session's steps
   std::int64_t subnet_images = 0;         // images through a subnet in this session (steps × batch × subnets)
   double train_seconds = 0;               // this session's training
+  double resumed_train_seconds = 0;       // resumed: the sessions' before it (the checkpoint's)
   double images_per_s = 0;                // images_trained / train_seconds
   double final_loss = 0;                  // mean sandwich loss (mean over subnets) of the last epoch
   std::int64_t bank_tensors = 0, bank_parameters = 0;
