@@ -190,6 +190,17 @@ TEST(SupernetCli, BadSubnetsAndOutputsAreOneLineErrorsAndWriteNothing) {
                 .status,
             0);
   expect_bad_input({"supernet", "eval", file, input, zoo}, zoo + ": model '");
+  // A network of another space whose layers all fit in the bank (here: the space's own
+  // model under another space's name) is refused too; it was measured before.
+  std::string renamed_text = before;
+  const std::size_t at = renamed_text.find("name: tiny-supernet");
+  ASSERT_NE(at, std::string::npos) << before.substr(0, 200);
+  renamed_text.replace(at, std::string("name: tiny-supernet").size(), "name: tiny-other");
+  const std::string renamed = write_temp("renamed.yaml", renamed_text);
+  expect_bad_input({"supernet", "eval", file, renamed}, "model 'tiny-other' is not of the supernet's space 'tiny-supernet'");
+  expect_bad_input({"supernet", "extract", file, renamed, "--out", model, "--weights", weights},
+                   "model 'tiny-other' is not of the supernet's space 'tiny-supernet'");
+  EXPECT_FALSE(std::filesystem::exists(model));
 
   // A truncated checkpoint names the command that writes one.
   expect_bad_input({"supernet", "train", kSpace, "--out", scratch("r.supernet"), "--checkpoint", cut, "--resume"},

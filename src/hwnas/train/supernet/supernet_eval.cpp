@@ -116,17 +116,28 @@ OpenedSupernet::OpenedSupernet(const std::string& path, const SupernetEvalOption
   measure_.validation = validation;
 }
 
+void OpenedSupernet::check_of_space(const graph::Graph& subnet) const {
+  if (subnet.name() != space_->name())
+    throw UserError(fmt::format("model '{}' is not of the supernet's space '{}' (its models, from hwnas space sample "
+                                "or decode of that space, carry its name); give a model of that space or a supernet "
+                                "trained on the model's space",
+                                subnet.name(), space_->name()));
+}
+
 void OpenedSupernet::check(const graph::Graph& subnet) const {
+  check_of_space(subnet);
   check_subnet(subnet, data_);
   const torch::NoGradGuard no_grad;
   bank_->subnet(subnet);
 }
 
 SubnetAccuracy OpenedSupernet::measure(const graph::Graph& subnet) const {
+  check_of_space(subnet);
   return measure_subnet(*bank_, subnet, data_, measure_);
 }
 
 WeightsFile OpenedSupernet::extract(const graph::Graph& subnet) const {
+  check_of_space(subnet);
   Network network = calibrated_subnet(*bank_, subnet, data_, measure_);
   const InputShape in = input_shape(subnet);
   return WeightsFile{ModelStamp{subnet.name(), graph_hash_text(subnet), "classification", in.resolution},

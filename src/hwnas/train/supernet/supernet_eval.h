@@ -72,7 +72,9 @@ class OpenedSupernet {
 
   /// Throws calibrated_subnet's UserErrors for `subnet` without measuring it (a network of
   /// views of the bank is built and dropped), so that a list of models is refused before
-  /// any is measured.
+  /// any is measured; and a UserError naming both when `subnet` is not named as the
+  /// supernet's space (a network of another space whose layers happen to fit in the bank,
+  /// e.g. a smaller space with the same layer names). check, measure and extract refuse it.
   void check(const graph::Graph& subnet) const;
 
   SubnetAccuracy measure(const graph::Graph& subnet) const;
@@ -85,6 +87,7 @@ class OpenedSupernet {
   std::string path_;
   SupernetFile file_;
   std::unique_ptr<space::Space> space_;
+  void check_of_space(const graph::Graph& subnet) const;
   WeightBank bank_{nullptr};
   SupernetData data_;
   MeasureOptions measure_;
