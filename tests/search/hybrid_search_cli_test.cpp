@@ -4,6 +4,7 @@
 // loop, the promotions, the per-rung costs and the errors are checked in seconds.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -99,6 +100,10 @@ TEST(HybridSearchCli, EachBracketScreensRanksAndTrainsItsBest) {
     if (argv[0] == "supernet") {
       ++supernets;
       EXPECT_EQ(argv[2], (scratch_dir() / "ok.supernet").string());
+      // The searched space's fingerprint, for hwnas-train to refuse a supernet of another.
+      const auto at = std::find(argv.begin(), argv.end(), "--expect-fingerprint");
+      ASSERT_NE(at, argv.end()) << line;
+      EXPECT_TRUE(std::next(at) != argv.end() && std::next(at)->get<std::string>().starts_with("f1:")) << line;
     }
     if (argv[0] == "train") ++trainings;
   }
@@ -190,6 +195,8 @@ TEST(HybridSearchCli, BadHybridsAreOneLineAndExit2) {
   fs::create_directories(scratch_dir() / "dir.supernet");
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"[{supernet: none.supernet}, {}]", "multi_fidelity.rungs[0].supernet: no such file"},
+      {"[{supernet: {file: other.supernet, space: none.yaml}}, {}]",
+       "multi_fidelity.rungs[0].supernet.space: no such space file"},
       {"[{supernet: dir.supernet}, {}]", "dir.supernet' is a directory, not a supernet file; give the file itself"},
       // hwnas-train's whole line, its fix included (it was cut after 100 characters).
       {"[{supernet: refused.supernet}, {}]",

@@ -202,6 +202,18 @@ TEST(SupernetCli, BadSubnetsAndOutputsAreOneLineErrorsAndWriteNothing) {
                    "model 'tiny-other' is not of the supernet's space 'tiny-supernet'");
   EXPECT_FALSE(std::filesystem::exists(model));
 
+  // --space of another space (same name, other choices), and a search's space of another
+  // fingerprint (--expect-fingerprint), refused before any model is read.
+  std::string wider = read_file(kSpace);
+  const std::size_t expansion = wider.find("expansion: [2, 4]");
+  ASSERT_NE(expansion, std::string::npos);
+  wider.replace(expansion, std::string("expansion: [2, 4]").size(), "expansion: [2, 6]");
+  const std::string wider_file = write_temp("wider.yaml", wider);
+  expect_bad_input({"supernet", "eval", file, "0", "--space", wider_file},
+                   "wider.yaml is not the one the supernet was trained on (" + kSpace);
+  expect_bad_input({"supernet", "eval", file, "--serve", "--expect-fingerprint", "f1:0"},
+                   "the supernet was trained on space 'tiny-supernet' (" + kSpace);
+
   // A truncated checkpoint names the command that writes one.
   expect_bad_input({"supernet", "train", kSpace, "--out", scratch("r.supernet"), "--checkpoint", cut, "--resume"},
                    "give a checkpoint written by hwnas supernet train");

@@ -409,5 +409,47 @@ TEST(SupernetFile, DamagedOrForeignFilesAreOneLineErrors) {
   }
 }
 
+// A space file that moved: found where it was relative to the supernet (the two moved
+// together), or given as space_arg (--space); missing, or another space, a one-line error.
+TEST(SupernetFile, MovedSpaceIsFoundBesideOrGivenAndCheckedByFingerprint) {
+  const std::filesystem::path dir = hwnas::testing::scratch_dir() / "moved";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "a" / "nets");
+  std::filesystem::copy_file(kSpaceFile, dir / "a" / "space.yaml");
+  SupernetFile f;
+  f.space = (dir / "a" / "space.yaml").string();
+  f.space_name = "mobilenet-cls-fmnist";
+  f.fingerprint = space::fingerprint(*fmnist_space());
+  f.parallelism_factor = 64;
+  f.batch = 32;
+  f.tensors = {{"ibn:x.weight", torch::ones({2, 3})}};
+  write_supernet((dir / "a" / "nets" / "f.supernet").string(), f);
+  std::filesystem::rename(dir / "a", dir / "b");
+  const std::string path = (dir / "b" / "nets" / "f.supernet").string();
+  const SupernetFile back = read_supernet(path);
+  EXPECT_EQ(back.space_beside, "../space.yaml");
+  EXPECT_EQ(supernet_space(back, path)->name(), "mobilenet-cls-fmnist");
+  const auto message = [&](const std::string& space_arg) {
+    try {
+      supernet_space(back, path, space_arg);
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  std::filesystem::rename(dir / "b" / "space.yaml", dir / "elsewhere.yaml");
+  const std::string missing = message("");
+  EXPECT_NE(missing.find(path + ": the supernet's space file " + f.space + " is missing"), std::string::npos)
+      << missing;
+  EXPECT_NE(missing.find("give it with --space FILE"), std::string::npos) << missing;
+  EXPECT_EQ(message((dir / "elsewhere.yaml").string()), "no error");
+  const std::string other = std::string(HWNAS_SOURCE_DIR) + "/tests/train/supernet_tiny_space.yaml";
+  const std::string mismatch = message(other);
+  EXPECT_NE(mismatch.find("the space " + other + " is not the one the supernet was trained on (" + f.space),
+            std::string::npos)
+      << mismatch;
+  EXPECT_EQ(mismatch.find('\n'), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hwnas::train::supernet

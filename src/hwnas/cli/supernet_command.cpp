@@ -61,6 +61,13 @@ graph::Graph subnet_graph(const std::string& spec, const space::Space& space) {
   }
 }
 
+// --space of eval and extract (supernet_file.h supernet_space).
+void add_space_option(CLI::App* cmd, std::string& space) {
+  cmd->add_option("--space", space,
+                  "The space file the supernet was trained on, when it moved (checked against the supernet's "
+                  "fingerprint; default: the stored path, then beside the supernet file)");
+}
+
 nlohmann::ordered_json accuracy_json(const sn::SubnetAccuracy& a) {
   nlohmann::ordered_json j;
   j["accuracy"] = percent_of_images(a.top1, a.images);
@@ -210,6 +217,7 @@ void add_eval(CLI::App* parent) {
       "eval", "Measure subnets of a supernet after batch-norm recalibration (top-1 on its validation images)");
   cmd->add_option("FILE", args->file, "Supernet file (hwnas supernet train --out)")->required();
   cmd->add_option("MODEL", args->models, "Model files of the space, or its architecture strings");
+  add_space_option(cmd, args->options.space);
   cmd->add_option("--data", args->options.data_dir, "Fashion-MNIST directory (default: Debian's)");
   cmd->add_flag("--test", args->options.test, "Measure on the test set instead of the held-out validation images");
   add_integer_option(cmd, "--validation", args->options.validation, 1, 30'000,
@@ -218,6 +226,8 @@ void add_eval(CLI::App* parent) {
   add_integer_option(cmd, "--calibration-images", args->options.calibration_images, 2, 60'000,
                      "Training images recalibrating each subnet's batch norm");
   add_integer_option(cmd, "--threads", args->threads, 1, 1024, "torch threads");
+  cmd->add_option("--expect-fingerprint", args->options.expect_fingerprint,
+                  "Refuse a supernet whose space has another fingerprint (the search passes its space's)");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->add_flag("--serve", args->serve,
                 "Read one model file per stdin line and answer each with one JSON line (the search's "
@@ -287,6 +297,7 @@ void add_extract(CLI::App* parent) {
   cmd->add_option("MODEL", args->model, "Model file of the space, or its architecture string")->required();
   cmd->add_option("--out", args->out, "The model file to write (.yaml or .json)")->required();
   cmd->add_option("--weights", args->weights, "The weights file to write")->required();
+  add_space_option(cmd, args->options.space);
   cmd->add_option("--data", args->options.data_dir, "Fashion-MNIST directory (default: Debian's)");
   add_integer_option(cmd, "--calibration-images", args->options.calibration_images, 2, 60'000,
                      "Training images recalibrating batch norm");

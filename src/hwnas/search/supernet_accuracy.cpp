@@ -1,12 +1,15 @@
 // Accuracy from a trained weight-sharing supernet (issue 13 §2; docs/experiments.md, "A
-// supernet"): `accuracy: supernet: FILE`, or `supernet: {file: FILE, validation,
-// calibration_images, threads, data, timeout_s}`. The search stays torch-free: one
+// supernet"): `accuracy: supernet: FILE`, or `supernet: {file: FILE, space, validation,
+// calibration_images, threads, data, timeout_s}` (space: the space file the supernet was
+// trained on, when it moved; hwnas-train checks it against the supernet's fingerprint). The search stays torch-free: one
 // long-lived `hwnas-train supernet eval FILE --serve` process (beside hwnas) evaluates each
 // candidate's model file, sent as one line, as a subnet of the supernet (its weights
 // sliced from the supernet's, batch norm recalibrated) and answers one JSON line,
 // {"accuracy": TOP1_PERCENT, "seconds": S} or {"error": "..."}. The accuracy is the real
 // top-1 % of the subnet with the shared weights, not a percentile.
 //
+// hwnas-train is given the search space's fingerprint (--expect-fingerprint) and refuses
+// at start-up a supernet trained on another space, even one of the same name.
 // When the experiment is read, the space's baseline (or its first seeded sample) is
 // evaluated once: a supernet file hwnas-train refuses (exit 2 at start-up), a supernet of
 // another space (the baseline is no subnet of it) and a missing hwnas-train verb fail
@@ -21,6 +24,7 @@
 #include "hwnas/graph/model_file.h"
 #include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/served_program.h"
+#include "hwnas/space/space.h"
 
 namespace hwnas::search {
 namespace {
@@ -30,7 +34,8 @@ namespace fs = std::filesystem;
 constexpr const char* kTrainHint = "train one with `hwnas supernet train SPACE --target T --out FILE`";
 
 struct SupernetSettings {
-  std::string file, data;
+  std::string file, data, space;  // space: --space ("" for the stored one)
+  std::string fingerprint;        // the search space's (--expect-fingerprint)
   InputDigest input;  // the file's key and digest (the store keeps them: --resume checks them)
   std::optional<std::int64_t> validation, calibration_images;  // unset: hwnas-train's defaults
   std::int64_t threads = 1;
@@ -39,7 +44,8 @@ struct SupernetSettings {
 
 std::vector<std::string> serve_argv(const fs::path& program, const SupernetSettings& s) {
   std::vector<std::string> a = {program.string(), "supernet", "eval", s.file, "--serve", "--threads",
-                                std::to_string(s.threads)};
+                                std::to_string(s.threads), "--expect-fingerprint", s.fingerprint};
+  if (!s.space.empty()) a.insert(a.end(), {"--space", s.space});
   if (s.validation) a.insert(a.end(), {"--validation", std::to_string(*s.validation)});
   if (s.calibration_images) a.insert(a.end(), {"--calibration-images", std::to_string(*s.calibration_images)});
   if (!s.data.empty()) a.insert(a.end(), {"--data", s.data});
@@ -94,13 +100,20 @@ SupernetSettings read_settings(const ExperimentSection& s) {
     return p;
   }
   if (!v.IsMap())
-    s.fail("supernet", fmt::format("must be a supernet file or {{file: FILE, validation: N, calibration_images: N, "
-                                   "threads: N, data: DIR, timeout_s: S}}, got {}",
+    s.fail("supernet", fmt::format("must be a supernet file or {{file: FILE, space: SPACE_FILE, validation: N, "
+                                   "calibration_images: N, threads: N, data: DIR, timeout_s: S}}, got {}",
                                    v.IsSequence() ? "a list" : "nothing"));
   const ExperimentSection m = s.section("supernet");
-  m.only({"file", "validation", "calibration_images", "threads", "data", "timeout_s"});
+  m.only({"file", "space", "validation", "calibration_images", "threads", "data", "timeout_s"});
   if (!m.has("file")) m.fail_here(fmt::format("file: missing; give the supernet file ({})", kTrainHint));
   file(m, "file");
+  if (m.has("space")) {
+    const std::string space = m.text("space");
+    p.space = space.ends_with(".yaml") || space.ends_with(".yml") ? fs::absolute(m.path("space")).string() : space;
+    std::error_code ec;
+    if (p.space != space && !fs::is_regular_file(p.space, ec))
+      m.fail("space", fmt::format("no such space file '{}'; give the space file the supernet was trained on", p.space));
+  }
   if (m.has("validation")) p.validation = m.integer("validation", 1, 30'000);
   if (m.has("calibration_images")) p.calibration_images = m.integer("calibration_images", 2, 60'000);
   p.threads = m.integer("threads", 1, 1024, p.threads);
@@ -113,7 +126,8 @@ SupernetSettings read_settings(const ExperimentSection& s) {
 
 PlannedSource plan_supernet_accuracy(const ExperimentSection& s, const space::Space& space,
                                      const std::filesystem::path& program) {
-  const SupernetSettings settings = read_settings(s);
+  SupernetSettings settings = read_settings(s);
+  settings.fingerprint = space::fingerprint(space);
   const fs::path exe = program.empty() ? hw::program_beside_this_one("hwnas-train") : program;
   std::error_code ec;
   if (!fs::is_regular_file(exe, ec))

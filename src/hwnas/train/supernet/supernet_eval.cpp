@@ -23,6 +23,17 @@ void check_subnet(const graph::Graph& g, const SupernetData& data) {
   check_classifier(g, data.train_set.classes);
 }
 
+// read_supernet(path), refused when its space is not the caller's (expect_fingerprint).
+SupernetFile read_expected(const std::string& path, const std::string& expect_fingerprint) {
+  SupernetFile f = read_supernet(path);
+  if (!expect_fingerprint.empty() && f.fingerprint != expect_fingerprint)
+    throw UserError(fmt::format("{}: the supernet was trained on space '{}' ({}, fingerprint {}), not on the searched "
+                                "space (fingerprint {}: other choices, or another P); train a supernet on the searched "
+                                "space",
+                                path, f.space_name, f.space, f.fingerprint, expect_fingerprint));
+  return f;
+}
+
 }  // namespace
 
 Network calibrated_subnet(const WeightBankImpl& bank, const graph::Graph& subnet, const SupernetData& data,
@@ -82,7 +93,7 @@ SubnetAccuracy measure_subnet(const WeightBankImpl& bank, const graph::Graph& su
 }
 
 OpenedSupernet::OpenedSupernet(const std::string& path, const SupernetEvalOptions& options)
-    : path_(path), file_(read_supernet(path)), space_(supernet_space(file_, path)) {
+    : path_(path), file_(read_expected(path, options.expect_fingerprint)), space_(supernet_space(file_, path, options.space)) {
   if (options.validation > file_.validation)
     throw UserError(fmt::format("--validation {}: the supernet {} held out {} training images; measure on at most "
                                 "those (the others were trained on), or give --test",

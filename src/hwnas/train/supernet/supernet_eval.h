@@ -51,6 +51,8 @@ SubnetAccuracy measure_subnet(const WeightBankImpl& bank, const graph::Graph& su
 /// A supernet file opened for measuring and extracting: its space, bank and data.
 struct SupernetEvalOptions {
   std::string data_dir;                     // Fashion-MNIST's (default: Debian's)
+  std::string space;                        // --space: the space, when its file moved (supernet_space)
+  std::string expect_fingerprint;           // "" or the caller's space's (space.h fingerprint; the search's)
   std::int64_t calibration_images = 2000;
   bool test = false;                        // measure on the test set
   std::int64_t validation = -1;             // -1: the file's held-out count; else at most it
@@ -58,7 +60,9 @@ struct SupernetEvalOptions {
 class OpenedSupernet {
  public:
   /// Reads `path` (read_supernet, supernet_space) and the data. UserError: the file's and
-  /// the space's errors; --validation larger than the file's held-out images (their
+  /// the space's errors; a supernet whose space's fingerprint is not `expect_fingerprint`
+  /// (a search's space of the same name with other choices: names both, before the space
+  /// is built); --validation larger than the file's held-out images (their
   /// validation images would include trained ones) or, with a file that held none out,
   /// any measurement but --test; --calibration-images below 2 (above the supernet's
   /// training images it is that count).

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <string_view>
 #include <vector>
 
@@ -26,12 +27,33 @@ const PickleKind& supernet_kind() {
   return kind;
 }
 
+namespace fs = std::filesystem;
+
+bool is_space_file(std::string_view space) { return space.ends_with(".yaml") || space.ends_with(".yml"); }
+
+// The space file `f` names: where it was, else where it was relative to the supernet file,
+// else one of its name beside it; "" when none exists.
+std::string find_space_file(const SupernetFile& f, const std::string& path) {
+  const fs::path folder = fs::absolute(path).parent_path();
+  std::vector<fs::path> tried = {f.space};
+  if (!f.space_beside.empty()) tried.push_back(folder / f.space_beside);
+  tried.push_back(folder / fs::path(f.space).filename());
+  std::error_code ec;
+  for (const fs::path& p : tried)
+    if (fs::is_regular_file(p, ec)) return p.lexically_normal().string();
+  return "";
+}
+
 }  // namespace
 
 void write_supernet(const std::string& path, const SupernetFile& f) {
   c10::impl::GenericDict d = pickle_dict(kSupernetFormat, kVersion);
   d.insert("space", f.space);
   d.insert("space_name", f.space_name);
+  d.insert("space_beside",
+           is_space_file(f.space)
+               ? fs::absolute(f.space).lexically_relative(fs::absolute(path).parent_path()).string()
+               : std::string());
   d.insert("fingerprint", f.fingerprint);
   d.insert("parallelism_factor", std::int64_t{f.parallelism_factor});
   d.insert("target", f.target);
@@ -56,6 +78,7 @@ SupernetFile read_supernet(const std::string& path) {
   const auto int_of = [](const c10::IValue& x) { return x.toInt(); };
   f.space = field("space", text_of);
   f.space_name = field("space_name", text_of);
+  if (d.contains("space_beside")) f.space_beside = field("space_beside", text_of);
   f.fingerprint = field("fingerprint", text_of);
   f.parallelism_factor = static_cast<std::int32_t>(field("parallelism_factor", int_of));
   f.target = field("target", text_of);
@@ -76,24 +99,36 @@ SupernetFile read_supernet(const std::string& path) {
   return f;
 }
 
-std::unique_ptr<space::Space> supernet_space(const SupernetFile& f, const std::string& path) {
+std::unique_ptr<space::Space> supernet_space(const SupernetFile& f, const std::string& path,
+                                             const std::string& space_arg) {
   space::SpaceOptions options;
   if (f.parallelism_factor > 0) {
     options.parallelism_factor = f.parallelism_factor;
     options.parallelism_source = fmt::format("supernet {} (target '{}')", path, f.target);
     if (!f.target.empty()) options.parallelism_option = "--target " + f.target;
   }
+  std::string space = space_arg.empty() ? f.space : space_arg;
+  if (space_arg.empty() && is_space_file(f.space)) {
+    space = find_space_file(f, path);
+    if (space.empty())
+      throw UserError(fmt::format("{}: the supernet's space file {} is missing (not there, nor beside the supernet); "
+                                  "give it with --space FILE (a space: key beside file: in a search)",
+                                  path, f.space));
+  }
   std::unique_ptr<space::Space> s;
   try {
-    s = space::make_space(f.space, options);
+    s = space::make_space(space, options);
   } catch (const UserError& e) {
-    throw UserError(fmt::format("{}: the supernet's space '{}' cannot be built again: {}", path, f.space, e.what()));
+    throw UserError(fmt::format("{}: the supernet's space '{}' cannot be built again: {}", path, space, e.what()));
   }
-  if (space::fingerprint(*s) != f.fingerprint)
-    throw UserError(fmt::format("{}: the space '{}' has changed since the supernet was trained (fingerprint {}, "
-                                "trained on {}); train the supernet again or restore the space file",
-                                path, f.space, space::fingerprint(*s), f.fingerprint));
-  return s;
+  if (space::fingerprint(*s) == f.fingerprint) return s;
+  if (!space_arg.empty())
+    throw UserError(fmt::format("{}: the space {} is not the one the supernet was trained on ({}, '{}'): fingerprint "
+                                "{}, trained on {}; give that space file with --space",
+                                path, space_arg, f.space, f.space_name, space::fingerprint(*s), f.fingerprint));
+  throw UserError(fmt::format("{}: the space '{}' has changed since the supernet was trained (fingerprint {}, "
+                              "trained on {}); train the supernet again or restore the space file",
+                              path, space, space::fingerprint(*s), f.fingerprint));
 }
 
 }  // namespace hwnas::train::supernet

@@ -4,6 +4,8 @@
 //
 //   format "hwnas-supernet", version 1,
 //   space (a built-in's name or the space file's absolute path), space_name,
+//   space_beside (the space file's path relative to the supernet file's folder, written by
+//   write_supernet; "" for a built-in; absent from files written before it),
 //   fingerprint (space.h: the space as it was trained; an edited space file is refused),
 //   parallelism_factor (the P it was built with, 0 for none), target (as given),
 //   options {option → value} (CLI spelling: the training's knobs), validation (training
@@ -23,6 +25,7 @@ namespace hwnas::train::supernet {
 
 struct SupernetFile {
   std::string space;                 // make_space's argument
+  std::string space_beside;          // read only: the space file relative to the supernet file's folder
   std::string space_name;
   std::string fingerprint;
   std::int32_t parallelism_factor = 0;
@@ -43,9 +46,14 @@ void write_supernet(const std::string& path, const SupernetFile& file);
 /// another version, or is damaged (truncated, a key missing or of the wrong type).
 SupernetFile read_supernet(const std::string& path);
 
-/// The space the supernet was trained on, built again (its file's P). UserError naming
-/// `path` when the space cannot be built (a space file moved or broken) or no longer has
-/// the file's fingerprint (edited since: its genomes would decode to other networks).
-std::unique_ptr<space::Space> supernet_space(const SupernetFile& file, const std::string& path);
+/// The space the supernet was trained on, built again (its file's P): `space_arg` when
+/// given (--space: a built-in's name or a space file, for a space file that moved), else
+/// the stored space file where it was, else where it was relative to the supernet file
+/// (both moved together), else a file of its name beside the supernet file. UserError
+/// naming `path`: no such space file ("... missing; give it with --space FILE"), a space
+/// that cannot be built (broken), or one without the file's fingerprint (edited since, or
+/// `space_arg` another space: its genomes would decode to other networks; names both).
+std::unique_ptr<space::Space> supernet_space(const SupernetFile& file, const std::string& path,
+                                             const std::string& space_arg = "");
 
 }  // namespace hwnas::train::supernet
