@@ -104,6 +104,10 @@ TEST(HybridSearchCli, EachBracketScreensRanksAndTrainsItsBest) {
       const auto at = std::find(argv.begin(), argv.end(), "--expect-fingerprint");
       ASSERT_NE(at, argv.end()) << line;
       EXPECT_TRUE(std::next(at) != argv.end() && std::next(at)->get<std::string>().starts_with("f1:")) << line;
+      // Its validation errors name the rung's key, not --validation.
+      const auto key = std::find(argv.begin(), argv.end(), "--validation-key");
+      ASSERT_NE(key, argv.end()) << line;
+      EXPECT_EQ(*std::next(key), "multi_fidelity.rungs[1].supernet.validation") << line;
     }
     if (argv[0] == "train") ++trainings;
   }
@@ -171,6 +175,8 @@ TEST(HybridSearchCli, ConfigErrorsComeBeforeAnyHwnasTrainStarts) {
       {hybrid(rungs), "early", {"--set", "strategy.population=1"}, "strategy.population"},
       {hybrid(rungs), "early", {"--set", "strategy={name: local}"}, "strategy 'local' evaluates one neighbour"},
       {hybrid(rungs), "started", {"--resume", "--set", "seed=4"}, "--resume: "},
+      {hybrid("[{proxy: {name: synflw, reference: 4}}, {supernet: ok.supernet}, {}]"), "early", {},
+       "multi_fidelity.rungs[0].proxy.name: unknown proxy 'synflw' (known: synflow, "},
   };
   for (const Case& c : cases) {
     fs::remove(log);
@@ -205,6 +211,10 @@ TEST(HybridSearchCli, BadHybridsAreOneLineAndExit2) {
       {"[{epochs: 1}, {proxy: synflow}]", "multi_fidelity.rungs[1]: a proxy rung screens candidates"},
       {"[{proxy: synflow, subset: 0.1}, {}]", "multi_fidelity.rungs[0].subset: a proxy rung scores candidates"},
       {"[{naswot: 1}, {}]", "multi_fidelity.rungs[0].naswot: unknown key"},
+      // Misspelt keys are suggested, in a rung of accuracy.train and in a source rung.
+      {"[{proxi: synflow}, {}]", "multi_fidelity.rungs[0].proxi: unknown key (did you mean 'proxy'?)"},
+      {"[{proxy: synflow, epoch: 2}, {}]",
+       "multi_fidelity.rungs[0].epoch: unknown key (did you mean 'epochs'?); a proxy rung scores candidates"},
   };
   for (const auto& [rungs, hint] : cases) {
     const Result r = search(hybrid(rungs), "bad");

@@ -159,6 +159,11 @@ TEST(SupernetCli, BadSubnetsAndOutputsAreOneLineErrorsAndWriteNothing) {
                    "is not of the supernet's space");
   expect_bad_input({"supernet", "eval", file, "1-2-3"}, "nor an architecture of the supernet's space 'tiny-supernet'");
   expect_bad_input({"supernet", "eval", file, "0", "--validation", "600"}, "held out 500 training images");
+  // A search's: its key named, no --test (a search keeps the test set unseen).
+  const std::vector<std::string> keyed = {"supernet", "eval", file, "0", "--validation", "600", "--validation-key",
+                                          "multi_fidelity.rungs[1].supernet.validation"};
+  expect_bad_input(keyed, "multi_fidelity.rungs[1].supernet.validation 600: the supernet ");
+  EXPECT_EQ(hwnas(keyed).err.find("--test"), std::string::npos);
   expect_bad_input({"supernet", "eval", file, "0", "--test", "--validation", "100"}, "--test or --validation");
   const std::string arch = sample_arches(1, (scratch_dir() / "one").string()).at(0);
   const std::string model = scratch("m.yaml"), weights = scratch("m.pt");

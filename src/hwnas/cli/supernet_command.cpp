@@ -228,6 +228,8 @@ void add_eval(CLI::App* parent) {
   add_integer_option(cmd, "--threads", args->threads, 1, 1024, "torch threads");
   cmd->add_option("--expect-fingerprint", args->options.expect_fingerprint,
                   "Refuse a supernet whose space has another fingerprint (the search passes its space's)");
+  cmd->add_option("--validation-key", args->options.validation_key,
+                  "Name this experiment key instead of --validation in errors, with no --test fix (the search's)");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->add_flag("--serve", args->serve,
                 "Read one model file per stdin line and answer each with one JSON line (the search's "

@@ -17,7 +17,9 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hwnas/search/candidate.h"
@@ -109,6 +111,10 @@ std::unique_ptr<AccuracySource> make_supernet_accuracy(const ExperimentSection& 
 /// and the program; start() probes the supernet. `space` must outlive the planned source.
 PlannedSource plan_supernet_accuracy(const ExperimentSection& section, const space::Space& space,
                                      const std::filesystem::path& program = {});
+/// The keys a rung of accuracy.train may set (the fidelity and the training; never the
+/// task or its data), for its own check and for the did-you-mean of other rungs' keys.
+std::span<const std::string_view> train_rung_keys();
+
 /// `train`: the accuracy.train section, `rungs`: its rungs of multi_fidelity.rungs (each a
 /// mapping of accuracy.train keys but task, data, scene_size and scene_labels, overriding
 /// them; empty: single fidelity), `first_rung`: the index of rungs[0] among all the rungs

@@ -3,7 +3,10 @@
 // then the rungs of the accuracy: source (docs/hybrid.md).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "hwnas/base/error.h"
+#include "hwnas/base/suggest.h"
 #include "hwnas/base/yaml_input.h"
 #include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/fidelity_schedule.h"
@@ -26,6 +29,13 @@ void check_one_kind(const ExperimentSection& s) {
   if (s.has("supernet")) s.only({"supernet"});
 }
 
+constexpr std::string_view kSourceKeys[] = {"proxy", "supernet"};
+
+bool is_train_rung_key(std::string_view key) {
+  const std::span<const std::string_view> keys = train_rung_keys();
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
 /// The source a multi_fidelity rung names for itself ("proxy", "supernet"), or "" for a
 /// rung of the accuracy: source.
 std::string rung_source(const ExperimentSection& rung) {
@@ -45,12 +55,20 @@ std::size_t check_rung_order(const std::vector<ExperimentSection>& rungs, const 
     const ExperimentSection& r = rungs[i];
     const std::string own = rung_source(r);
     if (own.empty()) {
-      if (r.node().IsMap())
-        for (const char* other : {"csv", "command", "train"})
-          if (r.has(other))
-            r.fail(other, fmt::format("a rung is a fidelity of accuracy.{}, or a source of its own: {{proxy: NAME}} "
-                                      "or {{supernet: FILE}} (docs/hybrid.md); remove {}",
-                                      kind, other));
+      if (!r.node().IsMap()) continue;
+      for (const char* other : {"csv", "command", "train"})
+        if (r.has(other))
+          r.fail(other, fmt::format("a rung is a fidelity of accuracy.{}, or a source of its own: {{proxy: NAME}} "
+                                    "or {{supernet: FILE}} (docs/hybrid.md); remove {}",
+                                    kind, other));
+      for (const auto& entry : r.node()) {  // a misspelt source key: read as a training key, it has no suggestion
+        const std::string key = entry.first.Scalar();
+        const std::string close = closest_name(key, kSourceKeys);
+        if (!close.empty() && !is_train_rung_key(key))
+          r.fail(key, fmt::format("unknown key (did you mean '{}'?); a rung is a fidelity of accuracy.{}, or a source "
+                                  "of its own: {{proxy: NAME}} or {{supernet: FILE}} (docs/hybrid.md)",
+                                  close, kind));
+      }
       continue;
     }
     for (const auto& entry : r.node()) {
@@ -58,11 +76,18 @@ std::size_t check_rung_order(const std::vector<ExperimentSection>& rungs, const 
       if (key == own) continue;
       if (key == "proxy" || key == "supernet")
         r.fail(key, fmt::format("a rung has one source; this one is {} already: give {} a rung of its own", own, key));
+      const std::string example =
+          own == "proxy" ? "proxy: {name: synflow, batch: 64}" : "supernet: {file: FILE, threads: 1}";
+      const char* does = own == "proxy" ? "scores candidates" : "evaluates shared weights";
+      if (kind == "train" && !is_train_rung_key(key)) {
+        const std::string close = closest_name(key, train_rung_keys());
+        r.fail(key, fmt::format("unknown key{}; a {} rung {} without training: its only key is {} (its settings go "
+                                "inside it, e.g. {})",
+                                close.empty() ? "" : " (did you mean '" + close + "'?)", own, does, own, example));
+      }
       r.fail(key, fmt::format("a {} rung {} without training: its only key is {} (its settings go inside it, e.g. "
                               "{}); {} belongs in a rung of accuracy.{}: remove it here",
-                              own, own == "proxy" ? "scores candidates" : "evaluates shared weights", own,
-                              own == "proxy" ? "proxy: {name: synflow, batch: 64}" : "supernet: {file: FILE, threads: 1}",
-                              key, kind));
+                              own, does, own, example, key, kind));
     }
     for (std::size_t j = 0; j < i; ++j)
       if (rung_source(rungs[j]) == own)

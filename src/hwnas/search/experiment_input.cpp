@@ -95,13 +95,13 @@ void ExperimentSection::fail_here(std::string_view message) const {
   throw UserError(origin(prefix_, node_.Mark()) + std::string(message));
 }
 
-void ExperimentSection::only(std::initializer_list<std::string_view> allowed) const {
+void ExperimentSection::only(std::span<const std::string_view> allowed) const {
   if (!node_.IsMap())
     fail_here(fmt::format("must be a mapping of keys ({}), got {}", fmt::join(allowed, ", "), value_words(node_)));
   for (const auto& entry : node_) {
     const std::string key = entry.first.Scalar();
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      const std::string close = closest_name(key, std::span(allowed.begin(), allowed.size()));
+      const std::string close = closest_name(key, allowed);
       throw UserError(origin(key_path(key), entry.first.Mark()) +
                       fmt::format("unknown key{}; allowed: {}", close.empty() ? "" : " (did you mean '" + close + "'?)",
                                   fmt::join(allowed, ", ")));

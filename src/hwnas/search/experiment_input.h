@@ -17,6 +17,7 @@
 #include <initializer_list>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,7 +49,10 @@ class ExperimentSection {
 
   /// Throws unless the section is a mapping whose keys are all in `allowed`:
   /// "FILE:LINE: latency.colum: unknown key; allowed: csv, column, arch_column".
-  void only(std::initializer_list<std::string_view> allowed) const;
+  void only(std::initializer_list<std::string_view> allowed) const {
+    only(std::span<const std::string_view>(allowed.begin(), allowed.size()));
+  }
+  void only(std::span<const std::string_view> allowed) const;
 
   /// "latency.column".
   std::string key_path(std::string_view key) const;

@@ -19,6 +19,7 @@
 #include "hwnas/graph/model_file.h"
 #include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/served_program.h"
+#include "hwnas/train/proxies/proxy_names.h"
 #include "hwnas/train/proxies/proxy_rank.h"
 
 namespace hwnas::search {
@@ -94,14 +95,24 @@ class ProxyAccuracy : public AccuracySource {
 ProxySettings read_settings(const ExperimentSection& s) {
   ProxySettings p;
   const YAML::Node v = s.get("proxy");
+  // An unknown proxy is refused here, not by hwnas-train after it has started.
+  const auto check_name = [&](const ExperimentSection& where, std::string_view key) {
+    try {
+      train::proxies::check_proxy_name(p.name);
+    } catch (const UserError& e) {
+      where.fail(key, e.what());
+    }
+  };
   if (v.IsScalar()) {
     p.name = s.text("proxy");
+    check_name(s, "proxy");
     return p;
   }
   if (!v.IsMap()) s.fail("proxy", "must be a proxy's name (e.g. synflow) or {name: NAME, batch: N, seed: S, ...}");
   const ExperimentSection m = s.section("proxy");
   m.only({"name", "batch", "seed", "data", "threads", "reference", "timeout_s"});
   p.name = m.text("name", std::nullopt, "the proxy's name, e.g. synflow (hwnas proxy --help lists them)");
+  check_name(m, "name");
   p.batch = m.integer("batch", 1, 60'000, p.batch);
   p.seed = static_cast<std::uint64_t>(m.integer("seed", 0, INT64_MAX, 0));
   p.threads = m.integer("threads", 1, 1024, p.threads);

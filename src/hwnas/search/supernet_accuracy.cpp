@@ -36,6 +36,7 @@ constexpr const char* kTrainHint = "train one with `hwnas supernet train SPACE -
 struct SupernetSettings {
   std::string file, data, space;  // space: --space ("" for the stored one)
   std::string fingerprint;        // the search space's (--expect-fingerprint)
+  std::string validation_key;     // the key hwnas-train's validation errors name (--validation-key)
   InputDigest input;  // the file's key and digest (the store keeps them: --resume checks them)
   std::optional<std::int64_t> validation, calibration_images;  // unset: hwnas-train's defaults
   std::int64_t threads = 1;
@@ -44,7 +45,8 @@ struct SupernetSettings {
 
 std::vector<std::string> serve_argv(const fs::path& program, const SupernetSettings& s) {
   std::vector<std::string> a = {program.string(), "supernet", "eval", s.file, "--serve", "--threads",
-                                std::to_string(s.threads), "--expect-fingerprint", s.fingerprint};
+                                std::to_string(s.threads), "--expect-fingerprint", s.fingerprint,
+                                "--validation-key", s.validation_key};
   if (!s.space.empty()) a.insert(a.end(), {"--space", s.space});
   if (s.validation) a.insert(a.end(), {"--validation", std::to_string(*s.validation)});
   if (s.calibration_images) a.insert(a.end(), {"--calibration-images", std::to_string(*s.calibration_images)});
@@ -95,6 +97,7 @@ SupernetSettings read_settings(const ExperimentSection& s) {
       where.fail(key, e.what());
     }
   };
+  p.validation_key = s.key_path("supernet") + ".validation";
   if (v.IsScalar()) {
     file(s, "supernet");
     return p;

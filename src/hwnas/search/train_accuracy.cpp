@@ -71,9 +71,8 @@ void read_train_keys(const ExperimentSection& s, TrainSettings& settings, bool t
     s.only({"task", "data", "epochs", "subset", "resolution", "batch", "threads", "seed", "optimizer", "lr",
             "weight_decay", "label_smoothing", "warmup", "augment", "scenes", "test_scenes", "scene_size",
             "scene_labels", "validation", "timeout_s"});
-  } else {  // a rung changes the fidelity and the training, never the task or its data
-    s.only({"epochs", "subset", "resolution", "batch", "threads", "seed", "optimizer", "lr", "weight_decay",
-            "label_smoothing", "warmup", "augment", "scenes", "test_scenes", "timeout_s"});
+  } else {
+    s.only(train_rung_keys());
   }
   if (s.has("task")) check_key(s, "task", [&] { o.task = train::parse_task(s.text("task"), "task"); });
   if (o.task == train::Task::classification)
@@ -342,6 +341,14 @@ fs::path train_program(const ExperimentSection& s) {
 }
 
 }  // namespace
+
+std::span<const std::string_view> train_rung_keys() {
+  static constexpr std::string_view kKeys[] = {"epochs",       "subset",          "resolution", "batch",
+                                               "threads",      "seed",            "optimizer",  "lr",
+                                               "weight_decay", "label_smoothing", "warmup",     "augment",
+                                               "scenes",       "test_scenes",     "timeout_s"};
+  return kKeys;
+}
 
 std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const ExperimentSection& train,
                                                                    const std::vector<ExperimentSection>& rungs,

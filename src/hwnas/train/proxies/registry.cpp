@@ -1,12 +1,8 @@
 // The registry of proxies (proxy.h): one line per proxy, in the order `hwnas proxy --help`
-// and docs/proxies.md list them. Add a proxy: its file in this folder, then its line here.
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
+// and docs/proxies.md list them. Add a proxy: its file in this folder, then its line here
+// and its name in proxy_names.h.
 #include <array>
 
-#include "hwnas/base/error.h"
-#include "hwnas/base/suggest.h"
 #include "hwnas/train/proxies/counts.h"
 #include "hwnas/train/proxies/fisher.h"
 #include "hwnas/train/proxies/grad_norm.h"
@@ -14,6 +10,7 @@
 #include "hwnas/train/proxies/jacob_cov.h"
 #include "hwnas/train/proxies/naswot.h"
 #include "hwnas/train/proxies/proxy.h"
+#include "hwnas/train/proxies/proxy_names.h"
 #include "hwnas/train/proxies/snip.h"
 #include "hwnas/train/proxies/synflow.h"
 #include "hwnas/train/proxies/te_nas_linear_regions.h"
@@ -47,6 +44,18 @@ constexpr std::array kFurther = {
     Entry{"te_nas_linear_regions", &make_te_nas_linear_regions},
 };
 
+// The registry is proxy_names.h's list: the search checks names against that one.
+constexpr bool registry_is_the_name_list() {
+  if (kFramework.size() + kFurther.size() != kProxyNames.size()) return false;
+  std::size_t i = 0;
+  for (const Entry& e : kFramework)
+    if (e.name != kProxyNames[i++]) return false;
+  for (const Entry& e : kFurther)
+    if (e.name != kProxyNames[i++]) return false;
+  return true;
+}
+static_assert(registry_is_the_name_list(), "proxy_names.h's kProxyNames must list the registry's entries in order");
+
 template <class F>
 void for_each_entry(F&& f) {
   for (const Entry& e : kFramework) f(e);
@@ -56,15 +65,12 @@ void for_each_entry(F&& f) {
 }  // namespace
 
 std::unique_ptr<Proxy> make_proxy(std::string_view name) {
-  std::unique_ptr<Proxy> found;
+  check_proxy_name(name);
+  std::unique_ptr<Proxy> found;  // every listed name has an entry (registry_is_the_name_list)
   for_each_entry([&](const Entry& e) {
     if (!found && e.name == name) found = e.make();
   });
-  if (found) return found;
-  std::vector<std::string_view> known;
-  for_each_entry([&](const Entry& e) { known.push_back(e.name); });
-  throw UserError(
-      fmt::format("unknown proxy '{}' (known: {}){}", name, fmt::join(known, ", "), did_you_mean(name, known)));
+  return found;
 }
 
 std::vector<std::string> proxy_names() {

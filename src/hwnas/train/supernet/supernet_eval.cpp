@@ -94,15 +94,19 @@ SubnetAccuracy measure_subnet(const WeightBankImpl& bank, const graph::Graph& su
 
 OpenedSupernet::OpenedSupernet(const std::string& path, const SupernetEvalOptions& options)
     : path_(path), file_(read_expected(path, options.expect_fingerprint)), space_(supernet_space(file_, path, options.space)) {
+  // A search names its key and has no --test (it keeps the test set unseen).
+  const bool cli = options.validation_key.empty();
+  const std::string key = cli ? "--validation" : options.validation_key;
+  const std::string or_test = cli ? " or --test" : "";
   if (options.validation > file_.validation)
-    throw UserError(fmt::format("--validation {}: the supernet {} held out {} training images; measure on at most "
-                                "those (the others were trained on), or give --test",
-                                options.validation, path, file_.validation));
+    throw UserError(fmt::format("{} {}: the supernet {} held out {} training images; measure on at most those (the "
+                                "others were trained on){}",
+                                key, options.validation, path, file_.validation, cli ? ", or give --test" : ""));
   const std::int64_t validation = options.validation < 0 ? file_.validation : options.validation;
   if (!options.test && validation == 0)
     throw UserError(fmt::format("{}: the supernet held out no training images (trained with --validation 0), so it "
-                                "has no validation split; give --test, or train it with --validation N",
-                                path));
+                                "has no validation split to measure on; {}train it with --validation N",
+                                path, cli ? "give --test, or " : ""));
   bank_ = WeightBank(file_.tensors);
   file_.tensors.clear();  // the bank holds them now
   const auto subset = file_.options.find("--subset");
@@ -114,9 +118,9 @@ OpenedSupernet::OpenedSupernet(const std::string& path, const SupernetEvalOption
     // A smaller split is not always inside the larger: refuse the images that were trained on.
     const std::vector<std::int64_t> chosen = validation_split(data_.train_set.labels, validation).validation;
     if (!std::includes(data_.validation.begin(), data_.validation.end(), chosen.begin(), chosen.end()))
-      throw UserError(fmt::format("--validation {}: that split is not inside the {} images the supernet {} held out; "
-                                  "give --validation {} or --test",
-                                  validation, file_.validation, path, file_.validation));
+      throw UserError(fmt::format("{} {}: that split is not inside the {} images the supernet {} held out; give {} "
+                                  "{}{}",
+                                  key, validation, file_.validation, path, key, file_.validation, or_test));
   }
   if (options.calibration_images < 2)
     throw UserError(fmt::format("--calibration-images {} is below 2; batch norm needs two images",

@@ -56,6 +56,7 @@ struct SupernetEvalOptions {
   std::int64_t calibration_images = 2000;
   bool test = false;                        // measure on the test set
   std::int64_t validation = -1;             // -1: the file's held-out count; else at most it
+  std::string validation_key;               // "": errors name --validation and --test; else this key (a search's)
 };
 class OpenedSupernet {
  public:
