@@ -175,6 +175,8 @@ TEST(TrainCli, BadInputIsAOneLineErrorAndWritesNothing) {
   expect_bad_input(quick(model, {}, "2", "0"), "--subset");
   expect_bad_input(quick(model, {}, "0"), "--epochs");
   expect_bad_input(quick(model, {"--res", "4"}), "--res");
+  // More threads than 4 a core: a typo (s25 finding 4).
+  expect_bad_input(quick(model, {"--threads", "1000"}), "--threads 1000 is more than 4 × the ");
   // Batch norm over one image: refused up front, not a 'divergence' after the run (fresh-user finding).
   expect_bad_input(quick(model, {"--batch", "1"}), "--batch");
   expect_bad_input(quick(model, {"--optimizer", "adam"}), "--optimizer 'adam' is not an optimizer");

@@ -20,6 +20,7 @@
 #include "hwnas/cli/progress.h"
 #include "hwnas/cli/serve_loop.h"
 #include "hwnas/train/proxies/proxy_runner.h"
+#include "hwnas/train/train_options.h"
 
 namespace hwnas::cli {
 namespace {
@@ -124,6 +125,7 @@ void add_proxy_command(CLI::App& app) {
     if (args->serve && (!specs.empty() || args->json))
       throw UserError("--serve reads its MODELs from stdin and answers in JSON lines; drop MODEL, --models and --json");
     if (specs.empty() && !args->serve) throw UserError("give at least one MODEL, or --models FILE");
+    train::check_threads(args->threads, "--threads");
     torch::set_num_threads(args->threads);
     const auto start = std::chrono::steady_clock::now();
     std::unique_ptr<proxies::ProxyRunner> runner;

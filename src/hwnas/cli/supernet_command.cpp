@@ -240,6 +240,7 @@ void add_eval(CLI::App* parent) {
     if (args->models.empty() && !args->serve) throw UserError("give at least one MODEL or architecture, or --serve");
     if (args->options.test && args->options.validation >= 0)
       throw UserError("give --test or --validation, not both");
+    train::check_threads(args->threads, "--threads");
     check_classification_data(args->options.data_dir);
     torch::set_num_threads(args->threads);
     const auto start = std::chrono::steady_clock::now();
@@ -319,6 +320,7 @@ void add_extract(CLI::App* parent) {
     check_output_path(args->weights, "weights file (--weights)",
                       {{args->file, "supernet file (FILE)"}, model, {args->out, "model file (--out)"}});
     args->options.test = true;  // extraction measures nothing: no validation split needed
+    train::check_threads(args->threads, "--threads");
     torch::set_num_threads(args->threads);
     const sn::OpenedSupernet supernet(args->file, args->options);
     const graph::Graph g = subnet_graph(args->model, supernet.space());

@@ -154,6 +154,7 @@ void add_evaluate(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args, cmd] {
     train::SceneEvaluateOptions options = args->options;
+    if (options.base.threads != 0) train::check_threads(options.base.threads, "--threads");
     options.scene_labels = train::parse_scene_labels(args->scenes.labels, "--scene-labels");
     options.scene_size_given = cmd->count("--scene-size") > 0;
     options.scene_labels_given = cmd->count("--scene-labels") > 0;

@@ -19,6 +19,7 @@
 #include "hwnas/graph/model_file.h"
 #include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/served_program.h"
+#include "hwnas/train/train_options.h"
 #include "hwnas/train/proxies/proxy_names.h"
 #include "hwnas/train/proxies/proxy_rank.h"
 
@@ -116,6 +117,11 @@ ProxySettings read_settings(const ExperimentSection& s) {
   p.batch = m.integer("batch", 1, 60'000, p.batch);
   p.seed = static_cast<std::uint64_t>(m.integer("seed", 0, INT64_MAX, 0));
   p.threads = m.integer("threads", 1, 1024, p.threads);
+  try {
+    train::check_threads(p.threads, "");
+  } catch (const UserError& e) {
+    m.fail("threads", e.what());
+  }
   p.reference = m.integer("reference", 2, 100'000, p.reference);
   p.timeout_s = m.number("timeout_s", 1e-3, 7 * 86400.0, p.timeout_s);
   if (m.has("data")) p.data = fs::absolute(m.path("data")).string();

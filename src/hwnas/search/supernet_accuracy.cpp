@@ -24,6 +24,7 @@
 #include "hwnas/graph/model_file.h"
 #include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/served_program.h"
+#include "hwnas/train/train_options.h"
 #include "hwnas/space/space.h"
 
 namespace hwnas::search {
@@ -120,6 +121,11 @@ SupernetSettings read_settings(const ExperimentSection& s) {
   if (m.has("validation")) p.validation = m.integer("validation", 1, 30'000);
   if (m.has("calibration_images")) p.calibration_images = m.integer("calibration_images", 2, 60'000);
   p.threads = m.integer("threads", 1, 1024, p.threads);
+  try {
+    train::check_threads(p.threads, "");
+  } catch (const UserError& e) {
+    m.fail("threads", e.what());
+  }
   p.timeout_s = m.number("timeout_s", 1e-3, 7 * 86400.0, p.timeout_s);
   if (m.has("data")) p.data = fs::absolute(m.path("data")).string();
   return p;

@@ -125,7 +125,8 @@ void read_train_keys(const ExperimentSection& s, TrainSettings& settings, bool t
   integer("test_scenes", &train::TrainOptions::test_scenes);
   integer("scene_size", &train::TrainOptions::scene_size);
   integer("validation", &train::TrainOptions::validation);
-  if (s.has("threads") && o.threads == 0) s.fail("threads", "0 is out of range [1, 1024]");  // 0: all cores
+  if (s.has("threads") && o.threads == 0)  // 0 is the trainer's "all cores", not a value to write
+    check_key(s, "threads", [] { train::check_threads(0, "--threads"); });
   const auto real = [&](std::string_view key, const std::function<void(train::TrainOptions&, double)>& set) {
     if (!s.has(key)) return std::optional<double>();
     const double v = s.number(key, -1e300, 1e300);

@@ -73,7 +73,7 @@ void check_train_options(const TrainOptions& o) {
   check_range(o.subset > 0 && o.subset <= 1, "--subset", o.subset, "(0, 1]");
   check_range(o.resolution == 0 || (o.resolution >= 8 && o.resolution <= 1024), "--res", o.resolution,
               "[8, 1024]");
-  check_range(o.threads >= 0 && o.threads <= 1024, "--threads", o.threads, "[1, 1024]");
+  if (o.threads != 0) check_threads(o.threads, "--threads");  // 0: the cores
   // Batch norm normalises over the batch: one image gives it no variance to learn from.
   check_range(o.batch >= 2 && o.batch <= 65'536, "--batch", o.batch, "[2, 65536]");
   check_range(o.optimizer.lr > 0 && o.optimizer.lr <= 1e9, "--lr", o.optimizer.lr, "(0, 1e9]");
@@ -120,6 +120,18 @@ void check_train_options(const TrainOptions& o) {
 std::int32_t resolve_threads(std::int32_t threads) {
   if (threads > 0) return threads;
   return static_cast<std::int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+std::int32_t max_threads() { return std::min(1024, 4 * resolve_threads(0)); }
+
+void check_threads(std::int64_t threads, std::string_view name) {
+  const std::int32_t most = max_threads();
+  const std::string what = name.empty() ? std::to_string(threads) : fmt::format("{} {}", name, threads);
+  if (threads > most)
+    throw UserError(fmt::format("{} is more than 4 × the {} cores of this machine (torch would only oversubscribe "
+                                "them); give 1 to {}",
+                                what, resolve_threads(0), most));
+  if (threads < 1) throw UserError(fmt::format("{} is out of range [1, {}]", what, most));
 }
 
 std::map<std::string, std::string> run_identity(const TrainOptions& o) {

@@ -113,6 +113,15 @@ void check_run_outputs(const TrainOptions& options, const std::string& model_fil
 /// The cores torch may use when `threads` is 0 (std::thread::hardware_concurrency, ≥ 1).
 std::int32_t resolve_threads(std::int32_t threads);
 
+/// The most torch threads a run may ask for: 4 × this machine's cores (resolve_threads(0)),
+/// at most 1024. More only oversubscribes the cores (a typo such as --threads 1000).
+std::int32_t max_threads();
+
+/// Throws UserError "NAME N is more than 4 × the C cores of this machine (...); give 1 to M"
+/// for `threads` above max_threads(), and "NAME N is out of range [1, M]" below 1. `name`:
+/// the option, e.g. "--threads"; empty: the message starts at N (for the caller to name a key).
+void check_threads(std::int64_t threads, std::string_view name);
+
 /// Everything that decides a run's trajectory, as option → value text (CLI spelling), for
 /// a checkpoint to refuse a resume under other options ("--epochs": "3"); for detection and
 /// segmentation also --scenes, --scene-size and --scene-labels; --validation and
