@@ -166,6 +166,13 @@ TEST(TrainAccuracy, BadKeysAreOneLineErrorsNamingThem) {
       {"accuracy: {train: {resolution: 4}}\n", "accuracy.train.resolution: 4 is out of range [8, 1024]"},
       {"accuracy: {train: {batch: 1}}\n", "accuracy.train.batch: 1 is out of range [2, 65536]"},
       {"accuracy: {train: {threads: 0}}\n", "accuracy.train.threads: 0 is out of range [1, "},
+      // A subset that fills no batch, named by its key with the smallest that does (s25 finding 5).
+      {"accuracy: {train: {subset: 0.001}}\n",
+       "accuracy.train.subset: 0.001 leaves 60 training images, fewer than one batch of 128 (batch); give subset at "
+       "least 0.00209"},
+      {train_yaml() + mf + "[{subset: 0.001}, {subset: 0.02}]\n",
+       "multi_fidelity.rungs[0].subset: 0.001 leaves 60 training images, fewer than one batch of 64 (batch); give "
+       "subset at least 0.00109"},
       {"accuracy: {train: {threads: 1000}}\n", "accuracy.train.threads: 1000 is more than 4 × the "},
       {train_yaml() + mf + "[{epochs: 1, threads: 1000}, {epochs: 2}]\n",
        "multi_fidelity.rungs[0].threads: 1000 is more than 4 × the "},

@@ -90,7 +90,7 @@ TEST(TrainSearchCli, BadTrainKeysAreOneLineErrorsAndCreateNothing) {
                       "budget: {trials: 1}\n"),
        "multi_fidelity.rungs[1].epochs: 0 is out of range [1, 10000]"},
       // A space of 1000 classes would fail every trial: refused before any.
-      {"space: mobilenet-cls\naccuracy: {train: {epochs: 1, subset: 0.002}}\nobjective: {maximize: accuracy}\n"
+      {"space: mobilenet-cls\naccuracy: {train: {epochs: 1, subset: 0.01}}\nobjective: {maximize: accuracy}\n"
        "strategy: random\nbudget: {trials: 1}\n",
        "accuracy.train: space 'mobilenet-cls' cannot be trained on Fashion-MNIST (model 'mobilenet-cls': output "
        "'output' gives 1000 class scores but the data have 10 classes)"},

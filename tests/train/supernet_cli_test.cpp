@@ -130,6 +130,8 @@ TEST(SupernetCli, BadInputBeforeAnyWorkIsAOneLineErrorAndWritesNothing) {
   expect_bad_input({"supernet", "train", kFmnistSpace, "--out", out}, "no target was given");  // P
   expect_bad_input({"supernet", "train", kSpace, "--out", out, "--random-subnets", "17"}, "--random-subnets");
   expect_bad_input({"supernet", "train", kSpace, "--out", out, "--threads", "1000"}, "--threads 1000 is more than 4 ×");
+  expect_bad_input({"supernet", "train", kSpace, "--out", out, "--subset", "1e-9"},
+                   "--subset 1e-09 leaves 10 training images, fewer than one batch of 128 (--batch); give --subset");
   const char* fmnist_env = std::getenv("HWNAS_FASHION_MNIST_DIR");
   const std::filesystem::path fmnist =
       fmnist_env != nullptr && *fmnist_env != '\0' ? fmnist_env : "/usr/share/datasets/fashion-mnist";

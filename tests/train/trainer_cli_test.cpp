@@ -173,6 +173,10 @@ TEST(TrainCli, BadInputIsAOneLineErrorAndWritesNothing) {
   expect_bad_input(quick(model, {"--data", "/nonexistent/fmnist", "--save", weights}),
                    "hwnas: --data /nonexistent/fmnist: no such directory; install them");
   expect_bad_input(quick(model, {}, "2", "0"), "--subset");
+  // A subset that fills no batch (s25 finding 5): the smallest that does.
+  expect_bad_input(quick(model, {"--batch", "128"}, "2", "1e-9"),
+                   "--subset 1e-09 leaves 10 training images, fewer than one batch of 128 (--batch); give --subset at "
+                   "least 0.00209");
   expect_bad_input(quick(model, {}, "0"), "--epochs");
   expect_bad_input(quick(model, {"--res", "4"}), "--res");
   // More threads than 4 a core: a typo (s25 finding 4).

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -377,6 +378,15 @@ std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const Experim
     }
   }
   check_data(train, base.options);
+  if (base.options.task == train::Task::classification) {  // a subset that fills no batch, before any trial
+    const std::map<std::int32_t, std::int64_t> sizes = train::training_class_sizes(base.options.data_dir);
+    for (std::size_t i = 0; i < settings.size(); ++i) {
+      const train::TrainOptions& o = settings[i].options;
+      const ExperimentSection& where = !rungs.empty() && rungs[i].has("subset") ? rungs[i] : train;
+      check_key(where, "subset",
+                [&] { train::check_subset_fills_batch(sizes, o.validation, o.subset, o.batch, "subset", "batch"); });
+    }
+  }
   const fs::path program = train_program(train);
   std::vector<std::unique_ptr<AccuracySource>> sources;
   for (const TrainSettings& rung : settings) sources.push_back(std::make_unique<TrainAccuracy>(program, rung));

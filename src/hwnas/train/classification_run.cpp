@@ -91,6 +91,9 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
 
   const ImageSet train_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::train);
   const ImageSet test_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::test);
+  std::map<std::int32_t, std::int64_t> class_sizes;
+  for (const std::int32_t label : train_set.labels) ++class_sizes[label];
+  check_subset_fills_batch(class_sizes, options.validation, options.subset, options.batch, "--subset", "--batch");
   const graph::Graph g = classifier_at(model, options.resolution, train_set);
 
   ClassificationRun run;
@@ -110,9 +113,6 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
   std::vector<std::int64_t> subset = training_subset(rest_labels, options.subset, options.seed);
   for (std::int64_t& i : subset) i = split.training[static_cast<std::size_t>(i)];
   run.train_images = static_cast<std::int64_t>(subset.size());
-  if (run.train_images < 2)
-    throw UserError(fmt::format("--subset {} leaves {} training image; give a larger fraction", options.subset,
-                                run.train_images));
   run.validation = options.validation > 0;
 
   BatchOptions train_batches = batch_options(g, train_set);

@@ -6,11 +6,13 @@
 #include <filesystem>
 #include <cmath>
 #include <thread>
+#include <vector>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
 #include "hwnas/base/printable.h"
 #include "hwnas/train/data/fashion_mnist.h"
+#include "hwnas/train/data/idx.h"
 #include "hwnas/train/data/scene_cache.h"
 
 namespace hwnas::train {
@@ -120,6 +122,60 @@ void check_train_options(const TrainOptions& o) {
 std::int32_t resolve_threads(std::int32_t threads) {
   if (threads > 0) return threads;
   return static_cast<std::int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+std::map<std::int32_t, std::int64_t> training_class_sizes(const std::string& dir) {
+  const FashionMnistFiles files = fashion_mnist_files(dir.empty() ? default_fashion_mnist_dir() : std::filesystem::path(dir), Split::train);
+  const IdxArray labels = read_idx_file(files.labels);
+  std::map<std::int32_t, std::int64_t> sizes;
+  for (const std::uint8_t label : labels.data) {
+    if (label >= kFashionMnistClasses.size())
+      throw UserError(fmt::format("{}: label {} is outside 0-9; reinstall dataset-fashion-mnist",
+                                  files.labels.string(), label));
+    ++sizes[label];
+  }
+  return sizes;
+}
+
+std::int64_t training_images(const std::map<std::int32_t, std::int64_t>& class_sizes, std::int64_t validation,
+                             double fraction) {
+  std::int64_t n = 0;
+  for (const auto& [label, size] : class_sizes) n += size;
+  std::map<std::int32_t, std::int64_t> rest;
+  std::vector<std::pair<std::int64_t, std::int32_t>> remainders;  // (validation · size mod n, label)
+  std::int64_t given = 0;
+  for (const auto& [label, size] : class_sizes) {
+    rest[label] = size - validation * size / n;
+    given += validation * size / n;
+    remainders.emplace_back(validation * size % n, label);
+  }
+  std::stable_sort(remainders.begin(), remainders.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t k = 0; given < validation && k < remainders.size(); ++k, ++given) --rest[remainders[k].second];
+  std::int64_t images = 0;
+  for (const auto& [label, count] : rest)
+    if (count > 0) images += fraction == 1 ? count : std::max<std::int64_t>(1, std::llround(fraction * count));
+  return images;
+}
+
+void check_subset_fills_batch(const std::map<std::int32_t, std::int64_t>& class_sizes, std::int64_t validation,
+                              double subset, std::int64_t batch, std::string_view subset_name,
+                              std::string_view batch_name) {
+  const std::int64_t images = training_images(class_sizes, validation, subset);
+  if (images >= batch) return;
+  const std::string what = fmt::format("{} {} leaves {} training image{}, fewer than one batch of {} ({})",
+                                       subset_name, subset, images, images == 1 ? "" : "s", batch, batch_name);
+  const std::int64_t most = training_images(class_sizes, validation, 1);
+  if (most < batch)
+    throw UserError(fmt::format("{}; give a smaller {} (at most {})", what, batch_name, most));
+  double lo = subset, hi = 1;  // images(lo) < batch <= images(hi)
+  for (int i = 0; i < 60; ++i) {
+    const double mid = (lo + hi) / 2;
+    (training_images(class_sizes, validation, mid) >= batch ? hi : lo) = mid;
+  }
+  const double step = std::pow(10.0, std::floor(std::log10(hi)) - 2);  // 3 significant digits, rounded up
+  double least = std::min(1.0, std::ceil(hi / step) * step);
+  if (training_images(class_sizes, validation, least) < batch) least = std::min(1.0, least + step);
+  throw UserError(fmt::format("{}; give {} at least {:g}", what, subset_name, least));
 }
 
 std::int32_t max_threads() { return std::min(1024, 4 * resolve_threads(0)); }

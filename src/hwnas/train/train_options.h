@@ -113,6 +113,28 @@ void check_run_outputs(const TrainOptions& options, const std::string& model_fil
 /// The cores torch may use when `threads` is 0 (std::thread::hardware_concurrency, ≥ 1).
 std::int32_t resolve_threads(std::int32_t threads);
 
+/// Images per class label of Fashion-MNIST's training split in `dir` (its labels file
+/// alone; fashion_mnist_files' errors when missing, a one-line UserError naming the file
+/// when unreadable or a label is outside 0-9).
+std::map<std::int32_t, std::int64_t> training_class_sizes(const std::string& dir);
+
+/// How many images a classification run trains on: training_subset(fraction) (sampling.h)
+/// of the images validation_split(validation) leaves, from the class sizes alone. Each
+/// class holds out its share of `validation` rounded down, and one more for the classes of
+/// the largest remainders (ties: the lower label), as validation_split does; of the rest it
+/// keeps round(fraction · count), at least one.
+std::int64_t training_images(const std::map<std::int32_t, std::int64_t>& class_sizes, std::int64_t validation,
+                             double fraction);
+
+/// Throws UserError "SUBSET X leaves N training images, fewer than one batch of B (BATCH);
+/// give SUBSET at least Y" (Y: the smallest such fraction, rounded up to 3 significant
+/// digits; "give a smaller BATCH (at most N)" when no fraction fills one) unless the run
+/// trains on at least `batch` images. `subset_name`, `batch_name`: the option names
+/// ("--subset", "--batch") or keys.
+void check_subset_fills_batch(const std::map<std::int32_t, std::int64_t>& class_sizes, std::int64_t validation,
+                              double subset, std::int64_t batch, std::string_view subset_name,
+                              std::string_view batch_name);
+
 /// The most torch threads a run may ask for: 4 × this machine's cores (resolve_threads(0)),
 /// at most 1024. More only oversubscribes the cores (a typo such as --threads 1000).
 std::int32_t max_threads();
