@@ -130,6 +130,15 @@ TEST(SupernetCli, BadInputBeforeAnyWorkIsAOneLineErrorAndWritesNothing) {
   expect_bad_input({"supernet", "train", kFmnistSpace, "--out", out}, "no target was given");  // P
   expect_bad_input({"supernet", "train", kSpace, "--out", out, "--random-subnets", "17"}, "--random-subnets");
   expect_bad_input({"supernet", "train", kSpace, "--out", out, "--threads", "1000"}, "--threads 1000 is more than 4 ×");
+  // Outputs that would be replaced silently: a model-like --out, an existing checkpoint.
+  const std::string model_like = write_temp("model.yaml", "name: m\n");
+  expect_bad_input({"supernet", "train", kSpace, "--out", model_like},
+                   "model.yaml: the supernet file (--out) is a torch pickle, not a model or config file; name it e.g. "
+                   "model.supernet");
+  EXPECT_EQ(read_file(model_like), "name: m\n");
+  const std::string old_checkpoint = write_temp("old.ckpt", "an earlier run's");
+  expect_bad_input({"supernet", "train", kSpace, "--out", out, "--checkpoint", old_checkpoint},
+                   "old.ckpt exists: give --resume to continue it, or remove it");
   expect_bad_input({"supernet", "train", kSpace, "--out", out, "--subset", "1e-9"},
                    "--subset 1e-09 leaves 10 training images, fewer than one batch of 128 (--batch); give --subset");
   const char* fmnist_env = std::getenv("HWNAS_FASHION_MNIST_DIR");

@@ -174,17 +174,25 @@ TEST(TrainCli, BadInputIsAOneLineErrorAndWritesNothing) {
                    "hwnas: --data /nonexistent/fmnist: no such directory; install them");
   expect_bad_input(quick(model, {}, "2", "0"), "--subset");
   // A subset that fills no batch (s25 finding 5): the smallest that does.
-  expect_bad_input(quick(model, {"--batch", "128"}, "2", "1e-9"),
-                   "--subset 1e-09 leaves 10 training images, fewer than one batch of 128 (--batch); give --subset at "
-                   "least 0.00209");
+  expect_bad_input(quick(model, {}, "2", "1e-9"),
+                   "--subset 1e-09 leaves 10 training images, fewer than one batch of 32 (--batch); give --subset at "
+                   "least ");
   expect_bad_input(quick(model, {}, "0"), "--epochs");
   expect_bad_input(quick(model, {"--res", "4"}), "--res");
   // More threads than 4 a core: a typo (s25 finding 4).
-  expect_bad_input(quick(model, {"--threads", "1000"}), "--threads 1000 is more than 4 × the ");
+  expect_bad_input({"train", model, "--threads", "1000"}, "--threads 1000 is more than 4 × the ");
   // Batch norm over one image: refused up front, not a 'divergence' after the run (fresh-user finding).
   expect_bad_input(quick(model, {"--batch", "1"}), "--batch");
   expect_bad_input(quick(model, {"--optimizer", "adam"}), "--optimizer 'adam' is not an optimizer");
   expect_bad_input(quick(model, {"--resume"}), "--checkpoint");
+  // Outputs that would be replaced silently (s25 finding 6): a checkpoint without --resume, a
+  // weights file named like a model.
+  const std::string old_checkpoint = write_temp("old.ckpt", "an earlier run's");
+  expect_bad_input(quick(model, {"--checkpoint", old_checkpoint}),
+                   old_checkpoint + " exists: give --resume to continue it, or remove it");
+  expect_bad_input(quick(model, {"--save", path_in_scratch("w.yaml")}),
+                   "w.yaml: the weights file (--save) is a torch pickle, not a model or config file; name it e.g. w.pt");
+  EXPECT_EQ(read_file(old_checkpoint), "an earlier run's");
   expect_bad_input(quick(model, {"--save", model}), "model file (MODEL)");
   // Weights named like a dataset file would replace it (fresh-user finding, session 22).
   const char* fmnist_env = std::getenv("HWNAS_FASHION_MNIST_DIR");

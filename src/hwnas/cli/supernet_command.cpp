@@ -134,6 +134,10 @@ void add_train(CLI::App* parent) {
       if (!options.train.checkpoint.empty())
         check_output_path(options.train.checkpoint, "checkpoint (--checkpoint)", {input});
     }
+    train::check_pickle_output_name(options.out, "supernet file (--out)", ".supernet");
+    if (!options.train.checkpoint.empty())
+      train::check_pickle_output_name(options.train.checkpoint, "checkpoint (--checkpoint)", ".ckpt");
+    train::check_fresh_checkpoint(options.train);
     options.target = args->target;
     ProgressBar bar("supernet " + space->name());
     const train::ProgressCallback progress = training_progress(bar);
@@ -321,6 +325,7 @@ void add_extract(CLI::App* parent) {
                       {{args->file, "supernet file (FILE)"}, model, {args->weights, "weights file (--weights)"}});
     check_output_path(args->weights, "weights file (--weights)",
                       {{args->file, "supernet file (FILE)"}, model, {args->out, "model file (--out)"}});
+    train::check_pickle_output_name(args->weights, "weights file (--weights)", ".pt");
     args->options.test = true;  // extraction measures nothing: no validation split needed
     train::check_threads(args->threads, "--threads");
     torch::set_num_threads(args->threads);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <cmath>
 #include <thread>
@@ -235,11 +236,33 @@ void check_not_in_dataset_dir(const std::string& path, std::string_view what, Ta
   }
 }
 
+void check_pickle_output_name(const std::string& path, std::string_view what, std::string_view suffix) {
+  const std::filesystem::path p(path);
+  std::string extension = p.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* text : {".yaml", ".yml", ".json", ".onnx", ".csv"})
+    if (extension == text)
+      throw UserError(fmt::format("{}: the {} is a torch pickle, not a model or config file; name it e.g. {}{} (a {} "
+                                  "name would replace a model, space or experiment file)",
+                                  printable(path, 120), what, printable(p.stem().string(), 60), suffix, extension));
+}
+
+void check_fresh_checkpoint(const TrainOptions& options) {
+  std::error_code ec;
+  if (!options.checkpoint.empty() && !options.resume && std::filesystem::exists(options.checkpoint, ec))
+    throw UserError(fmt::format("{} exists: give --resume to continue it, or remove it",
+                                printable(options.checkpoint, 120)));
+}
+
 void check_run_outputs(const TrainOptions& options, const std::string& model_file) {
   const FileRole model{model_file, "model file (MODEL)"}, init{options.init_from, "weights file (--init-from)"};
   const FileRole checkpoint{options.checkpoint, "checkpoint (--checkpoint)"};
   if (!options.save.empty()) check_output_path(options.save, "weights file (--save)", {model, init, checkpoint});
   if (!options.checkpoint.empty()) check_output_path(options.checkpoint, checkpoint.role, {model, init});
+  if (!options.save.empty()) check_pickle_output_name(options.save, "weights file (--save)", ".pt");
+  if (!options.checkpoint.empty()) check_pickle_output_name(options.checkpoint, checkpoint.role, ".ckpt");
+  check_fresh_checkpoint(options);
   if (!options.save.empty())
     check_not_in_dataset_dir(options.save, "weights file (--save)", options.task, options.data_dir);
   if (!options.checkpoint.empty()) check_not_in_dataset_dir(options.checkpoint, checkpoint.role, options.task, options.data_dir);

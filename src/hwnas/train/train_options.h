@@ -104,9 +104,19 @@ void check_train_options(const TrainOptions& options);
 /// datasets a training reads: a weights file named like a dataset file would replace it.
 void check_not_in_dataset_dir(const std::string& path, std::string_view what, Task task, const std::string& data_dir);
 
+/// Throws UserError "PATH: the WHAT is a torch pickle, not a model or config file; name it
+/// e.g. STEM.SUFFIX (a .yaml name would replace a model, space or experiment file)" when
+/// `path` ends in .yaml, .yml, .json, .onnx or .csv. `suffix`: the usual one (".pt").
+void check_pickle_output_name(const std::string& path, std::string_view what, std::string_view suffix);
+
+/// Throws UserError "C exists: give --resume to continue it, or remove it" when
+/// options.checkpoint names an existing file and options.resume is off (it would be
+/// replaced by the new run's first epoch).
+void check_fresh_checkpoint(const TrainOptions& options);
+
 /// The outputs of a training checked before any work: --save and --checkpoint
-/// (check_output_path: neither is MODEL's `model_file`, --init-from or the other), then
-/// check_not_in_dataset_dir for each. Call it after the data check, so that missing data
+/// (check_output_path: neither is MODEL's `model_file`, --init-from or the other;
+/// check_pickle_output_name; check_fresh_checkpoint), then check_not_in_dataset_dir for each. Call it after the data check, so that missing data
 /// is reported first. Throws UserError.
 void check_run_outputs(const TrainOptions& options, const std::string& model_file);
 
