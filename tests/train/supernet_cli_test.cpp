@@ -65,6 +65,11 @@ TEST(SupernetCli, TrainsMeasuresServesAndExtracts) {
   EXPECT_GT(resumed["resumed_train_seconds"].get<double>(), 0);
   // The checkpoint was written before the first run's clock stopped.
   EXPECT_LE(resumed["resumed_train_seconds"].get<double>(), j["train_seconds"].get<double>());
+  // train_seconds is every session's, as the file's; session_seconds this one's.
+  EXPECT_DOUBLE_EQ(j["train_seconds"].get<double>(), j["session_seconds"].get<double>());
+  EXPECT_DOUBLE_EQ(resumed["train_seconds"].get<double>(),
+                   resumed["session_seconds"].get<double>() + resumed["resumed_train_seconds"].get<double>());
+  EXPECT_GT(resumed["train_seconds"].get<double>(), resumed["session_seconds"].get<double>());
 
   const std::string dir = (scratch_dir() / "subnets").string();
   const std::vector<std::string> arches = sample_arches(2, dir);

@@ -155,7 +155,9 @@ void add_train(CLI::App* parent) {
       j["train_images"] = r.train_images;
       j["random_subnets"] = options.random_subnets;
       j["threads"] = r.threads;
-      j["train_seconds"] = r.train_seconds;
+      // train_seconds as the file's: every session's; session_seconds this one's.
+      j["train_seconds"] = r.train_seconds + resumed_seconds;
+      j["session_seconds"] = r.train_seconds;
       j["resumed_train_seconds"] = resumed_seconds;
       const std::int32_t epochs = r.epochs_done - r.resumed_from_epoch;
       j["seconds_per_epoch"] = epochs > 0 ? r.train_seconds / epochs : 0.0;
