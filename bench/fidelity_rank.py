@@ -9,8 +9,10 @@ candidates, goal >= 0.6; docs/training.md, "Fidelity").
 
 Draws --count distinct random architectures of --space (`hwnas space sample`, curated for
 --target's parallelism factor), trains each with `hwnas train --json` at both fidelities
-(training seed 0, test top-1 on all 10,000 Fashion-MNIST test images) and prints the table
-and Kendall's tau-b of the two accuracy columns. Every finished training is kept in --dir
+(training seed 0 unless a fidelity says seed=N; test top-1 on all 10,000 Fashion-MNIST test
+images) and prints the table and Kendall's tau-b of the two accuracy columns. With
+--low epochs=3,subset=0.2 --high epochs=3,subset=0.2,seed=1 it measures how far the seed
+alone moves the ranking: the ceiling for any predictor of accuracy at that budget. Every finished training is kept in --dir
 (one JSON file per candidate and fidelity) and reused, and a training in progress keeps a
 checkpoint after each epoch there, so the benchmark can be stopped and run again to continue; --jobs trainings run side by side (each on --threads threads).
 """
@@ -67,8 +69,11 @@ def train(hwnas, model, fidelity, threads, path):
     # A checkpoint after every epoch beside the result: a run stopped mid-training (the
     # machine's session ended) continues from its last epoch with the same weights.
     checkpoint = path[:-len(".json")] + ".ckpt"
-    cmd = [hwnas, "train", model, "--threads", str(threads), "--seed", "0", "--json",
-           "--checkpoint", checkpoint] + fidelity_args(fidelity)
+    # Training seed 0 unless the fidelity names one ('epochs=3,subset=0.2,seed=1': the same
+    # budget at another seed, to measure how much the ranking moves with the seed alone).
+    seed = [] if "seed=" in fidelity else ["--seed", "0"]
+    cmd = [hwnas, "train", model, "--threads", str(threads), "--json",
+           "--checkpoint", checkpoint] + seed + fidelity_args(fidelity)
     if os.path.exists(checkpoint):
         cmd.append("--resume")
     r = subprocess.run(cmd, capture_output=True, text=True)
