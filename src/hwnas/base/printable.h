@@ -128,4 +128,9 @@ inline std::string printable(std::string_view text, std::size_t max_units) {
   return head + "..." + tail;
 }
 
+/// "1 trial", "2 trials": `n` and `word`, with an "s" unless n is 1 (regular plurals only).
+inline std::string plural(std::int64_t n, std::string_view word) {
+  return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
+}
+
 }  // namespace hwnas

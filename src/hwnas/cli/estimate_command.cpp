@@ -187,14 +187,14 @@ void add_validate_command(CLI::App& app) {
       emit_json(r);
       return;
     }
-    fmt::print("{} random networks on {}: {:.1f}% within ±10%, {:.1f}% within ±5%, RMSE {:.4f} ms, Spearman {:.4f}\n",
-               args->networks, printable(target->name()), 100 * r["within_10pct"].get<double>(),
+    fmt::print("{} on {}: {:.1f}% within ±10%, {:.1f}% within ±5%, RMSE {:.4f} ms, Spearman {:.4f}\n",
+               plural(args->networks, "random network"), printable(target->name()), 100 * r["within_10pct"].get<double>(),
                100 * r["within_5pct"].get<double>(),
                r["rmse_ms"].get<double>(), r["spearman"].get<double>());
     if (r["batches"].size() > 1)
       for (const auto& [batch, b] : r["batches"].items())
-        fmt::print("  batch {}: {} networks, {:.1f}% within ±10%, {:.1f}% within ±5%\n", batch,
-                   b["count"].get<std::int64_t>(), 100 * b["within_10pct"].get<double>(),
+        fmt::print("  batch {}: {}, {:.1f}% within ±10%, {:.1f}% within ±5%\n", batch,
+                   plural(b["count"].get<std::int64_t>(), "network"), 100 * b["within_10pct"].get<double>(),
                    100 * b["within_5pct"].get<double>());
     std::string types;
     for (const auto& [type, n] : r["kernel_types"].items())

@@ -174,7 +174,7 @@ void add_proxy_command(CLI::App& app) {
         else fmt::print("  {:<22} undefined: {}\n", options.proxies[p], printable(s.reason));
       }
     }
-    fmt::print("{} models scored in {:.2f} s\n", graphs.size(), seconds);
+    fmt::print("{} scored in {:.2f} s\n", plural(static_cast<std::int64_t>(graphs.size()), "model"), seconds);
   });
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cmath>
 #include <exception>
@@ -95,7 +96,15 @@ nlohmann::ordered_json trial_json(const search::Trial& t) {
   return j;
 }
 
-nlohmann::ordered_json result_json(const search::SearchResult& result) {
+/// Accuracy evaluations at every rung (a candidate promoted twice counts three times).
+std::int64_t rung_evaluations(const search::ExperimentRecord& r) {
+  std::int64_t n = 0;
+  for (const search::RungCost& c : r.rung_costs) n += c.evaluations;
+  return n;
+}
+
+/// `wall_s`: this run of hwnas search, start-up included.
+nlohmann::ordered_json result_json(const search::SearchResult& result, double wall_s) {
   const search::ExperimentRecord& r = result.record;
   const std::optional<std::size_t> best = search::best_trial(r);
   nlohmann::ordered_json pareto = nlohmann::ordered_json::array(), trials = nlohmann::ordered_json::array();
@@ -105,11 +114,14 @@ nlohmann::ordered_json result_json(const search::SearchResult& result) {
   for (const search::RungCost& c : r.rung_costs)
     rungs.push_back(
         {{"rung", c.rung}, {"evaluations", c.evaluations}, {"failed", c.failed}, {"seconds", json_number(c.seconds)}});
-  return {{"evaluations", r.accuracy_evaluations},
+  return {{"evaluations", r.accuracy_evaluations},  // candidates evaluated for accuracy (budget.evaluations')
+          {"rung_evaluations", rung_evaluations(r)},
           {"latency_evaluations", r.latency_evaluations},
           {"repeats", r.state ? r.state->duplicates : 0},
           {"stop", result.outcome.message},
           {"rung_costs", rungs},
+          {"step_seconds", json_number(r.state ? r.state->elapsed_s : 0.0)},
+          {"wall_seconds", json_number(wall_s)},
           {"objectives", r.info.objective_names},
           {"best", best ? summary_json(r.trials[*best]) : nlohmann::ordered_json(nullptr)},
           {"pareto", pareto},
@@ -120,18 +132,23 @@ std::string metric_text(const std::optional<double>& v, const char* unit) {
   return v ? fmt::format("{:.4g}{}", *v, unit) : std::string("-");
 }
 
-void print_human(const search::SearchResult& result, const std::string& dir) {
+void print_human(const search::SearchResult& result, const std::string& dir, double wall_s) {
   const search::ExperimentRecord& r = result.record;
-  fmt::print("search stopped: {}\n{} trials: {} accuracy evaluations, {} latency evaluations, {} repeats answered "
-             "from the records\n",
-             printable(result.outcome.message), r.trials.size(), r.accuracy_evaluations, r.latency_evaluations,
-             r.state ? r.state->duplicates : 0);
-  if (r.rung_costs.size() > 1) {
-    std::string costs;
-    for (const search::RungCost& c : r.rung_costs)
-      costs += fmt::format("{}rung {}: {} in {:.1f} s", costs.empty() ? "" : "; ", c.rung, c.evaluations, c.seconds);
-    fmt::print("accuracy evaluations by rung (wall time in the accuracy source): {}\n", costs);
-  }
+  // With rungs, a candidate is evaluated once per rung it reaches: both counts.
+  const std::string accuracy =
+      r.rung_costs.size() > 1
+          ? fmt::format("{} evaluated for accuracy ({} over {} rungs)", plural(r.accuracy_evaluations, "candidate"),
+                        plural(rung_evaluations(r), "evaluation"), r.rung_costs.size())
+          : plural(r.accuracy_evaluations, "accuracy evaluation");
+  fmt::print("search stopped: {}\n{}: {}, {}, {} answered from the records\n", printable(result.outcome.message),
+             plural(static_cast<std::int64_t>(r.trials.size()), "trial"), accuracy,
+             plural(r.latency_evaluations, "latency evaluation"), plural(r.state ? r.state->duplicates : 0, "repeat"));
+  fmt::print("time: {:.1f} s in search steps (every session; what budget.seconds counts), {:.1f} s wall in this run "
+             "(start-up included)\n",
+             r.state ? r.state->elapsed_s : 0.0, wall_s);
+  if (r.rung_costs.size() > 1)
+    fmt::print("accuracy evaluations by rung (wall time in the accuracy source): {}\n",
+               search::rung_costs_text(r.rung_costs));
   if (const std::optional<std::size_t> best = search::best_trial(r)) {
     const search::Trial& t = r.trials[*best];
     fmt::print("best: trial {}, {}latency {}, peak activations {} B, weights {} B\n  genome {}\n", t.index,
@@ -142,7 +159,8 @@ void print_human(const search::SearchResult& result, const std::string& dir) {
   } else {
     fmt::print("no feasible trial yet\n");
   }
-  fmt::print("Pareto front: {} trials; experiment stored in {}\n", search::pareto_trials(r).size(), printable(dir));
+  fmt::print("Pareto front: {}; experiment stored in {}\n",
+             plural(static_cast<std::int64_t>(search::pareto_trials(r).size()), "trial"), printable(dir));
 }
 
 /// "hwnas search EXP --out DIR --resume --set ...", each word quoted for the shell.
@@ -222,6 +240,7 @@ void add_search_command(CLI::App& app) {
       ->allow_extra_args(false);
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->callback([args] {
+    const auto start = std::chrono::steady_clock::now();
     std::optional<parallel::MpiSession> mpi;  // under mpirun (finalised last)
     if (parallel::started_by_mpirun()) mpi.emplace();
     const bool distributed = mpi && mpi->size() > 1;
@@ -249,7 +268,7 @@ void add_search_command(CLI::App& app) {
       const std::string best =
           p.best ? fmt::format("best {} {:.4g}", p.objective, *p.best) : std::string("none feasible yet");
       bar.update(static_cast<std::int64_t>(std::floor(p.done)), static_cast<std::int64_t>(std::ceil(p.total)),
-                 fmt::format("{} trials, {}", p.trials, best));
+                 fmt::format("{}, {}", plural(p.trials, "trial"), best));
     };
     const search::SearchResult result = search::run_search(config, args->out, args->resume, hooks);
     bar.finish();
@@ -257,14 +276,15 @@ void add_search_command(CLI::App& app) {
     std::signal(SIGTERM, SIG_DFL);
     if (result.outcome.reason == search::StopReason::interrupted) {
       const std::string cause = distributed ? mpi_stop_cause(*mpi) : "interrupted";
-      fmt::print(stderr, "hwnas: {} after {} trials; the experiment in {} is consistent: continue it with {}{}\n", cause,
-                 result.record.trials.size(), printable(args->out), printable(resume_command(*args)),
+      fmt::print(stderr, "hwnas: {} after {}; the experiment in {} is consistent: continue it with {}{}\n", cause,
+                 plural(static_cast<std::int64_t>(result.record.trials.size()), "trial"), printable(args->out), printable(resume_command(*args)),
                  distributed ? " (alone, or under mpirun again)" : "");
       // No MPI_Finalize: mpirun is killing the other ranks, and it would wait for them.
       std::exit(130);
     }
-    if (args->json) emit_json(result_json(result));
-    else print_human(result, args->out);
+    const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (args->json) emit_json(result_json(result, wall_s));
+    else print_human(result, args->out, wall_s);
   });
 }
 

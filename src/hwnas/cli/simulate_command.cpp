@@ -76,8 +76,9 @@ void print_table(const graph::Graph& g, const hw::Target& t, const estimate::Net
                hw::bound_name(m.bound),
                m.utilization ? fmt::format("{:.1f}%", *m.utilization * 100) : "-");
   }
-  fmt::print("\nmodel {} on {} ({}): {} kernels, latency {:.3f} ms", printable(g.name()),
-             printable(t.name()), graph::precision_name(t.precision()), n.kernels.size(),
+  fmt::print("\nmodel {} on {} ({}): {}, latency {:.3f} ms", printable(g.name()),
+             printable(t.name()), graph::precision_name(t.precision()),
+             plural(static_cast<std::int64_t>(n.kernels.size()), "kernel"),
              n.latency_s * 1e3);
   if (n.cycles > 0) fmt::print(", {:.0f} cycles", n.cycles);
   fmt::print("\n");

@@ -182,8 +182,9 @@ void add_train(CLI::App* parent) {
         epochs_text(r.epochs_done, r.resumed_from_epoch, resumed_seconds,
                     fmt::format("{} images in {:.1f} s ({:.1f} s an epoch)", r.train_images, r.train_seconds,
                                 epochs > 0 ? r.train_seconds / epochs : 0.0));
-    fmt::print("supernet of {} ({} tensors, {} parameters), {}, {} threads; written to {}\n", space->name(),
-               r.bank_tensors, r.bank_parameters, trained, r.threads, printable(options.out));
+    fmt::print("supernet of {} ({}, {} parameters), {}, {}; written to {}\n", space->name(),
+               plural(r.bank_tensors, "tensor"), r.bank_parameters, trained, plural(r.threads, "thread"),
+               printable(options.out));
     const char* on = r.validation ? "validation" : "test";
     fmt::print("largest subnet {}: top-1 {:.2f}% on the {} images\n", r.largest_arch, 100 * r.largest_top1, on);
     fmt::print("smallest subnet {}: top-1 {:.2f}% on the {} images\n", r.smallest_arch, 100 * r.smallest_top1, on);
@@ -289,8 +290,8 @@ void add_eval(CLI::App* parent) {
       return;
     }
     for (std::size_t i = 0; i < graphs.size(); ++i)
-      fmt::print("{}: top-1 {:.2f}%, top-5 {:.2f}% on {} {} images at {}x{} ({:.2f} s)\n",
-                 printable(args->models[i]), 100 * results[i].top1, 100 * results[i].top5, results[i].images, on,
+      fmt::print("{}: top-1 {:.2f}%, top-5 {:.2f}% on {} at {}x{} ({:.2f} s)\n", printable(args->models[i]),
+                 100 * results[i].top1, 100 * results[i].top5, plural(results[i].images, std::string(on) + " image"),
                  results[i].resolution, results[i].resolution, results[i].seconds);
   });
 }
@@ -337,9 +338,10 @@ void add_extract(CLI::App* parent) {
     const train::WeightsFile weights = supernet.extract(g);
     graph::save_model_file(g, args->out);
     train::write_weights(args->weights, weights);
-    fmt::print("{}: model {} ({}x{}), weights {} ({} tensors, recalibrated on {} training images)\n",
-               printable(args->model, 80), printable(args->out), weights.stamp.resolution, weights.stamp.resolution,
-               printable(args->weights), weights.tensors.size(), supernet.calibration_images());
+    fmt::print("{}: model {} ({}x{}), weights {} ({}, recalibrated on {})\n", printable(args->model, 80),
+               printable(args->out), weights.stamp.resolution, weights.stamp.resolution, printable(args->weights),
+               plural(static_cast<std::int64_t>(weights.tensors.size()), "tensor"),
+               plural(supernet.calibration_images(), "training image"));
   });
 }
 

@@ -51,10 +51,6 @@ std::string optional_text(const std::vector<std::optional<double>>& values) {
   return s;
 }
 
-std::string plural(std::int64_t n, std::string_view word) {
-  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
-}
-
 // An epoch trains whole batches only (trainer.h): with 600 images and --batch 128 it trains
 // 512, and the header says so rather than let "600 training images" stand for them.
 template <class Run>

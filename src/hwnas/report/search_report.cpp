@@ -63,9 +63,18 @@ std::string summary(const ExperimentReport& e) {
   row("objective (maximised)", escape_html(join(r.info.objective_names)));
   row("constraints", escape_html(constraints_text(e.constraints)));
   row("trials", fmt::format("{}: {} feasible, {} infeasible, {} failed", r.trials.size(), feasible, infeasible, failed));
-  row("accuracy evaluations", fmt::format("{}", r.accuracy_evaluations));
+  if (r.rung_costs.size() > 1) {  // a candidate is evaluated once per rung it reaches
+    row("candidates evaluated for accuracy", fmt::format("{}", r.accuracy_evaluations));
+    row("accuracy evaluations by rung (wall time in the accuracy source)", search::rung_costs_text(r.rung_costs));
+  } else {
+    row("accuracy evaluations", fmt::format("{}", r.accuracy_evaluations));
+  }
   row("latency evaluations", fmt::format("{}", r.latency_evaluations));
-  if (r.state) row("search time (s)", fmt::format("{:.1f}", r.state->elapsed_s));
+  // Not the wall time of the runs: their start-up (the accuracy sources') is not in it.
+  if (r.state)
+    row("time in search steps, every session (s; what budget.seconds counts, start-up not included: hwnas search "
+        "--json's step_seconds)",
+        fmt::format("{:.1f}", r.state->elapsed_s));
   return out + "</table>\n";
 }
 

@@ -295,4 +295,11 @@ void ExperimentStore::update_config(const std::string& config_yaml, const std::v
   tx.commit();
 }
 
+std::string rung_costs_text(const std::vector<RungCost>& costs) {
+  std::string text;
+  for (const RungCost& c : costs)
+    text += fmt::format("{}rung {}: {} in {:.1f} s", text.empty() ? "" : "; ", c.rung, c.evaluations, c.seconds);
+  return text;
+}
+
 }  // namespace hwnas::search

@@ -78,6 +78,10 @@ struct RungCost {
   double seconds = 0;            // their wall time, summed (time in the accuracy source)
 };
 
+/// "rung 0: 8 in 1.2 s; rung 1: 4 in 3.0 s" (evaluations and their wall time per rung), as
+/// hwnas search and hwnas report print it.
+std::string rung_costs_text(const std::vector<RungCost>& costs);
+
 /// Everything `hwnas report` and `hwnas search --json` need from a finished (or running,
 /// or interrupted) experiment.
 struct ExperimentRecord {

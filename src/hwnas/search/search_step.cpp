@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
 #include "hwnas/search/metrics.h"
 
 namespace hwnas::search {
@@ -106,8 +107,8 @@ bool evaluate_accuracy(SearchParts& parts, ExperimentStore& store, LoopRecords& 
 std::optional<std::string> budget_reached(const Budget& budget, std::int64_t trials, std::int64_t evaluations,
                                           double elapsed_s, std::int64_t steps) {
   if (budget.evaluations && evaluations >= *budget.evaluations)
-    return fmt::format("budget reached: {} accuracy evaluations", evaluations);
-  if (budget.trials && trials >= *budget.trials) return fmt::format("budget reached: {} trials", trials);
+    return "budget reached: " + plural(evaluations, "accuracy evaluation");
+  if (budget.trials && trials >= *budget.trials) return "budget reached: " + plural(trials, "trial");
   if (budget.seconds && elapsed_s >= *budget.seconds)
     return fmt::format("budget reached: {:.0f} s of search (budget.seconds {:g})", elapsed_s, *budget.seconds);
   if (budget.seconds && steps > 0) {
