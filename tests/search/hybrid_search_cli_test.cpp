@@ -87,6 +87,12 @@ TEST(HybridSearchCli, EachBracketScreensRanksAndTrainsItsBest) {
     EXPECT_EQ(j["rung_costs"][rung]["failed"], 0);
     EXPECT_GT(j["rung_costs"][rung]["seconds"].get<double>(), 0);
   }
+  // Candidates (what budget.evaluations counts) and evaluations at every rung, both named.
+  EXPECT_EQ(j["evaluations"], 8);
+  EXPECT_EQ(j["rung_evaluations"], 14);
+  // The steps' time (budget.seconds', every session) and this run's wall time, start-up included.
+  EXPECT_GT(j["step_seconds"].get<double>(), 0);
+  EXPECT_GE(j["wall_seconds"].get<double>(), j["step_seconds"].get<double>());
   // The best is a trained one: the fake trainer's numbers are 80 to 89.6.
   ASSERT_TRUE(j["best"].is_object()) << j.dump();
   EXPECT_GE(j["best"]["accuracy"].get<double>(), 80);
@@ -122,6 +128,11 @@ TEST(HybridSearchCli, EachBracketScreensRanksAndTrainsItsBest) {
   ASSERT_EQ(human.status, 0) << human.err;
   EXPECT_NE(human.out.find("accuracy evaluations by rung (wall time in the accuracy source): rung 0: 8 in "),
             std::string::npos)
+      << human.out;
+  EXPECT_NE(human.out.find("8 trials: 8 candidates evaluated for accuracy (14 evaluations over 3 rungs), "),
+            std::string::npos)
+      << human.out;
+  EXPECT_NE(human.out.find(" s in search steps (every session; what budget.seconds counts), "), std::string::npos)
       << human.out;
 }
 
