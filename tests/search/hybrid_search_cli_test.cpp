@@ -175,6 +175,16 @@ TEST(HybridSearchCli, ConfigErrorsComeBeforeAnyHwnasTrainStarts) {
   const std::string rungs = "[{proxy: {name: synflow, reference: 4}}, {supernet: ok.supernet}, {}]";
   ASSERT_EQ(search(hybrid(rungs), "started").status, 0);
   const std::string log = (scratch_dir() / "early.log").string();
+  // A finished search resumed with its budget answers without starting any source (s25 finding 9).
+  fs::remove(log);
+  ::setenv("FAKE_TRAIN_LOG", log.c_str(), 1);
+  const Result finished = run_program({hwnas_with_fake_train(), "search", write_temp("started.yaml", hybrid(rungs)),
+                                       "--out", (scratch_dir() / "started").string(), "--resume", "--json"});
+  ::unsetenv("FAKE_TRAIN_LOG");
+  ASSERT_EQ(finished.status, 0) << finished.err;
+  EXPECT_EQ(nlohmann::json::parse(finished.out)["trials"].size(), 8U);
+  EXPECT_EQ(nlohmann::json::parse(finished.out)["stop"], "budget reached: 8 trials");
+  EXPECT_FALSE(fs::exists(log)) << "hwnas-train was started: " << read_file(log);
   struct Case {
     std::string yaml, name;
     std::vector<std::string> extra;

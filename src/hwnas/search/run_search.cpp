@@ -14,6 +14,7 @@
 #include "hwnas/estimate/table_model.h"
 #include "hwnas/hw/targets/targets.h"
 #include "hwnas/search/experiment_input.h"
+#include "hwnas/search/search_step.h"
 #include "hwnas/space/registry.h"
 
 namespace hwnas::search {
@@ -203,6 +204,15 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
                                   "with, or start a new search with another --out",
                                   config.file, space->name(), store->dir()));
     check_same_inputs(*store, config, inputs);
+    // A search resumed with its budget spent answers at once: the accuracy sources (a
+    // hybrid's proxy and supernet processes, seconds to start) would evaluate nothing.
+    const ExperimentRecord done = read_experiment(dir);
+    if (const std::optional<std::string> why =
+            budget_reached(config.budget, static_cast<std::int64_t>(done.trials.size()), done.accuracy_evaluations,
+                           done.state ? done.state->elapsed_s : 0.0, done.state ? done.state->batches : 0)) {
+      store->update_config(config_yaml, inputs);
+      return {{StopReason::budget, *why}, read_experiment(dir)};
+    }
   }
   cost_model = plan.start();
   HWNAS_CHECK(schedule.rungs() == std::max(cost_model->rungs(), 1));
