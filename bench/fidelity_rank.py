@@ -138,9 +138,10 @@ def main():
 
     candidates = sample_candidates(a.hwnas, a.space, a.target, a.count, a.seed, a.dir)
 
+    # Every low-fidelity training first (minutes), then the high ones (hours).
     jobs = []
-    for i, c in enumerate(candidates):
-        for name, fidelity in (("low", a.low), ("high", a.high)):
+    for name, fidelity in (("low", a.low), ("high", a.high)):
+        for i, c in enumerate(candidates):
             jobs.append((i, name, c["file"], fidelity, result_path(a.dir, i, c, fidelity)))
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:

@@ -10,7 +10,8 @@
 //
 // --data: the shared data directory ($HWNAS_DATA_DIR, else ../shared/data); --fmnist:
 // Fashion-MNIST (default: Debian's); --scores: write every cell's scores as CSV (index,
-// arch, the three accuracies, one column per proxy, empty when undefined).
+// arch, the three accuracies, one column per proxy, empty when undefined), a cell at a time:
+// run the same command again after an interruption and it scores only the cells missing.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <malloc.h>
@@ -111,31 +112,54 @@ int run(const Options& o) {
   std::vector<std::vector<proxies::ProxyScore>> scores(p);
   std::vector<double> seconds(p, 0.0);
   std::array<std::vector<double>, 3> acc;
+  const std::string header =
+      fmt::format("index,arch,acc_cifar10,acc_cifar100,acc_imagenet16,{}", fmt::join(o.proxies, ","));
+  // --scores is written a cell at a time; a file left by an interrupted run of the same
+  // sample and proxies is kept, and its cells are not scored again.
+  std::size_t cached = 0;
+  std::ofstream out;
+  if (!o.scores.empty()) {
+    if (std::ifstream(o.scores).good()) {
+      const CsvTable done = read_csv(o.scores);
+      if (fmt::format("{}", fmt::join(done.header, ",")) != header)
+        throw UserError(fmt::format("{} holds scores of other proxies (header {}); give another --scores or remove it",
+                                    o.scores, fmt::join(done.header, ",")));
+      for (const std::vector<std::string>& r : done.rows) {
+        if (cached == n || r.size() != 5 + p || r[0] != table.rows[static_cast<std::size_t>(order[cached])][index_col])
+          throw UserError(fmt::format("{} row {} is not cell {} of this sample (--cells, --sample-seed); give another "
+                                      "--scores or remove it", o.scores, cached + 2, cached + 1));
+        for (std::size_t k = 0; k < p; ++k)
+          scores[k].push_back(r[5 + k].empty() ? proxies::ProxyScore{} : proxies::ProxyScore{std::stod(r[5 + k]), true, ""});
+        ++cached;
+      }
+      out.open(o.scores, std::ios::app);
+    } else {
+      out.open(o.scores);
+      out << header << "\n" << std::flush;
+    }
+    if (!out) throw UserError(fmt::format("cannot write {}", o.scores));
+    if (cached > 0) fmt::print(stderr, "{}: {} of {} cells already scored, kept\n", o.scores, cached, n);
+  }
   const auto start = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < n; ++i) {
     const std::vector<std::string>& row = table.rows[static_cast<std::size_t>(order[i])];
+    for (std::size_t d = 0; d < 3; ++d) acc[d].push_back(std::stod(row[acc_cols[d]]));
+    if (i < cached) continue;
     const proxies::ModelScores s = runner.score(space::load_model("nb201:arch=" + row[arch_col]));
     for (std::size_t k = 0; k < p; ++k) {
       scores[k].push_back(s.scores[k]);
       seconds[k] += s.cpu_seconds[k];
     }
-    for (std::size_t d = 0; d < 3; ++d) acc[d].push_back(std::stod(row[acc_cols[d]]));
-    if ((i + 1) % 100 == 0)
-      fmt::print(stderr, "{}/{} cells, {:.0f} s\n", i + 1, n,
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-
-  if (!o.scores.empty()) {
-    std::ofstream out(o.scores);
-    out << "index,arch,acc_cifar10,acc_cifar100,acc_imagenet16," << fmt::format("{}", fmt::join(o.proxies, ",")) << "\n";
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::vector<std::string>& row = table.rows[static_cast<std::size_t>(order[i])];
+    if (out.is_open()) {
       out << row[index_col] << "," << row[arch_col] << "," << row[acc_cols[0]] << "," << row[acc_cols[1]] << ","
           << row[acc_cols[2]];
       for (std::size_t k = 0; k < p; ++k)
-        out << "," << (scores[k][i].defined ? fmt::format("{:.17g}", scores[k][i].value) : "");
-      out << "\n";
+        out << "," << (s.scores[k].defined ? fmt::format("{:.17g}", s.scores[k].value) : "");
+      out << "\n" << std::flush;
     }
+    if ((i + 1) % 100 == 0)
+      fmt::print(stderr, "{}/{} cells, {:.0f} s\n", i + 1, n,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
 
   fmt::print("NAS-Bench-201: {} cells (sample seed {}), proxies seeded {}, batch {} of Fashion-MNIST, {} thread(s)\n",
@@ -152,11 +176,11 @@ int run(const Options& o) {
     const std::string published =
         pub == kPublished.end() ? "—" : fmt::format("{:.3f} / {:.3f} / {:.3f}", pub->second[0], pub->second[1], pub->second[2]);
     fmt::print("| {} | {:.3f} | {:.3f} | {:.3f} | {} | {} | {:.1f} |\n", o.proxies[k], rho[0], rho[1], rho[2], published,
-               undefined, static_cast<double>(n) / seconds[k]);
+               undefined, static_cast<double>(n - cached) / seconds[k]);
   }
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  fmt::print("all proxies: {:.1f} s wall, {:.1f} s CPU for {} cells\n", total,
-             std::accumulate(seconds.begin(), seconds.end(), 0.0), n);
+  fmt::print("all proxies: {:.1f} s wall, {:.1f} s CPU for the {} cells scored in this run\n", total,
+             std::accumulate(seconds.begin(), seconds.end(), 0.0), n - cached);
   return 0;
 }
 
