@@ -175,8 +175,11 @@ int run(const Options& o) {
     const auto pub = kPublished.find(o.proxies[k]);
     const std::string published =
         pub == kPublished.end() ? "—" : fmt::format("{:.3f} / {:.3f} / {:.3f}", pub->second[0], pub->second[1], pub->second[2]);
-    fmt::print("| {} | {:.3f} | {:.3f} | {:.3f} | {} | {} | {:.1f} |\n", o.proxies[k], rho[0], rho[1], rho[2], published,
-               undefined, static_cast<double>(n - cached) / seconds[k]);
+    // Cells per CPU second of the cells scored in this run ("—" when all came from --scores).
+    const std::string rate =
+        n == cached ? "—" : fmt::format("{:.1f}", static_cast<double>(n - cached) / seconds[k]);
+    fmt::print("| {} | {:.3f} | {:.3f} | {:.3f} | {} | {} | {} |\n", o.proxies[k], rho[0], rho[1], rho[2], published,
+               undefined, rate);
   }
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   fmt::print("all proxies: {:.1f} s wall, {:.1f} s CPU for the {} cells scored in this run\n", total,
