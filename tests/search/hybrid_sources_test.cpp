@@ -14,6 +14,7 @@
 #include "cost_model_support.h"
 #include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/served_program.h"
+#include "hwnas/space/space.h"
 
 namespace hwnas::search {
 namespace {
@@ -82,11 +83,13 @@ TEST(SupernetAccuracy, AnswersTheServedTopOneAndPassesItsSettings) {
   EXPECT_GE(a, 50);
   EXPECT_LT(a, 90);
   EXPECT_EQ(accuracy_of(*source, kCell), a);  // the same model file, the same answer
-  // One process served the start-up probe and both candidates, with the section's settings.
+  // One process served the start-up probe and both candidates, with the section's settings,
+  // the searched space's fingerprint and the key its validation errors name.
   const std::vector<nlohmann::json> starts = log.starts();
   ASSERT_EQ(starts.size(), 1U);
   const std::vector<std::string> expected = {
-      "supernet", "eval", (scratch() / "a.supernet").string(), "--serve", "--threads", "2", "--validation", "500",
+      "supernet", "eval", (scratch() / "a.supernet").string(), "--serve", "--threads", "2", "--expect-fingerprint",
+      space::fingerprint(nb201()), "--validation-key", "accuracy.supernet.validation", "--validation", "500",
       "--calibration-images", "200"};
   EXPECT_EQ(starts[0].get<std::vector<std::string>>(), expected);
 }
