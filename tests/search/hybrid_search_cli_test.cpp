@@ -232,7 +232,8 @@ TEST(HybridSearchCli, BadHybridsAreOneLineAndExit2) {
       {"[{epochs: 1}, {proxy: synflow}]", "multi_fidelity.rungs[1]: a proxy rung screens candidates"},
       {"[{proxy: synflow, subset: 0.1}, {}]", "multi_fidelity.rungs[0].subset: a proxy rung scores candidates"},
       {"[{naswot: 1}, {}]", "multi_fidelity.rungs[0].naswot: unknown key"},
-      {"[{proxy: {name: synflow, threads: 1000}}, {}]", "multi_fidelity.rungs[0].proxy.threads: 1000 is more than 4 ×"},
+      {"[{proxy: {name: synflow, threads: 1000}}, {}]",
+       "multi_fidelity.rungs[0].proxy.threads: 1000 is more than 4 ×"},
       {"[{supernet: {file: other.supernet, threads: 1000}}, {}]",
        "multi_fidelity.rungs[0].supernet.threads: 1000 is more than 4 ×"},
       // Misspelt keys are suggested, in a rung of accuracy.train and in a source rung.

@@ -134,7 +134,8 @@ TEST(SupernetCli, BadInputBeforeAnyWorkIsAOneLineErrorAndWritesNothing) {
   expect_bad_input({"supernet", "train", "absent-space.yaml", "--out", out}, "absent-space.yaml");
   expect_bad_input({"supernet", "train", kFmnistSpace, "--out", out}, "no target was given");  // P
   expect_bad_input({"supernet", "train", kSpace, "--out", out, "--random-subnets", "17"}, "--random-subnets");
-  expect_bad_input({"supernet", "train", kSpace, "--out", out, "--threads", "1000"}, "--threads 1000 is more than 4 ×");
+  expect_bad_input({"supernet", "train", kSpace, "--out", out, "--threads", "1000"},
+                   "--threads 1000 is more than 4 ×");
   // Outputs that would be replaced silently: a model-like --out, an existing checkpoint.
   const std::string model_like = write_temp("model.yaml", "name: m\n");
   expect_bad_input({"supernet", "train", kSpace, "--out", model_like},

@@ -191,7 +191,8 @@ TEST(TrainCli, BadInputIsAOneLineErrorAndWritesNothing) {
   expect_bad_input(quick(model, {"--checkpoint", old_checkpoint}),
                    old_checkpoint + " exists: give --resume to continue it, or remove it");
   expect_bad_input(quick(model, {"--save", path_in_scratch("w.yaml")}),
-                   "w.yaml: the weights file (--save) is a torch pickle, not a model or config file; name it e.g. w.pt");
+                   "w.yaml: the weights file (--save) is a torch pickle, not a model or config file; name it e.g. "
+                   "w.pt");
   EXPECT_EQ(read_file(old_checkpoint), "an earlier run's");
   expect_bad_input(quick(model, {"--save", model}), "model file (MODEL)");
   // Weights named like a dataset file would replace it (fresh-user finding, session 22).

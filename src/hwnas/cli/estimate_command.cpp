@@ -188,7 +188,8 @@ void add_validate_command(CLI::App& app) {
       return;
     }
     fmt::print("{} on {}: {:.1f}% within ±10%, {:.1f}% within ±5%, RMSE {:.4f} ms, Spearman {:.4f}\n",
-               plural(args->networks, "random network"), printable(target->name()), 100 * r["within_10pct"].get<double>(),
+               plural(args->networks, "random network"), printable(target->name()),
+               100 * r["within_10pct"].get<double>(),
                100 * r["within_5pct"].get<double>(),
                r["rmse_ms"].get<double>(), r["spearman"].get<double>());
     if (r["batches"].size() > 1)

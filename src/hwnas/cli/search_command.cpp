@@ -277,7 +277,8 @@ void add_search_command(CLI::App& app) {
     if (result.outcome.reason == search::StopReason::interrupted) {
       const std::string cause = distributed ? mpi_stop_cause(*mpi) : "interrupted";
       fmt::print(stderr, "hwnas: {} after {}; the experiment in {} is consistent: continue it with {}{}\n", cause,
-                 plural(static_cast<std::int64_t>(result.record.trials.size()), "trial"), printable(args->out), printable(resume_command(*args)),
+                 plural(static_cast<std::int64_t>(result.record.trials.size()), "trial"), printable(args->out),
+                 printable(resume_command(*args)),
                  distributed ? " (alone, or under mpirun again)" : "");
       // No MPI_Finalize: mpirun is killing the other ranks, and it would wait for them.
       std::exit(130);

@@ -1,12 +1,13 @@
 // Accuracy from a trained weight-sharing supernet (issue 13 §2; docs/experiments.md, "A
 // supernet"): `accuracy: supernet: FILE`, or `supernet: {file: FILE, space, validation,
 // calibration_images, threads, data, timeout_s}` (space: the space file the supernet was
-// trained on, when it moved; hwnas-train checks it against the supernet's fingerprint). The search stays torch-free: one
-// long-lived `hwnas-train supernet eval FILE --serve` process (beside hwnas) evaluates each
-// candidate's model file, sent as one line, as a subnet of the supernet (its weights
-// sliced from the supernet's, batch norm recalibrated) and answers one JSON line,
-// {"accuracy": TOP1_PERCENT, "seconds": S} or {"error": "..."}. The accuracy is the real
-// top-1 % of the subnet with the shared weights, not a percentile.
+// trained on, when it moved; hwnas-train checks it against the supernet's fingerprint).
+// The search stays torch-free: one long-lived `hwnas-train supernet eval FILE --serve`
+// process (beside hwnas) evaluates each candidate's model file, sent as one line, as a
+// subnet of the supernet (its weights sliced from the supernet's, batch norm
+// recalibrated) and answers one JSON line, {"accuracy": TOP1_PERCENT, "seconds": S} or
+// {"error": "..."}. The accuracy is the real top-1 % of the subnet with the shared
+// weights, not a percentile.
 //
 // hwnas-train is given the search space's fingerprint (--expect-fingerprint) and refuses
 // at start-up a supernet trained on another space, even one of the same name.
@@ -24,8 +25,8 @@
 #include "hwnas/graph/model_file.h"
 #include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/served_program.h"
-#include "hwnas/train/train_options.h"
 #include "hwnas/space/space.h"
+#include "hwnas/train/train_options.h"
 
 namespace hwnas::search {
 namespace {

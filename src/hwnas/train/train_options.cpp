@@ -126,7 +126,8 @@ std::int32_t resolve_threads(std::int32_t threads) {
 }
 
 std::map<std::int32_t, std::int64_t> training_class_sizes(const std::string& dir) {
-  const FashionMnistFiles files = fashion_mnist_files(dir.empty() ? default_fashion_mnist_dir() : std::filesystem::path(dir), Split::train);
+  const std::filesystem::path where = dir.empty() ? default_fashion_mnist_dir() : std::filesystem::path(dir);
+  const FashionMnistFiles files = fashion_mnist_files(where, Split::train);
   const IdxArray labels = read_idx_file(files.labels);
   std::map<std::int32_t, std::int64_t> sizes;
   for (const std::uint8_t label : labels.data) {
@@ -150,7 +151,8 @@ std::int64_t training_images(const std::map<std::int32_t, std::int64_t>& class_s
     given += validation * size / n;
     remainders.emplace_back(validation * size % n, label);
   }
-  std::stable_sort(remainders.begin(), remainders.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
   for (std::size_t k = 0; given < validation && k < remainders.size(); ++k, ++given) --rest[remainders[k].second];
   std::int64_t images = 0;
   for (const auto& [label, count] : rest)

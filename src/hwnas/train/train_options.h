@@ -116,8 +116,9 @@ void check_fresh_checkpoint(const TrainOptions& options);
 
 /// The outputs of a training checked before any work: --save and --checkpoint
 /// (check_output_path: neither is MODEL's `model_file`, --init-from or the other;
-/// check_pickle_output_name; check_fresh_checkpoint), then check_not_in_dataset_dir for each. Call it after the data check, so that missing data
-/// is reported first. Throws UserError.
+/// check_pickle_output_name; check_fresh_checkpoint), then check_not_in_dataset_dir for
+/// each. Call it after the data check, so that missing data is reported first. Throws
+/// UserError.
 void check_run_outputs(const TrainOptions& options, const std::string& model_file);
 
 /// The cores torch may use when `threads` is 0 (std::thread::hardware_concurrency, ≥ 1).
