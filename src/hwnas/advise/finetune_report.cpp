@@ -43,8 +43,6 @@ std::vector<std::vector<std::string>> metric_rows(const FinetuneResult& r) {
   return rows;
 }
 
-std::string plural(std::int64_t n, std::string_view word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); }
-
 /// "1 epoch at lr 0.01 (SGD, weight decay 4e-05), 600 training images at 32x32, 1 thread: 1.1 s, 486 images/s"
 std::string training_text(const FinetuneResult& r) {
   return fmt::format("{} at lr {:g} (SGD, weight decay {:g}), {} at {}x{}, {}: {:.1f} s, {:.0f} images/s",
