@@ -15,6 +15,7 @@
 #include "hwnas/train/data/fashion_mnist.h"
 #include "hwnas/train/data/idx.h"
 #include "hwnas/train/data/scene_cache.h"
+#include "hwnas/train/sampling.h"
 
 namespace hwnas::train {
 
@@ -141,23 +142,18 @@ std::map<std::int32_t, std::int64_t> training_class_sizes(const std::string& dir
 
 std::int64_t training_images(const std::map<std::int32_t, std::int64_t>& class_sizes, std::int64_t validation,
                              double fraction) {
-  std::int64_t n = 0;
-  for (const auto& [label, size] : class_sizes) n += size;
-  std::map<std::int32_t, std::int64_t> rest;
-  std::vector<std::pair<std::int64_t, std::int32_t>> remainders;  // (validation · size mod n, label)
-  std::int64_t given = 0;
-  for (const auto& [label, size] : class_sizes) {
-    rest[label] = size - validation * size / n;
-    given += validation * size / n;
-    remainders.emplace_back(validation * size % n, label);
+  // The split and the subset themselves, on a label list with those class sizes: their
+  // counts depend on the class sizes alone, not on the images' order or any seed.
+  std::vector<std::int32_t> labels;
+  for (const auto& [label, size] : class_sizes) labels.insert(labels.end(), static_cast<std::size_t>(size), label);
+  std::vector<std::int32_t> kept;
+  if (validation > 0) {
+    for (const std::int64_t i : validation_split(labels, validation).training)
+      kept.push_back(labels[static_cast<std::size_t>(i)]);
+  } else {
+    kept = labels;
   }
-  std::stable_sort(remainders.begin(), remainders.end(),
-                   [](const auto& a, const auto& b) { return a.first > b.first; });
-  for (std::size_t k = 0; given < validation && k < remainders.size(); ++k, ++given) --rest[remainders[k].second];
-  std::int64_t images = 0;
-  for (const auto& [label, count] : rest)
-    if (count > 0) images += fraction == 1 ? count : std::max<std::int64_t>(1, std::llround(fraction * count));
-  return images;
+  return static_cast<std::int64_t>(training_subset(kept, fraction, 0).size());
 }
 
 void check_subset_fills_batch(const std::map<std::int32_t, std::int64_t>& class_sizes, std::int64_t validation,
