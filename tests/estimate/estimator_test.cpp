@@ -58,7 +58,7 @@ TEST(Estimator, EstimatesNetworksItNeverSaw) {
   const Estimator& e = small_estimator();
   auto target = hw::make_target("npu-p16");
   // LR-ASPP and the docs' example file hold upsample and concat kernels.
-  for (const std::string model : {std::string("mobilenet_v2"), std::string("resnet18"),
+  for (const std::string& model : {std::string("mobilenet_v2"), std::string("resnet18"),
                                   std::string("efficientnet_b0:res=160"), std::string("lraspp_mobilenet_v3_large"),
                                   std::string(HWNAS_SOURCE_DIR) + "/examples/models/tiny_residual.json"}) {
     const graph::Graph g = graph::load_model(model);

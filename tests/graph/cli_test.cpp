@@ -196,8 +196,9 @@ TEST(Cli, InspectTableEscapesNames) {
   for (std::size_t i = 0; i < kOddNamesShown.size(); ++i) {
     const std::string& row = lines[2 + i];
     EXPECT_EQ(row.rfind(kOddNamesShown[i] + "  ", 0), 0u) << row;
-    if (i + 1 < kOddNamesShown.size())  // the last name has a two-byte character
+    if (i + 1 < kOddNamesShown.size()) {  // the last name has a two-byte character
       EXPECT_EQ(row.find(i == 0 ? "conv2d" : "relu"), op_column) << row;
+    }
   }
   EXPECT_NE(r.out.find("\nmodel odd\\nmodel: 10 nodes"), std::string::npos) << r.out;
 }
