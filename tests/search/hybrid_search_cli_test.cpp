@@ -238,8 +238,12 @@ TEST(HybridSearchCli, BadHybridsAreOneLineAndExit2) {
        "multi_fidelity.rungs[0].supernet.threads: 1000 is more than 4 ×"},
       // Misspelt keys are suggested, in a rung of accuracy.train and in a source rung.
       {"[{proxi: synflow}, {}]", "multi_fidelity.rungs[0].proxi: unknown key (did you mean 'proxy'?)"},
+      // A near training key is not offered as the fix in a source rung, which refuses it too.
       {"[{proxy: synflow, epoch: 2}, {}]",
-       "multi_fidelity.rungs[0].epoch: unknown key (did you mean 'epochs'?); a proxy rung scores candidates"},
+       "multi_fidelity.rungs[0].epoch: unknown key ('epochs', if you meant it, belongs in a rung of accuracy.train); "
+       "a proxy rung scores candidates"},
+      {"[{supernet: x.supernet, supernett: 1}, {}]",
+       "multi_fidelity.rungs[0].supernett: unknown key (did you mean 'supernet'?); a supernet rung evaluates"},
   };
   for (const auto& [rungs, hint] : cases) {
     const Result r = search(hybrid(rungs), "bad");

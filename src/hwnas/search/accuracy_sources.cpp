@@ -80,10 +80,18 @@ std::size_t check_rung_order(const std::vector<ExperimentSection>& rungs, const 
           own == "proxy" ? "proxy: {name: synflow, batch: 64}" : "supernet: {file: FILE, threads: 1}";
       const char* does = own == "proxy" ? "scores candidates" : "evaluates shared weights";
       if (kind == "train" && !is_train_rung_key(key)) {
-        const std::string close = closest_name(key, train_rung_keys());
+        // Suggest the rung's own key; a near training key is no fix here (this rung refuses
+        // those too), so it is named with where it belongs.
+        const std::string_view own_keys[] = {own};
+        const std::string own_close = closest_name(key, own_keys);
+        const std::string train_close = closest_name(key, train_rung_keys());
+        const std::string hint =
+            !own_close.empty()     ? " (did you mean '" + own_close + "'?)"
+            : !train_close.empty() ? " ('" + train_close + "', if you meant it, belongs in a rung of accuracy.train)"
+                                   : "";
         r.fail(key, fmt::format("unknown key{}; a {} rung {} without training: its only key is {} (its settings go "
                                 "inside it, e.g. {})",
-                                close.empty() ? "" : " (did you mean '" + close + "'?)", own, does, own, example));
+                                hint, own, does, own, example));
       }
       r.fail(key, fmt::format("a {} rung {} without training: its only key is {} (its settings go inside it, e.g. "
                               "{}); {} belongs in a rung of accuracy.{}: remove it here",
