@@ -19,7 +19,7 @@ set(hwnas_torch_pch_users
 
 # Sources of those targets that do not include torch, as TARGET:FILE.
 set(hwnas_torch_free_sources
-  hwnas_train:schedule.cpp hwnas_train:sampling.cpp
+  hwnas_train:schedule.cpp
   hwnas_train:tasks/baselines.cpp hwnas_train:tasks/task_heads.cpp hwnas_train:supernet/subnet_genomes.cpp
   hwnas-train:train_command.cpp hwnas-train:train_main.cpp hwnas-train:train_output.cpp
   train_proxy_more_tests:proxy_ensemble_test.cpp train_task_tests:task_heads_test.cpp
