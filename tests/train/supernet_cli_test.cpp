@@ -37,7 +37,7 @@ std::vector<std::string> sample_arches(std::int32_t count, const std::string& di
   EXPECT_EQ(r.status, 0) << r.err;
   std::vector<std::string> arches;
   const nlohmann::json j = nlohmann::json::parse(r.out);
-  for (const auto& m : j["samples"]) arches.push_back(m["arch"]);
+  for (const auto& m : j.at("samples")) arches.push_back(m.at("arch"));
   return arches;
 }
 
@@ -49,11 +49,11 @@ TEST(SupernetCli, TrainsMeasuresServesAndExtracts) {
   const Result t = hwnas(train);
   ASSERT_EQ(t.status, 0) << t.err;
   const nlohmann::json j = nlohmann::json::parse(t.out);
-  EXPECT_EQ(j["space"], "tiny-supernet");
-  EXPECT_EQ(j["train_images"], 120);
-  EXPECT_EQ(j["epochs"], 1);
-  EXPECT_EQ(j["resumed_train_seconds"], 0);
-  EXPECT_EQ(j["measured_on"], "validation");
+  EXPECT_EQ(j.at("space"), "tiny-supernet");
+  EXPECT_EQ(j.at("train_images"), 120);
+  EXPECT_EQ(j.at("epochs"), 1);
+  EXPECT_EQ(j.at("resumed_train_seconds"), 0);
+  EXPECT_EQ(j.at("measured_on"), "validation");
   EXPECT_TRUE(std::filesystem::exists(file));
 
   // Resumed with every epoch done: the time is the checkpoint's (it was reported as 0 s).
@@ -61,29 +61,31 @@ TEST(SupernetCli, TrainsMeasuresServesAndExtracts) {
   const Result again = hwnas(train);
   ASSERT_EQ(again.status, 0) << again.err;
   const nlohmann::json resumed = nlohmann::json::parse(again.out);
-  EXPECT_EQ(resumed["resumed_from_epoch"], 1);
-  EXPECT_GT(resumed["resumed_train_seconds"].get<double>(), 0);
+  EXPECT_EQ(resumed.at("resumed_from_epoch"), 1);
+  EXPECT_GT(resumed.at("resumed_train_seconds").get<double>(), 0);
   // The checkpoint was written before the first run's clock stopped.
-  EXPECT_LE(resumed["resumed_train_seconds"].get<double>(), j["train_seconds"].get<double>());
+  EXPECT_LE(resumed.at("resumed_train_seconds").get<double>(), j.at("train_seconds").get<double>());
   // train_seconds is every session's, as the file's; session_seconds this one's.
-  EXPECT_DOUBLE_EQ(j["train_seconds"].get<double>(), j["session_seconds"].get<double>());
-  EXPECT_DOUBLE_EQ(resumed["train_seconds"].get<double>(),
-                   resumed["session_seconds"].get<double>() + resumed["resumed_train_seconds"].get<double>());
-  EXPECT_GT(resumed["train_seconds"].get<double>(), resumed["session_seconds"].get<double>());
+  EXPECT_DOUBLE_EQ(j.at("train_seconds").get<double>(), j.at("session_seconds").get<double>());
+  EXPECT_DOUBLE_EQ(resumed.at("train_seconds").get<double>(),
+                   resumed.at("session_seconds").get<double>() + resumed.at("resumed_train_seconds").get<double>());
+  EXPECT_GT(resumed.at("train_seconds").get<double>(), resumed.at("session_seconds").get<double>());
 
   const std::string dir = (scratch_dir() / "subnets").string();
   const std::vector<std::string> arches = sample_arches(2, dir);
   ASSERT_EQ(arches.size(), 2u);
   const std::string model = dir + "/sample-000.yaml";
-  const Result e = hwnas({"supernet", "eval", file, arches[1], model, "--calibration-images", "32", "--json"});
+  // --calibration-images above the 120 training images: the count used is reported.
+  const Result e = hwnas({"supernet", "eval", file, arches[1], model, "--calibration-images", "5000", "--json"});
   ASSERT_EQ(e.status, 0) << e.err;
   const nlohmann::json ej = nlohmann::json::parse(e.out);
-  ASSERT_EQ(ej["models"].size(), 2u);
-  EXPECT_EQ(ej["measured_on"], "validation");
-  for (const auto& m : ej["models"]) {
-    EXPECT_EQ(m["images"], 500);
-    EXPECT_DOUBLE_EQ(m["accuracy"].get<double>(), 100 * m["top1"].get<double>());
-    EXPECT_GE(m["top5"].get<double>(), m["top1"].get<double>());
+  ASSERT_EQ(ej.at("models").size(), 2u);
+  EXPECT_EQ(ej.at("measured_on"), "validation");
+  EXPECT_EQ(ej.at("calibration_images"), 120);
+  for (const auto& m : ej.at("models")) {
+    EXPECT_EQ(m.at("images"), 500);
+    EXPECT_DOUBLE_EQ(m.at("accuracy").get<double>(), 100 * m.at("top1").get<double>());
+    EXPECT_GE(m.at("top5").get<double>(), m.at("top1").get<double>());
   }
 
   // --serve: one JSON line per stdin line, an error line for a model of another space.
@@ -96,7 +98,7 @@ TEST(SupernetCli, TrainsMeasuresServesAndExtracts) {
   const std::string requests = write_temp("requests.txt", model + "\n" + zoo + "\n \t\n\t" + model + " \r\n");
   const Result s = run_program({"/bin/sh", "-c",
                                 std::string(HWNAS_BINARY) + " supernet eval " + file +
-                                    " --serve --calibration-images 32 < " + requests});
+                                    " --serve --calibration-images 5000 < " + requests});
   ASSERT_EQ(s.status, 0) << s.err;
   std::istringstream lines(s.out);
   std::string first, second, blank, trimmed, fifth;
@@ -107,15 +109,11 @@ TEST(SupernetCli, TrainsMeasuresServesAndExtracts) {
   EXPECT_FALSE(std::getline(lines, fifth));
   const nlohmann::json a = nlohmann::json::parse(first), b = nlohmann::json::parse(second);
   EXPECT_EQ(nlohmann::json::parse(blank), nlohmann::json({{"error", "empty request: send the path of one model file per line"}}));
-  EXPECT_EQ(nlohmann::json::parse(trimmed)["accuracy"], a["accuracy"]) << trimmed;
-  EXPECT_DOUBLE_EQ(a["accuracy"].get<double>(), ej["models"][1]["accuracy"].get<double>());
-  EXPECT_GT(a["seconds"].get<double>(), 0);
-  EXPECT_NE(b["error"].get<std::string>().find("is not of the supernet's space"), std::string::npos) << second;
-
-  // --calibration-images above the 120 training images: the count used is reported.
-  const Result capped = hwnas({"supernet", "eval", file, arches[0], "--calibration-images", "5000", "--json"});
-  ASSERT_EQ(capped.status, 0) << capped.err;
-  EXPECT_EQ(nlohmann::json::parse(capped.out)["calibration_images"], 120);
+  EXPECT_EQ(nlohmann::json::parse(trimmed).at("accuracy"), a.at("accuracy")) << trimmed;
+  EXPECT_DOUBLE_EQ(a.at("accuracy").get<double>(),
+                   ej.at("models").at(1).at("accuracy").get<double>());
+  EXPECT_GT(a.at("seconds").get<double>(), 0);
+  EXPECT_NE(b.at("error").get<std::string>().find("is not of the supernet's space"), std::string::npos) << second;
 
   // Extract, then hwnas evaluate reads the model and weights.
   const std::string out = scratch("sub.yaml"), weights = scratch("sub.pt");
@@ -125,7 +123,7 @@ TEST(SupernetCli, TrainsMeasuresServesAndExtracts) {
   EXPECT_NE(x.out.find("recalibrated on 120 training images"), std::string::npos) << x.out;
   const Result ev = hwnas({"evaluate", out, "--weights", weights, "--threads", "1", "--json"});
   ASSERT_EQ(ev.status, 0) << ev.err;
-  EXPECT_EQ(nlohmann::json::parse(ev.out)["metrics"]["test_images"], 10000);
+  EXPECT_EQ(nlohmann::json::parse(ev.out).at("metrics").at("test_images"), 10000);
 }
 
 TEST(SupernetCli, BadInputBeforeAnyWorkIsAOneLineErrorAndWritesNothing) {
@@ -159,8 +157,6 @@ TEST(SupernetCli, BadInputBeforeAnyWorkIsAOneLineErrorAndWritesNothing) {
   expect_bad_input({"supernet", "eval", scratch("absent.supernet"), "0"}, "absent.supernet: cannot read");
   const std::string junk = write_temp("junk.supernet", "not a pickle");
   expect_bad_input({"supernet", "eval", junk, "0"}, "junk.supernet: not a supernet file of hwnas");
-  expect_bad_input({"supernet", "eval", junk, "--serve"}, "junk.supernet: not a supernet file of hwnas");
-
 }
 
 TEST(SupernetCli, BadSubnetsAndOutputsAreOneLineErrorsAndWriteNothing) {
@@ -171,8 +167,7 @@ TEST(SupernetCli, BadSubnetsAndOutputsAreOneLineErrorsAndWriteNothing) {
   const std::string file = scratch("e.supernet");
   ASSERT_EQ(hwnas(tiny_train(file)).status, 0);
   const std::string text = read_file(file);
-  const std::string cut = write_temp("cut.supernet", text.substr(0, text.size() / 2));
-  expect_bad_input({"supernet", "eval", cut, "0"}, "cut.supernet: not a supernet file of hwnas");
+  const std::string cut = write_temp("cut.supernet", text.substr(0, text.size() / 2));  // refused as --checkpoint
   expect_bad_input({"supernet", "eval", file, "mobilenet_v2:width=0.25,res=32,in_ch=1,classes=10"},
                    "is not of the supernet's space");
   expect_bad_input({"supernet", "eval", file, "1-2-3"}, "nor an architecture of the supernet's space 'tiny-supernet'");
@@ -211,20 +206,16 @@ TEST(SupernetCli, BadSubnetsAndOutputsAreOneLineErrorsAndWriteNothing) {
                    "checkpoint (--checkpoint) there: it is the space file (SPACE)");
   EXPECT_EQ(read_file(space_copy), read_file(kSpace));
 
-  // A model of another space is named as typed, not by its graph's name.
-  const std::string zoo = scratch("other.yaml");
-  ASSERT_EQ(hwnas({"export", "mobilenet_v2:width=0.25,res=32,in_ch=1,classes=10", "--format", "yaml", "--out", zoo})
-                .status,
-            0);
-  expect_bad_input({"supernet", "eval", file, input, zoo}, zoo + ": model '");
   // A network of another space whose layers all fit in the bank (here: the space's own
-  // model under another space's name) is refused too; it was measured before.
+  // model under another space's name) is refused; it was measured before. Named as typed
+  // (the second MODEL), not by its graph's name.
   std::string renamed_text = before;
   const std::size_t at = renamed_text.find("name: tiny-supernet");
   ASSERT_NE(at, std::string::npos) << before.substr(0, 200);
   renamed_text.replace(at, std::string("name: tiny-supernet").size(), "name: tiny-other");
   const std::string renamed = write_temp("renamed.yaml", renamed_text);
-  expect_bad_input({"supernet", "eval", file, renamed}, "model 'tiny-other' is not of the supernet's space 'tiny-supernet'");
+  expect_bad_input({"supernet", "eval", file, input, renamed},
+                   renamed + ": model 'tiny-other' is not of the supernet's space 'tiny-supernet'");
   expect_bad_input({"supernet", "extract", file, renamed, "--out", model, "--weights", weights},
                    "model 'tiny-other' is not of the supernet's space 'tiny-supernet'");
   EXPECT_FALSE(std::filesystem::exists(model));
