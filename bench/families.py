@@ -1,15 +1,18 @@
 #!/usr/bin/python3
-"""The four families of NAS on one problem (issue 13, "Done when"; docs/hybrid.md):
-multishot (accuracy: train), zero-shot (accuracy: proxy), single-shot (accuracy:
-supernet) and the hybrid (a proxy rung, a supernet rung, a training rung), each seed's
-best candidate of each family then trained stand-alone with one fixed recipe.
+"""The families of NAS on one problem (docs/hybrid.md: issue 13, "Done when", and issue
+11's multi-fidelity check): multishot (accuracy: train), zero-shot
+(accuracy: proxy), single-shot (accuracy: supernet), the hybrid (a proxy rung, a supernet
+rung, a training rung) and multi-fidelity (successive halving from a short training,
+--low-fidelity, to multishot's --fidelity), each seed's best candidate of each family then
+trained stand-alone with one fixed recipe.
 
   bench/families.py [--hwnas BIN] [--dir build/bench/families] [--seeds 1,2,3]
-                    [--families multishot,zero-shot,single-shot,hybrid]
+                    [--families multishot,zero-shot,single-shot,hybrid,multi-fidelity]
                     [--space configs/spaces/mobilenet-cls-fmnist.yaml] [--target edgetpu-like]
                     [--limit-ms 0.4] [--proxy synflow] [--fidelity epochs=2,subset=0.2]
-                    [--budget multishot=20,zero-shot=200,single-shot=100,hybrid=64]
+                    [--budget multishot=20,zero-shot=200,single-shot=100,hybrid=64,multi-fidelity=14]
                     [--hybrid-candidates 128] [--eta 4]
+                    [--low-fidelity epochs=1,subset=0.1,resolution=16] [--mf-candidates 24] [--mf-eta 8]
                     [--supernet-args '--epochs 3'] [--final epochs=10,subset=1]
                     [--threads 1] [--plot FILE.svg] [--dry-run]
 
@@ -17,10 +20,15 @@ Every family searches the same space, latency target and limit (objective: maxim
 accuracy under latency_ms <= LIMIT), with the same strategy (evolution) and seed, and
 measures on the same 5,000 held-out training images (validation: 5000). The search
 budgets are --budget, in accuracy evaluations (budget.evaluations: candidates that met the
-limit and were evaluated; the hybrid's are those its proxy scored, a 1/16 of them trained
-at eta 4). Per seed, one supernet is trained (`hwnas supernet train ...
---validation 5000 --seed SEED`), and its training time is counted once for single-shot
-and once for the hybrid.
+limit and were evaluated, each counted once whatever the rungs it reached; the hybrid's
+are those its proxy scored, a 1/16 of them trained at eta 4; multi-fidelity's those
+trained at --low-fidelity, of which the best 1/--mf-eta of each bracket of
+--mf-candidates asked, at least one, are trained again at --fidelity). A bracket runs
+whole, so a multi-fidelity or hybrid search may pass its budget by up to a bracket's
+evaluations less one. Multi-fidelity's last rung is multishot's training, so both
+searches' best accuracies are measured alike. Per seed, one supernet is trained
+(`hwnas supernet train ... --validation 5000 --seed SEED`), and its training time is
+counted once for single-shot and once for the hybrid.
 
 A family's *search cost* is the wall time its accuracy evaluations took (the search's
 `rung_costs`, summed; for single-shot and hybrid plus the supernet's training wall time;
@@ -29,26 +37,29 @@ e.g. the proxy's reference sample, is its own column), its
 *quality* the test top-1 of its best candidate trained stand-alone with --final (all
 60,000 training images unless --final says otherwise, tested on the 10,000 test images,
 training seed 0, --threads threads). Everything is kept in --dir, one JSON file per step
-(supernet, search, final training) of each seed and family, written when the step ends;
-running again skips what is done (an interrupted search is resumed with --resume), so
-the benchmark can be stopped and continued. At the end it prints the table (per run, and
-the mean per family with the checks of issue 13: the hybrid reaches multishot's quality
-less 0.3 pt at <= 1/5 of its cost) and, with --plot, draws quality against search cost.
+(supernet, search, final training) of each seed and family, and each search's store,
+written when the step ends; running again skips what is done (an interrupted search is
+resumed with --resume), so the benchmark can be stopped and continued. At the end it
+prints the table (per run, and the mean per family), the checks against multishot
+(families_report.py: the hybrid's, issue 13, and multi-fidelity's, issue 11: quality
+within 0.3 pt of multishot's at <= 1/5 and <= 1/3 of its cost, per seed and mean, with
+quality both as the searches' own best accuracy and as the stand-alone training, and the
+anytime share: the evaluation time until the family's best came within 0.3 pt of
+multishot's, read from its store) and, with --plot, draws quality against search cost.
 
 --dry-run prints the commands of the steps not done yet and exits.
 """
 import argparse
 import json
-import math
 import os
-import statistics
 import subprocess
 import sys
 import time
 
+import families_report
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FAMILIES = ["multishot", "zero-shot", "single-shot", "hybrid"]
-COLOURS = {"multishot": "#1f77b4", "zero-shot": "#2ca02c", "single-shot": "#ff7f0e", "hybrid": "#d62728"}
+FAMILIES = ["multishot", "zero-shot", "single-shot", "hybrid", "multi-fidelity"]
 
 
 def key_values(text, what):
@@ -80,11 +91,16 @@ def experiment(a, family, seed, supernet):
         lines.append(f"accuracy: {{proxy: {proxy}}}")
     elif family == "single-shot":
         lines.append(f"accuracy: {{supernet: {sn}}}")
-    else:
+    elif family == "hybrid":
         lines += [f"accuracy: {{train: {yaml_map(train)}}}",
                   "multi_fidelity:", "  method: successive_halving", f"  eta: {a.eta}",
                   f"  candidates: {a.hybrid_candidates}",
                   f"  rungs: [{{proxy: {proxy}}}, {{supernet: {sn}}}, {yaml_map(fidelity)}]"]
+    else:  # multi-fidelity: multishot's training, screened by a shorter one
+        low = key_values(a.low_fidelity, "--low-fidelity")
+        lines += [f"accuracy: {{train: {yaml_map(train)}}}",
+                  "multi_fidelity:", "  method: successive_halving", f"  eta: {a.mf_eta}",
+                  f"  candidates: {a.mf_candidates}", f"  rungs: [{yaml_map(low)}, {yaml_map(fidelity)}]"]
     lines += ["objective:", "  maximize: accuracy", f"  constraints: [latency_ms <= {a.limit_ms}]",
               "strategy: {name: evolution, population: 12, sample_size: 4}",
               f"budget: {{evaluations: {a.budget[family]}}}", f"seed: {seed}", ""]
@@ -167,8 +183,9 @@ def final_step(a, seed_dir, seed, family, search):
     return step(os.path.join(seed_dir, family + ".final.json"), compute)
 
 
-def row(family, seed, supernet, search, final):
-    """One run's figures, or None when a step is missing."""
+def row(family, seed, supernet, search, final, search_dir):
+    """One run's figures, or None when a step is missing. `trace` (the search's accuracy
+    evaluations in order, families_report.evaluation_trace) when its store is in `search_dir`."""
     if search is None or final is None:
         return None
     costs = search["answer"].get("rung_costs", [])
@@ -180,96 +197,9 @@ def row(family, seed, supernet, search, final):
             "evaluations": "/".join(str(c["evaluations"]) for c in costs), "search_s": search_s,
             "supernet_s": supernet_s, "cost_s": search_s + supernet_s, "search_wall_s": search["wall_seconds"],
             "best_search_accuracy": (final.get("best") or {}).get("accuracy"), "quality": quality,
-            "final_s": answer.get("train_seconds", float("nan"))}
-
-
-def mean_sd(values):
-    values = [v for v in values if not math.isnan(v)]
-    if not values:
-        return float("nan"), float("nan")
-    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
-
-
-def print_table(rows, a):
-    print(f"| family | seed | trials | evaluations by rung | evaluation s | supernet s | cost s | search wall s "
-          f"| best in search | stand-alone top-1 % ({a.final}) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        best = r["best_search_accuracy"]
-        print(f"| {r['family']} | {r['seed']} | {r['trials']} | {r['evaluations']} | {r['search_s']:.1f} | "
-              f"{r['supernet_s']:.1f} | {r['cost_s']:.1f} | {r['search_wall_s']:.1f} | "
-              f"{'-' if best is None else f'{best:.2f}'} | {r['quality']:.2f} |")
-    print("\n| family | runs | cost s (mean) | stand-alone top-1 % (mean +- sd) |")
-    print("|---|---|---|---|")
-    summary = {}
-    for family in a.families:
-        mine = [r for r in rows if r["family"] == family]
-        if not mine:
-            continue
-        cost, _ = mean_sd([r["cost_s"] for r in mine])
-        quality, sd = mean_sd([r["quality"] for r in mine])
-        summary[family] = (cost, quality)
-        print(f"| {family} | {len(mine)} | {cost:.1f} | {quality:.2f} +- {sd:.2f} |")
-    if "multishot" in summary and "hybrid" in summary:
-        (m_cost, m_q), (h_cost, h_q) = summary["multishot"], summary["hybrid"]
-        print(f"\nhybrid vs multishot: {h_q - m_q:+.2f} pt (goal >= -0.3: multishot's best reached, +-0.3 pt), "
-              f"cost {h_cost / m_cost:.3f} of multishot's (goal <= 0.2)")
-        per_seed = []
-        for seed in a.seeds:
-            m = [r for r in rows if r["family"] == "multishot" and r["seed"] == seed]
-            h = [r for r in rows if r["family"] == "hybrid" and r["seed"] == seed]
-            if m and h:
-                ok = h[0]["quality"] >= m[0]["quality"] - 0.3 and h[0]["cost_s"] <= m[0]["cost_s"] / 5
-                per_seed.append(f"seed {seed}: {'met' if ok else 'not met'}")
-        print("per seed: " + ", ".join(per_seed))
-
-
-def plot(rows, families, path):
-    """Stand-alone quality against search cost (log scale), one colour per family: each run
-    a dot, each family's mean a ring. A plain SVG file."""
-    rows = [r for r in rows if not math.isnan(r["quality"]) and r["cost_s"] > 0]
-    if not rows:
-        return
-    w, h, left, right, top, bottom = 640, 420, 70, 150, 20, 50
-    xs = [math.log10(r["cost_s"]) for r in rows]
-    ys = [r["quality"] for r in rows]
-    x0, x1 = math.floor(min(xs)), math.ceil(max(xs))
-    x1 = x1 if x1 > x0 else x0 + 1
-    y0, y1 = math.floor(min(ys) - 0.5), math.ceil(max(ys) + 0.5)
-    X = lambda v: left + (math.log10(v) - x0) / (x1 - x0) * (w - left - right)
-    Y = lambda v: h - bottom - (v - y0) / (y1 - y0) * (h - top - bottom)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" '
-           f'font-size="12"><rect width="{w}" height="{h}" fill="white"/>',
-           f'<line x1="{left}" y1="{h - bottom}" x2="{w - right}" y2="{h - bottom}" stroke="black"/>',
-           f'<line x1="{left}" y1="{top}" x2="{left}" y2="{h - bottom}" stroke="black"/>']
-    for e in range(x0, x1 + 1):
-        x = X(10 ** e)
-        out.append(f'<line x1="{x:.1f}" y1="{h - bottom}" x2="{x:.1f}" y2="{h - bottom + 5}" stroke="black"/>'
-                   f'<text x="{x:.1f}" y="{h - bottom + 18}" text-anchor="middle">1e{e}</text>')
-    for v in range(y0, y1 + 1):
-        y = Y(v)
-        out.append(f'<line x1="{left - 5}" y1="{y:.1f}" x2="{left}" y2="{y:.1f}" stroke="black"/>'
-                   f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{v}</text>')
-    out.append(f'<text x="{(left + w - right) / 2}" y="{h - 10}" text-anchor="middle">search cost: training and '
-               f'evaluation wall time, s (log)</text>')
-    out.append(f'<text x="15" y="{(top + h - bottom) / 2}" text-anchor="middle" transform="rotate(-90 15 '
-               f'{(top + h - bottom) / 2})">stand-alone top-1 %</text>')
-    for i, family in enumerate(families):
-        mine = [r for r in rows if r["family"] == family]
-        colour = COLOURS[family]
-        for r in mine:
-            out.append(f'<circle cx="{X(r["cost_s"]):.1f}" cy="{Y(r["quality"]):.1f}" r="3" fill="{colour}"/>')
-        if mine:
-            cost = math.exp(statistics.fmean(math.log(r["cost_s"]) for r in mine))
-            quality = statistics.fmean(r["quality"] for r in mine)
-            out.append(f'<circle cx="{X(cost):.1f}" cy="{Y(quality):.1f}" r="7" fill="none" stroke="{colour}" '
-                       f'stroke-width="2"/>')
-        ly = top + 20 * i + 10
-        out.append(f'<circle cx="{w - right + 20}" cy="{ly}" r="4" fill="{colour}"/>'
-                   f'<text x="{w - right + 30}" y="{ly + 4}">{family}</text>')
-    out.append("</svg>")
-    with open(path, "w") as f:
-        f.write("\n".join(out) + "\n")
+            "final_s": answer.get("train_seconds", float("nan")),
+            "trace": families_report.evaluation_trace(search_dir)
+            if os.path.exists(os.path.join(search_dir, "experiment.db")) else None}
 
 
 def main():
@@ -283,9 +213,12 @@ def main():
     p.add_argument("--limit-ms", type=float, default=0.4)
     p.add_argument("--proxy", default="synflow")
     p.add_argument("--fidelity", default="epochs=2,subset=0.2")
-    p.add_argument("--budget", default="multishot=20,zero-shot=200,single-shot=100,hybrid=64")
+    p.add_argument("--budget", default="multishot=20,zero-shot=200,single-shot=100,hybrid=64,multi-fidelity=14")
     p.add_argument("--hybrid-candidates", type=int, default=128)
     p.add_argument("--eta", type=int, default=4)
+    p.add_argument("--low-fidelity", default="epochs=1,subset=0.1,resolution=16")
+    p.add_argument("--mf-candidates", type=int, default=24)
+    p.add_argument("--mf-eta", type=int, default=8)
     p.add_argument("--supernet-args", default="")
     p.add_argument("--final", default="epochs=10,subset=1")
     p.add_argument("--threads", type=int, default=1)
@@ -301,6 +234,8 @@ def main():
     for family in a.families:
         if a.budget.get(family) is None:
             sys.exit(f"families: --budget gives no budget for {family}")
+    for text, what in ((a.fidelity, "--fidelity"), (a.low_fidelity, "--low-fidelity"), (a.final, "--final")):
+        key_values(text, what)  # a malformed one stops here, not after hours of searches
     a.space = os.path.abspath(a.space)
 
     rows = []
@@ -313,13 +248,14 @@ def main():
         for family in a.families:
             search = search_step(a, seed_dir, seed, family, supernet_file)
             final = final_step(a, seed_dir, seed, family, search)
-            if (r := row(family, seed, supernet, search, final)) is not None:
+            if (r := row(family, seed, supernet, search, final, os.path.join(seed_dir, family))) is not None:
                 rows.append(r)
     if a.dry_run:
         return
-    print_table(rows, a)
+    families_report.print_runs(rows, a)
+    families_report.print_checks(rows, a)
     if a.plot:
-        plot(rows, a.families, a.plot)
+        families_report.plot(rows, a.families, a.plot)
         print(f"\nplot: {a.plot}")
 
 
