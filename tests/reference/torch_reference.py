@@ -8,7 +8,9 @@ FBNet written here from the specification in ../shared/data/README.md), counts
   macs   = conv2d: out.numel() / batch * in_channels / groups * kh * kw
            linear: in_features * out_features (per sample)
 
-with forward hooks over a single batch-1 forward pass, and prints one JSON document:
+with forward hooks over a single batch-1 forward pass on PyTorch's "meta" device (tensors
+with shapes and no data: the hooks read only shapes, and no arithmetic is spent), and
+prints one JSON document:
 
   {"group": ..., "torch": ..., "torchvision": ..., "models": [
      {"spec": "<hwnas zoo spec>", "kind": "...", "params": N, "macs": N}, ...]}
@@ -44,7 +46,8 @@ except Exception as e:  # ImportError, or a broken install
 # ----------------------------------------------------------------------------- counting
 
 def count(model, resolution, in_channels=3):
-    """(params, macs) of `model` at batch 1, counted as hwnas's analysis documents."""
+    """(params, macs) of `model` at batch 1, counted as hwnas's analysis documents. Leaves
+    `model` on the meta device (its weights gone)."""
     model.eval()
     params = sum(p.numel() for p in model.parameters())
     macs = 0
@@ -66,7 +69,7 @@ def count(model, resolution, in_channels=3):
         elif isinstance(m, nn.Linear):
             handles.append(m.register_forward_hook(linear_hook))
     with torch.no_grad():
-        model(torch.zeros(1, in_channels, resolution, resolution))
+        model.to("meta")(torch.zeros(1, in_channels, resolution, resolution, device="meta"))
     for h in handles:
         h.remove()
     return int(params), int(macs)
