@@ -213,6 +213,13 @@ TEST_F(FileIo, OutputCheckRefusesTheCommandsInputsHoweverSpelled) {
   refused("./new.db", (dir_.path() / "new.db").string());  // neither exists yet: compared by path
   fs::current_path(cwd);
   EXPECT_NO_THROW(check_output_path(path("other.est").string(), "estimator file (--out)", {{store.string(), role}, {"", "none"}}));
+  // A role without its article (an output's WHAT, as the commands pass it) reads with one.
+  const std::string article = error_of([&] {
+    check_output_path(store.string(), "model file (--out)", {{store.string(), "checkpoint (--checkpoint)"}});
+  });
+  EXPECT_NE(article.find("there: it is the checkpoint (--checkpoint) ('" + store.string() + "'); write it to another file"),
+            std::string::npos)
+      << article;
   EXPECT_EQ(slurp(store), "SQLite format 3");
 }
 

@@ -189,6 +189,13 @@ TEST(SourceErrors, SectionsAndTopLevelKeys) {
   EXPECT_EQ(cost_model_error("accuracy: acc.csv\nobjective: {maximize: accuracy}\n", nb201()).rfind(
                 file() + ": accuracy: give exactly one of csv: FILE with column: NAME, or command:", 0),
             0u);
+  // A misspelt kind at the top of accuracy: its line and the kind it is closest to, as in a rung.
+  EXPECT_EQ(cost_model_error("objective: {maximize: accuracy}\naccuracy: {proxi: synflow}\n", nb201()).rfind(
+                file() + ":2: accuracy.proxi: unknown key (did you mean 'proxy'?); give exactly one of csv: FILE", 0),
+            0u);
+  EXPECT_EQ(cost_model_error("objective: {maximize: accuracy}\naccuracy:\n  supernett: x.supernet\n", nb201()).rfind(
+                file() + ":3: accuracy.supernett: unknown key (did you mean 'supernet'?); give exactly one of", 0),
+            0u);
   EXPECT_EQ(cost_model_error("latency: {csv: 'data:', column: x}\nobjective: {maximize: -params}\n", nb201()),
             file() + ":1: latency.csv: 'data:' names no file; write e.g. data:nb201/nb201.csv");
   EXPECT_EQ(cost_model_error("latency: {target: npu-p16}\nprecision: fp32\nobjective: {maximize: -latency_ms}\n", nb201()),

@@ -3,8 +3,12 @@
 // hwnas-train (data/fake_hwnas_train.py: made-up numbers, the real protocols), so that the
 // loop, the promotions, the per-rung costs and the errors are checked in seconds.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +17,7 @@
 
 #include "hwnas/search/experiment_store.h"
 #include "support/cli_runner.h"
+#include "support/search_checks.h"
 #include "train/data_support.h"
 
 namespace hwnas::search {
@@ -141,8 +146,9 @@ TEST(HybridSearchCli, ResumeRefusesASupernetReplacedSinceTheStart) {
   write_supernet("kept.supernet", "ok");
   const std::string rungs = "[{supernet: kept.supernet}, {}]";
   ASSERT_EQ(search(hybrid(rungs), "kept").status, 0);
-  const auto resume = [&](const std::string& trials) {
-    return run_program({hwnas_with_fake_train(), "search", write_temp("kept.yaml", hybrid(rungs)), "--out",
+  const auto resume = [&](const std::string& trials, const std::string& with_rungs = "") {
+    return run_program({hwnas_with_fake_train(), "search",
+                        write_temp("kept.yaml", hybrid(with_rungs.empty() ? rungs : with_rungs)), "--out",
                         (scratch_dir() / "kept").string(), "--resume", "--set", "budget.trials=" + trials});
   };
   // The same file, rewritten with the same bytes: resumed.
@@ -165,6 +171,50 @@ TEST(HybridSearchCli, ResumeRefusesASupernetReplacedSinceTheStart) {
   write_supernet("kept.supernet", "ok");
   const Result back = resume("16");
   EXPECT_EQ(back.status, 0) << back.err;
+  // The same file moved, given as {file:, space:} (s26 finding 2): its digest is the stored
+  // one, and hwnas-train checks the space against the supernet's fingerprint.
+  fs::rename(scratch_dir() / "kept.supernet", scratch_dir() / "moved.supernet");
+  const std::string space = (fs::path(HWNAS_SOURCE_DIR) / "configs/spaces/mobilenet-cls-fmnist.yaml").string();
+  const std::string moved = "[{supernet: {file: moved.supernet, space: " + space + "}}, {}]";
+  const Result after_move = resume("20", moved);
+  EXPECT_EQ(after_move.status, 0) << after_move.err;
+  EXPECT_EQ(read_experiment((scratch_dir() / "kept").string()).trials.size(), 20U);
+  // Another file at the new path is still refused, though the key is now ...supernet.file.
+  write_supernet("moved.supernet", "ok retrained");
+  const Result other_moved = resume("24", moved);
+  EXPECT_EQ(other_moved.status, 2) << other_moved.err;
+  EXPECT_NE(other_moved.err.find("is not the file the experiment in "), std::string::npos) << other_moved.err;
+}
+
+// Ctrl-C while the accuracy sources start (here the supernet's probe hangs: a real one
+// takes seconds) ends hwnas at once, with the process it started, and stores nothing.
+TEST(HybridSearchCli, CtrlCDuringStartUpEndsAtOnceAndStoresNothing) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  write_supernet("hang.supernet", "hang_once 0");
+  const fs::path once = scratch_dir() / "hang.supernet.once";
+  fs::remove(once);
+  const fs::path dir = scratch_dir() / "startup";
+  fs::remove_all(dir);
+  const std::string err = (scratch_dir() / "startup.err").string();
+  const pid_t pid = hwnas::testing::start_hwnas(
+      {"search", write_temp("startup.yaml", hybrid("[{supernet: hang.supernet}, {}]")), "--out", dir.string()}, err,
+      hwnas_with_fake_train());
+  std::string fake;
+  for (int i = 0; i < 15000 && fake.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    fake = fs::exists(once) ? read_file(once.string()) : "";
+  }
+  ASSERT_FALSE(fake.empty()) << "the supernet's probe never started";
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << "status " << status;  // the shell's 130
+  EXPECT_TRUE(hwnas::testing::process_ends(std::stoi(fake))) << "the supernet process outlived hwnas";
+  EXPECT_FALSE(fs::exists(dir / "experiment.db"));
+  EXPECT_NE(read_file(err).find("hwnas: interrupted while the accuracy sources started: nothing was stored (no "
+                                "experiment in " + dir.string() + "); start the search again"),
+            std::string::npos)
+      << read_file(err);
 }
 
 // A hybrid's start-up (the proxy's reference sample, the supernet's probe) takes tens of
@@ -184,6 +234,12 @@ TEST(HybridSearchCli, ConfigErrorsComeBeforeAnyHwnasTrainStarts) {
   ASSERT_EQ(finished.status, 0) << finished.err;
   EXPECT_EQ(nlohmann::json::parse(finished.out)["trials"].size(), 8U);
   EXPECT_EQ(nlohmann::json::parse(finished.out)["stop"], "budget reached: 8 trials");
+  // It says that nothing ran this time, and which key to raise (s26 finding 4).
+  EXPECT_NE(finished.err.find("hwnas: nothing ran: the experiment in " + (scratch_dir() / "started").string() +
+                              " had spent its budget before this --resume (budget reached: 8 trials); to continue "
+                              "it, raise budget.trials (--set budget.trials=N, N above the figure reached)"),
+            std::string::npos)
+      << finished.err;
   EXPECT_FALSE(fs::exists(log)) << "hwnas-train was started: " << read_file(log);
   struct Case {
     std::string yaml, name;

@@ -84,13 +84,13 @@ TEST(SupernetAccuracy, AnswersTheServedTopOneAndPassesItsSettings) {
   EXPECT_LT(a, 90);
   EXPECT_EQ(accuracy_of(*source, kCell), a);  // the same model file, the same answer
   // One process served the start-up probe and both candidates, with the section's settings,
-  // the searched space's fingerprint and the key its validation errors name.
+  // the searched space's fingerprint and name, and the keys its errors name.
   const std::vector<nlohmann::json> starts = log.starts();
   ASSERT_EQ(starts.size(), 1U);
   const std::vector<std::string> expected = {
       "supernet", "eval", (scratch() / "a.supernet").string(), "--serve", "--threads", "2", "--expect-fingerprint",
-      space::fingerprint(nb201()), "--validation-key", "accuracy.supernet.validation", "--validation", "500",
-      "--calibration-images", "200"};
+      space::fingerprint(nb201()), "--expect-space-name", "nb201", "--validation-key", "accuracy.supernet.validation",
+      "--space-key", "accuracy.supernet.space", "--validation", "500", "--calibration-images", "200"};
   EXPECT_EQ(starts[0].get<std::vector<std::string>>(), expected);
 }
 
@@ -174,6 +174,9 @@ TEST(SupernetAccuracy, ErrorsWhenTheExperimentIsRead) {
   };
   const std::string missing = error("accuracy:\n  supernet: runs/none.supernet\n");
   EXPECT_NE(missing.find("bad.yaml:2: accuracy.supernet: no such file"), std::string::npos) << missing;
+  // The path as the error names it: without "..".
+  const std::string dots = error("accuracy:\n  supernet: /nonexistent/runs/../none.supernet\n");
+  EXPECT_NE(dots.find("no such file '/nonexistent/none.supernet'"), std::string::npos) << dots;
   EXPECT_NE(missing.find("(train one with `hwnas supernet train SPACE --target T --out FILE`)"), std::string::npos)
       << missing;
   EXPECT_NE(error("accuracy:\n  supernet: {validation: 5}\n").find("accuracy.supernet: file: missing"),

@@ -227,7 +227,17 @@ TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
   const std::string dir = fresh_path("never");
   expect_bad_input({"search", kLatencyOnly, "--frobnicate"},
                    "hwnas: unknown option '--frobnicate' for 'hwnas search'; run 'hwnas search --help'");
+  // A misspelt option: the command's closest (run_app.cpp, for every verb).
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--resumed"},
+                   "hwnas: unknown option '--resumed' for 'hwnas search' (did you mean '--resume'?); run 'hwnas "
+                   "search --help'");
   expect_bad_input({"search", kLatencyOnly}, "hwnas: --out is required; run 'hwnas search --help'");
+  // Workers that each run a training of `threads` threads: refused above 4 × the cores
+  // altogether, as one training's threads are (s26 finding 14).
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "accuracy={train: {epochs: 1, threads: 4}}",
+                    "--set", "parallel.workers=1024"},
+                   kLatencyOnly + ": parallel.workers (from --set): 1024 workers × 4 threads (accuracy.train.threads) "
+                   "is more than 4 × the ");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy.populaton=5"},
                    kLatencyOnly + ": strategy.populaton (from --set): unknown parameter of evolution");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy={name: evolution, population: 1}"},

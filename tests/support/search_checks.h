@@ -44,10 +44,11 @@ inline nlohmann::json search_json(std::vector<std::string> args) {
   }
 }
 
-/// Starts hwnas with `args` in the background (stdin and stdout /dev/null, stderr to
-/// `err_path`) and returns its pid.
-inline pid_t start_hwnas(const std::vector<std::string>& args, const std::string& err_path = "/dev/null") {
-  std::vector<std::string> storage = {HWNAS_BINARY};
+/// Starts hwnas (or `program`) with `args` in the background (stdin and stdout /dev/null,
+/// stderr to `err_path`) and returns its pid.
+inline pid_t start_hwnas(const std::vector<std::string>& args, const std::string& err_path = "/dev/null",
+                         const std::string& program = HWNAS_BINARY) {
+  std::vector<std::string> storage = {program};
   storage.insert(storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& a : storage) argv.push_back(a.data());

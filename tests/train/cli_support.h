@@ -1,6 +1,6 @@
 // What the train module's CLI tests share: whether Fashion-MNIST is installed (skip or fail
 // as support/resources.h says), and running hwnas as support/cli_runner.h does but killing
-// it with SIGKILL as soon as a file appears (a training after its first checkpoint).
+// it (SIGKILL, or SIGINT) as soon as a file appears (a training after its first checkpoint).
 #pragma once
 
 #include <signal.h>
@@ -32,10 +32,12 @@ inline std::string fashion_mnist_missing() {
   if (const std::string why = ::hwnas::testing::fashion_mnist_missing(); !why.empty()) \
   HWNAS_MISSING_RESOURCE(why)
 
-/// Starts HWNAS_BINARY with `args` (stdout and stderr to /dev/null), waits until `file`
-/// exists, kills the process with SIGKILL and returns whether the kill ended it (false:
-/// it exited on its own first, the run was too short to interrupt).
-inline bool kill_when_file_appears(const std::vector<std::string>& args, const std::string& file) {
+/// Starts HWNAS_BINARY with `args` (stdout to /dev/null, stderr to `err_path`), waits until
+/// `file` exists, sends `signal` (SIGKILL; SIGINT for Ctrl-C) and returns whether the
+/// process ended by it (false: it exited on its own first, the run was too short to
+/// interrupt).
+inline bool kill_when_file_appears(const std::vector<std::string>& args, const std::string& file,
+                                   int signal = SIGKILL, const std::string& err_path = "/dev/null") {
   std::vector<std::string> argv_storage = {HWNAS_BINARY};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -45,7 +47,7 @@ inline bool kill_when_file_appears(const std::vector<std::string>& args, const s
   const pid_t pid = ::fork();
   if (pid == 0) {
     std::freopen("/dev/null", "w", stdout);
-    std::freopen("/dev/null", "w", stderr);
+    std::freopen(err_path.c_str(), "w", stderr);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
@@ -54,9 +56,9 @@ inline bool kill_when_file_appears(const std::vector<std::string>& args, const s
     if (::waitpid(pid, &status, WNOHANG) == pid) return false;  // ended without the file
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  ::kill(pid, SIGKILL);
+  ::kill(pid, signal);
   ::waitpid(pid, &status, 0);
-  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+  return WIFSIGNALED(status) && WTERMSIG(status) == signal;
 }
 
 }  // namespace hwnas::testing

@@ -291,7 +291,9 @@ TEST(ProxyCli, ServeAnswersEveryLineTrimmed) {
 TEST(ProxyCli, ErrorPaths) {
   expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "synflw"}, "did you mean 'synflow'");
   expect_bad_input({"proxy", "--proxy", "synflow"}, "give at least one MODEL");
-  expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "synflow,,params"}, "empty name");
+  // A trailing comma too (getline drops the empty name after it).
+  expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "synflow,"},
+                   "--proxy 'synflow,' has an empty name; write NAME[,NAME...]");
   expect_bad_input({"proxy", "nb201:arch=|bogus~0|", "--proxy", "params"}, "bogus");
   expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "snip", "--data", "/nonexistent/fmnist"},
                    "--data /nonexistent/fmnist: no such directory");

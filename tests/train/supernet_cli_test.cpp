@@ -186,9 +186,10 @@ TEST(SupernetCli, BadSubnetsAndOutputsAreOneLineErrorsAndWriteNothing) {
   const std::string model = scratch("m.yaml"), weights = scratch("m.pt");
   expect_bad_input({"supernet", "extract", file, arch, "--out", model, "--weights", (fmnist / "m.pt").string()},
                    "m.pt: the weights file (--weights) would be written into the dataset directory");
-  expect_bad_input({"supernet", "extract", file, arch, "--out", scratch("m.txt"), "--weights", weights},
-                   "--out");
-  expect_bad_input({"supernet", "extract", file, arch, "--out", model, "--weights", file}, "supernet file (FILE)");
+  expect_bad_input({"supernet", "extract", file, arch, "--out", scratch("m.onnx"), "--weights", weights},
+                   "m.onnx: a model file ends in .yaml, .yml or .json; for ONNX, extract to YAML and run hwnas export");
+  expect_bad_input({"supernet", "extract", file, arch, "--out", model, "--weights", file},
+                   "it is the supernet file (FILE)");
   EXPECT_FALSE(std::filesystem::exists(model));
   EXPECT_FALSE(std::filesystem::exists(weights));
   EXPECT_FALSE(std::filesystem::exists(fmnist / "m.pt"));
@@ -229,8 +230,16 @@ TEST(SupernetCli, BadSubnetsAndOutputsAreOneLineErrorsAndWriteNothing) {
   const std::string wider_file = write_temp("wider.yaml", wider);
   expect_bad_input({"supernet", "eval", file, "0", "--space", wider_file},
                    "wider.yaml is not the one the supernet was trained on (" + kSpace);
-  expect_bad_input({"supernet", "eval", file, "--serve", "--expect-fingerprint", "f1:0"},
-                   "the supernet was trained on space 'tiny-supernet' (" + kSpace);
+  // With the searched space's name (a search passes it), a renamed space is named as such.
+  const Result renamed_space = hwnas({"supernet", "eval", file, "--serve", "--expect-fingerprint", "f1:0",
+                                      "--expect-space-name", "tiny-renamed"});  // one start, both parts checked
+  EXPECT_EQ(renamed_space.status, 2);
+  EXPECT_EQ(renamed_space.err.find('\n'), renamed_space.err.size() - 1) << renamed_space.err;
+  EXPECT_NE(renamed_space.err.find("the supernet was trained on space 'tiny-supernet' (" + kSpace), std::string::npos)
+      << renamed_space.err;
+  EXPECT_NE(renamed_space.err.find("not on the searched space 'tiny-renamed' (fingerprint f1:0: another name"),
+            std::string::npos)
+      << renamed_space.err;
 
   // A truncated checkpoint names the command that writes one.
   expect_bad_input({"supernet", "train", kSpace, "--out", scratch("r.supernet"), "--checkpoint", cut, "--resume"},

@@ -365,9 +365,17 @@ TEST(SupernetTraining, ResumeWithOtherOptionsNamesWhatDiffers) {
   EXPECT_NE(model.find("plain.ckpt: a checkpoint of model 'm', not of a supernet training"), std::string::npos)
       << model;
 
-  const SupernetRun resumed = train_supernet(*space, o, {});  // the same options: nothing left to train
+  // The same options: nothing left to train, and the supernet file written again is the
+  // same bytes (a search that uses it checks its digest); its train_seconds is the
+  // checkpoint's (training only, not the checkpoint's writing).
+  const std::string written = hwnas::testing::read_file(o.out);
+  const SupernetRun resumed = train_supernet(*space, o, {});
   EXPECT_EQ(resumed.resumed_from_epoch, 1);
   EXPECT_EQ(resumed.epochs_done, 1);
+  EXPECT_EQ(resumed.train_seconds, 0);
+  EXPECT_TRUE(hwnas::testing::read_file(o.out) == written);
+  EXPECT_EQ(read_supernet(o.out).train_seconds, read_checkpoint(o.train.checkpoint).seconds);
+  EXPECT_GT(read_supernet(o.out).train_seconds, 0);
 }
 
 TEST(SupernetFile, DamagedOrForeignFilesAreOneLineErrors) {
@@ -449,6 +457,49 @@ TEST(SupernetFile, MovedSpaceIsFoundBesideOrGivenAndCheckedByFingerprint) {
             std::string::npos)
       << mismatch;
   EXPECT_EQ(mismatch.find('\n'), std::string::npos);
+  // In a search, the fix names the experiment's key (--space-key) instead of --space.
+  try {
+    supernet_space(back, path, "", "accuracy.supernet.space");
+    ADD_FAILURE() << "a missing space file was accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("is missing (not there, nor beside the supernet); give it with "
+                                         "accuracy.supernet.space: FILE in the experiment (supernet: {file: ..., "
+                                         "space: FILE})"),
+              std::string::npos)
+        << e.what();
+  }
+  // A --space that is no file is named as the bad argument, not as the supernet's space.
+  EXPECT_EQ(message((dir / "none.yaml").string()),
+            "--space " + (dir / "none.yaml").string() + ": no such space file; give the space file the supernet was "
+                                                        "trained on");
+  EXPECT_EQ(message((dir / "b").string() + "/"),
+            "--space " + (dir / "b").string() + "/: is a directory; give the space file the supernet was trained on");
+  // The stored space file edited (here: another space) while a good copy lies beside the
+  // supernet: the stored one is still the one used (the lookup order), and the copy is named.
+  std::filesystem::create_directories(dir / "a");
+  std::filesystem::copy_file(other, dir / "a" / "space.yaml");
+  std::filesystem::copy_file(dir / "elsewhere.yaml", dir / "b" / "nets" / "space.yaml");
+  const std::string edited = message("");
+  EXPECT_NE(edited.find("has changed since the supernet was trained"), std::string::npos) << edited;
+  const std::string copy = (dir / "b" / "nets" / "space.yaml").string();
+  EXPECT_NE(edited.find(copy + " has the supernet's space: give --space " + copy + ", or restore the space file"),
+            std::string::npos)
+      << edited;
+  // A search's space of another name: the fingerprint differs, and the message says the name does.
+  SupernetEvalOptions expect;
+  expect.expect_fingerprint = "f1:0000000000000000";
+  expect.expect_space_name = "my-fmnist";
+  try {
+    OpenedSupernet(path, expect);
+    ADD_FAILURE() << "a supernet of another space was opened";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("not on the searched space 'my-fmnist' (fingerprint f1:0000000000000000: "
+                                         "another name, and maybe other choices or another P; a space's name is part "
+                                         "of its fingerprint: if only the name differs, name it "
+                                         "'mobilenet-cls-fmnist' again, else train a supernet on the searched space)"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

@@ -109,10 +109,17 @@ TEST(TrainCli, AKilledRunResumesToTheSameWeights) {
                     ckpt = path_in_scratch("run.ckpt");
   ASSERT_EQ(hwnas(quick(model, {"--save", whole}, "4", "0.05")).status, 0);
 
-  // The same run with a checkpoint, killed with SIGKILL once epoch 1's checkpoint exists.
+  // The same run with a checkpoint, stopped with Ctrl-C (SIGINT) once epoch 1's checkpoint
+  // exists: it ends by the signal after saying how to continue (SceneCli kills with SIGKILL).
   std::vector<std::string> args = quick(model, {"--checkpoint", ckpt, "--save", resumed}, "4", "0.05");
-  ASSERT_TRUE(kill_when_file_appears(args, ckpt)) << "the run ended before it was killed: make it longer";
+  const std::string err = path_in_scratch("interrupted.err");
+  ASSERT_TRUE(kill_when_file_appears(args, ckpt, SIGINT, err)) << "the run ended before it was stopped: make it longer";
   EXPECT_FALSE(std::filesystem::exists(resumed));
+  EXPECT_NE(read_file(err).find("hwnas: interrupted; " + ckpt + " holds the finished epochs: continue with hwnas train "),
+            std::string::npos)
+      << read_file(err);
+  EXPECT_NE(read_file(err).find(" --checkpoint " + ckpt + " --save " + resumed), std::string::npos) << read_file(err);
+  EXPECT_TRUE(read_file(err).ends_with(" --resume\n")) << read_file(err);
 
   args.push_back("--resume");
   const Result r = hwnas(args);

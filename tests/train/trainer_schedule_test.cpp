@@ -116,6 +116,17 @@ TEST(TrainOptions, KnobsOutOfRangeAreOneLineErrorsNamingTheOption) {
   expect_refused(with([](TrainOptions& t) { t.label_smoothing = 1; }), "--label-smoothing 1");
   expect_refused(with([](TrainOptions& t) { t.warmup = -0.5; }), "--warmup -0.5");
   expect_refused(with([](TrainOptions& t) { t.resume = true; }), "give --checkpoint");
+  // --resume of a checkpoint that was never written (stopped before its first epoch).
+  TrainOptions never;
+  never.checkpoint = "/nonexistent/run.ckpt";
+  never.resume = true;
+  try {
+    check_fresh_checkpoint(never);
+    ADD_FAILURE() << "a missing checkpoint was resumed";
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()), "/nonexistent/run.ckpt: no such checkpoint (--checkpoint, --resume): a run "
+                                     "writes it after its first epoch; drop --resume to start the run");
+  }
   EXPECT_THROW(parse_task("regression", "--task"), UserError);
   EXPECT_EQ(parse_task("segmentation", "--task"), Task::segmentation);
   EXPECT_THROW(parse_optimizer("adam", "--optimizer"), UserError);

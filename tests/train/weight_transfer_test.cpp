@@ -315,7 +315,7 @@ TEST(InitFromCli, BadInputIsOneLine) {
                               " MODEL --out M.yaml --weights W.pt`, then give W.pt as the weights file (--init-from)");
   // --save may not overwrite the weights the run starts from.
   expect_bad_input(quick(tiny, {"--init-from", corrupt, "--save", corrupt}),
-                   "it is weights file (--init-from) ('" + corrupt + "')");
+                   "it is the weights file (--init-from) ('" + corrupt + "')");
 }
 
 }  // namespace

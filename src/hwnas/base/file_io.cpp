@@ -273,8 +273,10 @@ void check_output_path(const std::string& path, std::string_view what,
     const std::optional<struct stat> other_st = stat_of(other.path, other_err);
     const bool same = st ? other_st && other_st->st_dev == st->st_dev && other_st->st_ino == st->st_ino
                          : !other_st && canonical_spelling(other.path) == canonical_spelling(path);
+    // A role written as an output's WHAT ("checkpoint (--checkpoint)") reads "it is the checkpoint ...".
     if (same)
-      fail(fmt::format("it is {} ('{}'); write it to another file", other.role, other.path));
+      fail(fmt::format("it is {}{} ('{}'); write it to another file", other.role.starts_with("the ") ? "" : "the ",
+                       other.role, other.path));
   }
 }
 

@@ -31,6 +31,9 @@ namespace proxies = train::proxies;
 std::vector<std::string> proxy_list(const std::vector<std::string>& given) {
   std::vector<std::string> names;
   for (const std::string& item : given) {
+    // getline drops a trailing empty piece ("synflow," reads as "synflow"): refused here.
+    if (item.empty() || item.back() == ',')
+      throw UserError(fmt::format("--proxy '{}' has an empty name; write NAME[,NAME...]", item));
     std::stringstream in(item);
     for (std::string name; std::getline(in, name, ',');) {
       if (name.empty()) throw UserError(fmt::format("--proxy '{}' has an empty name; write NAME[,NAME...]", item));

@@ -12,6 +12,8 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/printable.h"
+#include "hwnas/base/suggest.h"
+#include "hwnas/cli/resume_note.h"
 
 namespace hwnas::cli {
 namespace {
@@ -53,7 +55,14 @@ std::string unexpected_argument(CLI::App& app, const std::vector<CLI::App*>& pat
       if (sibling != path.back() && sibling->get_option_no_throw(name) != nullptr)
         return fmt::format("{} is an option of 'hwnas {}', not of '{}'", printable(name), sibling->get_name(),
                            command);
-  return fmt::format("unknown option '{}' for '{}'", printable(name), command);
+  // A misspelt option of this command ("--proxies" for "--proxy"): the closest long name.
+  std::vector<std::string> names;
+  for (const CLI::Option* o : path.back()->get_options())
+    for (const std::string& long_name : o->get_lnames()) names.push_back("--" + long_name);
+  const std::vector<std::string_view> known(names.begin(), names.end());
+  const std::string close = closest_name(name, known);
+  return fmt::format("unknown option '{}' for '{}'{}", printable(name), command,
+                     close.empty() ? "" : " (did you mean '" + close + "'?)");
 }
 
 /// CLI11's "--out: At Most 1 required but received 2" (an option given twice) in our
@@ -69,6 +78,7 @@ std::string option_given_too_often(const std::string& message) {
 }  // namespace
 
 int run_app(CLI::App& app, int argc, char** argv) {
+  record_command_line(argc, argv);
   try {
     try {
       app.parse(argc, argv);

@@ -21,6 +21,7 @@
 #include "hwnas/cli/commands.h"
 #include "hwnas/cli/json_output.h"
 #include "hwnas/cli/progress.h"
+#include "hwnas/cli/resume_note.h"
 #include "hwnas/hw/external/subprocess.h"
 #include "hwnas/parallel/mpi_pool.h"
 #include "hwnas/search/run_search.h"
@@ -35,29 +36,25 @@ struct SearchArgs {
 };
 
 std::atomic<bool> g_stop{false};
-/// What a second Ctrl-C writes before the process ends (set before the handler is).
-std::string g_second_stop_line;
-
-/// `text` as one POSIX shell word: unchanged when it holds only safe characters, else in
-/// single quotes with each ' written '\'' (so the printed command can be pasted).
-std::string shell_quoted(const std::string& text) {
-  const bool safe = !text.empty() && text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                                           "0123456789_-./=:,+@%") == std::string::npos;
-  if (safe) return text;
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+/// True until the accuracy sources have started (SearchHooks::started): nothing is written
+/// until then, so a Ctrl-C ends the process at once.
+std::atomic<bool> g_starting{false};
+/// What a second Ctrl-C, or one during start-up, writes before the process ends (set
+/// before the handler is).
+std::string g_second_stop_line, g_startup_stop_line;
 
 /// The first Ctrl-C (or SIGTERM) asks the loop to stop after the step in flight; a second
 /// one ends the process at once (the store stays consistent: every step is a transaction),
 /// killing first the accuracy or latency program it is running, which runs in a process
-/// group of its own and so does not get the terminal's Ctrl-C.
+/// group of its own and so does not get the terminal's Ctrl-C. During start-up (the
+/// accuracy sources' processes starting, seconds for a hybrid) the first one does that:
+/// no store is created or changed before the sources have started.
 extern "C" void request_stop(int signal_number) {
-  if (g_stop) {
+  if (g_stop || g_starting) {
     hw::kill_running_process_groups();
-    // write(2) is async-signal-safe; the line was formatted before the handler was set.
-    [[maybe_unused]] const auto n = ::write(STDERR_FILENO, g_second_stop_line.data(), g_second_stop_line.size());
+    // write(2) is async-signal-safe; the lines were formatted before the handler was set.
+    const std::string& line = g_starting ? g_startup_stop_line : g_second_stop_line;
+    [[maybe_unused]] const auto n = ::write(STDERR_FILENO, line.data(), line.size());
     std::signal(signal_number, SIG_DFL);
     std::raise(signal_number);
     return;
@@ -255,15 +252,24 @@ void add_search_command(CLI::App& app) {
     }) : read();
     const std::unique_ptr<search::AccuracyPool> pool = distributed ? parallel::make_mpi_pool(*mpi) : nullptr;
     g_stop = false;
+    g_starting = true;
     g_second_stop_line = fmt::format("\nhwnas: interrupted again: stopped at once, the step in flight dropped; the "
                                      "experiment in {} is consistent: continue it with {}\n",
                                      printable(args->out), printable(resume_command(*args)));
+    g_startup_stop_line =
+        args->resume ? fmt::format("\nhwnas: interrupted while the accuracy sources started: the experiment in {} is "
+                                   "as it was; continue it with {}\n",
+                                   printable(args->out), printable(resume_command(*args)))
+                     : fmt::format("\nhwnas: interrupted while the accuracy sources started: nothing was stored (no "
+                                   "experiment in {}); start the search again\n",
+                                   printable(args->out));
     std::signal(SIGINT, request_stop);
     std::signal(SIGTERM, request_stop);
     ProgressBar bar("search " + args->experiment);
     search::SearchHooks hooks;
     hooks.stop = &g_stop;
     hooks.pool = pool.get();
+    hooks.started = [] { g_starting = false; };
     hooks.progress = [&bar](const search::SearchProgress& p) {
       const std::string best =
           p.best ? fmt::format("best {} {:.4g}", p.objective, *p.best) : std::string("none feasible yet");
@@ -284,6 +290,12 @@ void add_search_command(CLI::App& app) {
       std::exit(130);
     }
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!result.spent_budget_key.empty())
+      fmt::print(stderr,
+                 "hwnas: nothing ran: the experiment in {} had spent its budget before this --resume ({}); to "
+                 "continue it, raise {} (--set {}=N, N above the figure reached)\n",
+                 printable(args->out), printable(result.outcome.message), result.spent_budget_key,
+                 result.spent_budget_key);
     if (args->json) emit_json(result_json(result, wall_s));
     else print_human(result, args->out, wall_s);
   });

@@ -18,6 +18,7 @@
 #include "hwnas/cli/model_arg.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
+#include "hwnas/cli/resume_note.h"
 #include "hwnas/cli/serve_loop.h"
 #include "hwnas/cli/train_output.h"
 #include "hwnas/graph/model_file.h"
@@ -139,6 +140,7 @@ void add_train(CLI::App* parent) {
       train::check_pickle_output_name(options.train.checkpoint, "checkpoint (--checkpoint)", ".ckpt");
     train::check_fresh_checkpoint(options.train);
     options.target = args->target;
+    if (!options.train.checkpoint.empty()) say_how_to_resume_on_interrupt(options.train.checkpoint);
     ProgressBar bar("supernet " + space->name());
     const train::ProgressCallback progress = training_progress(bar);
     const sn::SupernetRun r = sn::train_supernet(*space, options, progress);
@@ -237,8 +239,12 @@ void add_eval(CLI::App* parent) {
   add_integer_option(cmd, "--threads", args->threads, 1, 1024, "torch threads");
   cmd->add_option("--expect-fingerprint", args->options.expect_fingerprint,
                   "Refuse a supernet whose space has another fingerprint (the search passes its space's)");
+  cmd->add_option("--expect-space-name", args->options.expect_space_name,
+                  "The name of the space of --expect-fingerprint, named when the fingerprint differs (the search's)");
   cmd->add_option("--validation-key", args->options.validation_key,
                   "Name this experiment key instead of --validation in errors, with no --test fix (the search's)");
+  cmd->add_option("--space-key", args->options.space_key,
+                  "Name this experiment key instead of --space in errors (the search's)");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->add_flag("--serve", args->serve,
                 "Read one model file per stdin line and answer each with one JSON line (the search's "
@@ -316,7 +322,10 @@ void add_extract(CLI::App* parent) {
   add_integer_option(cmd, "--threads", args->threads, 1, 1024, "torch threads");
   cmd->callback([args] {
     if (!args->out.ends_with(".yaml") && !args->out.ends_with(".yml") && !args->out.ends_with(".json"))
-      throw UserError(fmt::format("--out {}: a model file ends in .yaml, .yml or .json", printable(args->out)));
+      throw UserError(fmt::format("--out {}: a model file ends in .yaml, .yml or .json{}", printable(args->out),
+                                  args->out.ends_with(".onnx")
+                                      ? "; for ONNX, extract to YAML and run hwnas export (docs/export.md)"
+                                      : ""));
     check_classification_data(args->options.data_dir);
     for (const auto& [path, what] : {std::pair{args->out, "model file (--out)"}, {args->weights, "weights file (--weights)"}})
       train::check_not_in_dataset_dir(path, what, train::Task::classification, args->options.data_dir);

@@ -14,6 +14,7 @@
 #include "hwnas/cli/json_output.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
+#include "hwnas/cli/resume_note.h"
 #include "hwnas/cli/train_output.h"
 #include "hwnas/space/models.h"
 #include "hwnas/train/classification_run.h"
@@ -120,6 +121,7 @@ void add_train(CLI::App& app) {
     train::check_train_options(options);
     if (options.task == train::Task::classification) check_classification_data(options.data_dir);
     const graph::Graph g = load_model_arg(args->model);
+    if (!options.checkpoint.empty()) say_how_to_resume_on_interrupt(options.checkpoint);
     ProgressBar bar("train " + g.name());
     const train::ProgressCallback progress = training_progress(bar);
     if (options.task == train::Task::classification) {

@@ -15,15 +15,27 @@
 namespace hwnas::search {
 namespace {
 
+constexpr std::string_view kKindKeys[] = {"csv", "command", "train", "proxy", "supernet"};
+// Every key accuracy: may hold beside its kind (csv's and command's settings).
+constexpr std::string_view kAccuracyKeys[] = {"csv",     "column",    "arch_column", "command", "timeout_s",
+                                              "fidelity", "model_format", "train",   "proxy",   "supernet"};
+
 void check_one_kind(const ExperimentSection& s) {
   const int kinds = int{s.has("csv")} + int{s.has("command")} + int{s.has("train")} + int{s.has("proxy")} +
                     int{s.has("supernet")};
-  if (!s.node().IsMap() || kinds != 1)
-    throw UserError(fmt::format("{}: {}: give exactly one of csv: FILE with column: NAME, or command: [PROGRAM, "
-                                "ARGS...] naming {{model}}, or train: {{epochs: N, ...}}, or proxy: NAME, or "
-                                "supernet: FILE (docs/experiments.md, docs/proxies.md); leave accuracy: out for a "
-                                "latency-only search",
-                                s.file(), s.prefix()));
+  const std::string kinds_hint =
+      "give exactly one of csv: FILE with column: NAME, or command: [PROGRAM, ARGS...] naming {model}, or train: "
+      "{epochs: N, ...}, or proxy: NAME, or supernet: FILE (docs/experiments.md, docs/proxies.md); leave accuracy: "
+      "out for a latency-only search";
+  if (s.node().IsMap() && kinds == 0)  // a misspelt kind: named at its line, with the kind it is closest to
+    for (const auto& entry : s.node()) {
+      const std::string key = entry.first.Scalar();
+      if (std::find(std::begin(kAccuracyKeys), std::end(kAccuracyKeys), key) != std::end(kAccuracyKeys)) continue;
+      const std::string close = closest_name(key, kKindKeys);
+      s.fail(key, fmt::format("unknown key{}; {}", close.empty() ? "" : " (did you mean '" + close + "'?)",
+                              kinds_hint));
+    }
+  if (!s.node().IsMap() || kinds != 1) throw UserError(fmt::format("{}: {}: {}", s.file(), s.prefix(), kinds_hint));
   if (s.has("train")) s.only({"train"});
   if (s.has("proxy")) s.only({"proxy"});
   if (s.has("supernet")) s.only({"supernet"});

@@ -41,7 +41,7 @@ std::string resolve_experiment_path(std::string_view value, const std::string& e
   if (value.starts_with(kDataPrefix))
     return (data_dir() / fs::path(value.substr(kDataPrefix.size()))).lexically_normal().string();
   const fs::path p(value);
-  if (p.is_absolute()) return p.string();
+  if (p.is_absolute()) return p.lexically_normal().string();
   return (fs::path(experiment_file).parent_path() / p).lexically_normal().string();
 }
 

@@ -30,7 +30,8 @@ std::filesystem::path data_dir();
 
 /// A path written in an experiment file: "data:REST" is REST inside data_dir(); an
 /// absolute path is kept; a relative one is taken from the experiment file's directory
-/// (so an experiment and its files move together). Throws UserError "WHERE: ..." for an
+/// (so an experiment and its files move together); each lexically normal (no "." or "..",
+/// so errors name the file plainly; the sources make theirs absolute likewise). Throws UserError "WHERE: ..." for an
 /// empty path or "data:" with nothing after it.
 std::string resolve_experiment_path(std::string_view value, const std::string& experiment_file,
                                     std::string_view where);

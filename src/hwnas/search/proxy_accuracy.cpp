@@ -124,7 +124,7 @@ ProxySettings read_settings(const ExperimentSection& s) {
   }
   p.reference = m.integer("reference", 2, 100'000, p.reference);
   p.timeout_s = m.number("timeout_s", 1e-3, 7 * 86400.0, p.timeout_s);
-  if (m.has("data")) p.data = fs::absolute(m.path("data")).string();
+  if (m.has("data")) p.data = fs::absolute(m.path("data")).lexically_normal().string();
   return p;
 }
 

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
 #include "hwnas/base/yaml_input.h"
 #include "hwnas/estimate/estimator.h"
 #include "hwnas/estimate/table_model.h"
@@ -16,6 +17,7 @@
 #include "hwnas/search/experiment_input.h"
 #include "hwnas/search/search_step.h"
 #include "hwnas/space/registry.h"
+#include "hwnas/train/train_options.h"
 
 namespace hwnas::search {
 namespace {
@@ -88,13 +90,49 @@ YAML::Node with_batch(const YAML::Node& root, std::int32_t batch) {
   return copy;
 }
 
+/// `supernet` (an accuracy source's value: FILE or {file: FILE, space: S, ...}) as a mapping
+/// without the keys that say where its files are, which a --resume may change because
+/// something else checks what they name: `space` (hwnas-train checks that space against the
+/// supernet's fingerprint, which the store's space fingerprint pins) and the file, when the
+/// store recorded its digest under `key` ("accuracy.supernet") or `key`.file
+/// (check_same_inputs refuses another file's content).
+YAML::Node supernet_without_paths(const YAML::Node& supernet, const std::string& key,
+                                  const std::vector<InputDigest>& digested) {
+  YAML::Node out(YAML::NodeType::Map);
+  if (supernet.IsMap()) {
+    for (const auto& entry : supernet) out[entry.first.Scalar()] = YAML::Clone(entry.second);
+  } else {
+    out["file"] = YAML::Clone(supernet);
+  }
+  out.remove("space");
+  if (std::any_of(digested.begin(), digested.end(),
+                  [&](const InputDigest& d) { return d.key == key || d.key == key + ".file"; }))
+    out.remove("file");
+  return out;
+}
+
+/// `root` (a copy) with each supernet source as supernet_without_paths leaves it:
+/// accuracy.supernet and multi_fidelity.rungs[i].supernet.
+YAML::Node without_supernet_paths(const YAML::Node& root, const std::vector<InputDigest>& digested) {
+  YAML::Node copy = YAML::Clone(root);
+  if (YAML::Node accuracy = copy["accuracy"]; accuracy.IsMap() && accuracy["supernet"].IsDefined())
+    accuracy["supernet"] = supernet_without_paths(accuracy["supernet"], "accuracy.supernet", digested);
+  if (YAML::Node mf = copy["multi_fidelity"]; mf.IsMap() && mf["rungs"].IsSequence())
+    for (std::size_t i = 0; i < mf["rungs"].size(); ++i)
+      if (YAML::Node rung = mf["rungs"][i]; rung.IsMap() && rung["supernet"].IsDefined())
+        rung["supernet"] = supernet_without_paths(rung["supernet"],
+                                                  fmt::format("multi_fidelity.rungs[{}].supernet", i), digested);
+  return copy;
+}
+
 /// Refuses to resume an experiment whose stored config differs from `config` (budget and
-/// parallel.workers aside; a config without `parallel` ran batches of 1).
+/// parallel.workers aside; a config without `parallel` ran batches of 1; a supernet's
+/// space file and, when its digest is stored, its file may move: without_supernet_paths).
 void check_same_config(const ExperimentStore& store, const ExperimentConfig& config, const std::string& given) {
   const ExperimentInfo info = store.info();
-  const auto load = [](const std::string& text) {
+  const auto load = [&info](const std::string& text) {
     const YAML::Node root = YAML::Load(text);
-    return root["parallel"].IsDefined() ? root : with_batch(root, 1);
+    return without_supernet_paths(root["parallel"].IsDefined() ? root : with_batch(root, 1), info.inputs);
   };
   const YAML::Node stored = load(info.config_yaml);
   const YAML::Node now = load(given);
@@ -120,17 +158,51 @@ void check_same_config(const ExperimentStore& store, const ExperimentConfig& con
 }
 
 /// Refuses to resume when a file an accuracy source reads (a supernet) is not the one the
-/// experiment started with: its values would be mixed with the stored ones.
+/// experiment started with: its values would be mixed with the stored ones. It may have
+/// moved (same digest, another path); `supernet: FILE` and `supernet: {file: FILE}` are
+/// one input.
 void check_same_inputs(const ExperimentStore& store, const ExperimentConfig& config,
                        const std::vector<InputDigest>& now) {
+  const auto source = [](const std::string& key) {
+    return key.ends_with(".file") ? key.substr(0, key.size() - 5) : key;
+  };
   for (const InputDigest& stored : store.info().inputs)
     for (const InputDigest& input : now)
-      if (input.key == stored.key && input.digest != stored.digest)
+      if (source(input.key) == source(stored.key) && input.digest != stored.digest)
         throw UserError(fmt::format("--resume: {}: {}: '{}' is not the file the experiment in {} started with (now {}; "
                                     "then {}{}): its values would be mixed with the stored ones; put that file back, "
                                     "or start a new search with another --out",
                                     config.file, input.key, input.path, store.dir(), input.digest, stored.digest,
                                     input.path == stored.path ? "" : ", at '" + stored.path + "'"));
+}
+
+/// Refuses parallel.workers trainings at once whose threads (accuracy.train.threads, or a
+/// rung's, the most of them) are more than train::check_threads allows one training: each
+/// worker runs its own hwnas-train, so torch would only oversubscribe the cores. Other
+/// sources run one process (proxy, supernet) or threads the search cannot know (command).
+void check_training_threads(const ExperimentConfig& config, std::int32_t workers) {
+  // A missing key of a const node is invalid: only IsDefined may be asked of it.
+  const auto is = [](const YAML::Node& n, YAML::NodeType::value type) { return n.IsDefined() && n.Type() == type; };
+  const YAML::Node accuracy = config.root["accuracy"];
+  const YAML::Node train = is(accuracy, YAML::NodeType::Map) ? accuracy["train"] : YAML::Node();
+  if (workers <= 1 || !train.IsDefined() || !is(config.root["parallel"], YAML::NodeType::Map)) return;
+  std::int64_t threads = 1;
+  const auto most = [&](const YAML::Node& section) {
+    std::int64_t t = 0;
+    if (is(section, YAML::NodeType::Map) && section["threads"].IsDefined() &&
+        read_integer(section["threads"], 1, 1 << 30, t) == NumberProblem::none)
+      threads = std::max(threads, t);
+  };
+  most(train);
+  const YAML::Node mf = config.root["multi_fidelity"];
+  if (is(mf, YAML::NodeType::Map) && is(mf["rungs"], YAML::NodeType::Sequence))
+    for (const YAML::Node& rung : mf["rungs"]) most(rung);
+  if (workers * threads <= train::max_threads()) return;
+  const ExperimentSection parallel(config.root["parallel"], config.file, "parallel", config.set_keys);
+  parallel.fail("workers", fmt::format("{} workers × {} (accuracy.train.threads) is more than 4 × the {} cores of "
+                                       "this machine (torch would only oversubscribe them); give at most {} workers",
+                                       workers, plural(threads, "thread"), train::resolve_threads(0),
+                                       std::max<std::int64_t>(1, train::max_threads() / threads)));
 }
 
 }  // namespace
@@ -155,6 +227,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   const LatencyFacts facts = latency_facts(config);
   const std::unique_ptr<space::Space> space = make_experiment_space(config, facts.options);
   const std::int32_t workers = hooks.pool ? hooks.pool->workers() : config.parallel.workers;
+  if (!hooks.pool) check_training_threads(config, workers);  // mpirun's workers are on their own hosts
   CostModelPlan plan = plan_cost_model(config.root, config.file, *space, config.set_keys);
   std::unique_ptr<CostModel> cost_model;  // started once the config is checked
   const space::Filters filters = space::space_filters(*space);
@@ -211,11 +284,18 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
             budget_reached(config.budget, static_cast<std::int64_t>(done.trials.size()), done.accuracy_evaluations,
                            done.state ? done.state->elapsed_s : 0.0, done.state ? done.state->batches : 0)) {
       store->update_config(config_yaml, inputs);
-      return {{StopReason::budget, *why}, read_experiment(dir)};
+      // budget_reached's order: evaluations, trials, then seconds.
+      const Budget& b = config.budget;
+      const std::string key = b.evaluations && done.accuracy_evaluations >= *b.evaluations ? "budget.evaluations"
+                              : b.trials && static_cast<std::int64_t>(done.trials.size()) >= *b.trials
+                                  ? "budget.trials"
+                                  : "budget.seconds";
+      return {{StopReason::budget, *why}, read_experiment(dir), key};
     }
   }
   cost_model = plan.start();
   HWNAS_CHECK(schedule.rungs() == std::max(cost_model->rungs(), 1));
+  if (hooks.started) hooks.started();
   if (resume) {
     store->update_config(config_yaml, inputs);  // the budget may have changed
   } else {

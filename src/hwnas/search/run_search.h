@@ -50,6 +50,11 @@ struct SearchHooks {
   /// model's evaluate_accuracy, parallel.workers). The MPI pool of `mpirun ... hwnas search`
   /// is given here. Without `parallel.batch`, a step asks pool->workers() candidates.
   AccuracyPool* pool = nullptr;
+  /// Called once the accuracy sources have started (a hybrid's proxy and supernet
+  /// processes take seconds), before the store is created or changed; not called when the
+  /// search ends before (a refused config, a resumed search with its budget spent). Until
+  /// then nothing is written, so the CLI may end the process at once on Ctrl-C.
+  std::function<void()> started;
 };
 
 enum class StopReason {
@@ -99,6 +104,9 @@ AccuracyFunction make_experiment_accuracy(const ExperimentConfig& config);
 struct SearchResult {
   LoopOutcome outcome;
   ExperimentRecord record;
+  /// A resumed search whose budget was spent before it: nothing ran, and this is the
+  /// budget key that stopped it ("budget.trials"), to raise to continue; "" otherwise.
+  std::string spent_budget_key;
 };
 
 /// The experiment's space as run_search builds it: `space:` (a name, a file, or a mapping

@@ -38,7 +38,9 @@ constexpr const char* kTrainHint = "train one with `hwnas supernet train SPACE -
 struct SupernetSettings {
   std::string file, data, space;  // space: --space ("" for the stored one)
   std::string fingerprint;        // the search space's (--expect-fingerprint)
+  std::string space_name;         // and its name (--expect-space-name)
   std::string validation_key;     // the key hwnas-train's validation errors name (--validation-key)
+  std::string space_key;          // the key its space errors name (--space-key)
   InputDigest input;  // the file's key and digest (the store keeps them: --resume checks them)
   std::optional<std::int64_t> validation, calibration_images;  // unset: hwnas-train's defaults
   std::int64_t threads = 1;
@@ -48,7 +50,8 @@ struct SupernetSettings {
 std::vector<std::string> serve_argv(const fs::path& program, const SupernetSettings& s) {
   std::vector<std::string> a = {program.string(), "supernet", "eval", s.file, "--serve", "--threads",
                                 std::to_string(s.threads), "--expect-fingerprint", s.fingerprint,
-                                "--validation-key", s.validation_key};
+                                "--expect-space-name", s.space_name, "--validation-key", s.validation_key,
+                                "--space-key", s.space_key};
   if (!s.space.empty()) a.insert(a.end(), {"--space", s.space});
   if (s.validation) a.insert(a.end(), {"--validation", std::to_string(*s.validation)});
   if (s.calibration_images) a.insert(a.end(), {"--calibration-images", std::to_string(*s.calibration_images)});
@@ -87,7 +90,7 @@ SupernetSettings read_settings(const ExperimentSection& s) {
   SupernetSettings p;
   const YAML::Node v = s.get("supernet");
   const auto file = [&](const ExperimentSection& where, std::string_view key) {
-    p.file = fs::absolute(where.path(key)).string();
+    p.file = fs::absolute(where.path(key)).lexically_normal().string();
     std::error_code ec;
     if (fs::is_directory(p.file, ec))
       where.fail(key,
@@ -100,6 +103,7 @@ SupernetSettings read_settings(const ExperimentSection& s) {
     }
   };
   p.validation_key = s.key_path("supernet") + ".validation";
+  p.space_key = s.key_path("supernet") + ".space";
   if (v.IsScalar()) {
     file(s, "supernet");
     return p;
@@ -114,7 +118,9 @@ SupernetSettings read_settings(const ExperimentSection& s) {
   file(m, "file");
   if (m.has("space")) {
     const std::string space = m.text("space");
-    p.space = space.ends_with(".yaml") || space.ends_with(".yml") ? fs::absolute(m.path("space")).string() : space;
+    p.space = space.ends_with(".yaml") || space.ends_with(".yml")
+                  ? fs::absolute(m.path("space")).lexically_normal().string()
+                  : space;
     std::error_code ec;
     if (p.space != space && !fs::is_regular_file(p.space, ec))
       m.fail("space", fmt::format("no such space file '{}'; give the space file the supernet was trained on", p.space));
@@ -128,7 +134,7 @@ SupernetSettings read_settings(const ExperimentSection& s) {
     m.fail("threads", e.what());
   }
   p.timeout_s = m.number("timeout_s", 1e-3, 7 * 86400.0, p.timeout_s);
-  if (m.has("data")) p.data = fs::absolute(m.path("data")).string();
+  if (m.has("data")) p.data = fs::absolute(m.path("data")).lexically_normal().string();
   return p;
 }
 
@@ -138,6 +144,7 @@ PlannedSource plan_supernet_accuracy(const ExperimentSection& s, const space::Sp
                                      const std::filesystem::path& program) {
   SupernetSettings settings = read_settings(s);
   settings.fingerprint = space::fingerprint(space);
+  settings.space_name = space.name();
   const fs::path exe = program.empty() ? hw::program_beside_this_one("hwnas-train") : program;
   std::error_code ec;
   if (!fs::is_regular_file(exe, ec))

@@ -82,7 +82,7 @@ void read_train_keys(const ExperimentSection& s, TrainSettings& settings, bool t
   if (o.task != train::Task::classification && s.has("validation"))
     s.fail("validation", "holds out Fashion-MNIST training images for classification; detection and segmentation "
                          "are measured on test_scenes: remove it");
-  if (s.has("data")) o.data_dir = fs::absolute(s.path("data")).string();
+  if (s.has("data")) o.data_dir = fs::absolute(s.path("data")).lexically_normal().string();
   if (s.has("scene_labels"))
     check_key(s, "scene_labels",
               [&] { o.scene_labels = train::parse_scene_labels(s.text("scene_labels"), "scene_labels"); });

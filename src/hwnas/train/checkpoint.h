@@ -48,7 +48,7 @@ struct Checkpoint {
   std::map<std::string, std::string> identity;
   std::int32_t epochs_done = 0;
   std::int64_t images_seen = 0;
-  double seconds = 0;      // training time before this checkpoint, summed over sessions
+  double seconds = 0;      // training time before this checkpoint, summed over sessions (fit's: no checkpoint writes)
   double first_loss = 0;   // the loss of the run's first step (divergence check)
   NamedTensors tensors;
   std::string optimizer;   // optimizer.h, save_optimizer_state

@@ -251,6 +251,12 @@ void check_fresh_checkpoint(const TrainOptions& options) {
   if (!options.checkpoint.empty() && !options.resume && std::filesystem::exists(options.checkpoint, ec))
     throw UserError(fmt::format("{} exists: give --resume to continue it, or remove it",
                                 printable(options.checkpoint, 120)));
+  // No such file (a dangling symlink included): no epoch of the run was saved.
+  if (!options.checkpoint.empty() && options.resume && !std::filesystem::exists(options.checkpoint, ec) &&
+      !ec)
+    throw UserError(fmt::format("{}: no such checkpoint (--checkpoint, --resume): a run writes it after its first "
+                                "epoch; drop --resume to start the run",
+                                printable(options.checkpoint, 120)));
 }
 
 void check_run_outputs(const TrainOptions& options, const std::string& model_file) {

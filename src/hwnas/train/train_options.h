@@ -111,7 +111,9 @@ void check_pickle_output_name(const std::string& path, std::string_view what, st
 
 /// Throws UserError "C exists: give --resume to continue it, or remove it" when
 /// options.checkpoint names an existing file and options.resume is off (it would be
-/// replaced by the new run's first epoch).
+/// replaced by the new run's first epoch), and "C: no such checkpoint (--checkpoint,
+/// --resume): ...; drop --resume to start the run" when options.resume is on and there is
+/// no such file.
 void check_fresh_checkpoint(const TrainOptions& options);
 
 /// The outputs of a training checked before any work: --save and --checkpoint

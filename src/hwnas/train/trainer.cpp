@@ -68,9 +68,16 @@ FitResult fit(TrainableModel& model, std::int64_t train_images, const BatchLoss&
     images_before = c.images_seen;
   }
 
-  const Clock::time_point start = Clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+  // Training time only: each epoch's steps and checks, not the checkpoint writes (seconds
+  // for a large model), so that the checkpoint's `seconds` after the last epoch and this
+  // session's total add up to the same figure.
+  double trained_seconds = 0;
+  Clock::time_point epoch_start = Clock::now();
+  auto elapsed = [&] {
+    return trained_seconds + std::chrono::duration<double>(Clock::now() - epoch_start).count();
+  };
   for (std::int32_t epoch = result.epochs_done; epoch < options.epochs; ++epoch) {
+    epoch_start = Clock::now();
     model.module->train();
     torch::manual_seed(derive_seed(options.seed, static_cast<std::uint64_t>(epoch), std::uint64_t{1} << 32));
     const std::vector<std::int64_t> order = epoch_order(train_images, options.seed, epoch);
@@ -107,16 +114,17 @@ FitResult fit(TrainableModel& model, std::int64_t train_images, const BatchLoss&
         result.failure = fmt::format("tensor '{}' is not finite after epoch {}: the run diverged; lower --lr", bad,
                                      epoch + 1);
       }
+    trained_seconds = elapsed();
     if (result.failed) break;
     result.final_loss = loss_sum / static_cast<double>(steps);
     result.epochs_done = epoch + 1;
     if (!options.checkpoint.empty())
       write_checkpoint(options.checkpoint,
                        Checkpoint{stamp, identity, result.epochs_done, images_before + result.images,
-                                  seconds_before + elapsed(), first_loss, model.state(),
+                                  seconds_before + trained_seconds, first_loss, model.state(),
                                   save_optimizer_state(*optimizer)});
   }
-  result.seconds = elapsed();
+  result.seconds = trained_seconds;
   return result;
 }
 

@@ -58,7 +58,7 @@ struct FitResult {
   std::int32_t epochs_done = 0;        // completed epochs, resumed ones included
   std::int32_t resumed_from_epoch = 0; // epochs the checkpoint had done (0: a fresh run)
   std::int64_t images = 0;             // images trained on in this session
-  double seconds = 0;                  // this session's training time (no evaluation)
+  double seconds = 0;                  // this session's training time (no evaluation, no checkpoint writes)
   double seconds_before = 0;           // resumed: the sessions' before it, from the checkpoint
   double final_loss = 0;               // mean loss of the last epoch trained in this session
 };

@@ -13,6 +13,7 @@ runs, with made-up, deterministic numbers of the model file's bytes:
       kill9_once N  answer N models, then SIGKILL itself at the next (a `kill -9`), once:
                     FILE.once marks it done, later processes answer every model
       hang_once N   answer N models, then sleep an hour at the next (past any timeout_s), once
+                    (FILE.once holds the sleeping process's id)
       garbage   answer "accuracy: high" after the first model
   proxy --serve --proxy NAME [...]   {"scores": {NAME: {"defined": true, "value": bytes}}}
   train MODEL ... --json             {"status": "ok", "accuracy": A, "metrics": {"top1": A / 100},
@@ -68,7 +69,8 @@ if args[:2] == ["supernet", "eval"] and "--serve" in args:
             print("Segmentation fault in the fake", file=sys.stderr)
             sys.exit(3)
         if mode in ("kill9_once", "hang_once") and answered > int(words[1]) and not os.path.exists(args[2] + ".once"):
-            open(args[2] + ".once", "w").close()
+            with open(args[2] + ".once", "w") as once:  # its pid, for the tests that kill hwnas meanwhile
+                once.write(str(os.getpid()))
             if mode == "kill9_once":
                 os.kill(os.getpid(), signal.SIGKILL)
             time.sleep(3600)

@@ -23,15 +23,22 @@ void check_subnet(const graph::Graph& g, const SupernetData& data) {
   check_classifier(g, data.train_set.classes);
 }
 
-// read_supernet(path), refused when its space is not the caller's (expect_fingerprint).
-SupernetFile read_expected(const std::string& path, const std::string& expect_fingerprint) {
+// read_supernet(path), refused when its space is not the caller's (expect_fingerprint,
+// expect_space_name).
+SupernetFile read_expected(const std::string& path, const SupernetEvalOptions& o) {
   SupernetFile f = read_supernet(path);
-  if (!expect_fingerprint.empty() && f.fingerprint != expect_fingerprint)
-    throw UserError(fmt::format("{}: the supernet was trained on space '{}' ({}, fingerprint {}), not on the searched "
-                                "space (fingerprint {}: other choices, or another P); train a supernet on the searched "
-                                "space",
-                                path, f.space_name, f.space, f.fingerprint, expect_fingerprint));
-  return f;
+  if (o.expect_fingerprint.empty() || f.fingerprint == o.expect_fingerprint) return f;
+  const std::string searched = o.expect_space_name.empty() ? "" : fmt::format(" '{}'", o.expect_space_name);
+  // The name is part of the fingerprint (space.h): a renamed copy of the space is another.
+  const std::string why = !o.expect_space_name.empty() && o.expect_space_name != f.space_name
+                              ? fmt::format("another name, and maybe other choices or another P; a space's name is "
+                                            "part of its fingerprint: if only the name differs, name it '{}' again, "
+                                            "else",
+                                            f.space_name)
+                              : std::string("other choices, or another P;");
+  throw UserError(fmt::format("{}: the supernet was trained on space '{}' ({}, fingerprint {}), not on the searched "
+                              "space{} (fingerprint {}: {} train a supernet on the searched space)",
+                              path, f.space_name, f.space, f.fingerprint, searched, o.expect_fingerprint, why));
 }
 
 }  // namespace
@@ -94,8 +101,8 @@ SubnetAccuracy measure_subnet(const WeightBankImpl& bank, const graph::Graph& su
 
 OpenedSupernet::OpenedSupernet(const std::string& path, const SupernetEvalOptions& options)
     : path_(path),
-      file_(read_expected(path, options.expect_fingerprint)),
-      space_(supernet_space(file_, path, options.space)) {
+      file_(read_expected(path, options)),
+      space_(supernet_space(file_, path, options.space, options.space_key)) {
   // A search names its key and has no --test (it keeps the test set unseen).
   const bool cli = options.validation_key.empty();
   const std::string key = cli ? "--validation" : options.validation_key;

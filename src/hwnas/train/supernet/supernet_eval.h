@@ -53,10 +53,12 @@ struct SupernetEvalOptions {
   std::string data_dir;                     // Fashion-MNIST's (default: Debian's)
   std::string space;                        // --space: the space, when its file moved (supernet_space)
   std::string expect_fingerprint;           // "" or the caller's space's (space.h fingerprint; the search's)
+  std::string expect_space_name;            // "" or that space's name (named when the fingerprint differs)
   std::int64_t calibration_images = 2000;
   bool test = false;                        // measure on the test set
   std::int64_t validation = -1;             // -1: the file's held-out count; else at most it
   std::string validation_key;               // "": errors name --validation and --test; else this key (a search's)
+  std::string space_key;                    // "": errors name --space; else this key (a search's)
 };
 class OpenedSupernet {
  public:

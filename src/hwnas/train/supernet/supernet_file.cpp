@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string_view>
 #include <vector>
@@ -33,14 +34,49 @@ bool is_space_file(std::string_view space) { return space.ends_with(".yaml") || 
 
 // The space file `f` names: where it was, else where it was relative to the supernet file,
 // else one of its name beside it; "" when none exists.
-std::string find_space_file(const SupernetFile& f, const std::string& path) {
+// The existing files of supernet_space's lookup, in its order.
+std::vector<std::string> space_file_candidates(const SupernetFile& f, const std::string& path) {
   const fs::path folder = fs::absolute(path).parent_path();
   std::vector<fs::path> tried = {f.space};
   if (!f.space_beside.empty()) tried.push_back(folder / f.space_beside);
   tried.push_back(folder / fs::path(f.space).filename());
+  std::vector<std::string> found;
   std::error_code ec;
-  for (const fs::path& p : tried)
-    if (fs::is_regular_file(p, ec)) return p.lexically_normal().string();
+  for (const fs::path& p : tried) {
+    const std::string normal = p.lexically_normal().string();
+    if (fs::is_regular_file(p, ec) && std::find(found.begin(), found.end(), normal) == found.end())
+      found.push_back(normal);
+  }
+  return found;
+}
+
+// How the caller gives the space: "--space FILE", or a search's key (of the mapping form).
+std::string give_space(const std::string& space_key, const std::string& file = "FILE") {
+  return space_key.empty() ? "--space " + file
+                           : fmt::format("{}: {} in the experiment (supernet: {{file: ..., space: {}}})", space_key,
+                                         file, file);
+}
+
+// --space X refused before it is built: no such file, or a directory (make_space would
+// call a directory an unknown built-in space).
+void check_space_arg(const std::string& space_arg, const std::string& space_key) {
+  const std::string option = space_key.empty() ? "--space" : space_key;
+  std::error_code ec;
+  if (fs::is_directory(space_arg, ec))
+    throw UserError(fmt::format("{} {}: is a directory; give the space file the supernet was trained on", option,
+                                space_arg));
+  if ((is_space_file(space_arg) || space_arg.find('/') != std::string::npos) && !fs::exists(space_arg, ec))
+    throw UserError(fmt::format("{} {}: no such space file; give the space file the supernet was trained on", option,
+                                space_arg));
+}
+
+// The first of `files` whose space has the fingerprint `fingerprint`, or "".
+std::string file_with_fingerprint(const std::vector<std::string>& files, const std::string& fingerprint,
+                                  const space::SpaceOptions& options) {
+  for (const std::string& file : files) try {
+      if (space::fingerprint(*space::make_space(file, options)) == fingerprint) return file;
+    } catch (const UserError&) {  // a broken copy is no candidate
+    }
   return "";
 }
 
@@ -100,7 +136,7 @@ SupernetFile read_supernet(const std::string& path) {
 }
 
 std::unique_ptr<space::Space> supernet_space(const SupernetFile& f, const std::string& path,
-                                             const std::string& space_arg) {
+                                             const std::string& space_arg, const std::string& space_key) {
   space::SpaceOptions options;
   if (f.parallelism_factor > 0) {
     options.parallelism_factor = f.parallelism_factor;
@@ -108,27 +144,41 @@ std::unique_ptr<space::Space> supernet_space(const SupernetFile& f, const std::s
     if (!f.target.empty()) options.parallelism_option = "--target " + f.target;
   }
   std::string space = space_arg.empty() ? f.space : space_arg;
+  std::vector<std::string> candidates;
+  if (!space_arg.empty()) check_space_arg(space_arg, space_key);
   if (space_arg.empty() && is_space_file(f.space)) {
-    space = find_space_file(f, path);
-    if (space.empty())
+    candidates = space_file_candidates(f, path);
+    if (candidates.empty())
       throw UserError(fmt::format("{}: the supernet's space file {} is missing (not there, nor beside the supernet); "
-                                  "give it with --space FILE (a space: key beside file: in a search)",
-                                  path, f.space));
+                                  "give it with {}",
+                                  path, f.space, give_space(space_key)));
+    space = candidates.front();
   }
   std::unique_ptr<space::Space> s;
   try {
     s = space::make_space(space, options);
   } catch (const UserError& e) {
+    if (!space_arg.empty())
+      throw UserError(fmt::format("{} {}: {}", space_key.empty() ? "--space" : space_key, space_arg, e.what()));
     throw UserError(fmt::format("{}: the supernet's space '{}' cannot be built again: {}", path, space, e.what()));
   }
   if (space::fingerprint(*s) == f.fingerprint) return s;
   if (!space_arg.empty())
     throw UserError(fmt::format("{}: the space {} is not the one the supernet was trained on ({}, '{}'): fingerprint "
-                                "{}, trained on {}; give that space file with --space",
-                                path, space_arg, f.space, f.space_name, space::fingerprint(*s), f.fingerprint));
+                                "{}, trained on {}; give that space file with {}",
+                                path, space_arg, f.space, f.space_name, space::fingerprint(*s), f.fingerprint,
+                                space_key.empty() ? "--space" : space_key));
+  // The lookup order stays: the first file found is the one used, even when a later one fits.
+  const std::string fits = file_with_fingerprint({candidates.begin() + std::min<std::size_t>(1, candidates.size()),
+                                                  candidates.end()},
+                                                 f.fingerprint, options);
   throw UserError(fmt::format("{}: the space '{}' has changed since the supernet was trained (fingerprint {}, "
-                              "trained on {}); train the supernet again or restore the space file",
-                              path, space, space::fingerprint(*s), f.fingerprint));
+                              "trained on {}); {}",
+                              path, space, space::fingerprint(*s), f.fingerprint,
+                              fits.empty() ? "train the supernet again, restore the space file, or give the one it "
+                                             "was trained on with " + give_space(space_key)
+                                           : fmt::format("{} has the supernet's space: give {}, or restore the space "
+                                                         "file", fits, give_space(space_key, fits))));
 }
 
 }  // namespace hwnas::train::supernet

@@ -34,7 +34,7 @@ struct SupernetFile {
   std::int64_t validation = 0;
   std::int32_t batch = 0;
   std::int32_t epochs_done = 0;
-  double train_seconds = 0;
+  double train_seconds = 0;              // every session's training (trainer.h FitResult::seconds, summed)
   NamedTensors tensors;
 };
 
@@ -50,10 +50,14 @@ SupernetFile read_supernet(const std::string& path);
 /// given (--space: a built-in's name or a space file, for a space file that moved), else
 /// the stored space file where it was, else where it was relative to the supernet file
 /// (both moved together), else a file of its name beside the supernet file. UserError
-/// naming `path`: no such space file ("... missing; give it with --space FILE"), a space
-/// that cannot be built (broken), or one without the file's fingerprint (edited since, or
-/// `space_arg` another space: its genomes would decode to other networks; names both).
+/// naming `path`: no such space file ("... missing; give it with --space FILE"), a
+/// `space_arg` that is no file ("--space X: no such space file" / "is a directory") or
+/// cannot be built, a stored space that cannot be built (broken), or one without the
+/// file's fingerprint (edited since: names a file of the lookup that has it, else suggests
+/// --space; or `space_arg` another space: its genomes would decode to other networks;
+/// names both). `space_key`: the experiment key a search gives the space with
+/// ("accuracy.supernet.space"), named in those fixes instead of --space.
 std::unique_ptr<space::Space> supernet_space(const SupernetFile& file, const std::string& path,
-                                             const std::string& space_arg = "");
+                                             const std::string& space_arg = "", const std::string& space_key = "");
 
 }  // namespace hwnas::train::supernet
