@@ -197,7 +197,10 @@ TEST(HybridSearchCli, CtrlCDuringStartUpEndsAtOnceAndStoresNothing) {
   fs::remove_all(dir);
   const std::string err = (scratch_dir() / "startup.err").string();
   const pid_t pid = hwnas::testing::start_hwnas(
-      {"search", write_temp("startup.yaml", hybrid("[{supernet: hang.supernet}, {}]")), "--out", dir.string()}, err,
+      // timeout_s: without the fix the probe fails after 30 s (exit 2) rather than hanging the test.
+      {"search", write_temp("startup.yaml", hybrid("[{supernet: {file: hang.supernet, timeout_s: 30}}, {}]")), "--out",
+       dir.string()},
+      err,
       hwnas_with_fake_train());
   std::string fake;
   for (int i = 0; i < 15000 && fake.empty(); ++i) {
