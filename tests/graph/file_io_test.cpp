@@ -220,6 +220,10 @@ TEST_F(FileIo, OutputCheckRefusesTheCommandsInputsHoweverSpelled) {
   EXPECT_NE(article.find("there: it is the checkpoint (--checkpoint) ('" + store.string() + "'); write it to another file"),
             std::string::npos)
       << article;
+  const std::string own = error_of([&] {
+    check_output_path(store.string(), "model file (--out)", {{store.string(), "a file the target's command uses"}});
+  });
+  EXPECT_NE(own.find("there: it is a file the target's command uses ('"), std::string::npos) << own;
   EXPECT_EQ(slurp(store), "SQLite format 3");
 }
 

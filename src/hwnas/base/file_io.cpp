@@ -273,10 +273,12 @@ void check_output_path(const std::string& path, std::string_view what,
     const std::optional<struct stat> other_st = stat_of(other.path, other_err);
     const bool same = st ? other_st && other_st->st_dev == st->st_dev && other_st->st_ino == st->st_ino
                          : !other_st && canonical_spelling(other.path) == canonical_spelling(path);
-    // A role written as an output's WHAT ("checkpoint (--checkpoint)") reads "it is the checkpoint ...".
-    if (same)
-      fail(fmt::format("it is {}{} ('{}'); write it to another file", other.role.starts_with("the ") ? "" : "the ",
-                       other.role, other.path));
+    // A role written as an output's WHAT ("checkpoint (--checkpoint)") reads "it is the
+    // checkpoint ..."; one with its article ("the model (MODEL)", "a file the target's
+    // command uses") as written.
+    const std::string& role = other.role;
+    const bool article = role.starts_with("the ") || role.starts_with("a ") || role.starts_with("an ");
+    if (same) fail(fmt::format("it is {}{} ('{}'); write it to another file", article ? "" : "the ", role, other.path));
   }
 }
 
