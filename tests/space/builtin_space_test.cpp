@@ -61,7 +61,14 @@ INSTANTIATE_TEST_SUITE_P(Zoo, BuiltinBaseline,
                                            ZooCase{"mobilenet-det", "ssdlite_mobilenet_v2", "1", "320"},
                                            ZooCase{"mobilenet-det", "ssdlite_mobilenet_v2", "0.5", "256"},
                                            ZooCase{"mobilenet-seg", "lraspp_mobilenet_v2", "1", "520"},
-                                           ZooCase{"mobilenet-seg", "lraspp_mobilenet_v2", "0.75", "448"}));
+                                           ZooCase{"mobilenet-seg", "lraspp_mobilenet_v2", "0.75", "448"}),
+                         // Test names readable in ctest's log: mobilenet_v2_w0_5_r160.
+                         [](const ::testing::TestParamInfo<ZooCase>& info) {
+                           std::string name = info.param.zoo + "_w" + info.param.width + "_r" + info.param.resolution;
+                           for (char& c : name)
+                             if (c == '.') c = '_';
+                           return name;
+                         });
 
 TEST(BuiltinSpaces, TheBaselineIsTheUnmodifiedZooModelAtItsDefaults) {
   EXPECT_TRUE(make_space("mobilenet-cls", {})->decode(*make_space("mobilenet-cls", {})->baseline()) ==
