@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <random>
 #include <set>
 
@@ -37,6 +38,8 @@ Genome with_choice(const Space& space, Genome genome, const std::string& name, c
 struct ZooCase {
   std::string space, zoo, width, resolution;
 };
+// What gtest (and ctest's test list) print for a case instead of its bytes.
+void PrintTo(const ZooCase& c, std::ostream* os) { *os << c.space << " " << c.zoo << " width " << c.width; }
 
 class BuiltinBaseline : public ::testing::TestWithParam<ZooCase> {};
 

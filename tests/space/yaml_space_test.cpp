@@ -149,8 +149,9 @@ TEST(YamlSpace, RoundChannelsToPKeepsMultipliedChannelsMultiplesOfP) {
     const graph::Graph g = space.decode(sample(space, rng));
     for (graph::NodeId n = 0; n < g.size(); ++n)
       if (const auto* conv = std::get_if<graph::Conv2d>(&g.op(n));
-          conv && g.node_name(n) != "classifier.fc" && g.node_name(n).find(".se.") == std::string_view::npos)
+          conv && g.node_name(n) != "classifier.fc" && g.node_name(n).find(".se.") == std::string_view::npos) {
         EXPECT_EQ(conv->out_channels % 16, 0) << g.node_name(n);
+      }
   }
 }
 
@@ -168,6 +169,8 @@ TEST(YamlSpace, CuratedFalseIsTheUncuratedTwin) {
 struct BadCase {
   std::string from, to, message;
 };
+// What gtest (and ctest's test list) print for a case instead of its bytes: the edit.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << "'" << c.from << "' -> '" << c.to << "'"; }
 
 class BadSpaceFile : public ::testing::TestWithParam<BadCase> {};
 
