@@ -185,6 +185,35 @@ TEST(SearchCli, ASecondCtrlCKillsTheRunningAccuracyProgram) {
   EXPECT_TRUE(hwnas::testing::process_ends(program)) << "the accuracy program " << program << " outlived hwnas";
 }
 
+// A Ctrl-C during the step that spends the budget: the step finishes and is stored, the
+// results are printed, and hwnas says so and ends as interrupted (s26 second fresh-user
+// pass, finding 1: it was ignored, exit 0).
+TEST(SearchCli, CtrlCDuringTheLastStepSaysSoAndEndsAsInterrupted) {
+  const std::string dir = fresh_path("sigint_last");
+  const std::string pid_file = (scratch_dir() / "sigint_last.pid").string();
+  std::filesystem::remove(pid_file);
+  const std::string config = (scratch_dir() / "sigint_last.yaml").string();
+  std::ofstream(config) << "space: mobilenet-cls\nlatency: {target: edgetpu-like}\n"
+                           "accuracy: {command: [sh, -c, 'echo $$ > " + pid_file +
+                               "; sleep 1; echo \"{\\\"accuracy\\\": 50}\"', '{model}']}\n"
+                           "objective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {trials: 1}\nseed: 1\n";
+  const std::string err = (scratch_dir() / "sigint_last.err").string();
+  const pid_t pid = start_hwnas({"search", config, "--out", dir}, err);
+  std::string text;
+  for (int i = 0; i < 15000 && text.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    text = std::filesystem::exists(pid_file) ? hwnas::testing::read_file(pid_file) : "";
+  }
+  ASSERT_FALSE(text.empty()) << "the accuracy program never started";
+  kill(pid, SIGINT);  // the only step is in flight
+  EXPECT_EQ(wait_status(pid), 130);
+  EXPECT_EQ(read_experiment(dir).trials.size(), 1u);
+  EXPECT_NE(hwnas::testing::read_file(err).find("hwnas: interrupted during the last step: the step finished and the "
+                                                "search is complete (budget reached: 1 trial)"),
+            std::string::npos)
+      << hwnas::testing::read_file(err);
+}
+
 TEST(SearchCli, ResumeRefusesAChangedConfigNamingTheKey) {
   const std::string dir = fresh_path("changed");
   search_json({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=5"});

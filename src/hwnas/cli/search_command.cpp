@@ -11,6 +11,7 @@
 #include <chrono>
 #include <csignal>
 #include <cmath>
+#include <cstdio>
 #include <exception>
 #include <optional>
 
@@ -289,6 +290,13 @@ void add_search_command(CLI::App& app) {
       // No MPI_Finalize: mpirun is killing the other ranks, and it would wait for them.
       std::exit(130);
     }
+    // A Ctrl-C during the step that spent the budget: that step finished and was stored, so
+    // the search is complete; say so, print its results, and end as interrupted (130).
+    const bool interrupted_last_step = g_stop && !distributed;
+    if (interrupted_last_step)
+      fmt::print(stderr, "hwnas: interrupted during the last step: the step finished and the search is complete "
+                         "({}); its results follow\n",
+                 printable(result.outcome.message));
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!result.spent_budget_key.empty())
       fmt::print(stderr,
@@ -298,6 +306,10 @@ void add_search_command(CLI::App& app) {
                  result.spent_budget_key);
     if (args->json) emit_json(result_json(result, wall_s));
     else print_human(result, args->out, wall_s);
+    if (interrupted_last_step) {
+      std::fflush(stdout);
+      std::exit(130);
+    }
   });
 }
 
