@@ -68,8 +68,11 @@ TEST(SearchCli, JsonHoldsTheDocumentedFields) {
     EXPECT_TRUE(t.at("accuracy").is_null());
   }
   // The best is the fastest feasible trial: its latency is the smallest of them.
-  for (const nlohmann::json& t : j.at("trials"))
-    if (t.at("feasible")) EXPECT_GE(t.at("latency_ms").get<double>(), j.at("best").at("latency_ms").get<double>());
+  for (const nlohmann::json& t : j.at("trials")) {
+    if (t.at("feasible")) {
+      EXPECT_GE(t.at("latency_ms").get<double>(), j.at("best").at("latency_ms").get<double>());
+    }
+  }
   EXPECT_TRUE(std::filesystem::exists(dir + "/experiment.db"));
 }
 
