@@ -270,6 +270,12 @@ TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
                     "--set", "parallel.workers=1024"},
                    kLatencyOnly + ": parallel.workers (from --set): 1024 workers × 4 threads (accuracy.train.threads) "
                    "is more than 4 × the ");
+  // The most threads come from a rung: that rung's key is named (s26 second pass, finding 4).
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "accuracy={train: {epochs: 2, threads: 1}}", "--set",
+                    "multi_fidelity={method: successive_halving, rungs: [{epochs: 1, threads: 300}, {}]}", "--set",
+                    "parallel.workers=2"},
+                   "parallel.workers (from --set): 2 workers × 300 threads (multi_fidelity.rungs[0].threads) is more "
+                   "than 4 × the ");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy.populaton=5"},
                    kLatencyOnly + ": strategy.populaton (from --set): unknown parameter of evolution");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "strategy={name: evolution, population: 1}"},

@@ -187,21 +187,25 @@ void check_training_threads(const ExperimentConfig& config, std::int32_t workers
   const YAML::Node train = is(accuracy, YAML::NodeType::Map) ? accuracy["train"] : YAML::Node();
   if (workers <= 1 || !train.IsDefined() || !is(config.root["parallel"], YAML::NodeType::Map)) return;
   std::int64_t threads = 1;
-  const auto most = [&](const YAML::Node& section) {
+  std::string threads_key = "accuracy.train.threads";  // where the most threads come from
+  const auto most = [&](const YAML::Node& section, const std::string& key) {
     std::int64_t t = 0;
     if (is(section, YAML::NodeType::Map) && section["threads"].IsDefined() &&
-        read_integer(section["threads"], 1, 1 << 30, t) == NumberProblem::none)
-      threads = std::max(threads, t);
+        read_integer(section["threads"], 1, 1 << 30, t) == NumberProblem::none && t > threads) {
+      threads = t;
+      threads_key = key;
+    }
   };
-  most(train);
+  most(train, "accuracy.train.threads");
   const YAML::Node mf = config.root["multi_fidelity"];
   if (is(mf, YAML::NodeType::Map) && is(mf["rungs"], YAML::NodeType::Sequence))
-    for (const YAML::Node& rung : mf["rungs"]) most(rung);
+    for (std::size_t i = 0; i < mf["rungs"].size(); ++i)
+      most(mf["rungs"][i], fmt::format("multi_fidelity.rungs[{}].threads", i));
   if (workers * threads <= train::max_threads()) return;
   const ExperimentSection parallel(config.root["parallel"], config.file, "parallel", config.set_keys);
-  parallel.fail("workers", fmt::format("{} workers × {} (accuracy.train.threads) is more than 4 × the {} cores of "
-                                       "this machine (torch would only oversubscribe them); give at most {} workers",
-                                       workers, plural(threads, "thread"), train::resolve_threads(0),
+  parallel.fail("workers", fmt::format("{} workers × {} ({}) is more than 4 × the {} cores of this machine (torch "
+                                       "would only oversubscribe them); give at most {} workers",
+                                       workers, plural(threads, "thread"), threads_key, train::resolve_threads(0),
                                        std::max<std::int64_t>(1, train::max_threads() / threads)));
 }
 
