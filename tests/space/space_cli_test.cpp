@@ -88,6 +88,9 @@ TEST(SpaceCli, BadInputIsOneLine) {
   expect_bad_input({"space", "show", path, "--target", "cpu"}, "but target 'cpu' has none");
   expect_bad_input({"space", "show", "mobilenet"}, "unknown space 'mobilenet'; built-in spaces: mobilenet-cls");
   expect_bad_input({"space", "show", "nowhere.yaml"}, "nowhere.yaml");
+  // Another sub-verb's option, named with its whole command (not 'hwnas sample').
+  expect_bad_input({"space", "decode", "mobilenet-cls", "0", "--count", "3"},
+                   "hwnas: --count is an option of 'hwnas space sample', not of 'hwnas space decode'");
   expect_bad_input({"space", "show", "nb201", "--uncurated"}, "has no uncurated twin");
   expect_bad_input({"space", "show", "mobilenet-cls", "--target", "npu-p16", "--estimator", "x.json"},
                    "give --target or --estimator, not both");

@@ -52,9 +52,9 @@ std::string unexpected_argument(CLI::App& app, const std::vector<CLI::App*>& pat
   const std::string name = option->substr(0, option->find('='));
   if (path.size() >= 2)  // an option of a sibling command, e.g. train's --epochs given to evaluate
     for (const CLI::App* sibling : path[path.size() - 2]->get_subcommands([](const CLI::App*) { return true; }))
-      if (sibling != path.back() && sibling->get_option_no_throw(name) != nullptr)
-        return fmt::format("{} is an option of 'hwnas {}', not of '{}'", printable(name), sibling->get_name(),
-                           command);
+      if (sibling != path.back() && sibling->get_option_no_throw(name) != nullptr)  // 'hwnas supernet eval'
+        return fmt::format("{} is an option of '{} {}', not of '{}'", printable(name),
+                           command_words({path.begin(), path.end() - 1}), sibling->get_name(), command);
   // A misspelt option of this command ("--proxies" for "--proxy"): the closest long name.
   std::vector<std::string> names;
   for (const CLI::Option* o : path.back()->get_options())
