@@ -202,11 +202,7 @@ TEST(HybridSearchCli, CtrlCDuringStartUpEndsAtOnceAndStoresNothing) {
        dir.string()},
       err,
       hwnas_with_fake_train());
-  std::string fake;
-  for (int i = 0; i < 15000 && fake.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    fake = fs::exists(once) ? read_file(once.string()) : "";
-  }
+  const std::string fake = hwnas::testing::text_written_to(once.string());
   ASSERT_FALSE(fake.empty()) << "the supernet's probe never started";
   kill(pid, SIGINT);
   int status = 0;

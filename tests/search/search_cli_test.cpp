@@ -162,22 +162,28 @@ TEST(SearchCli, CtrlCStopsAfterTheStepInFlightAndSaysHowToResume) {
   EXPECT_EQ(done.at("trials").size(), 400u);
 }
 
+/// An experiment `name`.yaml in the scratch directory: random search of mobilenet-cls for
+/// `trials` trials whose accuracy program is `sh -c 'echo $$ > PID_FILE; SCRIPT'` (its pid
+/// written to `pid_file`, removed first).
+std::string pid_writing_experiment(const std::string& name, const std::string& pid_file, const std::string& script,
+                                   int trials) {
+  std::filesystem::remove(pid_file);
+  const std::string config = (scratch_dir() / (name + ".yaml")).string();
+  std::ofstream(config) << "space: mobilenet-cls\nlatency: {target: edgetpu-like}\n"
+                           "accuracy: {command: [sh, -c, 'echo $$ > " + pid_file + "; " + script + "', '{model}']}\n"
+                           "objective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {trials: "
+                        << trials << "}\nseed: 1\n";
+  return config;
+}
+
 // The accuracy program runs in a process group of its own (the terminal's Ctrl-C does not
 // reach it); a second Ctrl-C ends hwnas at once and must take the program with it.
 TEST(SearchCli, ASecondCtrlCKillsTheRunningAccuracyProgram) {
   const std::string dir = fresh_path("sigint2");
   const std::string pid_file = (scratch_dir() / "sigint2.pid").string();
-  std::filesystem::remove(pid_file);
-  const std::string config = (scratch_dir() / "sigint2.yaml").string();
-  std::ofstream(config) << "space: mobilenet-cls\nlatency: {target: edgetpu-like}\n"
-                           "accuracy: {command: [sh, -c, 'echo $$ > " + pid_file + "; exec sleep 120', '{model}']}\n"
-                           "objective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {trials: 3}\nseed: 1\n";
+  const std::string config = pid_writing_experiment("sigint2", pid_file, "exec sleep 120", 3);
   const pid_t pid = start_hwnas({"search", config, "--out", dir}, (scratch_dir() / "sigint2.err").string());
-  std::string text;
-  for (int i = 0; i < 15000 && text.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    text = std::filesystem::exists(pid_file) ? hwnas::testing::read_file(pid_file) : "";
-  }
+  const std::string text = hwnas::testing::text_written_to(pid_file);
   ASSERT_FALSE(text.empty()) << "the accuracy program never started";
   const pid_t program = std::stoi(text);
   kill(pid, SIGINT);  // stop after the step in flight: the program goes on
@@ -194,19 +200,11 @@ TEST(SearchCli, ASecondCtrlCKillsTheRunningAccuracyProgram) {
 TEST(SearchCli, CtrlCDuringTheLastStepSaysSoAndEndsAsInterrupted) {
   const std::string dir = fresh_path("sigint_last");
   const std::string pid_file = (scratch_dir() / "sigint_last.pid").string();
-  std::filesystem::remove(pid_file);
-  const std::string config = (scratch_dir() / "sigint_last.yaml").string();
-  std::ofstream(config) << "space: mobilenet-cls\nlatency: {target: edgetpu-like}\n"
-                           "accuracy: {command: [sh, -c, 'echo $$ > " + pid_file +
-                               "; sleep 1; echo \"{\\\"accuracy\\\": 50}\"', '{model}']}\n"
-                           "objective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {trials: 1}\nseed: 1\n";
+  const std::string config =
+      pid_writing_experiment("sigint_last", pid_file, "sleep 1; echo \"{\\\"accuracy\\\": 50}\"", 1);
   const std::string err = (scratch_dir() / "sigint_last.err").string();
   const pid_t pid = start_hwnas({"search", config, "--out", dir}, err);
-  std::string text;
-  for (int i = 0; i < 15000 && text.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    text = std::filesystem::exists(pid_file) ? hwnas::testing::read_file(pid_file) : "";
-  }
+  const std::string text = hwnas::testing::text_written_to(pid_file);
   ASSERT_FALSE(text.empty()) << "the accuracy program never started";
   kill(pid, SIGINT);  // the only step is in flight
   EXPECT_EQ(wait_status(pid), 130);

@@ -82,6 +82,17 @@ inline int stored_evaluations(const std::string& dir) {
   return n;
 }
 
+/// The text a process writes into `path` (e.g. its pid), waited for up to 30 s; "" when
+/// none appears by then.
+inline std::string text_written_to(const std::string& path) {
+  std::string text;
+  for (int i = 0; i < 15000 && text.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    text = std::filesystem::exists(path) ? read_file(path) : "";
+  }
+  return text;
+}
+
 /// Whether process `pid` ends within 2 s: gone, or a zombie waiting for a reaper (its
 /// parent, hwnas, is dead). A survivor is killed, so that a failing test leaves none.
 inline bool process_ends(pid_t pid) {

@@ -21,8 +21,8 @@ constexpr std::string_view kAccuracyKeys[] = {"csv",     "column",    "arch_colu
                                               "fidelity", "model_format", "train",   "proxy",   "supernet"};
 
 void check_one_kind(const ExperimentSection& s) {
-  const int kinds = int{s.has("csv")} + int{s.has("command")} + int{s.has("train")} + int{s.has("proxy")} +
-                    int{s.has("supernet")};
+  const auto kinds = std::count_if(std::begin(kKindKeys), std::end(kKindKeys),
+                                   [&](std::string_view kind) { return s.has(kind); });
   const std::string kinds_hint =
       "give exactly one of csv: FILE with column: NAME, or command: [PROGRAM, ARGS...] naming {model}, or train: "
       "{epochs: N, ...}, or proxy: NAME, or supernet: FILE (docs/experiments.md, docs/proxies.md); leave accuracy: "

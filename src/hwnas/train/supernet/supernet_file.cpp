@@ -32,9 +32,8 @@ namespace fs = std::filesystem;
 
 bool is_space_file(std::string_view space) { return space.ends_with(".yaml") || space.ends_with(".yml"); }
 
-// The space file `f` names: where it was, else where it was relative to the supernet file,
-// else one of its name beside it; "" when none exists.
-// The existing files of supernet_space's lookup, in its order.
+// The existing files of supernet_space's lookup, in its order: the space file `f` names
+// where it was, where it was relative to the supernet file, one of its name beside it.
 std::vector<std::string> space_file_candidates(const SupernetFile& f, const std::string& path) {
   const fs::path folder = fs::absolute(path).parent_path();
   std::vector<fs::path> tried = {f.space};
@@ -50,6 +49,9 @@ std::vector<std::string> space_file_candidates(const SupernetFile& f, const std:
   return found;
 }
 
+// The option a caller gives the space with: --space, or a search's key (`space_key`).
+std::string space_option(const std::string& space_key) { return space_key.empty() ? "--space" : space_key; }
+
 // How the caller gives the space: "--space FILE", or a search's key (of the mapping form).
 std::string give_space(const std::string& space_key, const std::string& file = "FILE") {
   return space_key.empty() ? "--space " + file
@@ -60,7 +62,7 @@ std::string give_space(const std::string& space_key, const std::string& file = "
 // --space X refused before it is built: no such file, or a directory (make_space would
 // call a directory an unknown built-in space).
 void check_space_arg(const std::string& space_arg, const std::string& space_key) {
-  const std::string option = space_key.empty() ? "--space" : space_key;
+  const std::string option = space_option(space_key);
   std::error_code ec;
   if (fs::is_directory(space_arg, ec))
     throw UserError(fmt::format("{} {}: is a directory; give the space file the supernet was trained on", option,
@@ -159,7 +161,7 @@ std::unique_ptr<space::Space> supernet_space(const SupernetFile& f, const std::s
     s = space::make_space(space, options);
   } catch (const UserError& e) {
     if (!space_arg.empty())
-      throw UserError(fmt::format("{} {}: {}", space_key.empty() ? "--space" : space_key, space_arg, e.what()));
+      throw UserError(fmt::format("{} {}: {}", space_option(space_key), space_arg, e.what()));
     throw UserError(fmt::format("{}: the supernet's space '{}' cannot be built again: {}", path, space, e.what()));
   }
   if (space::fingerprint(*s) == f.fingerprint) return s;
@@ -167,7 +169,7 @@ std::unique_ptr<space::Space> supernet_space(const SupernetFile& f, const std::s
     throw UserError(fmt::format("{}: the space {} is not the one the supernet was trained on ({}, '{}'): fingerprint "
                                 "{}, trained on {}; give that space file with {}",
                                 path, space_arg, f.space, f.space_name, space::fingerprint(*s), f.fingerprint,
-                                space_key.empty() ? "--space" : space_key));
+                                space_option(space_key)));
   // The lookup order stays: the first file found is the one used, even when a later one fits.
   const std::string fits = file_with_fingerprint({candidates.begin() + std::min<std::size_t>(1, candidates.size()),
                                                   candidates.end()},
