@@ -196,6 +196,15 @@ TEST(SourceErrors, SectionsAndTopLevelKeys) {
   EXPECT_EQ(cost_model_error("objective: {maximize: accuracy}\naccuracy:\n  supernett: x.supernet\n", nb201()).rfind(
                 file() + ":3: accuracy.supernett: unknown key (did you mean 'supernet'?); give exactly one of", 0),
             0u);
+  // Two kinds (s26 second pass, finding 9): the section's line, both keys and the fix.
+  EXPECT_EQ(cost_model_error("objective: {maximize: accuracy}\naccuracy: {supernet: F, proxy: synflow}\n", nb201()),
+            file() + ":2: accuracy: supernet and proxy are two sources, and accuracy: takes one; keep one, or combine "
+                     "them as the rungs of multi_fidelity under accuracy: train: (rungs: [{proxy: synflow}, "
+                     "{supernet: FILE}, {epochs: 10}], docs/hybrid.md)");
+  EXPECT_EQ(cost_model_error("objective: {maximize: accuracy}\naccuracy:\n  csv: a.csv\n  column: x\n  train: {}\n  "
+                             "proxy: snip\n", nb201()),
+            file() + ":3: accuracy: csv, train and proxy are three sources, and accuracy: takes one; keep one (a csv "
+                     "table has one fidelity: it cannot be a rung of multi_fidelity)");
   EXPECT_EQ(cost_model_error("latency: {csv: 'data:', column: x}\nobjective: {maximize: -params}\n", nb201()),
             file() + ":1: latency.csv: 'data:' names no file; write e.g. data:nb201/nb201.csv");
   EXPECT_EQ(cost_model_error("latency: {target: npu-p16}\nprecision: fp32\nobjective: {maximize: -latency_ms}\n", nb201()),

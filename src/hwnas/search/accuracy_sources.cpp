@@ -2,6 +2,7 @@
 // `multi_fidelity:`, one source per rung: rungs of their own source (proxy, supernet) first,
 // then the rungs of the accuracy: source (docs/hybrid.md).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -35,6 +36,21 @@ void check_one_kind(const ExperimentSection& s) {
       s.fail(key, fmt::format("unknown key{}; {}", close.empty() ? "" : " (did you mean '" + close + "'?)",
                               kinds_hint));
     }
+  if (kinds > 1) {  // "supernet and proxy", in the file's order, at the section's line
+    std::vector<std::string> given;
+    for (const auto& entry : s.node())
+      if (std::find(std::begin(kKindKeys), std::end(kKindKeys), entry.first.Scalar()) != std::end(kKindKeys))
+        given.push_back(entry.first.Scalar());
+    const bool csv = std::find(given.begin(), given.end(), "csv") != given.end();
+    const std::string last = given.back();
+    given.pop_back();
+    constexpr std::string_view kCount[] = {"two", "three", "four", "five"};  // kinds is 2 to std::size(kKindKeys)
+    s.fail_here(fmt::format("{} and {} are {} sources, and accuracy: takes one; keep one{}", fmt::join(given, ", "),
+                            last, kCount[kinds - 2],
+                            csv ? " (a csv table has one fidelity: it cannot be a rung of multi_fidelity)"
+                                : ", or combine them as the rungs of multi_fidelity under accuracy: train: "
+                                  "(rungs: [{proxy: synflow}, {supernet: FILE}, {epochs: 10}], docs/hybrid.md)"));
+  }
   if (!s.node().IsMap() || kinds != 1) throw UserError(fmt::format("{}: {}: {}", s.file(), s.prefix(), kinds_hint));
   if (s.has("train")) s.only({"train"});
   if (s.has("proxy")) s.only({"proxy"});
