@@ -261,6 +261,20 @@ TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--resumed"},
                    "hwnas: unknown option '--resumed' for 'hwnas search' (did you mean '--resume'?); run 'hwnas "
                    "search --help'");
+  // A key of the experiment file given as an option: the --set that gives it (s26 second
+  // pass, finding 3), by its name, the last part of its name, or the keys under it.
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--seed", "3"},
+                   "hwnas: --seed is a key of the experiment file, not an option of 'hwnas search': give --set "
+                   "seed=3; run 'hwnas search --help'");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--target=npu-p16"},
+                   "give --set latency.target=npu-p16; run");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--batch", "8"},
+                   "give --set batch=8 (or parallel.batch); run");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--budget"},
+                   "give --set budget.evaluations=VALUE (or budget.trials, budget.seconds); run");
+  // Another tool's spelling of one of its options.
+  expect_bad_input({"search", kLatencyOnly, "--output", dir},
+                   "hwnas: unknown option '--output' for 'hwnas search' (did you mean '--out'?)");
   expect_bad_input({"search", kLatencyOnly}, "hwnas: --out is required; run 'hwnas search --help'");
   // Workers that each run a training of `threads` threads: refused above 4 × the cores
   // altogether, as one training's threads are (s26 finding 14).

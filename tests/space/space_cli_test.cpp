@@ -91,6 +91,10 @@ TEST(SpaceCli, BadInputIsOneLine) {
   // Another sub-verb's option, named with its whole command (not 'hwnas sample').
   expect_bad_input({"space", "decode", "mobilenet-cls", "0", "--count", "3"},
                    "hwnas: --count is an option of 'hwnas space sample', not of 'hwnas space decode'");
+  // Another tool's spelling (run_app.cpp's table, s26 second pass finding 3): ours, when the
+  // command has it.
+  expect_bad_input({"space", "decode", "mobilenet-cls", "0", "--output", "x.yaml"},
+                   "hwnas: unknown option '--output' for 'hwnas space decode' (did you mean '--out'?)");
   expect_bad_input({"space", "show", "nb201", "--uncurated"}, "has no uncurated twin");
   expect_bad_input({"space", "show", "mobilenet-cls", "--target", "npu-p16", "--estimator", "x.json"},
                    "give --target or --estimator, not both");

@@ -10,6 +10,7 @@
 
 #include "hwnas/cli/commands.h"
 #include "hwnas/cli/run_app.h"
+#include "hwnas/search/experiment_config.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"hwnas: accelerator-aware neural architecture search"};
@@ -33,5 +34,7 @@ int main(int argc, char** argv) {
   hwnas::cli::add_forwarded_command(app, "evaluate", "Evaluate trained weights on their task's test set (hwnas-train)");
   hwnas::cli::add_forwarded_command(app, "proxy", "Score untrained models with zero-shot proxies (hwnas-train)");
   hwnas::cli::add_forwarded_command(app, "supernet", "Train a weight-sharing supernet, measure and extract its subnets (hwnas-train)");
-  return hwnas::cli::run_app(app, argc, argv);
+  // `hwnas search --seed 3`: --set seed=3.
+  const hwnas::cli::OptionHints hints{{{"hwnas search", {"the experiment file", hwnas::search::experiment_value_keys()}}}};
+  return hwnas::cli::run_app(app, argc, argv, hints);
 }

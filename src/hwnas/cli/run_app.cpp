@@ -6,8 +6,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <iterator>
 #include <regex>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hwnas/base/error.h"
@@ -38,11 +41,41 @@ std::string command_words(const std::vector<CLI::App*>& path) {
   return words;
 }
 
+/// Other tools' spellings of an option, and ours: suggested when the command has ours.
+constexpr std::pair<std::string_view, std::string_view> kSynonyms[] = {
+    {"--output", "--out"},         {"--output-dir", "--out"},          {"--resolution", "--res"},
+    {"--resume-from", "--resume"}, {"--subnets", "--random-subnets"}};
+
+/// "--seed is a key of the experiment file, ...: give --set seed=3" when `name` (with
+/// `value`) names one of `set.keys`, else "".
+std::string set_key_hint(const std::string& name, const std::string& value, const OptionHints::SetKeys& set,
+                         const std::string& command) {
+  const std::vector<std::string>& keys = set.keys;
+  std::string key = name.substr(name.find_first_not_of('-'));
+  std::replace(key.begin(), key.end(), '-', '_');
+  const auto matching = [&](const auto& matches) {
+    std::vector<std::string> found;
+    std::copy_if(keys.begin(), keys.end(), std::back_inserter(found), matches);
+    return found;
+  };
+  // The key itself first, then those it ends ("--batch": batch, or parallel.batch); else
+  // those under it ("--budget").
+  std::vector<std::string> found = matching([&](const std::string& k) { return k == key; });
+  for (const std::string& k : matching([&](const std::string& k) { return k.ends_with("." + key); }))
+    found.push_back(k);
+  if (found.empty()) found = matching([&](const std::string& k) { return k.starts_with(key + "."); });
+  if (found.empty()) return "";
+  std::string others;
+  for (std::size_t i = 1; i < found.size(); ++i) others += (i == 1 ? " (or " : ", ") + found[i];
+  return fmt::format("{} is a key of {}, not an option of '{}': give --set {}={}{}", printable(name), set.file, command,
+                     found.front(), printable(value), others.empty() ? "" : others + ")");
+}
+
 /// One line about the first argument no option or positional of the chosen command took
-/// (an unknown option: is it another command's?), or "" when parsing left none. CLI11
-/// reports a missing required option before them, and words them "The following
-/// arguments were not expected: 3 --epochs".
-std::string unexpected_argument(CLI::App& app, const std::vector<CLI::App*>& path) {
+/// (an unknown option: is it a key --set takes, another tool's spelling, another
+/// command's?), or "" when parsing left none. CLI11 reports a missing required option
+/// before them, and words them "The following arguments were not expected: 3 --epochs".
+std::string unexpected_argument(CLI::App& app, const std::vector<CLI::App*>& path, const OptionHints& hints) {
   const std::vector<std::string> extra = app.remaining(true);
   if (extra.empty()) return "";
   const auto option = std::find_if(extra.begin(), extra.end(), [](const std::string& a) { return a.starts_with("-"); });
@@ -50,6 +83,16 @@ std::string unexpected_argument(CLI::App& app, const std::vector<CLI::App*>& pat
   if (option == extra.end())
     return fmt::format("unexpected argument '{}' for '{}'", printable(extra.front()), command);
   const std::string name = option->substr(0, option->find('='));
+  if (const auto keys = hints.set_keys.find(command); keys != hints.set_keys.end()) {
+    const bool follows = option + 1 != extra.end() && !(option + 1)->starts_with("-");
+    const std::string value = name.size() < option->size() ? option->substr(name.size() + 1)
+                              : follows                    ? *(option + 1)
+                                                           : "VALUE";
+    if (const std::string hint = set_key_hint(name, value, keys->second, command); !hint.empty()) return hint;
+  }
+  for (const auto& [theirs, ours] : kSynonyms)
+    if (name == theirs && path.back()->get_option_no_throw(std::string(ours)) != nullptr)
+      return fmt::format("unknown option '{}' for '{}' (did you mean '{}'?)", name, command, ours);
   if (path.size() >= 2)  // an option of a sibling command, e.g. train's --epochs given to evaluate
     for (const CLI::App* sibling : path[path.size() - 2]->get_subcommands([](const CLI::App*) { return true; }))
       if (sibling != path.back() && sibling->get_option_no_throw(name) != nullptr)  // 'hwnas supernet eval'
@@ -77,7 +120,7 @@ std::string option_given_too_often(const std::string& message) {
 
 }  // namespace
 
-int run_app(CLI::App& app, int argc, char** argv) {
+int run_app(CLI::App& app, int argc, char** argv, const OptionHints& hints) {
   record_command_line(argc, argv);
   try {
     try {
@@ -107,7 +150,7 @@ int run_app(CLI::App& app, int argc, char** argv) {
       return 2;
     }
     const std::vector<CLI::App*> path = chosen_path(app);
-    std::string what = unexpected_argument(app, path);
+    std::string what = unexpected_argument(app, path, hints);
     if (what.empty()) what = option_given_too_often(e.what());
     if (what.empty()) what = printable(e.what());  // quotes argv
     fmt::print(stderr, "hwnas: {}; run '{} --help'\n", what, command_words(path));

@@ -21,6 +21,8 @@ constexpr std::int64_t kMaxCount = 1'000'000'000;
 constexpr double kMaxSeconds = 1e9;
 constexpr std::int64_t kMaxWorkers = 1024;  // accuracy_pool.h's kMaxThreadWorkers
 constexpr std::int64_t kMaxBatch = 100'000;
+const std::vector<std::string> kBudgetKeys = {"evaluations", "trials", "seconds"};
+const std::vector<std::string> kParallelKeys = {"workers", "batch"};
 
 std::string join(const std::vector<std::string>& words) {
   std::string out;
@@ -110,7 +112,7 @@ void read_budget(ExperimentConfig& config, const Section& top) {
   if (!node.IsDefined()) top.fail("budget", node, "missing; give budget: {evaluations: N} (accuracy evaluations), trials: N or seconds: S");
   const Section budget(config, node, "budget");
   budget.require_mapping("evaluations, trials, seconds");
-  budget.only({"evaluations", "trials", "seconds"});
+  budget.only(kBudgetKeys);
   config.budget.evaluations = budget.integer("evaluations", 1, kMaxCount);
   config.budget.trials = budget.integer("trials", 1, kMaxCount);
   config.budget.seconds = budget.real("seconds", 0.001, kMaxSeconds);
@@ -149,7 +151,7 @@ void read_parallel(ExperimentConfig& config, const Section& top) {
   if (!node.IsDefined()) return;
   const Section parallel(config, node, "parallel");
   parallel.require_mapping("workers, batch");
-  parallel.only({"workers", "batch"});
+  parallel.only(kParallelKeys);
   config.parallel.workers = static_cast<std::int32_t>(parallel.integer("workers", 1, kMaxWorkers).value_or(1));
   if (const std::optional<std::int64_t> batch = parallel.integer("batch", 1, kMaxBatch))
     config.parallel.batch = static_cast<std::int32_t>(*batch);
@@ -165,6 +167,17 @@ const std::vector<std::string>& experiment_keys() {
   static const std::vector<std::string> keys = {"name",      "description", "space",    "latency", "accuracy",
                                                 "objective", "precision",   "batch",    "strategy", "budget",
                                                 "seed",      "parallel",    "multi_fidelity"};
+  return keys;
+}
+
+const std::vector<std::string>& experiment_value_keys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> k = {"name", "description", "space", "precision", "batch", "seed", "strategy.name",
+                                  "latency.target", "latency.estimator"};
+    for (const std::string& b : kBudgetKeys) k.push_back("budget." + b);
+    for (const std::string& p : kParallelKeys) k.push_back("parallel." + p);
+    return k;
+  }();
   return keys;
 }
 

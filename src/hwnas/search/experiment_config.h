@@ -55,6 +55,11 @@ struct ExperimentConfig {
 /// The top-level keys an experiment file may hold.
 const std::vector<std::string>& experiment_keys();
 
+/// Dotted keys of the experiment file that hold one value, for the CLI's answer to one
+/// given as an option (`hwnas search --seed 3`: --set seed=3): the top level's, budget's,
+/// parallel's, strategy.name, latency.target and latency.estimator.
+const std::vector<std::string>& experiment_value_keys();
+
 /// Reads `path` (read_text_file + parse_yaml_document), applies `sets` ("KEY=VALUE", the
 /// value read as YAML: 64, true, [1, 2], {a: 1}, text) and validates this module's keys
 /// (top-level names, space, strategy, budget, seed, parallel). The cost-model sections are checked
