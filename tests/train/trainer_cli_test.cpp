@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "support/cli_runner.h"
 #include "cli_support.h"
@@ -145,6 +146,43 @@ TEST(TrainCli, ADivergingRunFailsWithItsReason) {
   EXPECT_NE(j.at("failure").get<std::string>().find("diverged"), std::string::npos);
   EXPECT_NE(r.err.find("hwnas: training failed: "), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(weights));
+}
+
+// --serve (the search's accuracy source `train`): each stdin line's model is trained as a
+// run of its own would be, the same model twice to the same answer (the data read once
+// is not changed by a run), and a model it refuses is an error line; the process goes on.
+TEST(TrainCli, ServeTrainsEachModelAsARunOfItsOwnWould) {
+  REQUIRE_FASHION_MNIST();
+  const std::string model = write_temp("tiny_serve.yaml", kTinyModel);
+  const Result alone = hwnas(quick(model, {"--json"}));
+  ASSERT_EQ(alone.status, 0) << alone.err;
+  const nlohmann::json a = nlohmann::json::parse(alone.out);
+  const std::string requests = write_temp("serve_requests.txt", model + "\n/nonexistent/m.yaml\n" + model + "\n");
+  std::string command = std::string(HWNAS_BINARY);
+  for (const std::string& arg : quick("", {"--serve"})) command += arg.empty() ? "" : " " + arg;
+  const Result served = run_program({"/bin/sh", "-c", command + " < " + requests});
+  ASSERT_EQ(served.status, 0) << served.err;
+  std::istringstream lines(served.out);
+  std::string first, refused, again, more;
+  std::getline(lines, first);
+  std::getline(lines, refused);
+  std::getline(lines, again);
+  EXPECT_FALSE(std::getline(lines, more)) << more;
+  for (const std::string& line : {first, again}) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    EXPECT_EQ(j.at("status"), "ok") << line;
+    EXPECT_EQ(j.at("accuracy"), a.at("accuracy")) << line;
+    EXPECT_EQ(j.at("metrics"), a.at("metrics")) << line;
+    EXPECT_EQ(j.at("images_trained"), a.at("images_trained")) << line;
+  }
+  const nlohmann::json r = nlohmann::json::parse(refused);
+  EXPECT_EQ(r.at("model"), "/nonexistent/m.yaml");
+  EXPECT_NE(r.at("error").get<std::string>().find("/nonexistent/m.yaml"), std::string::npos) << refused;
+  // What belongs to one model's run is refused with --serve.
+  expect_bad_input(quick(model, {"--serve"}), "--serve reads its MODELs from stdin, one per line; drop MODEL");
+  expect_bad_input({"train", "--serve", "--save", path_in_scratch("w.pt")},
+                   "--serve answers each model in one JSON line and keeps no files of one model; drop --save");
+  expect_bad_input({"train"}, "give the MODEL to train");
 }
 
 TEST(TrainCli, ValidationMeasuresHeldOutTrainingImages) {

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "hwnas/base/error.h"
@@ -15,6 +16,7 @@
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
 #include "hwnas/cli/resume_note.h"
+#include "hwnas/cli/serve_loop.h"
 #include "hwnas/cli/train_output.h"
 #include "hwnas/space/models.h"
 #include "hwnas/train/classification_run.h"
@@ -55,19 +57,51 @@ void report_training(const Run& r, bool json, const std::string& save) {
   if (!json) print_trained(r, save);
 }
 
+// --serve (serve_loop.h): one MODEL (a model file or zoo spec) per stdin line, each trained
+// with the command line's options and answered with --json's object on one line, a
+// diverged training's included (status "failed"); {"model", "error"} for a model it
+// refuses. The data is read once (classification_run.h), so a short training pays no
+// start-up but its own: the search's accuracy source `train` keeps one such process per
+// worker (search/train_accuracy.cpp).
+void serve_trainings(const train::TrainOptions& options) {
+  serve_lines(
+      std::cin, stdout,
+      [&](const std::string& request) {
+        const graph::Graph g = load_model_arg(request);
+        if (options.task == train::Task::classification)
+          return run_json(train::train_classification(g, model_file_of(request), options, {}), true);
+        return run_json(train::train_scenes(g, model_file_of(request), options, {}), true);
+      },
+      [](const std::string& request, const std::string& error) -> nlohmann::ordered_json {
+        return {{"model", request}, {"error", error}};
+      });
+}
+
+// Why `cmd`'s options cannot go with --serve ("" when they can): what writes one model's
+// files or reads one model's, and MODEL and --json, which the requests and answers are.
+std::string serve_conflict(const CLI::App& cmd, const std::string& model) {
+  if (!model.empty())
+    return fmt::format("--serve reads its MODELs from stdin, one per line; drop MODEL '{}'", model);
+  for (const char* option : {"--json", "--save", "--checkpoint", "--resume", "--init-from"})
+    if (cmd.count(option) > 0)
+      return fmt::format("--serve answers each model in one JSON line and keeps no files of one model; drop {}",
+                         option);
+  return "";
+}
+
 void add_train(CLI::App& app) {
   struct Args {
     std::string model, task = "classification", optimizer = "sgd";
     std::optional<double> lr, weight_decay;
     train::TrainOptions options;
-    bool no_augment = false, json = false;
+    bool no_augment = false, json = false, serve = false;
     SceneArgs scenes;
   };
   auto args = std::make_shared<Args>();
   train::TrainOptions& o = args->options;
   auto* cmd = app.add_subcommand(
       "train", "Train a model (classification: Fashion-MNIST; detection, segmentation: scenes) and measure it");
-  cmd->add_option("MODEL", args->model, "Zoo spec or model file")->required();
+  cmd->add_option("MODEL", args->model, "Zoo spec or model file (without --serve)");
   cmd->add_option("--task", args->task, "classification, detection or segmentation")->default_str("classification");
   cmd->add_option("--data", o.data_dir,
                   "classification: Fashion-MNIST directory (default: Debian's, or $HWNAS_FASHION_MNIST_DIR); "
@@ -109,7 +143,15 @@ void add_train(CLI::App& app) {
                 "detection, segmentation: also measure after every epoch (a learning curve; not counted as training "
                 "time)");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
-  cmd->callback([args] {
+  cmd->add_flag("--serve", args->serve,
+                "Train the MODEL of each stdin line with these options and answer --json's object on one stdout "
+                "line, until stdin ends (the data is read once)");
+  cmd->callback([args, cmd] {
+    if (const std::string why = args->serve ? serve_conflict(*cmd, args->model) : ""; !why.empty())
+      throw UserError(why);
+    if (!args->serve && args->model.empty())
+      throw UserError("give the MODEL to train (a zoo spec such as mobilenet_v2:width=0.5,in_ch=1,classes=10, or a "
+                      "model file), or --serve to read models from stdin");
     train::TrainOptions options = args->options;
     options.task = train::parse_task(args->task, "--task");
     const train::OptimizerKind kind = train::parse_optimizer(args->optimizer, "--optimizer");
@@ -120,6 +162,7 @@ void add_train(CLI::App& app) {
     options.scene_labels = train::parse_scene_labels(args->scenes.labels, "--scene-labels");
     train::check_train_options(options);
     if (options.task == train::Task::classification) check_classification_data(options.data_dir);
+    if (args->serve) return serve_trainings(options);
     const graph::Graph g = load_model_arg(args->model);
     if (!options.checkpoint.empty()) say_how_to_resume_on_interrupt(options.checkpoint);
     ProgressBar bar("train " + g.name());

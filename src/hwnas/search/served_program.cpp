@@ -60,4 +60,28 @@ nlohmann::json ServedProgram::ask(const std::string& path) {
   return answer;
 }
 
+ServedPrograms::ServedPrograms(std::vector<std::string> argv, std::string what, std::string help, double timeout_s)
+    : argv_(std::move(argv)), what_(std::move(what)), help_(std::move(help)), timeout_s_(timeout_s) {}
+
+nlohmann::json ServedPrograms::ask(const std::string& path) {
+  std::unique_ptr<ServedProgram> program;
+  {
+    const std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      program = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  if (!program) program = std::make_unique<ServedProgram>(argv_, what_, help_, timeout_s_);
+  struct PutBack {
+    ServedPrograms& pool;
+    std::unique_ptr<ServedProgram>& program;
+    ~PutBack() {
+      const std::lock_guard lock(pool.mutex_);
+      pool.idle_.push_back(std::move(program));
+    }
+  } put_back{*this, program};
+  return program->ask(path);
+}
+
 }  // namespace hwnas::search

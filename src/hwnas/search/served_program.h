@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,26 @@ class ServedProgram {
 
   hw::SessionStarter starter_;  // before session_, so the process ends first
   std::unique_ptr<hw::BatchSession> session_;
+};
+
+/// ServedPrograms of one command line for callers that ask at once (the accuracy pool's
+/// workers; train_accuracy.cpp: one `hwnas-train train --serve` per worker): ask() takes an
+/// idle one, or makes another, and puts it back after its answer or error, so there are
+/// as many processes as callers at once were, each kept for the next. Thread-safe.
+class ServedPrograms {
+ public:
+  /// As ServedProgram's.
+  ServedPrograms(std::vector<std::string> argv, std::string what, std::string help, double timeout_s);
+
+  /// ServedProgram::ask of an idle program; its answer and errors.
+  nlohmann::json ask(const std::string& path);
+
+ private:
+  std::vector<std::string> argv_;
+  std::string what_, help_;
+  double timeout_s_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<ServedProgram>> idle_;
 };
 
 }  // namespace hwnas::search

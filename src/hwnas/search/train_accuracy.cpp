@@ -1,7 +1,11 @@
-// Accuracy from training in hwnas: `accuracy: train:` runs hwnas-train (beside the running
-// hwnas) on the candidate's model file, one subprocess per trial, and reads its --json
-// answer's `accuracy` (top-1 %, 100 x mAP@0.5 or 100 x mIoU, by task). The options are checked when the experiment is read with the trainer's own
-// torch-free checks (train/train_options.h), so a typo fails before any trial runs.
+// Accuracy from training in hwnas: `accuracy: train:` trains each candidate's model file
+// with hwnas-train (beside the running hwnas) and reads its answer's `accuracy` (top-1 %,
+// 100 x mAP@0.5 or 100 x mIoU, by task). hwnas-train runs as `train --serve`, one
+// long-lived process per worker that trains at once (served_program.h), so a trial pays
+// for its training and measurement, not for loading torch and the data again (2 s of a
+// 5 s low-fidelity training here). The options are checked when the experiment is read
+// with the trainer's own torch-free checks (train/train_options.h), so a typo fails
+// before any trial runs.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <unistd.h>
@@ -19,10 +23,10 @@
 #include "hwnas/base/yaml_input.h"
 #include "hwnas/graph/model_file.h"
 #include "hwnas/search/accuracy_source.h"
+#include "hwnas/search/served_program.h"
 #include "hwnas/search/trial_program.h"
 #include "hwnas/train/data/fashion_mnist.h"
 #include "hwnas/train/train_options.h"
-#include "hwnas/train/train_program_env.h"
 
 namespace hwnas::search {
 namespace {
@@ -30,9 +34,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr double kMaxTimeoutS = 7 * 86400.0;  // a week per trial
-constexpr int kUserErrorExit = 2;             // hwnas-train: bad input (one line on stderr)
-constexpr int kDivergedExit = 3;              // hwnas-train: the training diverged (docs/cli.md)
-const char* kAnswerHelp = "hwnas-train train --json prints one JSON object";
+const char* kAnswerHelp = "hwnas-train train --serve answers one JSON line per model";
 
 /// One rung's training: the trainer's options, what hwnas-train is given explicitly, and
 /// the trial's time limit.
@@ -173,17 +175,10 @@ void check_data(const ExperimentSection& s, const train::TrainOptions& o) {
   }
 }
 
-/// The last non-empty line of `text` (lines end at '\n' or '\r': a progress bar's), whole up
-/// to 600 characters (hwnas-train's one-line error ends with its fix), else its two ends.
-std::string last_line(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
-  const std::size_t cut = text.find_last_of("\r\n");
-  return hw::one_line_ends(cut == std::string_view::npos ? text : text.substr(cut + 1), 600);
-}
-
 class TrainAccuracy : public AccuracySource {
  public:
-  TrainAccuracy(fs::path program, TrainSettings settings) : program_(std::move(program)), settings_(settings) {}
+  TrainAccuracy(const fs::path& program, const TrainSettings& settings)
+      : servers_(argv(program, settings.options), "hwnas-train", kAnswerHelp, settings.timeout_s) {}
 
   Family family() const override { return Family::multishot; }
 
@@ -191,37 +186,19 @@ class TrainAccuracy : public AccuracySource {
     const TrialDir dir;
     const std::string model = (dir.path() / "model.json").string();
     graph::save_model_file(c.network, model);
-    const hw::ProcessResult r = run_trial_program(argv(model), dir.path().string(), settings_.timeout_s, "hwnas-train",
-                                                     train::train_program_environment());  // starts once
-    if (r.exit_status == kUserErrorExit) {
-      std::string line = last_line(r.err);
-      if (line.starts_with("hwnas: ")) line.erase(0, 7);
-      throw UserError(fmt::format("hwnas-train refused it: {}", line.empty() ? "(nothing on stderr)" : line));
-    }
-    if (r.exit_status == kDivergedExit) {
-      const nlohmann::json answer = answer_object(r.out, kAnswerHelp);
-      const auto failure = answer.find("failure");
-      if (failure == answer.end() || !failure->is_string())
-        throw UserError(fmt::format("hwnas-train failed without a reason{}", stderr_note(r.err)));
-      throw UserError(fmt::format("training failed: {}", failure->get<std::string>()));
-    }
-    if (r.exit_status != 0)
-      throw UserError(fmt::format("'hwnas-train' exited with status {}{}", r.exit_status, stderr_note(r.err)));
-    return accuracy_of(answer_object(r.out, kAnswerHelp));
+    return accuracy_of(servers_.ask(model));
   }
 
  private:
-  std::vector<std::string> argv(const std::string& model) const {
-    const train::TrainOptions& o = settings_.options;
-    std::vector<std::string> a = {program_.string(), "train", model, "--task", std::string(train::task_name(o.task)),
+  static std::vector<std::string> argv(const fs::path& program, const train::TrainOptions& o) {
+    std::vector<std::string> a = {program.string(), "train", "--serve", "--task", std::string(train::task_name(o.task)),
                                   "--epochs", std::to_string(o.epochs), "--subset", fmt::format("{}", o.subset),
                                   "--threads", std::to_string(o.threads), "--seed", std::to_string(o.seed),
                                   "--batch", std::to_string(o.batch), "--optimizer",
                                   std::string(train::optimizer_name(o.optimizer.kind)), "--lr",
                                   fmt::format("{}", o.optimizer.lr), "--weight-decay",
                                   fmt::format("{}", o.optimizer.weight_decay), "--label-smoothing",
-                                  fmt::format("{}", o.label_smoothing), "--warmup", fmt::format("{}", o.warmup),
-                                  "--json"};
+                                  fmt::format("{}", o.label_smoothing), "--warmup", fmt::format("{}", o.warmup)};
     if (o.resolution > 0) a.insert(a.end(), {"--res", std::to_string(o.resolution)});
     if (o.validation > 0) a.insert(a.end(), {"--validation", std::to_string(o.validation)});
     if (o.task != train::Task::classification)
@@ -233,9 +210,16 @@ class TrainAccuracy : public AccuracySource {
     return a;
   }
 
-  /// The answer's `accuracy`: top-1 %, 100 x mAP@0.5 or 100 x mIoU (cli/train_output.h).
+  /// The answer's `accuracy`: top-1 %, 100 x mAP@0.5 or 100 x mIoU (cli/train_output.h);
+  /// a diverged training ("status": "failed") is a failed trial with its reason.
   static double accuracy_of(const nlohmann::json& answer) {
     const auto status = answer.find("status");
+    if (status != answer.end() && *status == "failed") {
+      const auto failure = answer.find("failure");
+      if (failure == answer.end() || !failure->is_string())
+        throw UserError(fmt::format("hwnas-train's training failed without a reason: '{}'", one_line(answer.dump())));
+      throw UserError(fmt::format("training failed: {}", failure->get<std::string>()));
+    }
     if (status == answer.end() || *status != "ok")
       throw UserError(fmt::format("its answer's status is {}, not \"ok\"; {}",
                                   status == answer.end() ? "absent" : status->dump(), kAnswerHelp));
@@ -247,8 +231,7 @@ class TrainAccuracy : public AccuracySource {
     return x;
   }
 
-  fs::path program_;
-  TrainSettings settings_;
+  ServedPrograms servers_;
 };
 
 /// A fidelity knob of a rung: its name in the rung and its value (resolution 0: the

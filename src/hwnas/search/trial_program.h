@@ -1,6 +1,6 @@
-// What the accuracy sources that run a program per trial share (external_accuracy.cpp: the
-// user's program; train_accuracy.cpp: hwnas-train): a temporary directory for the trial's
-// model file, running the program in its own process group under a timeout
+// What the programs run per trial share (external_accuracy.cpp: the user's accuracy
+// program; advise/finetune.cpp: hwnas-train): a temporary directory for the trial's model
+// file (train_accuracy.cpp's too), running the program in its own process group under a timeout
 // (hw/external/subprocess.h), and quoting its output in one-line errors.
 #pragma once
 

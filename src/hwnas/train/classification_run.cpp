@@ -4,6 +4,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
@@ -26,6 +29,38 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 std::filesystem::path data_dir_of(const std::string& dir) {
   return dir.empty() ? default_fashion_mnist_dir() : std::filesystem::path(dir);
+}
+
+// What identifies the bytes of a split's files without reading them: their paths, sizes
+// and modification times.
+std::string files_stamp(const std::filesystem::path& dir, Split split) {
+  const FashionMnistFiles f = fashion_mnist_files(dir, split);
+  std::string stamp;
+  for (const std::filesystem::path& p : {f.images, f.labels}) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(p, ec);
+    const auto time = std::filesystem::last_write_time(p, ec).time_since_epoch().count();
+    stamp += fmt::format("{}:{}:{};", std::filesystem::absolute(p).string(), size, time);
+  }
+  return stamp;
+}
+
+// A split of Fashion-MNIST, read once per process while its files stay as they were:
+// `hwnas-train train --serve` trains many models, and reading and unpacking the training
+// split is most of a short training's start-up. load_fashion_mnist's UserErrors.
+std::shared_ptr<const ImageSet> fashion_mnist(const std::string& dir, Split split) {
+  static std::mutex mutex;
+  static std::map<Split, std::pair<std::string, std::shared_ptr<const ImageSet>>> kept;
+  const std::filesystem::path where = data_dir_of(dir);
+  const std::string stamp = files_stamp(where, split);
+  const std::lock_guard lock(mutex);
+  auto& [kept_stamp, set] = kept[split];
+  if (!set || kept_stamp != stamp) {
+    set.reset();  // the old copy goes before the new one is read
+    set = std::make_shared<const ImageSet>(load_fashion_mnist(where, split));
+    kept_stamp = stamp;
+  }
+  return set;
 }
 
 // The batches of `set`'s images `indices` (positions index into it) as the model takes them.
@@ -89,8 +124,9 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
   if (options.resume) read_text_file(options.checkpoint, "checkpoint (--checkpoint, --resume)");
   if (!options.init_from.empty()) read_text_file(options.init_from, "weights file (--init-from)");
 
-  const ImageSet train_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::train);
-  const ImageSet test_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::test);
+  const std::shared_ptr<const ImageSet> train_data = fashion_mnist(options.data_dir, Split::train);
+  const std::shared_ptr<const ImageSet> test_data = fashion_mnist(options.data_dir, Split::test);
+  const ImageSet &train_set = *train_data, &test_set = *test_data;
   std::map<std::int32_t, std::int64_t> class_sizes;
   for (const std::int32_t label : train_set.labels) ++class_sizes[label];
   check_subset_fills_batch(class_sizes, options.validation, options.subset, options.batch, "--subset", "--batch");
@@ -136,8 +172,9 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
 ClassificationRun evaluate_classification(const graph::Graph& model, const EvaluateOptions& options) {
   const WeightsFile w = read_weights(options.weights);
   check_weights_task(w, Task::classification, options.weights);
-  const ImageSet train_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::train);
-  const ImageSet test_set = load_fashion_mnist(data_dir_of(options.data_dir), Split::test);
+  const std::shared_ptr<const ImageSet> train_data = fashion_mnist(options.data_dir, Split::train);
+  const std::shared_ptr<const ImageSet> test_data = fashion_mnist(options.data_dir, Split::test);
+  const ImageSet &train_set = *train_data, &test_set = *test_data;
   const graph::Graph g = classifier_at(model, w.stamp.resolution, train_set);
 
   ClassificationRun run;

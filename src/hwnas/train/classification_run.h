@@ -34,7 +34,9 @@ struct ClassificationRun {
 
 /// Trains `model` (options.task is classification: scene_run.h trains detectors and
 /// segmenters; another task is an InternalError) on Fashion-MNIST from options.data_dir
-/// (default_fashion_mnist_dir() when empty), then measures top-1 and top-5 on the whole
+/// (default_fashion_mnist_dir() when empty; each split is read once per process and kept
+/// while its files' sizes and modification times stay, for `hwnas-train train --serve`;
+/// a run never changes it, so runs in one process equal runs of their own), then measures top-1 and top-5 on the whole
 /// test set (or, with options.validation, on that many training images held out by
 /// validation_split, sampling.h; the subset is then drawn from the rest) and writes
 /// options.save. Images are resized to options.resolution (the

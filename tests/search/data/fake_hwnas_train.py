@@ -18,6 +18,7 @@ runs, with made-up, deterministic numbers of the model file's bytes:
   proxy --serve --proxy NAME [...]   {"scores": {NAME: {"defined": true, "value": bytes}}}
   train MODEL ... --json             {"status": "ok", "accuracy": A, "metrics": {"top1": A / 100},
                                       "train_seconds": 0.001}, A = 80 + (bytes mod 97) / 10
+  train --serve [...]                the same object per model line
   supernet train SPACE ... --out F --json   writes "ok" to F; {"status": "ok", "train_seconds": 0.001}
                                       (bench/families.py's smoke run)
 
@@ -87,10 +88,15 @@ if args[:2] == ["supernet", "eval"] and "--serve" in args:
 elif args[:1] == ["proxy"] and "--serve" in args:
     name = args[args.index("--proxy") + 1]
     serve(lambda path: {"scores": {name: {"defined": True, "value": float(size(path))}}})
-elif args[:1] == ["train"] and "--json" in args:
-    accuracy = 80 + (size(args[1]) % 97) / 10
-    print(json.dumps({"status": "ok", "accuracy": accuracy, "metrics": {"top1": accuracy / 100},
-                      "train_seconds": 0.001}))
+elif args[:1] == ["train"] and ("--json" in args or "--serve" in args):
+    def trained(path):
+        accuracy = 80 + (size(path) % 97) / 10
+        return {"status": "ok", "accuracy": accuracy, "metrics": {"top1": accuracy / 100}, "train_seconds": 0.001}
+
+    if "--serve" in args:
+        serve(trained)
+    else:
+        print(json.dumps(trained(args[1])))
 elif args[:2] == ["supernet", "train"] and "--json" in args:
     with open(args[args.index("--out") + 1], "w") as f:
         f.write("ok\n")
