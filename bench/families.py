@@ -36,7 +36,8 @@ the whole search's wall time, which adds latency evaluations and the sources' st
 e.g. the proxy's reference sample, is its own column), its
 *quality* the test top-1 of its best candidate trained stand-alone with --final (all
 60,000 training images unless --final says otherwise, tested on the 10,000 test images,
-training seed 0, --threads threads). Everything is kept in --dir, one JSON file per step
+training seed 0, --threads threads; a genome's final training is kept in DIR/finals and
+reused by every family and seed that finds it). Everything is kept in --dir, one JSON file per step
 (supernet, search, final training) of each seed and family, and each search's store,
 written when the step ends; running again skips what is done (an interrupted search is
 resumed with --resume), so the benchmark can be stopped and continued. At the end it
@@ -177,8 +178,22 @@ def final_step(a, seed_dir, seed, family, search):
         cmd = [a.hwnas, "train", model, "--threads", str(a.threads), "--seed", "0", "--json"]
         for k, v in key_values(a.final, "--final").items():
             cmd += ["--" + k, v]
+        # One genome's stand-alone training is one run whatever found it (the seed and the
+        # threads fix it): kept in DIR/finals and reused by every family and seed.
+        kept = os.path.join(a.dir, "finals", f"{genome}.{a.final.replace('=', '').replace(',', '_')}"
+                            f"_threads{a.threads}.json")
+        if best and os.path.exists(kept):
+            with open(kept) as f:
+                return dict(json.load(f), best=best, reused=kept)
         answer, wall = run(cmd, f"seed {seed}: {family} final training", a.dry_run)
-        return None if answer is None else {"best": best, "command": cmd, "wall_seconds": wall, "answer": answer}
+        if answer is None:
+            return None
+        result = {"best": best, "command": cmd, "wall_seconds": wall, "answer": answer}
+        os.makedirs(os.path.dirname(kept), exist_ok=True)
+        with open(kept + ".tmp", "w") as f:
+            json.dump(result, f, indent=1)
+        os.replace(kept + ".tmp", kept)
+        return result
 
     return step(os.path.join(seed_dir, family + ".final.json"), compute)
 

@@ -20,8 +20,11 @@ std::string training_resume_command();
 /// From now on, SIGINT and SIGTERM end the process as before (the default: by the signal),
 /// after one line on stderr: `checkpoint` exists (an epoch finished, or the run resumed
 /// one) → "hwnas: interrupted; CHECKPOINT holds the finished epochs: continue with COMMAND";
-/// else "hwnas: interrupted before the first epoch ended: no checkpoint was written; run the
-/// command again without --resume". Call once, before training.
+/// else (also while the first checkpoint is being written) "hwnas: interrupted before the
+/// first checkpoint was complete (CHECKPOINT; it is written when an epoch ends): nothing to
+/// resume; run the command again without --resume". Call once, before training. A Ctrl-C
+/// in the second hwnas-train takes to load, before main, ends it with no line: nothing has
+/// started then.
 void say_how_to_resume_on_interrupt(const std::string& checkpoint);
 
 }  // namespace hwnas::cli
