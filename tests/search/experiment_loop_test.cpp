@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <chrono>
 #include <set>
 #include <fstream>
@@ -338,6 +339,41 @@ TEST(ExperimentLoop, ResumeRefusesASpaceChangedSinceTheStart) {
         << e.what();
   }
   EXPECT_EQ(read_experiment(dir.file("out")).trials.size(), 4u);
+}
+
+std::set<std::string> file_names(const std::string& dir) {
+  std::set<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) names.insert(entry.path().filename().string());
+  return names;
+}
+
+// A resume holds the experiment's lock but no connection to its store while the accuracy
+// sources start (a Ctrl-C then ends hwnas at once, which left experiment.db-wal and -shm
+// beside the store: s26 second pass, finding 10); a search that ends, new or resumed,
+// leaves the store alone.
+TEST(ExperimentLoop, AResumeHoldsNoStoreConnectionWhileItsSourcesStart) {
+  TestDir dir;
+  std::ofstream(dir.file("exp.yaml")) << "space: mobilenet-cls\nobjective: {maximize: -macs}\nstrategy: random\n"
+                                         "budget: {trials: 3}\n";
+  const std::set<std::string> store_only = {kExperimentStoreFile};
+  run_search(read_experiment_config(dir.file("exp.yaml"), {}), dir.file("out"), false, {});
+  EXPECT_EQ(file_names(dir.file("out")), store_only);
+  SearchHooks hooks;
+  std::set<std::string> while_starting;
+  bool locked = false;
+  hooks.started = [&] {
+    while_starting = file_names(dir.file("out"));
+    try {
+      ExperimentStore::open(dir.file("out"));
+    } catch (const UserError& e) {
+      locked = std::string(e.what()).find("another hwnas search is running on this experiment") != std::string::npos;
+    }
+  };
+  run_search(read_experiment_config(dir.file("exp.yaml"), {"budget.trials=5"}), dir.file("out"), true, hooks);
+  EXPECT_EQ(while_starting, store_only);
+  EXPECT_TRUE(locked) << "the resume did not hold the experiment's lock while its sources started";
+  EXPECT_EQ(file_names(dir.file("out")), store_only);
+  EXPECT_EQ(read_experiment(dir.file("out")).trials.size(), 5u);
 }
 
 TEST(ExperimentLoop, ATimeBudgetStopsBeforeAStepExpectedToEndPastIt) {

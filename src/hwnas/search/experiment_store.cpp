@@ -196,7 +196,20 @@ ExperimentStore ExperimentStore::create(const std::string& dir, const Experiment
 
 ExperimentStore ExperimentStore::open(const std::string& dir) {
   sqlite::Database db = open_existing(dir, sqlite::OpenMode::existing);
-  ExperimentStore store(std::move(db), dir, lock_store(dir));
+  return open(dir, lock_store(dir), std::move(db));
+}
+
+ExperimentStore ExperimentStore::open(const std::string& dir, FileLock lock) {
+  return open(dir, std::move(lock), open_existing(dir, sqlite::OpenMode::existing));
+}
+
+FileLock ExperimentStore::close() && {
+  { const sqlite::Database closing = std::move(db_); }
+  return std::move(lock_);
+}
+
+ExperimentStore ExperimentStore::open(const std::string& dir, FileLock lock, sqlite::Database db) {
+  ExperimentStore store(std::move(db), dir, std::move(lock));
   load_info(store.db_);  // refuse a store without its record now
   return store;
 }

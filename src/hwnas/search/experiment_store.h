@@ -131,6 +131,14 @@ class ExperimentStore {
   /// another process (a running search) holds it, they throw UserError "DIR: another
   /// hwnas search is running on this experiment; ...".
   static ExperimentStore open(const std::string& dir);
+  /// Reopens the store whose lock close() handed back.
+  static ExperimentStore open(const std::string& dir, FileLock lock);
+
+  /// Closes the connection to the store (the last one: SQLite checkpoints and removes its
+  /// -wal and -shm files) and hands back the lock, for open(DIR, LOCK). A resume holds only
+  /// the lock while its accuracy sources start: a Ctrl-C then ends the process at once,
+  /// which would leave an open store's -wal and -shm files beside it.
+  FileLock close() &&;
 
   const std::string& dir() const { return dir_; }
   const std::string& path() const { return db_.path(); }
@@ -157,6 +165,7 @@ class ExperimentStore {
  private:
   ExperimentStore(sqlite::Database db, std::string dir, FileLock lock)
       : db_(std::move(db)), dir_(std::move(dir)), lock_(std::move(lock)) {}
+  static ExperimentStore open(const std::string& dir, FileLock lock, sqlite::Database db);
 
   sqlite::Database db_;
   std::string dir_;

@@ -128,8 +128,8 @@ YAML::Node without_supernet_paths(const YAML::Node& root, const std::vector<Inpu
 /// Refuses to resume an experiment whose stored config differs from `config` (budget and
 /// parallel.workers aside; a config without `parallel` ran batches of 1; a supernet's
 /// space file and, when its digest is stored, its file may move: without_supernet_paths).
-void check_same_config(const ExperimentStore& store, const ExperimentConfig& config, const std::string& given) {
-  const ExperimentInfo info = store.info();
+void check_same_config(const ExperimentInfo& info, const std::string& dir, const ExperimentConfig& config,
+                       const std::string& given) {
   const auto load = [&info](const std::string& text) {
     const YAML::Node root = YAML::Load(text);
     return without_supernet_paths(root["parallel"].IsDefined() ? root : with_batch(root, 1), info.inputs);
@@ -153,7 +153,7 @@ void check_same_config(const ExperimentStore& store, const ExperimentConfig& con
     };
     throw UserError(fmt::format("--resume: {}: key '{}' is {} here but {} in the experiment stored in {}; resume "
                                 "with the config it was started with, or start a new search with another --out",
-                                config.file, *key, show(now), show(stored), store.dir()));
+                                config.file, *key, show(now), show(stored), dir));
   }
 }
 
@@ -161,18 +161,18 @@ void check_same_config(const ExperimentStore& store, const ExperimentConfig& con
 /// experiment started with: its values would be mixed with the stored ones. It may have
 /// moved (same digest, another path); `supernet: FILE` and `supernet: {file: FILE}` are
 /// one input.
-void check_same_inputs(const ExperimentStore& store, const ExperimentConfig& config,
+void check_same_inputs(const ExperimentInfo& info, const std::string& dir, const ExperimentConfig& config,
                        const std::vector<InputDigest>& now) {
   const auto source = [](const std::string& key) {
     return key.ends_with(".file") ? key.substr(0, key.size() - 5) : key;
   };
-  for (const InputDigest& stored : store.info().inputs)
+  for (const InputDigest& stored : info.inputs)
     for (const InputDigest& input : now)
       if (source(input.key) == source(stored.key) && input.digest != stored.digest)
         throw UserError(fmt::format("--resume: {}: {}: '{}' is not the file the experiment in {} started with (now {}; "
                                     "then {}{}): its values would be mixed with the stored ones; put that file back, "
                                     "or start a new search with another --out",
-                                    config.file, input.key, input.path, store.dir(), input.digest, stored.digest,
+                                    config.file, input.key, input.path, dir, input.digest, stored.digest,
                                     input.path == stored.path ? "" : ", at '" + stored.path + "'"));
 }
 
@@ -298,21 +298,27 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
 
   const std::vector<InputDigest> inputs = plan.accuracy_inputs();
   std::optional<ExperimentStore> store;
+  // A resume holds the store's lock, but no connection to it, while its accuracy sources
+  // start: a Ctrl-C during their start-up ends the process at once, which would leave an
+  // open store's -wal and -shm files beside it (s26 second pass, finding 10).
+  std::optional<FileLock> resume_lock;
   if (resume) {
-    store.emplace(ExperimentStore::open(dir));
-    check_same_config(*store, config, config_yaml);
-    if (store->info().space_fingerprint != space::fingerprint(*space))
+    ExperimentStore checked = ExperimentStore::open(dir);
+    const ExperimentRecord done = read_experiment(dir);
+    resume_lock.emplace(std::move(checked).close());
+    check_same_config(done.info, dir, config, config_yaml);
+    if (done.info.space_fingerprint != space::fingerprint(*space))
       throw UserError(fmt::format("--resume: {}: space '{}' has changed since the experiment in {} started (its genes, "
                                   "or the networks they decode to, differ); resume with the space it was started "
                                   "with, or start a new search with another --out",
-                                  config.file, space->name(), store->dir()));
-    check_same_inputs(*store, config, inputs);
+                                  config.file, space->name(), dir));
+    check_same_inputs(done.info, dir, config, inputs);
     // A search resumed with its budget spent answers at once: the accuracy sources (a
     // hybrid's proxy and supernet processes, seconds to start) would evaluate nothing.
-    const ExperimentRecord done = read_experiment(dir);
     if (const std::optional<std::string> why =
             budget_reached(config.budget, static_cast<std::int64_t>(done.trials.size()), done.accuracy_evaluations,
                            done.state ? done.state->elapsed_s : 0.0, done.state ? done.state->batches : 0)) {
+      store.emplace(ExperimentStore::open(dir, std::move(*resume_lock)));
       store->update_config(config_yaml, inputs);
       // budget_reached's order: evaluations, trials, then seconds.
       const Budget& b = config.budget;
@@ -327,6 +333,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   HWNAS_CHECK(schedule.rungs() == std::max(cost_model->rungs(), 1));
   if (hooks.started) hooks.started();
   if (resume) {
+    store.emplace(ExperimentStore::open(dir, std::move(*resume_lock)));
     store->update_config(config_yaml, inputs);  // the budget may have changed
   } else {
     ExperimentInfo info;
