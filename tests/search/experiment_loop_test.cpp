@@ -376,6 +376,40 @@ TEST(ExperimentLoop, AResumeHoldsNoStoreConnectionWhileItsSourcesStart) {
   EXPECT_EQ(read_experiment(dir.file("out")).trials.size(), 5u);
 }
 
+// A supernet file moved since the search started: --resume says to give its new path (the
+// stored digest identifies the file), not to train one (s26 second pass, finding 8); a
+// missing space file is named at the space: key.
+TEST(ExperimentLoop, AMissingSupernetOrSpaceFileIsNamedAtItsKey) {
+  TestDir dir;
+  std::ofstream(dir.file("exp.yaml")) << "space: mobilenet-cls\naccuracy: {supernet: sn/x.supernet}\n"
+                                         "objective: {maximize: accuracy}\nstrategy: random\nbudget: {trials: 3}\n";
+  ExperimentInfo info = fake_info("random");
+  info.inputs = {{"accuracy.supernet", "/old/x.supernet", "3 bytes, hash 0123456789abcdef"}};
+  ExperimentStore::create(dir.file("out"), info);
+  const auto error = [&](const std::string& out, bool resume) {
+    try {
+      run_search(read_experiment_config(dir.file("exp.yaml"), {}), out, resume, {});
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  const std::string missing = dir.file("sn/x.supernet");
+  EXPECT_EQ(error(dir.file("out"), true),
+            "--resume: " + dir.file("exp.yaml") + ":2: accuracy.supernet: no such file '" + missing +
+                "'; the experiment in " + dir.file("out") + " started with the supernet at '/old/x.supernet' (3 "
+                "bytes, hash 0123456789abcdef): if it moved, give its new path here (the stored digest checks that it "
+                "is the same file)");
+  EXPECT_NE(error(dir.file("new"), false).find(":2: accuracy.supernet: no such file '" + missing + "' (train one with"),
+            std::string::npos);
+  std::ofstream(dir.file("exp.yaml")) << "objective: {maximize: -macs}\nspace: spaces/gone.yaml\nstrategy: random\n"
+                                         "budget: {trials: 3}\n";
+  EXPECT_EQ(error(dir.file("new"), false),
+            dir.file("exp.yaml") + ":2: space: no such space file '" + dir.file("spaces/gone.yaml") +
+                "' (a path is relative to the experiment file); check the path, or name a built-in space "
+                "(docs/spaces.md)");
+}
+
 TEST(ExperimentLoop, ATimeBudgetStopsBeforeAStepExpectedToEndPastIt) {
   const Budget budget{.seconds = 100};
   EXPECT_FALSE(budget_reached(budget, 0, 0, 0, 0));    // no step yet: no estimate

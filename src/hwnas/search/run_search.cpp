@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include <ctime>
 
@@ -63,8 +64,18 @@ std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& conf
   }
   // A space file is found as every file the experiment names (experiment_input.h).
   const bool file = spec.ends_with(".yaml") || spec.ends_with(".yml");
+  const std::string path = file ? resolve_experiment_path(spec, config.file, "space") : spec;
+  std::error_code ec;
+  if (file && !std::filesystem::exists(path, ec)) {  // named at the space: key (s26 second pass, finding 8)
+    const ExperimentSection top(config.root, config.file, "", config.set_keys);
+    const std::string why = fmt::format("no such space file '{}' (a path is relative to the experiment file); check "
+                                        "the path, or name a built-in space (docs/spaces.md)",
+                                        path);
+    if (config.space.IsScalar()) top.fail("space", why);
+    top.section("space").fail("name", why);
+  }
   try {
-    return space::make_space(file ? resolve_experiment_path(spec, config.file, "space") : spec, options);
+    return space::make_space(path, options);
   } catch (const UserError& e) {
     if (file) throw;  // the space file's own errors name it
     throw UserError(config.file + ": space: " + e.what());
@@ -176,6 +187,54 @@ void check_same_inputs(const ExperimentInfo& info, const std::string& dir, const
                                     input.path == stored.path ? "" : ", at '" + stored.path + "'"));
 }
 
+/// On --resume, a supernet file the experiment started with that is no longer at the
+/// config's path: the error says to give its new path (the stored digest identifies the
+/// file), not the accuracy source's "no such file ... (train one ...)" (s26 second pass,
+/// finding 8). Anything else is left to the accuracy sources, and a directory that holds
+/// no experiment to the store.
+void check_supernets_found(const ExperimentConfig& config, const std::string& dir) {
+  const ExperimentSection top(config.root, config.file, "", config.set_keys);
+  std::vector<ExperimentSection> sources;  // the sections that may hold supernet:
+  if (top.has("accuracy") && top.get("accuracy").IsMap()) sources.push_back(top.section("accuracy"));
+  if (const YAML::Node mf = top.get("multi_fidelity"); mf && mf.IsMap() && mf["rungs"].IsSequence())
+    for (std::size_t i = 0; i < mf["rungs"].size(); ++i)
+      sources.emplace_back(mf["rungs"][i], config.file, fmt::format("multi_fidelity.rungs[{}]", i), config.set_keys);
+  const auto check = [&](const ExperimentSection& source, const ExperimentSection& where, std::string_view key) {
+    std::string path;
+    try {
+      path = std::filesystem::absolute(where.path(key)).lexically_normal().string();  // as the source names it
+    } catch (const UserError&) {
+      return;  // the accuracy source says what is wrong with it
+    }
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) return;
+    std::vector<InputDigest> stored;
+    try {
+      stored = read_experiment(dir).info.inputs;
+    } catch (const UserError&) {
+      return;
+    }
+    for (const InputDigest& input : stored) {
+      const std::string_view base = std::string_view(input.key).substr(0, input.key.find(".file"));
+      if (base != source.key_path("supernet")) continue;
+      try {
+        where.fail(key, fmt::format("no such file '{}'; the experiment in {} started with the supernet at '{}' ({}): "
+                                    "if it moved, give its new path here (the stored digest checks that it is the "
+                                    "same file)",
+                                    path, dir, input.path, input.digest));
+      } catch (const UserError& e) {
+        throw UserError(std::string("--resume: ") + e.what());
+      }
+    }
+  };
+  for (const ExperimentSection& source : sources) {
+    if (!source.node().IsMap() || !source.has("supernet")) continue;
+    if (source.get("supernet").IsScalar()) check(source, source, "supernet");
+    else if (const ExperimentSection m = source.section("supernet"); m.node().IsMap() && m.has("file"))
+      check(source, m, "file");
+  }
+}
+
 /// Refuses parallel.workers trainings at once whose threads (accuracy.train.threads, or a
 /// rung's, the most of them) are more than train::check_threads allows one training: each
 /// worker runs its own hwnas-train, so torch would only oversubscribe the cores. Other
@@ -257,6 +316,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   const std::unique_ptr<space::Space> space = make_experiment_space(config, facts.options);
   const std::int32_t workers = hooks.pool ? hooks.pool->workers() : config.parallel.workers;
   if (!hooks.pool) check_training_threads(config, workers);  // mpirun's workers are on their own hosts
+  if (resume) check_supernets_found(config, dir);
   CostModelPlan plan = plan_cost_model(config.root, config.file, *space, config.set_keys);
   std::unique_ptr<CostModel> cost_model;  // started once the config is checked
   const space::Filters filters = space::space_filters(*space);
