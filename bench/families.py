@@ -33,7 +33,11 @@ counted once for single-shot and once for the hybrid.
 A family's *search cost* is the wall time its accuracy evaluations took (the search's
 `rung_costs`, summed; for single-shot and hybrid plus the supernet's training wall time;
 the whole search's wall time, which adds latency evaluations and the sources' start-up,
-e.g. the proxy's reference sample, is its own column), its
+e.g. the proxy's reference sample, is its own column), and its *CPU cost* the CPU seconds
+(user + system) of the search's processes, hwnas and every hwnas-train it ran (plus the
+supernet's training): on a machine shared with other work, wall time grows with the load
+(one 2-epoch training here took 28 s at load 2 and 223 s during a build), CPU time far
+less, so the checks give both shares; its
 *quality* the test top-1 of its best candidate trained stand-alone with --final (all
 60,000 training images unless --final says otherwise, tested on the 10,000 test images,
 training seed 0, --threads threads; a genome's final training is kept in DIR/finals and
@@ -53,6 +57,7 @@ multishot's, read from its store) and, with --plot, draws quality against search
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -108,18 +113,26 @@ def experiment(a, family, seed, supernet):
     return "\n".join(lines)
 
 
+def children_cpu_seconds():
+    """User + system CPU seconds of this process's ended and waited-for descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(cmd, what, dry_run):
-    """Runs `cmd`; (parsed JSON stdout, wall seconds). Exits with its error when it fails."""
+    """Runs `cmd`; (parsed JSON stdout, wall seconds, CPU seconds of it and of every process
+    it waited for: hwnas search's trainings in hwnas-train). Exits with its error when it
+    fails."""
     if dry_run:
         print(" ".join(cmd))
-        return None, 0.0
+        return None, 0.0, 0.0
     print(f"families: {what}: {' '.join(cmd)}", file=sys.stderr, flush=True)
-    start = time.monotonic()
+    start, cpu_start = time.monotonic(), children_cpu_seconds()
     r = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.monotonic() - start
+    wall, cpu = time.monotonic() - start, children_cpu_seconds() - cpu_start
     if r.returncode != 0:
         sys.exit(f"families: {what}: {' '.join(cmd)} exited with {r.returncode}: {r.stderr.strip()}")
-    return json.loads(r.stdout), wall
+    return json.loads(r.stdout), wall, cpu
 
 
 def step(path, compute):
@@ -141,8 +154,8 @@ def supernet_step(a, seed_dir, seed):
     def compute():
         cmd = [a.hwnas, "supernet", "train", a.space, "--target", a.target, "--out", out, "--validation", "5000",
                "--threads", str(a.threads), "--seed", str(seed), "--json"] + a.supernet_args.split()
-        answer, wall = run(cmd, f"seed {seed}: supernet", a.dry_run)
-        return None if answer is None else {"command": cmd, "wall_seconds": wall, "answer": answer}
+        answer, wall, cpu = run(cmd, f"seed {seed}: supernet", a.dry_run)
+        return None if answer is None else {"command": cmd, "wall_seconds": wall, "cpu_seconds": cpu, "answer": answer}
 
     return out, step(os.path.join(seed_dir, "supernet.json"), compute)
 
@@ -157,8 +170,10 @@ def search_step(a, seed_dir, seed, family, supernet):
         cmd = [a.hwnas, "search", yaml_path, "--out", out, "--json"]
         if os.path.exists(os.path.join(out, "experiment.db")):
             cmd.append("--resume")  # an interrupted search continues
-        answer, wall = run(cmd, f"seed {seed}: {family} search", a.dry_run)
-        return None if answer is None else {"command": cmd, "wall_seconds": wall, "answer": answer}
+        resumed = "--resume" in cmd  # its CPU time then misses the interrupted session's
+        answer, wall, cpu = run(cmd, f"seed {seed}: {family} search", a.dry_run)
+        return None if answer is None else {"command": cmd, "wall_seconds": wall,
+                                            "cpu_seconds": None if resumed else cpu, "answer": answer}
 
     return step(os.path.join(seed_dir, family + ".search.json"), compute)
 
@@ -185,10 +200,10 @@ def final_step(a, seed_dir, seed, family, search):
         if best and os.path.exists(kept):
             with open(kept) as f:
                 return dict(json.load(f), best=best, reused=kept)
-        answer, wall = run(cmd, f"seed {seed}: {family} final training", a.dry_run)
+        answer, wall, cpu = run(cmd, f"seed {seed}: {family} final training", a.dry_run)
         if answer is None:
             return None
-        result = {"best": best, "command": cmd, "wall_seconds": wall, "answer": answer}
+        result = {"best": best, "command": cmd, "wall_seconds": wall, "cpu_seconds": cpu, "answer": answer}
         os.makedirs(os.path.dirname(kept), exist_ok=True)
         with open(kept + ".tmp", "w") as f:
             json.dump(result, f, indent=1)
@@ -206,11 +221,17 @@ def row(family, seed, supernet, search, final, search_dir):
     costs = search["answer"].get("rung_costs", [])
     search_s = sum(c["seconds"] for c in costs)
     supernet_s = supernet["wall_seconds"] if family in ("single-shot", "hybrid") and supernet else 0.0
+    # CPU seconds: the search's processes and, for single-shot and hybrid, the supernet's
+    # training (None when not recorded: an older step, or a resumed search).
+    cpu_s = search.get("cpu_seconds")
+    if cpu_s is not None and family in ("single-shot", "hybrid"):
+        cpu_s = None if not supernet or supernet.get("cpu_seconds") is None else cpu_s + supernet["cpu_seconds"]
     answer = final.get("answer") or {}
     quality = 100 * answer["metrics"]["top1"] if answer.get("status") == "ok" else float("nan")
     return {"family": family, "seed": seed, "trials": len(search["answer"]["trials"]),
             "evaluations": "/".join(str(c["evaluations"]) for c in costs), "search_s": search_s,
-            "supernet_s": supernet_s, "cost_s": search_s + supernet_s, "search_wall_s": search["wall_seconds"],
+            "supernet_s": supernet_s, "cost_s": search_s + supernet_s, "cpu_s": cpu_s,
+            "search_wall_s": search["wall_seconds"],
             "best_search_accuracy": (final.get("best") or {}).get("accuracy"), "quality": quality,
             "final_s": answer.get("train_seconds", float("nan")),
             "trace": families_report.evaluation_trace(search_dir)
