@@ -261,6 +261,47 @@ TEST_F(FileIo, ASignalDuringTheWriteLeavesNoTemporaryFile) {
   EXPECT_EQ(entries(), std::vector<std::string>{});
 }
 
+// A writer killed with SIGKILL cannot remove its temporary (a checkpoint's was 222 MB):
+// its name carries the writer's PID, and the next write to the same file removes those of
+// dead writers (s26 second pass, finding 7); a live process's, and one without a PID, stay.
+TEST_F(FileIo, TheNextWriteRemovesTheTemporaryOfAKilledWriter) {
+  const std::string out = path("c.ckpt").string();
+  const std::string live = fmt::format(".c.ckpt.{}.Abc123", ::getppid()), old_style = ".c.ckpt.Xyz789";
+  file(live, "a live writer's");
+  file(old_style, "no PID");
+  std::string killed;  // the killed writer's temporary
+  for (std::size_t megabytes = 64; megabytes <= 1024 && killed.empty(); megabytes *= 2) {
+    const std::string text(megabytes << 20, 'x');
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      write_file_atomically(out, text, "checkpoint");
+      ::_exit(0);
+    }
+    const std::string prefix = fmt::format(".c.ckpt.{}.", child);
+    const auto temp = [&] {
+      for (const std::string& e : entries())
+        if (e.starts_with(prefix)) return e;
+      return std::string();
+    };
+    int status = 0;
+    while (temp().empty() && ::waitpid(child, &status, WNOHANG) == 0) {
+    }
+    ::kill(child, SIGKILL);
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    if (!fs::exists(out)) killed = temp();
+    std::error_code ec;
+    fs::remove(out, ec);
+  }
+  ASSERT_FALSE(killed.empty()) << "the child always finished writing first";
+  EXPECT_TRUE(fs::exists(path(killed)));
+  write_file_atomically(out, "next", "checkpoint");
+  EXPECT_EQ(slurp(out), "next");
+  std::vector<std::string> expected = {live, old_style, "c.ckpt"};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(entries(), expected);
+}
+
 TEST_F(FileIo, TheWriteRestoresTheSignalHandlers) {
   const auto previous = std::signal(SIGTERM, SIG_IGN);
   write_file_atomically(path("a.yaml").string(), "x: 1\n", "model file");

@@ -10,11 +10,13 @@
 #include <atomic>
 #include <bit>
 #include <cerrno>
+#include <charconv>
 #include <climits>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <string_view>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/hash.h"
@@ -163,6 +165,31 @@ class TempRegistration {
   TempSlot* slot_ = nullptr;
 };
 
+/// Removes the temporary files of `name` in `directory` (write_file_atomically's
+/// ".NAME.PID.XXXXXX") whose writer is dead: a process killed mid-write (kill -9, a crash)
+/// cannot remove its own, and a checkpoint's is as large as the checkpoint (s26 second
+/// pass, finding 7). A live writer's (kill(PID, 0) finds it, or EPERM: another user's) is
+/// kept. The PID is looked up on this machine: a process of another machine (or PID
+/// namespace) writing the same file in a shared directory would be taken for a dead one.
+/// Temporaries of hwnas before this naming (".NAME.XXXXXX") carry no PID and are kept.
+void remove_stale_temps(const std::string& directory, const std::string& name) {
+  const std::string prefix = "." + name + ".";
+  std::error_code ec;
+  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string entry = it->path().filename().string();
+    if (!entry.starts_with(prefix)) continue;
+    const std::string_view rest = std::string_view(entry).substr(prefix.size());  // "PID.XXXXXX"
+    const std::size_t dot = rest.find('.');
+    if (dot == std::string_view::npos || rest.size() - dot - 1 != 6) continue;
+    pid_t pid = 0;
+    const auto [end_of_pid, problem] = std::from_chars(rest.data(), rest.data() + dot, pid);
+    if (problem != std::errc() || end_of_pid != rest.data() + dot || pid <= 0 || pid == ::getpid()) continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code kind_ec;
+    if (fs::is_regular_file(it->symlink_status(kind_ec))) ::unlink(it->path().c_str());
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -300,7 +327,11 @@ void write_file_atomically(const std::string& path, std::string_view text, std::
     mode = 0666 & ~mask;
   }
 
-  std::string tmp = (fs::path(directory_of(target)) / ("." + fs::path(target).filename().string() + ".XXXXXX")).string();
+  // The temporary's name carries this process's PID, so that a later write to `path`
+  // removes it if this process is killed before it could (remove_stale_temps).
+  const std::string directory = directory_of(target), name = fs::path(target).filename().string();
+  remove_stale_temps(directory, name);
+  std::string tmp = (fs::path(directory) / fmt::format(".{}.{}.XXXXXX", name, ::getpid())).string();
   // SIGINT/SIGTERM held back from creating the file to registering it, so that no signal
   // finds a created temporary file unregistered.
   TempRegistration registration;

@@ -43,7 +43,10 @@ void check_output_path(const std::string& path, std::string_view what,
                        const std::vector<FileRole>& others = {});
 
 /// Writes `text` to `path` through a uniquely named temporary file in the same directory
-/// and a rename, so a reader sees the old file or the new one, never half of one. A
+/// (".NAME.PID.XXXXXX") and a rename, so a reader sees the old file or the new one, never
+/// half of one. SIGINT and SIGTERM remove the temporary; a writer killed otherwise (kill
+/// -9, a crash) leaves it, and the next write to `path` removes it: every temporary of
+/// `path` whose PID is no process of this machine. A
 /// symlink at `path` is followed: its target is replaced and the link kept. An existing
 /// file keeps its permission bits; a new one gets 0666 minus the umask. Throws UserError
 /// "PATH: cannot write the WHAT: WHY" without touching `path` when it exists but is not a
