@@ -70,6 +70,12 @@ TEST(SupernetCli, TrainsMeasuresServesAndExtracts) {
   EXPECT_DOUBLE_EQ(resumed.at("train_seconds").get<double>(),
                    resumed.at("session_seconds").get<double>() + resumed.at("resumed_train_seconds").get<double>());
   EXPECT_GT(resumed.at("train_seconds").get<double>(), resumed.at("session_seconds").get<double>());
+  // This session's per-epoch figures: measured when it trained, null when it trained no
+  // epoch (they read 0.0; s26 second pass, finding 15).
+  EXPECT_GT(j.at("seconds_per_epoch").get<double>(), 0);
+  EXPECT_TRUE(j.at("final_loss").is_number()) << j.dump();
+  EXPECT_TRUE(resumed.at("seconds_per_epoch").is_null()) << resumed.dump();
+  EXPECT_TRUE(resumed.at("final_loss").is_null()) << resumed.dump();
 
   const std::string dir = (scratch_dir() / "subnets").string();
   const std::vector<std::string> arches = sample_arches(2, dir);

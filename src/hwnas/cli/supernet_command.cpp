@@ -161,10 +161,13 @@ void add_train(CLI::App* parent) {
       j["train_seconds"] = r.train_seconds + resumed_seconds;
       j["session_seconds"] = r.train_seconds;
       j["resumed_train_seconds"] = resumed_seconds;
+      // This session's figures: null when it trained no epoch (a --resume with nothing left;
+      // the checkpoint keeps no loss, and 0 would read as a measurement).
       const std::int32_t epochs = r.epochs_done - r.resumed_from_epoch;
-      j["seconds_per_epoch"] = epochs > 0 ? r.train_seconds / epochs : 0.0;
+      const auto this_session = [epochs](double v) { return epochs > 0 ? nlohmann::ordered_json(v) : nullptr; };
+      j["seconds_per_epoch"] = this_session(r.train_seconds / std::max(epochs, 1));
       j["subnet_images"] = r.subnet_images;
-      j["final_loss"] = r.final_loss;
+      j["final_loss"] = this_session(r.final_loss);
       j["bank_tensors"] = r.bank_tensors;
       j["bank_parameters"] = r.bank_parameters;
       if (!r.failed) {
