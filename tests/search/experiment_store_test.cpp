@@ -27,6 +27,7 @@ ExperimentInfo sample_info() {
   info.baseline_genome = "1-2-3";
   info.created_unix = 1764500000;
   info.rungs = 2;
+  info.set_keys = {"budget.trials", "strategy.population"};
   return info;
 }
 
@@ -98,6 +99,7 @@ TEST(ExperimentStore, EverythingComesBack) {
   EXPECT_EQ(r.info.objective_names, want.objective_names);
   EXPECT_EQ(r.info.baseline_genome, want.baseline_genome);
   EXPECT_EQ(r.info.created_unix, want.created_unix);
+  EXPECT_EQ(r.info.set_keys, want.set_keys);
   ASSERT_EQ(r.trials.size(), 2u);
   for (std::size_t i = 0; i < 2; ++i) {
     const Trial w = sample_trial(static_cast<std::int64_t>(i), i == 0 ? TrialStatus::ok : TrialStatus::infeasible);

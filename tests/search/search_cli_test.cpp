@@ -227,6 +227,15 @@ TEST(SearchCli, ResumeRefusesAChangedConfigNamingTheKey) {
   // Only the budget changed: the search goes on from where it stopped.
   const nlohmann::json more = search_json({"search", kLatencyOnly, "--out", dir, "--resume", "--set", "budget.trials=9"});
   EXPECT_EQ(more.at("trials").size(), 9u);
+  // A budget --set gave, not repeated: the file's 300 would replace it silently (s26 second
+  // pass, finding 13).
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--resume"},
+                   "--resume: " + kLatencyOnly + ": budget.trials is 300 here, but --set gave 9 when the experiment "
+                   "in " + dir + " last ran; repeat --set budget.trials=9 (an override is not kept with the "
+                   "experiment), or give another value with --set");
+  EXPECT_EQ(read_experiment(dir).trials.size(), 9u);
+  const Result repeated = hwnas({"search", kLatencyOnly, "--out", dir, "--resume", "--set", "budget.trials=9"});
+  EXPECT_EQ(repeated.status, 0) << repeated.err;
 }
 
 TEST(SearchCli, DirectoriesThatCannotBeUsedAreOneLineErrors) {

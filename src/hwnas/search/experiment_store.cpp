@@ -297,10 +297,12 @@ void ExperimentStore::commit_evaluation(const StoredEvaluation& e) {
   tx.commit();
 }
 
-void ExperimentStore::update_config(const std::string& config_yaml, const std::vector<InputDigest>& inputs) {
+void ExperimentStore::update_config(const std::string& config_yaml, const std::vector<InputDigest>& inputs,
+                                    const std::vector<std::string>& set_keys) {
   ExperimentInfo i = info();
   i.config_yaml = config_yaml;
   i.inputs = inputs;
+  i.set_keys = set_keys;
   sqlite::Transaction tx(db_);
   sqlite::Statement update(db_, "UPDATE experiment SET info_json = ?1 WHERE id = 0");
   update.bind(1, info_to_json(i).dump());

@@ -47,6 +47,10 @@ struct ExperimentInfo {
   /// CostModel::accuracy_inputs() when the search started: --resume refuses a file whose
   /// digest changed since. Empty in stores written before they were recorded (not checked).
   std::vector<InputDigest> inputs;
+  /// The dotted keys --set gave in the latest session (ExperimentConfig::set_keys):
+  /// --resume refuses to take a budget key from the file that an override gave before
+  /// (run_search.h). Empty in stores written before they were recorded (not checked).
+  std::vector<std::string> set_keys;
 };
 
 /// One accuracy evaluation as the store keeps it (the `evaluations` table).
@@ -158,9 +162,11 @@ class ExperimentStore {
   /// Commits one accuracy evaluation at once (replacing one of the same genome and rung).
   void commit_evaluation(const StoredEvaluation& evaluation);
 
-  /// Replaces the stored config text (a resume that changed only the budget) and input
-  /// digests (the same ones, or the first recorded for a store written before them).
-  void update_config(const std::string& config_yaml, const std::vector<InputDigest>& inputs);
+  /// Replaces the stored config text (a resume that changed only the budget), input
+  /// digests (the same ones, or the first recorded for a store written before them) and
+  /// the keys this session's --set gave.
+  void update_config(const std::string& config_yaml, const std::vector<InputDigest>& inputs,
+                     const std::vector<std::string>& set_keys);
 
  private:
   ExperimentStore(sqlite::Database db, std::string dir, FileLock lock)

@@ -32,6 +32,7 @@ nlohmann::json info_to_json(const ExperimentInfo& info) {
   j["inputs"] = nlohmann::json::array();
   for (const InputDigest& input : info.inputs)
     j["inputs"].push_back({{"key", input.key}, {"path", input.path}, {"digest", input.digest}});
+  j["set_keys"] = info.set_keys;
   return j;
 }
 
@@ -56,6 +57,8 @@ ExperimentInfo info_from_json(const sqlite::Database& db, const nlohmann::json& 
       for (const nlohmann::json& input : j.at("inputs"))
         info.inputs.push_back({input.at("key").get<std::string>(), input.at("path").get<std::string>(),
                                input.at("digest").get<std::string>()});
+    if (j.contains("set_keys"))  // absent in stores written before they were recorded
+      info.set_keys = j.at("set_keys").get<std::vector<std::string>>();
     return info;
   } catch (const nlohmann::json::exception&) {
     corrupt(db, "the experiment's record lacks a field or holds one of the wrong type");

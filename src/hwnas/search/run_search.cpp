@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include <ctime>
+#include <set>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/printable.h"
@@ -235,6 +236,34 @@ void check_supernets_found(const ExperimentConfig& config, const std::string& di
   }
 }
 
+/// Refuses a resume that would take a budget key from the file although an override gave
+/// it when the experiment last ran (`--set budget.trials=15`, then `--resume` without it:
+/// the file's value silently replaced the limit; s26 second pass, finding 13). `given`:
+/// this run's normalised config. A budget the file gives in both runs may change.
+void check_budget_overrides(const ExperimentInfo& info, const std::string& dir, const ExperimentConfig& config,
+                            const std::string& given) {
+  const std::set<std::string> before(info.set_keys.begin(), info.set_keys.end());
+  const YAML::Node stored = YAML::Load(info.config_yaml)["budget"], now = YAML::Load(given)["budget"];
+  const auto value = [](const YAML::Node& budget, const std::string& name) {
+    const YAML::Node v = budget.IsMap() ? budget[name] : YAML::Node();
+    return v.IsDefined() && v.IsScalar() ? v.Scalar() : std::string("absent");
+  };
+  for (const std::string name : {"evaluations", "trials", "seconds"}) {
+    const std::string key = "budget." + name;
+    if (!from_set(before, key) || config.from_set(key) || value(stored, name) == value(now, name)) continue;
+    if (value(stored, name) == "absent")
+      throw UserError(fmt::format("--resume: {}: {} is {} here, but the experiment in {} last ran without it (a --set "
+                                  "replaced the file's budget); repeat that --set (an override is not kept with the "
+                                  "experiment), or give {} with --set",
+                                  config.file, key, value(now, name), dir, key));
+    throw UserError(fmt::format("--resume: {}: {} is {} here, but --set gave {} when the experiment in {} last ran; "
+                                "repeat --set {}={} (an override is not kept with the experiment), or give another "
+                                "value with --set",
+                                config.file, key, value(now, name), value(stored, name), dir, key,
+                                value(stored, name)));
+  }
+}
+
 /// Refuses parallel.workers trainings at once whose threads (accuracy.train.threads, or a
 /// rung's, the most of them) are more than train::check_threads allows one training: each
 /// worker runs its own hwnas-train, so torch would only oversubscribe the cores. Other
@@ -357,6 +386,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   const std::string config_yaml = normalised_yaml(stores_batch ? with_batch(config.root, batch) : config.root);
 
   const std::vector<InputDigest> inputs = plan.accuracy_inputs();
+  const std::vector<std::string> set_keys(config.set_keys.begin(), config.set_keys.end());
   std::optional<ExperimentStore> store;
   // A resume holds the store's lock, but no connection to it, while its accuracy sources
   // start: a Ctrl-C during their start-up ends the process at once, which would leave an
@@ -367,6 +397,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
     const ExperimentRecord done = read_experiment(dir);
     resume_lock.emplace(std::move(checked).close());
     check_same_config(done.info, dir, config, config_yaml);
+    check_budget_overrides(done.info, dir, config, config_yaml);
     if (done.info.space_fingerprint != space::fingerprint(*space))
       throw UserError(fmt::format("--resume: {}: space '{}' has changed since the experiment in {} started (its genes, "
                                   "or the networks they decode to, differ); resume with the space it was started "
@@ -379,7 +410,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
             budget_reached(config.budget, static_cast<std::int64_t>(done.trials.size()), done.accuracy_evaluations,
                            done.state ? done.state->elapsed_s : 0.0, done.state ? done.state->batches : 0)) {
       store.emplace(ExperimentStore::open(dir, std::move(*resume_lock)));
-      store->update_config(config_yaml, inputs);
+      store->update_config(config_yaml, inputs, set_keys);
       // budget_reached's order: evaluations, trials, then seconds.
       const Budget& b = config.budget;
       const std::string key = b.evaluations && done.accuracy_evaluations >= *b.evaluations ? "budget.evaluations"
@@ -394,7 +425,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   if (hooks.started) hooks.started();
   if (resume) {
     store.emplace(ExperimentStore::open(dir, std::move(*resume_lock)));
-    store->update_config(config_yaml, inputs);  // the budget may have changed
+    store->update_config(config_yaml, inputs, set_keys);  // the budget may have changed
   } else {
     ExperimentInfo info;
     info.config_yaml = config_yaml;
@@ -409,6 +440,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
     info.space_fingerprint = space::fingerprint(*space);
     info.rungs = schedule.rungs();
     info.inputs = inputs;
+    info.set_keys = set_keys;
     store.emplace(ExperimentStore::create(dir, info));
   }
   std::unique_ptr<AccuracyPool> own_pool;

@@ -127,7 +127,9 @@ std::optional<std::int32_t> experiment_parallelism_factor(const ExperimentConfig
 /// creates the experiment in `dir` or, with `resume`, continues the one there: a stored
 /// config whose any key but `budget.*` and `parallel.workers` differs is refused naming the
 /// key ("--resume: ... key 'strategy.population' differs ..."), and so is a supernet file
-/// whose digest changed (ExperimentInfo::inputs). Without `resume`, an experiment already
+/// whose digest changed (ExperimentInfo::inputs), and a budget key a --set gave when the
+/// experiment last ran that the file now gives another value (ExperimentInfo::set_keys;
+/// the store keeps each session's set keys). Without `resume`, an experiment already
 /// in `dir` is refused. The accuracy evaluations run in hooks.pool, else in a thread pool of
 /// `parallel.workers`; each step asks `parallel.batch` genomes (default: the pool's
 /// workers), which the stored config records; with `multi_fidelity:`, a bracket of the
