@@ -53,6 +53,38 @@ class FileIo : public ::testing::Test {
     return out;
   }
 
+  /// Forks a child writing 64 MiB to `out` and sends it `signal` once an entry starting
+  /// with prefix(child's PID) appears, again with twice as much while the child finished
+  /// first (up to 1 GiB). Returns that entry ("" when the child always finished first);
+  /// `status` is the child's last wait status.
+  std::string signal_writer_mid_write(const std::string& out, int signal,
+                                      const std::function<std::string(pid_t)>& prefix, int& status) {
+    for (std::size_t megabytes = 64; megabytes <= 1024; megabytes *= 2) {
+      const std::string text(megabytes << 20, 'x');
+      const pid_t child = ::fork();
+      if (child < 0) return "";
+      if (child == 0) {
+        write_file_atomically(out, text, "model file");
+        ::_exit(0);
+      }
+      const auto temp = [&] {
+        for (const std::string& e : entries())
+          if (e.starts_with(prefix(child))) return e;
+        return std::string();
+      };
+      std::string seen;
+      while ((seen = temp()).empty() && ::waitpid(child, &status, WNOHANG) == 0) {
+      }
+      ::kill(child, signal);
+      ::waitpid(child, &status, 0);
+      const bool mid_write = WIFSIGNALED(status) && !fs::exists(out);
+      std::error_code ec;
+      fs::remove(out, ec);
+      if (mid_write) return seen;
+    }
+    return "";
+  }
+
   testing::ScratchDir dir_{"hwnas_file_io_test"};
 };
 
@@ -231,32 +263,10 @@ TEST_F(FileIo, OutputCheckRefusesTheCommandsInputsHoweverSpelled) {
 // behind (fresh-user finding 4): SIGTERM during the write removes the temporary file, and
 // the process still ends by the signal.
 TEST_F(FileIo, ASignalDuringTheWriteLeavesNoTemporaryFile) {
-  const std::string out = path("big.onnx").string();
-  const auto temp_present = [&] {
-    for (const std::string& e : entries())
-      if (e.starts_with(".big.onnx.")) return true;
-    return false;
-  };
   int status = 0;
-  bool signalled_mid_write = false;
-  // The child may finish before the signal comes: then again with more to write.
-  for (std::size_t megabytes = 64; megabytes <= 1024 && !signalled_mid_write; megabytes *= 2) {
-    const std::string text(megabytes << 20, 'x');
-    const pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-      write_file_atomically(out, text, "model file");
-      ::_exit(0);
-    }
-    while (!temp_present() && ::waitpid(child, &status, WNOHANG) == 0) {
-    }
-    ::kill(child, SIGTERM);
-    ASSERT_EQ(::waitpid(child, &status, 0), child);
-    signalled_mid_write = WIFSIGNALED(status) && !fs::exists(out);
-    std::error_code ec;
-    fs::remove(out, ec);
-  }
-  ASSERT_TRUE(signalled_mid_write) << "the child always finished writing first";
+  const std::string temp = signal_writer_mid_write(path("big.onnx").string(), SIGTERM,
+                                                   [](pid_t) { return std::string(".big.onnx."); }, status);
+  ASSERT_FALSE(temp.empty()) << "the child always finished writing first";
   EXPECT_EQ(WTERMSIG(status), SIGTERM);
   EXPECT_EQ(entries(), std::vector<std::string>{});
 }
@@ -269,30 +279,9 @@ TEST_F(FileIo, TheNextWriteRemovesTheTemporaryOfAKilledWriter) {
   const std::string live = fmt::format(".c.ckpt.{}.Abc123", ::getppid()), old_style = ".c.ckpt.Xyz789";
   file(live, "a live writer's");
   file(old_style, "no PID");
-  std::string killed;  // the killed writer's temporary
-  for (std::size_t megabytes = 64; megabytes <= 1024 && killed.empty(); megabytes *= 2) {
-    const std::string text(megabytes << 20, 'x');
-    const pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-      write_file_atomically(out, text, "checkpoint");
-      ::_exit(0);
-    }
-    const std::string prefix = fmt::format(".c.ckpt.{}.", child);
-    const auto temp = [&] {
-      for (const std::string& e : entries())
-        if (e.starts_with(prefix)) return e;
-      return std::string();
-    };
-    int status = 0;
-    while (temp().empty() && ::waitpid(child, &status, WNOHANG) == 0) {
-    }
-    ::kill(child, SIGKILL);
-    ASSERT_EQ(::waitpid(child, &status, 0), child);
-    if (!fs::exists(out)) killed = temp();
-    std::error_code ec;
-    fs::remove(out, ec);
-  }
+  int status = 0;
+  const std::string killed = signal_writer_mid_write(
+      out, SIGKILL, [](pid_t child) { return fmt::format(".c.ckpt.{}.", child); }, status);
   ASSERT_FALSE(killed.empty()) << "the child always finished writing first";
   EXPECT_TRUE(fs::exists(path(killed)));
   write_file_atomically(out, "next", "checkpoint");
