@@ -49,7 +49,7 @@ struct ExperimentInfo {
   std::vector<InputDigest> inputs;
   /// The dotted keys --set gave in the latest session (ExperimentConfig::set_keys):
   /// --resume refuses to take a budget key from the file that an override gave before
-  /// (run_search.h). Empty in stores written before they were recorded (not checked).
+  /// (resume_checks.h). Empty in stores written before they were recorded (not checked).
   std::vector<std::string> set_keys;
 };
 

@@ -1,0 +1,200 @@
+// --resume's checks (resume_checks.h): the config given now against the stored one, the
+// budget keys an override gave, the searched space's fingerprint, the digests of the files
+// the accuracy sources read, and a supernet file that moved.
+#include "hwnas/search/resume_checks.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "hwnas/base/error.h"
+#include "hwnas/search/experiment_input.h"
+
+namespace hwnas::search {
+namespace {
+
+/// The source a digest's key names: "accuracy.supernet.file" and "accuracy.supernet" are
+/// one input (`supernet: FILE` and `supernet: {file: FILE}`).
+std::string input_source(const std::string& key) {
+  return key.ends_with(".file") ? key.substr(0, key.size() - 5) : key;
+}
+
+/// `supernet` (an accuracy source's value: FILE or {file: FILE, space: S, ...}) as a mapping
+/// without the keys that say where its files are, which a --resume may change because
+/// something else checks what they name: `space` (hwnas-train checks that space against the
+/// supernet's fingerprint, which the store's space fingerprint pins) and the file, when the
+/// store recorded its digest under `key` ("accuracy.supernet") or `key`.file
+/// (check_same_inputs refuses another file's content).
+YAML::Node supernet_without_paths(const YAML::Node& supernet, const std::string& key,
+                                  const std::vector<InputDigest>& digested) {
+  YAML::Node out(YAML::NodeType::Map);
+  if (supernet.IsMap()) {
+    for (const auto& entry : supernet) out[entry.first.Scalar()] = YAML::Clone(entry.second);
+  } else {
+    out["file"] = YAML::Clone(supernet);
+  }
+  out.remove("space");
+  if (std::any_of(digested.begin(), digested.end(),
+                  [&](const InputDigest& d) { return d.key == key || d.key == key + ".file"; }))
+    out.remove("file");
+  return out;
+}
+
+/// `root` (a copy) with each supernet source as supernet_without_paths leaves it:
+/// accuracy.supernet and multi_fidelity.rungs[i].supernet.
+YAML::Node without_supernet_paths(const YAML::Node& root, const std::vector<InputDigest>& digested) {
+  YAML::Node copy = YAML::Clone(root);
+  if (YAML::Node accuracy = copy["accuracy"]; accuracy.IsMap() && accuracy["supernet"].IsDefined())
+    accuracy["supernet"] = supernet_without_paths(accuracy["supernet"], "accuracy.supernet", digested);
+  if (YAML::Node mf = copy["multi_fidelity"]; mf.IsMap() && mf["rungs"].IsSequence())
+    for (std::size_t i = 0; i < mf["rungs"].size(); ++i)
+      if (YAML::Node rung = mf["rungs"][i]; rung.IsMap() && rung["supernet"].IsDefined())
+        rung["supernet"] = supernet_without_paths(rung["supernet"],
+                                                  fmt::format("multi_fidelity.rungs[{}].supernet", i), digested);
+  return copy;
+}
+
+/// Refuses to resume an experiment whose stored config differs from `config` (budget and
+/// parallel.workers aside; a config without `parallel` ran batches of 1; a supernet's
+/// space file and, when its digest is stored, its file may move: without_supernet_paths).
+void check_same_config(const ExperimentInfo& info, const std::string& dir, const ExperimentConfig& config,
+                       const std::string& given) {
+  const auto load = [&info](const std::string& text) {
+    const YAML::Node root = YAML::Load(text);
+    return without_supernet_paths(root["parallel"].IsDefined() ? root : with_batch(root, 1), info.inputs);
+  };
+  const YAML::Node stored = load(info.config_yaml);
+  const YAML::Node now = load(given);
+  if (const std::optional<std::string> key = first_difference(stored, now)) {
+    const auto show = [&](const YAML::Node& root) {
+      YAML::Node at = root;
+      for (std::size_t start = 0; at.IsDefined();) {
+        const std::size_t dot = key->find('.', start);
+        const std::string part = key->substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        at.reset(at.IsSequence() ? at[std::stoul(part)] : at[part]);
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+      }
+      if (!at.IsDefined()) return std::string("absent");
+      YAML::Emitter out;
+      out << YAML::Flow << at;
+      return std::string(out.c_str());
+    };
+    throw UserError(fmt::format("--resume: {}: key '{}' is {} here but {} in the experiment stored in {}; resume "
+                                "with the config it was started with, or start a new search with another --out",
+                                config.file, *key, show(now), show(stored), dir));
+  }
+}
+
+/// Refuses to resume when a file an accuracy source reads (a supernet) is not the one the
+/// experiment started with: its values would be mixed with the stored ones. It may have
+/// moved (same digest, another path); `supernet: FILE` and `supernet: {file: FILE}` are
+/// one input.
+void check_same_inputs(const ExperimentInfo& info, const std::string& dir, const ExperimentConfig& config,
+                       const std::vector<InputDigest>& now) {
+  for (const InputDigest& stored : info.inputs)
+    for (const InputDigest& input : now)
+      if (input_source(input.key) == input_source(stored.key) && input.digest != stored.digest)
+        throw UserError(fmt::format("--resume: {}: {}: '{}' is not the file the experiment in {} started with (now {}; "
+                                    "then {}{}): its values would be mixed with the stored ones; put that file back, "
+                                    "or start a new search with another --out",
+                                    config.file, input.key, input.path, dir, input.digest, stored.digest,
+                                    input.path == stored.path ? "" : ", at '" + stored.path + "'"));
+}
+
+/// Refuses a resume that would take a budget key from the file although an override gave
+/// it when the experiment last ran (`--set budget.trials=15`, then `--resume` without it:
+/// the file's value silently replaced the limit; s26 second pass, finding 13). `given`:
+/// this run's normalised config. A budget the file gives in both runs may change.
+void check_budget_overrides(const ExperimentInfo& info, const std::string& dir, const ExperimentConfig& config,
+                            const std::string& given) {
+  const std::set<std::string> before(info.set_keys.begin(), info.set_keys.end());
+  const YAML::Node stored = YAML::Load(info.config_yaml)["budget"], now = YAML::Load(given)["budget"];
+  const auto value = [](const YAML::Node& budget, const std::string& name) {
+    const YAML::Node v = budget.IsMap() ? budget[name] : YAML::Node();
+    return v.IsDefined() && v.IsScalar() ? v.Scalar() : std::string("absent");
+  };
+  for (const std::string name : {"evaluations", "trials", "seconds"}) {
+    const std::string key = "budget." + name;
+    if (!from_set(before, key) || config.from_set(key) || value(stored, name) == value(now, name)) continue;
+    if (value(stored, name) == "absent")
+      throw UserError(fmt::format("--resume: {}: {} is {} here, but the experiment in {} last ran without it (a --set "
+                                  "replaced the file's budget); repeat that --set (an override is not kept with the "
+                                  "experiment), or give {} with --set",
+                                  config.file, key, value(now, name), dir, key));
+    throw UserError(fmt::format("--resume: {}: {} is {} here, but --set gave {} when the experiment in {} last ran; "
+                                "repeat --set {}={} (an override is not kept with the experiment), or give another "
+                                "value with --set",
+                                config.file, key, value(now, name), value(stored, name), dir, key,
+                                value(stored, name)));
+  }
+}
+
+}  // namespace
+
+YAML::Node with_batch(const YAML::Node& root, std::int32_t batch) {
+  YAML::Node copy = YAML::Clone(root);
+  YAML::Node value(std::to_string(batch));
+  value.SetTag("?");  // a plain scalar, as if read from a file: the stored config reads back as a number
+  copy["parallel"]["batch"] = value;
+  return copy;
+}
+
+void check_resumable(const ExperimentInfo& info, const std::string& dir, const ExperimentConfig& config,
+                     const std::string& config_yaml, const space::Space& space,
+                     const std::vector<InputDigest>& inputs) {
+  check_same_config(info, dir, config, config_yaml);
+  check_budget_overrides(info, dir, config, config_yaml);
+  if (info.space_fingerprint != space::fingerprint(space))
+    throw UserError(fmt::format("--resume: {}: space '{}' has changed since the experiment in {} started (its genes, "
+                                "or the networks they decode to, differ); resume with the space it was started "
+                                "with, or start a new search with another --out",
+                                config.file, space.name(), dir));
+  check_same_inputs(info, dir, config, inputs);
+}
+
+void check_supernets_found(const ExperimentConfig& config, const std::string& dir) {
+  const ExperimentSection top(config.root, config.file, "", config.set_keys);
+  std::vector<ExperimentSection> sources;  // the sections that may hold supernet:
+  if (top.has("accuracy") && top.get("accuracy").IsMap()) sources.push_back(top.section("accuracy"));
+  if (const YAML::Node mf = top.get("multi_fidelity"); mf && mf.IsMap() && mf["rungs"].IsSequence())
+    for (std::size_t i = 0; i < mf["rungs"].size(); ++i)
+      sources.emplace_back(mf["rungs"][i], config.file, fmt::format("multi_fidelity.rungs[{}]", i), config.set_keys);
+  const auto check = [&](const ExperimentSection& source, const ExperimentSection& where, std::string_view key) {
+    std::string path;
+    try {
+      path = std::filesystem::absolute(where.path(key)).lexically_normal().string();  // as the source names it
+    } catch (const UserError&) {
+      return;  // the accuracy source says what is wrong with it
+    }
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) return;
+    std::vector<InputDigest> stored;
+    try {
+      stored = read_experiment(dir).info.inputs;
+    } catch (const UserError&) {
+      return;
+    }
+    for (const InputDigest& input : stored) {
+      if (input_source(input.key) != source.key_path("supernet")) continue;
+      try {
+        where.fail(key, fmt::format("no such file '{}'; the experiment in {} started with the supernet at '{}' ({}): "
+                                    "if it moved, give its new path here (the stored digest checks that it is the "
+                                    "same file)",
+                                    path, dir, input.path, input.digest));
+      } catch (const UserError& e) {
+        throw UserError(std::string("--resume: ") + e.what());
+      }
+    }
+  };
+  for (const ExperimentSection& source : sources) {
+    if (!source.node().IsMap() || !source.has("supernet")) continue;
+    if (source.get("supernet").IsScalar()) check(source, source, "supernet");
+    else if (const ExperimentSection m = source.section("supernet"); m.node().IsMap() && m.has("file"))
+      check(source, m, "file");
+  }
+}
+
+}  // namespace hwnas::search

@@ -1,0 +1,46 @@
+// What --resume checks before it continues an experiment (docs/experiments.md, "Resume"),
+// before anything starts: the config given now against the stored one, the budget keys an
+// override gave, the searched space's fingerprint, the digests of the files the accuracy
+// sources read, and a supernet file that moved. run_search calls them.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hwnas/search/experiment_config.h"
+#include "hwnas/search/experiment_store.h"
+#include "hwnas/search/input_digest.h"
+#include "hwnas/space/space.h"
+
+namespace hwnas::search {
+
+/// `root` with `parallel.batch` set to `batch` (a copy), so that the stored config says the
+/// batch its trials depend on even when the file left it to the workers.
+YAML::Node with_batch(const YAML::Node& root, std::int32_t batch);
+
+/// Throws UserError "--resume: FILE: ..." when the experiment stored in `dir` (its `info`)
+/// may not continue with `config` (`config_yaml`: its normalised text, the batch recorded):
+/// - a key differs from the stored config's, naming the first ("key 'strategy.population'
+///   is 50 here but 20 in the experiment stored in DIR"), but for the budget,
+///   parallel.workers, a supernet's space file and, when its digest is stored, its file (a
+///   stored config without `parallel` ran batches of 1);
+/// - a budget key a --set gave when the experiment last ran (info.set_keys) is now the
+///   file's, with another value (s26 second pass, finding 13);
+/// - `space`'s fingerprint is not the stored one (a space file edited since);
+/// - a file the accuracy sources read (`inputs`) is not the one it started with (digest).
+void check_resumable(const ExperimentInfo& info, const std::string& dir, const ExperimentConfig& config,
+                     const std::string& config_yaml, const space::Space& space,
+                     const std::vector<InputDigest>& inputs);
+
+/// Before the accuracy sources read the config: a supernet file the experiment in `dir`
+/// started with that is no longer at the config's path is refused with "--resume:
+/// FILE:LINE: KEY: no such file '...'; the experiment in DIR started with the supernet at
+/// '...' (DIGEST): if it moved, give its new path here", not the source's "(train one
+/// ...)" (s26 second pass, finding 8). Anything else is left to the accuracy sources, and a
+/// directory that holds no experiment to the store.
+void check_supernets_found(const ExperimentConfig& config, const std::string& dir);
+
+}  // namespace hwnas::search
