@@ -93,9 +93,16 @@ TEST(ParallelSearch, KilledMidStepAndResumedRerunsOnlyTheEvaluationsInFlight) {
   }
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // programs forked just before log their call
+  // Programs forked just before may still log their call: wait until the log has not
+  // grown for 300 ms (a fixed 100 ms was once too short at load 5), at most 10 s.
+  int started = lines(log);
+  for (int quiet_ms = 0, waited_ms = 0; quiet_ms < 300 && waited_ms < 10000; waited_ms += 10) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const int now = lines(log);
+    quiet_ms = now == started ? quiet_ms + 10 : 0;
+    started = now;
+  }
   stored = stored_evaluations(dir);
-  const int started = lines(log);
   ASSERT_GT(stored % 3, 0) << "the kill did not land mid-step";
   ASSERT_LT(stored, calls);
   EXPECT_GT(started, stored);  // evaluations were in flight
