@@ -78,6 +78,20 @@ TEST(SearchCli, JsonHoldsTheDocumentedFields) {
 
 // Accuracies and latencies are sums and ratios in floating point: --json prints them
 // without float noise (2.23844, not 2.238439999999999), at most 12 significant digits.
+// Failed trials are named in the summary (a fresh-user finding: a search whose every
+// trial failed printed only "no feasible trial yet").
+TEST(SearchCli, TheSummaryNamesFailedTrials) {
+  const std::string config = (scratch_dir() / "failing.yaml").string();
+  std::ofstream(config) << "space: mobilenet-cls\nlatency: {target: edgetpu-like}\n"
+                           "accuracy: {command: [sh, -c, 'echo broken >&2; exit 3', '{model}']}\n"
+                           "objective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {trials: 2}\nseed: 1\n";
+  const Result r = hwnas({"search", config, "--out", fresh_path("failing")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("2 trials failed: trial 0: accuracy: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(and 1 more: --json or hwnas report lists them)\nno feasible trial\n"), std::string::npos)
+      << r.out;
+}
+
 TEST(SearchCli, JsonNumbersCarryNoFloatNoise) {
   const Result r = hwnas({"search", kLatencyOnly, "--out", fresh_path("noise"), "--set", "budget.trials=12", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;

@@ -183,6 +183,8 @@ TEST(TrainCli, ServeTrainsEachModelAsARunOfItsOwnWould) {
   expect_bad_input({"train", "--serve", "--save", path_in_scratch("w.pt")},
                    "--serve answers each model in one JSON line and keeps no files of one model; drop --save");
   expect_bad_input({"train"}, "give the MODEL to train");
+  // What would refuse every model ends the process before the first (a fresh-user finding).
+  expect_bad_input({"train", "--serve", "--subset", "0.0001", "--batch", "32"}, "--subset 0.0001 leaves");
 }
 
 TEST(TrainCli, ValidationMeasuresHeldOutTrainingImages) {

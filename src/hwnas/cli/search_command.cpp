@@ -130,6 +130,19 @@ std::string metric_text(const std::optional<double>& v, const char* unit) {
   return v ? fmt::format("{:.4g}{}", *v, unit) : std::string("-");
 }
 
+/// "3 trials failed: trial 0: REASON (and 2 more, --json or hwnas report lists them)": a
+/// failed trial (a training that diverged, a program that crashed) is no result, and a
+/// search whose trials all failed must not read as one that found nothing feasible.
+void print_failed(const std::vector<search::Trial>& trials) {
+  std::int64_t failed = 0;
+  const search::Trial* first = nullptr;
+  for (const search::Trial& t : trials)
+    if (t.status == search::TrialStatus::failed && failed++ == 0) first = &t;
+  if (first == nullptr) return;
+  fmt::print("{} failed: trial {}: {}{}\n", plural(failed, "trial"), first->index, printable(first->reason),
+             failed > 1 ? fmt::format(" (and {} more: --json or hwnas report lists them)", failed - 1) : "");
+}
+
 void print_human(const search::SearchResult& result, const std::string& dir, double wall_s) {
   const search::ExperimentRecord& r = result.record;
   // With rungs, a candidate is evaluated once per rung it reaches: both counts.
@@ -147,6 +160,7 @@ void print_human(const search::SearchResult& result, const std::string& dir, dou
   if (r.rung_costs.size() > 1)
     fmt::print("accuracy evaluations by rung (wall time in the accuracy source): {}\n",
                search::rung_costs_text(r.rung_costs));
+  print_failed(r.trials);
   if (const std::optional<std::size_t> best = search::best_trial(r)) {
     const search::Trial& t = r.trials[*best];
     fmt::print("best: trial {}, {}latency {}, peak activations {} B, weights {} B\n  genome {}\n", t.index,
@@ -155,7 +169,7 @@ void print_human(const search::SearchResult& result, const std::string& dir, dou
                space::to_text(t.genome));
     if (t.arch != space::to_text(t.genome)) fmt::print("  arch {}\n", printable(t.arch));
   } else {
-    fmt::print("no feasible trial yet\n");
+    fmt::print("no feasible trial\n");
   }
   fmt::print("Pareto front: {}; experiment stored in {}\n",
              plural(static_cast<std::int64_t>(search::pareto_trials(r).size()), "trial"), printable(dir));

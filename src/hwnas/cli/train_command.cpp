@@ -162,7 +162,12 @@ void add_train(CLI::App& app) {
     options.scene_labels = train::parse_scene_labels(args->scenes.labels, "--scene-labels");
     train::check_train_options(options);
     if (options.task == train::Task::classification) check_classification_data(options.data_dir);
-    if (args->serve) return serve_trainings(options);
+    if (args->serve) {  // what would refuse every model is refused before the first
+      if (options.task == train::Task::classification)
+        train::check_subset_fills_batch(train::training_class_sizes(options.data_dir), options.validation,
+                                        options.subset, options.batch, "--subset", "--batch");
+      return serve_trainings(options);
+    }
     const graph::Graph g = load_model_arg(args->model);
     if (!options.checkpoint.empty()) say_how_to_resume_on_interrupt(options.checkpoint);
     ProgressBar bar("train " + g.name());

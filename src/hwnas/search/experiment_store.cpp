@@ -313,7 +313,8 @@ void ExperimentStore::update_config(const std::string& config_yaml, const std::v
 std::string rung_costs_text(const std::vector<RungCost>& costs) {
   std::string text;
   for (const RungCost& c : costs)
-    text += fmt::format("{}rung {}: {} in {:.1f} s", text.empty() ? "" : "; ", c.rung, c.evaluations, c.seconds);
+    text += fmt::format("{}rung {}: {}{} in {:.1f} s", text.empty() ? "" : "; ", c.rung, c.evaluations,
+                        c.failed > 0 ? fmt::format(" ({} failed)", c.failed) : "", c.seconds);
   return text;
 }
 

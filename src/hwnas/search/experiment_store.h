@@ -82,7 +82,8 @@ struct RungCost {
   double seconds = 0;            // their wall time, summed (time in the accuracy source)
 };
 
-/// "rung 0: 8 in 1.2 s; rung 1: 4 in 3.0 s" (evaluations and their wall time per rung), as
+/// "rung 0: 8 in 1.2 s; rung 1: 4 (4 failed) in 3.0 s" (evaluations, the failed ones among
+/// them when any, and their wall time per rung), as
 /// hwnas search and hwnas report print it.
 std::string rung_costs_text(const std::vector<RungCost>& costs);
 
