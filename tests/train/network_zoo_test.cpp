@@ -14,6 +14,7 @@
 #include "hwnas/graph/analysis.h"
 #include "hwnas/space/models.h"
 #include "hwnas/space/registry.h"
+#include "hwnas/train/model_input.h"
 #include "hwnas/train/network.h"
 #include "support/scratch_dir.h"
 
@@ -121,6 +122,24 @@ TEST(NetworkZoo, TrainingStepsBackpropagate) {
       EXPECT_TRUE(torch::isfinite(p.grad()).all().item<bool>()) << name;
     }
   }
+}
+
+}  // namespace
+}  // namespace hwnas::train
+
+namespace hwnas::train {
+namespace {
+
+// --res of a segmenter (a fresh-user finding: LR-ASPP refused every --res but its own): an
+// upsample to a fixed size follows the map it was sized to, so the model at a new
+// resolution is the one the zoo builds there, and it runs.
+TEST(AtResolution, FixedSizeUpsamplesFollowTheMapsTheyWereSizedTo) {
+  const Graph at96 = space::load_model("lraspp_mobilenet_v2:width=0.25,classes=11,res=96");
+  const Graph at32 = at_resolution(at96, 32);
+  const Graph built32 = space::load_model("lraspp_mobilenet_v2:width=0.25,classes=11,res=32");
+  EXPECT_EQ(at32.shape(at32.output_nodes().front()), (graph::Shape{11, 32, 32}));
+  EXPECT_EQ(at32.hash(), built32.hash());
+  check_network(at32, "lraspp_mobilenet_v2 at 32 from 96");
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -36,15 +38,29 @@ graph::Graph at_resolution(const graph::Graph& g, std::int32_t resolution) {
   graph::Graph out(g.name());
   out.reserve(g.size(), g.num_edges(), g.num_blocks(), g.name_bytes());
   for (graph::BlockId b = 0; b < g.num_blocks(); ++b) out.add_block(g.block(b).kind, g.block_name(b), g.block(b).spec);
+  // An upsample to a fixed size means "to the size of that feature map" (LR-ASPP's to the
+  // stride-8 features, the final one to the input; torchvision passes sizes, not factors):
+  // each spatial size of the graph so far and its size at the new resolution, with 0 for a
+  // size two maps of which now differ (then the upsample keeps its size, and the next
+  // node's shape check names the problem).
+  std::map<std::pair<std::int32_t, std::int32_t>, std::pair<std::int32_t, std::int32_t>> sizes;
   for (graph::NodeId id = 0; id < g.size(); ++id) {
     graph::Op op = g.op(id);
     if (id == input) op = graph::Input{in.channels, resolution, resolution};
+    if (auto* up = std::get_if<graph::Upsample>(&op); up != nullptr && up->out_h > 0 && up->out_w > 0)
+      if (const auto now = sizes.find({up->out_h, up->out_w}); now != sizes.end() && now->second.first > 0) {
+        up->out_h = now->second.first;
+        up->out_w = now->second.second;
+      }
     try {
       out.add(g.node_name(id), std::move(op), g.inputs(id), g.node(id).block);
     } catch (const UserError& e) {
       throw UserError(fmt::format("model '{}' cannot run at resolution {} (--res): {}", g.name(), resolution,
                                   e.what()));
     }
+    const graph::Shape &was = g.shape(id), &is = out.shape(id);
+    const auto [at, added] = sizes.try_emplace({was.h, was.w}, is.h, is.w);
+    if (!added && at->second != std::pair(is.h, is.w)) at->second = {0, 0};
   }
   return out;
 }

@@ -9,7 +9,10 @@
 namespace hwnas::train {
 
 /// `graph` with its Input node at `resolution` × `resolution` (channels kept) and every
-/// shape inferred again; `graph` itself when it is already at that size. Throws UserError
+/// shape inferred again; `graph` itself when it is already at that size. An upsample to a
+/// fixed size that an earlier node's map had (LR-ASPP's to its stride-8 features, a
+/// segmenter's to the input) goes to that map's new size, as a model built at the new
+/// resolution would (the zoo's `res=`). Throws UserError
 /// naming the node whose op cannot take the new size (e.g. a pool larger than its input)
 /// and the resolution; the graph must have exactly one Input node (UserError otherwise).
 graph::Graph at_resolution(const graph::Graph& graph, std::int32_t resolution);
