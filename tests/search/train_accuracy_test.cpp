@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include "cost_model_support.h"
 #include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/search/accuracy_source.h"
+#include "hwnas/space/registry.h"
 #include "train/data_support.h"
 
 namespace hwnas::search {
@@ -98,8 +101,30 @@ TEST(TrainAccuracy, ADetectorIsTrainedOnScenesAndAnswersMapInPercent) {
   const char* old = std::getenv("HWNAS_SCENE_CACHE_DIR");
   const std::string saved = old != nullptr ? old : "";
   ::setenv("HWNAS_SCENE_CACHE_DIR", cache.c_str(), 1);  // hwnas-train inherits it
-  auto s = sources("accuracy:\n  train: {task: detection, scenes: 16, test_scenes: 4, scene_size: 32, "
-                   "resolution: 32, epochs: 1, batch: 8, threads: 1}\n");
+  // A space of 11-class SSD detectors (the shipped mobilenet-det has COCO's 91 classes, which
+  // the experiment's read refuses for the scenes): mobilenet-det with the scenes' classes.
+  std::ifstream shipped(std::string(HWNAS_SOURCE_DIR) + "/configs/spaces/mobilenet-det.yaml");
+  std::string text((std::istreambuf_iterator<char>(shipped)), std::istreambuf_iterator<char>());
+  const std::size_t at = text.find("classes: 91");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 11, "classes: 11");
+  const std::string space_file = (scratch() / "det11.yaml").string();
+  write_file(space_file, text);
+  const std::unique_ptr<space::Space> det = space::make_space(space_file, {});
+  write_file(file(), "accuracy:\n  train: {task: detection, scenes: 16, test_scenes: 4, scene_size: 32, "
+                     "resolution: 32, epochs: 1, batch: 8, threads: 1}\n");
+  auto s = make_accuracy_sources(load_yaml_file(file(), "experiment file"), file(), *det);
+  // The shipped 91-class space is refused when the experiment is read, naming what to give.
+  try {
+    make_accuracy_sources(load_yaml_file(file(), "experiment file"), file(), *space::make_space("mobilenet-det", {}));
+    ADD_FAILURE() << "a space of 91-class detectors was accepted for the scenes";
+  } catch (const UserError& e) {
+    const std::string why = e.what();
+    EXPECT_NE(why.find("accuracy.train: space 'mobilenet-det' cannot be trained on the scenes for detection ("),
+              std::string::npos)
+        << why;
+    EXPECT_NE(why.find("give a space of SSD detectors of 11 classes"), std::string::npos) << why;
+  }
   const graph::Graph detector = graph::build_zoo_model("ssdlite_mobilenet_v2:width=0.25,classes=11");
   const space::Genome g = nb201().parse_arch(kCheap);  // the source reads only the network
   const std::string arch = "ssdlite";

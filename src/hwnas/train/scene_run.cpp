@@ -29,31 +29,6 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 // Training scenes whose pixels set the normalisation and whose boxes the prior-box baseline.
 constexpr std::int64_t kReferenceScenes = 1'000;
 
-std::int32_t object_classes(SceneLabels labels) { return labels == SceneLabels::items ? 10 : 1; }
-
-// The model at the run's resolution, checked for the scenes: input channels and head.
-struct SceneModel {
-  graph::Graph graph;
-  InputShape input;
-  SsdHeadLayout layout;  // detection only
-};
-
-SceneModel scene_model(const graph::Graph& model, std::int32_t resolution, Task task, SceneLabels labels) {
-  HWNAS_CHECK(task == Task::detection || task == Task::segmentation);
-  SceneModel m{resolution == 0 ? model : at_resolution(model, resolution), {}, {}};
-  m.input = input_shape(m.graph);
-  if (m.input.channels != 1 && m.input.channels != 3)
-    throw UserError(fmt::format("model '{}' takes {}-channel images; scenes are grayscale, given to a model of 1 "
-                                "channel or replicated to 3: use in_ch=1 or in_ch=3",
-                                m.graph.name(), m.input.channels));
-  const std::int32_t classes = object_classes(labels);
-  if (task == Task::detection)
-    m.layout = ssd_head_layout(m.graph, classes);
-  else
-    check_segmenter(m.graph, classes + 1);
-  return m;
-}
-
 // The scene cache: --data DIR when given, which must exist (a typo would make a new cache
 // and generate every scene there), else the default one, created when absent.
 std::filesystem::path cache_dir_of(const std::string& dir) {

@@ -108,4 +108,22 @@ void check_segmenter(const graph::Graph& g, std::int32_t classes) {
                                 g.name(), g.node_name(outputs.front()), graph::to_string(s), s.c, classes, classes));
 }
 
+std::int32_t object_classes(SceneLabels labels) { return labels == SceneLabels::items ? 10 : 1; }
+
+SceneModel scene_model(const graph::Graph& model, std::int32_t resolution, Task task, SceneLabels labels) {
+  HWNAS_CHECK(task == Task::detection || task == Task::segmentation);
+  SceneModel m{resolution == 0 ? model : at_resolution(model, resolution), {}, {}};
+  m.input = input_shape(m.graph);
+  if (m.input.channels != 1 && m.input.channels != 3)
+    throw UserError(fmt::format("model '{}' takes {}-channel images; scenes are grayscale, given to a model of 1 "
+                                "channel or replicated to 3: use in_ch=1 or in_ch=3",
+                                m.graph.name(), m.input.channels));
+  const std::int32_t classes = object_classes(labels);
+  if (task == Task::detection)
+    m.layout = ssd_head_layout(m.graph, classes);
+  else
+    check_segmenter(m.graph, classes + 1);
+  return m;
+}
+
 }  // namespace hwnas::train

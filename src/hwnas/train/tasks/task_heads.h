@@ -10,6 +10,8 @@
 #include "hwnas/graph/graph.h"
 #include "hwnas/train/data/image_set.h"
 #include "hwnas/train/metrics/anchors.h"
+#include "hwnas/train/model_input.h"
+#include "hwnas/train/train_options.h"
 
 namespace hwnas::train {
 
@@ -45,5 +47,23 @@ SsdHeadLayout ssd_head_layout(const graph::Graph& graph, std::int32_t object_cla
 /// the input: the loss and the evaluation resize it). UserError naming the model and the
 /// node, and the fix, otherwise.
 void check_segmenter(const graph::Graph& graph, std::int32_t classes);
+
+/// The object classes of the scenes' labels (background not counted): items 10, presence 1.
+std::int32_t object_classes(SceneLabels labels);
+
+/// A detector or segmenter as the scenes' training sees it: `model` at `resolution` (its
+/// own when 0; at_resolution), its input, and for detection its SSD head.
+struct SceneModel {
+  graph::Graph graph;
+  InputShape input;
+  SsdHeadLayout layout;  // detection only
+};
+
+/// `model` at `resolution` checked for the scenes (task detection or segmentation, else
+/// InternalError): 1 or 3 input channels, and an SSD head of object_classes(labels)
+/// (ssd_head_layout) or a segmenter of object_classes(labels) + 1 (check_segmenter).
+/// UserError naming the model, the node and the fix otherwise. Torch-free: hwnas-train's
+/// scene runs and the search (on a space's baseline, when the experiment is read) call it.
+SceneModel scene_model(const graph::Graph& model, std::int32_t resolution, Task task, SceneLabels labels);
 
 }  // namespace hwnas::train
