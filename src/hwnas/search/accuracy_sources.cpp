@@ -178,6 +178,13 @@ std::string command_rung(const ExperimentSection& rung, const std::string* below
   return v.Scalar();
 }
 
+/// A model check's message without its "; use ..." fix: the space's error says its own.
+std::string without_fix(const UserError& e) {
+  std::string why = e.what();
+  if (const std::size_t fix = why.find("; use "); fix != std::string::npos) why.resize(fix);
+  return why;
+}
+
 /// For detection and segmentation, that the space's networks are detectors or segmenters
 /// of the scenes' classes that run at the training's resolution (train/tasks/task_heads.h
 /// scene_model), judged as check_trainable does (s27 fresh-user finding 2: mobilenet-seg's
@@ -191,12 +198,10 @@ void check_scene_trainable(const ExperimentSection& train, const space::Space& s
   try {
     train::scene_model(network, static_cast<std::int32_t>(resolution), task, labels);
   } catch (const UserError& e) {
-    std::string why = e.what();
-    if (const std::size_t fix = why.find("; use "); fix != std::string::npos) why.resize(fix);  // the fix is ours
     const std::int32_t classes = train::object_classes(labels) + 1;  // with the background
     throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on the scenes for {} ({}); give a space of "
                                 "{} of {} classes (the head's classes: {}, background included)",
-                                train.file(), train.prefix(), space.name(), train::task_name(task), why,
+                                train.file(), train.prefix(), space.name(), train::task_name(task), without_fix(e),
                                 task == train::Task::detection ? "SSD detectors" : "segmenters", classes, classes));
   }
 }
@@ -217,12 +222,10 @@ void check_trainable(const ExperimentSection& train, const space::Space& space) 
                                   in.channels));
     train::check_classifier(network, 10);
   } catch (const UserError& e) {
-    std::string why = e.what();
-    if (const std::size_t fix = why.find("; use "); fix != std::string::npos) why.resize(fix);  // the fix is ours
     throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on Fashion-MNIST ({}); give a space whose "
                                 "networks take 1- or 3-channel images and end in 10 classes (e.g. "
                                 "configs/spaces/mobilenet-cls-fmnist.yaml)",
-                                train.file(), train.prefix(), space.name(), why));
+                                train.file(), train.prefix(), space.name(), without_fix(e)));
   }
 }
 
