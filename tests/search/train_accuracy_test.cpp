@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 
 #include "cost_model_support.h"
 #include "hwnas/graph/zoo/zoo.h"
@@ -101,16 +99,17 @@ TEST(TrainAccuracy, ADetectorIsTrainedOnScenesAndAnswersMapInPercent) {
   const char* old = std::getenv("HWNAS_SCENE_CACHE_DIR");
   const std::string saved = old != nullptr ? old : "";
   ::setenv("HWNAS_SCENE_CACHE_DIR", cache.c_str(), 1);  // hwnas-train inherits it
-  // A space of 11-class SSD detectors (the shipped mobilenet-det has COCO's 91 classes, which
-  // the experiment's read refuses for the scenes): mobilenet-det with the scenes' classes.
-  std::ifstream shipped(std::string(HWNAS_SOURCE_DIR) + "/configs/spaces/mobilenet-det.yaml");
-  std::string text((std::istreambuf_iterator<char>(shipped)), std::istreambuf_iterator<char>());
-  const std::size_t at = text.find("classes: 91");
-  ASSERT_NE(at, std::string::npos);
-  text.replace(at, 11, "classes: 11");
-  const std::string space_file = (scratch() / "det11.yaml").string();
-  write_file(space_file, text);
-  const std::unique_ptr<space::Space> det = space::make_space(space_file, {});
+  // The shipped scene spaces (configs/spaces/mobilenet-{det,seg}-scenes.yaml) pass the scene
+  // check when the experiment is read, at their baseline's resolution and at 64, their other.
+  const std::string spaces = std::string(HWNAS_SOURCE_DIR) + "/configs/spaces/";
+  const std::unique_ptr<space::Space> det = space::make_space(spaces + "mobilenet-det-scenes.yaml", {});
+  const std::unique_ptr<space::Space> seg = space::make_space(spaces + "mobilenet-seg-scenes.yaml", {});
+  for (const std::string resolution : {"", ", resolution: 64"}) {
+    write_file(file(), "accuracy:\n  train: {task: segmentation" + resolution + "}\n");
+    EXPECT_NO_THROW(plan_accuracy_sources(load_yaml_file(file(), "experiment file"), file(), *seg)) << resolution;
+    write_file(file(), "accuracy:\n  train: {task: detection" + resolution + "}\n");
+    EXPECT_NO_THROW(plan_accuracy_sources(load_yaml_file(file(), "experiment file"), file(), *det)) << resolution;
+  }
   write_file(file(), "accuracy:\n  train: {task: detection, scenes: 16, test_scenes: 4, scene_size: 32, "
                      "resolution: 32, epochs: 1, batch: 8, threads: 1}\n");
   auto s = make_accuracy_sources(load_yaml_file(file(), "experiment file"), file(), *det);

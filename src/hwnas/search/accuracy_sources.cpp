@@ -199,10 +199,13 @@ void check_scene_trainable(const ExperimentSection& train, const space::Space& s
     train::scene_model(network, static_cast<std::int32_t>(resolution), task, labels);
   } catch (const UserError& e) {
     const std::int32_t classes = train::object_classes(labels) + 1;  // with the background
+    const bool detection = task == train::Task::detection;
     throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on the scenes for {} ({}); give a space of "
-                                "{} of {} classes (the head's classes: {}, background included)",
+                                "{} of {} classes (the head's classes: {}, background included), e.g. "
+                                "configs/spaces/mobilenet-{}-scenes.yaml{}",
                                 train.file(), train.prefix(), space.name(), train::task_name(task), without_fix(e),
-                                task == train::Task::detection ? "SSD detectors" : "segmenters", classes, classes));
+                                detection ? "SSD detectors" : "segmenters", classes, classes,
+                                detection ? "det" : "seg", classes == 11 ? "" : fmt::format(" with classes: {}", classes)));
   }
 }
 
