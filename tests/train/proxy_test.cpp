@@ -271,21 +271,26 @@ TEST(ProxyCli, JsonScoresOfTwoCells) {
 TEST(ProxyCli, ServeAnswersEveryLineTrimmed) {
   const std::string cell = nb201(kConvCell);
   const std::string requests =
-      testing::write_temp("proxy_requests.txt", "  " + cell + " \t\r\n\n   \nnb201:arch=|bogus~0|\n");
+      testing::write_temp("proxy_requests.txt",
+                          "  " + cell + " \t\r\n\n   \nnb201:arch=|bogus~0|\n" + std::string(10000, 'x') + "\n");
   const testing::Result r = testing::run_program(
       {"/bin/sh", "-c", std::string(HWNAS_BINARY) + " proxy --serve --proxy params < " + requests});
   ASSERT_EQ(r.status, 0) << r.err;
   std::istringstream lines(r.out);
   std::vector<nlohmann::json> answers;
   for (std::string line; std::getline(lines, line);) answers.push_back(nlohmann::json::parse(line));
-  ASSERT_EQ(answers.size(), 4U) << r.out;
+  ASSERT_EQ(answers.size(), 5U) << r.out;
   EXPECT_EQ(answers[0]["model"], cell);
   EXPECT_TRUE(answers[0]["scores"]["params"]["defined"].get<bool>()) << answers[0];
   for (const std::size_t blank : {1, 2}) {
     EXPECT_EQ(answers[blank]["model"], "");
-    EXPECT_EQ(answers[blank]["error"], "empty request: send the path of one model file per line");
+    EXPECT_EQ(answers[blank]["error"], "empty request: send one model per line, a model file's path or a zoo spec");
   }
   EXPECT_NE(answers[3]["error"].get<std::string>().find("bogus"), std::string::npos) << answers[3];
+  // A line longer than any path is refused quoting its start, not echoed whole (s27 finding 11).
+  EXPECT_EQ(answers[4]["model"], std::string(60, 'x') + "...");
+  EXPECT_TRUE(answers[4]["error"].get<std::string>().starts_with("a request of 10000 bytes ('xxx")) << answers[4];
+  EXPECT_LT(answers[4].dump().size(), 400U);
 }
 
 TEST(ProxyCli, ErrorPaths) {

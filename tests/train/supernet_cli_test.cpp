@@ -114,7 +114,7 @@ TEST(SupernetCli, TrainsMeasuresServesAndExtracts) {
   std::getline(lines, trimmed);
   EXPECT_FALSE(std::getline(lines, fifth));
   const nlohmann::json a = nlohmann::json::parse(first), b = nlohmann::json::parse(second);
-  EXPECT_EQ(nlohmann::json::parse(blank), nlohmann::json({{"error", "empty request: send the path of one model file per line"}}));
+  EXPECT_EQ(nlohmann::json::parse(blank), nlohmann::json({{"error", "empty request: send one model per line, a model file's path or a zoo spec"}}));
   EXPECT_EQ(nlohmann::json::parse(trimmed).at("accuracy"), a.at("accuracy")) << trimmed;
   EXPECT_DOUBLE_EQ(a.at("accuracy").get<double>(),
                    ej.at("models").at(1).at("accuracy").get<double>());

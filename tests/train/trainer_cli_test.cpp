@@ -174,14 +174,19 @@ TEST(TrainCli, ServeTrainsEachModelAsARunOfItsOwnWould) {
     EXPECT_EQ(j.at("accuracy"), a.at("accuracy")) << line;
     EXPECT_EQ(j.at("metrics"), a.at("metrics")) << line;
     EXPECT_EQ(j.at("images_trained"), a.at("images_trained")) << line;
+    EXPECT_EQ(j.at("request"), model) << line;  // "model" is the network's name (s27 finding 11)
   }
   const nlohmann::json r = nlohmann::json::parse(refused);
   EXPECT_EQ(r.at("model"), "/nonexistent/m.yaml");
+  EXPECT_EQ(r.at("request"), "/nonexistent/m.yaml");
   EXPECT_NE(r.at("error").get<std::string>().find("/nonexistent/m.yaml"), std::string::npos) << refused;
   // What belongs to one model's run is refused with --serve.
   expect_bad_input(quick(model, {"--serve"}), "--serve reads its MODELs from stdin, one per line; drop MODEL");
   expect_bad_input({"train", "--serve", "--save", path_in_scratch("w.pt")},
                    "--serve answers each model in one JSON line and keeps no files of one model; drop --save");
+  expect_bad_input({"train", "--serve", "--init-from", path_in_scratch("w.pt")},
+                   "--init-from starts one model from another's weights, and --serve trains every model it is sent "
+                   "from its own initialisation; drop --init-from");
   expect_bad_input({"train"}, "give the MODEL to train");
   // What would refuse every model ends the process before the first (a fresh-user finding).
   expect_bad_input({"train", "--serve", "--subset", "0.0001", "--batch", "32"}, "--subset 0.0001 leaves");

@@ -11,13 +11,19 @@ namespace hwnas::cli {
 
 void serve_lines(std::istream& in, std::FILE* out, const ServeAnswer& answer, const ServeRefusal& refusal) {
   constexpr const char* kBlank = " \t\r\n\v\f";
+  constexpr std::size_t kLongestRequest = 4096;  // PATH_MAX: no model file's path (or zoo spec) is longer
   for (std::string line; std::getline(in, line);) {
     const std::size_t first = line.find_first_not_of(kBlank);
     const std::string request =
         first == std::string::npos ? "" : line.substr(first, line.find_last_not_of(kBlank) - first + 1);
     nlohmann::ordered_json reply;
     if (request.empty()) {
-      reply = refusal(request, "empty request: send the path of one model file per line");
+      reply = refusal(request, "empty request: send one model per line, a model file's path or a zoo spec");
+    } else if (request.size() > kLongestRequest) {  // echoed whole, it would make a line as long in each field
+      const std::string shown = request.substr(0, 60) + "...";
+      reply = refusal(shown, fmt::format("a request of {} bytes ('{}') is no model: send one model file's path or zoo "
+                                         "spec per line",
+                                         request.size(), shown));
     } else {
       try {
         reply = answer(request);

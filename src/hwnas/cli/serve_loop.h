@@ -4,7 +4,9 @@
 //
 // A request is its line with leading and trailing whitespace (spaces, tabs, a CR) removed.
 // Every line gets an answer, so a client that waits for one never hangs: a blank line is
-// answered with the verb's error object too ("empty request: ...").
+// answered with the verb's error object too ("empty request: ..."), and so is a line over
+// 4096 bytes (PATH_MAX), which no model is, with its first 60 bytes as the request ("a
+// request of N bytes ('...') is no model: ...") rather than echoed whole.
 #pragma once
 
 #include <cstdio>

@@ -119,8 +119,7 @@ void add_train(CLI::App* parent) {
     options.train.optimizer = train::default_optimizer(train::OptimizerKind::sgd);
     if (args->lr) options.train.optimizer.lr = *args->lr;
     check_classification_data(options.train.data_dir);
-    train::check_subset_fills_batch(train::training_class_sizes(options.train.data_dir), options.train.validation,
-                                    options.train.subset, options.train.batch, "--subset", "--batch");
+    train::check_subset_fills_batch(options.train, "--subset", "--batch");
     space::SpaceOptions space_options;
     if (!args->target.empty()) {
       const std::unique_ptr<hw::Target> target = hw::make_target(args->target);

@@ -68,12 +68,16 @@ void serve_trainings(const train::TrainOptions& options) {
       std::cin, stdout,
       [&](const std::string& request) {
         const graph::Graph g = load_model_arg(request);
-        if (options.task == train::Task::classification)
-          return run_json(train::train_classification(g, model_file_of(request), options, {}), true);
-        return run_json(train::train_scenes(g, model_file_of(request), options, {}), true);
+        // "model" is the network's name, as in --json; "request" the line it answers.
+        nlohmann::ordered_json answer =
+            options.task == train::Task::classification
+                ? run_json(train::train_classification(g, model_file_of(request), options, {}), true)
+                : run_json(train::train_scenes(g, model_file_of(request), options, {}), true);
+        answer["request"] = request;
+        return answer;
       },
       [](const std::string& request, const std::string& error) -> nlohmann::ordered_json {
-        return {{"model", request}, {"error", error}};
+        return {{"model", request}, {"request", request}, {"error", error}};
       });
 }
 
@@ -82,7 +86,10 @@ void serve_trainings(const train::TrainOptions& options) {
 std::string serve_conflict(const CLI::App& cmd, const std::string& model) {
   if (!model.empty())
     return fmt::format("--serve reads its MODELs from stdin, one per line; drop MODEL '{}'", model);
-  for (const char* option : {"--json", "--save", "--checkpoint", "--resume", "--init-from"})
+  if (cmd.count("--init-from") > 0)  // reads one model's weights (s27 fresh-user finding 12)
+    return "--init-from starts one model from another's weights, and --serve trains every model it is sent from its "
+           "own initialisation; drop --init-from";
+  for (const char* option : {"--json", "--save", "--checkpoint", "--resume"})
     if (cmd.count(option) > 0)
       return fmt::format("--serve answers each model in one JSON line and keeps no files of one model; drop {}",
                          option);
@@ -154,6 +161,11 @@ void add_train(CLI::App& app) {
                       "model file), or --serve to read models from stdin");
     train::TrainOptions options = args->options;
     options.task = train::parse_task(args->task, "--task");
+    // Given at all, not only at another value than the default (s27 fresh-user finding 9).
+    if (options.task != train::Task::classification && cmd->count("--label-smoothing") > 0)
+      throw UserError(fmt::format("--label-smoothing smooths class labels of classification; {} trains without it: "
+                                  "drop it",
+                                  train::task_name(options.task)));
     const train::OptimizerKind kind = train::parse_optimizer(args->optimizer, "--optimizer");
     options.optimizer = train::default_optimizer(kind);
     if (args->lr) options.optimizer.lr = *args->lr;
@@ -164,8 +176,7 @@ void add_train(CLI::App& app) {
     if (options.task == train::Task::classification) check_classification_data(options.data_dir);
     if (args->serve) {  // what would refuse every model is refused before the first
       if (options.task == train::Task::classification)
-        train::check_subset_fills_batch(train::training_class_sizes(options.data_dir), options.validation,
-                                        options.subset, options.batch, "--subset", "--batch");
+        train::check_subset_fills_batch(options, "--subset", "--batch");
       return serve_trainings(options);
     }
     const graph::Graph g = load_model_arg(args->model);

@@ -81,19 +81,6 @@ std::vector<std::int64_t> all_of(const ImageSet& set) {
   return v;
 }
 
-// The model at `resolution` (its own when 0), checked as a classifier of the data's
-// classes whose input channels the data can fill.
-graph::Graph classifier_at(const graph::Graph& model, std::int32_t resolution, const ImageSet& data) {
-  graph::Graph g = resolution == 0 ? model : at_resolution(model, resolution);
-  const InputShape in = input_shape(g);
-  if (in.channels != 1 && in.channels != 3)
-    throw UserError(fmt::format("model '{}' takes {}-channel images; Fashion-MNIST's are grayscale, given to a "
-                                "model of 1 channel or replicated to 3: use in_ch=1 or in_ch=3",
-                                g.name(), in.channels));
-  check_classifier(g, data.classes);
-  return g;
-}
-
 // Top-1 and top-5 of `network` on `set`'s images `indices`, into `run`.
 void measure(Network& network, const ImageSet& set, std::vector<std::int64_t> indices, const BatchOptions& base,
              std::int32_t batch, ClassificationRun& run) {
@@ -130,7 +117,7 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
   std::map<std::int32_t, std::int64_t> class_sizes;
   for (const std::int32_t label : train_set.labels) ++class_sizes[label];
   check_subset_fills_batch(class_sizes, options.validation, options.subset, options.batch, "--subset", "--batch");
-  const graph::Graph g = classifier_at(model, options.resolution, train_set);
+  const graph::Graph g = classifier_at(model, options.resolution, train_set.classes);
 
   ClassificationRun run;
   run.model = g.name();
@@ -175,7 +162,7 @@ ClassificationRun evaluate_classification(const graph::Graph& model, const Evalu
   const std::shared_ptr<const ImageSet> train_data = fashion_mnist(options.data_dir, Split::train);
   const std::shared_ptr<const ImageSet> test_data = fashion_mnist(options.data_dir, Split::test);
   const ImageSet &train_set = *train_data, &test_set = *test_data;
-  const graph::Graph g = classifier_at(model, w.stamp.resolution, train_set);
+  const graph::Graph g = classifier_at(model, w.stamp.resolution, train_set.classes);
 
   ClassificationRun run;
   run.model = g.name();

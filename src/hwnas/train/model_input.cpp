@@ -81,4 +81,15 @@ void check_classifier(const graph::Graph& g, std::int32_t classes) {
                                 g.name(), g.node_name(outputs.front()), s.c, classes, classes));
 }
 
+graph::Graph classifier_at(const graph::Graph& model, std::int32_t resolution, std::int32_t classes) {
+  graph::Graph g = resolution == 0 ? model : at_resolution(model, resolution);
+  const InputShape in = input_shape(g);
+  if (in.channels != 1 && in.channels != 3)
+    throw UserError(fmt::format("model '{}' takes {}-channel images; Fashion-MNIST's are grayscale, given to a "
+                                "model of 1 channel or replicated to 3: use in_ch=1 or in_ch=3",
+                                g.name(), in.channels));
+  check_classifier(g, classes);
+  return g;
+}
+
 }  // namespace hwnas::train

@@ -29,4 +29,11 @@ InputShape input_shape(const graph::Graph& graph);
 /// (its shape, and "classes=K" as the fix) otherwise.
 void check_classifier(const graph::Graph& graph, std::int32_t classes);
 
+/// `model` at `resolution` (its own when 0; at_resolution) checked as a classifier of
+/// Fashion-MNIST-like data: 1 or 3 input channels (gray images, replicated for 3) and
+/// check_classifier's `classes`. UserError naming the model and the fix otherwise. The
+/// classification runs and the search (on a space's baseline, when the experiment is read)
+/// call it.
+graph::Graph classifier_at(const graph::Graph& model, std::int32_t resolution, std::int32_t classes);
+
 }  // namespace hwnas::train

@@ -177,6 +177,11 @@ void check_subset_fills_batch(const std::map<std::int32_t, std::int64_t>& class_
   throw UserError(fmt::format("{}; give {} at least {:g}", what, subset_name, least));
 }
 
+void check_subset_fills_batch(const TrainOptions& options, std::string_view subset_name, std::string_view batch_name) {
+  check_subset_fills_batch(training_class_sizes(options.data_dir), options.validation, options.subset, options.batch,
+                           subset_name, batch_name);
+}
+
 std::int32_t max_threads() { return std::min(1024, 4 * resolve_threads(0)); }
 
 void check_threads(std::int64_t threads, std::string_view name) {

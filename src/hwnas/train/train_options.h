@@ -148,6 +148,11 @@ void check_subset_fills_batch(const std::map<std::int32_t, std::int64_t>& class_
                               double subset, std::int64_t batch, std::string_view subset_name,
                               std::string_view batch_name);
 
+/// The same for `options` (its validation, subset and batch) on the training split in
+/// options.data_dir (training_class_sizes, whose errors it throws too): what `train
+/// --serve`, `supernet train` and a search's accuracy.train check before any training.
+void check_subset_fills_batch(const TrainOptions& options, std::string_view subset_name, std::string_view batch_name);
+
 /// The most torch threads a run may ask for: 4 × this machine's cores (resolve_threads(0)),
 /// at most 1024. More only oversubscribes the cores (a typo such as --threads 1000).
 std::int32_t max_threads();

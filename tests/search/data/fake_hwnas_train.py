@@ -23,7 +23,8 @@ runs, with made-up, deterministic numbers of the model file's bytes:
                                       (bench/families.py's smoke run)
 
 Every start appends its arguments as one JSON line to $FAKE_TRAIN_LOG when set (the
-tests count process starts and check the options passed).
+tests count process starts and check the options passed), and `train --serve` each model
+path it trains as one line to $FAKE_TRAIN_REQUESTS when set (the tests count trainings).
 """
 import json
 import os
@@ -45,7 +46,7 @@ def size(path):
 def serve(answer):
     for line in sys.stdin:
         if not line.strip():
-            print(json.dumps({"model": "", "error": "empty request: send the path of one model file per line"}),
+            print(json.dumps({"model": "", "error": "empty request: send one model per line, a model file's path or a zoo spec"}),
                   flush=True)
             continue
         print(json.dumps(answer(line.strip())), flush=True)
@@ -81,7 +82,7 @@ if args[:2] == ["supernet", "eval"] and "--serve" in args:
 
     for line in sys.stdin:
         if not line.strip():
-            print(json.dumps({"error": "empty request: send the path of one model file per line"}), flush=True)
+            print(json.dumps({"error": "empty request: send one model per line, a model file's path or a zoo spec"}), flush=True)
             continue
         a = answer(line.strip())
         print(a if isinstance(a, str) else json.dumps(a), flush=True)
@@ -94,7 +95,13 @@ elif args[:1] == ["train"] and ("--json" in args or "--serve" in args):
         return {"status": "ok", "accuracy": accuracy, "metrics": {"top1": accuracy / 100}, "train_seconds": 0.001}
 
     if "--serve" in args:
-        serve(trained)
+        def logged(path):
+            if os.environ.get("FAKE_TRAIN_REQUESTS"):
+                with open(os.environ["FAKE_TRAIN_REQUESTS"], "a") as log:
+                    log.write(path + "\n")
+            return trained(path)
+
+        serve(logged)
     else:
         print(json.dumps(trained(args[1])))
 elif args[:2] == ["supernet", "train"] and "--json" in args:
