@@ -38,6 +38,10 @@ TEST(MpiMessages, ResultsRoundTripBitForBit) {
   const search::AccuracyResult back = parse_result_message(result_message(failed), 1);
   EXPECT_FALSE(back.accuracy);
   EXPECT_EQ(back.failure, failed.failure);
+  EXPECT_FALSE(back.killed);
+  search::AccuracyResult killed = failed;  // its program killed from outside (kill -9): not stored for reuse
+  killed.killed = true;
+  EXPECT_TRUE(parse_result_message(result_message(killed), 1).killed);
   EXPECT_EQ(result_message(failed).find('\n'), std::string::npos);
 }
 
@@ -80,7 +84,7 @@ TEST(MpiMessages, ForeignMessagesAreInternalErrorsNamingTheRank) {
       EXPECT_NE(std::string(e.what()).find(c.says), std::string::npos) << c.text << " → " << e.what();
     }
   }
-  EXPECT_THROW(parse_result_message(R"({"id": 1, "accuracy": "high", "failure": "", "seconds": 1})", 1),
+  EXPECT_THROW(parse_result_message(R"({"id": 1, "accuracy": "high", "failure": "", "seconds": 1, "killed": false})", 1),
                InternalError);
   EXPECT_THROW(parse_error_message(R"({"id": 1, "kind": "fatal", "message": ""})", 1), InternalError);
 }

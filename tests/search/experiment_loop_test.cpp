@@ -1,7 +1,9 @@
 // The experiment loop on test doubles: determinism, resume equal to an uninterrupted run,
 // genomes asked again answered from the records, exhaustion, interruption.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <chrono>
@@ -243,6 +245,58 @@ TEST(ExperimentLoop, ATrialThatFailedWithTheInterruptionIsNotStored) {
   run(problem, dir.file("e"), "random", {.trials = 10}, false);
   run(problem, dir.file("whole"), "random", {.trials = 10}, true);
   expect_same_trials(read_experiment(dir.file("e")), read_experiment(dir.file("whole")));
+}
+
+// A program killed from outside (kill -9, the out-of-memory killer; s27 fresh-user finding
+// 4): the trial fails and the search goes on, the user is told at once, and the evaluation is
+// not stored, so a step redone on --resume (one cut short) runs it again.
+TEST(ExperimentLoop, AnEvaluationKilledFromOutsideIsNamedAtOnceAndNotStored) {
+  const FakeProblem problem;
+  TestDir dir;
+  struct Killed final : CostModel {
+    FakeCostModel inner;
+    mutable int calls = 0;
+    explicit Killed(const FakeProblem& p) : inner(p) {}
+    Trial screen(const space::Genome& g) override { return inner.screen(g); }
+    std::int32_t rungs() const override { return 1; }
+    AccuracyResult evaluate_accuracy(const AccuracyJob& job) const override {
+      if (++calls != 2) return inner.evaluate_accuracy(job);
+      AccuracyResult r{job.id, std::nullopt, "hwnas-train: 'hwnas-train' was killed by signal 9 (Killed)", 0};
+      r.killed = true;
+      return r;
+    }
+    Feedback feedback(const Trial& t) const override { return inner.feedback(t); }
+    std::size_t objectives() const override { return 1; }
+    std::vector<std::string> objective_names() const override { return {"accuracy"}; }
+    std::vector<std::pair<std::string, double>> layer_latency_ms(const graph::Graph&) const override { return {}; }
+  } cost(problem);
+  const space::Filters no_filters;
+  const std::unique_ptr<Strategy> s = make_strategy("random", nlohmann::json::object(), {&problem.space, 7, 1});
+  std::vector<std::string> notes;
+  {
+    ExperimentStore store = ExperimentStore::create(dir.file("e"), fake_info("random"));
+    SearchHooks hooks;
+    hooks.note = [&](const std::string& line) { notes.push_back(line); };
+    EXPECT_EQ(search_loop({problem.space, cost, *s, no_filters}, store, {.trials = 20}, hooks).reason,
+              StopReason::budget);
+  }
+  const ExperimentRecord r = read_experiment(dir.file("e"));
+  ASSERT_EQ(r.trials.size(), 20u);
+  const auto killed = std::find_if(r.trials.begin(), r.trials.end(), [](const Trial& t) {
+    return t.reason.find("killed by signal 9") != std::string::npos;
+  });
+  ASSERT_NE(killed, r.trials.end());
+  EXPECT_EQ(killed->status, TrialStatus::failed);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_TRUE(notes[0].starts_with(fmt::format("trial {} failed at rung 0: hwnas-train: 'hwnas-train' was killed by "
+                                               "signal 9 (Killed); not the network's fault (kill -9, or the kernel's "
+                                               "out-of-memory killer",
+                                               killed->index)))
+      << notes[0];
+  // Every other evaluation is stored for a resume to reuse; the killed one is not.
+  const std::vector<StoredEvaluation> stored = ExperimentStore::open(dir.file("e")).evaluations();
+  EXPECT_EQ(stored.size(), static_cast<std::size_t>(cost.calls - 1));
+  for (const StoredEvaluation& e : stored) EXPECT_NE(e.genome, killed->genome);
 }
 
 // A wall-time budget counts the steps' time; here every evaluation takes 2 ms, so a budget

@@ -278,13 +278,19 @@ void add_search_command(CLI::App& app) {
                      : fmt::format("\nhwnas: interrupted while the accuracy sources started: nothing was stored (no "
                                    "experiment in {}); start the search again\n",
                                    printable(args->out));
-    std::signal(SIGINT, request_stop);
-    std::signal(SIGTERM, request_stop);
+    // A signal the shell had us ignore stays ignored: `hwnas search ... &` from a script
+    // ignores SIGINT, so that the terminal's Ctrl-C does not stop it (s27 finding 13).
+    const auto handle = [](int signal_number) {
+      if (std::signal(signal_number, request_stop) == SIG_IGN) std::signal(signal_number, SIG_IGN);
+    };
+    handle(SIGINT);
+    handle(SIGTERM);
     ProgressBar bar("search " + args->experiment);
     search::SearchHooks hooks;
     hooks.stop = &g_stop;
     hooks.pool = pool.get();
     hooks.started = [] { g_starting = false; };
+    hooks.note = [&bar](const std::string& line) { bar.note(line); };
     hooks.progress = [&bar](const search::SearchProgress& p) {
       const std::string best =
           p.best ? fmt::format("best {} {:.4g}", p.objective, *p.best) : std::string("none feasible yet");
@@ -293,8 +299,8 @@ void add_search_command(CLI::App& app) {
     };
     const search::SearchResult result = search::run_search(config, args->out, args->resume, hooks);
     bar.finish();
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    for (const int signal_number : {SIGINT, SIGTERM})
+      if (std::signal(signal_number, SIG_DFL) == SIG_IGN) std::signal(signal_number, SIG_IGN);
     if (result.outcome.reason == search::StopReason::interrupted) {
       const std::string cause = distributed ? mpi_stop_cause(*mpi) : "interrupted";
       fmt::print(stderr, "hwnas: {} after {}; the experiment in {} is consistent: continue it with {}{}\n", cause,

@@ -50,7 +50,8 @@ std::string result_message(const search::AccuracyResult& result) {
   return Json{{"id", result.id},
               {"accuracy", result.accuracy ? Json(*result.accuracy) : Json(nullptr)},
               {"failure", result.failure},
-              {"seconds", result.seconds}}
+              {"seconds", result.seconds},
+              {"killed", result.killed}}
       .dump();
 }
 
@@ -89,12 +90,13 @@ search::AccuracyJob parse_job_message(std::string_view text, int rank) {
 }
 
 search::AccuracyResult parse_result_message(std::string_view text, int rank) {
-  const Json j = parse_object(text, rank, "result", {"id", "accuracy", "failure", "seconds"});
+  const Json j = parse_object(text, rank, "result", {"id", "accuracy", "failure", "seconds", "killed"});
   search::AccuracyResult result;
   result.id = field<std::int64_t>(j, "id", rank, "result");
   if (!j.at("accuracy").is_null()) result.accuracy = field<double>(j, "accuracy", rank, "result");
   result.failure = field<std::string>(j, "failure", rank, "result");
   result.seconds = field<double>(j, "seconds", rank, "result");
+  result.killed = field<bool>(j, "killed", rank, "result");
   return result;
 }
 

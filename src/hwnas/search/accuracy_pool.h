@@ -32,6 +32,9 @@ struct AccuracyResult {
   std::optional<double> accuracy;  // the task's metric in [0, 100]; unset: failed, `failure` says why
   std::string failure;             // one line
   double seconds = 0;              // wall time of the evaluation
+  /// Failed because its program was killed from outside (trial_program.h ProgramKilled:
+  /// kill -9, the out-of-memory killer): not the model's failure, so not stored for reuse.
+  bool killed = false;
 };
 
 /// Evaluates one job in this process: decodes the genome, asks the rung's accuracy source.

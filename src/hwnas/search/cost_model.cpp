@@ -12,6 +12,7 @@
 #include "hwnas/search/latency_source.h"
 #include "hwnas/search/metrics.h"
 #include "hwnas/search/objective.h"
+#include "hwnas/search/trial_program.h"
 
 namespace hwnas::search {
 namespace {
@@ -56,6 +57,9 @@ class ExperimentCostModel : public CostModel {
       const graph::Graph network = space_.decode(job.genome);
       const std::string arch = space_.arch(job.genome);
       r.accuracy = accuracy_[static_cast<std::size_t>(job.rung)]->accuracy({job.genome, arch, network});
+    } catch (const ProgramKilled& e) {
+      r.failure = e.what();
+      r.killed = true;
     } catch (const UserError& e) {
       r.failure = e.what();
     }

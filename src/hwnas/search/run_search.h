@@ -46,6 +46,9 @@ struct SearchHooks {
   /// (its completed evaluations are: a resume answers them without running them again).
   const std::atomic<bool>* stop = nullptr;
   std::function<void(const SearchProgress&)> progress;
+  /// One line for the user at once, between progress updates: an evaluation whose program
+  /// was killed from outside (kill -9, the out-of-memory killer; search_step.h).
+  std::function<void(const std::string&)> note;
   /// Runs the accuracy evaluations; null: run_search makes make_thread_pool(the cost
   /// model's evaluate_accuracy, parallel.workers). The MPI pool of `mpirun ... hwnas search`
   /// is given here. Without `parallel.batch`, a step asks pool->workers() candidates.

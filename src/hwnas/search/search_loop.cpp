@@ -80,7 +80,7 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
 
     const std::size_t before = trials.size();
     const Bracket bracket = parts.schedule ? parts.schedule->bracket(state.batches) : Bracket{1, 0};
-    const std::optional<std::size_t> added = run_step(parts, store, records, state, bracket, hooks.stop);
+    const std::optional<std::size_t> added = run_step(parts, store, records, state, bracket, hooks);
     if (!added) return {StopReason::interrupted, "interrupted"};
     for (std::size_t i = before; i < records.trials.size(); ++i) {
       const Trial& t = records.trials[i];

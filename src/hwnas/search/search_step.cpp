@@ -37,11 +37,15 @@ std::optional<Trial> filtered(const SearchParts& parts, const space::Genome& gen
 /// The accuracy of each of `genomes` at `rung`: from the store's evaluations when there,
 /// else run through the pool (or in line), each result stored as it arrives. An entry is
 /// unset when `stop` kept its job from running or it failed while stop was set (the
-/// interruption's failure, not the architecture's: not stored).
+/// interruption's failure, not the architecture's: not stored). One whose program was
+/// killed from outside (kill -9, the out-of-memory killer) fails its trial but is not
+/// stored either, so a step redone on --resume runs it again; hooks.note says so at once.
 std::vector<std::optional<AccuracyResult>> evaluate_rung(SearchParts& parts, ExperimentStore& store,
                                                          LoopRecords& records,
                                                          const std::vector<space::Genome>& genomes,
-                                                         std::int32_t rung, const std::atomic<bool>* stop) {
+                                                         const std::vector<std::int64_t>& trial_indices,
+                                                         std::int32_t rung, const SearchHooks& hooks) {
+  const std::atomic<bool>* stop = hooks.stop;
   std::vector<std::optional<AccuracyResult>> results(genomes.size());
   std::vector<AccuracyJob> jobs;
   for (std::size_t i = 0; i < genomes.size(); ++i) {
@@ -56,6 +60,15 @@ std::vector<std::optional<AccuracyResult>> evaluate_rung(SearchParts& parts, Exp
     const auto i = static_cast<std::size_t>(r.id);
     HWNAS_CHECK(r.id >= 0 && i < genomes.size() && !results[i]);
     if (!r.accuracy && stop != nullptr && stop->load()) return;
+    if (r.killed) {
+      if (hooks.note)
+        hooks.note(fmt::format("trial {} failed at rung {}: {}; not the network's fault (kill -9, or the kernel's "
+                               "out-of-memory killer: dmesg says which); a step redone by --resume runs it again, "
+                               "a finished one keeps it (docs/experiments.md)",
+                               trial_indices[i], rung, r.failure));
+      results[i] = r;
+      return;
+    }
     const StoredEvaluation e{genomes[i], rung, r.accuracy, r.failure, r.seconds};
     store.commit_evaluation(e);
     records.evaluations.insert_or_assign({genomes[i], rung}, e);
@@ -76,7 +89,7 @@ std::vector<std::optional<AccuracyResult>> evaluate_rung(SearchParts& parts, Exp
 /// `bracket.first_rung`, then those the schedule promotes at each next rung up to the top;
 /// each trial is finished at the highest rung it reached. False when `stop` cut them short.
 bool evaluate_accuracy(SearchParts& parts, ExperimentStore& store, LoopRecords& records, std::vector<Trial>& fresh,
-                       const Bracket& bracket, const std::atomic<bool>* stop) {
+                       const Bracket& bracket, const SearchHooks& hooks) {
   std::vector<std::size_t> waiting;
   for (std::size_t k = 0; k < fresh.size(); ++k)
     if (parts.cost_model.awaits_accuracy(fresh[k])) waiting.push_back(k);
@@ -84,9 +97,13 @@ bool evaluate_accuracy(SearchParts& parts, ExperimentStore& store, LoopRecords& 
   HWNAS_CHECK(waiting.empty() || (bracket.first_rung >= 0 && bracket.first_rung <= top));
   for (std::int32_t rung = bracket.first_rung; !waiting.empty(); ++rung) {
     std::vector<space::Genome> genomes;
-    for (const std::size_t k : waiting) genomes.push_back(fresh[k].genome);
+    std::vector<std::int64_t> indices;
+    for (const std::size_t k : waiting) {
+      genomes.push_back(fresh[k].genome);
+      indices.push_back(fresh[k].index);
+    }
     const std::vector<std::optional<AccuracyResult>> results =
-        evaluate_rung(parts, store, records, genomes, rung, stop);
+        evaluate_rung(parts, store, records, genomes, indices, rung, hooks);
     for (std::size_t j = 0; j < waiting.size(); ++j) {
       if (!results[j]) return false;
       parts.cost_model.finish(fresh[waiting[j]], *results[j], rung);
@@ -133,7 +150,8 @@ LoopRecords LoopRecords::load(const ExperimentStore& store) {
 }
 
 std::optional<std::size_t> run_step(SearchParts& parts, ExperimentStore& store, LoopRecords& records,
-                                    SearchState& state, const Bracket& bracket, const std::atomic<bool>* stop) {
+                                    SearchState& state, const Bracket& bracket, const SearchHooks& hooks) {
+  const std::atomic<bool>* stop = hooks.stop;
   const auto start = Clock::now();
   // Every ask before any tell: the batch is the strategy's, whatever the workers.
   std::vector<space::Genome> asked;
@@ -168,7 +186,7 @@ std::optional<std::size_t> run_step(SearchParts& parts, ExperimentStore& store, 
     }
   }
 
-  if (!evaluate_accuracy(parts, store, records, fresh, bracket, stop)) return std::nullopt;
+  if (!evaluate_accuracy(parts, store, records, fresh, bracket, hooks)) return std::nullopt;
   // Ctrl-C reaches the programs we run too: a failure while it was set is the
   // interruption's, not the architecture's, so the step is dropped and asked again on --resume.
   if (stop != nullptr && stop->load())

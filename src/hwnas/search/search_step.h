@@ -34,10 +34,11 @@ std::optional<std::string> budget_reached(const Budget& budget, std::int64_t tri
                                           double elapsed_s, std::int64_t steps);
 
 /// Runs one step; updates `state` (counters, elapsed time, strategy state) and `records`
-/// (the new trials) as committed. Returns the number of new trials, or nullopt when `stop`
-/// cut the step short (a job not started, or one that failed while stop was set): then
-/// nothing of the step but its completed evaluations is stored, and the caller stops.
+/// (the new trials) as committed. Returns the number of new trials, or nullopt when
+/// `hooks.stop` cut the step short (a job not started, or one that failed while stop was
+/// set): then nothing of the step but its completed evaluations is stored, and the caller
+/// stops. An evaluation whose program was killed from outside is not stored (hooks.note).
 std::optional<std::size_t> run_step(SearchParts& parts, ExperimentStore& store, LoopRecords& records,
-                                    SearchState& state, const Bracket& bracket, const std::atomic<bool>* stop);
+                                    SearchState& state, const Bracket& bracket, const SearchHooks& hooks);
 
 }  // namespace hwnas::search

@@ -41,6 +41,10 @@ nlohmann::json ServedProgram::ask(const std::string& path) {
       why = fmt::format("gave no answer within timeout_s {:g} s{}", timeout_s_, session_->stderr_note());
     } else if (outcome == hw::BatchSession::Outcome::ended) {
       why = session_->end_note() + session_->stderr_note();
+      if (killed_from_outside(session_->end_signal())) {
+        session_.reset();
+        throw ProgramKilled(fmt::format("{}: {}", what_, why));
+      }
     } else {
       session_->abort();
       why = "answered a line over 1 MiB";

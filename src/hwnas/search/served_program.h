@@ -37,7 +37,8 @@ class ServedProgram {
   /// The answer to the model file at `path` (written by the caller, e.g. into dir()): one
   /// JSON object. Throws UserError "WHAT refused it: ERROR" for an {"error"} answer, and a
   /// one-line UserError when the program cannot be started, ends ("WHAT: 'hwnas-train'
-  /// exited with status 2; stderr ends with: '...'"), answers no line within timeout_s
+  /// exited with status 2; stderr ends with: '...'"; ProgramKilled when a signal from
+  /// outside ended it, trial_program.h), answers no line within timeout_s
   /// (killed), a line over 1 MiB or one that is not a JSON object; after those the next
   /// call starts a new process. Not thread-safe: callers take turns (from any threads).
   /// `path` must be one non-blank line (the protocol's request); UserError otherwise.

@@ -82,10 +82,17 @@ hw::ProcessResult run_trial_program(const std::vector<std::string>& argv, const 
   if (!r.started) throw UserError(fmt::format("cannot run '{}' ({})", program, r.exec_error));
   if (r.timed_out)
     throw UserError(fmt::format("'{}' gave no answer within timeout_s = {:g} s and was killed", program, timeout_s));
-  if (r.signal != 0)
-    throw UserError(fmt::format("'{}' was killed by signal {} ({}){}", program, r.signal, ::strsignal(r.signal),
-                                stderr_note(r.err)));
+  if (r.signal != 0) {
+    const std::string why =
+        fmt::format("'{}' was killed by signal {} ({}){}", program, r.signal, ::strsignal(r.signal), stderr_note(r.err));
+    if (killed_from_outside(r.signal)) throw ProgramKilled(why);
+    throw UserError(why);
+  }
   return r;
+}
+
+bool killed_from_outside(int signal) {
+  return signal == SIGKILL || signal == SIGTERM || signal == SIGINT || signal == SIGHUP;
 }
 
 nlohmann::json answer_object(std::string_view text, std::string_view help) {

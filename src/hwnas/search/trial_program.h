@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hwnas/base/error.h"
 #include "hwnas/hw/external/subprocess.h"
 
 namespace hwnas::search {
@@ -49,10 +50,25 @@ std::string one_line(std::string_view text);
 /// the error), or "; it printed nothing on stderr".
 std::string stderr_note(const std::string& err);
 
+/// Whether `signal` is one that ends a process from outside (SIGKILL: kill -9 or the
+/// kernel's out-of-memory killer; SIGTERM, SIGINT, SIGHUP: kill), rather than a crash of
+/// the program's own (SIGSEGV, SIGABRT, SIGBUS, ...).
+bool killed_from_outside(int signal);
+
+/// A trial's program killed from outside (killed_from_outside) before it answered, which
+/// hwnas did not do (its timeout_s kill is a plain UserError): no property of the model it
+/// was evaluating, so the search does not keep the evaluation for a resume to reuse
+/// (CostModel::evaluate_accuracy sets AccuracyResult::killed; docs/experiments.md).
+class ProgramKilled : public UserError {
+ public:
+  using UserError::UserError;
+};
+
 /// Runs `argv` in `work_dir` with empty stdin (hw::run_process). Throws UserError naming
 /// `program` when it could not be started, ran past `timeout_s` seconds (killed with its
-/// process group), or was killed by a signal; returns the result otherwise, whatever its
-/// exit status. `environment`: "NAME=VALUE" entries on top of this process's environment.
+/// process group), or was killed by a signal (ProgramKilled when killed_from_outside);
+/// returns the result otherwise, whatever its exit status. `environment`: "NAME=VALUE"
+/// entries on top of this process's environment.
 hw::ProcessResult run_trial_program(const std::vector<std::string>& argv, const std::string& work_dir,
                                     double timeout_s, const std::string& program,
                                     const std::vector<std::string>& environment = {});

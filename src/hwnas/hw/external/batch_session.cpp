@@ -121,8 +121,10 @@ std::string BatchSession::end_note() {
   const bool exited = child_.has_exited();
   const int status = child_.kill_and_reap();
   if (!exited) return fmt::format("'{}' closed its stdout (it was killed)", program_);
-  if (WIFSIGNALED(status))
-    return fmt::format("'{}' was killed by signal {} ({})", program_, WTERMSIG(status), strsignal(WTERMSIG(status)));
+  if (WIFSIGNALED(status)) {
+    end_signal_ = WTERMSIG(status);
+    return fmt::format("'{}' was killed by signal {} ({})", program_, end_signal_, strsignal(end_signal_));
+  }
   return fmt::format("'{}' exited with status {}", program_, WEXITSTATUS(status));
 }
 

@@ -50,6 +50,9 @@ class BatchSession {
   /// After `ended`: how the program ended, e.g. "'prog' exited with status 3" or "'prog'
   /// was killed by signal 11 (Segmentation fault)"; kills and reaps what is left.
   std::string end_note();
+  /// After end_note: the signal that ended the program, or 0 (it exited, or had not ended
+  /// and end_note killed it).
+  int end_signal() const { return end_signal_; }
   /// "; stderr ends with: '<last line, up to ~100 characters>'" or "; it printed nothing
   /// on stderr": for errors.
   std::string stderr_note() const;
@@ -68,6 +71,7 @@ class BatchSession {
   std::string out_;  // stdout read and not yet taken as lines
   std::string err_;  // the last 64 KiB of stderr
   bool out_open_ = true;
+  int end_signal_ = 0;
 };
 
 }  // namespace hwnas::hw
