@@ -154,6 +154,18 @@ TEST(MultiFidelitySection, BadValuesNameTheKey) {
     EXPECT_NE(error.find(expected), std::string::npos) << yaml << "\n  gave: " << error;
     EXPECT_EQ(error.find('\n'), std::string::npos) << error;
   }
+  // A key of the file that an override of another key made wrong names the override (s27
+  // fresh-user finding 8: --set multi_fidelity.method=hyperband over the file's candidates).
+  try {
+    make_fidelity_schedule(experiment(kCommand + mf + "{method: hyperband, rungs: [1, 2], candidates: 4}"),
+                           (scratch() / "mf.yaml").string(), 4, {"multi_fidelity.method"});
+    ADD_FAILURE() << "candidates were accepted with hyperband";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find(": multi_fidelity.candidates (with multi_fidelity.method from "
+                                         "--set): hyperband sets each bracket's candidates itself"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // proxy rung, a supernet rung and a training rung, on a copy of hwnas beside a fake
 // hwnas-train (data/fake_hwnas_train.py: made-up numbers, the real protocols), so that the
 // loop, the promotions, the per-rung costs and the errors are checked in seconds.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
@@ -187,6 +189,109 @@ TEST(HybridSearchCli, ResumeRefusesASupernetReplacedSinceTheStart) {
   const Result other_moved = resume("24", moved);
   EXPECT_EQ(other_moved.status, 2) << other_moved.err;
   EXPECT_NE(other_moved.err.find("is not the file the experiment in "), std::string::npos) << other_moved.err;
+}
+
+// A supernet process killed with SIGKILL mid-search (kill -9, the out-of-memory killer; s27
+// fresh-user finding 4): one line on stderr at once naming the trial, the trial failed, the
+// search goes on with a new process, and the evaluation is not in the store for a resume to reuse.
+TEST(HybridSearchCli, AnEvaluationKilledFromOutsideIsNamedOnStderrAndNotStored) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  write_supernet("k.supernet", "kill9_once 2");  // the probe and one candidate answered, then SIGKILL
+  fs::remove(scratch_dir() / "k.supernet.once");
+  const Result r = search(hybrid("[{supernet: k.supernet}, {}]"), "killed");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string says = "failed at rung 0: hwnas-train supernet eval: '";
+  const std::size_t at = r.err.find(says);
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const std::string line = r.err.substr(r.err.rfind('\n', at) + 1, r.err.find('\n', at) - r.err.rfind('\n', at) - 1);
+  EXPECT_NE(line.find("' was killed by signal 9 (Killed); it printed nothing on stderr; not the network's fault"),
+            std::string::npos)
+      << line;
+  const ExperimentRecord record = read_experiment((scratch_dir() / "killed").string());
+  ASSERT_EQ(record.trials.size(), 8U);
+  std::vector<const Trial*> failed;
+  for (const Trial& t : record.trials)
+    if (t.status == TrialStatus::failed) failed.push_back(&t);
+  ASSERT_EQ(failed.size(), 1U);
+  EXPECT_NE(line.find(fmt::format("trial {} failed", failed[0]->index)), std::string::npos) << line;
+  const std::vector<StoredEvaluation> stored = ExperimentStore::open((scratch_dir() / "killed").string()).evaluations();
+  EXPECT_EQ(std::count_if(stored.begin(), stored.end(),
+                          [&](const StoredEvaluation& e) { return e.genome == failed[0]->genome; }),
+            0);
+  EXPECT_EQ(stored.size(), 8U + 4U - 1U);  // 4 candidates a bracket at rung 0, the best 2 trained; one killed
+}
+
+// --resume compares what decides the trials, not the keys as written (s27 fresh-user
+// finding 5): a training key added at its default, or a higher timeout_s, resumes; a
+// batch that came from parallel.workers is named by the key the user wrote.
+TEST(HybridSearchCli, ResumeComparesEffectiveTrainingValues) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  const std::string space = (fs::path(HWNAS_SOURCE_DIR) / "configs/spaces/mobilenet-cls-fmnist.yaml").string();
+  const std::string file =
+      write_temp("eff.yaml", "space: " + space + "\nlatency: {target: edgetpu-like}\naccuracy:\n  train: {epochs: 1, "
+                             "threads: 1}\nparallel: {workers: 2}\nobjective: {maximize: accuracy}\nstrategy: {name: random}\n"
+                             "budget: {trials: 2}\nseed: 3\n");
+  const std::string dir = (scratch_dir() / "eff").string();
+  fs::remove_all(dir);
+  ASSERT_EQ(run_program({hwnas_with_fake_train(), "search", file, "--out", dir}).status, 0);
+  const auto resume = [&](int trials, std::vector<std::string> sets) {
+    std::vector<std::string> argv = {hwnas_with_fake_train(), "search", file, "--out", dir, "--resume"};
+    sets.push_back("budget.trials=" + std::to_string(trials));
+    for (const std::string& set : sets) argv.insert(argv.end(), {"--set", set});
+    return run_program(argv);
+  };
+  // lr and seed at their defaults (sgd's 0.1, 0), written as 1e-1; a week's timeout_s.
+  const Result same = resume(4, {"accuracy.train.lr=1e-1", "accuracy.train.seed=0", "accuracy.train.timeout_s=604800"});
+  ASSERT_EQ(same.status, 0) << same.err;
+  EXPECT_EQ(read_experiment(dir).trials.size(), 4U);
+  const Result lr = resume(6, {"accuracy.train.lr=0.05"});
+  EXPECT_EQ(lr.status, 2) << lr.err;
+  EXPECT_NE(lr.err.find("key 'accuracy.train.lr' (from --set) is 0.05 here but 0.1 in the experiment stored in"),
+            std::string::npos)
+      << lr.err;
+  const Result workers = resume(6, {"parallel={workers: 1}"});
+  EXPECT_EQ(workers.status, 2) << workers.err;
+  EXPECT_NE(workers.err.find("parallel.batch is not given, so a step asks one candidate per worker (parallel.workers, "
+                             "from --set): 1 here, but the experiment stored in " + dir + " ran steps of 2, and its "
+                             "trials depend on them; add parallel.batch: 2 (--set parallel.batch=2)"),
+            std::string::npos)
+      << workers.err;
+  const Result batch = resume(6, {"parallel={workers: 3, batch: 2}"});
+  EXPECT_EQ(batch.status, 0) << batch.err;
+  EXPECT_EQ(read_experiment(dir).trials.size(), 6U);
+  // More workers than a step has candidates: said at the start (s27 fresh-user finding 13).
+  EXPECT_NE(batch.err.find(": parallel.batch 2 is below the 3 workers: a step evaluates 2 candidates at once and the "
+                           "other workers wait; leave parallel.batch out (one candidate per worker) or raise it"),
+            std::string::npos)
+      << batch.err;
+}
+
+// With accuracy.train.resolution fixed, genomes that differ only in their resolution train
+// one network: it is trained once (s27 fresh-user finding 13).
+TEST(HybridSearchCli, AFixedResolutionTrainsANetworkOnce) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  const std::string space = write_temp(
+      "res_only.yaml",
+      "name: res-only\ndescription: two networks that differ only in their input resolution\ninput: {channels: 1, "
+      "resolution: [28, 32]}\nactivation: relu6\nstem: {channels: 16, kernel: 3, stride: 2}\nstages:\n  - {name: s1, "
+      "stride: 2, depth: [1], channels: 16, block: [ibn], kernel: [3], expansion: [1], se: [false]}\nhead: {task: "
+      "classification, classes: 10, features: 32}\n");
+  const std::string requests = (scratch_dir() / "requests.log").string();
+  for (const std::string resolution : {"32", "0"}) {
+    fs::remove(requests);
+    ::setenv("FAKE_TRAIN_REQUESTS", requests.c_str(), 1);
+    const Result r = search("space: " + space + "\naccuracy: {train: {epochs: 1, threads: 1, resolution: " +
+                                resolution + "}}\nobjective: {maximize: accuracy}\nstrategy: {name: random}\n" +
+                                "budget: {trials: 2}\n",
+                            "res_once");
+    ::unsetenv("FAKE_TRAIN_REQUESTS");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const ExperimentRecord record = read_experiment((scratch_dir() / "res_once").string());
+    ASSERT_EQ(record.trials.size(), 2U);
+    std::ifstream in(requests);
+    const auto trainings = std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
+    EXPECT_EQ(trainings, resolution == "32" ? 1 : 2) << "resolution " << resolution;  // 0: each network's own
+  }
 }
 
 // Ctrl-C while the accuracy sources start (here the supernet's probe hangs: a real one

@@ -218,7 +218,9 @@ TEST(ParallelSearch, ResumeTakesOtherWorkersButNotAnotherBatch) {
   const std::string config = experiment("resume", fresh_path("resume.log"), "parallel: {workers: 2}"), dir = fresh_path("resume");
   search_json({"search", config, "--out", dir, "--set", "budget.trials=4"});
   expect_bad_input({"search", config, "--out", dir, "--resume", "--set", "parallel.workers=3"},
-                   "key 'parallel.batch' is 3 here but 2 in the experiment stored");
+                   "parallel.batch is not given, so a step asks one candidate per worker (parallel.workers, from "
+                   "--set): 3 here, but the experiment stored in " + dir + " ran steps of 2, and its trials depend "
+                   "on them; add parallel.batch: 2 (--set parallel.batch=2) to resume with these workers");
   const nlohmann::json more = search_json({"search", config, "--out", dir, "--resume", "--set", "parallel={workers: 3, "
                                         "batch: 2}", "--set", "budget.trials=6"});
   EXPECT_EQ(more.at("trials").size(), 6u);

@@ -234,13 +234,20 @@ TEST(SearchCli, ResumeRefusesAChangedConfigNamingTheKey) {
   search_json({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials=5"});
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--resume", "--set", "budget.trials=5", "--set",
                     "strategy.population=40"},
-                   "--resume: " + kLatencyOnly + ": key 'strategy.population' is 40 here but 32 in the experiment "
+                   "--resume: " + kLatencyOnly + ": key 'strategy.population' (from --set) is 40 here but 32 in the "
+                   "experiment "
                    "stored in " + dir + "; resume with the config it was started with");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--resume", "--set", "seed=99", "--set", "budget.trials=5"},
-                   "key 'seed' is 99 here but");
+                   "key 'seed' (from --set) is 99 here but");
   // Only the budget changed: the search goes on from where it stopped.
   const nlohmann::json more = search_json({"search", kLatencyOnly, "--out", dir, "--resume", "--set", "budget.trials=9"});
   EXPECT_EQ(more.at("trials").size(), 9u);
+  // A resume that runs nothing (its budget spent) records nothing: the budget below is still
+  // the one the last steps ran with (s27 fresh-user finding 10).
+  EXPECT_EQ(search_json({"search", kLatencyOnly, "--out", dir, "--resume", "--set", "budget.trials=5"})
+                .at("trials")
+                .size(),
+            9u);
   // A budget --set gave, not repeated: the file's 300 would replace it silently (s26 second
   // pass, finding 13).
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--resume"},
@@ -288,11 +295,24 @@ TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
   // pass, finding 3), by its name, the last part of its name, or the keys under it.
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--seed", "3"},
                    "hwnas: --seed is a key of the experiment file, not an option of 'hwnas search': give --set "
-                   "seed=3; run 'hwnas search --help'");
+                   "seed=3 (or accuracy.train.seed); run 'hwnas search --help'");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--epochs", "3"},
+                   "--epochs is a key of the experiment file, not an option of 'hwnas search': give --set "
+                   "accuracy.train.epochs=3");
+  // A value where none goes, --set KEY VALUE, an option without its value (s27 fresh-user
+  // findings 7 and 12).
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--resume", "runs/x"},
+                   "hwnas: unexpected argument 'runs/x' for 'hwnas search': --resume takes no value: it continues "
+                   "what --out names (give --out runs/x --resume); run 'hwnas search --help'");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials", "5"},
+                   "unexpected argument '5' for 'hwnas search': --set takes KEY=VALUE: give --set budget.trials=5");
+  expect_bad_input({"search", kLatencyOnly, "--json", "yes", "--out", dir},
+                   "unexpected argument 'yes' for 'hwnas search': --json takes no value; drop 'yes'");
+  expect_bad_input({"search", kLatencyOnly, "--out"}, "hwnas: --out needs a value (--out VALUE); run 'hwnas search");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--target=npu-p16"},
                    "give --set latency.target=npu-p16; run");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--batch", "8"},
-                   "give --set batch=8 (or parallel.batch); run");
+                   "give --set batch=8 (or parallel.batch, accuracy.train.batch); run");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--budget"},
                    "give --set budget.evaluations=VALUE (or budget.trials, budget.seconds); run");
   // Another tool's spelling of one of its options.

@@ -104,26 +104,40 @@ TEST(TrainAccuracy, ADetectorIsTrainedOnScenesAndAnswersMapInPercent) {
   const std::string spaces = std::string(HWNAS_SOURCE_DIR) + "/configs/spaces/";
   const std::unique_ptr<space::Space> det = space::make_space(spaces + "mobilenet-det-scenes.yaml", {});
   const std::unique_ptr<space::Space> seg = space::make_space(spaces + "mobilenet-seg-scenes.yaml", {});
+  // The read's error for `space` ("" when it is accepted).
+  const auto read_error = [&](const space::Space& space) {
+    try {
+      plan_accuracy_sources(load_yaml_file(file(), "experiment file"), file(), space);
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
   for (const std::string resolution : {"", ", resolution: 64"}) {
     write_file(file(), "accuracy:\n  train: {task: segmentation" + resolution + "}\n");
-    EXPECT_NO_THROW(plan_accuracy_sources(load_yaml_file(file(), "experiment file"), file(), *seg)) << resolution;
+    EXPECT_EQ(read_error(*seg), "") << resolution;
     write_file(file(), "accuracy:\n  train: {task: detection" + resolution + "}\n");
-    EXPECT_NO_THROW(plan_accuracy_sources(load_yaml_file(file(), "experiment file"), file(), *det)) << resolution;
+    EXPECT_EQ(read_error(*det), "") << resolution;
   }
+  // Checked at each rung's resolution, naming the rung's key: here presence's 2 classes.
+  write_file(file(), "accuracy:\n  train: {task: detection, scene_labels: presence}\nmulti_fidelity:\n  method: "
+                     "successive_halving\n  rungs: [{resolution: 64, epochs: 1}, {epochs: 2}]\n");
+  const std::string presence = read_error(*det);
+  EXPECT_NE(presence.find(": multi_fidelity.rungs[0].resolution: space 'mobilenet-det-scenes' cannot be trained on "
+                          "the scenes for detection at resolution 64 ("),
+            std::string::npos)
+      << presence;
+  EXPECT_TRUE(presence.ends_with("e.g. configs/spaces/mobilenet-det-scenes.yaml with classes: 2")) << presence;
   write_file(file(), "accuracy:\n  train: {task: detection, scenes: 16, test_scenes: 4, scene_size: 32, "
                      "resolution: 32, epochs: 1, batch: 8, threads: 1}\n");
   auto s = make_accuracy_sources(load_yaml_file(file(), "experiment file"), file(), *det);
   // The shipped 91-class space is refused when the experiment is read, naming what to give.
-  try {
-    make_accuracy_sources(load_yaml_file(file(), "experiment file"), file(), *space::make_space("mobilenet-det", {}));
-    ADD_FAILURE() << "a space of 91-class detectors was accepted for the scenes";
-  } catch (const UserError& e) {
-    const std::string why = e.what();
-    EXPECT_NE(why.find("accuracy.train: space 'mobilenet-det' cannot be trained on the scenes for detection ("),
-              std::string::npos)
-        << why;
-    EXPECT_NE(why.find("give a space of SSD detectors of 11 classes"), std::string::npos) << why;
-  }
+  const std::string coco = read_error(*space::make_space("mobilenet-det", {}));
+  EXPECT_NE(coco.find("accuracy.train: space 'mobilenet-det' cannot be trained on the scenes for detection at "
+                      "resolution 32 ("),
+            std::string::npos)
+      << coco;
+  EXPECT_NE(coco.find("give a space of SSD detectors of 11 classes"), std::string::npos) << coco;
   const graph::Graph detector = graph::build_zoo_model("ssdlite_mobilenet_v2:width=0.25,classes=11");
   const space::Genome g = nb201().parse_arch(kCheap);  // the source reads only the network
   const std::string arch = "ssdlite";
@@ -186,6 +200,10 @@ TEST(TrainAccuracy, BadKeysAreOneLineErrorsNamingThem) {
        "accuracy.train.resolution: must be a whole number in [8, 1024], got '32.0'"},
       {"accuracy: {train: {batch: [64]}}\n", "accuracy.train.batch: must be a whole number in [2, 65536], got a list"},
       {"accuracy: {train: {subset: 0}}\n", "accuracy.train.subset: 0 is out of range (0, 1]"},
+      // Refused when given, even at classification's default (s27 fresh-user finding 9).
+      {"accuracy: {train: {task: segmentation, label_smoothing: 0.1}}\n",
+       "accuracy.train.label_smoothing: smooths class labels of classification; segmentation trains without it: "
+       "remove it"},
       {"accuracy: {train: {epochs: 0}}\n", "accuracy.train.epochs: 0 is out of range [1, 10000]"},
       {"accuracy: {train: {resolution: 4}}\n", "accuracy.train.resolution: 4 is out of range [8, 1024]"},
       {"accuracy: {train: {batch: 1}}\n", "accuracy.train.batch: 1 is out of range [2, 65536]"},

@@ -43,8 +43,27 @@ std::string command_words(const std::vector<CLI::App*>& path) {
 
 /// Other tools' spellings of an option, and ours: suggested when the command has ours.
 constexpr std::pair<std::string_view, std::string_view> kSynonyms[] = {
-    {"--output", "--out"},         {"--output-dir", "--out"},          {"--resolution", "--res"},
-    {"--resume-from", "--resume"}, {"--subnets", "--random-subnets"}};
+    {"--output", "--out"},         {"--output", "--save"},             {"--output-dir", "--out"},
+    {"--resolution", "--res"},     {"--resume-from", "--resume"},      {"--subnets", "--random-subnets"}};
+
+/// Why `word`, an argument no option or positional took, is there, when the argument
+/// before it in `args` (the command line) says: a flag given a value ("--resume c.ckpt":
+/// --resume takes none) or --set KEY VALUE (--set takes KEY=VALUE); else "".
+std::string stray_value(const std::string& word, const std::vector<std::string>& args, const CLI::App& command) {
+  const auto at = std::find(args.begin(), args.end(), word);
+  if (at == args.begin() || at == args.end()) return "";
+  const std::string& before = *(at - 1);
+  if (at - args.begin() >= 2 && *(at - 2) == "--set" && before.find('=') == std::string::npos)
+    return fmt::format("--set takes KEY=VALUE: give --set {}={}", printable(before), printable(word));
+  const CLI::Option* flag = before.starts_with("--") ? command.get_option_no_throw(before) : nullptr;
+  if (flag == nullptr || flag->get_expected_max() != 0) return "";
+  if (before == "--resume")  // what it resumes is named by another option
+    for (const char* where : {"--checkpoint", "--out"})
+      if (command.get_option_no_throw(where) != nullptr)
+        return fmt::format("--resume takes no value: it continues what {} names (give {} {} --resume)", where, where,
+                           printable(word));
+  return fmt::format("{} takes no value; drop '{}'", before, printable(word));
+}
 
 /// "--seed is a key of the experiment file, ...: give --set seed=3" when `name` (with
 /// `value`) names one of `set.keys`, else "".
@@ -75,13 +94,17 @@ std::string set_key_hint(const std::string& name, const std::string& value, cons
 /// (an unknown option: is it a key --set takes, another tool's spelling, another
 /// command's?), or "" when parsing left none. CLI11 reports a missing required option
 /// before them, and words them "The following arguments were not expected: 3 --epochs".
-std::string unexpected_argument(CLI::App& app, const std::vector<CLI::App*>& path, const OptionHints& hints) {
+std::string unexpected_argument(CLI::App& app, const std::vector<CLI::App*>& path, const OptionHints& hints,
+                                const std::vector<std::string>& args) {
   const std::vector<std::string> extra = app.remaining(true);
   if (extra.empty()) return "";
   const auto option = std::find_if(extra.begin(), extra.end(), [](const std::string& a) { return a.starts_with("-"); });
   const std::string command = command_words(path);
-  if (option == extra.end())
-    return fmt::format("unexpected argument '{}' for '{}'", printable(extra.front()), command);
+  if (option == extra.end()) {
+    const std::string why = stray_value(extra.front(), args, *path.back());
+    return fmt::format("unexpected argument '{}' for '{}'{}", printable(extra.front()), command,
+                       why.empty() ? "" : ": " + why);
+  }
   const std::string name = option->substr(0, option->find('='));
   if (const auto keys = hints.set_keys.find(command); keys != hints.set_keys.end()) {
     const bool follows = option + 1 != extra.end() && !(option + 1)->starts_with("-");
@@ -109,10 +132,15 @@ std::string unexpected_argument(CLI::App& app, const std::vector<CLI::App*>& pat
 }
 
 /// CLI11's "--out: At Most 1 required but received 2" (an option given twice) in our
-/// words, "--out given 2 times; give it once"; "" for any other message.
-std::string option_given_too_often(const std::string& message) {
+/// words, "--out given 2 times; give it once", and its "--lr: 1 required TEXT missing" (an
+/// option last on the line, without its value) "--lr needs a value (--lr VALUE)"; "" for any
+/// other message.
+std::string option_count_error(const std::string& message) {
   static const std::regex at_most(R"(^(-[^:]*): At Most (\d+) required but received (\d+)$)");
+  static const std::regex missing(R"(^(--?[^: ]+): \d+ required \S+ missing$)");
   std::smatch m;
+  if (std::regex_match(message, m, missing))
+    return fmt::format("{} needs a value ({} VALUE)", printable(m[1].str()), printable(m[1].str()));
   if (!std::regex_match(message, m, at_most)) return "";
   if (m[2] == "1") return fmt::format("{} given {} times; give it once", printable(m[1].str()), m[3].str());
   return fmt::format("{} given {} times; give it at most {} times", printable(m[1].str()), m[3].str(), m[2].str());
@@ -150,8 +178,8 @@ int run_app(CLI::App& app, int argc, char** argv, const OptionHints& hints) {
       return 2;
     }
     const std::vector<CLI::App*> path = chosen_path(app);
-    std::string what = unexpected_argument(app, path, hints);
-    if (what.empty()) what = option_given_too_often(e.what());
+    std::string what = unexpected_argument(app, path, hints, std::vector<std::string>(argv + 1, argv + argc));
+    if (what.empty()) what = option_count_error(e.what());
     if (what.empty()) what = printable(e.what());  // quotes argv
     fmt::print(stderr, "hwnas: {}; run '{} --help'\n", what, command_words(path));
     return 2;

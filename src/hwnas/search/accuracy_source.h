@@ -111,6 +111,19 @@ std::unique_ptr<AccuracySource> make_supernet_accuracy(const ExperimentSection& 
 /// and the program; start() probes the supernet. `space` must outlive the planned source.
 PlannedSource plan_supernet_accuracy(const ExperimentSection& section, const space::Space& space,
                                      const std::filesystem::path& program = {});
+/// `train` (an accuracy.train mapping, as a stored or given config holds it) with every key
+/// that decides a training at its effective value, written one way: a key left out at its
+/// default (lr and weight_decay: the optimizer's; threads: 1), every number as the trainer
+/// reads it ("0.10" and "1e-1" are 0.1), `data` as written; without timeout_s. --resume
+/// compares these (resume_checks.h), so that a key written equal to its default is no
+/// difference (s27 fresh-user finding 5). Throws UserError, naming `file`, as the
+/// experiment's read would.
+YAML::Node effective_train_keys(const YAML::Node& train, const std::string& file);
+
+/// The keys accuracy.train takes (hwnas train's options, as keys); `hwnas search --epochs 3`
+/// is answered with the --set that gives one (experiment_value_keys).
+std::span<const std::string_view> train_keys();
+
 /// The keys a rung of accuracy.train may set (the fidelity and the training; never the
 /// task or its data), for its own check and for the did-you-mean of other rungs' keys.
 std::span<const std::string_view> train_rung_keys();

@@ -5,6 +5,8 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <set>
+#include <utility>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/suggest.h"
@@ -185,50 +187,57 @@ std::string without_fix(const UserError& e) {
   return why;
 }
 
-/// For detection and segmentation, that the space's networks are detectors or segmenters
-/// of the scenes' classes that run at the training's resolution (train/tasks/task_heads.h
-/// scene_model), judged as check_trainable does (s27 fresh-user finding 2: mobilenet-seg's
-/// 21 classes failed every trial).
-void check_scene_trainable(const ExperimentSection& train, const space::Space& space, const graph::Graph& network) {
-  const train::Task task = train::parse_task(train.text("task"), "task");  // checked when the keys were read
-  const train::SceneLabels labels =
-      train.has("scene_labels") ? train::parse_scene_labels(train.text("scene_labels"), "scene_labels")
-                                : train::SceneLabels::items;
-  const std::int64_t resolution = train.has("resolution") ? train.integer("resolution", 0, 1 << 20) : 0;
-  try {
-    train::scene_model(network, static_cast<std::int32_t>(resolution), task, labels);
-  } catch (const UserError& e) {
-    const std::int32_t classes = train::object_classes(labels) + 1;  // with the background
-    const bool detection = task == train::Task::detection;
-    throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on the scenes for {} ({}); give a space of "
-                                "{} of {} classes (the head's classes: {}, background included), e.g. "
-                                "configs/spaces/mobilenet-{}-scenes.yaml{}",
-                                train.file(), train.prefix(), space.name(), train::task_name(task), without_fix(e),
-                                detection ? "SSD detectors" : "segmenters", classes, classes,
-                                detection ? "det" : "seg", classes == 11 ? "" : fmt::format(" with classes: {}", classes)));
-  }
-}
-
-/// For classification, that the space's networks are classifiers hwnas-train can train on
-/// Fashion-MNIST (10 classes, 1 or 3 input channels), judged on its baseline or, without
-/// one, its first random genome: a space of another head would fail every trial. For the
-/// scene tasks, check_scene_trainable.
-void check_trainable(const ExperimentSection& train, const space::Space& space) {
+/// That the space's networks are what accuracy.train's task trains, judged on its baseline
+/// or, without one, its first random genome, at each resolution a rung trains at (its own
+/// `resolution`, else accuracy.train's; 0: the network's own): classifiers of Fashion-MNIST
+/// (train/model_input.h classifier_at: 10 classes, 1 or 3 input channels), or detectors or
+/// segmenters of the scenes' classes (train/tasks/task_heads.h scene_model). A space of
+/// another head would fail every trial (s27 fresh-user finding 2: mobilenet-seg's 21
+/// classes). The error names the key that gives the resolution when a rung gives it.
+void check_trainable(const ExperimentSection& train, const std::vector<ExperimentSection>& rungs,
+                     const space::Space& space) {
   const space::Genome genome = space.baseline() ? *space.baseline() : space::sample_distinct(space, 1, 0).front();
   const graph::Graph network = space.decode(genome);
-  if (train.has("task") && train.text("task") != "classification") return check_scene_trainable(train, space, network);
-  try {
-    const train::InputShape in = train::input_shape(network);
-    if (in.channels != 1 && in.channels != 3)
-      throw UserError(fmt::format("its networks take {}-channel images; Fashion-MNIST's are grayscale (1 channel, or "
-                                  "replicated to 3)",
-                                  in.channels));
-    train::check_classifier(network, 10);
-  } catch (const UserError& e) {
-    throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on Fashion-MNIST ({}); give a space whose "
-                                "networks take 1- or 3-channel images and end in 10 classes (e.g. "
-                                "configs/spaces/mobilenet-cls-fmnist.yaml)",
-                                train.file(), train.prefix(), space.name(), without_fix(e)));
+  const train::Task task =
+      train.has("task") ? train::parse_task(train.text("task"), "task") : train::Task::classification;
+  const train::SceneLabels labels =
+      train.has("scene_labels") ? train::parse_scene_labels(train.text("scene_labels"), "scene_labels")
+                                : train::SceneLabels::items;  // both checked when the keys were read
+  const auto resolution_of = [](const ExperimentSection& s) {
+    return static_cast<std::int32_t>(s.integer("resolution", 0, 1 << 20));
+  };
+  // Each trained resolution with the section that gives it (accuracy.train's for a rung
+  // without its own, and for a single fidelity).
+  std::vector<std::pair<const ExperimentSection*, std::int32_t>> where;
+  const std::int32_t own = train.has("resolution") ? resolution_of(train) : 0;
+  for (const ExperimentSection& rung : rungs)
+    if (rung.node().IsMap() && rung.has("resolution")) where.emplace_back(&rung, resolution_of(rung));
+    else where.emplace_back(&train, own);
+  if (rungs.empty()) where.emplace_back(&train, own);
+  std::set<std::int32_t> checked;
+  for (const auto& [section, resolution] : where) {
+    if (!checked.insert(resolution).second) continue;
+    const std::string at = resolution == 0 ? "" : fmt::format(" at resolution {}", resolution);
+    const std::string key = section == &train ? train.prefix() : section->key_path("resolution");
+    try {
+      if (task == train::Task::classification) train::classifier_at(network, resolution, 10);
+      else train::scene_model(network, resolution, task, labels);
+    } catch (const UserError& e) {
+      if (task == train::Task::classification)
+        throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on Fashion-MNIST{} ({}); give a space whose "
+                                    "networks take 1- or 3-channel images and end in 10 classes (e.g. "
+                                    "configs/spaces/mobilenet-cls-fmnist.yaml)",
+                                    train.file(), key, space.name(), at, without_fix(e)));
+      const std::int32_t classes = train::object_classes(labels) + 1;  // with the background
+      const bool detection = task == train::Task::detection;
+      throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on the scenes for {}{} ({}); give a space "
+                                  "of {} of {} classes (the head's classes: {}, background included), e.g. "
+                                  "configs/spaces/mobilenet-{}-scenes.yaml{}",
+                                  train.file(), key, space.name(), train::task_name(task), at, without_fix(e),
+                                  detection ? "SSD detectors" : "segmenters", classes, classes,
+                                  detection ? "det" : "seg",
+                                  classes == 11 ? "" : fmt::format(" with classes: {}", classes)));
+    }
   }
 }
 
@@ -247,7 +256,7 @@ std::vector<PlannedSource> plan_accuracy_sources(const YAML::Node& experiment, c
   const std::vector<ExperimentSection> fidelities(rungs.begin() + static_cast<std::ptrdiff_t>(own), rungs.end());
   if (s.has("train")) {
     std::vector<std::unique_ptr<AccuracySource>> trained = make_train_accuracies(s.section("train"), fidelities, own);
-    check_trainable(s.section("train"), space);
+    check_trainable(s.section("train"), fidelities, space);
     add_source_rungs(rungs, own, space, sources);
     for (auto& source : trained) sources.push_back(made(std::move(source)));
     return sources;

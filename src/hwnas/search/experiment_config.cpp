@@ -12,6 +12,7 @@
 #include "hwnas/base/printable.h"
 #include "hwnas/base/suggest.h"
 #include "hwnas/base/yaml_input.h"
+#include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/experiment_input.h"
 
 namespace hwnas::search {
@@ -176,6 +177,7 @@ const std::vector<std::string>& experiment_value_keys() {
                                   "latency.target", "latency.estimator"};
     for (const std::string& b : kBudgetKeys) k.push_back("budget." + b);
     for (const std::string& p : kParallelKeys) k.push_back("parallel." + p);
+    for (const std::string_view t : train_keys()) k.push_back("accuracy.train." + std::string(t));
     return k;
   }();
   return keys;

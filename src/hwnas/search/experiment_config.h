@@ -57,7 +57,8 @@ const std::vector<std::string>& experiment_keys();
 
 /// Dotted keys of the experiment file that hold one value, for the CLI's answer to one
 /// given as an option (`hwnas search --seed 3`: --set seed=3): the top level's, budget's,
-/// parallel's, strategy.name, latency.target and latency.estimator.
+/// parallel's, strategy.name, latency.target, latency.estimator and accuracy.train's
+/// (`hwnas search --epochs 3`: --set accuracy.train.epochs=3).
 const std::vector<std::string>& experiment_value_keys();
 
 /// Reads `path` (read_text_file + parse_yaml_document), applies `sets` ("KEY=VALUE", the

@@ -80,6 +80,17 @@ std::string at_mark(const std::string& file, const YAML::Mark& mark) {
 
 std::string ExperimentSection::origin(std::string_view key_path, const YAML::Mark& mark) const {
   if (from_set(set_keys_, key_path)) return fmt::format("{}: {} (from --set): ", file_, key_path);
+  // A key of the file that an override of another key in its section made wrong
+  // (--set accuracy.train.task=detection, the file's validation: 5000; s27 finding 8).
+  std::string section;  // prefix_ as --set writes it: rungs.1, not rungs[1]
+  for (const char c : prefix_)
+    if (c != ']') section += c == '[' ? '.' : c;
+  std::vector<std::string> siblings;
+  if (!section.empty())
+    for (const std::string& set : set_keys_)
+      if (set.starts_with(section + ".")) siblings.push_back(set);
+  if (!siblings.empty())
+    return fmt::format("{}: {} (with {} from --set): ", at_mark(file_, mark), key_path, fmt::join(siblings, ", "));
   return fmt::format("{}: {}: ", at_mark(file_, mark), key_path);
 }
 

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "hwnas/base/error.h"
+#include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/experiment_input.h"
 
 namespace hwnas::search {
@@ -56,14 +57,47 @@ YAML::Node without_supernet_paths(const YAML::Node& root, const std::vector<Inpu
   return copy;
 }
 
-/// Refuses to resume an experiment whose stored config differs from `config` (budget and
-/// parallel.workers aside; a config without `parallel` ran batches of 1; a supernet's
-/// space file and, when its digest is stored, its file may move: without_supernet_paths).
+/// `node` (a copy) without any `timeout_s` key: a trial's time limit decides no result
+/// that finished within it, so a resume may raise it (s27 fresh-user finding 5).
+YAML::Node without_timeouts(const YAML::Node& node) {
+  if (node.IsSequence()) {
+    YAML::Node out(YAML::NodeType::Sequence);
+    for (const YAML::Node& item : node) out.push_back(without_timeouts(item));
+    return out;
+  }
+  if (!node.IsMap()) return YAML::Clone(node);
+  YAML::Node out(YAML::NodeType::Map);
+  for (const auto& entry : node)
+    if (entry.first.Scalar() != "timeout_s") out[entry.first.Scalar()] = without_timeouts(entry.second);
+  return out;
+}
+
+/// `root` (a copy) with accuracy.train at its effective values (effective_train_keys), so
+/// that a key added or dropped at its default is no difference; as it is when the train
+/// section does not read (a stored config of an older hwnas: the comparison names the key).
+YAML::Node with_effective_train(const YAML::Node& root, const std::string& file) {
+  YAML::Node copy = YAML::Clone(root);
+  YAML::Node accuracy = copy["accuracy"];
+  if (!accuracy.IsMap() || !accuracy["train"].IsDefined()) return copy;
+  const YAML::Node train = accuracy["train"].IsNull() ? YAML::Node(YAML::NodeType::Map) : accuracy["train"];
+  if (!train.IsMap()) return copy;
+  try {
+    accuracy["train"] = effective_train_keys(train, file);
+  } catch (const UserError&) {
+  }
+  return copy;
+}
+
+/// Refuses to resume an experiment whose stored config differs from `config` (budget,
+/// parallel.workers and every timeout_s aside; accuracy.train compared at its effective
+/// values; a config without `parallel` ran batches of 1; a supernet's space file and, when
+/// its digest is stored, its file may move: without_supernet_paths).
 void check_same_config(const ExperimentInfo& info, const std::string& dir, const ExperimentConfig& config,
                        const std::string& given) {
-  const auto load = [&info](const std::string& text) {
+  const auto load = [&](const std::string& text) {
     const YAML::Node root = YAML::Load(text);
-    return without_supernet_paths(root["parallel"].IsDefined() ? root : with_batch(root, 1), info.inputs);
+    const YAML::Node batched = root["parallel"].IsDefined() ? root : with_batch(root, 1);
+    return without_timeouts(with_effective_train(without_supernet_paths(batched, info.inputs), config.file));
   };
   const YAML::Node stored = load(info.config_yaml);
   const YAML::Node now = load(given);
@@ -82,9 +116,17 @@ void check_same_config(const ExperimentInfo& info, const std::string& dir, const
       out << YAML::Flow << at;
       return std::string(out.c_str());
     };
-    throw UserError(fmt::format("--resume: {}: key '{}' is {} here but {} in the experiment stored in {}; resume "
+    if (*key == "parallel.batch" && !config.parallel.batch)  // the batch came from parallel.workers
+      throw UserError(fmt::format("--resume: {}: parallel.batch is not given, so a step asks one candidate per worker "
+                                  "(parallel.workers{}): {} here, but the experiment stored in {} ran steps of {}, and "
+                                  "its trials depend on them; add parallel.batch: {} (--set parallel.batch={}) to "
+                                  "resume with these workers",
+                                  config.file, config.from_set("parallel.workers") ? ", from --set" : "", show(now),
+                                  dir, show(stored), show(stored), show(stored)));
+    throw UserError(fmt::format("--resume: {}: key '{}'{} is {} here but {} in the experiment stored in {}; resume "
                                 "with the config it was started with, or start a new search with another --out",
-                                config.file, *key, show(now), show(stored), dir));
+                                config.file, *key, config.from_set(*key) ? " (from --set)" : "", show(now),
+                                show(stored), dir));
   }
 }
 

@@ -209,6 +209,11 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
                                 config.file, config.from_set("parallel") ? " (from --set)" : "", batch,
                                 config.parallel.batch ? "" : ", from parallel.workers"));
   if (schedule.method() == FidelityMethod::single) check_step_budget(config, batch);  // a bracket's: the schedule's
+  if (schedule.method() == FidelityMethod::single && batch < workers && config.root["accuracy"].IsDefined() &&
+      hooks.note)  // s27 fresh-user finding 13
+    hooks.note(fmt::format("parallel.batch {} is below the {} workers: a step evaluates {} candidate{} at once and "
+                           "the other workers wait; leave parallel.batch out (one candidate per worker) or raise it",
+                           batch, workers, batch, batch == 1 ? "" : "s"));
   const bool stores_batch = config.root["parallel"].IsDefined() || batch != 1;
   const std::string config_yaml = normalised_yaml(stores_batch ? with_batch(config.root, batch) : config.root);
 
@@ -229,8 +234,9 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
     if (const std::optional<std::string> why =
             budget_reached(config.budget, static_cast<std::int64_t>(done.trials.size()), done.accuracy_evaluations,
                            done.state ? done.state->elapsed_s : 0.0, done.state ? done.state->batches : 0)) {
+      // Nothing ran, so nothing of this session is recorded: its --set keys would make the
+      // next resume ask to repeat a budget no step ran with (s27 fresh-user finding 10).
       store.emplace(ExperimentStore::open(dir, std::move(*resume_lock)));
-      store->update_config(config_yaml, inputs, set_keys);
       // budget_reached's order: evaluations, trials, then seconds.
       const Budget& b = config.budget;
       const std::string key = b.evaluations && done.accuracy_evaluations >= *b.evaluations ? "budget.evaluations"

@@ -16,6 +16,8 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,7 @@
 #include "hwnas/search/served_program.h"
 #include "hwnas/search/trial_program.h"
 #include "hwnas/train/data/fashion_mnist.h"
+#include "hwnas/train/model_input.h"
 #include "hwnas/train/train_options.h"
 
 namespace hwnas::search {
@@ -71,9 +74,7 @@ bool read_bool(const ExperimentSection& s, std::string_view key) {
 void read_train_keys(const ExperimentSection& s, TrainSettings& settings, bool top) {
   train::TrainOptions& o = settings.options;
   if (top) {
-    s.only({"task", "data", "epochs", "subset", "resolution", "batch", "threads", "seed", "optimizer", "lr",
-            "weight_decay", "label_smoothing", "warmup", "augment", "scenes", "test_scenes", "scene_size",
-            "scene_labels", "validation", "timeout_s"});
+    s.only(train_keys());
   } else {
     s.only(train_rung_keys());
   }
@@ -81,6 +82,9 @@ void read_train_keys(const ExperimentSection& s, TrainSettings& settings, bool t
   if (o.task == train::Task::classification)
     for (const char* key : {"scenes", "test_scenes", "scene_size", "scene_labels"})
       if (s.has(key)) s.fail(key, "is for detection and segmentation (scenes); remove it, or set task");
+  if (o.task != train::Task::classification && s.has("label_smoothing"))
+    s.fail("label_smoothing", fmt::format("smooths class labels of classification; {} trains without it: remove it",
+                                          train::task_name(o.task)));
   if (o.task != train::Task::classification && s.has("validation"))
     s.fail("validation", "holds out Fashion-MNIST training images for classification; detection and segmentation "
                          "are measured on test_scenes: remove it");
@@ -178,15 +182,35 @@ void check_data(const ExperimentSection& s, const train::TrainOptions& o) {
 class TrainAccuracy : public AccuracySource {
  public:
   TrainAccuracy(const fs::path& program, const TrainSettings& settings)
-      : servers_(argv(program, settings.options), "hwnas-train", kAnswerHelp, settings.timeout_s) {}
+      : servers_(argv(program, settings.options), "hwnas-train", kAnswerHelp, settings.timeout_s),
+        resolution_(settings.options.resolution) {}
 
   Family family() const override { return Family::multishot; }
 
   double accuracy(const Candidate& c) override {
+    // At a fixed resolution, genomes that differ only in their own resolution train one
+    // network (hwnas-train's --res): the first one's accuracy answers the others, which
+    // would each train it again for the same number (s27 fresh-user finding 13).
+    std::optional<std::uint64_t> network;
+    if (resolution_ > 0) {
+      try {
+        network = train::at_resolution(c.network, resolution_).hash();
+      } catch (const UserError&) {  // hwnas-train refuses it, saying why
+      }
+    }
+    if (network) {
+      const std::lock_guard lock(mutex_);
+      if (const auto it = trained_.find(*network); it != trained_.end()) return it->second;
+    }
     const TrialDir dir;
     const std::string model = (dir.path() / "model.json").string();
     graph::save_model_file(c.network, model);
-    return accuracy_of(servers_.ask(model));
+    const double accuracy = accuracy_of(servers_.ask(model));
+    if (network) {
+      const std::lock_guard lock(mutex_);
+      trained_.emplace(*network, accuracy);
+    }
+    return accuracy;
   }
 
  private:
@@ -197,8 +221,9 @@ class TrainAccuracy : public AccuracySource {
                                   "--batch", std::to_string(o.batch), "--optimizer",
                                   std::string(train::optimizer_name(o.optimizer.kind)), "--lr",
                                   fmt::format("{}", o.optimizer.lr), "--weight-decay",
-                                  fmt::format("{}", o.optimizer.weight_decay), "--label-smoothing",
-                                  fmt::format("{}", o.label_smoothing), "--warmup", fmt::format("{}", o.warmup)};
+                                  fmt::format("{}", o.optimizer.weight_decay), "--warmup", fmt::format("{}", o.warmup)};
+    if (o.task == train::Task::classification)  // refused for the scenes' tasks
+      a.insert(a.end(), {"--label-smoothing", fmt::format("{}", o.label_smoothing)});
     if (o.resolution > 0) a.insert(a.end(), {"--res", std::to_string(o.resolution)});
     if (o.validation > 0) a.insert(a.end(), {"--validation", std::to_string(o.validation)});
     if (o.task != train::Task::classification)
@@ -232,6 +257,9 @@ class TrainAccuracy : public AccuracySource {
   }
 
   ServedPrograms servers_;
+  std::int32_t resolution_;  // 0: each network's own
+  std::mutex mutex_;         // trials of several workers ask at once
+  std::map<std::uint64_t, double> trained_;  // at resolution_: the network's hash → its accuracy
 };
 
 /// A fidelity knob of a rung: its name in the rung and its value (resolution 0: the
@@ -327,12 +355,57 @@ fs::path train_program(const ExperimentSection& s) {
 
 }  // namespace
 
+std::span<const std::string_view> train_keys() {
+  static constexpr std::string_view kKeys[] = {
+      "task",         "data",           "epochs",     "subset",      "resolution", "batch",       "threads",
+      "seed",         "optimizer",      "lr",         "weight_decay", "label_smoothing", "warmup", "augment",
+      "scenes",       "test_scenes",    "scene_size", "scene_labels", "validation", "timeout_s"};
+  return kKeys;
+}
+
 std::span<const std::string_view> train_rung_keys() {
   static constexpr std::string_view kKeys[] = {"epochs",       "subset",          "resolution", "batch",
                                                "threads",      "seed",            "optimizer",  "lr",
                                                "weight_decay", "label_smoothing", "warmup",     "augment",
                                                "scenes",       "test_scenes",     "timeout_s"};
   return kKeys;
+}
+
+YAML::Node effective_train_keys(const YAML::Node& train, const std::string& file) {
+  TrainSettings settings;
+  settings.options.threads = 1;  // as make_train_accuracies
+  read_train_keys(ExperimentSection(train, file, "accuracy.train"), settings, true);
+  resolve_optimizer(settings);
+  const train::TrainOptions& o = settings.options;
+  YAML::Node out(YAML::NodeType::Map);
+  const auto put = [&](const char* key, const std::string& text) {
+    YAML::Node value(text);
+    value.SetTag("?");  // a plain scalar, as the normalised config holds a number
+    out[key] = value;
+  };
+  put("task", std::string(train::task_name(o.task)));
+  if (train["data"].IsDefined()) out["data"] = YAML::Clone(train["data"]);  // a path, as written
+  put("epochs", std::to_string(o.epochs));
+  put("subset", fmt::format("{}", o.subset));
+  put("resolution", std::to_string(o.resolution));
+  put("batch", std::to_string(o.batch));
+  put("threads", std::to_string(o.threads));
+  put("seed", std::to_string(o.seed));
+  put("optimizer", std::string(train::optimizer_name(o.optimizer.kind)));
+  put("lr", fmt::format("{}", o.optimizer.lr));
+  put("weight_decay", fmt::format("{}", o.optimizer.weight_decay));
+  put("label_smoothing", fmt::format("{}", o.label_smoothing));
+  put("warmup", fmt::format("{}", o.warmup));
+  put("augment", o.augment ? "true" : "false");
+  if (o.task == train::Task::classification) {
+    put("validation", std::to_string(o.validation));
+  } else {
+    put("scenes", std::to_string(o.scenes));
+    put("test_scenes", std::to_string(o.test_scenes));
+    put("scene_size", std::to_string(o.scene_size));
+    put("scene_labels", std::string(train::scene_labels_name(o.scene_labels)));
+  }
+  return out;
 }
 
 std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const ExperimentSection& train,
@@ -361,15 +434,11 @@ std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const Experim
     }
   }
   check_data(train, base.options);
-  if (base.options.task == train::Task::classification) {  // a subset that fills no batch, before any trial
-    const std::map<std::int32_t, std::int64_t> sizes = train::training_class_sizes(base.options.data_dir);
+  if (base.options.task == train::Task::classification)  // a subset that fills no batch, before any trial
     for (std::size_t i = 0; i < settings.size(); ++i) {
-      const train::TrainOptions& o = settings[i].options;
       const ExperimentSection& where = !rungs.empty() && rungs[i].has("subset") ? rungs[i] : train;
-      check_key(where, "subset",
-                [&] { train::check_subset_fills_batch(sizes, o.validation, o.subset, o.batch, "subset", "batch"); });
+      check_key(where, "subset", [&] { train::check_subset_fills_batch(settings[i].options, "subset", "batch"); });
     }
-  }
   const fs::path program = train_program(train);
   std::vector<std::unique_ptr<AccuracySource>> sources;
   for (const TrainSettings& rung : settings) sources.push_back(std::make_unique<TrainAccuracy>(program, rung));
