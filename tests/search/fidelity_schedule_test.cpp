@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "cost_model_support.h"
@@ -82,13 +84,13 @@ YAML::Node experiment(const std::string& yaml) {
   return load_yaml_file(path, "experiment file");
 }
 
-FidelitySchedule schedule(const std::string& yaml, std::int32_t batch = 4) {
-  return make_fidelity_schedule(experiment(yaml), (scratch() / "mf.yaml").string(), batch);
+FidelitySchedule schedule(const std::string& yaml, std::int32_t batch = 4, const std::set<std::string>& set_keys = {}) {
+  return make_fidelity_schedule(experiment(yaml), (scratch() / "mf.yaml").string(), batch, set_keys);
 }
 
-std::string schedule_error(const std::string& yaml) {
+std::string schedule_error(const std::string& yaml, const std::set<std::string>& set_keys = {}) {
   try {
-    schedule(yaml);
+    schedule(yaml, 4, set_keys);
   } catch (const UserError& e) {
     return e.what();
   }
@@ -156,16 +158,12 @@ TEST(MultiFidelitySection, BadValuesNameTheKey) {
   }
   // A key of the file that an override of another key made wrong names the override (s27
   // fresh-user finding 8: --set multi_fidelity.method=hyperband over the file's candidates).
-  try {
-    make_fidelity_schedule(experiment(kCommand + mf + "{method: hyperband, rungs: [1, 2], candidates: 4}"),
-                           (scratch() / "mf.yaml").string(), 4, {"multi_fidelity.method"});
-    ADD_FAILURE() << "candidates were accepted with hyperband";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find(": multi_fidelity.candidates (with multi_fidelity.method from "
-                                         "--set): hyperband sets each bracket's candidates itself"),
-              std::string::npos)
-        << e.what();
-  }
+  const std::string set =
+      schedule_error(kCommand + mf + "{method: hyperband, rungs: [1, 2], candidates: 4}", {"multi_fidelity.method"});
+  EXPECT_NE(set.find(": multi_fidelity.candidates (with multi_fidelity.method from --set): hyperband sets each "
+                     "bracket's candidates itself"),
+            std::string::npos)
+      << set;
 }
 
 }  // namespace
