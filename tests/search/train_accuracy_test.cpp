@@ -54,8 +54,10 @@ TEST(TrainAccuracy, TrainsTheCandidateAndAnswersItsTopOnePercent) {
   const double a = accuracy_of(*s[0], kCheap);
   EXPECT_GT(a, 15.0);  // chance is 10%; measured 33.98 here with seed 0
   EXPECT_LE(a, 100.0);
-  // The training seed fixes the answer: the same candidate gets the same accuracy.
-  EXPECT_EQ(accuracy_of(*s[0], kCheap), a);
+  // Asked again at this fixed resolution, a network is answered from the source's memory
+  // without training (HybridSearchCli.AFixedResolutionTrainsANetworkOnce counts the
+  // trainings); that the seed fixes hwnas-train's answer to a model is checked by
+  // TrainCli.ServeTrainsEachModelAsARunOfItsOwnWould.
 }
 
 TEST(TrainAccuracy, ADivergingTrainingIsAFailedTrialWithItsReason) {
