@@ -309,6 +309,9 @@ TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
   expect_bad_input({"search", kLatencyOnly, "--json", "yes", "--out", dir},
                    "unexpected argument 'yes' for 'hwnas search': --json takes no value; drop 'yes'");
   expect_bad_input({"search", kLatencyOnly, "--out"}, "hwnas: --out needs a value (--out VALUE); run 'hwnas search");
+  // A flag given twice, as an option is (run_app.cpp, every verb; train --serve --serve alike).
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--json", "--json"},
+                   "hwnas: --json given 2 times; give it once; run 'hwnas search --help'");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--target=npu-p16"},
                    "give --set latency.target=npu-p16; run");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--batch", "8"},

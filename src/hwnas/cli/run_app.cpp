@@ -146,10 +146,19 @@ std::string option_count_error(const std::string& message) {
   return fmt::format("{} given {} times; give it at most {} times", printable(m[1].str()), m[3].str(), m[2].str());
 }
 
+/// Makes a flag given twice (`--serve --serve`) an error, as an option given twice is,
+/// rather than CLI11's silent "the last one wins" (s27 fresh-user finding 12).
+void refuse_repeated_flags(CLI::App& app) {
+  for (CLI::Option* option : app.get_options())
+    if (option->get_expected_max() == 0) option->multi_option_policy(CLI::MultiOptionPolicy::Throw);
+  for (CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) refuse_repeated_flags(*sub);
+}
+
 }  // namespace
 
 int run_app(CLI::App& app, int argc, char** argv, const OptionHints& hints) {
   record_command_line(argc, argv);
+  refuse_repeated_flags(app);
   try {
     try {
       app.parse(argc, argv);
