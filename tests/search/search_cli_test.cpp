@@ -301,9 +301,9 @@ TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {
                    "accuracy.train.epochs=3");
   // A value where none goes, --set KEY VALUE, an option without its value (s27 fresh-user
   // findings 7 and 12).
-  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--resume", "runs/x"},
-                   "hwnas: unexpected argument 'runs/x' for 'hwnas search': --resume takes no value: it continues "
-                   "what --out names (give --out runs/x --resume); run 'hwnas search --help'");
+  expect_bad_input({"search", kLatencyOnly, "--out", dir, "--resume", dir},
+                   "hwnas: unexpected argument '" + dir + "' for 'hwnas search': --resume takes no value: it "
+                   "continues what --out names (give --out " + dir + " --resume); run 'hwnas search --help'");
   expect_bad_input({"search", kLatencyOnly, "--out", dir, "--set", "budget.trials", "5"},
                    "unexpected argument '5' for 'hwnas search': --set takes KEY=VALUE: give --set budget.trials=5");
   expect_bad_input({"search", kLatencyOnly, "--json", "yes", "--out", dir},

@@ -48,21 +48,24 @@ constexpr std::pair<std::string_view, std::string_view> kSynonyms[] = {
 
 /// Why `word`, an argument no option or positional took, is there, when the argument
 /// before it in `args` (the command line) says: a flag given a value ("--resume c.ckpt":
-/// --resume takes none) or --set KEY VALUE (--set takes KEY=VALUE); else "".
+/// --resume takes none) or --set KEY VALUE (--set takes KEY=VALUE); else "". The word may
+/// stand in `args` more than once (--checkpoint c.ckpt --resume c.ckpt): any place says.
 std::string stray_value(const std::string& word, const std::vector<std::string>& args, const CLI::App& command) {
-  const auto at = std::find(args.begin(), args.end(), word);
-  if (at == args.begin() || at == args.end()) return "";
-  const std::string& before = *(at - 1);
-  if (at - args.begin() >= 2 && *(at - 2) == "--set" && before.find('=') == std::string::npos)
-    return fmt::format("--set takes KEY=VALUE: give --set {}={}", printable(before), printable(word));
-  const CLI::Option* flag = before.starts_with("--") ? command.get_option_no_throw(before) : nullptr;
-  if (flag == nullptr || flag->get_expected_max() != 0) return "";
-  if (before == "--resume")  // what it resumes is named by another option
-    for (const char* where : {"--checkpoint", "--out"})
-      if (command.get_option_no_throw(where) != nullptr)
-        return fmt::format("--resume takes no value: it continues what {} names (give {} {} --resume)", where, where,
-                           printable(word));
-  return fmt::format("{} takes no value; drop '{}'", before, printable(word));
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] != word) continue;
+    const std::string& before = args[i - 1];
+    if (i >= 2 && args[i - 2] == "--set" && before.find('=') == std::string::npos)
+      return fmt::format("--set takes KEY=VALUE: give --set {}={}", printable(before), printable(word));
+    const CLI::Option* flag = before.starts_with("--") ? command.get_option_no_throw(before) : nullptr;
+    if (flag == nullptr || flag->get_expected_max() != 0) continue;
+    if (before == "--resume")  // what it resumes is named by another option
+      for (const char* where : {"--checkpoint", "--out"})
+        if (command.get_option_no_throw(where) != nullptr)
+          return fmt::format("--resume takes no value: it continues what {} names (give {} {} --resume)", where,
+                             where, printable(word));
+    return fmt::format("{} takes no value; drop '{}'", before, printable(word));
+  }
+  return "";
 }
 
 /// "--seed is a key of the experiment file, ...: give --set seed=3" when `name` (with
