@@ -84,8 +84,9 @@ TEST(MpiMessages, ForeignMessagesAreInternalErrorsNamingTheRank) {
       EXPECT_NE(std::string(e.what()).find(c.says), std::string::npos) << c.text << " → " << e.what();
     }
   }
-  EXPECT_THROW(parse_result_message(R"({"id": 1, "accuracy": "high", "failure": "", "seconds": 1, "killed": false})", 1),
-               InternalError);
+  EXPECT_THROW(
+      parse_result_message(R"({"id": 1, "accuracy": "high", "failure": "", "seconds": 1, "killed": false})", 1),
+      InternalError);
   EXPECT_THROW(parse_error_message(R"({"id": 1, "kind": "fatal", "message": ""})", 1), InternalError);
 }
 

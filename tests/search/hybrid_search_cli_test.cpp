@@ -229,8 +229,8 @@ TEST(HybridSearchCli, ResumeComparesEffectiveTrainingValues) {
   const std::string space = (fs::path(HWNAS_SOURCE_DIR) / "configs/spaces/mobilenet-cls-fmnist.yaml").string();
   const std::string file =
       write_temp("eff.yaml", "space: " + space + "\nlatency: {target: edgetpu-like}\naccuracy:\n  train: {epochs: 1, "
-                             "threads: 1}\nparallel: {workers: 2}\nobjective: {maximize: accuracy}\nstrategy: {name: random}\n"
-                             "budget: {trials: 2}\nseed: 3\n");
+                             "threads: 1}\nparallel: {workers: 2}\nobjective: {maximize: accuracy}\n"
+                             "strategy: {name: random}\nbudget: {trials: 2}\nseed: 3\n");
   const std::string dir = (scratch_dir() / "eff").string();
   fs::remove_all(dir);
   ASSERT_EQ(run_program({hwnas_with_fake_train(), "search", file, "--out", dir}).status, 0);

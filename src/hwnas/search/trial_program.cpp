@@ -83,8 +83,8 @@ hw::ProcessResult run_trial_program(const std::vector<std::string>& argv, const 
   if (r.timed_out)
     throw UserError(fmt::format("'{}' gave no answer within timeout_s = {:g} s and was killed", program, timeout_s));
   if (r.signal != 0) {
-    const std::string why =
-        fmt::format("'{}' was killed by signal {} ({}){}", program, r.signal, ::strsignal(r.signal), stderr_note(r.err));
+    const std::string why = fmt::format("'{}' was killed by signal {} ({}){}", program, r.signal,
+                                        ::strsignal(r.signal), stderr_note(r.err));
     if (killed_from_outside(r.signal)) throw ProgramKilled(why);
     throw UserError(why);
   }

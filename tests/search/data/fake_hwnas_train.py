@@ -38,6 +38,9 @@ if os.environ.get("FAKE_TRAIN_LOG"):
         log.write(json.dumps(args) + "\n")
 
 
+EMPTY_REQUEST = "empty request: send one model per line, a model file's path or a zoo spec"
+
+
 def size(path):
     with open(path, "rb") as f:
         return len(f.read())
@@ -46,8 +49,7 @@ def size(path):
 def serve(answer):
     for line in sys.stdin:
         if not line.strip():
-            print(json.dumps({"model": "", "error": "empty request: send one model per line, a model file's path or a zoo spec"}),
-                  flush=True)
+            print(json.dumps({"model": "", "error": EMPTY_REQUEST}), flush=True)
             continue
         print(json.dumps(answer(line.strip())), flush=True)
 
@@ -82,7 +84,7 @@ if args[:2] == ["supernet", "eval"] and "--serve" in args:
 
     for line in sys.stdin:
         if not line.strip():
-            print(json.dumps({"error": "empty request: send one model per line, a model file's path or a zoo spec"}), flush=True)
+            print(json.dumps({"error": EMPTY_REQUEST}), flush=True)
             continue
         a = answer(line.strip())
         print(a if isinstance(a, str) else json.dumps(a), flush=True)
