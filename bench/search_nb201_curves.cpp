@@ -8,15 +8,12 @@
 #include "hwnas/report/svg_plot.h"
 
 namespace hwnas::bench {
-namespace {
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
-
-}  // namespace
 
 void write_best_so_far_curves(const std::string& path, const std::string& source, double optimum, double tolerance,
                               const std::vector<std::pair<std::string, std::vector<Replay>>>& runs,

@@ -11,6 +11,9 @@
 
 namespace hwnas::bench {
 
+/// The median of `v` (the mean of the middle two when their number is even); `v` not empty.
+double median(std::vector<double> v);
+
 /// Writes the chart for one latency source to `path` (atomically). `runs` pairs a
 /// strategy's name with its replays (target none, at most `evaluations` each); a run that
 /// ended early (every cell tried) keeps its last best. Before a run's first feasible

@@ -19,7 +19,7 @@
 namespace hwnas::estimate {
 namespace {
 
-std::string scratch(const std::string& name) {
+std::string blend_scratch(const std::string& name) {
   static const testing::ScratchDir dir("hwnas_table_blend_test");
   return (dir.path() / name).string();
 }
@@ -148,7 +148,7 @@ TEST(TableBlend, TheFileKeepsTheWeights) {
     for (double& v : o) ms *= std::pow(v = std::exp(log_ms(rng)), 1.0 / 6);
     csv += fmt::format("{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f}\n", arch, ms, o[0], o[1], o[2], o[3], o[4], o[5]);
   }
-  const std::string path = scratch("w.csv"), est = scratch("w.est");
+  const std::string path = blend_scratch("w.csv"), est = blend_scratch("w.est");
   std::ofstream(path) << csv;
   const auto summary = fit_table({path, "arch", "lat_ms_dev", 20, 1}, *space::make_nb201_space(),
                                  search::make_table_simulators(), est);

@@ -30,7 +30,7 @@ nlohmann::json fit(const TableFitOptions& o, const std::string& out) {
   return fit_table(o, nb201(), search::make_table_simulators(), out);
 }
 
-std::string scratch(const std::string& name) {
+std::string table_scratch(const std::string& name) {
   static const testing::ScratchDir dir("hwnas_table_test");
   return (dir.path() / name).string();
 }
@@ -132,25 +132,25 @@ std::string synthetic_table(int rows, std::uint64_t seed) {
 }
 
 TEST(TableFit, LearnsAKnownTableFromFewRows) {
-  const std::string csv = scratch("t.csv");
+  const std::string csv = table_scratch("t.csv");
   std::ofstream(csv) << synthetic_table(300, 5);
   TableFitOptions o{csv, "arch", "lat_ms_dev", 20, 1};
-  const auto r = fit(o, scratch("t.est"));
+  const auto r = fit(o, table_scratch("t.est"));
   EXPECT_EQ(r["holdout"]["count"].get<int>(), 280);
   EXPECT_GT(r["holdout"]["spearman"].get<double>(), 0.98);
   EXPECT_GT(r["holdout"]["within_10pct"].get<double>(), 0.95);
-  std::ifstream est(scratch("t.est"));
+  std::ifstream est(table_scratch("t.est"));
   EXPECT_EQ(nlohmann::json::parse(est)["format"], "hwnas-table-estimator");
 }
 
 TEST(TableFit, AveragesSeveralModelsFromSixtyRows) {
-  const std::string csv = scratch("t80.csv");
+  const std::string csv = table_scratch("t80.csv");
   std::ofstream(csv) << synthetic_table(300, 7);
   TableFitOptions o{csv, "arch", "lat_ms_dev", 80, 2};
-  const auto r = fit(o, scratch("t80.est"));
+  const auto r = fit(o, table_scratch("t80.est"));
   EXPECT_EQ(r["members"].size(), 5u);
   EXPECT_GT(r["holdout"]["within_10pct"].get<double>(), 0.95);
-  std::ifstream est(scratch("t80.est"));
+  std::ifstream est(table_scratch("t80.est"));
   const auto doc = nlohmann::json::parse(est);
   EXPECT_EQ(doc["members"].size(), 5u);
   EXPECT_EQ(doc["combine"], "geometric_mean");
@@ -159,11 +159,11 @@ TEST(TableFit, AveragesSeveralModelsFromSixtyRows) {
 }
 
 TEST(TableFit, WritesEveryRowsPrediction) {
-  const std::string csv = scratch("tp.csv");
+  const std::string csv = table_scratch("tp.csv");
   std::ofstream(csv) << synthetic_table(120, 11);
   TableFitOptions o{csv, "arch", "lat_ms_dev", 30, 3};
-  o.predictions = scratch("tp.pred.csv");
-  const auto r = fit(o, scratch("tp.est"));
+  o.predictions = table_scratch("tp.pred.csv");
+  const auto r = fit(o, table_scratch("tp.est"));
   const CsvTable in = read_csv(csv), out = read_csv(o.predictions);
   ASSERT_EQ(out.header, (std::vector<std::string>{"row", "line", "arch", "measured_ms", "predicted_ms", "split"}));
   ASSERT_EQ(out.rows.size(), in.rows.size());
@@ -195,10 +195,10 @@ std::string random_nb201_arch_of(int i) {
 }
 
 std::string fit_error(const std::string& table, TableFitOptions o) {
-  o.csv = scratch("bad.csv");
+  o.csv = table_scratch("bad.csv");
   std::ofstream(o.csv) << table;
   try {
-    fit(o, scratch("bad.est"));
+    fit(o, table_scratch("bad.est"));
   } catch (const UserError& e) {
     EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
     return e.what();
@@ -211,10 +211,10 @@ std::string fit_error(const std::string& table, TableFitOptions o) {
 // out of the fit with one warning naming the column, line and cell, not dropped silently.
 TEST(TableFit, AnotherDevicesColumnWithATextCellIsLeftOutWithAWarning) {
   std::string table = synthetic_table(40, 9);
-  const std::string csv = scratch("text_cell.csv");
+  const std::string csv = table_scratch("text_cell.csv");
   std::ofstream(csv) << table;
   TableFitOptions o{csv, "arch", "lat_ms_dev", 10, 1};
-  const nlohmann::json clean = fit(o, scratch("text_cell.est"));
+  const nlohmann::json clean = fit(o, table_scratch("text_cell.est"));
   EXPECT_FALSE(clean.contains("warnings")) << clean.dump();
   const auto line4 = [&] {
     std::size_t at = 0;
@@ -224,7 +224,7 @@ TEST(TableFit, AnotherDevicesColumnWithATextCellIsLeftOutWithAWarning) {
   const auto end = table.find('\n', line4), last = table.rfind(',', end);
   table.replace(last + 1, end - last - 1, "NA");  // lat_ms_other of line 4
   std::ofstream(csv) << table;
-  const nlohmann::json r = fit(o, scratch("text_cell.est"));
+  const nlohmann::json r = fit(o, table_scratch("text_cell.est"));
   ASSERT_EQ(r["warnings"].size(), 1u) << r.dump();
   EXPECT_EQ(r["warnings"][0], csv + ":4: column 'lat_ms_other': 'NA' is not a number, so the column is left out of "
                                     "the other devices' latencies; make every cell of it a number to use it");
@@ -275,7 +275,7 @@ TEST(TableFit, BadTablesAreOneLineErrors) {
             std::string::npos);
   EXPECT_NE(fit_error(with_latency("4.5"), few).find("column 'lat_ms_dev': every latency is 4.5 ms"),
             std::string::npos);
-  EXPECT_FALSE(std::filesystem::exists(scratch("bad.est")));
+  EXPECT_FALSE(std::filesystem::exists(table_scratch("bad.est")));
 }
 
 }  // namespace
@@ -298,9 +298,9 @@ std::string load_error(const nlohmann::json& doc, const std::string& path, Table
 // An estimator file records the identities of the simulator presets whose latencies are
 // its features; a preset edited since the fit changes the features, so the file is refused.
 TEST(TableFit, EstimatorRefusesSimulatorPresetsChangedSinceTheFit) {
-  const std::string csv = scratch("ident.csv");
+  const std::string csv = table_scratch("ident.csv");
   std::ofstream(csv) << synthetic_table(40, 13);
-  const std::string est = scratch("ident.est");
+  const std::string est = table_scratch("ident.est");
   fit(TableFitOptions{csv, "arch", "lat_ms_dev", 10, 1}, est);
   const nlohmann::json doc = nlohmann::json::parse(std::ifstream(est));
   EXPECT_EQ(doc["version"], kTableEstimatorVersion);
@@ -325,7 +325,7 @@ TEST(TableFit, EstimatorRefusesSimulatorPresetsChangedSinceTheFit) {
   const std::size_t clock = yaml.find("clock_mhz: 500");
   ASSERT_NE(clock, std::string::npos);
   yaml.replace(clock, 14, "clock_mhz: 400");
-  const std::string edited = scratch("ethos-u55-128-like.yaml");
+  const std::string edited = table_scratch("ethos-u55-128-like.yaml");
   std::ofstream(edited) << yaml;
   TableSimulators changed = search::make_table_simulators();
   changed[1] = hw::make_target(edited);

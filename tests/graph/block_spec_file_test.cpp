@@ -13,8 +13,6 @@
 namespace hwnas::graph {
 namespace {
 
-std::string error_of(const std::string& text) { return testing::model_error_of(text); }
-
 // A graph with every spec type graph's builders record, non-default values included.
 Graph every_graph_spec() {
   Graph g("specs");
@@ -114,11 +112,11 @@ TEST(BlockSpecFile, BadSpecsAreOneLineErrors) {
        "remove it"},
   };
   for (const auto& [spec, expected] : cases) {
-    const std::string msg = error_of(tagged(spec));
+    const std::string msg = testing::model_error_of(tagged(spec));
     EXPECT_NE(msg.find(expected), std::string::npos) << spec << "\n" << msg;
     EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
   }
-  const std::string edges = error_of(R"(input: [8, 8, 8]
+  const std::string edges = testing::model_error_of(R"(input: [8, 8, 8]
 blocks: [{name: c, kind: nb201_cell, spec: {type: nb201_cell, edges: [0, 1, 2, 3, 4, 5]}}]
 layers:
   - {op: relu, name: c.x, block: c}
@@ -151,13 +149,13 @@ layers:
   EXPECT_EQ(std::get<ConvBnActSpec>(g.block(2).spec).padding, 1);  // [1, 1]: every side alike
   EXPECT_EQ(epsilon("c.bn"), 0.01);
   EXPECT_EQ(epsilon("d.bn"), 0.01);
-  EXPECT_EQ(error_of("input: [8, 16, 16]\nlayers:\n  - {op: conv, out: 8, kernel: 3, padding: [1, 1, 0, 0]}\n"),
+  EXPECT_EQ(testing::model_error_of("input: [8, 16, 16]\nlayers:\n  - {op: conv, out: 8, kernel: 3, padding: [1, 1, 0, 0]}\n"),
             "m.yaml:3: layer 'layers.0' (conv): padding: a conv layer pads every side alike (one integer); for "
             "[height, width] or [top, left, bottom, right] padding write a conv2d layer, then batch_norm and the "
             "activation");
-  EXPECT_EQ(error_of("input: [8, 16, 16]\nlayers:\n  - {op: ibn, out: 8, bn_epsilon: 2}\n").find("bn_epsilon"),
+  EXPECT_EQ(testing::model_error_of("input: [8, 16, 16]\nlayers:\n  - {op: ibn, out: 8, bn_epsilon: 2}\n").find("bn_epsilon"),
             std::string("m.yaml:3: layer 'layers.0' (ibn): ").size());
-  EXPECT_EQ(error_of("input: [8, 16, 16]\nlayers:\n  - {op: max_pool, kernel: 3, padding: same}\n"),
+  EXPECT_EQ(testing::model_error_of("input: [8, 16, 16]\nlayers:\n  - {op: max_pool, kernel: 3, padding: same}\n"),
             "m.yaml:3: layer 'layers.0' (max_pool): padding must be a non-negative integer, a [height, width] pair "
             "or [top, left, bottom, right], got 'same': write the pixels ('same' at stride 1 is dilation · (kernel − "
             "1) / 2 on each side, e.g. 1 for kernel 3; 'valid' is 0)");

@@ -24,7 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string error_of(const std::function<void()>& f) {
+std::string io_error_of(const std::function<void()>& f) {
   try {
     f();
   } catch (const UserError& e) {
@@ -91,16 +91,16 @@ class FileIo : public ::testing::Test {
 TEST_F(FileIo, ReadsRegularFilesOnly) {
   EXPECT_EQ(read_text_file(file("a.yaml", "x: 1\n").string(), "model file"), "x: 1\n");
   const std::string missing = path("missing.yaml").string();
-  EXPECT_EQ(error_of([&] { read_text_file(missing, "model file"); }),
+  EXPECT_EQ(io_error_of([&] { read_text_file(missing, "model file"); }),
             missing + ": cannot read the model file (No such file or directory); check the path");
-  EXPECT_EQ(error_of([&] { read_text_file(dir_.path().string(), "target description"); }),
+  EXPECT_EQ(io_error_of([&] { read_text_file(dir_.path().string(), "target description"); }),
             dir_.path().string() + ": is a directory, not a target description; check the path");
   const std::string fifo = path("fifo").string();
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   // Must not block waiting for a writer.
-  EXPECT_EQ(error_of([&] { read_text_file(fifo, "estimator file"); }),
+  EXPECT_EQ(io_error_of([&] { read_text_file(fifo, "estimator file"); }),
             fifo + ": is a FIFO, not an estimator file; check the path");
-  EXPECT_NE(error_of([&] { read_text_file("/dev/null", "latency table"); }).find("is a character device"),
+  EXPECT_NE(io_error_of([&] { read_text_file("/dev/null", "latency table"); }).find("is a character device"),
             std::string::npos);
 }
 
@@ -122,7 +122,7 @@ TEST_F(FileIo, TheDigestFollowsTheContentNotTheName) {
     }
     EXPECT_NE(file_digest(file("c", text + '\0').string(), "supernet file"), a) << "a trailing zero byte";
   }
-  EXPECT_EQ(error_of([&] { file_digest(dir_.path().string(), "supernet file"); }),
+  EXPECT_EQ(io_error_of([&] { file_digest(dir_.path().string(), "supernet file"); }),
             dir_.path().string() + ": is a directory, not a supernet file; check the path");
 }
 
@@ -134,7 +134,7 @@ TEST_F(FileIo, WritesThroughATemporaryAndLeavesNoneBehind) {
   EXPECT_EQ(entries(), std::vector<std::string>{"est.json"});
   // A missing directory: an error, and nothing created.
   const std::string nowhere = path("missing/est.json").string();
-  EXPECT_NE(error_of([&] { write_file_atomically(nowhere, "x", "estimator file"); }).find(nowhere + ": cannot write"),
+  EXPECT_NE(io_error_of([&] { write_file_atomically(nowhere, "x", "estimator file"); }).find(nowhere + ": cannot write"),
             std::string::npos);
   EXPECT_EQ(entries(), std::vector<std::string>{"est.json"});
 }
@@ -149,7 +149,7 @@ TEST_F(FileIo, AFailedWriteLeavesTheOldFile) {
   struct rlimit small = before;
   small.rlim_cur = 16;
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
-  const std::string e = error_of([&] { write_file_atomically(out.string(), std::string(1000, 'x'), "estimator file"); });
+  const std::string e = io_error_of([&] { write_file_atomically(out.string(), std::string(1000, 'x'), "estimator file"); });
   ::setrlimit(RLIMIT_FSIZE, &before);
   std::signal(SIGXFSZ, old_handler);
   EXPECT_EQ(e, out.string() + ": cannot write the estimator file: File too large");
@@ -160,13 +160,13 @@ TEST_F(FileIo, AFailedWriteLeavesTheOldFile) {
 TEST_F(FileIo, NeverReplacesASpecialFile) {
   const fs::path fifo = path("fifo");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  EXPECT_EQ(error_of([&] { write_file_atomically(fifo.string(), "x", "estimator file"); }),
+  EXPECT_EQ(io_error_of([&] { write_file_atomically(fifo.string(), "x", "estimator file"); }),
             fifo.string() + ": cannot write the estimator file: it is a FIFO; give the path of a regular file");
   EXPECT_TRUE(fs::is_fifo(fifo));
   // A symlink to a character device is followed to the device, which stays.
   const fs::path link = path("null_link");
   fs::create_symlink("/dev/null", link);
-  EXPECT_NE(error_of([&] { write_file_atomically(link.string(), "x", "plot"); }).find("it is a character device"),
+  EXPECT_NE(io_error_of([&] { write_file_atomically(link.string(), "x", "plot"); }).find("it is a character device"),
             std::string::npos);
   EXPECT_TRUE(fs::is_symlink(link));
   EXPECT_TRUE(fs::is_character_file("/dev/null"));
@@ -201,22 +201,22 @@ TEST_F(FileIo, FollowsSymlinksAndKeepsPermissions) {
 TEST_F(FileIo, OutputCheckRefusesSpecialFilesAndMissingDirectories) {
   const fs::path fifo = path("fifo");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  EXPECT_EQ(error_of([&] { check_output_path(fifo.string(), "estimator file (--out)"); }),
+  EXPECT_EQ(io_error_of([&] { check_output_path(fifo.string(), "estimator file (--out)"); }),
             fifo.string() + ": cannot write the estimator file (--out) there: it is a FIFO; give the path of a "
                             "regular file");
-  EXPECT_NE(error_of([&] { check_output_path(dir_.path().string(), "estimator file (--out)"); }).find("it is a directory"),
+  EXPECT_NE(io_error_of([&] { check_output_path(dir_.path().string(), "estimator file (--out)"); }).find("it is a directory"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { check_output_path(path("sub/").string(), "estimator file (--out)"); }).find("names a directory"),
+  EXPECT_NE(io_error_of([&] { check_output_path(path("sub/").string(), "estimator file (--out)"); }).find("names a directory"),
             std::string::npos);
   const std::string nowhere = path("missing/est").string();
-  EXPECT_EQ(error_of([&] { check_output_path(nowhere, "estimator file (--out)"); }),
+  EXPECT_EQ(io_error_of([&] { check_output_path(nowhere, "estimator file (--out)"); }),
             nowhere + ": cannot write the estimator file (--out) there: directory '" + path("missing").string() +
                 "' does not exist; create it first");
   // Where even root can create nothing (access() says yes to root): refused before any work.
-  EXPECT_NE(error_of([&] { check_output_path("/proc/hwnas-out.json", "estimator file (--out)"); })
+  EXPECT_NE(io_error_of([&] { check_output_path("/proc/hwnas-out.json", "estimator file (--out)"); })
                 .find("/proc/hwnas-out.json: cannot write the estimator file (--out) there: "),
             std::string::npos);
-  EXPECT_NE(error_of([&] { check_output_path("", "estimator file (--out)"); }).find("the path is empty"),
+  EXPECT_NE(io_error_of([&] { check_output_path("", "estimator file (--out)"); }).find("the path is empty"),
             std::string::npos);
   EXPECT_NO_THROW(check_output_path(path("fresh.est").string(), "estimator file (--out)"));
   EXPECT_NO_THROW(check_output_path(file("old.est", "x").string(), "estimator file (--out)"));
@@ -227,7 +227,7 @@ TEST_F(FileIo, OutputCheckRefusesTheCommandsInputsHoweverSpelled) {
   const fs::path store = file("same.db", "SQLite format 3");
   const std::string role = "the measurement store (--db)";
   const auto refused = [&](const std::string& out, const std::string& input) {
-    const std::string e = error_of([&] { check_output_path(out, "estimator file (--out)", {{input, role}}); });
+    const std::string e = io_error_of([&] { check_output_path(out, "estimator file (--out)", {{input, role}}); });
     EXPECT_NE(e.find("it is the measurement store (--db)"), std::string::npos) << out << " vs " << input << ": " << e;
   };
   refused(store.string(), store.string());
@@ -246,13 +246,13 @@ TEST_F(FileIo, OutputCheckRefusesTheCommandsInputsHoweverSpelled) {
   fs::current_path(cwd);
   EXPECT_NO_THROW(check_output_path(path("other.est").string(), "estimator file (--out)", {{store.string(), role}, {"", "none"}}));
   // A role without its article (an output's WHAT, as the commands pass it) reads with one.
-  const std::string article = error_of([&] {
+  const std::string article = io_error_of([&] {
     check_output_path(store.string(), "model file (--out)", {{store.string(), "checkpoint (--checkpoint)"}});
   });
   EXPECT_NE(article.find("there: it is the checkpoint (--checkpoint) ('" + store.string() + "'); write it to another file"),
             std::string::npos)
       << article;
-  const std::string own = error_of([&] {
+  const std::string own = io_error_of([&] {
     check_output_path(store.string(), "model file (--out)", {{store.string(), "a file the target's command uses"}});
   });
   EXPECT_NE(own.find("there: it is a file the target's command uses ('"), std::string::npos) << own;

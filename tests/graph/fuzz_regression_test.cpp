@@ -57,14 +57,13 @@ TEST(FuzzRegression, EveryModelInputLoadsOrFailsWithAUserError) {
   for (const fs::path& f : json) expect_contract(f);
 }
 
-std::string error_of(const std::string& text) { return testing::model_error_of(text); }
 
 // yaml-cpp 0.7's LoadAll never returns on a ',' outside a flow collection (it allocates
 // until memory runs out); the reader must answer instead.
 TEST(FuzzRegression, AStrayCommaIsTextAfterTheDocumentNotAHang) {
   for (const char* text : {",", "[1],", ",\n,", "name: x\n---\n,"})
-    EXPECT_NE(error_of(text).find("text after the first document"), std::string::npos) << error_of(text);
-  EXPECT_NE(error_of("name: x\n,").find("not valid YAML/JSON"), std::string::npos) << error_of("name: x\n,");
+    EXPECT_NE(testing::model_error_of(text).find("text after the first document"), std::string::npos) << testing::model_error_of(text);
+  EXPECT_NE(testing::model_error_of("name: x\n,").find("not valid YAML/JSON"), std::string::npos) << testing::model_error_of("name: x\n,");
   EXPECT_THROW(load_model_file(path_of("model_yaml", "stray_comma_hang.yaml")), UserError);
 }
 

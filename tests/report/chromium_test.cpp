@@ -14,17 +14,14 @@
 #include "report/png_image.h"
 #include "report/synthetic_experiment.h"
 #include "support/cli_runner.h"
+#include "support/text_count.h"
 
 namespace hwnas::report {
 namespace {
 
-using testing::BrowserRun;
+using testing::count_of;
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
+using testing::BrowserRun;
 
 class ChromiumReport : public ::testing::Test {
  protected:
@@ -56,8 +53,8 @@ TEST_F(ChromiumReport, OpensWithoutConsoleMessagesWithThePlotsAndIsNotBlank) {
   const BrowserRun dom = dump_dom(page);
   EXPECT_EQ(testing::console_lines(dom.err), std::vector<std::string>{});
   // The comparison, and per experiment: all trials, best and baseline per-layer latency.
-  EXPECT_EQ(count(dom.out, "<svg"), 1u + 2 * 3);
-  EXPECT_GE(count(dom.out, "<circle"), 60u);
+  EXPECT_EQ(count_of(dom.out, "<svg"), 1u + 2 * 3);
+  EXPECT_GE(count_of(dom.out, "<circle"), 60u);
   EXPECT_NE(dom.out.find("<h2>Comparison</h2>"), std::string::npos);
 
   const std::string png = (dir_ / "report.png").string();
@@ -89,7 +86,7 @@ TEST_F(ChromiumReport, MarkupInNamesAndConfigIsShownAndRunsNothing) {
   EXPECT_EQ(testing::console_lines(dom.err), std::vector<std::string>{});
   EXPECT_EQ(dom.out.find("<script"), std::string::npos);  // no element was made from the text
   EXPECT_EQ(dom.out.find("<img"), std::string::npos);
-  EXPECT_GE(count(dom.out, "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"), 4u);
+  EXPECT_GE(count_of(dom.out, "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"), 4u);
 }
 
 // The checks above can fail: the same run sees a script that runs, and one the report's

@@ -9,15 +9,12 @@
 
 #include "hwnas/report/html.h"
 #include "hwnas/report/svg_plot.h"
+#include "support/text_count.h"
 
 namespace hwnas::report {
 namespace {
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
+using testing::count_of;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -52,9 +49,9 @@ TEST(ScatterChart, DrawsEachPointWithItsGroupsMarker) {
       {"crosses", {4, 5}, {kNaN, 15}, {}, "", Marker::cross},          // 4: on the n/a strip
       {"triangles", {kNaN, 6}, {10, 12}, {}, "", Marker::triangle}};  // x NaN: not drawn
   const std::string svg = scatter_chart({"t", "x", "y", 800, 400, false}, groups);
-  EXPECT_EQ(count(svg, "<circle"), 3u + 1);    // + the legend's
-  EXPECT_EQ(count(svg, "<path d=\"M"), 2u + 1);
-  EXPECT_EQ(count(svg, "<polygon"), 1u + 1);
+  EXPECT_EQ(count_of(svg, "<circle"), 3u + 1);    // + the legend's
+  EXPECT_EQ(count_of(svg, "<path d=\"M"), 2u + 1);
+  EXPECT_EQ(count_of(svg, "<polygon"), 1u + 1);
   EXPECT_NE(svg.find(">n/a</text>"), std::string::npos);
   EXPECT_EQ(svg.find("nan"), std::string::npos);
   EXPECT_EQ(svg.find("inf"), std::string::npos);

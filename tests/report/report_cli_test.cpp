@@ -13,17 +13,14 @@
 #include "hwnas/report/search_report.h"
 #include "report/stored_experiment.h"
 #include "support/cli_runner.h"
+#include "support/text_count.h"
 
 namespace hwnas::testing {
 namespace {
 
-namespace fs = std::filesystem;
+using testing::count_of;
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
+namespace fs = std::filesystem;
 
 // One stored experiment of 24 trials, shared by the tests of this file.
 const std::string& stored_dir() {
@@ -51,12 +48,12 @@ TEST(ReportCli, WritesTheReportBesideTheExperiment) {
   EXPECT_NE(page.find(">latency_ms &lt;= 3.5</text>"), std::string::npos);
   EXPECT_NE(page.find("space: mobilenet-cls"), std::string::npos);
   EXPECT_EQ(page.find("Per-layer latency is not shown"), std::string::npos);
-  EXPECT_EQ(count(page, "<svg"), 4u);
+  EXPECT_EQ(count_of(page, "<svg"), 4u);
 
   const BrowserRun dom = run_chromium(dir + "/report.html", {"--dump-dom"}, scratch_dir());
   ASSERT_EQ(dom.status, 0) << dom.err;
   EXPECT_EQ(console_lines(dom.err), std::vector<std::string>{});
-  EXPECT_EQ(count(dom.out, "<svg"), 4u);
+  EXPECT_EQ(count_of(dom.out, "<svg"), 4u);
 }
 
 // End to end: `hwnas search` runs a small search with an accuracy program (a shell script
@@ -105,8 +102,8 @@ TEST(ReportCli, ReportOfASearchRunByHwnasOpensInChromium) {
   EXPECT_EQ(dom.out.find("<script"), std::string::npos);
   EXPECT_EQ(dom.out.find("<img"), std::string::npos);
   // Progress, all trials, best and baseline layers (and a zoom on the front when drawn).
-  EXPECT_GE(count(page, "<svg"), 4u);
-  EXPECT_EQ(count(dom.out, "<svg"), count(page, "<svg"));
+  EXPECT_GE(count_of(page, "<svg"), 4u);
+  EXPECT_EQ(count_of(dom.out, "<svg"), count_of(page, "<svg"));
 
   const std::string png = (work / "report.png").string();
   const BrowserRun shot = run_chromium(dir + "/report.html", {"--screenshot=" + png, "--window-size=1200,2000"}, work);
@@ -161,7 +158,7 @@ TEST(ReportCli, ComparesSeveralExperimentsInOneFile) {
                        second + "\"\n  ]\n}\n");
   const std::string page = read_file(out);
   EXPECT_NE(page.find("<h1>hwnas report: 2 experiments</h1>"), std::string::npos);
-  EXPECT_EQ(count(page, "<section id=\"experiment-"), 2u);
+  EXPECT_EQ(count_of(page, "<section id=\"experiment-"), 2u);
 }
 
 TEST(ReportCli, BadInputWritesNothing) {

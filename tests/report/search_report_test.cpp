@@ -12,17 +12,14 @@
 #include "hwnas/base/error.h"
 #include "hwnas/report/search_report.h"
 #include "report/synthetic_experiment.h"
+#include "support/text_count.h"
 
 namespace hwnas::report {
 namespace {
 
-using testing::synthetic_experiment;
+using testing::count_of;
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
+using testing::synthetic_experiment;
 
 // The part of `page` from the first `from` to the next "<h3>" (or the end).
 std::string part(const std::string& page, const std::string& from) {
@@ -49,7 +46,7 @@ TEST(SearchReport, ShowsEveryPart) {
     (t.status == search::TrialStatus::failed ? failed : t.feasible ? feasible : infeasible)++;
   ASSERT_GT(infeasible, 0u);
   ASSERT_GT(failed, 0u);
-  EXPECT_EQ(count(page, "<svg"), 4u);  // best so far, all trials, per-layer best and baseline
+  EXPECT_EQ(count_of(page, "<svg"), 4u);  // best so far, all trials, per-layer best and baseline
   EXPECT_NE(page.find(">best feasible so far</text>"), std::string::npos);
   EXPECT_NE(page.find(fmt::format(">feasible ({})</text>", feasible)), std::string::npos);
   EXPECT_NE(page.find(fmt::format(">infeasible ({})</text>", infeasible)), std::string::npos);
@@ -133,7 +130,7 @@ TEST(SearchReport, ExperimentsWithDifferentObjectivesGetAChartEach) {
   for (std::size_t i = 0; i < fast.record.trials.size(); ++i)
     if (!fast.record.fitness[i].empty()) fast.record.fitness[i] = {-*fast.record.trials[i].metrics.latency_ms};
   const std::string progress = part(render_report({a, fast, b}), "<h3>Search progress");
-  EXPECT_EQ(count(progress, "<svg"), 2u);
+  EXPECT_EQ(count_of(progress, "<svg"), 2u);
   const std::size_t accuracy = progress.find("<h4>Experiments that maximise accuracy</h4>");
   const std::size_t latency = progress.find("<h4>Experiments that maximise -latency_ms</h4>");
   ASSERT_NE(accuracy, std::string::npos);
@@ -255,11 +252,11 @@ TEST(SearchReport, SeveralExperimentsAreComparedInOneChart) {
   EXPECT_NE(comparison.find("<a href=\"#experiment-1\">runs/evo (evolution)</a>"), std::string::npos);
   EXPECT_NE(comparison.find("<a href=\"#experiment-2\">runs/random (random)</a>"), std::string::npos);
   const std::string overlay = part(page, "<h3>Search progress");
-  EXPECT_EQ(count(overlay, "<polyline"), 2u);
+  EXPECT_EQ(count_of(overlay, "<polyline"), 2u);
   EXPECT_NE(overlay.find(">runs/evo (evolution)</text>"), std::string::npos);
   EXPECT_NE(overlay.find(">runs/random (random)</text>"), std::string::npos);
-  EXPECT_EQ(count(page, "<section id=\"experiment-"), 2u);
-  EXPECT_EQ(count(page, ">best feasible so far</text>"), 1u);  // one overlay, not one per experiment
+  EXPECT_EQ(count_of(page, "<section id=\"experiment-"), 2u);
+  EXPECT_EQ(count_of(page, ">best feasible so far</text>"), 1u);  // one overlay, not one per experiment
 }
 
 TEST(SearchReport, EveryUserStringIsEscaped) {
@@ -278,7 +275,7 @@ TEST(SearchReport, EveryUserStringIsEscaped) {
   EXPECT_EQ(page.find("<script"), std::string::npos);
   EXPECT_EQ(page.find("<img"), std::string::npos);
   EXPECT_EQ(page.find("onmouseover=\""), std::string::npos);
-  EXPECT_GE(count(page, "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;&quot; "
+  EXPECT_GE(count_of(page, "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;&quot; "
                         "onmouseover=&quot;alert(3)"),
             10u);
 }

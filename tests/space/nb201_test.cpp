@@ -18,7 +18,7 @@
 namespace hwnas::space {
 namespace {
 
-const std::string kArch =
+const std::string kCell =
     "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|";
 
 // Genome number `n` of the 15,625: its base-5 digits, first edge first.
@@ -137,8 +137,8 @@ TEST(Nb201Space, MalformedArchStringsAreOneLineErrors) {
   const std::vector<Case> cases = {
       {"", "has 0 nodes, needs 3"},
       {"|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|", "has 2 nodes, needs 3"},
-      {kArch + "+|none~0|", "more than 3 '+'-separated nodes"},
-      {kArch + "+", "ends with '+'"},
+      {kCell + "+|none~0|", "more than 3 '+'-separated nodes"},
+      {kCell + "+", "ends with '+'"},
       {"|conv_5x5~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
        "unknown op 'conv_5x5'"},
       {"|nor_conv_3x3|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
@@ -160,7 +160,7 @@ TEST(Nb201Space, MalformedArchStringsAreOneLineErrors) {
       {"|nor_conv_3x3~0||+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
        "edge '' lacks '~source'"},
       {"|nor_conv_3x3~0|++|nor_conv_3x3~0|avg_pool_3x3~1|", "is not enclosed in '|'"},
-      {" " + kArch, "is not enclosed in '|'"},
+      {" " + kCell, "is not enclosed in '|'"},
       {"|NOR_CONV_3X3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
        "unknown op 'NOR_CONV_3X3'"},
   };

@@ -5,35 +5,13 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/train/network.h"
+#include "network_test_helpers.h"
 
 namespace hwnas::train {
 namespace {
 
 using namespace graph;
-
-torch::Tensor ramp(std::int64_t c, std::int64_t h, std::int64_t w) {
-  return torch::arange(1, 1 + c * h * w, torch::kFloat).view({1, c, h, w});
-}
-
-Graph one_op(const Op& op, std::int32_t c, std::int32_t h, std::int32_t w) {
-  Graph g("m");
-  const NodeId x = g.add("input", Input{c, h, w}, {});
-  g.add("output", Output{}, {g.add("op", op, {x})});
-  return g;
-}
-
-void expect_values(const torch::Tensor& actual, std::vector<float> expected) {
-  const torch::Tensor flat = actual.contiguous().view({-1});
-  ASSERT_EQ(flat.numel(), static_cast<std::int64_t>(expected.size()));
-  for (std::size_t i = 0; i < expected.size(); ++i)
-    EXPECT_NEAR(flat[static_cast<std::int64_t>(i)].item<float>(), expected[i], 1e-5) << "element " << i;
-}
-
-torch::Tensor run(const Graph& g, const torch::Tensor& input) {
-  Network net(g, 1);
-  net->eval();
-  return net->forward(input).at(0);
-}
+using namespace network_testing;
 
 TEST(NetworkAttributes, AsymmetricConvPadsBottomAndRight) {
   // 2x2 ones on [1..9] padded with a zero row below and a zero column on the right.
@@ -87,7 +65,7 @@ TEST(NetworkAttributes, WhatTrainingDoesNotRunIsRefusedNamingTheNode) {
   exact.coordinates = ResizeCoordinates::half_pixel;
   exact.rounding = NearestRounding::round_prefer_ceil;
   expect_one_line(refusal(exact),
-                  {"network 'm': node 'op' (upsample): training runs nearest with coordinates "
+                  {"network 'one_op': node 'op' (upsample): training runs nearest with coordinates "
                    "asymmetric and rounding floor",
                    "got nearest with coordinates half_pixel and rounding round_prefer_ceil"});
   Upsample legacy{.mode = UpsampleMode::bilinear, .scale = 2};

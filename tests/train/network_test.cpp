@@ -7,37 +7,13 @@
 #include "hwnas/base/error.h"
 #include "hwnas/space/models.h"
 #include "hwnas/train/network.h"
+#include "network_test_helpers.h"
 
 namespace hwnas::train {
 namespace {
 
 using namespace graph;
-
-/// One output of `g` on `input` (eval mode unless `training`).
-torch::Tensor run(const Graph& g, const torch::Tensor& input, bool training = false, std::size_t output = 0) {
-  Network net(g, 1);
-  net->train(training);
-  return net->forward(input).at(output);
-}
-
-/// [1, C, H, W] holding 1, 2, 3, ... in order.
-torch::Tensor ramp(std::int64_t c, std::int64_t h, std::int64_t w) {
-  return torch::arange(1, 1 + c * h * w, torch::kFloat).view({1, c, h, w});
-}
-
-void expect_values(const torch::Tensor& actual, std::vector<float> expected) {
-  const torch::Tensor flat = actual.contiguous().view({-1});
-  ASSERT_EQ(flat.numel(), static_cast<std::int64_t>(expected.size()));
-  for (std::size_t i = 0; i < expected.size(); ++i)
-    EXPECT_NEAR(flat[static_cast<std::int64_t>(i)].item<float>(), expected[i], 1e-5) << "element " << i;
-}
-
-Graph one_op(const Op& op, std::int32_t c, std::int32_t h, std::int32_t w) {
-  Graph g("one_op");
-  const NodeId x = g.add("input", Input{c, h, w}, {});
-  g.add("output", Output{}, {g.add("op", op, {x})});
-  return g;
-}
+using namespace network_testing;
 
 TEST(NetworkOps, AvgPoolCeilModeAndCountIncludePad) {
   // 3x3 ramp, kernel 2 stride 2 ceil_mode: the last windows hold 2 and 1 values.

@@ -22,7 +22,7 @@ constexpr std::array<Unit, 8> kByteUnits = {{{"B", 1},
 constexpr std::array<Unit, 4> kCountUnits = {{{"K", 1e3}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}}};
 constexpr std::array<Unit, 3> kTimeUnits = {{{"ms", 1}, {"us", 1e-3}, {"s", 1e3}}};
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
 
 /// A whole number of bytes or units: the kind's factors are whole numbers below 2^31.
 std::int64_t parse_with_units(std::string_view text, std::string_view where, UnitKind kind, std::string_view noun,
@@ -38,7 +38,7 @@ std::int64_t parse_with_units(std::string_view text, std::string_view where, Uni
   unsigned __int128 mantissa = 0;
   std::int64_t scale = 1;  // 10^(fraction digits)
   std::size_t whole = 0;
-  while (at < text.size() && is_digit(text[at])) {
+  while (at < text.size() && is_ascii_digit(text[at])) {
     if (whole > 0 && text[0] == '0') fail("has a leading zero; write it without (YAML 1.1 reads 010 as octal 8)");
     mantissa = mantissa * 10 + static_cast<unsigned>(text[at] - '0');
     if (mantissa > kMax) fail("is too large (at most 2^62)");
@@ -48,7 +48,7 @@ std::int64_t parse_with_units(std::string_view text, std::string_view where, Uni
   if (at < text.size() && text[at] == '.') {
     ++at;
     std::size_t fraction = 0;
-    while (at < text.size() && is_digit(text[at])) {
+    while (at < text.size() && is_ascii_digit(text[at])) {
       if (scale == 1'000'000'000) fail("has more than 9 decimals");
       mantissa = mantissa * 10 + static_cast<unsigned>(text[at] - '0');
       scale *= 10;
