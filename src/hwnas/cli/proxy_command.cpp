@@ -102,7 +102,7 @@ void add_proxy_command(CLI::App& app) {
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("proxy", "Score untrained models with zero-shot proxies (synflow, snip, ...)");
   cmd->add_option("MODEL", args->models, "Zoo specs or model files (e.g. nb201:arch=|...|)");
-  cmd->add_option("--models", args->models_file, "A file of more MODELs, one per line ('#' starts a comment)");
+  cmd->add_option("--models", args->models_file, "A file of more MODELs, one per line (a line starting with '#' is skipped)");
   cmd->add_option("--proxy", args->proxies, "Proxies, comma-separated: " + [] {
     std::string known;
     for (const std::string& n : proxies::proxy_names()) known += (known.empty() ? "" : ", ") + n;
