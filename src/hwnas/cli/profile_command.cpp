@@ -32,7 +32,9 @@ void add_profile_command(CLI::App& app) {
   auto args = std::make_shared<ProfileArgs>();
   auto* cmd = app.add_subcommand("profile", "Measure sampled kernels on a target into a measurement store");
   cmd->add_option("--target", args->target, "Preset name or description YAML")->required();
-  add_integer_option(cmd, "--kernels", args->kernels, 1, 1'000'000, "Number of kernels to sample")->required();
+  add_integer_option(cmd, "--kernels", args->kernels, 1, 1'000'000, "Number of kernels to sample")
+      ->default_str("")  // required: no default to show
+      ->required();
   cmd->add_option("--db", args->db, "Measurement store (SQLite file, created if absent)")->required();
   add_integer_option(cmd, "--seed", args->seed, 0, UINT64_MAX, "Sampling seed");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");

@@ -238,7 +238,9 @@ void add_space_command(CLI::App& app) {
   auto* sample_cmd = cmd->add_subcommand("sample", "Write the networks of distinct random genomes of a space");
   auto sample_args = std::make_shared<ExportArgs>();
   add_space_options(sample_cmd, sample_args->where);
-  add_integer_option(sample_cmd, "--count", sample_args->count, 1, 100000, "How many distinct architectures")->required();
+  add_integer_option(sample_cmd, "--count", sample_args->count, 1, 100000, "How many distinct architectures")
+      ->default_str("")  // required: no default to show
+      ->required();
   add_integer_option(sample_cmd, "--seed", sample_args->seed, 0, UINT64_MAX, "Seed of the draws");
   sample_cmd->add_option("--out", sample_args->out, "Directory for sample-NNN.yaml (created if missing)")->required();
   sample_cmd->add_option("--format", sample_args->format, "yaml or json")->default_val("yaml");
