@@ -276,7 +276,10 @@ TEST(Cli, BadZooSpecs) {
   expect_bad_input({"inspect", "mobilenet_v2:width=1\n2"}, "width must be a number");
   // Spec integers are decimal like files; an empty option list or a trailing comma is an error.
   expect_bad_input({"inspect", "mobilenet_v2:"}, "model 'mobilenet_v2:': nothing after ':'");
-  expect_bad_input({"inspect", "mobilenet_v2:res=64,"}, "a trailing comma after ','");
+  expect_bad_input({"inspect", "mobilenet_v2:res=64,"}, "a trailing comma after 'res=64';");
+  expect_bad_input({"inspect", "mobilenet_v2:width=0.5,res=64,"}, "a trailing comma after 'res=64';");
+  expect_bad_input({"inspect", "mobilenet_v2:res=64,,"}, "a trailing comma after 'res=64,';");
+  expect_bad_input({"inspect", "mobilenet_v2:,"}, "a trailing comma after ':';");
   expect_bad_input({"inspect", "mobilenet_v2:res=010"}, "res=010 has a leading zero; write res=10");
   expect_bad_input({"inspect", "mobilenet_v2:classes=00"}, "classes=00 has a leading zero; write classes=0");
   for (const char* v : {"0x10", "+64", "-64", "99999999999", "64.0"})

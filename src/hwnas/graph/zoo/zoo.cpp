@@ -126,10 +126,16 @@ Graph build_zoo_model(std::string_view spec, const ModelExtensions& extensions) 
   for (const ZooOptionInfo& info : model->options)
     if (!info.default_value.empty()) set_option(options, spec, info.key, info.default_value);
   std::string_view rest = colon == std::string_view::npos ? "" : spec.substr(colon + 1);
-  if (colon != std::string_view::npos && (rest.empty() || rest.back() == ','))
+  if (colon != std::string_view::npos && (rest.empty() || rest.back() == ',')) {
+    // Name the text the comma follows: its option ('res=32'), else all before it ('res=32,').
+    const std::string_view before = rest.empty() ? rest : rest.substr(0, rest.size() - 1);
+    const std::size_t previous = before.rfind(',');
+    std::string_view after = previous == std::string_view::npos ? before : before.substr(previous + 1);
+    if (after.empty()) after = before.empty() ? ":" : before;
     throw UserError(fmt::format("model '{}': {} after '{}'; give key=value options separated by commas, "
                                 "or the name alone", spec, rest.empty() ? "nothing" : "a trailing comma",
-                                rest.empty() ? ":" : ","));
+                                after));
+  }
   std::vector<std::string_view> given;
   while (!rest.empty()) {
     const std::size_t comma = rest.find(',');
