@@ -224,6 +224,9 @@ TEST(TrainAccuracy, BadKeysAreOneLineErrorsNamingThem) {
       {"accuracy: {train: {task: detection, validation: 100}}\n", "accuracy.train.validation: holds out"},
       {train_yaml(", lr: -1"), "accuracy.train.lr: -1 is out of range (0, 1e9]"},
       {train_yaml(", warmup: 2"), "accuracy.train.warmup: 2 is out of range [0, 1]"},
+      // hwnas train --label-smoothing's range, not [0, 1): 0.9995 passed here, then every trial failed.
+      {train_yaml(", label_smoothing: 0.9995"),
+       "accuracy.train.label_smoothing: 0.9995 is out of range [0, 0.999]"},
       {train_yaml(", seed: -1"), "accuracy.train.seed: -1 "},
       {train_yaml(", timeout_s: 0"), "accuracy.train.timeout_s: 0 "},
       {"accuracy: {train: {epochs: '3'}}\n", "accuracy.train.epochs: must be an integer"},

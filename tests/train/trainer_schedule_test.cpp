@@ -102,6 +102,8 @@ TEST(TrainOptions, KnobsOutOfRangeAreOneLineErrorsNamingTheOption) {
   EXPECT_NO_THROW(check_train_options(o));
   o.optimizer.lr = 1e6;  // diverges, but is a learning rate
   EXPECT_NO_THROW(check_train_options(o));
+  o.label_smoothing = kMaxLabelSmoothing;  // hwnas train --label-smoothing's largest
+  EXPECT_NO_THROW(check_train_options(o));
   auto with = [](auto change) {
     TrainOptions t;
     change(t);
@@ -114,6 +116,8 @@ TEST(TrainOptions, KnobsOutOfRangeAreOneLineErrorsNamingTheOption) {
   expect_refused(with([](TrainOptions& t) { t.batch = 0; }), "--batch 0");
   expect_refused(with([](TrainOptions& t) { t.optimizer.lr = 0; }), "--lr 0");
   expect_refused(with([](TrainOptions& t) { t.label_smoothing = 1; }), "--label-smoothing 1");
+  expect_refused(with([](TrainOptions& t) { t.label_smoothing = 0.9995; }),
+                 "--label-smoothing 0.9995 is out of range [0, 0.999]");
   expect_refused(with([](TrainOptions& t) { t.warmup = -0.5; }), "--warmup -0.5");
   expect_refused(with([](TrainOptions& t) { t.resume = true; }), "give --checkpoint");
   // --resume of a checkpoint that was never written (stopped before its first epoch).

@@ -133,7 +133,8 @@ void add_train(CLI::App& app) {
   cmd->add_option_function<std::string>(
          "--weight-decay", [args](const std::string& s) { args->weight_decay = parse_real("--weight-decay", s, 0, false, 1); },
          "Weight decay of conv and linear weights (default: sgd 4e-5, adamw 0.05)");
-  add_real_option(cmd, "--label-smoothing", o.label_smoothing, 0, false, 0.999, "Label smoothing")->default_str("0.1");
+  add_real_option(cmd, "--label-smoothing", o.label_smoothing, 0, false, train::kMaxLabelSmoothing,
+                  "Label smoothing")->default_str("0.1");
   add_real_option(cmd, "--warmup", o.warmup, 0, false, 1, "Share of the steps warming up")->default_str("0.05");
   cmd->add_flag("--no-augment", args->no_augment, "Train without random crop and flip");
   cmd->add_option("--save", o.save, "Write the trained weights to this file");

@@ -85,7 +85,8 @@ void check_train_options(const TrainOptions& o) {
               o.optimizer.weight_decay, "[0, 1]");
   check_range(o.optimizer.momentum >= 0 && o.optimizer.momentum < 1, "--momentum", o.optimizer.momentum,
               "[0, 1)");
-  check_range(o.label_smoothing >= 0 && o.label_smoothing < 1, "--label-smoothing", o.label_smoothing, "[0, 1)");
+  check_range(o.label_smoothing >= 0 && o.label_smoothing <= kMaxLabelSmoothing, "--label-smoothing",
+              o.label_smoothing, fmt::format("[0, {}]", kMaxLabelSmoothing));
   check_range(o.warmup >= 0 && o.warmup <= 1, "--warmup", o.warmup, "[0, 1]");
   check_range(o.validation >= 0 && o.validation <= 30'000, "--validation", static_cast<double>(o.validation),
               "[0, 30000]");

@@ -41,6 +41,10 @@ struct OptimizerConfig {
 /// 2018 §6.1); adamw lr 0.002, weight decay 0.05.
 OptimizerConfig default_optimizer(OptimizerKind kind);
 
+/// The largest label smoothing hwnas train --label-smoothing and an experiment's
+/// accuracy.train.label_smoothing accept (both check against this one constant).
+inline constexpr double kMaxLabelSmoothing = 0.999;
+
 struct TrainOptions {
   Task task = Task::classification;
   std::string data_dir;               // empty: the task's default (Fashion-MNIST: Debian's; scenes: the
@@ -55,7 +59,7 @@ struct TrainOptions {
                                       // 30,000; 0: measure on the test set
   std::int32_t batch = 128;           // 1 to 65,536
   OptimizerConfig optimizer;
-  double label_smoothing = 0.1;       // [0, 1): Szegedy et al. 2016, §7
+  double label_smoothing = 0.1;       // [0, kMaxLabelSmoothing]: Szegedy et al. 2016, §7
   double warmup = 0.05;               // share of all steps spent warming up, [0, 1]
   bool augment = true;                // random crop (pad 2 at 28 pixels, scaled) and horizontal flip
   std::string checkpoint;             // written after every epoch when not empty
