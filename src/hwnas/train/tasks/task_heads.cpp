@@ -30,8 +30,8 @@ Role role_of(const graph::Graph& g, graph::NodeId id, std::int32_t anchors, std:
   const graph::Shape& s = g.shape(id);
   const std::string expected = fmt::format(
       "an SSD head gives per level a box map [{}={}x4,H,W] and a class map [{}={}x{},H,W] ({} anchors per location, "
-      "{} object classes + background)",
-      anchors * 4, anchors, anchors * classes, anchors, classes, anchors, classes - 1);
+      "{} object class{} + background)",
+      anchors * 4, anchors, anchors * classes, anchors, classes, anchors, classes - 1, classes == 2 ? "" : "es");
   const bool named_boxes = has_part(name, "boxes"), named_classes = has_part(name, "classes");
   if (named_boxes != named_classes) {
     const Role role = named_boxes ? Role::boxes : Role::classes;
