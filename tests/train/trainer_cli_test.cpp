@@ -215,14 +215,15 @@ TEST(TrainCli, BadInputIsAOneLineErrorAndWritesNothing) {
   expect_bad_input(quick(model, {"--task", "regression", "--save", weights}), "--task 'regression' is not a task");
   // A model without an SSD head given to detection: tests/train/scene_cli_test.cpp.
   expect_bad_input(quick(model, {"--data", scratch_dir().string(), "--save", weights}),
-                   "--data " + scratch_dir().string() + ": has no train-images-idx3-ubyte.gz; install them with "
-                   "`apt-get install dataset-fashion-mnist`");
+                   "--data " + scratch_dir().string() +
+                       ": has no train-images-idx3-ubyte.gz; install Fashion-MNIST with `apt-get install "
+                       "dataset-fashion-mnist`");
   // --data naming a file, or nothing: --data is named, no mkdir advice (fresh-user finding 12 of issue 12).
   expect_bad_input(quick(model, {"--data", model, "--save", weights}),
                    "hwnas: --data " + model + ": is a file, not a directory; give the directory that holds the four "
                    "IDX files (e.g. " + scratch_dir().string() + ")");
   expect_bad_input(quick(model, {"--data", "/nonexistent/fmnist", "--save", weights}),
-                   "hwnas: --data /nonexistent/fmnist: no such directory; install them");
+                   "hwnas: --data /nonexistent/fmnist: no such directory; install Fashion-MNIST with");
   expect_bad_input(quick(model, {}, "2", "0"), "--subset");
   // A subset that fills no batch (s25 finding 5): the smallest that does.
   expect_bad_input(quick(model, {}, "2", "1e-9"),

@@ -17,7 +17,7 @@ constexpr std::int64_t kSide = 28;
 // Neutral about how the directory was given (--data, accuracy.train.data, the default or
 // $HWNAS_FASHION_MNIST_DIR): the callers that know name it.
 constexpr std::string_view kInstall =
-    "install them with `apt-get install dataset-fashion-mnist` (or scripts/setup.sh) into "
+    "install Fashion-MNIST with `apt-get install dataset-fashion-mnist` (or scripts/setup.sh) into "
     "/usr/share/datasets/fashion-mnist, or give a directory that holds the four IDX files";
 
 /// DIR/NAME.gz, else DIR/NAME; a one-line error when neither exists, starting
