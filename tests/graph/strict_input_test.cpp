@@ -17,11 +17,8 @@ namespace hwnas::graph {
 namespace {
 
 using testing::expect_bad_input;
+using testing::model_error_of;
 using testing::write_temp;
-
-std::string strict_error_of(const std::string& text, const std::string& source = "m.yaml") {
-  return testing::model_error_of(text, source);
-}
 
 constexpr const char* kJson = R"({"input": [3, 8, 8], "layers": [{"op": "relu"}]})";
 const std::string kYaml = "input: [3, 8, 8]\nlayers:\n  - {op: relu}\n";
@@ -31,11 +28,11 @@ std::string conv(const std::string& attributes) {
 }
 
 TEST(StrictInput, TheValidFilesStillLoad) {
-  EXPECT_EQ(strict_error_of(kJson, "m.json"), "(no error)");
-  EXPECT_EQ(strict_error_of(kYaml), "(no error)");
-  EXPECT_EQ(strict_error_of("---\n" + kYaml + "...\n# a comment\n"), "(no error)");  // markers of one document
-  EXPECT_EQ(strict_error_of(std::string(kJson) + "\n\n  \n"), "(no error)");
-  EXPECT_EQ(strict_error_of(conv("out: 10, kernel: 1, padding: 0")), "(no error)");
+  EXPECT_EQ(model_error_of(kJson, "m.json"), "(no error)");
+  EXPECT_EQ(model_error_of(kYaml), "(no error)");
+  EXPECT_EQ(model_error_of("---\n" + kYaml + "...\n# a comment\n"), "(no error)");  // markers of one document
+  EXPECT_EQ(model_error_of(std::string(kJson) + "\n\n  \n"), "(no error)");
+  EXPECT_EQ(model_error_of(conv("out: 10, kernel: 1, padding: 0")), "(no error)");
 }
 
 TEST(StrictInput, TextAfterTheFirstDocumentIsRefused) {
@@ -48,70 +45,70 @@ TEST(StrictInput, TextAfterTheFirstDocumentIsRefused) {
            {kYaml + "...\njunk\n", "m.yaml:5:"},
            {kYaml + "---\n", "m.yaml"},
            {kYaml + ",\n", "m.yaml:4:"}}) {
-    const std::string e = strict_error_of(text);
+    const std::string e = model_error_of(text);
     EXPECT_EQ(e.rfind(line, 0), 0u) << text << " -> " << e;
     EXPECT_TRUE(e.find(tail) != std::string::npos || e.find("not valid YAML/JSON") != std::string::npos)
         << text << " -> " << e;
   }
-  EXPECT_EQ(strict_error_of(""), "m.yaml: the file is empty; a model file is a mapping of keys (YAML or JSON)");
-  EXPECT_EQ(strict_error_of("# only a comment\n"), "m.yaml: the file is empty; a model file is a mapping of keys (YAML or JSON)");
+  EXPECT_EQ(model_error_of(""), "m.yaml: the file is empty; a model file is a mapping of keys (YAML or JSON)");
+  EXPECT_EQ(model_error_of("# only a comment\n"), "m.yaml: the file is empty; a model file is a mapping of keys (YAML or JSON)");
 }
 
 TEST(StrictInput, IntegersAreDecimalAndInRange) {
-  EXPECT_EQ(strict_error_of(conv("out: 010")),
+  EXPECT_EQ(model_error_of(conv("out: 010")),
             "m.yaml:3: layer 'layers.0' (conv2d): out = 010 has a leading zero, which YAML 1.1 reads as octal; "
             "write 10");
-  EXPECT_EQ(strict_error_of(conv("out: 2147483648")),
+  EXPECT_EQ(model_error_of(conv("out: 2147483648")),
             "m.yaml:3: layer 'layers.0' (conv2d): out = 2147483648 is too large (at most 2147483647)");
-  EXPECT_EQ(strict_error_of(conv("out: 99999999999999999999999")),
+  EXPECT_EQ(model_error_of(conv("out: 99999999999999999999999")),
             "m.yaml:3: layer 'layers.0' (conv2d): out = 99999999999999999999999 is too large (at most 2147483647)");
-  EXPECT_EQ(strict_error_of(conv("out: 8, kernel: [3, 4294967296]")),
+  EXPECT_EQ(model_error_of(conv("out: 8, kernel: [3, 4294967296]")),
             "m.yaml:3: layer 'layers.0' (conv2d): kernel = 4294967296 is too large (at most 2147483647)");
-  EXPECT_EQ(strict_error_of(conv("out: 8, padding: 01")),
+  EXPECT_EQ(model_error_of(conv("out: 8, padding: 01")),
             "m.yaml:3: layer 'layers.0' (conv2d): padding = 01 has a leading zero, which YAML 1.1 reads as "
             "octal; write 1");
   for (const char* bad : {"8.0", "8e0", "0x10", "0o10", "1_000", ".inf", "-.inf", ".nan", "[8]"}) {
-    const std::string e = strict_error_of(conv(std::string("out: ") + bad));
+    const std::string e = model_error_of(conv(std::string("out: ") + bad));
     EXPECT_NE(e.find("out must be a positive integer"), std::string::npos) << bad << " -> " << e;
   }
   // A quoted number is a string: YAML's quotes are kept, not read past.
   for (const char* bad : {"'eight'", "'8'", "\"8\""}) {
-    const std::string e = strict_error_of(conv(std::string("out: ") + bad));
+    const std::string e = model_error_of(conv(std::string("out: ") + bad));
     EXPECT_NE(e.find("out must be an integer, got the string"), std::string::npos) << bad << " -> " << e;
   }
   for (const char* tagged : {"!!int 8", "!!str 8", "!!float 8", "!custom 8"}) {
-    const std::string e = strict_error_of(conv(std::string("out: ") + tagged));
+    const std::string e = model_error_of(conv(std::string("out: ") + tagged));
     EXPECT_NE(e.find("is not taken; write the value without it"), std::string::npos) << tagged << " -> " << e;
   }
-  EXPECT_EQ(strict_error_of("input: [3, 08, 8]\nlayers:\n  - {op: relu}\n"),
+  EXPECT_EQ(model_error_of("input: [3, 08, 8]\nlayers:\n  - {op: relu}\n"),
             "m.yaml:1: input = 08 has a leading zero, which YAML 1.1 reads as octal; write 8");
-  EXPECT_EQ(strict_error_of("input: [3, 8, 3000000000]\nlayers:\n  - {op: relu}\n"),
+  EXPECT_EQ(model_error_of("input: [3, 8, 3000000000]\nlayers:\n  - {op: relu}\n"),
             "m.yaml:1: input = 3000000000 is too large (at most 2147483647)");
-  EXPECT_EQ(strict_error_of("layers:\n  - {op: input, shape: [3, 8, 017]}\n"),
+  EXPECT_EQ(model_error_of("layers:\n  - {op: input, shape: [3, 8, 017]}\n"),
             "m.yaml:2: layer 'layers.0' (input): shape = 017 has a leading zero, which YAML 1.1 reads as octal; "
             "write 17");
 }
 
 TEST(StrictInput, RealsAreFiniteDecimals) {
   const std::string ibn = "input: [8, 8, 8]\nlayers:\n  - {op: ibn, out: 8, expand: ";
-  EXPECT_EQ(strict_error_of(ibn + "06}\n"),
+  EXPECT_EQ(model_error_of(ibn + "06}\n"),
             "m.yaml:3: layer 'layers.0' (ibn): expand = 06 has a leading zero, which YAML 1.1 "
             "reads as octal; write 6");
   for (const char* bad : {".inf", ".nan", "0x6", "1e999", "six"}) {
-    const std::string e = strict_error_of(ibn + bad + "}\n");
+    const std::string e = model_error_of(ibn + bad + "}\n");
     EXPECT_NE(e.find("expand must be a number in [0.01, 1000], got '" + std::string(bad) + "'"), std::string::npos)
         << bad << " -> " << e;
   }
-  EXPECT_EQ(strict_error_of(ibn + "6.}\n"), "(no error)");
-  EXPECT_EQ(strict_error_of(ibn + "0.6e1}\n"), "(no error)");
+  EXPECT_EQ(model_error_of(ibn + "6.}\n"), "(no error)");
+  EXPECT_EQ(model_error_of(ibn + "0.6e1}\n"), "(no error)");
 }
 
 TEST(StrictInput, BooleansAreTrueOrFalse) {
   const std::string pool = "input: [3, 8, 8]\nlayers:\n  - {op: max_pool, kernel: 3, stride: 2, ceil_mode: ";
-  EXPECT_EQ(strict_error_of(pool + "true}\n"), "(no error)");
-  EXPECT_EQ(strict_error_of(pool + "False}\n"), "(no error)");
+  EXPECT_EQ(model_error_of(pool + "true}\n"), "(no error)");
+  EXPECT_EQ(model_error_of(pool + "False}\n"), "(no error)");
   for (const char* bad : {"yes", "no", "on", "off", "y", "1"})
-    EXPECT_EQ(strict_error_of(pool + bad + "}\n"),
+    EXPECT_EQ(model_error_of(pool + bad + "}\n"),
               "m.yaml:3: layer 'layers.0' (max_pool): ceil_mode must be true or false, got '" + std::string(bad) + "'");
 }
 
@@ -124,11 +121,11 @@ TEST(StrictInput, AliasBombsAreRefused) {
     for (int k = 0; k < 10; ++k) text += (k ? ", *a" : "*a") + std::to_string(i - 1);
     text += "]\n";
   }
-  const std::string e = strict_error_of(text + kYaml);
+  const std::string e = model_error_of(text + kYaml);
   EXPECT_EQ(e.rfind("m.yaml:", 0), 0u) << e;
   EXPECT_NE(e.find("aliases expand the document to more than 1000000 nodes"), std::string::npos) << e;
   // A few aliases are fine.
-  EXPECT_EQ(strict_error_of("input: [3, 8, 8]\nlayers:\n  - &c {op: conv2d, out: 8, kernel: 3}\n  - {op: relu}\n"),
+  EXPECT_EQ(model_error_of("input: [3, 8, 8]\nlayers:\n  - &c {op: conv2d, out: 8, kernel: 3}\n  - {op: relu}\n"),
             "(no error)");
 }
 
@@ -157,15 +154,15 @@ TEST(StrictInput, NumberReadersDirectly) {
 // key, or one past the end of the file (fresh-user finding 11 of issue 12).
 TEST(StrictInput, AnEmptyValueIsReportedAtItsKey) {
   const std::string out_null = " layer 'layers.0' (conv2d): out must be a positive integer, got null";
-  EXPECT_EQ(strict_error_of("input: [3, 8, 8]\nlayers:\n  - op: conv2d\n    out:\n  - {op: relu}\n"), "m.yaml:4:" + out_null);
-  EXPECT_EQ(strict_error_of("input: [3, 8, 8]\nlayers:\n  - op: conv2d\n    out:   # comment\n\n    # more\n\n"),
+  EXPECT_EQ(model_error_of("input: [3, 8, 8]\nlayers:\n  - op: conv2d\n    out:\n  - {op: relu}\n"), "m.yaml:4:" + out_null);
+  EXPECT_EQ(model_error_of("input: [3, 8, 8]\nlayers:\n  - op: conv2d\n    out:   # comment\n\n    # more\n\n"),
             "m.yaml:4:" + out_null);  // at the end of the file
-  EXPECT_EQ(strict_error_of("input: [3, 8, 8]\nlayers:\n  - {op: conv2d, out: }\n"), "m.yaml:3:" + out_null);
+  EXPECT_EQ(model_error_of("input: [3, 8, 8]\nlayers:\n  - {op: conv2d, out: }\n"), "m.yaml:3:" + out_null);
   // Written nulls keep their own line, even on the line below the key.
-  EXPECT_EQ(strict_error_of("input: [3, 8, 8]\nlayers:\n  - op: conv2d\n    out:\n      ~\n"), "m.yaml:5:" + out_null);
-  EXPECT_EQ(strict_error_of("input: [3, 8, 8]\nlayers:\n  - op: conv2d\n    out: null\n"), "m.yaml:4:" + out_null);
+  EXPECT_EQ(model_error_of("input: [3, 8, 8]\nlayers:\n  - op: conv2d\n    out:\n      ~\n"), "m.yaml:5:" + out_null);
+  EXPECT_EQ(model_error_of("input: [3, 8, 8]\nlayers:\n  - op: conv2d\n    out: null\n"), "m.yaml:4:" + out_null);
   // An empty list item: the line of its '-'.
-  const std::string item = strict_error_of("input: [3, 8, 8]\nlayers:\n  - {op: relu}\n  -\n\n  - {op: relu}\n");
+  const std::string item = model_error_of("input: [3, 8, 8]\nlayers:\n  - {op: relu}\n  -\n\n  - {op: relu}\n");
   EXPECT_EQ(item.rfind("m.yaml:4:", 0), 0u) << item;
 }
 
