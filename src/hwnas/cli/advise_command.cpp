@@ -24,6 +24,7 @@
 #include "hwnas/cli/json_output.h"
 #include "hwnas/cli/model_arg.h"
 #include "hwnas/cli/number_options.h"
+#include "hwnas/cli/run_app.h"
 #include "hwnas/cli/text_output.h"
 #include "hwnas/estimate/estimator.h"
 #include "hwnas/estimate/table_model.h"
@@ -40,9 +41,6 @@ struct AdviseArgs {
   advise::FinetuneOptions finetune;  // --finetune W: finetune.weights not empty
   std::vector<std::string> finetune_given;  // the --finetune-* options and --data given
 };
-
-// A fine-tuning that diverged: as hwnas train's (docs/cli.md).
-constexpr int kTrainingFailed = 3;
 
 // --finetune's rules (docs/advisor.md, "Fine-tuning the result"), checked before any work:
 // the --finetune-* options and --data need it; it needs --out, a model file hwnas-train

@@ -187,20 +187,20 @@ int run_app(CLI::App& app, int argc, char** argv, const OptionHints& hints) {
         commands += (commands.empty() ? "" : ", ") + sub->get_name();
       fmt::print(stderr, "hwnas: unknown command '{}'; use one of: {}; run 'hwnas --help'\n",
                  printable(argv[1]), commands);
-      return 2;
+      return kBadInput;
     }
     const std::vector<CLI::App*> path = chosen_path(app);
     std::string what = unexpected_argument(app, path, hints, std::vector<std::string>(argv + 1, argv + argc));
     if (what.empty()) what = option_count_error(e.what());
     if (what.empty()) what = printable(e.what());  // quotes argv
     fmt::print(stderr, "hwnas: {}; run '{} --help'\n", what, command_words(path));
-    return 2;
+    return kBadInput;
   } catch (const UserError& e) {
     fmt::print(stderr, "hwnas: {}\n", e.what());
-    return 2;
+    return kBadInput;
   } catch (const std::exception& e) {
     fmt::print(stderr, "hwnas: internal error: {}\n", printable(e.what()));
-    return 1;
+    return kInternalError;
   }
   return 0;
 }

@@ -23,6 +23,7 @@
 #include "hwnas/cli/json_output.h"
 #include "hwnas/cli/progress.h"
 #include "hwnas/cli/resume_note.h"
+#include "hwnas/cli/run_app.h"
 #include "hwnas/hw/external/subprocess.h"
 #include "hwnas/parallel/mpi_pool.h"
 #include "hwnas/search/run_search.h"
@@ -194,9 +195,10 @@ std::string mpi_stop_cause(const parallel::MpiSession& mpi) {
 /// `build()` run on every rank of an MPI job, the ranks agreeing on the outcome: when
 /// every rank's build succeeded, its value. Else the lowest failing rank prints its error
 /// (naming itself unless it is rank 0: it failed where rank 0 did not) and ends with its
-/// status, 2 or 1; the other ranks end with 0, so that mpirun reports that status and the
-/// user reads one line. MPI is finalised first. (A rank ending non-zero makes mpirun kill
-/// the others, which lost rank 0's line in 1 run of 12 when every rank ended with 2.)
+/// status, kBadInput or kInternalError; the other ranks end with 0, so that mpirun reports
+/// that status and the user reads one line. MPI is finalised first. (A rank ending non-zero
+/// makes mpirun kill the others, which lost rank 0's line in 1 run of 12 when every rank
+/// ended with 2.)
 template <typename Build>
 auto agreed(std::optional<parallel::MpiSession>& mpi, const Build& build) -> decltype(build()) {
   std::optional<decltype(build())> value;
@@ -215,13 +217,13 @@ auto agreed(std::optional<parallel::MpiSession>& mpi, const Build& build) -> dec
       std::rethrow_exception(error);
     } catch (const UserError& e) {
       fmt::print(stderr, "hwnas: {}{}\n", rank, e.what());
-      status = 2;
+      status = kBadInput;
     } catch (const std::exception& e) {
       fmt::print(stderr, "hwnas: {}internal error: {}\n", rank, printable(e.what()));
-      status = 1;
+      status = kInternalError;
     } catch (...) {
       fmt::print(stderr, "hwnas: {}internal error: an exception that is not a std::exception\n", rank);
-      status = 1;
+      status = kInternalError;
     }
   }
   mpi.reset();
@@ -308,7 +310,7 @@ void add_search_command(CLI::App& app) {
                  printable(resume_command(*args)),
                  distributed ? " (alone, or under mpirun again)" : "");
       // No MPI_Finalize: mpirun is killing the other ranks, and it would wait for them.
-      std::exit(130);
+      std::exit(kInterrupted);
     }
     // A Ctrl-C during the step that spent the budget: that step finished and was stored, so
     // the search is complete; say so, print its results, and end as interrupted (130).
@@ -328,7 +330,7 @@ void add_search_command(CLI::App& app) {
     else print_human(result, args->out, wall_s);
     if (interrupted_last_step) {
       std::fflush(stdout);
-      std::exit(130);
+      std::exit(kInterrupted);
     }
   });
 }

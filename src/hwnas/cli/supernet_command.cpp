@@ -19,6 +19,7 @@
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
 #include "hwnas/cli/resume_note.h"
+#include "hwnas/cli/run_app.h"
 #include "hwnas/cli/serve_loop.h"
 #include "hwnas/cli/train_output.h"
 #include "hwnas/graph/model_file.h"
@@ -33,9 +34,6 @@ namespace hwnas::cli {
 namespace {
 
 namespace sn = train::supernet;
-
-// A training that diverged (as hwnas train's).
-constexpr int kTrainingFailed = 3;
 
 bool is_space_file(const std::string& arg) { return arg.ends_with(".yaml") || arg.ends_with(".yml"); }
 

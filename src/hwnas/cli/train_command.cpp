@@ -16,6 +16,7 @@
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
 #include "hwnas/cli/resume_note.h"
+#include "hwnas/cli/run_app.h"
 #include "hwnas/cli/serve_loop.h"
 #include "hwnas/cli/train_output.h"
 #include "hwnas/space/models.h"
@@ -25,9 +26,6 @@
 
 namespace hwnas::cli {
 namespace {
-
-// A training that diverged: the run ends, with its reason, and no metric (docs/cli.md).
-constexpr int kTrainingFailed = 3;
 
 std::string model_file_of(const std::string& model) {
   std::error_code ec;
