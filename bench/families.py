@@ -23,9 +23,8 @@ budgets are --budget, in accuracy evaluations (budget.evaluations: candidates th
 limit and were evaluated, each counted once whatever the rungs it reached; the hybrid's
 are those its proxy scored, a 1/16 of them trained at eta 4; multi-fidelity's those
 trained at --low-fidelity, of which the best 1/--mf-eta of each bracket of
---mf-candidates asked, at least one, are trained again at --fidelity). A bracket runs
-whole, so a multi-fidelity or hybrid search may pass its budget by up to a bracket's
-evaluations less one. Multi-fidelity's last rung is multishot's training, so both
+--mf-candidates asked, at least one, are trained again at --fidelity). The bracket that
+reaches the budget is cut to it (docs/experiments.md, "Budget and seed"). Multi-fidelity's last rung is multishot's training, so both
 searches' best accuracies are measured alike. Per seed, one supernet is trained
 (`hwnas supernet train ... --validation 5000 --seed SEED`), and its training time is
 counted once for single-shot and once for the hybrid.

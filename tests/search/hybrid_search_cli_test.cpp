@@ -354,8 +354,6 @@ TEST(HybridSearchCli, ConfigErrorsComeBeforeAnyHwnasTrainStarts) {
     std::string hint;
   };
   const std::vector<Case> cases = {
-      {hybrid(rungs, "budget: {trials: 2}\n"), "early", {},
-       "budget.trials: 2 is fewer than the 4 candidates of the first bracket (multi_fidelity.candidates)"},
       {hybrid(rungs), "early", {"--set", "strategy.population=1"}, "strategy.population"},
       {hybrid(rungs), "early", {"--set", "strategy={name: local}"}, "strategy 'local' evaluates one neighbour"},
       {hybrid(rungs), "started", {"--resume", "--set", "seed=4"}, "--resume: "},

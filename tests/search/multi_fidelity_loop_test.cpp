@@ -1,7 +1,8 @@
 // The loop's multi-fidelity steps (fidelity_schedule.h) on test doubles: each bracket's
 // candidates start at the low rung, the best are promoted rung by rung, every trial ends
-// at the highest rung it reached, the best comes from the top rung only, and a step cut
-// short mid-rung is resumed without running its finished evaluations again.
+// at the highest rung it reached, the best comes from the top rung only, a step cut
+// short mid-rung is resumed without running its finished evaluations again, and a budget
+// cuts the bracket that reaches it.
 #include <gtest/gtest.h>
 
 #include "hwnas/search/accuracy_pool.h"
@@ -133,6 +134,41 @@ TEST(MultiFidelityLoop, AStepCutAtAHigherRungResumesWithoutRepeatingAnEvaluation
     EXPECT_EQ(a.trials[i].metrics.accuracy, b.trials[i].metrics.accuracy);
   }
   for (int rung = 0; rung < 3; ++rung) EXPECT_EQ(before[rung] + again.jobs[rung], whole[rung]) << rung;
+}
+
+// budget.evaluations 6 (about 4 of a bracket's 9 are feasible): the second bracket stops
+// asking once 6 candidates in all await training, and promotes the best of its own, at
+// least one, to the top rung; with budget.trials the same holds for trials.
+TEST(MultiFidelityLoop, ABudgetCutsTheBracketThatReachesIt) {
+  const FakeProblem problem;
+  TestDir dir;
+  for (const Budget& budget : {Budget{.evaluations = 6}, Budget{.trials = 13}}) {
+    SCOPED_TRACE(budget.evaluations ? "evaluations" : "trials");
+    const std::string d = dir.file(budget.evaluations ? "evaluations" : "trials");
+    ThreeRungs cost(problem);
+    const std::unique_ptr<Strategy> s = make_strategy("evolution", nlohmann::json::object(), {&problem.space, 7, 1});
+    ExperimentStore store = ExperimentStore::create(d, fake_info("evolution", 3));
+    const FidelitySchedule halving(FidelityMethod::successive_halving, 3, 3, 9);
+    const space::Filters no_filters;
+    const LoopOutcome outcome = search_loop(
+        {problem.space, cost, *s, no_filters, graph::Precision::int8, nullptr, &halving}, store, budget, {});
+    EXPECT_EQ(outcome.reason, StopReason::budget);
+    const ExperimentRecord r = read_experiment(d);
+    if (budget.evaluations) {
+      EXPECT_EQ(r.accuracy_evaluations, 6);
+      EXPECT_EQ(cost.jobs[0], 6);
+    } else {
+      EXPECT_EQ(r.trials.size(), 13u);
+      EXPECT_EQ(r.state->steps, 13);
+    }
+    ASSERT_EQ(r.state->batches, 2);
+    EXPECT_LT(r.state->steps, 18);  // the second bracket asked fewer than 9
+    // Each bracket, the cut one too, reached the top rung.
+    int top = 0;
+    for (const Trial& t : r.trials) top += t.rung == 2 ? 1 : 0;
+    EXPECT_EQ(top, 2);
+    EXPECT_EQ(cost.jobs[2], 2);
+  }
 }
 
 }  // namespace

@@ -191,19 +191,6 @@ TEST(ParallelSearch, BadSectionsAreOneLineErrorsNamingTheKey) {
   expect_bad_input({"search", config, "--out", dir, "--set", "strategy={name: local}", "--set", "parallel.workers=2"},
                    config + ": parallel.batch (from --set): strategy 'local' evaluates one neighbour per step, so it "
                    "takes parallel.batch: 1 (got 2, from parallel.workers)");
-  // A budget the first step would pass (s26 second pass, finding 2): trials below the batch,
-  // or evaluations below a batch the workers gave.
-  expect_bad_input({"search", config, "--out", dir, "--set", "parallel.workers=16"},
-                   config + ":5: budget.trials: 12 is fewer than the 16 genomes each step asks (parallel.batch, by "
-                   "default the number of workers, 16), and a step runs whole; give at least 16, or parallel.batch: "
-                   "12 or less (the trials depend on parallel.batch, not on the workers)");
-  expect_bad_input({"search", config, "--out", dir, "--set", "parallel={workers: 2, batch: 13}"},
-                   config + ":5: budget.trials: 12 is fewer than the 13 genomes each step asks (parallel.batch: 13), "
-                   "and a step runs whole; give at least 13, or parallel.batch: 12 or less");
-  expect_bad_input({"search", config, "--out", dir, "--set", "parallel.workers=8", "--set", "budget={evaluations: 1}"},
-                   config + ": budget.evaluations (from --set): 1 is fewer than the 8 genomes each step asks "
-                   "(parallel.batch, by default the number of workers, 8), and a step runs whole (it may evaluate 8); "
-                   "give at least 8, or parallel.batch: 1 (the trials depend");
   const std::string staged = fresh_path("staged.yaml");
   std::ofstream(staged) << "space: mobilenet-cls\naccuracy: {command: [sh, -c, 'exit 1', '{model}', '{fidelity}']}\n"
                            "multi_fidelity: {method: successive_halving, rungs: [1, 3]}\n"

@@ -7,7 +7,6 @@
 #include <cstdint>
 
 #include "hwnas/base/error.h"
-#include "hwnas/base/yaml_input.h"
 
 namespace hwnas::search {
 namespace {
@@ -27,28 +26,6 @@ struct MultiFidelity {
   FidelitySchedule schedule;
   std::vector<ExperimentSection> rungs;
 };
-
-/// A bracket runs whole, so a budget.trials below the first bracket's candidates would be
-/// passed by the first step (hyperband with 3 rungs at eta 3 ran 9 trials for trials: 3):
-/// refused. budget's other checks are experiment_config's; a malformed trials is left to them.
-void check_trials_budget(const ExperimentSection& top, const FidelitySchedule& schedule) {
-  if (!top.has("budget")) return;
-  const ExperimentSection budget = top.section("budget");
-  if (!budget.node().IsMap() || !budget.has("trials")) return;
-  std::int64_t trials = 0;
-  if (read_integer(budget.get("trials"), 1, INT64_MAX, trials) != NumberProblem::none) return;
-  const Bracket first = schedule.bracket(0);
-  if (trials >= first.candidates) return;
-  const bool hyperband = schedule.method() == FidelityMethod::hyperband;
-  budget.fail("trials", fmt::format("{} is fewer than the {} candidates of the first bracket ({}), and a bracket runs "
-                                    "whole; give at least {}, or {}",
-                                    trials, first.candidates,
-                                    hyperband ? fmt::format("hyperband with {} rungs at eta {}", schedule.rungs(),
-                                                            schedule.eta())
-                                              : "multi_fidelity.candidates",
-                                    first.candidates,
-                                    hyperband ? "fewer rungs or a smaller eta" : "fewer multi_fidelity.candidates"));
-}
 
 MultiFidelity read_multi_fidelity(const YAML::Node& experiment, const std::string& file,
                                   const std::set<std::string>& set_keys) {
@@ -135,11 +112,7 @@ FidelitySchedule make_fidelity_schedule(const YAML::Node& experiment, const std:
                                         const std::set<std::string>& set_keys) {
   HWNAS_CHECK(batch >= 1);
   if (!experiment["multi_fidelity"]) return FidelitySchedule(FidelityMethod::single, 1, 2, batch);
-  FidelitySchedule schedule = read_multi_fidelity(experiment, file, set_keys).schedule;
-  // After the rungs' own values were checked (the accuracy sources read them first), so a
-  // bad rung is named before the budget it would need.
-  check_trials_budget(ExperimentSection(experiment, file, "", set_keys), schedule);
-  return schedule;
+  return read_multi_fidelity(experiment, file, set_keys).schedule;
 }
 
 std::vector<ExperimentSection> fidelity_rungs(const YAML::Node& experiment, const std::string& file,

@@ -124,31 +124,6 @@ void check_training_threads(const ExperimentConfig& config, std::int32_t workers
                                        std::max<std::int64_t>(1, train::max_threads() / threads)));
 }
 
-/// A step runs whole, so a budget.trials below the genomes a step asks (`batch`) would be
-/// passed by the first step (s26 second pass, finding 2: budget.trials 1 with
-/// parallel.workers 64 and a supernet source ran 64 trials, one after another): refused, as
-/// fidelity_schedule.cpp refuses one below a bracket. So is budget.evaluations below a
-/// batch that defaulted to the workers: only an explicit parallel.batch is a choice of step
-/// size, which a search that screens most candidates out by its constraints may make
-/// larger than its evaluations (its overshoot is documented: docs/experiments.md, Budget).
-void check_step_budget(const ExperimentConfig& config, std::int32_t batch) {
-  const Budget& b = config.budget;
-  const bool from_workers = !config.parallel.batch;
-  const bool trials = b.trials && *b.trials < batch;
-  if (!trials && !(from_workers && b.evaluations && *b.evaluations < batch)) return;
-  const std::int64_t value = trials ? *b.trials : *b.evaluations;
-  const ExperimentSection budget(config.root["budget"], config.file, "budget", config.set_keys);
-  budget.fail(trials ? "trials" : "evaluations",
-              fmt::format("{} is fewer than the {} genomes each step asks ({}), and a step runs whole{}; give at least "
-                          "{}, or parallel.batch: {}{}{}",
-                          value, batch,
-                          from_workers ? fmt::format("parallel.batch, by default the number of workers, {}", batch)
-                                       : fmt::format("parallel.batch: {}", batch),
-                          trials ? "" : fmt::format(" (it may evaluate {})", batch), batch, value,
-                          value > 1 ? " or less" : "",
-                          from_workers ? " (the trials depend on parallel.batch, not on the workers)" : ""));
-}
-
 }  // namespace
 
 std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& config) {
@@ -208,7 +183,6 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
                                 "parallel.batch: 1 (got {}{}); set parallel.batch: 1 or use another strategy",
                                 config.file, config.from_set("parallel") ? " (from --set)" : "", batch,
                                 config.parallel.batch ? "" : ", from parallel.workers"));
-  if (schedule.method() == FidelityMethod::single) check_step_budget(config, batch);  // a bracket's: the schedule's
   if (schedule.method() == FidelityMethod::single && batch < workers && config.root["accuracy"].IsDefined() &&
       hooks.note)  // s27 fresh-user finding 13
     hooks.note(fmt::format("parallel.batch {} is below the {} workers: a step evaluates {} candidate{} at once and "

@@ -136,7 +136,7 @@ std::optional<std::int32_t> experiment_parallelism_factor(const ExperimentConfig
 /// in `dir` is refused. The accuracy evaluations run in hooks.pool, else in a thread pool of
 /// `parallel.workers`; each step asks `parallel.batch` genomes (default: the pool's
 /// workers), which the stored config records; with `multi_fidelity:`, a bracket of the
-/// schedule. Strategy `local` with a batch > 1 or multi-fidelity is refused. A resumed
+/// schedule; fewer in the step that reaches budget.trials or budget.evaluations. Strategy `local` with a batch > 1 or multi-fidelity is refused. A resumed
 /// search whose budget is spent returns its record without starting the accuracy sources.
 SearchResult run_search(const ExperimentConfig& config, const std::string& dir, bool resume, const SearchHooks& hooks);
 

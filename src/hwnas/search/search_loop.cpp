@@ -1,6 +1,7 @@
 // The experiment loop (run_search.h): steps (search_step.cpp) until a budget limit, the
-// space's exhaustion or Ctrl-C. Budgets are checked between steps, so a step of B
-// candidates may take the search up to B - 1 trials or evaluations past a limit.
+// space's exhaustion or Ctrl-C. A step stops asking where budget.trials or
+// budget.evaluations is reached (a bracket or batch is cut to it); budget.seconds is
+// checked between steps.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -80,7 +81,10 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
 
     const std::size_t before = trials.size();
     const Bracket bracket = parts.schedule ? parts.schedule->bracket(state.batches) : Bracket{1, 0};
-    const std::optional<std::size_t> added = run_step(parts, store, records, state, bracket, hooks);
+    StepLimit limit;
+    if (budget.trials) limit.trials = *budget.trials - progress.trials;
+    if (budget.evaluations) limit.evaluations = *budget.evaluations - progress.evaluations;
+    const std::optional<std::size_t> added = run_step(parts, store, records, state, bracket, limit, hooks);
     if (!added) return {StopReason::interrupted, "interrupted"};
     for (std::size_t i = before; i < records.trials.size(); ++i) {
       const Trial& t = records.trials[i];

@@ -150,16 +150,10 @@ LoopRecords LoopRecords::load(const ExperimentStore& store) {
 }
 
 std::optional<std::size_t> run_step(SearchParts& parts, ExperimentStore& store, LoopRecords& records,
-                                    SearchState& state, const Bracket& bracket, const SearchHooks& hooks) {
+                                    SearchState& state, const Bracket& bracket, const StepLimit& limit,
+                                    const SearchHooks& hooks) {
   const std::atomic<bool>* stop = hooks.stop;
   const auto start = Clock::now();
-  // Every ask before any tell: the batch is the strategy's, whatever the workers.
-  std::vector<space::Genome> asked;
-  for (std::int32_t i = 0; i < bracket.candidates; ++i) {
-    asked.push_back(parts.space.canonical(parts.strategy.ask()));
-    parts.space.check(asked.back());
-  }
-
   // Where each ask's answer comes from: a stored trial, or a trial new in this step
   // (shared by repeats of its genome within the step).
   struct Answer {
@@ -167,10 +161,21 @@ std::optional<std::size_t> run_step(SearchParts& parts, ExperimentStore& store, 
     std::size_t index = 0;  // into records.trials, or into `fresh`
     bool repeat = false;    // answered without an evaluation of its own
   };
+  std::vector<space::Genome> asked;
   std::vector<Answer> answers;
   std::vector<Trial> fresh;
   std::unordered_map<space::Genome, std::size_t, space::GenomeHash> in_step;
-  for (const space::Genome& genome : asked) {
+  std::int64_t awaiting = 0;  // fresh trials that await an accuracy evaluation
+  const auto limit_reached = [&] {
+    return (limit.trials && static_cast<std::int64_t>(fresh.size()) >= *limit.trials) ||
+           (limit.evaluations && awaiting >= *limit.evaluations);
+  };
+  // Every ask before any tell: the batch is the strategy's, whatever the workers. Each ask is
+  // screened as it comes (no tell), so the step stops asking where the budget is reached.
+  for (std::int32_t i = 0; i < bracket.candidates && !limit_reached(); ++i) {
+    asked.push_back(parts.space.canonical(parts.strategy.ask()));
+    const space::Genome& genome = asked.back();
+    parts.space.check(genome);
     if (const auto seen = records.evaluated.find(genome); seen != records.evaluated.end()) {
       answers.push_back({true, seen->second, true});
     } else if (const auto again = in_step.find(genome); again != in_step.end()) {
@@ -182,6 +187,7 @@ std::optional<std::size_t> run_step(SearchParts& parts, ExperimentStore& store, 
       trial->index = static_cast<std::int64_t>(records.trials.size() + fresh.size());
       in_step.emplace(genome, fresh.size());
       answers.push_back({false, fresh.size(), false});
+      awaiting += parts.cost_model.awaits_accuracy(*trial) ? 1 : 0;
       fresh.push_back(std::move(*trial));
     }
   }

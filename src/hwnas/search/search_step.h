@@ -33,12 +33,22 @@ struct LoopRecords {
 std::optional<std::string> budget_reached(const Budget& budget, std::int64_t trials, std::int64_t evaluations,
                                           double elapsed_s, std::int64_t steps);
 
-/// Runs one step; updates `state` (counters, elapsed time, strategy state) and `records`
+/// How many new trials, and new trials that await an accuracy evaluation, a step may add
+/// before the budget is reached (budget.trials / budget.evaluations less what is done; unset:
+/// no such limit). The step stops asking when either is reached, so a bracket or batch that
+/// would pass the budget is cut to it rather than run whole.
+struct StepLimit {
+  std::optional<std::int64_t> trials;
+  std::optional<std::int64_t> evaluations;
+};
+
+/// Runs one step of at most `bracket.candidates` asks, fewer when `limit` is reached; updates `state` (counters, elapsed time, strategy state) and `records`
 /// (the new trials) as committed. Returns the number of new trials, or nullopt when
 /// `hooks.stop` cut the step short (a job not started, or one that failed while stop was
 /// set): then nothing of the step but its completed evaluations is stored, and the caller
 /// stops. An evaluation whose program was killed from outside is not stored (hooks.note).
 std::optional<std::size_t> run_step(SearchParts& parts, ExperimentStore& store, LoopRecords& records,
-                                    SearchState& state, const Bracket& bracket, const SearchHooks& hooks);
+                                    SearchState& state, const Bracket& bracket, const StepLimit& limit,
+                                    const SearchHooks& hooks);
 
 }  // namespace hwnas::search
