@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
@@ -201,6 +202,21 @@ TEST(Cli, InspectTableEscapesNames) {
     }
   }
   EXPECT_NE(r.out.find("\nmodel odd\\nmodel: 10 nodes"), std::string::npos) << r.out;
+}
+
+// simulate's table names each kernel by its first node, escaped and shortened as inspect's.
+TEST(Cli, SimulateTableEscapesAndShortensNamesAsInspectDoes) {
+  const std::string path = write_temp("odd_names_simulate.yaml", kOddNamesYaml);
+  const Result r = hwnas({"simulate", path, "--target", "npu-p16"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_no_controls(r.out);
+  const std::vector<std::string> lines = lines_of(r.out);
+  const std::string& shortened = kOddNamesShown[6];
+  const auto row = std::find_if(lines.begin(), lines.end(),
+                                [&](const std::string& line) { return line.rfind(shortened + "  ", 0) == 0; });
+  ASSERT_NE(row, lines.end()) << r.out;
+  EXPECT_EQ(row->find(" relu "), lines[0].find(" ops ")) << r.out;  // aligned under the header
+  EXPECT_EQ(r.out.find(std::string(32, 'n')), std::string::npos) << r.out;
 }
 
 TEST(Cli, InspectJsonKeepsOddNamesExactly) {

@@ -7,6 +7,7 @@
 #include "hwnas/cli/json_output.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
+#include "hwnas/cli/text_output.h"
 #include "hwnas/search/table_estimator_inputs.h"
 #include "hwnas/estimate/estimator.h"
 #include "hwnas/estimate/table_model.h"
@@ -133,7 +134,6 @@ void add_estimate_command(CLI::App& app) {
                                        {"layers", layers}});
       return;
     }
-    constexpr std::size_t kNameColumns = 64;  // longer names are shortened here; --json has them whole
     std::vector<std::string> names;
     std::size_t width = 4;
     for (const auto& l : n.layers) {

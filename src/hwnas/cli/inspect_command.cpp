@@ -6,6 +6,7 @@
 #include "hwnas/cli/model_arg.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/json_output.h"
+#include "hwnas/cli/text_output.h"
 #include "hwnas/graph/analysis.h"
 #include "hwnas/base/error.h"
 #include "hwnas/base/printable.h"
@@ -20,9 +21,6 @@ struct InspectArgs {
   std::int32_t batch = 1;
   bool json = false;
 };
-
-// Names are shortened to this many characters in the table; --json has them whole.
-constexpr std::size_t kNameColumns = 64;
 
 std::string block_label(const graph::Graph& g, graph::NodeId id) {
   const graph::BlockId b = g.node(id).block;

@@ -6,6 +6,7 @@
 #include "hwnas/cli/model_arg.h"
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/json_output.h"
+#include "hwnas/cli/text_output.h"
 #include "hwnas/estimate/measure_network.h"
 #include "hwnas/base/error.h"
 #include "hwnas/base/printable.h"
@@ -55,9 +56,6 @@ void print_json(const graph::Graph& g, const hw::Target& t, const estimate::Netw
                                 {"layers", layers}};
   emit_json(out);
 }
-
-// Names are shortened to this many characters in the table; --json has them whole.
-constexpr std::size_t kNameColumns = 64;
 
 void print_table(const graph::Graph& g, const hw::Target& t, const estimate::NetworkMeasurement& n) {
   std::vector<std::string> names;

@@ -2,12 +2,18 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 #include "hwnas/base/printable.h"
 
 namespace hwnas::cli {
+
+/// The width, in characters, of a table's name column (hwnas simulate, inspect, estimate):
+/// a longer name is shortened in the middle to it, printable(name, kNameColumns); --json
+/// has the names whole.
+inline constexpr std::size_t kNameColumns = 64;
 
 /// `text` with each line made printable() (control characters of names escaped) and the
 /// line breaks kept; every line, the last too, ends with '\n'.
