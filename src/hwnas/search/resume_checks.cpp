@@ -88,16 +88,34 @@ YAML::Node with_effective_train(const YAML::Node& root, const std::string& file)
   return copy;
 }
 
+/// `node` (a copy) without `space` when it names a space file (a path, not a built-in
+/// name): the file may move, since check_resumable compares the space's fingerprint (s26
+/// second fresh-user pass, finding 12: a moved space file was refused, a moved supernet not).
+YAML::Node without_space_file(const YAML::Node& root) {
+  YAML::Node copy = YAML::Clone(root);
+  const YAML::Node space = copy["space"];
+  const YAML::Node name = space.IsMap() ? space["name"] : space;
+  if (!name.IsScalar() || !names_space_file(name.Scalar())) return copy;
+  if (space.IsMap()) {
+    copy["space"].remove("name");
+  } else {
+    copy.remove("space");
+  }
+  return copy;
+}
+
 /// Refuses to resume an experiment whose stored config differs from `config` (budget,
 /// parallel.workers and every timeout_s aside; accuracy.train compared at its effective
-/// values; a config without `parallel` ran batches of 1; a supernet's space file and, when
-/// its digest is stored, its file may move: without_supernet_paths).
+/// values; a config without `parallel` ran batches of 1; the space file, a supernet's
+/// space file and, when its digest is stored, its file may move: without_space_file,
+/// without_supernet_paths).
 void check_same_config(const ExperimentInfo& info, const std::string& dir, const ExperimentConfig& config,
                        const std::string& given) {
   const auto load = [&](const std::string& text) {
     const YAML::Node root = YAML::Load(text);
     const YAML::Node batched = root["parallel"].IsDefined() ? root : with_batch(root, 1);
-    return without_timeouts(with_effective_train(without_supernet_paths(batched, info.inputs), config.file));
+    return without_timeouts(
+        with_effective_train(without_space_file(without_supernet_paths(batched, info.inputs)), config.file));
   };
   const YAML::Node stored = load(info.config_yaml);
   const YAML::Node now = load(given);
@@ -189,11 +207,20 @@ void check_resumable(const ExperimentInfo& info, const std::string& dir, const E
                      const std::vector<InputDigest>& inputs) {
   check_same_config(info, dir, config, config_yaml);
   check_budget_overrides(info, dir, config, config_yaml);
-  if (info.space_fingerprint != space::fingerprint(space))
-    throw UserError(fmt::format("--resume: {}: space '{}' has changed since the experiment in {} started (its genes, "
-                                "or the networks they decode to, differ); resume with the space it was started "
+  if (info.space_fingerprint != space::fingerprint(space)) {
+    // Where the space: value differs too, both are named (its path alone may change).
+    const auto flow = [](const YAML::Node& node) {
+      YAML::Emitter out;
+      out << YAML::Flow << node;
+      return std::string(out.c_str());
+    };
+    const std::string then = flow(YAML::Load(info.config_yaml)["space"]), now = flow(config.space);
+    throw UserError(fmt::format("--resume: {}: space '{}'{} has changed since the experiment in {} started (its genes, "
+                                "or the networks they decode to, differ){}; resume with the space it was started "
                                 "with, or start a new search with another --out",
-                                config.file, space.name(), dir));
+                                config.file, space.name(), then == now ? "" : " (space: " + now + ")", dir,
+                                then == now ? "" : "; it started with space: " + then));
+  }
   check_same_inputs(info, dir, config, inputs);
 }
 
