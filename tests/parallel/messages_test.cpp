@@ -41,7 +41,9 @@ TEST(MpiMessages, ResultsRoundTripBitForBit) {
   EXPECT_FALSE(back.killed);
   search::AccuracyResult killed = failed;  // its program killed from outside (kill -9): not stored for reuse
   killed.killed = true;
+  killed.signal = SIGTERM;
   EXPECT_TRUE(parse_result_message(result_message(killed), 1).killed);
+  EXPECT_EQ(parse_result_message(result_message(killed), 1).signal, SIGTERM);
   EXPECT_EQ(result_message(failed).find('\n'), std::string::npos);
 }
 

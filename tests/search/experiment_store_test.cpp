@@ -291,6 +291,49 @@ TEST(ExperimentStore, EachRungsEvaluationsAndSecondsAreSummed) {
   EXPECT_DOUBLE_EQ(r.rung_costs[1].seconds, 30);
 }
 
+// An evaluation killed from outside is not in the evaluations table (a redone step runs it
+// again), but its trial is stored failed at that rung: rung_costs counts it there, as failed
+// and killed, with the trial's seconds less its stored evaluations below (s29 fresh-user
+// finding 3: a run with 2 of 4 trials killed said 2 evaluations, none failed).
+TEST(ExperimentStore, EvaluationsKilledFromOutsideCountAsFailedAtTheirRung) {
+  TestDir dir;
+  {
+    ExperimentStore store = ExperimentStore::create(dir.file("run"), sample_info());
+    Trial killed_at_1 = sample_trial(0, TrialStatus::failed);  // rung 0 stored, killed at rung 1
+    killed_at_1.rung = 1;
+    killed_at_1.accuracy_evaluated = true;
+    killed_at_1.seconds = 7.5;
+    Trial killed_at_0 = sample_trial(2, TrialStatus::failed);
+    killed_at_0.rung = 0;
+    killed_at_0.accuracy_evaluated = true;
+    killed_at_0.seconds = 4;
+    Trial failed_stored = sample_trial(4, TrialStatus::failed);  // its own failure, stored
+    failed_stored.rung = 0;
+    failed_stored.accuracy_evaluated = true;
+    Trial infeasible = sample_trial(6, TrialStatus::infeasible);  // never evaluated
+    killed_at_0.index = 1;
+    failed_stored.index = 2;
+    infeasible.index = 3;
+    store.commit_evaluation({killed_at_1.genome, 0, 50.0, "", 2.5});
+    store.commit_evaluation({failed_stored.genome, 0, std::nullopt, "diverged", 1});
+    store.commit_step({killed_at_1, killed_at_0, failed_stored, infeasible}, {{}, {}, {}, {}}, {});
+  }
+  const ExperimentRecord r = read_experiment(dir.file("run"));
+  ASSERT_EQ(r.rung_costs.size(), 2u);
+  EXPECT_EQ(r.rung_costs[0].evaluations, 3);
+  EXPECT_EQ(r.rung_costs[0].failed, 2);
+  EXPECT_EQ(r.rung_costs[0].killed, 1);
+  EXPECT_DOUBLE_EQ(r.rung_costs[0].seconds, 2.5 + 1 + 4);
+  EXPECT_EQ(r.rung_costs[1].rung, 1);
+  EXPECT_EQ(r.rung_costs[1].evaluations, 1);
+  EXPECT_EQ(r.rung_costs[1].failed, 1);
+  EXPECT_EQ(r.rung_costs[1].killed, 1);
+  EXPECT_DOUBLE_EQ(r.rung_costs[1].seconds, 7.5 - 2.5);
+  EXPECT_EQ(rung_costs_text(r.rung_costs),
+            "rung 0: 3 (2 failed, 1 of them killed from outside) in 7.5 s; rung 1: 1 (1 failed, 1 of them killed "
+            "from outside) in 5.0 s");
+}
+
 // With fidelity rungs, a trial stopped at a low rung has an accuracy of a cheaper training:
 // the best and the Pareto front consider the trials at the top rung only.
 TEST(ExperimentStore, BestAndParetoTakeTheTopRungOnly) {

@@ -112,7 +112,8 @@ nlohmann::ordered_json result_json(const search::SearchResult& result, double wa
   nlohmann::ordered_json rungs = nlohmann::ordered_json::array();
   for (const search::RungCost& c : r.rung_costs)
     rungs.push_back(
-        {{"rung", c.rung}, {"evaluations", c.evaluations}, {"failed", c.failed}, {"seconds", json_number(c.seconds)}});
+        {{"rung", c.rung}, {"evaluations", c.evaluations}, {"failed", c.failed}, {"killed", c.killed},
+         {"seconds", json_number(c.seconds)}});
   return {{"evaluations", r.accuracy_evaluations},  // candidates evaluated for accuracy (budget.evaluations')
           {"rung_evaluations", rung_evaluations(r)},
           {"latency_evaluations", r.latency_evaluations},

@@ -51,7 +51,8 @@ std::string result_message(const search::AccuracyResult& result) {
               {"accuracy", result.accuracy ? Json(*result.accuracy) : Json(nullptr)},
               {"failure", result.failure},
               {"seconds", result.seconds},
-              {"killed", result.killed}}
+              {"killed", result.killed},
+              {"signal", result.signal}}
       .dump();
 }
 
@@ -90,13 +91,14 @@ search::AccuracyJob parse_job_message(std::string_view text, int rank) {
 }
 
 search::AccuracyResult parse_result_message(std::string_view text, int rank) {
-  const Json j = parse_object(text, rank, "result", {"id", "accuracy", "failure", "seconds", "killed"});
+  const Json j = parse_object(text, rank, "result", {"id", "accuracy", "failure", "seconds", "killed", "signal"});
   search::AccuracyResult result;
   result.id = field<std::int64_t>(j, "id", rank, "result");
   if (!j.at("accuracy").is_null()) result.accuracy = field<double>(j, "accuracy", rank, "result");
   result.failure = field<std::string>(j, "failure", rank, "result");
   result.seconds = field<double>(j, "seconds", rank, "result");
   result.killed = field<bool>(j, "killed", rank, "result");
+  result.signal = field<int>(j, "signal", rank, "result");
   return result;
 }
 

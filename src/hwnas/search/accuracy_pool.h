@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,8 +34,11 @@ struct AccuracyResult {
   std::string failure;             // one line
   double seconds = 0;              // wall time of the evaluation
   /// Failed because its program was killed from outside (trial_program.h ProgramKilled:
-  /// kill -9, the out-of-memory killer): not the model's failure, so not stored for reuse.
+  /// kill -9, the out-of-memory killer, kill): not the model's failure, so not stored for reuse.
   bool killed = false;
+  /// With `killed`: the signal that ended the program (kill_cause names who sends it);
+  /// SIGKILL where the source does not say.
+  int signal = SIGKILL;
 };
 
 /// Evaluates one job in this process: decodes the genome, asks the rung's accuracy source.

@@ -60,6 +60,7 @@ class ExperimentCostModel : public CostModel {
     } catch (const ProgramKilled& e) {
       r.failure = e.what();
       r.killed = true;
+      r.signal = e.signal();
     } catch (const UserError& e) {
       r.failure = e.what();
     }

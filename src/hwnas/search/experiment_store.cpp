@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -117,8 +118,26 @@ ExperimentRecord read_experiment(const std::string& dir) {
   sqlite::Statement costs(db, "SELECT rung, COUNT(*), SUM(accuracy IS NULL), SUM(seconds) FROM evaluations GROUP BY "
                               "rung ORDER BY rung");
   while (costs.step("reading the accuracy evaluations' costs"))
-    record.rung_costs.push_back({static_cast<std::int32_t>(costs.integer(0)), costs.integer(1), costs.integer(2),
+    record.rung_costs.push_back({static_cast<std::int32_t>(costs.integer(0)), costs.integer(1), costs.integer(2), 0,
                                  costs.real(3)});
+  sqlite::Statement killed(db, R"sql(
+    SELECT t.rung, COUNT(*),
+           SUM(t.seconds - COALESCE((SELECT SUM(e.seconds) FROM evaluations e
+                                     WHERE e.genome = t.genome AND e.rung < t.rung), 0))
+    FROM trials t
+    WHERE t.status = 'failed' AND t.accuracy_evaluated
+      AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.genome = t.genome AND e.rung = t.rung)
+    GROUP BY t.rung)sql");
+  while (killed.step("reading the accuracy evaluations killed from outside")) {
+    const auto rung = static_cast<std::int32_t>(killed.integer(0));
+    auto at = std::find_if(record.rung_costs.begin(), record.rung_costs.end(),
+                           [&](const RungCost& c) { return c.rung >= rung; });
+    if (at == record.rung_costs.end() || at->rung != rung) at = record.rung_costs.insert(at, RungCost{rung});
+    at->evaluations += killed.integer(1);
+    at->failed += killed.integer(1);
+    at->killed += killed.integer(1);
+    at->seconds += killed.real(2);
+  }
   db.exec("COMMIT", "reading the experiment");
   for (const Trial& t : record.trials) {
     record.accuracy_evaluations += t.accuracy_evaluated ? 1 : 0;
@@ -314,7 +333,11 @@ std::string rung_costs_text(const std::vector<RungCost>& costs) {
   std::string text;
   for (const RungCost& c : costs)
     text += fmt::format("{}rung {}: {}{} in {:.1f} s", text.empty() ? "" : "; ", c.rung, c.evaluations,
-                        c.failed > 0 ? fmt::format(" ({} failed)", c.failed) : "", c.seconds);
+                        c.failed == 0   ? ""
+                        : c.killed == 0 ? fmt::format(" ({} failed)", c.failed)
+                                        : fmt::format(" ({} failed, {} of them killed from outside)", c.failed,
+                                                      c.killed),
+                        c.seconds);
   return text;
 }
 

@@ -72,19 +72,25 @@ struct SearchState {
   double elapsed_s = 0;              // wall time the search has run, over every session
 };
 
-/// What the accuracy evaluations of one fidelity rung cost, from the `evaluations` table:
-/// each evaluation once, resumed or not (a resumed step answers stored ones without running
-/// them again), including those of a step an interruption dropped.
+/// What the accuracy evaluations of one fidelity rung cost: the `evaluations` table (each
+/// evaluation once, resumed or not: a resumed step answers stored ones without running them
+/// again; including those of a step an interruption dropped), plus the evaluations killed
+/// from outside (trial_program.h ProgramKilled), which that table leaves out so that a
+/// redone step runs them again: a stored trial failed at a rung with no stored evaluation
+/// there. Their seconds are the trial's less its stored evaluations at lower rungs (so its
+/// screening, milliseconds, too). A killed evaluation of a step an interruption dropped is
+/// in neither table and is not counted.
 struct RungCost {
   std::int32_t rung = 0;
   std::int64_t evaluations = 0;  // run at this rung, failed ones included
-  std::int64_t failed = 0;
+  std::int64_t failed = 0;       // of them, killed ones included
+  std::int64_t killed = 0;       // of the failed ones, killed from outside
   double seconds = 0;            // their wall time, summed (time in the accuracy source)
 };
 
-/// "rung 0: 8 in 1.2 s; rung 1: 4 (4 failed) in 3.0 s" (evaluations, the failed ones among
-/// them when any, and their wall time per rung), as
-/// hwnas search and hwnas report print it.
+/// "rung 0: 8 in 1.2 s; rung 1: 4 (3 failed, 2 of them killed from outside) in 3.0 s"
+/// (evaluations, the failed and killed ones among them when any, and their wall time per
+/// rung), as hwnas search and hwnas report print it.
 std::string rung_costs_text(const std::vector<RungCost>& costs);
 
 /// Everything `hwnas report` and `hwnas search --json` need from a finished (or running,

@@ -10,6 +10,7 @@
 #include "hwnas/base/error.h"
 #include "hwnas/base/printable.h"
 #include "hwnas/search/metrics.h"
+#include "hwnas/search/trial_program.h"
 
 namespace hwnas::search {
 namespace {
@@ -38,8 +39,9 @@ std::optional<Trial> filtered(const SearchParts& parts, const space::Genome& gen
 /// else run through the pool (or in line), each result stored as it arrives. An entry is
 /// unset when `stop` kept its job from running or it failed while stop was set (the
 /// interruption's failure, not the architecture's: not stored). One whose program was
-/// killed from outside (kill -9, the out-of-memory killer) fails its trial but is not
-/// stored either, so a step redone on --resume runs it again; hooks.note says so at once.
+/// killed from outside (kill -9, the out-of-memory killer, kill) fails its trial, its
+/// reason naming who sends that signal, but is not stored either, so a step redone on
+/// --resume runs it again; hooks.note says so at once.
 std::vector<std::optional<AccuracyResult>> evaluate_rung(SearchParts& parts, ExperimentStore& store,
                                                          LoopRecords& records,
                                                          const std::vector<space::Genome>& genomes,
@@ -61,12 +63,14 @@ std::vector<std::optional<AccuracyResult>> evaluate_rung(SearchParts& parts, Exp
     HWNAS_CHECK(r.id >= 0 && i < genomes.size() && !results[i]);
     if (!r.accuracy && stop != nullptr && stop->load()) return;
     if (r.killed) {
+      // The trial's stored reason says so too, for the summary and the report (s29 fresh-user finding 11).
+      AccuracyResult killed = r;
+      killed.failure = fmt::format("{}; not the network's fault ({})", r.failure, kill_cause(r.signal));
       if (hooks.note)
-        hooks.note(fmt::format("trial {} failed at rung {}: {}; not the network's fault (kill -9, or the kernel's "
-                               "out-of-memory killer: dmesg says which); a step redone by --resume runs it again, "
-                               "a finished one keeps it (docs/experiments.md)",
-                               trial_indices[i], rung, r.failure));
-      results[i] = r;
+        hooks.note(fmt::format("trial {} failed at rung {}: {}; a step redone by --resume runs it again, a finished "
+                               "one keeps it (docs/experiments.md)",
+                               trial_indices[i], rung, killed.failure));
+      results[i] = std::move(killed);
       return;
     }
     const StoredEvaluation e{genomes[i], rung, r.accuracy, r.failure, r.seconds};

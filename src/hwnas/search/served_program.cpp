@@ -42,8 +42,9 @@ nlohmann::json ServedProgram::ask(const std::string& path) {
     } else if (outcome == hw::BatchSession::Outcome::ended) {
       why = session_->end_note() + session_->stderr_note();
       if (killed_from_outside(session_->end_signal())) {
+        const int signal = session_->end_signal();
         session_.reset();
-        throw ProgramKilled(fmt::format("{}: {}", what_, why));
+        throw ProgramKilled(fmt::format("{}: {}", what_, why), signal);
       }
     } else {
       session_->abort();

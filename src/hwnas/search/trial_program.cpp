@@ -85,7 +85,7 @@ hw::ProcessResult run_trial_program(const std::vector<std::string>& argv, const 
   if (r.signal != 0) {
     const std::string why = fmt::format("'{}' was killed by signal {} ({}){}", program, r.signal,
                                         ::strsignal(r.signal), stderr_note(r.err));
-    if (killed_from_outside(r.signal)) throw ProgramKilled(why);
+    if (killed_from_outside(r.signal)) throw ProgramKilled(why, r.signal);
     throw UserError(why);
   }
   return r;
@@ -93,6 +93,16 @@ hw::ProcessResult run_trial_program(const std::vector<std::string>& argv, const 
 
 bool killed_from_outside(int signal) {
   return signal == SIGKILL || signal == SIGTERM || signal == SIGINT || signal == SIGHUP;
+}
+
+std::string kill_cause(int signal) {
+  switch (signal) {
+    case SIGKILL: return "kill -9, or the kernel's out-of-memory killer: dmesg says which";
+    case SIGTERM: return "killed from outside: kill, or another program's SIGTERM";
+    case SIGINT: return "killed from outside: Ctrl-C in its terminal, or kill -INT";
+    case SIGHUP: return "killed from outside: its terminal closed, or kill -HUP";
+    default: return fmt::format("killed from outside by signal {}", signal);
+  }
 }
 
 nlohmann::json answer_object(std::string_view text, std::string_view help) {

@@ -55,13 +55,24 @@ std::string stderr_note(const std::string& err);
 /// the program's own (SIGSEGV, SIGABRT, SIGBUS, ...).
 bool killed_from_outside(int signal);
 
+/// Who sends `signal`, one of killed_from_outside's: "kill -9, or the kernel's
+/// out-of-memory killer: dmesg says which" (SIGKILL), "killed from outside: kill, or another
+/// program's SIGTERM", "... Ctrl-C in its terminal, or kill -INT", "... its terminal
+/// closed, or kill -HUP". Only SIGKILL can be the out-of-memory killer (s29 fresh-user
+/// finding 11). Another signal: "killed from outside by signal N".
+std::string kill_cause(int signal);
+
 /// A trial's program killed from outside (killed_from_outside) before it answered, which
 /// hwnas did not do (its timeout_s kill is a plain UserError): no property of the model it
 /// was evaluating, so the search does not keep the evaluation for a resume to reuse
-/// (CostModel::evaluate_accuracy sets AccuracyResult::killed; docs/experiments.md).
+/// (CostModel::evaluate_accuracy sets AccuracyResult::killed and ::signal; docs/experiments.md).
 class ProgramKilled : public UserError {
  public:
-  using UserError::UserError;
+  ProgramKilled(const std::string& why, int signal) : UserError(why), signal_(signal) {}
+  int signal() const { return signal_; }
+
+ private:
+  int signal_;
 };
 
 /// Runs `argv` in `work_dir` with empty stdin (hw::run_process). Throws UserError naming
