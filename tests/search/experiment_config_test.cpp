@@ -129,6 +129,20 @@ TEST(ExperimentConfig, MalformedOverridesAreRefused) {
   expect_error(std::string(kBase) + "objective: {constraints: [a]}\n", {"objective.constraints.3=b"},
                "'objective.constraints' is a list of 1; '3' is not an index of it (0 to 0)");
   expect_error(kBase, {"seed={a: 1, a: 2}"}, "key 'a' appears twice");
+  expect_error(kBase, {"  = 4"}, "--set '  = 4': write KEY=VALUE");
+  expect_error(kBase, {"seed =  "}, "--set 'seed =  ': no value after '='");
+  expect_error(kBase, {"strategy. population=4"},
+               "--set 'strategy. population=4': the key 'strategy. population' has a blank inside");
+}
+
+// "KEY = VALUE" as a user would type it in quotes: the blanks around the key and the value
+// are dropped (s29 fresh-user finding 12: "epochs " was an unknown key whose did-you-mean
+// read 'epochs').
+TEST(ExperimentConfig, BlanksAroundAnOverridesKeyAndValueAreDropped) {
+  const ExperimentConfig c = parse(kBase, {"seed = 5", "\tstrategy.population =\t12 "});
+  EXPECT_EQ(c.seed, 5u);
+  EXPECT_EQ(c.root["strategy"]["population"].as<int>(), 12);
+  EXPECT_EQ(c.set_keys, (std::set<std::string>{"seed", "strategy.population"}));
 }
 
 TEST(ExperimentConfig, NormalisedTextSortsKeys) {

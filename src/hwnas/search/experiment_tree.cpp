@@ -113,12 +113,22 @@ YAML::Node without_marks(const YAML::Node& node) {
 }  // namespace
 
 std::string apply_override(YAML::Node& root, const std::string& set) {
+  // "epochs = 2" as a user would write it: blanks around the key and the value are dropped
+  // (s29 fresh-user finding 12: the key kept a trailing space that no error could show).
+  const auto trimmed = [](std::string_view s) {
+    const std::size_t first = s.find_first_not_of(" \t");
+    return first == std::string_view::npos ? std::string() : std::string(s.substr(first, s.find_last_not_of(" \t") - first + 1));
+  };
   const std::size_t eq = set.find('=');
-  if (eq == std::string::npos || eq == 0)
+  if (eq == std::string::npos || trimmed(set.substr(0, eq)).empty())
     throw UserError(fmt::format("--set '{}': write KEY=VALUE, e.g. --set strategy.population=64", set));
-  const std::string key = set.substr(0, eq), text = set.substr(eq + 1);
+  const std::string key = trimmed(set.substr(0, eq)), text = trimmed(set.substr(eq + 1));
   if (text.empty())
     throw UserError(fmt::format("--set '{}': no value after '='; write KEY=VALUE", set));
+  if (key.find_first_of(" \t") != std::string::npos)
+    throw UserError(fmt::format("--set '{}': the key '{}' has a blank inside; write the dotted key without blanks, "
+                                "e.g. --set accuracy.train.epochs=2",
+                                set, key));
   const YAML::Node value =
       without_marks(parse_yaml_document(text, fmt::format("--set '{}'", set), "--set value"));
   const std::vector<std::string> parts = split_key(key, set);
