@@ -3,6 +3,7 @@
 // run, and every bad input as a one-line error (exit 2) that writes nothing.
 #include <gtest/gtest.h>
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -276,6 +277,20 @@ TEST(TrainCli, BadInputIsAOneLineErrorAndWritesNothing) {
   expect_bad_input(quick(map_model, {"--save", weights}), "is [10,28,28], a map");
   expect_bad_input(quick("mobilenet_v2:width=0.5,in_ch=2,classes=10,res=32", {"--save", weights}), "in_ch=1");
   EXPECT_FALSE(std::filesystem::exists(weights));
+}
+
+// --help names a numeric option's type as CLI11 does for its own (INT, FLOAT), though these
+// options take text and convert it themselves (number_options.h): they showed TEXT.
+TEST(TrainCli, HelpShowsTheTypeOfNumericOptions) {
+  const Result r = hwnas({"train", "--help"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  // Each followed by two spaces at least: the option column is wide enough.
+  for (const std::string option : {"--epochs INT=10", "--seed INT=0", "--threads INT", "--subset FLOAT=1", "--lr FLOAT",
+                                   "--weight-decay FLOAT", "--label-smoothing FLOAT=0.1", "--task TEXT=classification"})
+    EXPECT_NE(r.out.find("  " + option + "  "), std::string::npos) << option << "\n" << r.out;
+  // No option with a number for its default shows TEXT.
+  for (std::size_t at = r.out.find("TEXT="); at != std::string::npos; at = r.out.find("TEXT=", at + 1))
+    EXPECT_FALSE(std::isdigit(static_cast<unsigned char>(r.out[at + 5]))) << r.out.substr(at, 40);
 }
 
 }  // namespace

@@ -215,14 +215,9 @@ void add_advise_command(CLI::App& app) {
                   "Train the combined model (--out) from the baseline's weights (from 'hwnas train --save') and "
                   "report the metric before and after");
   add_integer_option(cmd, "--finetune-epochs", ft.epochs, 1, 10'000, "Epochs of fine-tuning");
-  cmd->add_option_function<std::string>(
-         "--finetune-lr", [args](const std::string& s) { args->finetune.lr = parse_real("--finetune-lr", s, 0, true, 1e9); },
-         "Peak learning rate of the fine-tuning (SGD)")
-      ->default_str("0.01");
-  cmd->add_option_function<std::string>(
-         "--finetune-weight-decay",
-         [args](const std::string& s) { args->finetune.weight_decay = parse_real("--finetune-weight-decay", s, 0, false, 1); },
-         "Weight decay of the fine-tuning (default: hwnas train's, 4e-5)");
+  add_real_option(cmd, "--finetune-lr", ft.lr, 0, true, 1e9, "Peak learning rate of the fine-tuning (SGD)");
+  add_real_option(cmd, "--finetune-weight-decay", ft.weight_decay, 0, false, 1,
+                  "Weight decay of the fine-tuning (default: hwnas train's, 4e-5)");
   add_real_option(cmd, "--finetune-subset", ft.subset, 0, true, 1, "Share of the training set to fine-tune on")
       ->default_str("1");
   add_integer_option(cmd, "--finetune-threads", ft.threads, 1, 1024, "torch threads (default: the cores)")->default_str("");

@@ -63,16 +63,32 @@ CLI::Option* add_integer_list_option(CLI::App* cmd, const std::string& name, std
           },
           help + " (each " + std::to_string(lo) + " to " + std::to_string(hi) + ")")
       ->delimiter(',')
+      ->type_name("INT")
       ->default_str(shown);
 }
 
-CLI::Option* add_real_option(CLI::App* cmd, const std::string& name, double& dest, double lo, bool lo_open, double hi,
-                             const std::string& help) {
+namespace {
+
+template <class Real>
+CLI::Option* add_real(CLI::App* cmd, const std::string& name, Real& dest, double lo, bool lo_open, double hi,
+                      const std::string& help) {
   return cmd
       ->add_option_function<std::string>(
           name, [&dest, name, lo, lo_open, hi](const std::string& s) { dest = parse_real(name, s, lo, lo_open, hi); },
           fmt::format("{} (in {}{}, {}])", help, lo_open ? "(" : "[", lo, hi))
-      ->default_str(fmt::format("{}", dest));
+      ->type_name("FLOAT");
+}
+
+}  // namespace
+
+CLI::Option* add_real_option(CLI::App* cmd, const std::string& name, double& dest, double lo, bool lo_open, double hi,
+                             const std::string& help) {
+  return add_real(cmd, name, dest, lo, lo_open, hi, help)->default_str(fmt::format("{}", dest));
+}
+
+CLI::Option* add_real_option(CLI::App* cmd, const std::string& name, std::optional<double>& dest, double lo,
+                             bool lo_open, double hi, const std::string& help) {
+  return add_real(cmd, name, dest, lo, lo_open, hi, help);
 }
 
 }  // namespace hwnas::cli

@@ -160,6 +160,9 @@ void refuse_repeated_flags(CLI::App& app) {
 }  // namespace
 
 int run_app(CLI::App& app, int argc, char** argv, const OptionHints& hints) {
+  // --help's option column (CLI11's default 30) holds the longest option with its type and
+  // default, "--calibration-images INT=2000", and the two spaces before its description.
+  app.get_formatter()->column_width(34);
   record_command_line(argc, argv);
   refuse_repeated_flags(app);
   try {

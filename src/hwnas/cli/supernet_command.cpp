@@ -96,9 +96,7 @@ void add_train(CLI::App* parent) {
   cmd->add_option("--data", o.data_dir, "Fashion-MNIST directory (default: Debian's, or $HWNAS_FASHION_MNIST_DIR)");
   add_integer_option(cmd, "--epochs", o.epochs, 1, 10'000, "Epochs");
   add_integer_option(cmd, "--batch", o.batch, 2, 65'536, "Batch size (at least 2: batch norm)");
-  cmd->add_option_function<std::string>(
-         "--lr", [args](const std::string& s) { args->lr = parse_real("--lr", s, 0, true, 1e9); },
-         "Peak learning rate of SGD with Nesterov momentum (default 0.1)");
+  add_real_option(cmd, "--lr", args->lr, 0, true, 1e9, "Peak learning rate of SGD with Nesterov momentum (default 0.1)");
   add_real_option(cmd, "--subset", o.subset, 0, true, 1, "Share of the training images, class-stratified by --seed")
       ->default_str("1");
   add_integer_option(cmd, "--validation", o.validation, 0, 30'000,

@@ -125,12 +125,9 @@ void add_train(CLI::App& app) {
                      "on them instead of the test set");
   add_integer_option(cmd, "--batch", o.batch, 2, 65'536, "Batch size (at least 2: batch norm)");
   cmd->add_option("--optimizer", args->optimizer, "sgd (Nesterov momentum 0.9) or adamw")->default_str("sgd");
-  cmd->add_option_function<std::string>(
-         "--lr", [args](const std::string& s) { args->lr = parse_real("--lr", s, 0, true, 1e9); },
-         "Peak learning rate (default: sgd 0.1, adamw 0.002)");
-  cmd->add_option_function<std::string>(
-         "--weight-decay", [args](const std::string& s) { args->weight_decay = parse_real("--weight-decay", s, 0, false, 1); },
-         "Weight decay of conv and linear weights (default: sgd 4e-5, adamw 0.05)");
+  add_real_option(cmd, "--lr", args->lr, 0, true, 1e9, "Peak learning rate (default: sgd 0.1, adamw 0.002)");
+  add_real_option(cmd, "--weight-decay", args->weight_decay, 0, false, 1,
+                  "Weight decay of conv and linear weights (default: sgd 4e-5, adamw 0.05)");
   add_real_option(cmd, "--label-smoothing", o.label_smoothing, 0, false, train::kMaxLabelSmoothing,
                   "Label smoothing")->default_str("0.1");
   add_real_option(cmd, "--warmup", o.warmup, 0, false, 1, "Share of the steps warming up")->default_str("0.05");
