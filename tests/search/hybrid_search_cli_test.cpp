@@ -266,6 +266,47 @@ TEST(HybridSearchCli, ResumeComparesEffectiveTrainingValues) {
       << batch.err;
 }
 
+// A training rung is compared at the training it runs (s29 fresh-user finding 6): a rung key
+// written equal to what it inherits from accuracy.train, or to its default, resumes; another
+// value is refused saying that the stored accuracies were measured at the stored one; a
+// lowered timeout_s resumes with a note on stderr.
+TEST(HybridSearchCli, ResumeComparesTrainingRungsAtTheirEffectiveValues) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  const std::string dir = (scratch_dir() / "rungs_eff").string();
+  ASSERT_EQ(search(hybrid("[{subset: 0.5}, {}]", "budget: {trials: 4}\n"), "rungs_eff").status, 0);
+  const std::string file = (scratch_dir() / "rungs_eff.yaml").string();
+  const auto resume = [&](int trials, std::vector<std::string> sets) {
+    std::vector<std::string> argv = {hwnas_with_fake_train(), "search", file, "--out", dir, "--resume"};
+    sets.push_back("budget.trials=" + std::to_string(trials));
+    for (const std::string& set : sets) argv.insert(argv.end(), {"--set", set});
+    return run_program(argv);
+  };
+  // threads 1 and epochs 1: accuracy.train's, inherited; seed 0: the default.
+  const Result same = resume(8, {"multi_fidelity.rungs.1.threads=1", "multi_fidelity.rungs.1.epochs=1",
+                                 "multi_fidelity.rungs.0.seed=0", "multi_fidelity.rungs.0.subset=0.50"});
+  ASSERT_EQ(same.status, 0) << same.err;
+  EXPECT_EQ(same.err.find("timeout_s"), std::string::npos) << same.err;
+  const Result epochs = resume(12, {"multi_fidelity.rungs.1.epochs=2"});
+  EXPECT_EQ(epochs.status, 2) << epochs.err;
+  EXPECT_NE(epochs.err.find("key 'multi_fidelity.rungs.1.epochs' (from --set) is 2 here but 1 in the experiment "
+                            "stored in " + dir + ": its accuracies were measured at 1, and new ones measured at 2 "
+                            "would not compare with them"),
+            std::string::npos)
+      << epochs.err;
+  const Result timeout = resume(12, {"accuracy.train.timeout_s=60"});
+  ASSERT_EQ(timeout.status, 0) << timeout.err;
+  EXPECT_NE(timeout.err.find("--resume: accuracy.train.timeout_s is 60 here but absent (the source's default) when "
+                             "the experiment in " + dir + " last ran: a trial that runs longer than the limit now fails"),
+            std::string::npos)
+      << timeout.err;
+  const Result lower = resume(16, {"accuracy.train.timeout_s=30"});
+  ASSERT_EQ(lower.status, 0) << lower.err;
+  EXPECT_NE(lower.err.find("--resume: accuracy.train.timeout_s is 30 here but 60 when"), std::string::npos) << lower.err;
+  const Result higher = resume(20, {"accuracy.train.timeout_s=90"});
+  ASSERT_EQ(higher.status, 0) << higher.err;
+  EXPECT_EQ(higher.err.find("timeout_s"), std::string::npos) << higher.err;
+}
+
 // With accuracy.train.resolution fixed, genomes that differ only in their resolution train
 // one network: it is trained once (s27 fresh-user finding 13).
 TEST(HybridSearchCli, AFixedResolutionTrainsANetworkOnce) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "hwnas/base/error.h"
@@ -73,19 +74,88 @@ YAML::Node without_timeouts(const YAML::Node& node) {
 }
 
 /// `root` (a copy) with accuracy.train at its effective values (effective_train_keys), so
-/// that a key added or dropped at its default is no difference; as it is when the train
-/// section does not read (a stored config of an older hwnas: the comparison names the key).
+/// that a key added or dropped at its default is no difference, and each training rung of
+/// multi_fidelity.rungs (not a proxy or supernet rung) as the training it runs: accuracy.train
+/// with the rung's keys over it, at their effective values, so that a rung key added equal
+/// to what the rung inherited is no difference either (s29 fresh-user finding 6). A section
+/// that does not read (a stored config of an older hwnas) is left as it is: the comparison
+/// names the key.
 YAML::Node with_effective_train(const YAML::Node& root, const std::string& file) {
   YAML::Node copy = YAML::Clone(root);
   YAML::Node accuracy = copy["accuracy"];
   if (!accuracy.IsMap() || !accuracy["train"].IsDefined()) return copy;
   const YAML::Node train = accuracy["train"].IsNull() ? YAML::Node(YAML::NodeType::Map) : accuracy["train"];
   if (!train.IsMap()) return copy;
+  if (YAML::Node mf = copy["multi_fidelity"]; mf.IsMap() && mf["rungs"].IsSequence()) {
+    for (std::size_t i = 0; i < mf["rungs"].size(); ++i) {
+      const YAML::Node rung = mf["rungs"][i];
+      if (!rung.IsNull() && !rung.IsMap()) continue;
+      if (rung.IsMap() && (rung["proxy"].IsDefined() || rung["supernet"].IsDefined())) continue;
+      YAML::Node merged = YAML::Clone(train);
+      if (rung.IsMap())
+        for (const auto& entry : rung) merged[entry.first.Scalar()] = YAML::Clone(entry.second);
+      try {
+        mf["rungs"][i] = effective_train_keys(merged, file);
+      } catch (const UserError&) {
+      }
+    }
+  }
   try {
     accuracy["train"] = effective_train_keys(train, file);
   } catch (const UserError&) {
   }
   return copy;
+}
+
+/// Every `timeout_s` in `node` by dotted path ("accuracy.train.timeout_s",
+/// "multi_fidelity.rungs.1.timeout_s"), as written.
+void collect_timeouts(const YAML::Node& node, const std::string& path, std::map<std::string, std::string>& out) {
+  const auto sub = [&](const std::string& k) { return path.empty() ? k : path + "." + k; };
+  if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i) collect_timeouts(node[i], sub(std::to_string(i)), out);
+  } else if (node.IsMap()) {
+    for (const auto& entry : node) {
+      const std::string key = entry.first.Scalar();
+      if (key == "timeout_s" && entry.second.IsScalar()) out[sub(key)] = entry.second.Scalar();
+      else collect_timeouts(entry.second, sub(key), out);
+    }
+  }
+}
+
+/// The notes for every `timeout_s` lowered since the experiment last ran, or added or left
+/// out (the source's default then applies): a resume may change them, since a time limit
+/// decides no result that finished within it, but a lower one may fail trials that an
+/// uninterrupted search would have measured.
+std::vector<std::string> timeout_notes(const std::string& stored_yaml, const std::string& given_yaml,
+                                       const std::string& dir) {
+  std::map<std::string, std::string> stored, now;
+  collect_timeouts(YAML::Load(stored_yaml), "", stored);
+  collect_timeouts(YAML::Load(given_yaml), "", now);
+  std::set<std::string> keys;
+  for (const auto& [k, v] : stored) keys.insert(k);
+  for (const auto& [k, v] : now) keys.insert(k);
+  std::vector<std::string> notes;
+  for (const std::string& key : keys) {
+    const auto then = stored.find(key), here = now.find(key);
+    const auto shown = [](const auto& it, const auto& map) {
+      return it == map.end() ? std::string("absent (the source's default)") : it->second;
+    };
+    if (then != stored.end() && here != now.end()) {
+      double a = 0, b = 0;
+      try {
+        a = std::stod(then->second);
+        b = std::stod(here->second);
+      } catch (const std::exception&) {
+        continue;  // the sources refuse it
+      }
+      if (b >= a) continue;
+    }
+    notes.push_back(fmt::format("--resume: {} is {} here but {} when the experiment in {} last ran: a trial that "
+                                "runs longer than the limit now fails where it would have been measured, so the search "
+                                "may go on otherwise than an uninterrupted one would",
+                                key, shown(here, now), shown(then, stored), dir));
+  }
+  return notes;
 }
 
 /// `node` (a copy) without `space` when it names a space file (a path, not a built-in
@@ -141,10 +211,16 @@ void check_same_config(const ExperimentInfo& info, const std::string& dir, const
                                   "resume with these workers",
                                   config.file, config.from_set("parallel.workers") ? ", from --set" : "", show(now),
                                   dir, show(stored), show(stored), show(stored)));
-    throw UserError(fmt::format("--resume: {}: key '{}'{} is {} here but {} in the experiment stored in {}; resume "
+    // A key of an accuracy source or its rungs decides the accuracies themselves.
+    const bool measures = key->starts_with("accuracy.") || key->starts_with("multi_fidelity.rungs.");
+    throw UserError(fmt::format("--resume: {}: key '{}'{} is {} here but {} in the experiment stored in {}{}; resume "
                                 "with the config it was started with, or start a new search with another --out",
                                 config.file, *key, config.from_set(*key) ? " (from --set)" : "", show(now),
-                                show(stored), dir));
+                                show(stored), dir,
+                                measures ? fmt::format(": its accuracies were measured at {}, and new ones measured at "
+                                                       "{} would not compare with them",
+                                                       show(stored), show(now))
+                                         : ""));
   }
 }
 
@@ -202,9 +278,9 @@ YAML::Node with_batch(const YAML::Node& root, std::int32_t batch) {
   return copy;
 }
 
-void check_resumable(const ExperimentInfo& info, const std::string& dir, const ExperimentConfig& config,
-                     const std::string& config_yaml, const space::Space& space,
-                     const std::vector<InputDigest>& inputs) {
+std::vector<std::string> check_resumable(const ExperimentInfo& info, const std::string& dir,
+                                         const ExperimentConfig& config, const std::string& config_yaml,
+                                         const space::Space& space, const std::vector<InputDigest>& inputs) {
   check_same_config(info, dir, config, config_yaml);
   check_budget_overrides(info, dir, config, config_yaml);
   if (info.space_fingerprint != space::fingerprint(space)) {
@@ -222,6 +298,7 @@ void check_resumable(const ExperimentInfo& info, const std::string& dir, const E
                                 then == now ? "" : "; it started with space: " + then));
   }
   check_same_inputs(info, dir, config, inputs);
+  return timeout_notes(info.config_yaml, config_yaml, dir);
 }
 
 void check_supernets_found(const ExperimentConfig& config, const std::string& dir) {

@@ -31,9 +31,15 @@ YAML::Node with_batch(const YAML::Node& root, std::int32_t batch);
 ///   file's, with another value (s26 second pass, finding 13);
 /// - `space`'s fingerprint is not the stored one (a space file edited since);
 /// - a file the accuracy sources read (`inputs`) is not the one it started with (digest).
-void check_resumable(const ExperimentInfo& info, const std::string& dir, const ExperimentConfig& config,
-                     const std::string& config_yaml, const space::Space& space,
-                     const std::vector<InputDigest>& inputs);
+/// accuracy.train and its training rungs are compared at their effective values (a key
+/// written equal to its default, or to what the rung inherits, is no difference); a refused
+/// key of an accuracy source or a rung says that the stored accuracies were measured at
+/// the stored value. Returns a note ("--resume: accuracy.train.timeout_s is 1 here but 3600
+/// when the experiment in DIR last ran: ...") for each timeout_s lowered, added or left
+/// out, which a resume may do (docs/experiments.md, "Resume").
+std::vector<std::string> check_resumable(const ExperimentInfo& info, const std::string& dir,
+                                         const ExperimentConfig& config, const std::string& config_yaml,
+                                         const space::Space& space, const std::vector<InputDigest>& inputs);
 
 /// Before the accuracy sources read the config: a supernet file the experiment in `dir`
 /// started with that is no longer at the config's path is refused with "--resume:

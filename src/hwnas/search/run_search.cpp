@@ -202,7 +202,8 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
     ExperimentStore checked = ExperimentStore::open(dir);
     const ExperimentRecord done = read_experiment(dir);
     resume_lock.emplace(std::move(checked).close());
-    check_resumable(done.info, dir, config, config_yaml, *space, inputs);
+    for (const std::string& note : check_resumable(done.info, dir, config, config_yaml, *space, inputs))
+      if (hooks.note) hooks.note(note);
     // A search resumed with its budget spent answers at once: the accuracy sources (a
     // hybrid's proxy and supernet processes, seconds to start) would evaluate nothing.
     if (const std::optional<std::string> why =
