@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
 #include "hwnas/train/model_input.h"
 
 namespace hwnas::train {
@@ -29,9 +30,10 @@ Role role_of(const graph::Graph& g, graph::NodeId id, std::int32_t anchors, std:
   const std::string_view name = g.node_name(id);
   const graph::Shape& s = g.shape(id);
   const std::string expected = fmt::format(
-      "an SSD head gives per level a box map [{}={}x4,H,W] and a class map [{}={}x{},H,W] ({} anchors per location, "
+      "an SSD head gives per level a box map [{}={}x4,H,W] and a class map [{}={}x{},H,W] ({} per location, "
       "{} object class{} + background)",
-      anchors * 4, anchors, anchors * classes, anchors, classes, anchors, classes - 1, classes == 2 ? "" : "es");
+      anchors * 4, anchors, anchors * classes, anchors, classes, plural(anchors, "anchor"), classes - 1,
+      classes == 2 ? "" : "es");
   const bool named_boxes = has_part(name, "boxes"), named_classes = has_part(name, "classes");
   if (named_boxes != named_classes) {
     const Role role = named_boxes ? Role::boxes : Role::classes;
