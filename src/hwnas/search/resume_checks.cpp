@@ -295,7 +295,7 @@ std::vector<std::string> check_resumable(const ExperimentInfo& info, const std::
                                 "or the networks they decode to, differ){}; resume with the space it was started "
                                 "with, or start a new search with another --out",
                                 config.file, space.name(), then == now ? "" : " (space: " + now + ")", dir,
-                                then == now ? "" : "; it started with space: " + then));
+                                then == now ? "" : "; it last ran with space: " + then));
   }
   check_same_inputs(info, dir, config, inputs);
   return timeout_notes(info.config_yaml, config_yaml, dir);
