@@ -19,9 +19,11 @@ namespace hwnas::search {
 namespace {
 
 using testing::CutPool;
+using testing::expect_same_trials;
 using testing::FakeCostModel;
 using testing::fake_info;
 using testing::FakeProblem;
+using testing::ScriptedStrategy;
 using testing::TestDir;
 
 std::vector<AccuracyJob> jobs(int n) {
@@ -124,19 +126,6 @@ int run_batched(const FakeProblem& problem, const std::string& dir, const std::s
   return cost.evaluations;
 }
 
-void expect_same_trials(const ExperimentRecord& a, const ExperimentRecord& b) {
-  ASSERT_EQ(a.trials.size(), b.trials.size());
-  for (std::size_t i = 0; i < a.trials.size(); ++i) {
-    EXPECT_EQ(a.trials[i].genome, b.trials[i].genome) << i;
-    EXPECT_EQ(a.trials[i].status, b.trials[i].status) << i;
-    EXPECT_EQ(a.trials[i].metrics.accuracy, b.trials[i].metrics.accuracy) << i;
-    EXPECT_EQ(a.fitness[i], b.fitness[i]) << i;
-  }
-  EXPECT_EQ(a.state->steps, b.state->steps);
-  EXPECT_EQ(a.state->batches, b.state->batches);
-  EXPECT_EQ(a.state->strategy, b.state->strategy);
-}
-
 TEST(BatchedSearch, TheSameTrialsWhateverTheWorkers) {
   const FakeProblem problem;
   TestDir dir;
@@ -194,21 +183,6 @@ TEST(BatchedSearch, AStepStoppedMidwayKeepsItsFinishedEvaluations) {
   // Every evaluation ran once: the whole search's evaluations, split between the runs.
   EXPECT_EQ(first_run + resumed_run, read_experiment(dir.file("whole")).accuracy_evaluations);
 }
-
-/// Proposes a fixed list of genomes, over and over; its state is the position.
-class ScriptedStrategy final : public Strategy {
- public:
-  explicit ScriptedStrategy(std::vector<space::Genome> script) : script_(std::move(script)) {}
-  space::Genome ask() override { return script_[asked_++ % script_.size()]; }
-  void tell(const Feedback& f) override { told.push_back(f); }
-  nlohmann::json state() const override { return {{"asked", asked_}}; }
-  void restore(const nlohmann::json& s) override { asked_ = s.at("asked").get<std::size_t>(); }
-  std::vector<Feedback> told;
-
- private:
-  std::vector<space::Genome> script_;
-  std::size_t asked_ = 0;
-};
 
 // Gene 6 is dead when gene 7 is 0: G and G with gene 6 changed are one architecture.
 TEST(BatchedSearch, ARepeatWithinAStepIsEvaluatedOnce) {

@@ -1,6 +1,8 @@
 // Test doubles for the experiment loop: a cost model over FakeProblem (accuracy = the
 // problem's fitness, latency = its cost, infeasible above the median cost) that counts its
-// accuracy evaluations, a tiny space that random search exhausts, and a scratch directory per test.
+// accuracy evaluations, a strategy that proposes a fixed list, a tiny space that random search
+// exhausts, and a scratch directory per test; and the check that two experiments hold the same
+// trials.
 #pragma once
 
 #include <unistd.h>
@@ -10,11 +12,13 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "hwnas/search/cost_model.h"
 #include "hwnas/search/experiment_store.h"
+#include "hwnas/search/strategy.h"
 #include "search/fake_problem.h"
 
 namespace hwnas::search::testing {
@@ -93,6 +97,42 @@ class CutPool final : public AccuracyPool {
   int cut_, runs_ = 0;
   std::size_t min_jobs_;
 };
+
+/// Proposes a fixed list of genomes, over and over; its state is the position. `told` holds
+/// every tell, in order.
+class ScriptedStrategy final : public Strategy {
+ public:
+  explicit ScriptedStrategy(std::vector<space::Genome> script) : script_(std::move(script)) {}
+  space::Genome ask() override { return script_[asked_++ % script_.size()]; }
+  void tell(const Feedback& f) override { told.push_back(f); }
+  nlohmann::json state() const override { return {{"asked", asked_}}; }
+  void restore(const nlohmann::json& s) override { asked_ = s.at("asked").get<std::size_t>(); }
+  std::vector<Feedback> told;
+
+ private:
+  std::vector<space::Genome> script_;
+  std::size_t asked_ = 0;
+};
+
+/// Expects `a` and `b` to hold the same trials (index, genome, status, accuracy, latency,
+/// fitness) and the same loop state (steps, batches, repeats, the strategy's state).
+inline void expect_same_trials(const ExperimentRecord& a, const ExperimentRecord& b) {
+  ASSERT_EQ(a.trials.size(), b.trials.size());
+  for (std::size_t i = 0; i < a.trials.size(); ++i) {
+    SCOPED_TRACE("trial " + std::to_string(i));
+    EXPECT_EQ(a.trials[i].index, b.trials[i].index);
+    EXPECT_EQ(a.trials[i].genome, b.trials[i].genome);
+    EXPECT_EQ(a.trials[i].status, b.trials[i].status);
+    EXPECT_EQ(a.trials[i].metrics.accuracy, b.trials[i].metrics.accuracy);
+    EXPECT_EQ(a.trials[i].metrics.latency_ms, b.trials[i].metrics.latency_ms);
+    EXPECT_EQ(a.fitness[i], b.fitness[i]);
+  }
+  ASSERT_TRUE(a.state && b.state);
+  EXPECT_EQ(a.state->steps, b.state->steps);
+  EXPECT_EQ(a.state->batches, b.state->batches);
+  EXPECT_EQ(a.state->duplicates, b.state->duplicates);
+  EXPECT_EQ(a.state->strategy, b.state->strategy);
+}
 
 /// Two genes of two and three choices: six architectures.
 class TinySpace final : public space::Space {

@@ -22,23 +22,10 @@ namespace {
 
 using testing::FakeCostModel;
 using testing::fake_info;
+using testing::expect_same_trials;
 using testing::FakeProblem;
+using testing::ScriptedStrategy;
 using testing::TestDir;
-
-/// Proposes a fixed cycle of genomes (with repeats); its state is the position.
-class ScriptedStrategy final : public Strategy {
- public:
-  explicit ScriptedStrategy(std::vector<space::Genome> script) : script_(std::move(script)) {}
-  space::Genome ask() override { return script_[asked_++ % script_.size()]; }
-  void tell(const Feedback& f) override { told.push_back(f); }
-  nlohmann::json state() const override { return {{"asked", asked_}}; }
-  void restore(const nlohmann::json& s) override { asked_ = s.at("asked").get<std::size_t>(); }
-  std::vector<Feedback> told;
-
- private:
-  std::vector<space::Genome> script_;
-  std::size_t asked_ = 0;
-};
 
 /// Runs `strategy` (made afresh, as a new process would) on the fake problem in `dir`,
 /// creating the experiment when `create`; `stop_after` steps, then stops as Ctrl-C does.
@@ -54,22 +41,6 @@ LoopOutcome run(const FakeProblem& problem, const std::string& dir, const std::s
                     }};
   const space::Filters no_filters;
   return search_loop({problem.space, cost, *s, no_filters}, store, budget, hooks);
-}
-
-void expect_same_trials(const ExperimentRecord& a, const ExperimentRecord& b) {
-  ASSERT_EQ(a.trials.size(), b.trials.size());
-  for (std::size_t i = 0; i < a.trials.size(); ++i) {
-    SCOPED_TRACE("trial " + std::to_string(i));
-    EXPECT_EQ(a.trials[i].index, b.trials[i].index);
-    EXPECT_EQ(a.trials[i].genome, b.trials[i].genome);
-    EXPECT_EQ(a.trials[i].status, b.trials[i].status);
-    EXPECT_EQ(a.trials[i].metrics.accuracy, b.trials[i].metrics.accuracy);
-    EXPECT_EQ(a.trials[i].metrics.latency_ms, b.trials[i].metrics.latency_ms);
-    EXPECT_EQ(a.fitness[i], b.fitness[i]);
-  }
-  EXPECT_EQ(a.state->steps, b.state->steps);
-  EXPECT_EQ(a.state->duplicates, b.state->duplicates);
-  EXPECT_EQ(a.state->strategy, b.state->strategy);
 }
 
 TEST(ExperimentLoop, SameSeedGivesTheSameTrials) {
