@@ -103,6 +103,25 @@ TEST(SpaceCli, BadInputIsOneLine) {
                    "bad.yaml:6: key 'stages[0].kernal': unknown key; did you mean 'kernel'?");
 }
 
+// A space where a model is expected, and a model where a space is (s29 fresh-user finding
+// 8): named as what they are, with the command that takes them; a zoo model that shares a
+// space's name (nb201) keeps its own error.
+TEST(SpaceCli, ASpaceGivenAsAModelAndAModelGivenAsASpaceSaySo) {
+  const std::string space = write_temp("a-space.yaml", std::string(kPSpace));
+  expect_bad_input({"inspect", space},
+                   "a-space.yaml': a search space file (stages, head), not a model; 'hwnas space show " + space +
+                       "' shows it, and 'hwnas space decode " + space + " baseline --out m.yaml' writes one");
+  expect_bad_input({"simulate", "mobilenet-seg", "--target", "edgetpu-like"},
+                   "model 'mobilenet-seg': a built-in search space, not a model; 'hwnas space show mobilenet-seg'");
+  expect_bad_input({"inspect", "nb201"}, "model 'nb201': arch= is required");
+  const std::string model = write_temp("a-model.yaml", "input: [3, 8, 8]\nlayers:\n  - {op: relu}\n");
+  expect_bad_input({"space", "show", model},
+                   "a-model.yaml: is a model file (layers), not a search space; 'hwnas inspect " + model +
+                       "' shows that network");
+  // A broken space file keeps the space reader's own words.
+  expect_bad_input({"inspect", write_temp("not-yaml.yaml", "stages: [\n")}, "not-yaml.yaml");
+}
+
 TEST(SpaceCli, DecodeWritesTheGenomesNetwork) {
   const std::string out = (testing::scratch_dir() / "decoded.json").string();
   const Result r = hwnas({"space", "decode", "mobilenet-cls", "baseline", "--out", out, "--json"});

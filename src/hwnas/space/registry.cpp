@@ -1,6 +1,7 @@
 #include "hwnas/space/registry.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
@@ -15,6 +16,19 @@ namespace {
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+/// The top-level key that makes `text` a model file rather than a space ("layers",
+/// "blocks"), or empty: asked only when the space reader refused it.
+std::string model_file_key(const std::string& text) {
+  try {
+    const YAML::Node root = YAML::Load(text);
+    if (!root.IsMap() || root["stages"].IsDefined()) return "";
+    for (const char* key : {"layers", "blocks"})
+      if (root[key].IsDefined()) return key;
+  } catch (const std::exception&) {
+  }
+  return "";
 }
 
 }  // namespace
@@ -58,7 +72,18 @@ std::unique_ptr<Space> make_space(std::string_view name_or_path, const SpaceOpti
   }
   if (ends_with(name_or_path, ".yaml") || ends_with(name_or_path, ".yml")) {
     const std::string path(name_or_path);
-    return std::make_unique<YamlSpace>(read_space_definition(read_text_file(path, "space file"), path, options));
+    const std::string text = read_text_file(path, "space file");
+    try {
+      return std::make_unique<YamlSpace>(read_space_definition(text, path, options));
+    } catch (const UserError&) {
+      // A model file where a space is expected (s29 fresh-user finding 8): the space
+      // reader's "key 'blocks': unknown key" does not say so.
+      const std::string key = model_file_key(text);
+      if (key.empty()) throw;
+      throw UserError(fmt::format("{}: is a model file ({}), not a search space; 'hwnas inspect {}' shows that network, "
+                                  "and a search space file has stages and head (docs/spaces.md)",
+                                  printable(path), key, printable(path)));
+    }
   }
   std::string names;
   for (const std::string& n : builtin_space_names()) names += (names.empty() ? "" : ", ") + n;
