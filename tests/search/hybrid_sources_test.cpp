@@ -14,6 +14,7 @@
 #include "cost_model_support.h"
 #include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/served_program.h"
+#include "hwnas/space/registry.h"
 #include "hwnas/space/space.h"
 
 namespace hwnas::search {
@@ -259,6 +260,30 @@ TEST(HybridRungs, BadRungsAreOneLineNamingTheRungAndTheFix) {
   EXPECT_NE(supernet.find("accuracy.supernet: a supernet evaluates shared weights without training"),
             std::string::npos)
       << supernet;
+}
+
+// A proxy's reference sample larger than the space (s29 fresh-user finding 9): refused when
+// the experiment is read, naming the key (the rung's proxy, or its reference) and the fix.
+TEST(HybridRungs, AReferenceSampleLargerThanTheSpaceNamesTheKeyAndTheFix) {
+  const std::string large = sources_error(command_hybrid("[{proxy: {name: synflow, reference: 20000}}, 3]"));
+  EXPECT_NE(large.find("hybrid.yaml:6: multi_fidelity.rungs[0].proxy.reference: space 'nb201' has 15625 "
+                       "architectures, fewer than the reference sample of 20000 that the proxy's scores are ranked "
+                       "against; give reference: 15625 or fewer ({name: synflow, reference: 15625})"),
+            std::string::npos)
+      << large;
+  write_file(scratch() / "two.yaml",
+             "name: two\ninput: {channels: 1, resolution: [28, 32]}\nactivation: relu6\nstem: {channels: 16, kernel: 3, "
+             "stride: 2}\nstages:\n  - {name: s1, stride: 2, depth: [1], channels: 16, block: [ibn], kernel: [3], "
+             "expansion: [1], se: [false]}\nhead: {task: classification, classes: 10, features: 32}\n");
+  const std::unique_ptr<space::Space> two = space::make_space((scratch() / "two.yaml").string(), {});
+  const Experiment e = experiment(command_hybrid("[{proxy: synflow}, 3]"), "small.yaml");
+  const std::string small = error_of([&] { make_accuracy_sources(e.node, e.path, *two); });
+  EXPECT_NE(small.find("multi_fidelity.rungs[0].proxy: space 'two' has 2 architectures, fewer than the reference "
+                       "sample of 100 (the default) that the proxy's scores are ranked against; give reference: 2 or "
+                       "fewer ({name: synflow, reference: 2})"),
+            std::string::npos)
+      << small;
+  EXPECT_EQ(small.find('\n'), std::string::npos) << small;
 }
 
 TEST(HybridRungs, TrainingRungsAreNumberedAmongAllRungs) {

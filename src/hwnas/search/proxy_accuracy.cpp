@@ -132,6 +132,17 @@ ProxySettings read_settings(const ExperimentSection& s) {
 
 PlannedSource plan_proxy_accuracy(const ExperimentSection& s, const space::Space& space) {
   const ProxySettings settings = read_settings(s);
+  // The reference sample is distinct genomes: a small space has fewer (s29 fresh-user finding 9).
+  if (const std::optional<std::uint64_t> size = space.exact_size();
+      size && static_cast<std::uint64_t>(settings.reference) > *size) {
+    const bool given = s.get("proxy").IsMap() && s.section("proxy").has("reference");
+    const std::string why = fmt::format(
+        "space '{}' has {} architectures, fewer than the reference sample of {}{} that the proxy's scores are ranked "
+        "against; give reference: {} or fewer ({{name: {}, reference: {}}})",
+        space.name(), *size, settings.reference, given ? "" : " (the default)", *size, settings.name, *size);
+    if (given) s.section("proxy").fail("reference", why);
+    s.fail("proxy", why);
+  }
   const fs::path program = hw::program_beside_this_one("hwnas-train");
   std::error_code ec;
   if (!fs::is_regular_file(program, ec))
