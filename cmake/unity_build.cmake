@@ -23,11 +23,9 @@ endif()
 #   same batch may already have instantiated from the primary template.
 # train_accuracy.cpp, supernet_accuracy.cpp: file-local settings readers and constants named
 #   like those of the other accuracy sources.
-# export_command.cpp: its ExportArgs is named like another command's.
 set(hwnas_unity_excluded
   hwnas_graph:ops_conv.cpp hwnas_graph:ops_tensor.cpp hwnas_graph:ops_resize.cpp
   hwnas_search:train_accuracy.cpp hwnas_search:supernet_accuracy.cpp
-  hwnas:export_command.cpp
 )
 
 # Targets compiled file by file.

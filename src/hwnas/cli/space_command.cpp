@@ -28,7 +28,8 @@ struct SpaceArgs {
   bool uncurated = false, json = false;
 };
 
-struct ExportArgs {
+// decode and sample: the space, and the model files they write.
+struct SpaceModelArgs {
   SpaceArgs where;
   std::string genome, out;
   std::size_t count = 0;
@@ -153,7 +154,7 @@ void print_network(const space::Genome& genome, const graph::Analysis& a, const 
   fmt::print("{}  {}  params {}, MACs {}\n", printable(file), space::to_text(genome), a.total.params, a.total.macs);
 }
 
-void decode(const ExportArgs& args) {
+void decode(const SpaceModelArgs& args) {
   const OpenedSpace opened = open_space(args.where);
   const space::Genome genome = genome_argument(*opened.space, args.genome);
   if (!args.out.ends_with(".yaml") && !args.out.ends_with(".yml") && !args.out.ends_with(".json"))
@@ -168,7 +169,7 @@ void decode(const ExportArgs& args) {
     print_network(genome, analysis, args.out);
 }
 
-void sample(const ExportArgs& args) {
+void sample(const SpaceModelArgs& args) {
   if (args.format != "yaml" && args.format != "json")
     throw UserError(fmt::format("--format {}: give yaml or json", printable(args.format)));
   const OpenedSpace opened = open_space(args.where);
@@ -228,7 +229,7 @@ void add_space_command(CLI::App& app) {
   show_cmd->callback([args] { show(*args); });
 
   auto* decode_cmd = cmd->add_subcommand("decode", "Write the network of one genome of a space as a model file");
-  auto decode_args = std::make_shared<ExportArgs>();
+  auto decode_args = std::make_shared<SpaceModelArgs>();
   add_space_options(decode_cmd, decode_args->where);
   decode_cmd->add_option("GENOME", decode_args->genome, "'baseline', or choice indices joined by '-' (as search prints)")
       ->required();
@@ -236,7 +237,7 @@ void add_space_command(CLI::App& app) {
   decode_cmd->callback([decode_args] { decode(*decode_args); });
 
   auto* sample_cmd = cmd->add_subcommand("sample", "Write the networks of distinct random genomes of a space");
-  auto sample_args = std::make_shared<ExportArgs>();
+  auto sample_args = std::make_shared<SpaceModelArgs>();
   add_space_options(sample_cmd, sample_args->where);
   add_integer_option(sample_cmd, "--count", sample_args->count, 1, 100000, "How many distinct architectures")
       ->default_str("")  // required: no default to show
