@@ -340,7 +340,8 @@ std::string read_all(const std::string& path) {
 }
 
 // The store keeps the space's fingerprint: a space file edited after the search started
-// (here only the activation: the same genes, other networks) is refused on --resume.
+// (here only the activation: the same genes, other networks) is refused on --resume; the
+// same file moved is not.
 TEST(ExperimentLoop, ResumeRefusesASpaceChangedSinceTheStart) {
   TestDir dir;
   const std::string space_text = read_all(std::string(HWNAS_SOURCE_DIR) + "/configs/spaces/mobilenet-cls.yaml");
@@ -352,18 +353,37 @@ TEST(ExperimentLoop, ResumeRefusesASpaceChangedSinceTheStart) {
   run_search(config, dir.file("out"), false, {});
   EXPECT_NO_THROW(run_search(read_experiment_config(dir.file("exp.yaml"), {"budget.trials=4"}), dir.file("out"),
                              true, {}));
+  // The same file moved (s26 second fresh-user pass, finding 12): taken, the fingerprint decides.
+  std::filesystem::create_directories(dir.file("moved"));
+  std::filesystem::rename(dir.file("space.yaml"), dir.file("moved/space.yaml"));
+  std::ofstream(dir.file("exp.yaml")) << "space: moved/space.yaml\nobjective: {maximize: -macs}\nstrategy: random\n"
+                                         "budget: {trials: 3}\n";
+  EXPECT_NO_THROW(run_search(read_experiment_config(dir.file("exp.yaml"), {"budget.trials=5"}), dir.file("out"),
+                             true, {}));
   std::string edited = space_text;
   edited.replace(edited.find("activation: relu6"), 17, "activation: relu");
-  std::ofstream(dir.file("space.yaml")) << edited;
-  try {
-    run_search(read_experiment_config(dir.file("exp.yaml"), {"budget.trials=5"}), dir.file("out"), true, {});
-    ADD_FAILURE() << "resumed with another space";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("space 'mobilenet-cls' has changed since the experiment in"),
-              std::string::npos)
-        << e.what();
-  }
-  EXPECT_EQ(read_experiment(dir.file("out")).trials.size(), 4u);
+  const auto refused = [&](const std::string& expected) {
+    try {
+      run_search(read_experiment_config(dir.file("exp.yaml"), {"budget.trials=6"}), dir.file("out"), true, {});
+      ADD_FAILURE() << "resumed with another space";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  };
+  // Another file: both paths are named (the stored config is the last session's).
+  std::ofstream(dir.file("other.yaml")) << edited;
+  std::ofstream(dir.file("exp.yaml")) << "space: other.yaml\nobjective: {maximize: -macs}\nstrategy: random\n"
+                                         "budget: {trials: 3}\n";
+  refused("space 'mobilenet-cls' (space: other.yaml) has changed since the experiment in " + dir.file("out") +
+          " started (its genes, or the networks they decode to, differ); it last ran with space: moved/space.yaml; "
+          "resume with");
+  // The same file edited.
+  std::ofstream(dir.file("moved/space.yaml")) << edited;
+  std::ofstream(dir.file("exp.yaml")) << "space: moved/space.yaml\nobjective: {maximize: -macs}\nstrategy: random\n"
+                                         "budget: {trials: 3}\n";
+  refused("space 'mobilenet-cls' has changed since the experiment in " + dir.file("out") +
+          " started (its genes, or the networks they decode to, differ); resume with");
+  EXPECT_EQ(read_experiment(dir.file("out")).trials.size(), 5u);
 }
 
 std::set<std::string> file_names(const std::string& dir) {
