@@ -165,6 +165,9 @@ TEST(ExperimentConfig, FirstDifferenceNamesTheDottedKeyAndIgnoresTheBudget) {
   EXPECT_EQ(first_difference(base, parse(kBase, {"latency={csv: data:nb201.csv}"}).root), "latency.column");
   EXPECT_EQ(first_difference(base, parse(kBase, {"seed=4"}).root), "seed");
   EXPECT_EQ(first_difference(base, parse(kBase, {"space={name: nb201}"}).root), "space");
+  EXPECT_EQ(differences(base, parse(kBase, {"seed=4", "strategy.population=21", "budget.trials=9"}).root),
+            (std::vector<std::string>{"seed", "strategy.population"}));
+  EXPECT_TRUE(differences(base, base).empty());
 }
 
 TEST(ExperimentConfig, YamlValuesBecomeJsonOfTheirType) {

@@ -293,6 +293,14 @@ TEST(HybridSearchCli, ResumeComparesTrainingRungsAtTheirEffectiveValues) {
                             "would not compare with them"),
             std::string::npos)
       << epochs.err;
+  // Every differing key is named, not only the first.
+  const Result two = resume(12, {"multi_fidelity.rungs.1.epochs=2", "multi_fidelity.rungs.0.subset=0.25"});
+  EXPECT_EQ(two.status, 2) << two.err;
+  EXPECT_NE(two.err.find("key 'multi_fidelity.rungs.0.subset' (from --set) is 0.25 here but 0.5 in"), std::string::npos)
+      << two.err;
+  EXPECT_NE(two.err.find("; also differing: 'multi_fidelity.rungs.1.epochs' (2 here, 1 stored); resume with"),
+            std::string::npos)
+      << two.err;
   const Result timeout = resume(12, {"accuracy.train.timeout_s=60"});
   ASSERT_EQ(timeout.status, 0) << timeout.err;
   EXPECT_NE(timeout.err.find("--resume: accuracy.train.timeout_s is 60 here but absent (the source's default) when "

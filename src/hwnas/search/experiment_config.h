@@ -93,6 +93,8 @@ std::string normalised_yaml(const YAML::Node& root);
 /// compared (a resumed search may be given more budget, or more workers: the trials depend
 /// on `parallel.batch` only). Unset when they agree.
 std::optional<std::string> first_difference(const YAML::Node& stored, const YAML::Node& given);
+/// Every such key, in sorted order (empty when they agree): --resume names them all.
+std::vector<std::string> differences(const YAML::Node& stored, const YAML::Node& given);
 
 /// A YAML value as JSON: plain scalars that read as integers, numbers, booleans or null
 /// become those, everything else text; mappings objects, sequences arrays.

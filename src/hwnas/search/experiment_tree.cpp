@@ -68,26 +68,32 @@ void emit_sorted(YAML::Emitter& out, const YAML::Node& node) {
   }
 }
 
-std::optional<std::string> difference(const YAML::Node& a, const YAML::Node& b, const std::string& key) {
-  if (a.Type() != b.Type()) return key;
+/// Appends to `out` every dotted key under `key` whose value differs, in sorted order.
+void collect_differences(const YAML::Node& a, const YAML::Node& b, const std::string& key,
+                         std::vector<std::string>& out) {
+  if (a.Type() != b.Type()) {
+    out.push_back(key);
+    return;
+  }
   const auto sub = [&](const std::string& k) { return key.empty() ? k : key + "." + k; };
   if (a.IsScalar()) {
-    if (a.Scalar() != b.Scalar() || is_plain_scalar(a) != is_plain_scalar(b)) return key;
+    if (a.Scalar() != b.Scalar() || is_plain_scalar(a) != is_plain_scalar(b)) out.push_back(key);
   } else if (a.IsSequence()) {
-    if (a.size() != b.size()) return key;
-    for (std::size_t i = 0; i < a.size(); ++i)
-      if (auto d = difference(a[i], b[i], sub(std::to_string(i)))) return d;
+    if (a.size() != b.size()) {
+      out.push_back(key);
+      return;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) collect_differences(a[i], b[i], sub(std::to_string(i)), out);
   } else if (a.IsMap()) {
     std::set<std::string> keys;
     for (const auto& e : a) keys.insert(e.first.Scalar());
     for (const auto& e : b) keys.insert(e.first.Scalar());
     for (const std::string& k : keys) {
       if ((key.empty() && k == "budget") || (key == "parallel" && k == "workers")) continue;
-      if (!a[k].IsDefined() || !b[k].IsDefined()) return sub(k);
-      if (auto d = difference(a[k], b[k], sub(k))) return d;
+      if (!a[k].IsDefined() || !b[k].IsDefined()) out.push_back(sub(k));
+      else collect_differences(a[k], b[k], sub(k), out);
     }
   }
-  return std::nullopt;
 }
 
 // A copy of `node` without source marks (tags kept: a quoted scalar stays a string), so
@@ -166,8 +172,16 @@ std::string normalised_yaml(const YAML::Node& root) {
   return std::string(out.c_str()) + "\n";
 }
 
+std::vector<std::string> differences(const YAML::Node& stored, const YAML::Node& given) {
+  std::vector<std::string> out;
+  collect_differences(stored, given, "", out);
+  return out;
+}
+
 std::optional<std::string> first_difference(const YAML::Node& stored, const YAML::Node& given) {
-  return difference(stored, given, "");
+  std::vector<std::string> all = differences(stored, given);
+  if (all.empty()) return std::nullopt;
+  return std::move(all.front());
 }
 
 nlohmann::json yaml_to_json(const YAML::Node& node) {

@@ -189,12 +189,14 @@ void check_same_config(const ExperimentInfo& info, const std::string& dir, const
   };
   const YAML::Node stored = load(info.config_yaml);
   const YAML::Node now = load(given);
-  if (const std::optional<std::string> key = first_difference(stored, now)) {
-    const auto show = [&](const YAML::Node& root) {
+  const std::vector<std::string> differing = differences(stored, now);
+  if (!differing.empty()) {
+    const std::string* key = &differing.front();
+    const auto value_at = [](const YAML::Node& root, const std::string& dotted) {
       YAML::Node at = root;
       for (std::size_t start = 0; at.IsDefined();) {
-        const std::size_t dot = key->find('.', start);
-        const std::string part = key->substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        const std::size_t dot = dotted.find('.', start);
+        const std::string part = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
         at.reset(at.IsSequence() ? at[std::stoul(part)] : at[part]);
         if (dot == std::string::npos) break;
         start = dot + 1;
@@ -204,6 +206,15 @@ void check_same_config(const ExperimentInfo& info, const std::string& dir, const
       out << YAML::Flow << at;
       return std::string(out.c_str());
     };
+    const auto show = [&](const YAML::Node& root) { return value_at(root, *key); };
+    // The other differing keys, so that one resume says all that is to change (s29 fresh-user
+    // finding 6: epochs and batch differed, batch alone was named).
+    constexpr std::size_t kOthersShown = 4;
+    std::string others;
+    for (std::size_t i = 1; i < differing.size() && i <= kOthersShown; ++i)
+      others += fmt::format("{}'{}' ({} here, {} stored)", i == 1 ? "" : ", ", differing[i], value_at(now, differing[i]),
+                            value_at(stored, differing[i]));
+    if (differing.size() > kOthersShown + 1) others += fmt::format(" and {} more", differing.size() - kOthersShown - 1);
     if (*key == "parallel.batch" && !config.parallel.batch)  // the batch came from parallel.workers
       throw UserError(fmt::format("--resume: {}: parallel.batch is not given, so a step asks one candidate per worker "
                                   "(parallel.workers{}): {} here, but the experiment stored in {} ran steps of {}, and "
@@ -213,14 +224,15 @@ void check_same_config(const ExperimentInfo& info, const std::string& dir, const
                                   dir, show(stored), show(stored), show(stored)));
     // A key of an accuracy source or its rungs decides the accuracies themselves.
     const bool measures = key->starts_with("accuracy.") || key->starts_with("multi_fidelity.rungs.");
-    throw UserError(fmt::format("--resume: {}: key '{}'{} is {} here but {} in the experiment stored in {}{}; resume "
-                                "with the config it was started with, or start a new search with another --out",
+    throw UserError(fmt::format("--resume: {}: key '{}'{} is {} here but {} in the experiment stored in {}{}{}; "
+                                "resume with the config it was started with, or start a new search with another --out",
                                 config.file, *key, config.from_set(*key) ? " (from --set)" : "", show(now),
                                 show(stored), dir,
                                 measures ? fmt::format(": its accuracies were measured at {}, and new ones measured at "
                                                        "{} would not compare with them",
                                                        show(stored), show(now))
-                                         : ""));
+                                         : "",
+                                others.empty() ? "" : "; also differing: " + others));
   }
 }
 
