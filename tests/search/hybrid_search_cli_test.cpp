@@ -53,6 +53,14 @@ Result search(const std::string& yaml, const std::string& name, const std::vecto
   return run_program(argv);
 }
 
+/// `hwnas search FILE --out DIR --resume` with `sets` and budget.trials `trials`.
+Result resume_search(const std::string& file, const std::string& dir, int trials, std::vector<std::string> sets) {
+  std::vector<std::string> argv = {hwnas_with_fake_train(), "search", file, "--out", dir, "--resume"};
+  sets.push_back("budget.trials=" + std::to_string(trials));
+  for (const std::string& set : sets) argv.insert(argv.end(), {"--set", set});
+  return run_program(argv);
+}
+
 /// The hybrid experiment: rungs `rungs` under accuracy.train, on mobilenet-cls-fmnist.
 std::string hybrid(const std::string& rungs, const std::string& rest = "budget: {trials: 8}\n") {
   const std::string space = (fs::path(HWNAS_SOURCE_DIR) / "configs/spaces/mobilenet-cls-fmnist.yaml").string();
@@ -234,11 +242,8 @@ TEST(HybridSearchCli, ResumeComparesEffectiveTrainingValues) {
   const std::string dir = (scratch_dir() / "eff").string();
   fs::remove_all(dir);
   ASSERT_EQ(run_program({hwnas_with_fake_train(), "search", file, "--out", dir}).status, 0);
-  const auto resume = [&](int trials, std::vector<std::string> sets) {
-    std::vector<std::string> argv = {hwnas_with_fake_train(), "search", file, "--out", dir, "--resume"};
-    sets.push_back("budget.trials=" + std::to_string(trials));
-    for (const std::string& set : sets) argv.insert(argv.end(), {"--set", set});
-    return run_program(argv);
+  const auto resume = [&](int trials, const std::vector<std::string>& sets) {
+    return resume_search(file, dir, trials, sets);
   };
   // lr and seed at their defaults (sgd's 0.1, 0), written as 1e-1; a week's timeout_s.
   const Result same = resume(4, {"accuracy.train.lr=1e-1", "accuracy.train.seed=0", "accuracy.train.timeout_s=604800"});
@@ -275,11 +280,8 @@ TEST(HybridSearchCli, ResumeComparesTrainingRungsAtTheirEffectiveValues) {
   const std::string dir = (scratch_dir() / "rungs_eff").string();
   ASSERT_EQ(search(hybrid("[{subset: 0.5}, {}]", "budget: {trials: 4}\n"), "rungs_eff").status, 0);
   const std::string file = (scratch_dir() / "rungs_eff.yaml").string();
-  const auto resume = [&](int trials, std::vector<std::string> sets) {
-    std::vector<std::string> argv = {hwnas_with_fake_train(), "search", file, "--out", dir, "--resume"};
-    sets.push_back("budget.trials=" + std::to_string(trials));
-    for (const std::string& set : sets) argv.insert(argv.end(), {"--set", set});
-    return run_program(argv);
+  const auto resume = [&](int trials, const std::vector<std::string>& sets) {
+    return resume_search(file, dir, trials, sets);
   };
   // threads 1 and epochs 1: accuracy.train's, inherited; seed 0: the default.
   const Result same = resume(8, {"multi_fidelity.rungs.1.threads=1", "multi_fidelity.rungs.1.epochs=1",

@@ -8,14 +8,14 @@
 
 #include "hwnas/search/run_search.h"
 #include "hwnas/search/trial_program.h"
-#include "search/experiment_fakes.h"
+#include "search/killing_cost_model.h"
 
 namespace hwnas::search {
 namespace {
 
-using testing::FakeCostModel;
 using testing::fake_info;
 using testing::FakeProblem;
+using testing::KillingCostModel;
 using testing::TestDir;
 
 TEST(KilledEvaluation, AProgramKilledBySigtermSaysSoAndNotTheOutOfMemoryKiller) {
@@ -38,24 +38,7 @@ TEST(KilledEvaluation, AProgramKilledBySigtermSaysSoAndNotTheOutOfMemoryKiller) 
 TEST(KilledEvaluation, TheStoredReasonAndTheRungCostsCountAKillFromOutside) {
   const FakeProblem problem;
   TestDir dir;
-  struct Terminated final : CostModel {
-    FakeCostModel inner;
-    mutable int calls = 0;
-    explicit Terminated(const FakeProblem& p) : inner(p) {}
-    Trial screen(const space::Genome& g) override { return inner.screen(g); }
-    std::int32_t rungs() const override { return 1; }
-    AccuracyResult evaluate_accuracy(const AccuracyJob& job) const override {
-      if (++calls != 3) return inner.evaluate_accuracy(job);
-      AccuracyResult r{job.id, std::nullopt, "hwnas-train: 'hwnas-train' was killed by signal 15 (Terminated)", 2};
-      r.killed = true;
-      r.signal = SIGTERM;
-      return r;
-    }
-    Feedback feedback(const Trial& t) const override { return inner.feedback(t); }
-    std::size_t objectives() const override { return 1; }
-    std::vector<std::string> objective_names() const override { return {"accuracy"}; }
-    std::vector<std::pair<std::string, double>> layer_latency_ms(const graph::Graph&) const override { return {}; }
-  } cost(problem);
+  KillingCostModel cost(problem, 3, SIGTERM, "hwnas-train: 'hwnas-train' was killed by signal 15 (Terminated)");
   const space::Filters no_filters;
   const std::unique_ptr<Strategy> s = make_strategy("random", nlohmann::json::object(), {&problem.space, 7, 1});
   std::vector<std::string> notes;
