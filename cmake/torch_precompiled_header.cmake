@@ -23,7 +23,7 @@ set(hwnas_torch_free_sources
   hwnas_train:tasks/baselines.cpp hwnas_train:tasks/task_heads.cpp hwnas_train:supernet/subnet_genomes.cpp
   hwnas-train:train_command.cpp hwnas-train:train_main.cpp hwnas-train:train_output.cpp
   train_proxy_more_tests:proxy_ensemble_test.cpp train_task_tests:task_heads_test.cpp
-  train_trainer_tests:trainer_schedule_test.cpp)
+  train_trainer_tests:trainer_schedule_test.cpp train_trainer_tests:scene_plan_test.cpp)
 
 if(TARGET hwnas_train)
   target_precompile_headers(hwnas_train PRIVATE <torch/torch.h>)

@@ -178,6 +178,27 @@ TEST(Batch, AugmentationIsAFunctionOfSeedAndImageIndexOnly) {
   for (std::int64_t i = 0; i < 100; ++i) EXPECT_FALSE(draw_augmentation(options, i).flip);
 }
 
+// A set picked out of a larger one (a run's subset of the scenes) is augmented as the
+// larger set's images were, given their indices there (draw_index).
+TEST(Batch, APickedSetDrawsAsTheWholeSetWithItsDrawIndex) {
+  const ImageSet set = ramp_set(10, 8, 8);
+  const std::vector<std::int64_t> picked = {3, 8};
+  ImageSet some = set;
+  some.pixels.clear();
+  some.labels.clear();
+  for (const std::int64_t i : picked) {
+    some.pixels.insert(some.pixels.end(), set.pixels.begin() + i * 64, set.pixels.begin() + (i + 1) * 64);
+    some.labels.push_back(set.labels[static_cast<std::size_t>(i)]);
+  }
+  BatchOptions options;
+  options.augment = true, options.pad = 2, options.seed = 7;
+  const std::vector<std::int64_t> positions = {0, 1};
+  const Batch whole = make_batch(set, picked, options);
+  EXPECT_NE(make_batch(some, positions, options).pixels, whole.pixels);  // drawn as images 0 and 1
+  options.draw_index = picked;
+  EXPECT_EQ(make_batch(some, positions, options).pixels, whole.pixels);
+}
+
 TEST(Batch, PaddingIsZeroBeforeNormalisation) {
   const ImageSet set = rectangle_set({Box{0, 0, 20, 20, 0}});  // all 255
   BatchOptions options;

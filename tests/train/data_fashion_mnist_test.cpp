@@ -104,6 +104,32 @@ TEST(FashionMnistErrors, MissingDirectoryOrFileSaysHowToInstall) {
             std::string::npos);
 }
 
+// A directory $HWNAS_FASHION_MNIST_DIR gave is named with the variable, and the fix is to it
+// (s29 fresh-user finding 15).
+TEST(FashionMnistErrors, ADirectoryFromTheEnvironmentIsNamedWithIt) {
+  const testing::ScratchDir scratch("hwnas_fmnist_env");
+  const std::filesystem::path absent = scratch.path() / "absent";
+  const char* before = std::getenv("HWNAS_FASHION_MNIST_DIR");
+  const std::string saved = before != nullptr ? before : "";
+  ::setenv("HWNAS_FASHION_MNIST_DIR", absent.c_str(), 1);
+  const std::string message = error_of(default_fashion_mnist_dir(), Split::train);
+  const std::string other = error_of(scratch.path() / "elsewhere", Split::train);
+  if (before != nullptr) ::setenv("HWNAS_FASHION_MNIST_DIR", saved.c_str(), 1);
+  else ::unsetenv("HWNAS_FASHION_MNIST_DIR");
+  EXPECT_EQ(message, "Fashion-MNIST directory " + absent.string() + " ($HWNAS_FASHION_MNIST_DIR): no such directory; "
+                     "set $HWNAS_FASHION_MNIST_DIR to a directory that holds the four IDX files, or unset it for "
+                     "Debian's (`apt-get install dataset-fashion-mnist`, or scripts/setup.sh)");
+  EXPECT_EQ(other.find("HWNAS_FASHION_MNIST_DIR"), std::string::npos) << other;  // not from the variable
+}
+
+TEST(FashionMnist, HoldsFashionMnistSeesAnyOfItsFourFiles) {
+  const testing::ScratchDir scratch("hwnas_fmnist_holds");
+  EXPECT_FALSE(holds_fashion_mnist(scratch.path()));
+  EXPECT_FALSE(holds_fashion_mnist(scratch.path() / "absent"));
+  write_file_atomically((scratch.path() / "t10k-labels-idx1-ubyte").string(), "x", "test file");
+  EXPECT_TRUE(holds_fashion_mnist(scratch.path()));
+}
+
 TEST(FashionMnistErrors, TruncatedGzipNamesTheFile) {
   HWNAS_REQUIRE_FASHION_MNIST();
   const testing::ScratchDir scratch("hwnas_fmnist_truncated");

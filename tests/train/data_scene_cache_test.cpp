@@ -155,6 +155,55 @@ TEST(SceneCache, ACacheDirectoryThatCannotBeMadeIsAUserError) {
   }
 }
 
+// A subset's scenes are generated and cached alone (s29 fresh-user finding 1): the file
+// holds only them, says how many in its name, is read back, and is another subset's file.
+TEST(SceneCache, APickedSubsetIsGeneratedAndCachedAlone) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  const testing::ScratchDir scratch("hwnas_cache_picked");
+  const std::vector<std::int64_t> picked = {2, 7, 19};
+  std::vector<std::int64_t> generating;
+  const auto note = [&](std::int64_t n) { generating.push_back(n); };
+  const CachedScenes first = make_cached_scenes(small_options(), Split::train, kCount, picked,
+                                                default_fashion_mnist_dir(), scratch.path(), note);
+  EXPECT_EQ(first.outcome, CacheOutcome::generated);
+  EXPECT_TRUE(first.file.filename().string().starts_with("scenes-train-20-p3-")) << first.file;
+  expect_same(first.scenes, render_scenes(small_options(), testing::fashion_mnist(Split::train), Split::train, picked));
+  const CachedScenes again = make_cached_scenes(small_options(), Split::train, kCount, picked,
+                                                default_fashion_mnist_dir(), scratch.path(), note);
+  EXPECT_EQ(again.outcome, CacheOutcome::hit);
+  expect_same(again.scenes, first.scenes);
+  EXPECT_EQ(generating, std::vector<std::int64_t>{3});  // told once, before generating, not when read
+  const std::vector<std::int64_t> other = {2, 7, 18};
+  EXPECT_NE(make_cached_scenes(small_options(), Split::train, kCount, other, default_fashion_mnist_dir(),
+                               scratch.path()).file,
+            first.file);
+  EXPECT_EQ(std::distance(fs::directory_iterator(scratch.path()), fs::directory_iterator()), 4);  // 2 files, 2 locks
+}
+
+// A cache directory from $HWNAS_SCENE_CACHE_DIR that cannot be made is named with the
+// variable, before any work (s29 fresh-user finding 4).
+TEST(SceneCache, ACacheDirectoryFromTheEnvironmentIsNamedWithIt) {
+  const testing::ScratchDir scratch("hwnas_cache_env");
+  write_file_atomically((scratch.path() / "file").string(), "x", "test");
+  const fs::path bad = scratch.path() / "file" / "cache";
+  const char* before = std::getenv("HWNAS_SCENE_CACHE_DIR");
+  const std::string saved = before != nullptr ? before : "";
+  ::setenv("HWNAS_SCENE_CACHE_DIR", bad.c_str(), 1);
+  std::string error;
+  try {
+    check_scene_cache_dir(default_scene_cache_dir());
+  } catch (const UserError& e) {
+    error = e.what();
+  }
+  if (before != nullptr) ::setenv("HWNAS_SCENE_CACHE_DIR", saved.c_str(), 1);
+  else ::unsetenv("HWNAS_SCENE_CACHE_DIR");
+  EXPECT_TRUE(error.starts_with(bad.string() + " ($HWNAS_SCENE_CACHE_DIR): cannot create the scene cache directory ("))
+      << error;
+  EXPECT_TRUE(error.ends_with("; choose another one")) << error;
+  EXPECT_NO_THROW(check_scene_cache_dir(scratch.path() / "made"));
+  EXPECT_TRUE(fs::is_directory(scratch.path() / "made"));
+}
+
 TEST(SceneCache, DefaultDirectoryFollowsTheEnvironment) {
   const auto saved = [](const char* name) -> std::optional<std::string> {
     const char* v = std::getenv(name);

@@ -26,6 +26,26 @@ std::vector<std::int64_t> iota_of(std::int64_t n) {
   return v;
 }
 
+// A run that trains on a subset draws only those scenes (s29 fresh-user finding 1): each is
+// the scene at its index in the whole set.
+TEST(Scenes, PickedScenesAreThoseAtTheirIndicesInTheWholeSet) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  SceneOptions options;
+  options.height = options.width = 48, options.item_max = 40, options.seed = 5;
+  const ImageSet all = render_scenes(options, test_items(), Split::train, 9);
+  const std::vector<std::int64_t> picked = {1, 4, 8};
+  const ImageSet some = render_scenes(options, test_items(), Split::train, picked);
+  ASSERT_EQ(some.size(), 3);
+  const std::size_t plane = 48 * 48;
+  for (std::size_t k = 0; k < picked.size(); ++k) {
+    const auto at = static_cast<std::ptrdiff_t>(picked[k] * plane), to = static_cast<std::ptrdiff_t>(k * plane);
+    EXPECT_TRUE(std::equal(all.pixels.begin() + at, all.pixels.begin() + at + plane, some.pixels.begin() + to)) << k;
+    EXPECT_TRUE(std::equal(all.masks.begin() + at, all.masks.begin() + at + plane, some.masks.begin() + to)) << k;
+    EXPECT_EQ(some.boxes[k], all.boxes[static_cast<std::size_t>(picked[k])]) << k;
+  }
+  EXPECT_NE(std::vector<std::uint8_t>(all.pixels.begin(), all.pixels.begin() + 3 * plane), some.pixels);
+}
+
 TEST(Scenes, SameSeedSameScenesAndASmallerCountIsAPrefix) {
   HWNAS_REQUIRE_FASHION_MNIST();
   SceneOptions options;

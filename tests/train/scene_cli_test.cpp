@@ -4,8 +4,11 @@
 // (exit 2) that write nothing — not even the scene cache.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "cli_support.h"
 #include "support/cli_runner.h"
@@ -201,6 +204,62 @@ TEST(SceneCli, TestOnTrainAndMeasureEachEpoch) {
   for (const char* flag : {"--test-on-train", "--measure-each-epoch"})
     expect_bad_input({"train", "mobilenet_v2:width=0.25,in_ch=1,classes=10,res=32", flag},
                      std::string(flag) + " is a diagnostic of detection and segmentation");
+}
+
+// Fashion-MNIST's directory, as hwnas-train finds it.
+std::string fashion_mnist_dir() {
+  const char* env = std::getenv("HWNAS_FASHION_MNIST_DIR");
+  return env != nullptr && *env != '\0' ? env : "/usr/share/datasets/fashion-mnist";
+}
+
+// The files in `dir`'s scene cache, without their locks.
+std::set<std::string> cache_files(const std::string& dir) {
+  std::set<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    if (entry.path().extension() == ".gz") names.insert(entry.path().filename().string());
+  return names;
+}
+
+// A subset of many scenes draws only the scenes it trains on, and a run of fewer scenes than
+// the 1,000 reference ones picks them out of those: no file of all the scenes (s29
+// fresh-user findings 1 and 13). Scenes that cannot fit in memory, and a --data that holds
+// Fashion-MNIST (finding 5), are refused before any scene is drawn.
+TEST(SceneCli, OnlyTheScenesTrainedOnAreDrawnAndWhatCannotFitIsRefused) {
+  REQUIRE_FASHION_MNIST();
+  const std::string dir = fresh("subset-cache");
+  std::filesystem::create_directories(dir);
+  Knobs knobs{"2000", "1", dir};
+  const std::vector<std::string> args = scene_args("train", kSegmenter, "segmentation", {"--subset", "0.01"}, knobs);
+  const Result r = hwnas(args);
+  ASSERT_EQ(r.status, 0) << describe(args, r);
+  EXPECT_NE(r.err.find("generating 20 of 2000 training scenes of 32x32 pixels into the scene cache " + dir),
+            std::string::npos)
+      << r.err;
+  std::set<std::string> files = cache_files(dir);
+  const auto count = [&](const std::string& prefix) {
+    return std::count_if(files.begin(), files.end(), [&](const std::string& f) { return f.starts_with(prefix); });
+  };
+  EXPECT_EQ(files.size(), 3u) << ::testing::PrintToString(files);
+  EXPECT_EQ(count("scenes-train-2000-p20-"), 1);  // the 20 trained on, not the 2,000
+  EXPECT_EQ(count("scenes-train-1000-"), 1);      // the reference scenes
+  EXPECT_EQ(count("scenes-test-12-"), 1);
+  knobs.scenes = "100";
+  const Result few = hwnas(scene_args("train", kSegmenter, "segmentation", {}, knobs));
+  ASSERT_EQ(few.status, 0) << few.err;
+  files = cache_files(dir);
+  EXPECT_EQ(files.size(), 3u) << ::testing::PrintToString(files);  // picked out of the reference
+  EXPECT_EQ(count("scenes-train-100-"), 0);
+
+  const std::string untouched = fresh("untouched-by-memory");
+  std::filesystem::create_directories(untouched);
+  std::vector<std::string> huge = scene_args("train", kSegmenter, "segmentation", {}, {"1000000", "1", untouched});
+  huge[5] = "1024";  // --scene-size
+  expect_bad_input(huge, "hwnas: --scenes 1000000 at --scene-size 1024: 1000000 training scenes, 100 reference and "
+                         "12 test scenes of 1024x1024 pixels need about ");
+  EXPECT_TRUE(std::filesystem::is_empty(untouched));
+  expect_bad_input(scene_args("train", kSegmenter, "segmentation", {}, {"32", "1", fashion_mnist_dir()}),
+                   "--data " + fashion_mnist_dir() + ": holds Fashion-MNIST's files; for detection and segmentation "
+                   "--data is the scene cache directory");
 }
 
 TEST(SceneCli, BadInputIsAOneLineErrorAndWritesNothing) {

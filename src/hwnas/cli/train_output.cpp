@@ -211,6 +211,10 @@ train::ProgressCallback training_progress(ProgressBar& bar) {
     bool judged = false;
   };
   return [&bar, started = false, pace = Pace{}](const train::StepProgress& p) mutable {
+    if (!p.note.empty()) {
+      bar.note(p.note);
+      return;
+    }
     const std::int64_t done = p.epoch * p.steps + p.step, total = p.epochs * p.steps;
     const bool epoch_end = p.step == p.steps;
     const std::string detail = fmt::format("epoch {}/{}{}, loss {:.4f}, {:.0f} images/s", p.epoch + 1, p.epochs,

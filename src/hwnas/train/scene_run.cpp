@@ -13,6 +13,7 @@
 #include "hwnas/train/model_input.h"
 #include "hwnas/train/network.h"
 #include "hwnas/train/sampling.h"
+#include "hwnas/train/scene_plan.h"
 #include "hwnas/train/tasks/baselines.h"
 #include "hwnas/train/tasks/detection_task.h"
 #include "hwnas/train/tasks/segmentation_task.h"
@@ -26,11 +27,9 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// Training scenes whose pixels set the normalisation and whose boxes the prior-box baseline.
-constexpr std::int64_t kReferenceScenes = 1'000;
-
 // The scene cache: --data DIR when given, which must exist (a typo would make a new cache
-// and generate every scene there), else the default one, created when absent.
+// and generate every scene there) and must not be Fashion-MNIST's directory (the scenes
+// would be written beside its files), else the default one, created when absent.
 std::filesystem::path cache_dir_of(const std::string& dir) {
   if (dir.empty()) return default_scene_cache_dir();
   std::error_code ec;
@@ -42,15 +41,53 @@ std::filesystem::path cache_dir_of(const std::string& dir) {
     throw UserError(fmt::format("--data {}: no such directory; create it (mkdir -p {}) to keep the scene cache "
                                 "there, or leave out --data for the default cache ({})",
                                 dir, dir, default_scene_cache_dir().string()));
+  if (holds_fashion_mnist(dir))
+    throw UserError(fmt::format("--data {}: holds Fashion-MNIST's files; for detection and segmentation --data is "
+                                "the scene cache directory (the scenes are drawn from {}): leave out --data for the "
+                                "default cache ({}), or give another directory",
+                                dir, fashion_mnist_dir_text(default_fashion_mnist_dir()),
+                                default_scene_cache_dir().string()));
   return dir;
 }
 
-ImageSet cached(const SceneOptions& scenes, Split split, std::int64_t count, const std::string& dir,
-                SceneRun& run) {
-  CachedScenes c = make_cached_scenes(scenes, split, count, default_fashion_mnist_dir(), cache_dir_of(dir));
-  if (!c.note.empty()) run.cache_note += (run.cache_note.empty() ? "" : "; ") + c.note;
-  return std::move(c.scenes);
-}
+// Reads scene sets from the cache, saying on `progress` when it generates one.
+class SceneReader {
+ public:
+  SceneReader(const SceneOptions& scenes, const std::string& dir, SceneRun& run, ProgressCallback progress)
+      : scenes_(scenes), dir_(cache_dir_of(dir)), run_(run), progress_(std::move(progress)) {}
+
+  // The first `count` scenes of `split`.
+  ImageSet all(Split split, std::int64_t count) {
+    return keep(make_cached_scenes(scenes_, split, count, default_fashion_mnist_dir(), dir_,
+                                   generating(split == Split::train ? "training" : "test", "")));
+  }
+  // The training scenes `indices` of the first `count`.
+  ImageSet picked(std::int64_t count, std::span<const std::int64_t> indices) {
+    return keep(make_cached_scenes(scenes_, Split::train, count, indices, default_fashion_mnist_dir(), dir_,
+                                   generating("training", fmt::format(" of {}", count))));
+  }
+
+ private:
+  const SceneOptions& scenes_;
+  std::filesystem::path dir_;
+  SceneRun& run_;
+  ProgressCallback progress_;
+
+  ImageSet keep(CachedScenes c) {
+    if (!c.note.empty()) run_.cache_note += (run_.cache_note.empty() ? "" : "; ") + c.note;
+    return std::move(c.scenes);
+  }
+  std::function<void(std::int64_t)> generating(std::string what, std::string of) {
+    if (!progress_) return {};
+    return [this, what, of](std::int64_t n) {
+      StepProgress note;
+      note.note = fmt::format("generating {}{} {} scenes of {}x{} pixels into the scene cache {} (once: later runs "
+                              "read them)",
+                              n, of, what, scenes_.width, scenes_.height, dir_.string());
+      progress_(note);
+    };
+  }
+};
 
 // The scenes `indices` of `set`, in that order (--test-on-train: the training subset).
 ImageSet pick(const ImageSet& set, std::span<const std::int64_t> indices) {
@@ -69,15 +106,13 @@ ImageSet pick(const ImageSet& set, std::span<const std::int64_t> indices) {
   return r;
 }
 
-// The first kReferenceScenes training scenes: a prefix of `train` when it holds them.
-ImageSet reference_scenes(const SceneOptions& scenes, const ImageSet* train, const std::string& dir, SceneRun& run) {
-  if (train == nullptr || train->size() < kReferenceScenes)
-    return cached(scenes, Split::train, kReferenceScenes, dir, run);
-  const auto plane = static_cast<std::ptrdiff_t>(kReferenceScenes * train->height * train->width);
-  ImageSet r{train->channels, train->height, train->width, {}, {}, {}, {}, train->classes};
-  r.pixels.assign(train->pixels.begin(), train->pixels.begin() + plane * train->channels);
-  r.masks.assign(train->masks.begin(), train->masks.begin() + plane);
-  r.boxes.assign(train->boxes.begin(), train->boxes.begin() + kReferenceScenes);
+// The first `count` scenes of `set` (the reference scenes, when the training scenes hold them).
+ImageSet first_scenes(const ImageSet& set, std::int64_t count) {
+  const auto plane = static_cast<std::ptrdiff_t>(count * set.height * set.width);
+  ImageSet r{set.channels, set.height, set.width, {}, {}, {}, {}, set.classes};
+  r.pixels.assign(set.pixels.begin(), set.pixels.begin() + plane * set.channels);
+  r.masks.assign(set.masks.begin(), set.masks.begin() + plane);
+  r.boxes.assign(set.boxes.begin(), set.boxes.begin() + count);
   return r;
 }
 
@@ -182,8 +217,13 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
   check_train_options(options);
   const SceneOptions scenes = scene_options(options);
   check_scene_options(scenes);
+  const SceneKnobNames knobs{"--scenes", "--test-scenes", "--scene-size", "--subset"};
+  check_training_scenes(options, knobs);
+  if (const std::string why = scene_memory_problem(options, physical_memory_bytes(), knobs); !why.empty())
+    throw UserError(fmt::format("--scenes {} at --scene-size {}: {}", options.scenes, options.scene_size, why));
   const SceneModel m = scene_model(model, options.resolution, options.task, options.scene_labels);
   check_run_outputs(options, model_file);
+  check_scene_cache_dir(cache_dir_of(options.data_dir));
   const ModelStamp stamp{m.graph.name(),
                          graph_hash_text(m.graph),
                          std::string(task_name(options.task)),
@@ -199,32 +239,40 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
 
   SceneRun run = run_header(m, options.task, options.threads, scenes);
   run.init = std::move(init);
-  const ImageSet train_set = cached(scenes, Split::train, options.scenes, options.data_dir, run);
-  const std::vector<std::int64_t> subset =
-      training_subset(std::vector<std::int32_t>(static_cast<std::size_t>(train_set.size()), 0), options.subset,
-                      options.seed);
-  run.train_images = static_cast<std::int64_t>(subset.size());
-  if (run.train_images < 2)
-    throw UserError(fmt::format("--subset {} leaves {} training scene; give a larger fraction or more --scenes",
-                                options.subset, run.train_images));
+  // The scenes scene_plan.h names: of a subset of many scenes, only those trained on are drawn.
+  const ScenePlan plan = scene_plan(options);
+  const std::vector<std::int64_t> subset = training_subset(
+      std::vector<std::int32_t>(static_cast<std::size_t>(options.scenes), 0), options.subset, options.seed);
+  HWNAS_CHECK(static_cast<std::int64_t>(subset.size()) == plan.trained);
+  SceneReader read(scenes, options.data_dir, run, progress);
+  ImageSet train_set, reference;
+  if (plan.source == TrainingScenes::reference) {
+    reference = read.all(Split::train, plan.reference);
+    train_set = pick(reference, subset);
+  } else if (plan.source == TrainingScenes::all) {
+    train_set = read.all(Split::train, options.scenes);
+    reference = first_scenes(train_set, plan.reference);
+  } else {
+    train_set = read.picked(options.scenes, subset);
+    reference = read.all(Split::train, plan.reference);
+  }
+  run.train_images = plan.trained;
   // --test-on-train: the metric on the scenes trained on (an overfitting check), no test scenes.
   run.measured_on_train = options.test_on_train;
-  const ImageSet test_set = options.test_on_train
-                                ? pick(train_set, subset)
-                                : cached(scenes, Split::test, options.test_scenes, options.data_dir, run);
+  ImageSet test_scenes;
+  if (!options.test_on_train) test_scenes = read.all(Split::test, options.test_scenes);
+  const ImageSet& test_set = options.test_on_train ? train_set : test_scenes;
   refuse_test_scenes_without_boxes(options.task, test_set);
-  const ImageSet reference = reference_scenes(scenes, &train_set, options.data_dir, run);
 
   const BatchOptions test_batches = batch_options(m.input, reference);
   BatchOptions train_batches = test_batches;
   train_batches.augment = options.augment;
   train_batches.pad = std::max(1, m.input.resolution / 12);
+  train_batches.draw_index = subset;  // train_set holds scene subset[i] at i, augmented as it
   const BatchLoss loss = [&](std::span<const std::int64_t> positions, std::uint64_t seed) {
-    std::vector<std::int64_t> chosen(positions.size());
-    for (std::size_t i = 0; i < positions.size(); ++i) chosen[i] = subset[static_cast<std::size_t>(positions[i])];
     BatchOptions o = train_batches;
     o.seed = seed;
-    Batch b = make_batch(train_set, chosen, o);
+    Batch b = make_batch(train_set, positions, o);
     return task_loss(m, options.task, network, b);
   };
   // --measure-each-epoch: the metric after each epoch's last step but the last epoch's (measured
@@ -290,9 +338,10 @@ SceneRun evaluate_scenes(const graph::Graph& model, const SceneEvaluateOptions& 
   check_weights_graph(w, m.graph, options.base.weights);
 
   SceneRun run = run_header(m, options.task, options.base.threads, scenes);
-  const ImageSet test_set = cached(scenes, Split::test, options.test_scenes, options.base.data_dir, run);
+  SceneReader read(scenes, options.base.data_dir, run, {});
+  const ImageSet test_set = read.all(Split::test, options.test_scenes);
   refuse_test_scenes_without_boxes(options.task, test_set);
-  const ImageSet reference = reference_scenes(scenes, nullptr, options.base.data_dir, run);
+  const ImageSet reference = read.all(Split::train, reference_scene_count(scenes.width));
   measure(network, m, test_set, reference, batch_options(m.input, reference), options.base.batch, run);
   return run;
 }

@@ -62,15 +62,18 @@ struct SceneRun {
 };
 
 /// Trains `model` for options.task (detection or segmentation; InternalError otherwise) on
-/// options.scenes training scenes (then options.subset of them, by seed) of
-/// scene_options(options), read from the scene cache options.data_dir
-/// (default_scene_cache_dir() when empty; generated and written there when absent, from
-/// Fashion-MNIST's default directory), then measures the metric on options.test_scenes
-/// test scenes and writes options.save. Images are resized to options.resolution (the
-/// model's own when 0), replicated to the model's input channels, normalised by the pixel
-/// mean and standard deviation of the first 1,000 training scenes, and augmented (crop
-/// after padding by res/12 pixels, horizontal flip; boxes and masks follow). Before any
-/// work, UserError for: bad knobs (check_train_options), a model whose outputs are not an
+/// options.subset (by seed) of options.scenes training scenes of scene_options(options),
+/// only those drawn (scene_plan.h says which sets are held), read from the scene cache
+/// options.data_dir (default_scene_cache_dir() when empty; generated and written there when
+/// absent, from Fashion-MNIST's default directory, with a StepProgress::note on `progress`
+/// first), then measures the metric on options.test_scenes test scenes and writes
+/// options.save. Images are resized to options.resolution (the model's own when 0),
+/// replicated to the model's input channels, normalised by the pixel mean and standard
+/// deviation of the reference scenes (scene_plan.h reference_scene_count), and augmented
+/// (crop after padding by res/12 pixels, horizontal flip; boxes and masks follow). Before any
+/// work, UserError for: bad knobs (check_train_options), fewer than 2 training scenes or
+/// scenes that cannot fit in memory (scene_plan.h), a --data that holds Fashion-MNIST's
+/// files or a cache directory that cannot be made, a model whose outputs are not an
 /// SSD head for the scenes' classes (task_heads.h ssd_head_layout: "use a model with
 /// classes=11") or not a segmenter of classes + 1 (check_segmenter), or that the network
 /// builder cannot express, an input of other than 1 or 3 channels, --save or --checkpoint

@@ -93,6 +93,8 @@ struct StepProgress {
   std::int64_t step = 0, steps = 0;    // 1-based step within the epoch, steps per epoch
   double loss = 0;                     // mean training loss of the epoch so far
   double images_per_s = 0;             // this session's training throughput so far
+  std::string note;                    // not empty: a line to show, not a step (the fields above are 0),
+                                       // e.g. that scenes are being generated
 };
 using ProgressCallback = std::function<void(const StepProgress&)>;
 

@@ -111,7 +111,9 @@ Batch make_batch(const ImageSet& set, std::span<const std::int64_t> indices, con
   for (std::size_t i = 0; i < indices.size(); ++i) {
     const std::int64_t index = indices[i];
     HWNAS_CHECK(index >= 0 && index < set.size());
-    const Augmentation aug = draw_augmentation(options, index);
+    HWNAS_CHECK(options.draw_index.empty() || options.draw_index.size() == std::size_t(set.size()));
+    const Augmentation aug =
+        draw_augmentation(options, options.draw_index.empty() ? index : options.draw_index[std::size_t(index)]);
     for (std::int32_t y = 0; y < h; ++y) at_row[y] = crop_source(y, h, aug.offset_y, options.pad, false);
     for (std::int32_t x = 0; x < w; ++x) {
       const std::int32_t s = at_column[x] = crop_source(x, w, aug.offset_x, options.pad, aug.flip);

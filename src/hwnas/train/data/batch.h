@@ -21,6 +21,9 @@ struct BatchOptions {
   std::int32_t pad = 0;          // padding of the random crop, in output pixels
   bool flip = true;              // horizontal flip when augmenting
   std::uint64_t seed = 0;        // augmentation is a function of (seed, image index)
+  /// When not empty, image i of the set draws its augmentation as image draw_index[i] does
+  /// (one entry per image): a set picked out of a larger one is augmented as that one was.
+  std::span<const std::int64_t> draw_index;
   float mean = 0, std = 1;       // (x / 255 - mean) / std
 };
 
@@ -43,8 +46,8 @@ struct Batch {
 /// from 0…2·pad on each axis; (3) when augmenting with `flip`, mirror left-right with
 /// probability 1/2; (4) pixels (v / 255 - mean) / std, so padding becomes -mean / std.
 /// Boxes are clipped to the image; a box left narrower or lower than 1 pixel is dropped.
-/// The draws depend on (seed, the image's index in `set`) only, not on the batch it is in:
-/// pass a different seed per epoch (e.g. hash of the run's seed and the epoch).
+/// The draws depend on (seed, the image's index in `set` or its draw_index) only, not on
+/// the batch it is in: pass a different seed per epoch (e.g. hash of the run's seed and the epoch).
 ///
 /// Errors: UserError for options a user chose badly (resolution or pad < 0, std ≤ 0 or not
 /// finite, channels other than 0, the set's, or 3 from 1); InternalError (HWNAS_CHECK) for

@@ -14,25 +14,41 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::int64_t kSide = 28;
-// Neutral about how the directory was given (--data, accuracy.train.data, the default or
-// $HWNAS_FASHION_MNIST_DIR): the callers that know name it.
+// Neutral about how the directory was given (--data, accuracy.train.data or the default):
+// the callers that know name it.
 constexpr std::string_view kInstall =
     "install Fashion-MNIST with `apt-get install dataset-fashion-mnist` (or scripts/setup.sh) into "
     "/usr/share/datasets/fashion-mnist, or give a directory that holds the four IDX files";
 
+// When $HWNAS_FASHION_MNIST_DIR gave the directory, the error names it and the fix is to it
+// (s29 fresh-user finding 15).
+constexpr std::string_view kFixVariable =
+    "set $HWNAS_FASHION_MNIST_DIR to a directory that holds the four IDX files, or unset it for Debian's "
+    "(`apt-get install dataset-fashion-mnist`, or scripts/setup.sh)";
+
+constexpr std::string_view kFileNames[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                           "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+
+bool from_variable(const fs::path& dir) {
+  const char* env = std::getenv("HWNAS_FASHION_MNIST_DIR");
+  return env != nullptr && *env != '\0' && fs::path(env) == dir;
+}
+
 /// DIR/NAME.gz, else DIR/NAME; a one-line error when neither exists, starting
-/// "Fashion-MNIST directory DIR: ".
+/// "Fashion-MNIST directory DIR: " (DIR followed by "($HWNAS_FASHION_MNIST_DIR)" when that gave it).
 fs::path find_file(const fs::path& dir, const std::string& name) {
   std::error_code ec;
+  const std::string where = fashion_mnist_dir_text(dir);
+  const std::string_view fix = from_variable(dir) ? kFixVariable : kInstall;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
     throw UserError(fmt::format("Fashion-MNIST directory {}: is a file, not a directory; give the directory that "
                                 "holds the four IDX files (e.g. {})",
-                                dir.string(), dir.has_parent_path() ? dir.parent_path().string() : "."));
+                                where, dir.has_parent_path() ? dir.parent_path().string() : "."));
   if (!fs::is_directory(dir, ec))
-    throw UserError(fmt::format("Fashion-MNIST directory {}: no such directory; {}", dir.string(), kInstall));
+    throw UserError(fmt::format("Fashion-MNIST directory {}: no such directory; {}", where, fix));
   for (const fs::path& file : {dir / (name + ".gz"), dir / name})
     if (fs::exists(file, ec)) return file;
-  throw UserError(fmt::format("Fashion-MNIST directory {}: has no {}.gz; {}", dir.string(), name, kInstall));
+  throw UserError(fmt::format("Fashion-MNIST directory {}: has no {}.gz; {}", where, name, fix));
 }
 
 }  // namespace
@@ -42,6 +58,18 @@ std::string_view split_name(Split split) { return split == Split::train ? "train
 fs::path default_fashion_mnist_dir() {
   if (const char* env = std::getenv("HWNAS_FASHION_MNIST_DIR"); env != nullptr && *env != '\0') return env;
   return "/usr/share/datasets/fashion-mnist";
+}
+
+std::string fashion_mnist_dir_text(const fs::path& dir) {
+  return dir.string() + (from_variable(dir) ? " ($HWNAS_FASHION_MNIST_DIR)" : "");
+}
+
+bool holds_fashion_mnist(const fs::path& dir) {
+  std::error_code ec;
+  for (const std::string_view name : kFileNames)
+    for (const std::string_view suffix : {".gz", ""})
+      if (fs::exists(dir / (std::string(name) + std::string(suffix)), ec)) return true;
+  return false;
 }
 
 FashionMnistFiles fashion_mnist_files(const fs::path& dir, Split split) {

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 #include "hwnas/train/data/image_set.h"
@@ -23,6 +24,13 @@ inline constexpr std::array<std::string_view, 10> kFashionMnistClasses = {
 /// /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist), or
 /// $HWNAS_FASHION_MNIST_DIR when set and not empty.
 std::filesystem::path default_fashion_mnist_dir();
+
+/// `dir`, followed by " ($HWNAS_FASHION_MNIST_DIR)" when that variable gave it, for errors.
+std::string fashion_mnist_dir_text(const std::filesystem::path& dir);
+
+/// Whether `dir` holds any of Fashion-MNIST's four IDX files (gzip'd or not): a directory
+/// a scene cache must not be written into.
+bool holds_fashion_mnist(const std::filesystem::path& dir);
 
 /// The split's image and label files in `dir` (gzip'd, or else as gunzip leaves them),
 /// with load_fashion_mnist's error when the directory or a file is missing.

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <chrono>
@@ -170,18 +171,35 @@ fs::path scene_cache_file(const SceneOptions& options, Split split, std::int64_t
   return cache_dir / fmt::format("scenes-{}-{}-{:016x}.gz", split_name(split), count, stable_hash(description));
 }
 
-CachedScenes make_cached_scenes(const SceneOptions& options, Split split, std::int64_t count,
-                                const fs::path& fashion_mnist_dir, const fs::path& cache_dir) {
-  check_scene_options(options);
-  HWNAS_CHECK(count >= 0);
-  const std::string description = scene_cache_description(options, split, count, fashion_mnist_dir);
-  CachedScenes result;
-  result.file = cache_dir / fmt::format("scenes-{}-{}-{:016x}.gz", split_name(split), count, stable_hash(description));
+std::string scene_cache_dir_text(const fs::path& dir) {
+  const char* env = std::getenv("HWNAS_SCENE_CACHE_DIR");
+  const bool from_env = env != nullptr && *env != '\0' && fs::path(env) == dir;
+  return dir.string() + (from_env ? " ($HWNAS_SCENE_CACHE_DIR)" : "");
+}
+
+void check_scene_cache_dir(const fs::path& dir) {
   std::error_code ec;
-  fs::create_directories(cache_dir, ec);
+  fs::create_directories(dir, ec);
   if (ec)
-    throw UserError(fmt::format("{}: cannot create the scene cache directory ({}); choose another one", cache_dir.string(),
-                                ec.message()));
+    throw UserError(fmt::format("{}: cannot create the scene cache directory ({}); choose another one",
+                                scene_cache_dir_text(dir), ec.message()));
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    throw UserError(fmt::format("{}: the scene cache directory is not writable ({}); choose another one",
+                                scene_cache_dir_text(dir), std::strerror(errno)));
+}
+
+namespace {
+
+/// The scenes of `description` in `file` (`count` of them), read when there and intact,
+/// else made by `generate` and written there.
+CachedScenes cached_or_generated(const SceneOptions& options, const std::string& description, const fs::path& file,
+                                 std::int64_t count, const fs::path& cache_dir,
+                                 const std::function<ImageSet()>& generate,
+                                 const std::function<void(std::int64_t)>& generating) {
+  CachedScenes result;
+  result.file = file;
+  check_scene_cache_dir(cache_dir);
+  std::error_code ec;
   const FileLock lock = lock_for(result.file);
   result.outcome = CacheOutcome::generated;
   if (fs::exists(result.file, ec)) {
@@ -198,9 +216,44 @@ CachedScenes make_cached_scenes(const SceneOptions& options, Split split, std::i
       result.outcome = CacheOutcome::replaced;
     }
   }
-  result.scenes = make_scenes(options, split, count, fashion_mnist_dir);
+  if (generating) generating(count);
+  result.scenes = generate();
   write_file_atomically(result.file.string(), gzip(serialise(result.scenes, description), 1), "scene cache file");
   return result;
+}
+
+}  // namespace
+
+CachedScenes make_cached_scenes(const SceneOptions& options, Split split, std::int64_t count,
+                                const fs::path& fashion_mnist_dir, const fs::path& cache_dir,
+                                const std::function<void(std::int64_t)>& generating) {
+  check_scene_options(options);
+  HWNAS_CHECK(count >= 0);
+  const std::string description = scene_cache_description(options, split, count, fashion_mnist_dir);
+  const fs::path file =
+      cache_dir / fmt::format("scenes-{}-{}-{:016x}.gz", split_name(split), count, stable_hash(description));
+  return cached_or_generated(
+      options, description, file, count, cache_dir,
+      [&] { return make_scenes(options, split, count, fashion_mnist_dir); }, generating);
+}
+
+CachedScenes make_cached_scenes(const SceneOptions& options, Split split, std::int64_t count,
+                                std::span<const std::int64_t> indices, const fs::path& fashion_mnist_dir,
+                                const fs::path& cache_dir, const std::function<void(std::int64_t)>& generating) {
+  check_scene_options(options);
+  HWNAS_CHECK(std::is_sorted(indices.begin(), indices.end()) && (indices.empty() || indices.front() >= 0) &&
+              (indices.empty() || indices.back() < count));
+  std::string picked;
+  for (const std::int64_t i : indices) picked += fmt::format("{},", i);
+  const std::string description = fmt::format("{} picked {} of them, hash {:016x}",
+                                              scene_cache_description(options, split, count, fashion_mnist_dir),
+                                              indices.size(), stable_hash(picked));
+  const auto n = static_cast<std::int64_t>(indices.size());
+  const fs::path file = cache_dir / fmt::format("scenes-{}-{}-p{}-{:016x}.gz", split_name(split), count, n,
+                                                stable_hash(description));
+  return cached_or_generated(
+      options, description, file, n, cache_dir,
+      [&] { return make_scenes(options, split, indices, fashion_mnist_dir); }, generating);
 }
 
 }  // namespace hwnas::train

@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <span>
 #include <string>
 
 #include "hwnas/train/data/scenes.h"
@@ -53,8 +55,30 @@ struct CachedScenes {
 /// or boxes that do not fit) is never used: it is generated again and replaced, and the
 /// result says so. Throws UserError when the cache directory cannot be created or
 /// written, and make_scenes's errors.
+/// `generating`, when set, is called just before scenes are generated (not when they are
+/// read), with how many: for a progress line, since a large set takes minutes.
 CachedScenes make_cached_scenes(const SceneOptions& options, Split split, std::int64_t count,
                                 const std::filesystem::path& fashion_mnist_dir,
-                                const std::filesystem::path& cache_dir);
+                                const std::filesystem::path& cache_dir,
+                                const std::function<void(std::int64_t)>& generating = {});
+
+/// The scenes at `indices` (ascending, each below `count`) of those `count` scenes, in that
+/// order, generated and cached alone: what a run that trains on a subset holds, so that 200
+/// of 10,000 scenes cost 200 scenes' time and memory (make_scenes with indices). The file is
+/// cache_dir/scenes-SPLIT-COUNT-pN-KEY.gz (N: how many), its description that of the
+/// `count` scenes plus the number and a hash of the indices; otherwise as above.
+CachedScenes make_cached_scenes(const SceneOptions& options, Split split, std::int64_t count,
+                                std::span<const std::int64_t> indices,
+                                const std::filesystem::path& fashion_mnist_dir,
+                                const std::filesystem::path& cache_dir,
+                                const std::function<void(std::int64_t)>& generating = {});
+
+/// `dir`, followed by " ($HWNAS_SCENE_CACHE_DIR)" when that variable gave it, for errors.
+std::string scene_cache_dir_text(const std::filesystem::path& dir);
+
+/// Creates `dir` when missing and checks that a file can be made in it, before any work:
+/// throws UserError "DIR ($HWNAS_SCENE_CACHE_DIR): cannot create the scene cache directory
+/// (WHY); choose another one", or "...: the scene cache directory is not writable (WHY); ...".
+void check_scene_cache_dir(const std::filesystem::path& dir);
 
 }  // namespace hwnas::train

@@ -192,8 +192,16 @@ void check_scene_options(const SceneOptions& o) {
 }
 
 ImageSet render_scenes(const SceneOptions& options, const ImageSet& items, Split split, std::int64_t count) {
-  check_scene_options(options);
   HWNAS_CHECK(count >= 0);
+  std::vector<std::int64_t> all(static_cast<std::size_t>(count));
+  for (std::int64_t i = 0; i < count; ++i) all[static_cast<std::size_t>(i)] = i;
+  return render_scenes(options, items, split, all);
+}
+
+ImageSet render_scenes(const SceneOptions& options, const ImageSet& items, Split split,
+                       std::span<const std::int64_t> indices) {
+  check_scene_options(options);
+  const auto count = static_cast<std::int64_t>(indices.size());
   HWNAS_CHECK(items.channels == 1 && items.size() > 0 && items.labels.size() == std::size_t(items.size()));
   if (options.fragment_max > std::min(items.height, items.width))
     throw UserError(range_error("fragment_max", options.fragment_max,
@@ -208,7 +216,9 @@ ImageSet render_scenes(const SceneOptions& options, const ImageSet& items, Split
   scenes.masks.resize(plane * count);
   scenes.boxes.resize(count);
   for (std::int64_t i = 0; i < count; ++i) {
-    SplitMix random(options.seed, split == Split::train ? 1 : 2, static_cast<std::uint64_t>(i));
+    const std::int64_t index = indices[static_cast<std::size_t>(i)];
+    HWNAS_CHECK(index >= 0);
+    SplitMix random(options.seed, split == Split::train ? 1 : 2, static_cast<std::uint64_t>(index));
     Canvas canvas{options.height, options.width, std::vector<float>(plane), std::vector<std::int8_t>(plane, -1)};
     draw_background(canvas, options, random);
     draw_fragments(canvas, options, items, random);
@@ -239,6 +249,12 @@ ImageSet make_scenes(const SceneOptions& options, Split split, std::int64_t coun
                      const std::filesystem::path& fashion_mnist_dir) {
   check_scene_options(options);
   return render_scenes(options, load_fashion_mnist(fashion_mnist_dir, split), split, count);
+}
+
+ImageSet make_scenes(const SceneOptions& options, Split split, std::span<const std::int64_t> indices,
+                     const std::filesystem::path& fashion_mnist_dir) {
+  check_scene_options(options);
+  return render_scenes(options, load_fashion_mnist(fashion_mnist_dir, split), split, indices);
 }
 
 }  // namespace hwnas::train

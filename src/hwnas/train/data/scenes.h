@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <vector>
 
 #include "hwnas/train/data/fashion_mnist.h"
@@ -68,8 +69,17 @@ void check_scene_options(const SceneOptions& options);
 /// masks (0 background, else label + 1), both filled; labels empty; classes 10 or 1.
 ImageSet render_scenes(const SceneOptions& options, const ImageSet& items, Split split, std::int64_t count);
 
+/// The scenes at `indices` (each ≥ 0) of a set, in that order: scene k of the result is
+/// scene indices[k] of render_scenes(..., count) for any count above it, each drawn from its
+/// own stream. A run that trains on a subset draws only the scenes it trains on.
+ImageSet render_scenes(const SceneOptions& options, const ImageSet& items, Split split,
+                       std::span<const std::int64_t> indices);
+
 /// render_scenes over load_fashion_mnist(fashion_mnist_dir, split): reads only that split's files.
 ImageSet make_scenes(const SceneOptions& options, Split split, std::int64_t count,
+                     const std::filesystem::path& fashion_mnist_dir);
+/// The same for the scenes at `indices`.
+ImageSet make_scenes(const SceneOptions& options, Split split, std::span<const std::int64_t> indices,
                      const std::filesystem::path& fashion_mnist_dir);
 
 }  // namespace hwnas::train
