@@ -290,9 +290,9 @@ TEST(HybridSearchCli, ResumeComparesTrainingRungsAtTheirEffectiveValues) {
   EXPECT_EQ(same.err.find("timeout_s"), std::string::npos) << same.err;
   const Result epochs = resume(12, {"multi_fidelity.rungs.1.epochs=2"});
   EXPECT_EQ(epochs.status, 2) << epochs.err;
-  EXPECT_NE(epochs.err.find("key 'multi_fidelity.rungs.1.epochs' (from --set) is 2 here but 1 in the experiment "
-                            "stored in " + dir + ": its accuracies were measured at 1, and new ones measured at 2 "
-                            "would not compare with them"),
+  EXPECT_NE(epochs.err.find("key 'multi_fidelity.rungs.1.epochs' (from --set) is 2 here but 1 (as accuracy.train) "
+                            "in the experiment stored in " + dir + ": its accuracies were measured at 1 (as "
+                            "accuracy.train), and new ones measured at 2 would not compare with them"),
             std::string::npos)
       << epochs.err;
   // Every differing key is named, not only the first.
@@ -300,13 +300,15 @@ TEST(HybridSearchCli, ResumeComparesTrainingRungsAtTheirEffectiveValues) {
   EXPECT_EQ(two.status, 2) << two.err;
   EXPECT_NE(two.err.find("key 'multi_fidelity.rungs.0.subset' (from --set) is 0.25 here but 0.5 in"), std::string::npos)
       << two.err;
-  EXPECT_NE(two.err.find("; also differing: 'multi_fidelity.rungs.1.epochs' (2 here, 1 stored); resume with"),
+  EXPECT_NE(two.err.find("; also differing: 'multi_fidelity.rungs.1.epochs' (2 here, 1 (as accuracy.train) stored); "
+                         "resume with"),
             std::string::npos)
       << two.err;
   const Result timeout = resume(12, {"accuracy.train.timeout_s=60"});
   ASSERT_EQ(timeout.status, 0) << timeout.err;
   EXPECT_NE(timeout.err.find("--resume: accuracy.train.timeout_s is 60 here but absent (the source's default) when "
-                             "the experiment in " + dir + " last ran: a trial that runs longer than the limit now fails"),
+                             "the experiment in " + dir + " last ran: if the limit is lower now, a trial that runs "
+                             "longer than the limit now fails"),
             std::string::npos)
       << timeout.err;
   const Result lower = resume(16, {"accuracy.train.timeout_s=30"});

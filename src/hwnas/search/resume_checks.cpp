@@ -75,17 +75,25 @@ YAML::Node without_timeouts(const YAML::Node& node) {
 
 /// `root` (a copy) with accuracy.train at its effective values (effective_train_keys), so
 /// that a key added or dropped at its default is no difference, and each training rung of
-/// multi_fidelity.rungs (not a proxy or supernet rung) as the training it runs: accuracy.train
-/// with the rung's keys over it, at their effective values, so that a rung key added equal
-/// to what the rung inherited is no difference either (s29 fresh-user finding 6). A section
-/// that does not read (a stored config of an older hwnas) is left as it is: the comparison
-/// names the key.
+/// multi_fidelity.rungs (not a proxy or supernet rung) as what its training changes: the
+/// effective values of accuracy.train with the rung's keys over it that differ from
+/// accuracy.train's, so that a rung key written equal to what the rung inherits is no
+/// difference either (s29 fresh-user finding 6), and a change of accuracy.train is named
+/// there alone. A section that does not read (a stored config of an older hwnas) is left as
+/// it is: the comparison names the key.
 YAML::Node with_effective_train(const YAML::Node& root, const std::string& file) {
   YAML::Node copy = YAML::Clone(root);
   YAML::Node accuracy = copy["accuracy"];
   if (!accuracy.IsMap() || !accuracy["train"].IsDefined()) return copy;
   const YAML::Node train = accuracy["train"].IsNull() ? YAML::Node(YAML::NodeType::Map) : accuracy["train"];
   if (!train.IsMap()) return copy;
+  YAML::Node base_node;
+  try {
+    base_node = effective_train_keys(train, file);
+  } catch (const UserError&) {
+    return copy;
+  }
+  const YAML::Node& base = base_node;  // const: a missing key is not added by a look-up
   if (YAML::Node mf = copy["multi_fidelity"]; mf.IsMap() && mf["rungs"].IsSequence()) {
     for (std::size_t i = 0; i < mf["rungs"].size(); ++i) {
       const YAML::Node rung = mf["rungs"][i];
@@ -95,15 +103,18 @@ YAML::Node with_effective_train(const YAML::Node& root, const std::string& file)
       if (rung.IsMap())
         for (const auto& entry : rung) merged[entry.first.Scalar()] = YAML::Clone(entry.second);
       try {
-        mf["rungs"][i] = effective_train_keys(merged, file);
+        const YAML::Node effective = effective_train_keys(merged, file);
+        YAML::Node changes(YAML::NodeType::Map);
+        for (const auto& entry : effective) {
+          const std::string key = entry.first.Scalar();
+          if (!base[key].IsDefined() || first_difference(base[key], entry.second)) changes[key] = entry.second;
+        }
+        mf["rungs"][i] = changes;
       } catch (const UserError&) {
       }
     }
   }
-  try {
-    accuracy["train"] = effective_train_keys(train, file);
-  } catch (const UserError&) {
-  }
+  accuracy["train"] = base_node;
   return copy;
 }
 
@@ -150,10 +161,12 @@ std::vector<std::string> timeout_notes(const std::string& stored_yaml, const std
       }
       if (b >= a) continue;
     }
-    notes.push_back(fmt::format("--resume: {} is {} here but {} when the experiment in {} last ran: a trial that "
+    const bool both = then != stored.end() && here != now.end();
+    notes.push_back(fmt::format("--resume: {} is {} here but {} when the experiment in {} last ran: {}a trial that "
                                 "runs longer than the limit now fails where it would have been measured, so the search "
                                 "may go on otherwise than an uninterrupted one would",
-                                key, shown(here, now), shown(then, stored), dir));
+                                key, shown(here, now), shown(then, stored), dir,
+                                both ? "" : "if the limit is lower now, "));
   }
   return notes;
 }
@@ -174,6 +187,37 @@ YAML::Node without_space_file(const YAML::Node& root) {
   return copy;
 }
 
+/// The value at dotted key `dotted` of `root` in flow YAML, or "absent". A training rung's
+/// key that with_effective_train left out (the rung trains as accuracy.train does there) is
+/// accuracy.train's value: "1 (as accuracy.train)".
+std::string value_at(const YAML::Node& root, const std::string& dotted) {
+  const auto find = [&](const std::string& path) {
+    YAML::Node at = root;
+    for (std::size_t start = 0; at.IsDefined();) {
+      const std::size_t dot = path.find('.', start);
+      const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      at.reset(at.IsSequence() ? at[std::stoul(part)] : at[part]);
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    return at;
+  };
+  const auto flow = [](const YAML::Node& node) {
+    YAML::Emitter out;
+    out << YAML::Flow << node;
+    return std::string(out.c_str());
+  };
+  if (const YAML::Node at = find(dotted); at.IsDefined()) return flow(at);
+  constexpr std::string_view kRungs = "multi_fidelity.rungs.";
+  if (dotted.starts_with(kRungs)) {
+    const std::size_t dot = dotted.find('.', kRungs.size());
+    if (dot != std::string::npos && dotted.find('.', dot + 1) == std::string::npos)
+      if (const YAML::Node train = find("accuracy.train." + dotted.substr(dot + 1)); train.IsDefined())
+        return flow(train) + " (as accuracy.train)";
+  }
+  return "absent";
+}
+
 /// Refuses to resume an experiment whose stored config differs from `config` (budget,
 /// parallel.workers and every timeout_s aside; accuracy.train compared at its effective
 /// values; a config without `parallel` ran batches of 1; the space file, a supernet's
@@ -192,20 +236,6 @@ void check_same_config(const ExperimentInfo& info, const std::string& dir, const
   const std::vector<std::string> differing = differences(stored, now);
   if (!differing.empty()) {
     const std::string* key = &differing.front();
-    const auto value_at = [](const YAML::Node& root, const std::string& dotted) {
-      YAML::Node at = root;
-      for (std::size_t start = 0; at.IsDefined();) {
-        const std::size_t dot = dotted.find('.', start);
-        const std::string part = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-        at.reset(at.IsSequence() ? at[std::stoul(part)] : at[part]);
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-      }
-      if (!at.IsDefined()) return std::string("absent");
-      YAML::Emitter out;
-      out << YAML::Flow << at;
-      return std::string(out.c_str());
-    };
     const auto show = [&](const YAML::Node& root) { return value_at(root, *key); };
     // The other differing keys, so that one resume says all that is to change (s29 fresh-user
     // finding 6: epochs and batch differed, batch alone was named).
