@@ -9,6 +9,7 @@
 #include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/search/accuracy_source.h"
 #include "hwnas/space/registry.h"
+#include "hwnas/train/data/fashion_mnist.h"
 #include "train/data_support.h"
 
 namespace hwnas::search {
@@ -121,29 +122,45 @@ TEST(TrainAccuracy, ADetectorIsTrainedOnScenesAndAnswersMapInPercent) {
     write_file(file(), "accuracy:\n  train: {task: detection" + resolution + "}\n");
     EXPECT_EQ(read_error(*det), "") << resolution;
   }
-  // Checked at each rung's resolution, naming the rung's key: here presence's 2 classes.
+  // Checked at each rung's resolution. Presence's 2 classes fail at every resolution, so the
+  // rung's resolution is not named but accuracy.train (s29 fresh-user finding 7).
   write_file(file(), "accuracy:\n  train: {task: detection, scene_labels: presence}\nmulti_fidelity:\n  method: "
                      "successive_halving\n  rungs: [{resolution: 64, epochs: 1}, {epochs: 2}]\n");
   const std::string presence = read_error(*det);
-  EXPECT_NE(presence.find(": multi_fidelity.rungs[0].resolution: space 'mobilenet-det-scenes' cannot be trained on "
-                          "the scenes for detection at resolution 64 ("),
+  EXPECT_NE(presence.find(": accuracy.train: space 'mobilenet-det-scenes' cannot be trained on the scenes for "
+                          "detection ("),
             std::string::npos)
       << presence;
+  EXPECT_EQ(presence.find("resolution"), std::string::npos) << presence;
   EXPECT_TRUE(presence.ends_with("e.g. configs/spaces/mobilenet-det-scenes.yaml with classes: 2")) << presence;
   write_file(file(), "accuracy:\n  train: {task: detection, scenes: 16, test_scenes: 4, scene_size: 32, "
                      "resolution: 32, epochs: 1, batch: 8, threads: 1}\n");
   auto s = make_accuracy_sources(load_yaml_file(file(), "experiment file"), file(), *det);
   // The shipped 91-class space is refused when the experiment is read, naming what to give.
   const std::string coco = read_error(*space::make_space("mobilenet-det", {}));
-  EXPECT_NE(coco.find("accuracy.train: space 'mobilenet-det' cannot be trained on the scenes for detection at "
-                      "resolution 32 ("),
+  EXPECT_NE(coco.find("accuracy.train: space 'mobilenet-det' cannot be trained on the scenes for detection ("),
             std::string::npos)
       << coco;
+  // A space of the scenes' networks with task: left out is told the task (s29 fresh-user finding 10).
+  write_file(file(), "accuracy:\n  train: {epochs: 1}\n");
+  EXPECT_NE(read_error(*seg).find("); its networks are segmenters of the scenes: set accuracy.train.task: "
+                                  "segmentation, or give a space whose networks take 1- or 3-channel images"),
+            std::string::npos)
+      << read_error(*seg);
+  EXPECT_NE(read_error(*det).find("); its networks are detectors of the scenes: set accuracy.train.task: detection, "
+                                  "or give"),
+            std::string::npos)
+      << read_error(*det);
   EXPECT_NE(coco.find("give a space of SSD detectors of 11 classes"), std::string::npos) << coco;
   const graph::Graph detector = graph::build_zoo_model("ssdlite_mobilenet_v2:width=0.25,classes=11");
   const space::Genome g = nb201().parse_arch(kCheap);  // the source reads only the network
   const std::string arch = "ssdlite";
+  EXPECT_FALSE(s[0]->baseline());  // known once a trial has measured it
   const double a = s[0]->accuracy(Candidate{g, arch, detector});
+  // The prior-box baseline on the same test scenes and scale (s29 fresh-user finding 2).
+  ASSERT_TRUE(s[0]->baseline());
+  EXPECT_GE(*s[0]->baseline(), 0.0);
+  EXPECT_LE(*s[0]->baseline(), 100.0);
   if (old != nullptr) ::setenv("HWNAS_SCENE_CACHE_DIR", saved.c_str(), 1);
   else ::unsetenv("HWNAS_SCENE_CACHE_DIR");
   EXPECT_GE(a, 0.0);  // 100 x mAP@0.5 of a detector trained on 16 scenes: near 0, but measured
@@ -241,6 +258,22 @@ TEST(TrainAccuracy, BadKeysAreOneLineErrorsNamingThem) {
       {"accuracy: {train: {task: detection, data: no_such_dir}}\n", "accuracy.train.data: no such directory; create it"},
       {"accuracy: {train: {task: detection, data: " + stub + "}}\n",
        "accuracy.train.data: is a file, not a directory; give the directory that keeps the scene cache"},
+      // The scenes' cache is never written beside Fashion-MNIST's files (s29 fresh-user finding 5).
+      {"accuracy: {train: {task: segmentation, data: " + train::default_fashion_mnist_dir().string() + "}}\n",
+       "accuracy.train.data: holds Fashion-MNIST's files; for detection and segmentation, data: is the scene cache "
+       "directory (the scenes are drawn from " + train::default_fashion_mnist_dir().string() + "): remove data: to "
+       "use the default cache, "},
+      // What would fail every trial, refused when read, naming the key (s29 fresh-user findings 1 and 4).
+      {"accuracy: {train: {task: segmentation, subset: 0.0001}}\n",
+       "accuracy.train.subset: 0.0001 of 10000 scenes leaves 1 training scene; give a larger subset or more scenes"},
+      {"accuracy: {train: {task: segmentation, epochs: 1}}\n" + mf + "[{subset: 0.0001}, {subset: 0.5}]\n",
+       "multi_fidelity.rungs[0].subset: 0.0001 of 10000 scenes leaves 1 training scene"},
+      {"accuracy: {train: {task: segmentation, scenes: 1000000, scene_size: 1024}}\n",
+       "accuracy.train.scene_size: 1000000 training scenes, 100 reference and 1000 test scenes of 1024x1024 pixels "
+       "need about "},
+      {"accuracy: {train: {task: segmentation, scene_size: 512, subset: 0.01}}\n" + mf +
+           "[{scenes: 2000}, {scenes: 1000000, subset: 1}]\n",
+       "multi_fidelity.rungs[1].scenes: 1000000 training scenes, 100 reference and 1000 test scenes of 512x512"},
       {"accuracy: {train: {data: " + stub + "}}\n",
        "accuracy.train.data: Fashion-MNIST directory " + stub + ": is a file, not a directory"},
       {"accuracy: {train: {epochs: 1}, csv: x.csv}\n",
@@ -283,6 +316,20 @@ TEST(TrainAccuracy, BadKeysAreOneLineErrorsNamingThem) {
   EXPECT_NE(missing.find("apt-get install dataset-fashion-mnist"), std::string::npos) << missing;
 }
 
+// What the number is, from the config, for the search's text, --json and report (s29
+// fresh-user finding 2).
+TEST(TrainAccuracy, TheMetricIsNamedFromTheConfig) {
+  const auto metric = [](const std::string& yaml) { return accuracy_metric(YAML::Load(yaml)); };
+  EXPECT_EQ(metric("accuracy: {train: {epochs: 1}}"), "top-1 %");
+  EXPECT_EQ(metric("accuracy: {train: {task: segmentation}}"), "100 x mIoU");
+  EXPECT_EQ(metric("accuracy: {train: {task: detection}}"), "100 x mAP@0.5");
+  EXPECT_EQ(metric("accuracy: {proxy: synflow}"), "proxy percentile");
+  EXPECT_EQ(metric("accuracy: {supernet: s.pt}"), "top-1 % with shared weights");
+  EXPECT_EQ(metric("accuracy: {csv: t.csv, column: acc_cifar10}"), "column acc_cifar10");
+  EXPECT_EQ(metric("accuracy: {command: [train.sh, '{model}']}"), "");
+  EXPECT_EQ(metric("objective: {maximize: latency}"), "");
+}
+
 TEST(TrainAccuracy, MissingFashionMnistSaysHowToInstallIt) {
   const std::filesystem::path empty = scratch() / "no_fashion_mnist";
   std::filesystem::create_directories(empty);
@@ -294,6 +341,26 @@ TEST(TrainAccuracy, MissingFashionMnistSaysHowToInstallIt) {
   else ::unsetenv("HWNAS_FASHION_MNIST_DIR");
   EXPECT_TRUE(error.starts_with(file() + ": accuracy.train: ")) << error;
   EXPECT_NE(error.find("apt-get install dataset-fashion-mnist"), std::string::npos) << error;
+  // The directory came from the variable: the error names it (s29 fresh-user finding 15).
+  EXPECT_NE(error.find(empty.string() + " ($HWNAS_FASHION_MNIST_DIR): has no "), std::string::npos) << error;
+}
+
+// A scene cache directory that cannot be made fails when the experiment is read, naming the
+// variable that gave it, not every trial (s29 fresh-user finding 4).
+TEST(TrainAccuracy, AnUnusableSceneCacheIsRefusedWhenRead) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  const std::filesystem::path blocker = scratch() / "cache_blocker";
+  write_file(blocker.string(), "x");
+  const std::string bad = (blocker / "cache").string();
+  const char* old = std::getenv("HWNAS_SCENE_CACHE_DIR");
+  const std::string saved = old != nullptr ? old : "";
+  ::setenv("HWNAS_SCENE_CACHE_DIR", bad.c_str(), 1);
+  const std::string error = sources_error("accuracy: {train: {task: segmentation}}\n");
+  if (old != nullptr) ::setenv("HWNAS_SCENE_CACHE_DIR", saved.c_str(), 1);
+  else ::unsetenv("HWNAS_SCENE_CACHE_DIR");
+  EXPECT_TRUE(error.starts_with(file() + ": accuracy.train: " + bad +
+                                " ($HWNAS_SCENE_CACHE_DIR): cannot create the scene cache directory ("))
+      << error;
 }
 
 }  // namespace

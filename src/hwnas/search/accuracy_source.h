@@ -44,7 +44,21 @@ class AccuracySource {
   /// training's top-1), so the search compares them only within one family.
   enum class Family { table, program, multishot, zero_shot, single_shot };
   virtual Family family() const = 0;
+
+  /// The trivial answer's score on the same data and scale, once a trial has measured it
+  /// (accuracy: train: for detection 100 × the prior-box baseline's mAP@0.5, for
+  /// segmentation 100 × the all-background mIoU, the same for every candidate of a rung); a
+  /// candidate at or below it learnt nothing (s29 fresh-user finding 2). nullopt otherwise.
+  virtual std::optional<double> baseline() const { return std::nullopt; }
 };
+
+/// What an experiment's accuracy is, from its config (a file's or a store's), for the
+/// search's text, --json and report: "top-1 %", "100 x mAP@0.5" or "100 x mIoU" for
+/// accuracy: train: by task, "proxy percentile" for accuracy: proxy:, "top-1 % with shared
+/// weights" for accuracy: supernet:, "column NAME" for a csv table, "" for an accuracy
+/// program's own number or no accuracy: (s29 fresh-user finding 2: a scene search's
+/// "accuracy" is 100 × mIoU or 100 × mAP@0.5 and nothing said so).
+std::string accuracy_metric(const YAML::Node& experiment);
 
 /// A source whose settings are read and checked, not started yet: a search checks its
 /// whole config (the schedule, the strategy, a resumed store) before anything slow runs.

@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -193,7 +194,10 @@ std::string without_fix(const UserError& e) {
 /// (train/model_input.h classifier_at: 10 classes, 1 or 3 input channels), or detectors or
 /// segmenters of the scenes' classes (train/tasks/task_heads.h scene_model). A space of
 /// another head would fail every trial (s27 fresh-user finding 2: mobilenet-seg's 21
-/// classes). The error names the key that gives the resolution when a rung gives it.
+/// classes). The error names the key that gives the resolution when a rung gives it and the
+/// network passes at its own resolution; one that fails at its own too (a head of the wrong
+/// classes) names accuracy.train (s29 fresh-user finding 7). For classification, a space of
+/// the scenes' segmenters or detectors is told the task: to set (finding 10).
 void check_trainable(const ExperimentSection& train, const std::vector<ExperimentSection>& rungs,
                      const space::Space& space) {
   const space::Genome genome = space.baseline() ? *space.baseline() : space::sample_distinct(space, 1, 0).front();
@@ -214,30 +218,67 @@ void check_trainable(const ExperimentSection& train, const std::vector<Experimen
     if (rung.node().IsMap() && rung.has("resolution")) where.emplace_back(&rung, resolution_of(rung));
     else where.emplace_back(&train, own);
   if (rungs.empty()) where.emplace_back(&train, own);
+  const auto check_at = [&](train::Task as, std::int32_t resolution) {
+    if (as == train::Task::classification) train::classifier_at(network, resolution, 10);
+    else train::scene_model(network, resolution, as, as == task ? labels : train::SceneLabels::items);
+  };
+  // The scene task whose networks these are, when not `task` (a space of segmenters with
+  // task: left out suggests task: segmentation; s29 fresh-user finding 10).
+  const auto scene_task_that_fits = [&]() -> std::optional<train::Task> {
+    for (const train::Task other : {train::Task::segmentation, train::Task::detection}) {
+      if (other == task) continue;
+      try {
+        check_at(other, 0);
+        return other;
+      } catch (const UserError&) {
+      }
+    }
+    return std::nullopt;
+  };
   std::set<std::int32_t> checked;
-  for (const auto& [section, resolution] : where) {
+  for (auto [section, resolution] : where) {
     if (!checked.insert(resolution).second) continue;
+    std::optional<UserError> failure;
+    try {
+      check_at(task, resolution);
+    } catch (const UserError& e) {
+      failure = e;
+    }
+    if (!failure) continue;
+    // A network that fails at its own resolution fails at every one: the space is at fault,
+    // not the rung's resolution, and accuracy.train is named (s29 fresh-user finding 7).
+    if (resolution != 0) {
+      try {
+        check_at(task, 0);
+      } catch (const UserError& e) {
+        failure = e;
+        section = &train;
+        resolution = 0;
+      }
+    }
     const std::string at = resolution == 0 ? "" : fmt::format(" at resolution {}", resolution);
     const std::string key = section == &train ? train.prefix() : section->key_path("resolution");
-    try {
-      if (task == train::Task::classification) train::classifier_at(network, resolution, 10);
-      else train::scene_model(network, resolution, task, labels);
-    } catch (const UserError& e) {
-      if (task == train::Task::classification)
-        throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on Fashion-MNIST{} ({}); give a space whose "
-                                    "networks take 1- or 3-channel images and end in 10 classes (e.g. "
-                                    "configs/spaces/mobilenet-cls-fmnist.yaml)",
-                                    train.file(), key, space.name(), at, without_fix(e)));
-      const std::int32_t classes = train::object_classes(labels) + 1;  // with the background
-      const bool detection = task == train::Task::detection;
-      throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on the scenes for {}{} ({}); give a space "
-                                  "of {} of {} classes (the head's classes: {}, background included), e.g. "
-                                  "configs/spaces/mobilenet-{}-scenes.yaml{}",
-                                  train.file(), key, space.name(), train::task_name(task), at, without_fix(e),
-                                  detection ? "SSD detectors" : "segmenters", classes, classes,
-                                  detection ? "det" : "seg",
-                                  classes == 11 ? "" : fmt::format(" with classes: {}", classes)));
+    if (task == train::Task::classification) {
+      const std::optional<train::Task> fits = scene_task_that_fits();
+      throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on Fashion-MNIST{} ({}); {}give a space whose "
+                                  "networks take 1- or 3-channel images and end in 10 classes (e.g. "
+                                  "configs/spaces/mobilenet-cls-fmnist.yaml)",
+                                  train.file(), key, space.name(), at, without_fix(*failure),
+                                  fits ? fmt::format("its networks are {} of the scenes: set accuracy.train.task: {}, "
+                                                     "or ",
+                                                     *fits == train::Task::detection ? "detectors" : "segmenters",
+                                                     train::task_name(*fits))
+                                       : ""));
     }
+    const std::int32_t classes = train::object_classes(labels) + 1;  // with the background
+    const bool detection = task == train::Task::detection;
+    throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on the scenes for {}{} ({}); give a space "
+                                "of {} of {} classes (the head's classes: {}, background included), e.g. "
+                                "configs/spaces/mobilenet-{}-scenes.yaml{}",
+                                train.file(), key, space.name(), train::task_name(task), at, without_fix(*failure),
+                                detection ? "SSD detectors" : "segmenters", classes, classes,
+                                detection ? "det" : "seg",
+                                classes == 11 ? "" : fmt::format(" with classes: {}", classes)));
   }
 }
 
@@ -290,6 +331,23 @@ std::vector<PlannedSource> plan_accuracy_sources(const YAML::Node& experiment, c
   add_source_rungs(rungs, own, space, sources);
   for (auto& source : commands) sources.push_back(made(std::move(source)));
   return sources;
+}
+
+std::string accuracy_metric(const YAML::Node& experiment) {
+  // A key that is absent gives an invalid node, which only IsDefined() may be asked.
+  const auto has = [](const YAML::Node& map, const char* name) { return map.IsMap() && map[name].IsDefined(); };
+  if (!has(experiment, "accuracy")) return "";
+  const YAML::Node accuracy = experiment["accuracy"];
+  if (has(accuracy, "train")) {
+    const YAML::Node train = accuracy["train"];
+    const std::string task = has(train, "task") && train["task"].IsScalar() ? train["task"].Scalar() : "";
+    return task == "detection" ? "100 x mAP@0.5" : task == "segmentation" ? "100 x mIoU" : "top-1 %";
+  }
+  if (has(accuracy, "proxy")) return "proxy percentile";
+  if (has(accuracy, "supernet")) return "top-1 % with shared weights";
+  if (has(accuracy, "csv") && has(accuracy, "column") && accuracy["column"].IsScalar())
+    return "column " + accuracy["column"].Scalar();
+  return "";
 }
 
 std::vector<std::unique_ptr<AccuracySource>> start_accuracy_sources(std::vector<PlannedSource> planned) {

@@ -28,7 +28,9 @@
 #include "hwnas/search/served_program.h"
 #include "hwnas/search/trial_program.h"
 #include "hwnas/train/data/fashion_mnist.h"
+#include "hwnas/train/data/scene_cache.h"
 #include "hwnas/train/model_input.h"
+#include "hwnas/train/scene_plan.h"
 #include "hwnas/train/train_options.h"
 
 namespace hwnas::search {
@@ -168,6 +170,23 @@ void check_data(const ExperimentSection& s, const train::TrainOptions& o) {
   if (o.task != train::Task::classification && !o.data_dir.empty() && !fs::is_directory(o.data_dir, ec))
     s.fail("data", "no such directory; create it to keep the scene cache there, or remove data: for the default "
                    "cache");
+  if (o.task != train::Task::classification) {
+    // The scene cache: never beside Fashion-MNIST's files (s29 fresh-user finding 5: a
+    // `data:` kept from a classification experiment wrote scenes into the dataset), and
+    // writable, or every trial would fail (finding 4: $HWNAS_SCENE_CACHE_DIR=/proc/nope).
+    if (!o.data_dir.empty() && train::holds_fashion_mnist(o.data_dir))
+      s.fail("data", fmt::format("holds Fashion-MNIST's files; for detection and segmentation, data: is the scene "
+                                 "cache directory (the scenes are drawn from {}): remove data: to use the default "
+                                 "cache, {}, or give another directory",
+                                 train::fashion_mnist_dir_text(train::default_fashion_mnist_dir()),
+                                 train::scene_cache_dir_text(train::default_scene_cache_dir())));
+    try {
+      train::check_scene_cache_dir(o.data_dir.empty() ? train::default_scene_cache_dir() : fs::path(o.data_dir));
+    } catch (const UserError& e) {
+      if (!o.data_dir.empty()) s.fail("data", e.what());
+      throw UserError(fmt::format("{}: {}: {}", s.file(), s.prefix(), e.what()));
+    }
+  }
   const bool in_data = o.task == train::Task::classification && !o.data_dir.empty();
   const fs::path dir = in_data ? fs::path(o.data_dir) : train::default_fashion_mnist_dir();
   try {
@@ -176,6 +195,29 @@ void check_data(const ExperimentSection& s, const train::TrainOptions& o) {
   } catch (const UserError& e) {
     if (in_data) s.fail("data", e.what());
     throw UserError(fmt::format("{}: {}: {}", s.file(), s.prefix(), e.what()));
+  }
+}
+
+/// What would fail every trial of a detection or segmentation rung, refused before any:
+/// fewer than 2 training scenes, scenes that cannot fit in memory (train/scene_plan.h; s29
+/// fresh-user findings 1 and 4), each naming the key that gives the value (the rung's, else
+/// accuracy.train's).
+void check_scenes(const ExperimentSection& train, const ExperimentSection* rung, const train::TrainOptions& o) {
+  const auto section_of = [&](std::string_view key) -> const ExperimentSection* {
+    if (rung != nullptr && rung->has(key)) return rung;
+    return train.has(key) ? &train : nullptr;
+  };
+  const train::SceneKnobNames keys{"scenes", "test_scenes", "scene_size", "subset"};
+  const ExperimentSection* subset = section_of("subset");
+  check_key(subset != nullptr ? *subset : train, subset != nullptr ? "subset" : "scenes",
+            [&] { train::check_training_scenes(o, keys); });
+  if (const std::string why = train::scene_memory_problem(o, train::physical_memory_bytes(), keys); !why.empty()) {
+    // The rung's own knob first: the rung is what raised them.
+    for (const char* key : {"scenes", "subset", "test_scenes"})
+      if (rung != nullptr && rung->has(key)) rung->fail(key, why);
+    for (const char* key : {"scene_size", "scenes", "subset", "test_scenes"})
+      if (train.has(key)) train.fail(key, why);
+    train.fail_here(why);
   }
 }
 
@@ -205,12 +247,17 @@ class TrainAccuracy : public AccuracySource {
     const TrialDir dir;
     const std::string model = (dir.path() / "model.json").string();
     graph::save_model_file(c.network, model);
-    const double accuracy = accuracy_of(servers_.ask(model));
-    if (network) {
-      const std::lock_guard lock(mutex_);
-      trained_.emplace(*network, accuracy);
-    }
+    const nlohmann::json answer = servers_.ask(model);
+    const double accuracy = accuracy_of(answer);
+    const std::lock_guard lock(mutex_);
+    if (network) trained_.emplace(*network, accuracy);
+    if (const std::optional<double> b = baseline_of(answer)) baseline_ = b;
     return accuracy;
+  }
+
+  std::optional<double> baseline() const override {
+    const std::lock_guard lock(mutex_);
+    return baseline_;
   }
 
  private:
@@ -256,10 +303,20 @@ class TrainAccuracy : public AccuracySource {
     return x;
   }
 
+  /// 100 × the answer's baseline_map_50 or baseline_miou (scenes), on accuracy's scale.
+  static std::optional<double> baseline_of(const nlohmann::json& answer) {
+    const auto metrics = answer.find("metrics");
+    if (metrics == answer.end() || !metrics->is_object()) return std::nullopt;
+    for (const char* key : {"baseline_map_50", "baseline_miou"})
+      if (const auto v = metrics->find(key); v != metrics->end() && v->is_number()) return 100 * v->get<double>();
+    return std::nullopt;
+  }
+
   ServedPrograms servers_;
   std::int32_t resolution_;  // 0: each network's own
-  std::mutex mutex_;         // trials of several workers ask at once
+  mutable std::mutex mutex_;  // trials of several workers ask at once
   std::map<std::uint64_t, double> trained_;  // at resolution_: the network's hash → its accuracy
+  std::optional<double> baseline_;           // the scenes' trivial baseline, once measured
 };
 
 /// A fidelity knob of a rung: its name in the rung and its value (resolution 0: the
@@ -439,6 +496,9 @@ std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const Experim
       const ExperimentSection& where = !rungs.empty() && rungs[i].has("subset") ? rungs[i] : train;
       check_key(where, "subset", [&] { train::check_subset_fills_batch(settings[i].options, "subset", "batch"); });
     }
+  else
+    for (std::size_t i = 0; i < settings.size(); ++i)
+      check_scenes(train, rungs.empty() ? nullptr : &rungs[i], settings[i].options);
   const fs::path program = train_program(train);
   std::vector<std::unique_ptr<AccuracySource>> sources;
   for (const TrainSettings& rung : settings) sources.push_back(std::make_unique<TrainAccuracy>(program, rung));
