@@ -105,6 +105,11 @@ TEST(ObjectiveErrors, EachNamesTheKey) {
             at + "maximize: unknown objective 'acuracy'; give accuracy, mnasnet_reward, tunas_reward, -METRIC "
                  "(METRIC one of latency_ms, peak_activation_bytes, weight_bytes, params, macs) or a list of these "
                  "for a Pareto search, e.g. [accuracy, -latency_ms]");
+  // The task's metric by its own name: accuracy is it (s29 fresh-user finding 2).
+  EXPECT_EQ(objective_error("{maximize: miou}"),
+            at + "maximize: 'miou' is not an objective: the task's metric is accuracy (with accuracy: train:, top-1 % "
+                 "for classification, 100 x mAP@0.5 for detection, 100 x mIoU for segmentation); write accuracy");
+  EXPECT_NE(objective_error("{maximize: [mAP, -latency_ms]}").find("'mAP' is not an objective"), std::string::npos);
   EXPECT_EQ(objective_error("{maximize: latency_ms}"),
             at + "maximize: maximising latency_ms is not a search goal; write -latency_ms to minimise it");
   EXPECT_EQ(objective_error("{maximize: [accuracy, accuracy]}"), at + "maximize: 'accuracy' is listed twice; keep one");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "hwnas/base/error.h"
@@ -13,6 +14,15 @@ namespace {
 const char* kMaximizeHint =
     "give accuracy, mnasnet_reward, tunas_reward, -METRIC (METRIC one of latency_ms, peak_activation_bytes, "
     "weight_bytes, params, macs) or a list of these for a Pareto search, e.g. [accuracy, -latency_ms]";
+
+/// A name of a task's metric a user may write for the one `accuracy` stands for: miou,
+/// map, map_50, top1, top-1 (any case).
+bool is_task_metric(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* name : {"miou", "map", "map50", "map_50", "map@0.5", "top1", "top-1", "top1_accuracy"})
+    if (text == name) return true;
+  return false;
+}
 
 Objective::Term parse_term(const ExperimentSection& s, const std::string& text) {
   using Kind = Objective::Term::Kind;
@@ -32,6 +42,11 @@ Objective::Term parse_term(const ExperimentSection& s, const std::string& text) 
     s.fail("maximize", fmt::format("maximising {0} is not a search goal; write -{0} to minimise it", text));
   } else if (text == "-accuracy") {
     s.fail("maximize", "minimising accuracy is not a search goal; write accuracy");
+  } else if (is_task_metric(text)) {  // s29 fresh-user finding 2: --set objective.maximize=miou
+    s.fail("maximize", fmt::format("'{}' is not an objective: the task's metric is accuracy (with accuracy: train:, "
+                                   "top-1 % for classification, 100 x mAP@0.5 for detection, 100 x mIoU for "
+                                   "segmentation); write accuracy",
+                                   text));
   } else {
     s.fail("maximize", fmt::format("unknown objective '{}'; {}", text, kMaximizeHint));
   }
