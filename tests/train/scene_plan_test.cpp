@@ -77,6 +77,21 @@ TEST(ScenePlan, ScenesThatCannotFitAreRefusedNamingTheKnobs) {
   EXPECT_GT(physical_memory_bytes(), 0u);
 }
 
+// hwnas evaluate holds its test scenes and the reference ones only.
+TEST(ScenePlan, AnEvaluationHoldsItsTestAndReferenceScenes) {
+  const ScenePlan p = evaluation_plan(5000, 96);
+  EXPECT_EQ(p.trained, 0);
+  EXPECT_EQ(p.reference, 1000);
+  EXPECT_EQ(p.test, 5000);
+  const std::uint64_t scene = 2 * 96 * 96 + 128;
+  EXPECT_EQ(p.bytes, scene * (1000 + 5000) + scene * 5000 * 3 / 2);
+  const std::uint64_t gb24 = 24'000'000'000;
+  EXPECT_EQ(evaluation_memory_problem(1000, 96, gb24, "--test-scenes"), "");
+  EXPECT_EQ(evaluation_memory_problem(1'000'000, 1024, gb24, "--test-scenes"),
+            "100 reference and 1000000 test scenes of 1024x1024 pixels need about 5243.4 GB of memory, more than "
+            "half of this machine's 24.0 GB; lower --test-scenes");
+}
+
 TEST(ScenePlan, FewerThanTwoTrainingScenesAreRefused) {
   try {
     check_training_scenes(plan_options(10000, 0.0001), kSceneKeys);

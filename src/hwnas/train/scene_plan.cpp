@@ -19,6 +19,20 @@ constexpr std::uint64_t kBoxBytes = 128;  // a scene's vector of up to 4 boxes o
 
 std::string gigabytes(std::uint64_t bytes) { return fmt::format("{:.1f} GB", static_cast<double>(bytes) / 1e9); }
 
+/// `held` scenes of a side `scene_size`, `largest` of them in one set read or written.
+std::uint64_t scene_bytes(std::int32_t scene_size, std::int64_t held, std::int64_t largest) {
+  const std::uint64_t scene = 2 * static_cast<std::uint64_t>(scene_size) * static_cast<std::uint64_t>(scene_size) +
+                              kBoxBytes;
+  return scene * static_cast<std::uint64_t>(held) + scene * static_cast<std::uint64_t>(largest) * 3 / 2;
+}
+
+/// ", more than half of this machine's M GB" when `bytes` is, else "".
+std::string over_half(std::uint64_t bytes, std::uint64_t memory_bytes) {
+  if (memory_bytes == 0 || bytes <= memory_bytes / 2) return "";
+  return fmt::format("need about {} of memory, more than half of this machine's {}", gigabytes(bytes),
+                     gigabytes(memory_bytes));
+}
+
 }  // namespace
 
 std::int64_t reference_scene_count(std::int32_t scene_size) {
@@ -50,9 +64,15 @@ ScenePlan scene_plan(const TrainOptions& options) {
     held = plan.trained + plan.reference;
     largest = std::max({largest, plan.trained, plan.reference});
   }
-  held += plan.test;
-  const std::uint64_t scene = 2 * static_cast<std::uint64_t>(options.scene_size) * options.scene_size + kBoxBytes;
-  plan.bytes = scene * static_cast<std::uint64_t>(held) + scene * static_cast<std::uint64_t>(largest) * 3 / 2;
+  plan.bytes = scene_bytes(options.scene_size, held + plan.test, largest);
+  return plan;
+}
+
+ScenePlan evaluation_plan(std::int64_t test_scenes, std::int32_t scene_size) {
+  ScenePlan plan;
+  plan.reference = reference_scene_count(scene_size);
+  plan.test = test_scenes;
+  plan.bytes = scene_bytes(scene_size, plan.reference + plan.test, std::max(plan.reference, plan.test));
   return plan;
 }
 
@@ -64,16 +84,24 @@ std::uint64_t physical_memory_bytes() {
 std::string scene_memory_problem(const TrainOptions& options, std::uint64_t memory_bytes,
                                  const SceneKnobNames& names) {
   const ScenePlan plan = scene_plan(options);
-  if (memory_bytes == 0 || plan.bytes <= memory_bytes / 2) return "";
+  const std::string over = over_half(plan.bytes, memory_bytes);
+  if (over.empty()) return "";
   const std::string of = options.subset < 1
                              ? fmt::format(" ({} {} of {})", names.subset, options.subset, options.scenes)
                              : "";
-  return fmt::format("{}{}, {} reference and {} test scenes of {}x{} pixels need about {} of memory, more than half of "
-                     "this machine's {}; lower {}, {} or {}{}",
-                     plural(plan.trained, "training scene"), of, plan.reference, plan.test,
-                     options.scene_size, options.scene_size, gigabytes(plan.bytes), gigabytes(memory_bytes),
-                     names.scene_size, names.scenes, names.subset,
+  return fmt::format("{}{}, {} reference and {} test scenes of {}x{} pixels {}; lower {}, {} or {}{}",
+                     plural(plan.trained, "training scene"), of, plan.reference, plan.test, options.scene_size,
+                     options.scene_size, over, names.scene_size, names.scenes, names.subset,
                      options.test_on_train ? "" : fmt::format(" (or {})", names.test_scenes));
+}
+
+std::string evaluation_memory_problem(std::int64_t test_scenes, std::int32_t scene_size, std::uint64_t memory_bytes,
+                                      std::string_view test_scenes_name) {
+  const ScenePlan plan = evaluation_plan(test_scenes, scene_size);
+  const std::string over = over_half(plan.bytes, memory_bytes);
+  if (over.empty()) return "";
+  return fmt::format("{} reference and {} test scenes of {}x{} pixels {}; lower {}", plan.reference, plan.test,
+                     scene_size, scene_size, over, test_scenes_name);
 }
 
 void check_training_scenes(const TrainOptions& options, const SceneKnobNames& names) {

@@ -46,6 +46,10 @@ struct ScenePlan {
 /// The plan of a detection or segmentation run's options.
 ScenePlan scene_plan(const TrainOptions& options);
 
+/// The plan of an evaluation (hwnas evaluate): `test_scenes` and the reference scenes of a
+/// `scene_size` canvas, no training scenes (source: reference).
+ScenePlan evaluation_plan(std::int64_t test_scenes, std::int32_t scene_size);
+
 /// This machine's physical memory in bytes (sysconf; 0 when unknown).
 std::uint64_t physical_memory_bytes();
 
@@ -61,6 +65,11 @@ struct SceneKnobNames {
 /// SCENES or SUBSET (or TEST_SCENES)".
 std::string scene_memory_problem(const TrainOptions& options, std::uint64_t memory_bytes,
                                  const SceneKnobNames& names);
+
+/// The same for an evaluation_plan: "" or "R reference and X test scenes of SxS pixels need
+/// about B GB of memory, more than half of this machine's M GB; lower TEST_SCENES".
+std::string evaluation_memory_problem(std::int64_t test_scenes, std::int32_t scene_size, std::uint64_t memory_bytes,
+                                      std::string_view test_scenes_name);
 
 /// Throws UserError "SUBSET F of N SCENES leaves T training scene; give a larger SUBSET or
 /// more SCENES" when a run would train on fewer than 2 scenes (batch norm needs 2).

@@ -332,6 +332,10 @@ SceneRun evaluate_scenes(const graph::Graph& model, const SceneEvaluateOptions& 
   check_train_options(knobs);
   const SceneOptions scenes = scene_options(knobs);
   check_scene_options(scenes);
+  if (const std::string why = evaluation_memory_problem(options.test_scenes, knobs.scene_size,
+                                                        physical_memory_bytes(), "--test-scenes");
+      !why.empty())
+    throw UserError(fmt::format("--test-scenes {}: {}", options.test_scenes, why));
   const SceneModel m = scene_model(model, w.stamp.resolution, options.task, knobs.scene_labels);
   Network network(m.graph, 0);
   network->load_state(w.tensors, options.base.weights);
