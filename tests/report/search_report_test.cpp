@@ -259,6 +259,56 @@ TEST(SearchReport, SeveralExperimentsAreComparedInOneChart) {
   EXPECT_EQ(count_of(page, ">best feasible so far</text>"), 1u);  // one overlay, not one per experiment
 }
 
+// s29 fresh-user finding 2: a report put 100 x mAP@0.5 and 100 x mIoU in one "accuracy"
+// column and one progress chart without a word. Each axis and column names the metric, and
+// experiments of different metrics get a chart each and a metric in each comparison cell.
+TEST(SearchReport, AccuracyNamesItsMetricAndMetricsAreNeverMixed) {
+  ExperimentReport seg = synthetic_experiment("runs/seg", 40), det = synthetic_experiment("runs/det", 40),
+                   seg2 = synthetic_experiment("runs/seg2", 30);
+  seg.accuracy_metric = seg2.accuracy_metric = "100 x mIoU";
+  det.accuracy_metric = "100 x mAP@0.5";
+  const std::string one = render_report({seg});
+  EXPECT_NE(one.find(">all trials: accuracy (100 x mIoU) against latency (ms)</text>"), std::string::npos);
+  EXPECT_NE(one.find("<th>accuracy (100 x mIoU)</th>"), std::string::npos);
+  EXPECT_NE(one.find(">accuracy (100 x mIoU) (higher is better)</text>"), std::string::npos);
+  EXPECT_EQ(one.find("accuracy (%)"), std::string::npos);
+
+  const std::string page = render_report({seg, det, seg2});
+  const std::string comparison = part(page, "<h2>Comparison</h2>");
+  EXPECT_NE(comparison.find("<th>accuracy (metrics differ: each value names its own)</th>"), std::string::npos);
+  EXPECT_EQ(count_of(comparison, " (100 x mIoU)</td>"), 2u) << comparison;
+  EXPECT_EQ(count_of(comparison, " (100 x mAP@0.5)</td>"), 1u) << comparison;
+  const std::string progress = part(page, "<h3>Search progress");
+  EXPECT_EQ(count_of(progress, "<svg"), 2u);
+  const std::size_t miou = progress.find("<h4>Experiments that maximise accuracy (100 x mIoU)</h4>");
+  const std::size_t map = progress.find("<h4>Experiments that maximise accuracy (100 x mAP@0.5)</h4>");
+  ASSERT_NE(miou, std::string::npos);
+  ASSERT_NE(map, std::string::npos);
+  const std::string first = progress.substr(miou, map - miou), second = progress.substr(map);
+  EXPECT_NE(first.find("runs/seg2"), std::string::npos);
+  EXPECT_EQ(first.find("runs/det"), std::string::npos);
+  EXPECT_NE(second.find("runs/det"), std::string::npos);
+  EXPECT_NE(second.find(">accuracy (100 x mAP@0.5) (higher is better)</text>"), std::string::npos);
+
+  // One metric: the column names it, and the cells hold numbers only.
+  const std::string same = part(render_report({seg, seg2}), "<h2>Comparison</h2>");
+  EXPECT_NE(same.find("<th>accuracy (100 x mIoU)</th>"), std::string::npos);
+  EXPECT_EQ(same.find(" (100 x mIoU)</td>"), std::string::npos);
+}
+
+// complete_report reads the metric from the stored config (toy-space cannot be rebuilt: the
+// layers note says so, and the metric is still read).
+TEST(SearchReport, TheMetricIsReadFromTheStoredConfig) {
+  search::ExperimentRecord r = synthetic_experiment("runs/det", 10).record;
+  r.info.config_yaml = "space: toy-space\naccuracy:\n  train: {task: detection, epochs: 1}\n"
+                       "objective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {trials: 10}\n";
+  r.info.space_fingerprint.clear();
+  EXPECT_EQ(complete_report(r).accuracy_metric, "100 x mAP@0.5");
+  r.info.config_yaml = "space: toy-space\nlatency: {target: edgetpu-like}\nobjective: {maximize: -latency_ms}\n"
+                       "strategy: {name: random}\nbudget: {trials: 10}\n";
+  EXPECT_EQ(complete_report(r).accuracy_metric, "");
+}
+
 TEST(SearchReport, EveryUserStringIsEscaped) {
   const std::string payload = "<script>alert(1)</script><img src=x onerror=alert(2)>\" onmouseover=\"alert(3)";
   ExperimentReport e = synthetic_experiment("runs/" + payload, 30, true, payload);

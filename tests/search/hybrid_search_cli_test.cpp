@@ -1,7 +1,8 @@
 // hwnas search with a hybrid multi-fidelity schedule as a user runs it (docs/hybrid.md): a
 // proxy rung, a supernet rung and a training rung, on a copy of hwnas beside a fake
 // hwnas-train (data/fake_hwnas_train.py: made-up numbers, the real protocols), so that the
-// loop, the promotions, the per-rung costs and the errors are checked in seconds.
+// loop, the promotions, the per-rung costs and the errors are checked in seconds; and the
+// metric and trivial baseline a scene search names (the fake's segmentation answers).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -468,6 +469,56 @@ TEST(HybridSearchCli, BadHybridsAreOneLineAndExit2) {
     EXPECT_NE(r.err.find(hint), std::string::npos);
     EXPECT_FALSE(fs::exists(scratch_dir() / "bad")) << "an experiment directory was written";
   }
+}
+
+/// A segmentation search on the scenes, trained by the fake (100 x mIoU around 10 to 19.6,
+/// its all-background baseline 7.27), in a scene cache of the scratch directory.
+std::string scene_search(const std::string& rest = "budget: {trials: 2}\n") {
+  const std::string space = (fs::path(HWNAS_SOURCE_DIR) / "configs/spaces/mobilenet-seg-scenes.yaml").string();
+  ::setenv("HWNAS_SCENE_CACHE_DIR", (scratch_dir() / "scene-cache").c_str(), 1);
+  return "space: " + space +
+         "\nlatency: {target: edgetpu-like}\naccuracy:\n  train: {task: segmentation, epochs: 1, scenes: 64, "
+         "test_scenes: 16, threads: 1}\nobjective: {maximize: accuracy}\nstrategy: {name: random}\nseed: 1\n" +
+         rest;
+}
+
+// s29 fresh-user finding 2: a scene search said "accuracy" only, though it is 100 x mIoU
+// (or 100 x mAP@0.5), and never showed the trivial baseline a network that learnt nothing scores.
+TEST(HybridSearchCli, ASceneSearchNamesItsMetricAndBaseline) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  const Result text = search(scene_search(), "seg");
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find(" (100 x mIoU; all-background 7.27), latency "), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("no better than"), std::string::npos) << text.out;
+  // The progress lines name them after the best so far.
+  EXPECT_NE(text.err.find("best accuracy "), std::string::npos) << text.err;
+  EXPECT_NE(text.err.find(" (100 x mIoU; all-background 7.27)\n"), std::string::npos) << text.err;
+
+  const Result json = search(scene_search(), "seg-json", {"--json"});
+  ASSERT_EQ(json.status, 0) << json.err;
+  const nlohmann::json j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["accuracy_metric"], "100 x mIoU");
+  EXPECT_EQ(j["accuracy_baseline"], 7.27);
+  ASSERT_TRUE(j["best"].is_object()) << j.dump();
+  EXPECT_GT(j["best"]["accuracy"].get<double>(), 7.27);
+
+  // A best at the baseline is said to have learnt nothing.
+  ::setenv("FAKE_TRAIN_LEARNS_NOTHING", "1", 1);
+  const Result nothing = search(scene_search(), "seg-nothing");
+  ::unsetenv("FAKE_TRAIN_LEARNS_NOTHING");
+  ASSERT_EQ(nothing.status, 0) << nothing.err;
+  EXPECT_NE(nothing.out.find("accuracy 7.27 (100 x mIoU; all-background 7.27), latency "), std::string::npos)
+      << nothing.out;
+  EXPECT_NE(nothing.out.find("\n  no better than the all-background baseline: the network learnt nothing; "),
+            std::string::npos)
+      << nothing.out;
+
+  // Classification: top-1 %, no baseline.
+  const Result top1 = search(hybrid("[{subset: 0.5}, {}]", "budget: {trials: 4}\n"), "top1", {"--json"});
+  ASSERT_EQ(top1.status, 0) << top1.err;
+  const nlohmann::json k = nlohmann::json::parse(top1.out);
+  EXPECT_EQ(k["accuracy_metric"], "top-1 %");
+  EXPECT_TRUE(k["accuracy_baseline"].is_null()) << k.dump();
 }
 
 }  // namespace

@@ -61,6 +61,8 @@ TEST(SearchCli, JsonHoldsTheDocumentedFields) {
   for (const char* key : {"genome", "arch", "accuracy", "latency_ms", "peak_activation_bytes", "weight_bytes"})
     EXPECT_TRUE(j.at("best").contains(key)) << key;
   EXPECT_FALSE(j.at("pareto").empty());
+  EXPECT_TRUE(j.at("accuracy_metric").is_null());  // no accuracy: no metric, no baseline
+  EXPECT_TRUE(j.at("accuracy_baseline").is_null());
   for (const nlohmann::json& t : j.at("trials")) {
     for (const char* key : {"genome", "arch", "status", "feasible", "accuracy", "latency_ms", "peak_activation_bytes",
                             "weight_bytes", "params", "macs"})

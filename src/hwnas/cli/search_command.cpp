@@ -26,6 +26,7 @@
 #include "hwnas/cli/run_app.h"
 #include "hwnas/hw/external/subprocess.h"
 #include "hwnas/parallel/mpi_pool.h"
+#include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/run_search.h"
 
 namespace hwnas::cli {
@@ -102,8 +103,29 @@ std::int64_t rung_evaluations(const search::ExperimentRecord& r) {
   return n;
 }
 
+/// What the experiment's accuracy is (s29 fresh-user finding 2: a scene search's
+/// "accuracy" is 100 x mIoU or 100 x mAP@0.5, and a network that learnt nothing scores
+/// the trivial baseline): accuracy_source.h's words for its config.
+struct AccuracyWords {
+  std::string metric;         // accuracy_metric: "100 x mIoU", "top-1 %", ...; "" unknown
+  std::string baseline_name;  // accuracy_baseline_name: "all-background", "prior-box", ""
+};
+
+AccuracyWords accuracy_words(const search::ExperimentConfig& config) {
+  return {search::accuracy_metric(config.root), search::accuracy_baseline_name(config.root)};
+}
+
+/// " (100 x mIoU; all-background 7.27)", " (top-1 %)", or "" when the metric is unknown.
+std::string metric_note(const AccuracyWords& words, const std::optional<double>& baseline) {
+  if (words.metric.empty()) return "";
+  const std::string b = baseline && !words.baseline_name.empty()
+                            ? fmt::format("; {} {:.4g}", words.baseline_name, *baseline)
+                            : std::string();
+  return fmt::format(" ({}{})", words.metric, b);
+}
+
 /// `wall_s`: this run of hwnas search, start-up included.
-nlohmann::ordered_json result_json(const search::SearchResult& result, double wall_s) {
+nlohmann::ordered_json result_json(const search::SearchResult& result, double wall_s, const AccuracyWords& words) {
   const search::ExperimentRecord& r = result.record;
   const std::optional<std::size_t> best = search::best_trial(r);
   nlohmann::ordered_json pareto = nlohmann::ordered_json::array(), trials = nlohmann::ordered_json::array();
@@ -123,6 +145,9 @@ nlohmann::ordered_json result_json(const search::SearchResult& result, double wa
           {"step_seconds", json_number(r.state ? r.state->elapsed_s : 0.0)},
           {"wall_seconds", json_number(wall_s)},
           {"objectives", r.info.objective_names},
+          {"accuracy_metric",
+           words.metric.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(words.metric)},
+          {"accuracy_baseline", optional_json(result.accuracy_baseline)},
           {"best", best ? summary_json(r.trials[*best]) : nlohmann::ordered_json(nullptr)},
           {"pareto", pareto},
           {"trials", trials}};
@@ -145,7 +170,8 @@ void print_failed(const std::vector<search::Trial>& trials) {
              failed > 1 ? fmt::format(" (and {} more: --json or hwnas report lists them)", failed - 1) : "");
 }
 
-void print_human(const search::SearchResult& result, const std::string& dir, double wall_s) {
+void print_human(const search::SearchResult& result, const std::string& dir, double wall_s,
+                 const AccuracyWords& words) {
   const search::ExperimentRecord& r = result.record;
   // With rungs, a candidate is evaluated once per rung it reaches: both counts.
   const std::string accuracy =
@@ -166,9 +192,17 @@ void print_human(const search::SearchResult& result, const std::string& dir, dou
   if (const std::optional<std::size_t> best = search::best_trial(r)) {
     const search::Trial& t = r.trials[*best];
     fmt::print("best: trial {}, {}latency {}, peak activations {} B, weights {} B\n  genome {}\n", t.index,
-               t.metrics.accuracy ? fmt::format("accuracy {:.4g}, ", *t.metrics.accuracy) : "",
+               t.metrics.accuracy ? fmt::format("accuracy {:.4g}{}, ", *t.metrics.accuracy,
+                                                metric_note(words, result.accuracy_baseline))
+                                  : "",
                metric_text(t.metrics.latency_ms, " ms"), t.metrics.peak_activation_bytes, t.metrics.weight_bytes,
                space::to_text(t.genome));
+    // The best at the trivial answer's score learnt nothing (a training too short for the scenes).
+    if (t.metrics.accuracy && result.accuracy_baseline && !words.baseline_name.empty() &&
+        *t.metrics.accuracy <= *result.accuracy_baseline + 1e-6)
+      fmt::print("  no better than the {} baseline: the network learnt nothing; train longer "
+                 "(accuracy.train.epochs, scenes, subset)\n",
+                 words.baseline_name);
     if (t.arch != space::to_text(t.genome)) fmt::print("  arch {}\n", printable(t.arch));
   } else {
     fmt::print("no feasible trial\n");
@@ -294,9 +328,12 @@ void add_search_command(CLI::App& app) {
     hooks.pool = pool.get();
     hooks.started = [] { g_starting = false; };
     hooks.note = [&bar](const std::string& line) { bar.note(line); };
-    hooks.progress = [&bar](const search::SearchProgress& p) {
+    const AccuracyWords words = accuracy_words(config);
+    hooks.progress = [&bar, &words](const search::SearchProgress& p) {
       const std::string best =
-          p.best ? fmt::format("best {} {:.4g}", p.objective, *p.best) : std::string("none feasible yet");
+          p.best ? fmt::format("best {} {:.4g}{}", p.objective, *p.best,
+                               p.objective == "accuracy" ? metric_note(words, p.accuracy_baseline) : "")
+                 : std::string("none feasible yet");
       bar.update(static_cast<std::int64_t>(std::floor(p.done)), static_cast<std::int64_t>(std::ceil(p.total)),
                  fmt::format("{}, {}", plural(p.trials, "trial"), best));
     };
@@ -327,8 +364,8 @@ void add_search_command(CLI::App& app) {
                  "continue it, raise {} (--set {}=N, N above the figure reached)\n",
                  printable(args->out), printable(result.outcome.message), result.spent_budget_key,
                  result.spent_budget_key);
-    if (args->json) emit_json(result_json(result, wall_s));
-    else print_human(result, args->out, wall_s);
+    if (args->json) emit_json(result_json(result, wall_s, words));
+    else print_human(result, args->out, wall_s, words);
     if (interrupted_last_step) {
       std::fflush(stdout);
       std::exit(kInterrupted);

@@ -8,6 +8,7 @@
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
 #include "hwnas/report/search_report.h"
+#include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/cost_model.h"
 #include "hwnas/search/experiment_config.h"
 #include "hwnas/search/experiment_input.h"
@@ -77,6 +78,7 @@ ExperimentReport complete_report(search::ExperimentRecord record) {
   const search::ExperimentSection top(config.root, config.file, "");
   e.constraints =
       search::Objective::parse(top.section("objective"), top.has("accuracy"), top.has("latency")).constraints();
+  e.accuracy_metric = search::accuracy_metric(config.root);
   try {
     add_layers_and_baseline(e, config);
   } catch (const UserError& error) {

@@ -49,9 +49,9 @@ bool final_ok(const search::ExperimentRecord& r, const search::Trial& t) {
 
 }  // namespace
 
-std::string quantity_label(Quantity q) {
+std::string quantity_label(Quantity q, const std::string& metric) {
   switch (q) {
-    case Quantity::accuracy: return "accuracy (%)";
+    case Quantity::accuracy: return metric.empty() ? "accuracy (%)" : "accuracy (" + metric + ")";
     case Quantity::latency_ms: return "latency (ms)";
     case Quantity::peak_activation_kib: return "peak activation memory (KiB)";
     case Quantity::weight_kib: return "weight memory (KiB)";
@@ -173,10 +173,10 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
       if (const auto shown = constrained_metric(vertical ? plane.x : plane.y); shown && shown->first == c.metric)
         lines.push_back({vertical, c.limit * shown->second,
                          fmt::format("{} {} {}", search::metric_name(c.metric), c.at_most ? "<=" : ">=", c.limit_text)});
-  Axes axes{y_at_least ? fmt::format("trials near the Pareto front: {} at least {}", quantity_label(plane.y),
-                                     short_number(*y_at_least))
-                       : fmt::format("all trials: {} against {}", quantity_label(plane.y), quantity_label(plane.x)),
-            quantity_label(plane.x), quantity_label(plane.y), 1000, 540, false};
+  const std::string y_label = quantity_label(plane.y, e.accuracy_metric);
+  Axes axes{y_at_least ? fmt::format("trials near the Pareto front: {} at least {}", y_label, short_number(*y_at_least))
+                       : fmt::format("all trials: {} against {}", y_label, quantity_label(plane.x)),
+            quantity_label(plane.x), y_label, 1000, 540, false};
   if (not_drawn > 0)
     axes.x_label += fmt::format("  ({} trial{} without {} not drawn)", not_drawn, not_drawn == 1 ? "" : "s",
                                 plane.x == Quantity::latency_ms ? "a latency" : "a value");
@@ -186,8 +186,10 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
 std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments) {
   const std::vector<std::string>& names = experiments.front().record.info.objective_names;
   bool any_accuracy = false, all_accuracy = true;
+  const bool by_metric = std::find(names.begin(), names.end(), "accuracy") != names.end();
+  const std::string& metric = experiments.front().accuracy_metric;
   for (const ExperimentReport& e : experiments) {
-    HWNAS_CHECK(e.record.info.objective_names == names);
+    HWNAS_CHECK(e.record.info.objective_names == names && (!by_metric || e.accuracy_metric == metric));
     const bool accuracy = e.record.accuracy_evaluations > 0;
     any_accuracy = any_accuracy || accuracy, all_accuracy = all_accuracy && accuracy;
   }
@@ -258,10 +260,14 @@ std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments) 
     clipped = fmt::format("  (values above {} drawn at the top)", short_number(*axes.y_max));
   }
   std::string objectives;
-  for (const std::string& name : names) objectives += (objectives.empty() ? "" : ", ") + name;
+  // "accuracy (100 x mIoU)": the metric named where it is known.
+  const auto named = [&](const std::string& name) {
+    return name == "accuracy" && !metric.empty() ? quantity_label(Quantity::accuracy, metric) : name;
+  };
+  for (const std::string& name : names) objectives += (objectives.empty() ? "" : ", ") + named(name);
   const std::string y_label = hypervolume ? "hypervolume of " + objectives
                               : negate    ? names.front().substr(1) + " (lower is better)"
-                                          : names.front() + " (higher is better)";
+                                          : named(names.front()) + " (higher is better)";
   axes.x_label = x_label + clipped;
   axes.y_label = y_label;
   return line_chart(axes, series);

@@ -13,8 +13,9 @@ namespace hwnas::report::detail {
 /// A quantity a scatter axis shows.
 enum class Quantity { accuracy, latency_ms, peak_activation_kib, weight_kib };
 
-/// "accuracy (%)", "latency (ms)", "peak activation memory (KiB)", "weight memory (KiB)".
-std::string quantity_label(Quantity q);
+/// "accuracy (100 x mIoU)" (`metric`: ExperimentReport::accuracy_metric; "accuracy (%)"
+/// when it is ""), "latency (ms)", "peak activation memory (KiB)", "weight memory (KiB)".
+std::string quantity_label(Quantity q, const std::string& metric = {});
 /// The quantity of `m`; unset when it was not computed (accuracy, latency).
 std::optional<double> quantity_value(const search::Metrics& m, Quantity q);
 
@@ -54,8 +55,9 @@ std::optional<double> front_zoom(const search::ExperimentRecord& record, const P
 /// of 2 or 3 objectives, the hypervolume of the feasible
 /// front so far (search/pareto.h), the reference point being each objective's worst
 /// feasible value over all the experiments, less 5% of its range.
-/// Every experiment must have the same objectives (search_report.cpp draws one chart per
-/// list of objectives).
+/// Every experiment must have the same objectives and, when they include accuracy, the
+/// same accuracy metric, which the y axis names (search_report.cpp draws one chart per
+/// such group).
 std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments);
 
 /// HTML: the per-layer latency of the best trial beside the baseline's (the same scale),

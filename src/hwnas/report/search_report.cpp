@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include <map>
+#include <set>
 
 #include "hwnas/base/error.h"
 #include "hwnas/report/html.h"
@@ -35,13 +36,20 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-// The head of the trial table: the plane's metrics and the others.
-const char* kMetricHeads =
-    "<th>accuracy</th><th>latency (ms)</th><th>peak activation (KiB)</th><th>weights (KiB)</th>"
-    "<th>params</th><th>MACs</th>";
+// The head of the trial table: the plane's metrics and the others. `accuracy`: what the
+// accuracy column says it is ("accuracy (100 x mIoU)").
+std::string metric_heads(const std::string& accuracy) {
+  return "<th>" + escape_html(accuracy) +
+         "</th><th>latency (ms)</th><th>peak activation (KiB)</th><th>weights (KiB)</th><th>params</th><th>MACs</th>";
+}
 
-std::string metric_cells(const search::Metrics& m) {
-  return cell(m.accuracy, "{:.2f}") + cell(m.latency_ms) + cell(m.peak_activation_bytes / 1024.0, "{:.1f}") +
+// `metric`: written after the accuracy in its cell, where a column holds several metrics.
+std::string metric_cells(const search::Metrics& m, const std::string& metric = {}) {
+  const std::string accuracy =
+      m.accuracy && !metric.empty()
+          ? fmt::format("<td class=\"num\">{:.2f} ({})</td>", *m.accuracy, escape_html(metric))
+          : cell(m.accuracy, "{:.2f}");
+  return accuracy + cell(m.latency_ms) + cell(m.peak_activation_bytes / 1024.0, "{:.1f}") +
          cell(m.weight_bytes / 1024.0, "{:.1f}") + cell(double(m.params), "{:.0f}") + cell(double(m.macs), "{:.0f}");
 }
 
@@ -78,9 +86,11 @@ std::string summary(const ExperimentReport& e) {
   return out + "</table>\n";
 }
 
-std::string trial_table(const search::ExperimentRecord& r, const std::vector<std::size_t>& rows,
+std::string trial_table(const ExperimentReport& e, const std::vector<std::size_t>& rows,
                         const std::optional<ExperimentReport::Baseline>& baseline) {
-  std::string out = fmt::format("<table>\n<tr><th>trial</th><th>genome</th><th>architecture</th>{}</tr>\n", kMetricHeads);
+  const search::ExperimentRecord& r = e.record;
+  std::string out = fmt::format("<table>\n<tr><th>trial</th><th>genome</th><th>architecture</th>{}</tr>\n",
+                                metric_heads(detail::quantity_label(Quantity::accuracy, e.accuracy_metric)));
   for (std::size_t i : rows) {
     const search::Trial& t = r.trials[i];
     out += fmt::format("<tr><td class=\"num\">{}</td>{}{}{}</tr>\n", t.index, text_cell(space::to_text(t.genome)),
@@ -129,14 +139,15 @@ std::string experiment_section(const ExperimentReport& e, std::size_t number, bo
   if (const std::optional<double> zoom = detail::front_zoom(r, plane, front))
     out += "<h3>Near the Pareto front</h3>\n" + detail::trials_scatter(e, plane, front, zoom);
   out += "<h3>Per-layer latency</h3>\n" + detail::layer_charts(e);
-  out += fmt::format("<h3>Pareto front: {} against {} ({} architectures)</h3>\n", detail::quantity_label(plane.y),
+  out += fmt::format("<h3>Pareto front: {} against {} ({} architectures)</h3>\n",
+                     escape_html(detail::quantity_label(plane.y, e.accuracy_metric)),
                      detail::quantity_label(plane.x), front.size());
-  out += front.empty() ? "<p class=\"note\">No feasible trial.</p>\n" : trial_table(r, front, e.baseline);
+  out += front.empty() ? "<p class=\"note\">No feasible trial.</p>\n" : trial_table(e, front, e.baseline);
   if (const std::optional<std::size_t> best = search::best_trial(r)) {
     const std::string& name = r.info.objective_names.front();
     out += fmt::format("<h3>Best trial ({})</h3>\n", escape_html(name.starts_with("-") ? "lowest " + name.substr(1)
                                                                                         : "highest " + name));
-    out += trial_table(r, {*best}, std::nullopt);
+    out += trial_table(e, {*best}, std::nullopt);
   }
   out += failures(r);
   out += "<h3>Experiment config</h3>\n<pre>" + escape_html(r.info.config_yaml, /*multiline=*/true) + "</pre>\n";
@@ -144,9 +155,19 @@ std::string experiment_section(const ExperimentReport& e, std::size_t number, bo
 }
 
 std::string comparison(const std::vector<ExperimentReport>& experiments) {
+  // Accuracies of different metrics (100 x mIoU, 100 x mAP@0.5, top-1 %) are not one
+  // quantity: one column names its metric, or each cell names its own (s29 finding 2).
+  // (A latency-only experiment has no accuracy to name.)
+  std::set<std::string> metrics;
+  for (const ExperimentReport& e : experiments)
+    if (e.record.accuracy_evaluations > 0) metrics.insert(e.accuracy_metric);
+  const bool one_metric = metrics.size() <= 1;
+  const std::string accuracy_head = !one_metric      ? "accuracy (metrics differ: each value names its own)"
+                                    : metrics.empty() ? "accuracy"
+                                                      : detail::quantity_label(Quantity::accuracy, *metrics.begin());
   std::string out = "<h2>Comparison</h2>\n<table>\n<tr><th>experiment</th><th>space</th><th>trials</th>"
                     "<th>accuracy evaluations</th><th>best trial</th>" +
-                    std::string(kMetricHeads) + "</tr>\n";
+                    metric_heads(accuracy_head) + "</tr>\n";
   for (std::size_t k = 0; k < experiments.size(); ++k) {
     const search::ExperimentRecord& r = experiments[k].record;
     const std::optional<std::size_t> best = search::best_trial(r);
@@ -154,17 +175,25 @@ std::string comparison(const std::vector<ExperimentReport>& experiments) {
                        "<td class=\"num\">{}</td>",
                        k + 1, escape_html(detail::experiment_label(experiments[k])), escape_html(r.info.space),
                        r.trials.size(), r.accuracy_evaluations);
-    out += best ? fmt::format("<td class=\"num\">{}</td>{}", *best, metric_cells(r.trials[*best].metrics))
+    const std::string metric = one_metric ? "" : experiments[k].accuracy_metric.empty()
+                                                     ? "metric unknown"
+                                                     : experiments[k].accuracy_metric;
+    out += best ? fmt::format("<td class=\"num\">{}</td>{}", *best, metric_cells(r.trials[*best].metrics, metric))
                 : "<td colspan=\"7\">no feasible trial</td>";
     out += "</tr>\n";
   }
   out += "</table>\n<h3>Search progress</h3>\n";
-  // One chart per list of objectives: curves of accuracy and of -latency_ms on one axis
-  // would compare unlike numbers.
+  // One chart per list of objectives and accuracy metric: curves of accuracy and of
+  // -latency_ms, or of 100 x mIoU and 100 x mAP@0.5, on one axis would compare unlike numbers.
+  const auto metric_of = [](const ExperimentReport& e) {
+    const std::vector<std::string>& names = e.record.info.objective_names;
+    return std::find(names.begin(), names.end(), "accuracy") != names.end() ? e.accuracy_metric : std::string();
+  };
   std::vector<std::vector<ExperimentReport>> groups;
   for (const ExperimentReport& e : experiments) {
     const auto same = [&](const std::vector<ExperimentReport>& g) {
-      return g.front().record.info.objective_names == e.record.info.objective_names;
+      return g.front().record.info.objective_names == e.record.info.objective_names &&
+             metric_of(g.front()) == metric_of(e);
     };
     if (const auto g = std::find_if(groups.begin(), groups.end(), same); g != groups.end()) g->push_back(e);
     else groups.push_back({e});
@@ -172,7 +201,10 @@ std::string comparison(const std::vector<ExperimentReport>& experiments) {
   for (const std::vector<ExperimentReport>& g : groups) {
     if (groups.size() > 1) {
       std::string names;
-      for (const std::string& n : g.front().record.info.objective_names) names += (names.empty() ? "" : ", ") + n;
+      const std::string metric = metric_of(g.front());
+      for (const std::string& n : g.front().record.info.objective_names)
+        names += (names.empty() ? "" : ", ") +
+                 (n == "accuracy" && !metric.empty() ? detail::quantity_label(Quantity::accuracy, metric) : n);
       out += fmt::format("<h4>Experiments that maximise {}</h4>\n", escape_html(names));
     }
     out += detail::best_so_far_chart(g);

@@ -29,6 +29,10 @@ using LayerLatencies = std::vector<std::pair<std::string, double>>;
 struct ExperimentReport {
   search::ExperimentRecord record;  // what read_experiment gives; at least one trial
   std::vector<search::Constraint> constraints;  // the objective's hard constraints
+  /// What its accuracy is, search::accuracy_metric of the stored config ("100 x mIoU",
+  /// "100 x mAP@0.5", "top-1 %", ...; "" unknown): the accuracy axes and columns name it,
+  /// and experiments of different metrics are never drawn or listed as one quantity.
+  std::string accuracy_metric;
 
   /// The space's reference network, when it has one. Its accuracy is known only when the
   /// search evaluated its genome (a trial); latency and memory come from the cost model.
@@ -49,8 +53,8 @@ struct ExperimentReport {
 std::string render_report(const std::vector<ExperimentReport>& experiments);
 
 /// Completes a record read from an experiment store from its stored config: the
-/// objective's constraints, the baseline's metrics (its trial when the search evaluated
-/// its genome, else the cost model's latency and memory without accuracy) and the
+/// objective's constraints, the accuracy metric, the baseline's metrics (its trial when the
+/// search evaluated its genome, else the cost model's latency and memory without accuracy) and the
 /// per-layer latencies of the best and the baseline network (CostModel::layer_latency_ms,
 /// the config's space and latency source rebuilt). A source that cannot be rebuilt any
 /// more (a moved estimator file) does not stop the report: layers_note says why. Throws

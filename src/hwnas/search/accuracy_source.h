@@ -60,6 +60,11 @@ class AccuracySource {
 /// "accuracy" is 100 × mIoU or 100 × mAP@0.5 and nothing said so).
 std::string accuracy_metric(const YAML::Node& experiment);
 
+/// What AccuracySource::baseline() is for the experiment's config: "all-background" for a
+/// segmentation accuracy.train, "prior-box" for detection (the words of hwnas train's output,
+/// cli/train_output.cpp), "" otherwise (no baseline is measured).
+std::string accuracy_baseline_name(const YAML::Node& experiment);
+
 /// A source whose settings are read and checked, not started yet: a search checks its
 /// whole config (the schedule, the strategy, a resumed store) before anything slow runs.
 struct PlannedSource {

@@ -350,6 +350,11 @@ std::string accuracy_metric(const YAML::Node& experiment) {
   return "";
 }
 
+std::string accuracy_baseline_name(const YAML::Node& experiment) {
+  const std::string metric = accuracy_metric(experiment);
+  return metric == "100 x mIoU" ? "all-background" : metric == "100 x mAP@0.5" ? "prior-box" : "";
+}
+
 std::vector<std::unique_ptr<AccuracySource>> start_accuracy_sources(std::vector<PlannedSource> planned) {
   std::vector<std::unique_ptr<AccuracySource>> sources(planned.size());
   for (std::size_t i = planned.size(); i-- > 0;) sources[i] = planned[i].start();

@@ -68,6 +68,10 @@ class ExperimentCostModel : public CostModel {
     return r;
   }
 
+  std::optional<double> accuracy_baseline() const override {
+    return accuracy_.empty() ? std::nullopt : accuracy_.back()->baseline();
+  }
+
   std::optional<double> budget_use(const space::Genome& genome) override {
     if (!has_budget_) return std::nullopt;
     Metrics metrics;

@@ -46,6 +46,12 @@ class CostModel {
   /// (the accuracy sources are; accuracy_pool.h runs it so).
   virtual AccuracyResult evaluate_accuracy(const AccuracyJob& job) const = 0;
 
+  /// The top rung's trivial baseline on the accuracy scale (AccuracySource::baseline: a
+  /// scene task's all-background mIoU or prior-box mAP@0.5, x 100), once an evaluation in
+  /// this process has measured it; nullopt otherwise (other sources, no evaluation yet, the
+  /// evaluations run by other processes under mpirun).
+  virtual std::optional<double> accuracy_baseline() const { return std::nullopt; }
+
   /// Whether `trial`, from screen(), waits for an accuracy evaluation.
   bool awaits_accuracy(const Trial& trial) const {
     return rungs() > 0 && trial.status == TrialStatus::ok && trial.feasible && !trial.accuracy_evaluated;

@@ -253,6 +253,7 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   result.outcome = search_loop({*space, *cost_model, *strategy, filters, precision, pool, &schedule}, *store,
                                config.budget, hooks);
   result.record = read_experiment(dir);
+  result.accuracy_baseline = cost_model->accuracy_baseline();
   return result;
 }
 

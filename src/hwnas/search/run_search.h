@@ -37,6 +37,7 @@ struct SearchProgress {
   double done = 0, total = 1;  // of the budget that ends the search first to reach, in its unit
   std::optional<double> best;  // the best trial's first objective value
   std::string objective;       // its name, e.g. "accuracy", "-latency_ms"
+  std::optional<double> accuracy_baseline;  // CostModel::accuracy_baseline, when known
 };
 
 struct SearchHooks {
@@ -110,6 +111,9 @@ struct SearchResult {
   /// A resumed search whose budget was spent before it: nothing ran, and this is the
   /// budget key that stopped it ("budget.trials"), to raise to continue; "" otherwise.
   std::string spent_budget_key;
+  /// The top rung's trivial baseline when this run measured it (CostModel::accuracy_baseline;
+  /// unset for a run that evaluated nothing, and under mpirun).
+  std::optional<double> accuracy_baseline;
 };
 
 /// The experiment's space as run_search builds it: `space:` (a name, a file, or a mapping

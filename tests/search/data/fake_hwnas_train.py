@@ -18,7 +18,10 @@ runs, with made-up, deterministic numbers of the model file's bytes:
   proxy --serve --proxy NAME [...]   {"scores": {NAME: {"defined": true, "value": bytes}}}
   train MODEL ... --json             {"status": "ok", "accuracy": A, "metrics": {"top1": A / 100},
                                       "train_seconds": 0.001}, A = 80 + (bytes mod 97) / 10
-  train --serve [...]                the same object per model line
+  train --serve [...]                the same object per model line; with --task segmentation,
+                                      A = 10 + (bytes mod 97) / 10 ($FAKE_TRAIN_LEARNS_NOTHING set:
+                                      A = 7.27, the baseline) and metrics {"miou": A / 100,
+                                      "baseline_miou": 0.0727} (the all-background baseline)
   supernet train SPACE ... --out F --json   writes "ok" to F; {"status": "ok", "train_seconds": 0.001}
                                       (bench/families.py's smoke run)
 
@@ -92,9 +95,15 @@ elif args[:1] == ["proxy"] and "--serve" in args:
     name = args[args.index("--proxy") + 1]
     serve(lambda path: {"scores": {name: {"defined": True, "value": float(size(path))}}})
 elif args[:1] == ["train"] and ("--json" in args or "--serve" in args):
+    segmentation = "--task" in args and args[args.index("--task") + 1] == "segmentation"
+
     def trained(path):
         accuracy = 80 + (size(path) % 97) / 10
-        return {"status": "ok", "accuracy": accuracy, "metrics": {"top1": accuracy / 100}, "train_seconds": 0.001}
+        metrics = {"top1": accuracy / 100}
+        if segmentation:
+            accuracy = 7.27 if os.environ.get("FAKE_TRAIN_LEARNS_NOTHING") else 10 + (size(path) % 97) / 10
+            metrics = {"miou": accuracy / 100, "baseline_miou": 0.0727}
+        return {"status": "ok", "accuracy": accuracy, "metrics": metrics, "train_seconds": 0.001}
 
     if "--serve" in args:
         def logged(path):
