@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <chrono>
 #include <set>
@@ -16,6 +17,7 @@
 #include "hwnas/search/run_search.h"
 #include "hwnas/search/search_step.h"
 #include "search/experiment_fakes.h"
+#include "search/killing_cost_model.h"
 
 namespace hwnas::search {
 namespace {
@@ -224,23 +226,7 @@ TEST(ExperimentLoop, ATrialThatFailedWithTheInterruptionIsNotStored) {
 TEST(ExperimentLoop, AnEvaluationKilledFromOutsideIsNamedAtOnceAndNotStored) {
   const FakeProblem problem;
   TestDir dir;
-  struct Killed final : CostModel {
-    FakeCostModel inner;
-    mutable int calls = 0;
-    explicit Killed(const FakeProblem& p) : inner(p) {}
-    Trial screen(const space::Genome& g) override { return inner.screen(g); }
-    std::int32_t rungs() const override { return 1; }
-    AccuracyResult evaluate_accuracy(const AccuracyJob& job) const override {
-      if (++calls != 2) return inner.evaluate_accuracy(job);
-      AccuracyResult r{job.id, std::nullopt, "hwnas-train: 'hwnas-train' was killed by signal 9 (Killed)", 0};
-      r.killed = true;
-      return r;
-    }
-    Feedback feedback(const Trial& t) const override { return inner.feedback(t); }
-    std::size_t objectives() const override { return 1; }
-    std::vector<std::string> objective_names() const override { return {"accuracy"}; }
-    std::vector<std::pair<std::string, double>> layer_latency_ms(const graph::Graph&) const override { return {}; }
-  } cost(problem);
+  testing::KillingCostModel cost(problem, 2, SIGKILL, "hwnas-train: 'hwnas-train' was killed by signal 9 (Killed)");
   const space::Filters no_filters;
   const std::unique_ptr<Strategy> s = make_strategy("random", nlohmann::json::object(), {&problem.space, 7, 1});
   std::vector<std::string> notes;
