@@ -19,7 +19,7 @@ namespace {
 /// Whether `spec` names a YAML file whose top level is a search space's (it has `stages`):
 /// read only when the model reader refused it, so a file that does not read is no space.
 bool is_space_file(std::string_view spec) {
-  if (!spec.ends_with(".yaml") && !spec.ends_with(".yml")) return false;
+  if (!space::is_space_file(spec)) return false;
   try {
     const YAML::Node root = YAML::LoadFile(std::string(spec));
     return root.IsMap() && root["stages"].IsDefined() && !root["layers"].IsDefined() && !root["blocks"].IsDefined();

@@ -35,7 +35,7 @@ namespace {
 
 namespace sn = train::supernet;
 
-bool is_space_file(const std::string& arg) { return arg.ends_with(".yaml") || arg.ends_with(".yml"); }
+using space::is_space_file;
 
 
 // MODEL|ARCH: a model file (an existing file, or a path: a '/' or a model file's ending),

@@ -45,8 +45,6 @@ std::string resolve_experiment_path(std::string_view value, const std::string& e
   return (fs::path(experiment_file).parent_path() / p).lexically_normal().string();
 }
 
-bool names_space_file(std::string_view spec) { return spec.ends_with(".yaml") || spec.ends_with(".yml"); }
-
 bool from_set(const std::set<std::string>& set_keys, std::string_view key) {
   std::string k;  // "rungs[1]" as --set writes it: "rungs.1"
   for (const char c : key) {

@@ -36,10 +36,6 @@ std::filesystem::path data_dir();
 std::string resolve_experiment_path(std::string_view value, const std::string& experiment_file,
                                     std::string_view where);
 
-/// Whether a `space:` value names a space file (it ends in .yaml or .yml) rather than a
-/// built-in space (docs/experiments.md, "space").
-bool names_space_file(std::string_view spec);
-
 /// Whether `key` (dotted; a list index as ".1" or "[1]") is one of the keys `set_keys`
 /// (--set's dotted keys) gave: the key itself, a mapping above it or a key below it.
 bool from_set(const std::set<std::string>& set_keys, std::string_view key);

@@ -13,6 +13,7 @@
 #include "hwnas/base/error.h"
 #include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/experiment_input.h"
+#include "hwnas/space/registry.h"
 
 namespace hwnas::search {
 namespace {
@@ -178,7 +179,7 @@ YAML::Node without_space_file(const YAML::Node& root) {
   YAML::Node copy = YAML::Clone(root);
   const YAML::Node space = copy["space"];
   const YAML::Node name = space.IsMap() ? space["name"] : space;
-  if (!name.IsScalar() || !names_space_file(name.Scalar())) return copy;
+  if (!name.IsScalar() || !space::is_space_file(name.Scalar())) return copy;
   if (space.IsMap()) {
     copy["space"].remove("name");
   } else {

@@ -63,7 +63,7 @@ std::unique_ptr<space::Space> make_experiment_space(const ExperimentConfig& conf
     }
   }
   // A space file is found as every file the experiment names (experiment_input.h).
-  const bool file = names_space_file(spec);
+  const bool file = space::is_space_file(spec);
   const std::string path = file ? resolve_experiment_path(spec, config.file, "space") : spec;
   std::error_code ec;
   if (file && !std::filesystem::exists(path, ec)) {  // named at the space: key (s26 second pass, finding 8)

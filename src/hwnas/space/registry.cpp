@@ -14,10 +14,6 @@
 namespace hwnas::space {
 namespace {
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 /// The top-level key that makes `text` a model file rather than a space ("layers",
 /// "blocks"), or empty: asked only when the space reader refused it.
 std::string model_file_key(const std::string& text) {
@@ -57,6 +53,10 @@ std::vector<std::string> builtin_space_names() {
   return names;
 }
 
+bool is_space_file(std::string_view name_or_path) {
+  return name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml");
+}
+
 std::unique_ptr<Space> make_space(std::string_view name_or_path, const SpaceOptions& options) {
   for (const BuiltinSpaceText& text : builtin_space_texts())
     if (name_or_path == text.name) {
@@ -70,7 +70,7 @@ std::unique_ptr<Space> make_space(std::string_view name_or_path, const SpaceOpti
                       "' has no uncurated twin (only YAML spaces have channel choices to uncurate)");
     return name_or_path == "nb201" ? make_nb201_space() : make_fbnet_space();
   }
-  if (ends_with(name_or_path, ".yaml") || ends_with(name_or_path, ".yml")) {
+  if (is_space_file(name_or_path)) {
     const std::string path(name_or_path);
     const std::string text = read_text_file(path, "space file");
     try {

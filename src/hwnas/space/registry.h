@@ -39,6 +39,10 @@ SpaceOptions space_options_for_estimator(std::int32_t detected_cout_lanes, std::
 /// Names of the built-in spaces, in the order `hwnas space show` lists them.
 std::vector<std::string> builtin_space_names();
 
+/// Whether `name_or_path` names a space file rather than a built-in: it ends in .yaml or
+/// .yml (make_space's rule; nothing is read).
+bool is_space_file(std::string_view name_or_path);
+
 /// A built-in by name, else a YAML space file (a path ending in .yaml or .yml). Throws
 /// UserError "unknown space 'X'; built-in spaces: ...; or give a .yaml file" for any other
 /// name, and the space file's errors (yaml_space.h). nb201 and fbnet refuse `uncurated`.

@@ -30,7 +30,7 @@ const PickleKind& supernet_kind() {
 
 namespace fs = std::filesystem;
 
-bool is_space_file(std::string_view space) { return space.ends_with(".yaml") || space.ends_with(".yml"); }
+using space::is_space_file;
 
 // The existing files of supernet_space's lookup, in its order: the space file `f` names
 // where it was, where it was relative to the supernet file, one of its name beside it.
