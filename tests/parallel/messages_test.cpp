@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 
 #include "hwnas/base/error.h"
 #include "hwnas/parallel/messages.h"
@@ -32,7 +33,18 @@ TEST(MpiMessages, ResultsRoundTripBitForBit) {
     EXPECT_EQ(*back.accuracy, accuracy);  // exactly, not nearly
     EXPECT_EQ(back.seconds, r.seconds);
     EXPECT_EQ(back.failure, "");
+    EXPECT_FALSE(back.baseline);  // not measured (every source but a scene task's training)
   }
+  // A scene task's trivial baseline (100 x the all-background mIoU), measured by a worker
+  // rank's training: rank 0's search shows it (docs/parallel.md).
+  search::AccuracyResult scene{9, 41.5, "", 3.0};
+  scene.baseline = 35.2;
+  EXPECT_NE(result_message(scene).find(R"("baseline":35.2)"), std::string::npos) << result_message(scene);
+  scene.baseline = std::nextafter(35.2, 0.0);
+  const std::optional<double> baseline = parse_result_message(result_message(scene), 2).baseline;
+  ASSERT_TRUE(baseline);
+  EXPECT_EQ(*baseline, *scene.baseline);  // exactly
+  EXPECT_FALSE(parse_result_message(result_message(search::AccuracyResult{9, 41.5, "", 3.0}), 2).baseline);
   const search::AccuracyResult failed{
       8, std::nullopt, "accuracy: 'python3' exited with status 1; stderr ends: 'say \"hi\" \xc3\xa9\\'", 0.5};
   const search::AccuracyResult back = parse_result_message(result_message(failed), 1);
@@ -89,6 +101,14 @@ TEST(MpiMessages, ForeignMessagesAreInternalErrorsNamingTheRank) {
   EXPECT_THROW(
       parse_result_message(R"({"id": 1, "accuracy": "high", "failure": "", "seconds": 1, "killed": false})", 1),
       InternalError);
+  // A result of an hwnas from before the baseline travelled: two builds under one mpirun.
+  EXPECT_THROW(parse_result_message(
+                   R"({"id": 1, "accuracy": 5, "failure": "", "seconds": 1, "killed": false, "signal": 9})", 1),
+               InternalError);
+  EXPECT_THROW(parse_result_message(R"({"id": 1, "accuracy": 5, "failure": "", "seconds": 1, "killed": false, )"
+                                    R"("signal": 9, "baseline": "low"})",
+                                    1),
+               InternalError);
   EXPECT_THROW(parse_error_message(R"({"id": 1, "kind": "fatal", "message": ""})", 1), InternalError);
 }
 

@@ -16,6 +16,7 @@
 
 #include "mpirun.h"
 #include "support/search_checks.h"
+#include "train/data_support.h"
 
 namespace hwnas::testing {
 namespace {
@@ -172,6 +173,35 @@ TEST(MpiSearch, BadInputIsOneLineWhateverTheRanks) {
   mpi_search(3, {config, "--out", dir, "--set", "budget.trials=2"});
   expect_one_line({"-np", n, hwnas_path, "search", config, "--out", dir},
                   "holds an experiment already (experiment.db); use --resume");
+}
+
+// A scene task's trivial baseline is measured by the trainings, which run in the worker
+// ranks: it travels with their results (messages.h), so rank 0's search shows it, and the
+// store keeps it for a resumed search run alone. The fake hwnas-train (tests/search/data)
+// answers 100 x mIoU with the all-background baseline 7.27.
+TEST(MpiSearch, TheWorkersBaselineReachesTheSearchAndTheStore) {
+  REQUIRE_MPIRUN();
+  HWNAS_REQUIRE_FASHION_MNIST();
+  const std::filesystem::path bin = fresh_path("fake-bin");
+  std::filesystem::create_directories(bin);
+  std::filesystem::copy_file(HWNAS_BINARY, bin / "hwnas", std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(std::filesystem::path(HWNAS_SOURCE_DIR) / "tests/search/data/fake_hwnas_train.py",
+                             bin / "hwnas-train", std::filesystem::copy_options::overwrite_existing);
+  const std::string program = (bin / "hwnas").string(), config = fresh_path("scenes.yaml"),
+                    dir = fresh_path("scenes");
+  ::setenv("HWNAS_SCENE_CACHE_DIR", fresh_path("scene-cache").c_str(), 1);  // mpirun passes it on
+  std::ofstream(config) << "space: " << HWNAS_SOURCE_DIR << "/configs/spaces/mobilenet-seg-scenes.yaml\n"
+                        << "accuracy:\n  train: {task: segmentation, epochs: 1, scenes: 64, test_scenes: 16}\n"
+                        << "objective: {maximize: accuracy}\nstrategy: {name: random}\nseed: 1\n"
+                        << "budget: {trials: 2}\n";
+  const nlohmann::json mpi = parse_json(mpirun(3, program, {"search", config, "--out", dir, "--json"}));
+  EXPECT_EQ(mpi.at("accuracy_metric"), "100 x mIoU");
+  EXPECT_EQ(mpi.at("accuracy_baseline"), 7.27) << mpi.dump().substr(0, 400);
+  // Resumed alone with its budget spent: nothing trains, the store's baseline is shown.
+  const nlohmann::json resumed = parse_json(
+      run_program({program, "search", config, "--out", dir, "--resume", "--set", "parallel.batch=2", "--json"}));
+  EXPECT_EQ(resumed.at("accuracy_baseline"), 7.27);
+  ::unsetenv("HWNAS_SCENE_CACHE_DIR");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -58,6 +59,45 @@ class FakeCostModel final : public CostModel {
 
  private:
   const FakeProblem& problem_;
+};
+
+/// Every genome feasible, its accuracy evaluation `evaluate` (failures included), its
+/// evaluation key `key` (none: every genome its own); counts the evaluations it runs. For
+/// loop tests without constraints.
+class FunctionCostModel final : public CostModel {
+ public:
+  using Evaluate = std::function<AccuracyResult(const AccuracyJob&)>;
+  using Key = std::function<std::optional<std::uint64_t>(const space::Genome&)>;
+  explicit FunctionCostModel(Evaluate evaluate, Key key = {}) : evaluate_(std::move(evaluate)), key_(std::move(key)) {}
+
+  Trial screen(const space::Genome& genome) override {
+    Trial t;
+    t.genome = genome;
+    t.arch = space::to_text(genome);
+    t.feasible = true;
+    return t;
+  }
+  std::int32_t rungs() const override { return 1; }
+  AccuracyResult evaluate_accuracy(const AccuracyJob& job) const override {
+    ++evaluations;
+    return evaluate_(job);
+  }
+  std::optional<std::uint64_t> evaluation_key(const space::Genome& genome, std::int32_t) const override {
+    return key_ ? key_(genome) : std::nullopt;
+  }
+  Feedback feedback(const Trial& t) const override {
+    if (!t.metrics.accuracy) return {t.genome, Feedback::Status::failed, {}};
+    return {t.genome, Feedback::Status::ok, {*t.metrics.accuracy}};
+  }
+  std::size_t objectives() const override { return 1; }
+  std::vector<std::string> objective_names() const override { return {"accuracy"}; }
+  std::vector<std::pair<std::string, double>> layer_latency_ms(const graph::Graph&) const override { return {}; }
+
+  mutable std::atomic<int> evaluations{0};  // evaluate_accuracy calls
+
+ private:
+  Evaluate evaluate_;
+  Key key_;
 };
 
 /// What the loop tests store about an experiment on the fake problem.

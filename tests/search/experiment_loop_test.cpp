@@ -107,23 +107,9 @@ TEST(ExperimentLoop, AGenomeAskedAgainIsAnsweredFromTheRecords) {
 TEST(ExperimentLoop, StopsWhenEveryArchitectureWasEvaluated) {
   const testing::TinySpace tiny;
   TestDir dir;
-  struct TinyCost final : CostModel {
-    Trial screen(const space::Genome& g) override {
-      Trial t;
-      t.genome = g;
-      t.arch = space::to_text(g);
-      t.feasible = true;
-      return t;
-    }
-    std::int32_t rungs() const override { return 1; }
-    AccuracyResult evaluate_accuracy(const AccuracyJob& job) const override {
-      return {job.id, job.genome.genes[0] * 3 + job.genome.genes[1], "", 0};
-    }
-    Feedback feedback(const Trial& t) const override { return {t.genome, Feedback::Status::ok, {*t.metrics.accuracy}}; }
-    std::size_t objectives() const override { return 1; }
-    std::vector<std::string> objective_names() const override { return {"accuracy"}; }
-    std::vector<std::pair<std::string, double>> layer_latency_ms(const graph::Graph&) const override { return {}; }
-  } cost;
+  testing::FunctionCostModel cost([](const AccuracyJob& job) {
+    return AccuracyResult{job.id, job.genome.genes[0] * 3 + job.genome.genes[1], "", 0};
+  });
   const std::unique_ptr<Strategy> s = make_strategy("evolution", nlohmann::json::object(), {&tiny, 3, 1});
   ExperimentStore store = ExperimentStore::create(dir.file("e"), fake_info("evolution"));
   const space::Filters no_filters;

@@ -265,6 +265,24 @@ TEST(ExperimentStore, AccuracyEvaluationsComeBackInCommitOrder) {
   EXPECT_EQ(e[2].accuracy, 72.0);
 }
 
+// The trivial baseline a scene task's training measured (s30: under mpirun a worker rank
+// measures it, and a resumed finished search or hwnas report measures nothing) is kept.
+TEST(ExperimentStore, TheAccuracyBaselineIsKept) {
+  TestDir dir;
+  {
+    ExperimentStore store = ExperimentStore::create(dir.file("run"), sample_info());
+    EXPECT_FALSE(store.info().accuracy_baseline);  // not measured yet
+    EXPECT_FALSE(read_experiment(dir.file("run")).info.accuracy_baseline);
+    store.record_accuracy_baseline(7.27);
+    store.update_config("seed: 2\n", {}, {});  // a resume's: the baseline stays
+  }
+  const ExperimentRecord r = read_experiment(dir.file("run"));
+  ASSERT_TRUE(r.info.accuracy_baseline);
+  EXPECT_EQ(*r.info.accuracy_baseline, 7.27);
+  EXPECT_EQ(r.info.config_yaml, "seed: 2\n");
+  EXPECT_EQ(ExperimentStore::open(dir.file("run")).info().accuracy_baseline, 7.27);
+}
+
 // The per-rung costs (hwnas search's rung_costs) are sums over the evaluations table, each
 // (genome, rung) once, failed ones counted: no column of their own, so an older store of
 // the same schema reads them too.

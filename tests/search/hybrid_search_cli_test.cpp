@@ -345,6 +345,18 @@ TEST(HybridSearchCli, AFixedResolutionTrainsANetworkOnce) {
     std::ifstream in(requests);
     const auto trainings = std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
     EXPECT_EQ(trainings, resolution == "32" ? 1 : 2) << "resolution " << resolution;  // 0: each network's own
+    // The copy is no accuracy evaluation: not counted, not stored (s29 fresh-user findings 3 and 14).
+    EXPECT_EQ(record.accuracy_evaluations, trainings) << "resolution " << resolution;
+    EXPECT_EQ(record.accuracy_copies, 2 - trainings) << "resolution " << resolution;
+    ASSERT_EQ(record.rung_costs.size(), 1U);
+    EXPECT_EQ(record.rung_costs[0].evaluations, trainings) << "resolution " << resolution;
+    if (resolution == "32") {
+      EXPECT_EQ(record.trials[1].metrics.accuracy, record.trials[0].metrics.accuracy);
+      EXPECT_EQ(record.trials[1].reason, "accuracy: as trial 0, the same network (not evaluated again)");
+      EXPECT_NE(r.out.find("1 accuracy evaluation (and 1 copy of a network evaluated before, not counted)"),
+                std::string::npos)
+          << r.out;
+    }
   }
 }
 

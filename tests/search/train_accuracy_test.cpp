@@ -8,8 +8,10 @@
 #include "cost_model_support.h"
 #include "hwnas/graph/zoo/zoo.h"
 #include "hwnas/search/accuracy_source.h"
+#include "hwnas/search/run_search.h"
 #include "hwnas/space/registry.h"
 #include "hwnas/train/data/fashion_mnist.h"
+#include "hwnas/train/scene_plan.h"
 #include "train/data_support.h"
 
 namespace hwnas::search {
@@ -55,10 +57,79 @@ TEST(TrainAccuracy, TrainsTheCandidateAndAnswersItsTopOnePercent) {
   const double a = accuracy_of(*s[0], kCheap);
   EXPECT_GT(a, 15.0);  // chance is 10%; measured 33.98 here with seed 0
   EXPECT_LE(a, 100.0);
-  // Asked again at this fixed resolution, a network is answered from the source's memory
-  // without training (HybridSearchCli.AFixedResolutionTrainsANetworkOnce counts the
-  // trainings); that the seed fixes hwnas-train's answer to a model is checked by
+  // That the seed fixes hwnas-train's answer to a model is checked by
   // TrainCli.ServeTrainsEachModelAsARunOfItsOwnWould.
+}
+
+// What a source evaluates (AccuracySource::evaluation_key): at a fixed resolution two
+// networks that differ only in their input resolution are one training; at each network's
+// own resolution they are two; a CSV row is the architecture string's.
+TEST(TrainAccuracy, AFixedResolutionMakesNetworksOfOtherResolutionsOneEvaluation) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  const graph::Graph at64 = graph::build_zoo_model("mobilenet_v2:width=0.25,res=64,classes=10");
+  const graph::Graph at96 = graph::build_zoo_model("mobilenet_v2:width=0.25,res=96,classes=10");
+  const graph::Graph wider = graph::build_zoo_model("mobilenet_v2:width=0.5,res=64,classes=10");
+  const space::Genome g = nb201().parse_arch(kCheap);
+  const std::string arch = "mobilenet_v2";
+  const auto key = [&](AccuracySource& s, const graph::Graph& network) { return s.evaluation_key({g, arch, network}); };
+  auto fixed = sources("accuracy:\n  train: {epochs: 1, subset: 0.01, resolution: 32, batch: 64, threads: 1}\n");
+  ASSERT_TRUE(key(*fixed[0], at64));
+  EXPECT_EQ(key(*fixed[0], at64), key(*fixed[0], at96));
+  EXPECT_NE(key(*fixed[0], at64), key(*fixed[0], wider));
+  auto own = sources("accuracy:\n  train: {epochs: 1, subset: 0.01, batch: 64, threads: 1}\n");
+  EXPECT_NE(key(*own[0], at64), key(*own[0], at96));
+  EXPECT_EQ(key(*own[0], at64), at64.hash());
+  // Through the cost model, from genomes (the rank 0 of mpirun computes it so, nothing run).
+  const auto model = testing::cost_model(train_yaml() + "objective: {maximize: accuracy}\n", nb201());
+  auto tiny = sources(train_yaml());
+  ASSERT_TRUE(model->evaluation_key(g, 0));
+  EXPECT_EQ(model->evaluation_key(g, 0), key(*tiny[0], nb201().decode(g)));
+  EXPECT_NE(model->evaluation_key(nb201().parse_arch(kCheap), 0), model->evaluation_key(nb201().parse_arch(kConv), 0));
+}
+
+// parallel.workers trainings hold their scenes at once: scenes that fit in half this
+// machine's memory once but not that many times are refused before anything runs, naming
+// parallel.workers (s30: the check counted one training).
+TEST(TrainAccuracy, TheScenesOfEveryTrainingAtOnceMustFit) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  const std::uint64_t memory = train::physical_memory_bytes();
+  ASSERT_GT(memory, 0U);
+  train::TrainOptions o;
+  o.task = train::Task::segmentation;
+  o.test_scenes = 16;
+  o.scenes = 1000;
+  while (train::scene_plan(o).bytes <= memory / 8) o.scenes *= 2;
+  const std::uint64_t bytes = train::scene_plan(o).bytes;
+  ASSERT_LE(bytes, memory / 2);  // one training fits
+  const auto workers = static_cast<std::int32_t>(memory / 2 / bytes + 1);  // 2 to 4 trainings do not
+  const char* old = std::getenv("HWNAS_SCENE_CACHE_DIR");
+  const std::string saved = old != nullptr ? old : "";
+  ::setenv("HWNAS_SCENE_CACHE_DIR", (scratch() / "scenes").c_str(), 1);
+  const std::string seg = std::string(HWNAS_SOURCE_DIR) + "/configs/spaces/mobilenet-seg-scenes.yaml";
+  write_file(file(), "space: " + seg + "\naccuracy:\n  train: {task: segmentation, scenes: " +
+                         std::to_string(o.scenes) +
+                         ", test_scenes: 16}\nobjective: {maximize: accuracy}\nstrategy: {name: random}\n"
+                         "budget: {trials: 1}\nparallel: {workers: " + std::to_string(workers) + "}\n");
+  const std::string dir = (scratch() / "scene-workers").string();
+  std::string why;
+  try {
+    run_search(read_experiment_config(file(), {}), dir, false, {});
+  } catch (const UserError& e) {
+    why = e.what();
+  }
+  EXPECT_TRUE(why.starts_with(file() + ": parallel.workers: " + std::to_string(workers) +
+                              " trainings at once (parallel.workers), each of " + std::to_string(o.scenes) +
+                              " training scenes, "))
+      << why;
+  EXPECT_TRUE(why.ends_with("; lower parallel.workers, scene_size, scenes or subset (or test_scenes)")) << why;
+  EXPECT_EQ(why.find('\n'), std::string::npos) << why;
+  EXPECT_FALSE(std::filesystem::exists(dir)) << "a refused search wrote its directory";
+  // One training fewer at once passes the check (the config's other checks follow it).
+  const std::unique_ptr<space::Space> space = space::make_space(seg, {});
+  EXPECT_NO_THROW(plan_accuracy_sources(load_yaml_file(file(), "experiment file"), file(), *space, {},
+                                        {workers - 1, "parallel.workers"}));
+  if (old != nullptr) ::setenv("HWNAS_SCENE_CACHE_DIR", saved.c_str(), 1);
+  else ::unsetenv("HWNAS_SCENE_CACHE_DIR");
 }
 
 TEST(TrainAccuracy, ADivergingTrainingIsAFailedTrialWithItsReason) {

@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -137,6 +138,7 @@ nlohmann::ordered_json result_json(const search::SearchResult& result, double wa
         {{"rung", c.rung}, {"evaluations", c.evaluations}, {"failed", c.failed}, {"killed", c.killed},
          {"seconds", json_number(c.seconds)}});
   return {{"evaluations", r.accuracy_evaluations},  // candidates evaluated for accuracy (budget.evaluations')
+          {"copies", r.accuracy_copies},  // candidates answered with another's evaluation (the same network)
           {"rung_evaluations", rung_evaluations(r)},
           {"latency_evaluations", r.latency_evaluations},
           {"repeats", r.state ? r.state->duplicates : 0},
@@ -147,7 +149,7 @@ nlohmann::ordered_json result_json(const search::SearchResult& result, double wa
           {"objectives", r.info.objective_names},
           {"accuracy_metric",
            words.metric.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(words.metric)},
-          {"accuracy_baseline", optional_json(result.accuracy_baseline)},
+          {"accuracy_baseline", optional_json(result.record.info.accuracy_baseline)},
           {"best", best ? summary_json(r.trials[*best]) : nlohmann::ordered_json(nullptr)},
           {"pareto", pareto},
           {"trials", trials}};
@@ -179,8 +181,13 @@ void print_human(const search::SearchResult& result, const std::string& dir, dou
           ? fmt::format("{} evaluated for accuracy ({} over {} rungs)", plural(r.accuracy_evaluations, "candidate"),
                         plural(rung_evaluations(r), "evaluation"), r.rung_costs.size())
           : plural(r.accuracy_evaluations, "accuracy evaluation");
-  fmt::print("search stopped: {}\n{}: {}, {}, {} answered from the records\n", printable(result.outcome.message),
-             plural(static_cast<std::int64_t>(r.trials.size()), "trial"), accuracy,
+  const std::string copies =
+      r.accuracy_copies > 0
+          ? fmt::format(" (and {} {} of a network evaluated before, not counted)", r.accuracy_copies,
+                        r.accuracy_copies == 1 ? "copy" : "copies")
+          : "";
+  fmt::print("search stopped: {}\n{}: {}{}, {}, {} answered from the records\n", printable(result.outcome.message),
+             plural(static_cast<std::int64_t>(r.trials.size()), "trial"), accuracy, copies,
              plural(r.latency_evaluations, "latency evaluation"), plural(r.state ? r.state->duplicates : 0, "repeat"));
   fmt::print("time: {:.1f} s in search steps (every session; what budget.seconds counts), {:.1f} s wall in this run "
              "(start-up included)\n",
@@ -193,13 +200,13 @@ void print_human(const search::SearchResult& result, const std::string& dir, dou
     const search::Trial& t = r.trials[*best];
     fmt::print("best: trial {}, {}latency {}, peak activations {} B, weights {} B\n  genome {}\n", t.index,
                t.metrics.accuracy ? fmt::format("accuracy {:.4g}{}, ", *t.metrics.accuracy,
-                                                metric_note(words, result.accuracy_baseline))
+                                                metric_note(words, result.record.info.accuracy_baseline))
                                   : "",
                metric_text(t.metrics.latency_ms, " ms"), t.metrics.peak_activation_bytes, t.metrics.weight_bytes,
                space::to_text(t.genome));
     // The best at the trivial answer's score learnt nothing (a training too short for the scenes).
-    if (t.metrics.accuracy && result.accuracy_baseline && !words.baseline_name.empty() &&
-        *t.metrics.accuracy <= *result.accuracy_baseline + 1e-6)
+    if (t.metrics.accuracy && result.record.info.accuracy_baseline && !words.baseline_name.empty() &&
+        *t.metrics.accuracy <= *result.record.info.accuracy_baseline + 1e-6)
       fmt::print("  no better than the {} baseline: the network learnt nothing; train longer "
                  "(accuracy.train.epochs, scenes, subset)\n",
                  words.baseline_name);
@@ -265,12 +272,18 @@ auto agreed(std::optional<parallel::MpiSession>& mpi, const Build& build) -> dec
   std::exit(status);
 }
 
+/// The evaluations that run at once on this rank's host under mpirun: its worker ranks.
+search::EvaluationsAtOnce at_once_on_this_host(const parallel::MpiSession& mpi) {
+  return {std::max(mpi.worker_ranks_on_this_host(), 1), "the worker ranks on this host (mpirun -np)"};
+}
+
 /// A worker rank of `mpirun ... hwnas search`: builds the experiment's accuracy evaluation
 /// from the same file and overrides as rank 0, then evaluates rank 0's jobs until it is
 /// told to stop. Prints nothing.
 void serve_as_worker(const SearchArgs& args, std::optional<parallel::MpiSession>& mpi) {
   const search::AccuracyFunction evaluate = agreed(mpi, [&] {
-    return search::make_experiment_accuracy(search::read_experiment_config(args.experiment, args.sets));
+    return search::make_experiment_accuracy(search::read_experiment_config(args.experiment, args.sets),
+                                            at_once_on_this_host(*mpi));
   });
   parallel::run_mpi_worker(*mpi, evaluate);
 }
@@ -299,7 +312,7 @@ void add_search_command(CLI::App& app) {
     // itself: an error every rank has is then rank 0's to print.
     const search::ExperimentConfig config = distributed ? agreed(mpi, [&] {
       search::ExperimentConfig c = read();
-      search::make_experiment_accuracy(c);
+      search::make_experiment_accuracy(c, at_once_on_this_host(*mpi));
       return c;
     }) : read();
     const std::unique_ptr<search::AccuracyPool> pool = distributed ? parallel::make_mpi_pool(*mpi) : nullptr;
@@ -326,6 +339,7 @@ void add_search_command(CLI::App& app) {
     search::SearchHooks hooks;
     hooks.stop = &g_stop;
     hooks.pool = pool.get();
+    if (distributed) hooks.pool_at_once = at_once_on_this_host(*mpi);
     hooks.started = [] { g_starting = false; };
     hooks.note = [&bar](const std::string& line) { bar.note(line); };
     const AccuracyWords words = accuracy_words(config);

@@ -52,7 +52,8 @@ std::string result_message(const search::AccuracyResult& result) {
               {"failure", result.failure},
               {"seconds", result.seconds},
               {"killed", result.killed},
-              {"signal", result.signal}}
+              {"signal", result.signal},
+              {"baseline", result.baseline ? Json(*result.baseline) : Json(nullptr)}}
       .dump();
 }
 
@@ -91,7 +92,8 @@ search::AccuracyJob parse_job_message(std::string_view text, int rank) {
 }
 
 search::AccuracyResult parse_result_message(std::string_view text, int rank) {
-  const Json j = parse_object(text, rank, "result", {"id", "accuracy", "failure", "seconds", "killed", "signal"});
+  const Json j =
+      parse_object(text, rank, "result", {"id", "accuracy", "failure", "seconds", "killed", "signal", "baseline"});
   search::AccuracyResult result;
   result.id = field<std::int64_t>(j, "id", rank, "result");
   if (!j.at("accuracy").is_null()) result.accuracy = field<double>(j, "accuracy", rank, "result");
@@ -99,6 +101,7 @@ search::AccuracyResult parse_result_message(std::string_view text, int rank) {
   result.seconds = field<double>(j, "seconds", rank, "result");
   result.killed = field<bool>(j, "killed", rank, "result");
   result.signal = field<int>(j, "signal", rank, "result");
+  if (!j.at("baseline").is_null()) result.baseline = field<double>(j, "baseline", rank, "result");
   return result;
 }
 

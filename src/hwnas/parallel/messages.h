@@ -3,8 +3,10 @@
 // text, so a message is readable in a trace and independent of either side's memory layout:
 //
 //   job:    {"id": 7, "genome": "3-0-1-4", "rung": 0}
-//   result: {"id": 7, "accuracy": 71.25, "failure": "", "seconds": 12.5, "killed": false, "signal": 9}
-//           (accuracy null: failed; killed: its program was killed from outside, by signal)
+//   result: {"id": 7, "accuracy": 71.25, "failure": "", "seconds": 12.5, "killed": false, "signal": 9,
+//            "baseline": null}
+//           (accuracy null: failed; killed: its program was killed from outside, by signal;
+//            baseline: the source's trivial baseline once measured, AccuracyResult::baseline)
 //   error:  {"id": 7, "kind": "user"|"internal", "message": "..."}  (the evaluation threw)
 //
 // These functions do no MPI: they are the format alone, tested on their own.

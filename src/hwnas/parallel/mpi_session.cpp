@@ -72,6 +72,13 @@ std::vector<int> MpiSession::ended_ranks_on_this_host() const {
   return ended;
 }
 
+int MpiSession::worker_ranks_on_this_host() const {
+  int n = 0;
+  for (int r = 1; r < size_; ++r)
+    n += hosts_[static_cast<std::size_t>(r)] == hosts_[static_cast<std::size_t>(rank_)] ? 1 : 0;
+  return n;
+}
+
 void MpiSession::watch_ranks() {
   if (first_ended_.empty()) first_ended_ = ended_ranks_on_this_host();
 }

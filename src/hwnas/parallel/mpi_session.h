@@ -33,6 +33,10 @@ class MpiSession {
   int rank() const { return rank_; }
   int size() const { return size_; }
 
+  /// The worker ranks (1 to size - 1) on this rank's host: the evaluations that run at once
+  /// here (rank 0's own host counts the workers beside it; 0 when there are none).
+  int worker_ranks_on_this_host() const;
+
   /// Collective: every rank says whether its set-up failed. Returns the lowest rank that
   /// failed (the one that prints the error, so the user reads it once), or nullopt.
   std::optional<int> lowest_failing_rank(bool failed) const;

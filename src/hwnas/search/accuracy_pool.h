@@ -39,6 +39,18 @@ struct AccuracyResult {
   /// With `killed`: the signal that ended the program (kill_cause names who sends it);
   /// SIGKILL where the source does not say.
   int signal = SIGKILL;
+  /// The rung's trivial baseline on the accuracy scale once its source measured it
+  /// (AccuracySource::baseline: a scene task's all-background mIoU or prior-box mAP@0.5,
+  /// x 100); it travels with the result from a worker rank, and the store keeps the top
+  /// rung's (ExperimentInfo::accuracy_baseline).
+  std::optional<double> baseline;
+};
+
+/// How many accuracy evaluations run at once on this machine, and what sets that number,
+/// for the checks of what they hold together (accuracy.train's scenes in memory).
+struct EvaluationsAtOnce {
+  std::int32_t count = 1;
+  std::string knob = "parallel.workers";  // under mpirun: its worker ranks on this host
 };
 
 /// Evaluates one job in this process: decodes the genome, asks the rung's accuracy source.

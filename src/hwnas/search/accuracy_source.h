@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hwnas/search/accuracy_pool.h"
 #include "hwnas/search/candidate.h"
 #include "hwnas/search/experiment_input.h"
 #include "hwnas/search/input_digest.h"
@@ -50,6 +51,18 @@ class AccuracySource {
   /// segmentation 100 × the all-background mIoU, the same for every candidate of a rung); a
   /// candidate at or below it learnt nothing (s29 fresh-user finding 2). nullopt otherwise.
   virtual std::optional<double> baseline() const { return std::nullopt; }
+
+  /// What this source's answer for `candidate` depends on, as a 64-bit key: two candidates
+  /// of one key get one answer, so the search evaluates the first and answers the other
+  /// with its result, as no new evaluation (search_step.cpp). Default: the network's
+  /// structural hash (Graph::hash: the model file every program-run source writes);
+  /// training at a fixed resolution: the hash of the network at that resolution; a CSV
+  /// column: the hash of the architecture string. nullopt: every genome its own. Stable
+  /// across processes (a resumed search compares keys of stored evaluations); needs no
+  /// started program (rank 0 of mpirun computes it).
+  virtual std::optional<std::uint64_t> evaluation_key(const Candidate& candidate) const {
+    return candidate.network.hash();
+  }
 };
 
 /// What an experiment's accuracy is, from its config (a file's or a store's), for the
@@ -97,9 +110,11 @@ std::vector<std::unique_ptr<AccuracySource>> make_accuracy_sources(const YAML::N
                                                                    const space::Space& space,
                                                                    const std::set<std::string>& set_keys = {});
 /// Every check of make_accuracy_sources that needs nothing started (all but the proxy's
-/// reference sample and the supernet's probe), one planned source per rung.
+/// reference sample and the supernet's probe), one planned source per rung. `at_once`: the
+/// evaluations that run at once on this machine (make_train_accuracies).
 std::vector<PlannedSource> plan_accuracy_sources(const YAML::Node& experiment, const std::string& file,
-                                                 const space::Space& space, const std::set<std::string>& set_keys = {});
+                                                 const space::Space& space, const std::set<std::string>& set_keys = {},
+                                                 const EvaluationsAtOnce& at_once = {});
 /// Starts `planned` from the top rung down (a supernet's one probe fails faster than a
 /// proxy's reference sample); the sources in rung order.
 std::vector<std::unique_ptr<AccuracySource>> start_accuracy_sources(std::vector<PlannedSource> planned);
@@ -152,9 +167,14 @@ std::span<const std::string_view> train_rung_keys();
 /// them; empty: single fidelity), `first_rung`: the index of rungs[0] among all the rungs
 /// (after the proxy and supernet rungs below it), for the messages. One source per rung,
 /// or one. `threads` defaults to 1, so that a candidate's accuracy does not depend on
-/// parallel.workers, the MPI ranks or the machine.
+/// parallel.workers, the MPI ranks or the machine. The scenes of a detection or
+/// segmentation rung must fit in half this machine's memory `at_once.count` times (each
+/// training at once holds its own), else a UserError names the key to lower, or
+/// at_once.knob when one training would fit ("FILE: parallel.workers: 4 trainings at once
+/// (parallel.workers), each of ...").
 std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const ExperimentSection& train,
                                                                    const std::vector<ExperimentSection>& rungs,
-                                                                   std::size_t first_rung = 0);
+                                                                   std::size_t first_rung = 0,
+                                                                   const EvaluationsAtOnce& at_once = {});
 
 }  // namespace hwnas::search

@@ -285,7 +285,8 @@ void check_trainable(const ExperimentSection& train, const std::vector<Experimen
 }  // namespace
 
 std::vector<PlannedSource> plan_accuracy_sources(const YAML::Node& experiment, const std::string& file,
-                                                 const space::Space& space, const std::set<std::string>& set_keys) {
+                                                 const space::Space& space, const std::set<std::string>& set_keys,
+                                                 const EvaluationsAtOnce& at_once) {
   const std::vector<ExperimentSection> rungs = fidelity_rungs(experiment, file, set_keys);  // checks multi_fidelity
   const ExperimentSection top(experiment, file, "", set_keys);
   std::vector<PlannedSource> sources;
@@ -296,7 +297,8 @@ std::vector<PlannedSource> plan_accuracy_sources(const YAML::Node& experiment, c
   const std::size_t own = kind.empty() || rungs.empty() ? 0 : check_rung_order(rungs, kind);
   const std::vector<ExperimentSection> fidelities(rungs.begin() + static_cast<std::ptrdiff_t>(own), rungs.end());
   if (s.has("train")) {
-    std::vector<std::unique_ptr<AccuracySource>> trained = make_train_accuracies(s.section("train"), fidelities, own);
+    std::vector<std::unique_ptr<AccuracySource>> trained =
+        make_train_accuracies(s.section("train"), fidelities, own, at_once);
     check_trainable(s.section("train"), fidelities, space);
     add_source_rungs(rungs, own, space, sources);
     for (auto& source : trained) sources.push_back(made(std::move(source)));

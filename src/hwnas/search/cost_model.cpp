@@ -56,7 +56,9 @@ class ExperimentCostModel : public CostModel {
     try {
       const graph::Graph network = space_.decode(job.genome);
       const std::string arch = space_.arch(job.genome);
-      r.accuracy = accuracy_[static_cast<std::size_t>(job.rung)]->accuracy({job.genome, arch, network});
+      AccuracySource& source = *accuracy_[static_cast<std::size_t>(job.rung)];
+      r.accuracy = source.accuracy({job.genome, arch, network});
+      r.baseline = source.baseline();
     } catch (const ProgramKilled& e) {
       r.failure = e.what();
       r.killed = true;
@@ -68,8 +70,15 @@ class ExperimentCostModel : public CostModel {
     return r;
   }
 
-  std::optional<double> accuracy_baseline() const override {
-    return accuracy_.empty() ? std::nullopt : accuracy_.back()->baseline();
+  std::optional<std::uint64_t> evaluation_key(const space::Genome& genome, std::int32_t rung) const override {
+    HWNAS_CHECK(rung >= 0 && rung < rungs());
+    try {
+      const graph::Graph network = space_.decode(genome);
+      const std::string arch = space_.arch(genome);
+      return accuracy_[static_cast<std::size_t>(rung)]->evaluation_key({genome, arch, network});
+    } catch (const UserError&) {  // the evaluation fails, saying why
+      return std::nullopt;
+    }
   }
 
   std::optional<double> budget_use(const space::Genome& genome) override {
@@ -152,7 +161,9 @@ class ExperimentCostModel : public CostModel {
 
   /// Whether `t` ended at a rung of another family than the top rung's (a proxy or supernet
   /// rung below training) without being promoted past it.
-  bool screened_out(const Trial& t) const { return t.accuracy_evaluated && t.rung < first_top_family_rung_; }
+  bool screened_out(const Trial& t) const {
+    return (t.accuracy_evaluated || t.metrics.accuracy) && t.rung < first_top_family_rung_;
+  }
 
   static Trial failed(Trial t, std::string reason) {
     t.status = TrialStatus::failed;
@@ -193,17 +204,25 @@ class ExperimentCostModel : public CostModel {
 
 }  // namespace
 
-void CostModel::finish(Trial& trial, const AccuracyResult& result, std::int32_t rung) const {
+void CostModel::finish(Trial& trial, const AccuracyResult& result, std::int32_t rung,
+                       const std::string& copy_of) const {
   trial.rung = rung;
-  trial.accuracy_evaluated = true;
-  trial.seconds += result.seconds;
+  const std::string prefix = rungs() > 1 ? fmt::format("accuracy at rung {}: ", rung) : std::string("accuracy: ");
+  if (copy_of.empty()) {
+    trial.accuracy_evaluated = true;
+    trial.seconds += result.seconds;
+    trial.reason.clear();  // a lower rung's copy note
+  }
   if (result.accuracy) {
     trial.metrics.accuracy = result.accuracy;
+    if (!copy_of.empty())
+      trial.reason = fmt::format("{}as {}, the same network (not evaluated again)", prefix, copy_of);
     return;
   }
   trial.metrics.accuracy.reset();
   trial.status = TrialStatus::failed;
-  trial.reason = (rungs() > 1 ? fmt::format("accuracy at rung {}: ", rung) : std::string("accuracy: ")) + result.failure;
+  trial.reason = prefix + result.failure;
+  if (!copy_of.empty()) trial.reason += fmt::format(" (as {}, the same network)", copy_of);
 }
 
 Trial CostModel::evaluate(const space::Genome& genome) {
@@ -246,7 +265,7 @@ std::unique_ptr<CostModel> CostModelPlan::start() {
 }
 
 CostModelPlan plan_cost_model(const YAML::Node& experiment, const std::string& file, const space::Space& space,
-                              const std::set<std::string>& set_keys) {
+                              const std::set<std::string>& set_keys, const EvaluationsAtOnce& at_once) {
   const ExperimentSection top(experiment, file, "", set_keys);
   const auto batch = static_cast<std::int32_t>(top.integer("batch", 1, kMaxBatch, 1));
 
@@ -256,7 +275,7 @@ CostModelPlan plan_cost_model(const YAML::Node& experiment, const std::string& f
   Objective objective = Objective::parse(top.section("objective"), top.has("accuracy"), top.has("latency"));
   std::unique_ptr<LatencySource> latency;
   if (top.has("latency")) latency = make_latency_source(top.section("latency"), space, batch, "batch");
-  std::vector<PlannedSource> accuracy = plan_accuracy_sources(experiment, file, space, set_keys);
+  std::vector<PlannedSource> accuracy = plan_accuracy_sources(experiment, file, space, set_keys, at_once);
 
   const std::optional<graph::Precision> source_precision = latency ? latency->precision() : std::nullopt;
   graph::Precision precision = source_precision.value_or(graph::Precision::fp32);
@@ -273,8 +292,9 @@ CostModelPlan plan_cost_model(const YAML::Node& experiment, const std::string& f
 }
 
 std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const std::string& file,
-                                           const space::Space& space, const std::set<std::string>& set_keys) {
-  return plan_cost_model(experiment, file, space, set_keys).start();
+                                           const space::Space& space, const std::set<std::string>& set_keys,
+                                           const EvaluationsAtOnce& at_once) {
+  return plan_cost_model(experiment, file, space, set_keys, at_once).start();
 }
 
 }  // namespace hwnas::search

@@ -46,21 +46,29 @@ class CostModel {
   /// (the accuracy sources are; accuracy_pool.h runs it so).
   virtual AccuracyResult evaluate_accuracy(const AccuracyJob& job) const = 0;
 
-  /// The top rung's trivial baseline on the accuracy scale (AccuracySource::baseline: a
-  /// scene task's all-background mIoU or prior-box mAP@0.5, x 100), once an evaluation in
-  /// this process has measured it; nullopt otherwise (other sources, no evaluation yet, the
-  /// evaluations run by other processes under mpirun).
-  virtual std::optional<double> accuracy_baseline() const { return std::nullopt; }
+  /// What the accuracy source of `rung` evaluates for `genome` (AccuracySource::
+  /// evaluation_key of the decoded candidate): genomes of one key at one rung are one
+  /// evaluation, the loop runs the first and answers the others with its result (copies,
+  /// counted as no evaluation). nullopt: every genome its own (the default, the test
+  /// doubles', and a genome that does not decode). Needs no started program.
+  virtual std::optional<std::uint64_t> evaluation_key(const space::Genome&, std::int32_t /*rung*/) const {
+    return std::nullopt;
+  }
 
   /// Whether `trial`, from screen(), waits for an accuracy evaluation.
   bool awaits_accuracy(const Trial& trial) const {
-    return rungs() > 0 && trial.status == TrialStatus::ok && trial.feasible && !trial.accuracy_evaluated;
+    return rungs() > 0 && trial.status == TrialStatus::ok && trial.feasible && !trial.accuracy_evaluated &&
+           !trial.metrics.accuracy;
   }
 
   /// Adds an accuracy evaluation of `trial` at `rung` to it: its accuracy (a later rung's
   /// replaces an earlier one's), or status failed with reason "accuracy: FAILURE" ("accuracy
   /// at rung R: ..." with several rungs); rung, accuracy_evaluated, seconds += result's.
-  void finish(Trial& trial, const AccuracyResult& result, std::int32_t rung) const;
+  /// With `copy_of` (e.g. "trial 3"), the result is that evaluation's, answered without
+  /// running (evaluation_key): accuracy_evaluated and seconds are left as they are, and the
+  /// reason says "accuracy: as trial 3, the same network (not evaluated again)" (or the
+  /// failure's reason, then that).
+  void finish(Trial& trial, const AccuracyResult& result, std::int32_t rung, const std::string& copy_of = "") const;
 
   /// screen() then, when the trial awaits accuracy, evaluate_accuracy() at the top rung
   /// and finish(), on this thread: one whole evaluation (reports, tests and benches).
@@ -100,8 +108,11 @@ class CostModel {
 /// missing sources, a CSV without the architecture column. The cost model keeps a
 /// reference to `space`, which must outlive it. `set_keys`: the keys hwnas search --set gave
 /// (ExperimentConfig::set_keys); errors about them say "(from --set)" (experiment_input.h).
+/// `at_once`: the accuracy evaluations that run at once on this machine (a training's
+/// scenes must fit that many times: make_train_accuracies).
 std::unique_ptr<CostModel> make_cost_model(const YAML::Node& experiment, const std::string& file,
-                                           const space::Space& space, const std::set<std::string>& set_keys = {});
+                                           const space::Space& space, const std::set<std::string>& set_keys = {},
+                                           const EvaluationsAtOnce& at_once = {});
 
 /// make_cost_model in two steps, so that a search reports every error of its config (the
 /// schedule's, the strategy's, a resumed store's) before anything slow starts: a hybrid's
@@ -123,7 +134,7 @@ class CostModelPlan {
 
  private:
   friend CostModelPlan plan_cost_model(const YAML::Node&, const std::string&, const space::Space&,
-                                       const std::set<std::string>&);
+                                       const std::set<std::string>&, const EvaluationsAtOnce&);
   struct Parts;
   explicit CostModelPlan(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> parts_;
@@ -132,6 +143,6 @@ class CostModelPlan {
 /// Every check of make_cost_model that needs nothing started (all but the accuracy
 /// sources' start-up: accuracy_source.h, plan_accuracy_sources); the same errors.
 CostModelPlan plan_cost_model(const YAML::Node& experiment, const std::string& file, const space::Space& space,
-                              const std::set<std::string>& set_keys = {});
+                              const std::set<std::string>& set_keys = {}, const EvaluationsAtOnce& at_once = {});
 
 }  // namespace hwnas::search

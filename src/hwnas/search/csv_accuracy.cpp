@@ -8,6 +8,7 @@
 
 #include "hwnas/base/csv.h"
 #include "hwnas/base/error.h"
+#include "hwnas/base/hash.h"
 #include "hwnas/estimate/table_model.h"
 #include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/latency_source.h"
@@ -26,6 +27,9 @@ class CsvAccuracy : public AccuracySource {
     if (const auto it = values_.find(c.arch); it != values_.end()) return it->second;
     throw UserError(fmt::format("{} has no row for architecture '{}' (column '{}')", path_, c.arch, arch_column_));
   }
+
+  /// The row is the architecture string's, whatever the network.
+  std::optional<std::uint64_t> evaluation_key(const Candidate& c) const override { return stable_hash(c.arch); }
 
  private:
   std::string path_, arch_column_;

@@ -141,6 +141,7 @@ ExperimentRecord read_experiment(const std::string& dir) {
   db.exec("COMMIT", "reading the experiment");
   for (const Trial& t : record.trials) {
     record.accuracy_evaluations += t.accuracy_evaluated ? 1 : 0;
+    record.accuracy_copies += accuracy_copied(t) ? 1 : 0;
     record.latency_evaluations += t.metrics.latency_ms ? 1 : 0;
   }
   return record;
@@ -322,10 +323,20 @@ void ExperimentStore::update_config(const std::string& config_yaml, const std::v
   i.config_yaml = config_yaml;
   i.inputs = inputs;
   i.set_keys = set_keys;
+  write_info(i, "updating the experiment's config");
+}
+
+void ExperimentStore::record_accuracy_baseline(double baseline) {
+  ExperimentInfo i = info();
+  i.accuracy_baseline = baseline;
+  write_info(i, "recording the accuracy baseline");
+}
+
+void ExperimentStore::write_info(const ExperimentInfo& info, const char* doing) {
   sqlite::Transaction tx(db_);
   sqlite::Statement update(db_, "UPDATE experiment SET info_json = ?1 WHERE id = 0");
-  update.bind(1, info_to_json(i).dump());
-  update.step("updating the experiment's config");
+  update.bind(1, info_to_json(info).dump());
+  update.step(doing);
   tx.commit();
 }
 

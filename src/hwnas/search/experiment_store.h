@@ -51,6 +51,10 @@ struct ExperimentInfo {
   /// --resume refuses to take a budget key from the file that an override gave before
   /// (resume_checks.h). Empty in stores written before they were recorded (not checked).
   std::vector<std::string> set_keys;
+  /// The top rung's trivial baseline on the accuracy scale (AccuracyResult::baseline: a
+  /// scene task's all-background mIoU or prior-box mAP@0.5, x 100), once an evaluation
+  /// measured it, in this process or a worker rank's; unset otherwise.
+  std::optional<double> accuracy_baseline;
 };
 
 /// One accuracy evaluation as the store keeps it (the `evaluations` table).
@@ -104,6 +108,7 @@ struct ExperimentRecord {
   std::vector<std::vector<double>> fitness;
   std::optional<SearchState> state;  // unset before the first step
   std::int64_t accuracy_evaluations = 0;  // trials with accuracy_evaluated
+  std::int64_t accuracy_copies = 0;       // trials whose accuracy is another's evaluation (accuracy_copied)
   std::int64_t latency_evaluations = 0;   // trials whose latency was computed
   std::vector<RungCost> rung_costs;       // rungs with an evaluation, ascending
 };
@@ -169,6 +174,9 @@ class ExperimentStore {
   /// Commits one accuracy evaluation at once (replacing one of the same genome and rung).
   void commit_evaluation(const StoredEvaluation& evaluation);
 
+  /// Records the top rung's trivial baseline (ExperimentInfo::accuracy_baseline), at once.
+  void record_accuracy_baseline(double baseline);
+
   /// Replaces the stored config text (a resume that changed only the budget), input
   /// digests (the same ones, or the first recorded for a store written before them) and
   /// the keys this session's --set gave.
@@ -179,6 +187,8 @@ class ExperimentStore {
   ExperimentStore(sqlite::Database db, std::string dir, FileLock lock)
       : db_(std::move(db)), dir_(std::move(dir)), lock_(std::move(lock)) {}
   static ExperimentStore open(const std::string& dir, FileLock lock, sqlite::Database db);
+  /// Replaces the experiment's record with `info`, in one transaction.
+  void write_info(const ExperimentInfo& info, const char* doing);
 
   sqlite::Database db_;
   std::string dir_;

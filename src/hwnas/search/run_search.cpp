@@ -134,9 +134,10 @@ std::optional<std::int32_t> experiment_parallelism_factor(const ExperimentConfig
   return latency_facts(config).options.parallelism_factor;
 }
 
-AccuracyFunction make_experiment_accuracy(const ExperimentConfig& config) {
+AccuracyFunction make_experiment_accuracy(const ExperimentConfig& config, const EvaluationsAtOnce& at_once) {
   std::shared_ptr<const space::Space> space = make_experiment_space(config);
-  std::shared_ptr<const CostModel> cost_model = make_cost_model(config.root, config.file, *space, config.set_keys);
+  std::shared_ptr<const CostModel> cost_model =
+      make_cost_model(config.root, config.file, *space, config.set_keys, at_once);
   return [space, cost_model](const AccuracyJob& job) { return cost_model->evaluate_accuracy(job); };
 }
 
@@ -148,7 +149,8 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   const std::int32_t workers = hooks.pool ? hooks.pool->workers() : config.parallel.workers;
   if (!hooks.pool) check_training_threads(config, workers);  // mpirun's workers are on their own hosts
   if (resume) check_supernets_found(config, dir);
-  CostModelPlan plan = plan_cost_model(config.root, config.file, *space, config.set_keys);
+  const EvaluationsAtOnce at_once = hooks.pool ? hooks.pool_at_once : EvaluationsAtOnce{workers, "parallel.workers"};
+  CostModelPlan plan = plan_cost_model(config.root, config.file, *space, config.set_keys, at_once);
   std::unique_ptr<CostModel> cost_model;  // started once the config is checked
   const space::Filters filters = space::space_filters(*space);
   const graph::Precision precision = filter_precision(config, facts.precision);
@@ -253,7 +255,6 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
   result.outcome = search_loop({*space, *cost_model, *strategy, filters, precision, pool, &schedule}, *store,
                                config.budget, hooks);
   result.record = read_experiment(dir);
-  result.accuracy_baseline = cost_model->accuracy_baseline();
   return result;
 }
 

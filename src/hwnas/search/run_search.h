@@ -3,8 +3,9 @@
 // any tell), canonicalises them, answers those evaluated before from the records (no
 // evaluation spent; a genome twice in a step is evaluated once), runs the validity filters
 // and the cost model's cheap screen on the rest, runs the accuracy evaluations of the
-// feasible ones through the pool at the bracket's first rung, promotes the best to the
-// next rung (fidelity_schedule.h) and so on up to the top rung (each result committed to
+// feasible ones through the pool at the bracket's first rung (a genome whose network was
+// evaluated at that rung takes that result: CostModel::evaluation_key), promotes the best to
+// the next rung (fidelity_schedule.h) and so on up to the top rung (each result committed to
 // the store's `evaluations` table as it arrives), tells the strategy every result in ask
 // order, and commits the step's trials with the strategy's state in one transaction.
 //
@@ -37,7 +38,7 @@ struct SearchProgress {
   double done = 0, total = 1;  // of the budget that ends the search first to reach, in its unit
   std::optional<double> best;  // the best trial's first objective value
   std::string objective;       // its name, e.g. "accuracy", "-latency_ms"
-  std::optional<double> accuracy_baseline;  // CostModel::accuracy_baseline, when known
+  std::optional<double> accuracy_baseline;  // the store's ExperimentInfo::accuracy_baseline, when measured
 };
 
 struct SearchHooks {
@@ -54,6 +55,10 @@ struct SearchHooks {
   /// model's evaluate_accuracy, parallel.workers). The MPI pool of `mpirun ... hwnas search`
   /// is given here. Without `parallel.batch`, a step asks pool->workers() candidates.
   AccuracyPool* pool = nullptr;
+  /// With `pool`: how many of its evaluations run at once on this machine (mpirun's worker
+  /// ranks on rank 0's host), for the checks of what they hold together (make_cost_model).
+  /// Without: parallel.workers.
+  EvaluationsAtOnce pool_at_once;
   /// Called once the accuracy sources have started (a hybrid's proxy and supernet
   /// processes take seconds), before the store is created or changed; not called when the
   /// search ends before (a refused config, a resumed search with its budget spent). Until
@@ -103,7 +108,8 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
 /// What a worker of another process (an MPI rank of `mpirun ... hwnas search`) evaluates:
 /// CostModel::evaluate_accuracy of the experiment's space and cost model, built from
 /// `config` as run_search builds them (the same UserErrors) and owned by the function.
-AccuracyFunction make_experiment_accuracy(const ExperimentConfig& config);
+/// `at_once`: the evaluations that run at once on this machine (make_cost_model).
+AccuracyFunction make_experiment_accuracy(const ExperimentConfig& config, const EvaluationsAtOnce& at_once = {});
 
 struct SearchResult {
   LoopOutcome outcome;
@@ -111,9 +117,6 @@ struct SearchResult {
   /// A resumed search whose budget was spent before it: nothing ran, and this is the
   /// budget key that stopped it ("budget.trials"), to raise to continue; "" otherwise.
   std::string spent_budget_key;
-  /// The top rung's trivial baseline when this run measured it (CostModel::accuracy_baseline;
-  /// unset for a run that evaluated nothing, and under mpirun).
-  std::optional<double> accuracy_baseline;
 };
 
 /// The experiment's space as run_search builds it: `space:` (a name, a file, or a mapping

@@ -95,7 +95,7 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
     if (hooks.progress) {
       progress.trials = static_cast<std::int64_t>(records.trials.size());
       progress.duplicates = state.duplicates;
-      progress.accuracy_baseline = parts.cost_model.accuracy_baseline();
+      progress.accuracy_baseline = records.accuracy_baseline;
       fill_progress(progress, budget, state.elapsed_s);
       hooks.progress(progress);
     }

@@ -1,6 +1,7 @@
 // One step of the experiment loop: ask a batch, answer repeats from the records, screen the
 // new genomes, run their accuracy evaluations rung by rung through the pool (each result
-// committed at once), tell in ask order, commit the step (search_step.h).
+// committed at once; a copy of an evaluated network answered without running), tell in ask
+// order, commit the step (search_step.h).
 #include "hwnas/search/search_step.h"
 
 #include <fmt/format.h>
@@ -35,29 +36,70 @@ std::optional<Trial> filtered(const SearchParts& parts, const space::Genome& gen
   return t;
 }
 
+/// The answers of one rung: each genome's result, and for a copy (a genome whose evaluation
+/// key at the rung is an evaluation's already stored or run in this call) what it copies,
+/// "trial 3" (CostModel::finish); "" for a result of its own.
+struct RungAnswers {
+  std::vector<std::optional<AccuracyResult>> results;
+  std::vector<std::string> copy_of;
+};
+
 /// The accuracy of each of `genomes` at `rung`: from the store's evaluations when there,
-/// else run through the pool (or in line), each result stored as it arrives. An entry is
-/// unset when `stop` kept its job from running or it failed while stop was set (the
-/// interruption's failure, not the architecture's: not stored). One whose program was
+/// else run through the pool (or in line), each result stored as it arrives. A genome
+/// whose evaluation key (CostModel::evaluation_key) is that of a stored evaluation, or of
+/// an earlier genome of this call, is not run: it takes that result as a copy, which is
+/// neither stored nor counted (the first of a key in ask order runs, whatever the workers).
+/// An entry is unset when `stop` kept its job from running or it failed while stop was set
+/// (the interruption's failure, not the architecture's: not stored). One whose program was
 /// killed from outside (kill -9, the out-of-memory killer, kill) fails its trial, its
 /// reason naming who sends that signal, but is not stored either, so a step redone on
-/// --resume runs it again; hooks.note says so at once.
-std::vector<std::optional<AccuracyResult>> evaluate_rung(SearchParts& parts, ExperimentStore& store,
-                                                         LoopRecords& records,
-                                                         const std::vector<space::Genome>& genomes,
-                                                         const std::vector<std::int64_t>& trial_indices,
-                                                         std::int32_t rung, const SearchHooks& hooks) {
+/// --resume runs it again; hooks.note says so at once. A top-rung result's baseline is
+/// stored when it is new.
+RungAnswers evaluate_rung(SearchParts& parts, ExperimentStore& store, LoopRecords& records,
+                          const std::vector<space::Genome>& genomes, const std::vector<std::int64_t>& trial_indices,
+                          std::int32_t rung, const SearchHooks& hooks) {
   const std::atomic<bool>* stop = hooks.stop;
-  std::vector<std::optional<AccuracyResult>> results(genomes.size());
+  RungAnswers out{std::vector<std::optional<AccuracyResult>>(genomes.size()),
+                  std::vector<std::string>(genomes.size())};
+  std::vector<std::optional<AccuracyResult>>& results = out.results;
+  std::vector<std::optional<std::uint64_t>> keys(genomes.size());
+  std::vector<std::optional<std::size_t>> same_as(genomes.size());  // the genome of this call whose job answers it
+  std::map<std::uint64_t, std::size_t> running;                     // key → the genome of this call that runs it
+  std::unordered_map<space::Genome, std::int64_t, space::GenomeHash> in_call;  // genome → trial index
+  for (std::size_t i = 0; i < genomes.size(); ++i) in_call.emplace(genomes[i], trial_indices[i]);
+  // How a copy names the evaluation it takes: its trial, or its architecture when the
+  // evaluation's trial was never stored (a step an interruption dropped).
+  const auto name_of = [&](const space::Genome& genome) {
+    if (const auto it = in_call.find(genome); it != in_call.end()) return fmt::format("trial {}", it->second);
+    if (const auto it = records.evaluated.find(genome); it != records.evaluated.end())
+      return fmt::format("trial {}", it->second);
+    return fmt::format("architecture {}", parts.space.arch(genome));
+  };
   std::vector<AccuracyJob> jobs;
   for (std::size_t i = 0; i < genomes.size(); ++i) {
+    const auto id = static_cast<std::int64_t>(i);
     if (const auto it = records.evaluations.find({genomes[i], rung}); it != records.evaluations.end()) {
       const StoredEvaluation& e = it->second;
-      results[i] = AccuracyResult{static_cast<std::int64_t>(i), e.accuracy, e.failure, e.seconds};
-    } else {
-      jobs.push_back({static_cast<std::int64_t>(i), genomes[i], rung});
+      results[i] = AccuracyResult{id, e.accuracy, e.failure, e.seconds};
+      continue;
     }
+    keys[i] = parts.cost_model.evaluation_key(genomes[i], rung);
+    if (keys[i]) {
+      if (const auto it = running.find(*keys[i]); it != running.end()) {
+        same_as[i] = it->second;
+        out.copy_of[i] = fmt::format("trial {}", trial_indices[it->second]);
+        continue;
+      }
+      if (const StoredEvaluation* e = records.evaluation_of_key(parts.cost_model, *keys[i], rung)) {
+        results[i] = AccuracyResult{id, e->accuracy, e->failure, 0};
+        out.copy_of[i] = name_of(e->genome);
+        continue;
+      }
+      running.emplace(*keys[i], i);
+    }
+    jobs.push_back({id, genomes[i], rung});
   }
+  const std::int32_t top = parts.cost_model.rungs() - 1;
   const auto on_result = [&](const AccuracyResult& r) {
     const auto i = static_cast<std::size_t>(r.id);
     HWNAS_CHECK(r.id >= 0 && i < genomes.size() && !results[i]);
@@ -76,6 +118,11 @@ std::vector<std::optional<AccuracyResult>> evaluate_rung(SearchParts& parts, Exp
     const StoredEvaluation e{genomes[i], rung, r.accuracy, r.failure, r.seconds};
     store.commit_evaluation(e);
     records.evaluations.insert_or_assign({genomes[i], rung}, e);
+    if (keys[i]) records.add_key(*keys[i], rung, genomes[i]);
+    if (rung == top && r.baseline && r.baseline != records.accuracy_baseline) {
+      store.record_accuracy_baseline(*r.baseline);
+      records.accuracy_baseline = r.baseline;
+    }
     results[i] = r;
   };
   if (parts.pool != nullptr) {
@@ -86,7 +133,13 @@ std::vector<std::optional<AccuracyResult>> evaluate_rung(SearchParts& parts, Exp
       on_result(parts.cost_model.evaluate_accuracy(job));
     }
   }
-  return results;
+  for (std::size_t i = 0; i < genomes.size(); ++i) {
+    if (!same_as[i] || !results[*same_as[i]]) continue;
+    results[i] = *results[*same_as[i]];
+    results[i]->id = static_cast<std::int64_t>(i);
+    results[i]->seconds = 0;
+  }
+  return out;
 }
 
 /// Runs the accuracy evaluations of the step's new trials that await one at
@@ -106,11 +159,11 @@ bool evaluate_accuracy(SearchParts& parts, ExperimentStore& store, LoopRecords& 
       genomes.push_back(fresh[k].genome);
       indices.push_back(fresh[k].index);
     }
-    const std::vector<std::optional<AccuracyResult>> results =
-        evaluate_rung(parts, store, records, genomes, indices, rung, hooks);
+    const RungAnswers answers = evaluate_rung(parts, store, records, genomes, indices, rung, hooks);
+    const std::vector<std::optional<AccuracyResult>>& results = answers.results;
     for (std::size_t j = 0; j < waiting.size(); ++j) {
       if (!results[j]) return false;
-      parts.cost_model.finish(fresh[waiting[j]], *results[j], rung);
+      parts.cost_model.finish(fresh[waiting[j]], *results[j], rung, answers.copy_of[j]);
     }
     if (rung == top) break;
     HWNAS_CHECK(parts.schedule != nullptr && parts.schedule->rungs() == top + 1);
@@ -150,7 +203,22 @@ LoopRecords LoopRecords::load(const ExperimentStore& store) {
     auto key = std::pair{e.genome, e.rung};
     r.evaluations.insert_or_assign(std::move(key), std::move(e));
   }
+  r.accuracy_baseline = store.info().accuracy_baseline;
   return r;
+}
+
+const StoredEvaluation* LoopRecords::evaluation_of_key(const CostModel& cost, std::uint64_t key, std::int32_t rung) {
+  if (keyed_rungs_.insert(rung).second)
+    for (const auto& [at, e] : evaluations)
+      if (at.second == rung)
+        if (const std::optional<std::uint64_t> k = cost.evaluation_key(e.genome, rung))
+          keyed_.emplace(std::pair{*k, rung}, e.genome);
+  const auto it = keyed_.find({key, rung});
+  return it == keyed_.end() ? nullptr : &evaluations.at({it->second, rung});
+}
+
+void LoopRecords::add_key(std::uint64_t key, std::int32_t rung, const space::Genome& genome) {
+  keyed_.emplace(std::pair{key, rung}, genome);
 }
 
 std::optional<std::size_t> run_step(SearchParts& parts, ExperimentStore& store, LoopRecords& records,

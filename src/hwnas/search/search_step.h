@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -21,9 +22,22 @@ struct LoopRecords {
   std::vector<std::vector<double>> fitness;  // of each trial, as the store holds it
   std::unordered_map<space::Genome, std::size_t, space::GenomeHash> evaluated;  // genome → trial index
   std::map<std::pair<space::Genome, std::int32_t>, StoredEvaluation> evaluations;  // (genome, rung) → result
+  std::optional<double> accuracy_baseline;  // the store's (ExperimentInfo::accuracy_baseline)
 
   /// Reads everything from `store`.
   static LoopRecords load(const ExperimentStore& store);
+
+  /// The stored evaluation at `rung` whose genome has evaluation key `key`
+  /// (CostModel::evaluation_key), or null. The keys of a rung's stored evaluations are
+  /// computed on the first call for that rung (a resumed search's, from the store), then
+  /// kept up to date by add_key.
+  const StoredEvaluation* evaluation_of_key(const CostModel& cost, std::uint64_t key, std::int32_t rung);
+  /// Records that the evaluation of `genome` at `rung`, just stored, has key `key`.
+  void add_key(std::uint64_t key, std::int32_t rung, const space::Genome& genome);
+
+ private:
+  std::map<std::pair<std::uint64_t, std::int32_t>, space::Genome> keyed_;  // (key, rung) → a stored genome
+  std::set<std::int32_t> keyed_rungs_;  // rungs whose stored evaluations are all in keyed_
 };
 
 /// Why the budget ends the search before the next step, if it does: `evaluations` or

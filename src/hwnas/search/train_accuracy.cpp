@@ -15,7 +15,6 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -201,17 +200,25 @@ void check_data(const ExperimentSection& s, const train::TrainOptions& o) {
 /// What would fail every trial of a detection or segmentation rung, refused before any:
 /// fewer than 2 training scenes, scenes that cannot fit in memory (train/scene_plan.h; s29
 /// fresh-user findings 1 and 4), each naming the key that gives the value (the rung's, else
-/// accuracy.train's).
-void check_scenes(const ExperimentSection& train, const ExperimentSection* rung, const train::TrainOptions& o) {
+/// accuracy.train's); scenes of which one training's fit but not `at_once.count` trainings'
+/// (each holds its own), naming at_once.knob.
+void check_scenes(const ExperimentSection& train, const ExperimentSection* rung, const train::TrainOptions& o,
+                  const EvaluationsAtOnce& at_once) {
   const auto section_of = [&](std::string_view key) -> const ExperimentSection* {
     if (rung != nullptr && rung->has(key)) return rung;
     return train.has(key) ? &train : nullptr;
   };
-  const train::SceneKnobNames keys{"scenes", "test_scenes", "scene_size", "subset"};
+  const train::SceneKnobNames keys{"scenes", "test_scenes", "scene_size", "subset", at_once.knob};
   const ExperimentSection* subset = section_of("subset");
   check_key(subset != nullptr ? *subset : train, subset != nullptr ? "subset" : "scenes",
             [&] { train::check_training_scenes(o, keys); });
-  if (const std::string why = train::scene_memory_problem(o, train::physical_memory_bytes(), keys); !why.empty()) {
+  const std::uint64_t memory = train::physical_memory_bytes();
+  if (const std::string why = train::scene_memory_problem(o, memory, keys, at_once.count); !why.empty()) {
+    if (train::scene_memory_problem(o, memory, keys).empty()) {  // one training fits: fewer at once would
+      if (at_once.knob != "parallel.workers") throw UserError(fmt::format("{}: {}", train.file(), why));
+      throw UserError(fmt::format("{}: parallel.workers{}: {}", train.file(),
+                                  from_set(train.set_keys(), "parallel.workers") ? " (from --set)" : "", why));
+    }
     // The rung's own knob first: the rung is what raised them.
     for (const char* key : {"scenes", "subset", "test_scenes"})
       if (rung != nullptr && rung->has(key)) rung->fail(key, why);
@@ -230,29 +237,28 @@ class TrainAccuracy : public AccuracySource {
   Family family() const override { return Family::multishot; }
 
   double accuracy(const Candidate& c) override {
-    // At a fixed resolution, genomes that differ only in their own resolution train one
-    // network (hwnas-train's --res): the first one's accuracy answers the others, which
-    // would each train it again for the same number (s27 fresh-user finding 13).
-    std::optional<std::uint64_t> network;
-    if (resolution_ > 0) {
-      try {
-        network = train::at_resolution(c.network, resolution_).hash();
-      } catch (const UserError&) {  // hwnas-train refuses it, saying why
-      }
-    }
-    if (network) {
-      const std::lock_guard lock(mutex_);
-      if (const auto it = trained_.find(*network); it != trained_.end()) return it->second;
-    }
     const TrialDir dir;
     const std::string model = (dir.path() / "model.json").string();
     graph::save_model_file(c.network, model);
     const nlohmann::json answer = servers_.ask(model);
     const double accuracy = accuracy_of(answer);
-    const std::lock_guard lock(mutex_);
-    if (network) trained_.emplace(*network, accuracy);
-    if (const std::optional<double> b = baseline_of(answer)) baseline_ = b;
+    if (const std::optional<double> b = baseline_of(answer)) {
+      const std::lock_guard lock(mutex_);
+      baseline_ = b;
+    }
     return accuracy;
+  }
+
+  /// At a fixed resolution, genomes that differ only in their own resolution train one
+  /// network (hwnas-train's --res): the key is that network's (s27 fresh-user finding 13).
+  /// A network hwnas-train refuses at that resolution is its own (the trial says why).
+  std::optional<std::uint64_t> evaluation_key(const Candidate& c) const override {
+    if (resolution_ <= 0) return c.network.hash();
+    try {
+      return train::at_resolution(c.network, resolution_).hash();
+    } catch (const UserError&) {
+      return std::nullopt;
+    }
   }
 
   std::optional<double> baseline() const override {
@@ -314,9 +320,8 @@ class TrainAccuracy : public AccuracySource {
 
   ServedPrograms servers_;
   std::int32_t resolution_;  // 0: each network's own
-  mutable std::mutex mutex_;  // trials of several workers ask at once
-  std::map<std::uint64_t, double> trained_;  // at resolution_: the network's hash → its accuracy
-  std::optional<double> baseline_;           // the scenes' trivial baseline, once measured
+  mutable std::mutex mutex_;        // trials of several workers ask at once
+  std::optional<double> baseline_;  // the scenes' trivial baseline, once measured
 };
 
 /// A fidelity knob of a rung: its name in the rung and its value (resolution 0: the
@@ -467,7 +472,8 @@ YAML::Node effective_train_keys(const YAML::Node& train, const std::string& file
 
 std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const ExperimentSection& train,
                                                                    const std::vector<ExperimentSection>& rungs,
-                                                                   std::size_t first_rung) {
+                                                                   std::size_t first_rung,
+                                                                   const EvaluationsAtOnce& at_once) {
   TrainSettings base;
   base.options.threads = 1;  // not the cores: torch's results depend on its threads
   read_train_keys(train, base, true);
@@ -498,7 +504,7 @@ std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const Experim
     }
   else
     for (std::size_t i = 0; i < settings.size(); ++i)
-      check_scenes(train, rungs.empty() ? nullptr : &rungs[i], settings[i].options);
+      check_scenes(train, rungs.empty() ? nullptr : &rungs[i], settings[i].options, at_once);
   const fs::path program = train_program(train);
   std::vector<std::unique_ptr<AccuracySource>> sources;
   for (const TrainSettings& rung : settings) sources.push_back(std::make_unique<TrainAccuracy>(program, rung));

@@ -43,4 +43,12 @@ struct Trial {
   double seconds = 0;
 };
 
+/// Whether `t` took its accuracy from another trial's evaluation at every rung it reached,
+/// without one of its own (the same network: CostModel::evaluation_key): not counted as an
+/// accuracy evaluation, its reason says whose ("accuracy: as trial 3, the same network ...").
+inline bool accuracy_copied(const Trial& t) {
+  return !t.accuracy_evaluated &&
+         (t.metrics.accuracy || (t.status == TrialStatus::failed && t.reason.starts_with("accuracy")));
+}
+
 }  // namespace hwnas::search

@@ -82,17 +82,20 @@ std::uint64_t physical_memory_bytes() {
 }
 
 std::string scene_memory_problem(const TrainOptions& options, std::uint64_t memory_bytes,
-                                 const SceneKnobNames& names) {
+                                 const SceneKnobNames& names, std::int32_t trainings) {
   const ScenePlan plan = scene_plan(options);
-  const std::string over = over_half(plan.bytes, memory_bytes);
+  const std::string over = over_half(plan.bytes * static_cast<std::uint64_t>(std::max(trainings, 1)), memory_bytes);
   if (over.empty()) return "";
   const std::string of = options.subset < 1
                              ? fmt::format(" ({} {} of {})", names.subset, options.subset, options.scenes)
                              : "";
-  return fmt::format("{}{}, {} reference and {} test scenes of {}x{} pixels {}; lower {}, {} or {}{}",
+  const bool several = trainings > 1;
+  return fmt::format("{}{}{}, {} reference and {} test scenes of {}x{} pixels{} {}; lower {}{}, {} or {}{}",
+                     several ? fmt::format("{} trainings at once ({}), each of ", trainings, names.trainings) : "",
                      plural(plan.trained, "training scene"), of, plan.reference, plan.test, options.scene_size,
-                     options.scene_size, over, names.scene_size, names.scenes, names.subset,
-                     options.test_on_train ? "" : fmt::format(" (or {})", names.test_scenes));
+                     options.scene_size, several ? "," : "", over,
+                     several ? fmt::format("{}, ", names.trainings) : "", names.scene_size, names.scenes,
+                     names.subset, options.test_on_train ? "" : fmt::format(" (or {})", names.test_scenes));
 }
 
 std::string evaluation_memory_problem(std::int64_t test_scenes, std::int32_t scene_size, std::uint64_t memory_bytes,

@@ -53,18 +53,23 @@ ScenePlan evaluation_plan(std::int64_t test_scenes, std::int32_t scene_size);
 /// This machine's physical memory in bytes (sysconf; 0 when unknown).
 std::uint64_t physical_memory_bytes();
 
-/// The names of the scene knobs in messages: options ("--scenes") or keys ("scenes").
+/// The names of the scene knobs in messages: options ("--scenes") or keys ("scenes"), and
+/// what sets the number of trainings at once (a search's "parallel.workers").
 struct SceneKnobNames {
   std::string_view scenes, test_scenes, scene_size, subset;
+  std::string_view trainings = "";
 };
 
-/// "" when scene_plan(options).bytes is at most half of `memory_bytes` (the rest is left to
-/// the network, torch and the machine's other processes; 0: unknown, never refused), else
-/// one line "T training scenes (SUBSET F of N), R reference and X test scenes of SxS pixels
-/// need about B GB of memory, more than half of this machine's M GB; lower SCENE_SIZE,
-/// SCENES or SUBSET (or TEST_SCENES)".
+/// "" when scene_plan(options).bytes, times `trainings` (runs at once on this machine, each
+/// holding its own scenes: a search's parallel.workers), is at most half of `memory_bytes`
+/// (the rest is left to the network, torch and the machine's other processes; 0: unknown,
+/// never refused), else one line "T training scenes (SUBSET F of N), R reference and X test
+/// scenes of SxS pixels need about B GB of memory, more than half of this machine's M GB;
+/// lower SCENE_SIZE, SCENES or SUBSET (or TEST_SCENES)"; with trainings > 1 "K trainings at
+/// once (TRAININGS), each of T training scenes ..., need about B GB ...; lower TRAININGS,
+/// SCENE_SIZE, ...".
 std::string scene_memory_problem(const TrainOptions& options, std::uint64_t memory_bytes,
-                                 const SceneKnobNames& names);
+                                 const SceneKnobNames& names, std::int32_t trainings = 1);
 
 /// The same for an evaluation_plan: "" or "R reference and X test scenes of SxS pixels need
 /// about B GB of memory, more than half of this machine's M GB; lower TEST_SCENES".
