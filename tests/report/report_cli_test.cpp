@@ -1,5 +1,6 @@
 // `hwnas report` on experiment stores: the page and its parts, and bad input (one line,
 // exit 2, nothing written).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -146,6 +147,47 @@ TEST(ReportCli, AMultiFidelitySearchShowsItsTopRungAsFinal) {
   EXPECT_NE(page.find("at fidelity rung 0 of 1"), std::string::npos);
   EXPECT_NE(page.find(">best (trial "), std::string::npos);  // per-layer latency is drawn
   EXPECT_EQ(page.find("Per-layer latency is not shown"), std::string::npos);
+}
+
+// s30: the scenes' trivial baseline that hwnas search stored (ExperimentInfo::
+// accuracy_baseline) reaches the page: named beside the metric in the summary, the scatter
+// and the tables, and the trials at or below it marked; Chromium shows them and logs
+// nothing. Without a stored baseline, none of it.
+TEST(ReportCli, TheStoredTrivialBaselineIsShownAndTrialsNoBetterAreMarked) {
+  const std::string dir = (scratch_dir() / "scenes-seg").string(), none = (scratch_dir() / "scenes-seg-no-baseline").string();
+  fs::remove_all(dir), fs::remove_all(none);
+  write_scene_experiment(dir, 12, 7.27);  // trials 0, 1 and 2 (5, 6, 7) at or below it
+  write_scene_experiment(none, 12, std::nullopt);
+  const Result r = hwnas({"report", dir});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string page = read_file(dir + "/report.html");
+  const std::string words = "accuracy (100 x mIoU; all-background baseline 7.27)";
+  const std::string note = "(no better than the all-background baseline 7.27: learnt nothing)";
+  EXPECT_NE(page.find("<td>all-background 7.27 (100 x mIoU); 3 trials at or below it: they learnt nothing; train "
+                      "longer (accuracy.train.epochs, scenes, subset)</td>"),
+            std::string::npos);
+  EXPECT_NE(page.find(">all trials: " + words + " against latency (ms)</text>"), std::string::npos);
+  EXPECT_NE(page.find(">all-background baseline 7.27 (3 trials at or below)</text>"), std::string::npos);
+  EXPECT_NE(page.find("<th>" + words + "</th>"), std::string::npos);
+  for (int i = 0; i < 12; ++i) {
+    const std::size_t tip = page.find(fmt::format("<title>trial {}: ", i));
+    ASSERT_NE(tip, std::string::npos) << i;
+    const std::string title = page.substr(tip, page.find("</title>", tip) - tip);
+    EXPECT_EQ(title.find(note) != std::string::npos, i < 3) << title;
+  }
+
+  const BrowserRun dom = run_chromium(dir + "/report.html", {"--dump-dom"}, scratch_dir());
+  ASSERT_EQ(dom.status, 0) << dom.err;
+  EXPECT_EQ(console_lines(dom.err), std::vector<std::string>{});
+  EXPECT_NE(dom.out.find(">all trials: " + words + " against latency (ms)</text>"), std::string::npos);
+  EXPECT_NE(dom.out.find(">all-background baseline 7.27 (3 trials at or below)</text>"), std::string::npos);
+
+  const Result plain = hwnas({"report", none});
+  ASSERT_EQ(plain.status, 0) << plain.err;
+  const std::string without = read_file(none + "/report.html");
+  EXPECT_NE(without.find(">all trials: accuracy (100 x mIoU) against latency (ms)</text>"), std::string::npos);
+  EXPECT_EQ(without.find("7.27"), std::string::npos);
+  EXPECT_EQ(without.find("learnt nothing"), std::string::npos);
 }
 
 TEST(ReportCli, ComparesSeveralExperimentsInOneFile) {

@@ -304,9 +304,140 @@ TEST(SearchReport, TheMetricIsReadFromTheStoredConfig) {
                        "objective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {trials: 10}\n";
   r.info.space_fingerprint.clear();
   EXPECT_EQ(complete_report(r).accuracy_metric, "100 x mAP@0.5");
+  EXPECT_EQ(complete_report(r).accuracy_baseline_name, "prior-box");
   r.info.config_yaml = "space: toy-space\nlatency: {target: edgetpu-like}\nobjective: {maximize: -latency_ms}\n"
                        "strategy: {name: random}\nbudget: {trials: 10}\n";
   EXPECT_EQ(complete_report(r).accuracy_metric, "");
+  EXPECT_EQ(complete_report(r).accuracy_baseline_name, "");
+}
+
+// The trial indices whose tip in `svg` says they learnt nothing (`note`).
+std::set<std::int64_t> marked_tips(const std::string& svg, const std::string& note) {
+  std::set<std::int64_t> out;
+  const std::regex tip("<title>trial ([0-9]+): [^<]*\\(" + note + "\\)");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), tip); it != std::sregex_iterator(); ++it)
+    out.insert(std::stoll((*it)[1]));
+  return out;
+}
+
+// s30: a scene search stores its trivial baseline (100 x the prior-box mAP@0.5 or the
+// all-background mIoU). The report names it beside the metric, draws it as a line in the
+// scatter and marks every trial at or below it, by hwnas search's rule for its best trial.
+TEST(SearchReport, TheTrivialBaselineIsNamedAndTrialsNoBetterAreMarked) {
+  ExperimentReport e = synthetic_experiment("runs/det", 60);
+  e.accuracy_metric = "100 x mAP@0.5";
+  e.accuracy_baseline_name = "prior-box";
+  // The baseline at a trial's accuracy ("at or below" includes it): the fourth lowest, or
+  // the fastest feasible trial's (the front's first point) when that is higher.
+  const search::Trial* fastest = nullptr;
+  std::vector<double> accuracies;
+  for (const search::Trial& t : e.record.trials)
+    if (t.feasible) {
+      accuracies.push_back(*t.metrics.accuracy);
+      if (!fastest || *t.metrics.latency_ms < *fastest->metrics.latency_ms) fastest = &t;
+    }
+  std::sort(accuracies.begin(), accuracies.end());
+  const double baseline = std::max(accuracies[3], *fastest->metrics.accuracy);
+  e.record.info.accuracy_baseline = baseline;
+  std::set<std::int64_t> expected;
+  for (const search::Trial& t : e.record.trials)
+    if (t.metrics.accuracy && *t.metrics.accuracy <= baseline) expected.insert(t.index);
+  ASSERT_GE(expected.size(), 4u);
+  ASSERT_LT(expected.size(), accuracies.size() / 2);
+  const std::string value = fmt::format("{:.4g}", baseline);
+  const std::string words = "accuracy (100 x mAP@0.5; prior-box baseline " + value + ")";
+  const std::string note = "no better than the prior-box baseline " + value + ": learnt nothing";
+
+  const std::string page = render_report({e});
+  EXPECT_NE(page.find(fmt::format("<tr><th>accuracy baseline (what a network that learnt nothing scores)</th><td>"
+                                  "prior-box {} (100 x mAP@0.5); {} trials at or below it: they learnt nothing; "
+                                  "train longer (accuracy.train.epochs, scenes, subset)</td></tr>",
+                                  value, expected.size())),
+            std::string::npos);
+  const std::string scatter = part(page, "<h3>All trials");
+  EXPECT_NE(scatter.find(">all trials: " + words + " against latency (ms)</text>"), std::string::npos);
+  EXPECT_NE(scatter.find(fmt::format(">prior-box baseline {} ({} trials at or below)</text>", value, expected.size())),
+            std::string::npos);
+  // The dashed line (and its legend key), level with the trial whose accuracy is the baseline.
+  EXPECT_EQ(count_of(scatter, "stroke=\"#9467bd\" stroke-width=\"2\" stroke-dasharray"), 2u);
+  std::smatch line;
+  ASSERT_TRUE(std::regex_search(scatter, line, std::regex("y1=\"([-0-9.]+)\" y2=\"([-0-9.]+)\" stroke=\"#9467bd\"")));
+  EXPECT_EQ(line[1], line[2]);
+  const auto at = std::find_if(e.record.trials.begin(), e.record.trials.end(), [&](const search::Trial& t) {
+    return t.metrics.accuracy == baseline;
+  });
+  ASSERT_NE(at, e.record.trials.end());
+  EXPECT_NEAR(std::stod(line[1]), circle_y(scatter, at->index), 0.11);
+  EXPECT_EQ(marked_tips(scatter, note), expected);
+  const std::string front = part(page, "<h3>Pareto front");
+  EXPECT_NE(front.find("<th>" + words + "</th>"), std::string::npos);
+  // Each row of the Pareto table is marked when its trial is no better (the fastest is).
+  std::set<std::int64_t> marked_rows;
+  const std::regex row("<tr><td class=\"num\">([0-9]+)</td>.*</tr>");
+  for (auto it = std::sregex_iterator(front.begin(), front.end(), row); it != std::sregex_iterator(); ++it) {
+    const std::int64_t i = std::stoll((*it)[1]);
+    const std::string cell = fmt::format("<td class=\"num\">{:.2f} <span style=\"color: #9467bd\">({})</span></td>",
+                                         *e.record.trials[i].metrics.accuracy, note);
+    if ((*it)[0].str().find(cell) != std::string::npos) marked_rows.insert(i);
+    EXPECT_EQ(count_of((*it)[0].str(), note), marked_rows.count(i)) << (*it)[0];
+  }
+  std::set<std::int64_t> front_expected;
+  for (const std::int64_t i : table_trials(front))
+    if (expected.count(i)) front_expected.insert(i);
+  EXPECT_EQ(marked_rows, front_expected);
+  EXPECT_EQ(marked_rows.count(fastest->index), 1u);
+  EXPECT_EQ(count_of(part(page, "<h3>Best trial"), note), 0u);
+  EXPECT_NE(part(page, "<h3>Search progress").find(">" + words + " (higher is better)</text>"), std::string::npos);
+
+  // A lower rung's value is on another scale: only top-rung trials are compared.
+  ExperimentReport rungs = e;
+  rungs.record.info.rungs = 2;
+  for (search::Trial& t : rungs.record.trials) t.rung = t.index == *expected.begin() ? 0 : 1;
+  expected.erase(expected.begin());
+  EXPECT_EQ(marked_tips(part(render_report({rungs}), "<h3>All trials"), note), expected);
+
+  // No baseline, or no name for it (an accuracy that has none): the page is as it was.
+  ExperimentReport plain = e;
+  plain.accuracy_baseline_name.clear();
+  plain.record.info.accuracy_baseline.reset();
+  const std::string without = render_report({plain});
+  EXPECT_EQ(without.find("baseline " + value), std::string::npos);
+  EXPECT_EQ(without.find("learnt nothing"), std::string::npos);
+  ExperimentReport unnamed = e, unmeasured = e;
+  unnamed.accuracy_baseline_name.clear();
+  unmeasured.record.info.accuracy_baseline.reset();
+  EXPECT_EQ(render_report({unnamed}), without);
+  EXPECT_EQ(render_report({unmeasured}), without);
+}
+
+// Compared experiments: the accuracy column and the progress axis name the baseline only
+// when every experiment has the same; each best trial is marked against its own.
+TEST(SearchReport, ComparedExperimentsNameTheirTrivialBaselineOnlyWhenShared) {
+  ExperimentReport a = synthetic_experiment("runs/a", 40), b = synthetic_experiment("runs/b", 40);
+  for (ExperimentReport* e : {&a, &b}) {
+    e->accuracy_metric = "100 x mIoU";
+    e->accuracy_baseline_name = "all-background";
+    e->record.info.accuracy_baseline = 7.27;
+  }
+  const std::string same = render_report({a, b});
+  EXPECT_NE(part(same, "<h2>Comparison</h2>").find("<th>accuracy (100 x mIoU; all-background baseline 7.27)</th>"),
+            std::string::npos);
+  EXPECT_NE(part(same, "<h3>Search progress").find(">accuracy (100 x mIoU; all-background baseline 7.27) (higher is "
+                                                   "better)</text>"),
+            std::string::npos);
+  EXPECT_EQ(count_of(part(same, "<h2>Comparison</h2>"), "learnt nothing"), 0u);
+
+  b.record.info.accuracy_baseline = 99;  // above every trial of b: its best learnt nothing
+  const std::string differ = render_report({a, b});
+  const std::string comparison = part(differ, "<h2>Comparison</h2>");
+  EXPECT_NE(comparison.find("<th>accuracy (100 x mIoU)</th>"), std::string::npos);
+  EXPECT_EQ(count_of(comparison, "(no better than the all-background baseline 99: learnt nothing)"), 1u);
+  EXPECT_EQ(count_of(comparison, "learnt nothing"), 1u);
+  EXPECT_NE(part(differ, "<h3>Search progress").find(">accuracy (100 x mIoU) (higher is better)</text>"),
+            std::string::npos);
+  // Each experiment's own section still names its own.
+  EXPECT_NE(differ.find("<th>accuracy (100 x mIoU; all-background baseline 99)</th>"), std::string::npos);
+  EXPECT_NE(differ.find("<th>accuracy (100 x mIoU; all-background baseline 7.27)</th>"), std::string::npos);
 }
 
 TEST(SearchReport, EveryUserStringIsEscaped) {

@@ -1,10 +1,13 @@
 // Experiment stores written as `hwnas search` writes them, without the search loop: genomes
-// sampled from the config's space, evaluated by the config's own cost model, committed
-// one step each. For the tests of `hwnas report` on real stores.
+// sampled from the config's space, evaluated by the config's own cost model (a scene
+// search's accuracy given, as if trained), committed one step each. For the tests of
+// `hwnas report` on real stores.
 #pragma once
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -13,9 +16,48 @@
 #include "hwnas/search/cost_model.h"
 #include "hwnas/search/experiment_config.h"
 #include "hwnas/search/experiment_store.h"
+#include "hwnas/search/run_search.h"
 #include "hwnas/space/registry.h"
 
 namespace hwnas::testing {
+
+/// The store in DIR of the search `config` describes: `trials` distinct genomes sampled
+/// from `space` with `seed`, evaluated by `cost`, committed one step each. With `accuracy`,
+/// trial i's accuracy is accuracy(i) (evaluated, its fitness), as if trained; with
+/// `accuracy_baseline`, the store records it as the search's trivial baseline.
+inline void write_store(const std::string& dir, const search::ExperimentConfig& config, const space::Space& space,
+                        search::CostModel& cost, std::uint64_t seed, int trials,
+                        const std::function<double(std::int64_t)>& accuracy = {},
+                        std::optional<double> accuracy_baseline = std::nullopt) {
+  search::ExperimentInfo info;
+  info.config_yaml = search::normalised_yaml(config.root);
+  info.experiment_file = config.file;
+  info.base_dir = std::filesystem::absolute(config.file).parent_path().string();
+  info.space = space.name();
+  info.strategy = "random";
+  info.seed = seed;
+  info.objective_names = accuracy ? std::vector<std::string>{"accuracy"} : cost.objective_names();
+  if (const auto baseline = space.baseline()) info.baseline_genome = space::to_text(*baseline);
+  search::ExperimentStore store = search::ExperimentStore::create(dir, info);
+  if (accuracy_baseline) store.record_accuracy_baseline(*accuracy_baseline);
+  std::mt19937_64 rng(seed);
+  std::set<space::Genome> seen;
+  for (int i = 0; i < trials;) {
+    const space::Genome genome = space::sample(space, rng);
+    if (!seen.insert(genome).second) continue;
+    search::Trial t = cost.evaluate(genome);
+    t.index = i++;
+    std::vector<double> fitness = cost.feedback(t).fitness;
+    if (accuracy) {
+      t.accuracy_evaluated = true;
+      t.metrics.accuracy = accuracy(t.index);
+      fitness = {*t.metrics.accuracy};
+    }
+    search::SearchState state;
+    state.steps = i;
+    store.commit_step({t}, {t.feasible ? fitness : std::vector<double>{}}, state);
+  }
+}
 
 /// A latency-only search of mobilenet-cls on edgetpu-like: the experiment file
 /// DIR.yaml and its store in DIR with `trials` trials (0: the store alone).
@@ -30,29 +72,30 @@ inline void write_stored_experiment(const std::string& dir, int trials, std::uin
   const search::ExperimentConfig config = search::read_experiment_config(file, {});
   const auto p = hw::make_target("edgetpu-like")->parallelism_factor();
   const auto space = space::make_space("mobilenet-cls", space::space_options_for_target(p, "edgetpu-like"));
-  const auto cost = search::make_cost_model(config.root, config.file, *space);
-  search::ExperimentInfo info;
-  info.config_yaml = search::normalised_yaml(config.root);
-  info.experiment_file = file;
-  info.base_dir = std::filesystem::absolute(file).parent_path().string();
-  info.space = space->name();
-  info.strategy = "random";
-  info.seed = seed;
-  info.objective_names = cost->objective_names();
-  if (const auto baseline = space->baseline()) info.baseline_genome = space::to_text(*baseline);
-  search::ExperimentStore store = search::ExperimentStore::create(dir, info);
-  std::mt19937_64 rng(seed);
-  std::set<space::Genome> seen;
-  for (int i = 0; i < trials;) {
-    const space::Genome genome = space::sample(*space, rng);
-    if (!seen.insert(genome).second) continue;
-    search::Trial t = cost->evaluate(genome);
-    t.index = i++;
-    const search::Feedback f = cost->feedback(t);
-    search::SearchState state;
-    state.steps = i;
-    store.commit_step({t}, {t.feasible ? f.fitness : std::vector<double>{}}, state);
-  }
+  write_store(dir, config, *space, *search::make_cost_model(config.root, config.file, *space), seed, trials);
+}
+
+/// A segmentation search of the scenes as `hwnas search` would store it, without training:
+/// the experiment file DIR.yaml (configs/spaces/mobilenet-seg-scenes.yaml, accuracy:
+/// train: segmentation, latency on edgetpu-like) and its store in DIR, with `trials`
+/// trials whose accuracy (100 x mIoU) is 5 + the trial's index, and `baseline`, when
+/// given, as the all-background baseline the search measured.
+inline void write_scene_experiment(const std::string& dir, int trials, std::optional<double> baseline) {
+  const std::string file = dir + ".yaml";
+  std::ofstream(file) << "space: " << HWNAS_SOURCE_DIR << "/configs/spaces/mobilenet-seg-scenes.yaml\n"
+                         "latency: {target: edgetpu-like}\n"
+                         "accuracy:\n  train: {task: segmentation, epochs: 1, scenes: 64, test_scenes: 16}\n"
+                         "objective: {maximize: accuracy}\n"
+                         "strategy: {name: random}\n"
+                         "budget: {trials: " << trials << "}\nseed: 1\n";
+  const search::ExperimentConfig config = search::read_experiment_config(file, {});
+  const auto space = search::make_experiment_space(config);
+  // Latency and memory from the config's latency source; the accuracy is given.
+  YAML::Node latency_only = YAML::Clone(config.root);
+  latency_only.remove("accuracy");
+  latency_only["objective"] = YAML::Load("{maximize: -latency_ms}");
+  const auto cost = search::make_cost_model(latency_only, config.file, *space);
+  write_store(dir, config, *space, *cost, 1, trials, [](std::int64_t i) { return 5.0 + double(i); }, baseline);
 }
 
 }  // namespace hwnas::testing

@@ -54,7 +54,8 @@ void add_layers_and_baseline(ExperimentReport& e, const search::ExperimentConfig
     ExperimentReport::Baseline b{space::to_text(genome), space->arch(genome), {}};
     const auto evaluated = std::find_if(r.trials.begin(), r.trials.end(),
                                         [&](const search::Trial& t) { return t.genome == genome; });
-    b.metrics = evaluated != r.trials.end() ? evaluated->metrics : cost->evaluate(genome).metrics;
+    if (evaluated != r.trials.end()) b.metrics = evaluated->metrics, b.rung = evaluated->rung;
+    else b.metrics = cost->evaluate(genome).metrics;
     e.baseline = b;
     if (config.root["latency"]) e.baseline_layers_ms = cost->layer_latency_ms(space->decode(genome));
   }
@@ -79,6 +80,7 @@ ExperimentReport complete_report(search::ExperimentRecord record) {
   e.constraints =
       search::Objective::parse(top.section("objective"), top.has("accuracy"), top.has("latency")).constraints();
   e.accuracy_metric = search::accuracy_metric(config.root);
+  e.accuracy_baseline_name = search::accuracy_baseline_name(config.root);
   try {
     add_layers_and_baseline(e, config);
   } catch (const UserError& error) {

@@ -29,10 +29,14 @@ std::optional<std::pair<search::Metric, double>> constrained_metric(Quantity q) 
 
 std::string short_number(double v) { return fmt::format("{:.4g}", v); }
 
-std::string trial_tip(const search::Trial& t, std::int32_t rungs) {
+std::int32_t top_rung(const search::ExperimentRecord& r) { return std::max(r.info.rungs, 1) - 1; }
+
+std::string trial_tip(const ExperimentReport& e, const search::Trial& t) {
+  const std::int32_t rungs = e.record.info.rungs;
   std::string tip = fmt::format("trial {}: {}", t.index, t.arch);
   if (t.metrics.accuracy) tip += fmt::format(" | accuracy {}", short_number(*t.metrics.accuracy));
   if (rungs > 1 && t.accuracy_evaluated) tip += fmt::format(" at fidelity rung {} of {}", t.rung, rungs - 1);
+  if (const std::string note = learnt_nothing_note(e, t.metrics, t.rung); !note.empty()) tip += " (" + note + ")";
   if (t.metrics.latency_ms) tip += fmt::format(" | latency {} ms", short_number(*t.metrics.latency_ms));
   tip += fmt::format(" | peak activation {} KiB", short_number(t.metrics.peak_activation_bytes / 1024.0));
   if (!t.reason.empty()) tip += fmt::format(" | {}: {}", search::status_name(t.status), t.reason);
@@ -44,10 +48,33 @@ bool feasible_ok(const search::Trial& t) { return t.status == search::TrialStatu
 /// Feasible, and its accuracy is of the full fidelity (the top rung of a multi-fidelity
 /// search): what the front and the best-so-far count, as search::best_trial does.
 bool final_ok(const search::ExperimentRecord& r, const search::Trial& t) {
-  return feasible_ok(t) && t.rung == std::max(r.info.rungs, 1) - 1;
+  return feasible_ok(t) && t.rung == top_rung(r);
 }
 
 }  // namespace
+
+std::optional<double> trivial_baseline(const ExperimentReport& e) {
+  if (e.accuracy_baseline_name.empty()) return std::nullopt;
+  return e.record.info.accuracy_baseline;
+}
+
+std::string accuracy_words(const ExperimentReport& e) {
+  const std::optional<double> baseline = trivial_baseline(e);
+  return baseline ? fmt::format("{}; {} baseline {}", e.accuracy_metric, e.accuracy_baseline_name,
+                                short_number(*baseline))
+                  : e.accuracy_metric;
+}
+
+bool no_better_than_baseline(const ExperimentReport& e, const search::Metrics& m, std::int32_t rung) {
+  const std::optional<double> baseline = trivial_baseline(e);
+  return baseline && m.accuracy && rung == top_rung(e.record) && *m.accuracy <= *baseline + 1e-6;
+}
+
+std::string learnt_nothing_note(const ExperimentReport& e, const search::Metrics& m, std::int32_t rung) {
+  if (!no_better_than_baseline(e, m, rung)) return "";
+  return fmt::format("no better than the {} baseline {}: learnt nothing", e.accuracy_baseline_name,
+                     short_number(*trivial_baseline(e)));
+}
 
 std::string quantity_label(Quantity q, const std::string& metric) {
   switch (q) {
@@ -118,7 +145,7 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
   PointGroup infeasible{"", {}, {}, {}, "#ff7f0e", Marker::cross};
   PointGroup failed{"", {}, {}, {}, "#d62728", Marker::triangle};
   PointGroup screened{"", {}, {}, {}, "#9e9e9e", Marker::circle};  // stopped below the top rung
-  std::size_t not_drawn = 0;
+  std::size_t not_drawn = 0, learnt_nothing = 0;
   const std::int32_t rungs = e.record.info.rungs;
   for (const search::Trial& t : e.record.trials) {
     PointGroup& g = final_ok(e.record, t)                  ? feasible
@@ -133,9 +160,10 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
     const auto y = other_scale ? std::nullopt : quantity_value(t.metrics, plane.y);
     if (y_at_least && (!y || *y < *y_at_least)) continue;
     if (!x) ++not_drawn;
+    if (y && plane.y == Quantity::accuracy && no_better_than_baseline(e, t.metrics, t.rung)) ++learnt_nothing;
     g.x.push_back(x.value_or(kNaN));
     g.y.push_back(y.value_or(kNaN));
-    g.tips.push_back(trial_tip(t, rungs));
+    g.tips.push_back(trial_tip(e, t));
   }
   feasible.label = fmt::format("feasible{} ({})", rungs > 1 ? ", full fidelity" : "", feasible.x.size());
   screened.label = fmt::format("screened out at a lower fidelity rung ({}){}", screened.x.size(),
@@ -153,16 +181,17 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
     const search::Trial& t = e.record.trials[i];
     pareto.x.push_back(*quantity_value(t.metrics, plane.x));
     pareto.y.push_back(*quantity_value(t.metrics, plane.y));
-    pareto.tips.push_back("Pareto front: " + trial_tip(t, rungs));
+    pareto.tips.push_back("Pareto front: " + trial_tip(e, t));
   }
   groups.push_back(pareto);
   const std::optional<double> baseline_y = e.baseline ? quantity_value(e.baseline->metrics, plane.y) : std::nullopt;
   if (e.baseline && (!y_at_least || (baseline_y && *baseline_y >= *y_at_least))) {
     const search::Metrics& m = e.baseline->metrics;
+    const std::string note = learnt_nothing_note(e, m, e.baseline->rung);
     groups.push_back({baseline_y ? "baseline" : "baseline (accuracy not evaluated)",
                       {quantity_value(m, plane.x).value_or(kNaN)},
                       {baseline_y.value_or(kNaN)},
-                      {"baseline: " + e.baseline->arch},
+                      {"baseline: " + e.baseline->arch + (note.empty() ? "" : " (" + note + ")")},
                       "#000000",
                       Marker::diamond,
                       6});
@@ -173,7 +202,14 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
       if (const auto shown = constrained_metric(vertical ? plane.x : plane.y); shown && shown->first == c.metric)
         lines.push_back({vertical, c.limit * shown->second,
                          fmt::format("{} {} {}", search::metric_name(c.metric), c.at_most ? "<=" : ">=", c.limit_text)});
-  const std::string y_label = quantity_label(plane.y, e.accuracy_metric);
+  // What a network that learnt nothing scores: the trials at or below the line.
+  const std::optional<double> trivial = trivial_baseline(e);
+  if (plane.y == Quantity::accuracy && trivial && (!y_at_least || *trivial >= *y_at_least))
+    lines.push_back({false, *trivial,
+                     fmt::format("{} baseline {} ({} trial{} at or below)", e.accuracy_baseline_name,
+                                 short_number(*trivial), learnt_nothing, learnt_nothing == 1 ? "" : "s"),
+                     "#9467bd"});
+  const std::string y_label = quantity_label(plane.y, accuracy_words(e));
   Axes axes{y_at_least ? fmt::format("trials near the Pareto front: {} at least {}", y_label, short_number(*y_at_least))
                        : fmt::format("all trials: {} against {}", y_label, quantity_label(plane.x)),
             quantity_label(plane.x), y_label, 1000, 540, false};
@@ -188,8 +224,11 @@ std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments) 
   bool any_accuracy = false, all_accuracy = true;
   const bool by_metric = std::find(names.begin(), names.end(), "accuracy") != names.end();
   const std::string& metric = experiments.front().accuracy_metric;
+  // The axis names the trivial baseline only when every curve has the same.
+  std::string words = accuracy_words(experiments.front());
   for (const ExperimentReport& e : experiments) {
     HWNAS_CHECK(e.record.info.objective_names == names && (!by_metric || e.accuracy_metric == metric));
+    if (accuracy_words(e) != words) words = metric;
     const bool accuracy = e.record.accuracy_evaluations > 0;
     any_accuracy = any_accuracy || accuracy, all_accuracy = all_accuracy && accuracy;
   }
@@ -262,7 +301,7 @@ std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments) 
   std::string objectives;
   // "accuracy (100 x mIoU)": the metric named where it is known.
   const auto named = [&](const std::string& name) {
-    return name == "accuracy" && !metric.empty() ? quantity_label(Quantity::accuracy, metric) : name;
+    return name == "accuracy" && !metric.empty() ? quantity_label(Quantity::accuracy, words) : name;
   };
   for (const std::string& name : names) objectives += (objectives.empty() ? "" : ", ") + named(name);
   const std::string y_label = hypervolume ? "hypervolume of " + objectives

@@ -16,6 +16,19 @@ enum class Quantity { accuracy, latency_ms, peak_activation_kib, weight_kib };
 /// "accuracy (100 x mIoU)" (`metric`: ExperimentReport::accuracy_metric; "accuracy (%)"
 /// when it is ""), "latency (ms)", "peak activation memory (KiB)", "weight memory (KiB)".
 std::string quantity_label(Quantity q, const std::string& metric = {});
+/// The experiment's trivial accuracy baseline (record.info.accuracy_baseline: what a network
+/// that learnt nothing scores) when the stored config names it (accuracy_baseline_name), as
+/// hwnas search shows it; unset otherwise.
+std::optional<double> trivial_baseline(const ExperimentReport& e);
+/// What its accuracy is, for quantity_label: "100 x mAP@0.5; prior-box baseline 0.2" with a
+/// trivial baseline, else e.accuracy_metric.
+std::string accuracy_words(const ExperimentReport& e);
+/// Whether `m`'s accuracy, of a trial at `rung`, is at or below the trivial baseline (hwnas
+/// search's rule, cli/search_command.cpp). Only the top rung's accuracy is compared: the
+/// baseline is on its scale.
+bool no_better_than_baseline(const ExperimentReport& e, const search::Metrics& m, std::int32_t rung);
+/// "no better than the prior-box baseline 0.2: learnt nothing" for such an accuracy, else "".
+std::string learnt_nothing_note(const ExperimentReport& e, const search::Metrics& m, std::int32_t rung);
 /// The quantity of `m`; unset when it was not computed (accuracy, latency).
 std::optional<double> quantity_value(const search::Metrics& m, Quantity q);
 
@@ -35,7 +48,8 @@ std::vector<std::size_t> plane_front(const search::ExperimentRecord& record, con
 std::string experiment_label(const ExperimentReport& e);
 
 /// Every trial of `e` in `plane` (feasible, infeasible and failed apart; a trial without y
-/// on the n/a strip), the front, constraint lines of the plane's metrics, the baseline.
+/// on the n/a strip), the front, constraint lines of the plane's metrics, the baseline, and
+/// with accuracy on y the trivial baseline's line (trials no better marked in their tips).
 /// With accuracy on y, only top-rung trials are drawn at their accuracy: those a lower
 /// rung stopped (a proxy's percentile, a supernet's shared-weight top-1, a shorter
 /// training) go on the n/a strip, their value in their tip (docs/hybrid.md, "Scales never mix").
@@ -56,8 +70,8 @@ std::optional<double> front_zoom(const search::ExperimentRecord& record, const P
 /// front so far (search/pareto.h), the reference point being each objective's worst
 /// feasible value over all the experiments, less 5% of its range.
 /// Every experiment must have the same objectives and, when they include accuracy, the
-/// same accuracy metric, which the y axis names (search_report.cpp draws one chart per
-/// such group).
+/// same accuracy metric, which the y axis names, with the trivial baseline when every
+/// experiment has the same (search_report.cpp draws one chart per such group).
 std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments);
 
 /// HTML: the per-layer latency of the best trial beside the baseline's (the same scale),

@@ -44,11 +44,14 @@ std::string metric_heads(const std::string& accuracy) {
 }
 
 // `metric`: written after the accuracy in its cell, where a column holds several metrics.
-std::string metric_cells(const search::Metrics& m, const std::string& metric = {}) {
-  const std::string accuracy =
-      m.accuracy && !metric.empty()
-          ? fmt::format("<td class=\"num\">{:.2f} ({})</td>", *m.accuracy, escape_html(metric))
-          : cell(m.accuracy, "{:.2f}");
+// `note`: detail::learnt_nothing_note, marking an accuracy at or below the trivial baseline
+// (in the colour of the scatter's baseline line).
+std::string metric_cells(const search::Metrics& m, const std::string& metric = {}, const std::string& note = {}) {
+  std::string accuracy = cell(m.accuracy, "{:.2f}");
+  if (m.accuracy && (!metric.empty() || !note.empty()))
+    accuracy = fmt::format("<td class=\"num\">{:.2f}{}{}</td>", *m.accuracy,
+                           metric.empty() ? "" : " (" + escape_html(metric) + ")",
+                           note.empty() ? "" : " <span style=\"color: #9467bd\">(" + escape_html(note) + ")</span>");
   return accuracy + cell(m.latency_ms) + cell(m.peak_activation_bytes / 1024.0, "{:.1f}") +
          cell(m.weight_bytes / 1024.0, "{:.1f}") + cell(double(m.params), "{:.0f}") + cell(double(m.macs), "{:.0f}");
 }
@@ -71,6 +74,18 @@ std::string summary(const ExperimentReport& e) {
   row("objective (maximised)", escape_html(join(r.info.objective_names)));
   row("constraints", escape_html(constraints_text(e.constraints)));
   row("trials", fmt::format("{}: {} feasible, {} infeasible, {} failed", r.trials.size(), feasible, infeasible, failed));
+  if (const std::optional<double> trivial = detail::trivial_baseline(e)) {
+    const auto nothing = std::count_if(r.trials.begin(), r.trials.end(), [&](const search::Trial& t) {
+      return detail::no_better_than_baseline(e, t.metrics, t.rung);
+    });
+    // What hwnas search says of a best trial at the baseline, for every such trial.
+    row("accuracy baseline (what a network that learnt nothing scores)",
+        escape_html(fmt::format("{} {:.4g} ({}); {}", e.accuracy_baseline_name, *trivial, e.accuracy_metric,
+                                nothing == 0 ? "no trial at or below it"
+                                             : fmt::format("{} trial{} at or below it: they learnt nothing; train "
+                                                           "longer (accuracy.train.epochs, scenes, subset)",
+                                                           nothing, nothing == 1 ? "" : "s"))));
+  }
   if (r.rung_costs.size() > 1) {  // a candidate is evaluated once per rung it reaches
     row("candidates evaluated for accuracy", fmt::format("{}", r.accuracy_evaluations));
     row("accuracy evaluations by rung (wall time in the accuracy source)", search::rung_costs_text(r.rung_costs));
@@ -90,15 +105,16 @@ std::string trial_table(const ExperimentReport& e, const std::vector<std::size_t
                         const std::optional<ExperimentReport::Baseline>& baseline) {
   const search::ExperimentRecord& r = e.record;
   std::string out = fmt::format("<table>\n<tr><th>trial</th><th>genome</th><th>architecture</th>{}</tr>\n",
-                                metric_heads(detail::quantity_label(Quantity::accuracy, e.accuracy_metric)));
+                                metric_heads(detail::quantity_label(Quantity::accuracy, detail::accuracy_words(e))));
   for (std::size_t i : rows) {
     const search::Trial& t = r.trials[i];
     out += fmt::format("<tr><td class=\"num\">{}</td>{}{}{}</tr>\n", t.index, text_cell(space::to_text(t.genome)),
-                       text_cell(t.arch), metric_cells(t.metrics));
+                       text_cell(t.arch), metric_cells(t.metrics, "", detail::learnt_nothing_note(e, t.metrics, t.rung)));
   }
   if (baseline)
     out += fmt::format("<tr><td>baseline</td>{}{}{}</tr>\n", text_cell(baseline->genome), text_cell(baseline->arch),
-                       metric_cells(baseline->metrics));
+                       metric_cells(baseline->metrics, "",
+                                    detail::learnt_nothing_note(e, baseline->metrics, baseline->rung)));
   return out + "</table>\n";
 }
 
@@ -140,7 +156,7 @@ std::string experiment_section(const ExperimentReport& e, std::size_t number, bo
     out += "<h3>Near the Pareto front</h3>\n" + detail::trials_scatter(e, plane, front, zoom);
   out += "<h3>Per-layer latency</h3>\n" + detail::layer_charts(e);
   out += fmt::format("<h3>Pareto front: {} against {} ({} architectures)</h3>\n",
-                     escape_html(detail::quantity_label(plane.y, e.accuracy_metric)),
+                     escape_html(detail::quantity_label(plane.y, detail::accuracy_words(e))),
                      detail::quantity_label(plane.x), front.size());
   out += front.empty() ? "<p class=\"note\">No feasible trial.</p>\n" : trial_table(e, front, e.baseline);
   if (const std::optional<std::size_t> best = search::best_trial(r)) {
@@ -158,13 +174,16 @@ std::string comparison(const std::vector<ExperimentReport>& experiments) {
   // Accuracies of different metrics (100 x mIoU, 100 x mAP@0.5, top-1 %) are not one
   // quantity: one column names its metric, or each cell names its own (s29 finding 2).
   // (A latency-only experiment has no accuracy to name.)
-  std::set<std::string> metrics;
+  // The column names the trivial baseline when every experiment has the same.
+  std::set<std::string> metrics, words;
   for (const ExperimentReport& e : experiments)
-    if (e.record.accuracy_evaluations > 0) metrics.insert(e.accuracy_metric);
+    if (e.record.accuracy_evaluations > 0) metrics.insert(e.accuracy_metric), words.insert(detail::accuracy_words(e));
   const bool one_metric = metrics.size() <= 1;
-  const std::string accuracy_head = !one_metric      ? "accuracy (metrics differ: each value names its own)"
-                                    : metrics.empty() ? "accuracy"
-                                                      : detail::quantity_label(Quantity::accuracy, *metrics.begin());
+  const std::string accuracy_head =
+      !one_metric      ? "accuracy (metrics differ: each value names its own)"
+      : metrics.empty() ? "accuracy"
+                        : detail::quantity_label(Quantity::accuracy,
+                                                 words.size() == 1 ? *words.begin() : *metrics.begin());
   std::string out = "<h2>Comparison</h2>\n<table>\n<tr><th>experiment</th><th>space</th><th>trials</th>"
                     "<th>accuracy evaluations</th><th>best trial</th>" +
                     metric_heads(accuracy_head) + "</tr>\n";
@@ -178,7 +197,10 @@ std::string comparison(const std::vector<ExperimentReport>& experiments) {
     const std::string metric = one_metric ? "" : experiments[k].accuracy_metric.empty()
                                                      ? "metric unknown"
                                                      : experiments[k].accuracy_metric;
-    out += best ? fmt::format("<td class=\"num\">{}</td>{}", *best, metric_cells(r.trials[*best].metrics, metric))
+    const auto best_cells = [&](const search::Trial& t) {
+      return metric_cells(t.metrics, metric, detail::learnt_nothing_note(experiments[k], t.metrics, t.rung));
+    };
+    out += best ? fmt::format("<td class=\"num\">{}</td>{}", *best, best_cells(r.trials[*best]))
                 : "<td colspan=\"7\">no feasible trial</td>";
     out += "</tr>\n";
   }

@@ -4,12 +4,14 @@
 // One self-contained page (inline SVG, no script, no external resource): for several
 // experiments, the best-so-far curves overlaid and a summary row each; then, per
 // experiment, the scatter of every trial in the accuracy-latency plane with its Pareto
-// front, constraints and baseline, the per-layer latency of the best architecture beside
+// front, constraints, baseline and the accuracy's trivial baseline (a scene task's: what a
+// network that learnt nothing scores; trials no better are marked), the per-layer latency of the best architecture beside
 // the baseline's, the Pareto architectures with their genomes, failure reasons and the
 // stored config. A latency-only search (no accuracy) is drawn as latency against peak
 // activation memory. Every user string is escaped (report/html.h).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -33,12 +35,18 @@ struct ExperimentReport {
   /// "100 x mAP@0.5", "top-1 %", ...; "" unknown): the accuracy axes and columns name it,
   /// and experiments of different metrics are never drawn or listed as one quantity.
   std::string accuracy_metric;
+  /// The name of its trivial accuracy baseline, search::accuracy_baseline_name of the stored
+  /// config ("prior-box", "all-background"; "" when none is measured). With the store's
+  /// value (record.info.accuracy_baseline), what a network that learnt nothing scores: the
+  /// accuracy labels name both, and trials at or below it are marked, as hwnas search does.
+  std::string accuracy_baseline_name;
 
   /// The space's reference network, when it has one. Its accuracy is known only when the
   /// search evaluated its genome (a trial); latency and memory come from the cost model.
   struct Baseline {
     std::string genome, arch;
     search::Metrics metrics;
+    std::int32_t rung = 0;  // its trial's rung, when the search evaluated it: the scale of its accuracy
   };
   std::optional<Baseline> baseline;
 
@@ -53,7 +61,7 @@ struct ExperimentReport {
 std::string render_report(const std::vector<ExperimentReport>& experiments);
 
 /// Completes a record read from an experiment store from its stored config: the
-/// objective's constraints, the accuracy metric, the baseline's metrics (its trial when the
+/// objective's constraints, the accuracy metric and its trivial baseline's name, the baseline's metrics (its trial when the
 /// search evaluated its genome, else the cost model's latency and memory without accuracy) and the
 /// per-layer latencies of the best and the baseline network (CostModel::layer_latency_ms,
 /// the config's space and latency source rebuilt). A source that cannot be rebuilt any
