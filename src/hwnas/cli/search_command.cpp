@@ -206,7 +206,7 @@ void print_human(const search::SearchResult& result, const std::string& dir, dou
                space::to_text(t.genome));
     // The best at the trivial answer's score learnt nothing (a training too short for the scenes).
     if (t.metrics.accuracy && result.record.info.accuracy_baseline && !words.baseline_name.empty() &&
-        *t.metrics.accuracy <= *result.record.info.accuracy_baseline + 1e-6)
+        search::no_better_than_baseline(*t.metrics.accuracy, *result.record.info.accuracy_baseline))
       fmt::print("  no better than the {} baseline: the network learnt nothing; train longer "
                  "(accuracy.train.epochs, scenes, subset)\n",
                  words.baseline_name);

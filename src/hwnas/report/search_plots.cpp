@@ -9,6 +9,7 @@
 #include "hwnas/base/error.h"
 #include "hwnas/report/html.h"
 #include "hwnas/report/svg_plot.h"
+#include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/pareto.h"
 
 namespace hwnas::report::detail {
@@ -67,7 +68,8 @@ std::string accuracy_words(const ExperimentReport& e) {
 
 bool no_better_than_baseline(const ExperimentReport& e, const search::Metrics& m, std::int32_t rung) {
   const std::optional<double> baseline = trivial_baseline(e);
-  return baseline && m.accuracy && rung == top_rung(e.record) && *m.accuracy <= *baseline + 1e-6;
+  return baseline && m.accuracy && rung == top_rung(e.record) &&
+         search::no_better_than_baseline(*m.accuracy, *baseline);
 }
 
 std::string learnt_nothing_note(const ExperimentReport& e, const search::Metrics& m, std::int32_t rung) {

@@ -78,6 +78,11 @@ std::string accuracy_metric(const YAML::Node& experiment);
 /// cli/train_output.cpp), "" otherwise (no baseline is measured).
 std::string accuracy_baseline_name(const YAML::Node& experiment);
 
+/// Whether `accuracy` is no better than the trivial `baseline` (AccuracySource::baseline,
+/// same scale), within 1e-6 for a value read back from the store: the network learnt
+/// nothing. One rule for `hwnas search`'s note and the report's marks.
+inline bool no_better_than_baseline(double accuracy, double baseline) { return accuracy <= baseline + 1e-6; }
+
 /// A source whose settings are read and checked, not started yet: a search checks its
 /// whole config (the schedule, the strategy, a resumed store) before anything slow runs.
 struct PlannedSource {
