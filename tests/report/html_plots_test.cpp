@@ -139,5 +139,38 @@ TEST(LineChart, EmptySeriesGiveAFiniteChart) {
   EXPECT_NE(svg.find(">nothing</text>"), std::string::npos);
 }
 
+// s30 fresh-user finding 14: a best that never changed over 2 evaluations was drawn on the
+// unlabelled bottom edge under ticks 16.6 ... 17.4, against x ticks 1, 1.1, ..., 2.
+TEST(LineChart, AFlatCurveIsLabelledAndACountHasWholeTicks) {
+  Axes axes{"best so far", "accuracy evaluations", "accuracy"};
+  axes.y_from_zero = false;
+  axes.x_integer = true;
+  const std::string svg = line_chart(axes, {{"run", {1, 2}, {16.5087890625, 16.5087890625}, "", true}});
+  // One y tick, at the value, and the curve on it.
+  const std::regex tick("<line x1=\"80\" x2=\"[0-9]+\" y1=\"([0-9.]+)\" y2=\"[0-9.]+\" stroke=\"#ddd\"/>"
+                        "<text x=\"74\" y=\"[0-9.]+\" text-anchor=\"end\">([^<]*)</text>");
+  std::vector<std::pair<std::string, std::string>> ticks;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), tick); it != std::sregex_iterator(); ++it)
+    ticks.emplace_back((*it)[1], (*it)[2]);
+  ASSERT_EQ(ticks.size(), 1u) << svg;
+  EXPECT_EQ(ticks[0].second, "16.5088");
+  EXPECT_NE(svg.find("<circle cx=\"80.0\" cy=\"" + ticks[0].first + "\""), std::string::npos) << svg;
+  // Mid-height, not on the x axis.
+  EXPECT_EQ(svg.find("cy=\"" + std::to_string(480 - 64) + ".0\""), std::string::npos);
+  // x: 1 and 2, nothing between.
+  const std::regex x_tick("<text x=\"[0-9.]+\" y=\"434\" text-anchor=\"middle\">([^<]*)</text>");
+  std::vector<std::string> xs;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), x_tick); it != std::sregex_iterator(); ++it)
+    xs.push_back((*it)[1]);
+  EXPECT_EQ(xs, (std::vector<std::string>{"1", "2"}));
+
+  // Without x_integer the same range gets tenths; a curve that moves keeps nice steps.
+  axes.x_integer = false;
+  EXPECT_NE(line_chart(axes, {{"run", {1, 2}, {5, 5}}}).find(">1.5</text>"), std::string::npos);
+  const std::string moving = line_chart(axes, {{"run", {1, 2}, {16, 17}}});
+  EXPECT_NE(moving.find(">16.2</text>"), std::string::npos);
+  EXPECT_EQ(moving.find(">16.5088</text>"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hwnas::report

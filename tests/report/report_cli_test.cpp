@@ -215,6 +215,15 @@ TEST(ReportCli, BadInputWritesNothing) {
   expect_bad_input({"report", (scratch / "plain").string()}, "not an hwnas experiment (no experiment.db in it)");
   expect_bad_input({"report", (scratch / "missing").string()}, "no such experiment directory");
   expect_bad_input({"report", empty}, empty + ": the experiment has no trials yet");
+  // A store that is not SQLite: not "or a new file name", which report cannot use (s30
+  // fresh-user finding 12).
+  fs::create_directories(scratch / "junk");
+  std::ofstream(scratch / "junk" / "experiment.db") << "junk\n";
+  const std::string junk = (scratch / "junk").string();
+  expect_bad_input({"report", junk}, junk + ": not an hwnas experiment (" + junk +
+                                         "/experiment.db is not an SQLite database: not written by hwnas search); "
+                                         "give the --out directory of a search\n");
+  EXPECT_EQ(read_file(junk + "/experiment.db"), "junk\n");
   expect_bad_input({"report", dir, empty, "--out", (scratch / "x.html").string()}, "has no trials yet");
   expect_bad_input({"report", dir, dir}, "2 experiments given: give --out FILE.html");
   expect_bad_input({"report", dir, dir + "/.", "--out", (scratch / "x.html").string()},
@@ -237,6 +246,7 @@ TEST(ReportCli, BadInputWritesNothing) {
   EXPECT_FALSE(fs::exists(empty + "/report.html"));
   EXPECT_FALSE(fs::exists(scratch / "x.html"));
   EXPECT_FALSE(fs::exists(scratch / "plain" / "report.html"));
+  EXPECT_FALSE(fs::exists(scratch / "junk" / "report.html"));
   EXPECT_FALSE(fs::exists(scratch / "no-such-dir"));
 }
 

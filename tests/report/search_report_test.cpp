@@ -10,7 +10,11 @@
 #include <string>
 
 #include "hwnas/base/error.h"
+#include "hwnas/report/search_plots.h"
 #include "hwnas/report/search_report.h"
+#include "hwnas/search/accuracy_pool.h"
+#include "hwnas/search/cost_model.h"
+#include "hwnas/space/registry.h"
 #include "report/synthetic_experiment.h"
 #include "support/text_count.h"
 
@@ -90,6 +94,123 @@ TEST(SearchReport, ParetoTableHoldsExactlyTheFront) {
     EXPECT_NE(part(page, "<h3>Pareto front").find(fmt::format("<td><code>{}</code></td><td><code>{}</code></td>",
                                                               space::to_text(trials[i].genome), trials[i].arch)),
               std::string::npos);
+}
+
+// The reason CostModel::finish gives a copy of `source`'s evaluation ("accuracy: as trial
+// 3, the same network (not evaluated again)"; with rungs, "accuracy at rung 1: ..."): the
+// search's own words, which the report reads.
+std::string copy_reason(const std::string& source, bool rungs = false) {
+  const YAML::Node root = YAML::Load(
+      std::string("space: mobilenet-cls\naccuracy: {command: [/bin/true, '{model}") + (rungs ? "', '{fidelity}" : "") +
+      "']}\n" +
+      (rungs ? "multi_fidelity: {method: successive_halving, eta: 3, rungs: [1, 9]}\n" : "") +
+      "objective: {maximize: accuracy}\n");
+  const auto space = space::make_space("mobilenet-cls", {});
+  const auto cost = search::make_cost_model(root, "exp.yaml", *space);
+  search::Trial t;
+  cost->finish(t, search::AccuracyResult{0, 50.0}, cost->rungs() - 1, source);
+  return t.reason;
+}
+
+TEST(SearchReport, ACopyIsToldFromItsReason) {
+  search::Trial t;
+  t.reason = copy_reason("trial 3");
+  EXPECT_EQ(detail::copied_from(t), "trial 3") << t.reason;
+  t.reason = copy_reason("trial 79", /*rungs=*/true);
+  EXPECT_EQ(detail::copied_from(t), "trial 79") << t.reason;
+  t.reason = copy_reason("architecture a: b, c");
+  EXPECT_EQ(detail::copied_from(t), "architecture a: b, c") << t.reason;
+  t.status = search::TrialStatus::failed;  // a copied failure is no point of the front
+  EXPECT_EQ(detail::copied_from(t), std::nullopt);
+  t.status = search::TrialStatus::ok;
+  t.reason.clear();
+  EXPECT_EQ(detail::copied_from(t), std::nullopt);
+}
+
+// s30 fresh-user findings 3 and 4: the report never named copies (trials answered with
+// another trial's evaluation of the same network), and a network's copies filled its front
+// table with rows of the same metrics. The summary counts them as hwnas search does; the
+// front shows each network once, its copies named in its row; a copy whose metrics differ
+// (another resolution, the same trained network) stays a row of its own.
+TEST(SearchReport, CopiesAreCountedAndShownOnceOnTheFront) {
+  ExperimentReport e = synthetic_experiment("runs/copies", 30);
+  search::ExperimentRecord& r = e.record;
+  const std::size_t best = *search::best_trial(r);
+  const std::string front_before = part(render_report({e}), "<h3>Pareto front");
+  const auto add_copy = [&](const search::Trial& of, std::uint16_t gene, const std::string& source) {
+    search::Trial t = of;
+    t.index = static_cast<std::int64_t>(r.trials.size());
+    t.genome.genes = {4, 4, gene};
+    t.accuracy_evaluated = false;
+    t.reason = copy_reason(source);
+    r.fitness.push_back(r.fitness[of.index]);
+    r.trials.push_back(t);
+    ++r.accuracy_copies;
+    return t.index;
+  };
+  const search::Trial original = r.trials[best];
+  const std::int64_t a = add_copy(original, 5, fmt::format("trial {}", best));
+  const std::int64_t b = add_copy(original, 6, fmt::format("trial {}", best));
+  const std::int64_t c = add_copy(original, 7, fmt::format("trial {}", best));
+  r.trials[c].metrics.peak_activation_bytes += 1024;  // another network, the same accuracy
+  // Two copies of an evaluation whose trial was never stored: one row.
+  search::Trial lone = original;
+  lone.metrics.accuracy = *original.metrics.accuracy + 1;
+  lone.metrics.latency_ms = *original.metrics.latency_ms + 10;  // the most accurate: on the front
+  lone.index = 0;
+  const std::int64_t d = add_copy(lone, 8, "architecture lone-arch");
+  const std::int64_t f = add_copy(lone, 9, "architecture lone-arch");
+  r.fitness[d] = r.fitness[f] = {*lone.metrics.accuracy};
+
+  const std::string page = render_report({e});
+  EXPECT_NE(page.find("<tr><th>accuracy evaluations</th><td>" + std::to_string(r.accuracy_evaluations) +
+                      " (and 5 copies of a network evaluated before, not counted)</td></tr>"),
+            std::string::npos);
+  const std::string front = part(page, "<h3>Pareto front");
+  const std::vector<std::int64_t> before = table_trials(front_before), rows = table_trials(front);
+  EXPECT_EQ(std::count(rows.begin(), rows.end(), static_cast<std::int64_t>(best)), 1);
+  EXPECT_EQ(std::count(rows.begin(), rows.end(), a) + std::count(rows.begin(), rows.end(), b), 0);
+  EXPECT_EQ(std::count(rows.begin(), rows.end(), c), 1);
+  EXPECT_EQ(std::count(rows.begin(), rows.end(), d), 1);
+  EXPECT_EQ(std::count(rows.begin(), rows.end(), f), 0);
+  EXPECT_EQ(rows.size(), before.size() + 2);  // c and d
+  EXPECT_NE(front.find(fmt::format("<br><span class=\"note\">and 2 copies, the same network (its accuracy not "
+                                   "evaluated again): trials {} (4-4-5), {} (4-4-6)</span>",
+                                   a, b)),
+            std::string::npos)
+      << front;
+  EXPECT_NE(front.find(fmt::format("<span class=\"note\">and 1 copy, the same network (its accuracy not evaluated "
+                                   "again): trial {} (4-4-9)</span>",
+                                   f)),
+            std::string::npos);
+  EXPECT_NE(front.find(fmt::format("({} architectures, and 3 copies of them)</h3>", rows.size())), std::string::npos)
+      << front.substr(0, 300);
+  EXPECT_NE(page.find(fmt::format(">Pareto front ({}, and 3 copies)</text>", rows.size())), std::string::npos);
+
+  // The comparison counts them too.
+  ExperimentReport one = synthetic_experiment("runs/one", 20);
+  one.record.accuracy_copies = 1;
+  const std::string comparison = part(render_report({e, one}), "<h2>Comparison</h2>");
+  EXPECT_NE(comparison.find(fmt::format("<td class=\"num\">{} (and 5 copies)</td>", r.accuracy_evaluations)),
+            std::string::npos);
+  EXPECT_NE(comparison.find(fmt::format("<td class=\"num\">{} (and 1 copy)</td>", one.record.accuracy_evaluations)),
+            std::string::npos);
+}
+
+// s30 fresh-user finding 14 (rs2: 2 evaluations, the best 16.51 both times): the curve lay
+// on the unlabelled bottom edge under ticks 16.6 ... 17.4, against x ticks 1, 1.1, ..., 2.
+TEST(SearchReport, AProgressThatNeverChangedIsLabelledAgainstWholeEvaluations) {
+  ExperimentReport e = synthetic_experiment("runs/flat", 3);
+  for (std::size_t i = 0; i < e.record.trials.size(); ++i)
+    if (e.record.trials[i].metrics.accuracy)
+      e.record.trials[i].metrics.accuracy = 16.5087890625, e.record.fitness[i] = {16.5087890625};
+  ASSERT_EQ(e.record.accuracy_evaluations, 3);
+  const std::string progress = part(render_report({e}), "<h3>Search progress");
+  EXPECT_EQ(count_of(progress, "stroke=\"#ddd\"/>"), 1u) << progress;  // one y tick
+  EXPECT_NE(progress.find("text-anchor=\"end\">16.5088</text>"), std::string::npos) << progress;
+  for (const char* x : {">1</text>", ">2</text>", ">3</text>"}) EXPECT_NE(progress.find(x), std::string::npos) << x;
+  EXPECT_EQ(progress.find(">1.5</text>"), std::string::npos);
+  EXPECT_EQ(progress.find(">2.5</text>"), std::string::npos);
 }
 
 TEST(SearchReport, BestTrialIsTheMostAccurateFeasibleOne) {

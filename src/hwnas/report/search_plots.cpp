@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string_view>
 
 #include "hwnas/base/error.h"
 #include "hwnas/report/html.h"
@@ -137,6 +138,48 @@ std::optional<double> front_zoom(const search::ExperimentRecord& record, const P
   return front_lo - 0.25 * (hi - front_lo);
 }
 
+std::optional<std::string> copied_from(const search::Trial& t) {
+  // "accuracy: " or "accuracy at rung R: ", then "as SOURCE", then this.
+  static constexpr std::string_view kSame = ", the same network (not evaluated again)";
+  const std::string_view reason = t.reason;
+  if (t.status != search::TrialStatus::ok || !reason.starts_with("accuracy") || !reason.ends_with(kSame))
+    return std::nullopt;
+  const std::size_t as = reason.find(": as ");
+  if (as == std::string_view::npos || as + 5 > reason.size() - kSame.size()) return std::nullopt;
+  return std::string(reason.substr(as + 5, reason.size() - kSame.size() - (as + 5)));
+}
+
+std::vector<FrontNetwork> front_networks(const search::ExperimentRecord& record,
+                                         const std::vector<std::size_t>& front) {
+  const auto same_metrics = [](const search::Metrics& a, const search::Metrics& b) {
+    return a.accuracy == b.accuracy && a.latency_ms == b.latency_ms &&
+           a.peak_activation_bytes == b.peak_activation_bytes && a.weight_bytes == b.weight_bytes &&
+           a.params == b.params && a.macs == b.macs;
+  };
+  std::vector<FrontNetwork> networks;
+  for (std::size_t i : front) {
+    const search::Trial& t = record.trials[i];
+    const std::optional<std::string> source = copied_from(t);
+    const auto network = std::find_if(networks.begin(), networks.end(), [&](const FrontNetwork& n) {
+      const search::Trial& shown = record.trials[n.trial];
+      return source && same_metrics(shown.metrics, t.metrics) &&
+             (*source == fmt::format("trial {}", shown.index) || source == copied_from(shown));
+    });
+    if (network != networks.end()) network->copies.push_back(i);
+    else networks.push_back({i, {}});
+  }
+  return networks;
+}
+
+std::string front_count_text(const std::vector<FrontNetwork>& networks) {
+  std::size_t copies = 0;
+  for (const FrontNetwork& n : networks) copies += n.copies.size();
+  const std::string architectures = fmt::format("{} architecture{}", networks.size(), networks.size() == 1 ? "" : "s");
+  if (copies == 0) return architectures;
+  return fmt::format("{}, and {} cop{} of {}", architectures, copies, copies == 1 ? "y" : "ies",
+                     networks.size() == 1 ? "it" : copies == 1 ? "one of them" : "them");
+}
+
 std::string experiment_label(const ExperimentReport& e) {
   return fmt::format("{} ({})", e.record.dir, e.record.info.strategy);
 }
@@ -178,7 +221,13 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
       if (g->x.empty()) g->label.clear();
   std::vector<PointGroup> groups = {feasible, infeasible, failed};
   if (rungs > 1) groups.insert(groups.begin(), screened);
-  PointGroup pareto{fmt::format("Pareto front ({})", front.size()), {}, {}, {}, "#2ca02c", Marker::ring, 6.5, true};
+  // Copies of one network (the same point) are counted as one, their number beside it.
+  const std::vector<FrontNetwork> networks = front_networks(e.record, front);
+  const std::size_t copies = front.size() - networks.size();
+  PointGroup pareto{copies == 0 ? fmt::format("Pareto front ({})", front.size())
+                                : fmt::format("Pareto front ({}, and {} cop{})", networks.size(), copies,
+                                              copies == 1 ? "y" : "ies"),
+                    {}, {}, {}, "#2ca02c", Marker::ring, 6.5, true};
   for (std::size_t i : front) {
     const search::Trial& t = e.record.trials[i];
     pareto.x.push_back(*quantity_value(t.metrics, plane.x));
@@ -282,6 +331,7 @@ std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments) 
   // off more than 30% of the range, and the earlier values are drawn on its edge.
   Axes axes{hypervolume ? "hypervolume of the feasible front so far" : "best feasible so far", "", "", 1000, 440,
             false, true};
+  axes.x_integer = true;  // evaluations or trials
   double x_end = 0, lo = 1e300, hi = -1e300;
   for (const Series& s : series)
     for (std::size_t i = 0; i < s.x.size(); ++i) x_end = std::max(x_end, s.x[i]), lo = std::min(lo, s.y[i]), hi = std::max(hi, s.y[i]);

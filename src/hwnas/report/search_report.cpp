@@ -56,6 +56,14 @@ std::string metric_cells(const search::Metrics& m, const std::string& metric = {
          cell(m.weight_bytes / 1024.0, "{:.1f}") + cell(double(m.params), "{:.0f}") + cell(double(m.macs), "{:.0f}");
 }
 
+// " (and 14 copies of a network evaluated before, not counted)" after a count of accuracy
+// evaluations, as hwnas search prints it (s30 fresh-user finding 3); "" without copies.
+std::string copies_text(std::int64_t copies) {
+  return copies == 0 ? ""
+                     : fmt::format(" (and {} {} of a network evaluated before, not counted)", copies,
+                                   copies == 1 ? "copy" : "copies");
+}
+
 std::string summary(const ExperimentReport& e) {
   const search::ExperimentRecord& r = e.record;
   std::size_t feasible = 0, infeasible = 0, failed = 0;
@@ -86,11 +94,13 @@ std::string summary(const ExperimentReport& e) {
                                                            "longer (accuracy.train.epochs, scenes, subset)",
                                                            nothing, nothing == 1 ? "" : "s"))));
   }
+  // Trials answered with another's evaluation of the same network, as hwnas search says.
+  const std::string evaluations = fmt::format("{}{}", r.accuracy_evaluations, copies_text(r.accuracy_copies));
   if (r.rung_costs.size() > 1) {  // a candidate is evaluated once per rung it reaches
-    row("candidates evaluated for accuracy", fmt::format("{}", r.accuracy_evaluations));
+    row("candidates evaluated for accuracy", evaluations);
     row("accuracy evaluations by rung (wall time in the accuracy source)", search::rung_costs_text(r.rung_costs));
   } else {
-    row("accuracy evaluations", fmt::format("{}", r.accuracy_evaluations));
+    row("accuracy evaluations", evaluations);
   }
   row("latency evaluations", fmt::format("{}", r.latency_evaluations));
   // Not the wall time of the runs: their start-up (the accuracy sources') is not in it.
@@ -101,15 +111,33 @@ std::string summary(const ExperimentReport& e) {
   return out + "</table>\n";
 }
 
-std::string trial_table(const ExperimentReport& e, const std::vector<std::size_t>& rows,
+// The genome cell of a row that stands for copies too: "and 3 copies, the same network:
+// trials 1 (0-1-0-0), 12 (0-0-1-0), ..." (at most 8 named).
+std::string copies_note(const search::ExperimentRecord& r, const std::vector<std::size_t>& copies) {
+  if (copies.empty()) return "";
+  constexpr std::size_t kNamed = 8;
+  std::string named;
+  for (std::size_t k = 0; k < copies.size() && k < kNamed; ++k)
+    named += fmt::format("{}{} ({})", k == 0 ? "" : ", ", r.trials[copies[k]].index,
+                         space::to_text(r.trials[copies[k]].genome));
+  if (copies.size() > kNamed) named += fmt::format(" and {} more", copies.size() - kNamed);
+  return fmt::format("<br><span class=\"note\">and {} cop{}, the same network (its accuracy not evaluated again): "
+                     "trial{} {}</span>",
+                     copies.size(), copies.size() == 1 ? "y" : "ies", copies.size() == 1 ? "" : "s",
+                     escape_html(named));
+}
+
+// One row per network: its trial, with the copies of it folded in (detail::front_networks).
+std::string trial_table(const ExperimentReport& e, const std::vector<detail::FrontNetwork>& rows,
                         const std::optional<ExperimentReport::Baseline>& baseline) {
   const search::ExperimentRecord& r = e.record;
   std::string out = fmt::format("<table>\n<tr><th>trial</th><th>genome</th><th>architecture</th>{}</tr>\n",
                                 metric_heads(detail::quantity_label(Quantity::accuracy, detail::accuracy_words(e))));
-  for (std::size_t i : rows) {
-    const search::Trial& t = r.trials[i];
-    out += fmt::format("<tr><td class=\"num\">{}</td>{}{}{}</tr>\n", t.index, text_cell(space::to_text(t.genome)),
-                       text_cell(t.arch), metric_cells(t.metrics, "", detail::learnt_nothing_note(e, t.metrics, t.rung)));
+  for (const detail::FrontNetwork& row : rows) {
+    const search::Trial& t = r.trials[row.trial];
+    out += fmt::format("<tr><td class=\"num\">{}</td><td><code>{}</code>{}</td>{}{}</tr>\n", t.index,
+                       escape_html(space::to_text(t.genome)), copies_note(r, row.copies), text_cell(t.arch),
+                       metric_cells(t.metrics, "", detail::learnt_nothing_note(e, t.metrics, t.rung)));
   }
   if (baseline)
     out += fmt::format("<tr><td>baseline</td>{}{}{}</tr>\n", text_cell(baseline->genome), text_cell(baseline->arch),
@@ -155,15 +183,16 @@ std::string experiment_section(const ExperimentReport& e, std::size_t number, bo
   if (const std::optional<double> zoom = detail::front_zoom(r, plane, front))
     out += "<h3>Near the Pareto front</h3>\n" + detail::trials_scatter(e, plane, front, zoom);
   out += "<h3>Per-layer latency</h3>\n" + detail::layer_charts(e);
-  out += fmt::format("<h3>Pareto front: {} against {} ({} architectures)</h3>\n",
+  const std::vector<detail::FrontNetwork> networks = detail::front_networks(r, front);
+  out += fmt::format("<h3>Pareto front: {} against {} ({})</h3>\n",
                      escape_html(detail::quantity_label(plane.y, detail::accuracy_words(e))),
-                     detail::quantity_label(plane.x), front.size());
-  out += front.empty() ? "<p class=\"note\">No feasible trial.</p>\n" : trial_table(e, front, e.baseline);
+                     detail::quantity_label(plane.x), detail::front_count_text(networks));
+  out += front.empty() ? "<p class=\"note\">No feasible trial.</p>\n" : trial_table(e, networks, e.baseline);
   if (const std::optional<std::size_t> best = search::best_trial(r)) {
     const std::string& name = r.info.objective_names.front();
     out += fmt::format("<h3>Best trial ({})</h3>\n", escape_html(name.starts_with("-") ? "lowest " + name.substr(1)
                                                                                         : "highest " + name));
-    out += trial_table(e, {*best}, std::nullopt);
+    out += trial_table(e, {{*best, {}}}, std::nullopt);
   }
   out += failures(r);
   out += "<h3>Experiment config</h3>\n<pre>" + escape_html(r.info.config_yaml, /*multiline=*/true) + "</pre>\n";
@@ -193,7 +222,10 @@ std::string comparison(const std::vector<ExperimentReport>& experiments) {
     out += fmt::format("<tr><td><a href=\"#experiment-{}\">{}</a></td><td>{}</td><td class=\"num\">{}</td>"
                        "<td class=\"num\">{}</td>",
                        k + 1, escape_html(detail::experiment_label(experiments[k])), escape_html(r.info.space),
-                       r.trials.size(), r.accuracy_evaluations);
+                       r.trials.size(),
+                       r.accuracy_copies == 0 ? fmt::format("{}", r.accuracy_evaluations)
+                                              : fmt::format("{} (and {} cop{})", r.accuracy_evaluations,
+                                                            r.accuracy_copies, r.accuracy_copies == 1 ? "y" : "ies"));
     const std::string metric = one_metric ? "" : experiments[k].accuracy_metric.empty()
                                                      ? "metric unknown"
                                                      : experiments[k].accuracy_metric;

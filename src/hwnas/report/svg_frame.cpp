@@ -39,9 +39,13 @@ std::string svg_header(const Axes& a) {
 }
 
 std::string y_axis(const Frame& f) {
+  std::vector<double> ticks = f.y_ticks;
+  if (ticks.empty()) {
+    const double step = tick_step(f.y1 - f.y0, 6);
+    for (double t = std::ceil(f.y0 / step) * step; t <= f.y1 + 1e-9 * step; t += step) ticks.push_back(t);
+  }
   std::string out;
-  const double step = tick_step(f.y1 - f.y0, 6);
-  for (double t = std::ceil(f.y0 / step) * step; t <= f.y1 + 1e-9 * step; t += step)
+  for (const double t : ticks)
     out += fmt::format(
         "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#ddd\"/>"
         "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">{5}</text>\n",
@@ -57,7 +61,8 @@ std::string y_axis(const Frame& f) {
 
 std::string x_axis(const Frame& f) {
   std::string out;
-  const double step = tick_step(f.x1 - f.x0, 10);
+  // A count has whole ticks only (s30 fresh-user finding 14: 1, 1.1, ..., 2 evaluations).
+  const double step = f.axes.x_integer ? std::max(1.0, tick_step(f.x1 - f.x0, 10)) : tick_step(f.x1 - f.x0, 10);
   for (double t = std::ceil(f.x0 / step) * step; t <= f.x1 + 1e-9 * step; t += step)
     out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", f.px(t),
                        f.axes.height - f.bottom + 18, number(t));

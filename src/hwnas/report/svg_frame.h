@@ -18,6 +18,7 @@ struct Frame {
   double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   int left = 80, right = 24, top = 48, bottom = 64;
   int strip = 0;  // height of a band between the plot area and the x tick labels (scatter's n/a)
+  std::vector<double> y_ticks;  // where y_axis labels y; empty: steps of tick_step
   double px(double x) const { return left + (x - x0) / (x1 - x0) * (axes.width - left - right); }
   double py(double y) const { return plot_bottom() - (y - y0) / (y1 - y0) * (plot_bottom() - top); }
   int plot_bottom() const { return axes.height - bottom - strip; }
@@ -32,7 +33,8 @@ std::string number(double v);
 /// The opening <svg> tag, a white background and the title.
 std::string svg_header(const Axes& axes);
 
-/// Horizontal grid lines with y tick labels, the y label and both axis lines.
+/// Horizontal grid lines with y tick labels (at frame.y_ticks when given), the y label and
+/// both axis lines.
 std::string y_axis(const Frame& frame);
 
 /// x tick labels and the x label.

@@ -30,9 +30,17 @@ std::string line_chart(const Axes& axes, const std::vector<Series>& series) {
   if (f.x1 < f.x0) f.x0 = 0, f.x1 = 1;  // no points at all
   if (f.y1 < f.y0) f.y0 = 0, f.y1 = 1;
   if (f.x1 <= f.x0) f.x1 = f.x0 + 1;
-  if (axes.y_min && *axes.y_min < f.y1) f.y0 = *axes.y_min;
-  if (axes.y_max && *axes.y_max > f.y0) f.y1 = *axes.y_max;
-  else f.y1 = f.y1 <= f.y0 ? f.y0 + 1 : f.y1 + 0.05 * (f.y1 - f.y0);
+  if (f.y1 == f.y0 && !axes.y_from_zero && !axes.y_min && !axes.y_max) {
+    // Every point at one value (a best that never changed): it is drawn mid-height and is
+    // the one labelled tick, not the unlabelled bottom edge (s30 fresh-user finding 14).
+    const double v = f.y0, half = v == 0 ? 1 : 0.1 * std::fabs(v);
+    f.y0 = v - half, f.y1 = v + half;
+    f.y_ticks = {v};
+  } else {
+    if (axes.y_min && *axes.y_min < f.y1) f.y0 = *axes.y_min;
+    if (axes.y_max && *axes.y_max > f.y0) f.y1 = *axes.y_max;
+    else f.y1 = f.y1 <= f.y0 ? f.y0 + 1 : f.y1 + 0.05 * (f.y1 - f.y0);
+  }
   const auto py = [&](double y) { return f.py(std::clamp(y, f.y0, f.y1)); };
   std::string out = detail::svg_header(axes) + detail::y_axis(f) + detail::x_axis(f);
   for (std::size_t k = 0; k < series.size(); ++k) {

@@ -31,6 +31,8 @@ struct Axes {
   /// line_chart: the y range shown, when set; a point beyond it is drawn on its edge (the
   /// caller says so), e.g. to keep a best-so-far curve's first poor values from flattening it.
   std::optional<double> y_min, y_max;
+  /// x counts something (evaluations, trials): ticks at whole numbers only, never 1.1.
+  bool x_integer = false;
 };
 
 enum class Marker { square, circle, cross, triangle, diamond, ring };
@@ -58,7 +60,8 @@ struct ReferenceLine {
   std::string color = "#555";
 };
 
-/// A line chart of `series` with a legend.
+/// A line chart of `series` with a legend. When every point has one y value (a flat curve;
+/// y_from_zero off, no y_min or y_max), the y axis is centred on it and labels only it.
 std::string line_chart(const Axes& axes, const std::vector<Series>& series);
 
 /// A bar chart; `legend` pairs a colour with its meaning.
