@@ -25,7 +25,8 @@ namespace {
 /// worker rank) to `log`, answers an accuracy that depends on the model file only, and,
 /// with `kill_after` > 0, SIGKILLs that process instead of answering on the first call
 /// that finds `kill_after` calls logged (once: a marker directory says it happened).
-std::string experiment(const std::string& name, const std::string& log, int kill_after = 0) {
+std::string experiment(const std::string& name, const std::string& log, int kill_after = 0,
+                       const std::string& parallel = "{workers: 2, batch: 2}") {
   const std::string script = fresh_path(name + ".sh"), marker = fresh_path(name + ".killed");
   std::ofstream(script) << "sum=$(cksum < \"$1\"); sum=${sum%% *}\n"
                         << "echo $PPID >> '" << log << "'\n"
@@ -39,7 +40,7 @@ std::string experiment(const std::string& name, const std::string& log, int kill
                         << "objective: {maximize: accuracy}\n"
                         << "strategy: {name: evolution, population: 6, sample_size: 3}\n"
                         << "budget: {trials: 12}\nseed: 3\n"
-                        << "parallel: {workers: 2, batch: 2}\n";
+                        << (parallel.empty() ? "" : "parallel: " + parallel + "\n");
   return config;
 }
 
@@ -139,6 +140,47 @@ TEST(MpiSearch, AKilledWorkerEndsTheRunAndResumeLosesNothing) {
   EXPECT_EQ(log_lines(log).size() - calls_before, static_cast<std::size_t>(12 - stored));
   const nlohmann::json alone = parse_json(hwnas({"search", config, "--out", copy, "--resume", "--json"}));
   EXPECT_EQ(alone.at("trials"), whole.at("trials"));
+}
+
+void expect_one_line(const std::vector<std::string>& argv, const std::string& hint);
+
+// Without parallel.batch the worker ranks set the batch: the line after a killed rank says
+// so (--set parallel.batch=2), a resume under mpirun of a search run alone is refused naming
+// the ranks (and every other differing key), a finished search resumes alone, and
+// parallel.workers, ignored, gets a note (s30 fresh-user findings 2, 10 and 12).
+TEST(MpiSearch, WithoutABatchTheRanksSetItAndTheLinesSaySo) {
+  REQUIRE_MPIRUN();
+  const std::string log = fresh_path("nobatch.log"), config = experiment("nobatch", log, 5, "");
+  const std::string dir = fresh_path("nobatch");
+  const Result killed = mpirun(3, HWNAS_BINARY, {"search", config, "--out", dir});
+  EXPECT_NE(killed.status, 0);
+  EXPECT_NE(killed.err.find(" --resume --set parallel.batch=2 (alone, or under mpirun again)\n"), std::string::npos)
+      << killed.err;
+  // That line, alone, finishes the search.
+  const nlohmann::json alone =
+      parse_json(hwnas({"search", config, "--out", dir, "--resume", "--set", "parallel.batch=2", "--json"}));
+  EXPECT_EQ(alone.at("trials").size(), 12u);
+  // Finished: a plain resume alone runs nothing, and is not refused for the batch.
+  const Result finished = hwnas({"search", config, "--out", dir, "--resume"});
+  EXPECT_EQ(finished.status, 0) << finished.err;
+  EXPECT_NE(finished.err.find("nothing ran"), std::string::npos) << finished.err;
+  // A search run alone (steps of 1), resumed under mpirun: the ranks are named, and seed too.
+  const std::string single = fresh_path("single");
+  parse_json(hwnas({"search", config, "--out", single, "--set", "budget.trials=4", "--json"}));
+  expect_one_line({"-np", "3", HWNAS_BINARY, "search", config, "--out", single, "--resume", "--set", "seed=9"},
+                  "parallel.batch is not given, so a step asks one candidate per worker (the worker ranks, mpirun "
+                  "-np less one): 2 here, but the experiment stored in " + single + " ran steps of 1");
+  expect_one_line({"-np", "3", HWNAS_BINARY, "search", config, "--out", single, "--resume", "--set", "seed=9"},
+                  "; also differing: 'seed' (9 here, 3 stored)");
+  // parallel.workers is not used under mpirun: one note says so.
+  const Result noted = mpirun(3, HWNAS_BINARY,
+                              {"search", config, "--out", fresh_path("noted"), "--set", "parallel.workers=3", "--set",
+                               "budget.trials=2"});
+  EXPECT_EQ(noted.status, 0) << noted.err;
+  EXPECT_NE(noted.err.find(": parallel.workers (from --set) is ignored under mpirun: the 2 worker ranks (mpirun -np "
+                           "less one) evaluate the candidates (docs/parallel.md)\n"),
+            std::string::npos)
+      << noted.err;
 }
 
 /// Runs `mpirun -q` (no notes of its own) with `argv` after -np and checks hwnas's bad-input

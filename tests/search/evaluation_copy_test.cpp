@@ -2,13 +2,16 @@
 // genomes that differ only in a gene the accuracy source ignores (their own resolution
 // under accuracy.train.resolution) are evaluated once; the others take that result without
 // being stored or counted, in one run, after --resume and within one step. And the trivial
-// baseline a result carries reaches the store.
+// baseline a result carries reaches the store, with each evaluation and trial (a copy's is
+// the evaluation's it copies).
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <memory>
 #include <optional>
 
+#include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/run_search.h"
 #include "search/experiment_fakes.h"
 
@@ -161,6 +164,129 @@ TEST(EvaluationCopy, TheTopRungsBaselineIsStoredFromTheResults) {
     EXPECT_EQ(shown, 7.27);
   }
   EXPECT_EQ(read_experiment(dir.file("e")).info.accuracy_baseline, 7.27);
+}
+
+/// A scene training's trivial baseline depends on the network's resolution (gene 0 here):
+/// 7.29 + gene 0 / 1000, as 7.29496 at 64 px and 7.29395 at 96 px (s30 fresh-user finding 1).
+testing::FunctionCostModel::Evaluate evaluation_with_resolution_baseline() {
+  return [](const AccuracyJob& job) {
+    AccuracyResult r{job.id, 7.29 + job.genome.genes[0] / 1000.0, "", 1.5};  // every network learnt nothing
+    r.baseline = 7.29 + job.genome.genes[0] / 1000.0;
+    return r;
+  };
+}
+
+void run_resolution_baselines(const std::string& dir, const std::vector<space::Genome>& script, std::int64_t trials,
+                              bool create) {
+  const FakeSpace space;
+  testing::FunctionCostModel cost(evaluation_with_resolution_baseline(), network_of);
+  ScriptedStrategy strategy(script);
+  ExperimentStore store = create ? ExperimentStore::create(dir, fake_info("scripted")) : ExperimentStore::open(dir);
+  const space::Filters no_filters;
+  search_loop({space, cost, strategy, no_filters}, store, {.trials = trials}, {});
+}
+
+// Each trial keeps the baseline of the evaluation its accuracy came from: a copy at another
+// resolution takes the evaluated network's, a network of its own resolution its own, so each
+// trial is compared with its own (whatever the order of evaluation); after --resume too.
+TEST(EvaluationCopy, EachTrialKeepsItsOwnEvaluationsBaseline) {
+  TestDir dir;
+  const space::Genome other_at_2{{2, 3, 2, 1, 0, 0, 0, 0}};
+  run_resolution_baselines(dir.file("e"), {kNetworkA, kCopyOfA, other_at_2}, 3, true);
+  // kCopyOfA again, under another genome, from the store after the resume.
+  const space::Genome another_copy_of_a{{1, 1, 2, 3, 0, 0, 0, 0}};
+  run_resolution_baselines(dir.file("e"), {kNetworkA, kCopyOfA, other_at_2, another_copy_of_a}, 4, false);
+  const ExperimentRecord r = read_experiment(dir.file("e"));
+  ASSERT_EQ(r.trials.size(), 4u);
+  EXPECT_EQ(r.trials[0].accuracy_baseline, 7.29);
+  EXPECT_EQ(r.trials[1].accuracy_baseline, 7.29);  // a copy: trial 0's evaluation, at its resolution
+  EXPECT_EQ(r.trials[2].accuracy_baseline, 7.292);
+  EXPECT_EQ(r.trials[3].accuracy_baseline, 7.29);  // a copy of a stored evaluation
+  for (const Trial& t : r.trials)
+    EXPECT_TRUE(no_better_than_baseline(*t.metrics.accuracy, *t.accuracy_baseline)) << t.index;
+  ASSERT_TRUE(r.accuracy_baseline_range);
+  EXPECT_EQ(r.accuracy_baseline_range->first, 7.29);
+  EXPECT_EQ(r.accuracy_baseline_range->second, 7.292);
+  const ExperimentStore store = ExperimentStore::open(dir.file("e"));
+  const std::vector<StoredEvaluation> evaluations = store.evaluations();
+  ASSERT_EQ(evaluations.size(), 2u);  // copies are not stored
+  EXPECT_EQ(evaluations[0].baseline, 7.29);
+  EXPECT_EQ(evaluations[1].baseline, 7.292);
+}
+
+// A copy on the front is listed with its network, not beside it (s30 fresh-user finding 4).
+TEST(EvaluationCopy, TheParetoFrontListsEachNetworkOnce) {
+  TestDir dir;
+  run_copies(dir.file("e"), {kNetworkA, kCopyOfA}, {.trials = 2}, true);
+  const ExperimentRecord r = read_experiment(dir.file("e"));
+  ASSERT_EQ(r.trials.size(), 2u);
+  ASSERT_EQ(pareto_trials(r), (std::vector<std::size_t>{0, 1}));  // one objective: the trials equal to the best
+  const std::vector<ParetoNetwork> front = pareto_networks(r);
+  ASSERT_EQ(front.size(), 1u);
+  EXPECT_EQ(front[0].trial, 0u);
+  EXPECT_EQ(front[0].copies, (std::vector<std::size_t>{1}));
+}
+
+// An evaluation killed from outside (not the network's fault) is not stored: its copy in
+// the same step takes its failure, one in a later step is evaluated afresh (s30 fresh-user
+// finding 8, as docs/experiments.md says).
+TEST(EvaluationCopy, AKilledEvaluationFailsItsCopiesInTheStepAndNotLater) {
+  TestDir dir;
+  const FakeSpace space;
+  std::atomic<int> calls{0};
+  testing::FunctionCostModel cost(
+      [&calls](const AccuracyJob& job) {
+        AccuracyResult r{job.id, static_cast<double>(network_of(job.genome)) / 200, "", 1.5};
+        if (calls++ == 0) r = {job.id, std::nullopt, "'sh' was killed by signal 9 (Killed)", 0.5, true};
+        return r;
+      },
+      network_of);
+  const space::Genome later_copy{{1, 1, 2, 3, 0, 0, 0, 0}};
+  ScriptedStrategy strategy({kNetworkA, kCopyOfA, later_copy});
+  ExperimentStore store = ExperimentStore::create(dir.file("e"), fake_info("scripted"));
+  const FidelitySchedule schedule(FidelityMethod::single, 1, 2, 2);  // steps of 2: A and its copy together
+  const std::unique_ptr<AccuracyPool> pool =
+      make_thread_pool([&cost](const AccuracyJob& job) { return cost.evaluate_accuracy(job); }, 1);
+  const space::Filters no_filters;
+  search_loop({space, cost, strategy, no_filters, graph::Precision::int8, pool.get(), &schedule}, store,
+              {.trials = 3}, {});
+  const ExperimentRecord r = read_experiment(dir.file("e"));
+  ASSERT_EQ(r.trials.size(), 3u);
+  EXPECT_EQ(r.trials[0].status, TrialStatus::failed);
+  EXPECT_EQ(r.trials[1].status, TrialStatus::failed);
+  EXPECT_NE(r.trials[1].reason.find("not the network's fault"), std::string::npos) << r.trials[1].reason;
+  EXPECT_TRUE(r.trials[1].reason.ends_with(" (as trial 0, the same network)")) << r.trials[1].reason;
+  EXPECT_EQ(r.trials[2].status, TrialStatus::ok) << r.trials[2].reason;  // evaluated afresh
+  EXPECT_TRUE(r.trials[2].accuracy_evaluated);
+  EXPECT_EQ(calls.load(), 2);
+}
+
+void run_sql(const std::string& path, const std::string& statement) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+// A store written before trials and evaluations kept their baselines reads them as unknown;
+// a resume adds the columns, and its new trials keep theirs.
+TEST(EvaluationCopy, AnOlderStoresBaselinesAreUnknownAndAResumeAddsThem) {
+  TestDir dir;
+  const space::Genome other_at_2{{2, 3, 2, 1, 0, 0, 0, 0}};
+  run_resolution_baselines(dir.file("e"), {kNetworkA}, 1, true);
+  run_sql(dir.file("e") + "/experiment.db",
+      "ALTER TABLE trials DROP COLUMN accuracy_baseline; ALTER TABLE evaluations DROP COLUMN baseline");
+  ExperimentRecord r = read_experiment(dir.file("e"));
+  ASSERT_EQ(r.trials.size(), 1u);
+  EXPECT_FALSE(r.trials[0].accuracy_baseline);
+  EXPECT_FALSE(r.accuracy_baseline_range);
+  EXPECT_EQ(r.info.accuracy_baseline, 7.29);  // the experiment's latest, kept for compatibility
+  run_resolution_baselines(dir.file("e"), {kNetworkA, kCopyOfA, other_at_2}, 3, false);
+  r = read_experiment(dir.file("e"));
+  ASSERT_EQ(r.trials.size(), 3u);
+  EXPECT_FALSE(r.trials[0].accuracy_baseline);
+  EXPECT_FALSE(r.trials[1].accuracy_baseline);  // a copy of an evaluation stored without one
+  EXPECT_EQ(r.trials[2].accuracy_baseline, 7.292);
 }
 
 }  // namespace

@@ -99,8 +99,18 @@ TEST(ExternalAccuracy, BadSectionsAreRefusedBeforeAnyTrial) {
            {"accuracy: {command: [pyhton3, train.py, '{model}']}\n",
             at + "1: accuracy.command: cannot run 'pyhton3': no executable of that name on PATH; fix the program's "
                  "name or path (relative paths are taken from the experiment file's directory)"},
-           {"accuracy: {command: [./missing.py, '{model}']}\n", at + "1: accuracy.command: cannot run './missing.py': "
-                                                                     "not an executable file"},
+           // What is wrong with the program, for the fix (s30 fresh-user finding 12).
+           {"accuracy: {command: [./missing.py, '{model}']}\n",
+            at + "1: accuracy.command: cannot run './missing.py': no such file '" + (scratch() / "missing.py").string() +
+                "'"},
+           {"accuracy: {command: [./exp.yaml, '{model}']}\n",
+            at + "1: accuracy.command: cannot run './exp.yaml': '" + (scratch() / "exp.yaml").string() +
+                "' is not executable (chmod +x " + (scratch() / "exp.yaml").string() + ")"},
+           {"accuracy: {command: [" + scratch().string() + ", '{model}']}\n",
+            at + "1: accuracy.command: cannot run '" + scratch().string() + "': '" + scratch().string() +
+                "' is a directory"},
+           {"accuracy: {command: []}\n", at + "1: accuracy.command: must be a non-empty list of strings, got an empty "
+                                             "list"},
            {"accuracy: {command: [python3, train.py]}\n",
             at + "1: accuracy.command: no argument holds {model}, the path of the candidate's model file; add one, "
                  "e.g. [python3, train.py, '{model}']"},

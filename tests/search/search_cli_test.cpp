@@ -6,6 +6,7 @@
 #include <chrono>
 #include <regex>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -283,6 +284,18 @@ TEST(SearchCli, DirectoriesThatCannotBeUsedAreOneLineErrors) {
   }
   expect_bad_input({"search", kLatencyOnly, "--out", damaged, "--resume", "--set", "budget.trials=50"},
                    "experiment store '" + damaged + "/experiment.db': ");
+}
+
+// --out creates only its own directory, as the other writers (docs/cli.md, "Files"): a typo
+// in a parent starts no new tree (s30 fresh-user finding 11).
+TEST(SearchCli, AnOutWhoseParentIsMissingIsRefused) {
+  const std::string top = fresh_path("nodir");
+  expect_bad_input({"search", kLatencyOnly, "--out", top + "/sub/x"},
+                   top + "/sub/x: cannot create the experiment directory (--out) there: directory '" + top +
+                       "/sub' does not exist; create it first (mkdir -p " + top + "/sub)");
+  EXPECT_FALSE(std::filesystem::exists(top));
+  std::ofstream(top) << "a file";
+  expect_bad_input({"search", kLatencyOnly, "--out", top + "/x"}, "'" + top + "' is not a directory");
 }
 
 TEST(SearchCli, ConfigErrorsNameTheKeyAndCreateNothing) {

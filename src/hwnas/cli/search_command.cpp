@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <exception>
 #include <optional>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -77,7 +78,8 @@ nlohmann::ordered_json summary_json(const search::Trial& t) {
           {"accuracy", optional_json(t.metrics.accuracy)},
           {"latency_ms", optional_json(t.metrics.latency_ms)},
           {"peak_activation_bytes", t.metrics.peak_activation_bytes},
-          {"weight_bytes", t.metrics.weight_bytes}};
+          {"weight_bytes", t.metrics.weight_bytes},
+          {"accuracy_baseline", optional_json(t.accuracy_baseline)}};
 }
 
 nlohmann::ordered_json trial_json(const search::Trial& t) {
@@ -92,7 +94,8 @@ nlohmann::ordered_json trial_json(const search::Trial& t) {
                               {"params", t.metrics.params},
                               {"macs", t.metrics.macs},
                               {"accuracy_evaluated", t.accuracy_evaluated},
-                              {"rung", t.rung}};
+                              {"rung", t.rung},
+                              {"accuracy_baseline", optional_json(t.accuracy_baseline)}};
   if (!t.reason.empty()) j["reason"] = t.reason;
   return j;
 }
@@ -116,12 +119,17 @@ AccuracyWords accuracy_words(const search::ExperimentConfig& config) {
   return {search::accuracy_metric(config.root), search::accuracy_baseline_name(config.root)};
 }
 
-/// " (100 x mIoU; all-background 7.27)", " (top-1 %)", or "" when the metric is unknown.
-std::string metric_note(const AccuracyWords& words, const std::optional<double>& baseline) {
+/// " (100 x mIoU; all-background 7.27)", " (top-1 %)", or "" when the metric is unknown;
+/// with `range` (the trials' baselines, ExperimentRecord::accuracy_baseline_range) wider than
+/// `baseline`: " (100 x mIoU; all-background 7.295; 7.294-7.295 over the trials)".
+std::string metric_note(const AccuracyWords& words, const std::optional<double>& baseline,
+                        const std::optional<std::pair<double, double>>& range = std::nullopt) {
   if (words.metric.empty()) return "";
-  const std::string b = baseline && !words.baseline_name.empty()
-                            ? fmt::format("; {} {:.4g}", words.baseline_name, *baseline)
-                            : std::string();
+  std::string b = baseline && !words.baseline_name.empty()
+                      ? fmt::format("; {} {:.4g}", words.baseline_name, *baseline)
+                      : std::string();
+  if (!b.empty() && range && fmt::format("{:.4g}", range->first) != fmt::format("{:.4g}", range->second))
+    b += fmt::format("; {:.4g}-{:.4g} over the trials", range->first, range->second);
   return fmt::format(" ({}{})", words.metric, b);
 }
 
@@ -130,7 +138,13 @@ nlohmann::ordered_json result_json(const search::SearchResult& result, double wa
   const search::ExperimentRecord& r = result.record;
   const std::optional<std::size_t> best = search::best_trial(r);
   nlohmann::ordered_json pareto = nlohmann::ordered_json::array(), trials = nlohmann::ordered_json::array();
-  for (std::size_t i : search::pareto_trials(r)) pareto.push_back(summary_json(r.trials[i]));
+  // Each network once; its copies on the front by genome (s30 fresh-user finding 4).
+  for (const search::ParetoNetwork& n : search::pareto_networks(r)) {
+    nlohmann::ordered_json entry = summary_json(r.trials[n.trial]);
+    entry["copies"] = nlohmann::ordered_json::array();
+    for (const std::size_t c : n.copies) entry["copies"].push_back(space::to_text(r.trials[c].genome));
+    pareto.push_back(std::move(entry));
+  }
   for (const search::Trial& t : r.trials) trials.push_back(trial_json(t));
   nlohmann::ordered_json rungs = nlohmann::ordered_json::array();
   for (const search::RungCost& c : r.rung_costs)
@@ -149,7 +163,15 @@ nlohmann::ordered_json result_json(const search::SearchResult& result, double wa
           {"objectives", r.info.objective_names},
           {"accuracy_metric",
            words.metric.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(words.metric)},
-          {"accuracy_baseline", optional_json(result.record.info.accuracy_baseline)},
+          // The best's own (each trial's is in trials[]), else the stored latest (an older store).
+          {"accuracy_baseline", optional_json(best && r.trials[*best].accuracy_baseline
+                                                   ? r.trials[*best].accuracy_baseline
+                                                   : r.info.accuracy_baseline)},
+          {"accuracy_baseline_range",
+           r.accuracy_baseline_range
+               ? nlohmann::ordered_json::array({json_number(r.accuracy_baseline_range->first),
+                                                json_number(r.accuracy_baseline_range->second)})
+               : nlohmann::ordered_json(nullptr)},
           {"best", best ? summary_json(r.trials[*best]) : nlohmann::ordered_json(nullptr)},
           {"pareto", pareto},
           {"trials", trials}};
@@ -176,18 +198,20 @@ void print_human(const search::SearchResult& result, const std::string& dir, dou
                  const AccuracyWords& words) {
   const search::ExperimentRecord& r = result.record;
   // With rungs, a candidate is evaluated once per rung it reaches: both counts.
+  // One parenthesis: "150 candidates evaluated for accuracy (190 evaluations over 3 rungs;
+  // and 12 copies ...)" (s30 fresh-user finding 6).
+  const std::string copies =
+      r.accuracy_copies > 0 ? fmt::format("and {} {} of a network evaluated before, not counted", r.accuracy_copies,
+                                          r.accuracy_copies == 1 ? "copy" : "copies")
+                            : "";
   const std::string accuracy =
       r.rung_costs.size() > 1
-          ? fmt::format("{} evaluated for accuracy ({} over {} rungs)", plural(r.accuracy_evaluations, "candidate"),
-                        plural(rung_evaluations(r), "evaluation"), r.rung_costs.size())
-          : plural(r.accuracy_evaluations, "accuracy evaluation");
-  const std::string copies =
-      r.accuracy_copies > 0
-          ? fmt::format(" (and {} {} of a network evaluated before, not counted)", r.accuracy_copies,
-                        r.accuracy_copies == 1 ? "copy" : "copies")
-          : "";
-  fmt::print("search stopped: {}\n{}: {}{}, {}, {} answered from the records\n", printable(result.outcome.message),
-             plural(static_cast<std::int64_t>(r.trials.size()), "trial"), accuracy, copies,
+          ? fmt::format("{} evaluated for accuracy ({} over {} rungs{})", plural(r.accuracy_evaluations, "candidate"),
+                        plural(rung_evaluations(r), "evaluation"), r.rung_costs.size(),
+                        copies.empty() ? "" : "; " + copies)
+          : plural(r.accuracy_evaluations, "accuracy evaluation") + (copies.empty() ? "" : " (" + copies + ")");
+  fmt::print("search stopped: {}\n{}: {}, {}, {} answered from the records\n", printable(result.outcome.message),
+             plural(static_cast<std::int64_t>(r.trials.size()), "trial"), accuracy,
              plural(r.latency_evaluations, "latency evaluation"), plural(r.state ? r.state->duplicates : 0, "repeat"));
   fmt::print("time: {:.1f} s in search steps (every session; what budget.seconds counts), {:.1f} s wall in this run "
              "(start-up included)\n",
@@ -198,15 +222,16 @@ void print_human(const search::SearchResult& result, const std::string& dir, dou
   print_failed(r.trials);
   if (const std::optional<std::size_t> best = search::best_trial(r)) {
     const search::Trial& t = r.trials[*best];
+    // The best is compared with its own baseline (it depends on the network's resolution).
     fmt::print("best: trial {}, {}latency {}, peak activations {} B, weights {} B\n  genome {}\n", t.index,
                t.metrics.accuracy ? fmt::format("accuracy {:.4g}{}, ", *t.metrics.accuracy,
-                                                metric_note(words, result.record.info.accuracy_baseline))
+                                                metric_note(words, t.accuracy_baseline, r.accuracy_baseline_range))
                                   : "",
                metric_text(t.metrics.latency_ms, " ms"), t.metrics.peak_activation_bytes, t.metrics.weight_bytes,
                space::to_text(t.genome));
     // The best at the trivial answer's score learnt nothing (a training too short for the scenes).
-    if (t.metrics.accuracy && result.record.info.accuracy_baseline && !words.baseline_name.empty() &&
-        search::no_better_than_baseline(*t.metrics.accuracy, *result.record.info.accuracy_baseline))
+    if (t.metrics.accuracy && t.accuracy_baseline && !words.baseline_name.empty() &&
+        search::no_better_than_baseline(*t.metrics.accuracy, *t.accuracy_baseline))
       fmt::print("  no better than the {} baseline: the network learnt nothing; train longer "
                  "(accuracy.train.epochs, scenes, subset)\n",
                  words.baseline_name);
@@ -214,14 +239,25 @@ void print_human(const search::SearchResult& result, const std::string& dir, dou
   } else {
     fmt::print("no feasible trial\n");
   }
-  fmt::print("Pareto front: {}; experiment stored in {}\n",
-             plural(static_cast<std::int64_t>(search::pareto_trials(r).size()), "trial"), printable(dir));
+  const std::vector<search::ParetoNetwork> front = search::pareto_networks(r);
+  std::int64_t front_copies = 0;
+  for (const search::ParetoNetwork& n : front) front_copies += static_cast<std::int64_t>(n.copies.size());
+  fmt::print("Pareto front: {}{}; experiment stored in {}\n", plural(static_cast<std::int64_t>(front.size()), "network"),
+             front_copies > 0 ? fmt::format(" (and {} {} of {} under {}, not listed)", front_copies,
+                                            front_copies == 1 ? "copy" : "copies", front.size() == 1 ? "it" : "them",
+                                            front_copies == 1 ? "another genome" : "other genomes")
+                              : "",
+             printable(dir));
 }
 
-/// "hwnas search EXP --out DIR --resume --set ...", each word quoted for the shell.
-std::string resume_command(const SearchArgs& args) {
+/// "hwnas search EXP --out DIR --resume --set ...", each word quoted for the shell; with
+/// `batch` (under mpirun, the worker ranks' count when parallel.batch is not given) "--set
+/// parallel.batch=N" too, so that the line also resumes alone or with other ranks (s30
+/// fresh-user finding 2).
+std::string resume_command(const SearchArgs& args, std::optional<std::int32_t> batch = std::nullopt) {
   std::string sets;
   for (const std::string& s : args.sets) sets += " --set " + shell_quoted(s);
+  if (batch) sets += fmt::format(" --set parallel.batch={}", *batch);
   return fmt::format("hwnas search {} --out {} --resume{}", shell_quoted(args.experiment), shell_quoted(args.out), sets);
 }
 
@@ -316,15 +352,27 @@ void add_search_command(CLI::App& app) {
       return c;
     }) : read();
     const std::unique_ptr<search::AccuracyPool> pool = distributed ? parallel::make_mpi_pool(*mpi) : nullptr;
+    // Under mpirun the worker ranks evaluate; parallel.workers is not used (s30 fresh-user
+    // finding 10). Said once the first step is stored, so that bad input stays one line.
+    const YAML::Node parallel_section = std::as_const(config.root)["parallel"];
+    std::string workers_note;
+    if (distributed && parallel_section.IsDefined() && parallel_section.IsMap() &&
+        parallel_section["workers"].IsDefined())
+      workers_note = fmt::format("parallel.workers{} is ignored under mpirun: the {} worker rank{} (mpirun -np less "
+                                 "one) evaluate the candidates (docs/parallel.md)",
+                                 config.from_set("parallel.workers") ? " (from --set)" : "", pool->workers(),
+                                 pool->workers() == 1 ? "" : "s");
+    const std::string resume =
+        resume_command(*args, distributed && !config.parallel.batch ? std::optional(pool->workers()) : std::nullopt);
     g_stop = false;
     g_starting = true;
     g_second_stop_line = fmt::format("\nhwnas: interrupted again: stopped at once, the step in flight dropped; the "
                                      "experiment in {} is consistent: continue it with {}\n",
-                                     printable(args->out), printable(resume_command(*args)));
+                                     printable(args->out), printable(resume));
     g_startup_stop_line =
         args->resume ? fmt::format("\nhwnas: interrupted while the accuracy sources started: the experiment in {} is "
                                    "as it was; continue it with {}\n",
-                                   printable(args->out), printable(resume_command(*args)))
+                                   printable(args->out), printable(resume))
                      : fmt::format("\nhwnas: interrupted while the accuracy sources started: nothing was stored (no "
                                    "experiment in {}); start the search again\n",
                                    printable(args->out));
@@ -343,7 +391,8 @@ void add_search_command(CLI::App& app) {
     hooks.started = [] { g_starting = false; };
     hooks.note = [&bar](const std::string& line) { bar.note(line); };
     const AccuracyWords words = accuracy_words(config);
-    hooks.progress = [&bar, &words](const search::SearchProgress& p) {
+    hooks.progress = [&bar, &words, &workers_note](const search::SearchProgress& p) {
+      if (!workers_note.empty()) bar.note(std::exchange(workers_note, std::string()));
       const std::string best =
           p.best ? fmt::format("best {} {:.4g}{}", p.objective, *p.best,
                                p.objective == "accuracy" ? metric_note(words, p.accuracy_baseline) : "")
@@ -359,7 +408,7 @@ void add_search_command(CLI::App& app) {
       const std::string cause = distributed ? mpi_stop_cause(*mpi) : "interrupted";
       fmt::print(stderr, "hwnas: {} after {}; the experiment in {} is consistent: continue it with {}{}\n", cause,
                  plural(static_cast<std::int64_t>(result.record.trials.size()), "trial"), printable(args->out),
-                 printable(resume_command(*args)),
+                 printable(resume),
                  distributed ? " (alone, or under mpirun again)" : "");
       // No MPI_Finalize: mpirun is killing the other ranks, and it would wait for them.
       std::exit(kInterrupted);

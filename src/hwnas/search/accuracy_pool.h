@@ -39,10 +39,11 @@ struct AccuracyResult {
   /// With `killed`: the signal that ended the program (kill_cause names who sends it);
   /// SIGKILL where the source does not say.
   int signal = SIGKILL;
-  /// The rung's trivial baseline on the accuracy scale once its source measured it
+  /// The trivial baseline this evaluation measured on the accuracy scale
   /// (AccuracySource::baseline: a scene task's all-background mIoU or prior-box mAP@0.5,
-  /// x 100); it travels with the result from a worker rank, and the store keeps the top
-  /// rung's (ExperimentInfo::accuracy_baseline).
+  /// x 100; it depends on the candidate's resolution); it travels with the result from a
+  /// worker rank, and the store keeps it with the evaluation and its trials
+  /// (StoredEvaluation::baseline, Trial::accuracy_baseline).
   std::optional<double> baseline;
 };
 

@@ -46,11 +46,13 @@ class AccuracySource {
   enum class Family { table, program, multishot, zero_shot, single_shot };
   virtual Family family() const = 0;
 
-  /// The trivial answer's score on the same data and scale, once a trial has measured it
-  /// (accuracy: train: for detection 100 × the prior-box baseline's mAP@0.5, for
-  /// segmentation 100 × the all-background mIoU, the same for every candidate of a rung); a
-  /// candidate at or below it learnt nothing (s29 fresh-user finding 2). nullopt otherwise.
-  virtual std::optional<double> baseline() const { return std::nullopt; }
+  /// The trivial answer's score on the same data and scale, as measured by `candidate`'s
+  /// latest accuracy() (accuracy: train: for detection 100 × the prior-box baseline's
+  /// mAP@0.5, for segmentation 100 × the all-background mIoU); a candidate at or below it
+  /// learnt nothing (s29 fresh-user finding 2). It depends on the candidate (its resolution
+  /// sets the test scenes' size: 7.29496 at 64 px, 7.29395 at 96 px on 200 test scenes,
+  /// s30 fresh-user finding 1), so each trial is compared with its own. nullopt otherwise.
+  virtual std::optional<double> baseline(const Candidate& /*candidate*/) const { return std::nullopt; }
 
   /// What this source's answer for `candidate` depends on, as a 64-bit key: two candidates
   /// of one key get one answer, so the search evaluates the first and answers the other
@@ -79,8 +81,9 @@ std::string accuracy_metric(const YAML::Node& experiment);
 std::string accuracy_baseline_name(const YAML::Node& experiment);
 
 /// Whether `accuracy` is no better than the trivial `baseline` (AccuracySource::baseline,
-/// same scale), within 1e-6 for a value read back from the store: the network learnt
-/// nothing. One rule for `hwnas search`'s note and the report's marks.
+/// same scale: the trial's own, Trial::accuracy_baseline), within 1e-6 for a value read back
+/// from the store: the network learnt nothing. One rule for `hwnas search`'s note and the
+/// report's marks.
 inline bool no_better_than_baseline(double accuracy, double baseline) { return accuracy <= baseline + 1e-6; }
 
 /// A source whose settings are read and checked, not started yet: a search checks its
@@ -175,11 +178,14 @@ std::span<const std::string_view> train_rung_keys();
 /// parallel.workers, the MPI ranks or the machine. The scenes of a detection or
 /// segmentation rung must fit in half this machine's memory `at_once.count` times (each
 /// training at once holds its own), else a UserError names the key to lower, or
-/// at_once.knob when one training would fit ("FILE: parallel.workers: 4 trainings at once
-/// (parallel.workers), each of ...").
+/// at_once.knob when one training would fit ("FILE:LINE: parallel.workers: 4 trainings at once
+/// (parallel.workers), each of ... need about 16.7 GB of memory in all (4.2 GB each), ...;
+/// lower parallel.workers, accuracy.train.scene_size, ... or multi_fidelity.rungs[1].subset":
+/// the line from `top`, the file's top level, when it has parallel.workers).
 std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const ExperimentSection& train,
                                                                    const std::vector<ExperimentSection>& rungs,
                                                                    std::size_t first_rung = 0,
-                                                                   const EvaluationsAtOnce& at_once = {});
+                                                                   const EvaluationsAtOnce& at_once = {},
+                                                                   const ExperimentSection* top = nullptr);
 
 }  // namespace hwnas::search

@@ -298,7 +298,7 @@ std::vector<PlannedSource> plan_accuracy_sources(const YAML::Node& experiment, c
   const std::vector<ExperimentSection> fidelities(rungs.begin() + static_cast<std::ptrdiff_t>(own), rungs.end());
   if (s.has("train")) {
     std::vector<std::unique_ptr<AccuracySource>> trained =
-        make_train_accuracies(s.section("train"), fidelities, own, at_once);
+        make_train_accuracies(s.section("train"), fidelities, own, at_once, &top);
     check_trainable(s.section("train"), fidelities, space);
     add_source_rungs(rungs, own, space, sources);
     for (auto& source : trained) sources.push_back(made(std::move(source)));

@@ -57,8 +57,9 @@ class ExperimentCostModel : public CostModel {
       const graph::Graph network = space_.decode(job.genome);
       const std::string arch = space_.arch(job.genome);
       AccuracySource& source = *accuracy_[static_cast<std::size_t>(job.rung)];
-      r.accuracy = source.accuracy({job.genome, arch, network});
-      r.baseline = source.baseline();
+      const Candidate candidate{job.genome, arch, network};
+      r.accuracy = source.accuracy(candidate);
+      r.baseline = source.baseline(candidate);
     } catch (const ProgramKilled& e) {
       r.failure = e.what();
       r.killed = true;
@@ -207,6 +208,7 @@ class ExperimentCostModel : public CostModel {
 void CostModel::finish(Trial& trial, const AccuracyResult& result, std::int32_t rung,
                        const std::string& copy_of) const {
   trial.rung = rung;
+  trial.accuracy_baseline = result.accuracy ? result.baseline : std::nullopt;
   const std::string prefix = rungs() > 1 ? fmt::format("accuracy at rung {}: ", rung) : std::string("accuracy: ");
   if (copy_of.empty()) {
     trial.accuracy_evaluated = true;

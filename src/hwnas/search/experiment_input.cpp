@@ -169,7 +169,8 @@ std::vector<std::string> ExperimentSection::text_list(std::string_view key, std:
   const YAML::Node v = required(key, hint);
   if (scalar_ok && v.IsScalar()) return {text(key, {}, hint)};
   if (!v.IsSequence() || v.size() == 0)
-    fail(key, fmt::format("must be a non-empty list of strings, got {}; {}", value_words(v), hint));
+    fail(key, fmt::format("must be a non-empty list of strings, got {}; {}",
+                          v.IsSequence() ? "an empty list" : value_words(v), hint));
   std::vector<std::string> out;
   for (const YAML::Node& item : v) {
     if (!item.IsScalar() || item.Scalar().empty())

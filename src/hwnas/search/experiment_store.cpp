@@ -45,7 +45,8 @@ CREATE TABLE trials (
   accuracy_evaluated    INTEGER NOT NULL,
   rung                  INTEGER NOT NULL,
   seconds               REAL NOT NULL,
-  fitness_json          TEXT NOT NULL
+  fitness_json          TEXT NOT NULL,
+  accuracy_baseline     REAL
 );
 CREATE TABLE state (
   id            INTEGER PRIMARY KEY CHECK (id = 0),
@@ -62,6 +63,7 @@ CREATE TABLE evaluations (
   accuracy REAL,
   failure  TEXT NOT NULL,
   seconds  REAL NOT NULL,
+  baseline REAL,
   PRIMARY KEY (genome, rung)
 );
 )sql";
@@ -143,6 +145,12 @@ ExperimentRecord read_experiment(const std::string& dir) {
     record.accuracy_evaluations += t.accuracy_evaluated ? 1 : 0;
     record.accuracy_copies += accuracy_copied(t) ? 1 : 0;
     record.latency_evaluations += t.metrics.latency_ms ? 1 : 0;
+    if (t.accuracy_baseline && t.rung == record.info.rungs - 1) {
+      auto& range = record.accuracy_baseline_range;
+      range = range ? std::pair{std::min(range->first, *t.accuracy_baseline),
+                                std::max(range->second, *t.accuracy_baseline)}
+                    : std::pair{*t.accuracy_baseline, *t.accuracy_baseline};
+    }
   }
   return record;
 }
@@ -174,6 +182,30 @@ std::vector<std::size_t> pareto_trials(const ExperimentRecord& record) {
   return front;
 }
 
+std::optional<double> trial_accuracy_baseline(const ExperimentRecord& record, const Trial& t) {
+  if (t.accuracy_baseline) return t.accuracy_baseline;
+  if (record.accuracy_baseline_range || t.rung != record.info.rungs - 1) return std::nullopt;
+  return record.info.accuracy_baseline;
+}
+
+std::vector<ParetoNetwork> pareto_networks(const ExperimentRecord& record) {
+  const std::vector<std::size_t> front = pareto_trials(record);
+  std::vector<ParetoNetwork> networks;
+  for (const std::size_t i : front)
+    if (!accuracy_copied(record.trials[i])) networks.push_back({i, {}});
+  for (const std::size_t i : front) {
+    if (!accuracy_copied(record.trials[i])) continue;
+    const auto same = std::find_if(networks.begin(), networks.end(), [&](const ParetoNetwork& n) {
+      return record.fitness[n.trial] == record.fitness[i];
+    });
+    if (same != networks.end()) same->copies.push_back(i);
+    else networks.push_back({i, {}});
+  }
+  std::sort(networks.begin(), networks.end(),
+            [](const ParetoNetwork& a, const ParetoNetwork& b) { return a.trial < b.trial; });
+  return networks;
+}
+
 namespace {
 
 FileLock lock_store(const std::string& dir) {
@@ -186,11 +218,27 @@ FileLock lock_store(const std::string& dir) {
 
 }  // namespace
 
-ExperimentStore ExperimentStore::create(const std::string& dir, const ExperimentInfo& info) {
+void ExperimentStore::check_new_dir(const std::string& dir) {
   check_dir(dir);
+  fs::path path = fs::path(dir).lexically_normal();
+  if (path.filename().empty()) path = path.parent_path();  // "a/b/"
+  const fs::path parent = path.parent_path();
+  std::error_code ec;
+  if (parent.empty() || fs::is_directory(parent, ec)) return;
+  // As the other writers (docs/cli.md, "Files"): a typo in a parent starts no new tree (s30
+  // fresh-user finding 11).
+  throw UserError(fmt::format("{}: cannot create the experiment directory (--out) there: {}", dir,
+                              fs::exists(parent, ec)
+                                  ? fmt::format("'{}' is not a directory", parent.string())
+                                  : fmt::format("directory '{}' does not exist; create it first (mkdir -p {})",
+                                                parent.string(), parent.string())));
+}
+
+ExperimentStore ExperimentStore::create(const std::string& dir, const ExperimentInfo& info) {
+  check_new_dir(dir);
   std::error_code ec;
   const bool existed = fs::exists(dir, ec);
-  fs::create_directories(dir, ec);
+  fs::create_directory(dir, ec);
   if (ec) throw UserError(fmt::format("{}: cannot create the experiment directory ({})", dir, ec.message()));
   bool created = false;
   const auto record = [&](const sqlite::Database& db) {
@@ -231,6 +279,11 @@ FileLock ExperimentStore::close() && {
 ExperimentStore ExperimentStore::open(const std::string& dir, FileLock lock, sqlite::Database db) {
   ExperimentStore store(std::move(db), dir, std::move(lock));
   load_info(store.db_);  // refuse a store without its record now
+  // The trivial baselines' columns, added to schema version 2 later: a resumed older store
+  // gets them (its earlier rows' stay NULL: unknown).
+  for (const auto& [table, column] : {std::pair{"trials", "accuracy_baseline"}, std::pair{"evaluations", "baseline"}})
+    if (!store_rows::has_column(store.db_, table, column))
+      store.db_.exec(fmt::format("ALTER TABLE {} ADD COLUMN {} REAL", table, column), "adding the baseline columns");
   return store;
 }
 
@@ -251,8 +304,8 @@ void ExperimentStore::commit_step(const std::vector<Trial>& trials, const std::v
     sqlite::Statement insert(db_,
                              "INSERT INTO trials (trial_index, genome, arch, status, feasible, reason, accuracy, "
                              "latency_ms, peak_activation_bytes, weight_bytes, params, macs, accuracy_evaluated, "
-                             "rung, seconds, fitness_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                             "?12, ?13, ?14, ?15, ?16)");
+                             "rung, seconds, fitness_json, accuracy_baseline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                             "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
     insert.bind(1, t.index);
     insert.bind(2, space::to_text(t.genome));
     insert.bind(3, t.arch);
@@ -269,6 +322,7 @@ void ExperimentStore::commit_step(const std::vector<Trial>& trials, const std::v
     insert.bind(14, std::int64_t{t.rung});
     insert.bind(15, t.seconds);
     insert.bind(16, nlohmann::json(fitness[i]).dump());
+    insert.bind(17, t.accuracy_baseline);
     insert.step("storing a trial");
   }
   sqlite::Statement put(db_,
@@ -285,7 +339,9 @@ void ExperimentStore::commit_step(const std::vector<Trial>& trials, const std::v
 }
 
 std::vector<StoredEvaluation> ExperimentStore::evaluations() const {
-  sqlite::Statement q(db_, "SELECT genome, rung, accuracy, failure, seconds FROM evaluations ORDER BY rowid");
+  sqlite::Statement q(db_, std::string("SELECT genome, rung, accuracy, failure, seconds, ") +
+                               (store_rows::has_column(db_, "evaluations", "baseline") ? "baseline" : "NULL") +
+                               " FROM evaluations ORDER BY rowid");
   std::vector<StoredEvaluation> out;
   while (q.step("reading the accuracy evaluations")) {
     StoredEvaluation e;
@@ -298,6 +354,7 @@ std::vector<StoredEvaluation> ExperimentStore::evaluations() const {
     e.accuracy = q.optional_real(2);
     e.failure = q.text(3);
     e.seconds = q.real(4);
+    e.baseline = q.optional_real(5);
     out.push_back(std::move(e));
   }
   return out;
@@ -306,13 +363,14 @@ std::vector<StoredEvaluation> ExperimentStore::evaluations() const {
 void ExperimentStore::commit_evaluation(const StoredEvaluation& e) {
   sqlite::Transaction tx(db_);
   sqlite::Statement put(db_,
-                        "INSERT OR REPLACE INTO evaluations (genome, rung, accuracy, failure, seconds) VALUES (?1, "
-                        "?2, ?3, ?4, ?5)");
+                        "INSERT OR REPLACE INTO evaluations (genome, rung, accuracy, failure, seconds, baseline) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   put.bind(1, space::to_text(e.genome));
   put.bind(2, std::int64_t{e.rung});
   put.bind(3, e.accuracy);
   put.bind(4, e.failure);
   put.bind(5, e.seconds);
+  put.bind(6, e.baseline);
   put.step("storing an accuracy evaluation");
   tx.commit();
 }

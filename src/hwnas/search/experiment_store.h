@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -51,9 +52,11 @@ struct ExperimentInfo {
   /// --resume refuses to take a budget key from the file that an override gave before
   /// (resume_checks.h). Empty in stores written before they were recorded (not checked).
   std::vector<std::string> set_keys;
-  /// The top rung's trivial baseline on the accuracy scale (AccuracyResult::baseline: a
-  /// scene task's all-background mIoU or prior-box mAP@0.5, x 100), once an evaluation
-  /// measured it, in this process or a worker rank's; unset otherwise.
+  /// The latest trivial baseline a top-rung evaluation measured on the accuracy scale
+  /// (AccuracyResult::baseline: a scene task's all-background mIoU or prior-box mAP@0.5,
+  /// x 100), in this process or a worker rank's; unset otherwise. It depends on the network
+  /// (its resolution), so compare a trial with its own, Trial::accuracy_baseline (a store
+  /// written before trials kept theirs: unknown); this one stays for compatibility.
   std::optional<double> accuracy_baseline;
 };
 
@@ -64,6 +67,7 @@ struct StoredEvaluation {
   std::optional<double> accuracy;  // unset: failed
   std::string failure;
   double seconds = 0;
+  std::optional<double> baseline;  // AccuracyResult::baseline; unset: none measured, or an older store's
 };
 
 /// The loop's state after a step, committed with the step's trial.
@@ -111,7 +115,17 @@ struct ExperimentRecord {
   std::int64_t accuracy_copies = 0;       // trials whose accuracy is another's evaluation (accuracy_copied)
   std::int64_t latency_evaluations = 0;   // trials whose latency was computed
   std::vector<RungCost> rung_costs;       // rungs with an evaluation, ascending
+  /// The lowest and highest Trial::accuracy_baseline of the top-rung trials (equal when
+  /// one value); unset when no trial has one (none measured, or a store written before
+  /// trials kept theirs: unknown).
+  std::optional<std::pair<double, double>> accuracy_baseline_range;
 };
+
+/// The trivial baseline to compare trial `t` of `record` with: its own
+/// (Trial::accuracy_baseline); in a store written before trials kept theirs (no trial has
+/// one), the experiment's one stored value (info.accuracy_baseline) for a top-rung trial, as
+/// readers of such a store compared before; unset otherwise. For the report (h4, s30).
+std::optional<double> trial_accuracy_baseline(const ExperimentRecord& record, const Trial& t);
 
 /// The store file's name inside an experiment directory.
 inline constexpr const char* kExperimentStoreFile = "experiment.db";
@@ -131,6 +145,19 @@ std::optional<std::size_t> best_trial(const ExperimentRecord& record);
 /// equal to the best.
 std::vector<std::size_t> pareto_trials(const ExperimentRecord& record);
 
+/// A network of the Pareto front: its trial, and the trials of the front that are copies of
+/// it (accuracy_copied, with its objective values: the same network under another genome).
+struct ParetoNetwork {
+  std::size_t trial = 0;
+  std::vector<std::size_t> copies;
+};
+
+/// pareto_trials with each network once (s30 fresh-user finding 4: a copy listed beside its
+/// network): a copy on the front goes with the first front trial of its objective values
+/// that is not a copy itself; a copy without one (its evaluation's trial not stored) stands
+/// for its network.
+std::vector<ParetoNetwork> pareto_networks(const ExperimentRecord& record);
+
 /// "ok", "infeasible", "failed": how the store, --json and the report write a status.
 std::string_view status_name(TrialStatus status);
 
@@ -140,8 +167,13 @@ class ExperimentStore {
 
   /// Creates DIR (and its store) for a new experiment. Throws UserError when DIR already
   /// holds an experiment ("...; use --resume to continue it, or another --out"), or is a
-  /// file, or cannot be created.
+  /// file, or cannot be created; check_new_dir's errors.
   static ExperimentStore create(const std::string& dir, const ExperimentInfo& info);
+  /// Refuses, before any work, a DIR that create() would refuse for its path: a file, or
+  /// one whose parent directory does not exist ("a/b/c: cannot create the experiment
+  /// directory (--out) there: directory 'a/b' does not exist; create it first (mkdir -p
+  /// a/b)"): only DIR itself is created.
+  static void check_new_dir(const std::string& dir);
   /// Opens the experiment in DIR for resuming; errors as read_experiment. create() and
   /// open() hold an exclusive lock on the store while the ExperimentStore lives: while
   /// another process (a running search) holds it, they throw UserError "DIR: another

@@ -98,6 +98,7 @@ Trial read_trial(const sqlite::Database& db, const sqlite::Statement& q) {
   t.accuracy_evaluated = q.integer(12) != 0;
   t.rung = static_cast<std::int32_t>(q.integer(13));
   t.seconds = q.real(14);
+  t.accuracy_baseline = q.optional_real(16);
   return t;
 }
 
@@ -126,10 +127,11 @@ std::vector<double> read_fitness(const sqlite::Database& db, const std::string& 
 }  // namespace
 
 std::vector<Trial> load_trials(const sqlite::Database& db, std::vector<std::vector<double>>* fitness) {
-  sqlite::Statement q(db,
-                      "SELECT trial_index, genome, arch, status, feasible, reason, accuracy, latency_ms, "
-                      "peak_activation_bytes, weight_bytes, params, macs, accuracy_evaluated, rung, seconds, "
-                      "fitness_json FROM trials ORDER BY trial_index");
+  sqlite::Statement q(db, std::string("SELECT trial_index, genome, arch, status, feasible, reason, accuracy, "
+                                      "latency_ms, peak_activation_bytes, weight_bytes, params, macs, "
+                                      "accuracy_evaluated, rung, seconds, fitness_json, ") +
+                              (has_column(db, "trials", "accuracy_baseline") ? "accuracy_baseline" : "NULL") +
+                              " FROM trials ORDER BY trial_index");
   std::vector<Trial> trials;
   while (q.step("reading the trials")) {
     trials.push_back(read_trial(db, q));
@@ -139,6 +141,14 @@ std::vector<Trial> load_trials(const sqlite::Database& db, std::vector<std::vect
                               trials.size() >= 2 ? trials[trials.size() - 2].index : -1));
   }
   return trials;
+}
+
+bool has_column(const sqlite::Database& db, const std::string& table, const std::string& column) {
+  sqlite::Statement q(db, "SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2");
+  q.bind(1, table);
+  q.bind(2, column);
+  q.step("reading the store's schema");
+  return q.integer(0) > 0;
 }
 
 std::optional<SearchState> load_state(const sqlite::Database& db) {

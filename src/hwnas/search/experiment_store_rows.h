@@ -24,5 +24,9 @@ ExperimentInfo load_info(const sqlite::Database& db);
 std::vector<Trial> load_trials(const sqlite::Database& db, std::vector<std::vector<double>>* fitness);
 /// The state after the latest step; unset before the first.
 std::optional<SearchState> load_state(const sqlite::Database& db);
+/// Whether `table` has `column`: the trivial baselines (trials.accuracy_baseline,
+/// evaluations.baseline) were added to schema version 2 later; a store written before
+/// lacks them (read as unknown; ExperimentStore::open adds them).
+bool has_column(const sqlite::Database& db, const std::string& table, const std::string& column);
 
 }  // namespace hwnas::search::store_rows

@@ -129,11 +129,18 @@ std::unique_ptr<AccuracySource> make_external_accuracy(const ExperimentSection& 
   const std::string work_dir = (dir.empty() ? fs::current_path() : fs::absolute(dir)).string();
   const std::optional<fs::path> program = hw::find_program(command.front(), work_dir);
   std::error_code file_ec;
-  if (!program || !fs::is_regular_file(*program, file_ec) || ::access(program->c_str(), X_OK) != 0)
+  if (!program || !fs::is_regular_file(*program, file_ec) || ::access(program->c_str(), X_OK) != 0) {
+    // What is wrong with it, for the fix (s30 fresh-user finding 12).
+    std::string why = "no executable of that name on PATH";
+    const std::string path = program ? program->lexically_normal().string() : "";
+    if (program && !fs::exists(*program, file_ec)) why = fmt::format("no such file '{}'", path);
+    else if (program && fs::is_directory(*program, file_ec)) why = fmt::format("'{}' is a directory", path);
+    else if (program && !fs::is_regular_file(*program, file_ec)) why = fmt::format("'{}' is not a regular file", path);
+    else if (program) why = fmt::format("'{}' is not executable (chmod +x {})", path, path);
     s.fail("command", fmt::format("cannot run '{}': {}; fix the program's name or path (relative paths are taken "
                                   "from the experiment file's directory)",
-                                  command.front(),
-                                  program ? "not an executable file" : "no executable of that name on PATH"));
+                                  command.front(), why));
+  }
   return std::make_unique<ExternalAccuracy>(command, work_dir, timeout_s, fidelity, "." + format);
 }
 

@@ -225,7 +225,7 @@ std::string value_at(const YAML::Node& root, const std::string& dotted) {
 /// space file and, when its digest is stored, its file may move: without_space_file,
 /// without_supernet_paths).
 void check_same_config(const ExperimentInfo& info, const std::string& dir, const ExperimentConfig& config,
-                       const std::string& given) {
+                       const std::string& given, const ResumeContext& context) {
   const auto load = [&](const std::string& text) {
     const YAML::Node root = YAML::Load(text);
     const YAML::Node batched = root["parallel"].IsDefined() ? root : with_batch(root, 1);
@@ -234,7 +234,10 @@ void check_same_config(const ExperimentInfo& info, const std::string& dir, const
   };
   const YAML::Node stored = load(info.config_yaml);
   const YAML::Node now = load(given);
-  const std::vector<std::string> differing = differences(stored, now);
+  std::vector<std::string> differing = differences(stored, now);
+  // A resume that runs nothing (its budget spent) asks no step: the workers' batch is no
+  // difference then (s30 fresh-user finding 2).
+  if (context.runs_nothing && !config.parallel.batch) std::erase(differing, std::string("parallel.batch"));
   if (!differing.empty()) {
     const std::string* key = &differing.front();
     const auto show = [&](const YAML::Node& root) { return value_at(root, *key); };
@@ -246,13 +249,17 @@ void check_same_config(const ExperimentInfo& info, const std::string& dir, const
       others += fmt::format("{}'{}' ({} here, {} stored)", i == 1 ? "" : ", ", differing[i], value_at(now, differing[i]),
                             value_at(stored, differing[i]));
     if (differing.size() > kOthersShown + 1) others += fmt::format(" and {} more", differing.size() - kOthersShown - 1);
-    if (*key == "parallel.batch" && !config.parallel.batch)  // the batch came from parallel.workers
+    if (*key == "parallel.batch" && !config.parallel.batch)  // the batch came from the workers
       throw UserError(fmt::format("--resume: {}: parallel.batch is not given, so a step asks one candidate per worker "
-                                  "(parallel.workers{}): {} here, but the experiment stored in {} ran steps of {}, and "
-                                  "its trials depend on them; add parallel.batch: {} (--set parallel.batch={}) to "
-                                  "resume with these workers",
-                                  config.file, config.from_set("parallel.workers") ? ", from --set" : "", show(now),
-                                  dir, show(stored), show(stored), show(stored)));
+                                  "({}): {} here, but the experiment stored in {} ran steps of {}, and its trials "
+                                  "depend on them; add parallel.batch: {} (--set parallel.batch={}) to resume with "
+                                  "these workers{}",
+                                  config.file,
+                                  !context.workers.empty()                  ? context.workers
+                                  : config.from_set("parallel.workers") ? "parallel.workers, from --set"
+                                                                            : "parallel.workers",
+                                  show(now), dir, show(stored), show(stored), show(stored),
+                                  others.empty() ? "" : "; also differing: " + others));
     // A key of an accuracy source or its rungs decides the accuracies themselves.
     const bool measures = key->starts_with("accuracy.") || key->starts_with("multi_fidelity.rungs.");
     throw UserError(fmt::format("--resume: {}: key '{}'{} is {} here but {} in the experiment stored in {}{}{}; "
@@ -323,8 +330,9 @@ YAML::Node with_batch(const YAML::Node& root, std::int32_t batch) {
 
 std::vector<std::string> check_resumable(const ExperimentInfo& info, const std::string& dir,
                                          const ExperimentConfig& config, const std::string& config_yaml,
-                                         const space::Space& space, const std::vector<InputDigest>& inputs) {
-  check_same_config(info, dir, config, config_yaml);
+                                         const space::Space& space, const std::vector<InputDigest>& inputs,
+                                         const ResumeContext& context) {
+  check_same_config(info, dir, config, config_yaml, context);
   check_budget_overrides(info, dir, config, config_yaml);
   if (info.space_fingerprint != space::fingerprint(space)) {
     // Where the space: value differs too, both are named (its path alone may change).

@@ -37,9 +37,20 @@ YAML::Node with_batch(const YAML::Node& root, std::int32_t batch);
 /// the stored value. Returns a note ("--resume: accuracy.train.timeout_s is 1 here but 3600
 /// when the experiment in DIR last ran: ...") for each timeout_s lowered, added or left
 /// out, which a resume may do (docs/experiments.md, "Resume").
+/// How the resume runs, for check_resumable.
+struct ResumeContext {
+  /// What sets the workers when not parallel.workers: "the worker ranks, mpirun -np less
+  /// one" under mpirun (named by the refusal of a batch that came from them); "" otherwise.
+  std::string workers;
+  /// Its budget is spent, so it runs no step: a batch that came from the workers is then
+  /// no difference (s30 fresh-user finding 2: a finished search resumed alone was refused).
+  bool runs_nothing = false;
+};
+
 std::vector<std::string> check_resumable(const ExperimentInfo& info, const std::string& dir,
                                          const ExperimentConfig& config, const std::string& config_yaml,
-                                         const space::Space& space, const std::vector<InputDigest>& inputs);
+                                         const space::Space& space, const std::vector<InputDigest>& inputs,
+                                         const ResumeContext& context = {});
 
 /// Before the accuracy sources read the config: a supernet file the experiment in `dir`
 /// started with that is no longer at the config's path is refused with "--resume:

@@ -144,6 +144,7 @@ AccuracyFunction make_experiment_accuracy(const ExperimentConfig& config, const 
 SearchResult run_search(const ExperimentConfig& config, const std::string& dir, bool resume, const SearchHooks& hooks) {
   // Everything that can refuse the config runs before DIR is touched, and every check of
   // the config before the accuracy sources start (a hybrid's take tens of seconds).
+  if (!resume) ExperimentStore::check_new_dir(dir);
   const LatencyFacts facts = latency_facts(config);
   const std::unique_ptr<space::Space> space = make_experiment_space(config, facts.options);
   const std::int32_t workers = hooks.pool ? hooks.pool->workers() : config.parallel.workers;
@@ -204,13 +205,15 @@ SearchResult run_search(const ExperimentConfig& config, const std::string& dir, 
     ExperimentStore checked = ExperimentStore::open(dir);
     const ExperimentRecord done = read_experiment(dir);
     resume_lock.emplace(std::move(checked).close());
-    for (const std::string& note : check_resumable(done.info, dir, config, config_yaml, *space, inputs))
-      if (hooks.note) hooks.note(note);
     // A search resumed with its budget spent answers at once: the accuracy sources (a
     // hybrid's proxy and supernet processes, seconds to start) would evaluate nothing.
-    if (const std::optional<std::string> why =
-            budget_reached(config.budget, static_cast<std::int64_t>(done.trials.size()), done.accuracy_evaluations,
-                           done.state ? done.state->elapsed_s : 0.0, done.state ? done.state->batches : 0)) {
+    const std::optional<std::string> why =
+        budget_reached(config.budget, static_cast<std::int64_t>(done.trials.size()), done.accuracy_evaluations,
+                       done.state ? done.state->elapsed_s : 0.0, done.state ? done.state->batches : 0);
+    const ResumeContext context{hooks.pool ? "the worker ranks, mpirun -np less one" : "", why.has_value()};
+    for (const std::string& note : check_resumable(done.info, dir, config, config_yaml, *space, inputs, context))
+      if (hooks.note) hooks.note(note);
+    if (why) {
       // Nothing ran, so nothing of this session is recorded: its --set keys would make the
       // next resume ask to repeat a budget no step ran with (s27 fresh-user finding 10).
       store.emplace(ExperimentStore::open(dir, std::move(*resume_lock)));

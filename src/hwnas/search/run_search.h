@@ -38,7 +38,7 @@ struct SearchProgress {
   double done = 0, total = 1;  // of the budget that ends the search first to reach, in its unit
   std::optional<double> best;  // the best trial's first objective value
   std::string objective;       // its name, e.g. "accuracy", "-latency_ms"
-  std::optional<double> accuracy_baseline;  // the store's ExperimentInfo::accuracy_baseline, when measured
+  std::optional<double> accuracy_baseline;  // the best trial's own (Trial::accuracy_baseline), when measured
 };
 
 struct SearchHooks {

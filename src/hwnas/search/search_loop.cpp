@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "hwnas/base/error.h"
+#include "hwnas/base/printable.h"
 #include "hwnas/search/run_search.h"
 #include "hwnas/search/search_step.h"
 
@@ -39,8 +40,10 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
   // The best counts only trials at full fidelity, as best_trial does.
   const std::int32_t top_rung = std::max(parts.cost_model.rungs(), 1) - 1;
   const auto note_best = [&](const Trial& t, const std::vector<double>& f) {
-    if (!f.empty() && t.feasible && t.rung == top_rung && (!progress.best || f[0] > *progress.best))
+    if (!f.empty() && t.feasible && t.rung == top_rung && (!progress.best || f[0] > *progress.best)) {
       progress.best = f[0];
+      progress.accuracy_baseline = t.accuracy_baseline;
+    }
   };
   for (std::size_t i = 0; i < records.trials.size(); ++i) {
     progress.evaluations += records.trials[i].accuracy_evaluated ? 1 : 0;
@@ -64,9 +67,17 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
     progress.duplicates = state.duplicates;
     if (auto why = budget_reached(budget, progress.trials, progress.evaluations, state.elapsed_s, state.batches))
       return {StopReason::budget, *why};
-    if (size && trials.size() >= *size)
-      return {StopReason::exhausted, fmt::format("every architecture of space '{}' ({}) has been evaluated",
-                                                 parts.space.name(), *size)};
+    if (size && trials.size() >= *size) {
+      // Genomes, not networks: several genomes may decode to one network, evaluated once
+      // (s30 fresh-user finding 5: 252 genomes, 168 networks).
+      const auto copies = std::count_if(trials.begin(), trials.end(), accuracy_copied);
+      return {StopReason::exhausted,
+              fmt::format("every genome of space '{}' ({}) has been tried: {}{}", parts.space.name(), *size,
+                          plural(progress.evaluations, "network") + " evaluated for accuracy",
+                          copies > 0 ? fmt::format(", {} {} of a network evaluated before", copies,
+                                                   copies == 1 ? "copy" : "copies")
+                                     : "")};
+    }
     if (state.duplicate_run >= kMaxDuplicateRun)
       return {StopReason::exhausted,
               fmt::format("the strategy proposed {} already evaluated architectures in a row: the space seems "
@@ -95,7 +106,6 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
     if (hooks.progress) {
       progress.trials = static_cast<std::int64_t>(records.trials.size());
       progress.duplicates = state.duplicates;
-      progress.accuracy_baseline = records.accuracy_baseline;
       fill_progress(progress, budget, state.elapsed_s);
       hooks.progress(progress);
     }

@@ -53,8 +53,9 @@ struct RungAnswers {
 /// (the interruption's failure, not the architecture's: not stored). One whose program was
 /// killed from outside (kill -9, the out-of-memory killer, kill) fails its trial, its
 /// reason naming who sends that signal, but is not stored either, so a step redone on
-/// --resume runs it again; hooks.note says so at once. A top-rung result's baseline is
-/// stored when it is new.
+/// --resume runs it again; hooks.note says so at once. A result's trivial baseline is
+/// stored with it (and a copy takes it too); a top-rung one is also the experiment's latest
+/// (ExperimentInfo::accuracy_baseline) when it differs.
 RungAnswers evaluate_rung(SearchParts& parts, ExperimentStore& store, LoopRecords& records,
                           const std::vector<space::Genome>& genomes, const std::vector<std::int64_t>& trial_indices,
                           std::int32_t rung, const SearchHooks& hooks) {
@@ -81,6 +82,7 @@ RungAnswers evaluate_rung(SearchParts& parts, ExperimentStore& store, LoopRecord
     if (const auto it = records.evaluations.find({genomes[i], rung}); it != records.evaluations.end()) {
       const StoredEvaluation& e = it->second;
       results[i] = AccuracyResult{id, e.accuracy, e.failure, e.seconds};
+      results[i]->baseline = e.baseline;
       continue;
     }
     keys[i] = parts.cost_model.evaluation_key(genomes[i], rung);
@@ -92,6 +94,7 @@ RungAnswers evaluate_rung(SearchParts& parts, ExperimentStore& store, LoopRecord
       }
       if (const StoredEvaluation* e = records.evaluation_of_key(parts.cost_model, *keys[i], rung)) {
         results[i] = AccuracyResult{id, e->accuracy, e->failure, 0};
+        results[i]->baseline = e->baseline;
         out.copy_of[i] = name_of(e->genome);
         continue;
       }
@@ -115,7 +118,7 @@ RungAnswers evaluate_rung(SearchParts& parts, ExperimentStore& store, LoopRecord
       results[i] = std::move(killed);
       return;
     }
-    const StoredEvaluation e{genomes[i], rung, r.accuracy, r.failure, r.seconds};
+    const StoredEvaluation e{genomes[i], rung, r.accuracy, r.failure, r.seconds, r.baseline};
     store.commit_evaluation(e);
     records.evaluations.insert_or_assign({genomes[i], rung}, e);
     if (keys[i]) records.add_key(*keys[i], rung, genomes[i]);

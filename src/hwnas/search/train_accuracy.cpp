@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "hwnas/base/error.h"
@@ -164,11 +165,14 @@ void check_data(const ExperimentSection& s, const train::TrainOptions& o) {
   std::error_code ec;
   if (o.task != train::Task::classification && !o.data_dir.empty() && fs::exists(o.data_dir, ec) &&
       !fs::is_directory(o.data_dir, ec))
-    s.fail("data", "is a file, not a directory; give the directory that keeps the scene cache, or remove data: for "
-                   "the default cache");
+    s.fail("data", fmt::format("'{}' is a file, not a directory; give the directory that keeps the scene cache, or "
+                               "remove data: for the default cache",
+                               o.data_dir));
+  // The resolved path: a relative one is taken from the experiment file's directory (s30 finding 12).
   if (o.task != train::Task::classification && !o.data_dir.empty() && !fs::is_directory(o.data_dir, ec))
-    s.fail("data", "no such directory; create it to keep the scene cache there, or remove data: for the default "
-                   "cache");
+    s.fail("data", fmt::format("{}: no such directory; create it (mkdir -p {}) to keep the scene cache there, or "
+                               "remove data: for the default cache",
+                               o.data_dir, o.data_dir));
   if (o.task != train::Task::classification) {
     // The scene cache: never beside Fashion-MNIST's files (s29 fresh-user finding 5: a
     // `data:` kept from a classification experiment wrote scenes into the dataset), and
@@ -201,9 +205,11 @@ void check_data(const ExperimentSection& s, const train::TrainOptions& o) {
 /// fewer than 2 training scenes, scenes that cannot fit in memory (train/scene_plan.h; s29
 /// fresh-user findings 1 and 4), each naming the key that gives the value (the rung's, else
 /// accuracy.train's); scenes of which one training's fit but not `at_once.count` trainings'
-/// (each holds its own), naming at_once.knob.
+/// (each holds its own), naming at_once.knob (parallel.workers at its line in `top`, the
+/// file's top level, when there) and the keys to lower by their full path, the rung's when
+/// it gives one ("multi_fidelity.rungs[1].subset").
 void check_scenes(const ExperimentSection& train, const ExperimentSection* rung, const train::TrainOptions& o,
-                  const EvaluationsAtOnce& at_once) {
+                  const EvaluationsAtOnce& at_once, const ExperimentSection* top) {
   const auto section_of = [&](std::string_view key) -> const ExperimentSection* {
     if (rung != nullptr && rung->has(key)) return rung;
     return train.has(key) ? &train : nullptr;
@@ -215,9 +221,21 @@ void check_scenes(const ExperimentSection& train, const ExperimentSection* rung,
   const std::uint64_t memory = train::physical_memory_bytes();
   if (const std::string why = train::scene_memory_problem(o, memory, keys, at_once.count); !why.empty()) {
     if (train::scene_memory_problem(o, memory, keys).empty()) {  // one training fits: fewer at once would
-      if (at_once.knob != "parallel.workers") throw UserError(fmt::format("{}: {}", train.file(), why));
+      // Each key by its path, the rung's when it gives one: the rung is what raised them.
+      std::vector<std::string> paths;
+      for (const char* key : {"scenes", "test_scenes", "scene_size", "subset"}) {
+        const ExperimentSection* at = section_of(key);
+        paths.push_back(at != nullptr ? at->key_path(key) : train.key_path(key));
+      }
+      const std::string full = train::scene_memory_problem(
+          o, memory, {paths[0], paths[1], paths[2], paths[3], at_once.knob}, at_once.count);
+      if (at_once.knob != "parallel.workers") throw UserError(fmt::format("{}: {}", train.file(), full));
+      if (top != nullptr && top->has("parallel")) {
+        const ExperimentSection parallel = top->section("parallel");
+        if (parallel.has("workers")) parallel.fail("workers", full);
+      }
       throw UserError(fmt::format("{}: parallel.workers{}: {}", train.file(),
-                                  from_set(train.set_keys(), "parallel.workers") ? " (from --set)" : "", why));
+                                  from_set(train.set_keys(), "parallel.workers") ? " (from --set)" : "", full));
     }
     // The rung's own knob first: the rung is what raised them.
     for (const char* key : {"scenes", "subset", "test_scenes"})
@@ -244,7 +262,7 @@ class TrainAccuracy : public AccuracySource {
     const double accuracy = accuracy_of(answer);
     if (const std::optional<double> b = baseline_of(answer)) {
       const std::lock_guard lock(mutex_);
-      baseline_ = b;
+      baselines_[c.network.hash()] = *b;
     }
     return accuracy;
   }
@@ -261,9 +279,10 @@ class TrainAccuracy : public AccuracySource {
     }
   }
 
-  std::optional<double> baseline() const override {
+  std::optional<double> baseline(const Candidate& c) const override {
     const std::lock_guard lock(mutex_);
-    return baseline_;
+    const auto it = baselines_.find(c.network.hash());
+    return it == baselines_.end() ? std::nullopt : std::optional<double>(it->second);
   }
 
  private:
@@ -321,7 +340,7 @@ class TrainAccuracy : public AccuracySource {
   ServedPrograms servers_;
   std::int32_t resolution_;  // 0: each network's own
   mutable std::mutex mutex_;        // trials of several workers ask at once
-  std::optional<double> baseline_;  // the scenes' trivial baseline, once measured
+  std::unordered_map<std::uint64_t, double> baselines_;  // network hash → the scenes' trivial baseline it measured
 };
 
 /// A fidelity knob of a rung: its name in the rung and its value (resolution 0: the
@@ -473,7 +492,8 @@ YAML::Node effective_train_keys(const YAML::Node& train, const std::string& file
 std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const ExperimentSection& train,
                                                                    const std::vector<ExperimentSection>& rungs,
                                                                    std::size_t first_rung,
-                                                                   const EvaluationsAtOnce& at_once) {
+                                                                   const EvaluationsAtOnce& at_once,
+                                                                   const ExperimentSection* top) {
   TrainSettings base;
   base.options.threads = 1;  // not the cores: torch's results depend on its threads
   read_train_keys(train, base, true);
@@ -504,7 +524,7 @@ std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const Experim
     }
   else
     for (std::size_t i = 0; i < settings.size(); ++i)
-      check_scenes(train, rungs.empty() ? nullptr : &rungs[i], settings[i].options, at_once);
+      check_scenes(train, rungs.empty() ? nullptr : &rungs[i], settings[i].options, at_once, top);
   const fs::path program = train_program(train);
   std::vector<std::unique_ptr<AccuracySource>> sources;
   for (const TrainSettings& rung : settings) sources.push_back(std::make_unique<TrainAccuracy>(program, rung));

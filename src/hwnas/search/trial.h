@@ -41,6 +41,12 @@ struct Trial {
   std::int32_t rung = 0;
   /// Seconds of its cheap metrics plus those of its accuracy evaluations (every rung).
   double seconds = 0;
+  /// The trivial baseline its accuracy's evaluation measured at `rung` (a copy's: the
+  /// evaluation's it copies; AccuracyResult::baseline: a scene task's all-background mIoU or
+  /// prior-box mAP@0.5 x 100, which depends on the network's resolution); unset when none
+  /// was measured, and in stores written before it was recorded (unknown). Compare the
+  /// trial's accuracy with this one (no_better_than_baseline), not another trial's.
+  std::optional<double> accuracy_baseline;
 };
 
 /// Whether `t` took its accuracy from another trial's evaluation at every rung it reached,

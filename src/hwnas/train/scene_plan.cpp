@@ -27,10 +27,11 @@ std::uint64_t scene_bytes(std::int32_t scene_size, std::int64_t held, std::int64
 }
 
 /// ", more than half of this machine's M GB" when `bytes` is, else "".
-std::string over_half(std::uint64_t bytes, std::uint64_t memory_bytes) {
+/// `each`: with several trainings, `bytes` is their total and each holds `each`.
+std::string over_half(std::uint64_t bytes, std::uint64_t memory_bytes, std::uint64_t each = 0) {
   if (memory_bytes == 0 || bytes <= memory_bytes / 2) return "";
-  return fmt::format("need about {} of memory, more than half of this machine's {}", gigabytes(bytes),
-                     gigabytes(memory_bytes));
+  return fmt::format("need about {} of memory{}, more than half of this machine's {}", gigabytes(bytes),
+                     each > 0 ? fmt::format(" in all ({} each)", gigabytes(each)) : "", gigabytes(memory_bytes));
 }
 
 }  // namespace
@@ -84,12 +85,13 @@ std::uint64_t physical_memory_bytes() {
 std::string scene_memory_problem(const TrainOptions& options, std::uint64_t memory_bytes,
                                  const SceneKnobNames& names, std::int32_t trainings) {
   const ScenePlan plan = scene_plan(options);
-  const std::string over = over_half(plan.bytes * static_cast<std::uint64_t>(std::max(trainings, 1)), memory_bytes);
+  const bool several = trainings > 1;
+  const std::string over = over_half(plan.bytes * static_cast<std::uint64_t>(std::max(trainings, 1)), memory_bytes,
+                                     several ? plan.bytes : 0);
   if (over.empty()) return "";
   const std::string of = options.subset < 1
                              ? fmt::format(" ({} {} of {})", names.subset, options.subset, options.scenes)
                              : "";
-  const bool several = trainings > 1;
   return fmt::format("{}{}{}, {} reference and {} test scenes of {}x{} pixels{} {}; lower {}{}, {} or {}{}",
                      several ? fmt::format("{} trainings at once ({}), each of ", trainings, names.trainings) : "",
                      plural(plan.trained, "training scene"), of, plan.reference, plan.test, options.scene_size,

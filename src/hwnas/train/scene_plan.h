@@ -66,8 +66,8 @@ struct SceneKnobNames {
 /// never refused), else one line "T training scenes (SUBSET F of N), R reference and X test
 /// scenes of SxS pixels need about B GB of memory, more than half of this machine's M GB;
 /// lower SCENE_SIZE, SCENES or SUBSET (or TEST_SCENES)"; with trainings > 1 "K trainings at
-/// once (TRAININGS), each of T training scenes ..., need about B GB ...; lower TRAININGS,
-/// SCENE_SIZE, ...".
+/// once (TRAININGS), each of T training scenes ..., need about B GB of memory in all (E GB
+/// each), ...; lower TRAININGS, SCENE_SIZE, ...".
 std::string scene_memory_problem(const TrainOptions& options, std::uint64_t memory_bytes,
                                  const SceneKnobNames& names, std::int32_t trainings = 1);
 
