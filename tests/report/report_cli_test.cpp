@@ -190,6 +190,37 @@ TEST(ReportCli, TheStoredTrivialBaselineIsShownAndTrialsNoBetterAreMarked) {
   EXPECT_EQ(without.find("learnt nothing"), std::string::npos);
 }
 
+// s30 fresh-user finding 1 (rsb1): 64-px networks scored exactly their all-background
+// 7.29496, but the store kept the last value measured, 7.29395 (a 96-px network's), and the
+// report left them unmarked. Each trial's own baseline is stored and compared with.
+TEST(ReportCli, EachTrialIsComparedWithItsOwnStoredTrivialBaseline) {
+  const std::string dir = (scratch_dir() / "scenes-seg-resolutions").string();
+  fs::remove_all(dir);
+  // Even trials: 64 px, scoring exactly their baseline; odd: 96 px, 5 + i.
+  const auto own = [](std::int64_t i) { return i % 2 == 0 ? 7.29496 : 7.29395; };
+  write_scene_experiment(dir, 8, 7.29395, [&](std::int64_t i) { return i % 2 == 0 ? own(i) : 5.0 + double(i); },
+                         own);
+  const Result r = hwnas({"report", dir});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string page = read_file(dir + "/report.html");
+  // Marked: 0, 2, 4, 6 (at their own 7.29496, above the stored 7.29395) and 1 (6 <= 7.29395).
+  EXPECT_NE(page.find("<td>all-background 7.294-7.295 (100 x mIoU, over the trials: it depends on the network&#39;s "
+                      "resolution); 5 trials at or below their own: they learnt nothing;"),
+            std::string::npos);
+  EXPECT_NE(page.find(">all-background baseline 7.294-7.295 (5 trials at or below their own)</text>"),
+            std::string::npos);
+  for (int i = 0; i < 8; ++i) {
+    const std::size_t tip = page.find(fmt::format("<title>trial {}: ", i));
+    ASSERT_NE(tip, std::string::npos) << i;
+    const std::string title = page.substr(tip, page.find("</title>", tip) - tip);
+    const bool marked = i % 2 == 0 || i == 1;
+    EXPECT_EQ(title.find(fmt::format("(no better than the all-background baseline {}: learnt nothing)",
+                                     i % 2 == 0 ? "7.295" : "7.294")) != std::string::npos,
+              marked)
+        << title;
+  }
+}
+
 TEST(ReportCli, ComparesSeveralExperimentsInOneFile) {
   const std::string second = (scratch_dir() / "mobilenet-latency-seed2").string();
   write_stored_experiment(second, 10, 2);

@@ -531,6 +531,67 @@ TEST(SearchReport, TheTrivialBaselineIsNamedAndTrialsNoBetterAreMarked) {
   EXPECT_EQ(render_report({unmeasured}), without);
 }
 
+// s30 fresh-user finding 1: the all-background mIoU depends on the network's resolution
+// (7.29496 at 64 px, 7.29395 at 96 px), and the one value stored, the last measured, left
+// 64-px trials scoring exactly their own unmarked. Each trial is compared with its own
+// (Trial::accuracy_baseline); the labels show the range.
+TEST(SearchReport, EachTrialIsComparedWithItsOwnTrivialBaseline) {
+  ExperimentReport e = synthetic_experiment("runs/seg", 60);
+  e.accuracy_metric = "100 x mIoU";
+  e.accuracy_baseline_name = "all-background";
+  std::vector<double> accuracies;
+  for (const search::Trial& t : e.record.trials)
+    if (t.feasible) accuracies.push_back(*t.metrics.accuracy);
+  std::sort(accuracies.begin(), accuracies.end());
+  const double low = accuracies[1], high = accuracies[8];
+  ASSERT_NE(fmt::format("{:.4g}", low), fmt::format("{:.4g}", high));
+  std::set<std::int64_t> expected, by_high;  // marked against their own, and what one high value would mark
+  for (search::Trial& t : e.record.trials) {
+    t.accuracy_baseline = t.index % 2 == 0 ? low : high;
+    if (!t.metrics.accuracy) continue;
+    if (*t.metrics.accuracy <= *t.accuracy_baseline) expected.insert(t.index);
+    if (*t.metrics.accuracy <= high) by_high.insert(t.index);
+  }
+  e.record.accuracy_baseline_range = std::pair{low, high};
+  e.record.info.accuracy_baseline = high;  // the latest measured: not the one compared with
+  ASSERT_GE(expected.size(), 4u);
+  ASSERT_LT(expected.size(), by_high.size());
+  const std::string range = fmt::format("{:.4g}-{:.4g}", low, high);
+  const std::string words = "accuracy (100 x mIoU; all-background baseline " + range + ")";
+
+  const std::string page = render_report({e});
+  EXPECT_NE(page.find(fmt::format("<td>all-background {} (100 x mIoU, over the trials: it depends on the network&#39;s "
+                                  "resolution); {} trials at or below their own: they learnt nothing; train longer "
+                                  "(accuracy.train.epochs, scenes, subset)</td>",
+                                  range, expected.size())),
+            std::string::npos)
+      << part(page, "<table>");
+  const std::string scatter = part(page, "<h3>All trials");
+  EXPECT_NE(scatter.find(">all trials: " + words + " against latency (ms)</text>"), std::string::npos);
+  EXPECT_NE(scatter.find(fmt::format(">all-background baseline {} ({} trials at or below their own)</text>", range,
+                                     expected.size())),
+            std::string::npos);
+  // A line at each end of the range, one legend key.
+  EXPECT_EQ(count_of(scatter, "stroke=\"#9467bd\" stroke-width=\"2\" stroke-dasharray"), 3u);
+  std::set<std::int64_t> marked;
+  for (const double own : {low, high}) {
+    const std::set<std::int64_t> m =
+        marked_tips(scatter, fmt::format("no better than the all-background baseline {:.4g}: learnt nothing", own));
+    for (const std::int64_t i : m) EXPECT_EQ(e.record.trials[i].accuracy_baseline, own) << "trial " << i;
+    marked.insert(m.begin(), m.end());
+  }
+  EXPECT_EQ(marked, expected);
+
+  // One value over every trial: named once, as before.
+  for (search::Trial& t : e.record.trials) t.accuracy_baseline = high;
+  e.record.accuracy_baseline_range = std::pair{high, high};
+  const std::string same = render_report({e});
+  EXPECT_NE(same.find(fmt::format(">all-background baseline {:.4g} ({} trials at or below)</text>", high,
+                                  by_high.size())),
+            std::string::npos);
+  EXPECT_EQ(same.find(range), std::string::npos);
+}
+
 // Compared experiments: the accuracy column and the progress axis name the baseline only
 // when every experiment has the same; each best trial is marked against its own.
 TEST(SearchReport, ComparedExperimentsNameTheirTrivialBaselineOnlyWhenShared) {

@@ -24,11 +24,13 @@ namespace hwnas::testing {
 /// The store in DIR of the search `config` describes: `trials` distinct genomes sampled
 /// from `space` with `seed`, evaluated by `cost`, committed one step each. With `accuracy`,
 /// trial i's accuracy is accuracy(i) (evaluated, its fitness), as if trained; with
-/// `accuracy_baseline`, the store records it as the search's trivial baseline.
+/// `accuracy_baseline`, the store records it as the search's trivial baseline (the latest
+/// measured), and with `trial_baseline` trial i's own is trial_baseline(i).
 inline void write_store(const std::string& dir, const search::ExperimentConfig& config, const space::Space& space,
                         search::CostModel& cost, std::uint64_t seed, int trials,
                         const std::function<double(std::int64_t)>& accuracy = {},
-                        std::optional<double> accuracy_baseline = std::nullopt) {
+                        std::optional<double> accuracy_baseline = std::nullopt,
+                        const std::function<double(std::int64_t)>& trial_baseline = {}) {
   search::ExperimentInfo info;
   info.config_yaml = search::normalised_yaml(config.root);
   info.experiment_file = config.file;
@@ -53,6 +55,7 @@ inline void write_store(const std::string& dir, const search::ExperimentConfig& 
       t.metrics.accuracy = accuracy(t.index);
       fitness = {*t.metrics.accuracy};
     }
+    if (trial_baseline) t.accuracy_baseline = trial_baseline(t.index);
     search::SearchState state;
     state.steps = i;
     store.commit_step({t}, {t.feasible ? fitness : std::vector<double>{}}, state);
@@ -78,9 +81,12 @@ inline void write_stored_experiment(const std::string& dir, int trials, std::uin
 /// A segmentation search of the scenes as `hwnas search` would store it, without training:
 /// the experiment file DIR.yaml (configs/spaces/mobilenet-seg-scenes.yaml, accuracy:
 /// train: segmentation, latency on edgetpu-like) and its store in DIR, with `trials`
-/// trials whose accuracy (100 x mIoU) is 5 + the trial's index, and `baseline`, when
-/// given, as the all-background baseline the search measured.
-inline void write_scene_experiment(const std::string& dir, int trials, std::optional<double> baseline) {
+/// trials whose accuracy (100 x mIoU) is 5 + the trial's index (or accuracy(i)), and
+/// `baseline`, when given, as the all-background baseline the search measured last; with
+/// `trial_baseline`, each trial's own (Trial::accuracy_baseline).
+inline void write_scene_experiment(const std::string& dir, int trials, std::optional<double> baseline,
+                                   const std::function<double(std::int64_t)>& accuracy = {},
+                                   const std::function<double(std::int64_t)>& trial_baseline = {}) {
   const std::string file = dir + ".yaml";
   std::ofstream(file) << "space: " << HWNAS_SOURCE_DIR << "/configs/spaces/mobilenet-seg-scenes.yaml\n"
                          "latency: {target: edgetpu-like}\n"
@@ -95,7 +101,8 @@ inline void write_scene_experiment(const std::string& dir, int trials, std::opti
   latency_only.remove("accuracy");
   latency_only["objective"] = YAML::Load("{maximize: -latency_ms}");
   const auto cost = search::make_cost_model(latency_only, config.file, *space);
-  write_store(dir, config, *space, *cost, 1, trials, [](std::int64_t i) { return 5.0 + double(i); }, baseline);
+  write_store(dir, config, *space, *cost, 1, trials,
+              accuracy ? accuracy : [](std::int64_t i) { return 5.0 + double(i); }, baseline, trial_baseline);
 }
 
 }  // namespace hwnas::testing

@@ -8,6 +8,7 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
+#include "hwnas/report/search_plots.h"
 #include "hwnas/report/search_report.h"
 #include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/cost_model.h"
@@ -55,8 +56,12 @@ void add_layers_and_baseline(ExperimentReport& e, const search::ExperimentConfig
     ExperimentReport::Baseline b{space::to_text(genome), space->arch(genome), {}};
     const auto evaluated = std::find_if(r.trials.begin(), r.trials.end(),
                                         [&](const search::Trial& t) { return t.genome == genome; });
-    if (evaluated != r.trials.end()) b.metrics = evaluated->metrics, b.rung = evaluated->rung;
-    else b.metrics = cost->evaluate(genome).metrics;
+    if (evaluated != r.trials.end()) {
+      b.metrics = evaluated->metrics, b.rung = evaluated->rung;
+      b.accuracy_baseline = detail::trivial_baseline(e, *evaluated);
+    } else {
+      b.metrics = cost->evaluate(genome).metrics;
+    }
     e.baseline = b;
     if (config.root["latency"]) e.baseline_layers_ms = cost->layer_latency_ms(space->decode(genome));
   }

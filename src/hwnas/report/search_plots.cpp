@@ -38,7 +38,7 @@ std::string trial_tip(const ExperimentReport& e, const search::Trial& t) {
   std::string tip = fmt::format("trial {}: {}", t.index, t.arch);
   if (t.metrics.accuracy) tip += fmt::format(" | accuracy {}", short_number(*t.metrics.accuracy));
   if (rungs > 1 && t.accuracy_evaluated) tip += fmt::format(" at fidelity rung {} of {}", t.rung, rungs - 1);
-  if (const std::string note = learnt_nothing_note(e, t.metrics, t.rung); !note.empty()) tip += " (" + note + ")";
+  if (const std::string note = learnt_nothing_note(e, t); !note.empty()) tip += " (" + note + ")";
   if (t.metrics.latency_ms) tip += fmt::format(" | latency {} ms", short_number(*t.metrics.latency_ms));
   tip += fmt::format(" | peak activation {} KiB", short_number(t.metrics.peak_activation_bytes / 1024.0));
   if (!t.reason.empty()) tip += fmt::format(" | {}: {}", search::status_name(t.status), t.reason);
@@ -55,28 +55,48 @@ bool final_ok(const search::ExperimentRecord& r, const search::Trial& t) {
 
 }  // namespace
 
-std::optional<double> trivial_baseline(const ExperimentReport& e) {
+std::optional<double> trivial_baseline(const ExperimentReport& e, const search::Trial& t) {
   if (e.accuracy_baseline_name.empty()) return std::nullopt;
-  return e.record.info.accuracy_baseline;
+  return search::trial_accuracy_baseline(e.record, t);
+}
+
+std::optional<std::pair<double, double>> trivial_baseline_range(const ExperimentReport& e) {
+  if (e.accuracy_baseline_name.empty()) return std::nullopt;
+  if (e.record.accuracy_baseline_range) return e.record.accuracy_baseline_range;
+  if (e.record.info.accuracy_baseline) return std::pair{*e.record.info.accuracy_baseline, *e.record.info.accuracy_baseline};
+  return std::nullopt;
+}
+
+std::string range_text(const std::pair<double, double>& range) {
+  const std::string lo = short_number(range.first), hi = short_number(range.second);
+  return lo == hi ? lo : lo + "-" + hi;
 }
 
 std::string accuracy_words(const ExperimentReport& e) {
-  const std::optional<double> baseline = trivial_baseline(e);
-  return baseline ? fmt::format("{}; {} baseline {}", e.accuracy_metric, e.accuracy_baseline_name,
-                                short_number(*baseline))
-                  : e.accuracy_metric;
+  const auto range = trivial_baseline_range(e);
+  return range ? fmt::format("{}; {} baseline {}", e.accuracy_metric, e.accuracy_baseline_name, range_text(*range))
+               : e.accuracy_metric;
 }
 
-bool no_better_than_baseline(const ExperimentReport& e, const search::Metrics& m, std::int32_t rung) {
-  const std::optional<double> baseline = trivial_baseline(e);
-  return baseline && m.accuracy && rung == top_rung(e.record) &&
+bool no_better_than_baseline(const ExperimentReport& e, const search::Metrics& m, std::int32_t rung,
+                             std::optional<double> baseline) {
+  return !e.accuracy_baseline_name.empty() && baseline && m.accuracy && rung == top_rung(e.record) &&
          search::no_better_than_baseline(*m.accuracy, *baseline);
 }
 
-std::string learnt_nothing_note(const ExperimentReport& e, const search::Metrics& m, std::int32_t rung) {
-  if (!no_better_than_baseline(e, m, rung)) return "";
+bool no_better_than_baseline(const ExperimentReport& e, const search::Trial& t) {
+  return no_better_than_baseline(e, t.metrics, t.rung, trivial_baseline(e, t));
+}
+
+std::string learnt_nothing_note(const ExperimentReport& e, const search::Metrics& m, std::int32_t rung,
+                                std::optional<double> baseline) {
+  if (!no_better_than_baseline(e, m, rung, baseline)) return "";
   return fmt::format("no better than the {} baseline {}: learnt nothing", e.accuracy_baseline_name,
-                     short_number(*trivial_baseline(e)));
+                     short_number(*baseline));
+}
+
+std::string learnt_nothing_note(const ExperimentReport& e, const search::Trial& t) {
+  return learnt_nothing_note(e, t.metrics, t.rung, trivial_baseline(e, t));
 }
 
 std::string quantity_label(Quantity q, const std::string& metric) {
@@ -205,7 +225,7 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
     const auto y = other_scale ? std::nullopt : quantity_value(t.metrics, plane.y);
     if (y_at_least && (!y || *y < *y_at_least)) continue;
     if (!x) ++not_drawn;
-    if (y && plane.y == Quantity::accuracy && no_better_than_baseline(e, t.metrics, t.rung)) ++learnt_nothing;
+    if (y && plane.y == Quantity::accuracy && no_better_than_baseline(e, t)) ++learnt_nothing;
     g.x.push_back(x.value_or(kNaN));
     g.y.push_back(y.value_or(kNaN));
     g.tips.push_back(trial_tip(e, t));
@@ -238,7 +258,7 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
   const std::optional<double> baseline_y = e.baseline ? quantity_value(e.baseline->metrics, plane.y) : std::nullopt;
   if (e.baseline && (!y_at_least || (baseline_y && *baseline_y >= *y_at_least))) {
     const search::Metrics& m = e.baseline->metrics;
-    const std::string note = learnt_nothing_note(e, m, e.baseline->rung);
+    const std::string note = learnt_nothing_note(e, m, e.baseline->rung, e.baseline->accuracy_baseline);
     groups.push_back({baseline_y ? "baseline" : "baseline (accuracy not evaluated)",
                       {quantity_value(m, plane.x).value_or(kNaN)},
                       {baseline_y.value_or(kNaN)},
@@ -253,13 +273,19 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
       if (const auto shown = constrained_metric(vertical ? plane.x : plane.y); shown && shown->first == c.metric)
         lines.push_back({vertical, c.limit * shown->second,
                          fmt::format("{} {} {}", search::metric_name(c.metric), c.at_most ? "<=" : ">=", c.limit_text)});
-  // What a network that learnt nothing scores: the trials at or below the line.
-  const std::optional<double> trivial = trivial_baseline(e);
-  if (plane.y == Quantity::accuracy && trivial && (!y_at_least || *trivial >= *y_at_least))
-    lines.push_back({false, *trivial,
-                     fmt::format("{} baseline {} ({} trial{} at or below)", e.accuracy_baseline_name,
-                                 short_number(*trivial), learnt_nothing, learnt_nothing == 1 ? "" : "s"),
+  // What a network that learnt nothing scores: the trials at or below the line. It depends
+  // on the network (its resolution): with several values, a line at the lowest and one at
+  // the highest, each trial compared with its own.
+  if (const auto range = trivial_baseline_range(e);
+      plane.y == Quantity::accuracy && range && (!y_at_least || range->second >= *y_at_least)) {
+    const bool several = range_text(*range) != short_number(range->first);  // they differ at 4 digits
+    lines.push_back({false, range->second,
+                     fmt::format("{} baseline {} ({} trial{} at or below{})", e.accuracy_baseline_name,
+                                 range_text(*range), learnt_nothing, learnt_nothing == 1 ? "" : "s",
+                                 several ? " their own" : ""),
                      "#9467bd"});
+    if (several && (!y_at_least || range->first >= *y_at_least)) lines.push_back({false, range->first, "", "#9467bd"});
+  }
   const std::string y_label = quantity_label(plane.y, accuracy_words(e));
   Axes axes{y_at_least ? fmt::format("trials near the Pareto front: {} at least {}", y_label, short_number(*y_at_least))
                        : fmt::format("all trials: {} against {}", y_label, quantity_label(plane.x)),

@@ -16,19 +16,35 @@ enum class Quantity { accuracy, latency_ms, peak_activation_kib, weight_kib };
 /// "accuracy (100 x mIoU)" (`metric`: ExperimentReport::accuracy_metric; "accuracy (%)"
 /// when it is ""), "latency (ms)", "peak activation memory (KiB)", "weight memory (KiB)".
 std::string quantity_label(Quantity q, const std::string& metric = {});
-/// The experiment's trivial accuracy baseline (record.info.accuracy_baseline: what a network
-/// that learnt nothing scores) when the stored config names it (accuracy_baseline_name), as
-/// hwnas search shows it; unset otherwise.
-std::optional<double> trivial_baseline(const ExperimentReport& e);
-/// What its accuracy is, for quantity_label: "100 x mAP@0.5; prior-box baseline 0.2" with a
-/// trivial baseline, else e.accuracy_metric.
+/// The trivial accuracy baseline (what a network that learnt nothing scores) trial `t` is
+/// compared with, when the stored config names one (accuracy_baseline_name): its own, which
+/// depends on the network's resolution (s30 fresh-user finding 1), or in a store written
+/// before trials kept theirs (no trial has one) the experiment's one stored value,
+/// record.info.accuracy_baseline, for a top-rung trial (search::trial_accuracy_baseline);
+/// unset otherwise.
+std::optional<double> trivial_baseline(const ExperimentReport& e, const search::Trial& t);
+/// The lowest and highest trivial baseline of the top-rung trials (record.
+/// accuracy_baseline_range; an older store's one value, record.info.accuracy_baseline, as
+/// both), when the stored config names one; unset otherwise.
+std::optional<std::pair<double, double>> trivial_baseline_range(const ExperimentReport& e);
+/// "7.27", or "7.294-7.295" when the range's ends differ at 4 significant digits.
+std::string range_text(const std::pair<double, double>& range);
+/// What its accuracy is, for quantity_label: "100 x mAP@0.5; prior-box baseline 0.2" (or
+/// "... baseline 7.294-7.295" when the trials' differ) with a trivial baseline, else
+/// e.accuracy_metric.
 std::string accuracy_words(const ExperimentReport& e);
-/// Whether `m`'s accuracy, of a trial at `rung`, is at or below the trivial baseline (hwnas
-/// search's rule, cli/search_command.cpp). Only the top rung's accuracy is compared: the
-/// baseline is on its scale.
-bool no_better_than_baseline(const ExperimentReport& e, const search::Metrics& m, std::int32_t rung);
-/// "no better than the prior-box baseline 0.2: learnt nothing" for such an accuracy, else "".
-std::string learnt_nothing_note(const ExperimentReport& e, const search::Metrics& m, std::int32_t rung);
+/// Whether `m`'s accuracy, of a trial at `rung` whose trivial baseline is `baseline`
+/// (trivial_baseline), is at or below it (hwnas search's rule, search::
+/// no_better_than_baseline). Only the top rung's accuracy is compared: the baseline is on its
+/// scale.
+bool no_better_than_baseline(const ExperimentReport& e, const search::Metrics& m, std::int32_t rung,
+                             std::optional<double> baseline);
+bool no_better_than_baseline(const ExperimentReport& e, const search::Trial& t);
+/// "no better than the prior-box baseline 0.2: learnt nothing" for such an accuracy (its own
+/// baseline named), else "".
+std::string learnt_nothing_note(const ExperimentReport& e, const search::Metrics& m, std::int32_t rung,
+                                std::optional<double> baseline);
+std::string learnt_nothing_note(const ExperimentReport& e, const search::Trial& t);
 /// The quantity of `m`; unset when it was not computed (accuracy, latency).
 std::optional<double> quantity_value(const search::Metrics& m, Quantity q);
 
@@ -69,7 +85,8 @@ std::string experiment_label(const ExperimentReport& e);
 
 /// Every trial of `e` in `plane` (feasible, infeasible and failed apart; a trial without y
 /// on the n/a strip), the front, constraint lines of the plane's metrics, the baseline, and
-/// with accuracy on y the trivial baseline's line (trials no better marked in their tips).
+/// with accuracy on y the trivial baseline's line (two, at the lowest and the highest, when
+/// the trials' differ; trials no better than their own marked in their tips).
 /// With accuracy on y, only top-rung trials are drawn at their accuracy: those a lower
 /// rung stopped (a proxy's percentile, a supernet's shared-weight top-1, a shorter
 /// training) go on the n/a strip, their value in their tip (docs/hybrid.md, "Scales never mix").

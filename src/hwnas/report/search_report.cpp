@@ -82,17 +82,21 @@ std::string summary(const ExperimentReport& e) {
   row("objective (maximised)", escape_html(join(r.info.objective_names)));
   row("constraints", escape_html(constraints_text(e.constraints)));
   row("trials", fmt::format("{}: {} feasible, {} infeasible, {} failed", r.trials.size(), feasible, infeasible, failed));
-  if (const std::optional<double> trivial = detail::trivial_baseline(e)) {
-    const auto nothing = std::count_if(r.trials.begin(), r.trials.end(), [&](const search::Trial& t) {
-      return detail::no_better_than_baseline(e, t.metrics, t.rung);
-    });
+  if (const auto range = detail::trivial_baseline_range(e)) {
+    const auto nothing = std::count_if(r.trials.begin(), r.trials.end(),
+                                       [&](const search::Trial& t) { return detail::no_better_than_baseline(e, t); });
+    // It depends on the network (its resolution): each trial is compared with its own.
+    const bool several = detail::range_text(*range).find('-') != std::string::npos;
     // What hwnas search says of a best trial at the baseline, for every such trial.
     row("accuracy baseline (what a network that learnt nothing scores)",
-        escape_html(fmt::format("{} {:.4g} ({}); {}", e.accuracy_baseline_name, *trivial, e.accuracy_metric,
-                                nothing == 0 ? "no trial at or below it"
-                                             : fmt::format("{} trial{} at or below it: they learnt nothing; train "
+        escape_html(fmt::format("{} {} ({}{}); {}", e.accuracy_baseline_name, detail::range_text(*range),
+                                e.accuracy_metric,
+                                several ? ", over the trials: it depends on the network's resolution" : "",
+                                nothing == 0 ? fmt::format("no trial at or below {}", several ? "its own" : "it")
+                                             : fmt::format("{} trial{} at or below {}: they learnt nothing; train "
                                                            "longer (accuracy.train.epochs, scenes, subset)",
-                                                           nothing, nothing == 1 ? "" : "s"))));
+                                                           nothing, nothing == 1 ? "" : "s",
+                                                           several ? "their own" : "it"))));
   }
   // Trials answered with another's evaluation of the same network, as hwnas search says.
   const std::string evaluations = fmt::format("{}{}", r.accuracy_evaluations, copies_text(r.accuracy_copies));
@@ -137,12 +141,13 @@ std::string trial_table(const ExperimentReport& e, const std::vector<detail::Fro
     const search::Trial& t = r.trials[row.trial];
     out += fmt::format("<tr><td class=\"num\">{}</td><td><code>{}</code>{}</td>{}{}</tr>\n", t.index,
                        escape_html(space::to_text(t.genome)), copies_note(r, row.copies), text_cell(t.arch),
-                       metric_cells(t.metrics, "", detail::learnt_nothing_note(e, t.metrics, t.rung)));
+                       metric_cells(t.metrics, "", detail::learnt_nothing_note(e, t)));
   }
   if (baseline)
     out += fmt::format("<tr><td>baseline</td>{}{}{}</tr>\n", text_cell(baseline->genome), text_cell(baseline->arch),
                        metric_cells(baseline->metrics, "",
-                                    detail::learnt_nothing_note(e, baseline->metrics, baseline->rung)));
+                                    detail::learnt_nothing_note(e, baseline->metrics, baseline->rung,
+                                                                baseline->accuracy_baseline)));
   return out + "</table>\n";
 }
 
@@ -230,7 +235,7 @@ std::string comparison(const std::vector<ExperimentReport>& experiments) {
                                                      ? "metric unknown"
                                                      : experiments[k].accuracy_metric;
     const auto best_cells = [&](const search::Trial& t) {
-      return metric_cells(t.metrics, metric, detail::learnt_nothing_note(experiments[k], t.metrics, t.rung));
+      return metric_cells(t.metrics, metric, detail::learnt_nothing_note(experiments[k], t));
     };
     out += best ? fmt::format("<td class=\"num\">{}</td>{}", *best, best_cells(r.trials[*best]))
                 : "<td colspan=\"7\">no feasible trial</td>";

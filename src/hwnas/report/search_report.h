@@ -36,9 +36,11 @@ struct ExperimentReport {
   /// and experiments of different metrics are never drawn or listed as one quantity.
   std::string accuracy_metric;
   /// The name of its trivial accuracy baseline, search::accuracy_baseline_name of the stored
-  /// config ("prior-box", "all-background"; "" when none is measured). With the store's
-  /// value (record.info.accuracy_baseline), what a network that learnt nothing scores: the
-  /// accuracy labels name both, and trials at or below it are marked, as hwnas search does.
+  /// config ("prior-box", "all-background"; "" when none is measured). With the stored
+  /// values (each trial's own, Trial::accuracy_baseline: it depends on the network's
+  /// resolution; an older store's one, record.info.accuracy_baseline), what a network that
+  /// learnt nothing scores: the accuracy labels name both (the range, when the trials'
+  /// differ), and each trial at or below its own is marked, as hwnas search does.
   std::string accuracy_baseline_name;
 
   /// The space's reference network, when it has one. Its accuracy is known only when the
@@ -47,6 +49,7 @@ struct ExperimentReport {
     std::string genome, arch;
     search::Metrics metrics;
     std::int32_t rung = 0;  // its trial's rung, when the search evaluated it: the scale of its accuracy
+    std::optional<double> accuracy_baseline;  // its trial's trivial baseline (search::trial_accuracy_baseline)
   };
   std::optional<Baseline> baseline;
 

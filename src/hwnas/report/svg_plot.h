@@ -56,7 +56,7 @@ struct PointGroup {
 struct ReferenceLine {
   bool vertical = true;
   double at = 0;
-  std::string label;  // legend text
+  std::string label;  // legend text; empty: no legend entry (a second line of one meaning)
   std::string color = "#555";
 };
 

@@ -54,7 +54,8 @@ std::string scatter_chart(const Axes& axes, const std::vector<PointGroup>& group
     if (!groups[k].label.empty())
       items.push_back({groups[k].color.empty() ? detail::palette(k) : groups[k].color, groups[k].label,
                        groups[k].marker});
-  for (const ReferenceLine& line : lines) items.push_back({line.color, line.label, Marker::square, true});
+  for (const ReferenceLine& line : lines)
+    if (!line.label.empty()) items.push_back({line.color, line.label, Marker::square, true});
   f.right = detail::legend_width(items) + 24;
   if (strip) f.strip = kStrip;
 
