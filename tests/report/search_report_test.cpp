@@ -96,35 +96,17 @@ TEST(SearchReport, ParetoTableHoldsExactlyTheFront) {
               std::string::npos);
 }
 
-// The reason CostModel::finish gives a copy of `source`'s evaluation ("accuracy: as trial
-// 3, the same network (not evaluated again)"; with rungs, "accuracy at rung 1: ..."): the
-// search's own words, which the report reads.
-std::string copy_reason(const std::string& source, bool rungs = false) {
+// A copy of `source`'s evaluation as CostModel::finish leaves it: its reason ("accuracy: as
+// trial 3, the same network (not evaluated again)") and Trial::copy_of (unset for an
+// evaluation whose trial was never stored), which the report reads.
+search::Trial finished_copy(const std::string& source, std::optional<std::int64_t> source_trial) {
   const YAML::Node root = YAML::Load(
-      std::string("space: mobilenet-cls\naccuracy: {command: [/bin/true, '{model}") + (rungs ? "', '{fidelity}" : "") +
-      "']}\n" +
-      (rungs ? "multi_fidelity: {method: successive_halving, eta: 3, rungs: [1, 9]}\n" : "") +
-      "objective: {maximize: accuracy}\n");
+      "space: mobilenet-cls\naccuracy: {command: [/bin/true, '{model}']}\nobjective: {maximize: accuracy}\n");
   const auto space = space::make_space("mobilenet-cls", {});
   const auto cost = search::make_cost_model(root, "exp.yaml", *space);
   search::Trial t;
-  cost->finish(t, search::AccuracyResult{0, 50.0}, cost->rungs() - 1, source);
-  return t.reason;
-}
-
-TEST(SearchReport, ACopyIsToldFromItsReason) {
-  search::Trial t;
-  t.reason = copy_reason("trial 3");
-  EXPECT_EQ(detail::copied_from(t), "trial 3") << t.reason;
-  t.reason = copy_reason("trial 79", /*rungs=*/true);
-  EXPECT_EQ(detail::copied_from(t), "trial 79") << t.reason;
-  t.reason = copy_reason("architecture a: b, c");
-  EXPECT_EQ(detail::copied_from(t), "architecture a: b, c") << t.reason;
-  t.status = search::TrialStatus::failed;  // a copied failure is no point of the front
-  EXPECT_EQ(detail::copied_from(t), std::nullopt);
-  t.status = search::TrialStatus::ok;
-  t.reason.clear();
-  EXPECT_EQ(detail::copied_from(t), std::nullopt);
+  cost->finish(t, search::AccuracyResult{0, 50.0}, cost->rungs() - 1, source, source_trial);
+  return t;
 }
 
 // s30 fresh-user findings 3 and 4: the report never named copies (trials answered with
@@ -137,29 +119,32 @@ TEST(SearchReport, CopiesAreCountedAndShownOnceOnTheFront) {
   search::ExperimentRecord& r = e.record;
   const std::size_t best = *search::best_trial(r);
   const std::string front_before = part(render_report({e}), "<h3>Pareto front");
-  const auto add_copy = [&](const search::Trial& of, std::uint16_t gene, const std::string& source) {
+  const auto add_copy = [&](const search::Trial& of, std::uint16_t gene, const std::string& source,
+                            std::optional<std::int64_t> source_trial) {
     search::Trial t = of;
     t.index = static_cast<std::int64_t>(r.trials.size());
     t.genome.genes = {4, 4, gene};
     t.accuracy_evaluated = false;
-    t.reason = copy_reason(source);
+    const search::Trial copy = finished_copy(source, source_trial);
+    t.reason = copy.reason;
+    t.copy_of = copy.copy_of;
     r.fitness.push_back(r.fitness[of.index]);
     r.trials.push_back(t);
     ++r.accuracy_copies;
     return t.index;
   };
   const search::Trial original = r.trials[best];
-  const std::int64_t a = add_copy(original, 5, fmt::format("trial {}", best));
-  const std::int64_t b = add_copy(original, 6, fmt::format("trial {}", best));
-  const std::int64_t c = add_copy(original, 7, fmt::format("trial {}", best));
+  const std::int64_t a = add_copy(original, 5, fmt::format("trial {}", best), static_cast<std::int64_t>(best));
+  const std::int64_t b = add_copy(original, 6, fmt::format("trial {}", best), static_cast<std::int64_t>(best));
+  const std::int64_t c = add_copy(original, 7, fmt::format("trial {}", best), static_cast<std::int64_t>(best));
   r.trials[c].metrics.peak_activation_bytes += 1024;  // another network, the same accuracy
   // Two copies of an evaluation whose trial was never stored: one row.
   search::Trial lone = original;
   lone.metrics.accuracy = *original.metrics.accuracy + 1;
   lone.metrics.latency_ms = *original.metrics.latency_ms + 10;  // the most accurate: on the front
   lone.index = 0;
-  const std::int64_t d = add_copy(lone, 8, "architecture lone-arch");
-  const std::int64_t f = add_copy(lone, 9, "architecture lone-arch");
+  const std::int64_t d = add_copy(lone, 8, "architecture lone-arch", std::nullopt);
+  const std::int64_t f = add_copy(lone, 9, "architecture lone-arch", std::nullopt);
   r.fitness[d] = r.fitness[f] = {*lone.metrics.accuracy};
 
   const std::string page = render_report({e});

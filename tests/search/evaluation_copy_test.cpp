@@ -72,6 +72,8 @@ void expect_copy(const ExperimentRecord& r, std::size_t copy, std::size_t origin
   EXPECT_FALSE(t.accuracy_evaluated);
   EXPECT_TRUE(accuracy_copied(t));
   EXPECT_EQ(t.reason, "accuracy: as trial " + std::to_string(original) + ", the same network (not evaluated again)");
+  EXPECT_EQ(t.copy_of, static_cast<std::int64_t>(original));  // stored and read back
+  EXPECT_FALSE(r.trials[original].copy_of);
   EXPECT_EQ(r.fitness[copy], r.fitness[original]);
 }
 
@@ -142,6 +144,7 @@ TEST(EvaluationCopy, ACopyOfAFailedEvaluationFailsTheSameWay) {
   ASSERT_EQ(r.trials.size(), 2U);
   EXPECT_EQ(r.trials[1].status, TrialStatus::failed);
   EXPECT_EQ(r.trials[1].reason, "accuracy: training failed: loss diverged (as trial 0, the same network)");
+  EXPECT_EQ(r.trials[1].copy_of, 0);
   EXPECT_EQ(r.accuracy_evaluations, 1);
   EXPECT_EQ(r.accuracy_copies, 1);
 }
@@ -287,6 +290,28 @@ TEST(EvaluationCopy, AnOlderStoresBaselinesAreUnknownAndAResumeAddsThem) {
   EXPECT_FALSE(r.trials[0].accuracy_baseline);
   EXPECT_FALSE(r.trials[1].accuracy_baseline);  // a copy of an evaluation stored without one
   EXPECT_EQ(r.trials[2].accuracy_baseline, 7.292);
+}
+
+// A store written before trials kept the trial a copy took its evaluation from reads it as
+// unset; its front still lists the copy with its network, and a resume adds the column.
+TEST(EvaluationCopy, AnOlderStoresCopiesHaveNoSourceTrialAndAResumeAddsIt) {
+  TestDir dir;
+  const std::string d = dir.file("e");
+  run_copies(d, {kNetworkA, kCopyOfA, kOtherNetwork}, {.trials = 2}, true);
+  run_sql(d + "/experiment.db", "ALTER TABLE trials DROP COLUMN copy_of");
+  ExperimentRecord r = read_experiment(d);
+  ASSERT_EQ(r.trials.size(), 2u);
+  EXPECT_TRUE(accuracy_copied(r.trials[1]));
+  EXPECT_FALSE(r.trials[1].copy_of);
+  const std::vector<ParetoNetwork> front = pareto_networks(r);
+  ASSERT_EQ(front.size(), 1u);
+  EXPECT_EQ(front[0].copies, (std::vector<std::size_t>{1}));
+  run_copies(d, {kNetworkA, kCopyOfA, kOtherNetwork, kCopyOfA}, {.trials = 3}, false);
+  r = read_experiment(d);
+  ASSERT_EQ(r.trials.size(), 3u);
+  EXPECT_FALSE(r.trials[1].copy_of);
+  EXPECT_FALSE(r.trials[2].copy_of);  // evaluated itself
+  EXPECT_TRUE(r.trials[2].accuracy_evaluated);
 }
 
 }  // namespace

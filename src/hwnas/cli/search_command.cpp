@@ -95,7 +95,8 @@ nlohmann::ordered_json trial_json(const search::Trial& t) {
                               {"macs", t.metrics.macs},
                               {"accuracy_evaluated", t.accuracy_evaluated},
                               {"rung", t.rung},
-                              {"accuracy_baseline", optional_json(t.accuracy_baseline)}};
+                              {"accuracy_baseline", optional_json(t.accuracy_baseline)},
+                              {"copy_of", t.copy_of ? nlohmann::ordered_json(*t.copy_of) : nlohmann::ordered_json(nullptr)}};
   if (!t.reason.empty()) j["reason"] = t.reason;
   return j;
 }

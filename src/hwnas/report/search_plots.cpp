@@ -158,17 +158,6 @@ std::optional<double> front_zoom(const search::ExperimentRecord& record, const P
   return front_lo - 0.25 * (hi - front_lo);
 }
 
-std::optional<std::string> copied_from(const search::Trial& t) {
-  // "accuracy: " or "accuracy at rung R: ", then "as SOURCE", then this.
-  static constexpr std::string_view kSame = ", the same network (not evaluated again)";
-  const std::string_view reason = t.reason;
-  if (t.status != search::TrialStatus::ok || !reason.starts_with("accuracy") || !reason.ends_with(kSame))
-    return std::nullopt;
-  const std::size_t as = reason.find(": as ");
-  if (as == std::string_view::npos || as + 5 > reason.size() - kSame.size()) return std::nullopt;
-  return std::string(reason.substr(as + 5, reason.size() - kSame.size() - (as + 5)));
-}
-
 std::vector<FrontNetwork> front_networks(const search::ExperimentRecord& record,
                                          const std::vector<std::size_t>& front) {
   const auto same_metrics = [](const search::Metrics& a, const search::Metrics& b) {
@@ -179,11 +168,15 @@ std::vector<FrontNetwork> front_networks(const search::ExperimentRecord& record,
   std::vector<FrontNetwork> networks;
   for (std::size_t i : front) {
     const search::Trial& t = record.trials[i];
-    const std::optional<std::string> source = copied_from(t);
+    // A copy goes with the trial whose evaluation it took, or another copy of it; without
+    // the trial's index (an older store, or an evaluation whose trial was never stored)
+    // with the first trial shown of its metrics.
+    const bool copy = t.status == search::TrialStatus::ok && search::accuracy_copied(t);
+    const std::optional<std::int64_t> source = t.copy_of;
     const auto network = std::find_if(networks.begin(), networks.end(), [&](const FrontNetwork& n) {
       const search::Trial& shown = record.trials[n.trial];
-      return source && same_metrics(shown.metrics, t.metrics) &&
-             (*source == fmt::format("trial {}", shown.index) || source == copied_from(shown));
+      if (!copy || !same_metrics(shown.metrics, t.metrics)) return false;
+      return !source || *source == shown.index || source == shown.copy_of;
     });
     if (network != networks.end()) network->copies.push_back(i);
     else networks.push_back({i, {}});

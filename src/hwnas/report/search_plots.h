@@ -60,21 +60,18 @@ Plane choose_plane(const search::ExperimentRecord& record);
 /// accuracy, lower latency and memory), x ascending.
 std::vector<std::size_t> plane_front(const search::ExperimentRecord& record, const Plane& plane);
 
-/// What the top-rung accuracy of ok trial `t` copies, as its reason names it ("trial 3",
-/// or "architecture ARCH" for an evaluation whose trial was never stored): the search
-/// answered it with that evaluation of the same network (CostModel::finish: "accuracy: as
-/// trial 3, the same network (not evaluated again)"). Unset for an accuracy of its own.
-std::optional<std::string> copied_from(const search::Trial& t);
-
 /// One network of a front: the trial shown, and the trials that are copies of it (the
-/// same network, its accuracy copied: copied_from), with every metric equal.
+/// same network, its accuracy copied: search::Trial::copy_of), with every metric equal.
 struct FrontNetwork {
   std::size_t trial = 0;
   std::vector<std::size_t> copies;
 };
 /// The networks of `front` (plane_front's trials, in its order): each copy is folded into
 /// the first earlier trial of the front with the same metrics that it copies or that copies
-/// the same evaluation (s30 fresh-user finding 4: copies of one network crowded the table).
+/// the same evaluation (Trial::copy_of); a copy without copy_of (an older store, or an
+/// evaluation whose trial was never stored) into the first earlier one with the same
+/// metrics (s30 fresh-user finding 4: copies of one network crowded the
+/// table).
 std::vector<FrontNetwork> front_networks(const search::ExperimentRecord& record, const std::vector<std::size_t>& front);
 /// "3 architectures" or, with copies folded in, "1 architecture, and 3 copies of it" ("2
 /// architectures, and 1 copy of one of them").

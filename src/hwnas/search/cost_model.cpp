@@ -206,8 +206,9 @@ class ExperimentCostModel : public CostModel {
 }  // namespace
 
 void CostModel::finish(Trial& trial, const AccuracyResult& result, std::int32_t rung,
-                       const std::string& copy_of) const {
+                       const std::string& copy_of, std::optional<std::int64_t> copy_trial) const {
   trial.rung = rung;
+  trial.copy_of = copy_of.empty() ? std::nullopt : copy_trial;
   trial.accuracy_baseline = result.accuracy ? result.baseline : std::nullopt;
   const std::string prefix = rungs() > 1 ? fmt::format("accuracy at rung {}: ", rung) : std::string("accuracy: ");
   if (copy_of.empty()) {

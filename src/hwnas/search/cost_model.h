@@ -67,8 +67,10 @@ class CostModel {
   /// With `copy_of` (e.g. "trial 3"), the result is that evaluation's, answered without
   /// running (evaluation_key): accuracy_evaluated and seconds are left as they are, and the
   /// reason says "accuracy: as trial 3, the same network (not evaluated again)" (or the
-  /// failure's reason, then that).
-  void finish(Trial& trial, const AccuracyResult& result, std::int32_t rung, const std::string& copy_of = "") const;
+  /// failure's reason, then that); `copy_trial` is that trial's index (Trial::copy_of),
+  /// unset when its trial was never stored.
+  void finish(Trial& trial, const AccuracyResult& result, std::int32_t rung, const std::string& copy_of = "",
+              std::optional<std::int64_t> copy_trial = std::nullopt) const;
 
   /// screen() then, when the trial awaits accuracy, evaluate_accuracy() at the top rung
   /// and finish(), on this thread: one whole evaluation (reports, tests and benches).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <tuple>
 
 #include "hwnas/base/error.h"
 #include "hwnas/search/experiment_store_rows.h"
@@ -46,7 +47,8 @@ CREATE TABLE trials (
   rung                  INTEGER NOT NULL,
   seconds               REAL NOT NULL,
   fitness_json          TEXT NOT NULL,
-  accuracy_baseline     REAL
+  accuracy_baseline     REAL,
+  copy_of               INTEGER
 );
 CREATE TABLE state (
   id            INTEGER PRIMARY KEY CHECK (id = 0),
@@ -195,8 +197,12 @@ std::vector<ParetoNetwork> pareto_networks(const ExperimentRecord& record) {
     if (!accuracy_copied(record.trials[i])) networks.push_back({i, {}});
   for (const std::size_t i : front) {
     if (!accuracy_copied(record.trials[i])) continue;
+    // Its evaluation's trial when stored (Trial::copy_of), else (an older store, or a trial
+    // never stored) the first network of its objective values.
+    const std::optional<std::int64_t> source = record.trials[i].copy_of;
     const auto same = std::find_if(networks.begin(), networks.end(), [&](const ParetoNetwork& n) {
-      return record.fitness[n.trial] == record.fitness[i];
+      return record.fitness[n.trial] == record.fitness[i] &&
+             (!source || *source == record.trials[n.trial].index || source == record.trials[n.trial].copy_of);
     });
     if (same != networks.end()) same->copies.push_back(i);
     else networks.push_back({i, {}});
@@ -279,11 +285,14 @@ FileLock ExperimentStore::close() && {
 ExperimentStore ExperimentStore::open(const std::string& dir, FileLock lock, sqlite::Database db) {
   ExperimentStore store(std::move(db), dir, std::move(lock));
   load_info(store.db_);  // refuse a store without its record now
-  // The trivial baselines' columns, added to schema version 2 later: a resumed older store
-  // gets them (its earlier rows' stay NULL: unknown).
-  for (const auto& [table, column] : {std::pair{"trials", "accuracy_baseline"}, std::pair{"evaluations", "baseline"}})
+  // The trivial baselines' and copies' columns, added to schema version 2 later: a resumed
+  // older store gets them (its earlier rows' stay NULL: unknown).
+  for (const auto& [table, column, type] : {std::tuple{"trials", "accuracy_baseline", "REAL"},
+                                            std::tuple{"evaluations", "baseline", "REAL"},
+                                            std::tuple{"trials", "copy_of", "INTEGER"}})
     if (!store_rows::has_column(store.db_, table, column))
-      store.db_.exec(fmt::format("ALTER TABLE {} ADD COLUMN {} REAL", table, column), "adding the baseline columns");
+      store.db_.exec(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", table, column, type),
+                     "adding the baseline and copy columns");
   return store;
 }
 
@@ -304,8 +313,8 @@ void ExperimentStore::commit_step(const std::vector<Trial>& trials, const std::v
     sqlite::Statement insert(db_,
                              "INSERT INTO trials (trial_index, genome, arch, status, feasible, reason, accuracy, "
                              "latency_ms, peak_activation_bytes, weight_bytes, params, macs, accuracy_evaluated, "
-                             "rung, seconds, fitness_json, accuracy_baseline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                             "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+                             "rung, seconds, fitness_json, accuracy_baseline, copy_of) VALUES (?1, ?2, ?3, ?4, ?5, "
+                             "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
     insert.bind(1, t.index);
     insert.bind(2, space::to_text(t.genome));
     insert.bind(3, t.arch);
@@ -323,6 +332,8 @@ void ExperimentStore::commit_step(const std::vector<Trial>& trials, const std::v
     insert.bind(15, t.seconds);
     insert.bind(16, nlohmann::json(fitness[i]).dump());
     insert.bind(17, t.accuracy_baseline);
+    if (t.copy_of) insert.bind(18, *t.copy_of);
+    else insert.bind(18, std::optional<double>{});  // NULL
     insert.step("storing a trial");
   }
   sqlite::Statement put(db_,

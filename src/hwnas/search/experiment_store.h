@@ -153,9 +153,10 @@ struct ParetoNetwork {
 };
 
 /// pareto_trials with each network once (s30 fresh-user finding 4: a copy listed beside its
-/// network): a copy on the front goes with the first front trial of its objective values
-/// that is not a copy itself; a copy without one (its evaluation's trial not stored) stands
-/// for its network.
+/// network): a copy on the front goes with the front trial whose evaluation it took
+/// (Trial::copy_of; with its objective values), or one that copies it too; without copy_of
+/// (its evaluation's trial not stored, or an older store) with the first front trial of its
+/// objective values that is not a copy itself; a copy without one stands for its network.
 std::vector<ParetoNetwork> pareto_networks(const ExperimentRecord& record);
 
 /// "ok", "infeasible", "failed": how the store, --json and the report write a status.

@@ -99,6 +99,7 @@ Trial read_trial(const sqlite::Database& db, const sqlite::Statement& q) {
   t.rung = static_cast<std::int32_t>(q.integer(13));
   t.seconds = q.real(14);
   t.accuracy_baseline = q.optional_real(16);
+  if (!q.is_null(17)) t.copy_of = q.integer(17);
   return t;
 }
 
@@ -130,7 +131,8 @@ std::vector<Trial> load_trials(const sqlite::Database& db, std::vector<std::vect
   sqlite::Statement q(db, std::string("SELECT trial_index, genome, arch, status, feasible, reason, accuracy, "
                                       "latency_ms, peak_activation_bytes, weight_bytes, params, macs, "
                                       "accuracy_evaluated, rung, seconds, fitness_json, ") +
-                              (has_column(db, "trials", "accuracy_baseline") ? "accuracy_baseline" : "NULL") +
+                              (has_column(db, "trials", "accuracy_baseline") ? "accuracy_baseline" : "NULL") + ", " +
+                              (has_column(db, "trials", "copy_of") ? "copy_of" : "NULL") +
                               " FROM trials ORDER BY trial_index");
   std::vector<Trial> trials;
   while (q.step("reading the trials")) {

@@ -38,10 +38,12 @@ std::optional<Trial> filtered(const SearchParts& parts, const space::Genome& gen
 
 /// The answers of one rung: each genome's result, and for a copy (a genome whose evaluation
 /// key at the rung is an evaluation's already stored or run in this call) what it copies,
-/// "trial 3" (CostModel::finish); "" for a result of its own.
+/// "trial 3" (CostModel::finish); "" for a result of its own; and that trial's index,
+/// unset when its trial was never stored (Trial::copy_of).
 struct RungAnswers {
   std::vector<std::optional<AccuracyResult>> results;
   std::vector<std::string> copy_of;
+  std::vector<std::optional<std::int64_t>> copy_trial;
 };
 
 /// The accuracy of each of `genomes` at `rung`: from the store's evaluations when there,
@@ -61,7 +63,8 @@ RungAnswers evaluate_rung(SearchParts& parts, ExperimentStore& store, LoopRecord
                           std::int32_t rung, const SearchHooks& hooks) {
   const std::atomic<bool>* stop = hooks.stop;
   RungAnswers out{std::vector<std::optional<AccuracyResult>>(genomes.size()),
-                  std::vector<std::string>(genomes.size())};
+                  std::vector<std::string>(genomes.size()),
+                  std::vector<std::optional<std::int64_t>>(genomes.size())};
   std::vector<std::optional<AccuracyResult>>& results = out.results;
   std::vector<std::optional<std::uint64_t>> keys(genomes.size());
   std::vector<std::optional<std::size_t>> same_as(genomes.size());  // the genome of this call whose job answers it
@@ -70,10 +73,14 @@ RungAnswers evaluate_rung(SearchParts& parts, ExperimentStore& store, LoopRecord
   for (std::size_t i = 0; i < genomes.size(); ++i) in_call.emplace(genomes[i], trial_indices[i]);
   // How a copy names the evaluation it takes: its trial, or its architecture when the
   // evaluation's trial was never stored (a step an interruption dropped).
-  const auto name_of = [&](const space::Genome& genome) {
-    if (const auto it = in_call.find(genome); it != in_call.end()) return fmt::format("trial {}", it->second);
+  const auto trial_of = [&](const space::Genome& genome) -> std::optional<std::int64_t> {
+    if (const auto it = in_call.find(genome); it != in_call.end()) return it->second;
     if (const auto it = records.evaluated.find(genome); it != records.evaluated.end())
-      return fmt::format("trial {}", it->second);
+      return static_cast<std::int64_t>(it->second);
+    return std::nullopt;
+  };
+  const auto name_of = [&](const space::Genome& genome) {
+    if (const std::optional<std::int64_t> trial = trial_of(genome)) return fmt::format("trial {}", *trial);
     return fmt::format("architecture {}", parts.space.arch(genome));
   };
   std::vector<AccuracyJob> jobs;
@@ -90,12 +97,14 @@ RungAnswers evaluate_rung(SearchParts& parts, ExperimentStore& store, LoopRecord
       if (const auto it = running.find(*keys[i]); it != running.end()) {
         same_as[i] = it->second;
         out.copy_of[i] = fmt::format("trial {}", trial_indices[it->second]);
+        out.copy_trial[i] = trial_indices[it->second];
         continue;
       }
       if (const StoredEvaluation* e = records.evaluation_of_key(parts.cost_model, *keys[i], rung)) {
         results[i] = AccuracyResult{id, e->accuracy, e->failure, 0};
         results[i]->baseline = e->baseline;
         out.copy_of[i] = name_of(e->genome);
+        out.copy_trial[i] = trial_of(e->genome);
         continue;
       }
       running.emplace(*keys[i], i);
@@ -166,7 +175,7 @@ bool evaluate_accuracy(SearchParts& parts, ExperimentStore& store, LoopRecords& 
     const std::vector<std::optional<AccuracyResult>>& results = answers.results;
     for (std::size_t j = 0; j < waiting.size(); ++j) {
       if (!results[j]) return false;
-      parts.cost_model.finish(fresh[waiting[j]], *results[j], rung, answers.copy_of[j]);
+      parts.cost_model.finish(fresh[waiting[j]], *results[j], rung, answers.copy_of[j], answers.copy_trial[j]);
     }
     if (rung == top) break;
     HWNAS_CHECK(parts.schedule != nullptr && parts.schedule->rungs() == top + 1);

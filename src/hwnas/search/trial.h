@@ -47,6 +47,11 @@ struct Trial {
   /// was measured, and in stores written before it was recorded (unknown). Compare the
   /// trial's accuracy with this one (no_better_than_baseline), not another trial's.
   std::optional<double> accuracy_baseline;
+  /// For a copy (accuracy_copied): the index of the trial whose evaluation of the same
+  /// network it took at `rung` (its reason names it too). Unset for an evaluation of its
+  /// own, for a copy of an evaluation whose trial was never stored (the reason names its
+  /// architecture), and in stores written before it was recorded.
+  std::optional<std::int64_t> copy_of;
 };
 
 /// Whether `t` took its accuracy from another trial's evaluation at every rung it reached,
