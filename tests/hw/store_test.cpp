@@ -290,7 +290,9 @@ TEST(StoreErrors, RandomBytesAreRefusedAndLeftUntouched) {
   std::string bytes(8192, '\0');
   for (char& c : bytes) c = static_cast<char>(rng());
   const std::string path = dir.write("corrupt.db", bytes);
-  expect_one_line_error(path, "not an SQLite database");
+  // open() creates a store where none is, so a new file name is a fix.
+  expect_one_line_error(path, "not an SQLite database (file is not a database); pass the path of an hwnas "
+                              "measurement store, or a new file name");
   EXPECT_EQ(slurp(path), bytes);
   EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
 }

@@ -16,7 +16,14 @@ struct Header {
   std::int64_t application_id = 0, user_version = 0, objects = 0;
 };
 
-Header read_header(const Database& db) {
+/// What to pass instead of a file that is not `schema`'s store: a new file name only where
+/// `mode` creates one (--resume or a report cannot use one).
+std::string other_file_fix(const Schema& schema, OpenMode mode) {
+  if (mode == OpenMode::create) return "pass the path of an hwnas " + schema.kind + ", or a new file name";
+  return schema.existing_hint.empty() ? "pass the path of an hwnas " + schema.kind : schema.existing_hint;
+}
+
+Header read_header(const Database& db, const Schema& schema, OpenMode mode) {
   Header h;
   const auto read = [&](const char* sql) {
     sqlite3_stmt* stmt = nullptr;
@@ -27,8 +34,7 @@ Header read_header(const Database& db) {
     sqlite3_finalize(stmt);
     if (rc == SQLITE_ROW) return value;
     if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-      db.fail(std::string("not an SQLite database (") + sqlite3_errstr(code) + "); pass the path of an hwnas " +
-              db.kind() + ", or a new file name");
+      db.fail(std::string("not an SQLite database (") + sqlite3_errstr(code) + "); " + other_file_fix(schema, mode));
     db.fail_sqlite("reading the file header");
   };
   h.application_id = read("PRAGMA application_id");
@@ -39,12 +45,14 @@ Header read_header(const Database& db) {
 
 bool is_new(const Header& h) { return h.application_id == 0 && h.user_version == 0 && h.objects == 0; }
 
-void check_header(const Header& h, const Database& db, const Schema& schema) {
+void check_header(const Header& h, const Database& db, const Schema& schema, OpenMode mode) {
   if (h.application_id != schema.application_id)
-    db.fail("an SQLite database of another program, not an hwnas " + schema.kind + "; pass another path");
+    db.fail("an SQLite database of another program, not an hwnas " + schema.kind + "; " +
+            (mode == OpenMode::create ? "pass another path" : other_file_fix(schema, mode)));
   if (h.user_version != schema.version)
     db.fail("schema version " + std::to_string(h.user_version) + ", but this hwnas reads version " +
-            std::to_string(schema.version) + "; use the hwnas that wrote it, or a new file");
+            std::to_string(schema.version) + "; use the hwnas that wrote it" +
+            (mode == OpenMode::create ? ", or a new file" : ""));
 }
 
 /// Refuses a side file SQLite keeps beside `path` that is not a regular file (a directory
@@ -85,10 +93,10 @@ Database Database::open(const std::string& path, const Schema& schema, OpenMode 
   // transaction, so that the header's fields come from one committed state: another
   // process may create the schema between two separate reads.
   db.exec("BEGIN", "reading the file header");
-  Header header = read_header(db);
+  Header header = read_header(db, schema, mode);
   db.exec("COMMIT", "reading the file header");
   if (mode != OpenMode::create && is_new(header)) db.fail("holds no " + schema.kind + " yet (" + schema.empty_hint + ")");
-  if (!is_new(header)) check_header(header, db, schema);
+  if (!is_new(header)) check_header(header, db, schema, mode);
   if (mode == OpenMode::read_only) return db;
 
   // WAL lets readers run beside a writer; NORMAL sync stays consistent after a crash of
@@ -98,14 +106,14 @@ Database Database::open(const std::string& path, const Schema& schema, OpenMode 
 
   if (is_new(header)) {
     Transaction tx(db);
-    header = read_header(db);  // another process may have created it meanwhile
+    header = read_header(db, schema, mode);  // another process may have created it meanwhile
     if (is_new(header)) {
       db.exec(schema.create_sql, "creating the schema");
       db.exec("PRAGMA application_id=" + std::to_string(schema.application_id), "creating the schema");
       db.exec("PRAGMA user_version=" + std::to_string(schema.version), "creating the schema");
       if (on_create) on_create(db);
     } else {
-      check_header(header, db, schema);
+      check_header(header, db, schema, mode);
     }
     tx.commit();
   }

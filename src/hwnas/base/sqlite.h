@@ -32,6 +32,10 @@ struct Schema {
   /// Follows "holds no KIND yet (" when OpenMode::existing or read_only finds the file empty
   /// (e.g. a process killed before it created the schema).
   std::string empty_hint = "a process stopped before creating it; create it anew";
+  /// What to pass instead when OpenMode::existing or read_only finds a file that is not this
+  /// store (not SQLite, or another program's database), as the user names the store (e.g.
+  /// "give the --out directory of a search"); empty: "pass the path of an hwnas KIND".
+  std::string existing_hint;
 };
 
 enum class OpenMode : std::uint8_t {
@@ -47,12 +51,15 @@ class Database {
   static constexpr int kBusyTimeoutMs = 60'000;
 
   /// Opens `path`. Throws UserError naming KIND and the file when it cannot be opened, is
-  /// not an SQLite database ("not an SQLite database (...); pass the path of an hwnas
-  /// KIND, or a new file name"), is another program's ("an SQLite database of another
-  /// program, not an hwnas KIND; pass another path") or has another schema version
-  /// ("schema version N, but this hwnas reads version M; ..."), and, before creating
-  /// anything, when one of SQLite's side files (PATH-wal, -shm, -journal) exists and is not
-  /// a regular file. A file that is not the schema's is never written to.
+  /// not an SQLite database ("not an SQLite database (...); FIX"), is another program's
+  /// ("an SQLite database of another program, not an hwnas KIND; FIX") or has another
+  /// schema version ("schema version N, but this hwnas reads version M; use the hwnas that
+  /// wrote it", and ", or a new file" for OpenMode::create), and, before creating anything,
+  /// when one of SQLite's side files (PATH-wal, -shm, -journal) exists and is not a regular
+  /// file. FIX offers a new file only where the mode creates one: for OpenMode::create
+  /// "pass the path of an hwnas KIND, or a new file name" ("pass another path" for another
+  /// program's), else the schema's existing_hint. A file that is not the schema's is never
+  /// written to.
   /// `on_create` runs inside the transaction that creates the schema, so that a store is
   /// never seen half-initialised (e.g. an experiment store without its experiment).
   static Database open(const std::string& path, const Schema& schema, OpenMode mode = OpenMode::create,
