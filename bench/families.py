@@ -6,7 +6,7 @@ rung, a training rung) and multi-fidelity (successive halving from a short train
 --low-fidelity, to multishot's --fidelity), each seed's best candidate of each family then
 trained stand-alone with one fixed recipe.
 
-  bench/families.py [--hwnas BIN] [--dir build/bench/families] [--seeds 1,2,3]
+  bench/families.py [--hwnas BIN] [--dir bench/results/families] [--seeds 1,2,3]
                     [--families multishot,zero-shot,single-shot,hybrid,multi-fidelity]
                     [--space configs/spaces/mobilenet-cls-fmnist.yaml] [--target edgetpu-like]
                     [--limit-ms 0.4] [--proxy synflow] [--fidelity epochs=2,subset=0.2]
@@ -41,9 +41,15 @@ less, so the checks give both shares; its
 60,000 training images unless --final says otherwise, tested on the 10,000 test images,
 training seed 0, --threads threads; a genome's final training is kept in DIR/finals and
 reused by every family and seed that finds it). Everything is kept in --dir, one JSON file per step
-(supernet, search, final training) of each seed and family, and each search's store,
-written when the step ends; running again skips what is done (an interrupted search is
-resumed with --resume), so the benchmark can be stopped and continued. At the end it
+(supernet, search, final training) of each seed and family, written when the step ends (a
+search's also holds its accuracy evaluations in order, for the anytime share), and each
+search's store and each seed's supernet; running again skips what is done (an interrupted
+search is resumed with --resume), so the benchmark can be stopped and continued; a kept
+step is reused whatever options made it, so a run with other options needs another --dir. The
+default --dir, bench/results/families, is committed like bench/results/fidelity_rank: its
+small files (the step JSONs, the experiment files, the decoded best networks, finals/) are
+the results, while the supernets and the searches' directories (their stores) are large
+and left out by its .gitignore. At the end it
 prints the table (per run, and the mean per family), the checks against multishot
 (families_report.py: the hybrid's, issue 13, and multi-fidelity's, issue 11: quality
 within 0.3 pt of multishot's at <= 1/5 and <= 1/3 of its cost, per seed and mean, with
@@ -171,8 +177,10 @@ def search_step(a, seed_dir, seed, family, supernet):
             cmd.append("--resume")  # an interrupted search continues
         resumed = "--resume" in cmd  # its CPU time then misses the interrupted session's
         answer, wall, cpu = run(cmd, f"seed {seed}: {family} search", a.dry_run)
+        # The store's evaluation order kept with the step: the store itself is not committed.
         return None if answer is None else {"command": cmd, "wall_seconds": wall,
-                                            "cpu_seconds": None if resumed else cpu, "answer": answer}
+                                            "cpu_seconds": None if resumed else cpu, "answer": answer,
+                                            "trace": families_report.evaluation_trace(out)}
 
     return step(os.path.join(seed_dir, family + ".search.json"), compute)
 
@@ -214,7 +222,8 @@ def final_step(a, seed_dir, seed, family, search):
 
 def row(family, seed, supernet, search, final, search_dir):
     """One run's figures, or None when a step is missing. `trace` (the search's accuracy
-    evaluations in order, families_report.evaluation_trace) when its store is in `search_dir`."""
+    evaluations in order, families_report.evaluation_trace) from the search's step, or from
+    its store in `search_dir` for a step written before steps kept it; None without either."""
     if search is None or final is None:
         return None
     costs = search["answer"].get("rung_costs", [])
@@ -233,14 +242,14 @@ def row(family, seed, supernet, search, final, search_dir):
             "search_wall_s": search["wall_seconds"],
             "best_search_accuracy": (final.get("best") or {}).get("accuracy"), "quality": quality,
             "final_s": answer.get("train_seconds", float("nan")),
-            "trace": families_report.evaluation_trace(search_dir)
-            if os.path.exists(os.path.join(search_dir, "experiment.db")) else None}
+            "trace": search.get("trace") or (families_report.evaluation_trace(search_dir)
+                                             if os.path.exists(os.path.join(search_dir, "experiment.db")) else None)}
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--hwnas", default=os.path.join(ROOT, "build/bin/hwnas"))
-    p.add_argument("--dir", default=os.path.join(ROOT, "build/bench/families"))
+    p.add_argument("--dir", default=os.path.join(ROOT, "bench/results/families"))
     p.add_argument("--seeds", default="1,2,3")
     p.add_argument("--families", default=",".join(FAMILIES))
     p.add_argument("--space", default=os.path.join(ROOT, "configs/spaces/mobilenet-cls-fmnist.yaml"))
