@@ -44,8 +44,16 @@ reused by every family and seed that finds it). Everything is kept in --dir, one
 (supernet, search, final training) of each seed and family, written when the step ends (a
 search's also holds its accuracy evaluations in order, for the anytime share), and each
 search's store and each seed's supernet; running again skips what is done (an interrupted
-search is resumed with --resume), so the benchmark can be stopped and continued; a kept
-step is reused whatever options made it, so a run with other options needs another --dir. The
+search is resumed with --resume), so the benchmark can be stopped and continued. Each step
+records the options that determine it ("options": for the supernet the space, target, seed,
+threads and --supernet-args; for a search those and the limit, strategy, the family's budget,
+fidelities, proxy and rung settings; for a final training the genome, --final, threads and
+training seed), and a kept step is reused only when they equal the asked ones: otherwise
+families.py exits 2 naming the file and the first option that differs (kept against asked),
+so a run with other options needs another --dir, or the file deleted to recompute it. A
+step kept before steps recorded options is checked by what it holds: a search by its
+experiment file (DIR/seedN/FAMILY.yaml, written before it ran) against the one asked, the
+supernet and a final training by their command. The
 default --dir, bench/results/families, is committed like bench/results/fidelity_rank: its
 small files (the step JSONs, the experiment files, the decoded best networks, finals/) are
 the results, while the supernets and the searches' directories (their stores) are large
@@ -62,6 +70,7 @@ multishot's, read from its store) and, with --plot, draws quality against search
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -71,6 +80,18 @@ import families_report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAMILIES = ["multishot", "zero-shot", "single-shot", "hybrid", "multi-fidelity"]
+# What every family's experiment fixes beside the options (a step records them: a change
+# here makes kept steps stale).
+TRAIN = {"task": "classification", "validation": 5000, "batch": 64, "lr": 0.05, "seed": 0}
+PROXY_REFERENCE = 100
+STRATEGY = {"name": "evolution", "population": 12, "sample_size": 4}
+FINAL_SEED = 0
+
+
+def fail(message):
+    """Bad input or a kept step that does not fit: one line on stderr, exit 2."""
+    print(f"families: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 def key_values(text, what):
@@ -79,7 +100,7 @@ def key_values(text, what):
     for part in text.split(","):
         key, _, value = part.partition("=")
         if not value:
-            sys.exit(f"families: '{part}' in {what} '{text}' is not KEY=VALUE")
+            fail(f"'{part}' in {what} '{text}' is not KEY=VALUE (e.g. epochs=2,subset=0.2)")
         out[key.strip()] = value.strip()
     return out
 
@@ -90,10 +111,10 @@ def yaml_map(d):
 
 def experiment(a, family, seed, supernet):
     """The experiment file of `family` for `seed` (YAML text)."""
-    train = {"task": "classification", "validation": 5000, "batch": 64, "lr": 0.05, "threads": a.threads,
-             "seed": 0}
+    # threads before seed: the text of the experiment files written before TRAIN existed.
+    train = {**{k: v for k, v in TRAIN.items() if k != "seed"}, "threads": a.threads, "seed": TRAIN["seed"]}
     fidelity = key_values(a.fidelity, "--fidelity")
-    proxy = yaml_map({"name": a.proxy, "reference": 100, "threads": a.threads})
+    proxy = yaml_map({"name": a.proxy, "reference": PROXY_REFERENCE, "threads": a.threads})
     sn = yaml_map({"file": supernet, "validation": 5000, "threads": a.threads})
     lines = [f"space: {a.space}", f"latency: {{target: {a.target}}}"]
     if family == "multishot":
@@ -113,7 +134,7 @@ def experiment(a, family, seed, supernet):
                   "multi_fidelity:", "  method: successive_halving", f"  eta: {a.mf_eta}",
                   f"  candidates: {a.mf_candidates}", f"  rungs: [{yaml_map(low)}, {yaml_map(fidelity)}]"]
     lines += ["objective:", "  maximize: accuracy", f"  constraints: [latency_ms <= {a.limit_ms}]",
-              "strategy: {name: evolution, population: 12, sample_size: 4}",
+              f"strategy: {yaml_map(STRATEGY)}",
               f"budget: {{evaluations: {a.budget[family]}}}", f"seed: {seed}", ""]
     return "\n".join(lines)
 
@@ -140,17 +161,164 @@ def run(cmd, what, dry_run):
     return json.loads(r.stdout), wall, cpu
 
 
-def step(path, compute):
-    """The JSON at `path`, else compute() (a dict, or None on a dry run) written there."""
+def space_option(path):
+    """--space as a step records it: relative to the repository when inside it, so a kept
+    directory stays valid in another checkout."""
+    path = os.path.realpath(path)
+    return os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
+
+
+def show(value):
+    """An option's value as the command line writes it."""
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v}" for k, v in value.items()) or "''"
+    if isinstance(value, list):
+        return "'" + " ".join(value) + "'"
+    if value is None:
+        return "(none)"
+    return "''" if value == "" else str(value)
+
+
+def differing_option(kept, asked, partial=False):
+    """The first option of `asked` whose value differs in `kept`, as (name, kept, asked);
+    None when all agree. `partial`: `kept` was read back from an older step, which holds only
+    some options: those it lacks are not compared."""
+    for name, value in asked.items():
+        if name not in kept:
+            if not partial:
+                return name, "(not recorded)", show(value)
+        elif kept[name] != value:
+            return name, show(kept[name]), show(value)
+    return None
+
+
+def refuse(path, difference, what="made with", store=None):
+    """Exits 2: the step kept at `path` was made with other options. `store`: the search's
+    directory, to delete with it (hwnas search --resume would refuse the other experiment)."""
+    name, kept, asked = difference
+    delete = f"{path} and {store}" if store else path
+    fail(f"{path}: {what} {name} {kept}, asked {asked}: its result is not this run's; use another --dir, "
+         f"or delete {delete} to recompute it")
+
+
+def supernet_options(a, seed):
+    return {"--space": space_option(a.space), "--target": a.target, "seed": seed, "--threads": a.threads,
+            "--supernet-args": a.supernet_args.split()}
+
+
+def search_options(a, family, seed):
+    """What determines `family`'s search for `seed` (its experiment file, from the options)."""
+    o = {"--space": space_option(a.space), "--target": a.target, "--limit-ms": a.limit_ms, "strategy": STRATEGY,
+         f"--budget {family}": a.budget[family], "seed": seed, "--threads": a.threads}
+    if family in ("multishot", "hybrid", "multi-fidelity"):
+        o["training"] = TRAIN
+        o["--fidelity"] = key_values(a.fidelity, "--fidelity")
+    if family in ("zero-shot", "hybrid"):
+        o["--proxy"] = a.proxy
+        o["proxy reference"] = PROXY_REFERENCE
+    if family in ("single-shot", "hybrid"):
+        o["--supernet-args"] = a.supernet_args.split()
+    if family == "hybrid":
+        o["--hybrid-candidates"] = a.hybrid_candidates
+        o["--eta"] = a.eta
+    if family == "multi-fidelity":
+        o["--low-fidelity"] = key_values(a.low_fidelity, "--low-fidelity")
+        o["--mf-candidates"] = a.mf_candidates
+        o["--mf-eta"] = a.mf_eta
+    return o
+
+
+def final_options(a, genome):
+    """What determines a genome's stand-alone training: the network (space, target, genome)
+    and the recipe."""
+    return {"--space": space_option(a.space), "--target": a.target, "genome": genome,
+            "--final": key_values(a.final, "--final"), "--threads": a.threads, "training seed": FINAL_SEED}
+
+
+def command_options(command, first_flag):
+    """An older step's options read back from its command (a list): the flags from
+    `first_flag`'s position on until --json, and the words after --json (a supernet's
+    --supernet-args, a final training's --final)."""
+    flags, rest, i = {}, [], command.index(first_flag) if first_flag in command else len(command)
+    while i < len(command) and command[i] != "--json":
+        flags[command[i]] = command[i + 1] if i + 1 < len(command) else None
+        i += 2
+    rest = command[i + 1:]
+    return flags, rest
+
+
+def legacy_supernet_options(kept):
+    flags, rest = command_options(kept["command"], "--target")
+    out = {"--space": space_option(kept["command"][3]), "--target": flags.get("--target"),
+           "--supernet-args": rest}
+    if "--seed" in flags:
+        out["seed"] = int(flags["--seed"])
+    if "--threads" in flags:
+        out["--threads"] = int(flags["--threads"])
+    return out
+
+
+def legacy_final_options(kept):
+    if "command" not in kept:  # no best: nothing trained
+        return {"genome": None}
+    flags, rest = command_options(kept["command"], "--threads")
+    out = {"genome": (kept.get("best") or {}).get("genome"),
+           "--final": {rest[i][2:]: rest[i + 1] for i in range(0, len(rest) - 1, 2)}}
+    if "--threads" in flags:
+        out["--threads"] = int(flags["--threads"])
+    if "--seed" in flags:
+        out["training seed"] = int(flags["--seed"])
+    return out
+
+
+def check_legacy_search(path, yaml_path, asked_text, store):
+    """A search step kept before steps recorded options: its experiment file, written before
+    it ran, against the one asked. Without the file it cannot be checked and is reused."""
+    if not os.path.exists(yaml_path):
+        print(f"families: {path}: kept before steps recorded their options and without its experiment file "
+              f"{yaml_path}: reused unchecked", file=sys.stderr)
+        return
+    # Paths compared by their last name: a directory moved since, or another checkout, keeps
+    # its steps (the space file itself is checked by hwnas search --resume).
+    def names(text):
+        return [re.sub(r"(?<![\w.])/[^\s,{}]*/", "", line) for line in text.splitlines()]
+
+    with open(yaml_path) as f:
+        kept_lines = names(f.read())
+    asked_lines = names(asked_text)
+    for i in range(max(len(kept_lines), len(asked_lines))):
+        kept = kept_lines[i] if i < len(kept_lines) else "(none)"
+        asked = asked_lines[i] if i < len(asked_lines) else "(none)"
+        if kept != asked:
+            refuse(path, (f"the experiment file {yaml_path}, whose line {i + 1} is", f"'{kept}'", f"'{asked}'"),
+                   what="kept before steps recorded their options; made with", store=store)
+
+
+def step(path, compute, options, legacy=None, store=None):
+    """The JSON at `path` when made with `options` (exits 2 naming the first that differs),
+    else compute() (a dict, or None on a dry run) written there with them. `legacy(kept)`
+    checks a step kept before steps recorded options (exits when it does not fit)."""
     if os.path.exists(path):
         with open(path) as f:
-            return json.load(f)
+            kept = json.load(f)
+        if "options" in kept:
+            if (difference := differing_option(kept["options"], options)) is not None:
+                refuse(path, difference, store=store)
+        elif legacy is not None:
+            legacy(kept)
+        return kept
     result = compute()
     if result is not None:
+        result = {"options": options, **result}
         with open(path + ".tmp", "w") as f:
             json.dump(result, f, indent=1)
         os.replace(path + ".tmp", path)
     return result
+
+
+def check_legacy(path, kept_options, asked):
+    if (difference := differing_option(kept_options, asked, partial=True)) is not None:
+        refuse(path, difference, what="kept before steps recorded their options; made with")
 
 
 def supernet_step(a, seed_dir, seed):
@@ -162,16 +330,19 @@ def supernet_step(a, seed_dir, seed):
         answer, wall, cpu = run(cmd, f"seed {seed}: supernet", a.dry_run)
         return None if answer is None else {"command": cmd, "wall_seconds": wall, "cpu_seconds": cpu, "answer": answer}
 
-    return out, step(os.path.join(seed_dir, "supernet.json"), compute)
+    path, options = os.path.join(seed_dir, "supernet.json"), supernet_options(a, seed)
+    return out, step(path, compute, options, lambda kept: check_legacy(path, legacy_supernet_options(kept), options))
 
 
 def search_step(a, seed_dir, seed, family, supernet):
     yaml_path = os.path.join(seed_dir, family + ".yaml")
     out = os.path.join(seed_dir, family)
 
+    text = experiment(a, family, seed, supernet)
+
     def compute():
         with open(yaml_path, "w") as f:
-            f.write(experiment(a, family, seed, supernet))
+            f.write(text)
         cmd = [a.hwnas, "search", yaml_path, "--out", out, "--json"]
         if os.path.exists(os.path.join(out, "experiment.db")):
             cmd.append("--resume")  # an interrupted search continues
@@ -182,7 +353,9 @@ def search_step(a, seed_dir, seed, family, supernet):
                                             "cpu_seconds": None if resumed else cpu, "answer": answer,
                                             "trace": families_report.evaluation_trace(out)}
 
-    return step(os.path.join(seed_dir, family + ".search.json"), compute)
+    path = os.path.join(seed_dir, family + ".search.json")
+    return step(path, compute, search_options(a, family, seed),
+                lambda kept: check_legacy_search(path, yaml_path, text, out), store=out)
 
 
 def final_step(a, seed_dir, seed, family, search):
@@ -206,18 +379,28 @@ def final_step(a, seed_dir, seed, family, search):
                             f"_threads{a.threads}.json")
         if best and os.path.exists(kept):
             with open(kept) as f:
-                return dict(json.load(f), best=best, reused=kept)
+                training = json.load(f)
+            if "options" in training:
+                if (difference := differing_option(training["options"], options)) is not None:
+                    refuse(kept, difference)
+            else:
+                check_legacy(kept, legacy_final_options(dict(training, best=best)), options)
+            return dict({k: v for k, v in training.items() if k != "options"}, best=best, reused=kept)
         answer, wall, cpu = run(cmd, f"seed {seed}: {family} final training", a.dry_run)
         if answer is None:
             return None
         result = {"best": best, "command": cmd, "wall_seconds": wall, "cpu_seconds": cpu, "answer": answer}
         os.makedirs(os.path.dirname(kept), exist_ok=True)
         with open(kept + ".tmp", "w") as f:
-            json.dump(result, f, indent=1)
+            json.dump({"options": options, **result}, f, indent=1)
         os.replace(kept + ".tmp", kept)
         return result
 
-    return step(os.path.join(seed_dir, family + ".final.json"), compute)
+    # The search's best decides the genome: a kept final of another genome (its search was
+    # recomputed since) is refused like another recipe.
+    options = final_options(a, search["answer"]["best"]["genome"] if search and search["answer"]["best"] else None)
+    path = os.path.join(seed_dir, family + ".final.json")
+    return step(path, compute, options, lambda kept: check_legacy(path, legacy_final_options(kept), options))
 
 
 def row(family, seed, supernet, search, final, search_dir):
@@ -273,11 +456,11 @@ def main():
     a.families = a.families.split(",")
     for family in a.families:
         if family not in FAMILIES:
-            sys.exit(f"families: --families: unknown family '{family}'; use {', '.join(FAMILIES)}")
+            fail(f"--families: unknown family '{family}'; use {', '.join(FAMILIES)}")
     a.budget = {k: int(v) for k, v in key_values(a.budget, "--budget").items()}
     for family in a.families:
         if a.budget.get(family) is None:
-            sys.exit(f"families: --budget gives no budget for {family}")
+            fail(f"--budget gives no budget for {family}; add {family}=N")
     for text, what in ((a.fidelity, "--fidelity"), (a.low_fidelity, "--low-fidelity"), (a.final, "--final")):
         key_values(text, what)  # a malformed one stops here, not after hours of searches
     a.space = os.path.abspath(a.space)

@@ -15,6 +15,16 @@ images) and prints the table and Kendall's tau-b of the two accuracy columns. Wi
 alone moves the ranking: the ceiling for any predictor of accuracy at that budget. Every finished training is kept in --dir
 (one JSON file per candidate and fidelity) and reused, and a training in progress keeps a
 checkpoint after each epoch there, so the benchmark can be stopped and run again to continue; --jobs trainings run side by side (each on --threads threads).
+
+A kept training is reused only if this run asks for the same one, else the script exits 2
+before training anything, naming the file, the option, its kept and asked values and the
+fix (another --dir, or the file deleted to recompute it). What decides a training: the
+candidate (DIR/models, the sample, and DIR/sample.json, the --space, --target, --count and
+--seed that drew it: a fresh sample is drawn each run and must equal the kept one file for
+file), the fidelity (in the file's name: index, genome, fidelity with its seed=) and
+--threads (torch's results differ between thread counts), which hwnas train's JSON holds
+("threads"), also in files kept before this check. A DIR kept before sample.json existed
+gets it once its sample equals the one asked.
 """
 import argparse
 import concurrent.futures
@@ -27,6 +37,12 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def fail(message):
+    """Bad input or a kept result that does not fit: one line on stderr, exit 2."""
+    print(f"fidelity_rank: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 def kendall_tau_b(a, b):
@@ -57,15 +73,29 @@ def fidelity_args(text):
     for part in text.split(","):
         key, _, value = part.partition("=")
         if not value:
-            sys.exit(f"fidelity_rank: '{part}' in '{text}' is not KEY=VALUE (e.g. epochs=1,subset=0.1667)")
+            fail(f"'{part}' in '{text}' is not KEY=VALUE (e.g. epochs=1,subset=0.1667)")
         out += ["--" + key.strip(), value.strip()]
     return out
 
 
+def kept_result(path, threads):
+    """The training kept at `path` (None if none), when it ran on `threads` threads: its
+    JSON's "threads" (hwnas train's); exits 2 when it ran on others."""
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        result = json.load(f)
+    if "threads" not in result:
+        print(f"fidelity_rank: {path} does not say its threads: reused unchecked", file=sys.stderr)
+    elif result["threads"] != threads:
+        fail(f"{path}: trained with --threads {result['threads']}, asked {threads} (torch's results differ between "
+             f"thread counts): use another --dir, --threads {result['threads']}, or delete {path} to recompute it")
+    return result
+
+
 def train(hwnas, model, fidelity, threads, path):
-    if os.path.exists(path):
-        with open(path) as f:
-            return json.load(f)
+    if (kept := kept_result(path, threads)) is not None:
+        return kept
     # A checkpoint after every epoch beside the result: a run stopped mid-training (the
     # machine's session ended) continues from its last epoch with the same weights.
     checkpoint = path[:-len(".json")] + ".ckpt"
@@ -88,10 +118,26 @@ def train(hwnas, model, fidelity, threads, path):
     return result
 
 
+def space_option(path):
+    """--space as DIR/sample.json records it: relative to the repository when inside it."""
+    path = os.path.realpath(path)
+    return os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
+
+
 def sample_candidates(hwnas, space, target, count, seed, directory):
     """The --count random architectures of --space (`hwnas space sample --json`'s samples,
-    "file" pointing into DIRECTORY/models); exits when models/ holds another sample."""
+    "file" pointing into DIRECTORY/models); exits 2 when DIRECTORY/sample.json records other
+    options or models/ holds another sample."""
     models = os.path.join(directory, "models")
+    record = os.path.join(directory, "sample.json")
+    options = {"--space": space_option(space), "--target": target, "--count": count, "--seed": seed}
+    if os.path.exists(record):
+        with open(record) as f:
+            kept = json.load(f)
+        for name, value in options.items():
+            if kept.get(name) != value:
+                fail(f"{record}: the candidates in {models} were drawn with {name} {kept.get(name, '(not recorded)')}, "
+                     f"asked {value}: use another --dir, or delete {directory} to recompute them")
     os.makedirs(directory, exist_ok=True)
     # The sample is drawn into a fresh directory; a run that continues an earlier one finds
     # the same files (same space, target, count and seed) in models/ and keeps those.
@@ -103,14 +149,22 @@ def sample_candidates(hwnas, space, target, count, seed, directory):
         shutil.rmtree(fresh, ignore_errors=True)
         sys.exit(f"fidelity_rank: hwnas space sample failed: {sample.stderr.strip()}")
     if os.path.isdir(models):
+        # shallow=False: the files' bytes, not their sizes and times.
         differ = filecmp.dircmp(fresh, models)
-        if differ.left_only or differ.right_only or differ.diff_files:
-            shutil.rmtree(fresh)
-            sys.exit(f"fidelity_rank: {models} holds another sample (other --space, --target, --count or "
-                     "--seed); give another --dir")
+        _, mismatch, errors = filecmp.cmpfiles(fresh, models, differ.common_files, shallow=False)
         shutil.rmtree(fresh)
+        if differ.left_only or differ.right_only or mismatch or errors:
+            first = sorted(mismatch + errors + [f"{n} (only asked)" for n in differ.left_only] +
+                           [f"{n} (only kept)" for n in differ.right_only])[0]
+            fail(f"{models} holds another sample than --space {space} --target {target} --count {count} --seed "
+                 f"{seed} draws (first difference: {first}); use another --dir, or delete {directory} to "
+                 f"recompute it")
     else:
         os.rename(fresh, models)
+    if not os.path.exists(record):  # drawn now, or a kept sample that equals the one asked
+        with open(record + ".tmp", "w") as f:
+            json.dump(options, f, indent=1)
+        os.replace(record + ".tmp", record)
     candidates = json.loads(sample.stdout)["samples"]
     for c in candidates:
         c["file"] = os.path.join(models, os.path.basename(c["file"]))
@@ -143,6 +197,8 @@ def main():
     for name, fidelity in (("low", a.low), ("high", a.high)):
         for i, c in enumerate(candidates):
             jobs.append((i, name, c["file"], fidelity, result_path(a.dir, i, c, fidelity)))
+    for _, _, _, _, path in jobs:  # a kept training that does not fit stops the run before any training
+        kept_result(path, a.threads)
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
         futures = {pool.submit(train, a.hwnas, f, fid, a.threads, path): (i, name) for i, name, f, fid, path in jobs}
