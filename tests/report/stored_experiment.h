@@ -24,12 +24,10 @@ namespace hwnas::testing {
 /// The store in DIR of the search `config` describes: `trials` distinct genomes sampled
 /// from `space` with `seed`, evaluated by `cost`, committed one step each. With `accuracy`,
 /// trial i's accuracy is accuracy(i) (evaluated, its fitness), as if trained; with
-/// `accuracy_baseline`, the store records it as the search's trivial baseline (the latest
-/// measured), and with `trial_baseline` trial i's own is trial_baseline(i).
+/// `trial_baseline`, its own trivial baseline (Trial::accuracy_baseline) is trial_baseline(i).
 inline void write_store(const std::string& dir, const search::ExperimentConfig& config, const space::Space& space,
                         search::CostModel& cost, std::uint64_t seed, int trials,
                         const std::function<double(std::int64_t)>& accuracy = {},
-                        std::optional<double> accuracy_baseline = std::nullopt,
                         const std::function<double(std::int64_t)>& trial_baseline = {}) {
   search::ExperimentInfo info;
   info.config_yaml = search::normalised_yaml(config.root);
@@ -41,7 +39,6 @@ inline void write_store(const std::string& dir, const search::ExperimentConfig& 
   info.objective_names = accuracy ? std::vector<std::string>{"accuracy"} : cost.objective_names();
   if (const auto baseline = space.baseline()) info.baseline_genome = space::to_text(*baseline);
   search::ExperimentStore store = search::ExperimentStore::create(dir, info);
-  if (accuracy_baseline) store.record_accuracy_baseline(*accuracy_baseline);
   std::mt19937_64 rng(seed);
   std::set<space::Genome> seen;
   for (int i = 0; i < trials;) {
@@ -81,9 +78,9 @@ inline void write_stored_experiment(const std::string& dir, int trials, std::uin
 /// A segmentation search of the scenes as `hwnas search` would store it, without training:
 /// the experiment file DIR.yaml (configs/spaces/mobilenet-seg-scenes.yaml, accuracy:
 /// train: segmentation, latency on edgetpu-like) and its store in DIR, with `trials`
-/// trials whose accuracy (100 x mIoU) is 5 + the trial's index (or accuracy(i)), and
-/// `baseline`, when given, as the all-background baseline the search measured last; with
-/// `trial_baseline`, each trial's own (Trial::accuracy_baseline).
+/// trials whose accuracy (100 x mIoU) is 5 + the trial's index (or accuracy(i)), each with
+/// its own all-background baseline (Trial::accuracy_baseline): trial_baseline(i) when given,
+/// else `baseline` (none when unset, as a store written before trials kept theirs).
 inline void write_scene_experiment(const std::string& dir, int trials, std::optional<double> baseline,
                                    const std::function<double(std::int64_t)>& accuracy = {},
                                    const std::function<double(std::int64_t)>& trial_baseline = {}) {
@@ -101,8 +98,10 @@ inline void write_scene_experiment(const std::string& dir, int trials, std::opti
   latency_only.remove("accuracy");
   latency_only["objective"] = YAML::Load("{maximize: -latency_ms}");
   const auto cost = search::make_cost_model(latency_only, config.file, *space);
+  std::function<double(std::int64_t)> own = trial_baseline;
+  if (!own && baseline) own = [value = *baseline](std::int64_t) { return value; };
   write_store(dir, config, *space, *cost, 1, trials,
-              accuracy ? accuracy : [](std::int64_t i) { return 5.0 + double(i); }, baseline, trial_baseline);
+              accuracy ? accuracy : [](std::int64_t i) { return 5.0 + double(i); }, own);
 }
 
 }  // namespace hwnas::testing

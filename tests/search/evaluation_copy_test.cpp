@@ -149,16 +149,15 @@ TEST(EvaluationCopy, ACopyOfAFailedEvaluationFailsTheSameWay) {
   EXPECT_EQ(r.accuracy_copies, 1);
 }
 
-// A scene task's trivial baseline travels with the top rung's results (from worker ranks
-// under mpirun too: AccuracyResult::baseline) into the store, where a resumed search reads it.
-TEST(EvaluationCopy, TheTopRungsBaselineIsStoredFromTheResults) {
+// A scene task's trivial baseline travels with the results (from worker ranks under mpirun
+// too: AccuracyResult::baseline) into each trial's record, and the progress shows the best's.
+TEST(EvaluationCopy, TheBaselineIsStoredFromTheResultsWithEachTrial) {
   TestDir dir;
   const FakeSpace space;
   testing::FunctionCostModel cost(evaluation(false, 7.27));
   ScriptedStrategy strategy({kNetworkA, kOtherNetwork});
   {
     ExperimentStore store = ExperimentStore::create(dir.file("e"), fake_info("scripted"));
-    EXPECT_FALSE(read_experiment(dir.file("e")).info.accuracy_baseline);
     std::optional<double> shown;
     SearchHooks hooks;
     hooks.progress = [&](const SearchProgress& p) { shown = p.accuracy_baseline; };
@@ -166,7 +165,11 @@ TEST(EvaluationCopy, TheTopRungsBaselineIsStoredFromTheResults) {
     search_loop({space, cost, strategy, no_filters}, store, {.trials = 2}, hooks);
     EXPECT_EQ(shown, 7.27);
   }
-  EXPECT_EQ(read_experiment(dir.file("e")).info.accuracy_baseline, 7.27);
+  const ExperimentRecord r = read_experiment(dir.file("e"));
+  ASSERT_EQ(r.trials.size(), 2u);
+  for (const Trial& t : r.trials) EXPECT_EQ(t.accuracy_baseline, 7.27) << t.index;
+  ASSERT_TRUE(r.accuracy_baseline_range);
+  EXPECT_EQ(*r.accuracy_baseline_range, (std::pair{7.27, 7.27}));
 }
 
 /// A scene training's trivial baseline depends on the network's resolution (gene 0 here):
@@ -271,19 +274,20 @@ void run_sql(const std::string& path, const std::string& statement) {
   sqlite3_close(db);
 }
 
-// A store written before trials and evaluations kept their baselines reads them as unknown;
-// a resume adds the columns, and its new trials keep theirs.
+// A store written before trials and evaluations kept their baselines reads them as unknown
+// (a session-30 store's one experiment-wide value in info_json is ignored); a resume adds
+// the columns, and its new trials keep theirs.
 TEST(EvaluationCopy, AnOlderStoresBaselinesAreUnknownAndAResumeAddsThem) {
   TestDir dir;
   const space::Genome other_at_2{{2, 3, 2, 1, 0, 0, 0, 0}};
   run_resolution_baselines(dir.file("e"), {kNetworkA}, 1, true);
   run_sql(dir.file("e") + "/experiment.db",
-      "ALTER TABLE trials DROP COLUMN accuracy_baseline; ALTER TABLE evaluations DROP COLUMN baseline");
+          "ALTER TABLE trials DROP COLUMN accuracy_baseline; ALTER TABLE evaluations DROP COLUMN baseline; "
+          "UPDATE experiment SET info_json = json_set(info_json, '$.accuracy_baseline', 7.29)");
   ExperimentRecord r = read_experiment(dir.file("e"));
   ASSERT_EQ(r.trials.size(), 1u);
   EXPECT_FALSE(r.trials[0].accuracy_baseline);
   EXPECT_FALSE(r.accuracy_baseline_range);
-  EXPECT_EQ(r.info.accuracy_baseline, 7.29);  // the experiment's latest, kept for compatibility
   run_resolution_baselines(dir.file("e"), {kNetworkA, kCopyOfA, other_at_2}, 3, false);
   r = read_experiment(dir.file("e"));
   ASSERT_EQ(r.trials.size(), 3u);

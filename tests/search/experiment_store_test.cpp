@@ -265,22 +265,38 @@ TEST(ExperimentStore, AccuracyEvaluationsComeBackInCommitOrder) {
   EXPECT_EQ(e[2].accuracy, 72.0);
 }
 
-// The trivial baseline a scene task's training measured (s30: under mpirun a worker rank
-// measures it, and a resumed finished search or hwnas report measures nothing) is kept.
-TEST(ExperimentStore, TheAccuracyBaselineIsKept) {
+// Each trial keeps the trivial baseline its evaluation measured (a scene task's: it depends
+// on the network's resolution), and the record gives the top rung's range. A store of
+// session 30 that kept one experiment-wide value in its info_json ("accuracy_baseline", the
+// latest measured) still opens and reads: that value is ignored.
+TEST(ExperimentStore, EachTrialsAccuracyBaselineIsKept) {
   TestDir dir;
+  const std::string d = dir.file("run");
   {
-    ExperimentStore store = ExperimentStore::create(dir.file("run"), sample_info());
-    EXPECT_FALSE(store.info().accuracy_baseline);  // not measured yet
-    EXPECT_FALSE(read_experiment(dir.file("run")).info.accuracy_baseline);
-    store.record_accuracy_baseline(7.27);
-    store.update_config("seed: 2\n", {}, {});  // a resume's: the baseline stays
+    ExperimentStore store = ExperimentStore::create(d, sample_info());  // 2 rungs: odd trials at the top
+    std::vector<Trial> trials;
+    for (std::int64_t i = 0; i < 4; ++i) trials.push_back(sample_trial(i, TrialStatus::ok));
+    trials[0].accuracy_baseline = 3.5;  // rung 0's scale: not in the range
+    trials[1].accuracy_baseline = 7.29496;
+    trials[3].accuracy_baseline = 7.29395;
+    SearchState state;
+    state.steps = 4;
+    store.commit_step(trials, {{1, 2}, {1, 2}, {1, 2}, {1, 2}}, state);
   }
-  const ExperimentRecord r = read_experiment(dir.file("run"));
-  ASSERT_TRUE(r.info.accuracy_baseline);
-  EXPECT_EQ(*r.info.accuracy_baseline, 7.27);
-  EXPECT_EQ(r.info.config_yaml, "seed: 2\n");
-  EXPECT_EQ(ExperimentStore::open(dir.file("run")).info().accuracy_baseline, 7.27);
+  sql(d + "/experiment.db", "UPDATE experiment SET info_json = json_set(info_json, '$.accuracy_baseline', 7.27)");
+  const ExperimentRecord r = read_experiment(d);
+  ASSERT_EQ(r.trials.size(), 4u);
+  EXPECT_EQ(r.trials[0].accuracy_baseline, 3.5);
+  EXPECT_EQ(r.trials[1].accuracy_baseline, 7.29496);
+  EXPECT_FALSE(r.trials[2].accuracy_baseline);
+  EXPECT_EQ(r.trials[3].accuracy_baseline, 7.29395);
+  ASSERT_TRUE(r.accuracy_baseline_range);
+  EXPECT_EQ(r.accuracy_baseline_range->first, 7.29395);
+  EXPECT_EQ(r.accuracy_baseline_range->second, 7.29496);
+  EXPECT_EQ(r.info.config_yaml, sample_info().config_yaml);
+  ExperimentStore store = ExperimentStore::open(d);
+  store.update_config("seed: 2\n", {}, {});  // a resume's
+  EXPECT_EQ(store.info().config_yaml, "seed: 2\n");
 }
 
 // The per-rung costs (hwnas search's rung_costs) are sums over the evaluations table, each

@@ -69,6 +69,7 @@ TEST(SearchCli, JsonHoldsTheDocumentedFields) {
                             "weight_bytes", "params", "macs"})
       EXPECT_TRUE(t.contains(key)) << key;
     EXPECT_TRUE(t.at("accuracy").is_null());
+    EXPECT_TRUE(t.at("accuracy_baseline").is_null());  // the top level's is the best's
   }
   // The best is the fastest feasible trial: its latency is the smallest of them.
   for (const nlohmann::json& t : j.at("trials")) {

@@ -164,10 +164,8 @@ nlohmann::ordered_json result_json(const search::SearchResult& result, double wa
           {"objectives", r.info.objective_names},
           {"accuracy_metric",
            words.metric.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(words.metric)},
-          // The best's own (each trial's is in trials[]), else the stored latest (an older store).
-          {"accuracy_baseline", optional_json(best && r.trials[*best].accuracy_baseline
-                                                   ? r.trials[*best].accuracy_baseline
-                                                   : r.info.accuracy_baseline)},
+          // The best's own (each trial's is in trials[]); null without a best or a baseline.
+          {"accuracy_baseline", optional_json(best ? r.trials[*best].accuracy_baseline : std::nullopt)},
           {"accuracy_baseline_range",
            r.accuracy_baseline_range
                ? nlohmann::ordered_json::array({json_number(r.accuracy_baseline_range->first),

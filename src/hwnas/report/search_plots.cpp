@@ -57,14 +57,12 @@ bool final_ok(const search::ExperimentRecord& r, const search::Trial& t) {
 
 std::optional<double> trivial_baseline(const ExperimentReport& e, const search::Trial& t) {
   if (e.accuracy_baseline_name.empty()) return std::nullopt;
-  return search::trial_accuracy_baseline(e.record, t);
+  return t.accuracy_baseline;
 }
 
 std::optional<std::pair<double, double>> trivial_baseline_range(const ExperimentReport& e) {
   if (e.accuracy_baseline_name.empty()) return std::nullopt;
-  if (e.record.accuracy_baseline_range) return e.record.accuracy_baseline_range;
-  if (e.record.info.accuracy_baseline) return std::pair{*e.record.info.accuracy_baseline, *e.record.info.accuracy_baseline};
-  return std::nullopt;
+  return e.record.accuracy_baseline_range;
 }
 
 std::string range_text(const std::pair<double, double>& range) {

@@ -17,15 +17,12 @@ enum class Quantity { accuracy, latency_ms, peak_activation_kib, weight_kib };
 /// when it is ""), "latency (ms)", "peak activation memory (KiB)", "weight memory (KiB)".
 std::string quantity_label(Quantity q, const std::string& metric = {});
 /// The trivial accuracy baseline (what a network that learnt nothing scores) trial `t` is
-/// compared with, when the stored config names one (accuracy_baseline_name): its own, which
-/// depends on the network's resolution (s30 fresh-user finding 1), or in a store written
-/// before trials kept theirs (no trial has one) the experiment's one stored value,
-/// record.info.accuracy_baseline, for a top-rung trial (search::trial_accuracy_baseline);
-/// unset otherwise.
+/// compared with, when the stored config names one (accuracy_baseline_name): its own,
+/// Trial::accuracy_baseline, which depends on the network's resolution (s30 fresh-user
+/// finding 1); unset otherwise, and in a store written before trials kept theirs.
 std::optional<double> trivial_baseline(const ExperimentReport& e, const search::Trial& t);
 /// The lowest and highest trivial baseline of the top-rung trials (record.
-/// accuracy_baseline_range; an older store's one value, record.info.accuracy_baseline, as
-/// both), when the stored config names one; unset otherwise.
+/// accuracy_baseline_range), when the stored config names one; unset otherwise.
 std::optional<std::pair<double, double>> trivial_baseline_range(const ExperimentReport& e);
 /// "7.27", or "7.294-7.295" when the range's ends differ at 4 significant digits.
 std::string range_text(const std::pair<double, double>& range);

@@ -38,8 +38,7 @@ struct ExperimentReport {
   /// The name of its trivial accuracy baseline, search::accuracy_baseline_name of the stored
   /// config ("prior-box", "all-background"; "" when none is measured). With the stored
   /// values (each trial's own, Trial::accuracy_baseline: it depends on the network's
-  /// resolution; an older store's one, record.info.accuracy_baseline), what a network that
-  /// learnt nothing scores: the accuracy labels name both (the range, when the trials'
+  /// resolution), what a network that learnt nothing scores: the accuracy labels name both (the range, when the trials'
   /// differ), and each trial at or below its own is marked, as hwnas search does.
   std::string accuracy_baseline_name;
 
@@ -49,7 +48,7 @@ struct ExperimentReport {
     std::string genome, arch;
     search::Metrics metrics;
     std::int32_t rung = 0;  // its trial's rung, when the search evaluated it: the scale of its accuracy
-    std::optional<double> accuracy_baseline;  // its trial's trivial baseline (search::trial_accuracy_baseline)
+    std::optional<double> accuracy_baseline;  // its trial's trivial baseline (detail::trivial_baseline)
   };
   std::optional<Baseline> baseline;
 

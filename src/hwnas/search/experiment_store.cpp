@@ -184,12 +184,6 @@ std::vector<std::size_t> pareto_trials(const ExperimentRecord& record) {
   return front;
 }
 
-std::optional<double> trial_accuracy_baseline(const ExperimentRecord& record, const Trial& t) {
-  if (t.accuracy_baseline) return t.accuracy_baseline;
-  if (record.accuracy_baseline_range || t.rung != record.info.rungs - 1) return std::nullopt;
-  return record.info.accuracy_baseline;
-}
-
 std::vector<ParetoNetwork> pareto_networks(const ExperimentRecord& record) {
   const std::vector<std::size_t> front = pareto_trials(record);
   std::vector<ParetoNetwork> networks;
@@ -393,12 +387,6 @@ void ExperimentStore::update_config(const std::string& config_yaml, const std::v
   i.inputs = inputs;
   i.set_keys = set_keys;
   write_info(i, "updating the experiment's config");
-}
-
-void ExperimentStore::record_accuracy_baseline(double baseline) {
-  ExperimentInfo i = info();
-  i.accuracy_baseline = baseline;
-  write_info(i, "recording the accuracy baseline");
 }
 
 void ExperimentStore::write_info(const ExperimentInfo& info, const char* doing) {

@@ -52,12 +52,6 @@ struct ExperimentInfo {
   /// --resume refuses to take a budget key from the file that an override gave before
   /// (resume_checks.h). Empty in stores written before they were recorded (not checked).
   std::vector<std::string> set_keys;
-  /// The latest trivial baseline a top-rung evaluation measured on the accuracy scale
-  /// (AccuracyResult::baseline: a scene task's all-background mIoU or prior-box mAP@0.5,
-  /// x 100), in this process or a worker rank's; unset otherwise. It depends on the network
-  /// (its resolution), so compare a trial with its own, Trial::accuracy_baseline (a store
-  /// written before trials kept theirs: unknown); this one stays for compatibility.
-  std::optional<double> accuracy_baseline;
 };
 
 /// One accuracy evaluation as the store keeps it (the `evaluations` table).
@@ -120,12 +114,6 @@ struct ExperimentRecord {
   /// trials kept theirs: unknown).
   std::optional<std::pair<double, double>> accuracy_baseline_range;
 };
-
-/// The trivial baseline to compare trial `t` of `record` with: its own
-/// (Trial::accuracy_baseline); in a store written before trials kept theirs (no trial has
-/// one), the experiment's one stored value (info.accuracy_baseline) for a top-rung trial, as
-/// readers of such a store compared before; unset otherwise. For the report (h4, s30).
-std::optional<double> trial_accuracy_baseline(const ExperimentRecord& record, const Trial& t);
 
 /// The store file's name inside an experiment directory.
 inline constexpr const char* kExperimentStoreFile = "experiment.db";
@@ -206,9 +194,6 @@ class ExperimentStore {
   std::vector<StoredEvaluation> evaluations() const;
   /// Commits one accuracy evaluation at once (replacing one of the same genome and rung).
   void commit_evaluation(const StoredEvaluation& evaluation);
-
-  /// Records the top rung's trivial baseline (ExperimentInfo::accuracy_baseline), at once.
-  void record_accuracy_baseline(double baseline);
 
   /// Replaces the stored config text (a resume that changed only the budget), input
   /// digests (the same ones, or the first recorded for a store written before them) and

@@ -33,7 +33,6 @@ nlohmann::json info_to_json(const ExperimentInfo& info) {
   for (const InputDigest& input : info.inputs)
     j["inputs"].push_back({{"key", input.key}, {"path", input.path}, {"digest", input.digest}});
   j["set_keys"] = info.set_keys;
-  if (info.accuracy_baseline) j["accuracy_baseline"] = *info.accuracy_baseline;
   return j;
 }
 
@@ -60,8 +59,8 @@ ExperimentInfo info_from_json(const sqlite::Database& db, const nlohmann::json& 
                                input.at("digest").get<std::string>()});
     if (j.contains("set_keys"))  // absent in stores written before they were recorded
       info.set_keys = j.at("set_keys").get<std::vector<std::string>>();
-    if (j.contains("accuracy_baseline"))  // absent until measured, and in stores written before it was recorded
-      info.accuracy_baseline = j.at("accuracy_baseline").get<double>();
+    // A key read nowhere is ignored: "accuracy_baseline", the latest top-rung trivial
+    // baseline that stores of session 30 kept before each trial kept its own.
     return info;
   } catch (const nlohmann::json::exception&) {
     corrupt(db, "the experiment's record lacks a field or holds one of the wrong type");

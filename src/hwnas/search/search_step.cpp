@@ -56,8 +56,7 @@ struct RungAnswers {
 /// killed from outside (kill -9, the out-of-memory killer, kill) fails its trial, its
 /// reason naming who sends that signal, but is not stored either, so a step redone on
 /// --resume runs it again; hooks.note says so at once. A result's trivial baseline is
-/// stored with it (and a copy takes it too); a top-rung one is also the experiment's latest
-/// (ExperimentInfo::accuracy_baseline) when it differs.
+/// stored with it (and a copy takes it too).
 RungAnswers evaluate_rung(SearchParts& parts, ExperimentStore& store, LoopRecords& records,
                           const std::vector<space::Genome>& genomes, const std::vector<std::int64_t>& trial_indices,
                           std::int32_t rung, const SearchHooks& hooks) {
@@ -111,7 +110,6 @@ RungAnswers evaluate_rung(SearchParts& parts, ExperimentStore& store, LoopRecord
     }
     jobs.push_back({id, genomes[i], rung});
   }
-  const std::int32_t top = parts.cost_model.rungs() - 1;
   const auto on_result = [&](const AccuracyResult& r) {
     const auto i = static_cast<std::size_t>(r.id);
     HWNAS_CHECK(r.id >= 0 && i < genomes.size() && !results[i]);
@@ -131,10 +129,6 @@ RungAnswers evaluate_rung(SearchParts& parts, ExperimentStore& store, LoopRecord
     store.commit_evaluation(e);
     records.evaluations.insert_or_assign({genomes[i], rung}, e);
     if (keys[i]) records.add_key(*keys[i], rung, genomes[i]);
-    if (rung == top && r.baseline && r.baseline != records.accuracy_baseline) {
-      store.record_accuracy_baseline(*r.baseline);
-      records.accuracy_baseline = r.baseline;
-    }
     results[i] = r;
   };
   if (parts.pool != nullptr) {
@@ -215,7 +209,6 @@ LoopRecords LoopRecords::load(const ExperimentStore& store) {
     auto key = std::pair{e.genome, e.rung};
     r.evaluations.insert_or_assign(std::move(key), std::move(e));
   }
-  r.accuracy_baseline = store.info().accuracy_baseline;
   return r;
 }
 

@@ -22,7 +22,6 @@ struct LoopRecords {
   std::vector<std::vector<double>> fitness;  // of each trial, as the store holds it
   std::unordered_map<space::Genome, std::size_t, space::GenomeHash> evaluated;  // genome → trial index
   std::map<std::pair<space::Genome, std::int32_t>, StoredEvaluation> evaluations;  // (genome, rung) → result
-  std::optional<double> accuracy_baseline;  // the store's (ExperimentInfo::accuracy_baseline)
 
   /// Reads everything from `store`.
   static LoopRecords load(const ExperimentStore& store);
