@@ -402,6 +402,18 @@ TEST(SearchReport, AccuracyNamesItsMetricAndMetricsAreNeverMixed) {
   EXPECT_EQ(same.find(" (100 x mIoU)</td>"), std::string::npos);
 }
 
+// With rungs, the summary gives each rung's evaluations and copies, as hwnas search does.
+TEST(SearchReport, TheSummaryCountsEachRungsEvaluationsAndCopies) {
+  ExperimentReport e = synthetic_experiment("runs/rungs", 20);
+  e.record.rung_costs = {{0, 8, 1, 0, 3, 1.2}, {1, 4, 0, 0, 1, 3}};
+  EXPECT_NE(render_report({e}).find("<tr><th>accuracy evaluations by rung (wall time in the accuracy source)</th><td>"
+                                    "rung 0: 8 (1 failed) in 1.2 s, and 3 copies; rung 1: 4 in 3.0 s, and 1 copy"
+                                    "</td></tr>"),
+            std::string::npos);
+  e.record.rung_costs.pop_back();  // one rung: no such row
+  EXPECT_EQ(render_report({e}).find("by rung"), std::string::npos);
+}
+
 // complete_report reads the metric from the stored config (toy-space cannot be rebuilt: the
 // layers note says so, and the metric is still read).
 TEST(SearchReport, TheMetricIsReadFromTheStoredConfig) {

@@ -220,6 +220,35 @@ TEST(EvaluationCopy, EachTrialKeepsItsOwnEvaluationsBaseline) {
   EXPECT_EQ(evaluations[1].baseline, 7.292);
 }
 
+// With rungs, a copy is answered at each rung it reaches (Trial::copied_rungs) and counted
+// there in rung_costs, apart from the evaluations.
+TEST(EvaluationCopy, ACopyIsCountedAtEachRungItReaches) {
+  TestDir dir;
+  const FakeSpace space;
+  testing::FunctionCostModel cost(evaluation(), network_of, 2);
+  const space::Genome low_1{{0, 0, 0, 1, 0, 0, 0, 0}}, low_2{{0, 0, 0, 2, 0, 0, 0, 0}};
+  ScriptedStrategy strategy({kNetworkA, kCopyOfA, low_1, low_2});
+  ExperimentStore store = ExperimentStore::create(dir.file("e"), fake_info("scripted", 2));
+  // One bracket of 4 at rung 0; the best 2 (A and its copy, of one accuracy) go on to rung 1.
+  const FidelitySchedule schedule(FidelityMethod::successive_halving, 2, 2, 4);
+  const space::Filters no_filters;
+  search_loop({space, cost, strategy, no_filters, graph::Precision::int8, nullptr, &schedule}, store, {.trials = 4},
+              {});
+  EXPECT_EQ(cost.evaluations, 4);  // A, low_1 and low_2 at rung 0; A at rung 1
+  const ExperimentRecord r = read_experiment(dir.file("e"));
+  ASSERT_EQ(r.trials.size(), 4u);
+  EXPECT_EQ(r.trials[1].rung, 1);
+  EXPECT_EQ(r.trials[1].copy_of, 0);
+  EXPECT_EQ(r.trials[1].copied_rungs, 0b11u);
+  for (const std::size_t i : {0, 2, 3}) EXPECT_EQ(r.trials[i].copied_rungs, 0u) << i;
+  EXPECT_EQ(r.accuracy_copies, 1);
+  ASSERT_EQ(r.rung_costs.size(), 2u);
+  EXPECT_EQ(r.rung_costs[0].evaluations, 3);
+  EXPECT_EQ(r.rung_costs[0].copies, 1);
+  EXPECT_EQ(r.rung_costs[1].evaluations, 1);
+  EXPECT_EQ(r.rung_costs[1].copies, 1);
+}
+
 // A copy on the front is listed with its network, not beside it (s30 fresh-user finding 4).
 TEST(EvaluationCopy, TheParetoFrontListsEachNetworkOnce) {
   TestDir dir;

@@ -62,13 +62,14 @@ class FakeCostModel final : public CostModel {
 };
 
 /// Every genome feasible, its accuracy evaluation `evaluate` (failures included), its
-/// evaluation key `key` (none: every genome its own); counts the evaluations it runs. For
-/// loop tests without constraints.
+/// evaluation key `key` at every rung (none: every genome its own), `rungs` fidelity rungs;
+/// counts the evaluations it runs. For loop tests without constraints.
 class FunctionCostModel final : public CostModel {
  public:
   using Evaluate = std::function<AccuracyResult(const AccuracyJob&)>;
   using Key = std::function<std::optional<std::uint64_t>(const space::Genome&)>;
-  explicit FunctionCostModel(Evaluate evaluate, Key key = {}) : evaluate_(std::move(evaluate)), key_(std::move(key)) {}
+  explicit FunctionCostModel(Evaluate evaluate, Key key = {}, std::int32_t rungs = 1)
+      : evaluate_(std::move(evaluate)), key_(std::move(key)), rungs_(rungs) {}
 
   Trial screen(const space::Genome& genome) override {
     Trial t;
@@ -77,7 +78,7 @@ class FunctionCostModel final : public CostModel {
     t.feasible = true;
     return t;
   }
-  std::int32_t rungs() const override { return 1; }
+  std::int32_t rungs() const override { return rungs_; }
   AccuracyResult evaluate_accuracy(const AccuracyJob& job) const override {
     ++evaluations;
     return evaluate_(job);
@@ -98,6 +99,7 @@ class FunctionCostModel final : public CostModel {
  private:
   Evaluate evaluate_;
   Key key_;
+  std::int32_t rungs_;
 };
 
 /// What the loop tests store about an experiment on the fake problem.

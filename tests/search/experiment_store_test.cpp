@@ -325,6 +325,63 @@ TEST(ExperimentStore, EachRungsEvaluationsAndSecondsAreSummed) {
   EXPECT_DOUBLE_EQ(r.rung_costs[1].seconds, 30);
 }
 
+// A copy ran nothing at the rungs it was answered at (Trial::copied_rungs): rung_costs
+// counts it there, apart from the evaluations, also at a rung without any; a store written
+// before the rungs were recorded counts a copy at its top rung only.
+TEST(ExperimentStore, CopiesAreCountedAtEachRungTheyWereAnsweredAt) {
+  TestDir dir;
+  const std::string d = dir.file("run");
+  {
+    ExperimentInfo info = sample_info();
+    info.rungs = 3;
+    ExperimentStore store = ExperimentStore::create(d, info);
+    Trial evaluated = sample_trial(0, TrialStatus::ok);
+    evaluated.rung = 1;
+    Trial copy = sample_trial(1, TrialStatus::ok);  // of trial 0, at rungs 0 and 1
+    copy.rung = 1;
+    copy.accuracy_evaluated = false;
+    copy.copy_of = 0;
+    copy.reason = "accuracy at rung 1: as trial 0, the same network (not evaluated again)";
+    copy.copied_rungs = 0b11;
+    Trial copied_above = sample_trial(2, TrialStatus::ok);  // evaluated at rung 0, a copy at rung 2
+    copied_above.rung = 2;
+    copied_above.copy_of = 0;
+    copied_above.copied_rungs = 0b100;
+    store.commit_evaluation({evaluated.genome, 0, 40.0, "", 1});
+    store.commit_evaluation({evaluated.genome, 1, 50.0, "", 2});
+    store.commit_evaluation({copied_above.genome, 0, 40.0, "", 1});
+    store.commit_step({evaluated, copy, copied_above}, {{1, 2}, {1, 2}, {1, 2}}, {});
+  }
+  ExperimentRecord r = read_experiment(d);
+  ASSERT_EQ(r.trials.size(), 3u);
+  EXPECT_EQ(r.trials[0].copied_rungs, 0u);
+  EXPECT_EQ(r.trials[1].copied_rungs, 0b11u);
+  EXPECT_EQ(r.trials[2].copied_rungs, 0b100u);
+  EXPECT_EQ(r.accuracy_copies, 1);  // candidates copied at every rung they reached
+  ASSERT_EQ(r.rung_costs.size(), 3u);
+  EXPECT_EQ(r.rung_costs[0].evaluations, 2);
+  EXPECT_EQ(r.rung_costs[0].copies, 1);
+  EXPECT_EQ(r.rung_costs[1].evaluations, 1);
+  EXPECT_EQ(r.rung_costs[1].copies, 1);
+  EXPECT_EQ(r.rung_costs[2].rung, 2);  // copies only
+  EXPECT_EQ(r.rung_costs[2].evaluations, 0);
+  EXPECT_EQ(r.rung_costs[2].copies, 1);
+  EXPECT_EQ(rung_costs_text(r.rung_costs),
+            "rung 0: 2 in 2.0 s, and 1 copy; rung 1: 1 in 2.0 s, and 1 copy; rung 2: 0 in 0.0 s, and 1 copy");
+
+  sql(d + "/experiment.db", "ALTER TABLE trials DROP COLUMN copied_rungs");
+  r = read_experiment(d);
+  EXPECT_EQ(r.trials[0].copied_rungs, 0u);
+  EXPECT_EQ(r.trials[1].copied_rungs, 0b10u);  // its top rung's: the lower ones are unknown
+  EXPECT_EQ(r.trials[2].copied_rungs, 0b100u);
+  ASSERT_EQ(r.rung_costs.size(), 3u);
+  EXPECT_EQ(r.rung_costs[0].copies, 0);
+  EXPECT_EQ(r.rung_costs[1].copies, 1);
+  EXPECT_EQ(r.rung_costs[2].copies, 1);
+  { const ExperimentStore resumed = ExperimentStore::open(d); }  // adds the column; the older rows stay unknown
+  EXPECT_EQ(read_experiment(d).trials[1].copied_rungs, 0b10u);
+}
+
 // An evaluation killed from outside is not in the evaluations table (a redone step runs it
 // again), but its trial is stored failed at that rung: rung_costs counts it there, as failed
 // and killed, with the trial's seconds less its stored evaluations below (s29 fresh-user

@@ -494,6 +494,66 @@ std::string scene_search(const std::string& rest = "budget: {trials: 2}\n") {
          rest;
 }
 
+// hwnas search --json names the trial whose evaluation a copy took (copy_of; null for a
+// trial evaluated itself) and counts the copies of each rung (rung_costs' copies), as the
+// summary's by-rung line does. Under accuracy.train.resolution 32 the 4 genomes of this
+// space (resolution 28 or 32, kernel 3 or 5) are 2 networks: one bracket of 4 trains 2 at
+// rung 0, the best network's 2 genomes go on and 1 trains at rung 1.
+TEST(HybridSearchCli, JsonNamesEachCopysTrialAndCountsCopiesPerRung) {
+  HWNAS_REQUIRE_FASHION_MNIST();
+  const std::string space = write_temp(
+      "res_kernel.yaml",
+      "name: res-kernel\ndescription: four genomes, two networks at one resolution\ninput: {channels: 1, "
+      "resolution: [28, 32]}\nactivation: relu6\nstem: {channels: 16, kernel: 3, stride: 2}\nstages:\n  - {name: s1, "
+      "stride: 2, depth: [1], channels: 16, block: [ibn], kernel: [3, 5], expansion: [1], se: [false]}\nhead: {task: "
+      "classification, classes: 10, features: 32}\n");
+  const std::string config = "space: " + space +
+                             "\naccuracy: {train: {epochs: 1, threads: 1, resolution: 32}}\nmulti_fidelity:\n  "
+                             "method: successive_halving\n  eta: 2\n  candidates: 4\n  rungs: [{subset: 0.5}, {}]\n"
+                             "objective: {maximize: accuracy}\nstrategy: {name: random}\nseed: 1\nbudget: {trials: 4}\n";
+  const Result json = search(config, "copies_json", {"--json"});
+  ASSERT_EQ(json.status, 0) << json.err;
+  const nlohmann::json j = nlohmann::json::parse(json.out);
+  ASSERT_EQ(j["trials"].size(), 4U) << json.out;
+  std::vector<std::size_t> copies;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const nlohmann::json& t = j["trials"][i];
+    ASSERT_TRUE(t.contains("copy_of")) << t.dump();
+    if (t["copy_of"].is_null()) {
+      EXPECT_TRUE(t["accuracy_evaluated"]) << t.dump();
+      continue;
+    }
+    copies.push_back(i);
+    const auto source = t["copy_of"].get<std::size_t>();
+    ASSERT_LT(source, i) << t.dump();
+    EXPECT_TRUE(j["trials"][source]["copy_of"].is_null()) << j["trials"].dump();
+    EXPECT_FALSE(t["accuracy_evaluated"]) << t.dump();
+    EXPECT_NE(t["reason"].get<std::string>().find(fmt::format("as trial {}, the same network", source)),
+              std::string::npos)
+        << t.dump();
+  }
+  EXPECT_EQ(copies.size(), 2U) << j["trials"].dump();
+  EXPECT_EQ(j["evaluations"], 2);
+  EXPECT_EQ(j["copies"], 2);
+  ASSERT_EQ(j["rung_costs"].size(), 2U) << j["rung_costs"].dump();
+  EXPECT_EQ(j["rung_costs"][0]["evaluations"], 2);
+  EXPECT_EQ(j["rung_costs"][0]["copies"], 2);
+  EXPECT_EQ(j["rung_costs"][1]["evaluations"], 1);
+  EXPECT_EQ(j["rung_costs"][1]["copies"], 1);
+
+  const Result text = search(config, "copies_text");
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("2 candidates evaluated for accuracy (3 evaluations over 2 rungs; and 2 copies of a "
+                          "network evaluated before, not counted)"),
+            std::string::npos)
+      << text.out;
+  const std::size_t by_rung = text.out.find("accuracy evaluations by rung (wall time in the accuracy source): rung 0: 2 in ");
+  ASSERT_NE(by_rung, std::string::npos) << text.out;
+  const std::string line = text.out.substr(by_rung, text.out.find('\n', by_rung) - by_rung);
+  EXPECT_NE(line.find(" s, and 2 copies; rung 1: 1 in "), std::string::npos) << line;
+  EXPECT_TRUE(line.ends_with(" s, and 1 copy")) << line;
+}
+
 // s29 fresh-user finding 2: a scene search said "accuracy" only, though it is 100 x mIoU
 // (or 100 x mAP@0.5), and never showed the trivial baseline a network that learnt nothing scores.
 TEST(HybridSearchCli, ASceneSearchNamesItsMetricAndBaseline) {

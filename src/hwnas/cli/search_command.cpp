@@ -108,6 +108,12 @@ std::int64_t rung_evaluations(const search::ExperimentRecord& r) {
   return n;
 }
 
+/// The rungs with an evaluation (rung_costs also lists one with copies only).
+std::int64_t evaluated_rungs(const search::ExperimentRecord& r) {
+  return std::count_if(r.rung_costs.begin(), r.rung_costs.end(),
+                       [](const search::RungCost& c) { return c.evaluations > 0; });
+}
+
 /// What the experiment's accuracy is (s29 fresh-user finding 2: a scene search's
 /// "accuracy" is 100 x mIoU or 100 x mAP@0.5, and a network that learnt nothing scores
 /// the trivial baseline): accuracy_source.h's words for its config.
@@ -151,7 +157,7 @@ nlohmann::ordered_json result_json(const search::SearchResult& result, double wa
   for (const search::RungCost& c : r.rung_costs)
     rungs.push_back(
         {{"rung", c.rung}, {"evaluations", c.evaluations}, {"failed", c.failed}, {"killed", c.killed},
-         {"seconds", json_number(c.seconds)}});
+         {"copies", c.copies}, {"seconds", json_number(c.seconds)}});
   return {{"evaluations", r.accuracy_evaluations},  // candidates evaluated for accuracy (budget.evaluations')
           {"copies", r.accuracy_copies},  // candidates answered with another's evaluation (the same network)
           {"rung_evaluations", rung_evaluations(r)},
@@ -204,9 +210,9 @@ void print_human(const search::SearchResult& result, const std::string& dir, dou
                                           r.accuracy_copies == 1 ? "copy" : "copies")
                             : "";
   const std::string accuracy =
-      r.rung_costs.size() > 1
+      evaluated_rungs(r) > 1
           ? fmt::format("{} evaluated for accuracy ({} over {} rungs{})", plural(r.accuracy_evaluations, "candidate"),
-                        plural(rung_evaluations(r), "evaluation"), r.rung_costs.size(),
+                        plural(rung_evaluations(r), "evaluation"), evaluated_rungs(r),
                         copies.empty() ? "" : "; " + copies)
           : plural(r.accuracy_evaluations, "accuracy evaluation") + (copies.empty() ? "" : " (" + copies + ")");
   fmt::print("search stopped: {}\n{}: {}, {}, {} answered from the records\n", printable(result.outcome.message),

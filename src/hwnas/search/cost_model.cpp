@@ -211,6 +211,7 @@ void CostModel::finish(Trial& trial, const AccuracyResult& result, std::int32_t 
   trial.copy_of = copy_of.empty() ? std::nullopt : copy_trial;
   trial.accuracy_baseline = result.accuracy ? result.baseline : std::nullopt;
   const std::string prefix = rungs() > 1 ? fmt::format("accuracy at rung {}: ", rung) : std::string("accuracy: ");
+  if (!copy_of.empty()) trial.copied_rungs |= 1U << rung;
   if (copy_of.empty()) {
     trial.accuracy_evaluated = true;
     trial.seconds += result.seconds;

@@ -68,7 +68,7 @@ class CostModel {
   /// running (evaluation_key): accuracy_evaluated and seconds are left as they are, and the
   /// reason says "accuracy: as trial 3, the same network (not evaluated again)" (or the
   /// failure's reason, then that); `copy_trial` is that trial's index (Trial::copy_of),
-  /// unset when its trial was never stored.
+  /// unset when its trial was never stored; Trial::copied_rungs gets the rung's bit.
   void finish(Trial& trial, const AccuracyResult& result, std::int32_t rung, const std::string& copy_of = "",
               std::optional<std::int64_t> copy_trial = std::nullopt) const;
 

@@ -48,7 +48,8 @@ CREATE TABLE trials (
   seconds               REAL NOT NULL,
   fitness_json          TEXT NOT NULL,
   accuracy_baseline     REAL,
-  copy_of               INTEGER
+  copy_of               INTEGER,
+  copied_rungs          INTEGER
 );
 CREATE TABLE state (
   id            INTEGER PRIMARY KEY CHECK (id = 0),
@@ -111,6 +112,17 @@ std::string_view status_name(TrialStatus status) {
   return "failed";
 }
 
+namespace {
+
+/// The entry of `rung` in `costs` (ascending by rung), added when missing.
+RungCost& cost_of_rung(std::vector<RungCost>& costs, std::int32_t rung) {
+  auto at = std::find_if(costs.begin(), costs.end(), [&](const RungCost& c) { return c.rung >= rung; });
+  if (at == costs.end() || at->rung != rung) at = costs.insert(at, RungCost{rung});
+  return *at;
+}
+
+}  // namespace
+
 ExperimentRecord read_experiment(const std::string& dir) {
   const sqlite::Database db = open_existing(dir, sqlite::OpenMode::read_only);
   ExperimentRecord record;
@@ -123,7 +135,7 @@ ExperimentRecord read_experiment(const std::string& dir) {
                               "rung ORDER BY rung");
   while (costs.step("reading the accuracy evaluations' costs"))
     record.rung_costs.push_back({static_cast<std::int32_t>(costs.integer(0)), costs.integer(1), costs.integer(2), 0,
-                                 costs.real(3)});
+                                 0, costs.real(3)});
   sqlite::Statement killed(db, R"sql(
     SELECT t.rung, COUNT(*),
            SUM(t.seconds - COALESCE((SELECT SUM(e.seconds) FROM evaluations e
@@ -133,19 +145,19 @@ ExperimentRecord read_experiment(const std::string& dir) {
       AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.genome = t.genome AND e.rung = t.rung)
     GROUP BY t.rung)sql");
   while (killed.step("reading the accuracy evaluations killed from outside")) {
-    const auto rung = static_cast<std::int32_t>(killed.integer(0));
-    auto at = std::find_if(record.rung_costs.begin(), record.rung_costs.end(),
-                           [&](const RungCost& c) { return c.rung >= rung; });
-    if (at == record.rung_costs.end() || at->rung != rung) at = record.rung_costs.insert(at, RungCost{rung});
-    at->evaluations += killed.integer(1);
-    at->failed += killed.integer(1);
-    at->killed += killed.integer(1);
-    at->seconds += killed.real(2);
+    RungCost& at = cost_of_rung(record.rung_costs, static_cast<std::int32_t>(killed.integer(0)));
+    at.evaluations += killed.integer(1);
+    at.failed += killed.integer(1);
+    at.killed += killed.integer(1);
+    at.seconds += killed.real(2);
   }
   db.exec("COMMIT", "reading the experiment");
   for (const Trial& t : record.trials) {
     record.accuracy_evaluations += t.accuracy_evaluated ? 1 : 0;
     record.accuracy_copies += accuracy_copied(t) ? 1 : 0;
+    std::int32_t rung = 0;
+    for (std::uint32_t bits = t.copied_rungs; bits != 0; bits >>= 1U, ++rung)
+      if ((bits & 1U) != 0) ++cost_of_rung(record.rung_costs, rung).copies;
     record.latency_evaluations += t.metrics.latency_ms ? 1 : 0;
     if (t.accuracy_baseline && t.rung == record.info.rungs - 1) {
       auto& range = record.accuracy_baseline_range;
@@ -283,7 +295,8 @@ ExperimentStore ExperimentStore::open(const std::string& dir, FileLock lock, sql
   // older store gets them (its earlier rows' stay NULL: unknown).
   for (const auto& [table, column, type] : {std::tuple{"trials", "accuracy_baseline", "REAL"},
                                             std::tuple{"evaluations", "baseline", "REAL"},
-                                            std::tuple{"trials", "copy_of", "INTEGER"}})
+                                            std::tuple{"trials", "copy_of", "INTEGER"},
+                                            std::tuple{"trials", "copied_rungs", "INTEGER"}})
     if (!store_rows::has_column(store.db_, table, column))
       store.db_.exec(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", table, column, type),
                      "adding the baseline and copy columns");
@@ -307,8 +320,8 @@ void ExperimentStore::commit_step(const std::vector<Trial>& trials, const std::v
     sqlite::Statement insert(db_,
                              "INSERT INTO trials (trial_index, genome, arch, status, feasible, reason, accuracy, "
                              "latency_ms, peak_activation_bytes, weight_bytes, params, macs, accuracy_evaluated, "
-                             "rung, seconds, fitness_json, accuracy_baseline, copy_of) VALUES (?1, ?2, ?3, ?4, ?5, "
-                             "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+                             "rung, seconds, fitness_json, accuracy_baseline, copy_of, copied_rungs) VALUES (?1, ?2, "
+                             "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)");
     insert.bind(1, t.index);
     insert.bind(2, space::to_text(t.genome));
     insert.bind(3, t.arch);
@@ -328,6 +341,7 @@ void ExperimentStore::commit_step(const std::vector<Trial>& trials, const std::v
     insert.bind(17, t.accuracy_baseline);
     if (t.copy_of) insert.bind(18, *t.copy_of);
     else insert.bind(18, std::optional<double>{});  // NULL
+    insert.bind(19, std::int64_t{t.copied_rungs});
     insert.step("storing a trial");
   }
   sqlite::Statement put(db_,
@@ -400,12 +414,13 @@ void ExperimentStore::write_info(const ExperimentInfo& info, const char* doing) 
 std::string rung_costs_text(const std::vector<RungCost>& costs) {
   std::string text;
   for (const RungCost& c : costs)
-    text += fmt::format("{}rung {}: {}{} in {:.1f} s", text.empty() ? "" : "; ", c.rung, c.evaluations,
+    text += fmt::format("{}rung {}: {}{} in {:.1f} s{}", text.empty() ? "" : "; ", c.rung, c.evaluations,
                         c.failed == 0   ? ""
                         : c.killed == 0 ? fmt::format(" ({} failed)", c.failed)
                                         : fmt::format(" ({} failed, {} of them killed from outside)", c.failed,
                                                       c.killed),
-                        c.seconds);
+                        c.seconds,
+                        c.copies == 0 ? "" : fmt::format(", and {} {}", c.copies, c.copies == 1 ? "copy" : "copies"));
   return text;
 }
 

@@ -81,18 +81,20 @@ struct SearchState {
 /// redone step runs them again: a stored trial failed at a rung with no stored evaluation
 /// there. Their seconds are the trial's less its stored evaluations at lower rungs (so its
 /// screening, milliseconds, too). A killed evaluation of a step an interruption dropped is
-/// in neither table and is not counted.
+/// in neither table and is not counted. Apart from them, the copies answered at the rung,
+/// which ran nothing (the trials' Trial::copied_rungs).
 struct RungCost {
   std::int32_t rung = 0;
   std::int64_t evaluations = 0;  // run at this rung, failed ones included
   std::int64_t failed = 0;       // of them, killed ones included
   std::int64_t killed = 0;       // of the failed ones, killed from outside
-  double seconds = 0;            // their wall time, summed (time in the accuracy source)
+  std::int64_t copies = 0;       // trials answered here with another's evaluation: not run, not in evaluations
+  double seconds = 0;            // the evaluations' wall time, summed (time in the accuracy source)
 };
 
-/// "rung 0: 8 in 1.2 s; rung 1: 4 (3 failed, 2 of them killed from outside) in 3.0 s"
-/// (evaluations, the failed and killed ones among them when any, and their wall time per
-/// rung), as hwnas search and hwnas report print it.
+/// "rung 0: 8 in 1.2 s, and 3 copies; rung 1: 4 (3 failed, 2 of them killed from outside)
+/// in 3.0 s" (evaluations, the failed and killed ones among them when any, their wall time
+/// and the copies when any, per rung), as hwnas search and hwnas report print it.
 std::string rung_costs_text(const std::vector<RungCost>& costs);
 
 /// Everything `hwnas report` and `hwnas search --json` need from a finished (or running,
@@ -108,7 +110,7 @@ struct ExperimentRecord {
   std::int64_t accuracy_evaluations = 0;  // trials with accuracy_evaluated
   std::int64_t accuracy_copies = 0;       // trials whose accuracy is another's evaluation (accuracy_copied)
   std::int64_t latency_evaluations = 0;   // trials whose latency was computed
-  std::vector<RungCost> rung_costs;       // rungs with an evaluation, ascending
+  std::vector<RungCost> rung_costs;       // rungs with an evaluation or a copy, ascending
   /// The lowest and highest Trial::accuracy_baseline of the top-rung trials (equal when
   /// one value); unset when no trial has one (none measured, or a store written before
   /// trials kept theirs: unknown).

@@ -99,6 +99,8 @@ Trial read_trial(const sqlite::Database& db, const sqlite::Statement& q) {
   t.seconds = q.real(14);
   t.accuracy_baseline = q.optional_real(16);
   if (!q.is_null(17)) t.copy_of = q.integer(17);
+  if (!q.is_null(18)) t.copied_rungs = static_cast<std::uint32_t>(q.integer(18));
+  else if (t.copy_of || accuracy_copied(t)) t.copied_rungs = 1U << t.rung;  // an older store: its top rung's
   return t;
 }
 
@@ -131,7 +133,8 @@ std::vector<Trial> load_trials(const sqlite::Database& db, std::vector<std::vect
                                       "latency_ms, peak_activation_bytes, weight_bytes, params, macs, "
                                       "accuracy_evaluated, rung, seconds, fitness_json, ") +
                               (has_column(db, "trials", "accuracy_baseline") ? "accuracy_baseline" : "NULL") + ", " +
-                              (has_column(db, "trials", "copy_of") ? "copy_of" : "NULL") +
+                              (has_column(db, "trials", "copy_of") ? "copy_of" : "NULL") + ", " +
+                              (has_column(db, "trials", "copied_rungs") ? "copied_rungs" : "NULL") +
                               " FROM trials ORDER BY trial_index");
   std::vector<Trial> trials;
   while (q.step("reading the trials")) {

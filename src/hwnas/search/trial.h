@@ -52,6 +52,12 @@ struct Trial {
   /// own, for a copy of an evaluation whose trial was never stored (the reason names its
   /// architecture), and in stores written before it was recorded.
   std::optional<std::int64_t> copy_of;
+  /// The rungs at which its accuracy was another trial's evaluation (a copy), as bits: bit
+  /// k for rung k (rungs <= 10). A copy (accuracy_copied) has the bit of every rung it
+  /// reached; a candidate evaluated at a lower rung may have only the top one's. In a store
+  /// written before it was recorded: the bit of `rung` for a copy there (copy_of, or
+  /// accuracy_copied), as the lower rungs' are unknown.
+  std::uint32_t copied_rungs = 0;
 };
 
 /// Whether `t` took its accuracy from another trial's evaluation at every rung it reached,
