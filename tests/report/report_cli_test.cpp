@@ -149,8 +149,8 @@ TEST(ReportCli, AMultiFidelitySearchShowsItsTopRungAsFinal) {
   EXPECT_EQ(page.find("Per-layer latency is not shown"), std::string::npos);
 }
 
-// s30: the scenes' trivial baseline that hwnas search stored (ExperimentInfo::
-// accuracy_baseline) reaches the page: named beside the metric in the summary, the scatter
+// s30: the scenes' trivial baseline that hwnas search stored with each trial
+// (Trial::accuracy_baseline) reaches the page: named beside the metric in the summary, the scatter
 // and the tables, and the trials at or below it marked; Chromium shows them and logs
 // nothing. Without a stored baseline, none of it.
 TEST(ReportCli, TheStoredTrivialBaselineIsShownAndTrialsNoBetterAreMarked) {
@@ -246,14 +246,13 @@ TEST(ReportCli, BadInputWritesNothing) {
   expect_bad_input({"report", (scratch / "plain").string()}, "not an hwnas experiment (no experiment.db in it)");
   expect_bad_input({"report", (scratch / "missing").string()}, "no such experiment directory");
   expect_bad_input({"report", empty}, empty + ": the experiment has no trials yet");
-  // A store that is not SQLite: not "or a new file name", which report cannot use (s30
-  // fresh-user finding 12).
+  // A store that is not SQLite: not "or a new file name", which report cannot use.
   fs::create_directories(scratch / "junk");
   std::ofstream(scratch / "junk" / "experiment.db") << "junk\n";
   const std::string junk = (scratch / "junk").string();
-  expect_bad_input({"report", junk}, junk + ": not an hwnas experiment (" + junk +
-                                         "/experiment.db is not an SQLite database: not written by hwnas search); "
-                                         "give the --out directory of a search\n");
+  expect_bad_input({"report", junk}, "experiment store '" + junk +
+                                         "/experiment.db': not an SQLite database (file is not a database); give "
+                                         "the --out directory of a search\n");
   EXPECT_EQ(read_file(junk + "/experiment.db"), "junk\n");
   expect_bad_input({"report", dir, empty, "--out", (scratch / "x.html").string()}, "has no trials yet");
   expect_bad_input({"report", dir, dir}, "2 experiments given: give --out FILE.html");

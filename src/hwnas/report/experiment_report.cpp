@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
@@ -76,24 +75,6 @@ void add_layers_and_baseline(ExperimentReport& e, const search::ExperimentConfig
   }
 }
 
-// A DIR/experiment.db that is not an SQLite file at all: read_experiment's message (base/
-// sqlite.cpp) would offer "or a new file name", which a report cannot use (s30 fresh-user
-// finding 12). An empty file is left to read_experiment ("holds no experiment store yet").
-void check_store_file(const std::string& dir) {
-  const fs::path store = fs::path(dir) / search::kExperimentStoreFile;
-  std::error_code ec;
-  if (!fs::is_regular_file(store, ec) || fs::file_size(store, ec) == 0 || ec) return;
-  static constexpr char kMagic[] = "SQLite format 3";  // with its '\0', the first 16 bytes of every SQLite file
-  char head[sizeof kMagic] = {};
-  std::ifstream in(store, std::ios::binary);
-  if (!in.is_open()) return;  // unreadable: read_experiment names it
-  in.read(head, sizeof head);
-  if (in.gcount() == std::streamsize(sizeof head) && std::equal(head, head + sizeof head, kMagic)) return;
-  throw UserError(fmt::format("{}: not an hwnas experiment ({} is not an SQLite database: not written by hwnas "
-                              "search); give the --out directory of a search",
-                              dir, store.string()));
-}
-
 }  // namespace
 
 ExperimentReport complete_report(search::ExperimentRecord record) {
@@ -145,7 +126,6 @@ std::string write_report(const std::vector<std::string>& dirs, const std::string
         throw UserError(fmt::format("{}: given twice (as '{}' and '{}'); name each experiment directory once", dir,
                                     dirs[j], dir));
     }
-    check_store_file(dir);
     records.push_back(search::read_experiment(dir));
     if (records.back().trials.empty())
       throw UserError(fmt::format("{}: the experiment has no trials yet; run hwnas search on it first", dir));

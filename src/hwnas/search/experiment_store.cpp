@@ -74,7 +74,8 @@ CREATE TABLE evaluations (
 const sqlite::Schema& schema() {
   static const sqlite::Schema kStore{"experiment store", kApplicationId, ExperimentStore::kSchemaVersion, kSchema,
                                      "the search was stopped before it stored anything; start it again without "
-                                     "--resume"};
+                                     "--resume",
+                                     "give the --out directory of a search"};
   return kStore;
 }
 
