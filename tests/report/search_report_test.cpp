@@ -10,6 +10,7 @@
 #include <string>
 
 #include "hwnas/base/error.h"
+#include "hwnas/report/html.h"
 #include "hwnas/report/search_plots.h"
 #include "hwnas/report/search_report.h"
 #include "hwnas/search/accuracy_pool.h"
@@ -99,13 +100,15 @@ TEST(SearchReport, ParetoTableHoldsExactlyTheFront) {
 // A copy of `source`'s evaluation as CostModel::finish leaves it: its reason ("accuracy: as
 // trial 3, the same network (not evaluated again)") and Trial::copy_of (unset for an
 // evaluation whose trial was never stored), which the report reads.
-search::Trial finished_copy(const std::string& source, std::optional<std::int64_t> source_trial) {
+// With `result`, a failure's (`source` empty: the evaluation's own).
+search::Trial finished_copy(const std::string& source, std::optional<std::int64_t> source_trial,
+                            const search::AccuracyResult& result = {0, 50.0}) {
   const YAML::Node root = YAML::Load(
       "space: mobilenet-cls\naccuracy: {command: [/bin/true, '{model}']}\nobjective: {maximize: accuracy}\n");
   const auto space = space::make_space("mobilenet-cls", {});
   const auto cost = search::make_cost_model(root, "exp.yaml", *space);
   search::Trial t;
-  cost->finish(t, search::AccuracyResult{0, 50.0}, cost->rungs() - 1, source, source_trial);
+  cost->finish(t, result, cost->rungs() - 1, source, source_trial);
   return t;
 }
 
@@ -336,7 +339,58 @@ TEST(SearchReport, OnlyTopRungTrialsAreDrawnAtTheirAccuracy) {
   const double strip = circle_y(scatter, screened.front());
   for (const std::int64_t i : screened) EXPECT_EQ(circle_y(scatter, i), strip) << "trial " << i;
   for (const std::int64_t i : top) EXPECT_LT(circle_y(scatter, i), strip - 10) << "trial " << i;
-  EXPECT_NE(scatter.find("accuracy 99.5 at fidelity rung 0 of 1"), std::string::npos);
+  // s31 fresh-user finding 14: "at fidelity rung 1 of 1" read as "rung 1 of 1 rung", and a
+  // copy's tip had no rung. Rungs are named 0-based, as the trials' reasons do.
+  EXPECT_NE(scatter.find(fmt::format("<title>trial {}: arch-{} | accuracy 99.5 at rung 0 of rungs 0-1 |",
+                                     screened.front(), screened.front())),
+            std::string::npos);
+  const search::Trial& trained = e.record.trials[top.front()];
+  EXPECT_NE(scatter.find(fmt::format("<title>trial {}: arch-{} | accuracy {:.4g} at rung 1 of rungs 0-1, full fidelity |",
+                                     trained.index, trained.index, *trained.metrics.accuracy)),
+            std::string::npos);
+  EXPECT_EQ(scatter.find(" of 1"), std::string::npos);
+  search::Trial copy = trained;  // another genome, the same network: its evaluation at rung 1
+  copy.index = static_cast<std::int64_t>(e.record.trials.size());
+  copy.accuracy_evaluated = false;
+  copy.copy_of = trained.index;
+  copy.reason = fmt::format("accuracy at rung 1: as trial {}, the same network (not evaluated again)", trained.index);
+  e.record.trials.push_back(copy);
+  e.record.fitness.push_back(e.record.fitness[trained.index]);
+  EXPECT_NE(part(render_report({e}), "<h3>All trials")
+                .find(fmt::format("<title>trial {}: arch-{} | accuracy {:.4g} at rung 1 of rungs 0-1, full fidelity |",
+                                  copy.index, trained.index, *trained.metrics.accuracy)),
+            std::string::npos);
+}
+
+// s31 fresh-user finding 14: one failure was listed twice, its evaluation's trial and its
+// copies' (" (as trial 2, the same network)"), so the most frequent looked like two.
+TEST(SearchReport, ACopysFailureIsCountedWithItsEvaluation) {
+  ExperimentReport e = synthetic_experiment("runs/fails", 20);
+  search::ExperimentRecord& r = e.record;
+  const std::string boom = "'python3' exited with status 1; stderr ends: 'boom'";
+  const auto add = [&](const std::string& source, std::optional<std::int64_t> source_trial) {
+    search::Trial t = finished_copy(source, source_trial, {0, std::nullopt, boom});
+    t.index = static_cast<std::int64_t>(r.trials.size());
+    t.genome.genes = {4, 4, static_cast<std::uint16_t>(t.index)};
+    t.arch = "boom-arch";
+    r.fitness.push_back({});
+    r.trials.push_back(t);
+    return t.index;
+  };
+  const std::int64_t first = add("", std::nullopt);
+  ASSERT_EQ(r.trials[first].reason, "accuracy: " + boom);
+  for (int k = 0; k < 3; ++k) add(fmt::format("trial {}", first), first);
+  ASSERT_EQ(r.trials.back().reason, "accuracy: " + boom + fmt::format(" (as trial {}, the same network)", first));
+  const std::string failed = part(render_report({e}), "<h3>Failed trials");
+  // Most frequent first: above the synthetic experiment's latency failure (trial 10).
+  EXPECT_NE(failed.find("<tr><th>trials</th><th>reason</th></tr>\n<tr><td class=\"num\">1, and 3 copies</td><td><code>"
+                        "accuracy: " + escape_html(boom) + "</code></td></tr>\n<tr><td class=\"num\">1</td><td><code>latency: "),
+            std::string::npos)
+      << failed;
+  EXPECT_EQ(failed.find("the same network"), std::string::npos);
+  // Copies without their evaluation's trial (one never stored): a row of their own.
+  r.trials[first].reason = "accuracy: another failure";
+  EXPECT_NE(part(render_report({e}), "<h3>Failed trials").find("<td class=\"num\">3 copies</td>"), std::string::npos);
 }
 
 TEST(SearchReport, SaysWhetherAccuracyWasNeverAskedOrAlwaysFailed) {
@@ -412,6 +466,41 @@ TEST(SearchReport, TheSummaryCountsEachRungsEvaluationsAndCopies) {
             std::string::npos);
   e.record.rung_costs.pop_back();  // one rung: no such row
   EXPECT_EQ(render_report({e}).find("by rung"), std::string::npos);
+}
+
+// s31 fresh-user finding 14: the comparison's "accuracy evaluations" column showed a
+// multi-fidelity run's candidates (3, while it made 4 evaluations), which its own section
+// calls "candidates evaluated for accuracy". The column and the progress axis say so, and
+// the cells give both counts as hwnas search prints them.
+TEST(SearchReport, TheComparisonCountsCandidatesWhenAnExperimentHasRungs) {
+  ExperimentReport mf = synthetic_experiment("runs/mf", 20), sf = synthetic_experiment("runs/sf", 20);
+  mf.record.info.rungs = 2;
+  for (search::Trial& t : mf.record.trials) t.rung = 1;
+  mf.record.accuracy_copies = 13;
+  mf.record.rung_costs = {{0, 3, 0, 0, 12, 1.2}, {1, 2, 0, 0, 1, 3}};
+  const std::int64_t candidates = mf.record.accuracy_evaluations;
+  ASSERT_NE(candidates, 5);
+  const std::string page = render_report({mf, sf});
+  const std::string comparison = part(page, "<h2>Comparison</h2>");
+  EXPECT_NE(comparison.find("<th>trials</th><th>candidates evaluated for accuracy</th>"), std::string::npos);
+  EXPECT_NE(comparison.find(fmt::format("<td class=\"num\">{} (5 evaluations over 2 rungs; and 13 copies)</td>",
+                                        candidates)),
+            std::string::npos)
+      << comparison;
+  EXPECT_NE(comparison.find(fmt::format("<td class=\"num\">{}</td><td class=\"num\">",
+                                        sf.record.accuracy_evaluations)),
+            std::string::npos);
+  EXPECT_NE(part(page, "<h3>Search progress").find(">candidates evaluated for accuracy</text>"), std::string::npos);
+  EXPECT_NE(part(page, "<section id=\"experiment-1\">")
+                .find(fmt::format("<tr><th>candidates evaluated for accuracy</th><td>{} (5 evaluations over 2 rungs; "
+                                  "and 13 copies of a network evaluated before, not counted)</td></tr>",
+                                  candidates)),
+            std::string::npos);
+
+  const std::string single = render_report({sf, sf});
+  EXPECT_NE(part(single, "<h2>Comparison</h2>").find("<th>trials</th><th>accuracy evaluations</th>"),
+            std::string::npos);
+  EXPECT_EQ(single.find("candidates"), std::string::npos);
 }
 
 // complete_report reads the metric from the stored config (toy-space cannot be rebuilt: the
@@ -520,7 +609,17 @@ TEST(SearchReport, TheTrivialBaselineIsNamedAndTrialsNoBetterAreMarked) {
   rungs.record.info.rungs = 2;
   for (search::Trial& t : rungs.record.trials) t.rung = t.index == *expected.begin() ? 0 : 1;
   expected.erase(expected.begin());
-  EXPECT_EQ(marked_tips(part(render_report({rungs}), "<h3>All trials"), note), expected);
+  const std::string by_rung = render_report({rungs});
+  EXPECT_EQ(marked_tips(part(by_rung, "<h3>All trials"), note), expected);
+  // The counts say so (s31 fresh-user finding 14).
+  EXPECT_NE(by_rung.find(fmt::format("prior-box {} (100 x mAP@0.5); {} top-rung trials at or below it: they learnt "
+                                     "nothing; train longer (accuracy.train.epochs, scenes, subset); trials stopped "
+                                     "at a lower rung are not compared</td>",
+                                     value, expected.size())),
+            std::string::npos);
+  EXPECT_NE(by_rung.find(fmt::format(">prior-box baseline {} ({} top-rung trials at or below)</text>", value,
+                                     expected.size())),
+            std::string::npos);
 
   // No baseline, or no name for it (an accuracy that has none): the page is as it was.
   ExperimentReport plain = e;

@@ -75,6 +75,24 @@ void add_layers_and_baseline(ExperimentReport& e, const search::ExperimentConfig
   }
 }
 
+// `hwnas report mf3/experiment.db` (or the experiment file): DIR is positional and --out is
+// the page, so the store's own "--out names the experiment's directory" does not apply
+// (s31 fresh-user finding 13).
+void check_is_not_a_file(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_regular_file(dir, ec)) return;
+  const fs::path file(dir);
+  if (file.filename() == search::kExperimentStoreFile) {
+    const std::string holder = file.has_parent_path() ? file.parent_path().string() : ".";
+    throw UserError(fmt::format("{}: is a file, not an experiment directory; give the directory that holds it "
+                                "(hwnas report {})",
+                                dir, holder));
+  }
+  throw UserError(fmt::format("{}: is a file, not an experiment directory; give the directory that hwnas search "
+                              "wrote (its --out)",
+                              dir));
+}
+
 }  // namespace
 
 ExperimentReport complete_report(search::ExperimentRecord record) {
@@ -120,6 +138,7 @@ std::string write_report(const std::vector<std::string>& dirs, const std::string
   std::vector<FileRole> inputs;
   for (std::size_t i = 0; i < dirs.size(); ++i) {
     const std::string& dir = dirs[i];
+    check_is_not_a_file(dir);
     for (std::size_t j = 0; j < i; ++j) {
       std::error_code ec;
       if (dirs[j] == dir || fs::equivalent(dirs[j], dir, ec))

@@ -37,7 +37,8 @@ std::string trial_tip(const ExperimentReport& e, const search::Trial& t) {
   const std::int32_t rungs = e.record.info.rungs;
   std::string tip = fmt::format("trial {}: {}", t.index, t.arch);
   if (t.metrics.accuracy) tip += fmt::format(" | accuracy {}", short_number(*t.metrics.accuracy));
-  if (rungs > 1 && t.accuracy_evaluated) tip += fmt::format(" at fidelity rung {} of {}", t.rung, rungs - 1);
+  // A copy's too: its value is its rung's (s31 fresh-user finding 14).
+  if (rungs > 1 && t.metrics.accuracy) tip += " at " + rung_text(t.rung, rungs);
   if (const std::string note = learnt_nothing_note(e, t); !note.empty()) tip += " (" + note + ")";
   if (t.metrics.latency_ms) tip += fmt::format(" | latency {} ms", short_number(*t.metrics.latency_ms));
   tip += fmt::format(" | peak activation {} KiB", short_number(t.metrics.peak_activation_bytes / 1024.0));
@@ -54,6 +55,17 @@ bool final_ok(const search::ExperimentRecord& r, const search::Trial& t) {
 }
 
 }  // namespace
+
+std::int64_t evaluated_rungs(const search::ExperimentRecord& r) {
+  return std::count_if(r.rung_costs.begin(), r.rung_costs.end(),
+                       [](const search::RungCost& c) { return c.evaluations > 0; });
+}
+
+bool counts_candidates(const search::ExperimentRecord& r) { return evaluated_rungs(r) > 1; }
+
+std::string rung_text(std::int32_t rung, std::int32_t rungs) {
+  return fmt::format("rung {} of rungs 0-{}{}", rung, rungs - 1, rung == rungs - 1 ? ", full fidelity" : "");
+}
 
 std::optional<double> trivial_baseline(const ExperimentReport& e, const search::Trial& t) {
   if (e.accuracy_baseline_name.empty()) return std::nullopt;
@@ -271,9 +283,9 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
       plane.y == Quantity::accuracy && range && (!y_at_least || range->second >= *y_at_least)) {
     const bool several = range_text(*range) != short_number(range->first);  // they differ at 4 digits
     lines.push_back({false, range->second,
-                     fmt::format("{} baseline {} ({} trial{} at or below{})", e.accuracy_baseline_name,
-                                 range_text(*range), learnt_nothing, learnt_nothing == 1 ? "" : "s",
-                                 several ? " their own" : ""),
+                     fmt::format("{} baseline {} ({} {}trial{} at or below{})", e.accuracy_baseline_name,
+                                 range_text(*range), learnt_nothing, rungs > 1 ? "top-rung " : "",
+                                 learnt_nothing == 1 ? "" : "s", several ? " their own" : ""),
                      "#9467bd"});
     if (several && (!y_at_least || range->first >= *y_at_least)) lines.push_back({false, range->first, "", "#9467bd"});
   }
@@ -289,7 +301,7 @@ std::string trials_scatter(const ExperimentReport& e, const Plane& plane, const 
 
 std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments) {
   const std::vector<std::string>& names = experiments.front().record.info.objective_names;
-  bool any_accuracy = false, all_accuracy = true;
+  bool any_accuracy = false, all_accuracy = true, candidates = false;
   const bool by_metric = std::find(names.begin(), names.end(), "accuracy") != names.end();
   const std::string& metric = experiments.front().accuracy_metric;
   // The axis names the trivial baseline only when every curve has the same.
@@ -299,6 +311,7 @@ std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments) 
     if (accuracy_words(e) != words) words = metric;
     const bool accuracy = e.record.accuracy_evaluations > 0;
     any_accuracy = any_accuracy || accuracy, all_accuracy = all_accuracy && accuracy;
+    candidates = candidates || counts_candidates(e.record);
   }
   // Pareto searches are followed by the hypervolume of their feasible front, with the
   // worst feasible value of each objective over all the experiments as the reference.
@@ -340,9 +353,12 @@ std::string best_so_far_chart(const std::vector<ExperimentReport>& experiments) 
     if (!best) s.label += ": no feasible trial";
     series.push_back(std::move(s));
   }
-  const std::string x_label = all_accuracy    ? "accuracy evaluations"
-                              : any_accuracy  ? "accuracy evaluations (trials for a search without accuracy)"
-                                              : "trials (latency evaluations)";
+  // With rungs, a trial counts once however many rungs evaluated it, as the summary's
+  // "candidates evaluated for accuracy".
+  const std::string evaluations = candidates ? "candidates evaluated for accuracy" : "accuracy evaluations";
+  const std::string x_label = all_accuracy   ? evaluations
+                              : any_accuracy ? evaluations + " (trials for a search without accuracy)"
+                                             : "trials (latency evaluations)";
   // The first values of a search are often far from the rest (a 10% NB201 cell before the
   // 93% ones): the y axis starts at each curve's value 5% into the budget, when that cuts
   // off more than 30% of the range, and the earlier values are drawn on its edge.

@@ -16,6 +16,17 @@ enum class Quantity { accuracy, latency_ms, peak_activation_kib, weight_kib };
 /// "accuracy (100 x mIoU)" (`metric`: ExperimentReport::accuracy_metric; "accuracy (%)"
 /// when it is ""), "latency (ms)", "peak activation memory (KiB)", "weight memory (KiB)".
 std::string quantity_label(Quantity q, const std::string& metric = {});
+/// The rungs with an evaluation (record.rung_costs also lists one with copies only).
+std::int64_t evaluated_rungs(const search::ExperimentRecord& r);
+/// Whether the record's count of accuracy evaluations is of candidates, each counted once
+/// however many rungs evaluated it (ExperimentRecord::accuracy_evaluations, with evaluations
+/// at more than one rung): the page then says "candidates evaluated for accuracy", as hwnas
+/// search does.
+bool counts_candidates(const search::ExperimentRecord& r);
+/// How the page names a trial's rung of `rungs` (> 1), 0-based as the trials' reasons
+/// ("accuracy at rung 1: ...") and the by-rung counts do: "rung 1 of rungs 0-2", and for the
+/// top rung "rung 2 of rungs 0-2, full fidelity".
+std::string rung_text(std::int32_t rung, std::int32_t rungs);
 /// The trivial accuracy baseline (what a network that learnt nothing scores) trial `t` is
 /// compared with, when the stored config names one (accuracy_baseline_name): its own,
 /// Trial::accuracy_baseline, which depends on the network's resolution (s30 fresh-user

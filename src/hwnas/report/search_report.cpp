@@ -6,6 +6,7 @@
 
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "hwnas/base/error.h"
 #include "hwnas/report/html.h"
@@ -56,12 +57,23 @@ std::string metric_cells(const search::Metrics& m, const std::string& metric = {
          cell(m.weight_bytes / 1024.0, "{:.1f}") + cell(double(m.params), "{:.0f}") + cell(double(m.macs), "{:.0f}");
 }
 
-// " (and 14 copies of a network evaluated before, not counted)" after a count of accuracy
-// evaluations, as hwnas search prints it (s30 fresh-user finding 3); "" without copies.
-std::string copies_text(std::int64_t copies) {
-  return copies == 0 ? ""
-                     : fmt::format(" (and {} {} of a network evaluated before, not counted)", copies,
-                                   copies == 1 ? "copy" : "copies");
+// The count of accuracy evaluations as hwnas search prints it: "2 (and 14 copies of a
+// network evaluated before, not counted)" (s30 fresh-user finding 3); with evaluations at
+// several rungs, of the candidates, and the evaluations: "3 (4 evaluations over 2 rungs; and
+// 13 copies ...)" (s31 fresh-user finding 14). `brief`: "(and 14 copies)", for the comparison.
+std::string evaluations_text(const search::ExperimentRecord& r, bool brief) {
+  std::string more;
+  if (detail::counts_candidates(r)) {
+    std::int64_t evaluations = 0;
+    for (const search::RungCost& c : r.rung_costs) evaluations += c.evaluations;
+    more = fmt::format("{} evaluation{} over {} rungs", evaluations, evaluations == 1 ? "" : "s",
+                       detail::evaluated_rungs(r));
+  }
+  if (r.accuracy_copies > 0)
+    more += fmt::format("{}and {} {}{}", more.empty() ? "" : "; ", r.accuracy_copies,
+                        r.accuracy_copies == 1 ? "copy" : "copies",
+                        brief ? "" : " of a network evaluated before, not counted");
+  return fmt::format("{}{}", r.accuracy_evaluations, more.empty() ? "" : " (" + more + ")");
 }
 
 std::string summary(const ExperimentReport& e) {
@@ -87,25 +99,27 @@ std::string summary(const ExperimentReport& e) {
                                        [&](const search::Trial& t) { return detail::no_better_than_baseline(e, t); });
     // It depends on the network (its resolution): each trial is compared with its own.
     const bool several = detail::range_text(*range).find('-') != std::string::npos;
+    // Only top-rung trials are compared (no_better_than_baseline): the page says so (s31
+    // fresh-user finding 14).
+    const bool rungs = r.info.rungs > 1;
+    const std::string trials = rungs ? "top-rung trial" : "trial";
     // What hwnas search says of a best trial at the baseline, for every such trial.
     row("accuracy baseline (what a network that learnt nothing scores)",
-        escape_html(fmt::format("{} {} ({}{}); {}", e.accuracy_baseline_name, detail::range_text(*range),
+        escape_html(fmt::format("{} {} ({}{}); {}{}", e.accuracy_baseline_name, detail::range_text(*range),
                                 e.accuracy_metric,
                                 several ? ", over the trials: it depends on the network's resolution" : "",
-                                nothing == 0 ? fmt::format("no trial at or below {}", several ? "its own" : "it")
-                                             : fmt::format("{} trial{} at or below {}: they learnt nothing; train "
+                                nothing == 0 ? fmt::format("no {} at or below {}", trials, several ? "its own" : "it")
+                                             : fmt::format("{} {}{} at or below {}: they learnt nothing; train "
                                                            "longer (accuracy.train.epochs, scenes, subset)",
-                                                           nothing, nothing == 1 ? "" : "s",
-                                                           several ? "their own" : "it"))));
+                                                           nothing, trials, nothing == 1 ? "" : "s",
+                                                           several ? "their own" : "it"),
+                                rungs ? "; trials stopped at a lower rung are not compared" : "")));
   }
   // Trials answered with another's evaluation of the same network, as hwnas search says.
-  const std::string evaluations = fmt::format("{}{}", r.accuracy_evaluations, copies_text(r.accuracy_copies));
-  if (r.rung_costs.size() > 1) {  // a candidate is evaluated once per rung it reaches
-    row("candidates evaluated for accuracy", evaluations);
+  row(detail::counts_candidates(r) ? "candidates evaluated for accuracy" : "accuracy evaluations",
+      evaluations_text(r, /*brief=*/false));
+  if (r.rung_costs.size() > 1)  // a candidate is evaluated once per rung it reaches
     row("accuracy evaluations by rung (wall time in the accuracy source)", search::rung_costs_text(r.rung_costs));
-  } else {
-    row("accuracy evaluations", evaluations);
-  }
   row("latency evaluations", fmt::format("{}", r.latency_evaluations));
   // Not the wall time of the runs: their start-up (the accuracy sources') is not in it.
   if (r.state)
@@ -151,18 +165,42 @@ std::string trial_table(const ExperimentReport& e, const std::vector<detail::Fro
   return out + "</table>\n";
 }
 
-// The distinct reasons of failed trials, most frequent first (at most 10).
+// A failed copy's reason without what makes it a copy's: "accuracy at rung 0: 'python3'
+// exited ..." for "... (as trial 2, the same network)" (CostModel::finish), its evaluation's.
+std::string evaluation_reason(const search::Trial& t) {
+  constexpr std::string_view kEnd = ", the same network)";
+  if (!search::accuracy_copied(t) || !t.reason.ends_with(kEnd)) return t.reason;
+  const std::size_t as = t.reason.rfind(" (as ");
+  return as == std::string::npos ? t.reason : t.reason.substr(0, as);
+}
+
+// The distinct reasons of failed trials, most frequent first (at most 10). A copy's failure
+// is its evaluation's: counted with it, "1, and 3 copies" (s31 fresh-user finding 14).
 std::string failures(const search::ExperimentRecord& r) {
-  std::map<std::string, std::size_t> count;
+  struct Count {
+    std::size_t own = 0, copies = 0;
+  };
+  std::map<std::string, Count> count;
   for (const search::Trial& t : r.trials)
-    if (t.status == search::TrialStatus::failed) ++count[t.reason];
+    if (t.status == search::TrialStatus::failed) {
+      Count& c = count[evaluation_reason(t)];
+      ++(search::accuracy_copied(t) ? c.copies : c.own);
+    }
   if (count.empty()) return "";
-  std::vector<std::pair<std::size_t, std::string>> sorted;
+  std::vector<std::pair<Count, std::string>> sorted;
   for (const auto& [reason, n] : count) sorted.emplace_back(n, reason);
-  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+    return a.first.own + a.first.copies > b.first.own + b.first.copies;
+  });
+  const auto trials = [](const Count& c) {
+    const std::string copies = fmt::format("{} cop{}", c.copies, c.copies == 1 ? "y" : "ies");
+    return c.copies == 0 ? fmt::format("{}", c.own)
+           : c.own == 0  ? copies
+                         : fmt::format("{}, and {}", c.own, copies);
+  };
   std::string out = "<h3>Failed trials</h3>\n<table>\n<tr><th>trials</th><th>reason</th></tr>\n";
   for (std::size_t k = 0; k < sorted.size() && k < 10; ++k)
-    out += fmt::format("<tr><td class=\"num\">{}</td>{}</tr>\n", sorted[k].first, text_cell(sorted[k].second));
+    out += fmt::format("<tr><td class=\"num\">{}</td>{}</tr>\n", trials(sorted[k].first), text_cell(sorted[k].second));
   if (sorted.size() > 10) out += fmt::format("<tr><td colspan=\"2\">and {} other reasons</td></tr>\n", sorted.size() - 10);
   return out + "</table>\n";
 }
@@ -218,9 +256,15 @@ std::string comparison(const std::vector<ExperimentReport>& experiments) {
       : metrics.empty() ? "accuracy"
                         : detail::quantity_label(Quantity::accuracy,
                                                  words.size() == 1 ? *words.begin() : *metrics.begin());
-  std::string out = "<h2>Comparison</h2>\n<table>\n<tr><th>experiment</th><th>space</th><th>trials</th>"
-                    "<th>accuracy evaluations</th><th>best trial</th>" +
-                    metric_heads(accuracy_head) + "</tr>\n";
+  // With rungs, the count is of candidates, as in each section's summary and hwnas search's
+  // (s31 fresh-user finding 14).
+  const bool candidates = std::any_of(experiments.begin(), experiments.end(), [](const ExperimentReport& e) {
+    return detail::counts_candidates(e.record);
+  });
+  std::string out = fmt::format("<h2>Comparison</h2>\n<table>\n<tr><th>experiment</th><th>space</th><th>trials</th>"
+                                "<th>{}</th><th>best trial</th>{}</tr>\n",
+                                candidates ? "candidates evaluated for accuracy" : "accuracy evaluations",
+                                metric_heads(accuracy_head));
   for (std::size_t k = 0; k < experiments.size(); ++k) {
     const search::ExperimentRecord& r = experiments[k].record;
     const std::optional<std::size_t> best = search::best_trial(r);
@@ -228,9 +272,7 @@ std::string comparison(const std::vector<ExperimentReport>& experiments) {
                        "<td class=\"num\">{}</td>",
                        k + 1, escape_html(detail::experiment_label(experiments[k])), escape_html(r.info.space),
                        r.trials.size(),
-                       r.accuracy_copies == 0 ? fmt::format("{}", r.accuracy_evaluations)
-                                              : fmt::format("{} (and {} cop{})", r.accuracy_evaluations,
-                                                            r.accuracy_copies, r.accuracy_copies == 1 ? "y" : "ies"));
+                       evaluations_text(r, /*brief=*/true));
     const std::string metric = one_metric ? "" : experiments[k].accuracy_metric.empty()
                                                      ? "metric unknown"
                                                      : experiments[k].accuracy_metric;

@@ -77,7 +77,8 @@ ExperimentReport complete_report(search::ExperimentRecord record);
 std::string report_path(const std::vector<std::string>& dirs, const std::string& out);
 
 /// `hwnas report`: reads every DIR (search::read_experiment; one without trials is a
-/// UserError naming it), checks the output path (base/file_io.h check_output_path; never an
+/// UserError naming it, and so is a DIR that is a file, such as DIR/experiment.db: "...: is
+/// a file, not an experiment directory; give the directory that holds it (hwnas report DIR)"), checks the output path (base/file_io.h check_output_path; never an
 /// experiment's store), then completes and renders the experiments and writes the page
 /// atomically. Nothing is written when anything fails. Returns the path written.
 std::string write_report(const std::vector<std::string>& dirs, const std::string& out);
