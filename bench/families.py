@@ -48,12 +48,18 @@ search is resumed with --resume), so the benchmark can be stopped and continued.
 records the options that determine it ("options": for the supernet the space, target, seed,
 threads and --supernet-args; for a search those and the limit, strategy, the family's budget,
 fidelities, proxy and rung settings; for a final training the genome, --final, threads and
-training seed), and a kept step is reused only when they equal the asked ones: otherwise
+training seed; for each, the SHA-256 of the space file's content and of the target's
+description as `hwnas targets show` prints it, so an edited file makes a kept step stale like
+another option), and a kept step is reused only when they equal the asked ones: otherwise
 families.py exits 2 naming the file and the first option that differs (kept against asked),
 so a run with other options needs another --dir, or the file deleted to recompute it. A
-step kept before steps recorded options is checked by what it holds: a search by its
-experiment file (DIR/seedN/FAMILY.yaml, written before it ran) against the one asked, the
-supernet and a final training by their command. The
+kept file that is no JSON object of this script (empty or cut short by a kill or a full
+disk, a directory) is refused alike: `FILE: not a JSON object (...); delete it to recompute
+the step`. A step kept before steps recorded options is checked by what it holds: a search
+by its experiment file (DIR/seedN/FAMILY.yaml, written before it ran) against the one asked
+(naming the option that writes the first line that differs), the supernet and a final
+training by their command; the content of the space and target files cannot be checked
+there. The
 default --dir, bench/results/families, is committed like bench/results/fidelity_rank: its
 small files (the step JSONs, the experiment files, the decoded best networks, finals/) are
 the results, while the supernets and the searches' directories (their stores) are large
@@ -65,10 +71,24 @@ quality both as the searches' own best accuracy and as the stand-alone training,
 anytime share: the evaluation time until the family's best came within 0.3 pt of
 multishot's, read from its store) and, with --plot, draws quality against search cost.
 
---dry-run prints the commands of the steps not done yet and exits.
+Before the first step, and on --dry-run, every option is checked, each bad one one line on
+stderr and exit 2: --seeds (whole numbers >= 0) and --families without repeats, each
+--budget a whole number >= 1, --limit-ms finite and above 0, --threads 1 to 1024, --eta
+and --mf-eta 2 to 100 and --hybrid-candidates/--mf-candidates at least their eta (as
+hwnas's multi_fidelity), the keys of --fidelity and --low-fidelity (accuracy.train's rung
+keys but threads) and of --final (hwnas train's options but --threads and --seed), their
+values in hwnas train's ranges, --low-fidelity a lower fidelity than --fidelity as hwnas
+orders rungs (with multi-fidelity), and, asking hwnas (quick verbs, no training): the
+target (`hwnas targets show`), the space file for that target (`hwnas space show`) and,
+with zero-shot or the hybrid, --proxy (`hwnas proxy --help`'s names).
+
+--dry-run prints the commands of the steps not done yet (with the experiment files they
+would write, as `cat > FILE <<'EOF'`) and exits, writing nothing.
 """
 import argparse
+import hashlib
 import json
+import math
 import os
 import re
 import resource
@@ -94,15 +114,85 @@ def fail(message):
     sys.exit(2)
 
 
-def key_values(text, what):
-    """'epochs=2,subset=0.2' -> {'epochs': '2', 'subset': '0.2'}."""
+def key_values(text, what, keys=None, fail=fail):
+    """'epochs=2,subset=0.2' -> {'epochs': '2', 'subset': '0.2'}. With `keys` (the known
+    ones), also checks each key is one of them, given once, and its value in hwnas train's
+    range (KNOB_RANGES); `fail` reports bad input (fidelity_rank.py passes its own)."""
     out = {}
     for part in text.split(","):
         key, _, value = part.partition("=")
-        if not value:
+        key, value = key.strip(), value.strip()
+        if not key or not value:
             fail(f"'{part}' in {what} '{text}' is not KEY=VALUE (e.g. epochs=2,subset=0.2)")
-        out[key.strip()] = value.strip()
+        if keys is not None:
+            if key not in keys:
+                fail(f"{what} '{text}': unknown key '{key}'; use {', '.join(keys)}")
+            if key in out:
+                fail(f"{what} '{text}': {key} given twice; give it once")
+            name = "resolution" if key == "res" else key.replace("-", "_")  # hwnas train's spelling
+            if name in KNOB_RANGES:
+                check_knob(key, value, KNOB_RANGES[name], f"{what} '{text}'", fail)
+        out[key] = value
     return out
+
+
+# hwnas train's ranges (src/hwnas/train/train_options.h), by accuracy.train's key (hwnas
+# train's flag: '-' for '_', res for resolution): (whole number?, low, high, low excluded?).
+KNOB_RANGES = {"epochs": (True, 1, 10000, False), "subset": (False, 0, 1, True),
+               "resolution": (True, 8, 1024, False), "batch": (True, 1, 65536, False),
+               "seed": (True, 0, 2 ** 64 - 1, False), "lr": (False, 0, math.inf, True),
+               "weight_decay": (False, 0, math.inf, False), "label_smoothing": (False, 0, 0.999, False),
+               "warmup": (False, 0, 1, False), "validation": (True, 0, 30000, False),
+               "timeout_s": (False, 0, math.inf, True)}
+# The keys --fidelity and --low-fidelity take: accuracy.train's rung keys
+# (train_rung_keys() in src/hwnas/search/train_accuracy.cpp) but threads (--threads gives it)
+# and the scene keys (Fashion-MNIST classification).
+FIDELITY_KEYS = ["epochs", "subset", "resolution", "batch", "seed", "optimizer", "lr", "weight_decay",
+                 "label_smoothing", "warmup", "augment", "timeout_s"]
+# The keys --final takes: hwnas train's options that take a value, but --threads and --seed
+# (families.py gives them) and the scene options.
+FINAL_KEYS = ["epochs", "subset", "res", "batch", "optimizer", "lr", "weight-decay", "label-smoothing", "warmup",
+              "validation", "data"]
+
+
+def check_knob(key, value, bounds, where, fail=fail):
+    """Exits (through `fail`) unless `value` (text) is in `bounds` (KNOB_RANGES)."""
+    whole, low, high, open_low = bounds
+    try:
+        number = int(value) if whole else float(value)
+    except ValueError:
+        number = None
+    if number is None or not math.isfinite(number) or number < low or (open_low and number == low) or number > high:
+        span = f"{'(' if open_low else '['}{low}, {'inf)' if high == math.inf else f'{high}]'}"
+        fail(f"{where}: {key}={value} is not {'a whole number' if whole else 'a number'} in {span}")
+
+
+def read_kept(path, fail=fail, required=()):
+    """The JSON object kept at `path` (a step, a training, a record). Exits (through `fail`)
+    with one line when it is not one (empty, cut short by a kill or a full disk, a directory,
+    another value) or lacks a key of `required`: deleting it recomputes the step."""
+    text = ""
+    try:
+        with open(path) as f:
+            text = f.read()
+        kept = json.loads(text)
+        why = None if isinstance(kept, dict) else f"a JSON {type(kept).__name__}"
+    except IsADirectoryError:
+        why = "a directory"
+    except OSError as e:
+        why = f"unreadable: {e.strerror}"
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        why = "empty" if not text.strip() else f"cut short or damaged: {e}"
+    if why is not None:
+        fail(f"{path}: not a JSON object ({why}); delete it to recompute the step")
+    for key in required:  # 'answer.best': kept["answer"]["best"]
+        value = kept
+        for part in key.split("."):
+            if not isinstance(value, dict) or part not in value:
+                fail(f"{path}: a JSON object without \"{key}\" (not one this script wrote); delete it to recompute "
+                     f"the step")
+            value = value[part]
+    return kept
 
 
 def yaml_map(d):
@@ -201,15 +291,21 @@ def refuse(path, difference, what="made with", store=None):
          f"or delete {delete} to recompute it")
 
 
+def input_options(a):
+    """The options that name input files, each with its content's digest: a file edited
+    since a step was made makes it stale like another option."""
+    return {"--space": space_option(a.space), "--space's content (sha256)": a.space_sha256, "--target": a.target,
+            "--target's description (sha256)": a.target_sha256}
+
+
 def supernet_options(a, seed):
-    return {"--space": space_option(a.space), "--target": a.target, "seed": seed, "--threads": a.threads,
-            "--supernet-args": a.supernet_args.split()}
+    return {**input_options(a), "seed": seed, "--threads": a.threads, "--supernet-args": a.supernet_args.split()}
 
 
 def search_options(a, family, seed):
     """What determines `family`'s search for `seed` (its experiment file, from the options)."""
-    o = {"--space": space_option(a.space), "--target": a.target, "--limit-ms": a.limit_ms, "strategy": STRATEGY,
-         f"--budget {family}": a.budget[family], "seed": seed, "--threads": a.threads}
+    o = {**input_options(a), "--limit-ms": a.limit_ms, "strategy": STRATEGY, f"--budget {family}": a.budget[family],
+         "seed": seed, "--threads": a.threads}
     if family in ("multishot", "hybrid", "multi-fidelity"):
         o["training"] = TRAIN
         o["--fidelity"] = key_values(a.fidelity, "--fidelity")
@@ -231,8 +327,8 @@ def search_options(a, family, seed):
 def final_options(a, genome):
     """What determines a genome's stand-alone training: the network (space, target, genome)
     and the recipe."""
-    return {"--space": space_option(a.space), "--target": a.target, "genome": genome,
-            "--final": key_values(a.final, "--final"), "--threads": a.threads, "training seed": FINAL_SEED}
+    return {**input_options(a), "genome": genome, "--final": key_values(a.final, "--final"), "--threads": a.threads,
+            "training seed": FINAL_SEED}
 
 
 def command_options(command, first_flag):
@@ -271,36 +367,57 @@ def legacy_final_options(kept):
     return out
 
 
-def check_legacy_search(path, yaml_path, asked_text, store):
+def yaml_line_option(line, family):
+    """The option(s) that write a line of `family`'s experiment file (experiment())."""
+    key = line.strip().partition(":")[0]
+    hybrid = family == "hybrid"
+    return {"space": "--space", "latency": "--target", "constraints": "--limit-ms",
+            "strategy": "the strategy (fixed in families.py)", "budget": f"--budget {family}", "seed": "--seeds",
+            "eta": "--eta" if hybrid else "--mf-eta",
+            "candidates": "--hybrid-candidates" if hybrid else "--mf-candidates",
+            "rungs": "--proxy, --fidelity or --threads" if hybrid else "--low-fidelity or --fidelity",
+            "accuracy": {"multishot": "--fidelity or --threads", "zero-shot": "--proxy or --threads",
+                         "single-shot": "--threads"}.get(family, "--threads"),
+            }.get(key, "a line")
+
+
+def check_legacy_search(path, yaml_path, asked_text, store, family):
     """A search step kept before steps recorded options: its experiment file, written before
-    it ran, against the one asked. Without the file it cannot be checked and is reused."""
+    it ran, against the one asked (the option that writes the first line that differs is
+    named). Without the file it cannot be checked and is reused. Neither can the content of
+    the space file or the target's description: such a step holds no digest of them."""
     if not os.path.exists(yaml_path):
         print(f"families: {path}: kept before steps recorded their options and without its experiment file "
               f"{yaml_path}: reused unchecked", file=sys.stderr)
         return
     # Paths compared by their last name: a directory moved since, or another checkout, keeps
-    # its steps (the space file itself is checked by hwnas search --resume).
+    # its steps.
     def names(text):
         return [re.sub(r"(?<![\w.])/[^\s,{}]*/", "", line) for line in text.splitlines()]
 
-    with open(yaml_path) as f:
-        kept_lines = names(f.read())
+    try:
+        with open(yaml_path) as f:
+            kept_lines = names(f.read())
+    except (OSError, UnicodeDecodeError) as e:
+        fail(f"{yaml_path}: cannot read the experiment file of {path} ({getattr(e, 'strerror', None) or e}); "
+             f"delete both to recompute the step")
     asked_lines = names(asked_text)
     for i in range(max(len(kept_lines), len(asked_lines))):
         kept = kept_lines[i] if i < len(kept_lines) else "(none)"
         asked = asked_lines[i] if i < len(asked_lines) else "(none)"
         if kept != asked:
-            refuse(path, (f"the experiment file {yaml_path}, whose line {i + 1} is", f"'{kept}'", f"'{asked}'"),
+            option = yaml_line_option(kept if kept != "(none)" else asked, family)
+            refuse(path, (f"{option} (line {i + 1} of its experiment file {yaml_path})", f"'{kept}'", f"'{asked}'"),
                    what="kept before steps recorded their options; made with", store=store)
 
 
-def step(path, compute, options, legacy=None, store=None):
-    """The JSON at `path` when made with `options` (exits 2 naming the first that differs),
-    else compute() (a dict, or None on a dry run) written there with them. `legacy(kept)`
-    checks a step kept before steps recorded options (exits when it does not fit)."""
-    if os.path.exists(path):
-        with open(path) as f:
-            kept = json.load(f)
+def step(path, compute, options, legacy=None, store=None, required=()):
+    """The JSON at `path` when made with `options` (exits 2 naming the first that differs,
+    or when it is no JSON object with the keys `required`: read_kept), else compute() (a
+    dict, or None on a dry run) written there with them. `legacy(kept)` checks a step kept
+    before steps recorded options (exits when it does not fit)."""
+    if os.path.lexists(path):
+        kept = read_kept(path, required=required)
         if "options" in kept:
             if (difference := differing_option(kept["options"], options)) is not None:
                 refuse(path, difference, store=store)
@@ -331,7 +448,8 @@ def supernet_step(a, seed_dir, seed):
         return None if answer is None else {"command": cmd, "wall_seconds": wall, "cpu_seconds": cpu, "answer": answer}
 
     path, options = os.path.join(seed_dir, "supernet.json"), supernet_options(a, seed)
-    return out, step(path, compute, options, lambda kept: check_legacy(path, legacy_supernet_options(kept), options))
+    return out, step(path, compute, options, lambda kept: check_legacy(path, legacy_supernet_options(kept), options),
+                     required=("wall_seconds",))
 
 
 def search_step(a, seed_dir, seed, family, supernet):
@@ -341,8 +459,11 @@ def search_step(a, seed_dir, seed, family, supernet):
     text = experiment(a, family, seed, supernet)
 
     def compute():
-        with open(yaml_path, "w") as f:
-            f.write(text)
+        if a.dry_run:  # prints what it would write: a dry run writes nothing
+            print(f"cat > {yaml_path} <<'EOF'\n{text}EOF")
+        else:
+            with open(yaml_path, "w") as f:
+                f.write(text)
         cmd = [a.hwnas, "search", yaml_path, "--out", out, "--json"]
         if os.path.exists(os.path.join(out, "experiment.db")):
             cmd.append("--resume")  # an interrupted search continues
@@ -355,7 +476,8 @@ def search_step(a, seed_dir, seed, family, supernet):
 
     path = os.path.join(seed_dir, family + ".search.json")
     return step(path, compute, search_options(a, family, seed),
-                lambda kept: check_legacy_search(path, yaml_path, text, out), store=out)
+                lambda kept: check_legacy_search(path, yaml_path, text, out, family), store=out,
+                required=("answer.best", "answer.trials"))
 
 
 def final_step(a, seed_dir, seed, family, search):
@@ -377,9 +499,8 @@ def final_step(a, seed_dir, seed, family, search):
         # threads fix it): kept in DIR/finals and reused by every family and seed.
         kept = os.path.join(a.dir, "finals", f"{genome}.{a.final.replace('=', '').replace(',', '_')}"
                             f"_threads{a.threads}.json")
-        if best and os.path.exists(kept):
-            with open(kept) as f:
-                training = json.load(f)
+        if best and os.path.lexists(kept):
+            training = read_kept(kept, required=("answer",))
             if "options" in training:
                 if (difference := differing_option(training["options"], options)) is not None:
                     refuse(kept, difference)
@@ -429,6 +550,115 @@ def row(family, seed, supernet, search, final, search_dir):
                                              if os.path.exists(os.path.join(search_dir, "experiment.db")) else None)}
 
 
+def whole_numbers(text, what, low=0):
+    """'1,2,3' -> [1, 2, 3], each a whole number >= `low`, none twice."""
+    out = []
+    for part in text.split(","):
+        try:
+            n = int(part.strip())
+        except ValueError:
+            n = None
+        if n is None or n < low:
+            fail(f"{what} '{text}': '{part}' is not a whole number >= {low}; give them comma-separated, e.g. 1,2,3")
+        if n in out:
+            fail(f"{what} '{text}': {n} given twice; give each once")
+        out.append(n)
+    return out
+
+
+def ask_hwnas(a, args, what):
+    """The stdout of `hwnas ARGS` (a quick verb: no training); exits 2 with hwnas's reason,
+    after `what` (the options it checked), when it refuses."""
+    try:
+        r = subprocess.run([a.hwnas, *args], capture_output=True, text=True)
+    except OSError as e:
+        fail(f"--hwnas {a.hwnas}: cannot run it ({e.strerror}); build hwnas (docs/development.md) or give its path")
+    if r.returncode != 0:
+        reason = (r.stderr.strip().splitlines() or [f"exited with {r.returncode}"])[-1]
+        fail(f"{what}: {reason}")
+    return r.stdout
+
+
+def sha256(data):
+    """A file content's digest as a step records it (the first 16 hex digits of its SHA-256)."""
+    return hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()[:16]
+
+
+def check_options(a):
+    """Checks every option before the first step (and on --dry-run), each bad one one line,
+    exit 2: what hwnas would refuse only when a step runs (for single-shot and the hybrid
+    after the supernet's training, for --final after the search). Sets a.seeds, a.families
+    and a.budget to lists and a dict, a.space to an absolute path, and a.space_sha256 and
+    a.target_sha256 (the space file's content and the target's description as hwnas targets
+    show prints it: a step records them, so a kept step of an edited file is refused)."""
+    a.seeds = whole_numbers(a.seeds, "--seeds")
+    a.families = a.families.split(",")
+    for family in a.families:
+        if family not in FAMILIES:
+            fail(f"--families: unknown family '{family}'; use {', '.join(FAMILIES)}")
+    if len(set(a.families)) != len(a.families):
+        fail(f"--families '{','.join(a.families)}' names a family twice; give each once")
+    budget = key_values(a.budget, "--budget", FAMILIES)
+    a.budget = {}
+    for family, value in budget.items():
+        if not value.isdigit() or int(value) < 1:
+            fail(f"--budget {family}={value}: give a whole number >= 1 of accuracy evaluations, e.g. {family}=20")
+        a.budget[family] = int(value)
+    for family in a.families:
+        if a.budget.get(family) is None:
+            fail(f"--budget gives no budget for {family}; add {family}=N")
+    if not (math.isfinite(a.limit_ms) and a.limit_ms > 0):
+        fail(f"--limit-ms {a.limit_ms}: give a latency limit in ms above 0, e.g. 0.4")
+    if not 1 <= a.threads <= 1024:
+        fail(f"--threads {a.threads}: give 1 to 1024 (torch's threads per training)")
+    # As hwnas's multi_fidelity: eta 2 to 100, a bracket of successive halving at least eta
+    # candidates and at most 1,000,000 (src/hwnas/search/fidelity_schedule.cpp).
+    for eta, eta_option, candidates, candidates_option in ((a.eta, "--eta", a.hybrid_candidates, "--hybrid-candidates"),
+                                                           (a.mf_eta, "--mf-eta", a.mf_candidates, "--mf-candidates")):
+        if not 2 <= eta <= 100:
+            fail(f"{eta_option} {eta}: give 2 to 100 (the share of a rung's candidates promoted is 1/eta)")
+        if not eta <= candidates <= 1_000_000:
+            fail(f"{candidates_option} {candidates}: give {eta_option} ({eta}) to 1000000 (a bracket's candidates at "
+                 f"its first rung)")
+    fidelity = key_values(a.fidelity, "--fidelity", FIDELITY_KEYS)
+    low = key_values(a.low_fidelity, "--low-fidelity", FIDELITY_KEYS)
+    key_values(a.final, "--final", FINAL_KEYS)
+    if "multi-fidelity" in a.families:
+        check_rung_order(low, fidelity, a)
+    a.space = os.path.abspath(a.space)
+    # hwnas itself for what it knows: the target, the space (read for that target) and the proxies.
+    a.target_sha256 = sha256(ask_hwnas(a, ["targets", "show", a.target], f"--target {a.target}"))
+    ask_hwnas(a, ["space", "show", a.space, "--target", a.target, "--json"], f"--space {a.space} (--target {a.target})")
+    with open(a.space, "rb") as f:
+        a.space_sha256 = sha256(f.read())
+    if {"zero-shot", "hybrid"} & set(a.families):
+        help_text = ask_hwnas(a, ["proxy", "--help"], "hwnas proxy --help (for --proxy's names)")
+        if (known := re.search(r"--proxy .*comma-separated: (.*)", help_text)) is None:
+            print(f"families: hwnas proxy --help lists no proxies: --proxy {a.proxy} is left to hwnas search",
+                  file=sys.stderr)
+        elif a.proxy not in (names := [n.strip() for n in known.group(1).split(",")]):
+            fail(f"--proxy {a.proxy}: not a proxy of hwnas; use one of {', '.join(names)} (docs/proxies.md)")
+
+
+def check_rung_order(low, high, a):
+    """--low-fidelity must be a lower fidelity than --fidelity as hwnas checks rungs
+    (docs/experiments.md, "Multi-fidelity"): epochs, subset and resolution each at most
+    --fidelity's, one of them lower (unset: hwnas train's 10 epochs, subset 1, the model's
+    own resolution, the highest)."""
+    lower = False
+    for key, unset in (("epochs", 10), ("subset", 1), ("resolution", math.inf)):
+        lo, hi = float(low.get(key, unset)), float(high.get(key, unset))
+        if lo > hi:
+            said = [d.get(key, "the model's own" if key == "resolution" else f"{unset} (unset)") for d in (low, high)]
+            fail(f"--low-fidelity {a.low_fidelity} is not below --fidelity {a.fidelity}: {key} {said[0]} > {said[1]} "
+                 f"(multi-fidelity's rungs rise knob by knob: epochs, subset and resolution each at most "
+                 f"--fidelity's, one lower)")
+        lower |= lo < hi
+    if not lower:
+        fail(f"--low-fidelity {a.low_fidelity} trains as --fidelity {a.fidelity}: lower its epochs, subset or "
+             f"resolution (multi-fidelity's first rung screens at a lower fidelity)")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--hwnas", default=os.path.join(ROOT, "build/bin/hwnas"))
@@ -452,23 +682,15 @@ def main():
     p.add_argument("--plot")
     p.add_argument("--dry-run", action="store_true")
     a = p.parse_args()
-    a.seeds = [int(s) for s in a.seeds.split(",")]
-    a.families = a.families.split(",")
-    for family in a.families:
-        if family not in FAMILIES:
-            fail(f"--families: unknown family '{family}'; use {', '.join(FAMILIES)}")
-    a.budget = {k: int(v) for k, v in key_values(a.budget, "--budget").items()}
-    for family in a.families:
-        if a.budget.get(family) is None:
-            fail(f"--budget gives no budget for {family}; add {family}=N")
-    for text, what in ((a.fidelity, "--fidelity"), (a.low_fidelity, "--low-fidelity"), (a.final, "--final")):
-        key_values(text, what)  # a malformed one stops here, not after hours of searches
-    a.space = os.path.abspath(a.space)
+    check_options(a)
 
     rows = []
     for seed in a.seeds:
         seed_dir = os.path.abspath(os.path.join(a.dir, f"seed{seed}"))
-        os.makedirs(seed_dir, exist_ok=True)
+        if not a.dry_run:
+            os.makedirs(seed_dir, exist_ok=True)
+        elif not os.path.isdir(seed_dir):
+            print(f"mkdir -p {seed_dir}")
         supernet_file, supernet = (None, None)
         if {"single-shot", "hybrid"} & set(a.families):
             supernet_file, supernet = supernet_step(a, seed_dir, seed)

@@ -10,7 +10,8 @@ candidates, goal >= 0.6; docs/training.md, "Fidelity").
 Draws --count distinct random architectures of --space (`hwnas space sample`, curated for
 --target's parallelism factor), trains each with `hwnas train --json` at both fidelities
 (training seed 0 unless a fidelity says seed=N; test top-1 on all 10,000 Fashion-MNIST test
-images) and prints the table and Kendall's tau-b of the two accuracy columns. With
+images) and prints the table and Kendall's tau-b of the two accuracy columns ("undefined"
+when fewer than 2 candidates trained at both or a column's accuracies are all equal). With
 --low epochs=3,subset=0.2 --high epochs=3,subset=0.2,seed=1 it measures how far the seed
 alone moves the ranking: the ceiling for any predictor of accuracy at that budget. Every finished training is kept in --dir
 (one JSON file per candidate and fidelity) and reused, and a training in progress keeps a
@@ -23,8 +24,18 @@ candidate (DIR/models, the sample, and DIR/sample.json, the --space, --target, -
 --seed that drew it: a fresh sample is drawn each run and must equal the kept one file for
 file), the fidelity (in the file's name: index, genome, fidelity with its seed=) and
 --threads (torch's results differ between thread counts), which hwnas train's JSON holds
-("threads"), also in files kept before this check. A DIR kept before sample.json existed
-gets it once its sample equals the one asked.
+("threads"; every kept training has it, also those kept before this check: one without it
+is refused as not this script's). Every kept training on other threads is named in the one
+line, with the `rm` that deletes them. A DIR kept before sample.json existed gets it once
+its sample equals the one asked. A kept file that is no JSON object (empty or cut short by
+a kill or a full disk, a directory) is refused alike: `FILE: not a JSON object (...); delete
+it to recompute the step`.
+
+Before anything is drawn, written or trained: --count, --threads (1 to 1024) and --jobs at
+least 1, --seed at least 0, and --low and --high each KEY=VALUE of hwnas train's options
+that take a value (but --threads), each value in hwnas train's range, and not the same
+training (equal numbers, hwnas train's defaults of epochs 10, subset 1 and seed 0 filled in);
+each bad one one line, exit 2.
 """
 import argparse
 import concurrent.futures
@@ -36,7 +47,16 @@ import subprocess
 import sys
 import tempfile
 
+# families.py's checks of KEY=VALUE lists and of kept JSON files (this directory is on sys.path).
+from families import FINAL_KEYS, key_values, read_kept
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The keys --low and --high take: hwnas train's options that take a value, but --threads
+# (this script's own); seed=N replaces the training seed 0.
+FIDELITY_KEYS = FINAL_KEYS + ["seed"]
+# hwnas train's defaults of the keys whose value decides a fidelity: the same training
+# whether given or not.
+TRAIN_DEFAULTS = {"epochs": 10.0, "subset": 1.0, "seed": 0.0}
 
 
 def fail(message):
@@ -69,32 +89,50 @@ def kendall_tau_b(a, b):
 
 def fidelity_args(text):
     """'epochs=1,subset=0.1667' -> ['--epochs', '1', '--subset', '0.1667']."""
-    out = []
-    for part in text.split(","):
-        key, _, value = part.partition("=")
-        if not value:
-            fail(f"'{part}' in '{text}' is not KEY=VALUE (e.g. epochs=1,subset=0.1667)")
-        out += ["--" + key.strip(), value.strip()]
-    return out
+    return [word for key, value in key_values(text, "fidelity").items() for word in ("--" + key, value)]
 
 
-def kept_result(path, threads):
-    """The training kept at `path` (None if none), when it ran on `threads` threads: its
-    JSON's "threads" (hwnas train's); exits 2 when it ran on others."""
-    if not os.path.exists(path):
+def fidelity_values(text, what):
+    """--low or --high checked (known keys, each in hwnas train's range; exits 2 naming it)
+    and as compared: {key: value}, numbers as numbers, hwnas train's defaults filled in."""
+    values = dict(TRAIN_DEFAULTS)
+    for key, value in key_values(text, what, FIDELITY_KEYS, fail).items():
+        try:
+            values[key] = float(value)
+        except ValueError:
+            values[key] = value
+    return values
+
+
+def kept_result(path):
+    """The training kept at `path` (None if none): hwnas train's JSON, which says its
+    "threads" (since 2026-11-30: every kept file in bench/results/fidelity_rank does);
+    exits 2 when it is not such an object."""
+    if not os.path.lexists(path):
         return None
-    with open(path) as f:
-        result = json.load(f)
+    result = read_kept(path, fail, required=("status",))
     if "threads" not in result:
-        print(f"fidelity_rank: {path} does not say its threads: reused unchecked", file=sys.stderr)
-    elif result["threads"] != threads:
-        fail(f"{path}: trained with --threads {result['threads']}, asked {threads} (torch's results differ between "
-             f"thread counts): use another --dir, --threads {result['threads']}, or delete {path} to recompute it")
+        fail(f"{path}: does not say its threads (hwnas train --json does): not a training this script kept; "
+             f"delete it to recompute the step")
     return result
 
 
+def check_kept_threads(paths, threads):
+    """Exits 2 naming every kept training among `paths` that ran on other threads than
+    `threads` (torch's results differ between thread counts), with the command that deletes
+    them, before any training."""
+    other = [(path, kept["threads"]) for path in paths if (kept := kept_result(path)) is not None
+             and kept["threads"] != threads]
+    if other:
+        counts = sorted({t for _, t in other})
+        fail(f"{len(other)} kept training(s) ran with --threads {' or '.join(map(str, counts))}, asked {threads} "
+             f"(torch's results differ between thread counts): "
+             f"{', '.join(f'{os.path.basename(p)} ({t})' for p, t in other)}; use another --dir, --threads "
+             f"{counts[0]}, or delete them to recompute them: rm {' '.join(p for p, _ in other)}")
+
+
 def train(hwnas, model, fidelity, threads, path):
-    if (kept := kept_result(path, threads)) is not None:
+    if (kept := kept_result(path)) is not None:  # its threads checked before any training
         return kept
     # A checkpoint after every epoch beside the result: a run stopped mid-training (the
     # machine's session ended) continues from its last epoch with the same weights.
@@ -131,9 +169,8 @@ def sample_candidates(hwnas, space, target, count, seed, directory):
     models = os.path.join(directory, "models")
     record = os.path.join(directory, "sample.json")
     options = {"--space": space_option(space), "--target": target, "--count": count, "--seed": seed}
-    if os.path.exists(record):
-        with open(record) as f:
-            kept = json.load(f)
+    if os.path.lexists(record):
+        kept = read_kept(record, fail)
         for name, value in options.items():
             if kept.get(name) != value:
                 fail(f"{record}: the candidates in {models} were drawn with {name} {kept.get(name, '(not recorded)')}, "
@@ -189,6 +226,16 @@ def main():
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--dir", default=os.path.join(ROOT, "build/bench/fidelity_rank"))
     a = p.parse_args()
+    # Everything checked before anything is drawn, written or trained.
+    for value, option, low in ((a.count, "--count", 1), (a.seed, "--seed", 0), (a.threads, "--threads", 1),
+                               (a.jobs, "--jobs", 1)):
+        if value < low:
+            fail(f"{option} {value}: give a whole number >= {low}")
+    if a.threads > 1024:
+        fail(f"--threads {a.threads}: give 1 to 1024 (torch's threads per training)")
+    if fidelity_values(a.low, "--low") == fidelity_values(a.high, "--high"):
+        fail(f"--low {a.low} and --high {a.high} are the same training; give two fidelities (or two seeds: "
+             f"--high ...,seed=1)")
 
     candidates = sample_candidates(a.hwnas, a.space, a.target, a.count, a.seed, a.dir)
 
@@ -197,8 +244,7 @@ def main():
     for name, fidelity in (("low", a.low), ("high", a.high)):
         for i, c in enumerate(candidates):
             jobs.append((i, name, c["file"], fidelity, result_path(a.dir, i, c, fidelity)))
-    for _, _, _, _, path in jobs:  # a kept training that does not fit stops the run before any training
-        kept_result(path, a.threads)
+    check_kept_threads([path for *_, path in jobs], a.threads)  # a kept training that does not fit stops the run
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
         futures = {pool.submit(train, a.hwnas, f, fid, a.threads, path): (i, name) for i, name, f, fid, path in jobs}
@@ -219,7 +265,10 @@ def main():
         if lo["status"] == "ok" and hi["status"] == "ok":
             low.append(acc(lo))
             high.append(acc(hi))
-    print(f"\nKendall tau-b over {len(low)} candidates (both trainings ok): {kendall_tau_b(low, high):.3f}")
+    tau = kendall_tau_b(low, high)
+    said = (f"{tau:.3f}" if tau == tau else "undefined (fewer than 2 candidates)" if len(low) < 2
+            else "undefined (all accuracies of a column equal)")
+    print(f"\nKendall tau-b over {len(low)} candidates (both trainings ok): {said}")
 
 
 if __name__ == "__main__":

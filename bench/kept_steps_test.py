@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """bench/families.py and bench/fidelity_rank.py reuse a kept step only when it was made with
-the options asked, and exit 2 with one line otherwise. Against a fake hwnas (written here:
+the options asked (and, for families.py, the same space file and target description), and
+exit 2 with one line otherwise; the same for a damaged kept file and for bad options,
+which both check before anything runs or is written. Against a fake hwnas (written here:
 no search, no training), in temporary directories:
 
   /usr/bin/python3 bench/kept_steps_test.py [-v]
@@ -51,12 +53,35 @@ FAKE_HWNAS = textwrap.dedent('''\
                 f.write(f"{args[2]} {flag('--target')} seed {seed} sample {i}\\n")
             samples.append({"genome": f"{seed}-{i}", "file": path, "macs": 1000 * (i + 1)})
         print(json.dumps({"samples": samples}))
+    elif args[:2] == ["targets", "show"]:
+        if args[2] == "bogus":
+            sys.exit("hwnas: target 'bogus': no such preset; use a description YAML path or one of: edgetpu-like")
+        if os.path.isfile(args[2]):
+            with open(args[2]) as f:
+                print(f.read(), end="")
+        else:
+            print(f"name: {args[2]}")
+    elif args[:2] == ["space", "show"]:
+        if not os.path.isfile(args[2]):
+            sys.exit(f"hwnas: {args[2]}: cannot read the space file (No such file or directory); check the path")
+        print(json.dumps({"space": "fake"}))
+    elif args[:2] == ["proxy", "--help"]:
+        print("  --proxy TEXT ... REQUIRED       Proxies, comma-separated: synflow, snip, params")
     elif args[0] == "train":
         print(json.dumps({"status": "ok", "metrics": {"top1": 0.85}, "threads": int(flag("--threads")),
                           "train_seconds": 1.0}))
     else:
         sys.exit(f"fake hwnas: unexpected {args}")
 ''')
+
+
+# The quick calls that check options (families.py: the target, the space, the proxies).
+CHECKS = (["targets", "show"], ["space", "show"], ["proxy", "--help"])
+
+
+def work(calls):
+    """The calls that run a step (not the quick checks of the options)."""
+    return [c for c in calls if c[:2] not in CHECKS]
 
 
 class FakeHwnas(unittest.TestCase):
@@ -91,6 +116,21 @@ class FakeHwnas(unittest.TestCase):
         for part in parts:
             self.assertIn(part, err)
 
+    def restore(self, path, text):
+        """Puts `text` back at `path` (a file or a directory, self.damage)."""
+        os.rmdir(path) if os.path.isdir(path) else os.remove(path)
+        with open(path, "w") as f:
+            f.write(text)
+
+    def damage(self, path, how):
+        """Replaces the file at `path` by an empty one, one cut short, a directory, a JSON list."""
+        os.remove(path)
+        if how == "directory":
+            os.mkdir(path)
+            return
+        with open(path, "w") as f:
+            f.write({"empty": "", "cut short": '{"options": {"--space": "con', "a list": "[1, 2]"}[how])
+
 
 class Families(FakeHwnas):
     ARGS = ["--families", "multishot", "--seeds", "1", "--threads", "1", "--budget", "multishot=2",
@@ -99,7 +139,7 @@ class Families(FakeHwnas):
     def first_run(self):
         rc, out, err, calls = self.run_script("families.py", *self.ARGS)
         self.assertEqual(rc, 0, err)
-        self.assertEqual([c[0] for c in calls], ["search", "space", "train"])
+        self.assertEqual([c[0] for c in work(calls)], ["search", "space", "train"])
         return out
 
     def step_file(self, name):
@@ -115,7 +155,7 @@ class Families(FakeHwnas):
     def test_a_run_with_the_same_options_reuses_every_step(self):
         table = self.first_run()
         rc, out, err, calls = self.run_script("families.py", *self.ARGS)
-        self.assertEqual((rc, calls), (0, []), err)
+        self.assertEqual((rc, work(calls)), (0, []), err)
         self.assertEqual(out, table)
         with open(self.step_file("multishot.search.json")) as f:
             options = json.load(f)["options"]
@@ -134,7 +174,7 @@ class Families(FakeHwnas):
                 result = self.run_script("families.py", *self.ARGS, *args)
                 self.assert_refused(result, search + ": made with " + said, "another --dir",
                                     f"delete {search} and {self.step_file('multishot')}")
-                self.assertEqual(result[3], [])
+                self.assertEqual(work(result[3]), [])
         # A dry run checks alike (before it prints what it would run).
         self.assert_refused(self.run_script("families.py", *self.ARGS, "--budget", "multishot=3", "--dry-run"),
                             "--budget multishot 2, asked 3")
@@ -144,7 +184,7 @@ class Families(FakeHwnas):
         args = list(self.ARGS)
         args[args.index("--fidelity") + 1] = "subset=0.01,epochs=1"
         rc, _, err, calls = self.run_script("families.py", *args)
-        self.assertEqual((rc, calls), (0, []), err)
+        self.assertEqual((rc, work(calls)), (0, []), err)
 
     def test_another_final_recipe_is_refused_at_the_final_training(self):
         self.first_run()
@@ -163,31 +203,33 @@ class Families(FakeHwnas):
         for name in ("multishot.search.json", "multishot.final.json"):
             self.edit(name, lambda s: s.pop("options"))
         rc, _, err, calls = self.run_script("families.py", *self.ARGS)
-        self.assertEqual((rc, calls), (0, []), err)
+        self.assertEqual((rc, work(calls)), (0, []), err)
         # The search by its experiment file, the final training by its command.
         self.assert_refused(self.run_script("families.py", *self.ARGS, "--budget", "multishot=3"),
                             "multishot.search.json: kept before steps recorded their options",
-                            "line 8 is 'budget: {evaluations: 2}', asked 'budget: {evaluations: 3}'")
+                            "made with --budget multishot (line 8 of its experiment file "
+                            f"{self.step_file('multishot.yaml')}) 'budget: {{evaluations: 2}}', asked "
+                            "'budget: {evaluations: 3}'")
         self.assert_refused(self.run_script("families.py", *self.ARGS[:-1], "epochs=2,subset=0.05"),
                             "multishot.final.json: kept before steps recorded their options",
                             "--final epochs=1,subset=0.05, asked epochs=2,subset=0.05")
         # Without its experiment file an older search cannot be checked: reused, and said.
         os.remove(self.step_file("multishot.yaml"))
         rc, _, err, calls = self.run_script("families.py", *self.ARGS, "--budget", "multishot=3")
-        self.assertEqual((rc, calls), (0, []), err)
+        self.assertEqual((rc, work(calls)), (0, []), err)
         self.assertIn("reused unchecked", err)
 
     def test_a_supernet_is_checked_by_its_options_or_an_older_ones_command(self):
         args = [("single-shot" if a == "multishot" else a) for a in self.ARGS]
         args[args.index("--budget") + 1] = "single-shot=2"
         rc, _, err, calls = self.run_script("families.py", *args, "--supernet-args", "--epochs 1")
-        self.assertEqual((rc, [c[:2] for c in calls][0]), (0, ["supernet", "train"]), err)
+        self.assertEqual((rc, [c[:2] for c in work(calls)][0]), (0, ["supernet", "train"]), err)
         supernet = self.step_file("supernet.json")
         self.assert_refused(self.run_script("families.py", *args, "--supernet-args", "--epochs 2"),
                             supernet + ": made with --supernet-args '--epochs 1', asked '--epochs 2'")
         self.edit("supernet.json", lambda s: s.pop("options"))
         rc, _, err, calls = self.run_script("families.py", *args, "--supernet-args", "--epochs 1")
-        self.assertEqual((rc, calls), (0, []), err)
+        self.assertEqual((rc, work(calls)), (0, []), err)
         self.assert_refused(self.run_script("families.py", *args, "--supernet-args", "--epochs 1", "--threads", "2"),
                             supernet + ": kept before steps recorded their options; made with --threads 1, asked 2")
 
@@ -203,6 +245,116 @@ class Families(FakeHwnas):
         os.remove(self.step_file("multishot.final.json"))
         self.assert_refused(self.run_script("families.py", *self.ARGS), kept,
                             "--space configs/spaces/other.yaml, asked configs/spaces/mobilenet-cls-fmnist.yaml")
+
+
+    def test_a_kept_step_of_an_edited_space_file_or_target_description_is_refused(self):
+        space = os.path.join(self.tmp.name, "space.yaml")
+        target = os.path.join(self.tmp.name, "target.yaml")
+        with open(os.path.join(os.path.dirname(BENCH), "configs/spaces/mobilenet-cls-fmnist.yaml")) as f:
+            text = f.read()
+        for path, content in ((space, text), (target, "name: t\n")):
+            with open(path, "w") as f:
+                f.write(content)
+        args = [*self.ARGS, "--space", space, "--target", target]
+        rc, _, err, calls = self.run_script("families.py", *args)
+        self.assertEqual((rc, [c[0] for c in work(calls)]), (0, ["search", "space", "train"]), err)
+        search = self.step_file("multishot.search.json")
+        for path, said in ((space, "--space's content (sha256)"), (target, "--target's description (sha256)")):
+            with self.subTest(edited=path):
+                with open(path) as f:
+                    content = f.read()
+                with open(path, "a") as f:
+                    f.write("# edited\n")
+                for dry in ([], ["--dry-run"]):
+                    result = self.run_script("families.py", *args, *dry)
+                    self.assert_refused(result, f"{search}: made with {said} ", ", asked ", f"delete {search}")
+                    self.assertEqual(work(result[3]), [])
+                with open(path, "w") as f:
+                    f.write(content)
+                rc, _, err, calls = self.run_script("families.py", *args)
+                self.assertEqual((rc, work(calls)), (0, []), err)
+
+    def test_a_damaged_kept_step_is_refused_in_one_line(self):
+        self.first_run()
+        finals = os.path.join(self.dir, "finals")
+        kept_final = os.path.join(finals, os.listdir(finals)[0])
+        for name in ("multishot.search.json", "multishot.final.json", kept_final):
+            for how, said in (("empty", "(empty)"), ("cut short", "(cut short or damaged: "),
+                              ("directory", "(a directory)"), ("a list", "(a JSON list)")):
+                with self.subTest(name=name, how=how):
+                    path = self.step_file(name)
+                    with open(path) as f:
+                        kept = f.read()
+                    if name == kept_final:  # its final.json would reuse it without reading it
+                        os.rename(self.step_file("multishot.final.json"), self.step_file("final.json.saved"))
+                    self.damage(path, how)
+                    try:
+                        for dry in ([], ["--dry-run"]):
+                            result = self.run_script("families.py", *self.ARGS, *dry)
+                            self.assert_refused(result, f"{path}: not a JSON object {said}",
+                                                "; delete it to recompute the step")
+                            # The final training is looked up after its network is decoded (printed on a dry run).
+                            decoded = [["space", "decode"]] if name == kept_final and not dry else []
+                            self.assertEqual([c[:2] for c in work(result[3])], decoded)
+                    finally:
+                        self.restore(path, kept)
+                    if name == kept_final:
+                        os.rename(self.step_file("final.json.saved"), self.step_file("multishot.final.json"))
+        # A JSON object that is not the step: its result is missing.
+        self.edit("multishot.search.json", lambda s: s.pop("answer"))
+        self.assert_refused(self.run_script("families.py", *self.ARGS),
+                            self.step_file("multishot.search.json") + ': a JSON object without "answer.best"')
+
+    def test_bad_options_are_refused_before_any_step_and_on_a_dry_run(self):
+        tried = []
+        for args, said in ((["--limit-ms", "-1"], "--limit-ms -1.0: give a latency limit in ms above 0"),
+                           (["--limit-ms", "nan"], "--limit-ms nan:"),
+                           (["--fidelity", "epochs=0,subset=0.01"],
+                            "--fidelity 'epochs=0,subset=0.01': epochs=0 is not a whole number in [1, 10000]"),
+                           (["--fidelity", "epochs=1,subset=2"],
+                            "--fidelity 'epochs=1,subset=2': subset=2 is not a number in (0, 1]"),
+                           (["--fidelity", "foo=1"], "--fidelity 'foo=1': unknown key 'foo'; use epochs, subset"),
+                           (["--fidelity", "epochs=1,epochs=2"], "--fidelity 'epochs=1,epochs=2': epochs given twice"),
+                           (["--low-fidelity", "epochs=3,subset=0.5", "--families", "multi-fidelity", "--budget",
+                             "multi-fidelity=2"], "--low-fidelity epochs=3,subset=0.5 is not below --fidelity "
+                                                  "epochs=1,subset=0.01: epochs 3 > 1"),
+                           (["--low-fidelity", "subset=0.01,epochs=1", "--families", "multi-fidelity", "--budget",
+                             "multi-fidelity=2"], "--low-fidelity subset=0.01,epochs=1 trains as --fidelity "
+                                                  "epochs=1,subset=0.01"),
+                           (["--eta", "1"], "--eta 1: give 2 to 100"),
+                           (["--mf-eta", "101"], "--mf-eta 101: give 2 to 100"),
+                           (["--hybrid-candidates", "2"], "--hybrid-candidates 2: give --eta (4) to 1000000"),
+                           (["--budget", "multishot=0"], "--budget multishot=0: give a whole number >= 1"),
+                           (["--budget", "multishot=x"], "--budget multishot=x: give a whole number >= 1"),
+                           (["--threads", "0"], "--threads 0: give 1 to 1024"),
+                           (["--final", "epochs=x"], "--final 'epochs=x': epochs=x is not a whole number"),
+                           (["--final", "threads=2"], "--final 'threads=2': unknown key 'threads'"),
+                           (["--seeds", "x"], "--seeds 'x': 'x' is not a whole number >= 0"),
+                           (["--seeds", ""], "--seeds '': '' is not a whole number >= 0"),
+                           (["--seeds", "-1"], "--seeds '-1'"),
+                           (["--seeds", "1,1"], "--seeds '1,1': 1 given twice"),
+                           (["--families", "multishot,multishot"],
+                            "--families 'multishot,multishot' names a family twice"),
+                           (["--space", "/nonexistent.yaml"], "--space /nonexistent.yaml (--target edgetpu-like): "
+                                                              "hwnas: /nonexistent.yaml: cannot read the space file"),
+                           (["--target", "bogus"], "--target bogus: hwnas: target 'bogus': no such preset"),
+                           (["--families", "zero-shot", "--budget", "zero-shot=2", "--proxy", "synflw"],
+                            "--proxy synflw: not a proxy of hwnas; use one of synflow, snip, params")):
+            # Half of them on a dry run, half on a real run: both check before the first step.
+            dry = ["--dry-run"] if len(tried) % 2 else []
+            tried.append(dry)
+            with self.subTest(args=args, dry=dry):
+                result = self.run_script("families.py", *self.ARGS, *args, *dry)
+                self.assert_refused(result, "families: " + said)
+                self.assertEqual(work(result[3]), [])
+                self.assertFalse(os.path.exists(self.dir))
+
+    def test_a_dry_run_writes_nothing(self):
+        rc, out, err, calls = self.run_script("families.py", *self.ARGS, "--dry-run")
+        self.assertEqual((rc, work(calls)), (0, []), err)
+        self.assertFalse(os.path.exists(self.dir))
+        self.assertIn(f"cat > {self.step_file('multishot.yaml')} <<'EOF'\nspace: ", out)
+        self.assertIn("budget: {evaluations: 2}\nseed: 1\nEOF\n", out)
 
 
 class FidelityRank(FakeHwnas):
@@ -225,9 +377,16 @@ class FidelityRank(FakeHwnas):
     def test_another_thread_count_is_refused_before_any_training(self):
         self.first_run()
         result = self.run_script("fidelity_rank.py", *self.ARGS, "--threads", "2")
-        self.assert_refused(result, os.path.join(self.dir, "000-1-0-epochs1_subset0.1.json"),
-                            "trained with --threads 1, asked 2", "another --dir")
+        kept = [os.path.join(self.dir, f"00{i}-1-{i}-{fidelity}.json") for fidelity in ("epochs1_subset0.1",
+                                                                                     "epochs2_subset0.2")
+                for i in range(2)]
+        # Every kept file that disagrees is named, with one command that deletes them all.
+        self.assert_refused(result, "4 kept training(s) ran with --threads 1, asked 2", "another --dir",
+                            *(f"{os.path.basename(k)} (1)" for k in kept), "rm " + " ".join(kept))
         self.assertEqual([c[0] for c in result[3]], ["space"])
+        subprocess.run(["sh", "-c", "rm " + result[2].rpartition(": rm ")[2]], check=True)  # the command given works
+        rc, _, err, calls = self.run_script("fidelity_rank.py", *self.ARGS, "--threads", "2")
+        self.assertEqual((rc, [c[0] for c in calls]), (0, ["space"] + ["train"] * 4), err)
 
     def test_another_sample_is_refused_naming_the_option(self):
         self.first_run()
@@ -250,6 +409,61 @@ class FidelityRank(FakeHwnas):
         self.assertEqual((rc, [c[0] for c in calls]), (0, ["space"]), err)
         with open(record) as f:
             self.assertEqual(json.load(f)["--seed"], 1)  # recorded once the sample matched
+
+
+    def test_a_damaged_kept_file_is_refused_in_one_line(self):
+        self.first_run()
+        training = os.path.join(self.dir, "001-1-1-epochs2_subset0.2.json")
+        for path in (os.path.join(self.dir, "sample.json"), training):
+            for how, said in (("empty", "(empty)"), ("cut short", "(cut short or damaged: "),
+                              ("directory", "(a directory)"), ("a list", "(a JSON list)")):
+                with self.subTest(path=path, how=how):
+                    with open(path) as f:
+                        kept = f.read()
+                    self.damage(path, how)
+                    try:
+                        result = self.run_script("fidelity_rank.py", *self.ARGS)
+                        self.assert_refused(result, f"{path}: not a JSON object {said}",
+                                            "; delete it to recompute the step")
+                        self.assertNotIn("train", [c[0] for c in result[3]])
+                    finally:
+                        self.restore(path, kept)
+
+    def test_a_kept_training_that_does_not_say_its_threads_is_refused(self):
+        self.first_run()
+        path = os.path.join(self.dir, "000-1-0-epochs2_subset0.2.json")
+        with open(path) as f:
+            kept = json.load(f)
+        kept.pop("threads")
+        with open(path, "w") as f:
+            json.dump(kept, f)
+        result = self.run_script("fidelity_rank.py", *self.ARGS)
+        self.assert_refused(result, f"{path}: does not say its threads", "delete it to recompute the step")
+        self.assertEqual([c[0] for c in result[3]], ["space"])
+
+    def test_tau_of_equal_accuracies_is_said_undefined(self):
+        out = self.first_run()  # the fake trains every candidate to 85 %
+        self.assertIn("Kendall tau-b over 2 candidates (both trainings ok): undefined (all accuracies of a column "
+                      "equal)", out)
+        self.assertNotIn("nan", out)
+
+    def test_bad_options_are_refused_before_anything_is_drawn_or_written(self):
+        for args, said in ((["--jobs", "0"], "--jobs 0: give a whole number >= 1"),
+                           (["--threads", "0"], "--threads 0: give a whole number >= 1"),
+                           (["--count", "0"], "--count 0: give a whole number >= 1"),
+                           (["--low", "epochs=0"], "--low 'epochs=0': epochs=0 is not a whole number in [1, 10000]"),
+                           (["--low", "epochs=x"], "--low 'epochs=x': epochs=x is not a whole number"),
+                           (["--high", "subset=2"], "--high 'subset=2': subset=2 is not a number in (0, 1]"),
+                           (["--high", "epochs=2,foo=1"], "--high 'epochs=2,foo=1': unknown key 'foo'; use epochs"),
+                           (["--high", "epochs"], "'epochs' in --high 'epochs' is not KEY=VALUE"),
+                           (["--high", "subset=0.10,epochs=1,seed=0"], "--low epochs=1,subset=0.1 and --high "
+                                                                      "subset=0.10,epochs=1,seed=0 are the same "
+                                                                      "training")):
+            with self.subTest(args=args):
+                result = self.run_script("fidelity_rank.py", *self.ARGS, *args)
+                self.assert_refused(result, "fidelity_rank: " + said)
+                self.assertEqual(result[3], [])
+                self.assertFalse(os.path.exists(self.dir))
 
 
 if __name__ == "__main__":
