@@ -3,7 +3,8 @@
 // under accuracy.train.resolution) are evaluated once; the others take that result without
 // being stored or counted, in one run, after --resume and within one step. And the trivial
 // baseline a result carries reaches the store, with each evaluation and trial (a copy's is
-// the evaluation's it copies).
+// the evaluation's it copies). With rungs, a copy follows its promoted network without
+// taking a place (FidelitySchedule::promote).
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -220,33 +221,82 @@ TEST(EvaluationCopy, EachTrialKeepsItsOwnEvaluationsBaseline) {
   EXPECT_EQ(evaluations[1].baseline, 7.292);
 }
 
-// With rungs, a copy is answered at each rung it reaches (Trial::copied_rungs) and counted
-// there in rung_costs, apart from the evaluations.
-TEST(EvaluationCopy, ACopyIsCountedAtEachRungItReaches) {
-  TestDir dir;
+/// s31 fresh-user finding F1's bracket at rung 0: A 16.54, kLow 8.23, A's copy 16.54 and
+/// kOtherNetwork, the runner-up network, 16.51; rung 1 adds 10 to each.
+const space::Genome kLow{{0, 0, 0, 1, 0, 0, 0, 0}};
+AccuracyResult f1_evaluation(const AccuracyJob& job) {
+  const std::uint64_t network = network_of(job.genome);
+  const double at_rung_0 = network == network_of(kNetworkA) ? 16.54 : network == network_of(kOtherNetwork) ? 16.51
+                                                                                                          : 8.23;
+  return {job.id, at_rung_0 + 10 * job.rung, "", 1.5};
+}
+
+/// Successive halving, eta 2, 2 rungs, the bracket {A, kLow, A's copy, kOtherNetwork}, once,
+/// through `pool` (null: in line), until `stop`; returns the evaluations it ran.
+int run_f1_bracket(const std::string& dir, bool create, AccuracyPool* pool = nullptr,
+                   std::atomic<bool>* stop = nullptr, testing::FunctionCostModel* given = nullptr) {
   const FakeSpace space;
-  testing::FunctionCostModel cost(evaluation(), network_of, 2);
-  const space::Genome low_1{{0, 0, 0, 1, 0, 0, 0, 0}}, low_2{{0, 0, 0, 2, 0, 0, 0, 0}};
-  ScriptedStrategy strategy({kNetworkA, kCopyOfA, low_1, low_2});
-  ExperimentStore store = ExperimentStore::create(dir.file("e"), fake_info("scripted", 2));
-  // One bracket of 4 at rung 0; the best 2 (A and its copy, of one accuracy) go on to rung 1.
+  testing::FunctionCostModel own(f1_evaluation, network_of, 2);
+  testing::FunctionCostModel& cost = given != nullptr ? *given : own;
+  ScriptedStrategy strategy({kNetworkA, kLow, kCopyOfA, kOtherNetwork});
+  ExperimentStore store = create ? ExperimentStore::create(dir, fake_info("scripted", 2)) : ExperimentStore::open(dir);
   const FidelitySchedule schedule(FidelityMethod::successive_halving, 2, 2, 4);
   const space::Filters no_filters;
-  search_loop({space, cost, strategy, no_filters, graph::Precision::int8, nullptr, &schedule}, store, {.trials = 4},
-              {});
-  EXPECT_EQ(cost.evaluations, 4);  // A, low_1 and low_2 at rung 0; A at rung 1
+  search_loop({space, cost, strategy, no_filters, graph::Precision::int8, pool, &schedule}, store, {.trials = 4},
+              {stop, {}});
+  return cost.evaluations;
+}
+
+// Promotion ranks networks, not genomes (s31 fresh-user finding F1): the bracket's 2 places
+// go to A and the runner-up network, A's copy follows A to rung 1 as a copy there, costing
+// nothing; before, A and its copy took both places, rung 1 trained A alone and the runner-up
+// was dropped. The copy is answered at each rung it reaches (Trial::copied_rungs) and counted
+// there in rung_costs, apart from the evaluations. A run cut during rung 1 and resumed gives
+// the same trials.
+TEST(EvaluationCopy, ACopyFollowsItsPromotedNetworkAndTheRunnerUpGoesOn) {
+  TestDir dir;
+  EXPECT_EQ(run_f1_bracket(dir.file("e"), true), 5);  // 3 networks at rung 0, 2 at rung 1
   const ExperimentRecord r = read_experiment(dir.file("e"));
   ASSERT_EQ(r.trials.size(), 4u);
-  EXPECT_EQ(r.trials[1].rung, 1);
-  EXPECT_EQ(r.trials[1].copy_of, 0);
-  EXPECT_EQ(r.trials[1].copied_rungs, 0b11u);
-  for (const std::size_t i : {0, 2, 3}) EXPECT_EQ(r.trials[i].copied_rungs, 0u) << i;
+  EXPECT_EQ(r.trials[0].rung, 1);
+  EXPECT_EQ(r.trials[0].metrics.accuracy, 26.54);
+  EXPECT_EQ(r.trials[1].rung, 0);
+  EXPECT_EQ(r.trials[1].metrics.accuracy, 8.23);
+  const Trial& copy = r.trials[2];
+  EXPECT_EQ(copy.rung, 1);
+  EXPECT_EQ(copy.metrics.accuracy, 26.54);
+  EXPECT_FALSE(copy.accuracy_evaluated);
+  EXPECT_EQ(copy.copy_of, 0);
+  EXPECT_EQ(copy.copied_rungs, 0b11u);
+  EXPECT_EQ(copy.reason, "accuracy at rung 1: as trial 0, the same network (not evaluated again)");
+  const Trial& runner_up = r.trials[3];
+  EXPECT_EQ(runner_up.rung, 1);
+  EXPECT_EQ(runner_up.metrics.accuracy, 26.51);
+  EXPECT_TRUE(runner_up.accuracy_evaluated);
+  EXPECT_EQ(runner_up.copied_rungs, 0u);
+  EXPECT_EQ(r.accuracy_evaluations, 3);
   EXPECT_EQ(r.accuracy_copies, 1);
   ASSERT_EQ(r.rung_costs.size(), 2u);
   EXPECT_EQ(r.rung_costs[0].evaluations, 3);
   EXPECT_EQ(r.rung_costs[0].copies, 1);
-  EXPECT_EQ(r.rung_costs[1].evaluations, 1);
+  EXPECT_EQ(r.rung_costs[1].evaluations, 2);
   EXPECT_EQ(r.rung_costs[1].copies, 1);
+
+  // Stopped after rung 1's first job (the pool's second run), resumed: nothing runs twice.
+  const std::string cut = dir.file("cut");
+  testing::FunctionCostModel cost(f1_evaluation, network_of, 2);
+  std::atomic<bool> stop{false};
+  testing::CutPool pool(cost, stop, 2, 1);
+  EXPECT_EQ(run_f1_bracket(cut, true, &pool, &stop, &cost), 4);
+  EXPECT_TRUE(read_experiment(cut).trials.empty());
+  EXPECT_EQ(run_f1_bracket(cut, false), 1);  // the runner-up at rung 1
+  const ExperimentRecord resumed = read_experiment(cut);
+  testing::expect_same_trials(resumed, r);
+  for (std::size_t i = 0; i < r.trials.size(); ++i) {
+    EXPECT_EQ(resumed.trials[i].rung, r.trials[i].rung) << i;
+    EXPECT_EQ(resumed.trials[i].copied_rungs, r.trials[i].copied_rungs) << i;
+    EXPECT_EQ(resumed.trials[i].copy_of, r.trials[i].copy_of) << i;
+  }
 }
 
 // A copy on the front is listed with its network, not beside it (s30 fresh-user finding 4).

@@ -70,6 +70,38 @@ TEST(FidelitySchedule, TiesKeepTheEarlierAndAtLeastOneGoesOn) {
   EXPECT_EQ(s.promote(0, Accuracies{10, 20}), (std::vector<std::size_t>{1}));  // floor(2/3) = 0, yet one
 }
 
+using Networks = std::vector<std::optional<std::uint64_t>>;
+
+// Promotion ranks networks (s31 fresh-user finding F1): at eta 2, rung 0 gave 16.54 (network
+// 7), 8.23, 16.54 (network 7 again, a copy) and 16.51 (network 9): the 2 places go to
+// networks 7 and 9, and the copy follows 7 without one; before, 7 took both and 9 was dropped.
+TEST(FidelitySchedule, ACopyFollowsItsPromotedNetworkWithoutAPlace) {
+  const FidelitySchedule s(FidelityMethod::successive_halving, 3, 2, 4);
+  const Accuracies rung0 = {16.54, 8.23, 16.54, 16.51};
+  const FidelitySchedule::Promotion p = s.promote(0, rung0, Networks{7, 8, 7, 9}, 4);
+  EXPECT_EQ(p.positions, (std::vector<std::size_t>{0, 2, 3}));
+  EXPECT_EQ(p.slots, 2u);
+  EXPECT_EQ(s.promote(0, rung0), (std::vector<std::size_t>{0, 2}));  // genomes as networks: the copy takes one
+  // Unset: a network of its own (one that does not decode), never followed.
+  EXPECT_EQ(s.promote(0, rung0, Networks{std::nullopt, 8, std::nullopt, 9}, 4).positions,
+            (std::vector<std::size_t>{0, 2}));
+  // A copy follows even when ranked below the last place; a failed copy does not.
+  EXPECT_EQ(s.promote(0, Accuracies{50, 40, 30, 50}, Networks{1, 2, 3, 1}, 4).positions,
+            (std::vector<std::size_t>{0, 1, 3}));
+  EXPECT_EQ(s.promote(0, Accuracies{50, 40, 30, std::nullopt}, Networks{1, 2, 3, 1}, 4).positions,
+            (std::vector<std::size_t>{0, 1}));
+  // n is the places that reached the rung, not its genomes (followers take none): 4 genomes
+  // on 2 places give floor(2 / 2) = 1 place, where floor(4 / 2) would give 2; the genome of
+  // network 9 ranked last follows the one ranked first.
+  const FidelitySchedule::Promotion top = s.promote(1, Accuracies{26.5, 26.5, 26.6, 20}, Networks{7, 7, 9, 9}, 2);
+  EXPECT_EQ(top.positions, (std::vector<std::size_t>{2, 3}));
+  EXPECT_EQ(top.slots, 1u);
+  // Only networks that succeeded count: one network and its copies take one place of two.
+  EXPECT_EQ(s.promote(0, Accuracies{5, 5, std::nullopt, 5}, Networks{4, 4, 6, 4}, 4).slots, 1u);
+  EXPECT_TRUE(s.promote(2, Accuracies{1, 1}, Networks{3, 3}, 2).positions.empty());
+  EXPECT_THROW(s.promote(0, Accuracies{1, 2}, Networks{3}, 2), InternalError);
+}
+
 TEST(FidelitySchedule, OutOfRangeRungsAndNonFiniteAccuraciesAreBugs) {
   const FidelitySchedule s(FidelityMethod::successive_halving, 2, 2, 4);
   EXPECT_THROW(s.promote(2, Accuracies{1}), InternalError);

@@ -498,7 +498,8 @@ std::string scene_search(const std::string& rest = "budget: {trials: 2}\n") {
 // trial evaluated itself) and counts the copies of each rung (rung_costs' copies), as the
 // summary's by-rung line does. Under accuracy.train.resolution 32 the 4 genomes of this
 // space (resolution 28 or 32, kernel 3 or 5) are 2 networks: one bracket of 4 trains 2 at
-// rung 0, the best network's 2 genomes go on and 1 trains at rung 1.
+// rung 0, and its 2 places at rung 1 go to the 2 networks (not to the best one's 2 genomes:
+// each copy follows its network without a place), so 2 train there and 2 are copies.
 TEST(HybridSearchCli, JsonNamesEachCopysTrialAndCountsCopiesPerRung) {
   HWNAS_REQUIRE_FASHION_MNIST();
   const std::string space = write_temp(
@@ -538,20 +539,20 @@ TEST(HybridSearchCli, JsonNamesEachCopysTrialAndCountsCopiesPerRung) {
   ASSERT_EQ(j["rung_costs"].size(), 2U) << j["rung_costs"].dump();
   EXPECT_EQ(j["rung_costs"][0]["evaluations"], 2);
   EXPECT_EQ(j["rung_costs"][0]["copies"], 2);
-  EXPECT_EQ(j["rung_costs"][1]["evaluations"], 1);
-  EXPECT_EQ(j["rung_costs"][1]["copies"], 1);
+  EXPECT_EQ(j["rung_costs"][1]["evaluations"], 2);
+  EXPECT_EQ(j["rung_costs"][1]["copies"], 2);
 
   const Result text = search(config, "copies_text");
   ASSERT_EQ(text.status, 0) << text.err;
-  EXPECT_NE(text.out.find("2 candidates evaluated for accuracy (3 evaluations over 2 rungs; and 2 copies of a "
+  EXPECT_NE(text.out.find("2 candidates evaluated for accuracy (4 evaluations over 2 rungs; and 2 copies of a "
                           "network evaluated before, not counted)"),
             std::string::npos)
       << text.out;
   const std::size_t by_rung = text.out.find("accuracy evaluations by rung (wall time in the accuracy source): rung 0: 2 in ");
   ASSERT_NE(by_rung, std::string::npos) << text.out;
   const std::string line = text.out.substr(by_rung, text.out.find('\n', by_rung) - by_rung);
-  EXPECT_NE(line.find(" s, and 2 copies; rung 1: 1 in "), std::string::npos) << line;
-  EXPECT_TRUE(line.ends_with(" s, and 1 copy")) << line;
+  EXPECT_NE(line.find(" s, and 2 copies; rung 1: 2 in "), std::string::npos) << line;
+  EXPECT_TRUE(line.ends_with(" s, and 2 copies")) << line;
 }
 
 // s29 fresh-user finding 2: a scene search said "accuracy" only, though it is 100 x mIoU

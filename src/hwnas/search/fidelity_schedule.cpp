@@ -91,9 +91,12 @@ Bracket FidelitySchedule::bracket(std::int64_t step) const {
   return {static_cast<std::int32_t>(n), static_cast<std::int32_t>(s_max - s)};
 }
 
-std::vector<std::size_t> FidelitySchedule::promote(std::int32_t rung,
-                                                   std::span<const std::optional<double>> accuracies) const {
+FidelitySchedule::Promotion FidelitySchedule::promote(std::int32_t rung,
+                                                     std::span<const std::optional<double>> accuracies,
+                                                     std::span<const std::optional<std::uint64_t>> networks,
+                                                     std::size_t n) const {
   HWNAS_CHECK(rung >= 0 && rung < rungs_);
+  HWNAS_CHECK(networks.empty() || networks.size() == accuracies.size());
   std::vector<std::size_t> ok;
   for (std::size_t i = 0; i < accuracies.size(); ++i) {
     if (!accuracies[i]) continue;
@@ -101,11 +104,22 @@ std::vector<std::size_t> FidelitySchedule::promote(std::int32_t rung,
     ok.push_back(i);
   }
   if (rung == rungs_ - 1 || ok.empty()) return {};
-  const std::size_t keep = std::min(ok.size(), std::max<std::size_t>(1, accuracies.size() / eta_));
   std::stable_sort(ok.begin(), ok.end(), [&](std::size_t a, std::size_t b) { return *accuracies[a] > *accuracies[b]; });
-  ok.resize(keep);
-  std::sort(ok.begin(), ok.end());
-  return ok;
+  const std::size_t slots = std::max<std::size_t>(1, n / static_cast<std::size_t>(eta_));
+  Promotion out;
+  std::set<std::uint64_t> promoted;  // the networks that took a slot
+  for (const std::size_t i : ok) {
+    const std::optional<std::uint64_t> network = networks.empty() ? std::nullopt : networks[i];
+    if (network && promoted.contains(*network)) {
+      out.positions.push_back(i);  // follows its network
+    } else if (out.slots < slots) {
+      out.positions.push_back(i);
+      ++out.slots;
+      if (network) promoted.insert(*network);
+    }
+  }
+  std::sort(out.positions.begin(), out.positions.end());
+  return out;
 }
 
 FidelitySchedule make_fidelity_schedule(const YAML::Node& experiment, const std::string& file, std::int32_t batch,

@@ -2,8 +2,10 @@
 // `multi_fidelity:` section as a schedule of brackets. Each step of the search is one
 // bracket: its candidates are evaluated at the bracket's first rung (a cheap, low-fidelity
 // training), the best 1/eta of them are promoted to the next rung, and so on up to the
-// last rung, the full fidelity. Works under any strategy: the strategy asks for a
-// bracket's candidates and is told each one's accuracy at the highest rung it reached.
+// last rung, the full fidelity (promotion ranks networks, not genomes: a copy of a
+// promoted network follows it without a place). Works under any strategy: the strategy
+// asks for a bracket's candidates and is told each one's accuracy at the highest rung it
+// reached.
 //
 // Sources of the formulas:
 // - Successive halving: Jamieson & Talwalkar, "Non-stochastic Best Arm Identification and
@@ -55,12 +57,30 @@ class FidelitySchedule {
   /// candidates it asks for and the rung they start at. Single fidelity: {batch, 0}.
   Bracket bracket(std::int64_t step) const;
 
-  /// Successive halving within a bracket: of the candidates evaluated at `rung` (their
-  /// accuracies in ask order; nullopt = failed, never promoted), the positions promoted to
-  /// rung + 1, ascending: the top floor(n / eta) of all n evaluated, at least 1 while one
-  /// succeeded, at most the successes; equal accuracies keep the earlier position. Empty
-  /// at the last rung. InternalError for a rung outside [0, rungs) or a non-finite accuracy.
-  std::vector<std::size_t> promote(std::int32_t rung, std::span<const std::optional<double>> accuracies) const;
+  /// What promote() sends on to the next rung.
+  struct Promotion {
+    std::vector<std::size_t> positions;  // ascending: the slots' candidates and their followers
+    std::size_t slots = 0;               // slots taken: the next rung's n
+  };
+
+  /// Successive halving within a bracket, over networks: of the candidates evaluated at
+  /// `rung` (their accuracies in ask order; nullopt = failed, never promoted), which go on
+  /// to rung + 1. `networks[i]` is what rung + 1 would evaluate for candidate i
+  /// (CostModel::evaluation_key there; unset: its own network; an empty span: every
+  /// candidate its own); `n` is how many slots reached `rung` (the bracket's candidates at
+  /// its first rung, copies included; above it, the slots the rung below gave). The best
+  /// floor(n / eta) distinct networks take the slots, at least 1 while one succeeded, at
+  /// most the networks that succeeded; equal accuracies keep the earlier position. Every
+  /// other successful candidate of a network that took a slot follows it without one (a
+  /// copy at rung + 1: not trained twice), so a copy never pushes out the next distinct
+  /// network. Empty at the last rung. InternalError for a rung outside [0, rungs), a
+  /// non-finite accuracy, or `networks` of another size than `accuracies`.
+  Promotion promote(std::int32_t rung, std::span<const std::optional<double>> accuracies,
+                    std::span<const std::optional<std::uint64_t>> networks, std::size_t n) const;
+  /// The same with every candidate its own network and n = accuracies.size(): the positions.
+  std::vector<std::size_t> promote(std::int32_t rung, std::span<const std::optional<double>> accuracies) const {
+    return promote(rung, accuracies, {}, accuracies.size()).positions;
+  }
 
  private:
   FidelityMethod method_;

@@ -4,8 +4,9 @@
 // evaluation spent; a genome twice in a step is evaluated once), runs the validity filters
 // and the cost model's cheap screen on the rest, runs the accuracy evaluations of the
 // feasible ones through the pool at the bracket's first rung (a genome whose network was
-// evaluated at that rung takes that result: CostModel::evaluation_key), promotes the best to
-// the next rung (fidelity_schedule.h) and so on up to the top rung (each result committed to
+// evaluated at that rung takes that result: CostModel::evaluation_key), promotes the best
+// networks to the next rung, their copies following them without a place
+// (fidelity_schedule.h), and so on up to the top rung (each result committed to
 // the store's `evaluations` table as it arrives), tells the strategy every result in ask
 // order, and commits the step's trials with the strategy's state in one transaction.
 //

@@ -149,8 +149,10 @@ RungAnswers evaluate_rung(SearchParts& parts, ExperimentStore& store, LoopRecord
 }
 
 /// Runs the accuracy evaluations of the step's new trials that await one at
-/// `bracket.first_rung`, then those the schedule promotes at each next rung up to the top;
-/// each trial is finished at the highest rung it reached. False when `stop` cut them short.
+/// `bracket.first_rung`, then those the schedule promotes at each next rung up to the top
+/// (FidelitySchedule::promote, over the networks each next rung evaluates: a copy of a
+/// promoted network follows it without a place, and is answered there as a copy); each
+/// trial is finished at the highest rung it reached. False when `stop` cut them short.
 bool evaluate_accuracy(SearchParts& parts, ExperimentStore& store, LoopRecords& records, std::vector<Trial>& fresh,
                        const Bracket& bracket, const SearchHooks& hooks) {
   std::vector<std::size_t> waiting;
@@ -158,6 +160,7 @@ bool evaluate_accuracy(SearchParts& parts, ExperimentStore& store, LoopRecords& 
     if (parts.cost_model.awaits_accuracy(fresh[k])) waiting.push_back(k);
   const std::int32_t top = parts.cost_model.rungs() - 1;
   HWNAS_CHECK(waiting.empty() || (bracket.first_rung >= 0 && bracket.first_rung <= top));
+  std::size_t slots = waiting.size();  // promotion's n: the genomes at the first rung, copies included
   for (std::int32_t rung = bracket.first_rung; !waiting.empty(); ++rung) {
     std::vector<space::Genome> genomes;
     std::vector<std::int64_t> indices;
@@ -174,10 +177,17 @@ bool evaluate_accuracy(SearchParts& parts, ExperimentStore& store, LoopRecords& 
     if (rung == top) break;
     HWNAS_CHECK(parts.schedule != nullptr && parts.schedule->rungs() == top + 1);
     std::vector<std::optional<double>> accuracies;
-    for (const std::optional<AccuracyResult>& r : results) accuracies.push_back(r->accuracy);
+    std::vector<std::optional<std::uint64_t>> networks;
+    for (std::size_t j = 0; j < waiting.size(); ++j) {
+      accuracies.push_back(results[j]->accuracy);
+      networks.push_back(accuracies.back() ? parts.cost_model.evaluation_key(fresh[waiting[j]].genome, rung + 1)
+                                           : std::nullopt);
+    }
+    const FidelitySchedule::Promotion promotion = parts.schedule->promote(rung, accuracies, networks, slots);
     std::vector<std::size_t> promoted;
-    for (const std::size_t j : parts.schedule->promote(rung, accuracies)) promoted.push_back(waiting.at(j));
+    for (const std::size_t j : promotion.positions) promoted.push_back(waiting.at(j));
     waiting = std::move(promoted);
+    slots = promotion.slots;
   }
   return true;
 }
