@@ -1,10 +1,18 @@
-// The SQLite layer's refusals (base/sqlite.h), per OpenMode: a file that is not the store
+// The SQLite layer (base/sqlite.h). Its refusals per OpenMode: a file that is not the store
 // is named and left untouched, and a new file is offered as the fix only where the mode
-// creates one (a --resume or a report cannot use one).
+// creates one (a --resume or a report cannot use one). OpenMode::read_only: a reader leaves
+// the directory as it found it, beside a writer too, and reads a store it may not write.
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -50,6 +58,23 @@ std::string open_error(const std::string& path, const Schema& schema, OpenMode m
   }
   ADD_FAILURE() << path << ": open() did not throw";
   return "";
+}
+
+void insert_rows(const Database& db, int rows) {
+  Transaction tx(db);
+  Statement insert(db, "INSERT INTO t VALUES (?1)");
+  for (int i = 0; i < rows; ++i) {
+    insert.bind(1, std::int64_t{i});
+    insert.step("inserting");
+    insert.reset();
+  }
+  tx.commit();
+}
+
+std::int64_t count_rows(const Database& db) {
+  Statement count(db, "SELECT count(*) FROM t");
+  count.step("counting");
+  return count.integer(0);
 }
 
 void sqlite_exec(const std::string& path, const std::string& sql) {
@@ -114,6 +139,250 @@ TEST(SqliteOpen, AnotherSchemaVersionOffersANewFileOnlyToCreate) {
   EXPECT_EQ(open_error(path, test_schema(), OpenMode::create), what + ", or a new file");
   EXPECT_EQ(open_error(path, test_schema(), OpenMode::existing), what);
   EXPECT_EQ(open_error(path, test_schema(), OpenMode::read_only), what);
+}
+
+namespace fs = std::filesystem;
+
+/// A new directory `name` holding a test store STORE.db with `rows` rows, all its writers
+/// closed (so no side files).
+std::string make_store(const std::string& name, int rows) {
+  const fs::path dir = scratch().path() / name;
+  fs::create_directories(dir);
+  const std::string path = (dir / "STORE.db").string();
+  const Database db = Database::open(path, test_schema());
+  insert_rows(db, rows);
+  return path;
+}
+
+/// The names in `path`'s directory.
+std::set<std::string> files_beside(const std::string& path) {
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(fs::path(path).parent_path()))
+    names.insert(entry.path().filename().string());
+  return names;
+}
+
+const std::set<std::string> kStoreAlone{"STORE.db"};
+const std::set<std::string> kStoreAndSideFiles{"STORE.db", "STORE.db-shm", "STORE.db-wal"};
+
+/// "rows N" read by a read_only connection of `path`, or "error: WHAT".
+std::string read_rows(const std::string& path) {
+  try {
+    const Database db = Database::open(path, test_schema(), OpenMode::read_only);
+    return "rows " + std::to_string(count_rows(db));
+  } catch (const UserError& e) {
+    return std::string("error: ") + e.what();
+  }
+}
+
+TEST(SqliteReadOnly, TheAccessFollowsWhatItMayWriteAndWhichSideFilesExist) {
+  EXPECT_EQ(choose_read_access({true, true, false, false, false}), ReadAccess::read_write_query_only);
+  EXPECT_EQ(choose_read_access({true, true, true, true, false}), ReadAccess::read_write_query_only);
+  for (const auto& [dir_writable, file_writable] : {std::pair{false, true}, {true, false}, {false, false}}) {
+    EXPECT_EQ(choose_read_access({dir_writable, file_writable, false, false, false}), ReadAccess::immutable);
+    // A writer may be running (or was killed): its -wal must be read, with SQLite's locks.
+    EXPECT_EQ(choose_read_access({dir_writable, file_writable, true, true, false}), ReadAccess::shared);
+    EXPECT_EQ(choose_read_access({dir_writable, file_writable, true, false, false}), ReadAccess::shared);
+    EXPECT_EQ(choose_read_access({dir_writable, file_writable, false, true, false}), ReadAccess::shared);
+  }
+  // A hot journal is another program's to roll back: never by a reader.
+  EXPECT_EQ(choose_read_access({true, true, false, false, true}), ReadAccess::shared);
+}
+
+TEST(SqliteReadOnly, AReaderLeavesNoSideFiles) {
+  const std::string path = make_store("reader_alone", 3);
+  ASSERT_EQ(files_beside(path), kStoreAlone);
+  const std::string before = slurp(path);
+  EXPECT_EQ(read_rows(path), "rows 3");
+  EXPECT_EQ(files_beside(path), kStoreAlone);
+  EXPECT_TRUE(slurp(path) == before);
+}
+
+TEST(SqliteReadOnly, AReaderCannotWrite) {
+  const std::string path = make_store("reader_writes", 1);
+  const Database db = Database::open(path, test_schema(), OpenMode::read_only);
+  EXPECT_THROW(db.exec("INSERT INTO t VALUES (1)", "writing"), UserError);
+  EXPECT_EQ(count_rows(db), 1);
+}
+
+TEST(SqliteReadOnly, AReaderBesideAWriterLeavesTheWritersFilesAndNeverStopsIt) {
+  const std::string path = make_store("reader_and_writer", 1);
+  {
+    const Database writer = Database::open(path, test_schema(), OpenMode::existing);
+    insert_rows(writer, 1);
+    EXPECT_EQ(read_rows(path), "rows 2");
+    EXPECT_EQ(files_beside(path), kStoreAndSideFiles);  // the writer's, still open
+    insert_rows(writer, 1);
+    EXPECT_EQ(count_rows(writer), 3);
+  }
+  EXPECT_EQ(files_beside(path), kStoreAlone);
+
+  // The writer closes first, while the reader reads: the reader, last, removes them.
+  std::optional<Database> writer = Database::open(path, test_schema(), OpenMode::existing);
+  insert_rows(*writer, 1);
+  {
+    const Database reader = Database::open(path, test_schema(), OpenMode::read_only);
+    writer.reset();
+    EXPECT_EQ(files_beside(path), kStoreAndSideFiles);
+    EXPECT_EQ(count_rows(reader), 4);
+  }
+  EXPECT_EQ(files_beside(path), kStoreAlone);
+  EXPECT_EQ(read_rows(path), "rows 4");
+}
+
+/// Leaves `path` as a writer killed after committing `rows` rows leaves it: the rows in its
+/// -wal only, and the -shm.
+void commit_and_die(const std::string& path, int rows) {
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const Database writer = Database::open(path, test_schema(), OpenMode::existing);
+    insert_rows(writer, rows);
+    _exit(0);  // no close: no checkpoint
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(files_beside(path), kStoreAndSideFiles);
+}
+
+TEST(SqliteReadOnly, AReaderReadsAKilledWritersCommitsAndFoldsThem) {
+  const std::string path = make_store("killed_writer", 1);
+  commit_and_die(path, 2);
+  EXPECT_EQ(read_rows(path), "rows 3");
+  // Folded into the file, as the writer's close would have: the file alone holds them.
+  EXPECT_EQ(files_beside(path), kStoreAlone);
+  EXPECT_EQ(read_rows(path), "rows 3");
+}
+
+TEST(SqliteReadOnly, AnotherProgramsKilledWriterIsLeftAsItWas) {
+  const fs::path dir = scratch().path() / "other_killed";
+  fs::create_directories(dir);
+  const std::string path = (dir / "STORE.db").string();
+  sqlite_exec(path, "PRAGMA journal_mode=WAL; CREATE TABLE people (name TEXT);");
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_exec(db, "INSERT INTO people VALUES ('a')", nullptr, nullptr, nullptr);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_EQ(files_beside(path), kStoreAndSideFiles);
+  const std::string file = slurp(path), wal = slurp(path + "-wal");
+  EXPECT_EQ(read_rows(path), "error: test store '" + path +
+                                 "': an SQLite database of another program, not an hwnas test store; pass the path of "
+                                 "an hwnas test store");
+  EXPECT_EQ(files_beside(path), kStoreAndSideFiles);
+  EXPECT_TRUE(slurp(path) == file);
+  EXPECT_TRUE(slurp(path + "-wal") == wal);
+}
+
+/// The result of `check` run by a user who may not write what chmod made read-only: this
+/// process unless it is root's (who may write anything), else a child switched to user
+/// nobody (65534). Unset when the switch is not permitted.
+std::optional<std::string> as_another_user(const std::function<std::string()>& check) {
+  if (geteuid() != 0) return check();
+  fs::permissions(scratch().path(), fs::perms::others_read | fs::perms::others_exec, fs::perm_options::add);
+  int out[2];
+  if (pipe(out) != 0) return std::nullopt;
+  const pid_t child = fork();
+  if (child < 0) return std::nullopt;
+  if (child == 0) {
+    close(out[0]);
+    const bool switched = setgroups(0, nullptr) == 0 && setgid(65534) == 0 && setuid(65534) == 0;
+    const std::string result = switched ? check() : "\1";
+    const ssize_t written = write(out[1], result.data(), result.size());
+    _exit(written == static_cast<ssize_t>(result.size()) ? 0 : 1);
+  }
+  close(out[1]);
+  std::string result;
+  char buffer[4096];
+  for (ssize_t n; (n = read(out[0], buffer, sizeof buffer)) > 0;) result.append(buffer, static_cast<std::size_t>(n));
+  close(out[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (result == "\1") return std::nullopt;
+  return result;
+}
+
+/// What `check` returns run by another user with `path`'s directory and file set to
+/// `dir_mode` and `file_mode` (restored after), and the names beside it afterwards.
+std::string run_read_only(const std::string& path, fs::perms dir_mode, fs::perms file_mode,
+                          const std::function<std::string()>& check) {
+  const fs::path dir = fs::path(path).parent_path();
+  for (const std::string& name : files_beside(path)) fs::permissions(dir / name, file_mode);
+  fs::permissions(dir, dir_mode);
+  const std::optional<std::string> result = as_another_user(check);
+  fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                           fs::perms::others_read | fs::perms::others_exec);
+  if (!result) return "skip";
+  std::string names;
+  for (const std::string& name : files_beside(path)) names += " " + name;
+  return *result + ";" + names;
+}
+
+constexpr fs::perms k555 = fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                           fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec;
+constexpr fs::perms k777 = fs::perms::all;
+constexpr fs::perms k666 = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                           fs::perms::group_write | fs::perms::others_read | fs::perms::others_write;
+constexpr fs::perms k444 = fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read;
+
+// F3 of session 31's fresh user: an archived or shared run (directory 555) is read, with
+// the file writable or not, and with a directory or file name SQLite's URIs must escape.
+TEST(SqliteReadOnly, AStoreInADirectoryItMayNotWriteIsRead) {
+  for (const std::string name : {"archived", "shared ?#%&= run"}) {
+    for (const fs::perms file_mode : {k666, k444}) {
+      const std::string path = make_store(name, 2);
+      const std::string got = run_read_only(path, k555, file_mode, [&] { return read_rows(path); });
+      if (got == "skip") GTEST_SKIP() << "this process may not switch to user nobody";
+      EXPECT_EQ(got, "rows 2; STORE.db") << name;
+      fs::remove_all(fs::path(path).parent_path());
+    }
+  }
+}
+
+TEST(SqliteReadOnly, AStoreItMayNotWriteInADirectoryItMayIsReadWithoutSideFiles) {
+  const std::string path = make_store("file_444", 2);
+  const std::string got = run_read_only(path, k777, k444, [&] { return read_rows(path); });
+  if (got == "skip") GTEST_SKIP() << "this process may not switch to user nobody";
+  EXPECT_EQ(got, "rows 2; STORE.db");
+}
+
+TEST(SqliteReadOnly, AKilledWritersCommitsAreReadInADirectoryItMayNotWrite) {
+  const std::string path = make_store("killed_archived", 1);
+  commit_and_die(path, 2);
+  const std::string got = run_read_only(path, k555, k444, [&] { return read_rows(path); });
+  if (got == "skip") GTEST_SKIP() << "this process may not switch to user nobody";
+  EXPECT_EQ(got, "rows 3; STORE.db STORE.db-shm STORE.db-wal");
+}
+
+TEST(SqliteOpen, AWriterRefusesADirectoryOrFileItMayNotWrite) {
+  const auto open_existing = [](const std::string& path) {
+    return [path] {
+      try {
+        Database::open(path, test_schema(), OpenMode::existing);
+        return std::string("opened");
+      } catch (const UserError& e) {
+        return std::string(e.what());
+      }
+    };
+  };
+  const std::string in_555 = make_store("writer_555", 1);
+  const std::string dir = fs::path(in_555).parent_path().string();
+  const std::string got = run_read_only(in_555, k555, k666, open_existing(in_555));
+  if (got == "skip") GTEST_SKIP() << "this process may not switch to user nobody";
+  EXPECT_EQ(got, "test store '" + in_555 + "': its directory '" + dir +
+                     "' is not writable, and SQLite keeps the store's -wal and -shm files there (WAL mode); make the "
+                     "directory writable (chmod u+w '" + dir + "') or copy it elsewhere; STORE.db");
+
+  const std::string file_444 = make_store("writer_444", 1);
+  EXPECT_EQ(run_read_only(file_444, k777, k444, open_existing(file_444)),
+            "test store '" + file_444 + "': the file is not writable; make it writable (chmod u+w '" + file_444 +
+                "'); STORE.db");
 }
 
 }  // namespace

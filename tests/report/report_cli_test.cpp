@@ -5,9 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "report/chromium.h"
 #include "report/png_image.h"
@@ -232,6 +234,23 @@ TEST(ReportCli, ComparesSeveralExperimentsInOneFile) {
   const std::string page = read_file(out);
   EXPECT_NE(page.find("<h1>hwnas report: 2 experiments</h1>"), std::string::npos);
   EXPECT_EQ(count_of(page, "<section id=\"experiment-"), 2u);
+}
+
+// Session 31's fresh-user finding F2: a report left the store's SQLite side files
+// (experiment.db-wal, -shm) behind; a reader leaves the directory as it found it.
+TEST(ReportCli, LeavesTheExperimentsDirectoryAsItFoundIt) {
+  const std::string dir = (scratch_dir() / "read-only-reader").string();
+  write_stored_experiment(dir, 6);
+  const auto names = [&] {
+    std::vector<std::string> found;
+    for (const auto& entry : fs::directory_iterator(dir)) found.push_back(entry.path().filename().string());
+    std::sort(found.begin(), found.end());
+    return found;
+  };
+  ASSERT_EQ(names(), std::vector<std::string>{"experiment.db"});
+  const Result r = hwnas({"report", dir, "--out", (scratch_dir() / "reader.html").string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(names(), std::vector<std::string>{"experiment.db"});
 }
 
 TEST(ReportCli, BadInputWritesNothing) {

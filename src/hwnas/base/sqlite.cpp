@@ -1,7 +1,10 @@
 #include "hwnas/base/sqlite.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -68,7 +71,64 @@ void check_side_files(const std::string& path, const Schema& schema) {
   }
 }
 
+bool writable(const std::filesystem::path& p) { return ::faccessat(AT_FDCWD, p.c_str(), W_OK, AT_EACCESS) == 0; }
+
+/// The directory SQLite creates `path`'s side files in.
+std::filesystem::path directory_of(const std::string& path) {
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  return dir.empty() ? std::filesystem::path(".") : dir;
+}
+
+std::string not_writable_dir(const std::string& path) {
+  const std::string dir = directory_of(path).string();
+  return "its directory '" + dir + "' is not writable, and SQLite keeps the store's -wal and -shm files there (WAL " +
+         "mode); make the directory writable (chmod u+w '" + dir + "') or copy it elsewhere";
+}
+
+/// `path` as an SQLite URI filename ("file:" and the path, percent-encoded but for '/' and
+/// the unreserved characters) with `query`.
+std::string file_uri(const std::string& path, std::string_view query) {
+  std::string uri = "file:";
+  for (const char c : path) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+      uri += c;
+    } else {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      uri += {'%', kHex[byte >> 4], kHex[byte & 0xf]};
+    }
+  }
+  return uri + "?" + std::string(query);
+}
+
+/// The name and flags sqlite3_open_v2 opens `path` with.
+std::pair<std::string, int> how_to_open(const std::string& path, OpenMode mode, ReadAccess access) {
+  if (mode == OpenMode::create) return {path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE};
+  if (mode == OpenMode::existing) return {path, SQLITE_OPEN_READWRITE};
+  switch (access) {
+    case ReadAccess::read_write_query_only: return {path, SQLITE_OPEN_READWRITE};
+    case ReadAccess::immutable: return {file_uri(path, "immutable=1"), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI};
+    case ReadAccess::shared: break;
+  }
+  return {path, SQLITE_OPEN_READONLY};
+}
+
 }  // namespace
+
+StoreFiles look_at_store_files(const std::string& path) {
+  std::error_code ec;
+  const auto exists = [&](const char* suffix) { return std::filesystem::exists(path + suffix, ec); };
+  const std::filesystem::path dir = directory_of(path);
+  return {writable(dir) && ::faccessat(AT_FDCWD, dir.c_str(), X_OK, AT_EACCESS) == 0, writable(path), exists("-wal"),
+          exists("-shm"), exists("-journal")};
+}
+
+ReadAccess choose_read_access(const StoreFiles& files) {
+  if (files.journal) return ReadAccess::shared;
+  if (files.dir_writable && files.file_writable) return ReadAccess::read_write_query_only;
+  if (!files.wal && !files.shm) return ReadAccess::immutable;
+  return ReadAccess::shared;
+}
 
 Database Database::open(const std::string& path, const Schema& schema, OpenMode mode,
                         const std::function<void(const Database&)>& on_create) {
@@ -78,16 +138,28 @@ Database Database::open(const std::string& path, const Schema& schema, OpenMode 
     if (!std::filesystem::exists(path, ec))
       throw UserError(schema.kind + " '" + path + "': does not exist");
   }
+  const StoreFiles files = look_at_store_files(path);
+  const ReadAccess access = choose_read_access(files);
+  std::error_code ec;
+  if (mode != OpenMode::read_only && !files.dir_writable && std::filesystem::exists(path, ec))
+    throw UserError(schema.kind + " '" + path + "': " + not_writable_dir(path));
+  const auto [name, flags] = how_to_open(path, mode, access);
   sqlite3* raw = nullptr;
-  const int flags = mode == OpenMode::read_only ? SQLITE_OPEN_READONLY
-                    : mode == OpenMode::existing ? SQLITE_OPEN_READWRITE
-                                                 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  const int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
   Database db(raw, path, schema.kind);  // closes the handle on every exit below
   if (rc != SQLITE_OK)
     db.fail(std::string("cannot open (") + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)) +
             "); check that the directory exists and is writable");
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  if (mode == OpenMode::read_only && access == ReadAccess::read_write_query_only) {
+    db.exec("PRAGMA query_only=ON", "opening the file for reading");
+    // A -wal left by a writer that was killed is not folded into a file found not to be
+    // ours; once the file is known to be, the last connection's close folds it and removes
+    // the side files, as a writer's would.
+    if (files.wal) sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  }
+  if (mode != OpenMode::read_only && sqlite3_db_readonly(raw, "main") == 1)
+    db.fail("the file is not writable; make it writable (chmod u+w '" + path + "')");
 
   // Look before writing anything: a file that is not ours is left untouched. One read
   // transaction, so that the header's fields come from one committed state: another
@@ -97,7 +169,10 @@ Database Database::open(const std::string& path, const Schema& schema, OpenMode 
   db.exec("COMMIT", "reading the file header");
   if (mode != OpenMode::create && is_new(header)) db.fail("holds no " + schema.kind + " yet (" + schema.empty_hint + ")");
   if (!is_new(header)) check_header(header, db, schema, mode);
-  if (mode == OpenMode::read_only) return db;
+  if (mode == OpenMode::read_only) {
+    sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
+    return db;
+  }
 
   // WAL lets readers run beside a writer; NORMAL sync stays consistent after a crash of
   // the process (only a power loss can drop the latest commits).
@@ -148,7 +223,8 @@ void Database::exec(const std::string& sql, std::string_view doing) const {
 void Database::fail(std::string_view what) const { throw UserError(kind_ + " '" + path_ + "': " + std::string(what)); }
 
 void Database::fail_sqlite(std::string_view doing) const {
-  const int code = sqlite3_extended_errcode(db_) & 0xff;
+  const int extended = sqlite3_extended_errcode(db_), code = extended & 0xff;
+  if (extended == SQLITE_READONLY_DIRECTORY) fail(std::string(doing) + " failed: " + not_writable_dir(path_));
   if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
     fail(std::string(doing) + " failed: the file is corrupt (" + sqlite3_errmsg(db_) +
          "); restore it from a copy, or start again with a new file");

@@ -42,8 +42,41 @@ enum class OpenMode : std::uint8_t {
   create,     // create the file and the schema when the file is absent or empty
   existing,   // the file must exist and hold the schema: "KIND 'PATH': does not exist",
               // "KIND 'PATH': holds no KIND yet (EMPTY_HINT)"
-  read_only,  // as existing, and nothing is ever written (SQLITE_OPEN_READONLY)
+  read_only,  // as existing, and nothing is ever written to the file: see ReadAccess
 };
+
+/// What OpenMode::read_only finds beside a store: whether this process may write the file
+/// and its directory (access(2) for the effective user), and which of SQLite's side files
+/// exist.
+struct StoreFiles {
+  bool dir_writable = false, file_writable = false;
+  bool wal = false, shm = false, journal = false;  // PATH-wal, PATH-shm, PATH-journal exist
+};
+StoreFiles look_at_store_files(const std::string& path);
+
+/// How OpenMode::read_only reads a store (in WAL mode, whose readers need PATH-wal and
+/// PATH-shm) so that it leaves the directory as it found it, never blocks nor alters a
+/// writer's work, and needs no write access:
+enum class ReadAccess : std::uint8_t {
+  /// The file and its directory are writable: opened read-write with `PRAGMA query_only`
+  /// (no statement can write). SQLite creates the side files if absent; when this is the
+  /// last connection to close (no search runs), its close folds the -wal into the file and
+  /// removes both, as a search's does (a killed search's -wal too; one found beside a file
+  /// that is not the schema's is left as it was). While a search runs they are the search's.
+  read_write_query_only,
+  /// The file or its directory is not writable, and there are no side files (so no
+  /// connection, and no writer, is open): `immutable=1`, which reads the file alone, creates
+  /// nothing and takes no lock. Limit: a search started by a user who can write there while
+  /// this reads may change the file under it; the reader may then fail or read a mix (read
+  /// again). The search is never affected.
+  immutable,
+  /// The file or its directory is not writable and side files exist (a search may be
+  /// running, or was killed), or a -journal exists (only a writer may roll it back):
+  /// SQLITE_OPEN_READONLY, which reads the -wal the writer keeps; the files stay as found
+  /// (SQLite cannot fold or remove them without write access).
+  shared,
+};
+ReadAccess choose_read_access(const StoreFiles& files);
 
 class Database {
  public:
@@ -59,7 +92,11 @@ class Database {
   /// file. FIX offers a new file only where the mode creates one: for OpenMode::create
   /// "pass the path of an hwnas KIND, or a new file name" ("pass another path" for another
   /// program's), else the schema's existing_hint. A file that is not the schema's is never
-  /// written to.
+  /// written to. OpenMode::create and existing refuse a file that is not writable ("the
+  /// file is not writable; make it writable (chmod u+w 'PATH')") or whose directory is not
+  /// ("its directory 'DIR' is not writable, and SQLite keeps the store's -wal and -shm files
+  /// there (WAL mode); make the directory writable (chmod u+w 'DIR') or copy it
+  /// elsewhere") before reading it; OpenMode::read_only needs neither.
   /// `on_create` runs inside the transaction that creates the schema, so that a store is
   /// never seen half-initialised (e.g. an experiment store without its experiment).
   static Database open(const std::string& path, const Schema& schema, OpenMode mode = OpenMode::create,
