@@ -146,7 +146,8 @@ TEST(ReportCli, AMultiFidelitySearchShowsItsTopRungAsFinal) {
   EXPECT_NE(page.find("screened out at a lower fidelity rung (4), on n/a: values of lower rungs are on other scales"),
             std::string::npos);
   EXPECT_NE(page.find("feasible, full fidelity (2)"), std::string::npos);
-  EXPECT_NE(page.find("at fidelity rung 0 of 1"), std::string::npos);
+  EXPECT_NE(page.find("at rung 0 of rungs 0-1 |"), std::string::npos);  // 0-based, as the reasons name rungs
+  EXPECT_NE(page.find("at rung 1 of rungs 0-1, full fidelity |"), std::string::npos);
   EXPECT_NE(page.find(">best (trial "), std::string::npos);  // per-layer latency is drawn
   EXPECT_EQ(page.find("Per-layer latency is not shown"), std::string::npos);
 }
@@ -290,6 +291,14 @@ TEST(ReportCli, BadInputWritesNothing) {
   EXPECT_EQ(read_file(other), "not html");
   EXPECT_EQ(read_file(config), "space: nb201\n");
   expect_bad_input({"report"}, "DIR is required");
+  // A file for DIR (s31 fresh-user finding 13): not the store's "--out names the
+  // experiment's directory", as report's --out is the page.
+  expect_bad_input({"report", dir + "/experiment.db"},
+                   dir + "/experiment.db: is a file, not an experiment directory; give the directory that holds it "
+                         "(hwnas report " + dir + ")\n");
+  expect_bad_input({"report", config, "--out", (scratch / "x.html").string()},
+                   config + ": is a file, not an experiment directory; give the directory that hwnas search wrote "
+                            "(its --out)\n");
 
   EXPECT_FALSE(fs::exists(dir + "/report.html"));
   EXPECT_FALSE(fs::exists(empty + "/report.html"));
