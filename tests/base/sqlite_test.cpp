@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -142,6 +143,138 @@ TEST(SqliteOpen, AnotherSchemaVersionOffersANewFileOnlyToCreate) {
 }
 
 namespace fs = std::filesystem;
+
+// Session 31's fresh user (F7): --out takes a directory and the store's name is fixed, so
+// "a new file name" is no fix there; the schema says how its users name another store.
+TEST(SqliteOpen, TheSchemasCreateHintNamesTheStore) {
+  Schema schema = test_schema();
+  schema.create_hint = "use another --out directory, or remove {path}";
+  const std::string path = not_sqlite("create_hint.db");
+  const std::string fix = "use another --out directory, or remove '" + path + "'";
+  EXPECT_EQ(open_error(path, schema, OpenMode::create),
+            "test store '" + path + "': not an SQLite database (file is not a database); " + fix);
+
+  const std::string other = (scratch().path() / "create_hint_other.db").string();
+  sqlite_exec(other, "CREATE TABLE people (name TEXT);");
+  EXPECT_EQ(open_error(other, schema, OpenMode::create),
+            "test store '" + other + "': an SQLite database of another program, not an hwnas test store; use another "
+                                     "--out directory, or remove '" + other + "'");
+
+  const std::string version = (scratch().path() / "create_hint_version.db").string();
+  Database::open(version, test_schema());
+  sqlite_exec(version, "PRAGMA user_version = 2");
+  EXPECT_EQ(open_error(version, schema, OpenMode::create),
+            "test store '" + version + "': schema version 2, but this hwnas reads version 3; use the hwnas that wrote "
+                                       "it, or use another --out directory, or remove '" + version + "'");
+  // Where no store is created, the hint for an existing one.
+  EXPECT_EQ(open_error(path, schema, OpenMode::existing),
+            "test store '" + path + "': not an SQLite database (file is not a database); pass the path of an hwnas "
+                                    "test store");
+}
+
+// F5: a directory where the store should be: said, with a fix that is not already true.
+TEST(SqliteOpen, ADirectoryIsNamedWithTheModesFix) {
+  const fs::path dir = scratch().path() / "a_directory.db";
+  fs::create_directories(dir / "inside");
+  const std::string path = dir.string();
+  const std::string what = "test store '" + path + "': it is a directory, not an hwnas test store; ";
+  EXPECT_EQ(open_error(path, test_schema(), OpenMode::create),
+            what + "pass the path of an hwnas test store, or a new file name");
+  for (OpenMode mode : {OpenMode::existing, OpenMode::read_only})
+    EXPECT_EQ(open_error(path, test_schema("give the --out directory of a test"), mode),
+              what + "give the --out directory of a test");
+  Schema schema = test_schema();
+  schema.create_hint = "use another --out directory, or remove {path}";
+  EXPECT_EQ(open_error(path, schema, OpenMode::create),
+            what + "use another --out directory, or remove '" + path + "'");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);  // "inside" alone
+  EXPECT_FALSE(fs::exists(path + "-wal"));
+}
+
+TEST(SqliteOpen, AFifoIsRefusedBeforeSqliteWaitsOnIt) {
+  const std::string path = (scratch().path() / "fifo.db").string();
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  for (OpenMode mode : {OpenMode::create, OpenMode::existing, OpenMode::read_only})
+    EXPECT_EQ(open_error(path, test_schema(), mode).find("test store '" + path + "': it is not a regular file (a FIFO, "
+                                                         "socket or device), not an hwnas test store; pass the path of "
+                                                         "an hwnas test store"),
+              0);
+}
+
+/// A store whose schema needs more pages than its first, cut to that page (as a copy cut
+/// short): SQLite finds it malformed when it reads the schema.
+std::string damaged_store(const std::string& name) {
+  const std::string path = (scratch().path() / name).string();
+  std::string sql;
+  for (int i = 0; i < 60; ++i)
+    sql += "CREATE TABLE table_with_a_long_name_" + std::to_string(i) + " (a_long_column_name TEXT, another_one REAL);";
+  Schema many_tables = test_schema();
+  many_tables.create_sql = sql;
+  Database::open(path, many_tables);
+  fs::resize_file(path, 4096);
+  return path;
+}
+
+// F6: a store cut short is an SQLite store, damaged: not "not an SQLite database".
+TEST(SqliteOpen, ADamagedStoreIsToldFromAFileThatIsNotSqlite) {
+  const std::string path = damaged_store("damaged.db");
+  const std::string before = slurp(path);
+  const std::string what = "test store '" + path + "': damaged (database disk image is malformed); restore it from a "
+                                                   "copy, or ";
+  EXPECT_EQ(open_error(path, test_schema(), OpenMode::create), what + "pass another path");
+  EXPECT_EQ(open_error(path, test_schema(), OpenMode::existing), what + "pass the path of an hwnas test store");
+  Schema schema = test_schema("give the --out directory of a test");
+  schema.create_hint = "use another --out directory, or remove {path}";
+  schema.damaged_hint = "start the test again with another --out";
+  EXPECT_EQ(open_error(path, schema, OpenMode::read_only), what + "start the test again with another --out");
+  EXPECT_EQ(open_error(path, schema, OpenMode::existing), what + "start the test again with another --out");
+  EXPECT_EQ(open_error(path, schema, OpenMode::create),
+            what + "use another --out directory, or remove '" + path + "'");
+  EXPECT_TRUE(slurp(path) == before);
+}
+
+// A store whose header reads well and whose rows do not: the same fix, from the query.
+TEST(SqliteOpen, ADamagedTableIsToldWithTheSchemasFix) {
+  const std::string path = (scratch().path() / "damaged_rows.db").string();
+  {
+    const Database db = Database::open(path, test_schema());
+    std::string text(2000, 'x');
+    db.exec("CREATE TABLE filler (s TEXT)", "creating");
+    for (int i = 0; i < 20; ++i) db.exec("INSERT INTO filler VALUES ('" + text + "')", "filling");
+  }
+  {
+    std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
+    file.seekp(2 * 4096);  // page 3, the root of filler (page 1 holds the schema, 2 t)
+    file << std::string(4096, '\0');
+  }
+  Schema schema = test_schema();
+  schema.damaged_hint = "start the test again with another --out";
+  const Database db = Database::open(path, schema, OpenMode::existing);
+  try {
+    Statement count(db, "SELECT count(*), max(length(s)) FROM filler");
+    count.step("counting");
+    ADD_FAILURE() << "the damaged table was read";
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()), "test store '" + path + "': counting failed: the file is damaged (database disk "
+                                                             "image is malformed); restore it from a copy, or start "
+                                                             "the test again with another --out");
+  }
+}
+
+// F8: hwnas's own stores are told apart by their application_id.
+TEST(SqliteOpen, AnotherHwnasStoreIsNamed) {
+  for (const auto& [id, kind] : {std::pair{0x68774558, "experiment"}, {0x68774D53, "measurement"}}) {
+    const std::string path = (scratch().path() / (std::string(kind) + ".db")).string();
+    sqlite_exec(path, "CREATE TABLE x (y INTEGER); PRAGMA application_id = " + std::to_string(id) + ";");
+    const std::string before = slurp(path);
+    const std::string what = "test store '" + path + "': an hwnas " + kind + " store, not a test store; ";
+    EXPECT_EQ(open_error(path, test_schema(), OpenMode::create),
+              what + "pass the path of an hwnas test store, or a new file name");
+    EXPECT_EQ(open_error(path, test_schema("give a test"), OpenMode::existing), what + "give a test");
+    EXPECT_EQ(open_error(path, test_schema("give a test"), OpenMode::read_only), what + "give a test");
+    EXPECT_TRUE(slurp(path) == before);
+  }
+}
 
 /// A new directory `name` holding a test store STORE.db with `rows` rows, all its writers
 /// closed (so no side files).
@@ -383,6 +516,17 @@ TEST(SqliteOpen, AWriterRefusesADirectoryOrFileItMayNotWrite) {
   EXPECT_EQ(run_read_only(file_444, k777, k444, open_existing(file_444)),
             "test store '" + file_444 + "': the file is not writable; make it writable (chmod u+w '" + file_444 +
                 "'); STORE.db");
+}
+
+// F4: a file this user may not read is not blamed on its directory.
+TEST(SqliteOpen, AFileItMayNotReadIsNamed) {
+  for (const OpenMode mode : {OpenMode::create, OpenMode::existing, OpenMode::read_only}) {
+    const std::string path = make_store("unreadable_" + std::to_string(static_cast<int>(mode)), 1);
+    const std::string got = run_read_only(path, k777, fs::perms::none, [&] { return open_error(path, test_schema(), mode); });
+    if (got == "skip") GTEST_SKIP() << "this process may not switch to user nobody";
+    EXPECT_EQ(got, "test store '" + path + "': cannot read the file (permission denied); make it readable (chmod " +
+                       (mode == OpenMode::read_only ? "u+r" : "u+rw") + " '" + path + "'); STORE.db");
+  }
 }
 
 }  // namespace

@@ -19,11 +19,45 @@ struct Header {
   std::int64_t application_id = 0, user_version = 0, objects = 0;
 };
 
-/// What to pass instead of a file that is not `schema`'s store: a new file name only where
-/// `mode` creates one (--resume or a report cannot use one).
-std::string other_file_fix(const Schema& schema, OpenMode mode) {
-  if (mode == OpenMode::create) return "pass the path of an hwnas " + schema.kind + ", or a new file name";
+/// hwnas's stores by application_id (the schemas' in hw/store/measurement_store.cpp and
+/// search/experiment_store.cpp), so that one given for another is named.
+struct HwnasStore {
+  std::int32_t application_id;
+  const char* kind;
+};
+constexpr HwnasStore kHwnasStores[] = {{0x68774D53, "measurement store"}, {0x68774558, "experiment store"}};
+
+/// "a KIND" or "an KIND".
+std::string with_article(const std::string& kind) {
+  const bool vowel = !kind.empty() && std::string_view("aeiou").find(kind.front()) != std::string_view::npos;
+  return (vowel ? "an " : "a ") + kind;
+}
+
+/// `hint` with "{path}" read as `path`, quoted.
+std::string with_path(std::string hint, const std::string& path) {
+  static constexpr std::string_view kPath = "{path}";
+  for (std::size_t at = hint.find(kPath); at != std::string::npos; at = hint.find(kPath, at + path.size() + 2))
+    hint.replace(at, kPath.size(), "'" + path + "'");
+  return hint;
+}
+
+/// What to pass instead of a file that is not `schema`'s store: a new file only where
+/// `mode` creates one (--resume or a report cannot use one); `create_default` unless the
+/// schema says how its users name a new store.
+std::string other_file_fix(const Schema& schema, OpenMode mode, const std::string& path,
+                           const std::string& create_default) {
+  if (mode == OpenMode::create) return schema.create_hint.empty() ? create_default : with_path(schema.create_hint, path);
   return schema.existing_hint.empty() ? "pass the path of an hwnas " + schema.kind : schema.existing_hint;
+}
+
+std::string other_file_fix(const Schema& schema, OpenMode mode, const std::string& path) {
+  return other_file_fix(schema, mode, path, "pass the path of an hwnas " + schema.kind + ", or a new file name");
+}
+
+/// What follows "restore it from a copy, or " for a damaged file.
+std::string damaged_fix(const Schema& schema, OpenMode mode, const std::string& path) {
+  if (mode != OpenMode::create && !schema.damaged_hint.empty()) return schema.damaged_hint;
+  return other_file_fix(schema, mode, path, "pass another path");
 }
 
 Header read_header(const Database& db, const Schema& schema, OpenMode mode) {
@@ -36,8 +70,12 @@ Header read_header(const Database& db, const Schema& schema, OpenMode mode) {
     const int code = sqlite3_extended_errcode(db.handle()) & 0xff;
     sqlite3_finalize(stmt);
     if (rc == SQLITE_ROW) return value;
-    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-      db.fail(std::string("not an SQLite database (") + sqlite3_errstr(code) + "); " + other_file_fix(schema, mode));
+    if (code == SQLITE_NOTADB)
+      db.fail(std::string("not an SQLite database (") + sqlite3_errstr(code) + "); " +
+              other_file_fix(schema, mode, db.path()));
+    if (code == SQLITE_CORRUPT)
+      db.fail(std::string("damaged (") + sqlite3_errstr(code) + "); restore it from a copy, or " +
+              damaged_fix(schema, mode, db.path()));
     db.fail_sqlite("reading the file header");
   };
   h.application_id = read("PRAGMA application_id");
@@ -49,13 +87,18 @@ Header read_header(const Database& db, const Schema& schema, OpenMode mode) {
 bool is_new(const Header& h) { return h.application_id == 0 && h.user_version == 0 && h.objects == 0; }
 
 void check_header(const Header& h, const Database& db, const Schema& schema, OpenMode mode) {
-  if (h.application_id != schema.application_id)
+  if (h.application_id != schema.application_id) {
+    for (const HwnasStore& other : kHwnasStores)
+      if (other.application_id == h.application_id)
+        db.fail("an hwnas " + std::string(other.kind) + ", not " + with_article(schema.kind) + "; " +
+                other_file_fix(schema, mode, db.path()));
     db.fail("an SQLite database of another program, not an hwnas " + schema.kind + "; " +
-            (mode == OpenMode::create ? "pass another path" : other_file_fix(schema, mode)));
+            other_file_fix(schema, mode, db.path(), "pass another path"));
+  }
   if (h.user_version != schema.version)
     db.fail("schema version " + std::to_string(h.user_version) + ", but this hwnas reads version " +
             std::to_string(schema.version) + "; use the hwnas that wrote it" +
-            (mode == OpenMode::create ? ", or a new file" : ""));
+            (mode == OpenMode::create ? ", or " + other_file_fix(schema, mode, db.path(), "a new file") : ""));
 }
 
 /// Refuses a side file SQLite keeps beside `path` that is not a regular file (a directory
@@ -138,15 +181,27 @@ Database Database::open(const std::string& path, const Schema& schema, OpenMode 
     if (!std::filesystem::exists(path, ec))
       throw UserError(schema.kind + " '" + path + "': does not exist");
   }
+  std::error_code ec;
+  const std::filesystem::file_status status = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(status))
+    throw UserError(schema.kind + " '" + path + "': it is a directory, not an hwnas " + schema.kind + "; " +
+                    other_file_fix(schema, mode, path));
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw UserError(schema.kind + " '" + path + "': it is not a regular file (a FIFO, socket or device), not an hwnas " +
+                    schema.kind + "; " + other_file_fix(schema, mode, path));
+  // SQLite says only "unable to open database file" for a file it may not read.
+  if (std::filesystem::exists(status) && ::faccessat(AT_FDCWD, path.c_str(), R_OK, AT_EACCESS) != 0)
+    throw UserError(schema.kind + " '" + path + "': cannot read the file (permission denied); make it readable (chmod " +
+                    (mode == OpenMode::read_only ? "u+r" : "u+rw") + " '" + path + "')");
   const StoreFiles files = look_at_store_files(path);
   const ReadAccess access = choose_read_access(files);
-  std::error_code ec;
   if (mode != OpenMode::read_only && !files.dir_writable && std::filesystem::exists(path, ec))
     throw UserError(schema.kind + " '" + path + "': " + not_writable_dir(path));
   const auto [name, flags] = how_to_open(path, mode, access);
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
   Database db(raw, path, schema.kind);  // closes the handle on every exit below
+  db.damaged_fix_ = damaged_fix(schema, mode, path);
   if (rc != SQLITE_OK)
     db.fail(std::string("cannot open (") + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)) +
             "); check that the directory exists and is writable");
@@ -196,7 +251,10 @@ Database Database::open(const std::string& path, const Schema& schema, OpenMode 
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), kind_(std::move(other.kind_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      path_(std::move(other.path_)),
+      kind_(std::move(other.kind_)),
+      damaged_fix_(std::move(other.damaged_fix_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
@@ -204,6 +262,7 @@ Database& Database::operator=(Database&& other) noexcept {
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
     kind_ = std::move(other.kind_);
+    damaged_fix_ = std::move(other.damaged_fix_);
   }
   return *this;
 }
@@ -226,8 +285,8 @@ void Database::fail_sqlite(std::string_view doing) const {
   const int extended = sqlite3_extended_errcode(db_), code = extended & 0xff;
   if (extended == SQLITE_READONLY_DIRECTORY) fail(std::string(doing) + " failed: " + not_writable_dir(path_));
   if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
-    fail(std::string(doing) + " failed: the file is corrupt (" + sqlite3_errmsg(db_) +
-         "); restore it from a copy, or start again with a new file");
+    fail(std::string(doing) + " failed: the file is damaged (" + sqlite3_errmsg(db_) + "); restore it from a copy, or " +
+         damaged_fix_);
   fail(std::string(doing) + " failed (" + sqlite3_errmsg(db_) +
        "); check that the file is writable and the disk is not full");
 }

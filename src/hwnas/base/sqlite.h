@@ -3,10 +3,11 @@
 // `PRAGMA application_id` and versioned with `PRAGMA user_version`, prepared statements,
 // and write transactions that roll back unless committed.
 //
-// A file that is not the expected kind of store (random bytes, another program's
-// database, another schema version) is refused before anything is written to it. Every
-// error is a one-line UserError "KIND 'PATH': WHAT; FIX", KIND naming the store (e.g.
-// "measurement store").
+// A file that is not the expected kind of store (a directory, random bytes, a damaged
+// file, another program's database, another hwnas store, another schema version) is
+// refused before anything is written to it. Every error is a one-line UserError
+// "KIND 'PATH': WHAT; FIX", KIND naming the store (e.g. "measurement store"), FIX one that
+// works where the user named the store (the Schema's hints).
 //
 // One Database is one connection: use it from one thread at a time, and open a new one
 // after fork() instead of using the parent's.
@@ -33,9 +34,19 @@ struct Schema {
   /// (e.g. a process killed before it created the schema).
   std::string empty_hint = "a process stopped before creating it; create it anew";
   /// What to pass instead when OpenMode::existing or read_only finds a file that is not this
-  /// store (not SQLite, or another program's database), as the user names the store (e.g.
-  /// "give the --out directory of a search"); empty: "pass the path of an hwnas KIND".
+  /// store (a directory, not SQLite, another program's database or another hwnas store), as
+  /// the user names the store (e.g. "give the --out directory of a search"); empty: "pass the
+  /// path of an hwnas KIND".
   std::string existing_hint;
+  /// The same for OpenMode::create, which may also make a new store elsewhere (e.g. "use
+  /// another --out directory, or remove {path}"; "{path}" reads as the store's path, quoted);
+  /// it also follows "damaged (...); restore it from a copy, or " and "schema version N, ...;
+  /// use the hwnas that wrote it, or ". Empty: "pass the path of an hwnas KIND, or a new file
+  /// name", and "pass another path" / "a new file" in those two and for another program's.
+  std::string create_hint;
+  /// Follows "damaged (...); restore it from a copy, or " for OpenMode::existing and
+  /// read_only (e.g. "start the search again with another --out"); empty: existing_hint's fix.
+  std::string damaged_hint;
 };
 
 enum class OpenMode : std::uint8_t {
@@ -83,20 +94,28 @@ class Database {
   /// How long a write waits for another connection's lock before failing.
   static constexpr int kBusyTimeoutMs = 60'000;
 
-  /// Opens `path`. Throws UserError naming KIND and the file when it cannot be opened, is
-  /// not an SQLite database ("not an SQLite database (...); FIX"), is another program's
-  /// ("an SQLite database of another program, not an hwnas KIND; FIX") or has another
-  /// schema version ("schema version N, but this hwnas reads version M; use the hwnas that
-  /// wrote it", and ", or a new file" for OpenMode::create), and, before creating anything,
-  /// when one of SQLite's side files (PATH-wal, -shm, -journal) exists and is not a regular
-  /// file. FIX offers a new file only where the mode creates one: for OpenMode::create
-  /// "pass the path of an hwnas KIND, or a new file name" ("pass another path" for another
-  /// program's), else the schema's existing_hint. A file that is not the schema's is never
-  /// written to. OpenMode::create and existing refuse a file that is not writable ("the
-  /// file is not writable; make it writable (chmod u+w 'PATH')") or whose directory is not
-  /// ("its directory 'DIR' is not writable, and SQLite keeps the store's -wal and -shm files
-  /// there (WAL mode); make the directory writable (chmod u+w 'DIR') or copy it
-  /// elsewhere") before reading it; OpenMode::read_only needs neither.
+  /// Opens `path`. Throws UserError naming KIND and the file, before anything is created or
+  /// written, when:
+  ///  - one of SQLite's side files (PATH-wal, -shm, -journal) exists and is not a regular file;
+  ///  - PATH is a directory ("it is a directory, not an hwnas KIND; FIX") or another
+  ///    non-regular file;
+  ///  - PATH may not be read ("cannot read the file (permission denied); make it readable
+  ///    (chmod u+rw 'PATH')", u+r for OpenMode::read_only);
+  ///  - OpenMode::create or existing may not write the file ("the file is not writable; make
+  ///    it writable (chmod u+w 'PATH')") or its directory ("its directory 'DIR' is not
+  ///    writable, and SQLite keeps the store's -wal and -shm files there (WAL mode); make the
+  ///    directory writable (chmod u+w 'DIR') or copy it elsewhere"); read_only needs neither;
+  ///  - it cannot be opened ("cannot open (...); check that the directory exists and is
+  ///    writable");
+  ///  - it is not an SQLite database ("not an SQLite database (...); FIX"), is damaged
+  ///    ("damaged (database disk image is malformed); restore it from a copy, or FIX"), is
+  ///    another program's ("an SQLite database of another program, not an hwnas KIND; FIX"),
+  ///    another hwnas store's ("an hwnas experiment store, not a measurement store; FIX", by
+  ///    its application_id), or has another schema version ("schema version N, but this
+  ///    hwnas reads version M; use the hwnas that wrote it", and ", or FIX" for create).
+  /// FIX offers a new file only where the mode creates one: the Schema's create_hint for
+  /// OpenMode::create, its existing_hint (damaged_hint) for the others. A file that is not
+  /// the schema's is never written to.
   /// `on_create` runs inside the transaction that creates the schema, so that a store is
   /// never seen half-initialised (e.g. an experiment store without its experiment).
   static Database open(const std::string& path, const Schema& schema, OpenMode mode = OpenMode::create,
@@ -119,8 +138,8 @@ class Database {
   /// "KIND 'PATH': WHAT" as a UserError.
   [[noreturn]] void fail(std::string_view what) const;
   /// "KIND 'PATH': DOING failed (SQLite's message); check that the file is writable and the
-  /// disk is not full", or for a corrupt file "DOING failed: the file is corrupt (...);
-  /// restore it from a copy, or start again with a new file".
+  /// disk is not full", or for a damaged file "DOING failed: the file is damaged (...);
+  /// restore it from a copy, or FIX" with open()'s FIX for a damaged file.
   [[noreturn]] void fail_sqlite(std::string_view doing) const;
 
  private:
@@ -128,6 +147,7 @@ class Database {
 
   sqlite3* db_ = nullptr;
   std::string path_, kind_;
+  std::string damaged_fix_ = "pass another path";  // after "restore it from a copy, or "
 };
 
 /// A prepared statement; parameters are 1-based, columns 0-based (SQLite's convention).
