@@ -307,6 +307,37 @@ TEST(StoreErrors, AnotherProgramsDatabaseIsRefusedAndLeftUntouched) {
   EXPECT_EQ(sqlite_query(path, "PRAGMA journal_mode"), "delete");
 }
 
+// Session 31's fresh user (F8): hwnas's own stores are told apart, by application_id.
+TEST(StoreErrors, AnExperimentStoreIsNamedAsOne) {
+  TempDir dir;
+  const std::string path = dir.file("experiment.db");
+  sqlite_exec(path, "CREATE TABLE experiment (id INTEGER); PRAGMA application_id = " + std::to_string(0x68774558) + ";");
+  const std::string before = slurp(path);
+  expect_one_line_error(path, "measurement store '" + path + "': an hwnas experiment store, not a measurement store; "
+                              "pass the path of an hwnas measurement store, or a new file name");
+  EXPECT_EQ(slurp(path), before);
+}
+
+// F5, F6: a directory and a damaged store are said to be what they are.
+TEST(StoreErrors, ADirectoryIsNamedAsOne) {
+  TempDir dir;
+  const std::string path = dir.file("m.db");
+  std::filesystem::create_directory(path);
+  expect_one_line_error(path, "measurement store '" + path + "': it is a directory, not an hwnas measurement store; "
+                              "pass the path of an hwnas measurement store, or a new file name");
+}
+
+TEST(StoreErrors, ADamagedStoreIsToldFromOneThatIsNotSqlite) {
+  TempDir dir;
+  const std::string path = dir.file("m.db");
+  MeasurementStore::open(path);
+  // The schema fills more than the first page: cut to it, the schema cannot be read.
+  ASSERT_GT(std::filesystem::file_size(path), 4096u);
+  std::filesystem::resize_file(path, 4096);
+  expect_one_line_error(path, "measurement store '" + path + "': damaged (database disk image is malformed); restore it "
+                              "from a copy, or pass another path");
+}
+
 TEST(StoreErrors, AnotherSchemaVersionIsRefused) {
   TempDir dir;
   const std::string path = dir.file("m.db");
