@@ -122,6 +122,33 @@ TEST(ExperimentLoop, StopsWhenEveryArchitectureWasEvaluated) {
   EXPECT_EQ(r.trials[*best_trial(r)].metrics.accuracy, 5.0);
 }
 
+// With evaluations at two rungs the line counts candidates, as hwnas search's summary
+// does ("N candidates evaluated for accuracy (M evaluations over 2 rungs; ...)"): a
+// candidate copied at one rung may be evaluated at another (s31 fresh-user finding 16).
+TEST(ExperimentLoop, AMultiFidelitySearchThatTriedEveryGenomeCountsCandidates) {
+  const testing::TinySpace tiny;
+  TestDir dir;
+  // Two networks (gene a), at both rungs.
+  testing::FunctionCostModel cost(
+      [](const AccuracyJob& job) { return AccuracyResult{job.id, double(job.genome.genes[0] + job.rung), "", 0}; },
+      [](const space::Genome& g) { return std::optional<std::uint64_t>(g.genes[0]); }, 2);
+  const std::unique_ptr<Strategy> s = make_strategy("evolution", nlohmann::json::object(), {&tiny, 3, 1});
+  ExperimentStore store = ExperimentStore::create(dir.file("e"), fake_info("evolution", 2));
+  const FidelitySchedule halving(FidelityMethod::successive_halving, 2, 2, 2);
+  const space::Filters no_filters;
+  const LoopOutcome out = search_loop({tiny, cost, *s, no_filters, graph::Precision::int8, nullptr, &halving},
+                                      store, {.evaluations = 100}, {});
+  EXPECT_EQ(out.reason, StopReason::exhausted);
+  const ExperimentRecord r = read_experiment(dir.file("e"));
+  ASSERT_EQ(r.trials.size(), 6u);
+  ASSERT_EQ(r.rung_costs.size(), 2u);
+  ASSERT_GT(r.rung_costs[1].evaluations, 0);  // a promotion ran: evaluations at both rungs
+  EXPECT_EQ(r.accuracy_evaluations + r.accuracy_copies, 6);
+  EXPECT_EQ(out.message, fmt::format("every genome of space 'tiny' (6) has been tried: {} candidates evaluated for "
+                                     "accuracy, {} copies of a network evaluated before",
+                                     r.accuracy_evaluations, r.accuracy_copies));
+}
+
 TEST(ExperimentLoop, AStrategyThatOnlyRepeatsItselfEndsTheSearch) {
   const FakeProblem problem;
   TestDir dir;

@@ -1,4 +1,5 @@
 // The experiment store: round trips, and the directories and files it must refuse.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -328,6 +329,73 @@ TEST(ExperimentStore, EachRungsEvaluationsAndSecondsAreSummed) {
 // A copy ran nothing at the rungs it was answered at (Trial::copied_rungs): rung_costs
 // counts it there, apart from the evaluations, also at a rung without any; a store written
 // before the rungs were recorded counts a copy at its top rung only.
+// s31 fresh-user finding 13: a dropped table, a deleted record, a trial's rung, copied_rungs
+// or copy_of out of range are another program's doing, refused on read and on --resume with
+// the damaged-record fix, not "check that the file is writable" or copies at rungs 0-31.
+TEST(ExperimentStore, ADamagedStoreSaysAnotherProgramChangedIt) {
+  TestDir dir;
+  int n = 0;
+  const auto damaged = [&](const std::string& statement) {  // a 2-rung store, then `statement`
+    const std::string d = dir.file("run" + std::to_string(n++));
+    {
+      ExperimentStore store = ExperimentStore::create(d, sample_info());
+      Trial copy = sample_trial(1, TrialStatus::ok);
+      copy.accuracy_evaluated = false;
+      copy.copy_of = 0;
+      copy.copied_rungs = 0b11;
+      store.commit_step({sample_trial(0, TrialStatus::ok), copy}, {{1.0}, {1.0}}, {});
+    }
+    sql(d + "/experiment.db", statement);
+    return d;
+  };
+  const std::string fix = "; the file was changed by another program: restore it, or start again with another --out";
+  const auto expect_refused = [&](const std::string& d, const std::string& what) {
+    EXPECT_NE(error_reading(d).find(what + fix), std::string::npos) << error_reading(d);
+    try {
+      const ExperimentStore store = ExperimentStore::open(d);  // --resume: opens, then reads the trials
+      store.trials();
+      ADD_FAILURE() << d << " was read";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find(what + fix), std::string::npos) << e.what();
+    }
+  };
+  for (const char* table : {"trials", "experiment", "state", "evaluations"})
+    expect_refused(damaged(fmt::format("DROP TABLE {}", table)), fmt::format("the store has no table '{}'", table));
+  // One cause: the schema and the record are created in one transaction, so no killed run.
+  const std::string no_record = damaged("DELETE FROM experiment");
+  expect_refused(no_record, "the store holds no experiment record");
+  EXPECT_EQ(error_reading(no_record).find("killed"), std::string::npos);
+  expect_refused(damaged("UPDATE trials SET copied_rungs = -1 WHERE trial_index = 1"),
+                 "trial 1: copied_rungs -1 names rungs the search does not have (its rungs 0-1)");
+  expect_refused(damaged("UPDATE trials SET copied_rungs = 4 WHERE trial_index = 1"),
+                 "trial 1: copied_rungs 4 names rungs the search does not have (its rungs 0-1)");
+  expect_refused(damaged("UPDATE trials SET rung = 2 WHERE trial_index = 0"),
+                 "trial 0: rung 2 is not one of the search's rungs 0-1");
+  expect_refused(damaged("UPDATE trials SET copy_of = 999 WHERE trial_index = 1"),
+                 "trial 1: copy_of 999 is not another trial's index (the store holds trials 0-1)");
+  expect_refused(damaged("UPDATE trials SET copy_of = 1 WHERE trial_index = 1"),
+                 "trial 1: copy_of 1 is not another trial's index (the store holds trials 0-1)");
+  // The unchanged store reads.
+  EXPECT_EQ(read_experiment(damaged("SELECT 1")).accuracy_copies, 1);
+}
+
+// A dangling link named experiment.db is there: say where it points, not "no experiment.db".
+TEST(ExperimentStore, ALinkToAMissingStoreIsNamed) {
+  TestDir dir;
+  std::filesystem::create_directories(dir.file("run"));
+  std::filesystem::create_symlink(dir.file("gone.db"), dir.file("run/experiment.db"));
+  const std::string expected = dir.file("run/experiment.db") + ": is a link to '" + dir.file("gone.db") +
+                               "', which does not exist; restore that file, or give the --out directory of a search";
+  EXPECT_EQ(error_reading(dir.file("run")), expected);
+  try {
+    ExperimentStore::open(dir.file("run"));
+    ADD_FAILURE() << "opened";
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()), expected);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("gone.db")));  // nothing created
+}
+
 TEST(ExperimentStore, CopiesAreCountedAtEachRungTheyWereAnsweredAt) {
   TestDir dir;
   const std::string d = dir.file("run");

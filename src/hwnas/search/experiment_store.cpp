@@ -95,11 +95,18 @@ sqlite::Database open_existing(const std::string& dir, sqlite::OpenMode mode) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     throw UserError(fmt::format("{}: no such experiment directory; check the path", dir));
-  if (!fs::exists(store_path(dir), ec))
+  if (!fs::exists(store_path(dir), ec)) {
+    // A link to a missing file is there, but not readable (s31 fresh-user finding 13).
+    if (fs::is_symlink(fs::symlink_status(store_path(dir), ec)))
+      throw UserError(fmt::format("{}: is a link to '{}', which does not exist; restore that file, or give the --out "
+                                  "directory of a search",
+                                  store_path(dir), fs::read_symlink(store_path(dir), ec).string()));
     throw UserError(fmt::format("{}: not an hwnas experiment (no {} in it); give the --out directory of a search",
                                 dir, kExperimentStoreFile));
-
-  return sqlite::Database::open(store_path(dir), schema(), mode);
+  }
+  sqlite::Database db = sqlite::Database::open(store_path(dir), schema(), mode);
+  store_rows::check_tables(db);  // before a query or ALTER TABLE fails on a dropped one
+  return db;
 }
 
 }  // namespace
@@ -130,7 +137,7 @@ ExperimentRecord read_experiment(const std::string& dir) {
   record.dir = dir;
   db.exec("BEGIN", "reading the experiment");  // one snapshot, even while a search writes
   record.info = load_info(db);
-  record.trials = load_trials(db, &record.fitness);
+  record.trials = load_trials(db, record.info.rungs, &record.fitness);
   record.state = load_state(db);
   sqlite::Statement costs(db, "SELECT rung, COUNT(*), SUM(accuracy IS NULL), SUM(seconds) FROM evaluations GROUP BY "
                               "rung ORDER BY rung");
@@ -306,7 +313,7 @@ ExperimentStore ExperimentStore::open(const std::string& dir, FileLock lock, sql
 
 ExperimentInfo ExperimentStore::info() const { return load_info(db_); }
 std::vector<Trial> ExperimentStore::trials(std::vector<std::vector<double>>* fitness) const {
-  return load_trials(db_, fitness);
+  return load_trials(db_, load_info(db_).rungs, fitness);
 }
 std::optional<SearchState> ExperimentStore::state() const { return load_state(db_); }
 

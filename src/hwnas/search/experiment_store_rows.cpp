@@ -71,7 +71,7 @@ ExperimentInfo info_from_json(const sqlite::Database& db, const nlohmann::json& 
 
 namespace {
 
-Trial read_trial(const sqlite::Database& db, const sqlite::Statement& q) {
+Trial read_trial(const sqlite::Database& db, const sqlite::Statement& q, std::int32_t rungs) {
   Trial t;
   t.index = q.integer(0);
   const std::string where = fmt::format("trial {}", t.index);
@@ -95,11 +95,22 @@ Trial read_trial(const sqlite::Database& db, const sqlite::Statement& q) {
   t.metrics.params = q.integer(10);
   t.metrics.macs = q.integer(11);
   t.accuracy_evaluated = q.integer(12) != 0;
+  // Validated as the experiment's record is: a value out of range is another program's
+  // (s31 fresh-user finding 13: copied_rungs = -1 was listed as copies at rungs 0-31).
+  const std::string search_rungs = rungs == 1 ? "rung 0" : fmt::format("rungs 0-{}", rungs - 1);
+  if (q.integer(13) < 0 || q.integer(13) >= rungs)
+    corrupt(db, fmt::format("{}: rung {} is not one of the search's {}", where, q.integer(13), search_rungs));
   t.rung = static_cast<std::int32_t>(q.integer(13));
   t.seconds = q.real(14);
   t.accuracy_baseline = q.optional_real(16);
   if (!q.is_null(17)) t.copy_of = q.integer(17);
-  if (!q.is_null(18)) t.copied_rungs = static_cast<std::uint32_t>(q.integer(18));
+  if (!q.is_null(18)) {
+    const std::int64_t bits = q.integer(18);
+    if (bits < 0 || bits >= (std::int64_t{1} << rungs))
+      corrupt(db, fmt::format("{}: copied_rungs {} names rungs the search does not have (its {})", where, bits,
+                              search_rungs));
+    t.copied_rungs = static_cast<std::uint32_t>(bits);
+  }
   else if (t.copy_of || accuracy_copied(t)) t.copied_rungs = 1U << t.rung;  // an older store: its top rung's
   return t;
 }
@@ -108,8 +119,8 @@ Trial read_trial(const sqlite::Database& db, const sqlite::Statement& q) {
 
 ExperimentInfo load_info(const sqlite::Database& db) {
   sqlite::Statement q(db, "SELECT info_json FROM experiment WHERE id = 0");
-  if (!q.step("reading the experiment"))
-    corrupt(db, "the store holds no experiment record (a run killed while creating it?)");
+  // Not a killed run's: the schema and the record are created in one transaction.
+  if (!q.step("reading the experiment")) corrupt(db, "the store holds no experiment record");
   return info_from_json(db, parse_json(db, q.text(0), "the experiment's record"));
 }
 
@@ -128,7 +139,17 @@ std::vector<double> read_fitness(const sqlite::Database& db, const std::string& 
 
 }  // namespace
 
-std::vector<Trial> load_trials(const sqlite::Database& db, std::vector<std::vector<double>>* fitness) {
+void check_tables(const sqlite::Database& db) {
+  for (const char* table : {"experiment", "trials", "state", "evaluations"}) {
+    sqlite::Statement q(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1");
+    q.bind(1, table);
+    q.step("reading the store's schema");
+    if (q.integer(0) == 0) corrupt(db, fmt::format("the store has no table '{}'", table));
+  }
+}
+
+std::vector<Trial> load_trials(const sqlite::Database& db, std::int32_t rungs,
+                               std::vector<std::vector<double>>* fitness) {
   sqlite::Statement q(db, std::string("SELECT trial_index, genome, arch, status, feasible, reason, accuracy, "
                                       "latency_ms, peak_activation_bytes, weight_bytes, params, macs, "
                                       "accuracy_evaluated, rung, seconds, fitness_json, ") +
@@ -138,12 +159,17 @@ std::vector<Trial> load_trials(const sqlite::Database& db, std::vector<std::vect
                               " FROM trials ORDER BY trial_index");
   std::vector<Trial> trials;
   while (q.step("reading the trials")) {
-    trials.push_back(read_trial(db, q));
+    trials.push_back(read_trial(db, q, rungs));
     if (fitness) fitness->push_back(read_fitness(db, q.text(15), trials.back().index));
     if (trials.back().index != static_cast<std::int64_t>(trials.size()) - 1)
       corrupt(db, fmt::format("trial {} follows trial {}: trials are numbered 0, 1, 2, ...", trials.back().index,
                               trials.size() >= 2 ? trials[trials.size() - 2].index : -1));
   }
+  for (const Trial& t : trials)
+    if (t.copy_of && (*t.copy_of < 0 || *t.copy_of >= static_cast<std::int64_t>(trials.size()) ||
+                      *t.copy_of == t.index))
+      corrupt(db, fmt::format("trial {}: copy_of {} is not another trial's index (the store holds trials 0-{})",
+                              t.index, *t.copy_of, trials.size() - 1));
   return trials;
 }
 

@@ -20,8 +20,13 @@ namespace hwnas::search::store_rows {
 nlohmann::json info_to_json(const ExperimentInfo& info);
 /// The experiment's record; corrupt() when it is missing or malformed.
 ExperimentInfo load_info(const sqlite::Database& db);
-/// Every trial in index order (and, when `fitness`, their objective values).
-std::vector<Trial> load_trials(const sqlite::Database& db, std::vector<std::vector<double>>* fitness);
+/// corrupt() unless the store's four tables are there (a dropped one is another program's
+/// doing: hwnas creates them in one transaction with the experiment's record).
+void check_tables(const sqlite::Database& db);
+/// Every trial in index order (and, when `fitness`, their objective values); corrupt() when
+/// a trial's rung, copied_rungs or copy_of do not fit a search of `rungs` rungs.
+std::vector<Trial> load_trials(const sqlite::Database& db, std::int32_t rungs,
+                               std::vector<std::vector<double>>* fitness);
 /// The state after the latest step; unset before the first.
 std::optional<SearchState> load_state(const sqlite::Database& db);
 /// Whether `table` has `column`: the trivial baselines (trials.accuracy_baseline,

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/printable.h"
@@ -69,11 +70,17 @@ LoopOutcome search_loop(SearchParts parts, ExperimentStore& store, const Budget&
       return {StopReason::budget, *why};
     if (size && trials.size() >= *size) {
       // Genomes, not networks: several genomes may decode to one network, evaluated once
-      // (s30 fresh-user finding 5: 252 genomes, 168 networks).
+      // (s30 fresh-user finding 5: 252 genomes, 168 networks). With evaluations at several
+      // rungs the count is of candidates, as hwnas search's summary says: a candidate copied
+      // at one rung may be evaluated at another, where its network differs (s31 fresh-user
+      // finding 16: "3 networks" in a space of 2).
       const auto copies = std::count_if(trials.begin(), trials.end(), accuracy_copied);
+      std::set<std::int32_t> rungs;
+      for (const auto& [at, evaluation] : records.evaluations) rungs.insert(at.second);
       return {StopReason::exhausted,
               fmt::format("every genome of space '{}' ({}) has been tried: {}{}", parts.space.name(), *size,
-                          plural(progress.evaluations, "network") + " evaluated for accuracy",
+                          plural(progress.evaluations, rungs.size() > 1 ? "candidate" : "network") +
+                              " evaluated for accuracy",
                           copies > 0 ? fmt::format(", {} {} of a network evaluated before", copies,
                                                    copies == 1 ? "copy" : "copies")
                                      : "")};
