@@ -94,20 +94,14 @@ TEST(SqliteOpen, NotSqliteForCreateOffersANewFileName) {
   EXPECT_EQ(slurp(path), std::string(4096, 'x'));
 }
 
-TEST(SqliteOpen, NotSqliteForExistingOffersNoNewFileName) {
-  const std::string path = not_sqlite("existing.db");
-  EXPECT_EQ(open_error(path, test_schema(), OpenMode::existing),
-            "test store '" + path + "': not an SQLite database (file is not a database); pass the path of an hwnas "
-                                    "test store");
-  EXPECT_EQ(slurp(path), std::string(4096, 'x'));
-}
-
-TEST(SqliteOpen, NotSqliteForReadOnlyOffersNoNewFileName) {
-  const std::string path = not_sqlite("read_only.db");
-  EXPECT_EQ(open_error(path, test_schema(), OpenMode::read_only),
-            "test store '" + path + "': not an SQLite database (file is not a database); pass the path of an hwnas "
-                                    "test store");
-  EXPECT_EQ(slurp(path), std::string(4096, 'x'));
+TEST(SqliteOpen, NotSqliteForExistingOrReadOnlyOffersNoNewFileName) {
+  for (OpenMode mode : {OpenMode::existing, OpenMode::read_only}) {
+    const std::string path = not_sqlite(mode == OpenMode::existing ? "existing.db" : "read_only.db");
+    EXPECT_EQ(open_error(path, test_schema(), mode),
+              "test store '" + path + "': not an SQLite database (file is not a database); pass the path of an "
+                                      "hwnas test store");
+    EXPECT_EQ(slurp(path), std::string(4096, 'x'));
+  }
 }
 
 TEST(SqliteOpen, TheSchemasHintSaysWhatToPassForAnExistingStore) {
