@@ -274,7 +274,14 @@ TEST(SearchCli, DirectoriesThatCannotBeUsedAreOneLineErrors) {
   const std::string corrupt = fresh_path("corrupt");
   std::filesystem::create_directories(corrupt);
   std::ofstream(corrupt + "/experiment.db") << std::string(4096, 'x');
-  expect_bad_input({"search", kLatencyOnly, "--out", corrupt, "--resume"}, "not an SQLite database");
+  expect_bad_input({"search", kLatencyOnly, "--out", corrupt, "--resume"},
+                   "not an SQLite database (file is not a database); give the --out directory of a search");
+  // A new search there offers another --out, not a "new file name" --out cannot give (s31
+  // fresh-user F7), and leaves the file as it was.
+  expect_bad_input({"search", kLatencyOnly, "--out", corrupt},
+                   "not an SQLite database (file is not a database); use another --out directory, or remove '" +
+                       corrupt + "/experiment.db'");
+  EXPECT_EQ(std::filesystem::file_size(corrupt + "/experiment.db"), 4096u);
   // A corrupt page inside a real store.
   const std::string damaged = fresh_path("damaged");
   search_json({"search", kLatencyOnly, "--out", damaged, "--set", "budget.trials=40"});
@@ -285,6 +292,18 @@ TEST(SearchCli, DirectoriesThatCannotBeUsedAreOneLineErrors) {
   }
   expect_bad_input({"search", kLatencyOnly, "--out", damaged, "--resume", "--set", "budget.trials=50"},
                    "experiment store '" + damaged + "/experiment.db': ");
+  // A store cut short (a full disk, a copy stopped midway): --resume, whose directory cannot
+  // change, offers a copy or a new search; a new search there, another --out or removing it.
+  const std::string cut = fresh_path("cut");
+  search_json({"search", kLatencyOnly, "--out", cut, "--set", "budget.trials=40"});
+  std::filesystem::resize_file(cut + "/experiment.db", 8192);
+  expect_bad_input({"search", kLatencyOnly, "--out", cut, "--resume", "--set", "budget.trials=50"},
+                   "experiment store '" + cut + "/experiment.db': damaged (database disk image is malformed); restore "
+                   "it from a copy, or start the search again with another --out");
+  expect_bad_input({"search", kLatencyOnly, "--out", cut},
+                   "damaged (database disk image is malformed); restore it from a copy, or use another --out "
+                   "directory, or remove '" + cut + "/experiment.db'");
+  EXPECT_EQ(std::filesystem::file_size(cut + "/experiment.db"), 8192u);
 }
 
 // --out creates only its own directory, as the other writers (docs/cli.md, "Files"): a typo

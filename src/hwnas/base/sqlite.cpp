@@ -19,13 +19,13 @@ struct Header {
   std::int64_t application_id = 0, user_version = 0, objects = 0;
 };
 
-/// hwnas's stores by application_id (the schemas' in hw/store/measurement_store.cpp and
-/// search/experiment_store.cpp), so that one given for another is named.
+/// hwnas's stores by application_id, so that one given for another is named.
 struct HwnasStore {
   std::int32_t application_id;
   const char* kind;
 };
-constexpr HwnasStore kHwnasStores[] = {{0x68774D53, "measurement store"}, {0x68774558, "experiment store"}};
+constexpr HwnasStore kHwnasStores[] = {{kMeasurementStoreId, "measurement store"},
+                                       {kExperimentStoreId, "experiment store"}};
 
 /// "a KIND" or "an KIND".
 std::string with_article(const std::string& kind) {

@@ -24,6 +24,11 @@ struct sqlite3_stmt;
 
 namespace hwnas::sqlite {
 
+/// The application_id (PRAGMA application_id) of each of hwnas's stores, in ASCII, so that
+/// a store of one kind given for another is named as what it is.
+inline constexpr std::int32_t kMeasurementStoreId = 0x68774D53;  // "hwMS": hw/store
+inline constexpr std::int32_t kExperimentStoreId = 0x68774558;   // "hwEX": search
+
 /// What a store's file must hold.
 struct Schema {
   std::string kind;            // "measurement store": names the file in errors

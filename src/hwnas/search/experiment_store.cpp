@@ -22,9 +22,6 @@ using store_rows::load_trials;
 
 namespace fs = std::filesystem;
 
-// "hwEX" in ASCII: marks the file as an hwnas experiment store.
-constexpr std::int32_t kApplicationId = 0x68774558;
-
 constexpr const char* kSchema = R"sql(
 CREATE TABLE experiment (
   id        INTEGER PRIMARY KEY CHECK (id = 0),
@@ -72,10 +69,12 @@ CREATE TABLE evaluations (
 )sql";
 
 const sqlite::Schema& schema() {
-  static const sqlite::Schema kStore{"experiment store", kApplicationId, ExperimentStore::kSchemaVersion, kSchema,
+  static const sqlite::Schema kStore{"experiment store", sqlite::kExperimentStoreId, ExperimentStore::kSchemaVersion, kSchema,
                                      "the search was stopped before it stored anything; start it again without "
                                      "--resume",
-                                     "give the --out directory of a search"};
+                                     "give the --out directory of a search",
+                                     "use another --out directory, or remove {path}",
+                                     "start the search again with another --out"};
   return kStore;
 }
 

@@ -9,9 +9,6 @@
 namespace hwnas::hw {
 namespace {
 
-// "hwMS" in ASCII: marks the file as an hwnas measurement store.
-constexpr int kApplicationId = 0x68774D53;
-
 constexpr const char* kSchema = R"sql(
 CREATE TABLE measurements (
   target_identity TEXT NOT NULL,
@@ -36,7 +33,7 @@ constexpr const char* kMeasurementColumns =
     "latency_s, spread, samples_s_json, cycles, sram_bytes, dram_bytes, utilization, bound";
 
 const sqlite::Schema& schema() {
-  static const sqlite::Schema kStore{"measurement store", kApplicationId, MeasurementStore::kSchemaVersion, kSchema};
+  static const sqlite::Schema kStore{"measurement store", sqlite::kMeasurementStoreId, MeasurementStore::kSchemaVersion, kSchema};
   return kStore;
 }
 
