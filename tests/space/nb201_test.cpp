@@ -179,5 +179,62 @@ TEST(Nb201Space, MalformedArchStringsAreOneLineErrors) {
   }
 }
 
+// Nb201Shape's options: parameters counted by hand (PyTorch's count: conv weights without
+// bias, BN weight and bias, linear weight and bias) for kCell's three nor_conv_3x3 edges.
+TEST(Nb201Space, ThinNetworksHaveTheShapeAndParametersOfTheirOptions) {
+  // TE-NAS's thin copy: one cell of C = 1 on a 1×3×3 input, no stem. Per 3×3 conv edge
+  // 1·1·9 + BN 2 = 11, three of them 33; lastact BN 2; linear 1→10: 20. Total 55.
+  const graph::Graph thin =
+      build_zoo_model("nb201:arch=" + kCell + ",width=0.0625,cells=1,stages=1,stem=0,in_ch=1,res=3");
+  EXPECT_EQ(graph::analyze(thin, graph::Precision::fp32).total.params, 55);
+  EXPECT_EQ(thin.find("stem.conv"), -1);
+  EXPECT_EQ(thin.shape(thin.find("cells.0.node3")), (graph::Shape{1, 3, 3}));
+  EXPECT_EQ(thin.find("cells.1.add"), -1);
+  // N = 1, C = 1, all three stages and the stem on 3×32×32:
+  //   stem conv 3→1: 27 + BN 2                                    29
+  //   cell C=1: 3 · (9 + 2)                                        33
+  //   reduction 1→2: conv 18 + BN 4, conv 36 + BN 4, shortcut 2    64
+  //   cell C=2: 3 · (36 + 4)                                      120
+  //   reduction 2→4: conv 72 + 8, conv 144 + 8, shortcut 8        240
+  //   cell C=4: 3 · (144 + 8)                                     456
+  //   lastact BN 8, linear 4→10: 40 + 10                           58   total 1000
+  const graph::Graph n1 = build_zoo_model("nb201:arch=" + kCell + ",width=0.0625,cells=1");
+  EXPECT_EQ(graph::analyze(n1, graph::Precision::fp32).total.params, 1000);
+  EXPECT_EQ(n1.shape(n1.find("cells.2.node3")), (graph::Shape{2, 16, 16}));
+  EXPECT_EQ(n1.shape(n1.find("cells.4.node3")), (graph::Shape{4, 8, 8}));
+  // The defaults are the benchmark's network: 15 cells, the same graph as without options.
+  const graph::Graph full = build_zoo_model("nb201:arch=" + kCell + ",cells=5,stages=3,stem=1");
+  EXPECT_EQ(graph::analyze(full, graph::Precision::fp32).total.params,
+            graph::analyze(build_zoo_model("nb201:arch=" + kCell), graph::Precision::fp32).total.params);
+  EXPECT_EQ(full.size(), build_zoo_model("nb201:arch=" + kCell).size());
+  // Two stages of three cells: C and 2C, one reduction.
+  const graph::Graph two = build_zoo_model("nb201:arch=" + kCell + ",cells=3,stages=2");
+  EXPECT_EQ(two.shape(two.find("cells.6.node3")), (graph::Shape{32, 16, 16}));
+  EXPECT_EQ(two.find("cells.7.node3"), -1);
+}
+
+TEST(Nb201Space, ShapeOptionsOutOfRangeAreOneLineErrors) {
+  struct Case {
+    std::string options;
+    std::vector<std::string> parts;
+  };
+  const std::vector<Case> cases = {
+      {"cells=0", {"cells must be an integer in [1, 64]", "NAS-Bench-201's is 5", "got '0'", "give cells=1"}},
+      {"cells=65", {"cells must be an integer in [1, 64]", "give cells=64"}},
+      {"cells=two", {"cells must be an integer", "got 'two'"}},
+      {"cells=", {"cells must be an integer", "got ''"}},
+      {"stages=4", {"stages must be an integer in [1, 3]", "NAS-Bench-201's is 3", "give stages=3"}},
+      {"stem=2", {"stem must be an integer in [0, 1]", "give stem=1"}},
+      {"stem=0", {"stem=0", "C = max(1, 16 * width) = 16", "in_ch is 3", "give in_ch=16", "width=0.1875"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.options);
+    const std::string spec = "nb201:arch=" + kCell + "," + c.options;
+    const std::string message = error_of([&] { build_zoo_model(spec); });
+    expect_message(message, {"model '" + spec + "'"});
+    for (const std::string& part : c.parts) EXPECT_NE(message.find(part), std::string::npos) << part << " in " << message;
+  }
+}
+
 }  // namespace
 }  // namespace hwnas::space

@@ -24,18 +24,28 @@ std::vector<graph::ZooOptionInfo> with_text_option(graph::ZooOptionInfo option, 
   return rest;
 }
 
+// nb201's image options, then its shape's (Nb201Shape): TE-NAS's thin copy is
+// width=0.0625,cells=1,stages=1,stem=0,in_ch=1,res=3.
+std::vector<graph::ZooOptionInfo> nb201_options() {
+  std::vector<graph::ZooOptionInfo> options = graph::image_options("32", "10");
+  options.push_back({"cells", "5", "cells per stage, N (1-64)"});
+  options.push_back({"stages", "3", "stages kept (1-3), reduction blocks between them"});
+  options.push_back({"stem", "1", "1: conv3x3 + BN stem; 0: the input (in_ch = C) enters the first cell"});
+  return options;
+}
+
 graph::ModelExtensions make_extensions() {
   using graph::detail::LayerContext;
   graph::ModelExtensions e;
   e.zoo.push_back(
       {"nb201", "NAS-Bench-201 CIFAR network",
        with_text_option({"arch", "", "NAS-Bench-201 cell string (required), |op~0|+|op~0|op~1|+|...|"},
-                        graph::image_options("32", "10")),
+                        nb201_options()),
        [](const graph::ZooOptions& o) {
-         return nb201_network(parse_nb201_arch(required(o, "arch",
-                                                        "nb201:arch=|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|"
-                                                        "skip_connect~0|nor_conv_3x3~1|skip_connect~2|")),
-                              o);
+         const Nb201Cell cell = parse_nb201_arch(required(o, "arch",
+                                                          "nb201:arch=|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|"
+                                                          "skip_connect~0|nor_conv_3x3~1|skip_connect~2|"));
+         return nb201_network(cell, o, nb201_shape(o));
        }});
   e.zoo.push_back({"fbnet", "FBNet-space CIFAR-100 network (HW-NAS-Bench)",
                    with_text_option({"blocks", "", "22 FBNet blocks joined by '-' (required), k3_e6-skip-..."},

@@ -56,10 +56,30 @@ graph::NodeId nb201_cell(graph::Graph& g, graph::NodeId x, const Nb201Cell& cell
 /// shortcut avgpool2x2 + conv1x1 (no BN); tagged BlockKind::nb201_reduction.
 graph::NodeId nb201_reduction(graph::Graph& g, graph::NodeId x, std::int32_t out, const std::string& name);
 
-/// The CIFAR network named "nb201": stem conv3x3 + BN; three stages of 5 cells with C, 2C,
-/// 4C channels (C = 16 · width, at least 1) joined by reduction blocks; BN-ReLU, global
-/// average pool, linear. Uses width, resolution, in_channels and classes of `options`.
-graph::Graph nb201_network(const Nb201Cell& cell, const graph::ZooOptions& options);
+/// What an nb201 network keeps of NAS-Bench-201's shape (the defaults): N cells per stage,
+/// the first `stages` of its three stages, and the stem. TE-NAS's thin copy
+/// (train/proxies/te_nas_linear_regions.h; TENAS prune_tenas.py, model_config_thin: C 1,
+/// N 1, depth 1, use_stem False) is {1, 1, false} at C = 1: one cell on the input.
+struct Nb201Shape {
+  std::int32_t cells = 5;   // N, cells per stage: 1…kNb201MaxCells
+  std::int32_t stages = 3;  // 1…3
+  bool stem = true;         // without it the first cell takes the input, whose channels must be C
+  bool operator==(const Nb201Shape&) const = default;
+};
+inline constexpr std::int32_t kNb201MaxCells = 64;
+
+/// The shape given by `options`' text options cells (N), stages and stem (1 or 0), each
+/// defaulting to NAS-Bench-201's. Throws a one-line UserError naming the key, its range and
+/// the benchmark's value for a value out of range or not an integer, and for stem=0 with
+/// in_ch other than C = max(1, round(16 · width)) (naming both fixes).
+Nb201Shape nb201_shape(const graph::ZooOptions& options);
+
+/// The CIFAR network named "nb201": stem conv3x3 + BN; three stages of N = 5 cells with C,
+/// 2C, 4C channels (C = 16 · width rounded, at least 1) joined by reduction blocks (each
+/// halves H and W, rounding up); BN-ReLU, global average pool, linear. Uses width,
+/// resolution, in_channels and classes of `options`, and `shape` (its contract above;
+/// HWNAS_CHECK for one nb201_shape would refuse).
+graph::Graph nb201_network(const Nb201Cell& cell, const graph::ZooOptions& options, const Nb201Shape& shape = {});
 
 /// The zoo options of nb201 (res 32, classes 10).
 graph::ZooOptions nb201_default_options();
