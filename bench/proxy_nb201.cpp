@@ -7,11 +7,17 @@
 //
 //   build/bin/proxy_nb201 [--cells 1000] [--sample-seed 0] [--seed 0] [--proxies a,b,...]
 //                         [--batch 64] [--threads 1] [--data DIR] [--fmnist DIR] [--scores FILE]
+//                         [--linear-regions thin|full]
 //
 // --data: the shared data directory ($HWNAS_DATA_DIR, else ../shared/data); --fmnist:
 // Fashion-MNIST (default: Debian's); --scores: write every cell's scores as CSV (index,
 // arch, the three accuracies, one column per proxy, empty when undefined), a cell at a time:
-// run the same command again after an interruption and it scores only the cells missing.
+// run the same command again after an interruption and it scores only the cells missing
+// (the file does not record --linear-regions: give another when changing it).
+// --linear-regions: te_nas_linear_regions by TE-NAS's procedure (thin, the default: each
+// cell's thin copy, C = 1, one cell, no stem, over 3,000 random 3 × 3 crops of Fashion-MNIST
+// images; te_nas_linear_regions.h), or on the full network over the batch (full: every cell
+// scores the batch size). The other proxies always score the full network on the batch.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <malloc.h>
@@ -45,9 +51,17 @@ struct Options {
   std::vector<std::string> proxies;
   std::int32_t batch = 64, threads = 1;
   std::string data, fmnist, scores;
+  bool thin_linear_regions = true;
 };
 
 using hwnas::bench::split_commas;
+
+constexpr const char* kUsage =
+    "usage: proxy_nb201 [--cells 1000] [--sample-seed 0] [--seed 0] [--proxies a,b,...] [--batch 64] [--threads 1]\n"
+    "                   [--data DIR] [--fmnist DIR] [--scores FILE] [--linear-regions thin|full]\n"
+    "--linear-regions thin (default): te_nas_linear_regions by TE-NAS's procedure, on each cell's thin copy (C = 1,\n"
+    "  one cell, no stem) over 3,000 random 3x3 crops of Fashion-MNIST; full: on the network itself over the batch.\n"
+    "  A --scores file does not record it: give another file when changing it.\n";
 
 Options parse_options(int argc, char** argv) {
   Options o;
@@ -55,6 +69,10 @@ Options parse_options(int argc, char** argv) {
   o.proxies = proxies::proxy_names();
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      fmt::print("{}", kUsage);
+      std::exit(0);
+    }
     if (i + 1 >= argc) throw UserError(fmt::format("{} needs a value", flag));
     const std::string value = argv[++i];
     if (flag == "--cells") o.cells = std::stoll(value);
@@ -66,7 +84,13 @@ Options parse_options(int argc, char** argv) {
     else if (flag == "--data") o.data = value;
     else if (flag == "--fmnist") o.fmnist = value;
     else if (flag == "--scores") o.scores = value;
-    else throw UserError(fmt::format("unknown option {}", flag));
+    else if (flag == "--linear-regions") {
+      if (value != "thin" && value != "full")
+        throw UserError(fmt::format("--linear-regions must be thin (TE-NAS's thin copy, the default) or full (the "
+                                    "network itself), got '{}'", value));
+      o.thin_linear_regions = value == "thin";
+    }
+    else throw UserError(fmt::format("unknown option {}; see proxy_nb201 --help", flag));
   }
   return o;
 }
@@ -106,6 +130,7 @@ int run(const Options& o) {
   ro.data_dir = o.fmnist;
   ro.batch = o.batch;
   ro.seed = o.seed;
+  ro.thin_linear_regions = o.thin_linear_regions;
   const proxies::ProxyRunner runner(ro);
 
   const std::size_t n = order.size(), p = o.proxies.size();
@@ -162,8 +187,11 @@ int run(const Options& o) {
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
 
-  fmt::print("NAS-Bench-201: {} cells (sample seed {}), proxies seeded {}, batch {} of Fashion-MNIST, {} thread(s)\n",
-             n, o.sample_seed, o.seed, o.batch, o.threads);
+  fmt::print("NAS-Bench-201: {} cells (sample seed {}), proxies seeded {}, batch {} of Fashion-MNIST, {} thread(s){}\n",
+             n, o.sample_seed, o.seed, o.batch, o.threads,
+             std::find(o.proxies.begin(), o.proxies.end(), "te_nas_linear_regions") == o.proxies.end() ? ""
+             : o.thin_linear_regions ? "; te_nas_linear_regions on thin copies, 3000 crops of 3x3"
+                                     : "; te_nas_linear_regions on the full networks");
   fmt::print("| proxy | ρ CIFAR-10 | ρ CIFAR-100 | ρ ImageNet16-120 | published (C10 / C100 / IN16) | undefined | "
              "cells per CPU s |\n|---|---|---|---|---|---|---|\n");
   for (std::size_t k = 0; k < p; ++k) {

@@ -7,11 +7,15 @@
 
 #include <cmath>
 #include <numbers>
+#include <optional>
 
 #include "hwnas/base/error.h"
+#include "hwnas/graph/analysis.h"
+#include "hwnas/space/models.h"
 #include "hwnas/space/nb201.h"
 #include "hwnas/train/network.h"
 #include "hwnas/train/proxies/proxy.h"
+#include "hwnas/train/proxies/te_nas_linear_regions.h"
 
 namespace hwnas::train::proxies {
 namespace {
@@ -84,6 +88,34 @@ TEST(ProxyLinearRegions, CountsDistinctCodes) {
   ASSERT_TRUE(s.defined) << s.reason;
   EXPECT_EQ(s.value, 3);
   EXPECT_FALSE(score("te_nas_linear_regions", linear_classifier(2, 2), input).defined);
+}
+
+TEST(ProxyLinearRegions, CountsOverTheUnionOfItsBatchesOfAThousand) {
+  // 2,500 inputs forwarded as 1000 + 1000 + 500: codes 10 everywhere but 01 in the third
+  // batch and 11 in the first. The union holds three codes (a per-batch sum would be 5).
+  std::vector<std::vector<float>> rows(2500, std::vector<float>{1, -1});
+  rows[2400] = {-1, 1};
+  rows[3] = {1, 1};
+  const ProxyScore s = score("te_nas_linear_regions", relu_layer(2), batch_of(images(rows)));
+  ASSERT_TRUE(s.defined) << s.reason;
+  EXPECT_EQ(s.value, 3);
+}
+
+TEST(ProxyLinearRegions, ThinCopyOfANasBench201NetworkIsItsCellOnAThreePixelInput) {
+  const std::string cell = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|";
+  const std::optional<Graph> thin = te_nas_thin_network(space::load_model("nb201:arch=" + cell));
+  ASSERT_TRUE(thin.has_value());
+  EXPECT_EQ(thin->shape(thin->input_nodes()[0]), (Shape{1, 3, 3}));
+  // One cell of C = 1 (three 3×3 convs: 3 · (9 + BN 2)), BN 2, linear 1→10 (20): 55.
+  EXPECT_EQ(analyze(*thin, Precision::fp32).total.params, 55);
+  EXPECT_EQ(thin->find("stem.conv"), -1);
+  // The same as the MODEL spec of the header.
+  const Graph spec = space::load_model("nb201:arch=" + cell + ",width=0.0625,cells=1,stages=1,stem=0,in_ch=1,res=3");
+  EXPECT_EQ(thin->size(), spec.size());
+  // Also from an nb201 network of another shape; not from other graphs.
+  EXPECT_TRUE(te_nas_thin_network(space::load_model("nb201:arch=" + cell + ",cells=2,width=0.5")).has_value());
+  EXPECT_FALSE(te_nas_thin_network(relu_layer(2)).has_value());
+  EXPECT_FALSE(te_nas_thin_network(space::load_model("resnet18:res=32")).has_value());
 }
 
 TEST(ProxyJacobCov, EqualJacobiansGiveTheRankOneSpectrum) {

@@ -12,7 +12,9 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/graph/analysis.h"
+#include "hwnas/graph/model_file.h"
 #include "hwnas/space/models.h"
+#include "hwnas/space/nb201.h"
 #include "hwnas/train/network.h"
 #include "hwnas/train/proxies/proxy.h"
 #include "hwnas/train/proxies/proxy_rank.h"
@@ -245,6 +247,32 @@ TEST(ProxyRunner, FashionMnistBatchIsFixedBySeed) {
   EXPECT_NE(ProxyRunner(o).score(g).scores[0].value, sa.scores[0].value);
 }
 
+// TE-NAS's count on the thin copy (te_nas_linear_regions.h): below its 3,000 inputs, not the
+// same for every cell, fixed by the seed; on the full network the batch saturates it.
+TEST(ProxyRunner, LinearRegionsCountOnTheThinCopyOfANasBench201Network) {
+  REQUIRE_FASHION_MNIST();
+  ProxyRunOptions o;
+  o.proxies = {"te_nas_linear_regions"};
+  o.seed = 2;
+  const Graph conv = space::load_model(nb201(kConvCell));
+  const Graph pool = space::load_model(
+      nb201("|avg_pool_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|"));
+  const ProxyRunner a(o), b(o);
+  const ProxyScore sc = a.score(conv).scores[0], sp = a.score(pool).scores[0];
+  ASSERT_TRUE(sc.defined && sp.defined) << sc.reason << sp.reason;
+  EXPECT_LT(sc.value, 3000);
+  EXPECT_GT(sc.value, 1);
+  EXPECT_LT(sp.value, 3000);
+  EXPECT_NE(sc.value, sp.value);
+  EXPECT_EQ(b.score(conv).scores[0].value, sc.value);
+  // Another seed draws other weights and crops.
+  o.seed = 3;
+  EXPECT_NE(ProxyRunner(o).score(conv).scores[0].value, sc.value);
+  // Counted on the network given, every image of the batch of 64 has a code of its own.
+  o.thin_linear_regions = false;
+  EXPECT_EQ(ProxyRunner(o).score(conv).scores[0].value, 64);
+}
+
 using testing::expect_bad_input;
 using testing::hwnas;
 
@@ -266,20 +294,25 @@ TEST(ProxyCli, JsonScoresOfTwoCells) {
   EXPECT_TRUE(doc["models"][1]["scores"]["params"]["defined"].get<bool>());
 }
 
+// The JSON lines `hwnas proxy --serve --proxy PROXY` answers to `requests` (a file's text).
+std::vector<nlohmann::json> serve_answers(const std::string& proxy, const std::string& requests) {
+  const std::string file = testing::write_temp("proxy_requests.txt", requests);
+  const testing::Result r = testing::run_program(
+      {"/bin/sh", "-c", std::string(HWNAS_BINARY) + " proxy --serve --proxy " + proxy + " < " + file});
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::vector<nlohmann::json> answers;
+  for (std::string line; std::getline(lines, line);) answers.push_back(nlohmann::json::parse(line));
+  return answers;
+}
+
 // --serve answers every line, trimmed; a blank one with an error line (a client waiting
 // for an answer must not hang).
 TEST(ProxyCli, ServeAnswersEveryLineTrimmed) {
   const std::string cell = nb201(kConvCell);
-  const std::string requests =
-      testing::write_temp("proxy_requests.txt",
-                          "  " + cell + " \t\r\n\n   \nnb201:arch=|bogus~0|\n" + std::string(10000, 'x') + "\n");
-  const testing::Result r = testing::run_program(
-      {"/bin/sh", "-c", std::string(HWNAS_BINARY) + " proxy --serve --proxy params < " + requests});
-  ASSERT_EQ(r.status, 0) << r.err;
-  std::istringstream lines(r.out);
-  std::vector<nlohmann::json> answers;
-  for (std::string line; std::getline(lines, line);) answers.push_back(nlohmann::json::parse(line));
-  ASSERT_EQ(answers.size(), 5U) << r.out;
+  const std::vector<nlohmann::json> answers =
+      serve_answers("params", "  " + cell + " \t\r\n\n   \nnb201:arch=|bogus~0|\n" + std::string(10000, 'x') + "\n");
+  ASSERT_EQ(answers.size(), 5U);
   EXPECT_EQ(answers[0]["model"], cell);
   EXPECT_TRUE(answers[0]["scores"]["params"]["defined"].get<bool>()) << answers[0];
   for (const std::size_t blank : {1, 2}) {
@@ -291,6 +324,25 @@ TEST(ProxyCli, ServeAnswersEveryLineTrimmed) {
   EXPECT_EQ(answers[4]["model"], std::string(60, 'x') + "...");
   EXPECT_TRUE(answers[4]["error"].get<std::string>().starts_with("a request of 10000 bytes ('xxx")) << answers[4];
   EXPECT_LT(answers[4].dump().size(), 400U);
+}
+
+// The search's route (search/proxy_accuracy.cpp): a candidate decoded by the nb201 space,
+// saved as a model file and sent to --serve, is counted on its thin copy as the bench does.
+TEST(ProxyCli, ServeCountsLinearRegionsOfASearchCandidateOnItsThinCopy) {
+  REQUIRE_FASHION_MNIST();
+  const auto space = space::make_nb201_space();
+  const Graph candidate = space->decode(space->parse_arch(kConvCell));
+  const std::string file = (testing::scratch_dir() / "lr_candidate.json").string();
+  save_model_file(candidate, file);
+  const std::vector<nlohmann::json> answers =
+      serve_answers("te_nas_linear_regions", file + "\n" + nb201(kConvCell) + "\n");
+  ASSERT_EQ(answers.size(), 2U);
+  ProxyRunOptions o;
+  o.proxies = {"te_nas_linear_regions"};
+  const double expected = ProxyRunner(o).score(space::load_model(nb201(kConvCell))).scores[0].value;
+  EXPECT_LT(expected, 3000);
+  EXPECT_NE(expected, 64);
+  for (const nlohmann::json& a : answers) EXPECT_EQ(a["scores"]["te_nas_linear_regions"]["value"], expected) << a;
 }
 
 TEST(ProxyCli, ErrorPaths) {

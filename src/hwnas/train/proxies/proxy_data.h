@@ -29,10 +29,18 @@ class ProxyData {
   /// 1 or 3 channels or a non-square input.
   ProxyInput input_for(const graph::Graph& graph) const;
 
+  /// `count` inputs [count, 1, size, size] for TE-NAS's thin copy (te_nas_linear_regions.h;
+  /// the reference's RandomCrop(3) of shuffled training images): of each of the first
+  /// `count` images of epoch_order(60000, seed, 1), the size × size crop at an offset drawn
+  /// uniformly in each axis (SplitMix of the seed, the image's draw), pixels normalised as
+  /// input_for's; labels theirs, classes 10. HWNAS_CHECK: count in 1…60,000, size in 1…28.
+  ProxyInput crops(std::int32_t count, std::int32_t size) const;
+
   std::int32_t batch() const { return static_cast<std::int32_t>(indices_.size()); }
 
  private:
   ImageSet set_;
+  std::uint64_t seed_ = 0;
   std::vector<std::int64_t> indices_;
   BatchOptions normalisation_;  // the training set's mean and deviation
 };

@@ -10,6 +10,7 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/train/data/fashion_mnist.h"
+#include "hwnas/train/proxies/te_nas_linear_regions.h"
 
 namespace hwnas::train::proxies {
 
@@ -29,6 +30,9 @@ ProxyRunner::ProxyRunner(const ProxyRunOptions& options) : options_(options) {
   if (needs_data)
     data_.emplace(options_.data_dir.empty() ? default_fashion_mnist_dir() : std::filesystem::path(options_.data_dir),
                   options_.batch, options_.seed);
+  const bool counts_regions = std::find(options_.proxies.begin(), options_.proxies.end(), "te_nas_linear_regions") !=
+                              options_.proxies.end();
+  if (options_.thin_linear_regions && counts_regions) thin_crops_ = data_->crops(kTeNasThinInputs, kTeNasThinCrop);
 }
 
 namespace {
@@ -54,8 +58,15 @@ ModelScores ProxyRunner::score(const graph::Graph& graph) const {
     const Clock::time_point start = Clock::now();
     const double cpu_start = process_cpu_seconds();
     try {
-      const ProxyInput input = proxy->needs_data() ? data_->input_for(graph) : ProxyInput{};
-      out.scores.push_back(proxy->score(graph, input, options_.seed));
+      // TE-NAS counts linear regions on a thin copy of a NAS-Bench-201 network.
+      const std::optional<graph::Graph> thin =
+          thin_crops_ && proxy->name() == "te_nas_linear_regions" ? te_nas_thin_network(graph) : std::nullopt;
+      if (thin) {
+        out.scores.push_back(proxy->score(*thin, *thin_crops_, options_.seed));
+      } else {
+        const ProxyInput input = proxy->needs_data() ? data_->input_for(graph) : ProxyInput{};
+        out.scores.push_back(proxy->score(graph, input, options_.seed));
+      }
     } catch (const c10::Error& e) {
       // c10/core/impl/alloc_cpu.cpp: "DefaultCPUAllocator: can't allocate memory: ..."
       if (std::string_view(e.what()).find("can't allocate memory") == std::string_view::npos) throw;

@@ -1,6 +1,7 @@
 // Scoring many models with several proxies in one process (`hwnas-train proxy`, the search's
 // `accuracy: proxy:` through it): the proxies made once, Fashion-MNIST read once and only
-// when a proxy needs data, one fixed batch for every model.
+// when a proxy needs data, one fixed batch for every model (and, for te_nas_linear_regions
+// of a NAS-Bench-201 network, one fixed set of 3 × 3 crops for its thin copy).
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,10 @@ struct ProxyRunOptions {
   std::string data_dir;              // Fashion-MNIST; empty: default_fashion_mnist_dir()
   std::int32_t batch = 64;           // images of the batch (the reference's batch size)
   std::uint64_t seed = 0;            // of the weights (every proxy) and of the batch's draw
+  /// te_nas_linear_regions of a NAS-Bench-201 network counts on its thin copy over
+  /// kTeNasThinInputs 3 × 3 crops (te_nas_linear_regions.h), as TE-NAS does; false: on the
+  /// network given, over the batch. Other proxies and other networks are not affected.
+  bool thin_linear_regions = true;
 };
 
 /// One model's scores, in the order of ProxyRunOptions::proxies, and the seconds each took
@@ -53,6 +58,7 @@ class ProxyRunner {
   ProxyRunOptions options_;
   std::vector<std::unique_ptr<Proxy>> proxies_;
   std::optional<ProxyData> data_;
+  std::optional<ProxyInput> thin_crops_;  // made once when thin_linear_regions applies
 };
 
 }  // namespace hwnas::train::proxies
