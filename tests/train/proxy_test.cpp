@@ -287,6 +287,7 @@ TEST(ProxyCli, JsonScoresOfTwoCells) {
   ASSERT_EQ(doc["models"].size(), 2u);
   EXPECT_TRUE(doc["models"][0]["scores"]["synflow"]["defined"].get<bool>());
   EXPECT_GT(doc["models"][0]["scores"]["synflow"]["value"].get<double>(), 0);
+  EXPECT_EQ(doc["models"][0]["scores"]["synflow"]["input"], "none (data-free)");
   const nlohmann::json& cut = doc["models"][1]["scores"]["synflow"];
   EXPECT_FALSE(cut["defined"].get<bool>());
   EXPECT_TRUE(cut["value"].is_null());
@@ -342,7 +343,27 @@ TEST(ProxyCli, ServeCountsLinearRegionsOfASearchCandidateOnItsThinCopy) {
   const double expected = ProxyRunner(o).score(space::load_model(nb201(kConvCell))).scores[0].value;
   EXPECT_LT(expected, 3000);
   EXPECT_NE(expected, 64);
-  for (const nlohmann::json& a : answers) EXPECT_EQ(a["scores"]["te_nas_linear_regions"]["value"], expected) << a;
+  for (const nlohmann::json& a : answers) {
+    EXPECT_EQ(a["scores"]["te_nas_linear_regions"]["value"], expected) << a;
+    EXPECT_EQ(a["scores"]["te_nas_linear_regions"]["input"], "thin copy over 3000 crops of 3x3") << a;
+  }
+}
+
+// --linear-regions full counts on the network given, over the batch (every image of a full
+// NAS-Bench-201 network has a region of its own), and says so; the data directory read is
+// named, the default resolved.
+TEST(ProxyCli, LinearRegionsFullCountsTheBatchOnTheNetworkGiven) {
+  REQUIRE_FASHION_MNIST();
+  const std::vector<std::string> args = {"proxy", nb201(kConvCell), "--proxy", "te_nas_linear_regions",
+                                         "--linear-regions", "full", "--batch", "16", "--json"};
+  const testing::Result r = hwnas(args);
+  ASSERT_EQ(r.status, 0) << testing::describe(args, r);
+  const nlohmann::json doc = nlohmann::json::parse(r.out);
+  const nlohmann::json& s = doc["models"][0]["scores"]["te_nas_linear_regions"];
+  EXPECT_EQ(s["value"], 16) << s;
+  EXPECT_EQ(s["input"], "batch of 16") << s;
+  ASSERT_TRUE(doc["data"].is_string()) << doc;
+  EXPECT_TRUE(std::filesystem::is_directory(doc["data"].get<std::string>())) << doc;
 }
 
 TEST(ProxyCli, ErrorPaths) {
@@ -355,6 +376,9 @@ TEST(ProxyCli, ErrorPaths) {
   expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "snip", "--data", "/nonexistent/fmnist"},
                    "--data /nonexistent/fmnist: no such directory");
   expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "params", "--batch", "0"}, "--batch");
+  expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "params", "--linear-regions", "thinn"},
+                   "--linear-regions: 'thinn' is neither thin nor full; give thin (TE-NAS's thin copy of an nb201 "
+                   "network) or full (the network given, over the batch)");
   const std::string dir = std::filesystem::temp_directory_path().string();
   expect_bad_input({"proxy", "--models", dir, "--proxy", "params"},
                    "--models " + dir + ": is a directory; give a file with one model per line");

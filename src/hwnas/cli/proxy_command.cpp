@@ -20,6 +20,8 @@
 #include "hwnas/cli/progress.h"
 #include "hwnas/cli/serve_loop.h"
 #include "hwnas/train/proxies/proxy_runner.h"
+#include "hwnas/train/data/fashion_mnist.h"
+#include "hwnas/train/proxies/te_nas_linear_regions.h"
 #include "hwnas/train/train_options.h"
 
 namespace hwnas::cli {
@@ -57,21 +59,37 @@ std::vector<std::string> model_lines(const std::string& file) {
   return models;
 }
 
-nlohmann::ordered_json score_json(const proxies::ProxyScore& s, double seconds) {
+/// What a score was computed on, for --json and the text output ("input").
+std::string scored_on_text(proxies::ScoredOn on, std::int32_t batch) {
+  switch (on) {
+    case proxies::ScoredOn::network: return "none (data-free)";
+    case proxies::ScoredOn::network_batch: return fmt::format("batch of {}", batch);
+    case proxies::ScoredOn::thin_copy_crops:
+      return fmt::format("thin copy over {} crops of {}x{}", proxies::kTeNasThinInputs, proxies::kTeNasThinCrop,
+                         proxies::kTeNasThinCrop);
+  }
+  return {};
+}
+
+nlohmann::ordered_json score_json(const proxies::ProxyScore& s, proxies::ScoredOn on, double seconds,
+                                  std::int32_t batch) {
   nlohmann::ordered_json j;
   j["defined"] = s.defined;
   j["value"] = s.defined ? nlohmann::ordered_json(s.value) : nlohmann::ordered_json();
   if (!s.defined) j["reason"] = s.reason;
+  j["input"] = scored_on_text(on, batch);
   j["seconds"] = seconds;
   return j;
 }
 
 nlohmann::ordered_json model_json(const std::string& spec, const graph::Graph& graph,
-                                  const proxies::ModelScores& result, const std::vector<std::string>& names) {
+                                  const proxies::ModelScores& result, const proxies::ProxyRunOptions& options) {
   nlohmann::ordered_json m;
   m["model"] = spec;
   m["name"] = graph.name();
-  for (std::size_t p = 0; p < names.size(); ++p) m["scores"][names[p]] = score_json(result.scores[p], result.seconds[p]);
+  for (std::size_t p = 0; p < options.proxies.size(); ++p)
+    m["scores"][options.proxies[p]] =
+        score_json(result.scores[p], result.scored_on[p], result.seconds[p], options.batch);
   return m;
 }
 
@@ -82,7 +100,7 @@ void serve(const proxies::ProxyRunner& runner) {
       std::cin, stdout,
       [&](const std::string& request) {
         const graph::Graph g = load_model_arg(request);
-        return model_json(request, g, runner.score(g), runner.options().proxies);
+        return model_json(request, g, runner.score(g), runner.options());
       },
       [](const std::string& request, const std::string& error) -> nlohmann::ordered_json {
         return {{"model", request}, {"error", error}};
@@ -97,6 +115,7 @@ void add_proxy_command(CLI::App& app) {
     std::string models_file;
     proxies::ProxyRunOptions options;
     std::int32_t threads = 1;
+    std::string linear_regions = "thin";
     bool json = false, serve = false;
   };
   auto args = std::make_shared<Args>();
@@ -114,6 +133,9 @@ void add_proxy_command(CLI::App& app) {
   add_integer_option(cmd, "--batch", args->options.batch, 1, 60'000, "Images in the proxies' batch");
   add_integer_option(cmd, "--seed", args->options.seed, 0, UINT64_MAX, "Seed of the weights and of the batch");
   add_integer_option(cmd, "--threads", args->threads, 1, 1024, "torch threads (scores depend on it)");
+  cmd->add_option("--linear-regions", args->linear_regions,
+                  "thin (default): te_nas_linear_regions of an nb201 network on its thin copy over 3,000 3x3 "
+                  "crops, as TE-NAS; full: on the network given, over the batch");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->add_flag("--serve", args->serve,
                 "Read one MODEL per line on stdin and answer each with one JSON line (the search's "
@@ -121,6 +143,11 @@ void add_proxy_command(CLI::App& app) {
   cmd->callback([args] {
     proxies::ProxyRunOptions options = args->options;
     options.proxies = proxy_list(args->proxies);
+    if (args->linear_regions != "thin" && args->linear_regions != "full")
+      throw UserError(fmt::format("--linear-regions: '{}' is neither thin nor full; give thin (TE-NAS's thin copy of "
+                                  "an nb201 network) or full (the network given, over the batch)",
+                                  printable(args->linear_regions)));
+    options.thin_linear_regions = args->linear_regions == "thin";
     std::vector<std::string> specs = args->models;
     if (!args->models_file.empty())
       for (std::string& m : model_lines(args->models_file)) specs.push_back(std::move(m));
@@ -160,10 +187,13 @@ void add_proxy_command(CLI::App& app) {
       doc["seed"] = options.seed;
       doc["batch"] = options.batch;
       doc["threads"] = args->threads;
-      doc["data"] = runner->reads_data() ? nlohmann::ordered_json(options.data_dir) : nlohmann::ordered_json();
+      // The directory read, the default resolved (Debian's, or $HWNAS_FASHION_MNIST_DIR).
+      const std::string data_dir =
+          options.data_dir.empty() ? train::default_fashion_mnist_dir().string() : options.data_dir;
+      doc["data"] = runner->reads_data() ? nlohmann::ordered_json(data_dir) : nlohmann::ordered_json();
       doc["models"] = nlohmann::ordered_json::array();
       for (std::size_t i = 0; i < graphs.size(); ++i)
-        doc["models"].push_back(model_json(specs[i], graphs[i], results[i], options.proxies));
+        doc["models"].push_back(model_json(specs[i], graphs[i], results[i], options));
       doc["seconds"] = seconds;
       emit_json(doc);
       return;
@@ -172,8 +202,11 @@ void add_proxy_command(CLI::App& app) {
       fmt::print("{}\n", printable(specs[i]));
       for (std::size_t p = 0; p < options.proxies.size(); ++p) {
         const proxies::ProxyScore& s = results[i].scores[p];
-        if (s.defined) fmt::print("  {:<22} {:.6g}\n", options.proxies[p], s.value);
-        else fmt::print("  {:<22} undefined: {}\n", options.proxies[p], printable(s.reason));
+        const std::string on = results[i].scored_on[p] == proxies::ScoredOn::thin_copy_crops
+                                   ? " (" + scored_on_text(results[i].scored_on[p], options.batch) + ")"
+                                   : "";
+        if (s.defined) fmt::print("  {:<22} {:.6g}{}\n", options.proxies[p], s.value, on);
+        else fmt::print("  {:<22} undefined: {}{}\n", options.proxies[p], printable(s.reason), on);
       }
     }
     fmt::print("{} scored in {:.2f} s\n", plural(static_cast<std::int64_t>(graphs.size()), "model"), seconds);

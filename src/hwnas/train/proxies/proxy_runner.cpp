@@ -63,9 +63,11 @@ ModelScores ProxyRunner::score(const graph::Graph& graph) const {
           thin_crops_ && proxy->name() == "te_nas_linear_regions" ? te_nas_thin_network(graph) : std::nullopt;
       if (thin) {
         out.scores.push_back(proxy->score(*thin, *thin_crops_, options_.seed));
+        out.scored_on.push_back(ScoredOn::thin_copy_crops);
       } else {
         const ProxyInput input = proxy->needs_data() ? data_->input_for(graph) : ProxyInput{};
         out.scores.push_back(proxy->score(graph, input, options_.seed));
+        out.scored_on.push_back(proxy->needs_data() ? ScoredOn::network_batch : ScoredOn::network);
       }
     } catch (const c10::Error& e) {
       // c10/core/impl/alloc_cpu.cpp: "DefaultCPUAllocator: can't allocate memory: ..."

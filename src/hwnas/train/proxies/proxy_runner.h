@@ -27,11 +27,18 @@ struct ProxyRunOptions {
   bool thin_linear_regions = true;
 };
 
-/// One model's scores, in the order of ProxyRunOptions::proxies, and the seconds each took
-/// (the batch's preparation included for data-dependent proxies): wall clock, and the
-/// process's CPU time (all its threads; on a shared machine the measure of the work).
+/// What a proxy scored: the network given, with no data (data-free proxies) or over the
+/// batch, or (te_nas_linear_regions of a NAS-Bench-201 network) its thin copy over
+/// kTeNasThinInputs crops.
+enum class ScoredOn : std::uint8_t { network, network_batch, thin_copy_crops };
+
+/// One model's scores, in the order of ProxyRunOptions::proxies, what each scored, and the
+/// seconds each took (the batch's preparation included for data-dependent proxies): wall
+/// clock, and the process's CPU time (all its threads; on a shared machine the measure of the
+/// work).
 struct ModelScores {
   std::vector<ProxyScore> scores;
+  std::vector<ScoredOn> scored_on;
   std::vector<double> seconds;
   std::vector<double> cpu_seconds;
 };
