@@ -51,6 +51,7 @@ TEST(SupernetCli, TrainsMeasuresServesAndExtracts) {
   const nlohmann::json j = nlohmann::json::parse(t.out);
   EXPECT_EQ(j.at("space"), "tiny-supernet");
   EXPECT_EQ(j.at("train_images"), 120);
+  EXPECT_EQ(j.at("images_trained"), 112);  // 7 whole batches of 16
   EXPECT_EQ(j.at("epochs"), 1);
   EXPECT_EQ(j.at("resumed_train_seconds"), 0);
   EXPECT_EQ(j.at("measured_on"), "validation");
@@ -130,6 +131,21 @@ TEST(SupernetCli, TrainsMeasuresServesAndExtracts) {
   const Result ev = hwnas({"evaluate", out, "--weights", weights, "--threads", "1", "--json"});
   ASSERT_EQ(ev.status, 0) << ev.err;
   EXPECT_EQ(nlohmann::json::parse(ev.out).at("metrics").at("test_images"), 10000);
+}
+
+// An epoch trains whole batches only: the text says the images trained and those left out,
+// as hwnas train does; it said "60 images" for one batch of 32 (s32 fresh-user finding 12c).
+TEST(SupernetCli, TrainSaysTheImagesTrainedInWholeBatches) {
+  REQUIRE_FASHION_MNIST();
+  const Result r = hwnas({"supernet", "train", kSpace, "--out", scratch("w.supernet"), "--epochs", "1", "--subset",
+                          "0.001", "--validation", "500", "--batch", "32", "--threads", "1", "--random-subnets", "0",
+                          "--calibration-images", "32"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find(", 1 epoch: 32 images in "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" s an epoch; 32 of the 60 training images an epoch: whole batches only, the last 28 of each "
+                       "epoch's shuffled order left out), 1 thread; written to "),
+            std::string::npos)
+      << r.out;
 }
 
 TEST(SupernetCli, BadInputBeforeAnyWorkIsAOneLineErrorAndWritesNothing) {

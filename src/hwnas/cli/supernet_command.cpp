@@ -78,6 +78,19 @@ nlohmann::ordered_json accuracy_json(const sn::SubnetAccuracy& a) {
   return j;
 }
 
+// An epoch trains whole batches only (trainer.h), as hwnas train says it (train_output.cpp):
+// with 60 images and --batch 32 an epoch trains 32, and "60 images" must not stand for them
+// (s32 fresh-user finding 12c). "" when every image was trained, or no epoch this session.
+std::string whole_batches_note(const sn::SupernetRun& r) {
+  const std::int64_t epochs = r.epochs_done - r.resumed_from_epoch;
+  if (epochs <= 0 || r.images_trained % epochs != 0) return "";
+  const std::int64_t per_epoch = r.images_trained / epochs;
+  if (per_epoch >= r.train_images) return "";
+  return fmt::format("; {} of the {} training images an epoch: whole batches only, the last {} of each epoch's "
+                     "shuffled order left out",
+                     per_epoch, r.train_images, r.train_images - per_epoch);
+}
+
 void add_train(CLI::App* parent) {
   struct Args {
     std::string space, target;
@@ -150,6 +163,7 @@ void add_train(CLI::App* parent) {
       j["epochs"] = r.epochs_done;
       j["resumed_from_epoch"] = r.resumed_from_epoch;
       j["train_images"] = r.train_images;
+      j["images_trained"] = r.images_trained;  // this session's: whole batches only
       j["random_subnets"] = options.random_subnets;
       j["threads"] = r.threads;
       // train_seconds as the file's: every session's; session_seconds this one's.
@@ -180,8 +194,8 @@ void add_train(CLI::App* parent) {
     const std::int32_t epochs = r.epochs_done - r.resumed_from_epoch;
     const std::string trained =
         epochs_text(r.epochs_done, r.resumed_from_epoch, resumed_seconds,
-                    fmt::format("{} images in {:.1f} s ({:.1f} s an epoch)", r.train_images, r.train_seconds,
-                                epochs > 0 ? r.train_seconds / epochs : 0.0));
+                    fmt::format("{} in {:.1f} s ({:.1f} s an epoch{})", plural(r.images_trained, "image"),
+                                r.train_seconds, epochs > 0 ? r.train_seconds / epochs : 0.0, whole_batches_note(r)));
     fmt::print("supernet of {} ({}, {} parameters), {}, {}; written to {}\n", space->name(),
                plural(r.bank_tensors, "tensor"), r.bank_parameters, trained, plural(r.threads, "thread"),
                printable(options.out));
