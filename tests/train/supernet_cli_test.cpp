@@ -25,8 +25,8 @@ std::string scratch(const std::string& name) {
 }
 
 // One epoch on 120 images, 500 held out: a second.
-std::vector<std::string> tiny_train(const std::string& out) {
-  return {"supernet", "train", kSpace, "--out", out, "--epochs", "1", "--subset", "0.002", "--validation", "500",
+std::vector<std::string> tiny_train(const std::string& out, const std::string& space = kSpace) {
+  return {"supernet", "train", space, "--out", out, "--epochs", "1", "--subset", "0.002", "--validation", "500",
           "--batch", "16", "--threads", "1", "--random-subnets", "1", "--calibration-images", "32", "--json"};
 }
 
@@ -280,6 +280,68 @@ TEST(SupernetCli, BadSubnetsAndOutputsAreOneLineErrorsAndWriteNothing) {
   // A truncated checkpoint names the command that writes one.
   expect_bad_input({"supernet", "train", kSpace, "--out", scratch("r.supernet"), "--checkpoint", cut, "--resume"},
                    "give a checkpoint written by hwnas supernet train");
+}
+
+// No output of extract replaces the space file the supernet is built from: given with
+// --space, or found by its lookup (the stored path, a copy beside the supernet), also through
+// a symlink or a hard link; nor one of train over --target's description. s32 fresh-user
+// finding 1: extract --out SPACE exited 0 and replaced the space with the subnet's model.
+TEST(SupernetCli, NoOutputReplacesTheSpaceFileOrTheTargetDescription) {
+  REQUIRE_FASHION_MNIST();
+  namespace fs = std::filesystem;
+  // A copy of the space: a failing check must not replace the source tree's.
+  const std::string space = write_temp("own-space.yaml", read_file(kSpace)), text = read_file(space);
+  const fs::path beside_dir = scratch_dir() / "beside";
+  fs::create_directories(beside_dir);
+  const std::string file = (beside_dir / "own.supernet").string();
+  fs::remove(file);
+  ASSERT_EQ(hwnas(tiny_train(file, space)).status, 0);
+  const std::string arch = sample_arches(1, (scratch_dir() / "own-samples").string()).at(0);
+  const std::string weights = scratch("own.pt"), model = scratch("own-model.yaml");
+  const std::string link = scratch("space-link.yaml"), hard = scratch("space-hard.yaml");
+  const std::string hard_pt = scratch("space-hard.pt");
+  fs::create_symlink(space, link);
+  fs::create_hard_link(space, hard);
+  fs::create_hard_link(space, hard_pt);
+  const std::string copy_beside = write_temp("beside/own-space.yaml", text);
+  const std::vector<std::string> extract = {"supernet", "extract", file, arch};
+  const auto with = [&extract](std::vector<std::string> more) {
+    std::vector<std::string> args = extract;
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+  // --space SPACE --out SPACE, and --weights over it.
+  expect_bad_input(with({"--space", space, "--out", space, "--weights", weights}),
+                   "model file (--out) there: it is the space file (--space)");
+  expect_bad_input(with({"--space", space, "--out", model, "--weights", hard_pt}),
+                   "weights file (--weights) there: it is the space file (--space)");
+  // No --space: the stored path, as typed, through a symlink, through a hard link.
+  for (const std::string& out : {space, link, hard})
+    expect_bad_input(with({"--out", out, "--weights", weights}),
+                     "model file (--out) there: it is the space file of the supernet (FILE)");
+  expect_bad_input(with({"--out", model, "--weights", hard_pt}),
+                   "weights file (--weights) there: it is the space file of the supernet (FILE)");
+  // The copy beside the supernet, read when the stored one is missing or edited.
+  expect_bad_input(with({"--out", copy_beside, "--weights", weights}),
+                   "it is a copy of the supernet's space file that its lookup reads (FILE)");
+  EXPECT_EQ(read_file(space), text);
+  EXPECT_EQ(read_file(copy_beside), text);
+  EXPECT_FALSE(fs::exists(weights));
+  EXPECT_FALSE(fs::exists(model));
+  // An extraction whose outputs are no input passes these checks and leaves the spaces alone.
+  const Result ok = hwnas(with({"--space", copy_beside, "--out", model, "--weights", weights}));
+  ASSERT_EQ(ok.status, 0) << ok.err;
+  EXPECT_EQ(read_file(space), text);
+
+  // train: --out and --checkpoint never replace --target's description file.
+  const std::string preset = std::string(HWNAS_SOURCE_DIR) + "/configs/hardware/edgetpu-like.yaml";
+  const std::string target = write_temp("own-target.yaml", read_file(preset));
+  const std::string target_text = read_file(target), target_ckpt = scratch("own-target.ckpt");
+  fs::create_hard_link(target, target_ckpt);
+  expect_bad_input({"supernet", "train", kFmnistSpace, "--target", target, "--out", scratch("t.supernet"),
+                    "--checkpoint", target_ckpt, "--resume"},
+                   "checkpoint (--checkpoint) there: it is the target description (--target)");
+  EXPECT_EQ(read_file(target), target_text);
 }
 
 }  // namespace

@@ -137,12 +137,14 @@ void add_train(CLI::App* parent) {
     }
     const std::unique_ptr<space::Space> space = space::make_space(args->space, space_options);
     options.space_arg = is_space_file(args->space) ? std::filesystem::absolute(args->space).string() : args->space;
-    if (is_space_file(args->space)) {  // the space file is an input: no output may replace it
-      const FileRole input{args->space, "the space file (SPACE)"};
-      check_output_path(options.out, "supernet file (--out)", {input});
-      if (!options.train.checkpoint.empty())
-        check_output_path(options.train.checkpoint, "checkpoint (--checkpoint)", {input});
-    }
+    // The space file and --target's description are inputs: no output may replace them.
+    std::vector<FileRole> inputs;
+    if (is_space_file(args->space)) inputs.push_back({args->space, "the space file (SPACE)"});
+    if (!args->target.empty() && hw::names_a_description_file(args->target))
+      inputs.push_back({hw::target_description_path(args->target).string(), "the target description (--target)"});
+    check_output_path(options.out, "supernet file (--out)", inputs);
+    if (!options.train.checkpoint.empty())
+      check_output_path(options.train.checkpoint, "checkpoint (--checkpoint)", inputs);
     train::check_pickle_output_name(options.out, "supernet file (--out)", ".supernet");
     if (!options.train.checkpoint.empty())
       train::check_pickle_output_name(options.train.checkpoint, "checkpoint (--checkpoint)", ".ckpt");
@@ -341,19 +343,35 @@ void add_extract(CLI::App* parent) {
     check_classification_data(args->options.data_dir);
     for (const auto& [path, what] : {std::pair{args->out, "model file (--out)"}, {args->weights, "weights file (--weights)"}})
       train::check_not_in_dataset_dir(path, what, train::Task::classification, args->options.data_dir);
-    // MODEL is an input only when it is a file (else an architecture string).
+    // MODEL and --space are inputs only when they are files (else an architecture string, a
+    // built-in space's name).
     std::error_code ec;
-    const FileRole model{std::filesystem::is_regular_file(args->model, ec) ? args->model : "",
-                         "the subnet's model (MODEL)"};
-    check_output_path(args->out, "model file (--out)",
-                      {{args->file, "supernet file (FILE)"}, model, {args->weights, "weights file (--weights)"}});
-    check_output_path(args->weights, "weights file (--weights)",
-                      {{args->file, "supernet file (FILE)"}, model, {args->out, "model file (--out)"}});
+    const auto if_file = [&ec](const std::string& path) {
+      return std::filesystem::is_regular_file(path, ec) ? path : std::string();
+    };
+    const std::vector<FileRole> inputs = {{args->file, "supernet file (FILE)"},
+                                          {if_file(args->model), "the subnet's model (MODEL)"},
+                                          {if_file(args->options.space), "the space file (--space)"}};
+    const auto check_outputs = [&args](std::vector<FileRole> others) {
+      others.push_back({args->weights, "weights file (--weights)"});
+      check_output_path(args->out, "model file (--out)", others);
+      others.back() = {args->out, "model file (--out)"};
+      check_output_path(args->weights, "weights file (--weights)", others);
+    };
+    check_outputs(inputs);
     train::check_pickle_output_name(args->weights, "weights file (--weights)", ".pt");
     args->options.test = true;  // extraction measures nothing: no validation split needed
     train::check_threads(args->threads, "--threads");
     torch::set_num_threads(args->threads);
     const sn::OpenedSupernet supernet(args->file, args->options);
+    // Without --space, the space file the supernet's lookup found (the stored path, or a
+    // copy beside the supernet) is an input too: known once the supernet is read, still
+    // before anything is written (s32 fresh-user finding 1: --out over it replaced the space).
+    std::vector<FileRole> spaces;
+    for (const std::string& path : supernet.space_files())
+      spaces.push_back({path, spaces.empty() ? "the space file of the supernet (FILE)"
+                                             : "a copy of the supernet's space file that its lookup reads (FILE)"});
+    check_outputs(spaces);
     const graph::Graph g = subnet_graph(args->model, supernet.space());
     check_arg(supernet, g, args->model);
     const train::WeightsFile weights = supernet.extract(g);

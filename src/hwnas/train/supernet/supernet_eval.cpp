@@ -102,7 +102,8 @@ SubnetAccuracy measure_subnet(const WeightBankImpl& bank, const graph::Graph& su
 OpenedSupernet::OpenedSupernet(const std::string& path, const SupernetEvalOptions& options)
     : path_(path),
       file_(read_expected(path, options)),
-      space_(supernet_space(file_, path, options.space, options.space_key)) {
+      space_(supernet_space(file_, path, options.space, options.space_key)),
+      space_files_(supernet_space_files(file_, path, options.space)) {
   // A search names its key and has no --test (it keeps the test set unseen).
   const bool cli = options.validation_key.empty();
   const std::string key = cli ? "--validation" : options.validation_key;

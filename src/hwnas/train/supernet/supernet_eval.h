@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hwnas/graph/graph.h"
 #include "hwnas/space/space.h"
@@ -73,6 +74,9 @@ class OpenedSupernet {
 
   const space::Space& space() const { return *space_; }
   const SupernetFile& file() const { return file_; }
+  /// The space files the space was looked up in (supernet_space_files): inputs of the
+  /// command that no output may replace.
+  const std::vector<std::string>& space_files() const { return space_files_; }
   /// The training images each subnet is recalibrated on: --calibration-images, or the
   /// supernet's training images when fewer.
   std::int64_t calibration_images() const { return measure_.calibration_images; }
@@ -94,6 +98,7 @@ class OpenedSupernet {
   std::string path_;
   SupernetFile file_;
   std::unique_ptr<space::Space> space_;
+  std::vector<std::string> space_files_;
   void check_of_space(const graph::Graph& subnet) const;
   WeightBank bank_{nullptr};
   SupernetData data_;

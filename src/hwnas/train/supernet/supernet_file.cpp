@@ -137,6 +137,14 @@ SupernetFile read_supernet(const std::string& path) {
   return f;
 }
 
+std::vector<std::string> supernet_space_files(const SupernetFile& f, const std::string& path,
+                                              const std::string& space_arg) {
+  std::error_code ec;
+  if (!space_arg.empty())
+    return fs::is_regular_file(space_arg, ec) ? std::vector<std::string>{space_arg} : std::vector<std::string>{};
+  return is_space_file(f.space) ? space_file_candidates(f, path) : std::vector<std::string>{};
+}
+
 std::unique_ptr<space::Space> supernet_space(const SupernetFile& f, const std::string& path,
                                              const std::string& space_arg, const std::string& space_key) {
   space::SpaceOptions options;

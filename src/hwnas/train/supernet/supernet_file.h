@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hwnas/space/space.h"
 #include "hwnas/train/network.h"
@@ -59,5 +60,13 @@ SupernetFile read_supernet(const std::string& path);
 /// ("accuracy.supernet.space"), named in those fixes instead of --space.
 std::unique_ptr<space::Space> supernet_space(const SupernetFile& file, const std::string& path,
                                              const std::string& space_arg = "", const std::string& space_key = "");
+
+/// The space files supernet_space may read for the same arguments, so that no output of a
+/// command replaces one (check_output_path): `space_arg` when it names an existing file;
+/// without it, every existing file of the lookup above (the first is built, the others are
+/// read when it has another fingerprint, and a model file written over the stored path
+/// would break every later lookup); none for a built-in space.
+std::vector<std::string> supernet_space_files(const SupernetFile& file, const std::string& path,
+                                              const std::string& space_arg = "");
 
 }  // namespace hwnas::train::supernet
