@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -277,6 +278,51 @@ TEST(TrainCli, BadInputIsAOneLineErrorAndWritesNothing) {
   expect_bad_input(quick(map_model, {"--save", weights}), "is [10,28,28], a map");
   expect_bad_input(quick("mobilenet_v2:width=0.5,in_ch=2,classes=10,res=32", {"--save", weights}), "in_ch=1");
   EXPECT_FALSE(std::filesystem::exists(weights));
+}
+
+// `from` (a weights file or checkpoint: a zip of stored entries) copied to `to` with the
+// first 8 bytes of entry "<archive>/data/0", the first tensor pickled (the first of
+// "tensors", a float weight), set to 0xff: a NaN, as a flipped block of a disk would leave.
+void write_with_a_nan(const std::string& from, const std::string& to) {
+  std::string bytes = read_file(from);
+  const auto u16 = [&](std::size_t at) {
+    return static_cast<std::size_t>(static_cast<unsigned char>(bytes[at])) |
+           static_cast<std::size_t>(static_cast<unsigned char>(bytes[at + 1])) << 8;
+  };
+  bool damaged = false;
+  for (std::size_t at = bytes.find("PK\x03\x04"); at != std::string::npos && at + 30 < bytes.size() && !damaged;
+       at = bytes.find("PK\x03\x04", at + 4)) {
+    const std::size_t name = u16(at + 26), extra = u16(at + 28);
+    if (!bytes.substr(at + 30, name).ends_with("/data/0")) continue;
+    std::fill_n(bytes.begin() + static_cast<std::ptrdiff_t>(at + 30 + name + extra), 8, '\xff');
+    damaged = true;
+  }
+  ASSERT_TRUE(damaged) << from << " has no entry data/0";
+  std::ofstream(to, std::ios::binary) << bytes;
+}
+
+// A weights file or checkpoint holding a NaN is refused wherever it is read, naming the file
+// and the tensor: it measured chance (10%), resumed to "nothing left to train" and wrote
+// weights, or trained to a "loss is nan" that blamed --lr (s32 fresh-user finding 2).
+TEST(TrainCli, AWeightsFileOrCheckpointHoldingANanIsRefused) {
+  REQUIRE_FASHION_MNIST();
+  const std::string model = write_temp("tiny_fmnist.yaml", kTinyModel), weights = path_in_scratch("good.pt"),
+                    ckpt = path_in_scratch("good.ckpt"), out = path_in_scratch("never.pt");
+  ASSERT_EQ(hwnas(quick(model, {"--save", weights, "--checkpoint", ckpt}, "1")).status, 0);
+  const std::string bad_weights = path_in_scratch("nan.pt"), bad_ckpt = path_in_scratch("nan.ckpt");
+  write_with_a_nan(weights, bad_weights);
+  write_with_a_nan(ckpt, bad_ckpt);
+  const std::string holds = "' holds a NaN or an infinity: the file is damaged; restore it from a copy";
+  expect_bad_input({"evaluate", model, "--weights", bad_weights, "--threads", "1"}, "nan.pt: tensor '");
+  expect_bad_input({"evaluate", model, "--weights", bad_weights, "--threads", "1"}, holds);
+  expect_bad_input(quick(model, {"--init-from", bad_weights, "--save", out}, "1"), "nan.pt: tensor '");
+  expect_bad_input(quick(model, {"--init-from", bad_ckpt, "--save", out}, "1"), "nan.ckpt: tensor '");
+  // Every epoch done: it wrote the weights it resumed.
+  expect_bad_input(quick(model, {"--checkpoint", bad_ckpt, "--resume", "--save", out}, "1"),
+                   "nan.ckpt: tensor '");
+  expect_bad_input(quick(model, {"--checkpoint", bad_ckpt, "--resume", "--save", out}, "1"),
+                   "or remove it and train again without --resume");
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 // --help names a numeric option's type as CLI11 does for its own (INT, FLOAT), though these

@@ -50,7 +50,10 @@ auto field(const c10::impl::GenericDict& d, const char* key, const std::string& 
   return pickle_field(d, key, path, kind(kWeightsFormat, "weights file"), as);
 }
 
-ModelStamp read_stamp(const c10::impl::GenericDict& d, const std::string& path, NamedTensors& tensors) {
+// The stamp and tensors of `d`; UserError naming the first tensor that is not finite, with
+// `non_finite_fix` (what to do instead).
+ModelStamp read_stamp(const c10::impl::GenericDict& d, const std::string& path, NamedTensors& tensors,
+                      std::string_view non_finite_fix) {
   ModelStamp s;
   s.model = field(d, "model", path, [](const c10::IValue& v) { return v.toStringRef(); });
   s.graph_hash = field(d, "graph_hash", path, [](const c10::IValue& v) { return v.toStringRef(); });
@@ -65,6 +68,12 @@ ModelStamp read_stamp(const c10::impl::GenericDict& d, const std::string& path, 
       tensors.emplace_back(entry.key().toStringRef(), entry.value().toTensor());
     return 0;
   });
+  // A NaN or an infinity (a flipped byte, a file written by hand): the network would
+  // measure chance or train to a "loss is nan" that blames --lr (s32 fresh-user finding 2).
+  for (const auto& [name, tensor] : tensors)
+    if (tensor.is_floating_point() && !torch::isfinite(tensor).all().item<bool>())
+      throw UserError(fmt::format("{}: tensor '{}' holds a NaN or an infinity: the file is damaged; {}", path, name,
+                                  non_finite_fix));
   return s;
 }
 
@@ -93,21 +102,22 @@ void write_checkpoint(const std::string& path, const Checkpoint& c) {
 WeightsFile read_weights(const std::string& path) {
   const c10::impl::GenericDict d = read_dict(path, kWeightsFormat, "weights file");
   WeightsFile w;
-  w.stamp = read_stamp(d, path, w.tensors);
+  w.stamp = read_stamp(d, path, w.tensors, "restore it from a copy, or train the model again (hwnas train --save)");
   return w;
 }
 
 WeightsFile read_weights_or_checkpoint(const std::string& path, std::string_view what) {
   const c10::impl::GenericDict d = read_dict(path, kWeightsFormat, what, kCheckpointFormat);
   WeightsFile w;
-  w.stamp = read_stamp(d, path, w.tensors);
+  w.stamp = read_stamp(d, path, w.tensors, "restore it from a copy, or train its model again");
   return w;
 }
 
 Checkpoint read_checkpoint(const std::string& path) {
   const c10::impl::GenericDict d = read_dict(path, kCheckpointFormat, "checkpoint");
   Checkpoint c;
-  c.stamp = read_stamp(d, path, c.tensors);
+  c.stamp = read_stamp(d, path, c.tensors,
+                       "restore it from a copy, or remove it and train again without --resume");
   field(d, "identity", path, [&](const c10::IValue& v) {
     for (const auto& entry : v.toGenericDict()) c.identity[entry.key().toStringRef()] = entry.value().toStringRef();
     return 0;
