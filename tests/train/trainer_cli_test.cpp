@@ -325,6 +325,32 @@ TEST(TrainCli, AWeightsFileOrCheckpointHoldingANanIsRefused) {
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 
+// A batch that needs more memory than the process may have (here ulimit -v 3 GB: resnet18's
+// first activation at 256x256 and batch 512 alone is 2.1 GB) is a one-line error, not an
+// internal error with the allocator's backtrace (s32 fresh-user finding 3); evaluate's too
+// (--batch 10000 at 256x256: 2.6 GB of pixels, 5.2 GB of the conv's output).
+TEST(TrainCli, ABatchThatDoesNotFitInMemoryIsRefused) {
+  REQUIRE_FASHION_MNIST();
+  const std::string weights = path_in_scratch("big.pt");
+  const std::string limited = "ulimit -v 3000000 && exec " + std::string(HWNAS_BINARY) + " ";
+  const Result r = run_program({"/bin/sh", "-c",
+                                limited + "train resnet18:in_ch=1,classes=10 --res 256 --batch 512 --epochs 1 "
+                                          "--subset 0.1 --threads 1 --save " + weights});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(r.err, "hwnas: model 'resnet18' needs more memory than is available at batch 512 and resolution 256: "
+                   "give a smaller --batch or --res\n");
+  EXPECT_FALSE(std::filesystem::exists(weights));
+
+  // Measured on 100 held-out images, not the 10,000 test images at 256x256 (minutes).
+  const std::string model = write_temp("tiny_fmnist.yaml", kTinyModel), big = path_in_scratch("tiny256.pt");
+  ASSERT_EQ(hwnas(quick(model, {"--res", "256", "--validation", "100", "--save", big}, "1")).status, 0);
+  const Result e = run_program({"/bin/sh", "-c", limited + "evaluate " + model + " --weights " + big +
+                                                     " --batch 10000 --threads 1"});
+  EXPECT_EQ(e.status, 2) << e.err;
+  EXPECT_EQ(e.err, "hwnas: model 'tiny_fmnist' needs more memory than is available at batch 10000 and resolution "
+                   "256: give a smaller --batch or --res\n");
+}
+
 // --help names a numeric option's type as CLI11 does for its own (INT, FLOAT), though these
 // options take text and convert it themselves (number_options.h): they showed TEXT.
 TEST(TrainCli, HelpShowsTheTypeOfNumericOptions) {

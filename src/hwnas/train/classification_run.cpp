@@ -143,15 +143,19 @@ ClassificationRun train_classification(const graph::Graph& model, const std::str
   train_batches.augment = options.augment;
   train_batches.pad = std::max(1, static_cast<std::int32_t>(std::lround(in.resolution / 14.0)));
   TrainableModel m = trainable(network);
-  const FitResult fit = fit_classifier(m, run.train_images, batches(train_set, subset, train_batches), options,
-                                       stamp, progress);
+  const FitResult fit = refusing_out_of_memory(run.model, options.batch, in.resolution, [&] {
+    return fit_classifier(m, run.train_images, batches(train_set, subset, train_batches), options, stamp, progress);
+  });
   record_fit(fit, run);
   run.resumed_train_seconds = fit.seconds_before;
   if (run.failed) return run;
-  if (run.validation)
-    measure(network, train_set, std::move(split.validation), test_batches, std::max(options.batch, 256), run);
-  else
-    measure(network, test_set, all_of(test_set), test_batches, std::max(options.batch, 256), run);
+  const std::int32_t eval_batch = std::max(options.batch, 256);
+  refusing_out_of_memory(run.model, eval_batch, in.resolution, [&] {
+    if (run.validation)
+      measure(network, train_set, std::move(split.validation), test_batches, eval_batch, run);
+    else
+      measure(network, test_set, all_of(test_set), test_batches, eval_batch, run);
+  });
   if (!options.save.empty()) write_weights(options.save, WeightsFile{stamp, network->named_state()});
   return run;
 }
@@ -173,7 +177,9 @@ ClassificationRun evaluate_classification(const graph::Graph& model, const Evalu
   Network network(g, 0);
   network->load_state(w.tensors, options.weights);
   check_weights_graph(w, g, options.weights);
-  measure(network, test_set, all_of(test_set), batch_options(g, train_set), options.batch, run);
+  refusing_out_of_memory(run.model, options.batch, run.resolution, [&] {
+    measure(network, test_set, all_of(test_set), batch_options(g, train_set), options.batch, run);
+  });
   return run;
 }
 

@@ -294,13 +294,16 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
   };
   fit_start = Clock::now();
   TrainableModel trainable_model = trainable(network);
-  const FitResult trained = fit(trainable_model, run.train_images, loss, options, stamp, on_step);
+  const FitResult trained = refusing_out_of_memory(run.model, options.batch, m.input.resolution, [&] {
+    return fit(trainable_model, run.train_images, loss, options, stamp, on_step);
+  });
   record_fit(trained, run);
   run.resumed_train_seconds = trained.seconds_before;
   if (run.failed) return run;
   run.train_seconds = std::max(0.0, run.train_seconds - measuring_seconds);
   run.images_per_s = run.train_seconds > 0 ? static_cast<double>(run.images_trained) / run.train_seconds : 0;
-  measure(network, m, test_set, reference, test_batches, eval_batch, run);
+  refusing_out_of_memory(run.model, eval_batch, m.input.resolution,
+                         [&] { measure(network, m, test_set, reference, test_batches, eval_batch, run); });
   if (options.measure_each_epoch)
     run.curve.push_back({run.epochs_done, trained.final_loss, run.accuracy() / 100, run.train_seconds});
   if (!options.save.empty()) write_weights(options.save, WeightsFile{stamp, network->named_state()});
@@ -346,7 +349,9 @@ SceneRun evaluate_scenes(const graph::Graph& model, const SceneEvaluateOptions& 
   const ImageSet test_set = read.all(Split::test, options.test_scenes);
   refuse_test_scenes_without_boxes(options.task, test_set);
   const ImageSet reference = read.all(Split::train, reference_scene_count(scenes.width));
-  measure(network, m, test_set, reference, batch_options(m.input, reference), options.base.batch, run);
+  refusing_out_of_memory(run.model, options.base.batch, m.input.resolution, [&] {
+    measure(network, m, test_set, reference, batch_options(m.input, reference), options.base.batch, run);
+  });
   return run;
 }
 

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <new>
+#include <string_view>
 
 #include "hwnas/base/error.h"
 #include "hwnas/train/optimizer.h"
@@ -156,6 +158,17 @@ ClassScores predict_classes(TrainableModel& model, std::int64_t images, const Ba
     out.labels.insert(out.labels.end(), labels.data_ptr<std::int32_t>(), labels.data_ptr<std::int32_t>() + labels.numel());
   }
   return out;
+}
+
+bool is_out_of_memory(const std::exception& e) {
+  return dynamic_cast<const std::bad_alloc*>(&e) != nullptr ||
+         std::string_view(e.what()).find("can't allocate memory") != std::string_view::npos;
+}
+
+void throw_out_of_memory(std::string_view model, std::int64_t batch, std::int32_t resolution) {
+  throw UserError(fmt::format("model '{}' needs more memory than is available at batch {} and resolution {}: give a "
+                              "smaller --batch or --res",
+                              model, batch, resolution));
 }
 
 }  // namespace hwnas::train

@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <span>
 #include <string>
@@ -111,5 +112,26 @@ struct ClassScores {
 };
 ClassScores predict_classes(TrainableModel& model, std::int64_t images, const BatchSource& source,
                             std::int32_t batch);
+
+/// Whether `e` is an allocation that failed: std::bad_alloc (a batch's pixels, a
+/// std::vector) or torch's "DefaultCPUAllocator: can't allocate memory" (c10/core/impl/alloc_cpu.cpp).
+bool is_out_of_memory(const std::exception& e);
+/// UserError "model 'M' needs more memory than is available at batch B and resolution R:
+/// give a smaller --batch or --res", as hwnas proxy and the scene tasks refuse it.
+[[noreturn]] void throw_out_of_memory(std::string_view model, std::int64_t batch, std::int32_t resolution);
+
+/// `work()`, with an allocation that fails in it (is_out_of_memory) refused as
+/// throw_out_of_memory's one-line UserError instead of an internal error with a backtrace
+/// (s32 fresh-user finding 3). Other exceptions pass through.
+template <class Work>
+decltype(auto) refusing_out_of_memory(std::string_view model, std::int64_t batch, std::int32_t resolution,
+                                      Work&& work) {
+  try {
+    return work();
+  } catch (const std::exception& e) {
+    if (!is_out_of_memory(e)) throw;
+    throw_out_of_memory(model, batch, resolution);
+  }
+}
 
 }  // namespace hwnas::train
