@@ -351,6 +351,31 @@ TEST(TrainCli, ABatchThatDoesNotFitInMemoryIsRefused) {
                    "256: give a smaller --batch or --res\n");
 }
 
+// What the user gave is what the messages name (s32 fresh-user finding 9): --no-augment, not
+// an --augment there is not; for a file of the other kind, what to do with it in this verb;
+// a weights file or checkpoint given as MODEL, as what it is.
+TEST(TrainCli, MessagesNameTheOptionsGiven) {
+  REQUIRE_FASHION_MNIST();
+  const std::string model = write_temp("tiny_fmnist.yaml", kTinyModel), weights = path_in_scratch("mine.pt"),
+                    ckpt = path_in_scratch("mine.ckpt");
+  ASSERT_EQ(hwnas(quick(model, {"--save", weights, "--checkpoint", ckpt}, "1")).status, 0);
+  expect_bad_input(quick(model, {"--checkpoint", ckpt, "--resume", "--no-augment"}, "1"),
+                   "mine.ckpt: was written by a run without --no-augment, and this one with it; resume with the same "
+                   "options or drop --resume");
+  expect_bad_input({"evaluate", model, "--weights", ckpt},
+                   "mine.ckpt: is a hwnas-checkpoint file, not a weights file; a checkpoint continues a run: `hwnas "
+                   "train MODEL <the run's options> --checkpoint FILE --resume --save W.pt` writes its weights");
+  expect_bad_input(quick(model, {"--checkpoint", weights, "--resume"}, "1"),
+                   "mine.pt: is a hwnas-weights file, not a checkpoint; --checkpoint --resume continues a run from the "
+                   "checkpoint it wrote (hwnas train --checkpoint F.ckpt); to start a run from these weights give them "
+                   "to --init-from, and drop --resume");
+  expect_bad_input({"train", weights},
+                   "MODEL " + weights + ": is a weights file or checkpoint of model 'tiny_fmnist' (a torch pickle), "
+                   "not a model; give the MODEL it was trained for (a zoo spec or model file) and the file to "
+                   "--init-from (weights to start from) or to --checkpoint with --resume (a run to continue)");
+  expect_bad_input({"evaluate", ckpt, "--weights", weights}, "and --weights " + ckpt);
+}
+
 // --help names a numeric option's type as CLI11 does for its own (INT, FLOAT), though these
 // options take text and convert it themselves (number_options.h): they showed TEXT.
 TEST(TrainCli, HelpShowsTheTypeOfNumericOptions) {

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,7 @@
 #include "hwnas/cli/serve_loop.h"
 #include "hwnas/cli/train_output.h"
 #include "hwnas/space/models.h"
+#include "hwnas/train/checkpoint.h"
 #include "hwnas/train/classification_run.h"
 #include "hwnas/train/data/fashion_mnist.h"
 #include "hwnas/train/scene_run.h"
@@ -32,6 +34,25 @@ std::string model_file_of(const std::string& model) {
   return std::filesystem::is_regular_file(model, ec) ? model : "";
 }
 
+// A weights file or checkpoint given as MODEL (s32 fresh-user finding 9: "unknown zoo
+// model 'a.pt'"): refused saying what it is and where it goes. Both are zip archives
+// (torch's pickle format), which no model file is.
+void refuse_weights_as_model(const std::string& model, std::string_view verb) {
+  std::ifstream in(model, std::ios::binary);
+  char magic[4] = {};
+  if (model_file_of(model).empty() || !in.read(magic, 4) || std::string_view(magic, 4) != "PK\x03\x04") return;
+  std::string of;
+  try {
+    of = fmt::format(" of model '{}'", train::read_weights_or_checkpoint(model, "MODEL").stamp.model);
+  } catch (const UserError&) {  // another torch pickle, or a damaged one: said generally
+  }
+  throw UserError(fmt::format("MODEL {}: is a weights file or checkpoint{} (a torch pickle), not a model; give the "
+                              "MODEL it was trained for (a zoo spec or model file) and {}",
+                              printable(model, 120), of,
+                              verb == "evaluate" ? fmt::format("--weights {}", printable(model, 120))
+                                                 : fmt::format("the file to --init-from (weights to start from) or to "
+                                                               "--checkpoint with --resume (a run to continue)")));
+}
 
 // The scene knobs both verbs take.
 struct SceneArgs {
@@ -175,6 +196,7 @@ void add_train(CLI::App& app) {
         train::check_subset_fills_batch(options, "--subset", "--batch");
       return serve_trainings(options);
     }
+    refuse_weights_as_model(args->model, "train");
     const graph::Graph g = load_model_arg(args->model);
     if (!options.checkpoint.empty()) say_how_to_resume_on_interrupt(options.checkpoint);
     ProgressBar bar("train " + g.name());
@@ -223,6 +245,7 @@ void add_evaluate(CLI::App& app) {
           throw UserError(fmt::format("{} is for detection and segmentation weights; {} holds a classifier's: drop it",
                                       scene_option, options.base.weights));
     if (options.task == train::Task::classification) check_classification_data(options.base.data_dir);
+    refuse_weights_as_model(args->model, "evaluate");
     const graph::Graph g = load_model_arg(args->model);
     auto report = [&](const auto& r) {
       if (args->json) {

@@ -31,10 +31,25 @@ c10::impl::GenericDict header(std::string_view format, const ModelStamp& s, cons
   return d;
 }
 
+// What to do with a file of the other kind (s32 fresh-user finding 9: "give the other
+// option its file" named no option, and evaluate has none that takes a checkpoint).
+constexpr std::string_view kCheckpointForWeights =
+    "a checkpoint continues a run: `hwnas train MODEL <the run's options> --checkpoint FILE --resume --save W.pt` "
+    "writes its weights (W.pt) for hwnas evaluate --weights; --init-from takes a checkpoint too";
+constexpr std::string_view kWeightsForCheckpoint =
+    "--checkpoint --resume continues a run from the checkpoint it wrote (hwnas train --checkpoint F.ckpt); to "
+    "start a run from these weights give them to --init-from, and drop --resume";
+
 // A weights file or checkpoint (`format`, or `also` when not empty) named `what` in errors.
 PickleKind kind(std::string_view format, std::string_view what, std::string_view also = {}) {
-  PickleKind k{{format}, kVersion, what, "hwnas train", "give the other option its file", "damaged file",
-               "write it again", /*holds_weights=*/format == kWeightsFormat};
+  PickleKind k{{format},
+               kVersion,
+               what,
+               "hwnas train",
+               format == kWeightsFormat ? kCheckpointForWeights : kWeightsForCheckpoint,
+               "damaged file",
+               "write it again",
+               /*holds_weights=*/format == kWeightsFormat};
   if (!also.empty()) k.formats.push_back(also);
   return k;
 }
@@ -154,6 +169,14 @@ void check_resumable(const Checkpoint& c, const ModelStamp& stamp, const std::ma
                                 "'{}' (graph {}, {} at resolution {}); give the same MODEL or drop --resume",
                                 path, c.stamp.model, c.stamp.graph_hash, c.stamp.task, c.stamp.resolution,
                                 stamp.model, stamp.graph_hash, stamp.task, stamp.resolution));
+  const auto changed = [&](const std::string& option, const std::string& was, const std::string& now) {
+    // --augment is no option: the absence of --no-augment (s32 fresh-user finding 9).
+    const std::string what = option != "--augment" ? fmt::format("with {} {}, not {}", option, was, now)
+                             : was == "off"        ? "with --no-augment, and this one without it"
+                                                   : "without --no-augment, and this one with it";
+    return UserError(fmt::format("{}: was written by a run {}; resume with the same options or drop --resume", path,
+                                 what));
+  };
   // Options whose change also changes others' defaults first (another --optimizer brings
   // another default --lr): the one named is then the one the user changed.
   std::vector<std::string> order = {"--task", "--optimizer"};
@@ -164,10 +187,7 @@ void check_resumable(const Checkpoint& c, const ModelStamp& stamp, const std::ma
     if (now == identity.end()) continue;
     const auto it = c.identity.find(option);
     const std::string was = it == c.identity.end() ? "(absent)" : it->second;
-    if (was != now->second)
-      throw UserError(fmt::format("{}: was written by a run with {} {}, not {}; resume with the same options or "
-                                  "drop --resume",
-                                  path, option, was, now->second));
+    if (was != now->second) throw changed(option, was, now->second);
   }
 }
 
