@@ -165,6 +165,10 @@ TEST(SceneCli, AKilledRunResumesToTheSameWeights) {
   // The scenes are part of the run: other scenes cannot continue it.
   expect_bad_input(scene_args("train", kDetector, "detection", {"--checkpoint", ckpt, "--resume"}, {"64", "3"}),
                    "was written by a run with --scenes 96, not 64");
+  // Nor scenes of another size: the option named with both values (s32 fresh-user finding 5).
+  std::vector<std::string> other_size = args;
+  other_size[5] = "64";  // --scene-size
+  expect_bad_input(other_size, "was written by a run with --scene-size 32, not 64; resume with the same options");
   for (const auto& entry : std::filesystem::directory_iterator(cache()))  // refused before any scene is drawn
     EXPECT_EQ(entry.path().filename().string().find("scenes-train-64-"), std::string::npos) << entry.path();
 }

@@ -164,7 +164,12 @@ void check_weights_graph(const WeightsFile& w, const graph::Graph& g, const std:
 
 void check_resumable(const Checkpoint& c, const ModelStamp& stamp, const std::map<std::string, std::string>& identity,
                      const std::string& path) {
-  if (!(c.stamp == stamp))
+  // The model first; the scenes (--scene-size, --scene-labels) are options of the run,
+  // named below as the others are (s32 fresh-user finding 5: both sides printed alike).
+  ModelStamp model_of_checkpoint = c.stamp, model_of_run = stamp;
+  model_of_checkpoint.scene_size = model_of_run.scene_size = 0;
+  model_of_checkpoint.scene_labels = model_of_run.scene_labels = "";
+  if (!(model_of_checkpoint == model_of_run))
     throw UserError(fmt::format("{}: a checkpoint of model '{}' (graph {}, {} at resolution {}), not of this run's "
                                 "'{}' (graph {}, {} at resolution {}); give the same MODEL or drop --resume",
                                 path, c.stamp.model, c.stamp.graph_hash, c.stamp.task, c.stamp.resolution,
@@ -189,6 +194,10 @@ void check_resumable(const Checkpoint& c, const ModelStamp& stamp, const std::ma
     const std::string was = it == c.identity.end() ? "(absent)" : it->second;
     if (was != now->second) throw changed(option, was, now->second);
   }
+  // A checkpoint whose identity lacks the scene options (none of hwnas's): its stamp says them.
+  if (c.stamp.scene_size != stamp.scene_size)
+    throw changed("--scene-size", std::to_string(c.stamp.scene_size), std::to_string(stamp.scene_size));
+  if (c.stamp.scene_labels != stamp.scene_labels) throw changed("--scene-labels", c.stamp.scene_labels, stamp.scene_labels);
 }
 
 }  // namespace hwnas::train
