@@ -99,6 +99,11 @@ TEST(SceneCli, ADetectorTrainsSavesAndEvaluates) {
   expect_bad_input(scene_args("evaluate", "ssdlite_mobilenet_v2:width=0.5,in_ch=1,classes=11,res=32", "detection",
                               {"--weights", weights}),
                    "det.pt");
+  // A segmenter given with them, the task taken from the weights: the weights are named as
+  // another model's, not the segmenter as lacking a head (s32 fresh-user finding 8).
+  expect_bad_input({"evaluate", kSegmenter, "--weights", weights, "--data", cache(), "--threads", "1"},
+                   "det.pt: weights of model 'ssdlite_mobilenet_v2' (detection), not of 'lraspp_mobilenet_v2' (which "
+                   "cannot do detection: ");
 }
 
 TEST(SceneCli, ASegmenterTrainsSavesAndEvaluates) {

@@ -210,6 +210,22 @@ void refuse_test_scenes_without_boxes(Task task, const ImageSet& test) {
                               test.size()));
 }
 
+// The scene model `model` is for the weights `w`: when it cannot do their task and they
+// are another model's, the weights are named as another model's (s32 fresh-user finding 8:
+// an SSD detector's weights given with a segmenter blamed the segmenter's output).
+SceneModel scene_model_of_weights(const graph::Graph& model, const WeightsFile& w, const SceneEvaluateOptions& options,
+                                  SceneLabels labels) {
+  try {
+    return scene_model(model, w.stamp.resolution, options.task, labels);
+  } catch (const UserError& e) {
+    if (w.stamp.model == model.name()) throw;
+    throw UserError(fmt::format("{}: weights of model '{}' ({}), not of '{}' (which cannot do {}: {}); give the MODEL "
+                                "they were trained for, or weights of '{}'",
+                                options.base.weights, w.stamp.model, w.stamp.task, model.name(),
+                                task_name(options.task), e.what(), model.name()));
+  }
+}
+
 }  // namespace
 
 SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, const TrainOptions& options,
@@ -339,7 +355,7 @@ SceneRun evaluate_scenes(const graph::Graph& model, const SceneEvaluateOptions& 
                                                         physical_memory_bytes(), "--test-scenes");
       !why.empty())
     throw UserError(fmt::format("--test-scenes {}: {}", options.test_scenes, why));
-  const SceneModel m = scene_model(model, w.stamp.resolution, options.task, knobs.scene_labels);
+  const SceneModel m = scene_model_of_weights(model, w, options, knobs.scene_labels);
   Network network(m.graph, 0);
   network->load_state(w.tensors, options.base.weights);
   check_weights_graph(w, m.graph, options.base.weights);
