@@ -376,6 +376,16 @@ TEST(TrainCli, MessagesNameTheOptionsGiven) {
   expect_bad_input({"evaluate", ckpt, "--weights", weights}, "and --weights " + ckpt);
 }
 
+// --threads' range in --help is the one enforced, 4 × the cores (s32 fresh-user finding 11).
+TEST(TrainCli, HelpStatesTheThreadsLimitEnforced) {
+  for (const char* verb : {"train", "evaluate"}) {
+    const Result r = hwnas({verb, "--help"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("(1 to 4 × the cores, at most 1024: 1 to "), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("(1 to 1024)"), std::string::npos) << r.out;
+  }
+}
+
 // --help names a numeric option's type as CLI11 does for its own (INT, FLOAT), though these
 // options take text and convert it themselves (number_options.h): they showed TEXT.
 TEST(TrainCli, HelpShowsTheTypeOfNumericOptions) {

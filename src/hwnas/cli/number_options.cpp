@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <thread>
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/printable.h"
@@ -65,6 +66,18 @@ CLI::Option* add_integer_list_option(CLI::App* cmd, const std::string& name, std
       ->delimiter(',')
       ->type_name("INT")
       ->default_str(shown);
+}
+
+CLI::Option* add_threads_option(CLI::App* cmd, std::int32_t& dest, const std::string& help) {
+  constexpr std::uint64_t kMost = 1024;
+  const std::uint64_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return cmd
+      ->add_option_function<std::string>(
+          "--threads",
+          [&dest](const std::string& s) { dest = static_cast<std::int32_t>(parse_decimal("--threads", s, 1, kMost)); },
+          fmt::format("{} (1 to 4 × the cores, at most {}: 1 to {} here)", help, kMost, std::min(kMost, 4 * cores)))
+      ->type_name("INT")
+      ->default_str(std::to_string(dest));
 }
 
 namespace {

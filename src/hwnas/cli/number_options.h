@@ -36,6 +36,13 @@ CLI::Option* add_integer_option(CLI::App* cmd, const std::string& name, T& dest,
       ->default_str(std::to_string(dest));
 }
 
+/// The --threads option of the torch verbs: an integer stored into `dest`, whose --help
+/// states the limit train/train_options.h check_threads enforces, 1 to 4 × the cores (at
+/// most 1024), with this machine's figure: "(1 to 4 × the cores, at most 1024: 1 to 8
+/// here)" (s32 fresh-user finding 11: it said "(1 to 1024)"). Values above 1024 are
+/// refused here; check_threads refuses those above 4 × the cores with its own message.
+CLI::Option* add_threads_option(CLI::App* cmd, std::int32_t& dest, const std::string& help);
+
 /// A comma-separated list of integers in [lo, hi]; a value given twice is an error. Its
 /// type in --help: INT.
 CLI::Option* add_integer_list_option(CLI::App* cmd, const std::string& name, std::vector<std::int32_t>& dest,

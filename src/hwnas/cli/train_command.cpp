@@ -139,7 +139,7 @@ void add_train(CLI::App& app) {
   add_real_option(cmd, "--subset", o.subset, 0, true, 1, "Share of the training set, class-stratified by --seed")
       ->default_str("1");
   add_integer_option(cmd, "--res", o.resolution, 8, 1024, "Input resolution (default: the model's)")->default_str("");
-  add_integer_option(cmd, "--threads", o.threads, 1, 1024, "torch threads (default: the cores)")->default_str("");
+  add_threads_option(cmd, o.threads, "torch threads (default: the cores)")->default_str("");
   add_integer_option(cmd, "--seed", o.seed, 0, UINT64_MAX, "Seed of weights, subset, order, augmentation");
   add_integer_option(cmd, "--validation", o.validation, 0, 30'000,
                      "classification: hold out this many training images (the same for every run) and measure "
@@ -227,7 +227,7 @@ void add_evaluate(CLI::App& app) {
   cmd->add_option("--weights", base.weights, "Weights file from 'hwnas train --save'")->required();
   cmd->add_option("--task", args->task, "classification, detection or segmentation (default: the weights' task)");
   cmd->add_option("--data", base.data_dir, "Fashion-MNIST directory, or the scene cache directory (as train's)");
-  add_integer_option(cmd, "--threads", base.threads, 1, 1024, "torch threads (default: the cores)")->default_str("");
+  add_threads_option(cmd, base.threads, "torch threads (default: the cores)")->default_str("");
   add_integer_option(cmd, "--batch", base.batch, 1, 65'536, "Batch size");
   add_scene_options(cmd, args->options.test_scenes, args->options.scene_size, args->scenes);
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
