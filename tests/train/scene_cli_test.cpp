@@ -43,6 +43,9 @@ std::vector<std::string> scene_args(const std::string& verb, const std::string& 
                                    "12",         "--data",  knobs.data,  "--threads", "1"};
   if (verb == "train")
     args.insert(args.end(), {"--scenes", knobs.scenes, "--epochs", knobs.epochs, "--batch", "16", "--seed", "2"});
+  // --test-on-train measures no test scene: --test-scenes with it is refused (s32 finding 12b).
+  if (std::find(extra.begin(), extra.end(), "--test-on-train") != extra.end())
+    args.erase(args.begin() + 6, args.begin() + 8);
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -292,6 +295,11 @@ TEST(SceneCli, BadInputIsAOneLineErrorAndWritesNothing) {
   // The head: a segmenter (any model without an SSD head: a classifier alike), a detector,
   // another number of classes (presence's 1 class; items' 10 alike).
   expect_bad_input(bad(kSegmenter, "detection", {}), "not an SSD head map");
+  // --test-on-train measures no test scene: --test-scenes with it would be ignored (s32 finding 12b).
+  std::vector<std::string> both = bad(kDetector, "detection", {"--test-on-train"});
+  both.insert(both.end(), {"--test-scenes", "12"});
+  expect_bad_input(both, "--test-on-train measures on the training scenes, so --test-scenes would count no scene: "
+                         "drop one of them");
   expect_bad_input(bad(kDetector, "segmentation", {}), "segmentation needs one map of 11 class scores");
   expect_bad_input(bad(kDetector, "detection", {"--scene-labels", "presence"}), "use a model with classes=2");
   expect_bad_input(bad("lraspp_mobilenet_v2:width=0.25,in_ch=1,classes=10,res=32", "segmentation", {}),

@@ -191,6 +191,10 @@ void add_train(CLI::App& app) {
     options.scene_labels = train::parse_scene_labels(args->scenes.labels, "--scene-labels");
     train::check_train_options(options);
     if (options.task == train::Task::classification) check_classification_data(options.data_dir);
+    // Both given, one would be ignored (s32 fresh-user finding 12b).
+    if (options.test_on_train && cmd->count("--test-scenes") > 0)
+      throw UserError("--test-on-train measures on the training scenes, so --test-scenes would count no scene: drop "
+                      "one of them");
     if (args->serve) {  // what would refuse every model is refused before the first
       if (options.task == train::Task::classification)
         train::check_subset_fills_batch(options, "--subset", "--batch");
