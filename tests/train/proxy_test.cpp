@@ -390,6 +390,20 @@ TEST(ProxyCli, RefusesASegmentationModelAtItsDefaultResolution) {
                    "proxy snip scores classifiers of at least 10 classes; model 'lraspp_mobilenet_v2' ends in [");
 }
 
+// --models FILE: each line trimmed as --serve trims a request (s32 fresh-user finding 12a:
+// "  m.yaml" was a file name with two leading spaces); blank and '#' lines skipped after.
+TEST(ProxyCli, ModelsFileLinesAreTrimmed) {
+  const std::string cell = nb201(kConvCell);
+  const std::string file = testing::write_temp("proxy_models_trimmed.txt",
+                                               "  " + cell + " \t\r\n   # a comment\n\t\n\t" + cell + "\n");
+  const std::vector<std::string> args = {"proxy", "--models", file, "--proxy", "params", "--json"};
+  const testing::Result r = hwnas(args);
+  ASSERT_EQ(r.status, 0) << testing::describe(args, r);
+  const nlohmann::json models = nlohmann::json::parse(r.out)["models"];
+  ASSERT_EQ(models.size(), 2U) << models;
+  for (const nlohmann::json& m : models) EXPECT_EQ(m["model"], cell) << m;
+}
+
 TEST(ProxyCli, SearchAccuracyIsTheScoresPercentileAmongTheReference) {
   const std::string config = testing::write_temp(
       "proxy_search.yaml",

@@ -44,7 +44,8 @@ std::vector<std::string> proxy_list(const std::vector<std::string>& given) {
   return names;
 }
 
-/// MODEL lines of `file`: one per line; blank lines and lines starting with '#' skipped.
+/// MODEL lines of `file`: one per line, leading and trailing whitespace removed (as
+/// --serve's requests); blank lines and lines starting with '#' skipped.
 std::vector<std::string> model_lines(const std::string& file) {
   std::error_code ec;
   if (std::filesystem::is_directory(file, ec))
@@ -52,10 +53,8 @@ std::vector<std::string> model_lines(const std::string& file) {
   std::ifstream in(file);
   if (!in) throw UserError(fmt::format("--models {}: cannot be read; give a file of one MODEL per line", file));
   std::vector<std::string> models;
-  for (std::string line; std::getline(in, line);) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (!line.empty() && line.front() != '#') models.push_back(line);
-  }
+  for (std::string line; std::getline(in, line);)
+    if (std::string model = trim_blank(line); !model.empty() && model.front() != '#') models.push_back(std::move(model));
   return models;
 }
 

@@ -9,13 +9,16 @@
 
 namespace hwnas::cli {
 
-void serve_lines(std::istream& in, std::FILE* out, const ServeAnswer& answer, const ServeRefusal& refusal) {
+std::string trim_blank(std::string_view line) {
   constexpr const char* kBlank = " \t\r\n\v\f";
+  const std::size_t first = line.find_first_not_of(kBlank);
+  return first == std::string_view::npos ? "" : std::string(line.substr(first, line.find_last_not_of(kBlank) - first + 1));
+}
+
+void serve_lines(std::istream& in, std::FILE* out, const ServeAnswer& answer, const ServeRefusal& refusal) {
   constexpr std::size_t kLongestRequest = 4096;  // PATH_MAX: no model file's path (or zoo spec) is longer
   for (std::string line; std::getline(in, line);) {
-    const std::size_t first = line.find_first_not_of(kBlank);
-    const std::string request =
-        first == std::string::npos ? "" : line.substr(first, line.find_last_not_of(kBlank) - first + 1);
+    const std::string request = trim_blank(line);
     nlohmann::ordered_json reply;
     if (request.empty()) {
       reply = refusal(request, "empty request: send one model per line, a model file's path or a zoo spec");

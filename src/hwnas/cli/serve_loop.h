@@ -13,10 +13,15 @@
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 namespace hwnas::cli {
+
+/// `line` without its leading and trailing whitespace (spaces, tabs, CR, LF, VT, FF): a
+/// --serve request, and a line of `hwnas proxy --models FILE`.
+std::string trim_blank(std::string_view line);
 
 /// `answer` maps a request to its JSON object, throwing UserError for one it refuses;
 /// `refusal` maps (request, the error's one line) to the error object (e.g. {"error"}, or
