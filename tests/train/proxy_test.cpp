@@ -17,6 +17,7 @@
 #include "hwnas/space/nb201.h"
 #include "hwnas/train/network.h"
 #include "hwnas/train/proxies/proxy.h"
+#include "hwnas/train/proxies/proxy_names.h"
 #include "hwnas/train/proxies/proxy_rank.h"
 #include "hwnas/train/proxies/proxy_runner.h"
 #include "support/cli_runner.h"
@@ -232,6 +233,28 @@ TEST(ProxyRunner, RefusesRepeatedAndNoProxies) {
   EXPECT_FALSE(ProxyRunner{o}.reads_data());
 }
 
+// One image makes 1x1 matrices and zeroes batch norm over a 1x1 map (s32 fresh-user finding
+// 6): a proxy that reads the batch needs 2; the data-free ones ignore the batch.
+TEST(ProxyRunner, RefusesABatchOfOneForAProxyThatReadsIt) {
+  ProxyRunOptions o;
+  o.batch = 1;
+  o.proxies = {"synflow", "snip", "jacob_cov"};
+  try {
+    ProxyRunner{o};
+    ADD_FAILURE() << "no error";
+  } catch (const UserError& e) {
+    EXPECT_TRUE(std::string(e.what()).starts_with(
+        "batch 1: proxies snip, jacob_cov read a batch of images and need at least 2: over one image"))
+        << e.what();
+  }
+  o.proxies = {"synflow", "params", "macs", "zen"};
+  EXPECT_FALSE(ProxyRunner{o}.reads_data());
+  EXPECT_EQ(proxy_batch_problem(o.proxies, 1), "");
+  EXPECT_EQ(proxy_batch_problem({"te_nas_ntk"}, 2), "");
+  // The torch-free list the search reads is the proxies' own (make_proxy checks it too).
+  for (const std::string& name : proxy_names()) EXPECT_EQ(make_proxy(name)->needs_data(), proxy_needs_data(name)) << name;
+}
+
 TEST(ProxyRunner, FashionMnistBatchIsFixedBySeed) {
   REQUIRE_FASHION_MNIST();
   ProxyRunOptions o;
@@ -390,6 +413,25 @@ TEST(ProxyCli, RefusesASegmentationModelAtItsDefaultResolution) {
                    "proxy snip scores classifiers of at least 10 classes; model 'lraspp_mobilenet_v2' ends in [");
 }
 
+// s32 fresh-user finding 6: at --batch 1 the data proxies' scores mean nothing; refused in
+// one line naming the fix. Data-free proxies ignore the batch: the same scores at 1 and 64.
+TEST(ProxyCli, RefusesABatchOfOneForProxiesThatReadIt) {
+  expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "synflow,snip,jacob_cov", "--batch", "1"},
+                   "--batch 1: proxies snip, jacob_cov read a batch of images and need at least 2: over one image, "
+                   "jacob_cov's, te_nas_ntk's and naswot's matrices are 1x1");
+  expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "te_nas_ntk", "--batch", "1"}, "give --batch 2 or more");
+  const auto scores = [](const char* batch) {
+    const std::vector<std::string> args = {"proxy", nb201(kConvCell), "--proxy", "synflow,params,macs,zen",
+                                           "--batch", batch, "--json"};
+    const testing::Result r = hwnas(args);
+    EXPECT_EQ(r.status, 0) << testing::describe(args, r);
+    nlohmann::json s = nlohmann::json::parse(r.out)["models"][0]["scores"];
+    for (auto& [name, score] : s.items()) score.erase("seconds");
+    return s;
+  };
+  EXPECT_EQ(scores("1"), scores("64"));
+}
+
 // --models FILE: each line trimmed as --serve trims a request (s32 fresh-user finding 12a:
 // "  m.yaml" was a file name with two leading spaces); blank and '#' lines skipped after.
 TEST(ProxyCli, ModelsFileLinesAreTrimmed) {
@@ -436,6 +478,17 @@ TEST(ProxyCli, SearchRefusesAnUnknownProxyAndRungs) {
       "proxy_keys.yaml", "space: nb201\naccuracy: {proxy: {name: synflow, epochs: 3}}\n"
                          "objective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {evaluations: 2}\n");
   expect_bad_input({"search", keys, "--out", (testing::scratch_dir() / "proxy_keys").string()}, "epochs");
+}
+
+// accuracy.proxy.batch: 1 is refused when the experiment is read, naming the key (s32 finding 6).
+TEST(ProxyCli, SearchRefusesABatchOfOneForAProxyThatReadsIt) {
+  const std::string one = testing::write_temp(
+      "proxy_batch1.yaml", "space: nb201\naccuracy: {proxy: {name: snip, batch: 1}}\n"
+                           "objective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {evaluations: 2}\n");
+  expect_bad_input({"search", one, "--out", (testing::scratch_dir() / "proxy_batch1").string()},
+                   "accuracy.proxy.batch: proxy snip reads a batch of images and needs at least 2: over one image");
+  expect_bad_input({"search", one, "--out", (testing::scratch_dir() / "proxy_batch1").string()},
+                   "give batch: 2 or more");
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "hwnas/cli/number_options.h"
 #include "hwnas/cli/progress.h"
 #include "hwnas/cli/serve_loop.h"
+#include "hwnas/train/proxies/proxy_names.h"
 #include "hwnas/train/proxies/proxy_runner.h"
 #include "hwnas/train/data/fashion_mnist.h"
 #include "hwnas/train/proxies/te_nas_linear_regions.h"
@@ -153,6 +154,10 @@ void add_proxy_command(CLI::App& app) {
     if (args->serve && (!specs.empty() || args->json))
       throw UserError("--serve reads its MODELs from stdin and answers in JSON lines; drop MODEL, --models and --json");
     if (specs.empty() && !args->serve) throw UserError("give at least one MODEL, or --models FILE");
+    for (const std::string& name : options.proxies) proxies::check_proxy_name(name);
+    if (const std::string problem = proxies::proxy_batch_problem(options.proxies, options.batch); !problem.empty())
+      throw UserError(fmt::format("--batch {}: {}; give --batch {} or more (default 64)", options.batch, problem,
+                                  proxies::kMinProxyBatch));
     train::check_threads(args->threads, "--threads");
     torch::set_num_threads(args->threads);
     const auto start = std::chrono::steady_clock::now();

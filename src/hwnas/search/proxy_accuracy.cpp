@@ -115,6 +115,8 @@ ProxySettings read_settings(const ExperimentSection& s) {
   p.name = m.text("name", std::nullopt, "the proxy's name, e.g. synflow (hwnas proxy --help lists them)");
   check_name(m, "name");
   p.batch = m.integer("batch", 1, 60'000, p.batch);
+  if (const std::string problem = train::proxies::proxy_batch_problem({p.name}, p.batch); !problem.empty())
+    m.fail("batch", fmt::format("{}; give batch: {} or more (default 64)", problem, train::proxies::kMinProxyBatch));
   p.seed = static_cast<std::uint64_t>(m.integer("seed", 0, INT64_MAX, 0));
   p.threads = m.integer("threads", 1, 1024, p.threads);
   try {

@@ -10,6 +10,7 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/train/data/fashion_mnist.h"
+#include "hwnas/train/proxies/proxy_names.h"
 #include "hwnas/train/proxies/te_nas_linear_regions.h"
 
 namespace hwnas::train::proxies {
@@ -18,6 +19,8 @@ ProxyRunner::ProxyRunner(const ProxyRunOptions& options) : options_(options) {
   if (options_.proxies.empty()) throw UserError("give at least one proxy (--proxy NAME[,NAME...])");
   if (options_.batch < 1 || options_.batch > 60'000)
     throw UserError(fmt::format("batch {} is out of range [1, 60000]", options_.batch));
+  if (const std::string problem = proxy_batch_problem(options_.proxies, options_.batch); !problem.empty())
+    throw UserError(fmt::format("batch {}: {}; give a batch of at least {}", options_.batch, problem, kMinProxyBatch));
   bool needs_data = false;
   for (std::size_t i = 0; i < options_.proxies.size(); ++i) {
     const std::string& name = options_.proxies[i];

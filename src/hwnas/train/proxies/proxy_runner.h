@@ -46,8 +46,9 @@ struct ModelScores {
 class ProxyRunner {
  public:
   /// Makes the proxies (make_proxy's UserError for an unknown name; UserError for none or
-  /// a repeated one; batch outside 1…60,000) and, when one needs data, reads Fashion-MNIST
-  /// (its UserError naming the directory when missing).
+  /// a repeated one; batch outside 1…60,000, or under kMinProxyBatch when a proxy reads the
+  /// batch: proxy_batch_problem's reason) and, when one needs data, reads Fashion-MNIST (its
+  /// UserError naming the directory when missing).
   explicit ProxyRunner(const ProxyRunOptions& options);
 
   /// Every proxy's score of `graph`. UserError (naming the model) for a network a proxy

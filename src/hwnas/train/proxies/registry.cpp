@@ -3,6 +3,8 @@
 // and its name in proxy_names.h.
 #include <array>
 
+#include "hwnas/base/error.h"
+
 #include "hwnas/train/proxies/counts.h"
 #include "hwnas/train/proxies/fisher.h"
 #include "hwnas/train/proxies/grad_norm.h"
@@ -70,6 +72,7 @@ std::unique_ptr<Proxy> make_proxy(std::string_view name) {
   for_each_entry([&](const Entry& e) {
     if (!found && e.name == name) found = e.make();
   });
+  HWNAS_CHECK(found->needs_data() == proxy_needs_data(name));  // the torch-free list the search reads
   return found;
 }
 
