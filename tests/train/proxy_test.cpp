@@ -15,6 +15,7 @@
 #include "hwnas/graph/model_file.h"
 #include "hwnas/space/models.h"
 #include "hwnas/space/nb201.h"
+#include "hwnas/train/model_input.h"
 #include "hwnas/train/network.h"
 #include "hwnas/train/proxies/proxy.h"
 #include "hwnas/train/proxies/proxy_names.h"
@@ -153,7 +154,10 @@ TEST(LossProxies, RefuseAMissingBatchAndANonClassifier) {
     make_proxy("grad_norm")->score(map, in, 0);
     ADD_FAILURE() << "no error";
   } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("classifier"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("proxy grad_norm scores classifiers of at least 3 classes: model 'map': "
+                                         "output 'output' is [2,4,4], a map"),
+              std::string::npos)
+        << e.what();
   }
 }
 
@@ -173,13 +177,79 @@ TEST(LossProxies, RefuseASegmentationModelFromItsShapesBeforeAnyForwardPass) {
       ADD_FAILURE() << proxy << ": no error";
     } catch (const UserError& e) {
       const std::string what = e.what();
-      EXPECT_NE(what.find(fmt::format("proxy {} scores classifiers", proxy)), std::string::npos) << what;
-      EXPECT_NE(what.find(fmt::format("model 'lraspp_mobilenet_v2' ends in [{},{},{}]", out.c, out.h, out.w)),
+      EXPECT_NE(what.find(fmt::format("proxy {} scores classifiers of at least 10 classes: model "
+                                      "'lraspp_mobilenet_v2': output",
+                                      proxy)),
                 std::string::npos)
           << what;
-      EXPECT_NE(what.find("give a model with a classifier head"), std::string::npos) << what;
+      EXPECT_NE(what.find(fmt::format("is {}, a map; classification needs [10,1,1] class scores", to_string(out))),
+                std::string::npos)
+          << what;
       EXPECT_EQ(what.find('\n'), std::string::npos) << what;
     }
+  }
+}
+
+/// input [2,4,4] -> conv 3x3 of 3 channels -> global pool -> output: [3,1,1] by shape
+/// inference, [N,3,1,1] at run time (the s32 fresh-user test's m_gp.yaml); with `flatten`,
+/// a flatten before the output ([N,3]).
+Graph pooled_classifier(bool flatten) {
+  Graph g("pooled");
+  NodeId x = g.add("conv", Conv2d{.out_channels = 3, .kernel_h = 3, .kernel_w = 3}, {g.add("input", Input{2, 4, 4}, {})});
+  x = g.add("pool", GlobalPool{}, {x});
+  if (flatten) x = g.add("flatten", Flatten{}, {x});
+  g.add("output", Output{}, {x});
+  return g;
+}
+
+// What `hwnas train` accepts as a classifier (model_input.h, check_classifier) the
+// loss-based proxies score, reading the logits as the trainer does (flattened): a global
+// pool's [N,3,1,1] scores as its flattened [N,3] (s32 fresh-user finding 4).
+TEST(LossProxies, ScoreAGlobalPoolClassifierAsTheTrainerReadsIt) {
+  const Graph pooled = pooled_classifier(false), flat = pooled_classifier(true);
+  EXPECT_NO_THROW(check_classifier(pooled, 3));
+  ProxyInput in;
+  in.images = torch::linspace(-1.0, 1.5, 64).view({2, 2, 4, 4});
+  in.labels = torch::tensor({2, 0}, torch::kLong);
+  in.classes = 3;
+  for (const char* proxy : {"snip", "grad_norm", "fisher", "grasp"}) {
+    EXPECT_NO_THROW(make_proxy(proxy)->check_graph(pooled, 3)) << proxy;
+    const ProxyScore a = make_proxy(proxy)->score(pooled, in, 4), b = make_proxy(proxy)->score(flat, in, 4);
+    ASSERT_TRUE(a.defined && b.defined) << proxy << ": " << a.reason << b.reason;
+    EXPECT_DOUBLE_EQ(a.value, b.value) << proxy;
+  }
+}
+
+// A model the trainer refuses is refused with the trainer's reason, which names the shape
+// the graph has, never one the proxy would accept (the s32 finding: "at least 10 classes;
+// ... ends in [64,10,1,1]"), and from the graph alone.
+TEST(LossProxies, RefuseWhatTheTrainerRefusesWithItsReason) {
+  const Graph five = linear_chain(4, 6, 5, true);
+  Graph two("two_outputs");
+  const NodeId fc = two.add("fc", Linear{.out_features = 10}, {two.add("input", Input{4, 1, 1}, {})});
+  two.add("scores", Output{}, {fc});
+  two.add("features", Output{}, {fc});
+  for (const char* proxy : {"snip", "grad_norm", "fisher", "grasp"}) {
+    const std::unique_ptr<Proxy> p = make_proxy(proxy);
+    try {
+      p->check_graph(five, 10);
+      ADD_FAILURE() << proxy << ": no error";
+    } catch (const UserError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                fmt::format("proxy {} scores classifiers of at least 10 classes: model 'chain': output 'output' gives "
+                            "5 class scores but the data have 10 classes; use a model with classes=10",
+                            proxy));
+    }
+    try {
+      p->check_graph(two, 10);
+      ADD_FAILURE() << proxy << ": no error";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("model 'two_outputs' has 2 output nodes; a classifier has one"),
+                std::string::npos)
+          << e.what();
+    }
+    // More class scores than the data's classes are scored (a zoo model's 1,000).
+    EXPECT_NO_THROW(p->check_graph(linear_chain(4, 6, 12, true), 10)) << proxy;
   }
 }
 
@@ -410,7 +480,34 @@ TEST(ProxyCli, ErrorPaths) {
 TEST(ProxyCli, RefusesASegmentationModelAtItsDefaultResolution) {
   REQUIRE_FASHION_MNIST();
   expect_bad_input({"proxy", "lraspp_mobilenet_v2", "--proxy", "snip", "--batch", "2"},
-                   "proxy snip scores classifiers of at least 10 classes; model 'lraspp_mobilenet_v2' ends in [");
+                   "proxy snip scores classifiers of at least 10 classes: model 'lraspp_mobilenet_v2': output");
+}
+
+// The s32 fresh-user test's m_gp.yaml: `hwnas train` trains it, so every proxy scores it.
+constexpr const char* kPooledModel =
+    "name: m\ninput: [1, 16, 16]\nlayers:\n  - {op: conv, out: 10, kernel: 3, stride: 2}\n  - {op: global_pool}\n";
+
+TEST(ProxyCli, ScoresAGlobalPoolClassifierThatTrainAccepts) {
+  REQUIRE_FASHION_MNIST();
+  const std::string model = testing::write_temp("proxy_m_gp.yaml", kPooledModel);
+  const std::vector<std::string> args = {
+      "proxy", model, "--proxy", "snip,grad_norm,fisher,grasp,jacob_cov,te_nas_ntk", "--batch", "8", "--json"};
+  const testing::Result r = hwnas(args);
+  ASSERT_EQ(r.status, 0) << testing::describe(args, r);
+  const nlohmann::json scores = nlohmann::json::parse(r.out)["models"][0]["scores"];
+  for (const auto& [name, s] : scores.items()) EXPECT_TRUE(s["defined"].get<bool>()) << name << ": " << s;
+}
+
+// A model a proxy cannot score is refused from its shapes before any model is scored: one
+// line, nothing else on stderr (no progress), nothing on stdout.
+TEST(ProxyCli, RefusesAModelBeforeScoringAny) {
+  REQUIRE_FASHION_MNIST();
+  std::string five = kPooledModel;
+  five.replace(five.find("out: 10"), 7, "out: 5");
+  const std::string model = testing::write_temp("proxy_m_gp5.yaml", five);
+  expect_bad_input({"proxy", nb201(kConvCell), model, "--proxy", "params,snip", "--batch", "2"},
+                   "proxy snip scores classifiers of at least 10 classes: model 'm': output 'output' gives 5 class "
+                   "scores but the data have 10 classes; use a model with classes=10");
 }
 
 // s32 fresh-user finding 6: at --batch 1 the data proxies' scores mean nothing; refused in

@@ -177,6 +177,7 @@ void add_proxy_command(CLI::App& app) {
     }
     std::vector<graph::Graph> graphs;  // every model read before any is scored
     for (const std::string& spec : specs) graphs.push_back(load_model_arg(spec));
+    for (const graph::Graph& g : graphs) runner->check(g);  // from the shapes: refused before any is scored
     ProgressBar bar("proxy");
     std::vector<proxies::ModelScores> results;
     for (std::size_t i = 0; i < graphs.size(); ++i) {

@@ -1,8 +1,5 @@
 #include "hwnas/train/proxies/fisher.h"
 
-#include <fmt/format.h>
-
-#include "hwnas/base/error.h"
 #include "hwnas/train/network.h"
 #include "hwnas/train/proxies/proxy_support.h"
 #include "hwnas/train/proxies/proxy_taps.h"
@@ -14,6 +11,9 @@ class Fisher : public Proxy {
  public:
   std::string_view name() const override { return "fisher"; }
   bool needs_data() const override { return true; }
+  void check_graph(const graph::Graph& graph, std::int32_t classes) const override {
+    require_classifier_head(graph, classes, name());
+  }
 
   ProxyScore score(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed) const override {
     const ProxyGuard guard;
@@ -27,11 +27,7 @@ class Fisher : public Proxy {
     Network network(tapped.graph, seed, torch::MemoryFormat::Contiguous);
     network->train();
     const std::vector<torch::Tensor> outputs = network->forward(input.images);
-    const torch::Tensor& logits = outputs.front();
-    if (logits.dim() != 2 || logits.size(1) < input.classes)
-      throw UserError(fmt::format("proxy fisher scores classifiers of at least {} classes; model '{}' has no "
-                                  "flat first output of that many values",
-                                  input.classes, graph.name()));
+    const torch::Tensor logits = as_logits(outputs.front());  // [N,K] (require_classifier_head above)
     const torch::Tensor loss = cross_entropy(logits, input);
     if (!loss.requires_grad()) return ProxyScore{0, false, "no parameter reaches the loss"};
     // A tapped flat value (a linear's) is a view; its base is what the network reads on.

@@ -48,6 +48,16 @@ class Proxy {
   /// proxy cannot accept at all (named, with the reason); numerical failures are
   /// undefined scores, never exceptions.
   virtual ProxyScore score(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed) const = 0;
+  /// Throws UserError naming the proxy and the model when `graph` is a network this proxy
+  /// cannot score, read from the graph's inferred shapes alone (no network built, no
+  /// forward pass), so that a caller refuses a list of models before scoring any. The
+  /// loss-based proxies (snip, grad_norm, fisher, grasp) need a classifier of at least
+  /// `classes` classes (proxy_support.h, require_classifier_head); the others accept any
+  /// graph here. score() checks the same.
+  virtual void check_graph(const graph::Graph& graph, std::int32_t classes) const {
+    static_cast<void>(graph);
+    static_cast<void>(classes);
+  }
 };
 
 /// The proxy named `name` (registry.cpp). Throws UserError "unknown proxy 'NAME' (known:

@@ -21,12 +21,17 @@ ProxyData::ProxyData(const std::filesystem::path& dir, std::int32_t batch, std::
   normalisation_ = network_batches(0, 0, set_.pixels);  // the moments, once: 47 million pixels
 }
 
-ProxyInput ProxyData::input_for(const graph::Graph& graph) const {
+void ProxyData::check_input(const graph::Graph& graph) const {
   const InputShape in = input_shape(graph);
   if (in.channels != 1 && in.channels != 3)
     throw UserError(fmt::format("model '{}' takes {}-channel images; the proxies' Fashion-MNIST batch is grey "
                                 "(1 channel, or repeated to 3)",
                                 graph.name(), in.channels));
+}
+
+ProxyInput ProxyData::input_for(const graph::Graph& graph) const {
+  check_input(graph);
+  const InputShape in = input_shape(graph);
   BatchOptions options = normalisation_;
   options.resolution = in.resolution;
   options.channels = in.channels;

@@ -29,6 +29,13 @@ class ProxyData {
   /// 1 or 3 channels or a non-square input.
   ProxyInput input_for(const graph::Graph& graph) const;
 
+  /// input_for's checks of `graph`'s input alone (no batch made): UserError naming the
+  /// model when it takes other than 1 or 3 channels or a non-square input.
+  void check_input(const graph::Graph& graph) const;
+
+  /// The labels' classes (10).
+  std::int32_t classes() const { return set_.classes; }
+
   /// `count` inputs [count, 1, size, size] for TE-NAS's thin copy (te_nas_linear_regions.h;
   /// the reference's RandomCrop(3) of shuffled training images): of each of the first
   /// `count` images of epoch_order(60000, seed, 1), the size × size crop at an offset drawn

@@ -54,17 +54,28 @@ double process_cpu_seconds() {
 
 }  // namespace
 
+std::optional<graph::Graph> ProxyRunner::thin_copy(const Proxy& proxy, const graph::Graph& graph) const {
+  // TE-NAS counts linear regions on a thin copy of a NAS-Bench-201 network.
+  return thin_crops_ && proxy.name() == "te_nas_linear_regions" ? te_nas_thin_network(graph) : std::nullopt;
+}
+
+void ProxyRunner::check(const graph::Graph& graph) const {
+  for (const std::unique_ptr<Proxy>& proxy : proxies_) {
+    if (!proxy->needs_data() || thin_copy(*proxy, graph)) continue;  // the thin copy reads its own crops
+    data_->check_input(graph);
+    proxy->check_graph(graph, data_->classes());
+  }
+}
+
 ModelScores ProxyRunner::score(const graph::Graph& graph) const {
   using Clock = std::chrono::steady_clock;
+  check(graph);
   ModelScores out;
   for (const std::unique_ptr<Proxy>& proxy : proxies_) {
     const Clock::time_point start = Clock::now();
     const double cpu_start = process_cpu_seconds();
     try {
-      // TE-NAS counts linear regions on a thin copy of a NAS-Bench-201 network.
-      const std::optional<graph::Graph> thin =
-          thin_crops_ && proxy->name() == "te_nas_linear_regions" ? te_nas_thin_network(graph) : std::nullopt;
-      if (thin) {
+      if (const std::optional<graph::Graph> thin = thin_copy(*proxy, graph)) {
         out.scores.push_back(proxy->score(*thin, *thin_crops_, options_.seed));
         out.scored_on.push_back(ScoredOn::thin_copy_crops);
       } else {

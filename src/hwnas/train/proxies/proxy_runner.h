@@ -51,12 +51,17 @@ class ProxyRunner {
   /// UserError naming the directory when missing).
   explicit ProxyRunner(const ProxyRunOptions& options);
 
-  /// Every proxy's score of `graph`. UserError (naming the model) for a network a proxy
-  /// cannot accept: not a classifier for a loss-based proxy (checked on the graph's shapes,
-  /// before any forward pass), other than 1 or 3 input channels for one that needs data, a
-  /// graph NetworkImpl refuses; and "model 'X' needs more memory than is available at batch
-  /// B: give a smaller --batch or resolution" when torch's CPU allocator (or the batch's
-  /// std::vector) cannot allocate.
+  /// Throws UserError (naming the proxy and the model) when a proxy cannot score `graph`,
+  /// read from the graph's inferred shapes alone, no network built: not a classifier of at
+  /// least 10 classes for a loss-based proxy (Proxy::check_graph), other than 1 or 3 input
+  /// channels or a non-square input for one that reads the batch. A caller of many models
+  /// checks them all before scoring any.
+  void check(const graph::Graph& graph) const;
+
+  /// Every proxy's score of `graph`. check()'s UserErrors first, before any forward pass;
+  /// then UserError for a graph NetworkImpl refuses, and "model 'X' needs more memory than
+  /// is available at batch B: give a smaller --batch or resolution" when torch's CPU
+  /// allocator (or the batch's std::vector) cannot allocate.
   ModelScores score(const graph::Graph& graph) const;
 
   const ProxyRunOptions& options() const { return options_; }
@@ -67,6 +72,9 @@ class ProxyRunner {
   std::vector<std::unique_ptr<Proxy>> proxies_;
   std::optional<ProxyData> data_;
   std::optional<ProxyInput> thin_crops_;  // made once when thin_linear_regions applies
+  /// The thin copy `proxy` scores instead of `graph` (te_nas_linear_regions of an nb201
+  /// network with thin_linear_regions), else nullopt.
+  std::optional<graph::Graph> thin_copy(const Proxy& proxy, const graph::Graph& graph) const;
 };
 
 }  // namespace hwnas::train::proxies

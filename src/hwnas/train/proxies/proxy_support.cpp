@@ -2,12 +2,13 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 
 #include "hwnas/base/error.h"
+#include "hwnas/train/model_input.h"
 
 namespace hwnas::train::proxies {
 
@@ -25,24 +26,25 @@ std::vector<std::pair<std::string, torch::Tensor>> conv_linear_weights(NetworkIm
 }
 
 void require_classifier_head(const graph::Graph& graph, std::int32_t classes, std::string_view proxy) {
-  const std::vector<graph::NodeId> outputs = graph.output_nodes();
-  if (outputs.empty()) return;  // NetworkImpl names what is missing
-  const graph::Shape& s = graph.shape(outputs.front());
-  if (s.h == 1 && s.w == 1 && s.c >= classes) return;
-  throw UserError(fmt::format("proxy {} scores classifiers of at least {} classes; model '{}' ends in [{},{},{}] "
-                              "(its first output, C,H,W); give a model with a classifier head (classes={})",
-                              proxy, classes, graph.name(), s.c, s.h, s.w, classes));
+  // The trainer's check, at the model's own class count when it gives more scores than
+  // `classes` (a map is refused as one, named with [classes,1,1]).
+  std::int32_t scores = classes;
+  if (const std::vector<graph::NodeId> outputs = graph.output_nodes(); outputs.size() == 1)
+    if (const graph::Shape& s = graph.shape(outputs.front()); s.h == 1 && s.w == 1) scores = std::max(classes, s.c);
+  try {
+    check_classifier(graph, scores);
+  } catch (const UserError& e) {
+    throw UserError(fmt::format("proxy {} scores classifiers of at least {} classes: {}", proxy, classes, e.what()));
+  }
 }
+
+torch::Tensor as_logits(const torch::Tensor& first_output) { return first_output.flatten(1); }
 
 torch::Tensor classifier_logits(NetworkImpl& network, const torch::Tensor& images, const ProxyInput& input,
                                 std::string_view proxy) {
-  const std::vector<torch::Tensor> outputs = network.forward(images);
-  const torch::Tensor& logits = outputs.front();
-  if (logits.dim() != 2 || logits.size(1) < input.classes)
-    throw UserError(fmt::format("proxy {} scores classifiers of at least {} classes; model '{}' ends in [{}] "
-                                "(its first output); give a model with a classifier head (classes={})",
-                                proxy, input.classes, network.graph().name(), fmt::join(logits.sizes(), ","),
-                                input.classes));
+  require_classifier_head(network.graph(), input.classes, proxy);
+  const torch::Tensor logits = as_logits(network.forward(images).front());
+  HWNAS_CHECK(logits.dim() == 2 && logits.size(0) == images.size(0) && logits.size(1) >= input.classes);
   return logits;
 }
 

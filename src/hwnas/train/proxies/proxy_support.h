@@ -20,18 +20,23 @@ namespace hwnas::train::proxies {
 /// nn.Conv2d and nn.Linear; batch norm's scale and every bias are left out).
 std::vector<std::pair<std::string, torch::Tensor>> conv_linear_weights(NetworkImpl& network);
 
-/// Throws UserError before any network is built when `graph`'s first Output node, by shape
-/// inference, is not [K,1,1] with K >= classes ("proxy snip scores classifiers of at least
-/// 10 classes; model 'lraspp_mobilenet_v2' ends in [21,520,520] ...; give a model with a
-/// classifier head"): a segmentation or feature model is refused without a forward pass
-/// (one at its full resolution may not fit in memory). classifier_logits still checks
-/// that the output is flat.
+/// Throws UserError before any network is built unless `graph` is a classifier the trainer
+/// would accept (model_input.h, check_classifier: one Output node, [K,1,1] class scores, a
+/// linear's [N,K] or a global pool's [N,K,1,1]) with K >= classes (the loss reads the first
+/// `classes` labels' scores; a zoo model's 1,000 classes are fine). The message names the
+/// proxy, the model and the trainer's reason: "proxy snip scores classifiers of at least
+/// 10 classes: model 'lraspp_mobilenet_v2': output 'classifier.add' is [21,520,520], a map;
+/// classification needs [10,1,1] class scores (end the network with a global pool and a
+/// linear layer)". A segmentation or feature model is refused without a forward pass (one
+/// at its full resolution may not fit in memory).
 void require_classifier_head(const graph::Graph& graph, std::int32_t classes, std::string_view proxy);
 
-/// The network's first output as logits [N, K] for a loss over `input.classes` classes.
-/// Throws UserError naming `proxy` and the model when that output is not flat or has fewer
-/// than input.classes columns ("proxy snip scores classifiers of at least 10 classes; model
-/// 'x' ends in [8,16,8,8] ...").
+/// A classifier's first output as logits [N, K]: flattened, as the trainer reads it
+/// (trainer.h, trainable), so a global pool's [N,K,1,1] serves as a linear's [N,K].
+torch::Tensor as_logits(const torch::Tensor& first_output);
+
+/// The logits [N, K] (as_logits) of `network` on `images`, its graph first checked by
+/// require_classifier_head for `input.classes` (UserError naming `proxy`).
 torch::Tensor classifier_logits(NetworkImpl& network, const torch::Tensor& images, const ProxyInput& input,
                                 std::string_view proxy);
 
