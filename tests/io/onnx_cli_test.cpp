@@ -102,6 +102,9 @@ TEST(OnnxCli, BadInputIsOneLineExit2) {
                             "cannot write the exported model (--out) there: it is the input model (MODEL) ('" + onnx + "')");
   testing::expect_bad_input({"inspect", path("pt.py")}, "hwnas does not read Python modules; give the model it was "
                                                         "exported from, or export the module to ONNX with torch.onnx.export");
+  // A weights file as MODEL said "unknown zoo model" (s32 leftover).
+  testing::expect_bad_input({"inspect", path("w.pt")}, "model '" + path("w.pt") +
+                                                         "': a torch file (weights, a checkpoint or a supernet), not a model");
   testing::expect_bad_input({"inspect", path("missing.onnx")}, "cannot read the ONNX model (No such file or directory)");
   testing::expect_bad_input({"inspect", testing::write_temp("junk.onnx", "junk\x01\x02")}, "not an ONNX model");
   testing::expect_bad_input({"inspect", onnx + ":input_shape=3,0,2"}, "is not C,H,W");

@@ -132,7 +132,7 @@ void add_proxy_command(CLI::App& app) {
                   "$HWNAS_FASHION_MNIST_DIR)");
   add_integer_option(cmd, "--batch", args->options.batch, 1, 60'000, "Images in the proxies' batch");
   add_integer_option(cmd, "--seed", args->options.seed, 0, UINT64_MAX, "Seed of the weights and of the batch");
-  add_integer_option(cmd, "--threads", args->threads, 1, 1024, "torch threads (scores depend on it)");
+  add_threads_option(cmd, args->threads, "torch threads (scores depend on it)");
   cmd->add_option("--linear-regions", args->linear_regions,
                   "thin (default): te_nas_linear_regions of an nb201 network on its thin copy over 3,000 3x3 "
                   "crops, as TE-NAS; full: on the network given, over the batch");

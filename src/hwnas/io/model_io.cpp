@@ -97,6 +97,11 @@ graph::Graph load_model_spec(std::string_view spec, const std::function<graph::G
     throw UserError(fmt::format("model '{}': hwnas does not read Python modules; give the model it was exported from, "
                                 "or export the module to ONNX with torch.onnx.export",
                                 printable(spec)));
+  if (ends_with(spec, ".pt") || ends_with(spec, ".pth"))
+    throw UserError(fmt::format("model '{}': a torch file (weights, a checkpoint or a supernet), not a model; give the "
+                                "model it belongs to (a zoo model or a model file) and the weights with --weights where "
+                                "the verb takes them",
+                                printable(spec)));
   if (!is_onnx_model(spec)) {
     try {
       return other(spec);
