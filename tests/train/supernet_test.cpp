@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <set>
 #include <string_view>
@@ -408,6 +409,13 @@ TEST(SupernetFile, DamagedOrForeignFilesAreOneLineErrors) {
   EXPECT_NE(message((dir / "w.pt").string()).find("w.pt: is a hwnas-weights file, not a supernet file"),
             std::string::npos)
       << message((dir / "w.pt").string());
+  // A NaN in a tensor (a flipped byte) is named, as in weights files (s32 leftover).
+  SupernetFile nan = f;
+  nan.tensors.push_back({"fused:y.weight", torch::full({2}, std::numeric_limits<float>::quiet_NaN())});
+  write_supernet((dir / "nan.supernet").string(), nan);
+  EXPECT_EQ(message((dir / "nan.supernet").string()),
+            (dir / "nan.supernet").string() +
+                ": tensor 'fused:y.weight' holds a NaN or an infinity: the file is damaged; train it again");
   // The space no longer matches the fingerprint the supernet was trained on.
   try {
     supernet_space(back, path);

@@ -83,12 +83,7 @@ ModelStamp read_stamp(const c10::impl::GenericDict& d, const std::string& path, 
       tensors.emplace_back(entry.key().toStringRef(), entry.value().toTensor());
     return 0;
   });
-  // A NaN or an infinity (a flipped byte, a file written by hand): the network would
-  // measure chance or train to a "loss is nan" that blames --lr (s32 fresh-user finding 2).
-  for (const auto& [name, tensor] : tensors)
-    if (tensor.is_floating_point() && !torch::isfinite(tensor).all().item<bool>())
-      throw UserError(fmt::format("{}: tensor '{}' holds a NaN or an infinity: the file is damaged; {}", path, name,
-                                  non_finite_fix));
+  check_finite_tensors(tensors, path, non_finite_fix);
   return s;
 }
 

@@ -50,4 +50,12 @@ c10::impl::GenericDict read_pickle_file(const std::string& path, const PickleKin
   return d;
 }
 
+void check_finite_tensors(const std::vector<std::pair<std::string, torch::Tensor>>& tensors, const std::string& path,
+                          std::string_view non_finite_fix) {
+  for (const auto& [name, tensor] : tensors)
+    if (tensor.is_floating_point() && !torch::isfinite(tensor).all().item<bool>())
+      throw UserError(fmt::format("{}: tensor '{}' holds a NaN or an infinity: the file is damaged; {}", path, name,
+                                  non_finite_fix));
+}
+
 }  // namespace hwnas::train

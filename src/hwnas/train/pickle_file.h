@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hwnas/base/error.h"
@@ -58,5 +59,13 @@ auto pickle_field(const c10::impl::GenericDict& d, const char* key, const std::s
                     "' missing or of the wrong type); " + std::string(kind.damaged_fix));
   }
 }
+
+/// UserError "PATH: tensor 'NAME' holds a NaN or an infinity: the file is damaged;
+/// NON_FINITE_FIX" for the first floating-point tensor of `tensors` that is not finite (a
+/// flipped byte, a file written by hand: the network would measure chance or train to a
+/// "loss is nan" that blames --lr; s32 fresh-user finding 2). Weights, checkpoints and
+/// supernet files check the tensors they read with it.
+void check_finite_tensors(const std::vector<std::pair<std::string, torch::Tensor>>& tensors, const std::string& path,
+                          std::string_view non_finite_fix);
 
 }  // namespace hwnas::train

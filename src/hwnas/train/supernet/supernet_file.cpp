@@ -134,6 +134,7 @@ SupernetFile read_supernet(const std::string& path) {
   });
   if (f.tensors.empty() || f.batch < 2)
     throw UserError(fmt::format("{}: damaged supernet file (no tensors or batch {}); train it again", path, f.batch));
+  check_finite_tensors(f.tensors, path, "train it again");
   return f;
 }
 
