@@ -515,7 +515,8 @@ TEST(ProxyCli, RefusesAModelBeforeScoringAny) {
 TEST(ProxyCli, RefusesABatchOfOneForProxiesThatReadIt) {
   expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "synflow,snip,jacob_cov", "--batch", "1"},
                    "--batch 1: proxies snip, jacob_cov read a batch of images and need at least 2: over one image, "
-                   "jacob_cov's, te_nas_ntk's and naswot's matrices are 1x1");
+                   "jacob_cov's matrix is 1x1 (the same score for every network); batch norm in training mode "
+                   "zeroes a 1x1 map (a classifier's last stages), so no gradient reaches snip's weights");
   expect_bad_input({"proxy", nb201(kConvCell), "--proxy", "te_nas_ntk", "--batch", "1"}, "give --batch 2 or more");
   const auto scores = [](const char* batch) {
     const std::vector<std::string> args = {"proxy", nb201(kConvCell), "--proxy", "synflow,params,macs,zen",
@@ -565,27 +566,26 @@ TEST(ProxyCli, SearchAccuracyIsTheScoresPercentileAmongTheReference) {
   }
 }
 
-TEST(ProxyCli, SearchRefusesAnUnknownProxyAndRungs) {
-  const std::string unknown = testing::write_temp(
-      "proxy_unknown.yaml", "space: nb201\naccuracy: {proxy: synflw}\nobjective: {maximize: accuracy}\n"
-                            "strategy: {name: random}\nbudget: {evaluations: 2}\n");
-  expect_bad_input({"search", unknown, "--out", (testing::scratch_dir() / "proxy_unknown").string()},
-                   "accuracy.proxy");
-  const std::string keys = testing::write_temp(
-      "proxy_keys.yaml", "space: nb201\naccuracy: {proxy: {name: synflow, epochs: 3}}\n"
-                         "objective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {evaluations: 2}\n");
-  expect_bad_input({"search", keys, "--out", (testing::scratch_dir() / "proxy_keys").string()}, "epochs");
+// `hwnas search` of an nb201 experiment whose accuracy is `accuracy` (YAML), written as
+// NAME.yaml, refused with one line that contains `expected`.
+void expect_search_refused(const std::string& name, const std::string& accuracy, const std::string& expected) {
+  const std::string config = testing::write_temp(
+      name + ".yaml", "space: nb201\naccuracy: " + accuracy +
+                          "\nobjective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {evaluations: 2}\n");
+  expect_bad_input({"search", config, "--out", (testing::scratch_dir() / name).string()}, expected);
 }
 
-// accuracy.proxy.batch: 1 is refused when the experiment is read, naming the key (s32 finding 6).
+TEST(ProxyCli, SearchRefusesAnUnknownProxyAndRungs) {
+  expect_search_refused("proxy_unknown", "{proxy: synflw}", "accuracy.proxy");
+  expect_search_refused("proxy_keys", "{proxy: {name: synflow, epochs: 3}}", "epochs");
+}
+
+// accuracy.proxy.batch: 1 is refused when the experiment is read, naming the key and the
+// fix (s32 finding 6).
 TEST(ProxyCli, SearchRefusesABatchOfOneForAProxyThatReadsIt) {
-  const std::string one = testing::write_temp(
-      "proxy_batch1.yaml", "space: nb201\naccuracy: {proxy: {name: snip, batch: 1}}\n"
-                           "objective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {evaluations: 2}\n");
-  expect_bad_input({"search", one, "--out", (testing::scratch_dir() / "proxy_batch1").string()},
-                   "accuracy.proxy.batch: proxy snip reads a batch of images and needs at least 2: over one image");
-  expect_bad_input({"search", one, "--out", (testing::scratch_dir() / "proxy_batch1").string()},
-                   "give batch: 2 or more");
+  expect_search_refused("proxy_batch1", "{proxy: {name: snip, batch: 1}}",
+                        "accuracy.proxy.batch: proxy snip reads a batch of images and needs at least 2: over one image");
+  expect_search_refused("proxy_batch1", "{proxy: {name: snip, batch: 1}}", "give batch: 2 or more");
 }
 
 }  // namespace

@@ -78,17 +78,15 @@ nlohmann::ordered_json accuracy_json(const sn::SubnetAccuracy& a) {
   return j;
 }
 
-// An epoch trains whole batches only (trainer.h), as hwnas train says it (train_output.cpp):
-// with 60 images and --batch 32 an epoch trains 32, and "60 images" must not stand for them
-// (s32 fresh-user finding 12c). "" when every image was trained, or no epoch this session.
+// As hwnas train says it (train_output.h images_an_epoch_if_fewer; s32 fresh-user finding 12c).
+// "" when every image was trained, or no epoch this session.
 std::string whole_batches_note(const sn::SupernetRun& r) {
-  const std::int64_t epochs = r.epochs_done - r.resumed_from_epoch;
-  if (epochs <= 0 || r.images_trained % epochs != 0) return "";
-  const std::int64_t per_epoch = r.images_trained / epochs;
-  if (per_epoch >= r.train_images) return "";
+  const std::optional<std::int64_t> per_epoch =
+      images_an_epoch_if_fewer(r.epochs_done - r.resumed_from_epoch, r.images_trained, r.train_images);
+  if (!per_epoch) return "";
   return fmt::format("; {} of the {} training images an epoch: whole batches only, the last {} of each epoch's "
                      "shuffled order left out",
-                     per_epoch, r.train_images, r.train_images - per_epoch);
+                     *per_epoch, r.train_images, r.train_images - *per_epoch);
 }
 
 void add_train(CLI::App* parent) {
@@ -114,7 +112,7 @@ void add_train(CLI::App* parent) {
       ->default_str("1");
   add_integer_option(cmd, "--validation", o.validation, 0, 30'000,
                      "Hold out this many training images (as hwnas train --validation) for eval to measure on");
-  add_integer_option(cmd, "--threads", o.threads, 1, 1024, "torch threads (default: the cores)")->default_str("");
+  add_threads_option(cmd, o.threads, "torch threads (default: the cores)")->default_str("");
   add_integer_option(cmd, "--seed", o.seed, 0, UINT64_MAX, "Seed of the bank's weights, subset, order, subnets");
   add_integer_option(cmd, "--random-subnets", args->options.random_subnets, 0, 16,
                      "Random subnets a step besides the largest and the smallest");
@@ -250,7 +248,7 @@ void add_eval(CLI::App* parent) {
       ->default_str("");
   add_integer_option(cmd, "--calibration-images", args->options.calibration_images, 2, 60'000,
                      "Training images recalibrating each subnet's batch norm");
-  add_integer_option(cmd, "--threads", args->threads, 1, 1024, "torch threads");
+  add_threads_option(cmd, args->threads, "torch threads");
   cmd->add_option("--expect-fingerprint", args->options.expect_fingerprint,
                   "Refuse a supernet whose space has another fingerprint (the search passes its space's)");
   cmd->add_option("--expect-space-name", args->options.expect_space_name,
@@ -333,7 +331,7 @@ void add_extract(CLI::App* parent) {
   cmd->add_option("--data", args->options.data_dir, "Fashion-MNIST directory (default: Debian's)");
   add_integer_option(cmd, "--calibration-images", args->options.calibration_images, 2, 60'000,
                      "Training images recalibrating batch norm");
-  add_integer_option(cmd, "--threads", args->threads, 1, 1024, "torch threads");
+  add_threads_option(cmd, args->threads, "torch threads");
   cmd->callback([args] {
     if (!args->out.ends_with(".yaml") && !args->out.ends_with(".yml") && !args->out.ends_with(".json"))
       throw UserError(fmt::format("--out {}: a model file ends in .yaml, .yml or .json{}", printable(args->out),

@@ -51,16 +51,14 @@ std::string optional_text(const std::vector<std::optional<double>>& values) {
   return s;
 }
 
-// An epoch trains whole batches only (trainer.h): with 600 images and --batch 128 it trains
-// 512, and the header says so rather than let "600 training images" stand for them.
 template <class Run>
 std::string images_per_epoch_note(const Run& r) {
-  const std::int64_t epochs = r.epochs_done - r.resumed_from_epoch;
-  if (r.failed || epochs <= 0 || r.images_trained % epochs != 0) return "";
-  const std::int64_t per_epoch = r.images_trained / epochs;
-  if (per_epoch >= r.train_images) return "";
+  if (r.failed) return "";
+  const std::optional<std::int64_t> per_epoch =
+      images_an_epoch_if_fewer(r.epochs_done - r.resumed_from_epoch, r.images_trained, r.train_images);
+  if (!per_epoch) return "";
   return fmt::format(" ({} an epoch: whole batches only, the last {} of each epoch's shuffled order left out)",
-                     per_epoch, r.train_images - per_epoch);
+                     *per_epoch, r.train_images - *per_epoch);
 }
 
 template <class Run>
@@ -107,6 +105,14 @@ void print_footer(const std::string& save) {
 }
 
 }  // namespace
+
+std::optional<std::int64_t> images_an_epoch_if_fewer(std::int64_t epochs, std::int64_t images_trained,
+                                                     std::int64_t train_images) {
+  if (epochs <= 0 || images_trained % epochs != 0) return std::nullopt;
+  const std::int64_t per_epoch = images_trained / epochs;
+  if (per_epoch >= train_images) return std::nullopt;
+  return per_epoch;
+}
 
 std::string epochs_text(std::int32_t epochs_done, std::int32_t resumed_from_epoch, double resumed_train_seconds,
                         const std::string& this_session) {

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "hwnas/train/classification_run.h"
@@ -28,6 +30,13 @@ void print_trained(const train::SceneRun& run, const std::string& save);
 /// The metric lines of a run (train's and evaluate's).
 void print_metrics(const train::ClassificationRun& run);
 void print_metrics(const train::SceneRun& run);
+
+/// The images an epoch of this session trained when fewer than `train_images`: an epoch
+/// trains whole batches only (trainer.h), so with 600 images and --batch 128 it trains 512,
+/// and "600 training images" must not stand for them. nullopt when every image was trained,
+/// or no epoch ran this session (`epochs` = epochs done − resumed from).
+std::optional<std::int64_t> images_an_epoch_if_fewer(std::int64_t epochs, std::int64_t images_trained,
+                                                     std::int64_t train_images);
 
 /// A training predicted to need more than this is told how to try the commands quickly.
 inline constexpr double kLongTrainingSeconds = 2 * 3600;

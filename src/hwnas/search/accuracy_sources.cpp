@@ -181,13 +181,6 @@ std::string command_rung(const ExperimentSection& rung, const std::string* below
   return v.Scalar();
 }
 
-/// A model check's message without its "; use ..." fix: the space's error says its own.
-std::string without_fix(const UserError& e) {
-  std::string why = e.what();
-  if (const std::size_t fix = why.find("; use "); fix != std::string::npos) why.resize(fix);
-  return why;
-}
-
 /// That the space's networks are what accuracy.train's task trains, judged on its baseline
 /// or, without one, its first random genome, at each resolution a rung trains at (its own
 /// `resolution`, else accuracy.train's; 0: the network's own): classifiers of Fashion-MNIST
@@ -260,22 +253,21 @@ void check_trainable(const ExperimentSection& train, const std::vector<Experimen
     const std::string key = section == &train ? train.prefix() : section->key_path("resolution");
     if (task == train::Task::classification) {
       const std::optional<train::Task> fits = scene_task_that_fits();
-      throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on Fashion-MNIST{} ({}); {}give a space whose "
-                                  "networks take 1- or 3-channel images and end in 10 classes (e.g. "
-                                  "configs/spaces/mobilenet-cls-fmnist.yaml)",
-                                  train.file(), key, space.name(), at, without_fix(*failure),
+      throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on Fashion-MNIST{} ({}); {}{}",
+                                  train.file(), key, space.name(), at, train::reason_without_model_fix(*failure),
                                   fits ? fmt::format("its networks are {} of the scenes: set accuracy.train.task: {}, "
                                                      "or ",
                                                      *fits == train::Task::detection ? "detectors" : "segmenters",
                                                      train::task_name(*fits))
-                                       : ""));
+                                       : "",
+                                  train::kFashionMnistSpaceFix));
     }
     const std::int32_t classes = train::object_classes(labels) + 1;  // with the background
     const bool detection = task == train::Task::detection;
     throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on the scenes for {}{} ({}); give a space "
                                 "of {} of {} classes (the head's classes: {}, background included), e.g. "
                                 "configs/spaces/mobilenet-{}-scenes.yaml{}",
-                                train.file(), key, space.name(), train::task_name(task), at, without_fix(*failure),
+                                train.file(), key, space.name(), train::task_name(task), at, train::reason_without_model_fix(*failure),
                                 detection ? "SSD detectors" : "segmenters", classes, classes,
                                 detection ? "det" : "seg",
                                 classes == 11 ? "" : fmt::format(" with classes: {}", classes)));

@@ -92,4 +92,11 @@ graph::Graph classifier_at(const graph::Graph& model, std::int32_t resolution, s
   return g;
 }
 
+std::string reason_without_model_fix(const UserError& e) {
+  std::string why = e.what();
+  for (const std::string_view fix : {"; use ", " (end the network"})
+    if (const std::size_t at = why.find(fix); at != std::string::npos) why.resize(at);
+  return why;
+}
+
 }  // namespace hwnas::train

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
+#include "hwnas/base/error.h"
 #include "hwnas/graph/graph.h"
 
 namespace hwnas::train {
@@ -35,5 +38,16 @@ void check_classifier(const graph::Graph& graph, std::int32_t classes);
 /// classification runs and the search (on a space's baseline, when the experiment is read)
 /// call it.
 graph::Graph classifier_at(const graph::Graph& model, std::int32_t resolution, std::int32_t classes);
+
+/// A model check's message (classifier_at's, scene_model's) without the fix it gives a
+/// model ("; use in_ch=1 ...", " (end the network with ...)"): an error about a search space
+/// quotes the reason and says its own fix, as a space takes no classes= or in_ch=.
+std::string reason_without_model_fix(const UserError& e);
+
+/// The fix for a search space whose networks are no classifiers of Fashion-MNIST: the
+/// supernet trainer's and the search's accuracy.train check say it alike.
+inline constexpr std::string_view kFashionMnistSpaceFix =
+    "give a space whose networks take 1- or 3-channel images and end in 10 classes (e.g. "
+    "configs/spaces/mobilenet-cls-fmnist.yaml)";
 
 }  // namespace hwnas::train

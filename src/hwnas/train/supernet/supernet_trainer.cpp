@@ -89,13 +89,9 @@ void check_fashion_mnist_space(const space::Space& space, const graph::Graph& la
     classifier_at(largest, 0, 10);
     return;
   } catch (const UserError& e) {
-    std::string why = e.what();
-    for (const std::string_view fix : {"; use ", " (end the network"})  // a model's fixes
-      if (const std::size_t at = why.find(fix); at != std::string::npos) why.resize(at);
     throw UserError(fmt::format("space '{}' cannot be trained on Fashion-MNIST ({}); a supernet trains classifiers "
-                                "only: give a space whose networks take 1- or 3-channel images and end in 10 classes "
-                                "(e.g. configs/spaces/mobilenet-cls-fmnist.yaml)",
-                                space.name(), why));
+                                "only: {}",
+                                space.name(), reason_without_model_fix(e), kFashionMnistSpaceFix));
   }
 }
 
