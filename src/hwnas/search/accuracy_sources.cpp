@@ -267,7 +267,8 @@ void check_trainable(const ExperimentSection& train, const std::vector<Experimen
     throw UserError(fmt::format("{}: {}: space '{}' cannot be trained on the scenes for {}{} ({}); give a space "
                                 "of {} of {} classes (the head's classes: {}, background included), e.g. "
                                 "configs/spaces/mobilenet-{}-scenes.yaml{}",
-                                train.file(), key, space.name(), train::task_name(task), at, train::reason_without_model_fix(*failure),
+                                train.file(), key, space.name(), train::task_name(task), at,
+                                train::reason_without_model_fix(*failure),
                                 detection ? "SSD detectors" : "segmenters", classes, classes,
                                 detection ? "det" : "seg",
                                 classes == 11 ? "" : fmt::format(" with classes: {}", classes)));
