@@ -402,12 +402,24 @@ TEST(TrainAccuracy, BadKeysAreOneLineErrorsNamingThem) {
 // What the number is, from the config, for the search's text, --json and report (s29
 // fresh-user finding 2).
 TEST(TrainAccuracy, TheMetricIsNamedFromTheConfig) {
-  const auto metric = [](const std::string& yaml) { return accuracy_metric(YAML::Load(yaml)); };
+  const auto metric = [](const std::string& yaml) { return accuracy_metric(YAML::Load(yaml), ""); };
   EXPECT_EQ(metric("accuracy: {train: {epochs: 1}}"), "top-1 %");
   EXPECT_EQ(metric("accuracy: {train: {task: segmentation}}"), "100 x mIoU");
   EXPECT_EQ(metric("accuracy: {train: {task: detection}}"), "100 x mAP@0.5");
   EXPECT_EQ(metric("accuracy: {proxy: synflow}"), "proxy percentile");
-  EXPECT_EQ(metric("accuracy: {supernet: s.pt}"), "top-1 % with shared weights");
+  // A supernet's metric is its space's task: the head of the space file (from the experiment
+  // file's directory) or of a built-in space; all three when the space cannot be read.
+  EXPECT_EQ(metric("accuracy: {supernet: s.pt}"), "top-1 %, 100 x mAP@0.5 or 100 x mIoU with shared weights");
+  const std::string experiment = std::string(HWNAS_SOURCE_DIR) + "/configs/experiments/x.yaml";
+  const auto supernet_metric = [&experiment](const std::string& space) {
+    return accuracy_metric(YAML::Load("space: " + space + "\naccuracy: {supernet: s.supernet}"), experiment);
+  };
+  EXPECT_EQ(supernet_metric("../spaces/mobilenet-cls-fmnist.yaml"), "top-1 % with shared weights");
+  EXPECT_EQ(supernet_metric("../spaces/mobilenet-det-scenes.yaml"), "100 x mAP@0.5 with shared weights");
+  EXPECT_EQ(supernet_metric("{name: ../spaces/mobilenet-seg-scenes.yaml}"), "100 x mIoU with shared weights");
+  EXPECT_EQ(supernet_metric("mobilenet-seg"), "100 x mIoU with shared weights");
+  EXPECT_EQ(supernet_metric("mobilenet-cls"), "top-1 % with shared weights");
+  EXPECT_EQ(supernet_metric("../spaces/moved.yaml"), "top-1 %, 100 x mAP@0.5 or 100 x mIoU with shared weights");
   EXPECT_EQ(metric("accuracy: {csv: t.csv, column: acc_cifar10}"), "column acc_cifar10");
   EXPECT_EQ(metric("accuracy: {command: [train.sh, '{model}']}"), "");
   EXPECT_EQ(metric("objective: {maximize: latency}"), "");

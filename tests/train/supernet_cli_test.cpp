@@ -165,8 +165,10 @@ TEST(SupernetCli, BadInputBeforeAnyWorkIsAOneLineErrorAndWritesNothing) {
     const Result r = hwnas({"supernet", "train", space, "--target", "edgetpu-like", "--out", out});
     EXPECT_EQ(r.status, 2) << r.err;
     EXPECT_EQ(r.err, "hwnas: space '" + space + "' cannot be trained on Fashion-MNIST " + why +
-                         "; a supernet trains classifiers only: give a space whose networks take 1- or 3-channel "
-                         "images and end in 10 classes (e.g. configs/spaces/mobilenet-cls-fmnist.yaml)\n");
+                         "; a supernet of --task classification (the default) trains classifiers: give a space whose "
+                         "networks take 1- or 3-channel images and end in 10 classes (e.g. "
+                         "configs/spaces/mobilenet-cls-fmnist.yaml); or give a detection or segmentation space of the "
+                         "scenes with --task detection or segmentation\n");
   }
   expect_bad_input({"supernet", "train", kSpace, "--out", out, "--threads", "1000"},
                    "--threads 1000 is more than 4 ×");

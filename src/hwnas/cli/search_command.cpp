@@ -123,7 +123,7 @@ struct AccuracyWords {
 };
 
 AccuracyWords accuracy_words(const search::ExperimentConfig& config) {
-  return {search::accuracy_metric(config.root), search::accuracy_baseline_name(config.root)};
+  return {search::accuracy_metric(config.root, config.file), search::accuracy_baseline_name(config.root)};
 }
 
 /// " (100 x mIoU; all-background 7.27)", " (top-1 %)", or "" when the metric is unknown;

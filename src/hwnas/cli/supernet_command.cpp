@@ -67,11 +67,40 @@ void add_space_option(CLI::App* cmd, std::string& space) {
                   "fingerprint; default: the stored path, then beside the supernet file)");
 }
 
-nlohmann::ordered_json accuracy_json(const sn::SubnetAccuracy& a) {
+// The task's metric, as the JSON and the text name it.
+const char* metric_name(train::Task task) {
+  switch (task) {
+    case train::Task::classification: return "top-1";
+    case train::Task::detection: return "mAP@0.5";
+    case train::Task::segmentation: return "mIoU";
+  }
+  return "";
+}
+
+// The accuracy a search reads, in percent: top-1 exactly as images counted, or 100 × the metric.
+double accuracy_percent(train::Task task, const sn::SubnetAccuracy& a) {
+  return task == train::Task::classification ? percent_of_images(a.top1, a.images) : json_number(100 * a.metric);
+}
+
+// "test scenes" or "validation images" / "test images".
+std::string measured_what(train::Task task, bool test) {
+  if (task != train::Task::classification) return "test scenes";
+  return test ? "test images" : "validation images";
+}
+
+nlohmann::ordered_json accuracy_json(train::Task task, const sn::SubnetAccuracy& a) {
   nlohmann::ordered_json j;
-  j["accuracy"] = percent_of_images(a.top1, a.images);
-  j["top1"] = a.top1;
-  j["top5"] = a.top5;
+  j["accuracy"] = accuracy_percent(task, a);
+  j["metric"] = metric_name(task);
+  if (task == train::Task::classification) {
+    j["top1"] = a.top1;
+    j["top5"] = a.top5;
+  } else if (task == train::Task::detection) {
+    j["map_50"] = a.metric;
+    j["map_50_95"] = a.map_50_95;
+  } else {
+    j["miou"] = a.metric;
+  }
   j["resolution"] = a.resolution;
   j["images"] = a.images;
   j["seconds"] = a.seconds;
@@ -91,7 +120,7 @@ std::string whole_batches_note(const sn::SupernetRun& r) {
 
 void add_train(CLI::App* parent) {
   struct Args {
-    std::string space, target;
+    std::string space, target, task = "classification", optimizer = "sgd", scene_labels = "items";
     std::optional<double> lr;
     sn::SupernetTrainOptions options;
     bool json = false;
@@ -100,18 +129,35 @@ void add_train(CLI::App* parent) {
   train::TrainOptions& o = args->options.train;
   o.validation = 5000;
   auto* cmd = parent->add_subcommand(
-      "train", "Train a weight-sharing supernet of a classification space on Fashion-MNIST (BigNAS sandwich rule)");
+      "train",
+      "Train a weight-sharing supernet of a space (BigNAS sandwich rule): classifiers on Fashion-MNIST, detectors and "
+      "segmenters on the scenes");
   cmd->add_option("SPACE", args->space, "Built-in space name or a space file (.yaml)")->required();
   cmd->add_option("--target", args->target, "Target whose parallelism factor P the space's channels take");
   cmd->add_option("--out", args->options.out, "The supernet file to write")->required();
-  cmd->add_option("--data", o.data_dir, "Fashion-MNIST directory (default: Debian's, or $HWNAS_FASHION_MNIST_DIR)");
+  cmd->add_option("--task", args->task, "classification, detection or segmentation: what the space's networks do")
+      ->default_str("classification");
+  cmd->add_option("--data", o.data_dir,
+                  "classification: Fashion-MNIST directory (default: Debian's, or $HWNAS_FASHION_MNIST_DIR); "
+                  "detection, segmentation: scene cache directory (default: $HWNAS_SCENE_CACHE_DIR or "
+                  "~/.cache/hwnas/scenes)");
+  add_integer_option(cmd, "--scenes", o.scenes, 2, 1'000'000, "detection, segmentation: training scenes");
+  add_integer_option(cmd, "--test-scenes", o.test_scenes, 1, 1'000'000,
+                     "detection, segmentation: test scenes the subnets are measured on (here and by eval)");
+  add_integer_option(cmd, "--scene-size", o.scene_size, 32, 1024, "detection, segmentation: scene canvas side, pixels");
+  cmd->add_option("--scene-labels", args->scene_labels, "detection, segmentation: items (10 classes) or presence (1)")
+      ->default_str("items");
+  cmd->add_option("--optimizer", args->optimizer, "sgd (Nesterov momentum) or adamw")->default_str("sgd");
   add_integer_option(cmd, "--epochs", o.epochs, 1, 10'000, "Epochs");
   add_integer_option(cmd, "--batch", o.batch, 2, 65'536, "Batch size (at least 2: batch norm)");
-  add_real_option(cmd, "--lr", args->lr, 0, true, 1e9, "Peak learning rate of SGD with Nesterov momentum (default 0.1)");
-  add_real_option(cmd, "--subset", o.subset, 0, true, 1, "Share of the training images, class-stratified by --seed")
+  add_real_option(cmd, "--lr", args->lr, 0, true, 1e9, "Peak learning rate (default: sgd 0.1, adamw 0.002)");
+  add_real_option(cmd, "--subset", o.subset, 0, true, 1,
+                  "Share of the training images (class-stratified) or scenes, drawn by --seed")
       ->default_str("1");
   add_integer_option(cmd, "--validation", o.validation, 0, 30'000,
-                     "Hold out this many training images (as hwnas train --validation) for eval to measure on");
+                     "classification: hold out this many training images (as hwnas train --validation) for eval to "
+                     "measure on (detection, segmentation: measured on --test-scenes)")
+      ->default_str("5000");
   add_threads_option(cmd, o.threads, "torch threads (default: the cores)")->default_str("");
   add_integer_option(cmd, "--seed", o.seed, 0, UINT64_MAX, "Seed of the bank's weights, subset, order, subnets");
   add_integer_option(cmd, "--random-subnets", args->options.random_subnets, 0, 16,
@@ -121,12 +167,23 @@ void add_train(CLI::App* parent) {
   cmd->add_option("--checkpoint", o.checkpoint, "Write a checkpoint after every epoch to this file");
   cmd->add_flag("--resume", o.resume, "Continue the run saved in --checkpoint");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
-  cmd->callback([args] {
+  cmd->callback([args, cmd] {
     sn::SupernetTrainOptions options = args->options;
-    options.train.optimizer = train::default_optimizer(train::OptimizerKind::sgd);
+    options.train.task = train::parse_task(args->task, "--task");
+    options.train.scene_labels = train::parse_scene_labels(args->scene_labels, "--scene-labels");
+    options.train.optimizer = train::default_optimizer(train::parse_optimizer(args->optimizer, "--optimizer"));
     if (args->lr) options.train.optimizer.lr = *args->lr;
-    check_classification_data(options.train.data_dir);
-    train::check_subset_fills_batch(options.train, "--subset", "--batch");
+    if (options.train.task == train::Task::classification) {
+      for (const char* scene_option : {"--scenes", "--test-scenes", "--scene-size", "--scene-labels"})
+        if (cmd->count(scene_option) > 0)
+          throw UserError(fmt::format("{} is a knob of the scenes (detection, segmentation); a classification "
+                                      "supernet trains on Fashion-MNIST: drop it, or give --task",
+                                      scene_option));
+      check_classification_data(options.train.data_dir);
+      train::check_subset_fills_batch(options.train, "--subset", "--batch");
+    } else if (cmd->count("--validation") == 0) {
+      options.train.validation = 0;  // measured on the test scenes; a given one is refused with the fix
+    }
     space::SpaceOptions space_options;
     if (!args->target.empty()) {
       const std::unique_ptr<hw::Target> target = hw::make_target(args->target);
@@ -180,9 +237,11 @@ void add_train(CLI::App* parent) {
       j["bank_tensors"] = r.bank_tensors;
       j["bank_parameters"] = r.bank_parameters;
       if (!r.failed) {
+        j["task"] = train::task_name(options.train.task);
         j["measured_on"] = r.validation ? "validation" : "test";
-        j["largest"] = {{"arch", r.largest_arch}, {"accuracy", json_number(100 * r.largest_top1)}};
-        j["smallest"] = {{"arch", r.smallest_arch}, {"accuracy", json_number(100 * r.smallest_top1)}};
+        j["metric"] = metric_name(options.train.task);
+        j["largest"] = {{"arch", r.largest_arch}, {"accuracy", json_number(100 * r.largest_accuracy)}};
+        j["smallest"] = {{"arch", r.smallest_arch}, {"accuracy", json_number(100 * r.smallest_accuracy)}};
       }
       emit_json(j);
     }
@@ -199,9 +258,10 @@ void add_train(CLI::App* parent) {
     fmt::print("supernet of {} ({}, {} parameters), {}, {}; written to {}\n", space->name(),
                plural(r.bank_tensors, "tensor"), r.bank_parameters, trained, plural(r.threads, "thread"),
                printable(options.out));
-    const char* on = r.validation ? "validation" : "test";
-    fmt::print("largest subnet {}: top-1 {:.2f}% on the {} images\n", r.largest_arch, 100 * r.largest_top1, on);
-    fmt::print("smallest subnet {}: top-1 {:.2f}% on the {} images\n", r.smallest_arch, 100 * r.smallest_top1, on);
+    const std::string on = measured_what(options.train.task, !r.validation);
+    const char* metric = metric_name(options.train.task);
+    fmt::print("largest subnet {}: {} {:.2f}% on the {}\n", r.largest_arch, metric, 100 * r.largest_accuracy, on);
+    fmt::print("smallest subnet {}: {} {:.2f}% on the {}\n", r.smallest_arch, metric, 100 * r.smallest_accuracy, on);
   });
 }
 
@@ -222,7 +282,7 @@ void serve(const sn::OpenedSupernet& supernet) {
       std::cin, stdout,
       [&](const std::string& request) -> nlohmann::ordered_json {
         const sn::SubnetAccuracy a = supernet.measure(subnet_graph(request, supernet.space()));
-        return {{"accuracy", percent_of_images(a.top1, a.images)}, {"seconds", a.seconds}};
+        return {{"accuracy", accuracy_percent(supernet.file().task, a)}, {"seconds", a.seconds}};
       },
       [](const std::string&, const std::string& error) -> nlohmann::ordered_json { return {{"error", error}}; });
 }
@@ -237,12 +297,18 @@ void add_eval(CLI::App* parent) {
   };
   auto args = std::make_shared<Args>();
   auto* cmd = parent->add_subcommand(
-      "eval", "Measure subnets of a supernet after batch-norm recalibration (top-1 on its validation images)");
+      "eval",
+      "Measure subnets of a supernet after batch-norm recalibration (top-1 on its validation images; mAP@0.5 or mIoU "
+      "on its test scenes)");
   cmd->add_option("FILE", args->file, "Supernet file (hwnas supernet train --out)")->required();
   cmd->add_option("MODEL", args->models, "Model files of the space, or its architecture strings");
   add_space_option(cmd, args->options.space);
-  cmd->add_option("--data", args->options.data_dir, "Fashion-MNIST directory (default: Debian's)");
-  cmd->add_flag("--test", args->options.test, "Measure on the test set instead of the held-out validation images");
+  cmd->add_option("--data", args->options.data_dir,
+                  "Fashion-MNIST directory (default: Debian's); a detection or segmentation supernet's: the scene "
+                  "cache");
+  cmd->add_flag("--test", args->options.test,
+                "Measure on the test set instead of the held-out validation images (a detection or segmentation "
+                "supernet always measures on its test scenes)");
   add_integer_option(cmd, "--validation", args->options.validation, 1, 30'000,
                      "Measure on this many held-out images (default: all the supernet held out)")
       ->default_str("");
@@ -268,7 +334,9 @@ void add_eval(CLI::App* parent) {
     if (args->options.test && args->options.validation >= 0)
       throw UserError("give --test or --validation, not both");
     train::check_threads(args->threads, "--threads");
-    check_classification_data(args->options.data_dir);
+    args->options.check_data = [dir = args->options.data_dir](train::Task task) {
+      if (task == train::Task::classification) check_classification_data(dir);
+    };
     torch::set_num_threads(args->threads);
     const auto start = std::chrono::steady_clock::now();
     const sn::OpenedSupernet supernet(args->file, args->options);
@@ -289,28 +357,38 @@ void add_eval(CLI::App* parent) {
     }
     bar.finish();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const char* on = args->options.test ? "test" : "validation";
+    const train::Task task = supernet.file().task;
+    const std::string on = measured_what(task, args->options.test);
     if (args->json) {
       nlohmann::ordered_json doc;
       doc["supernet"] = args->file;
       doc["space"] = supernet.space().name();
-      doc["measured_on"] = on;
+      doc["task"] = train::task_name(task);
+      doc["measured_on"] = task == train::Task::classification && !args->options.test ? "validation" : "test";
       doc["calibration_images"] = supernet.calibration_images();
       doc["threads"] = args->threads;
       doc["models"] = nlohmann::ordered_json::array();
       for (std::size_t i = 0; i < graphs.size(); ++i) {
         nlohmann::ordered_json m = {{"model", args->models[i]}};
-        m.update(accuracy_json(results[i]));
+        m.update(accuracy_json(task, results[i]));
         doc["models"].push_back(m);
       }
       doc["seconds"] = seconds;
       emit_json(doc);
       return;
     }
-    for (std::size_t i = 0; i < graphs.size(); ++i)
-      fmt::print("{}: top-1 {:.2f}%, top-5 {:.2f}% on {} at {}x{} ({:.2f} s)\n", printable(args->models[i]),
-                 100 * results[i].top1, 100 * results[i].top5, plural(results[i].images, std::string(on) + " image"),
-                 results[i].resolution, results[i].resolution, results[i].seconds);
+    for (std::size_t i = 0; i < graphs.size(); ++i) {
+      const sn::SubnetAccuracy& a = results[i];
+      const std::string measured =
+          task == train::Task::classification
+              ? fmt::format("top-1 {:.2f}%, top-5 {:.2f}%", 100 * a.top1, 100 * a.top5)
+              : task == train::Task::detection
+                    ? fmt::format("mAP@0.5 {:.2f}%, mAP@[.5:.95] {:.2f}%", 100 * a.metric, 100 * a.map_50_95)
+                    : fmt::format("mIoU {:.2f}%", 100 * a.metric);
+      const std::string unit = on.substr(0, on.size() - 1);  // "test scene", "validation image"
+      fmt::print("{}: {} on {} at {}x{} ({:.2f} s)\n", printable(args->models[i]), measured, plural(a.images, unit),
+                 a.resolution, a.resolution, a.seconds);
+    }
   });
 }
 
@@ -328,7 +406,9 @@ void add_extract(CLI::App* parent) {
   cmd->add_option("--out", args->out, "The model file to write (.yaml or .json)")->required();
   cmd->add_option("--weights", args->weights, "The weights file to write")->required();
   add_space_option(cmd, args->options.space);
-  cmd->add_option("--data", args->options.data_dir, "Fashion-MNIST directory (default: Debian's)");
+  cmd->add_option("--data", args->options.data_dir,
+                  "Fashion-MNIST directory (default: Debian's); a detection or segmentation supernet's: the scene "
+                  "cache");
   add_integer_option(cmd, "--calibration-images", args->options.calibration_images, 2, 60'000,
                      "Training images recalibrating batch norm");
   add_threads_option(cmd, args->threads, "torch threads");
@@ -338,9 +418,13 @@ void add_extract(CLI::App* parent) {
                                   args->out.ends_with(".onnx")
                                       ? "; for ONNX, extract to YAML and run hwnas export (docs/export.md)"
                                       : ""));
-    check_classification_data(args->options.data_dir);
-    for (const auto& [path, what] : {std::pair{args->out, "model file (--out)"}, {args->weights, "weights file (--weights)"}})
-      train::check_not_in_dataset_dir(path, what, train::Task::classification, args->options.data_dir);
+    // Once the supernet's task is known (its --data is Fashion-MNIST's or the scene cache).
+    args->options.check_data = [&args](train::Task task) {
+      if (task == train::Task::classification) check_classification_data(args->options.data_dir);
+      for (const auto& [path, what] :
+           {std::pair{args->out, "model file (--out)"}, {args->weights, "weights file (--weights)"}})
+        train::check_not_in_dataset_dir(path, what, task, args->options.data_dir);
+    };
     // MODEL and --space are inputs only when they are files (else an architecture string, a
     // built-in space's name).
     std::error_code ec;

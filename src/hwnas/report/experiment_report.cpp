@@ -102,7 +102,7 @@ ExperimentReport complete_report(search::ExperimentRecord record) {
   const search::ExperimentSection top(config.root, config.file, "");
   e.constraints =
       search::Objective::parse(top.section("objective"), top.has("accuracy"), top.has("latency")).constraints();
-  e.accuracy_metric = search::accuracy_metric(config.root);
+  e.accuracy_metric = search::accuracy_metric(config.root, config.file);
   e.accuracy_baseline_name = search::accuracy_baseline_name(config.root);
   try {
     add_layers_and_baseline(e, config);

@@ -70,10 +70,12 @@ class AccuracySource {
 /// What an experiment's accuracy is, from its config (a file's or a store's), for the
 /// search's text, --json and report: "top-1 %", "100 x mAP@0.5" or "100 x mIoU" for
 /// accuracy: train: by task, "proxy percentile" for accuracy: proxy:, "top-1 % with shared
-/// weights" for accuracy: supernet:, "column NAME" for a csv table, "" for an accuracy
-/// program's own number or no accuracy: (s29 fresh-user finding 2: a scene search's
-/// "accuracy" is 100 × mIoU or 100 × mAP@0.5 and nothing said so).
-std::string accuracy_metric(const YAML::Node& experiment);
+/// weights" for accuracy: supernet: (or "100 x mAP@0.5 ..." / "100 x mIoU ..." when the
+/// space's head, read from its file as `experiment_file` names it, detects or segments;
+/// all three when the space cannot be read), "column NAME" for a csv table, "" for an
+/// accuracy program's own number or no accuracy: (s29 fresh-user finding 2: a scene
+/// search's "accuracy" is 100 × mIoU or 100 × mAP@0.5 and nothing said so).
+std::string accuracy_metric(const YAML::Node& experiment, const std::string& experiment_file);
 
 /// What AccuracySource::baseline() is for the experiment's config: "all-background" for a
 /// segmentation accuracy.train, "prior-box" for detection (the words of hwnas train's output,

@@ -13,7 +13,10 @@
 #include "hwnas/base/suggest.h"
 #include "hwnas/base/yaml_input.h"
 #include "hwnas/search/accuracy_source.h"
+#include "hwnas/search/experiment_input.h"
 #include "hwnas/search/fidelity_schedule.h"
+#include "hwnas/space/registry.h"
+#include "hwnas/space/yaml_space.h"
 #include "hwnas/train/model_input.h"
 #include "hwnas/train/tasks/task_heads.h"
 #include "hwnas/train/train_options.h"
@@ -328,7 +331,32 @@ std::vector<PlannedSource> plan_accuracy_sources(const YAML::Node& experiment, c
   return sources;
 }
 
-std::string accuracy_metric(const YAML::Node& experiment) {
+namespace {
+
+// The task of the experiment's space's head: a space file's `head.task` (its path as the
+// experiment names it, from `experiment_file`'s directory), a built-in YAML space's;
+// nullopt when it cannot be told here (no such file, as a stored experiment's may be).
+std::optional<space::Task> space_head_task(const YAML::Node& experiment, const std::string& experiment_file) {
+  try {
+    const YAML::Node node = experiment["space"];
+    const std::string spec = node.IsScalar() ? node.Scalar() : node["name"].Scalar();
+    if (space::is_space_file(spec)) {
+      const YAML::Node head = YAML::LoadFile(resolve_experiment_path(spec, experiment_file, "space"))["head"];
+      const std::string task = head.IsMap() && head["task"].IsScalar() ? head["task"].Scalar() : "classification";
+      for (const space::Task t : {space::Task::classification, space::Task::detection, space::Task::segmentation})
+        if (space::task_name(t) == task) return t;
+      return std::nullopt;
+    }
+    const std::unique_ptr<space::Space> built_in = space::make_space(spec, {});
+    if (const auto* yaml = dynamic_cast<const space::YamlSpace*>(built_in.get())) return yaml->definition().head.task;
+  } catch (const std::exception&) {  // YAML's and UserError: the space's own errors are the search's to say
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string accuracy_metric(const YAML::Node& experiment, const std::string& experiment_file) {
   // A key that is absent gives an invalid node, which only IsDefined() may be asked.
   const auto has = [](const YAML::Node& map, const char* name) { return map.IsMap() && map[name].IsDefined(); };
   if (!has(experiment, "accuracy")) return "";
@@ -339,14 +367,20 @@ std::string accuracy_metric(const YAML::Node& experiment) {
     return task == "detection" ? "100 x mAP@0.5" : task == "segmentation" ? "100 x mIoU" : "top-1 %";
   }
   if (has(accuracy, "proxy")) return "proxy percentile";
-  if (has(accuracy, "supernet")) return "top-1 % with shared weights";
+  if (has(accuracy, "supernet")) {
+    const std::optional<space::Task> task = space_head_task(experiment, experiment_file);
+    if (!task) return "top-1 %, 100 x mAP@0.5 or 100 x mIoU with shared weights";
+    return *task == space::Task::detection      ? "100 x mAP@0.5 with shared weights"
+           : *task == space::Task::segmentation ? "100 x mIoU with shared weights"
+                                                : "top-1 % with shared weights";
+  }
   if (has(accuracy, "csv") && has(accuracy, "column") && accuracy["column"].IsScalar())
     return "column " + accuracy["column"].Scalar();
   return "";
 }
 
 std::string accuracy_baseline_name(const YAML::Node& experiment) {
-  const std::string metric = accuracy_metric(experiment);
+  const std::string metric = accuracy_metric(experiment, "");
   return metric == "100 x mIoU" ? "all-background" : metric == "100 x mAP@0.5" ? "prior-box" : "";
 }
 

@@ -14,6 +14,7 @@
 #include "hwnas/train/network.h"
 #include "hwnas/train/sampling.h"
 #include "hwnas/train/scene_plan.h"
+#include "hwnas/train/scene_sets.h"
 #include "hwnas/train/tasks/baselines.h"
 #include "hwnas/train/tasks/detection_task.h"
 #include "hwnas/train/tasks/segmentation_task.h"
@@ -27,165 +28,9 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// The scene cache: --data DIR when given, which must exist (a typo would make a new cache
-// and generate every scene there) and must not be Fashion-MNIST's directory (the scenes
-// would be written beside its files), else the default one, created when absent.
-std::filesystem::path cache_dir_of(const std::string& dir) {
-  if (dir.empty()) return default_scene_cache_dir();
-  std::error_code ec;
-  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec))
-    throw UserError(fmt::format("--data {}: is a file, not a directory; give the directory that keeps the scene "
-                                "cache, or leave out --data for the default cache ({})",
-                                dir, default_scene_cache_dir().string()));
-  if (!std::filesystem::is_directory(dir, ec))
-    throw UserError(fmt::format("--data {}: no such directory; create it (mkdir -p {}) to keep the scene cache "
-                                "there, or leave out --data for the default cache ({})",
-                                dir, dir, default_scene_cache_dir().string()));
-  if (holds_fashion_mnist(dir))
-    throw UserError(fmt::format("--data {}: holds Fashion-MNIST's files; for detection and segmentation --data is "
-                                "the scene cache directory (the scenes are drawn from {}): leave out --data for the "
-                                "default cache ({}), or give another directory",
-                                dir, fashion_mnist_dir_text(default_fashion_mnist_dir()),
-                                default_scene_cache_dir().string()));
-  return dir;
-}
-
-// Reads scene sets from the cache, saying on `progress` when it generates one.
-class SceneReader {
- public:
-  SceneReader(const SceneOptions& scenes, const std::string& dir, SceneRun& run, ProgressCallback progress)
-      : scenes_(scenes), dir_(cache_dir_of(dir)), run_(run), progress_(std::move(progress)) {}
-
-  // The first `count` scenes of `split`.
-  ImageSet all(Split split, std::int64_t count) {
-    return keep(make_cached_scenes(scenes_, split, count, default_fashion_mnist_dir(), dir_,
-                                   generating(split == Split::train ? "training" : "test", "")));
-  }
-  // The training scenes `indices` of the first `count`.
-  ImageSet picked(std::int64_t count, std::span<const std::int64_t> indices) {
-    return keep(make_cached_scenes(scenes_, Split::train, count, indices, default_fashion_mnist_dir(), dir_,
-                                   generating("training", fmt::format(" of {}", count))));
-  }
-
- private:
-  const SceneOptions& scenes_;
-  std::filesystem::path dir_;
-  SceneRun& run_;
-  ProgressCallback progress_;
-
-  ImageSet keep(CachedScenes c) {
-    if (!c.note.empty()) run_.cache_note += (run_.cache_note.empty() ? "" : "; ") + c.note;
-    return std::move(c.scenes);
-  }
-  std::function<void(std::int64_t)> generating(std::string what, std::string of) {
-    if (!progress_) return {};
-    return [this, what, of](std::int64_t n) {
-      StepProgress note;
-      note.note = fmt::format("generating {}{} {} scenes of {}x{} pixels into the scene cache {} (once: later runs "
-                              "read them)",
-                              n, of, what, scenes_.width, scenes_.height, dir_.string());
-      progress_(note);
-    };
-  }
-};
-
-// The scenes `indices` of `set`, in that order (--test-on-train: the training subset).
-ImageSet pick(const ImageSet& set, std::span<const std::int64_t> indices) {
-  const auto plane = static_cast<std::size_t>(set.height) * static_cast<std::size_t>(set.width);
-  const auto image = plane * static_cast<std::size_t>(set.channels);
-  ImageSet r{set.channels, set.height, set.width, {}, {}, {}, {}, set.classes};
-  for (const std::int64_t i : indices) {
-    const auto at = static_cast<std::ptrdiff_t>(static_cast<std::size_t>(i));
-    r.pixels.insert(r.pixels.end(), set.pixels.begin() + at * static_cast<std::ptrdiff_t>(image),
-                    set.pixels.begin() + (at + 1) * static_cast<std::ptrdiff_t>(image));
-    if (!set.masks.empty())
-      r.masks.insert(r.masks.end(), set.masks.begin() + at * static_cast<std::ptrdiff_t>(plane),
-                     set.masks.begin() + (at + 1) * static_cast<std::ptrdiff_t>(plane));
-    if (!set.boxes.empty()) r.boxes.push_back(set.boxes[static_cast<std::size_t>(i)]);
-  }
-  return r;
-}
-
-// The first `count` scenes of `set` (the reference scenes, when the training scenes hold them).
-ImageSet first_scenes(const ImageSet& set, std::int64_t count) {
-  const auto plane = static_cast<std::ptrdiff_t>(count * set.height * set.width);
-  ImageSet r{set.channels, set.height, set.width, {}, {}, {}, {}, set.classes};
-  r.pixels.assign(set.pixels.begin(), set.pixels.begin() + plane * set.channels);
-  r.masks.assign(set.masks.begin(), set.masks.begin() + plane);
-  r.boxes.assign(set.boxes.begin(), set.boxes.begin() + count);
-  return r;
-}
-
-BatchOptions batch_options(const InputShape& in, const ImageSet& reference) {
-  return network_batches(in.resolution, in.channels, reference.pixels);
-}
-
-torch::Tensor images_of(Batch& b) {
-  return torch::from_blob(b.pixels.data(), {b.n, b.channels, b.height, b.width}, torch::kFloat32).clone();
-}
-
-// The boxes of `set` scaled to the network's input.
-std::vector<std::vector<Box>> boxes_at(const ImageSet& set, std::int32_t resolution) {
-  const float sx = static_cast<float>(resolution) / static_cast<float>(set.width),
-              sy = static_cast<float>(resolution) / static_cast<float>(set.height);
-  std::vector<std::vector<Box>> out = set.boxes;
-  for (auto& image : out)
-    for (Box& b : image) b = {b.x0 * sx, b.y0 * sy, b.x1 * sx, b.y1 * sy, b.label};
-  return out;
-}
-
-// The test metric and the baseline's, into `run`.
-void measure(Network& network, const SceneModel& m, const ImageSet& test, const ImageSet& reference,
-             const BatchOptions& options, std::int32_t batch, SceneRun& run) {
-  const Clock::time_point start = Clock::now();
-  torch::NoGradGuard no_grad;
-  network->eval();
-  const bool detection = run.task == Task::detection;
-  std::optional<SsdEvaluator> map;
-  std::optional<MeanAveragePrecision> baseline_map;
-  std::vector<Detection> prior;
-  if (detection) {
-    map.emplace(m.layout);
-    baseline_map.emplace(test.classes);
-    prior = prior_box_baseline(boxes_at(reference, m.input.resolution), m.layout.anchors);
-  }
-  ConfusionMatrix confusion(test.classes + 1), background(test.classes + 1);
-  std::vector<std::int64_t> indices;
-  for (std::int64_t first = 0; first < test.size(); first += batch) {
-    indices.clear();
-    for (std::int64_t i = first; i < std::min(test.size(), first + batch); ++i) indices.push_back(i);
-    Batch b = make_batch(test, indices, options);
-    const std::vector<torch::Tensor> out = network->forward(images_of(b));
-    if (detection) {
-      const Clock::time_point decode = Clock::now();
-      map->add(out, b.boxes);
-      for (const std::vector<Box>& truth : b.boxes) baseline_map->add_image(truth, prior);
-      run.decode_seconds += seconds_since(decode);
-    } else {
-      add_segmentation(confusion, out.at(0), b.masks, b.height, b.width);
-      background.add(std::vector<std::int32_t>(b.masks.size(), 0), b.masks);
-    }
-  }
-  run.test_images = test.size();
-  if (detection) {
-    const DetectionMap r = map->result();
-    run.map_50 = r.map_50;
-    run.map_50_95 = r.map_50_95;
-    run.map_75 = r.map_75;
-    run.ap_50 = r.ap_50;
-    run.baseline = baseline_map->result().map_50;
-  } else {
-    run.miou = confusion.mean_iou();
-    run.pixel_accuracy = confusion.pixel_accuracy();
-    for (std::int32_t c = 0; c < confusion.classes(); ++c) run.iou.push_back(confusion.iou(c));
-    run.baseline = background.mean_iou();
-  }
-  run.eval_seconds = seconds_since(start);
-}
-
 // The task's loss of one batch.
 torch::Tensor task_loss(const SceneModel& m, Task task, Network& network, Batch& b) {
-  const std::vector<torch::Tensor> out = network->forward(images_of(b));
+  const std::vector<torch::Tensor> out = network->forward(scene_images(b));
   return task == Task::detection ? ssd_loss(m.layout, out, b.boxes).total : segmentation_loss(out.at(0), mask_tensor(b));
 }
 
@@ -239,7 +84,7 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
     throw UserError(fmt::format("--scenes {} at --scene-size {}: {}", options.scenes, options.scene_size, why));
   const SceneModel m = scene_model(model, options.resolution, options.task, options.scene_labels);
   check_run_outputs(options, model_file);
-  check_scene_cache_dir(cache_dir_of(options.data_dir));
+  check_scene_cache_dir(scene_cache_dir(options.data_dir));
   const ModelStamp stamp{m.graph.name(),
                          graph_hash_text(m.graph),
                          std::string(task_name(options.task)),
@@ -256,23 +101,12 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
   SceneRun run = run_header(m, options.task, options.threads, scenes);
   run.init = std::move(init);
   // The scenes scene_plan.h names: of a subset of many scenes, only those trained on are drawn.
-  const ScenePlan plan = scene_plan(options);
-  const std::vector<std::int64_t> subset = training_subset(
-      std::vector<std::int32_t>(static_cast<std::size_t>(options.scenes), 0), options.subset, options.seed);
-  HWNAS_CHECK(static_cast<std::int64_t>(subset.size()) == plan.trained);
-  SceneReader read(scenes, options.data_dir, run, progress);
-  ImageSet train_set, reference;
-  if (plan.source == TrainingScenes::reference) {
-    reference = read.all(Split::train, plan.reference);
-    train_set = pick(reference, subset);
-  } else if (plan.source == TrainingScenes::all) {
-    train_set = read.all(Split::train, options.scenes);
-    reference = first_scenes(train_set, plan.reference);
-  } else {
-    train_set = read.picked(options.scenes, subset);
-    reference = read.all(Split::train, plan.reference);
-  }
-  run.train_images = plan.trained;
+  SceneReader read(scenes, options.data_dir, run.cache_note, progress);
+  HeldScenes held = read_training_scenes(options, read);
+  ImageSet& train_set = held.train;
+  const ImageSet& reference = held.reference;
+  const std::vector<std::int64_t>& subset = held.subset;
+  run.train_images = static_cast<std::int64_t>(subset.size());
   // --test-on-train: the metric on the scenes trained on (an overfitting check), no test scenes.
   run.measured_on_train = options.test_on_train;
   ImageSet test_scenes;
@@ -280,7 +114,7 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
   const ImageSet& test_set = options.test_on_train ? train_set : test_scenes;
   refuse_test_scenes_without_boxes(options.task, test_set);
 
-  const BatchOptions test_batches = batch_options(m.input, reference);
+  const BatchOptions test_batches = network_batches(m.input.resolution, m.input.channels, reference.pixels);
   BatchOptions train_batches = test_batches;
   train_batches.augment = options.augment;
   train_batches.pad = std::max(1, m.input.resolution / 12);
@@ -302,7 +136,7 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
     if (!options.measure_each_epoch || p.step != p.steps || p.epoch + 1 == p.epochs) return;
     const Clock::time_point start = Clock::now();
     SceneRun after = run;
-    measure(network, m, test_set, reference, test_batches, eval_batch, after);
+    measure_scenes(network, m, test_set, reference, test_batches, eval_batch, after);
     network->train();
     run.curve.push_back({p.epoch + 1, p.loss, after.accuracy() / 100,
                          std::chrono::duration<double>(start - fit_start).count() - measuring_seconds});
@@ -319,7 +153,7 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
   run.train_seconds = std::max(0.0, run.train_seconds - measuring_seconds);
   run.images_per_s = run.train_seconds > 0 ? static_cast<double>(run.images_trained) / run.train_seconds : 0;
   refusing_out_of_memory(run.model, eval_batch, m.input.resolution,
-                         [&] { measure(network, m, test_set, reference, test_batches, eval_batch, run); });
+                         [&] { measure_scenes(network, m, test_set, reference, test_batches, eval_batch, run); });
   if (options.measure_each_epoch)
     run.curve.push_back({run.epochs_done, trained.final_loss, run.accuracy() / 100, run.train_seconds});
   if (!options.save.empty()) write_weights(options.save, WeightsFile{stamp, network->named_state()});
@@ -327,7 +161,7 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
 }
 
 SceneRun evaluate_scenes(const graph::Graph& model, const SceneEvaluateOptions& options) {
-  cache_dir_of(options.base.data_dir);  // a --data typo is refused before the weights are read
+  scene_cache_dir(options.base.data_dir);  // a --data typo is refused before the weights are read
   const WeightsFile w = read_weights(options.base.weights);
   check_weights_task(w, options.task, options.base.weights);
   TrainOptions knobs;
@@ -361,12 +195,13 @@ SceneRun evaluate_scenes(const graph::Graph& model, const SceneEvaluateOptions& 
   check_weights_graph(w, m.graph, options.base.weights);
 
   SceneRun run = run_header(m, options.task, options.base.threads, scenes);
-  SceneReader read(scenes, options.base.data_dir, run, {});
+  SceneReader read(scenes, options.base.data_dir, run.cache_note, {});
   const ImageSet test_set = read.all(Split::test, options.test_scenes);
   refuse_test_scenes_without_boxes(options.task, test_set);
   const ImageSet reference = read.all(Split::train, reference_scene_count(scenes.width));
   refusing_out_of_memory(run.model, options.base.batch, m.input.resolution, [&] {
-    measure(network, m, test_set, reference, batch_options(m.input, reference), options.base.batch, run);
+    measure_scenes(network, m, test_set, reference,
+                   network_batches(m.input.resolution, m.input.channels, reference.pixels), options.base.batch, run);
   });
   return run;
 }

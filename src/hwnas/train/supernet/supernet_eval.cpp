@@ -9,12 +9,18 @@
 #include "hwnas/train/metrics/classification.h"
 #include "hwnas/train/model_input.h"
 #include "hwnas/train/sampling.h"
+#include "hwnas/train/scene_sets.h"
 #include "hwnas/train/supernet/bn_recalibration.h"
+#include "hwnas/train/tasks/task_heads.h"
 
 namespace hwnas::train::supernet {
 namespace {
 
 void check_subnet(const graph::Graph& g, const SupernetData& data) {
+  if (data.task != Task::classification) {
+    scene_model(g, 0, data.task, data.scene_labels);
+    return;
+  }
   const InputShape in = input_shape(g);
   if (in.channels != 1 && in.channels != 3)
     throw UserError(fmt::format("model '{}' takes {}-channel images; Fashion-MNIST's are grayscale: give a model of "
@@ -58,7 +64,8 @@ Network calibrated_subnet(const WeightBankImpl& bank, const graph::Graph& subnet
     for (std::int64_t i = first; i < std::min(images, first + options.calibration_batch); ++i)
       chosen.push_back(data.training[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])]);
     if (chosen.size() < 2) break;  // batch norm cannot take a batch of one
-    batches.push_back(image_batch(data, data.train_set, chosen, in.resolution, in.channels, false, 0).images);
+    Batch b = supernet_batch(data, data.train_set, chosen, in.resolution, in.channels, false, 0);
+    batches.push_back(scene_images(b));
   }
   recalibrate_batch_norm(*network, batches);
   return network;
@@ -70,6 +77,21 @@ SubnetAccuracy measure_subnet(const WeightBankImpl& bank, const graph::Graph& su
   Network network = calibrated_subnet(bank, subnet, data, options);
   const torch::NoGradGuard no_grad;
   const InputShape in = input_shape(subnet);
+  SubnetAccuracy out;
+  out.model = subnet.name();
+  out.resolution = in.resolution;
+  if (data.task != Task::classification) {  // on the test scenes (the supernet held none out)
+    const SceneModel m = scene_model(subnet, 0, data.task, data.scene_labels);
+    SceneRun run;
+    run.task = data.task;
+    measure_scenes(network, m, data.test_set, data.reference,
+                   network_batches(in.resolution, in.channels, data.reference.pixels), options.batch, run);
+    out.metric = run.accuracy() / 100;
+    out.map_50_95 = run.map_50_95;
+    out.images = run.test_images;
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+  }
   const ImageSet& set = options.test ? data.test_set : data.train_set;
   std::vector<std::int64_t> measured;
   if (options.test) {
@@ -89,10 +111,7 @@ SubnetAccuracy measure_subnet(const WeightBankImpl& bank, const graph::Graph& su
     accuracy.add(std::span(logits.data_ptr<float>(), static_cast<std::size_t>(logits.numel())),
                  std::span(labels.data_ptr<std::int32_t>(), static_cast<std::size_t>(labels.numel())));
   }
-  SubnetAccuracy out;
-  out.model = subnet.name();
-  out.resolution = in.resolution;
-  out.top1 = accuracy.top1();
+  out.top1 = out.metric = accuracy.top1();
   out.top5 = accuracy.top5();
   out.images = accuracy.images();
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -108,6 +127,11 @@ OpenedSupernet::OpenedSupernet(const std::string& path, const SupernetEvalOption
   const bool cli = options.validation_key.empty();
   const std::string key = cli ? "--validation" : options.validation_key;
   const std::string or_test = cli ? " or --test" : "";
+  if (options.check_data) options.check_data(file_.task);
+  if (file_.task != Task::classification) {
+    open_scenes(options, key);
+    return;
+  }
   if (options.validation > file_.validation)
     throw UserError(fmt::format("{} {}: the supernet {} held out {} training images; measure on at most those (the "
                                 "others were trained on){}",
@@ -141,6 +165,45 @@ OpenedSupernet::OpenedSupernet(const std::string& path, const SupernetEvalOption
   measure_.validation = validation;
 }
 
+// A scene supernet: measured on the test scenes it was trained beside (the training options
+// in the file say which), recalibrated on its training scenes.
+void OpenedSupernet::open_scenes(const SupernetEvalOptions& options, const std::string& validation_key) {
+  TrainOptions t;
+  t.task = file_.task;
+  const auto stored = [this](const char* key) {
+    const auto it = file_.options.find(key);
+    if (it == file_.options.end())
+      throw UserError(fmt::format("{}: a damaged supernet file: the training option {} is missing; train it again",
+                                  path_, key));
+    return it->second;
+  };
+  try {
+    t.scenes = std::stoll(stored("--scenes"));
+    t.test_scenes = std::stoll(stored("--test-scenes"));
+    t.scene_size = std::stoi(stored("--scene-size"));
+    t.subset = std::stod(stored("--subset"));
+    t.seed = std::stoull(stored("--seed"));
+  } catch (const std::logic_error&) {
+    throw UserError(fmt::format("{}: a damaged supernet file: a scene option is not a number; train it again", path_));
+  }
+  t.scene_labels = parse_scene_labels(stored("--scene-labels"), path_);
+  t.data_dir = options.data_dir;
+  if (options.validation > 0)
+    throw UserError(fmt::format("{} {}: the supernet {} is a {} supernet, measured on its {} test scenes (it held out "
+                                "no training scenes); drop {}",
+                                validation_key, options.validation, path_, task_name(t.task), t.test_scenes,
+                                validation_key));
+  if (options.calibration_images < 2)
+    throw UserError(fmt::format("--calibration-images {} is below 2; batch norm needs two images",
+                                options.calibration_images));
+  bank_ = WeightBank(file_.tensors);
+  file_.tensors.clear();  // the bank holds them now
+  data_ = load_supernet_scenes(t, {});
+  measure_.calibration_images = std::min(options.calibration_images, static_cast<std::int64_t>(data_.training.size()));
+  measure_.calibration_batch = file_.batch;
+  measure_.test = true;
+}
+
 void OpenedSupernet::check_of_space(const graph::Graph& subnet) const {
   if (subnet.name() != space_->name())
     throw UserError(fmt::format("model '{}' is not of the supernet's space '{}' (its models, from hwnas space sample "
@@ -165,8 +228,12 @@ WeightsFile OpenedSupernet::extract(const graph::Graph& subnet) const {
   check_of_space(subnet);
   Network network = calibrated_subnet(*bank_, subnet, data_, measure_);
   const InputShape in = input_shape(subnet);
-  return WeightsFile{ModelStamp{subnet.name(), graph_hash_text(subnet), "classification", in.resolution},
-                     network->named_state()};
+  ModelStamp stamp{subnet.name(), graph_hash_text(subnet), std::string(task_name(file_.task)), in.resolution};
+  if (file_.task != Task::classification) {  // hwnas evaluate measures it on the scenes it was trained on
+    stamp.scene_size = std::stoi(file_.options.at("--scene-size"));
+    stamp.scene_labels = file_.options.at("--scene-labels");
+  }
+  return WeightsFile{stamp, network->named_state()};
 }
 
 }  // namespace hwnas::train::supernet

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,8 +35,12 @@ struct MeasureOptions {
 struct SubnetAccuracy {
   std::string model;            // the graph's name
   std::int32_t resolution = 0;
-  double top1 = 0, top5 = 0;    // fractions
-  std::int64_t images = 0;      // measured
+  /// The task's metric, a fraction: top-1 (classification), mAP@0.5 (detection, COCO's
+  /// 101-point AP, metrics/detection_map.h) or mIoU (segmentation, metrics/segmentation.h).
+  double metric = 0;
+  double top1 = 0, top5 = 0;    // classification, fractions
+  double map_50_95 = 0;         // detection: COCO mAP@[.5:.95]
+  std::int64_t images = 0;      // measured (images or scenes)
   double seconds = 0;           // recalibration and measurement, wall
 };
 
@@ -51,7 +56,10 @@ SubnetAccuracy measure_subnet(const WeightBankImpl& bank, const graph::Graph& su
 
 /// A supernet file opened for measuring and extracting: its space, bank and data.
 struct SupernetEvalOptions {
-  std::string data_dir;                     // Fashion-MNIST's (default: Debian's)
+  std::string data_dir;                     // Fashion-MNIST's (default: Debian's); a scene supernet's: the scene cache
+  /// Called with the supernet's task once the file is read, before any data is: the
+  /// caller's check of data_dir (hwnas-train's names --data).
+  std::function<void(Task)> check_data;
   std::string space;                        // --space: the space, when its file moved (supernet_space)
   std::string expect_fingerprint;           // "" or the caller's space's (space.h fingerprint; the search's)
   std::string expect_space_name;            // "" or that space's name (named when the fingerprint differs)
@@ -100,6 +108,7 @@ class OpenedSupernet {
   std::unique_ptr<space::Space> space_;
   std::vector<std::string> space_files_;
   void check_of_space(const graph::Graph& subnet) const;
+  void open_scenes(const SupernetEvalOptions& options, const std::string& validation_key);
   WeightBank bank_{nullptr};
   SupernetData data_;
   MeasureOptions measure_;

@@ -1,5 +1,7 @@
 #include "hwnas/train/supernet/supernet_file.h"
 
+#include "hwnas/train/train_options.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -124,6 +126,13 @@ SupernetFile read_supernet(const std::string& path) {
     for (const auto& entry : x.toGenericDict()) f.options[entry.key().toStringRef()] = entry.value().toStringRef();
     return 0;
   });
+  if (const auto task = f.options.find("--task"); task != f.options.end()) {
+    try {
+      f.task = parse_task(task->second, "--task");
+    } catch (const UserError&) {
+      throw UserError(fmt::format("{}: damaged supernet file (task '{}'); train it again", path, task->second));
+    }
+  }
   f.validation = field("validation", int_of);
   f.batch = static_cast<std::int32_t>(field("batch", int_of));
   f.epochs_done = static_cast<std::int32_t>(field("epochs_done", int_of));

@@ -8,7 +8,8 @@
 //   write_supernet; "" for a built-in; absent from files written before it),
 //   fingerprint (space.h: the space as it was trained; an edited space file is refused),
 //   parallelism_factor (the P it was built with, 0 for none), target (as given),
-//   options {option → value} (CLI spelling: the training's knobs), validation (training
+//   options {option → value} (CLI spelling: the training's knobs; --task, absent from files
+//   written before scene supernets, is classification), validation (training
 //   images held out, sampling.h validation_split), batch, epochs_done, train_seconds,
 //   tensors {bank key → tensor} (weight_bank.h).
 #pragma once
@@ -21,6 +22,7 @@
 
 #include "hwnas/space/space.h"
 #include "hwnas/train/network.h"
+#include "hwnas/train/train_options.h"
 
 namespace hwnas::train::supernet {
 
@@ -32,6 +34,7 @@ struct SupernetFile {
   std::int32_t parallelism_factor = 0;
   std::string target;
   std::map<std::string, std::string> options;
+  Task task = Task::classification;      // read only: options' --task
   std::int64_t validation = 0;
   std::int32_t batch = 0;
   std::int32_t epochs_done = 0;

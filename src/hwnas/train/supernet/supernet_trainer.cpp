@@ -11,11 +11,16 @@
 #include "hwnas/train/checkpoint.h"
 #include "hwnas/train/model_input.h"
 #include "hwnas/train/sampling.h"
+#include "hwnas/train/scene_plan.h"
+#include "hwnas/train/scene_sets.h"
 #include "hwnas/train/supernet/subnet_genomes.h"
 #include "hwnas/train/supernet/supernet_data.h"
 #include "hwnas/train/supernet/supernet_eval.h"
 #include "hwnas/train/supernet/supernet_file.h"
 #include "hwnas/train/supernet/weight_bank.h"
+#include "hwnas/train/tasks/detection_task.h"
+#include "hwnas/train/tasks/segmentation_task.h"
+#include "hwnas/train/tasks/task_heads.h"
 #include "hwnas/train/trainer.h"
 
 namespace hwnas::train::supernet {
@@ -27,11 +32,16 @@ constexpr std::string_view kStampPrefix = "supernet of ", kStampSuffix = " rando
 
 // The stamp of this run's checkpoints: the space's name and --random-subnets in the model
 // name, its fingerprint as the graph hash, the largest subnet's resolution.
-ModelStamp supernet_stamp(const space::Space& space, std::int32_t random_subnets) {
+ModelStamp supernet_stamp(const space::Space& space, const SupernetTrainOptions& o) {
   SplitMix probe(0);
-  return ModelStamp{fmt::format("{}{} ({}{}", kStampPrefix, space.name(), random_subnets, kStampSuffix),
-                    space::fingerprint(space), "classification",
-                    input_shape(space.decode(largest_genome(space, probe))).resolution};
+  ModelStamp stamp{fmt::format("{}{} ({}{}", kStampPrefix, space.name(), o.random_subnets, kStampSuffix),
+                   space::fingerprint(space), std::string(task_name(o.train.task)),
+                   input_shape(space.decode(largest_genome(space, probe))).resolution};
+  if (o.train.task != Task::classification) {
+    stamp.scene_size = o.train.scene_size;
+    stamp.scene_labels = std::string(scene_labels_name(o.train.scene_labels));
+  }
+  return stamp;
 }
 
 // {S, N} of a supernet_stamp model name "supernet of S (N random subnets a step)"; {"?",
@@ -60,7 +70,7 @@ void check_supernet_checkpoint(const space::Space& space, const SupernetTrainOpt
       what.replace(what.size() - fix.size(), fix.size(), "give a checkpoint written by hwnas supernet train");
     throw UserError(what);
   }
-  const ModelStamp now = supernet_stamp(space, o.random_subnets);
+  const ModelStamp now = supernet_stamp(space, o);
   if (was == now) return;
   if (!was.model.starts_with(kStampPrefix))
     throw UserError(fmt::format("{}: a checkpoint of model '{}', not of a supernet training; give the --checkpoint of "
@@ -73,6 +83,11 @@ void check_supernet_checkpoint(const space::Space& space, const SupernetTrainOpt
                           now.graph_hash);
   else if (was.model != now.model)
     differs = fmt::format("--random-subnets {}, not {}", was_subnets, o.random_subnets);
+  else if (was.task != now.task)
+    differs = fmt::format("--task {}, not {}", was.task, now.task);
+  else if (was.scene_size != now.scene_size || was.scene_labels != now.scene_labels)
+    differs = fmt::format("--scene-size {} and --scene-labels {}, not {} and {}", was.scene_size, was.scene_labels,
+                          now.scene_size, now.scene_labels);
   else
     differs = fmt::format("resolution {}, not {}", was.resolution, now.resolution);
   throw UserError(fmt::format("{}: was written by a supernet training with {}; resume with the same options or "
@@ -89,21 +104,37 @@ void check_fashion_mnist_space(const space::Space& space, const graph::Graph& la
     classifier_at(largest, 0, 10);
     return;
   } catch (const UserError& e) {
-    throw UserError(fmt::format("space '{}' cannot be trained on Fashion-MNIST ({}); a supernet trains classifiers "
-                                "only: {}",
+    throw UserError(fmt::format("space '{}' cannot be trained on Fashion-MNIST ({}); a supernet of --task "
+                                "classification (the default) trains classifiers: {}; or give a detection or "
+                                "segmentation space of the scenes with --task detection or segmentation",
                                 space.name(), reason_without_model_fix(e), kFashionMnistSpaceFix));
+  }
+}
+
+// A space whose networks are no detectors or segmenters of the scenes (judged on `largest`,
+// as train_scenes judges a model: task_heads.h scene_model).
+void check_scene_space(const space::Space& space, const graph::Graph& largest, Task task, SceneLabels labels) {
+  try {
+    scene_model(largest, 0, task, labels);
+  } catch (const UserError& e) {
+    throw UserError(fmt::format("space '{}' cannot be trained for {} on the scenes ({}); give a space whose networks "
+                                "take 1- or 3-channel images and end in {} (e.g. "
+                                "configs/spaces/mobilenet-{}-scenes.yaml), or the --task its networks do",
+                                space.name(), task_name(task), e.what(),
+                                task == Task::detection ? "an SSD head of the scenes' classes"
+                                                        : "a map of the scenes' classes and background",
+                                task == Task::detection ? "det" : "seg"));
   }
 }
 
 void check_options(const space::Space& space, const SupernetTrainOptions& o) {
   check_train_options(o.train);
-  HWNAS_CHECK(o.train.task == Task::classification);
   if (o.random_subnets < 0 || o.random_subnets > 16)
     throw UserError(fmt::format("--random-subnets {} is out of range 0 to 16", o.random_subnets));
-  check_not_in_dataset_dir(o.out, "supernet file (--out)", Task::classification, o.train.data_dir);
+  check_not_in_dataset_dir(o.out, "supernet file (--out)", o.train.task, o.train.data_dir);
   check_output_path(o.out, "supernet file (--out)", {{o.train.checkpoint, "checkpoint (--checkpoint)"}});
   if (!o.train.checkpoint.empty()) {
-    check_not_in_dataset_dir(o.train.checkpoint, "checkpoint (--checkpoint)", Task::classification, o.train.data_dir);
+    check_not_in_dataset_dir(o.train.checkpoint, "checkpoint (--checkpoint)", o.train.task, o.train.data_dir);
     check_output_path(o.train.checkpoint, "checkpoint (--checkpoint)", {{o.out, "supernet file (--out)"}});
   }
   if (o.train.resume) {
@@ -111,7 +142,35 @@ void check_options(const space::Space& space, const SupernetTrainOptions& o) {
     check_supernet_checkpoint(space, o);
   }
   SplitMix rng(0);
-  check_fashion_mnist_space(space, space.decode(largest_genome(space, rng)));
+  const graph::Graph largest = space.decode(largest_genome(space, rng));
+  if (o.train.task == Task::classification) {
+    check_fashion_mnist_space(space, largest);
+    return;
+  }
+  check_scene_space(space, largest, o.train.task, o.train.scene_labels);
+  check_scene_options(scene_options(o.train));
+  const SceneKnobNames knobs{"--scenes", "--test-scenes", "--scene-size", "--subset"};
+  check_training_scenes(o.train, knobs);
+  if (const std::string why = scene_memory_problem(o.train, physical_memory_bytes(), knobs); !why.empty())
+    throw UserError(fmt::format("--scenes {} at --scene-size {}: {}", o.train.scenes, o.train.scene_size, why));
+  check_scene_cache_dir(scene_cache_dir(o.train.data_dir));
+}
+
+// The teacher's detached predictions, for the in-place distillation of the other subnets:
+// class probabilities [N, K] of a classifier, per-pixel class logits [N, K, H, W] of a
+// segmenter at its masks' size (a detector's subnets learn from the truth boxes: header).
+struct Teacher {
+  torch::Tensor soft;
+};
+
+// Soft cross-entropy of a segmenter's `logits` against the teacher's per-pixel logits, both
+// at the student's masks' size (bilinear), over the pixels whose mask is not 255.
+torch::Tensor distilled_segmentation_loss(const torch::Tensor& logits, const Teacher& teacher, const Batch& b) {
+  const torch::Tensor student = torch::log_softmax(logits_at(logits, b.height, b.width), 1);
+  const torch::Tensor target = torch::softmax(logits_at(teacher.soft, b.height, b.width), 1);
+  const torch::Tensor per_pixel = -(target * student).sum(1);  // [N, H, W]
+  const torch::Tensor keep = mask_tensor(b).ne(255).to(per_pixel.dtype());
+  return (per_pixel * keep).sum() / keep.sum().clamp_min(1);
 }
 
 // The sandwich loss of one batch (see the header).
@@ -129,31 +188,53 @@ struct Sandwich {
     SplitMix rng(seed, 1);
     std::vector<space::Genome> genomes = {largest_genome(space, rng), smallest_genome(space, rng)};
     for (std::int32_t i = 0; i < options.random_subnets; ++i) genomes.push_back(random_genome(space, rng));
-    std::map<std::int32_t, ImageBatch> batches;  // by resolution
-    torch::Tensor total, soft_targets;
+    std::map<std::int32_t, Batch> batches;  // by resolution
+    torch::Tensor total;
+    Teacher teacher;
     for (std::size_t i = 0; i < genomes.size(); ++i) {
       const graph::Graph g = space.decode(genomes[i]);
       const InputShape in = input_shape(g);
       auto it = batches.find(in.resolution);
       if (it == batches.end())
         it = batches
-                 .emplace(in.resolution, image_batch(data, data.train_set, chosen, in.resolution, in.channels,
-                                                     options.train.augment, seed))
+                 .emplace(in.resolution, supernet_batch(data, data.train_set, chosen, in.resolution, in.channels,
+                                                        options.train.augment, seed))
                  .first;
-      Network net = bank.subnet(g);
-      const torch::Tensor logits = net->forward(it->second.images).front().flatten(1);
-      torch::Tensor loss;
-      if (i == 0) {
-        loss = F::cross_entropy(logits, it->second.labels,
-                                F::CrossEntropyFuncOptions().label_smoothing(options.train.label_smoothing));
-        soft_targets = torch::softmax(logits.detach(), 1);
-      } else {
-        loss = -(soft_targets * torch::log_softmax(logits, 1)).sum(1).mean();
-      }
+      const torch::Tensor loss = subnet_loss(g, it->second, i == 0, teacher);
       total = total.defined() ? total + loss : loss;
       *subnet_images += static_cast<std::int64_t>(chosen.size());
     }
     return total / static_cast<double>(genomes.size());
+  }
+
+  // One subnet's loss on `b`: the largest's on the truth (and it becomes the teacher), the
+  // others' on the teacher's predictions (detection: on the truth).
+  torch::Tensor subnet_loss(const graph::Graph& g, Batch& b, bool largest, Teacher& teacher) const {
+    Network net = bank.subnet(g);
+    const std::vector<torch::Tensor> out = net->forward(scene_images(b));
+    switch (data.task) {
+      case Task::classification: {
+        const torch::Tensor logits = out.front().flatten(1);
+        if (!largest) return -(teacher.soft * torch::log_softmax(logits, 1)).sum(1).mean();
+        teacher.soft = torch::softmax(logits.detach(), 1);
+        const torch::Tensor labels =
+            torch::from_blob(b.labels.data(), {static_cast<std::int64_t>(b.labels.size())}, torch::kInt32)
+                .to(torch::kInt64);
+        return F::cross_entropy(logits, labels,
+                                F::CrossEntropyFuncOptions().label_smoothing(options.train.label_smoothing));
+      }
+      case Task::segmentation: {
+        if (!largest) return distilled_segmentation_loss(out.at(0), teacher, b);
+        teacher.soft = logits_at(out.at(0).detach(), b.height, b.width);
+        return segmentation_loss(out.at(0), mask_tensor(b));
+      }
+      case Task::detection: {
+        const SceneModel m = scene_model(g, 0, Task::detection, data.scene_labels);
+        return ssd_loss(m.layout, out, b.boxes).total;
+      }
+    }
+    HWNAS_CHECK(false);
+    return {};
   }
 };
 
@@ -163,7 +244,10 @@ SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions
                            const ProgressCallback& progress) {
   check_options(space, options);
   const SupernetData data =
-      load_supernet_data(options.train.data_dir, options.train.validation, options.train.subset, options.train.seed);
+      options.train.task == Task::classification
+          ? load_supernet_data(options.train.data_dir, options.train.validation, options.train.subset,
+                               options.train.seed)
+          : load_supernet_scenes(options.train, progress);
   SupernetRun run;
   run.threads = resolve_threads(options.train.threads);
   torch::set_num_threads(run.threads);
@@ -183,7 +267,7 @@ SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions
   model.state = [&bank] { return bank->tensors(); };
   model.load_state = [&bank](const NamedTensors& s, std::string_view source) { bank->load(s, source); };
   const std::string fingerprint = space::fingerprint(space);
-  const ModelStamp stamp = supernet_stamp(space, options.random_subnets);
+  const ModelStamp stamp = supernet_stamp(space, options);
   const FitResult fit = train::fit(model, run.train_images, Sandwich{space, *bank, data, options, &run.subnet_images},
                                    options.train, stamp, progress);
   record_fit(fit, run);
@@ -199,6 +283,8 @@ SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions
   file.target = options.target;
   file.options = run_identity(options.train);
   file.options["--random-subnets"] = std::to_string(options.random_subnets);
+  if (options.train.task != Task::classification)  // what eval measures on
+    file.options["--test-scenes"] = std::to_string(options.train.test_scenes);
   file.validation = options.train.validation;
   file.batch = options.train.batch;
   file.epochs_done = run.epochs_done;
@@ -209,7 +295,7 @@ SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions
   MeasureOptions measure;
   measure.calibration_images = std::min<std::int64_t>(options.calibration_images, run.train_images);
   measure.calibration_batch = options.train.batch;
-  measure.test = options.train.validation == 0;
+  measure.test = options.train.validation == 0;  // scene tasks: always (validation 0)
   measure.validation = options.train.validation;
   SplitMix ends(0);
   // Categorical genes at their first choice, so the figures are comparable across runs.
@@ -221,8 +307,8 @@ SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions
   smallest = space.canonical(smallest);
   run.largest_arch = space.arch(largest);
   run.smallest_arch = space.arch(smallest);
-  run.largest_top1 = measure_subnet(*bank, space.decode(largest), data, measure).top1;
-  run.smallest_top1 = measure_subnet(*bank, space.decode(smallest), data, measure).top1;
+  run.largest_accuracy = measure_subnet(*bank, space.decode(largest), data, measure).metric;
+  run.smallest_accuracy = measure_subnet(*bank, space.decode(smallest), data, measure).metric;
   return run;
 }
 

@@ -1,5 +1,6 @@
-// Training a weight-sharing supernet over a classification space on Fashion-MNIST
-// (`hwnas supernet train`; issue 13 §2; docs/supernet.md).
+// Training a weight-sharing supernet over a classification space on Fashion-MNIST, or a
+// detection or segmentation space on the scenes (`hwnas supernet train`; issue 13 §2;
+// docs/supernet.md).
 //
 // The sandwich rule with in-place distillation of BigNAS (Yu et al., "BigNAS", ECCV 2020,
 // §3.1; from Yu & Huang, "Universally Slimmable Networks", ICCV 2019): every step
@@ -29,9 +30,10 @@
 namespace hwnas::train::supernet {
 
 struct SupernetTrainOptions {
-  TrainOptions train;                 // task classification; epochs, batch, optimizer, subset, validation
-                                      // (default 5,000 on the command line), threads, seed, data, checkpoint,
-                                      // resume; save and init_from unused
+  TrainOptions train;                 // task; epochs, batch, optimizer, subset, validation (classification;
+                                      // default 5,000 on the command line), scenes, test_scenes, scene_size,
+                                      // scene_labels (detection, segmentation), threads, seed, data (the scene
+                                      // cache for those), checkpoint, resume; save and init_from unused
   std::int32_t random_subnets = 2;    // random subnets per step besides the largest and the smallest, 0 to 16
   std::int32_t bank_genomes = 300;    // random genomes sizing the bank besides the largest ones
   std::string out;                    // the supernet file (supernet_file.h)
@@ -54,21 +56,24 @@ struct SupernetRun {
   double final_loss = 0;                  // mean sandwich loss (mean over subnets) of the last epoch
   std::int64_t bank_tensors = 0, bank_parameters = 0;
   // The largest and the smallest subnet (first categorical choices) after recalibration, on the
-  // validation images (the test set with --validation 0): top-1 fractions.
+  // validation images (the test set with --validation 0; the test scenes for detection and
+  // segmentation): the task's metric as a fraction (top-1, mAP@0.5 or mIoU; supernet_eval.h).
   std::string largest_arch, smallest_arch;
-  double largest_top1 = 0, smallest_top1 = 0;
+  double largest_accuracy = 0, smallest_accuracy = 0;
   bool validation = false;
 };
 
-/// Trains the supernet of `space` (a classifier of 10 classes on 1- or 3-channel images)
-/// and writes options.out. UserError before any work for: bad knobs (check_train_options;
-/// random_subnets out of range), a space that is not such a classifier, --out or
-/// --checkpoint paths that cannot be written (or are each other, or in the dataset
-/// directory), a missing dataset, a checkpoint that cannot be resumed (one of another
-/// space or --random-subnets says which: "C: was written by a supernet training with
-/// --random-subnets 1, not 2; resume with the same options or drop --resume"; the
-/// training options as check_resumable, checkpoint.h). A diverging run is
-/// returned failed and writes no supernet file.
+/// Trains the supernet of `space` (classification: a classifier of 10 classes on 1- or
+/// 3-channel images; detection, segmentation: an SSD head or a segmenter of the scenes'
+/// classes, task_heads.h scene_model) and writes options.out. UserError before any work
+/// for: bad knobs (check_train_options; random_subnets out of range), a space that is not
+/// such a network ("space 'S' cannot be trained for detection on the scenes (...)"), scene
+/// knobs as hwnas train refuses them, --out or --checkpoint paths that cannot be written
+/// (or are each other, or in the dataset directory), a missing dataset, a checkpoint that
+/// cannot be resumed (one of another space, --random-subnets, task or scenes says which:
+/// "C: was written by a supernet training with --random-subnets 1, not 2; resume with the
+/// same options or drop --resume"; the training options as check_resumable,
+/// checkpoint.h). A diverging run is returned failed and writes no supernet file.
 SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions& options,
                            const ProgressCallback& progress);
 
