@@ -155,20 +155,21 @@ TEST(SupernetCli, BadInputBeforeAnyWorkIsAOneLineErrorAndWritesNothing) {
   expect_bad_input({"supernet", "train", kFmnistSpace, "--out", out}, "no target was given");  // P
   expect_bad_input({"supernet", "train", kSpace, "--out", out, "--random-subnets", "17"}, "--random-subnets");
   // A space that is no classifier of Fashion-MNIST: the space is named and the fix is another
-  // space, not a model's classes= (s32 fresh-user finding 7).
-  for (const auto& [space, why] : std::vector<std::pair<std::string, std::string>>{
-           {"mobilenet-cls", "(model 'mobilenet-cls': output 'output' gives 1000 class scores but the data have 10 "
-                             "classes)"},
-           {"mobilenet-det", "(model 'mobilenet-det' has 12 output nodes; a classifier has one, of 10 class scores)"},
-           {"mobilenet-seg", "(model 'mobilenet-seg': output 'output' is [21,65,65], a map; classification needs "
-                             "[10,1,1] class scores)"}}) {
+  // space, not a model's classes= (s32 fresh-user finding 7); a detection or segmentation
+  // space, the --task it is for.
+  const Result cls = hwnas({"supernet", "train", "mobilenet-cls", "--target", "edgetpu-like", "--out", out});
+  EXPECT_EQ(cls.status, 2) << cls.err;
+  EXPECT_EQ(cls.err, "hwnas: space 'mobilenet-cls' cannot be trained on Fashion-MNIST (model 'mobilenet-cls': output "
+                     "'output' gives 1000 class scores but the data have 10 classes); a supernet of --task "
+                     "classification (the default) trains classifiers: give a space whose networks take 1- or "
+                     "3-channel images and end in 10 classes (e.g. configs/spaces/mobilenet-cls-fmnist.yaml); or give "
+                     "a detection or segmentation space of the scenes with --task detection or segmentation\n");
+  for (const std::string task : {"detection", "segmentation"}) {
+    const std::string space = task == "detection" ? "mobilenet-det" : "mobilenet-seg";
     const Result r = hwnas({"supernet", "train", space, "--target", "edgetpu-like", "--out", out});
     EXPECT_EQ(r.status, 2) << r.err;
-    EXPECT_EQ(r.err, "hwnas: space '" + space + "' cannot be trained on Fashion-MNIST " + why +
-                         "; a supernet of --task classification (the default) trains classifiers: give a space whose "
-                         "networks take 1- or 3-channel images and end in 10 classes (e.g. "
-                         "configs/spaces/mobilenet-cls-fmnist.yaml); or give a detection or segmentation space of the "
-                         "scenes with --task detection or segmentation\n");
+    EXPECT_EQ(r.err, "hwnas: space '" + space + "' is a " + task + " space (its head), and a supernet trains for "
+                         "--task classification unless told: give --task " + task + " to train it on the scenes\n");
   }
   expect_bad_input({"supernet", "train", kSpace, "--out", out, "--threads", "1000"},
                    "--threads 1000 is more than 4 ×");

@@ -288,7 +288,7 @@ TEST(SupernetTraining, LowersTheLossRoundTripsAndExtracts) {
   eval.calibration_images = 64;
   const OpenedSupernet opened(o.out, eval);
   const graph::Graph largest = space->decode(space->parse_arch(run.largest_arch));
-  EXPECT_DOUBLE_EQ(opened.measure(largest).top1, run.largest_top1);
+  EXPECT_DOUBLE_EQ(opened.measure(largest).top1, run.largest_accuracy);
 
   const graph::Graph g = space->decode(smallest(*space, 9));  // resolution 12
   const std::string weights = (dir / "sub.pt").string();

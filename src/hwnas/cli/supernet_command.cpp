@@ -79,7 +79,32 @@ const char* metric_name(train::Task task) {
 
 // The accuracy a search reads, in percent: top-1 exactly as images counted, or 100 × the metric.
 double accuracy_percent(train::Task task, const sn::SubnetAccuracy& a) {
-  return task == train::Task::classification ? percent_of_images(a.top1, a.images) : json_number(100 * a.metric);
+  return task == train::Task::classification ? percent_of_images(a.top1, a.images) : 100 * a.metric;
+}
+
+// The trivial baseline's name and JSON key, as hwnas train's (train_output.cpp).
+const char* baseline_name(train::Task task) {
+  return task == train::Task::detection ? "prior-box" : "all-background";
+}
+const char* baseline_key(train::Task task) {
+  return task == train::Task::detection ? "baseline_map_50" : "baseline_miou";
+}
+
+// "unit" of a task: what it trains on and measures.
+std::string unit_of(train::Task task) { return task == train::Task::classification ? "image" : "scene"; }
+
+// The scenes of a scene supernet (its file's options), as hwnas train's --json "scenes".
+nlohmann::ordered_json scenes_json(const std::map<std::string, std::string>& options, const std::string& note) {
+  nlohmann::ordered_json j;
+  const auto at = [&options](const char* key) {
+    const auto it = options.find(key);
+    return it == options.end() ? std::string() : it->second;
+  };
+  j["size"] = std::stoi(at("--scene-size"));
+  j["labels"] = at("--scene-labels");
+  j["test_scenes"] = std::stoll(at("--test-scenes"));
+  if (!note.empty()) j["cache_note"] = note;
+  return j;
 }
 
 // "test scenes" or "validation images" / "test images".
@@ -98,8 +123,10 @@ nlohmann::ordered_json accuracy_json(train::Task task, const sn::SubnetAccuracy&
   } else if (task == train::Task::detection) {
     j["map_50"] = a.metric;
     j["map_50_95"] = a.map_50_95;
+    j[baseline_key(task)] = a.baseline;
   } else {
     j["miou"] = a.metric;
+    j[baseline_key(task)] = a.baseline;
   }
   j["resolution"] = a.resolution;
   j["images"] = a.images;
@@ -109,13 +136,13 @@ nlohmann::ordered_json accuracy_json(train::Task task, const sn::SubnetAccuracy&
 
 // As hwnas train says it (train_output.h images_an_epoch_if_fewer; s32 fresh-user finding 12c).
 // "" when every image was trained, or no epoch this session.
-std::string whole_batches_note(const sn::SupernetRun& r) {
+std::string whole_batches_note(const sn::SupernetRun& r, const std::string& unit) {
   const std::optional<std::int64_t> per_epoch =
       images_an_epoch_if_fewer(r.epochs_done - r.resumed_from_epoch, r.images_trained, r.train_images);
   if (!per_epoch) return "";
-  return fmt::format("; {} of the {} training images an epoch: whole batches only, the last {} of each epoch's "
+  return fmt::format("; {} of the {} training {}s an epoch: whole batches only, the last {} of each epoch's "
                      "shuffled order left out",
-                     *per_epoch, r.train_images, r.train_images - *per_epoch);
+                     *per_epoch, r.train_images, unit, r.train_images - *per_epoch);
 }
 
 void add_train(CLI::App* parent) {
@@ -242,6 +269,13 @@ void add_train(CLI::App* parent) {
         j["metric"] = metric_name(options.train.task);
         j["largest"] = {{"arch", r.largest_arch}, {"accuracy", json_number(100 * r.largest_accuracy)}};
         j["smallest"] = {{"arch", r.smallest_arch}, {"accuracy", json_number(100 * r.smallest_accuracy)}};
+        if (options.train.task != train::Task::classification) {
+          j[baseline_key(options.train.task)] = r.baseline;
+          j["scenes"] = {{"size", options.train.scene_size},
+                         {"labels", train::scene_labels_name(options.train.scene_labels)},
+                         {"test_scenes", options.train.test_scenes}};
+          if (!r.cache_note.empty()) j["scenes"]["cache_note"] = r.cache_note;
+        }
       }
       emit_json(j);
     }
@@ -253,15 +287,22 @@ void add_train(CLI::App* parent) {
     const std::int32_t epochs = r.epochs_done - r.resumed_from_epoch;
     const std::string trained =
         epochs_text(r.epochs_done, r.resumed_from_epoch, resumed_seconds,
-                    fmt::format("{} in {:.1f} s ({:.1f} s an epoch{})", plural(r.images_trained, "image"),
-                                r.train_seconds, epochs > 0 ? r.train_seconds / epochs : 0.0, whole_batches_note(r)));
+                    fmt::format("{} in {:.1f} s ({:.1f} s an epoch{})",
+                                plural(r.images_trained, unit_of(options.train.task)), r.train_seconds,
+                                epochs > 0 ? r.train_seconds / epochs : 0.0,
+                                whole_batches_note(r, unit_of(options.train.task))));
     fmt::print("supernet of {} ({}, {} parameters), {}, {}; written to {}\n", space->name(),
                plural(r.bank_tensors, "tensor"), r.bank_parameters, trained, plural(r.threads, "thread"),
                printable(options.out));
-    const std::string on = measured_what(options.train.task, !r.validation);
-    const char* metric = metric_name(options.train.task);
-    fmt::print("largest subnet {}: {} {:.2f}% on the {}\n", r.largest_arch, metric, 100 * r.largest_accuracy, on);
-    fmt::print("smallest subnet {}: {} {:.2f}% on the {}\n", r.smallest_arch, metric, 100 * r.smallest_accuracy, on);
+    const train::Task task = options.train.task;
+    const std::string on = fmt::format("the {} {}", r.measured_images, measured_what(task, !r.validation));
+    const std::string baseline =
+        task == train::Task::classification ? "" : fmt::format(" ({} {:.2f}%)", baseline_name(task), 100 * r.baseline);
+    const char* metric = metric_name(task);
+    fmt::print("largest subnet {}: {} {:.2f}% on {}{}\n", r.largest_arch, metric, 100 * r.largest_accuracy, on,
+               baseline);
+    fmt::print("smallest subnet {}: {} {:.2f}% on {}\n", r.smallest_arch, metric, 100 * r.smallest_accuracy, on);
+    if (!r.cache_note.empty()) fmt::print(stderr, "note: {}\n", r.cache_note);
   });
 }
 
@@ -305,7 +346,7 @@ void add_eval(CLI::App* parent) {
   add_space_option(cmd, args->options.space);
   cmd->add_option("--data", args->options.data_dir,
                   "Fashion-MNIST directory (default: Debian's); a detection or segmentation supernet's: the scene "
-                  "cache");
+                  "cache (default: $HWNAS_SCENE_CACHE_DIR or ~/.cache/hwnas/scenes)");
   cmd->add_flag("--test", args->options.test,
                 "Measure on the test set instead of the held-out validation images (a detection or segmentation "
                 "supernet always measures on its test scenes)");
@@ -364,6 +405,8 @@ void add_eval(CLI::App* parent) {
       doc["supernet"] = args->file;
       doc["space"] = supernet.space().name();
       doc["task"] = train::task_name(task);
+      if (task != train::Task::classification)
+        doc["scenes"] = scenes_json(supernet.file().options, supernet.cache_note());
       doc["measured_on"] = task == train::Task::classification && !args->options.test ? "validation" : "test";
       doc["calibration_images"] = supernet.calibration_images();
       doc["threads"] = args->threads;
@@ -385,10 +428,15 @@ void add_eval(CLI::App* parent) {
               : task == train::Task::detection
                     ? fmt::format("mAP@0.5 {:.2f}%, mAP@[.5:.95] {:.2f}%", 100 * a.metric, 100 * a.map_50_95)
                     : fmt::format("mIoU {:.2f}%", 100 * a.metric);
+      const std::string baseline =
+          task == train::Task::classification
+              ? ""
+              : fmt::format(" ({} {:.2f}%)", baseline_name(task), 100 * a.baseline);
       const std::string unit = on.substr(0, on.size() - 1);  // "test scene", "validation image"
-      fmt::print("{}: {} on {} at {}x{} ({:.2f} s)\n", printable(args->models[i]), measured, plural(a.images, unit),
-                 a.resolution, a.resolution, a.seconds);
+      fmt::print("{}: {}{} on {} at {}x{} ({:.2f} s)\n", printable(args->models[i]), measured, baseline,
+                 plural(a.images, unit), a.resolution, a.resolution, a.seconds);
     }
+    if (!supernet.cache_note().empty()) fmt::print(stderr, "note: {}\n", supernet.cache_note());
   });
 }
 
@@ -408,7 +456,7 @@ void add_extract(CLI::App* parent) {
   add_space_option(cmd, args->options.space);
   cmd->add_option("--data", args->options.data_dir,
                   "Fashion-MNIST directory (default: Debian's); a detection or segmentation supernet's: the scene "
-                  "cache");
+                  "cache (default: $HWNAS_SCENE_CACHE_DIR or ~/.cache/hwnas/scenes)");
   add_integer_option(cmd, "--calibration-images", args->options.calibration_images, 2, 60'000,
                      "Training images recalibrating batch norm");
   add_threads_option(cmd, args->threads, "torch threads");
@@ -462,7 +510,12 @@ void add_extract(CLI::App* parent) {
     fmt::print("{}: model {} ({}x{}), weights {} ({}, recalibrated on {})\n", printable(args->model, 80),
                printable(args->out), weights.stamp.resolution, weights.stamp.resolution, printable(args->weights),
                plural(static_cast<std::int64_t>(weights.tensors.size()), "tensor"),
-               plural(supernet.calibration_images(), "training image"));
+               plural(supernet.calibration_images(), "training " + unit_of(supernet.file().task)));
+    if (const train::Task task = supernet.file().task; task != train::Task::classification)
+      fmt::print("hwnas evaluate {} --weights {} --task {} --test-scenes {}{} measures it as supernet eval does\n",
+                 printable(args->out), printable(args->weights), train::task_name(task),
+                 supernet.file().options.at("--test-scenes"),
+                 args->options.data_dir.empty() ? "" : " --data " + printable(args->options.data_dir));
   });
 }
 

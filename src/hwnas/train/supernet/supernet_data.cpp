@@ -37,9 +37,8 @@ SupernetData load_supernet_scenes(const TrainOptions& options, const ProgressCal
   SupernetData d;
   d.task = options.task;
   d.scene_labels = options.scene_labels;
-  std::string cache_note;  // a corrupt cache file is generated again; nothing to add here
   const SceneOptions scenes = scene_options(options);
-  SceneReader read(scenes, options.data_dir, cache_note, progress);
+  SceneReader read(scenes, options.data_dir, d.cache_note, progress);
   HeldScenes held = read_training_scenes(options, read);
   d.train_set = std::move(held.train);
   d.draw_index = std::move(held.subset);

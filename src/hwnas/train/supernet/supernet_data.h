@@ -34,6 +34,7 @@ struct SupernetData {
                                          // training scenes (its augmentation draws are that scene's)
   ImageSet reference;                    // scene tasks: the reference scenes (normalisation, the baseline)
   BatchOptions base;                     // the normalisation (pixel moments)
+  std::string cache_note;                // scene tasks: a corrupt cache file generated again, else ""
 };
 
 /// Loads Fashion-MNIST from `data_dir` (default_fashion_mnist_dir() when empty), holds out

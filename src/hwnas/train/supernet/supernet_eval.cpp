@@ -88,6 +88,7 @@ SubnetAccuracy measure_subnet(const WeightBankImpl& bank, const graph::Graph& su
                    network_batches(in.resolution, in.channels, data.reference.pixels), options.batch, run);
     out.metric = run.accuracy() / 100;
     out.map_50_95 = run.map_50_95;
+    out.baseline = run.baseline;
     out.images = run.test_images;
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return out;

@@ -40,6 +40,7 @@ struct SubnetAccuracy {
   double metric = 0;
   double top1 = 0, top5 = 0;    // classification, fractions
   double map_50_95 = 0;         // detection: COCO mAP@[.5:.95]
+  double baseline = 0;          // scene tasks: the trivial baseline's metric on the same scenes (scene_run.h)
   std::int64_t images = 0;      // measured (images or scenes)
   double seconds = 0;           // recalibration and measurement, wall
 };
@@ -88,6 +89,8 @@ class OpenedSupernet {
   /// The training images each subnet is recalibrated on: --calibration-images, or the
   /// supernet's training images when fewer.
   std::int64_t calibration_images() const { return measure_.calibration_images; }
+  /// A scene cache file found corrupt and generated again when the scenes were read, else "".
+  const std::string& cache_note() const { return data_.cache_note; }
 
   /// Throws calibrated_subnet's UserErrors for `subnet` without measuring it (a network of
   /// views of the bank is built and dropped), so that a list of models is refused before

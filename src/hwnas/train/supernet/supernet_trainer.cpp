@@ -8,6 +8,7 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
+#include "hwnas/space/yaml_space.h"
 #include "hwnas/train/checkpoint.h"
 #include "hwnas/train/model_input.h"
 #include "hwnas/train/sampling.h"
@@ -104,6 +105,14 @@ void check_fashion_mnist_space(const space::Space& space, const graph::Graph& la
     classifier_at(largest, 0, 10);
     return;
   } catch (const UserError& e) {
+    // A space file whose head detects or segments: the --task it is for.
+    if (const auto* yaml = dynamic_cast<const space::YamlSpace*>(&space);
+        yaml != nullptr && yaml->definition().head.task != space::Task::classification) {
+      const std::string_view task = space::task_name(yaml->definition().head.task);
+      throw UserError(fmt::format("space '{}' is a {} space (its head), and a supernet trains for --task "
+                                  "classification unless told: give --task {} to train it on the scenes",
+                                  space.name(), task, task));
+    }
     throw UserError(fmt::format("space '{}' cannot be trained on Fashion-MNIST ({}); a supernet of --task "
                                 "classification (the default) trains classifiers: {}; or give a detection or "
                                 "segmentation space of the scenes with --task detection or segmentation",
@@ -117,13 +126,15 @@ void check_scene_space(const space::Space& space, const graph::Graph& largest, T
   try {
     scene_model(largest, 0, task, labels);
   } catch (const UserError& e) {
+    const std::int32_t classes = object_classes(labels) + 1;  // with background
     throw UserError(fmt::format("space '{}' cannot be trained for {} on the scenes ({}); give a space whose networks "
-                                "take 1- or 3-channel images and end in {} (e.g. "
-                                "configs/spaces/mobilenet-{}-scenes.yaml), or the --task its networks do",
-                                space.name(), task_name(task), e.what(),
-                                task == Task::detection ? "an SSD head of the scenes' classes"
-                                                        : "a map of the scenes' classes and background",
-                                task == Task::detection ? "det" : "seg"));
+                                "take 1- or 3-channel images and end in {} of {} classes (head: classes: {}; "
+                                "--scene-labels {}: {} object classes and background) (e.g. "
+                                "configs/spaces/mobilenet-{}-scenes.yaml), or the --task or --scene-labels its "
+                                "networks are for",
+                                space.name(), task_name(task), reason_without_model_fix(e),
+                                task == Task::detection ? "an SSD head" : "a map", classes, classes,
+                                scene_labels_name(labels), classes - 1, task == Task::detection ? "det" : "seg"));
   }
 }
 
@@ -252,6 +263,7 @@ SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions
   run.threads = resolve_threads(options.train.threads);
   torch::set_num_threads(run.threads);
   run.train_images = static_cast<std::int64_t>(data.training.size());
+  run.cache_note = data.cache_note;
   run.validation = options.train.validation > 0;
 
   std::vector<graph::Graph> sizing;
@@ -307,7 +319,10 @@ SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions
   smallest = space.canonical(smallest);
   run.largest_arch = space.arch(largest);
   run.smallest_arch = space.arch(smallest);
-  run.largest_accuracy = measure_subnet(*bank, space.decode(largest), data, measure).metric;
+  const SubnetAccuracy measured_largest = measure_subnet(*bank, space.decode(largest), data, measure);
+  run.largest_accuracy = measured_largest.metric;
+  run.baseline = measured_largest.baseline;
+  run.measured_images = measured_largest.images;
   run.smallest_accuracy = measure_subnet(*bank, space.decode(smallest), data, measure).metric;
   return run;
 }

@@ -60,6 +60,9 @@ struct SupernetRun {
   // segmentation): the task's metric as a fraction (top-1, mAP@0.5 or mIoU; supernet_eval.h).
   std::string largest_arch, smallest_arch;
   double largest_accuracy = 0, smallest_accuracy = 0;
+  double baseline = 0;                    // scene tasks: the trivial baseline's metric on those scenes
+  std::int64_t measured_images = 0;       // the images or scenes they were measured on
+  std::string cache_note;                 // scene tasks: a corrupt cache file generated again, else ""
   bool validation = false;
 };
 
