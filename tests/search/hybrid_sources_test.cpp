@@ -187,6 +187,11 @@ TEST(SupernetAccuracy, ErrorsWhenTheExperimentIsRead) {
   const std::string threads = error("accuracy:\n  supernet: {file: " + supernet_file("d.supernet", "ok") +
                                     ", threads: 0}\n");
   EXPECT_NE(threads.find("accuracy.supernet.threads"), std::string::npos) << threads;
+  // data: a directory, named at its key before hwnas-train starts (s34 fresh-user finding).
+  const std::string data = error("accuracy:\n  supernet: {file: " + supernet_file("g.supernet", "ok") +
+                                 ", data: no-such-cache}\n");
+  EXPECT_NE(data.find("accuracy.supernet.data: no such directory '"), std::string::npos) << data;
+  EXPECT_NE(data.find("no-such-cache'; give the directory of Fashion-MNIST"), std::string::npos) << data;
   EXPECT_NE(error("accuracy:\n  supernet: [a, b]\n").find("must be a supernet file or {file: FILE"),
             std::string::npos);
   // hwnas-train refuses the file at start-up (exit 2, one line): that line, naming the key.

@@ -1,7 +1,8 @@
 // Accuracy from a trained weight-sharing supernet (issue 13 §2; docs/experiments.md, "A
 // supernet"): `accuracy: supernet: FILE`, or `supernet: {file: FILE, space, validation,
 // calibration_images, threads, data, timeout_s}` (space: the space file the supernet was
-// trained on, when it moved; hwnas-train checks it against the supernet's fingerprint).
+// trained on, when it moved; hwnas-train checks it against the supernet's fingerprint; data:
+// Fashion-MNIST's directory, or the scene cache of a detection or segmentation supernet).
 // The search stays torch-free: one long-lived `hwnas-train supernet eval FILE --serve`
 // process (beside hwnas) evaluates each candidate's model file, sent as one line, as a
 // subnet of the supernet (its weights sliced from the supernet's, batch norm
@@ -134,7 +135,15 @@ SupernetSettings read_settings(const ExperimentSection& s) {
     m.fail("threads", e.what());
   }
   p.timeout_s = m.number("timeout_s", 1e-3, 7 * 86400.0, p.timeout_s);
-  if (m.has("data")) p.data = fs::absolute(m.path("data")).lexically_normal().string();
+  if (m.has("data")) {
+    p.data = fs::absolute(m.path("data")).lexically_normal().string();
+    // Named here, at its key, rather than as hwnas-train's --data (s34 fresh-user finding).
+    std::error_code ec;
+    if (!fs::is_directory(p.data, ec))
+      m.fail("data", fmt::format("{} '{}'; give the directory of Fashion-MNIST (a classification supernet) or of the "
+                                 "scene cache (a detection or segmentation one), or leave data out for the default",
+                                 fs::exists(p.data, ec) ? "not a directory:" : "no such directory", p.data));
+  }
   return p;
 }
 
