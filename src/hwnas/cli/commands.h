@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 namespace hwnas::cli {
 
@@ -32,5 +33,11 @@ void add_supernet_command(CLI::App& app);
 /// A verb of hwnas that runs hwnas-train (beside the hwnas executable) with the same
 /// arguments, replacing this process (forward_command.cpp).
 void add_forwarded_command(CLI::App& app, const std::string& name, const std::string& description);
+/// Replaces this process with hwnas-train VERB ARGS... (the environment train_program_env.h
+/// sets); throws UserError naming the program when it cannot be started.
+[[noreturn]] void exec_train_program(const std::string& verb, const std::vector<std::string>& args);
+/// export MODEL --weights W --out M.onnx (export_weights_command.cpp), in hwnas-train: hwnas
+/// export runs it when given --weights.
+void add_export_weights_command(CLI::App& app);
 
 }  // namespace hwnas::cli

@@ -18,10 +18,14 @@ void add_forwarded_command(CLI::App& app, const std::string& name, const std::st
   cmd->prefix_command();      // every argument after the verb, --help included, goes through
   cmd->set_help_flag();
   cmd->allow_extras();
-  cmd->callback([cmd, name] {
+  cmd->callback([cmd, name] { exec_train_program(name, cmd->remaining()); });
+}
+
+void exec_train_program(const std::string& name, const std::vector<std::string>& args) {
+  {
     const std::filesystem::path program = hw::program_beside_this_one("hwnas-train");
     std::vector<std::string> words = {program.string(), name};
-    for (const std::string& extra : cmd->remaining()) words.push_back(extra);
+    for (const std::string& extra : args) words.push_back(extra);
     std::vector<char*> argv;
     for (std::string& w : words) argv.push_back(w.data());
     argv.push_back(nullptr);
@@ -33,7 +37,7 @@ void add_forwarded_command(CLI::App& app, const std::string& name, const std::st
     ::execv(program.c_str(), argv.data());
     throw UserError("hwnas " + name + " runs " + program.string() + ", which could not be started (" +
                     std::strerror(errno) + "); build it with scripts/build.sh, which builds hwnas-train beside hwnas");
-  });
+  }
 }
 
 }  // namespace hwnas::cli

@@ -35,5 +35,6 @@ int main(int argc, char** argv) {
   hwnas::cli::add_train_command(app);
   hwnas::cli::add_proxy_command(app);
   hwnas::cli::add_supernet_command(app);
+  hwnas::cli::add_export_weights_command(app);
   return hwnas::cli::run_app(app, argc, argv);
 }

@@ -1,6 +1,7 @@
 #include "hwnas/io/onnx_export.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <onnx/onnx_pb.h>
 
 #include "hwnas/base/error.h"
@@ -20,15 +21,22 @@ using Proto = detail::GraphProtoWriter;
 
 class Exporter {
  public:
-  explicit Exporter(const Graph& g)
-      : g_(g), gp_(m_.mutable_graph()), proto_(*gp_), value_(static_cast<std::size_t>(g.size())), rank_(value_.size(), 4) {}
+  Exporter(const Graph& g, const OnnxWeights* weights)
+      : g_(g),
+        weights_(weights),
+        gp_(m_.mutable_graph()),
+        proto_(*gp_),
+        value_(static_cast<std::size_t>(g.size())),
+        rank_(value_.size(), 4) {}
 
   onnx::ModelProto run(std::string_view source) {
     m_.set_ir_version(7);
     m_.set_producer_name("hwnas");
     m_.set_producer_version(HWNAS_VERSION);
     m_.set_doc_string(fmt::format("hwnas export of network '{}'{}. {}", g_.name(),
-                                  source.empty() ? "" : fmt::format(" (from {})", source), kPlaceholderWeightsDoc));
+                                  source.empty() ? "" : fmt::format(" (from {})", source),
+                                  weights_ != nullptr ? fmt::format("Trained weights from {}.", weights_->source)
+                                                      : std::string(kPlaceholderWeightsDoc)));
     auto* opset = m_.add_opset_import();
     opset->set_domain("");
     opset->set_version(kOnnxExportOpset);
@@ -41,6 +49,17 @@ class Exporter {
  private:
   std::string unique(std::string base) { return proto_.unique(std::move(base)); }
   std::string init(const std::string& base, const std::vector<std::int64_t>& dims, float fill = 0) {
+    if (weights_ != nullptr) {
+      if (const auto it = weights_->values.find(base); it != weights_->values.end()) {
+        std::int64_t n = 1;
+        for (const std::int64_t d : dims) n *= d;
+        if (static_cast<std::int64_t>(it->second.size()) != n)
+          throw UserError(fmt::format("{}: tensor '{}' has {} values, the model's needs {} ({}); these weights are "
+                                      "for another model",
+                                      weights_->source, base, it->second.size(), n, fmt::join(dims, "x")));
+        return proto_.init_values(base, dims, it->second);
+      }
+    }
     return proto_.init(base, dims, fill);
   }
   std::string init_ints(const std::string& base, const std::vector<std::int64_t>& values) {
@@ -93,6 +112,7 @@ class Exporter {
   void node(NodeId id);
 
   const Graph& g_;
+  const OnnxWeights* weights_;
   onnx::ModelProto m_;
   onnx::GraphProto* gp_;
   detail::GraphProtoWriter proto_;
@@ -245,11 +265,14 @@ void Exporter::node(NodeId id) {
       g_.op(id));
 }
 
-onnx::ModelProto export_onnx(const graph::Graph& graph, std::string_view source) { return Exporter(graph).run(source); }
+onnx::ModelProto export_onnx(const graph::Graph& graph, std::string_view source, const OnnxWeights* weights) {
+  return Exporter(graph, weights).run(source);
+}
 
-void save_onnx_file(const graph::Graph& graph, const std::string& path, std::string_view source) {
+void save_onnx_file(const graph::Graph& graph, const std::string& path, std::string_view source,
+                    const OnnxWeights* weights) {
   std::string bytes;
-  if (!export_onnx(graph, source).SerializeToString(&bytes))
+  if (!export_onnx(graph, source, weights).SerializeToString(&bytes))
     throw UserError(fmt::format("{}: cannot write the ONNX model: it is over protobuf's 2 GiB limit", path));
   write_file_atomically(path, bytes, "ONNX model");
 }

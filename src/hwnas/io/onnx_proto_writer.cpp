@@ -26,6 +26,17 @@ std::string GraphProtoWriter::init(const std::string& base, const std::vector<st
   return t->name();
 }
 
+std::string GraphProtoWriter::init_values(const std::string& base, const std::vector<std::int64_t>& dims,
+                                          const std::vector<float>& values) {
+  auto* t = graph_.add_initializer();
+  t->set_name(unique(base));
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  for (const std::int64_t d : dims) t->add_dims(d);
+  // raw_data is little-endian (onnx.proto), as this machine's floats.
+  t->mutable_raw_data()->assign(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+  return t->name();
+}
+
 std::string GraphProtoWriter::init_floats(const std::string& base, const std::vector<float>& values) {
   auto* t = graph_.add_initializer();
   t->set_name(unique(base));

@@ -20,6 +20,10 @@ class GraphProtoWriter {
   std::string unique(std::string base);
   /// A float initialiser named after `base` with `dims`, every element `fill`; its name.
   std::string init(const std::string& base, const std::vector<std::int64_t>& dims, float fill = 0);
+  /// A float initialiser named after `base` with `dims` and the row-major `values` (their
+  /// count the product of dims); its name.
+  std::string init_values(const std::string& base, const std::vector<std::int64_t>& dims,
+                          const std::vector<float>& values);
   /// A float initialiser of `values` (one dimension); its name.
   std::string init_floats(const std::string& base, const std::vector<float>& values);
   /// An int64 initialiser of `values` (one dimension); its name.
