@@ -55,11 +55,14 @@ TEST(OnnxCli, ExportsPyTorchByExtensionOrFormatAndSaysWeightsArePlaceholders) {
   EXPECT_NE(text.find(" from \"mobilenet_v3_small:res=96\".\n"), std::string::npos);
   ASSERT_EQ(hwnas({"export", "mobilenet_v3_small:res=96", "--format", "pytorch", "--out", txt}).status, 0);
   EXPECT_EQ(testing::read_file(txt), text);
-  // ONNX weights are placeholders, and the model and the help say so.
+  // ONNX weights are placeholders unless --weights gives trained ones, and the model and the
+  // help say so.
   ASSERT_EQ(hwnas({"export", "mobilenet_v3_small:res=96", "--out", onnx}).status, 0);
   EXPECT_NE(testing::read_file(onnx).find(std::string(io::kPlaceholderWeightsDoc)), std::string::npos);
   const testing::Result help = hwnas({"export", "--help"});
-  EXPECT_NE(help.out.find("ONNX's are placeholders (zeros)"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("ONNX carries trained weights with --weights, else placeholders (zeros)"),
+            std::string::npos)
+      << help.out;
 }
 
 TEST(OnnxCli, SimulateTakesAnOnnxModel) {
