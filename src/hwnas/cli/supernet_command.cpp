@@ -93,17 +93,13 @@ const char* baseline_key(train::Task task) {
 // "unit" of a task: what it trains on and measures.
 std::string unit_of(train::Task task) { return task == train::Task::classification ? "image" : "scene"; }
 
-// The scenes of a scene supernet (its file's options), as hwnas train's --json "scenes".
-nlohmann::ordered_json scenes_json(const std::map<std::string, std::string>& options, const std::string& note) {
-  nlohmann::ordered_json j;
-  const auto at = [&options](const char* key) {
-    const auto it = options.find(key);
-    return it == options.end() ? std::string() : it->second;
-  };
-  j["size"] = std::stoi(at("--scene-size"));
-  j["labels"] = at("--scene-labels");
-  j["test_scenes"] = std::stoll(at("--test-scenes"));
-  if (!note.empty()) j["cache_note"] = note;
+// The scenes of a scene supernet, as hwnas train's --json "scenes": canvas size, labels,
+// test scenes, and a corrupt cache file generated again (when one was).
+nlohmann::ordered_json scenes_json(std::int32_t size, train::SceneLabels labels, std::int64_t test_scenes,
+                                   const std::string& cache_note) {
+  nlohmann::ordered_json j = {
+      {"size", size}, {"labels", train::scene_labels_name(labels)}, {"test_scenes", test_scenes}};
+  if (!cache_note.empty()) j["cache_note"] = cache_note;
   return j;
 }
 
@@ -271,10 +267,8 @@ void add_train(CLI::App* parent) {
         j["smallest"] = {{"arch", r.smallest_arch}, {"accuracy", json_number(100 * r.smallest_accuracy)}};
         if (options.train.task != train::Task::classification) {
           j[baseline_key(options.train.task)] = r.baseline;
-          j["scenes"] = {{"size", options.train.scene_size},
-                         {"labels", train::scene_labels_name(options.train.scene_labels)},
-                         {"test_scenes", options.train.test_scenes}};
-          if (!r.cache_note.empty()) j["scenes"]["cache_note"] = r.cache_note;
+          j["scenes"] = scenes_json(options.train.scene_size, options.train.scene_labels, options.train.test_scenes,
+                                    r.cache_note);
         }
       }
       emit_json(j);
@@ -406,7 +400,8 @@ void add_eval(CLI::App* parent) {
       doc["space"] = supernet.space().name();
       doc["task"] = train::task_name(task);
       if (task != train::Task::classification)
-        doc["scenes"] = scenes_json(supernet.file().options, supernet.cache_note());
+        doc["scenes"] = scenes_json(supernet.data().train_set.width, supernet.data().scene_labels,
+                                    supernet.data().test_set.size(), supernet.data().cache_note);
       doc["measured_on"] = task == train::Task::classification && !args->options.test ? "validation" : "test";
       doc["calibration_images"] = supernet.calibration_images();
       doc["threads"] = args->threads;
@@ -436,7 +431,7 @@ void add_eval(CLI::App* parent) {
       fmt::print("{}: {}{} on {} at {}x{} ({:.2f} s)\n", printable(args->models[i]), measured, baseline,
                  plural(a.images, unit), a.resolution, a.resolution, a.seconds);
     }
-    if (!supernet.cache_note().empty()) fmt::print(stderr, "note: {}\n", supernet.cache_note());
+    if (!supernet.data().cache_note.empty()) fmt::print(stderr, "note: {}\n", supernet.data().cache_note);
   });
 }
 
@@ -514,7 +509,7 @@ void add_extract(CLI::App* parent) {
     if (const train::Task task = supernet.file().task; task != train::Task::classification)
       fmt::print("hwnas evaluate {} --weights {} --task {} --test-scenes {}{} measures it as supernet eval does\n",
                  printable(args->out), printable(args->weights), train::task_name(task),
-                 supernet.file().options.at("--test-scenes"),
+                 supernet.data().test_set.size(),
                  args->options.data_dir.empty() ? "" : " --data " + printable(args->options.data_dir));
   });
 }

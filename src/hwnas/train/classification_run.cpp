@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 
+#include "hwnas/base/elapsed.h"
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
 #include "hwnas/train/checkpoint.h"
@@ -25,7 +26,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 std::filesystem::path data_dir_of(const std::string& dir) {
   return dir.empty() ? default_fashion_mnist_dir() : std::filesystem::path(dir);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "hwnas/base/elapsed.h"
 #include "hwnas/base/error.h"
 #include "hwnas/base/file_io.h"
 #include "hwnas/train/checkpoint.h"
@@ -26,7 +27,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // The task's loss of one batch.
 torch::Tensor task_loss(const SceneModel& m, Task task, Network& network, Batch& b) {

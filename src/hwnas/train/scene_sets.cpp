@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 
+#include "hwnas/base/elapsed.h"
 #include "hwnas/base/error.h"
 #include "hwnas/train/data/fashion_mnist.h"
 #include "hwnas/train/sampling.h"
@@ -15,12 +16,6 @@
 
 namespace hwnas::train {
 namespace {
-
-using MeasureClock = std::chrono::steady_clock;
-
-double measuring_seconds_since(MeasureClock::time_point start) {
-  return std::chrono::duration<double>(MeasureClock::now() - start).count();
-}
 
 // The scenes `indices` of `set`, in that order (--test-on-train: the training subset).
 ImageSet pick(const ImageSet& set, std::span<const std::int64_t> indices) {
@@ -141,7 +136,7 @@ torch::Tensor scene_images(Batch& b) {
 // The test metric and the baseline's, into `run`.
 void measure_scenes(Network& network, const SceneModel& m, const ImageSet& test, const ImageSet& reference,
              const BatchOptions& options, std::int32_t batch, SceneRun& run) {
-  const MeasureClock::time_point start = MeasureClock::now();
+  const std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   torch::NoGradGuard no_grad;
   network->eval();
   const bool detection = run.task == Task::detection;
@@ -161,10 +156,10 @@ void measure_scenes(Network& network, const SceneModel& m, const ImageSet& test,
     Batch b = make_batch(test, indices, options);
     const std::vector<torch::Tensor> out = network->forward(scene_images(b));
     if (detection) {
-      const MeasureClock::time_point decode = MeasureClock::now();
+      const std::chrono::steady_clock::time_point decode = std::chrono::steady_clock::now();
       map->add(out, b.boxes);
       for (const std::vector<Box>& truth : b.boxes) baseline_map->add_image(truth, prior);
-      run.decode_seconds += measuring_seconds_since(decode);
+      run.decode_seconds += seconds_since(decode);
     } else {
       add_segmentation(confusion, out.at(0), b.masks, b.height, b.width);
       background.add(std::vector<std::int32_t>(b.masks.size(), 0), b.masks);
@@ -184,7 +179,7 @@ void measure_scenes(Network& network, const SceneModel& m, const ImageSet& test,
     for (std::int32_t c = 0; c < confusion.classes(); ++c) run.iou.push_back(confusion.iou(c));
     run.baseline = background.mean_iou();
   }
-  run.eval_seconds = measuring_seconds_since(start);
+  run.eval_seconds = seconds_since(start);
 }
 
 

@@ -128,47 +128,49 @@ OpenedSupernet::OpenedSupernet(const std::string& path, const SupernetEvalOption
   const bool cli = options.validation_key.empty();
   const std::string key = cli ? "--validation" : options.validation_key;
   const std::string or_test = cli ? " or --test" : "";
-  if (options.check_data) options.check_data(file_.task);
-  if (file_.task != Task::classification) {
-    open_scenes(options, key);
-    return;
-  }
-  if (options.validation > file_.validation)
-    throw UserError(fmt::format("{} {}: the supernet {} held out {} training images; measure on at most those (the "
-                                "others were trained on){}",
-                                key, options.validation, path, file_.validation, cli ? ", or give --test" : ""));
-  const std::int64_t validation = options.validation < 0 ? file_.validation : options.validation;
-  if (!options.test && validation == 0)
-    throw UserError(fmt::format("{}: the supernet held out no training images (trained with --validation 0), so it "
-                                "has no validation split to measure on; {}train it with --validation N",
-                                path, cli ? "give --test, or " : ""));
-  bank_ = WeightBank(file_.tensors);
-  file_.tensors.clear();  // the bank holds them now
-  const auto subset = file_.options.find("--subset");
-  const auto seed = file_.options.find("--seed");
-  data_ = load_supernet_data(options.data_dir, file_.validation,
-                             subset == file_.options.end() ? 1.0 : std::stod(subset->second),
-                             seed == file_.options.end() ? 0 : std::stoull(seed->second));
-  if (!options.test && validation < file_.validation) {
-    // A smaller split is not always inside the larger: refuse the images that were trained on.
-    const std::vector<std::int64_t> chosen = validation_split(data_.train_set.labels, validation).validation;
-    if (!std::includes(data_.validation.begin(), data_.validation.end(), chosen.begin(), chosen.end()))
-      throw UserError(fmt::format("{} {}: that split is not inside the {} images the supernet {} held out; give {} "
-                                  "{}{}",
-                                  key, validation, file_.validation, path, key, file_.validation, or_test));
-  }
   if (options.calibration_images < 2)
     throw UserError(fmt::format("--calibration-images {} is below 2; batch norm needs two images",
                                 options.calibration_images));
+  if (options.check_data) options.check_data(file_.task);
+  std::int64_t validation = 0;
+  if (file_.task != Task::classification) {
+    data_ = scene_data(options, key);
+  } else {
+    if (options.validation > file_.validation)
+      throw UserError(fmt::format("{} {}: the supernet {} held out {} training images; measure on at most those "
+                                  "(the others were trained on){}",
+                                  key, options.validation, path, file_.validation, cli ? ", or give --test" : ""));
+    validation = options.validation < 0 ? file_.validation : options.validation;
+    if (!options.test && validation == 0)
+      throw UserError(fmt::format("{}: the supernet held out no training images (trained with --validation 0), so "
+                                  "it has no validation split to measure on; {}train it with --validation N",
+                                  path, cli ? "give --test, or " : ""));
+    const auto subset = file_.options.find("--subset");
+    const auto seed = file_.options.find("--seed");
+    data_ = load_supernet_data(options.data_dir, file_.validation,
+                               subset == file_.options.end() ? 1.0 : std::stod(subset->second),
+                               seed == file_.options.end() ? 0 : std::stoull(seed->second));
+    if (!options.test && validation < file_.validation) {
+      // A smaller split is not always inside the larger: refuse the images that were trained on.
+      const std::vector<std::int64_t> chosen = validation_split(data_.train_set.labels, validation).validation;
+      if (!std::includes(data_.validation.begin(), data_.validation.end(), chosen.begin(), chosen.end()))
+        throw UserError(fmt::format("{} {}: that split is not inside the {} images the supernet {} held out; give "
+                                    "{} {}{}",
+                                    key, validation, file_.validation, path, key, file_.validation, or_test));
+    }
+  }
+  bank_ = WeightBank(file_.tensors);
+  file_.tensors.clear();  // the bank holds them now
   measure_.calibration_images = std::min(options.calibration_images, static_cast<std::int64_t>(data_.training.size()));
   measure_.calibration_batch = file_.batch;
-  measure_.test = options.test;
+  measure_.test = options.test || file_.task != Task::classification;  // scenes: always the test scenes
   measure_.validation = validation;
 }
 
-// A scene supernet: measured on the test scenes it was trained beside (the training options
-// in the file say which), recalibrated on its training scenes.
-void OpenedSupernet::open_scenes(const SupernetEvalOptions& options, const std::string& validation_key) {
+// A scene supernet's data: the test scenes it was trained beside and its training scenes
+// (the training options in the file say which). It held out no training scenes, so a
+// validation count is refused.
+SupernetData OpenedSupernet::scene_data(const SupernetEvalOptions& options, const std::string& validation_key) const {
   TrainOptions t;
   t.task = file_.task;
   const auto stored = [this](const char* key) {
@@ -194,15 +196,7 @@ void OpenedSupernet::open_scenes(const SupernetEvalOptions& options, const std::
                                 "no training scenes); drop {}",
                                 validation_key, options.validation, path_, task_name(t.task), t.test_scenes,
                                 validation_key));
-  if (options.calibration_images < 2)
-    throw UserError(fmt::format("--calibration-images {} is below 2; batch norm needs two images",
-                                options.calibration_images));
-  bank_ = WeightBank(file_.tensors);
-  file_.tensors.clear();  // the bank holds them now
-  data_ = load_supernet_scenes(t, {});
-  measure_.calibration_images = std::min(options.calibration_images, static_cast<std::int64_t>(data_.training.size()));
-  measure_.calibration_batch = file_.batch;
-  measure_.test = true;
+  return load_supernet_scenes(t, {});
 }
 
 void OpenedSupernet::check_of_space(const graph::Graph& subnet) const {
@@ -231,8 +225,8 @@ WeightsFile OpenedSupernet::extract(const graph::Graph& subnet) const {
   const InputShape in = input_shape(subnet);
   ModelStamp stamp{subnet.name(), graph_hash_text(subnet), std::string(task_name(file_.task)), in.resolution};
   if (file_.task != Task::classification) {  // hwnas evaluate measures it on the scenes it was trained on
-    stamp.scene_size = std::stoi(file_.options.at("--scene-size"));
-    stamp.scene_labels = file_.options.at("--scene-labels");
+    stamp.scene_size = data_.train_set.width;
+    stamp.scene_labels = std::string(scene_labels_name(data_.scene_labels));
   }
   return WeightsFile{stamp, network->named_state()};
 }

@@ -89,8 +89,9 @@ class OpenedSupernet {
   /// The training images each subnet is recalibrated on: --calibration-images, or the
   /// supernet's training images when fewer.
   std::int64_t calibration_images() const { return measure_.calibration_images; }
-  /// A scene cache file found corrupt and generated again when the scenes were read, else "".
-  const std::string& cache_note() const { return data_.cache_note; }
+  /// The images it is measured and recalibrated on (a scene supernet's: its scenes, their
+  /// canvas size as train_set.width, its labels, and the cache note).
+  const SupernetData& data() const { return data_; }
 
   /// Throws calibrated_subnet's UserErrors for `subnet` without measuring it (a network of
   /// views of the bank is built and dropped), so that a list of models is refused before
@@ -111,7 +112,7 @@ class OpenedSupernet {
   std::unique_ptr<space::Space> space_;
   std::vector<std::string> space_files_;
   void check_of_space(const graph::Graph& subnet) const;
-  void open_scenes(const SupernetEvalOptions& options, const std::string& validation_key);
+  SupernetData scene_data(const SupernetEvalOptions& options, const std::string& validation_key) const;
   WeightBank bank_{nullptr};
   SupernetData data_;
   MeasureOptions measure_;
