@@ -248,6 +248,56 @@ TEST(SubnetGenomes, LargestAndSmallestTakeOneBlockKind) {
   EXPECT_EQ(seen, (std::set<std::string>{"fused_ibn", "ibn"}));
 }
 
+// Progressive shrinking frees one group of dimensions a phase: kernel and resolution, depth,
+// expansion, channels, the rest (SE and block type).
+TEST(SubnetGenomes, ProgressiveShrinkingFreesOneGroupAPhase) {
+  const auto space = fmnist_space();
+  const std::vector<std::int32_t> phases = shrinking_phases(*space);
+  EXPECT_EQ(shrinking_phase_count(phases), 5);
+  const auto& genes = space->genes();
+  const auto phase_of = [&](std::string_view name) {
+    for (std::size_t i = 0; i < genes.size(); ++i)
+      if (genes[i].name == name) return phases[i];
+    ADD_FAILURE() << "no gene " << name;
+    return -1;
+  };
+  EXPECT_EQ(phase_of("resolution"), 1);
+  EXPECT_EQ(phase_of("stage2.layer1.kernel"), 1);
+  EXPECT_EQ(phase_of("stage3.depth"), 2);
+  EXPECT_EQ(phase_of("stage3.layer2.expansion"), 3);
+  EXPECT_EQ(phase_of("stage4.channels"), 4);
+  EXPECT_EQ(phase_of("head.features"), 4);
+  EXPECT_EQ(phase_of("stage2.layer1.se"), 5);
+  EXPECT_EQ(phase_of("stage2.layer1.block"), 5);
+  for (std::int32_t phase = 1; phase <= 5; ++phase) EXPECT_NE(std::count(phases.begin(), phases.end(), phase), 0);
+
+  SplitMix rng(3);
+  const space::Genome big = largest_genome(*space, rng);
+  for (std::int32_t phase = 1; phase <= 5; ++phase) {
+    const space::Genome little = phase_genome(*space, big, phases, phase, true, rng);
+    std::vector<std::set<std::uint16_t>> drawn(genes.size());
+    for (int draw = 0; draw < 200; ++draw) {
+      const space::Genome g = phase_genome(*space, big, phases, phase, false, rng);
+      for (std::size_t i = 0; i < genes.size(); ++i) drawn[i].insert(g.genes[i]);
+    }
+    SplitMix ends(0);
+    const space::Genome smallest_of_all = smallest_genome(*space, ends);
+    for (std::size_t i = 0; i < genes.size(); ++i) {
+      // Layers past a stage's depth are canonicalised to 0 once depth is elastic.
+      if (genes[i].name.find(".layer") != std::string::npos && phase >= 2) continue;
+      if (phases[i] == 0 || phases[i] > phase) {
+        EXPECT_EQ(drawn[i], std::set<std::uint16_t>{big.genes[i]}) << genes[i].name << " phase " << phase;
+        EXPECT_EQ(little.genes[i], big.genes[i]) << genes[i].name << " phase " << phase;
+      } else {
+        EXPECT_EQ(drawn[i].size(), genes[i].choices.size()) << genes[i].name << " phase " << phase;
+        if (gene_orders(*space)[i] != GeneOrder::categorical) {
+          EXPECT_EQ(little.genes[i], smallest_of_all.genes[i]) << genes[i].name << " phase " << phase;
+        }
+      }
+    }
+  }
+}
+
 // A tiny sandwich training: the loss falls, the file reads back, a subnet measured through
 // the file scores what the training measured, and its extracted weights load through
 // --init-from into a network with the same outputs.
@@ -308,6 +358,48 @@ TEST(SupernetTraining, LowersTheLossRoundTripsAndExtracts) {
   torch::manual_seed(3);
   const torch::Tensor x = torch::randn({5, 1, 12, 12});
   EXPECT_TRUE(torch::allclose(fine->forward(x).front(), calibrated->forward(x).front(), 1e-5, 1e-6));
+}
+
+// --schedule progressive: the first of the 1 + 5 phases trains the largest alone, the others
+// the largest, the smallest and the random subnets; the file and a resume know the schedule.
+TEST(SupernetTraining, ProgressiveShrinkingTrainsTheLargestAloneFirst) {
+  REQUIRE_FASHION_MNIST();
+  const std::string space_file = std::string(HWNAS_SOURCE_DIR) + "/tests/train/supernet_tiny_space.yaml";
+  const auto space = space::make_space(space_file, {});
+  ASSERT_EQ(shrinking_phase_count(shrinking_phases(*space)), 5);
+  const std::filesystem::path dir = hwnas::testing::scratch_dir();
+  SupernetTrainOptions o;
+  o.train.epochs = 2;
+  o.train.batch = 32;
+  o.train.subset = 0.01;  // 18 steps an epoch, 36 in all: steps 0-5 are phase 0
+  o.train.validation = 500;
+  o.train.threads = 1;
+  o.random_subnets = 1;
+  o.schedule = SupernetSchedule::progressive;
+  o.bank_genomes = 20;
+  o.calibration_images = 64;
+  o.out = (dir / "p.supernet").string();
+  o.space_arg = space_file;
+  o.train.checkpoint = (dir / "p.ckpt").string();
+  const SupernetRun run = train_supernet(*space, o, {});
+  ASSERT_FALSE(run.failed) << run.failure;
+  ASSERT_EQ(run.train_images / 32, 18);
+  EXPECT_EQ(run.subnet_images, 32 * (6 * 1 + 30 * 3));
+  EXPECT_EQ(read_supernet(o.out).options.at("--schedule"), "progressive");
+
+  SupernetTrainOptions sandwich = o;
+  sandwich.schedule = SupernetSchedule::sandwich;
+  sandwich.train.resume = true;
+  try {
+    train_supernet(*space, sandwich, {});
+    ADD_FAILURE() << "resumed a progressive run as a sandwich one";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("p.ckpt: was written by a supernet training with --schedule progressive, not "
+                                         "sandwich; resume with the same options or drop --resume"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(parse_schedule("ofa", "--schedule"), UserError);
 }
 
 // --resume of a supernet training with other options names the option that differs

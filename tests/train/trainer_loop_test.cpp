@@ -92,7 +92,7 @@ TEST(TrainingLoop, AnyLossRunsThroughTheOneLoop) {
   Network net(tiny_classifier(), 1);
   TrainableModel m = trainable(net);
   std::int64_t calls = 0;
-  const BatchLoss loss = [&](std::span<const std::int64_t> positions, std::uint64_t seed) {
+  const BatchLoss loss = [&](std::span<const std::int64_t> positions, std::uint64_t seed, RunStep) {
     ++calls;
     const LabelledBatch b = data.source()(positions, seed);
     return torch::nn::functional::cross_entropy(net->forward(b.images).front().flatten(1), b.labels);

@@ -143,7 +143,8 @@ std::string whole_batches_note(const sn::SupernetRun& r, const std::string& unit
 
 void add_train(CLI::App* parent) {
   struct Args {
-    std::string space, target, task = "classification", optimizer = "sgd", scene_labels = "items";
+    std::string space, target, task = "classification", optimizer = "sgd", scene_labels = "items",
+                schedule = "sandwich";
     std::optional<double> lr;
     sn::SupernetTrainOptions options;
     bool json = false;
@@ -185,6 +186,10 @@ void add_train(CLI::App* parent) {
   add_integer_option(cmd, "--seed", o.seed, 0, UINT64_MAX, "Seed of the bank's weights, subset, order, subnets");
   add_integer_option(cmd, "--random-subnets", args->options.random_subnets, 0, 16,
                      "Random subnets a step besides the largest and the smallest");
+  cmd->add_option("--schedule", args->schedule,
+                  "sandwich (BigNAS: largest, smallest and random subnets every step) or progressive (OFA's "
+                  "progressive shrinking: the largest alone, then kernel, depth, expansion, channels, the rest)")
+      ->default_str("sandwich");
   add_integer_option(cmd, "--calibration-images", args->options.calibration_images, 2, 60'000,
                      "Images recalibrating batch norm of the largest and smallest subnet measured at the end");
   cmd->add_option("--checkpoint", o.checkpoint, "Write a checkpoint after every epoch to this file");
@@ -194,6 +199,7 @@ void add_train(CLI::App* parent) {
     sn::SupernetTrainOptions options = args->options;
     options.train.task = train::parse_task(args->task, "--task");
     options.train.scene_labels = train::parse_scene_labels(args->scene_labels, "--scene-labels");
+    options.schedule = sn::parse_schedule(args->schedule, "--schedule");
     options.train.optimizer = train::default_optimizer(train::parse_optimizer(args->optimizer, "--optimizer"));
     if (args->lr) options.train.optimizer.lr = *args->lr;
     if (options.train.task == train::Task::classification) {
@@ -245,6 +251,7 @@ void add_train(CLI::App* parent) {
       j["train_images"] = r.train_images;
       j["images_trained"] = r.images_trained;  // this session's: whole batches only
       j["random_subnets"] = options.random_subnets;
+      j["schedule"] = sn::schedule_name(options.schedule);
       j["threads"] = r.threads;
       // train_seconds as the file's: every session's; session_seconds this one's.
       j["train_seconds"] = r.train_seconds + resumed_seconds;

@@ -119,7 +119,7 @@ SceneRun train_scenes(const graph::Graph& model, const std::string& model_file, 
   train_batches.augment = options.augment;
   train_batches.pad = std::max(1, m.input.resolution / 12);
   train_batches.draw_index = subset;  // train_set holds scene subset[i] at i, augmented as it
-  const BatchLoss loss = [&](std::span<const std::int64_t> positions, std::uint64_t seed) {
+  const BatchLoss loss = [&](std::span<const std::int64_t> positions, std::uint64_t seed, RunStep) {
     BatchOptions o = train_batches;
     o.seed = seed;
     Batch b = make_batch(train_set, positions, o);

@@ -90,7 +90,8 @@ FitResult fit(TrainableModel& model, std::int64_t train_images, const BatchLoss&
       set_learning_rate(*optimizer, lr);
       optimizer->zero_grad();
       const torch::Tensor loss = batch_loss(
-          positions, derive_seed(options.seed, static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(step)));
+          positions, derive_seed(options.seed, static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(step)),
+          RunStep{epoch * steps + step, steps * options.epochs});
       const double value = loss.item<double>();
       const std::string where = fmt::format("epoch {} step {} (lr {:g})", epoch + 1, step + 1, lr);
       if (std::isnan(first_loss)) first_loss = value;
@@ -133,7 +134,7 @@ FitResult fit(TrainableModel& model, std::int64_t train_images, const BatchLoss&
 FitResult fit_classifier(TrainableModel& model, std::int64_t train_images, const BatchSource& source,
                          const TrainOptions& options, const ModelStamp& stamp, const ProgressCallback& progress) {
   const auto smoothing = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(options.label_smoothing);
-  const BatchLoss loss = [&](std::span<const std::int64_t> positions, std::uint64_t seed) {
+  const BatchLoss loss = [&](std::span<const std::int64_t> positions, std::uint64_t seed, RunStep) {
     const LabelledBatch b = source(positions, seed);
     return torch::nn::functional::cross_entropy(model.logits(b.images), b.labels, smoothing);
   };

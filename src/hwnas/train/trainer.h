@@ -64,10 +64,19 @@ struct FitResult {
   double final_loss = 0;               // mean loss of the last epoch trained in this session
 };
 
+/// Where a step is in the whole run: `step` 0 to steps − 1 over every epoch (epoch ×
+/// steps_per_epoch + step within it), `steps` the run's (epochs × steps_per_epoch).
+struct RunStep {
+  std::int64_t step = 0, steps = 1;
+};
+
 /// The loss of one training batch, a differentiable scalar: the images at `positions`
 /// (indices into the run's training subset), augmented with `seed`, through the model and
-/// the task's loss. The model is in training mode when it is called.
-using BatchLoss = std::function<torch::Tensor(std::span<const std::int64_t> positions, std::uint64_t seed)>;
+/// the task's loss; `at` is the step's place in the run (a schedule of what is trained,
+/// such as the supernet's progressive shrinking, follows it). The model is in training mode
+/// when it is called.
+using BatchLoss =
+    std::function<torch::Tensor(std::span<const std::int64_t> positions, std::uint64_t seed, RunStep at)>;
 
 /// Trains `model` for options.epochs over `train_images` images (>= 2), each step
 /// minimising `loss` of its batch: epoch e visits epoch_order(train_images, seed, e) (sampling.h), step s's

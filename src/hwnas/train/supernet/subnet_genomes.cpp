@@ -95,6 +95,50 @@ space::Genome random_genome(const space::Space& space, SplitMix& rng) {
   return space.canonical(g);
 }
 
+namespace {
+
+// The group of shrinking_phases a gene joins, by the last part of its name.
+std::int32_t shrinking_group(const std::string& name) {
+  const std::string last = name.substr(name.rfind('.') == std::string::npos ? 0 : name.rfind('.') + 1);
+  if (last == "resolution" || last == "kernel") return 1;
+  if (last == "depth") return 2;
+  if (last == "expansion") return 3;
+  if (last == "channels" || last == "channel_multiplier" || last == "features") return 4;
+  return 5;
+}
+
+}  // namespace
+
+std::vector<std::int32_t> shrinking_phases(const space::Space& space) {
+  std::vector<std::int32_t> groups;
+  std::set<std::int32_t> present;
+  for (const space::Gene& gene : space.genes()) {
+    groups.push_back(gene.choices.size() > 1 ? shrinking_group(gene.name) : 0);
+    if (groups.back() > 0) present.insert(groups.back());
+  }
+  // Numbered over the groups present: a space without kernel genes starts with depth.
+  for (std::int32_t& g : groups)
+    if (g > 0) g = static_cast<std::int32_t>(std::distance(present.begin(), present.find(g))) + 1;
+  return groups;
+}
+
+std::int32_t shrinking_phase_count(const std::vector<std::int32_t>& phases) {
+  return phases.empty() ? 0 : *std::max_element(phases.begin(), phases.end());
+}
+
+space::Genome phase_genome(const space::Space& space, const space::Genome& largest,
+                           const std::vector<std::int32_t>& phases, std::int32_t phase, bool smallest, SplitMix& rng) {
+  const std::vector<GeneOrder> orders = gene_orders(space);
+  space::Genome g = largest;
+  for (std::size_t i = 0; i < orders.size(); ++i) {
+    if (phases[i] == 0 || phases[i] > phase) continue;
+    const space::Gene& gene = space.genes()[i];
+    if (!smallest) g.genes[i] = draw(gene, rng);
+    else if (orders[i] != GeneOrder::categorical) g.genes[i] = extreme(gene, orders[i], false, rng);
+  }
+  return space.canonical(g);
+}
+
 std::vector<space::Genome> bank_genomes(const space::Space& space, std::uint64_t seed, std::int32_t random) {
   SplitMix rng(seed);
   const std::vector<GeneOrder> orders = gene_orders(space);

@@ -31,11 +31,16 @@ namespace F = torch::nn::functional;
 
 constexpr std::string_view kStampPrefix = "supernet of ", kStampSuffix = " random subnets a step)";
 
-// The stamp of this run's checkpoints: the space's name and --random-subnets in the model
-// name, its fingerprint as the graph hash, the largest subnet's resolution.
+constexpr std::string_view kProgressive = "progressive shrinking, ";
+
+// The stamp of this run's checkpoints: the space's name, --schedule and --random-subnets in
+// the model name ("supernet of S (N random subnets a step)", "supernet of S (progressive
+// shrinking, N random subnets a step)"), its fingerprint as the graph hash, the largest
+// subnet's resolution.
 ModelStamp supernet_stamp(const space::Space& space, const SupernetTrainOptions& o) {
   SplitMix probe(0);
-  ModelStamp stamp{fmt::format("{}{} ({}{}", kStampPrefix, space.name(), o.random_subnets, kStampSuffix),
+  const std::string_view schedule = o.schedule == SupernetSchedule::progressive ? kProgressive : "";
+  ModelStamp stamp{fmt::format("{}{} ({}{}{}", kStampPrefix, space.name(), schedule, o.random_subnets, kStampSuffix),
                    space::fingerprint(space), std::string(task_name(o.train.task)),
                    input_shape(space.decode(largest_genome(space, probe))).resolution};
   if (o.train.task != Task::classification) {
@@ -82,8 +87,12 @@ void check_supernet_checkpoint(const space::Space& space, const SupernetTrainOpt
   if (was.graph_hash != now.graph_hash || was_space != space.name())
     differs = fmt::format("the space '{}' (fingerprint {}), not '{}' ({})", was_space, was.graph_hash, space.name(),
                           now.graph_hash);
+  else if (const bool progressive = was_subnets.starts_with(kProgressive);
+           progressive != (o.schedule == SupernetSchedule::progressive))
+    differs = fmt::format("--schedule {}, not {}", progressive ? "progressive" : "sandwich", schedule_name(o.schedule));
   else if (was.model != now.model)
-    differs = fmt::format("--random-subnets {}, not {}", was_subnets, o.random_subnets);
+    differs = fmt::format("--random-subnets {}, not {}",
+                          progressive ? was_subnets.substr(kProgressive.size()) : was_subnets, o.random_subnets);
   else if (was.task != now.task)
     differs = fmt::format("--task {}, not {}", was.task, now.task);
   else if (was.scene_size != now.scene_size || was.scene_labels != now.scene_labels)
@@ -191,14 +200,24 @@ struct Sandwich {
   const SupernetData& data;
   const SupernetTrainOptions& options;
   std::int64_t* subnet_images;
+  std::vector<std::int32_t> phases = shrinking_phases(space);  // --schedule progressive
+  std::int32_t phase_count = shrinking_phase_count(phases);
 
-  torch::Tensor operator()(std::span<const std::int64_t> positions, std::uint64_t seed) const {
+  torch::Tensor operator()(std::span<const std::int64_t> positions, std::uint64_t seed, RunStep at) const {
     std::vector<std::int64_t> chosen(positions.size());
     for (std::size_t i = 0; i < positions.size(); ++i)
       chosen[i] = data.training[static_cast<std::size_t>(positions[i])];
     SplitMix rng(seed, 1);
-    std::vector<space::Genome> genomes = {largest_genome(space, rng), smallest_genome(space, rng)};
-    for (std::int32_t i = 0; i < options.random_subnets; ++i) genomes.push_back(random_genome(space, rng));
+    std::vector<space::Genome> genomes = {largest_genome(space, rng)};
+    if (options.schedule == SupernetSchedule::sandwich) {
+      genomes.push_back(smallest_genome(space, rng));
+      for (std::int32_t i = 0; i < options.random_subnets; ++i) genomes.push_back(random_genome(space, rng));
+    } else if (const std::int32_t phase = static_cast<std::int32_t>(at.step * (phase_count + 1) / at.steps);
+               phase > 0) {
+      genomes.push_back(phase_genome(space, genomes[0], phases, phase, true, rng));
+      for (std::int32_t i = 0; i < options.random_subnets; ++i)
+        genomes.push_back(phase_genome(space, genomes[0], phases, phase, false, rng));
+    }
     std::map<std::int32_t, Batch> batches;  // by resolution
     torch::Tensor total;
     Teacher teacher;
@@ -251,6 +270,18 @@ struct Sandwich {
 
 }  // namespace
 
+std::string_view schedule_name(SupernetSchedule schedule) {
+  return schedule == SupernetSchedule::progressive ? "progressive" : "sandwich";
+}
+
+SupernetSchedule parse_schedule(std::string_view text, std::string_view option) {
+  if (text == "sandwich") return SupernetSchedule::sandwich;
+  if (text == "progressive") return SupernetSchedule::progressive;
+  throw UserError(fmt::format("{} '{}' is not a schedule: give sandwich (BigNAS) or progressive (OFA's progressive "
+                              "shrinking)",
+                              option, text));
+}
+
 SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions& options,
                            const ProgressCallback& progress) {
   check_options(space, options);
@@ -295,6 +326,7 @@ SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions
   file.target = options.target;
   file.options = run_identity(options.train);
   file.options["--random-subnets"] = std::to_string(options.random_subnets);
+  file.options["--schedule"] = std::string(schedule_name(options.schedule));
   if (options.train.task != Task::classification)  // what eval measures on
     file.options["--test-scenes"] = std::to_string(options.train.test_scenes);
   file.validation = options.train.validation;

@@ -13,8 +13,15 @@
 // epoch, docs/supernet.md "Measured"), so one backward pass accumulates every subnet's
 // gradients in the bank (weight_bank.h) and one optimiser step updates it. Largest and
 // smallest: subnet_genomes.h (one block kind for all block genes, drawn per step). The subnets of
-// step s of epoch e are drawn from SplitMix(derive_seed(seed, e, s), 1). OFA's progressive
-// shrinking (Cai et al., ICLR 2020) is not done.
+// step s of epoch e are drawn from SplitMix(derive_seed(seed, e, s), 1).
+//
+// Or OFA's progressive shrinking (Cai et al., ICLR 2020, §3.2; --schedule progressive): the
+// run's steps are cut into 1 + P equal phases (P = shrinking_phase_count, subnet_genomes.h:
+// 5 on mobilenet-cls); phase 0 trains the largest subnet alone on the labels, phase p the
+// largest, the smallest and `random_subnets` random subnets of phase p (phase_genome: the
+// dimensions elastic by then drawn, the others at the largest's), distilled from the
+// largest as above. OFA distils from a separately trained, frozen full network and samples
+// one subnet a step; here the teacher is the largest trained in place, as in the sandwich.
 //
 // Everything else is trainer.h's fit(): SGD with Nesterov momentum (or AdamW), no weight
 // decay on 1-D tensors, warm-up and cosine schedule, seeded order and augmentation, the
@@ -23,11 +30,18 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "hwnas/space/space.h"
 #include "hwnas/train/train_options.h"
 
 namespace hwnas::train::supernet {
+
+/// Which subnets each step trains (see above).
+enum class SupernetSchedule : std::uint8_t { sandwich, progressive };
+std::string_view schedule_name(SupernetSchedule schedule);
+/// "sandwich" or "progressive"; UserError naming `option` and the choices otherwise.
+SupernetSchedule parse_schedule(std::string_view text, std::string_view option);
 
 struct SupernetTrainOptions {
   TrainOptions train;                 // task; epochs, batch, optimizer, subset, validation (classification;
@@ -35,6 +49,7 @@ struct SupernetTrainOptions {
                                       // scene_labels (detection, segmentation), threads, seed, data (the scene
                                       // cache for those), checkpoint, resume; save and init_from unused
   std::int32_t random_subnets = 2;    // random subnets per step besides the largest and the smallest, 0 to 16
+  SupernetSchedule schedule = SupernetSchedule::sandwich;
   std::int32_t bank_genomes = 300;    // random genomes sizing the bank besides the largest ones
   std::string out;                    // the supernet file (supernet_file.h)
   std::string space_arg;              // as make_space took it (stored in the file)
@@ -73,7 +88,7 @@ struct SupernetRun {
 /// such a network ("space 'S' cannot be trained for detection on the scenes (...)"), scene
 /// knobs as hwnas train refuses them, --out or --checkpoint paths that cannot be written
 /// (or are each other, or in the dataset directory), a missing dataset, a checkpoint that
-/// cannot be resumed (one of another space, --random-subnets, task or scenes says which:
+/// cannot be resumed (one of another space, --random-subnets, --schedule, task or scenes says which:
 /// "C: was written by a supernet training with --random-subnets 1, not 2; resume with the
 /// same options or drop --resume"; the training options as check_resumable,
 /// checkpoint.h). A diverging run is returned failed and writes no supernet file.
