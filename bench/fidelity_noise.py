@@ -30,9 +30,15 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fidelity_rank import fail, fidelity_values, kendall_tau_b  # noqa: E402
+from fidelity_rank import fidelity_values, kendall_tau_b  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def fail(message):
+    """Bad input: one line on stderr, exit 2."""
+    print(f"fidelity_noise: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 def suffix(fidelity):
@@ -78,7 +84,7 @@ def main():
     for text, what in ((a.low, "--low"), (a.high, "--high")):
         if "seed" in text:
             fail(f"{what} {text}: give the fidelity without seed= (seed 0 and --seed-b are both read)")
-        fidelity_values(text, what)  # known keys and values, else exit 2
+        fidelity_values(text, what, fail)  # known keys and values, else exit 2
     if not os.path.isdir(a.dir):
         fail(f"--dir {a.dir}: no such directory; give bench/fidelity_rank.py's --dir")
 

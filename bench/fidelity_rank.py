@@ -92,11 +92,12 @@ def fidelity_args(text):
     return [word for key, value in key_values(text, "fidelity").items() for word in ("--" + key, value)]
 
 
-def fidelity_values(text, what):
-    """--low or --high checked (known keys, each in hwnas train's range; exits 2 naming it)
-    and as compared: {key: value}, numbers as numbers, hwnas train's defaults filled in."""
+def fidelity_values(text, what, fail_with=None):
+    """--low or --high checked (known keys, each in hwnas train's range; exits 2 naming it,
+    by `fail_with` when given, else this script's fail) and as compared: {key: value},
+    numbers as numbers, hwnas train's defaults filled in."""
     values = dict(TRAIN_DEFAULTS)
-    for key, value in key_values(text, what, FIDELITY_KEYS, fail).items():
+    for key, value in key_values(text, what, FIDELITY_KEYS, fail_with or fail).items():
         try:
             values[key] = float(value)
         except ValueError:

@@ -3,7 +3,8 @@
 the options asked (and, for families.py, the same space file and target description), and
 exit 2 with one line otherwise; the same for a damaged kept file and for bad options,
 which both check before anything runs or is written. Against a fake hwnas (written here:
-no search, no training), in temporary directories:
+no search, no training), in temporary directories. bench/fidelity_noise.py's taus and
+attenuation ceiling by hand, and its bad input:
 
   /usr/bin/python3 bench/kept_steps_test.py [-v]
 """
@@ -464,6 +465,64 @@ class FidelityRank(FakeHwnas):
                 self.assert_refused(result, "fidelity_rank: " + said)
                 self.assertEqual(result[3], [])
                 self.assertFalse(os.path.exists(self.dir))
+
+
+class FidelityNoise(unittest.TestCase):
+    """bench/fidelity_noise.py reads kept trainings (nothing trained): hand-computed taus and
+    ceiling on four candidates; bad options and directories are one line, exit 2."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def keep(self, fidelity, accuracies):
+        for i, top1 in enumerate(accuracies):
+            with open(os.path.join(self.dir, f"{i:03}-0-1-{fidelity}.json"), "w") as f:
+                json.dump({"status": "ok", "threads": 1, "metrics": {"top1": top1 / 100}}, f)
+
+    def run_script(self, *args):
+        r = subprocess.run([sys.executable, os.path.join(BENCH, "fidelity_noise.py"), "--dir", self.dir, *args],
+                           capture_output=True, text=True)
+        return r.returncode, r.stdout, r.stderr
+
+    def test_taus_and_the_attenuation_ceiling_by_hand(self):
+        # L' swaps the first two of L and H' the last two of H: each 5 concordant pairs of 6,
+        # tau (5 - 1) / 6 = 0.667, r = sin(pi/3) = 0.866; the ceiling sqrt(0.866 * 0.866)
+        # back to tau is 0.667 again. L and H agree: 1.
+        self.keep("epochs1_subset0.1667", [80, 81, 82, 83])
+        self.keep("epochs1_subset0.1667_seed1", [81, 80, 82, 83])
+        self.keep("epochs10_subset1", [90, 91, 92, 93])
+        self.keep("epochs10_subset1_seed1", [90, 91, 93, 92])
+        rc, out, err = self.run_script("--bootstrap", "0")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("4 candidates", out)
+        self.assertIn("tau-b  L vs H   1.000", out)
+        self.assertIn("tau-b  L vs L'  0.667", out)
+        self.assertIn("tau-b  H vs H'  0.667", out)
+        self.assertIn("tau-b L' vs H'  0.333", out)  # one pair discordant each side: (4 - 2) / 6
+        self.assertIn("attenuation ceiling of tau-b low vs one high run: 0.667 (r_LL' 0.866, r_HH' 0.866)", out)
+
+    def test_bad_input_is_one_line_exit_2(self):
+        self.keep("epochs1_subset0.1667", [80, 81])
+        with open(os.path.join(self.dir, "002-0-1-epochs10_subset1.json"), "w") as f:
+            f.write("{cut")
+        for args, said in ((["--low", "epochs=0"], "fidelity_noise: --low 'epochs=0': epochs=0 is not a whole number"),
+                           (["--high", "epochs=10,seed=1"], "give the fidelity without seed="),
+                           (["--seed-b", "0"], "--seed-b 0: give a whole number >= 1"),
+                           (["--dir", os.path.join(self.dir, "none")], "no such directory"),
+                           ([], "002-0-1-epochs10_subset1.json: not JSON")):
+            with self.subTest(args=args):
+                rc, out, err = self.run_script(*args)
+                self.assertEqual(rc, 2, err)
+                self.assertEqual(len(err.strip().splitlines()), 1, err)
+                self.assertIn(said, err)
+        os.remove(os.path.join(self.dir, "002-0-1-epochs10_subset1.json"))
+        rc, out, err = self.run_script()
+        self.assertEqual(rc, 2, err)
+        self.assertIn("0 candidate(s) have ok trainings at all four", err)
 
 
 if __name__ == "__main__":
