@@ -10,7 +10,8 @@ Reads the trainings bench/fidelity_rank.py kept in --dir (nothing is trained): e
 candidate's --low and --high accuracy at training seed 0 and at --seed-b (the files of
 `--low L --high L,seed=1` and `--low H --high H,seed=1` runs), over the candidates that have
 all four. Prints Kendall's tau-b of low against high for each pair of seeds, each fidelity's
-seed-to-seed tau-b (its reliability), a bootstrap interval of the seed-0 tau (candidates
+seed-to-seed tau-b (its reliability) and how far one architecture's accuracy moves with the
+training seed (mean absolute difference, percentage points), a bootstrap interval of the seed-0 tau (candidates
 resampled with replacement, 5th and 95th percentiles), and the attenuation ceiling: the tau
 that a low fidelity whose noise-free ranking equalled the high fidelity's noise-free ranking
 would be expected to reach against one high-fidelity run. The ceiling is Spearman's
@@ -101,6 +102,10 @@ def main():
           f"(L, H: seed 0; L', H': seed {a.seed_b})")
     for pair, t in tau.items():
         print(f"tau-b {pair[0]:>2} vs {pair[1]:<2} {t:6.3f}")
+    for a_name, b_name, fidelity in (("L", "L'", a.low), ("H", "H'", a.high)):
+        differences = [abs(x - y) for x, y in zip(col[a_name], col[b_name])]
+        print(f"{fidelity}: one architecture's top-1 moves by {sum(differences) / len(differences):.2f} pt between "
+              f"training seeds 0 and {a.seed_b} (mean |{a_name} - {b_name}|; largest {max(differences):.2f})")
     mean = [(x + y) / 2 for x, y in zip(col["H"], col["H'"])]
     print(f"tau-b L vs mean of H and H' {kendall_tau_b(col['L'], mean):6.3f}")
     if a.bootstrap:

@@ -504,6 +504,8 @@ class FidelityNoise(unittest.TestCase):
         self.assertIn("tau-b  H vs H'  0.667", out)
         self.assertIn("tau-b L' vs H'  0.333", out)  # one pair discordant each side: (4 - 2) / 6
         self.assertIn("attenuation ceiling of tau-b low vs one high run: 0.667 (r_LL' 0.866, r_HH' 0.866)", out)
+        self.assertIn("epochs=1,subset=0.1667: one architecture's top-1 moves by 0.50 pt between training seeds 0 "
+                      "and 1 (mean |L - L'|; largest 1.00)", out)
 
     def test_bad_input_is_one_line_exit_2(self):
         self.keep("epochs1_subset0.1667", [80, 81])
