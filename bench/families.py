@@ -492,13 +492,22 @@ def final_step(a, seed_dir, seed, family, search):
             print(" ".join(decode))
         elif subprocess.run(decode, capture_output=True, text=True).returncode != 0:
             sys.exit(f"families: {' '.join(decode)} failed")
-        cmd = [a.hwnas, "train", model, "--threads", str(a.threads), "--seed", "0", "--json"]
-        for k, v in key_values(a.final, "--final").items():
-            cmd += ["--" + k, v]
         # One genome's stand-alone training is one run whatever found it (the seed and the
         # threads fix it): kept in DIR/finals and reused by every family and seed.
         kept = os.path.join(a.dir, "finals", f"{genome}.{a.final.replace('=', '').replace(',', '_')}"
                             f"_threads{a.threads}.json")
+        # A checkpoint after every epoch beside it: a final stopped mid-training (the
+        # machine's session ended) continues from its last epoch; its wall and CPU seconds
+        # are then the last session's ("resumed": true). (Before --json, where
+        # legacy_final_options reads flags; --resume last.)
+        checkpoint = kept[:-len(".json")] + ".ckpt"
+        cmd = [a.hwnas, "train", model, "--threads", str(a.threads), "--seed", "0", "--checkpoint", checkpoint,
+               "--json"]
+        for k, v in key_values(a.final, "--final").items():
+            cmd += ["--" + k, v]
+        resumed = os.path.exists(checkpoint)
+        if resumed:
+            cmd.append("--resume")
         if best and os.path.lexists(kept):
             training = read_kept(kept, required=("answer",))
             if "options" in training:
@@ -507,14 +516,19 @@ def final_step(a, seed_dir, seed, family, search):
             else:
                 check_legacy(kept, legacy_final_options(dict(training, best=best)), options)
             return dict({k: v for k, v in training.items() if k != "options"}, best=best, reused=kept)
+        if not a.dry_run:
+            os.makedirs(os.path.dirname(kept), exist_ok=True)  # the checkpoint's directory
         answer, wall, cpu = run(cmd, f"seed {seed}: {family} final training", a.dry_run)
         if answer is None:
             return None
-        result = {"best": best, "command": cmd, "wall_seconds": wall, "cpu_seconds": cpu, "answer": answer}
+        result = {"best": best, "command": cmd, "wall_seconds": wall, "cpu_seconds": cpu, "resumed": resumed,
+                  "answer": answer}
         os.makedirs(os.path.dirname(kept), exist_ok=True)
         with open(kept + ".tmp", "w") as f:
             json.dump({"options": options, **result}, f, indent=1)
         os.replace(kept + ".tmp", kept)
+        if os.path.exists(checkpoint):
+            os.remove(checkpoint)
         return result
 
     # The search's best decides the genome: a kept final of another genome (its search was
