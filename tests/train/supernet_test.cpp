@@ -400,6 +400,65 @@ TEST(SupernetTraining, ProgressiveShrinkingTrainsTheLargestAloneFirst) {
         << e.what();
   }
   EXPECT_THROW(parse_schedule("ofa", "--schedule"), UserError);
+
+  // Fewer steps than phases: refused before training, nothing written (s35 fresh-user finding).
+  SupernetTrainOptions short_run = o;
+  short_run.train.batch = 600;  // one step an epoch, 2 in all, for 6 phases
+  short_run.train.checkpoint.clear();
+  short_run.out = (dir / "short.supernet").string();
+  try {
+    train_supernet(*space, short_run, {});
+    ADD_FAILURE() << "trained 6 phases in 2 steps";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("--schedule progressive trains space 'tiny-supernet' in 6 phases of at least "
+                                         "one step each, and this run has 2 steps (1 an epoch): give more --epochs"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(short_run.out));
+}
+
+// A supernet training stopped after an epoch and resumed ends with the tensors of one that
+// did not stop, though some bank tensors get no gradient in some steps (the block kind not
+// drawn): gradients are set to none each step, so the optimizer skips the same tensors in
+// both (s35 fresh-user finding: zeroed gradients of tensors used before the stop kept
+// taking momentum steps only in the run that did not stop).
+TEST(SupernetTraining, AResumedRunEndsAsAnUninterruptedOne) {
+  REQUIRE_FASHION_MNIST();
+  const std::string space_file = std::string(HWNAS_SOURCE_DIR) + "/tests/train/supernet_tiny_space.yaml";
+  const auto space = space::make_space(space_file, {});
+  const std::filesystem::path dir = hwnas::testing::scratch_dir();
+  for (const SupernetSchedule schedule : {SupernetSchedule::sandwich, SupernetSchedule::progressive}) {
+    SupernetTrainOptions o;
+    o.train.epochs = 3;
+    o.train.batch = 32;
+    o.train.subset = 0.01;
+    o.train.validation = 500;
+    o.train.threads = 1;
+    o.random_subnets = 0;
+    o.schedule = schedule;
+    o.bank_genomes = 20;
+    o.calibration_images = 64;
+    o.space_arg = space_file;
+    o.out = (dir / "whole.supernet").string();
+    ASSERT_FALSE(train_supernet(*space, o, {}).failed);
+    o.out = (dir / "resumed.supernet").string();
+    o.train.checkpoint = (dir / "resumed.ckpt").string();
+    struct Stop {};
+    EXPECT_THROW(train_supernet(*space, o, [](const StepProgress& p) { if (p.epoch == 2 && p.step == 1) throw Stop{}; }),
+                 Stop);
+    o.train.resume = true;
+    const SupernetRun resumed = train_supernet(*space, o, {});
+    ASSERT_FALSE(resumed.failed) << resumed.failure;
+    EXPECT_EQ(resumed.resumed_from_epoch, 2);
+    const NamedTensors whole = read_supernet((dir / "whole.supernet").string()).tensors;
+    const NamedTensors again = read_supernet(o.out).tensors;
+    ASSERT_EQ(whole.size(), again.size());
+    for (std::size_t i = 0; i < whole.size(); ++i)
+      EXPECT_TRUE(torch::equal(whole[i].second, again[i].second))
+          << whole[i].first << " " << schedule_name(schedule);
+    std::filesystem::remove(o.train.checkpoint);
+  }
 }
 
 // --resume of a supernet training with other options names the option that differs

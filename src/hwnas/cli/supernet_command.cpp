@@ -154,7 +154,7 @@ void add_train(CLI::App* parent) {
   o.validation = 5000;
   auto* cmd = parent->add_subcommand(
       "train",
-      "Train a weight-sharing supernet of a space (BigNAS sandwich rule): classifiers on Fashion-MNIST, detectors and "
+      "Train a weight-sharing supernet of a space (BigNAS sandwich rule or OFA progressive shrinking): classifiers on Fashion-MNIST, detectors and "
       "segmenters on the scenes");
   cmd->add_option("SPACE", args->space, "Built-in space name or a space file (.yaml)")->required();
   cmd->add_option("--target", args->target, "Target whose parallelism factor P the space's channels take");
@@ -185,7 +185,8 @@ void add_train(CLI::App* parent) {
   add_threads_option(cmd, o.threads, "torch threads (default: the cores)")->default_str("");
   add_integer_option(cmd, "--seed", o.seed, 0, UINT64_MAX, "Seed of the bank's weights, subset, order, subnets");
   add_integer_option(cmd, "--random-subnets", args->options.random_subnets, 0, 16,
-                     "Random subnets a step besides the largest and the smallest");
+                     "Random subnets a step besides the largest and the smallest (progressive: from its second "
+                     "phase)");
   cmd->add_option("--schedule", args->schedule,
                   "sandwich (BigNAS: largest, smallest and random subnets every step) or progressive (OFA's "
                   "progressive shrinking: the largest alone, then kernel, depth, expansion, channels, the rest)")
@@ -292,9 +293,10 @@ void add_train(CLI::App* parent) {
                                 plural(r.images_trained, unit_of(options.train.task)), r.train_seconds,
                                 epochs > 0 ? r.train_seconds / epochs : 0.0,
                                 whole_batches_note(r, unit_of(options.train.task))));
-    fmt::print("supernet of {} ({}, {} parameters), {}, {}; written to {}\n", space->name(),
-               plural(r.bank_tensors, "tensor"), r.bank_parameters, trained, plural(r.threads, "thread"),
-               printable(options.out));
+    fmt::print("supernet of {} ({}, {} parameters; {}, {} random subnets a step), {}, {}; written to {}\n",
+               space->name(), plural(r.bank_tensors, "tensor"), r.bank_parameters,
+               options.schedule == sn::SupernetSchedule::progressive ? "progressive shrinking" : "sandwich rule",
+               options.random_subnets, trained, plural(r.threads, "thread"), printable(options.out));
     const train::Task task = options.train.task;
     const std::string on = fmt::format("the {} {}", r.measured_images, measured_what(task, !r.validation));
     const std::string baseline =

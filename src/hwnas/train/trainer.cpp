@@ -88,7 +88,14 @@ FitResult fit(TrainableModel& model, std::int64_t train_images, const BatchLoss&
       const std::span<const std::int64_t> positions(order.data() + step * batch, static_cast<std::size_t>(batch));
       const double lr = schedule.lr_at(epoch * steps + step);
       set_learning_rate(*optimizer, lr);
-      optimizer->zero_grad();
+      // Gradients set to none, not to zero (PyTorch's zero_grad(set_to_none=True)): a weight
+      // no gradient reaches in a step (a supernet's weights of subnets not drawn) is skipped
+      // by the optimizer in that step, whether or not it had a gradient earlier in this
+      // process, so a resumed run takes the steps of one that did not stop. (Zeroed, it kept
+      // taking momentum and decay steps only where an earlier step of the process had
+      // given it a gradient.) A network whose weights all get gradients trains the same.
+      for (auto& group : optimizer->param_groups())
+        for (auto& p : group.params()) p.mutable_grad().reset();
       const torch::Tensor loss = batch_loss(
           positions, derive_seed(options.seed, static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(step)),
           RunStep{epoch * steps + step, steps * options.epochs});

@@ -290,6 +290,15 @@ SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions
           ? load_supernet_data(options.train.data_dir, options.train.validation, options.train.subset,
                                options.train.seed)
           : load_supernet_scenes(options.train, progress);
+  // Progressive shrinking needs a step for each phase, or a phase would be skipped unseen.
+  const std::int64_t steps_an_epoch =
+      steps_per_epoch(static_cast<std::int64_t>(data.training.size()), options.train.batch);
+  if (const std::int32_t phases = 1 + shrinking_phase_count(shrinking_phases(space));
+      options.schedule == SupernetSchedule::progressive && steps_an_epoch * options.train.epochs < phases)
+    throw UserError(fmt::format("--schedule progressive trains space '{}' in {} phases of at least one step each, and "
+                                "this run has {} steps ({} an epoch): give more --epochs, a smaller --batch or a "
+                                "larger --subset",
+                                space.name(), phases, steps_an_epoch * options.train.epochs, steps_an_epoch));
   SupernetRun run;
   run.threads = resolve_threads(options.train.threads);
   torch::set_num_threads(run.threads);

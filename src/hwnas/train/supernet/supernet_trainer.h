@@ -16,8 +16,9 @@
 // step s of epoch e are drawn from SplitMix(derive_seed(seed, e, s), 1).
 //
 // Or OFA's progressive shrinking (Cai et al., ICLR 2020, §3.2; --schedule progressive): the
-// run's steps are cut into 1 + P equal phases (P = shrinking_phase_count, subnet_genomes.h:
-// 5 on mobilenet-cls); phase 0 trains the largest subnet alone on the labels, phase p the
+// run's S steps are cut into 1 + P phases (P = shrinking_phase_count, subnet_genomes.h: 5 on
+// mobilenet-cls), step s (0-based over the whole run) in phase ⌊s (1 + P) / S⌋, so phases
+// differ by at most a step; phase 0 trains the largest subnet alone on the labels, phase p the
 // largest, the smallest and `random_subnets` random subnets of phase p (phase_genome: the
 // dimensions elastic by then drawn, the others at the largest's), distilled from the
 // largest as above. OFA distils from a separately trained, frozen full network and samples
@@ -91,7 +92,10 @@ struct SupernetRun {
 /// cannot be resumed (one of another space, --random-subnets, --schedule, task or scenes says which:
 /// "C: was written by a supernet training with --random-subnets 1, not 2; resume with the
 /// same options or drop --resume"; the training options as check_resumable,
-/// checkpoint.h). A diverging run is returned failed and writes no supernet file.
+/// checkpoint.h). After the data is loaded, before training: --schedule progressive with
+/// fewer steps in the run than phases ("--schedule progressive trains space 'S' in 6 phases
+/// of at least one step each, and this run has 2 steps (1 an epoch): give more --epochs,
+/// ..."). A diverging run is returned failed and writes no supernet file.
 SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions& options,
                            const ProgressCallback& progress);
 
