@@ -10,7 +10,8 @@ Reads the trainings bench/fidelity_rank.py kept in --dir (nothing is trained): e
 candidate's --low and --high accuracy at training seed 0 and at --seed-b (the files of
 `--low L --high L,seed=1` and `--low H --high H,seed=1` runs), over the candidates that have
 all four. Prints Kendall's tau-b of low against high for each pair of seeds, each fidelity's
-seed-to-seed tau-b (its reliability) and how far one architecture's accuracy moves with the
+seed-to-seed tau-b (its reliability; also over every candidate trained at both of its seeds,
+which the ceiling uses) and how far one architecture's accuracy moves with the
 training seed (mean absolute difference, percentage points), a bootstrap interval of the seed-0 tau (candidates
 resampled with replacement, 5th and 95th percentiles), and the attenuation ceiling: the tau
 that a low fidelity whose noise-free ranking equalled the high fidelity's noise-free ranking
@@ -120,7 +121,16 @@ def main():
         if draws:
             lo, hi = draws[int(0.05 * (len(draws) - 1))], draws[int(0.95 * (len(draws) - 1))]
             print(f"bootstrap 90% interval of tau-b L vs H ({len(draws)} resamples): {lo:.3f} to {hi:.3f}")
-    reliability_l, reliability_h = to_r(tau[("L", "L'")]), to_r(tau[("H", "H'")])
+    # Each fidelity's reliability over every candidate trained at both of its seeds (the low
+    # fidelity's runs are cheap and may cover more candidates than the high one's).
+    reliability = {}
+    for a_name, b_name in (("L", "L'"), ("H", "H'")):
+        pair = sorted(set(columns[a_name]) & set(columns[b_name]))
+        reliability[a_name] = to_r(kendall_tau_b([columns[a_name][i] for i in pair],
+                                                 [columns[b_name][i] for i in pair]))
+        print(f"tau-b {a_name:>2} vs {b_name:<2} over the {len(pair)} candidates trained at both: "
+              f"{(2 / math.pi) * math.asin(reliability[a_name]):.3f}")
+    reliability_l, reliability_h = reliability["L"], reliability["H"]
     if reliability_l <= 0 or reliability_h <= 0:
         print("attenuation ceiling: undefined (a fidelity's seed-to-seed tau is not positive)")
         return
