@@ -154,6 +154,16 @@ TEST(SupernetCli, BadInputBeforeAnyWorkIsAOneLineErrorAndWritesNothing) {
   expect_bad_input({"supernet", "train", "absent-space.yaml", "--out", out}, "absent-space.yaml");
   expect_bad_input({"supernet", "train", kFmnistSpace, "--out", out}, "no target was given");  // P
   expect_bad_input({"supernet", "train", kSpace, "--out", out, "--random-subnets", "17"}, "--random-subnets");
+  // The schedule: a bad value, a flag of its value's name, a beginning of its name (s35
+  // fresh-user finding 4: "--sched" was taken for "--seed").
+  expect_bad_input({"supernet", "train", kSpace, "--out", out, "--schedule", "ofa"},
+                   "hwnas: --schedule 'ofa' is not a schedule: give sandwich (BigNAS) or progressive (OFA's "
+                   "progressive shrinking)");
+  expect_bad_input({"supernet", "train", kSpace, "--out", out, "--progressive"},
+                   "hwnas: unknown option '--progressive' for 'hwnas supernet train' (did you mean '--schedule "
+                   "progressive'?)");
+  expect_bad_input({"supernet", "train", kSpace, "--out", out, "--sched", "progressive"},
+                   "hwnas: unknown option '--sched' for 'hwnas supernet train' (did you mean '--schedule'?)");
   // A space that is no classifier of Fashion-MNIST: the space is named and the fix is another
   // space, not a model's classes= (s32 fresh-user finding 7); a detection or segmentation
   // space, the --task it is for.

@@ -45,6 +45,13 @@ std::string command_words(const std::vector<CLI::App*>& path) {
 constexpr std::pair<std::string_view, std::string_view> kSynonyms[] = {
     {"--output", "--out"},         {"--output", "--save"},             {"--output-dir", "--out"},
     {"--resolution", "--res"},     {"--resume-from", "--resume"},      {"--subnets", "--random-subnets"}};
+/// Flags other tools (or a guess) use for what one of our options takes as a value.
+struct ValueSynonym {
+  std::string_view theirs, ours, value;
+};
+constexpr ValueSynonym kValueSynonyms[] = {{"--progressive", "--schedule", "progressive"},
+                                           {"--progressive-shrinking", "--schedule", "progressive"},
+                                           {"--sandwich", "--schedule", "sandwich"}};
 
 /// Why `word`, an argument no option or positional took, is there, when the argument
 /// before it in `args` (the command line) says: a flag given a value ("--resume c.ckpt":
@@ -124,10 +131,19 @@ std::string unexpected_argument(CLI::App& app, const std::vector<CLI::App*>& pat
       if (sibling != path.back() && sibling->get_option_no_throw(name) != nullptr)  // 'hwnas supernet eval'
         return fmt::format("{} is an option of '{} {}', not of '{}'", printable(name),
                            command_words({path.begin(), path.end() - 1}), sibling->get_name(), command);
-  // A misspelt option of this command ("--proxies" for "--proxy"): the closest long name.
+  for (const auto& [theirs, ours, value] : kValueSynonyms)
+    if (name == theirs && path.back()->get_option_no_throw(std::string(ours)) != nullptr)
+      return fmt::format("unknown option '{}' for '{}' (did you mean '{} {}'?)", name, command, ours, value);
+  // A misspelt option of this command ("--proxies" for "--proxy"): the one long name it
+  // begins ("--sched" for "--schedule"), else the closest.
   std::vector<std::string> names;
   for (const CLI::Option* o : path.back()->get_options())
     for (const std::string& long_name : o->get_lnames()) names.push_back("--" + long_name);
+  std::vector<std::string> begun;
+  std::copy_if(names.begin(), names.end(), std::back_inserter(begun),
+               [&](const std::string& n) { return n.starts_with(name); });
+  if (name.size() >= 5 && begun.size() == 1)
+    return fmt::format("unknown option '{}' for '{}' (did you mean '{}'?)", printable(name), command, begun.front());
   const std::vector<std::string_view> known(names.begin(), names.end());
   const std::string close = closest_name(name, known);
   return fmt::format("unknown option '{}' for '{}'{}", printable(name), command,
