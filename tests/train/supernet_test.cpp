@@ -445,8 +445,10 @@ TEST(SupernetTraining, AResumedRunEndsAsAnUninterruptedOne) {
     o.out = (dir / "resumed.supernet").string();
     o.train.checkpoint = (dir / "resumed.ckpt").string();
     struct Stop {};
-    EXPECT_THROW(train_supernet(*space, o, [](const StepProgress& p) { if (p.epoch == 2 && p.step == 1) throw Stop{}; }),
-                 Stop);
+    const auto stop_in_epoch_3 = [](const StepProgress& p) {
+      if (p.epoch == 2 && p.step == 1) throw Stop{};
+    };
+    EXPECT_THROW(train_supernet(*space, o, stop_in_epoch_3), Stop);
     o.train.resume = true;
     const SupernetRun resumed = train_supernet(*space, o, {});
     ASSERT_FALSE(resumed.failed) << resumed.failure;

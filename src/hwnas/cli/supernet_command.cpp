@@ -154,8 +154,8 @@ void add_train(CLI::App* parent) {
   o.validation = 5000;
   auto* cmd = parent->add_subcommand(
       "train",
-      "Train a weight-sharing supernet of a space (BigNAS sandwich rule or OFA progressive shrinking): classifiers on Fashion-MNIST, detectors and "
-      "segmenters on the scenes");
+      "Train a weight-sharing supernet of a space (BigNAS sandwich rule or OFA progressive shrinking): classifiers "
+      "on Fashion-MNIST, detectors and segmenters on the scenes");
   cmd->add_option("SPACE", args->space, "Built-in space name or a space file (.yaml)")->required();
   cmd->add_option("--target", args->target, "Target whose parallelism factor P the space's channels take");
   cmd->add_option("--out", args->options.out, "The supernet file to write")->required();
