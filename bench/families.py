@@ -114,6 +114,11 @@ def fail(message):
     sys.exit(2)
 
 
+def file_suffix(text):
+    """A KEY=VALUE list as kept files name it: 'epochs=1,subset=0.1667' -> 'epochs1_subset0.1667'."""
+    return text.replace("=", "").replace(",", "_")
+
+
 def key_values(text, what, keys=None, fail=fail):
     """'epochs=2,subset=0.2' -> {'epochs': '2', 'subset': '0.2'}. With `keys` (the known
     ones), also checks each key is one of them, given once, and its value in hwnas train's
@@ -494,7 +499,7 @@ def final_step(a, seed_dir, seed, family, search):
             sys.exit(f"families: {' '.join(decode)} failed")
         # One genome's stand-alone training is one run whatever found it (the seed and the
         # threads fix it): kept in DIR/finals and reused by every family and seed.
-        kept = os.path.join(a.dir, "finals", f"{genome}.{a.final.replace('=', '').replace(',', '_')}"
+        kept = os.path.join(a.dir, "finals", f"{genome}.{file_suffix(a.final)}"
                             f"_threads{a.threads}.json")
         # A checkpoint after every epoch beside it: a final stopped mid-training (the
         # machine's session ended) continues from its last epoch; its wall and CPU seconds
@@ -523,7 +528,6 @@ def final_step(a, seed_dir, seed, family, search):
             return None
         result = {"best": best, "command": cmd, "wall_seconds": wall, "cpu_seconds": cpu, "resumed": resumed,
                   "answer": answer}
-        os.makedirs(os.path.dirname(kept), exist_ok=True)
         with open(kept + ".tmp", "w") as f:
             json.dump({"options": options, **result}, f, indent=1)
         os.replace(kept + ".tmp", kept)

@@ -32,6 +32,7 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from families import file_suffix  # noqa: E402
 from fidelity_rank import fidelity_values, kendall_tau_b  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -43,16 +44,10 @@ def fail(message):
     sys.exit(2)
 
 
-def suffix(fidelity):
-    """fidelity_rank.py's file name ending of a fidelity: 'epochs=1,subset=0.1667' ->
-    'epochs1_subset0.1667'."""
-    return fidelity.replace(",", "_").replace("=", "")
-
-
 def accuracies(directory, fidelity):
     """{candidate index: test top-1 %} of the ok trainings kept at `fidelity`."""
     found = {}
-    for path in glob.glob(os.path.join(glob.escape(directory), f"[0-9][0-9][0-9]-*-{suffix(fidelity)}.json")):
+    for path in glob.glob(os.path.join(glob.escape(directory), f"[0-9][0-9][0-9]-*-{file_suffix(fidelity)}.json")):
         with open(path) as f:
             try:
                 result = json.load(f)
@@ -126,10 +121,9 @@ def main():
     reliability = {}
     for a_name, b_name in (("L", "L'"), ("H", "H'")):
         pair = sorted(set(columns[a_name]) & set(columns[b_name]))
-        reliability[a_name] = to_r(kendall_tau_b([columns[a_name][i] for i in pair],
-                                                 [columns[b_name][i] for i in pair]))
-        print(f"tau-b {a_name:>2} vs {b_name:<2} over the {len(pair)} candidates trained at both: "
-              f"{(2 / math.pi) * math.asin(reliability[a_name]):.3f}")
+        t = kendall_tau_b([columns[a_name][i] for i in pair], [columns[b_name][i] for i in pair])
+        print(f"tau-b {a_name:>2} vs {b_name:<2} over the {len(pair)} candidates trained at both: {t:.3f}")
+        reliability[a_name] = to_r(t)
     reliability_l, reliability_h = reliability["L"], reliability["H"]
     if reliability_l <= 0 or reliability_h <= 0:
         print("attenuation ceiling: undefined (a fidelity's seed-to-seed tau is not positive)")

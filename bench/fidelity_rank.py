@@ -48,7 +48,7 @@ import sys
 import tempfile
 
 # families.py's checks of KEY=VALUE lists and of kept JSON files (this directory is on sys.path).
-from families import FINAL_KEYS, key_values, read_kept
+from families import FINAL_KEYS, file_suffix, key_values, read_kept
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The keys --low and --high take: hwnas train's options that take a value, but --threads
@@ -211,7 +211,7 @@ def sample_candidates(hwnas, space, target, count, seed, directory):
 
 def result_path(directory, index, candidate, fidelity):
     """Where candidate `index`'s training at `fidelity` ('epochs=1,subset=0.1667') is kept."""
-    return os.path.join(directory, f"{index:03}-{candidate['genome']}-{fidelity.replace(',', '_').replace('=', '')}.json")
+    return os.path.join(directory, f"{index:03}-{candidate['genome']}-{file_suffix(fidelity)}.json")
 
 
 def main():

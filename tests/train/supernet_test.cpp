@@ -53,6 +53,37 @@ space::Genome smallest(const space::Space& space, std::uint64_t seed = 0) {
   return smallest_genome(space, rng);
 }
 
+const std::string kTinySpaceFile = std::string(HWNAS_SOURCE_DIR) + "/tests/train/supernet_tiny_space.yaml";
+
+// A tiny classification supernet training of kTinySpaceFile writing `out`: batch 32, 500
+// training images held out, one thread, a bank sized by 20 random genomes, 64 calibration
+// images; the epochs, the subset and the random subnets a step as given.
+SupernetTrainOptions tiny_options(const std::filesystem::path& out, std::int32_t epochs, double subset,
+                                  std::int32_t random_subnets) {
+  SupernetTrainOptions o;
+  o.train.epochs = epochs;
+  o.train.batch = 32;
+  o.train.subset = subset;
+  o.train.validation = 500;
+  o.train.threads = 1;
+  o.random_subnets = random_subnets;
+  o.bank_genomes = 20;
+  o.calibration_images = 64;
+  o.out = out.string();
+  o.space_arg = kTinySpaceFile;
+  return o;
+}
+
+// The UserError train_supernet throws for `options`, or "no error".
+std::string refusal(const space::Space& space, const SupernetTrainOptions& options) {
+  try {
+    train_supernet(space, options, {});
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 TEST(WeightBank, ViewsShareStorageAndGradientsReachTheBank) {
   const auto space = fmnist_space();
   WeightBank bank = small_bank(*space);
@@ -303,22 +334,11 @@ TEST(SubnetGenomes, ProgressiveShrinkingFreesOneGroupAPhase) {
 // --init-from into a network with the same outputs.
 TEST(SupernetTraining, LowersTheLossRoundTripsAndExtracts) {
   REQUIRE_FASHION_MNIST();
-  const std::string space_file = std::string(HWNAS_SOURCE_DIR) + "/tests/train/supernet_tiny_space.yaml";
-  const auto space = space::make_space(space_file, {});
+  const auto space = space::make_space(kTinySpaceFile, {});
   const std::filesystem::path dir = hwnas::testing::scratch_dir();
-  SupernetTrainOptions o;
-  o.train.epochs = 3;
-  o.train.batch = 32;
-  o.train.subset = 0.01;  // 595 of the 59,500 left: 18 steps an epoch
-  o.train.validation = 500;
-  o.train.threads = 1;
+  SupernetTrainOptions o = tiny_options(dir / "s.supernet", 3, 0.01, 1);  // 595 of the 59,500 left: 18 steps an epoch
   o.train.seed = 4;
   o.train.optimizer.lr = 0.05;
-  o.random_subnets = 1;
-  o.bank_genomes = 20;
-  o.calibration_images = 64;
-  o.out = (dir / "s.supernet").string();
-  o.space_arg = space_file;
   std::vector<double> epoch_loss;
   const SupernetRun run = train_supernet(*space, o, [&](const StepProgress& p) {
     if (p.step == p.steps) epoch_loss.push_back(p.loss);
@@ -364,22 +384,11 @@ TEST(SupernetTraining, LowersTheLossRoundTripsAndExtracts) {
 // the largest, the smallest and the random subnets; the file and a resume know the schedule.
 TEST(SupernetTraining, ProgressiveShrinkingTrainsTheLargestAloneFirst) {
   REQUIRE_FASHION_MNIST();
-  const std::string space_file = std::string(HWNAS_SOURCE_DIR) + "/tests/train/supernet_tiny_space.yaml";
-  const auto space = space::make_space(space_file, {});
+  const auto space = space::make_space(kTinySpaceFile, {});
   ASSERT_EQ(shrinking_phase_count(shrinking_phases(*space)), 5);
   const std::filesystem::path dir = hwnas::testing::scratch_dir();
-  SupernetTrainOptions o;
-  o.train.epochs = 2;
-  o.train.batch = 32;
-  o.train.subset = 0.01;  // 18 steps an epoch, 36 in all: steps 0-5 are phase 0
-  o.train.validation = 500;
-  o.train.threads = 1;
-  o.random_subnets = 1;
+  SupernetTrainOptions o = tiny_options(dir / "p.supernet", 2, 0.01, 1);  // 18 steps an epoch, 36 in all: 0-5 phase 0
   o.schedule = SupernetSchedule::progressive;
-  o.bank_genomes = 20;
-  o.calibration_images = 64;
-  o.out = (dir / "p.supernet").string();
-  o.space_arg = space_file;
   o.train.checkpoint = (dir / "p.ckpt").string();
   const SupernetRun run = train_supernet(*space, o, {});
   ASSERT_FALSE(run.failed) << run.failure;
@@ -390,15 +399,11 @@ TEST(SupernetTraining, ProgressiveShrinkingTrainsTheLargestAloneFirst) {
   SupernetTrainOptions sandwich = o;
   sandwich.schedule = SupernetSchedule::sandwich;
   sandwich.train.resume = true;
-  try {
-    train_supernet(*space, sandwich, {});
-    ADD_FAILURE() << "resumed a progressive run as a sandwich one";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("p.ckpt: was written by a supernet training with --schedule progressive, not "
-                                         "sandwich; resume with the same options or drop --resume"),
-              std::string::npos)
-        << e.what();
-  }
+  const std::string other_schedule = refusal(*space, sandwich);
+  EXPECT_NE(other_schedule.find("p.ckpt: was written by a supernet training with --schedule progressive, not "
+                                "sandwich; resume with the same options or drop --resume"),
+            std::string::npos)
+      << other_schedule;
   EXPECT_THROW(parse_schedule("ofa", "--schedule"), UserError);
 
   // Fewer steps than phases: refused before training, nothing written (s35 fresh-user finding).
@@ -406,15 +411,11 @@ TEST(SupernetTraining, ProgressiveShrinkingTrainsTheLargestAloneFirst) {
   short_run.train.batch = 600;  // one step an epoch, 2 in all, for 6 phases
   short_run.train.checkpoint.clear();
   short_run.out = (dir / "short.supernet").string();
-  try {
-    train_supernet(*space, short_run, {});
-    ADD_FAILURE() << "trained 6 phases in 2 steps";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("--schedule progressive trains space 'tiny-supernet' in 6 phases of at least "
-                                         "one step each, and this run has 2 steps (1 an epoch): give more --epochs"),
-              std::string::npos)
-        << e.what();
-  }
+  const std::string too_short = refusal(*space, short_run);
+  EXPECT_NE(too_short.find("--schedule progressive trains space 'tiny-supernet' in 6 phases of at least one step "
+                           "each, and this run has 2 steps (1 an epoch): give more --epochs"),
+            std::string::npos)
+      << too_short;
   EXPECT_FALSE(std::filesystem::exists(short_run.out));
 }
 
@@ -425,22 +426,11 @@ TEST(SupernetTraining, ProgressiveShrinkingTrainsTheLargestAloneFirst) {
 // taking momentum steps only in the run that did not stop).
 TEST(SupernetTraining, AResumedRunEndsAsAnUninterruptedOne) {
   REQUIRE_FASHION_MNIST();
-  const std::string space_file = std::string(HWNAS_SOURCE_DIR) + "/tests/train/supernet_tiny_space.yaml";
-  const auto space = space::make_space(space_file, {});
+  const auto space = space::make_space(kTinySpaceFile, {});
   const std::filesystem::path dir = hwnas::testing::scratch_dir();
   for (const SupernetSchedule schedule : {SupernetSchedule::sandwich, SupernetSchedule::progressive}) {
-    SupernetTrainOptions o;
-    o.train.epochs = 3;
-    o.train.batch = 32;
-    o.train.subset = 0.01;
-    o.train.validation = 500;
-    o.train.threads = 1;
-    o.random_subnets = 0;
+    SupernetTrainOptions o = tiny_options(dir / "whole.supernet", 3, 0.01, 0);
     o.schedule = schedule;
-    o.bank_genomes = 20;
-    o.calibration_images = 64;
-    o.space_arg = space_file;
-    o.out = (dir / "whole.supernet").string();
     ASSERT_FALSE(train_supernet(*space, o, {}).failed);
     o.out = (dir / "resumed.supernet").string();
     o.train.checkpoint = (dir / "resumed.ckpt").string();
@@ -468,32 +458,13 @@ TEST(SupernetTraining, AResumedRunEndsAsAnUninterruptedOne) {
 // plain model's checkpoint is named as one; the same options resume.
 TEST(SupernetTraining, ResumeWithOtherOptionsNamesWhatDiffers) {
   REQUIRE_FASHION_MNIST();
-  const std::string space_file = std::string(HWNAS_SOURCE_DIR) + "/tests/train/supernet_tiny_space.yaml";
-  const auto space = space::make_space(space_file, {});
+  const auto space = space::make_space(kTinySpaceFile, {});
   const std::filesystem::path dir = hwnas::testing::scratch_dir();
-  SupernetTrainOptions o;
-  o.train.epochs = 1;
-  o.train.batch = 32;
-  o.train.subset = 0.005;
-  o.train.validation = 500;
-  o.train.threads = 1;
-  o.random_subnets = 1;
-  o.bank_genomes = 20;
-  o.calibration_images = 64;
-  o.out = (dir / "s.supernet").string();
-  o.space_arg = space_file;
+  SupernetTrainOptions o = tiny_options(dir / "s.supernet", 1, 0.005, 1);
   o.train.checkpoint = (dir / "s.ckpt").string();
   ASSERT_FALSE(train_supernet(*space, o, {}).failed);
 
   o.train.resume = true;
-  const auto refusal = [&](const space::Space& sp, const SupernetTrainOptions& options) {
-    try {
-      train_supernet(sp, options, {});
-    } catch (const UserError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   SupernetTrainOptions more = o;
   more.random_subnets = 2;
   const std::string subnets = refusal(*space, more);
@@ -612,7 +583,7 @@ TEST(SupernetFile, MovedSpaceIsFoundBesideOrGivenAndCheckedByFingerprint) {
       << missing;
   EXPECT_NE(missing.find("give it with --space FILE"), std::string::npos) << missing;
   EXPECT_EQ(message((dir / "elsewhere.yaml").string()), "no error");
-  const std::string other = std::string(HWNAS_SOURCE_DIR) + "/tests/train/supernet_tiny_space.yaml";
+  const std::string& other = kTinySpaceFile;
   const std::string mismatch = message(other);
   EXPECT_NE(mismatch.find("the space " + other + " is not the one the supernet was trained on (" + f.space),
             std::string::npos)

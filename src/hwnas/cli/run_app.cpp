@@ -41,17 +41,20 @@ std::string command_words(const std::vector<CLI::App*>& path) {
   return words;
 }
 
-/// Other tools' spellings of an option, and ours: suggested when the command has ours.
-constexpr std::pair<std::string_view, std::string_view> kSynonyms[] = {
-    {"--output", "--out"},         {"--output", "--save"},             {"--output-dir", "--out"},
-    {"--resolution", "--res"},     {"--resume-from", "--resume"},      {"--subnets", "--random-subnets"}};
-/// Flags other tools (or a guess) use for what one of our options takes as a value.
-struct ValueSynonym {
+/// Other tools' spellings of an option, and ours (with the value that says the same, for a
+/// flag that is one of our option's values): suggested when the command has ours.
+struct Synonym {
   std::string_view theirs, ours, value;
 };
-constexpr ValueSynonym kValueSynonyms[] = {{"--progressive", "--schedule", "progressive"},
-                                           {"--progressive-shrinking", "--schedule", "progressive"},
-                                           {"--sandwich", "--schedule", "sandwich"}};
+constexpr Synonym kSynonyms[] = {{"--output", "--out", ""},
+                                 {"--output", "--save", ""},
+                                 {"--output-dir", "--out", ""},
+                                 {"--resolution", "--res", ""},
+                                 {"--resume-from", "--resume", ""},
+                                 {"--subnets", "--random-subnets", ""},
+                                 {"--progressive", "--schedule", "progressive"},
+                                 {"--progressive-shrinking", "--schedule", "progressive"},
+                                 {"--sandwich", "--schedule", "sandwich"}};
 
 /// Why `word`, an argument no option or positional took, is there, when the argument
 /// before it in `args` (the command line) says: a flag given a value ("--resume c.ckpt":
@@ -123,17 +126,15 @@ std::string unexpected_argument(CLI::App& app, const std::vector<CLI::App*>& pat
                                                            : "VALUE";
     if (const std::string hint = set_key_hint(name, value, keys->second, command); !hint.empty()) return hint;
   }
-  for (const auto& [theirs, ours] : kSynonyms)
+  for (const auto& [theirs, ours, value] : kSynonyms)
     if (name == theirs && path.back()->get_option_no_throw(std::string(ours)) != nullptr)
-      return fmt::format("unknown option '{}' for '{}' (did you mean '{}'?)", name, command, ours);
+      return fmt::format("unknown option '{}' for '{}' (did you mean '{}{}{}'?)", name, command, ours,
+                         value.empty() ? "" : " ", value);
   if (path.size() >= 2)  // an option of a sibling command, e.g. train's --epochs given to evaluate
     for (const CLI::App* sibling : path[path.size() - 2]->get_subcommands([](const CLI::App*) { return true; }))
       if (sibling != path.back() && sibling->get_option_no_throw(name) != nullptr)  // 'hwnas supernet eval'
         return fmt::format("{} is an option of '{} {}', not of '{}'", printable(name),
                            command_words({path.begin(), path.end() - 1}), sibling->get_name(), command);
-  for (const auto& [theirs, ours, value] : kValueSynonyms)
-    if (name == theirs && path.back()->get_option_no_throw(std::string(ours)) != nullptr)
-      return fmt::format("unknown option '{}' for '{}' (did you mean '{} {}'?)", name, command, ours, value);
   // A misspelt option of this command ("--proxies" for "--proxy"): the one long name it
   // begins ("--sched" for "--schedule"), else the closest.
   std::vector<std::string> names;

@@ -200,8 +200,8 @@ struct Sandwich {
   const SupernetData& data;
   const SupernetTrainOptions& options;
   std::int64_t* subnet_images;
-  std::vector<std::int32_t> phases = shrinking_phases(space);  // --schedule progressive
-  std::int32_t phase_count = shrinking_phase_count(phases);
+  const std::vector<std::int32_t>& phases;  // --schedule progressive: shrinking_phases(space)
+  std::int32_t phase_count;                 // shrinking_phase_count(phases)
 
   torch::Tensor operator()(std::span<const std::int64_t> positions, std::uint64_t seed, RunStep at) const {
     std::vector<std::int64_t> chosen(positions.size());
@@ -293,12 +293,13 @@ SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions
   // Progressive shrinking needs a step for each phase, or a phase would be skipped unseen.
   const std::int64_t steps_an_epoch =
       steps_per_epoch(static_cast<std::int64_t>(data.training.size()), options.train.batch);
-  if (const std::int32_t phases = 1 + shrinking_phase_count(shrinking_phases(space));
-      options.schedule == SupernetSchedule::progressive && steps_an_epoch * options.train.epochs < phases)
+  const std::vector<std::int32_t> phases = shrinking_phases(space);
+  const std::int32_t phase_count = shrinking_phase_count(phases);
+  if (options.schedule == SupernetSchedule::progressive && steps_an_epoch * options.train.epochs < 1 + phase_count)
     throw UserError(fmt::format("--schedule progressive trains space '{}' in {} phases of at least one step each, and "
                                 "this run has {} steps ({} an epoch): give more --epochs, a smaller --batch or a "
                                 "larger --subset",
-                                space.name(), phases, steps_an_epoch * options.train.epochs, steps_an_epoch));
+                                space.name(), 1 + phase_count, steps_an_epoch * options.train.epochs, steps_an_epoch));
   SupernetRun run;
   run.threads = resolve_threads(options.train.threads);
   torch::set_num_threads(run.threads);
@@ -320,8 +321,8 @@ SupernetRun train_supernet(const space::Space& space, const SupernetTrainOptions
   model.load_state = [&bank](const NamedTensors& s, std::string_view source) { bank->load(s, source); };
   const std::string fingerprint = space::fingerprint(space);
   const ModelStamp stamp = supernet_stamp(space, options);
-  const FitResult fit = train::fit(model, run.train_images, Sandwich{space, *bank, data, options, &run.subnet_images},
-                                   options.train, stamp, progress);
+  const Sandwich sandwich{space, *bank, data, options, &run.subnet_images, phases, phase_count};
+  const FitResult fit = train::fit(model, run.train_images, sandwich, options.train, stamp, progress);
   record_fit(fit, run);
   run.resumed_train_seconds = fit.seconds_before;
   run.final_loss = fit.final_loss;
