@@ -131,7 +131,8 @@ int run(const Options& o) {
   ro.batch = o.batch;
   ro.seed = o.seed;
   ro.thin_linear_regions = o.thin_linear_regions;
-  const proxies::ProxyRunner runner(ro);
+  proxies::ProxyRunner runner(ro);
+  runner.read_data();  // a missing dataset is said before any cell is scored
 
   const std::size_t n = order.size(), p = o.proxies.size();
   std::vector<std::vector<proxies::ProxyScore>> scores(p);

@@ -213,7 +213,7 @@ TEST(LossProxies, ScoreAGlobalPoolClassifierAsTheTrainerReadsIt) {
   in.labels = torch::tensor({2, 0}, torch::kLong);
   in.classes = 3;
   for (const char* proxy : {"snip", "grad_norm", "fisher", "grasp"}) {
-    EXPECT_NO_THROW(make_proxy(proxy)->check_graph(pooled, 3)) << proxy;
+    EXPECT_NO_THROW(make_proxy(proxy)->check_graph(pooled, Task::classification, 3)) << proxy;
     const ProxyScore a = make_proxy(proxy)->score(pooled, in, 4), b = make_proxy(proxy)->score(flat, in, 4);
     ASSERT_TRUE(a.defined && b.defined) << proxy << ": " << a.reason << b.reason;
     EXPECT_DOUBLE_EQ(a.value, b.value) << proxy;
@@ -232,7 +232,7 @@ TEST(LossProxies, RefuseWhatTheTrainerRefusesWithItsReason) {
   for (const char* proxy : {"snip", "grad_norm", "fisher", "grasp"}) {
     const std::unique_ptr<Proxy> p = make_proxy(proxy);
     try {
-      p->check_graph(five, 10);
+      p->check_graph(five, Task::classification, 10);
       ADD_FAILURE() << proxy << ": no error";
     } catch (const UserError& e) {
       EXPECT_EQ(std::string(e.what()),
@@ -241,7 +241,7 @@ TEST(LossProxies, RefuseWhatTheTrainerRefusesWithItsReason) {
                             proxy));
     }
     try {
-      p->check_graph(two, 10);
+      p->check_graph(two, Task::classification, 10);
       ADD_FAILURE() << proxy << ": no error";
     } catch (const UserError& e) {
       EXPECT_NE(std::string(e.what()).find("model 'two_outputs' has 2 output nodes; a classifier has one"),
@@ -249,7 +249,7 @@ TEST(LossProxies, RefuseWhatTheTrainerRefusesWithItsReason) {
           << e.what();
     }
     // More class scores than the data's classes are scored (a zoo model's 1,000).
-    EXPECT_NO_THROW(p->check_graph(linear_chain(4, 6, 12, true), 10)) << proxy;
+    EXPECT_NO_THROW(p->check_graph(linear_chain(4, 6, 12, true), Task::classification, 10)) << proxy;
   }
 }
 
@@ -332,7 +332,7 @@ TEST(ProxyRunner, FashionMnistBatchIsFixedBySeed) {
   o.batch = 8;
   o.seed = 2;
   const Graph g = space::load_model(nb201(kConvCell));
-  const ProxyRunner a(o), b(o);
+  ProxyRunner a(o), b(o);
   const ModelScores sa = a.score(g), sb = b.score(g);
   ASSERT_TRUE(sa.scores[0].defined) << sa.scores[0].reason;
   EXPECT_EQ(sa.scores[0].value, sb.scores[0].value);
@@ -350,7 +350,7 @@ TEST(ProxyRunner, LinearRegionsCountOnTheThinCopyOfANasBench201Network) {
   const Graph conv = space::load_model(nb201(kConvCell));
   const Graph pool = space::load_model(
       nb201("|avg_pool_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|"));
-  const ProxyRunner a(o), b(o);
+  ProxyRunner a(o), b(o);
   const ProxyScore sc = a.score(conv).scores[0], sp = a.score(pool).scores[0];
   ASSERT_TRUE(sc.defined && sp.defined) << sc.reason << sp.reason;
   EXPECT_LT(sc.value, 3000);

@@ -22,6 +22,7 @@
 #include "hwnas/train/proxies/proxy_names.h"
 #include "hwnas/train/proxies/proxy_runner.h"
 #include "hwnas/train/data/fashion_mnist.h"
+#include "hwnas/train/data/scene_cache.h"
 #include "hwnas/train/proxies/te_nas_linear_regions.h"
 #include "hwnas/train/train_options.h"
 
@@ -60,10 +61,12 @@ std::vector<std::string> model_lines(const std::string& file) {
 }
 
 /// What a score was computed on, for --json and the text output ("input").
-std::string scored_on_text(proxies::ScoredOn on, std::int32_t batch) {
+std::string scored_on_text(proxies::ScoredOn on, const proxies::ProxyRunOptions& options) {
   switch (on) {
     case proxies::ScoredOn::network: return "none (data-free)";
-    case proxies::ScoredOn::network_batch: return fmt::format("batch of {}", batch);
+    case proxies::ScoredOn::network_batch:
+      return options.task == train::Task::classification ? fmt::format("batch of {}", options.batch)
+                                                         : fmt::format("batch of {} scenes", options.batch);
     case proxies::ScoredOn::thin_copy_crops:
       return fmt::format("thin copy over {} crops of {}x{}", proxies::kTeNasThinInputs, proxies::kTeNasThinCrop,
                          proxies::kTeNasThinCrop);
@@ -72,12 +75,12 @@ std::string scored_on_text(proxies::ScoredOn on, std::int32_t batch) {
 }
 
 nlohmann::ordered_json score_json(const proxies::ProxyScore& s, proxies::ScoredOn on, double seconds,
-                                  std::int32_t batch) {
+                                  const proxies::ProxyRunOptions& options) {
   nlohmann::ordered_json j;
   j["defined"] = s.defined;
   j["value"] = s.defined ? nlohmann::ordered_json(s.value) : nlohmann::ordered_json();
   if (!s.defined) j["reason"] = s.reason;
-  j["input"] = scored_on_text(on, batch);
+  j["input"] = scored_on_text(on, options);
   j["seconds"] = seconds;
   return j;
 }
@@ -89,13 +92,13 @@ nlohmann::ordered_json model_json(const std::string& spec, const graph::Graph& g
   m["name"] = graph.name();
   for (std::size_t p = 0; p < options.proxies.size(); ++p)
     m["scores"][options.proxies[p]] =
-        score_json(result.scores[p], result.scored_on[p], result.seconds[p], options.batch);
+        score_json(result.scores[p], result.scored_on[p], result.seconds[p], options);
   return m;
 }
 
 /// --serve (serve_loop.h): one MODEL per line on stdin, one JSON line per model on stdout
 /// (its scores, or {"model", "error"} for a model it refuses or a blank line), until stdin ends.
-void serve(const proxies::ProxyRunner& runner) {
+void serve(proxies::ProxyRunner& runner) {
   serve_lines(
       std::cin, stdout,
       [&](const std::string& request) {
@@ -107,6 +110,15 @@ void serve(const proxies::ProxyRunner& runner) {
       });
 }
 
+/// Whether `g` looks like a detector or segmenter (several outputs, or one map): a model the
+/// classification batch refuses, whose task the user may have left out.
+bool scene_head(const graph::Graph& g) {
+  const std::vector<graph::NodeId> outputs = g.output_nodes();
+  if (outputs.size() != 1) return true;
+  const graph::Shape& s = g.shape(outputs.front());
+  return s.h * s.w > 1;
+}
+
 }  // namespace
 
 void add_proxy_command(CLI::App& app) {
@@ -115,7 +127,7 @@ void add_proxy_command(CLI::App& app) {
     std::string models_file;
     proxies::ProxyRunOptions options;
     std::int32_t threads = 1;
-    std::string linear_regions = "thin";
+    std::string linear_regions = "thin", task = "classification", scene_labels = "items";
     bool json = false, serve = false;
   };
   auto args = std::make_shared<Args>();
@@ -127,10 +139,20 @@ void add_proxy_command(CLI::App& app) {
     for (const std::string& n : proxies::proxy_names()) known += (known.empty() ? "" : ", ") + n;
     return known;
   }())->required();
+  cmd->add_option("--task", args->task,
+                  "classification (a Fashion-MNIST batch, cross-entropy), detection or segmentation (a batch of "
+                  "scenes; SSD's loss or the per-pixel cross-entropy): the batch and loss of proxies that read data")
+      ->default_str("classification");
   cmd->add_option("--data", args->options.data_dir,
-                  "Fashion-MNIST directory, for proxies that need data (default: Debian's, or "
-                  "$HWNAS_FASHION_MNIST_DIR)");
-  add_integer_option(cmd, "--batch", args->options.batch, 1, 60'000, "Images in the proxies' batch");
+                  "For proxies that read data. classification: Fashion-MNIST directory (default: Debian's, or "
+                  "$HWNAS_FASHION_MNIST_DIR); detection, segmentation: scene cache directory (default: "
+                  "$HWNAS_SCENE_CACHE_DIR or ~/.cache/hwnas/scenes)");
+  add_integer_option(cmd, "--scene-size", args->options.scene_size, 32, 1024,
+                     "detection, segmentation: scene canvas side, pixels");
+  cmd->add_option("--scene-labels", args->scene_labels, "detection, segmentation: items (10 classes) or presence (1)")
+      ->default_str("items");
+  add_integer_option(cmd, "--batch", args->options.batch, 1, 60'000,
+                     "Images in the proxies' batch (scenes: at most the 1,000 reference scenes at 96 pixels)");
   add_integer_option(cmd, "--seed", args->options.seed, 0, UINT64_MAX, "Seed of the weights and of the batch");
   add_threads_option(cmd, args->threads, "torch threads (scores depend on it)");
   cmd->add_option("--linear-regions", args->linear_regions,
@@ -140,9 +162,17 @@ void add_proxy_command(CLI::App& app) {
   cmd->add_flag("--serve", args->serve,
                 "Read one MODEL per line on stdin and answer each with one JSON line (the search's "
                 "accuracy: proxy: keeps one such process)");
-  cmd->callback([args] {
+  cmd->callback([args, cmd] {
     proxies::ProxyRunOptions options = args->options;
     options.proxies = proxy_list(args->proxies);
+    options.task = train::parse_task(args->task, "--task");
+    options.scene_labels = train::parse_scene_labels(args->scene_labels, "--scene-labels");
+    if (options.task == train::Task::classification)
+      for (const char* scene_option : {"--scene-size", "--scene-labels"})
+        if (cmd->count(scene_option) > 0)
+          throw UserError(fmt::format("{} is a knob of the scenes (detection, segmentation); a classification "
+                                      "batch is Fashion-MNIST: drop it, or give --task detection or segmentation",
+                                      scene_option));
     if (args->linear_regions != "thin" && args->linear_regions != "full")
       throw UserError(fmt::format("--linear-regions: '{}' is neither thin nor full; give thin (TE-NAS's thin copy of "
                                   "an nb201 network) or full (the network given, over the batch)",
@@ -161,27 +191,46 @@ void add_proxy_command(CLI::App& app) {
     train::check_threads(args->threads, "--threads");
     torch::set_num_threads(args->threads);
     const auto start = std::chrono::steady_clock::now();
-    std::unique_ptr<proxies::ProxyRunner> runner;
-    try {
-      runner = std::make_unique<proxies::ProxyRunner>(options);
-    } catch (const UserError& e) {
-      if (options.data_dir.empty() || std::string_view(e.what()).find(options.data_dir) == std::string_view::npos)
-        throw;
-      const std::string what = e.what(), prefix = fmt::format("Fashion-MNIST directory {}: ", options.data_dir);
-      throw UserError(
-          fmt::format("--data {}: {}", options.data_dir, what.starts_with(prefix) ? what.substr(prefix.size()) : what));
-    }
+    options.progress = [](const train::StepProgress& p) {
+      if (!p.note.empty()) fmt::print(stderr, "{}\n", p.note);
+    };
+    proxies::ProxyRunner runner(options);
+    // The data, read once every model has passed its checks (a refused model costs no
+    // scenes generated); its errors name --data when that option gave the directory.
+    const auto read_data = [&] {
+      try {
+        runner.read_data();
+      } catch (const UserError& e) {
+        if (options.data_dir.empty() || std::string_view(e.what()).find(options.data_dir) == std::string_view::npos ||
+            std::string_view(e.what()).starts_with("--data"))
+          throw;
+        const std::string what = e.what(), prefix = fmt::format("Fashion-MNIST directory {}: ", options.data_dir);
+        throw UserError(fmt::format("--data {}: {}", options.data_dir,
+                                    what.starts_with(prefix) ? what.substr(prefix.size()) : what));
+      }
+    };
     if (args->serve) {
-      serve(*runner);
+      read_data();
+      serve(runner);
       return;
     }
     std::vector<graph::Graph> graphs;  // every model read before any is scored
     for (const std::string& spec : specs) graphs.push_back(load_model_arg(spec));
-    for (const graph::Graph& g : graphs) runner->check(g);  // from the shapes: refused before any is scored
+    for (const graph::Graph& g : graphs) {  // from the shapes: refused before any is scored
+      try {
+        runner.check(g);
+      } catch (const UserError& e) {
+        if (options.task != train::Task::classification || !scene_head(g)) throw;
+        throw UserError(fmt::format("{}; to score a detector or segmenter on a batch of scenes with its own loss, give "
+                                    "--task detection or --task segmentation",
+                                    e.what()));
+      }
+    }
+    read_data();
     ProgressBar bar("proxy");
     std::vector<proxies::ModelScores> results;
     for (std::size_t i = 0; i < graphs.size(); ++i) {
-      results.push_back(runner->score(graphs[i]));
+      results.push_back(runner.score(graphs[i]));
       bar.update(static_cast<std::int64_t>(i + 1), static_cast<std::int64_t>(graphs.size()));
     }
     bar.finish();
@@ -189,13 +238,20 @@ void add_proxy_command(CLI::App& app) {
     if (args->json) {
       nlohmann::ordered_json doc;
       doc["proxies"] = options.proxies;
+      doc["task"] = train::task_name(options.task);
+      if (options.task != train::Task::classification) {
+        doc["scene_size"] = options.scene_size;
+        doc["scene_labels"] = train::scene_labels_name(options.scene_labels);
+      }
       doc["seed"] = options.seed;
       doc["batch"] = options.batch;
       doc["threads"] = args->threads;
-      // The directory read, the default resolved (Debian's, or $HWNAS_FASHION_MNIST_DIR).
-      const std::string data_dir =
-          options.data_dir.empty() ? train::default_fashion_mnist_dir().string() : options.data_dir;
-      doc["data"] = runner->reads_data() ? nlohmann::ordered_json(data_dir) : nlohmann::ordered_json();
+      // The directory read, the default resolved (Debian's, or $HWNAS_FASHION_MNIST_DIR; the scene cache).
+      const std::string data_dir = !options.data_dir.empty() ? options.data_dir
+                                   : options.task == train::Task::classification
+                                       ? train::default_fashion_mnist_dir().string()
+                                       : train::default_scene_cache_dir().string();
+      doc["data"] = runner.reads_data() ? nlohmann::ordered_json(data_dir) : nlohmann::ordered_json();
       doc["models"] = nlohmann::ordered_json::array();
       for (std::size_t i = 0; i < graphs.size(); ++i)
         doc["models"].push_back(model_json(specs[i], graphs[i], results[i], options));
@@ -208,7 +264,7 @@ void add_proxy_command(CLI::App& app) {
       for (std::size_t p = 0; p < options.proxies.size(); ++p) {
         const proxies::ProxyScore& s = results[i].scores[p];
         const std::string on = results[i].scored_on[p] == proxies::ScoredOn::thin_copy_crops
-                                   ? " (" + scored_on_text(results[i].scored_on[p], options.batch) + ")"
+                                   ? " (" + scored_on_text(results[i].scored_on[p], options) + ")"
                                    : "";
         if (s.defined) fmt::print("  {:<22} {:.6g}{}\n", options.proxies[p], s.value, on);
         else fmt::print("  {:<22} undefined: {}{}\n", options.proxies[p], printable(s.reason), on);

@@ -1,6 +1,8 @@
 // Accuracy from a zero-shot proxy (issue 13 §1; docs/proxies.md, "In a search"):
 // `accuracy: proxy: NAME`, or `accuracy: proxy: {name: NAME, batch, seed, data, threads,
-// reference, timeout_s}`. The search stays torch-free: one long-lived `hwnas-train proxy
+// reference, timeout_s, scene_size, scene_labels}`. The batch and the loss follow the task
+// of the space's head: Fashion-MNIST for a classifier, scenes for a detector or segmenter
+// (scene_labels presence when the head has 2 classes, else items, unless given). The search stays torch-free: one long-lived `hwnas-train proxy
 // --serve` process (beside hwnas) scores each candidate's model file, sent as one line, and
 // answers one JSON line; a failed process is replaced at the next candidate.
 //
@@ -19,6 +21,8 @@
 #include "hwnas/graph/model_file.h"
 #include "hwnas/search/accuracy_source.h"
 #include "hwnas/search/served_program.h"
+#include "hwnas/space/yaml_space.h"
+#include "hwnas/train/scene_plan.h"
 #include "hwnas/train/train_options.h"
 #include "hwnas/train/proxies/proxy_names.h"
 #include "hwnas/train/proxies/proxy_rank.h"
@@ -31,6 +35,9 @@ using train::proxies::ProxyScore;
 
 struct ProxySettings {
   std::string name, data;
+  train::Task task = train::Task::classification;
+  std::int64_t scene_size = 96;
+  train::SceneLabels scene_labels = train::SceneLabels::items;
   std::int64_t batch = 64, threads = 1, reference = 100;
   std::uint64_t seed = 0;
   double timeout_s = 600;
@@ -66,6 +73,9 @@ class ProxyServer {
                                   std::to_string(s.batch), "--seed", std::to_string(s.seed), "--threads",
                                   std::to_string(s.threads)};
     if (!s.data.empty()) a.insert(a.end(), {"--data", s.data});
+    if (s.task != train::Task::classification)
+      a.insert(a.end(), {"--task", std::string(train::task_name(s.task)), "--scene-size", std::to_string(s.scene_size),
+                         "--scene-labels", std::string(train::scene_labels_name(s.scene_labels))});
     return a;
   }
 
@@ -93,8 +103,20 @@ class ProxyAccuracy : public AccuracySource {
   std::vector<ProxyScore> reference_;
 };
 
-ProxySettings read_settings(const ExperimentSection& s) {
+// The task of `space`'s head (classification for a space that is not a YAML space, e.g.
+// nb201), and the scene labels its classes imply (2: presence, background included).
+void head_task(const space::Space& space, ProxySettings& p) {
+  const auto* yaml = dynamic_cast<const space::YamlSpace*>(&space);
+  if (yaml == nullptr) return;
+  const space::HeadDefinition& head = yaml->definition().head;
+  if (head.task == space::Task::classification) return;
+  p.task = head.task == space::Task::detection ? train::Task::detection : train::Task::segmentation;
+  p.scene_labels = head.classes == 2 ? train::SceneLabels::presence : train::SceneLabels::items;
+}
+
+ProxySettings read_settings(const ExperimentSection& s, const space::Space& space) {
   ProxySettings p;
+  head_task(space, p);
   const YAML::Node v = s.get("proxy");
   // An unknown proxy is refused here, not by hwnas-train after it has started.
   const auto check_name = [&](const ExperimentSection& where, std::string_view key) {
@@ -111,7 +133,7 @@ ProxySettings read_settings(const ExperimentSection& s) {
   }
   if (!v.IsMap()) s.fail("proxy", "must be a proxy's name (e.g. synflow) or {name: NAME, batch: N, seed: S, ...}");
   const ExperimentSection m = s.section("proxy");
-  m.only({"name", "batch", "seed", "data", "threads", "reference", "timeout_s"});
+  m.only({"name", "batch", "seed", "data", "threads", "reference", "timeout_s", "scene_size", "scene_labels"});
   p.name = m.text("name", std::nullopt, "the proxy's name, e.g. synflow (hwnas proxy --help lists them)");
   check_name(m, "name");
   p.batch = m.integer("batch", 1, 60'000, p.batch);
@@ -127,13 +149,35 @@ ProxySettings read_settings(const ExperimentSection& s) {
   p.reference = m.integer("reference", 2, 100'000, p.reference);
   p.timeout_s = m.number("timeout_s", 1e-3, 7 * 86400.0, p.timeout_s);
   if (m.has("data")) p.data = fs::absolute(m.path("data")).lexically_normal().string();
+  if (p.task == train::Task::classification) {
+    for (const char* key : {"scene_size", "scene_labels"})
+      if (m.has(key))
+        m.fail(key, fmt::format("is a knob of the scenes; space '{}' is a classification space, scored on "
+                                "Fashion-MNIST: drop it",
+                                space.name()));
+    return p;
+  }
+  p.scene_size = m.integer("scene_size", 32, 1024, p.scene_size);
+  // The batch is drawn from the reference scenes (train/proxies/proxy_data.h).
+  if (const std::int64_t scenes = train::reference_scene_count(static_cast<std::int32_t>(p.scene_size));
+      p.batch > scenes)
+    m.fail("batch", fmt::format("{} is more than the {} reference scenes of a {}-pixel canvas the proxies' batch of "
+                                "scenes is drawn from; give batch: {} or fewer",
+                                p.batch, scenes, p.scene_size, scenes));
+  if (m.has("scene_labels")) {
+    try {
+      p.scene_labels = train::parse_scene_labels(m.text("scene_labels"), "scene_labels");
+    } catch (const UserError& e) {
+      m.fail("scene_labels", e.what());
+    }
+  }
   return p;
 }
 
 }  // namespace
 
 PlannedSource plan_proxy_accuracy(const ExperimentSection& s, const space::Space& space) {
-  const ProxySettings settings = read_settings(s);
+  const ProxySettings settings = read_settings(s, space);
   // The reference sample is distinct genomes: a small space has fewer (s29 fresh-user finding 9).
   if (const std::optional<std::uint64_t> size = space.exact_size();
       size && static_cast<std::uint64_t>(settings.reference) > *size) {

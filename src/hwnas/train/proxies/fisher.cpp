@@ -11,14 +11,14 @@ class Fisher : public Proxy {
  public:
   std::string_view name() const override { return "fisher"; }
   bool needs_data() const override { return true; }
-  void check_graph(const graph::Graph& graph, std::int32_t classes) const override {
-    require_classifier_head(graph, classes, name());
+  void check_graph(const graph::Graph& graph, Task task, std::int32_t classes) const override {
+    require_task_head(graph, task, classes, name());
   }
 
   ProxyScore score(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed) const override {
     const ProxyGuard guard;
     require_batch(input, name());
-    require_classifier_head(graph, input.classes, name());
+    require_task_head(graph, input.task, input.classes, name());
     std::vector<graph::NodeId> layers = nodes_of<graph::Conv2d>(graph);
     const std::vector<graph::NodeId> linears = nodes_of<graph::Linear>(graph);
     layers.insert(layers.end(), linears.begin(), linears.end());
@@ -27,8 +27,7 @@ class Fisher : public Proxy {
     Network network(tapped.graph, seed, torch::MemoryFormat::Contiguous);
     network->train();
     const std::vector<torch::Tensor> outputs = network->forward(input.images);
-    const torch::Tensor logits = as_logits(outputs.front());  // [N,K] (require_classifier_head above)
-    const torch::Tensor loss = cross_entropy(logits, input);
+    const torch::Tensor loss = task_loss(graph, outputs, input, name());  // the graph's outputs come first
     if (!loss.requires_grad()) return ProxyScore{0, false, "no parameter reaches the loss"};
     // A tapped flat value (a linear's) is a view; its base is what the network reads on.
     std::vector<torch::Tensor> activations;

@@ -6,7 +6,8 @@
 // activation after every Conv2d and Linear, times its gradient).
 //
 //   a_l          the output of conv2d or linear node l, [N, C, H, W] (H = W = 1 for linear)
-//   g_l          ∂L/∂a_l, L the batch's mean cross-entropy
+//   g_l          ∂L/∂a_l, L the batch's mean cross-entropy (on scenes, the task's loss:
+//                proxy_support.h task_loss)
 //   fisher       = Σ_l Σ_c ½ · mean_n (Σ_{h,w} a_l[n,c,h,w] · g_l[n,c,h,w])²
 //
 // One forward and backward in training mode, NetworkImpl's initialisation of `seed` (run

@@ -10,8 +10,8 @@ class GradNorm : public Proxy {
  public:
   std::string_view name() const override { return "grad_norm"; }
   bool needs_data() const override { return true; }
-  void check_graph(const graph::Graph& graph, std::int32_t classes) const override {
-    require_classifier_head(graph, classes, name());
+  void check_graph(const graph::Graph& graph, Task task, std::int32_t classes) const override {
+    require_task_head(graph, task, classes, name());
   }
 
   ProxyScore score(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed) const override {

@@ -10,6 +10,8 @@
 // 64 images; here the batch ProxyInput holds), the norm of each layer's whole weight tensor
 // (Frobenius). Weights: NetworkImpl's initialisation of `seed`. Undefined when the sum is
 // not finite or is 0 (no weight reaches the output).
+// On a batch of scenes (ProxyInput::task detection or segmentation) L is that task's training
+// loss instead: SSD's loss or the per-pixel cross-entropy (proxy_support.h task_loss).
 #pragma once
 
 #include <memory>

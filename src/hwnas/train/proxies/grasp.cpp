@@ -10,19 +10,19 @@ class Grasp : public Proxy {
  public:
   std::string_view name() const override { return "grasp"; }
   bool needs_data() const override { return true; }
-  void check_graph(const graph::Graph& graph, std::int32_t classes) const override {
-    require_classifier_head(graph, classes, name());
+  void check_graph(const graph::Graph& graph, Task task, std::int32_t classes) const override {
+    require_task_head(graph, task, classes, name());
   }
 
   ProxyScore score(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed) const override {
     const ProxyGuard guard;
     require_batch(input, name());
-    require_classifier_head(graph, input.classes, name());
+    require_task_head(graph, input.task, input.classes, name());
     Network network(graph, seed);
     network->train();
     std::vector<torch::Tensor> weights;
     for (const auto& [node, w] : conv_linear_weights(*network)) weights.push_back(w);
-    const torch::Tensor loss = cross_entropy(classifier_logits(*network, input.images, input, name()), input);
+    const torch::Tensor loss = task_loss(graph, network->forward(input.images), input, name());
     if (weights.empty() || !loss.requires_grad()) return ProxyScore{0, false, "no weight reaches the loss"};
     const std::vector<torch::Tensor> g = torch::autograd::grad({loss}, weights, {}, true, true, true);
     torch::Tensor product = torch::zeros({}, loss.options());

@@ -5,7 +5,8 @@
 // foresight/pruners/measures/grasp.py, T = 1, one split).
 //
 //   g      = ∂L/∂θ                     (θ: the conv2d and linear weights; L the batch's
-//                                        mean cross-entropy of the first output)
+//                                        mean cross-entropy of the first output; on
+//                                        scenes the task's loss, proxy_support.h task_loss)
 //   Hg     = ∂(gᵀ · stop_gradient(g))/∂θ   (Hessian-gradient product)
 //   grasp  = Σ_θ −θ ⊙ Hg
 //

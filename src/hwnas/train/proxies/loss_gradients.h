@@ -1,6 +1,8 @@
 // The step grad_norm, snip and other loss-based proxies share: one forward and backward
-// pass of the cross-entropy of a batch through the freshly initialised network, in
-// training mode, as the zero-cost-proxies reference runs it (bn=True, net.train()).
+// pass of the task's loss of a batch (a classifier's cross-entropy; on scenes, SSD's loss or
+// the per-pixel cross-entropy: proxy_support.h task_loss) through the freshly initialised
+// network, in training mode, as the zero-cost-proxies reference runs it (bn=True,
+// net.train()).
 #pragma once
 
 #include <torch/torch.h>
@@ -15,9 +17,9 @@
 namespace hwnas::train::proxies {
 
 /// The conv2d and linear weights (graph order, proxy_support.h) of `graph`'s network
-/// initialised with `seed`, with their gradients of the batch's mean cross-entropy. A
-/// weight no gradient reaches has an undefined grad(). Throws require_batch's and
-/// classifier_logits's UserErrors, naming `proxy`.
+/// initialised with `seed`, with their gradients of the batch's task_loss. A weight no
+/// gradient reaches has an undefined grad(). Throws require_batch's and require_task_head's
+/// UserErrors, naming `proxy`.
 std::vector<torch::Tensor> loss_gradients(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed,
                                std::string_view proxy);
 

@@ -5,7 +5,8 @@
 //
 // A proxy scores one network (a NetworkImpl built from the graph with a given seed) on
 // one batch: data-free proxies (synflow, Zen-score, params, MACs) ignore the batch's
-// images; the others use them (and the labels, for the loss-based ones). Higher is better
+// images; the others use them (and the targets, for the loss-based ones: a classifier's
+// labels, or a detector's boxes and a segmenter's masks on a batch of scenes). Higher is better
 // for every proxy as returned here (a proxy whose paper ranks "lower is better", as
 // TE-NAS's NTK condition number, is negated, and the header says so), so a ranking never
 // needs to know which proxy it holds.
@@ -21,17 +22,23 @@
 #include <vector>
 
 #include "hwnas/graph/graph.h"
+#include "hwnas/train/data/image_set.h"
 #include "hwnas/train/proxies/proxy_score.h"
 
 namespace hwnas::train::proxies {
 
-/// What a proxy is given. `images` [N, C, H, W] float32 normalised as the trainer's batches
-/// (C, H, W those of the graph's Input node); `labels` [N] int64 class indices in
-/// [0, classes). Both undefined for a data-free proxy's call (needs_data() false).
+/// What a proxy is given: `images` [N, C, H, W] float32 normalised as the trainer's batches
+/// (C, H, W those of the graph's Input node) and the targets of `task`'s loss. Images and
+/// targets are undefined or empty for a data-free proxy's call (needs_data() false).
 struct ProxyInput {
   torch::Tensor images;
-  torch::Tensor labels;
+  torch::Tensor labels;  // classification: [N] int64 class indices in [0, classes)
+  /// classification: the class count; detection and segmentation: the scenes' object
+  /// classes, background not counted (task_heads.h object_classes: 10 items or 1 presence).
   std::int32_t classes = 0;
+  Task task = Task::classification;
+  std::vector<std::vector<Box>> boxes;  // detection: N lists of truth boxes, pixels of the input
+  torch::Tensor masks;                  // segmentation: [N, H, W] int64, 0 background, c + 1 object class c
 };
 
 class Proxy {
@@ -51,11 +58,13 @@ class Proxy {
   /// Throws UserError naming the proxy and the model when `graph` is a network this proxy
   /// cannot score, read from the graph's inferred shapes alone (no network built, no
   /// forward pass), so that a caller refuses a list of models before scoring any. The
-  /// loss-based proxies (snip, grad_norm, fisher, grasp) need a classifier of at least
-  /// `classes` classes (proxy_support.h, require_classifier_head); the others accept any
-  /// graph here. score() checks the same.
-  virtual void check_graph(const graph::Graph& graph, std::int32_t classes) const {
+  /// loss-based proxies (snip, grad_norm, fisher, grasp) need the head of `task`'s loss for
+  /// `classes` (ProxyInput::classes; proxy_support.h, require_task_head): a classifier of at
+  /// least `classes` classes, an SSD head or a segmenter for the scenes; the others accept
+  /// any graph here. score() checks the same.
+  virtual void check_graph(const graph::Graph& graph, Task task, std::int32_t classes) const {
     static_cast<void>(graph);
+    static_cast<void>(task);
     static_cast<void>(classes);
   }
 };

@@ -10,44 +10,83 @@
 #include "hwnas/train/data/fashion_mnist.h"
 #include "hwnas/train/model_input.h"
 #include "hwnas/train/sampling.h"
+#include "hwnas/train/scene_plan.h"
+#include "hwnas/train/scene_sets.h"
+#include "hwnas/train/tasks/segmentation_task.h"
+#include "hwnas/train/tasks/task_heads.h"
 
 namespace hwnas::train::proxies {
 
-ProxyData::ProxyData(const std::filesystem::path& dir, std::int32_t batch, std::uint64_t seed)
-    : set_(load_fashion_mnist(dir, Split::train)), seed_(seed) {
-  HWNAS_CHECK(batch >= 1 && batch <= set_.size());
-  indices_ = epoch_order(set_.size(), seed, 0);
-  indices_.resize(static_cast<std::size_t>(batch));
+namespace {
+
+// The reference scenes of `options`' canvas, as `hwnas train` reads them (scene_sets.h).
+ImageSet reference_scenes(const ProxyDataOptions& options) {
+  TrainOptions train;
+  train.task = options.task;
+  train.scene_size = options.scene_size;
+  train.scene_labels = options.scene_labels;
+  check_train_options(train);
+  const SceneOptions scenes = scene_options(train);
+  const std::int64_t count = reference_scene_count(options.scene_size);
+  if (options.batch > count)
+    throw UserError(fmt::format("--batch {}: the proxies' batch of scenes is drawn from the {} reference scenes of a "
+                                "{}-pixel canvas; give --batch {} or fewer",
+                                options.batch, count, options.scene_size, count));
+  std::string cache_note;  // a corrupt file is generated again; nothing else to say about it here
+  SceneReader read(scenes, options.dir, cache_note, options.progress);
+  return read.all(Split::train, count);
+}
+
+}  // namespace
+
+ProxyData::ProxyData(const ProxyDataOptions& options)
+    : set_(options.task == Task::classification
+               ? load_fashion_mnist(
+                     options.dir.empty() ? default_fashion_mnist_dir() : std::filesystem::path(options.dir), Split::train)
+               : reference_scenes(options)),
+      task_(options.task),
+      seed_(options.seed) {
+  HWNAS_CHECK(options.batch >= 1 && options.batch <= set_.size());
+  indices_ = epoch_order(set_.size(), options.seed, 0);
+  indices_.resize(static_cast<std::size_t>(options.batch));
   normalisation_ = network_batches(0, 0, set_.pixels);  // the moments, once: 47 million pixels
 }
 
-void ProxyData::check_input(const graph::Graph& graph) const {
+void check_proxy_input(const graph::Graph& graph, Task task) {
   const InputShape in = input_shape(graph);
   if (in.channels != 1 && in.channels != 3)
-    throw UserError(fmt::format("model '{}' takes {}-channel images; the proxies' Fashion-MNIST batch is grey "
+    throw UserError(fmt::format("model '{}' takes {}-channel images; the proxies' {} batch is grey "
                                 "(1 channel, or repeated to 3)",
-                                graph.name(), in.channels));
+                                graph.name(), in.channels, task == Task::classification ? "Fashion-MNIST" : "scene"));
+}
+
+std::int32_t proxy_classes(Task task, SceneLabels labels) {
+  return task == Task::classification ? static_cast<std::int32_t>(kFashionMnistClasses.size()) : object_classes(labels);
 }
 
 ProxyInput ProxyData::input_for(const graph::Graph& graph) const {
-  check_input(graph);
+  check_proxy_input(graph, task_);
   const InputShape in = input_shape(graph);
   BatchOptions options = normalisation_;
   options.resolution = in.resolution;
   options.channels = in.channels;
-  const Batch b = make_batch(set_, indices_, options);
+  Batch b = make_batch(set_, indices_, options);
   ProxyInput input;
-  input.images = torch::from_blob(const_cast<float*>(b.pixels.data()), {b.n, b.channels, b.height, b.width},
-                                  torch::kFloat)
-                     .clone();
-  input.labels = torch::tensor(std::vector<std::int64_t>(b.labels.begin(), b.labels.end()), torch::kLong);
+  input.images = scene_images(b);
+  input.task = task_;
   input.classes = set_.classes;
+  if (task_ == Task::classification)
+    input.labels = torch::tensor(std::vector<std::int64_t>(b.labels.begin(), b.labels.end()), torch::kLong);
+  else if (task_ == Task::detection)
+    input.boxes = std::move(b.boxes);
+  else
+    input.masks = mask_tensor(b);
   return input;
 }
 
 ProxyInput ProxyData::crops(std::int32_t count, std::int32_t size) const {
-  HWNAS_CHECK(count >= 1 && count <= set_.size() && size >= 1 && size <= std::min(set_.height, set_.width) &&
-              set_.channels == 1);
+  HWNAS_CHECK(task_ == Task::classification && count >= 1 && count <= set_.size() && size >= 1 &&
+              size <= std::min(set_.height, set_.width) && set_.channels == 1);
   const std::vector<std::int64_t> order = epoch_order(set_.size(), seed_, 1);
   SplitMix draw(seed_, 0x7e4a5);
   torch::Tensor images = torch::empty({count, 1, size, size}, torch::kFloat);

@@ -9,7 +9,6 @@
 #include <string_view>
 
 #include "hwnas/base/error.h"
-#include "hwnas/train/data/fashion_mnist.h"
 #include "hwnas/train/proxies/proxy_names.h"
 #include "hwnas/train/proxies/te_nas_linear_regions.h"
 
@@ -21,21 +20,24 @@ ProxyRunner::ProxyRunner(const ProxyRunOptions& options) : options_(options) {
     throw UserError(fmt::format("batch {} is out of range [1, 60000]", options_.batch));
   if (const std::string problem = proxy_batch_problem(options_.proxies, options_.batch); !problem.empty())
     throw UserError(fmt::format("batch {}: {}; give a batch of at least {}", options_.batch, problem, kMinProxyBatch));
-  bool needs_data = false;
   for (std::size_t i = 0; i < options_.proxies.size(); ++i) {
     const std::string& name = options_.proxies[i];
     if (std::find(options_.proxies.begin(), options_.proxies.begin() + static_cast<std::ptrdiff_t>(i), name) !=
         options_.proxies.begin() + static_cast<std::ptrdiff_t>(i))
       throw UserError(fmt::format("proxy '{}' is named twice; name each once", name));
     proxies_.push_back(make_proxy(name));
-    needs_data = needs_data || proxies_.back()->needs_data();
+    needs_data_ = needs_data_ || proxies_.back()->needs_data();
   }
-  if (needs_data)
-    data_.emplace(options_.data_dir.empty() ? default_fashion_mnist_dir() : std::filesystem::path(options_.data_dir),
-                  options_.batch, options_.seed);
+}
+
+void ProxyRunner::read_data() {
+  if (!needs_data_ || data_) return;
+  data_.emplace(ProxyDataOptions{options_.task, options_.data_dir, options_.batch, options_.seed, options_.scene_size,
+                                 options_.scene_labels, options_.progress});
   const bool counts_regions = std::find(options_.proxies.begin(), options_.proxies.end(), "te_nas_linear_regions") !=
                               options_.proxies.end();
-  if (options_.thin_linear_regions && counts_regions) thin_crops_ = data_->crops(kTeNasThinInputs, kTeNasThinCrop);
+  if (options_.thin_linear_regions && counts_regions && options_.task == Task::classification)
+    thin_crops_ = data_->crops(kTeNasThinInputs, kTeNasThinCrop);
 }
 
 namespace {
@@ -56,20 +58,24 @@ double process_cpu_seconds() {
 
 std::optional<graph::Graph> ProxyRunner::thin_copy(const Proxy& proxy, const graph::Graph& graph) const {
   // TE-NAS counts linear regions on a thin copy of a NAS-Bench-201 network.
-  return thin_crops_ && proxy.name() == "te_nas_linear_regions" ? te_nas_thin_network(graph) : std::nullopt;
+  return options_.thin_linear_regions && options_.task == Task::classification &&
+                 proxy.name() == "te_nas_linear_regions"
+             ? te_nas_thin_network(graph)
+             : std::nullopt;
 }
 
 void ProxyRunner::check(const graph::Graph& graph) const {
   for (const std::unique_ptr<Proxy>& proxy : proxies_) {
     if (!proxy->needs_data() || thin_copy(*proxy, graph)) continue;  // the thin copy reads its own crops
-    data_->check_input(graph);
-    proxy->check_graph(graph, data_->classes());
+    check_proxy_input(graph, options_.task);
+    proxy->check_graph(graph, options_.task, proxy_classes(options_.task, options_.scene_labels));
   }
 }
 
-ModelScores ProxyRunner::score(const graph::Graph& graph) const {
+ModelScores ProxyRunner::score(const graph::Graph& graph) {
   using Clock = std::chrono::steady_clock;
   check(graph);
+  read_data();
   ModelScores out;
   for (const std::unique_ptr<Proxy>& proxy : proxies_) {
     const Clock::time_point start = Clock::now();

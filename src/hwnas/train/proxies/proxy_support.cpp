@@ -9,6 +9,9 @@
 
 #include "hwnas/base/error.h"
 #include "hwnas/train/model_input.h"
+#include "hwnas/train/tasks/detection_task.h"
+#include "hwnas/train/tasks/segmentation_task.h"
+#include "hwnas/train/tasks/task_heads.h"
 
 namespace hwnas::train::proxies {
 
@@ -40,15 +43,33 @@ void require_classifier_head(const graph::Graph& graph, std::int32_t classes, st
 
 torch::Tensor as_logits(const torch::Tensor& first_output) { return first_output.flatten(1); }
 
-torch::Tensor classifier_logits(NetworkImpl& network, const torch::Tensor& images, const ProxyInput& input,
-                                std::string_view proxy) {
-  require_classifier_head(network.graph(), input.classes, proxy);
-  const torch::Tensor logits = as_logits(network.forward(images).front());
-  HWNAS_CHECK(logits.dim() == 2 && logits.size(0) == images.size(0) && logits.size(1) >= input.classes);
-  return logits;
+void require_task_head(const graph::Graph& graph, Task task, std::int32_t classes, std::string_view proxy) {
+  if (task == Task::classification) return require_classifier_head(graph, classes, proxy);
+  try {
+    if (task == Task::detection)
+      static_cast<void>(ssd_head_layout(graph, classes));
+    else
+      check_segmenter(graph, classes + 1);
+  } catch (const UserError& e) {
+    throw UserError(fmt::format("proxy {} scores {} of the scenes' {} object class{}: {}", proxy,
+                                task == Task::detection ? "SSD detectors" : "segmenters", classes,
+                                classes == 1 ? "" : "es", e.what()));
+  }
 }
 
-torch::Tensor cross_entropy(const torch::Tensor& logits, const ProxyInput& input) {
+torch::Tensor task_loss(const graph::Graph& graph, const std::vector<torch::Tensor>& outputs, const ProxyInput& input,
+                        std::string_view proxy) {
+  require_task_head(graph, input.task, input.classes, proxy);
+  const std::size_t heads = graph.output_nodes().size();
+  HWNAS_CHECK(outputs.size() >= heads && heads >= 1);
+  if (input.task == Task::detection)
+    return ssd_loss(ssd_head_layout(graph, input.classes),
+                    std::vector<torch::Tensor>(outputs.begin(), outputs.begin() + static_cast<std::ptrdiff_t>(heads)),
+                    input.boxes)
+        .total;
+  if (input.task == Task::segmentation) return segmentation_loss(outputs.front(), input.masks);
+  const torch::Tensor logits = as_logits(outputs.front());
+  HWNAS_CHECK(logits.dim() == 2 && logits.size(0) == input.images.size(0) && logits.size(1) >= input.classes);
   return torch::nn::functional::cross_entropy(logits, input.labels);
 }
 
@@ -86,9 +107,17 @@ ProxyGuard::~ProxyGuard() {
 void require_batch(const ProxyInput& input, std::string_view proxy) {
   if (!input.images.defined() || input.images.dim() != 4 || input.images.size(0) == 0)
     throw UserError(fmt::format("proxy {} needs a batch of images; it was given none", proxy));
-  if (!input.labels.defined() || input.labels.dim() != 1 || input.labels.size(0) != input.images.size(0) ||
-      input.classes <= 0)
-    throw UserError(fmt::format("proxy {} needs one label per image and a class count", proxy));
+  const std::int64_t n = input.images.size(0);
+  const bool targets = input.task == Task::classification
+                           ? input.labels.defined() && input.labels.dim() == 1 && input.labels.size(0) == n
+                       : input.task == Task::detection
+                           ? static_cast<std::int64_t>(input.boxes.size()) == n
+                           : input.masks.defined() && input.masks.dim() == 3 && input.masks.size(0) == n;
+  if (!targets || input.classes <= 0)
+    throw UserError(fmt::format("proxy {} needs one {} per image and a class count", proxy,
+                                input.task == Task::classification ? "label"
+                                : input.task == Task::detection    ? "list of boxes"
+                                                                   : "mask"));
 }
 
 }  // namespace hwnas::train::proxies

@@ -35,14 +35,22 @@ void require_classifier_head(const graph::Graph& graph, std::int32_t classes, st
 /// (trainer.h, trainable), so a global pool's [N,K,1,1] serves as a linear's [N,K].
 torch::Tensor as_logits(const torch::Tensor& first_output);
 
-/// The logits [N, K] (as_logits) of `network` on `images`, its graph first checked by
-/// require_classifier_head for `input.classes` (UserError naming `proxy`).
-torch::Tensor classifier_logits(NetworkImpl& network, const torch::Tensor& images, const ProxyInput& input,
-                                std::string_view proxy);
+/// require_classifier_head for classification; for detection, UserError unless `graph` has
+/// an SSD head for `classes` object classes (task_heads.h ssd_head_layout), for
+/// segmentation unless it is a segmenter of classes + 1 (check_segmenter); the message
+/// names the proxy, then the head's own reason with the model, the node and the fix.
+void require_task_head(const graph::Graph& graph, Task task, std::int32_t classes, std::string_view proxy);
 
-/// Cross-entropy of `logits` against input.labels, mean over the batch (PyTorch's
-/// F.cross_entropy, the reference's loss_fn).
-torch::Tensor cross_entropy(const torch::Tensor& logits, const ProxyInput& input);
+/// The training loss of `input.task` on `outputs` (forward()'s first outputs of `graph`'s
+/// network, one per Output node of `graph`, in graph order; more, e.g. tapped values, are
+/// ignored) against the batch's targets, as `hwnas train` computes it without label
+/// smoothing: classification, the mean cross-entropy of as_logits(outputs[0]) (all its K
+/// scores) against input.labels (PyTorch's
+/// F.cross_entropy, the zero-cost-proxies reference's loss_fn); detection, SSD's loss
+/// (tasks/detection_task.h ssd_loss, total); segmentation, the per-pixel cross-entropy
+/// (tasks/segmentation_task.h segmentation_loss). require_task_head's UserError first.
+torch::Tensor task_loss(const graph::Graph& graph, const std::vector<torch::Tensor>& outputs, const ProxyInput& input,
+                        std::string_view proxy);
 
 /// `value` as a score: defined when finite and, unless `zero_is_defined`, non-zero (a sum
 /// of gradients that is exactly 0 means no weight reaches the output: every path from
@@ -68,7 +76,8 @@ class ProxyGuard {
 };
 
 /// Throws UserError "proxy NAME needs a batch of images; it was given none" when a
-/// data-dependent proxy is called without one, or its labels disagree with its images.
+/// data-dependent proxy is called without one, or its targets (labels, boxes or masks, as
+/// input.task has them) disagree with its images.
 void require_batch(const ProxyInput& input, std::string_view proxy);
 
 }  // namespace hwnas::train::proxies

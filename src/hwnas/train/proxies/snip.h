@@ -10,6 +10,8 @@
 // same number). Network in training mode (batch-norm statistics of the batch; bn=True),
 // mean cross-entropy of the batch's labels. Weights: NetworkImpl's initialisation of
 // `seed`. Undefined when the sum is not finite or is 0 (no weight reaches the output).
+// On a batch of scenes (ProxyInput::task detection or segmentation) L is that task's training
+// loss instead: SSD's loss or the per-pixel cross-entropy (proxy_support.h task_loss).
 #pragma once
 
 #include <memory>
