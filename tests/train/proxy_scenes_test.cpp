@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "hwnas/base/error.h"
@@ -208,6 +210,70 @@ TEST(SceneProxyCli, ErrorPaths) {
                    "--data /nonexistent/cache: no such directory");
 }
 
+// The fresh-user findings of session 36: which task or labels a refused model fits; a
+// non-square model scored by the data-free proxies and refused by the others in one line;
+// --linear-regions refused on scenes; a scene cache that is Fashion-MNIST's directory.
+TEST(SceneProxyCli, RefusalsNameTheTaskOrLabelsTheModelFits) {
+  REQUIRE_FASHION_MNIST();
+  const std::string presence_detector = "ssdlite_mobilenet_v2:width=0.25,res=32,in_ch=1,classes=2";
+  expect_bad_input({"proxy", kSegmenter, "--proxy", "snip", "--task", "detection", "--scene-size", "32"},
+                   "it is a segmenter: give --task segmentation");
+  expect_bad_input({"proxy", presence_detector, "--proxy", "snip", "--task", "detection", "--scene-size", "32"},
+                   "its classes fit the scenes' presence labels: give --scene-labels presence");
+  expect_bad_input({"proxy", presence_detector, "--proxy", "snip", "--task", "segmentation", "--scene-size", "32"},
+                   "it is a detector: give --task detection --scene-labels presence");
+  expect_bad_input({"proxy", std::string("ssdlite_mobilenet_v2:width=0.25,res=32,in_ch=2,classes=11"), "--proxy",
+                    "naswot", "--task", "detection", "--scene-size", "32"},
+                   "takes 2-channel images; the proxies' scene batch is grey (1 channel, or repeated to 3): give the "
+                   "model a 1- or 3-channel input (e.g. in_ch=1 for a zoo model)");
+  expect_bad_input({"proxy", kDetector, "--proxy", "naswot", "--task", "detection", "--linear-regions", "thin"},
+                   "drop --linear-regions, or --task");
+}
+
+TEST(SceneProxyCli, ANonSquareModelIsScoredByDataFreeProxiesOnly) {
+  REQUIRE_FASHION_MNIST();
+  const std::string model = testing::write_temp(
+      "proxy_non_square.yaml",
+      "name: ns\ninput: [1, 32, 64]\nlayers:\n  - {op: conv, out: 8, kernel: 3, stride: 2}\n  - {op: global_pool}\n"
+      "  - {op: linear, out: 10}\n");
+  const std::vector<std::string> args = {"proxy", model, "--proxy", "synflow,zen,params,macs", "--json"};
+  const testing::Result r = testing::hwnas(args);
+  ASSERT_EQ(r.status, 0) << testing::describe(args, r);
+  for (const auto& [name, s] : nlohmann::json::parse(r.out)["models"][0]["scores"].items())
+    EXPECT_TRUE(s["defined"].get<bool>()) << name << ": " << s;
+  expect_bad_input({"proxy", model, "--proxy", "synflow,snip"},
+                   "model 'ns': input 'input' is 32x64; the proxies' Fashion-MNIST images are square: give the model a "
+                   "square input (the data-free proxies synflow, zen, params, macs take any)");
+}
+
+/// $HWNAS_SCENE_CACHE_DIR set to `dir` while alive (the hwnas it runs inherit it), then as before.
+class SceneCacheVariable {
+ public:
+  explicit SceneCacheVariable(const std::string& dir) {
+    if (const char* v = std::getenv(kName)) before_ = v;
+    ::setenv(kName, dir.c_str(), 1);
+  }
+  ~SceneCacheVariable() {
+    if (before_) ::setenv(kName, before_->c_str(), 1);
+    else ::unsetenv(kName);
+  }
+  SceneCacheVariable(const SceneCacheVariable&) = delete;
+  SceneCacheVariable& operator=(const SceneCacheVariable&) = delete;
+
+ private:
+  static constexpr const char* kName = "HWNAS_SCENE_CACHE_DIR";
+  std::optional<std::string> before_;
+};
+
+TEST(SceneProxyCli, RefusesASceneCacheThatHoldsFashionMnist) {
+  REQUIRE_FASHION_MNIST();
+  const char* env = std::getenv("HWNAS_FASHION_MNIST_DIR");
+  const std::string fmnist = env != nullptr && *env != '\0' ? env : "/usr/share/datasets/fashion-mnist";
+  const SceneCacheVariable variable(fmnist);
+  expect_bad_input({"proxy", kSegmenter, "--proxy", "snip", "--task", "segmentation", "--scene-size", "32"},
+                   fmnist + " ($HWNAS_SCENE_CACHE_DIR): the scene cache directory holds Fashion-MNIST's files");
+}
+
 // accuracy: proxy on a segmentation space scores each candidate on scenes with the
 // per-pixel loss: the space's head gives the task, the experiment the canvas.
 TEST(SceneProxyCli, SearchOfASegmentationSpaceScoresCandidatesOnScenes) {
@@ -238,6 +304,54 @@ TEST(SceneProxyCli, SearchOfASegmentationSpaceScoresCandidatesOnScenes) {
   expect_bad_input({"search", nb201, "--out", (testing::scratch_dir() / "proxy_nb201_scene_size").string()},
                    "accuracy.proxy.scene_size: is a knob of the scenes; space 'nb201' is a classification space, "
                    "scored on Fashion-MNIST: drop it");
+}
+
+// `hwnas search` of the tiny segmentation space with `accuracy` (YAML), refused with `expected`.
+void expect_seg_search_refused(const std::string& name, const std::string& accuracy, const std::string& expected) {
+  const std::string config = testing::write_temp(
+      name + ".yaml", "space: " + kSegSpace + "\naccuracy: " + accuracy +
+                          "\nobjective: {maximize: accuracy}\nstrategy: {name: random}\nbudget: {evaluations: 2}\n");
+  expect_bad_input({"search", config, "--out", (testing::scratch_dir() / name).string()}, expected);
+}
+
+// What would fail the first scoring is refused when the experiment is read, naming the key.
+TEST(SceneProxyCli, SearchRefusesLabelsAndDataThatCannotScoreTheSpace) {
+  REQUIRE_FASHION_MNIST();
+  expect_seg_search_refused("proxy_seg_presence", "{proxy: {name: snip, scene_labels: presence}}",
+                            "accuracy.proxy.scene_labels: space 'tiny-seg-supernet' has a head of 11 classes, and the "
+                            "scenes' presence labels have 2 (1 presence class and background)");
+  const char* env = std::getenv("HWNAS_FASHION_MNIST_DIR");
+  const std::string fmnist = env != nullptr && *env != '\0' ? env : "/usr/share/datasets/fashion-mnist";
+  expect_seg_search_refused("proxy_seg_fmnist", "{proxy: {name: snip, data: " + fmnist + "}}",
+                            "accuracy.proxy.data: holds Fashion-MNIST's files");
+  expect_seg_search_refused("proxy_seg_missing", "{proxy: {name: snip, data: /nonexistent/cache}}",
+                            "accuracy.proxy.data: /nonexistent/cache: no such directory");
+  expect_seg_search_refused("proxy_seg_labels", "{proxy: {name: snip, scene_labels: itemz}}",
+                            "accuracy.proxy.scene_labels: 'itemz' is not a scene labelling; use items or presence");
+}
+
+// A proxy rung under accuracy: train scores on the training's scenes (its scene_size and
+// data), not on the default cache's 96-pixel ones.
+TEST(SceneProxyCli, AProxyRungTakesTheTrainingsScenes) {
+  REQUIRE_FASHION_MNIST();
+  const std::filesystem::path untouched = testing::scratch_dir() / "proxy-untouched-cache";
+  std::filesystem::remove_all(untouched);
+  std::filesystem::create_directories(untouched);
+  const SceneCacheVariable variable(untouched.string());
+  const std::string config = testing::write_temp(
+      "proxy_seg_rung.yaml",
+      fmt::format("space: {}\naccuracy:\n  train: {{task: segmentation, scene_size: 32, scenes: 64, test_scenes: 8, "
+                  "epochs: 1, batch: 16, threads: 1, data: {}}}\nmulti_fidelity:\n  method: successive_halving\n"
+                  "  eta: 2\n  candidates: 2\n  rungs: [{{proxy: {{name: snip, reference: 3, batch: 4}}}}, {{}}]\n"
+                  "objective: {{maximize: accuracy}}\nstrategy: {{name: random}}\nbudget: {{evaluations: 2}}\n"
+                  "seed: 1\n",
+                  kSegSpace, cache()));
+  const std::string out = (testing::scratch_dir() / "proxy_seg_rung").string();
+  std::filesystem::remove_all(out);
+  const std::vector<std::string> args = {"search", config, "--out", out, "--json"};
+  const testing::Result r = testing::hwnas(args);
+  ASSERT_EQ(r.status, 0) << testing::describe(args, r);
+  EXPECT_TRUE(std::filesystem::is_empty(untouched)) << "the proxy rung generated scenes in the default cache";
 }
 
 }  // namespace

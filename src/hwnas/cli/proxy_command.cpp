@@ -21,6 +21,7 @@
 #include "hwnas/cli/serve_loop.h"
 #include "hwnas/train/proxies/proxy_names.h"
 #include "hwnas/train/proxies/proxy_runner.h"
+#include "hwnas/train/proxies/proxy_support.h"
 #include "hwnas/train/data/fashion_mnist.h"
 #include "hwnas/train/data/scene_cache.h"
 #include "hwnas/train/proxies/te_nas_linear_regions.h"
@@ -119,6 +120,36 @@ bool scene_head(const graph::Graph& g) {
   return s.h * s.w > 1;
 }
 
+/// When `g`, refused under options' task and labels, would pass under others: which to give.
+std::string task_hint(const graph::Graph& g, const proxies::ProxyRunOptions& options) {
+  const auto passes = [&](train::Task task, train::SceneLabels labels) {
+    try {
+      proxies::require_task_head(g, task, proxies::proxy_classes(task, labels), "");
+      return true;
+    } catch (const UserError&) {
+      return false;
+    }
+  };
+  const train::SceneLabels other = options.scene_labels == train::SceneLabels::items ? train::SceneLabels::presence
+                                                                                     : train::SceneLabels::items;
+  if (options.task == train::Task::classification)
+    return scene_head(g) ? "to score a detector or segmenter on a batch of scenes with its own loss, give --task "
+                           "detection or --task segmentation"
+                         : "";
+  if (passes(options.task, other))
+    return fmt::format("its classes fit the scenes' {} labels: give --scene-labels {}", train::scene_labels_name(other),
+                       train::scene_labels_name(other));
+  for (const train::Task task : {train::Task::detection, train::Task::segmentation})
+    for (const train::SceneLabels labels : {options.scene_labels, other})
+      if (task != options.task && passes(task, labels))
+        return fmt::format("it is a {}: give --task {}{}", task == train::Task::detection ? "detector" : "segmenter",
+                           train::task_name(task),
+                           labels == options.scene_labels
+                               ? ""
+                               : fmt::format(" --scene-labels {}", train::scene_labels_name(labels)));
+  return "";
+}
+
 }  // namespace
 
 void add_proxy_command(CLI::App& app) {
@@ -178,6 +209,10 @@ void add_proxy_command(CLI::App& app) {
                                   "an nb201 network) or full (the network given, over the batch)",
                                   printable(args->linear_regions)));
     options.thin_linear_regions = args->linear_regions == "thin";
+    if (options.task != train::Task::classification && cmd->count("--linear-regions") > 0)
+      throw UserError("--linear-regions chooses how te_nas_linear_regions counts a NAS-Bench-201 network on "
+                      "Fashion-MNIST (thin: its thin copy over 3x3 crops); a batch of scenes is counted on the "
+                      "network given: drop --linear-regions, or --task");
     std::vector<std::string> specs = args->models;
     if (!args->models_file.empty())
       for (std::string& m : model_lines(args->models_file)) specs.push_back(std::move(m));
@@ -220,10 +255,9 @@ void add_proxy_command(CLI::App& app) {
       try {
         runner.check(g);
       } catch (const UserError& e) {
-        if (options.task != train::Task::classification || !scene_head(g)) throw;
-        throw UserError(fmt::format("{}; to score a detector or segmenter on a batch of scenes with its own loss, give "
-                                    "--task detection or --task segmentation",
-                                    e.what()));
+        const std::string hint = task_hint(g, options);
+        if (hint.empty()) throw;
+        throw UserError(fmt::format("{}; {}", e.what(), hint));
       }
     }
     read_data();

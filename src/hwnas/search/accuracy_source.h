@@ -28,6 +28,10 @@
 #include "hwnas/search/input_digest.h"
 #include "hwnas/space/space.h"
 
+namespace hwnas::train {
+struct TrainOptions;
+}
+
 namespace hwnas::search {
 
 class AccuracySource {
@@ -139,9 +143,19 @@ std::unique_ptr<AccuracySource> make_external_accuracy(const ExperimentSection& 
 /// (docs/proxies.md). Scores the reference sample before returning: an unknown proxy, a
 /// space hwnas-train cannot score or missing data fail here, naming accuracy.proxy.
 std::unique_ptr<AccuracySource> make_proxy_accuracy(const ExperimentSection& section, const space::Space& space);
-/// The same in two steps: reads and checks the settings (and that hwnas-train is there);
-/// start() scores the reference sample. `space` must outlive the planned source.
-PlannedSource plan_proxy_accuracy(const ExperimentSection& section, const space::Space& space);
+/// What a proxy rung under accuracy: train: takes from the training unless the rung gives its
+/// own: the data directory (Fashion-MNIST, or the scene cache) and the scenes.
+struct ProxyDefaults {
+  std::string data;                        // absolute; empty: the default
+  std::int64_t scene_size = 96;            // the scenes' canvas (detection, segmentation)
+  std::optional<std::string> scene_labels; // "items" or "presence"; unset: from the head's classes
+};
+/// The same in two steps: reads and checks the settings (and that hwnas-train is there, the
+/// data a proxy that reads a batch needs, and for a detection or segmentation space that its
+/// head's classes are the scene labels'); start() scores the reference sample. `space` must
+/// outlive the planned source.
+PlannedSource plan_proxy_accuracy(const ExperimentSection& section, const space::Space& space,
+                                  const ProxyDefaults& defaults = {});
 /// `supernet`: a subnet's top-1 % with a supernet's shared weights, from `hwnas-train
 /// supernet eval FILE --serve` (supernet_accuracy.cpp; `program`: that executable, empty:
 /// hwnas-train beside this program). FILE is resolved from the experiment file's directory
@@ -163,6 +177,13 @@ PlannedSource plan_supernet_accuracy(const ExperimentSection& section, const spa
 /// difference (s27 fresh-user finding 5). Throws UserError, naming `file`, as the
 /// experiment's read would.
 YAML::Node effective_train_keys(const YAML::Node& train, const std::string& file);
+
+/// The data a training of `o` reads, checked before any trial (train_accuracy.cpp):
+/// classification, Fashion-MNIST in `data` or the default directory; detection and
+/// segmentation, a scene cache `data` (or the default) that exists, is a writable directory
+/// and does not hold Fashion-MNIST's files, and Fashion-MNIST in the default directory. A
+/// bad `data` fails naming `s`'s key data; a default, `s` itself.
+void check_training_data(const ExperimentSection& s, const train::TrainOptions& o);
 
 /// The keys accuracy.train takes (hwnas train's options, as keys); `hwnas search --epochs 3`
 /// is answered with the --set that gives one (experiment_value_keys).

@@ -156,12 +156,22 @@ std::size_t check_rung_order(const std::vector<ExperimentSection>& rungs, const 
   return sources;
 }
 
-/// The planned sources of the first `count` rungs (proxy or supernet rungs).
+/// The planned sources of the first `count` rungs (proxy or supernet rungs); a proxy rung
+/// takes `proxy` (the training's data and scenes) where it gives none of its own.
 void add_source_rungs(const std::vector<ExperimentSection>& rungs, std::size_t count, const space::Space& space,
-                      std::vector<PlannedSource>& sources) {
+                      std::vector<PlannedSource>& sources, const ProxyDefaults& proxy = {}) {
   for (std::size_t i = 0; i < count; ++i)
-    sources.push_back(rung_source(rungs[i]) == "proxy" ? plan_proxy_accuracy(rungs[i], space)
+    sources.push_back(rung_source(rungs[i]) == "proxy" ? plan_proxy_accuracy(rungs[i], space, proxy)
                                                        : plan_supernet_accuracy(rungs[i], space));
+}
+
+/// What a proxy rung under accuracy.train takes from it (keys checked when it was read).
+ProxyDefaults training_proxy_defaults(const ExperimentSection& train) {
+  ProxyDefaults d;
+  if (train.has("data")) d.data = std::filesystem::absolute(train.path("data")).lexically_normal().string();
+  if (train.has("scene_size")) d.scene_size = train.integer("scene_size", 32, 1024);
+  if (train.has("scene_labels")) d.scene_labels = train.text("scene_labels");
+  return d;
 }
 
 /// A source made already (nothing slow to start), as a planned one.
@@ -296,7 +306,7 @@ std::vector<PlannedSource> plan_accuracy_sources(const YAML::Node& experiment, c
     std::vector<std::unique_ptr<AccuracySource>> trained =
         make_train_accuracies(s.section("train"), fidelities, own, at_once, &top);
     check_trainable(s.section("train"), fidelities, space);
-    add_source_rungs(rungs, own, space, sources);
+    add_source_rungs(rungs, own, space, sources, training_proxy_defaults(s.section("train")));
     for (auto& source : trained) sources.push_back(made(std::move(source)));
     return sources;
   }

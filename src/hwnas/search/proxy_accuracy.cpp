@@ -23,6 +23,7 @@
 #include "hwnas/search/served_program.h"
 #include "hwnas/space/yaml_space.h"
 #include "hwnas/train/scene_plan.h"
+#include "hwnas/train/tasks/task_heads.h"
 #include "hwnas/train/train_options.h"
 #include "hwnas/train/proxies/proxy_names.h"
 #include "hwnas/train/proxies/proxy_rank.h"
@@ -103,20 +104,63 @@ class ProxyAccuracy : public AccuracySource {
   std::vector<ProxyScore> reference_;
 };
 
-// The task of `space`'s head (classification for a space that is not a YAML space, e.g.
-// nb201), and the scene labels its classes imply (2: presence, background included).
-void head_task(const space::Space& space, ProxySettings& p) {
+// The head of `space` when it is a YAML space's detector or segmenter, else nullptr
+// (classification, or a space such as nb201).
+const space::HeadDefinition* scene_head(const space::Space& space) {
   const auto* yaml = dynamic_cast<const space::YamlSpace*>(&space);
-  if (yaml == nullptr) return;
-  const space::HeadDefinition& head = yaml->definition().head;
-  if (head.task == space::Task::classification) return;
-  p.task = head.task == space::Task::detection ? train::Task::detection : train::Task::segmentation;
-  p.scene_labels = head.classes == 2 ? train::SceneLabels::presence : train::SceneLabels::items;
+  if (yaml == nullptr || yaml->definition().head.task == space::Task::classification) return nullptr;
+  return &yaml->definition().head;
 }
 
-ProxySettings read_settings(const ExperimentSection& s, const space::Space& space) {
+// The task of `space`'s head and the scene labels its classes imply (2: presence,
+// background included), unless the training gave them.
+void head_task(const space::Space& space, const ProxyDefaults& defaults, ProxySettings& p) {
+  p.data = defaults.data;
+  p.scene_size = defaults.scene_size;
+  const space::HeadDefinition* head = scene_head(space);
+  if (head == nullptr) return;
+  p.task = head->task == space::Task::detection ? train::Task::detection : train::Task::segmentation;
+  p.scene_labels = defaults.scene_labels ? train::parse_scene_labels(*defaults.scene_labels, "scene_labels")
+                   : head->classes == 2  ? train::SceneLabels::presence
+                                         : train::SceneLabels::items;
+}
+
+// Refuses, when the experiment is read, what would fail the proxy's first scoring: a scene
+// head whose classes are not the labels' object classes + background, and (for a proxy
+// that reads a batch) missing or misplaced data.
+void check_scoring(const ExperimentSection& s, const space::Space& space, const ProxySettings& p) {
+  const bool map = s.get("proxy").IsMap();
+  const ExperimentSection where = map ? s.section("proxy") : s;
+  if (const space::HeadDefinition* head = scene_head(space)) {
+    const std::int32_t classes = train::object_classes(p.scene_labels) + 1;
+    if (head->classes != classes) {
+      const bool given = map && s.section("proxy").has("scene_labels");
+      const std::string why = fmt::format(
+          "space '{}' has a head of {} classes, and the scenes' {} labels have {} ({} and background): {}", space.name(),
+          head->classes, train::scene_labels_name(p.scene_labels), classes,
+          p.scene_labels == train::SceneLabels::items ? "10 items" : "1 presence class",
+          head->classes == 2 ? "give scene_labels: presence, or a head of classes: 11"
+                             : "give scene_labels: items and a head of classes: 11, or presence and classes: 2");
+      if (given) s.section("proxy").fail("scene_labels", why);
+      s.fail("proxy", why);
+    }
+  }
+  if (!train::proxies::proxy_needs_data(p.name)) return;
+  train::TrainOptions o;
+  o.task = p.task;
+  o.data_dir = p.data;
+  if (map && s.section("proxy").has("data")) return check_training_data(where, o);
+  try {
+    check_training_data(where, o);
+  } catch (const UserError& e) {  // a training's data: its own section said it, or the default is missing
+    if (!p.data.empty()) s.fail("proxy", fmt::format("the training's data: {}", e.what()));
+    throw;
+  }
+}
+
+ProxySettings read_settings(const ExperimentSection& s, const space::Space& space, const ProxyDefaults& defaults) {
   ProxySettings p;
-  head_task(space, p);
+  head_task(space, defaults, p);
   const YAML::Node v = s.get("proxy");
   // An unknown proxy is refused here, not by hwnas-train after it has started.
   const auto check_name = [&](const ExperimentSection& where, std::string_view key) {
@@ -129,6 +173,7 @@ ProxySettings read_settings(const ExperimentSection& s, const space::Space& spac
   if (v.IsScalar()) {
     p.name = s.text("proxy");
     check_name(s, "proxy");
+    check_scoring(s, space, p);
     return p;
   }
   if (!v.IsMap()) s.fail("proxy", "must be a proxy's name (e.g. synflow) or {name: NAME, batch: N, seed: S, ...}");
@@ -155,6 +200,7 @@ ProxySettings read_settings(const ExperimentSection& s, const space::Space& spac
         m.fail(key, fmt::format("is a knob of the scenes; space '{}' is a classification space, scored on "
                                 "Fashion-MNIST: drop it",
                                 space.name()));
+    check_scoring(s, space, p);
     return p;
   }
   p.scene_size = m.integer("scene_size", 32, 1024, p.scene_size);
@@ -168,16 +214,19 @@ ProxySettings read_settings(const ExperimentSection& s, const space::Space& spac
     try {
       p.scene_labels = train::parse_scene_labels(m.text("scene_labels"), "scene_labels");
     } catch (const UserError& e) {
-      m.fail("scene_labels", e.what());
+      const std::string_view what = e.what();  // "scene_labels 'x' is not ...": the key is said once
+      m.fail("scene_labels", std::string(what.starts_with("scene_labels ") ? what.substr(13) : what));
     }
   }
+  check_scoring(s, space, p);
   return p;
 }
 
 }  // namespace
 
-PlannedSource plan_proxy_accuracy(const ExperimentSection& s, const space::Space& space) {
-  const ProxySettings settings = read_settings(s, space);
+PlannedSource plan_proxy_accuracy(const ExperimentSection& s, const space::Space& space,
+                                  const ProxyDefaults& defaults) {
+  const ProxySettings settings = read_settings(s, space, defaults);
   // The reference sample is distinct genomes: a small space has fewer (s29 fresh-user finding 9).
   if (const std::optional<std::uint64_t> size = space.exact_size();
       size && static_cast<std::uint64_t>(settings.reference) > *size) {

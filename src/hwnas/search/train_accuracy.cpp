@@ -159,48 +159,6 @@ void resolve_optimizer(TrainSettings& settings) {
   if (settings.weight_decay) c.weight_decay = *settings.weight_decay;
 }
 
-/// Fashion-MNIST's files (classification: `data` or the default directory; scenes are drawn
-/// from the default one), with the data module's error (and install command) when missing.
-void check_data(const ExperimentSection& s, const train::TrainOptions& o) {
-  std::error_code ec;
-  if (o.task != train::Task::classification && !o.data_dir.empty() && fs::exists(o.data_dir, ec) &&
-      !fs::is_directory(o.data_dir, ec))
-    s.fail("data", fmt::format("'{}' is a file, not a directory; give the directory that keeps the scene cache, or "
-                               "remove data: for the default cache",
-                               o.data_dir));
-  // The resolved path: a relative one is taken from the experiment file's directory (s30 finding 12).
-  if (o.task != train::Task::classification && !o.data_dir.empty() && !fs::is_directory(o.data_dir, ec))
-    s.fail("data", fmt::format("{}: no such directory; create it (mkdir -p {}) to keep the scene cache there, or "
-                               "remove data: for the default cache",
-                               o.data_dir, o.data_dir));
-  if (o.task != train::Task::classification) {
-    // The scene cache: never beside Fashion-MNIST's files (s29 fresh-user finding 5: a
-    // `data:` kept from a classification experiment wrote scenes into the dataset), and
-    // writable, or every trial would fail (finding 4: $HWNAS_SCENE_CACHE_DIR=/proc/nope).
-    if (!o.data_dir.empty() && train::holds_fashion_mnist(o.data_dir))
-      s.fail("data", fmt::format("holds Fashion-MNIST's files; for detection and segmentation, data: is the scene "
-                                 "cache directory (the scenes are drawn from {}): remove data: to use the default "
-                                 "cache, {}, or give another directory",
-                                 train::fashion_mnist_dir_text(train::default_fashion_mnist_dir()),
-                                 train::scene_cache_dir_text(train::default_scene_cache_dir())));
-    try {
-      train::check_scene_cache_dir(o.data_dir.empty() ? train::default_scene_cache_dir() : fs::path(o.data_dir));
-    } catch (const UserError& e) {
-      if (!o.data_dir.empty()) s.fail("data", e.what());
-      throw UserError(fmt::format("{}: {}: {}", s.file(), s.prefix(), e.what()));
-    }
-  }
-  const bool in_data = o.task == train::Task::classification && !o.data_dir.empty();
-  const fs::path dir = in_data ? fs::path(o.data_dir) : train::default_fashion_mnist_dir();
-  try {
-    train::fashion_mnist_files(dir, train::Split::train);
-    train::fashion_mnist_files(dir, train::Split::test);
-  } catch (const UserError& e) {
-    if (in_data) s.fail("data", e.what());
-    throw UserError(fmt::format("{}: {}: {}", s.file(), s.prefix(), e.what()));
-  }
-}
-
 /// What would fail every trial of a detection or segmentation rung, refused before any:
 /// fewer than 2 training scenes, scenes that cannot fit in memory (train/scene_plan.h; s29
 /// fresh-user findings 1 and 4), each naming the key that gives the value (the rung's, else
@@ -436,6 +394,49 @@ fs::path train_program(const ExperimentSection& s) {
 
 }  // namespace
 
+/// Fashion-MNIST's files (classification: `data` or the default directory; scenes are drawn
+/// from the default one), with the data module's error (and install command) when missing.
+void check_training_data(const ExperimentSection& s, const train::TrainOptions& o) {
+  std::error_code ec;
+  if (o.task != train::Task::classification && !o.data_dir.empty() && fs::exists(o.data_dir, ec) &&
+      !fs::is_directory(o.data_dir, ec))
+    s.fail("data", fmt::format("'{}' is a file, not a directory; give the directory that keeps the scene cache, or "
+                               "remove data: for the default cache",
+                               o.data_dir));
+  // The resolved path: a relative one is taken from the experiment file's directory (s30 finding 12).
+  if (o.task != train::Task::classification && !o.data_dir.empty() && !fs::is_directory(o.data_dir, ec))
+    s.fail("data", fmt::format("{}: no such directory; create it (mkdir -p {}) to keep the scene cache there, or "
+                               "remove data: for the default cache",
+                               o.data_dir, o.data_dir));
+  if (o.task != train::Task::classification) {
+    // The scene cache: never beside Fashion-MNIST's files (s29 fresh-user finding 5: a
+    // `data:` kept from a classification experiment wrote scenes into the dataset), and
+    // writable, or every trial would fail (finding 4: $HWNAS_SCENE_CACHE_DIR=/proc/nope).
+    if (!o.data_dir.empty() && train::holds_fashion_mnist(o.data_dir))
+      s.fail("data", fmt::format("holds Fashion-MNIST's files; for detection and segmentation, data: is the scene "
+                                 "cache directory (the scenes are drawn from {}): remove data: to use the default "
+                                 "cache, {}, or give another directory",
+                                 train::fashion_mnist_dir_text(train::default_fashion_mnist_dir()),
+                                 train::scene_cache_dir_text(train::default_scene_cache_dir())));
+    try {
+      train::check_scene_cache_dir(o.data_dir.empty() ? train::default_scene_cache_dir() : fs::path(o.data_dir));
+    } catch (const UserError& e) {
+      if (!o.data_dir.empty()) s.fail("data", e.what());
+      throw UserError(fmt::format("{}: {}: {}", s.file(), s.prefix(), e.what()));
+    }
+  }
+  const bool in_data = o.task == train::Task::classification && !o.data_dir.empty();
+  const fs::path dir = in_data ? fs::path(o.data_dir) : train::default_fashion_mnist_dir();
+  try {
+    train::fashion_mnist_files(dir, train::Split::train);
+    train::fashion_mnist_files(dir, train::Split::test);
+  } catch (const UserError& e) {
+    if (in_data) s.fail("data", e.what());
+    throw UserError(fmt::format("{}: {}: {}", s.file(), s.prefix(), e.what()));
+  }
+}
+
+
 std::span<const std::string_view> train_keys() {
   static constexpr std::string_view kKeys[] = {
       "task",         "data",           "epochs",     "subset",      "resolution", "batch",       "threads",
@@ -516,7 +517,7 @@ std::vector<std::unique_ptr<AccuracySource>> make_train_accuracies(const Experim
         fail_rung(train, rungs, i, knob, why);
     }
   }
-  check_data(train, base.options);
+  check_training_data(train, base.options);
   if (base.options.task == train::Task::classification)  // a subset that fills no batch, before any trial
     for (std::size_t i = 0; i < settings.size(); ++i) {
       const ExperimentSection& where = !rungs.empty() && rungs[i].has("subset") ? rungs[i] : train;

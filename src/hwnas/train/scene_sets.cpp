@@ -60,7 +60,14 @@ std::vector<std::vector<Box>> boxes_at(const ImageSet& set, std::int32_t resolut
 // and generate every scene there) and must not be Fashion-MNIST's directory (the scenes
 // would be written beside its files), else the default one, created when absent.
 std::filesystem::path scene_cache_dir(const std::string& dir) {
-  if (dir.empty()) return default_scene_cache_dir();
+  if (dir.empty()) {
+    const std::filesystem::path fallback = default_scene_cache_dir();
+    if (holds_fashion_mnist(fallback))  // e.g. $HWNAS_SCENE_CACHE_DIR set to the dataset's directory
+      throw UserError(fmt::format("{}: the scene cache directory holds Fashion-MNIST's files, and the scenes would be "
+                                  "written beside them; point $HWNAS_SCENE_CACHE_DIR (or --data) at another directory",
+                                  scene_cache_dir_text(fallback)));
+    return fallback;
+  }
   std::error_code ec;
   if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec))
     throw UserError(fmt::format("--data {}: is a file, not a directory; give the directory that keeps the scene "

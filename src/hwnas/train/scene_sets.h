@@ -24,7 +24,8 @@ namespace hwnas::train {
 
 /// The scene cache: `dir` when given, which must be an existing directory that does not
 /// hold Fashion-MNIST's files (UserError naming --data and the fix), else
-/// default_scene_cache_dir().
+/// default_scene_cache_dir(), which must not hold them either (UserError naming
+/// $HWNAS_SCENE_CACHE_DIR when it gave the directory).
 std::filesystem::path scene_cache_dir(const std::string& dir);
 
 /// Reads scene sets from the cache, generating (and writing) them when absent and saying so

@@ -32,9 +32,15 @@ ImageSet reference_scenes(const ProxyDataOptions& options) {
     throw UserError(fmt::format("--batch {}: the proxies' batch of scenes is drawn from the {} reference scenes of a "
                                 "{}-pixel canvas; give --batch {} or fewer",
                                 options.batch, count, options.scene_size, count));
-  std::string cache_note;  // a corrupt file is generated again; nothing else to say about it here
+  std::string cache_note;  // a corrupt cache file generated again: said as a note
   SceneReader read(scenes, options.dir, cache_note, options.progress);
-  return read.all(Split::train, count);
+  ImageSet set = read.all(Split::train, count);
+  if (!cache_note.empty() && options.progress) {
+    StepProgress note;
+    note.note = cache_note;
+    options.progress(note);
+  }
+  return set;
 }
 
 }  // namespace
@@ -53,11 +59,19 @@ ProxyData::ProxyData(const ProxyDataOptions& options)
 }
 
 void check_proxy_input(const graph::Graph& graph, Task task) {
-  const InputShape in = input_shape(graph);
+  const std::string_view batch = task == Task::classification ? "Fashion-MNIST" : "scene";
+  if (const std::vector<graph::NodeId> inputs = graph.input_nodes(); inputs.size() == 1) {
+    const graph::Shape& s = graph.shape(inputs.front());
+    if (s.h != s.w)
+      throw UserError(fmt::format("model '{}': input '{}' is {}x{}; the proxies' {} images are square: give the "
+                                  "model a square input (the data-free proxies synflow, zen, params, macs take any)",
+                                  graph.name(), graph.node_name(inputs.front()), s.h, s.w, batch));
+  }
+  const InputShape in = input_shape(graph);  // one Input node
   if (in.channels != 1 && in.channels != 3)
-    throw UserError(fmt::format("model '{}' takes {}-channel images; the proxies' {} batch is grey "
-                                "(1 channel, or repeated to 3)",
-                                graph.name(), in.channels, task == Task::classification ? "Fashion-MNIST" : "scene"));
+    throw UserError(fmt::format("model '{}' takes {}-channel images; the proxies' {} batch is grey (1 channel, or "
+                                "repeated to 3): give the model a 1- or 3-channel input (e.g. in_ch=1 for a zoo model)",
+                                graph.name(), in.channels, batch));
 }
 
 std::int32_t proxy_classes(Task task, SceneLabels labels) {

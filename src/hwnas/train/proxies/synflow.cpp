@@ -14,7 +14,8 @@ class Synflow : public Proxy {
 
   ProxyScore score(const graph::Graph& graph, const ProxyInput&, std::uint64_t seed) const override {
     const ProxyGuard guard;
-    const InputShape in = input_shape(graph);
+    if (graph.input_nodes().size() != 1) static_cast<void>(input_shape(graph));  // its one-line refusal
+    const graph::Shape& in = graph.shape(graph.input_nodes().front());  // any H x W: no data is read
     Network network(graph, seed);
     network->eval();
     network->to(torch::kDouble);
@@ -24,7 +25,7 @@ class Synflow : public Proxy {
       for (torch::Tensor& b : network->buffers())
         if (b.is_floating_point()) b.abs_();
     }
-    const torch::Tensor ones = torch::ones({1, in.channels, in.resolution, in.resolution}, torch::kDouble);
+    const torch::Tensor ones = torch::ones({1, in.c, in.h, in.w}, torch::kDouble);
     torch::Tensor r = torch::zeros({}, torch::kDouble);
     for (const torch::Tensor& out : network->forward(ones)) r = r + out.sum();
     if (!r.requires_grad()) return checked_score(0, name());
