@@ -112,6 +112,37 @@ TEST(SceneProxies, SnipOfADetectorIsTheSsdLossesConnectionSensitivity) {
   EXPECT_THROW(make_proxy("snip")->score(g, no_boxes, 3), UserError);
 }
 
+// input [2,1,1] -> fc1 (3) -> relu, and fc2 (2): as two outputs, or (`joined`) concatenated
+// into one [5,1,1] output. The weights are the same (drawn in graph order, by name).
+Graph two_heads(bool joined) {
+  Graph g("two_heads");
+  const NodeId in = g.add("input", Input{2, 1, 1}, {});
+  const NodeId a = g.add("relu", Activation{ActKind::relu}, {g.add("fc1", Linear{.out_features = 3}, {in})});
+  const NodeId b = g.add("fc2", Linear{.out_features = 2}, {in});
+  if (joined) {
+    g.add("output", Output{}, {g.add("concat", Concat{}, {a, b})});
+  } else {
+    g.add("output_a", Output{}, {a});
+    g.add("output_b", Output{}, {b});
+  }
+  return g;
+}
+
+// jacob_cov and te_nas_ntk read every output of a network of several (a detector's maps),
+// as one joined output: the same score as the network whose one output concatenates them.
+TEST(SceneProxies, JacobCovAndNtkReadEveryOutput) {
+  ProxyInput in;
+  in.images = torch::tensor({1.5F, -0.5F, -1.0F, 2.0F, 0.75F, 1.25F}).view({3, 2, 1, 1});  // fewer images than weights
+  in.labels = torch::zeros({3}, torch::kLong);
+  in.classes = 1;
+  for (const char* proxy : {"jacob_cov", "te_nas_ntk"}) {
+    const ProxyScore two = make_proxy(proxy)->score(two_heads(false), in, 4);
+    const ProxyScore one = make_proxy(proxy)->score(two_heads(true), in, 4);
+    ASSERT_TRUE(two.defined && one.defined) << proxy << ": " << two.reason << one.reason;
+    EXPECT_NEAR(two.value, one.value, 1e-9 * std::abs(one.value)) << proxy;
+  }
+}
+
 // A head of another task is refused from the shapes, naming the proxy, the model and the fix.
 TEST(SceneProxies, RefuseAHeadOfAnotherTaskFromItsShapes) {
   const Graph det = space::load_model(kDetector), seg = space::load_model(kSegmenter);

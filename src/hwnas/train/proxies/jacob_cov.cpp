@@ -19,7 +19,7 @@ class JacobCov : public Proxy {
     Network network(graph, seed);
     network->train();
     const torch::Tensor x = input.images.detach().clone().requires_grad_(true);
-    const torch::Tensor y = network->forward(x).at(0);
+    const torch::Tensor y = joined_outputs(network->forward(x));
     if (!y.requires_grad()) return ProxyScore{0, false, "the output does not depend on the input"};
     const torch::Tensor jacobian =
         torch::autograd::grad({y.sum()}, {x}, {}, false, false, true).at(0);

@@ -4,8 +4,10 @@
 // ICLR 2021; reference code read: github.com/SamsungLabs/zero-cost-nas,
 // foresight/pruners/measures/jacob_cov.py).
 //
-//   J_i      = ∂(Σ_k f_k(x_i)) / ∂x_i, flattened     (f: the first output; one backward of
-//                                                      the sum over the batch)
+//   J_i      = ∂(Σ_k f_k(x_i)) / ∂x_i, flattened     (f: every output, flattened and
+//                                                      joined: a classifier's one, a
+//                                                      detector's box and class maps; one
+//                                                      backward of the sum over the batch)
 //   Σ_J      = corrcoef(J_1 … J_N)                    (N × N correlation of the rows)
 //   jacob_cov = − Σ_{λ ∈ eig(Σ_J)} [log(λ + k) + 1/(λ + k)],   k = 10⁻⁵
 //

@@ -43,6 +43,13 @@ void require_classifier_head(const graph::Graph& graph, std::int32_t classes, st
 
 torch::Tensor as_logits(const torch::Tensor& first_output) { return first_output.flatten(1); }
 
+torch::Tensor joined_outputs(const std::vector<torch::Tensor>& outputs) {
+  HWNAS_CHECK(!outputs.empty());
+  std::vector<torch::Tensor> flat;
+  for (const torch::Tensor& out : outputs) flat.push_back(out.flatten(1));
+  return flat.size() == 1 ? flat.front() : torch::cat(flat, 1);
+}
+
 void require_task_head(const graph::Graph& graph, Task task, std::int32_t classes, std::string_view proxy) {
   if (task == Task::classification) return require_classifier_head(graph, classes, proxy);
   try {

@@ -35,6 +35,10 @@ void require_classifier_head(const graph::Graph& graph, std::int32_t classes, st
 /// (trainer.h, trainable), so a global pool's [N,K,1,1] serves as a linear's [N,K].
 torch::Tensor as_logits(const torch::Tensor& first_output);
 
+/// Every output [N, ...] flattened per image and joined: [N, Σ outputs' sizes] (a
+/// classifier's one output as [N, K]; a detector's box and class maps of every level).
+torch::Tensor joined_outputs(const std::vector<torch::Tensor>& outputs);
+
 /// require_classifier_head for classification; for detection, UserError unless `graph` has
 /// an SSD head for `classes` object classes (task_heads.h ssd_head_layout), for
 /// segmentation unless it is a segmenter of classes + 1 (check_segmenter); the message

@@ -28,7 +28,7 @@ class TeNasNtk : public Proxy {
     for (const auto& [name, p] : network->graph_parameters())
       if (name.ends_with(".weight")) weights.push_back(p);
     const std::int64_t n = std::min(input.images.size(0), max_images_);
-    const torch::Tensor y = network->forward(input.images.slice(0, 0, n)).at(0).reshape({n, -1});
+    const torch::Tensor y = joined_outputs(network->forward(input.images.slice(0, 0, n)));
     if (weights.empty() || !y.requires_grad()) return ProxyScore{0, false, "no weight reaches the output"};
     std::vector<torch::Tensor> rows;
     for (std::int64_t i = 0; i < n; ++i) {

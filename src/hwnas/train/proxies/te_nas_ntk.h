@@ -4,7 +4,8 @@
 // condition number of the empirical neural tangent kernel, NEGATED so that higher is better
 // (a well-conditioned NTK trains faster: TE-NAS ranks ascending).
 //
-//   G[i]        = ∂(Σ_k f_k(x_i))/∂θ, flattened     (θ: every weight, i.e. conv2d, linear
+//   G[i]        = ∂(Σ_k f_k(x_i))/∂θ, flattened     (f: every output, flattened and joined,
+//                                                    as jacob_cov's; θ: every weight, i.e. conv2d, linear
 //                                                    and batch-norm scales, as the
 //                                                    reference's 'weight' in name; one
 //                                                    backward per image)
