@@ -60,10 +60,6 @@ class ProxyData {
   /// other than 1 or 3 channels or a non-square input.
   ProxyInput input_for(const graph::Graph& graph) const;
 
-  /// The labels' classes (10), or the scenes' object classes (10 or 1).
-  std::int32_t classes() const { return set_.classes; }
-  Task task() const { return task_; }
-
   /// `count` inputs [count, 1, size, size] for TE-NAS's thin copy (te_nas_linear_regions.h;
   /// the reference's RandomCrop(3) of shuffled training images): of each of the first
   /// `count` images of epoch_order(60000, seed, 1), the size × size crop at an offset drawn
@@ -72,14 +68,12 @@ class ProxyData {
   /// 1…60,000, size in 1…28.
   ProxyInput crops(std::int32_t count, std::int32_t size) const;
 
-  std::int32_t batch() const { return static_cast<std::int32_t>(indices_.size()); }
-
  private:
   ImageSet set_;
   Task task_ = Task::classification;
   std::uint64_t seed_ = 0;
   std::vector<std::int64_t> indices_;
-  BatchOptions normalisation_;  // the training set's mean and deviation
+  BatchOptions normalisation_;  // the set's pixel mean and deviation
 };
 
 }  // namespace hwnas::train::proxies
