@@ -43,7 +43,8 @@ std::string cache() {
 // object class and background.
 Graph one_conv_segmenter() {
   Graph g("seg");
-  g.add("output", Output{}, {g.add("conv", Conv2d{.out_channels = 2, .bias = true}, {g.add("input", Input{1, 2, 2}, {})})});
+  const NodeId input = g.add("input", Input{1, 2, 2}, {});
+  g.add("output", Output{}, {g.add("conv", Conv2d{.out_channels = 2, .bias = true}, {input})});
   return g;
 }
 
@@ -66,7 +67,8 @@ TEST(SceneProxies, SnipAndGradNormOfAOneByOneConvSegmenterMatchThePerPixelCrossE
   const std::int64_t* y = in.masks.data_ptr<std::int64_t>();
   double grad[2] = {0, 0};
   for (int p = 0; p < 8; ++p) {
-    const double z0 = w[0].item<double>() * x[p] + b[0].item<double>(), z1 = w[1].item<double>() * x[p] + b[1].item<double>();
+    const double z0 = w[0].item<double>() * x[p] + b[0].item<double>();
+    const double z1 = w[1].item<double>() * x[p] + b[1].item<double>();
     const double p1 = 1 / (1 + std::exp(z0 - z1));
     grad[0] += ((1 - p1) - (y[p] == 0 ? 1 : 0)) * x[p] / 8;
     grad[1] += (p1 - (y[p] == 1 ? 1 : 0)) * x[p] / 8;

@@ -2,9 +2,11 @@
 // `accuracy: proxy: NAME`, or `accuracy: proxy: {name: NAME, batch, seed, data, threads,
 // reference, timeout_s, scene_size, scene_labels}`. The batch and the loss follow the task
 // of the space's head: Fashion-MNIST for a classifier, scenes for a detector or segmenter
-// (scene_labels presence when the head has 2 classes, else items, unless given). The search stays torch-free: one long-lived `hwnas-train proxy
-// --serve` process (beside hwnas) scores each candidate's model file, sent as one line, and
-// answers one JSON line; a failed process is replaced at the next candidate.
+// (scene_labels presence when the head has 2 classes, else items, unless given; as a rung
+// under accuracy: train, the training's data and scenes). The search stays torch-free: one
+// long-lived `hwnas-train proxy --serve` process (beside hwnas) scores each candidate's
+// model file, sent as one line, and answers one JSON line; a failed process is replaced at
+// the next candidate.
 //
 // A proxy is a score, not an accuracy: the source reports the candidate's percentile among
 // a fixed reference sample of the space (`reference` genomes, sample_distinct with the
@@ -136,8 +138,8 @@ void check_scoring(const ExperimentSection& s, const space::Space& space, const 
     if (head->classes != classes) {
       const bool given = map && s.section("proxy").has("scene_labels");
       const std::string why = fmt::format(
-          "space '{}' has a head of {} classes, and the scenes' {} labels have {} ({} and background): {}", space.name(),
-          head->classes, train::scene_labels_name(p.scene_labels), classes,
+          "space '{}' has a head of {} classes, and the scenes' {} labels have {} ({} and background): {}",
+          space.name(), head->classes, train::scene_labels_name(p.scene_labels), classes,
           p.scene_labels == train::SceneLabels::items ? "10 items" : "1 presence class",
           head->classes == 2 ? "give scene_labels: presence, or a head of classes: 11"
                              : "give scene_labels: items and a head of classes: 11, or presence and classes: 2");

@@ -47,8 +47,9 @@ ImageSet reference_scenes(const ProxyDataOptions& options) {
 
 ProxyData::ProxyData(const ProxyDataOptions& options)
     : set_(options.task == Task::classification
-               ? load_fashion_mnist(
-                     options.dir.empty() ? default_fashion_mnist_dir() : std::filesystem::path(options.dir), Split::train)
+               ? load_fashion_mnist(options.dir.empty() ? default_fashion_mnist_dir()
+                                                        : std::filesystem::path(options.dir),
+                                    Split::train)
                : reference_scenes(options)),
       task_(options.task),
       seed_(options.seed) {
