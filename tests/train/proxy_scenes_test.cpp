@@ -361,6 +361,12 @@ TEST(SceneProxyCli, SearchRefusesLabelsAndDataThatCannotScoreTheSpace) {
                             "accuracy.proxy.data: /nonexistent/cache: no such directory");
   expect_seg_search_refused("proxy_seg_labels", "{proxy: {name: snip, scene_labels: itemz}}",
                             "accuracy.proxy.scene_labels: 'itemz' is not a scene labelling; use items or presence");
+  // The default cache, by $HWNAS_SCENE_CACHE_DIR, is Fashion-MNIST's directory: refused when
+  // the experiment is read, as --data is by hwnas proxy.
+  const SceneCacheVariable variable(fmnist);
+  expect_seg_search_refused("proxy_seg_env_fmnist", "{proxy: snip}",
+                            fmnist + " ($HWNAS_SCENE_CACHE_DIR): the scene cache directory holds Fashion-MNIST's "
+                                     "files");
 }
 
 // A proxy rung under accuracy: train scores on the training's scenes (its scene_size and

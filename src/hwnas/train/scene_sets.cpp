@@ -62,10 +62,7 @@ std::vector<std::vector<Box>> boxes_at(const ImageSet& set, std::int32_t resolut
 std::filesystem::path scene_cache_dir(const std::string& dir) {
   if (dir.empty()) {
     const std::filesystem::path fallback = default_scene_cache_dir();
-    if (holds_fashion_mnist(fallback))  // e.g. $HWNAS_SCENE_CACHE_DIR set to the dataset's directory
-      throw UserError(fmt::format("{}: the scene cache directory holds Fashion-MNIST's files, and the scenes would be "
-                                  "written beside them; point $HWNAS_SCENE_CACHE_DIR (or --data) at another directory",
-                                  scene_cache_dir_text(fallback)));
+    refuse_fashion_mnist_as_scene_cache(fallback);
     return fallback;
   }
   std::error_code ec;

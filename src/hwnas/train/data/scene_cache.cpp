@@ -18,6 +18,7 @@
 #include "hwnas/base/file_io.h"
 #include "hwnas/base/file_lock.h"
 #include "hwnas/base/hash.h"
+#include "hwnas/train/data/fashion_mnist.h"
 #include "hwnas/train/data/gzip.h"
 
 namespace hwnas::train {
@@ -177,7 +178,15 @@ std::string scene_cache_dir_text(const fs::path& dir) {
   return dir.string() + (from_env ? " ($HWNAS_SCENE_CACHE_DIR)" : "");
 }
 
+void refuse_fashion_mnist_as_scene_cache(const fs::path& dir) {
+  if (holds_fashion_mnist(dir))  // e.g. $HWNAS_SCENE_CACHE_DIR set to the dataset's directory
+    throw UserError(fmt::format("{}: the scene cache directory holds Fashion-MNIST's files, and the scenes would be "
+                                "written beside them; point $HWNAS_SCENE_CACHE_DIR (or --data) at another directory",
+                                scene_cache_dir_text(dir)));
+}
+
 void check_scene_cache_dir(const fs::path& dir) {
+  refuse_fashion_mnist_as_scene_cache(dir);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec)

@@ -76,9 +76,15 @@ CachedScenes make_cached_scenes(const SceneOptions& options, Split split, std::i
 /// `dir`, followed by " ($HWNAS_SCENE_CACHE_DIR)" when that variable gave it, for errors.
 std::string scene_cache_dir_text(const std::filesystem::path& dir);
 
-/// Creates `dir` when missing and checks that a file can be made in it, before any work:
-/// throws UserError "DIR ($HWNAS_SCENE_CACHE_DIR): cannot create the scene cache directory
-/// (WHY); choose another one", or "...: the scene cache directory is not writable (WHY); ...".
+/// Throws UserError "DIR ($HWNAS_SCENE_CACHE_DIR): the scene cache directory holds
+/// Fashion-MNIST's files, and the scenes would be written beside them; point
+/// $HWNAS_SCENE_CACHE_DIR (or --data) at another directory" when `dir` holds them.
+void refuse_fashion_mnist_as_scene_cache(const std::filesystem::path& dir);
+
+/// refuse_fashion_mnist_as_scene_cache, then creates `dir` when missing and checks that a
+/// file can be made in it, before any work: throws UserError "DIR ($HWNAS_SCENE_CACHE_DIR):
+/// cannot create the scene cache directory (WHY); choose another one", or "...: the scene
+/// cache directory is not writable (WHY); ...".
 void check_scene_cache_dir(const std::filesystem::path& dir);
 
 }  // namespace hwnas::train
