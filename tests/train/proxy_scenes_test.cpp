@@ -152,26 +152,23 @@ TEST(SceneProxies, RefuseAHeadOfAnotherTaskFromItsShapes) {
     const std::unique_ptr<Proxy> p = make_proxy(proxy);
     EXPECT_NO_THROW(p->check_graph(det, Task::detection, 10)) << proxy;
     EXPECT_NO_THROW(p->check_graph(seg, Task::segmentation, 10)) << proxy;
-    try {
-      p->check_graph(seg, Task::detection, 10);
-      ADD_FAILURE() << proxy << ": no error";
-    } catch (const UserError& e) {
-      EXPECT_NE(std::string(e.what()).find(fmt::format("proxy {} scores SSD detectors of the scenes' 10 object "
-                                                       "classes: model 'lraspp_mobilenet_v2'",
-                                                       proxy)),
-                std::string::npos)
-          << e.what();
-    }
-    try {
-      p->check_graph(det, Task::segmentation, 1);
-      ADD_FAILURE() << proxy << ": no error";
-    } catch (const UserError& e) {
-      EXPECT_NE(std::string(e.what()).find(fmt::format("proxy {} scores segmenters of the scenes' 1 object class: "
-                                                       "model 'ssdlite_mobilenet_v2'",
-                                                       proxy)),
-                std::string::npos)
-          << e.what();
-    }
+    // check_graph of `g` for `task` and `classes` refused with a message that holds `expected`.
+    const auto expect_refused = [&](const Graph& g, Task task, std::int32_t classes, const std::string& expected) {
+      try {
+        p->check_graph(g, task, classes);
+        ADD_FAILURE() << proxy << ": no error";
+      } catch (const UserError& e) {
+        EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+      }
+    };
+    expect_refused(seg, Task::detection, 10,
+                   fmt::format("proxy {} scores SSD detectors of the scenes' 10 object classes: model "
+                               "'lraspp_mobilenet_v2'",
+                               proxy));
+    expect_refused(det, Task::segmentation, 1,
+                   fmt::format("proxy {} scores segmenters of the scenes' 1 object class: model "
+                               "'ssdlite_mobilenet_v2'",
+                               proxy));
   }
 }
 

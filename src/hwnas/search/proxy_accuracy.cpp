@@ -148,16 +148,12 @@ void check_scoring(const ExperimentSection& s, const space::Space& space, const 
     }
   }
   if (!train::proxies::proxy_needs_data(p.name)) return;
+  // A rung's data taken from accuracy.train was checked with it (the same task: the head's).
+  if (!p.data.empty() && !(map && s.section("proxy").has("data"))) return;
   train::TrainOptions o;
   o.task = p.task;
   o.data_dir = p.data;
-  if (map && s.section("proxy").has("data")) return check_training_data(where, o);
-  try {
-    check_training_data(where, o);
-  } catch (const UserError& e) {  // a training's data: its own section said it, or the default is missing
-    if (!p.data.empty()) s.fail("proxy", fmt::format("the training's data: {}", e.what()));
-    throw;
-  }
+  check_training_data(where, o);
 }
 
 ProxySettings read_settings(const ExperimentSection& s, const space::Space& space, const ProxyDefaults& defaults) {
