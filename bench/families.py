@@ -2,15 +2,17 @@
 """The families of NAS on one problem (docs/hybrid.md: issue 13, "Done when", and issue
 11's multi-fidelity check): multishot (accuracy: train), zero-shot
 (accuracy: proxy), single-shot (accuracy: supernet), the hybrid (a proxy rung, a supernet
-rung, a training rung) and multi-fidelity (successive halving from a short training,
---low-fidelity, to multishot's --fidelity), each seed's best candidate of each family then
-trained stand-alone with one fixed recipe.
+rung, a training rung), hybrid-mf (the hybrid with multi-fidelity's low training rung in
+place of the supernet: a proxy rung, --low-fidelity, --fidelity) and multi-fidelity
+(successive halving from a short training, --low-fidelity, to multishot's --fidelity), each
+seed's best candidate of each family then trained stand-alone with one fixed recipe.
 
   bench/families.py [--hwnas BIN] [--dir bench/results/families] [--seeds 1,2,3]
-                    [--families multishot,zero-shot,single-shot,hybrid,multi-fidelity]
+                    [--families multishot,zero-shot,single-shot,hybrid,hybrid-mf,multi-fidelity]
                     [--space configs/spaces/mobilenet-cls-fmnist.yaml] [--target edgetpu-like]
                     [--limit-ms 0.4] [--proxy synflow] [--fidelity epochs=2,subset=0.2]
-                    [--budget multishot=20,zero-shot=200,single-shot=100,hybrid=64,multi-fidelity=14]
+                    [--budget multishot=20,zero-shot=200,single-shot=100,hybrid=64,hybrid-mf=100,
+                              multi-fidelity=14]
                     [--hybrid-candidates 128] [--eta 4]
                     [--low-fidelity epochs=1,subset=0.1,resolution=16] [--mf-candidates 24] [--mf-eta 8]
                     [--supernet-args '--epochs 3'] [--final epochs=10,subset=1]
@@ -21,7 +23,8 @@ accuracy under latency_ms <= LIMIT), with the same strategy (evolution) and seed
 measures on the same 5,000 held-out training images (validation: 5000). The search
 budgets are --budget, in accuracy evaluations (budget.evaluations: candidates that met the
 limit and were evaluated, each counted once whatever the rungs it reached; the hybrid's
-are those its proxy scored, a 1/16 of them trained at eta 4; multi-fidelity's those
+and hybrid-mf's are those its proxy scored, a 1/16 of them trained (the hybrid, eta 4) or
+trained again at --fidelity (hybrid-mf: 1/eta at --low-fidelity); multi-fidelity's those
 trained at --low-fidelity, of which the best 1/--mf-eta of each bracket of
 --mf-candidates asked, at least one, are trained again at --fidelity). The bracket that
 reaches the budget is cut to it (docs/experiments.md, "Budget and seed"). Multi-fidelity's last rung is multishot's training, so both
@@ -80,7 +83,8 @@ keys but threads) and of --final (hwnas train's options but --threads and --seed
 values in hwnas train's ranges, --low-fidelity a lower fidelity than --fidelity as hwnas
 orders rungs (with multi-fidelity), and, asking hwnas (quick verbs, no training): the
 target (`hwnas targets show`), the space file for that target (`hwnas space show`) and,
-with zero-shot or the hybrid, --proxy (`hwnas proxy --help`'s names).
+with zero-shot or either hybrid, --proxy (`hwnas proxy --help`'s names); --eta and
+--hybrid-candidates serve both hybrids.
 
 --dry-run prints the commands of the steps not done yet (with the experiment files they
 would write, as `cat > FILE <<'EOF'`) and exits, writing nothing.
@@ -99,7 +103,7 @@ import time
 import families_report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FAMILIES = ["multishot", "zero-shot", "single-shot", "hybrid", "multi-fidelity"]
+FAMILIES = ["multishot", "zero-shot", "single-shot", "hybrid", "hybrid-mf", "multi-fidelity"]
 # What every family's experiment fixes beside the options (a step records them: a change
 # here makes kept steps stale).
 TRAIN = {"task": "classification", "validation": 5000, "batch": 64, "lr": 0.05, "seed": 0}
@@ -223,6 +227,12 @@ def experiment(a, family, seed, supernet):
                   "multi_fidelity:", "  method: successive_halving", f"  eta: {a.eta}",
                   f"  candidates: {a.hybrid_candidates}",
                   f"  rungs: [{{proxy: {proxy}}}, {{supernet: {sn}}}, {yaml_map(fidelity)}]"]
+    elif family == "hybrid-mf":  # the hybrid with multi-fidelity's low training rung for its supernet
+        low = key_values(a.low_fidelity, "--low-fidelity")
+        lines += [f"accuracy: {{train: {yaml_map(train)}}}",
+                  "multi_fidelity:", "  method: successive_halving", f"  eta: {a.eta}",
+                  f"  candidates: {a.hybrid_candidates}",
+                  f"  rungs: [{{proxy: {proxy}}}, {yaml_map(low)}, {yaml_map(fidelity)}]"]
     else:  # multi-fidelity: multishot's training, screened by a shorter one
         low = key_values(a.low_fidelity, "--low-fidelity")
         lines += [f"accuracy: {{train: {yaml_map(train)}}}",
@@ -311,19 +321,20 @@ def search_options(a, family, seed):
     """What determines `family`'s search for `seed` (its experiment file, from the options)."""
     o = {**input_options(a), "--limit-ms": a.limit_ms, "strategy": STRATEGY, f"--budget {family}": a.budget[family],
          "seed": seed, "--threads": a.threads}
-    if family in ("multishot", "hybrid", "multi-fidelity"):
+    if family in ("multishot", "hybrid", "hybrid-mf", "multi-fidelity"):
         o["training"] = TRAIN
         o["--fidelity"] = key_values(a.fidelity, "--fidelity")
-    if family in ("zero-shot", "hybrid"):
+    if family in ("zero-shot", "hybrid", "hybrid-mf"):
         o["--proxy"] = a.proxy
         o["proxy reference"] = PROXY_REFERENCE
     if family in ("single-shot", "hybrid"):
         o["--supernet-args"] = a.supernet_args.split()
-    if family == "hybrid":
+    if family in ("hybrid", "hybrid-mf"):
         o["--hybrid-candidates"] = a.hybrid_candidates
         o["--eta"] = a.eta
-    if family == "multi-fidelity":
+    if family in ("hybrid-mf", "multi-fidelity"):
         o["--low-fidelity"] = key_values(a.low_fidelity, "--low-fidelity")
+    if family == "multi-fidelity":
         o["--mf-candidates"] = a.mf_candidates
         o["--mf-eta"] = a.mf_eta
     return o
@@ -375,12 +386,14 @@ def legacy_final_options(kept):
 def yaml_line_option(line, family):
     """The option(s) that write a line of `family`'s experiment file (experiment())."""
     key = line.strip().partition(":")[0]
-    hybrid = family == "hybrid"
+    hybrid = family in ("hybrid", "hybrid-mf")
     return {"space": "--space", "latency": "--target", "constraints": "--limit-ms",
             "strategy": "the strategy (fixed in families.py)", "budget": f"--budget {family}", "seed": "--seeds",
             "eta": "--eta" if hybrid else "--mf-eta",
             "candidates": "--hybrid-candidates" if hybrid else "--mf-candidates",
-            "rungs": "--proxy, --fidelity or --threads" if hybrid else "--low-fidelity or --fidelity",
+            "rungs": {"hybrid": "--proxy, --fidelity or --threads",
+                      "hybrid-mf": "--proxy, --low-fidelity, --fidelity or --threads"}.get(family,
+                                                                                           "--low-fidelity or --fidelity"),
             "accuracy": {"multishot": "--fidelity or --threads", "zero-shot": "--proxy or --threads",
                          "single-shot": "--threads"}.get(family, "--threads"),
             }.get(key, "a line")
@@ -641,7 +654,7 @@ def check_options(a):
     fidelity = key_values(a.fidelity, "--fidelity", FIDELITY_KEYS)
     low = key_values(a.low_fidelity, "--low-fidelity", FIDELITY_KEYS)
     key_values(a.final, "--final", FINAL_KEYS)
-    if "multi-fidelity" in a.families:
+    if {"multi-fidelity", "hybrid-mf"} & set(a.families):
         check_rung_order(low, fidelity, a)
     a.space = os.path.abspath(a.space)
     # hwnas itself for what it knows: the target, the space (read for that target) and the proxies.
@@ -649,7 +662,7 @@ def check_options(a):
     ask_hwnas(a, ["space", "show", a.space, "--target", a.target, "--json"], f"--space {a.space} (--target {a.target})")
     with open(a.space, "rb") as f:
         a.space_sha256 = sha256(f.read())
-    if {"zero-shot", "hybrid"} & set(a.families):
+    if {"zero-shot", "hybrid", "hybrid-mf"} & set(a.families):
         help_text = ask_hwnas(a, ["proxy", "--help"], "hwnas proxy --help (for --proxy's names)")
         if (known := re.search(r"--proxy .*comma-separated: (.*)", help_text)) is None:
             print(f"families: hwnas proxy --help lists no proxies: --proxy {a.proxy} is left to hwnas search",
@@ -688,7 +701,8 @@ def main():
     p.add_argument("--limit-ms", type=float, default=0.4)
     p.add_argument("--proxy", default="synflow")
     p.add_argument("--fidelity", default="epochs=2,subset=0.2")
-    p.add_argument("--budget", default="multishot=20,zero-shot=200,single-shot=100,hybrid=64,multi-fidelity=14")
+    p.add_argument("--budget",
+                   default="multishot=20,zero-shot=200,single-shot=100,hybrid=64,hybrid-mf=100,multi-fidelity=14")
     p.add_argument("--hybrid-candidates", type=int, default=128)
     p.add_argument("--eta", type=int, default=4)
     p.add_argument("--low-fidelity", default="epochs=1,subset=0.1,resolution=16")

@@ -322,6 +322,12 @@ class Families(FakeHwnas):
                            (["--low-fidelity", "subset=0.01,epochs=1", "--families", "multi-fidelity", "--budget",
                              "multi-fidelity=2"], "--low-fidelity subset=0.01,epochs=1 trains as --fidelity "
                                                   "epochs=1,subset=0.01"),
+                           (["--low-fidelity", "epochs=3,subset=0.5", "--families", "hybrid-mf", "--budget",
+                             "hybrid-mf=2"], "--low-fidelity epochs=3,subset=0.5 is not below --fidelity "
+                                             "epochs=1,subset=0.01: epochs 3 > 1"),
+                           (["--families", "hybrid-mf", "--budget", "hybrid-mf=2", "--low-fidelity",
+                             "epochs=1,subset=0.005", "--proxy", "synflw"],
+                            "--proxy synflw: not a proxy of hwnas; use one of synflow, snip, params"),
                            (["--eta", "1"], "--eta 1: give 2 to 100"),
                            (["--mf-eta", "101"], "--mf-eta 101: give 2 to 100"),
                            (["--hybrid-candidates", "2"], "--hybrid-candidates 2: give --eta (4) to 1000000"),
@@ -356,6 +362,27 @@ class Families(FakeHwnas):
         self.assertFalse(os.path.exists(self.dir))
         self.assertIn(f"cat > {self.step_file('multishot.yaml')} <<'EOF'\nspace: ", out)
         self.assertIn("budget: {evaluations: 2}\nseed: 1\nEOF\n", out)
+
+    def test_hybrid_mf_screens_by_the_proxy_then_trains_at_both_fidelities_without_a_supernet(self):
+        args = ["--families", "hybrid-mf", "--seeds", "1", "--threads", "1", "--budget", "hybrid-mf=3",
+                "--fidelity", "epochs=2,subset=0.2", "--low-fidelity", "epochs=1,subset=0.1,resolution=16",
+                "--hybrid-candidates", "16", "--eta", "8", "--final", "epochs=1,subset=0.05"]
+        rc, out, err, calls = self.run_script("families.py", *args, "--dry-run")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("  eta: 8\n  candidates: 16\n  rungs: [{proxy: {name: synflow, reference: 100, threads: 1}}, "
+                      "{epochs: 1, subset: 0.1, resolution: 16}, {epochs: 2, subset: 0.2}]\n", out)
+        self.assertNotIn("supernet", out)
+        rc, out, err, calls = self.run_script("families.py", *args)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([c[0] for c in work(calls)], ["search", "space", "train"])
+        with open(self.step_file("hybrid-mf.search.json")) as f:
+            options = json.load(f)["options"]
+        self.assertEqual((options["--low-fidelity"], options["--eta"], options["--hybrid-candidates"]),
+                         ({"epochs": "1", "subset": "0.1", "resolution": "16"}, 8, 16))
+        self.assertNotIn("--supernet-args", options)
+        # Another low fidelity is another search: refused, naming the option.
+        self.assert_refused(self.run_script("families.py", *args[:-4], "--low-fidelity", "epochs=1,subset=0.05",
+                                            *args[-4:]), "--low-fidelity")
 
 
 class FidelityRank(FakeHwnas):

@@ -184,6 +184,67 @@ TEST(ProxyGrasp, LinearClassifierClosedForm) {
   EXPECT_NEAR(s.value, expected, 1e-4 * std::abs(expected));
 }
 
+/// Input [D,1,1] -> flatten -> linear H (no bias) -> `act` -> linear K (no bias) -> output.
+Graph two_layer(std::int32_t d, std::int32_t h, std::int32_t k, ActKind act) {
+  Graph g("two_layer");
+  const NodeId flat = g.add("flatten", Flatten{}, {g.add("input", Input{d, 1, 1}, {})});
+  const NodeId a = g.add("act", Activation{act}, {g.add("fc1", Linear{h, false}, {flat})});
+  g.add("output", Output{}, {g.add("fc2", Linear{k, false}, {a})});
+  return g;
+}
+
+TEST(ProxyGrasp, DifferentiatesTheGradientThroughHardsigmoidAndHardswish) {
+  // torch 1.13 has no derivative of hardsigmoid's and hardswish's backward; GraSP runs them
+  // as hardtanh compositions (NetworkImpl::set_twice_differentiable). Reference, in double:
+  // H[g] by central differences of the gradient, g(W + e g) - g(W - e g) over 2e, each
+  // gradient through torch's own (fused) activation; grasp = -sum W . H[g].
+  const std::int64_t n = 6, d = 5, h = 7;
+  const std::int32_t k = 3;
+  for (const ActKind act : {ActKind::hardsigmoid, ActKind::hardswish}) {
+    const Graph g = two_layer(d, h, k, act);
+    ProxyInput input = random_input(n, d, k, 31);
+    input.images = input.images * 40;  // pre-activations on both sides of the kinks at -3 and 3
+    const ProxyScore s = score("grasp", g, input, 17);
+    ASSERT_TRUE(s.defined) << s.reason;
+    std::vector<torch::Tensor> w;
+    for (const auto& [name, t] : Network(g, 17)->named_state()) w.push_back(t.detach().to(torch::kDouble));
+    ASSERT_EQ(w.size(), 2u);
+    const torch::Tensor x = input.images.view({n, d}).to(torch::kDouble);
+    const auto gradient = [&](const std::vector<torch::Tensor>& at) {
+      std::vector<torch::Tensor> leaves;
+      for (const torch::Tensor& t : at) leaves.push_back(t.clone().requires_grad_(true));
+      torch::Tensor z = torch::mm(x, leaves[0].t());
+      z = act == ActKind::hardsigmoid ? torch::hardsigmoid(z) : torch::hardswish(z);
+      const torch::Tensor loss = torch::cross_entropy_loss(torch::mm(z, leaves[1].t()), input.labels);
+      return torch::autograd::grad({loss}, leaves);
+    };
+    const std::vector<torch::Tensor> grad = gradient(w);
+    const double e = 1e-6;
+    std::vector<torch::Tensor> plus, minus;
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      plus.push_back(w[i] + e * grad[i]);
+      minus.push_back(w[i] - e * grad[i]);
+    }
+    const std::vector<torch::Tensor> gp = gradient(plus), gm = gradient(minus);
+    double expected = 0;
+    for (std::size_t i = 0; i < w.size(); ++i) expected -= (w[i] * (gp[i] - gm[i]) / (2 * e)).sum().item<double>();
+    EXPECT_NEAR(s.value, expected, 1e-3 * std::abs(expected))
+        << (act == ActKind::hardsigmoid ? "hardsigmoid" : "hardswish");
+  }
+}
+
+TEST(ProxyGrasp, DefinedOnMobileNetV3WithItsHardswishAndSeGates) {
+  // Before set_twice_differentiable: "internal error: derivative for
+  // aten::hardsigmoid_backward is not implemented" on every network with SE or hardswish.
+  const Graph g = space::build_zoo_model("mobilenet_v3_small:res=32,classes=10");
+  const auto generator = at::make_generator<at::CPUGeneratorImpl>(3);
+  const ProxyInput input{torch::empty({4, 3, 32, 32}).normal_(0, 1, generator),
+                         torch::randint(10, {4}, generator, torch::kLong), 10};
+  const ProxyScore s = score("grasp", g, input, 1);
+  EXPECT_TRUE(s.defined) << s.reason;
+  EXPECT_TRUE(std::isfinite(s.value));
+}
+
 TEST(ProxyZen, IdentityFeaturesGiveTheGaussianMeanAbsoluteValue) {
   // f(x) = x and no batch norm: Δ = γ · mean_n Σ |ε| ≈ γ · C·H·W · √(2/π) (E|N(0,1)|), from
   // 16 · 3 · 32 · 32 draws: within 1% (the mean's deviation is 0.3%).

@@ -106,6 +106,14 @@ class NetworkImpl : public torch::nn::Module {
   /// (supernet/bn_recalibration.h). The batch variance is the unbiased one either way.
   void set_batch_norm_momentum(std::optional<double> momentum) { batch_norm_momentum_ = momentum; }
 
+  /// With `on`, hardsigmoid and hardswish run as hardtanh(x + 3, 0, 6) / 6 and x times it
+  /// (their definitions: Howard et al. 2019, "Searching for MobileNetV3", eq. 2; the same
+  /// values to rounding, out of place), because torch 1.13 has no derivative of their
+  /// backward ("derivative for aten::hardsigmoid_backward is not implemented") and a
+  /// gradient of a gradient needs one: GraSP's Hessian-gradient product
+  /// (proxies/grasp.h). Off by default: the fused kernels are faster.
+  void set_twice_differentiable(bool on) { twice_differentiable_ = on; }
+
  private:
   // One node's tensors (conv2d, batch_norm, linear; empty for the others), registered in a
   // submodule named after the node with '.' replaced by '_' (torch forbids '.').
@@ -125,6 +133,7 @@ class NetworkImpl : public torch::nn::Module {
   torch::MemoryFormat memory_format_;  // of activations and 4-D weights (ChannelsLast or Contiguous)
   std::vector<Layer> layers_;          // indexed by NodeId
   std::optional<double> batch_norm_momentum_ = 0.1;  // nullopt: cumulative average
+  bool twice_differentiable_ = false;                 // set_twice_differentiable
 };
 TORCH_MODULE(Network);
 

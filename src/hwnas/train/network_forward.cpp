@@ -15,7 +15,11 @@ namespace {
 namespace F = torch::nn::functional;
 using graph::NodeId;
 
-torch::Tensor activation(graph::ActKind kind, torch::Tensor x, bool in_place) {
+/// `twice_differentiable`: hardsigmoid and hardswish composed of ops whose backward has a
+/// derivative (NetworkImpl::set_twice_differentiable).
+torch::Tensor activation(graph::ActKind kind, torch::Tensor x, bool in_place, bool twice_differentiable) {
+  if (twice_differentiable && kind == graph::ActKind::hardsigmoid) return torch::hardtanh(x + 3.0, 0.0, 6.0) / 6.0;
+  if (twice_differentiable && kind == graph::ActKind::hardswish) return x * torch::hardtanh(x + 3.0, 0.0, 6.0) / 6.0;
   switch (kind) {
     case graph::ActKind::relu: return in_place ? torch::relu_(x) : torch::relu(x);
     case graph::ActKind::relu6: return in_place ? torch::hardtanh_(x, 0.0, 6.0) : torch::hardtanh(x, 0.0, 6.0);
@@ -61,7 +65,7 @@ torch::Tensor NetworkImpl::run_node(NodeId id, const std::vector<torch::Tensor>&
             return torch::batch_norm(arg(0), layer.weight, layer.bias, layer.running_mean,
                                      layer.running_var, is_training(), momentum, p.epsilon, true);
           },
-          [&](const graph::Activation& p) { return activation(p.kind, arg(0), layer.in_place); },
+          [&](const graph::Activation& p) { return activation(p.kind, arg(0), layer.in_place, twice_differentiable_); },
           [&](const graph::Add&) {
             torch::Tensor sum = arg(0) + arg(1);
             for (std::size_t i = 2; i < in.size(); ++i) sum.add_(arg(i));

@@ -20,6 +20,7 @@ class Grasp : public Proxy {
     require_task_head(graph, input.task, input.classes, name());
     Network network(graph, seed);
     network->train();
+    network->set_twice_differentiable(true);  // the Hessian-gradient product differentiates a gradient
     std::vector<torch::Tensor> weights;
     for (const auto& [node, w] : conv_linear_weights(*network)) weights.push_back(w);
     const torch::Tensor loss = task_loss(graph, network->forward(input.images), input, name());
