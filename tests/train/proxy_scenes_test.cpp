@@ -326,6 +326,28 @@ TEST(SceneProxyCli, SearchOfASegmentationSpaceScoresCandidatesOnScenes) {
     EXPECT_GE(t["accuracy"].get<double>(), 0);
     EXPECT_LE(t["accuracy"].get<double>(), 100);
   }
+  // --resume compares the proxy at its effective values (s36 fresh-user finding): the
+  // defaults written out (scene_labels items for the 11-class head, seed 0, threads 1) are
+  // no difference; another batch is, named by its key.
+  const auto resumed = [&](const std::string& name, const std::string& proxy) {
+    const std::string again = testing::write_temp(
+        name, fmt::format("space: {}\naccuracy: {{proxy: {}}}\nobjective: {{maximize: accuracy}}\n"
+                          "strategy: {{name: random}}\nbudget: {{evaluations: 4}}\nseed: 1\n",
+                          kSegSpace, proxy));
+    return testing::hwnas({"search", again, "--out", out, "--resume", "--json"});
+  };
+  const testing::Result same = resumed(
+      "proxy_seg_same.yaml", fmt::format("{{name: snip, reference: 4, batch: 4, scene_size: 32, data: {}, seed: 0, "
+                                         "threads: 1, scene_labels: items}}",
+                                         cache()));
+  ASSERT_EQ(same.status, 0) << same.err;
+  EXPECT_EQ(nlohmann::json::parse(same.out)["trials"].size(), 4U);
+  const testing::Result batch = resumed(
+      "proxy_seg_batch.yaml", fmt::format("{{name: snip, reference: 4, batch: 8, scene_size: 32, data: {}}}", cache()));
+  EXPECT_EQ(batch.status, 2) << batch.err;
+  EXPECT_NE(batch.err.find("key 'accuracy.proxy.batch' is 8 here but 4 in the experiment stored in " + out),
+            std::string::npos)
+      << batch.err;
   // A scene knob on a classification space is refused when the experiment is read.
   const std::string nb201 = testing::write_temp(
       "proxy_nb201_scene_size.yaml",
@@ -388,6 +410,18 @@ TEST(SceneProxyCli, AProxyRungTakesTheTrainingsScenes) {
   const testing::Result r = testing::hwnas(args);
   ASSERT_EQ(r.status, 0) << testing::describe(args, r);
   EXPECT_TRUE(std::filesystem::is_empty(untouched)) << "the proxy rung generated scenes in the default cache";
+  // --resume: the rung's scenes written out as the training's are no difference.
+  const std::string again = testing::write_temp(
+      "proxy_seg_rung_again.yaml",
+      fmt::format("space: {}\naccuracy:\n  train: {{task: segmentation, scene_size: 32, scenes: 64, test_scenes: 8, "
+                  "epochs: 1, batch: 16, threads: 1, data: {}}}\nmulti_fidelity:\n  method: successive_halving\n"
+                  "  eta: 2\n  candidates: 2\n  rungs: [{{proxy: {{name: snip, reference: 3, batch: 4, scene_size: 32, "
+                  "scene_labels: items}}}}, {{}}]\nobjective: {{maximize: accuracy}}\nstrategy: {{name: random}}\n"
+                  "budget: {{evaluations: 2}}\nseed: 1\n",
+                  kSegSpace, cache()));
+  const std::vector<std::string> resume = {"search", again, "--out", out, "--resume"};
+  const testing::Result resumed = testing::hwnas(resume);
+  EXPECT_EQ(resumed.status, 0) << testing::describe(resume, resumed);
 }
 
 }  // namespace

@@ -178,6 +178,17 @@ PlannedSource plan_supernet_accuracy(const ExperimentSection& section, const spa
 /// experiment's read would.
 YAML::Node effective_train_keys(const YAML::Node& train, const std::string& file);
 
+/// `proxy` (accuracy.proxy, or a proxy rung's `proxy`, as a config holds it: NAME or a
+/// mapping) as one mapping with every key that decides a score at its effective value:
+/// name, batch, seed, threads, reference, `data` when written (as written), and for a
+/// detection or segmentation `space` scene_size and scene_labels (given, else `defaults`':
+/// a rung's from accuracy.train, else 96 and the head's labels: presence for 2 classes);
+/// without timeout_s. --resume compares these (resume_checks.h), so that `proxy: snip` and
+/// `{name: snip, batch: 64, scene_labels: items}` on a 10-class scene head are no difference
+/// (s36 fresh-user finding). A value that does not read is kept as written (the source
+/// refuses it when the experiment is read).
+YAML::Node effective_proxy_keys(const YAML::Node& proxy, const space::Space& space, const ProxyDefaults& defaults = {});
+
 /// The data a training of `o` reads, checked before any trial (train_accuracy.cpp):
 /// classification, Fashion-MNIST in `data` or the default directory; detection and
 /// segmentation, a scene cache `data` (or the default) that exists, is a writable directory

@@ -259,6 +259,52 @@ PlannedSource plan_proxy_accuracy(const ExperimentSection& s, const space::Space
   return {start, {}};
 }
 
+YAML::Node effective_proxy_keys(const YAML::Node& proxy, const space::Space& space, const ProxyDefaults& defaults) {
+  if (!proxy.IsScalar() && !proxy.IsMap()) return YAML::Clone(proxy);
+  ProxySettings p;
+  try {
+    head_task(space, defaults, p);
+  } catch (const UserError&) {  // a scene_labels of accuracy.train that does not read: refused there
+  }
+  const YAML::Node given = proxy.IsMap() ? proxy : YAML::Node(YAML::NodeType::Map);
+  // A plain scalar, as if read from a file: a value written out and a default compare equal.
+  const auto plain = [](const std::string& text) {
+    YAML::Node v(text);
+    v.SetTag("?");
+    return v;
+  };
+  YAML::Node out(YAML::NodeType::Map);
+  out["name"] = proxy.IsScalar() ? YAML::Clone(proxy) : YAML::Clone(given["name"]);
+  // Each number as the source reads it ("064" is 64), else as written.
+  const auto number = [&](const char* key, std::int64_t fallback) {
+    const YAML::Node v = given[key];
+    if (!v.IsDefined()) {
+      out[key] = plain(std::to_string(fallback));
+      return;
+    }
+    try {
+      out[key] = plain(std::to_string(v.as<std::int64_t>()));
+    } catch (const YAML::Exception&) {
+      out[key] = YAML::Clone(v);
+    }
+  };
+  number("batch", p.batch);
+  number("seed", static_cast<std::int64_t>(p.seed));
+  number("threads", p.threads);
+  number("reference", p.reference);
+  if (given["data"].IsDefined()) out["data"] = YAML::Clone(given["data"]);  // a path, as written
+  if (p.task != train::Task::classification) {
+    number("scene_size", p.scene_size);
+    out["scene_labels"] = given["scene_labels"].IsDefined()
+                              ? YAML::Clone(given["scene_labels"])
+                              : plain(std::string(train::scene_labels_name(p.scene_labels)));
+  } else {
+    for (const char* key : {"scene_size", "scene_labels"})  // refused on a classification space: kept to be named
+      if (given[key].IsDefined()) out[key] = YAML::Clone(given[key]);
+  }
+  return out;
+}
+
 std::unique_ptr<AccuracySource> make_proxy_accuracy(const ExperimentSection& s, const space::Space& space) {
   return plan_proxy_accuracy(s, space).start();
 }

@@ -119,6 +119,30 @@ YAML::Node with_effective_train(const YAML::Node& root, const std::string& file)
   return copy;
 }
 
+/// `root` (a copy) with accuracy.proxy and each proxy rung's `proxy` at their effective
+/// values (effective_proxy_keys): a rung's scenes default to accuracy.train's scene_size and
+/// scene_labels, as the rung takes them.
+YAML::Node with_effective_proxy(const YAML::Node& root, const space::Space& space) {
+  YAML::Node copy = YAML::Clone(root);
+  YAML::Node accuracy = copy["accuracy"];
+  if (!accuracy.IsMap()) return copy;
+  if (accuracy["proxy"].IsDefined()) accuracy["proxy"] = effective_proxy_keys(accuracy["proxy"], space);
+  YAML::Node mf = copy["multi_fidelity"];
+  if (!mf.IsMap() || !mf["rungs"].IsSequence()) return copy;
+  ProxyDefaults defaults;
+  if (const YAML::Node train = accuracy["train"]; train.IsMap()) {
+    try {
+      if (train["scene_size"].IsDefined()) defaults.scene_size = train["scene_size"].as<std::int64_t>();
+      if (train["scene_labels"].IsDefined()) defaults.scene_labels = train["scene_labels"].as<std::string>();
+    } catch (const YAML::Exception&) {  // refused when accuracy.train is read
+    }
+  }
+  for (std::size_t i = 0; i < mf["rungs"].size(); ++i)
+    if (YAML::Node rung = mf["rungs"][i]; rung.IsMap() && rung["proxy"].IsDefined())
+      rung["proxy"] = effective_proxy_keys(rung["proxy"], space, defaults);
+  return copy;
+}
+
 /// Every `timeout_s` in `node` by dotted path ("accuracy.train.timeout_s",
 /// "multi_fidelity.rungs.1.timeout_s"), as written.
 void collect_timeouts(const YAML::Node& node, const std::string& path, std::map<std::string, std::string>& out) {
@@ -225,12 +249,12 @@ std::string value_at(const YAML::Node& root, const std::string& dotted) {
 /// space file and, when its digest is stored, its file may move: without_space_file,
 /// without_supernet_paths).
 void check_same_config(const ExperimentInfo& info, const std::string& dir, const ExperimentConfig& config,
-                       const std::string& given, const ResumeContext& context) {
+                       const std::string& given, const space::Space& space, const ResumeContext& context) {
   const auto load = [&](const std::string& text) {
     const YAML::Node root = YAML::Load(text);
     const YAML::Node batched = root["parallel"].IsDefined() ? root : with_batch(root, 1);
-    return without_timeouts(
-        with_effective_train(without_space_file(without_supernet_paths(batched, info.inputs)), config.file));
+    return without_timeouts(with_effective_proxy(
+        with_effective_train(without_space_file(without_supernet_paths(batched, info.inputs)), config.file), space));
   };
   const YAML::Node stored = load(info.config_yaml);
   const YAML::Node now = load(given);
@@ -332,7 +356,7 @@ std::vector<std::string> check_resumable(const ExperimentInfo& info, const std::
                                          const ExperimentConfig& config, const std::string& config_yaml,
                                          const space::Space& space, const std::vector<InputDigest>& inputs,
                                          const ResumeContext& context) {
-  check_same_config(info, dir, config, config_yaml, context);
+  check_same_config(info, dir, config, config_yaml, space, context);
   check_budget_overrides(info, dir, config, config_yaml);
   if (info.space_fingerprint != space::fingerprint(space)) {
     // Where the space: value differs too, both are named (its path alone may change).

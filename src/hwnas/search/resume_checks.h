@@ -32,7 +32,8 @@ YAML::Node with_batch(const YAML::Node& root, std::int32_t batch);
 /// - `space`'s fingerprint is not the stored one (a space file edited since);
 /// - a file the accuracy sources read (`inputs`) is not the one it started with (digest).
 /// accuracy.train and its training rungs are compared at their effective values (a key
-/// written equal to its default, or to what the rung inherits, is no difference); a refused
+/// written equal to its default, or to what the rung inherits, is no difference), and so
+/// are accuracy.proxy and proxy rungs (effective_proxy_keys); a refused
 /// key of an accuracy source or a rung says that the stored accuracies were measured at
 /// the stored value. Returns a note ("--resume: accuracy.train.timeout_s is 1 here but 3600
 /// when the experiment in DIR last ran: ...") for each timeout_s lowered, added or left
