@@ -392,8 +392,8 @@ def yaml_line_option(line, family):
             "eta": "--eta" if hybrid else "--mf-eta",
             "candidates": "--hybrid-candidates" if hybrid else "--mf-candidates",
             "rungs": {"hybrid": "--proxy, --fidelity or --threads",
-                      "hybrid-mf": "--proxy, --low-fidelity, --fidelity or --threads"}.get(family,
-                                                                                           "--low-fidelity or --fidelity"),
+                      "hybrid-mf": "--proxy, --low-fidelity, --fidelity or --threads",
+                      }.get(family, "--low-fidelity or --fidelity"),
             "accuracy": {"multishot": "--fidelity or --threads", "zero-shot": "--proxy or --threads",
                          "single-shot": "--threads"}.get(family, "--threads"),
             }.get(key, "a line")
