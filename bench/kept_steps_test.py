@@ -68,6 +68,12 @@ FAKE_HWNAS = textwrap.dedent('''\
         print(json.dumps({"space": "fake"}))
     elif args[:2] == ["proxy", "--help"]:
         print("  --proxy TEXT ... REQUIRED       Proxies, comma-separated: synflow, snip, params")
+    elif args[0] == "proxy":  # a score per model and proxy: the model file's first number times the proxy's rank
+        proxies = flag("--proxy").split(",")
+        models = [a for a in args[1:args.index("--proxy")]]
+        print(json.dumps({"seconds": 0.0, "models": [
+            {"model": m, "scores": {p: {"defined": True, "value": float(open(m).read().split()[0]) * (k + 1)}
+                                    for k, p in enumerate(proxies)}} for m in models]}))
     elif args[0] == "train":
         print(json.dumps({"status": "ok", "metrics": {"top1": 0.85}, "threads": int(flag("--threads")),
                           "train_seconds": 1.0}))
@@ -492,6 +498,62 @@ class FidelityRank(FakeHwnas):
                 self.assert_refused(result, "fidelity_rank: " + said)
                 self.assertEqual(result[3], [])
                 self.assertFalse(os.path.exists(self.dir))
+
+
+class ProxyRank(FakeHwnas):
+    """bench/proxy_rank.py: tau-b and rho by hand on three candidates, the kept scores reused,
+    and bad input one line, exit 2, before anything is scored."""
+
+    def setUp(self):
+        super().setUp()
+        os.makedirs(os.path.join(self.dir, "models"))
+        for i, (macs, top1) in enumerate(((1, 0.90), (3, 0.92), (2, 0.93))):
+            with open(os.path.join(self.dir, "models", f"sample-{i:03}.yaml"), "w") as f:
+                f.write(f"{macs}\n")
+            with open(os.path.join(self.dir, f"{i:03}-g-epochs10_subset1.json"), "w") as f:
+                json.dump({"status": "ok", "metrics": {"top1": top1}}, f)
+
+    def run_rank(self, *args):
+        return self.run_script("proxy_rank.py", "--proxies", "snip,params", "--against", "epochs=10,subset=1", *args)
+
+    def test_taus_by_hand_and_the_kept_scores_reused(self):
+        rc, out, err, calls = self.run_rank()
+        self.assertEqual(rc, 0, err)
+        # Scores 1, 3, 2 (snip; params twice them) against 90, 92, 93: pairs (0,1) and (0,2)
+        # concordant, (1,2) discordant: tau-b = 1/3; ranks 1,3,2 vs 1,2,3: rho = 0.5.
+        self.assertIn("| snip | 0.333 / 0.500 |", out)
+        self.assertIn("| params | 0.333 / 0.500 |", out)
+        self.assertEqual([c[0] for c in work(calls)], ["proxy"])
+        rc, again, err, calls = self.run_rank()
+        self.assertEqual((rc, work(calls), again), (0, [], out), err)
+
+    def test_bad_input_is_one_line_exit_2(self):
+        kept = os.path.join(self.dir, "proxies_batch64_seed0_threads1.json")
+        for args, said in ((["--proxies", "snip,bogus"], "'bogus' is not a proxy of hwnas; use synflow, snip, params"),
+                           (["--proxies", "snip,snip"], "names a proxy twice"),
+                           (["--batch", "0"], "--batch 0: give 1 to 60000"),
+                           (["--against", "epochs=5,subset=1"], "--against 'epochs=5,subset=1': no training kept"),
+                           (["--against", "epochs=10,subset=1;"], "an empty fidelity"),
+                           (["--against", "epochs=x"], "epochs=x is not a whole number")):
+            with self.subTest(args=args):
+                rc, out, err, calls = self.run_rank(*args)  # the last of an option given twice counts
+                self.assertEqual(rc, 2, err)
+                self.assertEqual(len(err.strip().splitlines()), 1, err)
+                self.assertIn(said, err)
+                self.assertEqual(work(calls), [])
+        for damaged in ('{"scores": []}', '{"scores": {"snip": {"0": "x"}}}', '{"scores": {"snip": {"0": NaN}}}'):
+            with self.subTest(kept=damaged):
+                with open(kept, "w") as f:
+                    f.write(damaged)
+                rc, out, err, calls = self.run_rank()
+                self.assertEqual((rc, work(calls)), (2, []), err)
+                self.assertIn("not a file this script wrote", err)
+        os.remove(kept)
+        with open(os.path.join(self.dir, "001-g-epochs10_subset1.json"), "w") as f:
+            json.dump({"status": "ok"}, f)
+        rc, out, err, calls = self.run_rank()
+        self.assertEqual(rc, 2, err)
+        self.assertIn("001-g-epochs10_subset1.json: not a training of hwnas train", err)
 
 
 class FidelityNoise(unittest.TestCase):

@@ -15,13 +15,19 @@ rho against each --against fidelity's test top-1 (the trainings kept in DIR, eac
 candidates trained there and scored by the proxy; an undefined score leaves the candidate
 out of that proxy's row, and the row says how many). The default --against is every
 fidelity docs/training.md reports: the 10-epoch target at training seeds 0 and 1, and the
-3-epoch and 1-epoch short trainings. Bad input: one line on stderr, exit 2.
+3-epoch and 1-epoch short trainings; each as bench/fidelity_rank.py's --low/--high spelled it
+(the kept files' names: `epochs=10,subset=1`, not `epochs=10`). Bad input, checked before
+anything is scored (--proxies unknown to `hwnas proxy --help` or given twice, --batch,
+--seed or --threads out of hwnas proxy's range, an --against fidelity not kept or given
+twice, a kept file that is not this script's or not hwnas train's): one line on stderr,
+exit 2.
 """
 import argparse
 import glob
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 
@@ -52,17 +58,33 @@ def candidates(directory):
     return dict(sorted(found.items()))
 
 
+def is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def accuracies(directory, fidelity):
-    """{index: test top-1 %} of the ok trainings kept in `directory` at `fidelity` ('epochs=10,subset=1')."""
+    """{index: test top-1 %} of the ok trainings kept in `directory` at `fidelity` ('epochs=10,subset=1',
+    as the kept files spell it: bench/fidelity_rank.py's --low/--high). Exits 2 when none is kept
+    there, naming the fidelities that are, or when a kept training is not hwnas train's JSON."""
     found = {}
     for path in glob.glob(os.path.join(glob.escape(directory), f"[0-9][0-9][0-9]-*-{file_suffix(fidelity)}.json")):
         try:
             with open(path) as f:
                 result = json.load(f)
-        except (OSError, json.JSONDecodeError) as e:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             fail(f"{path}: not JSON ({e}); delete it and run bench/fidelity_rank.py again to recompute it")
-        if isinstance(result, dict) and result.get("status") == "ok":
+        if not isinstance(result, dict) or (result.get("status") == "ok" and not is_number(
+                (result.get("metrics") if isinstance(result.get("metrics"), dict) else {}).get("top1"))):
+            fail(f"{path}: not a training of hwnas train (an object with status and metrics.top1); delete it and run "
+                 f"bench/fidelity_rank.py again to recompute it")
+        if result.get("status") == "ok":
             found[int(os.path.basename(path)[:3])] = 100 * result["metrics"]["top1"]
+    if not found:
+        kept = sorted({os.path.basename(p)[:-5].split("-")[-1] for p in
+                       glob.glob(os.path.join(glob.escape(directory), "[0-9][0-9][0-9]-*.json"))})
+        fail(f"--against '{fidelity}': no training kept in {directory} at that fidelity (file suffix "
+             f"'{file_suffix(fidelity)}'); give one as bench/fidelity_rank.py's --low/--high spelled it: kept are "
+             f"{', '.join(kept) if kept else 'none'}")
     return found
 
 
@@ -77,6 +99,11 @@ def scores(a, models):
         except (OSError, json.JSONDecodeError, KeyError, TypeError) as e:
             fail(f"{path}: not a file this script wrote ({e}); delete it to score again")
     wanted = a.proxies.split(",")
+    # A kept file this script wrote: {proxy: {index: finite number or null (undefined)}}.
+    if not isinstance(kept, dict) or not all(
+            isinstance(v, dict) and all(x is None or is_number(x) for x in v.values()) for v in kept.values()):
+        fail(f"{path}: not a file this script wrote (scores must be {{proxy: {{candidate: number or null}}}}); delete "
+             f"it to score again")
     if all(p in kept and all(str(i) in kept[p] for i in models) for p in wanted):
         return {p: {i: kept[p][str(i)] for i in models} for p in wanted}
     cmd = [a.hwnas, "proxy", *models.values(), "--proxy", ",".join(wanted), "--batch", str(a.batch), "--seed",
@@ -103,6 +130,29 @@ def scores(a, models):
     return out
 
 
+def check_names(a):
+    """--proxies: known to hwnas (`hwnas proxy --help`), each once; --batch, --seed and
+    --threads in hwnas proxy's ranges; checked before anything is scored."""
+    wanted = a.proxies.split(",")
+    try:
+        r = subprocess.run([a.hwnas, "proxy", "--help"], capture_output=True, text=True)
+    except OSError as e:
+        fail(f"--hwnas {a.hwnas}: cannot run it ({e.strerror}); build hwnas (docs/development.md) or give its path")
+    known = re.search(r"--proxy .*comma-separated: (.*)", r.stdout)
+    names = [n.strip() for n in known.group(1).split(",")] if known else None
+    for name in wanted:
+        if not name.strip():
+            fail(f"--proxies '{a.proxies}': an empty name; give names comma-separated, e.g. synflow,macs")
+        if names is not None and name not in names:
+            fail(f"--proxies '{a.proxies}': '{name}' is not a proxy of hwnas; use {', '.join(names)}")
+    if len(set(wanted)) != len(wanted):
+        fail(f"--proxies '{a.proxies}' names a proxy twice; give each once")
+    for option, value, low, high in (("--batch", a.batch, 1, 60000), ("--seed", a.seed, 0, 2 ** 64 - 1),
+                                     ("--threads", a.threads, 1, 1024)):
+        if not low <= value <= high:
+            fail(f"{option} {value}: give {low} to {high}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--hwnas", default=os.path.join(ROOT, "build/bin/hwnas"))
@@ -114,13 +164,20 @@ def main():
     p.add_argument("--against", default=AGAINST)
     a = p.parse_args()
     if not os.path.isdir(a.dir):
-        fail(f"--dir {a.dir}: no such directory; give the --dir of a bench/fidelity_rank.py run")
+        fail(f"--dir {a.dir}: {'not a directory' if os.path.exists(a.dir) else 'no such directory'}; give the --dir "
+             f"of a bench/fidelity_rank.py run")
+    check_names(a)
     against = a.against.split(";")
     for f in against:
+        if not f.strip():
+            fail(f"--against '{a.against}': an empty fidelity; separate fidelities by ';', e.g. "
+                 f"'epochs=10,subset=1;epochs=3,subset=0.2'")
         fidelity_values(f, "--against", fail)
+    if len(set(against)) != len(against):
+        fail(f"--against '{a.against}' names a fidelity twice; give each once")
     models = candidates(a.dir)
+    targets = [(f, accuracies(a.dir, f)) for f in against]  # before scoring: a fidelity not kept is refused
     proxy_scores = scores(a, models)
-    targets = [(f, accuracies(a.dir, f)) for f in against]
     print("| proxy | " + " | ".join(f"τ-b / ρ vs {f} ({len(acc)})" for f, acc in targets) + " |")
     print("|---|" + "---|" * len(targets))
     for proxy, values in proxy_scores.items():

@@ -15,7 +15,7 @@ class GradNorm : public Proxy {
   }
 
   ProxyScore score(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed) const override {
-    const ProxyGuard guard;
+    const ProxyGuard guard(seed);
     double sum = 0;
     for (const torch::Tensor& w : loss_gradients(graph, input, seed, name()))
       if (w.grad().defined()) sum += w.grad().to(torch::kDouble).norm().item<double>();

@@ -15,7 +15,7 @@ class Grasp : public Proxy {
   }
 
   ProxyScore score(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed) const override {
-    const ProxyGuard guard;
+    const ProxyGuard guard(seed);
     require_batch(input, name());
     require_task_head(graph, input.task, input.classes, name());
     Network network(graph, seed);

@@ -12,7 +12,7 @@ class Naswot : public Proxy {
   bool needs_data() const override { return true; }
 
   ProxyScore score(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed) const override {
-    const ProxyGuard guard;
+    const ProxyGuard guard(seed);
     require_batch(input, name());
     const std::vector<torch::Tensor> codes = rectifier_codes(graph, input.images, seed);
     if (codes.empty()) return ProxyScore{0, false, "the network has no ReLU or ReLU6 to code"};

@@ -95,11 +95,12 @@ double sum_abs(const std::vector<torch::Tensor>& tensors) {
   return sum;
 }
 
-ProxyGuard::ProxyGuard() : grad_enabled_(torch::GradMode::is_enabled()) {
+ProxyGuard::ProxyGuard(std::uint64_t seed) : grad_enabled_(torch::GradMode::is_enabled()) {
   at::Generator generator = at::detail::getDefaultCPUGenerator();
   {
     const std::lock_guard<std::mutex> lock(generator.mutex());
     generator_state_ = generator.get_state();
+    generator.set_current_seed(seed ^ 0x9e3779b97f4a7c15ULL);  // a stream apart from the weights' (same seed)
   }
   torch::GradMode::set_enabled(true);
 }

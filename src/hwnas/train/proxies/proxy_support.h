@@ -65,11 +65,14 @@ ProxyScore checked_score(double value, std::string_view proxy, bool zero_is_defi
 /// Sums |t| over `tensors` in float64; +inf or NaN pass through for checked_score.
 double sum_abs(const std::vector<torch::Tensor>& tensors);
 
-/// While alive: grad mode on, and the global CPU generator's state saved; both restored
-/// on destruction (a proxy leaves torch as it found it).
+/// While alive: grad mode on, and the global CPU generator's state saved and then seeded
+/// from `seed` (the proxy's), so that what draws from it, dropout in training mode, is
+/// fixed by the seed as the weights are (s37 fresh-user finding: the loss-based proxies of
+/// a network with dropout, every mobilenet-cls candidate, changed from run to run); both
+/// restored on destruction (a proxy leaves torch as it found it).
 class ProxyGuard {
  public:
-  ProxyGuard();
+  explicit ProxyGuard(std::uint64_t seed);
   ~ProxyGuard();
   ProxyGuard(const ProxyGuard&) = delete;
   ProxyGuard& operator=(const ProxyGuard&) = delete;

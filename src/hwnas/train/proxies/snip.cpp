@@ -15,7 +15,7 @@ class Snip : public Proxy {
   }
 
   ProxyScore score(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed) const override {
-    const ProxyGuard guard;
+    const ProxyGuard guard(seed);
     std::vector<torch::Tensor> terms;
     for (const torch::Tensor& w : loss_gradients(graph, input, seed, name()))
       if (w.grad().defined()) terms.push_back(w.detach() * w.grad());

@@ -13,7 +13,7 @@ class Synflow : public Proxy {
   bool needs_data() const override { return false; }
 
   ProxyScore score(const graph::Graph& graph, const ProxyInput&, std::uint64_t seed) const override {
-    const ProxyGuard guard;
+    const ProxyGuard guard(seed);
     if (graph.input_nodes().size() != 1) static_cast<void>(input_shape(graph));  // its one-line refusal
     const graph::Shape& in = graph.shape(graph.input_nodes().front());  // any H x W: no data is read
     Network network(graph, seed);

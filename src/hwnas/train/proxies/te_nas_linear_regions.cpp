@@ -18,7 +18,7 @@ class TeNasLinearRegions : public Proxy {
   bool needs_data() const override { return true; }
 
   ProxyScore score(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed) const override {
-    const ProxyGuard guard;
+    const ProxyGuard guard(seed);
     require_batch(input, name());
     const std::int64_t n = input.images.size(0);
     std::set<std::string> distinct;

@@ -20,7 +20,7 @@ class TeNasNtk : public Proxy {
   bool needs_data() const override { return true; }
 
   ProxyScore score(const graph::Graph& graph, const ProxyInput& input, std::uint64_t seed) const override {
-    const ProxyGuard guard;
+    const ProxyGuard guard(seed);
     require_batch(input, name());
     Network network(graph, seed);
     network->train();

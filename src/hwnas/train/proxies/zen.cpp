@@ -26,7 +26,7 @@ class Zen : public Proxy {
   bool needs_data() const override { return false; }
 
   ProxyScore score(const graph::Graph& graph, const ProxyInput&, std::uint64_t seed) const override {
-    const ProxyGuard guard;
+    const ProxyGuard guard(seed);
     const TappedGraph tapped = tap_nodes(graph, {feature_node(graph)});
     const graph::Shape& in = graph.shape(graph.input_nodes().front());
     const auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
