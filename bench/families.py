@@ -222,22 +222,16 @@ def experiment(a, family, seed, supernet):
         lines.append(f"accuracy: {{proxy: {proxy}}}")
     elif family == "single-shot":
         lines.append(f"accuracy: {{supernet: {sn}}}")
-    elif family == "hybrid":
+    else:  # a training screened by successive halving over `rungs`
+        low = yaml_map(key_values(a.low_fidelity, "--low-fidelity"))
+        eta, candidates, rungs = {
+            "hybrid": (a.eta, a.hybrid_candidates, [f"{{proxy: {proxy}}}", f"{{supernet: {sn}}}"]),
+            "hybrid-mf": (a.eta, a.hybrid_candidates, [f"{{proxy: {proxy}}}", low]),  # the low rung for the supernet
+            "multi-fidelity": (a.mf_eta, a.mf_candidates, [low]),  # multishot's training, screened by a shorter one
+        }[family]
         lines += [f"accuracy: {{train: {yaml_map(train)}}}",
-                  "multi_fidelity:", "  method: successive_halving", f"  eta: {a.eta}",
-                  f"  candidates: {a.hybrid_candidates}",
-                  f"  rungs: [{{proxy: {proxy}}}, {{supernet: {sn}}}, {yaml_map(fidelity)}]"]
-    elif family == "hybrid-mf":  # the hybrid with multi-fidelity's low training rung for its supernet
-        low = key_values(a.low_fidelity, "--low-fidelity")
-        lines += [f"accuracy: {{train: {yaml_map(train)}}}",
-                  "multi_fidelity:", "  method: successive_halving", f"  eta: {a.eta}",
-                  f"  candidates: {a.hybrid_candidates}",
-                  f"  rungs: [{{proxy: {proxy}}}, {yaml_map(low)}, {yaml_map(fidelity)}]"]
-    else:  # multi-fidelity: multishot's training, screened by a shorter one
-        low = key_values(a.low_fidelity, "--low-fidelity")
-        lines += [f"accuracy: {{train: {yaml_map(train)}}}",
-                  "multi_fidelity:", "  method: successive_halving", f"  eta: {a.mf_eta}",
-                  f"  candidates: {a.mf_candidates}", f"  rungs: [{yaml_map(low)}, {yaml_map(fidelity)}]"]
+                  "multi_fidelity:", "  method: successive_halving", f"  eta: {eta}", f"  candidates: {candidates}",
+                  f"  rungs: [{', '.join(rungs + [yaml_map(fidelity)])}]"]
     lines += ["objective:", "  maximize: accuracy", f"  constraints: [latency_ms <= {a.limit_ms}]",
               f"strategy: {yaml_map(STRATEGY)}",
               f"budget: {{evaluations: {a.budget[family]}}}", f"seed: {seed}", ""]
@@ -663,12 +657,18 @@ def check_options(a):
     with open(a.space, "rb") as f:
         a.space_sha256 = sha256(f.read())
     if {"zero-shot", "hybrid", "hybrid-mf"} & set(a.families):
-        help_text = ask_hwnas(a, ["proxy", "--help"], "hwnas proxy --help (for --proxy's names)")
-        if (known := re.search(r"--proxy .*comma-separated: (.*)", help_text)) is None:
+        names = proxy_names(ask_hwnas(a, ["proxy", "--help"], "hwnas proxy --help (for --proxy's names)"))
+        if names is None:
             print(f"families: hwnas proxy --help lists no proxies: --proxy {a.proxy} is left to hwnas search",
                   file=sys.stderr)
-        elif a.proxy not in (names := [n.strip() for n in known.group(1).split(",")]):
+        elif a.proxy not in names:
             fail(f"--proxy {a.proxy}: not a proxy of hwnas; use one of {', '.join(names)} (docs/proxies.md)")
+
+
+def proxy_names(help_text):
+    """The proxies `hwnas proxy --help` lists (its --proxy line), or None when it lists none."""
+    known = re.search(r"--proxy .*comma-separated: (.*)", help_text)
+    return [n.strip() for n in known.group(1).split(",")] if known else None
 
 
 def check_rung_order(low, high, a):

@@ -27,12 +27,11 @@ import glob
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from families import file_suffix  # noqa: E402
+from families import file_suffix, proxy_names  # noqa: E402
 from fidelity_rank import fidelity_values, kendall_tau_b  # noqa: E402
 from rank_stats import spearman  # noqa: E402
 
@@ -138,8 +137,7 @@ def check_names(a):
         r = subprocess.run([a.hwnas, "proxy", "--help"], capture_output=True, text=True)
     except OSError as e:
         fail(f"--hwnas {a.hwnas}: cannot run it ({e.strerror}); build hwnas (docs/development.md) or give its path")
-    known = re.search(r"--proxy .*comma-separated: (.*)", r.stdout)
-    names = [n.strip() for n in known.group(1).split(",")] if known else None
+    names = proxy_names(r.stdout)
     for name in wanted:
         if not name.strip():
             fail(f"--proxies '{a.proxies}': an empty name; give names comma-separated, e.g. synflow,macs")

@@ -150,6 +150,9 @@ struct ProxyDefaults {
   std::int64_t scene_size = 96;            // the scenes' canvas (detection, segmentation)
   std::optional<std::string> scene_labels; // "items" or "presence"; unset: from the head's classes
 };
+/// What a proxy rung takes from `train` (accuracy.train): its data, scene_size and
+/// scene_labels when given. Throws UserError, naming the key, for a value that does not read.
+ProxyDefaults training_proxy_defaults(const ExperimentSection& train);
 /// The same in two steps: reads and checks the settings (and that hwnas-train is there, the
 /// data a proxy that reads a batch needs, and for a detection or segmentation space that its
 /// head's classes are the scene labels'); start() scores the reference sample. `space` must

@@ -165,7 +165,8 @@ void add_source_rungs(const std::vector<ExperimentSection>& rungs, std::size_t c
                                                        : plan_supernet_accuracy(rungs[i], space));
 }
 
-/// What a proxy rung under accuracy.train takes from it (keys checked when it was read).
+}  // namespace
+
 ProxyDefaults training_proxy_defaults(const ExperimentSection& train) {
   ProxyDefaults d;
   if (train.has("data")) d.data = std::filesystem::absolute(train.path("data")).lexically_normal().string();
@@ -173,6 +174,8 @@ ProxyDefaults training_proxy_defaults(const ExperimentSection& train) {
   if (train.has("scene_labels")) d.scene_labels = train.text("scene_labels");
   return d;
 }
+
+namespace {
 
 /// A source made already (nothing slow to start), as a planned one.
 PlannedSource made(std::unique_ptr<AccuracySource> source) {

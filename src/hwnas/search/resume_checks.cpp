@@ -120,9 +120,9 @@ YAML::Node with_effective_train(const YAML::Node& root, const std::string& file)
 }
 
 /// `root` (a copy) with accuracy.proxy and each proxy rung's `proxy` at their effective
-/// values (effective_proxy_keys): a rung's scenes default to accuracy.train's scene_size and
-/// scene_labels, as the rung takes them.
-YAML::Node with_effective_proxy(const YAML::Node& root, const space::Space& space) {
+/// values (effective_proxy_keys): a rung's defaults are what it takes from accuracy.train
+/// (training_proxy_defaults; `file`: the experiment's, for paths).
+YAML::Node with_effective_proxy(const YAML::Node& root, const space::Space& space, const std::string& file) {
   YAML::Node copy = YAML::Clone(root);
   YAML::Node accuracy = copy["accuracy"];
   if (!accuracy.IsMap()) return copy;
@@ -132,9 +132,8 @@ YAML::Node with_effective_proxy(const YAML::Node& root, const space::Space& spac
   ProxyDefaults defaults;
   if (const YAML::Node train = accuracy["train"]; train.IsMap()) {
     try {
-      if (train["scene_size"].IsDefined()) defaults.scene_size = train["scene_size"].as<std::int64_t>();
-      if (train["scene_labels"].IsDefined()) defaults.scene_labels = train["scene_labels"].as<std::string>();
-    } catch (const YAML::Exception&) {  // refused when accuracy.train is read
+      defaults = training_proxy_defaults(ExperimentSection(train, file, "accuracy.train"));
+    } catch (const UserError&) {  // refused when accuracy.train is read
     }
   }
   for (std::size_t i = 0; i < mf["rungs"].size(); ++i)
@@ -254,7 +253,8 @@ void check_same_config(const ExperimentInfo& info, const std::string& dir, const
     const YAML::Node root = YAML::Load(text);
     const YAML::Node batched = root["parallel"].IsDefined() ? root : with_batch(root, 1);
     return without_timeouts(with_effective_proxy(
-        with_effective_train(without_space_file(without_supernet_paths(batched, info.inputs)), config.file), space));
+        with_effective_train(without_space_file(without_supernet_paths(batched, info.inputs)), config.file), space,
+        config.file));
   };
   const YAML::Node stored = load(info.config_yaml);
   const YAML::Node now = load(given);

@@ -18,8 +18,10 @@ using graph::NodeId;
 /// `twice_differentiable`: hardsigmoid and hardswish composed of ops whose backward has a
 /// derivative (NetworkImpl::set_twice_differentiable).
 torch::Tensor activation(graph::ActKind kind, torch::Tensor x, bool in_place, bool twice_differentiable) {
-  if (twice_differentiable && kind == graph::ActKind::hardsigmoid) return torch::hardtanh(x + 3.0, 0.0, 6.0) / 6.0;
-  if (twice_differentiable && kind == graph::ActKind::hardswish) return x * torch::hardtanh(x + 3.0, 0.0, 6.0) / 6.0;
+  if (twice_differentiable && (kind == graph::ActKind::hardsigmoid || kind == graph::ActKind::hardswish)) {
+    const torch::Tensor gate = torch::hardtanh(x + 3.0, 0.0, 6.0) / 6.0;  // hardsigmoid(x)
+    return kind == graph::ActKind::hardsigmoid ? gate : x * gate;
+  }
   switch (kind) {
     case graph::ActKind::relu: return in_place ? torch::relu_(x) : torch::relu(x);
     case graph::ActKind::relu6: return in_place ? torch::hardtanh_(x, 0.0, 6.0) : torch::hardtanh(x, 0.0, 6.0);
